@@ -1,0 +1,1 @@
+"""partnerbot: an async bot for an affiliate program's partner community."""

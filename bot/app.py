@@ -1,0 +1,162 @@
+"""Factories: services, the dispatcher and the bot, and the running application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.fsm import DatabaseStorage
+from bot.db.migrate import upgrade
+from bot.i18n import LANGUAGES, Translator
+from bot.services.audit import AuditLog
+from bot.services.creatives import CreativeService
+from bot.services.faq import FaqService
+from bot.services.lessons import LessonService
+from bot.services.partners import PartnerService
+from bot.services.profile import ProfileService
+from bot.telegram import create_bot
+from handlers import setup_routers
+from handlers.middlewares import FloodMiddleware, PartnerMiddleware
+from scheduler import create_scheduler
+
+logger = logging.getLogger(__name__)
+
+PARTNER_COMMANDS: Sequence[str] = (
+    "start",
+    "help",
+    "faq",
+    "lessons",
+    "creatives",
+    "me",
+    "settings",
+    "stop",
+    "forget",
+)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    content_store: ContentStore
+    partners: PartnerService
+    faq: FaqService
+    lessons: LessonService
+    creatives: CreativeService
+    profile: ProfileService
+    audit: AuditLog
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def create_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Open the database (migrated to the newest schema) and load the content."""
+    clock = clock or SystemClock()
+    store = ContentStore(settings.content_dir)
+    db = Database.from_url(settings.database_url)
+    await upgrade(db)
+    partners = PartnerService(db, clock)
+    lessons = LessonService(db, store, clock)
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        content_store=store,
+        partners=partners,
+        faq=FaqService(db, store, clock),
+        lessons=lessons,
+        creatives=CreativeService(store),
+        profile=ProfileService(store, partners, lessons),
+        audit=AuditLog(db, clock),
+    )
+
+
+def create_dispatcher(
+    services: Services, *, flood_rate: float = 1.0, flood_burst: float = 20.0
+) -> Dispatcher:
+    dp = Dispatcher(
+        storage=DatabaseStorage(services.db),
+        settings=services.settings,
+        clock=services.clock,
+        db=services.db,
+        content_store=services.content_store,
+        partners=services.partners,
+        faq=services.faq,
+        lessons=services.lessons,
+        creatives=services.creatives,
+        profile=services.profile,
+        audit=services.audit,
+    )
+    flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
+    partner = PartnerMiddleware(services.content_store, services.partners)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(flood)
+        observer.outer_middleware(partner)
+    dp.include_router(setup_routers())
+    return dp
+
+
+async def set_commands(bot: Bot, translator: Translator) -> None:
+    """The command list in the Telegram menu, per language."""
+    for language in LANGUAGES:
+        l10n = translator.get(language)
+        commands = [
+            BotCommand(command=name, description=l10n(f"command-{name}"))
+            for name in PARTNER_COMMANDS
+        ]
+        await bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "ru" else language,
+        )
+
+
+async def prepare_bot(bot: Bot, services: Services) -> None:
+    me = await bot.get_me()
+    logger.info("bot @%s (id %s) ready", me.username, me.id)
+    await bot.delete_webhook(drop_pending_updates=False)
+    await set_commands(bot, services.content_store.live.translator)
+
+
+async def run_telegram(settings: Settings) -> None:
+    """Production run: Telegram long polling, the scheduler, until interrupted."""
+    assert settings.telegram_bot_token is not None
+    services = await create_services(settings)
+    bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+    dp = create_dispatcher(services)
+    scheduler = create_scheduler(settings.tz)
+    try:
+        await prepare_bot(bot, services)
+        scheduler.start()
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await services.close()
+
+
+async def run(settings: Settings) -> None:
+    if settings.offline:
+        from bot.sandbox.terminal import run_sandbox
+
+        await run_sandbox(settings)
+        return
+    if settings.telegram_bot_token is None:
+        logger.error("VK arrives with its own issue; set TELEGRAM_BOT_TOKEN to run on Telegram")
+        return
+    await run_telegram(settings)
+
+
+def main_loop(settings: Settings) -> None:
+    asyncio.run(run(settings))

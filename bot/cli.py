@@ -1,0 +1,174 @@
+"""The `partnerbot` command line (SPEC §2)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+class SecretFilter(logging.Filter):
+    """Replaces tokens and secrets with *** in every log record."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self._secrets):
+                for secret in self._secrets:
+                    message = message.replace(secret, "***")
+                record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [
+        value.get_secret_value()
+        for value in (
+            settings.telegram_bot_token,
+            settings.vk_group_token,
+            settings.webhook_secret,
+            settings.postback_secret,
+        )
+        if value is not None
+    ]
+    handler.addFilter(SecretFilter(secrets))
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    for noisy in ("pymorphy3", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if settings.offline:  # keep the terminal chat readable
+        logging.getLogger("aiogram").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot (the offline sandbox without credentials)")
+
+    content = commands.add_parser("content", help="content folder tools")
+    content_commands = content.add_subparsers(dest="action", required=True)
+    check = content_commands.add_parser("check", help="validate a content folder")
+    check.add_argument("dir", nargs="?", type=Path, help="the folder (default: CONTENT_DIR)")
+
+    faq = commands.add_parser("faq", help="FAQ tools")
+    faq_commands = faq.add_subparsers(dest="action", required=True)
+    match = faq_commands.add_parser("match", help="the FAQ entry the bot would answer with")
+    match.add_argument("question", nargs="?", help="the question (default: one per line on stdin)")
+    match.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
+    match.add_argument("--segment", help="answer as a partner of this segment")
+    match.add_argument("--json", action="store_true", help="print JSON")
+
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="action", required=True)
+    db_commands.add_parser("upgrade", help="apply schema migrations")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    if args.command == "content":
+        return _content_check(args.dir or settings.content_dir)
+    if args.command == "faq":
+        return _faq_match(args, args.content or settings.content_dir)
+    if args.command == "db":
+        return _db_upgrade(settings)
+    if settings.telegram_bot_token is None and settings.vk_group_token is not None:
+        print(
+            "partnerbot: configuration error: VK_GROUP_TOKEN: VK is not supported by this "
+            "version yet; set TELEGRAM_BOT_TOKEN, or neither for the offline sandbox",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.app import main_loop
+    from bot.content.loader import ContentInvalid
+
+    try:
+        main_loop(settings)
+    except ContentInvalid as exc:
+        print(
+            f"partnerbot: the content folder {settings.content_dir} is invalid:", file=sys.stderr
+        )
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _content_check(root: Path) -> int:
+    from bot.content.loader import ContentInvalid, load_content
+
+    try:
+        content = load_content(root)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    print(
+        f"{root}: valid — {len(content.faq)} FAQ entries, {len(content.lessons)} lessons, "
+        f"{len(content.creatives)} creatives, {len(content.templates)} templates"
+    )
+    return 0
+
+
+def _faq_match(args: argparse.Namespace, root: Path) -> int:
+    from bot.content.loader import ContentInvalid, load_content
+    from bot.services.faq_matching import FaqMatcher
+
+    try:
+        matcher = FaqMatcher(load_content(root).faq)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    questions = (
+        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    )
+    for question in questions:
+        match = matcher.match(question, args.segment)
+        if args.json:
+            print(json.dumps({"id": match.entry_id, "score": round(match.score, 2)}), flush=True)
+        elif match.entry_id is not None:
+            print(f"{match.entry_id} {match.score:.2f}", flush=True)
+        elif match.suggestions:
+            options = ", ".join(c.entry_id for c in match.suggestions)
+            print(f"no match {match.score:.2f} (did you mean: {options})", flush=True)
+        else:
+            print(f"no match {match.score:.2f}", flush=True)
+    return 0
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+
+    async def go() -> None:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+    print(f"database is up to date ({settings.database_url.split('://')[0]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

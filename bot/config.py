@@ -1,0 +1,111 @@
+"""Settings from the environment or `.env` (SPEC §3), built once in the entry point."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_PLATFORM_ID = re.compile(r"^(tg|vk):\d+$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    vk_group_token: SecretStr | None = None
+    vk_group_id: int | None = None
+    vk_api_url: str = "https://api.vk.ru"
+    database_url: str = "sqlite+aiosqlite:///data/partnerbot.db"
+    redis_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    content_dir: Path = Path("content")
+    managers: Annotated[tuple[str, ...], NoDecode] = ()
+    tg_managers_chat_id: int | None = None
+    vk_managers_peer_id: int | None = None
+    tg_community_chat_id: int | None = None
+    vk_community_peer_id: int | None = None
+    timezone: str = "Europe/Moscow"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    postback_secret: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("managers", mode="before")
+    @classmethod
+    def _parse_managers(cls, value: object) -> tuple[str, ...]:
+        if value is None or value == "":
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        result: list[str] = []
+        for raw in items:
+            item = str(raw).strip()
+            if not item:
+                continue
+            if not _PLATFORM_ID.match(item):
+                raise ValueError(f"expected ids like tg:111,vk:222, got {item!r}")
+            result.append(item)
+        return tuple(result)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("expected sqlite+aiosqlite:///… or postgresql+asyncpg://…")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def offline(self) -> bool:
+        """No platform credentials at all: run the offline sandbox."""
+        return self.telegram_bot_token is None and self.vk_group_token is None
+
+    def is_manager(self, platform_id: str) -> bool:
+        return platform_id in self.managers
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raw = first.get("input")
+        shown = "" if "token" in name.lower() or "secret" in name.lower() else f" ({raw!r})"
+        if first["type"] == "missing":
+            shown = ""
+        raise ConfigError(f"{name}: {message}{shown}") from None

@@ -1,0 +1,1 @@
+"""The content folder: program, FAQ, lessons, creatives, templates and text overrides."""

@@ -1,0 +1,186 @@
+"""Pydantic models of the content files (SPEC §4). Unknown keys are errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CreativeKind = Literal["landing", "banner", "keywords", "top_products", "description", "video"]
+CREATIVE_KINDS: tuple[CreativeKind, ...] = (
+    "landing",
+    "banner",
+    "keywords",
+    "top_products",
+    "description",
+    "video",
+)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_time(value: str) -> str:
+    if not _TIME.match(value):
+        raise ValueError(f"expected a time like 09:30, got {value!r}")
+    return value
+
+
+class Segment(Strict):
+    id: Id
+    title: Text
+
+
+class OnboardingQuestion(Strict):
+    id: Id
+    text: Text
+    options: list[Text] | None = None
+
+
+class Tier(Strict):
+    id: Id
+    title: Text
+    monthly_sales: int = Field(ge=0)
+    perk: str = ""
+
+
+class WeeklyMoment(Strict):
+    weekday: Weekday
+    time: str
+
+    _time = field_validator("time")(_check_time)
+
+
+class QuietHours(Strict):
+    start: str = "22:00"
+    end: str = "09:00"
+
+    _times = field_validator("start", "end")(_check_time)
+
+
+class Schedule(Strict):
+    announce_lead_days: int = Field(default=7, ge=0)
+    reminder_days_before: list[int] = Field(default_factory=lambda: [3, 1])
+    leaderboard: WeeklyMoment = WeeklyMoment(weekday="mon", time="10:00")
+    digest: WeeklyMoment = WeeklyMoment(weekday="fri", time="12:00")
+    inactive_after_days: int = Field(default=30, ge=1)
+    ticket_sla_hours: int = Field(default=4, ge=1)
+    ticket_reopen_hours: int = Field(default=72, ge=0)
+    lesson_drip_days: int = Field(default=2, ge=0)
+    quiet_hours: QuietHours = QuietHours()
+    max_automated_per_week: int = Field(default=5, ge=0)
+
+
+class Postback(Strict):
+    status_map: dict[str, Literal["pending", "approved", "declined"]] = Field(default_factory=dict)
+
+
+class Program(Strict):
+    name: Text
+    support_contact: Text
+    rules: str = ""
+    welcome: str = ""
+    segments: list[Segment] = Field(min_length=1)
+    onboarding_questions: list[OnboardingQuestion] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    schedule: Schedule = Schedule()
+    postback: Postback = Postback()
+
+    def segment_title(self, segment_id: str | None) -> str | None:
+        for segment in self.segments:
+            if segment.id == segment_id:
+                return segment.title
+        return None
+
+
+class FaqEntry(Strict):
+    id: Id
+    topic: Text
+    question: Text
+    answer: Text
+    alt: list[Text] = Field(default_factory=list)
+    keywords: list[Text] = Field(default_factory=list)
+    segments: list[Id] = Field(default_factory=list)
+
+    def visible_to(self, segment: str | None) -> bool:
+        return not self.segments or segment in self.segments
+
+
+class LessonMeta(Strict):
+    id: Id
+    title: Text
+    order: int
+    segments: list[Id] = Field(default_factory=list)
+    attachments: list[Text] = Field(default_factory=list)
+
+
+class Lesson(Strict):
+    id: str
+    title: str
+    order: int
+    segments: list[str]
+    attachments: list[str]
+    body: str
+
+    def visible_to(self, segment: str | None) -> bool:
+        return not self.segments or segment in self.segments
+
+
+class Creative(Strict):
+    id: Id
+    kind: CreativeKind
+    title: Text
+    file: Text | None = None
+    url: Text | None = None
+    text: Text | None = None
+    segments: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Creative:
+        given = [name for name in ("file", "url", "text") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of file, url or text")
+        return self
+
+    def visible_to(self, segment: str | None) -> bool:
+        return not self.segments or segment in self.segments
+
+
+class Template(Strict):
+    key: Id
+    text: Text
+
+
+class Content(Strict):
+    """A whole, validated content folder."""
+
+    root: Path
+    program: Program
+    faq: list[FaqEntry]
+    lessons: list[Lesson]
+    creatives: list[Creative]
+    templates: list[Template]
+    locales: dict[str, str]  # language -> Fluent source overriding the shipped texts
+
+    def faq_entry(self, entry_id: str) -> FaqEntry | None:
+        return next((entry for entry in self.faq if entry.id == entry_id), None)
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    def creative(self, creative_id: str) -> Creative | None:
+        return next((item for item in self.creatives if item.id == creative_id), None)

@@ -1,0 +1,90 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+partners = sa.Table(
+    "partners",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(8), nullable=False),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("first_name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("username", sa.String(64), nullable=True),
+    sa.Column("language", sa.String(8), nullable=False, server_default="ru"),
+    sa.Column("segment", sa.String(64), nullable=True),
+    sa.Column("answers", sa.JSON, nullable=False, default=dict),
+    sa.Column("onboarded", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("consent", sa.Boolean, nullable=True),
+    sa.Column("subscriptions", sa.JSON, nullable=False, default=dict),
+    sa.Column("stopped", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("referrer_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="SET NULL")),
+    sa.Column("partner_code", sa.String(16), nullable=False),
+    sa.Column("affiliate_id", sa.String(64), nullable=True),
+    sa.Column("affiliate_status", sa.String(16), nullable=False, server_default="none"),
+    sa.Column("public_name", sa.String(16), nullable=False, server_default="name"),
+    sa.Column("unreachable", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("platform", "user_id", name="uq_partners_platform_user"),
+    sa.UniqueConstraint("partner_code", name="uq_partners_partner_code"),
+)
+
+faq_questions = sa.Table(
+    "faq_questions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("entry_id", sa.String(64), nullable=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # answered | suggested | missed
+    sa.Column("feedback", sa.String(16), nullable=True),  # helped | manager
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+lesson_progress = sa.Table(
+    "lesson_progress",
+    metadata,
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("lesson_id", sa.String(64), primary_key=True),
+    sa.Column("completed_at", UtcDateTime, nullable=False),
+)
+
+fsm_states = sa.Table(
+    "fsm_states",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("state", sa.String(255), nullable=True),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(128), nullable=True),
+    sa.Column("details", sa.Text, nullable=True),
+    sa.Column("allowed", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,144 @@
+# partnerbot: the bot's English texts. A content folder may override any of them
+# (content/locales/en.ftl). Telegram HTML: <b>, <i>, <a href="…">, <code>.
+
+## Commands in the Telegram menu
+command-start = Start and get set up
+command-help = Menu
+command-faq = Frequent questions
+command-lessons = Training
+command-creatives = Marketing materials
+command-me = My data
+command-settings = Settings and subscriptions
+command-stop = Unsubscribe from everything
+command-forget = Delete my data
+
+## Common
+button-back = ← Back
+no-longer-available = This item is no longer available — open the menu again: /help
+error-generic = Something went wrong; we are looking into it. Please try again a bit later.
+flood-slow-down = Too many messages in a row — wait a couple of seconds and I will answer again.
+unknown-command = I don't know that command. Here is what I can do:
+unsupported-message = I understand text and buttons. Type your question in words or open the menu: /help
+usage-no-arguments = /{ $command } takes no arguments. Just send /{ $command }
+
+## Menu
+menu-text =
+    <b>Menu</b>
+    /faq — frequent questions, or just type your question
+    /lessons — training
+    /creatives — banners, landing pages, keywords and other materials
+    /me — your code, segment, progress and referral link
+    /settings — subscriptions, language, segment, name on leaderboards
+    /stop — unsubscribe from everything · /forget — delete your data
+menu-faq = ❓ Questions
+menu-lessons = 🎓 Training
+menu-creatives = 🎨 Materials
+menu-me = 👤 My data
+menu-settings = ⚙️ Settings
+
+## /start and onboarding
+start-hello = Hello, { $name }! This is the partner bot of “{ $program }”.
+start-default-welcome = Answers, training, marketing materials and contests, all here.
+start-welcome-back = Welcome back, { $name }!
+start-resubscribed = You are subscribed again to news, contests and the digest. Choose topics: /settings
+onboarding-segment = Who are you? We will pick materials and answers for you.
+onboarding-segment-chosen = Segment: <b>{ $segment }</b>
+onboarding-question = Question { $number } of { $total }: { $text }
+onboarding-free-text = Type your answer in one message.
+onboarding-answered = { $text } — <b>{ $answer }</b>
+onboarding-consent =
+    May we send you program news, contest announcements, a weekly digest and lessons?
+    At most 5 messages a week, never at night. Unsubscribe any time: /stop
+onboarding-consent-yes = ✅ Yes, send them
+onboarding-consent-no = No, only answers to my questions
+onboarding-done-subscribed = All set! You are subscribed. Choose topics in /settings.
+onboarding-done-quiet = All set! No newsletters — only answers to your questions. Changed your mind? /settings
+
+## Questions
+faq-topics = <b>Frequent questions</b> — pick a topic. Or just type your question.
+faq-topic = <b>{ $topic }</b>
+faq-helped = 👍 Helped
+faq-ask-manager = 🙋 Ask a manager
+faq-thanks = Thanks! Glad it helped.
+faq-did-you-mean = I am not sure I understood. Did you mean:
+faq-none-of-these = No, something else
+faq-miss =
+    I don't know the answer to that yet — I noted the question for the managers.
+    To reach a manager directly: { $contact }
+faq-manager-contact = The managers are here: { $contact }. Your question is already marked for them.
+
+## Training
+lessons-empty = No lessons for you yet — they are coming.
+lessons-course = <b>Training</b>: { $done } of { $total } { $total ->
+    [one] lesson
+   *[other] lessons
+    } done. Pick a lesson:
+lessons-title = <b>Lesson { $number } of { $total }. { $title }</b>
+lessons-done-next = ✅ Done, next
+lessons-next = Next lesson →
+lessons-to-list = All lessons
+lessons-marked-done = Lesson done!
+lessons-finished = 🎉 Course complete: { $total } of { $total } { $total ->
+    [one] lesson
+   *[other] lessons
+    }. Have a look at /creatives for materials to work with.
+
+## Marketing materials
+creatives-empty = No materials for your segment yet.
+creatives-kinds = <b>Marketing materials</b> — pick a kind:
+creatives-kind = <b>{ $kind }</b>
+creatives-kind-button = { $kind } ({ $count })
+creative-kind-landing = Landing pages
+creative-kind-banner = Banners
+creative-kind-keywords = Keywords
+creative-kind-top_products = Top products
+creative-kind-description = Descriptions
+creative-kind-video = Videos
+
+## /me
+me-title = <b>{ $name }</b>
+me-code = Partner code: <code>{ $code }</code>
+me-segment = Segment: { $segment }
+me-segment-none = not chosen
+me-lessons = Training: { $done } of { $total }
+me-referrals = Invited: { $count } { $count ->
+    [one] partner
+   *[other] partners
+    }
+me-ref-link = Invitation link: { $link }
+me-stopped = Newsletters are off (/stop). Turn them on: /start
+
+## Settings
+settings-title = <b>Settings</b>. Tap a topic to switch it on or off.
+settings-stopped = <b>Settings</b>. All newsletters are off now (/stop). Switch a topic on or send /start.
+settings-saved = Saved
+settings-language = Language: { $language }
+settings-segment = Segment: { $segment }
+settings-public-name = Name on leaderboards: { $choice }
+topic-news = News
+topic-contests = Contests
+topic-digest = Weekly digest
+topic-sales = Sale notifications
+topic-lessons = New lessons
+language-ru = Русский
+language-en = English
+public-name-name = name
+public-name-nickname = nickname
+public-name-anonymous = anonymous
+
+## /stop and /forget
+stop-done = You are unsubscribed from every newsletter, digest and reminder. Answers to your questions stay. Subscribe again: /start
+forget-ask = Delete all your data in the bot: segment, answers, training progress, questions and settings? This cannot be undone.
+forget-confirm = Yes, delete
+forget-cancel = No, keep it
+forget-cancelled = OK, nothing is deleted.
+forget-done = Your data is deleted. To come back, just send /start.
+
+## For managers
+reload-done = Content reloaded: { $faq } questions, { $lessons } lessons, { $creatives } materials.
+reload-refused =
+    Content not reloaded — { $count } { $count ->
+        [one] problem
+       *[other] problems
+    }; the previous version stays live:
+    { $problems }

@@ -1,0 +1,147 @@
+# partnerbot: тексты бота на русском. Папка контента может переопределить любой из них
+# (content/locales/ru.ftl). HTML-разметка Telegram: <b>, <i>, <a href="…">, <code>.
+
+## Команды в меню Telegram
+command-start = Начать и пройти знакомство
+command-help = Меню
+command-faq = Частые вопросы
+command-lessons = Обучение
+command-creatives = Промо-материалы
+command-me = Мои данные
+command-settings = Настройки и подписки
+command-stop = Отписаться от всех рассылок
+command-forget = Удалить мои данные
+
+## Общее
+button-back = ← Назад
+no-longer-available = Этот пункт больше недоступен — откройте меню заново: /help
+error-generic = Что-то пошло не так, мы уже разбираемся. Попробуйте ещё раз чуть позже.
+flood-slow-down = Слишком много сообщений подряд — подождите пару секунд, и я снова отвечу.
+unknown-command = Такой команды я не знаю. Вот что я умею:
+unsupported-message = Я понимаю текст и кнопки. Напишите вопрос словами или откройте меню: /help
+usage-no-arguments = Команда /{ $command } работает без параметров. Просто отправьте /{ $command }
+
+## Меню
+menu-text =
+    <b>Меню</b>
+    /faq — частые вопросы, или просто напишите свой вопрос
+    /lessons — обучение
+    /creatives — баннеры, лендинги, ключевые слова и другие материалы
+    /me — ваш код, сегмент, прогресс и реферальная ссылка
+    /settings — подписки, язык, сегмент, имя в рейтингах
+    /stop — отписаться от всех рассылок · /forget — удалить данные
+menu-faq = ❓ Вопросы
+menu-lessons = 🎓 Обучение
+menu-creatives = 🎨 Материалы
+menu-me = 👤 Мои данные
+menu-settings = ⚙️ Настройки
+
+## /start и знакомство
+start-hello = Здравствуйте, { $name }! Это бот партнёров «{ $program }».
+start-default-welcome = Здесь ответы на вопросы, обучение, промо-материалы и конкурсы.
+start-welcome-back = С возвращением, { $name }!
+start-resubscribed = Вы снова подписаны на новости, конкурсы и дайджест. Настроить темы: /settings
+onboarding-segment = Кто вы? Подберём материалы и ответы под вас.
+onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
+onboarding-question = Вопрос { $number } из { $total }: { $text }
+onboarding-free-text = Напишите ответ одним сообщением.
+onboarding-answered = { $text } — <b>{ $answer }</b>
+onboarding-consent =
+    Присылать вам новости программы, анонсы конкурсов, еженедельный дайджест и уроки?
+    Не чаще 5 сообщений в неделю, никогда ночью. Отписаться можно в любой момент: /stop
+onboarding-consent-yes = ✅ Да, присылайте
+onboarding-consent-no = Нет, только ответы на мои вопросы
+onboarding-done-subscribed = Готово! Вы подписаны. Темы рассылок можно выбрать в /settings.
+onboarding-done-quiet = Готово! Рассылок не будет — только ответы на ваши вопросы. Передумаете — /settings.
+
+## Вопросы
+faq-topics = <b>Частые вопросы</b> — выберите тему. Или просто напишите свой вопрос.
+faq-topic = <b>{ $topic }</b>
+faq-helped = 👍 Помогло
+faq-ask-manager = 🙋 Спросить менеджера
+faq-thanks = Спасибо! Рады, что помогло.
+faq-did-you-mean = Не уверен, что понял вопрос. Вы имели в виду:
+faq-none-of-these = Нет, другое
+faq-miss =
+    Пока не знаю ответа на этот вопрос — я записал его, менеджеры увидят.
+    Написать менеджеру напрямую: { $contact }
+faq-manager-contact = Менеджеры на связи: { $contact }. Ваш вопрос уже отмечен для них.
+
+## Обучение
+lessons-empty = Уроков для вас пока нет — скоро появятся.
+lessons-course = <b>Обучение</b>: пройдено { $done } из { $total } { $total ->
+    [one] урока
+   *[other] уроков
+    }. Выберите урок:
+lessons-title = <b>Урок { $number } из { $total }. { $title }</b>
+lessons-done-next = ✅ Готово, дальше
+lessons-next = Следующий урок →
+lessons-to-list = К списку уроков
+lessons-marked-done = Урок пройден!
+lessons-finished = 🎉 Курс пройден: { $total } { $total ->
+    [one] урок
+    [few] урока
+   *[many] уроков
+    } из { $total }. Загляните в /creatives — там материалы для работы.
+
+## Промо-материалы
+creatives-empty = Материалов для вашего сегмента пока нет.
+creatives-kinds = <b>Промо-материалы</b> — выберите вид:
+creatives-kind = <b>{ $kind }</b>
+creatives-kind-button = { $kind } ({ $count })
+creative-kind-landing = Лендинги
+creative-kind-banner = Баннеры
+creative-kind-keywords = Ключевые слова
+creative-kind-top_products = Топ товаров
+creative-kind-description = Описания
+creative-kind-video = Видео
+
+## /me
+me-title = <b>{ $name }</b>
+me-code = Код партнёра: <code>{ $code }</code>
+me-segment = Сегмент: { $segment }
+me-segment-none = не выбран
+me-lessons = Обучение: { $done } из { $total }
+me-referrals = Приглашено: { $count } { $count ->
+    [one] партнёр
+    [few] партнёра
+   *[many] партнёров
+    }
+me-ref-link = Ссылка для приглашения: { $link }
+me-stopped = Рассылки выключены (/stop). Включить: /start
+
+## Настройки
+settings-title = <b>Настройки</b>. Нажмите на тему, чтобы включить или выключить её.
+settings-stopped = <b>Настройки</b>. Сейчас все рассылки выключены (/stop). Включите нужную тему или отправьте /start.
+settings-saved = Сохранено
+settings-language = Язык: { $language }
+settings-segment = Сегмент: { $segment }
+settings-public-name = Имя в рейтингах: { $choice }
+topic-news = Новости
+topic-contests = Конкурсы
+topic-digest = Еженедельный дайджест
+topic-sales = Уведомления о продажах
+topic-lessons = Новые уроки
+language-ru = Русский
+language-en = English
+public-name-name = имя
+public-name-nickname = ник
+public-name-anonymous = анонимно
+
+## /stop и /forget
+stop-done = Вы отписаны от всех рассылок, дайджестов и напоминаний. Ответы на ваши вопросы остаются. Подписаться снова: /start
+forget-ask = Удалить все ваши данные в боте: сегмент, ответы, прогресс обучения, вопросы и настройки? Это нельзя отменить.
+forget-confirm = Да, удалить
+forget-cancel = Нет, оставить
+forget-cancelled = Хорошо, ничего не удаляем.
+forget-done = Ваши данные удалены. Если захотите вернуться — просто отправьте /start.
+
+## Менеджерам
+reload-done = Контент обновлён: { $faq } вопросов, { $lessons } уроков, { $creatives } материалов.
+reload-refused =
+    Контент не обновлён — { $count } { $count ->
+        [one] ошибка
+        [few] ошибки
+       *[many] ошибок
+    }, работает прежняя версия:
+    { $problems }

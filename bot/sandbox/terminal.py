@@ -1,0 +1,161 @@
+"""The offline sandbox: the emulator, the real bot polling it, and a chat in the terminal.
+
+Type a message to send it; a number presses that button under the last message;
+`/as partner` or `/as manager` switches who you are; `/sticker` sends a sticker;
+`/quit` (or Ctrl-D) leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+from collections.abc import Callable
+
+from aiogram import Bot, Dispatcher
+
+from bot.app import create_dispatcher, create_services, prepare_bot
+from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator, SentMessage
+from bot.telegram import create_bot
+from scheduler import create_scheduler
+
+logger = logging.getLogger(__name__)
+
+PARTNER_ID = 700001
+MANAGER_ID = 700002
+PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
+
+
+class TerminalChat:
+    """Prints what the bot sends to the sandbox people; turns typed lines into updates."""
+
+    def __init__(self, emulator: BotApiEmulator, write: Callable[[str], None]) -> None:
+        self.emulator = emulator
+        self.write = write
+        self.persona = "partner"
+        self.emulator.listeners.append(self.show)
+
+    @property
+    def user_id(self) -> int:
+        return PERSONAS[self.persona][0]
+
+    def show(self, message: SentMessage) -> None:
+        who = next((name for name, (uid, _n) in PERSONAS.items() if uid == message.chat_id), None)
+        prefix = "" if who == self.persona else f"(to {who or message.chat_id}) "
+        edited = " (edited)" if message.edits else ""
+        lines = []
+        if message.kind != "text":
+            size = f", {message.file_size} bytes" if message.file_size else ""
+            lines.append(f"📎 {message.kind}: {message.file_name}{size}")
+        text = message.plain
+        if text:
+            lines.extend(text.splitlines())
+        body = "\n   ".join(lines) if lines else ""
+        self.write(f"\n🤖 {prefix}{edited.strip()} {body}".replace("🤖  ", "🤖 "))
+        number = 0
+        for row in message.buttons:
+            cells = []
+            for button in row:
+                number += 1
+                link = f" → {button['url']}" if "url" in button else ""
+                cells.append(f"[{number}] {button['text']}{link}")
+            self.write("   " + "   ".join(cells))
+
+    def last_with_buttons(self) -> SentMessage | None:
+        for message in reversed(self.emulator.chat_messages(self.user_id)):
+            if message.buttons:
+                return message
+        return None
+
+    def handle(self, line: str) -> bool:
+        """Act on one typed line; False means quit."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/exit"):
+            return False
+        if text.startswith("/as "):
+            persona = text.removeprefix("/as ").strip()
+            if persona not in PERSONAS:
+                self.write("   usage: /as partner | /as manager")
+            else:
+                self.persona = persona
+                self.write(
+                    f"   you are now the {persona} ({PERSONAS[persona][1]}, tg:{self.user_id})"
+                )
+            return True
+        if text == "/sticker":
+            self.emulator.user_message(self.user_id, kind="sticker")
+            return True
+        if text.isdigit():
+            message = self.last_with_buttons()
+            labels = message.button_labels if message else []
+            index = int(text) - 1
+            if message is None or not 0 <= index < len(labels):
+                self.write("   no such button")
+                return True
+            buttons = [button for row in message.buttons for button in row]
+            if "callback_data" not in buttons[index]:
+                self.write(f"   (a link: {buttons[index].get('url')})")
+                return True
+            self.emulator.press(self.user_id, message, labels[index])
+            return True
+        self.emulator.user_message(self.user_id, text)
+        return True
+
+
+def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+    """Runs in a daemon thread, so a blocked read never holds up the exit."""
+    for line in sys.stdin:
+        loop.call_soon_threadsafe(queue.put_nowait, line)
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def run_sandbox(settings: Settings) -> None:
+    emulator = BotApiEmulator()
+    base_url = await emulator.start()
+    print(
+        f"partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN or VK_GROUP_TOKEN set): "
+        f"Bot API emulator at {base_url}, content from {settings.content_dir}/, "
+        f"database {settings.database_url}",
+        flush=True,
+    )
+    for persona, (user_id, name) in PERSONAS.items():
+        emulator.add_user(user_id, name, username=f"sandbox_{persona}")
+    settings = settings.model_copy(update={"managers": (*settings.managers, f"tg:{MANAGER_ID}")})
+    services = await create_services(settings)
+    bot = create_bot(emulator.token, base_url)
+    dp = create_dispatcher(services)
+    scheduler = create_scheduler(settings.tz)
+    chat = TerminalChat(emulator, lambda text: print(text, flush=True))
+    try:
+        await prepare_bot(bot, services)
+        scheduler.start()
+        polling = asyncio.create_task(_poll(dp, bot))
+        print(
+            "You are the partner (tg:700001). Type /start. A number presses a button; "
+            "/as manager switches to the manager; /quit leaves.",
+            flush=True,
+        )
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=_read_lines, args=(loop, queue), daemon=True).start()
+        while (line := await queue.get()) is not None and chat.handle(line):
+            pass
+        await dp.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+            await asyncio.wait_for(polling, 5)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await bot.session.close()
+        await services.close()
+        await emulator.stop()
+        print("partnerbot: sandbox stopped", flush=True)
+
+
+async def _poll(dp: Dispatcher, bot: Bot) -> None:
+    await dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10)

@@ -1,0 +1,1 @@
+"""Business rules. Nothing here imports aiogram or vk_api."""

@@ -1,0 +1,71 @@
+"""The course: which lessons a partner sees, what they finished, what comes next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.models import Lesson
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import lesson_progress
+from bot.services.partners import Partner
+
+
+@dataclass(frozen=True)
+class Course:
+    lessons: list[Lesson]
+    done: frozenset[str]
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.id in self.done)
+
+    def next_after(self, lesson_id: str | None) -> Lesson | None:
+        """The first unfinished lesson after `lesson_id` (or from the start)."""
+        ids = [lesson.id for lesson in self.lessons]
+        start = ids.index(lesson_id) + 1 if lesson_id in ids else 0
+        for lesson in self.lessons[start:] + self.lessons[:start]:
+            if lesson.id not in self.done:
+                return lesson
+        return None
+
+
+class LessonService:
+    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+
+    def lesson(self, lesson_id: str, segment: str | None) -> Lesson | None:
+        lesson = self._store.content.lesson(lesson_id)
+        return lesson if lesson is not None and lesson.visible_to(segment) else None
+
+    async def course(self, partner: Partner) -> Course:
+        lessons = [
+            lesson for lesson in self._store.content.lessons if lesson.visible_to(partner.segment)
+        ]
+        query = sa.select(lesson_progress.c.lesson_id).where(
+            lesson_progress.c.partner_id == partner.id
+        )
+        async with self._db.read() as conn:
+            done = frozenset(row.lesson_id for row in await conn.execute(query))
+        return Course(lessons, done)
+
+    async def complete(self, partner: Partner, lesson_id: str) -> Course:
+        async with self._db.write() as conn:
+            exists = await conn.execute(
+                sa.select(lesson_progress.c.lesson_id).where(
+                    lesson_progress.c.partner_id == partner.id,
+                    lesson_progress.c.lesson_id == lesson_id,
+                )
+            )
+            if exists.first() is None:
+                await conn.execute(
+                    lesson_progress.insert().values(
+                        partner_id=partner.id, lesson_id=lesson_id, completed_at=self._clock.now()
+                    )
+                )
+        return await self.course(partner)

@@ -1,0 +1,227 @@
+"""Partners: who they are, their onboarding, subscriptions and privacy choices."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.tables import partners
+
+TOPICS: Final = ("news", "contests", "digest", "sales", "lessons")
+PUBLIC_NAMES: Final = ("name", "nickname", "anonymous")
+_CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_SEEN_EVERY: Final = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: int
+    platform: str
+    user_id: int
+    chat_id: int
+    first_name: str
+    username: str | None
+    language: str
+    segment: str | None
+    answers: dict[str, str]
+    onboarded: bool
+    consent: bool | None
+    subscriptions: dict[str, bool]
+    stopped: bool
+    referrer_id: int | None
+    partner_code: str
+    affiliate_id: str | None
+    affiliate_status: str
+    public_name: str
+    unreachable: bool
+    created_at: datetime
+    last_seen_at: datetime
+    created_now: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    def subscribed(self, topic: str) -> bool:
+        """Whether automated messages of `topic` may reach this partner."""
+        return not self.stopped and bool(self.consent) and self.subscriptions.get(topic, True)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Partner:
+        data = dict(row._mapping)
+        data["answers"] = dict(data["answers"] or {})
+        data["subscriptions"] = dict(data["subscriptions"] or {})
+        return cls(**data)
+
+
+class PartnerService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def touch(
+        self,
+        platform: str,
+        user_id: int,
+        chat_id: int,
+        first_name: str,
+        username: str | None,
+        language: str,
+    ) -> Partner:
+        """The partner behind an update, created on first contact; last-seen kept fresh."""
+        now = self._clock.now()
+        partner = await self.by_user(platform, user_id)
+        if partner is None:
+            return await self._create(platform, user_id, chat_id, first_name, username, language)
+        changes: dict[str, Any] = {}
+        if now - _aware(partner.last_seen_at) >= _SEEN_EVERY:
+            changes["last_seen_at"] = now
+        if partner.first_name != first_name[:128] or partner.username != username:
+            changes.update(first_name=first_name[:128], username=username)
+        if partner.unreachable:
+            changes["unreachable"] = False
+        if changes:
+            await self._update(partner.id, **changes)
+            partner = replace(partner, **changes)
+        return partner
+
+    async def _create(
+        self,
+        platform: str,
+        user_id: int,
+        chat_id: int,
+        first_name: str,
+        username: str | None,
+        language: str,
+    ) -> Partner:
+        now = self._clock.now()
+        for _attempt in range(5):
+            values = {
+                "platform": platform,
+                "user_id": user_id,
+                "chat_id": chat_id,
+                "first_name": first_name[:128],
+                "username": username,
+                "language": language,
+                "answers": {},
+                "subscriptions": dict.fromkeys(TOPICS, True),
+                "partner_code": "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6)),
+                "created_at": now,
+                "last_seen_at": now,
+            }
+            try:
+                async with self._db.write() as conn:
+                    await conn.execute(partners.insert().values(**values))
+            except IntegrityError:
+                existing = await self.by_user(platform, user_id)
+                if existing is not None:  # created by a concurrent update
+                    return existing
+                continue  # a partner code collision: draw another
+            created = await self.by_user(platform, user_id)
+            assert created is not None
+            return replace(created, created_now=True)
+        raise RuntimeError("could not allocate a unique partner code")
+
+    async def by_user(self, platform: str, user_id: int) -> Partner | None:
+        query = sa.select(partners).where(
+            partners.c.platform == platform, partners.c.user_id == user_id
+        )
+        return await self._one(query)
+
+    async def by_code(self, code: str) -> Partner | None:
+        return await self._one(sa.select(partners).where(partners.c.partner_code == code.upper()))
+
+    async def get(self, partner_id: int) -> Partner | None:
+        return await self._one(sa.select(partners).where(partners.c.id == partner_id))
+
+    async def _one(self, query: sa.Select[Any]) -> Partner | None:
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else Partner.from_row(row)
+
+    async def _update(self, partner_id: int, **values: Any) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                partners.update().where(partners.c.id == partner_id).values(**values)
+            )
+
+    async def record_referrer(self, partner: Partner, code: str) -> bool:
+        """Remember who invited a new partner; only once, never oneself."""
+        if partner.referrer_id is not None or partner.onboarded:
+            return False
+        referrer = await self.by_code(code)
+        if referrer is None or referrer.id == partner.id:
+            return False
+        await self._update(partner.id, referrer_id=referrer.id)
+        return True
+
+    async def set_segment(self, partner: Partner, segment: str) -> Partner:
+        await self._update(partner.id, segment=segment)
+        return replace(partner, segment=segment)
+
+    async def save_answer(self, partner: Partner, question_id: str, answer: str) -> Partner:
+        answers = {**partner.answers, question_id: answer[:500]}
+        await self._update(partner.id, answers=answers)
+        return replace(partner, answers=answers)
+
+    async def finish_onboarding(self, partner: Partner, consent: bool) -> Partner:
+        await self._update(partner.id, onboarded=True, consent=consent, stopped=False)
+        return replace(partner, onboarded=True, consent=consent, stopped=False)
+
+    async def set_subscription(self, partner: Partner, topic: str, on: bool) -> Partner:
+        if topic not in TOPICS:
+            raise ValueError(f"unknown topic {topic!r}")
+        subscriptions = {**partner.subscriptions, topic: on}
+        changes: dict[str, Any] = {"subscriptions": subscriptions}
+        if on:  # turning a topic on is consent to hear about it
+            changes.update(consent=True, stopped=False)
+        await self._update(partner.id, **changes)
+        return replace(partner, **changes)
+
+    async def set_language(self, partner: Partner, language: str) -> Partner:
+        await self._update(partner.id, language=language)
+        return replace(partner, language=language)
+
+    async def set_public_name(self, partner: Partner, choice: str) -> Partner:
+        if choice not in PUBLIC_NAMES:
+            raise ValueError(f"unknown public name choice {choice!r}")
+        await self._update(partner.id, public_name=choice)
+        return replace(partner, public_name=choice)
+
+    async def stop(self, partner: Partner) -> Partner:
+        """Every newsletter, digest and reminder off at once."""
+        await self._update(partner.id, stopped=True)
+        return replace(partner, stopped=True)
+
+    async def resume(self, partner: Partner) -> Partner:
+        await self._update(partner.id, stopped=False, consent=True)
+        return replace(partner, stopped=False, consent=True)
+
+    async def forget(self, partner: Partner) -> None:
+        """Delete the partner and everything personal kept about them."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                partners.update()
+                .where(partners.c.referrer_id == partner.id)
+                .values(referrer_id=None)
+            )
+            await conn.execute(partners.delete().where(partners.c.id == partner.id))
+
+    async def referrals_count(self, partner: Partner) -> int:
+        query = sa.select(sa.func.count()).where(partners.c.referrer_id == partner.id)
+        async with self._db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

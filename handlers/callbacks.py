@@ -1,0 +1,44 @@
+"""Callback data of every inline button, with short prefixes (packed ≤ 64 bytes)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuCb(CallbackData, prefix="m"):
+    item: str  # faq | lessons | creatives | me | settings | help
+
+
+class OnboardCb(CallbackData, prefix="ob"):
+    step: str  # seg | opt | consent
+    value: str
+
+
+class FaqCb(CallbackData, prefix="f"):
+    action: str  # topics | topic | entry
+    ref: str = ""  # a topic key or an entry id
+
+
+class AskCb(CallbackData, prefix="a"):
+    action: str  # pick | none | helped | manager
+    question: int
+    entry: str = ""
+
+
+class LessonCb(CallbackData, prefix="l"):
+    action: str  # list | open | done
+    lesson: str = ""
+
+
+class CreativeCb(CallbackData, prefix="c"):
+    action: str  # kinds | kind | item
+    ref: str = ""
+
+
+class SettingsCb(CallbackData, prefix="s"):
+    action: str  # topic | lang | segment | setseg | name | back
+    value: str = ""
+
+
+class ForgetCb(CallbackData, prefix="fg"):
+    confirm: bool

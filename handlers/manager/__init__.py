@@ -1,0 +1,7 @@
+"""Manager routers: only for the ids in MANAGERS (a router-level filter)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MANAGER_COMMANDS: Final = ("reload",)

@@ -1,0 +1,45 @@
+"""/reload: validate the content folder again and swap it in only when it is valid."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.content.store import ContentStore
+from bot.i18n import L10n
+from bot.services.audit import AuditLog
+from handlers.screens import Screen, send
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("reload"))
+    async def reload(
+        message: Message, content_store: ContentStore, audit: AuditLog, l10n: L10n
+    ) -> None:
+        problems = content_store.reload()
+        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+        await audit.record(actor, "reload", details=f"{len(problems)} problem(s)")
+        if problems:
+            shown = "\n".join(html.escape(str(p)) for p in problems[:MAX_PROBLEMS_SHOWN])
+            await send(
+                message, Screen(l10n("reload-refused", count=len(problems), problems=shown))
+            )
+            return
+        content = content_store.content
+        await message.answer(
+            l10n(
+                "reload-done",
+                faq=len(content.faq),
+                lessons=len(content.lessons),
+                creatives=len(content.creatives),
+            )
+        )
+
+    return router

@@ -1,0 +1,86 @@
+"""Outer middlewares: flood protection, then the partner and their texts for each update."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.i18n import pick_language
+from bot.services.partners import PartnerService
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _sender(event: TelegramObject) -> tuple[User | None, int | None, str | None]:
+    if isinstance(event, Message):
+        return event.from_user, event.chat.id, event.chat.type
+    if isinstance(event, CallbackQuery):
+        message = event.message
+        chat = message.chat if message is not None else None
+        return (
+            event.from_user,
+            chat.id if chat else event.from_user.id,
+            (chat.type if chat else "private"),
+        )
+    return None, None, None
+
+
+class FloodMiddleware(BaseMiddleware):
+    """Per-user token bucket: a burst of `burst` updates, then `rate` per second."""
+
+    def __init__(self, clock: Clock, rate: float = 1.0, burst: float = 20.0) -> None:
+        self._clock = clock
+        self._rate = rate
+        self._burst = burst
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user, _chat_id, _chat_type = _sender(event)
+        if user is None:
+            return await handler(event, data)
+        now = self._clock.monotonic()
+        tokens, stamp, warned = self._buckets.get(user.id, (self._burst, now, False))
+        tokens = min(self._burst, tokens + (now - stamp) * self._rate)
+        if tokens < 1:
+            self._buckets[user.id] = (tokens, now, True)
+            if not warned:
+                logger.info("flood protection: dropping updates from user %s", user.id)
+                if isinstance(event, Message):
+                    store: ContentStore = data["content_store"]
+                    language = pick_language(user.language_code)
+                    await event.answer(store.live.translator.get(language)("flood-slow-down"))
+            return None
+        self._buckets[user.id] = (tokens - 1, now, False)
+        if len(self._buckets) > 100_000:
+            self._buckets.clear()
+        return await handler(event, data)
+
+
+class PartnerMiddleware(BaseMiddleware):
+    """Injects `partner` (private chats), `l10n` and `content` into every handler."""
+
+    def __init__(self, store: ContentStore, partners: PartnerService) -> None:
+        self._store = store
+        self._partners = partners
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user, chat_id, chat_type = _sender(event)
+        live = self._store.live
+        data["content"] = live.content
+        language = pick_language(user.language_code if user else None)
+        data["partner"] = None
+        if user is not None and not user.is_bot and chat_type == "private" and chat_id:
+            partner = await self._partners.touch(
+                "tg", user.id, chat_id, user.full_name, user.username, language
+            )
+            data["partner"] = partner
+            language = partner.language
+        data["l10n"] = live.translator.get(language)
+        return await handler(event, data)

@@ -1,0 +1,1 @@
+"""Partner-facing routers (private chat)."""

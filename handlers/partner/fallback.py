@@ -1,0 +1,57 @@
+"""What is left: wrong arguments, unknown commands, stickers, voice and other media."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.i18n import L10n
+from bot.services.audit import AuditLog
+from handlers.manager import MANAGER_COMMANDS
+from handlers.partner.menu import menu_screen
+from handlers.screens import send
+
+NO_ARGUMENT_COMMANDS = ("help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget")
+
+
+def setup_usage() -> Router:
+    """Goes first: a command that takes no arguments, given some, gets its usage."""
+    router = Router(name=f"{__name__}.usage")
+
+    @router.message(Command(*NO_ARGUMENT_COMMANDS, magic=F.args))
+    async def usage(message: Message, command: CommandObject, l10n: L10n) -> None:
+        await message.answer(l10n("usage-no-arguments", command=command.command))
+
+    return router
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command(*MANAGER_COMMANDS))
+    async def not_a_manager(
+        message: Message, command: CommandObject, audit: AuditLog, l10n: L10n
+    ) -> None:
+        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+        await audit.record(actor, command.command, details=command.args, allowed=False)
+        await message.answer(l10n("unknown-command"))
+        await send(message, menu_screen(l10n))
+
+    @router.message(F.text.startswith("/"))
+    async def unknown_command(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("unknown-command"))
+        await send(message, menu_screen(l10n))
+
+    return router
+
+
+def setup_unsupported() -> Router:
+    """Goes last: anything that is not text gets a polite hint."""
+    router = Router(name=f"{__name__}.unsupported")
+
+    @router.message()
+    async def unsupported(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("unsupported-message"))
+
+    return router

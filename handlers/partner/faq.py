@@ -1,0 +1,235 @@
+"""/faq browsing and free-text questions answered from the FAQ."""
+
+from __future__ import annotations
+
+import html
+import zlib
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.content.models import Content, FaqEntry
+from bot.i18n import L10n
+from bot.services.faq import Answer, FaqService
+from bot.services.partners import Partner
+from handlers.callbacks import AskCb, FaqCb, MenuCb
+from handlers.screens import Screen, edit, send
+
+BUTTON_LABEL_LIMIT = 60
+
+
+def topic_key(topic: str) -> str:
+    return format(zlib.crc32(topic.encode()), "08x")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
+
+
+def topics_screen(faq: FaqService, segment: str | None, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for topic in faq.topics(segment):
+        builder.button(text=topic, callback_data=FaqCb(action="topic", ref=topic_key(topic)))
+    builder.adjust(2)
+    return Screen(l10n("faq-topics"), builder.as_markup())
+
+
+def _topic_screen(faq: FaqService, topic: str, segment: str | None, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for entry in faq.entries(topic, segment):
+        builder.button(
+            text=_short(entry.question), callback_data=FaqCb(action="entry", ref=entry.id)
+        )
+    builder.button(text=l10n("button-back"), callback_data=FaqCb(action="topics"))
+    builder.adjust(1)
+    return Screen(l10n("faq-topic", topic=html.escape(topic)), builder.as_markup())
+
+
+def _entry_text(entry: FaqEntry) -> str:
+    return f"<b>{html.escape(entry.question)}</b>\n\n{html.escape(entry.answer)}"
+
+
+def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("button-back"), callback_data=FaqCb(action="topic", ref=topic_key(entry.topic))
+    )
+    return Screen(_entry_text(entry), builder.as_markup())
+
+
+def _answered_screen(entry: FaqEntry, question_id: int, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("faq-helped"), callback_data=AskCb(action="helped", question=question_id)
+    )
+    builder.button(
+        text=l10n("faq-ask-manager"), callback_data=AskCb(action="manager", question=question_id)
+    )
+    builder.adjust(2)
+    return Screen(_entry_text(entry), builder.as_markup())
+
+
+def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
+    if answer.entry is not None:
+        return _answered_screen(answer.entry, answer.question_id, l10n)
+    if answer.suggestions:
+        builder = InlineKeyboardBuilder()
+        for entry in answer.suggestions:
+            builder.button(
+                text=_short(entry.question),
+                callback_data=AskCb(action="pick", question=answer.question_id, entry=entry.id),
+            )
+        builder.button(
+            text=l10n("faq-none-of-these"),
+            callback_data=AskCb(action="none", question=answer.question_id),
+        )
+        builder.adjust(1)
+        return Screen(l10n("faq-did-you-mean"), builder.as_markup())
+    return _miss_screen(content, l10n)
+
+
+def _miss_screen(content: Content, l10n: L10n) -> Screen:
+    contact = html.escape(content.program.support_contact)
+    return Screen(l10n("faq-miss", contact=contact))
+
+
+def setup() -> Router:
+    """Commands and buttons; the free-text router is separate and goes last."""
+    router = Router(name=__name__)
+
+    @router.message(Command("faq"))
+    async def faq_command(
+        message: Message,
+        command: CommandObject,
+        partner: Partner,
+        faq: FaqService,
+        content: Content,
+        l10n: L10n,
+    ) -> None:
+        if command.args:
+            answer = await faq.ask(partner, command.args)
+            await send(message, answer_screen(answer, content, l10n))
+            return
+        await send(message, topics_screen(faq, partner.segment, l10n))
+
+    @router.callback_query(MenuCb.filter(F.item == "faq"))
+    async def faq_button(
+        callback: CallbackQuery, partner: Partner, faq: FaqService, l10n: L10n
+    ) -> None:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await send(callback.message, topics_screen(faq, partner.segment, l10n))
+
+    @router.callback_query(FaqCb.filter(F.action == "topics"))
+    async def back_to_topics(
+        callback: CallbackQuery, partner: Partner, faq: FaqService, l10n: L10n
+    ) -> None:
+        await callback.answer()
+        await edit(callback, topics_screen(faq, partner.segment, l10n))
+
+    @router.callback_query(FaqCb.filter(F.action == "topic"))
+    async def open_topic(
+        callback: CallbackQuery,
+        callback_data: FaqCb,
+        partner: Partner,
+        faq: FaqService,
+        l10n: L10n,
+    ) -> None:
+        topic = next(
+            (t for t in faq.topics(partner.segment) if topic_key(t) == callback_data.ref), None
+        )
+        if topic is None:
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await callback.answer()
+        await edit(callback, _topic_screen(faq, topic, partner.segment, l10n))
+
+    @router.callback_query(FaqCb.filter(F.action == "entry"))
+    async def open_entry(
+        callback: CallbackQuery,
+        callback_data: FaqCb,
+        partner: Partner,
+        faq: FaqService,
+        l10n: L10n,
+    ) -> None:
+        entry = faq.entry(callback_data.ref, partner.segment)
+        if entry is None:
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await callback.answer()
+        await edit(callback, _browse_screen(entry, l10n))
+
+    @router.callback_query(AskCb.filter(F.action == "pick"))
+    async def picked(
+        callback: CallbackQuery,
+        callback_data: AskCb,
+        partner: Partner,
+        faq: FaqService,
+        l10n: L10n,
+    ) -> None:
+        entry = faq.entry(callback_data.entry, partner.segment)
+        if entry is None:
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await faq.resolve(partner, callback_data.question, entry.id)
+        await callback.answer()
+        await edit(callback, _answered_screen(entry, callback_data.question, l10n))
+
+    @router.callback_query(AskCb.filter(F.action == "none"))
+    async def none_fits(
+        callback: CallbackQuery,
+        callback_data: AskCb,
+        partner: Partner,
+        faq: FaqService,
+        content: Content,
+        l10n: L10n,
+    ) -> None:
+        await faq.resolve(partner, callback_data.question, None)
+        await callback.answer()
+        await edit(callback, _miss_screen(content, l10n))
+
+    @router.callback_query(AskCb.filter(F.action == "helped"))
+    async def helped(
+        callback: CallbackQuery,
+        callback_data: AskCb,
+        partner: Partner,
+        faq: FaqService,
+        l10n: L10n,
+    ) -> None:
+        await faq.feedback(partner, callback_data.question, "helped")
+        await callback.answer(l10n("faq-thanks"))
+        if isinstance(callback.message, Message):
+            await callback.message.edit_reply_markup(reply_markup=None)
+
+    @router.callback_query(AskCb.filter(F.action == "manager"))
+    async def ask_manager(
+        callback: CallbackQuery,
+        callback_data: AskCb,
+        partner: Partner,
+        faq: FaqService,
+        content: Content,
+        l10n: L10n,
+    ) -> None:
+        await faq.feedback(partner, callback_data.question, "manager")
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            contact = html.escape(content.program.support_contact)
+            await callback.message.answer(l10n("faq-manager-contact", contact=contact))
+
+    return router
+
+
+def setup_free_text() -> Router:
+    """Any other text in a private chat is a question."""
+    router = Router(name=f"{__name__}.free_text")
+
+    @router.message(F.text, ~F.text.startswith("/"))
+    async def question(
+        message: Message, partner: Partner, faq: FaqService, content: Content, l10n: L10n
+    ) -> None:
+        answer = await faq.ask(partner, message.text or "")
+        await send(message, answer_screen(answer, content, l10n))
+
+    return router

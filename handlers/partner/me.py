@@ -1,0 +1,55 @@
+"""/me: the partner's own card."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import L10n
+from bot.services.partners import Partner
+from bot.services.profile import ProfileCard, ProfileService
+from handlers.callbacks import MenuCb
+from handlers.screens import Screen, send
+
+
+def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
+    partner = card.partner
+    link = f"https://t.me/{bot_username}?start=ref_{partner.partner_code}"
+    lines = [
+        l10n("me-title", name=html.escape(partner.first_name)),
+        l10n("me-code", code=partner.partner_code),
+        l10n("me-segment", segment=html.escape(card.segment_title or l10n("me-segment-none"))),
+        l10n("me-lessons", done=card.lessons_done, total=card.lessons_total),
+        l10n("me-referrals", count=card.referrals),
+        l10n("me-ref-link", link=link),
+    ]
+    if partner.stopped:
+        lines.append(l10n("me-stopped"))
+    return Screen("\n".join(lines))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    async def _screen(bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n) -> Screen:
+        me = await bot.me()
+        return me_screen(await profile.card(partner), me.username or "", l10n)
+
+    @router.message(Command("me"))
+    async def me_command(
+        message: Message, bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n
+    ) -> None:
+        await send(message, await _screen(bot, partner, profile, l10n))
+
+    @router.callback_query(MenuCb.filter(F.item == "me"))
+    async def me_button(
+        callback: CallbackQuery, bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n
+    ) -> None:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await send(callback.message, await _screen(bot, partner, profile, l10n))
+
+    return router

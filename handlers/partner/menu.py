@@ -1,0 +1,42 @@
+"""/help: the menu of everything a partner can do."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import L10n
+from handlers.callbacks import MenuCb
+from handlers.screens import Screen, send
+
+MENU_ITEMS = ("faq", "lessons", "creatives", "me", "settings")
+
+
+def menu_keyboard(l10n: L10n) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in MENU_ITEMS:
+        builder.button(text=l10n(f"menu-{item}"), callback_data=MenuCb(item=item))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def menu_screen(l10n: L10n) -> Screen:
+    return Screen(l10n("menu-text"), menu_keyboard(l10n))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("help", "menu"))
+    async def show_help(message: Message, l10n: L10n) -> None:
+        await send(message, menu_screen(l10n))
+
+    @router.callback_query(MenuCb.filter(F.item == "help"))
+    async def help_button(callback: CallbackQuery, l10n: L10n) -> None:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await send(callback.message, menu_screen(l10n))
+
+    return router

@@ -1,0 +1,53 @@
+"""/stop (every automated message off at once) and /forget (delete personal data)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import L10n
+from bot.services.partners import Partner, PartnerService
+from handlers.callbacks import ForgetCb
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("stop"))
+    async def stop(
+        message: Message, partner: Partner, partners: PartnerService, l10n: L10n
+    ) -> None:
+        await partners.stop(partner)
+        await message.answer(l10n("stop-done"))
+
+    @router.message(Command("forget"))
+    async def forget(message: Message, l10n: L10n) -> None:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=l10n("forget-confirm"), callback_data=ForgetCb(confirm=True))
+        builder.button(text=l10n("forget-cancel"), callback_data=ForgetCb(confirm=False))
+        builder.adjust(1)
+        await message.answer(l10n("forget-ask"), reply_markup=builder.as_markup())
+
+    @router.callback_query(ForgetCb.filter())
+    async def forget_answer(
+        callback: CallbackQuery,
+        callback_data: ForgetCb,
+        partner: Partner,
+        partners: PartnerService,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        await callback.answer()
+        if not isinstance(callback.message, Message):
+            return
+        if not callback_data.confirm:
+            await callback.message.edit_text(l10n("forget-cancelled"))
+            return
+        await partners.forget(partner)
+        await state.clear()
+        await callback.message.edit_text(l10n("forget-done"))
+
+    return router

@@ -1,0 +1,107 @@
+"""/settings: subscriptions per topic, language, segment, public name on leaderboards."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.content.models import Content
+from bot.content.store import ContentStore
+from bot.i18n import LANGUAGES, L10n
+from bot.services.partners import PUBLIC_NAMES, TOPICS, Partner, PartnerService
+from handlers.callbacks import MenuCb, SettingsCb
+from handlers.screens import Screen, edit, send
+
+
+def settings_screen(partner: Partner, content: Content, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for topic in TOPICS:
+        mark = "✅" if partner.subscribed(topic) else "❌"
+        builder.button(
+            text=f"{mark} {l10n(f'topic-{topic}')}",
+            callback_data=SettingsCb(action="topic", value=topic),
+        )
+    other = "en" if partner.language == "ru" else "ru"
+    builder.button(
+        text=l10n("settings-language", language=l10n(f"language-{partner.language}")),
+        callback_data=SettingsCb(action="lang", value=other),
+    )
+    segment = content.program.segment_title(partner.segment) or l10n("me-segment-none")
+    builder.button(
+        text=l10n("settings-segment", segment=segment), callback_data=SettingsCb(action="segment")
+    )
+    builder.button(
+        text=l10n("settings-public-name", choice=l10n(f"public-name-{partner.public_name}")),
+        callback_data=SettingsCb(action="name"),
+    )
+    builder.adjust(1)
+    key = "settings-stopped" if partner.stopped else "settings-title"
+    return Screen(l10n(key), builder.as_markup())
+
+
+def _segments_screen(content: Content, l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for segment in content.program.segments:
+        builder.button(
+            text=segment.title, callback_data=SettingsCb(action="setseg", value=segment.id)
+        )
+    builder.button(text=l10n("button-back"), callback_data=SettingsCb(action="back"))
+    builder.adjust(1)
+    return Screen(l10n("onboarding-segment"), builder.as_markup())
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("settings"))
+    async def settings_command(
+        message: Message, partner: Partner, content: Content, l10n: L10n
+    ) -> None:
+        await send(message, settings_screen(partner, content, l10n))
+
+    @router.callback_query(MenuCb.filter(F.item == "settings"))
+    async def settings_button(
+        callback: CallbackQuery, partner: Partner, content: Content, l10n: L10n
+    ) -> None:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await send(callback.message, settings_screen(partner, content, l10n))
+
+    @router.callback_query(SettingsCb.filter())
+    async def change(
+        callback: CallbackQuery,
+        callback_data: SettingsCb,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        content_store: ContentStore,
+        l10n: L10n,
+    ) -> None:
+        action, value = callback_data.action, callback_data.value
+        if action == "topic" and value in TOPICS:
+            partner = await partners.set_subscription(
+                partner, value, not partner.subscribed(value)
+            )
+        elif action == "lang" and value in LANGUAGES:
+            partner = await partners.set_language(partner, value)
+            l10n = content_store.live.translator.get(value)
+        elif action == "name":
+            following = PUBLIC_NAMES[
+                (PUBLIC_NAMES.index(partner.public_name) + 1) % len(PUBLIC_NAMES)
+            ]
+            partner = await partners.set_public_name(partner, following)
+        elif action == "segment":
+            await callback.answer()
+            await edit(callback, _segments_screen(content, l10n))
+            return
+        elif action == "setseg" and content.program.segment_title(value) is not None:
+            partner = await partners.set_segment(partner, value)
+        elif action != "back":
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await callback.answer(l10n("settings-saved"))
+        await edit(callback, settings_screen(partner, content, l10n))
+
+    return router

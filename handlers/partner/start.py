@@ -1,0 +1,195 @@
+"""/start: greeting, onboarding (segment, the program's questions, consent) and the menu."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.content.models import Content
+from bot.i18n import L10n
+from bot.services.partners import Partner, PartnerService
+from handlers.callbacks import OnboardCb
+from handlers.partner.menu import menu_screen
+from handlers.screens import Screen, send
+
+
+class Onboarding(StatesGroup):
+    segment = State()
+    question = State()
+    consent = State()
+
+
+def segment_keyboard(content: Content) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for segment in content.program.segments:
+        builder.button(text=segment.title, callback_data=OnboardCb(step="seg", value=segment.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
+    question = content.program.onboarding_questions[index]
+    total = len(content.program.onboarding_questions)
+    text = l10n("onboarding-question", number=index + 1, total=total, text=question.text)
+    if not question.options:
+        return Screen(text + "\n\n" + l10n("onboarding-free-text"))
+    builder = InlineKeyboardBuilder()
+    for number, option in enumerate(question.options):
+        builder.button(text=option, callback_data=OnboardCb(step="opt", value=str(number)))
+    builder.adjust(2)
+    return Screen(text, builder.as_markup())
+
+
+def _consent_screen(l10n: L10n) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("onboarding-consent-yes"), callback_data=OnboardCb(step="consent", value="yes")
+    )
+    builder.button(
+        text=l10n("onboarding-consent-no"), callback_data=OnboardCb(step="consent", value="no")
+    )
+    builder.adjust(1)
+    return Screen(l10n("onboarding-consent"), builder.as_markup())
+
+
+async def _ask_from(
+    message: Message, index: int, state: FSMContext, content: Content, l10n: L10n
+) -> None:
+    """Ask question `index`, or the consent when the questions are over."""
+    if index < len(content.program.onboarding_questions):
+        await state.set_state(Onboarding.question)
+        await state.update_data(question=index)
+        await send(message, _question_screen(content, index, l10n))
+    else:
+        await state.set_state(Onboarding.consent)
+        await send(message, _consent_screen(l10n))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("start"))
+    async def start(
+        message: Message,
+        command: CommandObject,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        args = (command.args or "").strip()
+        if args.startswith("ref_"):
+            await partners.record_referrer(partner, args.removeprefix("ref_"))
+        if partner.onboarded:
+            if partner.stopped:
+                await partners.resume(partner)
+                await message.answer(l10n("start-resubscribed"))
+            await state.clear()
+            await message.answer(l10n("start-welcome-back", name=partner.first_name))
+            await send(message, menu_screen(l10n))
+            return
+        welcome = content.program.welcome.strip() or l10n("start-default-welcome")
+        await message.answer(
+            l10n("start-hello", name=partner.first_name, program=content.program.name)
+        )
+        await state.set_state(Onboarding.segment)
+        await send(
+            message,
+            Screen(welcome + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+        )
+
+    @router.callback_query(OnboardCb.filter(F.step == "seg"), StateFilter(Onboarding.segment))
+    async def chose_segment(
+        callback: CallbackQuery,
+        callback_data: OnboardCb,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        title = content.program.segment_title(callback_data.value)
+        if title is None or not isinstance(callback.message, Message):
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await partners.set_segment(partner, callback_data.value)
+        await callback.answer()
+        await callback.message.edit_text(l10n("onboarding-segment-chosen", segment=title))
+        await _ask_from(callback.message, 0, state, content, l10n)
+
+    @router.callback_query(OnboardCb.filter(F.step == "opt"), StateFilter(Onboarding.question))
+    async def chose_option(
+        callback: CallbackQuery,
+        callback_data: OnboardCb,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        index = int((await state.get_data()).get("question", 0))
+        questions = content.program.onboarding_questions
+        options = questions[index].options if index < len(questions) else None
+        number = int(callback_data.value) if callback_data.value.isdigit() else -1
+        if (
+            not options
+            or not 0 <= number < len(options)
+            or not isinstance(callback.message, Message)
+        ):
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await partners.save_answer(partner, questions[index].id, options[number])
+        await callback.answer()
+        await callback.message.edit_text(
+            l10n("onboarding-answered", text=questions[index].text, answer=options[number])
+        )
+        await _ask_from(callback.message, index + 1, state, content, l10n)
+
+    @router.message(StateFilter(Onboarding.question), F.text, ~F.text.startswith("/"))
+    async def typed_answer(
+        message: Message,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        index = int((await state.get_data()).get("question", 0))
+        questions = content.program.onboarding_questions
+        if index >= len(questions):
+            await _ask_from(message, index, state, content, l10n)
+            return
+        if questions[index].options:
+            await send(message, _question_screen(content, index, l10n))
+            return
+        await partners.save_answer(partner, questions[index].id, message.text or "")
+        await _ask_from(message, index + 1, state, content, l10n)
+
+    @router.callback_query(OnboardCb.filter(F.step == "consent"), StateFilter(Onboarding.consent))
+    async def consent(
+        callback: CallbackQuery,
+        callback_data: OnboardCb,
+        partner: Partner,
+        partners: PartnerService,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        agreed = callback_data.value == "yes"
+        await partners.finish_onboarding(partner, consent=agreed)
+        await state.clear()
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            key = "onboarding-done-subscribed" if agreed else "onboarding-done-quiet"
+            await callback.message.edit_text(l10n(key))
+            await send(callback.message, menu_screen(l10n))
+
+    @router.callback_query(OnboardCb.filter())
+    async def stale_onboarding(callback: CallbackQuery, l10n: L10n) -> None:
+        await callback.answer(l10n("no-longer-available"), show_alert=True)
+
+    return router

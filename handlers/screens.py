@@ -1,0 +1,46 @@
+"""A screen is a text with its keyboard; shown as a new message or in place of the old one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.rendering import split_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+async def send(message: Message, screen: Screen) -> None:
+    """Send a screen; a long text goes in parts, the keyboard under the last one."""
+    parts = split_text(screen.text)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await message.answer(part, reply_markup=screen.markup if last else None)
+
+
+async def edit(callback: CallbackQuery, screen: Screen) -> None:
+    """Replace the pressed message with the screen (or send it anew when it can't be edited)."""
+    message = callback.message
+    if isinstance(message, Message) and len(screen.text) <= 4096:
+        try:
+            await message.edit_text(screen.text, reply_markup=screen.markup)
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            logger.info("could not edit message, sending anew: %s", exc.message)
+    if isinstance(message, Message):
+        await send(message, screen)
+    elif callback.message is not None and callback.bot is not None:
+        await callback.bot.send_message(
+            callback.message.chat.id, screen.text, reply_markup=screen.markup
+        )
