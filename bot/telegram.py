@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -24,9 +25,15 @@ logger = logging.getLogger(__name__)
 class RetryAfterMiddleware(BaseRequestMiddleware):
     """Wait out `retry_after` on 429 and send again (a few times), instead of failing."""
 
-    def __init__(self, attempts: int = 3, max_wait: float = 60.0) -> None:
+    def __init__(
+        self,
+        attempts: int = 3,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._attempts = attempts
         self._max_wait = max_wait
+        self._sleep = sleep
 
     async def __call__(
         self,
@@ -42,7 +49,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                     raise
                 wait = min(float(exc.retry_after), self._max_wait)
                 logger.info("429 on %s, waiting %.0f s", type(method).__name__, wait)
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
         raise AssertionError("unreachable")
 
 

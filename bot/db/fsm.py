@@ -49,3 +49,8 @@ class DatabaseStorage(BaseStorage):
             if updated.rowcount == 0:
                 row = {"key": key, "state": None, "data": {}} | values
                 await conn.execute(fsm_states.insert().values(**row))
+            current = (
+                await conn.execute(sa.select(fsm_states).where(fsm_states.c.key == key))
+            ).one()
+            if current.state is None and not current.data:  # nothing left: keep no trace
+                await conn.execute(fsm_states.delete().where(fsm_states.c.key == key))

@@ -287,10 +287,11 @@ class BotApiEmulator:
             async for part in reader:
                 if not isinstance(part, BodyPartReader) or part.name is None:
                     continue
-                if part.filename:
+                if part.filename:  # an upload, referred to as attach://<name> or by field
                     data = await part.read()
-                    params[part.name] = {"upload": part.filename, "size": len(data)}
                     self.files[f"attach://{part.name}"] = (part.filename, bytes(data))
+                    if part.name in METHODS.get(request.match_info["method"], {}):
+                        params[part.name] = f"attach://{part.name}"
                 else:
                     params[part.name] = await part.text()
         elif request.content_type == "application/json":
@@ -478,10 +479,10 @@ class BotApiEmulator:
         return self._message_json(message)
 
     def _file_info(self, source: Any) -> tuple[str, int]:
-        if isinstance(source, dict) and "upload" in source:
-            return str(source["upload"]), int(source["size"])
         if isinstance(source, str) and source.startswith("attach://"):
-            name, data = self.files.get(source, ("file", b""))
+            if source not in self.files:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            name, data = self.files[source]
             return name, len(data)
         if isinstance(source, str) and (source.startswith("http") or source):
             return source.rsplit("/", 1)[-1], 0

@@ -1,0 +1,131 @@
+"""Questions: browsing /faq, free text answered, suggested or missed, feedback."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.db.tables import faq_questions
+from tests.harness import Harness
+
+
+async def _questions(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
+    async with harness.services.db.read() as conn:
+        return list(await conn.execute(sa.select(faq_questions).order_by(faq_questions.c.id)))
+
+
+async def test_browse_topics_questions_and_answer(harness: Harness) -> None:
+    anna = harness.user(201)
+    await anna.onboard()
+    replies = await anna.send("/faq")
+    topics = replies[-1].button_labels
+    assert topics == [
+        "Выплаты",
+        "Ссылки и трекинг",
+        "Разрешённый трафик",
+        "Промо-материалы",
+        "Конкурсы и бонусы",
+        "Аккаунт и документы",
+    ]
+    await anna.press("Выплаты")
+    assert anna.last.plain == "Выплаты"
+    assert "Когда выплаты?" in anna.last.button_labels
+    await anna.press("Когда выплаты?")
+    assert "10 и 25 числа" in anna.last.plain
+    await anna.press("← Назад")
+    assert "Когда выплаты?" in anna.last.button_labels
+    await anna.press("← Назад")
+    assert anna.last.button_labels == topics
+
+
+async def test_free_text_question_is_answered_with_feedback_buttons(harness: Harness) -> None:
+    anna = harness.user(202)
+    await anna.onboard()
+    replies = await anna.send("привет, а когда выплатки??")
+    assert "10 и 25 числа" in replies[-1].plain
+    assert replies[-1].button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
+
+    await anna.press("👍 Помогло")
+    assert anna.callback_answers()[-1]["text"] == "Спасибо! Рады, что помогло."
+    assert anna.last.button_labels == []
+    (row,) = await _questions(harness)
+    assert (row.entry_id, row.outcome, row.feedback) == ("payout-dates", "answered", "helped")
+
+
+async def test_ask_a_manager_after_an_answer(harness: Harness) -> None:
+    anna = harness.user(203)
+    await anna.onboard()
+    await anna.send("где взять рефку")
+    replies = await anna.press("🙋 Спросить менеджера")
+    assert "@mebeldom_partners" in replies[-1].plain
+    (row,) = await _questions(harness)
+    assert row.feedback == "manager"
+
+
+async def test_a_miss_is_logged_and_the_contact_offered(harness: Harness) -> None:
+    anna = harness.user(204)
+    await anna.onboard()
+    replies = await anna.send("какая сегодня погода")
+    assert "Пока не знаю ответа" in replies[-1].plain
+    assert "@mebeldom_partners" in replies[-1].plain
+    (row,) = await _questions(harness)
+    assert (row.question, row.outcome, row.entry_id) == ("какая сегодня погода", "missed", None)
+    assert await harness.services.faq.misses() == [("какая сегодня погода", 1)]
+
+
+async def test_did_you_mean_offers_options(harness: Harness) -> None:
+    anna = harness.user(205)
+    await anna.onboard()
+    replies = await anna.send("what is the minimum payout")
+    assert "Вы имели в виду" in replies[-1].plain
+    options = replies[-1].button_labels
+    assert "Какая минимальная сумма для вывода?" in options
+    assert options[-1] == "Нет, другое"
+
+    await anna.press("Какая минимальная сумма для вывода?")
+    assert "1 000 ₽" in anna.last.plain
+    (row,) = await _questions(harness)
+    assert (row.outcome, row.entry_id) == ("picked", "payout-minimum")
+
+
+async def test_none_of_the_options_is_a_miss(harness: Harness) -> None:
+    anna = harness.user(206)
+    await anna.onboard()
+    await anna.send("what is the minimum payout")
+    await anna.press("Нет, другое")
+    assert "Пока не знаю ответа" in anna.last.plain
+    (row,) = await _questions(harness)
+    assert row.outcome == "missed"
+
+
+async def test_faq_with_a_question_argument_answers_it(harness: Harness) -> None:
+    anna = harness.user(207)
+    await anna.onboard()
+    replies = await anna.send("/faq сколько живет кука")
+    assert "30 дней" in replies[-1].plain
+
+
+async def test_entries_for_another_segment_are_not_shown(harness: Harness) -> None:
+    blogger = harness.user(208)
+    await blogger.onboard("Блогер")
+    await blogger.send("/faq")
+    await blogger.press("Промо-материалы")
+    assert "Есть ли товарный фид?" not in blogger.last.button_labels
+    replies = await blogger.send("есть yml фид")
+    assert "YML-фид" not in replies[-1].plain
+
+    webmaster = harness.user(209)
+    await webmaster.onboard("Вебмастер")
+    await webmaster.send("/faq")
+    await webmaster.press("Промо-материалы")
+    assert "Есть ли товарный фид?" in webmaster.last.button_labels
+    replies = await webmaster.send("есть yml фид")
+    assert "YML-фид" in replies[-1].plain
+
+
+async def test_a_stale_faq_button_is_no_longer_available(harness: Harness) -> None:
+    anna = harness.user(210)
+    await anna.onboard()
+    await anna.send("/faq")
+    await anna.press_data(anna.last, "f:entry:deleted-entry")
+    assert anna.callback_answers()[-1]["show_alert"] is True
+    assert "больше недоступен" in anna.callback_answers()[-1]["text"]
