@@ -28,7 +28,8 @@ async def test_course_progress_done_next_and_the_end(harness: Harness) -> None:
     # lesson 2 has a file attachment: sent as a document before the text
     assert replies[0].kind == "document"
     assert replies[0].file_name == "checklist-first-sale.txt"
-    assert replies[0].file_size and replies[0].file_size > 0
+    assert replies[0].file_size
+    assert replies[0].file_size > 0
     assert replies[-1].plain.startswith("Урок 2 из 4. Первая продажа")
 
     await anna.press("✅ Готово, дальше")
@@ -75,7 +76,8 @@ async def test_creatives_by_kind_files_as_files(harness: Harness) -> None:
     banner = replies[-1]
     assert banner.kind == "document"
     assert banner.file_name == "sofa-728x90.png"
-    assert banner.caption and "Диваны" in banner.caption
+    assert banner.caption
+    assert "Диваны" in banner.caption
 
     await anna.press("← Назад")
     await anna.press("Лендинги (2)")
