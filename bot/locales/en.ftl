@@ -135,7 +135,16 @@ forget-cancelled = OK, nothing is deleted.
 forget-done = Your data is deleted. To come back, just send /start.
 
 ## For managers
-reload-done = Content reloaded: { $faq } questions, { $lessons } lessons, { $creatives } materials.
+reload-done = Content reloaded: { $faq } { $faq ->
+        [one] question
+       *[other] questions
+    }, { $lessons } { $lessons ->
+        [one] lesson
+       *[other] lessons
+    }, { $creatives } { $creatives ->
+        [one] material
+       *[other] materials
+    }.
 reload-refused =
     Content not reloaded — { $count } { $count ->
         [one] problem

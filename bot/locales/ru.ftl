@@ -137,7 +137,19 @@ forget-cancelled = Хорошо, ничего не удаляем.
 forget-done = Ваши данные удалены. Если захотите вернуться — просто отправьте /start.
 
 ## Менеджерам
-reload-done = Контент обновлён: { $faq } вопросов, { $lessons } уроков, { $creatives } материалов.
+reload-done = Контент обновлён: { $faq } { $faq ->
+        [one] вопрос
+        [few] вопроса
+       *[many] вопросов
+    }, { $lessons } { $lessons ->
+        [one] урок
+        [few] урока
+       *[many] уроков
+    }, { $creatives } { $creatives ->
+        [one] материал
+        [few] материала
+       *[many] материалов
+    }.
 reload-refused =
     Контент не обновлён — { $count } { $count ->
         [one] ошибка

@@ -1,0 +1,78 @@
+"""Settings: a bad value stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    monkeypatch.chdir("/")  # no .env file here
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _load(monkeypatch)
+    assert settings.database_url == "sqlite+aiosqlite:///data/partnerbot.db"
+    assert settings.timezone == "Europe/Moscow"
+    assert settings.http_port == 8080
+    assert settings.offline
+
+
+def test_managers_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _load(monkeypatch, MANAGERS="tg:111, vk:222")
+    assert settings.managers == ("tg:111", "vk:222")
+    assert settings.is_manager("tg:111")
+    assert not settings.is_manager("tg:222")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "starts"),
+    [
+        ("MANAGERS", "111", "MANAGERS: expected ids like tg:111,vk:222"),
+        ("TIMEZONE", "Mars/Base", "TIMEZONE: unknown time zone"),
+        ("HTTP_PORT", "eighty", "HTTP_PORT:"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL:"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, starts: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(monkeypatch, **{name: value})
+    assert str(caught.value).startswith(starts)
+
+
+def test_cli_exits_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("TIMEZONE", "Nowhere/Land")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("partnerbot: configuration error: TIMEZONE:")
+
+
+def test_secrets_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi"
+    settings = _load(monkeypatch, TELEGRAM_BOT_TOKEN=secret)
+    assert secret not in repr(settings)
+    assert not settings.offline
+
+
+def test_log_filter_redacts_secrets() -> None:
+    import logging
+
+    from bot.cli import SecretFilter
+
+    record = logging.LogRecord(
+        "x", logging.INFO, "f", 1, "calling %s", ("bot12:SECRET/getMe",), None
+    )
+    SecretFilter(["12:SECRET"]).filter(record)
+    assert record.getMessage() == "calling bot***/getMe"

@@ -1,0 +1,80 @@
+"""Schema migrations (the stairway), SQLite settings and the dialog storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiogram.fsm.storage.base import StorageKey
+from alembic.script import ScriptDirectory
+
+from bot.db.engine import Database
+from bot.db.fsm import DatabaseStorage
+from bot.db.migrate import alembic_config, downgrade, upgrade
+from bot.db.tables import metadata
+
+
+def _revisions() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Database:
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    yield database  # type: ignore[misc]
+    await database.close()
+
+
+@pytest.mark.parametrize("revision", _revisions())
+async def test_stairway(db: Database, revision: str) -> None:
+    """Every revision upgrades from the one before, downgrades, and upgrades again."""
+    revisions = _revisions()
+    previous = revisions[revisions.index(revision) - 1] if revisions.index(revision) else "base"
+    await upgrade(db, previous)
+    await upgrade(db, revision)
+    await downgrade(db, previous)
+    await upgrade(db, revision)
+
+
+async def test_migrations_match_the_tables(db: Database) -> None:
+    await upgrade(db)
+    async with db.read() as conn:
+        names = await conn.run_sync(lambda sync: set(sa.inspect(sync).get_table_names()))
+        for table in metadata.sorted_tables:
+            columns = await conn.run_sync(
+                lambda sync, name=table.name: {
+                    c["name"] for c in sa.inspect(sync).get_columns(name)
+                }
+            )
+            assert columns == {column.name for column in table.columns}, table.name
+    assert names >= set(metadata.tables)
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
+    async with db.read() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_dialog_state_survives_a_new_connection(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fsm.sqlite'}"
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    first = Database.from_url(url)
+    await upgrade(first)
+    storage = DatabaseStorage(first)
+    await storage.set_state(key, "Onboarding:question")
+    await storage.set_data(key, {"question": 2})
+    await first.close()
+
+    second = Database.from_url(url)
+    storage = DatabaseStorage(second)
+    assert await storage.get_state(key) == "Onboarding:question"
+    assert await storage.get_data(key) == {"question": 2}
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    async with second.read() as conn:
+        assert (await conn.exec_driver_sql("SELECT count(*) FROM fsm_states")).scalar() == 0
+    await second.close()

@@ -1,0 +1,164 @@
+"""The Bot API emulator checks requests the way the real server does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.sandbox.emulator import BotApiEmulator, RateLimits
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def api(clock: Clock) -> AsyncIterator[tuple[BotApiEmulator, aiohttp.ClientSession]]:
+    emulator = BotApiEmulator(limits=RateLimits(chat_burst=2), monotonic=clock)
+    await emulator.start()
+    emulator.add_user(1, "Анна")
+    async with aiohttp.ClientSession() as session:
+        yield emulator, session
+    await emulator.stop()
+
+
+async def _call(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], method: str, **params: Any
+) -> tuple[int, dict[str, Any]]:
+    emulator, session = api
+    url = f"{emulator.base_url}/bot{emulator.token}/{method}"
+    async with session.post(url, json=params) as response:
+        return response.status, await response.json()
+
+
+async def test_send_message_round_trip(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    status, body = await _call(
+        api, "sendMessage", chat_id=1, text="<b>Привет</b>", parse_mode="HTML"
+    )
+    assert status == 200
+    assert body["result"]["text"] == "<b>Привет</b>"
+    assert api[0].chat_messages(1)[0].plain == "Привет"
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"chat_id": 1, "text": "x" * 4097}, "Bad Request: text is too long"),
+        ({"chat_id": 1, "text": ""}, "Bad Request: text is empty"),
+        ({"chat_id": 1}, "Bad Request: parameter text is required"),
+        ({"chat_id": 2, "text": "hi"}, "Bad Request: chat not found"),
+        ({"chat_id": 1, "text": "a < b & c", "parse_mode": "HTML"}, "can't parse entities"),
+        ({"chat_id": 1, "text": "<b>open", "parse_mode": "HTML"}, "can't parse entities"),
+        ({"chat_id": 1, "text": "hi", "colour": "red"}, "unknown parameter colour"),
+        (
+            {
+                "chat_id": 1,
+                "text": "hi",
+                "reply_markup": json.dumps(
+                    {"inline_keyboard": [[{"text": "x", "callback_data": "y" * 65}]]}
+                ),
+            },
+            "BUTTON_DATA_INVALID",
+        ),
+    ],
+)
+async def test_bad_requests_are_refused(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], params: dict[str, Any], description: str
+) -> None:
+    status, body = await _call(api, "sendMessage", **params)
+    assert status == 400
+    assert description in body["description"]
+    assert api[0].chat_messages(1) == []
+
+
+async def test_caption_limit(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    status, body = await _call(
+        api, "sendDocument", chat_id=1, document="https://x.example/a.pdf", caption="c" * 1025
+    )
+    assert (status, body["description"]) == (400, "Bad Request: caption is too long")
+
+
+async def test_unknown_method(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    status, _body = await _call(api, "sendTelepathy", chat_id=1)
+    assert status == 404
+
+
+async def test_rate_limit_answers_429_with_retry_after(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], clock: Clock
+) -> None:
+    for _ in range(2):  # the burst
+        assert (await _call(api, "sendMessage", chat_id=1, text="hi"))[0] == 200
+    status, body = await _call(api, "sendMessage", chat_id=1, text="hi")
+    assert status == 429
+    assert body["parameters"]["retry_after"] >= 1
+    clock.now += 0.5  # still inside the window: refused again
+    assert (await _call(api, "sendMessage", chat_id=1, text="hi"))[0] == 429
+    clock.now += body["parameters"]["retry_after"]
+    assert (await _call(api, "sendMessage", chat_id=1, text="hi"))[0] == 200
+
+
+async def test_blocked_user_gives_403(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    api[0].block_bot(1)
+    status, body = await _call(api, "sendMessage", chat_id=1, text="hi")
+    assert (status, body["description"]) == (403, "Forbidden: bot was blocked by the user")
+
+
+async def test_edit_not_modified(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    _status, body = await _call(api, "sendMessage", chat_id=1, text="same")
+    message_id = body["result"]["message_id"]
+    status, body = await _call(
+        api, "editMessageText", chat_id=1, message_id=message_id, text="same"
+    )
+    assert status == 400
+    assert "message is not modified" in body["description"]
+
+
+async def test_forum_topics(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -> None:
+    emulator = api[0]
+    emulator.add_group(-100500, "Менеджеры", forum=True)
+    status, body = await _call(api, "createForumTopic", chat_id=-100500, name="#1 · Анна")
+    assert status == 200
+    thread = body["result"]["message_thread_id"]
+    status, _ = await _call(
+        api, "sendMessage", chat_id=-100500, message_thread_id=thread, text="card"
+    )
+    assert status == 200
+    await _call(api, "deleteForumTopic", chat_id=-100500, message_thread_id=thread)
+    status, body = await _call(
+        api, "sendMessage", chat_id=-100500, message_thread_id=thread, text="x"
+    )
+    assert (status, body["description"]) == (400, "Bad Request: message thread not found")
+
+
+async def test_get_updates_long_poll_and_confirmation(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    emulator = api[0]
+    first = emulator.user_message(1, "/start")
+    status, body = await _call(api, "getUpdates", timeout=1)
+    assert status == 200
+    assert [u["update_id"] for u in body["result"]] == [first]
+    assert body["result"][0]["message"]["entities"][0]["type"] == "bot_command"
+    _status, body = await _call(api, "getUpdates", offset=first + 1, timeout=0)
+    assert body["result"] == []
+    await emulator.wait_processed(first, within=1)
+
+
+async def test_answer_callback_query_needs_a_live_query(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    status, _ = await _call(api, "answerCallbackQuery", callback_query_id="nope")
+    assert status == 400

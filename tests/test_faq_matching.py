@@ -1,0 +1,102 @@
+"""FAQ matching: morphology, typos, slang, transliteration, thresholds, the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.content.loader import load_content
+from bot.content.models import FaqEntry
+from bot.services.faq_matching import FaqMatcher, transliterate, words
+from tests.harness import DEMO_CONTENT
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FaqMatcher:
+    return FaqMatcher(load_content(DEMO_CONTENT).faq)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Когда выплаты?", "payout-dates"),  # the question itself
+        ("выплаты когда", "payout-dates"),  # word order
+        ("когда будут выплаты", "payout-dates"),  # inflection
+        ("графиик выплат", "payout-dates"),  # a typo
+        ("kogda vyplaty", "payout-dates"),  # transliteration
+        ("где моя рефка", "referral-link"),  # slang from keywords
+        ("сколько живет кука", "cookie-lifetime"),  # ё/е
+        ("ЗАБЫЛ ПАРОЛЬ!!!", "account-login"),  # case and punctuation
+    ],
+)
+def test_answers(matcher: FaqMatcher, question: str, expected: str) -> None:
+    match = matcher.match(question)
+    assert (match.outcome, match.entry_id) == ("answer", expected)
+
+
+@pytest.mark.parametrize("question", ["привет", "спасибо большое", "какая сегодня погода", ""])
+def test_leaves_small_talk_unanswered(matcher: FaqMatcher, question: str) -> None:
+    assert matcher.match(question).outcome == "miss"
+
+
+def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
+    match = matcher.match("what is the minimum payout")
+    assert match.outcome == "suggest"
+    assert match.entry_id is None
+    ids = [candidate.entry_id for candidate in match.suggestions]
+    assert "payout-minimum" in ids
+    assert 1 <= len(ids) <= 3
+
+
+def test_segment_restricted_entries(matcher: FaqMatcher) -> None:
+    assert matcher.match("есть yml фид", "webmaster").entry_id == "product-feed"
+    assert matcher.match("есть yml фид", "blogger").entry_id != "product-feed"
+
+
+def test_normalisation_helpers() -> None:
+    assert words("Ёлки-палки, КОГДА?!") == ["елки", "палки", "когда"]
+    assert transliterate("vyplaty") == "выплаты"
+    assert transliterate("shchedro") == "щедро"
+
+
+def test_empty_faq_matches_nothing() -> None:
+    assert FaqMatcher([]).match("когда выплаты").outcome == "miss"
+
+
+def test_ambiguous_entries_are_not_answered_blindly() -> None:
+    entries = [
+        FaqEntry(
+            id="a", topic="t", question="Когда выплаты по картам?", answer="x", alt=["a", "b"]
+        ),
+        FaqEntry(
+            id="b", topic="t", question="Когда выплаты по счетам?", answer="y", alt=["c", "d"]
+        ),
+    ]
+    match = FaqMatcher(entries).match("когда выплаты")
+    assert match.outcome == "suggest"
+    assert {c.entry_id for c in match.suggestions} == {"a", "b"}
+
+
+def test_cli_json_single(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faq", "match", "когда выплаты", "--content", str(DEMO_CONTENT), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["id"] == "payout-dates"
+    assert 0.5 < result["score"] <= 1
+
+
+def test_cli_batch_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("где рефка\nпривет\nзабыл пароль\n"))
+    assert main(["faq", "match", "--content", str(DEMO_CONTENT), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == ["referral-link", None, "account-login"]
+    assert lines[1] == {"id": None, "score": 0.0}
+
+
+def test_cli_text_form(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faq", "match", "как дела", "--content", str(DEMO_CONTENT)]) == 0
+    assert capsys.readouterr().out.startswith("no match")
