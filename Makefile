@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/partnerbot run
+	@$(BIN)/partnerbot run
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

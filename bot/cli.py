@@ -43,11 +43,12 @@ def setup_logging(settings: Settings) -> None:
         if value is not None
     ]
     handler.addFilter(SecretFilter(secrets))
-    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
-    for noisy in ("pymorphy3", "bm25s"):
+    level = logging.getLevelName(settings.log_level)
+    if settings.offline and level > logging.DEBUG:
+        level = logging.WARNING  # keep the sandbox's terminal chat readable
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("pymorphy3", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if settings.offline:  # keep the terminal chat readable
-        logging.getLogger("aiogram").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -104,6 +104,7 @@ def test_lesson_problems_point_into_the_lesson_file(content: Path) -> None:
 
 
 def test_locale_overrides_are_checked(content: Path) -> None:
+    (content / "locales").mkdir(exist_ok=True)
     (content / "locales/ru.ftl").write_text(
         "faq-thanks = Спасибо!\nfaq-thnks = Спасибо?\n", encoding="utf-8"
     )
@@ -112,6 +113,7 @@ def test_locale_overrides_are_checked(content: Path) -> None:
 
 
 def test_locale_override_changes_a_text(content: Path) -> None:
+    (content / "locales").mkdir(exist_ok=True)
     (content / "locales/ru.ftl").write_text("faq-thanks = Рады помочь!\n", encoding="utf-8")
     from bot.i18n import Translator
 

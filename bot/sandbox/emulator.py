@@ -152,6 +152,7 @@ class Request:
 
 
 Listener = Callable[[SentMessage], None]
+AnswerListener = Callable[[int, str], None]  # (user id, the text of a callback answer)
 
 
 def strip_html(text: str) -> str:
@@ -216,6 +217,8 @@ class BotApiEmulator:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.topics: dict[tuple[int, int], str] = {}
         self.listeners: list[Listener] = []
+        self.answer_listeners: list[AnswerListener] = []
+        self._callback_users: dict[str, int] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self._senders: dict[tuple[int, int], int] = {}
         self._updates: list[dict[str, Any]] = []
@@ -226,6 +229,7 @@ class BotApiEmulator:
         self._open_callbacks: set[str] = set()
         self._confirmed = 0
         self._closing = False
+        self.last_update_id = 0
         self._new_update = asyncio.Condition()
         self._confirmed_event = asyncio.Condition()
         self._global = _Bucket(self.limits.global_per_second, self.limits.global_per_second, 0)
@@ -583,6 +587,9 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._open_callbacks.discard(query_id)
         self.callback_answers[query_id] = params
+        if text:
+            for listener in list(self.answer_listeners):
+                listener(self._callback_users.get(query_id, 0), text)
         return True
 
     async def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
@@ -829,6 +836,7 @@ class BotApiEmulator:
 
     def _push(self, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        self.last_update_id = update_id
         self._updates.append({"update_id": update_id, **payload})
         asyncio.get_running_loop().create_task(self._wake())
         return update_id
@@ -884,6 +892,7 @@ class BotApiEmulator:
         user = self.users.get(user_id) or self.add_user(user_id)
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
+        self._callback_users[query_id] = user.id
         return self._push(
             {
                 "callback_query": {

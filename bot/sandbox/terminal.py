@@ -37,6 +37,7 @@ class TerminalChat:
         self.write = write
         self.persona = "partner"
         self.emulator.listeners.append(self.show)
+        self.emulator.answer_listeners.append(self.show_toast)
 
     @property
     def user_id(self) -> int:
@@ -63,6 +64,10 @@ class TerminalChat:
                 link = f" → {button['url']}" if "url" in button else ""
                 cells.append(f"[{number}] {button['text']}{link}")
             self.write("   " + "   ".join(cells))
+
+    def show_toast(self, user_id: int, text: str) -> None:
+        if user_id == self.user_id:
+            self.write(f"   💬 {text}")
 
     def last_with_buttons(self) -> SentMessage | None:
         for message in reversed(self.emulator.chat_messages(self.user_id)):

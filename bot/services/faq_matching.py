@@ -10,6 +10,7 @@ closest variant.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,9 @@ import pymorphy3
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
+
+# bm25s turns its own logger to DEBUG when imported; its index-building notes are noise here.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 ANSWER_THRESHOLD = 0.52
 SUGGEST_THRESHOLD = 0.35

@@ -1,0 +1,70 @@
+"""The offline sandbox: `partnerbot run` without credentials, and its terminal chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from bot.sandbox.terminal import TerminalChat
+from tests.harness import ROOT, Harness
+
+
+async def test_terminal_chat_types_and_presses_by_number(harness: Harness) -> None:
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+    assert chat.handle("/start")
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    output = "\n".join(lines)
+    assert "🤖 Здравствуйте, Анна!" in output
+    assert "[1] Вебмастер (сайт, SEO, контекст)" in output
+
+    assert chat.handle("1")
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    assert "Вопрос 1 из 3" in "\n".join(lines)
+    assert chat.handle("99")
+    assert lines[-1] == "   no such button"
+    assert chat.handle("/as boss")
+    assert "usage" in lines[-1]
+    assert chat.handle("/as manager")
+    assert chat.user_id == 700002
+    assert not chat.handle("/quit")
+
+
+async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "VK_"))
+    }
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdin is not None
+
+    async def read_until(marker: str) -> str:
+        seen = ""
+        while marker not in seen:
+            line = await asyncio.wait_for(process.stdout.readline(), 20)  # type: ignore[union-attr]
+            assert line, f"the sandbox ended early; output so far:\n{seen}"
+            seen += line.decode()
+        return seen
+
+    first = await asyncio.wait_for(process.stdout.readline(), 20)
+    assert first.decode().startswith("partnerbot: offline sandbox")
+    await read_until("Type /start")
+    process.stdin.write(b"/start\n")
+    await process.stdin.drain()
+    assert "[1] Вебмастер" in await read_until("Дизайнер интерьеров")
+    process.stdin.write(b"1\n")
+    await process.stdin.drain()
+    await read_until("Откуда у вас трафик?")
+    process.stdin.write(b"/quit\n")
+    await process.stdin.drain()
+    assert "sandbox stopped" in await read_until("sandbox stopped")
+    assert await asyncio.wait_for(process.wait(), 20) == 0
