@@ -30,6 +30,7 @@ from scheduler import create_scheduler
 
 logger = logging.getLogger(__name__)
 
+CACHE_SIZE = 100_000
 PARTNER_COMMANDS: Sequence[str] = (
     "start",
     "help",
@@ -57,6 +58,7 @@ class Services:
     audit: AuditLog
 
     async def close(self) -> None:
+        await self.faq.close()
         await self.db.close()
 
 
@@ -66,7 +68,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     store = ContentStore(settings.content_dir)
     db = Database.from_url(settings.database_url)
     await upgrade(db)
-    partners = PartnerService(db, clock)
+    partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     return Services(
         settings=settings,
@@ -82,11 +84,16 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     )
 
 
+def _cache_size(db: Database) -> int:
+    """In-memory caches are safe with one process, which is what SQLite means here."""
+    return CACHE_SIZE if db.engine.dialect.name == "sqlite" else 0
+
+
 def create_dispatcher(
     services: Services, *, flood_rate: float = 1.0, flood_burst: float = 20.0
 ) -> Dispatcher:
     dp = Dispatcher(
-        storage=DatabaseStorage(services.db),
+        storage=DatabaseStorage(services.db, cache_size=_cache_size(services.db)),
         settings=services.settings,
         clock=services.clock,
         db=services.db,
@@ -103,7 +110,7 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)
-    dp.include_router(setup_routers())
+    dp.include_routers(*setup_routers())
     return dp
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
 from handlers import errors
-from handlers.filters import IsManager
+from handlers.filters import CommandText, IsManager, PrivateChat
 from handlers.manager import content as manager_content
 from handlers.partner import (
     creatives,
@@ -20,21 +20,23 @@ from handlers.partner import (
 )
 
 
-def setup_routers() -> Router:
-    root = Router(name="root")
-    root.include_router(errors.setup())
-
+def setup_routers() -> list[Router]:
+    """The routers for the Dispatcher, in order; the error handler last (it sees only
+    errors, so updates need not pass through it first)."""
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
-    private.callback_query.filter(F.message.chat.type == "private")
+    private.message.filter(PrivateChat())
+    private.callback_query.filter(PrivateChat())
 
     managers = Router(name="managers")
     managers.message.filter(IsManager())
     managers.include_router(manager_content.setup())
 
-    private.include_routers(
+    # Commands and the buttons of each feature. The router-level filter lets plain text
+    # skip every command filter on its way to the FAQ (the hot path).
+    commands = Router(name="commands")
+    commands.message.filter(CommandText())
+    commands.include_routers(
         fallback.setup_usage(),
-        start.setup(),
         menu.setup(),
         faq.setup(),
         lessons.setup(),
@@ -44,8 +46,11 @@ def setup_routers() -> Router:
         privacy.setup(),
         managers,
         fallback.setup(),
+    )
+    private.include_routers(
+        start.setup(),  # /start and the onboarding dialog, which takes typed answers
+        commands,
         faq.setup_free_text(),
         fallback.setup_unsupported(),
     )
-    root.include_router(private)
-    return root
+    return [private, errors.setup()]

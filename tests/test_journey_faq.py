@@ -9,6 +9,7 @@ from tests.harness import Harness
 
 
 async def _questions(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
+    await harness.services.faq.flush()  # the question log is written in batches
     async with harness.services.db.read() as conn:
         return list(await conn.execute(sa.select(faq_questions).order_by(faq_questions.c.id)))
 

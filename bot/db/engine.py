@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -14,18 +17,31 @@ BUSY_TIMEOUT_MS = 5000
 
 
 class Database:
-    """One engine; `write()` takes the write lock up front, `read()` does not."""
+    """One engine; `write()` takes the write lock up front, `read()` does not.
+
+    SQLite allows one writer at a time; its busy handler makes waiting writers sleep in
+    growing steps, which wrecks throughput. So writers of this process queue on an
+    asyncio lock instead, and the busy timeout only covers other processes.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._reader = engine.execution_options(readonly=True)
+        self._serial_writes = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     def from_url(cls, database_url: str) -> Database:
         return cls(create_engine(database_url))
 
-    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.engine.begin()
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        if not self._serial_writes:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._reader.begin()

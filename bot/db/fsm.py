@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,32 +15,51 @@ from bot.db.tables import fsm_states
 
 
 class DatabaseStorage(BaseStorage):
-    def __init__(self, db: Database) -> None:
+    """State and data per chat in the `fsm_states` table.
+
+    With `cache_size` > 0 (one process, SQLite) what was read or written is also kept in
+    memory, so most updates, which carry no dialog, cost no database read.
+    """
+
+    def __init__(self, db: Database, cache_size: int = 0) -> None:
         self._db = db
         self._keys = DefaultKeyBuilder(prefix="fsm", with_bot_id=True, with_destiny=True)
+        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
+        self._cache_size = cache_size
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._upsert(self._keys.build(key), {"state": value})
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await self._row(self._keys.build(key))
-        return None if row is None else row.state
+        return (await self._row(self._keys.build(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(self._keys.build(key), {"data": dict(data)})
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await self._row(self._keys.build(key))
-        return {} if row is None else dict(row.data or {})
+        return dict((await self._row(self._keys.build(key)))[1])
 
     async def close(self) -> None:
         return None
 
-    async def _row(self, key: str) -> sa.Row[Any] | None:
+    def _remember(self, key: str, row: tuple[str | None, dict[str, Any]]) -> None:
+        if self._cache_size:
+            self._cache[key] = row
+            self._cache.move_to_end(key)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    async def _row(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         async with self._db.read() as conn:
             result = await conn.execute(sa.select(fsm_states).where(fsm_states.c.key == key))
-            return result.first()
+            row = result.first()
+        value = (None, {}) if row is None else (row.state, dict(row.data or {}))
+        self._remember(key, value)
+        return value
 
     async def _upsert(self, key: str, values: dict[str, Any]) -> None:
         async with self._db.write() as conn:
@@ -54,3 +74,4 @@ class DatabaseStorage(BaseStorage):
             ).one()
             if current.state is None and not current.data:  # nothing left: keep no trace
                 await conn.execute(fsm_states.delete().where(fsm_states.c.key == key))
+        self._remember(key, (current.state, dict(current.data or {})))

@@ -230,6 +230,7 @@ class BotApiEmulator:
         self._confirmed = 0
         self._closing = False
         self.last_update_id = 0
+        self.sent_count = 0  # messages the bot sent, all chats
         self._new_update = asyncio.Condition()
         self._confirmed_event = asyncio.Condition()
         self._global = _Bucket(self.limits.global_per_second, self.limits.global_per_second, 0)
@@ -712,6 +713,7 @@ class BotApiEmulator:
             **fields,
         )
         self.messages.setdefault(chat.id, []).append(message)
+        self.sent_count += 1
         self._notify(message)
         return message
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -15,6 +20,8 @@ from bot.db.tables import faq_questions
 from bot.services.faq_matching import Match
 from bot.services.partners import Partner
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -24,11 +31,40 @@ class Answer:
     suggestions: tuple[FaqEntry, ...]
 
 
+class _QuestionIds:
+    """Time-ordered ids made in the process (milliseconds since 2026 and a counter), so a
+    question's id is known before its row is written and can go into its buttons."""
+
+    EPOCH_MS: Final = 1_767_225_600_000
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        self._last = max(self._last + 1, (time.time_ns() // 1_000_000 - self.EPOCH_MS) << 12)
+        return self._last
+
+
 class FaqService:
+    """Answers from the FAQ; every question is logged for the managers.
+
+    The log is written off the hot path: `ask` queues the row and a background task
+    writes whatever has queued up in one statement, at most every WRITE_INTERVAL seconds
+    (one round trip for many questions under load). `flush()` forces it; `close()`
+    drains it.
+    """
+
+    WRITE_INTERVAL: Final = 0.05
+
     def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
         self._db = db
         self._store = store
         self._clock = clock
+        self._ids = _QuestionIds()
+        self._pending: list[dict[str, Any]] = []
+        self._queued = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
 
     def topics(self, segment: str | None) -> list[str]:
         seen: dict[str, None] = {}
@@ -59,19 +95,49 @@ class FaqService:
             if (found := content.faq_entry(candidate.entry_id)) is not None
         )
         outcome = {"answer": "answered", "suggest": "suggested", "miss": "missed"}[match.outcome]
-        async with self._db.write() as conn:
-            result = await conn.execute(
-                faq_questions.insert().values(
-                    partner_id=partner.id,
-                    question=question[:2000],
-                    entry_id=match.entry_id,
-                    score=match.score,
-                    outcome=outcome,
-                    created_at=self._clock.now(),
-                )
-            )
-            question_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        question_id = self._ids.next()
+        self._pending.append(
+            {
+                "id": question_id,
+                "partner_id": partner.id,
+                "question": question[:2000],
+                "entry_id": match.entry_id,
+                "score": match.score,
+                "outcome": outcome,
+                "feedback": None,
+                "created_at": self._clock.now(),
+            }
+        )
+        self._queued.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued(), name="faq-question-log")
         return Answer(question_id, match, entry, suggestions)
+
+    async def _write_queued(self) -> None:
+        while True:
+            await self._queued.wait()
+            self._queued.clear()
+            try:
+                await self.flush()
+            except Exception:
+                logger.exception("could not write the FAQ question log")
+            # at most one write per interval: under load, one statement carries many rows
+            await asyncio.sleep(self.WRITE_INTERVAL)
+
+    async def flush(self) -> None:
+        """Write every queued question now."""
+        async with self._flush_lock:
+            rows, self._pending = self._pending, []
+            if rows:
+                async with self._db.write() as conn:
+                    await conn.execute(faq_questions.insert(), rows)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        await self.flush()
 
     async def resolve(self, partner: Partner, question_id: int, entry_id: str | None) -> None:
         """The partner picked a suggestion (or none of them)."""
@@ -82,6 +148,7 @@ class FaqService:
         await self._set(partner, question_id, {"feedback": feedback})
 
     async def _set(self, partner: Partner, question_id: int, values: Mapping[str, object]) -> None:
+        await self.flush()
         async with self._db.write() as conn:
             await conn.execute(
                 faq_questions.update()
@@ -94,6 +161,7 @@ class FaqService:
 
     async def misses(self, limit: int = 20) -> list[tuple[str, int]]:
         """The most frequent unanswered questions, for managers."""
+        await self.flush()
         query = (
             sa.select(faq_questions.c.question, sa.func.count().label("times"))
             .where(faq_questions.c.outcome == "missed")

@@ -115,11 +115,10 @@ class FaqMatcher:
         self.entries = list(entries)
         self._surface: dict[str, str] = {}  # a word form seen in the FAQ -> its lemma
         variant_docs: list[list[str]] = []
-        self._variant_entry: list[int] = []
         self._entry_terms: list[frozenset[str]] = []
         self._variant_text: list[str] = []
         self._entry_variants: list[list[int]] = []
-        for index, entry in enumerate(self.entries):
+        for entry in self.entries:
             terms: set[str] = set()
             own_variants: list[int] = []
             variants = [entry.question, *entry.alt]
@@ -132,7 +131,6 @@ class FaqMatcher:
                 terms.update(doc)
                 own_variants.append(len(variant_docs))
                 variant_docs.append(doc)
-                self._variant_entry.append(index)
                 self._variant_text.append(" ".join(sorted(set(doc))))
             self._entry_terms.append(frozenset(terms))
             self._entry_variants.append(own_variants)
@@ -151,7 +149,17 @@ class FaqMatcher:
         self._has_index = bool(variant_docs)
         if variant_docs:
             self._bm25.index(variant_docs, show_progress=False)
-        self._variant_entry_array = np.array(self._variant_entry, dtype=np.int64)
+        # variants are stored entry by entry, so an entry's best variant is a reduceat
+        self._with_variants = np.array(
+            [index for index, own in enumerate(self._entry_variants) if own], dtype=np.int64
+        )
+        self._variant_starts = np.array(
+            [own[0] for own in self._entry_variants if own], dtype=np.int64
+        )
+        self._entry_texts = [
+            [self._variant_text[variant] for variant in own] for own in self._entry_variants
+        ]
+        self._known_cache: dict[str, str | None] = {}
 
     def _index_text(self, text: str) -> list[str]:
         terms: list[str] = []
@@ -188,6 +196,15 @@ class FaqMatcher:
         return result
 
     def _known(self, word: str) -> str | None:
+        """The FAQ's own term for a word (typos mapped to the closest), or None."""
+        if word in self._known_cache:
+            return self._known_cache[word]
+        found = self._find_known(word)
+        if len(self._known_cache) < 100_000:
+            self._known_cache[word] = found
+        return found
+
+    def _find_known(self, word: str) -> str | None:
         if word in self._surface:
             return self._surface[word]
         base = lemma(word)
@@ -211,13 +228,13 @@ class FaqMatcher:
             return []
         variant_scores = self._bm25.get_scores(known)
         best_bm25 = np.zeros(len(self.entries))
-        np.maximum.at(best_bm25, self._variant_entry_array, variant_scores)
+        best_bm25[self._with_variants] = np.maximum.reduceat(variant_scores, self._variant_starts)
         order = np.argsort(-best_bm25)
         weights = {term: self._weight(term, is_known) for term, is_known in terms}
         total = sum(weights.values())
         query_text = " ".join(sorted(weights))
         candidates: list[Candidate] = []
-        for index in order[: max(limit * 3, 10)]:
+        for index in order[: limit + 3]:
             if best_bm25[index] <= 0:
                 break
             entry = self.entries[int(index)]
@@ -238,13 +255,10 @@ class FaqMatcher:
         terms = self._entry_terms[index]
         covered = sum(weight for term, weight in weights.items() if term in terms)
         coverage = covered / total if total else 0.0
-        similarity = max(
-            (
-                fuzz.token_sort_ratio(query_text, self._variant_text[variant]) / 100
-                for variant in self._entry_variants[index]
-            ),
-            default=0.0,
+        closest = process.extractOne(
+            query_text, self._entry_texts[index], scorer=fuzz.token_sort_ratio
         )
+        similarity = closest[1] / 100 if closest is not None else 0.0
         return round(0.8 * coverage + 0.2 * similarity, 4)
 
     def match(self, question: str, segment: str | None = None) -> Match:

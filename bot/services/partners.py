@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -43,7 +44,6 @@ class Partner:
     unreachable: bool
     created_at: datetime
     last_seen_at: datetime
-    created_now: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -62,9 +62,23 @@ class Partner:
 
 
 class PartnerService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """Partners by platform id. With `cache_size` > 0 (one process, SQLite) partners are
+    kept in memory and written through, so a message costs no database read."""
+
+    def __init__(self, db: Database, clock: Clock, cache_size: int = 0) -> None:
         self._db = db
         self._clock = clock
+        self._cache: OrderedDict[tuple[str, int], Partner] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _remember(self, partner: Partner) -> Partner:
+        if self._cache_size:
+            key = (partner.platform, partner.user_id)
+            self._cache[key] = partner
+            self._cache.move_to_end(key)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return partner
 
     async def touch(
         self,
@@ -88,8 +102,7 @@ class PartnerService:
         if partner.unreachable:
             changes["unreachable"] = False
         if changes:
-            await self._update(partner.id, **changes)
-            partner = replace(partner, **changes)
+            partner = await self._update(partner, **changes)
         return partner
 
     async def _create(
@@ -126,14 +139,18 @@ class PartnerService:
                 continue  # a partner code collision: draw another
             created = await self.by_user(platform, user_id)
             assert created is not None
-            return replace(created, created_now=True)
+            return self._remember(created)
         raise RuntimeError("could not allocate a unique partner code")
 
     async def by_user(self, platform: str, user_id: int) -> Partner | None:
+        cached = self._cache.get((platform, user_id))
+        if cached is not None:
+            return cached
         query = sa.select(partners).where(
             partners.c.platform == platform, partners.c.user_id == user_id
         )
-        return await self._one(query)
+        partner = await self._one(query)
+        return None if partner is None else self._remember(partner)
 
     async def by_code(self, code: str) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.partner_code == code.upper()))
@@ -146,11 +163,12 @@ class PartnerService:
             row = (await conn.execute(query)).first()
         return None if row is None else Partner.from_row(row)
 
-    async def _update(self, partner_id: int, **values: Any) -> None:
+    async def _update(self, partner: Partner, **values: Any) -> Partner:
         async with self._db.write() as conn:
             await conn.execute(
-                partners.update().where(partners.c.id == partner_id).values(**values)
+                partners.update().where(partners.c.id == partner.id).values(**values)
             )
+        return self._remember(replace(partner, **values))
 
     async def record_referrer(self, partner: Partner, code: str) -> bool:
         """Remember who invited a new partner; only once, never oneself."""
@@ -159,21 +177,18 @@ class PartnerService:
         referrer = await self.by_code(code)
         if referrer is None or referrer.id == partner.id:
             return False
-        await self._update(partner.id, referrer_id=referrer.id)
+        await self._update(partner, referrer_id=referrer.id)
         return True
 
     async def set_segment(self, partner: Partner, segment: str) -> Partner:
-        await self._update(partner.id, segment=segment)
-        return replace(partner, segment=segment)
+        return await self._update(partner, segment=segment)
 
     async def save_answer(self, partner: Partner, question_id: str, answer: str) -> Partner:
         answers = {**partner.answers, question_id: answer[:500]}
-        await self._update(partner.id, answers=answers)
-        return replace(partner, answers=answers)
+        return await self._update(partner, answers=answers)
 
     async def finish_onboarding(self, partner: Partner, consent: bool) -> Partner:
-        await self._update(partner.id, onboarded=True, consent=consent, stopped=False)
-        return replace(partner, onboarded=True, consent=consent, stopped=False)
+        return await self._update(partner, onboarded=True, consent=consent, stopped=False)
 
     async def set_subscription(self, partner: Partner, topic: str, on: bool) -> Partner:
         if topic not in TOPICS:
@@ -182,27 +197,22 @@ class PartnerService:
         changes: dict[str, Any] = {"subscriptions": subscriptions}
         if on:  # turning a topic on is consent to hear about it
             changes.update(consent=True, stopped=False)
-        await self._update(partner.id, **changes)
-        return replace(partner, **changes)
+        return await self._update(partner, **changes)
 
     async def set_language(self, partner: Partner, language: str) -> Partner:
-        await self._update(partner.id, language=language)
-        return replace(partner, language=language)
+        return await self._update(partner, language=language)
 
     async def set_public_name(self, partner: Partner, choice: str) -> Partner:
         if choice not in PUBLIC_NAMES:
             raise ValueError(f"unknown public name choice {choice!r}")
-        await self._update(partner.id, public_name=choice)
-        return replace(partner, public_name=choice)
+        return await self._update(partner, public_name=choice)
 
     async def stop(self, partner: Partner) -> Partner:
         """Every newsletter, digest and reminder off at once."""
-        await self._update(partner.id, stopped=True)
-        return replace(partner, stopped=True)
+        return await self._update(partner, stopped=True)
 
     async def resume(self, partner: Partner) -> Partner:
-        await self._update(partner.id, stopped=False, consent=True)
-        return replace(partner, stopped=False, consent=True)
+        return await self._update(partner, stopped=False, consent=True)
 
     async def forget(self, partner: Partner) -> None:
         """Delete the partner and everything personal kept about them."""
@@ -213,6 +223,10 @@ class PartnerService:
                 .values(referrer_id=None)
             )
             await conn.execute(partners.delete().where(partners.c.id == partner.id))
+        self._cache.pop((partner.platform, partner.user_id), None)
+        for key, cached in list(self._cache.items()):
+            if cached.referrer_id == partner.id:
+                self._cache[key] = replace(cached, referrer_id=None)
 
     async def referrals_count(self, partner: Partner) -> int:
         query = sa.select(sa.func.count()).where(partners.c.referrer_id == partner.id)

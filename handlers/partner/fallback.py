@@ -8,6 +8,7 @@ from aiogram.types import Message
 
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
+from handlers.filters import CommandText
 from handlers.manager import MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
 from handlers.screens import send
@@ -38,7 +39,7 @@ def setup() -> Router:
         await message.answer(l10n("unknown-command"))
         await send(message, menu_screen(l10n))
 
-    @router.message(F.text.startswith("/"))
+    @router.message(CommandText())
     async def unknown_command(message: Message, l10n: L10n) -> None:
         await message.answer(l10n("unknown-command"))
         await send(message, menu_screen(l10n))

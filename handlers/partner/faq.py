@@ -15,7 +15,8 @@ from bot.i18n import L10n
 from bot.services.faq import Answer, FaqService
 from bot.services.partners import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
-from handlers.screens import Screen, edit, send
+from handlers.filters import PlainText
+from handlers.screens import Screen, edit, keyboard, send
 
 BUTTON_LABEL_LIMIT = 60
 
@@ -60,33 +61,26 @@ def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:
 
 
 def _answered_screen(entry: FaqEntry, question_id: int, l10n: L10n) -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=l10n("faq-helped"), callback_data=AskCb(action="helped", question=question_id)
+    buttons = keyboard(
+        [
+            (l10n("faq-helped"), AskCb(action="helped", question=question_id)),
+            (l10n("faq-ask-manager"), AskCb(action="manager", question=question_id)),
+        ]
     )
-    builder.button(
-        text=l10n("faq-ask-manager"), callback_data=AskCb(action="manager", question=question_id)
-    )
-    builder.adjust(2)
-    return Screen(_entry_text(entry), builder.as_markup())
+    return Screen(_entry_text(entry), buttons)
 
 
 def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
     if answer.entry is not None:
         return _answered_screen(answer.entry, answer.question_id, l10n)
     if answer.suggestions:
-        builder = InlineKeyboardBuilder()
-        for entry in answer.suggestions:
-            builder.button(
-                text=_short(entry.question),
-                callback_data=AskCb(action="pick", question=answer.question_id, entry=entry.id),
-            )
-        builder.button(
-            text=l10n("faq-none-of-these"),
-            callback_data=AskCb(action="none", question=answer.question_id),
-        )
-        builder.adjust(1)
-        return Screen(l10n("faq-did-you-mean"), builder.as_markup())
+        question = answer.question_id
+        options = [
+            [(_short(entry.question), AskCb(action="pick", question=question, entry=entry.id))]
+            for entry in answer.suggestions
+        ]
+        none = [(l10n("faq-none-of-these"), AskCb(action="none", question=question))]
+        return Screen(l10n("faq-did-you-mean"), keyboard(*options, none))
     return _miss_screen(content, l10n)
 
 
@@ -225,7 +219,7 @@ def setup_free_text() -> Router:
     """Any other text in a private chat is a question."""
     router = Router(name=f"{__name__}.free_text")
 
-    @router.message(F.text, ~F.text.startswith("/"))
+    @router.message(PlainText())
     async def question(
         message: Message, partner: Partner, faq: FaqService, content: Content, l10n: L10n
     ) -> None:

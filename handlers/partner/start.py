@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -13,6 +13,7 @@ from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.partners import Partner, PartnerService
 from handlers.callbacks import OnboardCb
+from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, send
 
@@ -71,6 +72,8 @@ async def _ask_from(
 
 def setup() -> Router:
     router = Router(name=__name__)
+    # Only /start and typed onboarding answers; other text goes on at once.
+    router.message.filter(or_f(Command("start"), StateFilter(Onboarding)))
 
     @router.message(Command("start"))
     async def start(
@@ -150,7 +153,7 @@ def setup() -> Router:
         )
         await _ask_from(callback.message, index + 1, state, content, l10n)
 
-    @router.message(StateFilter(Onboarding.question), F.text, ~F.text.startswith("/"))
+    @router.message(StateFilter(Onboarding.question), PlainText())
     async def typed_answer(
         message: Message,
         partner: Partner,

@@ -1,0 +1,66 @@
+"""Shared bench helpers: the emulator in this process, a bot in a child process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.sandbox.emulator import BotApiEmulator, RateLimits
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_emulator() -> BotApiEmulator:
+    emulator = BotApiEmulator(limits=RateLimits.off())
+    await emulator.start()
+    return emulator
+
+
+async def spawn_bot(kind: str, emulator: BotApiEmulator) -> asyncio.subprocess.Process:
+    """Start `partnerbot` (kind="partnerbot") or the bare echo bot (kind="echo")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VK_"))}
+    if kind == "partnerbot":
+        database = Path(tempfile.mkdtemp()) / "bench.db"
+        env.update(
+            TELEGRAM_BOT_TOKEN=emulator.token,
+            TELEGRAM_API_URL=emulator.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+            LOG_LEVEL="WARNING",
+        )
+        args = [sys.executable, "-m", "bot.cli", "run"]
+    else:
+        args = [
+            sys.executable,
+            str(ROOT / "bench" / "echo_bot.py"),
+            emulator.base_url,
+            emulator.token,
+        ]
+    return await asyncio.create_subprocess_exec(*args, cwd=ROOT, env=env)
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def bot_replies(emulator: BotApiEmulator) -> int:
+    return emulator.sent_count
+
+
+async def wait_for_replies(emulator: BotApiEmulator, count: int, within: float = 120) -> float:
+    """Wait until the bot has sent `count` messages; return when that happened."""
+    deadline = time.perf_counter() + within
+    while bot_replies(emulator) < count:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"only {bot_replies(emulator)} of {count} replies")
+        await asyncio.sleep(0.002)
+    return time.perf_counter()

@@ -1,0 +1,79 @@
+"""Update handling: free-text questions through the emulator, partnerbot vs a bare echo bot.
+
+Both bots poll the same kind of emulator (rate limits off) from a child process; this
+process injects a backlog of questions from many partners (who already asked once, so
+they exist) and times until every question has its answer. Reported: updates/s of
+each, and the ratio.
+
+Run: .venv/bin/python -m bench.throughput [--users 200] [--per-user 5] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+
+import yaml
+
+from bench.common import ROOT, bot_replies, spawn_bot, start_emulator, stop, wait_for_replies
+
+
+def _questions() -> list[str]:
+    cases = yaml.safe_load((ROOT / "bench" / "faq_eval.yaml").read_text(encoding="utf-8"))
+    return [case["q"] for case in cases["in_scope"] + cases["out_of_scope"]]
+
+
+async def measure(kind: str, users: int, per_user: int) -> float:
+    emulator = await start_emulator()
+    process = await spawn_bot(kind, emulator)
+    try:
+        # warm up: every partner asks once (they exist, as after /start), untimed
+        questions = _questions()
+        for user in range(users):
+            emulator.add_user(10_000 + user, f"P{user}")
+            emulator.user_message(10_000 + user, "когда выплаты")
+        await wait_for_replies(emulator, users)
+        base = bot_replies(emulator)
+        started = time.perf_counter()
+        total = users * per_user
+        for index in range(total):
+            user = 10_000 + index % users
+            emulator.user_message(user, questions[index % len(questions)])
+        finished = await wait_for_replies(emulator, base + total)
+        return total / (finished - started)
+    finally:
+        await stop(process)
+        await emulator.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--per-user", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[float]] = {"echo": [], "partnerbot": []}
+    for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
+        for kind in ("echo", "partnerbot"):
+            results[kind].append(await measure(kind, args.users, args.per_user))
+    echo = statistics.median(results["echo"])
+    partner = statistics.median(results["partnerbot"])
+    print(
+        f"updates: {args.users * args.per_user} free-text questions from {args.users} partners, "
+        f"{args.rounds} rounds (median)"
+    )
+    print(
+        f"bare aiogram echo bot: {echo:8.1f} updates/s  (rounds: "
+        f"{', '.join(f'{r:.0f}' for r in results['echo'])})"
+    )
+    print(
+        f"partnerbot:            {partner:8.1f} updates/s  (rounds: "
+        f"{', '.join(f'{r:.0f}' for r in results['partnerbot'])})"
+    )
+    print(f"ratio partnerbot / echo: {partner / echo:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
