@@ -28,10 +28,10 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/faq_quality.py
-	$(BIN)/python bench/faq_speed.py
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python -m bench.faq_quality
+	$(BIN)/python -m bench.faq_speed
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.startup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """FAQ quality on the evaluation set: top-1 accuracy in scope, rejection out of scope.
 
-Run: .venv/bin/python bench/faq_quality.py [--content content] [--verbose]
+Run: .venv/bin/python -m bench.faq_quality [--content content] [--verbose]
 """
 
 from __future__ import annotations

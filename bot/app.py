@@ -22,6 +22,7 @@ from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
 from bot.services.lessons import LessonService
 from bot.services.partners import PartnerService
+from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.telegram import create_bot
 from handlers import setup_routers
@@ -55,6 +56,7 @@ class Services:
     lessons: LessonService
     creatives: CreativeService
     profile: ProfileService
+    privacy: PrivacyService
     audit: AuditLog
 
     async def close(self) -> None:
@@ -70,16 +72,18 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     await upgrade(db)
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
+    faq = FaqService(db, store, clock)
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         content_store=store,
         partners=partners,
-        faq=FaqService(db, store, clock),
+        faq=faq,
         lessons=lessons,
         creatives=CreativeService(store),
         profile=ProfileService(store, partners, lessons),
+        privacy=PrivacyService(partners, faq),
         audit=AuditLog(db, clock),
     )
 
@@ -103,6 +107,7 @@ def create_dispatcher(
         lessons=services.lessons,
         creatives=services.creatives,
         profile=services.profile,
+        privacy=services.privacy,
         audit=services.audit,
     )
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)

@@ -49,8 +49,8 @@ def setup_routers() -> list[Router]:
     )
     private.include_routers(
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
+        faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
-        faq.setup_free_text(),
         fallback.setup_unsupported(),
     )
     return [private, errors.setup()]

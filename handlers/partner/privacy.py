@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import L10n
 from bot.services.partners import Partner, PartnerService
+from bot.services.privacy import PrivacyService
 from handlers.callbacks import ForgetCb
 
 
@@ -36,7 +37,7 @@ def setup() -> Router:
         callback: CallbackQuery,
         callback_data: ForgetCb,
         partner: Partner,
-        partners: PartnerService,
+        privacy: PrivacyService,
         state: FSMContext,
         l10n: L10n,
     ) -> None:
@@ -46,7 +47,7 @@ def setup() -> Router:
         if not callback_data.confirm:
             await callback.message.edit_text(l10n("forget-cancelled"))
             return
-        await partners.forget(partner)
+        await privacy.forget(partner)
         await state.clear()
         await callback.message.edit_text(l10n("forget-done"))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter, or_f
+from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -22,6 +22,17 @@ class Onboarding(StatesGroup):
     segment = State()
     question = State()
     consent = State()
+
+
+class StartOrOnboarding(BaseFilter):
+    """Only /start and typed onboarding answers enter this router; other text goes on at
+    once (a cheap string check instead of parsing every message as a command)."""
+
+    async def __call__(self, message: Message, raw_state: str | None) -> bool:
+        if raw_state is not None and raw_state.startswith(f"{Onboarding.__name__}:"):
+            return True
+        text = message.text or ""
+        return text == "/start" or text.startswith(("/start ", "/start@"))
 
 
 def segment_keyboard(content: Content) -> InlineKeyboardMarkup:
@@ -72,8 +83,7 @@ async def _ask_from(
 
 def setup() -> Router:
     router = Router(name=__name__)
-    # Only /start and typed onboarding answers; other text goes on at once.
-    router.message.filter(or_f(Command("start"), StateFilter(Onboarding)))
+    router.message.filter(StartOrOnboarding())
 
     @router.message(Command("start"))
     async def start(
