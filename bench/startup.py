@@ -34,8 +34,8 @@ async def main() -> None:
     args = parser.parse_args()
     results: dict[str, list[float]] = {"echo": [], "partnerbot": []}
     for _ in range(args.rounds):
-        for kind in results:
-            results[kind].append(await measure(kind))
+        for kind, values in results.items():
+            values.append(await measure(kind))
     for kind, values in results.items():
         print(
             f"{kind:10} first answer after {statistics.median(values):.2f} s "
