@@ -162,3 +162,39 @@ async def test_answer_callback_query_needs_a_live_query(
 ) -> None:
     status, _ = await _call(api, "answerCallbackQuery", callback_query_id="nope")
     assert status == 400
+
+
+def test_spec_cross_check_catches_what_the_official_description_forbids() -> None:
+    from bot.sandbox.emulator import Request
+    from tests.harness import SPEC_FILE, spec_problems
+
+    if not SPEC_FILE.exists():
+        pytest.skip("../shared/specs is not here")
+    good = Request("sendMessage", {"chat_id": 1, "text": "hi", "parse_mode": "HTML"})
+    bad = [
+        Request("sendMessage", {"chat_id": 1, "txt": "hi"}),
+        Request("sendTelepathy", {}),
+    ]
+    assert spec_problems([good]) == []
+    assert spec_problems(bad) == [
+        "sendMessage: required field text missing",
+        "sendMessage: unknown field txt",
+        "sendTelepathy: not a Bot API method",
+    ]
+
+
+def test_every_emulated_method_is_in_the_official_description() -> None:
+    from bot.sandbox.methods import METHODS
+    from tests.harness import SPEC_FILE
+
+    if not SPEC_FILE.exists():
+        pytest.skip("../shared/specs is not here")
+    official = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
+    for method, fields in METHODS.items():
+        assert method in official, method
+        names = {field["name"] for field in official[method].get("fields", [])}
+        assert set(fields) <= names, (method, set(fields) - names)
+        required = {f["name"] for f in official[method].get("fields", []) if f["required"]}
+        ours = {name for name, (_kind, needed) in fields.items() if needed}
+        assert required <= set(fields), (method, required - set(fields))
+        assert ours <= required | {"text"}, (method, ours - required)
