@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MenuCb(CallbackData, prefix="m"):
-    item: str  # faq | lessons | creatives | me | settings | help
+    item: str  # faq | lessons | creatives | me | settings
 
 
 class OnboardCb(CallbackData, prefix="ob"):

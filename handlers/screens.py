@@ -39,6 +39,17 @@ async def send(message: Message, screen: Screen) -> None:
         await message.answer(part, reply_markup=screen.markup if last else None)
 
 
+async def reply(event: Message | CallbackQuery, screen: Screen) -> None:
+    """Show a screen in answer to a command or to the menu button of the same name."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if not isinstance(event.message, Message):
+            return
+        await send(event.message, screen)
+        return
+    await send(event, screen)
+
+
 async def edit(callback: CallbackQuery, screen: Screen) -> None:
     """Replace the pressed message with the screen (or send it anew when it can't be edited)."""
     message = callback.message

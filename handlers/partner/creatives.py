@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.creatives import CreativeService
 from bot.services.partners import Partner
 from handlers.callbacks import CreativeCb, MenuCb
-from handlers.screens import Screen, edit, send
+from handlers.screens import Screen, edit, reply, send
 
 
 def kinds_screen(creatives: CreativeService, segment: str | None, l10n: L10n) -> Screen:
@@ -60,18 +60,11 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("creatives"))
-    async def creatives_command(
-        message: Message, partner: Partner, creatives: CreativeService, l10n: L10n
-    ) -> None:
-        await send(message, kinds_screen(creatives, partner.segment, l10n))
-
     @router.callback_query(MenuCb.filter(F.item == "creatives"))
-    async def creatives_button(
-        callback: CallbackQuery, partner: Partner, creatives: CreativeService, l10n: L10n
+    async def creatives_command(
+        event: Message | CallbackQuery, partner: Partner, creatives: CreativeService, l10n: L10n
     ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, kinds_screen(creatives, partner.segment, l10n))
+        await reply(event, kinds_screen(creatives, partner.segment, l10n))
 
     @router.callback_query(CreativeCb.filter(F.action == "kinds"))
     async def to_kinds(

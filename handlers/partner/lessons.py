@@ -16,7 +16,7 @@ from bot.rendering import markdown_to_html
 from bot.services.lessons import Course, LessonService
 from bot.services.partners import Partner
 from handlers.callbacks import LessonCb, MenuCb
-from handlers.screens import Screen, edit, send
+from handlers.screens import Screen, edit, reply, send
 
 
 def course_screen(course: Course, l10n: L10n) -> Screen:
@@ -72,18 +72,11 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("lessons"))
-    async def lessons_command(
-        message: Message, partner: Partner, lessons: LessonService, l10n: L10n
-    ) -> None:
-        await send(message, course_screen(await lessons.course(partner), l10n))
-
     @router.callback_query(MenuCb.filter(F.item == "lessons"))
-    async def lessons_button(
-        callback: CallbackQuery, partner: Partner, lessons: LessonService, l10n: L10n
+    async def lessons_command(
+        event: Message | CallbackQuery, partner: Partner, lessons: LessonService, l10n: L10n
     ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, course_screen(await lessons.course(partner), l10n))
+        await reply(event, course_screen(await lessons.course(partner), l10n))
 
     @router.callback_query(LessonCb.filter(F.action == "list"))
     async def to_list(

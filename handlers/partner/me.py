@@ -12,7 +12,7 @@ from bot.i18n import L10n
 from bot.services.partners import Partner
 from bot.services.profile import ProfileCard, ProfileService
 from handlers.callbacks import MenuCb
-from handlers.screens import Screen, send
+from handlers.screens import Screen, reply
 
 
 def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
@@ -39,17 +39,14 @@ def setup() -> Router:
         return me_screen(await profile.card(partner), me.username or "", l10n)
 
     @router.message(Command("me"))
-    async def me_command(
-        message: Message, bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n
-    ) -> None:
-        await send(message, await _screen(bot, partner, profile, l10n))
-
     @router.callback_query(MenuCb.filter(F.item == "me"))
-    async def me_button(
-        callback: CallbackQuery, bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n
+    async def me_command(
+        event: Message | CallbackQuery,
+        bot: Bot,
+        partner: Partner,
+        profile: ProfileService,
+        l10n: L10n,
     ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, await _screen(bot, partner, profile, l10n))
+        await reply(event, await _screen(bot, partner, profile, l10n))
 
     return router

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import L10n
 from handlers.callbacks import MenuCb
-from handlers.screens import Screen, send
+from handlers.screens import Screen, reply
 
 MENU_ITEMS = ("faq", "lessons", "creatives", "me", "settings")
 
@@ -31,12 +31,6 @@ def setup() -> Router:
 
     @router.message(Command("help", "menu"))
     async def show_help(message: Message, l10n: L10n) -> None:
-        await send(message, menu_screen(l10n))
-
-    @router.callback_query(MenuCb.filter(F.item == "help"))
-    async def help_button(callback: CallbackQuery, l10n: L10n) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, menu_screen(l10n))
+        await reply(message, menu_screen(l10n))
 
     return router

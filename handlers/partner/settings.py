@@ -12,7 +12,7 @@ from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
 from bot.services.partners import PUBLIC_NAMES, TOPICS, Partner, PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
-from handlers.screens import Screen, edit, send
+from handlers.screens import Screen, edit, reply
 
 
 def settings_screen(partner: Partner, content: Content, l10n: L10n) -> Screen:
@@ -56,18 +56,11 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("settings"))
-    async def settings_command(
-        message: Message, partner: Partner, content: Content, l10n: L10n
-    ) -> None:
-        await send(message, settings_screen(partner, content, l10n))
-
     @router.callback_query(MenuCb.filter(F.item == "settings"))
-    async def settings_button(
-        callback: CallbackQuery, partner: Partner, content: Content, l10n: L10n
+    async def settings_command(
+        event: Message | CallbackQuery, partner: Partner, content: Content, l10n: L10n
     ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, settings_screen(partner, content, l10n))
+        await reply(event, settings_screen(partner, content, l10n))
 
     @router.callback_query(SettingsCb.filter())
     async def change(
