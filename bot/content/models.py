@@ -140,6 +140,15 @@ class Lesson(Strict):
     def visible_to(self, segment: str | None) -> bool:
         return not self.segments or segment in self.segments
 
+    @property
+    def links(self) -> list[str]:
+        return [item for item in self.attachments if item.startswith(("http://", "https://"))]
+
+    @property
+    def files(self) -> list[str]:
+        """Attachments that are files in the content folder (relative paths)."""
+        return [item for item in self.attachments if item not in self.links]
+
 
 class Creative(Strict):
     id: Id

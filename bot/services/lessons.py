@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -38,6 +39,9 @@ class LessonService:
         self._db = db
         self._store = store
         self._clock = clock
+
+    def files(self, lesson: Lesson) -> list[Path]:
+        return [self._store.content.root / name for name in lesson.files]
 
     def lesson(self, lesson_id: str, segment: str | None) -> Lesson | None:
         lesson = self._store.content.lesson(lesson_id)

@@ -202,6 +202,13 @@ class PartnerService:
     async def set_language(self, partner: Partner, language: str) -> Partner:
         return await self._update(partner, language=language)
 
+    async def next_public_name(self, partner: Partner) -> Partner:
+        """Name → nickname → anonymous → name, on the leaderboards."""
+        index = (
+            PUBLIC_NAMES.index(partner.public_name) if partner.public_name in PUBLIC_NAMES else -1
+        )
+        return await self.set_public_name(partner, PUBLIC_NAMES[(index + 1) % len(PUBLIC_NAMES)])
+
     async def set_public_name(self, partner: Partner, choice: str) -> Partner:
         if choice not in PUBLIC_NAMES:
             raise ValueError(f"unknown public name choice {choice!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -35,7 +34,7 @@ def course_screen(course: Course, l10n: L10n) -> Screen:
 
 def _lesson_screen(lesson: Lesson, course: Course, l10n: L10n) -> Screen:
     number = [item.id for item in course.lessons].index(lesson.id) + 1
-    links = [item for item in lesson.attachments if item.startswith(("http://", "https://"))]
+    links = lesson.links
     text = l10n(
         "lessons-title", number=number, total=len(course.lessons), title=html.escape(lesson.title)
     )
@@ -59,12 +58,10 @@ def _lesson_screen(lesson: Lesson, course: Course, l10n: L10n) -> Screen:
 
 
 async def _show_lesson(
-    message: Message, lesson: Lesson, course: Course, content: Content, l10n: L10n
+    message: Message, lesson: Lesson, course: Course, lessons: LessonService, l10n: L10n
 ) -> None:
-    for attachment in lesson.attachments:
-        if not attachment.startswith(("http://", "https://")):
-            path = content.root / attachment
-            await message.answer_document(FSInputFile(path, filename=Path(attachment).name))
+    for path in lessons.files(lesson):
+        await message.answer_document(FSInputFile(path, filename=path.name))
     await send(message, _lesson_screen(lesson, course, l10n))
 
 
@@ -99,7 +96,7 @@ def setup() -> Router:
             await callback.answer(l10n("no-longer-available"), show_alert=True)
             return
         await callback.answer()
-        await _show_lesson(callback.message, lesson, await lessons.course(partner), content, l10n)
+        await _show_lesson(callback.message, lesson, await lessons.course(partner), lessons, l10n)
 
     @router.callback_query(LessonCb.filter(F.action.in_({"done", "next"})))
     async def done_next(
@@ -125,6 +122,6 @@ def setup() -> Router:
         if following is None:
             await callback.message.answer(l10n("lessons-finished", total=len(course.lessons)))
             return
-        await _show_lesson(callback.message, following, course, content, l10n)
+        await _show_lesson(callback.message, following, course, lessons, l10n)
 
     return router

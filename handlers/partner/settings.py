@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.content.models import Content
 from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
-from bot.services.partners import PUBLIC_NAMES, TOPICS, Partner, PartnerService
+from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
 from handlers.screens import Screen, edit, reply
 
@@ -81,10 +81,7 @@ def setup() -> Router:
             partner = await partners.set_language(partner, value)
             l10n = content_store.live.translator.get(value)
         elif action == "name":
-            following = PUBLIC_NAMES[
-                (PUBLIC_NAMES.index(partner.public_name) + 1) % len(PUBLIC_NAMES)
-            ]
-            partner = await partners.set_public_name(partner, following)
+            partner = await partners.next_public_name(partner)
         elif action == "segment":
             await callback.answer()
             await edit(callback, _segments_screen(content, l10n))
