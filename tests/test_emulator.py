@@ -198,3 +198,50 @@ def test_every_emulated_method_is_in_the_official_description() -> None:
         ours = {name for name, (_kind, needed) in fields.items() if needed}
         assert required <= set(fields), (method, required - set(fields))
         assert ours <= required | {"text"}, (method, ours - required)
+
+
+async def test_media_group_copy_delete_and_chat_info(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    emulator = api[0]
+    media = [
+        {"type": "photo", "media": "https://x.example/1.png", "caption": "one"},
+        {"type": "photo", "media": "https://x.example/2.png"},
+    ]
+    status, body = await _call(api, "sendMediaGroup", chat_id=1, media=json.dumps(media))
+    assert status == 200
+    assert len({m["media_group_id"] for m in body["result"]}) == 1
+    status, body = await _call(api, "sendMediaGroup", chat_id=1, media=json.dumps(media[:1]))
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: wrong number of media in the album",
+    )
+
+    emulator.add_group(-500, "Менеджеры", admin=True)
+    first = emulator.chat_messages(1)[0]
+    status, body = await _call(
+        api, "copyMessage", chat_id=-500, from_chat_id=1, message_id=first.message_id
+    )
+    assert status == 200
+    copied = emulator.chat_messages(-500)[0]
+    assert (copied.kind, copied.caption) == ("photo", "one")
+
+    assert (await _call(api, "deleteMessage", chat_id=-500, message_id=copied.message_id))[
+        0
+    ] == 200
+    assert emulator.chat_messages(-500) == []
+
+    status, body = await _call(api, "getChatMember", chat_id=-500, user_id=emulator.bot_id)
+    assert body["result"]["status"] == "administrator"
+    status, body = await _call(api, "getChat", chat_id=-500)
+    assert (body["result"]["type"], body["result"]["title"]) == ("group", "Менеджеры")
+    status, body = await _call(api, "getChat", chat_id=-999)
+    assert (status, body["description"]) == (400, "Bad Request: chat not found")
+
+
+async def test_a_wrong_token_is_unauthorized(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    emulator, session = api
+    async with session.post(f"{emulator.base_url}/bot1:wrong/getMe") as response:
+        assert response.status == 401
