@@ -24,9 +24,11 @@ from bot.services.lessons import LessonService
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
+from bot.services.support import SupportService
 from bot.telegram import create_bot
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware
+from handlers.relay import TicketRelay
 from scheduler import create_scheduler
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ PARTNER_COMMANDS: Sequence[str] = (
     "creatives",
     "me",
     "settings",
+    "support",
     "stop",
     "forget",
 )
@@ -57,6 +60,7 @@ class Services:
     creatives: CreativeService
     profile: ProfileService
     privacy: PrivacyService
+    support: SupportService
     audit: AuditLog
 
     async def close(self) -> None:
@@ -84,6 +88,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         creatives=CreativeService(store),
         profile=ProfileService(store, partners, lessons),
         privacy=PrivacyService(partners, faq),
+        support=SupportService(db, store, clock, cache=_cache_size(db) > 0),
         audit=AuditLog(db, clock),
     )
 
@@ -108,6 +113,10 @@ def create_dispatcher(
         creatives=services.creatives,
         profile=services.profile,
         privacy=services.privacy,
+        support=services.support,
+        relay=TicketRelay(
+            services.settings, services.support, services.partners, services.content_store
+        ),
         audit=services.audit,
     )
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)

@@ -46,7 +46,7 @@ class L10n:
         self._bundle = bundle
         self._fallback = fallback
 
-    def __call__(self, key: str, **args: Any) -> str:
+    def __call__(self, key: str, /, **args: Any) -> str:
         if self._bundle.has_message(key):
             message = self._bundle.get_message(key)
             if message.value is not None:

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import errors
 from handlers.filters import CommandText, IsManager, PrivateChat
 from handlers.manager import content as manager_content
+from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
     creatives,
     fallback,
@@ -17,6 +18,7 @@ from handlers.partner import (
     privacy,
     settings,
     start,
+    support,
 )
 
 
@@ -29,7 +31,7 @@ def setup_routers() -> list[Router]:
 
     managers = Router(name="managers")
     managers.message.filter(IsManager())
-    managers.include_router(manager_content.setup())
+    managers.include_routers(manager_content.setup(), manager_tickets.setup_command())
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
     # skip every command filter on its way to the FAQ (the hot path).
@@ -44,13 +46,16 @@ def setup_routers() -> list[Router]:
         me.setup(),
         settings.setup(),
         privacy.setup(),
+        support.setup(),
         managers,
         fallback.setup(),
     )
     private.include_routers(
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
+        manager_tickets.setup_private(),  # a manager's reply to a ticket in private
+        support.setup_dialog(),  # /support's question, and messages to an open ticket
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
         fallback.setup_unsupported(),
     )
-    return [private, errors.setup()]
+    return [private, manager_tickets.setup_managers_chat(), errors.setup()]

@@ -42,3 +42,9 @@ class SettingsCb(CallbackData, prefix="s"):
 
 class ForgetCb(CallbackData, prefix="fg"):
     confirm: bool
+
+
+class TicketCb(CallbackData, prefix="t"):
+    action: str  # close | rate
+    ticket: int
+    value: str = ""  # up | down for a rating

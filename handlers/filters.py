@@ -7,10 +7,14 @@ the hot path costs more than everything else an update does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
+from bot.services.partners import Partner
+from bot.services.support import SupportService
 
 
 class IsManager(BaseFilter):
@@ -41,3 +45,36 @@ class PlainText(BaseFilter):
 
     async def __call__(self, message: Message) -> bool:
         return bool(message.text) and not (message.text or "").startswith("/")
+
+
+class ManagersChat(BaseFilter):
+    """Messages in the managers' chat (TG_MANAGERS_CHAT_ID)."""
+
+    async def __call__(self, message: Message, settings: Settings) -> bool:
+        chat_id = settings.tg_managers_chat_id
+        return chat_id is not None and message.chat.id == chat_id
+
+
+class TicketOfMessage(BaseFilter):
+    """A message in a ticket's forum topic, or a reply to a message of a ticket; injects
+    `ticket`."""
+
+    async def __call__(self, message: Message, support: SupportService) -> bool | dict[str, Any]:
+        ticket = None
+        if message.is_topic_message and message.message_thread_id is not None:
+            ticket = await support.by_topic(message.chat.id, message.message_thread_id)
+        elif message.reply_to_message is not None:
+            ticket = await support.by_message(message.chat.id, message.reply_to_message.message_id)
+        return {"ticket": ticket} if ticket is not None else False
+
+
+class OpenTicket(BaseFilter):
+    """A partner who has an open ticket; injects `ticket`."""
+
+    async def __call__(
+        self, message: Message, partner: Partner | None, support: SupportService
+    ) -> bool | dict[str, Any]:
+        if partner is None:
+            return False
+        ticket = await support.current(partner)
+        return {"ticket": ticket} if ticket is not None else False

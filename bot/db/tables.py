@@ -88,3 +88,39 @@ audit_log = sa.Table(
     sa.Column("allowed", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the ticket number
+    sa.Column(
+        "partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("status", sa.String(16), nullable=False),  # open | closed
+    sa.Column("question", sa.Text, nullable=False, server_default=""),
+    sa.Column("chat_id", sa.BigInteger, nullable=True),  # managers' chat (None: in private)
+    sa.Column("thread_id", sa.BigInteger, nullable=True),  # its forum topic, if any
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("waiting_since", UtcDateTime, nullable=True),  # the partner waits for a reply
+    sa.Column("escalations", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("first_reply_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("rating", sa.String(8), nullable=True),  # up | down
+    sa.Index("ix_tickets_partner_status", "partner_id", "status"),
+    sa.Index("ix_tickets_chat_thread", "chat_id", "thread_id"),
+)
+
+ticket_messages = sa.Table(
+    "ticket_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("direction", sa.String(8), nullable=False),  # in (partner) | out (manager) | card
+    sa.Column("partner_message_id", sa.BigInteger, nullable=True),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),  # where the managers see it
+    sa.Column("message_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ticket_messages_chat_message", "chat_id", "message_id"),
+)

@@ -29,6 +29,7 @@ menu-text =
     /creatives — banners, landing pages, keywords and other materials
     /me — your code, segment, progress and referral link
     /settings — subscriptions, language, segment, name on leaderboards
+    /support — write to a manager
     /stop — unsubscribe from everything · /forget — delete your data
 menu-faq = ❓ Questions
 menu-lessons = 🎓 Training
@@ -64,8 +65,7 @@ faq-did-you-mean = I am not sure I understood. Did you mean:
 faq-none-of-these = No, something else
 faq-miss =
     I don't know the answer to that yet — I noted the question for the managers.
-    To reach a manager directly: { $contact }
-faq-manager-contact = The managers are here: { $contact }. Your question is already marked for them.
+    Press “Ask a manager” and a manager will answer right here.
 
 ## Training
 lessons-empty = No lessons for you yet — they are coming.
@@ -151,3 +151,49 @@ reload-refused =
        *[other] problems
     }; the previous version stays live:
     { $problems }
+
+## Support (partner)
+command-support = Write to a manager
+support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome.
+support-opened =
+    Ticket #{ $number } is open. A manager will answer within { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }. While it is open, everything you write here goes to the manager.
+support-reopened = Ticket #{ $number } is open again — the manager will see your message.
+support-still-open = Ticket #{ $number } is still open — your message went to the manager.
+support-close-button = ✅ Solved, close it
+support-closed = Ticket #{ $number } is closed. How was the help?
+support-rate-up = 👍 Helpful
+support-rate-down = 👎 Not helpful
+support-rated = Thanks for the rating!
+support-not-open = This ticket is already closed.
+
+## Support (managers)
+ticket-topic = #{ $number } · { $name } · { $segment }
+ticket-card =
+    🎫 <b>Ticket #{ $number }</b>
+    Partner: { $name } ({ $who })
+    Segment: { $segment }
+    Affiliate id: { $affiliate }
+    Question: { $question }
+ticket-card-asked-before = Asked before:
+ticket-card-howto = A reply in this topic goes to the partner from the bot. Messages starting with “!” are internal notes. /close closes, /t KEY sends a template.
+ticket-card-howto-reply = Reply to any message of the ticket and it goes to the partner. Messages starting with “!” are internal notes. /close or /t KEY as a reply.
+ticket-none = none
+ticket-partner-wrote = ✉️ Ticket #{ $number }, { $name }:
+ticket-reopened = ↩️ The partner is back: ticket #{ $number } is open again.
+ticket-closed = ✅ Ticket #{ $number } closed.
+ticket-closed-by-partner = ✅ The partner closed ticket #{ $number }.
+ticket-rated = Rating for ticket #{ $number }: { $rating }
+ticket-blocked = ⚠️ The partner blocked the bot — the reply to ticket #{ $number } was not delivered.
+ticket-overdue = ⏰ Ticket #{ $number } ({ $name }) has waited { $hours } h for a reply.
+ticket-not-found = This message is not part of a ticket. Reply to a ticket message or write in its topic.
+ticket-template-unknown = No template “{ $key }”. There are: { $keys }
+ticket-template-usage = Usage: /t KEY (in the ticket's topic or as a reply to its message). Templates: { $keys }
+ticket-list-empty = No open tickets.
+ticket-list-title = <b>Open tickets</b> (oldest first):
+ticket-list-row = #{ $number } · { $name } · opened { $age } h ago{ $waiting ->
+        [yes] {" "}· waiting for a reply
+       *[no] {""}
+    }

@@ -159,6 +159,16 @@ class FaqService:
                 .values(**values)
             )
 
+    async def question_text(self, partner: Partner, question_id: int) -> str | None:
+        """The words of a question the partner asked (for a ticket opened from it)."""
+        await self.flush()
+        query = sa.select(faq_questions.c.question).where(
+            faq_questions.c.id == question_id, faq_questions.c.partner_id == partner.id
+        )
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else str(row.question)
+
     async def misses(self, limit: int = 20) -> list[tuple[str, int]]:
         """The most frequent unanswered questions, for managers."""
         await self.flush()

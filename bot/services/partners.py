@@ -214,6 +214,10 @@ class PartnerService:
             raise ValueError(f"unknown public name choice {choice!r}")
         return await self._update(partner, public_name=choice)
 
+    async def mark_unreachable(self, partner: Partner) -> Partner:
+        """The partner blocked the bot (or left): skipped by every send until they return."""
+        return await self._update(partner, unreachable=True)
+
     async def stop(self, partner: Partner) -> Partner:
         """Every newsletter, digest and reminder off at once."""
         return await self._update(partner, stopped=True)

@@ -81,12 +81,12 @@ def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
         ]
         none = [(l10n("faq-none-of-these"), AskCb(action="none", question=question))]
         return Screen(l10n("faq-did-you-mean"), keyboard(*options, none))
-    return _miss_screen(content, l10n)
+    return _miss_screen(answer.question_id, l10n)
 
 
-def _miss_screen(content: Content, l10n: L10n) -> Screen:
-    contact = html.escape(content.program.support_contact)
-    return Screen(l10n("faq-miss", contact=contact))
+def _miss_screen(question_id: int, l10n: L10n) -> Screen:
+    buttons = keyboard([(l10n("faq-ask-manager"), AskCb(action="manager", question=question_id))])
+    return Screen(l10n("faq-miss"), buttons)
 
 
 def setup() -> Router:
@@ -182,7 +182,7 @@ def setup() -> Router:
     ) -> None:
         await faq.resolve(partner, callback_data.question, None)
         await callback.answer()
-        await edit(callback, _miss_screen(content, l10n))
+        await edit(callback, _miss_screen(callback_data.question, l10n))
 
     @router.callback_query(AskCb.filter(F.action == "helped"))
     async def helped(
@@ -196,21 +196,6 @@ def setup() -> Router:
         await callback.answer(l10n("faq-thanks"))
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
-
-    @router.callback_query(AskCb.filter(F.action == "manager"))
-    async def ask_manager(
-        callback: CallbackQuery,
-        callback_data: AskCb,
-        partner: Partner,
-        faq: FaqService,
-        content: Content,
-        l10n: L10n,
-    ) -> None:
-        await faq.feedback(partner, callback_data.question, "manager")
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            contact = html.escape(content.program.support_contact)
-            await callback.message.answer(l10n("faq-manager-contact", contact=contact))
 
     return router
 

@@ -1,0 +1,301 @@
+"""Support tickets: when one opens, reopens or closes, where it lives, who waits for whom.
+
+Only bookkeeping and rules; moving the messages themselves is the relay's job (handlers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import faq_questions, partners, ticket_messages, tickets
+from bot.services.partners import Partner
+
+SECOND_ESCALATION_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    partner_id: int
+    status: str
+    question: str
+    chat_id: int | None
+    thread_id: int | None
+    created_at: datetime
+    waiting_since: datetime | None
+    escalations: int
+    first_reply_at: datetime | None
+    closed_at: datetime | None
+    rating: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @classmethod
+    def from_row(cls, row: Any) -> Ticket:
+        data = {key: _aware(value) for key, value in dict(row._mapping).items()}
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    ticket: Ticket
+    partner: Partner
+    segment_title: str | None
+    recent_questions: list[str]
+
+
+@dataclass(frozen=True)
+class OpenedTicket:
+    ticket: Ticket
+    created: bool
+    reopened: bool
+
+
+class SupportService:
+    """With `cache` (one process, SQLite) the service remembers which partners have no
+    open ticket, so a partner's ordinary question costs no extra database read."""
+
+    def __init__(
+        self, db: Database, store: ContentStore, clock: Clock, *, cache: bool = False
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._cache = cache
+        self._open: dict[int, int | None] = {}  # partner id -> open ticket id (or None)
+
+    def _note_open(self, partner_id: int, ticket_id: int | None) -> None:
+        if self._cache:
+            if len(self._open) > 100_000:
+                self._open.clear()
+            self._open[partner_id] = ticket_id
+
+    @property
+    def sla(self) -> timedelta:
+        return timedelta(hours=self._store.content.program.schedule.ticket_sla_hours)
+
+    @property
+    def reopen_window(self) -> timedelta:
+        return timedelta(hours=self._store.content.program.schedule.ticket_reopen_hours)
+
+    async def _one(self, query: sa.Select[Any]) -> Ticket | None:
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else Ticket.from_row(row)
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self._one(sa.select(tickets).where(tickets.c.id == ticket_id))
+
+    async def current(self, partner: Partner) -> Ticket | None:
+        """The partner's open ticket, if any."""
+        if self._cache and partner.id in self._open and self._open[partner.id] is None:
+            return None
+        ticket = await self._one(
+            sa.select(tickets).where(
+                tickets.c.partner_id == partner.id, tickets.c.status == "open"
+            )
+        )
+        self._note_open(partner.id, None if ticket is None else ticket.id)
+        return ticket
+
+    async def open_for(self, partner: Partner, question: str) -> OpenedTicket:
+        """The ticket a support request goes to: the open one, the one closed within
+        `ticket_reopen_hours` (reopened), or a new one."""
+        now = self._clock.now()
+        current = await self.current(partner)
+        if current is not None:
+            return OpenedTicket(current, created=False, reopened=False)
+        last = await self._one(
+            sa.select(tickets)
+            .where(tickets.c.partner_id == partner.id, tickets.c.status == "closed")
+            .order_by(tickets.c.closed_at.desc())
+            .limit(1)
+        )
+        if last is not None and last.closed_at and now - last.closed_at <= self.reopen_window:
+            reopened = await self._update(last, status="open", closed_at=None, rating=None)
+            self._note_open(partner.id, reopened.id)
+            return OpenedTicket(reopened, created=False, reopened=True)
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                tickets.insert().values(
+                    partner_id=partner.id,
+                    status="open",
+                    question=question[:4000],
+                    created_at=now,
+                    escalations=0,
+                )
+            )
+            ticket_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        ticket = await self.get(ticket_id)
+        assert ticket is not None
+        self._note_open(partner.id, ticket.id)
+        return OpenedTicket(ticket, created=True, reopened=False)
+
+    async def _update(self, ticket: Ticket, **values: Any) -> Ticket:
+        async with self._db.write() as conn:
+            await conn.execute(tickets.update().where(tickets.c.id == ticket.id).values(**values))
+        return replace(ticket, **values)
+
+    async def place(self, ticket: Ticket, chat_id: int | None, thread_id: int | None) -> Ticket:
+        """Where the managers see the ticket (a chat, and a forum topic in it)."""
+        return await self._update(ticket, chat_id=chat_id, thread_id=thread_id)
+
+    async def by_topic(self, chat_id: int, thread_id: int) -> Ticket | None:
+        return await self._one(
+            sa.select(tickets)
+            .where(tickets.c.chat_id == chat_id, tickets.c.thread_id == thread_id)
+            .order_by(tickets.c.id.desc())
+            .limit(1)
+        )
+
+    async def by_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket a message in the managers' chat (or a manager's private chat) is of."""
+        query = (
+            sa.select(tickets)
+            .join(ticket_messages, ticket_messages.c.ticket_id == tickets.c.id)
+            .where(
+                ticket_messages.c.chat_id == chat_id, ticket_messages.c.message_id == message_id
+            )
+            .limit(1)
+        )
+        return await self._one(query)
+
+    async def card_message(self, ticket: Ticket, chat_id: int) -> int | None:
+        query = sa.select(ticket_messages.c.message_id).where(
+            ticket_messages.c.ticket_id == ticket.id,
+            ticket_messages.c.chat_id == chat_id,
+            ticket_messages.c.direction == "card",
+        )
+        async with self._db.read() as conn:
+            found = (await conn.execute(query.order_by(ticket_messages.c.id.desc()))).first()
+        return None if found is None else int(found.message_id)
+
+    async def remember(
+        self,
+        ticket: Ticket,
+        direction: str,
+        chat_id: int,
+        message_id: int,
+        partner_message_id: int | None = None,
+    ) -> None:
+        """Keep a pair (partner's message ↔ managers' message), so replies find their way
+        after a restart too."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                ticket_messages.insert().values(
+                    ticket_id=ticket.id,
+                    direction=direction,
+                    partner_message_id=partner_message_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    created_at=self._clock.now(),
+                )
+            )
+
+    async def partner_wrote(self, ticket: Ticket) -> Ticket:
+        if ticket.waiting_since is not None:
+            return ticket
+        return await self._update(ticket, waiting_since=self._clock.now(), escalations=0)
+
+    async def manager_replied(self, ticket: Ticket) -> Ticket:
+        now = self._clock.now()
+        return await self._update(
+            ticket,
+            waiting_since=None,
+            escalations=0,
+            first_reply_at=ticket.first_reply_at or now,
+        )
+
+    async def close(self, ticket: Ticket) -> Ticket:
+        closed = await self._update(
+            ticket, status="closed", closed_at=self._clock.now(), waiting_since=None
+        )
+        self._note_open(ticket.partner_id, None)
+        return closed
+
+    async def rate(self, partner: Partner, ticket_id: int, rating: str) -> Ticket | None:
+        ticket = await self.get(ticket_id)
+        if ticket is None or ticket.partner_id != partner.id or rating not in ("up", "down"):
+            return None
+        return await self._update(ticket, rating=rating)
+
+    async def open_tickets(self) -> list[tuple[Ticket, str]]:
+        """Open tickets, oldest first, with the partner's name."""
+        query = (
+            sa.select(tickets, partners.c.first_name.label("partner_name"))
+            .join(partners, partners.c.id == tickets.c.partner_id)
+            .where(tickets.c.status == "open")
+            .order_by(tickets.c.created_at, tickets.c.id)
+        )
+        async with self._db.read() as conn:
+            rows = list(await conn.execute(query))
+        return [
+            (
+                Ticket.from_row(_without(row, "partner_name")),
+                str(row.partner_name),
+            )
+            for row in rows
+        ]
+
+    async def overdue(self) -> list[Ticket]:
+        """Open tickets whose partner has waited past the SLA (and again 24 h later)."""
+        now = self._clock.now()
+        query = sa.select(tickets).where(
+            tickets.c.status == "open", tickets.c.waiting_since.is_not(None)
+        )
+        async with self._db.read() as conn:
+            candidates = [Ticket.from_row(row) for row in await conn.execute(query)]
+        due = []
+        for ticket in candidates:
+            assert ticket.waiting_since is not None
+            deadline = ticket.waiting_since + self.sla
+            deadline += SECOND_ESCALATION_AFTER * ticket.escalations
+            if ticket.escalations < 2 and now >= deadline:
+                due.append(ticket)
+        return sorted(due, key=lambda ticket: ticket.id)
+
+    async def escalated(self, ticket: Ticket) -> Ticket:
+        return await self._update(ticket, escalations=ticket.escalations + 1)
+
+    async def card(self, ticket: Ticket, partner: Partner) -> TicketCard:
+        query = (
+            sa.select(faq_questions.c.question)
+            .where(faq_questions.c.partner_id == partner.id)
+            .order_by(faq_questions.c.id.desc())
+            .limit(5)
+        )
+        async with self._db.read() as conn:
+            questions = [row.question for row in await conn.execute(query)]
+        return TicketCard(
+            ticket=ticket,
+            partner=partner,
+            segment_title=self._store.content.program.segment_title(partner.segment),
+            recent_questions=questions,
+        )
+
+    def hours_since(self, moment: datetime) -> float:
+        return (self._clock.now() - moment).total_seconds() / 3600
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class _Row:
+    def __init__(self, mapping: dict[str, Any]) -> None:
+        self._mapping = mapping
+
+
+def _without(row: Any, *names: str) -> _Row:
+    return _Row({key: value for key, value in row._mapping.items() if key not in names})

@@ -1,0 +1,124 @@
+"""Managers answering tickets: in the managers' chat (a topic, or replies), or in private
+when there is no managers' chat. Also /tickets."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.content.models import Content
+from bot.i18n import L10n
+from bot.services.support import SupportService, Ticket
+from handlers.filters import CommandText, IsManager, ManagersChat, TicketOfMessage
+from handlers.partner.support import rating_keyboard
+from handlers.relay import TicketRelay
+from handlers.screens import Screen, send
+
+
+def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n: L10n) -> Screen:
+    if not rows:
+        return Screen(l10n("ticket-list-empty"))
+    lines = [l10n("ticket-list-title")]
+    for ticket, name in rows:
+        age = int(support.hours_since(ticket.created_at))
+        lines.append(
+            l10n(
+                "ticket-list-row",
+                number=ticket.id,
+                name=html.escape(name),
+                age=age,
+                waiting="yes" if ticket.waiting_since is not None else "no",
+            )
+        )
+    return Screen("\n".join(lines))
+
+
+def _ticket_router(name: str) -> Router:
+    """Handlers for messages that belong to a ticket (`TicketOfMessage` injects it)."""
+    router = Router(name=name)
+    router.message.filter(TicketOfMessage())
+
+    @router.message(Command("close"))
+    async def close(
+        message: Message,
+        bot: Bot,
+        ticket: Ticket,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        if not ticket.is_open:
+            await message.reply(l10n("support-not-open"))
+            return
+        ticket = await support.close(ticket)
+        await relay.note_to_managers(bot, ticket, l10n("ticket-closed", number=ticket.id))
+        await relay.tell_partner(bot, ticket, "support-closed", markup=rating_keyboard)
+
+    @router.message(Command("t"))
+    async def template(
+        message: Message,
+        command: CommandObject,
+        bot: Bot,
+        ticket: Ticket,
+        content: Content,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        keys = ", ".join(item.key for item in content.templates) or "—"
+        key = (command.args or "").strip()
+        if not key:
+            await message.reply(l10n("ticket-template-usage", keys=keys))
+            return
+        found = next((item for item in content.templates if item.key == key), None)
+        if found is None:
+            await message.reply(l10n("ticket-template-unknown", key=html.escape(key), keys=keys))
+            return
+        await relay.text_to_partner(bot, ticket, html.escape(found.text))
+
+    @router.message(~CommandText())
+    async def answer(message: Message, bot: Bot, ticket: Ticket, relay: TicketRelay) -> None:
+        text = message.text or message.caption or ""
+        if text.startswith("!"):
+            return  # an internal note: it stays in the managers' chat
+        await relay.to_partner(bot, ticket, message)
+
+    return router
+
+
+def setup_managers_chat() -> Router:
+    """Everything in TG_MANAGERS_CHAT_ID."""
+    router = Router(name=__name__)
+    router.message.filter(ManagersChat())
+
+    @router.message(Command("tickets"))
+    async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
+        await send(message, tickets_screen(await support.open_tickets(), support, l10n))
+
+    router.include_router(_ticket_router(f"{__name__}.chat"))
+    return router
+
+
+def setup_private() -> Router:
+    """A manager's replies to ticket messages in their private chat (no managers' chat)."""
+    router = Router(name=f"{__name__}.private")
+    router.message.filter(IsManager())
+    router.include_router(_ticket_router(f"{__name__}.private.ticket"))
+    return router
+
+
+def setup_command() -> Router:
+    """/tickets in a manager's private chat; /close and /t outside a ticket."""
+    router = Router(name=f"{__name__}.command")
+
+    @router.message(Command("tickets"))
+    async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
+        await send(message, tickets_screen(await support.open_tickets(), support, l10n))
+
+    @router.message(Command("close", "t"))
+    async def outside_a_ticket(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("ticket-not-found"))
+
+    return router

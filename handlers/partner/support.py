@@ -1,0 +1,185 @@
+"""/support, "Ask a manager", and a partner's messages while their ticket is open."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.i18n import L10n
+from bot.services.faq import FaqService
+from bot.services.partners import Partner
+from bot.services.support import SupportService, Ticket
+from handlers.callbacks import AskCb, TicketCb
+from handlers.filters import CommandText, OpenTicket
+from handlers.relay import TicketRelay
+from handlers.screens import keyboard
+
+
+class SupportDialog(StatesGroup):
+    question = State()
+
+
+def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
+    return keyboard([(l10n("support-close-button"), TicketCb(action="close", ticket=ticket.id))])
+
+
+def rating_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            (l10n("support-rate-up"), TicketCb(action="rate", ticket=ticket.id, value="up")),
+            (l10n("support-rate-down"), TicketCb(action="rate", ticket=ticket.id, value="down")),
+        ]
+    )
+
+
+async def open_ticket(
+    answer_to: Message,
+    bot: Bot,
+    partner: Partner,
+    support: SupportService,
+    relay: TicketRelay,
+    l10n: L10n,
+    question: str,
+    original: Message | None = None,
+) -> None:
+    """Open (or reopen, or add to) the partner's ticket and tell them its number."""
+    opened = await support.open_for(partner, question)
+    ticket = opened.ticket
+    if opened.reopened:
+        await relay.note_to_managers(bot, ticket, relay.l10n("ticket-reopened", number=ticket.id))
+    if opened.created or original is not None:
+        await relay.to_managers(bot, ticket, partner, original)
+    else:  # more words for an existing ticket, with no message of the partner's to copy
+        name = html.escape(partner.first_name)
+        intro = relay.l10n("ticket-partner-wrote", number=ticket.id, name=name)
+        await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}")
+        await support.partner_wrote(ticket)
+    key = (
+        "support-opened"
+        if opened.created
+        else ("support-reopened" if opened.reopened else "support-still-open")
+    )
+    hours = int(support.sla.total_seconds() // 3600)
+    await answer_to.answer(
+        l10n(key, number=ticket.id, hours=hours), reply_markup=close_keyboard(ticket, l10n)
+    )
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("support"))
+    async def support_command(
+        message: Message,
+        command: CommandObject,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        if not command.args:
+            await state.set_state(SupportDialog.question)
+            await message.answer(l10n("support-ask-text"))
+            return
+        await open_ticket(message, bot, partner, support, relay, l10n, command.args)
+
+    @router.callback_query(AskCb.filter(F.action == "manager"))
+    async def ask_manager(
+        callback: CallbackQuery,
+        callback_data: AskCb,
+        bot: Bot,
+        partner: Partner,
+        faq: FaqService,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        await callback.answer()
+        await faq.feedback(partner, callback_data.question, "manager")
+        question = await faq.question_text(partner, callback_data.question) or ""
+        if isinstance(callback.message, Message):
+            await open_ticket(callback.message, bot, partner, support, relay, l10n, question)
+
+    @router.callback_query(TicketCb.filter(F.action == "close"))
+    async def partner_closes(
+        callback: CallbackQuery,
+        callback_data: TicketCb,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        ticket = await support.get(callback_data.ticket)
+        if ticket is None or ticket.partner_id != partner.id or not ticket.is_open:
+            await callback.answer(l10n("support-not-open"), show_alert=True)
+            return
+        ticket = await support.close(ticket)
+        await callback.answer()
+        await relay.note_to_managers(
+            bot, ticket, relay.l10n("ticket-closed-by-partner", number=ticket.id)
+        )
+        if isinstance(callback.message, Message):
+            await callback.message.answer(
+                l10n("support-closed", number=ticket.id),
+                reply_markup=rating_keyboard(ticket, l10n),
+            )
+
+    @router.callback_query(TicketCb.filter(F.action == "rate"))
+    async def rate(
+        callback: CallbackQuery,
+        callback_data: TicketCb,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        ticket = await support.rate(partner, callback_data.ticket, callback_data.value)
+        if ticket is None:
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await callback.answer(l10n("support-rated"))
+        if isinstance(callback.message, Message):
+            await callback.message.edit_reply_markup(reply_markup=None)
+        rating = "👍" if callback_data.value == "up" else "👎"
+        await relay.note_to_managers(
+            bot, ticket, relay.l10n("ticket-rated", number=ticket.id, rating=rating)
+        )
+
+    return router
+
+
+def setup_dialog() -> Router:
+    """Goes before the FAQ: the question asked for by /support, and every message of a
+    partner whose ticket is open."""
+    router = Router(name=f"{__name__}.dialog")
+
+    @router.message(StateFilter(SupportDialog.question), ~CommandText())
+    async def typed_question(
+        message: Message,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        await state.clear()
+        question = message.text or message.caption or ""
+        await open_ticket(message, bot, partner, support, relay, l10n, question, message)
+
+    @router.message(OpenTicket(), ~CommandText())
+    async def to_ticket(
+        message: Message, bot: Bot, ticket: Ticket, partner: Partner, relay: TicketRelay
+    ) -> None:
+        await relay.to_managers(bot, ticket, partner, message)
+
+    return router
