@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -29,7 +30,7 @@ from bot.telegram import create_bot
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware
 from handlers.relay import TicketRelay
-from scheduler import create_scheduler
+from scheduler import add_support_jobs, create_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,19 @@ async def set_commands(bot: Bot, translator: Translator) -> None:
         )
 
 
+def start_schedule(
+    scheduler: AsyncIOScheduler, bot: Bot, dp: Dispatcher, services: Services
+) -> None:
+    add_support_jobs(
+        scheduler,
+        bot=bot,
+        support=services.support,
+        relay=dp.workflow_data["relay"],
+        partners=services.partners,
+    )
+    scheduler.start()
+
+
 async def prepare_bot(bot: Bot, services: Services) -> None:
     me = await bot.get_me()
     logger.info("bot @%s (id %s) ready", me.username, me.id)
@@ -159,7 +173,7 @@ async def run_telegram(settings: Settings) -> None:
     scheduler = create_scheduler(settings.tz)
     try:
         await prepare_bot(bot, services)
-        scheduler.start()
+        start_schedule(scheduler, bot, dp, services)
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         if scheduler.running:

@@ -137,10 +137,17 @@ async def running_bot(
     *,
     limits: RateLimits | None = None,
     flood_burst: float = 20.0,
+    emulator: BotApiEmulator | None = None,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
-    emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
-    base_url = await emulator.start()
+    """The bot polling an emulator; pass `emulator` to restart a bot on the same one."""
+    owned = emulator is None
+    if emulator is None:
+        emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
+        base_url = await emulator.start()
+    else:
+        base_url = emulator.base_url
+        emulator.requests.clear()
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock)
     bot = create_bot(emulator.token, base_url)
@@ -161,7 +168,8 @@ async def running_bot(
     finally:
         with contextlib.suppress(RuntimeError):
             await dp.stop_polling()
-        await emulator.stop()
+        if owned:
+            await emulator.stop()
         polling.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await polling

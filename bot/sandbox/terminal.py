@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import create_dispatcher, create_services, prepare_bot
+from bot.app import create_dispatcher, create_services, prepare_bot, start_schedule
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.telegram import create_bot
@@ -138,7 +138,7 @@ async def run_sandbox(settings: Settings) -> None:
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
     try:
         await prepare_bot(bot, services)
-        scheduler.start()
+        start_schedule(scheduler, bot, dp, services)
         polling = asyncio.create_task(_poll(dp, bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
