@@ -19,6 +19,7 @@ from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
 from bot.i18n import LANGUAGES, Translator
 from bot.services.audit import AuditLog
+from bot.services.community import CommunityService
 from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
 from bot.services.lessons import LessonService
@@ -30,6 +31,7 @@ from bot.telegram import create_bot
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware
 from handlers.relay import TicketRelay
+from handlers.rights import check_chat_rights
 from scheduler import add_support_jobs, create_scheduler
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class Services:
     profile: ProfileService
     privacy: PrivacyService
     support: SupportService
+    community: CommunityService
     audit: AuditLog
 
     async def close(self) -> None:
@@ -90,6 +93,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         profile=ProfileService(store, partners, lessons),
         privacy=PrivacyService(partners, faq),
         support=SupportService(db, store, clock, cache=_cache_size(db) > 0),
+        community=CommunityService(store, clock),
         audit=AuditLog(db, clock),
     )
 
@@ -115,6 +119,7 @@ def create_dispatcher(
         profile=services.profile,
         privacy=services.privacy,
         support=services.support,
+        community=services.community,
         relay=TicketRelay(
             services.settings, services.support, services.partners, services.content_store
         ),
@@ -162,6 +167,9 @@ async def prepare_bot(bot: Bot, services: Services) -> None:
     logger.info("bot @%s (id %s) ready", me.username, me.id)
     await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, services.content_store.live.translator)
+    await check_chat_rights(
+        bot, services.settings, services.content_store.live.translator.get(None)
+    )
 
 
 async def run_telegram(settings: Settings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors
+from handlers import community, errors
 from handlers.filters import CommandText, IsManager, PrivateChat
 from handlers.manager import content as manager_content
 from handlers.manager import tickets as manager_tickets
@@ -58,4 +58,4 @@ def setup_routers() -> list[Router]:
         commands,
         fallback.setup_unsupported(),
     )
-    return [private, manager_tickets.setup_managers_chat(), errors.setup()]
+    return [private, manager_tickets.setup_managers_chat(), community.setup(), errors.setup()]

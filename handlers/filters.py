@@ -78,3 +78,16 @@ class OpenTicket(BaseFilter):
             return False
         ticket = await support.current(partner)
         return {"ticket": ticket} if ticket is not None else False
+
+
+class CommunityChat(BaseFilter):
+    """Messages in the partners' group (TG_COMMUNITY_CHAT_ID)."""
+
+    async def __call__(self, message: Message, settings: Settings) -> bool:
+        chat_id = settings.tg_community_chat_id
+        return chat_id is not None and message.chat.id == chat_id
+
+
+class NewMembers(BaseFilter):
+    async def __call__(self, message: Message) -> bool:
+        return bool(message.new_chat_members)

@@ -132,6 +132,17 @@ def spec_problems(requests: list[Request]) -> list[str]:
 
 
 @contextlib.asynccontextmanager
+async def chats_emulator() -> AsyncIterator[BotApiEmulator]:
+    """An emulator to add groups to before the bot starts (it checks its rights there)."""
+    emulator = BotApiEmulator(limits=RateLimits(chat_burst=1000))
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path,
     *,

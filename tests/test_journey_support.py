@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.db.tables import audit_log, tickets
-from bot.sandbox.emulator import BotApiEmulator, RateLimits
 from scheduler.support import raise_overdue_tickets
-from tests.harness import MANAGER_ID, Client, Harness, running_bot
+from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
 FORUM = -1001234567890
 GROUP = -4005006
@@ -20,18 +19,20 @@ GROUP = -4005006
 
 @pytest.fixture
 async def forum(tmp_path: Path) -> AsyncIterator[Harness]:
-    async with running_bot(tmp_path, tg_managers_chat_id=FORUM) as harness:
-        harness.emulator.add_group(FORUM, "Менеджеры МебельДом", forum=True)
-        harness.emulator.add_user(MANAGER_ID, "Михаил")
-        yield harness
+    async with chats_emulator() as emulator:
+        emulator.add_group(FORUM, "Менеджеры МебельДом", forum=True)
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=FORUM) as harness:
+            yield harness
 
 
 @pytest.fixture
 async def group(tmp_path: Path) -> AsyncIterator[Harness]:
-    async with running_bot(tmp_path, tg_managers_chat_id=GROUP) as harness:
-        harness.emulator.add_group(GROUP, "Менеджеры")
-        harness.emulator.add_user(MANAGER_ID, "Михаил")
-        yield harness
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
+            yield harness
 
 
 async def in_chat(
@@ -154,7 +155,8 @@ async def test_plain_group_reply_mode(group: Harness) -> None:
     await anna.onboard()
     await anna.send("/support")
     await anna.send("Где акт за сентябрь?")
-    card, copied = group.emulator.chat_messages(GROUP)
+    notice, card, copied = group.emulator.chat_messages(GROUP)
+    assert "не включены темы" in notice.plain  # said at start-up
     assert "Ответьте на любое сообщение обращения" in card.plain
     assert copied.plain == "Где акт за сентябрь?"
 
@@ -269,11 +271,9 @@ async def test_tickets_lists_open_ones_oldest_first(forum: Harness) -> None:
 
 
 async def test_a_ticket_survives_a_restart(tmp_path: Path) -> None:
-    emulator = BotApiEmulator(limits=RateLimits(chat_burst=1000))
-    await emulator.start()
-    emulator.add_group(GROUP, "Менеджеры")
-    emulator.add_user(MANAGER_ID, "Михаил")
-    try:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
         async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
             anna = harness.user(610)
             await anna.onboard()
@@ -281,13 +281,13 @@ async def test_a_ticket_survives_a_restart(tmp_path: Path) -> None:
         # the bot process is gone; the ticket lives in the database
         async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
             anna = Client(harness, 610)
-            card = harness.emulator.chat_messages(GROUP)[0]
+            (card,) = [
+                m for m in harness.emulator.chat_messages(GROUP) if "Обращение №1" in m.plain
+            ]
             await in_chat(harness, GROUP, "После перезапуска отвечаем", reply_to=card.message_id)
             assert anna.last.plain == "После перезапуска отвечаем"
             await anna.send("спасибо, а ещё вопрос")
             assert harness.emulator.chat_messages(GROUP)[-1].plain == "спасибо, а ещё вопрос"
-    finally:
-        await emulator.stop()
 
 
 async def test_partners_cannot_use_ticket_commands(harness: Harness) -> None:

@@ -197,3 +197,35 @@ ticket-list-row = #{ $number } · { $name } · opened { $age } h ago{ $waiting -
         [yes] {" "}· waiting for a reply
        *[no] {""}
     }
+
+## The partners' group
+community-welcome =
+    Welcome, { $names }! This is the partners' chat of “{ $program }”.
+    { $rules }
+    Questions about payouts and personal data — to the bot in private: answers, training and materials are there.
+community-open-bot = 💬 Open the bot
+community-rules = <b>Chat rules</b>
+    { $rules }
+community-no-rules = The chat rules are not published yet.
+community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
+community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
+community-ask-manager = 🙋 Ask a manager in private
+report-usage = Reply with /report to the message you want to report.
+report-sent = Thanks, the managers have been told.
+report-card =
+    🚩 <b>Report from the partners' chat</b>
+    From: { $reporter }
+    Message author: { $author }
+    Message: { $text }
+    { $link }
+report-admin-card =
+    📣 <b>Someone calls an admin in the partners' chat</b>
+    From: { $reporter }
+    Message: { $text }
+    { $link }
+rights-missing = ⚠️ In the chat “{ $chat }” the bot lacks rights: { $missing }
+rights-not-admin = the bot is not an administrator
+rights-no-topics = no “Manage topics” right (needed for ticket topics)
+rights-privacy = privacy mode is on — the bot does not see ordinary messages (BotFather → /setprivacy → Disable), or make it an administrator
+rights-not-forum = topics are off in the managers' group: tickets will be messages with a header
+rights-unreachable = the bot cannot open the chat (it is not a member, or the id is wrong)

@@ -644,6 +644,7 @@ class BotApiEmulator:
                     "can_edit_stories": False,
                     "can_delete_stories": False,
                     "can_manage_topics": chat.can_manage_topics,
+                    "can_send_welcome_messages": False,  # aiogram 3.31 requires it
                 }
             return {"status": "member", "user": user}
         member = self.users.get(user_id)
@@ -878,6 +879,19 @@ class BotApiEmulator:
         if reply_to is not None:
             replied = self._find(target.id, reply_to)
             data["reply_to_message"] = self._message_json(replied)
+        return self._push({"message": data})
+
+    def join(self, user_id: int, chat_id: int) -> int:
+        """`user_id` joins the group `chat_id` (a service message with new_chat_members)."""
+        user = self.users.get(user_id) or self.add_user(user_id)
+        chat = self.chats[chat_id]
+        message = SentMessage(
+            message_id=next(self._ids(chat.id)), chat_id=chat.id, from_bot=False, kind="service"
+        )
+        self.messages.setdefault(chat.id, []).append(message)
+        self._senders[(chat.id, message.message_id)] = user.id
+        data = self._message_json(message)
+        data["new_chat_members"] = [user.as_json()]
         return self._push({"message": data})
 
     def press(self, user_id: int, message: SentMessage, label: str) -> int:

@@ -15,6 +15,7 @@ from bot.services.partners import Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
+from handlers.partner.support import SupportDialog
 from handlers.screens import Screen, send
 
 
@@ -103,6 +104,10 @@ def setup() -> Router:
                 await partners.resume(partner)
                 await message.answer(l10n("start-resubscribed"))
             await state.clear()
+            if args == "support":  # "Ask a manager" from the partners' group
+                await state.set_state(SupportDialog.question)
+                await message.answer(l10n("support-ask-text"))
+                return
             await message.answer(l10n("start-welcome-back", name=partner.first_name))
             await send(message, menu_screen(l10n))
             return

@@ -1,0 +1,78 @@
+"""The partners' group: when the bot speaks up with an FAQ answer, and when it stays quiet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from bot.clock import Clock
+from bot.content.models import FaqEntry
+from bot.content.store import ContentStore
+from bot.services.faq_matching import words
+
+GROUP_THRESHOLD = 0.7  # higher than in private: a wrong answer in public costs more
+REPEAT_WINDOW = timedelta(minutes=10)
+QUESTION_WORDS = frozenset(
+    """
+    как когда где куда откуда почему зачем сколько какой какая какое какие каким чей кто что
+    можно нужно ли подскажите скажите есть how when where why what which who can is are do
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_ADMIN_CALL = re.compile(r"(^|\s)@admins?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class GroupReply:
+    kind: Literal["answer", "offer", "silent"]
+    entry: FaqEntry | None = None
+
+
+def looks_like_question(text: str) -> bool:
+    if "?" in text:
+        return True
+    tokens = words(text)
+    return bool(tokens) and tokens[0] in QUESTION_WORDS
+
+
+def calls_admin(text: str) -> bool:
+    return bool(_ADMIN_CALL.search(text))
+
+
+class CommunityService:
+    def __init__(self, store: ContentStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._answered: dict[tuple[int, int | None, str], float] = {}
+
+    def reply_to(
+        self, chat_id: int, thread_id: int | None, text: str, *, addressed: bool
+    ) -> GroupReply:
+        """An FAQ answer for a question with high confidence (not repeated in the same chat
+        within 10 minutes); when the bot was mentioned or replied to and has no answer, an
+        offer to continue in private; otherwise silence."""
+        if not addressed and not looks_like_question(text):
+            return GroupReply("silent")
+        match = self._store.live.matcher.match(text)
+        entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
+        confident = (
+            entry is not None
+            and not entry.segments
+            and (addressed or match.score >= GROUP_THRESHOLD)
+        )
+        if confident and entry is not None:
+            key = (chat_id, thread_id, entry.id)
+            now = self._clock.monotonic()
+            last = self._answered.get(key)
+            if last is not None and now - last < REPEAT_WINDOW.total_seconds():
+                return GroupReply("silent")
+            self._answered[key] = now
+            if len(self._answered) > 10_000:
+                self._answered.clear()
+            return GroupReply("answer", entry)
+        return GroupReply("offer" if addressed else "silent")
+
+    @property
+    def rules(self) -> str:
+        return self._store.content.program.rules.strip()

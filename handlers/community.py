@@ -1,0 +1,160 @@
+"""The partners' group (TG_COMMUNITY_CHAT_ID): welcome, /rules, /faq, FAQ answers to
+questions, /report and @admin."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+
+from bot.config import Settings
+from bot.content.models import Content
+from bot.i18n import L10n
+from bot.services.community import CommunityService, calls_admin
+from bot.services.faq import FaqService
+from handlers.filters import CommandText, CommunityChat, NewMembers
+from handlers.relay import TicketRelay
+
+logger = logging.getLogger(__name__)
+
+
+def _bot_link(username: str, payload: str, label: str) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{username}?start={payload}"
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
+
+
+def message_link(message: Message) -> str | None:
+    """A t.me link to a message of a supergroup (basic groups have none)."""
+    chat_id = str(message.chat.id)
+    if not chat_id.startswith("-100"):
+        return None
+    if message.chat.username:
+        return f"https://t.me/{message.chat.username}/{message.message_id}"
+    return f"https://t.me/c/{chat_id[4:]}/{message.message_id}"
+
+
+def _who(user: User | None) -> str:
+    if user is None:
+        return "?"
+    name = html.escape(user.full_name)
+    return (
+        f"{name} (@{html.escape(user.username)}, tg:{user.id})"
+        if user.username
+        else (f"{name} (tg:{user.id})")
+    )
+
+
+async def _to_managers(bot: Bot, relay: TicketRelay, text: str) -> None:
+    for chat_id in relay.manager_chats():
+        try:
+            await bot.send_message(chat_id, text)
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            logger.warning("report not delivered to %s: %s", chat_id, exc)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(CommunityChat())
+
+    @router.message(NewMembers())
+    async def welcome(message: Message, bot: Bot, content: Content, l10n: L10n) -> None:
+        people = [user for user in message.new_chat_members or [] if not user.is_bot]
+        if not people:
+            return
+        me = await bot.me()
+        names = ", ".join(html.escape(user.first_name) for user in people)
+        text = l10n(
+            "community-welcome",
+            names=names,
+            program=html.escape(content.program.name),
+            rules=html.escape(content.program.rules.strip()),
+        )
+        await message.answer(
+            text, reply_markup=_bot_link(me.username or "", "hi", l10n("community-open-bot"))
+        )
+
+    @router.message(Command("rules"))
+    async def rules(message: Message, community: CommunityService, l10n: L10n) -> None:
+        if not community.rules:
+            await message.reply(l10n("community-no-rules"))
+            return
+        await message.reply(l10n("community-rules", rules=html.escape(community.rules)))
+
+    @router.message(Command("faq"))
+    async def faq_topics(message: Message, bot: Bot, faq: FaqService, l10n: L10n) -> None:
+        me = await bot.me()
+        topics = ", ".join(html.escape(topic) for topic in faq.topics(None))
+        await message.reply(
+            l10n("community-faq", topics=topics),
+            reply_markup=_bot_link(me.username or "", "faq", l10n("community-open-bot")),
+        )
+
+    @router.message(Command("report"))
+    async def report(message: Message, bot: Bot, relay: TicketRelay, l10n: L10n) -> None:
+        target = message.reply_to_message
+        if target is None:
+            await message.reply(l10n("report-usage"))
+            return
+        card = relay.l10n(
+            "report-card",
+            reporter=_who(message.from_user),
+            author=_who(target.from_user),
+            text=html.escape((target.text or target.caption or "—")[:1000]),
+            link=message_link(target) or "",
+        )
+        await _to_managers(bot, relay, card)
+        await message.reply(l10n("report-sent"))
+
+    @router.message(~CommandText())
+    async def chatter(
+        message: Message,
+        bot: Bot,
+        settings: Settings,
+        community: CommunityService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        text = message.text or message.caption or ""
+        user = message.from_user
+        if not text or user is None or user.is_bot:
+            return
+        if calls_admin(text):
+            card = relay.l10n(
+                "report-admin-card",
+                reporter=_who(user),
+                text=html.escape(text[:1000]),
+                link=message_link(message) or "",
+            )
+            await _to_managers(bot, relay, card)
+            return
+        if settings.is_manager(f"tg:{user.id}"):
+            return  # managers are never auto-answered
+        me = await bot.me()
+        mention = f"@{me.username}".lower() if me.username else None
+        replied = message.reply_to_message
+        addressed = bool(mention and mention in text.lower()) or bool(
+            replied and replied.from_user and replied.from_user.id == me.id
+        )
+        question = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE) if mention else text
+        reply = community.reply_to(
+            message.chat.id, message.message_thread_id, question, addressed=addressed
+        )
+        if reply.kind == "answer" and reply.entry is not None:
+            entry = reply.entry
+            await message.reply(
+                f"<b>{html.escape(entry.question)}</b>\n\n{html.escape(entry.answer)}"
+            )
+        elif reply.kind == "offer":
+            await message.reply(
+                l10n("community-offer-private"),
+                reply_markup=_bot_link(
+                    me.username or "", "support", l10n("community-ask-manager")
+                ),
+            )
+
+    return router
