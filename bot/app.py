@@ -81,6 +81,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
+    support = SupportService(db, store, clock, cache=_cache_size(db) > 0)
     return Services(
         settings=settings,
         clock=clock,
@@ -90,9 +91,9 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         faq=faq,
         lessons=lessons,
         creatives=CreativeService(store),
-        profile=ProfileService(store, partners, lessons),
+        profile=ProfileService(store, partners, lessons, support),
         privacy=PrivacyService(partners, faq),
-        support=SupportService(db, store, clock, cache=_cache_size(db) > 0),
+        support=support,
         community=CommunityService(store, clock),
         audit=AuditLog(db, clock),
     )

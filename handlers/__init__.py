@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import community, errors
 from handlers.filters import CommandText, IsManager, PrivateChat
 from handlers.manager import content as manager_content
+from handlers.manager import partners as manager_partners
 from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
     creatives,
@@ -31,7 +32,9 @@ def setup_routers() -> list[Router]:
 
     managers = Router(name="managers")
     managers.message.filter(IsManager())
-    managers.include_routers(manager_content.setup(), manager_tickets.setup_command())
+    managers.include_routers(
+        manager_content.setup(), manager_tickets.setup_command(), manager_partners.setup()
+    )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
     # skip every command filter on its way to the FAQ (the hot path).

@@ -290,15 +290,47 @@ async def test_a_ticket_survives_a_restart(tmp_path: Path) -> None:
             assert harness.emulator.chat_messages(GROUP)[-1].plain == "спасибо, а ещё вопрос"
 
 
-async def test_partners_cannot_use_ticket_commands(harness: Harness) -> None:
+async def test_partners_cannot_use_any_manager_command(harness: Harness) -> None:
     anna = harness.user(611)
-    for command in ("/tickets", "/close", "/t payout-delay"):
+    commands = ("/reload", "/tickets", "/close", "/t payout-delay", "/partner tg:1")
+    for command in commands:
         replies = await anna.send(command)
         assert replies[0].plain == "Такой команды я не знаю. Вот что я умею:"
     async with harness.services.db.read() as conn:
-        actions = [row.action for row in await conn.execute(sa.select(audit_log))]
-    assert actions == ["tickets", "close", "t"]
+        rows = list(await conn.execute(sa.select(audit_log)))
+    assert [(row.action, row.allowed) for row in rows] == [
+        ("reload", False), ("tickets", False), ("close", False), ("t", False),
+        ("partner", False),
+    ]  # fmt: skip
 
 
 def forum_relay(harness: Harness):  # type: ignore[no-untyped-def]
     return harness.dp.workflow_data["relay"]
+
+
+async def test_partner_card_by_id_code_or_affiliate(forum: Harness) -> None:
+    anna = forum.user(612, "Анна")
+    await anna.onboard("Дизайнер")
+    await anna.send("когда выплаты")
+    await anna.send("/support вопрос")
+    partner = await forum.services.partners.by_user("tg", 612)
+    assert partner is not None
+    manager = Client(forum, MANAGER_ID)
+    for query in ("tg:612", partner.partner_code):
+        replies = await manager.send(f"/partner {query}")
+        card = replies[-1].plain
+        assert card.startswith("👤 Анна (@user612, tg:612)")
+        assert "Сегмент: Дизайнер интерьеров" in card
+        assert "Обращения: 1 · открыто №1" in card
+        assert "Рассылки: включены" in card
+        assert "• когда выплаты" in card
+    replies = await manager.send("/partner nobody")
+    assert replies[-1].plain == "Партнёр «nobody» не найден."
+    replies = await manager.send("/partner")
+    assert replies[-1].plain.startswith("Использование: /partner ID")
+    # also in the managers' chat
+    await in_chat(forum, FORUM, "/partner tg:612")
+    assert forum.emulator.chat_messages(FORUM)[-1].plain.startswith("👤 Анна")
+    async with forum.services.db.read() as conn:
+        actions = [row.action for row in await conn.execute(sa.select(audit_log))]
+    assert actions.count("partner") == 4  # the usage answer is no lookup

@@ -229,3 +229,21 @@ rights-no-topics = no “Manage topics” right (needed for ticket topics)
 rights-privacy = privacy mode is on — the bot does not see ordinary messages (BotFather → /setprivacy → Disable), or make it an administrator
 rights-not-forum = topics are off in the managers' group: tickets will be messages with a header
 rights-unreachable = the bot cannot open the chat (it is not a member, or the id is wrong)
+partner-usage = Usage: /partner ID — tg:123, a partner code or an affiliate id.
+partner-not-found = No partner “{ $query }”.
+partner-card =
+    👤 <b>{ $name }</b> ({ $who })
+    Code: <code>{ $code }</code> · affiliate id: { $affiliate }
+    Segment: { $segment } · language: { $language }
+    Onboarding answers: { $answers }
+    Newsletters: { $newsletters }
+    Training: { $done } of { $total } · invited: { $referrals }
+    Tickets: { $tickets }{ $open ->
+        [none] {""}
+       *[other] {" "}· #{ $open } open
+    }
+    With us since { $since } · last seen { $seen }
+partner-newsletters-on = on
+partner-newsletters-stopped = off (/stop)
+partner-newsletters-none = no consent
+partner-unreachable = ⚠️ the partner blocked the bot

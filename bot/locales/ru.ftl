@@ -235,3 +235,21 @@ rights-no-topics = нет права «Управление темами» (ну
 rights-privacy = включён режим приватности — бот не видит обычные сообщения (BotFather → /setprivacy → Disable) или сделайте его администратором
 rights-not-forum = в группе менеджеров не включены темы: обращения пойдут сообщениями с заголовком
 rights-unreachable = бот не может открыть чат (его нет в чате или неверный ID)
+partner-usage = Использование: /partner ID — tg:123, код партнёра или ID в партнёрской сети.
+partner-not-found = Партнёр «{ $query }» не найден.
+partner-card =
+    👤 <b>{ $name }</b> ({ $who })
+    Код: <code>{ $code }</code> · ID в сети: { $affiliate }
+    Сегмент: { $segment } · язык: { $language }
+    Ответы при знакомстве: { $answers }
+    Рассылки: { $newsletters }
+    Обучение: { $done } из { $total } · приглашено: { $referrals }
+    Обращения: { $tickets }{ $open ->
+        [none] {""}
+       *[other] {" "}· открыто №{ $open }
+    }
+    С нами с { $since } · последний раз { $seen }
+partner-newsletters-on = включены
+partner-newsletters-stopped = выключены (/stop)
+partner-newsletters-none = не давал согласия
+partner-unreachable = ⚠️ бот заблокирован партнёром

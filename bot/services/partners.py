@@ -155,6 +155,19 @@ class PartnerService:
     async def by_code(self, code: str) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.partner_code == code.upper()))
 
+    async def find(self, query: str) -> Partner | None:
+        """A partner by platform id (tg:123), partner code or affiliate id."""
+        query = query.strip()
+        platform, _, number = query.partition(":")
+        if platform in ("tg", "vk") and number.lstrip("-").isdigit():
+            return await self.by_user(platform, int(number))
+        by_code = await self.by_code(query)
+        if by_code is not None:
+            return by_code
+        return await self._one(
+            sa.select(partners).where(partners.c.affiliate_id == query).limit(1)
+        )
+
     async def get(self, partner_id: int) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.id == partner_id))
 

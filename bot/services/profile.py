@@ -1,4 +1,4 @@
-"""What a partner sees about themselves in /me."""
+"""What a partner sees about themselves (/me), and a manager about a partner (/partner)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.content.store import ContentStore
 from bot.services.lessons import LessonService
 from bot.services.partners import Partner, PartnerService
+from bot.services.support import SupportService
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,41 @@ class ProfileCard:
     referrals: int
 
 
+@dataclass(frozen=True)
+class ManagerCard:
+    """What a manager sees about a partner (/partner)."""
+
+    profile: ProfileCard
+    open_ticket: int | None
+    tickets_total: int
+    recent_questions: list[str]
+
+
 class ProfileService:
     def __init__(
-        self, store: ContentStore, partners: PartnerService, lessons: LessonService
+        self,
+        store: ContentStore,
+        partners: PartnerService,
+        lessons: LessonService,
+        support: SupportService,
     ) -> None:
         self._store = store
         self._partners = partners
         self._lessons = lessons
+        self._support = support
+
+    async def manager_card(self, query: str) -> ManagerCard | None:
+        """A partner by platform id, partner code or affiliate id, for a manager."""
+        partner = await self._partners.find(query)
+        if partner is None:
+            return None
+        ticket = await self._support.current(partner)
+        return ManagerCard(
+            profile=await self.card(partner),
+            open_ticket=None if ticket is None else ticket.id,
+            tickets_total=len(await self._support.history(partner)),
+            recent_questions=await self._support.recent_questions(partner),
+        )
 
     async def card(self, partner: Partner) -> ProfileCard:
         course = await self._lessons.course(partner)

@@ -266,20 +266,28 @@ class SupportService:
     async def escalated(self, ticket: Ticket) -> Ticket:
         return await self._update(ticket, escalations=ticket.escalations + 1)
 
-    async def card(self, ticket: Ticket, partner: Partner) -> TicketCard:
+    async def recent_questions(self, partner: Partner, limit: int = 5) -> list[str]:
+        """The FAQ questions the partner asked last, newest first."""
         query = (
             sa.select(faq_questions.c.question)
             .where(faq_questions.c.partner_id == partner.id)
             .order_by(faq_questions.c.id.desc())
-            .limit(5)
+            .limit(limit)
         )
         async with self._db.read() as conn:
-            questions = [row.question for row in await conn.execute(query)]
+            return [row.question for row in await conn.execute(query)]
+
+    async def history(self, partner: Partner) -> list[Ticket]:
+        query = sa.select(tickets).where(tickets.c.partner_id == partner.id).order_by(tickets.c.id)
+        async with self._db.read() as conn:
+            return [Ticket.from_row(row) for row in await conn.execute(query)]
+
+    async def card(self, ticket: Ticket, partner: Partner) -> TicketCard:
         return TicketCard(
             ticket=ticket,
             partner=partner,
             segment_title=self._store.content.program.segment_title(partner.segment),
-            recent_questions=questions,
+            recent_questions=await self.recent_questions(partner),
         )
 
     def hours_since(self, moment: datetime) -> float:

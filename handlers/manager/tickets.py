@@ -11,8 +11,10 @@ from aiogram.types import Message
 
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.services.audit import AuditLog
 from bot.services.support import SupportService, Ticket
 from handlers.filters import CommandText, IsManager, ManagersChat, TicketOfMessage
+from handlers.manager import partners
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, send
@@ -36,6 +38,10 @@ def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n
     return Screen("\n".join(lines))
 
 
+def _actor(message: Message) -> str:
+    return f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+
+
 def _ticket_router(name: str) -> Router:
     """Handlers for messages that belong to a ticket (`TicketOfMessage` injects it)."""
     router = Router(name=name)
@@ -48,8 +54,10 @@ def _ticket_router(name: str) -> Router:
         ticket: Ticket,
         support: SupportService,
         relay: TicketRelay,
+        audit: AuditLog,
         l10n: L10n,
     ) -> None:
+        await audit.record(_actor(message), "close", target=f"ticket:{ticket.id}")
         if not ticket.is_open:
             await message.reply(l10n("support-not-open"))
             return
@@ -65,8 +73,12 @@ def _ticket_router(name: str) -> Router:
         ticket: Ticket,
         content: Content,
         relay: TicketRelay,
+        audit: AuditLog,
         l10n: L10n,
     ) -> None:
+        await audit.record(
+            _actor(message), "t", target=f"ticket:{ticket.id}", details=command.args
+        )
         keys = ", ".join(item.key for item in content.templates) or "—"
         key = (command.args or "").strip()
         if not key:
@@ -79,10 +91,13 @@ def _ticket_router(name: str) -> Router:
         await relay.text_to_partner(bot, ticket, html.escape(found.text))
 
     @router.message(~CommandText())
-    async def answer(message: Message, bot: Bot, ticket: Ticket, relay: TicketRelay) -> None:
+    async def answer(
+        message: Message, bot: Bot, ticket: Ticket, relay: TicketRelay, audit: AuditLog
+    ) -> None:
         text = message.text or message.caption or ""
         if text.startswith("!"):
             return  # an internal note: it stays in the managers' chat
+        await audit.record(_actor(message), "reply", target=f"ticket:{ticket.id}")
         await relay.to_partner(bot, ticket, message)
 
     return router
@@ -97,7 +112,9 @@ def setup_managers_chat() -> Router:
     async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
         await send(message, tickets_screen(await support.open_tickets(), support, l10n))
 
-    router.include_router(_ticket_router(f"{__name__}.chat"))
+    router.include_routers(
+        partners.setup(f"{__name__}.partner"), _ticket_router(f"{__name__}.chat")
+    )
     return router
 
 

@@ -1,0 +1,78 @@
+"""/partner ID: one partner's card for a manager."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.i18n import L10n
+from bot.services.audit import AuditLog
+from bot.services.profile import ManagerCard, ProfileService
+from handlers.screens import Screen, send
+
+
+def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
+    profile = card.profile
+    partner = profile.partner
+    who = f"@{partner.username}, {partner.key}" if partner.username else partner.key
+    if partner.stopped:
+        newsletters = l10n("partner-newsletters-stopped")
+    elif partner.consent:
+        newsletters = l10n("partner-newsletters-on")
+    else:
+        newsletters = l10n("partner-newsletters-none")
+    answers = "; ".join(f"{key}: {value}" for key, value in partner.answers.items()) or "—"
+    affiliate = partner.affiliate_id or "—"
+    text = l10n(
+        "partner-card",
+        name=html.escape(partner.first_name),
+        who=html.escape(who),
+        code=partner.partner_code,
+        affiliate=html.escape(affiliate),
+        segment=html.escape(profile.segment_title or "—"),
+        language=partner.language,
+        answers=html.escape(answers),
+        newsletters=newsletters,
+        done=profile.lessons_done,
+        total=profile.lessons_total,
+        referrals=profile.referrals,
+        tickets=card.tickets_total,
+        open=card.open_ticket if card.open_ticket is not None else "none",
+        since=partner.created_at.strftime("%d.%m.%Y"),
+        seen=partner.last_seen_at.strftime("%d.%m.%Y %H:%M"),
+    )
+    if partner.unreachable:
+        text += "\n" + l10n("partner-unreachable")
+    if card.recent_questions:
+        text += "\n" + l10n("ticket-card-asked-before")
+        text += "".join(f"\n• {html.escape(q[:200])}" for q in card.recent_questions)
+    return Screen(text)
+
+
+def setup(name: str = __name__) -> Router:
+    router = Router(name=name)
+
+    @router.message(Command("partner"))
+    async def partner_card(
+        message: Message,
+        command: CommandObject,
+        profile: ProfileService,
+        audit: AuditLog,
+        l10n: L10n,
+    ) -> None:
+        query = (command.args or "").strip()
+        if not query:
+            await message.answer(l10n("partner-usage"))
+            return
+        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+        await audit.record(actor, "partner", target=query)
+        card = await profile.manager_card(query)
+        if card is None:
+            await message.answer(l10n("partner-not-found", query=html.escape(query)))
+            return
+        await send(message, partner_screen(card, l10n))
+
+    return router
