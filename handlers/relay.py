@@ -8,9 +8,10 @@ crosses is kept as a pair in the database, so replies find their way after a res
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -19,12 +20,80 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.rendering import split_text
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
 
 logger = logging.getLogger(__name__)
 
 TOPIC_NAME_LIMIT = 128
+CAPTION_LIMIT = 1024
+ALBUM_WAIT = 0.5  # seconds to gather the parts of an album
+
+
+async def _copy(
+    bot: Bot,
+    chat_id: int,
+    from_chat_id: int,
+    messages: list[Message],
+    thread_id: int | None,
+    *,
+    drop_caption: bool = False,
+) -> list[int]:
+    """Copy one message, or an album as an album; the new message ids, in order.
+    (`drop_caption` needs copyMessages: aiogram does not send an empty caption.)"""
+    if len(messages) == 1 and not drop_caption:
+        copied = await bot.copy_message(
+            chat_id,
+            from_chat_id=from_chat_id,
+            message_id=messages[0].message_id,
+            message_thread_id=thread_id,
+        )
+        return [copied.message_id]
+    result = await bot.copy_messages(
+        chat_id,
+        from_chat_id=from_chat_id,
+        message_ids=sorted(m.message_id for m in messages),
+        message_thread_id=thread_id,
+        remove_caption=drop_caption or None,
+    )
+    return [item.message_id for item in result]
+
+
+class AlbumBuffer:
+    """Telegram delivers an album as separate messages with one media_group_id; they are
+    gathered for a moment and handed on together, in order."""
+
+    def __init__(self, wait: float = ALBUM_WAIT) -> None:
+        self.wait = wait
+        self._parts: dict[tuple[int, str], list[Message]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def add(self, message: Message, flush: Callable[[list[Message]], Awaitable[None]]) -> None:
+        assert message.media_group_id is not None
+        key = (message.chat.id, message.media_group_id)
+        if key in self._parts:
+            self._parts[key].append(message)
+            return
+        self._parts[key] = [message]
+        task = asyncio.create_task(self._flush_later(key, flush))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush_later(
+        self, key: tuple[int, str], flush: Callable[[list[Message]], Awaitable[None]]
+    ) -> None:
+        await asyncio.sleep(self.wait)
+        parts = sorted(self._parts.pop(key), key=lambda m: m.message_id)
+        try:
+            await flush(parts)
+        except Exception:
+            logger.exception("an album of %d message(s) was not relayed", len(parts))
+
+    async def drain(self) -> None:
+        """Wait for the albums being gathered (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 class TicketRelay:
@@ -40,6 +109,11 @@ class TicketRelay:
         self._partners = partners
         self._store = store
         self._forum: bool | None = None
+        self._albums = AlbumBuffer()
+
+    @property
+    def albums(self) -> AlbumBuffer:
+        return self._albums
 
     @property
     def l10n(self) -> L10n:
@@ -127,23 +201,29 @@ class TicketRelay:
     async def to_managers(
         self, bot: Bot, ticket: Ticket, partner: Partner, message: Message | None = None
     ) -> Ticket:
-        """Show the ticket to the managers (card first) and copy the partner's message."""
+        """Show the ticket to the managers (card first) and copy the partner's message
+        (an album is gathered first and copied as one album)."""
+        if message is not None and message.media_group_id:
+            ticket = await self._ensure_place(bot, ticket, partner)
+
+            async def flush(parts: list[Message]) -> None:
+                await self._copy_in(bot, ticket, partner, parts)
+
+            self._albums.add(message, flush)
+            return await self._support.partner_wrote(ticket)
         ticket = await self._ensure_place(bot, ticket, partner)
         if message is not None:
-            ticket = await self._copy_in(bot, ticket, partner, message)
+            ticket = await self._copy_in(bot, ticket, partner, [message])
         return await self._support.partner_wrote(ticket)
 
     async def _copy_in(
-        self, bot: Bot, ticket: Ticket, partner: Partner, message: Message
+        self, bot: Bot, ticket: Ticket, partner: Partner, messages: list[Message]
     ) -> Ticket:
+        source = messages[0].chat.id
         for chat_id in self._targets(ticket):
+            thread = ticket.thread_id if chat_id == ticket.chat_id else None
             try:
-                copied = await bot.copy_message(
-                    chat_id,
-                    from_chat_id=message.chat.id,
-                    message_id=message.message_id,
-                    message_thread_id=ticket.thread_id if chat_id == ticket.chat_id else None,
-                )
+                copied = await _copy(bot, chat_id, source, messages, thread)
             except TelegramBadRequest as exc:
                 if "thread not found" not in exc.message or ticket.thread_id is None:
                     raise
@@ -151,13 +231,14 @@ class TicketRelay:
                 logger.info("ticket %s: topic gone, opening a new one", ticket.id)
                 ticket = await self._support.place(ticket, ticket.chat_id, None)
                 ticket = await self._ensure_place(bot, ticket, partner)
-                return await self._copy_in(bot, ticket, partner, message)
+                return await self._copy_in(bot, ticket, partner, messages)
             except TelegramForbiddenError as exc:
                 logger.warning("ticket %s: cannot reach chat %s: %s", ticket.id, chat_id, exc)
                 continue
-            await self._support.remember(
-                ticket, "in", chat_id, copied.message_id, partner_message_id=message.message_id
-            )
+            for original, copy_id in zip(messages, copied, strict=True):
+                await self._support.remember(
+                    ticket, "in", chat_id, copy_id, partner_message_id=original.message_id
+                )
         return ticket
 
     def _targets(self, ticket: Ticket) -> list[int]:
@@ -181,25 +262,42 @@ class TicketRelay:
 
     # --- managers → partner --------------------------------------------------------
 
-    async def to_partner(self, bot: Bot, ticket: Ticket, message: Message) -> bool:
-        """Copy a manager's message to the partner, as the bot. False: not delivered."""
+    async def to_partner(self, bot: Bot, ticket: Ticket, message: Message) -> None:
+        """Copy a manager's message (or album) to the partner, as the bot."""
+        if message.media_group_id:
+
+            async def flush(parts: list[Message]) -> None:
+                await self._copy_out(bot, ticket, parts)
+
+            self._albums.add(message, flush)
+            return
+        await self._copy_out(bot, ticket, [message])
+
+    async def _copy_out(self, bot: Bot, ticket: Ticket, messages: list[Message]) -> bool:
         partner = await self._partners.get(ticket.partner_id)
         if partner is None:
             return False
+        caption = next((m.caption for m in messages if m.caption), None)
+        long_caption = caption is not None and len(caption) > CAPTION_LIMIT
         try:
-            copied = await bot.copy_message(
-                partner.chat_id, from_chat_id=message.chat.id, message_id=message.message_id
+            copied = await _copy(
+                bot,
+                partner.chat_id,
+                messages[0].chat.id,
+                messages,
+                None,
+                drop_caption=long_caption,
             )
+            if long_caption and caption is not None:  # Telegram takes 1024 from a bot
+                for part in split_text(html.escape(caption)):
+                    await bot.send_message(partner.chat_id, part)
         except TelegramForbiddenError:
             await self._partner_unreachable(bot, ticket, partner)
             return False
-        await self._support.remember(
-            ticket,
-            "out",
-            message.chat.id,
-            message.message_id,
-            partner_message_id=copied.message_id,
-        )
+        for original, copy_id in zip(messages, copied, strict=True):
+            await self._support.remember(
+                ticket, "out", original.chat.id, original.message_id, partner_message_id=copy_id
+            )
         await self._support.manager_replied(ticket)
         return True
 

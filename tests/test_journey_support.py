@@ -334,3 +334,45 @@ async def test_partner_card_by_id_code_or_affiliate(forum: Harness) -> None:
     async with forum.services.db.read() as conn:
         actions = [row.action for row in await conn.execute(sa.select(audit_log))]
     assert actions.count("partner") == 4  # the usage answer is no lookup
+
+
+async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness) -> None:
+    relay = forum_relay(forum)
+    relay.albums.wait = 0.05  # gather an album for a moment (real time, a fraction of a second)
+    anna = forum.user(613)
+    await anna.onboard()
+    await anna.send("/support скриншоты ошибки")
+    thread = topic_of(forum, 1)
+
+    for caption in ("ошибка 1", None, None):
+        forum.clock.advance(1)
+        update = forum.emulator.user_message(613, caption, kind="photo", media_group_id="alb1")
+        await forum.emulator.wait_processed(update)
+    await relay.albums.drain()
+    album = forum.emulator.chat_messages(FORUM)[-3:]
+    assert [m.kind for m in album] == ["photo", "photo", "photo"]
+    assert len({m.media_group_id for m in album}) == 1
+    assert album[0].media_group_id is not None
+    assert all(m.thread_id == thread for m in album)
+    assert album[0].caption == "ошибка 1"
+
+    long_caption = "Подробная инструкция. " * 60  # 1320 characters: over a bot's 1024
+    await in_chat(forum, FORUM, long_caption, thread_id=thread, kind="photo")
+    photo, text = anna.messages[-2:]
+    assert photo.kind == "photo"
+    assert not photo.caption
+    assert text.plain == long_caption
+
+    for caption in ("вот как надо", None):
+        await in_chat(forum, FORUM, caption, thread_id=thread, kind="photo")
+    # (these two are not an album: no media_group_id)
+    forum.clock.advance(1)
+    for part in ("смотрите", None):
+        update = forum.emulator.user_message(
+            MANAGER_ID, part, chat_id=FORUM, thread_id=thread, kind="photo", media_group_id="alb2"
+        )
+        await forum.emulator.wait_processed(update)
+    await relay.albums.drain()
+    last_two = anna.messages[-2:]
+    assert len({m.media_group_id for m in last_two}) == 1
+    assert last_two[0].media_group_id is not None

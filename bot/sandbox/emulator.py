@@ -543,6 +543,27 @@ class BotApiEmulator:
         )
         return {"message_id": message.message_id}
 
+    async def _m_copyMessages(self, params: dict[str, Any]) -> Any:
+        ids = params["message_ids"]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or ids != sorted(set(ids)):
+            raise ApiError(400, "Bad Request: message identifiers must be in increasing order")
+        sources = [self._find(params["from_chat_id"], message_id) for message_id in ids]
+        group_id = str(next(self._file_ids)) if len(sources) > 1 else None
+        result = []
+        for source in sources:
+            keep_caption = not params.get("remove_caption")
+            message = self._store(
+                params,
+                text=source.text,
+                caption=source.caption if keep_caption and source.kind != "text" else None,
+                kind=source.kind,
+                file_name=source.file_name,
+                file_size=source.file_size,
+                media_group_id=group_id if source.media_group_id else None,
+            )
+            result.append({"message_id": message.message_id})
+        return result
+
     async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
         message = self._find(params.get("chat_id"), params.get("message_id"))
         if not message.from_bot:
@@ -857,6 +878,7 @@ class BotApiEmulator:
         kind: str = "text",
         thread_id: int | None = None,
         reply_to: int | None = None,
+        media_group_id: str | None = None,
     ) -> int:
         """A user writes `text` (or sends a sticker, voice, ...); returns the update id."""
         user = self.users.get(user_id) or self.add_user(user_id)
@@ -869,6 +891,7 @@ class BotApiEmulator:
             caption=text if kind != "text" else None,
             kind=kind,
             thread_id=thread_id,
+            media_group_id=media_group_id,
         )
         self.messages.setdefault(target.id, []).append(message)
         self._senders[(target.id, message.message_id)] = user.id

@@ -58,6 +58,15 @@ METHODS: Final[dict[str, dict[str, Field]]] = {
         "from_chat_id": ("id", True),
         "message_id": ("int", True),
     },
+    "copyMessages": {
+        "chat_id": ("id", True),
+        "message_thread_id": ("int", False),
+        "from_chat_id": ("id", True),
+        "message_ids": ("json", True),
+        "disable_notification": ("bool", False),
+        "protect_content": ("bool", False),
+        "remove_caption": ("bool", False),
+    },
     "editMessageText": {
         "chat_id": ("id", False),
         "message_id": ("int", False),
@@ -107,7 +116,7 @@ METHODS: Final[dict[str, dict[str, Field]]] = {
 }
 
 SENDING_METHODS: Final = frozenset(
-    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage"}
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "copyMessages"}
 )
 
 TEXT_LIMIT: Final = 4096
