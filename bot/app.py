@@ -27,7 +27,7 @@ from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.services.support import SupportService
-from bot.telegram import create_bot
+from bot.telegram import ChatMigrations, create_bot
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware
 from handlers.relay import TicketRelay
@@ -66,6 +66,7 @@ class Services:
     support: SupportService
     community: CommunityService
     audit: AuditLog
+    migrations: ChatMigrations
 
     async def close(self) -> None:
         await self.faq.close()
@@ -96,6 +97,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         support=support,
         community=CommunityService(store, clock),
         audit=AuditLog(db, clock),
+        migrations=ChatMigrations(),
     )
 
 
@@ -122,7 +124,11 @@ def create_dispatcher(
         support=services.support,
         community=services.community,
         relay=TicketRelay(
-            services.settings, services.support, services.partners, services.content_store
+            services.settings,
+            services.support,
+            services.partners,
+            services.content_store,
+            services.migrations,
         ),
         audit=services.audit,
     )
@@ -177,7 +183,11 @@ async def run_telegram(settings: Settings) -> None:
     """Production run: Telegram long polling, the scheduler, until interrupted."""
     assert settings.telegram_bot_token is not None
     services = await create_services(settings)
-    bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+    bot = create_bot(
+        settings.telegram_bot_token.get_secret_value(),
+        settings.telegram_api_url,
+        migrations=services.migrations,
+    )
     dp = create_dispatcher(services)
     scheduler = create_scheduler(settings.tz)
     try:

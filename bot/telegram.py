@@ -15,7 +15,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramMigrateToChat, TelegramRetryAfter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
@@ -53,7 +53,54 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-def create_bot(token: str, api_url: str | None = None, **session_kwargs: Any) -> Bot:
+class ChatMigrations:
+    """Groups upgraded to supergroups (old id → new id), learned from the Bot API."""
+
+    def __init__(self) -> None:
+        self._moved: dict[int, int] = {}
+
+    def record(self, old_id: int, new_id: int) -> None:
+        logger.warning(
+            "chat %s is now the supergroup %s; update its id in the settings", old_id, new_id
+        )
+        self._moved[old_id] = new_id
+
+    def current(self, chat_id: int) -> int:
+        return self._moved.get(chat_id, chat_id)
+
+
+class MigrationMiddleware(BaseRequestMiddleware):
+    """A send to a group that became a supergroup goes to the new chat, now and from then
+    on (Telegram answers the old id with migrate_to_chat_id)."""
+
+    def __init__(self, migrations: ChatMigrations) -> None:
+        self._migrations = migrations
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(chat_id, int) and self._migrations.current(chat_id) != chat_id:
+            method.chat_id = self._migrations.current(chat_id)  # type: ignore[attr-defined]
+        try:
+            return await make_request(bot, method)
+        except TelegramMigrateToChat as exc:
+            if not isinstance(chat_id, int):
+                raise
+            self._migrations.record(chat_id, exc.migrate_to_chat_id)
+            method.chat_id = exc.migrate_to_chat_id  # type: ignore[attr-defined]
+            return await make_request(bot, method)
+
+
+def create_bot(
+    token: str,
+    api_url: str | None = None,
+    migrations: ChatMigrations | None = None,
+    **session_kwargs: Any,
+) -> Bot:
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(api_url)
         if api_url
@@ -61,4 +108,6 @@ def create_bot(token: str, api_url: str | None = None, **session_kwargs: Any) ->
         **session_kwargs,
     )
     session.middleware(RetryAfterMiddleware())
+    if migrations is not None:
+        session.middleware(MigrationMiddleware(migrations))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

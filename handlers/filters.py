@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.services.partners import Partner
 from bot.services.support import SupportService
+from handlers.relay import TicketRelay
 
 
 class IsManager(BaseFilter):
@@ -48,10 +49,10 @@ class PlainText(BaseFilter):
 
 
 class ManagersChat(BaseFilter):
-    """Messages in the managers' chat (TG_MANAGERS_CHAT_ID)."""
+    """Messages in the managers' chat (TG_MANAGERS_CHAT_ID, or the supergroup it became)."""
 
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        chat_id = settings.tg_managers_chat_id
+    async def __call__(self, message: Message, relay: TicketRelay) -> bool:
+        chat_id = relay.managers_chat
         return chat_id is not None and message.chat.id == chat_id
 
 

@@ -23,6 +23,7 @@ from bot.i18n import L10n
 from bot.rendering import split_text
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
+from bot.telegram import ChatMigrations
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class TicketRelay:
         support: SupportService,
         partners: PartnerService,
         store: ContentStore,
+        migrations: ChatMigrations,
     ) -> None:
         self._settings = settings
         self._support = support
@@ -110,6 +112,7 @@ class TicketRelay:
         self._store = store
         self._forum: bool | None = None
         self._albums = AlbumBuffer()
+        self._migrations = migrations
 
     @property
     def albums(self) -> AlbumBuffer:
@@ -122,7 +125,9 @@ class TicketRelay:
 
     @property
     def managers_chat(self) -> int | None:
-        return self._settings.tg_managers_chat_id
+        """TG_MANAGERS_CHAT_ID, or the supergroup it was upgraded to."""
+        configured = self._settings.tg_managers_chat_id
+        return None if configured is None else self._migrations.current(configured)
 
     def manager_chats(self) -> list[int]:
         """Where tickets go: the managers' chat, or each manager in private."""
@@ -193,7 +198,7 @@ class TicketRelay:
                 except (TelegramForbiddenError, TelegramBadRequest) as exc:
                     logger.warning("ticket %s: cannot reach chat %s: %s", ticket.id, chat_id, exc)
                     continue
-                await self._support.remember(ticket, "card", chat_id, card.message_id)
+                await self._support.remember(ticket, "card", card.chat.id, card.message_id)
         if ticket.chat_id != self.managers_chat:
             ticket = await self._support.place(ticket, self.managers_chat, None)
         return ticket
@@ -235,9 +240,10 @@ class TicketRelay:
             except TelegramForbiddenError as exc:
                 logger.warning("ticket %s: cannot reach chat %s: %s", ticket.id, chat_id, exc)
                 continue
+            where = self._migrations.current(chat_id)  # the copy went to the supergroup
             for original, copy_id in zip(messages, copied, strict=True):
                 await self._support.remember(
-                    ticket, "in", chat_id, copy_id, partner_message_id=original.message_id
+                    ticket, "in", where, copy_id, partner_message_id=original.message_id
                 )
         return ticket
 
@@ -258,7 +264,7 @@ class TicketRelay:
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("ticket %s: note not delivered to %s: %s", ticket.id, chat_id, exc)
                 continue
-            await self._support.remember(ticket, "note", chat_id, sent.message_id)
+            await self._support.remember(ticket, "note", sent.chat.id, sent.message_id)
 
     # --- managers → partner --------------------------------------------------------
 

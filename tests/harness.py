@@ -161,7 +161,7 @@ async def running_bot(
         emulator.requests.clear()
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock)
-    bot = create_bot(emulator.token, base_url)
+    bot = create_bot(emulator.token, base_url, migrations=services.migrations)
     dp = create_dispatcher(services, flood_burst=flood_burst)
     harness = Harness(emulator, services, bot, dp, clock)
     await prepare_bot(bot, services)

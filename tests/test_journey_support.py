@@ -376,3 +376,19 @@ async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness
     last_two = anna.messages[-2:]
     assert len({m.media_group_id for m in last_two}) == 1
     assert last_two[0].media_group_id is not None
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_working(group: Harness) -> None:
+    anna = group.user(614)
+    await anna.onboard()
+    await anna.send("/support до апгрейда")
+    supergroup = -1007770001
+    group.emulator.upgrade_group(GROUP, supergroup)
+    await anna.send("после апгрейда")
+    group.allowed_errors.add("copyMessage")  # the one answered with migrate_to_chat_id
+    copied = group.emulator.chat_messages(supergroup)[-1]
+    assert copied.plain == "после апгрейда"
+    await in_chat(group, supergroup, "Видим, отвечаем", reply_to=copied.message_id)
+    assert anna.last.plain == "Видим, отвечаем"
+    await anna.send("и ещё")  # straight to the supergroup now
+    assert group.emulator.chat_messages(supergroup)[-1].plain == "и ещё"

@@ -39,11 +39,18 @@ BOT_USER_ID = 1000001
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 @dataclass
@@ -221,6 +228,7 @@ class BotApiEmulator:
         self._callback_users: dict[str, int] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self._senders: dict[tuple[int, int], int] = {}
+        self.migrated: dict[int, int] = {}  # a group upgraded to a supergroup: old -> new id
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -282,6 +290,8 @@ class BotApiEmulator:
             }
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
+            if exc.migrate_to_chat_id is not None:
+                body["parameters"] = {"migrate_to_chat_id": exc.migrate_to_chat_id}
             return web.json_response(body, status=exc.code)
         return web.json_response({"ok": True, "result": result})
 
@@ -367,6 +377,12 @@ class BotApiEmulator:
             raise ApiError(400, f"Bad Request: {what} is too long")
 
     def _chat(self, chat_id: Any) -> Chat:
+        if str(chat_id).lstrip("-").isdigit() and int(chat_id) in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[int(chat_id)],
+            )
         chat = self.chats.get(int(chat_id)) if str(chat_id).lstrip("-").isdigit() else None
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
@@ -853,6 +869,14 @@ class BotApiEmulator:
             can_manage_topics=can_manage_topics and admin,
         )
         self.chats[chat_id] = chat
+        return chat
+
+    def upgrade_group(self, chat_id: int, new_id: int) -> Chat:
+        """The group becomes a supergroup with a new id; the old id answers with
+        migrate_to_chat_id from now on."""
+        old = self.chats.pop(chat_id)
+        chat = self.add_group(new_id, old.title or "", admin=old.bot_status == "administrator")
+        self.migrated[chat_id] = new_id
         return chat
 
     def block_bot(self, user_id: int, blocked: bool = True) -> None:

@@ -132,7 +132,7 @@ async def run_sandbox(settings: Settings) -> None:
         emulator.add_user(user_id, name, username=f"sandbox_{persona}")
     settings = settings.model_copy(update={"managers": (*settings.managers, f"tg:{MANAGER_ID}")})
     services = await create_services(settings)
-    bot = create_bot(emulator.token, base_url)
+    bot = create_bot(emulator.token, base_url, migrations=services.migrations)
     dp = create_dispatcher(services)
     scheduler = create_scheduler(settings.tz)
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
