@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.faq_speed
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.relay_latency
+	$(BIN)/python -m bench.group_load
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -20,9 +20,12 @@ async def start_emulator() -> BotApiEmulator:
     return emulator
 
 
-async def spawn_bot(kind: str, emulator: BotApiEmulator) -> asyncio.subprocess.Process:
-    """Start `partnerbot` (kind="partnerbot") or the bare echo bot (kind="echo")."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VK_"))}
+async def spawn_bot(
+    kind: str, emulator: BotApiEmulator, **settings: str
+) -> asyncio.subprocess.Process:
+    """Start `partnerbot` (kind="partnerbot", with extra settings) or the bare echo bot."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VK_", "TG_"))}
+    env.update(settings)
     if kind == "partnerbot":
         database = Path(tempfile.mkdtemp()) / "bench.db"
         env.update(
@@ -50,6 +53,12 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bot_replies(emulator: BotApiEmulator) -> int:

@@ -101,6 +101,7 @@ class SentMessage:
     thread_id: int | None = None
     parse_mode: str | None = None
     media_group_id: str | None = None
+    reply_to: int | None = None
     deleted: bool = False
     edits: int = 0
 
@@ -473,11 +474,13 @@ class BotApiEmulator:
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         self._check_text(params["text"], params.get("parse_mode"), TEXT_LIMIT, "text")
         markup = self._check_markup(params.get("reply_markup"))
+        reply = params.get("reply_parameters") or {}
         message = self._store(
             params,
             text=params["text"],
             reply_markup=markup,
             parse_mode=params.get("parse_mode"),
+            reply_to=reply.get("message_id") if isinstance(reply, dict) else None,
         )
         return self._message_json(message)
 
@@ -967,6 +970,20 @@ class BotApiEmulator:
                 }
             }
         )
+
+    @property
+    def confirmed(self) -> int:
+        """The newest update the bot confirmed (by asking for the ones after it)."""
+        return self._confirmed
+
+    def replied_text(self, message: SentMessage) -> str | None:
+        """The text of the message `message` answers, if it is a reply."""
+        if message.reply_to is None:
+            return None
+        for candidate in self.messages.get(message.chat_id, []):
+            if candidate.message_id == message.reply_to:
+                return candidate.text
+        return None
 
     async def wait_processed(self, update_id: int, within: float = 10.0) -> None:
         """Wait until the bot confirmed `update_id` (polling sequentially, it was handled)."""
