@@ -78,7 +78,7 @@ async def run(kind: str, rate: int, seconds: int) -> dict[str, float]:
         while emulator.confirmed < emulator.last_update_id or (
             kind == "partnerbot" and probes.sent and time.perf_counter() < deadline
         ):
-            await asyncio.sleep(0.01)  # noqa: ASYNC110 - polling the emulator's state
+            await asyncio.sleep(0.01)
         drained = time.perf_counter() - started
         await asyncio.sleep(0.5)  # the last handlers finish
         cpu = cpu_seconds(process.pid) - cpu_before
