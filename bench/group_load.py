@@ -75,7 +75,7 @@ async def run(kind: str, rate: int, seconds: int) -> dict[str, float]:
             emulator.user_message(person, text, chat_id=COMMUNITY)
         injected = time.perf_counter() - started
         deadline = time.perf_counter() + 30
-        while emulator.confirmed < emulator.last_update_id or (
+        while emulator.confirmed < emulator.last_update_id or (  # noqa: ASYNC110
             kind == "partnerbot" and probes.sent and time.perf_counter() < deadline
         ):
             await asyncio.sleep(0.01)
