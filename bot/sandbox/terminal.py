@@ -1,8 +1,9 @@
 """The offline sandbox: the emulator, the real bot polling it, and a chat in the terminal.
 
 Type a message to send it; a number presses that button under the last message;
-`/as partner` or `/as manager` switches who you are; `/sticker` sends a sticker;
-`/quit` (or Ctrl-D) leaves.
+`/as partner` or `/as manager` switches who you are; `/reply TEXT` answers the bot's last
+message (a manager answers a ticket so); `/sticker` sends a sticker; `/quit` (or Ctrl-D)
+leaves.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class TerminalChat:
         self.emulator = emulator
         self.write = write
         self.persona = "partner"
+        self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
         self.emulator.listeners.append(self.show)
         self.emulator.answer_listeners.append(self.show_toast)
 
@@ -45,8 +47,10 @@ class TerminalChat:
 
     def show(self, message: SentMessage) -> None:
         who = next((name for name, (uid, _n) in PERSONAS.items() if uid == message.chat_id), None)
+        if who != self.persona and not message.edits:
+            self.incoming[message.chat_id] = message.message_id
         prefix = "" if who == self.persona else f"(to {who or message.chat_id}) "
-        edited = " (edited)" if message.edits else ""
+        edited = "(edited) " if message.edits else ""
         lines = []
         if message.kind != "text":
             size = f", {message.file_size} bytes" if message.file_size else ""
@@ -55,7 +59,7 @@ class TerminalChat:
         if text:
             lines.extend(text.splitlines())
         body = "\n   ".join(lines) if lines else ""
-        self.write(f"\n🤖 {prefix}{edited.strip()} {body}".replace("🤖  ", "🤖 "))
+        self.write(f"\n🤖 {prefix}{edited}{body}")
         number = 0
         for row in message.buttons:
             cells = []
@@ -94,6 +98,18 @@ class TerminalChat:
             return True
         if text == "/sticker":
             self.emulator.user_message(self.user_id, kind="sticker")
+            return True
+        if text.startswith("/reply "):
+            # to what reached this person while they were the other one (a ticket), or else
+            # to the bot's last message
+            bot_messages = self.emulator.chat_messages(self.user_id)
+            target = self.incoming.get(self.user_id) or (
+                bot_messages[-1].message_id if bot_messages else None
+            )
+            if target is None:
+                self.write("   nothing to reply to")
+                return True
+            self.emulator.user_message(self.user_id, text.removeprefix("/reply "), reply_to=target)
             return True
         if text.isdigit():
             message = self.last_with_buttons()
@@ -142,7 +158,7 @@ async def run_sandbox(settings: Settings) -> None:
         polling = asyncio.create_task(_poll(dp, bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
-            "/as manager switches to the manager; /quit leaves.",
+            "/as manager switches to the manager (/reply TEXT answers a ticket); /quit leaves.",
             flush=True,
         )
         queue: asyncio.Queue[str | None] = asyncio.Queue()
