@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import community, errors
-from handlers.filters import CommandText, IsManager, PrivateChat
+from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import content as manager_content
 from handlers.manager import partners as manager_partners
 from handlers.manager import tickets as manager_tickets
@@ -53,10 +53,15 @@ def setup_routers() -> list[Router]:
         managers,
         fallback.setup(),
     )
-    private.include_routers(
-        start.setup(),  # /start and the onboarding dialog, which takes typed answers
+    conversations = Router(name="conversations")
+    conversations.message.filter(InConversation())
+    conversations.include_routers(
         manager_tickets.setup_private(),  # a manager's reply to a ticket in private
         support.setup_dialog(),  # /support's question, and messages to an open ticket
+    )
+    private.include_routers(
+        start.setup(),  # /start and the onboarding dialog, which takes typed answers
+        conversations,
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
         fallback.setup_unsupported(),

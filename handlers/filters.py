@@ -92,3 +92,25 @@ class CommunityChat(BaseFilter):
 class NewMembers(BaseFilter):
     async def __call__(self, message: Message) -> bool:
         return bool(message.new_chat_members)
+
+
+class InConversation(BaseFilter):
+    """A message that may belong to a ticket: the /support question being typed, a partner
+    with an open ticket, or a manager's reply. One cheap check keeps ordinary questions
+    off the ticket routers."""
+
+    async def __call__(
+        self,
+        message: Message,
+        raw_state: str | None,
+        partner: Partner | None,
+        settings: Settings,
+        support: SupportService,
+    ) -> bool:
+        if raw_state is not None and raw_state.startswith("SupportDialog:"):
+            return True
+        user = message.from_user
+        replied = message.reply_to_message is not None
+        if replied and user is not None and settings.is_manager(f"tg:{user.id}"):
+            return True
+        return partner is not None and await support.current(partner) is not None
