@@ -65,12 +65,12 @@ async def echo_latency(count: int) -> list[float]:
 
 
 async def relay_latency(count: int) -> tuple[list[float], list[float]]:
-    """Ten messages per partner and per manager, so flood protection (a burst of 20 per
+    """Five messages per partner and per manager, so flood protection (a burst of 8 per
     person) never steps in: a person does not type 100 messages a second."""
     emulator = await start_emulator()
     arrivals = Arrivals(emulator)
     emulator.add_group(FORUM, "Менеджеры", forum=True)
-    people = max(1, count // 10)
+    people = max(1, count // 5)
     partners = [PARTNER + 10 * n for n in range(people)]
     managers = [MANAGER + 10 * n for n in range(people)]
     for partner in partners:

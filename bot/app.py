@@ -37,6 +37,10 @@ from scheduler import add_support_jobs, create_scheduler
 logger = logging.getLogger(__name__)
 
 CACHE_SIZE = 100_000
+# Per person: a burst of 8 messages or presses, then one every 2 seconds. 30 messages in
+# 10 seconds get 13 through and one polite "slow down"; nobody types faster by hand.
+FLOOD_BURST = 8.0
+FLOOD_RATE = 0.5
 PARTNER_COMMANDS: Sequence[str] = (
     "start",
     "help",
@@ -107,7 +111,7 @@ def _cache_size(db: Database) -> int:
 
 
 def create_dispatcher(
-    services: Services, *, flood_rate: float = 1.0, flood_burst: float = 20.0
+    services: Services, *, flood_rate: float = FLOOD_RATE, flood_burst: float = FLOOD_BURST
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=DatabaseStorage(services.db, cache_size=_cache_size(services.db)),

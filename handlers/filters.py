@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import Bot
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
@@ -114,3 +115,11 @@ class InConversation(BaseFilter):
         if replied and user is not None and settings.is_manager(f"tg:{user.id}"):
             return True
         return partner is not None and await support.current(partner) is not None
+
+
+class RepliesToBot(BaseFilter):
+    """A reply to one of the bot's own messages."""
+
+    async def __call__(self, message: Message, bot: Bot) -> bool:
+        replied = message.reply_to_message
+        return bool(replied and replied.from_user and replied.from_user.id == bot.id)

@@ -32,24 +32,29 @@ def _sender(event: TelegramObject) -> tuple[User | None, int | None, str | None]
     return None, None, None
 
 
-class FloodMiddleware(BaseMiddleware):
-    """Per-user token bucket: a burst of `burst` updates, then `rate` per second."""
+NOTICE_EVERY = 60.0  # seconds between two "slow down" notices to the same person
 
-    def __init__(self, clock: Clock, rate: float = 1.0, burst: float = 20.0) -> None:
+
+class FloodMiddleware(BaseMiddleware):
+    """Per-user token bucket: a burst of `burst` updates, then `rate` per second. Updates
+    beyond it are dropped; the person hears "slow down" at most once a minute."""
+
+    def __init__(self, clock: Clock, rate: float, burst: float) -> None:
         self._clock = clock
         self._rate = rate
         self._burst = burst
-        self._buckets: dict[int, tuple[float, float, bool]] = {}
+        self._buckets: dict[int, tuple[float, float, float]] = {}  # tokens, stamp, noticed
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user, _chat_id, _chat_type = _sender(event)
         if user is None:
             return await handler(event, data)
         now = self._clock.monotonic()
-        tokens, stamp, warned = self._buckets.get(user.id, (self._burst, now, False))
+        tokens, stamp, noticed = self._buckets.get(user.id, (self._burst, now, -NOTICE_EVERY))
         tokens = min(self._burst, tokens + (now - stamp) * self._rate)
         if tokens < 1:
-            self._buckets[user.id] = (tokens, now, True)
+            warned = now - noticed < NOTICE_EVERY
+            self._buckets[user.id] = (tokens, now, noticed if warned else now)
             if not warned:
                 logger.info("flood protection: dropping updates from user %s", user.id)
                 if isinstance(event, Message):
@@ -57,7 +62,7 @@ class FloodMiddleware(BaseMiddleware):
                     language = pick_language(user.language_code)
                     await event.answer(store.live.translator.get(language)("flood-slow-down"))
             return None
-        self._buckets[user.id] = (tokens - 1, now, False)
+        self._buckets[user.id] = (tokens - 1, now, noticed)
         if len(self._buckets) > 100_000:
             self._buckets.clear()
         return await handler(event, data)

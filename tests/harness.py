@@ -148,6 +148,7 @@ async def running_bot(
     *,
     limits: RateLimits | None = None,
     flood_burst: float = 20.0,
+    flood_rate: float = 1.0,
     emulator: BotApiEmulator | None = None,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
@@ -162,7 +163,8 @@ async def running_bot(
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
-    dp = create_dispatcher(services, flood_burst=flood_burst)
+    # journeys press a button a second for minutes; flood protection has its own tests
+    dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     harness = Harness(emulator, services, bot, dp, clock)
     await prepare_bot(bot, services)
     polling = asyncio.create_task(

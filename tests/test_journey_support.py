@@ -392,3 +392,39 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_working(group: Harness) ->
     assert anna.last.plain == "Видим, отвечаем"
     await anna.send("и ещё")  # straight to the supergroup now
     assert group.emulator.chat_messages(supergroup)[-1].plain == "и ещё"
+
+
+async def test_hints_for_managers_outside_a_ticket(group: Harness) -> None:
+    notice = group.emulator.chat_messages(GROUP)[0]  # the start-up rights notice
+    await in_chat(group, GROUP, "/close")
+    assert group.emulator.chat_messages(GROUP)[-1].plain.startswith("Это не сообщение обращения")
+    await in_chat(group, GROUP, "понял, включим темы", reply_to=notice.message_id)
+    assert group.emulator.chat_messages(GROUP)[-1].plain.startswith("Это не сообщение обращения")
+    before = len(group.emulator.chat_messages(GROUP))
+    await in_chat(group, GROUP, "коллеги, я в отпуске с понедельника")  # chatter: no hint
+    assert len(group.emulator.chat_messages(GROUP)) == before
+
+
+async def test_a_flooding_partner_is_slowed_and_the_managers_chat_spared(tmp_path: Path) -> None:
+    from bot.app import FLOOD_BURST, FLOOD_RATE
+
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        async with running_bot(
+            tmp_path,
+            emulator=emulator,
+            tg_managers_chat_id=GROUP,
+            flood_burst=FLOOD_BURST,
+            flood_rate=FLOOD_RATE,
+        ) as harness:
+            anna = harness.user(615)
+            await anna.send("/support помогите")
+            copies_before = len(emulator.chat_messages(GROUP))
+            for index in range(30):  # 30 messages in 10 seconds
+                harness.clock.advance(1 / 3)
+                update = emulator.user_message(615, f"сообщение {index}")
+                await emulator.wait_processed(update)
+            relayed = len(emulator.chat_messages(GROUP)) - copies_before
+            assert 10 <= relayed <= 14
+            notices = [m for m in anna.messages if m.plain.startswith("Слишком много сообщений")]
+            assert len(notices) == 1

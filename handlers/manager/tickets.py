@@ -13,7 +13,7 @@ from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService, Ticket
-from handlers.filters import CommandText, IsManager, ManagersChat, TicketOfMessage
+from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
 from handlers.manager import partners
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
@@ -103,6 +103,19 @@ def _ticket_router(name: str) -> Router:
     return router
 
 
+def _outside_a_ticket(name: str) -> Router:
+    """/close or /t away from a ticket, or a reply to a bot message that is no ticket's:
+    a hint on where they work."""
+    router = Router(name=name)
+
+    @router.message(Command("close", "t"))
+    @router.message(RepliesToBot())
+    async def hint(message: Message, l10n: L10n) -> None:
+        await message.reply(l10n("ticket-not-found"))
+
+    return router
+
+
 def setup_managers_chat() -> Router:
     """Everything in TG_MANAGERS_CHAT_ID."""
     router = Router(name=__name__)
@@ -113,7 +126,9 @@ def setup_managers_chat() -> Router:
         await send(message, tickets_screen(await support.open_tickets(), support, l10n))
 
     router.include_routers(
-        partners.setup(f"{__name__}.partner"), _ticket_router(f"{__name__}.chat")
+        partners.setup(f"{__name__}.partner"),
+        _ticket_router(f"{__name__}.chat"),
+        _outside_a_ticket(f"{__name__}.outside"),
     )
     return router
 
@@ -122,7 +137,10 @@ def setup_private() -> Router:
     """A manager's replies to ticket messages in their private chat (no managers' chat)."""
     router = Router(name=f"{__name__}.private")
     router.message.filter(IsManager())
-    router.include_router(_ticket_router(f"{__name__}.private.ticket"))
+    router.include_routers(
+        _ticket_router(f"{__name__}.private.ticket"),
+        _outside_a_ticket(f"{__name__}.private.outside"),
+    )
     return router
 
 
@@ -134,8 +152,5 @@ def setup_command() -> Router:
     async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
         await send(message, tickets_screen(await support.open_tickets(), support, l10n))
 
-    @router.message(Command("close", "t"))
-    async def outside_a_ticket(message: Message, l10n: L10n) -> None:
-        await message.answer(l10n("ticket-not-found"))
-
+    router.include_router(_outside_a_ticket(f"{__name__}.command.outside"))
     return router
