@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.i18n import L10n
 from bot.rendering import split_text
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ async def reply(event: Message | CallbackQuery, screen: Screen) -> None:
         await send(event.message, screen)
         return
     await send(event, screen)
+
+
+async def no_longer_available(callback: CallbackQuery, l10n: L10n) -> None:
+    """A button from an old keyboard: what it pointed to is gone."""
+    await callback.answer(l10n("no-longer-available"), show_alert=True)
 
 
 async def edit(callback: CallbackQuery, screen: Screen) -> None:

@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.creatives import CreativeService
 from bot.services.partners import Partner
 from handlers.callbacks import CreativeCb, MenuCb
-from handlers.screens import Screen, edit, reply, send
+from handlers.screens import Screen, edit, no_longer_available, reply, send
 
 
 def kinds_screen(creatives: CreativeService, segment: str | None, l10n: L10n) -> Screen:
@@ -83,7 +83,7 @@ def setup() -> Router:
     ) -> None:
         items = creatives.items(callback_data.ref, partner.segment)
         if callback_data.ref not in CREATIVE_KINDS or not items:
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer()
         await edit(callback, _kind_screen(items, callback_data.ref, l10n))
@@ -98,7 +98,7 @@ def setup() -> Router:
     ) -> None:
         item = creatives.item(callback_data.ref, partner.segment)
         if item is None or not isinstance(callback.message, Message):
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer()
         await _send_item(callback.message, item, creatives, l10n)

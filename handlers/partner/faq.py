@@ -16,7 +16,7 @@ from bot.services.faq import Answer, FaqService
 from bot.services.partners import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainText
-from handlers.screens import Screen, edit, keyboard, send
+from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
 
@@ -94,27 +94,20 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("faq"))
+    @router.callback_query(MenuCb.filter(F.item == "faq"))
     async def faq_command(
-        message: Message,
-        command: CommandObject,
+        event: Message | CallbackQuery,
         partner: Partner,
         faq: FaqService,
         content: Content,
         l10n: L10n,
+        command: CommandObject | None = None,  # None for the menu button
     ) -> None:
-        if command.args:
+        if command is not None and command.args:
             answer = await faq.ask(partner, command.args)
-            await send(message, answer_screen(answer, content, l10n))
+            await reply(event, answer_screen(answer, content, l10n))
             return
-        await send(message, topics_screen(faq, partner.segment, l10n))
-
-    @router.callback_query(MenuCb.filter(F.item == "faq"))
-    async def faq_button(
-        callback: CallbackQuery, partner: Partner, faq: FaqService, l10n: L10n
-    ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await send(callback.message, topics_screen(faq, partner.segment, l10n))
+        await reply(event, topics_screen(faq, partner.segment, l10n))
 
     @router.callback_query(FaqCb.filter(F.action == "topics"))
     async def back_to_topics(
@@ -135,7 +128,7 @@ def setup() -> Router:
             (t for t in faq.topics(partner.segment) if topic_key(t) == callback_data.ref), None
         )
         if topic is None:
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer()
         await edit(callback, _topic_screen(faq, topic, partner.segment, l10n))
@@ -150,7 +143,7 @@ def setup() -> Router:
     ) -> None:
         entry = faq.entry(callback_data.ref, partner.segment)
         if entry is None:
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer()
         await edit(callback, _browse_screen(entry, l10n))
@@ -165,7 +158,7 @@ def setup() -> Router:
     ) -> None:
         entry = faq.entry(callback_data.entry, partner.segment)
         if entry is None:
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await faq.resolve(partner, callback_data.question, entry.id)
         await callback.answer()

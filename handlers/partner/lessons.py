@@ -15,7 +15,7 @@ from bot.rendering import markdown_to_html
 from bot.services.lessons import Course, LessonService
 from bot.services.partners import Partner
 from handlers.callbacks import LessonCb, MenuCb
-from handlers.screens import Screen, edit, reply, send
+from handlers.screens import Screen, edit, no_longer_available, reply, send
 
 
 def course_screen(course: Course, l10n: L10n) -> Screen:
@@ -93,7 +93,7 @@ def setup() -> Router:
     ) -> None:
         lesson = lessons.lesson(callback_data.lesson, partner.segment)
         if lesson is None or not isinstance(callback.message, Message):
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer()
         await _show_lesson(callback.message, lesson, await lessons.course(partner), lessons, l10n)
@@ -109,7 +109,7 @@ def setup() -> Router:
     ) -> None:
         lesson = lessons.lesson(callback_data.lesson, partner.segment)
         if lesson is None or not isinstance(callback.message, Message):
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         if callback_data.action == "done":
             course = await lessons.complete(partner, lesson.id)

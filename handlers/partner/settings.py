@@ -12,7 +12,7 @@ from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
 from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
-from handlers.screens import Screen, edit, reply
+from handlers.screens import Screen, edit, no_longer_available, reply
 
 
 def settings_screen(partner: Partner, content: Content, l10n: L10n) -> Screen:
@@ -89,7 +89,7 @@ def setup() -> Router:
         elif action == "setseg" and content.program.segment_title(value) is not None:
             partner = await partners.set_segment(partner, value)
         elif action != "back":
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer(l10n("settings-saved"))
         await edit(callback, settings_screen(partner, content, l10n))

@@ -16,7 +16,7 @@ from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
 from handlers.partner.support import SupportDialog
-from handlers.screens import Screen, send
+from handlers.screens import Screen, no_longer_available, send
 
 
 class Onboarding(StatesGroup):
@@ -133,7 +133,7 @@ def setup() -> Router:
     ) -> None:
         title = content.program.segment_title(callback_data.value)
         if title is None or not isinstance(callback.message, Message):
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await partners.set_segment(partner, callback_data.value)
         await callback.answer()
@@ -159,7 +159,7 @@ def setup() -> Router:
             or not 0 <= number < len(options)
             or not isinstance(callback.message, Message)
         ):
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await partners.save_answer(partner, questions[index].id, options[number])
         await callback.answer()
@@ -208,6 +208,6 @@ def setup() -> Router:
 
     @router.callback_query(OnboardCb.filter())
     async def stale_onboarding(callback: CallbackQuery, l10n: L10n) -> None:
-        await callback.answer(l10n("no-longer-available"), show_alert=True)
+        await no_longer_available(callback, l10n)
 
     return router

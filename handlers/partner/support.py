@@ -17,7 +17,7 @@ from bot.services.support import SupportService, Ticket
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
-from handlers.screens import keyboard
+from handlers.screens import keyboard, no_longer_available
 
 
 class SupportDialog(StatesGroup):
@@ -144,7 +144,7 @@ def setup() -> Router:
     ) -> None:
         ticket = await support.rate(partner, callback_data.ticket, callback_data.value)
         if ticket is None:
-            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            await no_longer_available(callback, l10n)
             return
         await callback.answer(l10n("support-rated"))
         if isinstance(callback.message, Message):
