@@ -17,6 +17,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
+from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
@@ -26,6 +27,7 @@ from bot.services.lessons import LessonService
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
+from bot.services.sales import SalesService
 from bot.services.support import SupportService
 from bot.telegram import ChatMigrations, create_bot
 from handlers import setup_routers
@@ -69,6 +71,7 @@ class Services:
     privacy: PrivacyService
     support: SupportService
     community: CommunityService
+    sales: SalesService
     audit: AuditLog
     migrations: ChatMigrations
 
@@ -100,6 +103,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         privacy=PrivacyService(partners, faq),
         support=support,
         community=CommunityService(store, clock),
+        sales=SalesService(db, store, clock),
         audit=AuditLog(db, clock),
         migrations=ChatMigrations(),
     )
@@ -194,6 +198,9 @@ async def run_telegram(settings: Settings) -> None:
     )
     dp = create_dispatcher(services)
     scheduler = create_scheduler(settings.tz)
+    http = await start_http(
+        create_http_app(settings, services.sales), settings.http_host, settings.http_port
+    )
     try:
         await prepare_bot(bot, services)
         start_schedule(scheduler, bot, dp, services)
@@ -201,6 +208,7 @@ async def run_telegram(settings: Settings) -> None:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        await http.cleanup()
         await services.close()
 
 

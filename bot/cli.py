@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--segment", help="answer as a partner of this segment")
     match.add_argument("--json", action="store_true", help="print JSON")
 
+    sales = commands.add_parser("sales", help="conversions")
+    sales_commands = sales.add_subparsers(dest="action", required=True)
+    importer = sales_commands.add_parser("import", help="import conversions from a CSV file")
+    importer.add_argument("file", type=Path, help="CSV with partner,conversion_id,status,amount…")
+
     db = commands.add_parser("db", help="database tools")
     db_commands = db.add_subparsers(dest="action", required=True)
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return _faq_match(args, args.content or settings.content_dir)
     if args.command == "db":
         return _db_upgrade(settings)
+    if args.command == "sales":
+        return _sales_import(settings, args.file)
     if settings.telegram_bot_token is None and settings.vk_group_token is not None:
         print(
             "partnerbot: configuration error: VK_GROUP_TOKEN: VK is not supported by this "
@@ -101,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         main_loop(settings)
+    except OSError as exc:
+        where = f"{settings.http_host}:{settings.http_port}"
+        print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
+        return 2
     except ContentInvalid as exc:
         print(
             f"partnerbot: the content folder {settings.content_dir} is invalid:", file=sys.stderr
@@ -153,6 +164,51 @@ def _faq_match(args: argparse.Namespace, root: Path) -> int:
         else:
             print(f"no match {match.score:.2f}", flush=True)
     return 0
+
+
+def _sales_import(settings: Settings, path: Path) -> int:
+    from bot.clock import SystemClock
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.services.sales import SalesService
+
+    if not path.is_file():
+        print(f"partnerbot: {path}: no such file", file=sys.stderr)
+        return 1
+    try:
+        store = ContentStore(settings.content_dir)  # the postback status map
+    except ContentInvalid as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    total = max(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1, 1)
+    show = sys.stderr.isatty()
+
+    def progress(line: int) -> None:
+        if show and (line % 500 == 0 or line - 1 >= total):
+            done = min(line - 1, total)
+            bar = "#" * (30 * done // total)
+            print(f"\r[{bar:<30}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    async def go() -> int:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db)
+            report = await SalesService(db, store, SystemClock()).import_csv(path, progress)
+        finally:
+            await db.close()
+        if show:
+            print(file=sys.stderr)
+        print(
+            f"inserted {report.inserted}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, rejected {len(report.rejected)}"
+        )
+        for line, reason in report.rejected:
+            print(f"{path.name}:{line}: {reason}")
+        return 0
+
+    return asyncio.run(go())
 
 
 def _db_upgrade(settings: Settings) -> int:

@@ -124,3 +124,36 @@ ticket_messages = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_ticket_messages_chat_message", "chat_id", "message_id"),
 )
+
+conversions = sa.Table(
+    "conversions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversion_id", sa.String(128), nullable=False),
+    sa.Column("affiliate_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | declined
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("conversion_id", name="uq_conversions_conversion_id"),
+    sa.Index("ix_conversions_affiliate_status", "affiliate_id", "status"),
+)
+
+conversion_events = sa.Table(
+    "conversion_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "conversion_id",
+        sa.Integer,
+        sa.ForeignKey("conversions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("from_status", sa.String(16), nullable=True),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # postback | csv
+    sa.Column("at", UtcDateTime, nullable=False),
+)

@@ -19,6 +19,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.app import create_dispatcher, create_services, prepare_bot, start_schedule
 from bot.config import Settings
+from bot.http import create_http_app, start_http
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.telegram import create_bot
 from scheduler import create_scheduler
@@ -152,6 +153,13 @@ async def run_sandbox(settings: Settings) -> None:
     dp = create_dispatcher(services)
     scheduler = create_scheduler(settings.tz)
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
+    http = None
+    try:
+        http = await start_http(
+            create_http_app(settings, services.sales), settings.http_host, settings.http_port
+        )
+    except OSError as exc:
+        logger.warning("HTTP endpoint not started (HTTP_PORT %s): %s", settings.http_port, exc)
     try:
         await prepare_bot(bot, services)
         start_schedule(scheduler, bot, dp, services)
@@ -172,6 +180,8 @@ async def run_sandbox(settings: Settings) -> None:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if http is not None:
+            await http.cleanup()
         await bot.session.close()
         await services.close()
         await emulator.stop()

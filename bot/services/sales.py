@@ -1,0 +1,253 @@
+"""Sales in (SPEC §6): conversions from postbacks and CSV imports, validated the same way,
+idempotent on `conversion_id`, with only the allowed status changes, each kept as an event.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Final, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import conversion_events, conversions
+
+STATUSES: Final = ("pending", "approved", "declined")
+ALLOWED: Final = frozenset(
+    {("pending", "approved"), ("pending", "declined"), ("approved", "declined")}
+)
+FIELDS: Final = ("partner", "conversion_id", "status", "amount", "currency", "ts")
+MAX_AMOUNT: Final = Decimal("9999999999.99")
+_AFFILIATE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
+_CONVERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+Result = Literal["inserted", "updated", "unchanged"]
+
+
+class InvalidConversion(Exception):
+    """A postback or CSV row that cannot be stored; names the field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+class TransitionRefused(Exception):
+    """A status change that is not allowed (declined → approved, approved → pending)."""
+
+    def __init__(self, conversion_id: str, old: str, new: str) -> None:
+        super().__init__(f"conversion {conversion_id}: {old} → {new} is not allowed")
+        self.old = old
+        self.new = new
+
+
+@dataclass(frozen=True)
+class ConversionIn:
+    affiliate_id: str
+    conversion_id: str
+    status: str
+    amount: Decimal
+    currency: str | None
+    occurred_at: datetime | None
+
+
+def parse_conversion(raw: Mapping[str, str], status_map: Mapping[str, str]) -> ConversionIn:
+    """Validate one postback or CSV row; the first bad field raises InvalidConversion."""
+
+    def value(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    affiliate = value("partner")
+    if not affiliate:
+        raise InvalidConversion("partner", "required")
+    if not _AFFILIATE.match(affiliate):
+        raise InvalidConversion("partner", "letters, digits and _.:@- only, at most 64")
+    conversion_id = value("conversion_id")
+    if not conversion_id:
+        raise InvalidConversion("conversion_id", "required")
+    if not _CONVERSION.match(conversion_id):
+        raise InvalidConversion("conversion_id", "no spaces, at most 128 characters")
+    raw_status = value("status")
+    if not raw_status:
+        raise InvalidConversion("status", "required")
+    status = status_map.get(raw_status) or status_map.get(raw_status.lower()) or raw_status.lower()
+    if status not in STATUSES:
+        raise InvalidConversion("status", f"unknown status {raw_status!r}")
+    return ConversionIn(
+        affiliate_id=affiliate,
+        conversion_id=conversion_id,
+        status=status,
+        amount=_amount(value("amount")),
+        currency=_currency(value("currency")),
+        occurred_at=_moment(value("ts")),
+    )
+
+
+def _amount(text: str) -> Decimal:
+    if not text:
+        raise InvalidConversion("amount", "required")
+    try:
+        amount = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise InvalidConversion("amount", f"not a number: {text[:40]!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidConversion("amount", "a decimal ≥ 0")
+    if amount > MAX_AMOUNT:
+        raise InvalidConversion("amount", "too large")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidConversion("amount", "at most 2 decimal places")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(text: str) -> str | None:
+    if not text:
+        return None
+    if not _CURRENCY.match(text):
+        raise InvalidConversion("currency", "an ISO code such as RUB")
+    return text.upper()
+
+
+def _moment(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
+            return datetime.fromtimestamp(float(text), UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise InvalidConversion("ts", "ISO 8601 or unix seconds") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def count(self, result: Result) -> None:
+        setattr(self, result, getattr(self, result) + 1)
+
+
+class SalesService:
+    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+
+    @property
+    def status_map(self) -> Mapping[str, str]:
+        return self._store.content.program.postback.status_map
+
+    def parse(self, raw: Mapping[str, str]) -> ConversionIn:
+        return parse_conversion(raw, self.status_map)
+
+    async def record(self, item: ConversionIn, source: str) -> Result:
+        """Store a conversion, or change its status; the same one twice changes nothing."""
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(conversions).where(conversions.c.conversion_id == item.conversion_id)
+                )
+            ).first()
+            if row is None:
+                result = await conn.execute(
+                    conversions.insert().values(
+                        conversion_id=item.conversion_id,
+                        affiliate_id=item.affiliate_id,
+                        status=item.status,
+                        amount=item.amount,
+                        currency=item.currency,
+                        occurred_at=item.occurred_at or now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                key = int(result.inserted_primary_key[0])  # type: ignore[index]
+                await self._event(conn, key, None, item, source, now)
+                return "inserted"
+            same_status = row.status == item.status
+            if (
+                same_status
+                and row.amount == item.amount
+                and (item.currency is None or row.currency == item.currency)
+            ):
+                return "unchanged"
+            if not same_status and (row.status, item.status) not in ALLOWED:
+                raise TransitionRefused(item.conversion_id, row.status, item.status)
+            await conn.execute(
+                conversions.update()
+                .where(conversions.c.id == row.id)
+                .values(
+                    status=item.status,
+                    amount=item.amount,
+                    currency=item.currency or row.currency,
+                    updated_at=now,
+                )
+            )
+            await self._event(conn, row.id, row.status, item, source, now)
+            return "updated"
+
+    @staticmethod
+    async def _event(
+        conn: AsyncConnection,
+        key: int,
+        old: str | None,
+        item: ConversionIn,
+        source: str,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            conversion_events.insert().values(
+                conversion_id=key,
+                from_status=old,
+                to_status=item.status,
+                amount=item.amount,
+                source=source,
+                at=now,
+            )
+        )
+
+    async def import_csv(
+        self, path: Path, progress: Callable[[int], None] | None = None
+    ) -> ImportReport:
+        """Import a CSV with the postback's field names as its header row."""
+        report = ImportReport()
+        for line, raw in _rows(path, report):
+            try:
+                report.count(await self.record(self.parse(raw), "csv"))
+            except (InvalidConversion, TransitionRefused) as exc:
+                report.rejected.append((line, str(exc)))
+            if progress is not None:
+                progress(line)
+        return report
+
+
+def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [
+            name for name in ("partner", "conversion_id", "status", "amount") if name not in header
+        ]
+        if missing:
+            report.rejected.append((1, f"header: missing {', '.join(missing)}"))
+            return
+        for raw in reader:
+            line = reader.line_num
+            if None in raw:
+                report.rejected.append((line, "more values than columns"))
+                continue
+            yield line, {key.strip(): value or "" for key, value in raw.items() if key}

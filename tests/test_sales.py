@@ -1,0 +1,208 @@
+"""Sales in: postback and CSV validation, idempotency, allowed status changes, events."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import Services, create_services
+from bot.cli import main
+from bot.clock import FakeClock
+from bot.db.tables import conversion_events, conversions
+from bot.http import create_http_app, start_http
+from bot.services.sales import InvalidConversion, TransitionRefused, parse_conversion
+from tests.harness import make_settings
+
+SECRET = "s3cret-postback"
+KEITARO = {"sale": "approved", "lead": "pending", "rejected": "declined"}
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    built = await create_services(make_settings(tmp_path, postback_secret=SECRET), FakeClock())
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def endpoint(services: Services) -> AsyncIterator[tuple[str, aiohttp.ClientSession]]:
+    runner = await start_http(create_http_app(services.settings, services.sales), "127.0.0.1", 0)
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        yield f"http://127.0.0.1:{port}", session
+    await runner.cleanup()
+
+
+async def _count(services: Services, table: sa.Table) -> int:
+    async with services.db.read() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar())
+
+
+def _row(**overrides: str) -> dict[str, str]:
+    return {"partner": "aff-1", "conversion_id": "c-1", "status": "lead", "amount": "1990.50"} | (
+        overrides
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"partner": ""}, "partner"),
+        ({"partner": "bad id with spaces"}, "partner"),
+        ({"conversion_id": ""}, "conversion_id"),
+        ({"status": "maybe"}, "status"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"amount": "NaN"}, "amount"),
+        ({"amount": "1.005"}, "amount"),
+        ({"currency": "rubles"}, "currency"),
+        ({"ts": "yesterday"}, "ts"),
+    ],
+)
+def test_each_bad_field_is_named(overrides: dict[str, str], field: str) -> None:
+    with pytest.raises(InvalidConversion) as caught:
+        parse_conversion(_row(**overrides), KEITARO)
+    assert caught.value.field == field
+
+
+def test_status_map_presets_and_formats() -> None:
+    affise = {"1": "approved", "2": "pending", "3": "declined"}
+    assert parse_conversion(_row(status="1"), affise).status == "approved"
+    assert parse_conversion(_row(status="sale"), KEITARO).status == "approved"
+    assert parse_conversion(_row(status="Approved"), {}).status == "approved"  # Everflow
+    item = parse_conversion(_row(amount="1990,5", currency="rub", ts="1764230400"), KEITARO)
+    assert (item.amount, item.currency) == (Decimal("1990.50"), "RUB")
+    assert item.occurred_at is not None
+    assert item.occurred_at.year == 2025
+
+
+async def test_idempotent_and_only_allowed_transitions(services: Services) -> None:
+    sales = services.sales
+    lead = sales.parse(_row())
+    assert await sales.record(lead, "postback") == "inserted"
+    assert await sales.record(lead, "postback") == "unchanged"
+    assert await sales.record(sales.parse(_row(status="sale")), "postback") == "updated"
+    with pytest.raises(TransitionRefused):
+        await sales.record(sales.parse(_row(status="lead")), "postback")  # approved → pending
+    assert await sales.record(sales.parse(_row(status="rejected")), "postback") == "updated"
+    with pytest.raises(TransitionRefused):
+        await sales.record(sales.parse(_row(status="sale")), "postback")  # declined → approved
+    assert await _count(services, conversions) == 1
+    async with services.db.read() as conn:
+        events = [
+            (row.from_status, row.to_status)
+            for row in await conn.execute(sa.select(conversion_events).order_by("id"))
+        ]
+    assert events == [(None, "pending"), ("pending", "approved"), ("approved", "declined")]
+
+
+async def test_postback_answers(
+    services: Services, endpoint: tuple[str, aiohttp.ClientSession]
+) -> None:
+    base, session = endpoint
+    async with session.get(f"{base}/health") as response:
+        assert response.status == 200
+
+    async def call(params: dict[str, str], **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        async with session.get(f"{base}/postback", params=params, **kwargs) as response:
+            return response.status, await response.json()
+
+    assert await call(_row(secret=SECRET)) == (200, {"ok": True, "result": "inserted"})
+    assert await call(_row(secret=SECRET)) == (200, {"ok": True, "result": "unchanged"})
+    status, body = await call(_row(status="sale"), headers={"X-Postback-Secret": SECRET})
+    assert (status, body["result"]) == (200, "updated")
+    status, body = await call(_row(status="lead", secret=SECRET))
+    assert (status, body["ok"], body["field"]) == (409, False, "status")
+    assert (await call(_row(secret="wrong")))[0] == 401
+    assert (await call(_row()))[0] == 401
+    status, body = await call(_row(conversion_id="c-2", amount="-1", secret=SECRET))
+    assert (status, body["field"]) == (400, "amount")
+    assert "amount" in body["error"]
+    async with session.post(
+        f"{base}/postback", data=_row(conversion_id="c-3", secret=SECRET)
+    ) as r:
+        assert (r.status, (await r.json())["result"]) == (200, "inserted")
+    async with session.post(
+        f"{base}/postback", data="{nope", headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 400
+    assert await _count(services, conversions) == 2  # c-1 and c-3; c-2 was refused
+
+
+async def test_no_secret_configured_is_503(tmp_path: Path) -> None:
+    built = await create_services(make_settings(tmp_path), FakeClock())
+    runner = await start_http(create_http_app(built.settings, built.sales), "127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/postback"
+            async with session.get(url, params=_row(secret="x")) as response:
+                assert response.status == 503
+    finally:
+        await runner.cleanup()
+        await built.close()
+
+
+fields = st.sampled_from(["partner", "conversion_id", "status", "amount", "currency", "ts"])
+values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["sale", "lead", "approved", "1", "-3", "1e9", "NaN", "0.01", "RUB"]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=st.dictionaries(fields, values, max_size=6))
+async def test_random_postbacks_never_500_and_never_store_invalid_rows(
+    services: Services, endpoint: tuple[str, aiohttp.ClientSession], params: dict[str, str]
+) -> None:
+    base, session = endpoint
+    query = {key: value.replace("\x00", "") for key, value in params.items()} | {"secret": SECRET}
+    async with session.get(f"{base}/postback", params=query) as response:
+        assert response.status in (200, 400, 409)
+        body = await response.json()
+    async with services.db.read() as conn:
+        rows = list(await conn.execute(sa.select(conversions)))
+    for row in rows:  # whatever got in is valid
+        assert row.status in ("pending", "approved", "declined")
+        assert row.amount >= 0
+    if response.status == 400:
+        assert body["field"] in {"partner", "conversion_id", "status", "amount", "currency", "ts"}
+
+
+def test_csv_import_counts_and_line_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'csv.db'}")
+    monkeypatch.setenv("CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content"))
+    sheet = tmp_path / "sales.csv"
+    sheet.write_text(
+        "partner,conversion_id,status,amount,currency,ts\n"
+        "aff-1,o-1,sale,1000,RUB,2026-11-01T10:00:00+03:00\n"
+        "aff-1,o-2,lead,2500.5,RUB,\n"
+        "aff-2,o-3,maybe,10,RUB,\n"
+        "aff-2,o-4,sale,-3,RUB,\n",
+        encoding="utf-8",
+    )
+    assert main(["sales", "import", str(sheet)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "inserted 2, updated 0, unchanged 0, rejected 2"
+    assert out[1] == "sales.csv:4: status: unknown status 'maybe'"
+    assert out[2].startswith("sales.csv:5: amount:")
+    # a replay adds nothing
+    assert main(["sales", "import", str(sheet)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "inserted 0, updated 0, unchanged 2, rejected 2"
+    )
+    with contextlib.suppress(FileNotFoundError):
+        (tmp_path / "missing.csv").unlink()
+    assert main(["sales", "import", str(tmp_path / "missing.csv")]) == 1
