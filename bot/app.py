@@ -52,6 +52,7 @@ PARTNER_COMMANDS: Sequence[str] = (
     "me",
     "settings",
     "support",
+    "link",
     "stop",
     "forget",
 )
@@ -90,6 +91,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
     support = SupportService(db, store, clock, cache=_cache_size(db) > 0)
+    sales = SalesService(db, store, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -99,11 +101,11 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         faq=faq,
         lessons=lessons,
         creatives=CreativeService(store),
-        profile=ProfileService(store, partners, lessons, support),
+        profile=ProfileService(store, partners, lessons, support, sales, settings.tz),
         privacy=PrivacyService(partners, faq),
         support=support,
         community=CommunityService(store, clock),
-        sales=SalesService(db, store, clock),
+        sales=sales,
         audit=AuditLog(db, clock),
         migrations=ChatMigrations(),
     )

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import content as manager_content
+from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
 from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
@@ -14,6 +15,7 @@ from handlers.partner import (
     fallback,
     faq,
     lessons,
+    link,
     me,
     menu,
     privacy,
@@ -33,7 +35,10 @@ def setup_routers() -> list[Router]:
     managers = Router(name="managers")
     managers.message.filter(IsManager())
     managers.include_routers(
-        manager_content.setup(), manager_tickets.setup_command(), manager_partners.setup()
+        manager_content.setup(),
+        manager_tickets.setup_command(),
+        manager_partners.setup(),
+        manager_links.setup_command(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
@@ -50,6 +55,7 @@ def setup_routers() -> list[Router]:
         settings.setup(),
         privacy.setup(),
         support.setup(),
+        link.setup(),
         managers,
         fallback.setup(),
     )
@@ -66,4 +72,10 @@ def setup_routers() -> list[Router]:
         commands,
         fallback.setup_unsupported(),
     )
-    return [private, manager_tickets.setup_managers_chat(), community.setup(), errors.setup()]
+    return [
+        private,
+        manager_links.setup_buttons(),  # link approvals, in private or the managers' chat
+        manager_tickets.setup_managers_chat(),
+        community.setup(),
+        errors.setup(),
+    ]

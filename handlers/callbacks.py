@@ -48,3 +48,8 @@ class TicketCb(CallbackData, prefix="t"):
     action: str  # close | rate
     ticket: int
     value: str = ""  # up | down for a rating
+
+
+class LinkCb(CallbackData, prefix="lk"):
+    action: str  # approve | decline
+    partner: int

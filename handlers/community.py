@@ -8,7 +8,6 @@ import logging
 import re
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
@@ -47,14 +46,6 @@ def _who(user: User | None) -> str:
         if user.username
         else (f"{name} (tg:{user.id})")
     )
-
-
-async def _to_managers(bot: Bot, relay: TicketRelay, text: str) -> None:
-    for chat_id in relay.manager_chats():
-        try:
-            await bot.send_message(chat_id, text)
-        except (TelegramForbiddenError, TelegramBadRequest) as exc:
-            logger.warning("report not delivered to %s: %s", chat_id, exc)
 
 
 def setup() -> Router:
@@ -107,7 +98,7 @@ def setup() -> Router:
             text=html.escape((target.text or target.caption or "—")[:1000]),
             link=message_link(target) or "",
         )
-        await _to_managers(bot, relay, card)
+        await relay.tell_managers(bot, card)
         await message.reply(l10n("report-sent"))
 
     @router.message(~CommandText())
@@ -130,7 +121,7 @@ def setup() -> Router:
                 text=html.escape(text[:1000]),
                 link=message_link(message) or "",
             )
-            await _to_managers(bot, relay, card)
+            await relay.tell_managers(bot, card)
             return
         if settings.is_manager(f"tg:{user.id}"):
             return  # managers are never auto-answered

@@ -266,6 +266,26 @@ class TicketRelay:
                 continue
             await self._support.remember(ticket, "note", sent.chat.id, sent.message_id)
 
+    async def tell_managers(
+        self, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """A card for the managers, outside any ticket (reports, link requests)."""
+        for chat_id in self.manager_chats():
+            try:
+                await bot.send_message(chat_id, text, reply_markup=markup)
+            except (TelegramForbiddenError, TelegramBadRequest) as exc:
+                logger.warning("card not delivered to %s: %s", chat_id, exc)
+
+    async def notify(self, bot: Bot, partner: Partner, key: str, **args: object) -> bool:
+        """A line from the bot to a partner, in their language."""
+        l10n = self._store.live.translator.get(partner.language)
+        try:
+            await bot.send_message(partner.chat_id, l10n(key, **args))
+        except TelegramForbiddenError:
+            await self._partners.mark_unreachable(partner)
+            return False
+        return True
+
     # --- managers → partner --------------------------------------------------------
 
     async def to_partner(self, bot: Bot, ticket: Ticket, message: Message) -> None:

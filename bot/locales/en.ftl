@@ -29,7 +29,7 @@ menu-text =
     /creatives — banners, landing pages, keywords and other materials
     /me — your code, segment, progress and referral link
     /settings — subscriptions, language, segment, name on leaderboards
-    /support — write to a manager
+    /support — write to a manager · /link — link your affiliate id
     /stop — unsubscribe from everything · /forget — delete your data
 menu-faq = ❓ Questions
 menu-lessons = 🎓 Training
@@ -247,3 +247,38 @@ partner-newsletters-on = on
 partner-newsletters-stopped = off (/stop)
 partner-newsletters-none = no consent
 partner-unreachable = ⚠️ the partner blocked the bot
+
+## Affiliate id and sales
+command-link = Link your affiliate id
+me-link-none = Your sales show up here once your affiliate id is linked: /link YOUR_ID
+me-link-pending = Affiliate id { $affiliate } waits for a manager's approval; then your sales show up here.
+me-affiliate = Affiliate id: { $affiliate }
+me-month = Sales this month: { $approved } { $approved ->
+        [one] sale
+       *[other] sales
+    } for { $amount } ₽{ $pending ->
+        [0] {""}
+       *[other] {" "}(+{ $pending } pending)
+    }
+me-tier = Tier: { $tier } — { $perk }
+me-tier-next = { $remaining } more { $remaining ->
+        [one] sale
+       *[other] sales
+    } this month to “{ $tier }”
+me-tier-top = This is the program's top tier 🏆
+link-usage = Usage: /link ID — your affiliate id (as in postbacks and reports). A manager approves the link.
+link-invalid = “{ $affiliate }” does not look like an id: letters, digits and _.:@-, no spaces, up to 64.
+link-requested = The request to link id { $affiliate } went to a manager. Until it is approved no stats are shown.
+link-approved = ✅ Id { $affiliate } is linked. Your sales are in /me now.
+link-declined = The manager did not approve linking id { $affiliate }. If that is a mistake, write to /support.
+link-card =
+    🔗 <b>Affiliate id link request</b>
+    Partner: { $name } ({ $who })
+    Affiliate id: <code>{ $affiliate }</code>
+    Approve: with the button or /approve_link { $who_id }
+link-approve = ✅ Approve
+link-decline = ❌ Decline
+link-done-approved = ✅ Link { $affiliate } for { $name } approved.
+link-done-declined = ❌ Link { $affiliate } for { $name } declined.
+link-nothing-pending = The partner has no link request.
+approve-link-usage = Usage: /approve_link ID — tg:123, a partner code or the requested affiliate id.

@@ -29,7 +29,7 @@ menu-text =
     /creatives — баннеры, лендинги, ключевые слова и другие материалы
     /me — ваш код, сегмент, прогресс и реферальная ссылка
     /settings — подписки, язык, сегмент, имя в рейтингах
-    /support — написать менеджеру
+    /support — написать менеджеру · /link — привязать ID в партнёрской сети
     /stop — отписаться от всех рассылок · /forget — удалить данные
 menu-faq = ❓ Вопросы
 menu-lessons = 🎓 Обучение
@@ -253,3 +253,40 @@ partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
 partner-newsletters-none = не давал согласия
 partner-unreachable = ⚠️ бот заблокирован партнёром
+
+## Привязка ID в партнёрской сети и продажи
+command-link = Привязать ID в партнёрской сети
+me-link-none = Продажи появятся здесь после привязки ID в партнёрской сети: /link ВАШ_ID
+me-link-pending = ID { $affiliate } ждёт подтверждения менеджера — после этого здесь появятся продажи.
+me-affiliate = ID в партнёрской сети: { $affiliate }
+me-month = Продажи в этом месяце: { $approved } { $approved ->
+        [one] продажа
+        [few] продажи
+       *[many] продаж
+    } на { $amount } ₽{ $pending ->
+        [0] {""}
+       *[other] {" "}(+{ $pending } в ожидании)
+    }
+me-tier = Уровень: { $tier } — { $perk }
+me-tier-next = До уровня «{ $tier }» осталось { $remaining } { $remaining ->
+        [one] продажа
+        [few] продажи
+       *[many] продаж
+    } в этом месяце
+me-tier-top = Это высший уровень программы 🏆
+link-usage = Использование: /link ID — ваш ID в партнёрской сети (как в постбеках и отчётах). Менеджер подтвердит привязку.
+link-invalid = «{ $affiliate }» не похоже на ID: буквы, цифры и _.:@- без пробелов, до 64 символов.
+link-requested = Запрос на привязку ID { $affiliate } отправлен менеджеру. Пока он не подтверждён, статистика не показывается.
+link-approved = ✅ ID { $affiliate } привязан. Ваши продажи теперь видны в /me.
+link-declined = Привязку ID { $affiliate } менеджер не подтвердил. Если это ошибка — напишите в /support.
+link-card =
+    🔗 <b>Запрос на привязку ID</b>
+    Партнёр: { $name } ({ $who })
+    ID в партнёрской сети: <code>{ $affiliate }</code>
+    Подтвердить: кнопкой или /approve_link { $who_id }
+link-approve = ✅ Подтвердить
+link-decline = ❌ Отклонить
+link-done-approved = ✅ Привязка { $affiliate } для { $name } подтверждена.
+link-done-declined = ❌ Привязка { $affiliate } для { $name } отклонена.
+link-nothing-pending = У партнёра нет запроса на привязку.
+approve-link-usage = Использование: /approve_link ID — tg:123, код партнёра или запрошенный ID в сети.

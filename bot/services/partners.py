@@ -227,6 +227,16 @@ class PartnerService:
             raise ValueError(f"unknown public name choice {choice!r}")
         return await self._update(partner, public_name=choice)
 
+    async def request_link(self, partner: Partner, affiliate_id: str) -> Partner:
+        """The partner says which affiliate id is theirs; a manager approves it."""
+        return await self._update(partner, affiliate_id=affiliate_id, affiliate_status="pending")
+
+    async def approve_link(self, partner: Partner) -> Partner:
+        return await self._update(partner, affiliate_status="linked")
+
+    async def decline_link(self, partner: Partner) -> Partner:
+        return await self._update(partner, affiliate_id=None, affiliate_status="none")
+
     async def mark_unreachable(self, partner: Partner) -> Partner:
         """The partner blocked the bot (or left): skipped by every send until they return."""
         return await self._update(partner, unreachable=True)

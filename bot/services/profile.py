@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.content.store import ContentStore
 from bot.services.lessons import LessonService
 from bot.services.partners import Partner, PartnerService
+from bot.services.sales import MonthStats, SalesService, TierStanding
 from bot.services.support import SupportService
 
 
@@ -17,6 +19,8 @@ class ProfileCard:
     lessons_done: int
     lessons_total: int
     referrals: int
+    month: MonthStats | None  # only once the affiliate id is linked
+    standing: TierStanding | None
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,15 @@ class ProfileService:
         partners: PartnerService,
         lessons: LessonService,
         support: SupportService,
+        sales: SalesService,
+        zone: ZoneInfo,
     ) -> None:
         self._store = store
         self._partners = partners
         self._lessons = lessons
         self._support = support
+        self._sales = sales
+        self._zone = zone
 
     async def manager_card(self, query: str) -> ManagerCard | None:
         """A partner by platform id, partner code or affiliate id, for a manager."""
@@ -57,10 +65,16 @@ class ProfileService:
 
     async def card(self, partner: Partner) -> ProfileCard:
         course = await self._lessons.course(partner)
+        month = standing = None
+        if partner.affiliate_status == "linked" and partner.affiliate_id:
+            month = await self._sales.month(partner.affiliate_id, self._zone)
+            standing = self._sales.tier(month.approved)
         return ProfileCard(
             partner=partner,
             segment_title=self._store.content.program.segment_title(partner.segment),
             lessons_done=course.finished,
             lessons_total=len(course.lessons),
             referrals=await self._partners.referrals_count(partner),
+            month=month,
+            standing=standing,
         )

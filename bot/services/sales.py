@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final, Literal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
+from bot.content.models import Tier
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversion_events, conversions
@@ -59,6 +61,10 @@ class ConversionIn:
     amount: Decimal
     currency: str | None
     occurred_at: datetime | None
+
+
+def valid_affiliate_id(text: str) -> bool:
+    return bool(_AFFILIATE.match(text))
 
 
 def parse_conversion(raw: Mapping[str, str], status_map: Mapping[str, str]) -> ConversionIn:
@@ -149,6 +155,12 @@ class SalesService:
     @property
     def status_map(self) -> Mapping[str, str]:
         return self._store.content.program.postback.status_map
+
+    async def month(self, affiliate_id: str, zone: ZoneInfo) -> MonthStats:
+        return await month_stats(self._db, affiliate_id, self._clock.now(), zone)
+
+    def tier(self, approved_this_month: int) -> TierStanding:
+        return tier_for(self._store.content.program.tiers, approved_this_month)
 
     def parse(self, raw: Mapping[str, str]) -> ConversionIn:
         return parse_conversion(raw, self.status_map)
@@ -251,3 +263,60 @@ def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str
                 report.rejected.append((line, "more values than columns"))
                 continue
             yield line, {key.strip(): value or "" for key, value in raw.items() if key}
+
+
+@dataclass(frozen=True)
+class MonthStats:
+    approved: int
+    amount: Decimal
+    pending: int
+
+
+@dataclass(frozen=True)
+class TierStanding:
+    tier: Tier | None
+    next_tier: Tier | None
+    remaining: int  # approved sales still needed for next_tier
+
+
+def tier_for(tiers: list[Tier], approved_this_month: int) -> TierStanding:
+    """The highest tier reached by this month's approved sales, and what is left to the next."""
+    ordered = sorted(tiers, key=lambda tier: tier.monthly_sales)
+    reached = [tier for tier in ordered if tier.monthly_sales <= approved_this_month]
+    ahead = [tier for tier in ordered if tier.monthly_sales > approved_this_month]
+    following = ahead[0] if ahead else None
+    remaining = following.monthly_sales - approved_this_month if following else 0
+    return TierStanding(reached[-1] if reached else None, following, remaining)
+
+
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    local = now.astimezone(zone)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def month_stats(
+    db: Database, affiliate_id: str, now: datetime, zone: ZoneInfo
+) -> MonthStats:
+    """Approved (count, amount) and pending conversions of the calendar month so far."""
+    since = month_start(now, zone)
+    query = (
+        sa.select(
+            conversions.c.status,
+            sa.func.count().label("n"),
+            sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
+        )
+        .where(
+            conversions.c.affiliate_id == affiliate_id,
+            conversions.c.occurred_at >= since,
+        )
+        .group_by(conversions.c.status)
+    )
+    async with db.read() as conn:
+        rows = {row.status: row for row in await conn.execute(query)}
+    approved = rows.get("approved")
+    pending = rows.get("pending")
+    return MonthStats(
+        approved=int(approved.n) if approved else 0,
+        amount=Decimal(str(approved.amount)).quantize(Decimal("0.01")) if approved else Decimal(0),
+        pending=int(pending.n) if pending else 0,
+    )

@@ -15,6 +15,44 @@ from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply
 
 
+def _sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
+    partner = card.partner
+    affiliate = html.escape(partner.affiliate_id or "")
+    if partner.affiliate_status == "pending":
+        return [l10n("me-link-pending", affiliate=affiliate)]
+    if card.month is None or card.standing is None:
+        return [l10n("me-link-none")]
+    month, standing = card.month, card.standing
+    lines = [
+        l10n("me-affiliate", affiliate=affiliate),
+        l10n(
+            "me-month",
+            approved=month.approved,
+            amount=f"{month.amount:,.2f}".replace(",", " "),
+            pending=month.pending,
+        ),
+    ]
+    if standing.tier is not None:
+        lines.append(
+            l10n(
+                "me-tier",
+                tier=html.escape(standing.tier.title),
+                perk=html.escape(standing.tier.perk),
+            )
+        )
+    if standing.next_tier is not None:
+        lines.append(
+            l10n(
+                "me-tier-next",
+                tier=html.escape(standing.next_tier.title),
+                remaining=standing.remaining,
+            )
+        )
+    elif standing.tier is not None:
+        lines.append(l10n("me-tier-top"))
+    return lines
+
+
 def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
     partner = card.partner
     link = f"https://t.me/{bot_username}?start=ref_{partner.partner_code}"
@@ -22,6 +60,7 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
         l10n("me-title", name=html.escape(partner.first_name)),
         l10n("me-code", code=partner.partner_code),
         l10n("me-segment", segment=html.escape(card.segment_title or l10n("me-segment-none"))),
+        *_sales_lines(card, l10n),
         l10n("me-lessons", done=card.lessons_done, total=card.lessons_total),
         l10n("me-referrals", count=card.referrals),
         l10n("me-ref-link", link=link),

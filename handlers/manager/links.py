@@ -1,0 +1,97 @@
+"""Managers approve or decline a partner's /link request (a button, or /approve_link ID)."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import L10n
+from bot.services.audit import AuditLog
+from bot.services.partners import Partner, PartnerService
+from handlers.callbacks import LinkCb
+from handlers.filters import IsManager
+from handlers.relay import TicketRelay
+
+
+async def _decide(
+    bot: Bot,
+    partner: Partner,
+    approve: bool,
+    partners: PartnerService,
+    relay: TicketRelay,
+    audit: AuditLog,
+    actor: str,
+) -> str:
+    """Approve or decline; the text for the managers."""
+    affiliate = partner.affiliate_id or ""
+    if approve:
+        await partners.approve_link(partner)
+        await relay.notify(bot, partner, "link-approved", affiliate=html.escape(affiliate))
+    else:
+        await partners.decline_link(partner)
+        await relay.notify(bot, partner, "link-declined", affiliate=html.escape(affiliate))
+    await audit.record(
+        actor, "approve_link" if approve else "decline_link", target=partner.key, details=affiliate
+    )
+    key = "link-done-approved" if approve else "link-done-declined"
+    return relay.l10n(key, affiliate=html.escape(affiliate), name=html.escape(partner.first_name))
+
+
+def setup_buttons() -> Router:
+    """The buttons on a link request card, wherever the managers see it."""
+    router = Router(name=f"{__name__}.buttons")
+    router.callback_query.filter(IsManager())
+
+    @router.callback_query(LinkCb.filter(F.action.in_({"approve", "decline"})))
+    async def decide(
+        callback: CallbackQuery,
+        callback_data: LinkCb,
+        bot: Bot,
+        partners: PartnerService,
+        relay: TicketRelay,
+        audit: AuditLog,
+        l10n: L10n,
+    ) -> None:
+        partner = await partners.get(callback_data.partner)
+        if partner is None or partner.affiliate_status != "pending":
+            await callback.answer(l10n("link-nothing-pending"), show_alert=True)
+            return
+        text = await _decide(
+            bot, partner, callback_data.action == "approve", partners, relay, audit,
+            f"tg:{callback.from_user.id}",
+        )  # fmt: skip
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(text)
+
+    return router
+
+
+def setup_command(name: str = __name__) -> Router:
+    router = Router(name=name)
+
+    @router.message(Command("approve_link"))
+    async def approve_link(
+        message: Message,
+        command: CommandObject,
+        bot: Bot,
+        partners: PartnerService,
+        relay: TicketRelay,
+        audit: AuditLog,
+        l10n: L10n,
+    ) -> None:
+        query = (command.args or "").strip()
+        if not query:
+            await message.answer(l10n("approve-link-usage"))
+            return
+        partner = await partners.find(query)
+        if partner is None or partner.affiliate_status != "pending":
+            await message.answer(l10n("link-nothing-pending"))
+            return
+        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+        await message.answer(await _decide(bot, partner, True, partners, relay, audit, actor))
+
+    return router

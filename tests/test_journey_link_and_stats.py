@@ -1,0 +1,109 @@
+"""/link, the managers' approval, and the partner's own numbers in /me: sales this month,
+pending ones apart, tier and what is left to the next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.i18n import Translator
+from bot.services.sales import ConversionIn, tier_for
+from tests.harness import Harness
+
+
+async def _sale(harness: Harness, number: int, status: str, amount: str, when: datetime) -> None:
+    from decimal import Decimal
+
+    item = ConversionIn("aff-77", f"o-{number}", status, Decimal(amount), "RUB", when)
+    await harness.services.sales.record(item, "postback")
+
+
+async def test_link_approve_and_see_the_month(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(701, "Анна")
+    await anna.onboard()
+    replies = await anna.send("/me")
+    assert "после привязки ID в партнёрской сети: /link" in replies[-1].plain
+
+    assert (await anna.send("/link"))[-1].plain.startswith("Использование: /link ID")
+    assert "не похоже на ID" in (await anna.send("/link мой айди"))[-1].plain
+    replies = await anna.send("/link aff-77")
+    assert replies[-1].plain.startswith("Запрос на привязку ID aff-77 отправлен менеджеру")
+    card = manager.last
+    assert "Запрос на привязку ID" in card.plain
+    assert "aff-77" in card.plain
+    assert card.button_labels == ["✅ Подтвердить", "❌ Отклонить"]
+    assert "ждёт подтверждения менеджера" in (await anna.send("/me"))[-1].plain
+
+    november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for number in range(3):
+        await _sale(harness, number, "approved", "1000.50", november)
+    await _sale(harness, 3, "pending", "500", november)
+    await _sale(harness, 4, "approved", "9999", datetime(2026, 10, 20, tzinfo=UTC))  # October
+
+    await manager.press("✅ Подтвердить", card)
+    assert manager.last.plain == "✅ Привязка aff-77 для Анна подтверждена."
+    assert anna.last.plain.startswith("✅ ID aff-77 привязан")
+
+    text = (await anna.send("/me"))[-1].plain
+    assert "ID в партнёрской сети: aff-77" in text
+    assert "Продажи в этом месяце: 3 продажи на 3 001.50 ₽ (+1 в ожидании)" in text
+    assert "Уровень: Базовый — 8% с продаж" in text
+    assert "До уровня «Серебро» осталось 7 продаж в этом месяце" in text
+
+    for number in range(5, 12):
+        await _sale(harness, number, "approved", "100", november)
+    text = (await anna.send("/me"))[-1].plain
+    assert "Продажи в этом месяце: 10 продаж" in text
+    assert "Уровень: Серебро — 10% с продаж" in text
+    assert "До уровня «Золото» осталось 20 продаж" in text
+
+    partner = await harness.services.partners.by_user("tg", 701)
+    assert partner is not None
+    await manager.press_data(card, f"lk:approve:{partner.id}")  # a stale button: done already
+    assert "нет запроса на привязку" in manager.callback_answers()[-1]["text"]
+
+
+async def test_approve_link_command_and_decline(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    boris = harness.user(702, "Борис")
+    await boris.onboard()
+    await boris.send("/link aff-88")
+    replies = await manager.send("/approve_link aff-88")
+    assert replies[-1].plain == "✅ Привязка aff-88 для Борис подтверждена."
+    assert (await manager.send("/approve_link tg:702"))[-1].plain == (
+        "У партнёра нет запроса на привязку."
+    )
+
+    vera = harness.user(703, "Вера")
+    await vera.onboard()
+    await vera.send("/link aff-99")
+    await manager.press("❌ Отклонить")
+    assert vera.last.plain.startswith("Привязку ID aff-99 менеджер не подтвердил")
+    partner = await harness.services.partners.by_user("tg", 703)
+    assert partner is not None
+    assert (partner.affiliate_id, partner.affiliate_status) == (None, "none")
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1, "1 продажа"), (2, "2 продажи"), (5, "5 продаж"), (21, "21 продажа"), (11, "11 продаж")],
+)
+def test_russian_plurals_in_sales(count: int, text: str) -> None:
+    l10n = Translator().get("ru")
+    assert text in l10n("me-month", approved=count, amount="0.00", pending=0)
+
+
+def test_tiers() -> None:
+    from bot.content.loader import load_content
+    from tests.harness import DEMO_CONTENT
+
+    tiers = load_content(DEMO_CONTENT).program.tiers
+    assert tier_for(tiers, 0).tier is not None
+    standing = tier_for(tiers, 29)
+    assert (standing.tier.id if standing.tier else None, standing.remaining) == ("silver", 1)
+    top = tier_for(tiers, 45)
+    assert (top.tier.id if top.tier else None, top.next_tier) == ("gold", None)
