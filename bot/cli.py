@@ -186,7 +186,7 @@ def _sales_import(settings: Settings, path: Path) -> int:
     show = sys.stderr.isatty()
 
     def progress(line: int) -> None:
-        if show and (line % 500 == 0 or line - 1 >= total):
+        if show:
             done = min(line - 1, total)
             bar = "#" * (30 * done // total)
             print(f"\r[{bar:<30}] {done}/{total}", end="", file=sys.stderr, flush=True)

@@ -206,3 +206,33 @@ def test_csv_import_counts_and_line_numbers(
     with contextlib.suppress(FileNotFoundError):
         (tmp_path / "missing.csv").unlink()
     assert main(["sales", "import", str(tmp_path / "missing.csv")]) == 1
+
+
+async def test_csv_updates_and_refusals_follow_the_same_rules(
+    services: Services, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("partner,conversion_id,status,amount\naff-1,o-1,lead,100\n", encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text(
+        "partner,conversion_id,status,amount\n"
+        "aff-1,o-1,sale,100\n"  # pending → approved
+        "aff-1,o-1,lead,100\n"  # approved → pending: refused
+        "aff-2,o-2,lead,50\n"  # new
+        "aff-2,o-2,rejected,50\n",  # and declined in the same file
+        encoding="utf-8",
+    )
+    assert (await services.sales.import_csv(first)).inserted == 1
+    report = await services.sales.import_csv(second)
+    assert (report.inserted, report.updated, report.unchanged) == (1, 2, 0)
+    assert [line for line, _reason in report.rejected] == [3]
+    async with services.db.read() as conn:
+        rows = {r.conversion_id: r.status for r in await conn.execute(sa.select(conversions))}
+        events = [
+            (r.from_status, r.to_status)
+            for r in await conn.execute(sa.select(conversion_events).order_by("id"))
+        ]
+    assert rows == {"o-1": "approved", "o-2": "declined"}
+    assert events == [
+        (None, "pending"), ("pending", "approved"), (None, "pending"), ("pending", "declined")
+    ]  # fmt: skip
