@@ -137,6 +137,23 @@ def _moment(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def decide(current: Mapping[str, Any] | None, item: ConversionIn) -> Result:
+    """What a conversion does to the stored one (a row's status, amount and currency):
+    inserted, updated, unchanged; or TransitionRefused. The one rule for both paths."""
+    if current is None:
+        return "inserted"
+    same_status = current["status"] == item.status
+    if (
+        same_status
+        and current["amount"] == item.amount
+        and (item.currency is None or current["currency"] == item.currency)
+    ):
+        return "unchanged"
+    if not same_status and (current["status"], item.status) not in ALLOWED:
+        raise TransitionRefused(item.conversion_id, current["status"], item.status)
+    return "updated"
+
+
 @dataclass
 class ImportReport:
     inserted: int = 0
@@ -180,6 +197,7 @@ class SalesService:
                 sa.select(conversions).where(conversions.c.conversion_id == item.conversion_id)
             )
         ).first()
+        outcome = decide(None if row is None else dict(row._mapping), item)
         if row is None:
             result = await conn.execute(
                 conversions.insert().values(
@@ -195,16 +213,9 @@ class SalesService:
             )
             key = int(result.inserted_primary_key[0])  # type: ignore[index]
             await self._event(conn, key, None, item, source, now)
-            return "inserted"
-        same_status = row.status == item.status
-        if (
-            same_status
-            and row.amount == item.amount
-            and (item.currency is None or row.currency == item.currency)
-        ):
-            return "unchanged"
-        if not same_status and (row.status, item.status) not in ALLOWED:
-            raise TransitionRefused(item.conversion_id, row.status, item.status)
+            return outcome
+        if outcome == "unchanged":
+            return outcome
         await conn.execute(
             conversions.update()
             .where(conversions.c.id == row.id)
@@ -216,7 +227,7 @@ class SalesService:
             )
         )
         await self._event(conn, row.id, row.status, item, source, now)
-        return "updated"
+        return outcome
 
     @staticmethod
     async def _event(
@@ -278,6 +289,12 @@ class SalesService:
         events: list[tuple[str, str | None, ConversionIn]] = []
         for line, item in items:
             current = known.get(item.conversion_id)
+            try:
+                outcome = decide(current, item)
+            except TransitionRefused as refused:
+                report.rejected.append((line, str(refused)))
+                continue
+            report.count(outcome)
             if current is None:
                 values = {
                     "conversion_id": item.conversion_id,
@@ -292,19 +309,8 @@ class SalesService:
                 inserts[item.conversion_id] = values
                 known[item.conversion_id] = values
                 events.append((item.conversion_id, None, item))
-                report.count("inserted")
                 continue
-            same_status = current["status"] == item.status
-            if (
-                same_status
-                and current["amount"] == item.amount
-                and (item.currency is None or current["currency"] == item.currency)
-            ):
-                report.count("unchanged")
-                continue
-            if not same_status and (current["status"], item.status) not in ALLOWED:
-                refused = TransitionRefused(item.conversion_id, current["status"], item.status)
-                report.rejected.append((line, str(refused)))
+            if outcome == "unchanged":
                 continue
             events.append((item.conversion_id, current["status"], item))
             current.update(
@@ -315,7 +321,6 @@ class SalesService:
             )
             if "id" in current:  # stored before this chunk
                 updates[current["id"]] = current
-            report.count("updated")
         if inserts:
             await conn.execute(conversions.insert(), list(inserts.values()))
             query = sa.select(conversions.c.id, conversions.c.conversion_id).where(
