@@ -77,6 +77,7 @@ class Services:
     migrations: ChatMigrations
 
     async def close(self) -> None:
+        await self.sales.close()
         await self.faq.close()
         await self.db.close()
 

@@ -36,7 +36,7 @@ def create_http_app(settings: Settings, sales: SalesService) -> web.Application:
         except InvalidConversion as exc:
             return _error(400, str(exc), field=exc.field)
         try:
-            result = await sales.record(item, "postback")
+            result = await sales.submit(item)
         except TransitionRefused as exc:
             logger.warning("postback refused: %s", exc)
             return _error(409, str(exc), field="status")

@@ -4,6 +4,8 @@ idempotent on `conversion_id`, with only the allowed status changes, each kept a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import itertools
 import re
@@ -166,10 +168,58 @@ class ImportReport:
 
 
 class SalesService:
+    """Conversions in. Postbacks are written by group commit: each request waits for the
+    transaction that carries it, and one transaction carries whatever arrived meanwhile."""
+
+    BATCH: Final = 500
+
     def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
         self._db = db
         self._store = store
         self._clock = clock
+        self._queue: list[tuple[ConversionIn, asyncio.Future[Result]]] = []
+        self._queued = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, item: ConversionIn) -> Result:
+        """Record a postback's conversion in the next group commit; its result, or
+        TransitionRefused."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        self._queued.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued(), name="postback-writer")
+        return await future
+
+    async def _write_queued(self) -> None:
+        while True:
+            await self._queued.wait()
+            self._queued.clear()
+            while self._queue:
+                batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
+                try:
+                    async with self._db.write() as conn:
+                        outcomes = await self._record_chunk(
+                            conn, [item for item, _future in batch], self._clock.now(), "postback"
+                        )
+                except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
+                    for _item, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_item, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(outcome, TransitionRefused):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
 
     @property
     def status_map(self) -> Mapping[str, str]:
@@ -263,22 +313,26 @@ class SalesService:
                 except InvalidConversion as exc:
                     report.rejected.append((line, str(exc)))
             async with self._db.write() as conn:  # one transaction per chunk
-                await self._record_chunk(conn, items, self._clock.now(), report)
+                outcomes = await self._record_chunk(
+                    conn, [item for _line, item in items], self._clock.now(), "csv"
+                )
+            for (line, _item), outcome in zip(items, outcomes, strict=True):
+                if isinstance(outcome, TransitionRefused):
+                    report.rejected.append((line, str(outcome)))
+                else:
+                    report.count(outcome)
             if progress is not None:
                 progress(chunk[-1][0])
         report.rejected.sort()
         return report
 
     async def _record_chunk(
-        self,
-        conn: AsyncConnection,
-        items: list[tuple[int, ConversionIn]],
-        now: datetime,
-        report: ImportReport,
-    ) -> None:
-        """The same rules as `record`, for many rows with a handful of statements: the
-        chunk's known conversions are read at once, decided in memory, written in bulk."""
-        ids = sorted({item.conversion_id for _line, item in items})
+        self, conn: AsyncConnection, items: list[ConversionIn], now: datetime, source: str
+    ) -> list[Result | TransitionRefused]:
+        """The same rules as `record`, for many conversions with a handful of statements:
+        the known ones are read at once, decided in memory (in order), written in bulk."""
+        outcomes: list[Result | TransitionRefused] = []
+        ids = sorted({item.conversion_id for item in items})
         known: dict[str, dict[str, Any]] = {}
         if ids:
             query = sa.select(conversions).where(conversions.c.conversion_id.in_(ids))
@@ -287,14 +341,14 @@ class SalesService:
         inserts: dict[str, dict[str, Any]] = {}
         updates: dict[int, dict[str, Any]] = {}
         events: list[tuple[str, str | None, ConversionIn]] = []
-        for line, item in items:
+        for item in items:
             current = known.get(item.conversion_id)
             try:
                 outcome = decide(current, item)
             except TransitionRefused as refused:
-                report.rejected.append((line, str(refused)))
+                outcomes.append(refused)
                 continue
-            report.count(outcome)
+            outcomes.append(outcome)
             if current is None:
                 values = {
                     "conversion_id": item.conversion_id,
@@ -358,12 +412,13 @@ class SalesService:
                         "from_status": old,
                         "to_status": item.status,
                         "amount": item.amount,
-                        "source": "csv",
+                        "source": source,
                         "at": now,
                     }
                     for conversion_id, old, item in events
                 ],
             )
+        return outcomes
 
 
 def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
