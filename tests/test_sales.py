@@ -236,3 +236,20 @@ async def test_csv_updates_and_refusals_follow_the_same_rules(
     assert events == [
         (None, "pending"), ("pending", "approved"), (None, "pending"), ("pending", "declined")
     ]  # fmt: skip
+
+
+async def test_concurrent_postbacks_are_counted_once(services: Services) -> None:
+    import asyncio
+
+    sales = services.sales
+    same = [sales.submit(sales.parse(_row(conversion_id="dup"))) for _ in range(30)]
+    distinct = [sales.submit(sales.parse(_row(conversion_id=f"u-{n}"))) for n in range(30)]
+    results = await asyncio.gather(*same, *distinct)
+    assert results[:30].count("inserted") == 1
+    assert results[:30].count("unchanged") == 29
+    assert results[30:] == ["inserted"] * 30
+    assert await _count(services, conversions) == 31
+    assert await _count(services, conversion_events) == 31
+    with pytest.raises(TransitionRefused):
+        await sales.submit(sales.parse(_row(conversion_id="dup", status="rejected")))
+        await sales.submit(sales.parse(_row(conversion_id="dup", status="sale")))
