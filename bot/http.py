@@ -68,7 +68,11 @@ def _error(status: int, message: str, *, field: str | None = None) -> web.Respon
     body: dict[str, object] = {"ok": False, "error": message}
     if field is not None:
         body["field"] = field
-    return web.json_response(body, status=status)
+    return web.json_response(body, status=status, dumps=_readable)
+
+
+def _readable(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 async def start_http(app: web.Application, host: str, port: int) -> web.AppRunner:

@@ -250,6 +250,8 @@ async def test_concurrent_postbacks_are_counted_once(services: Services) -> None
     assert results[30:] == ["inserted"] * 30
     assert await _count(services, conversions) == 31
     assert await _count(services, conversion_events) == 31
-    with pytest.raises(TransitionRefused):
-        await sales.submit(sales.parse(_row(conversion_id="dup", status="rejected")))
+    assert await sales.submit(sales.parse(_row(conversion_id="dup", status="rejected"))) == (
+        "updated"
+    )
+    with pytest.raises(TransitionRefused):  # declined → approved
         await sales.submit(sales.parse(_row(conversion_id="dup", status="sale")))
