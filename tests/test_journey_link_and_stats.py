@@ -53,6 +53,9 @@ async def test_link_approve_and_see_the_month(harness: Harness) -> None:
     assert "Уровень: Базовый — 8% с продаж" in text
     assert "До уровня «Серебро» осталось 7 продаж в этом месяце" in text
 
+    card_text = (await manager.send("/partner tg:701"))[-1].plain
+    assert "Продажи в этом месяце: 3 продажи на 3 001.50 ₽ (+1 в ожидании)" in card_text
+
     for number in range(5, 12):
         await _sale(harness, number, "approved", "100", november)
     text = (await anna.send("/me"))[-1].plain

@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.profile import ManagerCard, ProfileService
+from handlers.partner.me import sales_lines
 from handlers.screens import Screen, send
 
 
@@ -44,6 +45,7 @@ def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
         since=partner.created_at.strftime("%d.%m.%Y"),
         seen=partner.last_seen_at.strftime("%d.%m.%Y %H:%M"),
     )
+    text += "\n" + "\n".join(sales_lines(profile, l10n))
     if partner.unreachable:
         text += "\n" + l10n("partner-unreachable")
     if card.recent_questions:

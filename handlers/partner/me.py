@@ -15,7 +15,8 @@ from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply
 
 
-def _sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
+def sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
+    """The month's sales and the tier (or how to get them shown); also on /partner."""
     partner = card.partner
     affiliate = html.escape(partner.affiliate_id or "")
     if partner.affiliate_status == "pending":
@@ -60,7 +61,7 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
         l10n("me-title", name=html.escape(partner.first_name)),
         l10n("me-code", code=partner.partner_code),
         l10n("me-segment", segment=html.escape(card.segment_title or l10n("me-segment-none"))),
-        *_sales_lines(card, l10n),
+        *sales_lines(card, l10n),
         l10n("me-lessons", done=card.lessons_done, total=card.lessons_total),
         l10n("me-referrals", count=card.referrals),
         l10n("me-ref-link", link=link),
