@@ -129,3 +129,24 @@ def test_content_check_cli(content: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["content", "check", str(content)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert "templates.yaml:5: unknown key 'kee' (did you mean 'key'?)" in out
+
+
+def test_contest_files_are_validated(content: Path) -> None:
+    contest = content / "contests/winter-sofas.yaml"
+    _edit(contest, "  - category: top_amount", "  - category: top_amout")
+    (problem,) = _problems(content)
+    assert problem.startswith("contests/winter-sofas.yaml:18: prizes.2.category:")
+    _edit(contest, "  - category: top_amout", "  - category: top_amount")
+    _edit(contest, "ends_at: 2026-12-28T23:59:59+03:00", "ends_at: 2026-12-01T00:00:00+03:00")
+    assert _problems(content) == ["contests/winter-sofas.yaml:9: ends_at: must be after starts_at"]
+    _edit(contest, "ends_at: 2026-12-01T00:00:00+03:00", "ends_at: 2026-12-28T23:59:59+03:00")
+    _edit(contest, "segments: []", "segments: [vip]")
+    assert _problems(content) == ["contests/winter-sofas.yaml:10: unknown segment 'vip'"]
+
+
+def test_the_demo_contest_loads() -> None:
+    (contest,) = load_content(DEMO_CONTENT).contests
+    assert [prize.category for prize in contest.prizes] == [
+        "first_sales", "most_sales", "top_amount",
+    ]  # fmt: skip
+    assert contest.hold_days == 14

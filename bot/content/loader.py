@@ -15,12 +15,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.content.models import (
     Content,
+    Contest,
     Creative,
     FaqEntry,
     Lesson,
     LessonMeta,
     OnboardingQuestion,
     Postback,
+    PrizeCategory,
     Program,
     QuietHours,
     Schedule,
@@ -48,6 +50,8 @@ _KNOWN_KEYS = sorted(
             LessonMeta,
             Creative,
             Template,
+            Contest,
+            PrizeCategory,
         )
         for name in model.model_fields
     }
@@ -162,6 +166,7 @@ def load_content(root: Path) -> Content:
     faq = _load_yaml(root, "faq.yaml", list[FaqEntry], problems, required=True) or []
     creatives = _load_yaml(root, "creatives.yaml", list[Creative], problems) or []
     templates = _load_yaml(root, "templates.yaml", list[Template], problems) or []
+    contests = _load_contests(root, problems)
     lesson_sources = _load_lessons(root, problems)
     lessons = [lesson for lesson, _source in lesson_sources]
     locales = _load_locales(root, problems)
@@ -170,6 +175,7 @@ def load_content(root: Path) -> Content:
         segment_ids = {segment.id for segment in program.segments}
         _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
         _check_lessons(root, lesson_sources, segment_ids, problems)
+        _check_contests(root, contests, segment_ids, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -180,6 +186,7 @@ def load_content(root: Path) -> Content:
         creatives=creatives,
         templates=templates,
         locales=locales,
+        contests=[contest for contest, _source in contests],
     )
 
 
@@ -208,6 +215,40 @@ def _read(path: Path, name: str, problems: list[Problem]) -> str:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not valid UTF-8"))
         return ""
+
+
+def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, _Source]]:
+    """`contests/*.yaml`, one contest a file (SPEC §7)."""
+    found: list[tuple[Contest, _Source]] = []
+    folder = root / "contests"
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.yaml")):
+        source = _Source(root, path, _read(path, path.relative_to(root).as_posix(), problems))
+        contest: Contest | None = source.validate(Contest)
+        problems.extend(source.problems)
+        if contest is not None:
+            found.append((contest, source))
+    return found
+
+
+def _check_contests(
+    root: Path,
+    contests: list[tuple[Contest, _Source]],
+    segment_ids: set[str],
+    problems: list[Problem],
+) -> None:
+    seen: dict[str, str] = {}
+    for contest, source in contests:
+        if contest.id in seen:
+            source.problem(
+                ("id",), f"contest id {contest.id!r} is also used in {seen[contest.id]}"
+            )
+        seen[contest.id] = source.name
+        for index, segment in enumerate(contest.segments):
+            if segment not in segment_ids:
+                source.problem(("segments", index), f"unknown segment {segment!r}")
+        problems.extend(source.problems)
 
 
 def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, _Source]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -170,6 +173,46 @@ class Creative(Strict):
         return not self.segments or segment in self.segments
 
 
+PrizeKind = Literal["first_sales", "most_sales", "top_amount", "most_referrals"]
+
+
+class PrizeCategory(Strict):
+    category: PrizeKind
+    places: list[Text] = Field(min_length=1)  # the prize text for each place
+    min_value: Decimal = Field(default=Decimal(0), ge=0)  # to qualify (sales, ₽, referrals)
+
+
+class Contest(Strict):
+    id: Id
+    title: Text
+    description: Text
+    starts_at: datetime
+    ends_at: datetime
+    segments: list[Id] = Field(default_factory=list)
+    restrictions: str = ""
+    prizes: list[PrizeCategory] = Field(min_length=1)
+    hold_days: int = Field(default=0, ge=0)
+    one_prize_per_partner: bool = False
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2026-12-01T10:00:00+03:00")
+        return value
+
+    @field_validator("ends_at")
+    @classmethod
+    def _after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        starts = info.data.get("starts_at")
+        if isinstance(starts, datetime) and value <= starts:
+            raise ValueError("must be after starts_at")
+        return value
+
+    def visible_to(self, segment: str | None) -> bool:
+        return not self.segments or segment in self.segments
+
+
 class Template(Strict):
     key: Id
     text: Text
@@ -185,6 +228,7 @@ class Content(Strict):
     creatives: list[Creative]
     templates: list[Template]
     locales: dict[str, str]  # language -> Fluent source overriding the shipped texts
+    contests: list[Contest] = Field(default_factory=list)
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return next((entry for entry in self.faq if entry.id == entry_id), None)
