@@ -21,6 +21,7 @@ from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
+from bot.services.contests import ContestService
 from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
 from bot.services.lessons import LessonService
@@ -51,6 +52,7 @@ PARTNER_COMMANDS: Sequence[str] = (
     "creatives",
     "me",
     "settings",
+    "contests",
     "support",
     "link",
     "stop",
@@ -73,6 +75,7 @@ class Services:
     support: SupportService
     community: CommunityService
     sales: SalesService
+    contests: ContestService
     audit: AuditLog
     migrations: ChatMigrations
 
@@ -107,6 +110,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         support=support,
         community=CommunityService(store, clock),
         sales=sales,
+        contests=ContestService(db, store, clock),
         audit=AuditLog(db, clock),
         migrations=ChatMigrations(),
     )
@@ -134,6 +138,7 @@ def create_dispatcher(
         privacy=services.privacy,
         support=services.support,
         community=services.community,
+        contests=services.contests,
         relay=TicketRelay(
             services.settings,
             services.support,

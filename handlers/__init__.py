@@ -11,6 +11,7 @@ from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
 from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
+    contests,
     creatives,
     fallback,
     faq,
@@ -56,6 +57,7 @@ def setup_routers() -> list[Router]:
         privacy.setup(),
         support.setup(),
         link.setup(),
+        contests.setup(),
         managers,
         fallback.setup(),
     )

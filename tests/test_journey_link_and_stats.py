@@ -110,3 +110,35 @@ def test_tiers() -> None:
     assert (standing.tier.id if standing.tier else None, standing.remaining) == ("silver", 1)
     top = tier_for(tiers, 45)
     assert (top.tier.id if top.tier else None, top.next_tier) == ("gold", None)
+
+
+async def test_contests_list_rules_prizes_and_my_place(harness: Harness) -> None:
+    anna = harness.user(704, "Анна")
+    await anna.onboard()
+    text = (await anna.send("/contests"))[-1].plain
+    assert text.startswith("🏆 Зимний марафон диванов")
+    assert "Начнётся 14.12.2026 00:00, закончится 28.12.2026 23:59" in text
+    assert "Ограничения: Без брендового контекста" in text
+    assert "• Больше всего продаж (от 3): 1 — Ставка 15% на январь" in text
+    assert "• Сумма продаж, ₽ (от 50 000): 1 — Ноутбук для работы" in text
+    assert "привяжите ID в партнёрской сети" in text
+
+    partner = await harness.services.partners.by_user("tg", 704)
+    assert partner is not None
+    partner = await harness.services.partners.request_link(partner, "aff-77")
+    await harness.services.partners.approve_link(partner)
+    harness.clock.advance(
+        (datetime(2026, 12, 15, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+    for number in range(4):
+        await _sale(harness, 100 + number, "approved", "20000", running)
+    await _sale(harness, 200, "pending", "100", running)
+    text = (await anna.send("/contests"))[-1].plain
+    assert "Идёт: 14.12.2026 00:00 — 28.12.2026 23:59" in text
+    assert "• Первые продажи: №1 (1, +1 в ожидании)" in text
+    assert "• Больше всего продаж: №1 (4, +1 в ожидании)" in text
+    assert "• Сумма продаж, ₽: №1 (80 000, +1 в ожидании)" in text
+
+    harness.clock.advance(30 * 24 * 3600)  # the contest is over
+    assert (await anna.send("/contests"))[-1].plain.startswith("Сейчас нет конкурсов")

@@ -29,6 +29,7 @@ menu-text =
     /creatives — banners, landing pages, keywords and other materials
     /me — your code, segment, progress and referral link
     /settings — subscriptions, language, segment, name on leaderboards
+    /contests — contests and your place
     /support — write to a manager · /link — link your affiliate id
     /stop — unsubscribe from everything · /forget — delete your data
 menu-faq = ❓ Questions
@@ -282,3 +283,28 @@ link-done-approved = ✅ Link { $affiliate } for { $name } approved.
 link-done-declined = ❌ Link { $affiliate } for { $name } declined.
 link-nothing-pending = The partner has no link request.
 approve-link-usage = Usage: /approve_link ID — tg:123, a partner code or the requested affiliate id.
+
+## Contests
+command-contests = Contests
+contests-none = No contests for you right now — we announce them at least a week ahead.
+contest-title = 🏆 <b>{ $title }</b>
+contest-running = Running: { $start } — { $end }
+contest-upcoming = Starts { $start }, ends { $end }
+contest-restrictions = Restrictions: { $text }
+contest-prizes = Prizes:
+contest-category = • { $name }{ $min ->
+        [0] {""}
+       *[other] {" "}(from { $min })
+    }: { $places }
+contest-place = { $place } — { $prize }
+category-first_sales = First sales
+category-most_sales = Most sales
+category-top_amount = Sales amount, ₽
+category-most_referrals = Most partners invited
+contest-mine = Your place:
+contest-mine-row = • { $name }: #{ $place } ({ $value }{ $pending ->
+        [0] {""}
+       *[other] , +{ $pending } pending
+    })
+contest-mine-none = • { $name }: not in the standings yet
+contest-link-first = To be counted, link your affiliate id: /link YOUR_ID

@@ -29,6 +29,7 @@ menu-text =
     /creatives — баннеры, лендинги, ключевые слова и другие материалы
     /me — ваш код, сегмент, прогресс и реферальная ссылка
     /settings — подписки, язык, сегмент, имя в рейтингах
+    /contests — конкурсы и ваше место
     /support — написать менеджеру · /link — привязать ID в партнёрской сети
     /stop — отписаться от всех рассылок · /forget — удалить данные
 menu-faq = ❓ Вопросы
@@ -290,3 +291,28 @@ link-done-approved = ✅ Привязка { $affiliate } для { $name } под
 link-done-declined = ❌ Привязка { $affiliate } для { $name } отклонена.
 link-nothing-pending = У партнёра нет запроса на привязку.
 approve-link-usage = Использование: /approve_link ID — tg:123, код партнёра или запрошенный ID в сети.
+
+## Конкурсы
+command-contests = Конкурсы
+contests-none = Сейчас нет конкурсов для вас — мы объявляем их минимум за неделю.
+contest-title = 🏆 <b>{ $title }</b>
+contest-running = Идёт: { $start } — { $end }
+contest-upcoming = Начнётся { $start }, закончится { $end }
+contest-restrictions = Ограничения: { $text }
+contest-prizes = Призы:
+contest-category = • { $name }{ $min ->
+        [0] {""}
+       *[other] {" "}(от { $min })
+    }: { $places }
+contest-place = { $place } — { $prize }
+category-first_sales = Первые продажи
+category-most_sales = Больше всего продаж
+category-top_amount = Сумма продаж, ₽
+category-most_referrals = Больше всего приглашённых партнёров
+contest-mine = Ваше место:
+contest-mine-row = • { $name }: №{ $place } ({ $value }{ $pending ->
+        [0] {""}
+       *[other] , +{ $pending } в ожидании
+    })
+contest-mine-none = • { $name }: пока не в зачёте
+contest-link-first = Чтобы участвовать в зачёте, привяжите ID в партнёрской сети: /link ВАШ_ID

@@ -46,6 +46,9 @@ class ContestService:
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self._store.content.contests if c.id == contest_id), None)
 
+    def is_running(self, contest: Contest) -> bool:
+        return contest.starts_at <= self._clock.now() < contest.ends_at
+
     def eligible(self, segment: str | None) -> list[Contest]:
         """Upcoming and running contests this segment takes part in, soonest first."""
         now = self._clock.now()
@@ -178,3 +181,23 @@ class ContestService:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class MyStanding:
+    category: PrizeCategory
+    place: int | None  # None: not in the standings (yet)
+    entry: Entry | None
+
+
+async def my_standings(
+    service: ContestService, contest: Contest, affiliate_id: str | None
+) -> list[MyStanding]:
+    """The partner's place in each prize category of a contest."""
+    result = []
+    for category in contest.prizes:
+        standings = await service.standings(contest, category) if affiliate_id else []
+        index = next((n for n, e in enumerate(standings) if e.key == affiliate_id), None)
+        entry = standings[index] if index is not None else None
+        result.append(MyStanding(category, None if index is None else index + 1, entry))
+    return result

@@ -13,7 +13,9 @@ from handlers.manager import MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
 from handlers.screens import send
 
-NO_ARGUMENT_COMMANDS = ("help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget")
+NO_ARGUMENT_COMMANDS = (
+    "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests",
+)  # fmt: skip
 
 
 def setup_usage() -> Router:
