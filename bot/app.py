@@ -53,6 +53,7 @@ PARTNER_COMMANDS: Sequence[str] = (
     "me",
     "settings",
     "contests",
+    "top",
     "support",
     "link",
     "stop",

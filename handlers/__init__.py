@@ -23,6 +23,7 @@ from handlers.partner import (
     settings,
     start,
     support,
+    top,
 )
 
 
@@ -58,6 +59,7 @@ def setup_routers() -> list[Router]:
         support.setup(),
         link.setup(),
         contests.setup(),
+        top.setup(),
         managers,
         fallback.setup(),
     )

@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import Translator
 from bot.services.sales import ConversionIn, tier_for
-from tests.harness import Harness
+from tests.harness import Client, Harness
 
 
 async def _sale(harness: Harness, number: int, status: str, amount: str, when: datetime) -> None:
@@ -140,5 +140,47 @@ async def test_contests_list_rules_prizes_and_my_place(harness: Harness) -> None
     assert "• Больше всего продаж: №1 (4, +1 в ожидании)" in text
     assert "• Сумма продаж, ₽: №1 (80 000, +1 в ожидании)" in text
 
+    boards = [m.plain for m in await anna.send("/top")]
+    assert [board.splitlines()[0] for board in boards] == [
+        "🏆 Зимний марафон диванов — Первые продажи",
+        "🏆 Зимний марафон диванов — Больше всего продаж",
+        "🏆 Зимний марафон диванов — Сумма продаж, ₽",
+    ]
+    assert boards[1].splitlines()[1:] == ["1. Анна — 4", "Вы: №1 (4)"]
+
     harness.clock.advance(30 * 24 * 3600)  # the contest is over
     assert (await anna.send("/contests"))[-1].plain.startswith("Сейчас нет конкурсов")
+
+
+async def test_top_shows_the_month_or_the_contest_with_my_gap(harness: Harness) -> None:
+    from decimal import Decimal
+
+    async def linked(user_id: int, name: str, affiliate: str, public: str | None = None) -> None:
+        client = harness.user(user_id, name)
+        await client.send("/start")
+        person = await harness.services.partners.by_user("tg", user_id)
+        assert person is not None
+        person = await harness.services.partners.request_link(person, affiliate)
+        person = await harness.services.partners.approve_link(person)
+        if public is not None:
+            await harness.services.partners.set_public_name(person, public)
+
+    await linked(711, "Анна", "a-1")
+    await linked(712, "Борис", "b-1", public="anonymous")
+    await linked(713, "Вера", "v-1", public="nickname")
+    november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    sales = harness.services.sales
+    for affiliate, count in (("b-1", 5), ("v-1", 3), ("a-1", 1)):
+        for n in range(count):
+            item = ConversionIn(
+                affiliate, f"{affiliate}-{n}", "approved", Decimal(100), "RUB", november
+            )
+            await sales.record(item, "postback")
+    anna = Client(harness, 711)
+    text = (await anna.send("/top"))[-1].plain
+    lines = text.splitlines()
+    assert lines[0] == "🏆 Рейтинг месяца — подтверждённые продажи"
+    assert lines[1].startswith("1. Партнёр ")  # Борис chose to be anonymous
+    assert lines[2] == "2. @user713 — 3"  # Вера chose her nickname
+    assert lines[3] == "3. Анна — 1"
+    assert lines[-1] == "Вы: №3 (1), до №2 — 2"

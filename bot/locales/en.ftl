@@ -29,7 +29,7 @@ menu-text =
     /creatives — banners, landing pages, keywords and other materials
     /me — your code, segment, progress and referral link
     /settings — subscriptions, language, segment, name on leaderboards
-    /contests — contests and your place
+    /contests — contests and your place · /top — leaderboard
     /support — write to a manager · /link — link your affiliate id
     /stop — unsubscribe from everything · /forget — delete your data
 menu-faq = ❓ Questions
@@ -308,3 +308,12 @@ contest-mine-row = • { $name }: #{ $place } ({ $value }{ $pending ->
     })
 contest-mine-none = • { $name }: not in the standings yet
 contest-link-first = To be counted, link your affiliate id: /link YOUR_ID
+command-top = Leaderboard
+top-contest = 🏆 <b>{ $title }</b> — { $category }
+top-month = 🏆 <b>This month's leaderboard</b> — approved sales
+top-empty = Nobody is in the standings yet — a first sale puts you at the top!
+top-row = { $place }. { $name } — { $value }
+top-me = You: #{ $place } ({ $value })
+top-me-gap = You: #{ $place } ({ $value }), { $gap } behind #{ $above }
+top-me-none = You are not in the standings yet.
+top-anonymous = Partner { $code }

@@ -29,7 +29,7 @@ menu-text =
     /creatives — баннеры, лендинги, ключевые слова и другие материалы
     /me — ваш код, сегмент, прогресс и реферальная ссылка
     /settings — подписки, язык, сегмент, имя в рейтингах
-    /contests — конкурсы и ваше место
+    /contests — конкурсы и ваше место · /top — рейтинг
     /support — написать менеджеру · /link — привязать ID в партнёрской сети
     /stop — отписаться от всех рассылок · /forget — удалить данные
 menu-faq = ❓ Вопросы
@@ -316,3 +316,12 @@ contest-mine-row = • { $name }: №{ $place } ({ $value }{ $pending ->
     })
 contest-mine-none = • { $name }: пока не в зачёте
 contest-link-first = Чтобы участвовать в зачёте, привяжите ID в партнёрской сети: /link ВАШ_ID
+command-top = Рейтинг
+top-contest = 🏆 <b>{ $title }</b> — { $category }
+top-month = 🏆 <b>Рейтинг месяца</b> — подтверждённые продажи
+top-empty = Пока никто не в зачёте — первая продажа выведет вас на первое место!
+top-row = { $place }. { $name } — { $value }
+top-me = Вы: №{ $place } ({ $value })
+top-me-gap = Вы: №{ $place } ({ $value }), до №{ $above } — { $gap }
+top-me-none = Вас пока нет в рейтинге.
+top-anonymous = Партнёр { $code }

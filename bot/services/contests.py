@@ -9,9 +9,10 @@ and only partners of the contest's segments, when it names any.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, partners
+from bot.services.sales import month_start
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,27 @@ class ContestService:
 
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self._store.content.contests if c.id == contest_id), None)
+
+    def running(self, segment: str | None) -> Contest | None:
+        """The contest running now for this segment (the one that ends first)."""
+        now = self._clock.now()
+        live = [c for c in self.eligible(segment) if c.starts_at <= now]
+        return min(live, key=lambda contest: contest.ends_at, default=None)
+
+    async def month_leaderboard(self, zone: ZoneInfo) -> list[Entry]:
+        """Most approved sales this calendar month among linked partners (no contest runs)."""
+        now = self._clock.now()
+        month = Contest.model_validate(
+            {
+                "id": "month",
+                "title": "month",
+                "description": "month",
+                "starts_at": month_start(now, zone),
+                "ends_at": now + timedelta(seconds=1),
+                "prizes": [{"category": "most_sales", "places": ["-"]}],
+            }
+        )
+        return await self.standings(month, month.prizes[0])
 
     def is_running(self, contest: Contest) -> bool:
         return contest.starts_at <= self._clock.now() < contest.ends_at

@@ -168,6 +168,17 @@ class PartnerService:
             sa.select(partners).where(partners.c.affiliate_id == query).limit(1)
         )
 
+    async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:
+        """Linked partners by affiliate id (for leaderboards)."""
+        if not affiliate_ids:
+            return {}
+        query = sa.select(partners).where(
+            partners.c.affiliate_id.in_(affiliate_ids), partners.c.affiliate_status == "linked"
+        )
+        async with self._db.read() as conn:
+            rows = [Partner.from_row(row) for row in await conn.execute(query)]
+        return {partner.affiliate_id or "": partner for partner in rows}
+
     async def get(self, partner_id: int) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.id == partner_id))
 

@@ -18,7 +18,8 @@ from bot.services.partners import Partner
 from handlers.screens import Screen, send
 
 
-def _number(value: object) -> str:
+def number(value: object) -> str:
+    """12 500.50, or 12 500 for whole numbers."""
     text = f"{value:,.2f}".replace(",", " ")
     return text.removesuffix(".00")
 
@@ -41,7 +42,7 @@ def contest_text(
             l10n("contest-place", place=n, prize=html.escape(prize))
             for n, prize in enumerate(category.places, start=1)
         )
-        minimum = _number(category.min_value) if category.min_value else 0
+        minimum = number(category.min_value) if category.min_value else 0
         name = l10n(f"category-{category.category}")
         lines.append(l10n("contest-category", name=name, min=minimum, places=places))
     if mine is None:
@@ -58,7 +59,7 @@ def contest_text(
                         "contest-mine-row",
                         name=name,
                         place=standing.place,
-                        value=_number(standing.entry.value),
+                        value=number(standing.entry.value),
                         pending=standing.entry.pending,
                     )
                 )

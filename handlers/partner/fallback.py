@@ -14,7 +14,7 @@ from handlers.partner.menu import menu_screen
 from handlers.screens import send
 
 NO_ARGUMENT_COMMANDS = (
-    "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests",
+    "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests", "top",
 )  # fmt: skip
 
 
