@@ -15,8 +15,12 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.community import CommunityService, calls_admin
+from bot.services.contests import ContestService
 from bot.services.faq import FaqService
+from bot.services.partners import PartnerService
 from handlers.filters import CommandText, CommunityChat, NewMembers
+from handlers.partner.contests import contest_text
+from handlers.partner.top import leaderboards
 from handlers.relay import TicketRelay
 
 logger = logging.getLogger(__name__)
@@ -84,6 +88,31 @@ def setup() -> Router:
             l10n("community-faq", topics=topics),
             reply_markup=_bot_link(me.username or "", "faq", l10n("community-open-bot")),
         )
+
+    @router.message(Command("top"))
+    async def top(
+        message: Message,
+        partners: PartnerService,
+        contests: ContestService,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        for screen in await leaderboards(None, partners, contests, settings, l10n):
+            await message.reply(screen.text)
+
+    @router.message(Command("contests"))
+    async def contests_list(
+        message: Message, contests: ContestService, settings: Settings, l10n: L10n
+    ) -> None:
+        found = contests.eligible(None)
+        if not found:
+            await message.reply(l10n("contests-none"))
+            return
+        for contest in found:
+            running = contests.is_running(contest)
+            await message.reply(
+                contest_text(contest, [], running, settings.tz, l10n, personal=False)
+            )
 
     @router.message(Command("report"))
     async def report(message: Message, bot: Bot, relay: TicketRelay, l10n: L10n) -> None:

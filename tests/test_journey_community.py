@@ -147,3 +147,13 @@ async def test_missing_rights_are_said_at_start_up(tmp_path: Path) -> None:
             assert "Управление темами" in notice
             assert "«Партнёры МебельДом» боту не хватает прав: бот не администратор" in notice
             assert "режим приватности" in notice
+
+
+async def test_top_and_contests_answer_in_the_group(chat: Harness) -> None:
+    (board,) = await say(chat, 811, "/top")
+    assert board.startswith("🏆 Рейтинг месяца")
+    assert "Вы:" not in board
+    assert "Вас" not in board
+    (contest,) = await say(chat, 811, "/contests")
+    assert contest.startswith("🏆 Зимний марафон диванов")
+    assert "/link" not in contest

@@ -25,8 +25,15 @@ def number(value: object) -> str:
 
 
 def contest_text(
-    contest: Contest, mine: list[MyStanding] | None, running: bool, zone: ZoneInfo, l10n: L10n
+    contest: Contest,
+    mine: list[MyStanding] | None,
+    running: bool,
+    zone: ZoneInfo,
+    l10n: L10n,
+    *,
+    personal: bool = True,
 ) -> str:
+    """A contest's card; `personal` adds the partner's place (or how to take part)."""
     start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     lines = [
@@ -45,7 +52,9 @@ def contest_text(
         minimum = number(category.min_value) if category.min_value else 0
         name = l10n(f"category-{category.category}")
         lines.append(l10n("contest-category", name=name, min=minimum, places=places))
-    if mine is None:
+    if not personal:
+        pass
+    elif mine is None:
         lines.append(l10n("contest-link-first"))
     elif running:
         lines.append(l10n("contest-mine"))

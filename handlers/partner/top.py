@@ -37,6 +37,7 @@ def board_text(
     l10n: L10n,
     *,
     gaps: bool = True,
+    personal: bool = True,
 ) -> str:
     if not entries:
         return f"{header}\n{l10n('top-empty')}"
@@ -44,6 +45,8 @@ def board_text(
     for place, entry in enumerate(entries[:TOP], start=1):
         name = html.escape(public_name(people.get(entry.key), entry.key, l10n))
         lines.append(l10n("top-row", place=place, name=name, value=number(entry.value)))
+    if not personal:  # in the group: no "you"
+        return "\n".join(lines)
     mine = next((n for n, entry in enumerate(entries) if entry.key == me), None)
     if me is None or mine is None:
         lines.append(l10n("top-me-none"))
@@ -63,6 +66,46 @@ def board_text(
     return "\n".join(lines)
 
 
+async def leaderboards(
+    partner: Partner | None,
+    partners: PartnerService,
+    contests: ContestService,
+    settings: Settings,
+    l10n: L10n,
+) -> list[Screen]:
+    """The running contest's boards (one per category), or the month's; `partner` None
+    means the group: contests for everyone, and no personal line."""
+    me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
+    contest = contests.running(partner.segment if partner else None)
+    if contest is None:
+        entries = await contests.month_leaderboard(settings.tz)
+        people = await partners.by_affiliates([e.key for e in entries[:TOP]])
+        text = board_text(
+            l10n("top-month"), entries, people, me, l10n, personal=partner is not None
+        )
+        return [Screen(text)]
+    screens = []
+    for category in contest.prizes:
+        entries = await contests.standings(contest, category)
+        people = await partners.by_affiliates([e.key for e in entries[:TOP]])
+        header = l10n(
+            "top-contest",
+            title=html.escape(contest.title),
+            category=l10n(f"category-{category.category}"),
+        )
+        text = board_text(
+            header,
+            entries,
+            people,
+            me,
+            l10n,
+            gaps=category.category != "first_sales",
+            personal=partner is not None,
+        )
+        screens.append(Screen(text))
+    return screens
+
+
 def setup() -> Router:
     router = Router(name=__name__)
 
@@ -75,24 +118,7 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        me = partner.affiliate_id if partner.affiliate_status == "linked" else None
-        contest = contests.running(partner.segment)
-        if contest is None:
-            entries = await contests.month_leaderboard(settings.tz)
-            people = await partners.by_affiliates([e.key for e in entries[:TOP]])
-            await send(message, Screen(board_text(l10n("top-month"), entries, people, me, l10n)))
-            return
-        for category in contest.prizes:
-            entries = await contests.standings(contest, category)
-            people = await partners.by_affiliates([e.key for e in entries[:TOP]])
-            header = l10n(
-                "top-contest",
-                title=html.escape(contest.title),
-                category=l10n(f"category-{category.category}"),
-            )
-            text = board_text(
-                header, entries, people, me, l10n, gaps=category.category != "first_sales"
-            )
-            await send(message, Screen(text))
+        for screen in await leaderboards(partner, partners, contests, settings, l10n):
+            await send(message, screen)
 
     return router
