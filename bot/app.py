@@ -29,6 +29,7 @@ from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.services.sales import SalesService
+from bot.services.stats import StatsService
 from bot.services.support import SupportService
 from bot.telegram import ChatMigrations, create_bot
 from handlers import setup_routers
@@ -77,6 +78,7 @@ class Services:
     community: CommunityService
     sales: SalesService
     contests: ContestService
+    stats: StatsService
     audit: AuditLog
     migrations: ChatMigrations
 
@@ -112,6 +114,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         community=CommunityService(store, clock),
         sales=sales,
         contests=ContestService(db, store, clock),
+        stats=StatsService(db, store, clock, faq),
         audit=AuditLog(db, clock),
         migrations=ChatMigrations(),
     )
@@ -140,6 +143,7 @@ def create_dispatcher(
         support=services.support,
         community=services.community,
         contests=services.contests,
+        stats_service=services.stats,
         relay=TicketRelay(
             services.settings,
             services.support,

@@ -9,6 +9,7 @@ from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import content as manager_content
 from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
+from handlers.manager import stats as manager_stats
 from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
     contests,
@@ -41,6 +42,7 @@ def setup_routers() -> list[Router]:
         manager_tickets.setup_command(),
         manager_partners.setup(),
         manager_links.setup_command(),
+        manager_stats.setup(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text

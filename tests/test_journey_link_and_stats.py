@@ -184,3 +184,35 @@ async def test_top_shows_the_month_or_the_contest_with_my_gap(harness: Harness) 
     assert lines[2] == "2. @user713 — 3"  # Вера chose her nickname
     assert lines[3] == "3. Анна — 1"
     assert lines[-1] == "Вы: №3 (1), до №2 — 2"
+
+
+async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
+    from decimal import Decimal
+
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(720, "Анна")
+    await anna.onboard("Блогер")
+    await anna.send("когда выплаты")
+    await anna.send("кто выиграл вчера футбол")
+    await anna.send("/support помогите")
+    sales = harness.services.sales
+    november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for n, status in enumerate(("approved", "approved", "pending", "declined")):
+        item = ConversionIn("s-1", f"s-{n}", status, Decimal("1500"), "RUB", november)
+        await sales.record(item, "postback")
+
+    text, chart = (m for m in (await manager.send("/stats"))[-2:])
+    assert "Партнёров: 2" in text.plain
+    assert "Блогер (соцсети, YouTube, Telegram) 1" in text.plain
+    assert "Продажи в этом месяце: 2 подтверждено на 3 000 ₽ · в ожидании 1 · отклонено 1" in (
+        text.plain
+    )
+    assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 0 · без ответа 1" in text.plain
+    assert "• кто выиграл вчера футбол (1)" in text.plain
+    assert "Обращения: открыто 1" in text.plain
+    assert chart.kind == "photo"
+    assert chart.file_name == "stats.png"
+    png = [data for name, data in harness.emulator.files.values() if name == "stats.png"]
+    assert png[0].startswith(b"\x89PNG")
+    assert (await anna.send("/stats"))[0].plain.startswith("Такой команды я не знаю")

@@ -317,3 +317,16 @@ top-me = You: #{ $place } ({ $value })
 top-me-gap = You: #{ $place } ({ $value }), { $gap } behind #{ $above }
 top-me-none = You are not in the standings yet.
 top-anonymous = Partner { $code }
+
+## /stats
+stats-text =
+    📊 <b>The program now</b>
+    Partners: { $partners } · seen this month: { $active } · not seen for { $inactive_days } days: { $inactive }
+    By segment: { $segments }
+    Sales this month: { $approved } approved for { $amount } ₽ · pending { $pending } · declined { $declined }
+    Questions this month: answered { $answered } · “did you mean” { $suggested } · unanswered { $missed }
+    Tickets: open { $open } · first reply (median, month): { $reply } · ratings 👍 { $up } / 👎 { $down }
+stats-reply-hours = { $hours } h
+stats-none = —
+stats-misses = Most often unanswered:
+stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.

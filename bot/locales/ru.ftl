@@ -325,3 +325,16 @@ top-me = Вы: №{ $place } ({ $value })
 top-me-gap = Вы: №{ $place } ({ $value }), до №{ $above } — { $gap }
 top-me-none = Вас пока нет в рейтинге.
 top-anonymous = Партнёр { $code }
+
+## /stats
+stats-text =
+    📊 <b>Программа сейчас</b>
+    Партнёров: { $partners } · заходили в этом месяце: { $active } · не заходят { $inactive_days } дн.: { $inactive }
+    По сегментам: { $segments }
+    Продажи в этом месяце: { $approved } подтверждено на { $amount } ₽ · в ожидании { $pending } · отклонено { $declined }
+    Вопросы в этом месяце: ответ { $answered } · «вы имели в виду» { $suggested } · без ответа { $missed }
+    Обращения: открыто { $open } · первый ответ (медиана, месяц): { $reply } · оценки 👍 { $up } / 👎 { $down }
+stats-reply-hours = { $hours } ч
+stats-none = —
+stats-misses = Чаще всего без ответа:
+stats-chart = За 8 недель: синяя линия — подтверждённые продажи, оранжевая — партнёры с продажами.

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-MANAGER_COMMANDS: Final = ("reload", "tickets", "close", "t", "partner", "approve_link")
+MANAGER_COMMANDS: Final = (
+    "reload", "tickets", "close", "t", "partner", "approve_link", "stats",
+)  # fmt: skip

@@ -14,7 +14,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService, Ticket
 from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
-from handlers.manager import links, partners
+from handlers.manager import links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, send
@@ -128,6 +128,7 @@ def setup_managers_chat() -> Router:
     router.include_routers(
         partners.setup(f"{__name__}.partner"),
         links.setup_command(f"{__name__}.links"),
+        stats.setup(f"{__name__}.stats"),
         _ticket_router(f"{__name__}.chat"),
         _outside_a_ticket(f"{__name__}.outside"),
     )

@@ -1,0 +1,179 @@
+"""/stats: the program at a glance for managers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import conversions, faq_questions, partners, tickets
+from bot.services.faq import FaqService
+from bot.services.sales import month_start
+
+WEEKS = 8
+
+
+@dataclass(frozen=True)
+class ProgramStats:
+    partners: int
+    active_month: int
+    inactive: int
+    by_segment: list[tuple[str, int]]
+    approved: int
+    approved_amount: Decimal
+    pending: int
+    declined: int
+    faq_answered: int
+    faq_suggested: int
+    faq_missed: int
+    top_misses: list[tuple[str, int]]
+    open_tickets: int
+    first_reply_hours: float | None  # median, this month
+    ratings_up: int
+    ratings_down: int
+    weeks: list[datetime]  # the Monday of each of the last 8 weeks
+    approved_per_week: list[int]
+    active_per_week: list[int]  # partners (affiliate ids) with an approved sale that week
+
+
+class StatsService:
+    def __init__(self, db: Database, store: ContentStore, clock: Clock, faq: FaqService) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._faq = faq
+
+    async def collect(self, zone: ZoneInfo) -> ProgramStats:
+        await self._faq.flush()  # the question log is written in batches
+        now = self._clock.now()
+        month = month_start(now, zone)
+        inactive_days = self._store.content.program.schedule.inactive_after_days
+        count = sa.func.count()
+        async with self._db.read() as conn:
+            total = int((await conn.execute(sa.select(count).select_from(partners))).scalar_one())
+            active = int(
+                (
+                    await conn.execute(sa.select(count).where(partners.c.last_seen_at >= month))
+                ).scalar_one()
+            )
+            inactive = int(
+                (
+                    await conn.execute(
+                        sa.select(count).where(
+                            partners.c.last_seen_at < now - timedelta(days=inactive_days)
+                        )
+                    )
+                ).scalar_one()
+            )
+            segments = [
+                (row.segment or "—", int(row.n))
+                for row in await conn.execute(
+                    sa.select(partners.c.segment, count.label("n"))
+                    .group_by(partners.c.segment)
+                    .order_by(sa.desc("n"))
+                )
+            ]
+            sales = {
+                row.status: (int(row.n), Decimal(str(row.total or 0)))
+                for row in await conn.execute(
+                    sa.select(
+                        conversions.c.status,
+                        count.label("n"),
+                        sa.func.sum(conversions.c.amount).label("total"),
+                    )
+                    .where(conversions.c.occurred_at >= month)
+                    .group_by(conversions.c.status)
+                )
+            }
+            faq = {
+                row.outcome: int(row.n)
+                for row in await conn.execute(
+                    sa.select(faq_questions.c.outcome, count.label("n"))
+                    .where(faq_questions.c.created_at >= month)
+                    .group_by(faq_questions.c.outcome)
+                )
+            }
+            misses = [
+                (row.question, int(row.n))
+                for row in await conn.execute(
+                    sa.select(faq_questions.c.question, count.label("n"))
+                    .where(faq_questions.c.outcome == "missed")
+                    .group_by(faq_questions.c.question)
+                    .order_by(sa.desc("n"), faq_questions.c.question)
+                    .limit(5)
+                )
+            ]
+            ticket_rows = list(
+                await conn.execute(
+                    sa.select(tickets.c.status, tickets.c.created_at, tickets.c.first_reply_at,
+                              tickets.c.rating)
+                )
+            )  # fmt: skip
+            weekly = list(
+                await conn.execute(
+                    sa.select(conversions.c.affiliate_id, conversions.c.occurred_at).where(
+                        conversions.c.status == "approved",
+                        conversions.c.occurred_at
+                        >= _monday(now, zone) - timedelta(weeks=WEEKS - 1),
+                    )
+                )
+            )
+        replies = sorted(
+            (row.first_reply_at - row.created_at).total_seconds() / 3600
+            for row in ticket_rows
+            if row.first_reply_at is not None and _aware(row.created_at) >= month
+        )
+        weeks = [_monday(now, zone) - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+        approved_per_week = [0] * WEEKS
+        active_per_week: list[set[str]] = [set() for _ in range(WEEKS)]
+        for row in weekly:
+            index = _week_index(weeks, _aware(row.occurred_at))
+            if index is not None:
+                approved_per_week[index] += 1
+                active_per_week[index].add(row.affiliate_id)
+        return ProgramStats(
+            partners=total,
+            active_month=active,
+            inactive=inactive,
+            by_segment=segments,
+            approved=sales.get("approved", (0, Decimal(0)))[0],
+            approved_amount=sales.get("approved", (0, Decimal(0)))[1],
+            pending=sales.get("pending", (0, Decimal(0)))[0],
+            declined=sales.get("declined", (0, Decimal(0)))[0],
+            faq_answered=faq.get("answered", 0) + faq.get("picked", 0),
+            faq_suggested=faq.get("suggested", 0),
+            faq_missed=faq.get("missed", 0),
+            top_misses=misses,
+            open_tickets=sum(1 for row in ticket_rows if row.status == "open"),
+            first_reply_hours=replies[len(replies) // 2] if replies else None,
+            ratings_up=sum(1 for row in ticket_rows if row.rating == "up"),
+            ratings_down=sum(1 for row in ticket_rows if row.rating == "down"),
+            weeks=weeks,
+            approved_per_week=approved_per_week,
+            active_per_week=[len(ids) for ids in active_per_week],
+        )
+
+
+def _monday(now: datetime, zone: ZoneInfo) -> datetime:
+    local = now.astimezone(zone)
+    start = local - timedelta(days=local.weekday())
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _week_index(weeks: list[datetime], moment: datetime) -> int | None:
+    for index in range(len(weeks) - 1, -1, -1):
+        if moment >= weeks[index]:
+            return index
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,79 @@
+"""/stats: partners, sales, questions and tickets, with an 8-week chart."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+
+from bot.charts import weekly_chart
+from bot.config import Settings
+from bot.content.models import Content
+from bot.i18n import L10n
+from bot.services.audit import AuditLog
+from bot.services.stats import ProgramStats, StatsService
+from handlers.partner.contests import number
+from handlers.screens import Screen, send
+
+
+def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
+    segments = ", ".join(
+        f"{html.escape(content.program.segment_title(segment) or segment)} {count}"
+        for segment, count in stats.by_segment
+    ) or l10n("stats-none")
+    reply = (
+        l10n("stats-reply-hours", hours=f"{stats.first_reply_hours:.1f}")
+        if stats.first_reply_hours is not None
+        else l10n("stats-none")
+    )
+    text = l10n(
+        "stats-text",
+        partners=stats.partners,
+        active=stats.active_month,
+        inactive=stats.inactive,
+        inactive_days=content.program.schedule.inactive_after_days,
+        segments=segments,
+        approved=stats.approved,
+        amount=number(stats.approved_amount),
+        pending=stats.pending,
+        declined=stats.declined,
+        answered=stats.faq_answered,
+        suggested=stats.faq_suggested,
+        missed=stats.faq_missed,
+        open=stats.open_tickets,
+        reply=reply,
+        up=stats.ratings_up,
+        down=stats.ratings_down,
+    )
+    if stats.top_misses:
+        text += "\n" + l10n("stats-misses")
+        text += "".join(f"\n• {html.escape(q[:120])} ({n})" for q, n in stats.top_misses)
+    return text
+
+
+def setup(name: str = __name__) -> Router:
+    router = Router(name=name)
+
+    @router.message(Command("stats"))
+    async def stats(
+        message: Message,
+        stats_service: StatsService,
+        settings: Settings,
+        content: Content,
+        audit: AuditLog,
+        l10n: L10n,
+    ) -> None:
+        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
+        await audit.record(actor, "stats")
+        collected = await stats_service.collect(settings.tz)
+        await send(message, Screen(stats_text(collected, content, l10n)))
+        chart = weekly_chart(
+            collected.weeks, [collected.approved_per_week, collected.active_per_week]
+        )
+        await message.answer_photo(
+            BufferedInputFile(chart, filename="stats.png"), caption=l10n("stats-chart")
+        )
+
+    return router
