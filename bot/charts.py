@@ -44,3 +44,34 @@ def weekly_chart(weeks: Sequence[datetime], series: Sequence[Sequence[int]]) -> 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+MEDALS = ((212, 175, 55), (170, 170, 180), (176, 115, 60))
+
+
+def leaderboard_png(title: str, subtitle: str, rows: Sequence[tuple[int, str, str]]) -> bytes:
+    """A leaderboard for the partners' group: title, period, then place · name · value.
+    Roboto (shipped in the font-roboto package) has Cyrillic; no network fonts."""
+    import font_roboto
+
+    width, row_height, head = 900, 56, 130
+    height = head + row_height * max(len(rows), 1) + 30
+    image = Image.new("RGB", (width, height), (250, 247, 240))
+    draw = ImageDraw.Draw(image)
+    bold = ImageFont.truetype(font_roboto.RobotoBold, 40)
+    regular = ImageFont.truetype(font_roboto.Roboto, 26)
+    row_font = ImageFont.truetype(font_roboto.RobotoMedium, 30)
+    draw.text((40, 30), title[:40], fill=(40, 40, 40), font=bold)
+    draw.text((40, 85), subtitle[:60], fill=(110, 110, 110), font=regular)
+    for index, (place, name, value) in enumerate(rows):
+        y = head + index * row_height
+        if index % 2 == 0:
+            draw.rectangle([(20, y), (width - 20, y + row_height - 6)], fill=(240, 235, 225))
+        color = MEDALS[place - 1] if place <= len(MEDALS) else (120, 120, 120)
+        draw.ellipse([(36, y + 6), (76, y + 46)], fill=color)
+        draw.text((56, y + 26), str(place), fill="white", font=row_font, anchor="mm")
+        draw.text((100, y + 10), name[:32], fill=(30, 30, 30), font=row_font)
+        draw.text((width - 40, y + 10), value, fill=(30, 30, 30), font=row_font, anchor="ra")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -9,8 +9,15 @@ import re
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
 
+from bot.charts import leaderboard_png
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
@@ -24,6 +31,7 @@ from handlers.partner.top import leaderboards
 from handlers.relay import TicketRelay
 
 logger = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024
 
 
 def _bot_link(username: str, payload: str, label: str) -> InlineKeyboardMarkup:
@@ -97,8 +105,14 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        for screen in await leaderboards(None, partners, contests, settings, l10n):
-            await message.reply(screen.text)
+        for board in await leaderboards(None, partners, contests, settings, l10n):
+            if not board.rows or len(board.screen.text) > CAPTION_LIMIT:
+                await message.reply(board.screen.text)
+                continue
+            picture = leaderboard_png(board.title, board.subtitle, board.rows)
+            await message.reply_photo(
+                BufferedInputFile(picture, filename="leaderboard.png"), caption=board.screen.text
+            )
 
     @router.message(Command("contests"))
     async def contests_list(

@@ -157,3 +157,29 @@ async def test_top_and_contests_answer_in_the_group(chat: Harness) -> None:
     (contest,) = await say(chat, 811, "/contests")
     assert contest.startswith("🏆 Зимний марафон диванов")
     assert "/link" not in contest
+
+
+async def test_top_in_the_group_is_a_picture_once_someone_sells(chat: Harness) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    anna = chat.user(812, "Анна")
+    await anna.send("/start")
+    person = await chat.services.partners.by_user("tg", 812)
+    assert person is not None
+    person = await chat.services.partners.request_link(person, "a-812")
+    await chat.services.partners.approve_link(person)
+    item = ConversionIn(
+        "a-812", "g-1", "approved", Decimal(100), "RUB", datetime(2026, 11, 2, 9, tzinfo=UTC)
+    )
+    await chat.services.sales.record(item, "postback")
+    await say(chat, 813, "/top")
+    board = chat.emulator.chat_messages(COMMUNITY)[-1]
+    assert board.kind == "photo"
+    assert board.file_name == "leaderboard.png"
+    assert board.caption is not None
+    assert "1. Анна — 1" in board.caption
+    pictures = [data for name, data in chat.emulator.files.values() if name == "leaderboard.png"]
+    assert pictures[-1].startswith(b"\x89PNG")

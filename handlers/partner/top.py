@@ -4,6 +4,8 @@ top 10 by public name, and the partner's own place with the gap to the place abo
 from __future__ import annotations
 
 import html
+import re
+from dataclasses import dataclass
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -66,44 +68,63 @@ def board_text(
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Board:
+    """One leaderboard: as text, and as the rows of its picture."""
+
+    screen: Screen
+    title: str
+    subtitle: str
+    rows: list[tuple[int, str, str]]
+
+
 async def leaderboards(
     partner: Partner | None,
     partners: PartnerService,
     contests: ContestService,
     settings: Settings,
     l10n: L10n,
-) -> list[Screen]:
+) -> list[Board]:
     """The running contest's boards (one per category), or the month's; `partner` None
     means the group: contests for everyone, and no personal line."""
     me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
     contest = contests.running(partner.segment if partner else None)
+    boards: list[tuple[str, str | None, list[Entry]]]
     if contest is None:
-        entries = await contests.month_leaderboard(settings.tz)
+        boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]
+    else:
+        boards = [
+            (
+                l10n(
+                    "top-contest",
+                    title=html.escape(contest.title),
+                    category=l10n(f"category-{category.category}"),
+                ),
+                category.category,
+                await contests.standings(contest, category),
+            )
+            for category in contest.prizes
+        ]
+    result = []
+    for header, kind, entries in boards:
         people = await partners.by_affiliates([e.key for e in entries[:TOP]])
-        text = board_text(
-            l10n("top-month"), entries, people, me, l10n, personal=partner is not None
-        )
-        return [Screen(text)]
-    screens = []
-    for category in contest.prizes:
-        entries = await contests.standings(contest, category)
-        people = await partners.by_affiliates([e.key for e in entries[:TOP]])
-        header = l10n(
-            "top-contest",
-            title=html.escape(contest.title),
-            category=l10n(f"category-{category.category}"),
-        )
         text = board_text(
             header,
             entries,
             people,
             me,
             l10n,
-            gaps=category.category != "first_sales",
+            gaps=kind != "first_sales",
             personal=partner is not None,
         )
-        screens.append(Screen(text))
-    return screens
+        rows = [
+            (place, public_name(people.get(entry.key), entry.key, l10n), number(entry.value))
+            for place, entry in enumerate(entries[:TOP], start=1)
+        ]
+        plain = html.unescape(re.sub(r"<[^>]+>", "", header)).removeprefix("🏆 ")
+        title, _, subtitle = plain.partition(" — ")
+        result.append(Board(Screen(text), title, subtitle, rows))
+    return result
 
 
 def setup() -> Router:
@@ -118,7 +139,7 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        for screen in await leaderboards(partner, partners, contests, settings, l10n):
-            await send(message, screen)
+        for board in await leaderboards(partner, partners, contests, settings, l10n):
+            await send(message, board.screen)
 
     return router
