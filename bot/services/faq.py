@@ -176,7 +176,7 @@ class FaqService:
             sa.select(faq_questions.c.question, sa.func.count().label("times"))
             .where(faq_questions.c.outcome == "missed")
             .group_by(faq_questions.c.question)
-            .order_by(sa.desc("times"))
+            .order_by(sa.desc("times"), faq_questions.c.question)
             .limit(limit)
         )
         async with self._db.read() as conn:

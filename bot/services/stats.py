@@ -99,16 +99,6 @@ class StatsService:
                     .group_by(faq_questions.c.outcome)
                 )
             }
-            misses = [
-                (row.question, int(row.n))
-                for row in await conn.execute(
-                    sa.select(faq_questions.c.question, count.label("n"))
-                    .where(faq_questions.c.outcome == "missed")
-                    .group_by(faq_questions.c.question)
-                    .order_by(sa.desc("n"), faq_questions.c.question)
-                    .limit(5)
-                )
-            ]
             ticket_rows = list(
                 await conn.execute(
                     sa.select(tickets.c.status, tickets.c.created_at, tickets.c.first_reply_at,
@@ -124,6 +114,7 @@ class StatsService:
                     )
                 )
             )
+        misses = await self._faq.misses(limit=5)
         replies = sorted(
             (row.first_reply_at - row.created_at).total_seconds() / 3600
             for row in ticket_rows
