@@ -148,7 +148,7 @@ class TicketRelay:
     async def _card_text(self, ticket: Ticket, partner: Partner, forum: bool) -> str:
         card = await self._support.card(ticket, partner)
         l10n = self.l10n
-        who = f"@{partner.username}, {partner.key}" if partner.username else partner.key
+        who = partner.who
         text = l10n(
             "ticket-card",
             number=ticket.id,

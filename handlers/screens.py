@@ -22,6 +22,11 @@ class Screen:
     markup: InlineKeyboardMarkup | None = None
 
 
+def actor(event: Message | CallbackQuery) -> str:
+    """Who did it, for the audit log: the platform id of the sender."""
+    return f"tg:{event.from_user.id}" if event.from_user else "tg:?"
+
+
 def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
     """Inline buttons, row by row; cheaper than the builder on hot paths."""
     return InlineKeyboardMarkup(

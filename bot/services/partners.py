@@ -49,6 +49,11 @@ class Partner:
     def key(self) -> str:
         return f"{self.platform}:{self.user_id}"
 
+    @property
+    def who(self) -> str:
+        """@username and platform id, for managers' cards."""
+        return f"@{self.username}, {self.key}" if self.username else self.key
+
     def subscribed(self, topic: str) -> bool:
         """Whether automated messages of `topic` may reach this partner."""
         return not self.stopped and bool(self.consent) and self.subscriptions.get(topic, True)

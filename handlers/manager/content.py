@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
-from handlers.screens import Screen, send
+from handlers.screens import Screen, actor, send
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -24,8 +24,7 @@ def setup() -> Router:
         message: Message, content_store: ContentStore, audit: AuditLog, l10n: L10n
     ) -> None:
         problems = content_store.reload()
-        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-        await audit.record(actor, "reload", details=f"{len(problems)} problem(s)")
+        await audit.record(actor(message), "reload", details=f"{len(problems)} problem(s)")
         if problems:
             shown = "\n".join(html.escape(str(p)) for p in problems[:MAX_PROBLEMS_SHOWN])
             await send(

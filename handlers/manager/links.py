@@ -14,6 +14,7 @@ from bot.services.partners import Partner, PartnerService
 from handlers.callbacks import LinkCb
 from handlers.filters import IsManager
 from handlers.relay import TicketRelay
+from handlers.screens import actor
 
 
 async def _decide(
@@ -23,7 +24,7 @@ async def _decide(
     partners: PartnerService,
     relay: TicketRelay,
     audit: AuditLog,
-    actor: str,
+    manager: str,
 ) -> str:
     """Approve or decline; the text for the managers."""
     affiliate = partner.affiliate_id or ""
@@ -34,7 +35,10 @@ async def _decide(
         await partners.decline_link(partner)
         await relay.notify(bot, partner, "link-declined", affiliate=html.escape(affiliate))
     await audit.record(
-        actor, "approve_link" if approve else "decline_link", target=partner.key, details=affiliate
+        manager,
+        "approve_link" if approve else "decline_link",
+        target=partner.key,
+        details=affiliate,
     )
     key = "link-done-approved" if approve else "link-done-declined"
     return relay.l10n(key, affiliate=html.escape(affiliate), name=html.escape(partner.first_name))
@@ -61,7 +65,7 @@ def setup_buttons() -> Router:
             return
         text = await _decide(
             bot, partner, callback_data.action == "approve", partners, relay, audit,
-            f"tg:{callback.from_user.id}",
+            actor(callback),
         )  # fmt: skip
         await callback.answer()
         if isinstance(callback.message, Message):
@@ -91,7 +95,8 @@ def setup_command(name: str = __name__) -> Router:
         if partner is None or partner.affiliate_status != "pending":
             await message.answer(l10n("link-nothing-pending"))
             return
-        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-        await message.answer(await _decide(bot, partner, True, partners, relay, audit, actor))
+        await message.answer(
+            await _decide(bot, partner, True, partners, relay, audit, actor(message))
+        )
 
     return router

@@ -12,13 +12,13 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.profile import ManagerCard, ProfileService
 from handlers.partner.me import sales_lines
-from handlers.screens import Screen, send
+from handlers.screens import Screen, actor, send
 
 
 def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
     profile = card.profile
     partner = profile.partner
-    who = f"@{partner.username}, {partner.key}" if partner.username else partner.key
+    who = partner.who
     if partner.stopped:
         newsletters = l10n("partner-newsletters-stopped")
     elif partner.consent:
@@ -69,8 +69,7 @@ def setup(name: str = __name__) -> Router:
         if not query:
             await message.answer(l10n("partner-usage"))
             return
-        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-        await audit.record(actor, "partner", target=query)
+        await audit.record(actor(message), "partner", target=query)
         card = await profile.manager_card(query)
         if card is None:
             await message.answer(l10n("partner-not-found", query=html.escape(query)))

@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.stats import ProgramStats, StatsService
 from handlers.partner.contests import number
-from handlers.screens import Screen, send
+from handlers.screens import Screen, actor, send
 
 
 def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
@@ -65,8 +65,7 @@ def setup(name: str = __name__) -> Router:
         audit: AuditLog,
         l10n: L10n,
     ) -> None:
-        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-        await audit.record(actor, "stats")
+        await audit.record(actor(message), "stats")
         collected = await stats_service.collect(settings.tz)
         await send(message, Screen(stats_text(collected, content, l10n)))
         chart = weekly_chart(

@@ -17,7 +17,7 @@ from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot,
 from handlers.manager import links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, send
+from handlers.screens import Screen, actor, send
 
 
 def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n: L10n) -> Screen:
@@ -38,10 +38,6 @@ def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n
     return Screen("\n".join(lines))
 
 
-def _actor(message: Message) -> str:
-    return f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-
-
 def _ticket_router(name: str) -> Router:
     """Handlers for messages that belong to a ticket (`TicketOfMessage` injects it)."""
     router = Router(name=name)
@@ -57,7 +53,7 @@ def _ticket_router(name: str) -> Router:
         audit: AuditLog,
         l10n: L10n,
     ) -> None:
-        await audit.record(_actor(message), "close", target=f"ticket:{ticket.id}")
+        await audit.record(actor(message), "close", target=f"ticket:{ticket.id}")
         if not ticket.is_open:
             await message.reply(l10n("support-not-open"))
             return
@@ -76,9 +72,7 @@ def _ticket_router(name: str) -> Router:
         audit: AuditLog,
         l10n: L10n,
     ) -> None:
-        await audit.record(
-            _actor(message), "t", target=f"ticket:{ticket.id}", details=command.args
-        )
+        await audit.record(actor(message), "t", target=f"ticket:{ticket.id}", details=command.args)
         keys = ", ".join(item.key for item in content.templates) or "—"
         key = (command.args or "").strip()
         if not key:
@@ -97,7 +91,7 @@ def _ticket_router(name: str) -> Router:
         text = message.text or message.caption or ""
         if text.startswith("!"):
             return  # an internal note: it stays in the managers' chat
-        await audit.record(_actor(message), "reply", target=f"ticket:{ticket.id}")
+        await audit.record(actor(message), "reply", target=f"ticket:{ticket.id}")
         await relay.to_partner(bot, ticket, message)
 
     return router

@@ -11,7 +11,7 @@ from bot.services.audit import AuditLog
 from handlers.filters import CommandText
 from handlers.manager import MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
-from handlers.screens import send
+from handlers.screens import actor, send
 
 NO_ARGUMENT_COMMANDS = (
     "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests", "top",
@@ -36,8 +36,7 @@ def setup() -> Router:
     async def not_a_manager(
         message: Message, command: CommandObject, audit: AuditLog, l10n: L10n
     ) -> None:
-        actor = f"tg:{message.from_user.id}" if message.from_user else "tg:?"
-        await audit.record(actor, command.command, details=command.args, allowed=False)
+        await audit.record(actor(message), command.command, details=command.args, allowed=False)
         await message.answer(l10n("unknown-command"))
         await send(message, menu_screen(l10n))
 

@@ -38,7 +38,7 @@ def setup() -> Router:
             return
         partner = await partners.request_link(partner, affiliate)
         managers = relay.l10n
-        who = f"@{partner.username}, {partner.key}" if partner.username else partner.key
+        who = partner.who
         card = managers(
             "link-card",
             name=html.escape(partner.first_name),
