@@ -7,6 +7,9 @@ import html
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+TEXT_LIMIT = 4096  # Telegram: characters in a message
+CAPTION_LIMIT = 1024  # Telegram: characters in a caption sent by a bot
+
 _md = MarkdownIt("commonmark")
 _INLINE = {
     "strong_open": "<b>",
@@ -82,7 +85,7 @@ def _inline(children: list[Token]) -> str:
     return "".join(out)
 
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Split a long text by paragraphs (then lines) so each part fits `limit`."""
     if len(text) <= limit:
         return [text]

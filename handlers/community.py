@@ -21,17 +21,16 @@ from bot.charts import leaderboard_png
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.rendering import CAPTION_LIMIT
 from bot.services.community import CommunityService, calls_admin
 from bot.services.contests import ContestService
 from bot.services.faq import FaqService
 from bot.services.partners import PartnerService
+from bot.texts import contest_text, leaderboards
 from handlers.filters import CommandText, CommunityChat, NewMembers
-from handlers.partner.contests import contest_text
-from handlers.partner.top import leaderboards
 from handlers.relay import TicketRelay
 
 logger = logging.getLogger(__name__)
-CAPTION_LIMIT = 1024
 
 
 def _bot_link(username: str, payload: str, label: str) -> InlineKeyboardMarkup:
@@ -106,19 +105,19 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         for board in await leaderboards(None, partners, contests, settings, l10n):
-            if not board.rows or len(board.screen.text) > CAPTION_LIMIT:
-                await message.reply(board.screen.text)
+            if not board.rows or len(board.text) > CAPTION_LIMIT:
+                await message.reply(board.text)
                 continue
             picture = leaderboard_png(board.title, board.subtitle, board.rows)
             await message.reply_photo(
-                BufferedInputFile(picture, filename="leaderboard.png"), caption=board.screen.text
+                BufferedInputFile(picture, filename="leaderboard.png"), caption=board.text
             )
 
     @router.message(Command("contests"))
     async def contests_list(
         message: Message, contests: ContestService, settings: Settings, l10n: L10n
     ) -> None:
-        found = contests.eligible(None)
+        found = await contests.eligible(None)
         if not found:
             await message.reply(l10n("contests-none"))
             return

@@ -20,7 +20,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import split_text
+from bot.rendering import CAPTION_LIMIT, split_text
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
 from bot.telegram import ChatMigrations
@@ -28,7 +28,6 @@ from bot.telegram import ChatMigrations
 logger = logging.getLogger(__name__)
 
 TOPIC_NAME_LIMIT = 128
-CAPTION_LIMIT = 1024
 ALBUM_WAIT = 0.5  # seconds to gather the parts of an album
 
 

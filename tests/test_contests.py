@@ -73,7 +73,7 @@ async def sale(
 
 
 def service(services: Services) -> ContestService:
-    return ContestService(services.db, services.content_store, services.clock)
+    return services.contests
 
 
 async def test_most_sales_ties_go_to_who_reached_first_and_pending_apart(
@@ -153,7 +153,7 @@ async def test_results_with_one_prize_per_partner(services: Services) -> None:
     assert [[p.entry.key for p in placed] for placed in once] == [["a"], ["b"]]
 
 
-def test_the_demo_contest_is_eligible_for_every_segment(services: Services) -> None:
+async def test_the_demo_contest_is_eligible_for_every_segment(services: Services) -> None:
     svc = service(services)
-    assert [c.id for c in svc.eligible("blogger")] == ["winter-sofas"]
-    assert svc.contest("winter-sofas") is not None
+    assert [c.id for c in await svc.eligible("blogger")] == ["winter-sofas"]
+    assert await svc.contest("winter-sofas") is not None

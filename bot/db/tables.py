@@ -139,6 +139,8 @@ conversions = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("conversion_id", name="uq_conversions_conversion_id"),
     sa.Index("ix_conversions_affiliate_status", "affiliate_id", "status"),
+    # contest standings read only this index: approved in a window, by affiliate
+    sa.Index("ix_conversions_status_occurred", "status", "occurred_at", "affiliate_id", "amount"),
 )
 
 conversion_events = sa.Table(
@@ -156,4 +158,45 @@ conversion_events = sa.Table(
     sa.Column("amount", sa.Numeric(14, 2), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),  # postback | csv
     sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# Contests made with /contest_new (definition: the Contest model as JSON), and the state of
+# contests from content files (definition NULL): announced, cancelled.
+contests = sa.Table(
+    "contests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("source", sa.String(8), nullable=False),  # manager | file
+    sa.Column("definition", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # active | cancelled
+    sa.Column("created_by", sa.String(32), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("announced_at", UtcDateTime, nullable=True),
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+)
+
+# Every message the bot sends on its own: one row per (send, recipient), created when the
+# send is decided. `key` says what, to whom and for which moment, so deciding twice
+# enqueues once.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # contest | sale | announcement | …
+    sa.Column("subject", sa.String(64), nullable=True),  # e.g. the contest id
+    sa.Column("platform", sa.String(8), nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo", sa.Text, nullable=True),  # a file path
+    sa.Column("not_before", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # queued | sent | blocked | failed | …
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("key", name="uq_outbox_key"),
+    sa.Index("ix_outbox_status_not_before", "status", "not_before"),
+    sa.Index("ix_outbox_partner_created", "partner_id", "created_at"),
 )

@@ -8,10 +8,11 @@ and only partners of the contest's segments, when it names any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,8 +21,10 @@ from bot.clock import Clock
 from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
 from bot.db.engine import Database
+from bot.db.tables import contests as contests_table
 from bot.db.tables import conversions, partners
-from bot.services.sales import month_start
+from bot.services.partners import Partner, PartnerService
+from bot.services.sales import SalesService, month_start
 
 
 @dataclass(frozen=True)
@@ -39,20 +42,175 @@ class Placed:
     prize: str
 
 
+@dataclass(frozen=True)
+class Managed:
+    """A contest's state kept in the database: made with /contest_new, or a file contest
+    that was announced or cancelled."""
+
+    contest: Contest
+    source: str  # manager | file
+    status: str  # active | cancelled
+    announced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What to send to whom for one moment of a contest (SPEC §7); the schedule and the
+    delivery decide when and how."""
+
+    name: str  # announcement | reminder | started | standings | last_day | results | cancelled
+    contest: Contest
+    partners: list[Partner]  # private recipients
+    community: bool  # also a post in the community chat
+    days: int = 0  # for reminders: days before the start
+    results: list[list[Placed]] = field(default_factory=list)
+    winners: dict[int, list[tuple[PrizeCategory, Placed]]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        suffix = f":{self.days}" if self.name == "reminder" else ""
+        return f"contest:{self.contest.id}:{self.name}{suffix}"
+
+
+class ContestRefused(Exception):
+    """A contest change that is not allowed (it started, it was cancelled, unknown id)."""
+
+
+STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
+STANDINGS_SLOW: Final = 0.02  # seconds: standings that took longer to compute …
+STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
+
+
 class ContestService:
-    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        partners: PartnerService,
+        sales: SalesService,
+    ) -> None:
         self._db = db
         self._store = store
         self._clock = clock
+        self._partners = partners
+        self._sales_service = sales
+        self._cache: dict[tuple[Any, ...], tuple[int, float, float, list[Entry]]] = {}
 
-    def contest(self, contest_id: str) -> Contest | None:
-        return next((c for c in self._store.content.contests if c.id == contest_id), None)
+    async def managed(self) -> dict[str, Managed]:
+        """Every contest the database knows, by id (file contests only once announced or
+        cancelled)."""
+        async with self._db.read() as conn:
+            rows = list(await conn.execute(sa.select(contests_table)))
+        files = {contest.id: contest for contest in self._store.content.contests}
+        result = {}
+        for row in rows:
+            if row.definition is not None:
+                contest = Contest.model_validate(row.definition)
+            elif row.id in files:
+                contest = files[row.id]
+            else:
+                continue  # its file was removed
+            announced = None if row.announced_at is None else _utc(row.announced_at)
+            result[row.id] = Managed(contest, row.source, row.status, announced)
+        return result
 
-    def running(self, segment: str | None) -> Contest | None:
+    async def all(self) -> list[Managed]:
+        """File contests and managers' contests, cancelled ones included, by start."""
+        known = await self.managed()
+        for contest in self._store.content.contests:
+            known.setdefault(contest.id, Managed(contest, "file", "active", None))
+        return sorted(known.values(), key=lambda item: (item.contest.starts_at, item.contest.id))
+
+    async def active(self) -> list[Contest]:
+        return [item.contest for item in await self.all() if item.status == "active"]
+
+    async def contest(self, contest_id: str) -> Contest | None:
+        return next((c for c in await self.active() if c.id == contest_id), None)
+
+    async def running(self, segment: str | None) -> Contest | None:
         """The contest running now for this segment (the one that ends first)."""
         now = self._clock.now()
-        live = [c for c in self.eligible(segment) if c.starts_at <= now]
+        live = [c for c in await self.eligible(segment) if c.starts_at <= now]
         return min(live, key=lambda contest: contest.ends_at, default=None)
+
+    async def eligible(self, segment: str | None) -> list[Contest]:
+        """Upcoming and running contests this segment takes part in, soonest first."""
+        now = self._clock.now()
+        return [c for c in await self.active() if c.ends_at > now and c.visible_to(segment)]
+
+    def is_running(self, contest: Contest) -> bool:
+        return contest.starts_at <= self._clock.now() < contest.ends_at
+
+    def lead_days(self) -> int:
+        return self._store.content.program.schedule.announce_lead_days
+
+    def short_notice(self, contest: Contest) -> bool:
+        """It would start less than `announce_lead_days` after being announced now."""
+        return contest.starts_at - self._clock.now() < timedelta(days=self.lead_days())
+
+    def problems(self, contest: Contest) -> list[str]:
+        """Why this contest cannot be saved as it is (keys of texts, with no arguments)."""
+        found = []
+        if contest.starts_at <= self._clock.now():
+            found.append("contest-error-start-past")
+        segments = {segment.id for segment in self._store.content.program.segments}
+        if any(segment not in segments for segment in contest.segments):
+            found.append("contest-error-segments")
+        return found
+
+    async def create(self, contest: Contest, by: str) -> None:
+        """Save a manager's contest; its id must be new."""
+        known = {item.contest.id for item in await self.all()}
+        if contest.id in known:
+            raise ContestRefused(f"a contest {contest.id} exists")
+        async with self._db.write() as conn:
+            await conn.execute(
+                contests_table.insert().values(
+                    id=contest.id,
+                    source="manager",
+                    definition=contest.model_dump(mode="json"),
+                    status="active",
+                    created_by=by,
+                    created_at=self._clock.now(),
+                )
+            )
+
+    async def update(self, contest: Contest) -> None:
+        """Replace a manager's contest before it starts (dates, prizes, texts)."""
+        current = (await self.managed()).get(contest.id)
+        if current is None or current.source != "manager":
+            raise ContestRefused("only contests made with /contest_new are edited here")
+        if current.status != "active" or current.contest.starts_at <= self._clock.now():
+            raise ContestRefused("it has started or was cancelled")
+        async with self._db.write() as conn:
+            await conn.execute(
+                contests_table.update()
+                .where(contests_table.c.id == contest.id)
+                .values(definition=contest.model_dump(mode="json"))
+            )
+
+    async def mark_announced(self, contest: Contest) -> None:
+        await self._set_state(contest, announced_at=self._clock.now())
+
+    async def cancel(self, contest: Contest) -> None:
+        await self._set_state(contest, status="cancelled", cancelled_at=self._clock.now())
+
+    async def _set_state(self, contest: Contest, **values: Any) -> None:
+        async with self._db.write() as conn:
+            changed = await conn.execute(
+                contests_table.update().where(contests_table.c.id == contest.id).values(**values)
+            )
+            if not changed.rowcount:
+                await conn.execute(
+                    contests_table.insert().values(
+                        id=contest.id,
+                        source="file",
+                        status="active",
+                        created_at=self._clock.now(),
+                        **values,
+                    )
+                )
 
     async def month_leaderboard(self, zone: ZoneInfo) -> list[Entry]:
         """Most approved sales this calendar month among linked partners (no contest runs)."""
@@ -63,22 +221,42 @@ class ContestService:
                 "title": "month",
                 "description": "month",
                 "starts_at": month_start(now, zone),
-                "ends_at": now + timedelta(seconds=1),
+                "ends_at": (month_start(now, zone) + timedelta(days=32)).replace(day=1),
                 "prizes": [{"category": "most_sales", "places": ["-"]}],
             }
         )
         return await self.standings(month, month.prizes[0])
 
-    def is_running(self, contest: Contest) -> bool:
-        return contest.starts_at <= self._clock.now() < contest.ends_at
+    # The moments of a contest (SPEC §7): what to send to whom.
 
-    def eligible(self, segment: str | None) -> list[Contest]:
-        """Upcoming and running contests this segment takes part in, soonest first."""
-        now = self._clock.now()
-        return sorted(
-            (c for c in self._store.content.contests if c.ends_at > now and c.visible_to(segment)),
-            key=lambda contest: contest.starts_at,
-        )
+    async def audience(self, contest: Contest) -> list[Partner]:
+        """Partners who hear about the contest: its segments, subscribed to contests."""
+        return await self._partners.audience("contests", contest.segments or None)
+
+    async def moment(self, name: str, contest: Contest, days: int = 0) -> Moment:
+        """announcement, reminder (`days` before), started, last_day: everyone eligible
+        and the community chat; standings: the community chat."""
+        if name == "standings":
+            return Moment(name, contest, [], community=True)
+        return Moment(name, contest, await self.audience(contest), community=True, days=days)
+
+    async def results_moment(self, contest: Contest) -> Moment:
+        """The results in the community chat, and a congratulation to each winner."""
+        results = await self.results(contest)
+        keys = {placed.entry.key for category in results for placed in category}
+        linked = await self._partners.linked_to(sorted(keys))
+        winners: dict[int, list[tuple[PrizeCategory, Placed]]] = {}
+        for category, placed_list in zip(contest.prizes, results, strict=True):
+            for placed in placed_list:
+                for partner in linked.get(placed.entry.key, []):
+                    winners.setdefault(partner.id, []).append((category, placed))
+        people = [p for group in linked.values() for p in group if p.id in winners]
+        return Moment("results", contest, people, community=True, results=results, winners=winners)
+
+    async def cancellation(self, contest: Contest, told: list[int]) -> Moment:
+        """A cancel reaches every partner who was told about the contest (and the chat)."""
+        people = [p for p in [await self._partners.get(i) for i in told] if p is not None]
+        return Moment("cancelled", contest, people, community=True)
 
     def _linked(self, contest: Contest, affiliate: Any) -> Any:
         """A linked partner of the contest's segments has this affiliate id."""
@@ -99,7 +277,35 @@ class ContestService:
         )
 
     async def standings(self, contest: Contest, category: PrizeCategory) -> list[Entry]:
-        """Everyone in the category, best first; those below `min_value` are left out."""
+        """Everyone in the category, best first; those below `min_value` are left out.
+
+        A computed list is reused while no conversion changed (up to a minute: links change
+        too); one that took long to compute is also reused for a few seconds after a change,
+        so a busy /top does not aggregate a million conversions per call."""
+        key = (
+            contest.id,
+            contest.starts_at,
+            contest.ends_at,
+            tuple(contest.segments),
+            category.category,
+            category.min_value,
+        )
+        version, now = self._sales_service.version, time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None:
+            seen, at, cost, entries = cached
+            age = now - at
+            if seen == version and age < STANDINGS_MAX_AGE:
+                return entries
+            if cost > STANDINGS_SLOW and age < STANDINGS_FRESH:
+                return entries  # a big aggregate under a stream of sales: a few seconds old
+        entries = await self._compute(contest, category)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[key] = (version, now, time.monotonic() - now, entries)
+        return entries
+
+    async def _compute(self, contest: Contest, category: PrizeCategory) -> list[Entry]:
         if category.category == "most_referrals":
             entries = await self._referrals(contest)
         else:

@@ -184,6 +184,34 @@ class PartnerService:
             rows = [Partner.from_row(row) for row in await conn.execute(query)]
         return {partner.affiliate_id or "": partner for partner in rows}
 
+    async def linked_to(self, affiliate_ids: list[str]) -> dict[str, list[Partner]]:
+        """Every partner linked to each affiliate id (one person may use Telegram and VK)."""
+        found: dict[str, list[Partner]] = {}
+        for start in range(0, len(affiliate_ids), 500):
+            query = sa.select(partners).where(
+                partners.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                partners.c.affiliate_status == "linked",
+            )
+            async with self._db.read() as conn:
+                for row in await conn.execute(query):
+                    partner = Partner.from_row(row)
+                    found.setdefault(partner.affiliate_id or "", []).append(partner)
+        return found
+
+    async def audience(self, topic: str, segments: list[str] | None = None) -> list[Partner]:
+        """Onboarded, reachable partners who agreed to hear about `topic` (of `segments`)."""
+        query = sa.select(partners).where(
+            partners.c.onboarded.is_(True),
+            partners.c.consent.is_(True),
+            partners.c.stopped.is_(False),
+            partners.c.unreachable.is_(False),
+        )
+        if segments:
+            query = query.where(partners.c.segment.in_(segments))
+        async with self._db.read() as conn:
+            found = [Partner.from_row(row) for row in await conn.execute(query)]
+        return [partner for partner in found if partner.subscribed(topic)]
+
     async def get(self, partner_id: int) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.id == partner_id))
 

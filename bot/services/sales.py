@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 import csv
 import itertools
+import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,6 +26,8 @@ from bot.content.models import Tier
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversion_events, conversions
+
+logger = logging.getLogger(__name__)
 
 STATUSES: Final = ("pending", "approved", "declined")
 ALLOWED: Final = frozenset(
@@ -156,6 +159,19 @@ def decide(current: Mapping[str, Any] | None, item: ConversionIn) -> Result:
     return "updated"
 
 
+@dataclass(frozen=True)
+class Approved:
+    affiliate_id: str
+    conversion_id: str
+
+
+async def _logged(work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        logger.exception("a listener of approved sales failed")
+
+
 @dataclass
 class ImportReport:
     inserted: int = 0
@@ -180,6 +196,11 @@ class SalesService:
         self._queue: list[tuple[ConversionIn, asyncio.Future[Result]]] = []
         self._queued = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        # bumped by every write that changed a conversion (leaderboards recompute)
+        self.version = 0
+        # told, after the commit, which postbacks approved a sale: (affiliate id, conversion id)
+        self.approved_listeners: list[Callable[[list[Approved]], Awaitable[None]]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: ConversionIn) -> Result:
         """Record a postback's conversion in the next group commit; its result, or
@@ -199,9 +220,10 @@ class SalesService:
                 batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
                 try:
                     async with self._db.write() as conn:
-                        outcomes = await self._record_chunk(
+                        outcomes, approved = await self._record_chunk(
                             conn, [item for item, _future in batch], self._clock.now(), "postback"
                         )
+                    self._tell(approved)
                 except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
                     for _item, future in batch:
                         if not future.done():
@@ -215,7 +237,23 @@ class SalesService:
                     else:
                         future.set_result(outcome)
 
+    def _tell(self, approved: list[Approved]) -> None:
+        """Run the approval listeners in the background: the postback's answer waits for
+        nobody's notifications."""
+        if not approved:
+            return
+        for listener in self.approved_listeners:
+            task = asyncio.create_task(_logged(listener(approved)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the approval listeners running now (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)
+
     async def close(self) -> None:
+        await self.settle()
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -237,7 +275,12 @@ class SalesService:
     async def record(self, item: ConversionIn, source: str) -> Result:
         """Store a conversion, or change its status; the same one twice changes nothing."""
         async with self._db.write() as conn:
-            return await self._record(conn, item, source, self._clock.now())
+            result = await self._record(conn, item, source, self._clock.now())
+        if result != "unchanged":
+            self.version += 1
+        if result != "unchanged" and item.status == "approved" and source == "postback":
+            self._tell([Approved(item.affiliate_id, item.conversion_id)])
+        return result
 
     async def _record(
         self, conn: AsyncConnection, item: ConversionIn, source: str, now: datetime
@@ -313,7 +356,7 @@ class SalesService:
                 except InvalidConversion as exc:
                     report.rejected.append((line, str(exc)))
             async with self._db.write() as conn:  # one transaction per chunk
-                outcomes = await self._record_chunk(
+                outcomes, _approved = await self._record_chunk(
                     conn, [item for _line, item in items], self._clock.now(), "csv"
                 )
             for (line, _item), outcome in zip(items, outcomes, strict=True):
@@ -328,9 +371,10 @@ class SalesService:
 
     async def _record_chunk(
         self, conn: AsyncConnection, items: list[ConversionIn], now: datetime, source: str
-    ) -> list[Result | TransitionRefused]:
+    ) -> tuple[list[Result | TransitionRefused], list[Approved]]:
         """The same rules as `record`, for many conversions with a handful of statements:
-        the known ones are read at once, decided in memory (in order), written in bulk."""
+        the known ones are read at once, decided in memory (in order), written in bulk.
+        Also says which conversions became approved."""
         outcomes: list[Result | TransitionRefused] = []
         ids = sorted({item.conversion_id for item in items})
         known: dict[str, dict[str, Any]] = {}
@@ -418,7 +462,13 @@ class SalesService:
                     for conversion_id, old, item in events
                 ],
             )
-        return outcomes
+            self.version += 1
+        approved = [
+            Approved(item.affiliate_id, conversion_id)
+            for conversion_id, _old, item in events
+            if item.status == "approved"
+        ]
+        return outcomes, approved
 
 
 def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:

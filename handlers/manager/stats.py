@@ -14,7 +14,7 @@ from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.stats import ProgramStats, StatsService
-from handlers.partner.contests import number
+from bot.texts import number
 from handlers.screens import Screen, actor, send
 
 

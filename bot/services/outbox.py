@@ -1,0 +1,283 @@
+"""The outbox (ARCHITECTURE.md, "Schedule and delivery"): every message the bot sends on its
+own is a row, created when the send is decided and delivered by the delivery worker.
+
+A row's `key` says what is sent, to whom, for which moment; enqueueing the same key twice
+adds nothing, so a moment decided twice (a double fire, a restart) is sent once. The rules
+of SPEC §11 that depend on the recipient are applied here, when the row is made: private
+rows due in quiet hours wait for their end, and the weekly cap of automated private
+messages drops what would exceed it. `/stop`, topics and unreachable partners are checked
+again by the worker right before sending, so a `/stop` stops what is already queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import outbox
+
+# Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
+COMMUNITY: Final = "community"
+# Sale notices answer the partner's own sales; they do not count against the weekly cap.
+UNCAPPED: Final = frozenset({"sales", COMMUNITY})
+WEEK: Final = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    key: str
+    kind: str
+    platform: str
+    chat_id: int
+    text: str
+    partner_id: int | None = None  # None: a group chat
+    subject: str | None = None  # what the send is about (a contest id), for cancelling
+    photo: str | None = None  # a file path
+
+
+@dataclass(frozen=True)
+class Queued:
+    id: int
+    key: str
+    kind: str
+    subject: str | None
+    platform: str
+    chat_id: int
+    partner_id: int | None
+    text: str
+    photo: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    status: str  # sent | blocked | failed | skipped | queued (retry later)
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    queued: int
+    duplicate: int
+    capped: int
+
+
+class Outbox:
+    def __init__(self, db: Database, store: ContentStore, clock: Clock, zone: ZoneInfo) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._zone = zone
+        self.listeners: list[Any] = []  # callables woken when rows are queued
+
+    def after_quiet_hours(self, moment: datetime) -> datetime:
+        """`moment`, or the end of the quiet hours it falls in (program.yaml, local time)."""
+        quiet = self._store.content.program.schedule.quiet_hours
+        start, end = _clock_time(quiet.start), _clock_time(quiet.end)
+        local = moment.astimezone(self._zone)
+        now = local.time()
+        if start == end:
+            return moment
+        inside = (start <= now or now < end) if start > end else (start <= now < end)
+        if not inside:
+            return moment
+        day = local.date() if now < end else local.date() + timedelta(days=1)
+        waking = datetime.combine(day, end, tzinfo=self._zone)
+        return waking.astimezone(moment.tzinfo)
+
+    async def enqueue(self, messages: Sequence[OutMessage]) -> Enqueued:
+        """Queue messages in one transaction; known keys are skipped, and private automated
+        messages over `max_automated_per_week` are dropped."""
+        if not messages:
+            return Enqueued(0, 0, 0)
+        now = self._clock.now()
+        cap = self._store.content.program.schedule.max_automated_per_week
+        async with self._db.write() as conn:
+            known = await _known_keys(conn, [message.key for message in messages])
+            counts = await self._recent_counts(conn, messages, now)
+            rows: list[dict[str, Any]] = []
+            capped = 0
+            for message in messages:
+                if message.key in known:
+                    continue
+                known.add(message.key)
+                status = "queued"
+                if message.partner_id is not None and message.kind not in UNCAPPED:
+                    sent = counts.get(message.partner_id, 0)
+                    if sent >= cap:
+                        status, capped = "capped", capped + 1
+                    else:
+                        counts[message.partner_id] = sent + 1
+                private = message.partner_id is not None
+                rows.append(
+                    {
+                        "key": message.key,
+                        "kind": message.kind,
+                        "subject": message.subject,
+                        "platform": message.platform,
+                        "chat_id": message.chat_id,
+                        "partner_id": message.partner_id,
+                        "text": message.text,
+                        "photo": message.photo,
+                        "not_before": self.after_quiet_hours(now) if private else now,
+                        "status": status,
+                        "created_at": now,
+                    }
+                )
+            if rows:
+                await conn.execute(_insert_ignoring_keys(conn), rows)
+        if any(row["status"] == "queued" for row in rows):
+            for listener in self.listeners:
+                listener()
+        queued = len(rows) - capped
+        return Enqueued(queued, len(messages) - len(rows), capped)
+
+    async def _recent_counts(
+        self, conn: AsyncConnection, messages: Iterable[OutMessage], now: datetime
+    ) -> dict[int, int]:
+        """Automated private messages each recipient got or will get in the last 7 days."""
+        ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
+        if not ids:
+            return {}
+        counts: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(outbox.c.partner_id, sa.func.count().label("n"))
+                .where(
+                    outbox.c.partner_id.in_(ids[start : start + 500]),
+                    outbox.c.created_at > now - WEEK,
+                    outbox.c.status.in_(("queued", "sent")),
+                    outbox.c.kind.not_in(sorted(UNCAPPED)),
+                )
+                .group_by(outbox.c.partner_id)
+            )
+            counts.update({row.partner_id: int(row.n) for row in await conn.execute(query)})
+        return counts
+
+    async def due(self, limit: int = 100) -> list[Queued]:
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.status == "queued", outbox.c.not_before <= self._clock.now())
+            .order_by(outbox.c.not_before, outbox.c.id)
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            return [
+                Queued(
+                    id=row.id,
+                    key=row.key,
+                    kind=row.kind,
+                    subject=row.subject,
+                    platform=row.platform,
+                    chat_id=row.chat_id,
+                    partner_id=row.partner_id,
+                    text=row.text,
+                    photo=row.photo,
+                    attempts=row.attempts,
+                )
+                for row in await conn.execute(query)
+            ]
+
+    async def next_due_at(self) -> datetime | None:
+        query = sa.select(sa.func.min(outbox.c.not_before)).where(outbox.c.status == "queued")
+        async with self._db.read() as conn:
+            moment = (await conn.execute(query)).scalar()
+        return None if moment is None else _aware(moment)
+
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """Write a batch of delivery outcomes at once."""
+        if not outcomes:
+            return
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.id == sa.bindparam("row_id"))
+                .values(
+                    status=sa.bindparam("new_status"),
+                    error=sa.bindparam("new_error"),
+                    attempts=outbox.c.attempts + 1,
+                    sent_at=sa.bindparam("new_sent_at"),
+                    not_before=sa.bindparam("new_not_before"),
+                ),
+                [
+                    {
+                        "row_id": outcome.id,
+                        "new_status": outcome.status,
+                        "new_error": outcome.error,
+                        "new_sent_at": now if outcome.status == "sent" else None,
+                        "new_not_before": outcome.retry_at or now,
+                    }
+                    for outcome in outcomes
+                ],
+            )
+
+    async def cancel(self, subject: str) -> int:
+        """Drop what is still queued about `subject`; the number of rows dropped."""
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                outbox.update()
+                .where(outbox.c.subject == subject, outbox.c.status == "queued")
+                .values(status="cancelled")
+            )
+        return int(result.rowcount or 0)
+
+    async def report(self, subject: str) -> dict[str, int]:
+        """Rows per status of everything sent about `subject`."""
+        query = (
+            sa.select(outbox.c.status, sa.func.count().label("n"))
+            .where(outbox.c.subject == subject)
+            .group_by(outbox.c.status)
+        )
+        async with self._db.read() as conn:
+            return {row.status: int(row.n) for row in await conn.execute(query)}
+
+    async def told(self, subject: str) -> list[tuple[str, int, int | None]]:
+        """(platform, chat, partner) of every chat that was sent something about `subject`."""
+        query = (
+            sa.select(outbox.c.platform, outbox.c.chat_id, outbox.c.partner_id)
+            .where(outbox.c.subject == subject, outbox.c.status == "sent")
+            .distinct()
+        )
+        async with self._db.read() as conn:
+            return [
+                (row.platform, row.chat_id, row.partner_id) for row in await conn.execute(query)
+            ]
+
+
+async def _known_keys(conn: AsyncConnection, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        query = sa.select(outbox.c.key).where(outbox.c.key.in_(keys[start : start + 500]))
+        found.update(row.key for row in await conn.execute(query))
+    return found
+
+
+def _insert_ignoring_keys(conn: AsyncConnection) -> Any:
+    """INSERT that skips a key another process queued meanwhile."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+    return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

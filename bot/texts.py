@@ -1,0 +1,180 @@
+"""Texts built from several services' data, shared by the handlers and the automated
+sends: contest cards and leaderboards. Platform-neutral (HTML of the Telegram subset)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.content.models import Contest
+from bot.i18n import L10n
+from bot.services.contests import ContestService, Entry, MyStanding
+from bot.services.partners import Partner, PartnerService
+
+TOP = 10
+
+
+def number(value: object) -> str:
+    """12 500.50, or 12 500 for whole numbers."""
+    text = f"{value:,.2f}".replace(",", " ")
+    return text.removesuffix(".00")
+
+
+def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
+    if partner is None:
+        return l10n("top-anonymous", code=key[-4:])
+    if partner.public_name == "anonymous":
+        return l10n("top-anonymous", code=partner.partner_code[-4:])
+    if partner.public_name == "nickname" and partner.username:
+        return f"@{partner.username}"
+    return partner.first_name
+
+
+def board_text(
+    header: str,
+    entries: list[Entry],
+    people: dict[str, Partner],
+    me: str | None,
+    l10n: L10n,
+    *,
+    gaps: bool = True,
+    personal: bool = True,
+) -> str:
+    if not entries:
+        return f"{header}\n{l10n('top-empty')}"
+    lines = [header]
+    for place, entry in enumerate(entries[:TOP], start=1):
+        name = html.escape(public_name(people.get(entry.key), entry.key, l10n))
+        lines.append(l10n("top-row", place=place, name=name, value=number(entry.value)))
+    if not personal:  # in the group: no "you"
+        return "\n".join(lines)
+    mine = next((n for n, entry in enumerate(entries) if entry.key == me), None)
+    if me is None or mine is None:
+        lines.append(l10n("top-me-none"))
+    elif mine == 0 or not gaps:
+        lines.append(l10n("top-me", place=mine + 1, value=number(entries[mine].value)))
+    else:
+        gap = entries[mine - 1].value - entries[mine].value
+        lines.append(
+            l10n(
+                "top-me-gap",
+                place=mine + 1,
+                value=number(entries[mine].value),
+                above=mine,
+                gap=number(gap),
+            )
+        )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Board:
+    """One leaderboard: as text, and as the rows of its picture."""
+
+    text: str
+    title: str
+    subtitle: str
+    rows: list[tuple[int, str, str]]
+
+
+async def leaderboards(
+    partner: Partner | None,
+    partners: PartnerService,
+    contests: ContestService,
+    settings: Settings,
+    l10n: L10n,
+) -> list[Board]:
+    """The running contest's boards (one per category), or the month's; `partner` None
+    means the group: contests for everyone, and no personal line."""
+    me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
+    contest = await contests.running(partner.segment if partner else None)
+    boards: list[tuple[str, str | None, list[Entry]]]
+    if contest is None:
+        boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]
+    else:
+        boards = [
+            (
+                l10n(
+                    "top-contest",
+                    title=html.escape(contest.title),
+                    category=l10n(f"category-{category.category}"),
+                ),
+                category.category,
+                await contests.standings(contest, category),
+            )
+            for category in contest.prizes
+        ]
+    result = []
+    for header, kind, entries in boards:
+        people = await partners.by_affiliates([e.key for e in entries[:TOP]])
+        text = board_text(
+            header,
+            entries,
+            people,
+            me,
+            l10n,
+            gaps=kind != "first_sales",
+            personal=partner is not None,
+        )
+        rows = [
+            (place, public_name(people.get(entry.key), entry.key, l10n), number(entry.value))
+            for place, entry in enumerate(entries[:TOP], start=1)
+        ]
+        plain = html.unescape(re.sub(r"<[^>]+>", "", header)).removeprefix("🏆 ")
+        title, _, subtitle = plain.partition(" — ")
+        result.append(Board(text, title, subtitle, rows))
+    return result
+
+
+def contest_text(
+    contest: Contest,
+    mine: list[MyStanding] | None,
+    running: bool,
+    zone: ZoneInfo,
+    l10n: L10n,
+    *,
+    personal: bool = True,
+) -> str:
+    """A contest's card; `personal` adds the partner's place (or how to take part)."""
+    start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    lines = [
+        l10n("contest-title", title=html.escape(contest.title)),
+        l10n("contest-running" if running else "contest-upcoming", start=start, end=end),
+        html.escape(contest.description.strip()),
+    ]
+    if contest.restrictions.strip():
+        lines.append(l10n("contest-restrictions", text=html.escape(contest.restrictions.strip())))
+    lines.append(l10n("contest-prizes"))
+    for category in contest.prizes:
+        places = "; ".join(
+            l10n("contest-place", place=n, prize=html.escape(prize))
+            for n, prize in enumerate(category.places, start=1)
+        )
+        minimum = number(category.min_value) if category.min_value else 0
+        name = l10n(f"category-{category.category}")
+        lines.append(l10n("contest-category", name=name, min=minimum, places=places))
+    if not personal:
+        pass
+    elif mine is None:
+        lines.append(l10n("contest-link-first"))
+    elif running:
+        lines.append(l10n("contest-mine"))
+        for standing in mine:
+            name = l10n(f"category-{standing.category.category}")
+            if standing.place is None or standing.entry is None:
+                lines.append(l10n("contest-mine-none", name=name))
+            else:
+                lines.append(
+                    l10n(
+                        "contest-mine-row",
+                        name=name,
+                        place=standing.place,
+                        value=number(standing.entry.value),
+                        pending=standing.entry.pending,
+                    )
+                )
+    return "\n".join(lines)
