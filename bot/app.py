@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,14 +18,17 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
+from bot.delivery import Delivery
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
+from bot.notices import Notices
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
 from bot.services.contests import ContestService
 from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
 from bot.services.lessons import LessonService
+from bot.services.outbox import Outbox
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
@@ -81,6 +85,8 @@ class Services:
     stats: StatsService
     audit: AuditLog
     migrations: ChatMigrations
+    outbox: Outbox
+    notices: Notices
 
     async def close(self) -> None:
         await self.sales.close()
@@ -99,6 +105,10 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     faq = FaqService(db, store, clock)
     support = SupportService(db, store, clock, cache=_cache_size(db) > 0)
     sales = SalesService(db, store, clock)
+    contests = ContestService(db, store, clock, partners, sales)
+    outbox = Outbox(db, store, clock, settings.tz)
+    notices = Notices(settings, store, outbox, contests, partners, sales, clock)
+    sales.approved_listeners.append(notices.tell_approved)
     return Services(
         settings=settings,
         clock=clock,
@@ -113,10 +123,12 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         support=support,
         community=CommunityService(store, clock),
         sales=sales,
-        contests=ContestService(db, store, clock, partners, sales),
+        contests=contests,
         stats=StatsService(db, store, clock, faq),
         audit=AuditLog(db, clock),
         migrations=ChatMigrations(),
+        outbox=outbox,
+        notices=notices,
     )
 
 
@@ -152,6 +164,8 @@ def create_dispatcher(
             services.migrations,
         ),
         audit=services.audit,
+        outbox=services.outbox,
+        notices=services.notices,
     )
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners)
@@ -177,9 +191,29 @@ async def set_commands(bot: Bot, translator: Translator) -> None:
         )
 
 
-def start_schedule(
-    scheduler: AsyncIOScheduler, bot: Bot, dp: Dispatcher, services: Services
-) -> None:
+@dataclass
+class Background:
+    """What runs beside the dispatcher: the scheduler and the delivery worker."""
+
+    scheduler: AsyncIOScheduler
+    delivery: Delivery
+    task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.task = asyncio.create_task(self.delivery.run(), name="delivery")
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
+def create_background(bot: Bot, dp: Dispatcher, services: Services) -> Background:
+    scheduler = create_scheduler(services.settings.tz)
     add_support_jobs(
         scheduler,
         bot=bot,
@@ -187,7 +221,7 @@ def start_schedule(
         relay=dp.workflow_data["relay"],
         partners=services.partners,
     )
-    scheduler.start()
+    return Background(scheduler, Delivery(bot, services.outbox, services.partners, services.clock))
 
 
 async def prepare_bot(bot: Bot, services: Services) -> None:
@@ -210,17 +244,16 @@ async def run_telegram(settings: Settings) -> None:
         migrations=services.migrations,
     )
     dp = create_dispatcher(services)
-    scheduler = create_scheduler(settings.tz)
+    background = create_background(bot, dp, services)
     http = await start_http(
         create_http_app(settings, services.sales), settings.http_host, settings.http_port
     )
     try:
         await prepare_bot(bot, services)
-        start_schedule(scheduler, bot, dp, services)
+        background.start()
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        await background.stop()
         await http.cleanup()
         await services.close()
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final
 
@@ -25,7 +26,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import FSInputFile
+from aiogram.types import BufferedInputFile, FSInputFile, InputFile
 
 from bot.clock import Clock
 from bot.rendering import CAPTION_LIMIT
@@ -49,12 +50,16 @@ class Delivery:
         clock: Clock,
         *,
         rate: float = GLOBAL_RATE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
         self._outbox = outbox
         self._partners = partners
         self._clock = clock
         self._interval = 1.0 / rate
+        self._sleep = sleep
+        self._monotonic = monotonic
         self._next_send = 0.0
         self._last_in_chat: dict[int, float] = {}
         self._wake = asyncio.Event()
@@ -115,19 +120,28 @@ class Delivery:
         return Outcome(row.id, "sent")
 
     async def _send(self, row: Queued) -> None:
-        if row.photo:
+        photo: InputFile | str | None = None
+        if row.picture is not None:
+            photo = BufferedInputFile(row.picture, filename="picture.png")
+        elif row.photo and ("/" in row.photo or "." in row.photo):
+            photo = FSInputFile(row.photo)
+        elif row.photo:
+            photo = row.photo  # a file_id Telegram already has
+        if photo is not None:
             caption = row.text if len(row.text) <= CAPTION_LIMIT else None
-            await self._bot.send_photo(row.chat_id, FSInputFile(row.photo), caption=caption)
+            await self._bot.send_photo(row.chat_id, photo, caption=caption)
             if caption is not None:
                 return
         await self._bot.send_message(row.chat_id, row.text)
 
     async def _pace(self, chat_id: int, *, private: bool) -> None:
         """Hold the global rate, and one message a second per private chat."""
-        now = time.monotonic()
+        now = self._monotonic()
         start = max(now, self._next_send)
         if private:
-            start = max(start, self._last_in_chat.get(chat_id, 0.0) + PER_CHAT_INTERVAL)
+            start = max(
+                start, self._last_in_chat.get(chat_id, -PER_CHAT_INTERVAL) + PER_CHAT_INTERVAL
+            )
         self._next_send = start + self._interval
         if private:
             self._last_in_chat[chat_id] = start
@@ -138,7 +152,7 @@ class Delivery:
                     if moment > now - PER_CHAT_INTERVAL
                 }
         if start > now:
-            await asyncio.sleep(start - now)
+            await self._sleep(start - now)
 
     async def _unreachable(self, row: Queued) -> None:
         if row.partner_id is None:

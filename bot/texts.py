@@ -89,8 +89,20 @@ async def leaderboards(
 ) -> list[Board]:
     """The running contest's boards (one per category), or the month's; `partner` None
     means the group: contests for everyone, and no personal line."""
-    me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
     contest = await contests.running(partner.segment if partner else None)
+    return await contest_boards(contest, partner, partners, contests, settings, l10n)
+
+
+async def contest_boards(
+    contest: Contest | None,
+    partner: Partner | None,
+    partners: PartnerService,
+    contests: ContestService,
+    settings: Settings,
+    l10n: L10n,
+) -> list[Board]:
+    """A contest's boards, one per prize category (None: the month's leaderboard)."""
+    me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
     boards: list[tuple[str, str | None, list[Entry]]]
     if contest is None:
         boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]

@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from bot.app import Services, create_dispatcher, create_services, prepare_bot
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.delivery import Delivery
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.telegram import create_bot
 
@@ -35,6 +36,21 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+class VirtualTime:
+    """Time for pacing that passes only when waited for: paced sends, instantly."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.waits: list[float] = []
+
+    def now(self) -> float:
+        return self.elapsed
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.elapsed += seconds
+
+
 @dataclass
 class Harness:
     emulator: BotApiEmulator
@@ -42,7 +58,13 @@ class Harness:
     bot: Bot
     dp: Dispatcher
     clock: FakeClock
+    delivery: Delivery
     allowed_errors: set[str] = field(default_factory=set)
+
+    async def deliver(self) -> int:
+        """Let the approval listeners finish, then send everything due in the outbox."""
+        await self.services.sales.settle()
+        return await self.delivery.drain()
 
     def user(self, user_id: int = 100, name: str = "Анна", language: str = "ru") -> Client:
         self.emulator.add_user(user_id, name, username=f"user{user_id}", language_code=language)
@@ -165,8 +187,13 @@ async def running_bot(
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
     # journeys press a button a second for minutes; flood protection has its own tests
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
-    harness = Harness(emulator, services, bot, dp, clock)
+    pacing = VirtualTime()
+    delivery = Delivery(
+        bot, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
+    )
+    harness = Harness(emulator, services, bot, dp, clock, delivery)
     await prepare_bot(bot, services)
+    # the outbox is delivered when a test says so (harness.deliver), never in between
     polling = asyncio.create_task(
         dp.start_polling(
             bot,

@@ -189,7 +189,8 @@ outbox = sa.Table(
     sa.Column("chat_id", sa.BigInteger, nullable=False),
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("photo", sa.Text, nullable=True),  # a file path
+    sa.Column("photo", sa.Text, nullable=True),  # a file path or a Telegram file_id
+    sa.Column("picture", sa.LargeBinary, nullable=True),  # a generated image (PNG)
     sa.Column("not_before", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # queued | sent | blocked | failed | …
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),

@@ -330,3 +330,35 @@ stats-reply-hours = { $hours } h
 stats-none = —
 stats-misses = Most often unanswered:
 stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.
+
+## Contest moments (automated)
+moment-announcement = 📣 <b>A new contest!</b> We announce it early so you have time to prepare.
+moment-how-to-join = Rules and your place: /contests · standings: /top · notifications: /settings
+moment-reminder = ⏰ The contest “{ $title }” starts in { $days } { $days ->
+        [one] day
+       *[other] days
+    } — on { $start }. Rules: /contests
+moment-started = 🚀 The contest “{ $title }” has started! Approved sales count until { $end }. Your place: /top
+moment-last-day = ⏳ The last day of “{ $title }” — there is still time to climb: /top
+moment-cancelled = ❌ The contest “{ $title }” is cancelled. Sorry for the change — we will announce new contests well ahead.
+moment-results = 🏁 <b>Results of “{ $title }”</b>
+moment-results-category = <b>{ $name }</b>
+moment-results-row = { $place }. { $name } — { $value } — { $prize }
+moment-results-nobody = nobody met the conditions
+moment-winner = 🎉 <b>Congratulations!</b> You are among the winners of “{ $title }”:
+moment-winner-row = • { $category }: #{ $place } — { $prize }
+moment-winner-next = A manager will contact you about the prize. Thank you for your sales!
+
+## Sale notifications
+sale-approved = { $count ->
+        [1] ✅ Sale approved.
+       *[other] ✅ { $count } sales approved.
+    }
+sale-place = You are #{ $place } in { $board }.
+sale-place-gap = You are #{ $place } in { $board }, { $gap } behind #{ $above }.
+sale-board-month = the month's leaderboard
+sale-milestone = { $count ->
+        [1] 🎉 Your first approved sale! A great start — it gets easier from here.
+       *[other] 🎉 { $count } approved sales! Keep it up.
+    }
+sale-tier = 🏅 New tier: <b>{ $tier }</b>! { $perk }

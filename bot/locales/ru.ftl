@@ -338,3 +338,40 @@ stats-reply-hours = { $hours } ч
 stats-none = —
 stats-misses = Чаще всего без ответа:
 stats-chart = За 8 недель: синяя линия — подтверждённые продажи, оранжевая — партнёры с продажами.
+
+## Моменты конкурсов (рассылка)
+moment-announcement = 📣 <b>Новый конкурс!</b> Объявляем заранее, чтобы вы успели подготовиться.
+moment-how-to-join = Правила и ваше место: /contests · рейтинг: /top · настроить уведомления: /settings
+moment-reminder = ⏰ До старта конкурса «{ $title }» { $days ->
+        [one] остался { $days } день
+        [few] осталось { $days } дня
+       *[many] осталось { $days } дней
+    } — начинаем { $start }. Правила: /contests
+moment-started = 🚀 Конкурс «{ $title }» начался! Считаются подтверждённые продажи до { $end }. Ваше место: /top
+moment-last-day = ⏳ Последний день конкурса «{ $title }» — ещё можно подняться в рейтинге: /top
+moment-cancelled = ❌ Конкурс «{ $title }» отменён. Извините за изменения — о новых конкурсах сообщим заранее.
+moment-results = 🏁 <b>Итоги конкурса «{ $title }»</b>
+moment-results-category = <b>{ $name }</b>
+moment-results-row = { $place }. { $name } — { $value } — { $prize }
+moment-results-nobody = никто не выполнил условия
+moment-winner = 🎉 <b>Поздравляем!</b> Вы среди победителей конкурса «{ $title }»:
+moment-winner-row = • { $category }: №{ $place } — { $prize }
+moment-winner-next = Менеджер свяжется с вами насчёт приза. Спасибо за продажи!
+
+## Уведомления о продажах
+sale-approved = { $count ->
+        [1] ✅ Продажа подтверждена.
+        [one] ✅ Подтверждена { $count } продажа.
+        [few] ✅ Подтверждены { $count } продажи.
+       *[many] ✅ Подтверждено { $count } продаж.
+    }
+sale-place = Вы №{ $place } в зачёте «{ $board }».
+sale-place-gap = Вы №{ $place } в зачёте «{ $board }», до №{ $above } — { $gap }.
+sale-board-month = Рейтинг месяца
+sale-milestone = { $count ->
+        [1] 🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.
+        [one] 🎉 { $count } подтверждённая продажа! Так держать.
+        [few] 🎉 { $count } подтверждённые продажи! Так держать.
+       *[many] 🎉 { $count } подтверждённых продаж! Так держать.
+    }
+sale-tier = 🏅 Новый уровень: <b>{ $tier }</b>! { $perk }

@@ -17,12 +17,11 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import create_dispatcher, create_services, prepare_bot, start_schedule
+from bot.app import create_background, create_dispatcher, create_services, prepare_bot
 from bot.config import Settings
 from bot.http import create_http_app, start_http
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.telegram import create_bot
-from scheduler import create_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +150,7 @@ async def run_sandbox(settings: Settings) -> None:
     services = await create_services(settings)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
     dp = create_dispatcher(services)
-    scheduler = create_scheduler(settings.tz)
+    background = create_background(bot, dp, services)
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
     http = None
     try:
@@ -162,7 +161,7 @@ async def run_sandbox(settings: Settings) -> None:
         logger.warning("HTTP endpoint not started (HTTP_PORT %s): %s", settings.http_port, exc)
     try:
         await prepare_bot(bot, services)
-        start_schedule(scheduler, bot, dp, services)
+        background.start()
         polling = asyncio.create_task(_poll(dp, bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
@@ -178,8 +177,7 @@ async def run_sandbox(settings: Settings) -> None:
         with contextlib.suppress(asyncio.CancelledError, RuntimeError):
             await asyncio.wait_for(polling, 5)
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        await background.stop()
         if http is not None:
             await http.cleanup()
         await bot.session.close()

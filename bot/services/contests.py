@@ -62,13 +62,13 @@ class Moment:
     contest: Contest
     partners: list[Partner]  # private recipients
     community: bool  # also a post in the community chat
-    days: int = 0  # for reminders: days before the start
+    tag: str = ""  # which one of a repeated moment: days before the start, the week
     results: list[list[Placed]] = field(default_factory=list)
     winners: dict[int, list[tuple[PrizeCategory, Placed]]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        suffix = f":{self.days}" if self.name == "reminder" else ""
+        suffix = f":{self.tag}" if self.tag else ""
         return f"contest:{self.contest.id}:{self.name}{suffix}"
 
 
@@ -233,12 +233,12 @@ class ContestService:
         """Partners who hear about the contest: its segments, subscribed to contests."""
         return await self._partners.audience("contests", contest.segments or None)
 
-    async def moment(self, name: str, contest: Contest, days: int = 0) -> Moment:
-        """announcement, reminder (`days` before), started, last_day: everyone eligible
-        and the community chat; standings: the community chat."""
+    async def moment(self, name: str, contest: Contest, tag: str = "") -> Moment:
+        """announcement, reminder (tag: days before), started, last_day: everyone eligible
+        and the community chat; standings (tag: the week): the community chat."""
         if name == "standings":
-            return Moment(name, contest, [], community=True)
-        return Moment(name, contest, await self.audience(contest), community=True, days=days)
+            return Moment(name, contest, [], community=True, tag=tag)
+        return Moment(name, contest, await self.audience(contest), community=True, tag=tag)
 
     async def results_moment(self, contest: Contest) -> Moment:
         """The results in the community chat, and a congratulation to each winner."""

@@ -42,7 +42,8 @@ class OutMessage:
     text: str
     partner_id: int | None = None  # None: a group chat
     subject: str | None = None  # what the send is about (a contest id), for cancelling
-    photo: str | None = None  # a file path
+    photo: str | None = None  # a file path or a Telegram file_id
+    picture: bytes | None = None  # a generated PNG
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Queued:
     partner_id: int | None
     text: str
     photo: str | None
+    picture: bytes | None
     attempts: int
 
 
@@ -131,6 +133,7 @@ class Outbox:
                         "partner_id": message.partner_id,
                         "text": message.text,
                         "photo": message.photo,
+                        "picture": message.picture,
                         "not_before": self.after_quiet_hours(now) if private else now,
                         "status": status,
                         "created_at": now,
@@ -185,6 +188,7 @@ class Outbox:
                     partner_id=row.partner_id,
                     text=row.text,
                     photo=row.photo,
+                    picture=row.picture,
                     attempts=row.attempts,
                 )
                 for row in await conn.execute(query)
@@ -234,13 +238,11 @@ class Outbox:
             )
         return int(result.rowcount or 0)
 
-    async def report(self, subject: str) -> dict[str, int]:
-        """Rows per status of everything sent about `subject`."""
-        query = (
-            sa.select(outbox.c.status, sa.func.count().label("n"))
-            .where(outbox.c.subject == subject)
-            .group_by(outbox.c.status)
-        )
+    async def report(self, subject: str | None = None) -> dict[str, int]:
+        """Rows per status of everything sent about `subject` (None: of everything)."""
+        query = sa.select(outbox.c.status, sa.func.count().label("n")).group_by(outbox.c.status)
+        if subject is not None:
+            query = query.where(outbox.c.subject == subject)
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 

@@ -266,6 +266,33 @@ class SalesService:
     async def month(self, affiliate_id: str, zone: ZoneInfo) -> MonthStats:
         return await month_stats(self._db, affiliate_id, self._clock.now(), zone)
 
+    async def approval(
+        self, affiliate_id: str, conversion_ids: list[str], zone: ZoneInfo
+    ) -> ApprovalFacts:
+        """Where an affiliate stands after these conversions were approved: approved sales
+        ever and this month, before and after them (for milestones and tiers)."""
+        since = month_start(self._clock.now(), zone)
+        mine = conversions.c.affiliate_id == affiliate_id
+        approved = conversions.c.status == "approved"
+        counts = sa.select(
+            sa.func.count(),
+            sa.func.count().filter(conversions.c.occurred_at >= since),
+        ).where(mine, approved)
+        new = sa.select(
+            sa.func.count(),
+            sa.func.count().filter(conversions.c.occurred_at >= since),
+        ).where(mine, approved, conversions.c.conversion_id.in_(conversion_ids))
+        async with self._db.read() as conn:
+            total, month = (await conn.execute(counts)).one()
+            new_total, new_month = (await conn.execute(new)).one()
+        return ApprovalFacts(
+            total=int(total),
+            total_before=int(total) - int(new_total),
+            month=int(month),
+            month_before=int(month) - int(new_month),
+            new=int(new_total),
+        )
+
     def tier(self, approved_this_month: int) -> TierStanding:
         return tier_for(self._store.content.program.tiers, approved_this_month)
 
@@ -487,6 +514,29 @@ def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str
                 report.rejected.append((line, "more values than columns"))
                 continue
             yield line, {key.strip(): value or "" for key, value in raw.items() if key}
+
+
+MILESTONES: Final = (1, 10, 50, 100)
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    total: int  # approved sales ever
+    total_before: int
+    month: int  # approved sales this month
+    month_before: int
+    new: int  # of the conversions just approved, those still approved
+
+    def milestones(self) -> list[int]:
+        """The round numbers of approved sales (first, 10, 50, 100) just reached."""
+        return [n for n in MILESTONES if self.total_before < n <= self.total]
+
+    def new_tier(self, tiers: list[Tier]) -> Tier | None:
+        """The tier this month's approved sales just reached, if they reached one."""
+        before, after = tier_for(tiers, self.month_before), tier_for(tiers, self.month)
+        if after.tier is not None and after.tier != before.tier:
+            return after.tier
+        return None
 
 
 @dataclass(frozen=True)

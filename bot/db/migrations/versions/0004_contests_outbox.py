@@ -47,6 +47,7 @@ def upgrade() -> None:
         ),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("photo", sa.Text, nullable=True),
+        sa.Column("picture", sa.LargeBinary, nullable=True),
         sa.Column("not_before", UtcDateTime, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),

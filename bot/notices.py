@@ -1,0 +1,242 @@
+"""Automated messages: what the services decided (a contest's moments, approved sales),
+written in each recipient's language and queued in the outbox, with a key that makes
+deciding the same thing twice harmless."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import defaultdict
+from typing import Final
+
+from bot.charts import leaderboard_png
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.i18n import L10n
+from bot.services.contests import ContestService, Entry, Moment
+from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
+from bot.services.partners import Partner, PartnerService
+from bot.services.sales import Approved, SalesService, month_start
+from bot.texts import contest_boards, contest_text, number, public_name
+
+logger = logging.getLogger(__name__)
+
+# The category a sale notice reports the place in, best first.
+SALE_BOARDS: Final = ("most_sales", "top_amount", "first_sales")
+
+
+class Notices:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ContentStore,
+        outbox: Outbox,
+        contests: ContestService,
+        partners: PartnerService,
+        sales: SalesService,
+        clock: Clock,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._store = store
+        self._outbox = outbox
+        self._contests = contests
+        self._partners = partners
+        self._sales = sales
+
+    def _l10n(self, language: str | None) -> L10n:
+        return self._store.live.translator.get(language)
+
+    # Contests
+
+    async def contest_moment(self, moment: Moment) -> Enqueued:
+        """Queue a moment for its partners and, when it has one, the community chat."""
+        subject = f"contest:{moment.contest.id}"
+        messages = [
+            OutMessage(
+                key=f"{moment.key}:{partner.key}",
+                kind="contests",
+                platform=partner.platform,
+                chat_id=partner.chat_id,
+                partner_id=partner.id,
+                subject=subject,
+                text=await self._moment_text(moment, self._l10n(partner.language), partner),
+            )
+            for partner in moment.partners
+            if partner.platform == "tg"  # VK delivery arrives with the VK issue
+        ]
+        chat = self._settings.tg_community_chat_id
+        if moment.community and chat is not None:
+            messages.extend(await self._community_posts(moment, chat, subject))
+        return await self._outbox.enqueue(messages)
+
+    async def _community_posts(self, moment: Moment, chat: int, subject: str) -> list[OutMessage]:
+        l10n = self._l10n(None)
+        if moment.name != "standings":
+            text = await self._moment_text(moment, l10n, None)
+            return [
+                OutMessage(f"{moment.key}:community", COMMUNITY, "tg", chat, text, subject=subject)
+            ]
+        posts = []
+        boards = await contest_boards(
+            moment.contest, None, self._partners, self._contests, self._settings, l10n
+        )
+        for category, board in zip(moment.contest.prizes, boards, strict=True):
+            picture = (
+                leaderboard_png(board.title, board.subtitle, board.rows) if board.rows else None
+            )
+            posts.append(
+                OutMessage(
+                    key=f"{moment.key}:{category.category}:community",
+                    kind=COMMUNITY,
+                    platform="tg",
+                    chat_id=chat,
+                    text=board.text,
+                    subject=subject,
+                    picture=picture,
+                )
+            )
+        return posts
+
+    async def _moment_text(self, moment: Moment, l10n: L10n, partner: Partner | None) -> str:
+        contest = moment.contest
+        title = html.escape(contest.title)
+        zone = self._settings.tz
+        if moment.name == "announcement":
+            card = contest_text(contest, None, False, zone, l10n, personal=False)
+            return "\n\n".join((l10n("moment-announcement"), card, l10n("moment-how-to-join")))
+        if moment.name == "reminder":
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-reminder", title=title, days=int(moment.tag), start=start)
+        if moment.name == "started":
+            end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-started", title=title, end=end)
+        if moment.name == "last_day":
+            return l10n("moment-last-day", title=title)
+        if moment.name == "cancelled":
+            return l10n("moment-cancelled", title=title)
+        if moment.name == "results":
+            if partner is not None:
+                return self._congratulation(moment, partner, l10n)
+            return await self._results_text(moment, l10n)
+        raise ValueError(f"unknown moment {moment.name}")
+
+    def _congratulation(self, moment: Moment, partner: Partner, l10n: L10n) -> str:
+        lines = [l10n("moment-winner", title=html.escape(moment.contest.title))]
+        for category, placed in moment.winners.get(partner.id, []):
+            lines.append(
+                l10n(
+                    "moment-winner-row",
+                    category=l10n(f"category-{category.category}"),
+                    place=placed.place,
+                    prize=html.escape(placed.prize),
+                )
+            )
+        lines.append(l10n("moment-winner-next"))
+        return "\n".join(lines)
+
+    async def _results_text(self, moment: Moment, l10n: L10n) -> str:
+        keys = [placed.entry.key for places in moment.results for placed in places]
+        people = await self._partners.by_affiliates(keys)
+        lines = [l10n("moment-results", title=html.escape(moment.contest.title))]
+        for category, places in zip(moment.contest.prizes, moment.results, strict=True):
+            lines.append(
+                l10n("moment-results-category", name=l10n(f"category-{category.category}"))
+            )
+            if not places:
+                lines.append(l10n("moment-results-nobody"))
+            for placed in places:
+                name = public_name(people.get(placed.entry.key), placed.entry.key, l10n)
+                lines.append(
+                    l10n(
+                        "moment-results-row",
+                        place=placed.place,
+                        name=html.escape(name),
+                        value=number(placed.entry.value),
+                        prize=html.escape(placed.prize),
+                    )
+                )
+        return "\n".join(lines)
+
+    # Sales
+
+    async def tell_approved(self, approved: list[Approved]) -> None:
+        await self.sales_approved(approved)
+
+    async def sales_approved(self, approved: list[Approved]) -> Enqueued:
+        """Tell partners about their approved sales (SPEC §6): the new standing, and the
+        first, 10th, 50th and 100th sale and a new tier congratulated."""
+        by_affiliate: dict[str, list[str]] = defaultdict(list)
+        for item in approved:
+            by_affiliate[item.affiliate_id].append(item.conversion_id)
+        linked = await self._partners.linked_to(sorted(by_affiliate))
+        tiers = self._store.content.program.tiers
+        messages: list[OutMessage] = []
+        for affiliate, conversion_ids in by_affiliate.items():
+            people = [p for p in linked.get(affiliate, []) if p.platform == "tg"]
+            if not people:
+                continue
+            facts = await self._sales.approval(affiliate, conversion_ids, self._settings.tz)
+            if not facts.new:
+                continue  # reversed again meanwhile
+            tier = facts.new_tier(tiers)
+            month = month_start(self._clock.now(), self._settings.tz).strftime("%Y-%m")
+            for partner in people:
+                l10n = self._l10n(partner.language)
+                standing = await self._standing(partner, l10n)
+                lines = [l10n("sale-approved", count=facts.new)]
+                if standing:
+                    lines.append(standing)
+                messages.append(
+                    self._sale_message(
+                        f"sale:{min(conversion_ids)}:{partner.key}", partner, "\n".join(lines)
+                    )
+                )
+                for milestone in facts.milestones():
+                    text = l10n("sale-milestone", count=milestone)
+                    key = f"milestone:{affiliate}:{milestone}:{partner.key}"
+                    messages.append(self._sale_message(key, partner, text))
+                if tier is not None:
+                    text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
+                    key = f"tier:{month}:{tier.title}:{partner.key}"
+                    messages.append(self._sale_message(key, partner, text))
+        return await self._outbox.enqueue(messages)
+
+    @staticmethod
+    def _sale_message(key: str, partner: Partner, text: str) -> OutMessage:
+        return OutMessage(
+            key=key,
+            kind="sales",
+            platform=partner.platform,
+            chat_id=partner.chat_id,
+            partner_id=partner.id,
+            text=text,
+        )
+
+    async def _standing(self, partner: Partner, l10n: L10n) -> str | None:
+        """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month)."""
+        contest = await self._contests.running(partner.segment)
+        if contest is not None:
+            kinds = {category.category: category for category in contest.prizes}
+            category = next((kinds[k] for k in SALE_BOARDS if k in kinds), None)
+            if category is None:
+                return None
+            entries = await self._contests.standings(contest, category)
+            board = l10n(f"category-{category.category}")
+            gaps = category.category != "first_sales"
+            return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
+        entries = await self._contests.month_leaderboard(self._settings.tz)
+        return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
+
+
+def _place_text(
+    entries: list[Entry], me: str | None, board: str, l10n: L10n, *, gaps: bool = True
+) -> str | None:
+    place = next((n for n, entry in enumerate(entries) if entry.key == me), None)
+    if place is None:
+        return None
+    if place == 0 or not gaps:
+        return l10n("sale-place", place=place + 1, board=board)
+    gap = entries[place - 1].value - entries[place].value
+    return l10n("sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap))

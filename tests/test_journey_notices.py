@@ -1,0 +1,209 @@
+"""Automated messages through the outbox: sale notifications with the standing, the first
+and round-number sales and a new tier congratulated; quiet hours, /stop, topics, blocked
+partners and the same moment decided twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import Delivery
+from bot.i18n import Translator
+from bot.sandbox.emulator import RateLimits
+from bot.services.outbox import OutMessage
+from bot.services.sales import ConversionIn
+from tests.harness import Client, Harness, VirtualTime, running_bot
+
+NOON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
+
+
+async def linked(harness: Harness, user_id: int, name: str, affiliate: str) -> Client:
+    client = harness.user(user_id, name)
+    await client.onboard()
+    person = await harness.services.partners.by_user("tg", user_id)
+    assert person is not None
+    person = await harness.services.partners.request_link(person, affiliate)
+    await harness.services.partners.approve_link(person)
+    return client
+
+
+async def postback(
+    harness: Harness, affiliate: str, number: str, status: str = "approved"
+) -> None:
+    """A conversion the way the HTTP endpoint hands it over (group commit)."""
+    item = ConversionIn(affiliate, number, status, Decimal(1500), "RUB", NOON)
+    await harness.services.sales.submit(item)
+
+
+async def test_a_sale_is_announced_with_the_standing_and_milestones(harness: Harness) -> None:
+    anna = await linked(harness, 801, "Анна", "a-1")
+    boris = await linked(harness, 802, "Борис", "b-1")
+    for n in range(3):
+        await postback(harness, "b-1", f"b{n}")
+    await harness.deliver()
+    before = len(anna.messages)
+
+    await postback(harness, "a-1", "a0", status="pending")
+    await harness.deliver()
+    assert len(anna.messages) == before  # pending: nothing yet
+
+    await postback(harness, "a-1", "a0")
+    await harness.deliver()
+    texts = [m.plain for m in anna.messages[before:]]
+    assert texts == [
+        "✅ Продажа подтверждена.\nВы №2 в зачёте «Рейтинг месяца», до №1 — 2.",
+        "🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.",
+    ]  # the base tier starts at 0 sales: nothing new to congratulate
+    assert boris.messages[-1].plain.startswith("✅ Продажа подтверждена.\nВы №1")
+
+    await postback(harness, "a-1", "a0")  # the same postback again: nothing new
+    await harness.deliver()
+    assert len(anna.messages) == before + 2
+
+    for n in range(1, 10):  # nine more in one go: the 10th sale and a new tier
+        await postback(harness, "a-1", f"a{n}")
+    await harness.deliver()
+    texts = [m.plain for m in anna.messages[before + 2 :]]
+    assert "🎉 10 подтверждённых продаж! Так держать." in texts
+    assert "🏅 Новый уровень: Серебро! 10% с продаж" in texts
+    assert texts.count("🎉 10 подтверждённых продаж! Так держать.") == 1
+
+
+async def test_sales_topic_off_and_stop_silence_the_notices(harness: Harness) -> None:
+    anna = await linked(harness, 803, "Анна", "a-3")
+    partner = await harness.services.partners.by_user("tg", 803)
+    assert partner is not None
+    await harness.services.partners.set_subscription(partner, "sales", False)
+    before = len(anna.messages)
+    await postback(harness, "a-3", "x1")
+    await harness.deliver()
+    assert len(anna.messages) == before
+
+    await harness.services.partners.set_subscription(partner, "sales", True)
+    await postback(harness, "a-3", "x2")
+    await harness.services.sales.settle()  # queued, not yet sent …
+    await anna.send("/stop")  # … and /stop stops it at once
+    after_stop = len(anna.messages)
+    await harness.deliver()
+    assert len(anna.messages) == after_stop
+    report = await harness.services.outbox.report()
+    assert report.get("skipped", 0) >= 1
+
+
+async def test_quiet_hours_hold_private_messages_until_morning(harness: Harness) -> None:
+    anna = await linked(harness, 804, "Анна", "a-4")
+    partner = await harness.services.partners.by_user("tg", 804)
+    assert partner is not None
+    evening = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
+    harness.clock.advance((evening - harness.clock.now()).total_seconds())
+    message = OutMessage("test:quiet:1", "news", "tg", partner.chat_id, "Новость", partner.id)
+    await harness.services.outbox.enqueue([message])
+    before = len(anna.messages)
+    await harness.deliver()
+    assert len(anna.messages) == before
+    harness.clock.advance(5 * 3600)  # 04:00 in Moscow: still quiet
+    await harness.deliver()
+    assert len(anna.messages) == before
+    harness.clock.advance(5 * 3600)  # 09:00: the quiet hours are over
+    await harness.deliver()
+    assert anna.last.plain == "Новость"
+
+
+async def test_the_same_key_is_queued_once_and_the_weekly_cap_holds(harness: Harness) -> None:
+    anna = await linked(harness, 805, "Анна", "a-5")
+    partner = await harness.services.partners.by_user("tg", 805)
+    assert partner is not None
+    outbox = harness.services.outbox
+
+    def note(n: int) -> OutMessage:
+        return OutMessage(f"test:cap:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
+
+    first = await outbox.enqueue([note(1), note(1)])
+    again = await outbox.enqueue([note(1)])
+    assert (first.queued, again.queued, again.duplicate) == (1, 0, 1)
+    capped = await outbox.enqueue([note(n) for n in range(2, 9)])
+    assert (capped.queued, capped.capped) == (4, 3)  # 5 a week (program.yaml)
+    before = len(anna.messages)
+    await harness.deliver()
+    assert [m.plain for m in anna.messages[before:]] == ["№1", "№2", "№3", "№4", "№5"]
+    harness.clock.advance(timedelta(days=7, seconds=1).total_seconds())
+    assert (await outbox.enqueue([note(20)])).queued == 1
+
+
+async def test_a_partner_who_blocked_the_bot_is_marked_and_skipped(harness: Harness) -> None:
+    await linked(harness, 806, "Анна", "a-6")
+    partner = await harness.services.partners.by_user("tg", 806)
+    assert partner is not None
+    harness.emulator.block_bot(806)
+    harness.allowed_errors.add("sendMessage")
+    outbox = harness.services.outbox
+    await outbox.enqueue(
+        [OutMessage("test:block:1", "news", "tg", partner.chat_id, "Раз", partner.id)]
+    )
+    await harness.deliver()
+    marked = await harness.services.partners.by_user("tg", 806)
+    assert marked is not None
+    assert marked.unreachable
+    await outbox.enqueue(
+        [OutMessage("test:block:2", "news", "tg", partner.chat_id, "Два", partner.id)]
+    )
+    await harness.deliver()
+    report = await outbox.report()
+    assert (report.get("blocked"), report.get("skipped")) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1, "Продажа подтверждена"), (2, "Подтверждены 2 продажи"), (5, "Подтверждено 5 продаж"),
+     (21, "Подтверждена 21 продажа"), (12, "Подтверждено 12 продаж")],
+)  # fmt: skip
+def test_russian_plurals_in_sale_notices(count: int, text: str) -> None:
+    assert text in Translator().get("ru")("sale-approved", count=count)
+
+
+@pytest.mark.parametrize(
+    ("days", "text"), [(1, "остался 1 день"), (3, "осталось 3 дня"), (7, "осталось 7 дней")]
+)
+def test_russian_plurals_in_reminders(days: int, text: str) -> None:
+    reminder = Translator().get("ru")("moment-reminder", title="Т", days=days, start="—")
+    assert text in reminder
+
+
+async def test_sends_are_paced_per_chat_and_for_the_whole_bot(tmp_path: Path) -> None:
+    """One message a second to a private chat, 25 a second overall (in virtual time; the
+    emulator's real-time limits are off here, the pacing itself is what is measured)."""
+    async with running_bot(tmp_path, limits=RateLimits.off()) as harness:
+        await _paced(harness)
+
+
+async def _paced(harness: Harness) -> None:
+    pacing = VirtualTime()
+    harness.delivery = Delivery(
+        harness.bot,
+        harness.services.outbox,
+        harness.services.partners,
+        harness.clock,
+        sleep=pacing.sleep,
+        monotonic=pacing.now,
+    )
+    anna = await linked(harness, 807, "Анна", "a-7")
+    partner = await harness.services.partners.by_user("tg", 807)
+    assert partner is not None
+    mine = [OutMessage(f"test:mine:{n}", "sales", "tg", partner.chat_id, f"{n}", partner.id)
+            for n in range(4)]  # fmt: skip
+    await harness.services.outbox.enqueue(mine)
+    await harness.deliver()
+    assert pacing.elapsed == pytest.approx(3.0, abs=0.01)  # 4 messages, 1 s apart
+    assert [m.plain for m in anna.messages[-4:]] == ["0", "1", "2", "3"]
+
+    others = []
+    for user_id in range(900, 926):  # 26 chats, one message each
+        harness.user(user_id, f"P{user_id}")
+        others.append(OutMessage(f"test:all:{user_id}", "community", "tg", user_id, "hi"))
+    start = pacing.elapsed
+    await harness.services.outbox.enqueue(others)
+    await harness.deliver()
+    assert pacing.elapsed - start == pytest.approx(25 / 25.0, abs=0.05)  # 25 gaps of 40 ms
