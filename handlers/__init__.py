@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import content as manager_content
+from handlers.manager import contests as manager_contests
 from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
 from handlers.manager import stats as manager_stats
@@ -43,6 +44,7 @@ def setup_routers() -> list[Router]:
         manager_partners.setup(),
         manager_links.setup_command(),
         manager_stats.setup(),
+        manager_contests.setup_commands(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
@@ -73,6 +75,7 @@ def setup_routers() -> list[Router]:
     )
     private.include_routers(
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
+        manager_contests.setup_dialog(),  # a manager typing a contest's fields
         conversations,
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
@@ -81,6 +84,7 @@ def setup_routers() -> list[Router]:
     return [
         private,
         manager_links.setup_buttons(),  # link approvals, in private or the managers' chat
+        manager_contests.setup_buttons(),
         manager_tickets.setup_managers_chat(),
         community.setup(),
         errors.setup(),

@@ -53,3 +53,10 @@ class TicketCb(CallbackData, prefix="t"):
 class LinkCb(CallbackData, prefix="lk"):
     action: str  # approve | decline
     partner: int
+
+
+class ContestCb(CallbackData, prefix="ct"):
+    # short | one | save | abort (the dialog); list | open | announce | announce! | dates |
+    # prizes | text | cancel | cancel! (/contests_admin; "!" confirms after a warning)
+    action: str
+    id: str = ""

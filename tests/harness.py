@@ -154,9 +154,9 @@ def spec_problems(requests: list[Request]) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def chats_emulator() -> AsyncIterator[BotApiEmulator]:
+async def chats_emulator(limits: RateLimits | None = None) -> AsyncIterator[BotApiEmulator]:
     """An emulator to add groups to before the bot starts (it checks its rights there)."""
-    emulator = BotApiEmulator(limits=RateLimits(chat_burst=1000))
+    emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
     await emulator.start()
     try:
         yield emulator
@@ -222,4 +222,9 @@ async def running_bot(
         for r in emulator.requests
         if r.status >= 400 and r.method not in harness.allowed_errors
     ]
-    assert not failed, f"the bot made failing requests: {failed}"
+    detail = [
+        (r.method, r.params.get("chat_id"), str(r.params.get("text"))[:40])
+        for r in emulator.requests
+        if r.status >= 400 and r.method not in harness.allowed_errors
+    ]
+    assert not failed, f"the bot made failing requests: {detail}"

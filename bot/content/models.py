@@ -174,6 +174,7 @@ class Creative(Strict):
 
 
 PrizeKind = Literal["first_sales", "most_sales", "top_amount", "most_referrals"]
+PRIZE_KINDS: tuple[PrizeKind, ...] = ("first_sales", "most_sales", "top_amount", "most_referrals")
 
 
 class PrizeCategory(Strict):

@@ -362,3 +362,95 @@ sale-milestone = { $count ->
        *[other] 🎉 { $count } approved sales! Keep it up.
     }
 sale-tier = 🏅 New tier: <b>{ $tier }</b>! { $perk }
+
+## /contest_new and /contests_admin (managers)
+draft-intro = 🏆 <b>A new contest.</b> Answer step by step; /cancel leaves without saving.
+draft-step = Step { $number } of { $total }. { $question }
+draft-ask-title = The contest's title (up to 100 characters).
+draft-ask-description = The rules in a few lines: what counts and how winners are decided.
+draft-ask-starts = When does it start? DD.MM.YYYY HH:MM, e.g. 14.12.2026 10:00.
+draft-ask-ends = When does it end? DD.MM.YYYY HH:MM (or a date alone — until 23:59 that day).
+draft-zone = Times are in the { $zone } time zone.
+draft-ask-segments = Who takes part? “all” or segments separated by commas.
+draft-ask-prizes =
+    Prizes: a line per category, places separated by “;”, a threshold after “|”. For example:
+    most_sales: Bonus 10,000 ₽; Bonus 5,000 ₽ | from 3
+    first_sales: Bonus 2,000 ₽; Bonus 1,000 ₽
+    Categories: first_sales, most_sales, top_amount, most_referrals.
+draft-ask-hold = Hold: days to wait for the results after the end (0–90), for late reversals.
+draft-ask-restrictions = Restrictions for partners (e.g. forbidden traffic sources), or “-” for none.
+draft-ask-dates = New dates: DD.MM.YYYY HH:MM — DD.MM.YYYY HH:MM
+draft-cancel-hint = /cancel keeps it as it was.
+draft-refused = ⚠️ { $reason }
+draft-error-empty = The answer is empty.
+draft-error-too-long = Too long: { $length } characters, at most { $limit }.
+draft-error-date-format = I could not read the date — use DD.MM.YYYY HH:MM.
+draft-error-date-invalid = That date is not in the calendar.
+draft-error-date-past = That date has passed.
+draft-error-end-before-start = The end must come after the start.
+draft-error-dates-pair = Two dates with a dash between them: start — end.
+draft-error-segments = Unknown segments: { $unknown }. There are: { $known } (or “all”).
+draft-error-category = Line { $line }: “{ $name }” is not a category. Categories: { $known }.
+draft-error-no-places = Line { $line }: the category “{ $name }” has no places with prizes — list them separated by “;”.
+draft-error-category-twice = Line { $line }: the category “{ $name }” is there already.
+draft-error-no-prizes = At least one category with prizes is needed.
+draft-error-minimum = Line { $line }: the threshold after “|” must be a number, e.g. “| from 3”.
+draft-error-hold = A whole number of days from 0 to { $limit }.
+draft-error-incomplete = The draft is incomplete — start again: /contest_new
+draft-text-please = Answer with text (or /cancel).
+draft-command-inside = A contest dialog is open: answer the question above or leave with /cancel.
+draft-aborted = The contest draft is deleted.
+draft-short-warning = ⚠️ The contest starts less than { $days } { $days ->
+        [one] day
+       *[other] days
+    } after the announcement — partners will not have time to prepare (traffic, creatives). Give another date or confirm with the button.
+draft-short-confirm = Keep this date anyway
+draft-short-accepted = Date accepted with a shorter announcement lead.
+draft-short-confirmed = ⚠️ Announced less than { $days } days ahead — confirmed by a manager.
+draft-short-unconfirmed = It starts in less than { $days } days — confirm the date again: /contest_new
+draft-preview = 👀 <b>Preview.</b> This is what partners will see:
+draft-extra = Who: { $segments } · hold: { $hold } days · { $one ->
+        [1] one prize per partner
+       *[other] a partner may win in several categories
+    }
+draft-everyone = all partners
+draft-save = ✅ Save
+draft-toggle-one = { $mark } One prize per partner
+draft-abort = ❌ Delete the draft
+draft-use-buttons = The draft is ready: save or delete it with the buttons under the preview.
+draft-saved = ✅ The contest is saved. Announce it when you are ready.
+draft-edit-too-soon = ⚠️ The contest was announced: it must start at least { $days } days after the announcement. To start earlier, cancel it and create a new one.
+contest-error-start-past = The start has passed — create the contest again.
+contest-error-segments = The contest names segments the program no longer has.
+contests-admin-none = No contests yet. Create one: /contest_new
+contests-admin-list = 🏆 Contests ({ $count }). Pick one to announce, edit or cancel:
+contests-admin-not-announced = 📝 { $title } — not announced
+contests-admin-announced = 📣 { $title } — announced { $when }
+contests-admin-running = 🟢 { $title } — running
+contests-admin-finished = 🏁 { $title } — finished
+contests-admin-cancelled = ❌ { $title } — cancelled
+contests-admin-from-file = From content/contests/{ $id }.yaml: edit texts and prizes in the file, then /reload.
+contests-admin-announce = 📣 Announce
+contests-admin-announce-anyway = 📣 Announce anyway
+contests-admin-edit-dates = ✏️ Dates
+contests-admin-edit-prizes = ✏️ Prizes
+contests-admin-edit-text = ✏️ Rules
+contests-admin-cancel = ❌ Cancel the contest
+contests-admin-back = ← To the list
+contests-admin-not-active = The contest is over or cancelled.
+contests-admin-already-announced = The contest is announced already.
+contests-admin-announced-now = 📣 The announcement is queued: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    }{ $chat ->
+        [1] {" "}and the partners' chat
+       *[other] {""}
+    }. Quiet hours and unsubscribes are respected.
+contests-admin-cancel-confirm = Cancel “{ $title }”? Everyone who was told about it hears it is cancelled.
+contests-admin-cancel-yes = Yes, cancel
+contests-admin-cancelled-now = ❌ “{ $title }” is cancelled. { $count } { $count ->
+        [one] partner who was told hears
+       *[other] partners who were told hear
+    } about it.
+contests-admin-edited = ✅ The contest “{ $title }” is changed: /contests_admin
+contests-admin-edit-refused = Only contests made with /contest_new can be changed, and only before the start.

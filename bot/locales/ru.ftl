@@ -375,3 +375,98 @@ sale-milestone = { $count ->
        *[many] 🎉 { $count } подтверждённых продаж! Так держать.
     }
 sale-tier = 🏅 Новый уровень: <b>{ $tier }</b>! { $perk }
+
+## /contest_new и /contests_admin (менеджеры)
+draft-intro = 🏆 <b>Новый конкурс.</b> Отвечайте по шагам; /cancel — выйти без сохранения.
+draft-step = Шаг { $number } из { $total }. { $question }
+draft-ask-title = Название конкурса (до 100 символов).
+draft-ask-description = Правила в нескольких строках: что считается и как определяются победители.
+draft-ask-starts = Когда начало? Формат ДД.ММ.ГГГГ ЧЧ:ММ, например 14.12.2026 10:00.
+draft-ask-ends = Когда конец? ДД.ММ.ГГГГ ЧЧ:ММ (или только дата — до 23:59 этого дня).
+draft-zone = Время — по часовому поясу { $zone }.
+draft-ask-segments = Кто участвует? «все» или сегменты через запятую.
+draft-ask-prizes =
+    Призы: по строке на номинацию, места через «;», порог после «|». Например:
+    больше продаж: Бонус 10 000 ₽; Бонус 5 000 ₽ | от 3
+    первые продажи: Бонус 2 000 ₽; Бонус 1 000 ₽
+    Номинации: первые продажи (first_sales), больше продаж (most_sales), сумма (top_amount), рефералы (most_referrals).
+draft-ask-hold = Холд: сколько дней ждать итогов после окончания (0–90), чтобы учесть отмены заказов.
+draft-ask-restrictions = Ограничения для партнёров (например, запрещённые источники трафика) или «-», если их нет.
+draft-ask-dates = Новые даты: ДД.ММ.ГГГГ ЧЧ:ММ — ДД.ММ.ГГГГ ЧЧ:ММ
+draft-cancel-hint = /cancel — оставить как было.
+draft-refused = ⚠️ { $reason }
+draft-error-empty = Пустой ответ.
+draft-error-too-long = Слишком длинно: { $length } символов, можно до { $limit }.
+draft-error-date-format = Не понял дату — нужен формат ДД.ММ.ГГГГ ЧЧ:ММ.
+draft-error-date-invalid = Такой даты нет в календаре.
+draft-error-date-past = Эта дата уже прошла.
+draft-error-end-before-start = Конец должен быть позже начала.
+draft-error-dates-pair = Нужны две даты через тире: начало — конец.
+draft-error-segments = Нет таких сегментов: { $unknown }. Есть: { $known } (или «все»).
+draft-error-category = Строка { $line }: «{ $name }» — не номинация. Номинации: { $known }.
+draft-error-no-places = Строка { $line }: у номинации «{ $name }» нет мест с призами — перечислите их через «;».
+draft-error-category-twice = Строка { $line }: номинация «{ $name }» уже была.
+draft-error-no-prizes = Нужна хотя бы одна номинация с призами.
+draft-error-minimum = Строка { $line }: порог после «|» должен быть числом, например «| от 3».
+draft-error-hold = Нужно целое число дней от 0 до { $limit }.
+draft-error-incomplete = Черновик неполный — начните заново: /contest_new
+draft-text-please = Ответьте текстом (или /cancel).
+draft-command-inside = Сейчас идёт диалог конкурса: ответьте на вопрос выше или выйдите — /cancel.
+draft-aborted = Черновик конкурса удалён.
+draft-short-warning = ⚠️ Конкурс начнётся меньше чем через { $days } { $days ->
+        [one] день
+        [few] дня
+       *[many] дней
+    } после объявления — партнёры не успеют подготовиться (трафик, креативы). Укажите другую дату или подтвердите кнопкой.
+draft-short-confirm = Всё равно эту дату
+draft-short-accepted = Дата принята с сокращённым сроком объявления.
+draft-short-confirmed = ⚠️ Объявление меньше чем за { $days } дн. — подтверждено менеджером.
+draft-short-unconfirmed = До старта меньше { $days } дн. — подтвердите дату заново: /contest_new
+draft-preview = 👀 <b>Предпросмотр.</b> Так партнёры увидят конкурс:
+draft-extra = Участники: { $segments } · холд: { $hold } дн. · { $one ->
+        [1] один приз на партнёра
+       *[other] можно выиграть в нескольких номинациях
+    }
+draft-everyone = все партнёры
+draft-save = ✅ Сохранить
+draft-toggle-one = { $mark } Один приз на партнёра
+draft-abort = ❌ Удалить черновик
+draft-use-buttons = Черновик готов: сохраните или удалите его кнопками под предпросмотром.
+draft-saved = ✅ Конкурс сохранён. Объявите его, когда будете готовы.
+draft-edit-too-soon = ⚠️ Конкурс уже объявлен: начало должно быть не раньше чем через { $days } дн. после объявления. Чтобы начать раньше, отмените конкурс и создайте новый.
+contest-error-start-past = Дата начала уже прошла — создайте конкурс заново.
+contest-error-segments = В конкурсе есть сегменты, которых больше нет в программе.
+contests-admin-none = Конкурсов пока нет. Создать: /contest_new
+contests-admin-list = 🏆 Конкурсы ({ $count }). Выберите, чтобы объявить, изменить или отменить:
+contests-admin-not-announced = 📝 { $title } — не объявлен
+contests-admin-announced = 📣 { $title } — объявлен { $when }
+contests-admin-running = 🟢 { $title } — идёт
+contests-admin-finished = 🏁 { $title } — закончился
+contests-admin-cancelled = ❌ { $title } — отменён
+contests-admin-from-file = Из файла content/contests/{ $id }.yaml: текст и призы правятся в файле, затем /reload.
+contests-admin-announce = 📣 Объявить
+contests-admin-announce-anyway = 📣 Всё равно объявить
+contests-admin-edit-dates = ✏️ Даты
+contests-admin-edit-prizes = ✏️ Призы
+contests-admin-edit-text = ✏️ Правила
+contests-admin-cancel = ❌ Отменить конкурс
+contests-admin-back = ← К списку
+contests-admin-not-active = Конкурс закончился или отменён.
+contests-admin-already-announced = Конкурс уже объявлен.
+contests-admin-announced-now = 📣 Объявление в очереди: { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    }{ $chat ->
+        [1] {" "}и чат партнёров
+       *[other] {""}
+    }. Тихие часы и отписки соблюдаются.
+contests-admin-cancel-confirm = Отменить «{ $title }»? Все, кому о нём сообщили, получат сообщение об отмене.
+contests-admin-cancel-yes = Да, отменить
+contests-admin-cancelled-now = ❌ «{ $title }» отменён. Об отмене узнают { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    }, которым о нём сообщали.
+contests-admin-edited = ✅ Конкурс «{ $title }» изменён: /contests_admin
+contests-admin-edit-refused = Менять можно только конкурсы из /contest_new и только до старта.

@@ -145,9 +145,9 @@ class ContestService:
     def lead_days(self) -> int:
         return self._store.content.program.schedule.announce_lead_days
 
-    def short_notice(self, contest: Contest) -> bool:
-        """It would start less than `announce_lead_days` after being announced now."""
-        return contest.starts_at - self._clock.now() < timedelta(days=self.lead_days())
+    def short_notice(self, starts_at: datetime) -> bool:
+        """A contest starting then, announced now, gives less than `announce_lead_days`."""
+        return starts_at - self._clock.now() < timedelta(days=self.lead_days())
 
     def problems(self, contest: Contest) -> list[str]:
         """Why this contest cannot be saved as it is (keys of texts, with no arguments)."""

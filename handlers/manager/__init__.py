@@ -5,5 +5,6 @@ from __future__ import annotations
 from typing import Final
 
 MANAGER_COMMANDS: Final = (
-    "reload", "tickets", "close", "t", "partner", "approve_link", "stats",
+    "reload", "tickets", "close", "t", "partner", "approve_link", "stats", "contest_new",
+    "contests_admin",
 )  # fmt: skip

@@ -1,0 +1,203 @@
+"""What a manager types in /contest_new and /contests_admin, read into contest fields.
+
+Each reader returns the value or raises `DraftError` with the key of the text that says
+what is wrong; the dialog shows it and asks the same step again.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from bot.content.models import PRIZE_KINDS, Contest, Program
+
+TITLE_LIMIT: Final = 100
+DESCRIPTION_LIMIT: Final = 1500
+MAX_HOLD_DAYS: Final = 90
+# Russian names a manager may type instead of the category ids
+CATEGORY_NAMES: Final = {
+    "первые продажи": "first_sales",
+    "первые": "first_sales",
+    "больше продаж": "most_sales",
+    "больше всего продаж": "most_sales",
+    "продажи": "most_sales",
+    "сумма": "top_amount",
+    "сумма продаж": "top_amount",
+    "рефералы": "most_referrals",
+    "приглашённые": "most_referrals",
+    "приглашенные": "most_referrals",
+}
+_MOMENT = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
+_NONE_WORDS: Final = frozenset({"-", "—", "нет", "no", "none", "все", "all"})
+
+
+class DraftError(Exception):
+    def __init__(self, key: str, **args: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_ = args
+
+
+def read_text(text: str, limit: int) -> str:
+    value = text.strip()
+    if not value:
+        raise DraftError("draft-error-empty")
+    if len(value) > limit:
+        raise DraftError("draft-error-too-long", limit=limit, length=len(value))
+    return value
+
+
+def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datetime:
+    """DD.MM.YYYY [HH:MM] in the program's time zone; a bare date is its start (or, for an
+    end, its last minute)."""
+    match = _MOMENT.match(text)
+    if match is None:
+        raise DraftError("draft-error-date-format")
+    day, month, year, hour, minute = match.groups()
+    try:
+        if hour is None:
+            moment = datetime(int(year), int(month), int(day), tzinfo=zone)
+            if end_of_day:
+                moment += timedelta(days=1, minutes=-1)
+        else:
+            moment = datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
+    except ValueError as exc:
+        raise DraftError("draft-error-date-invalid") from exc
+    return moment
+
+
+def read_start(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    moment = read_moment(text, zone)
+    if moment <= now:
+        raise DraftError("draft-error-date-past")
+    return moment
+
+
+def read_end(text: str, zone: ZoneInfo, starts_at: datetime) -> datetime:
+    moment = read_moment(text, zone, end_of_day=True)
+    if moment <= starts_at:
+        raise DraftError("draft-error-end-before-start")
+    return moment
+
+
+def read_segments(text: str, program: Program) -> list[str]:
+    """'все' (everyone), or segment ids or titles separated by commas."""
+    if text.strip().lower() in _NONE_WORDS:
+        return []
+    known = {segment.id: segment.id for segment in program.segments}
+    known.update({_short(segment.title): segment.id for segment in program.segments})
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[,;\n]+", text):
+        name = part.strip()
+        if not name:
+            continue
+        segment = known.get(name) or known.get(name.lower())
+        if segment is None:
+            unknown.append(name)
+        elif segment not in chosen:
+            chosen.append(segment)
+    if unknown or not chosen:
+        titles = ", ".join(segment.title.split(" (")[0] for segment in program.segments)
+        raise DraftError("draft-error-segments", unknown=", ".join(unknown) or "—", known=titles)
+    return chosen
+
+
+def read_prizes(text: str) -> list[dict[str, Any]]:
+    """One category a line: `category: prize 1; prize 2 | from 3`."""
+    prizes: list[dict[str, Any]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, colon, rest = line.partition(":")
+        kind = _category(name)
+        if kind is None or not colon:
+            raise DraftError(
+                "draft-error-category", line=number, name=name.strip() or line, known=_kinds()
+            )
+        places_text, _bar, minimum_text = rest.partition("|")
+        places = [place.strip() for place in places_text.split(";") if place.strip()]
+        if not places:
+            raise DraftError("draft-error-no-places", line=number, name=name.strip())
+        minimum = _minimum(minimum_text, number)
+        if any(prize["category"] == kind for prize in prizes):
+            raise DraftError("draft-error-category-twice", line=number, name=name.strip())
+        prizes.append({"category": kind, "places": places, "min_value": str(minimum)})
+    if not prizes:
+        raise DraftError("draft-error-no-prizes")
+    return prizes
+
+
+def read_hold_days(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or int(value) > MAX_HOLD_DAYS:
+        raise DraftError("draft-error-hold", limit=MAX_HOLD_DAYS)
+    return int(value)
+
+
+def read_restrictions(text: str) -> str:
+    value = text.strip()
+    return "" if value.lower() in _NONE_WORDS else read_text(value, DESCRIPTION_LIMIT)
+
+
+def _short(title: str) -> str:
+    """A segment's title without its explanation in brackets, lowercase."""
+    return title.split(" (")[0].strip().lower()
+
+
+def _category(name: str) -> str | None:
+    key = name.strip().lower()
+    if key in PRIZE_KINDS:
+        return key
+    return CATEGORY_NAMES.get(key)
+
+
+def _kinds() -> str:
+    return ", ".join(PRIZE_KINDS)
+
+
+def _minimum(text: str, line: int) -> Decimal:
+    cleaned = re.sub(r"^\s*(от|from|min)\s*", "", text.strip(), flags=re.IGNORECASE)
+    cleaned = cleaned.replace(" ", "").replace(",", ".")
+    if not cleaned:
+        return Decimal(0)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise DraftError("draft-error-minimum", line=line) from exc
+    if value < 0 or not value.is_finite():
+        raise DraftError("draft-error-minimum", line=line)
+    return value
+
+
+def new_id(starts_at: datetime) -> str:
+    """A short id for a manager's contest, e.g. c261214-4f2a."""
+    return f"c{starts_at:%y%m%d}-{secrets.token_hex(2)}"
+
+
+def build(data: dict[str, Any]) -> Contest:
+    """The contest from the dialog's collected fields (ISO dates, as stored in the FSM)."""
+    try:
+        return Contest.model_validate(
+            {
+                "id": data["id"],
+                "title": data["title"],
+                "description": data["description"],
+                "starts_at": data["starts_at"],
+                "ends_at": data["ends_at"],
+                "segments": data.get("segments", []),
+                "restrictions": data.get("restrictions", ""),
+                "prizes": data["prizes"],
+                "hold_days": data.get("hold_days", 0),
+                "one_prize_per_partner": data.get("one_prize_per_partner", False),
+            }
+        )
+    except (KeyError, ValidationError) as exc:
+        raise DraftError("draft-error-incomplete") from exc

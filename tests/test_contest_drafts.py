@@ -1,0 +1,94 @@
+"""What managers type in /contest_new, read into contest fields (or refused with a reason)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.content.loader import load_content
+from bot.services.contest_drafts import (
+    DraftError,
+    build,
+    read_end,
+    read_hold_days,
+    read_prizes,
+    read_segments,
+    read_start,
+)
+from tests.harness import DEMO_CONTENT
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+def refused(error: pytest.ExceptionInfo[DraftError]) -> str:
+    return error.value.key
+
+
+def test_dates_in_the_program_zone() -> None:
+    start = read_start("14.12.2026 10:00", MOSCOW, NOW)
+    assert start.isoformat() == "2026-12-14T10:00:00+03:00"
+    assert read_end("28.12.2026", MOSCOW, start).isoformat() == "2026-12-28T23:59:00+03:00"
+    for text, key in (
+        ("14/12/2026", "draft-error-date-format"),
+        ("30.02.2027 10:00", "draft-error-date-invalid"),
+        ("01.11.2026 10:00", "draft-error-date-past"),
+    ):
+        with pytest.raises(DraftError) as error:
+            read_start(text, MOSCOW, NOW)
+        assert refused(error) == key
+    with pytest.raises(DraftError) as error:
+        read_end("13.12.2026", MOSCOW, start)
+    assert refused(error) == "draft-error-end-before-start"
+
+
+def test_segments_by_id_or_title() -> None:
+    program = load_content(DEMO_CONTENT).program
+    assert read_segments("все", program) == []
+    assert read_segments("Блогер, webmaster, блогер", program) == ["blogger", "webmaster"]
+    with pytest.raises(DraftError) as error:
+        read_segments("блогер, пенсионеры", program)
+    assert error.value.args_["unknown"] == "пенсионеры"
+
+
+def test_prizes_lines_places_and_thresholds() -> None:
+    prizes = read_prizes("больше продаж: 10 000 ₽; 5 000 ₽ | от 3\ntop_amount: Ноутбук | 50 000")
+    assert prizes == [
+        {"category": "most_sales", "places": ["10 000 ₽", "5 000 ₽"], "min_value": "3"},
+        {"category": "top_amount", "places": ["Ноутбук"], "min_value": "50000"},
+    ]
+    for text, key in (
+        ("most_sales:", "draft-error-no-places"),
+        ("most_sales: ; ;", "draft-error-no-places"),
+        ("лучшие: приз", "draft-error-category"),
+        ("most_sales приз", "draft-error-category"),
+        ("most_sales: приз | много", "draft-error-minimum"),
+        ("most_sales: приз | -5", "draft-error-minimum"),
+        ("most_sales: a\nбольше продаж: b", "draft-error-category-twice"),
+        ("  \n ", "draft-error-no-prizes"),
+    ):
+        with pytest.raises(DraftError) as error:
+            read_prizes(text)
+        assert refused(error) == key, text
+
+
+def test_hold_days_and_a_whole_contest() -> None:
+    assert read_hold_days(" 14 ") == 14
+    for text in ("-1", "сто", "91"):
+        with pytest.raises(DraftError):
+            read_hold_days(text)
+    contest = build(
+        {
+            "id": "c261214-abcd",
+            "title": "Т",
+            "description": "О",
+            "starts_at": "2026-12-14T10:00:00+03:00",
+            "ends_at": "2026-12-28T23:59:00+03:00",
+            "prizes": read_prizes("first_sales: 1"),
+        }
+    )
+    assert contest.prizes[0].category == "first_sales"
+    with pytest.raises(DraftError):
+        build({"id": "x", "title": "Т"})

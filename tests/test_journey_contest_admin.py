@@ -1,0 +1,200 @@
+"""/contest_new (each bad answer refused with the reason, the dialog going on from the same
+step; the 7-day rule and its explicit override) and /contests_admin (announce, edit before
+the start, cancel reaching everyone who was told)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.emulator import RateLimits
+from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+
+COMMUNITY = -1009876543210
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    # the outbox is paced in virtual time here (instantly): the emulator's overall limit
+    # would refuse a burst that real pacing never makes; pacing has its own test
+    async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
+        emulator.add_group(COMMUNITY, "Партнёры МебельДом")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=COMMUNITY
+        ) as running:
+            yield running
+
+
+def community(harness: Harness) -> list[str]:
+    return [m.plain for m in harness.emulator.chat_messages(COMMUNITY)]
+
+
+async def answer(manager: Client, text: str) -> str:
+    return (await manager.send(text))[-1].plain
+
+
+async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(811, "Анна")
+    await anna.onboard("Вебмастер")
+    boris = harness.user(812, "Борис")
+    await boris.onboard("Блогер")
+
+    text = await answer(manager, "/contest_new")
+    assert "Шаг 1 из 8. Название конкурса" in text
+    assert "Шаг 2 из 8" in await answer(manager, "Весенний спринт")
+    assert "Шаг 3 из 8. Когда начало?" in await answer(manager, "Продавайте больше всех.")
+    # the clock says 02.11.2026 15:00 in Moscow
+    text = await answer(manager, "01.11.2026 10:00")
+    assert text.startswith("⚠️ Эта дата уже прошла.")
+    assert "Шаг 3 из 8" in text
+    assert "Не понял дату" in await answer(manager, "завтра")
+    assert "Такой даты нет в календаре" in await answer(manager, "31.11.2026 10:00")
+    warning = (await manager.send("05.11.2026 10:00"))[-1]
+    assert warning.plain.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
+    assert warning.button_labels == ["Всё равно эту дату"]
+    # typing another date instead of confirming
+    assert "Шаг 4 из 8. Когда конец?" in await answer(manager, "20.11.2026 10:00")
+    text = await answer(manager, "19.11.2026")
+    assert text.startswith("⚠️ Конец должен быть позже начала.")
+    assert "Шаг 4 из 8" in text
+    assert "Шаг 5 из 8. Кто участвует?" in await answer(manager, "30.11.2026")
+    text = await answer(manager, "Пенсионеры")
+    assert "Нет таких сегментов: Пенсионеры" in text
+    assert "Шаг 5 из 8" in text
+    assert "Шаг 6 из 8. Призы" in await answer(manager, "Вебмастер")
+    text = await answer(manager, "больше продаж:")
+    assert "нет мест с призами" in text
+    assert "Шаг 6 из 8" in text
+    assert "«лучшие» — не номинация" in await answer(manager, "лучшие: Бонус 1 000 ₽")
+    assert "порог после «|» должен быть числом" in await answer(
+        manager, "больше продаж: Бонус 5 000 ₽ | от трёх"
+    )
+    text = await answer(
+        manager,
+        "больше продаж: Бонус 10 000 ₽; Бонус 5 000 ₽ | от 3\nпервые продажи: Бонус 2 000 ₽",
+    )
+    assert "Шаг 7 из 8. Холд" in text
+    assert "целое число дней" in await answer(manager, "сто")
+    assert "Шаг 8 из 8. Ограничения" in await answer(manager, "7")
+    assert "Сейчас идёт диалог конкурса" in await answer(manager, "/stats")
+    preview = (await manager.send("-"))[-1]
+    assert preview.plain.startswith("👀 Предпросмотр.")
+    assert "🏆 Весенний спринт" in preview.plain
+    assert "Начнётся 20.11.2026 10:00, закончится 30.11.2026 23:59" in preview.plain
+    assert "• Больше всего продаж (от 3): 1 — Бонус 10 000 ₽; 2 — Бонус 5 000 ₽" in preview.plain
+    assert "Участники: Вебмастер (сайт, SEO, контекст) · холд: 7 дн. · можно" in preview.plain
+    await manager.press("❌ Один приз на партнёра", preview)
+    preview = manager.messages[-1]
+    assert "один приз на партнёра" in preview.plain
+    await manager.press("✅ Сохранить", preview)
+    card = manager.messages[-1]
+    assert card.plain.startswith("✅ Конкурс сохранён.")
+    assert "📝 Весенний спринт — не объявлен" in card.plain
+    assert card.button_labels[0] == "📣 Объявить"
+
+    before_boris = len(boris.messages)
+    await manager.press("📣 Объявить", card)
+    assert manager.messages[-1].plain.startswith(
+        "📣 Объявление в очереди: 1 партнёр и чат партнёров."
+    )
+    await harness.deliver()
+    assert anna.last.plain.startswith("📣 Новый конкурс!")
+    assert "🏆 Весенний спринт" in anna.last.plain
+    assert len(boris.messages) == before_boris  # a blogger is not eligible
+    assert community(harness)[-1].startswith("📣 Новый конкурс!")
+    assert "Весенний спринт" not in (await boris.send("/contests"))[-1].plain
+    assert any("Весенний спринт" in m.plain for m in await anna.send("/contests"))
+
+    listing = (await manager.send("/contests_admin"))[-1]
+    label = next(b for b in listing.button_labels if "Весенний спринт" in b)
+    assert label.startswith("📣 Весенний спринт — объявлен 02.11.2026")
+    await manager.press(label, listing)
+    await manager.press("❌ Отменить конкурс", manager.messages[-1])
+    assert manager.messages[-1].plain.startswith("Отменить «Весенний спринт»?")
+    await manager.press("Да, отменить", manager.messages[-1])
+    assert manager.messages[-1].plain.startswith(
+        "❌ «Весенний спринт» отменён. Об отмене узнают 1 партнёр"
+    )
+    await harness.deliver()
+    assert anna.last.plain.startswith("❌ Конкурс «Весенний спринт» отменён.")
+    assert len(boris.messages) == before_boris + 1  # only his own /contests answer
+    assert community(harness)[-1].startswith("❌ Конкурс «Весенний спринт» отменён.")
+    assert all("Весенний спринт" not in m.plain for m in await anna.send("/contests"))
+
+
+async def test_short_notice_needs_an_explicit_confirmation_twice(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(813, "Анна")
+    await anna.onboard()
+    for text in ("/contest_new", "Быстрый конкурс", "Правила."):
+        await manager.send(text)
+    warning = (await manager.send("05.11.2026 10:00"))[-1]
+    await manager.press("Всё равно эту дату", warning)
+    assert manager.messages[-1].plain.startswith("Шаг 4 из 8")
+    for text in ("10.11.2026", "все", "сумма: Ноутбук | от 50 000", "0"):
+        await manager.send(text)
+    preview = (await manager.send("нет"))[-1]
+    assert "⚠️ Объявление меньше чем за 7 дн. — подтверждено менеджером." in preview.plain
+    assert "• Сумма продаж, ₽ (от 50 000): 1 — Ноутбук" in preview.plain
+    await manager.press("✅ Сохранить", preview)
+    await manager.press("📣 Объявить", manager.messages[-1])
+    warning = manager.messages[-1]
+    assert warning.plain.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
+    assert warning.button_labels == ["📣 Всё равно объявить", "← К списку"]
+    before = len(anna.messages)
+    await harness.deliver()
+    assert len(anna.messages) == before  # nothing is sent before the confirmation
+    await manager.press("📣 Всё равно объявить", warning)
+    await harness.deliver()
+    assert anna.last.plain.startswith("📣 Новый конкурс!")
+
+
+async def test_edit_before_the_start_and_file_contests_are_edited_in_their_file(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    for text in ("Декабрьский", "Правила.", "20.12.2026 10:00", "25.12.2026", "все",
+                 "first_sales: 1000 ₽", "0"):  # fmt: skip
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    card = manager.messages[-1]
+    await manager.press("✏️ Даты", card)
+    assert manager.messages[-1].plain.startswith("Новые даты")
+    text = await answer(manager, "21.12.2026 10:00 — 20.12.2026 10:00")
+    assert "Конец должен быть позже начала" in text
+    assert "Новые даты" in text
+    text = await answer(manager, "21.12.2026 10:00 — 28.12.2026 18:00")
+    assert text.startswith("✅ Конкурс «Декабрьский» изменён")
+    await manager.press("✏️ Призы", card)
+    text = await answer(manager, "first_sales:")
+    assert "нет мест с призами" in text
+    assert (await answer(manager, "/cancel")) == "Черновик конкурса удалён."
+    contest = next(c for c in await harness.services.contests.active() if c.title == "Декабрьский")
+    assert contest.starts_at.isoformat() == "2026-12-21T10:00:00+03:00"
+    assert [p.places for p in contest.prizes] == [["1000 ₽"]]
+
+    listing = (await manager.send("/contests_admin"))[-1]
+    label = next(b for b in listing.button_labels if "Зимний марафон" in b)
+    await manager.press(label, listing)
+    file_card = manager.messages[-1]
+    assert "Из файла content/contests/winter-sofas.yaml" in file_card.plain
+    assert "✏️ Даты" not in file_card.button_labels
+    assert "📣 Объявить" in file_card.button_labels
+
+
+async def test_contest_commands_are_for_managers_only(harness: Harness) -> None:
+    anna = harness.user(814, "Анна")
+    await anna.onboard()
+    text = (await anna.send("/contest_new"))[-1].plain
+    assert "Шаг 1" not in text
+    assert "Шаг 1" not in (await anna.send("Весенний спринт"))[-1].plain
