@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.services.contests import ContestService, Entry, Moment
+from bot.services.contests import ContestService, Moment, Standings
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import Approved, SalesService, month_start
@@ -231,9 +231,9 @@ class Notices:
 
 
 def _place_text(
-    entries: list[Entry], me: str | None, board: str, l10n: L10n, *, gaps: bool = True
+    entries: Standings, me: str | None, board: str, l10n: L10n, *, gaps: bool = True
 ) -> str | None:
-    place = next((n for n, entry in enumerate(entries) if entry.key == me), None)
+    place = entries.index_of(me)
     if place is None:
         return None
     if place == 0 or not gaps:

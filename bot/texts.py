@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.content.models import Contest
 from bot.i18n import L10n
-from bot.services.contests import ContestService, Entry, MyStanding
+from bot.services.contests import ContestService, MyStanding, Standings
 from bot.services.partners import Partner, PartnerService
 
 TOP = 10
@@ -35,7 +35,7 @@ def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
 
 def board_text(
     header: str,
-    entries: list[Entry],
+    entries: Standings,
     people: dict[str, Partner],
     me: str | None,
     l10n: L10n,
@@ -51,7 +51,7 @@ def board_text(
         lines.append(l10n("top-row", place=place, name=name, value=number(entry.value)))
     if not personal:  # in the group: no "you"
         return "\n".join(lines)
-    mine = next((n for n, entry in enumerate(entries) if entry.key == me), None)
+    mine = entries.index_of(me)
     if me is None or mine is None:
         lines.append(l10n("top-me-none"))
     elif mine == 0 or not gaps:
@@ -103,7 +103,7 @@ async def contest_boards(
 ) -> list[Board]:
     """A contest's boards, one per prize category (None: the month's leaderboard)."""
     me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
-    boards: list[tuple[str, str | None, list[Entry]]]
+    boards: list[tuple[str, str | None, Standings]]
     if contest is None:
         boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]
     else:

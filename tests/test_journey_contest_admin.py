@@ -198,3 +198,58 @@ async def test_contest_commands_are_for_managers_only(harness: Harness) -> None:
     text = (await anna.send("/contest_new"))[-1].plain
     assert "Шаг 1" not in text
     assert "Шаг 1" not in (await anna.send("Весенний спринт"))[-1].plain
+
+
+async def test_contest_moments_reach_partners_and_the_chat(harness: Harness) -> None:
+    """The moments the schedule will fire: what they send, to whom, once."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    services = harness.services
+    anna = harness.user(815, "Анна")
+    await anna.onboard()
+    person = await services.partners.by_user("tg", 815)
+    assert person is not None
+    await services.partners.approve_link(await services.partners.request_link(person, "an-1"))
+    contest = await services.contests.contest("winter-sofas")
+    assert contest is not None
+
+    reminder = await services.contests.moment("reminder", contest, tag="3")
+    assert [p.id for p in reminder.partners] == [person.id]
+    first = await services.notices.contest_moment(reminder)
+    again = await services.notices.contest_moment(reminder)  # a double fire
+    assert (first.queued, again.queued, again.duplicate) == (2, 0, 2)
+    await harness.deliver()
+    assert anna.last.plain.startswith(
+        "⏰ До старта конкурса «Зимний марафон диванов» осталось 3 дня"
+    )
+
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+    harness.clock.advance((running - harness.clock.now()).total_seconds())
+    for n in range(3):
+        item = ConversionIn("an-1", f"an-{n}", "approved", Decimal(30000), "RUB", running)
+        await services.sales.record(item, "csv")
+    standings = await services.contests.moment("standings", contest, tag="2026-W51")
+    await services.notices.contest_moment(standings)
+    await harness.deliver()
+    posts = harness.emulator.chat_messages(COMMUNITY)[-3:]
+    assert [p.plain.splitlines()[0] for p in posts] == [
+        "🏆 Зимний марафон диванов — Первые продажи",
+        "🏆 Зимний марафон диванов — Больше всего продаж",
+        "🏆 Зимний марафон диванов — Сумма продаж, ₽",
+    ]
+    assert [p.kind for p in posts] == ["photo"] * 3  # each with its leaderboard picture
+
+    harness.clock.advance(30 * 24 * 3600)
+    results = await services.contests.results_moment(contest)
+    await services.notices.contest_moment(results)
+    await harness.deliver()
+    text = community(harness)[-1]
+    assert text.startswith("🏁 Итоги конкурса «Зимний марафон диванов»")
+    assert "1. Анна — 3 — Ставка 15% на январь" in text
+    assert "1. Анна — 90 000 — Ноутбук для работы" in text
+    congratulation = anna.last.plain
+    assert congratulation.startswith("🎉 Поздравляем! Вы среди победителей")
+    assert "• Больше всего продаж: №1 — Ставка 15% на январь" in congratulation

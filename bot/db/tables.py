@@ -41,6 +41,8 @@ partners = sa.Table(
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("platform", "user_id", name="uq_partners_platform_user"),
     sa.UniqueConstraint("partner_code", name="uq_partners_partner_code"),
+    sa.Index("ix_partners_affiliate", "affiliate_id", "affiliate_status", "segment"),
+    sa.Index("ix_partners_referrer_id", "referrer_id"),
 )
 
 faq_questions = sa.Table(

@@ -149,7 +149,7 @@ def read_restrictions(text: str) -> str:
 
 def _short(title: str) -> str:
     """A segment's title without its explanation in brackets, lowercase."""
-    return title.split(" (")[0].strip().lower()
+    return title.split(" (", maxsplit=1)[0].strip().lower()
 
 
 def _category(name: str) -> str | None:

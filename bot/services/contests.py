@@ -9,10 +9,11 @@ and only partners of the contest's segments, when it names any.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,6 +34,34 @@ class Entry:
     value: Decimal
     reached_at: datetime
     pending: int = 0
+
+
+class Standings(list[Entry]):
+    """Entries best first, with the place of a contestant found without a scan."""
+
+    _places: dict[str, int] | None = None
+
+    def index_of(self, key: str | None) -> int | None:
+        """The 0-based position of `key`, or None."""
+        if key is None:
+            return None
+        if self._places is None:
+            self._places = {entry.key: n for n, entry in enumerate(self)}
+        return self._places.get(key)
+
+
+@dataclass(frozen=True)
+class SalesRow:
+    affiliate_id: str
+    approved: int
+    total: Decimal
+    first_at: datetime
+    last_at: datetime
+    pending: int
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -95,7 +124,7 @@ class ContestService:
         self._clock = clock
         self._partners = partners
         self._sales_service = sales
-        self._cache: dict[tuple[Any, ...], tuple[int, float, float, list[Entry]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[int, float, float, Any]] = {}
 
     async def managed(self) -> dict[str, Managed]:
         """Every contest the database knows, by id (file contests only once announced or
@@ -212,7 +241,7 @@ class ContestService:
                     )
                 )
 
-    async def month_leaderboard(self, zone: ZoneInfo) -> list[Entry]:
+    async def month_leaderboard(self, zone: ZoneInfo) -> Standings:
         """Most approved sales this calendar month among linked partners (no contest runs)."""
         now = self._clock.now()
         month = Contest.model_validate(
@@ -268,85 +297,99 @@ class ContestService:
             condition = sa.and_(condition, partners.c.segment.in_(contest.segments))
         return sa.exists(sa.select(partners.c.id).where(condition))
 
-    def _window(self, contest: Contest, status: str) -> Any:
-        return sa.and_(
-            conversions.c.status == status,
-            conversions.c.occurred_at >= contest.starts_at,
-            conversions.c.occurred_at <= contest.ends_at,
-            self._linked(contest, conversions.c.affiliate_id),
-        )
+    def _key(self, contest: Contest, *extra: Any) -> tuple[Any, ...]:
+        return (contest.id, contest.starts_at, contest.ends_at, tuple(contest.segments), *extra)
 
-    async def standings(self, contest: Contest, category: PrizeCategory) -> list[Entry]:
-        """Everyone in the category, best first; those below `min_value` are left out.
-
-        A computed list is reused while no conversion changed (up to a minute: links change
+    async def _cached(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
+        """A computed value reused while no conversion changed (up to a minute: links change
         too); one that took long to compute is also reused for a few seconds after a change,
         so a busy /top does not aggregate a million conversions per call."""
-        key = (
-            contest.id,
-            contest.starts_at,
-            contest.ends_at,
-            tuple(contest.segments),
-            category.category,
-            category.min_value,
-        )
         version, now = self._sales_service.version, time.monotonic()
         cached = self._cache.get(key)
         if cached is not None:
-            seen, at, cost, entries = cached
+            seen, at, cost, value = cached
             age = now - at
             if seen == version and age < STANDINGS_MAX_AGE:
-                return entries
+                return cast("_T", value)
             if cost > STANDINGS_SLOW and age < STANDINGS_FRESH:
-                return entries  # a big aggregate under a stream of sales: a few seconds old
-        entries = await self._compute(contest, category)
+                return cast("_T", value)  # a big aggregate under a stream of sales
+        value = await compute()
         if len(self._cache) > 256:
             self._cache.clear()
-        self._cache[key] = (version, now, time.monotonic() - now, entries)
-        return entries
+        self._cache[key] = (version, now, time.monotonic() - now, value)
+        return value
 
-    async def _compute(self, contest: Contest, category: PrizeCategory) -> list[Entry]:
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    async def standings(self, contest: Contest, category: PrizeCategory) -> Standings:
+        """Everyone in the category, best first; those below `min_value` are left out."""
+        key = self._key(contest, category.category, category.min_value)
+        return await self._cached(key, lambda: self._compute(contest, category))
+
+    async def _compute(self, contest: Contest, category: PrizeCategory) -> Standings:
         if category.category == "most_referrals":
             entries = await self._referrals(contest)
         else:
-            entries = await self._sales(contest, category)
+            entries = self._from_sales(await self._sales(contest), category)
         qualified = [entry for entry in entries if entry.value >= category.min_value]
         if category.category == "first_sales":
-            return sorted(qualified, key=lambda e: (e.reached_at, e.key))
-        return sorted(qualified, key=lambda e: (-e.value, e.reached_at, e.key))
+            return Standings(sorted(qualified, key=lambda e: (e.reached_at, e.key)))
+        return Standings(sorted(qualified, key=lambda e: (-e.value, e.reached_at, e.key)))
 
-    async def _sales(self, contest: Contest, category: PrizeCategory) -> list[Entry]:
-        approved = (
-            sa.select(
-                conversions.c.affiliate_id,
-                sa.func.count().label("n"),
-                sa.func.sum(conversions.c.amount).label("total"),
-                sa.func.min(conversions.c.occurred_at).label("first_at"),
-                sa.func.max(conversions.c.occurred_at).label("last_at"),
-            )
-            .where(self._window(contest, "approved"))
-            .group_by(conversions.c.affiliate_id)
-        )
-        pending = (
-            sa.select(conversions.c.affiliate_id, sa.func.count().label("n"))
-            .where(self._window(contest, "pending"))
-            .group_by(conversions.c.affiliate_id)
-        )
-        async with self._db.read() as conn:
-            rows = list(await conn.execute(approved))
-            waiting = {row.affiliate_id: int(row.n) for row in await conn.execute(pending)}
+    @staticmethod
+    def _from_sales(rows: list[SalesRow], category: PrizeCategory) -> list[Entry]:
         entries = []
         for row in rows:
+            if not row.approved:
+                continue
             if category.category == "first_sales":
-                value, reached = Decimal(1), _utc(row.first_at)
+                value, reached = Decimal(1), row.first_at
             elif category.category == "top_amount":
-                value, reached = Decimal(str(row.total)), _utc(row.last_at)
+                value, reached = row.total, row.last_at
             else:
-                value, reached = Decimal(int(row.n)), _utc(row.last_at)
-            entries.append(
-                Entry(row.affiliate_id, value, reached, waiting.get(row.affiliate_id, 0))
-            )
+                value, reached = Decimal(row.approved), row.last_at
+            entries.append(Entry(row.affiliate_id, value, reached, row.pending))
         return entries
+
+    async def _sales(self, contest: Contest) -> list[SalesRow]:
+        """Approved and pending conversions in the contest's window, per linked affiliate:
+        one pass over the window (grouped first, then the linked partners looked up)."""
+        return await self._cached(self._key(contest, "sales"), lambda: self._sales_query(contest))
+
+    async def _sales_query(self, contest: Contest) -> list[SalesRow]:
+        approved = conversions.c.status == "approved"
+        grouped = (
+            sa.select(
+                conversions.c.affiliate_id,
+                sa.func.count().filter(approved).label("n"),
+                sa.func.sum(conversions.c.amount).filter(approved).label("total"),
+                sa.func.min(conversions.c.occurred_at).filter(approved).label("first_at"),
+                sa.func.max(conversions.c.occurred_at).filter(approved).label("last_at"),
+                sa.func.count().filter(conversions.c.status == "pending").label("waiting"),
+            )
+            .where(
+                conversions.c.status.in_(("approved", "pending")),
+                conversions.c.occurred_at >= contest.starts_at,
+                conversions.c.occurred_at <= contest.ends_at,
+            )
+            .group_by(conversions.c.affiliate_id)
+            .subquery()
+        )
+        query = sa.select(grouped).where(self._linked(contest, grouped.c.affiliate_id))
+        async with self._db.read() as conn:
+            rows = list(await conn.execute(query))
+        return [
+            SalesRow(
+                affiliate_id=row.affiliate_id,
+                approved=int(row.n),
+                total=Decimal(str(row.total or 0)),
+                first_at=_utc(row.first_at) if row.first_at is not None else _NEVER,
+                last_at=_utc(row.last_at) if row.last_at is not None else _NEVER,
+                pending=int(row.waiting),
+            )
+            for row in rows
+        ]
 
     async def _referrals(self, contest: Contest) -> list[Entry]:
         """Referrers by their recruits who made an approved sale in the contest."""
@@ -425,8 +468,8 @@ async def my_standings(
     """The partner's place in each prize category of a contest."""
     result = []
     for category in contest.prizes:
-        standings = await service.standings(contest, category) if affiliate_id else []
-        index = next((n for n, e in enumerate(standings) if e.key == affiliate_id), None)
+        standings = await service.standings(contest, category) if affiliate_id else Standings()
+        index = standings.index_of(affiliate_id) if affiliate_id else None
         entry = standings[index] if index is not None else None
         result.append(MyStanding(category, None if index is None else index + 1, entry))
     return result

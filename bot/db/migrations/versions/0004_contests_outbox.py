@@ -60,6 +60,10 @@ def upgrade() -> None:
     op.create_index("ix_outbox_status_not_before", "outbox", ["status", "not_before"])
     op.create_index("ix_outbox_partner_created", "outbox", ["partner_id", "created_at"])
     op.create_index(
+        "ix_partners_affiliate", "partners", ["affiliate_id", "affiliate_status", "segment"]
+    )
+    op.create_index("ix_partners_referrer_id", "partners", ["referrer_id"])
+    op.create_index(
         "ix_conversions_status_occurred",
         "conversions",
         ["status", "occurred_at", "affiliate_id", "amount"],
@@ -68,6 +72,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_conversions_status_occurred", "conversions")
+    op.drop_index("ix_partners_referrer_id", "partners")
+    op.drop_index("ix_partners_affiliate", "partners")
     op.drop_index("ix_outbox_partner_created", "outbox")
     op.drop_index("ix_outbox_status_not_before", "outbox")
     op.drop_table("outbox")
