@@ -175,18 +175,25 @@ def contest_text(
         lines.append(l10n("contest-link-first"))
     elif running:
         lines.append(l10n("contest-mine"))
-        for standing in mine:
-            name = l10n(f"category-{standing.category.category}")
-            if standing.place is None or standing.entry is None:
-                lines.append(l10n("contest-mine-none", name=name))
-            else:
-                lines.append(
-                    l10n(
-                        "contest-mine-row",
-                        name=name,
-                        place=standing.place,
-                        value=number(standing.entry.value),
-                        pending=standing.entry.pending,
-                    )
-                )
+        lines.extend(standing_lines(mine, l10n))
     return "\n".join(lines)
+
+
+def standing_lines(mine: list[MyStanding], l10n: L10n) -> list[str]:
+    """A partner's place in each prize category of a running contest."""
+    lines = []
+    for standing in mine:
+        name = l10n(f"category-{standing.category.category}")
+        if standing.place is None or standing.entry is None:
+            lines.append(l10n("contest-mine-none", name=name))
+            continue
+        lines.append(
+            l10n(
+                "contest-mine-row",
+                name=name,
+                place=standing.place,
+                value=number(standing.entry.value),
+                pending=standing.entry.pending,
+            )
+        )
+    return lines

@@ -92,3 +92,25 @@ def test_hold_days_and_a_whole_contest() -> None:
     assert contest.prizes[0].category == "first_sales"
     with pytest.raises(DraftError):
         build({"id": "x", "title": "Т"})
+
+
+@pytest.mark.parametrize(
+    ("key", "args", "text"),
+    [
+        ("contests-admin-announced-now", {"count": 1, "chat": 0}, "1 партнёр."),
+        ("contests-admin-announced-now", {"count": 3, "chat": 1}, "3 партнёра и чат"),
+        ("contests-admin-announced-now", {"count": 25, "chat": 0}, "25 партнёров."),
+        ("contests-admin-announced-now", {"count": 21, "chat": 0}, "21 партнёр."),
+        ("contests-admin-cancelled-now", {"title": "Т", "count": 2}, "узнают 2 партнёра,"),
+        ("contests-admin-cancelled-now", {"title": "Т", "count": 11}, "узнают 11 партнёров,"),
+        ("draft-short-warning", {"days": 1}, "через 1 день"),
+        ("draft-short-warning", {"days": 3}, "через 3 дня"),
+        ("draft-short-warning", {"days": 7}, "через 7 дней"),
+        ("sale-milestone", {"count": 50}, "50 подтверждённых продаж"),
+        ("sale-milestone", {"count": 100}, "100 подтверждённых продаж"),
+    ],
+)
+def test_russian_plurals_in_contest_texts(key: str, args: dict[str, object], text: str) -> None:
+    from bot.i18n import Translator
+
+    assert text in Translator().get("ru")(key, **args)

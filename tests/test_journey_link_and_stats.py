@@ -148,6 +148,10 @@ async def test_contests_list_rules_prizes_and_my_place(harness: Harness) -> None
     ]
     assert boards[1].splitlines()[1:] == ["1. Анна — 4", "Вы: №1 (4)"]
 
+    card = (await harness.manager().send("/partner tg:704"))[-1].plain
+    assert "Конверсии за всё время: 4 подтв., 1 в ожидании, 0 отменено" in card
+    assert "В конкурсе «Зимний марафон диванов»:\n• Первые продажи: №1 (1, +1 в ожидании)" in card
+
     harness.clock.advance(30 * 24 * 3600)  # the contest is over
     assert (await anna.send("/contests"))[-1].plain.startswith("Сейчас нет конкурсов")
 

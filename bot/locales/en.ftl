@@ -247,6 +247,8 @@ partner-card =
 partner-newsletters-on = on
 partner-newsletters-stopped = off (/stop)
 partner-newsletters-none = no consent
+partner-conversions = Conversions ever: { $approved } approved, { $pending } pending, { $declined } declined
+partner-contest = In the contest “{ $title }”:
 partner-unreachable = ⚠️ the partner blocked the bot
 
 ## Affiliate id and sales

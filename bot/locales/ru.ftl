@@ -253,6 +253,8 @@ partner-card =
 partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
 partner-newsletters-none = не давал согласия
+partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
+partner-contest = В конкурсе «{ $title }»:
 partner-unreachable = ⚠️ бот заблокирован партнёром
 
 ## Привязка ID в партнёрской сети и продажи

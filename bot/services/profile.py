@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.content.models import Contest
 from bot.content.store import ContentStore
+from bot.services.contests import ContestService, MyStanding, my_standings
 from bot.services.lessons import LessonService
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import MonthStats, SalesService, TierStanding
@@ -31,6 +33,9 @@ class ManagerCard:
     open_ticket: int | None
     tickets_total: int
     recent_questions: list[str]
+    conversions: dict[str, int]  # all time, by status (linked partners only)
+    contest: Contest | None  # the contest running for the partner's segment
+    standings: list[MyStanding]
 
 
 class ProfileService:
@@ -41,8 +46,10 @@ class ProfileService:
         lessons: LessonService,
         support: SupportService,
         sales: SalesService,
+        contests: ContestService,
         zone: ZoneInfo,
     ) -> None:
+        self._contests = contests
         self._store = store
         self._partners = partners
         self._lessons = lessons
@@ -56,11 +63,17 @@ class ProfileService:
         if partner is None:
             return None
         ticket = await self._support.current(partner)
+        linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+        contest = await self._contests.running(partner.segment)
+        standings = await my_standings(self._contests, contest, linked) if contest else []
         return ManagerCard(
             profile=await self.card(partner),
             open_ticket=None if ticket is None else ticket.id,
             tickets_total=len(await self._support.history(partner)),
             recent_questions=await self._support.recent_questions(partner),
+            conversions=await self._sales.totals(linked) if linked else {},
+            contest=contest,
+            standings=standings,
         )
 
     async def card(self, partner: Partner) -> ProfileCard:

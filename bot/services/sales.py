@@ -293,6 +293,16 @@ class SalesService:
             new=int(new_total),
         )
 
+    async def totals(self, affiliate_id: str) -> dict[str, int]:
+        """All conversions of an affiliate id ever, by status."""
+        query = (
+            sa.select(conversions.c.status, sa.func.count().label("n"))
+            .where(conversions.c.affiliate_id == affiliate_id)
+            .group_by(conversions.c.status)
+        )
+        async with self._db.read() as conn:
+            return {row.status: int(row.n) for row in await conn.execute(query)}
+
     def tier(self, approved_this_month: int) -> TierStanding:
         return tier_for(self._store.content.program.tiers, approved_this_month)
 

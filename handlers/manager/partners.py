@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.profile import ManagerCard, ProfileService
+from bot.texts import standing_lines
 from handlers.partner.me import sales_lines
 from handlers.screens import Screen, actor, send
 
@@ -46,6 +47,16 @@ def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
         seen=partner.last_seen_at.strftime("%d.%m.%Y %H:%M"),
     )
     text += "\n" + "\n".join(sales_lines(profile, l10n))
+    if card.conversions:
+        text += "\n" + l10n(
+            "partner-conversions",
+            approved=card.conversions.get("approved", 0),
+            pending=card.conversions.get("pending", 0),
+            declined=card.conversions.get("declined", 0),
+        )
+    if card.contest is not None and card.standings:
+        text += "\n" + l10n("partner-contest", title=html.escape(card.contest.title))
+        text += "".join("\n" + line for line in standing_lines(card.standings, l10n))
     if partner.unreachable:
         text += "\n" + l10n("partner-unreachable")
     if card.recent_questions:
