@@ -45,6 +45,11 @@ class Notices:
         self._partners = partners
         self._sales = sales
 
+    @property
+    def has_community(self) -> bool:
+        """Whether community-chat posts have somewhere to go."""
+        return self._settings.tg_community_chat_id is not None
+
     def _l10n(self, language: str | None) -> L10n:
         return self._store.live.translator.get(language)
 

@@ -148,7 +148,7 @@ async def test_short_notice_needs_an_explicit_confirmation_twice(harness: Harnes
     await manager.press("📣 Объявить", manager.messages[-1])
     warning = manager.messages[-1]
     assert warning.plain.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
-    assert warning.button_labels == ["📣 Всё равно объявить", "← К списку"]
+    assert warning.button_labels == ["📣 Всё равно объявить", "← Назад"]
     before = len(anna.messages)
     await harness.deliver()
     assert len(anna.messages) == before  # nothing is sent before the confirmation

@@ -439,6 +439,7 @@ contests-admin-edit-prizes = ✏️ Prizes
 contests-admin-edit-text = ✏️ Rules
 contests-admin-cancel = ❌ Cancel the contest
 contests-admin-back = ← To the list
+contests-admin-to-card = ← Back
 contests-admin-not-active = The contest is over or cancelled.
 contests-admin-already-announced = The contest is announced already.
 contests-admin-announced-now = 📣 The announcement is queued: { $count } { $count ->

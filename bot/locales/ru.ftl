@@ -453,6 +453,7 @@ contests-admin-edit-prizes = ✏️ Призы
 contests-admin-edit-text = ✏️ Правила
 contests-admin-cancel = ❌ Отменить конкурс
 contests-admin-back = ← К списку
+contests-admin-to-card = ← Назад
 contests-admin-not-active = Конкурс закончился или отменён.
 contests-admin-already-announced = Конкурс уже объявлен.
 contests-admin-announced-now = 📣 Объявление в очереди: { $count } { $count ->

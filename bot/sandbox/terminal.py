@@ -74,9 +74,11 @@ class TerminalChat:
             self.write(f"   💬 {text}")
 
     def last_with_buttons(self) -> SentMessage | None:
-        for message in reversed(self.emulator.chat_messages(self.user_id)):
-            if message.buttons:
-                return message
+        """The bot's latest message, when it has buttons: a number typed then presses one
+        (any other number is sent as text, e.g. an answer to "how many days?")."""
+        messages = self.emulator.chat_messages(self.user_id)
+        if messages and messages[-1].buttons:
+            return messages[-1]
         return None
 
     def handle(self, line: str) -> bool:
@@ -111,13 +113,10 @@ class TerminalChat:
                 return True
             self.emulator.user_message(self.user_id, text.removeprefix("/reply "), reply_to=target)
             return True
-        if text.isdigit():
-            message = self.last_with_buttons()
-            labels = message.button_labels if message else []
+        message = self.last_with_buttons()
+        labels = message.button_labels if message else []
+        if text.isdigit() and message is not None and 0 < int(text) <= len(labels):
             index = int(text) - 1
-            if message is None or not 0 <= index < len(labels):
-                self.write("   no such button")
-                return True
             buttons = [button for row in message.buttons for button in row]
             if "callback_data" not in buttons[index]:
                 self.write(f"   (a link: {buttons[index].get('url')})")

@@ -205,6 +205,15 @@ async def _cancel(
     return len(partner_ids)
 
 
+async def _start_dialog(
+    message: Message, state: FSMContext, settings: Settings, l10n: L10n
+) -> None:
+    """A new draft (a draft being typed is dropped)."""
+    await state.set_state(ContestDialog.title)
+    await state.set_data({})
+    await message.answer(l10n("draft-intro") + "\n\n" + _ask("title", l10n, settings))
+
+
 def setup_commands() -> Router:
     """/contest_new and /contests_admin (inside the managers' router)."""
     router = Router(name=f"{__name__}.commands")
@@ -213,9 +222,7 @@ def setup_commands() -> Router:
     async def contest_new(
         message: Message, state: FSMContext, settings: Settings, l10n: L10n
     ) -> None:
-        await state.set_state(ContestDialog.title)
-        await state.set_data({})
-        await message.answer(l10n("draft-intro") + "\n\n" + _ask("title", l10n, settings))
+        await _start_dialog(message, state, settings, l10n)
 
     @router.message(Command("contests_admin"))
     async def contests_admin(
@@ -235,6 +242,10 @@ def setup_dialog() -> Router:
     async def abort(message: Message, state: FSMContext, l10n: L10n) -> None:
         await state.clear()
         await message.answer(l10n("draft-aborted"))
+
+    @router.message(Command("contest_new"))
+    async def restart(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
+        await _start_dialog(message, state, settings, l10n)
 
     @router.message(CommandText())
     async def other_command(message: Message, l10n: L10n) -> None:
@@ -348,8 +359,22 @@ def setup_dialog() -> Router:
         )
 
     @router.message(ContestDialog.preview)
-    async def in_preview(message: Message, l10n: L10n) -> None:
-        await message.answer(l10n("draft-use-buttons"))
+    async def in_preview(
+        message: Message,
+        state: FSMContext,
+        contests: ContestService,
+        content_store: ContentStore,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        """Typing in the preview: the preview again, its buttons under the last message."""
+        data = await state.get_data()
+        contest = build(data)
+        short = bool(data.get("short_ok"))
+        screen = _preview(contest, short, l10n, settings, content_store, contests.lead_days())
+        await send(
+            message, Screen(l10n("draft-use-buttons") + "\n\n" + screen.text, screen.markup)
+        )
 
     @router.message(ContestEdit.dates)
     async def edit_dates(
@@ -506,7 +531,7 @@ def setup_buttons() -> Router:
                                 ContestCb(action="announce!", id=contest.id),
                             )
                         ],
-                        [(l10n("contests-admin-back"), open_card)],
+                        [(l10n("contests-admin-to-card"), open_card)],
                     ),
                 ),
             )
@@ -521,7 +546,7 @@ def setup_buttons() -> Router:
                 callback,
                 Screen(
                     l10n("contests-admin-announced-now", count=partners, chat=int(community)),
-                    keyboard([(l10n("contests-admin-back"), open_card)]),
+                    keyboard([(l10n("contests-admin-to-card"), open_card)]),
                 ),
             )
             return
@@ -538,7 +563,7 @@ def setup_buttons() -> Router:
                                 ContestCb(action="cancel!", id=contest.id),
                             )
                         ],
-                        [(l10n("contests-admin-back"), open_card)],
+                        [(l10n("contests-admin-to-card"), open_card)],
                     ),
                 ),
             )
