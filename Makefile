@@ -34,6 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.relay_latency
 	$(BIN)/python -m bench.group_load
+	$(BIN)/python -m bench.csv_import
+	$(BIN)/python -m bench.postback_load
+	$(BIN)/python -m bench.top_load
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
