@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -15,9 +15,10 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramMigrateToChat, TelegramRetryAfter
+from aiogram.exceptions import TelegramMigrateToChat, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiohttp import ClientError, ClientTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +96,54 @@ class MigrationMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
 
 
+class JsonSession(AiohttpSession):
+    """Requests without files go as a JSON body instead of an urlencoded form: aiogram's
+    form quotes every character of a long Cyrillic text (about 0.2 ms a message here),
+    and JSON keeps empty strings, which the form drops. Uploads go the usual way."""
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
+    ) -> TelegramType:
+        files: dict[str, Any] = {}
+        payload = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                payload[key] = prepared
+        if files:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            async with session.post(
+                url,
+                data=self.json_dumps(payload).encode(),
+                headers={"Content-Type": "application/json"},
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
+            ) as resp:
+                raw_result = await resp.text()
+        except TimeoutError as exc:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
+        except ClientError as exc:
+            raise TelegramNetworkError(
+                method=method, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        response = self.check_response(
+            bot=bot, method=method, status_code=resp.status, content=raw_result
+        )
+        return cast("TelegramType", response.result)
+
+
 def create_bot(
     token: str,
     api_url: str | None = None,
     migrations: ChatMigrations | None = None,
     **session_kwargs: Any,
 ) -> Bot:
-    session = AiohttpSession(
+    session = JsonSession(
         api=TelegramAPIServer.from_base(api_url)
         if api_url
         else TelegramAPIServer.from_base("https://api.telegram.org"),

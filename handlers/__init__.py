@@ -74,6 +74,7 @@ def setup_routers() -> list[Router]:
         support.setup_dialog(),  # /support's question, and messages to an open ticket
     )
     private.include_routers(
+        faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contests.setup_dialog(),  # a manager typing a contest's fields
         conversations,

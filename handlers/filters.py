@@ -123,3 +123,23 @@ class RepliesToBot(BaseFilter):
     async def __call__(self, message: Message, bot: Bot) -> bool:
         replied = message.reply_to_message
         return bool(replied and replied.from_user and replied.from_user.id == bot.id)
+
+
+class PlainQuestion(BaseFilter):
+    """Text that is just a question: not a command, no dialog going on, no open ticket and
+    not a manager's reply. It goes straight to the FAQ, past every other router."""
+
+    async def __call__(
+        self,
+        message: Message,
+        raw_state: str | None,
+        partner: Partner | None,
+        settings: Settings,
+        support: SupportService,
+    ) -> bool:
+        text = message.text
+        if not text or text.startswith("/") or raw_state is not None or partner is None:
+            return False
+        if message.reply_to_message is not None and settings.is_manager(partner.key):
+            return False
+        return await support.current(partner) is None

@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.faq import Answer, FaqService
 from bot.services.partners import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
-from handlers.filters import PlainText
+from handlers.filters import PlainQuestion, PlainText
 from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
@@ -193,11 +193,12 @@ def setup() -> Router:
     return router
 
 
-def setup_free_text() -> Router:
-    """Any other text in a private chat is a question."""
-    router = Router(name=f"{__name__}.free_text")
+def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
+    """Any other text in a private chat is a question; `hot`: the router first in line,
+    for text that can only be a question (PlainQuestion)."""
+    router = Router(name=f"{__name__}.{name}")
 
-    @router.message(PlainText())
+    @router.message(PlainQuestion() if hot else PlainText())
     async def question(
         message: Message, partner: Partner, faq: FaqService, content: Content, l10n: L10n
     ) -> None:
