@@ -210,9 +210,12 @@ class Background:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        await self.delivery.close()
 
 
-def create_background(bot: Bot, dp: Dispatcher, services: Services) -> Background:
+def create_background(
+    bot: Bot, dp: Dispatcher, services: Services, api_url: str | None
+) -> Background:
     scheduler = create_scheduler(services.settings.tz)
     add_support_jobs(
         scheduler,
@@ -244,7 +247,7 @@ async def run_telegram(settings: Settings) -> None:
         migrations=services.migrations,
     )
     dp = create_dispatcher(services)
-    background = create_background(bot, dp, services)
+    background = create_background(bot, dp, services, settings.telegram_api_url)
     http = await start_http(
         create_http_app(settings, services.sales), settings.http_host, settings.http_port
     )

@@ -141,15 +141,20 @@ def create_bot(
     token: str,
     api_url: str | None = None,
     migrations: ChatMigrations | None = None,
+    *,
+    retry_429: bool = True,
     **session_kwargs: Any,
 ) -> Bot:
+    """A Bot on `api_url` (Telegram by default). `retry_429=False` for the delivery worker,
+    which waits out 429s itself, for every sender at once."""
     session = JsonSession(
         api=TelegramAPIServer.from_base(api_url)
         if api_url
         else TelegramAPIServer.from_base("https://api.telegram.org"),
         **session_kwargs,
     )
-    session.middleware(RetryAfterMiddleware())
+    if retry_429:
+        session.middleware(RetryAfterMiddleware())
     if migrations is not None:
         session.middleware(MigrationMiddleware(migrations))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

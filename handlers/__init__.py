@@ -20,6 +20,7 @@ from handlers.partner import (
     lessons,
     link,
     me,
+    membership,
     menu,
     privacy,
     settings,
@@ -88,5 +89,6 @@ def setup_routers() -> list[Router]:
         manager_contests.setup_buttons(),
         manager_tickets.setup_managers_chat(),
         community.setup(),
+        membership.setup(),
         errors.setup(),
     ]

@@ -188,8 +188,9 @@ async def running_bot(
     # journeys press a button a second for minutes; flood protection has its own tests
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     pacing = VirtualTime()
+    sender = create_bot(emulator.token, base_url, migrations=services.migrations, retry_429=False)
     delivery = Delivery(
-        bot, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
+        sender, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
     )
     harness = Harness(emulator, services, bot, dp, clock, delivery)
     await prepare_bot(bot, services)
@@ -214,6 +215,7 @@ async def running_bot(
         with contextlib.suppress(asyncio.CancelledError):
             await polling
         await bot.session.close()
+        await delivery.close()
         await services.close()
     problems = spec_problems(emulator.requests)
     assert not problems, problems

@@ -137,7 +137,7 @@ async def test_a_partner_who_blocked_the_bot_is_marked_and_skipped(harness: Harn
     await linked(harness, 806, "Анна", "a-6")
     partner = await harness.services.partners.by_user("tg", 806)
     assert partner is not None
-    harness.emulator.block_bot(806)
+    harness.emulator.block_bot(806, notify=False)  # the bot missed the my_chat_member update
     harness.allowed_errors.add("sendMessage")
     outbox = harness.services.outbox
     await outbox.enqueue(
@@ -153,6 +153,40 @@ async def test_a_partner_who_blocked_the_bot_is_marked_and_skipped(harness: Harn
     await harness.deliver()
     report = await outbox.report()
     assert (report.get("blocked"), report.get("skipped")) == (1, 1)
+
+
+async def test_blocking_and_deactivation_are_learned_and_kept(harness: Harness) -> None:
+    await linked(harness, 808, "Анна", "a-8")
+    await linked(harness, 809, "Борис", "b-9")
+    partners = harness.services.partners
+    update = harness.emulator.block_bot(808)  # Telegram tells the bot (my_chat_member)
+    assert update is not None
+    await harness.emulator.wait_processed(update)
+    anna = await partners.by_user("tg", 808)
+    assert anna is not None
+    assert anna.unreachable
+    harness.emulator.deactivate(809)  # a deleted account: learned from the 403
+    harness.allowed_errors.add("sendMessage")
+    boris = await partners.by_user("tg", 809)
+    assert boris is not None
+    await harness.services.outbox.enqueue(
+        [
+            OutMessage("test:gone:a", "news", "tg", anna.chat_id, "А", anna.id),
+            OutMessage("test:gone:b", "news", "tg", boris.chat_id, "Б", boris.id),
+        ]
+    )
+    await harness.deliver()
+    report = await harness.services.outbox.report()
+    assert (report.get("skipped"), report.get("blocked")) == (1, 1)
+    boris = await partners.by_user("tg", 809)
+    assert boris is not None
+    assert boris.unreachable
+    update = harness.emulator.block_bot(808, blocked=False)  # unblocked: reachable again
+    assert update is not None
+    await harness.emulator.wait_processed(update)
+    anna = await partners.by_user("tg", 808)
+    assert anna is not None
+    assert not anna.unreachable
 
 
 @pytest.mark.parametrize(

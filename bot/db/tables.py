@@ -193,9 +193,12 @@ outbox = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("photo", sa.Text, nullable=True),  # a file path or a Telegram file_id
     sa.Column("picture", sa.LargeBinary, nullable=True),  # a generated image (PNG)
+    sa.Column("buttons", sa.JSON, nullable=True),  # inline buttons: [[{text, callback_data}]]
     sa.Column("not_before", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # queued | sent | blocked | failed | …
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # a send timed out after the request left: it may have arrived (retried once)
+    sa.Column("uncertain", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=True),

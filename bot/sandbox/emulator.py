@@ -142,6 +142,7 @@ class User:
     username: str | None = None
     language_code: str | None = "ru"
     blocked_bot: bool = False
+    deactivated: bool = False
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -388,6 +389,8 @@ class BotApiEmulator:
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         user = self.users.get(chat.id)
+        if chat.type == "private" and user is not None and user.deactivated:
+            raise ApiError(403, "Forbidden: user is deactivated")
         if chat.type == "private" and user is not None and user.blocked_bot:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
@@ -882,8 +885,32 @@ class BotApiEmulator:
         self.migrated[chat_id] = new_id
         return chat
 
-    def block_bot(self, user_id: int, blocked: bool = True) -> None:
-        self.users[user_id].blocked_bot = blocked
+    def block_bot(self, user_id: int, blocked: bool = True, *, notify: bool = True) -> int | None:
+        """The user blocks (or unblocks) the bot; Telegram then sends a `my_chat_member`
+        update, unless `notify` is False (an update the bot missed)."""
+        user = self.users[user_id]
+        user.blocked_bot = blocked
+        if not notify:
+            return None
+        bot = {"id": self.bot_id, "is_bot": True, "first_name": "partnerbot"}
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        return self._push(
+            {
+                "my_chat_member": {
+                    "chat": self._chat_json(self.chats[user_id]),
+                    "from": user.as_json(),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": old, "user": bot}
+                    | ({"until_date": 0} if old == "kicked" else {}),
+                    "new_chat_member": {"status": new, "user": bot}
+                    | ({"until_date": 0} if new == "kicked" else {}),
+                }
+            }
+        )
+
+    def deactivate(self, user_id: int) -> None:
+        """The user deleted their account: sends to them fail with 403 "deactivated"."""
+        self.users[user_id].deactivated = True
 
     def _push(self, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)

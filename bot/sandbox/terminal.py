@@ -149,7 +149,7 @@ async def run_sandbox(settings: Settings) -> None:
     services = await create_services(settings)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
     dp = create_dispatcher(services)
-    background = create_background(bot, dp, services)
+    background = create_background(bot, dp, services, base_url)
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
     http = None
     try:

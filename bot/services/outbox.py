@@ -44,6 +44,7 @@ class OutMessage:
     subject: str | None = None  # what the send is about (a contest id), for cancelling
     photo: str | None = None  # a file path or a Telegram file_id
     picture: bytes | None = None  # a generated PNG
+    buttons: list[list[dict[str, str]]] | None = None  # inline buttons (text, callback_data)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ class Queued:
     text: str
     photo: str | None
     picture: bytes | None
+    buttons: list[list[dict[str, str]]] | None
     attempts: int
+    uncertain: bool
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Outcome:
     status: str  # sent | blocked | failed | skipped | queued (retry later)
     error: str | None = None
     retry_at: datetime | None = None
+    uncertain: bool = False  # timed out after the request left
+    count_attempt: bool = True  # a 429 is not the row's fault
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Outbox:
                         "text": message.text,
                         "photo": message.photo,
                         "picture": message.picture,
+                        "buttons": message.buttons,
                         "not_before": self.after_quiet_hours(now) if private else now,
                         "status": status,
                         "created_at": now,
@@ -189,7 +195,9 @@ class Outbox:
                     text=row.text,
                     photo=row.photo,
                     picture=row.picture,
+                    buttons=row.buttons,
                     attempts=row.attempts,
+                    uncertain=row.uncertain,
                 )
                 for row in await conn.execute(query)
             ]
@@ -212,7 +220,8 @@ class Outbox:
                 .values(
                     status=sa.bindparam("new_status"),
                     error=sa.bindparam("new_error"),
-                    attempts=outbox.c.attempts + 1,
+                    attempts=outbox.c.attempts + sa.bindparam("new_attempt"),
+                    uncertain=sa.or_(outbox.c.uncertain, sa.bindparam("new_uncertain")),
                     sent_at=sa.bindparam("new_sent_at"),
                     not_before=sa.bindparam("new_not_before"),
                 ),
@@ -221,6 +230,8 @@ class Outbox:
                         "row_id": outcome.id,
                         "new_status": outcome.status,
                         "new_error": outcome.error,
+                        "new_attempt": 1 if outcome.count_attempt else 0,
+                        "new_uncertain": outcome.uncertain,
                         "new_sent_at": now if outcome.status == "sent" else None,
                         "new_not_before": outcome.retry_at or now,
                     }

@@ -212,6 +212,16 @@ class PartnerService:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.subscribed(topic)]
 
+    async def by_ids(self, ids: list[int]) -> dict[int, Partner]:
+        found: dict[int, Partner] = {}
+        for start in range(0, len(ids), 500):
+            query = sa.select(partners).where(partners.c.id.in_(ids[start : start + 500]))
+            async with self._db.read() as conn:
+                for row in await conn.execute(query):
+                    partner = Partner.from_row(row)
+                    found[partner.id] = partner
+        return found
+
     async def get(self, partner_id: int) -> Partner | None:
         return await self._one(sa.select(partners).where(partners.c.id == partner_id))
 
@@ -284,6 +294,10 @@ class PartnerService:
     async def mark_unreachable(self, partner: Partner) -> Partner:
         """The partner blocked the bot (or left): skipped by every send until they return."""
         return await self._update(partner, unreachable=True)
+
+    async def mark_reachable(self, partner: Partner) -> Partner:
+        """The partner unblocked the bot."""
+        return await self._update(partner, unreachable=False)
 
     async def stop(self, partner: Partner) -> Partner:
         """Every newsletter, digest and reminder off at once."""
