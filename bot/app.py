@@ -41,6 +41,7 @@ from handlers.middlewares import FloodMiddleware, PartnerMiddleware
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
 from scheduler import add_support_jobs, create_scheduler
+from scheduler.planner import Planner
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class Services:
     migrations: ChatMigrations
     outbox: Outbox
     notices: Notices
+    planner: Planner
 
     async def close(self) -> None:
         await self.sales.close()
@@ -107,7 +109,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     sales = SalesService(db, store, clock)
     contests = ContestService(db, store, clock, partners, sales)
     outbox = Outbox(db, store, clock, settings.tz)
-    notices = Notices(settings, store, outbox, contests, partners, sales, clock)
+    notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
     return Services(
         settings=settings,
@@ -129,6 +131,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         migrations=ChatMigrations(),
         outbox=outbox,
         notices=notices,
+        planner=Planner(store, contests, partners, notices, clock, settings.tz),
     )
 
 
@@ -166,6 +169,7 @@ def create_dispatcher(
         audit=services.audit,
         outbox=services.outbox,
         notices=services.notices,
+        planner=services.planner,
     )
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.charts import leaderboard_png
@@ -15,10 +16,11 @@ from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.contests import ContestService, Moment, Standings
+from bot.services.lessons import LessonService
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import Approved, SalesService, month_start
-from bot.texts import contest_boards, contest_text, number, public_name
+from bot.texts import contest_boards, contest_text, leaderboards, number, public_name
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +37,10 @@ class Notices:
         contests: ContestService,
         partners: PartnerService,
         sales: SalesService,
+        lessons: LessonService,
         clock: Clock,
     ) -> None:
+        self._lessons = lessons
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -164,6 +168,166 @@ class Notices:
                 )
         return "\n".join(lines)
 
+    # Weekly and daily sends
+
+    async def weekly_leaderboard(self, tag: str) -> Enqueued:
+        """The leaderboard post in the community chat: each board with its picture."""
+        chat = self._settings.tg_community_chat_id
+        if chat is None:
+            return Enqueued(0, 0, 0)
+        l10n = self._l10n(None)
+        boards = await leaderboards(None, self._partners, self._contests, self._settings, l10n)
+        posts = [
+            OutMessage(
+                key=f"leaderboard:{tag}:{number}:community",
+                kind=COMMUNITY,
+                platform="tg",
+                chat_id=chat,
+                text=l10n("weekly-leaderboard") + "\n" + board.text,
+                subject="leaderboard",
+                picture=leaderboard_png(board.title, board.subtitle, board.rows)
+                if board.rows
+                else None,
+            )
+            for number, board in enumerate(boards)
+        ]
+        return await self._outbox.enqueue(posts)
+
+    async def digests(self, tag: str) -> Enqueued:
+        """The weekly digest in private: the partner's own week, place and its change, the
+        distance to the next tier, upcoming contests, the next lesson."""
+        zone = self._settings.tz
+        now = self._clock.now()
+        board_now = await self._contests.month_leaderboard(zone)
+        board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
+        messages = []
+        for partner in await self._partners.audience("digest"):
+            if partner.platform != "tg":
+                continue
+            l10n = self._l10n(partner.language)
+            lines = [l10n("digest-title")]
+            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+            if linked:
+                count, amount = await self._sales.between(linked, now - timedelta(days=7))
+                lines.append(l10n("digest-week", count=count, amount=number(amount)))
+                place, before = board_now.index_of(linked), board_before.index_of(linked)
+                if place is not None:
+                    change = 0 if before is None else before - place
+                    key = "digest-place-up" if change > 0 else "digest-place-down"
+                    key = "digest-place" if change == 0 else key
+                    lines.append(l10n(key, place=place + 1, change=abs(change)))
+                month = await self._sales.month(linked, zone)
+                tier = self._sales.tier(month.approved)
+                if tier.next_tier is not None:
+                    lines.append(
+                        l10n(
+                            "digest-tier",
+                            tier=html.escape(tier.next_tier.title),
+                            remaining=tier.remaining,
+                        )
+                    )
+            else:
+                lines.append(l10n("digest-link"))
+            upcoming = [
+                contest
+                for contest in await self._contests.eligible(partner.segment)
+                if contest.starts_at > now
+            ]
+            for contest in upcoming[:3]:
+                start = contest.starts_at.astimezone(zone).strftime("%d.%m")
+                lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(None)
+            if lesson is not None:
+                lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
+            lines.append(l10n("digest-footer"))
+            messages.append(
+                OutMessage(
+                    key=f"digest:{tag}:{partner.key}",
+                    kind="digest",
+                    platform=partner.platform,
+                    chat_id=partner.chat_id,
+                    partner_id=partner.id,
+                    subject="digest",
+                    text="\n".join(lines),
+                )
+            )
+        return await self._outbox.enqueue(messages)
+
+    async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
+        """A personal nudge to partners with no approved sale for `days` days: at most once
+        per period, at most `max_in_a_row` times without a sale in between."""
+        now = self._clock.now()
+        period = (now.date().toordinal()) // days
+        quiet_since = now - timedelta(days=days)
+        messages = []
+        for partner in await self._partners.audience("news"):
+            if partner.platform != "tg" or _aware(partner.created_at) > quiet_since:
+                continue
+            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+            last_sale = await self._sales.last_approved(linked) if linked else None
+            if last_sale is not None and last_sale > quiet_since:
+                continue
+            since = last_sale or datetime.min.replace(tzinfo=UTC)
+            if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
+                continue
+            l10n = self._l10n(partner.language)
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(None)
+            creative = next(
+                (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
+            )
+            lines = [l10n("nudge-title", name=html.escape(partner.first_name))]
+            if lesson is not None:
+                lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
+            if creative is not None:
+                lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
+            lines.append(l10n("nudge-manager"))
+            messages.append(
+                OutMessage(
+                    key=f"nudge:{period}:{partner.key}",
+                    kind="news",
+                    platform=partner.platform,
+                    chat_id=partner.chat_id,
+                    partner_id=partner.id,
+                    subject="nudge",
+                    text="\n".join(lines),
+                )
+            )
+        return await self._outbox.enqueue(messages)
+
+    async def lesson_drip(self, finished_before: datetime) -> Enqueued:
+        """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
+        latest = await self._lessons.finished_before(finished_before)
+        people = await self._partners.by_ids(sorted(latest))
+        messages = []
+        for partner_id, lesson_id in latest.items():
+            partner = people.get(partner_id)
+            if partner is None or partner.platform != "tg" or not partner.subscribed("lessons"):
+                continue
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(lesson_id)
+            if lesson is None:
+                continue  # the course is done
+            l10n = self._l10n(partner.language)
+            messages.append(
+                OutMessage(
+                    key=f"lesson:{lesson.id}:{partner.key}",
+                    kind="lessons",
+                    platform=partner.platform,
+                    chat_id=partner.chat_id,
+                    partner_id=partner.id,
+                    subject="lesson",
+                    text=l10n(
+                        "lesson-drip",
+                        title=html.escape(lesson.title),
+                        done=course.finished,
+                        total=len(course.lessons),
+                    ),
+                )
+            )
+        return await self._outbox.enqueue(messages)
+
     # Sales
 
     async def tell_approved(self, approved: list[Approved]) -> None:
@@ -245,3 +409,7 @@ def _place_text(
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
     return l10n("sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,14 +1,20 @@
 """The schedule: APScheduler in the program's time zone. The database says what is due;
-jobs read it. Broadcast jobs arrive with the schedule issue; the ticket SLA job is here."""
+jobs read it and queue what to send (the delivery worker sends). Two jobs: the planner
+(every minute, and at start-up) and the ticket SLA check."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+if TYPE_CHECKING:
+    from scheduler.planner import Planner
+
 SLA_CHECK_MINUTES = 5
+PLANNER_SECONDS = 60
 
 
 def create_scheduler(timezone: ZoneInfo) -> AsyncIOScheduler:
@@ -28,5 +34,18 @@ def add_support_jobs(scheduler: AsyncIOScheduler, **kwargs: Any) -> None:
         minutes=SLA_CHECK_MINUTES,
         kwargs=kwargs,
         id="ticket-sla",
+        replace_existing=True,
+    )
+
+
+def add_planner_job(scheduler: AsyncIOScheduler, planner: Planner) -> None:
+    """The planner every minute, the first time right at start-up (what was missed while
+    the bot was down and still makes sense goes out then)."""
+    scheduler.add_job(
+        planner.tick,
+        "interval",
+        seconds=PLANNER_SECONDS,
+        next_run_time=datetime.now(UTC),
+        id="planner",
         replace_existing=True,
     )

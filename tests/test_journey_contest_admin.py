@@ -5,6 +5,7 @@ the start, cancel reaching everyone who was told)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -93,17 +94,14 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     await manager.press("❌ Один приз на партнёра", preview)
     preview = manager.messages[-1]
     assert "один приз на партнёра" in preview.plain
+    before_boris = len(boris.messages)
     await manager.press("✅ Сохранить", preview)
     card = manager.messages[-1]
-    assert card.plain.startswith("✅ Конкурс сохранён.")
-    assert "📝 Весенний спринт — не объявлен" in card.plain
-    assert card.button_labels[0] == "📣 Объявить"
-
-    before_boris = len(boris.messages)
-    await manager.press("📣 Объявить", card)
-    assert manager.messages[-1].plain.startswith(
-        "📣 Объявление в очереди: 1 партнёр и чат партнёров."
+    assert card.plain.startswith(
+        "✅ Конкурс сохранён и объявлен: 1 партнёр и чат партнёров получат анонс"
     )
+    assert "📣 Весенний спринт — объявлен 02.11.2026" in card.plain
+    assert "📣 Объявить" not in card.button_labels
     await harness.deliver()
     assert anna.last.plain.startswith("📣 Новый конкурс!")
     assert "🏆 Весенний спринт" in anna.last.plain
@@ -129,7 +127,9 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     assert all("Весенний спринт" not in m.plain for m in await anna.send("/contests"))
 
 
-async def test_short_notice_needs_an_explicit_confirmation_twice(harness: Harness) -> None:
+async def test_short_notice_needs_an_explicit_confirmation(harness: Harness) -> None:
+    """In the dialog (then saving announces), and for a file contest the schedule will not
+    announce by itself (/contests_admin, "announce anyway")."""
     manager = harness.manager()
     await manager.send("/start")
     anna = harness.user(813, "Анна")
@@ -145,16 +145,31 @@ async def test_short_notice_needs_an_explicit_confirmation_twice(harness: Harnes
     assert "⚠️ Объявление меньше чем за 7 дн. — подтверждено менеджером." in preview.plain
     assert "• Сумма продаж, ₽ (от 50 000): 1 — Ноутбук" in preview.plain
     await manager.press("✅ Сохранить", preview)
+    await harness.deliver()
+    assert anna.last.plain.startswith("📣 Новый конкурс!")
+    assert "Быстрый конкурс" in anna.last.plain
+
+    # the demo file contest starts 14.12; four days before, the schedule leaves it alone
+    harness.clock.advance(
+        (datetime(2026, 12, 10, 9, 0, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )
+    before = len(anna.messages)
+    await harness.services.planner.tick()
+    await harness.deliver()
+    assert all("Зимний марафон" not in m.plain for m in anna.messages[before:])
+    listing = (await manager.send("/contests_admin"))[-1]
+    await manager.press(next(b for b in listing.button_labels if "Зимний марафон" in b), listing)
     await manager.press("📣 Объявить", manager.messages[-1])
     warning = manager.messages[-1]
     assert warning.plain.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
     assert warning.button_labels == ["📣 Всё равно объявить", "← Назад"]
-    before = len(anna.messages)
     await harness.deliver()
-    assert len(anna.messages) == before  # nothing is sent before the confirmation
+    assert all("Зимний марафон" not in m.plain for m in anna.messages[before:])
     await manager.press("📣 Всё равно объявить", warning)
+    assert manager.messages[-1].plain.startswith("📣 Объявление в очереди: 1 партнёр")
     await harness.deliver()
     assert anna.last.plain.startswith("📣 Новый конкурс!")
+    assert "Зимний марафон диванов" in anna.last.plain
 
 
 async def test_edit_before_the_start_and_file_contests_are_edited_in_their_file(

@@ -420,7 +420,13 @@ draft-save = ✅ Save
 draft-toggle-one = { $mark } One prize per partner
 draft-abort = ❌ Delete the draft
 draft-use-buttons = The draft is ready: save or delete it with the buttons under the preview.
-draft-saved = ✅ The contest is saved. Announce it when you are ready.
+draft-saved = ✅ The contest is saved and announced: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    }{ $chat ->
+        [1] {" "}and the partners' chat
+       *[other] {""}
+    } get the announcement (quiet hours and unsubscribes respected). Reminders, the start and the results follow the schedule.
 draft-edit-too-soon = ⚠️ The contest was announced: it must start at least { $days } days after the announcement. To start earlier, cancel it and create a new one.
 contest-error-start-past = The start has passed — create the contest again.
 contest-error-segments = The contest names segments the program no longer has.
@@ -457,3 +463,27 @@ contests-admin-cancelled-now = ❌ “{ $title }” is cancelled. { $count } { $
     } about it.
 contests-admin-edited = ✅ The contest “{ $title }” is changed: /contests_admin
 contests-admin-edit-refused = Only contests made with /contest_new can be changed, and only before the start.
+
+## The schedule: weekly and daily sends
+weekly-leaderboard = 📊 <b>This week's leaderboard</b>
+digest-title = 🗞 <b>Your week in the partner program</b>
+digest-week = Last 7 days: { $count } approved { $count ->
+        [one] sale
+       *[other] sales
+    } for { $amount } ₽
+digest-place = Place in the month's leaderboard: #{ $place }
+digest-place-up = Place in the month's leaderboard: #{ $place } (⬆️ { $change } this week)
+digest-place-down = Place in the month's leaderboard: #{ $place } (⬇️ { $change } this week)
+digest-tier = { $remaining } more { $remaining ->
+        [one] sale
+       *[other] sales
+    } this month to “{ $tier }”
+digest-link = Link your affiliate id to see your sales: /link YOUR_ID
+digest-contest = 🏆 Coming: “{ $title }” from { $start } — /contests
+digest-lesson = 🎓 Next lesson: “{ $title }” — /lessons
+digest-footer = Creatives: /creatives · questions: just write · unsubscribe: /settings
+nudge-title = { $name }, no sales for a while — let us help!
+nudge-lesson = 🎓 A lesson worth starting with: “{ $title }” — /lessons
+nudge-creative = 🎨 A ready creative: “{ $title }” — /creatives
+nudge-manager = 🙋 Talk it over with a manager: /support
+lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $total } done) — /lessons

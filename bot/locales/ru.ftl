@@ -434,7 +434,14 @@ draft-save = ✅ Сохранить
 draft-toggle-one = { $mark } Один приз на партнёра
 draft-abort = ❌ Удалить черновик
 draft-use-buttons = Черновик готов: сохраните или удалите его кнопками под предпросмотром.
-draft-saved = ✅ Конкурс сохранён. Объявите его, когда будете готовы.
+draft-saved = ✅ Конкурс сохранён и объявлен: { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    }{ $chat ->
+        [1] {" "}и чат партнёров
+       *[other] {""}
+    } получат анонс (тихие часы и отписки соблюдаются). Напоминания, старт, итоги — по расписанию.
 draft-edit-too-soon = ⚠️ Конкурс уже объявлен: начало должно быть не раньше чем через { $days } дн. после объявления. Чтобы начать раньше, отмените конкурс и создайте новый.
 contest-error-start-past = Дата начала уже прошла — создайте конкурс заново.
 contest-error-segments = В конкурсе есть сегменты, которых больше нет в программе.
@@ -473,3 +480,29 @@ contests-admin-cancelled-now = ❌ «{ $title }» отменён. Об отме�
     }, которым о нём сообщали.
 contests-admin-edited = ✅ Конкурс «{ $title }» изменён: /contests_admin
 contests-admin-edit-refused = Менять можно только конкурсы из /contest_new и только до старта.
+
+## Расписание: еженедельные и ежедневные рассылки
+weekly-leaderboard = 📊 <b>Рейтинг недели</b>
+digest-title = 🗞 <b>Ваша неделя в партнёрской программе</b>
+digest-week = За 7 дней: { $count } { $count ->
+        [one] подтверждённая продажа
+        [few] подтверждённые продажи
+       *[many] подтверждённых продаж
+    } на { $amount } ₽
+digest-place = Место в рейтинге месяца: №{ $place }
+digest-place-up = Место в рейтинге месяца: №{ $place } (⬆️ на { $change } за неделю)
+digest-place-down = Место в рейтинге месяца: №{ $place } (⬇️ на { $change } за неделю)
+digest-tier = До уровня «{ $tier }» — { $remaining } { $remaining ->
+        [one] продажа
+        [few] продажи
+       *[many] продаж
+    } в этом месяце
+digest-link = Привяжите ID в партнёрской сети, чтобы видеть свои продажи: /link ВАШ_ID
+digest-contest = 🏆 Скоро: «{ $title }» с { $start } — /contests
+digest-lesson = 🎓 Следующий урок: «{ $title }» — /lessons
+digest-footer = Материалы: /creatives · вопросы: просто напишите · отписаться: /settings
+nudge-title = { $name }, давно не было продаж — давайте поможем!
+nudge-lesson = 🎓 Урок, с которого стоит начать: «{ $title }» — /lessons
+nudge-creative = 🎨 Готовый материал: «{ $title }» — /creatives
+nudge-manager = 🙋 Разберём вашу ситуацию с менеджером: /support
+lesson-drip = 🎓 Пора продолжить обучение: «{ $title }» (пройдено { $done } из { $total }) — /lessons

@@ -241,16 +241,19 @@ class ContestService:
                     )
                 )
 
-    async def month_leaderboard(self, zone: ZoneInfo) -> Standings:
-        """Most approved sales this calendar month among linked partners (no contest runs)."""
+    async def month_leaderboard(self, zone: ZoneInfo, at: datetime | None = None) -> Standings:
+        """Most approved sales this calendar month among linked partners (no contest runs);
+        `at`: the month so far as it stood then (for "your place a week ago")."""
         now = self._clock.now()
+        start = month_start(at or now, zone)
+        end = at if at is not None else (start + timedelta(days=32)).replace(day=1)
         month = Contest.model_validate(
             {
                 "id": "month",
                 "title": "month",
                 "description": "month",
-                "starts_at": month_start(now, zone),
-                "ends_at": (month_start(now, zone) + timedelta(days=32)).replace(day=1),
+                "starts_at": start,
+                "ends_at": end,
                 "prizes": [{"category": "most_sales", "places": ["-"]}],
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -58,6 +59,9 @@ class LessonService:
             done = frozenset(row.lesson_id for row in await conn.execute(query))
         return Course(lessons, done)
 
+    async def finished_before(self, moment: datetime) -> dict[int, str]:
+        return await finished_before(self._db, moment)
+
     async def complete(self, partner: Partner, lesson_id: str) -> Course:
         async with self._db.write() as conn:
             exists = await conn.execute(
@@ -73,3 +77,28 @@ class LessonService:
                     )
                 )
         return await self.course(partner)
+
+
+async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
+    """Partners whose latest finished lesson was finished at or before `moment`, with it."""
+    latest = (
+        sa.select(
+            lesson_progress.c.partner_id,
+            sa.func.max(lesson_progress.c.completed_at).label("at"),
+        )
+        .group_by(lesson_progress.c.partner_id)
+        .subquery()
+    )
+    query = (
+        sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id)
+        .join(
+            latest,
+            sa.and_(
+                latest.c.partner_id == lesson_progress.c.partner_id,
+                latest.c.at == lesson_progress.c.completed_at,
+            ),
+        )
+        .where(latest.c.at <= moment)
+    )
+    async with db.read() as conn:
+        return {row.partner_id: row.lesson_id for row in await conn.execute(query)}

@@ -239,6 +239,17 @@ class Outbox:
                 ],
             )
 
+    async def count(self, partner_id: int, subject: str, since: datetime) -> int:
+        """Rows about `subject` queued or sent to a partner since `since`."""
+        query = sa.select(sa.func.count()).where(
+            outbox.c.partner_id == partner_id,
+            outbox.c.subject == subject,
+            outbox.c.created_at > since,
+            outbox.c.status.in_(("queued", "sent")),
+        )
+        async with self._db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def cancel(self, subject: str) -> int:
         """Drop what is still queued about `subject`; the number of rows dropped."""
         async with self._db.write() as conn:

@@ -293,6 +293,29 @@ class SalesService:
             new=int(new_total),
         )
 
+    async def between(self, affiliate_id: str, since: datetime) -> tuple[int, Decimal]:
+        """Approved sales and their amount since `since`."""
+        query = sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(conversions.c.amount), 0)
+        ).where(
+            conversions.c.affiliate_id == affiliate_id,
+            conversions.c.status == "approved",
+            conversions.c.occurred_at >= since,
+        )
+        async with self._db.read() as conn:
+            count, amount = (await conn.execute(query)).one()
+        return int(count), Decimal(str(amount)).quantize(Decimal("0.01"))
+
+    async def last_approved(self, affiliate_id: str) -> datetime | None:
+        query = sa.select(sa.func.max(conversions.c.occurred_at)).where(
+            conversions.c.affiliate_id == affiliate_id, conversions.c.status == "approved"
+        )
+        async with self._db.read() as conn:
+            moment = (await conn.execute(query)).scalar()
+        if not isinstance(moment, datetime):
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
     async def totals(self, affiliate_id: str) -> dict[str, int]:
         """All conversions of an affiliate id ever, by status."""
         query = (

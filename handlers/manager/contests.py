@@ -498,8 +498,9 @@ def setup_buttons() -> Router:
         action, now, who = callback_data.action, clock.now(), actor(callback)
         if action in {"short", "one", "save", "abort"}:
             await _draft_button(
-                callback, action, state, contests, audit, content_store, clock, settings, l10n
-            )
+                callback, action, state, contests, notices, audit, content_store, clock,
+                settings, l10n,
+            )  # fmt: skip
             return
         if action == "list":
             await callback.answer()
@@ -608,6 +609,7 @@ async def _draft_button(
     action: str,
     state: FSMContext,
     contests: ContestService,
+    notices: Notices,
     audit: AuditLog,
     store: ContentStore,
     clock: Clock,
@@ -654,8 +656,11 @@ async def _draft_button(
         return
     await state.clear()
     await audit.record(actor(callback), "contest_new", target=contest.id, details=contest.title)
+    # SPEC §7: the announcement goes at creation (a short lead was confirmed in the dialog)
+    partners, community = await _announce(contest, contests, notices, audit, actor(callback))
     await callback.answer()
     item = await _find(contests, contest.id)
     if item is not None:
         screen = _card(item, clock.now(), l10n, settings, store)
-        await edit(callback, Screen(l10n("draft-saved") + "\n\n" + screen.text, screen.markup))
+        saved = l10n("draft-saved", count=partners, chat=int(community))
+        await edit(callback, Screen(saved + "\n\n" + screen.text, screen.markup))

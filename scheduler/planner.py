@@ -1,0 +1,238 @@
+"""What the schedule sends, decided from the database and the clock (SPEC §7, §11).
+
+One job, `Planner.tick`, runs every minute and once at start-up. It works out every moment
+that is due now and still makes sense, and queues it in the outbox; a moment's key (what,
+to whom, which occurrence) makes a second fire, a restart or an overlap queue nothing new.
+Nothing is sent from here. So a moment missed while the bot was down is sent when it comes
+back if it still makes sense (a reminder before the start, "last day" before the end, a
+weekly post within a day of its time), and never twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.content.models import Contest, WeeklyMoment
+from bot.content.store import ContentStore
+from bot.notices import Notices
+from bot.services.contests import ContestService, Managed, Moment
+from bot.services.partners import PartnerService
+
+logger = logging.getLogger(__name__)
+
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKLY_GRACE: Final = timedelta(hours=24)  # a weekly post missed longer ago is skipped
+RESULTS_GRACE: Final = timedelta(days=30)
+NUDGE_TIME: Final = time(11, 0)  # the daily look for inactive partners, local time
+MAX_NUDGES_IN_A_ROW: Final = 3
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An automated send ahead, for /schedule."""
+
+    at: datetime
+    what: str  # a text key of the kind of send
+    title: str  # e.g. the contest's title
+    audience: int  # private recipients (community posts: 0)
+    community: bool
+
+
+def last_weekly(now: datetime, moment: WeeklyMoment, zone: ZoneInfo) -> datetime:
+    """The latest occurrence of a weekly moment at or before `now` (local wall time, so a
+    daylight-saving switch keeps it at the same hour)."""
+    local = now.astimezone(zone)
+    hour, minute = (int(part) for part in moment.time.split(":"))
+    days_back = (local.weekday() - WEEKDAYS.index(moment.weekday)) % 7
+    day = local.date() - timedelta(days=days_back)
+    occurrence = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    if occurrence > local:
+        occurrence = datetime.combine(day - timedelta(days=7), time(hour, minute), tzinfo=zone)
+    return occurrence
+
+
+def next_weekly(now: datetime, moment: WeeklyMoment, zone: ZoneInfo) -> datetime:
+    last = last_weekly(now, moment, zone)
+    following = last.date() + timedelta(days=7)
+    return datetime.combine(following, last.timetz().replace(tzinfo=None), tzinfo=zone)
+
+
+class Planner:
+    def __init__(
+        self,
+        store: ContentStore,
+        contests: ContestService,
+        partners: PartnerService,
+        notices: Notices,
+        clock: Clock,
+        zone: ZoneInfo,
+    ) -> None:
+        self._store = store
+        self._contests = contests
+        self._partners = partners
+        self._notices = notices
+        self._clock = clock
+        self._zone = zone
+        self._done: set[str] = set()  # occurrences fully queued by this process
+
+    async def tick(self) -> int:
+        """Queue whatever is due; the number of rows queued."""
+        now = self._clock.now()
+        queued = 0
+        for item in await self._contests.all():
+            if item.status == "active":
+                queued += await self._contest(item, now)
+        queued += await self._weekly_leaderboard(now)
+        queued += await self._digest(now)
+        queued += await self._nudges(now)
+        queued += await self._lesson_drip(now)
+        if queued:
+            logger.info("schedule: %d message(s) queued", queued)
+        return queued
+
+    # Contests: the timeline of SPEC §7
+
+    def contest_moments(self, contest: Contest) -> list[tuple[datetime, str, str]]:
+        """(when, moment, tag) of a contest after its announcement, in order."""
+        schedule = self._store.content.program.schedule
+        moments = [
+            (contest.starts_at - timedelta(days=days), "reminder", str(days))
+            for days in sorted(set(schedule.reminder_days_before), reverse=True)
+            if days > 0
+        ]
+        moments.append((contest.starts_at, "started", ""))
+        week = 1
+        while contest.starts_at + timedelta(days=7 * week) < contest.ends_at:
+            moments.append((contest.starts_at + timedelta(days=7 * week), "standings", f"w{week}"))
+            week += 1
+        last_day = contest.ends_at - timedelta(days=1)
+        if last_day > contest.starts_at:
+            moments.append((last_day, "last_day", ""))
+        moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))
+        return moments
+
+    async def _contest(self, item: Managed, now: datetime) -> int:
+        contest = item.contest
+        if item.announced_at is None:
+            if item.source != "file" or contest.starts_at <= now:
+                return 0  # a manager's contest is announced when it is saved
+            if self._contests.short_notice(contest.starts_at):
+                return 0  # too close: only a manager may announce it (/contests_admin)
+            queued = await self._queue(await self._contests.moment("announcement", contest))
+            await self._contests.mark_announced(contest)
+            return queued
+        queued = 0
+        moments = self.contest_moments(contest)
+        for index, (at, name, tag) in enumerate(moments):
+            if at > now or at < item.announced_at:
+                continue
+            following = moments[index + 1][0] if index + 1 < len(moments) else None
+            if not self._still_makes_sense(name, at, following, contest, now):
+                continue
+            key = f"contest:{contest.id}:{name}:{tag}"
+            if key in self._done:
+                continue
+            if name == "results":
+                moment = await self._contests.results_moment(contest)
+            else:
+                moment = await self._contests.moment(name, contest, tag)
+            queued += await self._queue(moment)
+            self._done.add(key)
+        return queued
+
+    @staticmethod
+    def _still_makes_sense(
+        name: str, at: datetime, following: datetime | None, contest: Contest, now: datetime
+    ) -> bool:
+        if name == "reminder":
+            return now < contest.starts_at
+        if name in ("started", "standings"):
+            return now < contest.ends_at and (following is None or now < following)
+        if name == "last_day":
+            return now < contest.ends_at
+        return now < at + RESULTS_GRACE  # results
+
+    async def _queue(self, moment: Moment) -> int:
+        return (await self._notices.contest_moment(moment)).queued
+
+    # Weekly and daily sends
+
+    async def _weekly_leaderboard(self, now: datetime) -> int:
+        moment = self._store.content.program.schedule.leaderboard
+        at = last_weekly(now, moment, self._zone)
+        key = f"leaderboard:{at.date().isoformat()}"
+        if now - at > WEEKLY_GRACE or key in self._done:
+            return 0
+        queued = (await self._notices.weekly_leaderboard(at.date().isoformat())).queued
+        self._done.add(key)
+        return queued
+
+    async def _digest(self, now: datetime) -> int:
+        moment = self._store.content.program.schedule.digest
+        at = last_weekly(now, moment, self._zone)
+        key = f"digest:{at.date().isoformat()}"
+        if now - at > WEEKLY_GRACE or key in self._done:
+            return 0
+        queued = (await self._notices.digests(at.date().isoformat())).queued
+        self._done.add(key)
+        return queued
+
+    async def _nudges(self, now: datetime) -> int:
+        local = now.astimezone(self._zone)
+        at = datetime.combine(local.date(), NUDGE_TIME, tzinfo=self._zone)
+        if local < at:
+            at -= timedelta(days=1)
+        key = f"nudges:{at.date().isoformat()}"
+        if now - at > WEEKLY_GRACE or key in self._done:
+            return 0
+        days = self._store.content.program.schedule.inactive_after_days
+        queued = (await self._notices.nudges(days, MAX_NUDGES_IN_A_ROW)).queued
+        self._done.add(key)
+        return queued
+
+    async def _lesson_drip(self, now: datetime) -> int:
+        days = self._store.content.program.schedule.lesson_drip_days
+        if days <= 0:
+            return 0
+        return (await self._notices.lesson_drip(now - timedelta(days=days))).queued
+
+    # /schedule
+
+    async def upcoming(self, days: int = 14) -> list[Planned]:
+        """Every automated send of the next `days` days, with its audience size."""
+        now = self._clock.now()
+        until = now + timedelta(days=days)
+        planned: list[Planned] = []
+        for item in await self._contests.all():
+            contest = item.contest
+            if item.status != "active":
+                continue
+            audience = len(await self._contests.audience(contest))
+            if item.announced_at is None and item.source == "file" and contest.starts_at > now:
+                planned.append(
+                    Planned(now, "schedule-announcement", contest.title, audience, True)
+                )
+            for at, name, _tag in self.contest_moments(contest):
+                if now < at <= until:
+                    private = 0 if name == "standings" else audience
+                    planned.append(Planned(at, f"schedule-{name}", contest.title, private, True))
+        schedule = self._store.content.program.schedule
+        digest_audience = len(await self._partners.audience("digest"))
+        for moment, what, audience, community in (
+            (schedule.leaderboard, "schedule-leaderboard", 0, True),
+            (schedule.digest, "schedule-digest", digest_audience, False),
+        ):
+            at = next_weekly(now, moment, self._zone)
+            while at <= until:
+                planned.append(Planned(at, what, "", audience, community))
+                at = datetime.combine(
+                    at.date() + timedelta(days=7),
+                    at.timetz().replace(tzinfo=None),
+                    tzinfo=self._zone,
+                )
+        return sorted(planned, key=lambda p: p.at)
