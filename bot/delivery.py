@@ -104,20 +104,31 @@ class Delivery:
         async with self._lock:
             while rows := await self._outbox.due(BATCH):
                 outcomes = await self._deliver_batch(rows)
-                await self._outbox.finish(outcomes)
                 handled += len(rows)
                 if all(outcome.status == "queued" for outcome in outcomes):
                     break  # only retries left, each waits for its own time
         return handled
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
+        """Send with up to `in_flight` rows between "taken" and "written": a slot is free
+        again only once its outcome is in the database, so a crash resends at most that
+        many. Outcomes that complete meanwhile are written together (group commit)."""
         ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
         people = await self._partners.by_ids(ids)
         slots = asyncio.Semaphore(self._in_flight)
+        pending: list[Outcome] = []
+        writing = asyncio.Lock()
 
         async def one(row: Queued) -> Outcome:
             async with slots:
-                return await self._deliver(row, people.get(row.partner_id or 0))
+                outcome = await self._deliver(row, people.get(row.partner_id or 0))
+                pending.append(outcome)
+                async with writing:
+                    if pending:
+                        batch = pending[:]
+                        pending.clear()
+                        await self._outbox.finish(batch)
+                return outcome
 
         return list(await asyncio.gather(*(one(row) for row in rows)))
 

@@ -247,6 +247,7 @@ class BotApiEmulator:
         self._chat_buckets: dict[int, _Bucket] = {}
         self._blocked_until: dict[str, float] = {}
         self.rate_limited = 0
+        self.window_violations = 0  # requests that came inside an announced 429 window
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -401,7 +402,8 @@ class BotApiEmulator:
         now = self._monotonic()
         for scope in ("global", f"chat:{chat.id}"):
             until = self._blocked_until.get(scope, 0.0)
-            if now < until:
+            if now < until:  # sent inside a retry_after window the bot was told about
+                self.window_violations += 1
                 self._refuse(int(until - now) + 1)
         wait = self._global.take(now)
         if wait:
