@@ -22,6 +22,7 @@ from bot.delivery import Delivery
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.notices import Notices
+from bot.services.announcements import AnnouncementService
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
 from bot.services.contests import ContestService
@@ -89,6 +90,7 @@ class Services:
     outbox: Outbox
     notices: Notices
     planner: Planner
+    announcements: AnnouncementService
 
     async def close(self) -> None:
         await self.sales.close()
@@ -111,6 +113,9 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     outbox = Outbox(db, store, clock, settings.tz)
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
+    announcements = AnnouncementService(
+        db, store, clock, partners, contests, outbox, settings.tz, settings.tg_community_chat_id
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -131,7 +136,8 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         migrations=ChatMigrations(),
         outbox=outbox,
         notices=notices,
-        planner=Planner(store, contests, partners, notices, clock, settings.tz),
+        planner=Planner(store, contests, partners, notices, clock, settings.tz, announcements),
+        announcements=announcements,
     )
 
 
@@ -170,6 +176,7 @@ def create_dispatcher(
         outbox=services.outbox,
         notices=services.notices,
         planner=services.planner,
+        announcements=services.announcements,
     )
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners)

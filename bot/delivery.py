@@ -188,7 +188,17 @@ class Delivery:
             if row.buttons
             else None
         )
-        if photo is not None:
+        if row.document:
+            caption = row.text if len(row.text) <= CAPTION_LIMIT else None
+            await self._bot.send_document(
+                row.chat_id,
+                row.document,
+                caption=caption,
+                reply_markup=markup if caption else None,
+            )
+            if caption is not None:
+                return
+        elif photo is not None:
             caption = row.text if len(row.text) <= CAPTION_LIMIT else None
             await self._bot.send_photo(
                 row.chat_id, photo, caption=caption, reply_markup=markup if caption else None

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.services.announcements import Announcement, Report
 from bot.services.contests import ContestService, Moment, Standings
 from bot.services.lessons import LessonService
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
@@ -327,6 +328,30 @@ class Notices:
                 )
             )
         return await self._outbox.enqueue(messages)
+
+    async def announcement_report(self, item: Announcement, report: Report) -> Enqueued:
+        """The delivery report of an announcement, to the manager who sent it."""
+        l10n = self._l10n(None)
+        text = l10n(
+            "announcement-report",
+            number=item.id,
+            delivered=report.delivered,
+            blocked=report.blocked,
+            failed=report.failed,
+            skipped=report.skipped,
+            uncertain=report.uncertain,
+            up=report.up,
+            down=report.down,
+        )
+        message = OutMessage(
+            key=f"report:announcement:{item.id}",
+            kind="report",
+            platform="tg",
+            chat_id=item.manager_chat_id,
+            text=text,
+            subject="report",
+        )
+        return await self._outbox.enqueue([message])
 
     # Sales
 

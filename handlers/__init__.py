@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
+from handlers.manager import announce as manager_announce
 from handlers.manager import content as manager_content
 from handlers.manager import contests as manager_contests
 from handlers.manager import links as manager_links
@@ -46,6 +47,7 @@ def setup_routers() -> list[Router]:
         manager_links.setup_command(),
         manager_stats.setup(),
         manager_contests.setup_commands(),
+        manager_announce.setup_commands(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
@@ -78,6 +80,7 @@ def setup_routers() -> list[Router]:
         faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contests.setup_dialog(),  # a manager typing a contest's fields
+        manager_announce.setup_dialog(),  # a manager's /announce
         conversations,
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
@@ -87,6 +90,7 @@ def setup_routers() -> list[Router]:
         private,
         manager_links.setup_buttons(),  # link approvals, in private or the managers' chat
         manager_contests.setup_buttons(),
+        manager_announce.setup_buttons(),  # the /announce dialog, and 👍/👎 under announcements
         manager_tickets.setup_managers_chat(),
         community.setup(),
         membership.setup(),

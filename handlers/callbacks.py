@@ -60,3 +60,14 @@ class ContestCb(CallbackData, prefix="ct"):
     # prizes | text | cancel | cancel! (/contests_admin; "!" confirms after a warning)
     action: str
     id: str = ""
+
+
+class AnnounceCb(CallbackData, prefix="an"):
+    # pick | to | now | quiet_ok | confirm | abort (the /announce dialog); cancel (a scheduled one)
+    action: str
+    value: str = ""
+
+
+class ReactionCb(CallbackData, prefix="rx"):
+    announcement: int
+    value: str  # up | down

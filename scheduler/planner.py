@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.content.models import Contest, WeeklyMoment
 from bot.content.store import ContentStore
 from bot.notices import Notices
+from bot.services.announcements import AnnouncementService
 from bot.services.contests import ContestService, Managed, Moment
 from bot.services.partners import PartnerService
 
@@ -71,7 +72,9 @@ class Planner:
         notices: Notices,
         clock: Clock,
         zone: ZoneInfo,
+        announcements: AnnouncementService,
     ) -> None:
+        self._announcements = announcements
         self._store = store
         self._contests = contests
         self._partners = partners
@@ -91,6 +94,7 @@ class Planner:
         queued += await self._digest(now)
         queued += await self._nudges(now)
         queued += await self._lesson_drip(now)
+        queued += await self._reports()
         if queued:
             logger.info("schedule: %d message(s) queued", queued)
         return queued
@@ -200,6 +204,15 @@ class Planner:
         if days <= 0:
             return 0
         return (await self._notices.lesson_drip(now - timedelta(days=days))).queued
+
+    async def _reports(self) -> int:
+        """Each finished announcement's delivery report, to the manager who sent it."""
+        queued = 0
+        for item in await self._announcements.finished_unreported():
+            report = await self._announcements.report(item.id)
+            queued += (await self._notices.announcement_report(item, report)).queued
+            await self._announcements.mark_reported(item.id)
+        return queued
 
     # /schedule
 

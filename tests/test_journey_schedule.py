@@ -154,7 +154,7 @@ async def test_two_fires_and_a_restart_queue_each_moment_once(harness: Harness) 
     services = harness.services
     again = Planner(
         services.content_store, services.contests, services.partners, services.notices,
-        services.clock, services.settings.tz,
+        services.clock, services.settings.tz, services.announcements,
     )  # fmt: skip
     assert first + second > 0
     assert await again.tick() == 0  # a restarted process: the keys are in the outbox

@@ -192,6 +192,7 @@ outbox = sa.Table(
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("photo", sa.Text, nullable=True),  # a file path or a Telegram file_id
+    sa.Column("document", sa.Text, nullable=True),  # a Telegram file_id
     sa.Column("picture", sa.LargeBinary, nullable=True),  # a generated image (PNG)
     sa.Column("buttons", sa.JSON, nullable=True),  # inline buttons: [[{text, callback_data}]]
     sa.Column("not_before", UtcDateTime, nullable=False),
@@ -205,4 +206,41 @@ outbox = sa.Table(
     sa.UniqueConstraint("key", name="uq_outbox_key"),
     sa.Index("ix_outbox_status_not_before", "status", "not_before"),
     sa.Index("ix_outbox_partner_created", "partner_id", "created_at"),
+)
+
+# /announce: a manager's message to an audience, now or at a time; its rows are in the outbox
+# (subject "announcement:ID"), its 👍/👎 in announcement_reactions.
+announcements = sa.Table(
+    "announcements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("manager_chat_id", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo", sa.Text, nullable=True),
+    sa.Column("document", sa.Text, nullable=True),
+    sa.Column("audience", sa.String(64), nullable=False),  # all | segment:ID | tier:ID | …
+    sa.Column("recipients", sa.Integer, nullable=False),
+    sa.Column("send_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # scheduled | cancelled
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("reported_at", UtcDateTime, nullable=True),
+)
+
+announcement_reactions = sa.Table(
+    "announcement_reactions",
+    metadata,
+    sa.Column(
+        "announcement_id",
+        sa.Integer,
+        sa.ForeignKey("announcements.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("value", sa.String(8), nullable=False),  # up | down
 )

@@ -487,3 +487,81 @@ nudge-lesson = 🎓 A lesson worth starting with: “{ $title }” — /lessons
 nudge-creative = 🎨 A ready creative: “{ $title }” — /creatives
 nudge-manager = 🙋 Talk it over with a manager: /support
 lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $total } done) — /lessons
+
+## /announce, /announcements, /schedule (managers)
+announce-ask-message = 📣 Send the message to broadcast: text, a photo or a document (with a caption). /cancel leaves.
+announce-unsupported = Text, a photo or a document, please.
+announce-too-long = Too long: { $length } characters, Telegram takes up to { $limit }.
+announce-ask-audience = Who should get it?
+announce-to-all = 👥 All partners
+announce-pick-segment = A segment…
+announce-pick-tier = A tier…
+announce-pick-contest = A contest's participants…
+announce-to-inactive = 💤 Inactive partners
+announce-to-community = 💬 The partners' chat
+announce-to-segment = the segment “{ $name }”
+announce-to-tier = the tier “{ $name }”
+announce-to-contest = the participants of { $name }
+announce-nothing-to-pick = Nothing to pick from.
+announce-ask-when = When? Press “Now” or write a date and time: DD.MM.YYYY HH:MM.
+announce-now = Now
+announce-quiet = ⚠️ That is in the quiet hours: private messages go only at { $end }. Write another time or confirm.
+announce-quiet-ok = Yes, let them wait for the morning
+announce-preview = 👀 Preview. To: { $audience } — { $count } { $count ->
+        [one] recipient
+       *[other] recipients
+    }, sending: { $when }.
+announce-empty = Nobody is in this audience right now (or the partners' chat is not set) — pick another.
+announce-confirm = ✅ Send
+announce-abort = ❌ Cancel
+announce-aborted = The broadcast is cancelled.
+announce-command-inside = A broadcast is being prepared: answer the question above or leave with /cancel.
+announce-use-buttons = Pick with the buttons above (or /cancel).
+announce-queued = ✅ Broadcast #{ $number } is queued: { $count } { $count ->
+        [one] message
+       *[other] messages
+    }. The report comes when everything is out; status: /announcements.
+announce-thanks = Thanks for the feedback!
+announcements-none = No broadcasts yet. New one: /announce
+announcements-item =
+    📣 <b>Broadcast #{ $number }</b> — { $status }, { $when }
+    To: { $audience } ({ $recipients })
+    “{ $preview }”
+    Delivered { $delivered }, queued { $waiting }, blocked { $blocked }, failed { $failed }, uncertain { $uncertain } · 👍 { $up } 👎 { $down }
+announcements-status-scheduled = scheduled
+announcements-status-cancelled = cancelled
+announcements-cancel = ❌ Cancel what is not sent
+announcements-cancelled = Broadcast #{ $number } stopped: the rest is cancelled; delivered before that: { $delivered }.
+announcement-report =
+    📊 <b>Report of broadcast #{ $number }</b>
+    Delivered: { $delivered }
+    Blocked the bot: { $blocked }
+    Failed: { $failed }
+    Skipped (unsubscribed, weekly cap): { $skipped }
+    Uncertain (timed out after sending): { $uncertain }
+    Reactions: 👍 { $up } · 👎 { $down }
+schedule-title = 🗓 <b>Automated sends, next 14 days</b>
+schedule-empty = Nothing is planned.
+schedule-row = { $what } — { $count } { $count ->
+        [one] recipient
+       *[other] recipients
+    }{ $chat ->
+        [1] {" "}+ the chat
+       *[other] {""}
+    }
+schedule-row-titled = { $what } “{ $title }” — { $count } { $count ->
+        [one] recipient
+       *[other] recipients
+    }{ $chat ->
+        [1] {" "}+ the chat
+       *[other] {""}
+    }
+schedule-announcement = contest announcement
+schedule-reminder = contest reminder
+schedule-started = contest start
+schedule-standings = contest standings (chat)
+schedule-last_day = contest's last day
+schedule-results = contest results
+schedule-leaderboard = weekly leaderboard (chat)
+schedule-digest = weekly digest
+schedule-announcement-manager = broadcast #{ $number }

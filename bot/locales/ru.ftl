@@ -506,3 +506,85 @@ nudge-lesson = 🎓 Урок, с которого стоит начать: «{ $
 nudge-creative = 🎨 Готовый материал: «{ $title }» — /creatives
 nudge-manager = 🙋 Разберём вашу ситуацию с менеджером: /support
 lesson-drip = 🎓 Пора продолжить обучение: «{ $title }» (пройдено { $done } из { $total }) — /lessons
+
+## /announce, /announcements, /schedule (менеджеры)
+announce-ask-message = 📣 Пришлите сообщение для рассылки: текст, фото или документ (с подписью). /cancel — выйти.
+announce-unsupported = Нужен текст, фото или документ.
+announce-too-long = Слишком длинно: { $length } символов, Telegram принимает до { $limit }.
+announce-ask-audience = Кому отправить?
+announce-to-all = 👥 Всем партнёрам
+announce-pick-segment = Сегменту…
+announce-pick-tier = Уровню…
+announce-pick-contest = Участникам конкурса…
+announce-to-inactive = 💤 Неактивным
+announce-to-community = 💬 В чат партнёров
+announce-to-segment = сегменту «{ $name }»
+announce-to-tier = уровню «{ $name }»
+announce-to-contest = участникам конкурса { $name }
+announce-nothing-to-pick = Выбирать не из чего.
+announce-ask-when = Когда? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
+announce-now = Сейчас
+announce-quiet = ⚠️ Это тихие часы: в личку сообщения уйдут только { $end }. Напишите другое время или подтвердите.
+announce-quiet-ok = Да, пусть ждут утра
+announce-preview = 👀 Предпросмотр. Получатели: { $audience } — { $count } { $count ->
+        [one] получатель
+        [few] получателя
+       *[many] получателей
+    }, отправка: { $when }.
+announce-empty = В этой аудитории сейчас никого нет (или чат партнёров не настроен) — выберите другую.
+announce-confirm = ✅ Отправить
+announce-abort = ❌ Отменить
+announce-aborted = Рассылка отменена.
+announce-command-inside = Сейчас идёт подготовка рассылки: ответьте на вопрос выше или выйдите — /cancel.
+announce-use-buttons = Выберите вариант кнопками выше (или /cancel).
+announce-queued = ✅ Рассылка №{ $number } поставлена в очередь: { $count } { $count ->
+        [one] сообщение
+        [few] сообщения
+       *[many] сообщений
+    }. Отчёт придёт, когда всё уйдёт; статус — /announcements.
+announce-thanks = Спасибо за отзыв!
+announcements-none = Рассылок ещё не было. Новая: /announce
+announcements-item =
+    📣 <b>Рассылка №{ $number }</b> — { $status }, { $when }
+    Кому: { $audience } ({ $recipients })
+    «{ $preview }»
+    Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed }, не точно { $uncertain } · 👍 { $up } 👎 { $down }
+announcements-status-scheduled = запланирована
+announcements-status-cancelled = отменена
+announcements-cancel = ❌ Отменить неотправленное
+announcements-cancelled = Рассылка №{ $number } остановлена: неотправленное отменено, доставлено до отмены — { $delivered }.
+announcement-report =
+    📊 <b>Отчёт о рассылке №{ $number }</b>
+    Доставлено: { $delivered }
+    Заблокировали бота: { $blocked }
+    Ошибки: { $failed }
+    Пропущено (отписались, лимит в неделю): { $skipped }
+    Не точно (таймаут после отправки): { $uncertain }
+    Реакции: 👍 { $up } · 👎 { $down }
+schedule-title = 🗓 <b>Автоматические отправки на 14 дней</b>
+schedule-empty = Ничего не запланировано.
+schedule-row = { $what } — { $count } { $count ->
+        [one] получатель
+        [few] получателя
+       *[many] получателей
+    }{ $chat ->
+        [1] {" "}+ чат
+       *[other] {""}
+    }
+schedule-row-titled = { $what } «{ $title }» — { $count } { $count ->
+        [one] получатель
+        [few] получателя
+       *[many] получателей
+    }{ $chat ->
+        [1] {" "}+ чат
+       *[other] {""}
+    }
+schedule-announcement = анонс конкурса
+schedule-reminder = напоминание о конкурсе
+schedule-started = старт конкурса
+schedule-standings = рейтинг конкурса (чат)
+schedule-last_day = последний день конкурса
+schedule-results = итоги конкурса
+schedule-leaderboard = рейтинг недели (чат)
+schedule-digest = еженедельный дайджест
+schedule-announcement-manager = рассылка №{ $number }

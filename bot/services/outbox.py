@@ -43,8 +43,10 @@ class OutMessage:
     partner_id: int | None = None  # None: a group chat
     subject: str | None = None  # what the send is about (a contest id), for cancelling
     photo: str | None = None  # a file path or a Telegram file_id
+    document: str | None = None  # a Telegram file_id
     picture: bytes | None = None  # a generated PNG
     buttons: list[list[dict[str, str]]] | None = None  # inline buttons (text, callback_data)
+    not_before: datetime | None = None  # a send planned for later
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Queued:
     partner_id: int | None
     text: str
     photo: str | None
+    document: str | None
     picture: bytes | None
     buttons: list[list[dict[str, str]]] | None
     attempts: int
@@ -138,9 +141,12 @@ class Outbox:
                         "partner_id": message.partner_id,
                         "text": message.text,
                         "photo": message.photo,
+                        "document": message.document,
                         "picture": message.picture,
                         "buttons": message.buttons,
-                        "not_before": self.after_quiet_hours(now) if private else now,
+                        "not_before": self.after_quiet_hours(max(now, message.not_before or now))
+                        if private
+                        else max(now, message.not_before or now),
                         "status": status,
                         "created_at": now,
                     }
@@ -194,6 +200,7 @@ class Outbox:
                     partner_id=row.partner_id,
                     text=row.text,
                     photo=row.photo,
+                    document=row.document,
                     picture=row.picture,
                     buttons=row.buttons,
                     attempts=row.attempts,

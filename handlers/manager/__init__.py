@@ -6,5 +6,5 @@ from typing import Final
 
 MANAGER_COMMANDS: Final = (
     "reload", "tickets", "close", "t", "partner", "approve_link", "stats", "contest_new",
-    "contests_admin",
+    "contests_admin", "announce", "announcements", "schedule",
 )  # fmt: skip

@@ -1,0 +1,333 @@
+"""/announce (SPEC §10): a manager's message to an audience, now or at a set time.
+
+The audience is fixed when the manager confirms: one outbox row per recipient is made then
+(sent at `send_at`, or when the quiet hours end), with 👍/👎 buttons. The delivery report
+(delivered, blocked, failed, uncertain, reactions) comes from the outbox rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import announcement_reactions, announcements, conversions, outbox
+from bot.services.contests import ContestService
+from bot.services.outbox import COMMUNITY, Outbox, OutMessage
+from bot.services.partners import Partner, PartnerService
+from bot.services.sales import month_start, tier_for
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str  # HTML
+    photo: str | None = None  # Telegram file_id
+    document: str | None = None
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    created_by: str
+    manager_chat_id: int
+    text: str
+    audience: str
+    recipients: int
+    send_at: datetime
+    status: str
+    reported_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Report:
+    delivered: int
+    blocked: int
+    failed: int
+    skipped: int
+    waiting: int
+    uncertain: int
+    up: int
+    down: int
+
+
+class AnnouncementService:
+    def __init__(
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        partners: PartnerService,
+        contests: ContestService,
+        outbox: Outbox,
+        zone: ZoneInfo,
+        community_chat: int | None,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._partners = partners
+        self._contests = contests
+        self._outbox = outbox
+        self._zone = zone
+        self._community_chat = community_chat
+
+    async def recipients(self, audience: str) -> list[Partner]:
+        """Who an audience is right now (partners who agreed to news and can be reached):
+        all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
+        kind, _, ref = audience.partition(":")
+        if kind == COMMUNITY:
+            return []
+        if kind == "segment":
+            return await self._partners.audience("news", [ref])
+        everyone = await self._partners.audience("news")
+        if kind == "all":
+            return everyone
+        if kind == "tier":
+            counts = await self._month_counts()
+            tiers = self._store.content.program.tiers
+            return [
+                p
+                for p in everyone
+                if (tier := tier_for(tiers, counts.get(p.affiliate_id or "", 0)).tier) is not None
+                and tier.id == ref
+                and p.affiliate_status == "linked"
+            ]
+        if kind == "contest":
+            contest = await self._contests.contest(ref)
+            if contest is None:
+                return []
+            keys: set[str] = set()
+            for category in contest.prizes:
+                keys.update(
+                    entry.key for entry in await self._contests.standings(contest, category)
+                )
+            return [
+                p for p in everyone if p.affiliate_status == "linked" and p.affiliate_id in keys
+            ]
+        if kind == "inactive":
+            days = self._store.content.program.schedule.inactive_after_days
+            since = self._clock.now() - timedelta(days=days)
+            active = await self._sold_since(since)
+            return [
+                p
+                for p in everyone
+                if not (p.affiliate_status == "linked" and p.affiliate_id in active)
+            ]
+        raise ValueError(f"unknown audience {audience!r}")
+
+    async def _month_counts(self) -> dict[str, int]:
+        since = month_start(self._clock.now(), self._zone)
+        query = (
+            sa.select(conversions.c.affiliate_id, sa.func.count().label("n"))
+            .where(conversions.c.status == "approved", conversions.c.occurred_at >= since)
+            .group_by(conversions.c.affiliate_id)
+        )
+        async with self._db.read() as conn:
+            return {row.affiliate_id: int(row.n) for row in await conn.execute(query)}
+
+    async def _sold_since(self, since: datetime) -> set[str]:
+        query = (
+            sa.select(conversions.c.affiliate_id)
+            .where(conversions.c.status == "approved", conversions.c.occurred_at >= since)
+            .distinct()
+        )
+        async with self._db.read() as conn:
+            return {row.affiliate_id for row in await conn.execute(query)}
+
+    def in_quiet_hours(self, moment: datetime) -> datetime | None:
+        """When private sends would really go, if `moment` is in the quiet hours."""
+        waking = self._outbox.after_quiet_hours(moment)
+        return waking if waking != moment else None
+
+    async def create(
+        self,
+        draft: Draft,
+        audience: str,
+        send_at: datetime | None,
+        manager: str,
+        manager_chat: int,
+        buttons_for: Callable[[int], list[list[dict[str, str]]]] | None = None,
+    ) -> tuple[Announcement, int]:
+        """Fix the audience now and queue a row per recipient; (the announcement, rows)."""
+        now = self._clock.now()
+        people = await self.recipients(audience)
+        to_community = audience == COMMUNITY
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                announcements.insert().values(
+                    created_by=manager,
+                    manager_chat_id=manager_chat,
+                    text=draft.text,
+                    photo=draft.photo,
+                    document=draft.document,
+                    audience=audience,
+                    recipients=1 if to_community else len(people),
+                    send_at=send_at or now,
+                    status="scheduled",
+                    created_at=now,
+                )
+            )
+            number = int(result.inserted_primary_key[0])  # type: ignore[index]
+        subject = f"announcement:{number}"
+        keyboard = buttons_for(number) if buttons_for is not None else None
+        messages = [
+            OutMessage(
+                key=f"{subject}:{partner.key}",
+                kind="news",
+                platform=partner.platform,
+                chat_id=partner.chat_id,
+                partner_id=partner.id,
+                subject=subject,
+                text=draft.text,
+                photo=draft.photo,
+                document=draft.document,
+                buttons=keyboard,
+                not_before=send_at,
+            )
+            for partner in people
+            if partner.platform == "tg"
+        ]
+        if to_community and self._community_chat is not None:
+            messages.append(
+                OutMessage(
+                    key=f"{subject}:community",
+                    kind=COMMUNITY,
+                    platform="tg",
+                    chat_id=self._community_chat,
+                    subject=subject,
+                    text=draft.text,
+                    photo=draft.photo,
+                    document=draft.document,
+                    not_before=send_at,
+                )
+            )
+        queued = await self._outbox.enqueue(messages)
+        found = await self.get(number)
+        assert found is not None
+        return found, queued.queued
+
+    async def get(self, number: int) -> Announcement | None:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(sa.select(announcements).where(announcements.c.id == number))
+            ).first()
+        return None if row is None else _announcement(row)
+
+    async def listing(self, limit: int = 20) -> list[Announcement]:
+        query = sa.select(announcements).order_by(announcements.c.id.desc()).limit(limit)
+        async with self._db.read() as conn:
+            return [_announcement(row) for row in await conn.execute(query)]
+
+    async def cancel(self, number: int) -> Report | None:
+        """Stop what is not sent yet; the report of what was."""
+        found = await self.get(number)
+        if found is None or found.status == "cancelled":
+            return None
+        async with self._db.write() as conn:
+            await conn.execute(
+                announcements.update()
+                .where(announcements.c.id == number)
+                .values(status="cancelled")
+            )
+        await self._outbox.cancel(f"announcement:{number}")
+        return await self.report(number)
+
+    async def react(self, number: int, partner: Partner, value: str) -> bool:
+        """A partner's 👍/👎 (the last one counts); False for an unknown announcement."""
+        if value not in ("up", "down") or await self.get(number) is None:
+            return False
+        async with self._db.write() as conn:
+            await conn.execute(
+                announcement_reactions.delete().where(
+                    announcement_reactions.c.announcement_id == number,
+                    announcement_reactions.c.partner_id == partner.id,
+                )
+            )
+            await conn.execute(
+                announcement_reactions.insert().values(
+                    announcement_id=number, partner_id=partner.id, value=value
+                )
+            )
+        return True
+
+    async def report(self, number: int) -> Report:
+        statuses = await self._outbox.report(f"announcement:{number}")
+        uncertain_query = sa.select(sa.func.count()).where(
+            outbox.c.subject == f"announcement:{number}", outbox.c.uncertain.is_(True)
+        )
+        reactions_query = (
+            sa.select(announcement_reactions.c.value, sa.func.count().label("n"))
+            .where(announcement_reactions.c.announcement_id == number)
+            .group_by(announcement_reactions.c.value)
+        )
+        async with self._db.read() as conn:
+            uncertain = int((await conn.execute(uncertain_query)).scalar_one())
+            reactions = {row.value: int(row.n) for row in await conn.execute(reactions_query)}
+        return Report(
+            delivered=statuses.get("sent", 0),
+            blocked=statuses.get("blocked", 0),
+            failed=statuses.get("failed", 0),
+            skipped=statuses.get("skipped", 0) + statuses.get("capped", 0),
+            waiting=statuses.get("queued", 0),
+            uncertain=uncertain,
+            up=reactions.get("up", 0),
+            down=reactions.get("down", 0),
+        )
+
+    async def finished_unreported(self) -> list[Announcement]:
+        """Announcements whose every row is done and whose report was not sent yet."""
+        waiting = (
+            sa.select(outbox.c.id)
+            .where(
+                outbox.c.subject
+                == sa.literal("announcement:") + sa.cast(announcements.c.id, sa.String),
+                outbox.c.status == "queued",
+            )
+            .exists()
+        )
+        query = sa.select(announcements).where(
+            announcements.c.reported_at.is_(None),
+            announcements.c.status == "scheduled",
+            announcements.c.send_at <= self._clock.now(),
+            ~waiting,
+        )
+        async with self._db.read() as conn:
+            return [_announcement(row) for row in await conn.execute(query)]
+
+    async def mark_reported(self, number: int) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                announcements.update()
+                .where(announcements.c.id == number)
+                .values(reported_at=self._clock.now())
+            )
+
+
+def _announcement(row: Any) -> Announcement:
+    from datetime import UTC
+
+    def aware(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+    send_at = aware(row.send_at)
+    assert send_at is not None
+    return Announcement(
+        id=row.id,
+        created_by=row.created_by,
+        manager_chat_id=row.manager_chat_id,
+        text=row.text,
+        audience=row.audience,
+        recipients=row.recipients,
+        send_at=send_at,
+        status=row.status,
+        reported_at=aware(row.reported_at),
+    )

@@ -1,0 +1,418 @@
+"""/announce (message → audience → now or a time → preview with the count → confirm),
+/announcements (scheduled and past, with reports; cancel), /schedule (the next 14 days),
+and the partners' 👍/👎 under an announcement."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.i18n import L10n
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT
+from bot.services.announcements import AnnouncementService, Draft
+from bot.services.audit import AuditLog
+from bot.services.contest_drafts import DraftError, read_moment
+from bot.services.contests import ContestService
+from bot.services.outbox import COMMUNITY
+from bot.services.partners import Partner
+from handlers.callbacks import AnnounceCb, ReactionCb
+from handlers.filters import CommandText, IsManager
+from handlers.screens import Screen, actor, edit, keyboard, send
+from scheduler.planner import Planner
+
+
+class AnnounceDialog(StatesGroup):
+    message = State()
+    audience = State()
+    when = State()
+    preview = State()
+
+
+def reaction_buttons(number: int) -> list[list[dict[str, str]]]:
+    return [
+        [
+            {"text": "👍", "callback_data": ReactionCb(announcement=number, value="up").pack()},
+            {"text": "👎", "callback_data": ReactionCb(announcement=number, value="down").pack()},
+        ]
+    ]
+
+
+def _audience_title(audience: str, l10n: L10n, store: ContentStore) -> str:
+    kind, _, ref = audience.partition(":")
+    program = store.content.program
+    if kind == "segment":
+        return l10n("announce-to-segment", name=html.escape(program.segment_title(ref) or ref))
+    if kind == "tier":
+        tier = next((t.title for t in program.tiers if t.id == ref), ref)
+        return l10n("announce-to-tier", name=html.escape(tier))
+    if kind == "contest":
+        return l10n("announce-to-contest", name=html.escape(ref))
+    return l10n(f"announce-to-{kind}")
+
+
+def _audience_screen(l10n: L10n) -> Screen:
+    return Screen(
+        l10n("announce-ask-audience"),
+        keyboard(
+            [(l10n("announce-to-all"), AnnounceCb(action="to", value="all"))],
+            [(l10n("announce-pick-segment"), AnnounceCb(action="pick", value="segment"))],
+            [(l10n("announce-pick-tier"), AnnounceCb(action="pick", value="tier"))],
+            [(l10n("announce-pick-contest"), AnnounceCb(action="pick", value="contest"))],
+            [(l10n("announce-to-inactive"), AnnounceCb(action="to", value="inactive"))],
+            [(l10n("announce-to-community"), AnnounceCb(action="to", value=COMMUNITY))],
+        ),
+    )
+
+
+def setup_commands() -> Router:
+    """/announce, /announcements, /schedule (inside the managers' router)."""
+    router = Router(name=f"{__name__}.commands")
+
+    @router.message(Command("announce"))
+    async def announce(message: Message, state: FSMContext, l10n: L10n) -> None:
+        await state.set_state(AnnounceDialog.message)
+        await state.set_data({})
+        await message.answer(l10n("announce-ask-message"))
+
+    @router.message(Command("announcements"))
+    async def announcements_list(
+        message: Message,
+        announcements: AnnouncementService,
+        settings: Settings,
+        content_store: ContentStore,
+        l10n: L10n,
+    ) -> None:
+        found = await announcements.listing()
+        if not found:
+            await message.answer(l10n("announcements-none"))
+            return
+        for item in found:
+            report = await announcements.report(item.id)
+            text = l10n(
+                "announcements-item",
+                number=item.id,
+                status=l10n(f"announcements-status-{item.status}"),
+                when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+                audience=_audience_title(item.audience, l10n, content_store),
+                recipients=item.recipients,
+                delivered=report.delivered,
+                waiting=report.waiting,
+                blocked=report.blocked,
+                failed=report.failed,
+                uncertain=report.uncertain,
+                up=report.up,
+                down=report.down,
+                preview=html.escape(_plain(item.text)[:80]),
+            )
+            markup = None
+            if item.status == "scheduled" and report.waiting:
+                markup = keyboard(
+                    [
+                        (
+                            l10n("announcements-cancel"),
+                            AnnounceCb(action="cancel", value=str(item.id)),
+                        )
+                    ]
+                )
+            await send(message, Screen(text, markup))
+
+    @router.message(Command("schedule"))
+    async def schedule(
+        message: Message,
+        planner: Planner,
+        announcements: AnnouncementService,
+        clock: Clock,
+        settings: Settings,
+        content_store: ContentStore,
+        l10n: L10n,
+    ) -> None:
+        lines = [l10n("schedule-title")]
+        now = clock.now()
+        rows: list[tuple[datetime, str]] = []
+        for planned in await planner.upcoming(14):
+            rows.append(
+                (
+                    planned.at,
+                    l10n(
+                        "schedule-row-titled" if planned.title else "schedule-row",
+                        what=l10n(planned.what),
+                        title=html.escape(planned.title),
+                        count=planned.audience,
+                        chat=int(planned.community),
+                    ),
+                )
+            )
+        for item in await announcements.listing(50):
+            if item.status == "scheduled" and item.send_at > now:
+                what = l10n("schedule-announcement-manager", number=item.id)
+                rows.append(
+                    (
+                        item.send_at,
+                        l10n("schedule-row", what=what, title="", count=item.recipients, chat=0),
+                    )
+                )
+        for moment, text in sorted(rows, key=lambda row: row[0]):
+            lines.append(f"{moment.astimezone(settings.tz):%d.%m %H:%M} — {text}")
+        if len(lines) == 1:
+            lines.append(l10n("schedule-empty"))
+        await send(message, Screen("\n".join(lines)))
+
+    return router
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def setup_dialog() -> Router:
+    """The manager's answers while /announce is open."""
+    router = Router(name=f"{__name__}.dialog")
+    router.message.filter(StateFilter(AnnounceDialog), IsManager())
+
+    @router.message(Command("cancel"))
+    async def abort(message: Message, state: FSMContext, l10n: L10n) -> None:
+        await state.clear()
+        await message.answer(l10n("announce-aborted"))
+
+    @router.message(CommandText())
+    async def other_command(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("announce-command-inside"))
+
+    @router.message(AnnounceDialog.message)
+    async def the_message(message: Message, state: FSMContext, l10n: L10n) -> None:
+        photo = message.photo[-1].file_id if message.photo else None
+        document = message.document.file_id if message.document else None
+        text = message.html_text if (message.text or message.caption) else ""
+        if not text and photo is None and document is None:
+            await message.answer(l10n("announce-unsupported"))
+            return
+        limit = CAPTION_LIMIT if (photo or document) else TEXT_LIMIT
+        if len(text) > limit:
+            await message.answer(l10n("announce-too-long", limit=limit, length=len(text)))
+            return
+        await state.update_data(text=text, photo=photo, document=document)
+        await state.set_state(AnnounceDialog.audience)
+        await send(message, _audience_screen(l10n))
+
+    @router.message(AnnounceDialog.when)
+    async def when(
+        message: Message,
+        state: FSMContext,
+        announcements: AnnouncementService,
+        content_store: ContentStore,
+        clock: Clock,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        try:
+            moment = read_moment(message.text or "", settings.tz)
+        except DraftError as error:
+            await message.answer(l10n("draft-refused", reason=l10n(error.key)))
+            return
+        if moment <= clock.now():
+            await message.answer(
+                l10n("draft-refused", reason=l10n("draft-error-date-past"))
+                + "\n"
+                + l10n("announce-ask-when")
+            )
+            return
+        await state.update_data(send_at=moment.isoformat())
+        data = await state.get_data()
+        waking = announcements.in_quiet_hours(moment)
+        if waking is not None and data.get("audience") != COMMUNITY:
+            await send(
+                message,
+                Screen(
+                    l10n(
+                        "announce-quiet",
+                        end=waking.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+                    ),
+                    keyboard([(l10n("announce-quiet-ok"), AnnounceCb(action="quiet_ok"))]),
+                ),
+            )
+            return
+        await _preview(message, state, announcements, content_store, settings, l10n)
+
+    @router.message()
+    async def elsewhere(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("announce-use-buttons"))
+
+    return router
+
+
+async def _preview(
+    message: Message,
+    state: FSMContext,
+    announcements: AnnouncementService,
+    store: ContentStore,
+    settings: Settings,
+    l10n: L10n,
+) -> None:
+    data = await state.get_data()
+    audience = data["audience"]
+    people = await announcements.recipients(audience)
+    count = 1 if audience == COMMUNITY else len(people)
+    when = (
+        datetime.fromisoformat(data["send_at"]).astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        if data.get("send_at")
+        else l10n("announce-now")
+    )
+    header = l10n(
+        "announce-preview",
+        audience=_audience_title(audience, l10n, store),
+        count=count,
+        when=when,
+    )
+    await state.set_state(AnnounceDialog.preview)
+    if count == 0 or (audience == COMMUNITY and settings.tg_community_chat_id is None):
+        await message.answer(header + "\n\n" + l10n("announce-empty"))
+        await state.set_state(AnnounceDialog.audience)
+        await send(message, _audience_screen(l10n))
+        return
+    await message.answer(header)
+    buttons = keyboard(
+        [(l10n("announce-confirm"), AnnounceCb(action="confirm"))],
+        [(l10n("announce-abort"), AnnounceCb(action="abort"))],
+    )
+    text = data["text"]
+    if data.get("photo"):
+        await message.answer_photo(data["photo"], caption=text or None, reply_markup=buttons)
+    elif data.get("document"):
+        await message.answer_document(data["document"], caption=text or None, reply_markup=buttons)
+    else:
+        await message.answer(text, reply_markup=buttons)
+
+
+def setup_buttons() -> Router:
+    """The dialog's buttons (managers) and 👍/👎 under announcements (partners)."""
+    router = Router(name=f"{__name__}.buttons")
+
+    @router.callback_query(ReactionCb.filter())
+    async def reaction(
+        callback: CallbackQuery,
+        callback_data: ReactionCb,
+        partner: Partner | None,
+        announcements: AnnouncementService,
+        l10n: L10n,
+    ) -> None:
+        if partner is None or not await announcements.react(
+            callback_data.announcement, partner, callback_data.value
+        ):
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        await callback.answer(l10n("announce-thanks"))
+
+    @router.callback_query(AnnounceCb.filter(), IsManager())
+    async def pressed(
+        callback: CallbackQuery,
+        callback_data: AnnounceCb,
+        state: FSMContext,
+        announcements: AnnouncementService,
+        contests: ContestService,
+        audit: AuditLog,
+        content_store: ContentStore,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        action, value = callback_data.action, callback_data.value
+        message = callback.message if isinstance(callback.message, Message) else None
+        if action == "cancel":
+            report = await announcements.cancel(int(value)) if value.isdigit() else None
+            if report is None:
+                await callback.answer(l10n("no-longer-available"), show_alert=True)
+                return
+            await audit.record(actor(callback), "announcement_cancel", target=value)
+            await callback.answer()
+            await edit(
+                callback,
+                Screen(l10n("announcements-cancelled", number=value, delivered=report.delivered)),
+            )
+            return
+        current = await state.get_state()
+        if message is None or current is None or not current.startswith("AnnounceDialog:"):
+            await callback.answer(l10n("no-longer-available"), show_alert=True)
+            return
+        program = content_store.content.program
+        if action == "pick":
+            await callback.answer()
+            options: list[tuple[str, str]]
+            # "/" stands for ":" inside callback data, which ":" separates
+            if value == "segment":
+                options = [(s.title, f"segment/{s.id}") for s in program.segments]
+            elif value == "tier":
+                options = [(t.title, f"tier/{t.id}") for t in program.tiers]
+            else:
+                options = [(c.title, f"contest/{c.id}") for c in await contests.eligible(None)]
+            if not options:
+                await callback.answer(l10n("announce-nothing-to-pick"), show_alert=True)
+                return
+            rows = [[(title[:60], AnnounceCb(action="to", value=ref))] for title, ref in options]
+            await edit(callback, Screen(l10n("announce-ask-audience"), keyboard(*rows)))
+            return
+        if action == "to" and current == AnnounceDialog.audience.state:
+            audience = value.replace("/", ":", 1)
+            await callback.answer()
+            community_missing = audience == COMMUNITY and settings.tg_community_chat_id is None
+            if community_missing or (
+                audience != COMMUNITY and not await announcements.recipients(audience)
+            ):
+                await message.answer(l10n("announce-empty"))
+                await send(message, _audience_screen(l10n))
+                return
+            await state.update_data(audience=audience)
+            await state.set_state(AnnounceDialog.when)
+            await edit(
+                callback,
+                Screen(
+                    l10n("announce-ask-when"),
+                    keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
+                ),
+            )
+            return
+        if action == "now" and current == AnnounceDialog.when.state:
+            await state.update_data(send_at=None)
+            await callback.answer()
+            await _preview(message, state, announcements, content_store, settings, l10n)
+            return
+        if action == "quiet_ok" and current == AnnounceDialog.when.state:
+            await callback.answer()
+            await _preview(message, state, announcements, content_store, settings, l10n)
+            return
+        if action == "abort":
+            await state.clear()
+            await callback.answer()
+            await message.answer(l10n("announce-aborted"))
+            return
+        if action == "confirm" and current == AnnounceDialog.preview.state:
+            data = await state.get_data()
+            await state.clear()
+            draft = Draft(data["text"], data.get("photo"), data.get("document"))
+            send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else None
+            item, queued = await announcements.create(
+                draft,
+                data["audience"],
+                send_at,
+                actor(callback),
+                message.chat.id,
+                buttons_for=None if data["audience"] == COMMUNITY else reaction_buttons,
+            )
+            await audit.record(
+                actor(callback), "announce", target=str(item.id), details=item.audience
+            )
+            await callback.answer()
+            await message.answer(l10n("announce-queued", number=item.id, count=queued))
+            return
+        await callback.answer(l10n("no-longer-available"), show_alert=True)
+
+    return router
