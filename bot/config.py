@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
     postback_secret: SecretStr | None = None
+    delivery_rate: float = Field(default=25.0, gt=0, le=1000)  # automated messages a second
     log_level: str = "INFO"
 
     @field_validator("managers", mode="before")

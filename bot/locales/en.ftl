@@ -328,6 +328,7 @@ stats-text =
     Sales this month: { $approved } approved for { $amount } ₽ · pending { $pending } · declined { $declined }
     Questions this month: answered { $answered } · “did you mean” { $suggested } · unanswered { $missed }
     Tickets: open { $open } · first reply (median, month): { $reply } · ratings 👍 { $up } / 👎 { $down }
+    Automated messages this month (private): delivered { $sent } · queued { $waiting } · blocked { $blocked } · failed { $failed } · skipped { $skipped }
 stats-reply-hours = { $hours } h
 stats-none = —
 stats-misses = Most often unanswered:

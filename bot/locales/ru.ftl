@@ -336,6 +336,7 @@ stats-text =
     Продажи в этом месяце: { $approved } подтверждено на { $amount } ₽ · в ожидании { $pending } · отклонено { $declined }
     Вопросы в этом месяце: ответ { $answered } · «вы имели в виду» { $suggested } · без ответа { $missed }
     Обращения: открыто { $open } · первый ответ (медиана, месяц): { $reply } · оценки 👍 { $up } / 👎 { $down }
+    Рассылки в этом месяце (в личку): доставлено { $sent } · в очереди { $waiting } · заблокировали { $blocked } · ошибки { $failed } · пропущено { $skipped }
 stats-reply-hours = { $hours } ч
 stats-none = —
 stats-misses = Чаще всего без ответа:

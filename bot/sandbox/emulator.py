@@ -212,8 +212,11 @@ class BotApiEmulator:
         bot_username: str = "partnerbot_sandbox_bot",
         limits: RateLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
+        # seconds of network round trip added to each send (half each way), as from afar
+        self.latency = latency
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", maxsplit=1)[0])
         self.limits = limits or RateLimits()
@@ -280,11 +283,17 @@ class BotApiEmulator:
             params = await self._read_params(request)
             record = Request(method, params)
             self.requests.append(record)
+            slow = self.latency > 0 and method != "getUpdates"
+            if slow:
+                await asyncio.sleep(self.latency / 2)
             try:
                 result = await self._dispatch(method, params)
             except ApiError as exc:
                 record.status = exc.code
                 raise
+            finally:
+                if slow:
+                    await asyncio.sleep(self.latency / 2)
         except ApiError as exc:
             body: dict[str, Any] = {
                 "ok": False,

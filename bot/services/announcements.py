@@ -8,7 +8,7 @@ The audience is fixed when the manager confirms: one outbox row per recipient is
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import announcement_reactions, announcements, conversions, outbox
+from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
 from bot.services.outbox import COMMUNITY, Outbox, OutMessage
-from bot.services.partners import Partner, PartnerService
+from bot.services.partners import Partner, PartnerService, audience_condition
 from bot.services.sales import month_start, tier_for
 
 
@@ -157,8 +157,9 @@ class AnnouncementService:
     ) -> tuple[Announcement, int]:
         """Fix the audience now and queue a row per recipient; (the announcement, rows)."""
         now = self._clock.now()
-        people = await self.recipients(audience)
         to_community = audience == COMMUNITY
+        conditions = await self._conditions(audience)
+        recipients = 1 if to_community else await self._count(conditions)
         async with self._db.write() as conn:
             result = await conn.execute(
                 announcements.insert().values(
@@ -168,7 +169,7 @@ class AnnouncementService:
                     photo=draft.photo,
                     document=draft.document,
                     audience=audience,
-                    recipients=1 if to_community else len(people),
+                    recipients=recipients,
                     send_at=send_at or now,
                     status="scheduled",
                     created_at=now,
@@ -176,42 +177,54 @@ class AnnouncementService:
             )
             number = int(result.inserted_primary_key[0])  # type: ignore[index]
         subject = f"announcement:{number}"
-        keyboard = buttons_for(number) if buttons_for is not None else None
-        messages = [
-            OutMessage(
-                key=f"{subject}:{partner.key}",
-                kind="news",
-                platform=partner.platform,
-                chat_id=partner.chat_id,
-                partner_id=partner.id,
-                subject=subject,
-                text=draft.text,
-                photo=draft.photo,
-                document=draft.document,
-                buttons=keyboard,
-                not_before=send_at,
-            )
-            for partner in people
-            if partner.platform == "tg"
-        ]
+        template = OutMessage(
+            key=f"{subject}:community",
+            kind="news",
+            platform="tg",
+            chat_id=0,
+            subject=subject,
+            text=draft.text,
+            photo=draft.photo,
+            document=draft.document,
+            buttons=buttons_for(number) if buttons_for is not None else None,
+            not_before=send_at,
+        )
+        queued = 0
         if to_community and self._community_chat is not None:
-            messages.append(
-                OutMessage(
-                    key=f"{subject}:community",
-                    kind=COMMUNITY,
-                    platform="tg",
-                    chat_id=self._community_chat,
-                    subject=subject,
-                    text=draft.text,
-                    photo=draft.photo,
-                    document=draft.document,
-                    not_before=send_at,
-                )
+            community = replace(
+                template, kind=COMMUNITY, chat_id=self._community_chat, buttons=None
             )
-        queued = await self._outbox.enqueue(messages)
+            queued = (await self._outbox.enqueue([community])).queued
+        for condition in conditions:
+            queued += await self._outbox.enqueue_for_partners(
+                template, f"{subject}:", condition, send_at
+            )
         found = await self.get(number)
         assert found is not None
-        return found, queued.queued
+        return found, queued
+
+    async def _conditions(self, audience: str) -> list[Any]:
+        """SQL conditions selecting the audience's partners: one for everyone or a segment
+        (100,000 recipients never pass through Python), else their ids in chunks."""
+        kind, _, ref = audience.partition(":")
+        if kind == COMMUNITY:
+            return []
+        if kind in ("all", "segment"):
+            return [audience_condition("news", [ref] if kind == "segment" else None)]
+        ids = [partner.id for partner in await self.recipients(audience)]
+        return [partners.c.id.in_(ids[start : start + 500]) for start in range(0, len(ids), 500)]
+
+    async def _count(self, conditions: list[Any]) -> int:
+        total = 0
+        async with self._db.read() as conn:
+            for condition in conditions:
+                query = (
+                    sa.select(sa.func.count())
+                    .select_from(partners)
+                    .where(condition, partners.c.platform == "tg")
+                )
+                total += int((await conn.execute(query)).scalar_one())
+        return total
 
     async def get(self, number: int) -> Announcement | None:
         async with self._db.read() as conn:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import outbox
+from bot.db.tables import UtcDateTime, outbox, partners
 
 # Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
 COMMUNITY: Final = "community"
@@ -152,12 +152,82 @@ class Outbox:
                     }
                 )
             if rows:
-                await conn.execute(_insert_ignoring_keys(conn), rows)
+                await conn.execute(_insert_ignoring_keys(conn.dialect.name), rows)
         if any(row["status"] == "queued" for row in rows):
             for listener in self.listeners:
                 listener()
         queued = len(rows) - capped
         return Enqueued(queued, len(messages) - len(rows), capped)
+
+    async def enqueue_for_partners(
+        self, message: OutMessage, key_prefix: str, condition: Any, send_at: datetime | None
+    ) -> int:
+        """Queue `message` for every partner matching `condition` (SQL) in one INSERT …
+        SELECT: the recipients are fixed in one statement, nothing is loaded into memory.
+        The key of each row is `key_prefix` + the partner's platform:id; the weekly cap
+        applies as in `enqueue`. The number of rows queued."""
+        now = self._clock.now()
+        cap = self._store.content.program.schedule.max_automated_per_week
+        recent = (
+            sa.select(outbox.c.partner_id, sa.func.count().label("n"))
+            .where(
+                outbox.c.created_at > now - WEEK,
+                outbox.c.status.in_(("queued", "sent")),
+                outbox.c.kind.not_in(sorted(UNCAPPED)),
+                outbox.c.partner_id.is_not(None),
+            )
+            .group_by(outbox.c.partner_id)
+            .subquery()
+        )
+        capped = message.kind not in UNCAPPED
+        status = (
+            sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
+            if capped
+            else sa.literal("queued")
+        )
+        select = (
+            sa.select(
+                (
+                    sa.literal(key_prefix)
+                    + partners.c.platform
+                    + sa.literal(":")
+                    + sa.cast(partners.c.user_id, sa.String)
+                ).label("key"),
+                sa.literal(message.kind).label("kind"),
+                sa.literal(message.subject).label("subject"),
+                partners.c.platform,
+                partners.c.chat_id,
+                partners.c.id.label("partner_id"),
+                sa.literal(message.text).label("text"),
+                sa.literal(message.photo, sa.Text).label("photo"),
+                sa.literal(message.document, sa.Text).label("document"),
+                sa.literal(message.buttons, sa.JSON).label("buttons"),
+                sa.literal(self.after_quiet_hours(max(now, send_at or now)), UtcDateTime).label(
+                    "not_before"
+                ),
+                status.label("status"),
+                sa.literal(now, UtcDateTime).label("created_at"),
+            )
+            .select_from(partners.outerjoin(recent, recent.c.partner_id == partners.c.id))
+            .where(condition, partners.c.platform == "tg")
+        )
+        columns = [
+            "key", "kind", "subject", "platform", "chat_id", "partner_id", "text", "photo",
+            "document", "buttons", "not_before", "status", "created_at",
+        ]  # fmt: skip
+        insert = _insert_ignoring_keys(self._db.engine.dialect.name)
+        count = sa.select(sa.func.count()).where(
+            outbox.c.key.startswith(key_prefix, autoescape=True),
+            outbox.c.status == "queued",
+        )
+        async with self._db.write() as conn:
+            before = int((await conn.execute(count)).scalar_one())
+            await conn.execute(insert.from_select(columns, select))
+            queued = int((await conn.execute(count)).scalar_one()) - before
+        if queued:
+            for listener in self.listeners:
+                listener()
+        return queued
 
     async def _recent_counts(
         self, conn: AsyncConnection, messages: Iterable[OutMessage], now: datetime
@@ -296,9 +366,9 @@ async def _known_keys(conn: AsyncConnection, keys: list[str]) -> set[str]:
     return found
 
 
-def _insert_ignoring_keys(conn: AsyncConnection) -> Any:
+def _insert_ignoring_keys(dialect: str) -> Any:
     """INSERT that skips a key another process queued meanwhile."""
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
     return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
 

@@ -200,14 +200,7 @@ class PartnerService:
 
     async def audience(self, topic: str, segments: list[str] | None = None) -> list[Partner]:
         """Onboarded, reachable partners who agreed to hear about `topic` (of `segments`)."""
-        query = sa.select(partners).where(
-            partners.c.onboarded.is_(True),
-            partners.c.consent.is_(True),
-            partners.c.stopped.is_(False),
-            partners.c.unreachable.is_(False),
-        )
-        if segments:
-            query = query.where(partners.c.segment.in_(segments))
+        query = sa.select(partners).where(audience_condition(topic, segments))
         async with self._db.read() as conn:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.subscribed(topic)]
@@ -324,6 +317,20 @@ class PartnerService:
         query = sa.select(sa.func.count()).where(partners.c.referrer_id == partner.id)
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
+
+
+def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
+    """SQL for "onboarded, reachable, agreed to hear about `topic`" (Partner.subscribed)."""
+    condition = sa.and_(
+        partners.c.onboarded.is_(True),
+        partners.c.consent.is_(True),
+        partners.c.stopped.is_(False),
+        partners.c.unreachable.is_(False),
+        sa.func.coalesce(partners.c.subscriptions[topic].as_boolean(), sa.true()).is_(sa.true()),
+    )
+    if segments:
+        condition = sa.and_(condition, partners.c.segment.in_(segments))
+    return condition
 
 
 def _aware(moment: datetime) -> datetime:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import conversions, faq_questions, partners, tickets
+from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
 from bot.services.faq import FaqService
 from bot.services.sales import month_start
 
@@ -37,6 +37,7 @@ class ProgramStats:
     first_reply_hours: float | None  # median, this month
     ratings_up: int
     ratings_down: int
+    delivery: dict[str, int]  # automated private messages this month, by outbox status
     weeks: list[datetime]  # the Monday of each of the last 8 weeks
     approved_per_week: list[int]
     active_per_week: list[int]  # partners (affiliate ids) with an approved sale that week
@@ -53,6 +54,13 @@ class StatsService:
         await self._faq.flush()  # the question log is written in batches
         now = self._clock.now()
         month = month_start(now, zone)
+        delivery_query = (
+            sa.select(outbox.c.status, sa.func.count().label("n"))
+            .where(outbox.c.created_at >= month, outbox.c.partner_id.is_not(None))
+            .group_by(outbox.c.status)
+        )
+        async with self._db.read() as conn:
+            delivery = {row.status: int(row.n) for row in await conn.execute(delivery_query)}
         inactive_days = self._store.content.program.schedule.inactive_after_days
         count = sa.func.count()
         async with self._db.read() as conn:
@@ -145,6 +153,7 @@ class StatsService:
             first_reply_hours=replies[len(replies) // 2] if replies else None,
             ratings_up=sum(1 for row in ticket_rows if row.rating == "up"),
             ratings_down=sum(1 for row in ticket_rows if row.rating == "down"),
+            delivery=delivery,
             weeks=weeks,
             approved_per_week=approved_per_week,
             active_per_week=[len(ids) for ids in active_per_week],

@@ -46,6 +46,11 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
         reply=reply,
         up=stats.ratings_up,
         down=stats.ratings_down,
+        sent=stats.delivery.get("sent", 0),
+        blocked=stats.delivery.get("blocked", 0),
+        failed=stats.delivery.get("failed", 0),
+        skipped=stats.delivery.get("skipped", 0) + stats.delivery.get("capped", 0),
+        waiting=stats.delivery.get("queued", 0),
     )
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
