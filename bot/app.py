@@ -41,7 +41,7 @@ from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
-from scheduler import add_support_jobs, create_scheduler
+from scheduler import add_planner_job, add_support_jobs, create_scheduler
 from scheduler.planner import Planner
 
 logger = logging.getLogger(__name__)
@@ -235,7 +235,17 @@ def create_background(
         relay=dp.workflow_data["relay"],
         partners=services.partners,
     )
-    return Background(scheduler, Delivery(bot, services.outbox, services.partners, services.clock))
+    add_planner_job(scheduler, services.planner)
+    # the worker's own Bot: no retrying middleware, it waits out 429s for every sender
+    sender = create_bot(bot.token, api_url, services.migrations, retry_429=False)
+    delivery = Delivery(
+        sender,
+        services.outbox,
+        services.partners,
+        services.clock,
+        rate=services.settings.delivery_rate,
+    )
+    return Background(scheduler, delivery)
 
 
 async def prepare_bot(bot: Bot, services: Services) -> None:

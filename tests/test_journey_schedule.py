@@ -249,3 +249,15 @@ async def test_a_429_storm_is_waited_out_and_nothing_is_sent_inside_a_window(
         assert worker.rate_limited > 0
         assert emulator.window_violations == 0
         assert [len(emulator.chat_messages(chat)) for chat in chats] == [1] * len(chats)
+
+
+async def test_the_running_bot_has_the_planner_and_its_own_sender(harness: Harness) -> None:
+    from bot.app import create_background
+
+    background = create_background(
+        harness.bot, harness.dp, harness.services, harness.emulator.base_url
+    )
+    try:
+        assert {job.id for job in background.scheduler.get_jobs()} == {"planner", "ticket-sla"}
+    finally:
+        await background.delivery.close()
