@@ -64,14 +64,12 @@ class Notices:
         """Queue a moment for its partners and, when it has one, the community chat."""
         subject = f"contest:{moment.contest.id}"
         messages = [
-            OutMessage(
-                key=f"{moment.key}:{partner.key}",
-                kind="contests",
-                platform=partner.platform,
-                chat_id=partner.chat_id,
-                partner_id=partner.id,
-                subject=subject,
-                text=await self._moment_text(moment, self._l10n(partner.language), partner),
+            private(
+                f"{moment.key}:{partner.key}",
+                "contests",
+                subject,
+                partner,
+                await self._moment_text(moment, self._l10n(partner.language), partner),
             )
             for partner in moment.partners
             if partner.platform == "tg"  # VK delivery arrives with the VK issue
@@ -237,20 +235,23 @@ class Notices:
             for contest in upcoming[:3]:
                 start = contest.starts_at.astimezone(zone).strftime("%d.%m")
                 lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+            fresh = [
+                html.escape(creative.title)
+                for creative in self._store.content.creatives
+                if creative.added is not None
+                and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
+                and creative.visible_to(partner.segment)
+            ]
+            if fresh:
+                lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
             course = await self._lessons.course(partner)
             lesson = course.next_after(None)
             if lesson is not None:
                 lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
             lines.append(l10n("digest-footer"))
             messages.append(
-                OutMessage(
-                    key=f"digest:{tag}:{partner.key}",
-                    kind="digest",
-                    platform=partner.platform,
-                    chat_id=partner.chat_id,
-                    partner_id=partner.id,
-                    subject="digest",
-                    text="\n".join(lines),
+                private(
+                    f"digest:{tag}:{partner.key}", "digest", "digest", partner, "\n".join(lines)
                 )
             )
         return await self._outbox.enqueue(messages)
@@ -285,14 +286,8 @@ class Notices:
                 lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
             lines.append(l10n("nudge-manager"))
             messages.append(
-                OutMessage(
-                    key=f"nudge:{period}:{partner.key}",
-                    kind="news",
-                    platform=partner.platform,
-                    chat_id=partner.chat_id,
-                    partner_id=partner.id,
-                    subject="nudge",
-                    text="\n".join(lines),
+                private(
+                    f"nudge:{period}:{partner.key}", "news", "nudge", partner, "\n".join(lines)
                 )
             )
         return await self._outbox.enqueue(messages)
@@ -310,22 +305,14 @@ class Notices:
             lesson = course.next_after(lesson_id)
             if lesson is None:
                 continue  # the course is done
-            l10n = self._l10n(partner.language)
+            text = self._l10n(partner.language)(
+                "lesson-drip",
+                title=html.escape(lesson.title),
+                done=course.finished,
+                total=len(course.lessons),
+            )
             messages.append(
-                OutMessage(
-                    key=f"lesson:{lesson.id}:{partner.key}",
-                    kind="lessons",
-                    platform=partner.platform,
-                    chat_id=partner.chat_id,
-                    partner_id=partner.id,
-                    subject="lesson",
-                    text=l10n(
-                        "lesson-drip",
-                        title=html.escape(lesson.title),
-                        done=course.finished,
-                        total=len(course.lessons),
-                    ),
-                )
+                private(f"lesson:{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
             )
         return await self._outbox.enqueue(messages)
 
@@ -399,14 +386,7 @@ class Notices:
 
     @staticmethod
     def _sale_message(key: str, partner: Partner, text: str) -> OutMessage:
-        return OutMessage(
-            key=key,
-            kind="sales",
-            platform=partner.platform,
-            chat_id=partner.chat_id,
-            partner_id=partner.id,
-            text=text,
-        )
+        return private(key, "sales", None, partner, text)
 
     async def _standing(self, partner: Partner, l10n: L10n) -> str | None:
         """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month)."""
@@ -438,3 +418,16 @@ def _place_text(
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def private(key: str, kind: str, subject: str | None, partner: Partner, text: str) -> OutMessage:
+    """A message to a partner's private chat; `kind` is the topic it belongs to."""
+    return OutMessage(
+        key=key,
+        kind=kind,
+        platform=partner.platform,
+        chat_id=partner.chat_id,
+        partner_id=partner.id,
+        subject=subject,
+        text=text,
+    )

@@ -31,6 +31,7 @@ WEEKLY_GRACE: Final = timedelta(hours=24)  # a weekly post missed longer ago is 
 RESULTS_GRACE: Final = timedelta(days=30)
 NUDGE_TIME: Final = time(11, 0)  # the daily look for inactive partners, local time
 MAX_NUDGES_IN_A_ROW: Final = 3
+DRIP_EVERY: Final = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Planner:
         self._clock = clock
         self._zone = zone
         self._done: set[str] = set()  # occurrences fully queued by this process
+        self._drip_at: datetime | None = None
 
     async def tick(self) -> int:
         """Queue whatever is due; the number of rows queued."""
@@ -200,9 +202,11 @@ class Planner:
         return queued
 
     async def _lesson_drip(self, now: datetime) -> int:
+        """Every quarter of an hour at most: each partner's progress is read."""
         days = self._store.content.program.schedule.lesson_drip_days
-        if days <= 0:
+        if days <= 0 or (self._drip_at is not None and now - self._drip_at < DRIP_EVERY):
             return 0
+        self._drip_at = now
         return (await self._notices.lesson_drip(now - timedelta(days=days))).queued
 
     async def _reports(self) -> int:

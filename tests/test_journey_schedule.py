@@ -187,6 +187,8 @@ async def test_the_digest_goes_at_noon_berlin_time_after_the_switch(tmp_path: Pa
         digests = [t for t in texts(anna, mark) if t.startswith("🗞")]
         assert len(digests) == 1
         assert "За 7 дней: 0 подтверждённых продаж на 0 ₽" in digests[0]
+        # the landing added on 27.10 is new this week (content/creatives.yaml `added`)
+        assert "🎨 Новые материалы: Лендинг «Диваны со скидкой» — /creatives" in digests[0]
         await tick(harness)
         assert len([t for t in texts(anna, mark) if t.startswith("🗞")]) == 1
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -161,6 +161,7 @@ class Creative(Strict):
     url: Text | None = None
     text: Text | None = None
     segments: list[Id] = Field(default_factory=list)
+    added: date | None = None  # when it appeared: the weekly digest lists the week's new ones
 
     @model_validator(mode="after")
     def _one_source(self) -> Creative:

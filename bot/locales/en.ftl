@@ -481,6 +481,7 @@ digest-tier = { $remaining } more { $remaining ->
     } this month to “{ $tier }”
 digest-link = Link your affiliate id to see your sales: /link YOUR_ID
 digest-contest = 🏆 Coming: “{ $title }” from { $start } — /contests
+digest-creatives = 🎨 New creatives: { $titles } — /creatives
 digest-lesson = 🎓 Next lesson: “{ $title }” — /lessons
 digest-footer = Creatives: /creatives · questions: just write · unsubscribe: /settings
 nudge-title = { $name }, no sales for a while — let us help!

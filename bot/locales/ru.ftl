@@ -500,6 +500,7 @@ digest-tier = До уровня «{ $tier }» — { $remaining } { $remaining ->
     } в этом месяце
 digest-link = Привяжите ID в партнёрской сети, чтобы видеть свои продажи: /link ВАШ_ID
 digest-contest = 🏆 Скоро: «{ $title }» с { $start } — /contests
+digest-creatives = 🎨 Новые материалы: { $titles } — /creatives
 digest-lesson = 🎓 Следующий урок: «{ $title }» — /lessons
 digest-footer = Материалы: /creatives · вопросы: просто напишите · отписаться: /settings
 nudge-title = { $name }, давно не было продаж — давайте поможем!
