@@ -11,7 +11,7 @@ weekly post within a day of its time), and never twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -252,4 +252,6 @@ class Planner:
                     at.timetz().replace(tzinfo=None),
                     tzinfo=self._zone,
                 )
+        if not self._notices.has_community:  # no partners' chat configured: nothing goes there
+            planned = [replace(item, community=False) for item in planned if item.audience]
         return sorted(planned, key=lambda p: p.at)

@@ -263,3 +263,12 @@ async def test_the_running_bot_has_the_planner_and_its_own_sender(harness: Harne
         assert {job.id for job in background.scheduler.get_jobs()} == {"planner", "ticket-sla"}
     finally:
         await background.delivery.close()
+
+
+async def test_schedule_shows_the_chat_posts_when_there_is_a_chat(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    lines = (await manager.send("/schedule"))[-1].plain.splitlines()
+    assert any(line.endswith("рейтинг недели (чат) — чат партнёров") for line in lines)
+    assert any(line.endswith("анонс конкурса «Зимний марафон диванов» — чат партнёров")
+               for line in lines)  # fmt: skip

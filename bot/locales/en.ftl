@@ -544,6 +544,8 @@ announcement-report =
     Reactions: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Automated sends, next 14 days</b>
 schedule-empty = Nothing is planned.
+schedule-row-chat = { $what } — the partners' chat
+schedule-row-chat-titled = { $what } “{ $title }” — the partners' chat
 schedule-row = { $what } — { $count } { $count ->
         [one] recipient
        *[other] recipients

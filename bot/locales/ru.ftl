@@ -565,6 +565,8 @@ announcement-report =
     Реакции: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Автоматические отправки на 14 дней</b>
 schedule-empty = Ничего не запланировано.
+schedule-row-chat = { $what } — чат партнёров
+schedule-row-chat-titled = { $what } «{ $title }» — чат партнёров
 schedule-row = { $what } — { $count } { $count ->
         [one] получатель
         [few] получателя

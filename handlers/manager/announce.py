@@ -143,7 +143,12 @@ def setup_commands() -> Router:
                 (
                     planned.at,
                     l10n(
-                        "schedule-row-titled" if planned.title else "schedule-row",
+                        (
+                            "schedule-row-chat"
+                            if not planned.audience and planned.community
+                            else "schedule-row"
+                        )
+                        + ("-titled" if planned.title else ""),
                         what=l10n(planned.what),
                         title=html.escape(planned.title),
                         count=planned.audience,
