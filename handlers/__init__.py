@@ -94,5 +94,6 @@ def setup_routers() -> list[Router]:
         manager_tickets.setup_managers_chat(),
         community.setup(),
         membership.setup(),
+        fallback.setup_stale_buttons(),
         errors.setup(),
     ]

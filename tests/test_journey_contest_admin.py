@@ -210,6 +210,9 @@ async def test_edit_before_the_start_and_file_contests_are_edited_in_their_file(
 async def test_contest_commands_are_for_managers_only(harness: Harness) -> None:
     anna = harness.user(814, "Анна")
     await anna.onboard()
+    for data in ("ct:list:", "ct:cancel!:winter-sofas", "an:confirm:", "garbage"):
+        await anna.press_data(anna.last, data)  # a manager's button, or junk
+        assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
     text = (await anna.send("/contest_new"))[-1].plain
     assert "Шаг 1" not in text
     assert "Шаг 1" not in (await anna.send("Весенний спринт"))[-1].plain

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from handlers.filters import CommandText
 from handlers.manager import MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
-from handlers.screens import actor, send
+from handlers.screens import actor, no_longer_available, send
 
 NO_ARGUMENT_COMMANDS = (
     "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests", "top",
@@ -55,5 +55,17 @@ def setup_unsupported() -> Router:
     @router.message()
     async def unsupported(message: Message, l10n: L10n) -> None:
         await message.answer(l10n("unsupported-message"))
+
+    return router
+
+
+def setup_stale_buttons() -> Router:
+    """Goes last: a button no handler took (an old keyboard, a manager's button pressed by
+    someone else, data from nowhere) gets "no longer available" instead of a spinner."""
+    router = Router(name=f"{__name__}.stale_buttons")
+
+    @router.callback_query()
+    async def stale(callback: CallbackQuery, l10n: L10n) -> None:
+        await no_longer_available(callback, l10n)
 
     return router
