@@ -38,6 +38,11 @@ async def test_start_onboards_a_new_partner(harness: Harness) -> None:
     replies = await anna.press("✅ Да, присылайте")
     assert "Меню" in replies[-1].plain
     assert "❓ Вопросы" in replies[-1].button_labels
+    done = next(m for m in anna.messages if m.plain.startswith("Готово! Вы подписаны."))
+    # the demo contest was announced before she came: she hears of it here
+    assert "🏆 Конкурс «Зимний марафон диванов» (с 14.12) — правила и призы: /contests" in (
+        done.plain
+    )
 
     (row,) = await _partner_rows(harness)
     assert row.segment == "blogger"

@@ -55,6 +55,7 @@ onboarding-consent-yes = ✅ Yes, send them
 onboarding-consent-no = No, only answers to my questions
 onboarding-done-subscribed = All set! You are subscribed. Choose topics in /settings.
 onboarding-done-quiet = All set! No newsletters — only answers to your questions. Changed your mind? /settings
+onboarding-contest = 🏆 Contest “{ $title }” (from { $start }) — rules and prizes: /contests
 
 ## Questions
 faq-topics = <b>Frequent questions</b> — pick a topic. Or just type your question.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -9,8 +11,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.services.contests import ContestService
 from bot.services.partners import Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
@@ -194,6 +198,8 @@ def setup() -> Router:
         callback_data: OnboardCb,
         partner: Partner,
         partners: PartnerService,
+        contests: ContestService,
+        settings: Settings,
         state: FSMContext,
         l10n: L10n,
     ) -> None:
@@ -203,7 +209,14 @@ def setup() -> Router:
         await callback.answer()
         if isinstance(callback.message, Message):
             key = "onboarding-done-subscribed" if agreed else "onboarding-done-quiet"
-            await callback.message.edit_text(l10n(key))
+            text = l10n(key)
+            # a contest announced before the partner came: say so once, here
+            for contest in await contests.eligible(partner.segment):
+                start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
+                text += "\n" + l10n(
+                    "onboarding-contest", title=html.escape(contest.title), start=start
+                )
+            await callback.message.edit_text(text)
             await send(callback.message, menu_screen(l10n))
 
     @router.callback_query(OnboardCb.filter())
