@@ -241,3 +241,23 @@ async def _paced(harness: Harness) -> None:
     await harness.services.outbox.enqueue(others)
     await harness.deliver()
     assert pacing.elapsed - start == pytest.approx(25 / 25.0, abs=0.05)  # 25 gaps of 40 ms
+
+
+async def test_digests_and_nudges_leave_the_last_weekly_slot_to_contests(
+    harness: Harness,
+) -> None:
+    await linked(harness, 810, "Анна", "a-10")
+    partner = await harness.services.partners.by_user("tg", 810)
+    assert partner is not None
+    outbox = harness.services.outbox
+
+    def note(key: str, kind: str, subject: str | None) -> OutMessage:
+        return OutMessage(key, kind, "tg", partner.chat_id, key, partner.id, subject=subject)
+
+    first = await outbox.enqueue([note(f"news:{n}", "news", None) for n in range(4)])
+    assert first.queued == 4
+    digest = await outbox.enqueue([note("digest:w", "digest", "digest")])
+    assert (digest.queued, digest.capped) == (0, 1)  # the 5th slot is kept …
+    moment = await outbox.enqueue([note("contest:c:reminder", "contests", "contest:c")])
+    assert moment.queued == 1  # … for a contest moment
+    assert (await outbox.enqueue([note("contest:c:started", "contests", "contest:c")])).capped == 1

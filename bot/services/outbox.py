@@ -30,6 +30,10 @@ from bot.db.tables import UtcDateTime, outbox, partners
 COMMUNITY: Final = "community"
 # Sale notices answer the partner's own sales; they do not count against the weekly cap.
 UNCAPPED: Final = frozenset({"sales", COMMUNITY})
+# Digests, nudges and lesson reminders come after contest moments and announcements
+# (SPEC §11): they stop one message short of the cap, keeping the last slot of the week.
+LOW_PRIORITY: Final = frozenset({"digest", "nudge", "lesson"})
+RESERVED_SLOTS: Final = 1
 WEEK: Final = timedelta(days=7)
 
 
@@ -126,7 +130,8 @@ class Outbox:
                 status = "queued"
                 if message.partner_id is not None and message.kind not in UNCAPPED:
                     sent = counts.get(message.partner_id, 0)
-                    if sent >= cap:
+                    low = message.subject in LOW_PRIORITY
+                    if sent >= (cap - RESERVED_SLOTS if low else cap):
                         status, capped = "capped", capped + 1
                     else:
                         counts[message.partner_id] = sent + 1
