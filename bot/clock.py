@@ -41,3 +41,8 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A moment read back from the database: SQLite returns naive datetimes, stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.charts import leaderboard_png
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
@@ -264,7 +264,7 @@ class Notices:
         quiet_since = now - timedelta(days=days)
         messages = []
         for partner in await self._partners.audience("news"):
-            if partner.platform != "tg" or _aware(partner.created_at) > quiet_since:
+            if partner.platform != "tg" or as_utc(partner.created_at) > quiet_since:
                 continue
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
             last_sale = await self._sales.last_approved(linked) if linked else None
@@ -414,10 +414,6 @@ def _place_text(
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
     return l10n("sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def private(key: str, kind: str, subject: str | None, partner: Partner, text: str) -> OutMessage:

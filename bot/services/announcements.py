@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
@@ -324,15 +324,6 @@ class AnnouncementService:
 
 
 def _announcement(row: Any) -> Announcement:
-    from datetime import UTC
-
-    def aware(moment: datetime | None) -> datetime | None:
-        if moment is None:
-            return None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-    send_at = aware(row.send_at)
-    assert send_at is not None
     return Announcement(
         id=row.id,
         created_by=row.created_by,
@@ -340,7 +331,7 @@ def _announcement(row: Any) -> Announcement:
         text=row.text,
         audience=row.audience,
         recipients=row.recipients,
-        send_at=send_at,
+        send_at=as_utc(row.send_at),
         status=row.status,
-        reported_at=aware(row.reported_at),
+        reported_at=None if row.reported_at is None else as_utc(row.reported_at),
     )

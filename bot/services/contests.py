@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
 from bot.db.engine import Database
@@ -140,7 +140,7 @@ class ContestService:
                 contest = files[row.id]
             else:
                 continue  # its file was removed
-            announced = None if row.announced_at is None else _utc(row.announced_at)
+            announced = None if row.announced_at is None else as_utc(row.announced_at)
             result[row.id] = Managed(contest, row.source, row.status, announced)
         return result
 
@@ -387,8 +387,8 @@ class ContestService:
                 affiliate_id=row.affiliate_id,
                 approved=int(row.n),
                 total=Decimal(str(row.total or 0)),
-                first_at=_utc(row.first_at) if row.first_at is not None else _NEVER,
-                last_at=_utc(row.last_at) if row.last_at is not None else _NEVER,
+                first_at=as_utc(row.first_at) if row.first_at is not None else _NEVER,
+                last_at=as_utc(row.last_at) if row.last_at is not None else _NEVER,
                 pending=int(row.waiting),
             )
             for row in rows
@@ -433,7 +433,7 @@ class ContestService:
                 continue
             linked = person.affiliate_status == "linked" and person.affiliate_id
             key = person.affiliate_id if linked else f"partner:{person.id}"
-            entries.append(Entry(str(key), Decimal(int(row.n)), _utc(row.reached)))
+            entries.append(Entry(str(key), Decimal(int(row.n)), as_utc(row.reached)))
         return entries
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
@@ -452,10 +452,6 @@ class ContestService:
                 winners.add(entry.key)
             results.append(placed)
         return results
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import UtcDateTime, outbox, partners
@@ -288,7 +288,7 @@ class Outbox:
         query = sa.select(sa.func.min(outbox.c.not_before)).where(outbox.c.status == "queued")
         async with self._db.read() as conn:
             moment = (await conn.execute(query)).scalar()
-        return None if moment is None else _aware(moment)
+        return None if moment is None else as_utc(moment)
 
     async def finish(self, outcomes: Sequence[Outcome]) -> None:
         """Write a batch of delivery outcomes at once."""
@@ -381,9 +381,3 @@ def _insert_ignoring_keys(dialect: str) -> Any:
 def _clock_time(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.db.engine import Database
 from bot.db.tables import partners
 
@@ -100,7 +100,7 @@ class PartnerService:
         if partner is None:
             return await self._create(platform, user_id, chat_id, first_name, username, language)
         changes: dict[str, Any] = {}
-        if now - _aware(partner.last_seen_at) >= _SEEN_EVERY:
+        if now - as_utc(partner.last_seen_at) >= _SEEN_EVERY:
             changes["last_seen_at"] = now
         if partner.first_name != first_name[:128] or partner.username != username:
             changes.update(first_name=first_name[:128], username=username)
@@ -331,10 +331,3 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
     if segments:
         condition = sa.and_(condition, partners.c.segment.in_(segments))
     return condition
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

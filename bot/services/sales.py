@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.models import Tier
 from bot.content.store import ContentStore
 from bot.db.engine import Database
@@ -312,9 +312,7 @@ class SalesService:
         )
         async with self._db.read() as conn:
             moment = (await conn.execute(query)).scalar()
-        if not isinstance(moment, datetime):
-            return None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return as_utc(moment) if isinstance(moment, datetime) else None
 
     async def totals(self, affiliate_id: str) -> dict[str, int]:
         """All conversions of an affiliate id ever, by status."""

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
@@ -126,13 +126,13 @@ class StatsService:
         replies = sorted(
             (row.first_reply_at - row.created_at).total_seconds() / 3600
             for row in ticket_rows
-            if row.first_reply_at is not None and _aware(row.created_at) >= month
+            if row.first_reply_at is not None and as_utc(row.created_at) >= month
         )
         weeks = [_monday(now, zone) - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
         approved_per_week = [0] * WEEKS
         active_per_week: list[set[str]] = [set() for _ in range(WEEKS)]
         for row in weekly:
-            index = _week_index(weeks, _aware(row.occurred_at))
+            index = _week_index(weeks, as_utc(row.occurred_at))
             if index is not None:
                 approved_per_week[index] += 1
                 active_per_week[index].add(row.affiliate_id)
@@ -171,9 +171,3 @@ def _week_index(weeks: list[datetime], moment: datetime) -> int | None:
         if moment >= weeks[index]:
             return index
     return None
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ and the partners' 👍/👎 under an announcement."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 
 from aiogram import Router
@@ -175,8 +176,6 @@ def setup_commands() -> Router:
 
 
 def _plain(text: str) -> str:
-    import re
-
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
