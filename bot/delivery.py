@@ -149,11 +149,11 @@ class Delivery:
             logger.warning("429 from Telegram: pausing deliveries for %s s", exc.retry_after)
             return Outcome(row.id, "queued", "429", count_attempt=False)
         except TelegramForbiddenError as exc:
-            await self._unreachable(row)
+            await self._unreachable(row, partner)
             return Outcome(row.id, "blocked", exc.message)
         except TelegramBadRequest as exc:
             if "chat not found" in exc.message.lower():
-                await self._unreachable(row)
+                await self._unreachable(row, partner)
                 return Outcome(row.id, "blocked", exc.message)
             logger.warning("outbox row %s refused: %s", row.id, exc.message)
             return Outcome(row.id, "failed", exc.message)
@@ -224,10 +224,8 @@ class Delivery:
             await self._sleep(start - self._monotonic())
             start = max(start, self._blocked_until)  # a 429 arrived while this one waited
 
-    async def _unreachable(self, row: Queued) -> None:
-        if row.partner_id is None:
+    async def _unreachable(self, row: Queued, partner: Partner | None) -> None:
+        if partner is None:
             logger.error("chat %s refused the bot's post", row.chat_id)
             return
-        partner = await self._partners.get(row.partner_id)
-        if partner is not None:
-            await self._partners.mark_unreachable(partner)
+        await self._partners.mark_unreachable(partner)

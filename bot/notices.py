@@ -7,12 +7,13 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bot.charts import leaderboard_png
 from bot.clock import Clock, as_utc
 from bot.config import Settings
+from bot.content.models import Contest
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.announcements import Announcement, Report
@@ -21,12 +22,25 @@ from bot.services.lessons import LessonService
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import Approved, SalesService, month_start
-from bot.texts import contest_boards, contest_text, leaderboards, number, public_name
+from bot.texts import Board, contest_boards, contest_text, leaderboards, number, public_name
 
 logger = logging.getLogger(__name__)
 
 # The category a sale notice reports the place in, best first.
 SALE_BOARDS: Final = ("most_sales", "top_amount", "first_sales")
+
+
+@dataclass(frozen=True)
+class Announced:
+    partners: int
+    community: bool
+    enqueued: Enqueued
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    told: int
+    dropped: int
 
 
 class Notices:
@@ -79,6 +93,28 @@ class Notices:
             messages.extend(await self._community_posts(moment, chat, subject))
         return await self._outbox.enqueue(messages)
 
+    async def announce_contest(self, contest: Contest) -> Announced:
+        """Announce a contest now: every eligible partner with the contests topic on and
+        the partners' chat; the contest is marked announced."""
+        moment = await self._contests.moment("announcement", contest)
+        result = await self.contest_moment(moment)
+        await self._contests.mark_announced(contest)
+        return Announced(len(moment.partners), moment.community and self.has_community, result)
+
+    async def cancel_contest(self, contest: Contest) -> Cancelled:
+        """Cancel a contest: what was not sent about it yet is dropped, and everyone who was
+        told about it (partners, and the chat if it was) hears it is cancelled."""
+        subject = f"contest:{contest.id}"
+        await self._contests.cancel(contest)
+        dropped = await self._outbox.cancel(subject)
+        told = await self._outbox.told(subject)
+        partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
+        moment = await self._contests.cancellation(contest, partner_ids)
+        if not any(partner is None for _platform, _chat, partner in told):
+            moment = replace(moment, community=False)
+        await self.contest_moment(moment)
+        return Cancelled(len(partner_ids), dropped)
+
     async def _community_posts(self, moment: Moment, chat: int, subject: str) -> list[OutMessage]:
         l10n = self._l10n(None)
         if moment.name != "standings":
@@ -86,26 +122,13 @@ class Notices:
             return [
                 OutMessage(f"{moment.key}:community", COMMUNITY, "tg", chat, text, subject=subject)
             ]
-        posts = []
         boards = await contest_boards(
             moment.contest, None, self._partners, self._contests, self._settings, l10n
         )
-        for category, board in zip(moment.contest.prizes, boards, strict=True):
-            picture = (
-                leaderboard_png(board.title, board.subtitle, board.rows) if board.rows else None
-            )
-            posts.append(
-                OutMessage(
-                    key=f"{moment.key}:{category.category}:community",
-                    kind=COMMUNITY,
-                    platform="tg",
-                    chat_id=chat,
-                    text=board.text,
-                    subject=subject,
-                    picture=picture,
-                )
-            )
-        return posts
+        return [
+            _board_post(f"{moment.key}:{category.category}", chat, subject, board)
+            for category, board in zip(moment.contest.prizes, boards, strict=True)
+        ]
 
     async def _moment_text(self, moment: Moment, l10n: L10n, partner: Partner | None) -> str:
         contest = moment.contest
@@ -176,18 +199,9 @@ class Notices:
             return Enqueued(0, 0, 0)
         l10n = self._l10n(None)
         boards = await leaderboards(None, self._partners, self._contests, self._settings, l10n)
+        header = l10n("weekly-leaderboard") + "\n"
         posts = [
-            OutMessage(
-                key=f"leaderboard:{tag}:{number}:community",
-                kind=COMMUNITY,
-                platform="tg",
-                chat_id=chat,
-                text=l10n("weekly-leaderboard") + "\n" + board.text,
-                subject="leaderboard",
-                picture=leaderboard_png(board.title, board.subtitle, board.rows)
-                if board.rows
-                else None,
-            )
+            _board_post(f"leaderboard:{tag}:{number}", chat, "leaderboard", board, header)
             for number, board in enumerate(boards)
         ]
         return await self._outbox.enqueue(posts)
@@ -426,4 +440,17 @@ def private(key: str, kind: str, subject: str | None, partner: Partner, text: st
         partner_id=partner.id,
         subject=subject,
         text=text,
+    )
+
+
+def _board_post(key: str, chat: int, subject: str, board: Board, header: str = "") -> OutMessage:
+    """A leaderboard post in the partners' chat, with its picture."""
+    return OutMessage(
+        key=f"{key}:community",
+        kind=COMMUNITY,
+        platform="tg",
+        chat_id=chat,
+        text=header + board.text,
+        subject=subject,
+        picture=board.picture(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -83,6 +84,11 @@ def _inline(children: list[Token]) -> str:
         elif child.type == "html_inline":
             out.append(html.escape(child.content, quote=False))
     return "".join(out)
+
+
+def plain_text(text: str) -> str:
+    """Telegram HTML as the reader sees it: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

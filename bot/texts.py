@@ -4,13 +4,14 @@ sends: contest cards and leaderboards. Platform-neutral (HTML of the Telegram su
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.charts import leaderboard_png
 from bot.config import Settings
 from bot.content.models import Contest
 from bot.i18n import L10n
+from bot.rendering import plain_text
 from bot.services.contests import ContestService, MyStanding, Standings
 from bot.services.partners import Partner, PartnerService
 
@@ -79,6 +80,10 @@ class Board:
     subtitle: str
     rows: list[tuple[int, str, str]]
 
+    def picture(self) -> bytes | None:
+        """The board as a PNG, or None when nobody is on it yet."""
+        return leaderboard_png(self.title, self.subtitle, self.rows) if self.rows else None
+
 
 async def leaderboards(
     partner: Partner | None,
@@ -135,7 +140,7 @@ async def contest_boards(
             (place, public_name(people.get(entry.key), entry.key, l10n), number(entry.value))
             for place, entry in enumerate(entries[:TOP], start=1)
         ]
-        plain = html.unescape(re.sub(r"<[^>]+>", "", header)).removeprefix("🏆 ")
+        plain = plain_text(header).removeprefix("🏆 ")
         title, _, subtitle = plain.partition(" — ")
         result.append(Board(text, title, subtitle, rows))
     return result

@@ -17,7 +17,6 @@ from aiogram.types import (
     User,
 )
 
-from bot.charts import leaderboard_png
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
@@ -105,10 +104,10 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         for board in await leaderboards(None, partners, contests, settings, l10n):
-            if not board.rows or len(board.text) > CAPTION_LIMIT:
+            picture = board.picture()
+            if picture is None or len(board.text) > CAPTION_LIMIT:
                 await message.reply(board.text)
                 continue
-            picture = leaderboard_png(board.title, board.subtitle, board.rows)
             await message.reply_photo(
                 BufferedInputFile(picture, filename="leaderboard.png"), caption=board.text
             )

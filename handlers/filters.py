@@ -110,11 +110,7 @@ class InConversation(BaseFilter):
     ) -> bool:
         if raw_state is not None and raw_state.startswith("SupportDialog:"):
             return True
-        user = message.from_user
-        replied = message.reply_to_message is not None
-        if replied and user is not None and settings.is_manager(f"tg:{user.id}"):
-            return True
-        return partner is not None and await support.current(partner) is not None
+        return await _ticket_related(message, partner, settings, support)
 
 
 class RepliesToBot(BaseFilter):
@@ -140,6 +136,15 @@ class PlainQuestion(BaseFilter):
         text = message.text
         if not text or text.startswith("/") or raw_state is not None or partner is None:
             return False
-        if message.reply_to_message is not None and settings.is_manager(partner.key):
-            return False
-        return await support.current(partner) is None
+        return not await _ticket_related(message, partner, settings, support)
+
+
+async def _ticket_related(
+    message: Message, partner: Partner | None, settings: Settings, support: SupportService
+) -> bool:
+    """A manager's reply (it may answer a ticket), or a partner with an open ticket."""
+    user = message.from_user
+    replied = message.reply_to_message is not None
+    if replied and user is not None and settings.is_manager(f"tg:{user.id}"):
+        return True
+    return partner is not None and await support.current(partner) is not None

@@ -129,9 +129,7 @@ class Planner:
                 return 0  # a manager's contest is announced when it is saved
             if self._contests.short_notice(contest.starts_at):
                 return 0  # too close: only a manager may announce it (/contests_admin)
-            queued = await self._queue(await self._contests.moment("announcement", contest))
-            await self._contests.mark_announced(contest)
-            return queued
+            return (await self._notices.announce_contest(contest)).enqueued.queued
         queued = 0
         moments = self.contest_moments(contest)
         for index, (at, name, tag) in enumerate(moments):

@@ -86,6 +86,15 @@ def read_end(text: str, zone: ZoneInfo, starts_at: datetime) -> datetime:
     return moment
 
 
+def read_dates(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """ "start — end" in one answer (editing a contest's dates)."""
+    parts = re.split(r"\s+[—–-]\s+", text.strip())
+    if len(parts) != 2:
+        raise DraftError("draft-error-dates-pair")
+    starts_at = read_start(parts[0], zone, now)
+    return starts_at, read_end(parts[1], zone, starts_at)
+
+
 def read_segments(text: str, program: Program) -> list[str]:
     """'все' (everyone), or segment ids or titles separated by commas."""
     if text.strip().lower() in _NONE_WORDS:

@@ -151,6 +151,10 @@ class ContestService:
             known.setdefault(contest.id, Managed(contest, "file", "active", None))
         return sorted(known.values(), key=lambda item: (item.contest.starts_at, item.contest.id))
 
+    async def find(self, contest_id: str) -> Managed | None:
+        """A contest by id, cancelled or not, from a file or the database."""
+        return next((item for item in await self.all() if item.contest.id == contest_id), None)
+
     async def active(self) -> list[Contest]:
         return [item.contest for item in await self.all() if item.status == "active"]
 
@@ -177,6 +181,13 @@ class ContestService:
     def short_notice(self, starts_at: datetime) -> bool:
         """A contest starting then, announced now, gives less than `announce_lead_days`."""
         return starts_at - self._clock.now() < timedelta(days=self.lead_days())
+
+    def too_soon_after_announcement(self, item: Managed, starts_at: datetime) -> bool:
+        """Moving an announced contest to start less than `announce_lead_days` after its
+        announcement (refused: cancel and make a new one to start sooner)."""
+        if item.announced_at is None:
+            return False
+        return starts_at - item.announced_at < timedelta(days=self.lead_days())
 
     def problems(self, contest: Contest) -> list[str]:
         """Why this contest cannot be saved as it is (keys of texts, with no arguments)."""

@@ -174,15 +174,8 @@ class PartnerService:
         )
 
     async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:
-        """Linked partners by affiliate id (for leaderboards)."""
-        if not affiliate_ids:
-            return {}
-        query = sa.select(partners).where(
-            partners.c.affiliate_id.in_(affiliate_ids), partners.c.affiliate_status == "linked"
-        )
-        async with self._db.read() as conn:
-            rows = [Partner.from_row(row) for row in await conn.execute(query)]
-        return {partner.affiliate_id or "": partner for partner in rows}
+        """One linked partner per affiliate id (for leaderboards)."""
+        return {key: people[0] for key, people in (await self.linked_to(affiliate_ids)).items()}
 
     async def linked_to(self, affiliate_ids: list[str]) -> dict[str, list[Partner]]:
         """Every partner linked to each affiliate id (one person may use Telegram and VK)."""

@@ -5,7 +5,6 @@ and the partners' 👍/👎 under an announcement."""
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime
 
 from aiogram import Router
@@ -18,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, plain_text
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_moment
@@ -112,7 +111,7 @@ def setup_commands() -> Router:
                 uncertain=report.uncertain,
                 up=report.up,
                 down=report.down,
-                preview=html.escape(_plain(item.text)[:80]),
+                preview=html.escape(plain_text(item.text)[:80]),
             )
             markup = None
             if item.status == "scheduled" and report.waiting:
@@ -173,10 +172,6 @@ def setup_commands() -> Router:
         await send(message, Screen("\n".join(lines)))
 
     return router
-
-
-def _plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def setup_dialog() -> Router:

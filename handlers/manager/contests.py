@@ -5,10 +5,8 @@ ahead is refused unless the manager confirms it after a warning."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -23,7 +21,7 @@ from bot.config import Settings
 from bot.content.models import Contest
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.notices import Notices
+from bot.notices import Announced, Notices
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import (
     DESCRIPTION_LIMIT,
@@ -31,6 +29,7 @@ from bot.services.contest_drafts import (
     DraftError,
     build,
     new_id,
+    read_dates,
     read_end,
     read_hold_days,
     read_prizes,
@@ -40,7 +39,6 @@ from bot.services.contest_drafts import (
     read_text,
 )
 from bot.services.contests import ContestRefused, ContestService, Managed
-from bot.services.outbox import Outbox
 from bot.texts import contest_text
 from handlers.callbacks import ContestCb
 from handlers.filters import CommandText, IsManager
@@ -161,48 +159,11 @@ def _list(items: list[Managed], now: datetime, l10n: L10n, settings: Settings) -
     return Screen(l10n("contests-admin-list", count=len(items)), keyboard(*rows))
 
 
-async def _find(contests: ContestService, contest_id: str) -> Managed | None:
-    return next((item for item in await contests.all() if item.contest.id == contest_id), None)
-
-
-async def _announce(
-    contest: Contest, contests: ContestService, notices: Notices, audit: AuditLog, who: str
-) -> tuple[int, bool]:
-    """Queue the announcement for every eligible partner and the community chat."""
-    moment = await contests.moment("announcement", contest)
-    result = await notices.contest_moment(moment)
-    await contests.mark_announced(contest)
-    await audit.record(
-        who, "contest_announce", target=contest.id, details=f"{result.queued} queued"
-    )
-    return len(moment.partners), moment.community
-
-
-async def _cancel(
-    contest: Contest,
-    contests: ContestService,
-    outbox: Outbox,
-    notices: Notices,
-    audit: AuditLog,
-    who: str,
-) -> int:
-    """Cancel; what was not sent yet is dropped, and everyone who was told hears it."""
-    subject = f"contest:{contest.id}"
-    await contests.cancel(contest)
-    dropped = await outbox.cancel(subject)
-    told = await outbox.told(subject)
-    partner_ids = sorted({partner for _platform, _chat, partner in told if partner is not None})
-    moment = await contests.cancellation(contest, partner_ids)
-    if not any(partner is None for _platform, _chat, partner in told):
-        moment = replace(moment, community=False)
-    await notices.contest_moment(moment)
-    await audit.record(
-        who,
-        "contest_cancel",
-        target=contest.id,
-        details=f"told {len(partner_ids)}, dropped {dropped}",
-    )
-    return len(partner_ids)
+async def _announce(contest: Contest, notices: Notices, audit: AuditLog, who: str) -> Announced:
+    announced = await notices.announce_contest(contest)
+    details = f"{announced.enqueued.queued} queued"
+    await audit.record(who, "contest_announce", target=contest.id, details=details)
+    return announced
 
 
 async def _start_dialog(
@@ -385,24 +346,18 @@ def setup_dialog() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        parts = re.split(r"\s+[—–-]\s+", (message.text or "").strip())
         try:
-            if len(parts) != 2:
-                raise DraftError("draft-error-dates-pair")
-            starts_at = read_start(parts[0], settings.tz, clock.now())
-            ends_at = read_end(parts[1], settings.tz, starts_at)
+            starts_at, ends_at = read_dates(message.text or "", settings.tz, clock.now())
         except DraftError as error:
             await message.answer(_refusal(error, l10n) + "\n" + l10n("draft-ask-dates"))
             return
-        item = await _find(contests, (await state.get_data()).get("id", ""))
-        if item is not None and item.announced_at is not None:
-            lead = timedelta(days=contests.lead_days())
-            if starts_at - item.announced_at < lead:
-                await message.answer(
-                    l10n("draft-edit-too-soon", days=contests.lead_days())
-                    + "\n" + l10n("draft-ask-dates")
-                )  # fmt: skip
-                return
+        item = await contests.find((await state.get_data()).get("id", ""))
+        if item is not None and contests.too_soon_after_announcement(item, starts_at):
+            await message.answer(
+                l10n("draft-edit-too-soon", days=contests.lead_days())
+                + "\n" + l10n("draft-ask-dates")
+            )  # fmt: skip
+            return
         await _apply_edit(message, state, contests, l10n, starts_at=starts_at, ends_at=ends_at)
 
     @router.message(ContestEdit.prizes)
@@ -462,7 +417,7 @@ async def _apply_edit(
 ) -> None:
     contest_id = (await state.get_data()).get("id", "")
     await state.clear()
-    item = await _find(contests, contest_id)
+    item = await contests.find(contest_id)
     if item is None:
         await message.answer(l10n("no-longer-available"))
         return
@@ -487,7 +442,6 @@ def setup_buttons() -> Router:
         callback_data: ContestCb,
         state: FSMContext,
         contests: ContestService,
-        outbox: Outbox,
         notices: Notices,
         audit: AuditLog,
         content_store: ContentStore,
@@ -506,7 +460,7 @@ def setup_buttons() -> Router:
             await callback.answer()
             await edit(callback, _list(await contests.all(), now, l10n, settings))
             return
-        item = await _find(contests, callback_data.id)
+        item = await contests.find(callback_data.id)
         if item is None:
             await callback.answer(l10n("no-longer-available"), show_alert=True)
             return
@@ -541,7 +495,8 @@ def setup_buttons() -> Router:
             if item.announced_at is not None:
                 await callback.answer(l10n("contests-admin-already-announced"), show_alert=True)
                 return
-            partners, community = await _announce(contest, contests, notices, audit, who)
+            announced = await _announce(contest, notices, audit, who)
+            partners, community = announced.partners, announced.community
             await callback.answer()
             await edit(
                 callback,
@@ -570,7 +525,10 @@ def setup_buttons() -> Router:
             )
             return
         if action == "cancel!":
-            told = await _cancel(contest, contests, outbox, notices, audit, who)
+            cancelled = await notices.cancel_contest(contest)
+            details = f"told {cancelled.told}, dropped {cancelled.dropped}"
+            await audit.record(who, "contest_cancel", target=contest.id, details=details)
+            told = cancelled.told
             await callback.answer()
             await edit(
                 callback,
@@ -657,9 +615,10 @@ async def _draft_button(
     await state.clear()
     await audit.record(actor(callback), "contest_new", target=contest.id, details=contest.title)
     # SPEC §7: the announcement goes at creation (a short lead was confirmed in the dialog)
-    partners, community = await _announce(contest, contests, notices, audit, actor(callback))
+    announced = await _announce(contest, notices, audit, actor(callback))
+    partners, community = announced.partners, announced.community
     await callback.answer()
-    item = await _find(contests, contest.id)
+    item = await contests.find(contest.id)
     if item is not None:
         screen = _card(item, clock.now(), l10n, settings, store)
         saved = l10n("draft-saved", count=partners, chat=int(community))
