@@ -107,6 +107,9 @@ def test_hold_days_and_a_whole_contest() -> None:
         ("draft-short-warning", {"days": 3}, "через 3 дня"),
         ("draft-short-warning", {"days": 7}, "через 7 дней"),
         ("sale-milestone", {"count": 50}, "50 подтверждённых продаж"),
+        ("draft-saved", {"count": 1, "chat": 0}, "уходит: 1 партнёру ("),
+        ("draft-saved", {"count": 3, "chat": 0}, "уходит: 3 партнёрам ("),
+        ("draft-saved", {"count": 21, "chat": 1}, "уходит: 21 партнёру и в чат"),
         ("sale-milestone", {"count": 100}, "100 подтверждённых продаж"),
     ],
 )

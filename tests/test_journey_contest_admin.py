@@ -98,7 +98,7 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     await manager.press("✅ Сохранить", preview)
     card = manager.messages[-1]
     assert card.plain.startswith(
-        "✅ Конкурс сохранён и объявлен: 1 партнёр и чат партнёров получат анонс"
+        "✅ Конкурс сохранён и объявлен. Анонс уходит: 1 партнёру и в чат партнёров"
     )
     assert "📣 Весенний спринт — объявлен 02.11.2026" in card.plain
     assert "📣 Объявить" not in card.button_labels
