@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
@@ -18,10 +18,11 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
-from bot.delivery import Delivery
+from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.notices import Notices
+from bot.platforms import Platforms, platform_of
 from bot.services.announcements import AnnouncementService
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
@@ -36,9 +37,11 @@ from bot.services.profile import ProfileService
 from bot.services.sales import SalesService
 from bot.services.stats import StatsService
 from bot.services.support import SupportService
-from bot.telegram import ChatMigrations, create_bot
+from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher
+from bot.vk.delivery import VkDelivery
+from bot.vk.session import create_vk_bot
 from handlers import setup_routers
-from handlers.middlewares import FloodMiddleware, PartnerMiddleware
+from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
@@ -66,6 +69,10 @@ PARTNER_COMMANDS: Sequence[str] = (
     "stop",
     "forget",
 )
+# VK users may type a command as a word, without the slash; "Начать" is VK's start button
+VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} | {
+    "начать": "start"
+}
 
 
 @dataclass
@@ -91,6 +98,7 @@ class Services:
     notices: Notices
     planner: Planner
     announcements: AnnouncementService
+    platforms: Platforms
 
     async def close(self) -> None:
         await self.sales.close()
@@ -114,7 +122,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
     announcements = AnnouncementService(
-        db, store, clock, partners, contests, outbox, settings.tz, settings.tg_community_chat_id
+        db, store, clock, partners, contests, outbox, settings.tz, settings.community_chats()
     )
     return Services(
         settings=settings,
@@ -138,6 +146,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         notices=notices,
         planner=Planner(store, contests, partners, notices, clock, settings.tz, announcements),
         announcements=announcements,
+        platforms=Platforms(),
     )
 
 
@@ -171,13 +180,16 @@ def create_dispatcher(
             services.partners,
             services.content_store,
             services.migrations,
+            services.platforms,
         ),
         audit=services.audit,
         outbox=services.outbox,
         notices=services.notices,
         planner=services.planner,
         announcements=services.announcements,
+        platforms=services.platforms,
     )
+    dp.update.outer_middleware(VkOriginMiddleware())
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners)
     for observer in (dp.message, dp.callback_query):
@@ -204,52 +216,74 @@ async def set_commands(bot: Bot, translator: Translator) -> None:
 
 @dataclass
 class Background:
-    """What runs beside the dispatcher: the scheduler and the delivery worker."""
+    """What runs beside the dispatcher: the scheduler and a delivery worker per platform."""
 
     scheduler: AsyncIOScheduler
-    delivery: Delivery
-    task: asyncio.Task[None] | None = None
+    workers: list[OutboxWorker]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> None:
         self.scheduler.start()
-        self.task = asyncio.create_task(self.delivery.run(), name="delivery")
+        self.tasks = [
+            asyncio.create_task(worker.run(), name=f"delivery-{worker.platform}")
+            for worker in self.workers
+        ]
 
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        if self.task is not None:
-            self.task.cancel()
+        for task in self.tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-        await self.delivery.close()
+                await task
+        for worker in self.workers:
+            await worker.close()
 
 
-def create_background(
-    bot: Bot, dp: Dispatcher, services: Services, api_url: str | None
-) -> Background:
+def create_background(dp: Dispatcher, services: Services, api_url: str | None) -> Background:
     scheduler = create_scheduler(services.settings.tz)
+    first = next(iter(services.platforms))
     add_support_jobs(
         scheduler,
-        bot=bot,
+        bot=first,
         support=services.support,
         relay=dp.workflow_data["relay"],
         partners=services.partners,
     )
     add_planner_job(scheduler, services.planner)
-    # the worker's own Bot: no retrying middleware, it waits out 429s for every sender
-    sender = create_bot(bot.token, api_url, services.migrations, retry_429=False)
-    delivery = Delivery(
-        sender,
-        services.outbox,
-        services.partners,
-        services.clock,
-        rate=services.settings.delivery_rate,
-    )
-    return Background(scheduler, delivery)
+    workers: list[OutboxWorker] = []
+    telegram = services.platforms.get("tg")
+    if telegram is not None:
+        # the worker's own Bot: no retrying middleware, it waits out 429s for every sender
+        sender = create_bot(telegram.token, api_url, services.migrations, retry_429=False)
+        workers.append(
+            Delivery(
+                sender,
+                services.outbox,
+                services.partners,
+                services.clock,
+                rate=services.settings.delivery_rate,
+            )
+        )
+    vk = services.platforms.get("vk")
+    if vk is not None:
+        workers.append(
+            VkDelivery(
+                vk,
+                services.outbox,
+                services.partners,
+                services.clock,
+                fetch_file=telegram_file_fetcher(telegram),
+            )
+        )
+    return Background(scheduler, workers)
 
 
 async def prepare_bot(bot: Bot, services: Services) -> None:
     me = await bot.get_me()
+    if platform_of(bot) == "vk":
+        logger.info("VK community %s (id %s) ready", me.username, me.id)
+        return  # no command menu or webhook on VK; rights are checked on Telegram
     logger.info("bot @%s (id %s) ready", me.username, me.id)
     await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, services.content_store.live.translator)
@@ -258,24 +292,46 @@ async def prepare_bot(bot: Bot, services: Services) -> None:
     )
 
 
-async def run_telegram(settings: Settings) -> None:
-    """Production run: Telegram long polling, the scheduler, until interrupted."""
-    assert settings.telegram_bot_token is not None
+def create_bots(settings: Settings, services: Services) -> list[Bot]:
+    """A bot per platform that has credentials: Telegram, VK or both."""
+    bots: list[Bot] = []
+    if settings.telegram_bot_token is not None:
+        bots.append(
+            create_bot(
+                settings.telegram_bot_token.get_secret_value(),
+                settings.telegram_api_url,
+                migrations=services.migrations,
+            )
+        )
+    if settings.vk_group_token is not None and settings.vk_group_id is not None:
+        bots.append(
+            create_vk_bot(
+                settings.vk_group_token.get_secret_value(),
+                settings.vk_group_id,
+                settings.vk_api_url,
+                commands=VK_COMMAND_WORDS,
+            )
+        )
+    for bot in bots:
+        services.platforms.add(bot)
+    return bots
+
+
+async def run_bots(settings: Settings) -> None:
+    """Production run: long polling on every platform configured, the scheduler and the
+    delivery workers, until interrupted."""
     services = await create_services(settings)
-    bot = create_bot(
-        settings.telegram_bot_token.get_secret_value(),
-        settings.telegram_api_url,
-        migrations=services.migrations,
-    )
+    bots = create_bots(settings, services)
     dp = create_dispatcher(services)
-    background = create_background(bot, dp, services, settings.telegram_api_url)
+    background = create_background(dp, services, settings.telegram_api_url)
     http = await start_http(
         create_http_app(settings, services.sales), settings.http_host, settings.http_port
     )
     try:
-        await prepare_bot(bot, services)
+        for bot in bots:
+            await prepare_bot(bot, services)
         background.start()
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+        await dp.start_polling(*bots, handle_signals=True, close_bot_session=True)
     finally:
         await background.stop()
         await http.cleanup()
@@ -288,10 +344,7 @@ async def run(settings: Settings) -> None:
 
         await run_sandbox(settings)
         return
-    if settings.telegram_bot_token is None:
-        logger.error("VK arrives with its own issue; set TELEGRAM_BOT_TOKEN to run on Telegram")
-        return
-    await run_telegram(settings)
+    await run_bots(settings)
 
 
 def main_loop(settings: Settings) -> None:

@@ -96,13 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         return _db_upgrade(settings)
     if args.command == "sales":
         return _sales_import(settings, args.file)
-    if settings.telegram_bot_token is None and settings.vk_group_token is not None:
-        print(
-            "partnerbot: configuration error: VK_GROUP_TOKEN: VK is not supported by this "
-            "version yet; set TELEGRAM_BOT_TOKEN, or neither for the offline sandbox",
-            file=sys.stderr,
-        )
-        return 2
     from bot.app import main_loop
     from bot.content.loader import ContentInvalid
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PLATFORM_ID = re.compile(r"^(tg|vk):\d+$")
@@ -84,6 +84,12 @@ class Settings(BaseSettings):
             raise ValueError("expected sqlite+aiosqlite:///… or postgresql+asyncpg://…")
         return value
 
+    @model_validator(mode="after")
+    def _check_vk(self) -> Settings:
+        if self.vk_group_token is not None and self.vk_group_id is None:
+            raise ValueError("VK_GROUP_ID: set it with VK_GROUP_TOKEN (the community's id)")
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -95,6 +101,18 @@ class Settings(BaseSettings):
 
     def is_manager(self, platform_id: str) -> bool:
         return platform_id in self.managers
+
+    def community_chat(self, platform: str) -> int | None:
+        """The partners' group on `platform` (tg / vk), if one is set."""
+        return self.tg_community_chat_id if platform == "tg" else self.vk_community_peer_id
+
+    def community_chats(self) -> list[tuple[str, int]]:
+        """Every partners' group that is set, as (platform, chat id)."""
+        chats = [(p, self.community_chat(p)) for p in ("tg", "vk")]
+        return [(platform, chat) for platform, chat in chats if chat is not None]
+
+    def managers_chat(self, platform: str) -> int | None:
+        return self.tg_managers_chat_id if platform == "tg" else self.vk_managers_peer_id
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -109,4 +127,6 @@ def load_settings(**overrides: object) -> Settings:
         shown = "" if "token" in name.lower() or "secret" in name.lower() else f" ({raw!r})"
         if first["type"] == "missing":
             shown = ""
+        if not first["loc"]:  # a rule across settings names its variable itself
+            raise ConfigError(message) from None
         raise ConfigError(f"{name}: {message}{shown}") from None

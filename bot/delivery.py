@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.rendering import CAPTION_LIMIT
 from bot.services.outbox import COMMUNITY, Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
+from bot.vk.convert import is_vk_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -53,37 +54,22 @@ IDLE_WAIT: Final = 5.0  # seconds to sleep when nothing is due (new rows wake th
 BATCH: Final = 200  # rows fetched, and outcomes written, at once
 
 
-class Delivery:
-    def __init__(
-        self,
-        bot: Bot,
-        outbox: Outbox,
-        partners: PartnerService,
-        clock: Clock,
-        *,
-        rate: float = GLOBAL_RATE,
-        in_flight: int = IN_FLIGHT,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._bot = bot
+class OutboxWorker:
+    """Sends one platform's due rows until cancelled; woken as soon as rows are queued."""
+
+    platform = ""
+    batch = BATCH
+
+    def __init__(self, outbox: Outbox, partners: PartnerService, clock: Clock) -> None:
         self._outbox = outbox
         self._partners = partners
         self._clock = clock
-        self._interval = 1.0 / rate
-        self._in_flight = in_flight
-        self._sleep = sleep
-        self._monotonic = monotonic
-        self._next_send = 0.0
-        self._blocked_until = 0.0  # a 429's window: nothing is sent before this
-        self._last_in_chat: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
-        self.rate_limited = 0  # 429s seen
         outbox.listeners.append(self._wake.set)
 
     async def close(self) -> None:
-        await self._bot.session.close()
+        """Release the worker's connections."""
 
     async def run(self) -> None:
         """Deliver until cancelled."""
@@ -102,12 +88,64 @@ class Delivery:
         """Send everything due now; the number of rows handled."""
         handled = 0
         async with self._lock:
-            while rows := await self._outbox.due(BATCH):
+            while rows := await self._outbox.due(self.batch, self.platform):
                 outcomes = await self._deliver_batch(rows)
                 handled += len(rows)
                 if all(outcome.status == "queued" for outcome in outcomes):
                     break  # only retries left, each waits for its own time
         return handled
+
+    async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
+        raise NotImplementedError
+
+    def _retry_later(self, row: Queued, error: str, *, base: float = 30.0) -> Outcome:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            return Outcome(row.id, "failed", error)
+        pause = timedelta(seconds=base * 2**row.attempts)
+        return Outcome(row.id, "queued", error, retry_at=self._clock.now() + pause)
+
+
+def not_for(row: Queued, partner: Partner | None) -> Outcome | None:
+    """A row that must not go (any more): its "skipped" outcome."""
+    if row.partner_id is None:
+        return None
+    if partner is None or partner.unreachable:
+        return Outcome(row.id, "skipped", "unreachable or forgotten")
+    if not partner.receives(row.kind):
+        return Outcome(row.id, "skipped", "stopped or unsubscribed")
+    return None
+
+
+class Delivery(OutboxWorker):
+    """The Telegram worker."""
+
+    platform = "tg"
+
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        partners: PartnerService,
+        clock: Clock,
+        *,
+        rate: float = GLOBAL_RATE,
+        in_flight: int = IN_FLIGHT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(outbox, partners, clock)
+        self._bot = bot
+        self._interval = 1.0 / rate
+        self._in_flight = in_flight
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._next_send = 0.0
+        self._blocked_until = 0.0  # a 429's window: nothing is sent before this
+        self._last_in_chat: dict[int, float] = {}
+        self.rate_limited = 0  # 429s seen
+
+    async def close(self) -> None:
+        await self._bot.session.close()
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         """Send with up to `in_flight` rows between "taken" and "written": a slot is free
@@ -133,11 +171,9 @@ class Delivery:
         return list(await asyncio.gather(*(one(row) for row in rows)))
 
     async def _deliver(self, row: Queued, partner: Partner | None) -> Outcome:
-        if row.partner_id is not None:
-            if partner is None or partner.unreachable:
-                return Outcome(row.id, "skipped", "unreachable or forgotten")
-            if not partner.subscribed(row.kind):
-                return Outcome(row.id, "skipped", "stopped or unsubscribed")
+        skipped = not_for(row, partner)
+        if skipped is not None:
+            return skipped
         await self._pace(row.chat_id, private=row.kind != COMMUNITY)
         try:
             await self._send(row)
@@ -169,26 +205,20 @@ class Delivery:
             return self._retry_later(row, exc.message)
         return Outcome(row.id, "sent", uncertain=row.uncertain)
 
-    def _retry_later(self, row: Queued, error: str) -> Outcome:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
-            return Outcome(row.id, "failed", error)
-        pause = timedelta(seconds=30 * 2**row.attempts)
-        return Outcome(row.id, "queued", error, retry_at=self._clock.now() + pause)
-
     async def _send(self, row: Queued) -> None:
         photo: InputFile | str | None = None
         if row.picture is not None:
             photo = BufferedInputFile(row.picture, filename="picture.png")
         elif row.photo and ("/" in row.photo or "." in row.photo):
             photo = FSInputFile(row.photo)
-        elif row.photo:
+        elif row.photo and not is_vk_attachment(row.photo):
             photo = row.photo  # a file_id Telegram already has
         markup = (
             InlineKeyboardMarkup.model_validate({"inline_keyboard": row.buttons})
             if row.buttons
             else None
         )
-        if row.document:
+        if row.document and not is_vk_attachment(row.document):
             caption = row.text if len(row.text) <= CAPTION_LIMIT else None
             await self._bot.send_document(
                 row.chat_id,

@@ -67,7 +67,7 @@ class Notices:
     @property
     def has_community(self) -> bool:
         """Whether community-chat posts have somewhere to go."""
-        return self._settings.tg_community_chat_id is not None
+        return bool(self._settings.community_chats())
 
     def _l10n(self, language: str | None) -> L10n:
         return self._store.live.translator.get(language)
@@ -86,11 +86,10 @@ class Notices:
                 await self._moment_text(moment, self._l10n(partner.language), partner),
             )
             for partner in moment.partners
-            if partner.platform == "tg"  # VK delivery arrives with the VK issue
         ]
-        chat = self._settings.tg_community_chat_id
-        if moment.community and chat is not None:
-            messages.extend(await self._community_posts(moment, chat, subject))
+        if moment.community:
+            for platform, chat in self._settings.community_chats():
+                messages.extend(await self._community_posts(moment, platform, chat, subject))
         return await self._outbox.enqueue(messages)
 
     async def announce_contest(self, contest: Contest) -> Announced:
@@ -115,18 +114,19 @@ class Notices:
         await self.contest_moment(moment)
         return Cancelled(len(partner_ids), dropped)
 
-    async def _community_posts(self, moment: Moment, chat: int, subject: str) -> list[OutMessage]:
+    async def _community_posts(
+        self, moment: Moment, platform: str, chat: int, subject: str
+    ) -> list[OutMessage]:
         l10n = self._l10n(None)
         if moment.name != "standings":
             text = await self._moment_text(moment, l10n, None)
-            return [
-                OutMessage(f"{moment.key}:community", COMMUNITY, "tg", chat, text, subject=subject)
-            ]
+            key = community_key(f"{moment.key}:community", platform)
+            return [OutMessage(key, COMMUNITY, platform, chat, text, subject=subject)]
         boards = await contest_boards(
             moment.contest, None, self._partners, self._contests, self._settings, l10n
         )
         return [
-            _board_post(f"{moment.key}:{category.category}", chat, subject, board)
+            _board_post(f"{moment.key}:{category.category}", platform, chat, subject, board)
             for category, board in zip(moment.contest.prizes, boards, strict=True)
         ]
 
@@ -194,14 +194,17 @@ class Notices:
 
     async def weekly_leaderboard(self, tag: str) -> Enqueued:
         """The leaderboard post in the community chat: each board with its picture."""
-        chat = self._settings.tg_community_chat_id
-        if chat is None:
+        chats = self._settings.community_chats()
+        if not chats:
             return Enqueued(0, 0, 0)
         l10n = self._l10n(None)
         boards = await leaderboards(None, self._partners, self._contests, self._settings, l10n)
         header = l10n("weekly-leaderboard") + "\n"
         posts = [
-            _board_post(f"leaderboard:{tag}:{number}", chat, "leaderboard", board, header)
+            _board_post(
+                f"leaderboard:{tag}:{number}", platform, chat, "leaderboard", board, header
+            )
+            for platform, chat in chats
             for number, board in enumerate(boards)
         ]
         return await self._outbox.enqueue(posts)
@@ -215,8 +218,6 @@ class Notices:
         board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
         messages = []
         for partner in await self._partners.audience("digest"):
-            if partner.platform != "tg":
-                continue
             l10n = self._l10n(partner.language)
             lines = [l10n("digest-title")]
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
@@ -278,7 +279,7 @@ class Notices:
         quiet_since = now - timedelta(days=days)
         messages = []
         for partner in await self._partners.audience("news"):
-            if partner.platform != "tg" or as_utc(partner.created_at) > quiet_since:
+            if as_utc(partner.created_at) > quiet_since:
                 continue
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
             last_sale = await self._sales.last_approved(linked) if linked else None
@@ -313,7 +314,7 @@ class Notices:
         messages = []
         for partner_id, lesson_id in latest.items():
             partner = people.get(partner_id)
-            if partner is None or partner.platform != "tg" or not partner.subscribed("lessons"):
+            if partner is None or not partner.receives("lessons"):
                 continue
             course = await self._lessons.course(partner)
             lesson = course.next_after(lesson_id)
@@ -347,7 +348,7 @@ class Notices:
         message = OutMessage(
             key=f"report:announcement:{item.id}",
             kind="report",
-            platform="tg",
+            platform=item.manager_platform,
             chat_id=item.manager_chat_id,
             text=text,
             subject="report",
@@ -369,7 +370,7 @@ class Notices:
         tiers = self._store.content.program.tiers
         messages: list[OutMessage] = []
         for affiliate, conversion_ids in by_affiliate.items():
-            people = [p for p in linked.get(affiliate, []) if p.platform == "tg"]
+            people = linked.get(affiliate, [])
             if not people:
                 continue
             facts = await self._sales.approval(affiliate, conversion_ids, self._settings.tz)
@@ -443,12 +444,20 @@ def private(key: str, kind: str, subject: str | None, partner: Partner, text: st
     )
 
 
-def _board_post(key: str, chat: int, subject: str, board: Board, header: str = "") -> OutMessage:
+def community_key(key: str, platform: str) -> str:
+    """The outbox key of a post in the partners' group of `platform` (Telegram's keys
+    predate VK and stay as they were)."""
+    return key if platform == "tg" else f"{key}:{platform}"
+
+
+def _board_post(
+    key: str, platform: str, chat: int, subject: str, board: Board, header: str = ""
+) -> OutMessage:
     """A leaderboard post in the partners' chat, with its picture."""
     return OutMessage(
-        key=f"{key}:community",
+        key=community_key(f"{key}:community", platform),
         kind=COMMUNITY,
-        platform="tg",
+        platform=platform,
         chat_id=chat,
         text=header + board.text,
         subject=subject,

@@ -15,7 +15,12 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramMigrateToChat, TelegramNetworkError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError, ClientTimeout
@@ -135,6 +140,32 @@ class JsonSession(AiohttpSession):
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast("TelegramType", response.result)
+
+
+FetchedFile = tuple[str, bytes]
+
+
+def telegram_file_fetcher(
+    bot: Bot | None,
+) -> Callable[[str], Awaitable[FetchedFile | None]] | None:
+    """A way to fetch a Telegram file by its id (for sending it on VK), when Telegram runs."""
+    if bot is None:
+        return None
+
+    async def fetch(file_id: str) -> FetchedFile | None:
+        try:
+            found = await bot.get_file(file_id)
+            if found.file_path is None:
+                return None
+            data = await bot.download_file(found.file_path)
+        except (TelegramAPIError, ClientError, OSError) as exc:
+            logger.warning("Telegram file %s not fetched: %s", file_id, exc)
+            return None
+        if data is None:
+            return None
+        return found.file_path.rsplit("/", 1)[-1], data.read()
+
+    return fetch
 
 
 def create_bot(

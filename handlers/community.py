@@ -20,6 +20,7 @@ from aiogram.types import (
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT
 from bot.services.community import CommunityService, calls_admin
 from bot.services.contests import ContestService
@@ -47,14 +48,14 @@ def message_link(message: Message) -> str | None:
     return f"https://t.me/c/{chat_id[4:]}/{message.message_id}"
 
 
-def _who(user: User | None) -> str:
+def _who(user: User | None, platform: str) -> str:
     if user is None:
         return "?"
     name = html.escape(user.full_name)
     return (
-        f"{name} (@{html.escape(user.username)}, tg:{user.id})"
+        f"{name} (@{html.escape(user.username)}, {platform}:{user.id})"
         if user.username
-        else (f"{name} (tg:{user.id})")
+        else (f"{name} ({platform}:{user.id})")
     )
 
 
@@ -134,8 +135,8 @@ def setup() -> Router:
             return
         card = relay.l10n(
             "report-card",
-            reporter=_who(message.from_user),
-            author=_who(target.from_user),
+            reporter=_who(message.from_user, platform_of(bot)),
+            author=_who(target.from_user, platform_of(bot)),
             text=html.escape((target.text or target.caption or "—")[:1000]),
             link=message_link(target) or "",
         )
@@ -158,13 +159,13 @@ def setup() -> Router:
         if calls_admin(text):
             card = relay.l10n(
                 "report-admin-card",
-                reporter=_who(user),
+                reporter=_who(user, platform_of(bot)),
                 text=html.escape(text[:1000]),
                 link=message_link(message) or "",
             )
             await relay.tell_managers(bot, card)
             return
-        if settings.is_manager(f"tg:{user.id}"):
+        if settings.is_manager(f"{platform_of(bot)}:{user.id}"):
             return  # managers are never auto-answered
         me = await bot.me()
         mention = f"@{me.username}".lower() if me.username else None

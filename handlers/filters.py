@@ -14,6 +14,7 @@ from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
+from bot.platforms import platform_of
 from bot.services.partners import Partner
 from bot.services.support import SupportService
 from handlers.relay import TicketRelay
@@ -22,9 +23,9 @@ from handlers.relay import TicketRelay
 class IsManager(BaseFilter):
     """True for the platform ids listed in MANAGERS."""
 
-    async def __call__(self, event: Message | CallbackQuery, settings: Settings) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, settings: Settings, bot: Bot) -> bool:
         user = event.from_user
-        return user is not None and settings.is_manager(f"tg:{user.id}")
+        return user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
 
 
 class PrivateChat(BaseFilter):
@@ -50,11 +51,11 @@ class PlainText(BaseFilter):
 
 
 class ManagersChat(BaseFilter):
-    """Messages in the managers' chat (TG_MANAGERS_CHAT_ID, or the supergroup it became)."""
+    """Messages in the managers' chat (TG_MANAGERS_CHAT_ID, or the supergroup it became;
+    VK_MANAGERS_PEER_ID on VK)."""
 
-    async def __call__(self, message: Message, relay: TicketRelay) -> bool:
-        chat_id = relay.managers_chat
-        return chat_id is not None and message.chat.id == chat_id
+    async def __call__(self, message: Message, relay: TicketRelay, bot: Bot) -> bool:
+        return relay.is_managers_chat(platform_of(bot), message.chat.id)
 
 
 class TicketOfMessage(BaseFilter):
@@ -83,10 +84,10 @@ class OpenTicket(BaseFilter):
 
 
 class CommunityChat(BaseFilter):
-    """Messages in the partners' group (TG_COMMUNITY_CHAT_ID)."""
+    """Messages in the partners' group (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID)."""
 
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        chat_id = settings.tg_community_chat_id
+    async def __call__(self, message: Message, settings: Settings, bot: Bot) -> bool:
+        chat_id = settings.community_chat(platform_of(bot))
         return chat_id is not None and message.chat.id == chat_id
 
 
@@ -107,10 +108,11 @@ class InConversation(BaseFilter):
         partner: Partner | None,
         settings: Settings,
         support: SupportService,
+        bot: Bot,
     ) -> bool:
         if raw_state is not None and raw_state.startswith("SupportDialog:"):
             return True
-        return await _ticket_related(message, partner, settings, support)
+        return await _ticket_related(message, partner, settings, support, bot)
 
 
 class RepliesToBot(BaseFilter):
@@ -132,19 +134,24 @@ class PlainQuestion(BaseFilter):
         partner: Partner | None,
         settings: Settings,
         support: SupportService,
+        bot: Bot,
     ) -> bool:
         text = message.text
         if not text or text.startswith("/") or raw_state is not None or partner is None:
             return False
-        return not await _ticket_related(message, partner, settings, support)
+        return not await _ticket_related(message, partner, settings, support, bot)
 
 
 async def _ticket_related(
-    message: Message, partner: Partner | None, settings: Settings, support: SupportService
+    message: Message,
+    partner: Partner | None,
+    settings: Settings,
+    support: SupportService,
+    bot: Bot,
 ) -> bool:
     """A manager's reply (it may answer a ticket), or a partner with an open ticket."""
     user = message.from_user
     replied = message.reply_to_message is not None
-    if replied and user is not None and settings.is_manager(f"tg:{user.id}"):
+    if replied and user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}"):
         return True
     return partner is not None and await support.current(partner) is not None

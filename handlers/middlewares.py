@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.i18n import pick_language
+from bot.platforms import platform_of
 from bot.services.partners import PartnerService
+from bot.vk.session import VkSession, answering, done_answering
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -43,18 +45,20 @@ class FloodMiddleware(BaseMiddleware):
         self._clock = clock
         self._rate = rate
         self._burst = burst
-        self._buckets: dict[int, tuple[float, float, float]] = {}  # tokens, stamp, noticed
+        # (platform, user id) → tokens, stamp, noticed
+        self._buckets: dict[tuple[str, int], tuple[float, float, float]] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user, _chat_id, _chat_type = _sender(event)
         if user is None:
             return await handler(event, data)
         now = self._clock.monotonic()
-        tokens, stamp, noticed = self._buckets.get(user.id, (self._burst, now, -NOTICE_EVERY))
+        who = (platform_of(data["bot"]), user.id)
+        tokens, stamp, noticed = self._buckets.get(who, (self._burst, now, -NOTICE_EVERY))
         tokens = min(self._burst, tokens + (now - stamp) * self._rate)
         if tokens < 1:
             warned = now - noticed < NOTICE_EVERY
-            self._buckets[user.id] = (tokens, now, noticed if warned else now)
+            self._buckets[who] = (tokens, now, noticed if warned else now)
             if not warned:
                 logger.info("flood protection: dropping updates from user %s", user.id)
                 if isinstance(event, Message):
@@ -62,7 +66,7 @@ class FloodMiddleware(BaseMiddleware):
                     language = pick_language(user.language_code)
                     await event.answer(store.live.translator.get(language)("flood-slow-down"))
             return None
-        self._buckets[user.id] = (tokens - 1, now, noticed)
+        self._buckets[who] = (tokens - 1, now, noticed)
         if len(self._buckets) > 100_000:
             self._buckets.clear()
         return await handler(event, data)
@@ -83,9 +87,28 @@ class PartnerMiddleware(BaseMiddleware):
         data["partner"] = None
         if user is not None and not user.is_bot and chat_type == "private" and chat_id:
             partner = await self._partners.touch(
-                "tg", user.id, chat_id, user.full_name, user.username, language
+                platform_of(data["bot"]), user.id, chat_id, user.full_name, user.username, language
             )
             data["partner"] = partner
             language = partner.language
         data["l10n"] = live.translator.get(language)
         return await handler(event, data)
+
+
+class VkOriginMiddleware(BaseMiddleware):
+    """On VK, marks what is sent while handling an update with that update's event, so a
+    send repeated for the same event (a restart mid-update) carries the same random_id
+    and VK drops the copy."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        session = data["bot"].session
+        if not isinstance(session, VkSession) or not isinstance(event, Update):
+            return await handler(event, data)
+        key = session.event_key(event.update_id)
+        if key is None:
+            return await handler(event, data)
+        token = answering(key)
+        try:
+            return await handler(event, data)
+        finally:
+            done_answering(token)

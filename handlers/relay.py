@@ -1,9 +1,15 @@
 """The ticket relay: moves messages between a partner and the managers through the Bot API.
 
 Where the managers are decides the path: a forum supergroup gets a topic per ticket; a
-plain group gets the ticket card and the messages, and managers reply to any of them;
-with no managers' chat, every manager gets the ticket in private. Every message that
-crosses is kept as a pair in the database, so replies find their way after a restart.
+plain group (or a VK chat: VK has no topics) gets the ticket card and the messages, and
+managers reply to any of them; with no managers' chat, every manager gets the ticket in
+private. Every message that crosses is kept as a pair in the database, so replies find
+their way after a restart.
+
+A partner and the managers may be on different platforms (a VK partner, managers in a
+Telegram forum): a message then crosses as its text (or caption) sent by the other
+platform's bot, with a line naming what could not cross (a photo, a file); on the same
+platform it is copied as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.platforms import Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, split_text
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
@@ -104,8 +111,10 @@ class TicketRelay:
         partners: PartnerService,
         store: ContentStore,
         migrations: ChatMigrations,
+        platforms: Platforms,
     ) -> None:
         self._settings = settings
+        self._platforms = platforms
         self._support = support
         self._partners = partners
         self._store = store
@@ -123,23 +132,51 @@ class TicketRelay:
         return self._store.live.translator.get(None)
 
     @property
-    def managers_chat(self) -> int | None:
-        """TG_MANAGERS_CHAT_ID, or the supergroup it was upgraded to."""
-        configured = self._settings.tg_managers_chat_id
-        return None if configured is None else self._migrations.current(configured)
+    def managers_platform(self) -> str | None:
+        """Where the managers' chat is: Telegram when TG_MANAGERS_CHAT_ID is set, else VK
+        when VK_MANAGERS_PEER_ID is (None: managers get tickets in private)."""
+        for platform in ("tg", "vk"):
+            if self._settings.managers_chat(platform) is not None and platform in self._platforms:
+                return platform
+        return None
 
-    def manager_chats(self) -> list[int]:
-        """Where tickets go: the managers' chat, or each manager in private."""
-        if self.managers_chat is not None:
-            return [self.managers_chat]
-        return [int(item[3:]) for item in self._settings.managers if item.startswith("tg:")]
+    @property
+    def managers_chat(self) -> int | None:
+        """The managers' chat (on Telegram: the supergroup it may have been upgraded to)."""
+        platform = self.managers_platform
+        configured = None if platform is None else self._settings.managers_chat(platform)
+        if configured is None:
+            return None
+        return self._migrations.current(configured) if platform == "tg" else configured
+
+    def is_managers_chat(self, platform: str, chat_id: int) -> bool:
+        return platform == self.managers_platform and chat_id == self.managers_chat
+
+    def manager_chats(self) -> list[tuple[str, int]]:
+        """Where tickets go: the managers' chat, or each manager in private (on the
+        platforms that are running)."""
+        chat, platform = self.managers_chat, self.managers_platform
+        if chat is not None and platform is not None:
+            return [(platform, chat)]
+        places = [item.split(":", 1) for item in self._settings.managers]
+        return [(p, int(number)) for p, number in places if p in self._platforms]
+
+    def bot(self, platform: str, fallback: Bot | None = None) -> Bot:
+        """The bot of `platform` (the one handling the update when it is that one)."""
+        if fallback is not None and platform_of(fallback) == platform:
+            return fallback
+        found = self._platforms.get(platform)
+        if found is None:
+            raise RuntimeError(f"no bot runs on {platform}")
+        return found
 
     async def is_forum(self, bot: Bot) -> bool:
-        if self.managers_chat is None:
+        chat, platform = self.managers_chat, self.managers_platform
+        if chat is None or platform is None:
             return False
         if self._forum is None:
-            chat = await bot.get_chat(self.managers_chat)
-            self._forum = bool(chat.is_forum)
+            found = await self.bot(platform, bot).get_chat(chat)
+            self._forum = bool(found.is_forum)
         return self._forum
 
     # --- partner → managers --------------------------------------------------------
@@ -174,9 +211,10 @@ class TicketRelay:
     async def _ensure_place(self, bot: Bot, ticket: Ticket, partner: Partner) -> Ticket:
         """A topic (forum) or a card (group, private) in every place the ticket goes."""
         forum = await self.is_forum(bot)
-        if forum and self.managers_chat is not None:
+        if forum and self.managers_chat is not None and self.managers_platform is not None:
             if ticket.thread_id is not None and ticket.chat_id == self.managers_chat:
                 return ticket
+            bot = self.bot(self.managers_platform, bot)
             topic = await bot.create_forum_topic(
                 self.managers_chat, self._topic_name(ticket, partner)
             )
@@ -188,10 +226,10 @@ class TicketRelay:
             )
             await self._support.remember(ticket, "card", self.managers_chat, card.message_id)
             return ticket
-        for chat_id in self.manager_chats():
+        for platform, chat_id in self.manager_chats():
             if await self._support.card_message(ticket, chat_id) is None:
                 try:
-                    card = await bot.send_message(
+                    card = await self.bot(platform, bot).send_message(
                         chat_id, await self._card_text(ticket, partner, forum=False)
                     )
                 except (TelegramForbiddenError, TelegramBadRequest) as exc:
@@ -224,10 +262,15 @@ class TicketRelay:
         self, bot: Bot, ticket: Ticket, partner: Partner, messages: list[Message]
     ) -> Ticket:
         source = messages[0].chat.id
-        for chat_id in self._targets(ticket):
+        for platform, chat_id in self._targets(ticket):
             thread = ticket.thread_id if chat_id == ticket.chat_id else None
             try:
-                copied = await _copy(bot, chat_id, source, messages, thread)
+                if platform == partner.platform:
+                    copied = await _copy(
+                        self.bot(platform, bot), chat_id, source, messages, thread
+                    )
+                else:
+                    copied = await self._resend(self.bot(platform), chat_id, messages, thread)
             except TelegramBadRequest as exc:
                 if "thread not found" not in exc.message or ticket.thread_id is None:
                     raise
@@ -246,16 +289,36 @@ class TicketRelay:
                 )
         return ticket
 
-    def _targets(self, ticket: Ticket) -> list[int]:
-        if ticket.thread_id is not None and ticket.chat_id is not None:
-            return [ticket.chat_id]
+    def _targets(self, ticket: Ticket) -> list[tuple[str, int]]:
+        platform = self.managers_platform
+        if ticket.thread_id is not None and ticket.chat_id is not None and platform is not None:
+            return [(platform, ticket.chat_id)]
         return self.manager_chats()
+
+    async def _resend(
+        self, bot: Bot, chat_id: int, messages: list[Message], thread_id: int | None
+    ) -> list[int]:
+        """Messages from the other platform: their text or caption, and a line for what
+        cannot cross (photos, files, stickers)."""
+        ids = []
+        for message in messages:
+            text = message.html_text if (message.text or message.caption) else ""
+            kind = _media_kind(message)
+            if kind is not None:
+                note = self.l10n("relay-not-crossed", kind=kind)
+                text = f"{text}\n\n{note}" if text else note
+            sent = None
+            for part in split_text(text or "—"):
+                sent = await bot.send_message(chat_id, part, message_thread_id=thread_id)
+            assert sent is not None
+            ids.append(sent.message_id)
+        return ids
 
     async def note_to_managers(self, bot: Bot, ticket: Ticket, text: str) -> None:
         """A line from the bot in every place the ticket lives (reopened, closed, overdue)."""
-        for chat_id in self._targets(ticket):
+        for platform, chat_id in self._targets(ticket):
             try:
-                sent = await bot.send_message(
+                sent = await self.bot(platform, bot).send_message(
                     chat_id,
                     text,
                     message_thread_id=ticket.thread_id if chat_id == ticket.chat_id else None,
@@ -269,9 +332,9 @@ class TicketRelay:
         self, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None
     ) -> None:
         """A card for the managers, outside any ticket (reports, link requests)."""
-        for chat_id in self.manager_chats():
+        for platform, chat_id in self.manager_chats():
             try:
-                await bot.send_message(chat_id, text, reply_markup=markup)
+                await self.bot(platform, bot).send_message(chat_id, text, reply_markup=markup)
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("card not delivered to %s: %s", chat_id, exc)
 
@@ -279,7 +342,7 @@ class TicketRelay:
         """A line from the bot to a partner, in their language."""
         l10n = self._store.live.translator.get(partner.language)
         try:
-            await bot.send_message(partner.chat_id, l10n(key, **args))
+            await self.bot(partner.platform, bot).send_message(partner.chat_id, l10n(key, **args))
         except TelegramForbiddenError:
             await self._partners.mark_unreachable(partner)
             return False
@@ -303,19 +366,26 @@ class TicketRelay:
         if partner is None:
             return False
         caption = next((m.caption for m in messages if m.caption), None)
-        long_caption = caption is not None and len(caption) > CAPTION_LIMIT
+        long_caption = (
+            caption is not None and len(caption) > CAPTION_LIMIT and partner.platform == "tg"
+        )
         try:
-            copied = await _copy(
-                bot,
-                partner.chat_id,
-                messages[0].chat.id,
-                messages,
-                None,
-                drop_caption=long_caption,
-            )
-            if long_caption and caption is not None:  # Telegram takes 1024 from a bot
-                for part in split_text(html.escape(caption)):
-                    await bot.send_message(partner.chat_id, part)
+            if partner.platform != platform_of(bot):
+                copied = await self._resend(
+                    self.bot(partner.platform), partner.chat_id, messages, None
+                )
+            else:
+                copied = await _copy(
+                    bot,
+                    partner.chat_id,
+                    messages[0].chat.id,
+                    messages,
+                    None,
+                    drop_caption=long_caption,
+                )
+                if long_caption and caption is not None:  # Telegram takes 1024 from a bot
+                    for part in split_text(html.escape(caption)):
+                        await bot.send_message(partner.chat_id, part)
         except TelegramForbiddenError:
             await self._partner_unreachable(bot, ticket, partner)
             return False
@@ -358,7 +428,9 @@ class TicketRelay:
             return False
         text, markup = render(self._store.live.translator.get(partner.language))
         try:
-            await bot.send_message(partner.chat_id, text, reply_markup=markup)
+            await self.bot(partner.platform, bot).send_message(
+                partner.chat_id, text, reply_markup=markup
+            )
         except TelegramForbiddenError:
             await self._partner_unreachable(bot, ticket, partner)
             return False
@@ -367,3 +439,11 @@ class TicketRelay:
     async def _partner_unreachable(self, bot: Bot, ticket: Ticket, partner: Partner) -> None:
         await self._partners.mark_unreachable(partner)
         await self.note_to_managers(bot, ticket, self.l10n("ticket-blocked", number=ticket.id))
+
+
+def _media_kind(message: Message) -> str | None:
+    """What a message carries besides text, as a word for the locale (None: nothing)."""
+    for kind in ("photo", "document", "video", "voice", "audio", "sticker", "animation"):
+        if getattr(message, kind, None):
+            return kind
+    return None

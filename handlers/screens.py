@@ -11,6 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.rendering import split_text
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ class Screen:
 
 def actor(event: Message | CallbackQuery) -> str:
     """Who did it, for the audit log: the platform id of the sender."""
-    return f"tg:{event.from_user.id}" if event.from_user else "tg:?"
+    platform = platform_of(event.bot) if event.bot is not None else "tg"
+    return f"{platform}:{event.from_user.id}" if event.from_user else f"{platform}:?"
 
 
 def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:

@@ -13,17 +13,22 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import Services, create_dispatcher, create_services, prepare_bot
+from bot.app import VK_COMMAND_WORDS, Services, create_dispatcher, create_services, prepare_bot
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
+from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.telegram import create_bot
+from bot.vk.delivery import VkDelivery
+from bot.vk.session import create_vk_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
 SPEC_FILE = ROOT.parent / "shared" / "specs" / "telegram" / "bot-api.json"
+VK_SPECS = ROOT.parent / "shared" / "specs" / "vk"
 MANAGER_ID = 900001
+VK_MANAGER_ID = 800001
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -60,11 +65,17 @@ class Harness:
     clock: FakeClock
     delivery: Delivery
     allowed_errors: set[str] = field(default_factory=set)
+    vk: VkApiEmulator | None = None
+    vk_bot: Bot | None = None
+    vk_delivery: VkDelivery | None = None
 
     async def deliver(self) -> int:
         """Let the approval listeners finish, then send everything due in the outbox."""
         await self.services.sales.settle()
-        return await self.delivery.drain()
+        handled = await self.delivery.drain()
+        if self.vk_delivery is not None:
+            handled += await self.vk_delivery.drain()
+        return handled
 
     def user(self, user_id: int = 100, name: str = "Анна", language: str = "ru") -> Client:
         self.emulator.add_user(user_id, name, username=f"user{user_id}", language_code=language)
@@ -72,6 +83,71 @@ class Harness:
 
     def manager(self) -> Client:
         return self.user(MANAGER_ID, "Михаил")
+
+    def vk_user(
+        self,
+        user_id: int = 200,
+        name: str = "Вера",
+        *,
+        language: str = "ru",
+        callbacks: bool = True,
+    ) -> VkClient:
+        assert self.vk is not None, "start the harness with vk=True"
+        self.vk.add_user(user_id, name, "Смирнова", language=language, callback_buttons=callbacks)
+        return VkClient(self, user_id)
+
+    def vk_manager(self) -> VkClient:
+        return self.vk_user(VK_MANAGER_ID, "Марина")
+
+
+class VkClient:
+    """One person in a private VK conversation with the community."""
+
+    def __init__(self, harness: Harness, user_id: int, peer_id: int | None = None) -> None:
+        self.harness = harness
+        self.user_id = user_id
+        self.peer_id = peer_id or user_id
+
+    @property
+    def vk(self) -> VkApiEmulator:
+        assert self.harness.vk is not None
+        return self.harness.vk
+
+    @property
+    def messages(self) -> list[VkMessage]:
+        return self.vk.chat_messages(self.peer_id)
+
+    @property
+    def last(self) -> VkMessage:
+        return self.messages[-1]
+
+    async def _act(self, ts: int, before: int) -> list[VkMessage]:
+        await self.vk.wait_processed(ts)
+        return self.vk.chat_messages(self.peer_id)[before:]
+
+    async def send(self, text: str, reply_to: VkMessage | None = None) -> list[VkMessage]:
+        self.harness.clock.advance(1)
+        before = len(self.messages)
+        ts = self.vk.user_message(self.user_id, text, peer_id=self.peer_id, reply_to=reply_to)
+        return await self._act(ts, before)
+
+    async def press(self, label: str, message: VkMessage | None = None) -> list[VkMessage]:
+        self.harness.clock.advance(1)
+        target = message or next(
+            (m for m in reversed(self.messages) if label in m.button_labels), None
+        )
+        if target is None:
+            raise AssertionError(f"no message has a button {label!r}; last: {self.last.text!r}")
+        before = len(self.messages)
+        return await self._act(self.vk.press(self.user_id, target, label), before)
+
+    async def onboard(self, segment: str = "Вебмастер") -> None:
+        await self.send("Начать")
+        await self.press(next(b for b in self.last.button_labels if b.startswith(segment)))
+        await self.press("Сайт")
+        await self.press("До года")
+        await self.send("Владельцы квартир в новостройках")
+        await self.press("✅ Да, присылайте")
 
 
 class Client:
@@ -153,6 +229,35 @@ def spec_problems(requests: list[Request]) -> list[str]:
     return sorted(set(problems))
 
 
+def vk_spec_problems(requests: list[VkRequest]) -> list[str]:
+    """Every VK call of a described section (messages., groups.) checked against the
+    official VK API description, when it is present: the method exists, no unknown
+    parameter, none of the required ones missing."""
+    if not VK_SPECS.exists():
+        return []
+    methods: dict[str, dict[str, Any]] = {}
+    for section in ("messages", "groups"):
+        described = json.loads((VK_SPECS / section / "methods.json").read_text(encoding="utf-8"))
+        methods.update({m["name"]: m for m in described["methods"]})
+    problems: list[str] = []
+    for request in requests:
+        section = request.method.split(".", 1)[0]
+        if section not in ("messages", "groups"):
+            continue
+        spec = methods.get(request.method)
+        if spec is None:
+            problems.append(f"{request.method}: not a VK API method")
+            continue
+        fields = {p["name"]: p for p in spec.get("parameters", [])}
+        for name in request.params:
+            if name not in fields and name != "v":
+                problems.append(f"{request.method}: unknown parameter {name}")
+        for name, parameter in fields.items():
+            if parameter.get("required") and name not in request.params:
+                problems.append(f"{request.method}: required parameter {name} missing")
+    return sorted(set(problems))
+
+
 @contextlib.asynccontextmanager
 async def chats_emulator(limits: RateLimits | None = None) -> AsyncIterator[BotApiEmulator]:
     """An emulator to add groups to before the bot starts (it checks its rights there)."""
@@ -172,9 +277,11 @@ async def running_bot(
     flood_burst: float = 20.0,
     flood_rate: float = 1.0,
     emulator: BotApiEmulator | None = None,
+    vk: bool | VkApiEmulator = False,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
-    """The bot polling an emulator; pass `emulator` to restart a bot on the same one."""
+    """The bot polling an emulator; pass `emulator` to restart a bot on the same one.
+    `vk=True` (or a VK emulator) runs the VK community bot beside it."""
     owned = emulator is None
     if emulator is None:
         emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
@@ -182,9 +289,23 @@ async def running_bot(
     else:
         base_url = emulator.base_url
         emulator.requests.clear()
+    vk_emulator: VkApiEmulator | None = None
+    if vk:
+        vk_emulator = vk if isinstance(vk, VkApiEmulator) else VkApiEmulator(rate=10_000)
+        if not vk_emulator.base_url:
+            await vk_emulator.start()
+        vk_emulator.requests.clear()
+        settings = {
+            "vk_group_token": vk_emulator.token,
+            "vk_group_id": vk_emulator.group_id,
+            "vk_api_url": vk_emulator.base_url,
+            "managers": f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
+            **settings,
+        }
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
+    services.platforms.add(bot)
     # journeys press a button a second for minutes; flood protection has its own tests
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     pacing = VirtualTime()
@@ -193,17 +314,33 @@ async def running_bot(
         sender, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
     )
     harness = Harness(emulator, services, bot, dp, clock, delivery)
+    bots = [bot]
+    if vk_emulator is not None:
+        harness.vk = vk_emulator
+        harness.vk_bot = create_vk_bot(
+            vk_emulator.token,
+            vk_emulator.group_id,
+            vk_emulator.base_url,
+            commands=VK_COMMAND_WORDS,
+            rate=10_000,
+        )
+        services.platforms.add(harness.vk_bot)
+        bots.append(harness.vk_bot)
+        harness.vk_delivery = VkDelivery(harness.vk_bot, services.outbox, services.partners, clock)
     await prepare_bot(bot, services)
+    polls = vk_emulator.polls if vk_emulator is not None else 0
     # the outbox is delivered when a test says so (harness.deliver), never in between
     polling = asyncio.create_task(
         dp.start_polling(
-            bot,
+            *bots,
             handle_signals=False,
             close_bot_session=False,
             handle_as_tasks=False,
             polling_timeout=2,
         )
     )
+    if vk_emulator is not None:
+        await vk_emulator.wait_polling(polls)  # events from now on reach the bot
     try:
         yield harness
     finally:
@@ -215,6 +352,10 @@ async def running_bot(
         with contextlib.suppress(asyncio.CancelledError):
             await polling
         await bot.session.close()
+        if harness.vk_bot is not None:
+            await harness.vk_bot.session.close()
+        if vk_emulator is not None and not isinstance(vk, VkApiEmulator):
+            await vk_emulator.stop()
         await delivery.close()
         await services.close()
     problems = spec_problems(emulator.requests)
@@ -230,3 +371,12 @@ async def running_bot(
         if r.status >= 400 and r.method not in harness.allowed_errors
     ]
     assert not failed, f"the bot made failing requests: {detail}"
+    if vk_emulator is not None:
+        vk_problems = vk_spec_problems(vk_emulator.requests)
+        assert not vk_problems, vk_problems
+        vk_failed = [
+            f"{r.method} {r.error}"
+            for r in vk_emulator.requests
+            if r.error is not None and r.method not in harness.allowed_errors
+        ]
+        assert not vk_failed, f"the bot made failing VK calls: {vk_failed}"

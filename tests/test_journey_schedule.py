@@ -256,13 +256,13 @@ async def test_a_429_storm_is_waited_out_and_nothing_is_sent_inside_a_window(
 async def test_the_running_bot_has_the_planner_and_its_own_sender(harness: Harness) -> None:
     from bot.app import create_background
 
-    background = create_background(
-        harness.bot, harness.dp, harness.services, harness.emulator.base_url
-    )
+    background = create_background(harness.dp, harness.services, harness.emulator.base_url)
     try:
         assert {job.id for job in background.scheduler.get_jobs()} == {"planner", "ticket-sla"}
+        assert [worker.platform for worker in background.workers] == ["tg"]
     finally:
-        await background.delivery.close()
+        for worker in background.workers:
+            await worker.close()
 
 
 async def test_schedule_shows_the_chat_posts_when_there_is_a_chat(harness: Harness) -> None:

@@ -37,6 +37,8 @@ partners = sa.Table(
     sa.Column("affiliate_status", sa.String(16), nullable=False, server_default="none"),
     sa.Column("public_name", sa.String(16), nullable=False, server_default="name"),
     sa.Column("unreachable", sa.Boolean, nullable=False, server_default=sa.false()),
+    # one person on Telegram and VK (one affiliate id) may want automated sends in one only
+    sa.Column("preferred_platform", sa.String(8), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("platform", "user_id", name="uq_partners_platform_user"),

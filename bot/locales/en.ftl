@@ -117,6 +117,11 @@ settings-saved = Saved
 settings-language = Language: { $language }
 settings-segment = Segment: { $segment }
 settings-public-name = Name on leaderboards: { $choice }
+settings-platform = Automated messages: { $where ->
+    [tg] Telegram only
+    [vk] VK only
+   *[both] Telegram and VK
+}
 topic-news = News
 topic-contests = Contests
 topic-digest = Weekly digest
@@ -570,3 +575,10 @@ schedule-results = contest results
 schedule-leaderboard = weekly leaderboard (chat)
 schedule-digest = weekly digest
 schedule-announcement-manager = broadcast #{ $number }
+
+# A message relayed between Telegram and VK: what could not cross with it.
+relay-not-crossed = { $kind ->
+    [photo] 📎 [a photo — it stayed in the other messenger]
+    [document] 📎 [a file — it stayed in the other messenger]
+   *[other] 📎 [an attachment — it stayed in the other messenger]
+}

@@ -119,6 +119,11 @@ settings-saved = Сохранено
 settings-language = Язык: { $language }
 settings-segment = Сегмент: { $segment }
 settings-public-name = Имя в рейтингах: { $choice }
+settings-platform = Рассылки: { $where ->
+    [tg] только в Telegram
+    [vk] только во ВКонтакте
+   *[both] в Telegram и во ВКонтакте
+}
 topic-news = Новости
 topic-contests = Конкурсы
 topic-digest = Еженедельный дайджест
@@ -592,3 +597,10 @@ schedule-results = итоги конкурса
 schedule-leaderboard = рейтинг недели (чат)
 schedule-digest = еженедельный дайджест
 schedule-announcement-manager = рассылка №{ $number }
+
+# A message relayed between Telegram and VK: what could not cross with it.
+relay-not-crossed = { $kind ->
+    [photo] 📎 [фото — оно осталось в другом мессенджере]
+    [document] 📎 [файл — он остался в другом мессенджере]
+   *[other] 📎 [вложение — оно осталось в другом мессенджере]
+}

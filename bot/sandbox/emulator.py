@@ -259,6 +259,7 @@ class BotApiEmulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -661,6 +662,33 @@ class BotApiEmulator:
                 raise ApiError(400, "Bad Request: command description is invalid")
         self.commands[params.get("language_code") or ""] = commands
         return True
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = params["file_id"]
+        data = self._file_bytes(file_id)
+        if data is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(data),
+            "file_path": f"documents/{file_id}.bin",
+        }
+
+    def _file_bytes(self, file_id: str) -> bytes | None:
+        """What a user's file holds: users' files in the emulator are a tiny stand-in."""
+        if not file_id.startswith("file"):
+            return None
+        return b"partnerbot sandbox file " + file_id.encode()
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".bin")
+        data = self._file_bytes(file_id)
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
 
     async def _m_getChat(self, params: dict[str, Any]) -> Any:
         chat = self._chat(params["chat_id"])

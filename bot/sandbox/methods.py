@@ -97,6 +97,7 @@ METHODS: Final[dict[str, dict[str, Field]]] = {
         "language_code": ("str", False),
     },
     "getChat": {"chat_id": ("id", True)},
+    "getFile": {"file_id": ("str", True)},
     "getChatMember": {"chat_id": ("id", True), "user_id": ("int", True)},
     "createForumTopic": {
         "chat_id": ("id", True),

@@ -148,8 +148,9 @@ async def run_sandbox(settings: Settings) -> None:
     settings = settings.model_copy(update={"managers": (*settings.managers, f"tg:{MANAGER_ID}")})
     services = await create_services(settings)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
+    services.platforms.add(bot)
     dp = create_dispatcher(services)
-    background = create_background(bot, dp, services, base_url)
+    background = create_background(dp, services, base_url)
     chat = TerminalChat(emulator, lambda text: print(text, flush=True))
     http = None
     try:

@@ -44,6 +44,12 @@ class Announcement:
     status: str
     reported_at: datetime | None
 
+    @property
+    def manager_platform(self) -> str:
+        """Where the manager who made it is (created_by is their platform id)."""
+        platform = self.created_by.partition(":")[0]
+        return platform if platform in ("tg", "vk") else "tg"
+
 
 @dataclass(frozen=True)
 class Report:
@@ -67,7 +73,7 @@ class AnnouncementService:
         contests: ContestService,
         outbox: Outbox,
         zone: ZoneInfo,
-        community_chat: int | None,
+        community_chats: list[tuple[str, int]],
     ) -> None:
         self._db = db
         self._store = store
@@ -76,7 +82,7 @@ class AnnouncementService:
         self._contests = contests
         self._outbox = outbox
         self._zone = zone
-        self._community_chat = community_chat
+        self._community_chats = community_chats  # (platform, chat) of each partners' group
 
     async def recipients(self, audience: str) -> list[Partner]:
         """Who an audience is right now (partners who agreed to news and can be reached):
@@ -159,7 +165,7 @@ class AnnouncementService:
         now = self._clock.now()
         to_community = audience == COMMUNITY
         conditions = await self._conditions(audience)
-        recipients = 1 if to_community else await self._count(conditions)
+        recipients = len(self._community_chats) if to_community else await self._count(conditions)
         async with self._db.write() as conn:
             result = await conn.execute(
                 announcements.insert().values(
@@ -190,11 +196,19 @@ class AnnouncementService:
             not_before=send_at,
         )
         queued = 0
-        if to_community and self._community_chat is not None:
-            community = replace(
-                template, kind=COMMUNITY, chat_id=self._community_chat, buttons=None
-            )
-            queued = (await self._outbox.enqueue([community])).queued
+        if to_community and self._community_chats:
+            posts = [
+                replace(
+                    template,
+                    key=f"{subject}:community" if platform == "tg" else f"{subject}:community:vk",
+                    kind=COMMUNITY,
+                    platform=platform,
+                    chat_id=chat,
+                    buttons=None,
+                )
+                for platform, chat in self._community_chats
+            ]
+            queued = (await self._outbox.enqueue(posts)).queued
         for condition in conditions:
             queued += await self._outbox.enqueue_for_partners(
                 template, f"{subject}:", condition, send_at
@@ -218,11 +232,7 @@ class AnnouncementService:
         total = 0
         async with self._db.read() as conn:
             for condition in conditions:
-                query = (
-                    sa.select(sa.func.count())
-                    .select_from(partners)
-                    .where(condition, partners.c.platform == "tg")
-                )
+                query = sa.select(sa.func.count()).select_from(partners).where(condition)
                 total += int((await conn.execute(query)).scalar_one())
         return total
 

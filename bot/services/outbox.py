@@ -214,7 +214,7 @@ class Outbox:
                 sa.literal(now, UtcDateTime).label("created_at"),
             )
             .select_from(partners.outerjoin(recent, recent.c.partner_id == partners.c.id))
-            .where(condition, partners.c.platform == "tg")
+            .where(condition)
         )
         columns = [
             "key", "kind", "subject", "platform", "chat_id", "partner_id", "text", "photo",
@@ -256,13 +256,16 @@ class Outbox:
             counts.update({row.partner_id: int(row.n) for row in await conn.execute(query)})
         return counts
 
-    async def due(self, limit: int = 100) -> list[Queued]:
+    async def due(self, limit: int = 100, platform: str | None = None) -> list[Queued]:
+        """Rows due now, oldest first (of one platform's chats, when given)."""
         query = (
             sa.select(outbox)
             .where(outbox.c.status == "queued", outbox.c.not_before <= self._clock.now())
             .order_by(outbox.c.not_before, outbox.c.id)
             .limit(limit)
         )
+        if platform is not None:
+            query = query.where(outbox.c.platform == platform)
         async with self._db.read() as conn:
             return [
                 Queued(

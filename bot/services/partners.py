@@ -44,6 +44,7 @@ class Partner:
     unreachable: bool
     created_at: datetime
     last_seen_at: datetime
+    preferred_platform: str | None = None  # automated sends only there (same person, 2 chats)
 
     @property
     def key(self) -> str:
@@ -57,6 +58,11 @@ class Partner:
     def subscribed(self, topic: str) -> bool:
         """Whether automated messages of `topic` may reach this partner."""
         return not self.stopped and bool(self.consent) and self.subscriptions.get(topic, True)
+
+    def receives(self, topic: str) -> bool:
+        """Whether an automated message of `topic` goes to this chat: subscribed, and this
+        is the platform they chose (when they use two and chose one)."""
+        return self.subscribed(topic) and self.preferred_platform in (None, self.platform)
 
     @classmethod
     def from_row(cls, row: Any) -> Partner:
@@ -196,7 +202,7 @@ class PartnerService:
         query = sa.select(partners).where(audience_condition(topic, segments))
         async with self._db.read() as conn:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
-        return [partner for partner in found if partner.subscribed(topic)]
+        return [partner for partner in found if partner.receives(topic)]
 
     async def by_ids(self, ids: list[int]) -> dict[int, Partner]:
         found: dict[int, Partner] = {}
@@ -222,6 +228,20 @@ class PartnerService:
                 partners.update().where(partners.c.id == partner.id).values(**values)
             )
         return self._remember(replace(partner, **values))
+
+    async def twins(self, partner: Partner) -> list[Partner]:
+        """The same person's other chats: partners linked to the same affiliate id."""
+        if partner.affiliate_id is None or partner.affiliate_status != "linked":
+            return []
+        linked = await self.linked_to([partner.affiliate_id])
+        return [p for p in linked.get(partner.affiliate_id, []) if p.id != partner.id]
+
+    async def set_preferred_platform(self, partner: Partner, platform: str | None) -> Partner:
+        """Automated messages to one platform only (None: to every chat), for all of the
+        person's chats at once."""
+        for twin in await self.twins(partner):
+            await self._update(twin, preferred_platform=platform)
+        return await self._update(partner, preferred_platform=platform)
 
     async def record_referrer(self, partner: Partner, code: str) -> bool:
         """Remember who invited a new partner; only once, never oneself."""
@@ -320,6 +340,10 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
         partners.c.stopped.is_(False),
         partners.c.unreachable.is_(False),
         sa.func.coalesce(partners.c.subscriptions[topic].as_boolean(), sa.true()).is_(sa.true()),
+        sa.or_(
+            partners.c.preferred_platform.is_(None),
+            partners.c.preferred_platform == partners.c.platform,
+        ),
     )
     if segments:
         condition = sa.and_(condition, partners.c.segment.in_(segments))

@@ -1,4 +1,5 @@
-"""/settings: subscriptions per topic, language, segment, public name on leaderboards."""
+"""/settings: subscriptions per topic, language, segment, public name on leaderboards, and
+(for a person with both a Telegram and a VK chat) where automated messages go."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from handlers.callbacks import MenuCb, SettingsCb
 from handlers.screens import Screen, edit, no_longer_available, reply
 
 
-def settings_screen(partner: Partner, content: Content, l10n: L10n) -> Screen:
+def settings_screen(
+    partner: Partner, content: Content, l10n: L10n, *, two_chats: bool = False
+) -> Screen:
     builder = InlineKeyboardBuilder()
     for topic in TOPICS:
         mark = "✅" if partner.subscribed(topic) else "❌"
@@ -36,6 +39,12 @@ def settings_screen(partner: Partner, content: Content, l10n: L10n) -> Screen:
         text=l10n("settings-public-name", choice=l10n(f"public-name-{partner.public_name}")),
         callback_data=SettingsCb(action="name"),
     )
+    if two_chats:
+        where = partner.preferred_platform or "both"
+        builder.button(
+            text=l10n("settings-platform", where=where),
+            callback_data=SettingsCb(action="platform"),
+        )
     builder.adjust(1)
     key = "settings-stopped" if partner.stopped else "settings-title"
     return Screen(l10n(key), builder.as_markup())
@@ -58,9 +67,14 @@ def setup() -> Router:
     @router.message(Command("settings"))
     @router.callback_query(MenuCb.filter(F.item == "settings"))
     async def settings_command(
-        event: Message | CallbackQuery, partner: Partner, content: Content, l10n: L10n
+        event: Message | CallbackQuery,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        l10n: L10n,
     ) -> None:
-        await reply(event, settings_screen(partner, content, l10n))
+        two_chats = bool(await partners.twins(partner))
+        await reply(event, settings_screen(partner, content, l10n, two_chats=two_chats))
 
     @router.callback_query(SettingsCb.filter())
     async def change(
@@ -82,6 +96,10 @@ def setup() -> Router:
             l10n = content_store.live.translator.get(value)
         elif action == "name":
             partner = await partners.next_public_name(partner)
+        elif action == "platform":
+            # everywhere → only here → everywhere
+            chosen = None if partner.preferred_platform else partner.platform
+            partner = await partners.set_preferred_platform(partner, chosen)
         elif action == "segment":
             await callback.answer()
             await edit(callback, _segments_screen(content, l10n))
@@ -92,6 +110,7 @@ def setup() -> Router:
             await no_longer_available(callback, l10n)
             return
         await callback.answer(l10n("settings-saved"))
-        await edit(callback, settings_screen(partner, content, l10n))
+        two_chats = bool(await partners.twins(partner))
+        await edit(callback, settings_screen(partner, content, l10n, two_chats=two_chats))
 
     return router

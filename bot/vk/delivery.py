@@ -1,0 +1,306 @@
+"""The delivery worker for VK: the outbox's VK rows, in as few requests as VK allows.
+
+- The same message to many people (an announcement, a contest moment) goes with
+  `peer_ids`, 100 people a request; different messages are batched 25 to an `execute`.
+  The community token's 20 requests a second are kept by the client, so the bounds are
+  2,000 recipients a second for identical text and 500 for personalised text.
+- Exactly once: every row's `random_id` comes from the row itself (its key without the
+  recipient, and its content), so a request repeated after a crash or a lost answer is
+  dropped by VK for everyone who already has the message.
+- Per recipient: 900/901/902 (blocked the community, never allowed messages, privacy) →
+  the partner is unreachable; 9 (flood control) → that recipient waits a while; the rest
+  of the request is unaffected. Errors 6 and 10 are retried by the client; a network
+  failure puts the request's rows back for a later try (safe: same random ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile
+
+from bot.clock import Clock
+from bot.delivery import OutboxWorker, not_for
+from bot.rendering import split_text
+from bot.services.outbox import Outbox, Outcome, Queued
+from bot.services.partners import Partner, PartnerService
+from bot.vk import convert
+from bot.vk.client import FLOOD, VkError, VkNetworkError
+from bot.vk.session import TEXT_LIMIT, UNREACHABLE, VkSession
+
+logger = logging.getLogger(__name__)
+
+PEER_IDS: Final = 100  # recipients of one messages.send
+EXECUTE: Final = 25  # calls in one execute
+BATCH: Final = 2000  # rows fetched at once
+IN_FLIGHT: Final = 2  # requests at once (the client keeps them 1/20 s apart)
+FLOOD_PAUSE: Final = timedelta(minutes=10)  # a recipient under flood control waits this long
+
+# A Telegram file id (what a manager on Telegram attached) is fetched for VK by this.
+FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
+
+
+@dataclass
+class _Prepared:
+    row: Queued
+    identity: str  # the same for every recipient of one message
+    parts: list[str]
+    keyboard: str | None
+    attachments: list[str]
+
+    @property
+    def peer(self) -> int:
+        return self.row.chat_id
+
+    def random_id(self, part: int = 0) -> int:
+        return convert.random_id(f"{self.identity}#{part}")
+
+    def call(self) -> dict[str, Any]:
+        """The messages.send parameters for a one-part message to this recipient alone."""
+        return {
+            "peer_ids": [self.peer],
+            "random_id": self.random_id(),
+            "message": self.parts[0] or None,
+            "keyboard": self.keyboard,
+            "attachment": ",".join(self.attachments) or None,
+            "dont_parse_links": 1,
+        }
+
+
+class VkDelivery(OutboxWorker):
+    platform = "vk"
+    batch = BATCH
+
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        partners: PartnerService,
+        clock: Clock,
+        *,
+        in_flight: int = IN_FLIGHT,
+        fetch_file: FetchFile | None = None,
+    ) -> None:
+        super().__init__(outbox, partners, clock)
+        assert isinstance(bot.session, VkSession)
+        self._bot = bot
+        self._session: VkSession = bot.session
+        self._in_flight = in_flight
+        self._fetch_file = fetch_file
+        self.requests = 0  # VK requests made for deliveries
+
+    async def close(self) -> None:
+        """Nothing of its own: it shares the dispatcher's VK bot, so that the community's
+        20 requests a second are one budget for answers and broadcasts."""
+
+    async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
+        ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
+        people = await self._partners.by_ids(ids)
+        outcomes: list[Outcome] = []
+        ready: list[_Prepared] = []
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            skipped = not_for(row, partner)
+            if skipped is not None:
+                outcomes.append(skipped)
+                continue
+            try:
+                ready.append(await self._prepare(row))
+            except (VkError, VkNetworkError, OSError) as exc:
+                outcomes.append(self._retry_later(row, f"attachment: {exc}"))
+        if outcomes:
+            await self._outbox.finish(outcomes)
+        slots = asyncio.Semaphore(self._in_flight)
+
+        async def run(request: Callable[[], Awaitable[list[Outcome]]]) -> list[Outcome]:
+            async with slots:
+                done = await request()
+                await self._outbox.finish(done)  # written before the slot is free
+                return done
+
+        results = await asyncio.gather(
+            *(run(request) for request in self._requests(ready, people))
+        )
+        return outcomes + [outcome for done in results for outcome in done]
+
+    def _requests(
+        self, ready: list[_Prepared], people: dict[int, Partner]
+    ) -> list[Callable[[], Awaitable[list[Outcome]]]]:
+        """Identical messages in groups of 100 (peer_ids), the rest 25 to an execute."""
+        by_identity: dict[str, list[_Prepared]] = {}
+        for item in ready:
+            by_identity.setdefault(item.identity, []).append(item)
+        requests: list[Callable[[], Awaitable[list[Outcome]]]] = []
+        singles: list[_Prepared] = []
+        for group in by_identity.values():
+            if len(group[0].parts) > 1:
+                requests.extend(self._long(item, people) for item in group)
+            elif len(group) == 1:
+                singles.append(group[0])
+            else:
+                for start in range(0, len(group), PEER_IDS):
+                    requests.append(self._many(group[start : start + PEER_IDS], people))
+        for start in range(0, len(singles), EXECUTE):
+            requests.append(self._execute(singles[start : start + EXECUTE], people))
+        return requests
+
+    async def _prepare(self, row: Queued) -> _Prepared:
+        text = convert.plain(row.text)
+        attachments = []
+        source = await self._file(row)
+        if source is not None:
+            kind = "doc" if row.document else "photo"
+            attachments.append(
+                await self._session.attachment(self._bot, row.chat_id, source, kind)
+            )
+        markup = (
+            InlineKeyboardMarkup.model_validate({"inline_keyboard": row.buttons})
+            if row.buttons
+            else None
+        )
+        keyboard = convert.keyboard(markup, callbacks=self._session.has_callbacks(row.chat_id))
+        parts = split_text(text, TEXT_LIMIT) if text else [""]
+        # the row's key names its recipient; without it, it names the message
+        general = row.key.replace(f"{row.platform}:{row.chat_id}", "*")
+        content = hashlib.blake2b(
+            json.dumps([text, attachments, keyboard], ensure_ascii=False).encode(),
+            digest_size=8,
+        ).hexdigest()
+        return _Prepared(row, f"{general}|{content}", parts, keyboard, attachments)
+
+    async def _file(self, row: Queued) -> InputFile | str | None:
+        if row.picture is not None:
+            return BufferedInputFile(row.picture, filename="picture.png")
+        reference = row.document or row.photo
+        if not reference:
+            return None
+        if "/" in reference or "." in reference:
+            return FSInputFile(reference)
+        if convert.is_vk_attachment(reference):
+            return reference
+        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
+            fetched = await self._fetch_file(reference)
+            if fetched is not None:
+                name, data = fetched
+                return BufferedInputFile(data, filename=name)
+        logger.warning("outbox row %s: its file is not reachable from VK; text only", row.id)
+        return None
+
+    async def _outcome(
+        self, item: _Prepared, error: VkError | None, people: dict[int, Partner]
+    ) -> Outcome:
+        row = item.row
+        if error is None:
+            return Outcome(row.id, "sent", uncertain=row.uncertain)
+        if error.code in UNREACHABLE:
+            await self._unreachable(row, people)
+            return Outcome(row.id, "blocked", f"VK error {error.code}: {error.message}")
+        if error.code == FLOOD:
+            return Outcome(
+                row.id,
+                "queued",
+                "VK flood control",
+                retry_at=self._clock.now() + FLOOD_PAUSE,
+            )
+        logger.warning("outbox row %s refused by VK: %s %s", row.id, error.code, error.message)
+        return Outcome(row.id, "failed", f"VK error {error.code}: {error.message}")
+
+    async def _unreachable(self, row: Queued, people: dict[int, Partner]) -> None:
+        partner = people.get(row.partner_id or 0)
+        if partner is None:
+            logger.error("VK chat %s refused the community's post", row.chat_id)
+            return
+        await self._partners.mark_unreachable(partner)
+
+    def _failed_request(self, items: list[_Prepared], exc: Exception) -> list[Outcome]:
+        """The whole request failed (network, or VK after its retries): try again later;
+        the random ids make a repeat harmless."""
+        return [self._retry_later(item.row, str(exc), base=10.0) for item in items]
+
+    def _many(
+        self, group: list[_Prepared], people: dict[int, Partner]
+    ) -> Callable[[], Awaitable[list[Outcome]]]:
+        async def request() -> list[Outcome]:
+            first = group[0]
+            params = first.call() | {"peer_ids": [item.peer for item in group]}
+            try:
+                self.requests += 1
+                answer = await self._session.client("messages.send", **params)
+            except (VkError, VkNetworkError) as exc:
+                return self._failed_request(group, exc)
+            errors = _peer_errors(answer)
+            return [await self._outcome(item, errors.get(item.peer), people) for item in group]
+
+        return request
+
+    def _execute(
+        self, items: list[_Prepared], people: dict[int, Partner]
+    ) -> Callable[[], Awaitable[list[Outcome]]]:
+        async def request() -> list[Outcome]:
+            try:
+                self.requests += 1
+                result = await self._session.client.execute(
+                    [("messages.send", item.call()) for item in items]
+                )
+            except (VkError, VkNetworkError) as exc:
+                return self._failed_request(items, exc)
+            errors = iter(result.errors)
+            outcomes = []
+            for item, answer in zip(items, result.results, strict=False):
+                error: VkError | None
+                if answer is False:  # the call failed: its error is the next in the list
+                    error = next(errors, VkError(0, "unknown error in execute"))
+                else:
+                    error = _peer_errors(answer).get(item.peer)
+                outcomes.append(await self._outcome(item, error, people))
+            missing = items[len(result.results) :]
+            outcomes.extend(self._failed_request(missing, RuntimeError("no answer")))
+            return outcomes
+
+        return request
+
+    def _long(
+        self, item: _Prepared, people: dict[int, Partner]
+    ) -> Callable[[], Awaitable[list[Outcome]]]:
+        """A message over 4096 characters: its parts in turn, each with its own id."""
+
+        async def request() -> list[Outcome]:
+            try:
+                for number, part in enumerate(item.parts):
+                    last = number == len(item.parts) - 1
+                    self.requests += 1
+                    await self._session.send(
+                        item.peer,
+                        part,
+                        keyboard=item.keyboard if last else None,
+                        attachments=item.attachments if number == 0 else None,
+                        random_id=item.random_id(number),
+                    )
+            except VkError as exc:
+                return [await self._outcome(item, exc, people)]
+            except VkNetworkError as exc:
+                return self._failed_request([item], exc)
+            return [await self._outcome(item, None, people)]
+
+        return request
+
+
+def _peer_errors(answer: Any) -> dict[int, VkError]:
+    """Per-recipient errors in a messages.send answer given peer_ids."""
+    errors: dict[int, VkError] = {}
+    if not isinstance(answer, list):
+        return errors
+    for item in answer:
+        error = item.get("error") if isinstance(item, dict) else None
+        if error:
+            code = int(error.get("code", 0))
+            errors[int(item["peer_id"])] = VkError(code, str(error.get("description", "")))
+    return errors
