@@ -224,10 +224,12 @@ class TicketRelay:
                 await self._card_text(ticket, partner, forum=True),
                 message_thread_id=topic.message_thread_id,
             )
-            await self._support.remember(ticket, "card", self.managers_chat, card.message_id)
+            await self._support.remember(
+                ticket, "card", self.managers_chat, card.message_id, platform=platform_of(bot)
+            )
             return ticket
         for platform, chat_id in self.manager_chats():
-            if await self._support.card_message(ticket, chat_id) is None:
+            if await self._support.card_message(ticket, chat_id, platform) is None:
                 try:
                     card = await self.bot(platform, bot).send_message(
                         chat_id, await self._card_text(ticket, partner, forum=False)
@@ -235,7 +237,9 @@ class TicketRelay:
                 except (TelegramForbiddenError, TelegramBadRequest) as exc:
                     logger.warning("ticket %s: cannot reach chat %s: %s", ticket.id, chat_id, exc)
                     continue
-                await self._support.remember(ticket, "card", card.chat.id, card.message_id)
+                await self._support.remember(
+                    ticket, "card", card.chat.id, card.message_id, platform=platform
+                )
         if ticket.chat_id != self.managers_chat:
             ticket = await self._support.place(ticket, self.managers_chat, None)
         return ticket
@@ -285,7 +289,12 @@ class TicketRelay:
             where = self._migrations.current(chat_id)  # the copy went to the supergroup
             for original, copy_id in zip(messages, copied, strict=True):
                 await self._support.remember(
-                    ticket, "in", where, copy_id, partner_message_id=original.message_id
+                    ticket,
+                    "in",
+                    where,
+                    copy_id,
+                    partner_message_id=original.message_id,
+                    platform=platform,
                 )
         return ticket
 
@@ -326,7 +335,9 @@ class TicketRelay:
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("ticket %s: note not delivered to %s: %s", ticket.id, chat_id, exc)
                 continue
-            await self._support.remember(ticket, "note", sent.chat.id, sent.message_id)
+            await self._support.remember(
+                ticket, "note", sent.chat.id, sent.message_id, platform=platform
+            )
 
     async def tell_managers(
         self, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None
@@ -391,7 +402,12 @@ class TicketRelay:
             return False
         for original, copy_id in zip(messages, copied, strict=True):
             await self._support.remember(
-                ticket, "out", original.chat.id, original.message_id, partner_message_id=copy_id
+                ticket,
+                "out",
+                original.chat.id,
+                original.message_id,
+                partner_message_id=copy_id,
+                platform=platform_of(bot),
             )
         await self._support.manager_replied(ticket)
         return True

@@ -3,12 +3,16 @@ with random_id, callback buttons, uploads), and across platforms."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.db.tables import partners
+from bot.notices import private
+from bot.vk.delivery import VkDelivery
 from tests.harness import (
     MANAGER_ID,
     VK_MANAGER_ID,
@@ -230,3 +234,271 @@ async def test_announcement_to_500_vk_partners_in_few_requests(vk_harness: Harne
     # delivering again sends nothing more
     await vk_harness.deliver()
     assert sum(len(vk.chat_messages(user_id)) for user_id, _ in people) == 499
+
+
+async def test_long_poll_failures_and_drops_lose_and_repeat_nothing(vk_harness: Harness) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    vera = vk_harness.vk_user(204)
+    await vera.onboard()
+    answered = []
+    for round_, fault in enumerate((1, 2, 3, "drop", 1, "drop", 3)):
+        if fault == "drop":
+            vk.drop_long_poll()
+        else:
+            vk.fail_long_poll(int(fault))
+        replies = await vera.send("когда выплаты")
+        answered.append(len(replies))
+        assert "10 и 25 числа" in replies[-1].text, round_
+    assert answered == [1] * 7  # each question answered once
+
+    # the same event delivered twice is handled once
+    before = len(vera.messages)
+    ts = vk.user_message(204, "когда выплаты")
+    await vk.wait_processed(ts)
+    again = vk.repeat_event(ts)
+    await vk.wait_processed(again)
+    assert len(vera.messages) == before + 1
+
+
+async def test_unknown_events_and_old_payloads(vk_harness: Harness) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    vera = vk_harness.vk_user(205)
+    await vera.onboard()
+    await vk.wait_processed(vk.push_event("wall_post_new", {"id": 1, "text": "пост"}))
+    await vk.wait_processed(vk.push_event("message_new", {"message": "not an object"}))
+    # a press on a keyboard from an older version of the bot: "no longer available"
+    menu = vera.last
+    event = vk.push_event(
+        "message_event",
+        {
+            "user_id": 205,
+            "peer_id": 205,
+            "event_id": "old1",
+            "payload": {"button": "legacy"},
+            "conversation_message_id": menu.cmid,
+        },
+    )
+    vk._open_events["old1"] = (205, 205)
+    await vk.wait_processed(event)
+    assert vk.event_answers[-1]["data"]["text"].startswith("Этот пункт больше недоступен")
+    # and the bot still answers
+    replies = await vera.send("когда выплаты")
+    assert "10 и 25 числа" in replies[-1].text
+
+
+async def test_text_buttons_for_clients_without_callbacks(vk_harness: Harness) -> None:
+    vera = vk_harness.vk_user(206, callbacks=False)
+    await vera.onboard()
+    replies = await vera.send("/settings")
+    buttons = replies[-1].buttons
+    assert {b["action"]["type"] for b in buttons} == {"text"}
+    assert replies[-1].keyboard is not None
+    await vera.press("✅ Еженедельный дайджест")
+    assert "❌ Еженедельный дайджест" in vera.last.button_labels
+    partner = await vk_harness.services.partners.by_user("vk", 206)
+    assert partner is not None
+    assert partner.subscriptions["digest"] is False
+
+
+async def test_long_text_is_split_by_paragraphs_each_with_its_own_random_id(
+    vk_harness: Harness,
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    assert vk_harness.vk_bot is not None
+    vk_harness.vk_user(207)
+    text = "\n\n".join(f"Абзац {n}: " + "слово " * 60 for n in range(30))  # ~11,000 chars
+    await vk_harness.vk_bot.send_message(207, text)
+    parts = vk.chat_messages(207)
+    assert len(parts) == 3
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert all(p.text.startswith("Абзац") for p in parts)
+    assert len({p.random_id for p in parts}) == 3
+
+
+async def test_deny_and_allow_messages(vk_harness: Harness) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    vera = vk_harness.vk_user(208)
+    await vera.onboard()
+    await vk.wait_processed(vk.allow(208, allowed=False))
+    partner = await vk_harness.services.partners.by_user("vk", 208)
+    assert partner is not None
+    assert partner.unreachable
+    await vk.wait_processed(vk.allow(208))
+    partner = await vk_harness.services.partners.by_user("vk", 208)
+    assert partner is not None
+    assert not partner.unreachable
+
+
+async def test_one_person_two_chats_same_numbers_and_a_preferred_platform(
+    vk_harness: Harness,
+) -> None:
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    manager = vk_harness.manager()
+    await manager.send("/start")
+    vk_harness.vk_manager()
+    anna = vk_harness.user(709, "Анна")
+    await anna.onboard()
+    vera = vk_harness.vk_user(209, "Анна")
+    await vera.onboard()
+    await anna.send("/link aff-77")
+    await manager.press("✅ Подтвердить")
+    await vera.send("link aff-77")
+    await manager.press("✅ Подтвердить")
+    assert vera.last.text.startswith("✅ ID aff-77 привязан")
+
+    november = vk_harness.clock.now()
+    for number in range(3):
+        item = ConversionIn("aff-77", f"o-{number}", "approved", Decimal(1000), "RUB", november)
+        await vk_harness.services.sales.record(item, "postback")
+    telegram_me = (await anna.send("/me"))[-1].plain
+    vk_me = (await vera.send("/me"))[-1].text
+    assert "Продажи в этом месяце: 3 продажи" in telegram_me
+    assert "Продажи в этом месяце: 3 продажи" in vk_me
+
+    async def announce(text: str) -> None:
+        await manager.send("/announce")
+        await manager.send(text)
+        await manager.press("👥 Всем партнёрам")
+        await manager.press("Сейчас")
+        await manager.press("✅ Отправить")
+        await vk_harness.deliver()
+
+    await announce("Первая новость")
+    assert anna.last.plain == "Первая новость"
+    assert vera.last.text == "Первая новость"
+
+    # the person chooses VK for automated messages, from either chat
+    await vera.send("/settings")
+    await vera.press("Рассылки: в Telegram и во ВКонтакте")
+    assert "Рассылки: только во ВКонтакте" in vera.last.button_labels
+    await announce("Вторая новость")
+    assert vera.last.text == "Вторая новость"
+    assert anna.last.plain == "Первая новость"
+    # Telegram's /settings shows the choice too
+    await anna.send("/settings")
+    assert "Рассылки: только во ВКонтакте" in anna.last.button_labels
+
+
+async def test_personalised_sends_go_25_to_an_execute(vk_harness: Harness) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    people = []
+    for n in range(60):
+        person = vk_harness.vk_user(400 + n, f"Имя{n}")
+        people.append(person)
+    now = vk_harness.clock.now()
+    rows = []
+    for person in people:
+        partner = await vk_harness.services.partners.touch(
+            "vk", person.user_id, person.user_id, "Имя", None, "ru"
+        )
+        partner = await vk_harness.services.partners.finish_onboarding(partner, consent=True)
+        rows.append(
+            private(f"digest:test:{partner.key}", "digest", None, partner, f"Ваш код {partner.id}")
+        )
+    await vk_harness.services.outbox.enqueue(rows)
+    before = len(vk.requests)
+    await vk_harness.deliver()
+    executes = [r for r in vk.requests[before:] if r.method == "execute"]
+    assert len(executes) == 3  # 25 + 25 + 10
+    for person in people:
+        (received,) = person.messages
+        assert received.text.startswith("Ваш код ")
+    assert now == vk_harness.clock.now()
+
+
+async def test_a_broadcast_killed_halfway_resumes_with_no_duplicates(
+    vk_harness: Harness,
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    assert vk_harness.vk_bot is not None
+    services = vk_harness.services
+    people = []
+    for n in range(40):
+        person = vk_harness.vk_user(500 + n, f"Имя{n}")
+        partner = await services.partners.touch(
+            "vk", person.user_id, person.user_id, "И", None, "ru"
+        )
+        people.append(await services.partners.finish_onboarding(partner, consent=True))
+    same = [
+        private(f"news:1:{p.key}", "news", "news:1", p, "Одна новость для всех") for p in people
+    ]
+    own = [private(f"digest:1:{p.key}", "digest", None, p, f"Лично для {p.id}") for p in people]
+    await services.outbox.enqueue(same + own)
+
+    def crash_after(requests: int) -> None:
+        """The process dies once `requests` sends have reached VK: the worker's task is
+        cancelled with answers unwritten (the threads finish their requests)."""
+        vk.after_requests(requests, task.cancel)
+
+    worker = VkDelivery(vk_harness.vk_bot, services.outbox, services.partners, vk_harness.clock)
+    task = asyncio.create_task(worker.drain())
+    crash_after(2)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert 0 < vk.sent_count < 80
+    # a new worker (the restarted process) finishes the job
+    await VkDelivery(
+        vk_harness.vk_bot, services.outbox, services.partners, vk_harness.clock
+    ).drain()
+    for partner in people:
+        texts = [m.text for m in vk.chat_messages(partner.user_id)]
+        assert sorted(texts) == sorted(["Одна новость для всех", f"Лично для {partner.id}"])
+    assert vk.duplicates_refused > 0  # the resent requests were dropped by random_id
+
+
+async def test_flood_control_cools_down_that_recipient_only(vk_harness: Harness) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    services = vk_harness.services
+    people = []
+    for n in range(3):
+        person = vk_harness.vk_user(600 + n, f"Имя{n}")
+        partner = await services.partners.touch(
+            "vk", person.user_id, person.user_id, "И", None, "ru"
+        )
+        people.append(await services.partners.finish_onboarding(partner, consent=True))
+    vk.flooded.add(601)
+    await services.outbox.enqueue(
+        [private(f"news:9:{p.key}", "news", "news:9", p, "Новость") for p in people]
+    )
+    await vk_harness.deliver()
+    assert [len(vk.chat_messages(p.user_id)) for p in people] == [1, 0, 1]
+    report = await services.outbox.report("news:9")
+    assert report["queued"] == 1
+    # later, the flood control lifted, it goes
+    vk.flooded.clear()
+    vk_harness.clock.advance(11 * 60)
+    await vk_harness.deliver()
+    assert [len(vk.chat_messages(p.user_id)) for p in people] == [1, 1, 1]
+
+
+async def test_too_many_requests_are_retried_not_lost() -> None:
+    from bot.sandbox.vk_emulator import VkApiEmulator
+    from bot.vk.client import VkClient
+
+    vk = VkApiEmulator(rate=10)
+    await vk.start()
+    vk.add_user(1, "Вера")
+    client = VkClient(vk.token, vk.base_url, rate=1000, retry_pause=0.2)
+    try:
+        results = await asyncio.gather(
+            *(
+                client("messages.send", peer_ids=[1], random_id=n + 1, message=f"№{n}")
+                for n in range(15)
+            )
+        )
+    finally:
+        client.close()
+        await vk.stop()
+    assert len(results) == 15
+    assert vk.rate_limited > 0  # the emulator refused some with error 6
+    assert sorted(m.text for m in vk.chat_messages(1)) == sorted(f"№{n}" for n in range(15))

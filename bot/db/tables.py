@@ -125,6 +125,8 @@ ticket_messages = sa.Table(
     sa.Column("partner_message_id", sa.BigInteger, nullable=True),
     sa.Column("chat_id", sa.BigInteger, nullable=False),  # where the managers see it
     sa.Column("message_id", sa.BigInteger, nullable=False),
+    # the platform of chat_id (Telegram and VK ids may coincide)
+    sa.Column("platform", sa.String(8), nullable=False, server_default="tg"),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_ticket_messages_chat_message", "chat_id", "message_id"),
 )

@@ -1,9 +1,10 @@
 """The offline sandbox: the emulator, the real bot polling it, and a chat in the terminal.
 
 Type a message to send it; a number presses that button under the last message;
-`/as partner` or `/as manager` switches who you are; `/reply TEXT` answers the bot's last
-message (a manager answers a ticket so); `/sticker` sends a sticker; `/quit` (or Ctrl-D)
-leaves.
+`/as partner` or `/as manager` switches who you are; `/platform vk` or `/platform tg`
+switches the messenger (the same people have a Telegram chat with the bot and a VK
+conversation with the community); `/reply TEXT` answers the bot's last message (a manager
+answers a ticket so); `/sticker` sends a sticker; `/quit` (or Ctrl-D) leaves.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import create_background, create_dispatcher, create_services, prepare_bot
+from bot.app import (
+    VK_COMMAND_WORDS,
+    create_background,
+    create_dispatcher,
+    create_services,
+    prepare_bot,
+)
 from bot.config import Settings
 from bot.http import create_http_app, start_http
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
+from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.telegram import create_bot
+from bot.vk.session import create_vk_bot
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +42,24 @@ PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Мих
 class TerminalChat:
     """Prints what the bot sends to the sandbox people; turns typed lines into updates."""
 
-    def __init__(self, emulator: BotApiEmulator, write: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        write: Callable[[str], None],
+        vk: VkApiEmulator | None = None,
+    ) -> None:
         self.emulator = emulator
+        self.vk = vk
         self.write = write
         self.persona = "partner"
+        self.platform = "tg"
         self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
+        self.vk_incoming: dict[int, int] = {}
         self.emulator.listeners.append(self.show)
         self.emulator.answer_listeners.append(self.show_toast)
+        if vk is not None:
+            vk.listeners.append(self.show_vk)
+            vk.answer_listeners.append(self.show_vk_toast)
 
     @property
     def user_id(self) -> int:
@@ -73,6 +93,31 @@ class TerminalChat:
         if user_id == self.user_id:
             self.write(f"   💬 {text}")
 
+    def show_vk(self, message: VkMessage) -> None:
+        who = next((n for n, (uid, _n) in PERSONAS.items() if uid == message.peer_id), None)
+        if who != self.persona and not message.edits:
+            self.vk_incoming[message.peer_id] = message.cmid
+        prefix = "" if who == self.persona else f"(to {who or message.peer_id}) "
+        edited = "(edited) " if message.edits else ""
+        lines = [f"📎 {attachment}" for attachment in message.attachments]
+        lines.extend(message.text.splitlines())
+        self.write(f"\n🟦 VK {prefix}{edited}" + "\n   ".join(lines))
+        if message.keyboard:
+            rows = message.keyboard.get("buttons", [])
+            number = 0
+            for row in rows:
+                cells = []
+                for button in row:
+                    number += 1
+                    action = button["action"]
+                    link = f" → {action['link']}" if action.get("link") else ""
+                    cells.append(f"[{number}] {action.get('label', '')}{link}")
+                self.write("   " + "   ".join(cells))
+
+    def show_vk_toast(self, user_id: int, text: str) -> None:
+        if user_id == self.user_id and self.platform == "vk":
+            self.write(f"   💬 {text}")
+
     def last_with_buttons(self) -> SentMessage | None:
         """The bot's latest message, when it has buttons: a number typed then presses one
         (any other number is sent as text, e.g. an answer to "how many days?")."""
@@ -88,6 +133,17 @@ class TerminalChat:
             return True
         if text in ("/quit", "/exit"):
             return False
+        if text.startswith("/platform"):
+            platform = text.removeprefix("/platform").strip()
+            if platform not in ("tg", "vk") or (platform == "vk" and self.vk is None):
+                self.write("   usage: /platform tg | /platform vk")
+            else:
+                self.platform = platform
+                name = "Telegram" if platform == "tg" else "VK"
+                self.write(f"   you now write in {name} ({platform}:{self.user_id})")
+            return True
+        if self.platform == "vk" and self.vk is not None and not text.startswith("/as "):
+            return self._handle_vk(self.vk, text)
         if text.startswith("/as "):
             persona = text.removeprefix("/as ").strip()
             if persona not in PERSONAS:
@@ -95,7 +151,8 @@ class TerminalChat:
             else:
                 self.persona = persona
                 self.write(
-                    f"   you are now the {persona} ({PERSONAS[persona][1]}, tg:{self.user_id})"
+                    f"   you are now the {persona} "
+                    f"({PERSONAS[persona][1]}, {self.platform}:{self.user_id})"
                 )
             return True
         if text == "/sticker":
@@ -126,6 +183,31 @@ class TerminalChat:
         self.emulator.user_message(self.user_id, text)
         return True
 
+    def _handle_vk(self, vk: VkApiEmulator, text: str) -> bool:
+        """A typed line in the VK conversation."""
+        peer = self.user_id
+        if text == "/sticker":
+            vk.user_message(peer, "", attachments=[{"type": "sticker", "sticker": {}}])
+            return True
+        if text.startswith("/reply "):
+            mine = vk.chat_messages(peer)
+            cmid = self.vk_incoming.get(peer) or (mine[-1].cmid if mine else None)
+            target = next((m for m in vk.messages.get(peer, []) if m.cmid == cmid), None)
+            vk.user_message(peer, text.removeprefix("/reply "), reply_to=target)
+            return True
+        messages = vk.chat_messages(peer)
+        last = messages[-1] if messages and messages[-1].buttons else None
+        labels = last.button_labels if last else []
+        if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
+            button = last.buttons[int(text) - 1]["action"]
+            if button["type"] == "open_link":
+                self.write(f"   (a link: {button.get('link')})")
+                return True
+            vk.press(peer, last, labels[int(text) - 1])
+            return True
+        vk.user_message(peer, text)
+        return True
+
 
 def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
     """Runs in a daemon thread, so a blocked read never holds up the exit."""
@@ -137,6 +219,8 @@ def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None
 async def run_sandbox(settings: Settings) -> None:
     emulator = BotApiEmulator()
     base_url = await emulator.start()
+    vk = VkApiEmulator()
+    vk_url = await vk.start()
     print(
         f"partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN or VK_GROUP_TOKEN set): "
         f"Bot API emulator at {base_url}, content from {settings.content_dir}/, "
@@ -145,13 +229,17 @@ async def run_sandbox(settings: Settings) -> None:
     )
     for persona, (user_id, name) in PERSONAS.items():
         emulator.add_user(user_id, name, username=f"sandbox_{persona}")
-    settings = settings.model_copy(update={"managers": (*settings.managers, f"tg:{MANAGER_ID}")})
+        vk.add_user(user_id, name)
+    managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}")
+    settings = settings.model_copy(update={"managers": managers})
     services = await create_services(settings)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations)
+    vk_bot = create_vk_bot(vk.token, vk.group_id, vk_url, commands=VK_COMMAND_WORDS)
     services.platforms.add(bot)
+    services.platforms.add(vk_bot)
     dp = create_dispatcher(services)
     background = create_background(dp, services, base_url)
-    chat = TerminalChat(emulator, lambda text: print(text, flush=True))
+    chat = TerminalChat(emulator, lambda text: print(text, flush=True), vk)
     http = None
     try:
         http = await start_http(
@@ -161,11 +249,13 @@ async def run_sandbox(settings: Settings) -> None:
         logger.warning("HTTP endpoint not started (HTTP_PORT %s): %s", settings.http_port, exc)
     try:
         await prepare_bot(bot, services)
+        await prepare_bot(vk_bot, services)
         background.start()
-        polling = asyncio.create_task(_poll(dp, bot))
+        polling = asyncio.create_task(_poll(dp, bot, vk_bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
-            "/as manager switches to the manager (/reply TEXT answers a ticket); /quit leaves.",
+            "/as manager switches to the manager (/reply TEXT answers a ticket); "
+            "/platform vk writes in VK instead; /quit leaves.",
             flush=True,
         )
         queue: asyncio.Queue[str | None] = asyncio.Queue()
@@ -181,10 +271,14 @@ async def run_sandbox(settings: Settings) -> None:
         if http is not None:
             await http.cleanup()
         await bot.session.close()
+        await vk_bot.session.close()
         await services.close()
         await emulator.stop()
+        await vk.stop()
         print("partnerbot: sandbox stopped", flush=True)
 
 
-async def _poll(dp: Dispatcher, bot: Bot) -> None:
-    await dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
+async def _poll(dp: Dispatcher, *bots: Bot) -> None:
+    await dp.start_polling(
+        *bots, handle_signals=False, close_bot_session=False, polling_timeout=10
+    )

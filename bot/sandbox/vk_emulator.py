@@ -127,6 +127,10 @@ class VkApiEmulator:
         self._lp_fail: deque[int] = deque()  # injected `failed` codes
         self._lp_drop = 0  # long-poll requests to drop the connection on
         self._faults: dict[str, deque[int]] = {}
+        self.flooded: set[int] = set()  # peers answering error 9 (flood control)
+        self.listeners: list[Callable[[VkMessage], None]] = []  # the bot's messages, edits
+        self.answer_listeners: list[Callable[[int, str], None]] = []  # snackbars: user, text
+        self._triggers: list[tuple[int, Callable[[], None]]] = []
         self._random_ids: dict[tuple[int, int], VkMessage] = {}
         self._open_events: dict[str, tuple[int, int]] = {}
         self._cmids: dict[int, itertools.count[int]] = {}
@@ -178,7 +182,15 @@ class VkApiEmulator:
         except VkFault as fault:
             record.error = fault.code
             return web.json_response(_error(fault, method, params))
+        finally:
+            self._fire_triggers()
         return web.json_response({"response": result})
+
+    def _fire_triggers(self) -> None:
+        due = [t for t in self._triggers if len(self.requests) >= t[0]]
+        self._triggers = [t for t in self._triggers if len(self.requests) < t[0]]
+        for _count, action in due:
+            action()
 
     def _throttle(self) -> None:
         now = self._monotonic()
@@ -306,6 +318,8 @@ class VkApiEmulator:
                 raise VkFault(100, f"peer_id: unknown user {peer}")
             if not user.allowed:
                 raise VkFault(901, "Can't send messages for users without permission")
+            if peer in self.flooded:
+                raise VkFault(9, "Flood control: too many messages to this user")
         random_id = int(params.get("random_id", 0))
         if random_id and (peer, random_id) in self._random_ids:
             self.duplicates_refused += 1
@@ -337,6 +351,8 @@ class VkApiEmulator:
         if random_id:
             self._random_ids[(peer, random_id)] = message
         self.sent_count += 1
+        for listener in self.listeners:
+            listener(message)
         return message
 
     def _m_messages_edit(self, params: dict[str, Any]) -> Any:
@@ -350,6 +366,8 @@ class VkApiEmulator:
             message.attachments = [a for a in str(params["attachment"]).split(",") if a]
         message.keyboard = _check_keyboard(params.get("keyboard"))
         message.edits += 1
+        for listener in self.listeners:
+            listener(message)
         return 1
 
     def _m_messages_delete(self, params: dict[str, Any]) -> Any:
@@ -370,6 +388,9 @@ class VkApiEmulator:
             raise VkFault(100, "user_id/peer_id do not match the event")
         data = json.loads(str(params["event_data"])) if params.get("event_data") else None
         self.event_answers.append({"event_id": event_id, "data": data})
+        if data and data.get("text"):
+            for listener in self.answer_listeners:
+                listener(expected[0], str(data["text"]))
         return 1
 
     def _m_photos_getMessagesUploadServer(self, params: dict[str, Any]) -> Any:
@@ -456,6 +477,10 @@ class VkApiEmulator:
     def drop_long_poll(self, times: int = 1) -> None:
         """The next long-poll requests lose their connection."""
         self._lp_drop += times
+
+    def after_requests(self, count: int, action: Callable[[], None]) -> None:
+        """Run `action` once `count` more API requests have been answered (a crash)."""
+        self._triggers.append((len(self.requests) + count, action))
 
     def fail_method(self, method: str, *codes: int) -> None:
         """The next calls of `method` fail with these error codes, one each."""

@@ -157,22 +157,27 @@ class SupportService:
             .limit(1)
         )
 
-    async def by_message(self, chat_id: int, message_id: int) -> Ticket | None:
+    async def by_message(
+        self, chat_id: int, message_id: int, platform: str = "tg"
+    ) -> Ticket | None:
         """The ticket a message in the managers' chat (or a manager's private chat) is of."""
         query = (
             sa.select(tickets)
             .join(ticket_messages, ticket_messages.c.ticket_id == tickets.c.id)
             .where(
-                ticket_messages.c.chat_id == chat_id, ticket_messages.c.message_id == message_id
+                ticket_messages.c.chat_id == chat_id,
+                ticket_messages.c.message_id == message_id,
+                ticket_messages.c.platform == platform,
             )
             .limit(1)
         )
         return await self._one(query)
 
-    async def card_message(self, ticket: Ticket, chat_id: int) -> int | None:
+    async def card_message(self, ticket: Ticket, chat_id: int, platform: str = "tg") -> int | None:
         query = sa.select(ticket_messages.c.message_id).where(
             ticket_messages.c.ticket_id == ticket.id,
             ticket_messages.c.chat_id == chat_id,
+            ticket_messages.c.platform == platform,
             ticket_messages.c.direction == "card",
         )
         async with self._db.read() as conn:
@@ -186,6 +191,8 @@ class SupportService:
         chat_id: int,
         message_id: int,
         partner_message_id: int | None = None,
+        *,
+        platform: str = "tg",
     ) -> None:
         """Keep a pair (partner's message ↔ managers' message), so replies find their way
         after a restart too."""
@@ -197,6 +204,7 @@ class SupportService:
                     partner_message_id=partner_message_id,
                     chat_id=chat_id,
                     message_id=message_id,
+                    platform=platform,
                     created_at=self._clock.now(),
                 )
             )

@@ -77,7 +77,7 @@ class VkClient:
         *,
         rate: float = RATE,
         timeout: float = 30.0,
-        retry_pause: float = 0.2,
+        retry_pause: float = 0.35,
     ) -> None:
         self.http = requests.Session()
         if api_url.rstrip("/") != VK_URL:

@@ -721,8 +721,9 @@ class VkSession(BaseSession):
 
     async def _answer_callback(self, bot: Bot, method: AnswerCallbackQuery) -> bool:
         known = self._events.get(method.callback_query_id)
-        if known is None:  # a text button's press: a notice is a message there
-            if method.text and method.callback_query_id.startswith("t"):
+        if known is None:
+            # a text button's press: an alert becomes a message, a passing toast is dropped
+            if method.text and method.show_alert and method.callback_query_id.startswith("t"):
                 peer = int(method.callback_query_id[1:].split("_", 1)[0])
                 await self.send(peer, method.text)
             return True
