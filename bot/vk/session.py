@@ -261,20 +261,20 @@ class VkSession(BaseSession):
         unknown = sorted(
             {p for p in peers if p not in self._people and p not in self._chat_titles}
         )
-        if not unknown:
-            return
-        answer = await self.client(
-            "messages.getConversationsById", peer_ids=unknown[:100], extended=1
-        )
-        for profile in answer.get("profiles", []):
-            self._people[int(profile["id"])] = (
-                str(profile.get("first_name", "")),
-                str(profile.get("last_name", "")),
+        for start in range(0, len(unknown), 100):  # VK takes 100 peers a call
+            answer = await self.client(
+                "messages.getConversationsById", peer_ids=unknown[start : start + 100], extended=1
             )
-        for item in answer.get("items", []):
-            peer = int(item["peer"]["id"])
-            if convert.is_chat(peer):
-                self._chat_titles[peer] = str(item.get("chat_settings", {}).get("title", "VK"))
+            for profile in answer.get("profiles", []):
+                self._people[int(profile["id"])] = (
+                    str(profile.get("first_name", "")),
+                    str(profile.get("last_name", "")),
+                )
+            for item in answer.get("items", []):
+                peer = int(item["peer"]["id"])
+                if convert.is_chat(peer):
+                    title = item.get("chat_settings", {}).get("title", "VK")
+                    self._chat_titles[peer] = str(title)
         for peer in unknown:
             if not convert.is_chat(peer):
                 self._people.setdefault(peer, (str(peer), ""))
