@@ -43,7 +43,7 @@ from bot.services.announcements import Draft
 from bot.services.outbox import OutMessage
 from bot.vk.client import VkClient
 from bot.vk.delivery import VkDelivery
-from bot.vk.session import create_vk_bot
+from bot.vk.session import VkSession, create_vk_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER = 1_000_000
@@ -229,7 +229,11 @@ async def longpoll(minutes: int, per_second: int = 50, people: int = 500) -> Non
         f" {elapsed:.1f} s; failed 1/2/3: {failures[1]}/{failures[2]}/{failures[3]},"
         f" dropped connections: {failures['drop']}"
     )
-    print(f"  lost: {lost}, handed on twice: {handed_on - len(seen)}")
+    assert isinstance(bot.session, VkSession)
+    print(
+        f"  lost: {lost}, handed on twice: {handed_on - len(seen)}"
+        f" (events VK sent again, dropped by event_id: {bot.session.repeated_events})"
+    )
     await bot.session.close()
     await vk.stop()
 

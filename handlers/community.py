@@ -29,12 +29,13 @@ from bot.services.partners import PartnerService
 from bot.texts import contest_text, leaderboards
 from handlers.filters import CommandText, CommunityChat, NewMembers
 from handlers.relay import TicketRelay
+from handlers.screens import start_link
 
 logger = logging.getLogger(__name__)
 
 
-def _bot_link(username: str, payload: str, label: str) -> InlineKeyboardMarkup:
-    url = f"https://t.me/{username}?start={payload}"
+def _bot_link(bot: Bot, username: str, payload: str, label: str) -> InlineKeyboardMarkup:
+    url = start_link(username, platform_of(bot), payload)
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
 
 
@@ -77,7 +78,7 @@ def setup() -> Router:
             rules=html.escape(content.program.rules.strip()),
         )
         await message.answer(
-            text, reply_markup=_bot_link(me.username or "", "hi", l10n("community-open-bot"))
+            text, reply_markup=_bot_link(bot, me.username or "", "hi", l10n("community-open-bot"))
         )
 
     @router.message(Command("rules"))
@@ -93,7 +94,7 @@ def setup() -> Router:
         topics = ", ".join(html.escape(topic) for topic in faq.topics(None))
         await message.reply(
             l10n("community-faq", topics=topics),
-            reply_markup=_bot_link(me.username or "", "faq", l10n("community-open-bot")),
+            reply_markup=_bot_link(bot, me.username or "", "faq", l10n("community-open-bot")),
         )
 
     @router.message(Command("top"))
@@ -186,7 +187,7 @@ def setup() -> Router:
             await message.reply(
                 l10n("community-offer-private"),
                 reply_markup=_bot_link(
-                    me.username or "", "support", l10n("community-ask-manager")
+                    bot, me.username or "", "support", l10n("community-ask-manager")
                 ),
             )
 

@@ -29,6 +29,14 @@ def actor(event: Message | CallbackQuery) -> str:
     return f"{platform}:{event.from_user.id}" if event.from_user else f"{platform}:?"
 
 
+def start_link(username: str, platform: str, payload: str) -> str:
+    """A link that opens the private chat with the bot and starts it with `payload`
+    (Telegram's ?start=, VK's ?ref= on vk.me)."""
+    if platform == "vk":
+        return f"https://vk.me/{username}?ref={payload}"
+    return f"https://t.me/{username}?start={payload}"
+
+
 def keyboard(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
     """Inline buttons, row by row; cheaper than the builder on hot paths."""
     return InlineKeyboardMarkup(

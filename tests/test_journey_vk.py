@@ -17,6 +17,7 @@ from tests.harness import (
     MANAGER_ID,
     VK_MANAGER_ID,
     Harness,
+    VkClient,
     chats_emulator,
     running_bot,
 )
@@ -502,3 +503,55 @@ async def test_too_many_requests_are_retried_not_lost() -> None:
     assert len(results) == 15
     assert vk.rate_limited > 0  # the emulator refused some with error 6
     assert sorted(m.text for m in vk.chat_messages(1)) == sorted(f"№{n}" for n in range(15))
+
+
+VK_COMMUNITY = 2_000_000_002
+
+
+async def test_the_partners_chat_on_vk_and_the_referral_link(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    async with running_bot(tmp_path, vk=True, vk_community_peer_id=VK_COMMUNITY) as harness:
+        vk = harness.vk
+        assert vk is not None
+        vk.add_chat(VK_COMMUNITY, "Партнёры МебельДом")
+        vera = harness.vk_user(210)
+        await vera.onboard()
+        partner = await harness.services.partners.by_user("vk", 210)
+        assert partner is not None
+        me = (await vera.send("/me"))[-1].text
+        link = f"https://vk.me/partners?ref=ref_{partner.partner_code}"
+        assert link in me
+
+        # a friend follows the link and presses "Начать"
+        friend = harness.vk_user(211, "Олег")
+        harness.clock.advance(1)
+        await vk.wait_processed(vk.user_message(211, "Начать", ref=f"ref_{partner.partner_code}"))
+        assert friend.messages
+        invited = await harness.services.partners.by_user("vk", 211)
+        assert invited is not None
+        assert invited.referrer_id == partner.id
+
+        # in the partners' chat: a sure question is answered, a mention of the community too
+        in_chat = VkClient(harness, 210, peer_id=VK_COMMUNITY)
+        replies = await in_chat.send("Ребята, когда выплаты?")
+        assert "10 и 25 числа" in replies[-1].text
+        replies = await in_chat.send("[club777|@partners] где взять рефку")
+        assert "Инструменты → Ссылки" in replies[-1].text
+        replies = await in_chat.send("[club777|@partners] как дела у всех")
+        assert replies[-1].text.startswith("Не нашёл ответа на это в FAQ")
+        assert replies[-1].buttons[0]["action"]["link"] == "https://vk.me/partners?ref=support"
+
+        # the weekly leaderboard reaches the VK chat with its picture
+        partner = await harness.services.partners.request_link(partner, "a-210")
+        await harness.services.partners.approve_link(partner)
+        sale = ConversionIn("a-210", "v-1", "approved", Decimal(100), "RUB", harness.clock.now())
+        await harness.services.sales.record(sale, "postback")
+        await harness.services.notices.weekly_leaderboard("test")
+        await harness.deliver()
+        post = vk.chat_messages(VK_COMMUNITY)[-1]
+        assert post.attachments
+        assert post.attachments[0].startswith("photo-777_")
+        assert "Рейтинг" in post.text

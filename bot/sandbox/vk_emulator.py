@@ -449,8 +449,8 @@ class VkApiEmulator:
             self._polled.notify_all()
         if self._lp_fail:
             code = self._lp_fail.popleft()
-            if code == 1:
-                return web.json_response({"failed": 1, "ts": ts})
+            if code == 1:  # "history lost": carry on from a ts a little back (repeats)
+                return web.json_response({"failed": 1, "ts": max(self._first_ts, ts - 10)})
             self._key = secrets.token_hex(8)  # 2 and 3: the key expired
             return web.json_response({"failed": code})
         newest = self._first_ts + len(self._events)
@@ -556,6 +556,7 @@ class VkApiEmulator:
         payload: str | None = None,
         reply_to: VkMessage | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        ref: str | None = None,
     ) -> int:
         peer = peer_id or user_id
         user = self.users[user_id]
@@ -583,6 +584,8 @@ class VkApiEmulator:
         }
         if payload is not None:
             raw["payload"] = payload
+        if ref is not None:
+            raw["ref"] = ref
         if reply_to is not None:
             raw["reply_message"] = self._raw(reply_to)
         actions = ["text", "open_link", "location"]

@@ -3,7 +3,9 @@
 - An inline keyboard becomes a VK inline keyboard of callback buttons (the callback data
   travels in the payload, ≤ 255 bytes); URL buttons become `open_link`. A keyboard over
   VK's inline limits (6 rows, 10 buttons) goes as a regular keyboard (10 rows, 40
-  buttons). Clients without callback support get text buttons with the same payload.
+  buttons); a menu of more than 6 rows but at most 10 buttons is re-flowed two (or more)
+  a row to stay inline. Clients without callback support get text buttons with the same
+  payload.
 - Telegram HTML becomes plain text (VK shows no markup): tags dropped, a link's address
   kept after its words.
 """
@@ -82,6 +84,11 @@ def keyboard(markup: InlineKeyboardMarkup | None, *, callbacks: bool = True) -> 
             rows.append([b for b in converted if b is not None])
     rows = [row for row in rows if row]
     total = sum(len(row) for row in rows)
+    if len(rows) > INLINE_ROWS and total <= INLINE_BUTTONS:
+        # a long menu of single buttons (settings): two or more a row fit VK's 6 rows
+        per_row = -(-total // INLINE_ROWS)
+        flat = [button for row in rows for button in row]
+        rows = [flat[i : i + per_row] for i in range(0, total, per_row)]
     inline = len(rows) <= INLINE_ROWS and total <= INLINE_BUTTONS
     if not inline:
         rows = _fit(rows)

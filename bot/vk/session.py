@@ -23,6 +23,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 from collections import OrderedDict, deque
@@ -157,6 +158,9 @@ class VkSession(BaseSession):
         self._uploads: _Lru = _Lru(1000)  # file key → attachment
         self._me: User | None = None
         self.ignored_events: dict[str, int] = {}
+        self.repeated_events = 0  # events VK sent again, dropped by their event_id
+        # "[club777|@partners] question": VK's mention of the community, as Telegram's @name
+        self._mention = re.compile(rf"\[(?:club|public){group_id}\|[^\]]*\]")
 
     # --- BaseSession ----------------------------------------------------------------
 
@@ -321,6 +325,7 @@ class VkSession(BaseSession):
             return True
         if event_id in self._seen:
             logger.info("VK event %s delivered again; skipped", event_id)
+            self.repeated_events += 1
             return False
         self._seen.add(event_id)
         self._seen_order.append(event_id)
@@ -414,7 +419,10 @@ class VkSession(BaseSession):
     def _incoming_json(self, message: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
         peer = int(message["peer_id"])
         cmid = int(message["conversation_message_id"])
-        text = str(message.get("text") or "")
+        text = self._mention.sub(self._mention_name, str(message.get("text") or ""))
+        ref = message.get("ref")
+        if ref and (not text.strip() or text.strip().lower() == "начать"):
+            text = f"/start {ref}"  # came by a vk.me link with ?ref= (a referral, a button)
         words = text.split(maxsplit=1)
         command = self._commands.get(words[0].lower()) if words else None
         if command is not None and (len(words) == 1 or command in WITH_ARGUMENTS):
@@ -465,6 +473,10 @@ class VkSession(BaseSession):
                 "text": str(reply.get("text") or ""),
             }
         return body
+
+    def _mention_name(self, _match: re.Match[str]) -> str:
+        username = self._me.username if self._me is not None else None
+        return f"@{username or f'club{self.group_id}'}"
 
     def _callback(self, obj: dict[str, Any]) -> dict[str, Any]:
         user_id = int(obj["user_id"])

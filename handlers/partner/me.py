@@ -9,10 +9,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.services.partners import Partner
 from bot.services.profile import ProfileCard, ProfileService
 from handlers.callbacks import MenuCb
-from handlers.screens import Screen, reply
+from handlers.screens import Screen, reply, start_link
 
 
 def sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
@@ -54,9 +55,9 @@ def sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
     return lines
 
 
-def me_screen(card: ProfileCard, bot_username: str, l10n: L10n) -> Screen:
+def me_screen(card: ProfileCard, bot_username: str, l10n: L10n, platform: str = "tg") -> Screen:
     partner = card.partner
-    link = f"https://t.me/{bot_username}?start=ref_{partner.partner_code}"
+    link = start_link(bot_username, platform, f"ref_{partner.partner_code}")
     lines = [
         l10n("me-title", name=html.escape(partner.first_name)),
         l10n("me-code", code=partner.partner_code),
@@ -76,7 +77,7 @@ def setup() -> Router:
 
     async def _screen(bot: Bot, partner: Partner, profile: ProfileService, l10n: L10n) -> Screen:
         me = await bot.me()
-        return me_screen(await profile.card(partner), me.username or "", l10n)
+        return me_screen(await profile.card(partner), me.username or "", l10n, platform_of(bot))
 
     @router.message(Command("me"))
     @router.callback_query(MenuCb.filter(F.item == "me"))
