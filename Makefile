@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.csv_import
 	$(BIN)/python -m bench.postback_load
 	$(BIN)/python -m bench.top_load
+	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.vk
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

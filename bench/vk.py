@@ -98,7 +98,7 @@ async def broadcast(recipients: int, baseline: int) -> None:
     started = time.perf_counter()
     await worker.drain()
     personal = time.perf_counter() - started
-    personal_requests = len(vk.requests) - requests_before - len(people)  # minus inner calls
+    personal_requests = sum(1 for r in vk.requests[requests_before:] if r.method == "execute")
 
     client = VkClient(vk.token, vk.base_url)
     started = time.perf_counter()

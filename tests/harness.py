@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
-from bot.telegram import create_bot
+from bot.telegram import create_bot, telegram_file_fetcher
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import create_vk_bot
 
@@ -326,7 +326,13 @@ async def running_bot(
         )
         services.platforms.add(harness.vk_bot)
         bots.append(harness.vk_bot)
-        harness.vk_delivery = VkDelivery(harness.vk_bot, services.outbox, services.partners, clock)
+        harness.vk_delivery = VkDelivery(
+            harness.vk_bot,
+            services.outbox,
+            services.partners,
+            clock,
+            fetch_file=telegram_file_fetcher(bot),
+        )
     await prepare_bot(bot, services)
     polls = vk_emulator.polls if vk_emulator is not None else 0
     # the outbox is delivered when a test says so (harness.deliver), never in between

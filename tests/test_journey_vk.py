@@ -555,3 +555,24 @@ async def test_the_partners_chat_on_vk_and_the_referral_link(tmp_path: Path) -> 
         assert post.attachments
         assert post.attachments[0].startswith("photo-777_")
         assert "Рейтинг" in post.text
+
+
+async def test_a_telegram_announcement_with_a_photo_reaches_vk_with_it(
+    vk_harness: Harness,
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    vera = vk_harness.vk_user(212)
+    await vera.onboard()
+    manager = vk_harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Новые баннеры", kind="photo")
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    await vk_harness.deliver()
+    assert vera.last.text == "Новые баннеры"
+    assert vera.last.attachments[0].startswith("photo-777_")
+    (upload,) = vk.uploads.values()
+    assert upload[1].startswith(b"partnerbot sandbox file")
