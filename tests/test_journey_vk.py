@@ -534,6 +534,13 @@ async def test_the_partners_chat_on_vk_and_the_referral_link(tmp_path: Path) -> 
         assert invited is not None
         assert invited.referrer_id == partner.id
 
+        # someone joins the partners' chat: welcomed, with a button to the community's chat
+        vk.add_user(213, "Ольга")
+        await vk.wait_processed(vk.join(213, VK_COMMUNITY))
+        welcome = vk.chat_messages(VK_COMMUNITY)[-1]
+        assert welcome.text.startswith("Добро пожаловать, Ольга!")
+        assert welcome.buttons[0]["action"]["link"] == "https://vk.me/partners?ref=hi"
+
         # in the partners' chat: a sure question is answered, a mention of the community too
         in_chat = VkClient(harness, 210, peer_id=VK_COMMUNITY)
         replies = await in_chat.send("Ребята, когда выплаты?")

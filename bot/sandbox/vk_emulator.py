@@ -600,6 +600,20 @@ class VkApiEmulator:
         }
         return self.push_event("message_new", {"message": raw, "client_info": client})
 
+    def join(self, user_id: int, peer_id: int) -> int:
+        """Someone joins a chat by its invite link (VK's chat_invite_user_by_link)."""
+        message = VkMessage(
+            peer_id=peer_id,
+            cmid=next(self._cmid_counter(peer_id)),
+            from_id=user_id,
+            date=int(time.time()),
+        )
+        self.messages.setdefault(peer_id, []).append(message)
+        raw = self._raw(message) | {
+            "action": {"type": "chat_invite_user_by_link", "member_id": user_id}
+        }
+        return self.push_event("message_new", {"message": raw, "client_info": {}})
+
     def _raw(self, message: VkMessage) -> dict[str, Any]:
         return {
             "id": 0,

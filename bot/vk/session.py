@@ -342,9 +342,16 @@ class VkSession(BaseSession):
         for event in events:
             obj = event.get("object") or {}
             message = obj.get("message") or {}
+            action = message.get("action") if isinstance(message, dict) else None
+            member = action.get("member_id") if isinstance(action, dict) else None
             people.extend(
                 int(x)
-                for x in (message.get("from_id"), message.get("peer_id"), obj.get("user_id"))
+                for x in (
+                    message.get("from_id"),
+                    message.get("peer_id"),
+                    obj.get("user_id"),
+                    member,
+                )
                 if isinstance(x, int) and x > 0
             )
         if people:
@@ -462,6 +469,12 @@ class VkSession(BaseSession):
             }
         else:
             body["text"] = ""
+        action = message.get("action") or {}
+        if action.get("type") in ("chat_invite_user", "chat_invite_user_by_link"):
+            member = int(action.get("member_id") or message["from_id"])
+            if member > 0:  # someone joined the chat (a community joining is not greeted)
+                body.pop("text", None)
+                body["new_chat_members"] = [self._person_json(member)]
         reply = message.get("reply_message")
         if isinstance(reply, dict) and reply.get("conversation_message_id"):
             reply_from = int(reply.get("from_id", 0))

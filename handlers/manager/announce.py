@@ -261,7 +261,7 @@ async def _preview(
     data = await state.get_data()
     audience = data["audience"]
     people = await announcements.recipients(audience)
-    count = 1 if audience == COMMUNITY else len(people)
+    count = len(settings.community_chats()) if audience == COMMUNITY else len(people)
     when = (
         datetime.fromisoformat(data["send_at"]).astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
         if data.get("send_at")
@@ -274,7 +274,7 @@ async def _preview(
         when=when,
     )
     await state.set_state(AnnounceDialog.preview)
-    if count == 0 or (audience == COMMUNITY and settings.tg_community_chat_id is None):
+    if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
         await message.answer(header + "\n\n" + l10n("announce-empty"))
         await state.set_state(AnnounceDialog.audience)
         await send(message, _audience_screen(l10n))
@@ -362,7 +362,7 @@ def setup_buttons() -> Router:
         if action == "to" and current == AnnounceDialog.audience.state:
             audience = value.replace("/", ":", 1)
             await callback.answer()
-            community_missing = audience == COMMUNITY and settings.tg_community_chat_id is None
+            community_missing = audience == COMMUNITY and not settings.community_chats()
             if community_missing or (
                 audience != COMMUNITY and not await announcements.recipients(audience)
             ):
