@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test test-scale lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# the suite again on PostgreSQL + Redis, started on loopback by .ci/services.sh
+test-scale: $(STAMP)
+	eval "$$(.ci/services.sh)" && $(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.faq_quality

@@ -13,6 +13,7 @@ from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import alembic_config, downgrade, upgrade
 from bot.db.tables import metadata
+from tests.databases import PG_URL, database_url
 
 
 def _revisions() -> list[str]:
@@ -22,7 +23,7 @@ def _revisions() -> list[str]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> Database:
-    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    database = Database.from_url(database_url(tmp_path, "db.sqlite", empty=True))
     yield database  # type: ignore[misc]
     await database.close()
 
@@ -52,6 +53,7 @@ async def test_migrations_match_the_tables(db: Database) -> None:
     assert names >= set(metadata.tables)
 
 
+@pytest.mark.skipif(PG_URL is not None, reason="SQLite's settings")
 async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
     async with db.read() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"

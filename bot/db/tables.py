@@ -50,7 +50,13 @@ partners = sa.Table(
 faq_questions = sa.Table(
     "faq_questions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # made in the process (time-ordered, 64-bit); SQLite's INTEGER key is 64-bit already
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("entry_id", sa.String(64), nullable=True),
@@ -207,6 +213,8 @@ outbox = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=True),
+    # a delivery worker's claim on a queued row (PostgreSQL: taken with SKIP LOCKED)
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
     sa.UniqueConstraint("key", name="uq_outbox_key"),
     sa.Index("ix_outbox_status_not_before", "status", "not_before"),
     sa.Index("ix_outbox_partner_created", "partner_id", "created_at"),

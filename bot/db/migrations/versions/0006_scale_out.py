@@ -1,0 +1,32 @@
+"""Scale-out: question ids are 64-bit (made in the process, time-ordered), and outbox rows
+can be claimed by one delivery worker at a time (a lease).
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":  # SQLite's INTEGER is 64-bit already
+        op.alter_column("faq_questions", "id", type_=sa.BigInteger)
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("claimed_until", UtcDateTime, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("claimed_until")
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("faq_questions", "id", type_=sa.Integer)

@@ -1,0 +1,96 @@
+"""The database (and Redis) a test runs on: SQLite files by default; PostgreSQL and Redis
+when PARTNERBOT_TEST_DATABASE_URL / PARTNERBOT_TEST_REDIS_URL are set (`.ci/run` runs the
+suite both ways).
+
+On PostgreSQL every test gets its own database, made from a migrated template (one
+CREATE DATABASE … TEMPLATE, about 50 ms), named after the test's tmp_path so that a test
+restarting the bot finds its data again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import threading
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
+PG_URL = os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("PARTNERBOT_TEST_REDIS_URL")
+TEMPLATE = "partnerbot_template"
+_made: set[str] = set()
+_template_ready = False
+
+
+def database_url(tmp_path: Path, name: str = "test.db", *, empty: bool = False) -> str:
+    """The test's database; `empty`: without the schema (for migration tests)."""
+    if not PG_URL:
+        return f"sqlite+aiosqlite:///{tmp_path / name}"
+    database = "t_" + hashlib.sha1(f"{tmp_path}/{name}".encode()).hexdigest()[:20]
+    if database not in _made:
+        _in_thread(_create(database, empty=empty))
+        _made.add(database)
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from sync code, even inside a running event loop."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def _admin_dsn() -> str:
+    assert PG_URL is not None
+    return make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _create(database: str, *, empty: bool) -> None:
+    import asyncpg
+
+    global _template_ready  # noqa: PLW0603 - once per test session
+    connection = await asyncpg.connect(_admin_dsn())
+    try:
+        if not _template_ready:
+            for (old,) in await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR datname = $1",
+                TEMPLATE,
+            ):
+                await connection.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{TEMPLATE}"')
+            await _migrate(TEMPLATE)
+            _template_ready = True
+        template = "template0" if empty else TEMPLATE
+        await connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    finally:
+        await connection.close()
+
+
+async def _migrate(database: str) -> None:
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+
+    assert PG_URL is not None
+    url = make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+    db = Database.from_url(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.close()
