@@ -5,24 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.store import ContentStore
-from bot.db.engine import Database
+from bot.db.engine import Database, DatabaseUnreachable
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
 from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
+from bot.leader import Leadership
 from bot.notices import Notices
 from bot.platforms import Platforms, platform_of
+from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
@@ -40,6 +46,8 @@ from bot.services.support import SupportService
 from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import create_vk_bot
+from bot.webhook import PATH as WEBHOOK_PATH
+from bot.webhook import WebhookInbox
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
 from handlers.relay import TicketRelay
@@ -111,7 +119,12 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     clock = clock or SystemClock()
     store = ContentStore(settings.content_dir)
     db = Database.from_url(settings.database_url)
-    await upgrade(db)
+    try:
+        await upgrade(db)
+    except (OSError, SQLAlchemyError) as exc:
+        await db.close()
+        reason = getattr(exc, "orig", None) or exc
+        raise DatabaseUnreachable(f"{type(reason).__name__}: {reason}".strip()) from None
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
@@ -158,8 +171,13 @@ def _cache_size(db: Database) -> int:
 def create_dispatcher(
     services: Services, *, flood_rate: float = FLOOD_RATE, flood_burst: float = FLOOD_BURST
 ) -> Dispatcher:
+    storage: BaseStorage = DatabaseStorage(services.db, cache_size=_cache_size(services.db))
+    isolation: BaseEventIsolation | None = None
+    if services.settings.redis_url:
+        storage, isolation = redis_state(services.settings.redis_url)
     dp = Dispatcher(
-        storage=DatabaseStorage(services.db, cache_size=_cache_size(services.db)),
+        storage=storage,
+        events_isolation=isolation,
         settings=services.settings,
         clock=services.clock,
         db=services.db,
@@ -279,13 +297,14 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
     return Background(scheduler, workers)
 
 
-async def prepare_bot(bot: Bot, services: Services) -> None:
+async def prepare_bot(bot: Bot, services: Services, *, webhook: bool = False) -> None:
     me = await bot.get_me()
     if platform_of(bot) == "vk":
         logger.info("VK community %s (id %s) ready", me.username, me.id)
         return  # no command menu or webhook on VK; rights are checked on Telegram
     logger.info("bot @%s (id %s) ready", me.username, me.id)
-    await bot.delete_webhook(drop_pending_updates=False)
+    if not webhook:  # long polling: a webhook left set would take the updates
+        await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, services.content_store.live.translator)
     await check_chat_rights(
         bot, services.settings, services.content_store.live.translator.get(None)
@@ -317,24 +336,105 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
     return bots
 
 
+class LeaderDuties:
+    """What the leading process runs: the webhook registration, the scheduler and the
+    delivery workers, the long polls; all of it stopped when it stops leading."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        dp: Dispatcher,
+        pollers: list[Bot],
+        inbox: WebhookInbox | None,
+    ) -> None:
+        self._settings = settings
+        self._services = services
+        self._dp = dp
+        self._pollers = pollers
+        self._inbox = inbox
+        self._background: Background | None = None
+        self._polling: asyncio.Task[None] | None = None
+
+    async def elected(self) -> None:
+        settings, telegram = self._settings, self._services.platforms.get("tg")
+        if self._inbox is not None and telegram is not None and settings.webhook_secret:
+            await telegram.set_webhook(
+                settings.webhook_url or "",
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=self._dp.resolve_used_update_types(),
+            )
+        background = create_background(self._dp, self._services, settings.telegram_api_url)
+        if self._inbox is not None:
+            background.scheduler.add_job(
+                self._inbox.recover, "interval", seconds=60, id="webhook-recover"
+            )
+        background.start()
+        self._background = background
+        if self._pollers:
+            self._polling = asyncio.create_task(
+                self._dp.start_polling(
+                    *self._pollers, handle_signals=False, close_bot_session=False
+                )
+            )
+
+    async def deposed(self) -> None:
+        if self._polling is not None:
+            with contextlib.suppress(RuntimeError):
+                await self._dp.stop_polling()
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+        if self._background is not None:
+            await self._background.stop()
+            self._background = None
+
+
 async def run_bots(settings: Settings) -> None:
-    """Production run: long polling on every platform configured, the scheduler and the
-    delivery workers, until interrupted."""
+    """Production run, until SIGINT/SIGTERM: answers updates (Telegram by webhook when
+    WEBHOOK_URL is set), and — in the one process that leads (`bot.leader`) — the
+    scheduler, the delivery workers and the long polls."""
     services = await create_services(settings)
     bots = create_bots(settings, services)
     dp = create_dispatcher(services)
-    background = create_background(dp, services, settings.telegram_api_url)
-    http = await start_http(
-        create_http_app(settings, services.sales), settings.http_host, settings.http_port
+    app = create_http_app(settings, services.sales)
+    telegram = services.platforms.get("tg")
+    inbox: WebhookInbox | None = None
+    if settings.webhook_url and settings.webhook_secret and telegram is not None:
+        inbox = WebhookInbox(
+            services.db,
+            services.clock,
+            dp,
+            telegram,
+            settings.webhook_secret.get_secret_value(),
+            path=urlparse(settings.webhook_url).path or WEBHOOK_PATH,
+        )
+        inbox.install(app)
+    pollers = [bot for bot in bots if inbox is None or platform_of(bot) != "tg"]
+    http = await start_http(app, settings.http_host, settings.http_port, reuse_port=True)
+    duties = LeaderDuties(settings, services, dp, pollers, inbox)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    leading = asyncio.create_task(
+        Leadership(settings.database_url).run(duties.elected, duties.deposed)
     )
     try:
         for bot in bots:
-            await prepare_bot(bot, services)
-        background.start()
-        await dp.start_polling(*bots, handle_signals=True, close_bot_session=True)
+            await prepare_bot(bot, services, webhook=inbox is not None)
+        await stop.wait()
+        logger.info("stopping")
     finally:
-        await background.stop()
+        leading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await leading
         await http.cleanup()
+        if inbox is not None:
+            await inbox.drain()
+        for bot in bots:
+            await bot.session.close()
         await services.close()
 
 

@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -54,7 +57,16 @@ def setup_logging(settings: Settings) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (the offline sandbox without credentials)")
+    run = commands.add_parser(
+        "run", help="start the bot (the offline sandbox without credentials)"
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N worker processes sharing HTTP_PORT (PostgreSQL only; one leads the schedule)",
+    )
 
     content = commands.add_parser("content", help="content folder tools")
     content_commands = content.add_subparsers(dest="action", required=True)
@@ -96,11 +108,30 @@ def main(argv: list[str] | None = None) -> int:
         return _db_upgrade(settings)
     if args.command == "sales":
         return _sales_import(settings, args.file)
+    if args.workers < 1:
+        print("partnerbot: --workers: expected 1 or more", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        if not settings.database_url.startswith("postgresql"):
+            print(
+                f"partnerbot: --workers {args.workers}: SQLite is one process; set "
+                "DATABASE_URL=postgresql+asyncpg://… to run several workers",
+                file=sys.stderr,
+            )
+            return 2
+        return _run_workers(args.workers)
     from bot.app import main_loop
     from bot.content.loader import ContentInvalid
+    from bot.db.engine import DatabaseUnreachable
 
     try:
         main_loop(settings)
+    except DatabaseUnreachable as exc:
+        from sqlalchemy.engine import make_url
+
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        print(f"partnerbot: DATABASE_URL: cannot use {where}: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         where = f"{settings.http_host}:{settings.http_port}"
         print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
@@ -114,6 +145,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _run_workers(count: int) -> int:
+    """Start `count` worker processes (`partnerbot run`, sharing HTTP_PORT) and keep them
+    running: one that exits is started again; SIGINT/SIGTERM stop them all."""
+    command = [sys.executable, "-m", "bot.cli", "run"]
+    workers = [subprocess.Popen(command) for _ in range(count)]  # noqa: S603 - our own CLI
+    stopping = False
+
+    def stop(_signal: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        for number, worker in enumerate(workers):
+            code = worker.poll()
+            if code is None or stopping:
+                continue
+            if code == 2:  # a configuration error: starting it again would not help
+                stop(signal.SIGTERM, None)
+                break
+            print(f"partnerbot: worker {number + 1} exited ({code}); starting it again",
+                  file=sys.stderr)  # fmt: skip
+            workers[number] = subprocess.Popen(command)  # noqa: S603
+        if stopping and all(worker.poll() is not None for worker in workers):
+            return max(worker.returncode or 0 for worker in workers)
+        time.sleep(0.5)
 
 
 def _content_check(root: Path) -> int:

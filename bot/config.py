@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     def _check_vk(self) -> Settings:
         if self.vk_group_token is not None and self.vk_group_id is None:
             raise ValueError("VK_GROUP_ID: set it with VK_GROUP_TOKEN (the community's id)")
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: set it with WEBHOOK_URL (Telegram sends it back)")
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise ValueError("WEBHOOK_URL: Telegram sends webhooks to https:// addresses only")
         return self
 
     @property

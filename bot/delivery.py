@@ -72,7 +72,11 @@ class OutboxWorker:
         """Release the worker's connections."""
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
+        """Deliver until cancelled. Started by the one process that delivers (see
+        `bot.leader`): the claims of a worker that died are dropped first."""
+        released = await self._outbox.release_claims(self.platform)
+        if released:
+            logger.info("%s rows taken by a worker that stopped are queued again", released)
         while True:
             self._wake.clear()
             try:
@@ -88,7 +92,7 @@ class OutboxWorker:
         """Send everything due now; the number of rows handled."""
         handled = 0
         async with self._lock:
-            while rows := await self._outbox.due(self.batch, self.platform):
+            while rows := await self._outbox.claim(self.batch, self.platform):
                 outcomes = await self._deliver_batch(rows)
                 handled += len(rows)
                 if all(outcome.status == "queued" for outcome in outcomes):

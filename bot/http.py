@@ -75,9 +75,12 @@ def _readable(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def start_http(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def start_http(
+    app: web.Application, host: str, port: int, *, reuse_port: bool = False
+) -> web.AppRunner:
+    """Serve `app`; `reuse_port`: several worker processes share the port."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     logger.info("HTTP endpoint on http://%s:%s (/health, /postback)", host, port)
     return runner

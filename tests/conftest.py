@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import flush_redis
 from tests.harness import Harness, running_bot
+
+
+@pytest.fixture(autouse=True)
+def _no_dialog_state_left() -> None:
+    flush_redis()
 
 
 @pytest.fixture

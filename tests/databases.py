@@ -94,3 +94,19 @@ async def _migrate(database: str) -> None:
         await upgrade(db)
     finally:
         await db.close()
+
+
+def flush_redis() -> None:
+    """Empty the test Redis (when there is one): a test starts with no dialog state."""
+    if REDIS_URL:
+        _in_thread(_flush(REDIS_URL))
+
+
+async def _flush(url: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()

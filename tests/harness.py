@@ -22,7 +22,7 @@ from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.telegram import create_bot, telegram_file_fetcher
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import create_vk_bot
-from tests.databases import database_url
+from tests.databases import REDIS_URL, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
@@ -36,6 +36,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "content_dir": DEMO_CONTENT,
         "database_url": database_url(tmp_path),
+        "redis_url": REDIS_URL,
         "managers": f"tg:{MANAGER_ID}",
     }
     values.update(overrides)

@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 BUSY_TIMEOUT_MS = 5000
 
 
+class DatabaseUnreachable(Exception):
+    """DATABASE_URL names a server that does not answer (or refuses us)."""
+
+
 class Database:
     """One engine; `write()` takes the write lock up front, `read()` does not.
 

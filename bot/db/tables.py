@@ -256,3 +256,17 @@ announcement_reactions = sa.Table(
     ),
     sa.Column("value", sa.String(8), nullable=False),  # up | down
 )
+
+# Telegram updates received by webhook: written before the 200 goes back, handled from
+# here, so an acknowledged update survives a crash and one delivered twice is handled once.
+webhook_updates = sa.Table(
+    "webhook_updates",
+    metadata,
+    sa.Column("platform", sa.String(8), primary_key=True),
+    sa.Column("update_id", sa.BigInteger, primary_key=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("taken_at", UtcDateTime, nullable=True),  # a worker started handling it
+    sa.Column("handled_at", UtcDateTime, nullable=True),
+    sa.Index("ix_webhook_updates_handled", "handled_at", "received_at"),
+)

@@ -226,6 +226,7 @@ class BotApiEmulator:
         self.messages: dict[int, list[SentMessage]] = {}
         self.requests: list[Request] = []
         self.commands: dict[str, Any] = {}
+        self.webhook: dict[str, Any] | None = None  # what setWebhook asked for
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.topics: dict[tuple[int, int], str] = {}
         self.listeners: list[Listener] = []
@@ -466,6 +467,12 @@ class BotApiEmulator:
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        return True
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params["url"]).startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        self.webhook = dict(params)
         return True
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:

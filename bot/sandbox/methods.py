@@ -29,6 +29,13 @@ METHODS: Final[dict[str, dict[str, Field]]] = {
     "logOut": {},
     "close": {},
     "deleteWebhook": {"drop_pending_updates": ("bool", False)},
+    "setWebhook": {
+        "url": ("str", True),
+        "secret_token": ("str", False),
+        "allowed_updates": ("json", False),
+        "drop_pending_updates": ("bool", False),
+        "max_connections": ("int", False),
+    },
     "getUpdates": {
         "offset": ("int", False),
         "limit": ("int", False),

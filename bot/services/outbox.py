@@ -35,6 +35,7 @@ UNCAPPED: Final = frozenset({"sales", COMMUNITY})
 LOW_PRIORITY: Final = frozenset({"digest", "nudge", "lesson"})
 RESERVED_SLOTS: Final = 1
 WEEK: Final = timedelta(days=7)
+CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
 
 
 @dataclass(frozen=True)
@@ -256,36 +257,65 @@ class Outbox:
             counts.update({row.partner_id: int(row.n) for row in await conn.execute(query)})
         return counts
 
-    async def due(self, limit: int = 100, platform: str | None = None) -> list[Queued]:
-        """Rows due now, oldest first (of one platform's chats, when given)."""
-        query = (
-            sa.select(outbox)
-            .where(outbox.c.status == "queued", outbox.c.not_before <= self._clock.now())
+    async def claim(self, limit: int = 100, platform: str | None = None) -> list[Queued]:
+        """Take the rows due now, oldest first (of one platform's chats, when given), for
+        `CLAIM` (a lease): another worker skips them meanwhile (PostgreSQL: FOR UPDATE
+        SKIP LOCKED, so two workers never wait on each other or take the same row). The
+        outcome written by `finish` ends the claim."""
+        now = self._clock.now()
+        due = (
+            sa.select(outbox.c.id)
+            .where(
+                outbox.c.status == "queued",
+                outbox.c.not_before <= now,
+                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            )
             .order_by(outbox.c.not_before, outbox.c.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if platform is not None:
+            due = due.where(outbox.c.platform == platform)
+        claim = (
+            outbox.update()
+            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .values(claimed_until=now + CLAIM)
+            .returning(*outbox.c)
+        )
+        async with self._db.write() as conn:
+            rows = list(await conn.execute(claim))
+        rows.sort(key=lambda row: (as_utc(row.not_before), row.id))
+        return [
+            Queued(
+                id=row.id,
+                key=row.key,
+                kind=row.kind,
+                subject=row.subject,
+                platform=row.platform,
+                chat_id=row.chat_id,
+                partner_id=row.partner_id,
+                text=row.text,
+                photo=row.photo,
+                document=row.document,
+                picture=row.picture,
+                buttons=row.buttons,
+                attempts=row.attempts,
+                uncertain=row.uncertain,
+            )
+            for row in rows
+        ]
+
+    async def release_claims(self, platform: str | None = None) -> int:
+        """Drop every claim (a worker taking over: the claims of one that died)."""
+        query = (
+            outbox.update()
+            .where(outbox.c.status == "queued", outbox.c.claimed_until.is_not(None))
+            .values(claimed_until=None)
         )
         if platform is not None:
             query = query.where(outbox.c.platform == platform)
-        async with self._db.read() as conn:
-            return [
-                Queued(
-                    id=row.id,
-                    key=row.key,
-                    kind=row.kind,
-                    subject=row.subject,
-                    platform=row.platform,
-                    chat_id=row.chat_id,
-                    partner_id=row.partner_id,
-                    text=row.text,
-                    photo=row.photo,
-                    document=row.document,
-                    picture=row.picture,
-                    buttons=row.buttons,
-                    attempts=row.attempts,
-                    uncertain=row.uncertain,
-                )
-                for row in await conn.execute(query)
-            ]
+        async with self._db.write() as conn:
+            return int((await conn.execute(query)).rowcount or 0)
 
     async def next_due_at(self) -> datetime | None:
         query = sa.select(sa.func.min(outbox.c.not_before)).where(outbox.c.status == "queued")
@@ -309,6 +339,7 @@ class Outbox:
                     uncertain=sa.or_(outbox.c.uncertain, sa.bindparam("new_uncertain")),
                     sent_at=sa.bindparam("new_sent_at"),
                     not_before=sa.bindparam("new_not_before"),
+                    claimed_until=None,
                 ),
                 [
                     {

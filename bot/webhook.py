@@ -1,0 +1,147 @@
+"""Telegram by webhook: `POST /webhook/telegram` on the HTTP endpoint.
+
+An update is written to `webhook_updates` before the 200 goes back (so Telegram never
+resends one that is lost here), then handled from there by the process that received
+it. The key (platform, update_id) makes an update delivered twice a no-op. If a process
+dies between the 200 and the end of handling, the leader picks the update up after
+`STALE` (a minute): it is handled, late, rather than lost. The secret is checked in
+constant time; a request without it gets 401 and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from datetime import timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiohttp import web
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.tables import webhook_updates
+
+logger = logging.getLogger(__name__)
+
+PATH: Final = "/webhook/telegram"
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+STALE: Final = timedelta(minutes=1)  # an update taken this long ago and not done: retaken
+
+
+class WebhookInbox:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        dp: Dispatcher,
+        bot: Bot,
+        secret: str,
+        *,
+        path: str = PATH,
+    ) -> None:
+        self._path = path
+        self._db = db
+        self._clock = clock
+        self._dp = dp
+        self._bot = bot
+        self._secret = secret.encode()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.received = 0
+        self.duplicates = 0
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_post(self._path, self.receive)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            logger.warning("webhook request without the right secret from %s", request.remote)
+            return web.json_response({"ok": False, "error": "secret token"}, status=401)
+        try:
+            body = await request.json()
+            update_id = int(body["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return web.json_response(
+                {"ok": False, "error": "update_id: expected an update"}, status=400
+            )
+        if not await self._store(update_id, body):
+            self.duplicates += 1
+            return web.json_response({"ok": True})  # had it already
+        self.received += 1
+        task = asyncio.create_task(self._handle(update_id, body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response({"ok": True})
+
+    async def _store(self, update_id: int, body: dict[str, Any]) -> bool:
+        values = {
+            "platform": "tg",
+            "update_id": update_id,
+            "body": body,
+            "received_at": self._clock.now(),
+            "taken_at": self._clock.now(),
+        }
+        dialect = postgresql if self._db.engine.dialect.name == "postgresql" else sqlite
+        insert = (
+            dialect.insert(webhook_updates)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+            .returning(webhook_updates.c.update_id)
+        )
+        async with self._db.write() as conn:
+            return (await conn.execute(insert)).first() is not None
+
+    async def _handle(self, update_id: int, body: dict[str, Any]) -> None:
+        try:
+            update = Update.model_validate(body, context={"bot": self._bot})
+            await self._dp.feed_update(self._bot, update)
+        except Exception:
+            logger.exception("webhook update %s failed", update_id)
+        async with self._db.write() as conn:
+            await conn.execute(
+                webhook_updates.update()
+                .where(
+                    webhook_updates.c.platform == "tg", webhook_updates.c.update_id == update_id
+                )
+                .values(handled_at=self._clock.now())
+            )
+
+    async def recover(self) -> int:
+        """Handle the updates a process took and never finished (it died): the leader
+        calls this every minute. The number taken over."""
+        now = self._clock.now()
+        stale = (
+            sa.select(webhook_updates.c.update_id)
+            .where(
+                webhook_updates.c.platform == "tg",
+                webhook_updates.c.handled_at.is_(None),
+                webhook_updates.c.taken_at < now - STALE,
+            )
+            .limit(100)
+            .with_for_update(skip_locked=True)
+        )
+        take = (
+            webhook_updates.update()
+            .where(
+                webhook_updates.c.platform == "tg",
+                webhook_updates.c.update_id.in_(stale.scalar_subquery()),
+            )
+            .values(taken_at=now)
+            .returning(webhook_updates.c.update_id, webhook_updates.c.body)
+        )
+        async with self._db.write() as conn:
+            rows = list(await conn.execute(take))
+        for row in sorted(rows, key=lambda r: int(r.update_id)):
+            logger.warning("webhook update %s was not finished; handling it now", row.update_id)
+            await self._handle(int(row.update_id), dict(row.body))
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for the updates being handled (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
