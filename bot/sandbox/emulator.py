@@ -965,6 +965,13 @@ class BotApiEmulator:
         asyncio.get_running_loop().create_task(self._wake())
         return update_id
 
+    def take_update(self, update_id: int) -> dict[str, Any]:
+        """An update as Telegram would POST it to a webhook (no longer offered to getUpdates)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                return self._updates.pop(index)
+        raise KeyError(update_id)
+
     async def _wake(self) -> None:
         async with self._new_update:
             self._new_update.notify_all()
