@@ -16,6 +16,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.store import ContentStore
@@ -45,7 +46,7 @@ from bot.services.stats import StatsService
 from bot.services.support import SupportService
 from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher
 from bot.vk.delivery import VkDelivery
-from bot.vk.session import create_vk_bot
+from bot.vk.session import VkSession, create_vk_bot
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import WebhookInbox
 from handlers import setup_routers
@@ -208,6 +209,7 @@ def create_dispatcher(
         platforms=services.platforms,
     )
     dp.update.outer_middleware(VkOriginMiddleware())
+    dp.update.outer_middleware(metrics.CountUpdates())
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners)
     for observer in (dp.message, dp.callback_query):
@@ -333,6 +335,8 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
         )
     for bot in bots:
         services.platforms.add(bot)
+        if isinstance(bot.session, VkSession):
+            bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("vk").inc
     return bots
 
 
@@ -398,7 +402,9 @@ async def run_bots(settings: Settings) -> None:
     services = await create_services(settings)
     bots = create_bots(settings, services)
     dp = create_dispatcher(services)
-    app = create_http_app(settings, services.sales)
+    app = create_http_app(
+        settings, services.sales, lambda: metrics.render(services.db, services.clock)
+    )
     telegram = services.platforms.get("tg")
     inbox: WebhookInbox | None = None
     if settings.webhook_url and settings.webhook_secret and telegram is not None:

@@ -38,6 +38,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile
 
 from bot.clock import Clock
+from bot.metrics import RATE_LIMITED
 from bot.rendering import CAPTION_LIMIT
 from bot.services.outbox import COMMUNITY, Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
@@ -183,6 +184,7 @@ class Delivery(OutboxWorker):
             await self._send(row)
         except TelegramRetryAfter as exc:
             self.rate_limited += 1
+            RATE_LIMITED.labels("tg").inc()
             self._blocked_until = max(
                 self._blocked_until, self._monotonic() + float(exc.retry_after)
             )

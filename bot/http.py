@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -14,9 +15,19 @@ from bot.services.sales import InvalidConversion, SalesService, TransitionRefuse
 logger = logging.getLogger(__name__)
 
 
-def create_http_app(settings: Settings, sales: SalesService) -> web.Application:
+def create_http_app(
+    settings: Settings,
+    sales: SalesService,
+    metrics: Callable[[], Awaitable[bytes]] | None = None,
+) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+    async def prometheus(_request: web.Request) -> web.Response:
+        assert metrics is not None
+        return web.Response(
+            body=await metrics(), headers={"Content-Type": "text/plain; version=0.0.4"}
+        )
 
     async def postback(request: web.Request) -> web.Response:
         configured = settings.postback_secret
@@ -44,6 +55,8 @@ def create_http_app(settings: Settings, sales: SalesService) -> web.Application:
 
     app = web.Application(client_max_size=64 * 1024)
     app.router.add_get("/health", health)
+    if metrics is not None:
+        app.router.add_get("/metrics", prometheus)
     app.router.add_route("GET", "/postback", postback)
     app.router.add_route("POST", "/postback", postback)
     return app

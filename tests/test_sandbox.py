@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from bot.sandbox.terminal import TerminalChat
 from tests.harness import ROOT, Harness
@@ -40,6 +43,10 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
         key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "VK_"))
     }
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env["HTTP_PORT"] = str(port)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
         cwd=ROOT, env=env,
@@ -66,6 +73,17 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     process.stdin.write(b"1\n")
     await process.stdin.drain()
     await read_until("Откуда у вас трафик?")
+    # the same person in VK
+    process.stdin.write("/platform vk\nНачать\n".encode())
+    await process.stdin.drain()
+    assert "🟦 VK Здравствуйте, Анна!" in await read_until("Дизайнер интерьеров")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/health") as response:
+            assert await response.json() == {"ok": True}
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            body = await response.text()
+    assert 'partnerbot_updates_handled_total{platform="tg"}' in body
+    assert 'partnerbot_updates_handled_total{platform="vk"}' in body
     process.stdin.write(b"/quit\n")
     await process.stdin.drain()
     assert "sandbox stopped" in await read_until("sandbox stopped")

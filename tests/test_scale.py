@@ -249,3 +249,25 @@ async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: 
     counts = [len(emulator.chat_messages(chat)) for chat in chats]
     assert min(counts) == 1  # nobody missed: the standby took over
     assert sum(counts) - len(chats) <= 8  # duplicates: at most the requests in flight
+
+
+async def test_metrics_in_prometheus_format(tmp_path: Path) -> None:
+    from bot import metrics
+
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(104)
+        await anna.send("/start")
+        await harness.services.outbox.enqueue(
+            [OutMessage("m:1", "community", "tg", 104, "Новость")]
+        )
+        harness.clock.advance(30)
+        body = (await metrics.render(harness.services.db, harness.services.clock)).decode()
+        assert 'partnerbot_updates_handled_total{platform="tg"}' in body
+        assert 'partnerbot_outbox_rows{status="queued"} 1.0' in body
+        assert "partnerbot_outbox_lag_seconds 30.0" in body
+        await harness.deliver()
+        body = (await metrics.render(harness.services.db, harness.services.clock)).decode()
+        assert 'partnerbot_outbox_rows{status="sent"} 1.0' in body
+        assert "partnerbot_outbox_lag_seconds 0.0" in body
+        assert "partnerbot_ticket_first_reply_seconds" in body
+        assert "partnerbot_delivery_429_total" in body

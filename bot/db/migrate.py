@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
@@ -20,8 +21,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x7061_726D  # "parm": workers starting together migrate one at a time
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
     async with db.write() as conn:
+        if conn.dialect.name == "postgresql":  # held until this transaction ends
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 

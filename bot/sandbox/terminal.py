@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 
+from bot import metrics
 from bot.app import (
     VK_COMMAND_WORDS,
     create_background,
@@ -243,7 +244,11 @@ async def run_sandbox(settings: Settings) -> None:
     http = None
     try:
         http = await start_http(
-            create_http_app(settings, services.sales), settings.http_host, settings.http_port
+            create_http_app(
+                settings, services.sales, lambda: metrics.render(services.db, services.clock)
+            ),
+            settings.http_host,
+            settings.http_port,
         )
     except OSError as exc:
         logger.warning("HTTP endpoint not started (HTTP_PORT %s): %s", settings.http_port, exc)

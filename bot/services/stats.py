@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -158,6 +159,45 @@ class StatsService:
             approved_per_week=approved_per_week,
             active_per_week=[len(ids) for ids in active_per_week],
         )
+
+
+@dataclass(frozen=True)
+class Operations:
+    """What an operator watches (the /metrics endpoint)."""
+
+    deliveries: dict[str, int]  # outbox rows by status
+    outbox_lag: float  # seconds the oldest due, unsent row has waited (0: none waits)
+    first_reply_median: float | None  # seconds to a manager's first reply, last 7 days
+    first_reply_count: int
+
+
+async def operations(db: Database, clock: Clock) -> Operations:
+    now = clock.now()
+    async with db.read() as conn:
+        statuses = {
+            row.status: int(row.n)
+            for row in await conn.execute(
+                sa.select(outbox.c.status, sa.func.count().label("n")).group_by(outbox.c.status)
+            )
+        }
+        oldest = (
+            await conn.execute(
+                sa.select(sa.func.min(outbox.c.not_before)).where(
+                    outbox.c.status == "queued", outbox.c.not_before <= now
+                )
+            )
+        ).scalar()
+        replies = [
+            (as_utc(row.first_reply_at) - as_utc(row.created_at)).total_seconds()
+            for row in await conn.execute(
+                sa.select(tickets.c.created_at, tickets.c.first_reply_at)
+                .where(tickets.c.first_reply_at >= now - timedelta(days=7))
+                .limit(10_000)
+            )
+        ]
+    lag = 0.0 if oldest is None else max(0.0, (now - as_utc(oldest)).total_seconds())
+    median = statistics.median(replies) if replies else None
+    return Operations(statuses, lag, median, len(replies))
 
 
 def _monday(now: datetime, zone: ZoneInfo) -> datetime:

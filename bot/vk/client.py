@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
@@ -96,6 +97,7 @@ class VkClient:
         # error 6 is retried here with a limit, not by vk-api's endless recursion
         self._api.error_handlers.pop(TOO_MANY_REQUESTS, None)
         self.rate_limited = 0  # error 6 answers seen
+        self.on_rate_limited: Callable[[], None] | None = None  # told of each one
 
     def close(self) -> None:
         self.http.close()
@@ -112,7 +114,10 @@ class VkClient:
             except ApiError as exc:
                 code = int(exc.code)
                 if code in (TOO_MANY_REQUESTS, INTERNAL) and attempt < RETRIES:
-                    self.rate_limited += code == TOO_MANY_REQUESTS
+                    if code == TOO_MANY_REQUESTS:
+                        self.rate_limited += 1
+                        if self.on_rate_limited is not None:
+                            self.on_rate_limited()
                     time.sleep(self._retry_pause * 2**attempt)
                     continue
                 raise VkError(code, str(exc.error.get("error_msg", "")), method) from None
