@@ -121,13 +121,19 @@ async def webhook(counts: list[int], seconds: float, in_flight: int = 64) -> Non
         env.update(WEBHOOK_URL="https://bench.example/webhook/telegram", WEBHOOK_SECRET=SECRET)
         process = await start(env, workers)
         url = f"http://127.0.0.1:{port}/webhook/telegram"
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
         latencies = await load(emulator, waiting, url, people, seconds, in_flight)
+        own_cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         await stop(process)
         measured = seconds - 3.0
         rate = len(latencies) / measured
         p95 = statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) > 20 else 0.0
         results[workers] = (rate, p95)
-        print(f"  {workers} worker(s): {rate:.0f} updates/s, p95 {p95:.0f} ms", flush=True)
+        print(
+            f"  {workers} worker(s): {rate:.0f} updates/s, p95 {p95:.0f} ms; this process"
+            f" (emulator + load) used {own_cpu:.2f} of the 2 cores",
+            flush=True,
+        )
     await emulator.stop()
     one = results[counts[0]][0]
     print(f"webhook: plain questions (FAQ matching), {in_flight} in flight, {seconds:.0f} s each")
