@@ -134,19 +134,7 @@ async def crash(runs: int, recipients: int) -> None:
 
         progress = Progress(goal=rng.randint(50, recipients - 50))
         emulator.listeners.append(progress)
-        process = await spawn_partnerbot(env)
-        await asyncio.wait_for(progress.reached.wait(), 120)
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-        at_kill = progress.sent
-        progress.reached.clear()
-        progress.goal = recipients
-        process = await spawn_partnerbot(env)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(progress.reached.wait(), 120)
-        await asyncio.sleep(1.0)  # anything late would show now
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
+        at_kill = await kill_and_restart(env, progress, recipients)
         counts = [len(emulator.chat_messages(c)) for c in chats]
         lost = sum(1 for n in counts if n == 0)
         twice = sum(n - 1 for n in counts if n > 1)
@@ -160,6 +148,25 @@ async def crash(runs: int, recipients: int) -> None:
         f"  duplicates per crash: {duplicates} (max {max(duplicates)}, median"
         f" {statistics.median(duplicates)}; in-flight limit 8)"
     )
+
+
+async def kill_and_restart(env: dict[str, str], progress: Progress, total: int) -> int:
+    """`partnerbot run`, killed (SIGKILL) once `progress` reaches its goal, started again
+    and stopped once `total` messages went; how many had gone at the kill."""
+    process = await spawn_partnerbot(env)
+    await asyncio.wait_for(progress.reached.wait(), 180)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    at_kill = progress.sent
+    progress.reached.clear()
+    progress.goal = total
+    process = await spawn_partnerbot(env)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(progress.reached.wait(), 180)
+    await asyncio.sleep(1.0)  # anything late would show now
+    process.send_signal(signal.SIGTERM)
+    await process.wait()
+    return at_kill
 
 
 class Progress:

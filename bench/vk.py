@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -34,7 +32,7 @@ from pathlib import Path
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import GetUpdates
 
-from bench.broadcast import Progress, settings_for, spawn_partnerbot
+from bench.broadcast import Progress, kill_and_restart, settings_for
 from bot.app import create_services
 from bot.clock import SystemClock
 from bot.notices import private
@@ -164,19 +162,7 @@ async def crash(runs: int, recipients: int) -> None:
         )
         progress = Progress(goal=rng.randint(100, recipients - 100))
         vk.listeners.append(progress)
-        process = await spawn_partnerbot(env)
-        await asyncio.wait_for(progress.reached.wait(), 180)
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-        at_kill = progress.sent
-        progress.reached.clear()
-        progress.goal = recipients
-        process = await spawn_partnerbot(env)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(progress.reached.wait(), 180)
-        await asyncio.sleep(1.0)  # anything late would show now
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
+        at_kill = await kill_and_restart(env, progress, recipients)
         counts = [len(vk.chat_messages(u)) for u in users]
         lost = sum(1 for n in counts if n == 0)
         twice = sum(n - 1 for n in counts if n > 1)

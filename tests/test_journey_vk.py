@@ -12,6 +12,7 @@ import pytest
 
 from bot.db.tables import partners
 from bot.notices import private
+from bot.services.partners import Partner
 from bot.vk.delivery import VkDelivery
 from tests.harness import (
     MANAGER_ID,
@@ -30,6 +31,16 @@ VK_CHAT = 2_000_000_001
 async def vk_harness(tmp_path: Path) -> AsyncIterator[Harness]:
     async with running_bot(tmp_path, vk=True) as running:
         yield running
+
+
+async def subscribed_vk_partners(harness: Harness, first: int, count: int) -> list[Partner]:
+    """VK people who subscribed to everything (without walking each through onboarding)."""
+    people = []
+    for user_id in range(first, first + count):
+        harness.vk_user(user_id, f"Имя{user_id}")
+        partner = await harness.services.partners.touch("vk", user_id, user_id, "И", None, "ru")
+        people.append(await harness.services.partners.finish_onboarding(partner, consent=True))
+    return people
 
 
 async def test_onboarding_and_menu_on_vk(vk_harness: Harness) -> None:
@@ -390,29 +401,17 @@ async def test_one_person_two_chats_same_numbers_and_a_preferred_platform(
 async def test_personalised_sends_go_25_to_an_execute(vk_harness: Harness) -> None:
     vk = vk_harness.vk
     assert vk is not None
-    people = []
-    for n in range(60):
-        person = vk_harness.vk_user(400 + n, f"Имя{n}")
-        people.append(person)
-    now = vk_harness.clock.now()
-    rows = []
-    for person in people:
-        partner = await vk_harness.services.partners.touch(
-            "vk", person.user_id, person.user_id, "Имя", None, "ru"
-        )
-        partner = await vk_harness.services.partners.finish_onboarding(partner, consent=True)
-        rows.append(
-            private(f"digest:test:{partner.key}", "digest", None, partner, f"Ваш код {partner.id}")
-        )
-    await vk_harness.services.outbox.enqueue(rows)
+    people = await subscribed_vk_partners(vk_harness, 400, 60)
+    await vk_harness.services.outbox.enqueue(
+        [private(f"digest:t:{p.key}", "digest", None, p, f"Ваш код {p.id}") for p in people]
+    )
     before = len(vk.requests)
     await vk_harness.deliver()
     executes = [r for r in vk.requests[before:] if r.method == "execute"]
     assert len(executes) == 3  # 25 + 25 + 10
-    for person in people:
-        (received,) = person.messages
-        assert received.text.startswith("Ваш код ")
-    assert now == vk_harness.clock.now()
+    for partner in people:
+        (received,) = vk.chat_messages(partner.user_id)
+        assert received.text == f"Ваш код {partner.id}"
 
 
 async def test_a_broadcast_killed_halfway_resumes_with_no_duplicates(
@@ -422,13 +421,7 @@ async def test_a_broadcast_killed_halfway_resumes_with_no_duplicates(
     assert vk is not None
     assert vk_harness.vk_bot is not None
     services = vk_harness.services
-    people = []
-    for n in range(40):
-        person = vk_harness.vk_user(500 + n, f"Имя{n}")
-        partner = await services.partners.touch(
-            "vk", person.user_id, person.user_id, "И", None, "ru"
-        )
-        people.append(await services.partners.finish_onboarding(partner, consent=True))
+    people = await subscribed_vk_partners(vk_harness, 500, 40)
     same = [
         private(f"news:1:{p.key}", "news", "news:1", p, "Одна новость для всех") for p in people
     ]
@@ -461,13 +454,7 @@ async def test_flood_control_cools_down_that_recipient_only(vk_harness: Harness)
     vk = vk_harness.vk
     assert vk is not None
     services = vk_harness.services
-    people = []
-    for n in range(3):
-        person = vk_harness.vk_user(600 + n, f"Имя{n}")
-        partner = await services.partners.touch(
-            "vk", person.user_id, person.user_id, "И", None, "ru"
-        )
-        people.append(await services.partners.finish_onboarding(partner, consent=True))
+    people = await subscribed_vk_partners(vk_harness, 600, 3)
     vk.flooded.add(601)
     await services.outbox.enqueue(
         [private(f"news:9:{p.key}", "news", "news:9", p, "Новость") for p in people]

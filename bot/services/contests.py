@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
@@ -237,20 +238,24 @@ class ContestService:
         await self._set_state(contest, status="cancelled", cancelled_at=self._clock.now())
 
     async def _set_state(self, contest: Contest, **values: Any) -> None:
-        async with self._db.write() as conn:
-            changed = await conn.execute(
-                contests_table.update().where(contests_table.c.id == contest.id).values(**values)
+        """Set a contest's state; a file contest gets its row the first time (an upsert:
+        two processes, or two planner runs, may do it at once)."""
+        dialect = postgresql if self._db.engine.dialect.name == "postgresql" else sqlite
+        upsert = (
+            dialect.insert(contests_table)
+            .values(
+                {
+                    "id": contest.id,
+                    "source": "file",
+                    "status": "active",
+                    "created_at": self._clock.now(),
+                }
+                | values
             )
-            if not changed.rowcount:
-                await conn.execute(
-                    contests_table.insert().values(
-                        id=contest.id,
-                        source="file",
-                        status="active",
-                        created_at=self._clock.now(),
-                        **values,
-                    )
-                )
+            .on_conflict_do_update(index_elements=["id"], set_=values)
+        )
+        async with self._db.write() as conn:
+            await conn.execute(upsert)
 
     async def month_leaderboard(self, zone: ZoneInfo, at: datetime | None = None) -> Standings:
         """Most approved sales this calendar month among linked partners (no contest runs);
