@@ -271,3 +271,59 @@ async def test_metrics_in_prometheus_format(tmp_path: Path) -> None:
         assert "partnerbot_outbox_lag_seconds 0.0" in body
         assert "partnerbot_ticket_first_reply_seconds" in body
         assert "partnerbot_delivery_429_total" in body
+
+
+@postgres_only
+async def test_two_webhook_workers_handle_an_update_delivered_twice_once(tmp_path: Path) -> None:
+    """`partnerbot run --workers 2` behind its webhook: the same update posted four times
+    (each on a new connection, so both workers get some) is answered once."""
+    url = database_url(tmp_path)
+    emulator = BotApiEmulator(limits=RateLimits(chat_burst=1000))
+    await emulator.start()
+    emulator.add_user(105, "Вера")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TG_", "VK_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_API_URL=emulator.base_url,
+        DATABASE_URL=url,
+        CONTENT_DIR=str(DEMO_CONTENT),
+        LOG_LEVEL="WARNING",
+        HTTP_PORT=str(port),
+        WEBHOOK_URL="https://bot.example/webhook/telegram",
+        WEBHOOK_SECRET=SECRET,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--workers", "2", cwd=ROOT, env=env
+    )
+    try:
+        for _ in range(200):  # the leader registers the webhook once it leads
+            if emulator.webhook is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert emulator.webhook is not None
+        assert emulator.webhook["url"] == "https://bot.example/webhook/telegram"
+        assert emulator.webhook["secret_token"] == SECRET
+        await asyncio.sleep(3)  # the second worker listens too
+        update = emulator.take_update(emulator.user_message(105, "/start"))
+        for _ in range(4):
+            async with (
+                aiohttp.ClientSession() as http,  # a new connection each time
+                http.post(
+                    f"http://127.0.0.1:{port}/webhook/telegram",
+                    json=update,
+                    headers={SECRET_HEADER: SECRET},
+                ) as response,
+            ):
+                assert response.status == 200
+        for _ in range(100):
+            if emulator.chat_messages(105):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # a second answer would show now
+        greetings = [m for m in emulator.chat_messages(105) if "Здравствуйте" in m.plain]
+        assert len(greetings) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+        await emulator.stop()
