@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,16 +33,19 @@ class Answer:
 
 
 class _QuestionIds:
-    """Time-ordered ids made in the process (milliseconds since 2026 and a counter), so a
-    question's id is known before its row is written and can go into its buttons."""
+    """Time-ordered ids made in the process, so a question's id is known before its row is
+    written and can go into its buttons: milliseconds since 2026, then the process (10
+    bits of its pid, so worker processes never make the same id), then a counter (12 bits)."""
 
     EPOCH_MS: Final = 1_767_225_600_000
 
     def __init__(self) -> None:
         self._last = 0
+        self._process = (os.getpid() & 0x3FF) << 12
 
     def next(self) -> int:
-        self._last = max(self._last + 1, (time.time_ns() // 1_000_000 - self.EPOCH_MS) << 12)
+        now = (time.time_ns() // 1_000_000 - self.EPOCH_MS) << 22 | self._process
+        self._last = max(self._last + 1, now)
         return self._last
 
 
