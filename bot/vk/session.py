@@ -428,7 +428,7 @@ class VkSession(BaseSession):
         cmid = int(message["conversation_message_id"])
         text = self._mention.sub(self._mention_name, str(message.get("text") or ""))
         ref = message.get("ref")
-        if ref and (not text.strip() or text.strip().lower() == "начать"):
+        if ref and (not text.strip() or self._commands.get(text.strip().lower()) == "start"):
             text = f"/start {ref}"  # came by a vk.me link with ?ref= (a referral, a button)
         words = text.split(maxsplit=1)
         command = self._commands.get(words[0].lower()) if words else None
