@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
 
 from aiogram import Bot
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -561,7 +562,7 @@ class VkSession(BaseSession):
         return convert.keyboard(markup, callbacks=self._callbacks.get(peer, True))
 
     def _text(self, bot: Bot, text: str, parse_mode: Any) -> str:
-        mode = bot.default["parse_mode"] if _is_default(parse_mode) else parse_mode
+        mode = bot.default["parse_mode"] if isinstance(parse_mode, Default) else parse_mode
         return convert.plain(text) if mode else text
 
     async def send(
@@ -791,10 +792,6 @@ def _peer(chat_id: int | str) -> int:
     return int(chat_id)
 
 
-def _is_default(value: Any) -> bool:
-    return type(value).__name__ == "Default"
-
-
 def _attachments(raw: list[dict[str, Any]]) -> list[str]:
     """Incoming attachments as `type{owner}_{id}[_{key}]` strings the bot may send on."""
     out = []
@@ -834,8 +831,6 @@ def create_vk_bot(
     long_poll_wait: int = 25,
 ) -> Bot:
     """An aiogram Bot whose requests go to a VK community (its id is the community's)."""
-    from aiogram.client.default import DefaultBotProperties
-
     session = VkSession(
         VkClient(token, api_url, rate=rate),
         group_id,
