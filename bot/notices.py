@@ -19,7 +19,7 @@ from bot.i18n import L10n
 from bot.services.announcements import Announcement, Report
 from bot.services.contests import ContestService, Moment, Standings
 from bot.services.lessons import LessonService
-from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage
+from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import Approved, SalesService, month_start
 from bot.texts import Board, contest_boards, contest_text, leaderboards, number, public_name
@@ -442,12 +442,6 @@ def private(key: str, kind: str, subject: str | None, partner: Partner, text: st
         subject=subject,
         text=text,
     )
-
-
-def community_key(key: str, platform: str) -> str:
-    """The outbox key of a post in the partners' group of `platform` (Telegram's keys
-    predate VK and stay as they were)."""
-    return key if platform == "tg" else f"{key}:{platform}"
 
 
 def _board_post(

@@ -20,10 +20,9 @@ import sqlalchemy as sa
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.engine import Database, insert
 from bot.db.tables import webhook_updates
 
 logger = logging.getLogger(__name__)
@@ -86,15 +85,14 @@ class WebhookInbox:
             "received_at": self._clock.now(),
             "taken_at": self._clock.now(),
         }
-        dialect = postgresql if self._db.engine.dialect.name == "postgresql" else sqlite
-        insert = (
-            dialect.insert(webhook_updates)
+        store = (
+            insert(self._db.engine.dialect.name, webhook_updates)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["platform", "update_id"])
             .returning(webhook_updates.c.update_id)
         )
         async with self._db.write() as conn:
-            return (await conn.execute(insert)).first() is not None
+            return (await conn.execute(store)).first() is not None
 
     async def _handle(self, update_id: int, body: dict[str, Any]) -> None:
         try:

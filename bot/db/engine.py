@@ -9,11 +9,18 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 BUSY_TIMEOUT_MS = 5000
+
+
+def insert(dialect: str, table: sa.Table) -> Any:
+    """An INSERT that can take ON CONFLICT (PostgreSQL's or SQLite's, by `dialect`)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 class DatabaseUnreachable(Exception):

@@ -20,7 +20,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
-from bot.services.outbox import COMMUNITY, Outbox, OutMessage
+from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService, audience_condition
 from bot.services.sales import month_start, tier_for
 
@@ -200,7 +200,7 @@ class AnnouncementService:
             posts = [
                 replace(
                     template,
-                    key=f"{subject}:community" if platform == "tg" else f"{subject}:community:vk",
+                    key=community_key(f"{subject}:community", platform),
                     kind=COMMUNITY,
                     platform=platform,
                     chat_id=chat,

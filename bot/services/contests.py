@@ -17,12 +17,11 @@ from typing import Any, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
-from bot.db.engine import Database
+from bot.db.engine import Database, insert
 from bot.db.tables import contests as contests_table
 from bot.db.tables import conversions, partners
 from bot.services.partners import Partner, PartnerService
@@ -240,9 +239,8 @@ class ContestService:
     async def _set_state(self, contest: Contest, **values: Any) -> None:
         """Set a contest's state; a file contest gets its row the first time (an upsert:
         two processes, or two planner runs, may do it at once)."""
-        dialect = postgresql if self._db.engine.dialect.name == "postgresql" else sqlite
         upsert = (
-            dialect.insert(contests_table)
+            insert(self._db.engine.dialect.name, contests_table)
             .values(
                 {
                     "id": contest.id,

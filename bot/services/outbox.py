@@ -18,16 +18,23 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
-from bot.db.engine import Database
+from bot.db.engine import Database, insert
 from bot.db.tables import UtcDateTime, outbox, partners
 
 # Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
 COMMUNITY: Final = "community"
+
+
+def community_key(key: str, platform: str) -> str:
+    """The outbox key of a post in the partners' group of `platform` (Telegram's keys
+    predate VK and stay as they were)."""
+    return key if platform == "tg" else f"{key}:{platform}"
+
+
 # Sale notices answer the partner's own sales; they do not count against the weekly cap.
 UNCAPPED: Final = frozenset({"sales", COMMUNITY})
 # Digests, nudges and lesson reminders come after contest moments and announcements
@@ -407,9 +414,7 @@ async def _known_keys(conn: AsyncConnection, keys: list[str]) -> set[str]:
 
 def _insert_ignoring_keys(dialect: str) -> Any:
     """INSERT that skips a key another process queued meanwhile."""
-    if dialect == "postgresql":
-        return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
-    return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+    return insert(dialect, outbox).on_conflict_do_nothing(index_elements=["key"])
 
 
 def _clock_time(text: str) -> time:

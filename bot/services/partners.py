@@ -243,6 +243,11 @@ class PartnerService:
             await self._update(twin, preferred_platform=platform)
         return await self._update(partner, preferred_platform=platform)
 
+    async def toggle_preferred_platform(self, partner: Partner) -> Partner:
+        """Automated messages everywhere → only on this chat's platform → everywhere."""
+        chosen = None if partner.preferred_platform else partner.platform
+        return await self.set_preferred_platform(partner, chosen)
+
     async def record_referrer(self, partner: Partner, code: str) -> bool:
         """Remember who invited a new partner; only once, never oneself."""
         if partner.referrer_id is not None or partner.onboarded:

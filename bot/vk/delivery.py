@@ -104,7 +104,6 @@ class VkDelivery(OutboxWorker):
         self._session: VkSession = bot.session
         self._in_flight = in_flight
         self._fetch_file = fetch_file
-        self.requests = 0  # VK requests made for deliveries
 
     async def close(self) -> None:
         """Nothing of its own: it shares the dispatcher's VK bot, so that the community's
@@ -279,7 +278,6 @@ class VkDelivery(OutboxWorker):
             first = group[0]
             params = first.call() | {"peer_ids": [item.peer for item in group]}
             try:
-                self.requests += 1
                 answer = await self._session.client("messages.send", **params)
             except (VkError, VkNetworkError) as exc:
                 return self._failed_request(group, exc)
@@ -293,7 +291,6 @@ class VkDelivery(OutboxWorker):
     ) -> Callable[[], Awaitable[list[Outcome]]]:
         async def request() -> list[Outcome]:
             try:
-                self.requests += 1
                 result = await self._session.client.execute(
                     [("messages.send", item.call()) for item in items]
                 )
@@ -323,7 +320,6 @@ class VkDelivery(OutboxWorker):
             try:
                 for number, part in enumerate(item.parts):
                     last = number == len(item.parts) - 1
-                    self.requests += 1
                     await self._session.send(
                         item.peer,
                         part,

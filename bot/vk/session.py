@@ -158,7 +158,6 @@ class VkSession(BaseSession):
         self._last_keyboard: dict[int, int] = {}  # peer → cmid of the newest keyboard
         self._uploads: _Lru = _Lru(1000)  # file key → attachment
         self._me: User | None = None
-        self.ignored_events: dict[str, int] = {}
         self.repeated_events = 0  # events VK sent again, dropped by their event_id
         # "[club777|@partners] question": VK's mention of the community, as Telegram's @name
         self._mention = re.compile(rf"\[(?:club|public){group_id}\|[^\]]*\]")
@@ -394,7 +393,6 @@ class VkSession(BaseSession):
                     "new_chat_member": self._member_json(statuses[1]),
                 }
             }
-        self.ignored_events[str(kind)] = self.ignored_events.get(str(kind), 0) + 1
         logger.info("VK event %r is not used by partnerbot; ignored", kind)
         return None
 

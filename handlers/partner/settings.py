@@ -97,9 +97,7 @@ def setup() -> Router:
         elif action == "name":
             partner = await partners.next_public_name(partner)
         elif action == "platform":
-            # everywhere → only here → everywhere
-            chosen = None if partner.preferred_platform else partner.platform
-            partner = await partners.set_preferred_platform(partner, chosen)
+            partner = await partners.toggle_preferred_platform(partner)
         elif action == "segment":
             await callback.answer()
             await edit(callback, _segments_screen(content, l10n))
