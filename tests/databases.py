@@ -22,7 +22,11 @@ from sqlalchemy.engine import make_url
 T = TypeVar("T")
 PG_URL = os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("PARTNERBOT_TEST_REDIS_URL")
-TEMPLATE = "partnerbot_template"
+# a prefix per checkout: two checkouts (worktrees) can run the suite on one server at once
+PREFIX = "t" + hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:6]
+TEMPLATE = f"{PREFIX}_template"
+if REDIS_URL:  # and a Redis database of its own (of the server's 16)
+    REDIS_URL = make_url(REDIS_URL).set(database=str(int(PREFIX[1:], 16) % 16)).render_as_string()
 _made: set[str] = set()
 _template_ready = False
 
@@ -31,7 +35,7 @@ def database_url(tmp_path: Path, name: str = "test.db", *, empty: bool = False) 
     """The test's database; `empty`: without the schema (for migration tests)."""
     if not PG_URL:
         return f"sqlite+aiosqlite:///{tmp_path / name}"
-    database = "t_" + hashlib.sha1(f"{tmp_path}/{name}".encode()).hexdigest()[:20]
+    database = f"{PREFIX}_" + hashlib.sha1(f"{tmp_path}/{name}".encode()).hexdigest()[:20]
     if database not in _made:
         _in_thread(_create(database, empty=empty))
         _made.add(database)
@@ -70,7 +74,8 @@ async def _create(database: str, *, empty: bool) -> None:
     try:
         if not _template_ready:
             for (old,) in await connection.fetch(
-                "SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR datname = $1",
+                "SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2",
+                f"{PREFIX}\\_%",
                 TEMPLATE,
             ):
                 await connection.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
