@@ -8,3 +8,6 @@ MANAGER_COMMANDS: Final = (
     "reload", "tickets", "close", "t", "partner", "approve_link", "stats", "contest_new",
     "contests_admin", "announce", "announcements", "schedule",
 )  # fmt: skip
+
+# the callback prefixes of the managers' buttons, with the action an audit entry names
+MANAGER_BUTTONS: Final = {"lk": "approve_link", "ct": "contests_admin", "an": "announce"}

@@ -14,7 +14,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService, Ticket
 from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
-from handlers.manager import links, partners, stats
+from handlers.manager import MANAGER_COMMANDS, links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, send
@@ -110,22 +110,48 @@ def _outside_a_ticket(name: str) -> Router:
     return router
 
 
+async def _list_tickets(
+    message: Message, support: SupportService, audit: AuditLog, l10n: L10n
+) -> None:
+    await audit.record(actor(message), "tickets")
+    await send(message, tickets_screen(await support.open_tickets(), support, l10n))
+
+
+def _refused(name: str) -> Router:
+    """Someone in the managers' chat who is not in MANAGERS: membership grants nothing.
+    A manager command gets what an unknown command gets there (no answer); a reply in a
+    ticket does not reach the partner. Both are kept in the audit log as refused."""
+    router = Router(name=name)
+
+    @router.message(Command(*MANAGER_COMMANDS))
+    async def command(message: Message, command: CommandObject, audit: AuditLog) -> None:
+        await audit.record(actor(message), command.command, details=command.args, allowed=False)
+
+    @router.message(TicketOfMessage(), ~CommandText())
+    async def ticket_reply(message: Message, ticket: Ticket, audit: AuditLog) -> None:
+        text = message.text or message.caption or ""
+        if not text.startswith("!"):
+            await audit.record(actor(message), "reply", target=f"ticket:{ticket.id}", allowed=False)
+
+    return router
+
+
 def setup_managers_chat() -> Router:
-    """Everything in TG_MANAGERS_CHAT_ID."""
+    """Everything in TG_MANAGERS_CHAT_ID (VK_MANAGERS_PEER_ID): managers act; anyone
+    else in the chat is refused (`_refused`)."""
     router = Router(name=__name__)
     router.message.filter(ManagersChat())
-
-    @router.message(Command("tickets"))
-    async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
-        await send(message, tickets_screen(await support.open_tickets(), support, l10n))
-
-    router.include_routers(
+    managers = Router(name=f"{__name__}.managers")
+    managers.message.filter(IsManager())
+    managers.message.register(_list_tickets, Command("tickets"))
+    managers.include_routers(
         partners.setup(f"{__name__}.partner"),
         links.setup_command(f"{__name__}.links"),
         stats.setup(f"{__name__}.stats"),
         _ticket_router(f"{__name__}.chat"),
         _outside_a_ticket(f"{__name__}.outside"),
     )
+    router.include_routers(managers, _refused(f"{__name__}.refused"))
     return router
 
 
@@ -143,10 +169,7 @@ def setup_private() -> Router:
 def setup_command() -> Router:
     """/tickets in a manager's private chat; /close and /t outside a ticket."""
     router = Router(name=f"{__name__}.command")
-
-    @router.message(Command("tickets"))
-    async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
-        await send(message, tickets_screen(await support.open_tickets(), support, l10n))
+    router.message.register(_list_tickets, Command("tickets"))
 
     router.include_router(_outside_a_ticket(f"{__name__}.command.outside"))
     return router

@@ -6,10 +6,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from handlers.filters import CommandText
-from handlers.manager import MANAGER_COMMANDS
+from handlers.manager import MANAGER_BUTTONS, MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
 from handlers.screens import actor, no_longer_available, send
 
@@ -65,7 +66,16 @@ def setup_stale_buttons() -> Router:
     router = Router(name=f"{__name__}.stale_buttons")
 
     @router.callback_query()
-    async def stale(callback: CallbackQuery, l10n: L10n) -> None:
+    async def stale(
+        callback: CallbackQuery, settings: Settings, audit: AuditLog, l10n: L10n
+    ) -> None:
+        prefix = (callback.data or "").split(":", 1)[0]
+        who = actor(callback)
+        if prefix in MANAGER_BUTTONS and not settings.is_manager(who):
+            # a manager's button pressed by someone else: refused, and kept in the audit log
+            await audit.record(
+                who, MANAGER_BUTTONS[prefix], details=(callback.data or "")[:64], allowed=False
+            )
         await no_longer_available(callback, l10n)
 
     return router
