@@ -76,3 +76,38 @@ def test_log_filter_redacts_secrets() -> None:
     )
     SecretFilter(["12:SECRET"]).filter(record)
     assert record.getMessage() == "calling bot***/getMe"
+
+
+def test_log_filter_redacts_tracebacks_and_secret_parameters() -> None:
+    import io
+    import logging
+
+    from bot.cli import SecretFilter
+
+    token = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretFilter([token, "postback-s3cret"]))
+    log = logging.getLogger("test.redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        try:
+            raise ConnectionError(
+                f"Cannot connect to host https://api.telegram.org/bot{token}/sendDocument"
+            )
+        except ConnectionError:
+            log.exception("upload failed")
+        try:
+            raise ValueError("GET /postback?partner=a&secret=wrong-but-private&amount=1")
+        except ValueError:
+            log.exception("bad postback %s", "/postback?secret=postback-s3cret")
+        log.warning("a token without our list: /bot999:XYZabc_def/getMe")
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Traceback" in text and "ConnectionError" in text
+    assert token not in text and "ABCDEFGHIJ" not in text
+    assert "wrong-but-private" not in text and "postback-s3cret" not in text
+    assert "XYZabc_def" not in text
+    assert "secret=***" in text and "/bot***/sendDocument" in text
