@@ -2,7 +2,9 @@
 
 An update is written to `webhook_updates` before the 200 goes back (so Telegram never
 resends one that is lost here), then handled from there by the process that received
-it. The key (platform, update_id) makes an update delivered twice a no-op. If a process
+it. The key (platform, update_id) makes an update delivered twice a no-op. Once handled,
+only the key and the times are kept (the body, with names and texts, is purged), and
+those for `KEEP` only. If a process
 dies between the 200 and the end of handling, the leader picks the update up after
 `STALE` (a minute): it is handled, late, rather than lost. The secret is checked in
 constant time; a request without it gets 401 and nothing is stored.
@@ -30,6 +32,9 @@ logger = logging.getLogger(__name__)
 PATH: Final = "/webhook/telegram"
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 STALE: Final = timedelta(minutes=1)  # an update taken this long ago and not done: retaken
+KEEP: Final = timedelta(days=2)  # a handled update's id, for de-duplication (Telegram retries
+# for about a day); its body is purged as soon as it is handled
+MAX_UPDATE_ID: Final = 2**63 - 1  # the column is a signed 64-bit integer
 
 
 class WebhookInbox:
@@ -63,11 +68,16 @@ class WebhookInbox:
             return web.json_response({"ok": False, "error": "secret token"}, status=401)
         try:
             body = await request.json()
-            update_id = int(body["update_id"])
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
+            body = None
+        update_id = body.get("update_id") if isinstance(body, dict) else None
+        # an integer in range, never a float truncated nor a bool: a wrong id would drop
+        # the real update with that id as a duplicate
+        if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
             return web.json_response(
-                {"ok": False, "error": "update_id: expected an update"}, status=400
+                {"ok": False, "error": "update_id: expected an integer update id"}, status=400
             )
+        assert isinstance(body, dict)
         if not await self._store(update_id, body):
             self.duplicates += 1
             return web.json_response({"ok": True})  # had it already
@@ -96,8 +106,9 @@ class WebhookInbox:
 
     async def _handle(self, update_id: int, body: dict[str, Any]) -> None:
         try:
-            update = Update.model_validate(body, context={"bot": self._bot})
-            await self._dp.feed_update(self._bot, update)
+            if body:  # empty: purged by /forget before it was handled
+                update = Update.model_validate(body, context={"bot": self._bot})
+                await self._dp.feed_update(self._bot, update)
         except Exception:
             logger.exception("webhook update %s failed", update_id)
         async with self._db.write() as conn:
@@ -106,7 +117,7 @@ class WebhookInbox:
                 .where(
                     webhook_updates.c.platform == "tg", webhook_updates.c.update_id == update_id
                 )
-                .values(handled_at=self._clock.now())
+                .values(handled_at=self._clock.now(), body={})  # personal data: purged
             )
 
     async def recover(self) -> int:
@@ -132,8 +143,12 @@ class WebhookInbox:
             .values(taken_at=now)
             .returning(webhook_updates.c.update_id, webhook_updates.c.body)
         )
+        forgotten = webhook_updates.delete().where(
+            webhook_updates.c.platform == "tg", webhook_updates.c.handled_at < now - KEEP
+        )
         async with self._db.write() as conn:
             rows = list(await conn.execute(take))
+            await conn.execute(forgotten)
         for row in sorted(rows, key=lambda r: int(r.update_id)):
             logger.warning("webhook update %s was not finished; handling it now", row.update_id)
             await self._handle(int(row.update_id), dict(row.body))

@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 
-from bot.db.tables import audit_log
+from bot.clock import FakeClock
+from bot.db import tables
+from bot.db.tables import audit_log, webhook_updates
+from bot.webhook import SECRET_HEADER
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+from tests.test_scale import SECRET, webhook_bot
 
 GROUP = -4005006
 INTRUDER = 777001  # a member of the managers' chat who is not in MANAGERS
@@ -102,3 +107,66 @@ async def test_tickets_in_private_is_audited(harness: Harness) -> None:
     manager = harness.manager()
     await manager.send("/tickets")
     assert await _audit(harness) == [(f"tg:{MANAGER_ID}", "tickets", True)]
+
+
+async def test_webhook_update_ids_are_validated_and_bodies_purged(tmp_path: Path) -> None:
+    async with webhook_bot(tmp_path) as (emulator, inbox, url), aiohttp.ClientSession() as http:
+        emulator.add_user(101, "Анна")
+        update = emulator.take_update(emulator.user_message(101, "/start"))
+        headers = {SECRET_HEADER: SECRET}
+        for bad in (update["update_id"] + 0.9, 2**63, -1, "7", True, None, [1]):
+            async with http.post(url, json={**update, "update_id": bad}, headers=headers) as r:
+                assert r.status == 400, bad
+                assert "update_id" in (await r.json())["error"]
+        for body in ([update], "x", 12):
+            async with http.post(url, json=body, headers=headers) as r:
+                assert r.status == 400
+        assert inbox.received == 0  # the real update with that id is not taken as a duplicate
+        async with http.post(url, json=update, headers=headers) as r:
+            assert r.status == 200
+        await inbox.drain()
+        assert any("Здравствуйте" in m.plain for m in emulator.chat_messages(101))
+        async with inbox._db.read() as conn:
+            rows = list(await conn.execute(sa.select(webhook_updates)))
+        assert [(row.update_id, row.body) for row in rows] == [(update["update_id"], {})]
+        assert rows[0].handled_at is not None
+
+        # a handled update's key is kept while Telegram may resend it, then dropped
+        clock = inbox._clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(3 * 24 * 3600)
+        await inbox.recover()
+        async with inbox._db.read() as conn:
+            assert list(await conn.execute(sa.select(webhook_updates))) == []
+
+
+async def test_forget_leaves_nothing_personal_in_any_table(harness: Harness) -> None:
+    """Every table of bot/db/tables.py is searched for the forgotten partner's ids, name,
+    username, code and words; only conversions (business records, by affiliate id) stay."""
+    manager = harness.manager()
+    await manager.send("/start")
+    zu = harness.user(4242, "Зульфия")
+    await zu.onboard()
+    await zu.send("когда выплаты у Зульфии")
+    await zu.send("/link aff-zu-77")
+    await zu.send("/support Мой телефон +7 900 111-22-33")
+    await manager.send("/partner tg:4242")
+    await manager.send("/approve_link tg:4242")
+    row = await harness.services.partners.by_user("tg", 4242)
+    assert row is not None
+    code = row.partner_code
+    await zu.send("/forget")
+    await zu.press("Да, удалить")
+    assert "данные удалены" in zu.last.plain
+
+    needles = ("4242", "Зульфия", "Зульфии", "user4242", code, "111-22-33")
+    found = []
+    async with harness.services.db.read() as conn:
+        for table in tables.metadata.sorted_tables:
+            if table.name in ("conversions", "conversion_events", "alembic_version"):
+                continue
+            for record in await conn.execute(sa.select(table)):
+                for column, value in record._mapping.items():
+                    text = str(value)
+                    found += [(table.name, column, text) for n in needles if n in text]
+    assert found == []

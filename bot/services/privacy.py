@@ -1,17 +1,63 @@
-"""/forget: a partner's personal data deleted everywhere it is kept."""
+"""/forget: a partner's personal data deleted everywhere it is kept (docs/privacy.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.db.engine import Database
+from bot.db.tables import audit_log, webhook_updates
 from bot.services.faq import FaqService
 from bot.services.partners import Partner, PartnerService
 
+FORGOTTEN = "forgotten"  # what the audit log says instead of a forgotten partner's ids
+
 
 class PrivacyService:
-    def __init__(self, partners: PartnerService, faq: FaqService) -> None:
+    def __init__(self, partners: PartnerService, faq: FaqService, db: Database) -> None:
         self._partners = partners
         self._faq = faq
+        self._db = db
 
     async def forget(self, partner: Partner) -> None:
-        """Delete the partner with their answers, progress and questions (cascades)."""
+        """Delete the partner with their answers, progress, questions, tickets, queued
+        messages and reactions (cascades); the audit log keeps the managers' actions but
+        no longer names the partner; updates still waiting to be handled lose their body."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._partners.forget(partner)
+        names = [partner.key, partner.partner_code, f"partner:{partner.id}"]
+        async with self._db.write() as conn:
+            await conn.execute(
+                audit_log.update().where(audit_log.c.target.in_(names)).values(target=FORGOTTEN)
+            )
+            if partner.platform != "tg":
+                return
+            waiting = await conn.execute(
+                sa.select(webhook_updates.c.update_id, webhook_updates.c.body).where(
+                    webhook_updates.c.platform == "tg", webhook_updates.c.handled_at.is_(None)
+                )
+            )
+            mine = [row.update_id for row in waiting if _from_user(row.body, partner.user_id)]
+            if mine:
+                await conn.execute(
+                    webhook_updates.update()
+                    .where(
+                        webhook_updates.c.platform == "tg",
+                        webhook_updates.c.update_id.in_(mine),
+                    )
+                    .values(body={})
+                )
+
+
+def _from_user(body: Any, user_id: int) -> bool:
+    """Whether an update's body was sent by (or in the private chat of) `user_id`."""
+    if isinstance(body, dict):
+        for key in ("from", "chat", "user"):
+            found = body.get(key)
+            if isinstance(found, dict) and found.get("id") == user_id:
+                return True
+        return any(_from_user(value, user_id) for value in body.values())
+    if isinstance(body, list):
+        return any(_from_user(value, user_id) for value in body)
+    return False
