@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import signal
 import subprocess
 import sys
@@ -15,21 +16,47 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 
 
+# what looks like a secret even when it is not one of ours (a wrong postback secret, a
+# token in a URL of a library's exception): a query parameter, and a Bot API path
+_SECRET_PATTERNS = (
+    (re.compile(r"([?&;](?:secret|access_token|token|key)=)[^&\s\"'<>]+", re.I), r"\1***"),
+    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), r"\1***"),
+    (re.compile(r"(X-Postback-Secret['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.I), r"\1***"),
+)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class SecretFilter(logging.Filter):
-    """Replaces tokens and secrets with *** in every log record."""
+    """Replaces tokens and secrets with *** in the whole record: the message, the
+    traceback (an exception's text carries URLs with tokens) and the stack."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self._secrets = [secret for secret in secrets if secret]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "***")
-                record.msg, record.args = message, None
+        message = record.getMessage()
+        redacted = redact(message, self._secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._secrets)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def setup_logging(settings: Settings) -> None:

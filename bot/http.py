@@ -50,7 +50,7 @@ def create_http_app(
             result = await sales.submit(item)
         except TransitionRefused as exc:
             logger.warning("postback refused: %s", exc)
-            return _error(409, str(exc), field="status")
+            return _error(409, str(exc), field=exc.field)
         return web.json_response({"ok": True, "result": result})
 
     app = web.Application(client_max_size=64 * 1024)

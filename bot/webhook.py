@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.db.engine import Database, insert
-from bot.db.tables import webhook_updates
+from bot.db.tables import MAX_BIG_ID, webhook_updates
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a heade
 STALE: Final = timedelta(minutes=1)  # an update taken this long ago and not done: retaken
 KEEP: Final = timedelta(days=2)  # a handled update's id, for de-duplication (Telegram retries
 # for about a day); its body is purged as soon as it is handled
-MAX_UPDATE_ID: Final = 2**63 - 1  # the column is a signed 64-bit integer
 
 
 class WebhookInbox:
@@ -73,7 +72,7 @@ class WebhookInbox:
         update_id = body.get("update_id") if isinstance(body, dict) else None
         # an integer in range, never a float truncated nor a bool: a wrong id would drop
         # the real update with that id as a duplicate
-        if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
+        if type(update_id) is not int or not 0 <= update_id <= MAX_BIG_ID:
             return web.json_response(
                 {"ok": False, "error": "update_id: expected an integer update id"}, status=400
             )

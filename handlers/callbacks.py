@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.db.tables import MAX_BIG_ID, MAX_ROW_ID
+
+# A row id in button data comes back from the person's client: out of range (a crafted
+# press) it fails to unpack, so no handler takes it and it is "no longer available".
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+BigRowId = Annotated[int, Field(ge=1, le=MAX_BIG_ID)]  # a question id (64-bit, made in-process)
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -21,7 +31,7 @@ class FaqCb(CallbackData, prefix="f"):
 
 class AskCb(CallbackData, prefix="a"):
     action: str  # pick | none | helped | manager
-    question: int
+    question: BigRowId
     entry: str = ""
 
 
@@ -46,13 +56,13 @@ class ForgetCb(CallbackData, prefix="fg"):
 
 class TicketCb(CallbackData, prefix="t"):
     action: str  # close | rate
-    ticket: int
+    ticket: RowId
     value: str = ""  # up | down for a rating
 
 
 class LinkCb(CallbackData, prefix="lk"):
     action: str  # approve | decline
-    partner: int
+    partner: RowId
 
 
 class ContestCb(CallbackData, prefix="ct"):
@@ -69,5 +79,5 @@ class AnnounceCb(CallbackData, prefix="an"):
 
 
 class ReactionCb(CallbackData, prefix="rx"):
-    announcement: int
+    announcement: RowId
     value: str  # up | down

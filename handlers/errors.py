@@ -30,6 +30,11 @@ def setup() -> Router:
             if update.message
             else (update.callback_query.from_user if update.callback_query else None)
         )
+        if update.callback_query is not None:
+            try:  # a press that failed is still answered: no spinner left hanging
+                await update.callback_query.answer()
+            except Exception:  # noqa: BLE001 - it may have been answered already
+                logger.debug("callback %s already answered", update.callback_query.id)
         if message is not None and message.chat.type == "private" and update.bot is not None:
             l10n = content_store.live.translator.get(
                 pick_language(user.language_code if user else None)

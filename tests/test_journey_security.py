@@ -70,9 +70,11 @@ async def test_membership_of_the_managers_chat_grants_nothing(group: Harness) ->
     assert len(group.emulator.chat_messages(GROUP)) == before_chat
     assert len(anna.messages) == before_partner
     partner = await group.services.partners.by_user("tg", 601)
-    assert partner is not None and partner.affiliate_status == "pending"
+    assert partner is not None
+    assert partner.affiliate_status == "pending"
     ticket = await group.services.support.get(1)
-    assert ticket is not None and ticket.is_open
+    assert ticket is not None
+    assert ticket.is_open
 
     # the link request card's buttons: "no longer available" for the intruder
     link_card = next(
@@ -85,7 +87,8 @@ async def test_membership_of_the_managers_chat_grants_nothing(group: Harness) ->
     await group.emulator.wait_processed(update)
     assert intruder.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
     partner = await group.services.partners.by_user("tg", 601)
-    assert partner is not None and partner.affiliate_status == "pending"
+    assert partner is not None
+    assert partner.affiliate_status == "pending"
 
     refused = [(a, allowed) for actor, a, allowed in await _audit(group) if actor == "tg:777001"]
     assert refused == [
@@ -170,3 +173,32 @@ async def test_forget_leaves_nothing_personal_in_any_table(harness: Harness) -> 
                     text = str(value)
                     found += [(table.name, column, text) for n in needles if n in text]
     assert found == []
+
+
+HUGE = "99999999999999999999"  # over 2**63: SQLite raises OverflowError, PostgreSQL a DataError
+
+
+async def test_oversized_numbers_in_buttons_and_commands(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(4301)
+    await anna.onboard()
+    menu = anna.last
+    for data in (
+        f"t:rate:{HUGE}:up", f"t:close:{HUGE}:", f"a:helped:{HUGE}:", f"a:manager:{HUGE}:",
+        f"a:pick:{HUGE}:payout-dates", f"rx:{HUGE}:up", "t:rate:-5:up", "t:rate:1e3:up",
+    ):  # fmt: skip
+        await anna.press_data(menu, data)
+        assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    for data in (f"lk:approve:{HUGE}", f"an:cancel:{HUGE}", f"ct:open:{'x' * 60}"):
+        await manager.press_data(manager.last, data)
+        answer = manager.callback_answers()[-1].get("text", "")
+        assert "больше" in answer or "нет" in answer.lower(), (data, answer)
+    for query in (f"tg:{HUGE}", f"vk:-{HUGE}", HUGE, f"tg:{2**63}"):
+        replies = await manager.send(f"/partner {query}")
+        assert replies[-1].plain == f"Партнёр «{query}» не найден."
+        replies = await manager.send(f"/approve_link {query}")
+        assert replies[-1].plain == "У партнёра нет запроса на привязку."
+    # the bot is alive and well
+    replies = await anna.send("когда выплаты")
+    assert "10 и 25 числа" in replies[-1].plain

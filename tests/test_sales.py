@@ -255,3 +255,69 @@ async def test_concurrent_postbacks_are_counted_once(services: Services) -> None
     )
     with pytest.raises(TransitionRefused):  # declined → approved
         await sales.submit(sales.parse(_row(conversion_id="dup", status="sale")))
+
+
+async def test_ts_with_an_offset_is_stored_as_utc_and_months_are_bounded(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    msk = ZoneInfo("Europe/Moscow")
+    clock = FakeClock(datetime(2027, 1, 5, 9, 0, tzinfo=UTC))
+    built = await create_services(make_settings(tmp_path, postback_secret=SECRET), clock)
+    try:
+        sales = built.sales
+
+        async def sale(number: int, ts: str) -> None:
+            item = sales.parse(_row(conversion_id=f"d-{number}", status="sale", ts=ts))
+            await sales.record(item, "postback")
+
+        await sale(0, "2027-01-05T10:00:00+03:00")  # January: not December's
+        clock.advance(-(datetime(2027, 1, 5, 9) - datetime(2026, 12, 1, 7)).total_seconds())
+        assert clock.now() == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+        await sale(1, "2026-12-01T01:30:00+03:00")  # 01:30 Dec 1 in Moscow: December
+        await sale(2, "2026-11-30T23:30:00+03:00")  # November
+        await sale(3, "2026-11-30T21:30:00Z")  # 00:30 Dec 1 in Moscow: December
+        await sale(4, "1764538200")  # unix seconds: 2025-11-30 21:30 UTC, long ago
+        async with built.db.read() as conn:
+            stored = {
+                row.conversion_id: row.occurred_at
+                for row in await conn.execute(sa.select(conversions))
+            }
+        moment = stored["d-1"]
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        assert moment == datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+        month = await sales.month("aff-1", msk)
+        assert month.approved == 2  # d-1 and d-3: not November's d-2, not January's d-0
+        count, _amount = await sales.between("aff-1", clock.now() - timedelta(days=40))
+        assert count == 3  # d-1, d-2, d-3 (d-0 is in the future of this clock, d-4 too old)
+
+        # more than a day ahead is refused, naming ts
+        for ts in ("2030-01-01T00:00:00Z", "2026-12-02T08:00:00Z", "4102444800"):
+            with pytest.raises(InvalidConversion) as refused:
+                sales.parse(_row(conversion_id="d-9", ts=ts))
+            assert refused.value.field == "ts"
+        sales.parse(_row(conversion_id="d-9", ts="2026-12-02T06:00:00Z"))  # within a day
+    finally:
+        await built.close()
+
+
+async def test_a_postback_for_another_partner_is_a_conflict(
+    services: Services, endpoint: tuple[str, aiohttp.ClientSession]
+) -> None:
+    base, session = endpoint
+
+    async def call(params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        async with session.get(f"{base}/postback", params=params) as response:
+            return response.status, await response.json()
+
+    assert (await call(_row(secret=SECRET)))[0] == 200
+    status, body = await call(_row(partner="aff-thief", status="sale", secret=SECRET))
+    assert (status, body["field"]) == (409, "partner")
+    assert "aff-1" not in body["error"]  # the other partner's id is not told
+    status, body = await call(_row(partner="aff-thief", secret=SECRET))
+    assert status == 409  # the same status too: not "unchanged"
+    async with services.db.read() as conn:
+        row = (await conn.execute(sa.select(conversions))).one()
+    assert (row.affiliate_id, row.status) == ("aff-1", "pending")

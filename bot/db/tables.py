@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -13,7 +15,26 @@ metadata = sa.MetaData(
     }
 )
 
-UtcDateTime = sa.DateTime(timezone=True)
+
+class _UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A moment, always written in UTC: SQLite keeps a datetime's wall time and drops its
+    offset, so 01:30+03:00 would be read back as 01:30 UTC (a sale in the wrong month)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+UtcDateTime = _UtcDateTime()
+
+# What the id columns hold: a number from outside is checked against these before it
+# reaches a query (SQLite raises OverflowError past 64 bits, PostgreSQL a DataError).
+MAX_ROW_ID = 2**31 - 1  # sa.Integer: row ids (tickets, questions, partners, …)
+MAX_BIG_ID = 2**63 - 1  # sa.BigInteger: platform user and chat ids, update ids
 
 partners = sa.Table(
     "partners",

@@ -22,7 +22,7 @@ from bot.db.tables import announcement_reactions, announcements, conversions, ou
 from bot.services.contests import ContestService
 from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService, audience_condition
-from bot.services.sales import month_start, tier_for
+from bot.services.sales import in_month, tier_for
 
 
 @dataclass(frozen=True)
@@ -129,10 +129,9 @@ class AnnouncementService:
         raise ValueError(f"unknown audience {audience!r}")
 
     async def _month_counts(self) -> dict[str, int]:
-        since = month_start(self._clock.now(), self._zone)
         query = (
             sa.select(conversions.c.affiliate_id, sa.func.count().label("n"))
-            .where(conversions.c.status == "approved", conversions.c.occurred_at >= since)
+            .where(conversions.c.status == "approved", in_month(self._clock.now(), self._zone))
             .group_by(conversions.c.affiliate_id)
         )
         async with self._db.read() as conn:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
 from bot.db.engine import Database
-from bot.db.tables import partners
+from bot.db.tables import MAX_BIG_ID, partners
 
 TOPICS: Final = ("news", "contests", "digest", "sales", "lessons")
 PUBLIC_NAMES: Final = ("name", "nickname", "anonymous")
@@ -170,8 +170,11 @@ class PartnerService:
         """A partner by platform id (tg:123), partner code or affiliate id."""
         query = query.strip()
         platform, _, number = query.partition(":")
-        if platform in ("tg", "vk") and number.lstrip("-").isdigit():
-            return await self.by_user(platform, int(number))
+        if platform in ("tg", "vk", "max") and number.lstrip("-").isdigit():
+            user_id = int(number)
+            if abs(user_id) > MAX_BIG_ID:
+                return None  # no platform has such an id
+            return await self.by_user(platform, user_id)
         by_code = await self.by_code(query)
         if by_code is not None:
             return by_code

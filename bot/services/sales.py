@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -35,6 +35,7 @@ ALLOWED: Final = frozenset(
 )
 FIELDS: Final = ("partner", "conversion_id", "status", "amount", "currency", "ts")
 MAX_AMOUNT: Final = Decimal("9999999999.99")
+MAX_AHEAD: Final = timedelta(days=1)  # a sale's ts may be this far ahead of our clock
 IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
 _AFFILIATE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 _CONVERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -54,10 +55,25 @@ class InvalidConversion(Exception):
 class TransitionRefused(Exception):
     """A status change that is not allowed (declined → approved, approved → pending)."""
 
+    field = "status"
+
     def __init__(self, conversion_id: str, old: str, new: str) -> None:
         super().__init__(f"conversion {conversion_id}: {old} → {new} is not allowed")
         self.old = old
         self.new = new
+
+
+class OtherPartnersConversion(TransitionRefused):
+    """A conversion id already stored for another affiliate id: never an edit of someone
+    else's sale (the other id is not told)."""
+
+    field = "partner"
+
+    def __init__(self, conversion_id: str) -> None:
+        Exception.__init__(
+            self, f"conversion {conversion_id} belongs to another partner; nothing changed"
+        )
+        self.old = self.new = ""
 
 
 @dataclass(frozen=True)
@@ -74,8 +90,11 @@ def valid_affiliate_id(text: str) -> bool:
     return bool(_AFFILIATE.match(text))
 
 
-def parse_conversion(raw: Mapping[str, str], status_map: Mapping[str, str]) -> ConversionIn:
-    """Validate one postback or CSV row; the first bad field raises InvalidConversion."""
+def parse_conversion(
+    raw: Mapping[str, str], status_map: Mapping[str, str], now: datetime | None = None
+) -> ConversionIn:
+    """Validate one postback or CSV row; the first bad field raises InvalidConversion.
+    With `now`, a `ts` more than a day after it is refused (a wrong year, a wrong zone)."""
 
     def value(name: str) -> str:
         return (raw.get(name) or "").strip()
@@ -102,7 +121,7 @@ def parse_conversion(raw: Mapping[str, str], status_map: Mapping[str, str]) -> C
         status=status,
         amount=_amount(value("amount")),
         currency=_currency(value("currency")),
-        occurred_at=_moment(value("ts")),
+        occurred_at=_moment(value("ts"), now),
     )
 
 
@@ -130,16 +149,21 @@ def _currency(text: str) -> str | None:
     return text.upper()
 
 
-def _moment(text: str) -> datetime | None:
+def _moment(text: str, now: datetime | None) -> datetime | None:
+    """An ISO 8601 moment (with its offset; none: UTC) or unix seconds, in UTC."""
     if not text:
         return None
     try:
         if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
-            return datetime.fromtimestamp(float(text), UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.fromtimestamp(float(text), UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError, OSError):
         raise InvalidConversion("ts", "ISO 8601 or unix seconds") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if now is not None and moment > now + MAX_AHEAD:
+        raise InvalidConversion("ts", "more than a day in the future")
+    return moment
 
 
 def decide(current: Mapping[str, Any] | None, item: ConversionIn) -> Result:
@@ -147,6 +171,8 @@ def decide(current: Mapping[str, Any] | None, item: ConversionIn) -> Result:
     inserted, updated, unchanged; or TransitionRefused. The one rule for both paths."""
     if current is None:
         return "inserted"
+    if current["affiliate_id"] != item.affiliate_id:
+        raise OtherPartnersConversion(item.conversion_id)
     same_status = current["status"] == item.status
     if (
         same_status
@@ -271,16 +297,16 @@ class SalesService:
     ) -> ApprovalFacts:
         """Where an affiliate stands after these conversions were approved: approved sales
         ever and this month, before and after them (for milestones and tiers)."""
-        since = month_start(self._clock.now(), zone)
+        this_month = in_month(self._clock.now(), zone)
         mine = conversions.c.affiliate_id == affiliate_id
         approved = conversions.c.status == "approved"
         counts = sa.select(
             sa.func.count(),
-            sa.func.count().filter(conversions.c.occurred_at >= since),
+            sa.func.count().filter(this_month),
         ).where(mine, approved)
         new = sa.select(
             sa.func.count(),
-            sa.func.count().filter(conversions.c.occurred_at >= since),
+            sa.func.count().filter(this_month),
         ).where(mine, approved, conversions.c.conversion_id.in_(conversion_ids))
         async with self._db.read() as conn:
             total, month = (await conn.execute(counts)).one()
@@ -294,13 +320,14 @@ class SalesService:
         )
 
     async def between(self, affiliate_id: str, since: datetime) -> tuple[int, Decimal]:
-        """Approved sales and their amount since `since`."""
+        """Approved sales and their amount since `since` (up to now)."""
         query = sa.select(
             sa.func.count(), sa.func.coalesce(sa.func.sum(conversions.c.amount), 0)
         ).where(
             conversions.c.affiliate_id == affiliate_id,
             conversions.c.status == "approved",
             conversions.c.occurred_at >= since,
+            conversions.c.occurred_at <= self._clock.now() + MAX_AHEAD,
         )
         async with self._db.read() as conn:
             count, amount = (await conn.execute(query)).one()
@@ -328,7 +355,7 @@ class SalesService:
         return tier_for(self._store.content.program.tiers, approved_this_month)
 
     def parse(self, raw: Mapping[str, str]) -> ConversionIn:
-        return parse_conversion(raw, self.status_map)
+        return parse_conversion(raw, self.status_map, self._clock.now())
 
     async def record(self, item: ConversionIn, source: str) -> Result:
         """Store a conversion, or change its status; the same one twice changes nothing."""
@@ -595,15 +622,33 @@ def tier_for(tiers: list[Tier], approved_this_month: int) -> TierStanding:
 
 
 def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment of `now`'s calendar month in `zone`, in UTC."""
     local = now.astimezone(zone)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def month_end(now: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment of the next calendar month in `zone`, in UTC (a bound, excluded)."""
+    local = now.astimezone(zone)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return local.replace(
+        year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0
+    ).astimezone(UTC)
+
+
+def in_month(now: datetime, zone: ZoneInfo) -> sa.ColumnElement[bool]:
+    """Conversions of `now`'s calendar month: bounded on both ends (a sale dated ahead is
+    not this month's)."""
+    return sa.and_(
+        conversions.c.occurred_at >= month_start(now, zone),
+        conversions.c.occurred_at < month_end(now, zone),
+    )
 
 
 async def month_stats(
     db: Database, affiliate_id: str, now: datetime, zone: ZoneInfo
 ) -> MonthStats:
     """Approved (count, amount) and pending conversions of the calendar month so far."""
-    since = month_start(now, zone)
     query = (
         sa.select(
             conversions.c.status,
@@ -612,7 +657,7 @@ async def month_stats(
         )
         .where(
             conversions.c.affiliate_id == affiliate_id,
-            conversions.c.occurred_at >= since,
+            in_month(now, zone),
         )
         .group_by(conversions.c.status)
     )

@@ -15,7 +15,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
 from bot.services.faq import FaqService
-from bot.services.sales import month_start
+from bot.services.sales import in_month, month_start
 
 WEEKS = 8
 
@@ -96,7 +96,7 @@ class StatsService:
                         count.label("n"),
                         sa.func.sum(conversions.c.amount).label("total"),
                     )
-                    .where(conversions.c.occurred_at >= month)
+                    .where(in_month(now, zone))
                     .group_by(conversions.c.status)
                 )
             }

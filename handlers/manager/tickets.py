@@ -131,7 +131,9 @@ def _refused(name: str) -> Router:
     async def ticket_reply(message: Message, ticket: Ticket, audit: AuditLog) -> None:
         text = message.text or message.caption or ""
         if not text.startswith("!"):
-            await audit.record(actor(message), "reply", target=f"ticket:{ticket.id}", allowed=False)
+            await audit.record(
+                actor(message), "reply", target=f"ticket:{ticket.id}", allowed=False
+            )
 
     return router
 
