@@ -245,3 +245,62 @@ async def test_a_wrong_token_is_unauthorized(
     emulator, session = api
     async with session.post(f"{emulator.base_url}/bot1:wrong/getMe") as response:
         assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom & Jerry", "a < b", "<b>", "<b>bold</i>", "</b>", "<div>x</div>", "<b>x",
+        "x <tag", "&nbsp;", "& ", "&#xZZ;", "<a>link</a>", '<span class="x">s</span>',
+        "<b>a</b></b>", "<b><i>x</b></i>", "< b>x</b>", "<1>", "half \ud83d pair",
+        "<b>  </b>", "&lt;&gt;", "",
+    ],
+)  # fmt: skip
+async def test_html_that_telegram_refuses_is_refused(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], text: str
+) -> None:
+    if text == "&lt;&gt;":
+        status, _body = await _call(api, "sendMessage", chat_id=1, text=text, parse_mode="HTML")
+        assert status == 200  # the control: escaped text is fine
+        return
+    status, body = await _call(api, "sendMessage", chat_id=1, text=text, parse_mode="HTML")
+    assert status == 400, text
+    assert (
+        "entities" in body["description"]
+        or "empty" in body["description"]
+        or ("UTF-8" in body["description"])
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>bold</b> <i>it</i> <u>u</u> <s>s</s> <code>c</code>", "<pre>x &lt; y</pre>",
+        '<a href="https://example.com/?a=1&amp;b=2">link</a>', "&#128512; &#x1F600; &quot;",
+        '<span class="tg-spoiler">s</span> <tg-spoiler>t</tg-spoiler>',
+        "<blockquote>q</blockquote> <B>upper</B>", "x > y", "🙂‏ RTL ‮mark",
+    ],
+)  # fmt: skip
+async def test_html_that_telegram_accepts_is_accepted(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], text: str
+) -> None:
+    status, body = await _call(api, "sendMessage", chat_id=1, text=text, parse_mode="HTML")
+    assert status == 200, body
+
+
+async def test_length_is_counted_in_utf16_after_entity_parsing(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    chats = iter(range(11, 20))
+
+    def send(text: str) -> Any:
+        chat = next(chats)
+        api[0].add_user(chat, "Анна")
+        return _call(api, "sendMessage", chat_id=chat, text=text, parse_mode="HTML")
+
+    assert (await send("&amp;" * 4096))[0] == 200  # 4096 characters once parsed
+    assert (await send("<b>" + "я" * 4096 + "</b>"))[0] == 200
+    assert (await send("🙂" * 2048))[0] == 200  # 4096 UTF-16 units
+    status, body = await send("🙂" * 2048 + "x")
+    assert status == 400
+    assert "too long" in body["description"]

@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -164,42 +163,80 @@ Listener = Callable[[SentMessage], None]
 AnswerListener = Callable[[int, str], None]  # (user id, the text of a callback answer)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def strip_html(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-class _EntityChecker(HTMLParser):
-    """Checks Telegram's HTML subset: known tags, balanced, `<a>` with href."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.error: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_HTML_TAGS:
-            self.error = self.error or f'unsupported start tag "{tag}"'
-        if tag == "a" and not dict(attrs).get("href"):
-            self.error = self.error or "a link without href"
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f'unexpected end tag "{tag}"'
-            return
-        self.stack.pop()
+# Telegram's HTML parse mode, as the Bot API server parses it: only the entities below
+# (a bare "&" is refused here, stricter than the server, which keeps it: escaping every
+# "&" is what the bot must do anyway), a "<" must open a known tag, tags must nest.
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9-]*)"
+    r"((?:\s+[A-Za-z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>"
+)
+_ATTRIBUTE = re.compile(r"([A-Za-z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+_REQUIRED_ATTRIBUTE = {"a": "href", "tg-emoji": "emoji-id"}
 
 
-def _check_html(text: str) -> None:
-    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
-        raise ApiError(400, "Bad Request: can't parse entities: unescaped ampersand")
-    checker = _EntityChecker()
-    checker.feed(text)
-    checker.close()
-    if checker.error is None and checker.stack:
-        checker.error = f'can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
-    if checker.error:
-        raise ApiError(400, f"Bad Request: can't parse entities: {checker.error}")
+def _entities_error(detail: str) -> ApiError:
+    return ApiError(400, f"Bad Request: can't parse entities: {detail}")
+
+
+def parse_html(text: str) -> str:
+    """The text a reader sees, or ApiError as Telegram answers a malformed one."""
+    out: list[str] = []
+    stack: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "&":
+            entity = _ENTITY.match(text, index)
+            if entity is None:
+                raise _entities_error(f"unescaped ampersand at offset {index}")
+            out.append(html.unescape(entity.group()))
+            index = entity.end()
+            continue
+        if char != "<":
+            out.append(char)
+            index += 1
+            continue
+        tag = _TAG.match(text, index)
+        if tag is None:
+            raise _entities_error(f"unsupported start tag at offset {index}")
+        closing, name, attributes = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if closing:
+            if attributes.strip():
+                raise _entities_error(f'unexpected attributes in end tag "{name}"')
+            if not stack or stack[-1] != name:
+                expected = f'"</{stack[-1]}>"' if stack else "nothing"
+                raise _entities_error(f'unmatched end tag "</{name}>", expected {expected}')
+            stack.pop()
+        else:
+            if name not in ALLOWED_HTML_TAGS:
+                raise _entities_error(f'unsupported start tag "{name}" at offset {index}')
+            values = {
+                found.group(1).lower(): found.group(2) or found.group(3) or found.group(4) or ""
+                for found in _ATTRIBUTE.finditer(attributes)
+            }
+            required = _REQUIRED_ATTRIBUTE.get(name)
+            if required is not None and not values.get(required):
+                raise _entities_error(f'tag "{name}" must have attribute "{required}"')
+            if name == "span" and values.get("class") != "tg-spoiler":
+                raise _entities_error('tag "span" must have class "tg-spoiler"')
+            stack.append(name)
+        index = tag.end()
+    if stack:
+        raise _entities_error(f'can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+def utf16_length(text: str) -> int:
+    """How Telegram counts a text's length: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class BotApiEmulator:
@@ -380,14 +417,12 @@ class BotApiEmulator:
     def _check_text(self, text: str, parse_mode: str | None, limit: int, what: str) -> None:
         if parse_mode not in (None, "HTML"):
             raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
-        if parse_mode == "HTML":
-            _check_html(text)
-            visible = strip_html(text)
-        else:
-            visible = text
+        if _SURROGATE.search(text):  # half of a UTF-16 pair: not text at all
+            raise ApiError(400, f"Bad Request: {what} must be encoded in UTF-8")
+        visible = parse_html(text) if parse_mode == "HTML" else text
         if what == "text" and not visible.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(visible) > limit:
+        if utf16_length(visible) > limit:  # counted after entity parsing, in UTF-16 units
             raise ApiError(400, f"Bad Request: {what} is too long")
 
     def _chat(self, chat_id: Any) -> Chat:
