@@ -15,7 +15,6 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
-
 # what looks like a secret even when it is not one of ours (a wrong postback secret, a
 # token in a URL of a library's exception): a query parameter, and a Bot API path
 _SECRET_PATTERNS = (
