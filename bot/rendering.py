@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -11,6 +12,7 @@ from markdown_it.token import Token
 TEXT_LIMIT = 4096  # Telegram: characters in a message
 CAPTION_LIMIT = 1024  # Telegram: characters in a caption sent by a bot
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _md = MarkdownIt("commonmark")
 _INLINE = {
     "strong_open": "<b>",
@@ -84,6 +86,26 @@ def _inline(children: list[Token]) -> str:
         elif child.type == "html_inline":
             out.append(html.escape(child.content, quote=False))
     return "".join(out)
+
+
+def whole_characters(text: str) -> str:
+    """`text` with every half of a UTF-16 surrogate pair that has no other half replaced by
+    U+FFFD (a paste cut in the middle of a character): such a string cannot be encoded,
+    stored or sent, so it never gets past the door."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def whole_characters_in(value: Any) -> Any:
+    """`whole_characters` on every string of a decoded JSON value."""
+    if isinstance(value, str):
+        return whole_characters(value)
+    if isinstance(value, dict):
+        return {key: whole_characters_in(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_characters_in(item) for item in value]
+    return value
 
 
 def plain_text(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -24,6 +25,8 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError, ClientTimeout
+
+from bot.rendering import whole_characters_in
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +171,12 @@ def telegram_file_fetcher(
     return fetch
 
 
+def _loads_whole_characters(text: str) -> Any:
+    """Updates (and every answer) decoded with half-characters replaced: a person's text
+    with a lone surrogate would fail every handler that stores or sends it."""
+    return whole_characters_in(json.loads(text))
+
+
 def create_bot(
     token: str,
     api_url: str | None = None,
@@ -178,6 +187,7 @@ def create_bot(
 ) -> Bot:
     """A Bot on `api_url` (Telegram by default). `retry_429=False` for the delivery worker,
     which waits out 429s itself, for every sender at once."""
+    session_kwargs.setdefault("json_loads", _loads_whole_characters)
     session = JsonSession(
         api=TelegramAPIServer.from_base(api_url)
         if api_url

@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.db.engine import Database, insert
 from bot.db.tables import MAX_BIG_ID, webhook_updates
+from bot.rendering import whole_characters_in
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class WebhookInbox:
                 {"ok": False, "error": "update_id: expected an integer update id"}, status=400
             )
         assert isinstance(body, dict)
+        body = whole_characters_in(body)  # a half-character never gets in
         if not await self._store(update_id, body):
             self.duplicates += 1
             return web.json_response({"ok": True})  # had it already

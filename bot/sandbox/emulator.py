@@ -157,6 +157,7 @@ class Request:
     method: str
     params: dict[str, Any]
     status: int = 200
+    description: str = ""  # why it was refused
 
 
 Listener = Callable[[SentMessage], None]
@@ -329,6 +330,7 @@ class BotApiEmulator:
                 result = await self._dispatch(method, params)
             except ApiError as exc:
                 record.status = exc.code
+                record.description = exc.description
                 raise
             finally:
                 if slow:

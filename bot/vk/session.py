@@ -70,7 +70,7 @@ from aiogram.types import (
     User,
 )
 
-from bot.rendering import split_text
+from bot.rendering import split_text, whole_characters_in
 from bot.vk import convert
 from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError
 
@@ -370,6 +370,7 @@ class VkSession(BaseSession):
             self._event_keys.put(
                 self._update_ids, str(event.get("event_id") or secrets.token_hex(8))
             )
+            body = whole_characters_in(body)  # a half-character never gets in (bot.rendering)
             updates.append(Update.model_validate(body, context={"bot": bot}))
         return updates
 

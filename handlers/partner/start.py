@@ -112,12 +112,16 @@ def setup() -> Router:
                 await state.set_state(SupportDialog.question)
                 await message.answer(l10n("support-ask-text"))
                 return
-            await message.answer(l10n("start-welcome-back", name=partner.first_name))
+            await message.answer(l10n("start-welcome-back", name=html.escape(partner.first_name)))
             await send(message, menu_screen(l10n))
             return
-        welcome = content.program.welcome.strip() or l10n("start-default-welcome")
+        welcome = html.escape(content.program.welcome.strip()) or l10n("start-default-welcome")
         await message.answer(
-            l10n("start-hello", name=partner.first_name, program=content.program.name)
+            l10n(
+                "start-hello",
+                name=html.escape(partner.first_name),
+                program=html.escape(content.program.name),
+            )
         )
         await state.set_state(Onboarding.segment)
         await send(
