@@ -132,3 +132,25 @@ async def test_a_name_that_is_a_tag_is_shown_as_written(chats: Harness) -> None:
     assert replies[0].plain.startswith("Здравствуйте, <b>Tom & Jerry</b>")
     client = Client(chats, 29_001)
     assert client.messages
+
+
+@pytest.mark.parametrize("name", ["<b>Tom & Jerry</b>", "a < b &amp;", "\u202eRTL", "🙂"])
+async def test_vk_shows_hostile_names_and_texts_as_written(tmp_path: Path, name: str) -> None:
+    async with running_bot(tmp_path, vk=True) as harness:
+        assert harness.vk is not None
+        await harness.manager().send("/start")  # tickets reach the managers in private
+        await harness.vk_manager().send("Начать")
+        harness.vk.add_user(5001, name, "Смирнова")
+        from tests.harness import VkClient
+
+        vera = VkClient(harness, 5001)
+        replies = await vera.send("Начать")
+        assert replies[0].text.startswith(f"Здравствуйте, {name}")
+        await vera.press(next(b for b in vera.last.button_labels if b.startswith("Вебмастер")))
+        await vera.press("Сайт")
+        await vera.press("До года")
+        await vera.send(f"{name} <i>& co")
+        await vera.press("✅ Да, присылайте")
+        for text in ("/me", "/top", f"вопрос {name} &", f"/support {name} <b>&"):
+            await vera.send(text)
+        assert not [m for m in vera.messages if m.text.startswith(FAILED_TEXT)]
