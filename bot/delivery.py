@@ -39,7 +39,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 
 from bot.clock import Clock
 from bot.metrics import RATE_LIMITED
-from bot.rendering import CAPTION_LIMIT
+from bot.rendering import CAPTION_LIMIT, split_text, visible_length
 from bot.services.outbox import COMMUNITY, Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 from bot.vk.convert import is_vk_attachment
@@ -225,7 +225,7 @@ class Delivery(OutboxWorker):
             else None
         )
         if row.document and not is_vk_attachment(row.document):
-            caption = row.text if len(row.text) <= CAPTION_LIMIT else None
+            caption = row.text if visible_length(row.text) <= CAPTION_LIMIT else None
             await self._bot.send_document(
                 row.chat_id,
                 row.document,
@@ -235,13 +235,16 @@ class Delivery(OutboxWorker):
             if caption is not None:
                 return
         elif photo is not None:
-            caption = row.text if len(row.text) <= CAPTION_LIMIT else None
+            caption = row.text if visible_length(row.text) <= CAPTION_LIMIT else None
             await self._bot.send_photo(
                 row.chat_id, photo, caption=caption, reply_markup=markup if caption else None
             )
             if caption is not None:
                 return
-        await self._bot.send_message(row.chat_id, row.text, reply_markup=markup)
+        parts = split_text(row.text)  # a long text in parts, the buttons under the last
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await self._bot.send_message(row.chat_id, part, reply_markup=markup if last else None)
 
     async def _pace(self, chat_id: int, *, private: bool) -> None:
         """Wait for this send's slot: the global rate, the chat's own interval, and any

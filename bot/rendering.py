@@ -113,26 +113,102 @@ def plain_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a long text by paragraphs (then lines) so each part fits `limit`."""
-    if len(text) <= limit:
+def utf16_length(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def visible_length(text: str, *, html_mode: bool = True) -> int:
+    """The length Telegram checks against its limits: after entity parsing, in UTF-16."""
+    return utf16_length(plain_text(text) if html_mode else text)
+
+
+# Telegram HTML as tokens: a tag, an entity, or one character (a code point: an emoji
+# is never cut in half); the parts of a split are made of whole tokens.
+_TOKEN = re.compile(r"<[^<>]*>|&(?:[A-Za-z]{1,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|.", re.S)
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+# where a part may end, best first: a paragraph, a line, a word; else anywhere
+_PARAGRAPH, _LINE, _WORD, _ANYWHERE = 3, 2, 1, 0
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT, *, html_mode: bool = True) -> list[str]:
+    """Split a long message so each part fits `limit` as Telegram counts it (UTF-16 code
+    units of the text after entity parsing). A part ends at a paragraph, else a line, else
+    a word, and only in the last resort inside a word; never inside a tag or an entity,
+    never between the halves of a character. A tag open where a part ends is closed there
+    and opened again at the start of the next part, so every part is valid on its own.
+    `html_mode=False`: plain text (VK), where `<` and `&` are just characters."""
+    if visible_length(text, html_mode=html_mode) <= limit:
         return [text]
+    tokens = _TOKEN.findall(text) if html_mode else list(text)
+    shown = [_visible(token, html_mode) for token in tokens]
     parts: list[str] = []
-    current = ""
-    for block in text.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        rest = block
-        while len(rest) > limit:
-            cut = rest.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append(rest[:cut])
-            rest = rest[cut:].lstrip("\n")
-        current = rest
-    if current:
-        parts.append(current)
-    return parts
+    index = 0
+    tags: tuple[tuple[str, str], ...] = ()  # the tags open where the part starts
+    while index < len(tokens):
+        while index < len(tokens) and shown[index] in ("\n", " "):
+            index += 1  # a part never starts with the blank the last one ended at
+        stack = list(tags)
+        units = 0
+        # the latest place to end the part, per rank: (token index after it, open tags)
+        places: dict[int, tuple[int, tuple[tuple[str, str], ...]]] = {}
+        end = index
+        while end < len(tokens):
+            size = utf16_length(shown[end])
+            if units + size > limit and end > index:
+                break
+            units += size
+            _track(tokens[end], stack, html_mode)
+            rank = _rank_after(shown, end)
+            if rank > _ANYWHERE:
+                places[rank] = (end + 1, tuple(stack))
+            end += 1
+        cut, open_at_cut = end, tuple(stack)
+        if end < len(tokens):  # not the last part: the best place in its second half
+            middle = index + (end - index) // 2
+            for rank in (_PARAGRAPH, _LINE, _WORD):
+                if rank in places and places[rank][0] > middle:
+                    cut, open_at_cut = places[rank]
+                    break
+        body = "".join(t for t in [*(o for _n, o in tags), *tokens[index:cut]])
+        closing = "".join(f"</{name}>" for name, _opening in reversed(open_at_cut))
+        part = (body.rstrip("\n ") + closing) if html_mode else body.rstrip("\n ")
+        if (plain_text(part) if html_mode else part).strip():
+            parts.append(part)
+        index, tags = cut, open_at_cut
+    return parts or [text]
+
+
+def _visible(token: str, html_mode: bool) -> str:
+    if not html_mode or len(token) == 1:
+        return token
+    if token.startswith("<"):
+        return ""
+    return html.unescape(token)
+
+
+def _track(token: str, stack: list[tuple[str, str]], html_mode: bool) -> None:
+    """Keep `stack` (the open tags) up to date with one token."""
+    if not html_mode or not token.startswith("<") or len(token) == 1:
+        return
+    found = _TAG_NAME.match(token)
+    if found is None:
+        return
+    closing, name = found.group(1), found.group(2).lower()
+    if closing:
+        for position in range(len(stack) - 1, -1, -1):
+            if stack[position][0] == name:
+                del stack[position]
+                break
+    elif not token.endswith("/>"):
+        stack.append((name, token))
+
+
+def _rank_after(shown: list[str], index: int) -> int:
+    """How good a place to end a part the point after token `index` is."""
+    if shown[index] == "\n":
+        previous = shown[index - 1] if index > 0 else ""
+        return _PARAGRAPH if previous == "\n" else _LINE
+    if shown[index] in (" ", "\t"):
+        return _WORD
+    return _ANYWHERE

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.platforms import platform_of
-from bot.rendering import CAPTION_LIMIT
+from bot.rendering import CAPTION_LIMIT, visible_length
 from bot.services.community import CommunityService, calls_admin
 from bot.services.contests import ContestService
 from bot.services.faq import FaqService
@@ -107,7 +107,7 @@ def setup() -> Router:
     ) -> None:
         for board in await leaderboards(None, partners, contests, settings, l10n):
             picture = board.picture()
-            if picture is None or len(board.text) > CAPTION_LIMIT:
+            if picture is None or visible_length(board.text) > CAPTION_LIMIT:
                 await message.reply(board.text)
                 continue
             await message.reply_photo(

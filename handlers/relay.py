@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.platforms import Platforms, platform_of
-from bot.rendering import CAPTION_LIMIT, split_text
+from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
 from bot.telegram import ChatMigrations
@@ -323,21 +323,25 @@ class TicketRelay:
             ids.append(sent.message_id)
         return ids
 
-    async def note_to_managers(self, bot: Bot, ticket: Ticket, text: str) -> None:
-        """A line from the bot in every place the ticket lives (reopened, closed, overdue)."""
+    async def note_to_managers(self, bot: Bot, ticket: Ticket, text: str) -> bool:
+        """A line from the bot in every place the ticket lives (reopened, closed, overdue,
+        a partner's words); a long one in parts. Whether it reached at least one place."""
+        reached = False
         for platform, chat_id in self._targets(ticket):
+            thread = ticket.thread_id if chat_id == ticket.chat_id else None
             try:
-                sent = await self.bot(platform, bot).send_message(
-                    chat_id,
-                    text,
-                    message_thread_id=ticket.thread_id if chat_id == ticket.chat_id else None,
-                )
+                for part in split_text(text):
+                    sent = await self.bot(platform, bot).send_message(
+                        chat_id, part, message_thread_id=thread
+                    )
+                    await self._support.remember(
+                        ticket, "note", sent.chat.id, sent.message_id, platform=platform
+                    )
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("ticket %s: note not delivered to %s: %s", ticket.id, chat_id, exc)
                 continue
-            await self._support.remember(
-                ticket, "note", sent.chat.id, sent.message_id, platform=platform
-            )
+            reached = True
+        return reached
 
     async def tell_managers(
         self, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None
@@ -378,7 +382,9 @@ class TicketRelay:
             return False
         caption = next((m.caption for m in messages if m.caption), None)
         long_caption = (
-            caption is not None and len(caption) > CAPTION_LIMIT and partner.platform == "tg"
+            caption is not None
+            and utf16_length(caption) > CAPTION_LIMIT
+            and partner.platform == "tg"
         )
         try:
             if partner.platform != platform_of(bot):

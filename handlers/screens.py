@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.i18n import L10n
 from bot.platforms import platform_of
-from bot.rendering import split_text
+from bot.rendering import TEXT_LIMIT, split_text, visible_length
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def no_longer_available(callback: CallbackQuery, l10n: L10n) -> None:
 async def edit(callback: CallbackQuery, screen: Screen) -> None:
     """Replace the pressed message with the screen (or send it anew when it can't be edited)."""
     message = callback.message
-    if isinstance(message, Message) and len(screen.text) <= 4096:
+    if isinstance(message, Message) and visible_length(screen.text) <= TEXT_LIMIT:
         try:
             await message.edit_text(screen.text, reply_markup=screen.markup)
             return

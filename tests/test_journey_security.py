@@ -202,3 +202,29 @@ async def test_oversized_numbers_in_buttons_and_commands(harness: Harness) -> No
     # the bot is alive and well
     replies = await anna.send("когда выплаты")
     assert "10 и 25 числа" in replies[-1].plain
+
+
+async def test_a_long_ticket_text_reaches_the_managers_whole(group: Harness) -> None:
+    anna = group.user(4401, "Анна")
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата")
+    long_text = ("Подробности & «детали» <важно> 🙂 " * 160).strip()  # ≈ 5 300 characters
+    replies = await anna.send(f"/support {long_text}")
+    assert replies[-1].plain.startswith("Обращение №1")
+    managers = group.emulator.chat_messages(GROUP)
+    relayed = "".join(m.plain for m in managers if "Подробности" in m.plain)
+    squeeze = "".join(long_text.split())
+    assert squeeze in "".join(relayed.split())
+    ticket = await group.services.support.get(1)
+    assert ticket is not None
+
+
+async def test_a_partner_is_never_told_sent_when_nothing_was(group: Harness) -> None:
+    anna = group.user(4402, "Анна")
+    await anna.onboard()
+    await anna.send("/support Первый вопрос")
+    group.emulator.chats.pop(GROUP)  # the managers' chat is gone (the bot was removed)
+    group.allowed_errors.update({"sendMessage", "copyMessage", "getChat"})
+    replies = await anna.send("/support и ещё одно")
+    assert not replies[-1].plain.startswith("Обращение №1 открыто")
+    assert "Не удалось передать" in replies[-1].plain

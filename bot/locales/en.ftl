@@ -582,3 +582,6 @@ relay-not-crossed = { $kind ->
     [document] 📎 [a file — it stayed in the other messenger]
    *[other] 📎 [an attachment — it stayed in the other messenger]
 }
+
+# --- security and hostile input (issue 12) ---
+support-not-delivered = Your message for ticket #{ $number } could not be passed to the managers. Please try again a little later, or send { "/support" } with the text.

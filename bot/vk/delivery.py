@@ -215,7 +215,7 @@ class VkDelivery(OutboxWorker):
             else None
         )
         keyboard = convert.keyboard(markup, callbacks=callbacks)
-        parts = split_text(text, TEXT_LIMIT) if text else [""]
+        parts = split_text(text, TEXT_LIMIT, html_mode=False) if text else [""]
         digest = hashlib.blake2b(
             json.dumps([text, attachments, keyboard], ensure_ascii=False).encode(),
             digest_size=8,

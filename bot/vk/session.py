@@ -607,7 +607,7 @@ class VkSession(BaseSession):
         text = self._text(bot, method.text, method.parse_mode)
         keyboard = self._keyboard(peer, method.reply_markup)
         reply_to = method.reply_parameters.message_id if method.reply_parameters else None
-        parts = split_text(text, TEXT_LIMIT)
+        parts = split_text(text, TEXT_LIMIT, html_mode=False)
         cmid = 0
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -625,7 +625,7 @@ class VkSession(BaseSession):
         kind = "photo" if isinstance(method, SendPhoto) else "doc"
         attachment = await self.attachment(bot, peer, source, kind)
         caption = self._text(bot, method.caption or "", method.parse_mode)
-        parts = split_text(caption, TEXT_LIMIT) if caption else [""]
+        parts = split_text(caption, TEXT_LIMIT, html_mode=False) if caption else [""]
         keyboard = self._keyboard(peer, method.reply_markup)
         cmid = await self.send(
             peer,

@@ -57,7 +57,10 @@ async def open_ticket(
     else:  # more words for an existing ticket, with no message of the partner's to copy
         name = html.escape(partner.first_name)
         intro = relay.l10n("ticket-partner-wrote", number=ticket.id, name=name)
-        await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}")
+        if not await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}"):
+            # never "sent" for what was not: the partner knows, and may try again
+            await answer_to.answer(l10n("support-not-delivered", number=ticket.id))
+            return
         await support.partner_wrote(ticket)
     key = (
         "support-opened"
