@@ -88,3 +88,28 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     await process.stdin.drain()
     assert "sandbox stopped" in await read_until("sandbox stopped")
     assert await asyncio.wait_for(process.wait(), 20) == 0
+
+
+def test_a_long_paste_is_read_as_whole_characters() -> None:
+    """The terminal hands a paste over in pieces that cut UTF-8 sequences (issue 14)."""
+    from bot.sandbox.terminal import utf8_lines
+
+    pasted = ("Здравствуйте, у меня вопрос по выплате 🙂 " * 100)[:3917]
+    raw = (pasted + "\n" + "вторая строка\n").encode()
+    for size in (1, 7, 4096, 1000):
+        chunks = [raw[start : start + size] for start in range(0, len(raw), size)]
+        lines = list(utf8_lines(chunks))
+        assert lines == [pasted + "\n", "вторая строка\n"], size
+        assert not any("\ud800" <= char <= "\udfff" for line in lines for char in line)
+    assert list(utf8_lines([b"bad \xff byte"])) == ["bad \ufffd byte"]
+
+
+async def test_a_half_character_never_crashes_a_handler(harness: Harness) -> None:
+    """A text with a lone surrogate (a cut paste) is taken with U+FFFD, in a ticket too."""
+    await harness.manager().send("/start")
+    anna = harness.user(9101)
+    await anna.onboard()
+    replies = await anna.send("вопрос \udcd0 про выплаты")
+    assert not replies[-1].plain.startswith("Что-то пошло не так")
+    replies = await anna.send("/support Не пришла выплата \ud83d")
+    assert replies[-1].plain.startswith("Обращение №1")
