@@ -88,6 +88,18 @@ def _inline(children: list[Token]) -> str:
     return "".join(out)
 
 
+def shorten(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to at most `limit` characters at a word, with «…»; and whether it was
+    cut (then the whole text must be one tap away)."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" \n,.;:—-") + "…", True
+
+
 def whole_characters(text: str) -> str:
     """`text` with every half of a UTF-16 surrogate pair that has no other half replaced by
     U+FFFD (a paste cut in the middle of a character): such a string cannot be encoded,

@@ -92,6 +92,7 @@ def setup_routers() -> list[Router]:
         manager_contests.setup_buttons(),
         manager_announce.setup_buttons(),  # the /announce dialog, and 👍/👎 under announcements
         manager_tickets.setup_managers_chat(),
+        manager_tickets.setup_buttons(),  # the whole question under a ticket card
         community.setup(),
         membership.setup(),
         fallback.setup_stale_buttons(),

@@ -60,6 +60,10 @@ class TicketCb(CallbackData, prefix="t"):
     value: str = ""  # up | down for a rating
 
 
+class TicketTextCb(CallbackData, prefix="tq"):
+    ticket: RowId  # a manager asks for the whole question of a ticket whose card shortened it
+
+
 class LinkCb(CallbackData, prefix="lk"):
     action: str  # approve | decline
     partner: RowId

@@ -21,20 +21,22 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.platforms import Platforms, platform_of
-from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
+from bot.rendering import CAPTION_LIMIT, shorten, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
 from bot.telegram import ChatMigrations
+from handlers.callbacks import TicketTextCb
 
 logger = logging.getLogger(__name__)
 
 TOPIC_NAME_LIMIT = 128
+CARD_QUESTION_LIMIT = 1500  # characters of the question on a ticket card; the rest a tap away
 ALBUM_WAIT = 0.5  # seconds to gather the parts of an album
 
 
@@ -181,10 +183,15 @@ class TicketRelay:
 
     # --- partner → managers --------------------------------------------------------
 
-    async def _card_text(self, ticket: Ticket, partner: Partner, forum: bool) -> str:
+    async def _card(
+        self, ticket: Ticket, partner: Partner, forum: bool
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The ticket card, and a button for the whole question when the card shows it
+        shortened."""
         card = await self._support.card(ticket, partner)
         l10n = self.l10n
         who = partner.who
+        question, shortened = shorten(ticket.question, CARD_QUESTION_LIMIT)
         text = l10n(
             "ticket-card",
             number=ticket.id,
@@ -192,14 +199,29 @@ class TicketRelay:
             who=html.escape(who),
             segment=html.escape(card.segment_title or l10n("ticket-none")),
             affiliate=html.escape(partner.affiliate_id or l10n("ticket-none")),
-            question=html.escape(ticket.question[:1500] or l10n("ticket-none")),
+            question=html.escape(question or l10n("ticket-none")),
         )
         asked = [q for q in card.recent_questions if q != ticket.question][:5]
         if asked:
             text += "\n" + l10n("ticket-card-asked-before")
-            text += "".join(f"\n• {html.escape(q[:200])}" for q in asked)
+            text += "".join(f"\n• {html.escape(shorten(q, 200)[0])}" for q in asked)
         text += "\n\n" + l10n("ticket-card-howto" if forum else "ticket-card-howto-reply")
-        return text
+        markup = None
+        if shortened:
+            button = InlineKeyboardButton(
+                text=l10n("ticket-card-whole-question"),
+                callback_data=TicketTextCb(ticket=ticket.id).pack(),
+            )
+            markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+        return text, markup
+
+    async def whole_question(self, bot: Bot, ticket: Ticket, chat_id: int) -> None:
+        """The ticket's question as the partner wrote it, in parts if long, where the
+        manager asked for it (in the ticket's topic when that is where)."""
+        thread = ticket.thread_id if chat_id == ticket.chat_id else None
+        intro = self.l10n("ticket-whole-question", number=ticket.id)
+        for part in split_text(f"{intro}\n{html.escape(ticket.question)}"):
+            await bot.send_message(chat_id, part, message_thread_id=thread)
 
     def _topic_name(self, ticket: Ticket, partner: Partner) -> str:
         segment = self._store.content.program.segment_title(partner.segment) or "—"
@@ -219,10 +241,12 @@ class TicketRelay:
                 self.managers_chat, self._topic_name(ticket, partner)
             )
             ticket = await self._support.place(ticket, self.managers_chat, topic.message_thread_id)
+            text, markup = await self._card(ticket, partner, forum=True)
             card = await bot.send_message(
                 self.managers_chat,
-                await self._card_text(ticket, partner, forum=True),
+                text,
                 message_thread_id=topic.message_thread_id,
+                reply_markup=markup,
             )
             await self._support.remember(
                 ticket, "card", self.managers_chat, card.message_id, platform=platform_of(bot)
@@ -231,8 +255,9 @@ class TicketRelay:
         for platform, chat_id in self.manager_chats():
             if await self._support.card_message(ticket, chat_id, platform) is None:
                 try:
+                    text, markup = await self._card(ticket, partner, forum=False)
                     card = await self.bot(platform, bot).send_message(
-                        chat_id, await self._card_text(ticket, partner, forum=False)
+                        chat_id, text, reply_markup=markup
                     )
                 except (TelegramForbiddenError, TelegramBadRequest) as exc:
                     logger.warning("ticket %s: cannot reach chat %s: %s", ticket.id, chat_id, exc)

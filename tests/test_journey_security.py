@@ -228,3 +228,38 @@ async def test_a_partner_is_never_told_sent_when_nothing_was(group: Harness) -> 
     replies = await anna.send("/support и ещё одно")
     assert not replies[-1].plain.startswith("Обращение №1 открыто")
     assert "Не удалось передать" in replies[-1].plain
+
+
+async def test_a_long_question_is_kept_whole_and_one_tap_away(group: Harness) -> None:
+    anna = group.user(4501, "Анна")
+    await anna.onboard()
+    words = " ".join(f"подробность{n}" for n in range(400))  # ≈ 5 200 characters
+    question = f"Почему не начислили бонус? {words} конец"
+    await anna.send(question)  # an FAQ miss, then "Ask a manager"
+    await anna.press(next(b for b in anna.last.button_labels if "менеджер" in b.lower()))
+    async with group.services.db.read() as conn:
+        logged = (await conn.execute(sa.select(tables.faq_questions.c.question))).scalars()
+        assert question in list(logged)
+    ticket = await group.services.support.get(1)
+    assert ticket is not None
+    assert ticket.question == question
+    card = next(m for m in group.emulator.chat_messages(GROUP) if "Обращение №1" in m.plain)
+    shown = card.plain.split("Вопрос: ", 1)[1].split("\n", 1)[0]
+    assert shown.endswith("…")
+    assert question.startswith(shown[:-1])
+    assert shown[:-1].split()[-1] in question.split()  # cut at a word
+    assert card.button_labels == ["📄 Вопрос целиком"]
+
+    # a non-manager's tap is refused; a manager's brings the whole text
+    group.clock.advance(1)
+    await group.emulator.wait_processed(group.emulator.press(INTRUDER, card, "📄 Вопрос целиком"))
+    before = len(group.emulator.chat_messages(GROUP))
+    assert before == len(group.emulator.chat_messages(GROUP))
+    group.clock.advance(1)
+    await group.emulator.wait_processed(
+        group.emulator.press(MANAGER_ID, card, "📄 Вопрос целиком")
+    )
+    parts = group.emulator.chat_messages(GROUP)[before:]
+    assert len(parts) >= 2
+    whole = "".join(m.plain for m in parts)
+    assert "".join(question.split()) in "".join(whole.split())

@@ -585,3 +585,5 @@ relay-not-crossed = { $kind ->
 
 # --- security and hostile input (issue 12) ---
 support-not-delivered = Your message for ticket #{ $number } could not be passed to the managers. Please try again a little later, or send { "/support" } with the text.
+ticket-card-whole-question = 📄 The whole question
+ticket-whole-question = 📄 The whole question of ticket #{ $number }:

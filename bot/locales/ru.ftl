@@ -607,3 +607,5 @@ relay-not-crossed = { $kind ->
 
 # --- security and hostile input (issue 12) ---
 support-not-delivered = Не удалось передать сообщение менеджерам по обращению №{ $number }. Попробуйте ещё раз чуть позже — или напишите { "/support" } с текстом.
+ticket-card-whole-question = 📄 Вопрос целиком
+ticket-whole-question = 📄 Вопрос по обращению №{ $number } целиком:

@@ -104,7 +104,7 @@ class FaqService:
             {
                 "id": question_id,
                 "partner_id": partner.id,
-                "question": question[:2000],
+                "question": question,  # whole: a manager may need every word
                 "entry_id": match.entry_id,
                 "score": match.score,
                 "outcome": outcome,

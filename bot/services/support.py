@@ -129,7 +129,7 @@ class SupportService:
                 tickets.insert().values(
                     partner_id=partner.id,
                     status="open",
-                    question=question[:4000],
+                    question=question,  # whole (the card shows it shortened)
                     created_at=now,
                     escalations=0,
                 )

@@ -10,4 +10,6 @@ MANAGER_COMMANDS: Final = (
 )  # fmt: skip
 
 # the callback prefixes of the managers' buttons, with the action an audit entry names
-MANAGER_BUTTONS: Final = {"lk": "approve_link", "ct": "contests_admin", "an": "announce"}
+MANAGER_BUTTONS: Final = {
+    "lk": "approve_link", "ct": "contests_admin", "an": "announce", "tq": "ticket_question",
+}  # fmt: skip

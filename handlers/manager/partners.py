@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.i18n import L10n
+from bot.rendering import shorten
 from bot.services.audit import AuditLog
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import standing_lines
@@ -61,7 +62,7 @@ def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
         text += "\n" + l10n("partner-unreachable")
     if card.recent_questions:
         text += "\n" + l10n("ticket-card-asked-before")
-        text += "".join(f"\n• {html.escape(q[:200])}" for q in card.recent_questions)
+        text += "".join(f"\n• {html.escape(shorten(q, 200)[0])}" for q in card.recent_questions)
     return Screen(text)
 
 

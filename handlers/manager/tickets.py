@@ -7,17 +7,18 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService, Ticket
+from handlers.callbacks import TicketTextCb
 from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
 from handlers.manager import MANAGER_COMMANDS, links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, actor, send
+from handlers.screens import Screen, actor, no_longer_available, send
 
 
 def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n: L10n) -> Screen:
@@ -174,4 +175,30 @@ def setup_command() -> Router:
     router.message.register(_list_tickets, Command("tickets"))
 
     router.include_router(_outside_a_ticket(f"{__name__}.command.outside"))
+    return router
+
+
+def setup_buttons() -> Router:
+    """ "The whole question" under a ticket card that shows it shortened (managers only)."""
+    router = Router(name=f"{__name__}.buttons")
+    router.callback_query.filter(IsManager())
+
+    @router.callback_query(TicketTextCb.filter())
+    async def whole_question(
+        callback: CallbackQuery,
+        callback_data: TicketTextCb,
+        bot: Bot,
+        support: SupportService,
+        relay: TicketRelay,
+        audit: AuditLog,
+        l10n: L10n,
+    ) -> None:
+        ticket = await support.get(callback_data.ticket)
+        if ticket is None or not isinstance(callback.message, Message):
+            await no_longer_available(callback, l10n)
+            return
+        await audit.record(actor(callback), "ticket_question", target=f"ticket:{ticket.id}")
+        await callback.answer()
+        await relay.whole_question(bot, ticket, callback.message.chat.id)
+
     return router
