@@ -19,6 +19,7 @@ from aiogram.types import (
 
 from bot.config import Settings
 from bot.content.models import Content
+from bot.content.render import faq_answer_html, messages_of
 from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
@@ -179,10 +180,8 @@ def setup() -> Router:
             message.chat.id, message.message_thread_id, question, addressed=addressed
         )
         if reply.kind == "answer" and reply.entry is not None:
-            entry = reply.entry
-            await message.reply(
-                f"<b>{html.escape(entry.question)}</b>\n\n{html.escape(entry.answer)}"
-            )
+            for part in messages_of(faq_answer_html(reply.entry)):  # a long answer in parts
+                await message.reply(part)
         elif reply.kind == "offer":
             await message.reply(
                 l10n("community-offer-private"),

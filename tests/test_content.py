@@ -82,15 +82,30 @@ def test_cross_references_are_checked(content: Path) -> None:
     assert any("duplicate FAQ id 'payout-dates'" in p for p in problems)
 
 
-def test_a_creative_needs_exactly_one_source(content: Path) -> None:
+def test_a_creative_needs_one_source_and_may_have_a_text_beside_it(content: Path) -> None:
+    # SPEC §4: text beside file or url is the caption / the lines under the link
     _edit(
         content / "creatives.yaml",
         '  url: "https://mebeldom.example/sale/sofas"',
-        '  url: "https://mebeldom.example/sale/sofas"\n  text: "и текст"',
+        '  url: "https://mebeldom.example/sale/sofas"\n  text: "Ставьте в шапку сайта & блог"',
+    )
+    _edit(
+        content / "creatives.yaml",
+        "  file: files/sofa-728x90.png",
+        '  file: files/sofa-728x90.png\n  text: "Для сайдбара <728px>: диваны"',
+    )
+    loaded = load_content(content)
+    banner = loaded.creative("sofa-banner-728")
+    assert banner is not None
+    assert banner.text == "Для сайдбара <728px>: диваны"
+    _edit(
+        content / "creatives.yaml",
+        "  file: files/sofa-728x90.png",
+        '  file: files/sofa-728x90.png\n  url: "https://example.com/x.png"',
     )
     (problem,) = _problems(content)
     assert problem.startswith("creatives.yaml:")
-    assert "give exactly one of file, url or text" in problem
+    assert "give file or url, not both" in problem
 
 
 def test_lesson_problems_point_into_the_lesson_file(content: Path) -> None:
@@ -150,3 +165,81 @@ def test_the_demo_contest_loads() -> None:
         "first_sales", "most_sales", "top_amount",
     ]  # fmt: skip
     assert contest.hold_days == 14
+
+
+def test_content_paths_are_confined_to_the_folder(content: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("database password", encoding="utf-8")
+    (content / "files" / "link-out.txt").symlink_to(outside)
+    (content / "files" / "inside-link.png").symlink_to(content / "files" / "sofa-728x90.png")
+    _edit(content / "creatives.yaml", "file: files/sofa-728x90.png", "file: /etc/passwd")
+    _edit(content / "creatives.yaml", "file: files/keywords-sofas.txt", "file: ../../secret.txt")
+    _edit(
+        content / "lessons/01-start.md",
+        'attachments: ["https://mebeldom.example/partners/guide"]',
+        "attachments: [files/link-out.txt, files/inside-link.png, ~/x.pdf]",
+    )
+    problems = _problems(content)
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "file /etc/passwd: outside the content folder (give a path inside it)",
+        "file ../../secret.txt: outside the content folder (.. or a symlink leading out)",
+        "attachment files/link-out.txt: outside the content folder (.. or a symlink leading out)",
+        "attachment ~/x.pdf: outside the content folder (give a path inside it)",
+    ]
+    assert problems[0].startswith("creatives.yaml:")
+    assert problems[2].startswith("lessons/01-start.md:5:")
+
+
+def test_files_over_the_upload_limit_are_refused(content: Path) -> None:
+    big = content / "files" / "video.mp4"
+    with big.open("wb") as handle:  # sparse: 51 MB on paper, nothing on disk
+        handle.truncate(51 * 1024 * 1024)
+    _edit(content / "creatives.yaml", "file: files/sofa-728x90.png", "file: files/video.mp4")
+    (problem,) = _problems(content)
+    assert problem.startswith("creatives.yaml:")
+    assert "51.0 MB, over the 50 MB a bot may upload to Telegram" in problem
+
+
+def test_content_check_renders_every_item_as_sent(content: Path) -> None:
+    """Long lessons with code, answers full of `&` near the limit, HTML in Markdown:
+    what passes `content check` is sent without a refusal; what would not, is reported."""
+    from bot.content.loader import sending_problems
+    from bot.content.render import faq_answer_html, lesson_html
+
+    code = "```\n" + "if a < b && c > d: print('&')\n" * 300 + "```\n"
+    (content / "lessons/07-code.md").write_text(
+        '---\nid: code\ntitle: "Код & скрипты"\norder: 7\n---\n' + code, encoding="utf-8"
+    )
+    with (content / "faq.yaml").open("a", encoding="utf-8") as faq:
+        answer = "R&D <важно> " * 370  # ≈ 4 070 characters, 370 ampersands
+        faq.write(f'\n- id: rnd\n  topic: "Разное"\n  question: "Что такое R&D?"\n'
+                  f'  answer: "{answer}"\n  alt: ["Про R&D", "R&D это что"]\n')  # fmt: skip
+    loaded = load_content(content)  # valid: every part fits and parses
+    lesson = next(item for item in loaded.lessons if item.id == "code")
+    assert sending_problems(lesson_html(lesson, "<b>Урок 7 из 7</b>")) == []
+    rnd = next(entry for entry in loaded.faq if entry.id == "rnd")
+    assert len(faq_answer_html(rnd)) > 4096  # escaped, it is longer than one message
+    assert sending_problems(faq_answer_html(rnd)) == []
+
+    (content / "lessons/08-html.md").write_text(
+        '---\nid: html\ntitle: "HTML"\norder: 8\n---\nТекст.\n\n<div class="x">блок</div>\n\n'
+        "И <span>строка</span>.\n",
+        encoding="utf-8",
+    )
+    problems = _problems(content)
+    assert problems == [
+        "lessons/08-html.md:8: unsupported HTML block '<div class=\"x\">блок</div>': use "
+        "Markdown instead",
+        "lessons/08-html.md:10: unsupported HTML '</span>': it would show as text",
+        "lessons/08-html.md:10: unsupported HTML '<span>': it would show as text",
+    ]
+
+
+def test_sending_problems_catch_what_telegram_refuses() -> None:
+    from bot.content.loader import sending_problems
+
+    assert sending_problems("<b>fine &amp; dandy</b>") == []
+    (problem,) = sending_problems("Tom & Jerry")
+    assert "would be refused by Telegram" in problem
+    (problem,) = sending_problems("<b>" + "x" * 1100 + "</b>", 1024, "caption")
+    assert problem == "caption is too long for Telegram: 1100 > 1024"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
+from markdown_it import MarkdownIt
 from pydantic import TypeAdapter, ValidationError
 
 from bot.content.models import (
@@ -31,7 +33,18 @@ from bot.content.models import (
     Tier,
     WeeklyMoment,
 )
+from bot.content.render import (
+    DOCUMENT_LIMIT,
+    creative_message,
+    faq_answer_html,
+    lesson_html,
+)
 from bot.i18n import LANGUAGES, shipped_message_ids
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
+from bot.sandbox.emulator import ApiError, parse_html
+from bot.vk import convert
+
+VK_TEXT_LIMIT = 4096  # characters of a VK message
 
 ModelT = TypeVar("ModelT")
 _KNOWN_KEYS = sorted(
@@ -176,6 +189,7 @@ def load_content(root: Path) -> Content:
         _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
         _check_lessons(root, lesson_sources, segment_ids, problems)
         _check_contests(root, contests, segment_ids, problems)
+        _check_rendering(root, faq, creatives, lesson_sources, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -340,9 +354,11 @@ def _check_refs(
         segments_of("faq.yaml", index, entry.segments)
     for index, item in enumerate(creatives):
         segments_of("creatives.yaml", index, item.segments)
-        if item.file and not (root / item.file).is_file():
-            line = _item_line(root, "creatives.yaml", index)
-            problems.append(Problem("creatives.yaml", line, f"file not found: {item.file}"))
+        if item.file:
+            wrong = content_file_problem(root, item.file)
+            if wrong is not None:
+                line = _item_line(root, "creatives.yaml", index)
+                problems.append(Problem("creatives.yaml", line, wrong))
 
 
 def _check_lessons(
@@ -361,9 +377,111 @@ def _check_lessons(
                 source.problem(("segments", index), f"unknown segment {segment!r}")
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))
-            if not is_link and not (root / attachment).is_file():
-                source.problem(("attachments", index), f"attachment not found: {attachment}")
+            wrong = None if is_link else content_file_problem(root, attachment)
+            if wrong is not None:
+                source.problem(("attachments", index), wrong.replace("file", "attachment", 1))
         problems.extend(source.problems)
+
+
+def content_file_problem(root: Path, relative: str) -> str | None:
+    """What is wrong with a file a content item names (None: nothing): it must be a file
+    inside the content folder (no absolute path, no `..` or symlink leading out) that the
+    platforms accept in size."""
+    given = Path(relative)
+    if given.is_absolute() or relative.startswith("~"):
+        return f"file {relative}: outside the content folder (give a path inside it)"
+    try:
+        resolved = (root / given).resolve(strict=False)
+        inside = resolved.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        return f"file {relative}: outside the content folder (.. or a symlink leading out)"
+    if not resolved.is_file():
+        return f"file not found: {relative}"
+    size = resolved.stat().st_size
+    if size > DOCUMENT_LIMIT:
+        megabytes = size / 1024 / 1024
+        return (
+            f"file {relative}: {megabytes:.1f} MB, over the {DOCUMENT_LIMIT // 1024 // 1024} MB"
+            " a bot may upload to Telegram (VK: 200 MB)"
+        )
+    return None
+
+
+def _check_rendering(
+    root: Path,
+    faq: list[FaqEntry],
+    creatives: list[Creative],
+    lessons: list[tuple[Lesson, _Source]],
+    problems: list[Problem],
+) -> None:
+    """Every lesson, FAQ answer and creative rendered exactly as it is sent, on Telegram
+    (HTML, checked as the Bot API parses it, in UTF-16 units) and on VK (plain text)."""
+    for lesson, source in lessons:
+        body_line = _body_line(root / source.name)
+        for line, message in markdown_problems(lesson.body):
+            problems.append(Problem(source.name, body_line + line, message))
+        header = f"<b>Урок 99 из 99. {html.escape(lesson.title)}</b>"
+        for wrong in sending_problems(lesson_html(lesson, header)):
+            problems.append(Problem(source.name, body_line, f"the lesson {wrong}"))
+    for index, entry in enumerate(faq):
+        for wrong in sending_problems(faq_answer_html(entry)):
+            line = _item_line(root, "faq.yaml", index)
+            problems.append(Problem("faq.yaml", line, f"the answer {entry.id!r} {wrong}"))
+    for index, item in enumerate(creatives):
+        sent = creative_message(item)
+        wrong_parts = []
+        if sent.caption is not None:
+            wrong_parts += sending_problems(sent.caption, CAPTION_LIMIT, "caption")
+        if sent.text is not None:
+            wrong_parts += sending_problems(sent.text)
+        for wrong in wrong_parts:
+            line = _item_line(root, "creatives.yaml", index)
+            problems.append(Problem("creatives.yaml", line, f"the creative {item.id!r} {wrong}"))
+
+
+def sending_problems(text: str, limit: int = TEXT_LIMIT, what: str = "message") -> list[str]:
+    """Why `text` would be refused when sent (as its parts, on Telegram and on VK)."""
+    found: list[str] = []
+    parts = split_text(text, limit) if what == "message" else [text]
+    for number, part in enumerate(parts, start=1):
+        try:
+            visible = parse_html(part)
+        except ApiError as exc:
+            found.append(f"would be refused by Telegram (part {number}): {exc.description}")
+            continue
+        if utf16_length(visible) > limit:
+            found.append(f"{what} is too long for Telegram: {utf16_length(visible)} > {limit}")
+    for part in split_text(convert.plain(text), VK_TEXT_LIMIT, html_mode=False):
+        if len(part) > VK_TEXT_LIMIT:
+            found.append(f"is too long for VK: {len(part)} > {VK_TEXT_LIMIT}")
+    return found
+
+
+def markdown_problems(body: str) -> list[tuple[int, str]]:
+    """HTML in a lesson's Markdown: not sent as markup (Telegram takes a few inline tags
+    only, VK none), so it is reported with its line (0 = the body's first) instead of
+    being dropped or shown as text without a word."""
+    found: list[tuple[int, str]] = []
+    for token in MarkdownIt("commonmark").parse(body):
+        line = token.map[0] if token.map else 0
+        if token.type == "html_block":
+            tag = token.content.strip().split("\n", 1)[0][:40]
+            found.append((line, f"unsupported HTML block {tag!r}: use Markdown instead"))
+        for child in token.children or []:
+            if child.type == "html_inline":
+                found.append(
+                    (line, f"unsupported HTML {child.content[:40]!r}: it would show as text")
+                )
+    return found
+
+
+def _body_line(path: Path) -> int:
+    """The line a lesson's body starts on (after its front matter)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    return closing + 2
 
 
 def _unique(root: Path, name: str, ids: list[str], what: str, problems: list[Problem]) -> None:

@@ -165,9 +165,12 @@ class Creative(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> Creative:
-        given = [name for name in ("file", "url", "text") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of file, url or text")
+        """One of file or url, with an optional text (the caption, the words under the
+        link); or a text alone (a keyword list, a description)."""
+        if self.file is not None and self.url is not None:
+            raise ValueError("give file or url, not both (text may go beside either)")
+        if self.file is None and self.url is None and self.text is None:
+            raise ValueError("give one of file, url or text")
         return self
 
     def visible_to(self, segment: str | None) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from aiogram import F, Router
@@ -11,6 +10,7 @@ from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.models import CREATIVE_KINDS, Creative
+from bot.content.render import creative_message
 from bot.i18n import L10n
 from bot.services.creatives import CreativeService
 from bot.services.partners import Partner
@@ -45,15 +45,14 @@ def _kind_screen(items: list[Creative], kind: str, l10n: L10n) -> Screen:
 async def _send_item(
     message: Message, item: Creative, creatives: CreativeService, l10n: L10n
 ) -> None:
-    title = f"<b>{html.escape(item.title)}</b>"
+    sent = creative_message(item)
     path = creatives.file_path(item)
     if path is not None:
-        await message.answer_document(FSInputFile(path, filename=Path(path).name), caption=title)
-    elif item.url is not None:
-        url = html.escape(item.url)
-        await message.answer(f'{title}\n\n🔗 <a href="{url}">{url}</a>')
-    else:
-        await send(message, Screen(f"{title}\n\n<code>{html.escape(item.text or '')}</code>"))
+        await message.answer_document(
+            FSInputFile(path, filename=Path(path).name), caption=sent.caption
+        )
+    if sent.text is not None:
+        await send(message, Screen(sent.text))
 
 
 def setup() -> Router:

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.models import Content, FaqEntry
+from bot.content.render import faq_answer_html
 from bot.i18n import L10n
 from bot.services.faq import Answer, FaqService
 from bot.services.partners import Partner
@@ -49,7 +50,7 @@ def _topic_screen(faq: FaqService, topic: str, segment: str | None, l10n: L10n) 
 
 
 def _entry_text(entry: FaqEntry) -> str:
-    return f"<b>{html.escape(entry.question)}</b>\n\n{html.escape(entry.answer)}"
+    return faq_answer_html(entry)
 
 
 def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:

@@ -10,8 +10,8 @@ from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.models import Content, Lesson
+from bot.content.render import lesson_html
 from bot.i18n import L10n
-from bot.rendering import markdown_to_html
 from bot.services.lessons import Course, LessonService
 from bot.services.partners import Partner
 from handlers.callbacks import LessonCb, MenuCb
@@ -34,15 +34,10 @@ def course_screen(course: Course, l10n: L10n) -> Screen:
 
 def _lesson_screen(lesson: Lesson, course: Course, l10n: L10n) -> Screen:
     number = [item.id for item in course.lessons].index(lesson.id) + 1
-    links = lesson.links
-    text = l10n(
+    header = l10n(
         "lessons-title", number=number, total=len(course.lessons), title=html.escape(lesson.title)
     )
-    text += "\n\n" + markdown_to_html(lesson.body)
-    if links:
-        text += "\n\n" + "\n".join(
-            f'🔗 <a href="{html.escape(url)}">{html.escape(url)}</a>' for url in links
-        )
+    text = lesson_html(lesson, header)
     builder = InlineKeyboardBuilder()
     if lesson.id not in course.done:
         builder.button(
