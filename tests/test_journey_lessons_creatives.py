@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.harness import Harness
 
 
@@ -117,3 +119,39 @@ async def test_menu_buttons_open_each_section(harness: Harness) -> None:
     assert "Код партнёра" in anna.last.plain
     await anna.press("⚙️ Настройки", menu)
     assert "Настройки" in anna.last.plain
+
+
+async def test_a_creatives_text_is_its_caption_or_the_lines_under_its_link(
+    tmp_path: Path,
+) -> None:
+    """SPEC §4: `text` beside `file` is the caption, beside `url` the lines under the link;
+    a caption too long for Telegram goes as a message after the file."""
+    import shutil
+
+    from tests.harness import DEMO_CONTENT, running_bot
+
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    creatives = content / "creatives.yaml"
+    text = creatives.read_text(encoding="utf-8")
+    text = text.replace(
+        "  file: files/sofa-728x90.png",
+        '  file: files/sofa-728x90.png\n  text: "Для шапки сайта & сайдбара <728px>"', 1
+    ).replace(
+        '  url: "https://mebeldom.example/sale/sofas"',
+        '  url: "https://mebeldom.example/sale/sofas"\n  text: "' + "Скидка & доставка. " * 80
+        + '"', 1,
+    )  # fmt: skip
+    creatives.write_text(text, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        anna = harness.user(305)
+        await anna.onboard("Вебмастер")
+        await anna.send("/creatives")
+        await anna.press("Баннеры (1)")
+        (banner,) = await anna.press("Баннер «Диваны −20%» 728×90")
+        assert banner.kind == "document"
+        assert banner.plain == "Баннер «Диваны −20%» 728×90\n\nДля шапки сайта & сайдбара <728px>"
+        await anna.press("← Назад")
+        await anna.press("Лендинги (2)")
+        (landing,) = await anna.press("Лендинг «Диваны со скидкой»")
+        assert "https://mebeldom.example/sale/sofas\n\nСкидка & доставка." in landing.plain
