@@ -11,7 +11,7 @@ weekly post within a day of its time), and never twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -43,6 +43,15 @@ class Planned:
     title: str  # e.g. the contest's title
     audience: int  # private recipients (community posts: 0)
     community: bool
+
+
+@dataclass
+class NewContentPlan:
+    """What /reload planned: contests announced now (title, partners, community chat too),
+    and those too close to their start to announce without a manager."""
+
+    announced: list[tuple[str, int, bool]] = field(default_factory=list)
+    too_soon: list[str] = field(default_factory=list)
 
 
 def last_weekly(now: datetime, moment: WeeklyMoment, zone: ZoneInfo) -> datetime:
@@ -100,6 +109,25 @@ class Planner:
         if queued:
             logger.info("schedule: %d message(s) queued", queued)
         return queued
+
+    async def plan_new_content(self, contest_ids: set[str]) -> NewContentPlan:
+        """What a content reload implies, planned at once rather than at the next tick:
+        each new contest file (`contest_ids`) is announced now (by the rule of `tick`), or
+        named as too close to announce without a manager's confirmation."""
+        now = self._clock.now()
+        plan = NewContentPlan()
+        for item in await self._contests.all():
+            contest = item.contest
+            if item.status != "active" or item.announced_at is not None or item.source != "file":
+                continue
+            if contest.id not in contest_ids or contest.starts_at <= now:
+                continue
+            if self._contests.short_notice(contest.starts_at):
+                plan.too_soon.append(contest.title)
+                continue
+            announced = await self._notices.announce_contest(contest)
+            plan.announced.append((contest.title, announced.partners, announced.community))
+        return plan
 
     # Contests: the timeline of SPEC §7
 

@@ -78,7 +78,7 @@ def test_cross_references_are_checked(content: Path) -> None:
     _edit(content / "faq.yaml", "- id: payout-minimum", "- id: payout-dates")
     problems = _problems(content)
     assert any("faq.yaml" in p and "unknown segment 'webmasters'" in p for p in problems)
-    assert any(p.startswith("creatives.yaml:1: file not found: files/nope.png") for p in problems)
+    assert any(p.startswith("creatives.yaml:4: file not found: files/nope.png") for p in problems)
     assert any("duplicate FAQ id 'payout-dates'" in p for p in problems)
 
 

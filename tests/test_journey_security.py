@@ -263,3 +263,49 @@ async def test_a_long_question_is_kept_whole_and_one_tap_away(group: Harness) ->
     assert len(parts) >= 2
     whole = "".join(m.plain for m in parts)
     assert "".join(question.split()) in "".join(whole.split())
+
+
+async def test_reload_plans_a_new_contest_at_once_and_refuses_paths_out(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.harness import DEMO_CONTENT
+
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    shutil.rmtree(content / "contests")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        for user_id in (4601, 4602):
+            await harness.user(user_id).onboard()
+
+        creatives = content / "creatives.yaml"
+        original = creatives.read_text(encoding="utf-8")
+        creatives.write_text(
+            original.replace("file: files/sofa-728x90.png", "file: /etc/passwd", 1), "utf-8"
+        )
+        replies = await manager.send("/reload")
+        assert "creatives.yaml:4: file /etc/passwd: outside the content folder" in (
+            replies[-1].plain
+        )
+        creatives.write_text(original, encoding="utf-8")
+
+        (content / "contests").mkdir()
+        cup = (DEMO_CONTENT / "contests" / "winter-sofas.yaml").read_text(encoding="utf-8")
+        cup = cup.replace('title: "Зимний марафон диванов"', 'title: "Кубок & <чемпионов>"')
+        (content / "contests" / "cup.yaml").write_text(cup, encoding="utf-8")
+        replies = await manager.send("/reload")
+        text = replies[-1].plain
+        assert text.startswith("Контент обновлён")
+        assert "«Кубок & <чемпионов>» будет объявлен 2 партнёрам сейчас." in text
+        async with harness.services.db.read() as conn:
+            queued = (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(tables.outbox)
+                    .where(tables.outbox.c.subject == "contest:winter-sofas")
+                )
+            ).scalar()
+        assert queued == 2  # in the outbox now, not at the next planner minute
+        replies = await manager.send("/reload")  # nothing new: nothing planned twice
+        assert "будет объявлен" not in replies[-1].plain

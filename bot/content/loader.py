@@ -357,7 +357,7 @@ def _check_refs(
         if item.file:
             wrong = content_file_problem(root, item.file)
             if wrong is not None:
-                line = _item_line(root, "creatives.yaml", index)
+                line = _item_line(root, "creatives.yaml", index, "file")
                 problems.append(Problem("creatives.yaml", line, wrong))
 
 
@@ -493,8 +493,9 @@ def _unique(root: Path, name: str, ids: list[str], what: str, problems: list[Pro
         seen.add(item)
 
 
-def _item_line(root: Path, name: str, index: int) -> int:
+def _item_line(root: Path, name: str, index: int, key: str | None = None) -> int:
+    """The line of a list item (or of its `key`)."""
     path = root / name
     source = _Source(root, path, path.read_text(encoding="utf-8"))
     prefix: tuple[int | str, ...] = ("segments", index) if name == "program.yaml" else (index,)
-    return source.line(prefix)
+    return source.line((*prefix, key) if key else prefix)

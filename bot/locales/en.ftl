@@ -587,3 +587,11 @@ relay-not-crossed = { $kind ->
 support-not-delivered = Your message for ticket #{ $number } could not be passed to the managers. Please try again a little later, or send { "/support" } with the text.
 ticket-card-whole-question = 📄 The whole question
 ticket-whole-question = 📄 The whole question of ticket #{ $number }:
+reload-planned-announcement = 📣 “{ $title }” will be announced to { $count } { $count ->
+        [one] partner
+       *[other] partners
+    }{ $chat ->
+        [1] {" "}and in the partners' chat
+       *[other] {""}
+    } now.
+reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announcement lead time allows: it will not be announced by itself. To announce it — /contests_admin.

@@ -609,3 +609,11 @@ relay-not-crossed = { $kind ->
 support-not-delivered = Не удалось передать сообщение менеджерам по обращению №{ $number }. Попробуйте ещё раз чуть позже — или напишите { "/support" } с текстом.
 ticket-card-whole-question = 📄 Вопрос целиком
 ticket-whole-question = 📄 Вопрос по обращению №{ $number } целиком:
+reload-planned-announcement = 📣 «{ $title }» будет объявлен { $count } { $count ->
+        [one] партнёру
+       *[other] партнёрам
+    }{ $chat ->
+        [1] {" "}и в чате партнёров
+       *[other] {""}
+    } сейчас.
+reload-planned-too-soon = ⚠️ «{ $title }» начинается раньше, чем через срок анонса: сам он не объявится. Объявить — /contests_admin.

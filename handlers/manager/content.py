@@ -12,6 +12,7 @@ from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from handlers.screens import Screen, actor, send
+from scheduler.planner import Planner
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -21,8 +22,13 @@ def setup() -> Router:
 
     @router.message(Command("reload"))
     async def reload(
-        message: Message, content_store: ContentStore, audit: AuditLog, l10n: L10n
+        message: Message,
+        content_store: ContentStore,
+        planner: Planner,
+        audit: AuditLog,
+        l10n: L10n,
     ) -> None:
+        before = {contest.id for contest in content_store.content.contests}
         problems = content_store.reload()
         await audit.record(actor(message), "reload", details=f"{len(problems)} problem(s)")
         if problems:
@@ -32,13 +38,27 @@ def setup() -> Router:
             )
             return
         content = content_store.content
-        await message.answer(
+        lines = [
             l10n(
                 "reload-done",
                 faq=len(content.faq),
                 lessons=len(content.lessons),
                 creatives=len(content.creatives),
             )
-        )
+        ]
+        new = {contest.id for contest in content.contests} - before
+        plan = await planner.plan_new_content(new)  # at once, not at the next planner minute
+        for title, partners, community in plan.announced:
+            lines.append(
+                l10n(
+                    "reload-planned-announcement",
+                    title=html.escape(title),
+                    count=partners,
+                    chat=int(community),
+                )
+            )
+        for title in plan.too_soon:
+            lines.append(l10n("reload-planned-too-soon", title=html.escape(title)))
+        await send(message, Screen("\n".join(lines)))
 
     return router
