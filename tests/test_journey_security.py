@@ -187,14 +187,15 @@ async def test_oversized_numbers_in_buttons_and_commands(harness: Harness) -> No
     for data in (
         f"t:rate:{HUGE}:up", f"t:close:{HUGE}:", f"a:helped:{HUGE}:", f"a:manager:{HUGE}:",
         f"a:pick:{HUGE}:payout-dates", f"rx:{HUGE}:up", "t:rate:-5:up", "t:rate:1e3:up",
+        "ob:opt:²", "t:rate:²:up",
     ):  # fmt: skip
         await anna.press_data(menu, data)
         assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
-    for data in (f"lk:approve:{HUGE}", f"an:cancel:{HUGE}", f"ct:open:{'x' * 60}"):
+    for data in (f"lk:approve:{HUGE}", f"an:cancel:{HUGE}", "an:cancel:²", f"ct:open:{'x' * 60}"):
         await manager.press_data(manager.last, data)
         answer = manager.callback_answers()[-1].get("text", "")
         assert "больше" in answer or "нет" in answer.lower(), (data, answer)
-    for query in (f"tg:{HUGE}", f"vk:-{HUGE}", HUGE, f"tg:{2**63}"):
+    for query in (f"tg:{HUGE}", f"vk:-{HUGE}", HUGE, f"tg:{2**63}", "tg:²", "vk:٣"):
         replies = await manager.send(f"/partner {query}")
         assert replies[-1].plain == f"Партнёр «{query}» не найден."
         replies = await manager.send(f"/approve_link {query}")
@@ -309,3 +310,11 @@ async def test_reload_plans_a_new_contest_at_once_and_refuses_paths_out(tmp_path
         assert queued == 2  # in the outbox now, not at the next planner minute
         replies = await manager.send("/reload")  # nothing new: nothing planned twice
         assert "будет объявлен" not in replies[-1].plain
+
+
+def test_digits_that_int_refuses_are_not_numbers() -> None:
+    from bot.services.contest_drafts import DraftError, read_hold_days
+
+    for text in ("²", "①", "1²"):
+        with pytest.raises(DraftError):
+            read_hold_days(text)

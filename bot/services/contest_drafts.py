@@ -146,7 +146,7 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
 
 def read_hold_days(text: str) -> int:
     value = text.strip()
-    if not value.isdigit() or int(value) > MAX_HOLD_DAYS:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_HOLD_DAYS:
         raise DraftError("draft-error-hold", limit=MAX_HOLD_DAYS)
     return int(value)
 

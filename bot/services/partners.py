@@ -170,7 +170,11 @@ class PartnerService:
         """A partner by platform id (tg:123), partner code or affiliate id."""
         query = query.strip()
         platform, _, number = query.partition(":")
-        if platform in ("tg", "vk", "max") and number.lstrip("-").isdigit():
+        if (
+            platform in ("tg", "vk", "max")
+            and number.lstrip("-").isascii()
+            and number.lstrip("-").isdigit()
+        ):
             user_id = int(number)
             if abs(user_id) > MAX_BIG_ID:
                 return None  # no platform has such an id

@@ -327,7 +327,9 @@ def setup_buttons() -> Router:
         action, value = callback_data.action, callback_data.value
         message = callback.message if isinstance(callback.message, Message) else None
         if action == "cancel":
-            number = int(value) if value.isdigit() and len(value) < 10 else None
+            number = (
+                int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+            )
             report = await announcements.cancel(number) if number is not None else None
             if report is None:
                 await callback.answer(l10n("no-longer-available"), show_alert=True)

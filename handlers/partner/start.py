@@ -161,7 +161,11 @@ def setup() -> Router:
         index = int((await state.get_data()).get("question", 0))
         questions = content.program.onboarding_questions
         options = questions[index].options if index < len(questions) else None
-        number = int(callback_data.value) if callback_data.value.isdigit() else -1
+        number = (
+            int(callback_data.value)
+            if callback_data.value.isascii() and callback_data.value.isdigit()
+            else -1
+        )
         if (
             not options
             or not 0 <= number < len(options)
