@@ -73,6 +73,23 @@ def _audience_screen(l10n: L10n) -> Screen:
     )
 
 
+def _when_screen(l10n: L10n, prefix: str = "") -> Screen:
+    """The "when?" step; it names the «Сейчас» button, so it always shows it."""
+    return Screen(
+        prefix + l10n("announce-ask-when"),
+        keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
+    )
+
+
+def _means_now(text: str, l10n: L10n) -> bool:
+    """«сейчас», «Сейчас», «now», «сразу»: the «Сейчас» button typed."""
+    word = text.strip().strip(".!").casefold()
+    return word in NOW_WORDS or word == l10n("announce-now").casefold()
+
+
+NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
+
+
 def setup_commands() -> Router:
     """/announce, /announcements, /schedule (inside the managers' router)."""
     router = Router(name=f"{__name__}.commands")
@@ -214,17 +231,19 @@ def setup_dialog() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
+        if _means_now(message.text or "", l10n):
+            await state.update_data(send_at=None)
+            await _preview(message, state, announcements, content_store, settings, l10n)
+            return
         try:
             moment = read_moment(message.text or "", settings.tz)
         except DraftError as error:
-            await message.answer(l10n("draft-refused", reason=l10n(error.key)))
+            refused = l10n("draft-refused", reason=l10n(error.key, **error.args_))
+            await send(message, _when_screen(l10n, refused + "\n"))
             return
         if moment <= clock.now():
-            await message.answer(
-                l10n("draft-refused", reason=l10n("draft-error-date-past"))
-                + "\n"
-                + l10n("announce-ask-when")
-            )
+            refused = l10n("draft-refused", reason=l10n("draft-error-date-past"))
+            await send(message, _when_screen(l10n, refused + "\n"))
             return
         await state.update_data(send_at=moment.isoformat())
         data = await state.get_data()
@@ -371,13 +390,7 @@ def setup_buttons() -> Router:
                 return
             await state.update_data(audience=audience)
             await state.set_state(AnnounceDialog.when)
-            await edit(
-                callback,
-                Screen(
-                    l10n("announce-ask-when"),
-                    keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
-                ),
-            )
+            await edit(callback, _when_screen(l10n))
             return
         if action == "now" and current == AnnounceDialog.when.state:
             await state.update_data(send_at=None)
