@@ -114,6 +114,22 @@ class Notices:
         await self.contest_moment(moment)
         return Cancelled(len(partner_ids), dropped)
 
+    async def reschedule_contest(self, contest: Contest) -> Cancelled:
+        """An announced contest got new dates: whoever was told about it (or was about to
+        be: what is still queued about it carries the old dates and is dropped) hears the
+        new ones, through the outbox with its usual rules (quiet hours, the weekly cap,
+        /stop and the contests topic checked when it goes)."""
+        subject = f"contest:{contest.id}"
+        waiting = await self._outbox.told(subject, status="queued")
+        dropped = await self._outbox.cancel(subject)
+        told = await self._outbox.told(subject) + waiting
+        partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
+        moment = await self._contests.rescheduling(contest, partner_ids)
+        if not any(partner is None for _platform, _chat, partner in told):
+            moment = replace(moment, community=False)
+        await self.contest_moment(moment)
+        return Cancelled(len(partner_ids), dropped)
+
     async def _community_posts(
         self, moment: Moment, platform: str, chat: int, subject: str
     ) -> list[OutMessage]:
@@ -147,6 +163,10 @@ class Notices:
             return l10n("moment-last-day", title=title)
         if moment.name == "cancelled":
             return l10n("moment-cancelled", title=title)
+        if moment.name == "rescheduled":
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-rescheduled", title=title, start=start, end=end)
         if moment.name == "results":
             if partner is not None:
                 return self._congratulation(moment, partner, l10n)

@@ -35,3 +35,54 @@ async def test_announce_after_a_past_date_shows_the_now_button_and_takes_the_typ
     await manager.press("✅ Отправить", preview)
     await harness.deliver()
     assert anna.last.plain == "Вебинар в четверг"
+
+
+async def saved_contest(manager: Client, title: str, dates: tuple[str, str]) -> None:
+    await manager.send("/contest_new")
+    for text in (title, "Правила.", dates[0], dates[1], "все", "first_sales: 1000 ₽", "0"):
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+
+
+async def test_cancel_while_editing_a_saved_contest_says_it_is_untouched(
+    harness: Harness,
+) -> None:
+    manager, _anna = await manager_with_a_partner(harness)
+    await saved_contest(manager, "Декабрьский", ("20.12.2026 10:00", "25.12.2026"))
+    card = manager.messages[-1]
+    await manager.press("✏️ Даты", card)
+    text = (await manager.send("/cancel"))[-1].plain
+    assert "удалён" not in text
+    assert text.startswith("Изменение отменено: конкурс «Декабрьский» остался как был.")
+    assert any(c.title == "Декабрьский" for c in await harness.services.contests.active())
+    # a new draft's /cancel still deletes the draft
+    await manager.send("/contest_new")
+    assert (await manager.send("/cancel"))[-1].plain == "Черновик конкурса удалён."
+
+
+async def test_new_dates_of_an_announced_contest_reach_those_who_were_told(
+    harness: Harness,
+) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    boris = harness.user(922, "Борис")
+    await boris.onboard("Блогер")
+    await boris.send("/stop")  # told nothing more after a /stop
+    await saved_contest(manager, "Декабрьский", ("20.12.2026 10:00", "25.12.2026"))
+    await harness.deliver()
+    assert anna.last.plain.startswith("📣 Новый конкурс!")
+    card = manager.messages[-1]
+    await manager.press("✏️ Даты", card)
+    text = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
+    assert text.startswith("✅ Конкурс «Декабрьский» изменён")
+    assert "Новые даты уйдут тем, кому сообщили о конкурсе: 1 партнёру" in text
+    before = len(boris.messages)
+    await harness.deliver()
+    assert anna.last.plain.startswith(
+        "🗓 Конкурс «Декабрьский» переносится: теперь он идёт с 21.12.2026 10:00"
+        " до 28.12.2026 18:00."
+    )
+    assert len(boris.messages) == before
+    # through the outbox: a second delivery run sends nothing twice
+    told = len(anna.messages)
+    await harness.deliver()
+    assert len(anna.messages) == told

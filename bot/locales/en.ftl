@@ -582,3 +582,11 @@ relay-not-crossed = { $kind ->
     [document] 📎 [a file — it stayed in the other messenger]
    *[other] 📎 [an attachment — it stayed in the other messenger]
 }
+
+# --- every screen right (issue 14) ---
+contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
+moment-rescheduled = 🗓 The contest “{ $title }” moves: it now runs from { $start } to { $end }. Rules and prizes — /contests
+contests-admin-rescheduled-told = The new dates go to those who were told about the contest: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).

@@ -604,3 +604,11 @@ relay-not-crossed = { $kind ->
     [document] 📎 [файл — он остался в другом мессенджере]
    *[other] 📎 [вложение — оно осталось в другом мессенджере]
 }
+
+# --- every screen right (issue 14) ---
+contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
+moment-rescheduled = 🗓 Конкурс «{ $title }» переносится: теперь он идёт с { $start } до { $end }. Условия и призы — /contests
+contests-admin-rescheduled-told = Новые даты уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
+        [one] партнёру
+       *[other] партнёрам
+    } (по обычным правилам: не в тихие часы, не сверх недельного лимита, не тем, кто нажал /stop).

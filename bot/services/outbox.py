@@ -391,11 +391,14 @@ class Outbox:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
-    async def told(self, subject: str) -> list[tuple[str, int, int | None]]:
-        """(platform, chat, partner) of every chat that was sent something about `subject`."""
+    async def told(
+        self, subject: str, status: str = "sent"
+    ) -> list[tuple[str, int, int | None]]:
+        """(platform, chat, partner) of every chat that was sent something about `subject`
+        (status "queued": that something waits for)."""
         query = (
             sa.select(outbox.c.platform, outbox.c.chat_id, outbox.c.partner_id)
-            .where(outbox.c.subject == subject, outbox.c.status == "sent")
+            .where(outbox.c.subject == subject, outbox.c.status == status)
             .distinct()
         )
         async with self._db.read() as conn:
