@@ -391,9 +391,7 @@ class Outbox:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
-    async def told(
-        self, subject: str, status: str = "sent"
-    ) -> list[tuple[str, int, int | None]]:
+    async def told(self, subject: str, status: str = "sent") -> list[tuple[str, int, int | None]]:
         """(platform, chat, partner) of every chat that was sent something about `subject`
         (status "queued": that something waits for)."""
         query = (
