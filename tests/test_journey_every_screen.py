@@ -86,3 +86,24 @@ async def test_new_dates_of_an_announced_contest_reach_those_who_were_told(
     told = len(anna.messages)
     await harness.deliver()
     assert len(anna.messages) == told
+
+
+async def test_start_after_stop_says_what_settings_show(harness: Harness) -> None:
+    anna = harness.user(108)
+    await anna.onboard()
+    await anna.send("/settings")
+    await anna.press("✅ Еженедельный дайджест")
+    await anna.send("/stop")
+    said = (await anna.send("/start"))[0].plain
+    assert "Еженедельный дайджест" not in said.splitlines()[0]
+    assert said.startswith(
+        "Рассылки снова включены: Новости, Конкурсы, Уведомления о продажах, Новые уроки."
+    )
+    assert "Выключены, как вы и настроили: Еженедельный дайджест." in said
+    shown = (await anna.send("/settings"))[-1]
+    assert "❌ Еженедельный дайджест" in shown.button_labels
+    assert "✅ Новости" in shown.button_labels
+    partner = await harness.services.partners.by_user("tg", 108)
+    assert partner is not None
+    assert not partner.subscribed("digest")
+    assert partner.subscribed("news")

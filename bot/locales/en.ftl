@@ -42,7 +42,6 @@ menu-settings = ⚙️ Settings
 start-hello = Hello, { $name }! This is the partner bot of “{ $program }”.
 start-default-welcome = Answers, training, marketing materials and contests, all here.
 start-welcome-back = Welcome back, { $name }!
-start-resubscribed = You are subscribed again to news, contests and the digest. Choose topics: /settings
 onboarding-segment = Who are you? Pick the closest:
 onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
@@ -590,3 +589,7 @@ contests-admin-rescheduled-told = The new dates go to those who were told about 
         [one] partner
        *[other] partners
     } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
+start-resubscribed-topics = Messages are on again: { $on }.
+start-resubscribed-off = Off, as you set them: { $off }.
+start-resubscribed-settings = Change topics: /settings
+start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.

@@ -42,7 +42,6 @@ menu-settings = ⚙️ Настройки
 start-hello = Здравствуйте, { $name }! Это бот партнёров «{ $program }».
 start-default-welcome = Здесь ответы на вопросы, обучение, промо-материалы и конкурсы.
 start-welcome-back = С возвращением, { $name }!
-start-resubscribed = Вы снова подписаны на новости, конкурсы и дайджест. Настроить темы: /settings
 onboarding-segment = Кто вы? Выберите, что ближе:
 onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
@@ -612,3 +611,7 @@ contests-admin-rescheduled-told = Новые даты уйдут тем, ком�
         [one] партнёру
        *[other] партнёрам
     } (по обычным правилам: не в тихие часы, не сверх недельного лимита, не тем, кто нажал /stop).
+start-resubscribed-topics = Рассылки снова включены: { $on }.
+start-resubscribed-off = Выключены, как вы и настроили: { $off }.
+start-resubscribed-settings = Изменить темы: /settings
+start-resubscribed-none = Рассылки снова разрешены, но все темы у вас выключены — включите нужные в /settings.

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.contests import ContestService
-from bot.services.partners import Partner, PartnerService
+from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
@@ -86,6 +86,18 @@ async def _ask_from(
         await send(message, _consent_screen(l10n))
 
 
+def resubscribed_text(partner: Partner, l10n: L10n) -> str:
+    """After /stop, /start: the topics that are on again, exactly as /settings shows them."""
+    on = [l10n(f"topic-{topic}") for topic in TOPICS if partner.subscribed(topic)]
+    off = [l10n(f"topic-{topic}") for topic in TOPICS if not partner.subscribed(topic)]
+    if not on:
+        return l10n("start-resubscribed-none")
+    text = l10n("start-resubscribed-topics", on=", ".join(on))
+    if off:
+        text += "\n" + l10n("start-resubscribed-off", off=", ".join(off))
+    return text + "\n" + l10n("start-resubscribed-settings")
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(StartOrOnboarding())
@@ -105,8 +117,8 @@ def setup() -> Router:
             await partners.record_referrer(partner, args.removeprefix("ref_"))
         if partner.onboarded:
             if partner.stopped:
-                await partners.resume(partner)
-                await message.answer(l10n("start-resubscribed"))
+                partner = await partners.resume(partner)
+                await message.answer(resubscribed_text(partner, l10n))
             await state.clear()
             if args == "support":  # "Ask a manager" from the partners' group
                 await state.set_state(SupportDialog.question)
