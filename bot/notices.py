@@ -351,6 +351,34 @@ class Notices:
             )
         return await self._outbox.enqueue(messages)
 
+    async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
+        """When each lesson drip still to come before `until` will really go (after the
+        quiet hours), one per partner: for /schedule."""
+        days = self._store.content.program.schedule.lesson_drip_days
+        if days <= 0:
+            return []
+        latest = await self._lessons.latest_finished(now - timedelta(days=days))
+        people = await self._partners.by_ids(sorted(latest))
+        due: list[tuple[datetime, str]] = []
+        for partner_id, (lesson_id, finished_at) in latest.items():
+            partner = people.get(partner_id)
+            if partner is None or not partner.receives("lessons"):
+                continue
+            lesson = (await self._lessons.course(partner)).next_after(lesson_id)
+            if lesson is not None:
+                at = max(now, finished_at + timedelta(days=days))
+                due.append((at, f"lesson:{lesson.id}:{partner.key}"))
+        sent = await self._outbox.known([key for _at, key in due])
+        return sorted(
+            self._outbox.after_quiet_hours(at)
+            for at, key in due
+            if key not in sent and at <= until
+        )
+
+    def private_time(self, moment: datetime) -> datetime:
+        """When a private automated send planned for `moment` really goes (quiet hours)."""
+        return self._outbox.after_quiet_hours(moment)
+
     async def announcement_report(self, item: Announcement, report: Report) -> Enqueued:
         """The delivery report of an announcement, to the manager who sent it."""
         l10n = self._l10n(None)

@@ -107,3 +107,45 @@ async def test_start_after_stop_says_what_settings_show(harness: Harness) -> Non
     assert partner is not None
     assert not partner.subscribed("digest")
     assert partner.subscribed("news")
+
+
+async def test_schedule_shows_private_sends_when_they_really_go_and_lesson_drips(
+    harness: Harness,
+) -> None:
+    """Quiet hours 22:00–09:00: the demo contest starts 14.12 00:00, its reminders fall at
+    00:00 too; every private send is listed (and goes) at 09:00."""
+    from datetime import UTC, datetime
+
+    manager, anna = await manager_with_a_partner(harness)
+    harness.clock.advance(
+        (datetime(2026, 12, 5, 9, 0, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )  # 12:00 in Moscow
+    await anna.send("/lessons")
+    await anna.press("▫️ С чего начать: кабинет, ссылка, первые шаги")
+    await anna.press("✅ Готово, дальше")  # finished at 12:00: the next one drips 07.12 12:00
+    lines = (await manager.send("/schedule"))[-1].plain.splitlines()
+    private = [line for line in lines[1:] if "получател" in line]
+    assert private
+    for line in private:
+        hour = int(line.split(" ")[1].split(":")[0])
+        assert 9 <= hour < 22, line
+    assert "11.12 09:00 — напоминание о конкурсе «Зимний марафон диванов» — 1 получатель" in lines
+    assert "14.12 09:00 — старт конкурса «Зимний марафон диванов» — 1 получатель" in lines
+    assert any(
+        line.startswith("07.12 ") and "следующий урок курса (напоминание) — 1 получатель" in line
+        for line in lines
+    ), lines
+
+    # and the reminder really goes at 09:00, not at midnight
+    await harness.services.planner.tick()  # the announcement
+    await harness.deliver()
+    harness.clock.advance(
+        (datetime(2026, 12, 10, 21, 30, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )  # 11.12 00:30 in Moscow
+    await harness.services.planner.tick()
+    before = len(anna.messages)
+    await harness.deliver()
+    assert all("До старта" not in m.plain for m in anna.messages[before:])
+    harness.clock.advance(9 * 3600)  # 09:30
+    await harness.deliver()
+    assert any("До старта конкурса «Зимний марафон диванов»" in m.plain for m in anna.messages)

@@ -593,3 +593,4 @@ start-resubscribed-topics = Messages are on again: { $on }.
 start-resubscribed-off = Off, as you set them: { $off }.
 start-resubscribed-settings = Change topics: /settings
 start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.
+schedule-lesson = the next lesson of the course (a reminder)

@@ -615,3 +615,4 @@ start-resubscribed-topics = Рассылки снова включены: { $on 
 start-resubscribed-off = Выключены, как вы и настроили: { $off }.
 start-resubscribed-settings = Изменить темы: /settings
 start-resubscribed-none = Рассылки снова разрешены, но все темы у вас выключены — включите нужные в /settings.
+schedule-lesson = следующий урок курса (напоминание)

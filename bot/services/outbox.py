@@ -373,6 +373,11 @@ class Outbox:
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
+    async def known(self, keys: list[str]) -> set[str]:
+        """Which of these keys were queued already (whatever became of them)."""
+        async with self._db.read() as conn:
+            return await _known_keys(conn, keys)
+
     async def cancel(self, subject: str) -> int:
         """Drop what is still queued about `subject`; the number of rows dropped."""
         async with self._db.write() as conn:

@@ -176,9 +176,11 @@ def setup_commands() -> Router:
         for item in await announcements.listing(50):
             if item.status == "scheduled" and item.send_at > now:
                 what = l10n("schedule-announcement-manager", number=item.id)
+                waking = announcements.in_quiet_hours(item.send_at)
+                private = item.audience != COMMUNITY and waking is not None
                 rows.append(
                     (
-                        item.send_at,
+                        waking if private and waking is not None else item.send_at,
                         l10n("schedule-row", what=what, title="", count=item.recipients, chat=0),
                     )
                 )
