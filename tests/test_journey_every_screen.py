@@ -149,3 +149,39 @@ async def test_schedule_shows_private_sends_when_they_really_go_and_lesson_drips
     harness.clock.advance(9 * 3600)  # 09:30
     await harness.deliver()
     assert any("До старта конкурса «Зимний марафон диванов»" in m.plain for m in anna.messages)
+
+
+async def test_after_forget_only_start_starts_over_and_the_numbers_survive(
+    harness: Harness,
+) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    boris = harness.user(922, "Борис")
+    await boris.onboard("Блогер")
+    await manager.send("/announce")
+    await manager.send("Вебинар в четверг")
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    await harness.deliver()
+    await anna.send("/support Где мои деньги?")
+    assert "№1" in anna.last.plain
+    stats = (await manager.send("/stats"))[0].plain
+    assert "доставлено 2" in stats
+
+    await anna.send("/forget")
+    await anna.press("Да, удалить")
+    assert await harness.services.partners.by_user("tg", 921) is None
+    said = (await anna.send("/me"))[-1].plain
+    assert said.startswith("Здравствуйте! Чтобы начать, отправьте /start")
+    assert await harness.services.partners.by_user("tg", 921) is None  # nothing created
+    await anna.send("когда выплаты")
+    await anna.press_data(anna.last, "m:me")
+    assert await harness.services.partners.by_user("tg", 921) is None
+
+    stats = (await manager.send("/stats"))[0].plain
+    assert "доставлено 2" in stats  # program statistics survive, without the person
+
+    await anna.onboard()  # /start starts over
+    assert await harness.services.partners.by_user("tg", 921) is not None
+    await anna.send("/support Снова я")
+    assert "№2" in anna.last.plain  # numbering goes on, never №1 again

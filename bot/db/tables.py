@@ -103,8 +103,9 @@ tickets = sa.Table(
     "tickets",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the ticket number
+    # NULL: the partner was forgotten (/forget); the ticket stays, anonymous, for the numbers
     sa.Column(
-        "partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE"), nullable=False
+        "partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column("status", sa.String(16), nullable=False),  # open | closed
     sa.Column("question", sa.Text, nullable=False, server_default=""),

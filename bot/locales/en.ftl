@@ -594,3 +594,4 @@ start-resubscribed-off = Off, as you set them: { $off }.
 start-resubscribed-settings = Change topics: /settings
 start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.
 schedule-lesson = the next lesson of the course (a reminder)
+start-first = Hello! To begin, send /start — the bot asks a couple of questions and shows the menu. Until then we keep nothing about you.

@@ -373,6 +373,29 @@ class Outbox:
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
+    async def forget(self, partner_id: int) -> None:
+        """/forget: the partner's rows stay for the delivery figures, with nothing personal
+        (no partner, chat or text); what still waits is not sent."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.partner_id == partner_id)
+                .values(
+                    key=sa.literal("forgotten:") + sa.cast(outbox.c.id, sa.String),
+                    partner_id=None,
+                    chat_id=0,
+                    text="",
+                    photo=None,
+                    document=None,
+                    picture=None,
+                    buttons=None,
+                    error=None,
+                    status=sa.case(
+                        (outbox.c.status == "queued", "cancelled"), else_=outbox.c.status
+                    ),
+                )
+            )
+
     async def known(self, keys: list[str]) -> set[str]:
         """Which of these keys were queued already (whatever became of them)."""
         async with self._db.read() as conn:

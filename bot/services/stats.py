@@ -57,7 +57,8 @@ class StatsService:
         month = month_start(now, zone)
         delivery_query = (
             sa.select(outbox.c.status, sa.func.count().label("n"))
-            .where(outbox.c.created_at >= month, outbox.c.partner_id.is_not(None))
+            # partners' private messages (also a forgotten partner's: anonymous, kept)
+            .where(outbox.c.created_at >= month, outbox.c.kind.not_in(("community", "report")))
             .group_by(outbox.c.status)
         )
         async with self._db.read() as conn:

@@ -23,7 +23,7 @@ SECOND_ESCALATION_AFTER = timedelta(hours=24)
 @dataclass(frozen=True)
 class Ticket:
     id: int
-    partner_id: int
+    partner_id: int  # tickets of a forgotten partner (NULL) are never read as Ticket
     status: str
     question: str
     chat_id: int | None
@@ -88,6 +88,7 @@ class SupportService:
         return timedelta(hours=self._store.content.program.schedule.ticket_reopen_hours)
 
     async def _one(self, query: sa.Select[Any]) -> Ticket | None:
+        query = query.where(tickets.c.partner_id.is_not(None))  # not a forgotten one's
         async with self._db.read() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else Ticket.from_row(row)
@@ -273,6 +274,28 @@ class SupportService:
 
     async def escalated(self, ticket: Ticket) -> Ticket:
         return await self._update(ticket, escalations=ticket.escalations + 1)
+
+    async def forget(self, partner: Partner) -> None:
+        """/forget: the partner's tickets stay for the program's numbers (ticket numbers
+        go on, response times and ratings still count) with nothing personal left: no
+        partner, no question, no messages; an open one is closed."""
+        mine = sa.select(tickets.c.id).where(tickets.c.partner_id == partner.id)
+        async with self._db.write() as conn:
+            await conn.execute(
+                ticket_messages.delete().where(ticket_messages.c.ticket_id.in_(mine))
+            )
+            await conn.execute(
+                tickets.update()
+                .where(tickets.c.partner_id == partner.id)
+                .values(
+                    partner_id=None,
+                    question="",
+                    status="closed",
+                    waiting_since=None,
+                    closed_at=sa.func.coalesce(tickets.c.closed_at, self._clock.now()),
+                )
+            )
+        self._open.pop(partner.id, None)
 
     async def recent_questions(self, partner: Partner, limit: int = 5) -> list[str]:
         """The FAQ questions the partner asked last, newest first."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -84,6 +85,46 @@ async def _ask_from(
     else:
         await state.set_state(Onboarding.consent)
         await send(message, _consent_screen(l10n))
+
+
+class Unknown(BaseFilter):
+    """Someone the bot keeps nothing about (never started, or /forget-ed) and who did not
+    /start (the middleware made no partner for them), asking for something a partner has:
+    a button, a question, a partner's command. Unknown commands, managers' commands and
+    media get their usual answers, which need no partner."""
+
+    def __init__(self, commands: Sequence[str]) -> None:
+        self._commands = frozenset(commands)
+
+    async def __call__(self, event: Message | CallbackQuery, partner: Partner | None) -> bool:
+        if partner is not None:
+            return False
+        if isinstance(event, CallbackQuery):
+            return True
+        if event.text is None:
+            return False
+        if not event.text.startswith("/"):
+            return True
+        command = (
+            event.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if event.text[1:] else ""
+        )
+        return command in self._commands
+
+
+def setup_gate(commands: Sequence[str]) -> Router:
+    """Goes first in private chats: someone unknown is asked to /start, and nothing about
+    them is stored until they do (after /forget, only /start starts over)."""
+    router = Router(name=f"{__name__}.gate")
+
+    @router.message(Unknown(commands))
+    async def start_first(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("start-first"))
+
+    @router.callback_query(Unknown(commands))
+    async def start_first_button(callback: CallbackQuery, l10n: L10n) -> None:
+        await callback.answer(l10n("start-first"), show_alert=True)
+
+    return router
 
 
 def resubscribed_text(partner: Partner, l10n: L10n) -> str:
