@@ -185,3 +185,22 @@ async def test_after_forget_only_start_starts_over_and_the_numbers_survive(
     assert await harness.services.partners.by_user("tg", 921) is not None
     await anna.send("/support Снова я")
     assert "№2" in anna.last.plain  # numbering goes on, never №1 again
+
+
+async def test_partner_card_speaks_the_managers_language(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    await anna.send("когда выплаты")
+    await anna.send("когда выплаты")  # the same question twice
+    await anna.send("сколько холд")
+    card = (await manager.send("/partner tg:921"))[-1].plain
+    # the clock: 02.11.2026 12:00 UTC — 15:00 in Moscow (TIMEZONE)
+    assert "последний раз 02.11.2026 15:" in card
+    assert "traffic:" not in card
+    assert "• Откуда у вас трафик: Сайт" in card
+    assert "• Кратко: кто ваша аудитория: Владельцы квартир в новостройках" in card
+    assert "/link ВАШ_ID" not in card
+    assert "ID в партнёрской сети не привязан" in card
+    assert "Спрашивал" not in card
+    asked = card.split("Вопросы в боте до этого:")[1]
+    assert asked.count("когда выплаты") == 1
+    assert "сколько холд" in asked

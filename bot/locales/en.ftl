@@ -183,7 +183,7 @@ ticket-card =
     Segment: { $segment }
     Affiliate id: { $affiliate }
     Question: { $question }
-ticket-card-asked-before = Asked before:
+ticket-card-asked-before = Questions to the bot before:
 ticket-card-howto = A reply in this topic goes to the partner from the bot. Messages starting with “!” are internal notes. /close closes, /t KEY sends a template.
 ticket-card-howto-reply = Reply to any message of the ticket and it goes to the partner. Messages starting with “!” are internal notes. /close or /t KEY as a reply.
 ticket-none = none
@@ -241,7 +241,6 @@ partner-card =
     👤 <b>{ $name }</b> ({ $who })
     Code: <code>{ $code }</code> · affiliate id: { $affiliate }
     Segment: { $segment } · language: { $language }
-    Onboarding answers: { $answers }
     Newsletters: { $newsletters }
     Training: { $done } of { $total } · invited: { $referrals }
     Tickets: { $tickets }{ $open ->
@@ -595,3 +594,5 @@ start-resubscribed-settings = Change topics: /settings
 start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.
 schedule-lesson = the next lesson of the course (a reminder)
 start-first = Hello! To begin, send /start — the bot asks a couple of questions and shows the menu. Until then we keep nothing about you.
+partner-answers = Onboarding answers:
+partner-link-none = No affiliate id linked yet — no sales to show.

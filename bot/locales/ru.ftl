@@ -189,7 +189,7 @@ ticket-card =
     Сегмент: { $segment }
     ID в партнёрской сети: { $affiliate }
     Вопрос: { $question }
-ticket-card-asked-before = Спрашивал раньше:
+ticket-card-asked-before = Вопросы в боте до этого:
 ticket-card-howto = Ответ в этой теме уходит партнёру от имени бота. Сообщения с «!» — внутренние заметки. /close — закрыть, /t КЛЮЧ — шаблон.
 ticket-card-howto-reply = Ответьте на любое сообщение обращения — ответ уйдёт партнёру. Сообщения с «!» — внутренние заметки. /close ответом — закрыть, /t КЛЮЧ ответом — шаблон.
 ticket-none = нет
@@ -247,7 +247,6 @@ partner-card =
     👤 <b>{ $name }</b> ({ $who })
     Код: <code>{ $code }</code> · ID в сети: { $affiliate }
     Сегмент: { $segment } · язык: { $language }
-    Ответы при знакомстве: { $answers }
     Рассылки: { $newsletters }
     Обучение: { $done } из { $total } · приглашено: { $referrals }
     Обращения: { $tickets }{ $open ->
@@ -617,3 +616,5 @@ start-resubscribed-settings = Изменить темы: /settings
 start-resubscribed-none = Рассылки снова разрешены, но все темы у вас выключены — включите нужные в /settings.
 schedule-lesson = следующий урок курса (напоминание)
 start-first = Здравствуйте! Чтобы начать, отправьте /start — бот задаст пару вопросов и покажет меню. До этого мы ничего о вас не храним.
+partner-answers = Ответы при знакомстве:
+partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.

@@ -298,15 +298,24 @@ class SupportService:
         self._open.pop(partner.id, None)
 
     async def recent_questions(self, partner: Partner, limit: int = 5) -> list[str]:
-        """The FAQ questions the partner asked last, newest first."""
+        """The FAQ questions the partner asked last, newest first, each once (the same
+        words asked again, or logged twice, show once)."""
         query = (
             sa.select(faq_questions.c.question)
             .where(faq_questions.c.partner_id == partner.id)
             .order_by(faq_questions.c.id.desc())
-            .limit(limit)
+            .limit(limit * 5)
         )
         async with self._db.read() as conn:
-            return [row.question for row in await conn.execute(query)]
+            rows = [row.question for row in await conn.execute(query)]
+        seen: set[str] = set()
+        found: list[str] = []
+        for question in rows:
+            same = " ".join(question.casefold().split()).strip(" ?!.")
+            if same and same not in seen:
+                seen.add(same)
+                found.append(question)
+        return found[:limit]
 
     async def history(self, partner: Partner) -> list[Ticket]:
         query = sa.select(tickets).where(tickets.c.partner_id == partner.id).order_by(tickets.c.id)

@@ -16,14 +16,15 @@ from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply, start_link
 
 
-def sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
-    """The month's sales and the tier (or how to get them shown); also on /partner."""
+def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> list[str]:
+    """The month's sales and the tier (or how to get them shown); also on /partner, where
+    the partner's own hint ("/link YOUR_ID") becomes what a manager needs to know."""
     partner = card.partner
     affiliate = html.escape(partner.affiliate_id or "")
     if partner.affiliate_status == "pending":
         return [l10n("me-link-pending", affiliate=affiliate)]
     if card.month is None or card.standing is None:
-        return [l10n("me-link-none")]
+        return [l10n("partner-link-none" if for_manager else "me-link-none")]
     month, standing = card.month, card.standing
     lines = [
         l10n("me-affiliate", affiliate=affiliate),
