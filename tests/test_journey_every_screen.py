@@ -204,3 +204,24 @@ async def test_partner_card_speaks_the_managers_language(harness: Harness) -> No
     asked = card.split("Вопросы в боте до этого:")[1]
     assert asked.count("когда выплаты") == 1
     assert "сколько холд" in asked
+
+
+async def test_stats_counts_partners_not_managers_and_keeps_ratings_across_a_reopen(
+    harness: Harness,
+) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    stats = (await manager.send("/stats"))[0].plain
+    assert "Партнёров: 1 · заходили в этом месяце: 1" in stats
+    assert "По сегментам: Вебмастер (сайт, SEO, контекст) 1\n" in stats
+    await anna.send("/support Как сменить реквизиты?")
+    await anna.press("✅ Вопрос решён, закрыть")
+    await anna.press("👍 Помогли")
+    assert "оценки 👍 1 / 👎 0" in (await manager.send("/stats"))[0].plain
+    harness.clock.advance(3600)  # within ticket_reopen_hours: the same ticket opens again
+    assert (await anna.send("/support и ещё вопрос"))[-1].plain.startswith(
+        "Обращение №1 снова открыто"
+    )
+    assert "оценки 👍 1 / 👎 0" in (await manager.send("/stats"))[0].plain
+    await anna.press("✅ Вопрос решён, закрыть", anna.last)
+    await anna.press("👎 Не помогли")
+    assert "оценки 👍 1 / 👎 1" in (await manager.send("/stats"))[0].plain

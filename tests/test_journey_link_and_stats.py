@@ -207,8 +207,8 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
         await sales.record(item, "postback")
 
     text, chart = (m for m in (await manager.send("/stats"))[-2:])
-    assert "Партнёров: 2" in text.plain
-    assert "Блогер (соцсети, YouTube, Telegram) 1" in text.plain
+    assert "Партнёров: 1" in text.plain  # the manager is not a partner
+    assert "По сегментам: Блогер (соцсети, YouTube, Telegram) 1\n" in text.plain
     assert "Продажи в этом месяце: 2 подтверждено на 3 000 ₽ · в ожидании 1 · отклонено 1" in (
         text.plain
     )

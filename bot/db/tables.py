@@ -117,6 +117,9 @@ tickets = sa.Table(
     sa.Column("first_reply_at", UtcDateTime, nullable=True),
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("rating", sa.String(8), nullable=True),  # up | down
+    # ratings given before the ticket was reopened (each close may be rated)
+    sa.Column("earlier_up", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("earlier_down", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_tickets_partner_status", "partner_id", "status"),
     sa.Index("ix_tickets_chat_thread", "chat_id", "thread_id"),
 )

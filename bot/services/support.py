@@ -34,6 +34,8 @@ class Ticket:
     first_reply_at: datetime | None
     closed_at: datetime | None
     rating: str | None
+    earlier_up: int = 0  # ratings given before a reopen
+    earlier_down: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -122,7 +124,15 @@ class SupportService:
             .limit(1)
         )
         if last is not None and last.closed_at and now - last.closed_at <= self.reopen_window:
-            reopened = await self._update(last, status="open", closed_at=None, rating=None)
+            # the rating of the close is kept when the ticket opens again
+            reopened = await self._update(
+                last,
+                status="open",
+                closed_at=None,
+                rating=None,
+                earlier_up=last.earlier_up + (last.rating == "up"),
+                earlier_down=last.earlier_down + (last.rating == "down"),
+            )
             self._note_open(partner.id, reopened.id)
             return OpenedTicket(reopened, created=False, reopened=True)
         async with self._db.write() as conn:

@@ -71,7 +71,7 @@ def setup(name: str = __name__) -> Router:
         l10n: L10n,
     ) -> None:
         await audit.record(actor(message), "stats")
-        collected = await stats_service.collect(settings.tz)
+        collected = await stats_service.collect(settings.tz, settings.managers)
         await send(message, Screen(stats_text(collected, content, l10n)))
         chart = weekly_chart(
             collected.weeks, [collected.approved_per_week, collected.active_per_week]
