@@ -115,7 +115,9 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
-    support = SupportService(db, store, clock, cache=_cache_size(db) > 0)
+    support = SupportService(
+        db, store, clock, cache=_cache_size(db) > 0, write_questions=faq.flush
+    )
     sales = SalesService(db, store, clock)
     contests = ContestService(db, store, clock, partners, sales)
     outbox = Outbox(db, store, clock, settings.tz)

@@ -91,6 +91,16 @@ def plain_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+def at_a_word(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word (never inside one, so never mid-/command) with
+    «…» when it is longer than `limit`."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1].rsplit(" ", 1)[0] if " " in flat[: limit + 1] else flat[:limit]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Split a long text by paragraphs (then lines) so each part fits `limit`."""
     if len(text) <= limit:

@@ -48,7 +48,7 @@ async def test_announce_to_everyone_with_reactions_and_a_report(harness: Harness
     assert "Доставлено: 2" in report
     assert "Реакции: 👍 1 · 👎 0" in report
     listing = (await manager.send("/announcements"))[-1].plain
-    assert "Рассылка №1 — запланирована" in listing
+    assert "Рассылка №1 — отправлена" in listing
     assert "Доставлено 2, в очереди 0" in listing
 
 

@@ -225,3 +225,40 @@ async def test_stats_counts_partners_not_managers_and_keeps_ratings_across_a_reo
     await anna.press("✅ Вопрос решён, закрыть", anna.last)
     await anna.press("👎 Не помогли")
     assert "оценки 👍 1 / 👎 1" in (await manager.send("/stats"))[0].plain
+
+
+async def test_announcements_list_says_what_happened_in_plain_words(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    await manager.send("/announce")
+    await manager.send(
+        "Друзья, обновили креативы к зимней распродаже — посмотрите свежие баннеры: /creatives"
+    )
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    listing = (await manager.send("/announcements"))[-1].plain
+    assert "Рассылка №1 — отправляется" in listing  # queued, not yet delivered
+    await harness.deliver()
+    listing = (await manager.send("/announcements"))[-1].plain
+    assert "Рассылка №1 — отправлена" in listing
+    assert "запланирована" not in listing
+    assert "не точно" not in listing
+    assert "«Друзья, обновили креативы к зимней распродаже — посмотрите свежие баннеры…»" in (
+        listing
+    )  # cut at a word, never inside /creatives
+    assert "/creativ»" not in listing
+    await manager.send("/announce")
+    await manager.send("Вебинар")
+    await manager.press("👥 Всем партнёрам")
+    await manager.send("05.11.2026 12:00")
+    await manager.press("✅ Отправить")
+    listing = "\n".join(m.plain for m in await manager.send("/announcements"))
+    assert "Рассылка №2 — запланирована, 05.11.2026 12:00" in listing
+    # and it goes at 12:00 in Moscow (the time was once stored as if it were UTC: 15:00)
+    from datetime import UTC, datetime
+
+    harness.clock.advance(
+        (datetime(2026, 11, 5, 9, 5, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )
+    await harness.deliver()
+    assert anna.last.plain == "Вебинар"

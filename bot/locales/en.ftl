@@ -533,7 +533,7 @@ announcements-item =
     📣 <b>Broadcast #{ $number }</b> — { $status }, { $when }
     To: { $audience } ({ $recipients })
     “{ $preview }”
-    Delivered { $delivered }, queued { $waiting }, blocked { $blocked }, failed { $failed }, uncertain { $uncertain } · 👍 { $up } 👎 { $down }
+    Delivered { $delivered }, queued { $waiting }, blocked { $blocked }, failed { $failed } · 👍 { $up } 👎 { $down }
 announcements-status-scheduled = scheduled
 announcements-status-cancelled = cancelled
 announcements-cancel = ❌ Cancel what is not sent
@@ -544,7 +544,7 @@ announcement-report =
     Blocked the bot: { $blocked }
     Failed: { $failed }
     Skipped (unsubscribed, weekly cap): { $skipped }
-    Uncertain (timed out after sending): { $uncertain }
+    Maybe delivered (the connection broke after sending; not sent again): { $uncertain }
     Reactions: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Automated sends, next 14 days</b>
 schedule-empty = Nothing is planned.
@@ -596,3 +596,6 @@ schedule-lesson = the next lesson of the course (a reminder)
 start-first = Hello! To begin, send /start — the bot asks a couple of questions and shows the menu. Until then we keep nothing about you.
 partner-answers = Onboarding answers:
 partner-link-none = No affiliate id linked yet — no sales to show.
+announcements-status-sending = sending
+announcements-status-sent = sent
+announcements-uncertain = Maybe delivered: { $count } more (the connection broke after sending; not sent again).

@@ -553,7 +553,7 @@ announcements-item =
     📣 <b>Рассылка №{ $number }</b> — { $status }, { $when }
     Кому: { $audience } ({ $recipients })
     «{ $preview }»
-    Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed }, не точно { $uncertain } · 👍 { $up } 👎 { $down }
+    Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed } · 👍 { $up } 👎 { $down }
 announcements-status-scheduled = запланирована
 announcements-status-cancelled = отменена
 announcements-cancel = ❌ Отменить неотправленное
@@ -564,7 +564,7 @@ announcement-report =
     Заблокировали бота: { $blocked }
     Ошибки: { $failed }
     Пропущено (отписались, лимит в неделю): { $skipped }
-    Не точно (таймаут после отправки): { $uncertain }
+    Возможно, дошли (связь оборвалась после отправки, повторно не слали): { $uncertain }
     Реакции: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Автоматические отправки на 14 дней</b>
 schedule-empty = Ничего не запланировано.
@@ -618,3 +618,6 @@ schedule-lesson = следующий урок курса (напоминание
 start-first = Здравствуйте! Чтобы начать, отправьте /start — бот задаст пару вопросов и покажет меню. До этого мы ничего о вас не храним.
 partner-answers = Ответы при знакомстве:
 partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.
+announcements-status-sending = отправляется
+announcements-status-sent = отправлена
+announcements-uncertain = Возможно, дошли ещё { $count } (связь оборвалась после отправки, повторно не слали).

@@ -5,6 +5,7 @@ Only bookkeeping and rules; moving the messages themselves is the relay's job (h
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -67,8 +68,15 @@ class SupportService:
     open ticket, so a partner's ordinary question costs no extra database read."""
 
     def __init__(
-        self, db: Database, store: ContentStore, clock: Clock, *, cache: bool = False
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        *,
+        cache: bool = False,
+        write_questions: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        self._write_questions = write_questions  # the FAQ log is written in batches
         self._db = db
         self._store = store
         self._clock = clock
@@ -310,6 +318,8 @@ class SupportService:
     async def recent_questions(self, partner: Partner, limit: int = 5) -> list[str]:
         """The FAQ questions the partner asked last, newest first, each once (the same
         words asked again, or logged twice, show once)."""
+        if self._write_questions is not None:
+            await self._write_questions()  # the latest ones too
         query = (
             sa.select(faq_questions.c.question)
             .where(faq_questions.c.partner_id == partner.id)

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, plain_text
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, at_a_word, plain_text
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_moment
@@ -104,6 +104,7 @@ def setup_commands() -> Router:
     async def announcements_list(
         message: Message,
         announcements: AnnouncementService,
+        clock: Clock,
         settings: Settings,
         content_store: ContentStore,
         l10n: L10n,
@@ -112,12 +113,16 @@ def setup_commands() -> Router:
         if not found:
             await message.answer(l10n("announcements-none"))
             return
+        now = clock.now()
         for item in found:
             report = await announcements.report(item.id)
+            status = item.status  # scheduled | cancelled, as stored; what it means now:
+            if status == "scheduled" and item.send_at <= now:
+                status = "sending" if report.waiting else "sent"
             text = l10n(
                 "announcements-item",
                 number=item.id,
-                status=l10n(f"announcements-status-{item.status}"),
+                status=l10n(f"announcements-status-{status}"),
                 when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
                 audience=_audience_title(item.audience, l10n, content_store),
                 recipients=item.recipients,
@@ -125,11 +130,12 @@ def setup_commands() -> Router:
                 waiting=report.waiting,
                 blocked=report.blocked,
                 failed=report.failed,
-                uncertain=report.uncertain,
                 up=report.up,
                 down=report.down,
-                preview=html.escape(plain_text(item.text)[:80]),
+                preview=html.escape(at_a_word(plain_text(item.text), 80)),
             )
+            if report.uncertain:
+                text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
             markup = None
             if item.status == "scheduled" and report.waiting:
                 markup = keyboard(
