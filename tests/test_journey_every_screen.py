@@ -262,3 +262,54 @@ async def test_announcements_list_says_what_happened_in_plain_words(harness: Har
     )
     await harness.deliver()
     assert anna.last.plain == "Вебинар"
+
+
+async def test_small_talk_gets_a_friendly_word_and_is_no_faq_miss(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    for text in ("ок", "?", "👍", "😂", "🔥", "спасибо", "привет", "Ок!"):
+        said = (await anna.send(text))[-1]
+        assert "Пока не знаю ответа" not in said.plain, text
+        assert said.button_labels == [], text
+    assert (await anna.send("спасибо"))[-1].plain.startswith("Пожалуйста!")
+    assert (await anna.send("привет"))[-1].plain.startswith("Здравствуйте!")
+    stats = (await manager.send("/stats"))[0].plain
+    assert "без ответа 0" in stats
+    assert "Чаще всего без ответа" not in stats
+
+
+async def test_asking_for_a_person_in_words_opens_a_ticket_at_once(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    for text in ("позовите живого человека", "как связаться с менеджером?", "оператор"):
+        said = (await anna.send(text))[-1].plain
+        assert said.startswith("Опишите вопрос одним сообщением"), text
+        assert (await anna.send("/cancel"))[-1].plain.startswith("Хорошо, обращение не создано")
+    await anna.send("позовите живого человека")
+    opened = (await anna.send("Не пришла выплата за октябрь"))[-1].plain
+    assert "№1" in opened
+    assert "без ответа 0" in (await manager.send("/stats"))[0].plain
+
+
+async def test_menu_words_typed_open_their_sections(harness: Harness) -> None:
+    anna = harness.user(931, "Анна")
+    await anna.onboard()
+    john = harness.user(932, "John", language="en")
+    await john.send("/start")
+    await john.press(john.last.button_labels[0])
+    await john.press("Сайт")
+    await john.press("До года")
+    await john.send("Owners of new flats")
+    await john.press("✅ Yes, send them")
+    for client, word, expected in (
+        (anna, "креативы", "/creatives"),
+        (anna, "Обучение", "/lessons"),
+        (anna, "конкурсы", "/contests"),
+        (anna, "мои продажи", "/me"),
+        (anna, "настройки", "/settings"),
+        (john, "creatives", "/creatives"),
+        (john, "my sales", "/me"),
+        (john, "training", "/lessons"),
+    ):
+        typed = [m.plain for m in await client.send(word)]
+        commanded = [m.plain for m in await client.send(expected)]
+        assert typed == commanded, (word, typed)
+        assert all("Вы имели в виду" not in text for text in typed), word

@@ -160,7 +160,7 @@ reload-refused =
 
 ## Support (partner)
 command-support = Write to a manager
-support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome.
+support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome. Changed your mind? /cancel
 support-opened =
     Ticket #{ $number } is open. A manager will answer within { $hours } { $hours ->
         [one] hour
@@ -599,3 +599,7 @@ partner-link-none = No affiliate id linked yet — no sales to show.
 announcements-status-sending = sending
 announcements-status-sent = sent
 announcements-uncertain = Maybe delivered: { $count } more (the connection broke after sending; not sent again).
+small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
+small-talk-thanks = You are welcome! If a question comes up, just write it.
+small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
+support-ask-cancelled = All right, no ticket. If you need a manager — /support
