@@ -204,7 +204,7 @@ class Notices:
                         "moment-results-row",
                         place=placed.place,
                         name=html.escape(name),
-                        value=number(placed.entry.value),
+                        value=number(placed.entry.value, l10n.language),
                         prize=html.escape(placed.prize),
                     )
                 )
@@ -243,7 +243,9 @@ class Notices:
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
             if linked:
                 count, amount = await self._sales.between(linked, now - timedelta(days=7))
-                lines.append(l10n("digest-week", count=count, amount=number(amount)))
+                lines.append(
+                    l10n("digest-week", count=count, amount=number(amount, l10n.language))
+                )
                 place, before = board_now.index_of(linked), board_before.index_of(linked)
                 if place is not None:
                     change = 0 if before is None else before - place
@@ -476,7 +478,9 @@ def _place_text(
     if place == 0 or not gaps:
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
-    return l10n("sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap))
+    return l10n(
+        "sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap, l10n.language)
+    )
 
 
 def private(key: str, kind: str, subject: str | None, partner: Partner, text: str) -> OutMessage:

@@ -313,3 +313,42 @@ async def test_menu_words_typed_open_their_sections(harness: Harness) -> None:
         commanded = [m.plain for m in await client.send(expected)]
         assert typed == commanded, (word, typed)
         assert all("Вы имели в виду" not in text for text in typed), word
+
+
+async def test_russian_grammar_names_audiences_amounts_and_times(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    boris = harness.user(922, "Борис")
+    await boris.onboard("Блогер")
+    # a name that would need a case: the sentence is built so it needs none
+    await anna.send("/link aff-777")
+    approval = next(m for m in manager.messages if "Подтвердить" in " ".join(m.button_labels))
+    await manager.press("✅ Подтвердить", approval)
+    done = manager.messages[-1].plain
+    assert "Привязка aff-777 подтверждена — партнёр: Анна" in done
+    assert "для Анна" not in done
+    # the audience in the nominative
+    await manager.send("/announce")
+    await manager.send("Вебинар для блогеров")
+    await manager.press("Сегменту…")
+    await manager.press("Блогер (соцсети, YouTube, Telegram)")
+    await manager.press("Сейчас")
+    header = manager.messages[-2].plain
+    assert "Получатели: партнёры сегмента «Блогер (соцсети, YouTube, Telegram)» — 1" in header
+    await manager.send("/cancel")
+    # decimal commas in Russian amounts, no dot
+    me = "\n".join(m.plain for m in await anna.send("/me"))
+    assert "на 0 ₽" in me
+    assert "0.00" not in me
+    from decimal import Decimal
+
+    from bot.texts import number
+
+    assert number(Decimal("1500.5")) == "1 500,50"
+    assert number(Decimal("1500.5"), "en") == "1,500.50"
+    # «25:00» is a bad time, not a missing date
+    await manager.send("/announce")
+    await manager.send("Вебинар")
+    await manager.press("👥 Всем партнёрам")
+    said = (await manager.send("05.11.2026 25:00"))[-1].plain
+    assert "Такого времени нет" in said
+    assert "Такой даты нет" not in said

@@ -256,7 +256,7 @@ partner-card =
     С нами с { $since } · последний раз { $seen }
 partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
-partner-newsletters-none = не давал согласия
+partner-newsletters-none = согласия на рассылки нет
 partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
 partner-contest = В конкурсе «{ $title }»:
 partner-unreachable = ⚠️ бот заблокирован партнёром
@@ -293,8 +293,8 @@ link-card =
     Подтвердить: кнопкой или /approve_link { $who_id }
 link-approve = ✅ Подтвердить
 link-decline = ❌ Отклонить
-link-done-approved = ✅ Привязка { $affiliate } для { $name } подтверждена.
-link-done-declined = ❌ Привязка { $affiliate } для { $name } отклонена.
+link-done-approved = ✅ Привязка { $affiliate } подтверждена — партнёр: { $name }.
+link-done-declined = ❌ Привязка { $affiliate } отклонена — партнёр: { $name }.
 link-nothing-pending = У партнёра нет запроса на привязку.
 approve-link-usage = Использование: /approve_link ID — tg:123, код партнёра или запрошенный ID в сети.
 
@@ -523,9 +523,9 @@ announce-pick-tier = Уровню…
 announce-pick-contest = Участникам конкурса…
 announce-to-inactive = 💤 Неактивным
 announce-to-community = 💬 В чат партнёров
-announce-to-segment = сегменту «{ $name }»
-announce-to-tier = уровню «{ $name }»
-announce-to-contest = участникам конкурса { $name }
+announce-to-segment = партнёры сегмента «{ $name }»
+announce-to-tier = партнёры уровня «{ $name }»
+announce-to-contest = участники конкурса «{ $name }»
 announce-nothing-to-pick = Выбирать не из чего.
 announce-ask-when = Когда? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
 announce-now = Сейчас
@@ -551,7 +551,7 @@ announce-thanks = Спасибо за отзыв!
 announcements-none = Рассылок ещё не было. Новая: /announce
 announcements-item =
     📣 <b>Рассылка №{ $number }</b> — { $status }, { $when }
-    Кому: { $audience } ({ $recipients })
+    Получатели: { $audience } ({ $recipients })
     «{ $preview }»
     Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed } · 👍 { $up } 👎 { $down }
 announcements-status-scheduled = запланирована
@@ -625,3 +625,7 @@ small-talk-greeting = Здравствуйте! Напишите вопрос �
 small-talk-thanks = Пожалуйста! Если появится вопрос — просто напишите его.
 small-talk-ack = 👌 Если появится вопрос — просто напишите его. Меню — /help.
 support-ask-cancelled = Хорошо, обращение не создано. Если понадобится менеджер — /support
+announce-to-all-title = все партнёры
+announce-to-inactive-title = неактивные партнёры
+announce-to-community-title = чат партнёров
+draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.

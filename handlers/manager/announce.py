@@ -56,7 +56,7 @@ def _audience_title(audience: str, l10n: L10n, store: ContentStore) -> str:
         return l10n("announce-to-tier", name=html.escape(tier))
     if kind == "contest":
         return l10n("announce-to-contest", name=html.escape(ref))
-    return l10n(f"announce-to-{kind}")
+    return l10n(f"announce-to-{kind}-title")  # all, inactive, community: in the nominative
 
 
 def _audience_screen(l10n: L10n) -> Screen:

@@ -36,7 +36,7 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
         inactive_days=content.program.schedule.inactive_after_days,
         segments=segments,
         approved=stats.approved,
-        amount=number(stats.approved_amount),
+        amount=number(stats.approved_amount, l10n.language),
         pending=stats.pending,
         declined=stats.declined,
         answered=stats.faq_answered,

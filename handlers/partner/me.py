@@ -12,6 +12,7 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.services.partners import Partner
 from bot.services.profile import ProfileCard, ProfileService
+from bot.texts import number
 from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply, start_link
 
@@ -31,7 +32,7 @@ def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> 
         l10n(
             "me-month",
             approved=month.approved,
-            amount=f"{month.amount:,.2f}".replace(",", " "),
+            amount=number(month.amount, l10n.language),
             pending=month.pending,
         ),
     ]
