@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -51,6 +51,7 @@ from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import WebhookInbox
 from handlers import setup_routers
 from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
+from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
@@ -63,21 +64,6 @@ CACHE_SIZE = 100_000
 # 10 seconds get 13 through and one polite "slow down"; nobody types faster by hand.
 FLOOD_BURST = 8.0
 FLOOD_RATE = 0.5
-PARTNER_COMMANDS: Sequence[str] = (
-    "start",
-    "help",
-    "faq",
-    "lessons",
-    "creatives",
-    "me",
-    "settings",
-    "contests",
-    "top",
-    "support",
-    "link",
-    "stop",
-    "forget",
-)
 # VK users may type a command as a word, without the slash; "Начать" is VK's start button
 VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} | {
     "начать": "start"
@@ -129,7 +115,9 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
-    support = SupportService(db, store, clock, cache=_cache_size(db) > 0)
+    support = SupportService(
+        db, store, clock, cache=_cache_size(db) > 0, write_questions=faq.flush
+    )
     sales = SalesService(db, store, clock)
     contests = ContestService(db, store, clock, partners, sales)
     outbox = Outbox(db, store, clock, settings.tz)
@@ -148,7 +136,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         lessons=lessons,
         creatives=CreativeService(store),
         profile=ProfileService(store, partners, lessons, support, sales, contests, settings.tz),
-        privacy=PrivacyService(partners, faq, db),
+        privacy=PrivacyService(partners, faq, support, outbox, db),
         support=support,
         community=CommunityService(store, clock),
         sales=sales,
@@ -211,7 +199,7 @@ def create_dispatcher(
     dp.update.outer_middleware(VkOriginMiddleware())
     dp.update.outer_middleware(metrics.CountUpdates())
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
-    partner = PartnerMiddleware(services.content_store, services.partners)
+    partner = PartnerMiddleware(services.content_store, services.partners, services.settings)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)

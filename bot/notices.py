@@ -114,6 +114,22 @@ class Notices:
         await self.contest_moment(moment)
         return Cancelled(len(partner_ids), dropped)
 
+    async def reschedule_contest(self, contest: Contest) -> Cancelled:
+        """An announced contest got new dates: whoever was told about it (or was about to
+        be: what is still queued about it carries the old dates and is dropped) hears the
+        new ones, through the outbox with its usual rules (quiet hours, the weekly cap,
+        /stop and the contests topic checked when it goes)."""
+        subject = f"contest:{contest.id}"
+        waiting = await self._outbox.told(subject, status="queued")
+        dropped = await self._outbox.cancel(subject)
+        told = await self._outbox.told(subject) + waiting
+        partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
+        moment = await self._contests.rescheduling(contest, partner_ids)
+        if not any(partner is None for _platform, _chat, partner in told):
+            moment = replace(moment, community=False)
+        await self.contest_moment(moment)
+        return Cancelled(len(partner_ids), dropped)
+
     async def _community_posts(
         self, moment: Moment, platform: str, chat: int, subject: str
     ) -> list[OutMessage]:
@@ -147,6 +163,10 @@ class Notices:
             return l10n("moment-last-day", title=title)
         if moment.name == "cancelled":
             return l10n("moment-cancelled", title=title)
+        if moment.name == "rescheduled":
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-rescheduled", title=title, start=start, end=end)
         if moment.name == "results":
             if partner is not None:
                 return self._congratulation(moment, partner, l10n)
@@ -184,7 +204,7 @@ class Notices:
                         "moment-results-row",
                         place=placed.place,
                         name=html.escape(name),
-                        value=number(placed.entry.value),
+                        value=number(placed.entry.value, l10n.language),
                         prize=html.escape(placed.prize),
                     )
                 )
@@ -223,7 +243,9 @@ class Notices:
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
             if linked:
                 count, amount = await self._sales.between(linked, now - timedelta(days=7))
-                lines.append(l10n("digest-week", count=count, amount=number(amount)))
+                lines.append(
+                    l10n("digest-week", count=count, amount=number(amount, l10n.language))
+                )
                 place, before = board_now.index_of(linked), board_before.index_of(linked)
                 if place is not None:
                     change = 0 if before is None else before - place
@@ -331,6 +353,34 @@ class Notices:
             )
         return await self._outbox.enqueue(messages)
 
+    async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
+        """When each lesson drip still to come before `until` will really go (after the
+        quiet hours), one per partner: for /schedule."""
+        days = self._store.content.program.schedule.lesson_drip_days
+        if days <= 0:
+            return []
+        latest = await self._lessons.latest_finished(now - timedelta(days=days))
+        people = await self._partners.by_ids(sorted(latest))
+        due: list[tuple[datetime, str]] = []
+        for partner_id, (lesson_id, finished_at) in latest.items():
+            partner = people.get(partner_id)
+            if partner is None or not partner.receives("lessons"):
+                continue
+            lesson = (await self._lessons.course(partner)).next_after(lesson_id)
+            if lesson is not None:
+                at = max(now, finished_at + timedelta(days=days))
+                due.append((at, f"lesson:{lesson.id}:{partner.key}"))
+        sent = await self._outbox.known([key for _at, key in due])
+        return sorted(
+            self._outbox.after_quiet_hours(at)
+            for at, key in due
+            if key not in sent and at <= until
+        )
+
+    def private_time(self, moment: datetime) -> datetime:
+        """When a private automated send planned for `moment` really goes (quiet hours)."""
+        return self._outbox.after_quiet_hours(moment)
+
     async def announcement_report(self, item: Announcement, report: Report) -> Enqueued:
         """The delivery report of an announcement, to the manager who sent it."""
         l10n = self._l10n(None)
@@ -428,7 +478,9 @@ def _place_text(
     if place == 0 or not gaps:
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
-    return l10n("sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap))
+    return l10n(
+        "sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap, l10n.language)
+    )
 
 
 def private(key: str, kind: str, subject: str | None, partner: Partner, text: str) -> OutMessage:

@@ -18,10 +18,12 @@ from bot.services.partners import Partner, PartnerService
 TOP = 10
 
 
-def number(value: object) -> str:
-    """12 500.50, or 12 500 for whole numbers."""
-    text = f"{value:,.2f}".replace(",", " ")
-    return text.removesuffix(".00")
+def number(value: object, language: str = "ru") -> str:
+    """12 500,50 in Russian (12,500.50 in English), or 12 500 for whole numbers."""
+    text = f"{value:,.2f}".removesuffix(".00")
+    if language == "en":
+        return text
+    return text.replace(",", " ").replace(".", ",")
 
 
 def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
@@ -49,23 +51,27 @@ def board_text(
     lines = [header]
     for place, entry in enumerate(entries[:TOP], start=1):
         name = html.escape(public_name(people.get(entry.key), entry.key, l10n))
-        lines.append(l10n("top-row", place=place, name=name, value=number(entry.value)))
+        lines.append(
+            l10n("top-row", place=place, name=name, value=number(entry.value, l10n.language))
+        )
     if not personal:  # in the group: no "you"
         return "\n".join(lines)
     mine = entries.index_of(me)
     if me is None or mine is None:
         lines.append(l10n("top-me-none"))
     elif mine == 0 or not gaps:
-        lines.append(l10n("top-me", place=mine + 1, value=number(entries[mine].value)))
+        lines.append(
+            l10n("top-me", place=mine + 1, value=number(entries[mine].value, l10n.language))
+        )
     else:
         gap = entries[mine - 1].value - entries[mine].value
         lines.append(
             l10n(
                 "top-me-gap",
                 place=mine + 1,
-                value=number(entries[mine].value),
+                value=number(entries[mine].value, l10n.language),
                 above=mine,
-                gap=number(gap),
+                gap=number(gap, l10n.language),
             )
         )
     return "\n".join(lines)
@@ -137,7 +143,11 @@ async def contest_boards(
             personal=partner is not None,
         )
         rows = [
-            (place, public_name(people.get(entry.key), entry.key, l10n), number(entry.value))
+            (
+                place,
+                public_name(people.get(entry.key), entry.key, l10n),
+                number(entry.value, l10n.language),
+            )
             for place, entry in enumerate(entries[:TOP], start=1)
         ]
         plain = plain_text(header).removeprefix("🏆 ")
@@ -171,7 +181,7 @@ def contest_text(
             l10n("contest-place", place=n, prize=html.escape(prize))
             for n, prize in enumerate(category.places, start=1)
         )
-        minimum = number(category.min_value) if category.min_value else 0
+        minimum = number(category.min_value, l10n.language) if category.min_value else 0
         name = l10n(f"category-{category.category}")
         lines.append(l10n("contest-category", name=name, min=minimum, places=places))
     if not personal:
@@ -197,7 +207,7 @@ def standing_lines(mine: list[MyStanding], l10n: L10n) -> list[str]:
                 "contest-mine-row",
                 name=name,
                 place=standing.place,
-                value=number(standing.entry.value),
+                value=number(standing.entry.value, l10n.language),
                 pending=standing.entry.pending,
             )
         )

@@ -14,6 +14,7 @@ from handlers.manager import partners as manager_partners
 from handlers.manager import stats as manager_stats
 from handlers.manager import tickets as manager_tickets
 from handlers.partner import (
+    PARTNER_COMMANDS,
     contests,
     creatives,
     fallback,
@@ -77,6 +78,7 @@ def setup_routers() -> list[Router]:
         support.setup_dialog(),  # /support's question, and messages to an open ticket
     )
     private.include_routers(
+        start.setup_gate(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
         faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contests.setup_dialog(),  # a manager typing a contest's fields

@@ -10,10 +10,11 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import pick_language
 from bot.platforms import platform_of
-from bot.services.partners import PartnerService
+from bot.services.partners import Partner, PartnerService
 from bot.vk.session import VkSession, answering, done_answering
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,13 @@ def _sender(event: TelegramObject) -> tuple[User | None, int | None, str | None]
             (chat.type if chat else "private"),
         )
     return None, None, None
+
+
+def _starts(event: TelegramObject) -> bool:
+    """/start (with a payload or not): the one message that makes someone a partner."""
+    if not isinstance(event, Message) or event.text is None:
+        return False
+    return event.text == "/start" or event.text.startswith(("/start ", "/start@"))
 
 
 NOTICE_EVERY = 60.0  # seconds between two "slow down" notices to the same person
@@ -75,9 +83,10 @@ class FloodMiddleware(BaseMiddleware):
 class PartnerMiddleware(BaseMiddleware):
     """Injects `partner` (private chats), `l10n` and `content` into every handler."""
 
-    def __init__(self, store: ContentStore, partners: PartnerService) -> None:
+    def __init__(self, store: ContentStore, partners: PartnerService, settings: Settings) -> None:
         self._store = store
         self._partners = partners
+        self._settings = settings
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user, chat_id, chat_type = _sender(event)
@@ -86,11 +95,21 @@ class PartnerMiddleware(BaseMiddleware):
         language = pick_language(user.language_code if user else None)
         data["partner"] = None
         if user is not None and not user.is_bot and chat_type == "private" and chat_id:
-            partner = await self._partners.touch(
-                platform_of(data["bot"]), user.id, chat_id, user.full_name, user.username, language
-            )
+            # nothing is kept about a person until they /start (a forgotten one too);
+            # managers are known from MANAGERS
+            platform = platform_of(data["bot"])
+            partner: Partner | None
+            if _starts(event) or self._settings.is_manager(f"{platform}:{user.id}"):
+                partner = await self._partners.touch(
+                    platform, user.id, chat_id, user.full_name, user.username, language
+                )
+            else:
+                partner = await self._partners.touch_known(
+                    platform, user.id, user.full_name, user.username
+                )
             data["partner"] = partner
-            language = partner.language
+            if partner is not None:
+                language = partner.language
         data["l10n"] = live.translator.get(language)
         return await handler(event, data)
 

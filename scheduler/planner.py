@@ -278,6 +278,21 @@ class Planner:
                     at.timetz().replace(tzinfo=None),
                     tzinfo=self._zone,
                 )
+        drips: dict[datetime, int] = {}
+        for at in await self._notices.planned_drips(now, until):
+            drips[at] = drips.get(at, 0) + 1
+        planned.extend(Planned(at, "schedule-lesson", "", n, False) for at, n in drips.items())
         if not self._notices.has_community:  # no partners' chat configured: nothing goes there
             planned = [replace(item, community=False) for item in planned if item.audience]
-        return sorted(planned, key=lambda p: p.at)
+        return sorted(
+            (part for item in planned for part in self._really(item)), key=lambda p: p.at
+        )
+
+    def _really(self, item: Planned) -> list[Planned]:
+        """A send as it will really go: private messages planned in the quiet hours wait
+        for their end (the outbox holds them), a post in the partners' chat does not."""
+        private_at = self._notices.private_time(item.at)
+        if not item.audience or private_at == item.at:
+            return [item]
+        later = replace(item, at=private_at, community=False)
+        return [replace(item, audience=0), later] if item.community else [later]

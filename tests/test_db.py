@@ -80,3 +80,33 @@ async def test_dialog_state_survives_a_new_connection(tmp_path: Path) -> None:
     async with second.read() as conn:
         assert (await conn.exec_driver_sql("SELECT count(*) FROM fsm_states")).scalar() == 0
     await second.close()
+
+
+async def test_0009_keeps_ticket_messages_and_lets_a_ticket_outlive_its_partner(
+    db: Database,
+) -> None:
+    """SQLite rebuilds `tickets` with foreign keys on: its messages must not cascade away."""
+    await upgrade(db, "0006")
+    now = "2026-11-02 12:00:00"
+    async with db.write() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO partners (id, platform, user_id, chat_id, first_name, language, answers,"
+            " onboarded, subscriptions, stopped, partner_code, affiliate_status, public_name,"
+            " unreachable, created_at, last_seen_at) VALUES (1, 'tg', 5, 5, 'А', 'ru', '{}',"
+            f" true, '{{}}', false, 'ABCDEF', 'none', 'name', false, '{now}', '{now}')"
+        )
+        await conn.exec_driver_sql(
+            "INSERT INTO tickets (id, partner_id, status, question, created_at)"
+            f" VALUES (7, 1, 'open', 'q', '{now}')"
+        )
+        await conn.exec_driver_sql(
+            "INSERT INTO ticket_messages (ticket_id, direction, chat_id, message_id, created_at)"
+            f" VALUES (7, 'in', 5, 1, '{now}')"
+        )
+    await upgrade(db, "0009")
+    async with db.write() as conn:
+        count = "SELECT count(*) FROM ticket_messages"
+        assert (await conn.exec_driver_sql(count)).scalar() == 1
+        await conn.exec_driver_sql("DELETE FROM partners WHERE id = 1")
+        ticket = (await conn.exec_driver_sql("SELECT partner_id FROM tickets")).all()
+        assert ticket == [(None,)]

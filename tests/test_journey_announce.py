@@ -27,7 +27,7 @@ async def test_announce_to_everyone_with_reactions_and_a_report(harness: Harness
     await manager.press("Сейчас", manager.messages[-1])
     header, preview = manager.messages[-2:]
     assert header.plain == (
-        "👀 Предпросмотр. Получатели: 👥 Всем партнёрам — 2 получателя, отправка: Сейчас."
+        "👀 Предпросмотр. Получатели: все партнёры — 2 получателя, отправка: Сейчас."
     )
     assert preview.text == "Новые &lt;креативы&gt; к распродаже: /creatives"  # kept as typed
     await manager.press("✅ Отправить", preview)
@@ -48,7 +48,7 @@ async def test_announce_to_everyone_with_reactions_and_a_report(harness: Harness
     assert "Доставлено: 2" in report
     assert "Реакции: 👍 1 · 👎 0" in report
     listing = (await manager.send("/announcements"))[-1].plain
-    assert "Рассылка №1 — запланирована" in listing
+    assert "Рассылка №1 — отправлена" in listing
     assert "Доставлено 2, в очереди 0" in listing
 
 
@@ -75,7 +75,10 @@ async def test_announce_refuses_an_empty_audience_a_past_date_and_asks_about_qui
     )
     await manager.press("Да, пусть ждут утра", warning)
     header, preview = manager.messages[-2:]
-    assert "сегменту «Вебмастер (сайт, SEO, контекст)» — 1 получатель" in header.plain
+    assert (
+        "Получатели: партнёры сегмента «Вебмастер (сайт, SEO, контекст)» — 1 получатель"
+        in header.plain
+    )
     assert "отправка: 03.11.2026 23:30" in header.plain
     await manager.press("✅ Отправить", preview)
     before = len(anna.messages)

@@ -193,7 +193,9 @@ async def test_edit_before_the_start_and_file_contests_are_edited_in_their_file(
     await manager.press("✏️ Призы", card)
     text = await answer(manager, "first_sales:")
     assert "нет мест с призами" in text
-    assert (await answer(manager, "/cancel")) == "Черновик конкурса удалён."
+    assert (await answer(manager, "/cancel")) == (
+        "Изменение отменено: конкурс «Декабрьский» остался как был. /contests_admin — список."
+    )
     contest = next(c for c in await harness.services.contests.active() if c.title == "Декабрьский")
     assert contest.starts_at.isoformat() == "2026-12-21T10:00:00+03:00"
     assert [p.places for p in contest.prizes] == [["1000 ₽"]]

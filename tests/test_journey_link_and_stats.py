@@ -44,17 +44,17 @@ async def test_link_approve_and_see_the_month(harness: Harness) -> None:
     await _sale(harness, 4, "approved", "9999", datetime(2026, 10, 20, tzinfo=UTC))  # October
 
     await manager.press("✅ Подтвердить", card)
-    assert manager.last.plain == "✅ Привязка aff-77 для Анна подтверждена."
+    assert manager.last.plain == "✅ Привязка aff-77 подтверждена — партнёр: Анна."
     assert anna.last.plain.startswith("✅ ID aff-77 привязан")
 
     text = (await anna.send("/me"))[-1].plain
     assert "ID в партнёрской сети: aff-77" in text
-    assert "Продажи в этом месяце: 3 продажи на 3 001.50 ₽ (+1 в ожидании)" in text
+    assert "Продажи в этом месяце: 3 продажи на 3 001,50 ₽ (+1 в ожидании)" in text
     assert "Уровень: Базовый — 8% с продаж" in text
     assert "До уровня «Серебро» осталось 7 продаж в этом месяце" in text
 
     card_text = (await manager.send("/partner tg:701"))[-1].plain
-    assert "Продажи в этом месяце: 3 продажи на 3 001.50 ₽ (+1 в ожидании)" in card_text
+    assert "Продажи в этом месяце: 3 продажи на 3 001,50 ₽ (+1 в ожидании)" in card_text
 
     for number in range(5, 12):
         await _sale(harness, number, "approved", "100", november)
@@ -76,7 +76,7 @@ async def test_approve_link_command_and_decline(harness: Harness) -> None:
     await boris.onboard()
     await boris.send("/link aff-88")
     replies = await manager.send("/approve_link aff-88")
-    assert replies[-1].plain == "✅ Привязка aff-88 для Борис подтверждена."
+    assert replies[-1].plain == "✅ Привязка aff-88 подтверждена — партнёр: Борис."
     assert (await manager.send("/approve_link tg:702"))[-1].plain == (
         "У партнёра нет запроса на привязку."
     )
@@ -207,8 +207,8 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
         await sales.record(item, "postback")
 
     text, chart = (m for m in (await manager.send("/stats"))[-2:])
-    assert "Партнёров: 2" in text.plain
-    assert "Блогер (соцсети, YouTube, Telegram) 1" in text.plain
+    assert "Партнёров: 1" in text.plain  # the manager is not a partner
+    assert "По сегментам: Блогер (соцсети, YouTube, Telegram) 1\n" in text.plain
     assert "Продажи в этом месяце: 2 подтверждено на 3 000 ₽ · в ожидании 1 · отклонено 1" in (
         text.plain
     )

@@ -124,7 +124,7 @@ async def test_stop_then_start_subscribes_again(harness: Harness) -> None:
     assert row.stopped
 
     replies = await anna.send("/start")
-    assert "снова подписаны" in replies[0].plain
+    assert replies[0].plain.startswith("Рассылки снова включены: Новости, Конкурсы")
     (row,) = await _partner_rows(harness)
     assert not row.stopped
 

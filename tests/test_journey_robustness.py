@@ -23,6 +23,7 @@ async def test_unknown_command_gets_the_menu(harness: Harness) -> None:
 
 async def test_wrong_arguments_get_the_usage(harness: Harness) -> None:
     anna = harness.user(502)
+    await anna.onboard()  # nothing is kept about anyone before /start
     replies = await anna.send("/me please")
     assert replies[-1].plain == "Команда /me работает без параметров. Просто отправьте /me"
     replies = await anna.send("/stop now")
@@ -60,6 +61,7 @@ async def test_one_failing_update_never_stops_the_bot(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     anna = harness.user(506)
+    await anna.onboard()  # nothing is kept about anyone before /start
     original = FaqService.ask
     calls = {"n": 0}
 
@@ -82,6 +84,7 @@ async def test_group_messages_and_unknown_chats_do_not_crash(harness: Harness) -
     update = harness.emulator.user_message(507, "когда выплаты?", chat_id=-1001)
     await harness.emulator.wait_processed(update)
     anna = harness.user(508)
+    await anna.onboard()  # nothing is kept about anyone before /start
     replies = await anna.send("/help")
     assert "Меню" in replies[-1].plain
 
@@ -89,10 +92,13 @@ async def test_group_messages_and_unknown_chats_do_not_crash(harness: Harness) -
 async def test_flood_protection_answers_once_then_drops(tmp_path: Path) -> None:
     async with running_bot(tmp_path, flood_burst=3) as harness:
         anna = harness.user(509)
+        await anna.onboard()  # nothing is kept about anyone before /start
+        harness.clock.advance(10)  # the onboarding's taps are forgotten by the bucket
         emulator = harness.emulator
+        before = len(anna.messages)
         ids = [emulator.user_message(509, f"когда выплаты {i}") for i in range(6)]
         await emulator.wait_processed(ids[-1])
-        texts = [m.plain for m in anna.messages]
+        texts = [m.plain for m in anna.messages[before:]]
         assert sum("10 и 25 числа" in t for t in texts) == 3
         assert (
             texts.count(
@@ -122,6 +128,7 @@ async def test_reload_refuses_a_broken_folder_and_keeps_the_old_content(
         assert "faq.yaml:10: unknown key 'alts' (did you mean 'alt'?)" in text
 
         anna = harness.user(510)
+        await anna.onboard()  # nothing is kept about anyone before /start
         replies = await anna.send("когда выплаты")
         assert "10 и 25 числа" in replies[-1].plain
 

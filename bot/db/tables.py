@@ -18,7 +18,8 @@ metadata = sa.MetaData(
 
 class _UtcDateTime(sa.types.TypeDecorator[datetime]):
     """A moment, always written in UTC: SQLite keeps a datetime's wall time and drops its
-    offset, so 01:30+03:00 would be read back as 01:30 UTC (a sale in the wrong month)."""
+    offset, so 01:30+03:00 would be read back as 01:30 UTC (a sale in the wrong month);
+    SQLite's naive values read back as UTC."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
@@ -26,6 +27,11 @@ class _UtcDateTime(sa.types.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
         return value
 
 
@@ -124,8 +130,9 @@ tickets = sa.Table(
     "tickets",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the ticket number
+    # NULL: the partner was forgotten (/forget); the ticket stays, anonymous, for the numbers
     sa.Column(
-        "partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE"), nullable=False
+        "partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column("status", sa.String(16), nullable=False),  # open | closed
     sa.Column("question", sa.Text, nullable=False, server_default=""),
@@ -137,6 +144,9 @@ tickets = sa.Table(
     sa.Column("first_reply_at", UtcDateTime, nullable=True),
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("rating", sa.String(8), nullable=True),  # up | down
+    # ratings given before the ticket was reopened (each close may be rated)
+    sa.Column("earlier_up", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("earlier_down", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_tickets_partner_status", "partner_id", "status"),
     sa.Index("ix_tickets_chat_thread", "chat_id", "thread_id"),
 )

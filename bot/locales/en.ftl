@@ -42,7 +42,6 @@ menu-settings = ⚙️ Settings
 start-hello = Hello, { $name }! This is the partner bot of “{ $program }”.
 start-default-welcome = Answers, training, marketing materials and contests, all here.
 start-welcome-back = Welcome back, { $name }!
-start-resubscribed = You are subscribed again to news, contests and the digest. Choose topics: /settings
 onboarding-segment = Who are you? Pick the closest:
 onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
@@ -161,7 +160,7 @@ reload-refused =
 
 ## Support (partner)
 command-support = Write to a manager
-support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome.
+support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome. Changed your mind? /cancel
 support-opened =
     Ticket #{ $number } is open. A manager will answer within { $hours } { $hours ->
         [one] hour
@@ -184,7 +183,7 @@ ticket-card =
     Segment: { $segment }
     Affiliate id: { $affiliate }
     Question: { $question }
-ticket-card-asked-before = Asked before:
+ticket-card-asked-before = Questions to the bot before:
 ticket-card-howto = A reply in this topic goes to the partner from the bot. Messages starting with “!” are internal notes. /close closes, /t KEY sends a template.
 ticket-card-howto-reply = Reply to any message of the ticket and it goes to the partner. Messages starting with “!” are internal notes. /close or /t KEY as a reply.
 ticket-none = none
@@ -242,7 +241,6 @@ partner-card =
     👤 <b>{ $name }</b> ({ $who })
     Code: <code>{ $code }</code> · affiliate id: { $affiliate }
     Segment: { $segment } · language: { $language }
-    Onboarding answers: { $answers }
     Newsletters: { $newsletters }
     Training: { $done } of { $total } · invited: { $referrals }
     Tickets: { $tickets }{ $open ->
@@ -507,9 +505,9 @@ announce-pick-tier = A tier…
 announce-pick-contest = A contest's participants…
 announce-to-inactive = 💤 Inactive partners
 announce-to-community = 💬 The partners' chat
-announce-to-segment = the segment “{ $name }”
-announce-to-tier = the tier “{ $name }”
-announce-to-contest = the participants of { $name }
+announce-to-segment = partners of the segment “{ $name }”
+announce-to-tier = partners of the tier “{ $name }”
+announce-to-contest = the participants of “{ $name }”
 announce-nothing-to-pick = Nothing to pick from.
 announce-ask-when = When? Press “Now” or write a date and time: DD.MM.YYYY HH:MM.
 announce-now = Now
@@ -535,7 +533,7 @@ announcements-item =
     📣 <b>Broadcast #{ $number }</b> — { $status }, { $when }
     To: { $audience } ({ $recipients })
     “{ $preview }”
-    Delivered { $delivered }, queued { $waiting }, blocked { $blocked }, failed { $failed }, uncertain { $uncertain } · 👍 { $up } 👎 { $down }
+    Delivered { $delivered }, queued { $waiting }, blocked { $blocked }, failed { $failed } · 👍 { $up } 👎 { $down }
 announcements-status-scheduled = scheduled
 announcements-status-cancelled = cancelled
 announcements-cancel = ❌ Cancel what is not sent
@@ -546,7 +544,7 @@ announcement-report =
     Blocked the bot: { $blocked }
     Failed: { $failed }
     Skipped (unsubscribed, weekly cap): { $skipped }
-    Uncertain (timed out after sending): { $uncertain }
+    Maybe delivered (the connection broke after sending; not sent again): { $uncertain }
     Reactions: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Automated sends, next 14 days</b>
 schedule-empty = Nothing is planned.
@@ -595,3 +593,30 @@ reload-planned-announcement = 📣 “{ $title }” will be announced to { $coun
        *[other] {""}
     } now.
 reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announcement lead time allows: it will not be announced by itself. To announce it — /contests_admin.
+
+# --- every screen right (issue 14) ---
+contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
+moment-rescheduled = 🗓 The contest “{ $title }” moves: it now runs from { $start } to { $end }. Rules and prizes — /contests
+contests-admin-rescheduled-told = The new dates go to those who were told about the contest: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
+start-resubscribed-topics = Messages are on again: { $on }.
+start-resubscribed-off = Off, as you set them: { $off }.
+start-resubscribed-settings = Change topics: /settings
+start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.
+schedule-lesson = the next lesson of the course (a reminder)
+start-first = Hello! To begin, send /start — the bot asks a couple of questions and shows the menu. Until then we keep nothing about you.
+partner-answers = Onboarding answers:
+partner-link-none = No affiliate id linked yet — no sales to show.
+announcements-status-sending = sending
+announcements-status-sent = sent
+announcements-uncertain = Maybe delivered: { $count } more (the connection broke after sending; not sent again).
+small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
+small-talk-thanks = You are welcome! If a question comes up, just write it.
+small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
+support-ask-cancelled = All right, no ticket. If you need a manager — /support
+announce-to-all-title = all partners
+announce-to-inactive-title = inactive partners
+announce-to-community-title = the partners' chat
+draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.

@@ -42,7 +42,6 @@ menu-settings = ⚙️ Настройки
 start-hello = Здравствуйте, { $name }! Это бот партнёров «{ $program }».
 start-default-welcome = Здесь ответы на вопросы, обучение, промо-материалы и конкурсы.
 start-welcome-back = С возвращением, { $name }!
-start-resubscribed = Вы снова подписаны на новости, конкурсы и дайджест. Настроить темы: /settings
 onboarding-segment = Кто вы? Выберите, что ближе:
 onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
@@ -167,7 +166,7 @@ reload-refused =
 
 ## Поддержка (партнёру)
 command-support = Написать менеджеру
-support-ask-text = Опишите вопрос одним сообщением — я передам его менеджеру. Можно приложить скриншот.
+support-ask-text = Опишите вопрос одним сообщением — я передам его менеджеру. Можно приложить скриншот. Передумали — /cancel
 support-opened =
     Обращение №{ $number } открыто. Менеджер ответит в течение { $hours } { $hours ->
         [one] часа
@@ -190,7 +189,7 @@ ticket-card =
     Сегмент: { $segment }
     ID в партнёрской сети: { $affiliate }
     Вопрос: { $question }
-ticket-card-asked-before = Спрашивал раньше:
+ticket-card-asked-before = Вопросы в боте до этого:
 ticket-card-howto = Ответ в этой теме уходит партнёру от имени бота. Сообщения с «!» — внутренние заметки. /close — закрыть, /t КЛЮЧ — шаблон.
 ticket-card-howto-reply = Ответьте на любое сообщение обращения — ответ уйдёт партнёру. Сообщения с «!» — внутренние заметки. /close ответом — закрыть, /t КЛЮЧ ответом — шаблон.
 ticket-none = нет
@@ -248,7 +247,6 @@ partner-card =
     👤 <b>{ $name }</b> ({ $who })
     Код: <code>{ $code }</code> · ID в сети: { $affiliate }
     Сегмент: { $segment } · язык: { $language }
-    Ответы при знакомстве: { $answers }
     Рассылки: { $newsletters }
     Обучение: { $done } из { $total } · приглашено: { $referrals }
     Обращения: { $tickets }{ $open ->
@@ -258,7 +256,7 @@ partner-card =
     С нами с { $since } · последний раз { $seen }
 partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
-partner-newsletters-none = не давал согласия
+partner-newsletters-none = согласия на рассылки нет
 partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
 partner-contest = В конкурсе «{ $title }»:
 partner-unreachable = ⚠️ бот заблокирован партнёром
@@ -295,8 +293,8 @@ link-card =
     Подтвердить: кнопкой или /approve_link { $who_id }
 link-approve = ✅ Подтвердить
 link-decline = ❌ Отклонить
-link-done-approved = ✅ Привязка { $affiliate } для { $name } подтверждена.
-link-done-declined = ❌ Привязка { $affiliate } для { $name } отклонена.
+link-done-approved = ✅ Привязка { $affiliate } подтверждена — партнёр: { $name }.
+link-done-declined = ❌ Привязка { $affiliate } отклонена — партнёр: { $name }.
 link-nothing-pending = У партнёра нет запроса на привязку.
 approve-link-usage = Использование: /approve_link ID — tg:123, код партнёра или запрошенный ID в сети.
 
@@ -525,9 +523,9 @@ announce-pick-tier = Уровню…
 announce-pick-contest = Участникам конкурса…
 announce-to-inactive = 💤 Неактивным
 announce-to-community = 💬 В чат партнёров
-announce-to-segment = сегменту «{ $name }»
-announce-to-tier = уровню «{ $name }»
-announce-to-contest = участникам конкурса { $name }
+announce-to-segment = партнёры сегмента «{ $name }»
+announce-to-tier = партнёры уровня «{ $name }»
+announce-to-contest = участники конкурса «{ $name }»
 announce-nothing-to-pick = Выбирать не из чего.
 announce-ask-when = Когда? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
 announce-now = Сейчас
@@ -553,9 +551,9 @@ announce-thanks = Спасибо за отзыв!
 announcements-none = Рассылок ещё не было. Новая: /announce
 announcements-item =
     📣 <b>Рассылка №{ $number }</b> — { $status }, { $when }
-    Кому: { $audience } ({ $recipients })
+    Получатели: { $audience } ({ $recipients })
     «{ $preview }»
-    Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed }, не точно { $uncertain } · 👍 { $up } 👎 { $down }
+    Доставлено { $delivered }, в очереди { $waiting }, заблокировали { $blocked }, ошибки { $failed } · 👍 { $up } 👎 { $down }
 announcements-status-scheduled = запланирована
 announcements-status-cancelled = отменена
 announcements-cancel = ❌ Отменить неотправленное
@@ -566,7 +564,7 @@ announcement-report =
     Заблокировали бота: { $blocked }
     Ошибки: { $failed }
     Пропущено (отписались, лимит в неделю): { $skipped }
-    Не точно (таймаут после отправки): { $uncertain }
+    Возможно, дошли (связь оборвалась после отправки, повторно не слали): { $uncertain }
     Реакции: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Автоматические отправки на 14 дней</b>
 schedule-empty = Ничего не запланировано.
@@ -617,3 +615,30 @@ reload-planned-announcement = 📣 «{ $title }» будет объявлен { 
        *[other] {""}
     } сейчас.
 reload-planned-too-soon = ⚠️ «{ $title }» начинается раньше, чем через срок анонса: сам он не объявится. Объявить — /contests_admin.
+
+# --- every screen right (issue 14) ---
+contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
+moment-rescheduled = 🗓 Конкурс «{ $title }» переносится: теперь он идёт с { $start } до { $end }. Условия и призы — /contests
+contests-admin-rescheduled-told = Новые даты уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
+        [one] партнёру
+       *[other] партнёрам
+    } (по обычным правилам: не в тихие часы, не сверх недельного лимита, не тем, кто нажал /stop).
+start-resubscribed-topics = Рассылки снова включены: { $on }.
+start-resubscribed-off = Выключены, как вы и настроили: { $off }.
+start-resubscribed-settings = Изменить темы: /settings
+start-resubscribed-none = Рассылки снова разрешены, но все темы у вас выключены — включите нужные в /settings.
+schedule-lesson = следующий урок курса (напоминание)
+start-first = Здравствуйте! Чтобы начать, отправьте /start — бот задаст пару вопросов и покажет меню. До этого мы ничего о вас не храним.
+partner-answers = Ответы при знакомстве:
+partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.
+announcements-status-sending = отправляется
+announcements-status-sent = отправлена
+announcements-uncertain = Возможно, дошли ещё { $count } (связь оборвалась после отправки, повторно не слали).
+small-talk-greeting = Здравствуйте! Напишите вопрос — отвечу сразу. Всё, что я умею, — в /help.
+small-talk-thanks = Пожалуйста! Если появится вопрос — просто напишите его.
+small-talk-ack = 👌 Если появится вопрос — просто напишите его. Меню — /help.
+support-ask-cancelled = Хорошо, обращение не создано. Если понадобится менеджер — /support
+announce-to-all-title = все партнёры
+announce-to-inactive-title = неактивные партнёры
+announce-to-community-title = чат партнёров
+draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.

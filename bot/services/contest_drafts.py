@@ -66,6 +66,8 @@ def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datet
             if end_of_day:
                 moment += timedelta(days=1, minutes=-1)
         else:
+            if int(hour) > 23 or int(minute) > 59:  # «25:00» is a bad time, not a bad date
+                raise DraftError("draft-error-time-invalid")
             moment = datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
     except ValueError as exc:
         raise DraftError("draft-error-date-invalid") from exc

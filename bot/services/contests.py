@@ -88,6 +88,7 @@ class Moment:
     delivery decide when and how."""
 
     name: str  # announcement | reminder | started | standings | last_day | results | cancelled
+    # | rescheduled
     contest: Contest
     partners: list[Partner]  # private recipients
     community: bool  # also a post in the community chat
@@ -303,6 +304,13 @@ class ContestService:
         """A cancel reaches every partner who was told about the contest (and the chat)."""
         people = [p for p in [await self._partners.get(i) for i in told] if p is not None]
         return Moment("cancelled", contest, people, community=True)
+
+    async def rescheduling(self, contest: Contest, told: list[int]) -> Moment:
+        """New dates reach every partner who was told the old ones (and the chat); the tag
+        is the new dates, so a second change is a second message."""
+        people = [p for p in [await self._partners.get(i) for i in told] if p is not None]
+        tag = f"{contest.starts_at:%Y%m%d%H%M}-{contest.ends_at:%Y%m%d%H%M}"
+        return Moment("rescheduled", contest, people, community=True, tag=tag)
 
     def _linked(self, contest: Contest, affiliate: Any) -> Any:
         """A linked partner of the contest's segments has this affiliate id."""

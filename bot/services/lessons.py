@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.content.models import Lesson
 from bot.content.store import ContentStore
 from bot.db.engine import Database
@@ -62,6 +62,11 @@ class LessonService:
     async def finished_before(self, moment: datetime) -> dict[int, str]:
         return await finished_before(self._db, moment)
 
+    async def latest_finished(self, since: datetime) -> dict[int, tuple[str, datetime]]:
+        """Partners whose latest finished lesson was finished after `since`: that lesson
+        and when (the next one drips `lesson_drip_days` later)."""
+        return await latest_finished(self._db, since)
+
     async def complete(self, partner: Partner, lesson_id: str) -> Course:
         async with self._db.write() as conn:
             exists = await conn.execute(
@@ -102,3 +107,30 @@ async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
     )
     async with db.read() as conn:
         return {row.partner_id: row.lesson_id for row in await conn.execute(query)}
+
+
+async def latest_finished(db: Database, since: datetime) -> dict[int, tuple[str, datetime]]:
+    """Each partner's latest finished lesson and when, for those finished after `since`."""
+    latest = (
+        sa.select(
+            lesson_progress.c.partner_id,
+            sa.func.max(lesson_progress.c.completed_at).label("at"),
+        )
+        .group_by(lesson_progress.c.partner_id)
+        .subquery()
+    )
+    query = (
+        sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id, latest.c.at)
+        .join(
+            latest,
+            sa.and_(
+                latest.c.partner_id == lesson_progress.c.partner_id,
+                latest.c.at == lesson_progress.c.completed_at,
+            ),
+        )
+        .where(latest.c.at > since)
+    )
+    async with db.read() as conn:
+        return {
+            row.partner_id: (row.lesson_id, as_utc(row.at)) for row in await conn.execute(query)
+        }

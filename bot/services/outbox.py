@@ -373,6 +373,34 @@ class Outbox:
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
+    async def forget(self, partner_id: int) -> None:
+        """/forget: the partner's rows stay for the delivery figures, with nothing personal
+        (no partner, chat or text); what still waits is not sent."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.partner_id == partner_id)
+                .values(
+                    key=sa.literal("forgotten:") + sa.cast(outbox.c.id, sa.String),
+                    partner_id=None,
+                    chat_id=0,
+                    text="",
+                    photo=None,
+                    document=None,
+                    picture=None,
+                    buttons=None,
+                    error=None,
+                    status=sa.case(
+                        (outbox.c.status == "queued", "cancelled"), else_=outbox.c.status
+                    ),
+                )
+            )
+
+    async def known(self, keys: list[str]) -> set[str]:
+        """Which of these keys were queued already (whatever became of them)."""
+        async with self._db.read() as conn:
+            return await _known_keys(conn, keys)
+
     async def cancel(self, subject: str) -> int:
         """Drop what is still queued about `subject`; the number of rows dropped."""
         async with self._db.write() as conn:
@@ -391,11 +419,12 @@ class Outbox:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
-    async def told(self, subject: str) -> list[tuple[str, int, int | None]]:
-        """(platform, chat, partner) of every chat that was sent something about `subject`."""
+    async def told(self, subject: str, status: str = "sent") -> list[tuple[str, int, int | None]]:
+        """(platform, chat, partner) of every chat that was sent something about `subject`
+        (status "queued": that something waits for)."""
         query = (
             sa.select(outbox.c.platform, outbox.c.chat_id, outbox.c.partner_id)
-            .where(outbox.c.subject == subject, outbox.c.status == "sent")
+            .where(outbox.c.subject == subject, outbox.c.status == status)
             .distinct()
         )
         async with self._db.read() as conn:

@@ -101,10 +101,19 @@ class PartnerService:
         language: str,
     ) -> Partner:
         """The partner behind an update, created on first contact; last-seen kept fresh."""
+        partner = await self.touch_known(platform, user_id, first_name, username)
+        if partner is None:
+            return await self._create(platform, user_id, chat_id, first_name, username, language)
+        return partner
+
+    async def touch_known(
+        self, platform: str, user_id: int, first_name: str, username: str | None
+    ) -> Partner | None:
+        """The partner behind an update if they are known (None: nobody is created)."""
         now = self._clock.now()
         partner = await self.by_user(platform, user_id)
         if partner is None:
-            return await self._create(platform, user_id, chat_id, first_name, username, language)
+            return None
         changes: dict[str, Any] = {}
         if now - as_utc(partner.last_seen_at) >= _SEEN_EVERY:
             changes["last_seen_at"] = now

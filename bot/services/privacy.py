@@ -9,22 +9,36 @@ import sqlalchemy as sa
 from bot.db.engine import Database
 from bot.db.tables import audit_log, webhook_updates
 from bot.services.faq import FaqService
+from bot.services.outbox import Outbox
 from bot.services.partners import Partner, PartnerService
+from bot.services.support import SupportService
 
 FORGOTTEN = "forgotten"  # what the audit log says instead of a forgotten partner's ids
 
 
 class PrivacyService:
-    def __init__(self, partners: PartnerService, faq: FaqService, db: Database) -> None:
+    def __init__(
+        self,
+        partners: PartnerService,
+        faq: FaqService,
+        support: SupportService,
+        outbox: Outbox,
+        db: Database,
+    ) -> None:
         self._partners = partners
         self._faq = faq
+        self._support = support
+        self._outbox = outbox
         self._db = db
 
     async def forget(self, partner: Partner) -> None:
-        """Delete the partner with their answers, progress, questions, tickets, queued
-        messages and reactions (cascades); the audit log keeps the managers' actions but
-        no longer names the partner; updates still waiting to be handled lose their body."""
+        """Delete the partner with their answers, progress and questions (cascades); their
+        tickets and sent messages stay for the program's numbers, anonymous; the audit log
+        keeps the managers' actions but no longer names the partner; updates still waiting
+        to be handled lose their body."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
+        await self._support.forget(partner)
+        await self._outbox.forget(partner.id)
         await self._partners.forget(partner)
         names = [partner.key, partner.partner_code, f"partner:{partner.id}"]
         async with self._db.write() as conn:

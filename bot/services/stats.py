@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -51,31 +53,40 @@ class StatsService:
         self._clock = clock
         self._faq = faq
 
-    async def collect(self, zone: ZoneInfo) -> ProgramStats:
+    async def collect(self, zone: ZoneInfo, managers: Sequence[str] = ()) -> ProgramStats:
+        """`managers`: platform ids (MANAGERS) not counted as partners."""
         await self._faq.flush()  # the question log is written in batches
         now = self._clock.now()
         month = month_start(now, zone)
         delivery_query = (
             sa.select(outbox.c.status, sa.func.count().label("n"))
-            .where(outbox.c.created_at >= month, outbox.c.partner_id.is_not(None))
+            # partners' private messages (also a forgotten partner's: anonymous, kept)
+            .where(outbox.c.created_at >= month, outbox.c.kind.not_in(("community", "report")))
             .group_by(outbox.c.status)
         )
         async with self._db.read() as conn:
             delivery = {row.status: int(row.n) for row in await conn.execute(delivery_query)}
         inactive_days = self._store.content.program.schedule.inactive_after_days
         count = sa.func.count()
+        people = _not_managers(managers)
         async with self._db.read() as conn:
-            total = int((await conn.execute(sa.select(count).select_from(partners))).scalar_one())
+            total = int(
+                (
+                    await conn.execute(sa.select(count).select_from(partners).where(people))
+                ).scalar_one()
+            )
             active = int(
                 (
-                    await conn.execute(sa.select(count).where(partners.c.last_seen_at >= month))
+                    await conn.execute(
+                        sa.select(count).where(people, partners.c.last_seen_at >= month)
+                    )
                 ).scalar_one()
             )
             inactive = int(
                 (
                     await conn.execute(
                         sa.select(count).where(
-                            partners.c.last_seen_at < now - timedelta(days=inactive_days)
+                            people, partners.c.last_seen_at < now - timedelta(days=inactive_days)
                         )
                     )
                 ).scalar_one()
@@ -84,6 +95,7 @@ class StatsService:
                 (row.segment or "—", int(row.n))
                 for row in await conn.execute(
                     sa.select(partners.c.segment, count.label("n"))
+                    .where(people)
                     .group_by(partners.c.segment)
                     .order_by(sa.desc("n"))
                 )
@@ -111,7 +123,7 @@ class StatsService:
             ticket_rows = list(
                 await conn.execute(
                     sa.select(tickets.c.status, tickets.c.created_at, tickets.c.first_reply_at,
-                              tickets.c.rating)
+                              tickets.c.rating, tickets.c.earlier_up, tickets.c.earlier_down)
                 )
             )  # fmt: skip
             weekly = list(
@@ -152,13 +164,28 @@ class StatsService:
             top_misses=misses,
             open_tickets=sum(1 for row in ticket_rows if row.status == "open"),
             first_reply_hours=replies[len(replies) // 2] if replies else None,
-            ratings_up=sum(1 for row in ticket_rows if row.rating == "up"),
-            ratings_down=sum(1 for row in ticket_rows if row.rating == "down"),
+            ratings_up=sum((row.rating == "up") + row.earlier_up for row in ticket_rows),
+            ratings_down=sum((row.rating == "down") + row.earlier_down for row in ticket_rows),
             delivery=delivery,
             weeks=weeks,
             approved_per_week=approved_per_week,
             active_per_week=[len(ids) for ids in active_per_week],
         )
+
+
+def _not_managers(managers: Sequence[str]) -> Any:
+    """SQL: a partner row that is not one of the MANAGERS' (platform:id)."""
+    ids = [(platform, int(user)) for platform, _, user in (m.partition(":") for m in managers)]
+    if not ids:
+        return sa.true()
+    return sa.not_(
+        sa.or_(
+            *(
+                sa.and_(partners.c.platform == platform, partners.c.user_id == user)
+                for platform, user in ids
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Only bookkeeping and rules; moving the messages themselves is the relay's job (h
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ SECOND_ESCALATION_AFTER = timedelta(hours=24)
 @dataclass(frozen=True)
 class Ticket:
     id: int
-    partner_id: int
+    partner_id: int  # tickets of a forgotten partner (NULL) are never read as Ticket
     status: str
     question: str
     chat_id: int | None
@@ -34,6 +35,8 @@ class Ticket:
     first_reply_at: datetime | None
     closed_at: datetime | None
     rating: str | None
+    earlier_up: int = 0  # ratings given before a reopen
+    earlier_down: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -65,8 +68,15 @@ class SupportService:
     open ticket, so a partner's ordinary question costs no extra database read."""
 
     def __init__(
-        self, db: Database, store: ContentStore, clock: Clock, *, cache: bool = False
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        *,
+        cache: bool = False,
+        write_questions: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        self._write_questions = write_questions  # the FAQ log is written in batches
         self._db = db
         self._store = store
         self._clock = clock
@@ -88,6 +98,7 @@ class SupportService:
         return timedelta(hours=self._store.content.program.schedule.ticket_reopen_hours)
 
     async def _one(self, query: sa.Select[Any]) -> Ticket | None:
+        query = query.where(tickets.c.partner_id.is_not(None))  # not a forgotten one's
         async with self._db.read() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else Ticket.from_row(row)
@@ -121,7 +132,15 @@ class SupportService:
             .limit(1)
         )
         if last is not None and last.closed_at and now - last.closed_at <= self.reopen_window:
-            reopened = await self._update(last, status="open", closed_at=None, rating=None)
+            # the rating of the close is kept when the ticket opens again
+            reopened = await self._update(
+                last,
+                status="open",
+                closed_at=None,
+                rating=None,
+                earlier_up=last.earlier_up + (last.rating == "up"),
+                earlier_down=last.earlier_down + (last.rating == "down"),
+            )
             self._note_open(partner.id, reopened.id)
             return OpenedTicket(reopened, created=False, reopened=True)
         async with self._db.write() as conn:
@@ -274,16 +293,49 @@ class SupportService:
     async def escalated(self, ticket: Ticket) -> Ticket:
         return await self._update(ticket, escalations=ticket.escalations + 1)
 
+    async def forget(self, partner: Partner) -> None:
+        """/forget: the partner's tickets stay for the program's numbers (ticket numbers
+        go on, response times and ratings still count) with nothing personal left: no
+        partner, no question, no messages; an open one is closed."""
+        mine = sa.select(tickets.c.id).where(tickets.c.partner_id == partner.id)
+        async with self._db.write() as conn:
+            await conn.execute(
+                ticket_messages.delete().where(ticket_messages.c.ticket_id.in_(mine))
+            )
+            await conn.execute(
+                tickets.update()
+                .where(tickets.c.partner_id == partner.id)
+                .values(
+                    partner_id=None,
+                    question="",
+                    status="closed",
+                    waiting_since=None,
+                    closed_at=sa.func.coalesce(tickets.c.closed_at, self._clock.now()),
+                )
+            )
+        self._open.pop(partner.id, None)
+
     async def recent_questions(self, partner: Partner, limit: int = 5) -> list[str]:
-        """The FAQ questions the partner asked last, newest first."""
+        """The FAQ questions the partner asked last, newest first, each once (the same
+        words asked again, or logged twice, show once)."""
+        if self._write_questions is not None:
+            await self._write_questions()  # the latest ones too
         query = (
             sa.select(faq_questions.c.question)
             .where(faq_questions.c.partner_id == partner.id)
             .order_by(faq_questions.c.id.desc())
-            .limit(limit)
+            .limit(limit * 5)
         )
         async with self._db.read() as conn:
-            return [row.question for row in await conn.execute(query)]
+            rows = [row.question for row in await conn.execute(query)]
+        seen: set[str] = set()
+        found: list[str] = []
+        for question in rows:
+            same = " ".join(question.casefold().split()).strip(" ?!.")
+            if same and same not in seen:
+                seen.add(same)
+                found.append(question)
+        return found[:limit]
 
     async def history(self, partner: Partner) -> list[Ticket]:
         query = sa.select(tickets).where(tickets.c.partner_id == partner.id).order_by(tickets.c.id)

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, plain_text
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, plain_text, shorten
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_moment
@@ -56,7 +56,7 @@ def _audience_title(audience: str, l10n: L10n, store: ContentStore) -> str:
         return l10n("announce-to-tier", name=html.escape(tier))
     if kind == "contest":
         return l10n("announce-to-contest", name=html.escape(ref))
-    return l10n(f"announce-to-{kind}")
+    return l10n(f"announce-to-{kind}-title")  # all, inactive, community: in the nominative
 
 
 def _audience_screen(l10n: L10n) -> Screen:
@@ -73,6 +73,23 @@ def _audience_screen(l10n: L10n) -> Screen:
     )
 
 
+def _when_screen(l10n: L10n, prefix: str = "") -> Screen:
+    """The "when?" step; it names the «Сейчас» button, so it always shows it."""
+    return Screen(
+        prefix + l10n("announce-ask-when"),
+        keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
+    )
+
+
+def _means_now(text: str, l10n: L10n) -> bool:
+    """«сейчас», «Сейчас», «now», «сразу»: the «Сейчас» button typed."""
+    word = text.strip().strip(".!").casefold()
+    return word in NOW_WORDS or word == l10n("announce-now").casefold()
+
+
+NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
+
+
 def setup_commands() -> Router:
     """/announce, /announcements, /schedule (inside the managers' router)."""
     router = Router(name=f"{__name__}.commands")
@@ -87,6 +104,7 @@ def setup_commands() -> Router:
     async def announcements_list(
         message: Message,
         announcements: AnnouncementService,
+        clock: Clock,
         settings: Settings,
         content_store: ContentStore,
         l10n: L10n,
@@ -95,12 +113,16 @@ def setup_commands() -> Router:
         if not found:
             await message.answer(l10n("announcements-none"))
             return
+        now = clock.now()
         for item in found:
             report = await announcements.report(item.id)
+            status = item.status  # scheduled | cancelled, as stored; what it means now:
+            if status == "scheduled" and item.send_at <= now:
+                status = "sending" if report.waiting else "sent"
             text = l10n(
                 "announcements-item",
                 number=item.id,
-                status=l10n(f"announcements-status-{item.status}"),
+                status=l10n(f"announcements-status-{status}"),
                 when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
                 audience=_audience_title(item.audience, l10n, content_store),
                 recipients=item.recipients,
@@ -108,11 +130,12 @@ def setup_commands() -> Router:
                 waiting=report.waiting,
                 blocked=report.blocked,
                 failed=report.failed,
-                uncertain=report.uncertain,
                 up=report.up,
                 down=report.down,
-                preview=html.escape(plain_text(item.text)[:80]),
+                preview=html.escape(shorten(" ".join(plain_text(item.text).split()), 80)[0]),
             )
+            if report.uncertain:
+                text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
             markup = None
             if item.status == "scheduled" and report.waiting:
                 markup = keyboard(
@@ -159,9 +182,11 @@ def setup_commands() -> Router:
         for item in await announcements.listing(50):
             if item.status == "scheduled" and item.send_at > now:
                 what = l10n("schedule-announcement-manager", number=item.id)
+                waking = announcements.in_quiet_hours(item.send_at)
+                private = item.audience != COMMUNITY and waking is not None
                 rows.append(
                     (
-                        item.send_at,
+                        waking if private and waking is not None else item.send_at,
                         l10n("schedule-row", what=what, title="", count=item.recipients, chat=0),
                     )
                 )
@@ -214,17 +239,19 @@ def setup_dialog() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
+        if _means_now(message.text or "", l10n):
+            await state.update_data(send_at=None)
+            await _preview(message, state, announcements, content_store, settings, l10n)
+            return
         try:
             moment = read_moment(message.text or "", settings.tz)
         except DraftError as error:
-            await message.answer(l10n("draft-refused", reason=l10n(error.key)))
+            refused = l10n("draft-refused", reason=l10n(error.key, **error.args_))
+            await send(message, _when_screen(l10n, refused + "\n"))
             return
         if moment <= clock.now():
-            await message.answer(
-                l10n("draft-refused", reason=l10n("draft-error-date-past"))
-                + "\n"
-                + l10n("announce-ask-when")
-            )
+            refused = l10n("draft-refused", reason=l10n("draft-error-date-past"))
+            await send(message, _when_screen(l10n, refused + "\n"))
             return
         await state.update_data(send_at=moment.isoformat())
         data = await state.get_data()
@@ -374,13 +401,7 @@ def setup_buttons() -> Router:
                 return
             await state.update_data(audience=audience)
             await state.set_state(AnnounceDialog.when)
-            await edit(
-                callback,
-                Screen(
-                    l10n("announce-ask-when"),
-                    keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
-                ),
-            )
+            await edit(callback, _when_screen(l10n))
             return
         if action == "now" and current == AnnounceDialog.when.state:
             await state.update_data(send_at=None)

@@ -200,9 +200,20 @@ def setup_dialog() -> Router:
     router.message.filter(StateFilter(ContestDialog, ContestEdit), IsManager())
 
     @router.message(Command("cancel"))
-    async def abort(message: Message, state: FSMContext, l10n: L10n) -> None:
+    async def abort(
+        message: Message, state: FSMContext, contests: ContestService, l10n: L10n
+    ) -> None:
+        current = await state.get_state() or ""
+        contest_id = (await state.get_data()).get("id", "")
         await state.clear()
-        await message.answer(l10n("draft-aborted"))
+        item = await contests.find(contest_id) if current.startswith("ContestEdit:") else None
+        if item is None:
+            await message.answer(l10n("draft-aborted"))
+            return
+        # an edit of a saved contest: nothing was changed, nothing deleted
+        await message.answer(
+            l10n("contests-admin-edit-aborted", title=html.escape(item.contest.title))
+        )
 
     @router.message(Command("contest_new"))
     async def restart(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
@@ -342,6 +353,7 @@ def setup_dialog() -> Router:
         message: Message,
         state: FSMContext,
         contests: ContestService,
+        notices: Notices,
         clock: Clock,
         settings: Settings,
         l10n: L10n,
@@ -358,7 +370,9 @@ def setup_dialog() -> Router:
                 + "\n" + l10n("draft-ask-dates")
             )  # fmt: skip
             return
-        await _apply_edit(message, state, contests, l10n, starts_at=starts_at, ends_at=ends_at)
+        await _apply_edit(
+            message, state, contests, l10n, notices=notices, starts_at=starts_at, ends_at=ends_at
+        )
 
     @router.message(ContestEdit.prizes)
     async def edit_prizes(
@@ -413,8 +427,11 @@ async def _apply_edit(
     state: FSMContext,
     contests: ContestService,
     l10n: L10n,
+    notices: Notices | None = None,
     **changes: Any,
 ) -> None:
+    """Save a change to a contest; new dates of an announced one are told to whoever was
+    told the old ones (`notices`)."""
     contest_id = (await state.get_data()).get("id", "")
     await state.clear()
     item = await contests.find(contest_id)
@@ -428,7 +445,11 @@ async def _apply_edit(
     except (ContestRefused, ValidationError):
         await message.answer(l10n("contests-admin-edit-refused"))
         return
-    await message.answer(l10n("contests-admin-edited", title=html.escape(contest.title)))
+    edited = l10n("contests-admin-edited", title=html.escape(contest.title))
+    if notices is not None and item.announced_at is not None:
+        told = await notices.reschedule_contest(contest)
+        edited += "\n" + l10n("contests-admin-rescheduled-told", count=told.told)
+    await message.answer(edited)
 
 
 def setup_buttons() -> Router:

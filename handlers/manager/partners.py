@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import html
+import re
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot.config import Settings
+from bot.content.models import Content, Program
 from bot.i18n import L10n
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
+from bot.services.partners import Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import standing_lines
 from handlers.partner.me import sales_lines
 from handlers.screens import Screen, actor, send
 
 
-def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
+def _answers(partner: Partner, program: Program) -> list[str]:
+    """The onboarding answers under their questions' words, not their ids."""
+    asked = {question.id: question.text for question in program.onboarding_questions}
+    lines = []
+    for key, value in partner.answers.items():
+        label = re.sub(r"\s*\([^)]*\)\s*$", "", asked.get(key, key)).rstrip(" ?:")
+        lines.append(f"• {html.escape(label)}: {html.escape(value)}")
+    return lines
+
+
+def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Program) -> Screen:
     profile = card.profile
     partner = profile.partner
     who = partner.who
@@ -27,7 +42,6 @@ def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
         newsletters = l10n("partner-newsletters-on")
     else:
         newsletters = l10n("partner-newsletters-none")
-    answers = "; ".join(f"{key}: {value}" for key, value in partner.answers.items()) or "—"
     affiliate = partner.affiliate_id or "—"
     text = l10n(
         "partner-card",
@@ -37,17 +51,19 @@ def partner_screen(card: ManagerCard, l10n: L10n) -> Screen:
         affiliate=html.escape(affiliate),
         segment=html.escape(profile.segment_title or "—"),
         language=partner.language,
-        answers=html.escape(answers),
         newsletters=newsletters,
         done=profile.lessons_done,
         total=profile.lessons_total,
         referrals=profile.referrals,
         tickets=card.tickets_total,
         open=card.open_ticket if card.open_ticket is not None else "none",
-        since=partner.created_at.strftime("%d.%m.%Y"),
-        seen=partner.last_seen_at.strftime("%d.%m.%Y %H:%M"),
+        since=partner.created_at.astimezone(zone).strftime("%d.%m.%Y"),
+        seen=partner.last_seen_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
     )
-    text += "\n" + "\n".join(sales_lines(profile, l10n))
+    answers = _answers(partner, program)
+    if answers:
+        text += "\n" + l10n("partner-answers") + "".join("\n" + line for line in answers)
+    text += "\n" + "\n".join(sales_lines(profile, l10n, for_manager=True))
     if card.conversions:
         text += "\n" + l10n(
             "partner-conversions",
@@ -75,6 +91,8 @@ def setup(name: str = __name__) -> Router:
         command: CommandObject,
         profile: ProfileService,
         audit: AuditLog,
+        settings: Settings,
+        content: Content,
         l10n: L10n,
     ) -> None:
         query = (command.args or "").strip()
@@ -86,6 +104,6 @@ def setup(name: str = __name__) -> Router:
         if card is None:
             await message.answer(l10n("partner-not-found", query=html.escape(query)))
             return
-        await send(message, partner_screen(card, l10n))
+        await send(message, partner_screen(card, l10n, settings.tz, content.program))
 
     return router

@@ -36,7 +36,7 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
         inactive_days=content.program.schedule.inactive_after_days,
         segments=segments,
         approved=stats.approved,
-        amount=number(stats.approved_amount),
+        amount=number(stats.approved_amount, l10n.language),
         pending=stats.pending,
         declined=stats.declined,
         answered=stats.faq_answered,
@@ -71,7 +71,7 @@ def setup(name: str = __name__) -> Router:
         l10n: L10n,
     ) -> None:
         await audit.record(actor(message), "stats")
-        collected = await stats_service.collect(settings.tz)
+        collected = await stats_service.collect(settings.tz, settings.managers)
         await send(message, Screen(stats_text(collected, content, l10n)))
         chart = weekly_chart(
             collected.weeks, [collected.approved_per_week, collected.active_per_week]

@@ -12,25 +12,27 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.services.partners import Partner
 from bot.services.profile import ProfileCard, ProfileService
+from bot.texts import number
 from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply, start_link
 
 
-def sales_lines(card: ProfileCard, l10n: L10n) -> list[str]:
-    """The month's sales and the tier (or how to get them shown); also on /partner."""
+def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> list[str]:
+    """The month's sales and the tier (or how to get them shown); also on /partner, where
+    the partner's own hint ("/link YOUR_ID") becomes what a manager needs to know."""
     partner = card.partner
     affiliate = html.escape(partner.affiliate_id or "")
     if partner.affiliate_status == "pending":
         return [l10n("me-link-pending", affiliate=affiliate)]
     if card.month is None or card.standing is None:
-        return [l10n("me-link-none")]
+        return [l10n("partner-link-none" if for_manager else "me-link-none")]
     month, standing = card.month, card.standing
     lines = [
         l10n("me-affiliate", affiliate=affiliate),
         l10n(
             "me-month",
             approved=month.approved,
-            amount=f"{month.amount:,.2f}".replace(",", " "),
+            amount=number(month.amount, l10n.language),
             pending=month.pending,
         ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -15,7 +16,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.contests import ContestService
-from bot.services.partners import Partner, PartnerService
+from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
@@ -86,6 +87,58 @@ async def _ask_from(
         await send(message, _consent_screen(l10n))
 
 
+class Unknown(BaseFilter):
+    """Someone the bot keeps nothing about (never started, or /forget-ed) and who did not
+    /start (the middleware made no partner for them), asking for something a partner has:
+    a button, a question, a partner's command. Unknown commands, managers' commands and
+    media get their usual answers, which need no partner."""
+
+    def __init__(self, commands: Sequence[str]) -> None:
+        self._commands = frozenset(commands)
+
+    async def __call__(self, event: Message | CallbackQuery, partner: Partner | None) -> bool:
+        if partner is not None:
+            return False
+        if isinstance(event, CallbackQuery):
+            return True
+        if event.text is None:
+            return False
+        if not event.text.startswith("/"):
+            return True
+        command = (
+            event.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if event.text[1:] else ""
+        )
+        return command in self._commands
+
+
+def setup_gate(commands: Sequence[str]) -> Router:
+    """Goes first in private chats: someone unknown is asked to /start, and nothing about
+    them is stored until they do (after /forget, only /start starts over)."""
+    router = Router(name=f"{__name__}.gate")
+
+    @router.message(Unknown(commands))
+    async def start_first(message: Message, l10n: L10n) -> None:
+        await message.answer(l10n("start-first"))
+
+    @router.callback_query(Unknown(commands))
+    async def start_first_button(callback: CallbackQuery, l10n: L10n) -> None:
+        await callback.answer(l10n("start-first"), show_alert=True)
+
+    return router
+
+
+def resubscribed_text(partner: Partner, l10n: L10n) -> str:
+    """After /stop, /start: the topics that are on again, exactly as /settings shows them."""
+    on = [l10n(f"topic-{topic}") for topic in TOPICS if partner.subscribed(topic)]
+    off = [l10n(f"topic-{topic}") for topic in TOPICS if not partner.subscribed(topic)]
+    if not on:
+        return l10n("start-resubscribed-none")
+    text = l10n("start-resubscribed-topics", on=", ".join(on))
+    if off:
+        text += "\n" + l10n("start-resubscribed-off", off=", ".join(off))
+    return text + "\n" + l10n("start-resubscribed-settings")
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(StartOrOnboarding())
@@ -105,8 +158,8 @@ def setup() -> Router:
             await partners.record_referrer(partner, args.removeprefix("ref_"))
         if partner.onboarded:
             if partner.stopped:
-                await partners.resume(partner)
-                await message.answer(l10n("start-resubscribed"))
+                partner = await partners.resume(partner)
+                await message.answer(resubscribed_text(partner, l10n))
             await state.clear()
             if args == "support":  # "Ask a manager" from the partners' group
                 await state.set_state(SupportDialog.question)

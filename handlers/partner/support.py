@@ -165,6 +165,11 @@ def setup_dialog() -> Router:
     partner whose ticket is open."""
     router = Router(name=f"{__name__}.dialog")
 
+    @router.message(StateFilter(SupportDialog.question), Command("cancel"))
+    async def changed_mind(message: Message, state: FSMContext, l10n: L10n) -> None:
+        await state.clear()
+        await message.answer(l10n("support-ask-cancelled"))
+
     @router.message(StateFilter(SupportDialog.question), ~CommandText())
     async def typed_question(
         message: Message,

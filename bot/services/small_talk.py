@@ -1,0 +1,118 @@
+"""What a partner's free text is before it is a question: a menu word typed instead of
+pressed («креативы», «my sales»: SPEC §5, "the same words"), asking for a person
+(«позовите живого человека»), or small talk («ок», «спасибо», 👍) that deserves a short
+friendly answer and is no FAQ miss. Anything else is a question for the FAQ."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+# A word or phrase typed alone → the partner command it opens (both languages; the menu
+# buttons' labels without their emoji are among them).
+MENU_WORDS: Final[dict[str, str]] = {
+    **dict.fromkeys(("меню", "помощь", "справка", "menu", "help"), "help"),
+    **dict.fromkeys(
+        ("вопросы", "частые вопросы", "faq", "чаво", "questions", "frequent questions"), "faq"
+    ),
+    **dict.fromkeys(("обучение", "уроки", "курс", "training", "lessons", "course"), "lessons"),
+    **dict.fromkeys(
+        (
+            "креативы",
+            "материалы",
+            "промо-материалы",
+            "промоматериалы",
+            "промо",
+            "creatives",
+            "materials",
+            "marketing materials",
+        ),
+        "creatives",
+    ),
+    **dict.fromkeys(
+        (
+            "мои данные",
+            "мои продажи",
+            "моя статистика",
+            "статистика",
+            "профиль",
+            "мой профиль",
+            "me",
+            "my data",
+            "my sales",
+            "my stats",
+            "profile",
+        ),
+        "me",
+    ),
+    **dict.fromkeys(("настройки", "подписки", "settings", "subscriptions"), "settings"),
+    **dict.fromkeys(("конкурсы", "конкурс", "contests", "contest"), "contests"),
+    **dict.fromkeys(("рейтинг", "топ", "лидеры", "top", "leaderboard"), "top"),
+}
+
+_GREETINGS: Final = frozenset(
+    (
+        "привет", "приветик", "здравствуйте", "здравствуй", "добрый день", "добрый вечер",
+        "доброе утро", "здрасте", "хай", "hi", "hello", "hey", "good morning",
+    )
+)  # fmt: skip
+_THANKS: Final = frozenset(
+    (
+        "спасибо", "спасибо большое", "большое спасибо", "спс", "благодарю", "пасиб",
+        "thanks", "thank you", "thx", "ty",
+    )
+)  # fmt: skip
+_ACKS: Final = frozenset(
+    (
+        "ок", "окей", "ok", "okay", "хорошо", "понятно", "ясно", "ага", "угу", "да", "ладно",
+        "отлично", "супер", "круто", "класс", "пон", "понял", "поняла", "got it", "cool",
+        "great", "nice", "fine", "yes", "пока", "до свидания", "bye",
+    )
+)  # fmt: skip
+_PERSON: Final = re.compile(
+    r"(живо\w* (человек|люд)|оператор|сотрудник|менеджер|поддержк|человек[ауо]?$|"
+    r"live (person|agent)|real person|human|operator|agent|manager|support)"
+)
+_ASKING: Final = re.compile(
+    r"(позов|позвать|зовите|соедин|связ|свяж|переключ|поговор|хочу|нужен|нужна|дайте|"
+    r"напис|обрат|где|call|talk|speak|contact|reach|connect|want|need|get me)"
+)
+_SOLE_PERSON: Final = frozenset(
+    (
+        "оператор", "менеджер", "человек", "живой человек", "поддержка", "сотрудник",
+        "operator", "human", "agent", "manager", "support", "live agent", "real person",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: str  # menu | person | greeting | thanks | ack
+    command: str = ""  # for a menu word: the command it opens
+
+
+def _normal(text: str) -> str:
+    """Lower case, ё as е, no punctuation or emoji, single spaces."""
+    words = re.sub(r"[^\w\s-]", " ", text.casefold().replace("ё", "е")).split()
+    return " ".join(word.strip("-") for word in words if word.strip("-"))
+
+
+def read(text: str) -> Reading | None:
+    """What the text is, when it is not a question (None: ask the FAQ)."""
+    plain = _normal(text)
+    if not plain:  # «?», 👍, 😂, 🔥, «…»: nothing to look up
+        return Reading("ack")
+    if plain in MENU_WORDS:
+        return Reading("menu", MENU_WORDS[plain])
+    if plain in _GREETINGS:
+        return Reading("greeting")
+    if plain in _THANKS:
+        return Reading("thanks")
+    if plain in _ACKS:
+        return Reading("ack")
+    if plain in _SOLE_PERSON or (
+        len(plain.split()) <= 8 and _PERSON.search(plain) and _ASKING.search(plain)
+    ):
+        return Reading("person")
+    return None
