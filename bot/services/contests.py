@@ -107,7 +107,7 @@ class ContestRefused(Exception):
 
 
 STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
-STANDINGS_SLOW: Final = 0.02  # seconds: standings that took longer to compute …
+STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
 STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
 
 
