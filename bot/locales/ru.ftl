@@ -604,3 +604,40 @@ relay-not-crossed = { $kind ->
     [document] 📎 [файл — он остался в другом мессенджере]
    *[other] 📎 [вложение — оно осталось в другом мессенджере]
 }
+
+# --- FAQ learning ---
+faq-thanks-learned = Спасибо! Запомним, что вы спрашивали именно об этом.
+faq-learned-empty = Новых формулировок на проверке нет.
+faq-learned-item = На проверке ({ $left }): «{ $phrasing }»
+    → <b>{ $entry }</b>: { $question }
+    { $source ->
+        [helped] Подтвердили партнёры: { $votes }
+        [link] Связал менеджер
+       *[other] Источник: { $source }
+    }{ $gone ->
+        [yes] {"\u000A"}⚠️ Этого вопроса больше нет в faq.yaml — перенесите формулировку к другому.
+       *[no] {""}
+    }
+faq-learned-approve = ✅ Принять
+faq-learned-move = ↪️ К другому
+faq-learned-reject = ❌ Отклонить
+faq-learned-move-to = К какому вопросу относится «{ $phrasing }»?
+faq-learned-approved = Принято: теперь бот отвечает на эту формулировку.
+faq-learned-rejected = Отклонено.
+faq-learned-moved = Перенесено к { $entry } и принято.
+faq-learned-entry-gone = Этого вопроса больше нет в faq.yaml: перенесите формулировку к другому.
+faq-linked = Партнёр получил ответ «{ $entry }». { $learned ->
+        [yes] Формулировка запомнена.
+       *[no] {""}
+    }{ $delivered ->
+        [yes] {""}
+       *[no] {" "}⚠️ Ответ партнёру не доставлен.
+    }
+faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
+faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
+faq-gap-button = 🔗 { $number }. { $question }
+faq-gap-pick = «{ $question }» (спросили { $count } раз): к какому вопросу FAQ это относится?
+faq-gap-linked = Формулировки «{ $question }» ({ $count }) теперь ведут к { $entry }.
+faq-gaps-digest = Чего не хватает в FAQ за неделю (без ответа):
+faq-gaps-digest-line = { $number }. { $question } — { $count } раз
+faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.

@@ -14,4 +14,5 @@ class PrivacyService:
     async def forget(self, partner: Partner) -> None:
         """Delete the partner with their answers, progress and questions (cascades)."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
+        await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._partners.forget(partner)
