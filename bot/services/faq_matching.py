@@ -54,7 +54,7 @@ STOPWORDS = frozenset(
     привет приветик приветствую здравствуйте здравствуй здрасьте здрасте добрый день вечер
     утро доброго доброе хай салют ку
     подскажите подсказать подскажи скажите сказать скажи пожалуйста пожалуйсто плиз пжлст
-    пж пжл спасибо спс благодарить благодарю заранее
+    пж пжл спасибо спс благодарить благодарю заранее большое огромное
     ребята ребят коллеги друзья народ админ админы хочу хотеть хотел хотела хотелось знать
     узнать вопрос вопросик вопросы интересовать интересует интересно можно ли вообще
     просто очень вот бы типа короче блин сорри извините извиняюсь кстати собственно
@@ -185,15 +185,24 @@ FEATURES = (
     "mass",  # covered information, in units of the rarest term's weight
     "exact",  # the question reads as one of the entry's wordings
     "question_only",  # only question words («когда», «сколько») matched
+    "covered_words",  # how many of the question's words the entry covers (up to 4, /4)
+    "unknown_words",  # how many content words the FAQ does not know (up to 4, /4)
 )
+
+
+# the confidence that the best candidate is the right answer: its features, plus how
+# probable it is (logit) and by how much it leads the next one
+TOP_FEATURES = ("logit", "margin", *FEATURES)
 
 
 @dataclass(frozen=True)
 class Model:
-    weights: tuple[float, ...]
+    weights: tuple[float, ...]  # a candidate: is it the entry that answers the question?
     bias: float
-    answer: float  # answer at or above this probability
+    answer: float  # answer at or above this confidence
     suggest: float  # offer an option at or above this probability
+    top_weights: tuple[float, ...] = ()  # the best candidate: is answering with it right?
+    top_bias: float = 0.0
 
     @classmethod
     def shipped(cls) -> Model:
@@ -203,25 +212,57 @@ class Model:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Model:
         weights = data["weights"]
+        top = data.get("top_weights") or {}
         assert isinstance(weights, dict)
+        assert isinstance(top, dict)
         return cls(
             weights=tuple(float(weights[name]) for name in FEATURES),
             bias=float(str(data["bias"])),
             answer=float(str(data["answer"])),
             suggest=float(str(data["suggest"])),
+            top_weights=tuple(float(top[name]) for name in TOP_FEATURES) if top else (),
+            top_bias=float(str(data.get("top_bias", 0.0))),
         )
 
     def to_json(self) -> dict[str, object]:
         return {
             "weights": {name: round(w, 4) for name, w in zip(FEATURES, self.weights, strict=True)},
             "bias": round(self.bias, 4),
+            "top_weights": {
+                name: round(w, 4) for name, w in zip(TOP_FEATURES, self.top_weights, strict=True)
+            },
+            "top_bias": round(self.top_bias, 4),
             "answer": round(self.answer, 4),
             "suggest": round(self.suggest, 4),
         }
 
     def probability(self, features: Sequence[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+        return _sigmoid(z)
+
+    def confidence(self, ranked: Sequence[Candidate]) -> float:
+        """How likely answering with the first candidate is right."""
+        if not self.top_weights:
+            return ranked[0].score
+        return _sigmoid(
+            self.top_bias
+            + sum(w * x for w, x in zip(self.top_weights, top_features(ranked), strict=True))
+        )
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    return (_logit(top.score) / 10, top.score - second, *top.features)
 
 
 @lru_cache(maxsize=1)
@@ -454,6 +495,8 @@ class FaqMatcher:
         return unit if unit is not None and self._known(unit.forms) else None
 
     def _find_correction(self, word: str) -> str | None:
+        if _parse(word)[2]:
+            return None  # a real word («погода») is what it says, not a typo of another
         candidates = [word]
         if _LATIN.match(word):
             reading = transliterate(word)
@@ -491,9 +534,11 @@ class FaqMatcher:
             return []
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights)
-        unknown_total = sum(
-            self._max_idf for unit in units if not self._known(unit.forms) and not unit.chatty
+        unknown_words = sum(
+            1 for unit in units if not self._known(unit.forms) and not unit.chatty
         )
+        unknown_total = self._max_idf * unknown_words
+        covered_words: dict[int, int] = {}
         covered: dict[int, float] = {}
         by_answer: dict[int, float] = {}
         question_forms: set[str] = set()
@@ -502,6 +547,7 @@ class FaqMatcher:
             hits = {i for form in unit.forms for i in self._postings.get(form, ())}
             for index in hits:
                 covered[index] = covered.get(index, 0.0) + weight
+                covered_words[index] = covered_words.get(index, 0) + 1
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
@@ -545,6 +591,8 @@ class FaqMatcher:
                 min(covered.get(index, 0.0) / mass_scale, 3.0),
                 exact,
                 1.0 if only_question[position] and covered.get(index, 0.0) > 0 else 0.0,
+                min(covered_words.get(index, 0), 4) / 4,
+                min(unknown_words, 4) / 4,
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
@@ -571,15 +619,16 @@ class FaqMatcher:
         return self.decide(self.rank(question, segment, limit=MAX_SUGGESTIONS + 1))
 
     def decide(self, ranked: Sequence[Candidate]) -> Match:
+        """Answer when confident; else offer the candidates probable enough; else nothing."""
         if not ranked:
             return Match("miss", None, 0.0)
-        top = ranked[0]
-        if top.score >= self.model.answer:
-            return Match("answer", top.entry_id, top.score)
+        confidence = round(self.model.confidence(ranked), 4)
+        if confidence >= self.model.answer:
+            return Match("answer", ranked[0].entry_id, confidence)
         options = tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= self.model.suggest)
         if options:
-            return Match("suggest", None, top.score, options)
-        return Match("miss", None, top.score)
+            return Match("suggest", None, confidence, options)
+        return Match("miss", None, confidence)
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
