@@ -259,7 +259,10 @@ class FaqService:
                 sa.func.count().label("times"),
                 sa.func.max(faq_questions.c.id).label("last_id"),
             )
-            .where(faq_questions.c.outcome == "missed", faq_questions.c.created_at >= since)
+            .where(
+                faq_questions.c.outcome.in_(("missed", "suggested")),
+                faq_questions.c.created_at >= since,
+            )
             .group_by(faq_questions.c.question)
             .order_by(sa.desc("times"), faq_questions.c.question)
             .limit(2000)
@@ -295,7 +298,8 @@ class FaqService:
             if gap.question_id == question_id:
                 return gap
         query = sa.select(faq_questions.c.question).where(
-            faq_questions.c.id == question_id, faq_questions.c.outcome == "missed"
+            faq_questions.c.id == question_id,
+            faq_questions.c.outcome.in_(("missed", "suggested")),
         )
         async with self._db.read() as conn:
             question = await conn.scalar(query)

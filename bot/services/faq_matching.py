@@ -164,13 +164,14 @@ def shipped_lexicon_items() -> list[LexiconItem]:
 
 
 @lru_cache(maxsize=8)
-def _lexicon(extra: tuple[LexiconItem, ...]) -> Lexicon:
-    return Lexicon([*shipped_lexicon_items(), *extra])
+def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
+    own = [LexiconItem(words=list(item_words), means=means) for item_words, means in extra]
+    return Lexicon([*shipped_lexicon_items(), *own])
 
 
 def lexicon(extra: Sequence[LexiconItem] = ()) -> Lexicon:
     """The shipped vocabulary plus a program's own words (built once per word list)."""
-    return _lexicon(tuple(extra))
+    return _lexicon(tuple((tuple(item.words), item.means) for item in extra))
 
 
 # --- the model ------------------------------------------------------------------------
@@ -623,6 +624,9 @@ class FaqMatcher:
         if not ranked:
             return Match("miss", None, 0.0)
         confidence = round(self.model.confidence(ranked), 4)
+        learned = _learned_exactly(ranked)
+        if learned is not None:  # asked again in the words it was learned from
+            return Match("answer", learned.entry_id, 1.0)
         if confidence >= self.model.answer:
             return Match("answer", ranked[0].entry_id, confidence)
         options = tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= self.model.suggest)
@@ -632,6 +636,14 @@ class FaqMatcher:
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
+_EXACT = FEATURES.index("exact")
+
+
+def _learned_exactly(ranked: Sequence[Candidate]) -> Candidate | None:
+    """The one candidate with a learned phrasing that reads as the question (None when
+    there is none, or when two entries learned it)."""
+    learned = [c for c in ranked if c.features and c.features[_EXACT] >= 1.0]
+    return learned[0] if len(learned) == 1 else None
 
 
 def features_matrix(candidates: Sequence[Candidate]) -> np.ndarray:
