@@ -8,6 +8,7 @@ import json
 import logging
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_learned, faq_learned_votes
 from bot.services.faq_learning import FaqLearning
+from bot.sandbox.emulator import RateLimits
 from handlers.callbacks import AskCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
@@ -371,3 +373,28 @@ def test_lexicon_errors_are_content_errors_with_file_and_line(tmp_path: Path) ->
     )
     assert store.reload() == []
     assert store.live.matcher.match("когда зряплата").entry_id == "payout-dates"
+
+
+async def test_the_weekly_digest_names_the_top_faq_gaps_to_managers(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, limits=RateLimits.off()) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        for number in range(3):
+            partner = harness.user(760 + number)
+            await partner.onboard()
+            await partner.send("есть ли доставка в казахстан")
+        partner = harness.user(770)
+        await partner.onboard()
+        await partner.send("какая погода")
+        friday = datetime(2026, 11, 6, 9, 5, tzinfo=UTC)  # 12:05 in Moscow: the digest
+        harness.clock.advance((friday - harness.clock.now()).total_seconds())
+        mark = len(manager.messages)
+        await harness.services.planner.tick()
+        await harness.deliver()
+        texts = [m.plain for m in manager.messages[mark:]]
+        (digest,) = [text for text in texts if text.startswith("Чего не хватает в FAQ")]
+        assert "1. есть ли доставка в казахстан — 3 раза" in digest
+        assert "2. какая погода — 1 раз" in digest
+        await harness.services.planner.tick()  # once a week, never twice
+        await harness.deliver()
+        assert sum(m.plain.startswith("Чего не хватает") for m in manager.messages) == 1

@@ -614,8 +614,14 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
 faq-link-pick = Which FAQ entry does “{ $question }” belong to?
 faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
 faq-gap-button = 🔗 { $number }. { $question }
-faq-gap-pick = “{ $question }” (asked { $count } times): which FAQ entry is it?
+faq-gap-pick = “{ $question }” (asked { $count ->
+        [one] once
+       *[other] { $count } times
+    }): which FAQ entry is it?
 faq-gap-linked = The phrasings “{ $question }” ({ $count }) now lead to { $entry }.
 faq-gaps-digest = What the FAQ lacked this week (unanswered):
-faq-gaps-digest-line = { $number }. { $question } — { $count } times
+faq-gaps-digest-line = { $number }. { $question } — { $count ->
+        [one] once
+       *[other] { $count } times
+    }
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.

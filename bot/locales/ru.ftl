@@ -636,8 +636,16 @@ faq-linked = Партнёр получил ответ «{ $entry }». { $learned
 faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
 faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
 faq-gap-button = 🔗 { $number }. { $question }
-faq-gap-pick = «{ $question }» (спросили { $count } раз): к какому вопросу FAQ это относится?
+faq-gap-pick = «{ $question }» (спросили { $count } { $count ->
+        [one] раз
+        [few] раза
+       *[many] раз
+    }): к какому вопросу FAQ это относится?
 faq-gap-linked = Формулировки «{ $question }» ({ $count }) теперь ведут к { $entry }.
 faq-gaps-digest = Чего не хватает в FAQ за неделю (без ответа):
-faq-gaps-digest-line = { $number }. { $question } — { $count } раз
+faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
+        [one] раз
+        [few] раза
+       *[many] раз
+    }
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
