@@ -115,9 +115,7 @@ def _top_rows(sets: list[FaqSet], model: Model) -> tuple[np.ndarray, np.ndarray]
 def _rescored(faq_set: FaqSet, model: Model) -> list[list[Candidate]]:
     out = []
     for ranked in faq_set.ranked:
-        scored = [
-            Candidate(c.entry_id, model.probability(c.features), c.features) for c in ranked
-        ]
+        scored = [Candidate(c.entry_id, model.probability(c.features), c.features) for c in ranked]
         scored.sort(key=lambda c: -c.score)
         out.append(scored)
     return out
@@ -208,9 +206,7 @@ def fit(sets: list[FaqSet]) -> Model:
     weights, bias = fit_weights(sets)
     first = Model(tuple(float(w) for w in weights), bias, answer=0.5, suggest=0.2)
     top_weights, top_bias = logistic(*_top_rows(sets, first))
-    base = Model(
-        first.weights, bias, 0.5, 0.2, tuple(float(w) for w in top_weights), top_bias
-    )
+    base = Model(first.weights, bias, 0.5, 0.2, tuple(float(w) for w in top_weights), top_bias)
     # answer: the lowest threshold that keeps out-of-scope questions silent on every set
     answer = GRID[-1]
     for threshold in GRID:
@@ -251,7 +247,7 @@ async def taught(faq_set: FaqSet, model: Model) -> float:
             try:
                 await upgrade(db)
                 store = ContentStore(faq_set.content_dir)
-                store._live = type(store.live)(  # noqa: SLF001 - the bench's own matcher
+                store._live = type(store.live)(
                     store.content, faq_set.matcher.with_model(model), store.live.translator
                 )
                 learning = FaqLearning(db, store, SystemClock())

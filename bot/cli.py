@@ -91,9 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     teach.add_argument("file", type=Path, help="JSON lines, one phrasing each")
     teach.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
     learned = faq_commands.add_parser("learned", help="the phrasings the FAQ learned")
-    learned.add_argument(
-        "--export", action="store_true", help="print them as faq.yaml alt: lists"
-    )
+    learned.add_argument("--export", action="store_true", help="print them as faq.yaml alt: lists")
 
     sales = commands.add_parser("sales", help="conversions")
     sales_commands = sales.add_subparsers(dest="action", required=True)
@@ -253,7 +251,8 @@ async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatche
     from bot.services.faq_learning import FaqLearning
 
     url = sa.engine.make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+    missing = url.database is not None and not await asyncio.to_thread(Path(url.database).exists)
+    if url.get_backend_name() == "sqlite" and missing:
         return store.live.matcher
     db = Database.from_url(settings.database_url)
     try:

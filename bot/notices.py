@@ -456,7 +456,6 @@ class Notices:
         return await self._outbox.enqueue(messages)
 
 
-
 def _place_text(
     entries: Standings, me: str | None, board: str, l10n: L10n, *, gaps: bool = True
 ) -> str | None:
@@ -495,4 +494,3 @@ def _board_post(
         subject=subject,
         picture=board.picture(),
     )
-

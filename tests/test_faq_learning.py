@@ -21,8 +21,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_learned, faq_learned_votes
-from bot.services.faq_learning import FaqLearning
 from bot.sandbox.emulator import RateLimits
+from bot.services.faq_learning import FaqLearning
 from handlers.callbacks import AskCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
@@ -348,7 +348,8 @@ def test_teach_refuses_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[s
         patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
         assert main(["faq", "learned"]) == 0
         listing = capsys.readouterr().out
-        assert "hold-period:" in listing and "[approved] скока холд  (teach," in listing
+        assert "hold-period:" in listing
+        assert "[approved] скока холд  (teach," in listing
         assert main(["faq", "learned", "--export"]) == 0
         assert capsys.readouterr().out == "- id: hold-period\n  alt:\n  - скока холд\n"
 
@@ -356,7 +357,9 @@ def test_teach_refuses_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_lexicon_errors_are_content_errors_with_file_and_line(tmp_path: Path) -> None:
     folder = _content_with(tmp_path, 2)
     (folder / "lexicon.yaml").write_text(
-        "- {words: [зряплата], means: выплата}\n- {words: [], means: x}\n- {word: [a], means: b}\n",
+        "- {words: [зряплата], means: выплата}\n"
+        "- {words: [], means: x}\n"
+        "- {word: [a], means: b}\n",
         encoding="utf-8",
     )
     with pytest.raises(ContentInvalid) as caught:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
 from bot.cli import main
 from bot.content.loader import load_content
-from dataclasses import replace
-
 from bot.content.models import FaqEntry, LexiconItem
 from bot.services.faq_matching import (
     FaqMatcher,

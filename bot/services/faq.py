@@ -7,9 +7,9 @@ import contextlib
 import logging
 import os
 import time
-from datetime import timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -188,7 +188,7 @@ class FaqService:
         return await self._set(partner, question_id, {"feedback": feedback})
 
     async def helped(self, partner: Partner, question_id: int) -> Proposed | None:
-        """"Helped" under an answer: recorded; when the answer was a picked "did you mean"
+        """ "Helped" under an answer: recorded; when the answer was a picked "did you mean"
         option, the question's words are proposed as a phrasing of that entry. Pressed for
         an answer the partner did not get (forged or stale data): refused, logged, None."""
         row = await self._question(partner, question_id)

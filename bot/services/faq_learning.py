@@ -136,7 +136,9 @@ class FaqLearning:
 
     async def version(self) -> int:
         async with self._db.read() as conn:
-            value = await conn.scalar(sa.select(counters.c.value).where(counters.c.name == COUNTER))
+            value = await conn.scalar(
+                sa.select(counters.c.value).where(counters.c.name == COUNTER)
+            )
         return int(value or 0)
 
     async def _bump(self, conn: AsyncConnection) -> None:

@@ -70,7 +70,22 @@ STOPWORDS = frozenset(
 )
 # Question words: they tell entries apart ("когда" vs "сколько") but alone prove nothing.
 QUESTION_WORDS = frozenset(
-    "когда сколько где почему зачем какой как что кто куда откуда чем чей каков".split()
+    [
+        "когда",
+        "сколько",
+        "где",
+        "почему",
+        "зачем",
+        "какой",
+        "как",
+        "что",
+        "кто",
+        "куда",
+        "откуда",
+        "чем",
+        "чей",
+        "каков",
+    ]
 )
 # Parts of speech whose unknown words are chatty, not what the question is about.
 _CHATTY_POS = frozenset(
@@ -147,11 +162,12 @@ class Lexicon:
                 if not tokens:
                     continue
                 if len(tokens) == 1:
-                    for key in {tokens[0], lemma(tokens[0])}:
-                        self.single[key] = self.single.get(key, frozenset()) | meaning
+                    for word in {tokens[0], lemma(tokens[0])}:
+                        self.single[word] = self.single.get(word, frozenset()) | meaning
                 elif len(tokens) <= self.MAX_PHRASE:
-                    for key in {tokens, tuple(lemma(token) for token in tokens)}:
-                        self.phrases[key] = self.phrases.get(key, frozenset()) | meaning
+                    for phrase_key in {tokens, tuple(lemma(token) for token in tokens)}:
+                        known = self.phrases.get(phrase_key, frozenset())
+                        self.phrases[phrase_key] = known | meaning
         self.surfaces = sorted(word for word in self.single if len(word) >= 4)
 
     def forms(self, word: str) -> frozenset[str]:
@@ -325,6 +341,8 @@ class FaqMatcher:
         self.model = model if model is not None else shipped_model()
         self.use_keywords = use_keywords
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
+        self._content: list[_Wordings]
+        self._answers: list[frozenset[str]]
         if _base is not None:
             self._content = _base._content
             self._answers = _base._answers
@@ -535,9 +553,7 @@ class FaqMatcher:
             return []
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights)
-        unknown_words = sum(
-            1 for unit in units if not self._known(unit.forms) and not unit.chatty
-        )
+        unknown_words = sum(1 for unit in units if not self._known(unit.forms) and not unit.chatty)
         unknown_total = self._max_idf * unknown_words
         covered_words: dict[int, int] = {}
         covered: dict[int, float] = {}
@@ -557,9 +573,7 @@ class FaqMatcher:
             key=lambda i: -(covered.get(i, 0.0) + 0.5 * by_answer.get(i, 0.0)),
         )
         visible = [
-            index
-            for index in pool
-            if segment is None or self.entries[index].visible_to(segment)
+            index for index in pool if segment is None or self.entries[index].visible_to(segment)
         ][:CANDIDATES]
         if not visible:
             return []
@@ -612,7 +626,7 @@ class FaqMatcher:
                 continue
             share = sum(self._idf.get(term, 0.0) for term in variant if term in question_forms)
             best = max(best, share / total)
-            if variant <= question_forms and question_forms <= variant | _LOOSE:
+            if variant <= question_forms <= variant | _LOOSE:
                 exact = max(exact, 1.0 if variant in own.learned else 0.5)
         return best, exact
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from rapidfuzz import fuzz, process
@@ -20,8 +20,8 @@ from bot.services.support import SupportService, Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
 from handlers.partner.faq import entry_text
-from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 from handlers.relay import TicketRelay
+from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 
 BUTTON_LABEL_LIMIT = 60
 CHOICES = 3  # entries offered as buttons
@@ -117,7 +117,9 @@ def _ticket_router(name: str) -> Router:
         l10n: L10n,
     ) -> None:
         wanted = (command.args or "").strip()
-        await audit.record(actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted)
+        await audit.record(
+            actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
+        )
         if wanted:
             entry = content.faq_entry(wanted)
             if entry is not None:
