@@ -204,6 +204,7 @@ FEATURES = (
     "question_only",  # only question words («когда», «сколько») matched
     "covered_words",  # how many of the question's words the entry covers (up to 4, /4)
     "unknown_words",  # how many content words the FAQ does not know (up to 4, /4)
+    "content",  # share of the question's content words (not verbs, not question words) covered
 )
 
 
@@ -556,15 +557,21 @@ class FaqMatcher:
         unknown_words = sum(1 for unit in units if not self._known(unit.forms) and not unit.chatty)
         unknown_total = self._max_idf * unknown_words
         covered_words: dict[int, int] = {}
+        content_covered: dict[int, float] = {}
+        content_total = unknown_total
         covered: dict[int, float] = {}
         by_answer: dict[int, float] = {}
         question_forms: set[str] = set()
         for unit, weight in zip(known, weights, strict=True):
             question_forms.update(unit.forms)
             hits = {i for form in unit.forms for i in self._postings.get(form, ())}
+            is_content = not unit.chatty and not unit.question_word
+            content_total += weight if is_content else 0.0
             for index in hits:
                 covered[index] = covered.get(index, 0.0) + weight
                 covered_words[index] = covered_words.get(index, 0) + 1
+                if is_content:
+                    content_covered[index] = content_covered.get(index, 0.0) + weight
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
@@ -608,6 +615,7 @@ class FaqMatcher:
                 1.0 if only_question[position] and covered.get(index, 0.0) > 0 else 0.0,
                 min(covered_words.get(index, 0), 4) / 4,
                 min(unknown_words, 4) / 4,
+                content_covered.get(index, 0.0) / content_total if content_total else 0.0,
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
