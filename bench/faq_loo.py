@@ -13,7 +13,7 @@ Per left-out set:
            (and the mirror half, averaged).
 
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET] [--write]
---write fits the shipped model (bot/data/faq_model.json) on all five sets.
+--write fits the shipped model (bot/faq_data/faq_model.json) on all five sets.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from bot.services.faq_matching import (
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "bench" / "faq_sets"
 NEW_SETS = ("fintech", "travel", "marketplace", "hosting")
-MODEL_FILE = ROOT / "bot" / "data" / "faq_model.json"
+MODEL_FILE = ROOT / "bot" / "faq_data" / "faq_model.json"
 GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 # what the thresholds must hold on the *training* sets, averaged (a margin over the targets)
 SILENT_FLOOR = 0.90

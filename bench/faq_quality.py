@@ -1,5 +1,5 @@
 """FAQ quality on the demo evaluation set: top-1 accuracy in scope, rejection out of scope,
-with the shipped model (bot/data/faq_model.json, fitted on all five sets: the
+with the shipped model (bot/faq_data/faq_model.json, fitted on all five sets: the
 leave-one-out figures are bench/faq_loo.py's), with and without the demo's `keywords`.
 
 Run: .venv/bin/python -m bench.faq_quality [--content content] [--verbose]

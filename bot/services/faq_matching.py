@@ -2,7 +2,7 @@
 
 A text (a question, an entry's wordings, its answer) is read into *units*: one per word
 that carries meaning, each with its forms — the pymorphy3 lemma plus what the affiliate
-vocabulary (`bot/data/faq_lexicon.yaml` and the program's `content/lexicon.yaml`) says it
+vocabulary (`bot/faq_data/faq_lexicon.yaml` and the program's `content/lexicon.yaml`) says it
 means, so «рефка», «referral link» and «реферальная ссылка» meet. Greetings, verbs of
 asking and other chatty words are dropped; Latin words the vocabulary does not know are
 read as transliteration; typos are mapped to the closest word the FAQ or the vocabulary
@@ -10,7 +10,7 @@ knows (rapidfuzz).
 
 Each entry is ranked by the share of the question's information (IDF weight) its wordings
 cover (its answer text counts too, as weaker evidence), and a handful of such features of
-the best candidates go through a logistic model (`bot/data/faq_model.json`) fitted
+the best candidates go through a logistic model (`bot/faq_data/faq_model.json`) fitted
 leave-one-out on several FAQs (bench/faq_loo.py): its output is the probability that the
 candidate is the right answer, so a confidence means the same on every FAQ. Above the
 answer threshold the bot answers; when the right entry is likely among a few candidates
@@ -175,7 +175,7 @@ class Lexicon:
 
 
 def shipped_lexicon_items() -> list[LexiconItem]:
-    text = resources.files("bot.data").joinpath("faq_lexicon.yaml").read_text(encoding="utf-8")
+    text = resources.files("bot.faq_data").joinpath("faq_lexicon.yaml").read_text(encoding="utf-8")
     return [LexiconItem.model_validate(item) for item in yaml.safe_load(text)]
 
 
@@ -224,7 +224,7 @@ class Model:
 
     @classmethod
     def shipped(cls) -> Model:
-        text = resources.files("bot.data").joinpath("faq_model.json").read_text(encoding="utf-8")
+        text = resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
         return cls.from_json(json.loads(text))
 
     @classmethod
