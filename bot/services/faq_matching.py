@@ -498,6 +498,10 @@ class FaqMatcher:
             fixed = self._correct(word)
             if fixed is not None:
                 units.append(fixed)
+            elif _LATIN.match(word):
+                # an English word the vocabulary does not carry: most are the grammar of an
+                # English question, not what it is about
+                units.append(Unit(unit.forms, chatty=True))
             else:
                 units.append(unit)
         return units
