@@ -216,6 +216,13 @@ async def _ticket(group: Harness, question: str) -> tuple[Client, int]:
 
 async def test_faq_link_with_an_entry(group: Harness) -> None:
     anna, card = await _ticket(group, "как долго проверяют заказ после доставки")
+    # a member of the managers' chat who is not in MANAGERS links nothing
+    group.emulator.add_user(990, "Стажёр")
+    update = group.emulator.user_message(
+        990, "/faq_link hold-period", chat_id=GROUP, reply_to=card
+    )
+    await group.emulator.wait_processed(update)
+    assert await _learned(group) == []
     await in_chat(group, GROUP, "/faq_link hold-period", reply_to=card)
     assert "Холд — 14 дней" in anna.last.plain
     note = group.emulator.chat_messages(GROUP)[-1]
@@ -401,3 +408,8 @@ async def test_the_weekly_digest_names_the_top_faq_gaps_to_managers(tmp_path: Pa
         await harness.services.planner.tick()  # once a week, never twice
         await harness.deliver()
         assert sum(m.plain.startswith("Чего не хватает") for m in manager.messages) == 1
+
+
+async def test_faq_learned_in_the_managers_chat(group: Harness) -> None:
+    await in_chat(group, GROUP, "/faq_learned")
+    assert group.emulator.chat_messages(GROUP)[-1].plain == "Новых формулировок на проверке нет."

@@ -224,7 +224,9 @@ class Model:
 
     @classmethod
     def shipped(cls) -> Model:
-        text = resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
+        text = (
+            resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
+        )
         return cls.from_json(json.loads(text))
 
     @classmethod
