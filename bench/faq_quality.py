@@ -1,4 +1,6 @@
-"""FAQ quality on the evaluation set: top-1 accuracy in scope, rejection out of scope.
+"""FAQ quality on the demo evaluation set: top-1 accuracy in scope, rejection out of scope,
+with the shipped model (bot/faq_data/faq_model.json, fitted on all five sets: the
+leave-one-out figures are bench/faq_loo.py's), with and without the demo's `keywords`.
 
 Run: .venv/bin/python -m bench.faq_quality [--content content] [--verbose]
 """
@@ -11,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from bot.content.loader import load_content
-from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_matching import FaqMatcher, lexicon
 
 EVAL = Path(__file__).with_name("faq_eval.yaml")
 
@@ -21,8 +23,18 @@ def main() -> None:
     parser.add_argument("--content", type=Path, default=Path("content"))
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    matcher = FaqMatcher(load_content(args.content).faq)
     cases = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+    for keywords in (True, False):
+        print(f"--- {'with' if keywords else 'without'} the entries' keywords")
+        content = load_content(args.content)
+        report(
+            FaqMatcher(content.faq, lexicon(content.lexicon), use_keywords=keywords),
+            cases,
+            args.verbose,
+        )
+
+
+def report(matcher: FaqMatcher, cases: dict[str, list[dict[str, str]]], verbose: bool) -> None:
 
     right = suggested = 0
     for case in cases["in_scope"]:
@@ -32,7 +44,7 @@ def main() -> None:
         else:
             in_options = any(c.entry_id == case["expect"] for c in match.suggestions)
             suggested += in_options
-            if args.verbose:
+            if verbose:
                 top = matcher.rank(case["q"])[:3]
                 print(
                     f"IN  {case['q']!r} want {case['expect']} got {match.outcome} "
@@ -43,7 +55,7 @@ def main() -> None:
         match = matcher.match(case["q"])
         if match.outcome != "answer":
             silent += 1
-        elif args.verbose:
+        elif verbose:
             print(f"OUT {case['q']!r} answered {match.entry_id} {match.score:.2f}")
     total_in, total_out = len(cases["in_scope"]), len(cases["out_of_scope"])
     print(

@@ -146,7 +146,9 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         migrations=ChatMigrations(),
         outbox=outbox,
         notices=notices,
-        planner=Planner(store, contests, partners, notices, clock, settings.tz, announcements),
+        planner=Planner(
+            store, contests, partners, notices, clock, settings.tz, announcements, faq=faq
+        ),
         announcements=announcements,
         platforms=Platforms(),
     )

@@ -12,8 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.content.store import ContentStore
+    from bot.services.faq_matching import FaqMatcher
 
 # what looks like a secret even when it is not one of ours (a wrong postback secret, a
 # token in a URL of a library's exception): a query parameter, and a Bot API path
@@ -106,6 +111,13 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
     match.add_argument("--segment", help="answer as a partner of this segment")
     match.add_argument("--json", action="store_true", help="print JSON")
+    teach = faq_commands.add_parser(
+        "teach", help='teach phrasings: a file of JSON lines {"q": "…", "id": "entry-id"}'
+    )
+    teach.add_argument("file", type=Path, help="JSON lines, one phrasing each")
+    teach.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
+    learned = faq_commands.add_parser("learned", help="the phrasings the FAQ learned")
+    learned.add_argument("--export", action="store_true", help="print them as faq.yaml alt: lists")
 
     sales = commands.add_parser("sales", help="conversions")
     sales_commands = sales.add_subparsers(dest="action", required=True)
@@ -128,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings)
     if args.command == "content":
         return _content_check(args.dir or settings.content_dir)
+    if args.command == "faq" and args.action == "teach":
+        return _faq_teach(settings, args.file, args.content or settings.content_dir)
+    if args.command == "faq" and args.action == "learned":
+        return _faq_learned(settings, export=args.export)
     if args.command == "faq":
-        return _faq_match(args, args.content or settings.content_dir)
+        return _faq_match(args, args.content or settings.content_dir, settings)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "sales":
@@ -221,31 +237,145 @@ def _content_check(root: Path) -> int:
     return 0
 
 
-def _faq_match(args: argparse.Namespace, root: Path) -> int:
-    from bot.content.loader import ContentInvalid, load_content
-    from bot.services.faq_matching import FaqMatcher
+def _faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
 
     try:
-        matcher = FaqMatcher(load_content(root).faq)
+        store = ContentStore(root)
     except ContentInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    matcher = asyncio.run(_learned_matcher(settings, store))
     questions = (
         [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     )
     for question in questions:
         match = matcher.match(question, args.segment)
+        options = [candidate.entry_id for candidate in match.suggestions]
         if args.json:
-            print(json.dumps({"id": match.entry_id, "score": round(match.score, 2)}), flush=True)
+            result = {"id": match.entry_id, "score": round(match.score, 2), "suggestions": options}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         elif match.entry_id is not None:
             print(f"{match.entry_id} {match.score:.2f}", flush=True)
-        elif match.suggestions:
-            options = ", ".join(c.entry_id for c in match.suggestions)
-            print(f"no match {match.score:.2f} (did you mean: {options})", flush=True)
+        elif options:
+            print(f"no match {match.score:.2f} (did you mean: {', '.join(options)})", flush=True)
         else:
             print(f"no match {match.score:.2f}", flush=True)
     return 0
+
+
+async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatcher:
+    """The content's matcher with the phrasings learned in DATABASE_URL (read only: a
+    database that is not there yet has learned nothing)."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.clock import SystemClock
+    from bot.db.engine import Database
+    from bot.services.faq_learning import FaqLearning
+
+    url = sa.engine.make_url(settings.database_url)
+    missing = url.database is not None and not await asyncio.to_thread(Path(url.database).exists)
+    if url.get_backend_name() == "sqlite" and missing:
+        return store.live.matcher
+    db = Database.from_url(settings.database_url)
+    try:
+        return await FaqLearning(db, store, SystemClock()).read_only_matcher()
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"partnerbot: learned phrasings not read ({type(exc).__name__})", file=sys.stderr)
+        return store.live.matcher
+    finally:
+        await db.close()
+
+
+def _faq_teach(settings: Settings, path: Path, root: Path) -> int:
+    from bot.clock import SystemClock
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.services.faq_learning import FaqLearning, read_lines
+
+    if not path.is_file():
+        print(f"partnerbot: {path}: no such file", file=sys.stderr)
+        return 1
+    try:
+        store = ContentStore(root)
+        lines = read_lines(path)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"{path}:1: not UTF-8 text", file=sys.stderr)
+        return 1
+
+    async def go() -> int:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db)
+            report = await FaqLearning(db, store, SystemClock()).teach(lines, store.content)
+        finally:
+            await db.close()
+        for problem in report.problems:
+            print(f"{path}:{problem.line}: {problem.reason}")
+        print(
+            f"learned {report.stored}, already known {report.unchanged}, "
+            f"refused {len(report.problems)}"
+        )
+        return 1 if report.problems else 0
+
+    return asyncio.run(go())
+
+
+def _faq_learned(settings: Settings, *, export: bool) -> int:
+    import yaml
+
+    from bot.clock import SystemClock
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.services.faq_learning import FaqLearning
+
+    try:
+        store = ContentStore(settings.content_dir)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+    async def go() -> int:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db)
+            items = await FaqLearning(db, store, SystemClock()).listing()
+        finally:
+            await db.close()
+        if export:
+            by_entry: dict[str, list[str]] = {}
+            for item in items:
+                if item.status == "approved":
+                    by_entry.setdefault(item.entry_id, []).append(item.phrasing)
+            exported = [{"id": entry, "alt": alts} for entry, alts in by_entry.items()]
+            if exported:
+                print(yaml.safe_dump(exported, allow_unicode=True, sort_keys=False), end="")
+            return 0
+        current = None
+        for item in items:
+            if item.entry_id != current:
+                current = item.entry_id
+                gone = "" if store.content.faq_entry(current) else "  (not in faq.yaml)"
+                print(f"{current}:{gone}")
+            when = item.created_at.strftime("%Y-%m-%d")
+            print(f"  [{item.status}] {item.phrasing}  ({item.source}, {when})")
+        if not items:
+            print("nothing learned yet")
+        return 0
+
+    return asyncio.run(go())
 
 
 def _sales_import(settings: Settings, path: Path) -> int:

@@ -468,6 +468,43 @@ class Notices:
         entries = await self._contests.month_leaderboard(self._settings.tz)
         return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
 
+    # FAQ gaps: the managers' weekly digest
+
+    async def faq_gaps(self, tag: str, gaps: list[tuple[str, int]]) -> Enqueued:
+        """The week's top unanswered questions (grouped), to the managers' chat of each
+        platform, or to each manager in private when there is none."""
+        if not gaps:
+            return Enqueued(0, 0, 0)
+        l10n = self._l10n(None)
+        lines = [l10n("faq-gaps-digest")]
+        lines += [
+            l10n("faq-gaps-digest-line", number=n, question=html.escape(q[:200]), count=count)
+            for n, (q, count) in enumerate(gaps, start=1)
+        ]
+        lines.append(l10n("faq-gaps-digest-footer"))
+        targets: list[tuple[str, int]] = []
+        for platform in ("tg", "vk"):
+            chat = self._settings.managers_chat(platform)
+            if chat is not None:
+                targets.append((platform, chat))
+        if not targets:
+            for manager in self._settings.managers:
+                platform, _, user_id = manager.partition(":")
+                if platform in ("tg", "vk") and user_id.lstrip("-").isdigit():
+                    targets.append((platform, int(user_id)))
+        messages = [
+            OutMessage(
+                key=f"faq-gaps:{tag}:{platform}:{chat}",
+                kind="report",
+                platform=platform,
+                chat_id=chat,
+                text="\n".join(lines),
+                subject="faq-gaps",
+            )
+            for platform, chat in targets
+        ]
+        return await self._outbox.enqueue(messages)
+
 
 def _place_text(
     entries: Standings, me: str | None, board: str, l10n: L10n, *, gaps: bool = True

@@ -9,6 +9,7 @@ from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import announce as manager_announce
 from handlers.manager import content as manager_content
 from handlers.manager import contests as manager_contests
+from handlers.manager import faq_learning as manager_faq
 from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
 from handlers.manager import stats as manager_stats
@@ -49,6 +50,7 @@ def setup_routers() -> list[Router]:
         manager_stats.setup(),
         manager_contests.setup_commands(),
         manager_announce.setup_commands(),
+        manager_faq.setup_commands(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text
@@ -83,6 +85,7 @@ def setup_routers() -> list[Router]:
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contests.setup_dialog(),  # a manager typing a contest's fields
         manager_announce.setup_dialog(),  # a manager's /announce
+        manager_faq.setup_private_ticket(),  # /faq_link replying to a ticket in private
         conversations,
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
@@ -93,6 +96,7 @@ def setup_routers() -> list[Router]:
         manager_links.setup_buttons(),  # link approvals, in private or the managers' chat
         manager_contests.setup_buttons(),
         manager_announce.setup_buttons(),  # the /announce dialog, and 👍/👎 under announcements
+        manager_faq.setup_chat(),  # /faq_link in tickets, /faq_learned, their buttons
         manager_tickets.setup_managers_chat(),
         manager_tickets.setup_buttons(),  # the whole question under a ticket card
         community.setup(),

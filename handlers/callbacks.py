@@ -85,3 +85,20 @@ class AnnounceCb(CallbackData, prefix="an"):
 class ReactionCb(CallbackData, prefix="rx"):
     announcement: RowId
     value: str  # up | down
+
+
+class FaqLearnCb(CallbackData, prefix="fl"):
+    action: str  # ok | no | mv (show entries) | to (move to `entry`) | show
+    item: int  # a learned phrasing
+    entry: str = ""
+
+
+class FaqLinkCb(CallbackData, prefix="fk"):
+    ticket: int
+    entry: str
+
+
+class FaqGapCb(CallbackData, prefix="fp"):
+    action: str  # pick (show entries) | to (link to `entry`)
+    question: int  # the asked question that stands for the gap
+    entry: str = ""

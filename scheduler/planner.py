@@ -22,6 +22,7 @@ from bot.content.store import ContentStore
 from bot.notices import Notices
 from bot.services.announcements import AnnouncementService
 from bot.services.contests import ContestService, Managed, Moment
+from bot.services.faq import FaqService
 from bot.services.partners import PartnerService
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ class Planner:
         clock: Clock,
         zone: ZoneInfo,
         announcements: AnnouncementService,
+        faq: FaqService | None = None,
     ) -> None:
+        self._faq = faq  # the managers' digest names the week's FAQ gaps
         self._announcements = announcements
         self._store = store
         self._contests = contests
@@ -211,6 +214,10 @@ class Planner:
         if now - at > WEEKLY_GRACE or key in self._done:
             return 0
         queued = (await self._notices.digests(at.date().isoformat())).queued
+        if self._faq is not None:
+            gaps = [(gap.question, gap.count) for gap in await self._faq.gaps(days=7, limit=5)]
+            digest = await self._notices.faq_gaps(at.date().isoformat(), gaps)
+            queued += digest.queued
         self._done.add(key)
         return queued
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
 from bot.cli import main
 from bot.content.loader import load_content
-from bot.content.models import FaqEntry
-from bot.services.faq_matching import FaqMatcher, transliterate, words
+from bot.content.models import FaqEntry, LexiconItem
+from bot.services.faq_matching import (
+    FaqMatcher,
+    Match,
+    lexicon,
+    shipped_model,
+    transliterate,
+    words,
+)
 from tests.harness import DEMO_CONTENT
 
 
@@ -43,12 +51,55 @@ def test_leaves_small_talk_unanswered(matcher: FaqMatcher, question: str) -> Non
 
 
 def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
-    match = matcher.match("what is the minimum payout")
+    unsure = matcher.with_model(replace(shipped_model(), answer=1.01))  # never sure enough
+    match = unsure.match("what is the minimum payout")
     assert match.outcome == "suggest"
     assert match.entry_id is None
     ids = [candidate.entry_id for candidate in match.suggestions]
-    assert "payout-minimum" in ids
+    assert ids[0] == "payout-minimum"  # best first
     assert 1 <= len(ids) <= 3
+    scores = [candidate.score for candidate in match.suggestions]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_english_and_slang_reach_entries_without_keywords() -> None:
+    bare = FaqMatcher(load_content(DEMO_CONTENT).faq, use_keywords=False)
+    assert bare.match("what is the minimum payout").entry_id == "payout-minimum"
+    assert bare.match("минималка").entry_id == "payout-minimum"
+    assert bare.match("выплата не пришла").entry_id == "payout-delay"
+
+
+def test_a_near_miss_sharing_a_word_stays_unanswered(matcher: FaqMatcher) -> None:
+    assert matcher.match("когда у вас корпоратив").outcome != "answer"
+
+
+def test_chatty_words_do_not_dilute_a_long_question(matcher: FaqMatcher) -> None:
+    short = matcher.match("когда выплаты")
+    chatty = matcher.match(
+        "привет всем! подскажите пожалуйста, очень хочу узнать, когда вообще выплаты?"
+    )
+    assert (chatty.outcome, chatty.entry_id) == ("answer", "payout-dates")
+    assert chatty.score >= short.score - 0.05
+
+
+def test_a_programs_lexicon_adds_its_words() -> None:
+    entries = load_content(DEMO_CONTENT).faq
+    plain = FaqMatcher(entries, use_keywords=False)
+    own = FaqMatcher(
+        entries,
+        lexicon([LexiconItem(words=["зряплата", "zryaplata"], means="выплата")]),
+        use_keywords=False,
+    )
+    assert plain.match("когда зряплата").entry_id != "payout-dates"
+    assert own.match("когда зряплата").entry_id == "payout-dates"
+
+
+def test_a_learned_phrasing_is_answered_when_asked_again(matcher: FaqMatcher) -> None:
+    question = "шо по бабосам в пятницу"
+    assert matcher.match(question).entry_id != "payout-dates"
+    taught = matcher.with_learned({"payout-dates": [question], "gone-entry": ["x"]})
+    assert taught.match(question) == Match("answer", "payout-dates", 1.0)
+    assert taught.learned_count == 1  # a phrasing of an unknown entry is left out
 
 
 def test_segment_restricted_entries(matcher: FaqMatcher) -> None:
@@ -94,7 +145,7 @@ def test_cli_batch_from_stdin(
     assert main(["faq", "match", "--content", str(DEMO_CONTENT), "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["id"] for line in lines] == ["referral-link", None, "account-login"]
-    assert lines[1] == {"id": None, "score": 0.0}
+    assert lines[1] == {"id": None, "score": 0.0, "suggestions": []}
 
 
 def test_cli_text_form(capsys: pytest.CaptureFixture[str]) -> None:

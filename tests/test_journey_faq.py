@@ -78,22 +78,23 @@ async def test_a_miss_is_logged_and_the_contact_offered(harness: Harness) -> Non
 async def test_did_you_mean_offers_options(harness: Harness) -> None:
     anna = harness.user(205)
     await anna.onboard()
-    replies = await anna.send("what is the minimum payout")
+    replies = await anna.send("выплаты")  # one word: dates, delays, methods…
     assert "Вы имели в виду" in replies[-1].plain
     options = replies[-1].button_labels
-    assert "Какая минимальная сумма для вывода?" in options
-    assert options[-1] == "Нет, другое"
+    assert "Когда выплаты?" in options
+    assert 2 <= len(options) <= 5  # up to 3 entries, best first
+    assert options[-2:] == ["Нет, другое", "🙋 Спросить менеджера"]
 
-    await anna.press("Какая минимальная сумма для вывода?")
-    assert "1 000 ₽" in anna.last.plain
+    await anna.press("Когда выплаты?")
+    assert "10 и 25 числа" in anna.last.plain
     (row,) = await _questions(harness)
-    assert (row.outcome, row.entry_id) == ("picked", "payout-minimum")
+    assert (row.outcome, row.entry_id) == ("picked", "payout-dates")
 
 
 async def test_none_of_the_options_is_a_miss(harness: Harness) -> None:
     anna = harness.user(206)
     await anna.onboard()
-    await anna.send("what is the minimum payout")
+    await anna.send("выплаты")
     await anna.press("Нет, другое")
     assert "Пока не знаю ответа" in anna.last.plain
     (row,) = await _questions(harness)

@@ -198,7 +198,7 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
     anna = harness.user(720, "Анна")
     await anna.onboard("Блогер")
     await anna.send("когда выплаты")
-    await anna.send("кто выиграл вчера футбол")
+    await anna.send("какая сегодня погода")
     await anna.send("/support помогите")
     sales = harness.services.sales
     november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -213,7 +213,8 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
         text.plain
     )
     assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 0 · без ответа 1" in text.plain
-    assert "• кто выиграл вчера футбол (1)" in text.plain
+    assert "1. какая сегодня погода (1)" in text.plain  # grouped, a 🔗 button each
+    assert text.button_labels == ["🔗 1. какая сегодня погода"]
     assert "Обращения: открыто 1" in text.plain
     assert chart.kind == "photo"
     assert chart.file_name == "stats.png"

@@ -20,8 +20,10 @@ from bot.content.models import (
     Contest,
     Creative,
     FaqEntry,
+    FaqSettings,
     Lesson,
     LessonMeta,
+    LexiconItem,
     OnboardingQuestion,
     Postback,
     PrizeCategory,
@@ -59,7 +61,9 @@ _KNOWN_KEYS = sorted(
             WeeklyMoment,
             QuietHours,
             Postback,
+            FaqSettings,
             FaqEntry,
+            LexiconItem,
             LessonMeta,
             Creative,
             Template,
@@ -179,6 +183,7 @@ def load_content(root: Path) -> Content:
     faq = _load_yaml(root, "faq.yaml", list[FaqEntry], problems, required=True) or []
     creatives = _load_yaml(root, "creatives.yaml", list[Creative], problems) or []
     templates = _load_yaml(root, "templates.yaml", list[Template], problems) or []
+    lexicon = _load_yaml(root, "lexicon.yaml", list[LexiconItem], problems) or []
     contests = _load_contests(root, problems)
     lesson_sources = _load_lessons(root, problems)
     lessons = [lesson for lesson, _source in lesson_sources]
@@ -201,6 +206,7 @@ def load_content(root: Path) -> Content:
         templates=templates,
         locales=locales,
         contests=[contest for contest, _source in contests],
+        lexicon=lexicon,
     )
 
 

@@ -93,6 +93,12 @@ class Postback(Strict):
     status_map: dict[str, Literal["pending", "approved", "declined"]] = Field(default_factory=dict)
 
 
+class FaqSettings(Strict):
+    # a phrasing confirmed by this many different partners is learned without review
+    # (0: a manager reviews every one)
+    auto_approve_after: int = Field(default=2, ge=0)
+
+
 class Program(Strict):
     name: Text
     support_contact: Text
@@ -103,6 +109,7 @@ class Program(Strict):
     tiers: list[Tier] = Field(default_factory=list)
     schedule: Schedule = Schedule()
     postback: Postback = Postback()
+    faq: FaqSettings = FaqSettings()
 
     def segment_title(self, segment_id: str | None) -> str | None:
         for segment in self.segments:
@@ -122,6 +129,13 @@ class FaqEntry(Strict):
 
     def visible_to(self, segment: str | None) -> bool:
         return not self.segments or segment in self.segments
+
+
+class LexiconItem(Strict):
+    """A program's own words for the FAQ matcher: `words` mean `means`."""
+
+    words: list[Text] = Field(min_length=1)
+    means: Text
 
 
 class LessonMeta(Strict):
@@ -234,6 +248,7 @@ class Content(Strict):
     templates: list[Template]
     locales: dict[str, str]  # language -> Fluent source overriding the shipped texts
     contests: list[Contest] = Field(default_factory=list)
+    lexicon: list[LexiconItem] = Field(default_factory=list)
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return next((entry for entry in self.faq if entry.id == entry_id), None)

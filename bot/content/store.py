@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.content.loader import ContentInvalid, Problem, load_content
 from bot.content.models import Content
 from bot.i18n import Translator
-from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_matching import FaqMatcher, lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ class ContentStore:
 
     @staticmethod
     def _build(content: Content) -> LiveContent:
-        return LiveContent(content, FaqMatcher(content.faq), Translator(content.locales))
+        matcher = FaqMatcher(content.faq, lexicon(content.lexicon))
+        return LiveContent(content, matcher, Translator(content.locales))
 
     @property
     def live(self) -> LiveContent:

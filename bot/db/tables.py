@@ -91,6 +91,8 @@ faq_questions = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),  # answered | suggested | missed
     sa.Column("feedback", sa.String(16), nullable=True),  # helped | manager
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # the "did you mean" options offered (entry ids, comma-separated): a pick must be one
+    sa.Column("suggestions", sa.String(200), nullable=True),
 )
 
 lesson_progress = sa.Table(
@@ -300,4 +302,49 @@ webhook_updates = sa.Table(
     sa.Column("taken_at", UtcDateTime, nullable=True),  # a worker started handling it
     sa.Column("handled_at", UtcDateTime, nullable=True),
     sa.Index("ix_webhook_updates_handled", "handled_at", "received_at"),
+)
+
+# --- FAQ learning: phrasings learned from partners and managers, apart from content ---
+faq_learned = sa.Table(
+    "faq_learned",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("phrasing", sa.Text, nullable=False),
+    sa.Column("phrasing_key", sa.String(400), nullable=False),  # normalised, for duplicates
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("source", sa.String(16), nullable=False),  # helped | link | teach | gap
+    sa.Column("note", sa.String(32), nullable=True),  # entry-gone: its entry left faq.yaml
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("entry_id", "phrasing_key", name="uq_faq_learned_entry_phrasing"),
+    sa.Index("ix_faq_learned_status", "status", "entry_id"),
+)
+
+# who confirmed a pending phrasing (deleted once it is approved: no link to the partner)
+faq_learned_votes = sa.Table(
+    "faq_learned_votes",
+    metadata,
+    sa.Column(
+        "learned_id",
+        sa.Integer,
+        sa.ForeignKey("faq_learned.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# one row per counter; faq_learned bumps "faq_learned" on every change of what is approved,
+# so every worker notices with one cheap read
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )

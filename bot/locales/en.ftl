@@ -620,3 +620,45 @@ announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners
 announce-to-community-title = the partners' chat
 draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.
+# --- FAQ learning ---
+faq-thanks-learned = Thanks! We will remember that this is what you asked.
+faq-learned-empty = No learned phrasings are waiting for review.
+faq-learned-item = Waiting ({ $left }): “{ $phrasing }”
+    → <b>{ $entry }</b>: { $question }
+    { $source ->
+        [helped] Confirmed by partners: { $votes }
+        [link] Linked by a manager
+       *[other] Source: { $source }
+    }{ $gone ->
+        [yes] {"\u000A"}⚠️ This entry is no longer in faq.yaml: move the phrasing to another one.
+       *[no] {""}
+    }
+faq-learned-approve = ✅ Approve
+faq-learned-move = ↪️ Move
+faq-learned-reject = ❌ Reject
+faq-learned-move-to = Which entry does “{ $phrasing }” belong to?
+faq-learned-approved = Approved: the bot now answers this phrasing.
+faq-learned-rejected = Rejected.
+faq-learned-moved = Moved to { $entry } and approved.
+faq-learned-entry-gone = This entry is no longer in faq.yaml: move the phrasing to another one.
+faq-linked = The partner got the answer “{ $entry }”. { $learned ->
+        [yes] The phrasing is learned.
+       *[no] {""}
+    }{ $delivered ->
+        [yes] {""}
+       *[no] {" "}⚠️ The answer did not reach the partner.
+    }
+faq-link-pick = Which FAQ entry does “{ $question }” belong to?
+faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
+faq-gap-button = 🔗 { $number }. { $question }
+faq-gap-pick = “{ $question }” (asked { $count ->
+        [one] once
+       *[other] { $count } times
+    }): which FAQ entry is it?
+faq-gap-linked = The phrasings “{ $question }” ({ $count }) now lead to { $entry }.
+faq-gaps-digest = What the FAQ lacked this week (unanswered):
+faq-gaps-digest-line = { $number }. { $question } — { $count ->
+        [one] once
+       *[other] { $count } times
+    }
+faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.

@@ -642,3 +642,47 @@ announce-to-all-title = все партнёры
 announce-to-inactive-title = неактивные партнёры
 announce-to-community-title = чат партнёров
 draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.
+# --- FAQ learning ---
+faq-thanks-learned = Спасибо! Запомним, что вы спрашивали именно об этом.
+faq-learned-empty = Новых формулировок на проверке нет.
+faq-learned-item = На проверке ({ $left }): «{ $phrasing }»
+    → <b>{ $entry }</b>: { $question }
+    { $source ->
+        [helped] Подтвердили партнёры: { $votes }
+        [link] Связал менеджер
+       *[other] Источник: { $source }
+    }{ $gone ->
+        [yes] {"\u000A"}⚠️ Этого вопроса больше нет в faq.yaml — перенесите формулировку к другому.
+       *[no] {""}
+    }
+faq-learned-approve = ✅ Принять
+faq-learned-move = ↪️ К другому
+faq-learned-reject = ❌ Отклонить
+faq-learned-move-to = К какому вопросу относится «{ $phrasing }»?
+faq-learned-approved = Принято: теперь бот отвечает на эту формулировку.
+faq-learned-rejected = Отклонено.
+faq-learned-moved = Перенесено к { $entry } и принято.
+faq-learned-entry-gone = Этого вопроса больше нет в faq.yaml: перенесите формулировку к другому.
+faq-linked = Партнёр получил ответ «{ $entry }». { $learned ->
+        [yes] Формулировка запомнена.
+       *[no] {""}
+    }{ $delivered ->
+        [yes] {""}
+       *[no] {" "}⚠️ Ответ партнёру не доставлен.
+    }
+faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
+faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
+faq-gap-button = 🔗 { $number }. { $question }
+faq-gap-pick = «{ $question }» (спросили { $count } { $count ->
+        [one] раз
+        [few] раза
+       *[many] раз
+    }): к какому вопросу FAQ это относится?
+faq-gap-linked = Формулировки «{ $question }» ({ $count }) теперь ведут к { $entry }.
+faq-gaps-digest = Чего не хватает в FAQ за неделю (без ответа):
+faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
+        [one] раз
+        [few] раза
+       *[many] раз
+    }
+faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.

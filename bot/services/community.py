@@ -12,7 +12,8 @@ from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.services.faq_matching import words
 
-GROUP_THRESHOLD = 0.7  # higher than in private: a wrong answer in public costs more
+GROUP_THRESHOLD = 0.9  # a calibrated confidence, well above the private threshold: a wrong
+# answer in public costs more
 REPEAT_WINDOW = timedelta(minutes=10)
 QUESTION_WORDS = frozenset(
     """

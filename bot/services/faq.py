@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -18,10 +19,25 @@ from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions
-from bot.services.faq_matching import Match
+from bot.services.faq_learning import FaqLearning, Proposed
+from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partners import Partner
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Unanswered questions that ask the same thing: the most asked wording stands for
+    them (its question id goes into a button)."""
+
+    question_id: int
+    question: str
+    count: int
+    wordings: tuple[str, ...]
+
+
+GAP_SIMILARITY: Final = 0.5  # Jaccard of two questions' meaningful forms
 
 
 @dataclass(frozen=True)
@@ -60,10 +76,13 @@ class FaqService:
 
     WRITE_INTERVAL: Final = 0.05
 
-    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, store: ContentStore, clock: Clock, learning: FaqLearning | None = None
+    ) -> None:
         self._db = db
         self._store = store
         self._clock = clock
+        self.learning = learning if learning is not None else FaqLearning(db, store, clock)
         self._ids = _QuestionIds()
         self._pending: list[dict[str, Any]] = []
         self._queued = asyncio.Event()
@@ -90,7 +109,8 @@ class FaqService:
 
     async def ask(self, partner: Partner, question: str) -> Answer:
         """Match a free-text question and log it (misses are what managers read)."""
-        match = self._store.live.matcher.match(question, partner.segment or "")
+        matcher = await self.learning.matcher()
+        match = matcher.match(question, partner.segment or "")
         content = self._store.content
         entry = content.faq_entry(match.entry_id) if match.entry_id else None
         suggestions = tuple(
@@ -110,6 +130,7 @@ class FaqService:
                 "outcome": outcome,
                 "feedback": None,
                 "created_at": self._clock.now(),
+                "suggestions": ",".join(entry.id for entry in suggestions) or None,
             }
         )
         self._queued.set()
@@ -143,18 +164,58 @@ class FaqService:
                 await self._writer
         await self.flush()
 
-    async def resolve(self, partner: Partner, question_id: int, entry_id: str | None) -> None:
-        """The partner picked a suggestion (or none of them)."""
-        values = {"entry_id": entry_id, "outcome": "picked"} if entry_id else {"outcome": "missed"}
-        await self._set(partner, question_id, values)
+    async def matcher(self) -> FaqMatcher:
+        return await self.learning.matcher()
 
-    async def feedback(self, partner: Partner, question_id: int, feedback: str) -> None:
-        await self._set(partner, question_id, {"feedback": feedback})
+    async def resolve(self, partner: Partner, question_id: int, entry_id: str | None) -> bool:
+        """The partner picked a suggestion (or none of them). A pick of an entry that was
+        not among the options offered for that question of theirs is refused (False)."""
+        if entry_id is None:
+            return await self._set(partner, question_id, {"outcome": "missed"})
+        row = await self._question(partner, question_id)
+        offered = (row.suggestions or "").split(",") if row is not None else []
+        if row is None or entry_id not in offered:
+            logger.warning(
+                "FAQ: %s picked %r for question %d, which was not offered: refused",
+                partner.key,
+                entry_id,
+                question_id,
+            )
+            return False
+        return await self._set(partner, question_id, {"entry_id": entry_id, "outcome": "picked"})
 
-    async def _set(self, partner: Partner, question_id: int, values: Mapping[str, object]) -> None:
+    async def feedback(self, partner: Partner, question_id: int, feedback: str) -> bool:
+        return await self._set(partner, question_id, {"feedback": feedback})
+
+    async def helped(self, partner: Partner, question_id: int) -> Proposed | None:
+        """ "Helped" under an answer: recorded; when the answer was a picked "did you mean"
+        option, the question's words are proposed as a phrasing of that entry. Pressed for
+        an answer the partner did not get (forged or stale data): refused, logged, None."""
+        row = await self._question(partner, question_id)
+        if row is None or row.entry_id is None or row.outcome not in ("answered", "picked"):
+            logger.warning(
+                "FAQ: %s pressed Helped for question %d without an answer to it: refused",
+                partner.key,
+                question_id,
+            )
+            return None
+        await self._set(partner, question_id, {"feedback": "helped"})
+        if row.outcome != "picked" or self._store.content.faq_entry(row.entry_id) is None:
+            return Proposed(None, auto_approved=False)
+        return await self.learning.propose(str(row.entry_id), str(row.question), partner.id)
+
+    async def _question(self, partner: Partner, question_id: int) -> Any:
+        await self.flush()
+        query = sa.select(faq_questions).where(
+            faq_questions.c.id == question_id, faq_questions.c.partner_id == partner.id
+        )
+        async with self._db.read() as conn:
+            return (await conn.execute(query)).first()
+
+    async def _set(self, partner: Partner, question_id: int, values: Mapping[str, object]) -> bool:
         await self.flush()
         async with self._db.write() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 faq_questions.update()
                 .where(
                     faq_questions.c.id == question_id,
@@ -162,6 +223,7 @@ class FaqService:
                 )
                 .values(**values)
             )
+        return bool(result.rowcount)
 
     async def question_text(self, partner: Partner, question_id: int) -> str | None:
         """The words of a question the partner asked (for a ticket opened from it)."""
@@ -185,3 +247,60 @@ class FaqService:
         )
         async with self._db.read() as conn:
             return [(row.question, int(row.times)) for row in await conn.execute(query)]
+
+    async def gaps(self, days: int = 30, limit: int = 10) -> list[Gap]:
+        """The unanswered questions of the last `days` days grouped by what they ask
+        (similar wordings together), most asked first."""
+        await self.flush()
+        since = self._clock.now() - timedelta(days=days)
+        query = (
+            sa.select(
+                faq_questions.c.question,
+                sa.func.count().label("times"),
+                sa.func.max(faq_questions.c.id).label("last_id"),
+            )
+            .where(
+                faq_questions.c.outcome.in_(("missed", "suggested")),
+                faq_questions.c.created_at >= since,
+            )
+            .group_by(faq_questions.c.question)
+            .order_by(sa.desc("times"), faq_questions.c.question)
+            .limit(2000)
+        )
+        async with self._db.read() as conn:
+            rows = list(await conn.execute(query))
+        matcher = await self.learning.matcher()
+        groups: list[tuple[frozenset[str], list[tuple[str, int, int]]]] = []
+        for row in rows:
+            forms = frozenset(form for unit in matcher.read(row.question) for form in unit.forms)
+            key = forms or frozenset({str(row.question).strip().lower()})
+            for own, members in groups:
+                if len(key & own) / len(key | own) >= GAP_SIMILARITY:
+                    members.append((str(row.question), int(row.times), int(row.last_id)))
+                    break
+            else:
+                groups.append((key, [(str(row.question), int(row.times), int(row.last_id))]))
+        gaps = [
+            Gap(
+                question_id=members[0][2],
+                question=members[0][0],
+                count=sum(times for _q, times, _id in members),
+                wordings=tuple(question for question, _t, _id in members),
+            )
+            for _key, members in groups
+        ]
+        gaps.sort(key=lambda gap: (-gap.count, gap.question))
+        return gaps[:limit]
+
+    async def gap_of(self, question_id: int, days: int = 30) -> Gap | None:
+        """The gap a missed question belongs to (for a manager's link from /stats)."""
+        for gap in await self.gaps(days, limit=10_000):
+            if gap.question_id == question_id:
+                return gap
+        query = sa.select(faq_questions.c.question).where(
+            faq_questions.c.id == question_id,
+            faq_questions.c.outcome.in_(("missed", "suggested")),
+        )
+        async with self._db.read() as conn:
+            question = await conn.scalar(query)
+        return None if question is None else Gap(question_id, str(question), 1, (str(question),))

@@ -37,6 +37,7 @@ class PrivacyService:
         keeps the managers' actions but no longer names the partner; updates still waiting
         to be handled lose their body."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
+        await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
         await self._outbox.forget(partner.id)
         await self._partners.forget(partner)

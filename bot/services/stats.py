@@ -135,7 +135,8 @@ class StatsService:
                     )
                 )
             )
-        misses = await self._faq.misses(limit=5)
+        # unanswered questions of the last 30 days, similar wordings together
+        misses = [(gap.question, gap.count) for gap in await self._faq.gaps(days=30, limit=5)]
         replies = sorted(
             (row.first_reply_at - row.created_at).total_seconds() / 3600
             for row in ticket_rows

@@ -13,8 +13,10 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
+from bot.services.faq import FaqService
 from bot.services.stats import ProgramStats, StatsService
 from bot.texts import number
+from handlers.manager.faq_learning import gaps_markup
 from handlers.screens import Screen, actor, send
 
 
@@ -54,7 +56,10 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
     )
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
-        text += "".join(f"\n• {html.escape(q[:120])} ({n})" for q, n in stats.top_misses)
+        text += "".join(
+            f"\n{i}. {html.escape(q[:120])} ({n})"
+            for i, (q, n) in enumerate(stats.top_misses, start=1)
+        )
     return text
 
 
@@ -65,6 +70,7 @@ def setup(name: str = __name__) -> Router:
     async def stats(
         message: Message,
         stats_service: StatsService,
+        faq: FaqService,
         settings: Settings,
         content: Content,
         audit: AuditLog,
@@ -72,7 +78,8 @@ def setup(name: str = __name__) -> Router:
     ) -> None:
         await audit.record(actor(message), "stats")
         collected = await stats_service.collect(settings.tz, settings.managers)
-        await send(message, Screen(stats_text(collected, content, l10n)))
+        gaps = gaps_markup(await faq.gaps(limit=len(collected.top_misses)), l10n)
+        await send(message, Screen(stats_text(collected, content, l10n), gaps))
         chart = weekly_chart(
             collected.weeks, [collected.approved_per_week, collected.active_per_week]
         )

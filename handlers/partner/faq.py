@@ -50,7 +50,7 @@ def _topic_screen(faq: FaqService, topic: str, segment: str | None, l10n: L10n) 
     return Screen(l10n("faq-topic", topic=html.escape(topic)), builder.as_markup())
 
 
-def _entry_text(entry: FaqEntry) -> str:
+def entry_text(entry: FaqEntry) -> str:
     return faq_answer_html(entry)
 
 
@@ -59,7 +59,7 @@ def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:
     builder.button(
         text=l10n("button-back"), callback_data=FaqCb(action="topic", ref=topic_key(entry.topic))
     )
-    return Screen(_entry_text(entry), builder.as_markup())
+    return Screen(entry_text(entry), builder.as_markup())
 
 
 def _answered_screen(entry: FaqEntry, question_id: int, l10n: L10n) -> Screen:
@@ -69,7 +69,7 @@ def _answered_screen(entry: FaqEntry, question_id: int, l10n: L10n) -> Screen:
             (l10n("faq-ask-manager"), AskCb(action="manager", question=question_id)),
         ]
     )
-    return Screen(_entry_text(entry), buttons)
+    return Screen(entry_text(entry), buttons)
 
 
 def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
@@ -82,7 +82,8 @@ def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
             for entry in answer.suggestions
         ]
         none = [(l10n("faq-none-of-these"), AskCb(action="none", question=question))]
-        return Screen(l10n("faq-did-you-mean"), keyboard(*options, none))
+        manager = [(l10n("faq-ask-manager"), AskCb(action="manager", question=question))]
+        return Screen(l10n("faq-did-you-mean"), keyboard(*options, none, manager))
     return _miss_screen(answer.question_id, l10n)
 
 
@@ -159,10 +160,9 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         entry = faq.entry(callback_data.entry, partner.segment)
-        if entry is None:
+        if entry is None or not await faq.resolve(partner, callback_data.question, entry.id):
             await no_longer_available(callback, l10n)
             return
-        await faq.resolve(partner, callback_data.question, entry.id)
         await callback.answer()
         await edit(callback, _answered_screen(entry, callback_data.question, l10n))
 
@@ -187,8 +187,12 @@ def setup() -> Router:
         faq: FaqService,
         l10n: L10n,
     ) -> None:
-        await faq.feedback(partner, callback_data.question, "helped")
-        await callback.answer(l10n("faq-thanks"))
+        proposed = await faq.helped(partner, callback_data.question)
+        if proposed is None:  # not an answer this partner got: refused (and logged)
+            await no_longer_available(callback, l10n)
+            return
+        learned = proposed.learned is not None and proposed.learned.status != "rejected"
+        await callback.answer(l10n("faq-thanks-learned" if learned else "faq-thanks"))
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
 

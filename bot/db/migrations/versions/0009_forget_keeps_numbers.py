@@ -3,7 +3,7 @@ their partner NULL), so ticket numbers never start again and response times and 
 still count. A reopened ticket keeps the ratings it was given before (earlier_up/down).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,429 @@
+"""What the FAQ learns: phrasings of entries confirmed by partners or linked by managers.
+
+A learned phrasing lives in the database, apart from the content folder, so a content
+change never loses it. It is *pending* until a manager approves it (`/faq_learned`) or
+`faq.auto_approve_after` different partners confirmed the same entry for it; a manager's
+link (`/faq_link`) and `partnerbot faq teach` approve at once. Approved phrasings are
+extra wordings of their entry in the matcher of every worker: each change bumps a counter
+that workers read at most once a second, and rebuild their index when it moved. An
+approved phrasing whose entry left `faq.yaml` waits for review again.
+
+Who confirmed a pending phrasing is kept (to count different partners) and dropped once it
+is approved; /forget removes the pending phrasings only that partner wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock, as_utc
+from bot.content.models import Content
+from bot.content.store import ContentStore, LiveContent
+from bot.db.engine import Database, insert
+from bot.db.tables import counters, faq_learned, faq_learned_votes
+from bot.services.faq_matching import Candidate, FaqMatcher, words
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["pending", "approved", "rejected"]
+Source = Literal["helped", "link", "teach", "gap"]
+COUNTER: Final = "faq_learned"
+MAX_PHRASING = 500  # characters kept of a phrasing
+ENTRY_GONE: Final = "entry-gone"
+
+
+def phrasing_key(text: str) -> str:
+    """Two phrasings that differ only in case, punctuation or spaces are one."""
+    return " ".join(words(text))[:400]
+
+
+@dataclass(frozen=True)
+class Learned:
+    id: int
+    entry_id: str
+    phrasing: str
+    status: str
+    source: str
+    note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    votes: int = 0
+
+    @classmethod
+    def from_row(cls, row: Any, votes: int = 0) -> Learned:
+        return cls(
+            id=int(row.id),
+            entry_id=str(row.entry_id),
+            phrasing=str(row.phrasing),
+            status=str(row.status),
+            source=str(row.source),
+            note=row.note,
+            created_at=as_utc(row.created_at),
+            decided_at=None if row.decided_at is None else as_utc(row.decided_at),
+            votes=votes,
+        )
+
+
+@dataclass(frozen=True)
+class Proposed:
+    learned: Learned | None
+    auto_approved: bool
+
+
+@dataclass(frozen=True)
+class TeachProblem:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TeachReport:
+    stored: int
+    unchanged: int
+    problems: list[TeachProblem]
+
+
+class FaqLearning:
+    VERSION_CHECK_SECONDS: Final = 1.0
+
+    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._matcher: FaqMatcher | None = None
+        self._built_for: LiveContent | None = None
+        self._version_seen: int | None = None
+        self._checked_at = float("-inf")
+
+    # the matcher with learned phrasings
+
+    async def matcher(self) -> FaqMatcher:
+        """The live content's matcher with every approved phrasing; the version counter is
+        read at most once a second (changes made in this process are seen at once)."""
+        live = self._store.live
+        now = self._clock.monotonic()
+        fresh = self._matcher is not None and self._built_for is live
+        if fresh and now - self._checked_at < self.VERSION_CHECK_SECONDS:
+            assert self._matcher is not None
+            return self._matcher
+        self._checked_at = now
+        version = await self.version()
+        if fresh and version == self._version_seen:
+            assert self._matcher is not None
+            return self._matcher
+        learned = await self._approved(live.content)
+        self._matcher = live.matcher.with_learned(learned)
+        self._built_for = live
+        self._version_seen = version
+        return self._matcher
+
+    async def read_only_matcher(self) -> FaqMatcher:
+        """The matcher with the approved phrasings, changing nothing (`faq match`)."""
+        live = self._store.live
+        return live.matcher.with_learned(await self._approved(live.content, sync=False))
+
+    def _changed(self) -> None:
+        self._checked_at = float("-inf")
+
+    async def version(self) -> int:
+        async with self._db.read() as conn:
+            value = await conn.scalar(
+                sa.select(counters.c.value).where(counters.c.name == COUNTER)
+            )
+        return int(value or 0)
+
+    async def _bump(self, conn: AsyncConnection) -> None:
+        dialect = conn.dialect.name
+        statement = insert(dialect, counters).values(name=COUNTER, value=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": counters.c.value + 1}
+        )
+        await conn.execute(statement)
+        self._changed()
+
+    async def _approved(self, content: Content, *, sync: bool = True) -> dict[str, list[str]]:
+        """Approved phrasings by entry; with `sync`, those whose entry is gone go back to
+        review."""
+        async with self._db.read() as conn:
+            rows = list(
+                await conn.execute(
+                    sa.select(faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing)
+                    .where(faq_learned.c.status == "approved")
+                    .order_by(faq_learned.c.id)
+                )
+            )
+        known = {entry.id for entry in content.faq}
+        gone = [row.id for row in rows if row.entry_id not in known]
+        if gone and sync:
+            async with self._db.write() as conn:
+                await conn.execute(
+                    faq_learned.update()
+                    .where(faq_learned.c.id.in_(gone), faq_learned.c.status == "approved")
+                    .values(status="pending", note=ENTRY_GONE, decided_at=None)
+                )
+                await self._bump(conn)
+            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", len(gone))
+        learned: dict[str, list[str]] = {}
+        for row in rows:
+            if row.entry_id in known:
+                learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
+        return learned
+
+    # learning
+
+    async def propose(self, entry_id: str, phrasing: str, partner_id: int) -> Proposed:
+        """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
+        "Helped"): pending, approved once enough different partners confirmed it."""
+        key = phrasing_key(phrasing)
+        if not key:
+            return Proposed(None, auto_approved=False)
+        now = self._clock.now()
+        threshold = self._store.content.program.faq.auto_approve_after
+        async with self._db.write() as conn:
+            row = await self._row(conn, entry_id, key)
+            if row is None:
+                await conn.execute(
+                    insert(conn.dialect.name, faq_learned)
+                    .values(
+                        entry_id=entry_id,
+                        phrasing=phrasing.strip()[:MAX_PHRASING],
+                        phrasing_key=key,
+                        status="pending",
+                        source="helped",
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["entry_id", "phrasing_key"])
+                )
+                row = await self._row(conn, entry_id, key)
+            assert row is not None
+            if row.status != "pending":  # approved already, or a manager rejected it
+                return Proposed(Learned.from_row(row), auto_approved=False)
+            await conn.execute(
+                insert(conn.dialect.name, faq_learned_votes)
+                .values(learned_id=row.id, partner_id=partner_id, created_at=now)
+                .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
+            )
+            votes = int(
+                await conn.scalar(
+                    sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == row.id)
+                )
+                or 0
+            )
+            if threshold and votes >= threshold:
+                await self._decide(conn, row.id, "approved")
+                logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
+                return Proposed(await self._get(conn, row.id), auto_approved=True)
+            return Proposed(Learned.from_row(row, votes), auto_approved=False)
+
+    async def learn(self, entry_id: str, phrasing: str, source: Source) -> Learned | None:
+        """A manager's link or a taught line: approved at once (None for empty text)."""
+        key = phrasing_key(phrasing)
+        if not key:
+            return None
+        async with self._db.write() as conn:
+            return await self._learn(conn, entry_id, phrasing, key, source)
+
+    async def _learn(
+        self, conn: AsyncConnection, entry_id: str, phrasing: str, key: str, source: Source
+    ) -> Learned:
+        now = self._clock.now()
+        row = await self._row(conn, entry_id, key)
+        if row is None:
+            result = await conn.execute(
+                faq_learned.insert().values(
+                    entry_id=entry_id,
+                    phrasing=phrasing.strip()[:MAX_PHRASING],
+                    phrasing_key=key,
+                    status="approved",
+                    source=source,
+                    created_at=now,
+                    decided_at=now,
+                )
+            )
+            learned_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            await self._bump(conn)
+        else:
+            learned_id = int(row.id)
+            if row.status != "approved":
+                await self._decide(conn, learned_id, "approved")
+        learned = await self._get(conn, learned_id)
+        assert learned is not None
+        return learned
+
+    async def _row(self, conn: AsyncConnection, entry_id: str, key: str) -> Any:
+        query = sa.select(faq_learned).where(
+            faq_learned.c.entry_id == entry_id, faq_learned.c.phrasing_key == key
+        )
+        return (await conn.execute(query)).first()
+
+    async def _get(self, conn: AsyncConnection, learned_id: int) -> Learned | None:
+        row = (
+            await conn.execute(sa.select(faq_learned).where(faq_learned.c.id == learned_id))
+        ).first()
+        if row is None:
+            return None
+        votes = await conn.scalar(
+            sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == learned_id)
+        )
+        return Learned.from_row(row, int(votes or 0))
+
+    async def _decide(self, conn: AsyncConnection, learned_id: int, status: Status) -> None:
+        await conn.execute(
+            faq_learned.update()
+            .where(faq_learned.c.id == learned_id)
+            .values(status=status, decided_at=self._clock.now(), note=None)
+        )
+        if status != "pending":  # decided: who confirmed it is no longer kept
+            await conn.execute(
+                faq_learned_votes.delete().where(faq_learned_votes.c.learned_id == learned_id)
+            )
+        await self._bump(conn)
+
+    # review
+
+    async def pending(self, limit: int = 50) -> list[Learned]:
+        votes = (
+            sa.select(sa.func.count())
+            .where(faq_learned_votes.c.learned_id == faq_learned.c.id)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(faq_learned, votes.label("votes"))
+            .where(faq_learned.c.status == "pending")
+            .order_by(faq_learned.c.created_at, faq_learned.c.id)
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            return [Learned.from_row(row, int(row.votes)) for row in await conn.execute(query)]
+
+    async def get(self, learned_id: int) -> Learned | None:
+        async with self._db.read() as conn:
+            return await self._get(conn, learned_id)
+
+    async def approve(self, learned_id: int) -> Learned | None:
+        return await self._review(learned_id, "approved")
+
+    async def reject(self, learned_id: int) -> Learned | None:
+        return await self._review(learned_id, "rejected")
+
+    async def _review(self, learned_id: int, status: Status) -> Learned | None:
+        async with self._db.write() as conn:
+            found = await self._get(conn, learned_id)
+            if found is None or found.status != "pending":
+                return None
+            await self._decide(conn, learned_id, status)
+            return await self._get(conn, learned_id)
+
+    async def move(self, learned_id: int, entry_id: str) -> Learned | None:
+        """A pending phrasing belongs to another entry: approved there."""
+        async with self._db.write() as conn:
+            found = await self._get(conn, learned_id)
+            if found is None or found.status != "pending":
+                return None
+            key = phrasing_key(found.phrasing)
+            await conn.execute(faq_learned.delete().where(faq_learned.c.id == learned_id))
+            return await self._learn(conn, entry_id, found.phrasing, key, "link")
+
+    async def forget(self, partner_id: int) -> int:
+        """/forget: the pending phrasings only this partner confirmed go, and their votes."""
+        async with self._db.write() as conn:
+            own = sa.select(faq_learned_votes.c.learned_id).where(
+                faq_learned_votes.c.partner_id == partner_id
+            )
+            others = sa.select(faq_learned_votes.c.learned_id).where(
+                faq_learned_votes.c.partner_id != partner_id
+            )
+            result = await conn.execute(
+                faq_learned.delete().where(
+                    faq_learned.c.status == "pending",
+                    faq_learned.c.id.in_(own),
+                    faq_learned.c.id.not_in(others),
+                )
+            )
+            await conn.execute(
+                faq_learned_votes.delete().where(faq_learned_votes.c.partner_id == partner_id)
+            )
+            return int(result.rowcount or 0)
+
+    async def listing(self) -> list[Learned]:
+        """Every learned phrasing (approved, pending, rejected), by entry."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                sa.select(faq_learned).order_by(faq_learned.c.entry_id, faq_learned.c.id)
+            )
+            return [Learned.from_row(row) for row in rows]
+
+    # partnerbot faq teach
+
+    async def teach(self, lines: Sequence[str], content: Content) -> TeachReport:
+        """Lines of JSON {"q": …, "id": …}: each a phrasing approved for its entry; a bad
+        line or an unknown id is refused with its number, nothing of it stored."""
+        problems: list[TeachProblem] = []
+        stored = unchanged = 0
+        known = {entry.id for entry in content.faq}
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            parsed = _teach_line(line, known)
+            if isinstance(parsed, str):
+                problems.append(TeachProblem(number, parsed))
+                continue
+            question, entry_id = parsed
+            key = phrasing_key(question)
+            async with self._db.write() as conn:
+                before = await self._row(conn, entry_id, key)
+                await self._learn(conn, entry_id, question, key, "teach")
+            if before is not None and before.status == "approved":
+                unchanged += 1
+            else:
+                stored += 1
+        return TeachReport(stored, unchanged, problems)
+
+    def closest(
+        self, matcher: FaqMatcher, text: str, limit: int = 3, exclude: str | None = None
+    ) -> list[str]:
+        """The ids of the entries closest to a text (for buttons), best first; the first
+        entries of the FAQ when nothing is close."""
+        ranked: list[Candidate] = matcher.rank(text, limit=limit + 1)
+        ids = [c.entry_id for c in ranked if c.entry_id != exclude][:limit]
+        for entry in matcher.entries:
+            if len(ids) >= limit:
+                break
+            if entry.id not in ids and entry.id != exclude:
+                ids.append(entry.id)
+        return ids
+
+
+def _teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg}"
+    if not isinstance(data, dict):
+        return 'expected an object {"q": "…", "id": "…"}'
+    extra = sorted(set(data) - {"q", "id"})
+    if extra:
+        return f"unknown key(s): {', '.join(extra)}"
+    question, entry_id = data.get("q"), data.get("id")
+    if not isinstance(question, str) or not phrasing_key(question):
+        return '"q" must be a non-empty question'
+    if len(question) > MAX_PHRASING:
+        return f'"q" is longer than {MAX_PHRASING} characters'
+    if not isinstance(entry_id, str) or not entry_id:
+        return '"id" must be an FAQ entry id'
+    if entry_id not in known:
+        return f"unknown FAQ id {entry_id!r}"
+    return question, entry_id
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8-sig").splitlines()
