@@ -25,7 +25,7 @@ from bot.db.engine import Database, insert
 from bot.db.tables import contests as contests_table
 from bot.db.tables import conversions, partners
 from bot.services.partners import Partner, PartnerService
-from bot.services.sales import SalesService, month_start
+from bot.services.sales import SalesService, month_end, month_start
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ class ContestService:
         `at`: the month so far as it stood then (for "your place a week ago")."""
         now = self._clock.now()
         start = month_start(at or now, zone)
-        end = at if at is not None else (start + timedelta(days=32)).replace(day=1)
+        end = at if at is not None else month_end(now, zone)
         month = Contest.model_validate(
             {
                 "id": "month",
