@@ -23,10 +23,14 @@ T = TypeVar("T")
 PG_URL = os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("PARTNERBOT_TEST_REDIS_URL")
 # a prefix per checkout: two checkouts (worktrees) can run the suite on one server at once
-PREFIX = "t" + hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:6]
+# (and per pytest-xdist worker: gw0, gw1, … each make and drop their own databases)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_CHECKOUT = str(Path(__file__).resolve().parent.parent)
+PREFIX = "t" + hashlib.sha1(f"{_CHECKOUT}/{WORKER}".encode()).hexdigest()[:6]
 TEMPLATE = f"{PREFIX}_template"
 if REDIS_URL:  # and a Redis database of its own (of the server's 16)
-    REDIS_URL = make_url(REDIS_URL).set(database=str(int(PREFIX[1:], 16) % 16)).render_as_string()
+    _index = int(hashlib.sha1(_CHECKOUT.encode()).hexdigest()[:6], 16) + int(WORKER[2:] or 0)
+    REDIS_URL = make_url(REDIS_URL).set(database=str(_index % 16)).render_as_string()
 _made: set[str] = set()
 _template_ready = False
 
