@@ -84,9 +84,9 @@ class LessonService:
         return await self.course(partner)
 
 
-async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
-    """Partners whose latest finished lesson was finished at or before `moment`, with it."""
-    latest = (
+def _latest_per_partner() -> sa.Subquery:
+    """When each partner last finished a lesson."""
+    return (
         sa.select(
             lesson_progress.c.partner_id,
             sa.func.max(lesson_progress.c.completed_at).label("at"),
@@ -94,6 +94,11 @@ async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
         .group_by(lesson_progress.c.partner_id)
         .subquery()
     )
+
+
+async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
+    """Partners whose latest finished lesson was finished at or before `moment`, with it."""
+    latest = _latest_per_partner()
     query = (
         sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id)
         .join(
@@ -111,14 +116,7 @@ async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
 
 async def latest_finished(db: Database, since: datetime) -> dict[int, tuple[str, datetime]]:
     """Each partner's latest finished lesson and when, for those finished after `since`."""
-    latest = (
-        sa.select(
-            lesson_progress.c.partner_id,
-            sa.func.max(lesson_progress.c.completed_at).label("at"),
-        )
-        .group_by(lesson_progress.c.partner_id)
-        .subquery()
-    )
+    latest = _latest_per_partner()
     query = (
         sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id, latest.c.at)
         .join(
