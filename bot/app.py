@@ -28,6 +28,7 @@ from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
 from bot.notices import Notices
+from bot.pacing import Pacers, Timer, create_store
 from bot.platforms import Platforms, platform_of
 from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
@@ -44,9 +45,9 @@ from bot.services.profile import ProfileService
 from bot.services.sales import SalesService
 from bot.services.stats import StatsService
 from bot.services.support import SupportService
-from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher
+from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
-from bot.vk.session import VkSession, create_vk_bot
+from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import WebhookInbox
 from handlers import setup_routers
@@ -108,15 +109,20 @@ class Services:
     planner: Planner
     announcements: AnnouncementService
     platforms: Platforms
+    pacers: Pacers
 
     async def close(self) -> None:
+        await self.pacers.close()
         await self.sales.close()
         await self.faq.close()
         await self.db.close()
 
 
-async def create_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Open the database (migrated to the newest schema) and load the content."""
+async def create_services(
+    settings: Settings, clock: Clock | None = None, timer: Timer | None = None
+) -> Services:
+    """Open the database (migrated to the newest schema) and load the content. `timer`:
+    the time the pacing waits on (tests give a virtual one)."""
     clock = clock or SystemClock()
     store = ContentStore(settings.content_dir)
     db = Database.from_url(settings.database_url)
@@ -161,6 +167,7 @@ async def create_services(settings: Settings, clock: Clock | None = None) -> Ser
         planner=Planner(store, contests, partners, notices, clock, settings.tz, announcements),
         announcements=announcements,
         platforms=Platforms(),
+        pacers=Pacers(create_store(settings.redis_url), timer),
     )
 
 
@@ -274,8 +281,13 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
     workers: list[OutboxWorker] = []
     telegram = services.platforms.get("tg")
     if telegram is not None:
-        # the worker's own Bot: no retrying middleware, it waits out 429s for every sender
-        sender = create_bot(telegram.token, api_url, services.migrations, retry_429=False)
+        # the worker's own Bot (its own connections), on the same pacing as the replies
+        sender = create_bot(
+            telegram.token,
+            api_url,
+            services.migrations,
+            pacer=telegram_pacer(services.pacers, telegram.token),
+        )
         workers.append(
             Delivery(
                 sender,
@@ -317,11 +329,13 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
     """A bot per platform that has credentials: Telegram, VK or both."""
     bots: list[Bot] = []
     if settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
         bots.append(
             create_bot(
-                settings.telegram_bot_token.get_secret_value(),
+                token,
                 settings.telegram_api_url,
                 migrations=services.migrations,
+                pacer=telegram_pacer(services.pacers, token),
             )
         )
     if settings.vk_group_token is not None and settings.vk_group_id is not None:
@@ -331,6 +345,7 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 settings.vk_group_id,
                 settings.vk_api_url,
                 commands=VK_COMMAND_WORDS,
+                pacer=vk_pacer(services.pacers, settings.vk_group_id),
             )
         )
     for bot in bots:

@@ -13,6 +13,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from bot.sandbox.methods import (
     CALLBACK_ANSWER_LIMIT,
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
+    EDITING_METHODS,
     MEDIA_GROUP_SIZE,
     METHODS,
     SENDING_METHODS,
@@ -55,11 +57,12 @@ class ApiError(Exception):
 
 @dataclass
 class RateLimits:
-    """Telegram's limits: ~30 messages/s overall, ~1/s per chat, 20/min per group."""
+    """Telegram's limits: ~30 messages/s overall, ~1/s per chat after a burst of 3 (edits
+    count), 20/min per group."""
 
     global_per_second: float = 30.0
     chat_per_second: float = 1.0
-    chat_burst: float = 10.0
+    chat_burst: float = 3.0
     group_per_minute: float = 20.0
     enabled: bool = True
 
@@ -252,6 +255,12 @@ class BotApiEmulator:
         self._blocked_until: dict[str, float] = {}
         self.rate_limited = 0
         self.window_violations = 0  # requests that came inside an announced 429 window
+        # messages delivered twice: the same screen (a text with its buttons) again in a
+        # chat, nothing from its people in between (a retry that raced, a send repeated
+        # after a lost answer). Plain texts may repeat by design (three sales approved one
+        # by one: three equal notices), so only screens count.
+        self.duplicates: list[tuple[int, str]] = []
+        self._last_from_bot: dict[int, tuple[Any, ...]] = {}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -418,8 +427,9 @@ class BotApiEmulator:
                 self._refuse(int(until - now) + 1)
         wait = self._global.take(now)
         if wait:
-            self._blocked_until["global"] = now + wait
-            self._refuse(max(1, round(wait + 0.499)))
+            retry_after = max(1, math.ceil(wait))
+            self._blocked_until["global"] = now + retry_after
+            self._refuse(retry_after)
         bucket = self._chat_buckets.get(chat.id)
         if bucket is None:
             if chat.type == "private":
@@ -430,8 +440,9 @@ class BotApiEmulator:
             self._chat_buckets[chat.id] = bucket
         wait = bucket.take(now)
         if wait:
-            self._blocked_until[f"chat:{chat.id}"] = now + wait
-            self._refuse(max(1, round(wait + 0.499)))
+            retry_after = max(1, math.ceil(wait))
+            self._blocked_until[f"chat:{chat.id}"] = now + retry_after
+            self._refuse(retry_after)
 
     def _refuse(self, retry_after: int) -> None:
         self.rate_limited += 1
@@ -441,7 +452,9 @@ class BotApiEmulator:
 
     async def _dispatch(self, method: str, raw: dict[str, Any]) -> Any:
         params = self._coerce(method, raw)
-        if method in SENDING_METHODS:
+        if method in SENDING_METHODS or (
+            method in EDITING_METHODS and params.get("chat_id") is not None
+        ):
             chat = self._chat(params["chat_id"])
             self._throttle(chat)
         handler = getattr(self, f"_m_{method}")
@@ -804,6 +817,17 @@ class BotApiEmulator:
         )
         self.messages.setdefault(chat.id, []).append(message)
         self.sent_count += 1
+        signature = (
+            thread_id,
+            fields.get("kind", "text"),
+            fields.get("text"),
+            fields.get("caption"),
+            fields.get("file_name"),
+            json.dumps(fields.get("reply_markup"), sort_keys=True),
+        )
+        if self._last_from_bot.get(chat.id) == signature and fields.get("reply_markup"):
+            self.duplicates.append((chat.id, str(fields.get("text") or fields.get("caption"))))
+        self._last_from_bot[chat.id] = signature
         self._notify(message)
         return message
 
@@ -1002,6 +1026,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(target.id, []).append(message)
         self._senders[(target.id, message.message_id)] = user.id
+        self._last_from_bot.pop(target.id, None)
         data = self._message_json(message)
         if text and kind == "text" and text.startswith("/"):
             command = text.split()[0]
@@ -1020,6 +1045,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(chat.id, []).append(message)
         self._senders[(chat.id, message.message_id)] = user.id
+        self._last_from_bot.pop(chat.id, None)
         data = self._message_json(message)
         data["new_chat_members"] = [user.as_json()]
         return self._push({"message": data})
@@ -1039,6 +1065,7 @@ class BotApiEmulator:
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
         self._callback_users[query_id] = user.id
+        self._last_from_bot.pop(message.chat_id, None)
         return self._push(
             {
                 "callback_query": {
