@@ -14,7 +14,15 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import VK_COMMAND_WORDS, Services, create_dispatcher, create_services, prepare_bot
+from bot.app import (
+    FLOOD_BURST,
+    FLOOD_RATE,
+    VK_COMMAND_WORDS,
+    Services,
+    create_dispatcher,
+    create_services,
+    prepare_bot,
+)
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -298,8 +306,8 @@ async def running_bot(
     tmp_path: Path,
     *,
     limits: RateLimits | None = None,
-    flood_burst: float = 20.0,
-    flood_rate: float = 1.0,
+    flood_burst: float = FLOOD_BURST,
+    flood_rate: float = FLOOD_RATE,
     emulator: BotApiEmulator | None = None,
     vk: bool | VkApiEmulator = False,
     **settings: Any,
@@ -336,7 +344,6 @@ async def running_bot(
     pacer = telegram_pacer(services.pacers, emulator.token)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     services.platforms.add(bot)
-    # journeys press a button a second for minutes; flood protection has its own tests
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     sender = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     delivery = Delivery(

@@ -582,3 +582,6 @@ relay-not-crossed = { $kind ->
     [document] 📎 [a file — it stayed in the other messenger]
    *[other] 📎 [an attachment — it stayed in the other messenger]
 }
+
+# --- pacing and flood protection ---
+flood-slow-down-press = Not so fast — wait a couple of seconds and press again.

@@ -604,3 +604,6 @@ relay-not-crossed = { $kind ->
     [document] 📎 [файл — он остался в другом мессенджере]
    *[other] 📎 [вложение — оно осталось в другом мессенджере]
 }
+
+# --- pacing and flood protection ---
+flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.

@@ -1079,6 +1079,11 @@ class BotApiEmulator:
         )
 
     @property
+    def open_callbacks(self) -> set[str]:
+        """Button presses the bot has not answered (their spinner still turns)."""
+        return set(self._open_callbacks)
+
+    @property
     def confirmed(self) -> int:
         """The newest update the bot confirmed (by asking for the ones after it)."""
         return self._confirmed

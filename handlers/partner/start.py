@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
 from bot.services.partners import Partner, PartnerService
 from handlers.callbacks import OnboardCb
@@ -86,6 +87,13 @@ async def _ask_from(
         await send(message, _consent_screen(l10n))
 
 
+def _greeting(partner: Partner, content: Content, l10n: L10n) -> str:
+    """Hello and the program's welcome, above the segment question."""
+    welcome = content.program.welcome.strip() or l10n("start-default-welcome")
+    hello = l10n("start-hello", name=partner.first_name, program=content.program.name)
+    return hello + "\n\n" + welcome
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(StartOrOnboarding())
@@ -115,14 +123,14 @@ def setup() -> Router:
             await message.answer(l10n("start-welcome-back", name=partner.first_name))
             await send(message, menu_screen(l10n))
             return
-        welcome = content.program.welcome.strip() or l10n("start-default-welcome")
-        await message.answer(
-            l10n("start-hello", name=partner.first_name, program=content.program.name)
-        )
         await state.set_state(Onboarding.segment)
+        # one message, not two: on VK twenty people starting at once wait for each other
         await send(
             message,
-            Screen(welcome + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+            Screen(
+                _greeting(partner, content, l10n) + "\n\n" + l10n("onboarding-segment"),
+                segment_keyboard(content),
+            ),
         )
 
     @router.callback_query(OnboardCb.filter(F.step == "seg"), StateFilter(Onboarding.segment))
@@ -141,7 +149,9 @@ def setup() -> Router:
             return
         await partners.set_segment(partner, callback_data.value)
         await callback.answer()
-        await callback.message.edit_text(l10n("onboarding-segment-chosen", segment=title))
+        chosen = l10n("onboarding-segment-chosen", segment=title)
+        greeting = _greeting(partner, content, l10n) + "\n\n" + chosen
+        await callback.message.edit_text(greeting if len(greeting) <= TEXT_LIMIT else chosen)
         await _ask_from(callback.message, 0, state, content, l10n)
 
     @router.callback_query(OnboardCb.filter(F.step == "opt"), StateFilter(Onboarding.question))
