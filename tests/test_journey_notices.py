@@ -5,18 +5,15 @@ partners and the same moment decided twice."""
 from __future__ import annotations
 
 import itertools
-
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from bot.delivery import Delivery
 from bot.i18n import Translator
 from bot.services.outbox import OutMessage
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness, VirtualTime, running_bot
+from tests.harness import Client, Harness
 
 NOON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 

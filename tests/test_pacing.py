@@ -5,6 +5,7 @@ process and on Redis."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ async def test_a_private_chat_bursts_three_then_about_one_a_second(kind: str) ->
         await recorder.send(pacer, Target(1), n)
     moments = [moment for moment, _ in recorder.sent]
     assert moments[:3] == [0.0, 0.0, 0.0]
-    gaps = [b - a for a, b in zip(moments[2:], moments[3:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(moments[2:])]
     assert all(1.0 <= gap <= 1.1 for gap in gaps), gaps
 
 
