@@ -80,7 +80,8 @@ class Limits:
     chat_burst: int = 3
     group_per_minute: float = 20.0
     group_burst: int = 10
-    margin: float = 1.05  # slots this much further apart than the limit
+    margin: float = 1.05  # a chat's slots this much further apart than its limit
+    bot_margin: float = 1.02  # the bot-wide slots this much further apart
     attempts: int = 4  # tries of one request refused for the rate (429 / error 6 / 9)
     max_hold: float = 120.0  # a longer retry_after is given up on, not waited out
     flood_hold: float = 2.0  # VK error 9 says no time: the peer waits this long
@@ -94,7 +95,7 @@ class Limits:
 TELEGRAM: Final = Limits("tg", per_second=30.0, burst=10, reserve=5)
 # VK: 20 requests a second per community token, every method counts; as a sliding
 # second, so no burst above the rate
-VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, margin=1.1)
+VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, bot_margin=1.1)
 # MAX: ~30 requests a second
 MAX: Final = Limits("max", per_second=30.0, burst=10, reserve=5)
 
@@ -313,7 +314,7 @@ class Pacer:
         self._key = f"{limits.platform}:{bot_key}"
         self._store: Store = store or MemoryStore()
         self.timer: Timer = timer or RealTimer()
-        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.margin)
+        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin)
         self._chat_rate = Rate.of(limits.chat_per_second, limits.chat_burst, limits.margin)
         self._group_rate = Rate.of(limits.group_per_minute / 60, limits.group_burst, limits.margin)
         self._chats: dict[int | str, _ChatLock] = {}

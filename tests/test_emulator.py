@@ -245,3 +245,50 @@ async def test_a_wrong_token_is_unauthorized(
     emulator, session = api
     async with session.post(f"{emulator.base_url}/bot1:wrong/getMe") as response:
         assert response.status == 401
+
+
+async def test_edits_count_against_the_chat_and_a_window_is_recorded(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], clock: Clock
+) -> None:
+    emulator = api[0]
+    _status, body = await _call(api, "sendMessage", chat_id=1, text="один")
+    message_id = body["result"]["message_id"]
+    status, _ = await _call(api, "editMessageText", chat_id=1, message_id=message_id, text="2")
+    assert status == 200  # the burst of 2: a send and an edit
+    status, body = await _call(api, "editMessageText", chat_id=1, message_id=message_id, text="3")
+    assert (status, body["parameters"]["retry_after"]) == (429, 1)
+    clock.now += 0.5  # inside the announced second
+    status, _ = await _call(api, "sendMessage", chat_id=1, text="рано")
+    assert status == 429
+    assert emulator.window_violations == 1
+    clock.now += 1
+    status, _ = await _call(api, "sendMessage", chat_id=1, text="после окна")
+    assert status == 200
+    assert emulator.window_violations == 1
+
+
+WITH_BUTTON = {"inline_keyboard": [[{"text": "Да", "callback_data": "y"}]]}
+
+
+async def test_a_screen_sent_twice_for_one_action_is_a_duplicate(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], clock: Clock
+) -> None:
+    emulator = api[0]
+    emulator.limits.enabled = False
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    # two presses, two equal screens: not a duplicate
+    question = emulator.chat_messages(1)[-1]
+    emulator.press(1, question, "Да")
+    emulator.press(1, question, "Да")
+    await _call(api, "sendMessage", chat_id=1, text="Ещё?", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Ещё?", reply_markup=WITH_BUTTON)
+    # equal plain texts (notices) repeat by design
+    await _call(api, "sendMessage", chat_id=1, text="✅ Продажа подтверждена.")
+    await _call(api, "sendMessage", chat_id=1, text="✅ Продажа подтверждена.")
+    assert emulator.duplicates == []
+    # one action, the same screen twice: a retry that raced
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == [(1, "Вопрос?")]

@@ -205,6 +205,31 @@ def _check_html(text: str) -> None:
         raise ApiError(400, f"Bad Request: can't parse entities: {checker.error}")
 
 
+class ScreenRuns:
+    """Per chat: the bot's last message and how often it came in a row, against what the
+    chat's people did — a screen shown more times in a row than they acted for it was
+    delivered twice."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[Any, ...]] = {}
+        self._run: dict[int, int] = {}  # the last message, times in a row
+        self._allowed: dict[int, int] = {}  # actions before the run began
+        self._pending: dict[int, int] = {}  # actions since
+
+    def acted(self, chat: int) -> None:
+        self._pending[chat] = self._pending.get(chat, 0) + 1
+
+    def sent(self, chat: int, signature: tuple[Any, ...], *, screen: bool) -> bool:
+        """Record a message; True when it is a screen delivered twice."""
+        if self._last.get(chat) != signature:
+            self._last[chat] = signature
+            self._run[chat] = 1
+            self._allowed[chat] = self._pending.pop(chat, 0)
+            return False
+        self._run[chat] += 1
+        return screen and self._run[chat] > self._allowed[chat] + self._pending.get(chat, 0)
+
+
 class BotApiEmulator:
     """An in-process Bot API server; one bot token, many users and chats."""
 
@@ -256,11 +281,11 @@ class BotApiEmulator:
         self.rate_limited = 0
         self.window_violations = 0  # requests that came inside an announced 429 window
         # messages delivered twice: the same screen (a text with its buttons) again in a
-        # chat, nothing from its people in between (a retry that raced, a send repeated
-        # after a lost answer). Plain texts may repeat by design (three sales approved one
-        # by one: three equal notices), so only screens count.
+        # chat more times than its people acted (a retry that raced, a send repeated
+        # after a lost answer; pressing twice may show a screen twice). Plain texts may
+        # repeat by design (three sales approved one by one: three equal notices).
         self.duplicates: list[tuple[int, str]] = []
-        self._last_from_bot: dict[int, tuple[Any, ...]] = {}
+        self._screens = ScreenRuns()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -825,9 +850,8 @@ class BotApiEmulator:
             fields.get("file_name"),
             json.dumps(fields.get("reply_markup"), sort_keys=True),
         )
-        if self._last_from_bot.get(chat.id) == signature and fields.get("reply_markup"):
+        if self._screens.sent(chat.id, signature, screen=bool(fields.get("reply_markup"))):
             self.duplicates.append((chat.id, str(fields.get("text") or fields.get("caption"))))
-        self._last_from_bot[chat.id] = signature
         self._notify(message)
         return message
 
@@ -1026,7 +1050,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(target.id, []).append(message)
         self._senders[(target.id, message.message_id)] = user.id
-        self._last_from_bot.pop(target.id, None)
+        self._screens.acted(target.id)
         data = self._message_json(message)
         if text and kind == "text" and text.startswith("/"):
             command = text.split()[0]
@@ -1045,7 +1069,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(chat.id, []).append(message)
         self._senders[(chat.id, message.message_id)] = user.id
-        self._last_from_bot.pop(chat.id, None)
+        self._screens.acted(chat.id)
         data = self._message_json(message)
         data["new_chat_members"] = [user.as_json()]
         return self._push({"message": data})
@@ -1065,7 +1089,7 @@ class BotApiEmulator:
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
         self._callback_users[query_id] = user.id
-        self._last_from_bot.pop(message.chat_id, None)
+        self._screens.acted(message.chat_id)
         return self._push(
             {
                 "callback_query": {

@@ -27,6 +27,8 @@ from typing import Any, cast
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox.emulator import ScreenRuns
+
 CHAT_PEER_BASE = 2_000_000_000
 TEXT_LIMIT = 4096
 RATE = 20  # requests a second per token
@@ -128,7 +130,7 @@ class VkApiEmulator:
         self.window_violations = 0
         self._window_until: dict[int | None, float] = {}
         self.duplicates: list[tuple[int, str]] = []  # messages delivered twice
-        self._last_from_bot: dict[int, tuple[Any, ...]] = {}
+        self._screens = ScreenRuns()
         self.sent_count = 0
         self.duplicates_refused = 0  # sends that repeated a random_id
         self.uploads: dict[str, tuple[str, bytes]] = {}
@@ -384,11 +386,10 @@ class VkApiEmulator:
         )
         self.messages.setdefault(peer, []).append(message)
         signature = (text, json.dumps(keyboard, sort_keys=True), tuple(attachments))
-        # the same screen again, nothing from the person between: delivered twice (plain
-        # texts may repeat by design)
-        if self._last_from_bot.get(peer) == signature and keyboard and not forwarded:
+        # the same screen more times in a row than the person acted: delivered twice
+        # (plain texts may repeat by design)
+        if self._screens.sent(peer, signature, screen=bool(keyboard) and not forwarded):
             self.duplicates.append((peer, text))
-        self._last_from_bot[peer] = signature
         if random_id:
             self._random_ids[(peer, random_id)] = message
         self.sent_count += 1
@@ -612,7 +613,7 @@ class VkApiEmulator:
             payload=payload,
         )
         self.messages.setdefault(peer, []).append(message)
-        self._last_from_bot.pop(peer, None)
+        self._screens.acted(peer)
         raw: dict[str, Any] = {
             "id": next(self._ids) if peer < CHAT_PEER_BASE else 0,
             "date": message.date,
@@ -676,7 +677,7 @@ class VkApiEmulator:
         if action["type"] == "callback":
             event_id = secrets.token_hex(8)
             self._open_events[event_id] = (user_id, message.peer_id)
-            self._last_from_bot.pop(message.peer_id, None)
+            self._screens.acted(message.peer_id)
             obj = {
                 "user_id": user_id,
                 "peer_id": message.peer_id,
