@@ -152,220 +152,238 @@ async def onboard_all(emulator: BotApiEmulator, users: list[int]) -> None:
 async def broadcast_part(recipients: int) -> None:
     print(f"broadcast: {recipients:,} recipients at 25/s while 20 partners chat (80 ms RTT)")
     for paced in (False, True):
-        async with telegram_bot(paced=paced) as run:
-            emulator = run.emulator
-            partners = list(range(500, 520))
-            for user in partners:
-                emulator.add_user(user, f"P{user}")
-            await onboard_all(emulator, partners)
-            chats = [700_000 + n for n in range(recipients)]
-            for chat in chats:
-                emulator.add_user(chat, f"R{chat}")
-            await run.services.outbox.enqueue(
-                [
-                    OutMessage(f"b:{chat}", "community", "tg", chat, "Новость недели")
-                    for chat in chats
-                ]
-            )
-            sender = create_bot(emulator.token, emulator.base_url, pacer=run.pacer)
-            worker = Delivery(
-                sender, run.services.outbox, run.services.partners, run.services.clock, rate=25
-            )
-            limited_before = emulator.rate_limited
-            broadcast_times: list[float] = []
-            arrivals: dict[int, list[float]] = {user: [] for user in partners}
+        await broadcast_run(recipients, paced=paced)
 
-            def seen(message: SentMessage) -> None:
-                if message.chat_id >= 700_000:
-                    broadcast_times.append(time.perf_counter())
-                elif message.chat_id in arrivals:
-                    arrivals[message.chat_id].append(time.perf_counter())
 
-            emulator.listeners.append(seen)
-            latencies: list[float] = []
-            done = asyncio.Event()
+async def broadcast_run(recipients: int, *, paced: bool) -> None:
+    async with telegram_bot(paced=paced) as run:
+        emulator = run.emulator
+        partners = list(range(500, 520))
+        for user in partners:
+            emulator.add_user(user, f"P{user}")
+        await onboard_all(emulator, partners)
+        chats = [700_000 + n for n in range(recipients)]
+        for chat in chats:
+            emulator.add_user(chat, f"R{chat}")
+        await run.services.outbox.enqueue(
+            [OutMessage(f"b:{chat}", "community", "tg", chat, "Новость недели") for chat in chats]
+        )
+        sender = create_bot(emulator.token, emulator.base_url, pacer=run.pacer)
+        worker = Delivery(
+            sender, run.services.outbox, run.services.partners, run.services.clock, rate=25
+        )
+        limited_before = emulator.rate_limited
+        broadcast_times: list[float] = []
+        arrivals: dict[int, list[float]] = {user: [] for user in partners}
 
-            async def chat(user: int) -> None:
-                rng = random.Random(user)
-                await asyncio.sleep(rng.uniform(0, 5))
-                while not done.is_set():
-                    count = len(arrivals[user])
-                    asked = time.perf_counter()
-                    emulator.user_message(user, "когда выплаты?")
-                    while len(arrivals[user]) == count and not done.is_set():
-                        await asyncio.sleep(0.005)
-                    if len(arrivals[user]) > count:
-                        latencies.append(arrivals[user][count] - asked)
-                    await asyncio.sleep(rng.uniform(5, 15))
+        def seen(message: SentMessage) -> None:
+            if message.chat_id >= 700_000:
+                broadcast_times.append(time.perf_counter())
+            elif message.chat_id in arrivals:
+                arrivals[message.chat_id].append(time.perf_counter())
 
-            chatting = [asyncio.create_task(chat(user)) for user in partners]
-            started = time.perf_counter()
-            while (await run.services.outbox.report()).get("queued"):
-                await worker.drain()
-            elapsed = time.perf_counter() - started
-            done.set()
-            await asyncio.gather(*chatting)
-            await sender.session.close()
-            rate = len(broadcast_times) / elapsed
-            print(
-                f"  {'paced (this branch)' if paced else 'baseline, unpaced'}:"
-                f" replies {len(latencies)}, p50 {statistics.median(latencies):.2f} s,"
-                f" p95 {p95(latencies):.2f} s, max {max(latencies):.2f} s;"
-                f" broadcast {len(broadcast_times)} in {elapsed:.1f} s = {rate:.2f}/s,"
-                f" ÷ configured 25/s = {rate / 25:.3f}; 429s {emulator.rate_limited - limited_before},"
-                f" inside a window {emulator.window_violations}"
-            )
+        emulator.listeners.append(seen)
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def chatter(user: int) -> None:
+            rng = random.Random(user)
+            await asyncio.sleep(rng.uniform(0, 5))
+            while not done.is_set():
+                count = len(arrivals[user])
+                asked = time.perf_counter()
+                emulator.user_message(user, "когда выплаты?")
+                while len(arrivals[user]) == count and not done.is_set():  # noqa: ASYNC110
+                    await asyncio.sleep(0.005)
+                if len(arrivals[user]) > count:
+                    latencies.append(arrivals[user][count] - asked)
+                await asyncio.sleep(rng.uniform(5, 15))
+
+        chatting = [asyncio.create_task(chatter(user)) for user in partners]
+        started = time.perf_counter()
+        while (await run.services.outbox.report()).get("queued"):
+            await worker.drain()
+        elapsed = time.perf_counter() - started
+        done.set()
+        await asyncio.gather(*chatting)
+        await sender.session.close()
+        rate = len(broadcast_times) / elapsed
+        print(
+            f"  {'paced (this branch)' if paced else 'baseline, unpaced'}:"
+            f" replies {len(latencies)}, p50 {statistics.median(latencies):.2f} s,"
+            f" p95 {p95(latencies):.2f} s, max {max(latencies):.2f} s;"
+            f" broadcast {len(broadcast_times)} in {elapsed:.1f} s = {rate:.2f}/s,"
+            f" ÷ configured 25/s = {rate / 25:.3f};"
+            f" 429s {emulator.rate_limited - limited_before},"
+            f" inside a window {emulator.window_violations}"
+        )
+
+
+MENU = ["❓ Вопросы", "🎓 Обучение", "🎨 Материалы", "👤 Мои данные", "⚙️ Настройки"]
 
 
 async def taps_part(seconds: float) -> None:
     print(f"taps: 30 partners, bursts of three taps about once a second, {seconds:.0f} s")
-    items = ["❓ Вопросы", "🎓 Обучение", "🎨 Материалы", "👤 Мои данные", "⚙️ Настройки"]
     for paced, flood in ((False, (8.0, 0.5)), (True, None)):
-        async with telegram_bot(paced=paced, flood=flood) as run:
-            emulator = run.emulator
-            partners = list(range(600, 630))
-            for user in partners:
-                emulator.add_user(user, f"T{user}")
-            await onboard_all(emulator, partners)
-            await asyncio.sleep(4)  # the onboarding's bursts are over
-            # what each menu item shows (the first line of its screen), learned once
-            signature: dict[str, str] = {}
-            probe = partners[0]
-            for label in items:
-                menu = next(
-                    m for m in reversed(emulator.chat_messages(probe)) if label in m.button_labels
-                )
-                before = len(emulator.chat_messages(probe))
-                await emulator.wait_processed(emulator.press(probe, menu, label))
-                while len(emulator.chat_messages(probe)) == before:
-                    await asyncio.sleep(0.01)
-                signature[label] = emulator.chat_messages(probe)[before].plain.split("\n")[0]
-                await asyncio.sleep(1.2)
-            limited_before = emulator.rate_limited
-            duplicates_before = len(emulator.duplicates)
-            answers_before = set(emulator.callback_answers)
-            replies: dict[int, list[tuple[float, str]]] = {user: [] for user in partners}
+        await taps_run(seconds, paced=paced, flood=flood)
 
-            def seen(message: SentMessage) -> None:
-                if message.chat_id in replies and message.edits == 0:
-                    replies[message.chat_id].append((time.perf_counter(), message.plain))
 
-            emulator.listeners.append(seen)
-            pressed: dict[int, list[tuple[float, str]]] = {user: [] for user in partners}
+async def screens_by_label(emulator: BotApiEmulator, user: int) -> dict[str, str]:
+    """What each menu item shows (its first line, the name made general), learned once."""
+    signature: dict[str, str] = {}
+    for label in MENU:
+        menu = next(m for m in reversed(emulator.chat_messages(user)) if label in m.button_labels)
+        before = len(emulator.chat_messages(user))
+        await emulator.wait_processed(emulator.press(user, menu, label))
+        while len(emulator.chat_messages(user)) == before:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        first = emulator.chat_messages(user)[before].plain.split("\n")[0]
+        signature[label] = first.replace(f"T{user}", "{name}")
+        await asyncio.sleep(1.2)
+    return signature
 
-            async def tap(user: int) -> None:
-                rng = random.Random(user)
-                menu = next(
-                    m for m in reversed(emulator.chat_messages(user)) if m.button_labels == items
-                )
-                await asyncio.sleep(rng.uniform(0, 3))
-                end = time.perf_counter() + seconds
-                while time.perf_counter() < end:
-                    for gap in (0.3, 0.3, 2.7):  # three taps, then reading: 0.91 a second
-                        label = rng.choice(items)
-                        pressed[user].append((time.perf_counter(), label))
-                        emulator.press(user, menu, label)
-                        await asyncio.sleep(gap)
 
-            await asyncio.gather(*(tap(user) for user in partners))
-            await asyncio.sleep(5)  # the last replies
-            new_answers = [
-                a for key, a in emulator.callback_answers.items() if key not in answers_before
-            ]
-            refused = sum(1 for a in new_answers if a.get("text") == SLOW_DOWN_PRESS)
-            latencies: list[float] = []
-            out_of_order = 0
-            lost = 0
-            for user in partners:
-                got = replies[user]
-                wanted = [signature[label] for _, label in pressed[user]]
-                shown = [plain.split("\n")[0] for _, plain in got]
-                if shown != wanted[: len(shown)]:
-                    out_of_order += 1
-                lost += max(0, len(wanted) - len(shown))
-                latencies.extend(
-                    at - asked for (asked, _), (at, _) in zip(pressed[user], got, strict=False)
-                )
-            total = sum(len(p) for p in pressed.values())
-            print(
-                f"  {'paced, flood 10 + 1.5/s' if paced else 'baseline: unpaced, flood 8 + 0.5/s'}:"
-                f" {total} taps; refused {refused}, unanswered {len(emulator.open_callbacks)},"
-                f" replies missing {lost}; 429s {emulator.rate_limited - limited_before},"
-                f" twice {len(emulator.duplicates) - duplicates_before},"
-                f" partners with replies out of order {out_of_order};"
-                f" reply p50 {statistics.median(latencies):.2f} s, p95 {p95(latencies):.2f} s"
+async def taps_run(seconds: float, *, paced: bool, flood: tuple[float, float] | None) -> None:
+    async with telegram_bot(paced=paced, flood=flood) as run:
+        emulator = run.emulator
+        partners = list(range(600, 630))
+        for user in partners:
+            emulator.add_user(user, f"T{user}")
+        await onboard_all(emulator, partners)
+        await asyncio.sleep(4)  # the onboarding's bursts are over
+        signature = await screens_by_label(emulator, partners[0])
+        limited_before = emulator.rate_limited
+        duplicates_before = len(emulator.duplicates)
+        answers_before = set(emulator.callback_answers)
+        replies: dict[int, list[tuple[float, str]]] = {user: [] for user in partners}
+
+        def seen(message: SentMessage) -> None:
+            if message.chat_id in replies and message.edits == 0:
+                first = message.plain.split("\n")[0].replace(f"T{message.chat_id}", "{name}")
+                replies[message.chat_id].append((time.perf_counter(), first))
+
+        emulator.listeners.append(seen)
+        pressed: dict[int, list[tuple[float, str]]] = {user: [] for user in partners}
+
+        async def tap(user: int) -> None:
+            rng = random.Random(user)
+            menu = next(
+                m for m in reversed(emulator.chat_messages(user)) if m.button_labels == MENU
             )
+            await asyncio.sleep(rng.uniform(0, 3))
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                for gap in (0.3, 0.3, 2.7):  # three taps, then reading: 0.91 a second
+                    label = rng.choice(MENU)
+                    pressed[user].append((time.perf_counter(), signature[label]))
+                    emulator.press(user, menu, label)
+                    await asyncio.sleep(gap)
+
+        await asyncio.gather(*(tap(user) for user in partners))
+        await asyncio.sleep(5)  # the last replies
+    answers = [a for key, a in emulator.callback_answers.items() if key not in answers_before]
+    refused = sum(1 for a in answers if a.get("text") == SLOW_DOWN_PRESS)
+    latencies: list[float] = []
+    out_of_order = missing = 0
+    for user in partners:
+        wanted = [shown for _, shown in pressed[user]]
+        got = [shown for _, shown in replies[user]]
+        missing += max(0, len(wanted) - len(got))
+        if len(got) == len(wanted):  # (with presses refused, which reply is whose is unknown)
+            out_of_order += got != wanted
+            latencies.extend(
+                at - asked
+                for (asked, _), (at, _) in zip(pressed[user], replies[user], strict=True)
+            )
+    total = sum(len(p) for p in pressed.values())
+    name = "paced, flood 10 + 1.5/s" if paced else "baseline: unpaced, flood 8 + 0.5/s"
+    if emulator.duplicates[duplicates_before:]:
+        print("  twice:", emulator.duplicates[duplicates_before:][:5])
+    print(
+        f"  {name}: {total} taps; refused {refused}, unanswered {len(emulator.open_callbacks)},"
+        f" replies missing {missing}; 429s {emulator.rate_limited - limited_before},"
+        f" twice {len(emulator.duplicates) - duplicates_before},"
+        f" partners with replies out of order {out_of_order} (of those with all replies);"
+        f" reply p50 {statistics.median(latencies or [0]):.2f} s,"
+        f" p95 {p95(latencies):.2f} s ({len(latencies)} replies timed)"
+    )
+
+
+OLD_KEYBOARD = (
+    '{"inline":true,"buttons":[[{"action":{"type":"callback","label":"Вебмастер",'
+    '"payload":"{}"}}]]}'
+)
 
 
 async def vk_part() -> None:
     print("vk: 20 partners send «Начать» at once (VK limits: 20 requests/s, flood per peer)")
     for old in (True, False):
-        vk = VkApiEmulator()
-        await vk.start()
-        folder = Path(tempfile.mkdtemp())
-        settings = settings_for(
-            folder / "vk.db",
-            vk_group_token=vk.token,
-            vk_group_id=vk.group_id,
-            vk_api_url=vk.base_url,
-        )
-        services = await create_services(settings, SystemClock())
-        bot = create_vk_bot(
-            vk.token,
-            vk.group_id,
-            vk.base_url,
-            long_poll_wait=1,
-            pacer=vk_pacer(services.pacers, vk.group_id),
-        )
-        services.platforms.add(bot)
-        dp = create_dispatcher(services)
-        await prepare_bot(bot, services)
-        users = list(range(3_000_000, 3_000_020))
+        await vk_run(old=old)
+
+
+async def vk_run(*, old: bool) -> None:
+    vk = VkApiEmulator()
+    await vk.start()
+    folder = Path(tempfile.mkdtemp())
+    settings = settings_for(
+        folder / "vk.db", vk_group_token=vk.token, vk_group_id=vk.group_id, vk_api_url=vk.base_url
+    )
+    services = await create_services(settings, SystemClock())
+    bot = create_vk_bot(
+        vk.token,
+        vk.group_id,
+        vk.base_url,
+        long_poll_wait=1,
+        pacer=vk_pacer(services.pacers, vk.group_id),
+    )
+    session = bot.session
+    assert isinstance(session, VkSession)
+    services.platforms.add(bot)
+    dp = create_dispatcher(services)
+    await prepare_bot(bot, services)
+    users = list(range(3_000_000, 3_000_020))
+    for user in users:
+        vk.add_user(user, f"V{user}")
+    seen_at: dict[int, float] = {}
+
+    def seen(message: VkMessage) -> None:
+        if message.keyboard and message.peer_id not in seen_at:
+            seen_at[message.peer_id] = time.perf_counter()
+
+    vk.listeners.append(seen)
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=1)
+    )
+    await vk.wait_polling(0)
+    requests_before, limited_before = len(vk.requests), vk.rate_limited
+    started = time.perf_counter()
+
+    async def old_reply(user: int) -> None:
+        await session.send(user, "Здравствуйте! Это бот партнёров.")
+        await session.send(user, "Кто вы? Выберите, что ближе:", keyboard=OLD_KEYBOARD)
+
+    if old:  # the reply before issue 12: a greeting, then the keyboard, per partner
+        await asyncio.gather(*(old_reply(user) for user in users))
+    else:
         for user in users:
-            vk.add_user(user, f"V{user}")
-        seen_at: dict[int, float] = {}
-
-        def seen(message: VkMessage) -> None:
-            if message.keyboard and message.peer_id not in seen_at:
-                seen_at[message.peer_id] = time.perf_counter()
-
-        vk.listeners.append(seen)
-        polling = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=1)
-        )
-        await vk.wait_polling(0)
-        requests_before, limited_before = len(vk.requests), vk.rate_limited
-        started = time.perf_counter()
-        if old:  # the reply before issue 12: a greeting, then the keyboard, per partner
-            session = bot.session
-            assert isinstance(session, VkSession)
-            keyboard = '{"inline":true,"buttons":[[{"action":{"type":"callback","label":"Вебмастер","payload":"{}"}}]]}'
-
-            async def old_reply(user: int) -> None:
-                await session.send(user, "Здравствуйте! Это бот партнёров.")
-                await session.send(user, "Кто вы? Выберите, что ближе:", keyboard=keyboard)
-
-            await asyncio.gather(*(old_reply(user) for user in users))
-        else:
-            for user in users:
-                vk.user_message(user, "Начать")
-            while len(seen_at) < len(users) and time.perf_counter() - started < 30:
-                await asyncio.sleep(0.01)
-        waits = sorted(seen_at[user] - started for user in users if user in seen_at)
-        with contextlib.suppress(RuntimeError):
-            await dp.stop_polling()
-        polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        print(
-            f"  {'baseline: greeting + keyboard, two requests each' if old else 'this branch'}:"
-            f" {len(waits)}/20 saw the keyboard; slowest {waits[-1]:.2f} s, median"
-            f" {statistics.median(waits):.2f} s; requests {len(vk.requests) - requests_before},"
-            f" error 6 {vk.rate_limited - limited_before}, error 9 {vk.flood_refused}"
-        )
-        await bot.session.close()
-        await services.close()
-        await vk.stop()
+            vk.user_message(user, "Начать")
+        while len(seen_at) < len(users) and time.perf_counter() - started < 30:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    waits = sorted(seen_at[user] - started for user in users if user in seen_at)
+    with contextlib.suppress(RuntimeError):
+        await dp.stop_polling()
+    polling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+    name = "baseline: greeting + keyboard, two requests each" if old else "this branch"
+    print(
+        f"  {name}: {len(waits)}/20 saw the keyboard; slowest {waits[-1]:.2f} s, median"
+        f" {statistics.median(waits):.2f} s; requests {len(vk.requests) - requests_before},"
+        f" error 6 {vk.rate_limited - limited_before}, error 9 {vk.flood_refused}"
+    )
+    await bot.session.close()
+    await services.close()
+    await vk.stop()
 
 
 async def main() -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
@@ -181,7 +182,9 @@ def create_dispatcher(
     services: Services, *, flood_rate: float = FLOOD_RATE, flood_burst: float = FLOOD_BURST
 ) -> Dispatcher:
     storage: BaseStorage = DatabaseStorage(services.db, cache_size=_cache_size(services.db))
-    isolation: BaseEventIsolation | None = None
+    # one chat's updates one at a time (its replies in the order it asked), across
+    # workers with Redis, in the process without
+    isolation: BaseEventIsolation = SimpleEventIsolation()
     if services.settings.redis_url:
         storage, isolation = redis_state(services.settings.redis_url)
     dp = Dispatcher(

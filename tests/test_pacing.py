@@ -37,6 +37,12 @@ def make_store(kind: str) -> Store:
     return MemoryStore()
 
 
+def another(store: Store, kind: str) -> Store:
+    """What a second sender uses: in one process the same store; on Redis, as a second
+    worker would, a connection of its own."""
+    return make_store(kind) if kind == "redis" else store
+
+
 class Recorder:
     """Sends recorded with their (virtual) moment."""
 
@@ -106,12 +112,14 @@ async def test_people_are_served_before_a_broadcast() -> None:
     assert span >= (40 - (TELEGRAM.burst - TELEGRAM.reserve)) * 1 / TELEGRAM.per_second
 
 
-async def test_the_bot_wide_budget_is_shared_by_every_sender() -> None:
+@pytest.mark.parametrize("kind", STORES)
+async def test_the_bot_wide_budget_is_shared_by_every_sender(kind: str) -> None:
     time = VirtualTime()
-    store = MemoryStore()
-    # two senders of one token (a reply bot and the delivery worker's own bot)
-    first = Pacer(TELEGRAM, "same", store=store, timer=time)
-    second = Pacer(TELEGRAM, "same", store=store, timer=time)
+    store = make_store(kind)
+    # two senders of one token (a reply bot and the delivery worker's own bot); on Redis
+    # as two workers would be: each its own connection
+    first = Pacer(TELEGRAM, f"same-{kind}", store=store, timer=time)
+    second = Pacer(TELEGRAM, f"same-{kind}", store=another(store, kind), timer=time)
     recorder = Recorder(time)
     await asyncio.gather(
         *(recorder.send(first, Target(chat), 1) for chat in range(100, 130)),
@@ -127,7 +135,8 @@ async def test_a_429_holds_every_sender_for_its_window(kind: str) -> None:
     time = VirtualTime()
     store = make_store(kind)
     pacer = Pacer(TELEGRAM, f"h-{kind}", store=store, timer=time)
-    other = Pacer(TELEGRAM, f"h-{kind}", store=store, timer=time)  # another sender
+    # another sender (on Redis: another worker, its own connection)
+    other = Pacer(TELEGRAM, f"h-{kind}", store=another(store, kind), timer=time)
     await pacer.hold(5, 3.0, bot_wide=False)
     recorder = Recorder(time)
     await recorder.send(other, Target(6), "other chat")
