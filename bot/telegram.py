@@ -28,8 +28,9 @@ from bot.pacing import TELEGRAM, Pacer, Pacers, PacingMiddleware, Target
 logger = logging.getLogger(__name__)
 
 
-# Requests that count against a chat's messages (Telegram: sends, copies, edits)
-_COUNTED_PREFIXES = ("send", "copy", "forward", "edit")
+# Requests that count against a chat's messages (Telegram: sends, copies, message edits)
+_COUNTED_PREFIXES = ("send", "copy", "forward", "editMessage")
+_NOT_MESSAGES = frozenset({"sendChatAction"})
 _FREE = frozenset({"getUpdates", "getMe", "setWebhook", "deleteWebhook", "getFile", "close"})
 
 
@@ -42,7 +43,8 @@ def telegram_target(method: TelegramMethod[Any]) -> Target | None:
     chat = getattr(method, "chat_id", None)
     if not isinstance(chat, (int, str)):
         chat = None
-    counted = name.startswith(_COUNTED_PREFIXES) and chat is not None
+    counted = name.startswith(_COUNTED_PREFIXES) and name not in _NOT_MESSAGES
+    counted = counted and chat is not None
     group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
     return Target(chat, group=group, counted=counted)
 
