@@ -37,5 +37,6 @@ async def test_partners_acting_during_a_broadcast_and_a_429_storm(tmp_path: Path
         assert [len(emulator.chat_messages(chat)) for chat in chats] == [1] * len(chats)
         for person in people:
             partner = await harness.services.partners.by_user("tg", person.user_id)
-            assert partner is not None and partner.onboarded
+            assert partner is not None
+            assert partner.onboarded
             assert "Меню" in person.last.plain

@@ -37,6 +37,7 @@ from bot.sandbox.methods import (
 )
 
 DEFAULT_TOKEN = "1000001:sandbox-token-not-a-real-one-000000000"
+IN_FLIGHT_GRACE = 0.05  # real seconds after a 429 in which requests may still be on the way
 BOT_USER_ID = 1000001
 
 
@@ -278,6 +279,7 @@ class BotApiEmulator:
         self._global = _Bucket(self.limits.global_per_second, self.limits.global_per_second, 0)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._blocked_until: dict[str, float] = {}
+        self._announced: dict[str, tuple[float, str]] = {}  # scope → (real time, request)
         self.rate_limited = 0
         self.window_violations = 0  # requests that came inside an announced 429 window
         # messages delivered twice: the same screen (a text with its buttons) again in a
@@ -441,19 +443,20 @@ class BotApiEmulator:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _throttle(self, chat: Chat) -> None:
+    def _throttle(self, chat: Chat, request: str) -> None:
         if not self.limits.enabled:
             return
         now = self._monotonic()
         for scope in ("global", f"chat:{chat.id}"):
             until = self._blocked_until.get(scope, 0.0)
             if now < until:  # sent inside a retry_after window the bot was told about
-                self.window_violations += 1
+                if not self._in_flight(scope, request):
+                    self.window_violations += 1
                 self._refuse(int(until - now) + 1)
         wait = self._global.take(now)
         if wait:
             retry_after = max(1, math.ceil(wait))
-            self._blocked_until["global"] = now + retry_after
+            self._announce("global", now + retry_after, request)
             self._refuse(retry_after)
         bucket = self._chat_buckets.get(chat.id)
         if bucket is None:
@@ -466,8 +469,20 @@ class BotApiEmulator:
         wait = bucket.take(now)
         if wait:
             retry_after = max(1, math.ceil(wait))
-            self._blocked_until[f"chat:{chat.id}"] = now + retry_after
+            self._announce(f"chat:{chat.id}", now + retry_after, request)
             self._refuse(retry_after)
+
+    def _announce(self, scope: str, until: float, request: str) -> None:
+        self._blocked_until[scope] = until
+        self._announced[scope] = (time.perf_counter(), request)
+
+    def _in_flight(self, scope: str, request: str) -> bool:
+        """A request that was on its way before the bot could have read the 429 (it
+        came within a round trip and a little of it, and is not the refused one again)
+        is not one "made inside" the window."""
+        at, refused = self._announced.get(scope, (0.0, ""))
+        grace = IN_FLIGHT_GRACE + self.latency
+        return request != refused and time.perf_counter() - at < grace
 
     def _refuse(self, retry_after: int) -> None:
         self.rate_limited += 1
@@ -481,7 +496,7 @@ class BotApiEmulator:
             method in EDITING_METHODS and params.get("chat_id") is not None
         ):
             chat = self._chat(params["chat_id"])
-            self._throttle(chat)
+            self._throttle(chat, f"{method} {json.dumps(raw, sort_keys=True, default=str)}")
         handler = getattr(self, f"_m_{method}")
         return await handler(params)
 
