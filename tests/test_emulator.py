@@ -299,3 +299,22 @@ async def test_a_screen_sent_twice_for_one_action_is_a_duplicate(
     await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
     await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
     assert emulator.duplicates == [(1, "Вопрос?")]
+
+
+async def test_presses_answered_out_of_turn_are_not_duplicates(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    """Three quick presses (A, B, B) answered A, B, B: no duplicate; one more B: one."""
+    emulator = api[0]
+    emulator.limits.enabled = False
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Меню", reply_markup=WITH_BUTTON)
+    menu = emulator.chat_messages(1)[-1]
+    for _ in range(3):
+        emulator.press(1, menu, "Да")
+    await _call(api, "sendMessage", chat_id=1, text="Мои данные")  # a plain answer
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == []
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == [(1, "Уроки")]

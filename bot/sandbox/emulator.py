@@ -214,8 +214,8 @@ class ScreenRuns:
     def __init__(self) -> None:
         self._last: dict[int, tuple[Any, ...]] = {}
         self._run: dict[int, int] = {}  # the last message, times in a row
-        self._allowed: dict[int, int] = {}  # actions before the run began
-        self._pending: dict[int, int] = {}  # actions since
+        self._allowed: dict[int, int] = {}  # the action the run began with (0 or 1)
+        self._pending: dict[int, int] = {}  # actions not answered by a run's start
 
     def acted(self, chat: int) -> None:
         self._pending[chat] = self._pending.get(chat, 0) + 1
@@ -225,7 +225,9 @@ class ScreenRuns:
         if self._last.get(chat) != signature:
             self._last[chat] = signature
             self._run[chat] = 1
-            self._allowed[chat] = self._pending.pop(chat, 0)
+            pending = self._pending.get(chat, 0)
+            self._allowed[chat] = min(1, pending)  # a new message answers one action
+            self._pending[chat] = max(0, pending - 1)
             return False
         self._run[chat] += 1
         return screen and self._run[chat] > self._allowed[chat] + self._pending.get(chat, 0)
