@@ -64,7 +64,7 @@ async def throughput(recipients: int, baseline_recipients: int) -> None:
             for chat in chats[:recipients]
         ]
     )
-    sender = create_bot(emulator.token, emulator.base_url, retry_429=False)
+    sender = create_bot(emulator.token, emulator.base_url)
     worker = Delivery(sender, services.outbox, services.partners, services.clock, rate=25.0)
     started = time.perf_counter()
     sent_at: list[float] = []

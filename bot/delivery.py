@@ -2,12 +2,12 @@
 platform's limits, with several requests in flight, and writes the outcomes back in
 batches.
 
-- Pacing: a global rate for the whole bot (25 messages a second by default, under
-  Telegram's ~30), one message a second per private chat, 20 a minute per group.
-- 429: the worker stops sending for `retry_after` (everywhere: Telegram does not say
-  whether the limit was the chat's or the bot's), puts the row back, and goes on after
-  the window; nothing is sent inside it. The bot used here has no retrying middleware, so
-  the worker alone decides.
+- Pacing: the worker keeps its own configured rate (25 messages a second by default);
+  its bot's session paces every request with the rest of the bot's traffic
+  (`bot.pacing`): per chat, bot-wide with replies to people first (the worker's sends are
+  `bulk()`), and 429 holds for every sender.
+- 429: the session holds every send for `retry_after` and tries again; a row refused
+  even so goes back to the queue and is tried after the window.
 - "Blocked", "deactivated", "chat not found": final, the partner is marked unreachable.
   5xx and connection errors before sending: retried with a growing pause. A timeout after
   the request left is ambiguous: the row is marked uncertain and retried once.
@@ -39,8 +39,9 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 
 from bot.clock import Clock
 from bot.metrics import RATE_LIMITED
+from bot.pacing import bulk
 from bot.rendering import CAPTION_LIMIT, split_text, visible_length
-from bot.services.outbox import COMMUNITY, Outbox, Outcome, Queued
+from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 from bot.vk.convert import is_vk_attachment
 
@@ -49,8 +50,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS: Final = 3
 GLOBAL_RATE: Final = 25.0  # messages a second for the whole bot, under Telegram's ~30
 IN_FLIGHT: Final = 8  # requests at once: a sequential loop cannot pass ~8/s at 100 ms RTT
-PER_CHAT_INTERVAL: Final = 1.0  # seconds between messages to one private chat
-PER_GROUP_INTERVAL: Final = 3.0  # 20 a minute in a group
 IDLE_WAIT: Final = 5.0  # seconds to sleep when nothing is due (new rows wake the worker)
 BATCH: Final = 200  # rows fetched, and outcomes written, at once
 
@@ -90,14 +89,16 @@ class OutboxWorker:
                     await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
     async def drain(self) -> int:
-        """Send everything due now; the number of rows handled."""
+        """Send everything due now (as broadcast traffic: replies to people go first);
+        the number of rows handled."""
         handled = 0
-        async with self._lock:
-            while rows := await self._outbox.claim(self.batch, self.platform):
-                outcomes = await self._deliver_batch(rows)
-                handled += len(rows)
-                if all(outcome.status == "queued" for outcome in outcomes):
-                    break  # only retries left, each waits for its own time
+        with bulk():
+            async with self._lock:
+                while rows := await self._outbox.claim(self.batch, self.platform):
+                    outcomes = await self._deliver_batch(rows)
+                    handled += len(rows)
+                    if all(outcome.status == "queued" for outcome in outcomes):
+                        break  # only retries left, each waits for its own time
         return handled
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
@@ -145,9 +146,7 @@ class Delivery(OutboxWorker):
         self._sleep = sleep
         self._monotonic = monotonic
         self._next_send = 0.0
-        self._blocked_until = 0.0  # a 429's window: nothing is sent before this
-        self._last_in_chat: dict[int, float] = {}
-        self.rate_limited = 0  # 429s seen
+        self.rate_limited = 0  # 429s seen (each held every sender for its window)
 
     async def close(self) -> None:
         await self._bot.session.close()
@@ -179,16 +178,13 @@ class Delivery(OutboxWorker):
         skipped = not_for(row, partner)
         if skipped is not None:
             return skipped
-        await self._pace(row.chat_id, private=row.kind != COMMUNITY)
+        await self._pace()
         try:
             await self._send(row)
         except TelegramRetryAfter as exc:
             self.rate_limited += 1
             RATE_LIMITED.labels("tg").inc()
-            self._blocked_until = max(
-                self._blocked_until, self._monotonic() + float(exc.retry_after)
-            )
-            logger.warning("429 from Telegram: pausing deliveries for %s s", exc.retry_after)
+            logger.warning("429 from Telegram (retry after %s s): row queued", exc.retry_after)
             return Outcome(row.id, "queued", "429", count_attempt=False)
         except TelegramForbiddenError as exc:
             await self._unreachable(row, partner)
@@ -246,22 +242,15 @@ class Delivery(OutboxWorker):
             last = index == len(parts) - 1
             await self._bot.send_message(row.chat_id, part, reply_markup=markup if last else None)
 
-    async def _pace(self, chat_id: int, *, private: bool) -> None:
-        """Wait for this send's slot: the global rate, the chat's own interval, and any
-        429 window. Slots are taken in order, so concurrent senders never bunch up."""
+    async def _pace(self) -> None:
+        """Wait for this send's slot at the worker's own rate; slots are taken in order,
+        so concurrent senders never bunch up. (Chats, the bot-wide budget and 429 holds
+        are the session's pacing.)"""
         now = self._monotonic()
-        start = max(now, self._next_send, self._blocked_until)
-        last = self._last_in_chat.get(chat_id)
-        if last is not None:
-            start = max(start, last + (PER_CHAT_INTERVAL if private else PER_GROUP_INTERVAL))
+        start = max(now, self._next_send)
         self._next_send = start + self._interval
-        self._last_in_chat[chat_id] = start
-        if len(self._last_in_chat) > 10_000:
-            horizon = now - PER_GROUP_INTERVAL
-            self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if t > horizon}
-        while start > self._monotonic():
-            await self._sleep(start - self._monotonic())
-            start = max(start, self._blocked_until)  # a 429 arrived while this one waited
+        if start > now:
+            await self._sleep(start - now)
 
     async def _unreachable(self, row: Queued, partner: Partner | None) -> None:
         if partner is None:

@@ -1,8 +1,7 @@
-"""The aiogram Bot for Telegram (or the emulator), with 429 handling on every request."""
+"""The aiogram Bot for Telegram (or the emulator): every request paced (`bot.pacing`)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -20,46 +19,41 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramMigrateToChat,
     TelegramNetworkError,
-    TelegramRetryAfter,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError, ClientTimeout
 
+from bot.pacing import TELEGRAM, Pacer, Pacers, PacingMiddleware, Target
 from bot.rendering import whole_characters_in
 
 logger = logging.getLogger(__name__)
 
 
-class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Wait out `retry_after` on 429 and send again (a few times), instead of failing."""
+# Requests that count against a chat's messages (Telegram: sends, copies, message edits)
+_COUNTED_PREFIXES = ("send", "copy", "forward", "editMessage")
+_NOT_MESSAGES = frozenset({"sendChatAction"})
+_FREE = frozenset({"getUpdates", "getMe", "setWebhook", "deleteWebhook", "getFile", "close"})
 
-    def __init__(
-        self,
-        attempts: int = 3,
-        max_wait: float = 60.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._attempts = attempts
-        self._max_wait = max_wait
-        self._sleep = sleep
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        for attempt in range(self._attempts):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self._attempts - 1 or isinstance(method, GetUpdates):
-                    raise
-                wait = min(float(exc.retry_after), self._max_wait)
-                logger.info("429 on %s, waiting %.0f s", type(method).__name__, wait)
-                await self._sleep(wait)
-        raise AssertionError("unreachable")
+def telegram_target(method: TelegramMethod[Any]) -> Target | None:
+    """What a Bot API request counts against; None: not paced at all (polling, identity).
+    Callback answers and reads wait out a 429's hold but use no message slot."""
+    name = method.__api_method__
+    if name in _FREE or isinstance(method, GetUpdates):
+        return None
+    chat = getattr(method, "chat_id", None)
+    if not isinstance(chat, (int, str)):
+        chat = None
+    counted = name.startswith(_COUNTED_PREFIXES) and name not in _NOT_MESSAGES
+    counted = counted and chat is not None
+    group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
+    return Target(chat, group=group, counted=counted)
+
+
+def telegram_pacer(pacers: Pacers, token: str) -> Pacer:
+    """The pacing of one Telegram bot, shared by every sender of that token."""
+    return pacers.get(TELEGRAM, token.split(":", 1)[0])
 
 
 class ChatMigrations:
@@ -182,11 +176,11 @@ def create_bot(
     api_url: str | None = None,
     migrations: ChatMigrations | None = None,
     *,
-    retry_429: bool = True,
+    pacer: Pacer | None = None,
     **session_kwargs: Any,
 ) -> Bot:
-    """A Bot on `api_url` (Telegram by default). `retry_429=False` for the delivery worker,
-    which waits out 429s itself, for every sender at once."""
+    """A Bot on `api_url` (Telegram by default), every request through `pacer` (give
+    every Bot of one token the same one: the limits are the token's)."""
     session_kwargs.setdefault("json_loads", _loads_whole_characters)
     session = JsonSession(
         api=TelegramAPIServer.from_base(api_url)
@@ -194,8 +188,11 @@ def create_bot(
         else TelegramAPIServer.from_base("https://api.telegram.org"),
         **session_kwargs,
     )
-    if retry_429:
-        session.middleware(RetryAfterMiddleware())
+    session.middleware(
+        PacingMiddleware(
+            pacer or telegram_pacer(Pacers(), token), telegram_target, bot_wide_refusals=True
+        )
+    )
     if migrations is not None:
         session.middleware(MigrationMiddleware(migrations))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

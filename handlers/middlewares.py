@@ -46,8 +46,11 @@ NOTICE_EVERY = 60.0  # seconds between two "slow down" notices to the same perso
 
 
 class FloodMiddleware(BaseMiddleware):
-    """Per-user token bucket: a burst of `burst` updates, then `rate` per second. Updates
-    beyond it are dropped; the person hears "slow down" at most once a minute."""
+    """Per-user token bucket: a burst of `burst` updates, then `rate` per second — above
+    what a person does (bursts of a few taps, about one a second for minutes), so only
+    scripts meet it; people's replies are paced by the send path, never dropped. Updates
+    beyond it are dropped: a message hears "slow down" at most once a minute, a button
+    press is always answered (the note as its toast: no spinner left hanging)."""
 
     def __init__(self, clock: Clock, rate: float, burst: float) -> None:
         self._clock = clock
@@ -67,12 +70,14 @@ class FloodMiddleware(BaseMiddleware):
         if tokens < 1:
             warned = now - noticed < NOTICE_EVERY
             self._buckets[who] = (tokens, now, noticed if warned else now)
+            store: ContentStore = data["content_store"]
+            l10n = store.live.translator.get(pick_language(user.language_code))
             if not warned:
                 logger.info("flood protection: dropping updates from user %s", user.id)
-                if isinstance(event, Message):
-                    store: ContentStore = data["content_store"]
-                    language = pick_language(user.language_code)
-                    await event.answer(store.live.translator.get(language)("flood-slow-down"))
+            if isinstance(event, CallbackQuery):
+                await event.answer(l10n("flood-slow-down-press"))
+            elif not warned and isinstance(event, Message):
+                await event.answer(l10n("flood-slow-down"))
             return None
         self._buckets[who] = (tokens - 1, now, noticed)
         if len(self._buckets) > 100_000:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,15 +14,23 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import VK_COMMAND_WORDS, Services, create_dispatcher, create_services, prepare_bot
+from bot.app import (
+    FLOOD_BURST,
+    FLOOD_RATE,
+    VK_COMMAND_WORDS,
+    Services,
+    create_dispatcher,
+    create_services,
+    prepare_bot,
+)
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
-from bot.telegram import create_bot, telegram_file_fetcher
+from bot.telegram import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
-from bot.vk.session import create_vk_bot
+from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +53,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 class VirtualTime:
-    """Time for pacing that passes only when waited for: paced sends, instantly."""
+    """Time for pacing that passes only when waited for: paced sends, instantly. Every
+    sleep moves time on by its length (sleepers side by side wake late, as on a busy
+    machine: never too early for a limit)."""
 
     def __init__(self) -> None:
         self.elapsed = 0.0
@@ -56,6 +67,24 @@ class VirtualTime:
     async def sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
         self.elapsed += seconds
+        await asyncio.sleep(0)
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed += seconds
+
+
+# the pacing time of each emulator: a bot restarted on an emulator goes on in its time
+_EMULATOR_TIME: weakref.WeakKeyDictionary[BotApiEmulator, VirtualTime] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def virtual_emulator(limits: RateLimits | None = None) -> BotApiEmulator:
+    """A Bot API emulator with Telegram's limits, on a virtual clock of its own."""
+    time = VirtualTime()
+    emulator = BotApiEmulator(limits=limits or RateLimits(), monotonic=time.now)
+    _EMULATOR_TIME[emulator] = time
+    return emulator
 
 
 @dataclass
@@ -66,6 +95,7 @@ class Harness:
     dp: Dispatcher
     clock: FakeClock
     delivery: Delivery
+    pacing: VirtualTime
     allowed_errors: set[str] = field(default_factory=set)
     vk: VkApiEmulator | None = None
     vk_bot: Bot | None = None
@@ -263,7 +293,7 @@ def vk_spec_problems(requests: list[VkRequest]) -> list[str]:
 @contextlib.asynccontextmanager
 async def chats_emulator(limits: RateLimits | None = None) -> AsyncIterator[BotApiEmulator]:
     """An emulator to add groups to before the bot starts (it checks its rights there)."""
-    emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
+    emulator = virtual_emulator(limits)
     await emulator.start()
     try:
         yield emulator
@@ -276,8 +306,8 @@ async def running_bot(
     tmp_path: Path,
     *,
     limits: RateLimits | None = None,
-    flood_burst: float = 20.0,
-    flood_rate: float = 1.0,
+    flood_burst: float = FLOOD_BURST,
+    flood_rate: float = FLOOD_RATE,
     emulator: BotApiEmulator | None = None,
     vk: bool | VkApiEmulator = False,
     **settings: Any,
@@ -286,14 +316,19 @@ async def running_bot(
     `vk=True` (or a VK emulator) runs the VK community bot beside it."""
     owned = emulator is None
     if emulator is None:
-        emulator = BotApiEmulator(limits=limits or RateLimits(chat_burst=1000))
+        emulator = virtual_emulator(limits)
         base_url = await emulator.start()
     else:
         base_url = emulator.base_url
         emulator.requests.clear()
+    pacing = _EMULATOR_TIME.get(emulator)
+    assert pacing is not None, "make the emulator with virtual_emulator() or chats_emulator()"
+    if not owned:
+        pacing.advance(10)  # a restart takes a while: the chats' bursts are back
     vk_emulator: VkApiEmulator | None = None
     if vk:
-        vk_emulator = vk if isinstance(vk, VkApiEmulator) else VkApiEmulator(rate=10_000)
+        vk_emulator = vk if isinstance(vk, VkApiEmulator) else VkApiEmulator()
+        vk_emulator.monotonic = pacing.now
         if not vk_emulator.base_url:
             await vk_emulator.start()
         vk_emulator.requests.clear()
@@ -305,17 +340,16 @@ async def running_bot(
             **settings,
         }
     clock = FakeClock()
-    services = await create_services(make_settings(tmp_path, **settings), clock)
-    bot = create_bot(emulator.token, base_url, migrations=services.migrations)
+    services = await create_services(make_settings(tmp_path, **settings), clock, pacing)
+    pacer = telegram_pacer(services.pacers, emulator.token)
+    bot = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     services.platforms.add(bot)
-    # journeys press a button a second for minutes; flood protection has its own tests
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
-    pacing = VirtualTime()
-    sender = create_bot(emulator.token, base_url, migrations=services.migrations, retry_429=False)
+    sender = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     delivery = Delivery(
         sender, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
     )
-    harness = Harness(emulator, services, bot, dp, clock, delivery)
+    harness = Harness(emulator, services, bot, dp, clock, delivery, pacing)
     bots = [bot]
     if vk_emulator is not None:
         harness.vk = vk_emulator
@@ -324,7 +358,7 @@ async def running_bot(
             vk_emulator.group_id,
             vk_emulator.base_url,
             commands=VK_COMMAND_WORDS,
-            rate=10_000,
+            pacer=vk_pacer(services.pacers, vk_emulator.group_id),
         )
         services.platforms.add(harness.vk_bot)
         bots.append(harness.vk_bot)
@@ -379,7 +413,12 @@ async def running_bot(
         if r.status >= 400 and r.method not in harness.allowed_errors
     ]
     assert not failed, f"the bot made failing requests: {detail}"
+    # Telegram's limits held: nothing sent inside a 429's window, nothing delivered twice
+    assert emulator.window_violations == 0, f"{emulator.window_violations} inside a window"
+    assert not emulator.duplicates, f"delivered twice: {emulator.duplicates}"
     if vk_emulator is not None:
+        assert vk_emulator.window_violations == 0, "VK calls inside a flood/rate window"
+        assert not vk_emulator.duplicates, f"delivered twice on VK: {vk_emulator.duplicates}"
         vk_problems = vk_spec_problems(vk_emulator.requests)
         assert not vk_problems, vk_problems
         vk_failed = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.emulator import BotApiEmulator, RateLimits
+from bot.sandbox.emulator import IN_FLIGHT_GRACE, BotApiEmulator, RateLimits
 
 
 class Clock:
@@ -304,3 +305,75 @@ async def test_length_is_counted_in_utf16_after_entity_parsing(
     status, body = await send("🙂" * 2048 + "x")
     assert status == 400
     assert "too long" in body["description"]
+
+
+async def test_edits_count_against_the_chat_and_a_window_is_recorded(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], clock: Clock
+) -> None:
+    emulator = api[0]
+    _status, body = await _call(api, "sendMessage", chat_id=1, text="один")
+    message_id = body["result"]["message_id"]
+    status, _ = await _call(api, "editMessageText", chat_id=1, message_id=message_id, text="2")
+    assert status == 200  # the burst of 2: a send and an edit
+    status, body = await _call(api, "editMessageText", chat_id=1, message_id=message_id, text="3")
+    assert (status, body["parameters"]["retry_after"]) == (429, 1)
+    clock.now += 0.5  # inside the announced second
+    # another request right away: it may have been on its way already
+    status, _ = await _call(api, "sendMessage", chat_id=1, text="в пути")
+    assert (status, emulator.window_violations) == (429, 0)
+    # the refused request again at once: made inside the window
+    await _call(api, "editMessageText", chat_id=1, message_id=message_id, text="3")
+    assert emulator.window_violations == 1
+    await asyncio.sleep(IN_FLIGHT_GRACE)  # anything later was sent knowing of the window
+    status, _ = await _call(api, "sendMessage", chat_id=1, text="рано")
+    assert (status, emulator.window_violations) == (429, 2)
+    clock.now += 1
+    status, _ = await _call(api, "sendMessage", chat_id=1, text="после окна")
+    assert status == 200
+    assert emulator.window_violations == 2
+
+
+WITH_BUTTON = {"inline_keyboard": [[{"text": "Да", "callback_data": "y"}]]}
+
+
+async def test_a_screen_sent_twice_for_one_action_is_a_duplicate(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession], clock: Clock
+) -> None:
+    emulator = api[0]
+    emulator.limits.enabled = False
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    # two presses, two equal screens: not a duplicate
+    question = emulator.chat_messages(1)[-1]
+    emulator.press(1, question, "Да")
+    emulator.press(1, question, "Да")
+    await _call(api, "sendMessage", chat_id=1, text="Ещё?", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Ещё?", reply_markup=WITH_BUTTON)
+    # equal plain texts (notices) repeat by design
+    await _call(api, "sendMessage", chat_id=1, text="✅ Продажа подтверждена.")
+    await _call(api, "sendMessage", chat_id=1, text="✅ Продажа подтверждена.")
+    assert emulator.duplicates == []
+    # one action, the same screen twice: a retry that raced
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Вопрос?", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == [(1, "Вопрос?")]
+
+
+async def test_presses_answered_out_of_turn_are_not_duplicates(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    """Three quick presses (A, B, B) answered A, B, B: no duplicate; one more B: one."""
+    emulator = api[0]
+    emulator.limits.enabled = False
+    emulator.user_message(1, "/start")
+    await _call(api, "sendMessage", chat_id=1, text="Меню", reply_markup=WITH_BUTTON)
+    menu = emulator.chat_messages(1)[-1]
+    for _ in range(3):
+        emulator.press(1, menu, "Да")
+    await _call(api, "sendMessage", chat_id=1, text="Мои данные")  # a plain answer
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == []
+    await _call(api, "sendMessage", chat_id=1, text="Уроки", reply_markup=WITH_BUTTON)
+    assert emulator.duplicates == [(1, "Уроки")]

@@ -16,6 +16,7 @@ async def _partner_rows(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
 async def test_start_onboards_a_new_partner(harness: Harness) -> None:
     anna = harness.user(101, "Анна")
     replies = await anna.send("/start")
+    assert len(replies) == 1  # the greeting and the question in one message: one request
     assert "Здравствуйте, Анна" in replies[0].plain
     assert "Кто вы?" in replies[-1].plain
     assert replies[-1].button_labels == [

@@ -111,6 +111,45 @@ async def test_flood_protection_answers_once_then_drops(tmp_path: Path) -> None:
         assert "10 и 25 числа" in replies[-1].plain
 
 
+SLOW_DOWN_PRESS = "Не так быстро — подождите пару секунд и нажмите ещё раз."
+
+
+async def test_a_person_tapping_as_fast_as_they_read_is_never_refused(harness: Harness) -> None:
+    """Bursts of three taps, about one a second, for two minutes (the production flood
+    limits): every press answered without the slow-down note, every screen shown."""
+    anna = harness.user(530)
+    await anna.onboard()
+    menu = next(m for m in reversed(anna.messages) if "👤 Мои данные" in m.button_labels)
+    emulator = harness.emulator
+    before = len(anna.messages)
+    presses = 0
+    for _burst in range(40):
+        for gap in (0.3, 0.3, 2.4):  # three quick taps, then reading
+            harness.clock.advance(gap)
+            await emulator.wait_processed(emulator.press(530, menu, "👤 Мои данные"))
+            presses += 1
+    answers = [a.get("text") for a in emulator.callback_answers.values()]
+    assert SLOW_DOWN_PRESS not in answers
+    screens = [m for m in anna.messages[before:] if "Код партнёра" in m.plain]
+    assert len(screens) == presses == 120
+    assert not emulator.open_callbacks  # no spinner left
+
+
+async def test_a_script_is_slowed_and_each_refused_press_is_answered(harness: Harness) -> None:
+    anna = harness.user(531)
+    await anna.onboard()
+    menu = next(m for m in reversed(anna.messages) if "👤 Мои данные" in m.button_labels)
+    emulator = harness.emulator
+    before = len(anna.messages)
+    for _ in range(30):  # 30 presses in no time
+        await emulator.wait_processed(emulator.press(531, menu, "👤 Мои данные"))
+    refused = [a for a in emulator.callback_answers.values() if a.get("text") == SLOW_DOWN_PRESS]
+    screens = [m for m in anna.messages[before:] if "Код партнёра" in m.plain]
+    assert len(screens) + len(refused) == 30
+    assert 8 <= len(screens) <= 12  # the burst, then the script waits
+    assert not emulator.open_callbacks  # every press answered, refused ones too
+
+
 async def test_reload_refuses_a_broken_folder_and_keeps_the_old_content(
     tmp_path: Path,
 ) -> None:

@@ -19,7 +19,7 @@ from bot.delivery import Delivery
 from bot.sandbox.emulator import RateLimits, SentMessage
 from bot.services.outbox import OutMessage
 from bot.services.sales import ConversionIn
-from bot.telegram import create_bot
+from bot.telegram import create_bot, telegram_pacer
 from scheduler.planner import Planner, last_weekly
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
@@ -202,7 +202,8 @@ async def test_a_broadcast_killed_halfway_resumes_without_losing_anyone(tmp_path
             [OutMessage(f"kill:{chat}", "community", "tg", chat, "Новость") for chat in chats]
         )
         emulator = harness.emulator
-        sender = create_bot(emulator.token, emulator.base_url, retry_429=False)
+        pacer = telegram_pacer(harness.services.pacers, emulator.token)
+        sender = create_bot(emulator.token, emulator.base_url, pacer=pacer)
         worker = Delivery(
             sender, harness.services.outbox, harness.services.partners, harness.clock, rate=200
         )
@@ -240,9 +241,16 @@ async def test_a_429_storm_is_waited_out_and_nothing_is_sent_inside_a_window(
         for chat in chats:
             harness.user(chat, f"P{chat}")
         emulator = harness.emulator
-        sender = create_bot(emulator.token, emulator.base_url, retry_429=False)
+        pacer = telegram_pacer(harness.services.pacers, emulator.token)
+        sender = create_bot(emulator.token, emulator.base_url, pacer=pacer)
         worker = Delivery(  # paced at 40/s against a 10/s limit: a storm of 429s
-            sender, harness.services.outbox, harness.services.partners, harness.clock, rate=40
+            sender,
+            harness.services.outbox,
+            harness.services.partners,
+            harness.clock,
+            rate=40,
+            sleep=harness.pacing.sleep,
+            monotonic=harness.pacing.now,
         )
         await harness.services.outbox.enqueue(
             [OutMessage(f"storm:{chat}", "community", "tg", chat, "Шторм") for chat in chats]
@@ -251,7 +259,7 @@ async def test_a_429_storm_is_waited_out_and_nothing_is_sent_inside_a_window(
             await worker.drain()
         await sender.session.close()
         assert emulator.rate_limited > 0
-        assert worker.rate_limited > 0
+        assert pacer.holds > 0  # each 429 held every sender for its window
         assert emulator.window_violations == 0
         assert [len(emulator.chat_messages(chat)) for chat in chats] == [1] * len(chats)
 

@@ -471,18 +471,28 @@ async def test_flood_control_cools_down_that_recipient_only(vk_harness: Harness)
 
 
 async def test_too_many_requests_are_retried_not_lost() -> None:
+    """Error 6 holds every call for the second, then each is tried again: nothing lost,
+    nothing sent inside the window."""
+    from dataclasses import replace
+
+    from bot.pacing import VK, Pacer
     from bot.sandbox.vk_emulator import VkApiEmulator
     from bot.vk.client import VkClient
+    from tests.harness import VirtualTime
 
-    vk = VkApiEmulator(rate=10)
+    time = VirtualTime()
+    vk = VkApiEmulator(rate=10, monotonic=time.now)
     await vk.start()
-    vk.add_user(1, "Вера")
-    client = VkClient(vk.token, vk.base_url, rate=1000, retry_pause=0.2)
+    for peer in range(1, 16):
+        vk.add_user(peer, "Вера")
+    # a pacing that believes in 1000 a second: the emulator's 10 refuse the rest
+    pacer = Pacer(replace(VK, per_second=1000), "777", timer=time)
+    client = VkClient(vk.token, vk.base_url, pacer=pacer)
     try:
         results = await asyncio.gather(
             *(
-                client("messages.send", peer_ids=[1], random_id=n + 1, message=f"№{n}")
-                for n in range(15)
+                client("messages.send", peer_ids=[peer], random_id=peer, message=f"№{peer}")
+                for peer in range(1, 16)
             )
         )
     finally:
@@ -490,7 +500,41 @@ async def test_too_many_requests_are_retried_not_lost() -> None:
         await vk.stop()
     assert len(results) == 15
     assert vk.rate_limited > 0  # the emulator refused some with error 6
-    assert sorted(m.text for m in vk.chat_messages(1)) == sorted(f"№{n}" for n in range(15))
+    assert vk.window_violations == 0
+    assert [m.text for peer in range(1, 16) for m in vk.chat_messages(peer)] == [
+        f"№{peer}" for peer in range(1, 16)
+    ]
+
+
+async def test_flood_control_holds_that_peer_and_keeps_its_order() -> None:
+    """Error 9 for one peer: that peer waits, its messages in order; others go on."""
+    from bot.pacing import VK, Pacer
+    from bot.sandbox.vk_emulator import VkApiEmulator
+    from bot.vk.client import VkClient
+    from tests.harness import VirtualTime
+
+    time = VirtualTime()
+    vk = VkApiEmulator(monotonic=time.now, peer_burst=1, peer_rate=0.5)
+    await vk.start()
+    vk.add_user(1, "Вера")
+    vk.add_user(2, "Анна")
+    client = VkClient(vk.token, vk.base_url, pacer=Pacer(VK, "777", timer=time))
+    try:
+        await asyncio.gather(
+            *(
+                client("messages.send", peer_ids=[peer], random_id=n, message=f"{peer}:{n}")
+                for n in range(1, 5)
+                for peer in (1, 2)
+            )
+        )
+    finally:
+        client.close()
+        await vk.stop()
+    assert vk.flood_refused > 0
+    assert vk.window_violations == 0
+    assert [m.text for m in vk.chat_messages(1)] == [f"1:{n}" for n in range(1, 5)]
+    assert [m.text for m in vk.chat_messages(2)] == [f"2:{n}" for n in range(1, 5)]
+    assert not vk.duplicates
 
 
 VK_COMMUNITY = 2_000_000_002

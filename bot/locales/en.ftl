@@ -662,3 +662,5 @@ faq-gaps-digest-line = { $number }. { $question } — { $count ->
        *[other] { $count } times
     }
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
+# --- pacing and flood protection ---
+flood-slow-down-press = Not so fast — wait a couple of seconds and press again.

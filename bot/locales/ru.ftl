@@ -686,3 +686,5 @@ faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
        *[many] раз
     }
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
+# --- pacing and flood protection ---
+flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.

@@ -13,6 +13,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from bot.sandbox.methods import (
     CALLBACK_ANSWER_LIMIT,
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
+    EDITING_METHODS,
     MEDIA_GROUP_SIZE,
     METHODS,
     SENDING_METHODS,
@@ -34,6 +36,7 @@ from bot.sandbox.methods import (
 )
 
 DEFAULT_TOKEN = "1000001:sandbox-token-not-a-real-one-000000000"
+IN_FLIGHT_GRACE = 0.05  # real seconds after a 429 in which requests may still be on the way
 BOT_USER_ID = 1000001
 
 
@@ -54,11 +57,12 @@ class ApiError(Exception):
 
 @dataclass
 class RateLimits:
-    """Telegram's limits: ~30 messages/s overall, ~1/s per chat, 20/min per group."""
+    """Telegram's limits: ~30 messages/s overall, ~1/s per chat after a burst of 3 (edits
+    count), 20/min per group."""
 
     global_per_second: float = 30.0
     chat_per_second: float = 1.0
-    chat_burst: float = 10.0
+    chat_burst: float = 3.0
     group_per_minute: float = 20.0
     enabled: bool = True
 
@@ -240,6 +244,33 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+class ScreenRuns:
+    """Per chat: the bot's last message and how often it came in a row, against what the
+    chat's people did — a screen shown more times in a row than they acted for it was
+    delivered twice."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[Any, ...]] = {}
+        self._run: dict[int, int] = {}  # the last message, times in a row
+        self._allowed: dict[int, int] = {}  # the action the run began with (0 or 1)
+        self._pending: dict[int, int] = {}  # actions not answered by a run's start
+
+    def acted(self, chat: int) -> None:
+        self._pending[chat] = self._pending.get(chat, 0) + 1
+
+    def sent(self, chat: int, signature: tuple[Any, ...], *, screen: bool) -> bool:
+        """Record a message; True when it is a screen delivered twice."""
+        if self._last.get(chat) != signature:
+            self._last[chat] = signature
+            self._run[chat] = 1
+            pending = self._pending.get(chat, 0)
+            self._allowed[chat] = min(1, pending)  # a new message answers one action
+            self._pending[chat] = max(0, pending - 1)
+            return False
+        self._run[chat] += 1
+        return screen and self._run[chat] > self._allowed[chat] + self._pending.get(chat, 0)
+
+
 class BotApiEmulator:
     """An in-process Bot API server; one bot token, many users and chats."""
 
@@ -288,8 +319,15 @@ class BotApiEmulator:
         self._global = _Bucket(self.limits.global_per_second, self.limits.global_per_second, 0)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._blocked_until: dict[str, float] = {}
+        self._announced: dict[str, tuple[float, str]] = {}  # scope → (real time, request)
         self.rate_limited = 0
         self.window_violations = 0  # requests that came inside an announced 429 window
+        # messages delivered twice: the same screen (a text with its buttons) again in a
+        # chat more times than its people acted (a retry that raced, a send repeated
+        # after a lost answer; pressing twice may show a screen twice). Plain texts may
+        # repeat by design (three sales approved one by one: three equal notices).
+        self.duplicates: list[tuple[int, str]] = []
+        self._screens = ScreenRuns()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -444,19 +482,21 @@ class BotApiEmulator:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _throttle(self, chat: Chat) -> None:
+    def _throttle(self, chat: Chat, request: str) -> None:
         if not self.limits.enabled:
             return
         now = self._monotonic()
         for scope in ("global", f"chat:{chat.id}"):
             until = self._blocked_until.get(scope, 0.0)
             if now < until:  # sent inside a retry_after window the bot was told about
-                self.window_violations += 1
+                if not self._in_flight(scope, request):
+                    self.window_violations += 1
                 self._refuse(int(until - now) + 1)
         wait = self._global.take(now)
         if wait:
-            self._blocked_until["global"] = now + wait
-            self._refuse(max(1, round(wait + 0.499)))
+            retry_after = max(1, math.ceil(wait))
+            self._announce("global", now + retry_after, request)
+            self._refuse(retry_after)
         bucket = self._chat_buckets.get(chat.id)
         if bucket is None:
             if chat.type == "private":
@@ -467,8 +507,21 @@ class BotApiEmulator:
             self._chat_buckets[chat.id] = bucket
         wait = bucket.take(now)
         if wait:
-            self._blocked_until[f"chat:{chat.id}"] = now + wait
-            self._refuse(max(1, round(wait + 0.499)))
+            retry_after = max(1, math.ceil(wait))
+            self._announce(f"chat:{chat.id}", now + retry_after, request)
+            self._refuse(retry_after)
+
+    def _announce(self, scope: str, until: float, request: str) -> None:
+        self._blocked_until[scope] = until
+        self._announced[scope] = (time.perf_counter(), request)
+
+    def _in_flight(self, scope: str, request: str) -> bool:
+        """A request that was on its way before the bot could have read the 429 (it
+        came within a round trip and a little of it, and is not the refused one again)
+        is not one "made inside" the window."""
+        at, refused = self._announced.get(scope, (0.0, ""))
+        grace = IN_FLIGHT_GRACE + self.latency
+        return request != refused and time.perf_counter() - at < grace
 
     def _refuse(self, retry_after: int) -> None:
         self.rate_limited += 1
@@ -478,9 +531,11 @@ class BotApiEmulator:
 
     async def _dispatch(self, method: str, raw: dict[str, Any]) -> Any:
         params = self._coerce(method, raw)
-        if method in SENDING_METHODS:
+        if method in SENDING_METHODS or (
+            method in EDITING_METHODS and params.get("chat_id") is not None
+        ):
             chat = self._chat(params["chat_id"])
-            self._throttle(chat)
+            self._throttle(chat, f"{method} {json.dumps(raw, sort_keys=True, default=str)}")
         handler = getattr(self, f"_m_{method}")
         return await handler(params)
 
@@ -841,6 +896,16 @@ class BotApiEmulator:
         )
         self.messages.setdefault(chat.id, []).append(message)
         self.sent_count += 1
+        signature = (
+            thread_id,
+            fields.get("kind", "text"),
+            fields.get("text"),
+            fields.get("caption"),
+            fields.get("file_name"),
+            json.dumps(fields.get("reply_markup"), sort_keys=True),
+        )
+        if self._screens.sent(chat.id, signature, screen=bool(fields.get("reply_markup"))):
+            self.duplicates.append((chat.id, str(fields.get("text") or fields.get("caption"))))
         self._notify(message)
         return message
 
@@ -1039,6 +1104,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(target.id, []).append(message)
         self._senders[(target.id, message.message_id)] = user.id
+        self._screens.acted(target.id)
         data = self._message_json(message)
         if text and kind == "text" and text.startswith("/"):
             command = text.split()[0]
@@ -1057,6 +1123,7 @@ class BotApiEmulator:
         )
         self.messages.setdefault(chat.id, []).append(message)
         self._senders[(chat.id, message.message_id)] = user.id
+        self._screens.acted(chat.id)
         data = self._message_json(message)
         data["new_chat_members"] = [user.as_json()]
         return self._push({"message": data})
@@ -1076,6 +1143,7 @@ class BotApiEmulator:
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
         self._callback_users[query_id] = user.id
+        self._screens.acted(message.chat_id)
         return self._push(
             {
                 "callback_query": {
@@ -1087,6 +1155,11 @@ class BotApiEmulator:
                 }
             }
         )
+
+    @property
+    def open_callbacks(self) -> set[str]:
+        """Button presses the bot has not answered (their spinner still turns)."""
+        return set(self._open_callbacks)
 
     @property
     def confirmed(self) -> int:

@@ -127,6 +127,11 @@ SENDING_METHODS: Final = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "copyMessages"}
 )
 
+# edits count against the chat's messages, as sends do
+EDITING_METHODS: Final = frozenset(
+    {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "editMessageMedia"}
+)
+
 TEXT_LIMIT: Final = 4096
 CAPTION_LIMIT: Final = 1024
 CALLBACK_DATA_LIMIT: Final = 64

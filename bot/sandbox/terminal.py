@@ -32,8 +32,8 @@ from bot.config import Settings
 from bot.http import create_http_app, start_http
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
-from bot.telegram import create_bot
-from bot.vk.session import create_vk_bot
+from bot.telegram import create_bot, telegram_pacer
+from bot.vk.session import create_vk_bot, vk_pacer
 
 logger = logging.getLogger(__name__)
 
@@ -260,8 +260,19 @@ async def run_sandbox(settings: Settings) -> None:
     managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}")
     settings = settings.model_copy(update={"managers": managers})
     services = await create_services(settings)
-    bot = create_bot(emulator.token, base_url, migrations=services.migrations)
-    vk_bot = create_vk_bot(vk.token, vk.group_id, vk_url, commands=VK_COMMAND_WORDS)
+    bot = create_bot(
+        emulator.token,
+        base_url,
+        migrations=services.migrations,
+        pacer=telegram_pacer(services.pacers, emulator.token),
+    )
+    vk_bot = create_vk_bot(
+        vk.token,
+        vk.group_id,
+        vk_url,
+        commands=VK_COMMAND_WORDS,
+        pacer=vk_pacer(services.pacers, vk.group_id),
+    )
     services.platforms.add(bot)
     services.platforms.add(vk_bot)
     dp = create_dispatcher(services)

@@ -1,7 +1,9 @@
 """An in-process VK API server for one community: the methods partnerbot uses, the Bots
 Long Poll server, uploads, `execute`, and the community limits.
 
-What it holds the bot to, as VK does: 20 requests a second per token (error 6 beyond),
+What it holds the bot to, as VK does: 20 requests a second per token (error 6 beyond;
+the second must pass before the next request), flood control per peer (error 9: more
+than a short burst of messages and edits to one person, then about one a second),
 `random_id` de-duplication per conversation, message length 4096, keyboard limits
 (inline: 6 rows, 5 a row, 10 buttons; label ≤ 40; payload ≤ 255 bytes), error 901 for
 people who have not allowed messages. Tests and the sandbox play the users: they type,
@@ -25,9 +27,12 @@ from typing import Any, cast
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox.emulator import ScreenRuns
+
 CHAT_PEER_BASE = 2_000_000_000
 TEXT_LIMIT = 4096
 RATE = 20  # requests a second per token
+PEER_BURST, PEER_RATE = 5, 1.0  # messages and edits to one peer: a burst, then a second each
 INLINE_ROWS, INLINE_BUTTONS, REGULAR_ROWS, REGULAR_BUTTONS, ROW_BUTTONS = 6, 10, 10, 40, 5
 LABEL_LIMIT, PAYLOAD_LIMIT = 40, 255
 API_VERSION = "5.199"
@@ -102,18 +107,30 @@ class VkApiEmulator:
         rate: int = RATE,
         monotonic: Callable[[], float] = time.monotonic,
         history: int = 100_000,
+        peer_burst: float = PEER_BURST,
+        peer_rate: float = PEER_RATE,
     ) -> None:
         self.group_id = group_id
         self.token = token
         self.group_name = group_name
         self.rate = rate
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self.users: dict[int, VkUser] = {}
         self.chats: dict[int, str] = {}
         self.messages: dict[int, list[VkMessage]] = {}
         self.requests: list[VkRequest] = []
         self.event_answers: list[dict[str, Any]] = []
         self.rate_limited = 0
+        self.peer_burst = peer_burst
+        self.peer_rate = peer_rate
+        self._peer_tokens: dict[int, tuple[float, float]] = {}  # peer → tokens, stamp
+        self.flood_refused = 0  # error 9 answers for sending too fast to one peer
+        # requests inside a window the bot was told of: after error 6 until the second
+        # has passed; to a peer after its error 9 until its next message is allowed
+        self.window_violations = 0
+        self._window_until: dict[int | None, float] = {}
+        self.duplicates: list[tuple[int, str]] = []  # messages delivered twice
+        self._screens = ScreenRuns()
         self.sent_count = 0
         self.duplicates_refused = 0  # sends that repeated a random_id
         self.uploads: dict[str, tuple[str, bytes]] = {}
@@ -193,13 +210,32 @@ class VkApiEmulator:
             action()
 
     def _throttle(self) -> None:
-        now = self._monotonic()
+        now = self.monotonic()
+        if now < self._window_until.get(None, 0.0):
+            self.window_violations += 1
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
         if len(self._recent) >= self.rate:
             self.rate_limited += 1
+            self._window_until[None] = self._recent[0] + 1.0
             raise VkFault(6, "Too many requests per second")
         self._recent.append(now)
+
+    def _flood_check(self, peer: int) -> None:
+        """A message or edit to `peer`: error 9 beyond its burst and rate."""
+        if self.peer_rate <= 0:
+            return
+        now = self.monotonic()
+        if now < self._window_until.get(peer, 0.0):
+            self.window_violations += 1
+        tokens, stamp = self._peer_tokens.get(peer, (self.peer_burst, now))
+        tokens = min(self.peer_burst, tokens + (now - stamp) * self.peer_rate)
+        if tokens < 1:
+            self._peer_tokens[peer] = (tokens, now)
+            self._window_until[peer] = now + (1 - tokens) / self.peer_rate
+            self.flood_refused += 1
+            raise VkFault(9, "Flood control: too many messages to this peer")
+        self._peer_tokens[peer] = (tokens - 1, now)
 
     def _call(self, method: str, params: dict[str, Any]) -> Any:
         faults = self._faults.get(method)
@@ -324,6 +360,7 @@ class VkApiEmulator:
         if random_id and (peer, random_id) in self._random_ids:
             self.duplicates_refused += 1
             return self._random_ids[(peer, random_id)]
+        self._flood_check(peer)
         reply_to: int | None = None
         forwarded: list[VkMessage] = []
         if "forward" in params:
@@ -348,6 +385,11 @@ class VkApiEmulator:
             date=int(time.time()),
         )
         self.messages.setdefault(peer, []).append(message)
+        signature = (text, json.dumps(keyboard, sort_keys=True), tuple(attachments))
+        # the same screen more times in a row than the person acted: delivered twice
+        # (plain texts may repeat by design)
+        if self._screens.sent(peer, signature, screen=bool(keyboard) and not forwarded):
+            self.duplicates.append((peer, text))
         if random_id:
             self._random_ids[(peer, random_id)] = message
         self.sent_count += 1
@@ -357,6 +399,7 @@ class VkApiEmulator:
 
     def _m_messages_edit(self, params: dict[str, Any]) -> Any:
         message = self._find(int(params["peer_id"]), int(params["cmid"]))
+        self._flood_check(message.peer_id)
         text = str(params.get("message", ""))
         if len(text) > TEXT_LIMIT:
             raise VkFault(914, "Message is too long")
@@ -570,6 +613,7 @@ class VkApiEmulator:
             payload=payload,
         )
         self.messages.setdefault(peer, []).append(message)
+        self._screens.acted(peer)
         raw: dict[str, Any] = {
             "id": next(self._ids) if peer < CHAT_PEER_BASE else 0,
             "date": message.date,
@@ -633,6 +677,7 @@ class VkApiEmulator:
         if action["type"] == "callback":
             event_id = secrets.token_hex(8)
             self._open_events[event_id] = (user_id, message.peer_id)
+            self._screens.acted(message.peer_id)
             obj = {
                 "user_id": user_id,
                 "peer_id": message.peer_id,

@@ -3,8 +3,11 @@
 vk-api is synchronous: every call runs in a worker thread. Its URL is fixed to
 api.vk.ru, so the `requests.Session` it is given sends those requests to `VK_API_URL`
 instead (the emulator in tests and the sandbox). Its built-in delay between requests is
-set to the community token's limit, 20 a second; error 6 ("too many requests") and 10
-("internal error") are retried here with a growing pause.
+off: every call waits for its turn in the platform-neutral pacing (`bot.pacing`, 20
+requests a second per token shared by replies and deliveries, people first, a peer's
+messages one at a time). Error 6 ("too many requests") holds every call for a second and
+error 9 (flood control) holds that peer, then the call is tried again; 10 ("internal
+error") is retried here with a growing pause.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, cast
 
 import requests
@@ -23,14 +25,17 @@ import vk_api
 from requests.adapters import HTTPAdapter
 from vk_api.exceptions import ApiError, ApiHttpError
 
+from bot.pacing import VK, Pacer, Target
+
 logger = logging.getLogger(__name__)
 
 VK_URL: Final = "https://api.vk.ru"
 API_VERSION: Final = "5.199"
 RATE: Final = 20.0  # requests a second for a community token
-RETRIES: Final = 5  # for errors 6 and 10
-MARGIN: Final = 1.03  # requests 3% further apart than the limit: clocks and networks jitter
+RETRIES: Final = 5  # for error 10
 TOO_MANY_REQUESTS, INTERNAL, FLOOD = 6, 10, 9
+CHAT_PEER_BASE: Final = 2_000_000_000
+PER_PEER: Final = frozenset({"messages.send", "messages.edit"})  # count against a peer
 
 
 class VkError(Exception):
@@ -81,6 +86,7 @@ class VkClient:
         rate: float = RATE,
         timeout: float = 30.0,
         retry_pause: float = 0.35,
+        pacer: Pacer | None = None,
     ) -> None:
         self.http = requests.Session()
         if api_url.rstrip("/") != VK_URL:
@@ -89,12 +95,12 @@ class VkClient:
         self._retry_pause = retry_pause
         self._api = vk_api.VkApi(token=token, api_version=API_VERSION, session=self.http)
         # vk-api spaces requests from the end of the previous one; the limit counts their
-        # starts, so the spacing is kept here (by start) and vk-api's own delay is off
+        # starts, so the pacing (shared with every other sender) decides, and vk-api's own
+        # delay is off
         self._api.RPS_DELAY = 0.0
-        self._interval = MARGIN / rate
-        self._next_start = 0.0
-        self._pacing = threading.Lock()
-        # error 6 is retried here with a limit, not by vk-api's endless recursion
+        group = token.encode().hex()[-12:]
+        self.pacer = pacer or Pacer(replace(VK, per_second=rate), group)
+        # error 6 is handled by the pacing, not by vk-api's endless recursion
         self._api.error_handlers.pop(TOO_MANY_REQUESTS, None)
         self.rate_limited = 0  # error 6 answers seen
         self.on_rate_limited: Callable[[], None] | None = None  # told of each one
@@ -103,21 +109,44 @@ class VkClient:
         self.http.close()
 
     async def __call__(self, method: str, **params: Any) -> Any:
-        return await asyncio.to_thread(self.call, method, params)
+        return await self._paced(method, params)
+
+    async def _paced(self, method: str, params: dict[str, Any], *, raw: bool = False) -> Any:
+        """The call in its turn; refused for the rate, held and tried again in place."""
+        target = _target(method, params)
+        limits = self.pacer.limits
+        async with self.pacer.slot(target):
+            for attempt in range(limits.attempts):
+                try:
+                    answer = await asyncio.to_thread(self.call, method, params, raw=raw)
+                    if target.chat is not None:
+                        _raise_flood(answer)  # one recipient's error 9, in the answer
+                    return answer
+                except VkError as exc:
+                    if exc.code == TOO_MANY_REQUESTS:
+                        self.rate_limited += 1
+                        if self.on_rate_limited is not None:
+                            self.on_rate_limited()
+                        await self.pacer.hold(None, 1.0, bot_wide=True)  # VK counts by second
+                    elif exc.code == FLOOD and target.chat is not None:
+                        await self.pacer.hold(target.chat, limits.flood_hold, bot_wide=False)
+                    else:
+                        raise
+                    logger.info("VK error %s on %s: held, trying again", exc.code, method)
+                    if attempt == limits.attempts - 1:
+                        raise
+                    await self.pacer.wait_turn(target)
+        raise AssertionError("unreachable")
 
     def call(self, method: str, params: dict[str, Any], *, raw: bool = False) -> Any:
+        """One request now (blocking; callers go through the pacing: `await client(…)`)."""
         values = {key: _form(value) for key, value in params.items() if value is not None}
         for attempt in range(RETRIES + 1):
-            self._wait_turn()
             try:
                 return self._api.method(method, values, raw=raw)
             except ApiError as exc:
                 code = int(exc.code)
-                if code in (TOO_MANY_REQUESTS, INTERNAL) and attempt < RETRIES:
-                    if code == TOO_MANY_REQUESTS:
-                        self.rate_limited += 1
-                        if self.on_rate_limited is not None:
-                            self.on_rate_limited()
+                if code == INTERNAL and attempt < RETRIES:
                     time.sleep(self._retry_pause * 2**attempt)
                     continue
                 raise VkError(code, str(exc.error.get("error_msg", "")), method) from None
@@ -128,15 +157,6 @@ class VkClient:
             except (requests.RequestException, ValueError) as exc:
                 raise VkNetworkError(f"{method}: {type(exc).__name__}") from None
         raise AssertionError("unreachable")
-
-    def _wait_turn(self) -> None:
-        """Block until this request's slot: starts `1/rate` apart, for every thread."""
-        with self._pacing:
-            now = time.monotonic()
-            start = max(now, self._next_start)
-            self._next_start = start + self._interval
-        if start > now:
-            time.sleep(start - now)
 
     async def execute(self, calls: list[tuple[str, dict[str, Any]]]) -> ExecuteResult:
         """Up to 25 calls in one request (VK's `execute`)."""
@@ -149,7 +169,7 @@ class VkClient:
             )
             + "];"
         )
-        body = await asyncio.to_thread(self.call, "execute", {"code": code}, raw=True)
+        body = await self._paced("execute", {"code": code}, raw=True)
         results = list(cast("list[Any]", body.get("response") or []))
         errors = [
             VkError(int(e.get("error_code", 0)), str(e.get("error_msg", "")), e.get("method", ""))
@@ -178,6 +198,27 @@ class VkClient:
             return cast("dict[str, Any]", response.json())
         except (requests.RequestException, ValueError) as exc:
             raise VkNetworkError(f"upload: {type(exc).__name__}") from None
+
+
+def _target(method: str, params: dict[str, Any]) -> Target:
+    """Every call counts against the token; a message to one peer, against that peer too."""
+    peers = params.get("peer_ids")
+    peer = params.get("peer_id")
+    if isinstance(peers, (list, tuple)) and len(peers) == 1:
+        peer = peers[0]
+    elif peers is not None:
+        peer = None
+    if method not in PER_PEER or not isinstance(peer, int):
+        return Target(None)
+    return Target(peer, group=peer >= CHAT_PEER_BASE)
+
+
+def _raise_flood(answer: Any) -> None:
+    """`messages.send` to `peer_ids` answers each recipient's error in the list."""
+    if isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], dict):
+        error = answer[0].get("error")
+        if isinstance(error, dict) and error.get("code") == FLOOD:
+            raise VkError(FLOOD, str(error.get("description", "")), "messages.send")
 
 
 def _form(value: Any) -> Any:

@@ -29,6 +29,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 
 from bot.clock import Clock
 from bot.delivery import OutboxWorker, not_for
+from bot.pacing import Target
 from bot.rendering import split_text
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
@@ -176,9 +177,13 @@ class VkDelivery(OutboxWorker):
             else:
                 for start in range(0, len(group), PEER_IDS):
                     requests.append(self._many(group[start : start + PEER_IDS], people))
-        for start in range(0, len(singles), EXECUTE):
-            requests.append(self._execute(singles[start : start + EXECUTE], people))
+        for batch in _distinct_peers(singles, EXECUTE):
+            requests.append(self._execute(batch, people))
         return requests
+
+    async def _peer_turns(self, items: list[_Prepared]) -> None:
+        """Each recipient's own pace (messages to one person are spaced, as replies are)."""
+        await self._session.client.pacer.chat_turns([Target(item.peer) for item in items])
 
     async def _prepare(self, row: Queued, memo: dict[Any, _Content]) -> _Prepared:
         """The row as VK takes it; rows of one broadcast share the work (`memo`)."""
@@ -277,6 +282,7 @@ class VkDelivery(OutboxWorker):
         async def request() -> list[Outcome]:
             first = group[0]
             params = first.call() | {"peer_ids": [item.peer for item in group]}
+            await self._peer_turns(group)
             try:
                 answer = await self._session.client("messages.send", **params)
             except (VkError, VkNetworkError) as exc:
@@ -290,6 +296,7 @@ class VkDelivery(OutboxWorker):
         self, items: list[_Prepared], people: dict[int, Partner]
     ) -> Callable[[], Awaitable[list[Outcome]]]:
         async def request() -> list[Outcome]:
+            await self._peer_turns(items)
             try:
                 result = await self._session.client.execute(
                     [("messages.send", item.call()) for item in items]
@@ -334,6 +341,20 @@ class VkDelivery(OutboxWorker):
             return [await self._outcome(item, None, people)]
 
         return request
+
+
+def _distinct_peers(items: list[_Prepared], size: int) -> list[list[_Prepared]]:
+    """Batches of up to `size`, no recipient twice in one: everyone's first message, then
+    everyone's second, … (one request never floods one person)."""
+    layers: list[list[_Prepared]] = []
+    seen: dict[int, int] = {}
+    for item in items:
+        layer = seen.get(item.peer, 0)
+        seen[item.peer] = layer + 1
+        if layer == len(layers):
+            layers.append([])
+        layers[layer].append(item)
+    return [layer[i : i + size] for layer in layers for i in range(0, len(layer), size)]
 
 
 def _peer_errors(answer: Any) -> dict[int, VkError]:

@@ -28,7 +28,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar, cast
 
 from aiogram import Bot
@@ -70,6 +70,7 @@ from aiogram.types import (
     User,
 )
 
+from bot.pacing import VK, Pacer, Pacers
 from bot.rendering import split_text, whole_characters_in
 from bot.vk import convert
 from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError
@@ -820,6 +821,11 @@ def _telegram_error(method: TelegramMethod[Any], exc: VkError) -> Exception:
     return TelegramBadRequest(method=method, message=text)
 
 
+def vk_pacer(pacers: Pacers, group_id: int, rate: float = 20.0) -> Pacer:
+    """The pacing of one community token (20 requests a second, `rate` to lower it)."""
+    return pacers.get(replace(VK, per_second=rate), str(group_id))
+
+
 def create_vk_bot(
     token: str,
     group_id: int,
@@ -828,10 +834,12 @@ def create_vk_bot(
     commands: Mapping[str, str] | None = None,
     rate: float = 20.0,
     long_poll_wait: int = 25,
+    pacer: Pacer | None = None,
 ) -> Bot:
-    """An aiogram Bot whose requests go to a VK community (its id is the community's)."""
+    """An aiogram Bot whose requests go to a VK community (its id is the community's);
+    `pacer`: the community token's pacing (`vk_pacer`), shared by all its senders."""
     session = VkSession(
-        VkClient(token, api_url, rate=rate),
+        VkClient(token, api_url, rate=rate, pacer=pacer),
         group_id,
         commands=commands,
         long_poll_wait=long_poll_wait,

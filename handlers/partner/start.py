@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
 from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
@@ -139,6 +140,17 @@ def resubscribed_text(partner: Partner, l10n: L10n) -> str:
     return text + "\n" + l10n("start-resubscribed-settings")
 
 
+def _greeting(partner: Partner, content: Content, l10n: L10n) -> str:
+    """Hello and the program's welcome, above the segment question."""
+    welcome = html.escape(content.program.welcome.strip()) or l10n("start-default-welcome")
+    hello = l10n(
+        "start-hello",
+        name=html.escape(partner.first_name),
+        program=html.escape(content.program.name),
+    )
+    return hello + "\n\n" + welcome
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(StartOrOnboarding())
@@ -168,18 +180,14 @@ def setup() -> Router:
             await message.answer(l10n("start-welcome-back", name=html.escape(partner.first_name)))
             await send(message, menu_screen(l10n))
             return
-        welcome = html.escape(content.program.welcome.strip()) or l10n("start-default-welcome")
-        await message.answer(
-            l10n(
-                "start-hello",
-                name=html.escape(partner.first_name),
-                program=html.escape(content.program.name),
-            )
-        )
         await state.set_state(Onboarding.segment)
+        # one message, not two: on VK twenty people starting at once wait for each other
         await send(
             message,
-            Screen(welcome + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+            Screen(
+                _greeting(partner, content, l10n) + "\n\n" + l10n("onboarding-segment"),
+                segment_keyboard(content),
+            ),
         )
 
     @router.callback_query(OnboardCb.filter(F.step == "seg"), StateFilter(Onboarding.segment))
@@ -198,7 +206,9 @@ def setup() -> Router:
             return
         await partners.set_segment(partner, callback_data.value)
         await callback.answer()
-        await callback.message.edit_text(l10n("onboarding-segment-chosen", segment=title))
+        chosen = l10n("onboarding-segment-chosen", segment=title)
+        greeting = _greeting(partner, content, l10n) + "\n\n" + chosen
+        await callback.message.edit_text(greeting if len(greeting) <= TEXT_LIMIT else chosen)
         await _ask_from(callback.message, 0, state, content, l10n)
 
     @router.callback_query(OnboardCb.filter(F.step == "opt"), StateFilter(Onboarding.question))
