@@ -40,6 +40,7 @@ def setup_logging(settings: Settings) -> None:
         for value in (
             settings.telegram_bot_token,
             settings.vk_group_token,
+            settings.max_bot_token,
             settings.webhook_secret,
             settings.postback_secret,
         )
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         return _run_workers(args.workers)
-    from bot.app import main_loop
+    from bot.app import TokenRefused, main_loop
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
 
@@ -135,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f"{settings.http_host}:{settings.http_port}"
         print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
+        return 2
+    except TokenRefused as exc:
+        print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:
         print(

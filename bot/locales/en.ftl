@@ -120,7 +120,8 @@ settings-public-name = Name on leaderboards: { $choice }
 settings-platform = Automated messages: { $where ->
     [tg] Telegram only
     [vk] VK only
-   *[both] Telegram and VK
+    [max] MAX only
+   *[both] in all your chats with the bot
 }
 topic-news = News
 topic-contests = Contests
@@ -582,3 +583,7 @@ relay-not-crossed = { $kind ->
     [document] 📎 [a file — it stayed in the other messenger]
    *[other] 📎 [an attachment — it stayed in the other messenger]
 }
+
+# --- MAX ---
+max-rights-read = no "read all messages" right (without it the bot does not see questions in the chat)
+max-rights-write = no right to write in the chat

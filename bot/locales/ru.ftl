@@ -122,7 +122,8 @@ settings-public-name = Имя в рейтингах: { $choice }
 settings-platform = Рассылки: { $where ->
     [tg] только в Telegram
     [vk] только во ВКонтакте
-   *[both] в Telegram и во ВКонтакте
+    [max] только в MAX
+   *[both] во всех ваших чатах с ботом
 }
 topic-news = Новости
 topic-contests = Конкурсы
@@ -604,3 +605,7 @@ relay-not-crossed = { $kind ->
     [document] 📎 [файл — он остался в другом мессенджере]
    *[other] 📎 [вложение — оно осталось в другом мессенджере]
 }
+
+# --- MAX ---
+max-rights-read = нет права «Читать все сообщения» (без него бот не видит вопросы в чате)
+max-rights-write = нет права писать в чат

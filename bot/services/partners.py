@@ -170,7 +170,7 @@ class PartnerService:
         """A partner by platform id (tg:123), partner code or affiliate id."""
         query = query.strip()
         platform, _, number = query.partition(":")
-        if platform in ("tg", "vk") and number.lstrip("-").isdigit():
+        if platform in ("tg", "vk", "max") and number.lstrip("-").isdigit():
             return await self.by_user(platform, int(number))
         by_code = await self.by_code(query)
         if by_code is not None:
