@@ -522,6 +522,8 @@ async def running_bot(
         max_failed = [
             f"{r.method} {r.status} {r.code}"
             for r in max_emulator.requests
-            if r.status >= 400 and r.method not in harness.allowed_errors
+            if r.status >= 400
+            and r.method not in harness.allowed_errors
+            and r.code != "attachment.not.ready"  # MAX's way: waited out, then sent
         ]
         assert not max_failed, f"the bot made failing MAX requests: {max_failed}"

@@ -111,9 +111,10 @@ def _outside_a_ticket(name: str) -> Router:
 
 
 def setup_managers_chat() -> Router:
-    """Everything in TG_MANAGERS_CHAT_ID."""
+    """Everything in the managers' chat, from managers (MANAGERS): being a member of the
+    chat grants nothing, a non-manager's reply to a ticket does not reach the partner."""
     router = Router(name=__name__)
-    router.message.filter(ManagersChat())
+    router.message.filter(ManagersChat(), IsManager())
 
     @router.message(Command("tickets"))
     async def list_tickets(message: Message, support: SupportService, l10n: L10n) -> None:
