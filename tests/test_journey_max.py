@@ -5,12 +5,19 @@ the harness."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.max.client import MaxClient, MaxRate
+from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
+from bot.max.session import MaxSession
+from bot.notices import private
+from bot.services.partners import Partner
 from tests.harness import MANAGER_ID, Harness, MaxPerson, chats_emulator, running_bot
 
 
@@ -256,5 +263,224 @@ async def test_the_partners_chat_on_max(tmp_path: Path) -> None:
             # /top in the chat: the picture too
             replies = await maria.send("/top", chat=MAX_COMMUNITY)
             assert any(m.files for m in replies)
+    finally:
+        await emulator.stop()
+
+
+async def subscribed_max_partners(harness: Harness, first: int, count: int) -> list[Partner]:
+    """MAX people who subscribed to everything (without walking each through onboarding)."""
+    emulator = harness.max
+    assert emulator is not None
+    people = []
+    for user_id in range(first, first + count):
+        user = emulator.add_user(user_id, f"Имя{user_id}")
+        partner = await harness.services.partners.touch(
+            "max", user_id, user.dialog, "И", None, "ru"
+        )
+        people.append(await harness.services.partners.finish_onboarding(partner, consent=True))
+    return people
+
+
+async def test_an_announcement_to_max_partners(max_harness: Harness) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    people = await subscribed_max_partners(max_harness, 1000, 60)
+    emulator.users[1007].stopped = True  # stopped the bot: 403
+    manager = max_harness.max_manager()
+    await manager.open()
+    await manager.send("/announce")
+    await manager.send("Новая акция: диваны −30% <до воскресенья>")
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    assert "60 получателей" in manager.messages[-2].plain
+    replies = await manager.press("✅ Отправить")
+    assert replies[-1].plain.startswith("✅ Рассылка №1 поставлена в очередь: 60 сообщений")
+    max_harness.allowed_errors.add("POST /messages")  # the 403 of the one who stopped
+    await max_harness.deliver()
+    received = [emulator.dialog_messages(p.user_id) for p in people]
+    assert sum(len(messages) for messages in received) == 59
+    assert received[0][-1].plain == "Новая акция: диваны −30% <до воскресенья>"
+    assert received[0][-1].button_labels == ["👍", "👎"]
+    stopped = await max_harness.services.partners.by_user("max", 1007)
+    assert stopped is not None
+    assert stopped.unreachable
+    # a reaction is a callback with a notification; delivering again sends nothing more
+    await max_harness.deliver()
+    assert sum(len(emulator.dialog_messages(p.user_id)) for p in people) == 59
+    assert emulator.rate_limited == 0
+
+
+async def test_a_broadcast_killed_mid_send_resumes_with_nobody_twice(
+    max_harness: Harness,
+) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    assert max_harness.max_bot is not None
+    services = max_harness.services
+    people = await subscribed_max_partners(max_harness, 2000, 40)
+    await services.outbox.enqueue(
+        [private(f"news:1:{p.key}", "news", "news:1", p, "Одна новость для всех") for p in people]
+    )
+
+    worker = MaxDelivery(
+        max_harness.max_bot, services.outbox, services.partners, max_harness.clock
+    )
+    task = asyncio.create_task(worker.drain())
+    # the process dies as the 7th send is answered: sends in flight were done by MAX, their
+    # outcomes never written
+    emulator.after_requests(7, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert 0 < emulator.sent_count < 40
+    session = max_harness.max_bot.session
+    assert isinstance(session, MaxSession)
+    assert await services.outbox.release_claims() > 0
+    await MaxDelivery(
+        max_harness.max_bot, services.outbox, services.partners, max_harness.clock
+    ).drain()
+    for partner in people:
+        texts = [m.plain for m in emulator.dialog_messages(partner.user_id)]
+        assert texts == ["Одна новость для всех"], partner.user_id
+    assert session.found_sends > 0  # sent before the crash: found in the chat, not resent
+    report = await services.outbox.report("news:1")
+    assert report == {"sent": 40}
+
+
+async def test_a_lost_answer_is_looked_up_not_sent_twice(max_harness: Harness) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(330)
+    await maria.onboard()
+    # the answer is done by MAX and lost on the way back: found in the chat
+    emulator.lose_answer("POST /messages")
+    replies = await maria.send("когда выплаты")
+    assert len(replies) == 1
+    assert "10 и 25 числа" in replies[0].plain
+    # the request is lost before MAX has it: not found in the chat, so sent again
+    emulator.drop("POST /messages")
+    replies = await maria.send("когда выплаты")
+    assert len(replies) == 1
+    session = max_harness.max_bot.session if max_harness.max_bot else None
+    assert isinstance(session, MaxSession)
+    assert session.checked_sends == 2
+    assert session.found_sends == 1
+
+
+async def test_too_many_requests_are_waited_out() -> None:
+    emulator = MaxApiEmulator(rate=5)
+    await emulator.start()
+    user = emulator.add_user(1, "Мария")
+    client = MaxClient(emulator.token, emulator.base_url, rate=MaxRate(1000))
+    try:
+        results = await asyncio.gather(
+            *(
+                client.request(
+                    "POST",
+                    "/messages",
+                    params={"chat_id": user.dialog},
+                    body={"text": f"№{n}", "attachments": None, "link": None},
+                )
+                for n in range(12)
+            )
+        )
+    finally:
+        await client.close()
+        await emulator.stop()
+    assert len(results) == 12
+    assert emulator.rate_limited > 0  # refused with 429 …
+    assert client.rate.limited > 0  # … and every sender held back
+    assert sorted(m.text for m in emulator.chat_messages(user.dialog)) == sorted(
+        f"№{n}" for n in range(12)
+    )
+
+
+async def test_max_rate_gives_replies_first_and_holds_everyone_after_a_429() -> None:
+    now = [0.0]
+    order: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    rate = MaxRate(10, margin=1.0, monotonic=lambda: now[0], sleep=sleep)
+
+    async def take(name: str, urgent: bool) -> None:
+        await rate.turn(urgent=urgent)
+        order.append(f"{name}@{now[0]:.1f}")
+
+    await asyncio.gather(take("reply1", True), take("reply2", True))
+    rate.hold(1.0)
+    broadcast = asyncio.create_task(take("broadcast", False))
+    await asyncio.sleep(0)
+    await take("reply3", True)
+    await broadcast
+    assert [item.split("@")[0] for item in order] == ["reply1", "reply2", "reply3", "broadcast"]
+    assert float(order[2].split("@")[1]) >= 1.0  # nothing inside the 429's window
+
+
+async def test_long_polling_through_drops_and_5xx_loses_and_repeats_nothing(
+    max_harness: Harness,
+) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(340)
+    await maria.onboard()
+    for round_, fault in enumerate(("drop", "502", "drop", "503", "drop")):
+        if fault == "drop":
+            emulator.drop("GET /updates")
+        else:
+            emulator.fail("GET /updates", int(fault), "internal.error")
+        replies = await maria.send("когда выплаты")
+        assert len(replies) == 1, round_
+        assert "10 и 25 числа" in replies[-1].plain, round_
+    # the same event delivered twice is handled once
+    before = len(maria.messages)
+    marker = emulator.user_message(340, "когда выплаты")
+    await emulator.wait_processed(marker)
+    await emulator.wait_processed(emulator.repeat_event(marker))
+    assert len(maria.messages) == before + 1
+    max_harness.allowed_errors.add("GET /updates")  # the injected 5xx
+
+
+async def test_unknown_events_stopped_bots_and_removed_chats(tmp_path: Path) -> None:
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    emulator.add_chat(MAX_COMMUNITY, "Партнёры")
+    try:
+        async with running_bot(
+            tmp_path, maxbot=emulator, max_community_chat_id=MAX_COMMUNITY
+        ) as harness:
+            session = harness.max_bot.session if harness.max_bot else None
+            assert isinstance(session, MaxSession)
+            maria = harness.max_user(350)
+            await maria.onboard()
+            for kind in ("message_chat_created", "chat_title_changed", "message_chat_created"):
+                await emulator.wait_processed(emulator.push_event(kind, chat_id=MAX_COMMUNITY))
+            await emulator.wait_processed(
+                emulator.push_event("message_created", message={"body": "not an object"})
+            )
+            replies = await maria.send("когда выплаты")  # and the bot still answers
+            assert "10 и 25 числа" in replies[-1].plain
+            assert session._ignored == {"message_chat_created", "chat_title_changed"}
+
+            # the person stops the bot: unreachable, skipped; opening it again comes back
+            await emulator.wait_processed(emulator.stop_bot(350))
+            partner = await harness.services.partners.by_user("max", 350)
+            assert partner is not None
+            assert partner.unreachable
+            await maria.open()
+            partner = await harness.services.partners.by_user("max", 350)
+            assert partner is not None
+            assert not partner.unreachable
+
+            # the bot is removed from the partners' chat: posts there fail quietly
+            await emulator.wait_processed(emulator.remove_bot(MAX_COMMUNITY, by=350))
+            assert MAX_COMMUNITY in session.unreachable_chats
+            harness.allowed_errors.add("POST /messages")
+            await harness.services.notices.weekly_leaderboard("test")
+            await harness.deliver()
+            report = await harness.services.outbox.report()
+            assert report.get("blocked", 0) >= 1
+            assert "10 и 25 числа" in (await maria.send("когда выплаты"))[-1].plain
     finally:
         await emulator.stop()

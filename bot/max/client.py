@@ -80,14 +80,21 @@ class MaxRate:
         self.limited = 0  # 429s seen
 
     async def turn(self, *, urgent: bool = True) -> None:
-        """Wait for this request's slot."""
+        """Wait for this request's slot. People's requests take the next slot at once;
+        broadcast traffic takes a slot only when it is due and nobody urgent waits."""
         quiet = self._quiet_event()
-        if urgent:
-            self._urgent += 1
-            quiet.clear()
-        else:
-            while self._urgent:
-                await quiet.wait()
+        if not urgent:
+            while True:
+                while self._urgent:
+                    await quiet.wait()
+                now = self._monotonic()
+                start = max(now, self._next, self._held_until)
+                if start <= now:
+                    self._next = now + self.interval
+                    return
+                await self._sleep(start - now)
+        self._urgent += 1
+        quiet.clear()
         try:
             now = self._monotonic()
             start = max(now, self._next, self._held_until)
@@ -98,10 +105,9 @@ class MaxRate:
                     start = max(self._held_until, self._next)
                     self._next = start + self.interval
         finally:
-            if urgent:
-                self._urgent -= 1
-                if not self._urgent:
-                    quiet.set()
+            self._urgent -= 1
+            if not self._urgent:
+                quiet.set()
 
     def hold(self, seconds: float = RATE_LIMITED_PAUSE) -> None:
         """A 429: nobody sends before `seconds` from now."""

@@ -160,6 +160,8 @@ class MaxApiEmulator:
         self.polls = 0
         self._faults: dict[str, deque[tuple[int, str]]] = {}
         self._drops: dict[str, int] = {}
+        self._lost: dict[str, int] = {}  # done, then the answer lost
+        self.webhook_target: str | None = None  # where subscribed URLs are really posted
         self._triggers: list[tuple[int, Callable[[], None]]] = []
         self._open_callbacks: dict[str, str] = {}  # callback id → mid
         self._seq = itertools.count(SEQ_BASE)
@@ -226,6 +228,11 @@ class MaxApiEmulator:
             if key == "GET /updates":
                 return await self._updates(request.query)
             result = self._call(key, path, dict(request.query), body)
+            if self._lost.get(key, 0) > 0:
+                self._lost[key] -= 1
+                assert request.transport is not None
+                request.transport.close()  # done, but the answer never reaches the bot
+                raise web.HTTPInternalServerError
         except MaxFault as fault:
             record.status, record.code = fault.status, fault.code
             return web.json_response(
@@ -479,7 +486,7 @@ class MaxApiEmulator:
                 "time": int(time.time() * 1000),
                 "update_types": body.get("update_types"),
                 "secret": body.get("secret"),
-                "deliver_to": body["url"],
+                "deliver_to": _rebase(body["url"], self.webhook_target),
             }
         )
         return {"success": True}
@@ -657,6 +664,10 @@ class MaxApiEmulator:
         """The next `times` calls of `method` lose their connection (no answer)."""
         self._drops[method] = self._drops.get(method, 0) + times
 
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, and their answers lost."""
+        self._lost[method] = self._lost.get(method, 0) + times
+
     def after_requests(self, count: int, action: Callable[[], None]) -> None:
         """Run `action` once `count` more requests have been answered (a crash)."""
         self._triggers.append((len(self.requests) + count, action))
@@ -788,6 +799,14 @@ class MaxApiEmulator:
 
     def dialog_messages(self, user_id: int) -> list[MaxMessage]:
         return self.chat_messages(self.users[user_id].dialog)
+
+
+def _rebase(url: str, target: str | None) -> str:
+    """`url` with its scheme and host replaced by `target` (tests post to 127.0.0.1)."""
+    if target is None:
+        return url
+    path = url.split("://", 1)[-1].partition("/")[2]
+    return f"{target.rstrip('/')}/{path}"
 
 
 def request_is(key: str, http_method: str, rest: str, want: str) -> bool:

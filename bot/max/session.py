@@ -74,6 +74,7 @@ FILE_PREFIX: Final = "max:"  # a MAX file token as an aiogram file_id (told from
 BOT_ID: Final = 1  # the bot's id for aiogram (its MAX user id is `me().id`)
 REMEMBERED: Final = 20_000  # messages whose mid/text/keyboard are kept for edits
 SEEN_EVENTS: Final = 50_000
+RECENT_MS: Final = 30 * 60 * 1000  # a crash's unknown sends: looked for this far back
 CHECKED: Final = 20  # recent messages looked at to tell whether a lost send arrived
 UNREACHABLE_CODES: Final = frozenset({"chat.denied", "error.dialog.suspended", "user.blocked"})
 USED_TYPES: Final = (
@@ -134,6 +135,7 @@ class MaxSession(BaseSession):
         self._user_dialog: _Lru = _Lru(100_000)  # user id → dialog chat id
         self._names: _Lru = _Lru(100_000)  # user id → (first, last, username)
         self._titles: dict[int, str] = {}  # group chat id → title
+        self._newest: _Lru = _Lru(100_000)  # chat id → the newest seq seen there
         self._callbacks: _Lru = _Lru(10_000)  # callback id → (chat, seq)
         self._uploads: _Lru = _Lru(1000)  # (kind, digest) → attachment
         self._ignored: set[str] = set()  # event types logged once
@@ -423,6 +425,7 @@ class MaxSession(BaseSession):
         text = str(body.get("text") or "")
         files = _files(body.get("attachments") or [])
         self._sent.put((chat_id, seq), _Sent(mid, text, None, files))
+        self._see(chat_id, seq)
         message: dict[str, Any] = {
             "message_id": seq,
             "date": int(raw.get("timestamp") or time.time() * 1000) // 1000,
@@ -585,6 +588,7 @@ class MaxSession(BaseSession):
             "link": {"type": "reply", "mid": reply_to} if reply_to else None,
             "format": "html" if text else None,
         }
+        floor = self._newest.get(self._chat_of(address))  # the chat's newest known message
         if checked:
             found = await self.find_sent(address, text, attachments or [], urgent=urgent)
             if found is not None:
@@ -594,7 +598,9 @@ class MaxSession(BaseSession):
                 "POST", "/messages", params=address, body=body, urgent=urgent
             )
         except MaxUncertain:
-            found = await self.find_sent(address, text, attachments or [], urgent=urgent)
+            found = await self.find_sent(
+                address, text, attachments or [], urgent=urgent, after_seq=floor
+            )
             if found is not None:
                 return found
             answer = await self.client.request(
@@ -611,27 +617,31 @@ class MaxSession(BaseSession):
         attachments: list[dict[str, Any]],
         *,
         urgent: bool = True,
+        after_seq: int | None = None,
     ) -> dict[str, Any] | None:
         """The bot's message with this text among the chat's newest, if it is there (a
-        send whose answer was lost). Needs the dialog's chat id (known once the person
-        has written or been written to)."""
-        chat_id = address.get("chat_id")
+        send whose answer was lost): newer than `after_seq` (the chat's newest message
+        before the send) when that is known, else sent in the last `RECENT_MS`. Needs
+        the dialog's chat id (known once the person has written or been written to)."""
+        chat_id = self._chat_of(address)
         if chat_id is None:
-            dialog = self._user_dialog.get(address.get("user_id", 0))
-            if dialog is None:
-                return None
-            chat_id = int(dialog)
+            return None
         self.checked_sends += 1
         me = await self.me()
         answer = await self.client.request(
             "GET", "/messages", params={"chat_id": chat_id, "count": CHECKED}, urgent=urgent
         )
+        since = int(time.time() * 1000) - RECENT_MS
         want = convert.plain(text).strip()
         files = sum(1 for a in attachments if a.get("type") in ("image", "file"))
         for message in answer.get("messages") or []:
             sender = message.get("sender") or {}
             body = message.get("body") or {}
             if sender.get("user_id") != me.id:
+                continue
+            if after_seq is not None and int(body.get("seq") or 0) <= after_seq:
+                continue
+            if after_seq is None and int(message.get("timestamp") or 0) < since:
                 continue
             got = convert.plain(str(body.get("text") or "")).strip()
             got_files = len(_files(body.get("attachments") or []))
@@ -653,9 +663,19 @@ class MaxSession(BaseSession):
             self._learn_dialog(chat_id, int(recipient["user_id"]))  # the bot's message: the person
         keyboard = next((a for a in attachments if a.get("type") == "inline_keyboard"), None)
         files = [a for a in attachments if a.get("type") != "inline_keyboard"]
-        self._sent.put(
-            (chat_id, int(body.get("seq") or 0)), _Sent(str(body["mid"]), text, keyboard, files)
-        )
+        seq = int(body.get("seq") or 0)
+        self._sent.put((chat_id, seq), _Sent(str(body["mid"]), text, keyboard, files))
+        self._see(chat_id, seq)
+
+    def _see(self, chat_id: int, seq: int) -> None:
+        if seq > int(self._newest.get(chat_id) or 0):
+            self._newest.put(chat_id, seq)
+
+    def _chat_of(self, address: dict[str, int]) -> int | None:
+        if "chat_id" in address:
+            return address["chat_id"]
+        dialog = self._user_dialog.get(address.get("user_id", 0))
+        return None if dialog is None else int(dialog)
 
     def _message(self, bot: Bot, message: dict[str, Any], fallback_chat: int | str) -> Message:
         body = message.get("body") or {}
