@@ -12,13 +12,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import TokenRefused, create_services, prepare_bot, prepare_max_bot
 from bot.max.client import MaxClient, MaxRate
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
-from bot.max.session import MaxSession
+from bot.max.rights import check_max_rights
+from bot.max.session import MaxSession, create_max_bot
 from bot.notices import private
 from bot.services.partners import Partner
-from tests.harness import MANAGER_ID, Harness, MaxPerson, chats_emulator, running_bot
+from tests.harness import (
+    MANAGER_ID,
+    Harness,
+    MaxPerson,
+    chats_emulator,
+    make_settings,
+    running_bot,
+)
 
 
 @pytest.fixture
@@ -482,5 +491,190 @@ async def test_unknown_events_stopped_bots_and_removed_chats(tmp_path: Path) -> 
             report = await harness.services.outbox.report()
             assert report.get("blocked", 0) >= 1
             assert "10 и 25 числа" in (await maria.send("когда выплаты"))[-1].plain
+    finally:
+        await emulator.stop()
+
+
+async def test_one_person_three_chats_one_set_of_numbers(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        harness.vk_manager()
+        await harness.max_manager().open()
+        anna = harness.user(710, "Анна")
+        vera = harness.vk_user(260, "Анна")
+        maria = harness.max_user(360, "Анна")
+        rival = harness.user(711, "Борис")
+        for person in (anna, vera, maria, rival):
+            await person.onboard()
+        for person, command in (
+            (anna, "/link aff-88"),
+            (vera, "link aff-88"),
+            (maria, "/link aff-88"),
+            (rival, "/link aff-99"),
+        ):
+            await person.send(command)
+            await manager.press("✅ Подтвердить")
+        assert maria.last.plain.startswith("✅ ID aff-88 привязан")
+
+        now = harness.clock.now()
+        for number in range(3):
+            item = ConversionIn("aff-88", f"o-{number}", "approved", Decimal(1000), "RUB", now)
+            await harness.services.sales.record(item, "postback")
+        item = ConversionIn("aff-99", "r-1", "approved", Decimal(500), "RUB", now)
+        await harness.services.sales.record(item, "postback")
+        await harness.services.sales.settle()
+        cards = [
+            (await anna.send("/me"))[-1].plain,
+            (await vera.send("/me"))[-1].text,
+            (await maria.send("/me"))[-1].plain,
+        ]
+        assert all("Продажи в этом месяце: 3 продажи" in card for card in cards)
+        boards = [
+            (await anna.send("/top"))[-1].plain,
+            (await maria.send("/top"))[-1].plain,
+        ]
+        for board in boards:
+            assert board.count("Анна") == 1  # one place for the person, not three
+            assert board.index("Анна") < board.index("Борис")
+
+        async def announce(text: str) -> None:
+            await manager.send("/announce")
+            await manager.send(text)
+            await manager.press("👥 Всем партнёрам")
+            await manager.press("Сейчас")
+            await manager.press("✅ Отправить")
+            await harness.deliver()
+
+        await announce("Первая новость")
+        assert anna.last.plain == "Первая новость"
+        assert vera.last.text == "Первая новость"
+        assert maria.last.plain == "Первая новость"
+        # the person chooses MAX for automated messages, from the MAX chat
+        await maria.send("/settings")
+        await maria.press("Рассылки: во всех ваших чатах с ботом")
+        assert "Рассылки: только в MAX" in maria.last.button_labels
+        await announce("Вторая новость")
+        assert maria.last.plain == "Вторая новость"
+        assert anna.last.plain == "Первая новость"
+        assert vera.last.text == "Первая новость"
+        await vera.send("/settings")
+        assert "Рассылки: только в MAX" in vera.last.button_labels
+
+
+async def test_max_by_webhook_persist_first_once_each(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox
+
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    try:
+        async with running_bot(
+            tmp_path,
+            maxbot=emulator,
+            webhook_url="https://bot.example/webhook/telegram",
+            webhook_secret="s3cret-value",
+        ) as harness:
+            inbox = max_webhook_inbox(harness.services.settings, harness.services, harness.dp)
+            assert inbox is not None
+            app = web.Application()
+            inbox.install(app)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            emulator.webhook_target = f"http://127.0.0.1:{port}"
+            session = harness.max_bot.session if harness.max_bot else None
+            assert isinstance(session, MaxSession)
+            await session.subscribe(
+                "https://bot.example/webhook/max", "s3cret-value", ["message_created"]
+            )
+            try:
+                maria = harness.max_user(370)
+                emulator.user_message(370, "когда выплаты")
+                for _ in range(100):
+                    await inbox.drain()
+                    if maria.messages:
+                        break
+                    await asyncio.sleep(0.02)
+                assert "10 и 25 числа" in maria.last.plain
+                assert inbox.received == 1
+                # MAX delivering the same event again: stored once, handled once
+                event = emulator._events[-1]
+                await emulator._deliver_webhook(event)
+                await inbox.drain()
+                assert inbox.duplicates == 1
+                assert len(maria.messages) == 1
+                # without the secret: 401, nothing stored
+                import aiohttp
+
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.post(f"http://127.0.0.1:{port}/webhook/max", json=event) as response,
+                ):
+                    assert response.status == 401
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.post(
+                        f"http://127.0.0.1:{port}/webhook/max",
+                        json={"not": "an event"},
+                        headers={MAX_SECRET_HEADER: "s3cret-value"},
+                    ) as response,
+                ):
+                    assert response.status == 400
+            finally:
+                await runner.cleanup()
+            # back to long polling: the subscription is removed at start-up
+            await prepare_max_bot(harness.max_bot, session, harness.services)
+            assert emulator.subscriptions == []
+    finally:
+        await emulator.stop()
+
+
+async def test_a_wrong_max_token_stops_start_up_naming_it(tmp_path: Path) -> None:
+    emulator = MaxApiEmulator()
+    await emulator.start()
+    services = await create_services(make_settings(tmp_path, max_bot_token="wrong"))
+    bot = create_max_bot("wrong", emulator.base_url)
+    try:
+        with pytest.raises(TokenRefused, match="^MAX_BOT_TOKEN: MAX refused the token"):
+            await prepare_bot(bot, services)
+    finally:
+        await bot.session.close()
+        await services.close()
+        await emulator.stop()
+
+
+async def test_missing_rights_in_max_chats_are_said_plainly(tmp_path: Path) -> None:
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
+    emulator.add_chat(MAX_COMMUNITY, "Партнёры", permissions=["write"])
+    try:
+        async with running_bot(
+            tmp_path,
+            maxbot=emulator,
+            max_managers_chat_id=MAX_MANAGERS,
+            max_community_chat_id=MAX_COMMUNITY,
+        ) as harness:
+            (told,) = emulator.chat_messages(MAX_MANAGERS)
+            assert "«Партнёры»" in told.plain
+            assert "Читать все сообщения" in told.plain
+            assert "Менеджеры" not in told.plain
+            emulator.chats[MAX_COMMUNITY].bot_admin = False
+            session = harness.max_bot.session if harness.max_bot else None
+            assert isinstance(session, MaxSession)
+            l10n = harness.services.content_store.live.translator.get(None)
+            lines = await check_max_rights(
+                harness.max_bot, session, harness.services.settings, l10n
+            )  # type: ignore[arg-type]
+            assert len(lines) == 1
+            assert "бот не администратор" in lines[0]
     finally:
         await emulator.stop()
