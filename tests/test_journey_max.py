@@ -643,7 +643,7 @@ async def test_a_wrong_max_token_stops_start_up_naming_it(tmp_path: Path) -> Non
     services = await create_services(make_settings(tmp_path, max_bot_token="wrong"))
     bot = create_max_bot("wrong", emulator.base_url)
     try:
-        with pytest.raises(TokenRefused, match="^MAX_BOT_TOKEN: MAX refused the token"):
+        with pytest.raises(TokenRefused, match=r"^MAX_BOT_TOKEN: MAX refused the token"):
             await prepare_bot(bot, services)
     finally:
         await bot.session.close()
