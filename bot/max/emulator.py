@@ -173,6 +173,8 @@ class MaxApiEmulator:
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
         self.webhook_deliveries = 0
+        self.listeners: list[Callable[[MaxMessage], None]] = []  # the bot's messages, edits
+        self.answer_listeners: list[Callable[[str, str], None]] = []  # callback id, words
         self.base_url = ""
 
     # --- server ---------------------------------------------------------------------
@@ -443,6 +445,8 @@ class MaxApiEmulator:
         )
         self.messages.setdefault(chat_id, []).append(message)
         self.sent_count += 1
+        for listener in self.listeners:
+            listener(message)
         return self._message_json(message)
 
     def _edit(self, query: dict[str, str], body: Any) -> dict[str, Any]:
@@ -456,6 +460,8 @@ class MaxApiEmulator:
         if text:
             message.text, message.markup = text, markup
         message.edits += 1
+        for listener in self.listeners:
+            listener(message)
         return {"success": True}
 
     def _list(self, query: dict[str, str]) -> dict[str, Any]:
@@ -474,6 +480,9 @@ class MaxApiEmulator:
         if not isinstance(body, dict) or not (body.get("message") or body.get("notification")):
             raise MaxFault(400, "proto.payload", "`message` or `notification` required")
         self.callback_answers.append({"callback_id": callback_id} | body)
+        if body.get("notification"):
+            for listener in self.answer_listeners:
+                listener(callback_id, str(body["notification"]))
         return {"success": True}
 
     def _subscribe(self, body: Any) -> dict[str, Any]:
