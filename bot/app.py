@@ -29,8 +29,9 @@ from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
 from bot.max.client import MaxError
 from bot.max.delivery import MaxDelivery
+from bot.max.events import event_number
 from bot.max.rights import check_max_rights
-from bot.max.session import USED_TYPES, MaxSession, create_max_bot, event_number
+from bot.max.session import USED_TYPES, MaxSession, create_max_bot
 from bot.notices import Notices
 from bot.platforms import Platforms, platform_of
 from bot.redis_state import redis_state

@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.max import convert
 from bot.max.emulator import _check_keyboard
-from bot.max.session import event_key, event_number
+from bot.max.events import event_key, event_number
 
 
 def test_unsupported_tags_degrade_to_their_words() -> None:

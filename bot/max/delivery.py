@@ -30,7 +30,8 @@ from bot.clock import Clock
 from bot.delivery import OutboxWorker, not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
-from bot.max.session import FILE_PREFIX, UNREACHABLE_CODES, MaxSession
+from bot.max.events import FILE_PREFIX
+from bot.max.session import UNREACHABLE_CODES, MaxSession
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 

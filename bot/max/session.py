@@ -27,9 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
 import aiohttp
@@ -67,13 +65,17 @@ from aiogram.types import ChatFullInfo, InputFile, Message, MessageId, Update, U
 
 from bot.max import convert
 from bot.max.client import MaxClient, MaxError, MaxUncertain
+from bot.max.events import (
+    BOT_ID,
+    FILE_PREFIX,
+    Lru,
+    MaxEvents,
+    Sent,
+    files_of,
+)
 
 logger = logging.getLogger(__name__)
 
-FILE_PREFIX: Final = "max:"  # a MAX file token as an aiogram file_id (told from Telegram's)
-BOT_ID: Final = 1  # the bot's id for aiogram (its MAX user id is `me().id`)
-REMEMBERED: Final = 20_000  # messages whose mid/text/keyboard are kept for edits
-SEEN_EVENTS: Final = 50_000
 RECENT_MS: Final = 30 * 60 * 1000  # a crash's unknown sends: looked for this far back
 CHECKED: Final = 20  # recent messages looked at to tell whether a lost send arrived
 UNREACHABLE_CODES: Final = frozenset({"chat.denied", "error.dialog.suspended", "user.blocked"})
@@ -90,27 +92,7 @@ USED_TYPES: Final = (
 )
 
 
-class _Lru(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self._size = size
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self._size:
-            self.popitem(last=False)
-
-
-@dataclass
-class _Sent:
-    mid: str
-    text: str  # MAX HTML
-    keyboard: dict[str, Any] | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-
-class MaxSession(BaseSession):
+class MaxSession(MaxEvents, BaseSession):
     """One MAX bot as an aiogram session (`Bot(token="max:…", session=…)`)."""
 
     platform: Final = "max"
@@ -123,25 +105,13 @@ class MaxSession(BaseSession):
         long_poll_timeout: int = 30,
     ) -> None:
         super().__init__()
+        self._init_events(people)
         self.client = client
-        self._people = people  # user ids written to by `?user_id=` (MANAGERS on MAX)
         self._wait = long_poll_timeout
         self.marker: int | None = None
         self._buffer: list[Update] = []
-        self._update_ids = 0
-        self._seen: _Lru = _Lru(SEEN_EVENTS)
-        self._sent: _Lru = _Lru(REMEMBERED)  # (chat, seq) → _Sent
-        self._dialogs: _Lru = _Lru(100_000)  # dialog chat id → user id
-        self._user_dialog: _Lru = _Lru(100_000)  # user id → dialog chat id
-        self._names: _Lru = _Lru(100_000)  # user id → (first, last, username)
-        self._titles: dict[int, str] = {}  # group chat id → title
-        self._newest: _Lru = _Lru(100_000)  # chat id → the newest seq seen there
-        self._callbacks: _Lru = _Lru(10_000)  # callback id → (chat, seq)
-        self._uploads: _Lru = _Lru(1000)  # (kind, digest) → attachment
-        self._ignored: set[str] = set()  # event types logged once
+        self._uploads: Lru = Lru(1000)  # (kind, digest) → attachment
         self._me: User | None = None
-        self.unreachable_chats: set[int] = set()
-        self.repeated_events = 0
         self.checked_sends = 0  # sends looked up in the chat (answer lost, or a crash)
         self.found_sends = 0  # of those, found there (not sent again)
 
@@ -258,41 +228,6 @@ class MaxSession(BaseSession):
             "dict[str, Any]", await self.client.request("GET", f"/chats/{chat_id}/members/me")
         )
 
-    def _is_group(self, chat_id: int) -> bool:
-        return chat_id not in self._dialogs and (chat_id < 0 or chat_id in self._titles)
-
-    def _name(self, user_id: int) -> tuple[str, str, str | None]:
-        known = self._names.get(user_id)
-        return cast("tuple[str, str, str | None]", known or (str(user_id), "", None))
-
-    def dialog_of(self, user_id: int) -> int | None:
-        """The dialog chat id of a person, when known."""
-        return cast("int | None", self._user_dialog.get(user_id))
-
-    def _learn_user(self, user: dict[str, Any]) -> int:
-        user_id = int(user["user_id"])
-        first = str(user.get("first_name") or user.get("name") or user_id)
-        self._names.put(
-            user_id, (first, str(user.get("last_name") or ""), user.get("username") or None)
-        )
-        return user_id
-
-    def _learn_dialog(self, chat_id: int, user_id: int) -> None:
-        self._dialogs.put(chat_id, user_id)
-        self._user_dialog.put(user_id, chat_id)
-
-    def _address(self, chat: int | str) -> dict[str, int]:
-        """`chat_id=` or `user_id=` for an aiogram chat id (see the module's notes)."""
-        chat_id = int(chat)
-        if chat_id < 0 or chat_id in self._dialogs:
-            return {"chat_id": chat_id}
-        dialog = self._user_dialog.get(chat_id)
-        if dialog is not None:
-            return {"chat_id": int(dialog)}
-        if chat_id in self._people:
-            return {"user_id": chat_id}
-        return {"chat_id": chat_id}
-
     # --- events -----------------------------------------------------------------------
 
     async def _poll(self, bot: Bot, method: GetUpdates) -> list[Update]:
@@ -308,257 +243,6 @@ class MaxSession(BaseSession):
             self.marker = int(answer["marker"])
         self._buffer = await self.translate(bot, events)
         return list(self._buffer)
-
-    async def translate(self, bot: Bot, events: list[dict[str, Any]]) -> list[Update]:
-        """MAX events as aiogram updates (each seen once; unknown kinds logged once)."""
-        if any(e.get("update_type") == "message_created" for e in events):
-            await self.me()  # to tell the bot's own messages apart
-        updates: list[Update] = []
-        for event in events:
-            if not self.first_time(event):
-                continue
-            try:
-                bodies = self._update_bodies(event)
-            except (KeyError, TypeError, ValueError) as exc:
-                logger.warning(
-                    "MAX event %s is malformed (%s); ignored", event.get("update_type"), exc
-                )
-                continue
-            for body in bodies:
-                self._update_ids += 1
-                body["update_id"] = self._update_ids
-                updates.append(Update.model_validate(body, context={"bot": bot}))
-        return updates
-
-    def first_time(self, event: dict[str, Any]) -> bool:
-        key = event_key(event)
-        if key in self._seen:
-            self.repeated_events += 1
-            logger.info("MAX event %s delivered again; skipped", event.get("update_type"))
-            return False
-        self._seen.put(key, True)
-        return True
-
-    def _update_bodies(self, event: dict[str, Any]) -> list[dict[str, Any]]:
-        kind = str(event.get("update_type"))
-        stamp = int(event.get("timestamp") or time.time() * 1000) // 1000
-        if kind == "message_created":
-            body = self._message_created(event["message"], event.get("user_locale"))
-            return [{"message": body}] if body is not None else []
-        if kind == "message_callback":
-            return [{"callback_query": self._callback(event)}]
-        if kind == "bot_started":
-            chat_id = int(event["chat_id"])
-            user_id = self._learn_user(event["user"])
-            self._learn_dialog(chat_id, user_id)
-            self.unreachable_chats.discard(chat_id)
-            payload = str(event.get("payload") or "").strip()
-            text = "/start" + (f" {payload}" if payload else "")
-            user = self._person_json(user_id, event.get("user_locale"))
-            message = {
-                "message_id": 0,
-                "date": stamp,
-                "chat": self._chat_json(chat_id),
-                "from": user,
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            }
-            return [
-                self._membership(chat_id, user, blocked=False, stamp=stamp),
-                {"message": message},
-            ]
-        if kind in ("bot_stopped", "dialog_removed"):
-            chat_id = int(event["chat_id"])
-            user_id = self._learn_user(event["user"])
-            self._learn_dialog(chat_id, user_id)
-            self.unreachable_chats.add(chat_id)
-            user = self._person_json(user_id)
-            return [self._membership(chat_id, user, blocked=True, stamp=stamp)]
-        if kind == "bot_removed":
-            chat_id = int(event["chat_id"])
-            self.unreachable_chats.add(chat_id)
-            self._titles.setdefault(chat_id, str(chat_id))
-            logger.warning("the MAX bot was removed from chat %s", chat_id)
-            user = self._person_json(self._learn_user(event["user"]))
-            return [self._membership(chat_id, user, blocked=True, stamp=stamp)]
-        if kind == "bot_added":
-            chat_id = int(event["chat_id"])
-            self.unreachable_chats.discard(chat_id)
-            self._titles.setdefault(chat_id, str(chat_id))
-            user = self._person_json(self._learn_user(event["user"]))
-            return [self._membership(chat_id, user, blocked=False, stamp=stamp)]
-        if kind == "user_added":
-            chat_id = int(event["chat_id"])
-            self._titles.setdefault(chat_id, str(chat_id))
-            user = self._person_json(self._learn_user(event["user"]))
-            return [
-                {
-                    "message": {
-                        "message_id": 0,
-                        "date": stamp,
-                        "chat": self._chat_json(chat_id),
-                        "from": user,
-                        "new_chat_members": [user],
-                    }
-                }
-            ]
-        if kind not in self._ignored:
-            self._ignored.add(kind)
-            logger.info("MAX event %r is not used by partnerbot; ignored (said once)", kind)
-        return []
-
-    def _message_created(self, raw: dict[str, Any], locale: Any) -> dict[str, Any] | None:
-        sender = raw.get("sender") or {}
-        recipient = raw["recipient"]
-        chat_id = int(recipient["chat_id"])  # never recipient.user_id: that is the receiver
-        user_id = self._learn_user(sender)
-        if self._me is not None and user_id == self._me.id:
-            return None  # the bot's own message
-        if sender.get("is_bot"):
-            return None  # another bot
-        if recipient.get("chat_type") == "dialog":
-            self._learn_dialog(chat_id, user_id)
-        else:
-            self._titles.setdefault(chat_id, str(chat_id))
-        body = raw["body"]
-        seq, mid = int(body["seq"]), str(body["mid"])
-        text = str(body.get("text") or "")
-        files = _files(body.get("attachments") or [])
-        self._sent.put((chat_id, seq), _Sent(mid, text, None, files))
-        self._see(chat_id, seq)
-        message: dict[str, Any] = {
-            "message_id": seq,
-            "date": int(raw.get("timestamp") or time.time() * 1000) // 1000,
-            "chat": self._chat_json(chat_id),
-            "from": self._person_json(user_id, locale),
-        }
-        image = next((f for f in files if f["type"] == "image"), None)
-        document = next((f for f in files if f["type"] == "file"), None)
-        if image is not None:
-            token = FILE_PREFIX + str(image["payload"].get("token") or "")
-            message["photo"] = [
-                {"file_id": token, "file_unique_id": token, "width": 0, "height": 0}
-            ]
-            if text:
-                message["caption"] = text
-        elif document is not None:
-            token = FILE_PREFIX + str(document["payload"].get("token") or "")
-            message["document"] = {"file_id": token, "file_unique_id": token}
-            if text:
-                message["caption"] = text
-        else:
-            message["text"] = text
-            if text.startswith("/"):
-                length = len(text.split(maxsplit=1)[0])
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        link = raw.get("link")
-        if isinstance(link, dict) and link.get("type") == "reply":
-            linked = link.get("message") or {}
-            if linked.get("seq") is not None:
-                linked_from = link.get("sender") or {}
-                bot_id = self._me.id if self._me is not None else None
-                from_bot = linked_from.get("user_id") is not None and (
-                    int(linked_from["user_id"]) == bot_id
-                )
-                self._sent.setdefault(
-                    (chat_id, int(linked["seq"])),
-                    _Sent(str(linked.get("mid") or ""), str(linked.get("text") or "")),
-                )
-                message["reply_to_message"] = {
-                    "message_id": int(linked["seq"]),
-                    "date": message["date"],
-                    "chat": self._chat_json(chat_id),
-                    "from": self._bot_json()
-                    if from_bot
-                    else self._person_json(self._learn_user(linked_from))
-                    if linked_from.get("user_id") is not None
-                    else self._bot_json(),
-                    "text": str(linked.get("text") or ""),
-                }
-        return message
-
-    def _callback(self, event: dict[str, Any]) -> dict[str, Any]:
-        callback = event["callback"]
-        user_id = self._learn_user(callback["user"])
-        raw = event.get("message") or {}
-        recipient = raw.get("recipient") or {}
-        chat_id = int(recipient.get("chat_id") or self._user_dialog.get(user_id) or user_id)
-        if recipient.get("chat_type") == "dialog":
-            self._learn_dialog(chat_id, user_id)
-        body = raw.get("body") or {}
-        seq = int(body.get("seq") or 0)
-        if body.get("mid") and (chat_id, seq) not in self._sent:
-            keyboard = next(
-                (a for a in body.get("attachments") or [] if a.get("type") == "inline_keyboard"),
-                None,
-            )
-            files = _files(body.get("attachments") or [])
-            self._sent.put(
-                (chat_id, seq),
-                _Sent(str(body["mid"]), str(body.get("text") or ""), keyboard, files),
-            )
-        callback_id = str(callback["callback_id"])
-        self._callbacks.put(callback_id, (chat_id, seq))
-        sent = self._sent.get((chat_id, seq))
-        return {
-            "id": callback_id,
-            "from": self._person_json(user_id, event.get("user_locale")),
-            "chat_instance": str(chat_id),
-            "data": str(callback.get("payload") or ""),
-            "message": {
-                "message_id": seq,
-                "date": int(time.time()),
-                "chat": self._chat_json(chat_id),
-                "from": self._bot_json(),
-                "text": convert.plain(sent.text) if sent else "",
-            },
-        }
-
-    def _membership(
-        self, chat_id: int, user: dict[str, Any], *, blocked: bool, stamp: int
-    ) -> dict[str, Any]:
-        old, new = ("member", "kicked") if blocked else ("kicked", "member")
-
-        def member(status: str) -> dict[str, Any]:
-            body: dict[str, Any] = {"status": status, "user": self._bot_json()}
-            if status == "kicked":
-                body["until_date"] = 0
-            return body
-
-        return {
-            "my_chat_member": {
-                "chat": self._chat_json(chat_id),
-                "from": user,
-                "date": stamp,
-                "old_chat_member": member(old),
-                "new_chat_member": member(new),
-            }
-        }
-
-    def _chat_json(self, chat_id: int) -> dict[str, Any]:
-        if self._is_group(chat_id):
-            return {"id": chat_id, "type": "group", "title": self._titles.get(chat_id, "MAX")}
-        first, _last, _username = self._name(self._dialogs.get(chat_id, chat_id))
-        return {"id": chat_id, "type": "private", "first_name": first or str(chat_id)}
-
-    def _person_json(self, user_id: int, locale: Any = None) -> dict[str, Any]:
-        first, last, username = self._name(user_id)
-        body: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first or "—"}
-        if last:
-            body["last_name"] = last
-        if username:
-            body["username"] = username
-        if isinstance(locale, str) and locale:
-            body["language_code"] = locale.split("-")[0].lower()
-        return body
-
-    def _bot_json(self) -> dict[str, Any]:
-        me = self._me
-        return {
-            "id": me.id if me else 0,
-            "is_bot": True,
-            "first_name": me.first_name if me else "bot",
-        }
 
     # --- sending ----------------------------------------------------------------------
 
@@ -644,7 +328,7 @@ class MaxSession(BaseSession):
             if after_seq is None and int(message.get("timestamp") or 0) < since:
                 continue
             got = convert.plain(str(body.get("text") or "")).strip()
-            got_files = len(_files(body.get("attachments") or []))
+            got_files = len(files_of(body.get("attachments") or []))
             if got == want and got_files == files:
                 logger.info("a lost MAX send to chat %s had arrived; not sent again", chat_id)
                 self.found_sends += 1
@@ -664,18 +348,8 @@ class MaxSession(BaseSession):
         keyboard = next((a for a in attachments if a.get("type") == "inline_keyboard"), None)
         files = [a for a in attachments if a.get("type") != "inline_keyboard"]
         seq = int(body.get("seq") or 0)
-        self._sent.put((chat_id, seq), _Sent(str(body["mid"]), text, keyboard, files))
+        self._sent.put((chat_id, seq), Sent(str(body["mid"]), text, keyboard, files))
         self._see(chat_id, seq)
-
-    def _see(self, chat_id: int, seq: int) -> None:
-        if seq > int(self._newest.get(chat_id) or 0):
-            self._newest.put(chat_id, seq)
-
-    def _chat_of(self, address: dict[str, int]) -> int | None:
-        if "chat_id" in address:
-            return address["chat_id"]
-        dialog = self._user_dialog.get(address.get("user_id", 0))
-        return None if dialog is None else int(dialog)
 
     def _message(self, bot: Bot, message: dict[str, Any], fallback_chat: int | str) -> Message:
         body = message.get("body") or {}
@@ -688,7 +362,7 @@ class MaxSession(BaseSession):
             "chat": self._chat_json(chat_id),
             "from": self._bot_json(),
         }
-        files = _files(body.get("attachments") or [])
+        files = files_of(body.get("attachments") or [])
         image = next((f for f in files if f["type"] == "image"), None)
         document = next((f for f in files if f["type"] == "file"), None)
         if image is not None:
@@ -801,12 +475,12 @@ class MaxSession(BaseSession):
             out.append(int((message.get("body") or {}).get("seq") or 0))
         return out
 
-    def _find(self, chat: int, seq: int) -> _Sent:
+    def _find(self, chat: int, seq: int) -> Sent:
         chat_id = self._address(chat).get("chat_id", chat)
         sent = self._sent.get((chat_id, seq))
         if sent is None or not sent.mid:
             raise MaxError(400, "not.found", "message to edit not found", "edit")
-        return cast("_Sent", sent)
+        return cast("Sent", sent)
 
     async def _edit_text(self, bot: Bot, method: EditMessageText) -> Message | bool:
         if method.chat_id is None or method.message_id is None:
@@ -826,7 +500,7 @@ class MaxSession(BaseSession):
         return True
 
     async def _edit(
-        self, chat: int, seq: int, sent: _Sent, text: str, keyboard: dict[str, Any] | None
+        self, chat: int, seq: int, sent: Sent, text: str, keyboard: dict[str, Any] | None
     ) -> None:
         attachments = sent.files + ([keyboard] if keyboard else [])
         await self.client.request(
@@ -841,7 +515,7 @@ class MaxSession(BaseSession):
             },
         )
         chat_id = self._address(chat).get("chat_id", chat)
-        self._sent.put((chat_id, seq), _Sent(sent.mid, text, keyboard, sent.files))
+        self._sent.put((chat_id, seq), Sent(sent.mid, text, keyboard, sent.files))
 
     async def subscribe(self, url: str, secret: str, update_types: list[str]) -> None:
         """Events by webhook to `url` (MAX sends `secret` back in X-Max-Bot-Api-Secret)."""
@@ -874,36 +548,6 @@ class MaxSession(BaseSession):
             body={"notification": convert.notification(method.text)},
         )
         return True
-
-
-def event_key(event: dict[str, Any]) -> str:
-    """An event's identity (MAX gives events no id): its type, time and subject."""
-    kind = str(event.get("update_type"))
-    message = event.get("message") or {}
-    callback = event.get("callback") or {}
-    subject = (
-        callback.get("callback_id")
-        or (message.get("body") or {}).get("mid")
-        or f"{event.get('chat_id')}:{(event.get('user') or {}).get('user_id')}"
-    )
-    return f"{kind}:{event.get('timestamp')}:{subject}"
-
-
-def event_number(event: dict[str, Any]) -> int:
-    """A 63-bit number for an event's identity (the webhook inbox's key)."""
-    digest = hashlib.blake2b(event_key(event).encode(), digest_size=8).digest()
-    return int.from_bytes(digest) & 0x7FFF_FFFF_FFFF_FFFF
-
-
-def _files(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Image and file attachments, as they can be sent again (type + token)."""
-    out = []
-    for item in raw:
-        kind = item.get("type")
-        payload = item.get("payload") or {}
-        if kind in ("image", "file") and isinstance(payload, dict) and payload.get("token"):
-            out.append({"type": kind, "payload": {"token": str(payload["token"])}})
-    return out
 
 
 def _token(uploaded: dict[str, Any]) -> str | None:
