@@ -678,3 +678,17 @@ async def test_missing_rights_in_max_chats_are_said_plainly(tmp_path: Path) -> N
             assert "бот не администратор" in lines[0]
     finally:
         await emulator.stop()
+
+
+async def test_a_max_manager_answers_a_ticket_in_private(max_harness: Harness) -> None:
+    manager = max_harness.max_manager()  # has never written to the bot: reached by user_id
+    max_harness.manager()
+    maria = max_harness.max_user(380)
+    await maria.onboard()
+    await maria.send("/support")
+    await maria.send("Не пришла выплата")
+    card, relayed = manager.messages[-2:]
+    assert "Обращение №1" in card.plain
+    assert relayed.plain == "Не пришла выплата"
+    await manager.send("Выплата ушла вчера", reply_to=relayed)
+    assert maria.last.plain == "Выплата ушла вчера"

@@ -350,10 +350,15 @@ class MaxEvents:
         }
 
     def _chat_json(self, chat_id: int) -> dict[str, Any]:
+        """An aiogram chat for a MAX chat id. A dialog is known by its chat id, except a
+        manager's (MANAGERS name them by user id, and the bot writes to them so): by the
+        manager's user id, so that replies there match what was sent there."""
         if self._is_group(chat_id):
             return {"id": chat_id, "type": "group", "title": self._titles.get(chat_id, "MAX")}
-        first, _last, _username = self._name(self._dialogs.get(chat_id, chat_id))
-        return {"id": chat_id, "type": "private", "first_name": first or str(chat_id)}
+        user_id = self._dialogs.get(chat_id, chat_id)
+        first, _last, _username = self._name(user_id)
+        shown = user_id if user_id in self._people else chat_id
+        return {"id": shown, "type": "private", "first_name": first or str(chat_id)}
 
     def _person_json(self, user_id: int, locale: Any = None) -> dict[str, Any]:
         first, last, username = self._name(user_id)
