@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -97,7 +98,7 @@ class MaxDelivery(OutboxWorker):
                         await self._outbox.finish(done)
                 return outcome
 
-        previous: list[asyncio.Task[Outcome]] = []
+        outstanding: deque[list[asyncio.Task[Outcome]]] = deque()
         running: list[asyncio.Task[Outcome]] = []
         try:
             for start in range(0, len(rows), AHEAD):
@@ -113,12 +114,14 @@ class MaxDelivery(OutboxWorker):
                 if settled:
                     await self._outbox.finish(settled)
                     outcomes.extend(settled)
-                if previous:  # at most two chunks marked and not yet done
-                    outcomes.extend(await asyncio.gather(*previous))
+                if len(outstanding) > 1:  # at most two chunks marked and not yet done
+                    outcomes.extend(await asyncio.gather(*outstanding.popleft()))
                 await self._outbox.mark_sending([row.id for row in ready])
-                previous = [asyncio.create_task(one(row)) for row in ready]
-                running.extend(previous)
-            outcomes.extend(await asyncio.gather(*previous))
+                tasks = [asyncio.create_task(one(row)) for row in ready]
+                outstanding.append(tasks)
+                running.extend(tasks)
+            while outstanding:
+                outcomes.extend(await asyncio.gather(*outstanding.popleft()))
         finally:
             for task in running:  # cancelled (a shutdown): nothing left running behind
                 task.cancel()
