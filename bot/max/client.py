@@ -88,11 +88,13 @@ class MaxRate:
                 while self._urgent:
                     await quiet.wait()
                 now = self._monotonic()
-                start = max(now, self._next, self._held_until)
-                if start <= now:
-                    self._next = now + self.interval
+                slot = max(self._next, self._held_until)
+                if slot <= now:
+                    # due: the cadence is kept from the slot, not from a late wake-up (a
+                    # slot long past is not banked: no burst after a quiet spell)
+                    self._next = max(slot, now - self.interval) + self.interval
                     return
-                await self._sleep(start - now)
+                await self._sleep(slot - now)
         self._urgent += 1
         quiet.clear()
         try:
