@@ -90,9 +90,10 @@ class MaxRate:
                 now = self._monotonic()
                 slot = max(self._next, self._held_until)
                 if slot <= now:
-                    # due: the cadence is kept from the slot, not from a late wake-up (a
-                    # slot long past is not banked: no burst after a quiet spell)
-                    self._next = max(slot, now - self.interval) + self.interval
+                    # due: the cadence is kept from the slot, not from a late wake-up;
+                    # a slot long past is banked for half an interval at most (no burst
+                    # after a quiet spell)
+                    self._next = max(slot, now - self.interval / 2) + self.interval
                     return
                 await self._sleep(slot - now)
         self._urgent += 1
