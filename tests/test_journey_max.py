@@ -692,3 +692,71 @@ async def test_a_max_manager_answers_a_ticket_in_private(max_harness: Harness) -
     assert relayed.plain == "Не пришла выплата"
     await manager.send("Выплата ушла вчера", reply_to=relayed)
     assert maria.last.plain == "Выплата ушла вчера"
+
+
+async def test_a_telegram_announcement_with_a_photo_reaches_max_with_it(
+    max_harness: Harness,
+) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(390)
+    await maria.onboard()
+    manager = max_harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Новые баннеры", kind="photo")
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    await max_harness.deliver()
+    assert maria.last.plain == "Новые баннеры"
+    assert maria.last.files[0]["type"] == "image"
+    (upload,) = emulator.uploads.values()
+    assert upload[1].startswith(b"partnerbot sandbox file")
+
+
+async def test_a_max_partner_photo_crosses_to_telegram_as_words(tmp_path: Path) -> None:
+    async with chats_emulator() as telegram:
+        telegram.add_group(FORUM, "Менеджеры", forum=True)
+        telegram.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path, emulator=telegram, maxbot=True, tg_managers_chat_id=FORUM
+        ) as harness:
+            emulator = harness.max
+            assert emulator is not None
+            maria = harness.max_user(391)
+            await maria.onboard()
+            await maria.send("/support")
+            await maria.send("Вопрос по выплате")
+            marker = emulator.user_message(
+                391, "скриншот", files=[{"type": "image", "payload": {"token": "in:1"}}]
+            )
+            await emulator.wait_processed(marker)
+            crossed = telegram.chat_messages(FORUM)[-1].plain
+            assert crossed.startswith("скриншот")
+            assert "фото" in crossed
+
+
+async def test_a_max_managers_photo_announcement(max_harness: Harness) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(392)
+    await maria.onboard()
+    anna = max_harness.user(720, "Анна")
+    await anna.onboard()
+    manager = max_harness.max_manager()
+    await manager.open()
+    await manager.send("/announce")
+    marker = emulator.user_message(
+        manager.user_id, "Новые баннеры", files=[{"type": "image", "payload": {"token": "in:7"}}]
+    )
+    await emulator.wait_processed(marker)
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    await max_harness.deliver()
+    # on MAX with the picture (its token passed on), on Telegram the words alone
+    assert maria.last.plain == "Новые баннеры"
+    assert maria.last.files == [{"type": "image", "payload": {"token": "in:7"}}]
+    assert anna.last.plain == "Новые баннеры"
+    assert anna.last.kind == "text"  # a MAX file id means nothing to Telegram
