@@ -547,16 +547,3 @@ def max_webhook_inbox(
         path=MAX_WEBHOOK_PATH,
         reader=reader,
     )
-
-
-async def run(settings: Settings) -> None:
-    if settings.offline:
-        from bot.sandbox.terminal import run_sandbox
-
-        await run_sandbox(settings)
-        return
-    await run_bots(settings)
-
-
-def main_loop(settings: Settings) -> None:
-    asyncio.run(run(settings))

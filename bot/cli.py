@@ -121,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         return _run_workers(args.workers)
-    from bot.app import TokenRefused, main_loop
+    from bot.app import TokenRefused
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
+    from bot.runner import main_loop
 
     try:
         main_loop(settings)
