@@ -166,6 +166,12 @@ async def test_max_managers_chat_reply_mode(tmp_path: Path) -> None:
             # the partner's answer goes back to the managers' chat
             await maria.send("Спасибо, нашла")
             assert emulator.chat_messages(MAX_MANAGERS)[-1].plain == "Спасибо, нашла"
+            # a partner who stopped the bot: the reply is refused (403), the ticket says so
+            emulator.users[310].stopped = True
+            await manager.send("Вы тут?", reply_to=relayed, chat=MAX_MANAGERS)
+            assert "заблокировал бота" in emulator.chat_messages(MAX_MANAGERS)[-1].plain
+            emulator.users[310].stopped = False
+            harness.allowed_errors.add("POST /messages")
             # a non-manager's reply in the managers' chat does not reach the partner
             harness.max_user(311, "Посторонний")
             emulator.chats[MAX_MANAGERS].members.add(311)
