@@ -575,7 +575,11 @@ async def test_one_person_three_chats_one_set_of_numbers(tmp_path: Path) -> None
 async def test_max_by_webhook_persist_first_once_each(tmp_path: Path) -> None:
     from aiohttp import web
 
-    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox
+    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox, max_webhook_url
+
+    assert max_webhook_url("https://bot.example/webhook/telegram") == (
+        "https://bot.example/webhook/max"
+    )
 
     emulator = MaxApiEmulator(rate=10_000)
     await emulator.start()
