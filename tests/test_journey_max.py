@@ -770,3 +770,22 @@ async def test_a_max_managers_photo_announcement(max_harness: Harness) -> None:
     assert maria.last.files == [{"type": "image", "payload": {"token": "in:7"}}]
     assert anna.last.plain == "Новые баннеры"
     assert anna.last.kind == "text"  # a MAX file id means nothing to Telegram
+
+
+async def test_did_you_mean_and_the_managers_schedule_on_max(max_harness: Harness) -> None:
+    maria = max_harness.max_user(395)
+    await maria.onboard()
+    replies = await maria.send("what is the minimum payout")
+    assert "Вы имели в виду" in replies[-1].plain
+    assert replies[-1].button_labels[-1] == "Нет, другое"
+    await maria.press("Какая минимальная сумма для вывода?")
+    assert "1 000 ₽" in maria.last.plain
+    await maria.press("👍 Помогло")
+
+    manager = max_harness.max_manager()
+    await manager.open()
+    replies = await manager.send("/schedule")
+    assert replies[-1].plain.startswith("🗓 Автоматические отправки на 14 дней")
+    # a partner typing a manager's command gets the unknown-command answer
+    replies = await maria.send("/schedule")
+    assert replies[0].plain.startswith("Такой команды я не знаю")
