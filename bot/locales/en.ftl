@@ -119,7 +119,8 @@ settings-public-name = Name on leaderboards: { $choice }
 settings-platform = Automated messages: { $where ->
     [tg] Telegram only
     [vk] VK only
-   *[both] Telegram and VK
+    [max] MAX only
+   *[both] in all your chats with the bot
 }
 topic-news = News
 topic-contests = Contests
@@ -664,3 +665,6 @@ faq-gaps-digest-line = { $number }. { $question } — { $count ->
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Not so fast — wait a couple of seconds and press again.
+# --- MAX ---
+max-rights-read = no "read all messages" right (without it the bot does not see questions in the chat)
+max-rights-write = no right to write in the chat

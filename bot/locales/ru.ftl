@@ -121,7 +121,8 @@ settings-public-name = Имя в рейтингах: { $choice }
 settings-platform = Рассылки: { $where ->
     [tg] только в Telegram
     [vk] только во ВКонтакте
-   *[both] в Telegram и во ВКонтакте
+    [max] только в MAX
+   *[both] во всех ваших чатах с ботом
 }
 topic-news = Новости
 topic-contests = Конкурсы
@@ -688,3 +689,6 @@ faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.
+# --- MAX ---
+max-rights-read = нет права «Читать все сообщения» (без него бот не видит вопросы в чате)
+max-rights-write = нет права писать в чат
