@@ -27,6 +27,7 @@ from bot.db.migrate import upgrade
 from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
+from bot.isolation import ReentrantIsolation
 from bot.leader import Leadership
 from bot.max.client import MaxError
 from bot.max.delivery import MaxDelivery
@@ -186,7 +187,7 @@ def create_dispatcher(
         storage, isolation = redis_state(services.settings.redis_url)
     dp = Dispatcher(
         storage=storage,
-        events_isolation=isolation,
+        events_isolation=ReentrantIsolation(isolation),
         settings=services.settings,
         clock=services.clock,
         db=services.db,
