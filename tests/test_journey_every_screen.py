@@ -3,7 +3,10 @@ stumble a newcomer reported, lived again through the emulators."""
 
 from __future__ import annotations
 
-from tests.harness import Client, Harness
+import re
+from pathlib import Path
+
+from tests.harness import Client, Harness, running_bot
 
 
 async def manager_with_a_partner(harness: Harness) -> tuple[Client, Client]:
@@ -352,3 +355,83 @@ async def test_russian_grammar_names_audiences_amounts_and_times(harness: Harnes
     said = (await manager.send("05.11.2026 25:00"))[-1].plain
     assert "Такого времени нет" in said
     assert "Такой даты нет" not in said
+
+
+async def test_managers_help_lists_their_commands_too(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    mine = "\n".join(m.plain for m in await manager.send("/help"))
+    for command in ("/faq", "/announce", "/contests_admin", "/tickets", "/stats", "/reload"):
+        assert command in mine, command
+    theirs = "\n".join(m.plain for m in await anna.send("/help"))
+    assert "/announce" not in theirs
+
+
+async def test_onboarding_answers_that_fit_no_option_get_a_hint(harness: Harness) -> None:
+    anna = harness.user(941, "Анна")
+    await anna.send("/start")
+    said = (await anna.send("я блогер, наверное"))[-1]
+    assert said.plain.startswith("Такого варианта нет. Нажмите кнопку или напишите один из")
+    assert "Вебмастер (сайт, SEO, контекст)" in said.plain
+    assert said.button_labels  # the segments again, under the hint
+    await anna.send("Блогер")  # an option typed is an answer
+    said = (await anna.send("из телевизора"))[-1].plain
+    assert said.startswith("Такого варианта нет")
+    assert "Сайт, Соцсети, Контекст, Другое" in said
+    await anna.send("соцсети")
+    said = (await anna.send("больше"))[-1].plain  # «Больше года»: the only one it starts
+    assert "Вопрос 3 из 3" in said
+    partner = await harness.services.partners.by_user("tg", 941)
+    assert partner is not None
+    assert partner.segment == "blogger"
+    assert partner.answers == {"traffic": "Соцсети", "experience": "Больше года"}
+
+
+async def test_contest_segments_step_names_the_segments_before_any_mistake(
+    harness: Harness,
+) -> None:
+    manager, _anna = await manager_with_a_partner(harness)
+    await manager.send("/contest_new")
+    for text in ("Весенний", "Правила.", "20.12.2026 10:00"):
+        await manager.send(text)
+    asked = (await manager.send("25.12.2026"))[-1].plain
+    assert "Шаг 5 из 8. Кто участвует?" in asked
+    assert "Сегменты: Вебмастер, Блогер, Дизайнер интерьеров." in asked
+
+
+async def test_contest_list_on_vk_is_not_cut(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, vk=True) as harness:
+        manager = harness.vk_manager()
+        await manager.send("Начать")
+        listing = (await manager.send("/contests_admin"))[-1]
+        assert "1. 📝 Зимний марафон диванов — не объявлен" in listing.text
+        assert all(len(label) <= 40 for label in listing.button_labels)
+        assert all("…" not in label or label.endswith("…") for label in listing.button_labels)
+        assert any(label.startswith("1. Зимний марафон") for label in listing.button_labels)
+
+
+CYRILLIC = re.compile("[А-Яа-яЁё]")
+
+
+async def test_the_english_interface_says_no_russian_of_its_own(harness: Harness) -> None:
+    await manager_with_a_partner(harness)
+    john = harness.user(951, "John", language="en")
+    said = [m.plain for m in await john.send("/me")]  # before /start
+    await john.send("/start")
+    await john.press(john.last.button_labels[0])
+    said += [m.plain for m in await john.send("not an option")]
+    await john.press("Сайт")
+    await john.press("До года")
+    await john.send("Owners of new flats")
+    await john.press("✅ Yes, send them")
+    for text in ("/help", "/settings", "/stop", "/start", "ok", "thanks", "/support", "/cancel"):
+        said += [m.plain for m in await john.send(text)]
+    said += [m.plain for m in await john.send("/frobnicate")]
+    program = harness.services.content_store.content.program
+    content = [s.title for s in program.segments] + [q.text for q in program.onboarding_questions]
+    content += [program.name, program.welcome.strip()]
+    content += ["Сайт", "Соцсети", "Контекст", "Другое", "Русский", "Партнёрская программа"]
+    for text in said:
+        own = text
+        for words in content:
+            own = own.replace(words, "")
+        assert not CYRILLIC.search(own), text

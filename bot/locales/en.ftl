@@ -607,3 +607,13 @@ announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners
 announce-to-community-title = the partners' chat
 draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.
+menu-manager =
+    <b>For managers</b>
+    /announce — a broadcast · /announcements — broadcasts and reports · /schedule — what goes in the next 14 days
+    /contest_new — a new contest · /contests_admin — contests: announce, change, cancel
+    /tickets — open tickets · /close — close (in the topic or as a reply) · /t KEY — a canned reply
+    /partner ID — a partner's card · /approve_link ID — approve a link
+    /stats — the program in numbers · /reload — read the content again
+onboarding-pick-hint = There is no such option. Press a button or write one of: { $options }.
+onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
+draft-segments-known = Segments: { $known }.

@@ -629,3 +629,13 @@ announce-to-all-title = все партнёры
 announce-to-inactive-title = неактивные партнёры
 announce-to-community-title = чат партнёров
 draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.
+menu-manager =
+    <b>Для менеджеров</b>
+    /announce — рассылка · /announcements — рассылки и отчёты · /schedule — что уйдёт за 14 дней
+    /contest_new — новый конкурс · /contests_admin — конкурсы: объявить, изменить, отменить
+    /tickets — открытые обращения · /close — закрыть (в теме или ответом) · /t КЛЮЧ — шаблон ответа
+    /partner ID — карточка партнёра · /approve_link ID — подтвердить привязку
+    /stats — программа в цифрах · /reload — перечитать контент
+onboarding-pick-hint = Такого варианта нет. Нажмите кнопку или напишите один из вариантов: { $options }.
+onboarding-consent-hint = Ответьте кнопкой ниже: «Да» — присылать рассылки, «Нет» — только ответы на ваши вопросы.
+draft-segments-known = Сегменты: { $known }.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Settings
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply
 
@@ -30,7 +32,12 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("help", "menu"))
-    async def show_help(message: Message, l10n: L10n) -> None:
-        await reply(message, menu_screen(l10n))
+    async def show_help(message: Message, l10n: L10n, settings: Settings, bot: Bot) -> None:
+        screen = menu_screen(l10n)
+        user = message.from_user
+        if user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}"):
+            # a manager sees their own commands too (the partner's menu stays above)
+            screen = Screen(screen.text + "\n\n" + l10n("menu-manager"), screen.markup)
+        await reply(message, screen)
 
     return router

@@ -87,6 +87,19 @@ async def _ask_from(
         await send(message, _consent_screen(l10n))
 
 
+def matching_option(text: str, options: Sequence[str]) -> int | None:
+    """The option a typed answer means: the same words, or the only option that starts
+    with them (at least 3 letters); None when it fits none, or several."""
+    typed = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!")
+    if not typed:
+        return None
+    names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
+    if typed in names:
+        return names.index(typed)
+    starting = [i for i, name in enumerate(names) if len(typed) >= 3 and name.startswith(typed)]
+    return starting[0] if len(starting) == 1 else None
+
+
 class Unknown(BaseFilter):
     """Someone the bot keeps nothing about (never started, or /forget-ed) and who did not
     /start (the middleware made no partner for them), asking for something a partner has:
@@ -239,11 +252,55 @@ def setup() -> Router:
         if index >= len(questions):
             await _ask_from(message, index, state, content, l10n)
             return
-        if questions[index].options:
-            await send(message, _question_screen(content, index, l10n))
+        options = questions[index].options
+        if options:
+            # an option typed instead of pressed counts; anything else gets a hint
+            chosen = matching_option(message.text or "", options)
+            if chosen is None:
+                hint = l10n("onboarding-pick-hint", options=", ".join(options))
+                screen = _question_screen(content, index, l10n)
+                await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+                return
+            await partners.save_answer(partner, questions[index].id, options[chosen])
+            await message.answer(
+                l10n("onboarding-answered", text=questions[index].text, answer=options[chosen])
+            )
+            await _ask_from(message, index + 1, state, content, l10n)
             return
         await partners.save_answer(partner, questions[index].id, message.text or "")
         await _ask_from(message, index + 1, state, content, l10n)
+
+    @router.message(StateFilter(Onboarding.segment), PlainText())
+    async def typed_segment(
+        message: Message,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        segments = content.program.segments
+        chosen = matching_option(message.text or "", [segment.title for segment in segments])
+        if chosen is None:
+            hint = l10n(
+                "onboarding-pick-hint", options=", ".join(segment.title for segment in segments)
+            )
+            await send(
+                message,
+                Screen(hint + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+            )
+            return
+        await partners.set_segment(partner, segments[chosen].id)
+        await message.answer(l10n("onboarding-segment-chosen", segment=segments[chosen].title))
+        await _ask_from(message, 0, state, content, l10n)
+
+    @router.message(StateFilter(Onboarding.consent), PlainText())
+    async def typed_consent(message: Message, l10n: L10n) -> None:
+        await send(
+            message,
+            Screen(l10n("onboarding-consent-hint") + "\n\n" + _consent_screen(l10n).text,
+                   _consent_screen(l10n).markup),
+        )  # fmt: skip
 
     @router.callback_query(OnboardCb.filter(F.step == "consent"), StateFilter(Onboarding.consent))
     async def consent(
