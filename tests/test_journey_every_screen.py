@@ -435,3 +435,21 @@ async def test_the_english_interface_says_no_russian_of_its_own(harness: Harness
         for words in content:
             own = own.replace(words, "")
         assert not CYRILLIC.search(own), text
+
+
+async def test_the_sandbox_terminal_sends_a_message_of_several_lines(harness: Harness) -> None:
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+    for line in ("больше продаж: Бонус 10 000 ₽\\\n", "первые продажи: Бонус 2 000 ₽\n"):
+        assert chat.handle(line)
+    for line in ("```\n", "строка раз\n", "\n", "строка два\n", "```\n"):
+        assert chat.handle(line)
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    typed = [m.text for m in harness.emulator.chat_messages(700001, from_bot=False)]
+    assert typed == [
+        "больше продаж: Бонус 10 000 ₽\nпервые продажи: Бонус 2 000 ₽",
+        "строка раз\n\nстрока два",
+    ]
