@@ -453,3 +453,33 @@ async def test_the_sandbox_terminal_sends_a_message_of_several_lines(harness: Ha
         "больше продаж: Бонус 10 000 ₽\nпервые продажи: Бонус 2 000 ₽",
         "строка раз\n\nстрока два",
     ]
+
+
+def test_the_demo_faq_names_one_tax_rate_for_the_self_employed() -> None:
+    """«6%» in one answer and «4–6%» in another: a partner cannot tell which is true."""
+    from bot.content.loader import load_content
+    from tests.harness import DEMO_CONTENT
+
+    content = load_content(DEMO_CONTENT)
+    rates = {
+        entry.id: set(re.findall(r"\d+(?:[–-]\d+)?%", entry.answer))
+        for entry in content.faq
+        if "самозанят" in (entry.question + entry.answer).lower() and "%" in entry.answer
+    }
+    assert len(rates) >= 2  # the self-employed answer and the taxes answer
+    assert all("6%" in found for found in rates.values()), rates
+    assert not any("–" in rate or "-" in rate for found in rates.values() for rate in found)
+
+
+def test_the_first_make_run_installs_without_a_build_backend_warning() -> None:
+    """setuptools warns (BuildBackendWarning, «Please be careful with folders…») when an
+    editable install uses its meta-path finder, the default for this layout; the «compat»
+    (a .pth file) and «strict» modes do not. Every `pip install -e` in the Makefile says
+    which one it uses."""
+    from tests.harness import ROOT
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line and " -e " in line]
+    assert installs
+    for line in installs:
+        assert re.search(r"--config-settings editable_mode=(compat|strict)\b", line), line
