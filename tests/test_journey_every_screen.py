@@ -380,10 +380,19 @@ async def test_onboarding_answers_that_fit_no_option_get_a_hint(harness: Harness
     await anna.send("соцсети")
     said = (await anna.send("больше"))[-1].plain  # «Больше года»: the only one it starts
     assert "Вопрос 3 из 3" in said
+    await anna.send("Мамы в декрете")
+    said = (await anna.send("может быть"))[-1].plain
+    assert said.startswith("Ответьте кнопкой ниже")
+    replies = await anna.send("да")  # the button's word typed
+    assert replies[0].plain.startswith("Готово! Вы подписаны.")
     partner = await harness.services.partners.by_user("tg", 941)
     assert partner is not None
     assert partner.segment == "blogger"
-    assert partner.answers == {"traffic": "Соцсети", "experience": "Больше года"}
+    assert partner.answers == {
+        "traffic": "Соцсети",
+        "experience": "Больше года",
+        "audience": "Мамы в декрете",
+    }
 
 
 async def test_contest_segments_step_names_the_segments_before_any_mistake(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Final
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -85,6 +86,30 @@ async def _ask_from(
     else:
         await state.set_state(Onboarding.consent)
         await send(message, _consent_screen(l10n))
+
+
+YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайте", "yes", "sure", "ok", "ок"))
+NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no", "no thanks"))
+
+
+async def _finish(
+    agreed: bool,
+    partner: Partner,
+    partners: PartnerService,
+    contests: ContestService,
+    settings: Settings,
+    state: FSMContext,
+    l10n: L10n,
+) -> str:
+    """The end of onboarding: the consent kept, and what to say (with a contest announced
+    before the partner came, once, here)."""
+    await partners.finish_onboarding(partner, consent=agreed)
+    await state.clear()
+    text = l10n("onboarding-done-subscribed" if agreed else "onboarding-done-quiet")
+    for contest in await contests.eligible(partner.segment):
+        start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
+        text += "\n" + l10n("onboarding-contest", title=html.escape(contest.title), start=start)
+    return text
 
 
 def matching_option(text: str, options: Sequence[str]) -> int | None:
@@ -294,14 +319,6 @@ def setup() -> Router:
         await message.answer(l10n("onboarding-segment-chosen", segment=segments[chosen].title))
         await _ask_from(message, 0, state, content, l10n)
 
-    @router.message(StateFilter(Onboarding.consent), PlainText())
-    async def typed_consent(message: Message, l10n: L10n) -> None:
-        await send(
-            message,
-            Screen(l10n("onboarding-consent-hint") + "\n\n" + _consent_screen(l10n).text,
-                   _consent_screen(l10n).markup),
-        )  # fmt: skip
-
     @router.callback_query(OnboardCb.filter(F.step == "consent"), StateFilter(Onboarding.consent))
     async def consent(
         callback: CallbackQuery,
@@ -313,21 +330,39 @@ def setup() -> Router:
         state: FSMContext,
         l10n: L10n,
     ) -> None:
-        agreed = callback_data.value == "yes"
-        await partners.finish_onboarding(partner, consent=agreed)
-        await state.clear()
         await callback.answer()
         if isinstance(callback.message, Message):
-            key = "onboarding-done-subscribed" if agreed else "onboarding-done-quiet"
-            text = l10n(key)
-            # a contest announced before the partner came: say so once, here
-            for contest in await contests.eligible(partner.segment):
-                start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
-                text += "\n" + l10n(
-                    "onboarding-contest", title=html.escape(contest.title), start=start
-                )
+            agreed = callback_data.value == "yes"
+            text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
             await callback.message.edit_text(text)
             await send(callback.message, menu_screen(l10n))
+
+    @router.message(StateFilter(Onboarding.consent), PlainText())
+    async def typed_consent(
+        message: Message,
+        partner: Partner,
+        partners: PartnerService,
+        contests: ContestService,
+        settings: Settings,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        """«да» / «нет» typed instead of pressed; anything else gets a hint."""
+        typed = " ".join((message.text or "").casefold().split()).strip(" .!")
+        choices = (l10n("onboarding-consent-yes"), l10n("onboarding-consent-no"))
+        chosen = matching_option(typed, choices)
+        if typed in YES_WORDS or chosen == 0:
+            agreed = True
+        elif typed in NO_WORDS or chosen == 1:
+            agreed = False
+        else:
+            screen = _consent_screen(l10n)
+            hint = l10n("onboarding-consent-hint")
+            await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+            return
+        text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
+        await message.answer(text)
+        await send(message, menu_screen(l10n))
 
     @router.callback_query(OnboardCb.filter())
     async def stale_onboarding(callback: CallbackQuery, l10n: L10n) -> None:
