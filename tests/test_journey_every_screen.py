@@ -492,3 +492,13 @@ def test_the_first_make_run_installs_without_a_build_backend_warning() -> None:
     assert installs
     for line in installs:
         assert re.search(r"--config-settings editable_mode=(compat|strict)\b", line), line
+
+
+async def test_a_manager_is_not_asked_a_partners_questions(harness: Harness) -> None:
+    manager = harness.manager()
+    first, menu = (m.plain for m in await manager.send("/start"))
+    assert first.startswith("Здравствуйте, Михаил! Вы менеджер программы")
+    assert "Кто вы?" not in first + menu
+    assert "/announce" in menu
+    again = "\n".join(m.plain for m in await manager.send("/start"))
+    assert "/contests_admin" in again

@@ -617,3 +617,4 @@ menu-manager =
 onboarding-pick-hint = There is no such option. Press a button or write one of: { $options }.
 onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
 draft-segments-known = Segments: { $known }.
+start-manager = Hello, { $name }! You are a manager of the program: below is the partner's menu (as partners see it) and your commands.

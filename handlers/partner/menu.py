@@ -24,8 +24,10 @@ def menu_keyboard(l10n: L10n) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def menu_screen(l10n: L10n) -> Screen:
-    return Screen(l10n("menu-text"), menu_keyboard(l10n))
+def menu_screen(l10n: L10n, *, manager: bool = False) -> Screen:
+    """The partner's menu; a manager's has their own commands under it."""
+    text = l10n("menu-text") + ("\n\n" + l10n("menu-manager") if manager else "")
+    return Screen(text, menu_keyboard(l10n))
 
 
 def setup() -> Router:
@@ -33,11 +35,8 @@ def setup() -> Router:
 
     @router.message(Command("help", "menu"))
     async def show_help(message: Message, l10n: L10n, settings: Settings, bot: Bot) -> None:
-        screen = menu_screen(l10n)
         user = message.from_user
-        if user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}"):
-            # a manager sees their own commands too (the partner's menu stays above)
-            screen = Screen(screen.text + "\n\n" + l10n("menu-manager"), screen.markup)
-        await reply(message, screen)
+        manager = user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
+        await reply(message, menu_screen(l10n, manager=manager))
 
     return router

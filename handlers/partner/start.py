@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Final
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.services.contests import ContestService
 from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
@@ -189,11 +190,21 @@ def setup() -> Router:
         partners: PartnerService,
         content: Content,
         state: FSMContext,
+        settings: Settings,
+        bot: Bot,
         l10n: L10n,
     ) -> None:
         args = (command.args or "").strip()
         if args.startswith("ref_"):
             await partners.record_referrer(partner, args.removeprefix("ref_"))
+        manager = settings.is_manager(f"{platform_of(bot)}:{partner.user_id}")
+        if not partner.onboarded and manager:
+            # a manager is not asked a partner's questions: their menu, at once
+            await partners.finish_onboarding(partner, consent=False)
+            await state.clear()
+            await message.answer(l10n("start-manager", name=html.escape(partner.first_name)))
+            await send(message, menu_screen(l10n, manager=True))
+            return
         if partner.onboarded:
             if partner.stopped:
                 partner = await partners.resume(partner)
@@ -204,7 +215,7 @@ def setup() -> Router:
                 await message.answer(l10n("support-ask-text"))
                 return
             await message.answer(l10n("start-welcome-back", name=partner.first_name))
-            await send(message, menu_screen(l10n))
+            await send(message, menu_screen(l10n, manager=manager))
             return
         welcome = content.program.welcome.strip() or l10n("start-default-welcome")
         await message.answer(
