@@ -502,3 +502,31 @@ async def test_a_manager_is_not_asked_a_partners_questions(harness: Harness) -> 
     assert "/announce" in menu
     again = "\n".join(m.plain for m in await manager.send("/start"))
     assert "/contests_admin" in again
+
+
+async def test_a_contests_audience_is_named_by_its_title(harness: Harness) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    manager, _anna = await manager_with_a_partner(harness)
+    partners = harness.services.partners
+    person = await partners.by_user("tg", 921)
+    assert person is not None
+    await partners.approve_link(await partners.request_link(person, "an-1"))
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # the demo contest runs
+    harness.clock.advance((running - harness.clock.now()).total_seconds())
+    sale = ConversionIn("an-1", "an-sale", "approved", Decimal(30000), "RUB", running)
+    await harness.services.sales.record(sale, "csv")
+    await manager.send("/announce")
+    await manager.send("Напоминаем правила марафона")
+    await manager.press("Участникам конкурса…")
+    await manager.press("Зимний марафон диванов")
+    await manager.press("Сейчас")
+    header = manager.messages[-2].plain
+    assert "Получатели: участники конкурса «Зимний марафон диванов»" in header
+    assert "winter-sofas" not in header
+    await manager.press("✅ Отправить")
+    listing = (await manager.send("/announcements"))[-1].plain
+    assert "Получатели: участники конкурса «Зимний марафон диванов» (1)" in listing
