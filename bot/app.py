@@ -50,7 +50,12 @@ from bot.vk.session import VkSession, create_vk_bot
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import WebhookInbox
 from handlers import setup_routers
-from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
+from handlers.middlewares import (
+    FloodMiddleware,
+    PartnerMiddleware,
+    TypedWords,
+    VkOriginMiddleware,
+)
 from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
@@ -203,6 +208,7 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)
+    dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
     dp.include_routers(*setup_routers())
     return dp
 
