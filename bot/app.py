@@ -27,7 +27,6 @@ from bot.db.migrate import upgrade
 from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
-from bot.isolation import ReentrantIsolation
 from bot.leader import Leadership
 from bot.max.client import MaxError
 from bot.max.delivery import MaxDelivery
@@ -58,7 +57,12 @@ from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import CallbackReader, WebhookInbox
 from handlers import setup_routers
-from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
+from handlers.middlewares import (
+    FloodMiddleware,
+    PartnerMiddleware,
+    TypedWords,
+    VkOriginMiddleware,
+)
 from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
@@ -187,7 +191,7 @@ def create_dispatcher(
         storage, isolation = redis_state(services.settings.redis_url)
     dp = Dispatcher(
         storage=storage,
-        events_isolation=ReentrantIsolation(isolation),
+        events_isolation=isolation,
         settings=services.settings,
         clock=services.clock,
         db=services.db,
@@ -224,6 +228,7 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)
+    dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
     dp.include_routers(*setup_routers())
     return dp
 

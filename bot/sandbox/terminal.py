@@ -6,6 +6,11 @@ Type a message to send it; a number presses that button under the last message;
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 `/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/sticker`
 sends a sticker; `/quit` (or Ctrl-D) leaves.
+
+A message of several lines (the contest wizard asks for one prize category a line): end
+a line with a backslash and go on on the next one, or put three backticks on a line of
+their own, paste or type the lines, and close with three backticks again. The lines go
+as one message.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from bot.vk.session import create_vk_bot, vk_pacer
 
 logger = logging.getLogger(__name__)
 
+BLOCK = "```"  # a line of its own before and after a message of several lines
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
@@ -61,6 +67,8 @@ class TerminalChat:
         self.write = write
         self.persona = "partner"
         self.platform = "tg"
+        self.continued: list[str] = []  # lines that ended with "\\", waiting for the last
+        self.block: list[str] | None = None  # lines between two lines of BLOCK
         self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
         self.vk_incoming: dict[int, int] = {}
         self.emulator.listeners.append(self.show)
@@ -169,7 +177,40 @@ class TerminalChat:
         return None
 
     def handle(self, line: str) -> bool:
-        """Act on one typed line; False means quit."""
+        """Act on one typed line; False means quit. Lines ending with a backslash, and
+        lines between two lines of three backticks, gather into one message."""
+        raw = line.rstrip("\r\n")
+        if self.block is not None:
+            if raw.strip() != BLOCK:
+                self.block.append(raw)
+                return True
+            text, self.block = "\n".join(self.block).strip("\n"), None
+            return self._send_lines(text)
+        if raw.strip() == BLOCK:
+            self.block = []
+            self.write(
+                f"   (several lines: type or paste them, then {BLOCK} on a line of its own)"
+            )
+            return True
+        if raw.endswith("\\"):
+            self.continued.append(raw[:-1])
+            return True
+        if self.continued:
+            text, self.continued = "\n".join([*self.continued, raw]), []
+            return self._send_lines(text)
+        return self._handle_line(line)
+
+    def _send_lines(self, text: str) -> bool:
+        """A message of several lines, sent as typed (no command, no button number)."""
+        if not text.strip():
+            return True
+        if self.platform == "vk" and self.vk is not None:
+            self.vk.user_message(self.user_id, text)
+        else:
+            self.emulator.user_message(self.user_id, text)
+        return True
+
+    def _handle_line(self, line: str) -> bool:
         text = line.strip()
         if not text:
             return True
@@ -379,7 +420,9 @@ async def run_sandbox(settings: Settings) -> None:
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
             "/as manager switches to the manager (/reply TEXT answers a ticket); "
-            "/platform vk or /platform max writes in VK or MAX instead; /quit leaves.",
+            "/platform vk or /platform max writes in VK or MAX instead; a line ending with \\ "
+            f"goes on on the next one (or put {BLOCK} before and after several lines); "
+            "/quit leaves.",
             flush=True,
         )
         queue: asyncio.Queue[str | None] = asyncio.Queue()
