@@ -84,7 +84,8 @@ def halves(questions: list[Question]) -> list[tuple[list[Question], list[Questio
             by_entry[question.id].append(question)
     out = []
     for half in (0, 1):
-        teach, test = [], []
+        teach: list[Question] = []
+        test: list[Question] = []
         for entry_questions in by_entry.values():
             for index, question in enumerate(entry_questions):
                 (teach if index % 2 == half else test).append(question)
@@ -219,7 +220,7 @@ def score(faq_set: FaqSet, model: Model) -> Figures:
 
 def _pooled(sets: list[FaqSet], model: Model, name: str) -> float:
     """A figure over the training sets' questions taken together."""
-    return sum(getattr(score(s, model), name) for s in sets) / len(sets)
+    return sum(float(getattr(score(s, model), name)) for s in sets) / len(sets)
 
 
 def fit(sets: list[FaqSet]) -> Model:
