@@ -164,3 +164,16 @@ def test_words_only_a_learned_wording_brings_do_not_count_as_the_entry_covering_
     promo = next(c for c in taught.rank("промокод", limit=8) if c.entry_id == "payout-dates")
     assert promo.features[0] == 0.0  # coverage
     assert taught.rank("промокод")[0].entry_id == matcher.rank("промокод")[0].entry_id
+
+
+def test_english_function_words_are_not_corrected_into_vocabulary_words(
+    matcher: FaqMatcher,
+) -> None:
+    # «each» is one letter from «reach» (a vocabulary word): it is grammar, not a typo
+    forms = {
+        form
+        for unit in matcher.question_units("commission for each customer")
+        for form in unit.forms
+    }
+    assert "reach" not in forms
+    assert {"комиссия", "покупатель"} <= forms

@@ -66,6 +66,8 @@ STOPWORDS = frozenset(
     it its to of for in on at by with about from as or and please pls plz thanks thank
     can could would will should shall may might how what this that these those guys
     anyone somebody someone tell know question just really so also any some
+    each every before after via into onto there here then than them they their which
+    while still only even ever other same such like want need able yet
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Question words: they tell entries apart ("когда" vs "сколько") but alone prove nothing.
