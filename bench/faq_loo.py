@@ -10,7 +10,11 @@ Per left-out set:
 - one tap: in-scope questions answered right or with the right entry among the options;
 - taught:  after teaching half of each entry's questions with the teach path
            (FaqLearning.teach into a fresh SQLite database), the other half answered right
-           (and the mirror half, averaged).
+           (and the mirror half, averaged);
+- t(≥2):   the same over the questions of entries with at least two questions (an entry
+           with one question has nothing taught for it);
+- quiet:   out-of-scope questions that got nothing at all (no answer, no options):
+           "silent" counts a "did you mean" list as no answer, this column shows both.
 
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET] [--write]
 --write fits the shipped model (bot/faq_data/faq_model.json) on all five sets.
