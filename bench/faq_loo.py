@@ -10,7 +10,11 @@ Per left-out set:
 - one tap: in-scope questions answered right or with the right entry among the options;
 - taught:  after teaching half of each entry's questions with the teach path
            (FaqLearning.teach into a fresh SQLite database), the other half answered right
-           (and the mirror half, averaged).
+           (and the mirror half, averaged);
+- t(≥2):   the same over the questions of entries with at least two questions (an entry
+           with one question has nothing taught for it);
+- quiet:   out-of-scope questions that got nothing at all (no answer, no options):
+           "silent" counts a "did you mean" list as no answer, this column shows both.
 
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET] [--write]
 --write fits the shipped model (bot/faq_data/faq_model.json) on all five sets.
@@ -76,6 +80,23 @@ class FaqSet:
         self.ranked = [self.matcher.rank(q.q, limit=CANDIDATES) for q in self.questions]
 
 
+def halves(questions: list[Question]) -> list[tuple[list[Question], list[Question]]]:
+    """(taught, tested) twice: every other in-scope question of each entry taught."""
+    by_entry: dict[str, list[Question]] = defaultdict(list)
+    for question in questions:
+        if question.id is not None:
+            by_entry[question.id].append(question)
+    out = []
+    for half in (0, 1):
+        teach: list[Question] = []
+        test: list[Question] = []
+        for entry_questions in by_entry.values():
+            for index, question in enumerate(entry_questions):
+                (teach if index % 2 == half else test).append(question)
+        out.append((teach, test))
+    return out
+
+
 def load_sets() -> list[FaqSet]:
     sets = []
     for name in NEW_SETS:
@@ -105,20 +126,22 @@ def _rows(sets: list[FaqSet]) -> tuple[np.ndarray, np.ndarray]:
 def _top_rows(sets: list[FaqSet], model: Model) -> tuple[np.ndarray, np.ndarray]:
     features, labels = [], []
     for faq_set in sets:
-        for question, ranked in zip(faq_set.questions, _rescored(faq_set, model), strict=True):
+        for question, candidates in zip(faq_set.questions, faq_set.ranked, strict=True):
+            ranked = _rescore(candidates, model)
             if ranked:
                 features.append(top_features(ranked))
                 labels.append(1.0 if ranked[0].entry_id == question.id else 0.0)
     return np.array(features, dtype=np.float64), np.array(labels)
 
 
+def _rescore(ranked: list[Candidate], model: Model) -> list[Candidate]:
+    scored = [Candidate(c.entry_id, model.probability(c.features), c.features) for c in ranked]
+    scored.sort(key=lambda c: -c.score)
+    return scored
+
+
 def _rescored(faq_set: FaqSet, model: Model) -> list[list[Candidate]]:
-    out = []
-    for ranked in faq_set.ranked:
-        scored = [Candidate(c.entry_id, model.probability(c.features), c.features) for c in ranked]
-        scored.sort(key=lambda c: -c.score)
-        out.append(scored)
-    return out
+    return [_rescore(ranked, model) for ranked in faq_set.ranked]
 
 
 def fit_weights(sets: list[FaqSet], l2: float = 1.0) -> tuple[np.ndarray, float]:
@@ -159,6 +182,7 @@ class Figures:
     silent: float
     one_tap: float
     offered: float  # share of in-scope questions that got options rather than an answer
+    quiet: float  # out-of-scope questions that got neither an answer nor options
     by_kind: dict[str, tuple[int, int]]
 
 
@@ -172,13 +196,14 @@ def decide(ranked: list[Candidate], model: Model) -> tuple[str | None, list[str]
 
 
 def score(faq_set: FaqSet, model: Model) -> Figures:
-    right = tap = offered = silent = total_in = total_out = 0
+    right = tap = offered = silent = quiet = total_in = total_out = 0
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for question, ranked in zip(faq_set.questions, _rescored(faq_set, model), strict=True):
         answer, options = decide(ranked, model)
         if question.id is None:
             total_out += 1
             silent += answer is None
+            quiet += answer is None and not options
             continue
         total_in += 1
         ok = answer == question.id
@@ -192,13 +217,14 @@ def score(faq_set: FaqSet, model: Model) -> Figures:
         silent / max(total_out, 1),
         tap / max(total_in, 1),
         offered / max(total_in, 1),
+        quiet / max(total_out, 1),
         {kind: (a, b) for kind, (a, b) in by_kind.items()},
     )
 
 
 def _pooled(sets: list[FaqSet], model: Model, name: str) -> float:
     """A figure over the training sets' questions taken together."""
-    return sum(getattr(score(s, model), name) for s in sets) / len(sets)
+    return sum(float(getattr(score(s, model), name)) for s in sets) / len(sets)
 
 
 def fit(sets: list[FaqSet]) -> Model:
@@ -230,18 +256,14 @@ def fit(sets: list[FaqSet]) -> Model:
 # --- teaching half --------------------------------------------------------------------
 
 
-async def taught(faq_set: FaqSet, model: Model) -> float:
-    """Teach half of each entry's questions through FaqLearning.teach, score the rest."""
-    by_entry: dict[str, list[Question]] = defaultdict(list)
-    for question in faq_set.questions:
-        if question.id is not None:
-            by_entry[question.id].append(question)
-    rates = []
-    for half in (0, 1):
-        teach, test = [], []
-        for questions in by_entry.values():
-            for index, question in enumerate(questions):
-                (teach if index % 2 == half else test).append(question)
+async def taught(faq_set: FaqSet, model: Model) -> tuple[float, float]:
+    """Teach half of each entry's questions through FaqLearning.teach, score the rest.
+
+    Returns (over every tested question, over the questions of entries that had at
+    least one question taught: an entry with one question teaches nothing to itself)."""
+    counts = {entry: sum(q.id == entry for q in faq_set.questions) for entry in _ids(faq_set)}
+    rates, rates_taught = [], []
+    for teach, test in halves(faq_set.questions):
         with tempfile.TemporaryDirectory() as folder:
             db = Database.from_url(f"sqlite+aiosqlite:///{folder}/taught.db")
             try:
@@ -257,9 +279,15 @@ async def taught(faq_set: FaqSet, model: Model) -> float:
                 matcher = await learning.matcher()
             finally:
                 await db.close()
-        right = sum(matcher.match(q.q).entry_id == q.id for q in test)
-        rates.append(right / max(len(test), 1))
-    return sum(rates) / len(rates)
+        right = [matcher.match(q.q).entry_id == q.id for q in test]
+        rates.append(sum(right) / max(len(test), 1))
+        kept = [ok for ok, q in zip(right, test, strict=True) if counts[str(q.id)] >= 2]
+        rates_taught.append(sum(kept) / max(len(kept), 1))
+    return sum(rates) / len(rates), sum(rates_taught) / len(rates_taught)
+
+
+def _ids(faq_set: FaqSet) -> set[str]:
+    return {str(q.id) for q in faq_set.questions if q.id is not None}
 
 
 # --- report ---------------------------------------------------------------------------
@@ -275,7 +303,8 @@ def main() -> None:
         faq_set.prepare()
     print(
         f"{'left out':<12}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
-        f"{'one tap':>9}{'offered':>9}{'taught':>8}   thresholds (answer/options)"
+        f"{'one tap':>9}{'offered':>9}{'taught':>8}{'t(≥2)':>8}{'quiet':>7}"
+        "   thresholds (answer/options)"
     )
     worst: dict[str, float] = {}
     kinds: Counter[str] = Counter()
@@ -284,12 +313,13 @@ def main() -> None:
         others = [s for s in sets if s is not faq_set]
         model = fit(others)
         figures = score(faq_set, model)
-        half = asyncio.run(taught(faq_set, model))
+        half, half_2 = asyncio.run(taught(faq_set, model))
         n_in = sum(q.id is not None for q in faq_set.questions)
         print(
             f"{faq_set.name:<12}{len(faq_set.matcher.entries):>8}{n_in:>5}"
             f"{len(faq_set.questions) - n_in:>5}{figures.right:>8.3f}{figures.silent:>8.3f}"
-            f"{figures.one_tap:>9.3f}{figures.offered:>9.3f}{half:>8.3f}"
+            f"{figures.one_tap:>9.3f}{figures.offered:>9.3f}{half:>8.3f}{half_2:>8.3f}"
+            f"{figures.quiet:>7.3f}"
             f"   {model.answer:.2f}/{model.suggest:.2f}"
         )
         for name, value in (
@@ -297,6 +327,7 @@ def main() -> None:
             ("silent", figures.silent),
             ("one tap", figures.one_tap),
             ("taught", half),
+            ("taught (entries with ≥ 2 questions)", half_2),
         ):
             worst[name] = min(worst.get(name, 1.0), value)
         if faq_set.name != "demo":

@@ -151,3 +151,29 @@ def test_cli_batch_from_stdin(
 def test_cli_text_form(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["faq", "match", "как дела", "--content", str(DEMO_CONTENT)]) == 0
     assert capsys.readouterr().out.startswith("no match")
+
+
+def test_words_only_a_learned_wording_brings_do_not_count_as_the_entry_covering_them(
+    matcher: FaqMatcher,
+) -> None:
+    # a long learned question carries words of other entries («промокод», «баннер»): they
+    # stay evidence of their own, not coverage that pulls those entries' questions over
+    taught = matcher.with_learned(
+        {"payout-dates": ["у меня промокод и баннеры на сайте, когда придут деньги за март"]}
+    )
+    promo = next(c for c in taught.rank("промокод", limit=8) if c.entry_id == "payout-dates")
+    assert promo.features[0] == 0.0  # coverage
+    assert taught.rank("промокод")[0].entry_id == matcher.rank("промокод")[0].entry_id
+
+
+def test_english_function_words_are_not_corrected_into_vocabulary_words(
+    matcher: FaqMatcher,
+) -> None:
+    # «each» is one letter from «reach» (a vocabulary word): it is grammar, not a typo
+    forms = {
+        form
+        for unit in matcher.question_units("commission for each customer")
+        for form in unit.forms
+    }
+    assert "reach" not in forms
+    assert {"комиссия", "покупатель"} <= forms

@@ -66,6 +66,8 @@ STOPWORDS = frozenset(
     it its to of for in on at by with about from as or and please pls plz thanks thank
     can could would will should shall may might how what this that these those guys
     anyone somebody someone tell know question just really so also any some
+    each every before after via into onto there here then than them they their which
+    while still only even ever other same such like want need able yet
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Question words: they tell entries apart ("когда" vs "сколько") but alone prove nothing.
@@ -324,6 +326,7 @@ class _Wordings:
     texts: list[str]
     terms: set[str]
     learned: set[frozenset[str]]
+    extra: set[str] = field(default_factory=set)  # terms only learned wordings bring
 
 
 class FaqMatcher:
@@ -369,6 +372,8 @@ class FaqMatcher:
                 if forms:
                     self._add(self._wordings[index], forms, learned=True)
                     self.learned_count += 1
+        for own, content in zip(self._wordings, self._content, strict=True):
+            own.extra = own.terms - content.terms
         self._build_index()
 
     def with_learned(self, learned: Mapping[str, Sequence[str]]) -> FaqMatcher:
@@ -470,10 +475,14 @@ class FaqMatcher:
             for term, n in answer_frequency.items()
             if term not in self._idf
         }
+        # a word only learned wordings bring is evidence of its own (weighed by the model),
+        # not coverage: a long learned question would otherwise pull others to its entry
         self._postings: dict[str, list[int]] = {}
+        self._learned_postings: dict[str, list[int]] = {}
         for index, own in enumerate(self._wordings):
             for term in own.terms:
-                self._postings.setdefault(term, []).append(index)
+                postings = self._learned_postings if term in own.extra else self._postings
+                postings.setdefault(term, []).append(index)
         self._answer_postings: dict[str, list[int]] = {}
         for index, terms in enumerate(self._answers):
             for term in terms:
@@ -567,10 +576,14 @@ class FaqMatcher:
         content_total = unknown_total
         covered: dict[int, float] = {}
         by_answer: dict[int, float] = {}
+        by_learned: dict[int, float] = {}
         question_forms: set[str] = set()
         for unit, weight in zip(known, weights, strict=True):
             question_forms.update(unit.forms)
             hits = {i for form in unit.forms for i in self._postings.get(form, ())}
+            for index in {i for f in unit.forms for i in self._learned_postings.get(f, ())}:
+                if index not in hits:
+                    by_learned[index] = by_learned.get(index, 0.0) + weight
             is_content = not unit.chatty and not unit.question_word
             content_total += weight if is_content else 0.0
             for index in hits:
@@ -582,8 +595,10 @@ class FaqMatcher:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
         pool = sorted(
-            set(covered) | set(by_answer),
-            key=lambda i: -(covered.get(i, 0.0) + 0.5 * by_answer.get(i, 0.0)),
+            set(covered) | set(by_answer) | set(by_learned),
+            key=lambda i: (
+                -(covered.get(i, 0.0) + 0.5 * by_answer.get(i, 0.0) + 0.7 * by_learned.get(i, 0.0))
+            ),
         )
         visible = [
             index for index in pool if segment is None or self.entries[index].visible_to(segment)
