@@ -55,6 +55,7 @@ async def test_link_approve_and_see_the_month(harness: Harness) -> None:
 
     card_text = (await manager.send("/partner tg:701"))[-1].plain
     assert "Продажи в этом месяце: 3 продажи на 3 001,50 ₽ (+1 в ожидании)" in card_text
+    assert card_text.count("aff-77") == 1  # review 20: the ID once on the card
 
     for number in range(5, 12):
         await _sale(harness, number, "approved", "100", november)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aiogram.types import Message
 
-from tests.harness import running_bot
+from tests.harness import Harness, running_bot
 
 
 async def test_unknown_commands_at_typing_pace_all_get_answers(tmp_path: Path) -> None:
@@ -48,3 +48,16 @@ async def test_error_message_in_the_partners_language(
         monkeypatch.setattr(Message, "answer", broken)
         await anna.send("/me")
         assert "Something went wrong" in anna.last.plain
+
+
+async def test_approve_link_for_nobody_says_not_found(harness: Harness) -> None:
+    """Review 20: /approve_link with an id nobody has says "not found", not "no request"."""
+    manager = harness.manager()
+    await manager.send("/start")
+    for query in ("tg:99999999999999999999999", "tg:424242", "aff-nobody"):
+        reply = (await manager.send(f"/approve_link {query}"))[-1].plain
+        assert reply == f"Партнёр «{query}» не найден."
+    anna = harness.user(702, "Анна")
+    await anna.onboard()
+    reply = (await manager.send("/approve_link tg:702"))[-1].plain
+    assert "нет запроса на привязку" in reply
