@@ -243,3 +243,31 @@ def test_sending_problems_catch_what_telegram_refuses() -> None:
     assert "would be refused by Telegram" in problem
     (problem,) = sending_problems("<b>" + "x" * 1100 + "</b>", 1024, "caption")
     assert problem == "caption is too long for Telegram: 1100 > 1024"
+
+
+def test_creative_links_are_web_links_only(content: Path) -> None:
+    """Review 17: a creative's url is http(s) (or a Telegram/VK link), never javascript:."""
+    _edit(
+        content / "creatives.yaml",
+        '  url: "https://mebeldom.example/sale/sofas"',
+        '  url: "javascript:alert(1)"',
+    )
+    (problem,) = _problems(content)
+    assert problem.startswith("creatives.yaml:")
+    assert "url: a link must start with http:// or https://" in problem
+    _edit(content / "creatives.yaml", '"javascript:alert(1)"', '"tg://resolve?domain=mebel"')
+    load_content(content)
+
+
+def test_every_problem_in_one_pass(content: Path) -> None:
+    """Review 17: a type error in one item (or in program.yaml) hides none of the others:
+    a path leading out of the folder is reported in the same run."""
+    _edit(content / "creatives.yaml", "file: files/keywords-sofas.txt", "file: ../../secret.txt")
+    _edit(content / "creatives.yaml", "kind: banner", "kind: poster")
+    _edit(content / "templates.yaml", "- key: thanks", "- kee: thanks")
+    _edit(content / "program.yaml", "segments:", "segmnts:")
+    problems = _problems(content)
+    assert any("kind: Input should be" in p for p in problems), problems
+    assert any("../../secret.txt: outside the content folder" in p for p in problems), problems
+    assert any("unknown key 'kee'" in p for p in problems), problems
+    assert any("unknown key 'segmnts'" in p for p in problems), problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,8 +153,18 @@ class _Source:
                 self._report(error)
             return None
 
-    def _report(self, error: Any) -> None:
-        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    def validate_at(self, kind: type[ModelT] | Any, data: Any, index: int) -> ModelT | None:
+        """One item of a list document (its problems located under `index`)."""
+        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self._report(error, (index,))
+            return None
+
+    def _report(self, error: Any, prefix: tuple[int | str, ...] = ()) -> None:
+        loc = prefix + tuple(part for part in error["loc"] if not _is_union_tag(part))
         kind = error["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
@@ -189,12 +200,12 @@ def load_content(root: Path) -> Content:
     lessons = [lesson for lesson, _source in lesson_sources]
     locales = _load_locales(root, problems)
 
-    if program is not None:
-        segment_ids = {segment.id for segment in program.segments}
-        _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
-        _check_lessons(root, lesson_sources, segment_ids, problems)
-        _check_contests(root, contests, segment_ids, problems)
-        _check_rendering(root, faq, creatives, lesson_sources, problems)
+    # every check runs in one pass; without a valid program.yaml, segments are not checked
+    segment_ids = {segment.id for segment in program.segments} if program is not None else None
+    _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
+    _check_lessons(root, lesson_sources, segment_ids, problems)
+    _check_contests(root, contests, segment_ids, problems)
+    _check_rendering(root, faq, creatives, lesson_sources, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -223,9 +234,26 @@ def _load_yaml(
         if required:
             problems.append(Problem(name, 1, "file is empty"))
         return None
-    value = source.validate(kind)
+    item_kind = _list_item(kind)
+    if item_kind is not None and isinstance(source.data, list) and not source.problems:
+        # item by item: an error in one item hides nothing in the others (review 17)
+        value: Any = []
+        for index, item in enumerate(source.data):
+            valid = source.validate_at(item_kind, item, index)
+            if valid is not None:
+                value.append(valid)
+    else:
+        value = source.validate(kind)
     problems.extend(source.problems)
     return value
+
+
+def _list_item(kind: Any) -> Any:
+    """X of a `list[X]` (None for anything else)."""
+    if typing.get_origin(kind) is list:
+        (item,) = typing.get_args(kind)
+        return item
+    return None
 
 
 def _read(path: Path, name: str, problems: list[Problem]) -> str:
@@ -255,7 +283,7 @@ def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, _
 def _check_contests(
     root: Path,
     contests: list[tuple[Contest, _Source]],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     seen: dict[str, str] = {}
@@ -266,7 +294,7 @@ def _check_contests(
             )
         seen[contest.id] = source.name
         for index, segment in enumerate(contest.segments):
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 source.problem(("segments", index), f"unknown segment {segment!r}")
         problems.extend(source.problems)
 
@@ -338,21 +366,22 @@ def _line_of(text: str, offset: int) -> int:
 
 def _check_refs(
     root: Path,
-    program: Program,
+    program: Program | None,
     faq: list[FaqEntry],
     creatives: list[Creative],
     templates: list[Template],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     def segments_of(name: str, index: int, items: list[str]) -> None:
         for segment in items:
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 problems.append(
                     Problem(name, _item_line(root, name, index), f"unknown segment {segment!r}")
                 )
 
-    _unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
+    if program is not None:
+        _unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
     _unique(root, "faq.yaml", [entry.id for entry in faq], "FAQ id", problems)
     _unique(root, "creatives.yaml", [item.id for item in creatives], "creative id", problems)
     _unique(root, "templates.yaml", [item.key for item in templates], "template key", problems)
@@ -370,7 +399,7 @@ def _check_refs(
 def _check_lessons(
     root: Path,
     lessons: list[tuple[Lesson, _Source]],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     seen: dict[str, str] = {}
@@ -379,7 +408,7 @@ def _check_lessons(
             source.problem(("id",), f"lesson id {lesson.id!r} is also used in {seen[lesson.id]}")
         seen[lesson.id] = source.name
         for index, segment in enumerate(lesson.segments):
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 source.problem(("segments", index), f"unknown segment {segment!r}")
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))

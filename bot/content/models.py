@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +33,19 @@ CREATIVE_KINDS: tuple[CreativeKind, ...] = (
     "video",
 )
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+# what a partner may be sent as a link: the web, or a Telegram / VK address (review 17)
+LINK_SCHEMES = ("http://", "https://", "tg://")
+
+
+def _check_link(value: str) -> str:
+    if not value.lower().startswith(LINK_SCHEMES):
+        raise ValueError(f"a link must start with http:// or https:// (or tg://), got {value!r}")
+    return value
+
+
+Link = Annotated[Text, AfterValidator(_check_link)]
 
 
 class Strict(BaseModel):
@@ -172,7 +186,7 @@ class Creative(Strict):
     kind: CreativeKind
     title: Text
     file: Text | None = None
-    url: Text | None = None
+    url: Link | None = None
     text: Text | None = None
     segments: list[Id] = Field(default_factory=list)
     added: date | None = None  # when it appeared: the weekly digest lists the week's new ones
