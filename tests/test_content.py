@@ -271,3 +271,16 @@ def test_every_problem_in_one_pass(content: Path) -> None:
     assert any("../../secret.txt: outside the content folder" in p for p in problems), problems
     assert any("unknown key 'kee'" in p for p in problems), problems
     assert any("unknown key 'segmnts'" in p for p in problems), problems
+
+
+def test_contest_thresholds_and_hold_are_bounded(content: Path) -> None:
+    """Review 8: a threshold of 1e400 (or a hold of a million days) is refused with file:line."""
+    contest = content / "contests/winter-sofas.yaml"
+    text = contest.read_text(encoding="utf-8")
+    assert "min_value:" in text
+    start = text.index("min_value:")
+    end = text.index("\n", start)
+    contest.write_text(text[:start] + "min_value: 1e400" + text[end:], encoding="utf-8")
+    (problem,) = _problems(content)
+    assert problem.startswith("contests/winter-sofas.yaml:")
+    assert "min_value: Input should be less than or equal to 1000000000" in problem

@@ -66,6 +66,8 @@ def test_prizes_lines_places_and_thresholds() -> None:
         ("most_sales приз", "draft-error-category"),
         ("most_sales: приз | много", "draft-error-minimum"),
         ("most_sales: приз | -5", "draft-error-minimum"),
+        ("most_sales: 1000 ₽ | от 99999999999999999999999999", "draft-error-minimum-too-big"),
+        ("most_sales: приз | 1e400", "draft-error-minimum-too-big"),
         ("most_sales: a\nбольше продаж: b", "draft-error-category-twice"),
         ("  \n ", "draft-error-no-prizes"),
     ):

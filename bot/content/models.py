@@ -209,10 +209,18 @@ PrizeKind = Literal["first_sales", "most_sales", "top_amount", "most_referrals"]
 PRIZE_KINDS: tuple[PrizeKind, ...] = ("first_sales", "most_sales", "top_amount", "most_referrals")
 
 
+# the highest threshold a prize category may ask for (sales, roubles or referrals): any
+# real one is far below; a bigger number is a typo that would print hundreds of digits
+MAX_PRIZE_MINIMUM = Decimal(1_000_000_000)
+MAX_HOLD_DAYS = 90
+
+
 class PrizeCategory(Strict):
     category: PrizeKind
     places: list[Text] = Field(min_length=1)  # the prize text for each place
-    min_value: Decimal = Field(default=Decimal(0), ge=0)  # to qualify (sales, ₽, referrals)
+    min_value: Decimal = Field(
+        default=Decimal(0), ge=0, le=MAX_PRIZE_MINIMUM
+    )  # to qualify (sales, ₽, referrals)
 
 
 class Contest(Strict):
@@ -224,7 +232,7 @@ class Contest(Strict):
     segments: list[Id] = Field(default_factory=list)
     restrictions: str = ""
     prizes: list[PrizeCategory] = Field(min_length=1)
-    hold_days: int = Field(default=0, ge=0)
+    hold_days: int = Field(default=0, ge=0, le=MAX_HOLD_DAYS)
     one_prize_per_partner: bool = False
 
     @field_validator("starts_at", "ends_at")

@@ -664,3 +664,6 @@ faq-gaps-digest-line = { $number }. { $question } — { $count ->
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Not so fast — wait a couple of seconds and press again.
+
+# --- review fixes A ---
+draft-error-minimum-too-big = Line { $line }: the threshold is over { NUMBER($limit) }; check the number.

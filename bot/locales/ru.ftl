@@ -688,3 +688,6 @@ faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.
+
+# --- review fixes A ---
+draft-error-minimum-too-big = Строка { $line }: порог больше { NUMBER($limit) } — проверьте число.

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot.content.models import PRIZE_KINDS, Contest, Program
+from bot.content.models import MAX_HOLD_DAYS as CONTENT_MAX_HOLD_DAYS
+from bot.content.models import MAX_PRIZE_MINIMUM, PRIZE_KINDS, Contest, Program
 
 TITLE_LIMIT: Final = 100
 DESCRIPTION_LIMIT: Final = 1500
-MAX_HOLD_DAYS: Final = 90
+MAX_HOLD_DAYS: Final = CONTENT_MAX_HOLD_DAYS
 # Russian names a manager may type instead of the category ids
 CATEGORY_NAMES: Final = {
     "первые продажи": "first_sales",
@@ -185,6 +186,8 @@ def _minimum(text: str, line: int) -> Decimal:
         raise DraftError("draft-error-minimum", line=line) from exc
     if value < 0 or not value.is_finite():
         raise DraftError("draft-error-minimum", line=line)
+    if value > MAX_PRIZE_MINIMUM:
+        raise DraftError("draft-error-minimum-too-big", line=line, limit=int(MAX_PRIZE_MINIMUM))
     return value
 
 
