@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiogram.types import Message
 
-from tests.harness import Harness, running_bot
+from tests.harness import DEMO_CONTENT, Harness, running_bot
 
 
 async def test_unknown_commands_at_typing_pace_all_get_answers(tmp_path: Path) -> None:
@@ -61,3 +63,37 @@ async def test_approve_link_for_nobody_says_not_found(harness: Harness) -> None:
     await anna.onboard()
     reply = (await manager.send("/approve_link tg:702"))[-1].plain
     assert "нет запроса на привязку" in reply
+
+
+async def test_a_contest_nobody_announced_is_shown_nowhere(tmp_path: Path) -> None:
+    """Review 9: a file contest starting in 2 days (too close to announce by itself) is
+    not in the end of onboarding, /contests or the digest until a manager announces it."""
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        starts = harness.clock.now() + timedelta(days=2)
+        ends = starts + timedelta(days=10)
+        demo = (content / "contests/winter-sofas.yaml").read_text(encoding="utf-8")
+        soon = (
+            demo.replace("id: winter-sofas", "id: soon")
+            .replace("Зимний марафон диванов", "Скорый конкурс")
+            .replace("2026-12-14T00:00:00+03:00", starts.isoformat())
+            .replace("2026-12-28T23:59:59+03:00", ends.isoformat())
+        )
+        (content / "contests/soon.yaml").write_text(soon, encoding="utf-8")
+        await manager.send("/reload")
+        anna = harness.user(703, "Анна")
+        await anna.onboard()
+        await anna.send("/contests")
+        await harness.services.notices.digests("test")
+        await harness.deliver()
+        assert not [m.plain for m in anna.messages if "Скорый" in m.plain]
+
+        contest = await harness.services.contests.contest("soon")
+        assert contest is not None
+        await harness.services.notices.announce_contest(contest)  # "announce anyway"
+        await harness.deliver()
+        replies = await anna.send("/contests")
+        assert any("Скорый конкурс" in m.plain for m in replies)
