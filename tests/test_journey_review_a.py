@@ -97,3 +97,32 @@ async def test_a_contest_nobody_announced_is_shown_nowhere(tmp_path: Path) -> No
         await harness.deliver()
         replies = await anna.send("/contests")
         assert any("Скорый конкурс" in m.plain for m in replies)
+
+
+async def test_announce_date_bounds_schedule_window_and_cancel_after_forget(
+    harness: Harness,
+) -> None:
+    """Review 7: a date over a year ahead is refused; /schedule lists only the next 14
+    days; an announcement whose recipients all left stays cancellable."""
+    anna = harness.user(704, "Анна")
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+
+    await manager.send("/announce")
+    await manager.send("Новость")
+    await manager.press("👥 Всем партнёрам")
+    text = (await manager.send("01.01.9999 10:00"))[-1].plain
+    assert text.startswith("⚠️ Не дальше чем на год вперёд")
+    far = harness.clock.now() + timedelta(days=30)
+    text = (await manager.send(f"{far:%d.%m.%Y} 12:00"))[-1].plain
+    await manager.press("✅ Отправить", manager.messages[-1])
+    schedule = (await manager.send("/schedule"))[-1].plain
+    assert "рассылка №1" not in schedule.lower()
+
+    await anna.send("/forget")
+    await anna.press("Да, удалить")
+    listing = (await manager.send("/announcements"))[-1]
+    assert "❌ Отменить неотправленное" in listing.button_labels
+    await manager.press("❌ Отменить неотправленное", listing)
+    assert manager.messages[-1].plain.startswith("Рассылка №1 остановлена")

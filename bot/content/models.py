@@ -213,6 +213,7 @@ PRIZE_KINDS: tuple[PrizeKind, ...] = ("first_sales", "most_sales", "top_amount",
 # real one is far below; a bigger number is a typo that would print hundreds of digits
 MAX_PRIZE_MINIMUM = Decimal(1_000_000_000)
 MAX_HOLD_DAYS = 90
+MAX_CONTEST_DAYS = 365  # a contest runs at most a year (in a file or /contest_new)
 
 
 class PrizeCategory(Strict):
@@ -248,6 +249,8 @@ class Contest(Strict):
         starts = info.data.get("starts_at")
         if isinstance(starts, datetime) and value <= starts:
             raise ValueError("must be after starts_at")
+        if isinstance(starts, datetime) and (value - starts).days >= MAX_CONTEST_DAYS:
+            raise ValueError(f"a contest runs at most {MAX_CONTEST_DAYS} days")
         return value
 
     def visible_to(self, segment: str | None) -> bool:

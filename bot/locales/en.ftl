@@ -667,3 +667,5 @@ flood-slow-down-press = Not so fast — wait a couple of seconds and press again
 
 # --- review fixes A ---
 draft-error-minimum-too-big = Line { $line }: the threshold is over { NUMBER($limit) }; check the number.
+draft-error-date-too-far = At most a year ahead ({ $days } days): check the year.
+draft-error-contest-too-long = A contest lasts at most { $days } days.

@@ -691,3 +691,5 @@ flood-slow-down-press = Не так быстро — подождите пару
 
 # --- review fixes A ---
 draft-error-minimum-too-big = Строка { $line }: порог больше { NUMBER($limit) } — проверьте число.
+draft-error-date-too-far = Не дальше чем на год вперёд ({ $days } дн.): проверьте год.
+draft-error-contest-too-long = Конкурс длится не больше { $days } дн.
