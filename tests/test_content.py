@@ -284,3 +284,28 @@ def test_contest_thresholds_and_hold_are_bounded(content: Path) -> None:
     (problem,) = _problems(content)
     assert problem.startswith("contests/winter-sofas.yaml:")
     assert "min_value: Input should be less than or equal to 1000000000" in problem
+
+
+def test_locale_overrides_are_rendered_as_sent(content: Path) -> None:
+    """Review 2: an override that Telegram would refuse (a bare &, an unclosed tag) or that
+    uses an argument the text never gets is refused with file:line, not at every /me."""
+    (content / "locales").mkdir(exist_ok=True)
+    (content / "locales/ru.ftl").write_text(
+        "faq-thanks = Спасибо!\nme-title = Tom & Jerry\n", encoding="utf-8"
+    )
+    (problem,) = _problems(content)
+    assert problem.startswith("locales/ru.ftl:2: the text 'me-title' would be refused")
+    (content / "locales/ru.ftl").write_text(
+        "me-title = <b>Профиль { $nope } &amp; <i>\n", encoding="utf-8"
+    )
+    problems = _problems(content)
+    assert any(
+        p.startswith("locales/ru.ftl:1: the text 'me-title' would be refused") for p in problems
+    )
+    assert (
+        "locales/ru.ftl:1: the text 'me-title' uses { $nope }, which it is never given" in problems
+    )
+    (content / "locales/ru.ftl").write_text(
+        "me-title = <b>Tom &amp; Jerry</b>\n", encoding="utf-8"
+    )
+    load_content(content)
