@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import Translator
 from bot.services.sales import ConversionIn, tier_for
-from tests.harness import Client, Harness
+from tests.harness import Client, Harness, announce_demo_contest
 
 
 async def _sale(harness: Harness, number: int, status: str, amount: str, when: datetime) -> None:
@@ -114,6 +114,7 @@ def test_tiers() -> None:
 
 
 async def test_contests_list_rules_prizes_and_my_place(harness: Harness) -> None:
+    await announce_demo_contest(harness)
     anna = harness.user(704, "Анна")
     await anna.onboard()
     text = (await anna.send("/contests"))[-1].plain
