@@ -28,6 +28,11 @@ from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
+from bot.max.client import MaxError
+from bot.max.delivery import MaxDelivery
+from bot.max.events import event_number
+from bot.max.rights import check_max_rights
+from bot.max.session import USED_TYPES, MaxSession, create_max_bot
 from bot.notices import Notices
 from bot.pacing import Pacers, Timer, create_store
 from bot.platforms import Platforms, platform_of
@@ -50,9 +55,14 @@ from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher, tele
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 from bot.webhook import PATH as WEBHOOK_PATH
-from bot.webhook import WebhookInbox
+from bot.webhook import CallbackReader, WebhookInbox
 from handlers import setup_routers
-from handlers.middlewares import FloodMiddleware, PartnerMiddleware, VkOriginMiddleware
+from handlers.middlewares import (
+    FloodMiddleware,
+    PartnerMiddleware,
+    TypedWords,
+    VkOriginMiddleware,
+)
 from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
 from handlers.rights import check_chat_rights
@@ -61,6 +71,8 @@ from scheduler.planner import Planner
 
 logger = logging.getLogger(__name__)
 
+MAX_WEBHOOK_PATH = "/webhook/max"
+MAX_SECRET_HEADER = "X-Max-Bot-Api-Secret"  # noqa: S105 - a header name
 CACHE_SIZE = 100_000
 # Per person: a burst of 10 messages or presses, then 1.5 a second. A person tapping as
 # fast as they read (bursts of a few, about one a second for minutes) never meets it;
@@ -216,6 +228,7 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)
+    dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
     dp.include_routers(*setup_routers())
     return dp
 
@@ -302,10 +315,28 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 fetch_file=telegram_file_fetcher(telegram),
             )
         )
+    max_bot = services.platforms.get("max")
+    if max_bot is not None:
+        workers.append(
+            MaxDelivery(
+                max_bot,
+                services.outbox,
+                services.partners,
+                services.clock,
+                fetch_file=telegram_file_fetcher(telegram),
+            )
+        )
     return Background(scheduler, workers)
 
 
+class TokenRefused(Exception):
+    """A platform refused the bot's token at start-up; the message names the variable."""
+
+
 async def prepare_bot(bot: Bot, services: Services, *, webhook: bool = False) -> None:
+    if isinstance(bot.session, MaxSession):
+        await prepare_max_bot(bot, bot.session, services, webhook=webhook)
+        return
     me = await bot.get_me()
     if platform_of(bot) == "vk":
         logger.info("VK community %s (id %s) ready", me.username, me.id)
@@ -319,8 +350,28 @@ async def prepare_bot(bot: Bot, services: Services, *, webhook: bool = False) ->
     )
 
 
+async def prepare_max_bot(
+    bot: Bot, session: MaxSession, services: Services, *, webhook: bool = False
+) -> None:
+    """The token checked (`GET /me`: a wrong one stops start-up naming MAX_BOT_TOKEN),
+    then the bot's rights in the configured MAX chats. Long polling: a webhook
+    subscription left from an earlier run would take the events, so it is removed."""
+    try:
+        me = await session.me()
+    except MaxError as exc:
+        if exc.status == 401:
+            raise TokenRefused(f"MAX_BOT_TOKEN: MAX refused the token ({exc.code})") from None
+        raise
+    logger.info("MAX bot @%s (id %s) ready", me.username, me.id)
+    if not webhook:
+        await session.unsubscribe_all()
+    await check_max_rights(
+        bot, session, services.settings, services.content_store.live.translator.get(None)
+    )
+
+
 def create_bots(settings: Settings, services: Services) -> list[Bot]:
-    """A bot per platform that has credentials: Telegram, VK or both."""
+    """A bot per platform that has credentials: Telegram, VK, MAX, or any of them."""
     bots: list[Bot] = []
     if settings.telegram_bot_token is not None:
         token = settings.telegram_bot_token.get_secret_value()
@@ -342,10 +393,20 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 pacer=vk_pacer(services.pacers, settings.vk_group_id),
             )
         )
+    if settings.max_bot_token is not None:
+        bots.append(
+            create_max_bot(
+                settings.max_bot_token.get_secret_value(),
+                settings.max_api_url,
+                people=settings.manager_ids("max"),
+            )
+        )
     for bot in bots:
         services.platforms.add(bot)
         if isinstance(bot.session, VkSession):
             bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("vk").inc
+        if isinstance(bot.session, MaxSession):
+            bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("max").inc
     return bots
 
 
@@ -360,12 +421,14 @@ class LeaderDuties:
         dp: Dispatcher,
         pollers: list[Bot],
         inbox: WebhookInbox | None,
+        max_inbox: WebhookInbox | None = None,
     ) -> None:
         self._settings = settings
         self._services = services
         self._dp = dp
         self._pollers = pollers
         self._inbox = inbox
+        self._max_inbox = max_inbox
         self._background: Background | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -377,10 +440,22 @@ class LeaderDuties:
                 secret_token=settings.webhook_secret.get_secret_value(),
                 allowed_updates=self._dp.resolve_used_update_types(),
             )
+        max_bot = self._services.platforms.get("max")
+        if self._max_inbox is not None and max_bot is not None and settings.webhook_secret:
+            assert isinstance(max_bot.session, MaxSession)
+            await max_bot.session.subscribe(
+                max_webhook_url(settings.webhook_url or ""),
+                settings.webhook_secret.get_secret_value(),
+                list(USED_TYPES),
+            )
         background = create_background(self._dp, self._services, settings.telegram_api_url)
         if self._inbox is not None:
             background.scheduler.add_job(
                 self._inbox.recover, "interval", seconds=60, id="webhook-recover"
+            )
+        if self._max_inbox is not None:
+            background.scheduler.add_job(
+                self._max_inbox.recover, "interval", seconds=60, id="webhook-recover-max"
             )
         background.start()
         self._background = background
@@ -426,9 +501,17 @@ async def run_bots(settings: Settings) -> None:
             path=urlparse(settings.webhook_url).path or WEBHOOK_PATH,
         )
         inbox.install(app)
-    pollers = [bot for bot in bots if inbox is None or platform_of(bot) != "tg"]
+    max_inbox = max_webhook_inbox(settings, services, dp)
+    if max_inbox is not None:
+        max_inbox.install(app)
+    pollers = [
+        bot
+        for bot in bots
+        if not (inbox is not None and platform_of(bot) == "tg")
+        and not (max_inbox is not None and platform_of(bot) == "max")
+    ]
     http = await start_http(app, settings.http_host, settings.http_port, reuse_port=True)
-    duties = LeaderDuties(settings, services, dp, pollers, inbox)
+    duties = LeaderDuties(settings, services, dp, pollers, inbox, max_inbox)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -438,7 +521,8 @@ async def run_bots(settings: Settings) -> None:
     )
     try:
         for bot in bots:
-            await prepare_bot(bot, services, webhook=inbox is not None)
+            by_webhook = (inbox if platform_of(bot) != "max" else max_inbox) is not None
+            await prepare_bot(bot, services, webhook=by_webhook)
         await stop.wait()
         logger.info("stopping")
     finally:
@@ -446,21 +530,35 @@ async def run_bots(settings: Settings) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await leading
         await http.cleanup()
-        if inbox is not None:
-            await inbox.drain()
+        for each in (inbox, max_inbox):
+            if each is not None:
+                await each.drain()
         for bot in bots:
             await bot.session.close()
         await services.close()
 
 
-async def run(settings: Settings) -> None:
-    if settings.offline:
-        from bot.sandbox.terminal import run_sandbox
-
-        await run_sandbox(settings)
-        return
-    await run_bots(settings)
+def max_webhook_url(webhook_url: str) -> str:
+    """MAX posts to the same host as Telegram, at its own path."""
+    parsed = urlparse(webhook_url)
+    return f"{parsed.scheme}://{parsed.netloc}{MAX_WEBHOOK_PATH}"
 
 
-def main_loop(settings: Settings) -> None:
-    asyncio.run(run(settings))
+def max_webhook_inbox(
+    settings: Settings, services: Services, dp: Dispatcher
+) -> WebhookInbox | None:
+    """MAX's webhook inbox (persist first, as Telegram's), when WEBHOOK_URL is set."""
+    max_bot = services.platforms.get("max")
+    if not settings.webhook_url or settings.webhook_secret is None or max_bot is None:
+        return None
+    assert isinstance(max_bot.session, MaxSession)
+    reader = CallbackReader("max", MAX_SECRET_HEADER, event_number, max_bot.session.translate)
+    return WebhookInbox(
+        services.db,
+        services.clock,
+        dp,
+        max_bot,
+        settings.webhook_secret.get_secret_value(),
+        path=MAX_WEBHOOK_PATH,
+        reader=reader,
+    )

@@ -71,6 +71,7 @@ def setup_logging(settings: Settings) -> None:
         for value in (
             settings.telegram_bot_token,
             settings.vk_group_token,
+            settings.max_bot_token,
             settings.webhook_secret,
             settings.postback_secret,
         )
@@ -162,9 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         return _run_workers(args.workers)
-    from bot.app import main_loop
+    from bot.app import TokenRefused
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
+    from bot.runner import main_loop
 
     try:
         main_loop(settings)
@@ -177,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f"{settings.http_host}:{settings.http_port}"
         print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
+        return 2
+    except TokenRefused as exc:
+        print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:
         print(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_PLATFORM_ID = re.compile(r"^(tg|vk):\d+$")
+_PLATFORM_ID = re.compile(r"^(tg|vk|max):\d+$")
 
 
 class ConfigError(Exception):
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     vk_group_token: SecretStr | None = None
     vk_group_id: int | None = None
     vk_api_url: str = "https://api.vk.ru"
+    max_bot_token: SecretStr | None = None
+    max_api_url: str = "https://platform-api2.max.ru"  # the MAX schema's `servers`
+    max_managers_chat_id: int | None = None
+    max_community_chat_id: int | None = None
     database_url: str = "sqlite+aiosqlite:///data/partnerbot.db"
     redis_url: str | None = None
     webhook_url: str | None = None
@@ -56,7 +60,7 @@ class Settings(BaseSettings):
             if not item:
                 continue
             if not _PLATFORM_ID.match(item):
-                raise ValueError(f"expected ids like tg:111,vk:222, got {item!r}")
+                raise ValueError(f"expected ids like tg:111,vk:222,max:333, got {item!r}")
             result.append(item)
         return tuple(result)
 
@@ -101,22 +105,39 @@ class Settings(BaseSettings):
     @property
     def offline(self) -> bool:
         """No platform credentials at all: run the offline sandbox."""
-        return self.telegram_bot_token is None and self.vk_group_token is None
+        return (
+            self.telegram_bot_token is None
+            and self.vk_group_token is None
+            and self.max_bot_token is None
+        )
 
     def is_manager(self, platform_id: str) -> bool:
         return platform_id in self.managers
 
     def community_chat(self, platform: str) -> int | None:
-        """The partners' group on `platform` (tg / vk), if one is set."""
-        return self.tg_community_chat_id if platform == "tg" else self.vk_community_peer_id
+        """The partners' group on `platform` (tg / vk / max), if one is set."""
+        return {
+            "tg": self.tg_community_chat_id,
+            "vk": self.vk_community_peer_id,
+            "max": self.max_community_chat_id,
+        }.get(platform)
 
     def community_chats(self) -> list[tuple[str, int]]:
         """Every partners' group that is set, as (platform, chat id)."""
-        chats = [(p, self.community_chat(p)) for p in ("tg", "vk")]
+        chats = [(p, self.community_chat(p)) for p in ("tg", "vk", "max")]
         return [(platform, chat) for platform, chat in chats if chat is not None]
 
     def managers_chat(self, platform: str) -> int | None:
-        return self.tg_managers_chat_id if platform == "tg" else self.vk_managers_peer_id
+        return {
+            "tg": self.tg_managers_chat_id,
+            "vk": self.vk_managers_peer_id,
+            "max": self.max_managers_chat_id,
+        }.get(platform)
+
+    def manager_ids(self, platform: str) -> frozenset[int]:
+        """The user ids in MANAGERS on one platform."""
+        prefix = f"{platform}:"
+        return frozenset(int(m[len(prefix) :]) for m in self.managers if m.startswith(prefix))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -45,6 +45,14 @@ from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 from bot.vk.convert import is_vk_attachment
 
+MAX_FILE = "max:"  # a MAX file's id (bot.max.events.FILE_PREFIX): not Telegram's
+
+
+def _foreign(reference: str) -> bool:
+    """A file another platform has (VK, MAX): Telegram cannot send it; text only."""
+    return is_vk_attachment(reference) or reference.startswith(MAX_FILE)
+
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS: Final = 3
@@ -213,14 +221,14 @@ class Delivery(OutboxWorker):
             photo = BufferedInputFile(row.picture, filename="picture.png")
         elif row.photo and ("/" in row.photo or "." in row.photo):
             photo = FSInputFile(row.photo)
-        elif row.photo and not is_vk_attachment(row.photo):
+        elif row.photo and not _foreign(row.photo):
             photo = row.photo  # a file_id Telegram already has
         markup = (
             InlineKeyboardMarkup.model_validate({"inline_keyboard": row.buttons})
             if row.buttons
             else None
         )
-        if row.document and not is_vk_attachment(row.document):
+        if row.document and not _foreign(row.document):
             caption = row.text if visible_length(row.text) <= CAPTION_LIMIT else None
             await self._bot.send_document(
                 row.chat_id,

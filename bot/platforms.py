@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 from aiogram import Bot
 
-from bot.vk.session import VkSession
+PLATFORMS = ("tg", "vk", "max")  # in the order a managers' chat is chosen
 
 
 def platform_of(bot: Bot) -> str:
-    """ "vk" for a bot on a VK community session, "tg" otherwise."""
-    return "vk" if isinstance(bot.session, VkSession) else "tg"
+    """The platform of a bot: its session says so (VkSession "vk", MaxSession "max");
+    aiogram's own session is Telegram."""
+    return str(getattr(bot.session, "platform", "tg"))
 
 
 class Platforms:

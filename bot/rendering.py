@@ -100,6 +100,12 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
     return cut.rstrip(" \n,.;:—-") + "…", True
 
 
+def at_a_word(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut at a word with «…» (never
+    mid-/command): a button label, a preview line."""
+    return shorten(" ".join(text.split()), limit)[0]
+
+
 def whole_characters(text: str) -> str:
     """`text` with every half of a UTF-16 surrogate pair that has no other half replaced by
     U+FFFD (a paste cut in the middle of a character): such a string cannot be encoded,

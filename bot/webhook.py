@@ -1,4 +1,5 @@
-"""Telegram by webhook: `POST /webhook/telegram` on the HTTP endpoint.
+"""Updates by webhook: Telegram's at `POST /webhook/telegram`, MAX's at `POST /webhook/max`
+(the same code; a `WebhookReader` says how a platform's body is keyed and read).
 
 An update is written to `webhook_updates` before the 200 goes back (so Telegram never
 resends one that is lost here), then handled from there by the process that received
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Final
 
@@ -37,6 +39,50 @@ KEEP: Final = timedelta(days=2)  # a handled update's id, for de-duplication (Te
 # for about a day); its body is purged as soon as it is handled
 
 
+class WebhookReader:
+    """How one platform's webhook bodies are keyed and turned into aiogram updates
+    (Telegram's: by `update_id`, the body is an Update)."""
+
+    platform = "tg"
+    secret_header = SECRET_HEADER
+
+    def key(self, body: Any) -> int:
+        """The body's unique number; raises KeyError/TypeError/ValueError if not one: an
+        integer in range, never a float truncated nor a bool (a wrong id would drop the
+        real update with that id as a duplicate)."""
+        update_id = body.get("update_id") if isinstance(body, dict) else None
+        if type(update_id) is not int or not 0 <= update_id <= MAX_BIG_ID:
+            raise ValueError("update_id")
+        return update_id
+
+    async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
+        return [Update.model_validate(body, context={"bot": bot})]
+
+
+class CallbackReader(WebhookReader):
+    """A platform whose session reads its own bodies (MAX)."""
+
+    def __init__(
+        self,
+        platform: str,
+        secret_header: str,
+        key: Callable[[Any], int],
+        updates: Callable[[Bot, list[dict[str, Any]]], Awaitable[list[Update]]],
+    ) -> None:
+        self.platform = platform
+        self.secret_header = secret_header
+        self._key = key
+        self._updates = updates
+
+    def key(self, body: Any) -> int:
+        if not isinstance(body, dict) or "update_type" not in body:
+            raise KeyError("update_type")
+        return self._key(body)
+
+    async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
+        return await self._updates(bot, [body])
+
+
 class WebhookInbox:
     def __init__(
         self,
@@ -47,8 +93,11 @@ class WebhookInbox:
         secret: str,
         *,
         path: str = PATH,
+        reader: WebhookReader | None = None,
     ) -> None:
         self._path = path
+        self._reader = reader or WebhookReader()
+        self._platform = self._reader.platform
         self._db = db
         self._clock = clock
         self._dp = dp
@@ -62,18 +111,14 @@ class WebhookInbox:
         app.router.add_post(self._path, self.receive)
 
     async def receive(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        given = request.headers.get(self._reader.secret_header, "").encode()
         if not hmac.compare_digest(given, self._secret):
             logger.warning("webhook request without the right secret from %s", request.remote)
             return web.json_response({"ok": False, "error": "secret token"}, status=401)
         try:
             body = await request.json()
-        except ValueError:
-            body = None
-        update_id = body.get("update_id") if isinstance(body, dict) else None
-        # an integer in range, never a float truncated nor a bool: a wrong id would drop
-        # the real update with that id as a duplicate
-        if type(update_id) is not int or not 0 <= update_id <= MAX_BIG_ID:
+            update_id = self._reader.key(body)
+        except (ValueError, KeyError, TypeError):
             return web.json_response(
                 {"ok": False, "error": "update_id: expected an integer update id"}, status=400
             )
@@ -90,7 +135,7 @@ class WebhookInbox:
 
     async def _store(self, update_id: int, body: dict[str, Any]) -> bool:
         values = {
-            "platform": "tg",
+            "platform": self._platform,
             "update_id": update_id,
             "body": body,
             "received_at": self._clock.now(),
@@ -107,8 +152,8 @@ class WebhookInbox:
 
     async def _handle(self, update_id: int, body: dict[str, Any]) -> None:
         try:
-            if body:  # empty: purged by /forget before it was handled
-                update = Update.model_validate(body, context={"bot": self._bot})
+            # an empty body was purged by /forget before it was handled
+            for update in await self._reader.updates(self._bot, body) if body else []:
                 await self._dp.feed_update(self._bot, update)
         except Exception:
             logger.exception("webhook update %s failed", update_id)
@@ -116,7 +161,8 @@ class WebhookInbox:
             await conn.execute(
                 webhook_updates.update()
                 .where(
-                    webhook_updates.c.platform == "tg", webhook_updates.c.update_id == update_id
+                    webhook_updates.c.platform == self._platform,
+                    webhook_updates.c.update_id == update_id,
                 )
                 .values(handled_at=self._clock.now(), body={})  # personal data: purged
             )
@@ -128,7 +174,7 @@ class WebhookInbox:
         stale = (
             sa.select(webhook_updates.c.update_id)
             .where(
-                webhook_updates.c.platform == "tg",
+                webhook_updates.c.platform == self._platform,
                 webhook_updates.c.handled_at.is_(None),
                 webhook_updates.c.taken_at < now - STALE,
             )
@@ -138,7 +184,7 @@ class WebhookInbox:
         take = (
             webhook_updates.update()
             .where(
-                webhook_updates.c.platform == "tg",
+                webhook_updates.c.platform == self._platform,
                 webhook_updates.c.update_id.in_(stale.scalar_subquery()),
             )
             .values(taken_at=now)

@@ -41,9 +41,11 @@ def _bot_link(bot: Bot, username: str, payload: str, label: str) -> InlineKeyboa
 
 
 def message_link(message: Message) -> str | None:
-    """A t.me link to a message of a supergroup (basic groups have none)."""
+    """A t.me link to a message of a Telegram supergroup (basic groups, VK and MAX chats
+    have none)."""
     chat_id = str(message.chat.id)
-    if not chat_id.startswith("-100"):
+    on_telegram = message.bot is None or platform_of(message.bot) == "tg"
+    if not chat_id.startswith("-100") or not on_telegram:
         return None
     if message.chat.username:
         return f"https://t.me/{message.chat.username}/{message.message_id}"

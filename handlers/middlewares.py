@@ -14,8 +14,10 @@ from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import pick_language
 from bot.platforms import platform_of
+from bot.services import small_talk
 from bot.services.partners import Partner, PartnerService
 from bot.vk.session import VkSession, answering, done_answering
+from handlers.filters import PlainQuestion
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -136,3 +138,30 @@ class VkOriginMiddleware(BaseMiddleware):
             return await handler(event, data)
         finally:
             done_answering(token)
+
+
+class TypedWords(BaseMiddleware):
+    """After PartnerMiddleware, before routing: a menu word typed alone («креативы», «мои
+    продажи») becomes its command, and asking for a person in words («позовите живого
+    человека») becomes /support — when the text would otherwise be a plain question (no
+    dialog going on, no open ticket). The same words work on every platform (SPEC §5)."""
+
+    def __init__(self) -> None:
+        self._plain = PlainQuestion()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and event.text and data.get("partner") is not None:
+            reading = small_talk.read(event.text)
+            if reading is not None and reading.kind in ("menu", "person"):
+                plain = await self._plain(
+                    event,
+                    data.get("raw_state"),
+                    data["partner"],
+                    data["settings"],
+                    data["support"],
+                    data["bot"],
+                )
+                if plain:
+                    command = reading.command if reading.kind == "menu" else "support"
+                    event = event.model_copy(update={"text": f"/{command}", "entities": None})
+        return await handler(event, data)

@@ -26,7 +26,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.platforms import Platforms, platform_of
+from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, shorten, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket
@@ -136,8 +136,9 @@ class TicketRelay:
     @property
     def managers_platform(self) -> str | None:
         """Where the managers' chat is: Telegram when TG_MANAGERS_CHAT_ID is set, else VK
-        when VK_MANAGERS_PEER_ID is (None: managers get tickets in private)."""
-        for platform in ("tg", "vk"):
+        when VK_MANAGERS_PEER_ID is, else MAX when MAX_MANAGERS_CHAT_ID is (None:
+        managers get tickets in private)."""
+        for platform in PLATFORMS:
             if self._settings.managers_chat(platform) is not None and platform in self._platforms:
                 return platform
         return None

@@ -31,9 +31,11 @@ def actor(event: Message | CallbackQuery) -> str:
 
 def start_link(username: str, platform: str, payload: str) -> str:
     """A link that opens the private chat with the bot and starts it with `payload`
-    (Telegram's ?start=, VK's ?ref= on vk.me)."""
+    (Telegram's ?start=, VK's ?ref= on vk.me, MAX's ?start= on max.ru)."""
     if platform == "vk":
         return f"https://vk.me/{username}?ref={payload}"
+    if platform == "max":
+        return f"https://max.ru/{username}?start={payload}"
     return f"https://t.me/{username}?start={payload}"
 
 

@@ -26,12 +26,18 @@ from bot.app import (
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.max.client import MaxClient as MaxApiClient
+from bot.max.client import MaxRate
+from bot.max.delivery import MaxDelivery
+from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.max.session import create_max_bot
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.telegram import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url
+from tests.max_spec import max_spec_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
@@ -39,6 +45,7 @@ SPEC_FILE = ROOT.parent / "shared" / "specs" / "telegram" / "bot-api.json"
 VK_SPECS = ROOT.parent / "shared" / "specs" / "vk"
 MANAGER_ID = 900001
 VK_MANAGER_ID = 800001
+MAX_MANAGER_ID = 700001
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -100,6 +107,9 @@ class Harness:
     vk: VkApiEmulator | None = None
     vk_bot: Bot | None = None
     vk_delivery: VkDelivery | None = None
+    max: MaxApiEmulator | None = None
+    max_bot: Bot | None = None
+    max_delivery: MaxDelivery | None = None
 
     async def deliver(self) -> int:
         """Let the approval listeners finish, then send everything due in the outbox."""
@@ -107,7 +117,19 @@ class Harness:
         handled = await self.delivery.drain()
         if self.vk_delivery is not None:
             handled += await self.vk_delivery.drain()
+        if self.max_delivery is not None:
+            handled += await self.max_delivery.drain()
         return handled
+
+    def max_user(
+        self, user_id: int = 300, name: str = "Мария", *, locale: str = "ru"
+    ) -> MaxPerson:
+        assert self.max is not None, "start the harness with maxbot=True"
+        self.max.add_user(user_id, name, "Иванова", username=f"max{user_id}", locale=locale)
+        return MaxPerson(self, user_id)
+
+    def max_manager(self) -> MaxPerson:
+        return self.max_user(MAX_MANAGER_ID, "Макс")
 
     def user(self, user_id: int = 100, name: str = "Анна", language: str = "ru") -> Client:
         self.emulator.add_user(user_id, name, username=f"user{user_id}", language_code=language)
@@ -175,6 +197,69 @@ class VkClient:
 
     async def onboard(self, segment: str = "Вебмастер") -> None:
         await self.send("Начать")
+        await self.press(next(b for b in self.last.button_labels if b.startswith(segment)))
+        await self.press("Сайт")
+        await self.press("До года")
+        await self.send("Владельцы квартир в новостройках")
+        await self.press("✅ Да, присылайте")
+
+
+class MaxPerson:
+    """One person on MAX: their dialog with the bot, and group chats."""
+
+    def __init__(self, harness: Harness, user_id: int) -> None:
+        self.harness = harness
+        self.user_id = user_id
+
+    @property
+    def max(self) -> MaxApiEmulator:
+        assert self.harness.max is not None
+        return self.harness.max
+
+    @property
+    def dialog(self) -> int:
+        return self.max.users[self.user_id].dialog
+
+    @property
+    def messages(self) -> list[MaxMessage]:
+        return self.max.chat_messages(self.dialog)
+
+    @property
+    def last(self) -> MaxMessage:
+        return self.messages[-1]
+
+    async def _act(self, marker: int, before: int) -> list[MaxMessage]:
+        await self.max.wait_processed(marker)
+        return self.max.chat_messages(self.dialog)[before:]
+
+    async def open(self, payload: str | None = None) -> list[MaxMessage]:
+        """Open the bot (the start button, or a deep link with `payload`)."""
+        self.harness.clock.advance(1)
+        before = len(self.messages)
+        return await self._act(self.max.open_bot(self.user_id, payload), before)
+
+    async def send(
+        self, text: str, reply_to: MaxMessage | None = None, *, chat: int | None = None
+    ) -> list[MaxMessage]:
+        self.harness.clock.advance(1)
+        where = chat if chat is not None else self.dialog
+        before = len(self.max.chat_messages(where))
+        marker = self.max.user_message(self.user_id, text, chat_id=chat, reply_to=reply_to)
+        await self.max.wait_processed(marker)
+        return self.max.chat_messages(where)[before:]
+
+    async def press(self, label: str, message: MaxMessage | None = None) -> list[MaxMessage]:
+        self.harness.clock.advance(1)
+        target = message or next(
+            (m for m in reversed(self.messages) if label in m.button_labels), None
+        )
+        if target is None:
+            raise AssertionError(f"no message has a button {label!r}; last: {self.last.plain!r}")
+        before = len(self.messages)
+        return await self._act(self.max.press(self.user_id, target, label), before)
+
+    async def onboard(self, segment: str = "Вебмастер") -> None:
+        await self.open()
         await self.press(next(b for b in self.last.button_labels if b.startswith(segment)))
         await self.press("Сайт")
         await self.press("До года")
@@ -318,6 +403,7 @@ async def running_bot(
     flood_rate: float = FLOOD_RATE,
     emulator: BotApiEmulator | None = None,
     vk: bool | VkApiEmulator = False,
+    maxbot: bool | MaxApiEmulator = False,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """The bot polling an emulator; pass `emulator` to restart a bot on the same one.
@@ -346,6 +432,21 @@ async def running_bot(
             "vk_api_url": vk_emulator.base_url,
             "managers": f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
             **settings,
+        }
+    max_emulator: MaxApiEmulator | None = None
+    if maxbot:
+        max_emulator = (
+            maxbot if isinstance(maxbot, MaxApiEmulator) else MaxApiEmulator(rate=10_000)
+        )
+        if not max_emulator.base_url:
+            await max_emulator.start()
+        max_emulator.requests.clear()
+        managers = settings.get("managers", f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}")
+        settings = {
+            "max_bot_token": max_emulator.token,
+            "max_api_url": max_emulator.base_url,
+            **settings,
+            "managers": f"{managers},max:{MAX_MANAGER_ID}",
         }
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock, pacing)
@@ -377,8 +478,29 @@ async def running_bot(
             clock,
             fetch_file=telegram_file_fetcher(bot),
         )
+    if max_emulator is not None:
+        url = max_emulator.base_url
+        harness.max = max_emulator
+        harness.max_bot = create_max_bot(
+            max_emulator.token,
+            url,
+            people=services.settings.manager_ids("max"),
+            client=MaxApiClient(max_emulator.token, url, rate=MaxRate(10_000)),
+            long_poll_timeout=2,
+        )
+        services.platforms.add(harness.max_bot)
+        bots.append(harness.max_bot)
+        harness.max_delivery = MaxDelivery(
+            harness.max_bot,
+            services.outbox,
+            services.partners,
+            clock,
+            fetch_file=telegram_file_fetcher(bot),
+        )
+        await prepare_bot(harness.max_bot, services)
     await prepare_bot(bot, services)
     polls = vk_emulator.polls if vk_emulator is not None else 0
+    max_polls = max_emulator.polls if max_emulator is not None else 0
     # the outbox is delivered when a test says so (harness.deliver), never in between
     polling = asyncio.create_task(
         dp.start_polling(
@@ -391,6 +513,8 @@ async def running_bot(
     )
     if vk_emulator is not None:
         await vk_emulator.wait_polling(polls)  # events from now on reach the bot
+    if max_emulator is not None:
+        await max_emulator.wait_polling(max_polls)
     try:
         yield harness
     finally:
@@ -404,6 +528,10 @@ async def running_bot(
         await bot.session.close()
         if harness.vk_bot is not None:
             await harness.vk_bot.session.close()
+        if harness.max_bot is not None:
+            await harness.max_bot.session.close()
+        if max_emulator is not None and not isinstance(maxbot, MaxApiEmulator):
+            await max_emulator.stop()
         if vk_emulator is not None and not isinstance(vk, VkApiEmulator):
             await vk_emulator.stop()
         await delivery.close()
@@ -435,3 +563,14 @@ async def running_bot(
             if r.error is not None and r.method not in harness.allowed_errors
         ]
         assert not vk_failed, f"the bot made failing VK calls: {vk_failed}"
+    if max_emulator is not None:
+        max_problems = max_spec_problems(max_emulator.requests)
+        assert not max_problems, max_problems
+        max_failed = [
+            f"{r.method} {r.status} {r.code}"
+            for r in max_emulator.requests
+            if r.status >= 400
+            and r.method not in harness.allowed_errors
+            and r.code != "attachment.not.ready"  # MAX's way: waited out, then sent
+        ]
+        assert not max_failed, f"the bot made failing MAX requests: {max_failed}"

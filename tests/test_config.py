@@ -115,3 +115,28 @@ def test_log_filter_redacts_tracebacks_and_secret_parameters() -> None:
     assert "XYZabc_def" not in text
     assert "secret=***" in text
     assert "/bot***/sendDocument" in text
+
+
+def test_max_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _load(
+        monkeypatch,
+        MAX_BOT_TOKEN="max-token",
+        MAX_MANAGERS_CHAT_ID="-7001",
+        MAX_COMMUNITY_CHAT_ID="-7002",
+        MANAGERS="tg:111,max:333,max:334",
+    )
+    assert not settings.offline  # MAX alone runs the bot, not the sandbox
+    assert settings.max_api_url == "https://platform-api2.max.ru"
+    assert settings.managers_chat("max") == -7001
+    assert ("max", -7002) in settings.community_chats()
+    assert settings.manager_ids("max") == frozenset({333, 334})
+    assert settings.is_manager("max:333")
+    assert "max-token" not in repr(settings)
+
+
+def test_a_bad_max_chat_id_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match=r"^MAX_MANAGERS_CHAT_ID:"):
+        _load(monkeypatch, MAX_MANAGERS_CHAT_ID="managers")
+    monkeypatch.delenv("MAX_MANAGERS_CHAT_ID")
+    with pytest.raises(ConfigError, match=r"^MANAGERS: expected ids like tg:111,vk:222,max:333"):
+        _load(monkeypatch, MANAGERS="ok:1")

@@ -3,7 +3,10 @@ stumble a newcomer reported, lived again through the emulators."""
 
 from __future__ import annotations
 
-from tests.harness import Client, Harness
+import re
+from pathlib import Path
+
+from tests.harness import Client, Harness, running_bot
 
 
 async def manager_with_a_partner(harness: Harness) -> tuple[Client, Client]:
@@ -352,3 +355,178 @@ async def test_russian_grammar_names_audiences_amounts_and_times(harness: Harnes
     said = (await manager.send("05.11.2026 25:00"))[-1].plain
     assert "Такого времени нет" in said
     assert "Такой даты нет" not in said
+
+
+async def test_managers_help_lists_their_commands_too(harness: Harness) -> None:
+    manager, anna = await manager_with_a_partner(harness)
+    mine = "\n".join(m.plain for m in await manager.send("/help"))
+    for command in ("/faq", "/announce", "/contests_admin", "/tickets", "/stats", "/reload"):
+        assert command in mine, command
+    theirs = "\n".join(m.plain for m in await anna.send("/help"))
+    assert "/announce" not in theirs
+
+
+async def test_onboarding_answers_that_fit_no_option_get_a_hint(harness: Harness) -> None:
+    anna = harness.user(941, "Анна")
+    await anna.send("/start")
+    said = (await anna.send("я блогер, наверное"))[-1]
+    assert said.plain.startswith("Такого варианта нет. Нажмите кнопку или напишите один из")
+    assert "Вебмастер (сайт, SEO, контекст)" in said.plain
+    assert said.button_labels  # the segments again, under the hint
+    await anna.send("Блогер")  # an option typed is an answer
+    said = (await anna.send("из телевизора"))[-1].plain
+    assert said.startswith("Такого варианта нет")
+    assert "Сайт, Соцсети, Контекст, Другое" in said
+    await anna.send("соцсети")
+    said = (await anna.send("больше"))[-1].plain  # «Больше года»: the only one it starts
+    assert "Вопрос 3 из 3" in said
+    await anna.send("Мамы в декрете")
+    said = (await anna.send("может быть"))[-1].plain
+    assert said.startswith("Ответьте кнопкой ниже")
+    replies = await anna.send("да")  # the button's word typed
+    assert replies[0].plain.startswith("Готово! Вы подписаны.")
+    partner = await harness.services.partners.by_user("tg", 941)
+    assert partner is not None
+    assert partner.segment == "blogger"
+    assert partner.answers == {
+        "traffic": "Соцсети",
+        "experience": "Больше года",
+        "audience": "Мамы в декрете",
+    }
+
+
+async def test_contest_segments_step_names_the_segments_before_any_mistake(
+    harness: Harness,
+) -> None:
+    manager, _anna = await manager_with_a_partner(harness)
+    await manager.send("/contest_new")
+    for text in ("Весенний", "Правила.", "20.12.2026 10:00"):
+        await manager.send(text)
+    asked = (await manager.send("25.12.2026"))[-1].plain
+    assert "Шаг 5 из 8. Кто участвует?" in asked
+    assert "Сегменты: Вебмастер, Блогер, Дизайнер интерьеров." in asked
+
+
+async def test_contest_list_on_vk_is_not_cut(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, vk=True) as harness:
+        manager = harness.vk_manager()
+        await manager.send("Начать")
+        listing = (await manager.send("/contests_admin"))[-1]
+        assert "1. 📝 Зимний марафон диванов — не объявлен" in listing.text
+        assert all(len(label) <= 40 for label in listing.button_labels)
+        assert all("…" not in label or label.endswith("…") for label in listing.button_labels)
+        assert any(label.startswith("1. Зимний марафон") for label in listing.button_labels)
+
+
+CYRILLIC = re.compile("[А-Яа-яЁё]")
+
+
+async def test_the_english_interface_says_no_russian_of_its_own(harness: Harness) -> None:
+    await manager_with_a_partner(harness)
+    john = harness.user(951, "John", language="en")
+    said = [m.plain for m in await john.send("/me")]  # before /start
+    await john.send("/start")
+    await john.press(john.last.button_labels[0])
+    said += [m.plain for m in await john.send("not an option")]
+    await john.press("Сайт")
+    await john.press("До года")
+    await john.send("Owners of new flats")
+    await john.press("✅ Yes, send them")
+    for text in ("/help", "/settings", "/stop", "/start", "ok", "thanks", "/support", "/cancel"):
+        said += [m.plain for m in await john.send(text)]
+    said += [m.plain for m in await john.send("/frobnicate")]
+    program = harness.services.content_store.content.program
+    content = [s.title for s in program.segments] + [q.text for q in program.onboarding_questions]
+    content += [program.name, program.welcome.strip()]
+    content += ["Сайт", "Соцсети", "Контекст", "Другое", "Русский", "Партнёрская программа"]
+    for text in said:
+        own = text
+        for words in content:
+            own = own.replace(words, "")
+        assert not CYRILLIC.search(own), text
+
+
+async def test_the_sandbox_terminal_sends_a_message_of_several_lines(harness: Harness) -> None:
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+    for line in ("больше продаж: Бонус 10 000 ₽\\\n", "первые продажи: Бонус 2 000 ₽\n"):
+        assert chat.handle(line)
+    for line in ("```\n", "строка раз\n", "\n", "строка два\n", "```\n"):
+        assert chat.handle(line)
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    typed = [m.text for m in harness.emulator.chat_messages(700001, from_bot=False)]
+    assert typed == [
+        "больше продаж: Бонус 10 000 ₽\nпервые продажи: Бонус 2 000 ₽",
+        "строка раз\n\nстрока два",
+    ]
+
+
+def test_the_demo_faq_names_one_tax_rate_for_the_self_employed() -> None:
+    """«6%» in one answer and «4–6%» in another: a partner cannot tell which is true."""
+    from bot.content.loader import load_content
+    from tests.harness import DEMO_CONTENT
+
+    content = load_content(DEMO_CONTENT)
+    rates = {
+        entry.id: set(re.findall(r"\d+(?:[–-]\d+)?%", entry.answer))
+        for entry in content.faq
+        if "самозанят" in (entry.question + entry.answer).lower() and "%" in entry.answer
+    }
+    assert len(rates) >= 2  # the self-employed answer and the taxes answer
+    assert all("6%" in found for found in rates.values()), rates
+    assert not any("–" in rate or "-" in rate for found in rates.values() for rate in found)
+
+
+def test_the_first_make_run_installs_without_a_build_backend_warning() -> None:
+    """setuptools warns (BuildBackendWarning, «Please be careful with folders…») when an
+    editable install uses its meta-path finder, the default for this layout; the «compat»
+    (a .pth file) and «strict» modes do not. Every `pip install -e` in the Makefile says
+    which one it uses."""
+    from tests.harness import ROOT
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line and " -e " in line]
+    assert installs
+    for line in installs:
+        assert re.search(r"--config-settings editable_mode=(compat|strict)\b", line), line
+
+
+async def test_a_manager_is_not_asked_a_partners_questions(harness: Harness) -> None:
+    manager = harness.manager()
+    first, menu = (m.plain for m in await manager.send("/start"))
+    assert first.startswith("Здравствуйте, Михаил! Вы менеджер программы")
+    assert "Кто вы?" not in first + menu
+    assert "/announce" in menu
+    again = "\n".join(m.plain for m in await manager.send("/start"))
+    assert "/contests_admin" in again
+
+
+async def test_a_contests_audience_is_named_by_its_title(harness: Harness) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.sales import ConversionIn
+
+    manager, _anna = await manager_with_a_partner(harness)
+    partners = harness.services.partners
+    person = await partners.by_user("tg", 921)
+    assert person is not None
+    await partners.approve_link(await partners.request_link(person, "an-1"))
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # the demo contest runs
+    harness.clock.advance((running - harness.clock.now()).total_seconds())
+    sale = ConversionIn("an-1", "an-sale", "approved", Decimal(30000), "RUB", running)
+    await harness.services.sales.record(sale, "csv")
+    await manager.send("/announce")
+    await manager.send("Напоминаем правила марафона")
+    await manager.press("Участникам конкурса…")
+    await manager.press("Зимний марафон диванов")
+    await manager.press("Сейчас")
+    header = manager.messages[-2].plain
+    assert "Получатели: участники конкурса «Зимний марафон диванов»" in header
+    assert "winter-sofas" not in header
+    await manager.press("✅ Отправить")
+    listing = (await manager.send("/announcements"))[-1].plain
+    assert "Получатели: участники конкурса «Зимний марафон диванов» (1)" in listing

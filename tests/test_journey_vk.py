@@ -388,7 +388,7 @@ async def test_one_person_two_chats_same_numbers_and_a_preferred_platform(
 
     # the person chooses VK for automated messages, from either chat
     await vera.send("/settings")
-    await vera.press("Рассылки: в Telegram и во ВКонтакте")
+    await vera.press("Рассылки: во всех ваших чатах с ботом")
     assert "Рассылки: только во ВКонтакте" in vera.last.button_labels
     await announce("Вторая новость")
     assert vera.last.text == "Вторая новость"

@@ -40,7 +40,9 @@ async def test_terminal_chat_types_and_presses_by_number(harness: Harness) -> No
 
 async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "VK_"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "VK_", "MAX_"))
     }
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
     with socket.socket() as probe:
@@ -77,6 +79,13 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     process.stdin.write("/platform vk\nНачать\n".encode())
     await process.stdin.drain()
     assert "🟦 VK Здравствуйте, Анна!" in await read_until("Дизайнер интерьеров")
+    # and in MAX: the start button, then a press by number
+    process.stdin.write(b"/platform max\n/start\n")
+    await process.stdin.drain()
+    assert "🟪 MAX Здравствуйте, Анна!" in await read_until("Дизайнер интерьеров")
+    process.stdin.write(b"1\n")
+    await process.stdin.drain()
+    await read_until("Откуда у вас трафик?")
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/health") as response:
             assert await response.json() == {"ok": True}
@@ -84,6 +93,7 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
             body = await response.text()
     assert 'partnerbot_updates_handled_total{platform="tg"}' in body
     assert 'partnerbot_updates_handled_total{platform="vk"}' in body
+    assert 'partnerbot_updates_handled_total{platform="max"}' in body
     process.stdin.write(b"/quit\n")
     await process.stdin.drain()
     assert "sandbox stopped" in await read_until("sandbox stopped")

@@ -248,6 +248,8 @@ outbox = sa.Table(
     sa.Column("sent_at", UtcDateTime, nullable=True),
     # a delivery worker's claim on a queued row (PostgreSQL: taken with SKIP LOCKED)
     sa.Column("claimed_until", UtcDateTime, nullable=True),
+    # its request is leaving (MAX: a row found so after a crash is checked, not resent)
+    sa.Column("sending_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("key", name="uq_outbox_key"),
     sa.Index("ix_outbox_status_not_before", "status", "not_before"),
     sa.Index("ix_outbox_partner_created", "partner_id", "created_at"),

@@ -119,7 +119,8 @@ settings-public-name = Name on leaderboards: { $choice }
 settings-platform = Automated messages: { $where ->
     [tg] Telegram only
     [vk] VK only
-   *[both] Telegram and VK
+    [max] MAX only
+   *[both] in all your chats with the bot
 }
 topic-news = News
 topic-contests = Contests
@@ -664,6 +665,21 @@ faq-gaps-digest-line = { $number }. { $question } — { $count ->
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Not so fast — wait a couple of seconds and press again.
+# --- MAX ---
+max-rights-read = no "read all messages" right (without it the bot does not see questions in the chat)
+max-rights-write = no right to write in the chat
+menu-manager =
+    <b>For managers</b>
+    /announce — a broadcast · /announcements — broadcasts and reports · /schedule — what goes in the next 14 days
+    /contest_new — a new contest · /contests_admin — contests: announce, change, cancel
+    /tickets — open tickets · /close — close (in the topic or as a reply) · /t KEY — a canned reply
+    /partner ID — a partner's card · /approve_link ID — approve a link
+    /stats — the program in numbers · /reload — read the content again
+onboarding-pick-hint = There is no such option. Press a button or write one of: { $options }.
+onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
+draft-segments-known = Segments: { $known }.
+start-manager = Hello, { $name }! You are a manager of the program: below is the partner's menu (as partners see it) and your commands.
+
 
 # --- review fixes A ---
 draft-error-minimum-too-big = Line { $line }: the threshold is over { NUMBER($limit) }; check the number.

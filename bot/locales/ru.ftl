@@ -121,7 +121,8 @@ settings-public-name = Имя в рейтингах: { $choice }
 settings-platform = Рассылки: { $where ->
     [tg] только в Telegram
     [vk] только во ВКонтакте
-   *[both] в Telegram и во ВКонтакте
+    [max] только в MAX
+   *[both] во всех ваших чатах с ботом
 }
 topic-news = Новости
 topic-contests = Конкурсы
@@ -688,6 +689,21 @@ faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.
+# --- MAX ---
+max-rights-read = нет права «Читать все сообщения» (без него бот не видит вопросы в чате)
+max-rights-write = нет права писать в чат
+menu-manager =
+    <b>Для менеджеров</b>
+    /announce — рассылка · /announcements — рассылки и отчёты · /schedule — что уйдёт за 14 дней
+    /contest_new — новый конкурс · /contests_admin — конкурсы: объявить, изменить, отменить
+    /tickets — открытые обращения · /close — закрыть (в теме или ответом) · /t КЛЮЧ — шаблон ответа
+    /partner ID — карточка партнёра · /approve_link ID — подтвердить привязку
+    /stats — программа в цифрах · /reload — перечитать контент
+onboarding-pick-hint = Такого варианта нет. Нажмите кнопку или напишите один из вариантов: { $options }.
+onboarding-consent-hint = Ответьте кнопкой ниже: «Да» — присылать рассылки, «Нет» — только ответы на ваши вопросы.
+draft-segments-known = Сегменты: { $known }.
+start-manager = Здравствуйте, { $name }! Вы менеджер программы: ниже меню партнёра (так его видят партнёры) и ваши команды.
+
 
 # --- review fixes A ---
 draft-error-minimum-too-big = Строка { $line }: порог больше { NUMBER($limit) } — проверьте число.

@@ -245,30 +245,24 @@ def utf16_length(text: str) -> int:
 
 
 class ScreenRuns:
-    """Per chat: the bot's last message and how often it came in a row, against what the
-    chat's people did — a screen shown more times in a row than they acted for it was
-    delivered twice."""
+    """Per chat: the bot's last message against what the chat's people did — the same
+    screen shown again with no action of theirs left to answer was delivered twice."""
 
     def __init__(self) -> None:
         self._last: dict[int, tuple[Any, ...]] = {}
-        self._run: dict[int, int] = {}  # the last message, times in a row
-        self._allowed: dict[int, int] = {}  # the action the run began with (0 or 1)
-        self._pending: dict[int, int] = {}  # actions not answered by a run's start
+        self._pending: dict[int, int] = {}  # actions not answered yet
 
     def acted(self, chat: int) -> None:
         self._pending[chat] = self._pending.get(chat, 0) + 1
 
     def sent(self, chat: int, signature: tuple[Any, ...], *, screen: bool) -> bool:
-        """Record a message; True when it is a screen delivered twice."""
-        if self._last.get(chat) != signature:
-            self._last[chat] = signature
-            self._run[chat] = 1
-            pending = self._pending.get(chat, 0)
-            self._allowed[chat] = min(1, pending)  # a new message answers one action
-            self._pending[chat] = max(0, pending - 1)
-            return False
-        self._run[chat] += 1
-        return screen and self._run[chat] > self._allowed[chat] + self._pending.get(chat, 0)
+        """Record a message; True when it is a screen delivered twice. A message answers
+        one waiting action (a reply of several messages answers it with its first)."""
+        pending = self._pending.get(chat, 0)
+        self._pending[chat] = max(0, pending - 1)
+        repeated = self._last.get(chat) == signature
+        self._last[chat] = signature
+        return screen and repeated and pending == 0
 
 
 class BotApiEmulator:

@@ -1,10 +1,16 @@
 """The offline sandbox: the emulator, the real bot polling it, and a chat in the terminal.
 
 Type a message to send it; a number presses that button under the last message;
-`/as partner` or `/as manager` switches who you are; `/platform vk` or `/platform tg`
-switches the messenger (the same people have a Telegram chat with the bot and a VK
-conversation with the community); `/reply TEXT` answers the bot's last message (a manager
-answers a ticket so); `/sticker` sends a sticker; `/quit` (or Ctrl-D) leaves.
+`/as partner` or `/as manager` switches who you are; `/platform tg`, `/platform vk` or
+`/platform max` switches the messenger (the same people have a Telegram chat with the
+bot, a VK conversation with the community and a MAX dialog with the MAX bot);
+`/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/sticker`
+sends a sticker; `/quit` (or Ctrl-D) leaves.
+
+A message of several lines (the contest wizard asks for one prize category a line): end
+a line with a backslash and go on on the next one, or put three backticks on a line of
+their own, paste or type the lines, and close with three backticks again. The lines go
+as one message.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from bot.app import (
 )
 from bot.config import Settings
 from bot.http import create_http_app, start_http
+from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.max.session import create_max_bot
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.telegram import create_bot, telegram_pacer
@@ -37,6 +45,7 @@ from bot.vk.session import create_vk_bot, vk_pacer
 
 logger = logging.getLogger(__name__)
 
+BLOCK = "```"  # a line of its own before and after a message of several lines
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
@@ -50,12 +59,16 @@ class TerminalChat:
         emulator: BotApiEmulator,
         write: Callable[[str], None],
         vk: VkApiEmulator | None = None,
+        max_api: MaxApiEmulator | None = None,
     ) -> None:
         self.emulator = emulator
         self.vk = vk
+        self.max = max_api
         self.write = write
         self.persona = "partner"
         self.platform = "tg"
+        self.continued: list[str] = []  # lines that ended with "\\", waiting for the last
+        self.block: list[str] | None = None  # lines between two lines of BLOCK
         self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
         self.vk_incoming: dict[int, int] = {}
         self.emulator.listeners.append(self.show)
@@ -63,6 +76,10 @@ class TerminalChat:
         if vk is not None:
             vk.listeners.append(self.show_vk)
             vk.answer_listeners.append(self.show_vk_toast)
+        self.max_incoming: dict[int, str] = {}  # per dialog: the last message that came unasked
+        if max_api is not None:
+            max_api.listeners.append(self.show_max)
+            max_api.answer_listeners.append(self.show_max_toast)
 
     @property
     def user_id(self) -> int:
@@ -121,6 +138,36 @@ class TerminalChat:
         if user_id == self.user_id and self.platform == "vk":
             self.write(f"   💬 {text}")
 
+    def _max_person(self, chat_id: int) -> str | None:
+        assert self.max is not None
+        for name, (uid, _n) in PERSONAS.items():
+            user = self.max.users.get(uid)
+            if user is not None and user.dialog == chat_id:
+                return name
+        return None
+
+    def show_max(self, message: MaxMessage) -> None:
+        who = self._max_person(message.chat_id)
+        if who != self.persona and not message.edits:
+            self.max_incoming[message.chat_id] = message.mid
+        prefix = "" if who == self.persona else f"(to {who or message.chat_id}) "
+        edited = "(edited) " if message.edits else ""
+        lines = [f"📎 {item['type']}" for item in message.files]
+        lines.extend(message.plain.splitlines())
+        self.write(f"\n🟪 MAX {prefix}{edited}" + "\n   ".join(lines))
+        number = 0
+        for row in message.keyboard or []:
+            cells = []
+            for button in row:
+                number += 1
+                link = f" → {button['url']}" if button.get("url") else ""
+                cells.append(f"[{number}] {button.get('text', '')}{link}")
+            self.write("   " + "   ".join(cells))
+
+    def show_max_toast(self, _callback_id: str, text: str) -> None:
+        if self.platform == "max":
+            self.write(f"   💬 {text}")
+
     def last_with_buttons(self) -> SentMessage | None:
         """The bot's latest message, when it has buttons: a number typed then presses one
         (any other number is sent as text, e.g. an answer to "how many days?")."""
@@ -130,7 +177,40 @@ class TerminalChat:
         return None
 
     def handle(self, line: str) -> bool:
-        """Act on one typed line; False means quit."""
+        """Act on one typed line; False means quit. Lines ending with a backslash, and
+        lines between two lines of three backticks, gather into one message."""
+        raw = line.rstrip("\r\n")
+        if self.block is not None:
+            if raw.strip() != BLOCK:
+                self.block.append(raw)
+                return True
+            text, self.block = "\n".join(self.block).strip("\n"), None
+            return self._send_lines(text)
+        if raw.strip() == BLOCK:
+            self.block = []
+            self.write(
+                f"   (several lines: type or paste them, then {BLOCK} on a line of its own)"
+            )
+            return True
+        if raw.endswith("\\"):
+            self.continued.append(raw[:-1])
+            return True
+        if self.continued:
+            text, self.continued = "\n".join([*self.continued, raw]), []
+            return self._send_lines(text)
+        return self._handle_line(line)
+
+    def _send_lines(self, text: str) -> bool:
+        """A message of several lines, sent as typed (no command, no button number)."""
+        if not text.strip():
+            return True
+        if self.platform == "vk" and self.vk is not None:
+            self.vk.user_message(self.user_id, text)
+        else:
+            self.emulator.user_message(self.user_id, text)
+        return True
+
+    def _handle_line(self, line: str) -> bool:
         text = line.strip()
         if not text:
             return True
@@ -138,15 +218,18 @@ class TerminalChat:
             return False
         if text.startswith("/platform"):
             platform = text.removeprefix("/platform").strip()
-            if platform not in ("tg", "vk") or (platform == "vk" and self.vk is None):
-                self.write("   usage: /platform tg | /platform vk")
+            names = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
+            running = {"tg": True, "vk": self.vk is not None, "max": self.max is not None}
+            if not running.get(platform):
+                self.write("   usage: /platform tg | /platform vk | /platform max")
             else:
                 self.platform = platform
-                name = "Telegram" if platform == "tg" else "VK"
-                self.write(f"   you now write in {name} ({platform}:{self.user_id})")
+                self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
             return True
         if self.platform == "vk" and self.vk is not None and not text.startswith("/as "):
             return self._handle_vk(self.vk, text)
+        if self.platform == "max" and self.max is not None and not text.startswith("/as "):
+            return self._handle_max(self.max, text)
         if text.startswith("/as "):
             persona = text.removeprefix("/as ").strip()
             if persona not in PERSONAS:
@@ -211,6 +294,31 @@ class TerminalChat:
         vk.user_message(peer, text)
         return True
 
+    def _handle_max(self, api: MaxApiEmulator, text: str) -> bool:
+        """A typed line in the MAX dialog (`/start` opens the bot, as MAX's start button)."""
+        user = api.users[self.user_id]
+        if text == "/start" or text.startswith("/start "):
+            payload = text.removeprefix("/start").strip() or None
+            api.open_bot(self.user_id, payload)
+            return True
+        mine = api.chat_messages(user.dialog)
+        if text.startswith("/reply "):
+            mid = self.max_incoming.get(user.dialog) or (mine[-1].mid if mine else None)
+            target = next((m for m in mine if m.mid == mid), None)
+            api.user_message(self.user_id, text.removeprefix("/reply "), reply_to=target)
+            return True
+        last = mine[-1] if mine and mine[-1].buttons else None
+        labels = last.button_labels if last else []
+        if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
+            button = last.buttons[int(text) - 1]
+            if button["type"] == "link":
+                self.write(f"   (a link: {button.get('url')})")
+                return True
+            api.press(self.user_id, last, labels[int(text) - 1])
+            return True
+        api.user_message(self.user_id, text)
+        return True
+
 
 def utf8_lines(chunks: Iterable[bytes]) -> Iterator[str]:
     """Lines from raw input read in pieces of any size: an incremental UTF-8 decoder keeps
@@ -243,21 +351,31 @@ def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None
     loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
-async def run_sandbox(settings: Settings) -> None:
+async def _emulators() -> tuple[BotApiEmulator, VkApiEmulator, MaxApiEmulator]:
+    """The three platforms' emulators, started, with the sandbox's people on each."""
     emulator = BotApiEmulator()
-    base_url = await emulator.start()
+    await emulator.start()
     vk = VkApiEmulator()
-    vk_url = await vk.start()
-    print(
-        f"partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN or VK_GROUP_TOKEN set): "
-        f"Bot API emulator at {base_url}, content from {settings.content_dir}/, "
-        f"database {settings.database_url}",
-        flush=True,
-    )
+    await vk.start()
+    max_api = MaxApiEmulator(processing=0.5)  # an upload is ready half a second later
+    await max_api.start()
     for persona, (user_id, name) in PERSONAS.items():
         emulator.add_user(user_id, name, username=f"sandbox_{persona}")
         vk.add_user(user_id, name)
-    managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}")
+        max_api.add_user(user_id, name, username=f"sandbox_{persona}")
+    return emulator, vk, max_api
+
+
+async def run_sandbox(settings: Settings) -> None:
+    emulator, vk, max_api = await _emulators()
+    base_url, vk_url, max_url = emulator.base_url, vk.base_url, max_api.base_url
+    print(
+        "partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN, VK_GROUP_TOKEN or MAX_BOT_TOKEN "
+        f"set): Bot API emulator at {base_url}, content from {settings.content_dir}/, "
+        f"database {settings.database_url}",
+        flush=True,
+    )
+    managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}", f"max:{MANAGER_ID}")
     settings = settings.model_copy(update={"managers": managers})
     services = await create_services(settings)
     bot = create_bot(
@@ -273,11 +391,15 @@ async def run_sandbox(settings: Settings) -> None:
         commands=VK_COMMAND_WORDS,
         pacer=vk_pacer(services.pacers, vk.group_id),
     )
+    max_bot = create_max_bot(
+        max_api.token, max_url, people=settings.manager_ids("max"), long_poll_timeout=10
+    )
     services.platforms.add(bot)
     services.platforms.add(vk_bot)
+    services.platforms.add(max_bot)
     dp = create_dispatcher(services)
     background = create_background(dp, services, base_url)
-    chat = TerminalChat(emulator, lambda text: print(text, flush=True), vk)
+    chat = TerminalChat(emulator, lambda text: print(text, flush=True), vk, max_api)
     http = None
     try:
         http = await start_http(
@@ -292,12 +414,15 @@ async def run_sandbox(settings: Settings) -> None:
     try:
         await prepare_bot(bot, services)
         await prepare_bot(vk_bot, services)
+        await prepare_bot(max_bot, services)
         background.start()
-        polling = asyncio.create_task(_poll(dp, bot, vk_bot))
+        polling = asyncio.create_task(_poll(dp, bot, vk_bot, max_bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
             "/as manager switches to the manager (/reply TEXT answers a ticket); "
-            "/platform vk writes in VK instead; /quit leaves.",
+            "/platform vk or /platform max writes in VK or MAX instead; a line ending with \\ "
+            f"goes on on the next one (or put {BLOCK} before and after several lines); "
+            "/quit leaves.",
             flush=True,
         )
         queue: asyncio.Queue[str | None] = asyncio.Queue()
@@ -314,9 +439,11 @@ async def run_sandbox(settings: Settings) -> None:
             await http.cleanup()
         await bot.session.close()
         await vk_bot.session.close()
+        await max_bot.session.close()
         await services.close()
         await emulator.stop()
         await vk.stop()
+        await max_api.stop()
         print("partnerbot: sandbox stopped", flush=True)
 
 

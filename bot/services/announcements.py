@@ -48,7 +48,7 @@ class Announcement:
     def manager_platform(self) -> str:
         """Where the manager who made it is (created_by is their platform id)."""
         platform = self.created_by.partition(":")[0]
-        return platform if platform in ("tg", "vk") else "tg"
+        return platform if platform in ("tg", "vk", "max") else "tg"
 
 
 @dataclass(frozen=True)

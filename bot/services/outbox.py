@@ -77,6 +77,7 @@ class Queued:
     buttons: list[list[dict[str, str]]] | None
     attempts: int
     uncertain: bool
+    sending: bool = False  # marked as being sent when its worker stopped (see mark_sending)
 
 
 @dataclass(frozen=True)
@@ -308,9 +309,22 @@ class Outbox:
                 buttons=row.buttons,
                 attempts=row.attempts,
                 uncertain=row.uncertain,
+                sending=row.sending_at is not None,
             )
             for row in rows
         ]
+
+    async def mark_sending(self, ids: Sequence[int]) -> None:
+        """Mark rows whose requests are about to leave; `finish` clears the mark, so a
+        row still marked after a crash may or may not have been delivered."""
+        if not ids:
+            return
+        async with self._db.write() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(list(ids)))
+                .values(sending_at=self._clock.now())
+            )
 
     async def release_claims(self, platform: str | None = None) -> int:
         """Drop every claim (a worker taking over: the claims of one that died)."""
@@ -347,6 +361,7 @@ class Outbox:
                     sent_at=sa.bindparam("new_sent_at"),
                     not_before=sa.bindparam("new_not_before"),
                     claimed_until=None,
+                    sending_at=None,
                 ),
                 [
                     {

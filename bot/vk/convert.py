@@ -20,6 +20,8 @@ from typing import Any, Final
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.rendering import at_a_word
+
 CHAT_PEER_BASE: Final = 2_000_000_000
 LABEL_LIMIT: Final = 40
 PAYLOAD_LIMIT: Final = 255
@@ -111,7 +113,8 @@ def _fit(rows: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
 
 
 def _label(text: str) -> str:
-    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+    """A button's label within VK's 40 characters, cut at a word."""
+    return text if len(text) <= LABEL_LIMIT else at_a_word(text, LABEL_LIMIT - 1)
 
 
 def _button(button: InlineKeyboardButton, callbacks: bool) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, plain_text, shorten
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, at_a_word, plain_text
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
@@ -46,7 +46,10 @@ def reaction_buttons(number: int) -> list[list[dict[str, str]]]:
     ]
 
 
-def _audience_title(audience: str, l10n: L10n, store: ContentStore) -> str:
+def _audience_title(
+    audience: str, l10n: L10n, store: ContentStore, contest_titles: dict[str, str] | None = None
+) -> str:
+    """Who gets it, in words (a contest by its title, not its id)."""
     kind, _, ref = audience.partition(":")
     program = store.content.program
     if kind == "segment":
@@ -55,7 +58,7 @@ def _audience_title(audience: str, l10n: L10n, store: ContentStore) -> str:
         tier = next((t.title for t in program.tiers if t.id == ref), ref)
         return l10n("announce-to-tier", name=html.escape(tier))
     if kind == "contest":
-        return l10n("announce-to-contest", name=html.escape(ref))
+        return l10n("announce-to-contest", name=html.escape((contest_titles or {}).get(ref, ref)))
     return l10n(f"announce-to-{kind}-title")  # all, inactive, community: in the nominative
 
 
@@ -105,12 +108,14 @@ def setup_commands() -> Router:
     async def announcements_list(
         message: Message,
         announcements: AnnouncementService,
+        contests: ContestService,
         clock: Clock,
         settings: Settings,
         content_store: ContentStore,
         l10n: L10n,
     ) -> None:
         found = await announcements.listing()
+        titles = {item.contest.id: item.contest.title for item in await contests.all()}
         if not found:
             await message.answer(l10n("announcements-none"))
             return
@@ -125,7 +130,7 @@ def setup_commands() -> Router:
                 number=item.id,
                 status=l10n(f"announcements-status-{status}"),
                 when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
-                audience=_audience_title(item.audience, l10n, content_store),
+                audience=_audience_title(item.audience, l10n, content_store, titles),
                 recipients=item.recipients,
                 delivered=report.delivered,
                 waiting=report.waiting,
@@ -133,7 +138,7 @@ def setup_commands() -> Router:
                 failed=report.failed,
                 up=report.up,
                 down=report.down,
-                preview=html.escape(shorten(" ".join(plain_text(item.text).split()), 80)[0]),
+                preview=html.escape(at_a_word(plain_text(item.text), 80)),
             )
             if report.uncertain:
                 text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
@@ -300,7 +305,11 @@ async def _preview(
     )
     header = l10n(
         "announce-preview",
-        audience=_audience_title(audience, l10n, store),
+        audience=_audience_title(
+            audience, l10n, store, {audience.partition(":")[2]: data.get("audience_title", "")}
+        )
+        if data.get("audience_title")
+        else _audience_title(audience, l10n, store),
         count=count,
         when=when,
     )
@@ -403,7 +412,11 @@ def setup_buttons() -> Router:
                 await message.answer(l10n("announce-empty"))
                 await send(message, _audience_screen(l10n))
                 return
-            await state.update_data(audience=audience)
+            title = ""
+            if audience.startswith("contest:"):
+                found = await contests.find(audience.partition(":")[2])
+                title = found.contest.title if found is not None else ""
+            await state.update_data(audience=audience, audience_title=title)
             await state.set_state(AnnounceDialog.when)
             await edit(callback, _when_screen(l10n))
             return

@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.content.models import Contest
+from bot.content.models import Contest, Program
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.notices import Announced, Notices
+from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import (
     DESCRIPTION_LIMIT,
@@ -65,11 +66,15 @@ class ContestEdit(StatesGroup):
     text = State()
 
 
-def _ask(step: str, l10n: L10n, settings: Settings) -> str:
+def _ask(step: str, l10n: L10n, settings: Settings, program: Program | None = None) -> str:
     number = STEPS.index(step) + 1
-    return l10n(
+    text = l10n(
         "draft-step", number=number, total=len(STEPS), question=l10n(f"draft-ask-{step}")
     ) + ("\n" + l10n("draft-zone", zone=settings.timezone) if step in ("starts", "ends") else "")
+    if step == "segments" and program is not None:  # the names before any mistake
+        known = ", ".join(segment.title.split(" (")[0] for segment in program.segments)
+        text += "\n" + l10n("draft-segments-known", known=html.escape(known))
+    return text
 
 
 def _refusal(error: DraftError, l10n: L10n) -> str:
@@ -153,10 +158,14 @@ def _list(items: list[Managed], now: datetime, l10n: L10n, settings: Settings) -
     if not items:
         return Screen(l10n("contests-admin-none"))
     rows = []
-    for item in items:
-        label = _status(item, now, settings, l10n)
-        rows.append([(html.unescape(label)[:60], ContestCb(action="open", id=item.contest.id))])
-    return Screen(l10n("contests-admin-list", count=len(items)), keyboard(*rows))
+    lines = [l10n("contests-admin-list", count=len(items))]
+    for number, item in enumerate(items, start=1):
+        # the status in the text, whole; the button only names the contest (a VK button
+        # holds 40 characters: «объявлен 04.…» said nothing)
+        lines.append(f"{number}. {_status(item, now, settings, l10n)}")
+        label = at_a_word(f"{number}. {item.contest.title}", 38)
+        rows.append([(label, ContestCb(action="open", id=item.contest.id))])
+    return Screen("\n".join(lines), keyboard(*rows))
 
 
 async def _announce(contest: Contest, notices: Notices, audit: AuditLog, who: str) -> Announced:
@@ -271,12 +280,19 @@ def setup_dialog() -> Router:
         await message.answer(_ask("ends", l10n, settings))
 
     @router.message(ContestDialog.ends)
-    async def ends(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
+    async def ends(
+        message: Message,
+        state: FSMContext,
+        settings: Settings,
+        content_store: ContentStore,
+        l10n: L10n,
+    ) -> None:
         data = await state.get_data()
         starts_at = datetime.fromisoformat(data["starts_at"])
         await _step(
             message, state, l10n, settings, "ends",
             lambda text: read_end(text, settings.tz, starts_at).isoformat(), key="ends_at",
+            program=content_store.content.program,
         )  # fmt: skip
 
     @router.message(ContestDialog.segments)
@@ -408,6 +424,7 @@ async def _step(
     read: Callable[[str], Any],
     *,
     key: str | None = None,
+    program: Program | None = None,
 ) -> None:
     """Read one answer; on success store it and ask the next step, else say why and ask
     the same step again."""
@@ -419,7 +436,7 @@ async def _step(
     await state.update_data({key or step: value})
     following = STEPS[STEPS.index(step) + 1]
     await state.set_state(getattr(ContestDialog, following))
-    await message.answer(_ask(following, l10n, settings))
+    await message.answer(_ask(following, l10n, settings, program))
 
 
 async def _apply_edit(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import zlib
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.models import Content, FaqEntry
@@ -211,21 +211,13 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         faq: FaqService,
         content: Content,
         l10n: L10n,
-        bot: Bot,
-        dispatcher: Dispatcher,
-        event_update: Update,
     ) -> None:
         reading = small_talk.read(message.text or "")
         if reading is None:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
-        elif reading.kind in ("menu", "person"):
-            # a menu word opens its section, asking for a person opens a ticket: as if the
-            # command had been typed (SPEC §5: the same words on every platform)
-            command = reading.command if reading.kind == "menu" else "support"
-            typed = message.model_copy(update={"text": f"/{command}", "entities": None})
-            await dispatcher.feed_update(bot, event_update.model_copy(update={"message": typed}))
-        else:  # small talk: a short friendly answer, no FAQ miss
+        else:  # small talk (menu words and asking for a person: handlers.middlewares)
+            # a short friendly answer, no FAQ miss
             await message.answer(l10n(f"small-talk-{reading.kind}"))
 
     return router

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Final
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -15,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
 from bot.services.partners import TOPICS, Partner, PartnerService
@@ -86,6 +88,43 @@ async def _ask_from(
     else:
         await state.set_state(Onboarding.consent)
         await send(message, _consent_screen(l10n))
+
+
+YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайте", "yes", "sure", "ok", "ок"))
+NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no", "no thanks"))
+
+
+async def _finish(
+    agreed: bool,
+    partner: Partner,
+    partners: PartnerService,
+    contests: ContestService,
+    settings: Settings,
+    state: FSMContext,
+    l10n: L10n,
+) -> str:
+    """The end of onboarding: the consent kept, and what to say (with a contest announced
+    before the partner came, once, here)."""
+    await partners.finish_onboarding(partner, consent=agreed)
+    await state.clear()
+    text = l10n("onboarding-done-subscribed" if agreed else "onboarding-done-quiet")
+    for contest in await contests.eligible(partner.segment):
+        start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
+        text += "\n" + l10n("onboarding-contest", title=html.escape(contest.title), start=start)
+    return text
+
+
+def matching_option(text: str, options: Sequence[str]) -> int | None:
+    """The option a typed answer means: the same words, or the only option that starts
+    with them (at least 3 letters); None when it fits none, or several."""
+    typed = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!")
+    if not typed:
+        return None
+    names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
+    if typed in names:
+        return names.index(typed)
+    starting = [i for i, name in enumerate(names) if len(typed) >= 3 and name.startswith(typed)]
+    return starting[0] if len(starting) == 1 else None
 
 
 class Unknown(BaseFilter):
@@ -163,11 +202,21 @@ def setup() -> Router:
         partners: PartnerService,
         content: Content,
         state: FSMContext,
+        settings: Settings,
+        bot: Bot,
         l10n: L10n,
     ) -> None:
         args = (command.args or "").strip()
         if args.startswith("ref_"):
             await partners.record_referrer(partner, args.removeprefix("ref_"))
+        manager = settings.is_manager(f"{platform_of(bot)}:{partner.user_id}")
+        if not partner.onboarded and manager:
+            # a manager is not asked a partner's questions: their menu, at once
+            await partners.finish_onboarding(partner, consent=False)
+            await state.clear()
+            await message.answer(l10n("start-manager", name=html.escape(partner.first_name)))
+            await send(message, menu_screen(l10n, manager=True))
+            return
         if partner.onboarded:
             if partner.stopped:
                 partner = await partners.resume(partner)
@@ -178,7 +227,7 @@ def setup() -> Router:
                 await message.answer(l10n("support-ask-text"))
                 return
             await message.answer(l10n("start-welcome-back", name=html.escape(partner.first_name)))
-            await send(message, menu_screen(l10n))
+            await send(message, menu_screen(l10n, manager=manager))
             return
         await state.set_state(Onboarding.segment)
         # one message, not two: on VK twenty people starting at once wait for each other
@@ -257,11 +306,47 @@ def setup() -> Router:
         if index >= len(questions):
             await _ask_from(message, index, state, content, l10n)
             return
-        if questions[index].options:
-            await send(message, _question_screen(content, index, l10n))
+        options = questions[index].options
+        if options:
+            # an option typed instead of pressed counts; anything else gets a hint
+            chosen = matching_option(message.text or "", options)
+            if chosen is None:
+                hint = l10n("onboarding-pick-hint", options=", ".join(options))
+                screen = _question_screen(content, index, l10n)
+                await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+                return
+            await partners.save_answer(partner, questions[index].id, options[chosen])
+            await message.answer(
+                l10n("onboarding-answered", text=questions[index].text, answer=options[chosen])
+            )
+            await _ask_from(message, index + 1, state, content, l10n)
             return
         await partners.save_answer(partner, questions[index].id, message.text or "")
         await _ask_from(message, index + 1, state, content, l10n)
+
+    @router.message(StateFilter(Onboarding.segment), PlainText())
+    async def typed_segment(
+        message: Message,
+        partner: Partner,
+        partners: PartnerService,
+        content: Content,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        segments = content.program.segments
+        chosen = matching_option(message.text or "", [segment.title for segment in segments])
+        if chosen is None:
+            hint = l10n(
+                "onboarding-pick-hint", options=", ".join(segment.title for segment in segments)
+            )
+            await send(
+                message,
+                Screen(hint + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+            )
+            return
+        await partners.set_segment(partner, segments[chosen].id)
+        await message.answer(l10n("onboarding-segment-chosen", segment=segments[chosen].title))
+        await _ask_from(message, 0, state, content, l10n)
 
     @router.callback_query(OnboardCb.filter(F.step == "consent"), StateFilter(Onboarding.consent))
     async def consent(
@@ -274,21 +359,39 @@ def setup() -> Router:
         state: FSMContext,
         l10n: L10n,
     ) -> None:
-        agreed = callback_data.value == "yes"
-        await partners.finish_onboarding(partner, consent=agreed)
-        await state.clear()
         await callback.answer()
         if isinstance(callback.message, Message):
-            key = "onboarding-done-subscribed" if agreed else "onboarding-done-quiet"
-            text = l10n(key)
-            # a contest announced before the partner came: say so once, here
-            for contest in await contests.eligible(partner.segment):
-                start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
-                text += "\n" + l10n(
-                    "onboarding-contest", title=html.escape(contest.title), start=start
-                )
+            agreed = callback_data.value == "yes"
+            text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
             await callback.message.edit_text(text)
             await send(callback.message, menu_screen(l10n))
+
+    @router.message(StateFilter(Onboarding.consent), PlainText())
+    async def typed_consent(
+        message: Message,
+        partner: Partner,
+        partners: PartnerService,
+        contests: ContestService,
+        settings: Settings,
+        state: FSMContext,
+        l10n: L10n,
+    ) -> None:
+        """«да» / «нет» typed instead of pressed; anything else gets a hint."""
+        typed = " ".join((message.text or "").casefold().split()).strip(" .!")
+        choices = (l10n("onboarding-consent-yes"), l10n("onboarding-consent-no"))
+        chosen = matching_option(typed, choices)
+        if typed in YES_WORDS or chosen == 0:
+            agreed = True
+        elif typed in NO_WORDS or chosen == 1:
+            agreed = False
+        else:
+            screen = _consent_screen(l10n)
+            hint = l10n("onboarding-consent-hint")
+            await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+            return
+        text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
+        await message.answer(text)
+        await send(message, menu_screen(l10n))
 
     @router.callback_query(OnboardCb.filter())
     async def stale_onboarding(callback: CallbackQuery, l10n: L10n) -> None:

@@ -1,0 +1,1 @@
+"""MAX (max.ru): the bot on VK's national messenger, through a `MaxSession`."""

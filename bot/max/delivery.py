@@ -1,0 +1,215 @@
+"""The delivery worker for MAX: the outbox's MAX rows, one `POST /messages` each.
+
+- Rate: MAX allows 30 requests a second per token; the client's `MaxRate` keeps every
+  request of the process under it (broadcast sends wait while people's replies go
+  first), and a 429 holds every sender for a second before the row is tried again.
+- Crash safety without `random_id`: a chunk of rows (about a second of sends) is marked
+  `sending` before their requests leave, and each outcome clears the mark. A row still
+  marked when the worker starts again (it died mid-send), or whose answer was lost, is
+  looked up among the chat's newest messages before it is sent: found → counted as sent,
+  not sent again. Nobody is skipped (every row is sent or found), nobody gets it twice.
+- Per recipient: 403 (stopped the bot, removed it from the chat) and 404 chat not found
+  → the partner is unreachable; other refusals → failed; a lost answer that the check
+  could not settle → tried again later, checked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.clock import Clock
+from bot.delivery import OutboxWorker, not_for
+from bot.max import convert
+from bot.max.client import MaxError, MaxUncertain
+from bot.max.events import FILE_PREFIX
+from bot.max.session import UNREACHABLE_CODES, MaxSession
+from bot.services.outbox import Outbox, Outcome, Queued
+from bot.services.partners import Partner, PartnerService
+
+logger = logging.getLogger(__name__)
+
+BATCH: Final = 1000  # rows claimed at once
+AHEAD: Final = 30  # rows marked `sending` at once (about a second of sends)
+IN_FLIGHT: Final = 4  # requests at once (the client spaces their starts 1/30 s apart)
+
+# A Telegram file id (what a manager on Telegram attached) is fetched for MAX by this.
+FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
+
+
+@dataclass(frozen=True)
+class _Content:
+    parts: list[str]  # MAX HTML
+    keyboard: dict[str, Any] | None
+    files: list[dict[str, Any]]
+
+
+class MaxDelivery(OutboxWorker):
+    platform = "max"
+    batch = BATCH
+
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        partners: PartnerService,
+        clock: Clock,
+        *,
+        in_flight: int = IN_FLIGHT,
+        fetch_file: FetchFile | None = None,
+    ) -> None:
+        super().__init__(outbox, partners, clock)
+        assert isinstance(bot.session, MaxSession)
+        self._bot = bot
+        self._session: MaxSession = bot.session
+        self._in_flight = in_flight
+        self._fetch_file = fetch_file
+
+    async def close(self) -> None:
+        """Nothing of its own: it shares the dispatcher's MAX bot, so that the token's 30
+        requests a second are one budget for answers and broadcasts."""
+
+    async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
+        ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
+        people = await self._partners.by_ids(ids)
+        slots = asyncio.Semaphore(self._in_flight)
+        memo: dict[Any, _Content] = {}
+        outcomes: list[Outcome] = []
+        pending: list[Outcome] = []
+        writing = asyncio.Lock()
+
+        async def one(row: Queued) -> Outcome:
+            async with slots:
+                outcome = await self._deliver(row, people, memo)
+                pending.append(outcome)
+                async with writing:  # outcomes done meanwhile are written together
+                    if pending:
+                        done = pending[:]
+                        pending.clear()
+                        await self._outbox.finish(done)
+                return outcome
+
+        outstanding: deque[list[asyncio.Task[Outcome]]] = deque()
+        running: list[asyncio.Task[Outcome]] = []
+        try:
+            for start in range(0, len(rows), AHEAD):
+                chunk = rows[start : start + AHEAD]
+                ready: list[Queued] = []
+                settled: list[Outcome] = []
+                for row in chunk:
+                    skipped = not_for(row, people.get(row.partner_id or 0))
+                    if skipped is not None:
+                        settled.append(skipped)
+                    else:
+                        ready.append(row)
+                if settled:
+                    await self._outbox.finish(settled)
+                    outcomes.extend(settled)
+                if len(outstanding) > 1:  # at most two chunks marked and not yet done
+                    outcomes.extend(await asyncio.gather(*outstanding.popleft()))
+                await self._outbox.mark_sending([row.id for row in ready])
+                tasks = [asyncio.create_task(one(row)) for row in ready]
+                outstanding.append(tasks)
+                running.extend(tasks)
+            while outstanding:
+                outcomes.extend(await asyncio.gather(*outstanding.popleft()))
+        finally:
+            for task in running:  # cancelled (a shutdown): nothing left running behind
+                task.cancel()
+        return outcomes
+
+    async def _deliver(
+        self, row: Queued, people: dict[int, Partner], memo: dict[Any, _Content]
+    ) -> Outcome:
+        try:
+            content = await self._content(row, memo)
+        except (MaxError, MaxUncertain, OSError) as exc:
+            return self._retry_later(row, f"attachment: {exc}")
+        suspect = row.sending or row.uncertain  # it may have arrived already
+        try:
+            for number, part in enumerate(content.parts):
+                last = number == len(content.parts) - 1
+                attachments = (content.files if number == 0 else []) + (
+                    [content.keyboard] if last and content.keyboard else []
+                )
+                await self._session.send(
+                    row.chat_id, part, attachments=attachments, urgent=False, checked=suspect
+                )
+        except MaxError as exc:
+            return await self._refused(row, exc, people)
+        except MaxUncertain as exc:
+            if row.uncertain:
+                return Outcome(row.id, "failed", str(exc), uncertain=True)
+            return Outcome(row.id, "queued", str(exc), uncertain=True, retry_at=self._clock.now())
+        return Outcome(row.id, "sent", uncertain=row.uncertain)
+
+    async def _refused(self, row: Queued, exc: MaxError, people: dict[int, Partner]) -> Outcome:
+        text = f"MAX {exc.status} {exc.code}: {exc.message}"
+        if exc.status == 429:
+            return Outcome(row.id, "queued", text, count_attempt=False)
+        if exc.status in (403, 404) or exc.code in UNREACHABLE_CODES:
+            partner = people.get(row.partner_id or 0)
+            if partner is None:
+                logger.error("MAX chat %s refused the bot's post: %s", row.chat_id, text)
+            else:
+                await self._partners.mark_unreachable(partner)
+            return Outcome(row.id, "blocked", text)
+        logger.warning("outbox row %s refused by MAX: %s", row.id, text)
+        return Outcome(row.id, "failed", text)
+
+    async def _content(self, row: Queued, memo: dict[Any, _Content]) -> _Content:
+        """The row as MAX takes it; rows of one broadcast share the work (`memo`)."""
+        picture = hashlib.blake2b(row.picture, digest_size=8).digest() if row.picture else None
+        buttons = json.dumps(row.buttons) if row.buttons else None
+        key = (row.text, buttons, row.photo, row.document, picture)
+        content = memo.get(key)
+        if content is None:
+            text = convert.html(row.text)
+            files = []
+            attached = await self._file(row)
+            if attached is not None:
+                files.append(attached)
+            markup = (
+                InlineKeyboardMarkup.model_validate({"inline_keyboard": row.buttons})
+                if row.buttons
+                else None
+            )
+            parts = convert.split(text) if text else [""]
+            content = _Content(parts, convert.keyboard(markup), files)
+            memo[key] = content
+        return content
+
+    async def _file(self, row: Queued) -> dict[str, Any] | None:
+        kind = "file" if row.document else "image"
+        if row.picture is not None:
+            return await self._session.upload("image", "picture.png", row.picture)
+        reference = row.document or row.photo
+        if not reference:
+            return None
+        if reference.startswith(FILE_PREFIX):
+            return {"type": kind, "payload": {"token": reference[len(FILE_PREFIX) :]}}
+        if "/" in reference or "." in reference:
+            path = reference
+            data = await asyncio.to_thread(_read, path)
+            return await self._session.upload(kind, path.rsplit("/", 1)[-1], data)
+        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
+            fetched = await self._fetch_file(reference)
+            if fetched is not None:
+                name, data = fetched
+                return await self._session.upload(kind, name, data)
+        logger.warning("outbox row %s: its file is not reachable from MAX; text only", row.id)
+        return None
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
