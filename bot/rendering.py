@@ -101,9 +101,9 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
 
 
 def at_a_word(text: str, limit: int) -> str:
-    """`text` on one line, at most `limit` characters, cut at a word with «…» (never
-    mid-/command): a button label, a preview line."""
-    return shorten(" ".join(text.split()), limit)[0]
+    """`text` on one line, cut at a word (never mid-/command) with «…» when longer than
+    `limit` characters: a button label, a preview line."""
+    return shorten(" ".join(text.split()), limit + 1)[0]
 
 
 def whole_characters(text: str) -> str:
