@@ -423,7 +423,9 @@ def _sales_import(settings: Settings, path: Path) -> int:
         )
         for line, reason in report.rejected:
             print(f"{path.name}:{line}: {reason}")
-        return 0
+        # a script running the import learns that something was refused (the rows that
+        # were fine stay imported; a replay after fixing the file counts them unchanged)
+        return 1 if report.rejected else 0
 
     return asyncio.run(go())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Router
@@ -9,6 +10,8 @@ from aiogram.types import ErrorEvent
 
 from bot.content.store import ContentStore
 from bot.i18n import pick_language
+from bot.platforms import platform_of
+from bot.services.partners import PartnerService
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +20,9 @@ def setup() -> Router:
     router = Router(name=__name__)
 
     @router.errors()
-    async def on_error(event: ErrorEvent, content_store: ContentStore) -> bool:
+    async def on_error(
+        event: ErrorEvent, content_store: ContentStore, partners: PartnerService
+    ) -> bool:
         update = event.update
         logger.error(
             "update %s failed: %s", update.update_id, event.exception, exc_info=event.exception
@@ -36,9 +41,13 @@ def setup() -> Router:
             except Exception:  # noqa: BLE001 - it may have been answered already
                 logger.debug("callback %s already answered", update.callback_query.id)
         if message is not None and message.chat.type == "private" and update.bot is not None:
-            l10n = content_store.live.translator.get(
-                pick_language(user.language_code if user else None)
-            )
+            language = pick_language(user.language_code if user else None)
+            if user is not None:  # a partner's own choice in /settings comes first
+                with contextlib.suppress(Exception):  # the database may be the failure
+                    partner = await partners.by_user(platform_of(update.bot), user.id)
+                    if partner is not None:
+                        language = partner.language
+            l10n = content_store.live.translator.get(language)
             try:
                 await update.bot.send_message(message.chat.id, l10n("error-generic"))
             except Exception:  # noqa: BLE001 - the report itself may fail; the bot goes on

@@ -243,3 +243,69 @@ def test_sending_problems_catch_what_telegram_refuses() -> None:
     assert "would be refused by Telegram" in problem
     (problem,) = sending_problems("<b>" + "x" * 1100 + "</b>", 1024, "caption")
     assert problem == "caption is too long for Telegram: 1100 > 1024"
+
+
+def test_creative_links_are_web_links_only(content: Path) -> None:
+    """Review 17: a creative's url is http(s) (or a Telegram/VK link), never javascript:."""
+    _edit(
+        content / "creatives.yaml",
+        '  url: "https://mebeldom.example/sale/sofas"',
+        '  url: "javascript:alert(1)"',
+    )
+    (problem,) = _problems(content)
+    assert problem.startswith("creatives.yaml:")
+    assert "url: a link must start with http:// or https://" in problem
+    _edit(content / "creatives.yaml", '"javascript:alert(1)"', '"tg://resolve?domain=mebel"')
+    load_content(content)
+
+
+def test_every_problem_in_one_pass(content: Path) -> None:
+    """Review 17: a type error in one item (or in program.yaml) hides none of the others:
+    a path leading out of the folder is reported in the same run."""
+    _edit(content / "creatives.yaml", "file: files/keywords-sofas.txt", "file: ../../secret.txt")
+    _edit(content / "creatives.yaml", "kind: banner", "kind: poster")
+    _edit(content / "templates.yaml", "- key: thanks", "- kee: thanks")
+    _edit(content / "program.yaml", "segments:", "segmnts:")
+    problems = _problems(content)
+    assert any("kind: Input should be" in p for p in problems), problems
+    assert any("../../secret.txt: outside the content folder" in p for p in problems), problems
+    assert any("unknown key 'kee'" in p for p in problems), problems
+    assert any("unknown key 'segmnts'" in p for p in problems), problems
+
+
+def test_contest_thresholds_and_hold_are_bounded(content: Path) -> None:
+    """Review 8: a threshold of 1e400 (or a hold of a million days) is refused with file:line."""
+    contest = content / "contests/winter-sofas.yaml"
+    text = contest.read_text(encoding="utf-8")
+    assert "min_value:" in text
+    start = text.index("min_value:")
+    end = text.index("\n", start)
+    contest.write_text(text[:start] + "min_value: 1e400" + text[end:], encoding="utf-8")
+    (problem,) = _problems(content)
+    assert problem.startswith("contests/winter-sofas.yaml:")
+    assert "min_value: Input should be less than or equal to 1000000000" in problem
+
+
+def test_locale_overrides_are_rendered_as_sent(content: Path) -> None:
+    """Review 2: an override that Telegram would refuse (a bare &, an unclosed tag) or that
+    uses an argument the text never gets is refused with file:line, not at every /me."""
+    (content / "locales").mkdir(exist_ok=True)
+    (content / "locales/ru.ftl").write_text(
+        "faq-thanks = Спасибо!\nme-title = Tom & Jerry\n", encoding="utf-8"
+    )
+    (problem,) = _problems(content)
+    assert problem.startswith("locales/ru.ftl:2: the text 'me-title' would be refused")
+    (content / "locales/ru.ftl").write_text(
+        "me-title = <b>Профиль { $nope } &amp; <i>\n", encoding="utf-8"
+    )
+    problems = _problems(content)
+    assert any(
+        p.startswith("locales/ru.ftl:1: the text 'me-title' would be refused") for p in problems
+    )
+    assert (
+        "locales/ru.ftl:1: the text 'me-title' uses { $nope }, which it is never given" in problems
+    )
+    (content / "locales/ru.ftl").write_text(
+        "me-title = <b>Tom &amp; Jerry</b>\n", encoding="utf-8"
+    )
+    load_content(content)

@@ -35,6 +35,8 @@ def test_dates_in_the_program_zone() -> None:
         ("14/12/2026", "draft-error-date-format"),
         ("30.02.2027 10:00", "draft-error-date-invalid"),
         ("01.11.2026 10:00", "draft-error-date-past"),
+        ("01.01.9999 10:00", "draft-error-date-too-far"),  # review 7: at most a year ahead
+        ("03.11.2027 10:00", "draft-error-date-too-far"),
     ):
         with pytest.raises(DraftError) as error:
             read_start(text, MOSCOW, NOW)
@@ -42,6 +44,10 @@ def test_dates_in_the_program_zone() -> None:
     with pytest.raises(DraftError) as error:
         read_end("13.12.2026", MOSCOW, start)
     assert refused(error) == "draft-error-end-before-start"
+    assert read_start("01.11.2027 10:00", MOSCOW, NOW).year == 2027  # within the year
+    with pytest.raises(DraftError) as error:
+        read_end("31.12.2099", MOSCOW, start)
+    assert refused(error) == "draft-error-contest-too-long"
 
 
 def test_segments_by_id_or_title() -> None:
@@ -66,6 +72,8 @@ def test_prizes_lines_places_and_thresholds() -> None:
         ("most_sales приз", "draft-error-category"),
         ("most_sales: приз | много", "draft-error-minimum"),
         ("most_sales: приз | -5", "draft-error-minimum"),
+        ("most_sales: 1000 ₽ | от 99999999999999999999999999", "draft-error-minimum-too-big"),
+        ("most_sales: приз | 1e400", "draft-error-minimum-too-big"),
         ("most_sales: a\nбольше продаж: b", "draft-error-category-twice"),
         ("  \n ", "draft-error-no-prizes"),
     ):

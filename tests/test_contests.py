@@ -155,5 +155,9 @@ async def test_results_with_one_prize_per_partner(services: Services) -> None:
 
 async def test_the_demo_contest_is_eligible_for_every_segment(services: Services) -> None:
     svc = service(services)
+    demo = await svc.contest("winter-sofas")
+    assert demo is not None
+    assert await svc.eligible("blogger") == []  # not announced yet: not shown (review 9)
+    await svc.mark_announced(demo)
     assert [c.id for c in await svc.eligible("blogger")] == ["winter-sofas"]
     assert await svc.contest("winter-sofas") is not None

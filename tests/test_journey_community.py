@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.harness import MANAGER_ID, Harness, announce_demo_contest, chats_emulator, running_bot
 
 COMMUNITY = -1009876543210
 MANAGERS = -1001234567890
@@ -150,6 +150,7 @@ async def test_missing_rights_are_said_at_start_up(tmp_path: Path) -> None:
 
 
 async def test_top_and_contests_answer_in_the_group(chat: Harness) -> None:
+    await announce_demo_contest(chat)
     (board,) = await say(chat, 811, "/top")
     assert board.startswith("🏆 Рейтинг месяца")
     assert "Вы:" not in board

@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import Translator
 from bot.services.sales import ConversionIn, tier_for
-from tests.harness import Client, Harness
+from tests.harness import Client, Harness, announce_demo_contest
 
 
 async def _sale(harness: Harness, number: int, status: str, amount: str, when: datetime) -> None:
@@ -55,6 +55,7 @@ async def test_link_approve_and_see_the_month(harness: Harness) -> None:
 
     card_text = (await manager.send("/partner tg:701"))[-1].plain
     assert "Продажи в этом месяце: 3 продажи на 3 001,50 ₽ (+1 в ожидании)" in card_text
+    assert card_text.count("aff-77") == 1  # review 20: the ID once on the card
 
     for number in range(5, 12):
         await _sale(harness, number, "approved", "100", november)
@@ -113,6 +114,7 @@ def test_tiers() -> None:
 
 
 async def test_contests_list_rules_prizes_and_my_place(harness: Harness) -> None:
+    await announce_demo_contest(harness)
     anna = harness.user(704, "Анна")
     await anna.onboard()
     text = (await anna.send("/contests"))[-1].plain

@@ -13,7 +13,7 @@ import pytest
 from bot.i18n import Translator
 from bot.services.outbox import OutMessage
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness
+from tests.harness import Client, Harness, announce_demo_contest
 
 NOON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 
@@ -37,6 +37,7 @@ async def postback(
 
 
 async def test_a_sale_is_announced_with_the_standing_and_milestones(harness: Harness) -> None:
+    await announce_demo_contest(harness)
     anna = await linked(harness, 801, "Анна", "a-1")
     boris = await linked(harness, 802, "Борис", "b-1")
     for n in range(3):

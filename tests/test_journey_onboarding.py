@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.db.tables import partners
-from tests.harness import Harness
+from tests.harness import Harness, announce_demo_contest
 
 
 async def _partner_rows(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
@@ -14,6 +14,7 @@ async def _partner_rows(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
 
 
 async def test_start_onboards_a_new_partner(harness: Harness) -> None:
+    await announce_demo_contest(harness)
     anna = harness.user(101, "Анна")
     replies = await anna.send("/start")
     assert len(replies) == 1  # the greeting and the question in one message: one request

@@ -199,7 +199,7 @@ async def test_oversized_numbers_in_buttons_and_commands(harness: Harness) -> No
         replies = await manager.send(f"/partner {query}")
         assert replies[-1].plain == f"Партнёр «{query}» не найден."
         replies = await manager.send(f"/approve_link {query}")
-        assert replies[-1].plain == "У партнёра нет запроса на привязку."
+        assert replies[-1].plain == f"Партнёр «{query}» не найден."  # review 20
     # the bot is alive and well
     replies = await anna.send("когда выплаты")
     assert "10 и 25 числа" in replies[-1].plain

@@ -431,3 +431,41 @@ async def test_a_flooding_partner_is_slowed_and_the_managers_chat_spared(tmp_pat
             assert expected - 2 <= relayed <= expected + 1
             notices = [m for m in anna.messages if m.plain.startswith("Слишком много сообщений")]
             assert len(notices) == 1
+
+
+async def test_ticket_text_arrives_exactly_as_typed(forum: Harness) -> None:
+    """Review 6: text that looks like HTML is text: copied to the managers and relayed
+    back to the partner exactly as the person typed it."""
+    anna = forum.user(611, "Анна")
+    await anna.onboard()
+    await anna.send("/support")
+    typed = [
+        "x &amp; y &lt;z&gt",
+        "Tom & Jerry <tag>",
+        "<code>kod</code> <s>strike</s> plain",
+    ]
+    await anna.send(typed[0])
+    thread = topic_of(forum, 1)
+    for text in typed[1:]:
+        await anna.send(text)
+    seen = [m.plain for m in forum.emulator.chat_messages(FORUM)[-3:]]
+    assert seen == typed
+    await in_chat(forum, FORUM, "<b>Проверим</b> & ответим", thread_id=thread)
+    assert anna.last.plain == "<b>Проверим</b> & ответим"
+
+
+async def test_private_mode_text_arrives_exactly_as_typed(harness: Harness) -> None:
+    """Review 6, managers in private (the sandbox's /reply): both ways, text stays text."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(612)
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("Tom & Jerry <tag> x &amp; y")
+    assert manager.last.plain == "Tom & Jerry <tag> x &amp; y"
+    harness.clock.advance(1)
+    update = harness.emulator.user_message(
+        MANAGER_ID, "<b>Проверим</b> & ответим", reply_to=manager.last.message_id
+    )
+    await harness.emulator.wait_processed(update)
+    assert anna.last.plain == "<b>Проверим</b> & ответим"

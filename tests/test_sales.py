@@ -193,16 +193,24 @@ def test_csv_import_counts_and_line_numbers(
         "aff-2,o-4,sale,-3,RUB,\n",
         encoding="utf-8",
     )
-    assert main(["sales", "import", str(sheet)]) == 0
+    assert main(["sales", "import", str(sheet)]) == 1  # rows were refused (review 25)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "inserted 2, updated 0, unchanged 0, rejected 2"
     assert out[1] == "sales.csv:4: status: unknown status 'maybe'"
     assert out[2].startswith("sales.csv:5: amount:")
     # a replay adds nothing
-    assert main(["sales", "import", str(sheet)]) == 0
+    assert main(["sales", "import", str(sheet)]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
         "inserted 0, updated 0, unchanged 2, rejected 2"
     )
+    clean = tmp_path / "clean.csv"
+    clean.write_text("partner,conversion_id,status,amount\naff-1,o-9,sale,10\n", encoding="utf-8")
+    assert main(["sales", "import", str(clean)]) == 0
+    capsys.readouterr()
+    wrong_header = tmp_path / "wrong.csv"
+    wrong_header.write_text("who,what\naff-1,o-1\n", encoding="utf-8")
+    assert main(["sales", "import", str(wrong_header)]) == 1  # review 25: not 0
+    assert "header: missing" in capsys.readouterr().out
     with contextlib.suppress(FileNotFoundError):
         (tmp_path / "missing.csv").unlink()
     assert main(["sales", "import", str(tmp_path / "missing.csv")]) == 1

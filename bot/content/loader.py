@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import html
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
+from fluent.syntax.visitor import Visitor
 from markdown_it import MarkdownIt
 from pydantic import TypeAdapter, ValidationError
 
@@ -41,7 +45,7 @@ from bot.content.render import (
     faq_answer_html,
     lesson_html,
 )
-from bot.i18n import LANGUAGES, shipped_message_ids
+from bot.i18n import LANGUAGES, shipped_message_ids, shipped_source
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.sandbox.emulator import ApiError, parse_html
 from bot.vk import convert
@@ -152,8 +156,18 @@ class _Source:
                 self._report(error)
             return None
 
-    def _report(self, error: Any) -> None:
-        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    def validate_at(self, kind: type[ModelT] | Any, data: Any, index: int) -> ModelT | None:
+        """One item of a list document (its problems located under `index`)."""
+        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self._report(error, (index,))
+            return None
+
+    def _report(self, error: Any, prefix: tuple[int | str, ...] = ()) -> None:
+        loc = prefix + tuple(part for part in error["loc"] if not _is_union_tag(part))
         kind = error["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
@@ -189,12 +203,12 @@ def load_content(root: Path) -> Content:
     lessons = [lesson for lesson, _source in lesson_sources]
     locales = _load_locales(root, problems)
 
-    if program is not None:
-        segment_ids = {segment.id for segment in program.segments}
-        _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
-        _check_lessons(root, lesson_sources, segment_ids, problems)
-        _check_contests(root, contests, segment_ids, problems)
-        _check_rendering(root, faq, creatives, lesson_sources, problems)
+    # every check runs in one pass; without a valid program.yaml, segments are not checked
+    segment_ids = {segment.id for segment in program.segments} if program is not None else None
+    _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
+    _check_lessons(root, lesson_sources, segment_ids, problems)
+    _check_contests(root, contests, segment_ids, problems)
+    _check_rendering(root, faq, creatives, lesson_sources, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -223,9 +237,26 @@ def _load_yaml(
         if required:
             problems.append(Problem(name, 1, "file is empty"))
         return None
-    value = source.validate(kind)
+    item_kind = _list_item(kind)
+    if item_kind is not None and isinstance(source.data, list) and not source.problems:
+        # item by item: an error in one item hides nothing in the others (review 17)
+        value: Any = []
+        for index, item in enumerate(source.data):
+            valid = source.validate_at(item_kind, item, index)
+            if valid is not None:
+                value.append(valid)
+    else:
+        value = source.validate(kind)
     problems.extend(source.problems)
     return value
+
+
+def _list_item(kind: Any) -> Any:
+    """X of a `list[X]` (None for anything else)."""
+    if typing.get_origin(kind) is list:
+        (item,) = typing.get_args(kind)
+        return item
+    return None
 
 
 def _read(path: Path, name: str, problems: list[Problem]) -> str:
@@ -255,7 +286,7 @@ def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, _
 def _check_contests(
     root: Path,
     contests: list[tuple[Contest, _Source]],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     seen: dict[str, str] = {}
@@ -266,7 +297,7 @@ def _check_contests(
             )
         seen[contest.id] = source.name
         for index, segment in enumerate(contest.segments):
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 source.problem(("segments", index), f"unknown segment {segment!r}")
         problems.extend(source.problems)
 
@@ -320,6 +351,12 @@ def _load_locales(root: Path, problems: list[Problem]) -> dict[str, str]:
         text = _read(path, name, problems)
         known = shipped_message_ids(language)
         resource = parser.parse(text)
+        shipped = {
+            entry.id.name: entry
+            for entry in parser.parse(shipped_source(language)).body
+            if isinstance(entry, fluent_ast.Message)
+        }
+        overridden = _bundle_of(language, text)
         for entry in resource.body:
             line = _line_of(text, entry.span.start if entry.span else 0)
             if isinstance(entry, fluent_ast.Junk):
@@ -328,8 +365,66 @@ def _load_locales(root: Path, problems: list[Problem]) -> dict[str, str]:
                 close = difflib.get_close_matches(entry.id.name, sorted(known), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(Problem(name, line, f"unknown text {entry.id.name!r}{hint}"))
+            elif isinstance(entry, fluent_ast.Message):
+                for wrong in _override_problems(entry, shipped[entry.id.name], overridden):
+                    problems.append(Problem(name, line, f"the text {entry.id.name!r} {wrong}"))
         overrides[language] = text
     return overrides
+
+
+class _Variables(Visitor):
+    """The $variables a Fluent message uses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_VariableReference(self, node: fluent_ast.VariableReference) -> None:  # noqa: N802
+        self.names.add(node.id.name)
+        self.generic_visit(node)
+
+
+def _variables(entry: fluent_ast.Message) -> set[str]:
+    found = _Variables()
+    found.visit(entry)
+    return found.names
+
+
+def _bundle_of(language: str, text: str) -> FluentBundle:
+    bundle = FluentBundle([language], use_isolating=False)
+    bundle.add_resource(FluentResource(text))
+    return bundle
+
+
+def _override_problems(
+    entry: fluent_ast.Message, original: fluent_ast.Message, bundle: FluentBundle
+) -> list[str]:
+    """What an overriding text does wrong (review 2): an argument the bot never gives it,
+    or markup Telegram would refuse once rendered (checked with sample arguments, for
+    the texts whose shipped version passes the same check: the HTML ones)."""
+    given = _variables(original)
+    found = [
+        f"uses {{ ${name} }}, which it is never given"
+        for name in sorted(_variables(entry) - given)
+    ]
+    pattern = (
+        bundle.get_message(entry.id.name).value if bundle.has_message(entry.id.name) else None
+    )
+    if pattern is None:
+        return found
+    samples = dict.fromkeys(given | _variables(entry), 1)
+    rendered, _errors = bundle.format_pattern(pattern, samples)
+    shipped = _shipped_bundle(bundle.locales[0])
+    if shipped.has_message(original.id.name):
+        value = shipped.get_message(original.id.name).value
+        if value is not None and sending_problems(str(shipped.format_pattern(value, samples)[0])):
+            return found  # not sent as HTML (a button, a plain notice): nothing to check
+    return found + sending_problems(str(rendered))
+
+
+@functools.cache
+def _shipped_bundle(language: str) -> FluentBundle:
+    return _bundle_of(language, shipped_source(language))
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -338,21 +433,22 @@ def _line_of(text: str, offset: int) -> int:
 
 def _check_refs(
     root: Path,
-    program: Program,
+    program: Program | None,
     faq: list[FaqEntry],
     creatives: list[Creative],
     templates: list[Template],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     def segments_of(name: str, index: int, items: list[str]) -> None:
         for segment in items:
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 problems.append(
                     Problem(name, _item_line(root, name, index), f"unknown segment {segment!r}")
                 )
 
-    _unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
+    if program is not None:
+        _unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
     _unique(root, "faq.yaml", [entry.id for entry in faq], "FAQ id", problems)
     _unique(root, "creatives.yaml", [item.id for item in creatives], "creative id", problems)
     _unique(root, "templates.yaml", [item.key for item in templates], "template key", problems)
@@ -370,7 +466,7 @@ def _check_refs(
 def _check_lessons(
     root: Path,
     lessons: list[tuple[Lesson, _Source]],
-    segment_ids: set[str],
+    segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     seen: dict[str, str] = {}
@@ -379,7 +475,7 @@ def _check_lessons(
             source.problem(("id",), f"lesson id {lesson.id!r} is also used in {seen[lesson.id]}")
         seen[lesson.id] = source.name
         for index, segment in enumerate(lesson.segments):
-            if segment not in segment_ids:
+            if segment_ids is not None and segment not in segment_ids:
                 source.problem(("segments", index), f"unknown segment {segment!r}")
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))

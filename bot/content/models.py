@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +33,19 @@ CREATIVE_KINDS: tuple[CreativeKind, ...] = (
     "video",
 )
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+# what a partner may be sent as a link: the web, or a Telegram / VK address (review 17)
+LINK_SCHEMES = ("http://", "https://", "tg://")
+
+
+def _check_link(value: str) -> str:
+    if not value.lower().startswith(LINK_SCHEMES):
+        raise ValueError(f"a link must start with http:// or https:// (or tg://), got {value!r}")
+    return value
+
+
+Link = Annotated[Text, AfterValidator(_check_link)]
 
 
 class Strict(BaseModel):
@@ -172,7 +186,7 @@ class Creative(Strict):
     kind: CreativeKind
     title: Text
     file: Text | None = None
-    url: Text | None = None
+    url: Link | None = None
     text: Text | None = None
     segments: list[Id] = Field(default_factory=list)
     added: date | None = None  # when it appeared: the weekly digest lists the week's new ones
@@ -195,10 +209,19 @@ PrizeKind = Literal["first_sales", "most_sales", "top_amount", "most_referrals"]
 PRIZE_KINDS: tuple[PrizeKind, ...] = ("first_sales", "most_sales", "top_amount", "most_referrals")
 
 
+# the highest threshold a prize category may ask for (sales, roubles or referrals): any
+# real one is far below; a bigger number is a typo that would print hundreds of digits
+MAX_PRIZE_MINIMUM = Decimal(1_000_000_000)
+MAX_HOLD_DAYS = 90
+MAX_CONTEST_DAYS = 365  # a contest runs at most a year (in a file or /contest_new)
+
+
 class PrizeCategory(Strict):
     category: PrizeKind
     places: list[Text] = Field(min_length=1)  # the prize text for each place
-    min_value: Decimal = Field(default=Decimal(0), ge=0)  # to qualify (sales, ₽, referrals)
+    min_value: Decimal = Field(
+        default=Decimal(0), ge=0, le=MAX_PRIZE_MINIMUM
+    )  # to qualify (sales, ₽, referrals)
 
 
 class Contest(Strict):
@@ -210,7 +233,7 @@ class Contest(Strict):
     segments: list[Id] = Field(default_factory=list)
     restrictions: str = ""
     prizes: list[PrizeCategory] = Field(min_length=1)
-    hold_days: int = Field(default=0, ge=0)
+    hold_days: int = Field(default=0, ge=0, le=MAX_HOLD_DAYS)
     one_prize_per_partner: bool = False
 
     @field_validator("starts_at", "ends_at")
@@ -226,6 +249,8 @@ class Contest(Strict):
         starts = info.data.get("starts_at")
         if isinstance(starts, datetime) and value <= starts:
             raise ValueError("must be after starts_at")
+        if isinstance(starts, datetime) and (value - starts).days >= MAX_CONTEST_DAYS:
+            raise ValueError(f"a contest runs at most {MAX_CONTEST_DAYS} days")
         return value
 
     def visible_to(self, segment: str | None) -> bool:

@@ -679,3 +679,9 @@ onboarding-pick-hint = There is no such option. Press a button or write one of: 
 onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
 draft-segments-known = Segments: { $known }.
 start-manager = Hello, { $name }! You are a manager of the program: below is the partner's menu (as partners see it) and your commands.
+
+
+# --- review fixes A ---
+draft-error-minimum-too-big = Line { $line }: the threshold is over { NUMBER($limit) }; check the number.
+draft-error-date-too-far = At most a year ahead ({ $days } days): check the year.
+draft-error-contest-too-long = A contest lasts at most { $days } days.

@@ -703,3 +703,9 @@ onboarding-pick-hint = Такого варианта нет. Нажмите кн
 onboarding-consent-hint = Ответьте кнопкой ниже: «Да» — присылать рассылки, «Нет» — только ответы на ваши вопросы.
 draft-segments-known = Сегменты: { $known }.
 start-manager = Здравствуйте, { $name }! Вы менеджер программы: ниже меню партнёра (так его видят партнёры) и ваши команды.
+
+
+# --- review fixes A ---
+draft-error-minimum-too-big = Строка { $line }: порог больше { NUMBER($limit) } — проверьте число.
+draft-error-date-too-far = Не дальше чем на год вперёд ({ $days } дн.): проверьте год.
+draft-error-contest-too-long = Конкурс длится не больше { $days } дн.

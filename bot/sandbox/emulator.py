@@ -656,8 +656,13 @@ class BotApiEmulator:
     async def _m_copyMessage(self, params: dict[str, Any]) -> Any:
         source = self._find(params["from_chat_id"], params["message_id"])
         caption = params.get("caption", source.caption)
+        # as Telegram: the copy keeps the source's formatting (its entities); parse_mode
+        # applies only to a new caption given with the copy (review 6)
+        parse_mode = source.parse_mode
+        if "caption" in params and source.kind != "text":
+            parse_mode = params.get("parse_mode")
         if caption is not None and source.kind != "text":
-            self._check_text(caption, params.get("parse_mode"), CAPTION_LIMIT, "caption")
+            self._check_text(caption, parse_mode, CAPTION_LIMIT, "caption")
         message = self._store(
             params,
             text=source.text,
@@ -666,7 +671,7 @@ class BotApiEmulator:
             file_name=source.file_name,
             file_size=source.file_size,
             reply_markup=self._check_markup(params.get("reply_markup")),
-            parse_mode=params.get("parse_mode"),
+            parse_mode=parse_mode,
         )
         return {"message_id": message.message_id}
 
@@ -687,6 +692,7 @@ class BotApiEmulator:
                 file_name=source.file_name,
                 file_size=source.file_size,
                 media_group_id=group_id if source.media_group_id else None,
+                parse_mode=source.parse_mode,  # the source's formatting, as Telegram keeps it
             )
             result.append({"message_id": message.message_id})
         return result

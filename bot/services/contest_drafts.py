@@ -15,11 +15,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot.content.models import PRIZE_KINDS, Contest, Program
+from bot.content.models import (
+    MAX_CONTEST_DAYS,
+    MAX_HOLD_DAYS,
+    MAX_PRIZE_MINIMUM,
+    PRIZE_KINDS,
+    Contest,
+    Program,
+)
 
 TITLE_LIMIT: Final = 100
 DESCRIPTION_LIMIT: Final = 1500
-MAX_HOLD_DAYS: Final = 90
+MAX_AHEAD_DAYS: Final = 365  # an announcement or a contest's start: at most a year ahead
 # Russian names a manager may type instead of the category ids
 CATEGORY_NAMES: Final = {
     "первые продажи": "first_sales",
@@ -74,17 +81,27 @@ def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datet
     return moment
 
 
-def read_start(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+def read_future(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A moment after `now` and at most MAX_AHEAD_DAYS ahead: an announcement's time, a
+    contest's start (review 7: «01.01.9999» is a typo, not a plan)."""
     moment = read_moment(text, zone)
     if moment <= now:
         raise DraftError("draft-error-date-past")
+    if moment > now + timedelta(days=MAX_AHEAD_DAYS):
+        raise DraftError("draft-error-date-too-far", days=MAX_AHEAD_DAYS)
     return moment
+
+
+def read_start(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    return read_future(text, zone, now)
 
 
 def read_end(text: str, zone: ZoneInfo, starts_at: datetime) -> datetime:
     moment = read_moment(text, zone, end_of_day=True)
     if moment <= starts_at:
         raise DraftError("draft-error-end-before-start")
+    if moment - starts_at > timedelta(days=MAX_CONTEST_DAYS):
+        raise DraftError("draft-error-contest-too-long", days=MAX_CONTEST_DAYS)
     return moment
 
 
@@ -185,6 +202,8 @@ def _minimum(text: str, line: int) -> Decimal:
         raise DraftError("draft-error-minimum", line=line) from exc
     if value < 0 or not value.is_finite():
         raise DraftError("draft-error-minimum", line=line)
+    if value > MAX_PRIZE_MINIMUM:
+        raise DraftError("draft-error-minimum-too-big", line=line, limit=int(MAX_PRIZE_MINIMUM))
     return value
 
 

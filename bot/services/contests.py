@@ -169,9 +169,18 @@ class ContestService:
         return min(live, key=lambda contest: contest.ends_at, default=None)
 
     async def eligible(self, segment: str | None) -> list[Contest]:
-        """Upcoming and running contests this segment takes part in, soonest first."""
+        """Upcoming and running contests this segment takes part in, soonest first. An
+        upcoming contest is shown only once it was announced (a file contest too close to
+        announce by itself waits for a manager): partners never hear of it earlier."""
         now = self._clock.now()
-        return [c for c in await self.active() if c.ends_at > now and c.visible_to(segment)]
+        return [
+            item.contest
+            for item in await self.all()
+            if item.status == "active"
+            and item.contest.ends_at > now
+            and item.contest.visible_to(segment)
+            and (item.announced_at is not None or item.contest.starts_at <= now)
+        ]
 
     def is_running(self, contest: Contest) -> bool:
         return contest.starts_at <= self._clock.now() < contest.ends_at

@@ -5,7 +5,7 @@ and the partners' 👍/👎 under an announcement."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
@@ -20,7 +20,7 @@ from bot.i18n import L10n
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, at_a_word, plain_text
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
-from bot.services.contest_drafts import DraftError, read_moment
+from bot.services.contest_drafts import DraftError, read_future
 from bot.services.contests import ContestService
 from bot.services.outbox import COMMUNITY
 from bot.services.partners import Partner
@@ -90,6 +90,7 @@ def _means_now(text: str, l10n: L10n) -> bool:
     return word in NOW_WORDS or word == l10n("announce-now").casefold()
 
 
+SCHEDULE_DAYS = 14  # /schedule looks this far ahead (its title says so)
 NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
 
 
@@ -142,7 +143,7 @@ def setup_commands() -> Router:
             if report.uncertain:
                 text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
             markup = None
-            if item.status == "scheduled" and report.waiting:
+            if item.status == "scheduled" and (report.waiting or item.send_at > now):
                 markup = keyboard(
                     [
                         (
@@ -166,7 +167,7 @@ def setup_commands() -> Router:
         lines = [l10n("schedule-title")]
         now = clock.now()
         rows: list[tuple[datetime, str]] = []
-        for planned in await planner.upcoming(14):
+        for planned in await planner.upcoming(SCHEDULE_DAYS):
             rows.append(
                 (
                     planned.at,
@@ -184,15 +185,22 @@ def setup_commands() -> Router:
                     ),
                 )
             )
+        horizon = now + timedelta(days=SCHEDULE_DAYS)
         for item in await announcements.listing(50):
-            if item.status == "scheduled" and item.send_at > now:
+            if item.status == "scheduled" and now < item.send_at <= horizon:
                 what = l10n("schedule-announcement-manager", number=item.id)
                 waking = announcements.in_quiet_hours(item.send_at)
                 private = item.audience != COMMUNITY and waking is not None
+                # who is still waiting for it (a partner who used /forget is not)
+                count = (
+                    item.recipients
+                    if item.audience == COMMUNITY
+                    else (await announcements.report(item.id)).waiting
+                )
                 rows.append(
                     (
                         waking if private and waking is not None else item.send_at,
-                        l10n("schedule-row", what=what, title="", count=item.recipients, chat=0),
+                        l10n("schedule-row", what=what, title="", count=count, chat=0),
                     )
                 )
         for moment, text in sorted(rows, key=lambda row: row[0]):
@@ -249,13 +257,9 @@ def setup_dialog() -> Router:
             await _preview(message, state, announcements, content_store, settings, l10n)
             return
         try:
-            moment = read_moment(message.text or "", settings.tz)
+            moment = read_future(message.text or "", settings.tz, clock.now())
         except DraftError as error:
             refused = l10n("draft-refused", reason=l10n(error.key, **error.args_))
-            await send(message, _when_screen(l10n, refused + "\n"))
-            return
-        if moment <= clock.now():
-            refused = l10n("draft-refused", reason=l10n("draft-error-date-past"))
             await send(message, _when_screen(l10n, refused + "\n"))
             return
         await state.update_data(send_at=moment.isoformat())

@@ -92,7 +92,10 @@ def setup_command(name: str = __name__) -> Router:
             await message.answer(l10n("approve-link-usage"))
             return
         partner = await partners.find(query)
-        if partner is None or partner.affiliate_status != "pending":
+        if partner is None:
+            await message.answer(l10n("partner-not-found", query=html.escape(query)))
+            return
+        if partner.affiliate_status != "pending":
             await message.answer(l10n("link-nothing-pending"))
             return
         await message.answer(

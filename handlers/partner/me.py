@@ -27,8 +27,8 @@ def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> 
     if card.month is None or card.standing is None:
         return [l10n("partner-link-none" if for_manager else "me-link-none")]
     month, standing = card.month, card.standing
-    lines = [
-        l10n("me-affiliate", affiliate=affiliate),
+    lines = [] if for_manager else [l10n("me-affiliate", affiliate=affiliate)]  # card has it
+    lines += [
         l10n(
             "me-month",
             approved=month.approved,
