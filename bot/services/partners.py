@@ -288,6 +288,9 @@ class PartnerService:
         if topic not in TOPICS:
             raise ValueError(f"unknown topic {topic!r}")
         subscriptions = {**partner.subscriptions, topic: on}
+        if on and (partner.stopped or not partner.consent):
+            # every topic showed off (no consent, or /stop): only this one comes on
+            subscriptions = {other: other == topic for other in TOPICS}
         changes: dict[str, Any] = {"subscriptions": subscriptions}
         if on:  # turning a topic on is consent to hear about it
             changes.update(consent=True, stopped=False)
