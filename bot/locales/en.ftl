@@ -664,3 +664,15 @@ faq-gaps-digest-line = { $number }. { $question } — { $count ->
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Not so fast — wait a couple of seconds and press again.
+# --- review fixes B ---
+ticket-card-tier = Tier: { $tier } — { $approved } approved { $approved ->
+        [one] sale
+       *[other] sales
+    } this month
+ticket-card-tier-unlinked = Tier: none (no affiliate id linked)
+ticket-card-recent-sales = Recent sales:
+ticket-card-sale = • { $when } · { $amount } · { $status ->
+        [approved] approved
+        [pending] pending
+       *[declined] declined
+    }

@@ -688,3 +688,16 @@ faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.
+# --- review fixes B ---
+ticket-card-tier = Уровень: { $tier } — { $approved } { $approved ->
+        [one] подтверждённая продажа
+        [few] подтверждённые продажи
+       *[many] подтверждённых продаж
+    } в этом месяце
+ticket-card-tier-unlinked = Уровень: нет (ID не привязан)
+ticket-card-recent-sales = Последние продажи:
+ticket-card-sale = • { $when } · { $amount } · { $status ->
+        [approved] подтверждена
+        [pending] в ожидании
+       *[declined] отклонена
+    }
