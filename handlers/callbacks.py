@@ -77,7 +77,8 @@ class ContestCb(CallbackData, prefix="ct"):
 
 
 class AnnounceCb(CallbackData, prefix="an"):
-    # pick | to | now | quiet_ok | confirm | abort (the /announce dialog); cancel (a scheduled one)
+    # pick | back | to | now | quiet_ok | confirm | abort (the /announce dialog); cancel (a
+    # scheduled one)
     action: str
     value: str = ""
 

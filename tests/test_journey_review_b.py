@@ -85,3 +85,62 @@ async def test_the_ticket_card_of_an_unlinked_partner_says_so(harness: Harness) 
     card = next(m for m in reversed(manager.messages) if "Обращение №1" in m.plain).plain
     assert "Уровень: нет (ID не привязан)" in card
     assert "Последние продажи" not in card
+
+
+async def test_an_empty_audience_says_how_many_are_excluded_by_their_settings(
+    harness: Harness,
+) -> None:
+    anna = harness.user(1305, "Анна")
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 1305)
+    assert partner is not None
+    partner = await harness.services.partners.request_link(partner, "aff-1305")
+    partner = await harness.services.partners.approve_link(partner)
+    await anna.send("/settings")
+    await anna.press("✅ Новости")
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.press("Уровню…", (await manager.send("Вебинар"))[-1])
+    await manager.press("Базовый", manager.messages[-1])
+    said = manager.messages[-2].plain
+    assert said.startswith("В этой аудитории сейчас никого нет")
+    assert "1 партнёр не получает рассылки (выключены новости в /settings" in said
+    assert "чат партнёров" not in said
+    # with one who hears, the preview counts the one who does not
+    boris = harness.user(1306, "Борис")
+    await boris.onboard()
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    await manager.press("Сейчас", manager.messages[-1])
+    header = manager.messages[-2].plain
+    assert "все партнёры — 1 получатель" in header
+    assert "Ещё 1 партнёр её не получит (выключены новости" in header
+
+
+async def test_announce_pickers_have_back_and_a_typed_answer_repeats_the_buttons(
+    harness: Harness,
+) -> None:
+    anna = harness.user(1307, "Анна")
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    audience = (await manager.send("Вебинар в четверг"))[-1]
+    await manager.press("Сегменту…", audience)
+    picker = manager.last
+    assert picker.button_labels[-1] == "← Назад"
+    await manager.press("← Назад", picker)
+    assert manager.last.plain == "Кому отправить?"
+    assert manager.last.button_labels[0] == "👥 Всем партнёрам"
+
+    await manager.press("Уровню…", manager.last)
+    replies = await manager.send("всем")
+    assert replies[-1].plain.startswith("Выберите вариант кнопками")
+    assert replies[-1].button_labels[0] == "👥 Всем партнёрам"  # the buttons, again
+    await manager.press("👥 Всем партнёрам", replies[-1])
+    await manager.press("Сейчас", manager.last)
+    replies = await manager.send("да")
+    assert replies[-1].plain.startswith("Выберите вариант кнопками")
+    assert replies[-1].button_labels == ["✅ Отправить", "❌ Отменить"]
+    await manager.press("✅ Отправить", replies[-1])
+    assert manager.last.plain.startswith("✅ Рассылка №1 поставлена в очередь: 1 сообщение.")

@@ -517,12 +517,12 @@ announce-preview = 👀 Preview. To: { $audience } — { $count } { $count ->
         [one] recipient
        *[other] recipients
     }, sending: { $when }.
-announce-empty = Nobody is in this audience right now (or the partners' chat is not set) — pick another.
+announce-empty = Nobody is in this audience right now — pick another.
 announce-confirm = ✅ Send
 announce-abort = ❌ Cancel
 announce-aborted = The broadcast is cancelled.
 announce-command-inside = A broadcast is being prepared: answer the question above or leave with /cancel.
-announce-use-buttons = Pick with the buttons above (or /cancel).
+announce-use-buttons = Pick with the buttons (or /cancel to leave without a broadcast).
 announce-queued = ✅ Broadcast #{ $number } is queued: { $count } { $count ->
         [one] message
        *[other] messages
@@ -676,3 +676,12 @@ ticket-card-sale = • { $when } · { $amount } · { $status ->
         [pending] pending
        *[declined] declined
     }
+announce-empty-community = The partners' chat is not set (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — pick another audience.
+announce-excluded = { $count } { $count ->
+        [one] partner gets
+       *[other] partners get
+    } no broadcasts: news off in /settings, /stop, or the bot blocked.
+announce-preview-excluded = { $count } more { $count ->
+        [one] partner
+       *[other] partners
+    } will not get it: news off, /stop, or the bot blocked.

@@ -536,12 +536,12 @@ announce-preview = 👀 Предпросмотр. Получатели: { $audie
         [few] получателя
        *[many] получателей
     }, отправка: { $when }.
-announce-empty = В этой аудитории сейчас никого нет (или чат партнёров не настроен) — выберите другую.
+announce-empty = В этой аудитории сейчас никого нет — выберите другую.
 announce-confirm = ✅ Отправить
 announce-abort = ❌ Отменить
 announce-aborted = Рассылка отменена.
 announce-command-inside = Сейчас идёт подготовка рассылки: ответьте на вопрос выше или выйдите — /cancel.
-announce-use-buttons = Выберите вариант кнопками выше (или /cancel).
+announce-use-buttons = Выберите вариант кнопками (или /cancel — выйти без рассылки).
 announce-queued = ✅ Рассылка №{ $number } поставлена в очередь: { $count } { $count ->
         [one] сообщение
         [few] сообщения
@@ -701,3 +701,14 @@ ticket-card-sale = • { $when } · { $amount } · { $status ->
         [pending] в ожидании
        *[declined] отклонена
     }
+announce-empty-community = Чат партнёров не настроен (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — выберите другую аудиторию.
+announce-excluded = { $count } { $count ->
+        [one] партнёр не получает
+        [few] партнёра не получают
+       *[many] партнёров не получают
+    } рассылки (выключены новости в /settings, /stop или бот заблокирован).
+announce-preview-excluded = Ещё { $count } { $count ->
+        [one] партнёр её не получит
+        [few] партнёра её не получат
+       *[many] партнёров её не получат
+    } (выключены новости в /settings, /stop или бот заблокирован).

@@ -220,6 +220,12 @@ class PartnerService:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.receives(topic)]
 
+    async def onboarded(self) -> list[Partner]:
+        """Every onboarded partner, whatever their settings (who an audience would be)."""
+        query = sa.select(partners).where(partners.c.onboarded.is_(True))
+        async with self._db.read() as conn:
+            return [Partner.from_row(row) for row in await conn.execute(query)]
+
     async def by_ids(self, ids: list[int]) -> dict[int, Partner]:
         found: dict[int, Partner] = {}
         for start in range(0, len(ids), 500):
