@@ -70,8 +70,9 @@ class LinkCb(CallbackData, prefix="lk"):
 
 
 class ContestCb(CallbackData, prefix="ct"):
-    # short | one | save | abort (the dialog); list | open | announce | announce! | dates |
-    # prizes | text | cancel | cancel! (/contests_admin; "!" confirms after a warning)
+    # short | one | save | abort | abort! | preview (the dialog); list | open | announce |
+    # announce! | dates | prizes | text | cancel | cancel! (/contests_admin; "!" confirms
+    # after a warning)
     action: str
     id: str = ""
 

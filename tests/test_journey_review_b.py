@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot.services.sales import ConversionIn
-from tests.harness import Harness
+from tests.harness import Client, Harness
 
 
 async def test_switching_on_one_topic_after_no_newsletters_switches_on_only_it(
@@ -144,3 +144,50 @@ async def test_announce_pickers_have_back_and_a_typed_answer_repeats_the_buttons
     assert replies[-1].button_labels == ["✅ Отправить", "❌ Отменить"]
     await manager.press("✅ Отправить", replies[-1])
     assert manager.last.plain.startswith("✅ Рассылка №1 поставлена в очередь: 1 сообщение.")
+
+
+async def _contest_preview(harness: Harness, starts: str = "25.11.2026 10:00") -> Client:
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    for answer in (
+        "Зимний спринт",
+        "Продавайте больше всех.",
+        starts,
+        "30.12.2026",
+        "все",
+        "больше продаж: Бонус 10 000 ₽",
+        "7",
+        "-",
+    ):
+        await manager.send(answer)
+    return manager
+
+
+async def test_deleting_a_contest_draft_asks_first_and_labels_cannot_be_confused(
+    harness: Harness,
+) -> None:
+    manager = await _contest_preview(harness)
+    preview = manager.last
+    assert preview.plain.startswith("👀 Предпросмотр.")
+    assert preview.button_labels == [
+        "✅ Сохранить",
+        "Один приз на партнёра: нет",
+        "🗑 Удалить черновик",
+    ]
+    await manager.press("Один приз на партнёра: нет", preview)
+    preview = manager.last
+    assert "Один приз на партнёра: да" in preview.button_labels
+    await manager.press("🗑 Удалить черновик", preview)
+    ask = manager.last
+    assert ask.plain.startswith("Удалить черновик «Зимний спринт»?")
+    assert ask.button_labels == ["Да, удалить", "← К черновику"]
+    await manager.press("← К черновику", ask)
+    preview = manager.last
+    assert preview.plain.startswith("👀 Предпросмотр.")
+    assert "Один приз на партнёра: да" in preview.button_labels  # the draft as it was
+    await manager.press("🗑 Удалить черновик", preview)
+    await manager.press("Да, удалить", manager.last)
+    assert manager.last.plain == "Черновик конкурса удалён."
+    listing = (await manager.send("/contests_admin"))[-1]
+    assert not [label for label in listing.button_labels if "Зимний спринт" in label]

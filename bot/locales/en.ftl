@@ -422,8 +422,11 @@ draft-extra = Who: { $segments } · hold: { $hold } days · { $one ->
     }
 draft-everyone = all partners
 draft-save = ✅ Save
-draft-toggle-one = { $mark } One prize per partner
-draft-abort = ❌ Delete the draft
+draft-toggle-one = One prize per partner: { $on ->
+        [1] yes
+       *[other] no
+    }
+draft-abort = 🗑 Delete the draft
 draft-use-buttons = The draft is ready: save or delete it with the buttons under the preview.
 draft-saved = ✅ The contest is saved and announced: { $count } { $count ->
         [one] partner
@@ -685,3 +688,6 @@ announce-preview-excluded = { $count } more { $count ->
         [one] partner
        *[other] partners
     } will not get it: news off, /stop, or the bot blocked.
+draft-delete-confirm = Delete the draft «{ $title }»? It cannot be restored.
+draft-delete-yes = Yes, delete
+draft-delete-back = ← Back to the draft

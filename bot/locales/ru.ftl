@@ -436,8 +436,11 @@ draft-extra = Участники: { $segments } · холд: { $hold } дн. · 
     }
 draft-everyone = все партнёры
 draft-save = ✅ Сохранить
-draft-toggle-one = { $mark } Один приз на партнёра
-draft-abort = ❌ Удалить черновик
+draft-toggle-one = Один приз на партнёра: { $on ->
+        [1] да
+       *[other] нет
+    }
+draft-abort = 🗑 Удалить черновик
 draft-use-buttons = Черновик готов: сохраните или удалите его кнопками под предпросмотром.
 draft-saved = ✅ Конкурс сохранён и объявлен. Анонс уходит: { $count } { $count ->
         [one] партнёру
@@ -712,3 +715,6 @@ announce-preview-excluded = Ещё { $count } { $count ->
         [few] партнёра её не получат
        *[many] партнёров её не получат
     } (выключены новости в /settings, /stop или бот заблокирован).
+draft-delete-confirm = Удалить черновик «{ $title }»? Восстановить его будет нельзя.
+draft-delete-yes = Да, удалить
+draft-delete-back = ← К черновику

@@ -94,12 +94,12 @@ def _preview(
     text = l10n("draft-preview") + "\n\n" + _summary(contest, l10n, settings, store)
     if short:
         text += "\n\n" + l10n("draft-short-confirmed", days=lead)
-    one = "✅" if contest.one_prize_per_partner else "❌"
+    one = 1 if contest.one_prize_per_partner else 0
     return Screen(
         text,
         keyboard(
             [(l10n("draft-save"), ContestCb(action="save"))],
-            [(l10n("draft-toggle-one", mark=one), ContestCb(action="one"))],
+            [(l10n("draft-toggle-one", on=one), ContestCb(action="one"))],
             [(l10n("draft-abort"), ContestCb(action="abort"))],
         ),
     )
@@ -471,7 +471,7 @@ def setup_buttons() -> Router:
         l10n: L10n,
     ) -> None:
         action, now, who = callback_data.action, clock.now(), actor(callback)
-        if action in {"short", "one", "save", "abort"}:
+        if action in {"short", "one", "save", "abort", "abort!", "preview"}:
             await _draft_button(
                 callback, action, state, contests, notices, audit, content_store, clock,
                 settings, l10n,
@@ -608,10 +608,30 @@ async def _draft_button(
     if current != ContestDialog.preview.state:
         await callback.answer(l10n("no-longer-available"), show_alert=True)
         return
-    if action == "abort":
+    if action == "abort":  # asks first: a finished draft is a lot of typing
+        await callback.answer()
+        title = html.escape(str(data.get("title", "")))
+        await edit(
+            callback,
+            Screen(
+                l10n("draft-delete-confirm", title=title),
+                keyboard(
+                    [(l10n("draft-delete-yes"), ContestCb(action="abort!"))],
+                    [(l10n("draft-delete-back"), ContestCb(action="preview"))],
+                ),
+            ),
+        )
+        return
+    if action == "abort!":
         await state.clear()
         await callback.answer()
         await edit(callback, Screen(l10n("draft-aborted")))
+        return
+    if action == "preview":
+        await callback.answer()
+        short = bool(data.get("short_ok"))
+        preview = _preview(build(data), short, l10n, settings, store, contests.lead_days())
+        await edit(callback, preview)
         return
     if action == "one":
         data["one_prize_per_partner"] = not data.get("one_prize_per_partner", False)
