@@ -191,3 +191,16 @@ async def test_deleting_a_contest_draft_asks_first_and_labels_cannot_be_confused
     assert manager.last.plain == "Черновик конкурса удалён."
     listing = (await manager.send("/contests_admin"))[-1]
     assert not [label for label in listing.button_labels if "Зимний спринт" in label]
+
+
+async def test_help_before_start_shows_the_menu_and_how_to_begin(harness: Harness) -> None:
+    stranger = harness.user(1308, "Гость")
+    text = (await stranger.send("/help"))[-1].plain
+    assert text.startswith("Меню")
+    assert "/faq — частые вопросы" in text
+    assert "отправьте /start" in text
+    assert await harness.services.partners.by_user("tg", 1308) is None  # nothing stored
+    english = harness.user(1309, "Guest", language="en")
+    text = (await english.send("/menu"))[-1].plain
+    assert text.startswith("Menu")
+    assert "/start" in text

@@ -106,10 +106,18 @@ class Unknown(BaseFilter):
             return False
         if not event.text.startswith("/"):
             return True
-        command = (
-            event.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if event.text[1:] else ""
-        )
-        return command in self._commands
+        command = _command(event.text)
+        return command in self._commands or command in HELP_COMMANDS
+
+
+HELP_COMMANDS = frozenset({"help", "menu"})
+
+
+def _command(text: str) -> str:
+    """ "/Help@bot x" → "help" ("" for no command)."""
+    if not text.startswith("/") or not text[1:]:
+        return ""
+    return text[1:].split(maxsplit=1)[0].split("@", maxsplit=1)[0].lower()
 
 
 def setup_gate(commands: Sequence[str]) -> Router:
@@ -119,6 +127,9 @@ def setup_gate(commands: Sequence[str]) -> Router:
 
     @router.message(Unknown(commands))
     async def start_first(message: Message, l10n: L10n) -> None:
+        if _command(message.text or "") in HELP_COMMANDS:  # SPEC: /help shows the menu
+            await message.answer(l10n("menu-text") + "\n\n" + l10n("start-first"))
+            return
         await message.answer(l10n("start-first"))
 
     @router.callback_query(Unknown(commands))
