@@ -204,3 +204,18 @@ async def test_help_before_start_shows_the_menu_and_how_to_begin(harness: Harnes
     text = (await english.send("/menu"))[-1].plain
     assert text.startswith("Menu")
     assert "/start" in text
+
+
+async def test_a_lesson_comes_text_first_then_its_file_with_the_buttons(harness: Harness) -> None:
+    anna = harness.user(1310)
+    await anna.onboard()
+    await anna.send("/lessons")
+    await anna.press("▫️ С чего начать: кабинет, ссылка, первые шаги")
+    replies = await anna.press("✅ Готово, дальше")
+    assert [m.kind for m in replies] == ["text", "document"]
+    assert replies[0].plain.startswith("Урок 2 из 4. Первая продажа")
+    assert replies[0].button_labels == []
+    assert replies[1].file_name == "checklist-first-sale.txt"
+    assert replies[1].button_labels == ["✅ Готово, дальше", "К списку уроков"]
+    replies = await anna.press("✅ Готово, дальше", replies[1])
+    assert replies[-1].plain.startswith("Урок 3 из 4")
