@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness
+from tests.harness import MANAGER_ID, Client, Harness
 
 
 async def test_switching_on_one_topic_after_no_newsletters_switches_on_only_it(
@@ -219,3 +219,38 @@ async def test_a_lesson_comes_text_first_then_its_file_with_the_buttons(harness:
     assert replies[1].button_labels == ["✅ Готово, дальше", "К списку уроков"]
     replies = await anna.press("✅ Готово, дальше", replies[1])
     assert replies[-1].plain.startswith("Урок 3 из 4")
+
+
+async def test_start_after_stop_greets_first_then_says_what_is_on_again(
+    harness: Harness,
+) -> None:
+    anna = harness.user(1311, "Анна")
+    await anna.onboard()
+    await anna.send("/stop")
+    replies = await anna.send("/start")
+    lines = replies[0].plain.splitlines()
+    assert lines[0] == "С возвращением, Анна!"
+    assert lines[2].startswith("Рассылки снова включены: Новости, Конкурсы")
+    assert replies[-1].plain.startswith("Меню")
+
+
+async def test_a_managers_note_is_confirmed_and_stays_away_from_the_partner(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(1312)
+    await anna.onboard()
+    await anna.send("/support Не могу войти")
+    card = next(m for m in reversed(manager.messages) if "Обращение №1" in m.plain)
+    before = len(anna.messages)
+    harness.clock.advance(1)
+    update = harness.emulator.user_message(
+        MANAGER_ID, "!проверить в бухгалтерии", reply_to=card.message_id
+    )
+    await harness.emulator.wait_processed(update)
+    assert len(anna.messages) == before
+    assert manager.last.plain == (
+        "📝 Внутренняя заметка по обращению №1 сохранена в этом чате — партнёр её не видит."
+    )
+    assert manager.last.reply_to is not None

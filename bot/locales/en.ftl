@@ -691,3 +691,4 @@ announce-preview-excluded = { $count } more { $count ->
 draft-delete-confirm = Delete the draft «{ $title }»? It cannot be restored.
 draft-delete-yes = Yes, delete
 draft-delete-back = ← Back to the draft
+ticket-note-kept = 📝 Internal note on ticket #{ $number } kept in this chat — the partner does not see it.

@@ -718,3 +718,4 @@ announce-preview-excluded = Ещё { $count } { $count ->
 draft-delete-confirm = Удалить черновик «{ $title }»? Восстановить его будет нельзя.
 draft-delete-yes = Да, удалить
 draft-delete-back = ← К черновику
+ticket-note-kept = 📝 Внутренняя заметка по обращению №{ $number } сохранена в этом чате — партнёр её не видит.

@@ -180,15 +180,20 @@ def setup() -> Router:
         if args.startswith("ref_"):
             await partners.record_referrer(partner, args.removeprefix("ref_"))
         if partner.onboarded:
+            resumed = ""
             if partner.stopped:
                 partner = await partners.resume(partner)
-                await message.answer(resubscribed_text(partner, l10n))
+                resumed = resubscribed_text(partner, l10n)
             await state.clear()
             if args == "support":  # "Ask a manager" from the partners' group
+                if resumed:
+                    await message.answer(resumed)
                 await state.set_state(SupportDialog.question)
                 await message.answer(l10n("support-ask-text"))
                 return
-            await message.answer(l10n("start-welcome-back", name=html.escape(partner.first_name)))
+            # hello first, then what is on again: one message
+            welcome = l10n("start-welcome-back", name=html.escape(partner.first_name))
+            await message.answer(welcome + ("\n\n" + resumed if resumed else ""))
             await send(message, menu_screen(l10n))
             return
         await state.set_state(Onboarding.segment)
