@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.services.sales import ConversionIn
@@ -254,3 +254,28 @@ async def test_a_managers_note_is_confirmed_and_stays_away_from_the_partner(
         "📝 Внутренняя заметка по обращению №1 сохранена в этом чате — партнёр её не видит."
     )
     assert manager.last.reply_to is not None
+
+
+async def test_a_short_notice_contest_says_how_to_move_it_and_is_not_announced_as_early(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(1313)
+    await anna.onboard()
+    # the demo file contest starts 14.12.2026 00:00 (Moscow); four days before
+    harness.clock.advance(
+        (datetime(2026, 12, 10, 9, 0, tzinfo=UTC) - harness.clock.now()).total_seconds()
+    )
+    listing = (await manager.send("/contests_admin"))[-1]
+    await manager.press(next(b for b in listing.button_labels if "Зимний марафон" in b), listing)
+    await manager.press("📣 Объявить", manager.last)
+    warning = manager.last.plain
+    assert warning.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
+    assert "Укажите другую дату" not in warning
+    assert "starts_at в content/contests/winter-sofas.yaml, затем /reload" in warning
+    await manager.press("📣 Всё равно объявить", manager.last)
+    await harness.deliver()
+    said = anna.last.plain
+    assert said.startswith("📣 Новый конкурс! Старт уже 14.12.2026 00:00")
+    assert "заранее" not in said

@@ -692,3 +692,11 @@ draft-delete-confirm = Delete the draft «{ $title }»? It cannot be restored.
 draft-delete-yes = Yes, delete
 draft-delete-back = ← Back to the draft
 ticket-note-kept = 📝 Internal note on ticket #{ $number } kept in this chat — the partner does not see it.
+contests-admin-short-warning = ⚠️ The contest starts less than { $days } { $days ->
+        [one] day
+       *[other] days
+    } after the announcement — partners will not have time to prepare (traffic, creatives). { $file ->
+        [1] To move the start, change starts_at in content/contests/{ $id }.yaml, then /reload.
+       *[other] To move the start, press “✏️ Dates”.
+    } Or announce now with the button.
+moment-announcement-soon = 📣 <b>A new contest!</b> It starts as soon as { $start } — little time to prepare.

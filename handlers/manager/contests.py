@@ -495,22 +495,29 @@ def setup_buttons() -> Router:
             await callback.answer(l10n("contests-admin-not-active"), show_alert=True)
             return
         if action == "announce" and contests.short_notice(contest.starts_at):
-            await callback.answer()
-            await edit(
-                callback,
-                Screen(
-                    l10n("draft-short-warning", days=contests.lead_days()),
-                    keyboard(
-                        [
-                            (
-                                l10n("contests-admin-announce-anyway"),
-                                ContestCb(action="announce!", id=contest.id),
-                            )
-                        ],
-                        [(l10n("contests-admin-to-card"), open_card)],
-                    ),
-                ),
+            # how to move the start where it can be moved: the file, or the dates button
+            from_file = item.source == "file"
+            rows = [
+                [
+                    (
+                        l10n("contests-admin-announce-anyway"),
+                        ContestCb(action="announce!", id=contest.id),
+                    )
+                ]
+            ]
+            if not from_file:
+                rows.append(
+                    [(l10n("contests-admin-edit-dates"), ContestCb(action="dates", id=contest.id))]
+                )
+            rows.append([(l10n("contests-admin-to-card"), open_card)])
+            text = l10n(
+                "contests-admin-short-warning",
+                days=contests.lead_days(),
+                file=int(from_file),
+                id=html.escape(contest.id),
             )
+            await callback.answer()
+            await edit(callback, Screen(text, keyboard(*rows)))
             return
         if action in {"announce", "announce!"}:
             if item.announced_at is not None:
