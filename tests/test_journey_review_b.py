@@ -279,3 +279,15 @@ async def test_a_short_notice_contest_says_how_to_move_it_and_is_not_announced_a
     said = anna.last.plain
     assert said.startswith("📣 Новый конкурс! Старт уже 14.12.2026 00:00")
     assert "заранее" not in said
+
+
+async def test_too_long_says_the_length_with_the_right_plural(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    said = (await manager.send("я" * 101))[-1].plain
+    assert "Слишком длинно: 101 символ, можно до 100." in said
+    await manager.send("/cancel")
+    await manager.send("/announce")
+    said = (await manager.send("я" * 4102))[-1].plain
+    assert said.startswith("Слишком длинно: 4\xa0102 символа, Telegram принимает до 4\xa0096.")

@@ -390,7 +390,10 @@ draft-ask-dates = New dates: DD.MM.YYYY HH:MM — DD.MM.YYYY HH:MM
 draft-cancel-hint = /cancel keeps it as it was.
 draft-refused = ⚠️ { $reason }
 draft-error-empty = The answer is empty.
-draft-error-too-long = Too long: { $length } characters, at most { $limit }.
+draft-error-too-long = Too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, at most { $limit }.
 draft-error-date-format = I could not read the date — use DD.MM.YYYY HH:MM.
 draft-error-date-invalid = That date is not in the calendar.
 draft-error-date-past = That date has passed.
@@ -500,7 +503,10 @@ lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $t
 ## /announce, /announcements, /schedule (managers)
 announce-ask-message = 📣 Send the message to broadcast: text, a photo or a document (with a caption). /cancel leaves.
 announce-unsupported = Text, a photo or a document, please.
-announce-too-long = Too long: { $length } characters, Telegram takes up to { $limit }.
+announce-too-long = Too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, Telegram takes up to { $limit }.
 announce-ask-audience = Who should get it?
 announce-to-all = 👥 All partners
 announce-pick-segment = A segment…

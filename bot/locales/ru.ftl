@@ -403,7 +403,11 @@ draft-ask-dates = Новые даты: ДД.ММ.ГГГГ ЧЧ:ММ — ДД.М�
 draft-cancel-hint = /cancel — оставить как было.
 draft-refused = ⚠️ { $reason }
 draft-error-empty = Пустой ответ.
-draft-error-too-long = Слишком длинно: { $length } символов, можно до { $limit }.
+draft-error-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, можно до { $limit }.
 draft-error-date-format = Не понял дату — нужен формат ДД.ММ.ГГГГ ЧЧ:ММ.
 draft-error-date-invalid = Такой даты нет в календаре.
 draft-error-date-past = Эта дата уже прошла.
@@ -518,7 +522,11 @@ lesson-drip = 🎓 Пора продолжить обучение: «{ $title }�
 ## /announce, /announcements, /schedule (менеджеры)
 announce-ask-message = 📣 Пришлите сообщение для рассылки: текст, фото или документ (с подписью). /cancel — выйти.
 announce-unsupported = Нужен текст, фото или документ.
-announce-too-long = Слишком длинно: { $length } символов, Telegram принимает до { $limit }.
+announce-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, Telegram принимает до { $limit }.
 announce-ask-audience = Кому отправить?
 announce-to-all = 👥 Всем партнёрам
 announce-pick-segment = Сегменту…
