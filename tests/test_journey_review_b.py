@@ -291,3 +291,18 @@ async def test_too_long_says_the_length_with_the_right_plural(harness: Harness) 
     await manager.send("/announce")
     said = (await manager.send("я" * 4102))[-1].plain
     assert said.startswith("Слишком длинно: 4\xa0102 символа, Telegram принимает до 4\xa0096.")
+
+
+async def test_stats_hours_use_the_decimal_comma_in_russian(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(1314)
+    await anna.onboard()
+    await anna.send("/support Вопрос")
+    card = next(m for m in reversed(manager.messages) if "Обращение №1" in m.plain)
+    harness.clock.advance(5400)
+    update = harness.emulator.user_message(MANAGER_ID, "Ответ", reply_to=card.message_id)
+    await harness.emulator.wait_processed(update)
+    text = "\n".join(m.plain for m in await manager.send("/stats"))
+    assert "1,5 ч" in text
+    assert "1.5 ч" not in text

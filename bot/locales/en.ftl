@@ -333,7 +333,7 @@ stats-text =
     Questions this month: answered { $answered } · “did you mean” { $suggested } · unanswered { $missed }
     Tickets: open { $open } · first reply (median, month): { $reply } · ratings 👍 { $up } / 👎 { $down }
     Automated messages this month (private): delivered { $sent } · queued { $waiting } · blocked { $blocked } · failed { $failed } · skipped { $skipped }
-stats-reply-hours = { $hours } h
+stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } h
 stats-none = —
 stats-misses = Most often unanswered:
 stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.

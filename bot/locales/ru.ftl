@@ -341,7 +341,7 @@ stats-text =
     Вопросы в этом месяце: ответ { $answered } · «вы имели в виду» { $suggested } · без ответа { $missed }
     Обращения: открыто { $open } · первый ответ (медиана, месяц): { $reply } · оценки 👍 { $up } / 👎 { $down }
     Рассылки в этом месяце (в личку): доставлено { $sent } · в очереди { $waiting } · заблокировали { $blocked } · ошибки { $failed } · пропущено { $skipped }
-stats-reply-hours = { $hours } ч
+stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } ч
 stats-none = —
 stats-misses = Чаще всего без ответа:
 stats-chart = За 8 недель: синяя линия — подтверждённые продажи, оранжевая — партнёры с продажами.
