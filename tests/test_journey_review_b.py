@@ -306,3 +306,21 @@ async def test_stats_hours_use_the_decimal_comma_in_russian(harness: Harness) ->
     text = "\n".join(m.plain for m in await manager.send("/stats"))
     assert "1,5 ч" in text
     assert "1.5 ч" not in text
+
+
+async def test_everyone_mixed_with_segments_is_refused_with_a_clear_reason(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    for answer in ("Зимний спринт", "Правила.", "25.11.2026 10:00", "30.12.2026"):
+        await manager.send(answer)
+    said = (await manager.send("все, blogger"))[-1].plain
+    assert said.startswith(
+        "⚠️ «все» — это все сегменты сразу: напишите либо «все», либо сегменты через запятую."
+    )
+    assert "Нет таких сегментов" not in said
+    assert "Шаг 5 из 8" in said
+    said = (await manager.send("blogger, Вебмастер"))[-1].plain
+    assert "Шаг 6 из 8" in said

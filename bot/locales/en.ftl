@@ -706,3 +706,4 @@ contests-admin-short-warning = ⚠️ The contest starts less than { $days } { $
        *[other] To move the start, press “✏️ Dates”.
     } Or announce now with the button.
 moment-announcement-soon = 📣 <b>A new contest!</b> It starts as soon as { $start } — little time to prepare.
+draft-error-segments-everyone = “all” means every segment at once: write either “all”, or segments separated by commas.
