@@ -135,10 +135,16 @@ async def create_services(
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
-    support = SupportService(
-        db, store, clock, cache=_cache_size(db) > 0, write_questions=faq.flush
-    )
     sales = SalesService(db, store, clock)
+    support = SupportService(
+        db,
+        store,
+        clock,
+        cache=_cache_size(db) > 0,
+        write_questions=faq.flush,
+        sales=sales,
+        zone=settings.tz,
+    )
     contests = ContestService(db, store, clock, partners, sales)
     outbox = Outbox(db, store, clock, settings.tz)
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)

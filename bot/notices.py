@@ -152,7 +152,11 @@ class Notices:
         zone = self._settings.tz
         if moment.name == "announcement":
             card = contest_text(contest, None, False, zone, l10n, personal=False)
-            return "\n\n".join((l10n("moment-announcement"), card, l10n("moment-how-to-join")))
+            headline = l10n("moment-announcement")
+            if self._contests.short_notice(contest.starts_at):  # no "announced early" then
+                start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                headline = l10n("moment-announcement-soon", start=start)
+            return "\n\n".join((headline, card, l10n("moment-how-to-join")))
         if moment.name == "reminder":
             start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             return l10n("moment-reminder", title=title, days=int(moment.tag), start=start)

@@ -70,14 +70,16 @@ class LinkCb(CallbackData, prefix="lk"):
 
 
 class ContestCb(CallbackData, prefix="ct"):
-    # short | one | save | abort (the dialog); list | open | announce | announce! | dates |
-    # prizes | text | cancel | cancel! (/contests_admin; "!" confirms after a warning)
+    # short | one | save | abort | abort! | preview (the dialog); list | open | announce |
+    # announce! | dates | prizes | text | cancel | cancel! (/contests_admin; "!" confirms
+    # after a warning)
     action: str
     id: str = ""
 
 
 class AnnounceCb(CallbackData, prefix="an"):
-    # pick | to | now | quiet_ok | confirm | abort (the /announce dialog); cancel (a scheduled one)
+    # pick | back | to | now | quiet_ok | confirm | abort (the /announce dialog); cancel (a
+    # scheduled one)
     action: str
     value: str = ""
 

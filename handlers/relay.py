@@ -29,8 +29,9 @@ from bot.i18n import L10n
 from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, shorten, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
-from bot.services.support import SupportService, Ticket
+from bot.services.support import SupportService, Ticket, TicketCard
 from bot.telegram import ChatMigrations
+from bot.texts import number
 from handlers.callbacks import TicketTextCb
 
 logger = logging.getLogger(__name__)
@@ -202,6 +203,7 @@ class TicketRelay:
             affiliate=html.escape(partner.affiliate_id or l10n("ticket-none")),
             question=html.escape(question or l10n("ticket-none")),
         )
+        text += "\n" + self._sales_lines(card)
         asked = [q for q in card.recent_questions if q != ticket.question][:5]
         if asked:
             text += "\n" + l10n("ticket-card-asked-before")
@@ -215,6 +217,28 @@ class TicketRelay:
             )
             markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
         return text, markup
+
+    def _sales_lines(self, card: TicketCard) -> str:
+        """The partner's tier this month and their latest conversions (SPEC §8)."""
+        l10n = self.l10n
+        if card.month is None or card.standing is None:
+            return l10n("ticket-card-tier-unlinked")
+        tier = card.standing.tier
+        lines = [
+            l10n(
+                "ticket-card-tier",
+                tier=html.escape(tier.title) if tier else l10n("ticket-none"),
+                approved=card.month.approved,
+            )
+        ]
+        if card.recent_sales:
+            lines.append(l10n("ticket-card-recent-sales"))
+        for sale in card.recent_sales:
+            currency = "₽" if sale.currency in (None, "RUB") else sale.currency
+            when = sale.occurred_at.astimezone(self._settings.tz).strftime("%d.%m.%Y %H:%M")
+            amount = f"{number(sale.amount, l10n.language)} {html.escape(currency or '')}"
+            lines.append(l10n("ticket-card-sale", when=when, amount=amount, status=sale.status))
+        return "\n".join(lines)
 
     async def whole_question(self, bot: Bot, ticket: Ticket, chat_id: int) -> None:
         """The ticket's question as the partner wrote it, in parts if long, where the

@@ -91,7 +91,7 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     assert "Начнётся 20.11.2026 10:00, закончится 30.11.2026 23:59" in preview.plain
     assert "• Больше всего продаж (от 3): 1 — Бонус 10 000 ₽; 2 — Бонус 5 000 ₽" in preview.plain
     assert "Участники: Вебмастер (сайт, SEO, контекст) · холд: 7 дн. · можно" in preview.plain
-    await manager.press("❌ Один приз на партнёра", preview)
+    await manager.press("Один приз на партнёра: нет", preview)
     preview = manager.messages[-1]
     assert "один приз на партнёра" in preview.plain
     before_boris = len(boris.messages)

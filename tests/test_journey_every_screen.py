@@ -98,6 +98,8 @@ async def test_start_after_stop_says_what_settings_show(harness: Harness) -> Non
     await anna.press("✅ Еженедельный дайджест")
     await anna.send("/stop")
     said = (await anna.send("/start"))[0].plain
+    assert said.startswith("С возвращением")
+    said = said.split("\n\n", 1)[1]
     assert "Еженедельный дайджест" not in said.splitlines()[0]
     assert said.startswith(
         "Рассылки снова включены: Новости, Конкурсы, Уведомления о продажах, Новые уроки."

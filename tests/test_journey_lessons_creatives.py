@@ -27,12 +27,12 @@ async def test_course_progress_done_next_and_the_end(harness: Harness) -> None:
 
     replies = await anna.press("✅ Готово, дальше")
     assert anna.callback_answers()[-1]["text"] == "Урок пройден!"
-    # lesson 2 has a file attachment: sent as a document before the text
-    assert replies[0].kind == "document"
-    assert replies[0].file_name == "checklist-first-sale.txt"
-    assert replies[0].file_size
-    assert replies[0].file_size > 0
-    assert replies[-1].plain.startswith("Урок 2 из 4. Первая продажа")
+    # lesson 2 has a file attachment: sent as a document after the text
+    assert replies[-1].kind == "document"
+    assert replies[-1].file_name == "checklist-first-sale.txt"
+    assert replies[-1].file_size
+    assert replies[-1].file_size > 0
+    assert replies[0].plain.startswith("Урок 2 из 4. Первая продажа")
 
     await anna.press("✅ Готово, дальше")
     await anna.press("✅ Готово, дальше")

@@ -126,7 +126,8 @@ async def test_stop_then_start_subscribes_again(harness: Harness) -> None:
     assert row.stopped
 
     replies = await anna.send("/start")
-    assert replies[0].plain.startswith("Рассылки снова включены: Новости, Конкурсы")
+    assert replies[0].plain.startswith("С возвращением")
+    assert "\n\nРассылки снова включены: Новости, Конкурсы" in replies[0].plain
     (row,) = await _partner_rows(harness)
     assert not row.stopped
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.sandbox.terminal import TerminalChat
+from bot.sandbox.vk_emulator import VkApiEmulator
 from tests.harness import ROOT, Harness
 
 
@@ -123,3 +124,24 @@ async def test_a_half_character_never_crashes_a_handler(harness: Harness) -> Non
     assert not replies[-1].plain.startswith("Что-то пошло не так")
     replies = await anna.send("/support Не пришла выплата \ud83d")
     assert replies[-1].plain.startswith("Обращение №1")
+
+
+async def test_terminal_sets_the_client_language_and_the_display_name(harness: Harness) -> None:
+    lines: list[str] = []
+    vk = VkApiEmulator()  # not started: the terminal only sets its person
+    chat = TerminalChat(harness.emulator, lines.append, vk)
+    harness.emulator.add_user(700001, "Анна")
+    vk.add_user(700001, "Анна")
+    assert chat.handle("/lang fr")
+    assert "usage: /lang ru | /lang en" in lines[-1]
+    assert chat.handle("/name")
+    assert "usage: /name" in lines[-1]
+    assert chat.handle("/lang en")
+    assert chat.handle("/name Tom & Jerry <b>")
+    assert "Tom & Jerry <b>" in lines[-1]
+    assert chat.handle("/start")
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    greeting = harness.emulator.chat_messages(700001)[-1].plain
+    assert greeting.startswith("Hello, Tom & Jerry <b>!")
+    user = vk.users[700001]
+    assert (user.first_name, user.lang_id) == ("Tom & Jerry <b>", 3)

@@ -334,7 +334,7 @@ stats-text =
     Questions this month: answered { $answered } · “did you mean” { $suggested } · unanswered { $missed }
     Tickets: open { $open } · first reply (median, month): { $reply } · ratings 👍 { $up } / 👎 { $down }
     Automated messages this month (private): delivered { $sent } · queued { $waiting } · blocked { $blocked } · failed { $failed } · skipped { $skipped }
-stats-reply-hours = { $hours } h
+stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } h
 stats-none = —
 stats-misses = Most often unanswered:
 stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.
@@ -391,7 +391,10 @@ draft-ask-dates = New dates: DD.MM.YYYY HH:MM — DD.MM.YYYY HH:MM
 draft-cancel-hint = /cancel keeps it as it was.
 draft-refused = ⚠️ { $reason }
 draft-error-empty = The answer is empty.
-draft-error-too-long = Too long: { $length } characters, at most { $limit }.
+draft-error-too-long = Too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, at most { $limit }.
 draft-error-date-format = I could not read the date — use DD.MM.YYYY HH:MM.
 draft-error-date-invalid = That date is not in the calendar.
 draft-error-date-past = That date has passed.
@@ -423,8 +426,11 @@ draft-extra = Who: { $segments } · hold: { $hold } days · { $one ->
     }
 draft-everyone = all partners
 draft-save = ✅ Save
-draft-toggle-one = { $mark } One prize per partner
-draft-abort = ❌ Delete the draft
+draft-toggle-one = One prize per partner: { $on ->
+        [1] yes
+       *[other] no
+    }
+draft-abort = 🗑 Delete the draft
 draft-use-buttons = The draft is ready: save or delete it with the buttons under the preview.
 draft-saved = ✅ The contest is saved and announced: { $count } { $count ->
         [one] partner
@@ -498,7 +504,10 @@ lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $t
 ## /announce, /announcements, /schedule (managers)
 announce-ask-message = 📣 Send the message to broadcast: text, a photo or a document (with a caption). /cancel leaves.
 announce-unsupported = Text, a photo or a document, please.
-announce-too-long = Too long: { $length } characters, Telegram takes up to { $limit }.
+announce-too-long = Too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, Telegram takes up to { $limit }.
 announce-ask-audience = Who should get it?
 announce-to-all = 👥 All partners
 announce-pick-segment = A segment…
@@ -518,12 +527,12 @@ announce-preview = 👀 Preview. To: { $audience } — { $count } { $count ->
         [one] recipient
        *[other] recipients
     }, sending: { $when }.
-announce-empty = Nobody is in this audience right now (or the partners' chat is not set) — pick another.
+announce-empty = Nobody is in this audience right now — pick another.
 announce-confirm = ✅ Send
 announce-abort = ❌ Cancel
 announce-aborted = The broadcast is cancelled.
 announce-command-inside = A broadcast is being prepared: answer the question above or leave with /cancel.
-announce-use-buttons = Pick with the buttons above (or /cancel).
+announce-use-buttons = Pick with the buttons (or /cancel to leave without a broadcast).
 announce-queued = ✅ Broadcast #{ $number } is queued: { $count } { $count ->
         [one] message
        *[other] messages
@@ -685,3 +694,37 @@ start-manager = Hello, { $name }! You are a manager of the program: below is the
 draft-error-minimum-too-big = Line { $line }: the threshold is over { NUMBER($limit) }; check the number.
 draft-error-date-too-far = At most a year ahead ({ $days } days): check the year.
 draft-error-contest-too-long = A contest lasts at most { $days } days.
+# --- review fixes B ---
+ticket-card-tier = Tier: { $tier } — { $approved } approved { $approved ->
+        [one] sale
+       *[other] sales
+    } this month
+ticket-card-tier-unlinked = Tier: none (no affiliate id linked)
+ticket-card-recent-sales = Recent sales:
+ticket-card-sale = • { $when } · { $amount } · { $status ->
+        [approved] approved
+        [pending] pending
+       *[declined] declined
+    }
+announce-empty-community = The partners' chat is not set (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — pick another audience.
+announce-excluded = { $count } { $count ->
+        [one] partner gets
+       *[other] partners get
+    } no broadcasts: news off in /settings, /stop, or the bot blocked.
+announce-preview-excluded = { $count } more { $count ->
+        [one] partner
+       *[other] partners
+    } will not get it: news off, /stop, or the bot blocked.
+draft-delete-confirm = Delete the draft «{ $title }»? It cannot be restored.
+draft-delete-yes = Yes, delete
+draft-delete-back = ← Back to the draft
+ticket-note-kept = 📝 Internal note on ticket #{ $number } kept in this chat — the partner does not see it.
+contests-admin-short-warning = ⚠️ The contest starts less than { $days } { $days ->
+        [one] day
+       *[other] days
+    } after the announcement — partners will not have time to prepare (traffic, creatives). { $file ->
+        [1] To move the start, change starts_at in content/contests/{ $id }.yaml, then /reload.
+       *[other] To move the start, press “✏️ Dates”.
+    } Or announce now with the button.
+moment-announcement-soon = 📣 <b>A new contest!</b> It starts as soon as { $start } — little time to prepare.
+draft-error-segments-everyone = “all” means every segment at once: write either “all”, or segments separated by commas.

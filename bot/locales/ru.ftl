@@ -342,7 +342,7 @@ stats-text =
     Вопросы в этом месяце: ответ { $answered } · «вы имели в виду» { $suggested } · без ответа { $missed }
     Обращения: открыто { $open } · первый ответ (медиана, месяц): { $reply } · оценки 👍 { $up } / 👎 { $down }
     Рассылки в этом месяце (в личку): доставлено { $sent } · в очереди { $waiting } · заблокировали { $blocked } · ошибки { $failed } · пропущено { $skipped }
-stats-reply-hours = { $hours } ч
+stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } ч
 stats-none = —
 stats-misses = Чаще всего без ответа:
 stats-chart = За 8 недель: синяя линия — подтверждённые продажи, оранжевая — партнёры с продажами.
@@ -404,7 +404,11 @@ draft-ask-dates = Новые даты: ДД.ММ.ГГГГ ЧЧ:ММ — ДД.М�
 draft-cancel-hint = /cancel — оставить как было.
 draft-refused = ⚠️ { $reason }
 draft-error-empty = Пустой ответ.
-draft-error-too-long = Слишком длинно: { $length } символов, можно до { $limit }.
+draft-error-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, можно до { $limit }.
 draft-error-date-format = Не понял дату — нужен формат ДД.ММ.ГГГГ ЧЧ:ММ.
 draft-error-date-invalid = Такой даты нет в календаре.
 draft-error-date-past = Эта дата уже прошла.
@@ -437,8 +441,11 @@ draft-extra = Участники: { $segments } · холд: { $hold } дн. · 
     }
 draft-everyone = все партнёры
 draft-save = ✅ Сохранить
-draft-toggle-one = { $mark } Один приз на партнёра
-draft-abort = ❌ Удалить черновик
+draft-toggle-one = Один приз на партнёра: { $on ->
+        [1] да
+       *[other] нет
+    }
+draft-abort = 🗑 Удалить черновик
 draft-use-buttons = Черновик готов: сохраните или удалите его кнопками под предпросмотром.
 draft-saved = ✅ Конкурс сохранён и объявлен. Анонс уходит: { $count } { $count ->
         [one] партнёру
@@ -516,7 +523,11 @@ lesson-drip = 🎓 Пора продолжить обучение: «{ $title }�
 ## /announce, /announcements, /schedule (менеджеры)
 announce-ask-message = 📣 Пришлите сообщение для рассылки: текст, фото или документ (с подписью). /cancel — выйти.
 announce-unsupported = Нужен текст, фото или документ.
-announce-too-long = Слишком длинно: { $length } символов, Telegram принимает до { $limit }.
+announce-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, Telegram принимает до { $limit }.
 announce-ask-audience = Кому отправить?
 announce-to-all = 👥 Всем партнёрам
 announce-pick-segment = Сегменту…
@@ -537,12 +548,12 @@ announce-preview = 👀 Предпросмотр. Получатели: { $audie
         [few] получателя
        *[many] получателей
     }, отправка: { $when }.
-announce-empty = В этой аудитории сейчас никого нет (или чат партнёров не настроен) — выберите другую.
+announce-empty = В этой аудитории сейчас никого нет — выберите другую.
 announce-confirm = ✅ Отправить
 announce-abort = ❌ Отменить
 announce-aborted = Рассылка отменена.
 announce-command-inside = Сейчас идёт подготовка рассылки: ответьте на вопрос выше или выйдите — /cancel.
-announce-use-buttons = Выберите вариант кнопками выше (или /cancel).
+announce-use-buttons = Выберите вариант кнопками (или /cancel — выйти без рассылки).
 announce-queued = ✅ Рассылка №{ $number } поставлена в очередь: { $count } { $count ->
         [one] сообщение
         [few] сообщения
@@ -709,3 +720,41 @@ start-manager = Здравствуйте, { $name }! Вы менеджер пр�
 draft-error-minimum-too-big = Строка { $line }: порог больше { NUMBER($limit) } — проверьте число.
 draft-error-date-too-far = Не дальше чем на год вперёд ({ $days } дн.): проверьте год.
 draft-error-contest-too-long = Конкурс длится не больше { $days } дн.
+# --- review fixes B ---
+ticket-card-tier = Уровень: { $tier } — { $approved } { $approved ->
+        [one] подтверждённая продажа
+        [few] подтверждённые продажи
+       *[many] подтверждённых продаж
+    } в этом месяце
+ticket-card-tier-unlinked = Уровень: нет (ID не привязан)
+ticket-card-recent-sales = Последние продажи:
+ticket-card-sale = • { $when } · { $amount } · { $status ->
+        [approved] подтверждена
+        [pending] в ожидании
+       *[declined] отклонена
+    }
+announce-empty-community = Чат партнёров не настроен (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — выберите другую аудиторию.
+announce-excluded = { $count } { $count ->
+        [one] партнёр не получает
+        [few] партнёра не получают
+       *[many] партнёров не получают
+    } рассылки (выключены новости в /settings, /stop или бот заблокирован).
+announce-preview-excluded = Ещё { $count } { $count ->
+        [one] партнёр её не получит
+        [few] партнёра её не получат
+       *[many] партнёров её не получат
+    } (выключены новости в /settings, /stop или бот заблокирован).
+draft-delete-confirm = Удалить черновик «{ $title }»? Восстановить его будет нельзя.
+draft-delete-yes = Да, удалить
+draft-delete-back = ← К черновику
+ticket-note-kept = 📝 Внутренняя заметка по обращению №{ $number } сохранена в этом чате — партнёр её не видит.
+contests-admin-short-warning = ⚠️ Конкурс начнётся меньше чем через { $days } { $days ->
+        [one] день
+        [few] дня
+       *[many] дней
+    } после объявления — партнёры не успеют подготовиться (трафик, креативы). { $file ->
+        [1] Чтобы перенести старт, исправьте starts_at в content/contests/{ $id }.yaml, затем /reload.
+       *[other] Чтобы перенести старт, нажмите «✏️ Даты».
+    } Или объявите сейчас кнопкой.
+moment-announcement-soon = 📣 <b>Новый конкурс!</b> Старт уже { $start } — времени на подготовку немного.
+draft-error-segments-everyone = «все» — это все сегменты сразу: напишите либо «все», либо сегменты через запятую.

@@ -4,8 +4,9 @@ Type a message to send it; a number presses that button under the last message;
 `/as partner` or `/as manager` switches who you are; `/platform tg`, `/platform vk` or
 `/platform max` switches the messenger (the same people have a Telegram chat with the
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
-`/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/sticker`
-sends a sticker; `/quit` (or Ctrl-D) leaves.
+`/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/lang en`
+(or `ru`) sets the client language and `/name TEXT` the display name of who you are now
+(on Telegram and VK); `/sticker` sends a sticker; `/quit` (or Ctrl-D) leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -49,6 +50,7 @@ BLOCK = "```"  # a line of its own before and after a message of several lines
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
+NAME_LIMIT = 64  # Telegram's first_name limit
 
 
 class TerminalChat:
@@ -226,6 +228,12 @@ class TerminalChat:
                 self.platform = platform
                 self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
             return True
+        if text == "/lang" or text.startswith("/lang "):
+            self._set_language(text.removeprefix("/lang").strip())
+            return True
+        if text == "/name" or text.startswith("/name "):
+            self._set_name(text.removeprefix("/name").strip())
+            return True
         if self.platform == "vk" and self.vk is not None and not text.startswith("/as "):
             return self._handle_vk(self.vk, text)
         if self.platform == "max" and self.max is not None and not text.startswith("/as "):
@@ -268,6 +276,35 @@ class TerminalChat:
             return True
         self.emulator.user_message(self.user_id, text)
         return True
+
+    def _set_language(self, language: str) -> None:
+        """The client's language (Telegram language_code, VK lang) of the current person,
+        in both messengers: what a first /start picks the bot's language from."""
+        if language not in ("ru", "en"):
+            self.write("   usage: /lang ru | /lang en")
+            return
+        user = self.emulator.users.get(self.user_id)
+        if user is not None:
+            user.language_code = language
+        if self.vk is not None and self.user_id in self.vk.users:
+            self.vk.users[self.user_id].lang_id = 3 if language == "en" else 0
+        self.write(f"   the {self.persona}'s client language is now {language}")
+
+    def _set_name(self, name: str) -> None:
+        """The current person's display name in both messengers, as typed (any characters:
+        to try names such as `Tom & Jerry <b>`)."""
+        if not name or len(name) > NAME_LIMIT:
+            self.write(f"   usage: /name NEW NAME (1 to {NAME_LIMIT} characters)")
+            return
+        user = self.emulator.users.get(self.user_id)
+        if user is not None:
+            user.first_name = name
+        chat = self.emulator.chats.get(self.user_id)
+        if chat is not None:
+            chat.first_name = name
+        if self.vk is not None and self.user_id in self.vk.users:
+            self.vk.users[self.user_id].first_name = name
+        self.write(f"   the {self.persona} is now called {name}")
 
     def _handle_vk(self, vk: VkApiEmulator, text: str) -> bool:
         """A typed line in the VK conversation."""
@@ -420,9 +457,9 @@ async def run_sandbox(settings: Settings) -> None:
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
             "/as manager switches to the manager (/reply TEXT answers a ticket); "
-            "/platform vk or /platform max writes in VK or MAX instead; a line ending with \\ "
-            f"goes on on the next one (or put {BLOCK} before and after several lines); "
-            "/quit leaves.",
+            "/platform vk or /platform max writes in VK or MAX instead; /lang en and /name NAME "
+            "change your client's language and display name; a line ending with \\ goes on on "
+            f"the next one (or put {BLOCK} before and after several lines); /quit leaves.",
             flush=True,
         )
         queue: asyncio.Queue[str | None] = asyncio.Queue()

@@ -87,12 +87,24 @@ class AnnouncementService:
     async def recipients(self, audience: str) -> list[Partner]:
         """Who an audience is right now (partners who agreed to news and can be reached):
         all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
+        return await self._members(audience, await self._partners.audience("news"))
+
+    async def excluded(self, audience: str) -> int:
+        """How many partners of an audience it does not reach because of their settings:
+        news off, /stop, "no newsletters", the bot blocked, another chat chosen for them."""
+        if audience.partition(":")[0] == COMMUNITY:
+            return 0
+        members = await self._members(audience, await self._partners.onboarded())
+        reached = {p.id for p in await self.recipients(audience)}
+        return sum(1 for p in members if p.id not in reached)
+
+    async def _members(self, audience: str, everyone: list[Partner]) -> list[Partner]:
+        """The partners of `everyone` in an audience."""
         kind, _, ref = audience.partition(":")
         if kind == COMMUNITY:
             return []
         if kind == "segment":
-            return await self._partners.audience("news", [ref])
-        everyone = await self._partners.audience("news")
+            return [p for p in everyone if p.segment == ref]
         if kind == "all":
             return everyone
         if kind == "tier":

@@ -42,6 +42,7 @@ CATEGORY_NAMES: Final = {
 }
 _MOMENT = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
 _NONE_WORDS: Final = frozenset({"-", "—", "нет", "no", "none", "все", "all"})
+_EVERYONE_WORDS: Final = frozenset({"все", "всем", "all", "everyone"})
 
 
 class DraftError(Exception):
@@ -127,6 +128,8 @@ def read_segments(text: str, program: Program) -> list[str]:
         if not name:
             continue
         segment = known.get(name) or known.get(name.lower())
+        if segment is None and name.lower() in _EVERYONE_WORDS:
+            raise DraftError("draft-error-segments-everyone")  # "все" beside segments
         if segment is None:
             unknown.append(name)
         elif segment not in chosen:

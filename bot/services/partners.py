@@ -220,6 +220,12 @@ class PartnerService:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.receives(topic)]
 
+    async def onboarded(self) -> list[Partner]:
+        """Every onboarded partner, whatever their settings (who an audience would be)."""
+        query = sa.select(partners).where(partners.c.onboarded.is_(True))
+        async with self._db.read() as conn:
+            return [Partner.from_row(row) for row in await conn.execute(query)]
+
     async def by_ids(self, ids: list[int]) -> dict[int, Partner]:
         found: dict[int, Partner] = {}
         for start in range(0, len(ids), 500):
@@ -288,6 +294,9 @@ class PartnerService:
         if topic not in TOPICS:
             raise ValueError(f"unknown topic {topic!r}")
         subscriptions = {**partner.subscriptions, topic: on}
+        if on and (partner.stopped or not partner.consent):
+            # every topic showed off (no consent, or /stop): only this one comes on
+            subscriptions = {other: other == topic for other in TOPICS}
         changes: dict[str, Any] = {"subscriptions": subscriptions}
         if on:  # turning a topic on is consent to hear about it
             changes.update(consent=True, stopped=False)

@@ -351,6 +351,30 @@ class SalesService:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
+    async def recent(self, affiliate_id: str, limit: int = 5) -> list[RecentSale]:
+        """The latest conversions of an affiliate id (any status), newest first."""
+        query = (
+            sa.select(
+                conversions.c.status,
+                conversions.c.amount,
+                conversions.c.currency,
+                conversions.c.occurred_at,
+            )
+            .where(conversions.c.affiliate_id == affiliate_id)
+            .order_by(conversions.c.occurred_at.desc(), conversions.c.id.desc())
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            return [
+                RecentSale(
+                    status=row.status,
+                    amount=Decimal(str(row.amount)).quantize(Decimal("0.01")),
+                    currency=row.currency,
+                    occurred_at=as_utc(row.occurred_at),
+                )
+                for row in await conn.execute(query)
+            ]
+
     def tier(self, approved_this_month: int) -> TierStanding:
         return tier_for(self._store.content.program.tiers, approved_this_month)
 
@@ -602,6 +626,14 @@ class MonthStats:
     approved: int
     amount: Decimal
     pending: int
+
+
+@dataclass(frozen=True)
+class RecentSale:
+    status: str  # pending | approved | declined
+    amount: Decimal
+    currency: str | None
+    occurred_at: datetime
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -17,8 +18,10 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners, ticket_messages, tickets
 from bot.services.partners import Partner
+from bot.services.sales import MonthStats, RecentSale, SalesService, TierStanding
 
 SECOND_ESCALATION_AFTER = timedelta(hours=24)
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class TicketCard:
     partner: Partner
     segment_title: str | None
     recent_questions: list[str]
+    month: MonthStats | None = None  # None: no linked affiliate id (no sales to show)
+    standing: TierStanding | None = None
+    recent_sales: tuple[RecentSale, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,11 @@ class SupportService:
         *,
         cache: bool = False,
         write_questions: Callable[[], Awaitable[None]] | None = None,
+        sales: SalesService | None = None,
+        zone: ZoneInfo = UTC_ZONE,
     ) -> None:
+        self._sales = sales  # the card's tier and recent sales
+        self._zone = zone
         self._write_questions = write_questions  # the FAQ log is written in batches
         self._db = db
         self._store = store
@@ -343,11 +353,21 @@ class SupportService:
             return [Ticket.from_row(row) for row in await conn.execute(query)]
 
     async def card(self, ticket: Ticket, partner: Partner) -> TicketCard:
+        month = standing = None
+        recent: list[RecentSale] = []
+        linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+        if self._sales is not None and linked:
+            month = await self._sales.month(linked, self._zone)
+            standing = self._sales.tier(month.approved)
+            recent = await self._sales.recent(linked)
         return TicketCard(
             ticket=ticket,
             partner=partner,
             segment_title=self._store.content.program.segment_title(partner.segment),
             recent_questions=await self.recent_questions(partner),
+            month=month,
+            standing=standing,
+            recent_sales=tuple(recent),
         )
 
     def hours_since(self, moment: datetime) -> float:

@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -73,6 +73,26 @@ def _audience_screen(l10n: L10n) -> Screen:
             [(l10n("announce-to-inactive"), AnnounceCb(action="to", value="inactive"))],
             [(l10n("announce-to-community"), AnnounceCb(action="to", value=COMMUNITY))],
         ),
+    )
+
+
+async def _empty_text(
+    audience: str, announcements: AnnouncementService, settings: Settings, l10n: L10n
+) -> str:
+    """Why nobody would get it: no partners' chat, or partners who switched news off."""
+    if audience == COMMUNITY and not settings.community_chats():
+        return l10n("announce-empty-community")
+    text = l10n("announce-empty")
+    excluded = await announcements.excluded(audience)
+    if excluded:
+        text += "\n" + l10n("announce-excluded", count=excluded)
+    return text
+
+
+def _preview_buttons(l10n: L10n) -> InlineKeyboardMarkup:
+    return keyboard(
+        [(l10n("announce-confirm"), AnnounceCb(action="confirm"))],
+        [(l10n("announce-abort"), AnnounceCb(action="abort"))],
     )
 
 
@@ -280,8 +300,18 @@ def setup_dialog() -> Router:
         await _preview(message, state, announcements, content_store, settings, l10n)
 
     @router.message()
-    async def elsewhere(message: Message, l10n: L10n) -> None:
-        await message.answer(l10n("announce-use-buttons"))
+    async def elsewhere(message: Message, state: FSMContext, l10n: L10n) -> None:
+        """A typed answer where buttons are expected: the hint, with the buttons again
+        (so the manager need not scroll up, and the earlier ones may be gone)."""
+        hint = l10n("announce-use-buttons")
+        current = await state.get_state()
+        if current == AnnounceDialog.audience.state:
+            screen = _audience_screen(l10n)
+            await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+        elif current == AnnounceDialog.preview.state:
+            await send(message, Screen(hint, _preview_buttons(l10n)))
+        else:
+            await message.answer(hint)
 
     return router
 
@@ -315,15 +345,16 @@ async def _preview(
     )
     await state.set_state(AnnounceDialog.preview)
     if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
-        await message.answer(header + "\n\n" + l10n("announce-empty"))
+        empty = await _empty_text(audience, announcements, settings, l10n)
+        await message.answer(header + "\n\n" + empty)
         await state.set_state(AnnounceDialog.audience)
         await send(message, _audience_screen(l10n))
         return
+    excluded = await announcements.excluded(audience)
+    if excluded:
+        header += "\n" + l10n("announce-preview-excluded", count=excluded)
     await message.answer(header)
-    buttons = keyboard(
-        [(l10n("announce-confirm"), AnnounceCb(action="confirm"))],
-        [(l10n("announce-abort"), AnnounceCb(action="abort"))],
-    )
+    buttons = _preview_buttons(l10n)
     text = data["text"]
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text or None, reply_markup=buttons)
@@ -400,7 +431,12 @@ def setup_buttons() -> Router:
                 await callback.answer(l10n("announce-nothing-to-pick"), show_alert=True)
                 return
             rows = [[(title[:60], AnnounceCb(action="to", value=ref))] for title, ref in options]
+            rows.append([(l10n("button-back"), AnnounceCb(action="back"))])
             await edit(callback, Screen(l10n("announce-ask-audience"), keyboard(*rows)))
+            return
+        if action == "back" and current == AnnounceDialog.audience.state:
+            await callback.answer()
+            await edit(callback, _audience_screen(l10n))
             return
         if action == "to" and current == AnnounceDialog.audience.state:
             audience = value.replace("/", ":", 1)
@@ -409,7 +445,7 @@ def setup_buttons() -> Router:
             if community_missing or (
                 audience != COMMUNITY and not await announcements.recipients(audience)
             ):
-                await message.answer(l10n("announce-empty"))
+                await message.answer(await _empty_text(audience, announcements, settings, l10n))
                 await send(message, _audience_screen(l10n))
                 return
             title = ""

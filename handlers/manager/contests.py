@@ -99,12 +99,12 @@ def _preview(
     text = l10n("draft-preview") + "\n\n" + _summary(contest, l10n, settings, store)
     if short:
         text += "\n\n" + l10n("draft-short-confirmed", days=lead)
-    one = "✅" if contest.one_prize_per_partner else "❌"
+    one = 1 if contest.one_prize_per_partner else 0
     return Screen(
         text,
         keyboard(
             [(l10n("draft-save"), ContestCb(action="save"))],
-            [(l10n("draft-toggle-one", mark=one), ContestCb(action="one"))],
+            [(l10n("draft-toggle-one", on=one), ContestCb(action="one"))],
             [(l10n("draft-abort"), ContestCb(action="abort"))],
         ),
     )
@@ -488,7 +488,7 @@ def setup_buttons() -> Router:
         l10n: L10n,
     ) -> None:
         action, now, who = callback_data.action, clock.now(), actor(callback)
-        if action in {"short", "one", "save", "abort"}:
+        if action in {"short", "one", "save", "abort", "abort!", "preview"}:
             await _draft_button(
                 callback, action, state, contests, notices, audit, content_store, clock,
                 settings, l10n,
@@ -512,22 +512,29 @@ def setup_buttons() -> Router:
             await callback.answer(l10n("contests-admin-not-active"), show_alert=True)
             return
         if action == "announce" and contests.short_notice(contest.starts_at):
-            await callback.answer()
-            await edit(
-                callback,
-                Screen(
-                    l10n("draft-short-warning", days=contests.lead_days()),
-                    keyboard(
-                        [
-                            (
-                                l10n("contests-admin-announce-anyway"),
-                                ContestCb(action="announce!", id=contest.id),
-                            )
-                        ],
-                        [(l10n("contests-admin-to-card"), open_card)],
-                    ),
-                ),
+            # how to move the start where it can be moved: the file, or the dates button
+            from_file = item.source == "file"
+            rows = [
+                [
+                    (
+                        l10n("contests-admin-announce-anyway"),
+                        ContestCb(action="announce!", id=contest.id),
+                    )
+                ]
+            ]
+            if not from_file:
+                rows.append(
+                    [(l10n("contests-admin-edit-dates"), ContestCb(action="dates", id=contest.id))]
+                )
+            rows.append([(l10n("contests-admin-to-card"), open_card)])
+            text = l10n(
+                "contests-admin-short-warning",
+                days=contests.lead_days(),
+                file=int(from_file),
+                id=html.escape(contest.id),
             )
+            await callback.answer()
+            await edit(callback, Screen(text, keyboard(*rows)))
             return
         if action in {"announce", "announce!"}:
             if item.announced_at is not None:
@@ -625,10 +632,30 @@ async def _draft_button(
     if current != ContestDialog.preview.state:
         await callback.answer(l10n("no-longer-available"), show_alert=True)
         return
-    if action == "abort":
+    if action == "abort":  # asks first: a finished draft is a lot of typing
+        await callback.answer()
+        title = html.escape(str(data.get("title", "")))
+        await edit(
+            callback,
+            Screen(
+                l10n("draft-delete-confirm", title=title),
+                keyboard(
+                    [(l10n("draft-delete-yes"), ContestCb(action="abort!"))],
+                    [(l10n("draft-delete-back"), ContestCb(action="preview"))],
+                ),
+            ),
+        )
+        return
+    if action == "abort!":
         await state.clear()
         await callback.answer()
         await edit(callback, Screen(l10n("draft-aborted")))
+        return
+    if action == "preview":
+        await callback.answer()
+        short = bool(data.get("short_ok"))
+        preview = _preview(build(data), short, l10n, settings, store, contests.lead_days())
+        await edit(callback, preview)
         return
     if action == "one":
         data["one_prize_per_partner"] = not data.get("one_prize_per_partner", False)

@@ -26,7 +26,7 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
         for segment, count in stats.by_segment
     ) or l10n("stats-none")
     reply = (
-        l10n("stats-reply-hours", hours=f"{stats.first_reply_hours:.1f}")
+        l10n("stats-reply-hours", hours=round(stats.first_reply_hours, 1))
         if stats.first_reply_hours is not None
         else l10n("stats-none")
     )

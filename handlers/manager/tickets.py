@@ -87,11 +87,18 @@ def _ticket_router(name: str) -> Router:
 
     @router.message(~CommandText())
     async def answer(
-        message: Message, bot: Bot, ticket: Ticket, relay: TicketRelay, audit: AuditLog
+        message: Message,
+        bot: Bot,
+        ticket: Ticket,
+        relay: TicketRelay,
+        audit: AuditLog,
+        l10n: L10n,
     ) -> None:
         text = message.text or message.caption or ""
-        if text.startswith("!"):
-            return  # an internal note: it stays in the managers' chat
+        if text.startswith("!"):  # an internal note: it stays in the managers' chat
+            await audit.record(actor(message), "note", target=f"ticket:{ticket.id}")
+            await message.reply(l10n("ticket-note-kept", number=ticket.id))
+            return
         await audit.record(actor(message), "reply", target=f"ticket:{ticket.id}")
         await relay.to_partner(bot, ticket, message)
 

@@ -55,9 +55,14 @@ def _lesson_screen(lesson: Lesson, course: Course, l10n: L10n) -> Screen:
 async def _show_lesson(
     message: Message, lesson: Lesson, course: Course, lessons: LessonService, l10n: L10n
 ) -> None:
-    for path in lessons.files(lesson):
-        await message.answer_document(FSInputFile(path, filename=path.name))
-    await send(message, _lesson_screen(lesson, course, l10n))
+    """The lesson's text, then its files; the buttons under the last of them (so the next
+    lesson's file never comes before its text, and the buttons stay at the bottom)."""
+    screen = _lesson_screen(lesson, course, l10n)
+    files = lessons.files(lesson)
+    await send(message, Screen(screen.text) if files else screen)
+    for index, path in enumerate(files):
+        markup = screen.markup if index == len(files) - 1 else None
+        await message.answer_document(FSInputFile(path, filename=path.name), reply_markup=markup)
 
 
 def setup() -> Router:

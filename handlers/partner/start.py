@@ -145,10 +145,18 @@ class Unknown(BaseFilter):
             return False
         if not event.text.startswith("/"):
             return True
-        command = (
-            event.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if event.text[1:] else ""
-        )
-        return command in self._commands
+        command = _command(event.text)
+        return command in self._commands or command in HELP_COMMANDS
+
+
+HELP_COMMANDS = frozenset({"help", "menu"})
+
+
+def _command(text: str) -> str:
+    """ "/Help@bot x" → "help" ("" for no command)."""
+    if not text.startswith("/") or not text[1:]:
+        return ""
+    return text[1:].split(maxsplit=1)[0].split("@", maxsplit=1)[0].lower()
 
 
 def setup_gate(commands: Sequence[str]) -> Router:
@@ -158,6 +166,9 @@ def setup_gate(commands: Sequence[str]) -> Router:
 
     @router.message(Unknown(commands))
     async def start_first(message: Message, l10n: L10n) -> None:
+        if _command(message.text or "") in HELP_COMMANDS:  # SPEC: /help shows the menu
+            await message.answer(l10n("menu-text") + "\n\n" + l10n("start-first"))
+            return
         await message.answer(l10n("start-first"))
 
     @router.callback_query(Unknown(commands))
@@ -218,15 +229,20 @@ def setup() -> Router:
             await send(message, menu_screen(l10n, manager=True))
             return
         if partner.onboarded:
+            resumed = ""
             if partner.stopped:
                 partner = await partners.resume(partner)
-                await message.answer(resubscribed_text(partner, l10n))
+                resumed = resubscribed_text(partner, l10n)
             await state.clear()
             if args == "support":  # "Ask a manager" from the partners' group
+                if resumed:
+                    await message.answer(resumed)
                 await state.set_state(SupportDialog.question)
                 await message.answer(l10n("support-ask-text"))
                 return
-            await message.answer(l10n("start-welcome-back", name=html.escape(partner.first_name)))
+            # hello first, then what is on again: one message
+            welcome = l10n("start-welcome-back", name=html.escape(partner.first_name))
+            await message.answer(welcome + ("\n\n" + resumed if resumed else ""))
             await send(message, menu_screen(l10n, manager=manager))
             return
         await state.set_state(Onboarding.segment)
