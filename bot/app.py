@@ -150,7 +150,15 @@ async def create_services(
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
     announcements = AnnouncementService(
-        db, store, clock, partners, contests, outbox, settings.tz, settings.community_chats()
+        db,
+        store,
+        clock,
+        partners,
+        contests,
+        outbox,
+        settings.tz,
+        settings.community_chats(),
+        managers=settings.managers,
     )
     return Services(
         settings=settings,

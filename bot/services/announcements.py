@@ -7,7 +7,7 @@ The audience is fixed when the manager confirms: one outbox row per recipient is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,8 +74,10 @@ class AnnouncementService:
         outbox: Outbox,
         zone: ZoneInfo,
         community_chats: list[tuple[str, int]],
+        managers: Sequence[str] = (),
     ) -> None:
         self._db = db
+        self._managers = frozenset(managers)  # MANAGERS: people, not partners left out
         self._store = store
         self._clock = clock
         self._partners = partners
@@ -96,7 +98,7 @@ class AnnouncementService:
             return 0
         members = await self._members(audience, await self._partners.onboarded())
         reached = {p.id for p in await self.recipients(audience)}
-        return sum(1 for p in members if p.id not in reached)
+        return sum(1 for p in members if p.id not in reached and p.key not in self._managers)
 
     async def _members(self, audience: str, everyone: list[Partner]) -> list[Partner]:
         """The partners of `everyone` in an audience."""
