@@ -31,7 +31,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.broadcast import TELEGRAM
-from bot.sandbox.emulator import BotApiEmulator, RateLimits, SentMessage
+from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage
 from bot.webhook import SECRET_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database, DatabaseUnreachable
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
-from bot.delivery import Delivery, OutboxWorker
+from bot.delivery import OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
@@ -51,7 +51,9 @@ from bot.services.profile import ProfileService
 from bot.services.sales import SalesService
 from bot.services.stats import StatsService
 from bot.services.support import SupportService
-from bot.telegram import ChatMigrations, create_bot, telegram_file_fetcher, telegram_pacer
+from bot.telegram.delivery import Delivery
+from bot.telegram.rights import check_chat_rights
+from bot.telegram.session import ChatMigrations, create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 from bot.webhook import PATH as WEBHOOK_PATH
@@ -65,7 +67,6 @@ from handlers.middlewares import (
 )
 from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
-from handlers.rights import check_chat_rights
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
 from scheduler.planner import Planner
 
