@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
 from bot.services.announcements import Draft

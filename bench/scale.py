@@ -232,7 +232,7 @@ async def broadcast(recipients: int) -> None:
 
 async def enqueue(database: str, chats: list[int]) -> None:
     """The broadcast, queued straight into the outbox the running workers read."""
-    from bot.app import create_services
+    from bot.assembly import create_services
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.services.outbox import OutMessage

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import create_dispatcher, create_services
+from bot.assembly import create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership

@@ -28,18 +28,14 @@ from collections.abc import Callable, Iterable, Iterator
 from aiogram import Bot, Dispatcher
 
 from bot import metrics
-from bot.app import (
-    VK_COMMAND_WORDS,
-    create_background,
-    create_dispatcher,
-    create_services,
-    prepare_bot,
-)
+from bot.app import create_background
+from bot.assembly import create_dispatcher, create_services
 from bot.config import Settings
 from bot.http import create_http_app, start_http
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.session import create_max_bot
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
+from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.telegram.session import create_bot, telegram_pacer
 from bot.vk.session import create_vk_bot, vk_pacer
