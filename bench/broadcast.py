@@ -28,14 +28,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
-from bot.delivery import Delivery
-from bot.sandbox.emulator import BotApiEmulator, RateLimits
 from bot.services.announcements import Draft
 from bot.services.outbox import OutMessage
-from bot.telegram import create_bot
+from bot.telegram.delivery import Delivery
+from bot.telegram.emulator import BotApiEmulator, RateLimits
+from bot.telegram.session import create_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM = RateLimits(global_per_second=30, chat_per_second=1, chat_burst=1)

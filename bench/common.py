@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.sandbox.emulator import BotApiEmulator, RateLimits
+from bot.telegram.emulator import BotApiEmulator, RateLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import random
 import time
 
 from bench.common import cpu_seconds, spawn_bot, start_emulator, stop
-from bot.sandbox.emulator import BotApiEmulator, SentMessage
+from bot.telegram.emulator import BotApiEmulator, SentMessage
 
 COMMUNITY = -1009876543210
 CHATTER = [

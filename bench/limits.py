@@ -36,14 +36,15 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher
 
 from bench.broadcast import settings_for
-from bot.app import Services, create_dispatcher, create_services, prepare_bot
+from bot.assembly import Services, create_dispatcher, create_services
 from bot.clock import SystemClock
-from bot.delivery import Delivery
 from bot.pacing import TELEGRAM, Pacer
-from bot.sandbox.emulator import BotApiEmulator, RateLimits, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.services.outbox import OutMessage
-from bot.telegram import create_bot, telegram_pacer
+from bot.startup import prepare_bot
+from bot.telegram.delivery import Delivery
+from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage
+from bot.telegram.session import create_bot, telegram_pacer
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 
 ROOT = Path(__file__).resolve().parent.parent

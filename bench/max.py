@@ -34,7 +34,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import GetUpdates
 
 from bench.broadcast import Progress, kill_and_restart, settings_for
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.clock import SystemClock
 from bot.max.client import MaxClient, MaxRate
 from bot.max.delivery import MaxDelivery

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.config import Settings
 from bot.http import create_http_app, start_http
 

@@ -14,7 +14,7 @@ import statistics
 import time
 
 from bench.common import spawn_bot, start_emulator, stop, wait_for_replies
-from bot.sandbox.emulator import BotApiEmulator, SentMessage
+from bot.telegram.emulator import BotApiEmulator, SentMessage
 
 FORUM = -1001234567890
 PARTNER = 5001

@@ -31,7 +31,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.broadcast import TELEGRAM
-from bot.sandbox.emulator import BotApiEmulator, RateLimits, SentMessage
+from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage
 from bot.webhook import SECRET_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +232,7 @@ async def broadcast(recipients: int) -> None:
 
 async def enqueue(database: str, chats: list[int]) -> None:
     """The broadcast, queued straight into the outbox the running workers read."""
-    from bot.app import create_services
+    from bot.assembly import create_services
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.services.outbox import OutMessage

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.i18n import Translator

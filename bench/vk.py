@@ -33,7 +33,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import GetUpdates
 
 from bench.broadcast import Progress, kill_and_restart, settings_for
-from bot.app import create_services
+from bot.assembly import create_services
 from bot.clock import SystemClock
 from bot.notices import private
 from bot.sandbox.vk_emulator import VkApiEmulator

@@ -163,10 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         return _run_workers(args.workers)
-    from bot.app import TokenRefused
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
     from bot.runner import main_loop
+    from bot.startup import TokenRefused
 
     try:
         main_loop(settings)

@@ -7,7 +7,7 @@ import asyncio
 
 from bot.app import run_bots
 from bot.config import Settings
-from bot.sandbox.terminal import run_sandbox
+from bot.sandbox.launch import run_sandbox
 
 
 async def run(settings: Settings) -> None:

@@ -30,7 +30,7 @@ from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, shorten, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
 from bot.services.support import SupportService, Ticket, TicketCard
-from bot.telegram import ChatMigrations
+from bot.telegram.session import ChatMigrations
 from bot.texts import number
 from handlers.callbacks import TicketTextCb
 

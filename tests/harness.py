@@ -14,26 +14,19 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import (
-    FLOOD_BURST,
-    FLOOD_RATE,
-    VK_COMMAND_WORDS,
-    Services,
-    create_dispatcher,
-    create_services,
-    prepare_bot,
-)
+from bot.assembly import FLOOD_BURST, FLOOD_RATE, Services, create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.delivery import Delivery
 from bot.max.client import MaxClient as MaxApiClient
 from bot.max.client import MaxRate
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.session import create_max_bot
-from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
-from bot.telegram import create_bot, telegram_file_fetcher, telegram_pacer
+from bot.startup import VK_COMMAND_WORDS, prepare_bot
+from bot.telegram.delivery import Delivery
+from bot.telegram.emulator import BotApiEmulator, RateLimits, Request, SentMessage
+from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, create_services
+from bot.assembly import Services, create_services
 from bot.clock import FakeClock
 from bot.content.models import Contest, PrizeCategory
 from bot.services.contests import ContestService

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.emulator import IN_FLIGHT_GRACE, BotApiEmulator, RateLimits
+from bot.telegram.emulator import IN_FLIGHT_GRACE, BotApiEmulator, RateLimits
 
 
 class Clock:
@@ -166,7 +166,7 @@ async def test_answer_callback_query_needs_a_live_query(
 
 
 def test_spec_cross_check_catches_what_the_official_description_forbids() -> None:
-    from bot.sandbox.emulator import Request
+    from bot.telegram.emulator import Request
     from tests.harness import SPEC_FILE, spec_problems
 
     if not SPEC_FILE.exists():
@@ -185,7 +185,7 @@ def test_spec_cross_check_catches_what_the_official_description_forbids() -> Non
 
 
 def test_every_emulated_method_is_in_the_official_description() -> None:
-    from bot.sandbox.methods import METHODS
+    from bot.telegram.emulator.methods import METHODS
     from tests.harness import SPEC_FILE
 
     if not SPEC_FILE.exists():

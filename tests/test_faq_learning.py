@@ -21,8 +21,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_learned, faq_learned_votes
-from bot.sandbox.emulator import RateLimits
 from bot.services.faq_learning import FaqLearning
+from bot.telegram.emulator import RateLimits
 from handlers.callbacks import AskCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat

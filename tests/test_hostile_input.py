@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.sandbox.emulator import RateLimits
 from bot.services.sales import ConversionIn
+from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
 COMMUNITY = -1009876543210

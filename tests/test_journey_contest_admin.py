@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.emulator import RateLimits
+from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
 COMMUNITY = -1009876543210

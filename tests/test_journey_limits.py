@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.sandbox.emulator import RateLimits
 from bot.services.outbox import OutMessage
+from bot.telegram.emulator import RateLimits
 from tests.harness import Client, running_bot
 
 

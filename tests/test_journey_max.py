@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import TokenRefused, create_services, prepare_bot, prepare_max_bot
+from bot.assembly import create_services
 from bot.max.client import MaxClient, MaxRate
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
@@ -20,6 +20,7 @@ from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
 from bot.notices import private
 from bot.services.partners import Partner
+from bot.startup import TokenRefused, prepare_bot, prepare_max_bot
 from tests.harness import (
     MANAGER_ID,
     Harness,

@@ -406,7 +406,7 @@ async def test_hints_for_managers_outside_a_ticket(group: Harness) -> None:
 
 
 async def test_a_flooding_partner_is_slowed_and_the_managers_chat_spared(tmp_path: Path) -> None:
-    from bot.app import FLOOD_BURST, FLOOD_RATE
+    from bot.assembly import FLOOD_BURST, FLOOD_RATE
 
     async with chats_emulator() as emulator:
         emulator.add_group(GROUP, "Менеджеры")

@@ -23,7 +23,7 @@ from bot.pacing import (
     Target,
     bulk,
 )
-from bot.telegram import telegram_target
+from bot.telegram.session import telegram_target
 from tests.databases import REDIS_URL
 from tests.harness import VirtualTime
 

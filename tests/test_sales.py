@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Services, create_services
+from bot.assembly import Services, create_services
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions

@@ -16,13 +16,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import create_dispatcher, create_services
+from bot.assembly import create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
-from bot.sandbox.emulator import BotApiEmulator, RateLimits
 from bot.services.outbox import OutMessage
-from bot.telegram import create_bot
+from bot.telegram.emulator import BotApiEmulator, RateLimits
+from bot.telegram.session import create_bot
 from bot.webhook import SECRET_HEADER, WebhookInbox
 from tests.databases import PG_URL, database_url
 from tests.harness import DEMO_CONTENT, MANAGER_ID, make_settings, running_bot

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import Services, create_services
+from bot.assembly import Services, create_services
 from bot.clock import FakeClock
 from bot.content.models import Lesson
 from bot.db.tables import faq_questions, partners

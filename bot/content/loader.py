@@ -47,7 +47,7 @@ from bot.content.render import (
 )
 from bot.i18n import LANGUAGES, shipped_message_ids, shipped_source
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
-from bot.sandbox.emulator import ApiError, parse_html
+from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
 
 VK_TEXT_LIMIT = 4096  # characters of a VK message
@@ -550,7 +550,7 @@ def sending_problems(text: str, limit: int = TEXT_LIMIT, what: str = "message") 
     for number, part in enumerate(parts, start=1):
         try:
             visible = parse_html(part)
-        except ApiError as exc:
+        except HtmlRefused as exc:
             found.append(f"would be refused by Telegram (part {number}): {exc.description}")
             continue
         if utf16_length(visible) > limit:

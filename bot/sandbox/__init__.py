@@ -1,1 +1,2 @@
-"""The offline sandbox: a Telegram Bot API emulator and a terminal chat on top of it."""
+"""The offline sandbox: a terminal chat with the bot on top of every platform's emulator
+(`bot.telegram.emulator`, `vk_emulator`, `bot.max.emulator`), and what the emulators share."""

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.emulator import ScreenRuns
+from bot.sandbox.screens import ScreenRuns
 
 CHAT_PEER_BASE = 2_000_000_000
 TEXT_LIMIT = 4096

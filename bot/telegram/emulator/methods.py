@@ -1,4 +1,5 @@
-"""The emulator's own table of the Bot API methods it implements: fields, types, limits.
+"""The emulator's own table of the Bot API methods it implements: fields, types, limits
+(the HTML tags Telegram accepts are in `bot.telegram.html`).
 
 Types: int, str, bool, json (an object or array sent as JSON), file (an upload or a
 file_id/URL string), id (an integer or an @username string).
@@ -138,9 +139,3 @@ CALLBACK_DATA_LIMIT: Final = 64
 TOPIC_NAME_LIMIT: Final = 128
 CALLBACK_ANSWER_LIMIT: Final = 200
 MEDIA_GROUP_SIZE: Final = (2, 10)
-ALLOWED_HTML_TAGS: Final = frozenset(
-    {
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-        "a", "code", "pre", "blockquote", "tg-emoji",
-    }
-)  # fmt: skip

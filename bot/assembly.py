@@ -1,0 +1,216 @@
+"""The application assembled: its services (the database migrated, the content loaded,
+the rules that use them) and the aiogram dispatcher every platform's bot feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import metrics
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.db.engine import Database, DatabaseUnreachable
+from bot.db.fsm import DatabaseStorage
+from bot.db.migrate import upgrade
+from bot.notices import Notices
+from bot.pacing import Pacers, Timer, create_store
+from bot.platforms import Platforms
+from bot.redis_state import redis_state
+from bot.services.announcements import AnnouncementService
+from bot.services.audit import AuditLog
+from bot.services.community import CommunityService
+from bot.services.contests import ContestService
+from bot.services.creatives import CreativeService
+from bot.services.faq import FaqService
+from bot.services.lessons import LessonService
+from bot.services.outbox import Outbox
+from bot.services.partners import PartnerService
+from bot.services.privacy import PrivacyService
+from bot.services.profile import ProfileService
+from bot.services.sales import SalesService
+from bot.services.stats import StatsService
+from bot.services.support import SupportService
+from bot.telegram.session import ChatMigrations
+from handlers import setup_routers
+from handlers.middlewares import (
+    FloodMiddleware,
+    PartnerMiddleware,
+    TypedWords,
+    VkOriginMiddleware,
+)
+from handlers.relay import TicketRelay
+from scheduler.planner import Planner
+
+CACHE_SIZE = 100_000
+# Per person: a burst of 10 messages or presses, then 1.5 a second. A person tapping as
+# fast as they read (bursts of a few, about one a second for minutes) never meets it;
+# a script sending 10 a second gets 25 of its first 100 through and one "slow down".
+FLOOD_BURST = 10.0
+FLOOD_RATE = 1.5
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    content_store: ContentStore
+    partners: PartnerService
+    faq: FaqService
+    lessons: LessonService
+    creatives: CreativeService
+    profile: ProfileService
+    privacy: PrivacyService
+    support: SupportService
+    community: CommunityService
+    sales: SalesService
+    contests: ContestService
+    stats: StatsService
+    audit: AuditLog
+    migrations: ChatMigrations
+    outbox: Outbox
+    notices: Notices
+    planner: Planner
+    announcements: AnnouncementService
+    platforms: Platforms
+    pacers: Pacers
+
+    async def close(self) -> None:
+        await self.pacers.close()
+        await self.sales.close()
+        await self.faq.close()
+        await self.db.close()
+
+
+async def create_services(
+    settings: Settings, clock: Clock | None = None, timer: Timer | None = None
+) -> Services:
+    """Open the database (migrated to the newest schema) and load the content. `timer`:
+    the time the pacing waits on (tests give a virtual one)."""
+    clock = clock or SystemClock()
+    store = ContentStore(settings.content_dir)
+    db = Database.from_url(settings.database_url)
+    try:
+        await upgrade(db)
+    except (OSError, SQLAlchemyError) as exc:
+        await db.close()
+        reason = getattr(exc, "orig", None) or exc
+        raise DatabaseUnreachable(f"{type(reason).__name__}: {reason}".strip()) from None
+    partners = PartnerService(db, clock, cache_size=_cache_size(db))
+    lessons = LessonService(db, store, clock)
+    faq = FaqService(db, store, clock)
+    sales = SalesService(db, store, clock)
+    support = SupportService(
+        db,
+        store,
+        clock,
+        cache=_cache_size(db) > 0,
+        write_questions=faq.flush,
+        sales=sales,
+        zone=settings.tz,
+    )
+    contests = ContestService(db, store, clock, partners, sales)
+    outbox = Outbox(db, store, clock, settings.tz)
+    notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
+    sales.approved_listeners.append(notices.tell_approved)
+    announcements = AnnouncementService(
+        db,
+        store,
+        clock,
+        partners,
+        contests,
+        outbox,
+        settings.tz,
+        settings.community_chats(),
+        managers=settings.managers,
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        content_store=store,
+        partners=partners,
+        faq=faq,
+        lessons=lessons,
+        creatives=CreativeService(store),
+        profile=ProfileService(store, partners, lessons, support, sales, contests, settings.tz),
+        privacy=PrivacyService(partners, faq, support, outbox, db),
+        support=support,
+        community=CommunityService(store, clock),
+        sales=sales,
+        contests=contests,
+        stats=StatsService(db, store, clock, faq),
+        audit=AuditLog(db, clock),
+        migrations=ChatMigrations(),
+        outbox=outbox,
+        notices=notices,
+        planner=Planner(
+            store, contests, partners, notices, clock, settings.tz, announcements, faq=faq
+        ),
+        announcements=announcements,
+        platforms=Platforms(),
+        pacers=Pacers(create_store(settings.redis_url), timer),
+    )
+
+
+def _cache_size(db: Database) -> int:
+    """In-memory caches are safe with one process, which is what SQLite means here."""
+    return CACHE_SIZE if db.engine.dialect.name == "sqlite" else 0
+
+
+def create_dispatcher(
+    services: Services, *, flood_rate: float = FLOOD_RATE, flood_burst: float = FLOOD_BURST
+) -> Dispatcher:
+    storage: BaseStorage = DatabaseStorage(services.db, cache_size=_cache_size(services.db))
+    # one chat's updates one at a time (its replies in the order it asked), across
+    # workers with Redis, in the process without
+    isolation: BaseEventIsolation = SimpleEventIsolation()
+    if services.settings.redis_url:
+        storage, isolation = redis_state(services.settings.redis_url)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        settings=services.settings,
+        clock=services.clock,
+        db=services.db,
+        content_store=services.content_store,
+        partners=services.partners,
+        faq=services.faq,
+        lessons=services.lessons,
+        creatives=services.creatives,
+        profile=services.profile,
+        privacy=services.privacy,
+        support=services.support,
+        community=services.community,
+        contests=services.contests,
+        stats_service=services.stats,
+        relay=TicketRelay(
+            services.settings,
+            services.support,
+            services.partners,
+            services.content_store,
+            services.migrations,
+            services.platforms,
+        ),
+        audit=services.audit,
+        outbox=services.outbox,
+        notices=services.notices,
+        planner=services.planner,
+        announcements=services.announcements,
+        platforms=services.platforms,
+    )
+    dp.update.outer_middleware(VkOriginMiddleware())
+    dp.update.outer_middleware(metrics.CountUpdates())
+    flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
+    partner = PartnerMiddleware(services.content_store, services.partners, services.settings)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(flood)
+        observer.outer_middleware(partner)
+    dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
+    dp.include_routers(*setup_routers())
+    return dp

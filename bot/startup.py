@@ -1,0 +1,106 @@
+"""Each platform's bot: created from the settings (Telegram, VK, MAX, or any of them) and
+prepared at start-up (the token checked, the rights in the configured chats)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from aiogram import Bot
+
+from bot import metrics
+from bot.assembly import Services
+from bot.config import Settings
+from bot.max.client import MaxError
+from bot.max.rights import check_max_rights
+from bot.max.session import MaxSession, create_max_bot
+from bot.platforms import platform_of
+from bot.telegram.session import create_bot, telegram_pacer
+from bot.telegram.startup import prepare_telegram_bot
+from bot.vk.session import VkSession, create_vk_bot, vk_pacer
+from handlers.partner import PARTNER_COMMANDS
+
+logger = logging.getLogger(__name__)
+
+# VK users may type a command as a word, without the slash; "Начать" is VK's start button
+VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} | {
+    "начать": "start"
+}
+
+
+class TokenRefused(Exception):
+    """A platform refused the bot's token at start-up; the message names the variable."""
+
+
+async def prepare_bot(bot: Bot, services: Services, *, webhook: bool = False) -> None:
+    """Check and set up one platform's bot before it takes updates."""
+    if isinstance(bot.session, MaxSession):
+        await prepare_max_bot(bot, bot.session, services, webhook=webhook)
+        return
+    if platform_of(bot) == "vk":
+        me = await bot.get_me()
+        logger.info("VK community %s (id %s) ready", me.username, me.id)
+        return  # no command menu or webhook on VK; rights are checked on Telegram
+    await prepare_telegram_bot(
+        bot, services.settings, services.content_store.live.translator, webhook=webhook
+    )
+
+
+async def prepare_max_bot(
+    bot: Bot, session: MaxSession, services: Services, *, webhook: bool = False
+) -> None:
+    """The token checked (`GET /me`: a wrong one stops start-up naming MAX_BOT_TOKEN),
+    then the bot's rights in the configured MAX chats. Long polling: a webhook
+    subscription left from an earlier run would take the events, so it is removed."""
+    try:
+        me = await session.me()
+    except MaxError as exc:
+        if exc.status == 401:
+            raise TokenRefused(f"MAX_BOT_TOKEN: MAX refused the token ({exc.code})") from None
+        raise
+    logger.info("MAX bot @%s (id %s) ready", me.username, me.id)
+    if not webhook:
+        await session.unsubscribe_all()
+    await check_max_rights(
+        bot, session, services.settings, services.content_store.live.translator.get(None)
+    )
+
+
+def create_bots(settings: Settings, services: Services) -> list[Bot]:
+    """A bot per platform that has credentials: Telegram, VK, MAX, or any of them."""
+    bots: list[Bot] = []
+    if settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+        bots.append(
+            create_bot(
+                token,
+                settings.telegram_api_url,
+                migrations=services.migrations,
+                pacer=telegram_pacer(services.pacers, token),
+            )
+        )
+    if settings.vk_group_token is not None and settings.vk_group_id is not None:
+        bots.append(
+            create_vk_bot(
+                settings.vk_group_token.get_secret_value(),
+                settings.vk_group_id,
+                settings.vk_api_url,
+                commands=VK_COMMAND_WORDS,
+                pacer=vk_pacer(services.pacers, settings.vk_group_id),
+            )
+        )
+    if settings.max_bot_token is not None:
+        bots.append(
+            create_max_bot(
+                settings.max_bot_token.get_secret_value(),
+                settings.max_api_url,
+                people=settings.manager_ids("max"),
+            )
+        )
+    for bot in bots:
+        services.platforms.add(bot)
+        if isinstance(bot.session, VkSession):
+            bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("vk").inc
+        if isinstance(bot.session, MaxSession):
+            bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("max").inc
+    return bots
