@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 MAX_SUGGESTIONS = 3
+
 CANDIDATES = 8  # entries scored by the model for one question
 
 Outcome = Literal["answer", "suggest", "miss"]
@@ -80,13 +81,13 @@ class Match:
 
 @dataclass
 class _Wordings:
-    """An entry's wordings: the forms of each, and their union."""
+    """An entry's wordings: the forms of each (sorted tuples: far smaller than sets with
+    5,000 learned wordings), and their union. The content's own `own` wordings come
+    first, the learned ones after them."""
 
-    variants: list[frozenset[str]]
-    texts: list[str]
-    terms: set[str]
-    learned: set[frozenset[str]]
-    extra: set[str] = field(default_factory=set)  # terms only learned wordings bring
+    variants: list[tuple[str, ...]]
+    terms: frozenset[str]
+    own: int
 
 
 class FaqMatcher:
@@ -118,10 +119,7 @@ class FaqMatcher:
                 frozenset(form for unit in self.read(entry.answer) for form in unit.forms)
                 for entry in self.entries
             ]
-        self._wordings = [
-            _Wordings(list(own.variants), list(own.texts), set(own.terms), set())
-            for own in self._content
-        ]
+        taught: dict[int, list[tuple[str, ...]]] = {}
         self.learned_count = 0
         for entry_id, phrasings in (learned or {}).items():
             index = self._index_of.get(entry_id)
@@ -130,10 +128,18 @@ class FaqMatcher:
             for phrasing in phrasings:
                 forms = frozenset(form for unit in self.read(phrasing) for form in unit.forms)
                 if forms:
-                    self._add(self._wordings[index], forms, learned=True)
+                    taught.setdefault(index, []).append(tuple(sorted(forms)))
                     self.learned_count += 1
-        for own, content in zip(self._wordings, self._content, strict=True):
-            own.extra = own.terms - content.terms
+        self._wordings = [
+            _Wordings(
+                [*own.variants, *taught[index]],
+                own.terms.union(*taught[index]),
+                own.own,
+            )
+            if index in taught
+            else own
+            for index, own in enumerate(self._content)
+        ]
         self._build_index()
 
     def with_learned(self, learned: Mapping[str, Sequence[str]]) -> FaqMatcher:
@@ -163,23 +169,15 @@ class FaqMatcher:
         return self.lexicon.unit(word)
 
     def _analyse_entry(self, entry: FaqEntry) -> _Wordings:
-        own = _Wordings([], [], set(), set())
         texts = [entry.question, *entry.alt]
         if self.use_keywords and entry.keywords:
             texts.append(" ".join(entry.keywords))
+        variants = []
         for text in texts:
             forms = frozenset(form for unit in self.read(text) for form in unit.forms)
             if forms:
-                self._add(own, forms, learned=False)
-        return own
-
-    @staticmethod
-    def _add(own: _Wordings, forms: frozenset[str], *, learned: bool) -> None:
-        own.variants.append(forms)
-        own.texts.append(" ".join(sorted(forms)))
-        own.terms.update(forms)
-        if learned:
-            own.learned.add(forms)
+                variants.append(tuple(sorted(forms)))
+        return _Wordings(variants, frozenset().union(*variants), len(variants))
 
     def _build_index(self) -> None:
         count = max(len(self.entries), 1)
@@ -203,9 +201,9 @@ class FaqMatcher:
         # not coverage: a long learned question would otherwise pull others to its entry
         self._postings: dict[str, list[int]] = {}
         self._learned_postings: dict[str, list[int]] = {}
-        for index, own in enumerate(self._wordings):
+        for index, (own, content) in enumerate(zip(self._wordings, self._content, strict=True)):
             for term in own.terms:
-                postings = self._learned_postings if term in own.extra else self._postings
+                postings = self._postings if term in content.terms else self._learned_postings
                 postings.setdefault(term, []).append(index)
         self._answer_postings: dict[str, list[int]] = {}
         for index, terms in enumerate(self._answers):
@@ -346,7 +344,9 @@ class FaqMatcher:
             others = [raw[other][0] + raw[other][1] for other in visible if other != index]
             gap = coverage + reverse - (max(others) if others else 0.0)
             closest = process.extractOne(
-                question_text, self._wordings[index].texts, scorer=fuzz.token_sort_ratio
+                question_text,
+                [" ".join(variant) for variant in self._wordings[index].variants],
+                scorer=fuzz.token_sort_ratio,
             )
             features = (
                 coverage,
@@ -373,14 +373,16 @@ class FaqMatcher:
         best = 0.0
         exact = 0.0
         own = self._wordings[index]
-        for variant in own.variants:
+        for number, variant in enumerate(own.variants):
             total = sum(self._idf.get(term, 0.0) for term in variant)
             if not total:
                 continue
             share = sum(self._idf.get(term, 0.0) for term in variant if term in question_forms)
             best = max(best, share / total)
-            if variant <= question_forms <= variant | _LOOSE:
-                exact = max(exact, 1.0 if variant in own.learned else 0.5)
+            if question_forms.issuperset(variant) and all(
+                form in _LOOSE or form in variant for form in question_forms
+            ):
+                exact = max(exact, 1.0 if number >= own.own else 0.5)
         return best, exact
 
     def match(self, question: str, segment: str | None = None) -> Match:
