@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -192,6 +193,8 @@ class Figures:
     offered: float  # share of in-scope questions that got options rather than an answer
     quiet: float  # out-of-scope questions that got neither an answer nor options
     by_kind: dict[str, tuple[int, int]]
+    top1: float = 0.0  # in-scope questions whose right entry is ranked first
+    top3: float = 0.0  # … among the first three
 
 
 def decide(ranked: list[Candidate], model: Model) -> tuple[str | None, list[str]]:
@@ -204,7 +207,7 @@ def decide(ranked: list[Candidate], model: Model) -> tuple[str | None, list[str]
 
 
 def score(faq_set: FaqSet, model: Model) -> Figures:
-    right = tap = offered = silent = quiet = total_in = total_out = 0
+    right = tap = offered = silent = quiet = total_in = total_out = first = three = 0
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for question, ranked in zip(faq_set.questions, _rescored(faq_set, model), strict=True):
         answer, options = decide(ranked, model)
@@ -214,6 +217,9 @@ def score(faq_set: FaqSet, model: Model) -> Figures:
             quiet += answer is None and not options
             continue
         total_in += 1
+        ranks = [candidate.entry_id for candidate in ranked]
+        first += ranks[:1] == [question.id]
+        three += question.id in ranks[:3]
         ok = answer == question.id
         right += ok
         tap += ok or question.id in options
@@ -227,6 +233,8 @@ def score(faq_set: FaqSet, model: Model) -> Figures:
         offered / max(total_in, 1),
         quiet / max(total_out, 1),
         {kind: (a, b) for kind, (a, b) in by_kind.items()},
+        first / max(total_in, 1),
+        three / max(total_in, 1),
     )
 
 
@@ -305,14 +313,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verbose", help="print the misses of this set")
     parser.add_argument("--write", action="store_true", help="write the model fitted on all")
+    parser.add_argument(
+        "--neighbours",
+        action="store_true",
+        help="how much the taught half says about the other half (nearest learned wording)",
+    )
     args = parser.parse_args()
     sets = load_sets()
     for faq_set in sets:
         faq_set.prepare()
+    if args.neighbours:
+        for faq_set in sets:
+            neighbours(faq_set)
+        return
     print(
         f"{'left out':<12}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
         f"{'one tap':>9}{'offered':>9}{'taught':>8}{'t(≥2)':>8}{'quiet':>7}"
-        "   thresholds (answer/options)"
+        f"{'top1':>6}{'top3':>6}   thresholds (answer/options)"
     )
     worst: dict[str, float] = {}
     kinds: Counter[str] = Counter()
@@ -327,7 +344,7 @@ def main() -> None:
             f"{faq_set.name:<12}{len(faq_set.matcher.entries):>8}{n_in:>5}"
             f"{len(faq_set.questions) - n_in:>5}{figures.right:>8.3f}{figures.silent:>8.3f}"
             f"{figures.one_tap:>9.3f}{figures.offered:>9.3f}{half:>8.3f}{half_2:>8.3f}"
-            f"{figures.quiet:>7.3f}"
+            f"{figures.quiet:>7.3f}{figures.top1:>6.2f}{figures.top3:>6.2f}"
             f"   {model.answer:.2f}/{model.suggest:.2f}"
         )
         for name, value in (
@@ -353,6 +370,44 @@ def main() -> None:
         model = fit(sets)
         MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE.relative_to(ROOT)}: {model.to_json()}")
+
+
+def neighbours(faq_set: FaqSet) -> None:
+    """Teach half of each entry's questions; for the other half, the entry of the closest
+    learned wording (IDF-weighted cosine over the words read the matcher's way, chatty
+    ones left out): how often it is the right entry, and how often it is right where the
+    matcher's own first candidate (nothing learned) is wrong."""
+    matcher = faq_set.matcher
+    total = nearest = only = 0
+    for teach, test in halves(faq_set.questions):
+        taught = [(q.id, _content_forms(matcher, q.q)) for q in teach]
+        frequency = Counter(form for _, forms in taught for form in forms)
+        idf = {form: math.log(1 + len(taught) / n) for form, n in frequency.items()}
+        unseen = math.log(1 + len(taught))
+        for question in test:
+            forms = _content_forms(matcher, question.q)
+            size = sum(idf.get(form, unseen) for form in forms)
+            best, best_id = 0.0, None
+            for entry_id, learned in taught:
+                shared = sum(idf[form] for form in forms & learned)
+                similarity = shared / (math.sqrt(size * sum(idf[f] for f in learned)) or 1.0)
+                if similarity > best:
+                    best, best_id = similarity, entry_id
+            ranked = matcher.rank(question.q, limit=1)
+            own = bool(ranked) and ranked[0].entry_id == question.id
+            total += 1
+            nearest += best_id == question.id
+            only += best_id == question.id and not own
+    print(
+        f"{faq_set.name:<12} tested {total:>4}  nearest learned wording is the right entry "
+        f"{nearest / total:.3f}, right where the matcher's first candidate is not "
+        f"{only / total:.3f}"
+    )
+
+
+def _content_forms(matcher: FaqMatcher, text: str) -> frozenset[str]:
+    units = matcher.question_units(text)
+    return frozenset(form for unit in units if not unit.chatty for form in unit.forms)
 
 
 def _misses(faq_set: FaqSet, model: Model) -> None:
