@@ -23,291 +23,52 @@ content's analysis.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-import pymorphy3
-import yaml
 from rapidfuzz import fuzz, process
 
-from bot.content.models import FaqEntry, LexiconItem
+from bot.content.models import FaqEntry
+from bot.services.faq_model import FEATURES, Candidate, Model, shipped_model, top_features
+from bot.services.faq_text import (
+    LATIN,
+    QUESTION_WORDS,
+    Lexicon,
+    Unit,
+    lemma,
+    lexicon,
+    parse,
+    transliterate,
+    words,
+)
+
+__all__ = [
+    "CANDIDATES",
+    "FEATURES",
+    "MAX_SUGGESTIONS",
+    "Candidate",
+    "FaqMatcher",
+    "Lexicon",
+    "Match",
+    "Model",
+    "Unit",
+    "lemma",
+    "lexicon",
+    "shipped_model",
+    "top_features",
+    "transliterate",
+    "words",
+]
 
 MAX_SUGGESTIONS = 3
+
 CANDIDATES = 8  # entries scored by the model for one question
 
 Outcome = Literal["answer", "suggest", "miss"]
 
-STOPWORDS = frozenset(
-    """
-    а и в во на с со к ко у о об от до по за из под над при для ли же бы б ну вот это
-    этот эта эти тот та те то так там тут здесь я мы вы ты он она оно они мой моя мое
-    мои ваш ваша ваше ваши наш наша наше наши свой меня мне мной нас нам вас вам его ее
-    её их им ими быть есть был была было были будет буду бывать еще ещё уже да нет ни но
-    или тоже также всем все всё весь вся какой-то кто-то что-то как-то либо нибудь
-    привет приветик приветствую здравствуйте здравствуй здрасьте здрасте добрый день вечер
-    утро доброго доброе хай салют ку
-    подскажите подсказать подскажи скажите сказать скажи пожалуйста пожалуйсто плиз пжлст
-    пж пжл спасибо спс благодарить благодарю заранее большое огромное
-    ребята ребят коллеги друзья народ админ админы хочу хотеть хотел хотела хотелось знать
-    узнать вопрос вопросик вопросы интересовать интересует интересно можно ли вообще
-    просто очень вот бы типа короче блин сорри извините извиняюсь кстати собственно
-    значит щас сейчас тогда потом опять снова вроде слушайте слушай смотрите понял поняла
-    понятно ясно ок окей okay ok спросить спрашиваю уточнить уточните объясните объяснить
-    пояснить поясните расскажите рассказать помогите кто-нибудь кто нибудь
-    там-то который которая которое которые чтобы чтоб если ибо потому поэтому итак
-    hi hello hey the a an is are am was were be been do does did i my me you your we our
-    it its to of for in on at by with about from as or and please pls plz thanks thank
-    can could would will should shall may might how what this that these those guys
-    anyone somebody someone tell know question just really so also any some
-    each every before after via into onto there here then than them they their which
-    while still only even ever other same such like want need able yet
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# Question words: they tell entries apart ("когда" vs "сколько") but alone prove nothing.
-QUESTION_WORDS = frozenset(
-    [
-        "когда",
-        "сколько",
-        "где",
-        "почему",
-        "зачем",
-        "какой",
-        "как",
-        "что",
-        "кто",
-        "куда",
-        "откуда",
-        "чем",
-        "чей",
-        "каков",
-    ]
-)
-# Parts of speech whose unknown words are chatty, not what the question is about.
-_CHATTY_POS = frozenset(
-    {"VERB", "INFN", "ADVB", "PRCL", "INTJ", "CONJ", "PREP", "NPRO", "PRED", "GRND", "COMP"}
-)
-
-_TRANSLIT = [
-    ("shch", "щ"), ("sch", "щ"), ("yo", "ё"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
-    ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("iy", "ий"),
-    ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
-    ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
-    ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"),
-    ("c", "к"), ("y", "ы"), ("w", "в"), ("x", "кс"), ("q", "к"),
-]  # fmt: skip
-_TOKEN = re.compile(r"[a-zа-я0-9]+|[%$₽]")
-_LATIN = re.compile(r"^[a-z]+$")
-_CYRILLIC = re.compile(r"^[а-я]+$")
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
-@lru_cache(maxsize=200_000)
-def _parse(word: str) -> tuple[str, str, bool]:
-    """(lemma, part of speech, known to the dictionary)."""
-    if not _CYRILLIC.match(word):
-        return word, "LATN" if _LATIN.match(word) else "NUMB", False
-    parsed = _morph().parse(word)[0]
-    return str(parsed.normal_form).replace("ё", "е"), str(parsed.tag.POS), bool(parsed.is_known)
-
-
-def lemma(word: str) -> str:
-    return _parse(word)[0]
-
-
-@lru_cache(maxsize=50_000)
-def transliterate(word: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(word):
-        for latin, cyrillic in _TRANSLIT:
-            if word.startswith(latin, i):
-                out.append(cyrillic)
-                i += len(latin)
-                break
-        else:
-            i += 1
-    return "".join(out).replace("ё", "е")
-
-
-def words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("ё", "е"))
-
-
-# --- the vocabulary -------------------------------------------------------------------
-
-
-class Lexicon:
-    """Words (and phrases of up to 3 words) → the forms FAQ authors use for them."""
-
-    MAX_PHRASE = 3
-
-    def __init__(self, items: Iterable[LexiconItem]) -> None:
-        self.single: dict[str, frozenset[str]] = {}
-        self.phrases: dict[tuple[str, ...], frozenset[str]] = {}
-        for item in items:
-            meaning = frozenset(
-                lemma(word) for word in words(item.means) if word not in STOPWORDS
-            ) or frozenset(lemma(word) for word in words(item.means))
-            for phrase in [*item.words, item.means]:
-                tokens = tuple(words(phrase))
-                if not tokens:
-                    continue
-                if len(tokens) == 1:
-                    for word in {tokens[0], lemma(tokens[0])}:
-                        self.single[word] = self.single.get(word, frozenset()) | meaning
-                elif len(tokens) <= self.MAX_PHRASE:
-                    for phrase_key in {tokens, tuple(lemma(token) for token in tokens)}:
-                        known = self.phrases.get(phrase_key, frozenset())
-                        self.phrases[phrase_key] = known | meaning
-        self.surfaces = sorted(word for word in self.single if len(word) >= 4)
-
-    def forms(self, word: str) -> frozenset[str]:
-        return self.single.get(word) or self.single.get(lemma(word)) or frozenset()
-
-
-def shipped_lexicon_items() -> list[LexiconItem]:
-    text = resources.files("bot.faq_data").joinpath("faq_lexicon.yaml").read_text(encoding="utf-8")
-    return [LexiconItem.model_validate(item) for item in yaml.safe_load(text)]
-
-
-@lru_cache(maxsize=8)
-def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
-    own = [LexiconItem(words=list(item_words), means=means) for item_words, means in extra]
-    return Lexicon([*shipped_lexicon_items(), *own])
-
-
-def lexicon(extra: Sequence[LexiconItem] = ()) -> Lexicon:
-    """The shipped vocabulary plus a program's own words (built once per word list)."""
-    return _lexicon(tuple((tuple(item.words), item.means) for item in extra))
-
-
-# --- the model ------------------------------------------------------------------------
-
-FEATURES = (
-    "coverage",  # share of the question's known information the entry's wordings cover
-    "answer_coverage",  # share covered only by the entry's answer text
-    "unknown",  # share of the question's information the FAQ does not know at all
-    "reverse",  # share of the closest wording covered by the question
-    "similarity",  # fuzzy similarity to the closest wording
-    "gap",  # lead over the next candidate (coverage and reverse)
-    "mass",  # covered information, in units of the rarest term's weight
-    "exact",  # the question reads as one of the entry's wordings
-    "question_only",  # only question words («когда», «сколько») matched
-    "covered_words",  # how many of the question's words the entry covers (up to 4, /4)
-    "unknown_words",  # how many content words the FAQ does not know (up to 4, /4)
-    "content",  # share of the question's content words (not verbs, not question words) covered
-)
-
-
-# the confidence that the best candidate is the right answer: its features, plus how
-# probable it is (logit) and by how much it leads the next one
-TOP_FEATURES = ("logit", "margin", *FEATURES)
-
-
-@dataclass(frozen=True)
-class Model:
-    weights: tuple[float, ...]  # a candidate: is it the entry that answers the question?
-    bias: float
-    answer: float  # answer at or above this confidence
-    suggest: float  # offer an option at or above this probability
-    top_weights: tuple[float, ...] = ()  # the best candidate: is answering with it right?
-    top_bias: float = 0.0
-
-    @classmethod
-    def shipped(cls) -> Model:
-        text = (
-            resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
-        )
-        return cls.from_json(json.loads(text))
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> Model:
-        weights = data["weights"]
-        top = data.get("top_weights") or {}
-        assert isinstance(weights, dict)
-        assert isinstance(top, dict)
-        return cls(
-            weights=tuple(float(weights[name]) for name in FEATURES),
-            bias=float(str(data["bias"])),
-            answer=float(str(data["answer"])),
-            suggest=float(str(data["suggest"])),
-            top_weights=tuple(float(top[name]) for name in TOP_FEATURES) if top else (),
-            top_bias=float(str(data.get("top_bias", 0.0))),
-        )
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "weights": {name: round(w, 4) for name, w in zip(FEATURES, self.weights, strict=True)},
-            "bias": round(self.bias, 4),
-            "top_weights": {
-                name: round(w, 4) for name, w in zip(TOP_FEATURES, self.top_weights, strict=True)
-            },
-            "top_bias": round(self.top_bias, 4),
-            "answer": round(self.answer, 4),
-            "suggest": round(self.suggest, 4),
-        }
-
-    def probability(self, features: Sequence[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        return _sigmoid(z)
-
-    def confidence(self, ranked: Sequence[Candidate]) -> float:
-        """How likely answering with the first candidate is right."""
-        if not self.top_weights:
-            return ranked[0].score
-        return _sigmoid(
-            self.top_bias
-            + sum(w * x for w, x in zip(self.top_weights, top_features(ranked), strict=True))
-        )
-
-
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
-    top = ranked[0]
-    second = ranked[1].score if len(ranked) > 1 else 0.0
-    return (_logit(top.score) / 10, top.score - second, *top.features)
-
-
-@lru_cache(maxsize=1)
-def shipped_model() -> Model:
-    return Model.shipped()
-
-
 # --- matching -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    forms: frozenset[str]
-    chatty: bool  # unknown to the FAQ, this word would not be what the question is about
-    question_word: bool = False
-    lexical: bool = False  # the vocabulary knows it as written: never "corrected"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: str
-    score: float
-    features: tuple[float, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -320,13 +81,13 @@ class Match:
 
 @dataclass
 class _Wordings:
-    """An entry's wordings: the forms of each, and their union."""
+    """An entry's wordings: the forms of each (sorted tuples: far smaller than sets with
+    5,000 learned wordings), and their union. The content's own `own` wordings come
+    first, the learned ones after them."""
 
-    variants: list[frozenset[str]]
-    texts: list[str]
-    terms: set[str]
-    learned: set[frozenset[str]]
-    extra: set[str] = field(default_factory=set)  # terms only learned wordings bring
+    variants: list[tuple[str, ...]]
+    terms: frozenset[str]
+    own: int
 
 
 class FaqMatcher:
@@ -358,10 +119,7 @@ class FaqMatcher:
                 frozenset(form for unit in self.read(entry.answer) for form in unit.forms)
                 for entry in self.entries
             ]
-        self._wordings = [
-            _Wordings(list(own.variants), list(own.texts), set(own.terms), set())
-            for own in self._content
-        ]
+        taught: dict[int, list[tuple[str, ...]]] = {}
         self.learned_count = 0
         for entry_id, phrasings in (learned or {}).items():
             index = self._index_of.get(entry_id)
@@ -370,10 +128,18 @@ class FaqMatcher:
             for phrasing in phrasings:
                 forms = frozenset(form for unit in self.read(phrasing) for form in unit.forms)
                 if forms:
-                    self._add(self._wordings[index], forms, learned=True)
+                    taught.setdefault(index, []).append(tuple(sorted(forms)))
                     self.learned_count += 1
-        for own, content in zip(self._wordings, self._content, strict=True):
-            own.extra = own.terms - content.terms
+        self._wordings = [
+            _Wordings(
+                [*own.variants, *taught[index]],
+                own.terms.union(*taught[index]),
+                own.own,
+            )
+            if index in taught
+            else own
+            for index, own in enumerate(self._content)
+        ]
         self._build_index()
 
     def with_learned(self, learned: Mapping[str, Sequence[str]]) -> FaqMatcher:
@@ -397,65 +163,21 @@ class FaqMatcher:
 
     def read(self, text: str) -> list[Unit]:
         """A text's meaningful units (chatty and stop words dropped)."""
-        tokens = words(text)
-        units: list[Unit] = []
-        i = 0
-        while i < len(tokens):
-            phrase = self._phrase_at(tokens, i)
-            if phrase is not None:
-                size, forms = phrase
-                units.append(Unit(forms, chatty=False, lexical=True))
-                i += size
-                continue
-            word = tokens[i]
-            i += 1
-            if word in STOPWORDS:
-                continue
-            unit = self._unit(word)
-            if unit is not None:
-                units.append(unit)
-        return units
-
-    def _phrase_at(self, tokens: list[str], i: int) -> tuple[int, frozenset[str]] | None:
-        for size in range(min(Lexicon.MAX_PHRASE, len(tokens) - i), 1, -1):
-            piece = tuple(tokens[i : i + size])
-            found = self.lexicon.phrases.get(piece) or self.lexicon.phrases.get(
-                tuple(lemma(token) for token in piece)
-            )
-            if found:
-                return size, found
-        return None
+        return self.lexicon.read(text)
 
     def _unit(self, word: str) -> Unit | None:
-        base, pos, _known = _parse(word)
-        if base in STOPWORDS:
-            return None
-        meaning = self.lexicon.forms(word)
-        return Unit(
-            frozenset({base} | meaning),
-            chatty=pos in _CHATTY_POS,
-            question_word=base in QUESTION_WORDS or bool(meaning and meaning <= QUESTION_WORDS),
-            lexical=bool(meaning),
-        )
+        return self.lexicon.unit(word)
 
     def _analyse_entry(self, entry: FaqEntry) -> _Wordings:
-        own = _Wordings([], [], set(), set())
         texts = [entry.question, *entry.alt]
         if self.use_keywords and entry.keywords:
             texts.append(" ".join(entry.keywords))
+        variants = []
         for text in texts:
             forms = frozenset(form for unit in self.read(text) for form in unit.forms)
             if forms:
-                self._add(own, forms, learned=False)
-        return own
-
-    @staticmethod
-    def _add(own: _Wordings, forms: frozenset[str], *, learned: bool) -> None:
-        own.variants.append(forms)
-        own.texts.append(" ".join(sorted(forms)))
-        own.terms.update(forms)
-        if learned:
-            own.learned.add(forms)
+                variants.append(tuple(sorted(forms)))
+        return _Wordings(variants, frozenset().union(*variants), len(variants))
 
     def _build_index(self) -> None:
         count = max(len(self.entries), 1)
@@ -479,9 +201,9 @@ class FaqMatcher:
         # not coverage: a long learned question would otherwise pull others to its entry
         self._postings: dict[str, list[int]] = {}
         self._learned_postings: dict[str, list[int]] = {}
-        for index, own in enumerate(self._wordings):
+        for index, (own, content) in enumerate(zip(self._wordings, self._content, strict=True)):
             for term in own.terms:
-                postings = self._learned_postings if term in own.extra else self._postings
+                postings = self._postings if term in content.terms else self._learned_postings
                 postings.setdefault(term, []).append(index)
         self._answer_postings: dict[str, list[int]] = {}
         for index, terms in enumerate(self._answers):
@@ -509,7 +231,7 @@ class FaqMatcher:
             fixed = self._correct(word)
             if fixed is not None:
                 units.append(fixed)
-            elif _LATIN.match(word):
+            elif LATIN.match(word):
                 # an English word the vocabulary does not carry: most are the grammar of an
                 # English question, not what it is about
                 units.append(Unit(unit.forms, chatty=True))
@@ -530,10 +252,10 @@ class FaqMatcher:
         return unit if unit is not None and self._known(unit.forms) else None
 
     def _find_correction(self, word: str) -> str | None:
-        if _parse(word)[2]:
+        if parse(word)[2]:
             return None  # a real word («погода») is what it says, not a typo of another
         candidates = [word]
-        if _LATIN.match(word):
+        if LATIN.match(word):
             reading = transliterate(word)
             candidates.append(reading)
             unit = self._unit(reading)
@@ -622,7 +344,9 @@ class FaqMatcher:
             others = [raw[other][0] + raw[other][1] for other in visible if other != index]
             gap = coverage + reverse - (max(others) if others else 0.0)
             closest = process.extractOne(
-                question_text, self._wordings[index].texts, scorer=fuzz.token_sort_ratio
+                question_text,
+                [" ".join(variant) for variant in self._wordings[index].variants],
+                scorer=fuzz.token_sort_ratio,
             )
             features = (
                 coverage,
@@ -649,14 +373,16 @@ class FaqMatcher:
         best = 0.0
         exact = 0.0
         own = self._wordings[index]
-        for variant in own.variants:
+        for number, variant in enumerate(own.variants):
             total = sum(self._idf.get(term, 0.0) for term in variant)
             if not total:
                 continue
             share = sum(self._idf.get(term, 0.0) for term in variant if term in question_forms)
             best = max(best, share / total)
-            if variant <= question_forms <= variant | _LOOSE:
-                exact = max(exact, 1.0 if variant in own.learned else 0.5)
+            if question_forms.issuperset(variant) and all(
+                form in _LOOSE or form in variant for form in question_forms
+            ):
+                exact = max(exact, 1.0 if number >= own.own else 0.5)
         return best, exact
 
     def match(self, question: str, segment: str | None = None) -> Match:
@@ -687,14 +413,3 @@ def _learned_exactly(ranked: Sequence[Candidate]) -> Candidate | None:
     there is none, or when two entries learned it)."""
     learned = [c for c in ranked if c.features and c.features[_EXACT] >= 1.0]
     return learned[0] if len(learned) == 1 else None
-
-
-def features_matrix(candidates: Sequence[Candidate]) -> np.ndarray:
-    return np.array([candidate.features for candidate in candidates], dtype=np.float64)
-
-
-def entries_by_topic(entries: Iterable[FaqEntry]) -> dict[str, list[FaqEntry]]:
-    topics: dict[str, list[FaqEntry]] = {}
-    for entry in entries:
-        topics.setdefault(entry.topic, []).append(entry)
-    return topics

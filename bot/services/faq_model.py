@@ -1,0 +1,118 @@
+"""The FAQ matcher's calibrated confidence: a small logistic model over ranking features.
+
+`bot/faq_data/faq_model.json` is fitted by `bench/faq_loo.py` on several FAQs (scored
+leave-one-out), so a probability means about the same on every FAQ.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+FEATURES = (
+    "coverage",  # share of the question's known information the entry's wordings cover
+    "answer_coverage",  # share covered only by the entry's answer text
+    "unknown",  # share of the question's information the FAQ does not know at all
+    "reverse",  # share of the closest wording covered by the question
+    "similarity",  # fuzzy similarity to the closest wording
+    "gap",  # lead over the next candidate (coverage and reverse)
+    "mass",  # covered information, in units of the rarest term's weight
+    "exact",  # the question reads as one of the entry's wordings
+    "question_only",  # only question words («когда», «сколько») matched
+    "covered_words",  # how many of the question's words the entry covers (up to 4, /4)
+    "unknown_words",  # how many content words the FAQ does not know (up to 4, /4)
+    "content",  # share of the question's content words (not verbs, not question words) covered
+)
+
+
+# the confidence that the best candidate is the right answer: its features, plus how
+# probable it is (logit) and by how much it leads the next one
+TOP_FEATURES = ("logit", "margin", *FEATURES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    score: float
+    features: tuple[float, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: tuple[float, ...]  # a candidate: is it the entry that answers the question?
+    bias: float
+    answer: float  # answer at or above this confidence
+    suggest: float  # offer an option at or above this probability
+    top_weights: tuple[float, ...] = ()  # the best candidate: is answering with it right?
+    top_bias: float = 0.0
+
+    @classmethod
+    def shipped(cls) -> Model:
+        text = (
+            resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
+        )
+        return cls.from_json(json.loads(text))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Model:
+        weights = data["weights"]
+        top = data.get("top_weights") or {}
+        assert isinstance(weights, dict)
+        assert isinstance(top, dict)
+        return cls(
+            weights=tuple(float(weights[name]) for name in FEATURES),
+            bias=float(str(data["bias"])),
+            answer=float(str(data["answer"])),
+            suggest=float(str(data["suggest"])),
+            top_weights=tuple(float(top[name]) for name in TOP_FEATURES) if top else (),
+            top_bias=float(str(data.get("top_bias", 0.0))),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "weights": {name: round(w, 4) for name, w in zip(FEATURES, self.weights, strict=True)},
+            "bias": round(self.bias, 4),
+            "top_weights": {
+                name: round(w, 4) for name, w in zip(TOP_FEATURES, self.top_weights, strict=True)
+            },
+            "top_bias": round(self.top_bias, 4),
+            "answer": round(self.answer, 4),
+            "suggest": round(self.suggest, 4),
+        }
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return _sigmoid(z)
+
+    def confidence(self, ranked: Sequence[Candidate]) -> float:
+        """How likely answering with the first candidate is right."""
+        if not self.top_weights:
+            return ranked[0].score
+        return _sigmoid(
+            self.top_bias
+            + sum(w * x for w, x in zip(self.top_weights, top_features(ranked), strict=True))
+        )
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    return (_logit(top.score) / 10, top.score - second, *top.features)
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    return Model.shipped()

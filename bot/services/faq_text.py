@@ -1,0 +1,221 @@
+"""Reading text for FAQ matching: words, lemmas, transliteration, the affiliate vocabulary.
+
+A text is read into *units*: one per word that carries meaning, each with its forms — the
+pymorphy3 lemma plus what the vocabulary (`bot/faq_data/faq_lexicon.yaml` and the program's
+`content/lexicon.yaml`) says it means, so «рефка», «referral link» and «реферальная ссылка»
+meet. Greetings, verbs of asking and other chatty words are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pymorphy3
+import yaml
+
+from bot.content.models import LexiconItem
+
+STOPWORDS = frozenset(
+    """
+    а и в во на с со к ко у о об от до по за из под над при для ли же бы б ну вот это
+    этот эта эти тот та те то так там тут здесь я мы вы ты он она оно они мой моя мое
+    мои ваш ваша ваше ваши наш наша наше наши свой меня мне мной нас нам вас вам его ее
+    её их им ими быть есть был была было были будет буду бывать еще ещё уже да нет ни но
+    или тоже также всем все всё весь вся какой-то кто-то что-то как-то либо нибудь
+    привет приветик приветствую здравствуйте здравствуй здрасьте здрасте добрый день вечер
+    утро доброго доброе хай салют ку
+    подскажите подсказать подскажи скажите сказать скажи пожалуйста пожалуйсто плиз пжлст
+    пж пжл спасибо спс благодарить благодарю заранее большое огромное
+    ребята ребят коллеги друзья народ админ админы хочу хотеть хотел хотела хотелось знать
+    узнать вопрос вопросик вопросы интересовать интересует интересно можно ли вообще
+    просто очень вот бы типа короче блин сорри извините извиняюсь кстати собственно
+    значит щас сейчас тогда потом опять снова вроде слушайте слушай смотрите понял поняла
+    понятно ясно ок окей okay ok спросить спрашиваю уточнить уточните объясните объяснить
+    пояснить поясните расскажите рассказать помогите кто-нибудь кто нибудь
+    там-то который которая которое которые чтобы чтоб если ибо потому поэтому итак
+    hi hello hey the a an is are am was were be been do does did i my me you your we our
+    it its to of for in on at by with about from as or and please pls plz thanks thank
+    can could would will should shall may might how what this that these those guys
+    anyone somebody someone tell know question just really so also any some
+    each every before after via into onto there here then than them they their which
+    while still only even ever other same such like want need able yet
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Question words: they tell entries apart ("когда" vs "сколько") but alone prove nothing.
+QUESTION_WORDS = frozenset(
+    [
+        "когда",
+        "сколько",
+        "где",
+        "почему",
+        "зачем",
+        "какой",
+        "как",
+        "что",
+        "кто",
+        "куда",
+        "откуда",
+        "чем",
+        "чей",
+        "каков",
+    ]
+)
+# Parts of speech whose unknown words are chatty, not what the question is about.
+CHATTY_POS = frozenset(
+    {"VERB", "INFN", "ADVB", "PRCL", "INTJ", "CONJ", "PREP", "NPRO", "PRED", "GRND", "COMP"}
+)
+
+_TRANSLIT = [
+    ("shch", "щ"), ("sch", "щ"), ("yo", "ё"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
+    ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("iy", "ий"),
+    ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
+    ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
+    ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"),
+    ("c", "к"), ("y", "ы"), ("w", "в"), ("x", "кс"), ("q", "к"),
+]  # fmt: skip
+_TOKEN = re.compile(r"[a-zа-я0-9]+|[%$₽]")
+LATIN = re.compile(r"^[a-z]+$")
+CYRILLIC = re.compile(r"^[а-я]+$")
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=200_000)
+def parse(word: str) -> tuple[str, str, bool]:
+    """(lemma, part of speech, known to the dictionary)."""
+    if not CYRILLIC.match(word):
+        return word, "LATN" if LATIN.match(word) else "NUMB", False
+    parsed = _morph().parse(word)[0]
+    return str(parsed.normal_form).replace("ё", "е"), str(parsed.tag.POS), bool(parsed.is_known)
+
+
+def lemma(word: str) -> str:
+    return parse(word)[0]
+
+
+@lru_cache(maxsize=50_000)
+def transliterate(word: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for latin, cyrillic in _TRANSLIT:
+            if word.startswith(latin, i):
+                out.append(cyrillic)
+                i += len(latin)
+                break
+        else:
+            i += 1
+    return "".join(out).replace("ё", "е")
+
+
+def words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("ё", "е"))
+
+
+# --- the vocabulary -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A word (or a vocabulary phrase) of a text, with the forms it is matched by."""
+
+    forms: frozenset[str]
+    chatty: bool  # unknown to the FAQ, this word would not be what the question is about
+    question_word: bool = False
+    lexical: bool = False  # the vocabulary knows it as written: never "corrected"
+
+
+class Lexicon:
+    """Words (and phrases of up to 3 words) → the forms FAQ authors use for them."""
+
+    MAX_PHRASE = 3
+
+    def __init__(self, items: Iterable[LexiconItem]) -> None:
+        self.single: dict[str, frozenset[str]] = {}
+        self.phrases: dict[tuple[str, ...], frozenset[str]] = {}
+        for item in items:
+            meaning = frozenset(
+                lemma(word) for word in words(item.means) if word not in STOPWORDS
+            ) or frozenset(lemma(word) for word in words(item.means))
+            for phrase in [*item.words, item.means]:
+                tokens = tuple(words(phrase))
+                if not tokens:
+                    continue
+                if len(tokens) == 1:
+                    for word in {tokens[0], lemma(tokens[0])}:
+                        self.single[word] = self.single.get(word, frozenset()) | meaning
+                elif len(tokens) <= self.MAX_PHRASE:
+                    for phrase_key in {tokens, tuple(lemma(token) for token in tokens)}:
+                        known = self.phrases.get(phrase_key, frozenset())
+                        self.phrases[phrase_key] = known | meaning
+        self.surfaces = sorted(word for word in self.single if len(word) >= 4)
+
+    def forms(self, word: str) -> frozenset[str]:
+        return self.single.get(word) or self.single.get(lemma(word)) or frozenset()
+
+    def read(self, text: str) -> list[Unit]:
+        """A text's meaningful units (chatty and stop words dropped)."""
+        tokens = words(text)
+        units: list[Unit] = []
+        i = 0
+        while i < len(tokens):
+            phrase = self._phrase_at(tokens, i)
+            if phrase is not None:
+                size, forms = phrase
+                units.append(Unit(forms, chatty=False, lexical=True))
+                i += size
+                continue
+            word = tokens[i]
+            i += 1
+            if word in STOPWORDS:
+                continue
+            unit = self.unit(word)
+            if unit is not None:
+                units.append(unit)
+        return units
+
+    def _phrase_at(self, tokens: list[str], i: int) -> tuple[int, frozenset[str]] | None:
+        for size in range(min(self.MAX_PHRASE, len(tokens) - i), 1, -1):
+            piece = tuple(tokens[i : i + size])
+            found = self.phrases.get(piece) or self.phrases.get(
+                tuple(lemma(token) for token in piece)
+            )
+            if found:
+                return size, found
+        return None
+
+    def unit(self, word: str) -> Unit | None:
+        """One word's unit (None for a stop word)."""
+        base, pos, _known = parse(word)
+        if base in STOPWORDS:
+            return None
+        meaning = self.forms(word)
+        return Unit(
+            frozenset({base} | meaning),
+            chatty=pos in CHATTY_POS,
+            question_word=base in QUESTION_WORDS or bool(meaning and meaning <= QUESTION_WORDS),
+            lexical=bool(meaning),
+        )
+
+
+def shipped_lexicon_items() -> list[LexiconItem]:
+    text = resources.files("bot.faq_data").joinpath("faq_lexicon.yaml").read_text(encoding="utf-8")
+    return [LexiconItem.model_validate(item) for item in yaml.safe_load(text)]
+
+
+@lru_cache(maxsize=8)
+def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
+    own = [LexiconItem(words=list(item_words), means=means) for item_words, means in extra]
+    return Lexicon([*shipped_lexicon_items(), *own])
+
+
+def lexicon(extra: Sequence[LexiconItem] = ()) -> Lexicon:
+    """The shipped vocabulary plus a program's own words (built once per word list)."""
+    return _lexicon(tuple((tuple(item.words), item.means) for item in extra))
