@@ -105,13 +105,18 @@ def _question(data: dict[str, object]) -> Question:
     )
 
 
-def load_sets() -> list[FaqSet]:
+def load_folder(root: Path) -> list[FaqSet]:
+    """Every folder of `root` with a questions.jsonl: a new set drops in as it is."""
     sets = []
-    # every folder of bench/faq_sets with a questions.jsonl: a new set drops in as it is
-    for folder in sorted(path.parent for path in SETS.glob("*/questions.jsonl")):
+    for folder in sorted(path.parent for path in root.glob("*/questions.jsonl")):
         lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
         questions = [_question(json.loads(line)) for line in lines if line.strip()]
         sets.append(FaqSet(folder.name, folder, questions))
+    return sets
+
+
+def load_sets() -> list[FaqSet]:
+    sets = load_folder(SETS)
     demo = yaml.safe_load((ROOT / "bench" / "faq_eval.yaml").read_text(encoding="utf-8"))
     questions = [Question(c["q"], c["expect"], "demo") for c in demo["in_scope"]]
     questions += [Question(c["q"], None, "out_of_scope") for c in demo["out_of_scope"]]

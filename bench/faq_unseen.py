@@ -1,18 +1,13 @@
-"""FAQ quality on the sets the matcher's authors have never seen (bench/faq_sets/README.md).
+"""FAQ quality on held-out sets: FAQs nobody fitted or tuned anything on.
 
-`bench.faq_loo` scores its five sets (fintech, travel, marketplace, hosting, demo). This
-script scores the unseen sets with the same functions, two ways:
+`bench.faq_loo` fits and scores every set of bench/faq_sets/ leave-one-out, and its
+`--write` fits the shipped model on all of them. The sets in bench/faq_heldout/ are in
+none of that: this script scores them with the model fitted on every set of
+bench/faq_sets/ (what `faq_loo --write` ships). Besides the columns of `bench.faq_loo` it
+prints the in-scope questions answered with a WRONG entry, those that got nothing, and
+the figures by kind.
 
-1. "tuned": with the model fitted on those five sets, the configuration the matcher was
-   tuned with;
-2. "loo":   leave-one-out over the five sets plus the unseen ones scored here, each unseen
-   set scored with the model fitted on all the others.
-
-Besides the columns of `bench.faq_loo`, it prints the in-scope questions answered with a
-WRONG entry, those that got nothing, and the figures by kind.
-
-Run:   .venv/bin/python -m bench.faq_unseen [--sets edtech,insurance]
-`telecom` is a reserve nobody has run anything on: leave it out until it is needed.
+Run:   .venv/bin/python -m bench.faq_unseen [--dir bench/faq_heldout] [--sets telecom]
 """
 
 from __future__ import annotations
@@ -20,20 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
+from pathlib import Path
 
 from bench import faq_loo
 from bot.services.faq_matching import Model
 
-DEFAULT_SETS = "edtech,insurance"
-
-
-def _load(names: tuple[str, ...]) -> list[faq_loo.FaqSet]:
-    saved = faq_loo.NEW_SETS
-    faq_loo.NEW_SETS = names  # type: ignore[assignment]
-    try:
-        return [s for s in faq_loo.load_sets() if s.name != "demo"]
-    finally:
-        faq_loo.NEW_SETS = saved
+HELD_OUT = faq_loo.ROOT / "bench" / "faq_heldout"
 
 
 def _report(label: str, faq_set: faq_loo.FaqSet, model: Model) -> None:
@@ -65,11 +52,12 @@ def _report(label: str, faq_set: faq_loo.FaqSet, model: Model) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", default=DEFAULT_SETS, help="comma-separated folders")
+    parser.add_argument("--dir", type=Path, default=HELD_OUT, help="folder of held-out sets")
+    parser.add_argument("--sets", default="", help="comma-separated folders (default: all)")
     args = parser.parse_args()
-    names = tuple(n.strip() for n in args.sets.split(",") if n.strip())
+    names = {n.strip() for n in args.sets.split(",") if n.strip()}
     known = faq_loo.load_sets()
-    unseen = _load(names)
+    unseen = [s for s in faq_loo.load_folder(args.dir) if not names or s.name in names]
     for faq_set in known + unseen:
         faq_set.prepare()
     print(
@@ -77,12 +65,9 @@ def main() -> None:
         f"{'one tap':>9}{'offered':>9}{'taught':>8}{'quiet':>7}{'wrong':>7}{'nothing':>9}"
         "   thresholds (answer/options)"
     )
-    tuned = faq_loo.fit(known)
+    shipped = faq_loo.fit(known)
     for faq_set in unseen:
-        _report("tuned", faq_set, tuned)
-    for faq_set in unseen:
-        others = [s for s in known + unseen if s is not faq_set]
-        _report("loo", faq_set, faq_loo.fit(others))
+        _report("shipped", faq_set, shipped)
 
 
 if __name__ == "__main__":
