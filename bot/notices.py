@@ -21,7 +21,9 @@ from bot.services.contests import ContestService, Moment, Standings
 from bot.services.lessons import LessonService
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService
-from bot.services.sales import Approved, SalesService, month_start
+from bot.services.sales import SalesService
+from bot.services.sales_figures import month_start
+from bot.services.sales_ledger import Approved
 from bot.texts import Board, contest_boards, contest_text, leaderboards, number, public_name
 
 logger = logging.getLogger(__name__)

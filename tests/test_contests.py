@@ -14,8 +14,8 @@ from bot.app import Services, create_services
 from bot.clock import FakeClock
 from bot.content.models import Contest, PrizeCategory
 from bot.services.contests import ContestService
+from bot.services.conversions import ConversionIn
 from bot.services.partners import Partner
-from bot.services.sales import ConversionIn
 from tests.harness import make_settings
 
 START = datetime(2026, 12, 14, tzinfo=UTC)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.sandbox.emulator import RateLimits
-from bot.services.sales import ConversionIn
+from bot.services.conversions import ConversionIn
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
 COMMUNITY = -1009876543210

@@ -222,7 +222,7 @@ async def test_a_max_ticket_answered_from_a_telegram_forum_and_back(tmp_path: Pa
 async def test_the_partners_chat_on_max(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     emulator = MaxApiEmulator(rate=10_000)
     await emulator.start()
@@ -504,7 +504,7 @@ async def test_unknown_events_stopped_bots_and_removed_chats(tmp_path: Path) -> 
 async def test_one_person_three_chats_one_set_of_numbers(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
         manager = harness.manager()

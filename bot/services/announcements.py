@@ -22,7 +22,7 @@ from bot.db.tables import announcement_reactions, announcements, conversions, ou
 from bot.services.contests import ContestService
 from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService, audience_condition
-from bot.services.sales import in_month, tier_for
+from bot.services.sales_figures import in_month, tier_for
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from bot.db.engine import Database, insert
 from bot.db.tables import contests as contests_table
 from bot.db.tables import conversions, partners
 from bot.services.partners import Partner, PartnerService
-from bot.services.sales import SalesService, month_end, month_start
+from bot.services.sales import SalesService
+from bot.services.sales_figures import month_end, month_start
 
 
 @dataclass(frozen=True)
