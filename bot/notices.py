@@ -17,7 +17,8 @@ from bot.content.models import Contest
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.announcements import Announcement, Report
-from bot.services.contests import ContestService, Moment, Standings
+from bot.services.contest_standings import Standings
+from bot.services.contests import ContestService, Moment
 from bot.services.lessons import LessonService
 from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService
