@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.sandbox.emulator import BotApiEmulator, RateLimits
 from bot.services.announcements import Draft
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram import create_bot
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -42,7 +42,7 @@ from bot.delivery import Delivery
 from bot.pacing import TELEGRAM, Pacer
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram import create_bot, telegram_pacer
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 

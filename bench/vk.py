@@ -38,7 +38,7 @@ from bot.clock import SystemClock
 from bot.notices import private
 from bot.sandbox.vk_emulator import VkApiEmulator
 from bot.services.announcements import Draft
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.vk.client import VkClient
 from bot.vk.delivery import VkDelivery
 from bot.vk.session import VkSession, create_vk_bot

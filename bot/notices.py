@@ -20,7 +20,8 @@ from bot.services.announcements import Announcement, Report
 from bot.services.contest_standings import Standings
 from bot.services.contests import ContestService, Moment
 from bot.services.lessons import LessonService
-from bot.services.outbox import COMMUNITY, Enqueued, Outbox, OutMessage, community_key
+from bot.services.outbox import Outbox
+from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService
 from bot.services.sales import SalesService
 from bot.services.sales_figures import month_start

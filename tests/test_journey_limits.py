@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bot.sandbox.emulator import RateLimits
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from tests.harness import Client, running_bot
 
 

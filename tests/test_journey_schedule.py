@@ -18,7 +18,7 @@ from bot.content.models import WeeklyMoment
 from bot.delivery import Delivery
 from bot.sandbox.emulator import RateLimits, SentMessage
 from bot.services.conversions import ConversionIn
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram import create_bot, telegram_pacer
 from scheduler.planner import Planner, last_weekly
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot

@@ -21,7 +21,7 @@ from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
 from bot.sandbox.emulator import BotApiEmulator, RateLimits
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram import create_bot
 from bot.webhook import SECRET_HEADER, WebhookInbox
 from tests.databases import PG_URL, database_url

@@ -20,7 +20,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
-from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
+from bot.services.outbox import Outbox
+from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService, audience_condition
 from bot.services.sales_figures import in_month, tier_for
 

@@ -22,7 +22,7 @@ from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
 from bot.services.contests import ContestService
-from bot.services.outbox import COMMUNITY
+from bot.services.outbox_enqueue import COMMUNITY
 from bot.services.partners import Partner
 from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.filters import CommandText, IsManager
