@@ -18,7 +18,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
 from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
-from bot.notices import private
+from bot.notices.base import private
 from bot.services.partners import Partner
 from tests.harness import (
     MANAGER_ID,

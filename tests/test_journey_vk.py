@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.tables import partners
-from bot.notices import private
+from bot.notices.base import private
 from bot.services.partners import Partner
 from bot.vk.delivery import VkDelivery
 from tests.harness import (

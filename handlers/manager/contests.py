@@ -21,7 +21,8 @@ from bot.config import Settings
 from bot.content.models import Contest, Program
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.notices import Announced, Notices
+from bot.notices import Notices
+from bot.notices.contests import Announced
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import (
