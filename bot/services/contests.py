@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
@@ -159,14 +160,17 @@ class ContestService:
             return False
         return starts_at - item.announced_at < timedelta(days=self.lead_days())
 
-    def problems(self, contest: Contest) -> list[str]:
-        """Why this contest cannot be saved as it is (keys of texts, with no arguments)."""
+    def problems(self, contest: Contest, short_confirmed: bool) -> list[str]:
+        """Why this contest cannot be saved as it is (keys of texts; `days` is the lead):
+        a start in the past, unknown segments, or a short notice not confirmed."""
         found = []
         if contest.starts_at <= self._clock.now():
             found.append("contest-error-start-past")
         segments = {segment.id for segment in self._store.content.program.segments}
         if any(segment not in segments for segment in contest.segments):
             found.append("contest-error-segments")
+        if not found and self.short_notice(contest.starts_at) and not short_confirmed:
+            found.append("draft-short-unconfirmed")
         return found
 
     async def create(self, contest: Contest, by: str) -> None:
@@ -199,6 +203,17 @@ class ContestService:
                 .where(contests_table.c.id == contest.id)
                 .values(definition=contest.model_dump(mode="json"))
             )
+
+    async def edit(self, item: Managed, **changes: Any) -> Contest:
+        """A manager's contest with `changes` (dates, prizes, texts), saved; ContestRefused
+        when the result is not a valid contest or the contest can no longer change."""
+        contest = item.contest.model_copy(update=changes)
+        try:
+            Contest.model_validate(contest.model_dump())
+        except ValidationError as exc:
+            raise ContestRefused("the changed contest is not valid") from exc
+        await self.update(contest)
+        return contest
 
     async def mark_announced(self, contest: Contest) -> None:
         await self._set_state(contest, announced_at=self._clock.now())
