@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import announce as manager_announce
+from handlers.manager import announcements as manager_announcements
 from handlers.manager import content as manager_content
 from handlers.manager import contest_dialog as manager_contest_dialog
 from handlers.manager import contests as manager_contests
@@ -51,6 +52,7 @@ def setup_routers() -> list[Router]:
         manager_stats.setup(),
         manager_contests.setup_commands(),
         manager_announce.setup_commands(),
+        manager_announcements.setup(),
         manager_faq.setup_commands(),
     )
 

@@ -262,6 +262,31 @@ class AnnouncementService:
         async with self._db.read() as conn:
             return [_announcement(row) for row in await conn.execute(query)]
 
+    def state(self, item: Announcement, report: Report) -> str:
+        """scheduled | sending | sent | cancelled: what a stored status means now."""
+        if item.status == "scheduled" and item.send_at <= self._clock.now():
+            return "sending" if report.waiting else "sent"
+        return item.status
+
+    async def due_by(self, until: datetime) -> list[tuple[datetime, Announcement, int]]:
+        """Scheduled announcements (of the last 50) that go after now and by `until`: when
+        each really goes (a private one after the quiet hours), and how many still wait for
+        it (a partner who used /forget does not)."""
+        now = self._clock.now()
+        found = []
+        for item in await self.listing(50):
+            if item.status != "scheduled" or not now < item.send_at <= until:
+                continue
+            waking = self.in_quiet_hours(item.send_at)
+            private = item.audience != COMMUNITY and waking is not None
+            count = (
+                item.recipients
+                if item.audience == COMMUNITY
+                else (await self.report(item.id)).waiting
+            )
+            found.append((waking if private and waking is not None else item.send_at, item, count))
+        return found
+
     async def cancel(self, number: int) -> Report | None:
         """Stop what is not sent yet; the report of what was."""
         found = await self.get(number)
