@@ -22,6 +22,7 @@ from handlers.partner import (
     creatives,
     fallback,
     faq,
+    gate,
     lessons,
     link,
     me,
@@ -83,7 +84,7 @@ def setup_routers() -> list[Router]:
         support.setup_dialog(),  # /support's question, and messages to an open ticket
     )
     private.include_routers(
-        start.setup_gate(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
+        gate.setup(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
         faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contest_dialog.setup(),  # a manager typing a contest's fields
