@@ -3,6 +3,7 @@ that exist inside the content folder and the platforms accept."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.content.models import Contest, Creative, FaqEntry, Lesson, Program, Template
@@ -48,14 +49,8 @@ def check_lessons(
     segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
-    seen: dict[str, str] = {}
+    _check_ids_and_segments(lessons, "lesson", segment_ids)
     for lesson, source in lessons:
-        if lesson.id in seen:
-            source.problem(("id",), f"lesson id {lesson.id!r} is also used in {seen[lesson.id]}")
-        seen[lesson.id] = source.name
-        for index, segment in enumerate(lesson.segments):
-            if segment_ids is not None and segment not in segment_ids:
-                source.problem(("segments", index), f"unknown segment {segment!r}")
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))
             wrong = None if is_link else content_file_problem(root, attachment)
@@ -96,17 +91,24 @@ def check_contests(
     segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
+    _check_ids_and_segments(contests, "contest", segment_ids)
+    for _contest, source in contests:
+        problems.extend(source.problems)
+
+
+def _check_ids_and_segments(
+    items: Sequence[tuple[Lesson | Contest, Source]], what: str, segment_ids: set[str] | None
+) -> None:
+    """Items of one file each (lessons, contests): an id used once across the files, and
+    only known segments (the problems go to each item's source)."""
     seen: dict[str, str] = {}
-    for contest, source in contests:
-        if contest.id in seen:
-            source.problem(
-                ("id",), f"contest id {contest.id!r} is also used in {seen[contest.id]}"
-            )
-        seen[contest.id] = source.name
-        for index, segment in enumerate(contest.segments):
+    for item, source in items:
+        if item.id in seen:
+            source.problem(("id",), f"{what} id {item.id!r} is also used in {seen[item.id]}")
+        seen[item.id] = source.name
+        for index, segment in enumerate(item.segments):
             if segment_ids is not None and segment not in segment_ids:
                 source.problem(("segments", index), f"unknown segment {segment!r}")
-        problems.extend(source.problems)
 
 
 def unique(root: Path, name: str, ids: list[str], what: str, problems: list[Problem]) -> None:

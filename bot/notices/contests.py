@@ -4,6 +4,7 @@ community chat, cancellations and new dates, and the weekly leaderboard post."""
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from bot.content.models import Contest
@@ -62,12 +63,7 @@ class ContestNotices(NoticesBase):
         await self._contests.cancel(contest)
         dropped = await self._outbox.cancel(subject)
         told = await self._outbox.told(subject)
-        partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
-        moment = await self._contests.cancellation(contest, partner_ids)
-        if not any(partner is None for _platform, _chat, partner in told):
-            moment = replace(moment, community=False)
-        await self.contest_moment(moment)
-        return Cancelled(len(partner_ids), dropped)
+        return await self._tell_again(self._contests.cancellation, contest, told, dropped)
 
     async def reschedule_contest(self, contest: Contest) -> Cancelled:
         """An announced contest got new dates: whoever was told about it (or was about to
@@ -78,8 +74,19 @@ class ContestNotices(NoticesBase):
         waiting = await self._outbox.told(subject, status="queued")
         dropped = await self._outbox.cancel(subject)
         told = await self._outbox.told(subject) + waiting
+        return await self._tell_again(self._contests.rescheduling, contest, told, dropped)
+
+    async def _tell_again(
+        self,
+        moment_for: Callable[[Contest, list[int]], Awaitable[Moment]],
+        contest: Contest,
+        told: list[tuple[str, int, int | None]],
+        dropped: int,
+    ) -> Cancelled:
+        """The moment `moment_for` makes, sent to the partners who were told about the
+        contest (`told`), and to the chat only if it was told too."""
         partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
-        moment = await self._contests.rescheduling(contest, partner_ids)
+        moment = await moment_for(contest, partner_ids)
         if not any(partner is None for _platform, _chat, partner in told):
             moment = replace(moment, community=False)
         await self.contest_moment(moment)
