@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.content.models import Lesson
 from bot.db.tables import faq_questions, partners
 from bot.services.lessons import Course
-from bot.services.onboarding import matching_option, typed_consent
+from bot.services.onboarding import matching_option, read_consent
 from tests.harness import make_settings
 
 
@@ -110,8 +110,8 @@ def test_typed_onboarding_answers_match_one_option_or_none() -> None:
     assert matching_option("сайт", options) is None  # two options start so
     assert matching_option("со", options) is None  # too short to mean one
     assert matching_option("ёлка", ["Елка"]) == 0
-    assert typed_consent("Да!", "Согласен", "Не надо") is True
-    assert typed_consent("согласен", "Согласен", "Не надо") is True
-    assert typed_consent("не надо", "Согласен", "Не надо") is False
-    assert typed_consent("no thanks", "Yes", "Not now") is False
-    assert typed_consent("может быть", "Согласен", "Не надо") is None
+    assert read_consent("Да!", "Согласен", "Не надо") is True
+    assert read_consent("согласен", "Согласен", "Не надо") is True
+    assert read_consent("не надо", "Согласен", "Не надо") is False
+    assert read_consent("no thanks", "Yes", "Not now") is False
+    assert read_consent("может быть", "Согласен", "Не надо") is None

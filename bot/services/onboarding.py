@@ -23,7 +23,7 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
     return starting[0] if len(starting) == 1 else None
 
 
-def typed_consent(text: str, yes: str, no: str) -> bool | None:
+def read_consent(text: str, yes: str, no: str) -> bool | None:
     """A consent typed instead of pressed: a yes or no word, or a button's label (`yes`,
     `no`); None for anything else."""
     typed = " ".join(text.casefold().split()).strip(" .!")

@@ -18,7 +18,7 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
-from bot.services.onboarding import matching_option
+from bot.services.onboarding import matching_option, read_consent
 from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
@@ -325,7 +325,7 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         """«да» / «нет» typed instead of pressed; anything else gets a hint."""
-        agreed = typed_consent(
+        agreed = read_consent(
             message.text or "", l10n("onboarding-consent-yes"), l10n("onboarding-consent-no")
         )
         if agreed is None:
