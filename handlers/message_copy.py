@@ -74,6 +74,8 @@ class AlbumBuffer:
 
     def __init__(self, wait: float = ALBUM_WAIT) -> None:
         self.wait = wait
+        # how an album waits for its parts (tests let it wait for an event instead of time)
+        self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
         self._parts: dict[tuple[int, str], list[Message]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -91,7 +93,7 @@ class AlbumBuffer:
     async def _flush_later(
         self, key: tuple[int, str], flush: Callable[[list[Message]], Awaitable[None]]
     ) -> None:
-        await asyncio.sleep(self.wait)
+        await self.sleep(self.wait)
         parts = sorted(self._parts.pop(key), key=lambda m: m.message_id)
         try:
             await flush(parts)
