@@ -32,7 +32,7 @@ from bot.assembly import create_services
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
 from bot.services.announcements import Draft
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import BotApiEmulator, RateLimits
 from bot.telegram.session import create_bot

@@ -40,7 +40,7 @@ from bot.assembly import Services, create_dispatcher, create_services
 from bot.clock import SystemClock
 from bot.pacing import TELEGRAM, Pacer
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.startup import prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage

@@ -41,7 +41,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import DIALOG_BASE, MaxApiEmulator
 from bot.max.session import MaxSession, create_max_bot
 from bot.services.announcements import Draft
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER = 1_000_000

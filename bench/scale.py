@@ -235,7 +235,7 @@ async def enqueue(database: str, chats: list[int]) -> None:
     from bot.assembly import create_services
     from bot.clock import SystemClock
     from bot.config import Settings
-    from bot.services.outbox import OutMessage
+    from bot.services.outbox_enqueue import OutMessage
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, content_dir=ROOT / "content", database_url=database

@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.config import Settings
-from bot.services.sales import InvalidConversion, SalesService, TransitionRefused
+from bot.services.conversions import InvalidConversion, TransitionRefused
+from bot.services.sales import SalesService
 
 logger = logging.getLogger(__name__)
 

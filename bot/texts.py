@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.content.models import Contest
 from bot.i18n import L10n
 from bot.rendering import plain_text
-from bot.services.contests import ContestService, MyStanding, Standings
+from bot.services.contest_standings import MyStanding, Standings
+from bot.services.contests import ContestService
 from bot.services.partners import Partner, PartnerService
 
 TOP = 10

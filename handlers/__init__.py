@@ -7,7 +7,9 @@ from aiogram import Router
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
 from handlers.manager import announce as manager_announce
+from handlers.manager import announcements as manager_announcements
 from handlers.manager import content as manager_content
+from handlers.manager import contest_dialog as manager_contest_dialog
 from handlers.manager import contests as manager_contests
 from handlers.manager import faq_learning as manager_faq
 from handlers.manager import links as manager_links
@@ -20,6 +22,7 @@ from handlers.partner import (
     creatives,
     fallback,
     faq,
+    gate,
     lessons,
     link,
     me,
@@ -50,6 +53,7 @@ def setup_routers() -> list[Router]:
         manager_stats.setup(),
         manager_contests.setup_commands(),
         manager_announce.setup_commands(),
+        manager_announcements.setup(),
         manager_faq.setup_commands(),
     )
 
@@ -80,10 +84,10 @@ def setup_routers() -> list[Router]:
         support.setup_dialog(),  # /support's question, and messages to an open ticket
     )
     private.include_routers(
-        start.setup_gate(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
+        gate.setup(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
         faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
-        manager_contests.setup_dialog(),  # a manager typing a contest's fields
+        manager_contest_dialog.setup(),  # a manager typing a contest's fields
         manager_announce.setup_dialog(),  # a manager's /announce
         manager_faq.setup_private_ticket(),  # /faq_link replying to a ticket in private
         conversations,

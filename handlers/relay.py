@@ -14,96 +14,26 @@ platform it is copied as it is.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.platforms import PLATFORMS, Platforms, platform_of
-from bot.rendering import CAPTION_LIMIT, shorten, split_text, utf16_length
+from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
-from bot.services.support import SupportService, Ticket, TicketCard
+from bot.services.support import SupportService, Ticket
 from bot.telegram.session import ChatMigrations
-from bot.texts import number
-from handlers.callbacks import TicketTextCb
+from handlers.message_copy import AlbumBuffer, copy_messages, resend
+from handlers.ticket_card import ticket_card, topic_name
 
 logger = logging.getLogger(__name__)
-
-TOPIC_NAME_LIMIT = 128
-CARD_QUESTION_LIMIT = 1500  # characters of the question on a ticket card; the rest a tap away
-ALBUM_WAIT = 0.5  # seconds to gather the parts of an album
-
-
-async def _copy(
-    bot: Bot,
-    chat_id: int,
-    from_chat_id: int,
-    messages: list[Message],
-    thread_id: int | None,
-    *,
-    drop_caption: bool = False,
-) -> list[int]:
-    """Copy one message, or an album as an album; the new message ids, in order.
-    (`drop_caption` needs copyMessages: aiogram does not send an empty caption.)"""
-    if len(messages) == 1 and not drop_caption:
-        copied = await bot.copy_message(
-            chat_id,
-            from_chat_id=from_chat_id,
-            message_id=messages[0].message_id,
-            message_thread_id=thread_id,
-        )
-        return [copied.message_id]
-    result = await bot.copy_messages(
-        chat_id,
-        from_chat_id=from_chat_id,
-        message_ids=sorted(m.message_id for m in messages),
-        message_thread_id=thread_id,
-        remove_caption=drop_caption or None,
-    )
-    return [item.message_id for item in result]
-
-
-class AlbumBuffer:
-    """Telegram delivers an album as separate messages with one media_group_id; they are
-    gathered for a moment and handed on together, in order."""
-
-    def __init__(self, wait: float = ALBUM_WAIT) -> None:
-        self.wait = wait
-        self._parts: dict[tuple[int, str], list[Message]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def add(self, message: Message, flush: Callable[[list[Message]], Awaitable[None]]) -> None:
-        assert message.media_group_id is not None
-        key = (message.chat.id, message.media_group_id)
-        if key in self._parts:
-            self._parts[key].append(message)
-            return
-        self._parts[key] = [message]
-        task = asyncio.create_task(self._flush_later(key, flush))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _flush_later(
-        self, key: tuple[int, str], flush: Callable[[list[Message]], Awaitable[None]]
-    ) -> None:
-        await asyncio.sleep(self.wait)
-        parts = sorted(self._parts.pop(key), key=lambda m: m.message_id)
-        try:
-            await flush(parts)
-        except Exception:
-            logger.exception("an album of %d message(s) was not relayed", len(parts))
-
-    async def drain(self) -> None:
-        """Wait for the albums being gathered (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 class TicketRelay:
@@ -185,61 +115,6 @@ class TicketRelay:
 
     # --- partner → managers --------------------------------------------------------
 
-    async def _card(
-        self, ticket: Ticket, partner: Partner, forum: bool
-    ) -> tuple[str, InlineKeyboardMarkup | None]:
-        """The ticket card, and a button for the whole question when the card shows it
-        shortened."""
-        card = await self._support.card(ticket, partner)
-        l10n = self.l10n
-        who = partner.who
-        question, shortened = shorten(ticket.question, CARD_QUESTION_LIMIT)
-        text = l10n(
-            "ticket-card",
-            number=ticket.id,
-            name=html.escape(partner.first_name),
-            who=html.escape(who),
-            segment=html.escape(card.segment_title or l10n("ticket-none")),
-            affiliate=html.escape(partner.affiliate_id or l10n("ticket-none")),
-            question=html.escape(question or l10n("ticket-none")),
-        )
-        text += "\n" + self._sales_lines(card)
-        asked = [q for q in card.recent_questions if q != ticket.question][:5]
-        if asked:
-            text += "\n" + l10n("ticket-card-asked-before")
-            text += "".join(f"\n• {html.escape(shorten(q, 200)[0])}" for q in asked)
-        text += "\n\n" + l10n("ticket-card-howto" if forum else "ticket-card-howto-reply")
-        markup = None
-        if shortened:
-            button = InlineKeyboardButton(
-                text=l10n("ticket-card-whole-question"),
-                callback_data=TicketTextCb(ticket=ticket.id).pack(),
-            )
-            markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-        return text, markup
-
-    def _sales_lines(self, card: TicketCard) -> str:
-        """The partner's tier this month and their latest conversions (SPEC §8)."""
-        l10n = self.l10n
-        if card.month is None or card.standing is None:
-            return l10n("ticket-card-tier-unlinked")
-        tier = card.standing.tier
-        lines = [
-            l10n(
-                "ticket-card-tier",
-                tier=html.escape(tier.title) if tier else l10n("ticket-none"),
-                approved=card.month.approved,
-            )
-        ]
-        if card.recent_sales:
-            lines.append(l10n("ticket-card-recent-sales"))
-        for sale in card.recent_sales:
-            currency = "₽" if sale.currency in (None, "RUB") else sale.currency
-            when = sale.occurred_at.astimezone(self._settings.tz).strftime("%d.%m.%Y %H:%M")
-            amount = f"{number(sale.amount, l10n.language)} {html.escape(currency or '')}"
-            lines.append(l10n("ticket-card-sale", when=when, amount=amount, status=sale.status))
-        return "\n".join(lines)
-
     async def whole_question(self, bot: Bot, ticket: Ticket, chat_id: int) -> None:
         """The ticket's question as the partner wrote it, in parts if long, where the
         manager asked for it (in the ticket's topic when that is where)."""
@@ -250,10 +125,13 @@ class TicketRelay:
 
     def _topic_name(self, ticket: Ticket, partner: Partner) -> str:
         segment = self._store.content.program.segment_title(partner.segment) or "—"
-        name = self.l10n(
-            "ticket-topic", number=ticket.id, name=partner.first_name, segment=segment
-        )
-        return name[:TOPIC_NAME_LIMIT]
+        return topic_name(ticket, partner, segment, self.l10n)
+
+    async def _card(
+        self, ticket: Ticket, partner: Partner, forum: bool
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        card = await self._support.card(ticket, partner)
+        return ticket_card(ticket, partner, card, self.l10n, self._settings.tz, forum)
 
     async def _ensure_place(self, bot: Bot, ticket: Ticket, partner: Partner) -> Ticket:
         """A topic (forum) or a card (group, private) in every place the ticket goes."""
@@ -320,11 +198,11 @@ class TicketRelay:
             thread = ticket.thread_id if chat_id == ticket.chat_id else None
             try:
                 if platform == partner.platform:
-                    copied = await _copy(
+                    copied = await copy_messages(
                         self.bot(platform, bot), chat_id, source, messages, thread
                     )
                 else:
-                    copied = await self._resend(self.bot(platform), chat_id, messages, thread)
+                    copied = await resend(self.bot(platform), chat_id, messages, thread, self.l10n)
             except TelegramBadRequest as exc:
                 if "thread not found" not in exc.message or ticket.thread_id is None:
                     raise
@@ -353,25 +231,6 @@ class TicketRelay:
         if ticket.thread_id is not None and ticket.chat_id is not None and platform is not None:
             return [(platform, ticket.chat_id)]
         return self.manager_chats()
-
-    async def _resend(
-        self, bot: Bot, chat_id: int, messages: list[Message], thread_id: int | None
-    ) -> list[int]:
-        """Messages from the other platform: their text or caption, and a line for what
-        cannot cross (photos, files, stickers)."""
-        ids = []
-        for message in messages:
-            text = message.html_text if (message.text or message.caption) else ""
-            kind = _media_kind(message)
-            if kind is not None:
-                note = self.l10n("relay-not-crossed", kind=kind)
-                text = f"{text}\n\n{note}" if text else note
-            sent = None
-            for part in split_text(text or "—"):
-                sent = await bot.send_message(chat_id, part, message_thread_id=thread_id)
-            assert sent is not None
-            ids.append(sent.message_id)
-        return ids
 
     async def note_to_managers(self, bot: Bot, ticket: Ticket, text: str) -> bool:
         """A line from the bot in every place the ticket lives (reopened, closed, overdue,
@@ -438,11 +297,11 @@ class TicketRelay:
         )
         try:
             if partner.platform != platform_of(bot):
-                copied = await self._resend(
-                    self.bot(partner.platform), partner.chat_id, messages, None
+                copied = await resend(
+                    self.bot(partner.platform), partner.chat_id, messages, None, self.l10n
                 )
             else:
-                copied = await _copy(
+                copied = await copy_messages(
                     bot,
                     partner.chat_id,
                     messages[0].chat.id,
@@ -511,11 +370,3 @@ class TicketRelay:
     async def _partner_unreachable(self, bot: Bot, ticket: Ticket, partner: Partner) -> None:
         await self._partners.mark_unreachable(partner)
         await self.note_to_managers(bot, ticket, self.l10n("ticket-blocked", number=ticket.id))
-
-
-def _media_kind(message: Message) -> str | None:
-    """What a message carries besides text, as a word for the locale (None: nothing)."""
-    for kind in ("photo", "document", "video", "voice", "audio", "sticker", "animation"):
-        if getattr(message, kind, None):
-            return kind
-    return None

@@ -309,3 +309,16 @@ def test_locale_overrides_are_rendered_as_sent(content: Path) -> None:
         "me-title = <b>Tom &amp; Jerry</b>\n", encoding="utf-8"
     )
     load_content(content)
+
+
+def test_an_id_used_in_two_lesson_or_contest_files_is_named_in_the_second(content: Path) -> None:
+    _edit(content / "lessons/03-seo.md", "id: seo-content", "id: start-here")
+    copy = content / "contests/winter-copy.yaml"
+    shutil.copy(content / "contests/winter-sofas.yaml", copy)
+    _edit(copy, "segments: []", "segments: [vip]")
+    assert sorted(_problems(content)) == [
+        "contests/winter-copy.yaml:10: unknown segment 'vip'",
+        "contests/winter-sofas.yaml:3: contest id 'winter-sofas' is also used in"
+        " contests/winter-copy.yaml",
+        "lessons/03-seo.md:2: lesson id 'start-here' is also used in lessons/01-start.md",
+    ]

@@ -13,9 +13,9 @@ import pytest
 from bot.assembly import Services, create_services
 from bot.clock import FakeClock
 from bot.content.models import Contest, PrizeCategory
-from bot.services.contests import ContestService
+from bot.services.contests import ContestRefused, ContestService
+from bot.services.conversions import ConversionIn
 from bot.services.partners import Partner
-from bot.services.sales import ConversionIn
 from tests.harness import make_settings
 
 START = datetime(2026, 12, 14, tzinfo=UTC)
@@ -161,3 +161,34 @@ async def test_the_demo_contest_is_eligible_for_every_segment(services: Services
     await svc.mark_announced(demo)
     assert [c.id for c in await svc.eligible("blogger")] == ["winter-sofas"]
     assert await svc.contest("winter-sofas") is not None
+
+
+async def test_a_managers_contest_is_checked_before_saving_and_edited_only_when_valid(
+    services: Services,
+) -> None:
+    contests = service(services)
+    now = START - timedelta(days=10)
+    soon = contest(
+        category("most_sales"), id="soon", starts_at=now + timedelta(days=2), ends_at=START
+    )
+    assert contests.problems(soon, short_confirmed=False) == ["draft-short-unconfirmed"]
+    assert contests.problems(soon, short_confirmed=True) == []
+    wrong = contest(
+        category("most_sales"), id="wrong", starts_at=now - timedelta(hours=1), segments=["nobody"]
+    )
+    # a start in the past says so; the short notice is not asked about on top of it
+    assert contests.problems(wrong, short_confirmed=False) == [
+        "contest-error-start-past",
+        "contest-error-segments",
+    ]
+    await contests.create(contest(category("most_sales"), id="mine"), by="tg:1")
+    item = await contests.find("mine")
+    assert item is not None
+    with pytest.raises(ContestRefused):
+        await contests.edit(item, ends_at=item.contest.starts_at - timedelta(days=1))
+    edited = await contests.edit(item, description="Новые правила")
+    assert edited.description == "Новые правила"
+    saved = await contests.find("mine")
+    assert saved is not None
+    assert saved.contest.description == "Новые правила"
+    assert saved.contest.ends_at == item.contest.ends_at

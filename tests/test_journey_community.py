@@ -164,7 +164,7 @@ async def test_top_in_the_group_is_a_picture_once_someone_sells(chat: Harness) -
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     anna = chat.user(812, "Анна")
     await anna.send("/start")

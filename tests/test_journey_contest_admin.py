@@ -225,7 +225,7 @@ async def test_contest_moments_reach_partners_and_the_chat(harness: Harness) -> 
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     services = harness.services
     anna = harness.user(815, "Анна")

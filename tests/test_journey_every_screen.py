@@ -510,7 +510,7 @@ async def test_a_contests_audience_is_named_by_its_title(harness: Harness) -> No
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     manager, _anna = await manager_with_a_partner(harness)
     partners = harness.services.partners

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.i18n import Translator
-from bot.services.sales import ConversionIn, tier_for
+from bot.services.conversions import ConversionIn
+from bot.services.sales_figures import tier_for
 from tests.harness import Client, Harness, announce_demo_contest
 
 

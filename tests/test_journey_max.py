@@ -18,7 +18,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
 from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
-from bot.notices import private
+from bot.notices.base import private
 from bot.services.partners import Partner
 from bot.startup import TokenRefused, prepare_bot, prepare_max_bot
 from tests.harness import (
@@ -223,7 +223,7 @@ async def test_a_max_ticket_answered_from_a_telegram_forum_and_back(tmp_path: Pa
 async def test_the_partners_chat_on_max(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     emulator = MaxApiEmulator(rate=10_000)
     await emulator.start()
@@ -505,7 +505,7 @@ async def test_unknown_events_stopped_bots_and_removed_chats(tmp_path: Path) -> 
 async def test_one_person_three_chats_one_set_of_numbers(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
         manager = harness.manager()

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from bot.i18n import Translator
-from bot.services.outbox import OutMessage
-from bot.services.sales import ConversionIn
+from bot.services.conversions import ConversionIn
+from bot.services.outbox_enqueue import OutMessage
 from tests.harness import Client, Harness, announce_demo_contest
 
 NOON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow

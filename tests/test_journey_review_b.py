@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from bot.services.sales import ConversionIn
+from bot.services.conversions import ConversionIn
 from tests.harness import MANAGER_ID, Client, Harness
 
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.content.models import WeeklyMoment
-from bot.services.outbox import OutMessage
-from bot.services.sales import ConversionIn
+from bot.services.conversions import ConversionIn
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import RateLimits, SentMessage
 from bot.telegram.session import create_bot, telegram_pacer

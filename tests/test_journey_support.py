@@ -3,6 +3,7 @@ private), replies both ways, notes, templates, closing, rating, reopening, SLA."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -338,7 +339,12 @@ async def test_partner_card_by_id_code_or_affiliate(forum: Harness) -> None:
 
 async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness) -> None:
     relay = forum_relay(forum)
-    relay.albums.wait = 0.05  # gather an album for a moment (real time, a fraction of a second)
+    arrived = asyncio.Event()
+
+    async def until_arrived(_seconds: float) -> None:
+        await arrived.wait()
+
+    relay.albums.sleep = until_arrived  # an album is gathered until its parts are in, not by time
     anna = forum.user(613)
     await anna.onboard()
     await anna.send("/support скриншоты ошибки")
@@ -348,6 +354,7 @@ async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness
         forum.clock.advance(1)
         update = forum.emulator.user_message(613, caption, kind="photo", media_group_id="alb1")
         await forum.emulator.wait_processed(update)
+    arrived.set()
     await relay.albums.drain()
     album = forum.emulator.chat_messages(FORUM)[-3:]
     assert [m.kind for m in album] == ["photo", "photo", "photo"]
@@ -367,11 +374,13 @@ async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness
         await in_chat(forum, FORUM, caption, thread_id=thread, kind="photo")
     # (these two are not an album: no media_group_id)
     forum.clock.advance(1)
+    arrived.clear()
     for part in ("смотрите", None):
         update = forum.emulator.user_message(
             MANAGER_ID, part, chat_id=FORUM, thread_id=thread, kind="photo", media_group_id="alb2"
         )
         await forum.emulator.wait_processed(update)
+    arrived.set()
     await relay.albums.drain()
     last_two = anna.messages[-2:]
     assert len({m.media_group_id for m in last_two}) == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.tables import partners
-from bot.notices import private
+from bot.notices.base import private
 from bot.services.partners import Partner
 from bot.vk.delivery import VkDelivery
 from tests.harness import (
@@ -350,7 +350,7 @@ async def test_one_person_two_chats_same_numbers_and_a_preferred_platform(
 ) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     manager = vk_harness.manager()
     await manager.send("/start")
@@ -543,7 +543,7 @@ VK_COMMUNITY = 2_000_000_002
 async def test_the_partners_chat_on_vk_and_the_referral_link(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from bot.services.sales import ConversionIn
+    from bot.services.conversions import ConversionIn
 
     async with running_bot(tmp_path, vk=True, vk_community_peer_id=VK_COMMUNITY) as harness:
         vk = harness.vk

@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions
 from bot.http import create_http_app, start_http
-from bot.services.sales import InvalidConversion, TransitionRefused, parse_conversion
+from bot.services.conversions import InvalidConversion, TransitionRefused, parse_conversion
 from tests.harness import make_settings
 
 SECRET = "s3cret-postback"

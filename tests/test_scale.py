@@ -20,7 +20,7 @@ from bot.assembly import create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
-from bot.services.outbox import OutMessage
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.emulator import BotApiEmulator, RateLimits
 from bot.telegram.session import create_bot
 from bot.webhook import SECRET_HEADER, WebhookInbox

@@ -13,6 +13,7 @@ from bot.clock import FakeClock
 from bot.content.models import Lesson
 from bot.db.tables import faq_questions, partners
 from bot.services.lessons import Course
+from bot.services.onboarding import matching_option, read_consent
 from tests.harness import make_settings
 
 
@@ -100,3 +101,17 @@ def test_creatives_by_segment(services: Services) -> None:
     assert [item.id for item in creatives.items("banner", "webmaster")] == ["sofa-banner-728"]
     assert creatives.item("sofa-banner-728", "blogger") is None
     assert creatives.item("sofa-banner-728", "webmaster") is not None
+
+
+def test_typed_onboarding_answers_match_one_option_or_none() -> None:
+    options = ["Сайт или блог", "Соцсети", "Сайт-визитка"]
+    assert matching_option("  соцсети! ", options) == 1
+    assert matching_option("Сайт или", options) == 0  # the only option starting so
+    assert matching_option("сайт", options) is None  # two options start so
+    assert matching_option("со", options) is None  # too short to mean one
+    assert matching_option("ёлка", ["Елка"]) == 0
+    assert read_consent("Да!", "Согласен", "Не надо") is True
+    assert read_consent("согласен", "Согласен", "Не надо") is True
+    assert read_consent("не надо", "Согласен", "Не надо") is False
+    assert read_consent("no thanks", "Yes", "Not now") is False
+    assert read_consent("может быть", "Согласен", "Не надо") is None

@@ -2,189 +2,36 @@
 
 from __future__ import annotations
 
-import difflib
-import functools
 import html
 import typing
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-from fluent.runtime import FluentBundle, FluentResource
-from fluent.syntax import FluentParser
-from fluent.syntax import ast as fluent_ast
-from fluent.syntax.visitor import Visitor
 from markdown_it import MarkdownIt
-from pydantic import TypeAdapter, ValidationError
 
+from bot.content.locales import load_locales
 from bot.content.models import (
     Content,
     Contest,
     Creative,
     FaqEntry,
-    FaqSettings,
     Lesson,
     LessonMeta,
     LexiconItem,
-    OnboardingQuestion,
-    Postback,
-    PrizeCategory,
     Program,
-    QuietHours,
-    Schedule,
-    Segment,
     Template,
-    Tier,
-    WeeklyMoment,
 )
-from bot.content.render import (
-    DOCUMENT_LIMIT,
-    creative_message,
-    faq_answer_html,
-    lesson_html,
-)
-from bot.i18n import LANGUAGES, shipped_message_ids, shipped_source
+from bot.content.references import check_contests, check_lessons, check_refs
+from bot.content.render import creative_message, faq_answer_html, lesson_html
+from bot.content.source import ContentInvalid, Problem, Source, item_line, read_file
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
 
 VK_TEXT_LIMIT = 4096  # characters of a VK message
 
-ModelT = TypeVar("ModelT")
-_KNOWN_KEYS = sorted(
-    {
-        name
-        for model in (
-            Program,
-            Segment,
-            OnboardingQuestion,
-            Tier,
-            Schedule,
-            WeeklyMoment,
-            QuietHours,
-            Postback,
-            FaqSettings,
-            FaqEntry,
-            LexiconItem,
-            LessonMeta,
-            Creative,
-            Template,
-            Contest,
-            PrizeCategory,
-        )
-        for name in model.model_fields
-    }
-)
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class ContentInvalid(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(problem) for problem in problems))
-        self.problems = problems
-
-
-Path_ = tuple[int | str, ...]
-
-
-class _Source:
-    """One YAML document with the line of every key and list item."""
-
-    def __init__(self, root: Path, path: Path, text: str, line_offset: int = 0) -> None:
-        self.name = path.relative_to(root).as_posix()
-        self.lines: dict[Path_, int] = {}
-        self.problems: list[Problem] = []
-        self._offset = line_offset
-        self.data: Any = None
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = (mark.line + 1 if mark else 1) + line_offset
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.problems.append(Problem(self.name, line, f"invalid YAML: {problem}"))
-            return
-        if node is not None:
-            self._walk(node, ())
-
-    def _walk(self, node: yaml.Node, path: Path_) -> None:
-        self.lines.setdefault(path, node.start_mark.line + 1 + self._offset)
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                line = key_node.start_mark.line + 1 + self._offset
-                if key in seen:
-                    self.problems.append(Problem(self.name, line, f"duplicate key {key!r}"))
-                seen.add(key)
-                self.lines[(*path, key)] = line
-                self._walk(value_node, (*path, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.lines[(*path, index)] = item.start_mark.line + 1 + self._offset
-                self._walk(item, (*path, index))
-
-    def line(self, path: Iterable[int | str]) -> int:
-        parts = tuple(path)
-        while parts and parts not in self.lines:
-            parts = parts[:-1]
-        return self.lines.get(parts, 1 + self._offset)
-
-    def problem(self, path: Iterable[int | str], message: str) -> None:
-        self.problems.append(Problem(self.name, self.line(path), message))
-
-    def validate(self, kind: type[ModelT] | Any) -> ModelT | None:
-        if self.problems:
-            return None
-        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
-        try:
-            return adapter.validate_python(self.data)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self._report(error)
-            return None
-
-    def validate_at(self, kind: type[ModelT] | Any, data: Any, index: int) -> ModelT | None:
-        """One item of a list document (its problems located under `index`)."""
-        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
-        try:
-            return adapter.validate_python(data)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self._report(error, (index,))
-            return None
-
-    def _report(self, error: Any, prefix: tuple[int | str, ...] = ()) -> None:
-        loc = prefix + tuple(part for part in error["loc"] if not _is_union_tag(part))
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.problem(loc, f"unknown key {key!r}{hint}")
-            return
-        where = ".".join(str(part) for part in loc)
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if kind == "missing":
-            self.problem(loc[:-1], f"missing key {str(loc[-1])!r}")
-            return
-        self.problem(loc, f"{where}: {message}" if where else message)
-
-
-def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
+# the loader's API: `load_content`, the error it raises, and the sending checks
+__all__ = ["ContentInvalid", "load_content", "markdown_problems", "sending_problems"]
 
 
 def load_content(root: Path) -> Content:
@@ -201,13 +48,13 @@ def load_content(root: Path) -> Content:
     contests = _load_contests(root, problems)
     lesson_sources = _load_lessons(root, problems)
     lessons = [lesson for lesson, _source in lesson_sources]
-    locales = _load_locales(root, problems)
+    locales = load_locales(root, problems, sending_problems)
 
     # every check runs in one pass; without a valid program.yaml, segments are not checked
     segment_ids = {segment.id for segment in program.segments} if program is not None else None
-    _check_refs(root, program, faq, creatives, templates, segment_ids, problems)
-    _check_lessons(root, lesson_sources, segment_ids, problems)
-    _check_contests(root, contests, segment_ids, problems)
+    check_refs(root, program, faq, creatives, templates, segment_ids, problems)
+    check_lessons(root, lesson_sources, segment_ids, problems)
+    check_contests(root, contests, segment_ids, problems)
     _check_rendering(root, faq, creatives, lesson_sources, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
@@ -232,7 +79,7 @@ def _load_yaml(
         if required:
             problems.append(Problem(name, 1, "required file is missing"))
         return None
-    source = _Source(root, path, _read(path, name, problems))
+    source = Source(root, path, read_file(path, name, problems))
     if source.data is None and not source.problems:
         if required:
             problems.append(Problem(name, 1, "file is empty"))
@@ -259,23 +106,14 @@ def _list_item(kind: Any) -> Any:
     return None
 
 
-def _read(path: Path, name: str, problems: list[Problem]) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        problems.append(Problem(name, line, "not valid UTF-8"))
-        return ""
-
-
-def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, _Source]]:
+def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, Source]]:
     """`contests/*.yaml`, one contest a file (SPEC §7)."""
-    found: list[tuple[Contest, _Source]] = []
+    found: list[tuple[Contest, Source]] = []
     folder = root / "contests"
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.yaml")):
-        source = _Source(root, path, _read(path, path.relative_to(root).as_posix(), problems))
+        source = Source(root, path, read_file(path, path.relative_to(root).as_posix(), problems))
         contest: Contest | None = source.validate(Contest)
         problems.extend(source.problems)
         if contest is not None:
@@ -283,33 +121,14 @@ def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, _
     return found
 
 
-def _check_contests(
-    root: Path,
-    contests: list[tuple[Contest, _Source]],
-    segment_ids: set[str] | None,
-    problems: list[Problem],
-) -> None:
-    seen: dict[str, str] = {}
-    for contest, source in contests:
-        if contest.id in seen:
-            source.problem(
-                ("id",), f"contest id {contest.id!r} is also used in {seen[contest.id]}"
-            )
-        seen[contest.id] = source.name
-        for index, segment in enumerate(contest.segments):
-            if segment_ids is not None and segment not in segment_ids:
-                source.problem(("segments", index), f"unknown segment {segment!r}")
-        problems.extend(source.problems)
-
-
-def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, _Source]]:
-    lessons: list[tuple[Lesson, _Source]] = []
+def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, Source]]:
+    lessons: list[tuple[Lesson, Source]] = []
     folder = root / "lessons"
     if not folder.is_dir():
         return lessons
     for path in sorted(folder.glob("*.md")):
         name = path.relative_to(root).as_posix()
-        text = _read(path, name, problems)
+        text = read_file(path, name, problems)
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             problems.append(
@@ -321,7 +140,7 @@ def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, _So
         except StopIteration:
             problems.append(Problem(name, 1, "front matter is not closed with ---"))
             continue
-        source = _Source(root, path, "\n".join(lines[1:end]), line_offset=1)
+        source = Source(root, path, "\n".join(lines[1:end]), line_offset=1)
         meta: LessonMeta | None = source.validate(LessonMeta)
         problems.extend(source.problems)
         body = "\n".join(lines[end + 1 :]).strip()
@@ -336,186 +155,11 @@ def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, _So
     return lessons
 
 
-def _load_locales(root: Path, problems: list[Problem]) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    folder = root / "locales"
-    if not folder.is_dir():
-        return overrides
-    parser = FluentParser()
-    for path in sorted(folder.glob("*.ftl")):
-        name = path.relative_to(root).as_posix()
-        language = path.stem
-        if language not in LANGUAGES:
-            problems.append(Problem(name, 1, f"unknown language {language!r}; use ru or en"))
-            continue
-        text = _read(path, name, problems)
-        known = shipped_message_ids(language)
-        resource = parser.parse(text)
-        shipped = {
-            entry.id.name: entry
-            for entry in parser.parse(shipped_source(language)).body
-            if isinstance(entry, fluent_ast.Message)
-        }
-        overridden = _bundle_of(language, text)
-        for entry in resource.body:
-            line = _line_of(text, entry.span.start if entry.span else 0)
-            if isinstance(entry, fluent_ast.Junk):
-                problems.append(Problem(name, line, "not valid Fluent syntax"))
-            elif isinstance(entry, fluent_ast.Message) and entry.id.name not in known:
-                close = difflib.get_close_matches(entry.id.name, sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                problems.append(Problem(name, line, f"unknown text {entry.id.name!r}{hint}"))
-            elif isinstance(entry, fluent_ast.Message):
-                for wrong in _override_problems(entry, shipped[entry.id.name], overridden):
-                    problems.append(Problem(name, line, f"the text {entry.id.name!r} {wrong}"))
-        overrides[language] = text
-    return overrides
-
-
-class _Variables(Visitor):
-    """The $variables a Fluent message uses."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_VariableReference(self, node: fluent_ast.VariableReference) -> None:  # noqa: N802
-        self.names.add(node.id.name)
-        self.generic_visit(node)
-
-
-def _variables(entry: fluent_ast.Message) -> set[str]:
-    found = _Variables()
-    found.visit(entry)
-    return found.names
-
-
-def _bundle_of(language: str, text: str) -> FluentBundle:
-    bundle = FluentBundle([language], use_isolating=False)
-    bundle.add_resource(FluentResource(text))
-    return bundle
-
-
-def _override_problems(
-    entry: fluent_ast.Message, original: fluent_ast.Message, bundle: FluentBundle
-) -> list[str]:
-    """What an overriding text does wrong (review 2): an argument the bot never gives it,
-    or markup Telegram would refuse once rendered (checked with sample arguments, for
-    the texts whose shipped version passes the same check: the HTML ones)."""
-    given = _variables(original)
-    found = [
-        f"uses {{ ${name} }}, which it is never given"
-        for name in sorted(_variables(entry) - given)
-    ]
-    pattern = (
-        bundle.get_message(entry.id.name).value if bundle.has_message(entry.id.name) else None
-    )
-    if pattern is None:
-        return found
-    samples = dict.fromkeys(given | _variables(entry), 1)
-    rendered, _errors = bundle.format_pattern(pattern, samples)
-    shipped = _shipped_bundle(bundle.locales[0])
-    if shipped.has_message(original.id.name):
-        value = shipped.get_message(original.id.name).value
-        if value is not None and sending_problems(str(shipped.format_pattern(value, samples)[0])):
-            return found  # not sent as HTML (a button, a plain notice): nothing to check
-    return found + sending_problems(str(rendered))
-
-
-@functools.cache
-def _shipped_bundle(language: str) -> FluentBundle:
-    return _bundle_of(language, shipped_source(language))
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def _check_refs(
-    root: Path,
-    program: Program | None,
-    faq: list[FaqEntry],
-    creatives: list[Creative],
-    templates: list[Template],
-    segment_ids: set[str] | None,
-    problems: list[Problem],
-) -> None:
-    def segments_of(name: str, index: int, items: list[str]) -> None:
-        for segment in items:
-            if segment_ids is not None and segment not in segment_ids:
-                problems.append(
-                    Problem(name, _item_line(root, name, index), f"unknown segment {segment!r}")
-                )
-
-    if program is not None:
-        _unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
-    _unique(root, "faq.yaml", [entry.id for entry in faq], "FAQ id", problems)
-    _unique(root, "creatives.yaml", [item.id for item in creatives], "creative id", problems)
-    _unique(root, "templates.yaml", [item.key for item in templates], "template key", problems)
-    for index, entry in enumerate(faq):
-        segments_of("faq.yaml", index, entry.segments)
-    for index, item in enumerate(creatives):
-        segments_of("creatives.yaml", index, item.segments)
-        if item.file:
-            wrong = content_file_problem(root, item.file)
-            if wrong is not None:
-                line = _item_line(root, "creatives.yaml", index, "file")
-                problems.append(Problem("creatives.yaml", line, wrong))
-
-
-def _check_lessons(
-    root: Path,
-    lessons: list[tuple[Lesson, _Source]],
-    segment_ids: set[str] | None,
-    problems: list[Problem],
-) -> None:
-    seen: dict[str, str] = {}
-    for lesson, source in lessons:
-        if lesson.id in seen:
-            source.problem(("id",), f"lesson id {lesson.id!r} is also used in {seen[lesson.id]}")
-        seen[lesson.id] = source.name
-        for index, segment in enumerate(lesson.segments):
-            if segment_ids is not None and segment not in segment_ids:
-                source.problem(("segments", index), f"unknown segment {segment!r}")
-        for index, attachment in enumerate(lesson.attachments):
-            is_link = attachment.startswith(("http://", "https://"))
-            wrong = None if is_link else content_file_problem(root, attachment)
-            if wrong is not None:
-                source.problem(("attachments", index), wrong.replace("file", "attachment", 1))
-        problems.extend(source.problems)
-
-
-def content_file_problem(root: Path, relative: str) -> str | None:
-    """What is wrong with a file a content item names (None: nothing): it must be a file
-    inside the content folder (no absolute path, no `..` or symlink leading out) that the
-    platforms accept in size."""
-    given = Path(relative)
-    if given.is_absolute() or relative.startswith("~"):
-        return f"file {relative}: outside the content folder (give a path inside it)"
-    try:
-        resolved = (root / given).resolve(strict=False)
-        inside = resolved.is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        inside = False
-    if not inside:
-        return f"file {relative}: outside the content folder (.. or a symlink leading out)"
-    if not resolved.is_file():
-        return f"file not found: {relative}"
-    size = resolved.stat().st_size
-    if size > DOCUMENT_LIMIT:
-        megabytes = size / 1024 / 1024
-        return (
-            f"file {relative}: {megabytes:.1f} MB, over the {DOCUMENT_LIMIT // 1024 // 1024} MB"
-            " a bot may upload to Telegram (VK: 200 MB)"
-        )
-    return None
-
-
 def _check_rendering(
     root: Path,
     faq: list[FaqEntry],
     creatives: list[Creative],
-    lessons: list[tuple[Lesson, _Source]],
+    lessons: list[tuple[Lesson, Source]],
     problems: list[Problem],
 ) -> None:
     """Every lesson, FAQ answer and creative rendered exactly as it is sent, on Telegram
@@ -529,7 +173,7 @@ def _check_rendering(
             problems.append(Problem(source.name, body_line, f"the lesson {wrong}"))
     for index, entry in enumerate(faq):
         for wrong in sending_problems(faq_answer_html(entry)):
-            line = _item_line(root, "faq.yaml", index)
+            line = item_line(root, "faq.yaml", index)
             problems.append(Problem("faq.yaml", line, f"the answer {entry.id!r} {wrong}"))
     for index, item in enumerate(creatives):
         sent = creative_message(item)
@@ -539,7 +183,7 @@ def _check_rendering(
         if sent.text is not None:
             wrong_parts += sending_problems(sent.text)
         for wrong in wrong_parts:
-            line = _item_line(root, "creatives.yaml", index)
+            line = item_line(root, "creatives.yaml", index)
             problems.append(Problem("creatives.yaml", line, f"the creative {item.id!r} {wrong}"))
 
 
@@ -584,20 +228,3 @@ def _body_line(path: Path) -> int:
     lines = path.read_text(encoding="utf-8").split("\n")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
     return closing + 2
-
-
-def _unique(root: Path, name: str, ids: list[str], what: str, problems: list[Problem]) -> None:
-    seen: set[str] = set()
-    for index, item in enumerate(ids):
-        if item in seen:
-            line = _item_line(root, name, index)
-            problems.append(Problem(name, line, f"duplicate {what} {item!r}"))
-        seen.add(item)
-
-
-def _item_line(root: Path, name: str, index: int, key: str | None = None) -> int:
-    """The line of a list item (or of its `key`)."""
-    path = root / name
-    source = _Source(root, path, path.read_text(encoding="utf-8"))
-    prefix: tuple[int | str, ...] = ("segments", index) if name == "program.yaml" else (index,)
-    return source.line((*prefix, key) if key else prefix)

@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.loader import ContentInvalid, Problem, load_content
+from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import Content
+from bot.content.source import Problem
 from bot.i18n import Translator
 from bot.services.faq_matching import FaqMatcher, lexicon
 

@@ -20,9 +20,10 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
-from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
+from bot.services.outbox import Outbox
+from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
 from bot.services.partners import Partner, PartnerService, audience_condition
-from bot.services.sales import in_month, tier_for
+from bot.services.sales_figures import in_month, tier_for
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,31 @@ class AnnouncementService:
         query = sa.select(announcements).order_by(announcements.c.id.desc()).limit(limit)
         async with self._db.read() as conn:
             return [_announcement(row) for row in await conn.execute(query)]
+
+    def state(self, item: Announcement, report: Report) -> str:
+        """scheduled | sending | sent | cancelled: what a stored status means now."""
+        if item.status == "scheduled" and item.send_at <= self._clock.now():
+            return "sending" if report.waiting else "sent"
+        return item.status
+
+    async def due_by(self, until: datetime) -> list[tuple[datetime, Announcement, int]]:
+        """Scheduled announcements (of the last 50) that go after now and by `until`: when
+        each really goes (a private one after the quiet hours), and how many still wait for
+        it (a partner who used /forget does not)."""
+        now = self._clock.now()
+        found = []
+        for item in await self.listing(50):
+            if item.status != "scheduled" or not now < item.send_at <= until:
+                continue
+            waking = self.in_quiet_hours(item.send_at)
+            private = item.audience != COMMUNITY and waking is not None
+            count = (
+                item.recipients
+                if item.audience == COMMUNITY
+                else (await self.report(item.id)).waiting
+            )
+            found.append((waking if private and waking is not None else item.send_at, item, count))
+        return found
 
     async def cancel(self, number: int) -> Report | None:
         """Stop what is not sent yet; the report of what was."""

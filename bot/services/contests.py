@@ -8,67 +8,34 @@ and only partners of the contest's segments, when it names any.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Any, Final, TypeVar, cast
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
 from bot.db.engine import Database, insert
 from bot.db.tables import contests as contests_table
-from bot.db.tables import conversions, partners
+from bot.services.contest_standings import (
+    MyStanding,
+    Placed,
+    SalesRow,
+    Standings,
+    StandingsCache,
+    contest_key,
+    from_sales,
+    rank,
+    referral_entries,
+    sales_rows,
+)
 from bot.services.partners import Partner, PartnerService
-from bot.services.sales import SalesService, month_end, month_start
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str  # the contestant: an affiliate id (or partner:ID for a referrer with none)
-    value: Decimal
-    reached_at: datetime
-    pending: int = 0
-
-
-class Standings(list[Entry]):
-    """Entries best first, with the place of a contestant found without a scan."""
-
-    _places: dict[str, int] | None = None
-
-    def index_of(self, key: str | None) -> int | None:
-        """The 0-based position of `key`, or None."""
-        if key is None:
-            return None
-        if self._places is None:
-            self._places = {entry.key: n for n, entry in enumerate(self)}
-        return self._places.get(key)
-
-
-@dataclass(frozen=True)
-class SalesRow:
-    affiliate_id: str
-    approved: int
-    total: Decimal
-    first_at: datetime
-    last_at: datetime
-    pending: int
-
-
-_NEVER = datetime.max.replace(tzinfo=UTC)
-_T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class Placed:
-    place: int
-    entry: Entry
-    prize: str
+from bot.services.sales import SalesService
+from bot.services.sales_figures import month_end, month_start
 
 
 @dataclass(frozen=True)
@@ -106,11 +73,6 @@ class ContestRefused(Exception):
     """A contest change that is not allowed (it started, it was cancelled, unknown id)."""
 
 
-STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
-STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
-STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
-
-
 class ContestService:
     def __init__(
         self,
@@ -124,8 +86,7 @@ class ContestService:
         self._store = store
         self._clock = clock
         self._partners = partners
-        self._sales_service = sales
-        self._cache: dict[tuple[Any, ...], tuple[int, float, float, Any]] = {}
+        self._standings = StandingsCache(lambda: sales.version)
 
     async def managed(self) -> dict[str, Managed]:
         """Every contest the database knows, by id (file contests only once announced or
@@ -199,14 +160,17 @@ class ContestService:
             return False
         return starts_at - item.announced_at < timedelta(days=self.lead_days())
 
-    def problems(self, contest: Contest) -> list[str]:
-        """Why this contest cannot be saved as it is (keys of texts, with no arguments)."""
+    def problems(self, contest: Contest, short_confirmed: bool) -> list[str]:
+        """Why this contest cannot be saved as it is (keys of texts; `days` is the lead):
+        a start in the past, unknown segments, or a short notice not confirmed."""
         found = []
         if contest.starts_at <= self._clock.now():
             found.append("contest-error-start-past")
         segments = {segment.id for segment in self._store.content.program.segments}
         if any(segment not in segments for segment in contest.segments):
             found.append("contest-error-segments")
+        if not found and self.short_notice(contest.starts_at) and not short_confirmed:
+            found.append("draft-short-unconfirmed")
         return found
 
     async def create(self, contest: Contest, by: str) -> None:
@@ -239,6 +203,17 @@ class ContestService:
                 .where(contests_table.c.id == contest.id)
                 .values(definition=contest.model_dump(mode="json"))
             )
+
+    async def edit(self, item: Managed, **changes: Any) -> Contest:
+        """A manager's contest with `changes` (dates, prizes, texts), saved; ContestRefused
+        when the result is not a valid contest or the contest can no longer change."""
+        contest = item.contest.model_copy(update=changes)
+        try:
+            Contest.model_validate(contest.model_dump())
+        except ValidationError as exc:
+            raise ContestRefused("the changed contest is not valid") from exc
+        await self.update(contest)
+        return contest
 
     async def mark_announced(self, contest: Contest) -> None:
         await self._set_state(contest, announced_at=self._clock.now())
@@ -321,151 +296,24 @@ class ContestService:
         tag = f"{contest.starts_at:%Y%m%d%H%M}-{contest.ends_at:%Y%m%d%H%M}"
         return Moment("rescheduled", contest, people, community=True, tag=tag)
 
-    def _linked(self, contest: Contest, affiliate: Any) -> Any:
-        """A linked partner of the contest's segments has this affiliate id."""
-        condition = sa.and_(
-            partners.c.affiliate_id == affiliate,
-            partners.c.affiliate_status == "linked",
-        )
-        if contest.segments:
-            condition = sa.and_(condition, partners.c.segment.in_(contest.segments))
-        return sa.exists(sa.select(partners.c.id).where(condition))
-
-    def _key(self, contest: Contest, *extra: Any) -> tuple[Any, ...]:
-        return (contest.id, contest.starts_at, contest.ends_at, tuple(contest.segments), *extra)
-
-    async def _cached(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
-        """A computed value reused while no conversion changed (up to a minute: links change
-        too); one that took long to compute is also reused for a few seconds after a change,
-        so a busy /top does not aggregate a million conversions per call."""
-        version, now = self._sales_service.version, time.monotonic()
-        cached = self._cache.get(key)
-        if cached is not None:
-            seen, at, cost, value = cached
-            age = now - at
-            if seen == version and age < STANDINGS_MAX_AGE:
-                return cast("_T", value)
-            if cost > STANDINGS_SLOW and age < STANDINGS_FRESH:
-                return cast("_T", value)  # a big aggregate under a stream of sales
-        value = await compute()
-        if len(self._cache) > 256:
-            self._cache.clear()
-        self._cache[key] = (version, now, time.monotonic() - now, value)
-        return value
-
     def clear_cache(self) -> None:
-        self._cache.clear()
+        self._standings.clear()
 
     async def standings(self, contest: Contest, category: PrizeCategory) -> Standings:
         """Everyone in the category, best first; those below `min_value` are left out."""
-        key = self._key(contest, category.category, category.min_value)
-        return await self._cached(key, lambda: self._compute(contest, category))
+        key = contest_key(contest, category.category, category.min_value)
+        return await self._standings.get(key, lambda: self._compute(contest, category))
 
     async def _compute(self, contest: Contest, category: PrizeCategory) -> Standings:
         if category.category == "most_referrals":
-            entries = await self._referrals(contest)
-        else:
-            entries = self._from_sales(await self._sales(contest), category)
-        qualified = [entry for entry in entries if entry.value >= category.min_value]
-        if category.category == "first_sales":
-            return Standings(sorted(qualified, key=lambda e: (e.reached_at, e.key)))
-        return Standings(sorted(qualified, key=lambda e: (-e.value, e.reached_at, e.key)))
-
-    @staticmethod
-    def _from_sales(rows: list[SalesRow], category: PrizeCategory) -> list[Entry]:
-        entries = []
-        for row in rows:
-            if not row.approved:
-                continue
-            if category.category == "first_sales":
-                value, reached = Decimal(1), row.first_at
-            elif category.category == "top_amount":
-                value, reached = row.total, row.last_at
-            else:
-                value, reached = Decimal(row.approved), row.last_at
-            entries.append(Entry(row.affiliate_id, value, reached, row.pending))
-        return entries
+            return rank(await referral_entries(self._db, contest), category)
+        return rank(from_sales(await self._sales(contest), category), category)
 
     async def _sales(self, contest: Contest) -> list[SalesRow]:
-        """Approved and pending conversions in the contest's window, per linked affiliate:
-        one pass over the window (grouped first, then the linked partners looked up)."""
-        return await self._cached(self._key(contest, "sales"), lambda: self._sales_query(contest))
-
-    async def _sales_query(self, contest: Contest) -> list[SalesRow]:
-        approved = conversions.c.status == "approved"
-        grouped = (
-            sa.select(
-                conversions.c.affiliate_id,
-                sa.func.count().filter(approved).label("n"),
-                sa.func.sum(conversions.c.amount).filter(approved).label("total"),
-                sa.func.min(conversions.c.occurred_at).filter(approved).label("first_at"),
-                sa.func.max(conversions.c.occurred_at).filter(approved).label("last_at"),
-                sa.func.count().filter(conversions.c.status == "pending").label("waiting"),
-            )
-            .where(
-                conversions.c.status.in_(("approved", "pending")),
-                conversions.c.occurred_at >= contest.starts_at,
-                conversions.c.occurred_at <= contest.ends_at,
-            )
-            .group_by(conversions.c.affiliate_id)
-            .subquery()
-        )
-        query = sa.select(grouped).where(self._linked(contest, grouped.c.affiliate_id))
-        async with self._db.read() as conn:
-            rows = list(await conn.execute(query))
-        return [
-            SalesRow(
-                affiliate_id=row.affiliate_id,
-                approved=int(row.n),
-                total=Decimal(str(row.total or 0)),
-                first_at=as_utc(row.first_at) if row.first_at is not None else _NEVER,
-                last_at=as_utc(row.last_at) if row.last_at is not None else _NEVER,
-                pending=int(row.waiting),
-            )
-            for row in rows
-        ]
-
-    async def _referrals(self, contest: Contest) -> list[Entry]:
-        """Referrers by their recruits who made an approved sale in the contest."""
-        first_sales = (
-            sa.select(
-                conversions.c.affiliate_id,
-                sa.func.min(conversions.c.occurred_at).label("first_at"),
-            )
-            .where(
-                conversions.c.status == "approved",
-                conversions.c.occurred_at >= contest.starts_at,
-                conversions.c.occurred_at <= contest.ends_at,
-            )
-            .group_by(conversions.c.affiliate_id)
-            .subquery()
-        )
-        recruit = partners.alias("recruit")
-        query = (
-            sa.select(
-                recruit.c.referrer_id,
-                sa.func.count(sa.distinct(recruit.c.id)).label("n"),
-                sa.func.max(first_sales.c.first_at).label("reached"),
-            )
-            .join(first_sales, first_sales.c.affiliate_id == recruit.c.affiliate_id)
-            .where(recruit.c.affiliate_status == "linked", recruit.c.referrer_id.is_not(None))
-            .group_by(recruit.c.referrer_id)
-        )
-        referrer = sa.select(
-            partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status, partners.c.segment
-        )
-        async with self._db.read() as conn:
-            rows = list(await conn.execute(query))
-            people = {row.id: row for row in await conn.execute(referrer)}
-        entries = []
-        for row in rows:
-            person = people.get(row.referrer_id)
-            if person is None or (contest.segments and person.segment not in contest.segments):
-                continue
-            linked = person.affiliate_status == "linked" and person.affiliate_id
-            key = person.affiliate_id if linked else f"partner:{person.id}"
-            entries.append(Entry(str(key), Decimal(int(row.n)), as_utc(row.reached)))
-        return entries
+        """Approved and pending conversions in the contest's window, per linked affiliate
+        (shared by every sales category of the contest)."""
+        key = contest_key(contest, "sales")
+        return await self._standings.get(key, lambda: sales_rows(self._db, contest))
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
         """The winners of each prize category, in the contest's order of categories;
@@ -483,13 +331,6 @@ class ContestService:
                 winners.add(entry.key)
             results.append(placed)
         return results
-
-
-@dataclass(frozen=True)
-class MyStanding:
-    category: PrizeCategory
-    place: int | None  # None: not in the standings (yet)
-    entry: Entry | None
 
 
 async def my_standings(

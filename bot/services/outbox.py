@@ -3,62 +3,37 @@ own is a row, created when the send is decided and delivered by the delivery wor
 
 A row's `key` says what is sent, to whom, for which moment; enqueueing the same key twice
 adds nothing, so a moment decided twice (a double fire, a restart) is sent once. The rules
-of SPEC §11 that depend on the recipient are applied here, when the row is made: private
-rows due in quiet hours wait for their end, and the weekly cap of automated private
-messages drops what would exceed it. `/stop`, topics and unreachable partners are checked
-again by the worker right before sending, so a `/stop` stops what is already queued.
+of SPEC §11 that depend on the recipient are applied when the row is made
+(`outbox_enqueue`). `/stop`, topics and unreachable partners are checked again by the
+worker right before sending, so a `/stop` stops what is already queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
-from bot.db.engine import Database, insert
-from bot.db.tables import UtcDateTime, outbox, partners
+from bot.db.engine import Database
+from bot.db.tables import outbox
+from bot.services.outbox_enqueue import (
+    PARTNER_ROW_COLUMNS,
+    Enqueued,
+    OutMessage,
+    after_quiet_hours,
+    insert_ignoring_keys,
+    known_keys,
+    new_rows,
+    partner_rows,
+)
 
-# Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
-COMMUNITY: Final = "community"
-
-
-def community_key(key: str, platform: str) -> str:
-    """The outbox key of a post in the partners' group of `platform` (Telegram's keys
-    predate VK and stay as they were)."""
-    return key if platform == "tg" else f"{key}:{platform}"
-
-
-# Sale notices answer the partner's own sales; they do not count against the weekly cap.
-UNCAPPED: Final = frozenset({"sales", COMMUNITY})
-# Digests, nudges and lesson reminders come after contest moments and announcements
-# (SPEC §11): they stop one message short of the cap, keeping the last slot of the week.
-LOW_PRIORITY: Final = frozenset({"digest", "nudge", "lesson"})
-RESERVED_SLOTS: Final = 1
-WEEK: Final = timedelta(days=7)
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
-
-
-@dataclass(frozen=True)
-class OutMessage:
-    key: str
-    kind: str
-    platform: str
-    chat_id: int
-    text: str
-    partner_id: int | None = None  # None: a group chat
-    subject: str | None = None  # what the send is about (a contest id), for cancelling
-    photo: str | None = None  # a file path or a Telegram file_id
-    document: str | None = None  # a Telegram file_id
-    picture: bytes | None = None  # a generated PNG
-    buttons: list[list[dict[str, str]]] | None = None  # inline buttons (text, callback_data)
-    not_before: datetime | None = None  # a send planned for later
 
 
 @dataclass(frozen=True)
@@ -90,13 +65,6 @@ class Outcome:
     count_attempt: bool = True  # a 429 is not the row's fault
 
 
-@dataclass(frozen=True)
-class Enqueued:
-    queued: int
-    duplicate: int
-    capped: int
-
-
 class Outbox:
     def __init__(self, db: Database, store: ContentStore, clock: Clock, zone: ZoneInfo) -> None:
         self._db = db
@@ -108,17 +76,7 @@ class Outbox:
     def after_quiet_hours(self, moment: datetime) -> datetime:
         """`moment`, or the end of the quiet hours it falls in (program.yaml, local time)."""
         quiet = self._store.content.program.schedule.quiet_hours
-        start, end = _clock_time(quiet.start), _clock_time(quiet.end)
-        local = moment.astimezone(self._zone)
-        now = local.time()
-        if start == end:
-            return moment
-        inside = (start <= now or now < end) if start > end else (start <= now < end)
-        if not inside:
-            return moment
-        day = local.date() if now < end else local.date() + timedelta(days=1)
-        waking = datetime.combine(day, end, tzinfo=self._zone)
-        return waking.astimezone(moment.tzinfo)
+        return after_quiet_hours(moment, quiet, self._zone)
 
     async def enqueue(self, messages: Sequence[OutMessage]) -> Enqueued:
         """Queue messages in one transaction; known keys are skipped, and private automated
@@ -128,48 +86,12 @@ class Outbox:
         now = self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
         async with self._db.write() as conn:
-            known = await _known_keys(conn, [message.key for message in messages])
-            counts = await self._recent_counts(conn, messages, now)
-            rows: list[dict[str, Any]] = []
-            capped = 0
-            for message in messages:
-                if message.key in known:
-                    continue
-                known.add(message.key)
-                status = "queued"
-                if message.partner_id is not None and message.kind not in UNCAPPED:
-                    sent = counts.get(message.partner_id, 0)
-                    low = message.subject in LOW_PRIORITY
-                    if sent >= (cap - RESERVED_SLOTS if low else cap):
-                        status, capped = "capped", capped + 1
-                    else:
-                        counts[message.partner_id] = sent + 1
-                private = message.partner_id is not None
-                rows.append(
-                    {
-                        "key": message.key,
-                        "kind": message.kind,
-                        "subject": message.subject,
-                        "platform": message.platform,
-                        "chat_id": message.chat_id,
-                        "partner_id": message.partner_id,
-                        "text": message.text,
-                        "photo": message.photo,
-                        "document": message.document,
-                        "picture": message.picture,
-                        "buttons": message.buttons,
-                        "not_before": self.after_quiet_hours(max(now, message.not_before or now))
-                        if private
-                        else max(now, message.not_before or now),
-                        "status": status,
-                        "created_at": now,
-                    }
-                )
+            rows = await new_rows(conn, messages, now, cap, self.after_quiet_hours)
             if rows:
-                await conn.execute(_insert_ignoring_keys(conn.dialect.name), rows)
+                await conn.execute(insert_ignoring_keys(conn.dialect.name), rows)
         if any(row["status"] == "queued" for row in rows):
-            for listener in self.listeners:
-                listener()
+            self._wake()
+        capped = sum(1 for row in rows if row["status"] == "capped")
         queued = len(rows) - capped
         return Enqueued(queued, len(messages) - len(rows), capped)
 
@@ -182,88 +104,24 @@ class Outbox:
         applies as in `enqueue`. The number of rows queued."""
         now = self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
-        recent = (
-            sa.select(outbox.c.partner_id, sa.func.count().label("n"))
-            .where(
-                outbox.c.created_at > now - WEEK,
-                outbox.c.status.in_(("queued", "sent")),
-                outbox.c.kind.not_in(sorted(UNCAPPED)),
-                outbox.c.partner_id.is_not(None),
-            )
-            .group_by(outbox.c.partner_id)
-            .subquery()
-        )
-        capped = message.kind not in UNCAPPED
-        status = (
-            sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
-            if capped
-            else sa.literal("queued")
-        )
-        select = (
-            sa.select(
-                (
-                    sa.literal(key_prefix)
-                    + partners.c.platform
-                    + sa.literal(":")
-                    + sa.cast(partners.c.user_id, sa.String)
-                ).label("key"),
-                sa.literal(message.kind).label("kind"),
-                sa.literal(message.subject).label("subject"),
-                partners.c.platform,
-                partners.c.chat_id,
-                partners.c.id.label("partner_id"),
-                sa.literal(message.text).label("text"),
-                sa.literal(message.photo, sa.Text).label("photo"),
-                sa.literal(message.document, sa.Text).label("document"),
-                sa.literal(message.buttons, sa.JSON).label("buttons"),
-                sa.literal(self.after_quiet_hours(max(now, send_at or now)), UtcDateTime).label(
-                    "not_before"
-                ),
-                status.label("status"),
-                sa.literal(now, UtcDateTime).label("created_at"),
-            )
-            .select_from(partners.outerjoin(recent, recent.c.partner_id == partners.c.id))
-            .where(condition)
-        )
-        columns = [
-            "key", "kind", "subject", "platform", "chat_id", "partner_id", "text", "photo",
-            "document", "buttons", "not_before", "status", "created_at",
-        ]  # fmt: skip
-        insert = _insert_ignoring_keys(self._db.engine.dialect.name)
+        not_before = self.after_quiet_hours(max(now, send_at or now))
+        select = partner_rows(message, key_prefix, condition, not_before, now, cap)
+        insert = insert_ignoring_keys(self._db.engine.dialect.name)
         count = sa.select(sa.func.count()).where(
             outbox.c.key.startswith(key_prefix, autoescape=True),
             outbox.c.status == "queued",
         )
         async with self._db.write() as conn:
             before = int((await conn.execute(count)).scalar_one())
-            await conn.execute(insert.from_select(columns, select))
+            await conn.execute(insert.from_select(PARTNER_ROW_COLUMNS, select))
             queued = int((await conn.execute(count)).scalar_one()) - before
         if queued:
-            for listener in self.listeners:
-                listener()
+            self._wake()
         return queued
 
-    async def _recent_counts(
-        self, conn: AsyncConnection, messages: Iterable[OutMessage], now: datetime
-    ) -> dict[int, int]:
-        """Automated private messages each recipient got or will get in the last 7 days."""
-        ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
-        if not ids:
-            return {}
-        counts: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            query = (
-                sa.select(outbox.c.partner_id, sa.func.count().label("n"))
-                .where(
-                    outbox.c.partner_id.in_(ids[start : start + 500]),
-                    outbox.c.created_at > now - WEEK,
-                    outbox.c.status.in_(("queued", "sent")),
-                    outbox.c.kind.not_in(sorted(UNCAPPED)),
-                )
-                .group_by(outbox.c.partner_id)
-            )
-            counts.update({row.partner_id: int(row.n) for row in await conn.execute(query)})
-        return counts
+    def _wake(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     async def claim(self, limit: int = 100, platform: str | None = None) -> list[Queued]:
         """Take the rows due now, oldest first (of one platform's chats, when given), for
@@ -414,7 +272,7 @@ class Outbox:
     async def known(self, keys: list[str]) -> set[str]:
         """Which of these keys were queued already (whatever became of them)."""
         async with self._db.read() as conn:
-            return await _known_keys(conn, keys)
+            return await known_keys(conn, keys)
 
     async def cancel(self, subject: str) -> int:
         """Drop what is still queued about `subject`; the number of rows dropped."""
@@ -446,21 +304,3 @@ class Outbox:
             return [
                 (row.platform, row.chat_id, row.partner_id) for row in await conn.execute(query)
             ]
-
-
-async def _known_keys(conn: AsyncConnection, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        query = sa.select(outbox.c.key).where(outbox.c.key.in_(keys[start : start + 500]))
-        found.update(row.key for row in await conn.execute(query))
-    return found
-
-
-def _insert_ignoring_keys(dialect: str) -> Any:
-    """INSERT that skips a key another process queued meanwhile."""
-    return insert(dialect, outbox).on_conflict_do_nothing(index_elements=["key"])
-
-
-def _clock_time(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))

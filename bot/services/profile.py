@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.content.models import Contest
 from bot.content.store import ContentStore
-from bot.services.contests import ContestService, MyStanding, my_standings
+from bot.services.contest_standings import MyStanding
+from bot.services.contests import ContestService, my_standings
 from bot.services.lessons import LessonService
 from bot.services.partners import Partner, PartnerService
-from bot.services.sales import MonthStats, SalesService, TierStanding
+from bot.services.sales import SalesService
+from bot.services.sales_figures import MonthStats, TierStanding
 from bot.services.support import SupportService
 
 

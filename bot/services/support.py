@@ -18,7 +18,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners, ticket_messages, tickets
 from bot.services.partners import Partner
-from bot.services.sales import MonthStats, RecentSale, SalesService, TierStanding
+from bot.services.sales import SalesService
+from bot.services.sales_figures import MonthStats, RecentSale, TierStanding
 
 SECOND_ESCALATION_AFTER = timedelta(hours=24)
 UTC_ZONE = ZoneInfo("UTC")

@@ -1,33 +1,40 @@
 """/announce (message → audience → now or a time → preview with the count → confirm),
-/announcements (scheduled and past, with reports; cancel), /schedule (the next 14 days),
-and the partners' 👍/👎 under an announcement."""
+and the partners' 👍/👎 under an announcement; /announcements and /schedule are in
+`announcements`."""
 
 from __future__ import annotations
 
-import html
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, at_a_word, plain_text
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
 from bot.services.contests import ContestService
-from bot.services.outbox import COMMUNITY
+from bot.services.outbox_enqueue import COMMUNITY
 from bot.services.partners import Partner
 from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.filters import CommandText, IsManager
+from handlers.manager.announce_screens import (
+    audience_screen,
+    audience_title,
+    empty_text,
+    means_now,
+    preview_buttons,
+    reaction_buttons,
+    when_screen,
+)
 from handlers.screens import Screen, actor, edit, keyboard, send
-from scheduler.planner import Planner
 
 
 class AnnounceDialog(StatesGroup):
@@ -37,85 +44,8 @@ class AnnounceDialog(StatesGroup):
     preview = State()
 
 
-def reaction_buttons(number: int) -> list[list[dict[str, str]]]:
-    return [
-        [
-            {"text": "👍", "callback_data": ReactionCb(announcement=number, value="up").pack()},
-            {"text": "👎", "callback_data": ReactionCb(announcement=number, value="down").pack()},
-        ]
-    ]
-
-
-def _audience_title(
-    audience: str, l10n: L10n, store: ContentStore, contest_titles: dict[str, str] | None = None
-) -> str:
-    """Who gets it, in words (a contest by its title, not its id)."""
-    kind, _, ref = audience.partition(":")
-    program = store.content.program
-    if kind == "segment":
-        return l10n("announce-to-segment", name=html.escape(program.segment_title(ref) or ref))
-    if kind == "tier":
-        tier = next((t.title for t in program.tiers if t.id == ref), ref)
-        return l10n("announce-to-tier", name=html.escape(tier))
-    if kind == "contest":
-        return l10n("announce-to-contest", name=html.escape((contest_titles or {}).get(ref, ref)))
-    return l10n(f"announce-to-{kind}-title")  # all, inactive, community: in the nominative
-
-
-def _audience_screen(l10n: L10n) -> Screen:
-    return Screen(
-        l10n("announce-ask-audience"),
-        keyboard(
-            [(l10n("announce-to-all"), AnnounceCb(action="to", value="all"))],
-            [(l10n("announce-pick-segment"), AnnounceCb(action="pick", value="segment"))],
-            [(l10n("announce-pick-tier"), AnnounceCb(action="pick", value="tier"))],
-            [(l10n("announce-pick-contest"), AnnounceCb(action="pick", value="contest"))],
-            [(l10n("announce-to-inactive"), AnnounceCb(action="to", value="inactive"))],
-            [(l10n("announce-to-community"), AnnounceCb(action="to", value=COMMUNITY))],
-        ),
-    )
-
-
-async def _empty_text(
-    audience: str, announcements: AnnouncementService, settings: Settings, l10n: L10n
-) -> str:
-    """Why nobody would get it: no partners' chat, or partners who switched news off."""
-    if audience == COMMUNITY and not settings.community_chats():
-        return l10n("announce-empty-community")
-    text = l10n("announce-empty")
-    excluded = await announcements.excluded(audience)
-    if excluded:
-        text += "\n" + l10n("announce-excluded", count=excluded)
-    return text
-
-
-def _preview_buttons(l10n: L10n) -> InlineKeyboardMarkup:
-    return keyboard(
-        [(l10n("announce-confirm"), AnnounceCb(action="confirm"))],
-        [(l10n("announce-abort"), AnnounceCb(action="abort"))],
-    )
-
-
-def _when_screen(l10n: L10n, prefix: str = "") -> Screen:
-    """The "when?" step; it names the «Сейчас» button, so it always shows it."""
-    return Screen(
-        prefix + l10n("announce-ask-when"),
-        keyboard([(l10n("announce-now"), AnnounceCb(action="now"))]),
-    )
-
-
-def _means_now(text: str, l10n: L10n) -> bool:
-    """«сейчас», «Сейчас», «now», «сразу»: the «Сейчас» button typed."""
-    word = text.strip().strip(".!").casefold()
-    return word in NOW_WORDS or word == l10n("announce-now").casefold()
-
-
-SCHEDULE_DAYS = 14  # /schedule looks this far ahead (its title says so)
-NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
-
-
 def setup_commands() -> Router:
-    """/announce, /announcements, /schedule (inside the managers' router)."""
+    """/announce (inside the managers' router)."""
     router = Router(name=f"{__name__}.commands")
 
     @router.message(Command("announce"))
@@ -123,111 +53,6 @@ def setup_commands() -> Router:
         await state.set_state(AnnounceDialog.message)
         await state.set_data({})
         await message.answer(l10n("announce-ask-message"))
-
-    @router.message(Command("announcements"))
-    async def announcements_list(
-        message: Message,
-        announcements: AnnouncementService,
-        contests: ContestService,
-        clock: Clock,
-        settings: Settings,
-        content_store: ContentStore,
-        l10n: L10n,
-    ) -> None:
-        found = await announcements.listing()
-        titles = {item.contest.id: item.contest.title for item in await contests.all()}
-        if not found:
-            await message.answer(l10n("announcements-none"))
-            return
-        now = clock.now()
-        for item in found:
-            report = await announcements.report(item.id)
-            status = item.status  # scheduled | cancelled, as stored; what it means now:
-            if status == "scheduled" and item.send_at <= now:
-                status = "sending" if report.waiting else "sent"
-            text = l10n(
-                "announcements-item",
-                number=item.id,
-                status=l10n(f"announcements-status-{status}"),
-                when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
-                audience=_audience_title(item.audience, l10n, content_store, titles),
-                recipients=item.recipients,
-                delivered=report.delivered,
-                waiting=report.waiting,
-                blocked=report.blocked,
-                failed=report.failed,
-                up=report.up,
-                down=report.down,
-                preview=html.escape(at_a_word(plain_text(item.text), 80)),
-            )
-            if report.uncertain:
-                text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
-            markup = None
-            if item.status == "scheduled" and (report.waiting or item.send_at > now):
-                markup = keyboard(
-                    [
-                        (
-                            l10n("announcements-cancel"),
-                            AnnounceCb(action="cancel", value=str(item.id)),
-                        )
-                    ]
-                )
-            await send(message, Screen(text, markup))
-
-    @router.message(Command("schedule"))
-    async def schedule(
-        message: Message,
-        planner: Planner,
-        announcements: AnnouncementService,
-        clock: Clock,
-        settings: Settings,
-        content_store: ContentStore,
-        l10n: L10n,
-    ) -> None:
-        lines = [l10n("schedule-title")]
-        now = clock.now()
-        rows: list[tuple[datetime, str]] = []
-        for planned in await planner.upcoming(SCHEDULE_DAYS):
-            rows.append(
-                (
-                    planned.at,
-                    l10n(
-                        (
-                            "schedule-row-chat"
-                            if not planned.audience and planned.community
-                            else "schedule-row"
-                        )
-                        + ("-titled" if planned.title else ""),
-                        what=l10n(planned.what),
-                        title=html.escape(planned.title),
-                        count=planned.audience,
-                        chat=int(planned.community),
-                    ),
-                )
-            )
-        horizon = now + timedelta(days=SCHEDULE_DAYS)
-        for item in await announcements.listing(50):
-            if item.status == "scheduled" and now < item.send_at <= horizon:
-                what = l10n("schedule-announcement-manager", number=item.id)
-                waking = announcements.in_quiet_hours(item.send_at)
-                private = item.audience != COMMUNITY and waking is not None
-                # who is still waiting for it (a partner who used /forget is not)
-                count = (
-                    item.recipients
-                    if item.audience == COMMUNITY
-                    else (await announcements.report(item.id)).waiting
-                )
-                rows.append(
-                    (
-                        waking if private and waking is not None else item.send_at,
-                        l10n("schedule-row", what=what, title="", count=count, chat=0),
-                    )
-                )
-        for moment, text in sorted(rows, key=lambda row: row[0]):
-            lines.append(f"{moment.astimezone(settings.tz):%d.%m %H:%M} — {text}")
-        if len(lines) == 1:
-            lines.append(l10n("schedule-empty"))
-        await send(message, Screen("\n".join(lines)))
 
     return router
 
@@ -260,7 +85,7 @@ def setup_dialog() -> Router:
             return
         await state.update_data(text=text, photo=photo, document=document)
         await state.set_state(AnnounceDialog.audience)
-        await send(message, _audience_screen(l10n))
+        await send(message, audience_screen(l10n))
 
     @router.message(AnnounceDialog.when)
     async def when(
@@ -272,7 +97,7 @@ def setup_dialog() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        if _means_now(message.text or "", l10n):
+        if means_now(message.text or "", l10n):
             await state.update_data(send_at=None)
             await _preview(message, state, announcements, content_store, settings, l10n)
             return
@@ -280,7 +105,7 @@ def setup_dialog() -> Router:
             moment = read_future(message.text or "", settings.tz, clock.now())
         except DraftError as error:
             refused = l10n("draft-refused", reason=l10n(error.key, **error.args_))
-            await send(message, _when_screen(l10n, refused + "\n"))
+            await send(message, when_screen(l10n, refused + "\n"))
             return
         await state.update_data(send_at=moment.isoformat())
         data = await state.get_data()
@@ -306,10 +131,10 @@ def setup_dialog() -> Router:
         hint = l10n("announce-use-buttons")
         current = await state.get_state()
         if current == AnnounceDialog.audience.state:
-            screen = _audience_screen(l10n)
+            screen = audience_screen(l10n)
             await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
         elif current == AnnounceDialog.preview.state:
-            await send(message, Screen(hint, _preview_buttons(l10n)))
+            await send(message, Screen(hint, preview_buttons(l10n)))
         else:
             await message.answer(hint)
 
@@ -335,26 +160,26 @@ async def _preview(
     )
     header = l10n(
         "announce-preview",
-        audience=_audience_title(
+        audience=audience_title(
             audience, l10n, store, {audience.partition(":")[2]: data.get("audience_title", "")}
         )
         if data.get("audience_title")
-        else _audience_title(audience, l10n, store),
+        else audience_title(audience, l10n, store),
         count=count,
         when=when,
     )
     await state.set_state(AnnounceDialog.preview)
     if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
-        empty = await _empty_text(audience, announcements, settings, l10n)
+        empty = await empty_text(audience, announcements, settings, l10n)
         await message.answer(header + "\n\n" + empty)
         await state.set_state(AnnounceDialog.audience)
-        await send(message, _audience_screen(l10n))
+        await send(message, audience_screen(l10n))
         return
     excluded = await announcements.excluded(audience)
     if excluded:
         header += "\n" + l10n("announce-preview-excluded", count=excluded)
     await message.answer(header)
-    buttons = _preview_buttons(l10n)
+    buttons = preview_buttons(l10n)
     text = data["text"]
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text or None, reply_markup=buttons)
@@ -436,7 +261,7 @@ def setup_buttons() -> Router:
             return
         if action == "back" and current == AnnounceDialog.audience.state:
             await callback.answer()
-            await edit(callback, _audience_screen(l10n))
+            await edit(callback, audience_screen(l10n))
             return
         if action == "to" and current == AnnounceDialog.audience.state:
             audience = value.replace("/", ":", 1)
@@ -445,8 +270,8 @@ def setup_buttons() -> Router:
             if community_missing or (
                 audience != COMMUNITY and not await announcements.recipients(audience)
             ):
-                await message.answer(await _empty_text(audience, announcements, settings, l10n))
-                await send(message, _audience_screen(l10n))
+                await message.answer(await empty_text(audience, announcements, settings, l10n))
+                await send(message, audience_screen(l10n))
                 return
             title = ""
             if audience.startswith("contest:"):
@@ -454,7 +279,7 @@ def setup_buttons() -> Router:
                 title = found.contest.title if found is not None else ""
             await state.update_data(audience=audience, audience_title=title)
             await state.set_state(AnnounceDialog.when)
-            await edit(callback, _when_screen(l10n))
+            await edit(callback, when_screen(l10n))
             return
         if action == "now" and current == AnnounceDialog.when.state:
             await state.update_data(send_at=None)

@@ -1,10 +1,9 @@
-"""/start: greeting, onboarding (segment, the program's questions, consent) and the menu."""
+"""/start: greeting, onboarding (segment, the program's questions, consent) and the menu;
+someone unknown is sent here by the gate (`gate`)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import Final
 
 from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -19,6 +18,7 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
+from bot.services.onboarding import matching_option, read_consent
 from bot.services.partners import TOPICS, Partner, PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
@@ -90,10 +90,6 @@ async def _ask_from(
         await send(message, _consent_screen(l10n))
 
 
-YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайте", "yes", "sure", "ok", "ок"))
-NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no", "no thanks"))
-
-
 async def _finish(
     agreed: bool,
     partner: Partner,
@@ -112,70 +108,6 @@ async def _finish(
         start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
         text += "\n" + l10n("onboarding-contest", title=html.escape(contest.title), start=start)
     return text
-
-
-def matching_option(text: str, options: Sequence[str]) -> int | None:
-    """The option a typed answer means: the same words, or the only option that starts
-    with them (at least 3 letters); None when it fits none, or several."""
-    typed = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!")
-    if not typed:
-        return None
-    names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
-    if typed in names:
-        return names.index(typed)
-    starting = [i for i, name in enumerate(names) if len(typed) >= 3 and name.startswith(typed)]
-    return starting[0] if len(starting) == 1 else None
-
-
-class Unknown(BaseFilter):
-    """Someone the bot keeps nothing about (never started, or /forget-ed) and who did not
-    /start (the middleware made no partner for them), asking for something a partner has:
-    a button, a question, a partner's command. Unknown commands, managers' commands and
-    media get their usual answers, which need no partner."""
-
-    def __init__(self, commands: Sequence[str]) -> None:
-        self._commands = frozenset(commands)
-
-    async def __call__(self, event: Message | CallbackQuery, partner: Partner | None) -> bool:
-        if partner is not None:
-            return False
-        if isinstance(event, CallbackQuery):
-            return True
-        if event.text is None:
-            return False
-        if not event.text.startswith("/"):
-            return True
-        command = _command(event.text)
-        return command in self._commands or command in HELP_COMMANDS
-
-
-HELP_COMMANDS = frozenset({"help", "menu"})
-
-
-def _command(text: str) -> str:
-    """ "/Help@bot x" → "help" ("" for no command)."""
-    if not text.startswith("/") or not text[1:]:
-        return ""
-    return text[1:].split(maxsplit=1)[0].split("@", maxsplit=1)[0].lower()
-
-
-def setup_gate(commands: Sequence[str]) -> Router:
-    """Goes first in private chats: someone unknown is asked to /start, and nothing about
-    them is stored until they do (after /forget, only /start starts over)."""
-    router = Router(name=f"{__name__}.gate")
-
-    @router.message(Unknown(commands))
-    async def start_first(message: Message, l10n: L10n) -> None:
-        if _command(message.text or "") in HELP_COMMANDS:  # SPEC: /help shows the menu
-            await message.answer(l10n("menu-text") + "\n\n" + l10n("start-first"))
-            return
-        await message.answer(l10n("start-first"))
-
-    @router.callback_query(Unknown(commands))
-    async def start_first_button(callback: CallbackQuery, l10n: L10n) -> None:
-        await callback.answer(l10n("start-first"), show_alert=True)
-
-    return router
 
 
 def resubscribed_text(partner: Partner, l10n: L10n) -> str:
@@ -393,14 +325,10 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         """«да» / «нет» typed instead of pressed; anything else gets a hint."""
-        typed = " ".join((message.text or "").casefold().split()).strip(" .!")
-        choices = (l10n("onboarding-consent-yes"), l10n("onboarding-consent-no"))
-        chosen = matching_option(typed, choices)
-        if typed in YES_WORDS or chosen == 0:
-            agreed = True
-        elif typed in NO_WORDS or chosen == 1:
-            agreed = False
-        else:
+        agreed = read_consent(
+            message.text or "", l10n("onboarding-consent-yes"), l10n("onboarding-consent-no")
+        )
+        if agreed is None:
             screen = _consent_screen(l10n)
             hint = l10n("onboarding-consent-hint")
             await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))

@@ -1,0 +1,183 @@
+"""A content file as a YAML document that knows the line of every key and list item, and
+the problems found in it, reported as `file:line: message`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from bot.content.models import (
+    Contest,
+    Creative,
+    FaqEntry,
+    FaqSettings,
+    LessonMeta,
+    LexiconItem,
+    OnboardingQuestion,
+    Postback,
+    PrizeCategory,
+    Program,
+    QuietHours,
+    Schedule,
+    Segment,
+    Template,
+    Tier,
+    WeeklyMoment,
+)
+
+ModelT = TypeVar("ModelT")
+_KNOWN_KEYS = sorted(
+    {
+        name
+        for model in (
+            Program,
+            Segment,
+            OnboardingQuestion,
+            Tier,
+            Schedule,
+            WeeklyMoment,
+            QuietHours,
+            Postback,
+            FaqSettings,
+            FaqEntry,
+            LexiconItem,
+            LessonMeta,
+            Creative,
+            Template,
+            Contest,
+            PrizeCategory,
+        )
+        for name in model.model_fields
+    }
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ContentInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+Path_ = tuple[int | str, ...]
+
+
+class Source:
+    """One YAML document with the line of every key and list item."""
+
+    def __init__(self, root: Path, path: Path, text: str, line_offset: int = 0) -> None:
+        self.name = path.relative_to(root).as_posix()
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[Problem] = []
+        self._offset = line_offset
+        self.data: Any = None
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = (mark.line + 1 if mark else 1) + line_offset
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.problems.append(Problem(self.name, line, f"invalid YAML: {problem}"))
+            return
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node: yaml.Node, path: Path_) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1 + self._offset)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1 + self._offset
+                if key in seen:
+                    self.problems.append(Problem(self.name, line, f"duplicate key {key!r}"))
+                seen.add(key)
+                self.lines[(*path, key)] = line
+                self._walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.lines[(*path, index)] = item.start_mark.line + 1 + self._offset
+                self._walk(item, (*path, index))
+
+    def line(self, path: Iterable[int | str]) -> int:
+        parts = tuple(path)
+        while parts and parts not in self.lines:
+            parts = parts[:-1]
+        return self.lines.get(parts, 1 + self._offset)
+
+    def problem(self, path: Iterable[int | str], message: str) -> None:
+        self.problems.append(Problem(self.name, self.line(path), message))
+
+    def validate(self, kind: type[ModelT] | Any) -> ModelT | None:
+        if self.problems:
+            return None
+        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        try:
+            return adapter.validate_python(self.data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self._report(error)
+            return None
+
+    def validate_at(self, kind: type[ModelT] | Any, data: Any, index: int) -> ModelT | None:
+        """One item of a list document (its problems located under `index`)."""
+        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self._report(error, (index,))
+            return None
+
+    def _report(self, error: Any, prefix: tuple[int | str, ...] = ()) -> None:
+        loc = prefix + tuple(part for part in error["loc"] if not _is_union_tag(part))
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.problem(loc, f"unknown key {key!r}{hint}")
+            return
+        where = ".".join(str(part) for part in loc)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            self.problem(loc[:-1], f"missing key {str(loc[-1])!r}")
+            return
+        self.problem(loc, f"{where}: {message}" if where else message)
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
+
+
+def read_file(path: Path, name: str, problems: list[Problem]) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, "not valid UTF-8"))
+        return ""
+
+
+def item_line(root: Path, name: str, index: int, key: str | None = None) -> int:
+    """The line of a list item (or of its `key`)."""
+    path = root / name
+    source = Source(root, path, path.read_text(encoding="utf-8"))
+    prefix: tuple[int | str, ...] = ("segments", index) if name == "program.yaml" else (index,)
+    return source.line((*prefix, key) if key else prefix)

@@ -1,0 +1,74 @@
+"""What every kind of automated message shares: the services it reads, the recipient's
+language, and the shape of a private message and of a leaderboard post."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.i18n import L10n
+from bot.services.contests import ContestService
+from bot.services.lessons import LessonService
+from bot.services.outbox import Outbox
+from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
+from bot.services.partners import Partner, PartnerService
+from bot.services.sales import SalesService
+from bot.texts import Board
+
+
+class NoticesBase:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ContentStore,
+        outbox: Outbox,
+        contests: ContestService,
+        partners: PartnerService,
+        sales: SalesService,
+        lessons: LessonService,
+        clock: Clock,
+    ) -> None:
+        self._lessons = lessons
+        self._settings = settings
+        self._clock = clock
+        self._store = store
+        self._outbox = outbox
+        self._contests = contests
+        self._partners = partners
+        self._sales = sales
+
+    @property
+    def has_community(self) -> bool:
+        """Whether community-chat posts have somewhere to go."""
+        return bool(self._settings.community_chats())
+
+    def _l10n(self, language: str | None) -> L10n:
+        return self._store.live.translator.get(language)
+
+
+def private(key: str, kind: str, subject: str | None, partner: Partner, text: str) -> OutMessage:
+    """A message to a partner's private chat; `kind` is the topic it belongs to."""
+    return OutMessage(
+        key=key,
+        kind=kind,
+        platform=partner.platform,
+        chat_id=partner.chat_id,
+        partner_id=partner.id,
+        subject=subject,
+        text=text,
+    )
+
+
+def board_post(
+    key: str, platform: str, chat: int, subject: str, board: Board, header: str = ""
+) -> OutMessage:
+    """A leaderboard post in the partners' chat, with its picture."""
+    return OutMessage(
+        key=community_key(f"{key}:community", platform),
+        kind=COMMUNITY,
+        platform=platform,
+        chat_id=chat,
+        text=header + board.text,
+        subject=subject,
+        picture=board.picture(),
+    )

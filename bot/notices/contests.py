@@ -1,0 +1,194 @@
+"""Contest notices (SPEC §7): each moment of a contest written for its partners and the
+community chat, cancellations and new dates, and the weekly leaderboard post."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from bot.content.models import Contest
+from bot.i18n import L10n
+from bot.notices.base import NoticesBase, board_post, private
+from bot.services.contests import Moment
+from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
+from bot.services.partners import Partner
+from bot.texts import contest_boards, contest_text, leaderboards, number, public_name
+
+
+@dataclass(frozen=True)
+class Announced:
+    partners: int
+    community: bool
+    enqueued: Enqueued
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    told: int
+    dropped: int
+
+
+class ContestNotices(NoticesBase):
+    async def contest_moment(self, moment: Moment) -> Enqueued:
+        """Queue a moment for its partners and, when it has one, the community chat."""
+        subject = f"contest:{moment.contest.id}"
+        messages = [
+            private(
+                f"{moment.key}:{partner.key}",
+                "contests",
+                subject,
+                partner,
+                await self._moment_text(moment, self._l10n(partner.language), partner),
+            )
+            for partner in moment.partners
+        ]
+        if moment.community:
+            for platform, chat in self._settings.community_chats():
+                messages.extend(await self._community_posts(moment, platform, chat, subject))
+        return await self._outbox.enqueue(messages)
+
+    async def announce_contest(self, contest: Contest) -> Announced:
+        """Announce a contest now: every eligible partner with the contests topic on and
+        the partners' chat; the contest is marked announced."""
+        moment = await self._contests.moment("announcement", contest)
+        result = await self.contest_moment(moment)
+        await self._contests.mark_announced(contest)
+        return Announced(len(moment.partners), moment.community and self.has_community, result)
+
+    async def cancel_contest(self, contest: Contest) -> Cancelled:
+        """Cancel a contest: what was not sent about it yet is dropped, and everyone who was
+        told about it (partners, and the chat if it was) hears it is cancelled."""
+        subject = f"contest:{contest.id}"
+        await self._contests.cancel(contest)
+        dropped = await self._outbox.cancel(subject)
+        told = await self._outbox.told(subject)
+        return await self._tell_again(self._contests.cancellation, contest, told, dropped)
+
+    async def reschedule_contest(self, contest: Contest) -> Cancelled:
+        """An announced contest got new dates: whoever was told about it (or was about to
+        be: what is still queued about it carries the old dates and is dropped) hears the
+        new ones, through the outbox with its usual rules (quiet hours, the weekly cap,
+        /stop and the contests topic checked when it goes)."""
+        subject = f"contest:{contest.id}"
+        waiting = await self._outbox.told(subject, status="queued")
+        dropped = await self._outbox.cancel(subject)
+        told = await self._outbox.told(subject) + waiting
+        return await self._tell_again(self._contests.rescheduling, contest, told, dropped)
+
+    async def _tell_again(
+        self,
+        moment_for: Callable[[Contest, list[int]], Awaitable[Moment]],
+        contest: Contest,
+        told: list[tuple[str, int, int | None]],
+        dropped: int,
+    ) -> Cancelled:
+        """The moment `moment_for` makes, sent to the partners who were told about the
+        contest (`told`), and to the chat only if it was told too."""
+        partner_ids = sorted({partner for _platform, _chat, partner in told if partner})
+        moment = await moment_for(contest, partner_ids)
+        if not any(partner is None for _platform, _chat, partner in told):
+            moment = replace(moment, community=False)
+        await self.contest_moment(moment)
+        return Cancelled(len(partner_ids), dropped)
+
+    async def _community_posts(
+        self, moment: Moment, platform: str, chat: int, subject: str
+    ) -> list[OutMessage]:
+        l10n = self._l10n(None)
+        if moment.name != "standings":
+            text = await self._moment_text(moment, l10n, None)
+            key = community_key(f"{moment.key}:community", platform)
+            return [OutMessage(key, COMMUNITY, platform, chat, text, subject=subject)]
+        boards = await contest_boards(
+            moment.contest, None, self._partners, self._contests, self._settings, l10n
+        )
+        return [
+            board_post(f"{moment.key}:{category.category}", platform, chat, subject, board)
+            for category, board in zip(moment.contest.prizes, boards, strict=True)
+        ]
+
+    async def _moment_text(self, moment: Moment, l10n: L10n, partner: Partner | None) -> str:
+        contest = moment.contest
+        title = html.escape(contest.title)
+        zone = self._settings.tz
+        if moment.name == "announcement":
+            card = contest_text(contest, None, False, zone, l10n, personal=False)
+            headline = l10n("moment-announcement")
+            if self._contests.short_notice(contest.starts_at):  # no "announced early" then
+                start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                headline = l10n("moment-announcement-soon", start=start)
+            return "\n\n".join((headline, card, l10n("moment-how-to-join")))
+        if moment.name == "reminder":
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-reminder", title=title, days=int(moment.tag), start=start)
+        if moment.name == "started":
+            end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-started", title=title, end=end)
+        if moment.name == "last_day":
+            return l10n("moment-last-day", title=title)
+        if moment.name == "cancelled":
+            return l10n("moment-cancelled", title=title)
+        if moment.name == "rescheduled":
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return l10n("moment-rescheduled", title=title, start=start, end=end)
+        if moment.name == "results":
+            if partner is not None:
+                return self._congratulation(moment, partner, l10n)
+            return await self._results_text(moment, l10n)
+        raise ValueError(f"unknown moment {moment.name}")
+
+    def _congratulation(self, moment: Moment, partner: Partner, l10n: L10n) -> str:
+        lines = [l10n("moment-winner", title=html.escape(moment.contest.title))]
+        for category, placed in moment.winners.get(partner.id, []):
+            lines.append(
+                l10n(
+                    "moment-winner-row",
+                    category=l10n(f"category-{category.category}"),
+                    place=placed.place,
+                    prize=html.escape(placed.prize),
+                )
+            )
+        lines.append(l10n("moment-winner-next"))
+        return "\n".join(lines)
+
+    async def _results_text(self, moment: Moment, l10n: L10n) -> str:
+        keys = [placed.entry.key for places in moment.results for placed in places]
+        people = await self._partners.by_affiliates(keys)
+        lines = [l10n("moment-results", title=html.escape(moment.contest.title))]
+        for category, places in zip(moment.contest.prizes, moment.results, strict=True):
+            lines.append(
+                l10n("moment-results-category", name=l10n(f"category-{category.category}"))
+            )
+            if not places:
+                lines.append(l10n("moment-results-nobody"))
+            for placed in places:
+                name = public_name(people.get(placed.entry.key), placed.entry.key, l10n)
+                lines.append(
+                    l10n(
+                        "moment-results-row",
+                        place=placed.place,
+                        name=html.escape(name),
+                        value=number(placed.entry.value, l10n.language),
+                        prize=html.escape(placed.prize),
+                    )
+                )
+        return "\n".join(lines)
+
+    # Weekly and daily sends
+
+    async def weekly_leaderboard(self, tag: str) -> Enqueued:
+        """The leaderboard post in the community chat: each board with its picture."""
+        chats = self._settings.community_chats()
+        if not chats:
+            return Enqueued(0, 0, 0)
+        l10n = self._l10n(None)
+        boards = await leaderboards(None, self._partners, self._contests, self._settings, l10n)
+        header = l10n("weekly-leaderboard") + "\n"
+        posts = [
+            board_post(f"leaderboard:{tag}:{number}", platform, chat, "leaderboard", board, header)
+            for platform, chat in chats
+            for number, board in enumerate(boards)
+        ]
+        return await self._outbox.enqueue(posts)

@@ -1,0 +1,166 @@
+"""Routine private sends (SPEC §11): the weekly digest, nudges to quiet partners and the
+lesson drip, and when a private send planned for a moment really goes."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import as_utc
+from bot.notices.base import NoticesBase, private
+from bot.services.outbox_enqueue import Enqueued
+from bot.texts import number
+
+
+class DigestNotices(NoticesBase):
+    async def digests(self, tag: str) -> Enqueued:
+        """The weekly digest in private: the partner's own week, place and its change, the
+        distance to the next tier, upcoming contests, the next lesson."""
+        zone = self._settings.tz
+        now = self._clock.now()
+        board_now = await self._contests.month_leaderboard(zone)
+        board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
+        messages = []
+        for partner in await self._partners.audience("digest"):
+            l10n = self._l10n(partner.language)
+            lines = [l10n("digest-title")]
+            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+            if linked:
+                count, amount = await self._sales.between(linked, now - timedelta(days=7))
+                lines.append(
+                    l10n("digest-week", count=count, amount=number(amount, l10n.language))
+                )
+                place, before = board_now.index_of(linked), board_before.index_of(linked)
+                if place is not None:
+                    change = 0 if before is None else before - place
+                    key = "digest-place-up" if change > 0 else "digest-place-down"
+                    key = "digest-place" if change == 0 else key
+                    lines.append(l10n(key, place=place + 1, change=abs(change)))
+                month = await self._sales.month(linked, zone)
+                tier = self._sales.tier(month.approved)
+                if tier.next_tier is not None:
+                    lines.append(
+                        l10n(
+                            "digest-tier",
+                            tier=html.escape(tier.next_tier.title),
+                            remaining=tier.remaining,
+                        )
+                    )
+            else:
+                lines.append(l10n("digest-link"))
+            upcoming = [
+                contest
+                for contest in await self._contests.eligible(partner.segment)
+                if contest.starts_at > now
+            ]
+            for contest in upcoming[:3]:
+                start = contest.starts_at.astimezone(zone).strftime("%d.%m")
+                lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+            fresh = [
+                html.escape(creative.title)
+                for creative in self._store.content.creatives
+                if creative.added is not None
+                and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
+                and creative.visible_to(partner.segment)
+            ]
+            if fresh:
+                lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(None)
+            if lesson is not None:
+                lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
+            lines.append(l10n("digest-footer"))
+            messages.append(
+                private(
+                    f"digest:{tag}:{partner.key}", "digest", "digest", partner, "\n".join(lines)
+                )
+            )
+        return await self._outbox.enqueue(messages)
+
+    async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
+        """A personal nudge to partners with no approved sale for `days` days: at most once
+        per period, at most `max_in_a_row` times without a sale in between."""
+        now = self._clock.now()
+        period = (now.date().toordinal()) // days
+        quiet_since = now - timedelta(days=days)
+        messages = []
+        for partner in await self._partners.audience("news"):
+            if as_utc(partner.created_at) > quiet_since:
+                continue
+            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+            last_sale = await self._sales.last_approved(linked) if linked else None
+            if last_sale is not None and last_sale > quiet_since:
+                continue
+            since = last_sale or datetime.min.replace(tzinfo=UTC)
+            if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
+                continue
+            l10n = self._l10n(partner.language)
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(None)
+            creative = next(
+                (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
+            )
+            lines = [l10n("nudge-title", name=html.escape(partner.first_name))]
+            if lesson is not None:
+                lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
+            if creative is not None:
+                lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
+            lines.append(l10n("nudge-manager"))
+            messages.append(
+                private(
+                    f"nudge:{period}:{partner.key}", "news", "nudge", partner, "\n".join(lines)
+                )
+            )
+        return await self._outbox.enqueue(messages)
+
+    async def lesson_drip(self, finished_before: datetime) -> Enqueued:
+        """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
+        latest = await self._lessons.finished_before(finished_before)
+        people = await self._partners.by_ids(sorted(latest))
+        messages = []
+        for partner_id, lesson_id in latest.items():
+            partner = people.get(partner_id)
+            if partner is None or not partner.receives("lessons"):
+                continue
+            course = await self._lessons.course(partner)
+            lesson = course.next_after(lesson_id)
+            if lesson is None:
+                continue  # the course is done
+            text = self._l10n(partner.language)(
+                "lesson-drip",
+                title=html.escape(lesson.title),
+                done=course.finished,
+                total=len(course.lessons),
+            )
+            messages.append(
+                private(f"lesson:{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
+            )
+        return await self._outbox.enqueue(messages)
+
+    async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
+        """When each lesson drip still to come before `until` will really go (after the
+        quiet hours), one per partner: for /schedule."""
+        days = self._store.content.program.schedule.lesson_drip_days
+        if days <= 0:
+            return []
+        latest = await self._lessons.latest_finished(now - timedelta(days=days))
+        people = await self._partners.by_ids(sorted(latest))
+        due: list[tuple[datetime, str]] = []
+        for partner_id, (lesson_id, finished_at) in latest.items():
+            partner = people.get(partner_id)
+            if partner is None or not partner.receives("lessons"):
+                continue
+            lesson = (await self._lessons.course(partner)).next_after(lesson_id)
+            if lesson is not None:
+                at = max(now, finished_at + timedelta(days=days))
+                due.append((at, f"lesson:{lesson.id}:{partner.key}"))
+        sent = await self._outbox.known([key for _at, key in due])
+        return sorted(
+            self._outbox.after_quiet_hours(at)
+            for at, key in due
+            if key not in sent and at <= until
+        )
+
+    def private_time(self, moment: datetime) -> datetime:
+        """When a private automated send planned for `moment` really goes (quiet hours)."""
+        return self._outbox.after_quiet_hours(moment)

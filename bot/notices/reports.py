@@ -1,0 +1,71 @@
+"""Reports to managers: an announcement's delivery report, and the week's unanswered
+questions (FAQ gaps)."""
+
+from __future__ import annotations
+
+import html
+
+from bot.notices.base import NoticesBase
+from bot.services.announcements import Announcement, Report
+from bot.services.outbox_enqueue import Enqueued, OutMessage
+
+
+class ReportNotices(NoticesBase):
+    async def announcement_report(self, item: Announcement, report: Report) -> Enqueued:
+        """The delivery report of an announcement, to the manager who sent it."""
+        l10n = self._l10n(None)
+        text = l10n(
+            "announcement-report",
+            number=item.id,
+            delivered=report.delivered,
+            blocked=report.blocked,
+            failed=report.failed,
+            skipped=report.skipped,
+            uncertain=report.uncertain,
+            up=report.up,
+            down=report.down,
+        )
+        message = OutMessage(
+            key=f"report:announcement:{item.id}",
+            kind="report",
+            platform=item.manager_platform,
+            chat_id=item.manager_chat_id,
+            text=text,
+            subject="report",
+        )
+        return await self._outbox.enqueue([message])
+
+    async def faq_gaps(self, tag: str, gaps: list[tuple[str, int]]) -> Enqueued:
+        """The week's top unanswered questions (grouped), to the managers' chat of each
+        platform, or to each manager in private when there is none."""
+        if not gaps:
+            return Enqueued(0, 0, 0)
+        l10n = self._l10n(None)
+        lines = [l10n("faq-gaps-digest")]
+        lines += [
+            l10n("faq-gaps-digest-line", number=n, question=html.escape(q[:200]), count=count)
+            for n, (q, count) in enumerate(gaps, start=1)
+        ]
+        lines.append(l10n("faq-gaps-digest-footer"))
+        targets: list[tuple[str, int]] = []
+        for platform in ("tg", "vk"):
+            chat = self._settings.managers_chat(platform)
+            if chat is not None:
+                targets.append((platform, chat))
+        if not targets:
+            for manager in self._settings.managers:
+                platform, _, user_id = manager.partition(":")
+                if platform in ("tg", "vk") and user_id.lstrip("-").isdigit():
+                    targets.append((platform, int(user_id)))
+        messages = [
+            OutMessage(
+                key=f"faq-gaps:{tag}:{platform}:{chat}",
+                kind="report",
+                platform=platform,
+                chat_id=chat,
+                text="\n".join(lines),
+                subject="faq-gaps",
+            )
+            for platform, chat in targets
+        ]
+        return await self._outbox.enqueue(messages)

@@ -1,0 +1,97 @@
+"""Sale notices (SPEC §6): approved sales told to their partners with the new standing,
+and the first, 10th, 50th and 100th sale and a new tier congratulated."""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from typing import Final
+
+from bot.i18n import L10n
+from bot.notices.base import NoticesBase, private
+from bot.services.contest_standings import Standings
+from bot.services.outbox_enqueue import Enqueued, OutMessage
+from bot.services.partners import Partner
+from bot.services.sales_figures import month_start
+from bot.services.sales_ledger import Approved
+from bot.texts import number
+
+# The category a sale notice reports the place in, best first.
+SALE_BOARDS: Final = ("most_sales", "top_amount", "first_sales")
+
+
+class SaleNotices(NoticesBase):
+    async def tell_approved(self, approved: list[Approved]) -> None:
+        await self.sales_approved(approved)
+
+    async def sales_approved(self, approved: list[Approved]) -> Enqueued:
+        """Tell partners about their approved sales (SPEC §6): the new standing, and the
+        first, 10th, 50th and 100th sale and a new tier congratulated."""
+        by_affiliate: dict[str, list[str]] = defaultdict(list)
+        for item in approved:
+            by_affiliate[item.affiliate_id].append(item.conversion_id)
+        linked = await self._partners.linked_to(sorted(by_affiliate))
+        tiers = self._store.content.program.tiers
+        messages: list[OutMessage] = []
+        for affiliate, conversion_ids in by_affiliate.items():
+            people = linked.get(affiliate, [])
+            if not people:
+                continue
+            facts = await self._sales.approval(affiliate, conversion_ids, self._settings.tz)
+            if not facts.new:
+                continue  # reversed again meanwhile
+            tier = facts.new_tier(tiers)
+            month = month_start(self._clock.now(), self._settings.tz).strftime("%Y-%m")
+            for partner in people:
+                l10n = self._l10n(partner.language)
+                standing = await self._standing(partner, l10n)
+                lines = [l10n("sale-approved", count=facts.new)]
+                if standing:
+                    lines.append(standing)
+                messages.append(
+                    self._sale_message(
+                        f"sale:{min(conversion_ids)}:{partner.key}", partner, "\n".join(lines)
+                    )
+                )
+                for milestone in facts.milestones():
+                    text = l10n("sale-milestone", count=milestone)
+                    key = f"milestone:{affiliate}:{milestone}:{partner.key}"
+                    messages.append(self._sale_message(key, partner, text))
+                if tier is not None:
+                    text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
+                    key = f"tier:{month}:{tier.title}:{partner.key}"
+                    messages.append(self._sale_message(key, partner, text))
+        return await self._outbox.enqueue(messages)
+
+    @staticmethod
+    def _sale_message(key: str, partner: Partner, text: str) -> OutMessage:
+        return private(key, "sales", None, partner, text)
+
+    async def _standing(self, partner: Partner, l10n: L10n) -> str | None:
+        """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month)."""
+        contest = await self._contests.running(partner.segment)
+        if contest is not None:
+            kinds = {category.category: category for category in contest.prizes}
+            category = next((kinds[k] for k in SALE_BOARDS if k in kinds), None)
+            if category is None:
+                return None
+            entries = await self._contests.standings(contest, category)
+            board = l10n(f"category-{category.category}")
+            gaps = category.category != "first_sales"
+            return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
+        entries = await self._contests.month_leaderboard(self._settings.tz)
+        return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
+
+
+def _place_text(
+    entries: Standings, me: str | None, board: str, l10n: L10n, *, gaps: bool = True
+) -> str | None:
+    place = entries.index_of(me)
+    if place is None:
+        return None
+    if place == 0 or not gaps:
+        return l10n("sale-place", place=place + 1, board=board)
+    gap = entries[place - 1].value - entries[place].value
+    return l10n(
+        "sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap, l10n.language)
+    )

@@ -1,0 +1,224 @@
+"""Contest standings (SPEC §7): the entries of each prize category, best first.
+
+Only approved conversions count (a reversal re-ranks by itself: the status changed);
+pending ones are shown apart. Ties go to whoever reached the value first. Only linked
+affiliate ids take part (a conversion for an unknown id counts once the partner links it),
+and only partners of the contest's segments, when it names any.
+Standings are cached in the process while no conversion changed (see `StandingsCache`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar, cast
+
+import sqlalchemy as sa
+
+from bot.clock import as_utc
+from bot.content.models import Contest, PrizeCategory
+from bot.db.engine import Database
+from bot.db.tables import conversions, partners
+
+STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
+STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
+STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
+_NEVER = datetime.max.replace(tzinfo=UTC)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # the contestant: an affiliate id (or partner:ID for a referrer with none)
+    value: Decimal
+    reached_at: datetime
+    pending: int = 0
+
+
+class Standings(list[Entry]):
+    """Entries best first, with the place of a contestant found without a scan."""
+
+    _places: dict[str, int] | None = None
+
+    def index_of(self, key: str | None) -> int | None:
+        """The 0-based position of `key`, or None."""
+        if key is None:
+            return None
+        if self._places is None:
+            self._places = {entry.key: n for n, entry in enumerate(self)}
+        return self._places.get(key)
+
+
+@dataclass(frozen=True)
+class SalesRow:
+    affiliate_id: str
+    approved: int
+    total: Decimal
+    first_at: datetime
+    last_at: datetime
+    pending: int
+
+
+@dataclass(frozen=True)
+class Placed:
+    place: int
+    entry: Entry
+    prize: str
+
+
+@dataclass(frozen=True)
+class MyStanding:
+    category: PrizeCategory
+    place: int | None  # None: not in the standings (yet)
+    entry: Entry | None
+
+
+class StandingsCache:
+    """Computed standings by contest and category, each with the sales version it saw."""
+
+    def __init__(self, version: Callable[[], int]) -> None:
+        self._version = version  # bumped by every write that changed a conversion
+        self._cache: dict[tuple[Any, ...], tuple[int, float, float, Any]] = {}
+
+    async def get(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
+        """A computed value reused while no conversion changed (up to a minute: links change
+        too); one that took long to compute is also reused for a few seconds after a change,
+        so a busy /top does not aggregate a million conversions per call."""
+        version, now = self._version(), time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None:
+            seen, at, cost, value = cached
+            age = now - at
+            if seen == version and age < STANDINGS_MAX_AGE:
+                return cast("_T", value)
+            if cost > STANDINGS_SLOW and age < STANDINGS_FRESH:
+                return cast("_T", value)  # a big aggregate under a stream of sales
+        value = await compute()
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[key] = (version, now, time.monotonic() - now, value)
+        return value
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def contest_key(contest: Contest, *extra: Any) -> tuple[Any, ...]:
+    return (contest.id, contest.starts_at, contest.ends_at, tuple(contest.segments), *extra)
+
+
+def rank(entries: list[Entry], category: PrizeCategory) -> Standings:
+    """The entries at or above `min_value`, best first (first sales: the earliest)."""
+    qualified = [entry for entry in entries if entry.value >= category.min_value]
+    if category.category == "first_sales":
+        return Standings(sorted(qualified, key=lambda e: (e.reached_at, e.key)))
+    return Standings(sorted(qualified, key=lambda e: (-e.value, e.reached_at, e.key)))
+
+
+def from_sales(rows: list[SalesRow], category: PrizeCategory) -> list[Entry]:
+    entries = []
+    for row in rows:
+        if not row.approved:
+            continue
+        if category.category == "first_sales":
+            value, reached = Decimal(1), row.first_at
+        elif category.category == "top_amount":
+            value, reached = row.total, row.last_at
+        else:
+            value, reached = Decimal(row.approved), row.last_at
+        entries.append(Entry(row.affiliate_id, value, reached, row.pending))
+    return entries
+
+
+def _linked(contest: Contest, affiliate: Any) -> Any:
+    """A linked partner of the contest's segments has this affiliate id."""
+    condition = sa.and_(
+        partners.c.affiliate_id == affiliate,
+        partners.c.affiliate_status == "linked",
+    )
+    if contest.segments:
+        condition = sa.and_(condition, partners.c.segment.in_(contest.segments))
+    return sa.exists(sa.select(partners.c.id).where(condition))
+
+
+async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
+    """Approved and pending conversions in the contest's window, per linked affiliate:
+    one pass over the window (grouped first, then the linked partners looked up)."""
+    approved = conversions.c.status == "approved"
+    grouped = (
+        sa.select(
+            conversions.c.affiliate_id,
+            sa.func.count().filter(approved).label("n"),
+            sa.func.sum(conversions.c.amount).filter(approved).label("total"),
+            sa.func.min(conversions.c.occurred_at).filter(approved).label("first_at"),
+            sa.func.max(conversions.c.occurred_at).filter(approved).label("last_at"),
+            sa.func.count().filter(conversions.c.status == "pending").label("waiting"),
+        )
+        .where(
+            conversions.c.status.in_(("approved", "pending")),
+            conversions.c.occurred_at >= contest.starts_at,
+            conversions.c.occurred_at <= contest.ends_at,
+        )
+        .group_by(conversions.c.affiliate_id)
+        .subquery()
+    )
+    query = sa.select(grouped).where(_linked(contest, grouped.c.affiliate_id))
+    async with db.read() as conn:
+        rows = list(await conn.execute(query))
+    return [
+        SalesRow(
+            affiliate_id=row.affiliate_id,
+            approved=int(row.n),
+            total=Decimal(str(row.total or 0)),
+            first_at=as_utc(row.first_at) if row.first_at is not None else _NEVER,
+            last_at=as_utc(row.last_at) if row.last_at is not None else _NEVER,
+            pending=int(row.waiting),
+        )
+        for row in rows
+    ]
+
+
+async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
+    """Referrers by their recruits who made an approved sale in the contest."""
+    first_sales = (
+        sa.select(
+            conversions.c.affiliate_id,
+            sa.func.min(conversions.c.occurred_at).label("first_at"),
+        )
+        .where(
+            conversions.c.status == "approved",
+            conversions.c.occurred_at >= contest.starts_at,
+            conversions.c.occurred_at <= contest.ends_at,
+        )
+        .group_by(conversions.c.affiliate_id)
+        .subquery()
+    )
+    recruit = partners.alias("recruit")
+    query = (
+        sa.select(
+            recruit.c.referrer_id,
+            sa.func.count(sa.distinct(recruit.c.id)).label("n"),
+            sa.func.max(first_sales.c.first_at).label("reached"),
+        )
+        .join(first_sales, first_sales.c.affiliate_id == recruit.c.affiliate_id)
+        .where(recruit.c.affiliate_status == "linked", recruit.c.referrer_id.is_not(None))
+        .group_by(recruit.c.referrer_id)
+    )
+    referrer = sa.select(
+        partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status, partners.c.segment
+    )
+    async with db.read() as conn:
+        rows = list(await conn.execute(query))
+        people = {row.id: row for row in await conn.execute(referrer)}
+    entries = []
+    for row in rows:
+        person = people.get(row.referrer_id)
+        if person is None or (contest.segments and person.segment not in contest.segments):
+            continue
+        linked = person.affiliate_status == "linked" and person.affiliate_id
+        key = person.affiliate_id if linked else f"partner:{person.id}"
+        entries.append(Entry(str(key), Decimal(int(row.n)), as_utc(row.reached)))
+    return entries

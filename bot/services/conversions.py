@@ -1,0 +1,166 @@
+"""A conversion as it comes in (SPEC §6): a postback's or a CSV row's fields validated into
+a `ConversionIn`, and the one rule of what it does to the stored conversion (`decide`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal
+
+STATUSES: Final = ("pending", "approved", "declined")
+ALLOWED: Final = frozenset(
+    {("pending", "approved"), ("pending", "declined"), ("approved", "declined")}
+)
+FIELDS: Final = ("partner", "conversion_id", "status", "amount", "currency", "ts")
+MAX_AMOUNT: Final = Decimal("9999999999.99")
+MAX_AHEAD: Final = timedelta(days=1)  # a sale's ts may be this far ahead of our clock
+_AFFILIATE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
+_CONVERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+Result = Literal["inserted", "updated", "unchanged"]
+
+
+class InvalidConversion(Exception):
+    """A postback or CSV row that cannot be stored; names the field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+class TransitionRefused(Exception):
+    """A status change that is not allowed (declined → approved, approved → pending)."""
+
+    field = "status"
+
+    def __init__(self, conversion_id: str, old: str, new: str) -> None:
+        super().__init__(f"conversion {conversion_id}: {old} → {new} is not allowed")
+        self.old = old
+        self.new = new
+
+
+class OtherPartnersConversion(TransitionRefused):
+    """A conversion id already stored for another affiliate id: never an edit of someone
+    else's sale (the other id is not told)."""
+
+    field = "partner"
+
+    def __init__(self, conversion_id: str) -> None:
+        Exception.__init__(
+            self, f"conversion {conversion_id} belongs to another partner; nothing changed"
+        )
+        self.old = self.new = ""
+
+
+@dataclass(frozen=True)
+class ConversionIn:
+    affiliate_id: str
+    conversion_id: str
+    status: str
+    amount: Decimal
+    currency: str | None
+    occurred_at: datetime | None
+
+
+def valid_affiliate_id(text: str) -> bool:
+    return bool(_AFFILIATE.match(text))
+
+
+def parse_conversion(
+    raw: Mapping[str, str], status_map: Mapping[str, str], now: datetime | None = None
+) -> ConversionIn:
+    """Validate one postback or CSV row; the first bad field raises InvalidConversion.
+    With `now`, a `ts` more than a day after it is refused (a wrong year, a wrong zone)."""
+
+    def value(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    affiliate = value("partner")
+    if not affiliate:
+        raise InvalidConversion("partner", "required")
+    if not _AFFILIATE.match(affiliate):
+        raise InvalidConversion("partner", "letters, digits and _.:@- only, at most 64")
+    conversion_id = value("conversion_id")
+    if not conversion_id:
+        raise InvalidConversion("conversion_id", "required")
+    if not _CONVERSION.match(conversion_id):
+        raise InvalidConversion("conversion_id", "no spaces, at most 128 characters")
+    raw_status = value("status")
+    if not raw_status:
+        raise InvalidConversion("status", "required")
+    status = status_map.get(raw_status) or status_map.get(raw_status.lower()) or raw_status.lower()
+    if status not in STATUSES:
+        raise InvalidConversion("status", f"unknown status {raw_status!r}")
+    return ConversionIn(
+        affiliate_id=affiliate,
+        conversion_id=conversion_id,
+        status=status,
+        amount=_amount(value("amount")),
+        currency=_currency(value("currency")),
+        occurred_at=_moment(value("ts"), now),
+    )
+
+
+def _amount(text: str) -> Decimal:
+    if not text:
+        raise InvalidConversion("amount", "required")
+    try:
+        amount = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise InvalidConversion("amount", f"not a number: {text[:40]!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidConversion("amount", "a decimal ≥ 0")
+    if amount > MAX_AMOUNT:
+        raise InvalidConversion("amount", "too large")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidConversion("amount", "at most 2 decimal places")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(text: str) -> str | None:
+    if not text:
+        return None
+    if not _CURRENCY.match(text):
+        raise InvalidConversion("currency", "an ISO code such as RUB")
+    return text.upper()
+
+
+def _moment(text: str, now: datetime | None) -> datetime | None:
+    """An ISO 8601 moment (with its offset; none: UTC) or unix seconds, in UTC."""
+    if not text:
+        return None
+    try:
+        if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
+            moment = datetime.fromtimestamp(float(text), UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidConversion("ts", "ISO 8601 or unix seconds") from None
+    if now is not None and moment > now + MAX_AHEAD:
+        raise InvalidConversion("ts", "more than a day in the future")
+    return moment
+
+
+def decide(current: Mapping[str, Any] | None, item: ConversionIn) -> Result:
+    """What a conversion does to the stored one (a row's status, amount and currency):
+    inserted, updated, unchanged; or TransitionRefused. The one rule for both paths."""
+    if current is None:
+        return "inserted"
+    if current["affiliate_id"] != item.affiliate_id:
+        raise OtherPartnersConversion(item.conversion_id)
+    same_status = current["status"] == item.status
+    if (
+        same_status
+        and current["amount"] == item.amount
+        and (item.currency is None or current["currency"] == item.currency)
+    ):
+        return "unchanged"
+    if not same_status and (current["status"], item.status) not in ALLOWED:
+        raise TransitionRefused(item.conversion_id, current["status"], item.status)
+    return "updated"

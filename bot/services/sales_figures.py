@@ -1,0 +1,214 @@
+"""A partner's sales in figures: the calendar month, tiers and milestones, and the queries
+behind `SalesService`'s read side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot.clock import as_utc
+from bot.content.models import Tier
+from bot.db.engine import Database
+from bot.db.tables import conversions
+from bot.services.conversions import MAX_AHEAD
+
+MILESTONES: Final = (1, 10, 50, 100)
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    total: int  # approved sales ever
+    total_before: int
+    month: int  # approved sales this month
+    month_before: int
+    new: int  # of the conversions just approved, those still approved
+
+    def milestones(self) -> list[int]:
+        """The round numbers of approved sales (first, 10, 50, 100) just reached."""
+        return [n for n in MILESTONES if self.total_before < n <= self.total]
+
+    def new_tier(self, tiers: list[Tier]) -> Tier | None:
+        """The tier this month's approved sales just reached, if they reached one."""
+        before, after = tier_for(tiers, self.month_before), tier_for(tiers, self.month)
+        if after.tier is not None and after.tier != before.tier:
+            return after.tier
+        return None
+
+
+@dataclass(frozen=True)
+class MonthStats:
+    approved: int
+    amount: Decimal
+    pending: int
+
+
+@dataclass(frozen=True)
+class RecentSale:
+    status: str  # pending | approved | declined
+    amount: Decimal
+    currency: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class TierStanding:
+    tier: Tier | None
+    next_tier: Tier | None
+    remaining: int  # approved sales still needed for next_tier
+
+
+def tier_for(tiers: list[Tier], approved_this_month: int) -> TierStanding:
+    """The highest tier reached by this month's approved sales, and what is left to the next."""
+    ordered = sorted(tiers, key=lambda tier: tier.monthly_sales)
+    reached = [tier for tier in ordered if tier.monthly_sales <= approved_this_month]
+    ahead = [tier for tier in ordered if tier.monthly_sales > approved_this_month]
+    following = ahead[0] if ahead else None
+    remaining = following.monthly_sales - approved_this_month if following else 0
+    return TierStanding(reached[-1] if reached else None, following, remaining)
+
+
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment of `now`'s calendar month in `zone`, in UTC."""
+    local = now.astimezone(zone)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def month_end(now: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment of the next calendar month in `zone`, in UTC (a bound, excluded)."""
+    local = now.astimezone(zone)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return local.replace(
+        year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0
+    ).astimezone(UTC)
+
+
+def in_month(now: datetime, zone: ZoneInfo) -> sa.ColumnElement[bool]:
+    """Conversions of `now`'s calendar month: bounded on both ends (a sale dated ahead is
+    not this month's)."""
+    return sa.and_(
+        conversions.c.occurred_at >= month_start(now, zone),
+        conversions.c.occurred_at < month_end(now, zone),
+    )
+
+
+async def month_stats(
+    db: Database, affiliate_id: str, now: datetime, zone: ZoneInfo
+) -> MonthStats:
+    """Approved (count, amount) and pending conversions of the calendar month so far."""
+    query = (
+        sa.select(
+            conversions.c.status,
+            sa.func.count().label("n"),
+            sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
+        )
+        .where(
+            conversions.c.affiliate_id == affiliate_id,
+            in_month(now, zone),
+        )
+        .group_by(conversions.c.status)
+    )
+    async with db.read() as conn:
+        rows = {row.status: row for row in await conn.execute(query)}
+    approved = rows.get("approved")
+    pending = rows.get("pending")
+    return MonthStats(
+        approved=int(approved.n) if approved else 0,
+        amount=Decimal(str(approved.amount)).quantize(Decimal("0.01")) if approved else Decimal(0),
+        pending=int(pending.n) if pending else 0,
+    )
+
+
+async def approval_facts(
+    db: Database, affiliate_id: str, conversion_ids: list[str], now: datetime, zone: ZoneInfo
+) -> ApprovalFacts:
+    """Where an affiliate stands after these conversions were approved: approved sales
+    ever and this month, before and after them (for milestones and tiers)."""
+    this_month = in_month(now, zone)
+    mine = conversions.c.affiliate_id == affiliate_id
+    approved = conversions.c.status == "approved"
+    counts = sa.select(
+        sa.func.count(),
+        sa.func.count().filter(this_month),
+    ).where(mine, approved)
+    new = sa.select(
+        sa.func.count(),
+        sa.func.count().filter(this_month),
+    ).where(mine, approved, conversions.c.conversion_id.in_(conversion_ids))
+    async with db.read() as conn:
+        total, month = (await conn.execute(counts)).one()
+        new_total, new_month = (await conn.execute(new)).one()
+    return ApprovalFacts(
+        total=int(total),
+        total_before=int(total) - int(new_total),
+        month=int(month),
+        month_before=int(month) - int(new_month),
+        new=int(new_total),
+    )
+
+
+async def approved_between(
+    db: Database, affiliate_id: str, since: datetime, now: datetime
+) -> tuple[int, Decimal]:
+    """Approved sales and their amount since `since` (up to now)."""
+    query = sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(conversions.c.amount), 0)
+    ).where(
+        conversions.c.affiliate_id == affiliate_id,
+        conversions.c.status == "approved",
+        conversions.c.occurred_at >= since,
+        conversions.c.occurred_at <= now + MAX_AHEAD,
+    )
+    async with db.read() as conn:
+        count, amount = (await conn.execute(query)).one()
+    return int(count), Decimal(str(amount)).quantize(Decimal("0.01"))
+
+
+async def last_approved(db: Database, affiliate_id: str) -> datetime | None:
+    query = sa.select(sa.func.max(conversions.c.occurred_at)).where(
+        conversions.c.affiliate_id == affiliate_id, conversions.c.status == "approved"
+    )
+    async with db.read() as conn:
+        moment = (await conn.execute(query)).scalar()
+    return as_utc(moment) if isinstance(moment, datetime) else None
+
+
+async def totals_by_status(db: Database, affiliate_id: str) -> dict[str, int]:
+    """All conversions of an affiliate id ever, by status."""
+    query = (
+        sa.select(conversions.c.status, sa.func.count().label("n"))
+        .where(conversions.c.affiliate_id == affiliate_id)
+        .group_by(conversions.c.status)
+    )
+    async with db.read() as conn:
+        return {row.status: int(row.n) for row in await conn.execute(query)}
+
+
+async def recent_sales(db: Database, affiliate_id: str, limit: int) -> list[RecentSale]:
+    """The latest conversions of an affiliate id (any status), newest first."""
+    query = (
+        sa.select(
+            conversions.c.status,
+            conversions.c.amount,
+            conversions.c.currency,
+            conversions.c.occurred_at,
+        )
+        .where(conversions.c.affiliate_id == affiliate_id)
+        .order_by(conversions.c.occurred_at.desc(), conversions.c.id.desc())
+        .limit(limit)
+    )
+    async with db.read() as conn:
+        return [
+            RecentSale(
+                status=row.status,
+                amount=Decimal(str(row.amount)).quantize(Decimal("0.01")),
+                currency=row.currency,
+                occurred_at=as_utc(row.occurred_at),
+            )
+            for row in await conn.execute(query)
+        ]

@@ -1,0 +1,227 @@
+"""The conversions ledger: writing conversions and their status events, one at a time or a
+chunk at once (postbacks by group commit, CSV imports), by the rules of `decide`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.db.tables import conversion_events, conversions
+from bot.services.conversions import ConversionIn, Result, TransitionRefused, decide
+
+IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
+
+
+@dataclass(frozen=True)
+class Approved:
+    affiliate_id: str
+    conversion_id: str
+
+
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def count(self, result: Result) -> None:
+        setattr(self, result, getattr(self, result) + 1)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a chunk did: each conversion's outcome (in order), the sales it approved, and
+    whether any conversion changed."""
+
+    outcomes: list[Result | TransitionRefused]
+    approved: list[Approved]
+    changed: bool
+
+
+async def record_one(
+    conn: AsyncConnection, item: ConversionIn, source: str, now: datetime
+) -> Result:
+    row = (
+        await conn.execute(
+            sa.select(conversions).where(conversions.c.conversion_id == item.conversion_id)
+        )
+    ).first()
+    outcome = decide(None if row is None else dict(row._mapping), item)
+    if row is None:
+        result = await conn.execute(
+            conversions.insert().values(
+                conversion_id=item.conversion_id,
+                affiliate_id=item.affiliate_id,
+                status=item.status,
+                amount=item.amount,
+                currency=item.currency,
+                occurred_at=item.occurred_at or now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        key = int(result.inserted_primary_key[0])  # type: ignore[index]
+        await _event(conn, key, None, item, source, now)
+        return outcome
+    if outcome == "unchanged":
+        return outcome
+    await conn.execute(
+        conversions.update()
+        .where(conversions.c.id == row.id)
+        .values(
+            status=item.status,
+            amount=item.amount,
+            currency=item.currency or row.currency,
+            updated_at=now,
+        )
+    )
+    await _event(conn, row.id, row.status, item, source, now)
+    return outcome
+
+
+async def _event(
+    conn: AsyncConnection,
+    key: int,
+    old: str | None,
+    item: ConversionIn,
+    source: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        conversion_events.insert().values(
+            conversion_id=key,
+            from_status=old,
+            to_status=item.status,
+            amount=item.amount,
+            source=source,
+            at=now,
+        )
+    )
+
+
+async def record_chunk(
+    conn: AsyncConnection, items: list[ConversionIn], now: datetime, source: str
+) -> Written:
+    """The same rules as `record_one`, for many conversions with a handful of statements:
+    the known ones are read at once, decided in memory (in order), written in bulk.
+    Also says which conversions became approved, and whether anything changed."""
+    outcomes: list[Result | TransitionRefused] = []
+    ids = sorted({item.conversion_id for item in items})
+    known: dict[str, dict[str, Any]] = {}
+    if ids:
+        query = sa.select(conversions).where(conversions.c.conversion_id.in_(ids))
+        for row in await conn.execute(query):
+            known[row.conversion_id] = dict(row._mapping)
+    inserts: dict[str, dict[str, Any]] = {}
+    updates: dict[int, dict[str, Any]] = {}
+    events: list[tuple[str, str | None, ConversionIn]] = []
+    for item in items:
+        current = known.get(item.conversion_id)
+        try:
+            outcome = decide(current, item)
+        except TransitionRefused as refused:
+            outcomes.append(refused)
+            continue
+        outcomes.append(outcome)
+        if current is None:
+            values = {
+                "conversion_id": item.conversion_id,
+                "affiliate_id": item.affiliate_id,
+                "status": item.status,
+                "amount": item.amount,
+                "currency": item.currency,
+                "occurred_at": item.occurred_at or now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            inserts[item.conversion_id] = values
+            known[item.conversion_id] = values
+            events.append((item.conversion_id, None, item))
+            continue
+        if outcome == "unchanged":
+            continue
+        events.append((item.conversion_id, current["status"], item))
+        current.update(
+            status=item.status,
+            amount=item.amount,
+            currency=item.currency or current["currency"],
+            updated_at=now,
+        )
+        if "id" in current:  # stored before this chunk
+            updates[current["id"]] = current
+    if inserts:
+        await conn.execute(conversions.insert(), list(inserts.values()))
+        query = sa.select(conversions.c.id, conversions.c.conversion_id).where(
+            conversions.c.conversion_id.in_(list(inserts))
+        )
+        for row in await conn.execute(query):
+            known[row.conversion_id]["id"] = row.id
+    if updates:
+        await conn.execute(
+            conversions.update()
+            .where(conversions.c.id == sa.bindparam("key"))
+            .values(
+                status=sa.bindparam("new_status"),
+                amount=sa.bindparam("new_amount"),
+                currency=sa.bindparam("new_currency"),
+                updated_at=sa.bindparam("new_updated_at"),
+            ),
+            [
+                {
+                    "key": key,
+                    "new_status": values["status"],
+                    "new_amount": values["amount"],
+                    "new_currency": values["currency"],
+                    "new_updated_at": now,
+                }
+                for key, values in updates.items()
+            ],
+        )
+    if events:
+        await conn.execute(
+            conversion_events.insert(),
+            [
+                {
+                    "conversion_id": known[conversion_id]["id"],
+                    "from_status": old,
+                    "to_status": item.status,
+                    "amount": item.amount,
+                    "source": source,
+                    "at": now,
+                }
+                for conversion_id, old, item in events
+            ],
+        )
+    approved = [
+        Approved(item.affiliate_id, conversion_id)
+        for conversion_id, _old, item in events
+        if item.status == "approved"
+    ]
+    return Written(outcomes, approved, changed=bool(events))
+
+
+def csv_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [
+            name for name in ("partner", "conversion_id", "status", "amount") if name not in header
+        ]
+        if missing:
+            report.rejected.append((1, f"header: missing {', '.join(missing)}"))
+            return
+        for raw in reader:
+            line = reader.line_num
+            if None in raw:
+                report.rejected.append((line, "more values than columns"))
+                continue
+            yield line, {key.strip(): value or "" for key, value in raw.items() if key}

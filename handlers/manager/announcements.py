@@ -1,0 +1,120 @@
+"""/announcements (scheduled and past, with their reports; cancel) and /schedule (what
+goes in the next 14 days)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.i18n import L10n
+from bot.rendering import at_a_word, plain_text
+from bot.services.announcements import AnnouncementService
+from bot.services.contests import ContestService
+from handlers.callbacks import AnnounceCb
+from handlers.manager.announce_screens import audience_title
+from handlers.screens import Screen, keyboard, send
+from scheduler.planner import Planner
+
+SCHEDULE_DAYS = 14  # /schedule looks this far ahead (its title says so)
+
+
+def setup() -> Router:
+    """/announcements and /schedule (inside the managers' router)."""
+    router = Router(name=__name__)
+
+    @router.message(Command("announcements"))
+    async def announcements_list(
+        message: Message,
+        announcements: AnnouncementService,
+        contests: ContestService,
+        clock: Clock,
+        settings: Settings,
+        content_store: ContentStore,
+        l10n: L10n,
+    ) -> None:
+        found = await announcements.listing()
+        titles = {item.contest.id: item.contest.title for item in await contests.all()}
+        if not found:
+            await message.answer(l10n("announcements-none"))
+            return
+        now = clock.now()
+        for item in found:
+            report = await announcements.report(item.id)
+            status = announcements.state(item, report)
+            text = l10n(
+                "announcements-item",
+                number=item.id,
+                status=l10n(f"announcements-status-{status}"),
+                when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+                audience=audience_title(item.audience, l10n, content_store, titles),
+                recipients=item.recipients,
+                delivered=report.delivered,
+                waiting=report.waiting,
+                blocked=report.blocked,
+                failed=report.failed,
+                up=report.up,
+                down=report.down,
+                preview=html.escape(at_a_word(plain_text(item.text), 80)),
+            )
+            if report.uncertain:
+                text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
+            markup = None
+            if item.status == "scheduled" and (report.waiting or item.send_at > now):
+                markup = keyboard(
+                    [
+                        (
+                            l10n("announcements-cancel"),
+                            AnnounceCb(action="cancel", value=str(item.id)),
+                        )
+                    ]
+                )
+            await send(message, Screen(text, markup))
+
+    @router.message(Command("schedule"))
+    async def schedule(
+        message: Message,
+        planner: Planner,
+        announcements: AnnouncementService,
+        clock: Clock,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        lines = [l10n("schedule-title")]
+        rows: list[tuple[datetime, str]] = []
+        for planned in await planner.upcoming(SCHEDULE_DAYS):
+            rows.append(
+                (
+                    planned.at,
+                    l10n(
+                        (
+                            "schedule-row-chat"
+                            if not planned.audience and planned.community
+                            else "schedule-row"
+                        )
+                        + ("-titled" if planned.title else ""),
+                        what=l10n(planned.what),
+                        title=html.escape(planned.title),
+                        count=planned.audience,
+                        chat=int(planned.community),
+                    ),
+                )
+            )
+        for goes_at, item, count in await announcements.due_by(
+            clock.now() + timedelta(days=SCHEDULE_DAYS)
+        ):
+            what = l10n("schedule-announcement-manager", number=item.id)
+            rows.append((goes_at, l10n("schedule-row", what=what, title="", count=count, chat=0)))
+        for moment, text in sorted(rows, key=lambda row: row[0]):
+            lines.append(f"{moment.astimezone(settings.tz):%d.%m %H:%M} — {text}")
+        if len(lines) == 1:
+            lines.append(l10n("schedule-empty"))
+        await send(message, Screen("\n".join(lines)))
+
+    return router
