@@ -28,7 +28,7 @@ from bot.delivery import Delivery, OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
-from bot.max.client import MaxError
+from bot.max.client import MaxError, max_pacer
 from bot.max.delivery import MaxDelivery
 from bot.max.events import event_number
 from bot.max.rights import check_max_rights
@@ -413,6 +413,7 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 settings.max_bot_token.get_secret_value(),
                 settings.max_api_url,
                 people=settings.manager_ids("max"),
+                pacer=max_pacer(services.pacers, settings.max_bot_token.get_secret_value()),
             )
         )
     for bot in bots:

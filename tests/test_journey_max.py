@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from bot.app import TokenRefused, create_services, prepare_bot, prepare_max_bot
-from bot.max.client import MaxClient, MaxRate
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
 from bot.max.rights import check_max_rights
@@ -379,58 +378,6 @@ async def test_a_lost_answer_is_looked_up_not_sent_twice(max_harness: Harness) -
     assert isinstance(session, MaxSession)
     assert session.checked_sends == 2
     assert session.found_sends == 1
-
-
-async def test_too_many_requests_are_waited_out() -> None:
-    emulator = MaxApiEmulator(rate=5)
-    await emulator.start()
-    user = emulator.add_user(1, "Мария")
-    client = MaxClient(emulator.token, emulator.base_url, rate=MaxRate(1000))
-    try:
-        results = await asyncio.gather(
-            *(
-                client.request(
-                    "POST",
-                    "/messages",
-                    params={"chat_id": user.dialog},
-                    body={"text": f"№{n}", "attachments": None, "link": None},
-                )
-                for n in range(12)
-            )
-        )
-    finally:
-        await client.close()
-        await emulator.stop()
-    assert len(results) == 12
-    assert emulator.rate_limited > 0  # refused with 429 …
-    assert client.rate.limited > 0  # … and every sender held back
-    assert sorted(m.text for m in emulator.chat_messages(user.dialog)) == sorted(
-        f"№{n}" for n in range(12)
-    )
-
-
-async def test_max_rate_gives_replies_first_and_holds_everyone_after_a_429() -> None:
-    now = [0.0]
-    order: list[str] = []
-
-    async def sleep(seconds: float) -> None:
-        now[0] += seconds
-        await asyncio.sleep(0)
-
-    rate = MaxRate(10, margin=1.0, monotonic=lambda: now[0], sleep=sleep)
-
-    async def take(name: str, urgent: bool) -> None:
-        await rate.turn(urgent=urgent)
-        order.append(f"{name}@{now[0]:.1f}")
-
-    await asyncio.gather(take("reply1", True), take("reply2", True))
-    rate.hold(1.0)
-    broadcast = asyncio.create_task(take("broadcast", False))
-    await asyncio.sleep(0)
-    await take("reply3", True)
-    await broadcast
-    assert [item.split("@")[0] for item in order] == ["reply1", "reply2", "reply3", "broadcast"]
-    assert float(order[2].split("@")[1]) >= 1.0  # nothing inside the 429's window
 
 
 async def test_long_polling_through_drops_and_5xx_loses_and_repeats_nothing(

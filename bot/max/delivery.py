@@ -1,8 +1,9 @@
 """The delivery worker for MAX: the outbox's MAX rows, one `POST /messages` each.
 
-- Rate: MAX allows 30 requests a second per token; the client's `MaxRate` keeps every
-  request of the process under it (broadcast sends wait while people's replies go
-  first), and a 429 holds every sender for a second before the row is tried again.
+- Rate: MAX allows 30 requests a second per token; the shared pacing (`bot.pacing`, run
+  inside `bulk()` by `OutboxWorker`) keeps every request under it, broadcast sends
+  waiting while people's replies go first, and a 429 holds every sender for a second
+  before the row is tried again.
 - Crash safety without `random_id`: a chunk of rows (about a second of sends) is marked
   `sending` before their requests leave, and each outcome clears the mark. A row still
   marked when the worker starts again (it died mid-send), or whose answer was lost, is
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 BATCH: Final = 1000  # rows claimed at once
 AHEAD: Final = 30  # rows marked `sending` at once (about a second of sends)
-IN_FLIGHT: Final = 4  # requests at once (the client spaces their starts 1/30 s apart)
+IN_FLIGHT: Final = 4  # requests at once (the pacing spaces their starts 1/30 s apart)
 
 # A Telegram file id (what a manager on Telegram attached) is fetched for MAX by this.
 FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
@@ -142,7 +143,7 @@ class MaxDelivery(OutboxWorker):
                     [content.keyboard] if last and content.keyboard else []
                 )
                 await self._session.send(
-                    row.chat_id, part, attachments=attachments, urgent=False, checked=suspect
+                    row.chat_id, part, attachments=attachments, checked=suspect
                 )
         except MaxError as exc:
             return await self._refused(row, exc, people)

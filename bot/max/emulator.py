@@ -139,7 +139,7 @@ class MaxApiEmulator:
         self.username = username
         self.rate = rate
         self.processing = processing  # seconds an upload takes to be processed
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self.users: dict[int, MaxUser] = {}
         self.chats: dict[int, MaxChat] = {}
         self.messages: dict[int, list[MaxMessage]] = {}
@@ -251,7 +251,7 @@ class MaxApiEmulator:
             action()
 
     def _throttle(self) -> None:
-        now = self._monotonic()
+        now = self.monotonic()
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
         if len(self._recent) >= self.rate:
@@ -402,7 +402,7 @@ class MaxApiEmulator:
                     continue
                 if token not in self.uploads and not str(token).startswith("in:"):
                     raise MaxFault(400, "attachment.invalid", f"unknown token {token!r}")
-                if self._ready_at.get(str(token), 0.0) > self._monotonic():
+                if self._ready_at.get(str(token), 0.0) > self.monotonic():
                     self.not_ready += 1
                     raise MaxFault(
                         400,
@@ -556,7 +556,7 @@ class MaxApiEmulator:
                 data = bytes(await part.read())
                 token = f"{kind}:{secrets.token_hex(8)}"
                 self.uploads[token] = (part.filename or "file", data)
-                self._ready_at[token] = self._monotonic() + self.processing
+                self._ready_at[token] = self.monotonic() + self.processing
                 if kind == "image":
                     return web.json_response({"photos": {str(next(self._ids)): {"token": token}}})
                 return web.json_response({"token": token})

@@ -73,6 +73,7 @@ from bot.max.events import (
     Sent,
     files_of,
 )
+from bot.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +260,6 @@ class MaxSession(MaxEvents, BaseSession):
         *,
         attachments: list[dict[str, Any]] | None = None,
         reply_to: str | None = None,
-        urgent: bool = True,
         checked: bool = False,
     ) -> dict[str, Any]:
         """One `POST /messages` (text in MAX HTML); the new message as MAX gives it. A
@@ -274,22 +274,16 @@ class MaxSession(MaxEvents, BaseSession):
         }
         floor = self._newest.get(self._chat_of(address))  # the chat's newest known message
         if checked:
-            found = await self.find_sent(address, text, attachments or [], urgent=urgent)
+            found = await self.find_sent(address, text, attachments or [])
             if found is not None:
                 return found
         try:
-            answer = await self.client.request(
-                "POST", "/messages", params=address, body=body, urgent=urgent
-            )
+            answer = await self.client.request("POST", "/messages", params=address, body=body)
         except MaxUncertain:
-            found = await self.find_sent(
-                address, text, attachments or [], urgent=urgent, after_seq=floor
-            )
+            found = await self.find_sent(address, text, attachments or [], after_seq=floor)
             if found is not None:
                 return found
-            answer = await self.client.request(
-                "POST", "/messages", params=address, body=body, urgent=urgent
-            )
+            answer = await self.client.request("POST", "/messages", params=address, body=body)
         message = cast("dict[str, Any]", answer.get("message") or {})
         self._remember(message, text, attachments or [])
         return message
@@ -300,7 +294,6 @@ class MaxSession(MaxEvents, BaseSession):
         text: str,
         attachments: list[dict[str, Any]],
         *,
-        urgent: bool = True,
         after_seq: int | None = None,
     ) -> dict[str, Any] | None:
         """The bot's message with this text among the chat's newest, if it is there (a
@@ -313,7 +306,7 @@ class MaxSession(MaxEvents, BaseSession):
         self.checked_sends += 1
         me = await self.me()
         answer = await self.client.request(
-            "GET", "/messages", params={"chat_id": chat_id, "count": CHECKED}, urgent=urgent
+            "GET", "/messages", params={"chat_id": chat_id, "count": CHECKED}
         )
         since = int(time.time() * 1000) - RECENT_MS
         want = convert.plain(text).strip()
@@ -582,10 +575,14 @@ def create_max_bot(
     people: frozenset[int] = frozenset(),
     client: MaxClient | None = None,
     long_poll_timeout: int = 30,
+    pacer: Pacer | None = None,
 ) -> Bot:
-    """An aiogram Bot whose requests go to MAX (its id is the bot's MAX user id)."""
+    """An aiogram Bot whose requests go to MAX (its id is the bot's MAX user id);
+    `pacer`: the token's pacing (`max_pacer`), shared by all its senders."""
     session = MaxSession(
-        client or MaxClient(token, api_url), people=people, long_poll_timeout=long_poll_timeout
+        client or MaxClient(token, api_url, pacer=pacer),
+        people=people,
+        long_poll_timeout=long_poll_timeout,
     )
     # aiogram checks the token's shape (digits:rest); MAX's token is only in the client
     return Bot(f"{BOT_ID}:max", session=session, default=DefaultBotProperties(parse_mode="HTML"))
