@@ -31,10 +31,12 @@ from bot.leader import Leadership
 from bot.max.client import MaxError, max_pacer
 from bot.max.delivery import MaxDelivery
 from bot.max.events import event_number
+from bot.max.files import max_file_fetcher
 from bot.max.rights import check_max_rights
 from bot.max.session import USED_TYPES, MaxSession, create_max_bot
 from bot.notices import Notices
 from bot.pacing import Pacers, Timer, create_store
+from bot.platform.files import FileFetchers
 from bot.platforms import Platforms, platform_of
 from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
@@ -316,6 +318,7 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.partners,
                 services.clock,
                 rate=services.settings.delivery_rate,
+                fetch_file=file_fetchers(services),
             )
         )
     vk = services.platforms.get("vk")
@@ -326,7 +329,7 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.outbox,
                 services.partners,
                 services.clock,
-                fetch_file=telegram_file_fetcher(telegram),
+                fetch_file=file_fetchers(services),
             )
         )
     max_bot = services.platforms.get("max")
@@ -337,10 +340,22 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.outbox,
                 services.partners,
                 services.clock,
-                fetch_file=telegram_file_fetcher(telegram),
+                fetch_file=file_fetchers(services),
             )
         )
     return Background(scheduler, workers)
+
+
+def file_fetchers(services: Services) -> FileFetchers:
+    """Each running platform's way to fetch its files, for the other platforms' workers
+    (a manager's photo on MAX reaches Telegram and VK partners, and the other way)."""
+    platforms = services.platforms
+    return FileFetchers(
+        {
+            "tg": telegram_file_fetcher(platforms.get("tg")),
+            "max": max_file_fetcher(platforms.get("max")),
+        }
+    )
 
 
 class TokenRefused(Exception):

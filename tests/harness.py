@@ -30,7 +30,9 @@ from bot.max.client import MaxClient as MaxApiClient
 from bot.max.client import max_pacer
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
+from bot.platform.files import FileFetchers
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.telegram import create_bot, telegram_file_fetcher, telegram_pacer
@@ -459,8 +461,16 @@ async def running_bot(
     services.platforms.add(bot)
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     sender = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
+    # each platform's files fetched for the others' workers (filled as the bots start)
+    fetchers = FileFetchers({"tg": telegram_file_fetcher(bot)})
     delivery = Delivery(
-        sender, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
+        sender,
+        services.outbox,
+        services.partners,
+        clock,
+        sleep=pacing.sleep,
+        monotonic=pacing.now,
+        fetch_file=fetchers,
     )
     harness = Harness(emulator, services, bot, dp, clock, delivery, pacing)
     bots = [bot]
@@ -480,7 +490,7 @@ async def running_bot(
             services.outbox,
             services.partners,
             clock,
-            fetch_file=telegram_file_fetcher(bot),
+            fetch_file=fetchers,
         )
     if max_emulator is not None:
         url = max_emulator.base_url
@@ -499,12 +509,13 @@ async def running_bot(
         )
         services.platforms.add(harness.max_bot)
         bots.append(harness.max_bot)
+        fetchers.add("max", max_file_fetcher(harness.max_bot))
         harness.max_delivery = MaxDelivery(
             harness.max_bot,
             services.outbox,
             services.partners,
             clock,
-            fetch_file=telegram_file_fetcher(bot),
+            fetch_file=fetchers,
         )
         await prepare_bot(harness.max_bot, services)
     await prepare_bot(bot, services)

@@ -695,29 +695,43 @@ async def test_a_max_partner_photo_crosses_to_telegram_as_words(tmp_path: Path) 
             assert "фото" in crossed
 
 
-async def test_a_max_managers_photo_announcement(max_harness: Harness) -> None:
-    emulator = max_harness.max
-    assert emulator is not None
-    maria = max_harness.max_user(392)
-    await maria.onboard()
-    anna = max_harness.user(720, "Анна")
-    await anna.onboard()
-    manager = max_harness.max_manager()
-    await manager.open()
-    await manager.send("/announce")
-    marker = emulator.user_message(
-        manager.user_id, "Новые баннеры", files=[{"type": "image", "payload": {"token": "in:7"}}]
-    )
-    await emulator.wait_processed(marker)
-    await manager.press("👥 Всем партнёрам")
-    await manager.press("Сейчас")
-    await manager.press("✅ Отправить")
-    await max_harness.deliver()
-    # on MAX with the picture (its token passed on), on Telegram the words alone
-    assert maria.last.plain == "Новые баннеры"
-    assert maria.last.files == [{"type": "image", "payload": {"token": "in:7"}}]
-    assert anna.last.plain == "Новые баннеры"
-    assert anna.last.kind == "text"  # a MAX file id means nothing to Telegram
+async def test_a_max_managers_photo_reaches_telegram_vk_and_max_with_it(
+    tmp_path: Path,
+) -> None:
+    """A MAX manager announces with a photo: MAX partners get it by its token, Telegram
+    and VK partners get it fetched from MAX (its URL) and uploaded once there."""
+    picture = b"\x89PNG banner for every platform"
+    async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
+        emulator, vk = harness.max, harness.vk
+        assert emulator is not None
+        assert vk is not None
+        maria = harness.max_user(392)
+        await maria.onboard()
+        anna, boris = harness.user(720, "Анна"), harness.user(721, "Борис")
+        await anna.onboard()
+        await boris.onboard()
+        vera = harness.vk_user(212)
+        await vera.onboard()
+        manager = harness.max_manager()
+        await manager.open()
+        await manager.send("/announce")
+        photo = emulator.attach("image", "banner.png", picture)
+        marker = emulator.user_message(manager.user_id, "Новые баннеры", files=[photo])
+        await emulator.wait_processed(marker)
+        await manager.press("👥 Всем партнёрам")
+        await manager.press("Сейчас")
+        await manager.press("✅ Отправить")
+        await harness.deliver()
+        assert maria.last.plain == "Новые баннеры"
+        assert maria.last.files == [photo]  # its token passed on
+        for person in (anna, boris):
+            assert person.last.kind == "photo"
+            assert person.last.caption == "Новые баннеры"
+        uploaded = [data for _name, data in harness.emulator.files.values()]
+        assert uploaded == [picture]  # fetched and uploaded to Telegram once
+        assert vera.last.text == "Новые баннеры"
+        assert vera.last.attachments[0].startswith("photo-777_")
+        assert [data for _name, data in vk.uploads.values()] == [picture]
 
 
 async def test_did_you_mean_and_the_managers_schedule_on_max(max_harness: Harness) -> None:

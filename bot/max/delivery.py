@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -32,8 +31,9 @@ from bot.clock import Clock
 from bot.delivery import OutboxWorker, not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
-from bot.max.events import FILE_PREFIX
+from bot.max.files import token_of
 from bot.max.session import UNREACHABLE_CODES, MaxSession
+from bot.platform.files import FetchFile, platform_of_file
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 
@@ -42,9 +42,6 @@ logger = logging.getLogger(__name__)
 BATCH: Final = 1000  # rows claimed at once
 AHEAD: Final = 30  # rows marked `sending` at once (about a second of sends)
 IN_FLIGHT: Final = 4  # requests at once (the pacing spaces their starts 1/30 s apart)
-
-# A Telegram file id (what a manager on Telegram attached) is fetched for MAX by this.
-FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 
 
 @dataclass(frozen=True)
@@ -196,13 +193,13 @@ class MaxDelivery(OutboxWorker):
         reference = row.document or row.photo
         if not reference:
             return None
-        if reference.startswith(FILE_PREFIX):
-            return {"type": kind, "payload": {"token": reference[len(FILE_PREFIX) :]}}
-        if "/" in reference or "." in reference:
-            path = reference
-            data = await asyncio.to_thread(_read, path)
-            return await self._session.upload(kind, path.rsplit("/", 1)[-1], data)
-        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
+        where = platform_of_file(reference)
+        if where == "max":
+            return {"type": kind, "payload": {"token": token_of(reference)}}
+        if where == "path":
+            data = await asyncio.to_thread(_read, reference)
+            return await self._session.upload(kind, reference.rsplit("/", 1)[-1], data)
+        if self._fetch_file is not None:  # another platform's file: fetched, then uploaded
             fetched = await self._fetch_file(reference)
             if fetched is not None:
                 name, data = fetched

@@ -182,6 +182,7 @@ class MaxApiEmulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/upload/{number}", self._upload)
+        app.router.add_get("/files/{token}/{name}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -512,7 +513,7 @@ class MaxApiEmulator:
             recipient = {"chat_id": message.chat_id, "chat_type": "dialog", "user_id": receiver}
         else:
             recipient = {"chat_id": message.chat_id, "chat_type": "chat", "user_id": None}
-        attachments: list[dict[str, Any]] = [dict(f) for f in message.files]
+        attachments = [self._with_url(f) for f in message.files]
         if message.keyboard:
             attachments.append(
                 {"type": "inline_keyboard", "payload": {"buttons": message.keyboard}}
@@ -540,6 +541,28 @@ class MaxApiEmulator:
                 "message": {"mid": original.mid, "seq": original.seq, "text": original.text},
             }
         return body
+
+    def _with_url(self, attachment: dict[str, Any]) -> dict[str, Any]:
+        """An image or file as MAX shows it: with the URL it can be fetched from."""
+        payload = dict(attachment.get("payload") or {})
+        token = str(payload.get("token") or "")
+        if token in self.uploads:
+            name = self.uploads[token][0] or "file"
+            payload["url"] = f"{self.base_url}/files/{token}/{name}"
+        return {**attachment, "payload": payload}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file by the URL MAX gave (public, no token), as MAX's storage serves it."""
+        found = self.uploads.get(request.match_info["token"])
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found[1])
+
+    def attach(self, kind: str, filename: str, data: bytes) -> dict[str, Any]:
+        """A file a person sends (for `user_message(files=…)`), already processed."""
+        token = f"in:{secrets.token_hex(8)}"
+        self.uploads[token] = (filename, data)
+        return {"type": kind, "payload": {"token": token}}
 
     def _by_mid(self, mid: str) -> MaxMessage:
         for messages in self.messages.values():

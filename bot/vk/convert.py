@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.platform.files import platform_of_file
 from bot.rendering import at_a_word
 
 CHAT_PEER_BASE: Final = 2_000_000_000
@@ -29,7 +30,6 @@ INLINE_ROWS, INLINE_BUTTONS = 6, 10
 REGULAR_ROWS, REGULAR_BUTTONS, ROW_BUTTONS = 10, 40, 5
 PAYLOAD_KEY: Final = "c"  # {"c": "<callback data>"}
 
-_ATTACHMENT = re.compile(r"^(photo|doc|video|audio)-?\d+_\d+(_\w+)?$")
 _LINK = re.compile(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -40,7 +40,7 @@ def is_chat(peer_id: int) -> bool:
 
 def is_vk_attachment(reference: str) -> bool:
     """`photo-1_2` and the like: a file VK has (not a Telegram file id or a path)."""
-    return bool(_ATTACHMENT.match(reference))
+    return platform_of_file(reference) == "vk"
 
 
 def random_id(key: str) -> int:

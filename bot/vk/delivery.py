@@ -30,6 +30,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 from bot.clock import Clock
 from bot.delivery import OutboxWorker, not_for
 from bot.pacing import Target
+from bot.platform.files import FetchFile, platform_of_file
 from bot.rendering import split_text
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
@@ -45,9 +46,6 @@ BATCH: Final = 5000  # rows fetched at once (a batch boundary costs ~0.2 s of se
 CHUNK: Final = 500  # rows looked at before their requests start
 IN_FLIGHT: Final = 2  # requests at once (the client keeps them 1/20 s apart)
 FLOOD_PAUSE: Final = timedelta(minutes=10)  # a recipient under flood control waits this long
-
-# A Telegram file id (what a manager on Telegram attached) is fetched for VK by this.
-FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 
 
 @dataclass(frozen=True)
@@ -233,11 +231,12 @@ class VkDelivery(OutboxWorker):
         reference = row.document or row.photo
         if not reference:
             return None
-        if "/" in reference or "." in reference:
+        where = platform_of_file(reference)
+        if where == "path":
             return FSInputFile(reference)
-        if convert.is_vk_attachment(reference):
+        if where == "vk":
             return reference
-        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
+        if self._fetch_file is not None:  # Telegram's or MAX's: fetched, then uploaded
             fetched = await self._fetch_file(reference)
             if fetched is not None:
                 name, data = fetched
