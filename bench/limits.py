@@ -41,9 +41,9 @@ from bot.clock import SystemClock
 from bot.delivery import Delivery
 from bot.pacing import TELEGRAM, Pacer
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, SentMessage
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.services.outbox import OutMessage
 from bot.telegram import create_bot, telegram_pacer
+from bot.vk.emulator import VkApiEmulator, VkMessage
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -85,6 +85,7 @@ class Limits:
     attempts: int = 4  # tries of one request refused for the rate (429 / error 6 / 9)
     max_hold: float = 120.0  # a longer retry_after is given up on, not waited out
     flood_hold: float = 2.0  # VK error 9 says no time: the peer waits this long
+    slack: float = 0.0  # of a bot-wide interval: a late sender's lateness made up, no more
 
     def __post_init__(self) -> None:
         if not 0 <= self.reserve < self.burst:
@@ -97,10 +98,10 @@ TELEGRAM: Final = Limits("tg", per_second=30.0, burst=10, reserve=5)
 # second, so no burst above the rate
 VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, bot_margin=1.1)
 # MAX: 30 requests a second per token, every method counts, counted (like VK) over a
-# sliding second: no burst at all, 5% under the rate (a late request never makes 31 in
-# a second); people book the next free slot, a broadcast only takes a slot nobody
-# booked. MAX publishes no per-chat limit.
-MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05)
+# sliding second: no burst, 5% under the rate, and a sender woken late may make up half
+# an interval (31 requests still span 1.03 s); people book the next free slot, a
+# broadcast only takes a slot nobody booked. MAX publishes no per-chat limit.
+MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05, slack=0.5)
 
 
 class Timer(Protocol):
@@ -127,9 +128,9 @@ class Rate:
     tolerance: float
 
     @classmethod
-    def of(cls, per_second: float, burst: int, margin: float) -> Rate:
+    def of(cls, per_second: float, burst: int, margin: float, slack: float = 0.0) -> Rate:
         interval = margin / per_second
-        return cls(interval, interval * (burst - 1))
+        return cls(interval, interval * (burst - 1 + slack))
 
 
 class Store(Protocol):
@@ -317,7 +318,7 @@ class Pacer:
         self._key = f"{limits.platform}:{bot_key}"
         self._store: Store = store or MemoryStore()
         self.timer: Timer = timer or RealTimer()
-        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin)
+        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin, limits.slack)
         self._chat_rate = Rate.of(limits.chat_per_second, limits.chat_burst, limits.margin)
         self._group_rate = Rate.of(limits.group_per_minute / 60, limits.group_burst, limits.margin)
         self._chats: dict[int | str, _ChatLock] = {}

@@ -34,9 +34,9 @@ from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
 from bot.platform.files import FileFetchers
 from bot.sandbox.emulator import BotApiEmulator, RateLimits, Request, SentMessage
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.telegram import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
+from bot.vk.emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url
 from tests.max_spec import max_spec_problems

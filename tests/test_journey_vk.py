@@ -476,8 +476,8 @@ async def test_too_many_requests_are_retried_not_lost() -> None:
     from dataclasses import replace
 
     from bot.pacing import VK, Pacer
-    from bot.sandbox.vk_emulator import VkApiEmulator
     from bot.vk.client import VkClient
+    from bot.vk.emulator import VkApiEmulator
     from tests.harness import VirtualTime
 
     time = VirtualTime()
@@ -509,8 +509,8 @@ async def test_too_many_requests_are_retried_not_lost() -> None:
 async def test_flood_control_holds_that_peer_and_keeps_its_order() -> None:
     """Error 9 for one peer: that peer waits, its messages in order; others go on."""
     from bot.pacing import VK, Pacer
-    from bot.sandbox.vk_emulator import VkApiEmulator
     from bot.vk.client import VkClient
+    from bot.vk.emulator import VkApiEmulator
     from tests.harness import VirtualTime
 
     time = VirtualTime()

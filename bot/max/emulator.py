@@ -126,7 +126,7 @@ class MaxApiEmulator:
     def __init__(
         self,
         *,
-        token: str = "max-sandbox-token",  # noqa: S107 - the sandbox's own
+        token: str = "max-sandbox-token",
         bot_name: str = "Партнёры (sandbox)",
         username: str = "partners_sandbox_bot",
         rate: int = RATE,

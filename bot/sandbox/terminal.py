@@ -40,8 +40,8 @@ from bot.http import create_http_app, start_http
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.session import create_max_bot
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.telegram import create_bot, telegram_pacer
+from bot.vk.emulator import VkApiEmulator, VkMessage
 from bot.vk.session import create_vk_bot, vk_pacer
 
 logger = logging.getLogger(__name__)
