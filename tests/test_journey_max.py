@@ -564,7 +564,7 @@ async def test_max_by_webhook_persist_first_once_each(tmp_path: Path) -> None:
                 assert "/start" in maria.last.plain
                 assert inbox.received == 1
                 # MAX delivering the same event again: stored once, handled once
-                event = emulator._events[-1]
+                event = emulator.feed.events[-1]
                 await emulator._deliver_webhook(event)
                 await inbox.drain()
                 assert inbox.duplicates == 1

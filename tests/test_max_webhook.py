@@ -80,7 +80,7 @@ async def test_max_by_webhook_from_start_up_to_the_answer(tmp_path: Path) -> Non
         assert await stored(settings.database_url) == 1  # stored before it was handled
 
         # a post without the right secret: refused, nothing stored, nothing answered
-        event = emulator._events[-1]
+        event = emulator.feed.events[-1]
         async with aiohttp.ClientSession() as http:
             for headers in ({}, {MAX_SECRET_HEADER: "wrong"}):
                 async with http.post(endpoint, json=event, headers=headers) as response:
