@@ -28,12 +28,13 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
-from bot.delivery import OutboxWorker, not_for
+from bot.delivery import not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
 from bot.max.files import token_of
 from bot.max.session import UNREACHABLE_CODES, MaxSession
-from bot.platform.files import FetchFile, platform_of_file
+from bot.platform.delivery import BotDelivery
+from bot.platform.files import FetchFile
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 
@@ -51,8 +52,9 @@ class _Content:
     files: list[dict[str, Any]]
 
 
-class MaxDelivery(OutboxWorker):
+class MaxDelivery(BotDelivery[MaxSession]):
     platform = "max"
+    session_type = MaxSession
     batch = BATCH
 
     def __init__(
@@ -65,16 +67,7 @@ class MaxDelivery(OutboxWorker):
         in_flight: int = IN_FLIGHT,
         fetch_file: FetchFile | None = None,
     ) -> None:
-        super().__init__(outbox, partners, clock)
-        assert isinstance(bot.session, MaxSession)
-        self._bot = bot
-        self._session: MaxSession = bot.session
-        self._in_flight = in_flight
-        self._fetch_file = fetch_file
-
-    async def close(self) -> None:
-        """Nothing of its own: it shares the dispatcher's MAX bot, so that the token's 30
-        requests a second are one budget for answers and broadcasts."""
+        super().__init__(bot, outbox, partners, clock, in_flight=in_flight, fetch_file=fetch_file)
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
@@ -187,27 +180,11 @@ class MaxDelivery(OutboxWorker):
         return content
 
     async def _file(self, row: Queued) -> dict[str, Any] | None:
-        kind = "file" if row.document else "image"
-        if row.picture is not None:
-            return await self._session.upload("image", "picture.png", row.picture)
-        reference = row.document or row.photo
-        if not reference:
+        found = await self._row_file(row)
+        kind = "file" if row.document and row.picture is None else "image"
+        if isinstance(found, str):
+            return {"type": kind, "payload": {"token": token_of(found)}}
+        if found is None:
             return None
-        where = platform_of_file(reference)
-        if where == "max":
-            return {"type": kind, "payload": {"token": token_of(reference)}}
-        if where == "path":
-            data = await asyncio.to_thread(_read, reference)
-            return await self._session.upload(kind, reference.rsplit("/", 1)[-1], data)
-        if self._fetch_file is not None:  # another platform's file: fetched, then uploaded
-            fetched = await self._fetch_file(reference)
-            if fetched is not None:
-                name, data = fetched
-                return await self._session.upload(kind, name, data)
-        logger.warning("outbox row %s: its file is not reachable from MAX; text only", row.id)
-        return None
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
+        name, data = found
+        return await self._session.upload(kind, name, data)

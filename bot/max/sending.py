@@ -204,7 +204,7 @@ class MaxSending(MaxFiles, MaxDirectory):
         return self._message(bot, message, method.chat_id)
 
     async def _copy(
-        self, chat_id: int | str, from_chat_id: int | str, ids: list[int]
+        self, bot: Bot, chat_id: int | str, from_chat_id: int | str, ids: list[int]
     ) -> list[int]:
         """A copy as the bot's own message: the text and files again; a message the
         session never saw is forwarded."""
@@ -274,7 +274,7 @@ class MaxSending(MaxFiles, MaxDirectory):
         chat_id = self._address(chat).get("chat_id", chat)
         self._sent.put((chat_id, seq), Sent(sent.mid, text, keyboard, sent.files))
 
-    async def _answer_callback(self, method: AnswerCallbackQuery) -> bool:
+    async def _answer_callback(self, bot: Bot, method: AnswerCallbackQuery) -> bool:
         """A notification when there are words to show; MAX refuses an empty answer,
         and the press needs none (the edit, if any, went by `PUT /messages`)."""
         if not method.text:

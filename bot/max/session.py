@@ -31,35 +31,19 @@ from typing import Any, Final, cast
 import aiohttp
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.methods import (
-    AnswerCallbackQuery,
-    CopyMessage,
-    CopyMessages,
-    DeleteMessage,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetChat,
-    GetMe,
     GetUpdates,
     SendChatAction,
-    SendDocument,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
     TelegramMethod,
 )
-from aiogram.methods.base import TelegramType
-from aiogram.types import ChatFullInfo, MessageId, Update
+from aiogram.types import ChatFullInfo, Update, User
 
 from bot.max.client import MaxClient, MaxError, MaxUncertain
 from bot.max.events import MaxEvents
@@ -67,6 +51,7 @@ from bot.max.people import BOT_ID
 from bot.max.sending import MaxSending
 from bot.pacing import Pacer
 from bot.platform.memory import UpdateBuffer
+from bot.platform.session import PlatformSession
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +69,11 @@ USED_TYPES: Final = (
 )
 
 
-class MaxSession(MaxSending, MaxEvents, BaseSession):
+class MaxSession(MaxSending, MaxEvents, PlatformSession):
     """One MAX bot as an aiogram session (`Bot(token="max:…", session=…)`)."""
 
     platform: Final = "max"
+    name = "MAX"
 
     def __init__(
         self,
@@ -127,62 +113,28 @@ class MaxSession(MaxSending, MaxEvents, BaseSession):
             async for chunk in response.content.iter_chunked(chunk_size):
                 yield chunk
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
-    ) -> TelegramType:
-        try:
-            result = await self._dispatch(bot, method)
-        except MaxError as exc:
-            raise telegram_error(method, exc) from None
-        except MaxUncertain as exc:
-            message = "Request timeout error" if exc.timeout else str(exc)
-            raise TelegramNetworkError(method=method, message=message) from None
-        return cast("TelegramType", result)
+    def _answer_lost(self, exc: Exception) -> bool:
+        return isinstance(exc, MaxUncertain)
 
-    async def _dispatch(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
-        if isinstance(method, GetUpdates):
-            return await self._poll(bot, method)
-        if isinstance(method, SendMessage):
-            return await self._send_message(bot, method)
-        if isinstance(method, AnswerCallbackQuery):
-            return await self._answer_callback(method)
-        if isinstance(method, EditMessageText):
-            return await self._edit_text(bot, method)
-        if isinstance(method, EditMessageReplyMarkup):
-            return await self._edit_markup(bot, method)
-        if isinstance(method, (SendPhoto, SendDocument)):
-            return await self._send_file(bot, method)
-        if isinstance(method, CopyMessage):
-            ids = await self._copy(method.chat_id, method.from_chat_id, [method.message_id])
-            return MessageId(message_id=ids[0])
-        if isinstance(method, CopyMessages):
-            ids = await self._copy(method.chat_id, method.from_chat_id, method.message_ids)
-            return [MessageId(message_id=i) for i in ids]
-        if isinstance(method, DeleteMessage):
-            sent = self._find(int(method.chat_id), method.message_id)
-            await self.client.request("DELETE", "/messages", params={"message_id": sent.mid})
-            return True
-        if isinstance(method, GetMe):
-            me = await self.me()  # aiogram knows the bot by BOT_ID (its token), as in replies
-            return me.model_copy(update={"id": BOT_ID})
-        if isinstance(method, GetChat):
-            return await self._get_chat(int(method.chat_id))
-        if isinstance(method, (SetMyCommands, DeleteWebhook)):
-            # MAX's command list is set in @MasterBot (the API has no method for it); its
-            # webhook is a subscription, made at start-up
-            return True
+    def _aiogram_error(self, method: TelegramMethod[Any], exc: Exception) -> Exception | None:
+        return telegram_error(method, exc) if isinstance(exc, MaxError) else None
+
+    async def _other(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, SendChatAction):
             if int(method.chat_id) in self._dialogs or int(method.chat_id) < 0:
                 await self.client.request(
                     "POST", f"/chats/{int(method.chat_id)}/actions", body={"action": "typing_on"}
                 )
             return True
-        raise TelegramBadRequest(
-            method=method, message=f"{type(method).__name__} is not available on MAX"
-        )
+        return await super()._other(bot, method)
+
+    async def _get_me(self) -> User:
+        me = await self.me()  # aiogram knows the bot by BOT_ID (its token), as in replies
+        return me.model_copy(update={"id": BOT_ID})
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        sent = self._find(chat_id, message_id)
+        await self.client.request("DELETE", "/messages", params={"message_id": sent.mid})
 
     # --- identity and chats -----------------------------------------------------------
 

@@ -25,12 +25,13 @@ from datetime import timedelta
 from typing import Any, Final
 
 from aiogram import Bot
-from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputFile
 
 from bot.clock import Clock
-from bot.delivery import OutboxWorker, not_for
+from bot.delivery import not_for
 from bot.pacing import Target
-from bot.platform.files import FetchFile, platform_of_file
+from bot.platform.delivery import BotDelivery
+from bot.platform.files import FetchFile
 from bot.rendering import split_text
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
@@ -83,8 +84,9 @@ class _Prepared:
         }
 
 
-class VkDelivery(OutboxWorker):
+class VkDelivery(BotDelivery[VkSession]):
     platform = "vk"
+    session_type = VkSession
     batch = BATCH
 
     def __init__(
@@ -97,16 +99,7 @@ class VkDelivery(OutboxWorker):
         in_flight: int = IN_FLIGHT,
         fetch_file: FetchFile | None = None,
     ) -> None:
-        super().__init__(outbox, partners, clock)
-        assert isinstance(bot.session, VkSession)
-        self._bot = bot
-        self._session: VkSession = bot.session
-        self._in_flight = in_flight
-        self._fetch_file = fetch_file
-
-    async def close(self) -> None:
-        """Nothing of its own: it shares the dispatcher's VK bot, so that the community's
-        20 requests a second are one budget for answers and broadcasts."""
+        super().__init__(bot, outbox, partners, clock, in_flight=in_flight, fetch_file=fetch_file)
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         """Send a batch: its rows are looked at a chunk at a time, and a chunk's requests
@@ -226,23 +219,11 @@ class VkDelivery(OutboxWorker):
         return _Content(parts, keyboard, attachments, digest)
 
     async def _file(self, row: Queued) -> InputFile | str | None:
-        if row.picture is not None:
-            return BufferedInputFile(row.picture, filename="picture.png")
-        reference = row.document or row.photo
-        if not reference:
-            return None
-        where = platform_of_file(reference)
-        if where == "path":
-            return FSInputFile(reference)
-        if where == "vk":
-            return reference
-        if self._fetch_file is not None:  # Telegram's or MAX's: fetched, then uploaded
-            fetched = await self._fetch_file(reference)
-            if fetched is not None:
-                name, data = fetched
-                return BufferedInputFile(data, filename=name)
-        logger.warning("outbox row %s: its file is not reachable from VK; text only", row.id)
-        return None
+        found = await self._row_file(row)
+        if found is None or isinstance(found, str):
+            return found
+        name, data = found
+        return BufferedInputFile(data, filename=name)
 
     async def _outcome(
         self, item: _Prepared, error: VkError | None, people: dict[int, Partner]

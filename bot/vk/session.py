@@ -22,45 +22,26 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import replace
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.methods import (
-    AnswerCallbackQuery,
-    CopyMessage,
-    CopyMessages,
-    DeleteMessage,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetChat,
-    GetMe,
-    GetUpdates,
-    SendDocument,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
     TelegramMethod,
-)
-from aiogram.methods.base import TelegramType
-from aiogram.types import (
-    MessageId,
 )
 
 from bot.pacing import VK, Pacer, Pacers
+from bot.platform.session import PlatformSession
 from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError
 from bot.vk.events import VkEvents
-from bot.vk.sending import TEXT_LIMIT, VkSending, _peer, answering, done_answering
+from bot.vk.sending import TEXT_LIMIT, VkSending, answering, done_answering
 
 __all__ = [
     "TEXT_LIMIT",
@@ -76,10 +57,11 @@ logger = logging.getLogger(__name__)
 UNREACHABLE: Final = frozenset({900, 901, 902, 917, 7})
 
 
-class VkSession(VkSending, VkEvents, BaseSession):
+class VkSession(VkSending, VkEvents, PlatformSession):
     """One VK community as an aiogram session (`Bot(token=f"{group_id}:vk", session=…)`)."""
 
     platform: Final = "vk"
+    name = "VK"
 
     def __init__(
         self,
@@ -112,57 +94,14 @@ class VkSession(VkSending, VkEvents, BaseSession):
             response.raise_for_status()
         yield response.content
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
-    ) -> TelegramType:
-        try:
-            result = await self._dispatch(bot, method)
-        except VkError as exc:
-            raise _telegram_error(method, exc) from None
-        except VkNetworkError as exc:
-            message = "Request timeout error" if exc.timeout else str(exc)
-            raise TelegramNetworkError(method=method, message=message) from None
-        return cast("TelegramType", result)
+    def _answer_lost(self, exc: Exception) -> bool:
+        return isinstance(exc, VkNetworkError)
 
-    async def _dispatch(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
-        if isinstance(method, GetUpdates):
-            return await self._poll(bot, method)
-        if isinstance(method, SendMessage):
-            return await self._send_message(bot, method)
-        if isinstance(method, AnswerCallbackQuery):
-            return await self._answer_callback(bot, method)
-        if isinstance(method, EditMessageText):
-            return await self._edit_text(bot, method)
-        if isinstance(method, EditMessageReplyMarkup):
-            return await self._edit_markup(bot, method)
-        if isinstance(method, (SendPhoto, SendDocument)):
-            return await self._send_file(bot, method)
-        if isinstance(method, CopyMessage):
-            ids = await self._copy(bot, method.chat_id, method.from_chat_id, [method.message_id])
-            return MessageId(message_id=ids[0])
-        if isinstance(method, CopyMessages):
-            ids = await self._copy(bot, method.chat_id, method.from_chat_id, method.message_ids)
-            return [MessageId(message_id=i) for i in ids]
-        if isinstance(method, DeleteMessage):
-            await self.client(
-                "messages.delete",
-                peer_id=_peer(method.chat_id),
-                cmids=[method.message_id],
-                delete_for_all=1,
-            )
-            return True
-        if isinstance(method, GetMe):
-            return await self._get_me()
-        if isinstance(method, GetChat):
-            return await self._get_chat(_peer(method.chat_id))
-        if isinstance(method, (SetMyCommands, DeleteWebhook)):
-            return True  # VK has no command menu and no Telegram webhook
-        raise TelegramBadRequest(
-            method=method, message=f"{type(method).__name__} is not available on VK"
-        )
+    def _aiogram_error(self, method: TelegramMethod[Any], exc: Exception) -> Exception | None:
+        return _telegram_error(method, exc) if isinstance(exc, VkError) else None
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        await self.client("messages.delete", peer_id=chat_id, cmids=[message_id], delete_for_all=1)
 
 
 def _telegram_error(method: TelegramMethod[Any], exc: VkError) -> Exception:
