@@ -12,10 +12,8 @@ import pytest
 
 from bot.max.emulator import MaxApiEmulator
 from tests.harness import (
-    MANAGER_ID,
     Harness,
     MaxPerson,
-    chats_emulator,
     running_bot,
 )
 
@@ -125,7 +123,6 @@ async def test_no_empty_callback_answer_is_sent(max_harness: Harness) -> None:
 
 MAX_MANAGERS = -7001
 MAX_COMMUNITY = -7002
-FORUM = -1001234567890
 
 
 async def test_max_managers_chat_refusals(tmp_path: Path) -> None:
@@ -161,41 +158,6 @@ async def test_max_managers_chat_refusals(tmp_path: Path) -> None:
             assert len(maria.messages) == before
     finally:
         await emulator.stop()
-
-
-async def test_a_max_ticket_answered_from_a_telegram_forum_and_back(tmp_path: Path) -> None:
-    async with chats_emulator() as telegram:
-        telegram.add_group(FORUM, "Менеджеры", forum=True)
-        telegram.add_user(MANAGER_ID, "Михаил")
-        async with running_bot(
-            tmp_path, emulator=telegram, maxbot=True, tg_managers_chat_id=FORUM
-        ) as harness:
-            maria = harness.max_user(312)
-            await maria.onboard("Блогер")
-            await maria.send("/support")
-            replies = await maria.send("Не пришла выплата за октябрь")
-            assert replies[-1].plain.startswith("Обращение №1 открыто")
-            assert replies[-1].button_labels == ["✅ Вопрос решён, закрыть"]
-            (thread,) = [t for (chat, t) in telegram.topics if chat == FORUM]
-            card, relayed = telegram.chat_messages(FORUM)
-            assert "max:312" in card.plain
-            assert relayed.plain == "Не пришла выплата за октябрь"
-
-            harness.clock.advance(1)
-            update = telegram.user_message(
-                MANAGER_ID, "Выплата <ушла> вчера", chat_id=FORUM, thread_id=thread
-            )
-            await telegram.wait_processed(update)
-            assert maria.last.plain == "Выплата <ушла> вчера"
-            await maria.send("Пришла, спасибо")
-            assert telegram.chat_messages(FORUM)[-1].plain == "Пришла, спасибо"
-
-            harness.clock.advance(1)
-            update = telegram.user_message(MANAGER_ID, "/close", chat_id=FORUM, thread_id=thread)
-            await telegram.wait_processed(update)
-            assert maria.last.plain.startswith("Обращение №1 закрыто")
-            await maria.press("👍 Помогли")
-            assert "Оценка по обращению №1: 👍" in telegram.chat_messages(FORUM)[-1].plain
 
 
 async def test_the_partners_chat_on_max(tmp_path: Path) -> None:

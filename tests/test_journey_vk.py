@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.harness import (
-    MANAGER_ID,
     Harness,
     VkClient,
-    chats_emulator,
     running_bot,
 )
-
-FORUM = -1001234567890
 
 
 @pytest.fixture
@@ -101,53 +97,6 @@ async def test_every_partner_command_on_vk(vk_harness: Harness) -> None:
     await vera.press(vera.last.button_labels[0])
     assert "данные удалены" in vera.last.text
     assert await vk_harness.services.partners.by_user("vk", 201) is None
-
-
-async def test_vk_partner_ticket_with_managers_in_a_telegram_forum(tmp_path: Path) -> None:
-    async with chats_emulator() as emulator:
-        emulator.add_group(FORUM, "Менеджеры", forum=True)
-        emulator.add_user(MANAGER_ID, "Михаил")
-        async with running_bot(
-            tmp_path, emulator=emulator, vk=True, tg_managers_chat_id=FORUM
-        ) as harness:
-            vera = harness.vk_user(202)
-            await vera.onboard("Блогер")
-            await vera.send("/support")
-            replies = await vera.send("Не пришла выплата за октябрь")
-            assert replies[-1].text.startswith("Обращение №1 открыто")
-            assert replies[-1].button_labels == ["✅ Вопрос решён, закрыть"]
-
-            (thread,) = [t for (chat, t) in emulator.topics if chat == FORUM]
-            card, relayed = emulator.chat_messages(FORUM)
-            assert "vk:202" in card.plain
-            assert relayed.plain == "Не пришла выплата за октябрь"
-            assert relayed.thread_id == thread
-
-            # a photo from VK crosses as its caption and a line about the photo
-            harness.clock.advance(1)
-            ts = harness.vk.user_message(  # type: ignore[union-attr]
-                202,
-                "скриншот",
-                attachments=[{"type": "photo", "photo": {"id": 5, "owner_id": 202}}],
-            )
-            await harness.vk.wait_processed(ts)  # type: ignore[union-attr]
-            assert emulator.chat_messages(FORUM)[-1].plain.startswith("скриншот")
-            assert "фото" in emulator.chat_messages(FORUM)[-1].plain
-
-            # the manager answers in the topic: the VK partner gets it from the community
-            harness.clock.advance(1)
-            update = emulator.user_message(
-                MANAGER_ID, "Выплата <ушла> вчера", chat_id=FORUM, thread_id=thread
-            )
-            await emulator.wait_processed(update)
-            assert vera.last.text == "Выплата <ушла> вчера"
-
-            harness.clock.advance(1)
-            update = emulator.user_message(MANAGER_ID, "/close", chat_id=FORUM, thread_id=thread)
-            await emulator.wait_processed(update)
-            assert vera.last.text.startswith("Обращение №1 закрыто")
-            await vera.press("👍 Помогли")
-            assert "Оценка по обращению №1: 👍" in emulator.chat_messages(FORUM)[-1].plain
 
 
 async def test_unknown_events_and_old_payloads(vk_harness: Harness) -> None:

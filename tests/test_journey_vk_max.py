@@ -17,10 +17,19 @@ import pytest
 from bot.max.emulator import MaxApiEmulator
 from bot.services.sales import ConversionIn
 from bot.vk.emulator import VkApiEmulator
-from tests.harness import VK_MANAGER_ID, Harness, MaxPerson, VkClient, running_bot
+from tests.harness import (
+    MANAGER_ID,
+    VK_MANAGER_ID,
+    Harness,
+    MaxPerson,
+    VkClient,
+    chats_emulator,
+    running_bot,
+)
 
 VK_CHAT = 2_000_000_001
 MAX_CHAT = -70_000_000_001
+FORUM = -1001234567890
 
 Person = VkClient | MaxPerson
 
@@ -34,12 +43,12 @@ class Side:
 
     @contextlib.asynccontextmanager
     async def running(
-        self, tmp_path: Path, *, managers_chat: bool = False
+        self, tmp_path: Path, *, managers_chat: bool = False, **settings: Any
     ) -> AsyncIterator[Harness]:
-        """The bot with Telegram, VK and MAX; the managers' chat on this platform."""
+        """The bot with Telegram, VK and MAX (`managers_chat`: the managers' chat on this
+        platform)."""
         vk, maxbot = VkApiEmulator(), MaxApiEmulator(rate=10_000)
         await maxbot.start()
-        settings: dict[str, Any] = {}
         if managers_chat and self.platform == "vk":
             vk.add_chat(VK_CHAT, "Менеджеры")
             settings["vk_managers_peer_id"] = VK_CHAT
@@ -57,6 +66,18 @@ class Side:
         if self.platform == "vk":
             return harness.vk_user(user_id, name)
         return harness.max_user(user_id, name)
+
+    async def send_photo(self, harness: Harness, user_id: int, caption: str) -> None:
+        """The person sends a photo with a caption."""
+        if self.platform == "vk":
+            assert harness.vk is not None
+            photo = {"type": "photo", "photo": {"id": 5, "owner_id": user_id}}
+            ts = harness.vk.user_message(user_id, caption, attachments=[photo])
+            await harness.vk.wait_processed(ts)
+            return
+        assert harness.max is not None
+        photo = harness.max.attach("image", "screen.png", b"\x89PNG screenshot")
+        await harness.max.wait_processed(harness.max.user_message(user_id, caption, files=[photo]))
 
     def managers_chat(self, harness: Harness) -> list[str]:
         """What is in the managers' chat, as people read it."""
@@ -174,3 +195,49 @@ async def test_a_ticket_in_the_platforms_managers_chat(side: Side, tmp_path: Pat
         assert partner.last.plain == "Промокод в <письме>"
         await partner.send("Спасибо, нашла")
         assert side.managers_chat(harness)[-1] == "Спасибо, нашла"
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_ticket_answered_from_a_telegram_forum_and_back(
+    side: Side, tmp_path: Path
+) -> None:
+    """Managers in a Telegram forum: the partner's ticket is a topic there, a photo
+    crosses as its caption and a line about it, the answer in the topic reaches the
+    partner on their platform, and the rating comes back."""
+    async with chats_emulator() as telegram:
+        telegram.add_group(FORUM, "Менеджеры", forum=True)
+        telegram.add_user(MANAGER_ID, "Михаил")
+        async with side.running(tmp_path, emulator=telegram, tg_managers_chat_id=FORUM) as harness:
+            partner = side.person(harness, 312, "Вера")
+            await partner.onboard("Блогер")
+            await partner.send("/support")
+            replies = await partner.send("Не пришла выплата за октябрь")
+            assert replies[-1].plain.startswith("Обращение №1 открыто")
+            assert replies[-1].button_labels == ["✅ Вопрос решён, закрыть"]
+            (thread,) = [t for (chat, t) in telegram.topics if chat == FORUM]
+            card, relayed = telegram.chat_messages(FORUM)
+            assert f"{side.platform}:312" in card.plain
+            assert relayed.plain == "Не пришла выплата за октябрь"
+            assert relayed.thread_id == thread
+
+            harness.clock.advance(1)
+            await side.send_photo(harness, 312, "скриншот")
+            crossed = telegram.chat_messages(FORUM)[-1].plain
+            assert crossed.startswith("скриншот")
+            assert "фото" in crossed
+
+            harness.clock.advance(1)
+            update = telegram.user_message(
+                MANAGER_ID, "Выплата <ушла> вчера", chat_id=FORUM, thread_id=thread
+            )
+            await telegram.wait_processed(update)
+            assert partner.last.plain == "Выплата <ушла> вчера"
+            await partner.send("Пришла, спасибо")
+            assert telegram.chat_messages(FORUM)[-1].plain == "Пришла, спасибо"
+
+            harness.clock.advance(1)
+            update = telegram.user_message(MANAGER_ID, "/close", chat_id=FORUM, thread_id=thread)
+            await telegram.wait_processed(update)
+            assert partner.last.plain.startswith("Обращение №1 закрыто")
+            await partner.press("👍 Помогли")
+            assert "Оценка по обращению №1: 👍" in telegram.chat_messages(FORUM)[-1].plain

@@ -17,14 +17,11 @@ from bot.max.session import MaxSession
 from bot.notices import private
 from bot.services.partners import Partner
 from tests.harness import (
-    MANAGER_ID,
     Harness,
-    chats_emulator,
     running_bot,
 )
 
 MAX_COMMUNITY = -7002
-FORUM = -1001234567890
 
 
 @pytest.fixture
@@ -219,28 +216,6 @@ async def test_a_telegram_announcement_with_a_photo_reaches_max_with_it(
     assert maria.last.files[0]["type"] == "image"
     (upload,) = emulator.uploads.values()
     assert upload[1].startswith(b"partnerbot sandbox file")
-
-
-async def test_a_max_partner_photo_crosses_to_telegram_as_words(tmp_path: Path) -> None:
-    async with chats_emulator() as telegram:
-        telegram.add_group(FORUM, "Менеджеры", forum=True)
-        telegram.add_user(MANAGER_ID, "Михаил")
-        async with running_bot(
-            tmp_path, emulator=telegram, maxbot=True, tg_managers_chat_id=FORUM
-        ) as harness:
-            emulator = harness.max
-            assert emulator is not None
-            maria = harness.max_user(391)
-            await maria.onboard()
-            await maria.send("/support")
-            await maria.send("Вопрос по выплате")
-            marker = emulator.user_message(
-                391, "скриншот", files=[{"type": "image", "payload": {"token": "in:1"}}]
-            )
-            await emulator.wait_processed(marker)
-            crossed = telegram.chat_messages(FORUM)[-1].plain
-            assert crossed.startswith("скриншот")
-            assert "фото" in crossed
 
 
 async def test_a_max_managers_photo_reaches_telegram_vk_and_max_with_it(

@@ -24,19 +24,16 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.clock import Clock
 from bot.delivery import not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
 from bot.max.files import token_of
 from bot.max.session import UNREACHABLE_CODES, MaxSession
 from bot.platform.delivery import BotDelivery
-from bot.platform.files import FetchFile
-from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.services.outbox import Outcome, Queued
+from bot.services.partners import Partner
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +54,7 @@ class MaxDelivery(BotDelivery[MaxSession]):
     session_type = MaxSession
     batch = BATCH
 
-    def __init__(
-        self,
-        bot: Bot,
-        outbox: Outbox,
-        partners: PartnerService,
-        clock: Clock,
-        *,
-        in_flight: int = IN_FLIGHT,
-        fetch_file: FetchFile | None = None,
-    ) -> None:
-        super().__init__(bot, outbox, partners, clock, in_flight=in_flight, fetch_file=fetch_file)
+    in_flight = IN_FLIGHT
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         ids = sorted({row.partner_id for row in rows if row.partner_id is not None})

@@ -27,6 +27,7 @@ class BotDelivery(OutboxWorker, Generic[S]):
     """An outbox worker on the dispatcher's bot of its platform (`session_type`)."""
 
     session_type: type[S]
+    in_flight: int = 1  # requests at once (the platform's worker says how many)
 
     def __init__(
         self,
@@ -35,14 +36,14 @@ class BotDelivery(OutboxWorker, Generic[S]):
         partners: PartnerService,
         clock: Clock,
         *,
-        in_flight: int,
+        in_flight: int | None = None,
         fetch_file: FetchFile | None = None,
     ) -> None:
         super().__init__(outbox, partners, clock)
         assert isinstance(bot.session, self.session_type)
         self._bot = bot
         self._session: S = bot.session
-        self._in_flight = in_flight
+        self._in_flight = in_flight or self.in_flight
         self._fetch_file = fetch_file
 
     async def close(self) -> None:

@@ -24,17 +24,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputFile
 
-from bot.clock import Clock
 from bot.delivery import not_for
 from bot.pacing import Target
 from bot.platform.delivery import BotDelivery
-from bot.platform.files import FetchFile
 from bot.rendering import split_text
-from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.services.outbox import Outcome, Queued
+from bot.services.partners import Partner
 from bot.vk import convert
 from bot.vk.client import FLOOD, VkError, VkNetworkError
 from bot.vk.session import TEXT_LIMIT, UNREACHABLE, VkSession
@@ -89,17 +86,7 @@ class VkDelivery(BotDelivery[VkSession]):
     session_type = VkSession
     batch = BATCH
 
-    def __init__(
-        self,
-        bot: Bot,
-        outbox: Outbox,
-        partners: PartnerService,
-        clock: Clock,
-        *,
-        in_flight: int = IN_FLIGHT,
-        fetch_file: FetchFile | None = None,
-    ) -> None:
-        super().__init__(bot, outbox, partners, clock, in_flight=in_flight, fetch_file=fetch_file)
+    in_flight = IN_FLIGHT
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         """Send a batch: its rows are looked at a chunk at a time, and a chunk's requests
