@@ -94,7 +94,10 @@ class Uploads(Generic[T]):
         self._running[key] = future
         try:
             value = await upload()
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: nobody else may be waiting
             raise
