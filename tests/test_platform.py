@@ -9,7 +9,13 @@ import pytest
 
 from bot.max.files import file_id, token_of, url_of
 from bot.platform.emulation import EventFeed, SlidingSecond
-from bot.platform.files import FetchedFile, FileFetchers, Uploads, platform_of_file
+from bot.platform.files import (
+    FetchedFile,
+    FetchFile,
+    FileFetchers,
+    Uploads,
+    platform_of_file,
+)
 from bot.platform.memory import SeenOnce
 
 
@@ -35,15 +41,15 @@ def test_a_max_file_id_carries_its_url() -> None:
 async def test_each_file_is_fetched_by_its_own_platform() -> None:
     asked: list[tuple[str, str]] = []
 
-    def fetcher(platform: str) -> object:
+    def fetcher(platform: str) -> FetchFile:
         async def fetch(reference: str) -> FetchedFile | None:
             asked.append((platform, reference))
             return f"{platform}.bin", reference.encode()
 
         return fetch
 
-    fetchers = FileFetchers({"tg": fetcher("tg"), "max": None})  # type: ignore[dict-item]
-    fetchers.add("max", fetcher("max"))  # type: ignore[arg-type]
+    fetchers = FileFetchers({"tg": fetcher("tg"), "max": None})
+    fetchers.add("max", fetcher("max"))
     assert await fetchers("AgACAgI") == ("tg.bin", b"AgACAgI")
     assert await fetchers("max:t|https://x.example/f") == ("max.bin", b"max:t|https://x.example/f")
     assert await fetchers("photo-1_2") is None  # VK's files are not fetched
