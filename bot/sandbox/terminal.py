@@ -37,6 +37,7 @@ from bot.app import (
 )
 from bot.config import Settings
 from bot.http import create_http_app, start_http
+from bot.max.client import max_pacer
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.session import create_max_bot
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
@@ -429,7 +430,11 @@ async def run_sandbox(settings: Settings) -> None:
         pacer=vk_pacer(services.pacers, vk.group_id),
     )
     max_bot = create_max_bot(
-        max_api.token, max_url, people=settings.manager_ids("max"), long_poll_timeout=10
+        max_api.token,
+        max_url,
+        people=settings.manager_ids("max"),
+        long_poll_timeout=10,
+        pacer=max_pacer(services.pacers, max_api.token),
     )
     services.platforms.add(bot)
     services.platforms.add(vk_bot)
