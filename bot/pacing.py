@@ -85,7 +85,6 @@ class Limits:
     attempts: int = 4  # tries of one request refused for the rate (429 / error 6 / 9)
     max_hold: float = 120.0  # a longer retry_after is given up on, not waited out
     flood_hold: float = 2.0  # VK error 9 says no time: the peer waits this long
-    slack: float = 0.0  # of a bot-wide interval: a late sender's lateness made up, no more
 
     def __post_init__(self) -> None:
         if not 0 <= self.reserve < self.burst:
@@ -98,10 +97,10 @@ TELEGRAM: Final = Limits("tg", per_second=30.0, burst=10, reserve=5)
 # second, so no burst above the rate
 VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, bot_margin=1.1)
 # MAX: 30 requests a second per token, every method counts, counted (like VK) over a
-# sliding second: no burst, 5% under the rate, and a sender woken late may make up half
-# an interval (31 requests still span 1.03 s); people book the next free slot, a
+# sliding second: no burst, 5% under the rate (at most 29 slots in any second: one
+# request arriving late still makes no 31st); people book the next free slot, a
 # broadcast only takes a slot nobody booked. MAX publishes no per-chat limit.
-MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05, slack=0.5)
+MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05)
 
 
 class Timer(Protocol):
@@ -128,9 +127,9 @@ class Rate:
     tolerance: float
 
     @classmethod
-    def of(cls, per_second: float, burst: int, margin: float, slack: float = 0.0) -> Rate:
+    def of(cls, per_second: float, burst: int, margin: float) -> Rate:
         interval = margin / per_second
-        return cls(interval, interval * (burst - 1 + slack))
+        return cls(interval, interval * (burst - 1))
 
 
 class Store(Protocol):
@@ -318,7 +317,7 @@ class Pacer:
         self._key = f"{limits.platform}:{bot_key}"
         self._store: Store = store or MemoryStore()
         self.timer: Timer = timer or RealTimer()
-        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin, limits.slack)
+        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin)
         self._chat_rate = Rate.of(limits.chat_per_second, limits.chat_burst, limits.margin)
         self._group_rate = Rate.of(limits.group_per_minute / 60, limits.group_burst, limits.margin)
         self._chats: dict[int | str, _ChatLock] = {}
