@@ -40,7 +40,13 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 from bot.clock import Clock
 from bot.metrics import RATE_LIMITED
 from bot.pacing import bulk
-from bot.platform.files import FetchedFile, FetchFile, Uploads, platform_of_file
+from bot.platform.files import (
+    FetchedFile,
+    FetchFile,
+    FileFetchers,
+    Uploads,
+    platform_of_file,
+)
 from bot.platform.memory import Lru
 from bot.rendering import CAPTION_LIMIT, split_text, visible_length
 from bot.services.outbox import Outbox, Outcome, Queued
@@ -221,14 +227,22 @@ class Delivery(OutboxWorker):
 
     async def _send(self, row: Queued) -> None:
         reference = row.document or row.photo
-        if row.picture is None and reference and _foreign(reference):
+        if row.picture is None and reference and self._uploads_first(reference):
             # the first send of another platform's file uploads it: it goes alone, and
-            # the others wait for the file_id Telegram gives it
+            # the others wait for the file_id Telegram gives it, then go side by side
             lock = self._file_locks.setdefault(reference, asyncio.Lock())
             async with lock:
-                await self._send_now(row)
-            return
+                if self._uploads_first(reference):
+                    await self._send_now(row)
+                    return
         await self._send_now(row)
+
+    def _uploads_first(self, reference: str) -> bool:
+        """Another platform's file that can be fetched and has no Telegram file_id yet."""
+        if not _foreign(reference) or reference in self._file_ids or self._fetch_file is None:
+            return False
+        fetchers = self._fetch_file
+        return not isinstance(fetchers, FileFetchers) or fetchers.can_fetch(reference)
 
     async def _send_now(self, row: Queued) -> None:
         photo: InputFile | str | None = None
