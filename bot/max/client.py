@@ -122,6 +122,21 @@ class MaxClient:
         """The answer's JSON. Raises `MaxError` (refused) or `MaxUncertain` (lost). Made
         in its turn (broadcast traffic when called inside `bot.pacing.bulk()`)."""
         query = {k: _query(v) for k, v in (params or {}).items() if v is not None}
+        # one chat's sends leave one at a time, in the order they were asked for
+        chat = query.get("chat_id") or query.get("user_id")
+        if http_method != "POST" or chat is None:
+            return await self._request(http_method, path, query, body, wait)
+        async with self.pacer.slot(Target(chat, counted=False)):
+            return await self._request(http_method, path, query, body, wait)
+
+    async def _request(
+        self,
+        http_method: str,
+        path: str,
+        query: dict[str, str],
+        body: dict[str, Any] | None,
+        wait: float | None,
+    ) -> Any:
         name = f"{http_method} {path}"
         waits = 0
         for attempt in range(RETRIES + NOT_READY_TRIES + 1):
