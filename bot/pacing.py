@@ -85,7 +85,6 @@ class Limits:
     attempts: int = 4  # tries of one request refused for the rate (429 / error 6 / 9)
     max_hold: float = 120.0  # a longer retry_after is given up on, not waited out
     flood_hold: float = 2.0  # VK error 9 says no time: the peer waits this long
-    catch_up: float = 0.0  # of a bot-wide interval: how late a broadcast may take its slot
 
     def __post_init__(self) -> None:
         if not 0 <= self.reserve < self.burst:
@@ -98,11 +97,10 @@ TELEGRAM: Final = Limits("tg", per_second=30.0, burst=10, reserve=5)
 # second, so no burst above the rate
 VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, bot_margin=1.1)
 # MAX: 30 requests a second per token, every method counts, counted (like VK) over a
-# sliding second: no burst, 5% under the rate; a broadcast woken late (the event loop's
-# timer granularity and load) keeps its slot up to a fifth of an interval, so 31
-# requests still span 1.04 s. People book the next free slot, a broadcast only takes a
-# slot nobody booked. MAX publishes no per-chat limit.
-MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05, catch_up=0.2)
+# sliding second: no burst, 5% under the rate (at most 29 slots in any second: one
+# request arriving late still makes no 31st); people book the next free slot, a
+# broadcast only takes a slot nobody booked. MAX publishes no per-chat limit.
+MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05)
 
 
 class Timer(Protocol):
@@ -123,18 +121,15 @@ class RealTimer:
 
 @dataclass(frozen=True)
 class Rate:
-    """A GCRA: one slot every `interval` seconds, `tolerance` seconds of burst; a
-    broadcast woken up to `catch_up` seconds after its slot still has it (no burst: the
-    slots keep their cadence instead of starting again from the late moment)."""
+    """A GCRA: one slot every `interval` seconds, `tolerance` seconds of burst."""
 
     interval: float
     tolerance: float
-    catch_up: float = 0.0
 
     @classmethod
-    def of(cls, per_second: float, burst: int, margin: float, catch_up: float = 0.0) -> Rate:
+    def of(cls, per_second: float, burst: int, margin: float) -> Rate:
         interval = margin / per_second
-        return cls(interval, interval * (burst - 1), interval * catch_up)
+        return cls(interval, interval * (burst - 1))
 
 
 class Store(Protocol):
@@ -157,7 +152,7 @@ def _book(tat: float, now: float, rate: Rate, reserve: int) -> tuple[float, floa
     """GCRA: (seconds to wait, the new theoretical arrival time or None: not taken)."""
     if reserve == SETTLE:
         return 0.0, max(tat, now + rate.interval)
-    tat = max(tat, now - rate.catch_up) if reserve >= 0 else max(tat, now)
+    tat = max(tat, now)
     if reserve == PEEK:
         return max(0.0, tat - rate.tolerance - now), None
     if reserve < 0:
@@ -193,14 +188,12 @@ class MemoryStore:
         return max((self._holds.get(key, 0.0) for key in keys), default=0.0)
 
 
-# KEYS[1]: the bucket; ARGV: now, interval, tolerance, reserve, catch_up. Returns
-# {wait, booked}.
+# KEYS[1]: the bucket; ARGV: now, interval, tolerance, reserve. Returns {wait, booked}.
 _BOOK_LUA: Final = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local tolerance = tonumber(ARGV[3])
 local reserve = tonumber(ARGV[4])
-local catch_up = tonumber(ARGV[5] or '0')
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local wait, new
 if reserve == -3 then
@@ -208,11 +201,7 @@ if reserve == -3 then
   redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now + tolerance + 1) * 1000))
   return {'0', 1}
 end
-if reserve >= 0 then
-  if tat < now - catch_up then tat = now - catch_up end
-elseif tat < now then
-  tat = now
-end
+if tat < now then tat = now end
 if reserve == -2 then
   local free = tat - tolerance - now
   if free < 0 then free = 0 end
@@ -271,13 +260,7 @@ class RedisStore:
             wait, _booked = await self._guard(
                 lambda: self._script(
                     keys=[f"{self._prefix}:{key}"],
-                    args=[
-                        repr(now),
-                        repr(rate.interval),
-                        repr(rate.tolerance),
-                        reserve,
-                        repr(rate.catch_up),
-                    ],
+                    args=[repr(now), repr(rate.interval), repr(rate.tolerance), reserve],
                 )
             )
         except _Fallback:
@@ -334,9 +317,7 @@ class Pacer:
         self._key = f"{limits.platform}:{bot_key}"
         self._store: Store = store or MemoryStore()
         self.timer: Timer = timer or RealTimer()
-        self._bot_rate = Rate.of(
-            limits.per_second, limits.burst, limits.bot_margin, limits.catch_up
-        )
+        self._bot_rate = Rate.of(limits.per_second, limits.burst, limits.bot_margin)
         self._chat_rate = Rate.of(limits.chat_per_second, limits.chat_burst, limits.margin)
         self._group_rate = Rate.of(limits.group_per_minute / 60, limits.group_burst, limits.margin)
         self._chats: dict[int | str, _ChatLock] = {}

@@ -13,7 +13,7 @@ import pytest
 
 from bot.max.client import MaxClient, max_pacer
 from bot.max.emulator import MaxApiEmulator, MaxUser
-from bot.pacing import MAX, Pacer, Pacers, Target, bulk
+from bot.pacing import MAX, Pacer, Pacers, bulk
 from tests.harness import VirtualTime
 from tests.test_pacing import STORES, another, make_store
 
@@ -122,29 +122,3 @@ async def test_a_429_holds_every_sender_then_everything_arrives(
     assert sorted(m.text for m in emulator.chat_messages(user.dialog)) == sorted(
         f"№{n}" for n in range(12)
     )
-
-
-class LateTime(VirtualTime):
-    """A busy event loop: every sleep ends `late` seconds after it was due."""
-
-    def __init__(self, late: float) -> None:
-        super().__init__()
-        self.late = late
-
-    async def sleep(self, seconds: float) -> None:
-        await super().sleep(seconds + self.late)
-
-
-@pytest.mark.parametrize("kind", STORES)
-async def test_a_broadcast_woken_late_keeps_its_cadence(kind: str) -> None:
-    """A broadcast whose sleeps end a little late (timer granularity, a busy loop) keeps
-    MAX's rate instead of losing the lateness at every send; a person's send is not
-    given that slack."""
-    interval = MAX.bot_margin / MAX.per_second
-    time = LateTime(late=interval * 0.1)
-    pacer = Pacer(MAX, f"late-{kind}", store=make_store(kind), timer=time)
-    with bulk():
-        for _ in range(101):
-            await pacer.wait_turn(Target(None))
-    # 100 intervals after the first slot; without the catch-up 100 × (interval + late)
-    assert time.now() < 100 * interval + interval
