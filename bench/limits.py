@@ -39,12 +39,12 @@ from bench.broadcast import settings_for
 from bot.assembly import Services, create_dispatcher, create_services
 from bot.clock import SystemClock
 from bot.pacing import TELEGRAM, Pacer
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.services.outbox_enqueue import OutMessage
 from bot.startup import prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage
 from bot.telegram.session import create_bot, telegram_pacer
+from bot.vk.emulator import VkApiEmulator, VkMessage
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
 
 ROOT = Path(__file__).resolve().parent.parent

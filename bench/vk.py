@@ -36,11 +36,11 @@ from bench.broadcast import Progress, kill_and_restart, settings_for
 from bot.assembly import create_services
 from bot.clock import SystemClock
 from bot.notices.base import private
-from bot.sandbox.vk_emulator import VkApiEmulator
 from bot.services.announcements import Draft
 from bot.services.outbox_enqueue import OutMessage
 from bot.vk.client import VkClient
 from bot.vk.delivery import VkDelivery
+from bot.vk.emulator import VkApiEmulator
 from bot.vk.session import VkSession, create_vk_bot
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,9 @@ from bot.http import create_http_app, start_http
 from bot.leader import Leadership
 from bot.max.delivery import MaxDelivery
 from bot.max.events import event_number
+from bot.max.files import max_file_fetcher
 from bot.max.session import USED_TYPES, MaxSession
+from bot.platform.files import FileFetchers
 from bot.platforms import platform_of
 from bot.startup import create_bots, prepare_bot
 from bot.telegram.delivery import Delivery
@@ -65,6 +67,18 @@ class Background:
             await worker.close()
 
 
+def file_fetchers(services: Services) -> FileFetchers:
+    """Each running platform's way to fetch its files, for the other platforms' workers
+    (a manager's photo on MAX reaches Telegram and VK partners, and the other way)."""
+    platforms = services.platforms
+    return FileFetchers(
+        {
+            "tg": telegram_file_fetcher(platforms.get("tg")),
+            "max": max_file_fetcher(platforms.get("max")),
+        }
+    )
+
+
 def create_background(dp: Dispatcher, services: Services, api_url: str | None) -> Background:
     scheduler = create_scheduler(services.settings.tz)
     first = next(iter(services.platforms))
@@ -93,6 +107,7 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.partners,
                 services.clock,
                 rate=services.settings.delivery_rate,
+                fetch_file=file_fetchers(services),
             )
         )
     vk = services.platforms.get("vk")
@@ -103,7 +118,7 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.outbox,
                 services.partners,
                 services.clock,
-                fetch_file=telegram_file_fetcher(telegram),
+                fetch_file=file_fetchers(services),
             )
         )
     max_bot = services.platforms.get("max")
@@ -114,7 +129,7 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 services.outbox,
                 services.partners,
                 services.clock,
-                fetch_file=telegram_file_fetcher(telegram),
+                fetch_file=file_fetchers(services),
             )
         )
     return Background(scheduler, workers)

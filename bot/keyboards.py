@@ -1,7 +1,7 @@
 """Keyboard shapes every platform shares: a long menu re-flowed to fit a platform's rows.
 
-Platform-neutral (buttons are whatever the platform builds); MAX uses it, and VK's own
-re-flow in `bot/vk/convert.py` is the same rule (to move here when the two merge)."""
+Platform-neutral (buttons are whatever the platform builds): VK (`bot/vk/convert.py`)
+and MAX (`bot/max/convert.py`) fit their limits with it."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ and broadcasts alike (platform-neutral; each platform passes its `Limits`).
 - Bot-wide (per token): one budget shared by every sender of the process — and of every
   process when Redis is given. People come first: a broadcast (`bulk()`) may only use the
   budget while `reserve` slots are left for replies, and never books a slot ahead.
-- A 429 (VK: error 6; error 9 for one peer) holds that chat — or, bot-wide, every send —
-  until its `retry_after` has passed, for every sender.
+- A 429 (VK: error 6; error 9 for one peer; MAX: 429 without a time) holds that chat —
+  or, bot-wide, every send — until its `retry_after` has passed, for every sender.
 
 Both limits are GCRA (the "generic cell rate algorithm", a token bucket kept as one
 number: the theoretical arrival time). A person's send books the next free slot, so
@@ -96,8 +96,11 @@ TELEGRAM: Final = Limits("tg", per_second=30.0, burst=10, reserve=5)
 # VK: 20 requests a second per community token, every method counts; as a sliding
 # second, so no burst above the rate
 VK: Final = Limits("vk", per_second=20.0, burst=2, reserve=1, bot_margin=1.1)
-# MAX: ~30 requests a second
-MAX: Final = Limits("max", per_second=30.0, burst=10, reserve=5)
+# MAX: 30 requests a second per token, every method counts, counted (like VK) over a
+# sliding second: no burst, 5% under the rate (at most 29 slots in any second: one
+# request arriving late still makes no 31st); people book the next free slot, a
+# broadcast only takes a slot nobody booked. MAX publishes no per-chat limit.
+MAX: Final = Limits("max", per_second=30.0, burst=1, reserve=0, bot_margin=1.05)
 
 
 class Timer(Protocol):

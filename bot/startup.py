@@ -11,7 +11,7 @@ from aiogram import Bot
 from bot import metrics
 from bot.assembly import Services
 from bot.config import Settings
-from bot.max.client import MaxError
+from bot.max.client import MaxError, max_pacer
 from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
 from bot.platforms import platform_of
@@ -95,6 +95,7 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 settings.max_bot_token.get_secret_value(),
                 settings.max_api_url,
                 people=settings.manager_ids("max"),
+                pacer=max_pacer(services.pacers, settings.max_bot_token.get_secret_value()),
             )
         )
     for bot in bots:

@@ -18,16 +18,18 @@ from bot.assembly import FLOOD_BURST, FLOOD_RATE, Services, create_dispatcher, c
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.max.client import MaxClient as MaxApiClient
-from bot.max.client import MaxRate
+from bot.max.client import max_pacer
 from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage, VkRequest
+from bot.platform.files import FileFetchers
 from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
+from bot.vk.emulator import VkApiEmulator, VkMessage, VkRequest
 from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url
 from tests.max_spec import max_spec_problems
@@ -431,6 +433,10 @@ async def running_bot(
         max_emulator = (
             maxbot if isinstance(maxbot, MaxApiEmulator) else MaxApiEmulator(rate=10_000)
         )
+        # uploads' processing on the pacing's clock. MAX's sliding second is not checked
+        # here: side-by-side sleepers on the virtual clock wake at one moment (never too
+        # early, but together); tests/test_max_pacing.py and bench/max check it
+        max_emulator.monotonic = pacing.now
         if not max_emulator.base_url:
             await max_emulator.start()
         max_emulator.requests.clear()
@@ -448,8 +454,16 @@ async def running_bot(
     services.platforms.add(bot)
     dp = create_dispatcher(services, flood_burst=flood_burst, flood_rate=flood_rate)
     sender = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
+    # each platform's files fetched for the others' workers (filled as the bots start)
+    fetchers = FileFetchers({"tg": telegram_file_fetcher(bot)})
     delivery = Delivery(
-        sender, services.outbox, services.partners, clock, sleep=pacing.sleep, monotonic=pacing.now
+        sender,
+        services.outbox,
+        services.partners,
+        clock,
+        sleep=pacing.sleep,
+        monotonic=pacing.now,
+        fetch_file=fetchers,
     )
     harness = Harness(emulator, services, bot, dp, clock, delivery, pacing)
     bots = [bot]
@@ -469,7 +483,7 @@ async def running_bot(
             services.outbox,
             services.partners,
             clock,
-            fetch_file=telegram_file_fetcher(bot),
+            fetch_file=fetchers,
         )
     if max_emulator is not None:
         url = max_emulator.base_url
@@ -478,17 +492,23 @@ async def running_bot(
             max_emulator.token,
             url,
             people=services.settings.manager_ids("max"),
-            client=MaxApiClient(max_emulator.token, url, rate=MaxRate(10_000)),
+            client=MaxApiClient(
+                max_emulator.token,
+                url,
+                pacer=max_pacer(services.pacers, max_emulator.token),
+                sleep=pacing.sleep,
+            ),
             long_poll_timeout=2,
         )
         services.platforms.add(harness.max_bot)
         bots.append(harness.max_bot)
+        fetchers.add("max", max_file_fetcher(harness.max_bot))
         harness.max_delivery = MaxDelivery(
             harness.max_bot,
             services.outbox,
             services.partners,
             clock,
-            fetch_file=telegram_file_fetcher(bot),
+            fetch_file=fetchers,
         )
         await prepare_bot(harness.max_bot, services)
     await prepare_bot(bot, services)

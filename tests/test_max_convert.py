@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.max import convert
-from bot.max.emulator import _check_keyboard
+from bot.max.emulator_model import _check_keyboard
 from bot.max.events import event_key, event_number
 
 

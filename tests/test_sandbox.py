@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.sandbox.terminal import TerminalChat
-from bot.sandbox.vk_emulator import VkApiEmulator
+from bot.vk.emulator import VkApiEmulator
 from tests.harness import ROOT, Harness
 
 

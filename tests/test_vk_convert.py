@@ -48,6 +48,17 @@ def test_a_big_menu_becomes_a_regular_keyboard_within_its_limits() -> None:
     assert sum(len(row) for row in body["buttons"]) <= 40
 
 
+def test_a_long_list_of_rows_is_reflowed_not_cut() -> None:
+    """15 single-button rows (more than a regular keyboard's 10): packed two a row by
+    the re-flow every platform shares (`bot.keyboards`), none lost."""
+    body = json.loads(convert.keyboard(_markup([[str(n)] for n in range(15)])) or "")
+    assert body["inline"] is False
+    assert len(body["buttons"]) <= 10
+    assert [b["action"]["label"] for row in body["buttons"] for b in row] == [
+        str(n) for n in range(15)
+    ]
+
+
 def test_labels_are_cut_to_40_and_text_buttons_for_old_clients() -> None:
     body = json.loads(convert.keyboard(_markup([["Я" * 60]]), callbacks=False) or "")
     action = body["buttons"][0][0]["action"]

@@ -7,7 +7,10 @@ request in hand — pacing every request under MAX's 30 a second with replies fi
 unknown told apart from refused ones (docs/max.md).
 
 - The token goes in the `Authorization` header (never in a URL, never in a log).
-- 429: the request waits (every sender with it, see `MaxRate`) and is tried again.
+- Pacing: every request waits for its turn in the platform-neutral pacing (`bot.pacing`,
+  `MAX` limits: 30 requests a second per token, shared by replies and broadcasts — and by
+  every worker when Redis is configured —, people first). A 429 (MAX gives no
+  `retry_after`) holds every sender for a second, then the request is tried again.
 - `attachment.not.ready` (a file MAX is still processing): waited out with a growing
   pause, then tried again.
 - 5xx and dropped connections: a read (GET) is tried again; a write raises
@@ -17,23 +20,26 @@ unknown told apart from refused ones (docs/max.md).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Final
 
 import aiohttp
 
+from bot.pacing import MAX, Pacer, Pacers, Target
+
 logger = logging.getLogger(__name__)
 
 MAX_URL: Final = "https://platform-api2.max.ru"  # the schema's `servers` entry
-RATE: Final = 30.0  # requests a second (MAX's published limit)
-MARGIN: Final = 1.05  # starts 5% further apart than the limit: clocks and networks jitter
 RATE_LIMITED_PAUSE: Final = 1.0  # MAX's 429 carries no retry_after: a second for everyone
 RETRIES: Final = 5  # 429 and 5xx on reads
 NOT_READY_TRIES: Final = 8
 NOT_READY_PAUSE: Final = 0.25  # doubled each try: about a minute in all
+# MAX publishes one limit, per token, for every method; none per chat
+EVERY_REQUEST: Final = Target(None)
 
 
 class MaxError(Exception):
@@ -56,72 +62,15 @@ class MaxUncertain(Exception):
         self.timeout = timeout
 
 
-class MaxRate:
-    """MAX's request limit for one token, shared by every sender of the process: request
-    starts at most `rate` a second, people's requests (`urgent`) before broadcast
-    traffic, and a 429 holds every request for `RATE_LIMITED_PAUSE`. One small class so
-    that a shared pacing layer can take its place."""
+def max_pacer(pacers: Pacers, token: str, rate: float = MAX.per_second) -> Pacer:
+    """The pacing of one MAX bot token (30 requests a second, `rate` to change it), shared
+    by every sender of the process, and of every process on one Redis."""
+    return pacers.get(replace(MAX, per_second=rate), token_key(token))
 
-    def __init__(
-        self,
-        rate: float = RATE,
-        *,
-        margin: float = MARGIN,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.interval = margin / rate
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next = 0.0
-        self._held_until = 0.0
-        self._urgent = 0
-        self._quiet: asyncio.Event | None = None
-        self.limited = 0  # 429s seen
 
-    async def turn(self, *, urgent: bool = True) -> None:
-        """Wait for this request's slot. People's requests take the next slot at once;
-        broadcast traffic takes a slot only when it is due and nobody urgent waits."""
-        quiet = self._quiet_event()
-        if not urgent:
-            while True:
-                while self._urgent:
-                    await quiet.wait()
-                now = self._monotonic()
-                slot = max(self._next, self._held_until)
-                if slot <= now:
-                    # due: the cadence is kept from the slot, not from a late wake-up;
-                    # a slot long past is banked for half an interval at most (no burst
-                    # after a quiet spell)
-                    self._next = max(slot, now - self.interval / 2) + self.interval
-                    return
-                await self._sleep(slot - now)
-        self._urgent += 1
-        quiet.clear()
-        try:
-            now = self._monotonic()
-            start = max(now, self._next, self._held_until)
-            self._next = start + self.interval
-            while start > self._monotonic():
-                await self._sleep(start - self._monotonic())
-                if self._held_until > start:  # a 429 arrived while this one waited
-                    start = max(self._held_until, self._next)
-                    self._next = start + self.interval
-        finally:
-            self._urgent -= 1
-            if not self._urgent:
-                quiet.set()
-
-    def hold(self, seconds: float = RATE_LIMITED_PAUSE) -> None:
-        """A 429: nobody sends before `seconds` from now."""
-        self.limited += 1
-        self._held_until = max(self._held_until, self._monotonic() + seconds)
-
-    def _quiet_event(self) -> asyncio.Event:
-        if self._quiet is None:
-            self._quiet = asyncio.Event()
-            self._quiet.set()
-        return self._quiet
+def token_key(token: str) -> str:
+    """A token's name in the pacing's keys (never the token itself)."""
+    return hashlib.blake2b(token.encode(), digest_size=6).hexdigest()
 
 
 class MaxClient:
@@ -132,19 +81,20 @@ class MaxClient:
         token: str,
         api_url: str = MAX_URL,
         *,
-        rate: MaxRate | None = None,
+        pacer: Pacer | None = None,
         timeout: float = 40.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         not_ready_pause: float = NOT_READY_PAUSE,
     ) -> None:
         self._token = token
         self._base = api_url.rstrip("/")
-        self.rate = rate or MaxRate()
+        self.pacer = pacer or Pacer(MAX, token_key(token))
         self._timeout = timeout
         self._sleep = sleep
         self._not_ready_pause = not_ready_pause
         self._http: aiohttp.ClientSession | None = None
         self.on_rate_limited: Callable[[], None] | None = None
+        self.rate_limited = 0  # 429 answers seen
         self.not_ready_waits = 0  # attachment.not.ready answers waited out
 
     def _session(self) -> aiohttp.ClientSession:
@@ -167,15 +117,30 @@ class MaxClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-        urgent: bool = True,
         wait: float | None = None,
     ) -> Any:
-        """The answer's JSON. Raises `MaxError` (refused) or `MaxUncertain` (lost)."""
+        """The answer's JSON. Raises `MaxError` (refused) or `MaxUncertain` (lost). Made
+        in its turn (broadcast traffic when called inside `bot.pacing.bulk()`)."""
         query = {k: _query(v) for k, v in (params or {}).items() if v is not None}
+        # one chat's sends leave one at a time, in the order they were asked for
+        chat = query.get("chat_id") or query.get("user_id")
+        if http_method != "POST" or chat is None:
+            return await self._request(http_method, path, query, body, wait)
+        async with self.pacer.slot(Target(chat, counted=False)):
+            return await self._request(http_method, path, query, body, wait)
+
+    async def _request(
+        self,
+        http_method: str,
+        path: str,
+        query: dict[str, str],
+        body: dict[str, Any] | None,
+        wait: float | None,
+    ) -> Any:
         name = f"{http_method} {path}"
         waits = 0
         for attempt in range(RETRIES + NOT_READY_TRIES + 1):
-            await self.rate.turn(urgent=urgent)
+            await self.pacer.wait_turn(EVERY_REQUEST)
             try:
                 status, answer = await self._once(http_method, path, query, body, wait)
             except MaxUncertain:
@@ -188,7 +153,8 @@ class MaxClient:
             code = str(answer.get("code") or answer.get("error") or status)
             message = str(answer.get("message") or "")
             if status == 429 and attempt < RETRIES:
-                self.rate.hold()
+                self.rate_limited += 1
+                await self.pacer.hold(None, RATE_LIMITED_PAUSE, bot_wide=True)
                 if self.on_rate_limited is not None:
                     self.on_rate_limited()
                 logger.warning("MAX 429 on %s: every request waits", name)
@@ -235,7 +201,7 @@ class MaxClient:
         """Put a file on the upload URL MAX gave (multipart, field `data`)."""
         form = aiohttp.FormData()
         form.add_field("data", data, filename=filename)
-        await self.rate.turn()
+        await self.pacer.wait_turn(EVERY_REQUEST)
         try:
             async with self._session().post(
                 url, data=form, timeout=aiohttp.ClientTimeout(total=self._timeout)

@@ -1,8 +1,9 @@
 """The delivery worker for MAX: the outbox's MAX rows, one `POST /messages` each.
 
-- Rate: MAX allows 30 requests a second per token; the client's `MaxRate` keeps every
-  request of the process under it (broadcast sends wait while people's replies go
-  first), and a 429 holds every sender for a second before the row is tried again.
+- Rate: MAX allows 30 requests a second per token; the shared pacing (`bot.pacing`, run
+  inside `bulk()` by `OutboxWorker`) keeps every request under it, broadcast sends
+  waiting while people's replies go first, and a 429 holds every sender for a second
+  before the row is tried again.
 - Crash safety without `random_id`: a chunk of rows (about a second of sends) is marked
   `sending` before their requests leave, and each outcome clears the mark. A row still
   marked when the worker starts again (it died mid-send), or whose answer was lost, is
@@ -20,30 +21,25 @@ import hashlib
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.clock import Clock
-from bot.delivery import OutboxWorker, not_for
+from bot.delivery import not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
-from bot.max.events import FILE_PREFIX
+from bot.max.files import token_of
 from bot.max.session import UNREACHABLE_CODES, MaxSession
-from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.platform.delivery import BotDelivery
+from bot.services.outbox import Outcome, Queued
+from bot.services.partners import Partner
 
 logger = logging.getLogger(__name__)
 
 BATCH: Final = 1000  # rows claimed at once
 AHEAD: Final = 30  # rows marked `sending` at once (about a second of sends)
-IN_FLIGHT: Final = 4  # requests at once (the client spaces their starts 1/30 s apart)
-
-# A Telegram file id (what a manager on Telegram attached) is fetched for MAX by this.
-FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
+IN_FLIGHT: Final = 4  # requests at once (the pacing spaces their starts 1/30 s apart)
 
 
 @dataclass(frozen=True)
@@ -53,30 +49,12 @@ class _Content:
     files: list[dict[str, Any]]
 
 
-class MaxDelivery(OutboxWorker):
+class MaxDelivery(BotDelivery[MaxSession]):
     platform = "max"
+    session_type = MaxSession
     batch = BATCH
 
-    def __init__(
-        self,
-        bot: Bot,
-        outbox: Outbox,
-        partners: PartnerService,
-        clock: Clock,
-        *,
-        in_flight: int = IN_FLIGHT,
-        fetch_file: FetchFile | None = None,
-    ) -> None:
-        super().__init__(outbox, partners, clock)
-        assert isinstance(bot.session, MaxSession)
-        self._bot = bot
-        self._session: MaxSession = bot.session
-        self._in_flight = in_flight
-        self._fetch_file = fetch_file
-
-    async def close(self) -> None:
-        """Nothing of its own: it shares the dispatcher's MAX bot, so that the token's 30
-        requests a second are one budget for answers and broadcasts."""
+    in_flight = IN_FLIGHT
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
@@ -142,7 +120,7 @@ class MaxDelivery(OutboxWorker):
                     [content.keyboard] if last and content.keyboard else []
                 )
                 await self._session.send(
-                    row.chat_id, part, attachments=attachments, urgent=False, checked=suspect
+                    row.chat_id, part, attachments=attachments, checked=suspect
                 )
         except MaxError as exc:
             return await self._refused(row, exc, people)
@@ -189,27 +167,11 @@ class MaxDelivery(OutboxWorker):
         return content
 
     async def _file(self, row: Queued) -> dict[str, Any] | None:
-        kind = "file" if row.document else "image"
-        if row.picture is not None:
-            return await self._session.upload("image", "picture.png", row.picture)
-        reference = row.document or row.photo
-        if not reference:
+        found = await self._row_file(row)
+        kind = "file" if row.document and row.picture is None else "image"
+        if isinstance(found, str):
+            return {"type": kind, "payload": {"token": token_of(found)}}
+        if found is None:
             return None
-        if reference.startswith(FILE_PREFIX):
-            return {"type": kind, "payload": {"token": reference[len(FILE_PREFIX) :]}}
-        if "/" in reference or "." in reference:
-            path = reference
-            data = await asyncio.to_thread(_read, path)
-            return await self._session.upload(kind, path.rsplit("/", 1)[-1], data)
-        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
-            fetched = await self._fetch_file(reference)
-            if fetched is not None:
-                name, data = fetched
-                return await self._session.upload(kind, name, data)
-        logger.warning("outbox row %s: its file is not reachable from MAX; text only", row.id)
-        return None
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
+        name, data = found
+        return await self._session.upload(kind, name, data)

@@ -1,10 +1,6 @@
-"""MAX events read into aiogram's shapes, and what the session knows of MAX's people and
-chats (names, dialogs, titles, messages' mids): the half of `MaxSession` that listens.
+"""MAX events read into aiogram's shapes: the half of `MaxSession` that listens (what it
+knows of people and chats is `bot.max.people`).
 
-- The chat is always `recipient.chat_id`, never `recipient.user_id` (the receiver: the
-  bot, in a person's message). A person's dialog has its own chat id (the aiogram chat
-  id); people known only by user id (MANAGERS) are written to with `?user_id=`.
-- aiogram's `message_id` is MAX's `seq`; (chat, seq) → the string `mid` MAX edits by.
 - `bot_started` with a deep link's payload → `/start PAYLOAD`; `user_added` → a new chat
   member; `bot_stopped`, `dialog_removed`, `bot_removed` → the bot blocked or removed
   (`my_chat_member`); other kinds are logged once and ignored.
@@ -17,111 +13,35 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from aiogram import Bot
-from aiogram.types import Update, User
+from aiogram.types import Update
 
 from bot.max import convert
+from bot.max.files import aiogram_file
+from bot.max.people import MaxDirectory, Sent
+from bot.platform.memory import Lru, SeenOnce
 
 logger = logging.getLogger(__name__)
-
-FILE_PREFIX: Final = "max:"  # a MAX file token as an aiogram file_id (told from Telegram's)
-BOT_ID: Final = 1  # the bot's id for aiogram (its MAX user id is `me().id`)
 SEEN_EVENTS: Final = 50_000
-REMEMBERED: Final = 20_000  # messages whose mid/text/keyboard are kept for edits
 
 
-class Lru(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self._size = size
+class MaxEvents(MaxDirectory):
+    """How `MaxSession` reads events (a mixin: the session holds the state, made by
+    `_init_events`)."""
 
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self._size:
-            self.popitem(last=False)
-
-
-@dataclass
-class Sent:
-    mid: str
-    text: str  # MAX HTML
-    keyboard: dict[str, Any] | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-
-class MaxEvents:
-    """What `MaxSession` knows and how it reads events (a mixin: the session holds the
-    state, created by `_init_events`)."""
-
-    _me: User | None
-
-    def _init_events(self, people: frozenset[int]) -> None:
-        self._people = people  # user ids written to by `?user_id=` (MANAGERS on MAX)
+    def _init_events(self) -> None:
         self._update_ids = 0
-        self._seen: Lru = Lru(SEEN_EVENTS)
-        self._sent: Lru = Lru(REMEMBERED)  # (chat, seq) → Sent
-        self._dialogs: Lru = Lru(100_000)  # dialog chat id → user id
-        self._user_dialog: Lru = Lru(100_000)  # user id → dialog chat id
-        self._names: Lru = Lru(100_000)  # user id → (first, last, username)
-        self._titles: dict[int, str] = {}  # group chat id → title
-        self._newest: Lru = Lru(100_000)  # chat id → the newest seq seen there
+        self._seen = SeenOnce(SEEN_EVENTS)
         self._callbacks: Lru = Lru(10_000)  # callback id → (chat, seq)
         self._ignored: set[str] = set()  # event types logged once
         self.unreachable_chats: set[int] = set()
-        self.repeated_events = 0
 
-    async def me(self) -> User:
-        raise NotImplementedError
-
-    def _is_group(self, chat_id: int) -> bool:
-        return chat_id not in self._dialogs and (chat_id < 0 or chat_id in self._titles)
-
-    def _name(self, user_id: int) -> tuple[str, str, str | None]:
-        known = self._names.get(user_id)
-        return cast("tuple[str, str, str | None]", known or (str(user_id), "", None))
-
-    def dialog_of(self, user_id: int) -> int | None:
-        """The dialog chat id of a person, when known."""
-        return cast("int | None", self._user_dialog.get(user_id))
-
-    def _learn_user(self, user: dict[str, Any]) -> int:
-        user_id = int(user["user_id"])
-        first = str(user.get("first_name") or user.get("name") or user_id)
-        self._names.put(
-            user_id, (first, str(user.get("last_name") or ""), user.get("username") or None)
-        )
-        return user_id
-
-    def _learn_dialog(self, chat_id: int, user_id: int) -> None:
-        self._dialogs.put(chat_id, user_id)
-        self._user_dialog.put(user_id, chat_id)
-
-    def _address(self, chat: int | str) -> dict[str, int]:
-        """`chat_id=` or `user_id=` for an aiogram chat id (see the module's notes)."""
-        chat_id = int(chat)
-        if chat_id < 0 or chat_id in self._dialogs:
-            return {"chat_id": chat_id}
-        dialog = self._user_dialog.get(chat_id)
-        if dialog is not None:
-            return {"chat_id": int(dialog)}
-        if chat_id in self._people:
-            return {"user_id": chat_id}
-        return {"chat_id": chat_id}
-
-    def _see(self, chat_id: int, seq: int) -> None:
-        if seq > int(self._newest.get(chat_id) or 0):
-            self._newest.put(chat_id, seq)
-
-    def _chat_of(self, address: dict[str, int]) -> int | None:
-        if "chat_id" in address:
-            return address["chat_id"]
-        dialog = self._user_dialog.get(address.get("user_id", 0))
-        return None if dialog is None else int(dialog)
+    @property
+    def repeated_events(self) -> int:
+        """Events MAX sent again, dropped."""
+        return self._seen.repeated
 
     async def translate(self, bot: Bot, events: list[dict[str, Any]]) -> list[Update]:
         """MAX events as aiogram updates (each seen once; unknown kinds logged once)."""
@@ -145,13 +65,10 @@ class MaxEvents:
         return updates
 
     def first_time(self, event: dict[str, Any]) -> bool:
-        key = event_key(event)
-        if key in self._seen:
-            self.repeated_events += 1
-            logger.info("MAX event %s delivered again; skipped", event.get("update_type"))
-            return False
-        self._seen.put(key, True)
-        return True
+        if self._seen.first_time(event_key(event)):
+            return True
+        logger.info("MAX event %s delivered again; skipped", event.get("update_type"))
+        return False
 
     def _update_bodies(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         kind = str(event.get("update_type"))
@@ -246,20 +163,9 @@ class MaxEvents:
             "chat": self._chat_json(chat_id),
             "from": self._person_json(user_id, locale),
         }
-        image = next((f for f in files if f["type"] == "image"), None)
-        document = next((f for f in files if f["type"] == "file"), None)
-        if image is not None:
-            token = FILE_PREFIX + str(image["payload"].get("token") or "")
-            message["photo"] = [
-                {"file_id": token, "file_unique_id": token, "width": 0, "height": 0}
-            ]
-            if text:
-                message["caption"] = text
-        elif document is not None:
-            token = FILE_PREFIX + str(document["payload"].get("token") or "")
-            message["document"] = {"file_id": token, "file_unique_id": token}
-            if text:
-                message["caption"] = text
+        attached = aiogram_file(body.get("attachments") or [], text)
+        if attached:
+            message.update(attached)
         else:
             message["text"] = text
             if text.startswith("/"):
@@ -347,36 +253,6 @@ class MaxEvents:
                 "old_chat_member": member(old),
                 "new_chat_member": member(new),
             }
-        }
-
-    def _chat_json(self, chat_id: int) -> dict[str, Any]:
-        """An aiogram chat for a MAX chat id. A dialog is known by its chat id, except a
-        manager's (MANAGERS name them by user id, and the bot writes to them so): by the
-        manager's user id, so that replies there match what was sent there."""
-        if self._is_group(chat_id):
-            return {"id": chat_id, "type": "group", "title": self._titles.get(chat_id, "MAX")}
-        user_id = self._dialogs.get(chat_id, chat_id)
-        first, _last, _username = self._name(user_id)
-        shown = user_id if user_id in self._people else chat_id
-        return {"id": shown, "type": "private", "first_name": first or str(chat_id)}
-
-    def _person_json(self, user_id: int, locale: Any = None) -> dict[str, Any]:
-        first, last, username = self._name(user_id)
-        body: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first or "—"}
-        if last:
-            body["last_name"] = last
-        if username:
-            body["username"] = username
-        if isinstance(locale, str) and locale:
-            body["language_code"] = locale.split("-")[0].lower()
-        return body
-
-    def _bot_json(self) -> dict[str, Any]:
-        me = self._me
-        return {
-            "id": me.id if me else 0,
-            "is_bot": True,
-            "first_name": me.first_name if me else "bot",
         }
 
 

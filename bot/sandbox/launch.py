@@ -16,13 +16,14 @@ from bot.app import create_background
 from bot.assembly import create_dispatcher, create_services
 from bot.config import Settings
 from bot.http import create_http_app, start_http
+from bot.max.client import max_pacer
 from bot.max.emulator import MaxApiEmulator
 from bot.max.session import create_max_bot
 from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat, read_lines
-from bot.sandbox.vk_emulator import VkApiEmulator
 from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.emulator import BotApiEmulator
 from bot.telegram.session import create_bot, telegram_pacer
+from bot.vk.emulator import VkApiEmulator
 from bot.vk.session import create_vk_bot, vk_pacer
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ async def run_sandbox(settings: Settings) -> None:
         pacer=vk_pacer(services.pacers, vk.group_id),
     )
     max_bot = create_max_bot(
-        max_api.token, max_url, people=settings.manager_ids("max"), long_poll_timeout=10
+        max_api.token,
+        max_url,
+        people=settings.manager_ids("max"),
+        long_poll_timeout=10,
+        pacer=max_pacer(services.pacers, max_api.token),
     )
     services.platforms.add(bot)
     services.platforms.add(vk_bot)

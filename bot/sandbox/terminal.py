@@ -23,8 +23,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
-from bot.sandbox.vk_emulator import VkApiEmulator, VkMessage
 from bot.telegram.emulator import BotApiEmulator, SentMessage
+from bot.vk.emulator import VkApiEmulator, VkMessage
 
 BLOCK = "```"  # a line of its own before and after a message of several lines
 PARTNER_ID = 700001

@@ -38,21 +38,28 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 from bot.clock import Clock
 from bot.delivery import OutboxWorker, not_for
 from bot.metrics import RATE_LIMITED
+from bot.platform.files import (
+    FetchedFile,
+    FetchFile,
+    FileFetchers,
+    Uploads,
+    platform_of_file,
+)
+from bot.platform.memory import Lru
 from bot.rendering import CAPTION_LIMIT, split_text, visible_length
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
-from bot.vk.convert import is_vk_attachment
-
-logger = logging.getLogger(__name__)
-
-MAX_FILE = "max:"  # a MAX file's id (bot.max.events.FILE_PREFIX): not Telegram's
-GLOBAL_RATE: Final = 25.0  # messages a second for the whole bot, under Telegram's ~30
-IN_FLIGHT: Final = 8  # requests at once: a sequential loop cannot pass ~8/s at 100 ms RTT
 
 
 def _foreign(reference: str) -> bool:
-    """A file another platform has (VK, MAX): Telegram cannot send it; text only."""
-    return is_vk_attachment(reference) or reference.startswith(MAX_FILE)
+    """A file another platform has (VK, MAX): fetched from there, or the text only."""
+    return platform_of_file(reference) in ("vk", "max")
+
+
+logger = logging.getLogger(__name__)
+
+GLOBAL_RATE: Final = 25.0  # messages a second for the whole bot, under Telegram's ~30
+IN_FLIGHT: Final = 8  # requests at once: a sequential loop cannot pass ~8/s at 100 ms RTT
 
 
 class Delivery(OutboxWorker):
@@ -71,9 +78,14 @@ class Delivery(OutboxWorker):
         in_flight: int = IN_FLIGHT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        fetch_file: FetchFile | None = None,
     ) -> None:
         super().__init__(outbox, partners, clock)
         self._bot = bot
+        self._fetch_file = fetch_file  # another platform's files (MAX, VK)
+        self._fetched: Uploads[FetchedFile] = Uploads(8)  # fetched, not yet uploaded
+        self._file_ids: Lru = Lru(1000)  # another platform's file → Telegram's file_id
+        self._file_locks: dict[str, asyncio.Lock] = {}
         self._interval = 1.0 / rate
         self._in_flight = in_flight
         self._sleep = sleep
@@ -141,39 +153,89 @@ class Delivery(OutboxWorker):
         return Outcome(row.id, "sent", uncertain=row.uncertain)
 
     async def _send(self, row: Queued) -> None:
+        reference = row.document or row.photo
+        if row.picture is None and reference and self._uploads_first(reference):
+            # the first send of another platform's file uploads it: it goes alone, and
+            # the others wait for the file_id Telegram gives it, then go side by side
+            lock = self._file_locks.setdefault(reference, asyncio.Lock())
+            async with lock:
+                if self._uploads_first(reference):
+                    await self._send_now(row)
+                    return
+        await self._send_now(row)
+
+    def _uploads_first(self, reference: str) -> bool:
+        """Another platform's file that can be fetched and has no Telegram file_id yet."""
+        if not _foreign(reference) or reference in self._file_ids or self._fetch_file is None:
+            return False
+        fetchers = self._fetch_file
+        return not isinstance(fetchers, FileFetchers) or fetchers.can_fetch(reference)
+
+    async def _send_now(self, row: Queued) -> None:
         photo: InputFile | str | None = None
         if row.picture is not None:
             photo = BufferedInputFile(row.picture, filename="picture.png")
-        elif row.photo and ("/" in row.photo or "." in row.photo):
+        elif row.photo and platform_of_file(row.photo) == "path":
             photo = FSInputFile(row.photo)
-        elif row.photo and not _foreign(row.photo):
-            photo = row.photo  # a file_id Telegram already has
+        elif row.photo:
+            photo = await self._file(row.photo)
         markup = (
             InlineKeyboardMarkup.model_validate({"inline_keyboard": row.buttons})
             if row.buttons
             else None
         )
-        if row.document and not _foreign(row.document):
+        document = await self._file(row.document) if row.document else None
+        if row.document and document is not None:
             caption = row.text if visible_length(row.text) <= CAPTION_LIMIT else None
-            await self._bot.send_document(
+            sent = await self._bot.send_document(
                 row.chat_id,
-                row.document,
+                document,
                 caption=caption,
                 reply_markup=markup if caption else None,
             )
+            if sent.document is not None and _foreign(row.document):
+                self._file_ids.put(row.document, sent.document.file_id)
             if caption is not None:
                 return
         elif photo is not None:
             caption = row.text if visible_length(row.text) <= CAPTION_LIMIT else None
-            await self._bot.send_photo(
+            sent = await self._bot.send_photo(
                 row.chat_id, photo, caption=caption, reply_markup=markup if caption else None
             )
+            if sent.photo and row.photo and _foreign(row.photo):
+                self._file_ids.put(row.photo, sent.photo[-1].file_id)
             if caption is not None:
                 return
         parts = split_text(row.text)  # a long text in parts, the buttons under the last
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             await self._bot.send_message(row.chat_id, part, reply_markup=markup if last else None)
+
+    async def _file(self, reference: str) -> InputFile | str | None:
+        """A file_id Telegram has; another platform's file, fetched once and uploaded
+        with the first send, then sent by the file_id Telegram gave it (None: it cannot
+        be fetched, the text goes alone)."""
+        if not _foreign(reference):
+            return reference
+        known = self._file_ids.get(reference)
+        if known is not None:
+            return str(known)
+        fetch = self._fetch_file
+        if fetch is None:
+            return None
+
+        async def fetched() -> FetchedFile:
+            found = await fetch(reference)
+            if found is None:
+                raise LookupError(reference)
+            return found
+
+        try:
+            name, data = await self._fetched.once(reference, fetched)
+        except LookupError:
+            logger.warning("a file of another platform is not reachable; text only")
+            return None
+        return BufferedInputFile(data, filename=name)
 
     async def _pace(self) -> None:
         """Wait for this send's slot at the worker's own rate; slots are taken in order,

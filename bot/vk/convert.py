@@ -20,6 +20,8 @@ from typing import Any, Final
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.keyboards import fit_rows, reflow
+from bot.platform.files import platform_of_file
 from bot.rendering import at_a_word
 
 CHAT_PEER_BASE: Final = 2_000_000_000
@@ -29,7 +31,6 @@ INLINE_ROWS, INLINE_BUTTONS = 6, 10
 REGULAR_ROWS, REGULAR_BUTTONS, ROW_BUTTONS = 10, 40, 5
 PAYLOAD_KEY: Final = "c"  # {"c": "<callback data>"}
 
-_ATTACHMENT = re.compile(r"^(photo|doc|video|audio)-?\d+_\d+(_\w+)?$")
 _LINK = re.compile(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -40,7 +41,7 @@ def is_chat(peer_id: int) -> bool:
 
 def is_vk_attachment(reference: str) -> bool:
     """`photo-1_2` and the like: a file VK has (not a Telegram file id or a path)."""
-    return bool(_ATTACHMENT.match(reference))
+    return platform_of_file(reference) == "vk"
 
 
 def random_id(key: str) -> int:
@@ -79,37 +80,19 @@ def keyboard(markup: InlineKeyboardMarkup | None, *, callbacks: bool = True) -> 
     """The VK keyboard JSON for an inline keyboard (None: no keyboard)."""
     if markup is None:
         return None
-    rows: list[list[dict[str, Any]]] = []
-    for row in markup.inline_keyboard:
-        for start in range(0, len(row), ROW_BUTTONS):
-            converted = [_button(b, callbacks) for b in row[start : start + ROW_BUTTONS]]
-            rows.append([b for b in converted if b is not None])
-    rows = [row for row in rows if row]
+    converted = [[_button(b, callbacks) for b in row] for row in markup.inline_keyboard]
+    rows = fit_rows([[b for b in row if b is not None] for row in converted], per_row=ROW_BUTTONS)
     total = sum(len(row) for row in rows)
-    if len(rows) > INLINE_ROWS and total <= INLINE_BUTTONS:
+    if total <= INLINE_BUTTONS:
         # a long menu of single buttons (settings): two or more a row fit VK's 6 rows
-        per_row = -(-total // INLINE_ROWS)
-        flat = [button for row in rows for button in row]
-        rows = [flat[i : i + per_row] for i in range(0, total, per_row)]
+        rows = reflow(rows, max_rows=INLINE_ROWS, per_row=ROW_BUTTONS, total=INLINE_BUTTONS)
     inline = len(rows) <= INLINE_ROWS and total <= INLINE_BUTTONS
-    if not inline:
-        rows = _fit(rows)
+    if not inline:  # a regular keyboard: 10 rows, 40 buttons
+        rows = reflow(rows, max_rows=REGULAR_ROWS, per_row=ROW_BUTTONS, total=REGULAR_BUTTONS)
     body: dict[str, Any] = {"inline": inline, "buttons": rows}
     if not inline:
         body["one_time"] = False
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-
-
-def _fit(rows: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-    """A regular keyboard's limits: 10 rows, 40 buttons (the first ones are kept)."""
-    kept: list[list[dict[str, Any]]] = []
-    left = REGULAR_BUTTONS
-    for row in rows[:REGULAR_ROWS]:
-        kept.append(row[:left])
-        left -= len(kept[-1])
-        if left <= 0:
-            break
-    return kept
 
 
 def _label(text: str) -> str:

@@ -24,15 +24,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from aiogram import Bot
-from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputFile
 
-from bot.clock import Clock
-from bot.delivery import OutboxWorker, not_for
+from bot.delivery import not_for
 from bot.pacing import Target
+from bot.platform.delivery import BotDelivery
 from bot.rendering import split_text
-from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.services.outbox import Outcome, Queued
+from bot.services.partners import Partner
 from bot.vk import convert
 from bot.vk.client import FLOOD, VkError, VkNetworkError
 from bot.vk.session import TEXT_LIMIT, UNREACHABLE, VkSession
@@ -45,9 +44,6 @@ BATCH: Final = 5000  # rows fetched at once (a batch boundary costs ~0.2 s of se
 CHUNK: Final = 500  # rows looked at before their requests start
 IN_FLIGHT: Final = 2  # requests at once (the client keeps them 1/20 s apart)
 FLOOD_PAUSE: Final = timedelta(minutes=10)  # a recipient under flood control waits this long
-
-# A Telegram file id (what a manager on Telegram attached) is fetched for VK by this.
-FetchFile = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 
 
 @dataclass(frozen=True)
@@ -85,30 +81,12 @@ class _Prepared:
         }
 
 
-class VkDelivery(OutboxWorker):
+class VkDelivery(BotDelivery[VkSession]):
     platform = "vk"
+    session_type = VkSession
     batch = BATCH
 
-    def __init__(
-        self,
-        bot: Bot,
-        outbox: Outbox,
-        partners: PartnerService,
-        clock: Clock,
-        *,
-        in_flight: int = IN_FLIGHT,
-        fetch_file: FetchFile | None = None,
-    ) -> None:
-        super().__init__(outbox, partners, clock)
-        assert isinstance(bot.session, VkSession)
-        self._bot = bot
-        self._session: VkSession = bot.session
-        self._in_flight = in_flight
-        self._fetch_file = fetch_file
-
-    async def close(self) -> None:
-        """Nothing of its own: it shares the dispatcher's VK bot, so that the community's
-        20 requests a second are one budget for answers and broadcasts."""
+    in_flight = IN_FLIGHT
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         """Send a batch: its rows are looked at a chunk at a time, and a chunk's requests
@@ -228,22 +206,11 @@ class VkDelivery(OutboxWorker):
         return _Content(parts, keyboard, attachments, digest)
 
     async def _file(self, row: Queued) -> InputFile | str | None:
-        if row.picture is not None:
-            return BufferedInputFile(row.picture, filename="picture.png")
-        reference = row.document or row.photo
-        if not reference:
-            return None
-        if "/" in reference or "." in reference:
-            return FSInputFile(reference)
-        if convert.is_vk_attachment(reference):
-            return reference
-        if self._fetch_file is not None:  # a Telegram file id: fetched, then uploaded
-            fetched = await self._fetch_file(reference)
-            if fetched is not None:
-                name, data = fetched
-                return BufferedInputFile(data, filename=name)
-        logger.warning("outbox row %s: its file is not reachable from VK; text only", row.id)
-        return None
+        found = await self._row_file(row)
+        if found is None or isinstance(found, str):
+            return found
+        name, data = found
+        return BufferedInputFile(data, filename=name)
 
     async def _outcome(
         self, item: _Prepared, error: VkError | None, people: dict[int, Partner]

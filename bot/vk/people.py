@@ -1,0 +1,123 @@
+"""What `VkSession` knows of VK's people and chats (names, chat titles, whether a
+person's client shows callback buttons, the bot's sent messages for edits and copies),
+and how they look in aiogram's shapes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aiogram.types import ChatFullInfo, User
+
+from bot.platform.memory import Lru
+from bot.vk import convert
+from bot.vk.client import VkClient
+
+REMEMBERED: Final = 20_000  # messages whose text/keyboard/attachments are kept for edits
+
+
+@dataclass
+class Sent:
+    text: str
+    keyboard: str | None = None
+    attachments: list[str] = field(default_factory=list)
+
+
+class VkDirectory:
+    """The people, chats and messages a VK session knows (a mixin: the session holds the
+    state, made by `_init_directory`)."""
+
+    def _init_directory(self, client: VkClient, group_id: int) -> None:
+        self.client = client
+        self.group_id = group_id
+        self._people: dict[int, tuple[str, str]] = {}
+        self._chat_titles: dict[int, str] = {}
+        self._callbacks: dict[int, bool] = {}  # person → client supports callback buttons
+        self._sent: Lru = Lru(REMEMBERED)  # (peer, cmid) → Sent
+        self._last_keyboard: dict[int, int] = {}  # peer → cmid of the newest keyboard
+        self._events: Lru = Lru(10_000)  # button press (event id) → (user id, peer id)
+        self._me: User | None = None
+
+    async def _get_me(self) -> User:
+        if self._me is None:
+            answer = await self.client("groups.getById", group_id=self.group_id)
+            groups = answer["groups"] if isinstance(answer, dict) else answer
+            group = groups[0]
+            self._me = User(
+                id=self.group_id,
+                is_bot=True,
+                first_name=str(group.get("name", "VK")),
+                username=str(group.get("screen_name") or f"club{self.group_id}"),
+            )
+        return self._me
+
+    async def _get_chat(self, peer: int) -> ChatFullInfo:
+        """What the bot needs of a chat (VK has no forums). Built without validation:
+        Telegram's required fields (colours, gift settings) mean nothing on VK."""
+        await self._learn([peer])
+        if convert.is_chat(peer):
+            return ChatFullInfo.model_construct(  # type: ignore[call-arg]
+                id=peer, type="group", title=self._chat_titles.get(peer, "VK"), is_forum=False
+            )
+        first, last = self._people.get(peer, ("", ""))
+        return ChatFullInfo.model_construct(  # type: ignore[call-arg]
+            id=peer, type="private", first_name=first or str(peer), last_name=last or None
+        )
+
+    async def _learn(self, peers: list[int]) -> None:
+        """Names of people and titles of chats not seen before, in one request."""
+        unknown = sorted(
+            {p for p in peers if p not in self._people and p not in self._chat_titles}
+        )
+        for start in range(0, len(unknown), 100):  # VK takes 100 peers a call
+            answer = await self.client(
+                "messages.getConversationsById", peer_ids=unknown[start : start + 100], extended=1
+            )
+            for profile in answer.get("profiles", []):
+                self._people[int(profile["id"])] = (
+                    str(profile.get("first_name", "")),
+                    str(profile.get("last_name", "")),
+                )
+            for item in answer.get("items", []):
+                peer = int(item["peer"]["id"])
+                if convert.is_chat(peer):
+                    title = item.get("chat_settings", {}).get("title", "VK")
+                    self._chat_titles[peer] = str(title)
+        for peer in unknown:
+            if not convert.is_chat(peer):
+                self._people.setdefault(peer, (str(peer), ""))
+
+    def _bot_message_json(self, peer: int, cmid: int) -> dict[str, Any]:
+        sent = self._sent.get((peer, cmid))
+        return {
+            "message_id": cmid,
+            "date": int(time.time()),
+            "chat": self._chat_json(peer),
+            "from": self._bot_json(),
+            "text": sent.text if sent else "",
+        }
+
+    def _chat_json(self, peer: int) -> dict[str, Any]:
+        if convert.is_chat(peer):
+            return {"id": peer, "type": "group", "title": self._chat_titles.get(peer, "VK")}
+        first, _last = self._people.get(peer, (str(peer), ""))
+        return {"id": peer, "type": "private", "first_name": first or str(peer)}
+
+    def _person_json(self, user_id: int, lang_id: Any = None) -> dict[str, Any]:
+        first, last = self._people.get(user_id, (str(user_id), ""))
+        body: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first or "—"}
+        if last:
+            body["last_name"] = last
+        if lang_id is not None:
+            body["language_code"] = "en" if lang_id == 3 else "ru"
+        return body
+
+    def _bot_json(self) -> dict[str, Any]:
+        return {"id": self.group_id, "is_bot": True, "first_name": "bot"}
+
+    def _member_json(self, status: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": status, "user": self._bot_json()}
+        if status == "kicked":
+            body["until_date"] = 0
+        return body
