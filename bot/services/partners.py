@@ -265,6 +265,22 @@ class PartnerService:
             await self._update(twin, preferred_platform=platform)
         return await self._update(partner, preferred_platform=platform)
 
+    async def _fall_back_everywhere(self, leaving: Partner, others: list[Partner]) -> bool:
+        """`leaving` (forgotten, unlinked or blocked) no longer receives: if it was the
+        person's chosen platform and none of `others` (their remaining chats) can be
+        reached there, or a single chat remains, automated messages go everywhere again
+        (True: the choice was dropped)."""
+        chosen = leaving.preferred_platform
+        if chosen is None:
+            return False
+        still = [o for o in others if o.platform == chosen and not o.unreachable]
+        if still and len(others) > 1:
+            return False
+        for other in others:
+            if other.preferred_platform is not None:
+                await self._update(other, preferred_platform=None)
+        return True
+
     async def toggle_preferred_platform(self, partner: Partner) -> Partner:
         """Automated messages everywhere → only on this chat's platform → everywhere."""
         chosen = None if partner.preferred_platform else partner.platform
@@ -319,17 +335,34 @@ class PartnerService:
 
     async def request_link(self, partner: Partner, affiliate_id: str) -> Partner:
         """The partner says which affiliate id is theirs; a manager approves it."""
-        return await self._update(partner, affiliate_id=affiliate_id, affiliate_status="pending")
+        await self._leave_person(partner)
+        return await self._update(
+            partner, affiliate_id=affiliate_id, affiliate_status="pending", preferred_platform=None
+        )
 
     async def approve_link(self, partner: Partner) -> Partner:
         return await self._update(partner, affiliate_status="linked")
 
     async def decline_link(self, partner: Partner) -> Partner:
-        return await self._update(partner, affiliate_id=None, affiliate_status="none")
+        await self._leave_person(partner)
+        return await self._update(
+            partner, affiliate_id=None, affiliate_status="none", preferred_platform=None
+        )
+
+    async def _leave_person(self, partner: Partner) -> None:
+        """This chat stops being one of a person's linked chats."""
+        await self._fall_back_everywhere(partner, await self.twins(partner))
 
     async def mark_unreachable(self, partner: Partner) -> Partner:
-        """The partner blocked the bot (or left): skipped by every send until they return."""
-        return await self._update(partner, unreachable=True)
+        """The partner blocked the bot (or left): skipped by every send until they return.
+        If it was the chat the person chose for automated messages, their other chats get
+        them again."""
+        partner = await self._update(partner, unreachable=True)
+        if partner.preferred_platform != partner.platform:
+            return partner
+        if await self._fall_back_everywhere(partner, await self.twins(partner)):
+            partner = await self._update(partner, preferred_platform=None)
+        return partner
 
     async def mark_reachable(self, partner: Partner) -> Partner:
         """The partner unblocked the bot."""
@@ -343,7 +376,9 @@ class PartnerService:
         return await self._update(partner, stopped=False, consent=True)
 
     async def forget(self, partner: Partner) -> None:
-        """Delete the partner and everything personal kept about them."""
+        """Delete the partner and everything personal kept about them (their other chats
+        get automated messages again if this was the one chosen for them)."""
+        await self._leave_person(partner)
         async with self._db.write() as conn:
             await conn.execute(
                 partners.update()

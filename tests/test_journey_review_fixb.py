@@ -1,0 +1,92 @@
+"""Findings of the independent review of 2026-12-04 (engineer fixb's part), each
+reproduced as a journey or a service test first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.services.sales import ConversionIn
+from tests.harness import Client, Harness, VkClient, running_bot
+
+
+@pytest.fixture
+async def vk_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_bot(tmp_path, vk=True) as running:
+        yield running
+
+
+async def _one_person_on_tg_and_vk(
+    harness: Harness, affiliate: str, tg_id: int, vk_id: int
+) -> tuple[Client, Client, VkClient]:
+    manager = harness.manager()
+    await manager.send("/start")
+    harness.vk_manager()
+    anna = harness.user(tg_id, "Анна")
+    await anna.onboard()
+    vera = harness.vk_user(vk_id, "Анна")
+    await vera.onboard()
+    await anna.send(f"/link {affiliate}")
+    await manager.press("✅ Подтвердить")
+    await vera.send(f"link {affiliate}")
+    await manager.press("✅ Подтвердить")
+    return manager, anna, vera
+
+
+async def _announce(harness: Harness, manager: Client, text: str) -> str:
+    """Send an announcement to everyone; the preview's text."""
+    await manager.send("/announce")
+    await manager.send(text)
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    preview = "\n".join(m.plain for m in manager.messages[-3:])
+    await manager.press("✅ Отправить")
+    await harness.deliver()
+    return preview
+
+
+# --- review 2 and 20: the chat chosen for automated messages goes away ---
+
+
+async def test_forgetting_the_chosen_chat_sends_everything_to_the_remaining_ones(
+    vk_harness: Harness,
+) -> None:
+    manager, anna, vera = await _one_person_on_tg_and_vk(vk_harness, "aff-72", 7201, 7202)
+    await vera.send("/settings")
+    await vera.press("Рассылки: во всех ваших чатах с ботом")
+    assert "Рассылки: только во ВКонтакте" in vera.last.button_labels
+    # the preview does not count the Telegram chat: the person gets it on VK
+    preview = await _announce(vk_harness, manager, "Только во ВКонтакте")
+    assert "не получит" not in preview
+    assert vera.last.text == "Только во ВКонтакте"
+
+    await vera.send("forget")
+    await vera.press("Да, удалить")
+    assert await vk_harness.services.partners.by_user("vk", 7202) is None
+    # the remaining chat gets everything again, and its /settings says so
+    await anna.send("/settings")
+    assert not [b for b in anna.last.button_labels if b.startswith("Рассылки: только")]
+    preview = await _announce(vk_harness, manager, "После забвения")
+    assert "не получит" not in preview
+    assert anna.last.plain == "После забвения"
+    item = ConversionIn("aff-72", "o-72", "approved", Decimal(1000), "RUB", vk_harness.clock.now())
+    await vk_harness.services.sales.record(item, "postback")
+    await vk_harness.deliver()
+    assert any(m.plain.startswith("✅ Продажа подтверждена.") for m in anna.messages[-3:])
+
+
+async def test_a_blocked_chosen_chat_sends_everything_to_the_other_ones(
+    vk_harness: Harness,
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    manager, anna, vera = await _one_person_on_tg_and_vk(vk_harness, "aff-73", 7301, 7302)
+    await vera.send("/settings")
+    await vera.press("Рассылки: во всех ваших чатах с ботом")
+    await vk.wait_processed(vk.allow(7302, allowed=False))  # VK: messages denied
+    preview = await _announce(vk_harness, manager, "Бот заблокирован во ВКонтакте")
+    assert anna.last.plain == "Бот заблокирован во ВКонтакте"
+    assert "не получит" not in preview
