@@ -11,6 +11,7 @@ import pytest
 
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness, VkClient, running_bot
+from tests.test_faq_learning import UNSURE, _content_with, _learned, _pick_and_confirm
 
 
 @pytest.fixture
@@ -90,3 +91,34 @@ async def test_a_blocked_chosen_chat_sends_everything_to_the_other_ones(
     preview = await _announce(vk_harness, manager, "Бот заблокирован во ВКонтакте")
     assert anna.last.plain == "Бот заблокирован во ВКонтакте"
     assert "не получит" not in preview
+
+
+# --- review 3: one person's linked chats are one partner for FAQ auto-approval ---
+
+
+async def _link(harness: Harness, platform: str, user_id: int, affiliate: str) -> None:
+    partners = harness.services.partners
+    partner = await partners.by_user(platform, user_id)
+    assert partner is not None
+    await partners.approve_link(await partners.request_link(partner, affiliate))
+
+
+async def test_one_persons_linked_chats_confirm_a_phrasing_once(tmp_path: Path) -> None:
+    content = _content_with(tmp_path, 2)
+    async with running_bot(tmp_path, vk=True, content_dir=content) as harness:
+        anna, vera, boris = harness.user(7311), harness.vk_user(7312), harness.user(7313)
+        for person in (anna, vera, boris):
+            await person.onboard()
+        await _link(harness, "tg", 7311, "aff-731")
+        await _link(harness, "vk", 7312, "aff-731")
+        for person in (anna, vera):
+            await person.send(UNSURE)
+            await person.press("Когда выплаты?")
+            await person.press("👍 Помогло")
+        (row,) = await _learned(harness)
+        assert row.status == "pending"
+        pending = await harness.services.faq.learning.pending()
+        assert [item.votes for item in pending] == [1]
+        await _pick_and_confirm(boris)
+        (row,) = await _learned(harness)
+        assert row.status == "approved"

@@ -2,8 +2,9 @@
 
 A learned phrasing lives in the database, apart from the content folder, so a content
 change never loses it. It is *pending* until a manager approves it (`/faq_learned`) or
-`faq.auto_approve_after` different partners confirmed the same entry for it; a manager's
-link (`/faq_link`) and `partnerbot faq teach` approve at once. Approved phrasings are
+`faq.auto_approve_after` different people confirmed the same entry for it (one person's
+linked chats count once); a manager's link (`/faq_link`) and `partnerbot faq teach`
+approve at once. Approved phrasings are
 extra wordings of their entry in the matcher of every worker: each change bumps a counter
 that workers read at most once a second, and rebuild their index when it moved. An
 approved phrasing whose entry left `faq.yaml` waits for review again.
@@ -29,7 +30,7 @@ from bot.clock import Clock, as_utc
 from bot.content.models import Content
 from bot.content.store import ContentStore, LiveContent
 from bot.db.engine import Database, insert
-from bot.db.tables import counters, faq_learned, faq_learned_votes
+from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
 from bot.services.faq_matching import Candidate, FaqMatcher, words
 
 logger = logging.getLogger(__name__)
@@ -212,12 +213,7 @@ class FaqLearning:
                 .values(learned_id=row.id, partner_id=partner_id, created_at=now)
                 .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
             )
-            votes = int(
-                await conn.scalar(
-                    sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == row.id)
-                )
-                or 0
-            )
+            votes = int(await conn.scalar(people_who_confirmed(row.id)) or 0)
             if threshold and votes >= threshold:
                 await self._decide(conn, row.id, "approved")
                 logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
@@ -271,9 +267,7 @@ class FaqLearning:
         ).first()
         if row is None:
             return None
-        votes = await conn.scalar(
-            sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == learned_id)
-        )
+        votes = await conn.scalar(people_who_confirmed(learned_id))
         return Learned.from_row(row, int(votes or 0))
 
     async def _decide(self, conn: AsyncConnection, learned_id: int, status: Status) -> None:
@@ -291,11 +285,7 @@ class FaqLearning:
     # review
 
     async def pending(self, limit: int = 50) -> list[Learned]:
-        votes = (
-            sa.select(sa.func.count())
-            .where(faq_learned_votes.c.learned_id == faq_learned.c.id)
-            .scalar_subquery()
-        )
+        votes = people_who_confirmed(faq_learned.c.id).scalar_subquery()
         query = (
             sa.select(faq_learned, votes.label("votes"))
             .where(faq_learned.c.status == "pending")
@@ -427,3 +417,20 @@ def _teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
 
 def read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def people_who_confirmed(learned_id: Any) -> sa.Select[int]:
+    """How many different people confirmed a phrasing: partners linked to one affiliate id
+    are one person (one person's Telegram, VK and MAX chats vote once)."""
+    linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    person = sa.case(
+        (linked, sa.literal("a:") + partners.c.affiliate_id),
+        else_=sa.literal("p:") + sa.cast(faq_learned_votes.c.partner_id, sa.String),
+    )
+    return (
+        sa.select(sa.func.count(sa.distinct(person)))
+        .select_from(
+            faq_learned_votes.outerjoin(partners, partners.c.id == faq_learned_votes.c.partner_id)
+        )
+        .where(faq_learned_votes.c.learned_id == learned_id)
+    )
