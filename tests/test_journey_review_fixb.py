@@ -4,13 +4,17 @@ reproduced as a journey or a service test first."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.app import create_services
+from bot.clock import FakeClock
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness, VkClient, running_bot
+from tests.harness import Client, Harness, VkClient, make_settings, running_bot
+from tests.test_contests import START, category, contest, partner, sale
 from tests.test_faq_learning import UNSURE, _content_with, _learned, _pick_and_confirm
 
 
@@ -122,3 +126,40 @@ async def test_one_persons_linked_chats_confirm_a_phrasing_once(tmp_path: Path) 
         await _pick_and_confirm(boris)
         (row,) = await _learned(harness)
         assert row.status == "approved"
+
+
+# --- review 4: a referral between one person's own chats is not a recruit ---
+
+
+async def test_inviting_ones_own_other_chat_is_not_a_referral(harness: Harness) -> None:
+    anna = harness.user(7401, "Анна")
+    await anna.onboard()
+    mine = await harness.services.partners.by_user("tg", 7401)
+    assert mine is not None
+    second = harness.user(7402, "Анна")  # the same person's second account
+    await second.send(f"/start ref_{mine.partner_code}")
+    await second.onboard()
+    await harness.user(7403, "Борис").send(f"/start ref_{mine.partner_code}")
+    await _link(harness, "tg", 7401, "aff-74")
+    await _link(harness, "tg", 7402, "aff-74")
+    assert "Приглашено: 1 партнёр" in (await anna.send("/me"))[-1].plain
+    assert "Приглашено: 1 партнёр" in (await second.send("/me"))[-1].plain
+
+
+async def test_most_referrals_counts_people_never_oneself(tmp_path: Path) -> None:
+    built = await create_services(make_settings(tmp_path), FakeClock(START - timedelta(days=10)))
+    try:
+        boss = await partner(built, 1, "boss")
+        boss_vk = await partner(built, 2, "boss", referrer=boss)  # the boss's other chat
+        await partner(built, 3, "r1", referrer=boss_vk)
+        await partner(built, 4, "r1", referrer=boss)  # the recruit's other chat
+        await partner(built, 5, "r2", referrer=boss_vk)
+        for number, affiliate in enumerate(("boss", "r1", "r2")):
+            await sale(built, affiliate, f"s{number}", 1 + number)
+        referrals = category("most_referrals")
+        standings = await built.contests.standings(contest(referrals), referrals)
+        assert [(e.key, e.value) for e in standings] == [("boss", 2)]
+        assert standings[0].reached_at == START + timedelta(hours=3)
+        assert await built.partners.referrals_count(boss) == 2
+    finally:
+        await built.close()

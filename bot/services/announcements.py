@@ -21,7 +21,7 @@ from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
 from bot.services.outbox import COMMUNITY, Outbox, OutMessage, community_key
-from bot.services.partners import Partner, PartnerService, audience_condition
+from bot.services.partners import Partner, PartnerService, audience_condition, person_key
 from bot.services.sales import in_month, tier_for
 
 
@@ -361,9 +361,7 @@ def _announcement(row: Any) -> Announcement:
 
 def person(partner: Partner) -> str:
     """Who a chat belongs to: chats linked to one affiliate id are one person."""
-    if partner.affiliate_status == "linked" and partner.affiliate_id:
-        return f"affiliate:{partner.affiliate_id}"
-    return f"partner:{partner.id}"
+    return person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
 
 
 def left_out(members: list[Partner], reached: list[Partner], managers: frozenset[str]) -> set[str]:

@@ -24,7 +24,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database, insert
 from bot.db.tables import contests as contests_table
 from bot.db.tables import conversions, partners
-from bot.services.partners import Partner, PartnerService
+from bot.services.partners import Partner, PartnerService, person_key
 from bot.services.sales import SalesService, month_end, month_start
 
 
@@ -442,14 +442,9 @@ class ContestService:
         )
         recruit = partners.alias("recruit")
         query = (
-            sa.select(
-                recruit.c.referrer_id,
-                sa.func.count(sa.distinct(recruit.c.id)).label("n"),
-                sa.func.max(first_sales.c.first_at).label("reached"),
-            )
+            sa.select(recruit.c.referrer_id, recruit.c.affiliate_id, first_sales.c.first_at)
             .join(first_sales, first_sales.c.affiliate_id == recruit.c.affiliate_id)
             .where(recruit.c.affiliate_status == "linked", recruit.c.referrer_id.is_not(None))
-            .group_by(recruit.c.referrer_id)
         )
         referrer = sa.select(
             partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status, partners.c.segment
@@ -457,15 +452,22 @@ class ContestService:
         async with self._db.read() as conn:
             rows = list(await conn.execute(query))
             people = {row.id: row for row in await conn.execute(referrer)}
-        entries = []
+        # one person (chats linked to one affiliate id) is one referrer and one recruit;
+        # one's own other chats are never a recruit
+        recruits: dict[str, set[str]] = {}
+        reached: dict[str, datetime] = {}
         for row in rows:
             person = people.get(row.referrer_id)
             if person is None or (contest.segments and person.segment not in contest.segments):
                 continue
-            linked = person.affiliate_status == "linked" and person.affiliate_id
-            key = person.affiliate_id if linked else f"partner:{person.id}"
-            entries.append(Entry(str(key), Decimal(int(row.n)), as_utc(row.reached)))
-        return entries
+            key = person_key(person.id, person.affiliate_id, person.affiliate_status)
+            if row.affiliate_id == person.affiliate_id and person.affiliate_status == "linked":
+                continue
+            key = key.removeprefix("affiliate:")
+            recruits.setdefault(key, set()).add(str(row.affiliate_id))
+            first_at = as_utc(row.first_at)
+            reached[key] = max(reached.get(key, first_at), first_at)
+        return [Entry(key, Decimal(len(who)), reached[key]) for key, who in recruits.items()]
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
         """The winners of each prize category, in the contest's order of categories;

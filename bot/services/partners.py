@@ -392,9 +392,18 @@ class PartnerService:
                 self._cache[key] = replace(cached, referrer_id=None)
 
     async def referrals_count(self, partner: Partner) -> int:
-        query = sa.select(sa.func.count()).where(partners.c.referrer_id == partner.id)
+        """How many people the person invited, from any of their chats: one's own other
+        chats are never a recruit, and a recruit's linked chats are one person."""
+        own = [partner.id, *(twin.id for twin in await self.twins(partner))]
+        query = sa.select(
+            partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status
+        ).where(partners.c.referrer_id.in_(own))
         async with self._db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+            rows = list(await conn.execute(query))
+        me = person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
+        recruits = {person_key(row.id, row.affiliate_id, row.affiliate_status) for row in rows}
+        recruits.discard(me)
+        return len(recruits)
 
 
 def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
@@ -413,3 +422,10 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
     if segments:
         condition = sa.and_(condition, partners.c.segment.in_(segments))
     return condition
+
+
+def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str) -> str:
+    """Who a chat belongs to: chats linked to one affiliate id are one person."""
+    if affiliate_status == "linked" and affiliate_id:
+        return f"affiliate:{affiliate_id}"
+    return f"partner:{partner_id}"
