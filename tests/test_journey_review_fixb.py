@@ -163,3 +163,32 @@ async def test_most_referrals_counts_people_never_oneself(tmp_path: Path) -> Non
         assert await built.partners.referrals_count(boss) == 2
     finally:
         await built.close()
+
+
+# --- review 16: /stats counts people; /top names a person by the chat they use ---
+
+
+async def test_stats_count_people_and_top_shows_the_current_name(vk_harness: Harness) -> None:
+    manager, anna, vera = await _one_person_on_tg_and_vk(vk_harness, "aff-76", 7601, 7602)
+    boris = vk_harness.user(7603, "Борис")
+    await boris.onboard()
+    stats = (await manager.send("/stats"))[0].plain
+    assert "Партнёров: 2 " in stats  # Анна (Telegram + VK) and Борис
+    assert "заходили в этом месяце: 2 " in stats
+
+    item = ConversionIn("aff-76", "o-76", "approved", Decimal(1000), "RUB", vk_harness.clock.now())
+    await vk_harness.services.sales.record(item, "postback")
+    vk_harness.clock.advance(600)
+    await vera.send("/top")  # VK used last: its name speaks for the person
+    assert "1. Анна Смирнова — 1" in vera.last.text
+    vk_harness.clock.advance(60)
+    vk_harness.emulator.users[7601].first_name = "Анна-Мария"  # renamed on Telegram
+    await anna.send("/top")
+    assert "1. Анна-Мария — 1" in anna.last.plain
+    # staying anonymous is the person's choice, from any chat
+    await anna.send("/settings")
+    await anna.press("Имя в рейтингах: имя")  # → nickname
+    await anna.press("Имя в рейтингах: ник")  # → anonymous
+    chats = await vk_harness.services.partners.linked_to(["aff-76"])
+    assert {chat.public_name for chat in chats["aff-76"]} == {"anonymous"}
+    assert "1. Партнёр " in (await vera.send("/top"))[-1].text

@@ -118,7 +118,8 @@ class PartnerService:
         if now - as_utc(partner.last_seen_at) >= _SEEN_EVERY:
             changes["last_seen_at"] = now
         if partner.first_name != first_name[:128] or partner.username != username:
-            changes.update(first_name=first_name[:128], username=username)
+            # seen now: the chat with the newest name speaks for the person on leaderboards
+            changes.update(first_name=first_name[:128], username=username, last_seen_at=now)
         if partner.unreachable:
             changes["unreachable"] = False
         if changes:
@@ -196,8 +197,12 @@ class PartnerService:
         )
 
     async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:
-        """One linked partner per affiliate id (for leaderboards)."""
-        return {key: people[0] for key, people in (await self.linked_to(affiliate_ids)).items()}
+        """One linked partner per affiliate id (for leaderboards): the person's chat used
+        last (its name is the current one), or one asking to stay anonymous if any does."""
+        return {
+            key: representative(people)
+            for key, people in (await self.linked_to(affiliate_ids)).items()
+        }
 
     async def linked_to(self, affiliate_ids: list[str]) -> dict[str, list[Partner]]:
         """Every partner linked to each affiliate id (one person may use Telegram and VK)."""
@@ -329,8 +334,11 @@ class PartnerService:
         return await self.set_public_name(partner, PUBLIC_NAMES[(index + 1) % len(PUBLIC_NAMES)])
 
     async def set_public_name(self, partner: Partner, choice: str) -> Partner:
+        """How the person is named on leaderboards, for all of their chats at once."""
         if choice not in PUBLIC_NAMES:
             raise ValueError(f"unknown public name choice {choice!r}")
+        for twin in await self.twins(partner):
+            await self._update(twin, public_name=choice)
         return await self._update(partner, public_name=choice)
 
     async def request_link(self, partner: Partner, affiliate_id: str) -> Partner:
@@ -424,8 +432,24 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
     return condition
 
 
+def person_column() -> Any:
+    """SQL: who a partner row belongs to (person_key)."""
+    linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    return sa.case(
+        (linked, sa.literal("affiliate:") + partners.c.affiliate_id),
+        else_=sa.literal("partner:") + sa.cast(partners.c.id, sa.String),
+    )
+
+
 def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str) -> str:
     """Who a chat belongs to: chats linked to one affiliate id are one person."""
     if affiliate_status == "linked" and affiliate_id:
         return f"affiliate:{affiliate_id}"
     return f"partner:{partner_id}"
+
+
+def representative(chats: list[Partner]) -> Partner:
+    """The chat that speaks for a person (a non-empty list of their linked chats): one that
+    asked to stay anonymous if any did, else the one used last."""
+    anonymous = [chat for chat in chats if chat.public_name == "anonymous"]
+    return max(anonymous or chats, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
