@@ -135,6 +135,7 @@ async def create_services(
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock)
+    await faq.learning.sync(store.content)  # phrasings of entries that left or came back
     sales = SalesService(db, store, clock)
     support = SupportService(
         db,

@@ -192,3 +192,53 @@ async def test_stats_count_people_and_top_shows_the_current_name(vk_harness: Har
     chats = await vk_harness.services.partners.linked_to(["aff-76"])
     assert {chat.public_name for chat in chats["aff-76"]} == {"anonymous"}
     assert "1. Партнёр " in (await vera.send("/top"))[-1].text
+
+
+# --- review 7: an entry leaving faq.yaml sends its wordings to review at /reload ---
+
+
+def _without_entry(text: str, entry_id: str) -> str:
+    """faq.yaml with the entry `entry_id` cut out."""
+    start = text.index(f"- id: {entry_id}\n")
+    end = text.find("\n- id: ", start)
+    return text[:start] + (text[end + 1 :] if end != -1 else "")
+
+
+async def test_an_entry_leaving_and_coming_back_at_reload(tmp_path: Path) -> None:
+    content = _content_with(tmp_path, 2)
+    faq_file = content / "faq.yaml"
+    original = faq_file.read_text(encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        learning = harness.services.faq.learning
+        await learning.learn("traffic-allowed", "трафик", "link")
+        manager = harness.manager()
+        await manager.send("/start")
+        faq_file.write_text(_without_entry(original, "traffic-allowed"), encoding="utf-8")
+        await manager.send("/reload")
+        # at once, before any partner asks anything
+        shown = (await manager.send("/faq_learned"))[-1].plain
+        assert "«трафик»" in shown
+        assert "Этого вопроса больше нет в faq.yaml" in shown
+        faq_file.write_text(original, encoding="utf-8")
+        await manager.send("/reload")
+        assert (
+            "Новых формулировок на проверке нет" in (await manager.send("/faq_learned"))[-1].plain
+        )
+        (row,) = await _learned(harness)
+        assert (row.status, row.note) == ("approved", None)
+
+
+async def test_an_entry_gone_at_start_up_sends_its_wordings_to_review(tmp_path: Path) -> None:
+    content = _content_with(tmp_path, 2)
+    faq_file = content / "faq.yaml"
+    original = faq_file.read_text(encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        await harness.services.faq.learning.learn("traffic-allowed", "трафик", "link")
+    faq_file.write_text(_without_entry(original, "traffic-allowed"), encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        (row,) = await _learned(harness)
+        assert (row.status, row.note) == ("pending", "entry-gone")
+    faq_file.write_text(original, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        (row,) = await _learned(harness)
+        assert (row.status, row.note) == ("approved", None)

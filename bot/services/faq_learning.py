@@ -6,8 +6,10 @@ change never loses it. It is *pending* until a manager approves it (`/faq_learne
 linked chats count once); a manager's link (`/faq_link`) and `partnerbot faq teach`
 approve at once. Approved phrasings are
 extra wordings of their entry in the matcher of every worker: each change bumps a counter
-that workers read at most once a second, and rebuild their index when it moved. An
-approved phrasing whose entry left `faq.yaml` waits for review again.
+that workers read at most once a second, and rebuild their index when it moved. When
+content is loaded (start-up, /reload), an approved phrasing whose entry left `faq.yaml`
+waits for review again, and one still waiting for that reason is approved again once its
+entry is back.
 
 Who confirmed a pending phrasing is kept (to count different partners) and dropped once it
 is approved; /forget removes the pending phrasings only that partner wrote.
@@ -130,7 +132,7 @@ class FaqLearning:
     async def read_only_matcher(self) -> FaqMatcher:
         """The matcher with the approved phrasings, changing nothing (`faq match`)."""
         live = self._store.live
-        return live.matcher.with_learned(await self._approved(live.content, sync=False))
+        return live.matcher.with_learned(await self._approved(live.content))
 
     def _changed(self) -> None:
         self._checked_at = float("-inf")
@@ -151,33 +153,55 @@ class FaqLearning:
         await conn.execute(statement)
         self._changed()
 
-    async def _approved(self, content: Content, *, sync: bool = True) -> dict[str, list[str]]:
-        """Approved phrasings by entry; with `sync`, those whose entry is gone go back to
-        review."""
+    async def _approved(self, content: Content) -> dict[str, list[str]]:
+        """Approved phrasings by entry (of entries `content` has)."""
         async with self._db.read() as conn:
             rows = list(
                 await conn.execute(
-                    sa.select(faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing)
+                    sa.select(faq_learned.c.entry_id, faq_learned.c.phrasing)
                     .where(faq_learned.c.status == "approved")
                     .order_by(faq_learned.c.id)
                 )
             )
         known = {entry.id for entry in content.faq}
-        gone = [row.id for row in rows if row.entry_id not in known]
-        if gone and sync:
-            async with self._db.write() as conn:
-                await conn.execute(
-                    faq_learned.update()
-                    .where(faq_learned.c.id.in_(gone), faq_learned.c.status == "approved")
-                    .values(status="pending", note=ENTRY_GONE, decided_at=None)
-                )
-                await self._bump(conn)
-            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", len(gone))
         learned: dict[str, list[str]] = {}
         for row in rows:
             if row.entry_id in known:
                 learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
         return learned
+
+    async def sync(self, content: Content) -> tuple[int, int]:
+        """After content is loaded (start-up, /reload): approved phrasings whose entry left
+        `faq.yaml` go back to review, marked; marked ones still waiting whose entry is back
+        are approved again. (gone, back); every worker's matcher follows the counter.
+        Only a load does this, so a worker with older content never undoes it."""
+        known = [entry.id for entry in content.faq]
+        async with self._db.write() as conn:
+            gone = await conn.execute(
+                faq_learned.update()
+                .where(faq_learned.c.status == "approved", faq_learned.c.entry_id.not_in(known))
+                .values(status="pending", note=ENTRY_GONE, decided_at=None)
+            )
+            back_ids = [
+                row.id
+                for row in await conn.execute(
+                    sa.select(faq_learned.c.id).where(
+                        faq_learned.c.status == "pending",
+                        faq_learned.c.note == ENTRY_GONE,
+                        faq_learned.c.entry_id.in_(known),
+                    )
+                )
+            ]
+            for learned_id in back_ids:
+                await self._decide(conn, learned_id, "approved")
+            changed = (int(gone.rowcount or 0), len(back_ids))
+            if changed[0]:
+                await self._bump(conn)
+        if changed[0]:
+            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", changed[0])
+        if changed[1]:
+            logger.info("FAQ: %d learned phrasing(s) have their entry back: approved", changed[1])
+        return changed
 
     # learning
 
