@@ -9,9 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.app import create_services
 from bot.clock import FakeClock
+from bot.db.tables import audit_log
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness, VkClient, make_settings, running_bot
 from tests.test_contests import START, category, contest, partner, sale
@@ -242,3 +244,53 @@ async def test_an_entry_gone_at_start_up_sends_its_wordings_to_review(tmp_path: 
     async with running_bot(tmp_path, content_dir=content) as harness:
         (row,) = await _learned(harness)
         assert (row.status, row.note) == ("approved", None)
+
+
+# --- review 5 and 15: the FAQ-teaching commands are manager commands like the others ---
+
+
+async def _refused(harness: Harness) -> list[tuple[str, str]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.action)
+            .where(audit_log.c.allowed.is_(False))
+            .order_by(audit_log.c.id)
+        )
+        return [(row.actor, row.action) for row in rows]
+
+
+async def test_faq_teaching_by_a_partner_is_refused_and_audited(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    anna = harness.user(7501)
+    await anna.onboard()
+    await anna.send("/faq_learned")
+    assert "Такой команды я не знаю" in "\n".join(m.plain for m in anna.messages[-2:])
+    await anna.send("/faq_link subid")
+    menu = anna.last
+    for data in ("fl:ok:1:", "fl:mv:1:hold-period", "fl:no:1:", "fk:1:subid", "fp:pick:1:"):
+        await anna.press_data(menu, data)
+    assert await _refused(harness) == [
+        ("tg:7501", "faq_learned"),
+        ("tg:7501", "faq_link"),
+        ("tg:7501", "faq_review"),
+        ("tg:7501", "faq_review"),
+        ("tg:7501", "faq_review"),
+        ("tg:7501", "faq_link"),
+        ("tg:7501", "faq_gap"),
+    ]
+    assert "refused manager command faq_review from tg:7501" in caplog.text
+
+
+async def test_a_manager_is_told_where_faq_link_works_and_help_lists_it(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    shown = (await manager.send("/help"))[-1].plain
+    assert "/faq_learned" in shown
+    assert "/faq_link" in shown
+    hint = (await manager.send("/faq_link subidd"))[-1].plain
+    assert "ответьте на сообщение обращения" in hint
+    assert "/faq_link" in hint
+    assert await _refused(harness) == []
