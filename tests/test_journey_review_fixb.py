@@ -3,6 +3,7 @@ reproduced as a journey or a service test first."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -12,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import create_services
+from bot.cli import main
 from bot.clock import FakeClock
 from bot.db.tables import audit_log
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness, VkClient, make_settings, running_bot
+from tests.harness import DEMO_CONTENT, Client, Harness, VkClient, make_settings, running_bot
 from tests.test_contests import START, category, contest, partner, sale
 from tests.test_faq_learning import UNSURE, _content_with, _learned, _pick_and_confirm
 
@@ -294,3 +296,31 @@ async def test_a_manager_is_told_where_faq_link_works_and_help_lists_it(
     assert "ответьте на сообщение обращения" in hint
     assert "/faq_link" in hint
     assert await _refused(harness) == []
+
+
+# --- review 9: faq teach: one wording answers one entry; a typo'd id gets a hint ---
+
+
+def test_teach_refuses_a_wording_learned_for_another_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taught = tmp_path / "taught.jsonl"
+    lines = [
+        {"q": "ставка", "id": "commission-rate"},
+        {"q": "Ставка", "id": "tier-levels"},
+        {"q": "ставка", "id": "commission-rate"},
+        {"q": "когда бабки", "id": "payout-datez"},
+    ]
+    taught.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert f"{taught}:2: already learned for 'commission-rate'" in out
+        assert f"{taught}:4: unknown FAQ id 'payout-datez' (closest: payout-dates" in out
+        assert "learned 1, already known 1, refused 2" in out
+        assert main(["faq", "match", "ставка", "--content", str(DEMO_CONTENT), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == "commission-rate"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, as_utc
@@ -394,6 +395,17 @@ class FaqLearning:
             question, entry_id = parsed
             key = phrasing_key(question)
             async with self._db.write() as conn:
+                other = await conn.scalar(
+                    sa.select(faq_learned.c.entry_id).where(
+                        faq_learned.c.phrasing_key == key,
+                        faq_learned.c.entry_id != entry_id,
+                        faq_learned.c.status == "approved",
+                    )
+                )
+                if other is not None:
+                    reason = f"already learned for {other!r}: one wording answers one entry"
+                    problems.append(TeachProblem(number, reason))
+                    continue
                 before = await self._row(conn, entry_id, key)
                 await self._learn(conn, entry_id, question, key, "teach")
             if before is not None and before.status == "approved":
@@ -435,8 +447,16 @@ def _teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
     if not isinstance(entry_id, str) or not entry_id:
         return '"id" must be an FAQ entry id'
     if entry_id not in known:
-        return f"unknown FAQ id {entry_id!r}"
+        close = similar_ids(entry_id, sorted(known))
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        return f"unknown FAQ id {entry_id!r}{hint}"
     return question, entry_id
+
+
+def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
+    """Entry ids spelled like `wanted` (a typo'd id), best first."""
+    found = process.extract(wanted, list(ids), scorer=fuzz.ratio, limit=limit)
+    return [str(item[0]) for item in found if item[1] >= 60]
 
 
 def read_lines(path: Path) -> list[str]:

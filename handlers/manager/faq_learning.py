@@ -9,13 +9,12 @@ import html
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from rapidfuzz import fuzz, process
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService, Gap
-from bot.services.faq_learning import ENTRY_GONE, Learned
+from bot.services.faq_learning import ENTRY_GONE, Learned, similar_ids
 from bot.services.support import SupportService, Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
@@ -126,9 +125,7 @@ def _ticket_router(name: str) -> Router:
                 await message.reply(await link_ticket(bot, ticket, entry, faq, relay, l10n))
                 return
             ids = [entry.id for entry in content.faq]
-            close = [str(found[0]) for found in process.extract(wanted, ids, scorer=fuzz.ratio)]
-            close = [item for item in close if fuzz.ratio(wanted, item) >= 60][:CHOICES]
-            close = close or await _closest(faq, ticket.question)
+            close = similar_ids(wanted, ids, CHOICES) or await _closest(faq, ticket.question)
             await message.reply(
                 l10n(
                     "faq-link-unknown",
