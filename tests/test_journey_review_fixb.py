@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from bot.app import create_services
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.db.tables import audit_log
+from bot.http import create_http_app, start_http
 from bot.services.sales import ConversionIn
 from tests.harness import DEMO_CONTENT, Client, Harness, VkClient, make_settings, running_bot
 from tests.test_contests import START, category, contest, partner, sale
@@ -324,3 +326,34 @@ def test_teach_refuses_a_wording_learned_for_another_entry(
         assert "learned 1, already known 1, refused 2" in out
         assert main(["faq", "match", "ставка", "--content", str(DEMO_CONTENT), "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["id"] == "commission-rate"
+
+
+# --- review 18: postback amounts are plain decimals ---
+
+
+@pytest.mark.parametrize(
+    "amount", ["1_000", "１２", "1E+2", "1e3", "+5", "5.", ".5", "1 000", "1.000,5", "0x10", "٣"]
+)
+async def test_a_postback_amount_that_is_no_plain_decimal_is_refused(
+    tmp_path: Path, amount: str
+) -> None:
+    settings = make_settings(tmp_path, postback_secret="s3cret")
+    services = await create_services(settings, FakeClock())
+    runner = await start_http(create_http_app(settings, services.sales), "127.0.0.1", 0)
+    params = {"partner": "aff-1", "conversion_id": "c-1", "status": "approved"}
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/postback"
+            query = params | {"amount": amount, "secret": "s3cret"}
+            async with session.get(url, params=query) as response:
+                body = await response.json()
+                assert (response.status, body["field"]) == (400, "amount")
+                assert body["error"].startswith("amount: ")
+            for fine, stored in (("1990,5", "1990.50"), ("12", "12.00"), ("0.99", "0.99")):
+                query = params | {"amount": fine, "secret": "s3cret"}
+                async with session.get(url, params=query) as response:
+                    assert response.status == 200
+                assert services.sales.parse(query).amount == Decimal(stored)
+    finally:
+        await runner.cleanup()
+        await services.close()
