@@ -357,3 +357,35 @@ async def test_a_postback_amount_that_is_no_plain_decimal_is_refused(
     finally:
         await runner.cleanup()
         await services.close()
+
+
+# --- review 19: the weekly digest reaches partners who arrive within its day ---
+
+
+async def test_the_digest_reaches_partners_onboarded_after_start_up(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from tests.test_journey_schedule import at, texts, tick
+
+    at(harness, datetime(2026, 12, 4, 14, 0, tzinfo=UTC))  # Friday 17:00 Moscow, after noon
+    await tick(harness)  # the tick at start-up: nobody yet
+    anna = harness.user(7901)
+    await anna.onboard()
+    mark = len(anna.messages)
+    at(harness, datetime(2026, 12, 4, 14, 51, tzinfo=UTC))
+    await tick(harness)  # a regular tick, no restart
+    assert len([t for t in texts(anna, mark) if t.startswith("🗞")]) == 1
+    await tick(harness)
+    boris = harness.user(7902)
+    await boris.onboard()
+    mark_boris = len(boris.messages)
+    at(harness, datetime(2026, 12, 4, 14, 52, tzinfo=UTC))
+    await tick(harness)
+    assert len([t for t in texts(anna, mark) if t.startswith("🗞")]) == 1  # never twice
+    assert len([t for t in texts(boris, mark_boris) if t.startswith("🗞")]) == 1
+    at(harness, datetime(2026, 12, 5, 9, 1, tzinfo=UTC))  # Saturday noon: past its day
+    clara = harness.user(7903)
+    await clara.onboard()
+    mark_clara = len(clara.messages)
+    await tick(harness)
+    assert not [t for t in texts(clara, mark_clara) if t.startswith("🗞")]

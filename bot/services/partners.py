@@ -225,6 +225,12 @@ class PartnerService:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.receives(topic)]
 
+    async def audience_ids(self, topic: str) -> set[int]:
+        """The ids of `audience(topic)`, without loading the partners."""
+        query = sa.select(partners.c.id).where(audience_condition(topic))
+        async with self._db.read() as conn:
+            return {int(row.id) for row in await conn.execute(query)}
+
     async def onboarded(self) -> list[Partner]:
         """Every onboarded partner, whatever their settings (who an audience would be)."""
         query = sa.select(partners).where(partners.c.onboarded.is_(True))
