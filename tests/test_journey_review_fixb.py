@@ -389,3 +389,33 @@ async def test_the_digest_reaches_partners_onboarded_after_start_up(harness: Har
     mark_clara = len(clara.messages)
     await tick(harness)
     assert not [t for t in texts(clara, mark_clara) if t.startswith("🗞")]
+
+
+# --- review 17: /stats's unanswered questions: partners' only, labels on one line, whole words
+
+
+async def test_stats_gaps_are_partners_questions_on_one_line_cut_at_a_word(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(7701)
+    await anna.onboard()
+    await anna.send("привет \nещё вопросик")
+    await anna.send("зачем жирафу длинная шея и почему зебры полосатые вообще")
+    await manager.send("2")  # a manager trying the bot is no partner's question
+    screen = next(m for m in (await manager.send("/stats")) if m.reply_markup is not None)
+    assert "Чаще всего без прямого ответа" in screen.plain
+    labels = screen.button_labels
+    assert len(labels) == 2
+    assert all("\n" not in label for label in labels)
+    assert "🔗 1. привет ещё вопросик" in labels or "🔗 2. привет ещё вопросик" in labels
+    long = next(label for label in labels if "жирафу" in label)
+    assert long.endswith("…")
+    words = "зачем жирафу длинная шея и почему зебры полосатые вообще".split()
+    assert (
+        long.removeprefix("🔗 1. ").removeprefix("🔗 2. ").removesuffix("…").split()
+        == (words[: len(long.split()) - 2])
+    )
+    listing = screen.plain.split("Чаще всего без прямого ответа")[1]
+    assert "\n2 (" not in listing and ". 2 (" not in listing

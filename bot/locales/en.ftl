@@ -336,7 +336,7 @@ stats-text =
     Automated messages this month (private): delivered { $sent } · queued { $waiting } · blocked { $blocked } · failed { $failed } · skipped { $skipped }
 stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } h
 stats-none = —
-stats-misses = Most often unanswered:
+stats-misses = Most often without a direct answer, last 30 days (none, or "did you mean"; similar ones together):
 stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.
 
 ## Contest moments (automated)

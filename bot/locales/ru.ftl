@@ -344,7 +344,7 @@ stats-text =
     Рассылки в этом месяце (в личку): доставлено { $sent } · в очереди { $waiting } · заблокировали { $blocked } · ошибки { $failed } · пропущено { $skipped }
 stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } ч
 stats-none = —
-stats-misses = Чаще всего без ответа:
+stats-misses = Чаще всего без прямого ответа за 30 дней (нет ответа или «вы имели в виду», похожие вместе):
 stats-chart = За 8 недель: синяя линия — подтверждённые продажи, оранжевая — партнёры с продажами.
 
 ## Моменты конкурсов (рассылка)

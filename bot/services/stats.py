@@ -16,7 +16,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
-from bot.services.faq import FaqService
+from bot.services.faq import FaqService, partners_asked
 from bot.services.partners import person_column
 from bot.services.sales import in_month, month_start
 
@@ -126,7 +126,7 @@ class StatsService:
                 row.outcome: int(row.n)
                 for row in await conn.execute(
                     sa.select(faq_questions.c.outcome, count.label("n"))
-                    .where(faq_questions.c.created_at >= month)
+                    .where(faq_questions.c.created_at >= month, partners_asked(managers))
                     .group_by(faq_questions.c.outcome)
                 )
             }

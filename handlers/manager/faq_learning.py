@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
+from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService, Gap
 from bot.services.faq_learning import ENTRY_GONE, Learned, similar_ids
@@ -310,7 +311,7 @@ def gaps_markup(gaps: list[Gap], l10n: L10n) -> InlineKeyboardMarkup | None:
         *[
             [
                 (
-                    l10n("faq-gap-button", number=number, question=found.question[:40]),
+                    l10n("faq-gap-button", number=number, question=at_a_word(found.question, 40)),
                     FaqGapCb(action="pick", question=found.question_id),
                 )
             ]
