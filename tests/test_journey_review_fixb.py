@@ -402,7 +402,8 @@ async def test_stats_gaps_are_partners_questions_on_one_line_cut_at_a_word(
     anna = harness.user(7701)
     await anna.onboard()
     await anna.send("привет \nещё вопросик")
-    await anna.send("зачем жирафу длинная шея и почему зебры полосатые вообще")
+    giraffe = "зачем жирафу длинная шея и почему зебры полосатые вообще"
+    await anna.send(giraffe)
     await manager.send("2")  # a manager trying the bot is no partner's question
     screen = next(m for m in (await manager.send("/stats")) if m.reply_markup is not None)
     assert "Чаще всего без прямого ответа" in screen.plain
@@ -412,10 +413,26 @@ async def test_stats_gaps_are_partners_questions_on_one_line_cut_at_a_word(
     assert "🔗 1. привет ещё вопросик" in labels or "🔗 2. привет ещё вопросик" in labels
     long = next(label for label in labels if "жирафу" in label)
     assert long.endswith("…")
-    words = "зачем жирафу длинная шея и почему зебры полосатые вообще".split()
+    words = giraffe.split(" ")
     assert (
         long.removeprefix("🔗 1. ").removeprefix("🔗 2. ").removesuffix("…").split()
         == (words[: len(long.split()) - 2])
     )
     listing = screen.plain.split("Чаще всего без прямого ответа")[1]
     assert "\n2 (" not in listing and ". 2 (" not in listing
+
+
+# --- review 10: `faq learned` does not create a missing SQLite file ---
+
+
+@pytest.mark.parametrize("export", [True, False])
+def test_faq_learned_reads_a_missing_database_as_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], export: bool
+) -> None:
+    missing = tmp_path / "nonexist.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+        patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
+        assert main(["faq", "learned", *(["--export"] if export else [])]) == 0
+    assert not missing.exists()
+    assert capsys.readouterr().out == ("" if export else "nothing learned yet\n")
