@@ -436,3 +436,49 @@ def test_faq_learned_reads_a_missing_database_as_empty(
         assert main(["faq", "learned", *(["--export"] if export else [])]) == 0
     assert not missing.exists()
     assert capsys.readouterr().out == ("" if export else "nothing learned yet\n")
+
+
+async def test_migration_0011_drops_choices_that_cannot_be_honoured(tmp_path: Path) -> None:
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.db.tables import partners
+    from tests.databases import database_url
+
+    db = Database.from_url(database_url(tmp_path, "m.sqlite", empty=True))
+    try:
+        await upgrade(db, "0010")
+        now = FakeClock().now()
+        rows = [  # (user, platform, affiliate, status, unreachable, preferred)
+            (1, "tg", "gone", "linked", False, "max"),  # its MAX chat was forgotten
+            (2, "tg", "kept", "linked", False, "vk"),
+            (2, "vk", "kept", "linked", False, "vk"),  # honoured: stays
+            (3, "tg", "blocked", "linked", False, "vk"),
+            (3, "vk", "blocked", "linked", True, "vk"),  # the chosen chat blocked the bot
+        ]
+        async with db.write() as conn:
+            for number, (user, platform, affiliate, status, unreachable, preferred) in enumerate(
+                rows
+            ):
+                await conn.execute(
+                    partners.insert().values(
+                        platform=platform, user_id=user, chat_id=user, first_name="P",
+                        language="ru", answers={}, subscriptions={}, partner_code=f"C{number}",
+                        affiliate_id=affiliate, affiliate_status=status, unreachable=unreachable,
+                        preferred_platform=preferred, created_at=now, last_seen_at=now,
+                    )
+                )  # fmt: skip
+        await upgrade(db, "0011")
+        async with db.read() as conn:
+            found = {
+                (row.affiliate_id, row.platform): row.preferred_platform
+                for row in await conn.execute(sa.select(partners))
+            }
+        assert found == {
+            ("gone", "tg"): None,
+            ("kept", "tg"): "vk",
+            ("kept", "vk"): "vk",
+            ("blocked", "tg"): None,
+            ("blocked", "vk"): None,
+        }
+    finally:
+        await db.close()
