@@ -441,9 +441,11 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
 def person_column() -> Any:
     """SQL: who a partner row belongs to (person_key)."""
     linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    # constants inline (not bound parameters): PostgreSQL groups by this expression only
+    # when the GROUP BY repeats it exactly
     return sa.case(
-        (linked, sa.literal("affiliate:") + partners.c.affiliate_id),
-        else_=sa.literal("partner:") + sa.cast(partners.c.id, sa.String),
+        (linked, sa.literal_column("'affiliate:'", sa.String) + partners.c.affiliate_id),
+        else_=sa.literal_column("'partner:'", sa.String) + sa.cast(partners.c.id, sa.String),
     )
 
 
