@@ -103,7 +103,8 @@ async def create_services(
         raise DatabaseUnreachable(f"{type(reason).__name__}: {reason}".strip()) from None
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
-    faq = FaqService(db, store, clock)
+    faq = FaqService(db, store, clock, managers=settings.managers)
+    await faq.learning.sync(store.content)  # phrasings of entries that left or came back
     sales = SalesService(db, store, clock)
     support = SupportService(
         db,

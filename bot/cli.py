@@ -271,19 +271,27 @@ def _faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
     return 0
 
 
+def _sqlite_file_missing(settings: Settings) -> bool:
+    """DATABASE_URL names an SQLite file that is not there (a reader must not create it:
+    nothing was learned in it)."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return not Path(url.database).exists()
+
+
 async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatcher:
     """The content's matcher with the phrasings learned in DATABASE_URL (read only: a
     database that is not there yet has learned nothing)."""
-    import sqlalchemy as sa
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.clock import SystemClock
     from bot.db.engine import Database
     from bot.services.faq_learning import FaqLearning
 
-    url = sa.engine.make_url(settings.database_url)
-    missing = url.database is not None and not await asyncio.to_thread(Path(url.database).exists)
-    if url.get_backend_name() == "sqlite" and missing:
+    if await asyncio.to_thread(_sqlite_file_missing, settings):
         return store.live.matcher
     db = Database.from_url(settings.database_url)
     try:
@@ -353,12 +361,14 @@ def _faq_learned(settings: Settings, *, export: bool) -> int:
         return 1
 
     async def go() -> int:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db)
-            items = await FaqLearning(db, store, SystemClock()).listing()
-        finally:
-            await db.close()
+        items = []
+        if not _sqlite_file_missing(settings):  # a missing file has learned nothing
+            db = Database.from_url(settings.database_url)
+            try:
+                await upgrade(db)
+                items = await FaqLearning(db, store, SystemClock()).listing()
+            finally:
+                await db.close()
         if export:
             by_entry: dict[str, list[str]] = {}
             for item in items:

@@ -95,6 +95,7 @@ class Planner:
         self._clock = clock
         self._zone = zone
         self._done: set[str] = set()  # occurrences fully queued by this process
+        self._digest_served: dict[str, set[int]] = {}  # digest key → partners it was planned for
         self._drip_at: datetime | None = None
 
     async def tick(self) -> int:
@@ -208,13 +209,23 @@ class Planner:
         return queued
 
     async def _digest(self, now: datetime) -> int:
+        """The week's digest on the tick its time passes, and, for the rest of its day
+        (WEEKLY_GRACE), to partners who joined its audience since (onboarded, subscribed)
+        on every tick, as a restart would: each partner's key makes it once."""
         moment = self._store.content.program.schedule.digest
         at = last_weekly(now, moment, self._zone)
         key = f"digest:{at.date().isoformat()}"
-        if now - at > WEEKLY_GRACE or key in self._done:
+        if now - at > WEEKLY_GRACE:
             return 0
-        queued = (await self._notices.digests(at.date().isoformat())).queued
-        if self._faq is not None:
+        audience = await self._partners.audience_ids("digest")
+        served = self._digest_served.get(key, set())
+        self._digest_served = {key: served}  # older weeks are done with
+        new = audience - served
+        queued = 0
+        if new:
+            queued += (await self._notices.digests(at.date().isoformat(), only=new)).queued
+            served.update(new)
+        if self._faq is not None and key not in self._done:
             gaps = [(gap.question, gap.count) for gap in await self._faq.gaps(days=7, limit=5)]
             digest = await self._notices.faq_gaps(at.date().isoformat(), gaps)
             queued += digest.queued

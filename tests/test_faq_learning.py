@@ -315,7 +315,7 @@ async def test_a_phrasing_whose_entry_left_the_faq_waits_for_review(
     text = faq.read_text(encoding="utf-8")
     faq.write_text(text.split("- id: self-employed")[0], encoding="utf-8")
     assert store.reload() == []
-    await learning.matcher()
+    await learning.sync(store.content)  # what /reload does after a valid reload
     (item,) = await learning.pending()
     assert (item.entry_id, item.note) == ("self-employed", "entry-gone")
     assert await learning.approve(item.id) is not None  # a manager may still decide

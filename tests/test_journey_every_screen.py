@@ -279,7 +279,7 @@ async def test_small_talk_gets_a_friendly_word_and_is_no_faq_miss(harness: Harne
     assert (await anna.send("привет"))[-1].plain.startswith("Здравствуйте!")
     stats = (await manager.send("/stats"))[0].plain
     assert "без ответа 0" in stats
-    assert "Чаще всего без ответа" not in stats
+    assert "Чаще всего без прямого ответа" not in stats
 
 
 async def test_asking_for_a_person_in_words_opens_a_ticket_at_once(harness: Harness) -> None:

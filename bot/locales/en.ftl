@@ -195,7 +195,7 @@ ticket-closed-by-partner = ✅ The partner closed ticket #{ $number }.
 ticket-rated = Rating for ticket #{ $number }: { $rating }
 ticket-blocked = ⚠️ The partner blocked the bot — the reply to ticket #{ $number } was not delivered.
 ticket-overdue = ⏰ Ticket #{ $number } ({ $name }) has waited { $hours } h for a reply.
-ticket-not-found = This is not a ticket message. To answer a partner, reply to a ticket message (or write in its topic); /close and /t work there too.
+ticket-not-found = This is not a ticket message. To answer a partner, reply to a ticket message (or write in its topic); /close, /t and /faq_link work there too.
 ticket-template-unknown = No template “{ $key }”. There are: { $keys }
 ticket-template-usage = Usage: /t KEY (in the ticket's topic or as a reply to its message). Templates: { $keys }
 ticket-list-empty = No open tickets.
@@ -336,7 +336,7 @@ stats-text =
     Automated messages this month (private): delivered { $sent } · queued { $waiting } · blocked { $blocked } · failed { $failed } · skipped { $skipped }
 stats-reply-hours = { NUMBER($hours, minimumFractionDigits: 1, maximumFractionDigits: 1) } h
 stats-none = —
-stats-misses = Most often unanswered:
+stats-misses = Most often without a direct answer, last 30 days (none, or "did you mean"; similar ones together):
 stats-chart = Last 8 weeks: blue — approved sales, orange — partners with sales.
 
 ## Contest moments (automated)
@@ -684,6 +684,7 @@ menu-manager =
     /tickets — open tickets · /close — close (in the topic or as a reply) · /t KEY — a canned reply
     /partner ID — a partner's card · /approve_link ID — approve a link
     /stats — the program in numbers · /reload — read the content again
+    /faq_learned — new FAQ wordings to review · /faq_link ID — answer a ticket with an FAQ entry and learn its wording
 onboarding-pick-hint = There is no such option. Press a button or write one of: { $options }.
 onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
 draft-segments-known = Segments: { $known }.

@@ -13,15 +13,18 @@ from bot.texts import number
 
 
 class DigestNotices(NoticesBase):
-    async def digests(self, tag: str) -> Enqueued:
+    async def digests(self, tag: str, only: set[int] | None = None) -> Enqueued:
         """The weekly digest in private: the partner's own week, place and its change, the
-        distance to the next tier, upcoming contests, the next lesson."""
+        distance to the next tier, upcoming contests, the next lesson (`only`: to these
+        partner ids of the audience)."""
         zone = self._settings.tz
         now = self._clock.now()
         board_now = await self._contests.month_leaderboard(zone)
         board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
         messages = []
         for partner in await self._partners.audience("digest"):
+            if only is not None and partner.id not in only:
+                continue
             l10n = self._l10n(partner.language)
             lines = [l10n("digest-title")]
             linked = partner.affiliate_id if partner.affiliate_status == "linked" else None

@@ -22,7 +22,7 @@ from bot.db.tables import announcement_reactions, announcements, conversions, ou
 from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partners import Partner, PartnerService, audience_condition
+from bot.services.partners import Partner, PartnerService, audience_condition, person_key
 from bot.services.sales_figures import in_month, tier_for
 
 
@@ -98,8 +98,7 @@ class AnnouncementService:
         if audience.partition(":")[0] == COMMUNITY:
             return 0
         members = await self._members(audience, await self._partners.onboarded())
-        reached = {p.id for p in await self.recipients(audience)}
-        return sum(1 for p in members if p.id not in reached and p.key not in self._managers)
+        return len(left_out(members, await self.recipients(audience), self._managers))
 
     async def _members(self, audience: str, everyone: list[Partner]) -> list[Partner]:
         """The partners of `everyone` in an audience."""
@@ -384,3 +383,15 @@ def _announcement(row: Any) -> Announcement:
         status=row.status,
         reported_at=None if row.reported_at is None else as_utc(row.reported_at),
     )
+
+
+def person(partner: Partner) -> str:
+    """Who a chat belongs to: chats linked to one affiliate id are one person."""
+    return person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
+
+
+def left_out(members: list[Partner], reached: list[Partner], managers: frozenset[str]) -> set[str]:
+    """The people among `members` none of whose chats is `reached` (managers aside): a
+    chat left out because the person chose another one for automated messages is not."""
+    got = {person(p) for p in reached}
+    return {person(p) for p in members if person(p) not in got and p.key not in managers}

@@ -22,6 +22,7 @@ from bot.clock import as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.db.engine import Database
 from bot.db.tables import conversions, partners
+from bot.services.partners import person_key
 
 STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
 STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
@@ -198,14 +199,9 @@ async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
     )
     recruit = partners.alias("recruit")
     query = (
-        sa.select(
-            recruit.c.referrer_id,
-            sa.func.count(sa.distinct(recruit.c.id)).label("n"),
-            sa.func.max(first_sales.c.first_at).label("reached"),
-        )
+        sa.select(recruit.c.referrer_id, recruit.c.affiliate_id, first_sales.c.first_at)
         .join(first_sales, first_sales.c.affiliate_id == recruit.c.affiliate_id)
         .where(recruit.c.affiliate_status == "linked", recruit.c.referrer_id.is_not(None))
-        .group_by(recruit.c.referrer_id)
     )
     referrer = sa.select(
         partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status, partners.c.segment
@@ -213,12 +209,19 @@ async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
     async with db.read() as conn:
         rows = list(await conn.execute(query))
         people = {row.id: row for row in await conn.execute(referrer)}
-    entries = []
+    # one person (chats linked to one affiliate id) is one referrer and one recruit;
+    # one's own other chats are never a recruit
+    recruits: dict[str, set[str]] = {}
+    reached: dict[str, datetime] = {}
     for row in rows:
         person = people.get(row.referrer_id)
         if person is None or (contest.segments and person.segment not in contest.segments):
             continue
-        linked = person.affiliate_status == "linked" and person.affiliate_id
-        key = person.affiliate_id if linked else f"partner:{person.id}"
-        entries.append(Entry(str(key), Decimal(int(row.n)), as_utc(row.reached)))
-    return entries
+        key = person_key(person.id, person.affiliate_id, person.affiliate_status)
+        if row.affiliate_id == person.affiliate_id and person.affiliate_status == "linked":
+            continue
+        key = key.removeprefix("affiliate:")
+        recruits.setdefault(key, set()).add(str(row.affiliate_id))
+        first_at = as_utc(row.first_at)
+        reached[key] = max(reached.get(key, first_at), first_at)
+    return [Entry(key, Decimal(len(who)), reached[key]) for key, who in recruits.items()]

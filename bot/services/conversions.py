@@ -106,9 +106,16 @@ def parse_conversion(
     )
 
 
+_PLAIN_DECIMAL: Final = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+
+
 def _amount(text: str) -> Decimal:
+    """A plain decimal: ASCII digits with one `.` or `,` (no exponent, `_`, spaces, other
+    scripts' digits, `+`); a `-` is read, then refused as below zero."""
     if not text:
         raise InvalidConversion("amount", "required")
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise InvalidConversion("amount", f"not a plain decimal number: {text[:40]!r}")
     try:
         amount = Decimal(text.replace(",", "."))
     except InvalidOperation:

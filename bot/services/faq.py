@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import faq_questions
+from bot.db.tables import faq_questions, partners
 from bot.services.faq_learning import FaqLearning, Proposed
 from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partners import Partner
@@ -77,9 +77,15 @@ class FaqService:
     WRITE_INTERVAL: Final = 0.05
 
     def __init__(
-        self, db: Database, store: ContentStore, clock: Clock, learning: FaqLearning | None = None
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        learning: FaqLearning | None = None,
+        managers: Sequence[str] = (),
     ) -> None:
         self._db = db
+        self._managers = managers  # MANAGERS: their questions are no partner's gap
         self._store = store
         self._clock = clock
         self.learning = learning if learning is not None else FaqLearning(db, store, clock)
@@ -262,6 +268,7 @@ class FaqService:
             .where(
                 faq_questions.c.outcome.in_(("missed", "suggested")),
                 faq_questions.c.created_at >= since,
+                partners_asked(self._managers),
             )
             .group_by(faq_questions.c.question)
             .order_by(sa.desc("times"), faq_questions.c.question)
@@ -304,3 +311,20 @@ class FaqService:
         async with self._db.read() as conn:
             question = await conn.scalar(query)
         return None if question is None else Gap(question_id, str(question), 1, (str(question),))
+
+
+def partners_asked(managers: Sequence[str]) -> Any:
+    """SQL: a logged question that is no manager's (MANAGERS, platform:id); a forgotten
+    partner's (no partner id) still counts."""
+    ids = [(platform, int(user)) for platform, _, user in (m.partition(":") for m in managers)]
+    if not ids:
+        return sa.true()
+    theirs = sa.select(partners.c.id).where(
+        sa.or_(
+            *(
+                sa.and_(partners.c.platform == platform, partners.c.user_id == user)
+                for platform, user in ids
+            )
+        )
+    )
+    return sa.or_(faq_questions.c.partner_id.is_(None), faq_questions.c.partner_id.not_in(theirs))

@@ -2,11 +2,14 @@
 
 A learned phrasing lives in the database, apart from the content folder, so a content
 change never loses it. It is *pending* until a manager approves it (`/faq_learned`) or
-`faq.auto_approve_after` different partners confirmed the same entry for it; a manager's
-link (`/faq_link`) and `partnerbot faq teach` approve at once. Approved phrasings are
+`faq.auto_approve_after` different people confirmed the same entry for it (one person's
+linked chats count once); a manager's link (`/faq_link`) and `partnerbot faq teach`
+approve at once. Approved phrasings are
 extra wordings of their entry in the matcher of every worker: each change bumps a counter
-that workers read at most once a second, and rebuild their index when it moved. An
-approved phrasing whose entry left `faq.yaml` waits for review again.
+that workers read at most once a second, and rebuild their index when it moved. When
+content is loaded (start-up, /reload), an approved phrasing whose entry left `faq.yaml`
+waits for review again, and one still waiting for that reason is approved again once its
+entry is back.
 
 Who confirmed a pending phrasing is kept (to count different partners) and dropped once it
 is approved; /forget removes the pending phrasings only that partner wrote.
@@ -23,13 +26,14 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, as_utc
 from bot.content.models import Content
 from bot.content.store import ContentStore, LiveContent
 from bot.db.engine import Database, insert
-from bot.db.tables import counters, faq_learned, faq_learned_votes
+from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
 from bot.services.faq_matching import Candidate, FaqMatcher, words
 
 logger = logging.getLogger(__name__)
@@ -129,7 +133,7 @@ class FaqLearning:
     async def read_only_matcher(self) -> FaqMatcher:
         """The matcher with the approved phrasings, changing nothing (`faq match`)."""
         live = self._store.live
-        return live.matcher.with_learned(await self._approved(live.content, sync=False))
+        return live.matcher.with_learned(await self._approved(live.content))
 
     def _changed(self) -> None:
         self._checked_at = float("-inf")
@@ -150,33 +154,55 @@ class FaqLearning:
         await conn.execute(statement)
         self._changed()
 
-    async def _approved(self, content: Content, *, sync: bool = True) -> dict[str, list[str]]:
-        """Approved phrasings by entry; with `sync`, those whose entry is gone go back to
-        review."""
+    async def _approved(self, content: Content) -> dict[str, list[str]]:
+        """Approved phrasings by entry (of entries `content` has)."""
         async with self._db.read() as conn:
             rows = list(
                 await conn.execute(
-                    sa.select(faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing)
+                    sa.select(faq_learned.c.entry_id, faq_learned.c.phrasing)
                     .where(faq_learned.c.status == "approved")
                     .order_by(faq_learned.c.id)
                 )
             )
         known = {entry.id for entry in content.faq}
-        gone = [row.id for row in rows if row.entry_id not in known]
-        if gone and sync:
-            async with self._db.write() as conn:
-                await conn.execute(
-                    faq_learned.update()
-                    .where(faq_learned.c.id.in_(gone), faq_learned.c.status == "approved")
-                    .values(status="pending", note=ENTRY_GONE, decided_at=None)
-                )
-                await self._bump(conn)
-            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", len(gone))
         learned: dict[str, list[str]] = {}
         for row in rows:
             if row.entry_id in known:
                 learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
         return learned
+
+    async def sync(self, content: Content) -> tuple[int, int]:
+        """After content is loaded (start-up, /reload): approved phrasings whose entry left
+        `faq.yaml` go back to review, marked; marked ones still waiting whose entry is back
+        are approved again. (gone, back); every worker's matcher follows the counter.
+        Only a load does this, so a worker with older content never undoes it."""
+        known = [entry.id for entry in content.faq]
+        async with self._db.write() as conn:
+            gone = await conn.execute(
+                faq_learned.update()
+                .where(faq_learned.c.status == "approved", faq_learned.c.entry_id.not_in(known))
+                .values(status="pending", note=ENTRY_GONE, decided_at=None)
+            )
+            back_ids = [
+                row.id
+                for row in await conn.execute(
+                    sa.select(faq_learned.c.id).where(
+                        faq_learned.c.status == "pending",
+                        faq_learned.c.note == ENTRY_GONE,
+                        faq_learned.c.entry_id.in_(known),
+                    )
+                )
+            ]
+            for learned_id in back_ids:
+                await self._decide(conn, learned_id, "approved")
+            changed = (int(gone.rowcount or 0), len(back_ids))
+            if changed[0]:
+                await self._bump(conn)
+        if changed[0]:
+            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", changed[0])
+        if changed[1]:
+            logger.info("FAQ: %d learned phrasing(s) have their entry back: approved", changed[1])
+        return changed
 
     # learning
 
@@ -212,12 +238,7 @@ class FaqLearning:
                 .values(learned_id=row.id, partner_id=partner_id, created_at=now)
                 .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
             )
-            votes = int(
-                await conn.scalar(
-                    sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == row.id)
-                )
-                or 0
-            )
+            votes = int(await conn.scalar(people_who_confirmed(row.id)) or 0)
             if threshold and votes >= threshold:
                 await self._decide(conn, row.id, "approved")
                 logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
@@ -271,9 +292,7 @@ class FaqLearning:
         ).first()
         if row is None:
             return None
-        votes = await conn.scalar(
-            sa.select(sa.func.count()).where(faq_learned_votes.c.learned_id == learned_id)
-        )
+        votes = await conn.scalar(people_who_confirmed(learned_id))
         return Learned.from_row(row, int(votes or 0))
 
     async def _decide(self, conn: AsyncConnection, learned_id: int, status: Status) -> None:
@@ -291,11 +310,7 @@ class FaqLearning:
     # review
 
     async def pending(self, limit: int = 50) -> list[Learned]:
-        votes = (
-            sa.select(sa.func.count())
-            .where(faq_learned_votes.c.learned_id == faq_learned.c.id)
-            .scalar_subquery()
-        )
+        votes = people_who_confirmed(faq_learned.c.id).scalar_subquery()
         query = (
             sa.select(faq_learned, votes.label("votes"))
             .where(faq_learned.c.status == "pending")
@@ -380,6 +395,17 @@ class FaqLearning:
             question, entry_id = parsed
             key = phrasing_key(question)
             async with self._db.write() as conn:
+                other = await conn.scalar(
+                    sa.select(faq_learned.c.entry_id).where(
+                        faq_learned.c.phrasing_key == key,
+                        faq_learned.c.entry_id != entry_id,
+                        faq_learned.c.status == "approved",
+                    )
+                )
+                if other is not None:
+                    reason = f"already learned for {other!r}: one wording answers one entry"
+                    problems.append(TeachProblem(number, reason))
+                    continue
                 before = await self._row(conn, entry_id, key)
                 await self._learn(conn, entry_id, question, key, "teach")
             if before is not None and before.status == "approved":
@@ -421,9 +447,34 @@ def _teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
     if not isinstance(entry_id, str) or not entry_id:
         return '"id" must be an FAQ entry id'
     if entry_id not in known:
-        return f"unknown FAQ id {entry_id!r}"
+        close = similar_ids(entry_id, sorted(known))
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        return f"unknown FAQ id {entry_id!r}{hint}"
     return question, entry_id
+
+
+def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
+    """Entry ids spelled like `wanted` (a typo'd id), best first."""
+    found = process.extract(wanted, list(ids), scorer=fuzz.ratio, limit=limit)
+    return [str(item[0]) for item in found if item[1] >= 60]
 
 
 def read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def people_who_confirmed(learned_id: Any) -> sa.Select[int]:
+    """How many different people confirmed a phrasing: partners linked to one affiliate id
+    are one person (one person's Telegram, VK and MAX chats vote once)."""
+    linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    person = sa.case(
+        (linked, sa.literal("a:") + partners.c.affiliate_id),
+        else_=sa.literal("p:") + sa.cast(faq_learned_votes.c.partner_id, sa.String),
+    )
+    return (
+        sa.select(sa.func.count(sa.distinct(person)))
+        .select_from(
+            faq_learned_votes.outerjoin(partners, partners.c.id == faq_learned_votes.c.partner_id)
+        )
+        .where(faq_learned_votes.c.learned_id == learned_id)
+    )

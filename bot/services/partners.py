@@ -118,7 +118,8 @@ class PartnerService:
         if now - as_utc(partner.last_seen_at) >= _SEEN_EVERY:
             changes["last_seen_at"] = now
         if partner.first_name != first_name[:128] or partner.username != username:
-            changes.update(first_name=first_name[:128], username=username)
+            # seen now: the chat with the newest name speaks for the person on leaderboards
+            changes.update(first_name=first_name[:128], username=username, last_seen_at=now)
         if partner.unreachable:
             changes["unreachable"] = False
         if changes:
@@ -196,8 +197,12 @@ class PartnerService:
         )
 
     async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:
-        """One linked partner per affiliate id (for leaderboards)."""
-        return {key: people[0] for key, people in (await self.linked_to(affiliate_ids)).items()}
+        """One linked partner per affiliate id (for leaderboards): the person's chat used
+        last (its name is the current one), or one asking to stay anonymous if any does."""
+        return {
+            key: representative(people)
+            for key, people in (await self.linked_to(affiliate_ids)).items()
+        }
 
     async def linked_to(self, affiliate_ids: list[str]) -> dict[str, list[Partner]]:
         """Every partner linked to each affiliate id (one person may use Telegram and VK)."""
@@ -219,6 +224,12 @@ class PartnerService:
         async with self._db.read() as conn:
             found = [Partner.from_row(row) for row in await conn.execute(query)]
         return [partner for partner in found if partner.receives(topic)]
+
+    async def audience_ids(self, topic: str) -> set[int]:
+        """The ids of `audience(topic)`, without loading the partners."""
+        query = sa.select(partners.c.id).where(audience_condition(topic))
+        async with self._db.read() as conn:
+            return {int(row.id) for row in await conn.execute(query)}
 
     async def onboarded(self) -> list[Partner]:
         """Every onboarded partner, whatever their settings (who an audience would be)."""
@@ -264,6 +275,22 @@ class PartnerService:
         for twin in await self.twins(partner):
             await self._update(twin, preferred_platform=platform)
         return await self._update(partner, preferred_platform=platform)
+
+    async def _fall_back_everywhere(self, leaving: Partner, others: list[Partner]) -> bool:
+        """`leaving` (forgotten, unlinked or blocked) no longer receives: if it was the
+        person's chosen platform and none of `others` (their remaining chats) can be
+        reached there, or a single chat remains, automated messages go everywhere again
+        (True: the choice was dropped)."""
+        chosen = leaving.preferred_platform
+        if chosen is None:
+            return False
+        still = [o for o in others if o.platform == chosen and not o.unreachable]
+        if still and len(others) > 1:
+            return False
+        for other in others:
+            if other.preferred_platform is not None:
+                await self._update(other, preferred_platform=None)
+        return True
 
     async def toggle_preferred_platform(self, partner: Partner) -> Partner:
         """Automated messages everywhere → only on this chat's platform → everywhere."""
@@ -313,23 +340,43 @@ class PartnerService:
         return await self.set_public_name(partner, PUBLIC_NAMES[(index + 1) % len(PUBLIC_NAMES)])
 
     async def set_public_name(self, partner: Partner, choice: str) -> Partner:
+        """How the person is named on leaderboards, for all of their chats at once."""
         if choice not in PUBLIC_NAMES:
             raise ValueError(f"unknown public name choice {choice!r}")
+        for twin in await self.twins(partner):
+            await self._update(twin, public_name=choice)
         return await self._update(partner, public_name=choice)
 
     async def request_link(self, partner: Partner, affiliate_id: str) -> Partner:
         """The partner says which affiliate id is theirs; a manager approves it."""
-        return await self._update(partner, affiliate_id=affiliate_id, affiliate_status="pending")
+        await self._leave_person(partner)
+        return await self._update(
+            partner, affiliate_id=affiliate_id, affiliate_status="pending", preferred_platform=None
+        )
 
     async def approve_link(self, partner: Partner) -> Partner:
         return await self._update(partner, affiliate_status="linked")
 
     async def decline_link(self, partner: Partner) -> Partner:
-        return await self._update(partner, affiliate_id=None, affiliate_status="none")
+        await self._leave_person(partner)
+        return await self._update(
+            partner, affiliate_id=None, affiliate_status="none", preferred_platform=None
+        )
+
+    async def _leave_person(self, partner: Partner) -> None:
+        """This chat stops being one of a person's linked chats."""
+        await self._fall_back_everywhere(partner, await self.twins(partner))
 
     async def mark_unreachable(self, partner: Partner) -> Partner:
-        """The partner blocked the bot (or left): skipped by every send until they return."""
-        return await self._update(partner, unreachable=True)
+        """The partner blocked the bot (or left): skipped by every send until they return.
+        If it was the chat the person chose for automated messages, their other chats get
+        them again."""
+        partner = await self._update(partner, unreachable=True)
+        if partner.preferred_platform != partner.platform:
+            return partner
+        if await self._fall_back_everywhere(partner, await self.twins(partner)):
+            partner = await self._update(partner, preferred_platform=None)
+        return partner
 
     async def mark_reachable(self, partner: Partner) -> Partner:
         """The partner unblocked the bot."""
@@ -343,7 +390,9 @@ class PartnerService:
         return await self._update(partner, stopped=False, consent=True)
 
     async def forget(self, partner: Partner) -> None:
-        """Delete the partner and everything personal kept about them."""
+        """Delete the partner and everything personal kept about them (their other chats
+        get automated messages again if this was the one chosen for them)."""
+        await self._leave_person(partner)
         async with self._db.write() as conn:
             await conn.execute(
                 partners.update()
@@ -357,9 +406,18 @@ class PartnerService:
                 self._cache[key] = replace(cached, referrer_id=None)
 
     async def referrals_count(self, partner: Partner) -> int:
-        query = sa.select(sa.func.count()).where(partners.c.referrer_id == partner.id)
+        """How many people the person invited, from any of their chats: one's own other
+        chats are never a recruit, and a recruit's linked chats are one person."""
+        own = [partner.id, *(twin.id for twin in await self.twins(partner))]
+        query = sa.select(
+            partners.c.id, partners.c.affiliate_id, partners.c.affiliate_status
+        ).where(partners.c.referrer_id.in_(own))
         async with self._db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+            rows = list(await conn.execute(query))
+        me = person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
+        recruits = {person_key(row.id, row.affiliate_id, row.affiliate_status) for row in rows}
+        recruits.discard(me)
+        return len(recruits)
 
 
 def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
@@ -378,3 +436,28 @@ def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
     if segments:
         condition = sa.and_(condition, partners.c.segment.in_(segments))
     return condition
+
+
+def person_column() -> Any:
+    """SQL: who a partner row belongs to (person_key)."""
+    linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    # constants inline (not bound parameters): PostgreSQL groups by this expression only
+    # when the GROUP BY repeats it exactly
+    return sa.case(
+        (linked, sa.literal_column("'affiliate:'", sa.String) + partners.c.affiliate_id),
+        else_=sa.literal_column("'partner:'", sa.String) + sa.cast(partners.c.id, sa.String),
+    )
+
+
+def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str) -> str:
+    """Who a chat belongs to: chats linked to one affiliate id are one person."""
+    if affiliate_status == "linked" and affiliate_id:
+        return f"affiliate:{affiliate_id}"
+    return f"partner:{partner_id}"
+
+
+def representative(chats: list[Partner]) -> Partner:
+    """The chat that speaks for a person (a non-empty list of their linked chats): one that
+    asked to stay anonymous if any did, else the one used last."""
+    anonymous = [chat for chat in chats if chat.public_name == "anonymous"]
+    return max(anonymous or chats, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))

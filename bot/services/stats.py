@@ -16,7 +16,8 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
-from bot.services.faq import FaqService
+from bot.services.faq import FaqService, partners_asked
+from bot.services.partners import person_column
 from bot.services.sales_figures import in_month, month_start
 
 WEEKS = 8
@@ -69,32 +70,41 @@ class StatsService:
         inactive_days = self._store.content.program.schedule.inactive_after_days
         count = sa.func.count()
         people = _not_managers(managers)
+        # one person's chats (linked to one affiliate id) are one partner
+        who = person_column()
+        persons = sa.func.count(sa.distinct(who))
+        last_seen = (
+            sa.select(who.label("who"), sa.func.max(partners.c.last_seen_at).label("seen"))
+            .where(people)
+            .group_by(who)
+            .subquery()
+        )
         async with self._db.read() as conn:
             total = int(
                 (
-                    await conn.execute(sa.select(count).select_from(partners).where(people))
+                    await conn.execute(sa.select(persons).select_from(partners).where(people))
                 ).scalar_one()
             )
             active = int(
                 (
                     await conn.execute(
-                        sa.select(count).where(people, partners.c.last_seen_at >= month)
+                        sa.select(persons).where(people, partners.c.last_seen_at >= month)
                     )
                 ).scalar_one()
             )
             inactive = int(
                 (
                     await conn.execute(
-                        sa.select(count).where(
-                            people, partners.c.last_seen_at < now - timedelta(days=inactive_days)
-                        )
+                        sa.select(count)
+                        .select_from(last_seen)
+                        .where(last_seen.c.seen < now - timedelta(days=inactive_days))
                     )
                 ).scalar_one()
             )
             segments = [
                 (row.segment or "—", int(row.n))
                 for row in await conn.execute(
-                    sa.select(partners.c.segment, count.label("n"))
+                    sa.select(partners.c.segment, persons.label("n"))
                     .where(people)
                     .group_by(partners.c.segment)
                     .order_by(sa.desc("n"))
@@ -116,7 +126,7 @@ class StatsService:
                 row.outcome: int(row.n)
                 for row in await conn.execute(
                     sa.select(faq_questions.c.outcome, count.label("n"))
-                    .where(faq_questions.c.created_at >= month)
+                    .where(faq_questions.c.created_at >= month, partners_asked(managers))
                     .group_by(faq_questions.c.outcome)
                 )
             }

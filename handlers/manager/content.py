@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
+from bot.services.faq import FaqService
 from handlers.screens import Screen, actor, send
 from scheduler.planner import Planner
 
@@ -26,6 +27,7 @@ def setup() -> Router:
         content_store: ContentStore,
         planner: Planner,
         audit: AuditLog,
+        faq: FaqService,
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
@@ -38,6 +40,7 @@ def setup() -> Router:
             )
             return
         content = content_store.content
+        await faq.learning.sync(content)  # phrasings of entries that left or came back
         lines = [
             l10n(
                 "reload-done",

@@ -9,13 +9,13 @@ import html
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from rapidfuzz import fuzz, process
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
+from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService, Gap
-from bot.services.faq_learning import ENTRY_GONE, Learned
+from bot.services.faq_learning import ENTRY_GONE, Learned, similar_ids
 from bot.services.support import SupportService, Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
@@ -126,9 +126,7 @@ def _ticket_router(name: str) -> Router:
                 await message.reply(await link_ticket(bot, ticket, entry, faq, relay, l10n))
                 return
             ids = [entry.id for entry in content.faq]
-            close = [str(found[0]) for found in process.extract(wanted, ids, scorer=fuzz.ratio)]
-            close = [item for item in close if fuzz.ratio(wanted, item) >= 60][:CHOICES]
-            close = close or await _closest(faq, ticket.question)
+            close = similar_ids(wanted, ids, CHOICES) or await _closest(faq, ticket.question)
             await message.reply(
                 l10n(
                     "faq-link-unknown",
@@ -313,7 +311,7 @@ def gaps_markup(gaps: list[Gap], l10n: L10n) -> InlineKeyboardMarkup | None:
         *[
             [
                 (
-                    l10n("faq-gap-button", number=number, question=found.question[:40]),
+                    l10n("faq-gap-button", number=number, question=at_a_word(found.question, 40)),
                     FaqGapCb(action="pick", question=found.question_id),
                 )
             ]

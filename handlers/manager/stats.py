@@ -12,6 +12,7 @@ from bot.charts import weekly_chart
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.stats import ProgramStats, StatsService
@@ -57,7 +58,7 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
         text += "".join(
-            f"\n{i}. {html.escape(q[:120])} ({n})"
+            f"\n{i}. {html.escape(at_a_word(q, 120))} ({n})"
             for i, (q, n) in enumerate(stats.top_misses, start=1)
         )
     return text

@@ -106,11 +106,11 @@ def _ticket_router(name: str) -> Router:
 
 
 def _outside_a_ticket(name: str) -> Router:
-    """/close or /t away from a ticket, or a reply to a bot message that is no ticket's:
+    """/close, /t or /faq_link away from a ticket, or a reply to a bot message that is no ticket's:
     a hint on where they work."""
     router = Router(name=name)
 
-    @router.message(Command("close", "t"))
+    @router.message(Command("close", "t", "faq_link"))
     @router.message(RepliesToBot())
     async def hint(message: Message, l10n: L10n) -> None:
         await message.reply(l10n("ticket-not-found"))
