@@ -238,7 +238,8 @@ class MaxEvents:
         seq, mid = int(body["seq"]), str(body["mid"])
         text = str(body.get("text") or "")
         files = files_of(body.get("attachments") or [])
-        self._sent.put((chat_id, seq), Sent(mid, text, None, files))
+        # what a person typed is text: kept as MAX HTML escaped, so a copy shows it as typed
+        self._sent.put((chat_id, seq), Sent(mid, convert.escape(text), None, files))
         self._see(chat_id, seq)
         message: dict[str, Any] = {
             "message_id": seq,
@@ -274,9 +275,13 @@ class MaxEvents:
                 from_bot = linked_from.get("user_id") is not None and (
                     int(linked_from["user_id"]) == bot_id
                 )
+                linked_text = str(linked.get("text") or "")
                 self._sent.setdefault(
                     (chat_id, int(linked["seq"])),
-                    Sent(str(linked.get("mid") or ""), str(linked.get("text") or "")),
+                    Sent(
+                        str(linked.get("mid") or ""),
+                        linked_text if from_bot else convert.escape(linked_text),
+                    ),
                 )
                 message["reply_to_message"] = {
                     "message_id": int(linked["seq"]),
