@@ -30,7 +30,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.leader import Leadership
 from bot.max.client import MaxError
 from bot.max.delivery import MaxDelivery
-from bot.max.events import event_number
+from bot.max.events import MAX_ID_FIELDS, event_number
 from bot.max.rights import check_max_rights
 from bot.max.session import USED_TYPES, MaxSession, create_max_bot
 from bot.notices import Notices
@@ -566,7 +566,9 @@ def max_webhook_inbox(
     if not settings.webhook_url or settings.webhook_secret is None or max_bot is None:
         return None
     assert isinstance(max_bot.session, MaxSession)
-    reader = CallbackReader("max", MAX_SECRET_HEADER, event_number, max_bot.session.translate)
+    reader = CallbackReader(
+        "max", MAX_SECRET_HEADER, event_number, max_bot.session.translate, ids=MAX_ID_FIELDS
+    )
     return WebhookInbox(
         services.db,
         services.clock,

@@ -32,6 +32,8 @@ FILE_PREFIX: Final = "max:"  # a MAX file token as an aiogram file_id (told from
 BOT_ID: Final = 1  # the bot's id for aiogram (its MAX user id is `me().id`)
 SEEN_EVENTS: Final = 50_000
 REMEMBERED: Final = 20_000  # messages whose mid/text/keyboard are kept for edits
+# the fields of a MAX event that are whole numbers (checked at the webhook: 400 naming one)
+MAX_ID_FIELDS: Final = frozenset({"chat_id", "user_id", "seq", "timestamp"})
 
 
 class Lru(OrderedDict[Any, Any]):
