@@ -161,3 +161,55 @@ async def test_max_webhook_ids_are_checked_at_the_door(tmp_path: Path) -> None:
             assert not [r for r in emulator.requests if r.method.startswith("POST /messages")]
     finally:
         await emulator.stop()
+
+
+BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_a_name_cannot_turn_the_rest_of_a_line_around(tmp_path: Path) -> None:
+    """Review 11: a right-to-left override in a name does not reach a ticket card, the
+    managers' ticket list nor a welcome in the partners' chat (the name's words do)."""
+    from tests.harness import MANAGER_ID, chats_emulator
+
+    community, managers = -1009876543210, -1001234567890
+    async with chats_emulator() as emulator:
+        emulator.add_group(community, "Партнёры")
+        emulator.add_group(managers, "Менеджеры", forum=True)
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path,
+            emulator=emulator,
+            tg_community_chat_id=community,
+            tg_managers_chat_id=managers,
+        ) as harness:
+            tom = harness.user(701, "\u202eTom & <b>Jerry</b>\u2067")
+            await tom.onboard()
+            await tom.send("/support")
+            await tom.send("Где выплата?")
+            card = emulator.chat_messages(managers)[0]
+            assert "Tom & <b>Jerry</b> (@user701, tg:701)" in card.plain
+            assert not set(card.plain) & set(BIDI)
+
+            harness.clock.advance(1)
+            update = emulator.user_message(MANAGER_ID, "/tickets", chat_id=managers)
+            await emulator.wait_processed(update)
+            listing = emulator.chat_messages(managers)[-1].plain
+            assert "Tom & <b>Jerry</b>" in listing
+            assert not set(listing) & set(BIDI)
+
+            emulator.add_user(702, "<i>Зло</i> & \u202eКот")
+            update = emulator.join(702, community)
+            await emulator.wait_processed(update)
+            welcome = emulator.chat_messages(community)[-1].plain
+            assert welcome.startswith("Добро пожаловать, <i>Зло</i> & Кот!")
+
+
+@given(st.text())
+def test_display_names_carry_no_bidi_controls(name: str) -> None:
+    """Review 11: whatever a name holds, no bidi control is left and nothing else goes."""
+    from bot.names import display_name
+
+    shown = display_name(name)
+    assert not set(shown) & set(BIDI)
+    kept = "".join(c for c in name if c not in BIDI).strip()
+    assert shown == (kept or "—")
