@@ -213,3 +213,67 @@ def test_display_names_carry_no_bidi_controls(name: str) -> None:
     assert not set(shown) & set(BIDI)
     kept = "".join(c for c in name if c not in BIDI).strip()
     assert shown == (kept or "—")
+
+
+def _max_marker(api: MaxApiEmulator) -> int:
+    return api._first_marker + len(api._events) - 1
+
+
+async def test_the_sandbox_sends_several_lines_where_you_write(tmp_path: Path) -> None:
+    """Review 12: a message of several lines goes to the current platform (MAX here), not
+    to Telegram. Review 22: /name renames the person on MAX too (and says where)."""
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    async with running_bot(tmp_path, maxbot=True) as harness:
+        api = harness.max
+        assert api is not None
+        harness.emulator.add_user(700001, "Анна")
+        harness.max_user(700001, "Анна")
+        chat = TerminalChat(harness.emulator, lines.append, None, api)
+        assert chat.handle("/platform max")
+        assert chat.handle("/name Tom & Jerry")
+        assert "Telegram, VK and MAX" in lines[-1]
+        assert api.users[700001].first_name == "Tom & Jerry"
+        assert chat.handle("/start")
+        await api.wait_processed(_max_marker(api))
+        assert "Tom & Jerry" in api.dialog_messages(700001)[0].plain
+
+        for line in ("```", "первая строка", "вторая строка", "```", "ещё\\", "одна"):
+            assert chat.handle(line)
+        await api.wait_processed(_max_marker(api))
+        typed = [m.text for m in api.chat_messages(api.users[700001].dialog, from_bot=False)]
+        assert typed[-2:] == ["первая строка\nвторая строка", "ещё\nодна"]
+        assert harness.emulator.chat_messages(700001, from_bot=False) == []
+
+
+async def test_stats_gap_buttons_are_pressed_past_the_chart(tmp_path: Path) -> None:
+    """Review 14: /stats sends its chart after the gap buttons; a number typed in the
+    sandbox still presses one of them (a number after the bot's text stays text)."""
+    from bot.sandbox.terminal import MANAGER_ID as SANDBOX_MANAGER
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    async with running_bot(tmp_path, managers=f"tg:{SANDBOX_MANAGER}") as harness:
+        for number, question in enumerate(["есть ли доставка в казахстан", "какая погода"], 750):
+            partner = harness.user(number)
+            await partner.onboard()
+            await partner.send(question)
+        emulator = harness.emulator
+        emulator.add_user(SANDBOX_MANAGER, "Михаил")
+        chat = TerminalChat(emulator, lines.append)
+        assert chat.handle("/as manager")
+        for typed in ("/start", "/stats"):
+            assert chat.handle(typed)
+            await emulator.wait_processed(emulator.last_update_id)
+        chart = emulator.chat_messages(SANDBOX_MANAGER)[-1]
+        assert chart.kind == "photo"
+        stats = emulator.chat_messages(SANDBOX_MANAGER)[-2]
+        assert stats.button_labels[0].startswith("🔗 1. ")
+        assert chat.handle("1")
+        await emulator.wait_processed(emulator.last_update_id)
+        picker = next(
+            m for m in emulator.chat_messages(SANDBOX_MANAGER) if m.message_id == stats.message_id
+        )
+        assert picker.plain.startswith("«")  # the gap button was pressed: which entry?
+        assert emulator.chat_messages(SANDBOX_MANAGER, from_bot=False)[-1].text == "/stats"
