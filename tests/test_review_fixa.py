@@ -277,3 +277,38 @@ async def test_stats_gap_buttons_are_pressed_past_the_chart(tmp_path: Path) -> N
         )
         assert picker.plain.startswith("«")  # the gap button was pressed: which entry?
         assert emulator.chat_messages(SANDBOX_MANAGER, from_bot=False)[-1].text == "/stats"
+
+
+async def test_the_sandbox_announce_says_what_it_takes(tmp_path: Path) -> None:
+    """Review 13: a sticker during /announce is told what an announcement can be (on MAX
+    the terminal's /sticker is a sticker, not the text "/sticker"); /photo sends a photo,
+    which /announce takes."""
+    from bot.sandbox.terminal import MANAGER_ID as SANDBOX_MANAGER
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    managers = f"tg:{SANDBOX_MANAGER},max:{SANDBOX_MANAGER}"
+    async with running_bot(tmp_path, maxbot=True, managers=managers) as harness:
+        api, emulator = harness.max, harness.emulator
+        assert api is not None
+        emulator.add_user(SANDBOX_MANAGER, "Михаил")
+        harness.max_user(SANDBOX_MANAGER, "Михаил")
+        chat = TerminalChat(emulator, lines.append, None, api)
+        assert chat.handle("/as manager")
+        for typed in ("/announce", "/sticker"):
+            assert chat.handle(typed)
+            await emulator.wait_processed(emulator.last_update_id)
+        said = emulator.chat_messages(SANDBOX_MANAGER)[-1].plain
+        assert said.startswith("Такое не разослать")
+        assert "текст, фото или документ" in said
+        assert chat.handle("/photo Новый баннер")
+        await emulator.wait_processed(emulator.last_update_id)
+        assert emulator.chat_messages(SANDBOX_MANAGER)[-1].plain == "Кому отправить?"
+
+        assert chat.handle("/platform max")
+        dialog = api.users[SANDBOX_MANAGER].dialog
+        for typed in ("/start", "/announce", "/sticker"):
+            assert chat.handle(typed)
+            await api.wait_processed(_max_marker(api))
+        said = api.chat_messages(dialog)[-1].plain
+        assert said.startswith("Такое не разослать"), said

@@ -503,7 +503,7 @@ lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $t
 
 ## /announce, /announcements, /schedule (managers)
 announce-ask-message = 📣 Send the message to broadcast: text, a photo or a document (with a caption). /cancel leaves.
-announce-unsupported = Text, a photo or a document, please.
+announce-unsupported = That cannot be announced: stickers, voice messages, videos and polls do not fit. Send text, a photo or a document (with a caption) - or /cancel.
 announce-too-long = Too long: { $length } { $length ->
         [one] character
        *[other] characters

@@ -522,7 +522,7 @@ lesson-drip = 🎓 Пора продолжить обучение: «{ $title }�
 
 ## /announce, /announcements, /schedule (менеджеры)
 announce-ask-message = 📣 Пришлите сообщение для рассылки: текст, фото или документ (с подписью). /cancel — выйти.
-announce-unsupported = Нужен текст, фото или документ.
+announce-unsupported = Такое не разослать: стикеры, голосовые, видео и опросы не подходят. Пришлите текст, фото или документ (с подписью) — или /cancel.
 announce-too-long = Слишком длинно: { $length } { $length ->
         [one] символ
         [few] символа

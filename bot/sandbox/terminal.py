@@ -6,7 +6,8 @@ Type a message to send it; a number presses that button under the last message;
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 `/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/lang en`
 (or `ru`) sets the client language and `/name TEXT` the display name of who you are now
-(on Telegram, VK and MAX); `/sticker` sends a sticker; `/quit` (or Ctrl-D) leaves.
+(on Telegram, VK and MAX); `/sticker` sends a sticker; `/photo [CAPTION]` and
+`/document [CAPTION]` send a picture or a file (Telegram only); `/quit` (or Ctrl-D) leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -253,6 +254,10 @@ class TerminalChat:
         if text == "/sticker":
             self.emulator.user_message(self.user_id, kind="sticker")
             return True
+        if text.split(maxsplit=1)[0] in ("/photo", "/document"):
+            kind, _, caption = text.removeprefix("/").partition(" ")
+            self.emulator.user_message(self.user_id, caption.strip() or None, kind=kind)
+            return True
         if text.startswith("/reply "):
             # to what reached this person while they were the other one (a ticket), or else
             # to the bot's last message
@@ -342,6 +347,10 @@ class TerminalChat:
         if text == "/start" or text.startswith("/start "):
             payload = text.removeprefix("/start").strip() or None
             api.open_bot(self.user_id, payload)
+            return True
+        if text == "/sticker":
+            sticker = {"type": "sticker", "payload": {"code": "sandbox", "url": ""}}
+            api.user_message(self.user_id, "", files=[sticker])
             return True
         mine = api.chat_messages(user.dialog)
         if text.startswith("/reply "):
