@@ -312,3 +312,20 @@ async def test_the_sandbox_announce_says_what_it_takes(tmp_path: Path) -> None:
             await api.wait_processed(_max_marker(api))
         said = api.chat_messages(dialog)[-1].plain
         assert said.startswith("Такое не разослать"), said
+
+
+async def test_review_21_usage_on_max_and_the_demo_contest_text(tmp_path: Path) -> None:
+    """Review 21: /partner's usage names MAX ids too; the demo contest's description is
+    one paragraph (no hard line break mid-sentence)."""
+    from bot.content.loader import load_content
+    from tests.harness import DEMO_CONTENT
+
+    async with running_bot(tmp_path, maxbot=True) as harness:
+        manager = harness.max_manager()
+        await manager.send("/start")
+        for command in ("/partner", "/approve_link"):
+            await manager.send(command)
+            assert "max:123" in manager.last.plain, command
+    contest = next(c for c in load_content(DEMO_CONTENT).contests if c.id == "winter-sofas")
+    assert "продажи (после холда)" in contest.description
+    assert "\n" not in contest.description.strip()
