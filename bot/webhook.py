@@ -124,7 +124,10 @@ class CallbackReader(WebhookReader):
         wrong = bad_number(body, self._ids)
         if wrong is not None:
             raise BadBody(wrong, "expected an integer id within 64 bits")
-        return self._key(body)
+        try:
+            return self._key(body)
+        except (AttributeError, KeyError, TypeError, ValueError):  # e.g. "message": true
+            raise self.not_json from None
 
     async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
         return await self._updates(bot, [body])

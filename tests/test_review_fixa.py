@@ -329,3 +329,55 @@ async def test_review_21_usage_on_max_and_the_demo_contest_text(tmp_path: Path) 
     contest = next(c for c in load_content(DEMO_CONTENT).contests if c.id == "winter-sofas")
     assert "продажи (после холда)" in contest.description
     assert "\n" not in contest.description.strip()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["chat_id", "user_id", "seq", "id", "x"]), inner, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(
+    body=st.fixed_dictionaries(
+        {"update_type": st.sampled_from(["message_created", "bot_started"]) | _JSON},
+        optional={"update_id": _JSON, "message": _JSON, "callback": _JSON, "user": _JSON},
+    )
+)
+def test_webhook_bodies_are_refused_only_naming_a_field(body: dict[str, object]) -> None:
+    """Review 6: whatever a webhook body holds, a reader keys it or refuses it naming a
+    field; a key it gives never hides an id no 64-bit column holds."""
+    import pytest
+
+    from bot.db.tables import MAX_BIG_ID
+    from bot.max.events import MAX_ID_FIELDS, event_number
+    from bot.webhook import BadBody, CallbackReader, WebhookReader, bad_number
+
+    async def no_updates(_bot: object, _events: object) -> list[object]:
+        return []
+
+    readers = [
+        WebhookReader(),
+        CallbackReader("max", "X", event_number, no_updates, ids=MAX_ID_FIELDS),  # type: ignore[arg-type]
+    ]
+    for reader in readers:
+        refused: BadBody | None = None
+        try:
+            key = reader.key(body)
+        except BadBody as exc:
+            refused = exc
+        if refused is not None:
+            assert refused.field
+            assert str(refused).startswith(f"{refused.field}: ")
+            continue
+        assert 0 <= key <= MAX_BIG_ID
+        assert bad_number(body) is None
+
+    with pytest.raises(BadBody, match=r"^message\.chat\.id: "):
+        WebhookReader().key({"update_id": 1, "message": {"chat": {"id": 2**63}}})
+    assert WebhookReader().key({"update_id": 5, "message": {"chat": {"id": -(2**62)}}}) == 5

@@ -135,7 +135,7 @@ class MaxEvents:
                 continue
             try:
                 bodies = self._update_bodies(event)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 logger.warning(
                     "MAX event %s is malformed (%s); ignored", event.get("update_type"), exc
                 )
