@@ -22,7 +22,7 @@ from bot.delivery import OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
 from bot.max.delivery import MaxDelivery
-from bot.max.events import event_number
+from bot.max.events import MAX_ID_FIELDS, event_number
 from bot.max.files import max_file_fetcher
 from bot.max.session import USED_TYPES, MaxSession
 from bot.platform.files import FileFetchers
@@ -277,7 +277,9 @@ def max_webhook_inbox(
     if not settings.webhook_url or settings.webhook_secret is None or max_bot is None:
         return None
     assert isinstance(max_bot.session, MaxSession)
-    reader = CallbackReader("max", MAX_SECRET_HEADER, event_number, max_bot.session.translate)
+    reader = CallbackReader(
+        "max", MAX_SECRET_HEADER, event_number, max_bot.session.translate, ids=MAX_ID_FIELDS
+    )
     return WebhookInbox(
         services.db,
         services.clock,

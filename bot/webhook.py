@@ -39,20 +39,55 @@ KEEP: Final = timedelta(days=2)  # a handled update's id, for de-duplication (Te
 # for about a day); its body is purged as soon as it is handled
 
 
+class BadBody(ValueError):
+    """A webhook body refused at the boundary (400, nothing stored); `field` names what
+    is wrong, in the platform's own terms."""
+
+    def __init__(self, field: str, expected: str) -> None:
+        super().__init__(f"{field}: {expected}")
+        self.field = field
+
+
+def bad_number(value: Any, ids: frozenset[str] = frozenset(), path: str = "") -> str | None:
+    """The path of the first number in a JSON value that the bot cannot take: a whole
+    number no 64-bit id column holds (a chat or user id past int64 would fail deep in
+    handling), or a field named in `ids` that is not a whole number; else None."""
+    if type(value) is int:
+        return (path or "body") if not -MAX_BIG_ID <= value <= MAX_BIG_ID else None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            where = f"{path}.{name}" if path else str(name)
+            if name in ids and item is not None and type(item) is not int:
+                return where
+            found = bad_number(item, ids, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = bad_number(item, ids, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 class WebhookReader:
     """How one platform's webhook bodies are keyed and turned into aiogram updates
     (Telegram's: by `update_id`, the body is an Update)."""
 
     platform = "tg"
     secret_header = SECRET_HEADER
+    not_json = BadBody("update_id", "expected an integer update id")
 
     def key(self, body: Any) -> int:
-        """The body's unique number; raises KeyError/TypeError/ValueError if not one: an
-        integer in range, never a float truncated nor a bool (a wrong id would drop the
-        real update with that id as a duplicate)."""
+        """The body's unique number; raises BadBody if not one: an integer in range,
+        never a float truncated nor a bool (a wrong id would drop the real update with
+        that id as a duplicate), and no id in the body out of range."""
         update_id = body.get("update_id") if isinstance(body, dict) else None
         if type(update_id) is not int or not 0 <= update_id <= MAX_BIG_ID:
-            raise ValueError("update_id")
+            raise self.not_json
+        big = bad_number(body)
+        if big is not None:
+            raise BadBody(big, "expected an integer within 64 bits")
         return update_id
 
     async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
@@ -68,16 +103,31 @@ class CallbackReader(WebhookReader):
         secret_header: str,
         key: Callable[[Any], int],
         updates: Callable[[Bot, list[dict[str, Any]]], Awaitable[list[Update]]],
+        *,
+        ids: frozenset[str] = frozenset(),
     ) -> None:
+        self._ids = ids  # the fields that are ids (whole numbers) in the platform's events
         self.platform = platform
         self.secret_header = secret_header
         self._key = key
         self._updates = updates
 
+    @property
+    def not_json(self) -> BadBody:  # type: ignore[override]
+        return BadBody("body", f"expected a {self.platform.upper()} event (a JSON object)")
+
     def key(self, body: Any) -> int:
-        if not isinstance(body, dict) or "update_type" not in body:
-            raise KeyError("update_type")
-        return self._key(body)
+        if not isinstance(body, dict):
+            raise self.not_json
+        if not isinstance(body.get("update_type"), str):
+            raise BadBody("update_type", "expected the event's type (a string)")
+        wrong = bad_number(body, self._ids)
+        if wrong is not None:
+            raise BadBody(wrong, "expected an integer id within 64 bits")
+        try:
+            return self._key(body)
+        except (AttributeError, KeyError, TypeError, ValueError):  # e.g. "message": true
+            raise self.not_json from None
 
     async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
         return await self._updates(bot, [body])
@@ -117,11 +167,16 @@ class WebhookInbox:
             return web.json_response({"ok": False, "error": "secret token"}, status=401)
         try:
             body = await request.json()
-            update_id = self._reader.key(body)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):
             return web.json_response(
-                {"ok": False, "error": "update_id: expected an integer update id"}, status=400
+                {"ok": False, "error": str(self._reader.not_json)}, status=400
             )
+        try:
+            update_id = self._reader.key(body)
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            refused = exc if isinstance(exc, BadBody) else self._reader.not_json
+            logger.warning("webhook body refused (%s)", refused)
+            return web.json_response({"ok": False, "error": str(refused)}, status=400)
         assert isinstance(body, dict)
         body = whole_characters_in(body)  # a half-character never gets in
         if not await self._store(update_id, body):

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.content.render import faq_answer_html, messages_of
 from bot.i18n import L10n
+from bot.names import display_name
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
 from bot.services.community import CommunityService, calls_admin
@@ -55,7 +56,7 @@ def message_link(message: Message) -> str | None:
 def _who(user: User | None, platform: str) -> str:
     if user is None:
         return "?"
-    name = html.escape(user.full_name)
+    name = html.escape(display_name(user.full_name))
     return (
         f"{name} (@{html.escape(user.username)}, {platform}:{user.id})"
         if user.username
@@ -73,7 +74,7 @@ def setup() -> Router:
         if not people:
             return
         me = await bot.me()
-        names = ", ".join(html.escape(user.first_name) for user in people)
+        names = ", ".join(html.escape(display_name(user.first_name)) for user in people)
         text = l10n(
             "community-welcome",
             names=names,

@@ -236,7 +236,7 @@ rights-no-topics = no “Manage topics” right (needed for ticket topics)
 rights-privacy = privacy mode is on — the bot does not see ordinary messages (BotFather → /setprivacy → Disable), or make it an administrator
 rights-not-forum = topics are off in the managers' group: tickets will be messages with a header
 rights-unreachable = the bot cannot open the chat (it is not a member, or the id is wrong)
-partner-usage = Usage: /partner ID — tg:123, a partner code or an affiliate id.
+partner-usage = Usage: /partner ID — tg:123, vk:123 or max:123, a partner code or an affiliate id.
 partner-not-found = No partner “{ $query }”.
 partner-card =
     👤 <b>{ $name }</b> ({ $who })
@@ -289,7 +289,7 @@ link-decline = ❌ Decline
 link-done-approved = ✅ Link { $affiliate } for { $name } approved.
 link-done-declined = ❌ Link { $affiliate } for { $name } declined.
 link-nothing-pending = The partner has no link request.
-approve-link-usage = Usage: /approve_link ID — tg:123, a partner code or the requested affiliate id.
+approve-link-usage = Usage: /approve_link ID — tg:123, vk:123 or max:123, a partner code or the requested affiliate id.
 
 ## Contests
 command-contests = Contests
@@ -503,7 +503,7 @@ lesson-drip = 🎓 Time for the next lesson: “{ $title }” ({ $done } of { $t
 
 ## /announce, /announcements, /schedule (managers)
 announce-ask-message = 📣 Send the message to broadcast: text, a photo or a document (with a caption). /cancel leaves.
-announce-unsupported = Text, a photo or a document, please.
+announce-unsupported = That cannot be announced: stickers, voice messages, videos and polls do not fit. Send text, a photo or a document (with a caption) - or /cancel.
 announce-too-long = Too long: { $length } { $length ->
         [one] character
        *[other] characters

@@ -242,7 +242,7 @@ rights-no-topics = нет права «Управление темами» (ну
 rights-privacy = включён режим приватности — бот не видит обычные сообщения (BotFather → /setprivacy → Disable) или сделайте его администратором
 rights-not-forum = в группе менеджеров не включены темы: обращения пойдут сообщениями с заголовком
 rights-unreachable = бот не может открыть чат (его нет в чате или неверный ID)
-partner-usage = Использование: /partner ID — tg:123, код партнёра или ID в партнёрской сети.
+partner-usage = Использование: /partner ID — tg:123, vk:123 или max:123, код партнёра или ID в партнёрской сети.
 partner-not-found = Партнёр «{ $query }» не найден.
 partner-card =
     👤 <b>{ $name }</b> ({ $who })
@@ -297,7 +297,7 @@ link-decline = ❌ Отклонить
 link-done-approved = ✅ Привязка { $affiliate } подтверждена — партнёр: { $name }.
 link-done-declined = ❌ Привязка { $affiliate } отклонена — партнёр: { $name }.
 link-nothing-pending = У партнёра нет запроса на привязку.
-approve-link-usage = Использование: /approve_link ID — tg:123, код партнёра или запрошенный ID в сети.
+approve-link-usage = Использование: /approve_link ID — tg:123, vk:123 или max:123, код партнёра или запрошенный ID в сети.
 
 ## Конкурсы
 command-contests = Конкурсы
@@ -522,7 +522,7 @@ lesson-drip = 🎓 Пора продолжить обучение: «{ $title }�
 
 ## /announce, /announcements, /schedule (менеджеры)
 announce-ask-message = 📣 Пришлите сообщение для рассылки: текст, фото или документ (с подписью). /cancel — выйти.
-announce-unsupported = Нужен текст, фото или документ.
+announce-unsupported = Такое не разослать: стикеры, голосовые, видео и опросы не подходят. Пришлите текст, фото или документ (с подписью) — или /cancel.
 announce-too-long = Слишком длинно: { $length } { $length ->
         [one] символ
         [few] символа

@@ -56,8 +56,20 @@ def plain(text: str) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """A long (MAX-HTML) text in parts of at most `limit` characters, tags balanced."""
-    parts = split_text(text, limit - 64)  # room for the tags closed and opened again
+    """A long (MAX-HTML) text in parts of at most `limit` characters as written (MAX
+    counts the markup and `&amp;` too), tags balanced."""
+    budget = limit - 64  # room for the tags closed and opened again
+    while True:
+        parts = _split(text, budget)
+        longest = max(len(part) for part in parts)
+        if longest <= limit or budget <= 64:
+            return parts
+        # escapes and tags make the written text longer than what is read: fewer per part
+        budget = max(64, budget * (limit - 64) // longest)
+
+
+def _split(text: str, budget: int) -> list[str]:
+    parts = split_text(text, budget)
     if len(parts) == 1:
         return parts
     out: list[str] = []

@@ -25,6 +25,8 @@ from bot.platform.memory import Lru, SeenOnce
 
 logger = logging.getLogger(__name__)
 SEEN_EVENTS: Final = 50_000
+# the fields of a MAX event that are whole numbers (checked at the webhook: 400 naming one)
+MAX_ID_FIELDS: Final = frozenset({"chat_id", "user_id", "seq", "timestamp"})
 
 
 class MaxEvents(MaxDirectory):
@@ -53,7 +55,7 @@ class MaxEvents(MaxDirectory):
                 continue
             try:
                 bodies = self._update_bodies(event)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 logger.warning(
                     "MAX event %s is malformed (%s); ignored", event.get("update_type"), exc
                 )
@@ -155,7 +157,8 @@ class MaxEvents(MaxDirectory):
         seq, mid = int(body["seq"]), str(body["mid"])
         text = str(body.get("text") or "")
         files = files_of(body.get("attachments") or [])
-        self._sent.put((chat_id, seq), Sent(mid, text, None, files))
+        # what a person typed is text: kept as MAX HTML escaped, so a copy shows it as typed
+        self._sent.put((chat_id, seq), Sent(mid, convert.escape(text), None, files))
         self._see(chat_id, seq)
         message: dict[str, Any] = {
             "message_id": seq,
@@ -180,9 +183,13 @@ class MaxEvents(MaxDirectory):
                 from_bot = linked_from.get("user_id") is not None and (
                     int(linked_from["user_id"]) == bot_id
                 )
+                linked_text = str(linked.get("text") or "")
                 self._sent.setdefault(
                     (chat_id, int(linked["seq"])),
-                    Sent(str(linked.get("mid") or ""), str(linked.get("text") or "")),
+                    Sent(
+                        str(linked.get("mid") or ""),
+                        linked_text if from_bot else convert.escape(linked_text),
+                    ),
                 )
                 message["reply_to_message"] = {
                     "message_id": int(linked["seq"]),

@@ -215,7 +215,10 @@ class MaxSending(MaxFiles, MaxDirectory):
             if sent is None:
                 raise MaxError(400, "not.found", f"message {seq} is not known", "copy")
             if sent.text or sent.files:
-                message = await self.send(chat_id, convert.html(sent.text), attachments=sent.files)
+                parts = convert.split(convert.html(sent.text)) if sent.text else [""]
+                message = await self.send(chat_id, parts[0], attachments=sent.files)
+                for part in parts[1:]:  # a long text escaped: in parts, nothing cut off
+                    message = await self.send(chat_id, part)
             else:
                 address = self._address(chat_id)
                 answer = await self.client.request(

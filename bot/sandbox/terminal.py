@@ -6,7 +6,8 @@ Type a message to send it; a number presses that button under the last message;
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 `/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/lang en`
 (or `ru`) sets the client language and `/name TEXT` the display name of who you are now
-(on Telegram and VK); `/sticker` sends a sticker; `/quit` (or Ctrl-D) leaves.
+(on Telegram, VK and MAX); `/sticker` sends a sticker; `/photo [CAPTION]` and
+`/document [CAPTION]` send a picture or a file (Telegram only); `/quit` (or Ctrl-D) leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -23,6 +24,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.sandbox.pressable import pressable
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
@@ -153,10 +155,8 @@ class TerminalChat:
     def last_with_buttons(self) -> SentMessage | None:
         """The bot's latest message, when it has buttons: a number typed then presses one
         (any other number is sent as text, e.g. an answer to "how many days?")."""
-        messages = self.emulator.chat_messages(self.user_id)
-        if messages and messages[-1].buttons:
-            return messages[-1]
-        return None
+        messages = self.emulator.messages.get(self.user_id, [])
+        return pressable(messages, lambda m: m.kind != "text")
 
     def handle(self, line: str) -> bool:
         """Act on one typed line; False means quit. Lines ending with a backslash, and
@@ -188,6 +188,8 @@ class TerminalChat:
             return True
         if self.platform == "vk" and self.vk is not None:
             self.vk.user_message(self.user_id, text)
+        elif self.platform == "max" and self.max is not None:
+            self.max.user_message(self.user_id, text)
         else:
             self.emulator.user_message(self.user_id, text)
         return True
@@ -232,6 +234,10 @@ class TerminalChat:
         if text == "/sticker":
             self.emulator.user_message(self.user_id, kind="sticker")
             return True
+        if text.split(maxsplit=1)[0] in ("/photo", "/document"):
+            kind, _, caption = text.removeprefix("/").partition(" ")
+            self.emulator.user_message(self.user_id, caption.strip() or None, kind=kind)
+            return True
         if text.startswith("/reply "):
             # to what reached this person while they were the other one (a ticket), or else
             # to the bot's last message
@@ -258,8 +264,9 @@ class TerminalChat:
         return True
 
     def _set_language(self, language: str) -> None:
-        """The client's language (Telegram language_code, VK lang) of the current person,
-        in both messengers: what a first /start picks the bot's language from."""
+        """The client's language (Telegram language_code, VK lang, MAX user_locale) of the
+        current person, in the three messengers: what a first /start picks the language
+        from."""
         if language not in ("ru", "en"):
             self.write("   usage: /lang ru | /lang en")
             return
@@ -268,11 +275,13 @@ class TerminalChat:
             user.language_code = language
         if self.vk is not None and self.user_id in self.vk.users:
             self.vk.users[self.user_id].lang_id = 3 if language == "en" else 0
+        if self.max is not None and self.user_id in self.max.users:
+            self.max.users[self.user_id].locale = language
         self.write(f"   the {self.persona}'s client language is now {language}")
 
     def _set_name(self, name: str) -> None:
-        """The current person's display name in both messengers, as typed (any characters:
-        to try names such as `Tom & Jerry <b>`)."""
+        """The current person's display name in the three messengers, as typed (any
+        characters: to try names such as `Tom & Jerry <b>`)."""
         if not name or len(name) > NAME_LIMIT:
             self.write(f"   usage: /name NEW NAME (1 to {NAME_LIMIT} characters)")
             return
@@ -284,7 +293,9 @@ class TerminalChat:
             chat.first_name = name
         if self.vk is not None and self.user_id in self.vk.users:
             self.vk.users[self.user_id].first_name = name
-        self.write(f"   the {self.persona} is now called {name}")
+        if self.max is not None and self.user_id in self.max.users:
+            self.max.users[self.user_id].first_name = name
+        self.write(f"   the {self.persona} is now called {name} (on Telegram, VK and MAX)")
 
     def _handle_vk(self, vk: VkApiEmulator, text: str) -> bool:
         """A typed line in the VK conversation."""
@@ -298,8 +309,7 @@ class TerminalChat:
             target = next((m for m in vk.messages.get(peer, []) if m.cmid == cmid), None)
             vk.user_message(peer, text.removeprefix("/reply "), reply_to=target)
             return True
-        messages = vk.chat_messages(peer)
-        last = messages[-1] if messages and messages[-1].buttons else None
+        last = pressable(vk.messages.get(peer, []), lambda m: bool(m.attachments))
         labels = last.button_labels if last else []
         if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
             button = last.buttons[int(text) - 1]["action"]
@@ -318,13 +328,17 @@ class TerminalChat:
             payload = text.removeprefix("/start").strip() or None
             api.open_bot(self.user_id, payload)
             return True
+        if text == "/sticker":
+            sticker = {"type": "sticker", "payload": {"code": "sandbox", "url": ""}}
+            api.user_message(self.user_id, "", files=[sticker])
+            return True
         mine = api.chat_messages(user.dialog)
         if text.startswith("/reply "):
             mid = self.max_incoming.get(user.dialog) or (mine[-1].mid if mine else None)
             target = next((m for m in mine if m.mid == mid), None)
             api.user_message(self.user_id, text.removeprefix("/reply "), reply_to=target)
             return True
-        last = mine[-1] if mine and mine[-1].buttons else None
+        last = pressable(api.messages.get(user.dialog, []), lambda m: bool(m.files))
         labels = last.button_labels if last else []
         if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
             button = last.buttons[int(text) - 1]

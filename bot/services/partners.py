@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, as_utc
 from bot.db.engine import Database
 from bot.db.tables import MAX_BIG_ID, partners
+from bot.names import display_name
 
 TOPICS: Final = ("news", "contests", "digest", "sales", "lessons")
 PUBLIC_NAMES: Final = ("name", "nickname", "anonymous")
@@ -67,6 +68,7 @@ class Partner:
     @classmethod
     def from_row(cls, row: Any) -> Partner:
         data = dict(row._mapping)
+        data["first_name"] = display_name(data["first_name"] or "")  # stored before the rule
         data["answers"] = dict(data["answers"] or {})
         data["subscriptions"] = dict(data["subscriptions"] or {})
         return cls(**data)
@@ -101,6 +103,7 @@ class PartnerService:
         language: str,
     ) -> Partner:
         """The partner behind an update, created on first contact; last-seen kept fresh."""
+        first_name = display_name(first_name)
         partner = await self.touch_known(platform, user_id, first_name, username)
         if partner is None:
             return await self._create(platform, user_id, chat_id, first_name, username, language)
@@ -110,6 +113,7 @@ class PartnerService:
         self, platform: str, user_id: int, first_name: str, username: str | None
     ) -> Partner | None:
         """The partner behind an update if they are known (None: nobody is created)."""
+        first_name = display_name(first_name)
         now = self._clock.now()
         partner = await self.by_user(platform, user_id)
         if partner is None:

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners, ticket_messages, tickets
+from bot.names import display_name
 from bot.services.partners import Partner
 from bot.services.sales import SalesService
 from bot.services.sales_figures import MonthStats, RecentSale, TierStanding
@@ -279,7 +280,7 @@ class SupportService:
         return [
             (
                 Ticket.from_row(_without(row, "partner_name")),
-                str(row.partner_name),
+                display_name(str(row.partner_name)),
             )
             for row in rows
         ]

@@ -1,0 +1,23 @@
+"""People's names as the bot shows them.
+
+A name is whatever a person typed into their profile, so it may carry Unicode's bidi
+controls: an unclosed RIGHT-TO-LEFT OVERRIDE (U+202E) in a name turns everything after
+it on the line around - the @username and the platform id on a manager's ticket card,
+the rest of a welcome - which lets a name pass for someone else's. Those controls have
+no use in a name, so they are removed where a name enters the bot (the partner's record,
+the chat's welcome); letters of right-to-left scripts are kept, and with no override
+left they cannot reorder what follows the name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# LRM, RLM, ALM; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI
+BIDI_CONTROLS: Final = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def display_name(name: str, fallback: str = "—") -> str:
+    """`name` without bidi controls (and the blanks they leave at its ends)."""
+    return BIDI_CONTROLS.sub("", name).strip() or fallback
