@@ -216,7 +216,7 @@ def test_display_names_carry_no_bidi_controls(name: str) -> None:
 
 
 def _max_marker(api: MaxApiEmulator) -> int:
-    return api._first_marker + len(api._events) - 1
+    return api.feed.first + len(api.feed.events) - 1
 
 
 async def test_the_sandbox_sends_several_lines_where_you_write(tmp_path: Path) -> None:
