@@ -2,6 +2,9 @@
 when PARTNERBOT_TEST_DATABASE_URL / PARTNERBOT_TEST_REDIS_URL are set (`.ci/run` runs the
 suite both ways).
 
+On SQLite a test's database file starts as a copy of one migrated once per test process
+(the bot's start-up migration then finds it at the head).
+
 On PostgreSQL every test gets its own database, made from a migrated template (one
 CREATE DATABASE … TEMPLATE, about 50 ms), named after the test's tmp_path so that a test
 restarting the bot finds its data again.
@@ -12,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
@@ -33,12 +38,16 @@ if REDIS_URL:  # and a Redis database of its own (of the server's 16)
     REDIS_URL = make_url(REDIS_URL).set(database=str(_index % 16)).render_as_string()
 _made: set[str] = set()
 _template_ready = False
+_sqlite_template: Path | None = None
 
 
 def database_url(tmp_path: Path, name: str = "test.db", *, empty: bool = False) -> str:
     """The test's database; `empty`: without the schema (for migration tests)."""
     if not PG_URL:
-        return f"sqlite+aiosqlite:///{tmp_path / name}"
+        path = tmp_path / name
+        if not empty and not path.exists():
+            shutil.copyfile(_migrated_sqlite(), path)
+        return f"sqlite+aiosqlite:///{path}"
     database = f"{PREFIX}_" + hashlib.sha1(f"{tmp_path}/{name}".encode()).hexdigest()[:20]
     if database not in _made:
         _in_thread(_create(database, empty=empty))
@@ -63,6 +72,18 @@ def _in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     if errors:
         raise errors[0]
     return result[0]
+
+
+def _migrated_sqlite() -> Path:
+    """An SQLite file at the newest schema, made once per test process."""
+    global _sqlite_template  # noqa: PLW0603 - once per test session
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="partnerbot-template-"))
+        template = folder / "template.db"
+        _in_thread(_migrate_url(f"sqlite+aiosqlite:///{template}"))
+        assert not template.with_name("template.db-wal").exists(), "a WAL left unmerged"
+        _sqlite_template = template
+    return _sqlite_template
 
 
 def _admin_dsn() -> str:
@@ -93,11 +114,16 @@ async def _create(database: str, *, empty: bool) -> None:
 
 
 async def _migrate(database: str) -> None:
+    assert PG_URL is not None
+    await _migrate_url(
+        make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+    )
+
+
+async def _migrate_url(url: str) -> None:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
 
-    assert PG_URL is not None
-    url = make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
     db = Database.from_url(url)
     try:
         await upgrade(db)

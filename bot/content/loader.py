@@ -45,7 +45,7 @@ from bot.content.render import (
     faq_answer_html,
     lesson_html,
 )
-from bot.i18n import LANGUAGES, shipped_message_ids, shipped_source
+from bot.i18n import LANGUAGES, shipped_message_ids, shipped_resource, shipped_source
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.sandbox.emulator import ApiError, parse_html
 from bot.vk import convert
@@ -353,7 +353,7 @@ def _load_locales(root: Path, problems: list[Problem]) -> dict[str, str]:
         resource = parser.parse(text)
         shipped = {
             entry.id.name: entry
-            for entry in parser.parse(shipped_source(language)).body
+            for entry in shipped_resource(language).body
             if isinstance(entry, fluent_ast.Message)
         }
         overridden = _bundle_of(language, text)
