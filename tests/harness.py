@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import weakref
 from collections.abc import AsyncIterator
@@ -333,11 +334,32 @@ class Client:
         await self.press("✅ Да, присылайте")
 
 
+@functools.cache
+def _bot_api_methods() -> dict[str, Any] | None:
+    """The official Bot API description (read once), or None when it is absent."""
+    if not SPEC_FILE.exists():
+        return None
+    methods: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
+    return methods
+
+
+@functools.cache
+def _vk_methods() -> dict[str, dict[str, Any]] | None:
+    """The official VK API description of the sections checked (read once)."""
+    if not VK_SPECS.exists():
+        return None
+    methods: dict[str, dict[str, Any]] = {}
+    for section in ("messages", "groups"):
+        described = json.loads((VK_SPECS / section / "methods.json").read_text(encoding="utf-8"))
+        methods.update({m["name"]: m for m in described["methods"]})
+    return methods
+
+
 def spec_problems(requests: list[Request]) -> list[str]:
     """Every request checked against the official Bot API description, when it is present."""
-    if not SPEC_FILE.exists():
+    methods = _bot_api_methods()
+    if methods is None:
         return []
-    methods = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
     problems: list[str] = []
     for request in requests:
         spec = methods.get(request.method)
@@ -358,12 +380,9 @@ def vk_spec_problems(requests: list[VkRequest]) -> list[str]:
     """Every VK call of a described section (messages., groups.) checked against the
     official VK API description, when it is present: the method exists, no unknown
     parameter, none of the required ones missing."""
-    if not VK_SPECS.exists():
+    methods = _vk_methods()
+    if methods is None:
         return []
-    methods: dict[str, dict[str, Any]] = {}
-    for section in ("messages", "groups"):
-        described = json.loads((VK_SPECS / section / "methods.json").read_text(encoding="utf-8"))
-        methods.update({m["name"]: m for m in described["methods"]})
     problems: list[str] = []
     for request in requests:
         section = request.method.split(".", 1)[0]
