@@ -74,8 +74,13 @@ class AlbumBuffer:
     """Telegram delivers an album as separate messages with one media_group_id; they are
     gathered for a moment and handed on together, in order."""
 
-    def __init__(self, wait: float = ALBUM_WAIT) -> None:
+    def __init__(
+        self,
+        wait: float = ALBUM_WAIT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.wait = wait
+        self.sleep = sleep  # tests end the gathering when they say so
         self._parts: dict[tuple[int, str], list[Message]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -93,7 +98,7 @@ class AlbumBuffer:
     async def _flush_later(
         self, key: tuple[int, str], flush: Callable[[list[Message]], Awaitable[None]]
     ) -> None:
-        await asyncio.sleep(self.wait)
+        await self.sleep(self.wait)
         parts = sorted(self._parts.pop(key), key=lambda m: m.message_id)
         try:
             await flush(parts)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.utils.backoff import BackoffConfig
 
 from bot.app import (
     FLOOD_BURST,
@@ -47,6 +48,9 @@ VK_SPECS = ROOT.parent / "shared" / "specs" / "vk"
 MANAGER_ID = 900001
 VK_MANAGER_ID = 800001
 MAX_MANAGER_ID = 700001
+# a failed poll is tried again after 50 ms, not aiogram's second: the emulators fail on
+# purpose, and a second of real time each is only waiting
+POLLING_BACKOFF = BackoffConfig(min_delay=0.05, max_delay=0.5, factor=1.3, jitter=0.1)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -528,6 +532,7 @@ async def running_bot(
             close_bot_session=False,
             handle_as_tasks=False,
             polling_timeout=2,
+            backoff_config=POLLING_BACKOFF,
         )
     )
     if vk_emulator is not None:

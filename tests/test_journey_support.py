@@ -3,6 +3,7 @@ private), replies both ways, notes, templates, closing, rating, reopening, SLA."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -338,7 +339,12 @@ async def test_partner_card_by_id_code_or_affiliate(forum: Harness) -> None:
 
 async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness) -> None:
     relay = forum_relay(forum)
-    relay.albums.wait = 0.05  # gather an album for a moment (real time, a fraction of a second)
+    gathered = asyncio.Event()  # an album's moment is over when the test says so
+
+    async def until_gathered(_seconds: float) -> None:
+        await gathered.wait()
+
+    relay.albums.sleep = until_gathered
     anna = forum.user(613)
     await anna.onboard()
     await anna.send("/support скриншоты ошибки")
@@ -348,7 +354,9 @@ async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness
         forum.clock.advance(1)
         update = forum.emulator.user_message(613, caption, kind="photo", media_group_id="alb1")
         await forum.emulator.wait_processed(update)
+    gathered.set()
     await relay.albums.drain()
+    gathered.clear()
     album = forum.emulator.chat_messages(FORUM)[-3:]
     assert [m.kind for m in album] == ["photo", "photo", "photo"]
     assert len({m.media_group_id for m in album}) == 1
@@ -372,6 +380,7 @@ async def test_albums_cross_as_albums_and_long_captions_are_split(forum: Harness
             MANAGER_ID, part, chat_id=FORUM, thread_id=thread, kind="photo", media_group_id="alb2"
         )
         await forum.emulator.wait_processed(update)
+    gathered.set()
     await relay.albums.drain()
     last_two = anna.messages[-2:]
     assert len({m.media_group_id for m in last_two}) == 1
