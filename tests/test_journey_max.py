@@ -24,6 +24,7 @@ from tests.harness import (
     MANAGER_ID,
     Harness,
     MaxPerson,
+    VirtualTime,
     chats_emulator,
     make_settings,
     running_bot,
@@ -382,10 +383,12 @@ async def test_a_lost_answer_is_looked_up_not_sent_twice(max_harness: Harness) -
 
 
 async def test_too_many_requests_are_waited_out() -> None:
-    emulator = MaxApiEmulator(rate=5)
+    time = VirtualTime()  # the holds pass at once, and the emulator counts in that time
+    emulator = MaxApiEmulator(rate=5, monotonic=time.now)
     await emulator.start()
     user = emulator.add_user(1, "Мария")
-    client = MaxClient(emulator.token, emulator.base_url, rate=MaxRate(1000))
+    rate = MaxRate(1000, monotonic=time.now, sleep=time.sleep)
+    client = MaxClient(emulator.token, emulator.base_url, rate=rate, sleep=time.sleep)
     try:
         results = await asyncio.gather(
             *(
