@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the suite runs in this many processes (pytest-xdist); 0 runs it in this one
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: run test test-scale lint typecheck pytest bench clean
 
@@ -23,13 +26,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 test: lint typecheck pytest
 
 # the suite again on PostgreSQL + Redis, started on loopback by .ci/services.sh
 test-scale: $(STAMP)
-	eval "$$(.ci/services.sh)" && $(BIN)/pytest -q
+	eval "$$(.ci/services.sh)" && $(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.faq_quality

@@ -1,12 +1,37 @@
+"""Fixtures for every test, and what keeps the suite fast (docs/development.md, "Tests").
+
+Imports of the bot stay inside the fixtures: with pytest-xdist the controlling process
+loads this file too and never runs a test, so it need not import aiogram (seconds)."""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+import gc
+import hashlib
+import ssl
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.databases import flush_redis
-from tests.harness import Harness, running_bot
+
+if TYPE_CHECKING:
+    from aiogram.client.session.aiohttp import AiohttpSession
+
+    from bot.content.models import Content
+    from tests.harness import Harness
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported by now (aiogram's models, SQLAlchemy, the tests) lives until
+    the end: set it apart from the garbage collector, which otherwise walks those
+    hundreds of thousands of objects in every full collection (a third of a second
+    each, dozens of times a run), and collect the young generation less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
 
 
 @pytest.fixture(autouse=True)
@@ -16,5 +41,83 @@ def _no_dialog_state_left() -> None:
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    from tests.harness import running_bot
+
     async with running_bot(tmp_path) as running:
         yield running
+
+
+async def _close_without_ssl_grace(self: AiohttpSession) -> None:
+    if self._session is not None and not self._session.closed:
+        await self._session.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _bots_close_at_once() -> Iterator[None]:
+    """aiogram's AiohttpSession.close waits 250 ms for SSL connections to shut down; the
+    tests speak plain HTTP to emulators on 127.0.0.1, where there is nothing to wait for
+    (the wait was a quarter of a second or more of every journey test)."""
+    from aiogram.client.session.aiohttp import AiohttpSession
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AiohttpSession, "close", _close_without_ssl_grace)
+        yield
+
+
+class _SharedSslContexts:
+    """The `ssl` module as aiogram's session module sees it, except that contexts made
+    with the same arguments are made once: each Bot reads certifi's bundle into a new
+    context (18 ms), and a test makes two or more bots that never speak TLS."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(ssl, name)
+
+    @staticmethod
+    @functools.cache
+    def create_default_context(**arguments: Any) -> ssl.SSLContext:
+        return ssl.create_default_context(**arguments)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_ssl_context() -> Iterator[None]:
+    import aiogram.client.session.aiohttp as aiohttp_session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aiohttp_session, "ssl", _SharedSslContexts())
+        yield
+
+
+def _fingerprint(root: Path) -> tuple[str, str]:
+    """A folder's identity: its path and every file's name and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return str(root.resolve()), digest.hexdigest()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _content_parsed_once() -> Iterator[None]:
+    """Each bot a test starts loads its content folder; a folder whose files are the same
+    bytes as one loaded before gives the same (immutable) Content instead of being parsed
+    and validated again (about 70 ms a start). A changed file changes the fingerprint, so
+    reload tests still read and check what they wrote; the loader's own tests call
+    bot.content.loader.load_content, which stays as it is."""
+    import bot.content.loader
+    import bot.content.store
+
+    load = bot.content.loader.load_content
+    loaded: dict[tuple[str, str], Content] = {}
+
+    def load_once(root: Path) -> Content:
+        if not root.is_dir():
+            return load(root)
+        key = _fingerprint(root)
+        if key not in loaded:
+            loaded[key] = load(root)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.content.store, "load_content", load_once)
+        yield

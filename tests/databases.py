@@ -2,6 +2,9 @@
 when PARTNERBOT_TEST_DATABASE_URL / PARTNERBOT_TEST_REDIS_URL are set (`.ci/run` runs the
 suite both ways).
 
+On SQLite a test's database file starts as a copy of one migrated once per test process
+(the bot's start-up migration then finds it at the head).
+
 On PostgreSQL every test gets its own database, made from a migrated template (one
 CREATE DATABASE … TEMPLATE, about 50 ms), named after the test's tmp_path so that a test
 restarting the bot finds its data again.
@@ -11,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
@@ -33,12 +39,16 @@ if REDIS_URL:  # and a Redis database of its own (of the server's 16)
     REDIS_URL = make_url(REDIS_URL).set(database=str(_index % 16)).render_as_string()
 _made: set[str] = set()
 _template_ready = False
+_sqlite_template: Path | None = None
 
 
 def database_url(tmp_path: Path, name: str = "test.db", *, empty: bool = False) -> str:
     """The test's database; `empty`: without the schema (for migration tests)."""
     if not PG_URL:
-        return f"sqlite+aiosqlite:///{tmp_path / name}"
+        path = tmp_path / name
+        if not empty and not path.exists():
+            shutil.copyfile(_migrated_sqlite(), path)
+        return f"sqlite+aiosqlite:///{path}"
     database = f"{PREFIX}_" + hashlib.sha1(f"{tmp_path}/{name}".encode()).hexdigest()[:20]
     if database not in _made:
         _in_thread(_create(database, empty=empty))
@@ -65,6 +75,18 @@ def _in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     return result[0]
 
 
+def _migrated_sqlite() -> Path:
+    """An SQLite file at the newest schema, made once per test process."""
+    global _sqlite_template  # noqa: PLW0603 - once per test session
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="partnerbot-template-"))
+        template = folder / "template.db"
+        _in_thread(_migrate_url(f"sqlite+aiosqlite:///{template}"))
+        assert not template.with_name("template.db-wal").exists(), "a WAL left unmerged"
+        _sqlite_template = template
+    return _sqlite_template
+
+
 def _admin_dsn() -> str:
     assert PG_URL is not None
     return make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -77,12 +99,13 @@ async def _create(database: str, *, empty: bool) -> None:
     connection = await asyncpg.connect(_admin_dsn())
     try:
         if not _template_ready:
-            for (old,) in await connection.fetch(
-                "SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2",
+            left = await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
                 f"{PREFIX}\\_%",
                 TEMPLATE,
-            ):
-                await connection.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+            )
+            _drop_beside([name for (name,) in left])
+            await connection.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
             await connection.execute(f'CREATE DATABASE "{TEMPLATE}"')
             await _migrate(TEMPLATE)
             _template_ready = True
@@ -92,12 +115,44 @@ async def _create(database: str, *, empty: bool) -> None:
         await connection.close()
 
 
+def _drop_beside(names: list[str]) -> None:
+    """Drop the databases a previous run left while this one runs: hundreds of them take
+    about a minute, which the first test used to wait for. Their names came from that
+    run's temporary folders, which this run does not reuse; any still there when this
+    run ends go the next time."""
+    if not names:
+        return
+
+    async def drop() -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(_admin_dsn())
+        try:
+            for name in names:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(drop())
+        except Exception:  # a leftover database is only disk space
+            logging.getLogger(__name__).warning("old test databases not dropped", exc_info=True)
+
+    threading.Thread(target=run, name="drop-old-test-databases", daemon=True).start()
+
+
 async def _migrate(database: str) -> None:
+    assert PG_URL is not None
+    await _migrate_url(
+        make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+    )
+
+
+async def _migrate_url(url: str) -> None:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
 
-    assert PG_URL is not None
-    url = make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
     db = Database.from_url(url)
     try:
         await upgrade(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import weakref
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.utils.backoff import BackoffConfig
 
 from bot.assembly import FLOOD_BURST, FLOOD_RATE, Services, create_dispatcher, create_services
 from bot.clock import FakeClock
@@ -41,6 +43,9 @@ VK_SPECS = ROOT.parent / "shared" / "specs" / "vk"
 MANAGER_ID = 900001
 VK_MANAGER_ID = 800001
 MAX_MANAGER_ID = 700001
+# a failed poll is tried again after 50 ms, not aiogram's second: the emulators fail on
+# purpose, and a second of real time each is only waiting
+POLLING_BACKOFF = BackoffConfig(min_delay=0.05, max_delay=0.5, factor=1.3, jitter=0.1)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -328,11 +333,32 @@ class Client:
         await self.press("✅ Да, присылайте")
 
 
+@functools.cache
+def _bot_api_methods() -> dict[str, Any] | None:
+    """The official Bot API description (read once), or None when it is absent."""
+    if not SPEC_FILE.exists():
+        return None
+    methods: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
+    return methods
+
+
+@functools.cache
+def _vk_methods() -> dict[str, dict[str, Any]] | None:
+    """The official VK API description of the sections checked (read once)."""
+    if not VK_SPECS.exists():
+        return None
+    methods: dict[str, dict[str, Any]] = {}
+    for section in ("messages", "groups"):
+        described = json.loads((VK_SPECS / section / "methods.json").read_text(encoding="utf-8"))
+        methods.update({m["name"]: m for m in described["methods"]})
+    return methods
+
+
 def spec_problems(requests: list[Request]) -> list[str]:
     """Every request checked against the official Bot API description, when it is present."""
-    if not SPEC_FILE.exists():
+    methods = _bot_api_methods()
+    if methods is None:
         return []
-    methods = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
     problems: list[str] = []
     for request in requests:
         spec = methods.get(request.method)
@@ -353,12 +379,9 @@ def vk_spec_problems(requests: list[VkRequest]) -> list[str]:
     """Every VK call of a described section (messages., groups.) checked against the
     official VK API description, when it is present: the method exists, no unknown
     parameter, none of the required ones missing."""
-    if not VK_SPECS.exists():
+    methods = _vk_methods()
+    if methods is None:
         return []
-    methods: dict[str, dict[str, Any]] = {}
-    for section in ("messages", "groups"):
-        described = json.loads((VK_SPECS / section / "methods.json").read_text(encoding="utf-8"))
-        methods.update({m["name"]: m for m in described["methods"]})
     problems: list[str] = []
     for request in requests:
         section = request.method.split(".", 1)[0]
@@ -522,6 +545,7 @@ async def running_bot(
             close_bot_session=False,
             handle_as_tasks=False,
             polling_timeout=2,
+            backoff_config=POLLING_BACKOFF,
         )
     )
     if vk_emulator is not None:

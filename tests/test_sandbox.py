@@ -59,15 +59,16 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     assert process.stdout is not None
     assert process.stdin is not None
 
+    # generous bounds: they catch a hang, and a loaded machine starts the process slowly
     async def read_until(marker: str) -> str:
         seen = ""
         while marker not in seen:
-            line = await asyncio.wait_for(process.stdout.readline(), 20)  # type: ignore[union-attr]
+            line = await asyncio.wait_for(process.stdout.readline(), 60)  # type: ignore[union-attr]
             assert line, f"the sandbox ended early; output so far:\n{seen}"
             seen += line.decode()
         return seen
 
-    first = await asyncio.wait_for(process.stdout.readline(), 20)
+    first = await asyncio.wait_for(process.stdout.readline(), 60)
     assert first.decode().startswith("partnerbot: offline sandbox")
     await read_until("Type /start")
     process.stdin.write(b"/start\n")
@@ -98,7 +99,7 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     process.stdin.write(b"/quit\n")
     await process.stdin.drain()
     assert "sandbox stopped" in await read_until("sandbox stopped")
-    assert await asyncio.wait_for(process.wait(), 20) == 0
+    assert await asyncio.wait_for(process.wait(), 60) == 0
 
 
 def test_a_long_paste_is_read_as_whole_characters() -> None:

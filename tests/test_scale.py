@@ -297,7 +297,9 @@ async def test_two_webhook_workers_handle_an_update_delivered_twice_once(tmp_pat
         sys.executable, "-m", "bot.cli", "run", "--workers", "2", cwd=ROOT, env=env
     )
     try:
-        for _ in range(200):  # the leader registers the webhook once it leads
+        # the leader registers the webhook once it leads (three processes start first:
+        # up to a minute on a loaded machine; the bound only catches a hang)
+        for _ in range(600):
             if emulator.webhook is not None:
                 break
             await asyncio.sleep(0.1)

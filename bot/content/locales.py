@@ -14,7 +14,7 @@ from fluent.syntax import ast as fluent_ast
 from fluent.syntax.visitor import Visitor
 
 from bot.content.source import Problem, read_file
-from bot.i18n import LANGUAGES, shipped_message_ids, shipped_source
+from bot.i18n import LANGUAGES, shipped_message_ids, shipped_resource, shipped_source
 
 # Why a text would be refused when sent (`loader.sending_problems`).
 SendingCheck = Callable[[str], list[str]]
@@ -40,7 +40,7 @@ def load_locales(
         resource = parser.parse(text)
         shipped = {
             entry.id.name: entry
-            for entry in parser.parse(shipped_source(language)).body
+            for entry in shipped_resource(language).body
             if isinstance(entry, fluent_ast.Message)
         }
         overridden = _bundle_of(language, text)
