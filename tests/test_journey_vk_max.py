@@ -79,6 +79,12 @@ class Side:
         photo = harness.max.attach("image", "screen.png", b"\x89PNG screenshot")
         await harness.max.wait_processed(harness.max.user_message(user_id, caption, files=[photo]))
 
+    def uploads(self, harness: Harness) -> list[bytes]:
+        """The files the bot uploaded to this platform."""
+        emulator = harness.vk if self.platform == "vk" else harness.max
+        assert emulator is not None
+        return [data for _name, data in emulator.uploads.values()]
+
     def managers_chat(self, harness: Harness) -> list[str]:
         """What is in the managers' chat, as people read it."""
         if self.platform == "vk":
@@ -241,3 +247,29 @@ async def test_a_ticket_answered_from_a_telegram_forum_and_back(
             assert partner.last.plain.startswith("Обращение №1 закрыто")
             await partner.press("👍 Помогли")
             assert "Оценка по обращению №1: 👍" in telegram.chat_messages(FORUM)[-1].plain
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_telegram_announcement_with_a_photo_arrives_with_it(
+    side: Side, tmp_path: Path
+) -> None:
+    """A Telegram manager's photo: fetched from Telegram once, uploaded to the platform,
+    sent with the text to its partners."""
+    async with side.running(tmp_path) as harness:
+        partner = side.person(harness, 390, "Вера")
+        await partner.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        await manager.send("/announce")
+        await manager.send("Новые баннеры", kind="photo")
+        await manager.press("👥 Всем партнёрам")
+        await manager.press("Сейчас")
+        await manager.press("✅ Отправить")
+        await harness.deliver()
+        assert partner.last.plain == "Новые баннеры"
+        if isinstance(partner, VkClient):
+            assert partner.last.attachments[0].startswith("photo-777_")
+        else:
+            assert partner.last.files[0]["type"] == "image"
+        (upload,) = side.uploads(harness)
+        assert upload.startswith(b"partnerbot sandbox file")

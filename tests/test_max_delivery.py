@@ -197,27 +197,6 @@ async def test_unknown_events_stopped_bots_and_removed_chats(tmp_path: Path) -> 
         await emulator.stop()
 
 
-async def test_a_telegram_announcement_with_a_photo_reaches_max_with_it(
-    max_harness: Harness,
-) -> None:
-    emulator = max_harness.max
-    assert emulator is not None
-    maria = max_harness.max_user(390)
-    await maria.onboard()
-    manager = max_harness.manager()
-    await manager.send("/start")
-    await manager.send("/announce")
-    await manager.send("Новые баннеры", kind="photo")
-    await manager.press("👥 Всем партнёрам")
-    await manager.press("Сейчас")
-    await manager.press("✅ Отправить")
-    await max_harness.deliver()
-    assert maria.last.plain == "Новые баннеры"
-    assert maria.last.files[0]["type"] == "image"
-    (upload,) = emulator.uploads.values()
-    assert upload[1].startswith(b"partnerbot sandbox file")
-
-
 async def test_a_max_managers_photo_reaches_telegram_vk_and_max_with_it(
     tmp_path: Path,
 ) -> None:

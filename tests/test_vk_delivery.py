@@ -255,24 +255,3 @@ async def test_flood_control_holds_that_peer_and_keeps_its_order() -> None:
     assert [m.text for m in vk.chat_messages(1)] == [f"1:{n}" for n in range(1, 5)]
     assert [m.text for m in vk.chat_messages(2)] == [f"2:{n}" for n in range(1, 5)]
     assert not vk.duplicates
-
-
-async def test_a_telegram_announcement_with_a_photo_reaches_vk_with_it(
-    vk_harness: Harness,
-) -> None:
-    vk = vk_harness.vk
-    assert vk is not None
-    vera = vk_harness.vk_user(212)
-    await vera.onboard()
-    manager = vk_harness.manager()
-    await manager.send("/start")
-    await manager.send("/announce")
-    await manager.send("Новые баннеры", kind="photo")
-    await manager.press("👥 Всем партнёрам")
-    await manager.press("Сейчас")
-    await manager.press("✅ Отправить")
-    await vk_harness.deliver()
-    assert vera.last.text == "Новые баннеры"
-    assert vera.last.attachments[0].startswith("photo-777_")
-    (upload,) = vk.uploads.values()
-    assert upload[1].startswith(b"partnerbot sandbox file")
