@@ -233,7 +233,10 @@ async def test_sends_are_paced_per_chat_and_for_the_whole_bot(harness: Harness) 
     start = pacing.elapsed
     await harness.services.outbox.enqueue(others)
     await harness.deliver()
-    assert pacing.elapsed - start == pytest.approx(25 / 25.0, abs=0.1)  # 25 gaps of 40 ms
+    # 25 gaps of 40 ms: never faster than 25 a second. (With PostgreSQL + Redis the pacing
+    # state's expiry runs in real time while this test's time is virtual, so on a loaded
+    # machine a slot can come a little later than the model says: the upper bound is wider)
+    assert 1.0 - 0.05 <= pacing.elapsed - start <= 1.0 + 0.25
     assert harness.emulator.rate_limited == 0
 
 

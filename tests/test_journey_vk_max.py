@@ -146,6 +146,7 @@ async def test_one_person_in_every_chat_one_set_of_numbers(side: Side, tmp_path:
         item = ConversionIn("aff-99", "r-1", "approved", Decimal(500), "RUB", now)
         await harness.services.sales.record(item, "postback")
         await harness.services.sales.settle()
+        await harness.deliver()  # the sale notices first: the announcement below comes last
         for person in (anna, vera, maria):
             card = (await person.send("/me"))[-1].plain
             assert "Продажи в этом месяце: 3 продажи" in card
