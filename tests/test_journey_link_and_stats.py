@@ -224,3 +224,21 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
     png = [data for name, data in harness.emulator.files.values() if name == "stats.png"]
     assert png[0].startswith(b"\x89PNG")
     assert (await anna.send("/stats"))[0].plain.startswith("Такой команды я не знаю")
+
+
+async def test_a_link_request_for_an_id_another_chat_has_says_so(harness: Harness) -> None:
+    """Review 2, N2: approving would merge a stranger into someone's "one person" (their
+    sales, place and settings): the card names the chats that already have the id."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(731, "Анна")
+    await anna.onboard()
+    await anna.send("/link aff-55")
+    assert "уже привязан" not in manager.last.plain
+    await manager.press("✅ Подтвердить", manager.last)
+    boris = harness.user(732, "Борис")
+    await boris.onboard()
+    await boris.send("/link aff-55")
+    card = manager.last
+    assert "⚠️ Этот ID уже привязан к: tg:731." in card.plain
+    assert "tg:732" in card.plain  # the one asking, in the card's usual line

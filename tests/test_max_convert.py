@@ -106,3 +106,21 @@ def test_events_are_known_by_their_subject() -> None:
     assert event_key(message) != event_key(callback)
     assert event_number(message) == event_number(dict(message))
     assert 0 <= event_number(message) < 2**63
+
+
+async def test_a_group_chat_is_never_taken_for_a_dialog() -> None:
+    """Review 2, N1: a reply that names a group chat (negative id) as a dialog does not turn
+    the partners' chat into a private chat (the private menu and /start prompts posted
+    there)."""
+    from bot.max.session import MaxSession, create_max_bot
+
+    bot = create_max_bot("token", "http://127.0.0.1:9")
+    session = bot.session
+    assert isinstance(session, MaxSession)
+    try:
+        session._learn_dialog(-200, 5)
+        assert session._chat_json(-200)["type"] == "group"
+        session._learn_dialog(40_000_005, 5)
+        assert session._chat_json(40_000_005)["type"] == "private"
+    finally:
+        await session.close()

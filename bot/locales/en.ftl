@@ -729,3 +729,6 @@ contests-admin-short-warning = ⚠️ The contest starts less than { $days } { $
     } Or announce now with the button.
 moment-announcement-soon = 📣 <b>A new contest!</b> It starts as soon as { $start } — little time to prepare.
 draft-error-segments-everyone = “all” means every segment at once: write either “all”, or segments separated by commas.
+
+# --- one person: a link request for an id another chat has ---
+link-card-already = ⚠️ This id is already linked to: { $chats }. Approving makes these chats one partner (shared sales, leaderboard place, settings): check it is the same person.

@@ -59,7 +59,7 @@ class MaxDirectory:
         return self._me
 
     def _is_group(self, chat_id: int) -> bool:
-        return chat_id not in self._dialogs and (chat_id < 0 or chat_id in self._titles)
+        return chat_id < 0 or (chat_id in self._titles and chat_id not in self._dialogs)
 
     def _name(self, user_id: int) -> tuple[str, str, str | None]:
         known = self._names.get(user_id)
@@ -78,6 +78,8 @@ class MaxDirectory:
         return user_id
 
     def _learn_dialog(self, chat_id: int, user_id: int) -> None:
+        if chat_id < 0:
+            return  # a group chat's id: never taken for a person's dialog, whatever a reply says
         self._dialogs.put(chat_id, user_id)
         self._user_dialog.put(user_id, chat_id)
 

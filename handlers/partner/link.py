@@ -46,6 +46,13 @@ def setup() -> Router:
             who_id=partner.key,
             affiliate=html.escape(affiliate),
         )
+        already = [
+            other.key
+            for other in (await partners.linked_to([affiliate])).get(affiliate, [])
+            if other.id != partner.id
+        ]
+        if already:  # another chat has this id: approving makes them one person
+            card += "\n" + managers("link-card-already", chats=", ".join(already))
         buttons = keyboard(
             [
                 (managers("link-approve"), LinkCb(action="approve", partner=partner.id)),
