@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
@@ -68,6 +69,18 @@ def add_max_partners(database: Path, count: int) -> None:
     db.close()
 
 
+class DaytimeClock(SystemClock):
+    """The real clock moved to today's 12:00 UTC (15:00 in Moscow): a broadcast run in the
+    evening is not held back to the morning by the demo program's quiet hours."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        self._offset = now.replace(hour=12, minute=0, second=0, microsecond=0) - now
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 async def broadcast(recipients: int, baseline: int) -> None:
     api = MaxApiEmulator(rate=30)
     await api.start()
@@ -75,7 +88,7 @@ async def broadcast(recipients: int, baseline: int) -> None:
     for user in users:
         api.add_user(user, f"P{user}")
     folder = Path(tempfile.mkdtemp())
-    services = await create_services(settings_for(folder / "max.db"), SystemClock())
+    services = await create_services(settings_for(folder / "max.db"), DaytimeClock())
     add_max_partners(folder / "max.db", recipients)
     # the shared pacing, as `partnerbot run` has it: MAX's 30 a second, 5% margin
     bot = create_max_bot(api.token, api.base_url, pacer=max_pacer(services.pacers, api.token))
