@@ -318,3 +318,19 @@ def test_digits_that_int_refuses_are_not_numbers() -> None:
     for text in ("²", "①", "1²"):
         with pytest.raises(DraftError):
             read_hold_days(text)
+
+
+async def test_closing_someone_elses_ticket_is_refused_as_a_forged_press(group: Harness) -> None:
+    """Review 2, N3: a forged close for another partner's open ticket leaves it open and
+    answers "no longer available" (not "already closed"), and is logged."""
+    anna = group.user(4501, "Анна")
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата")
+    boris = group.user(4502, "Борис")
+    await boris.onboard()
+    ((ticket, _name),) = await group.services.support.open_tickets()
+    await boris.press_data(boris.last, f"t:close:{ticket.id}:")
+    assert boris.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    still = await group.services.support.get(ticket.id)
+    assert still is not None
+    assert still.is_open

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -18,6 +19,8 @@ from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
 from handlers.screens import keyboard, no_longer_available
+
+logger = logging.getLogger(__name__)
 
 
 class SupportDialog(StatesGroup):
@@ -121,7 +124,14 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         ticket = await support.get(callback_data.ticket)
-        if ticket is None or ticket.partner_id != partner.id or not ticket.is_open:
+        if ticket is None or ticket.partner_id != partner.id:
+            # a forged press (someone else's ticket, a made-up number): refused and logged
+            logger.warning(
+                "ticket close refused: %s pressed for ticket %s", partner.key, callback_data.ticket
+            )
+            await no_longer_available(callback, l10n)
+            return
+        if not ticket.is_open:
             await callback.answer(l10n("support-not-open"), show_alert=True)
             return
         ticket = await support.close(ticket)
