@@ -134,6 +134,16 @@ class EventFeed:
             await asyncio.wait_for(self._polled.wait_for(lambda: self.polls > after), within)
 
 
+async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """An emulator's aiohttp app listening on host:port (0: any free port); its runner
+    and base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    real_port = runner.addresses[0][1] if runner.addresses else port
+    return runner, f"http://{host}:{real_port}"
+
+
 class EmulatedServer:
     """The HTTP side of an emulator: `start` serves the routes `_routes` adds, `stop`
     ends it; `requests` are recorded by the subclass, and `after_requests` hooks run once
@@ -153,12 +163,7 @@ class EmulatedServer:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         self._routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        real_port = self._runner.addresses[0][1] if self._runner.addresses else port
-        self.base_url = f"http://{host}:{real_port}"
+        self._runner, self.base_url = await serve(app, host, port)
         return self.base_url
 
     async def stop(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.platform.emulation import serve
 from bot.telegram.emulator.api import BotApiMethods
 from bot.telegram.emulator.checks import ApiError
 from bot.telegram.emulator.limits import RateLimits
@@ -51,12 +52,7 @@ class BotApiEmulator(BotApiMethods):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        real_port = self._runner.addresses[0][1] if self._runner.addresses else port
-        self.base_url = f"http://{host}:{real_port}"
+        self._runner, self.base_url = await serve(app, host, port)
         return self.base_url
 
     async def stop(self) -> None:
