@@ -65,6 +65,8 @@ __all__ = [
 MAX_SUGGESTIONS = 3
 
 CANDIDATES = 8  # entries scored by the model for one question
+SEMANTIC_POOL = 4
+# entries closest in meaning, added to those sharing words
 
 Outcome = Literal["answer", "suggest", "miss"]
 
@@ -110,6 +112,8 @@ class FaqMatcher:
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
         self._content: list[_Wordings]
         self._answers: list[frozenset[str]]
+        if learned and _base is None:
+            _base = FaqMatcher(self.entries, self.lexicon, self.model, use_keywords=use_keywords)
         if _base is not None:
             self._content = _base._content
             self._answers = _base._answers
@@ -126,7 +130,11 @@ class FaqMatcher:
             if index is None:
                 continue
             for phrasing in phrasings:
-                forms = frozenset(form for unit in self.read(phrasing) for form in unit.forms)
+                # read the way a question is read (typos fixed against the content), so
+                # the same words asked again meet their learned wording exactly
+                assert _base is not None
+                units = _base.question_units(phrasing)
+                forms = frozenset(form for unit in units for form in unit.forms)
                 if forms:
                     taught.setdefault(index, []).append(tuple(sorted(forms)))
                     self.learned_count += 1
@@ -181,16 +189,27 @@ class FaqMatcher:
 
     def _build_index(self) -> None:
         count = max(len(self.entries), 1)
+        # the content's wordings set the weights: learning never makes an entry's own
+        # words weigh less; a word only learned wordings know weighs by how many of
+        # those carry it
         frequency: dict[str, int] = {}
+        for content in self._content:
+            for term in content.terms:
+                frequency[term] = frequency.get(term, 0) + 1
+        learned_frequency: dict[str, int] = {}
         for own in self._wordings:
             for term in own.terms:
-                frequency[term] = frequency.get(term, 0) + 1
+                if term not in frequency:
+                    learned_frequency[term] = learned_frequency.get(term, 0) + 1
         answer_frequency: dict[str, int] = {}
         for terms in self._answers:
             for term in terms:
                 answer_frequency[term] = answer_frequency.get(term, 0) + 1
         self._max_idf = math.log(1 + count)
         self._idf = {term: math.log(1 + count / n) for term, n in frequency.items()}
+        self._learned_idf = {
+            term: math.log(1 + count / n) for term, n in learned_frequency.items()
+        }
         # a word only the answers know weighs as one their texts rarely use
         self._answer_idf = {
             term: math.log(1 + count / n)
@@ -209,6 +228,8 @@ class FaqMatcher:
         for index, terms in enumerate(self._answers):
             for term in terms:
                 self._answer_postings.setdefault(term, []).append(index)
+        # typos are read as the content's or the vocabulary's words, never as a learned
+        # wording's: learning adds evidence, it does not change how a question reads
         surfaces = {term for term in self._idf if len(term) >= 4}
         surfaces.update(self.lexicon.surfaces)
         self._correctable = sorted(surfaces)
@@ -287,10 +308,11 @@ class FaqMatcher:
         if not units or not self.entries:
             return []
         known = [unit for unit in units if self._known(unit.forms)]
-        if not known:
+        by_learned = self._learned_evidence(units)
+        if not known and not by_learned:
             return []
         weights = [self._weight(unit) for unit in known]
-        known_total = sum(weights)
+        known_total = sum(weights) or self._max_idf
         unknown_words = sum(1 for unit in units if not self._known(unit.forms) and not unit.chatty)
         unknown_total = self._max_idf * unknown_words
         covered_words: dict[int, int] = {}
@@ -298,14 +320,10 @@ class FaqMatcher:
         content_total = unknown_total
         covered: dict[int, float] = {}
         by_answer: dict[int, float] = {}
-        by_learned: dict[int, float] = {}
         question_forms: set[str] = set()
         for unit, weight in zip(known, weights, strict=True):
             question_forms.update(unit.forms)
             hits = {i for form in unit.forms for i in self._postings.get(form, ())}
-            for index in {i for f in unit.forms for i in self._learned_postings.get(f, ())}:
-                if index not in hits:
-                    by_learned[index] = by_learned.get(index, 0.0) + weight
             is_content = not unit.chatty and not unit.question_word
             content_total += weight if is_content else 0.0
             for index in hits:
@@ -328,11 +346,12 @@ class FaqMatcher:
         if not visible:
             return []
         question_text = " ".join(sorted(question_forms))
-        raw: dict[int, tuple[float, float, float]] = {}
+        every_form = {form for unit in units for form in unit.forms}
+        raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
             coverage = covered.get(index, 0.0) / known_total
-            reverse, exact = self._reverse(index, question_forms)
-            raw[index] = (coverage, reverse, exact)
+            reverse, exact, learned_reverse = self._reverse(index, question_forms, every_form)
+            raw[index] = (coverage, reverse, exact, learned_reverse)
         mass_scale = self._max_idf or 1.0
         only_question = [
             all(unit.question_word for unit in known if unit.forms & self._wordings[i].terms)
@@ -340,12 +359,13 @@ class FaqMatcher:
         ]
         candidates: list[Candidate] = []
         for position, index in enumerate(visible):
-            coverage, reverse, exact = raw[index]
+            coverage, reverse, exact, learned_reverse = raw[index]
             others = [raw[other][0] + raw[other][1] for other in visible if other != index]
             gap = coverage + reverse - (max(others) if others else 0.0)
+            wordings = self._wordings[index]
             closest = process.extractOne(
                 question_text,
-                [" ".join(variant) for variant in self._wordings[index].variants],
+                [" ".join(variant) for variant in wordings.variants[: wordings.own]],
                 scorer=fuzz.token_sort_ratio,
             )
             features = (
@@ -361,29 +381,63 @@ class FaqMatcher:
                 min(covered_words.get(index, 0), 4) / 4,
                 min(unknown_words, 4) / 4,
                 content_covered.get(index, 0.0) / content_total if content_total else 0.0,
+                by_learned.get(index, 0.0) / (known_total + unknown_total),
+                learned_reverse,
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
-        candidates.sort(key=lambda candidate: -candidate.score)
+        # a learned wording read exactly as the question goes first: asked again in the
+        # words it was learned from, the question gets that answer
+        candidates.sort(key=lambda c: (c.features[_EXACT] < 1.0, -c.score))
         return candidates[:limit]
 
-    def _reverse(self, index: int, question_forms: set[str]) -> tuple[float, float]:
-        """The share of the closest wording the question covers, and whether the question
-        is exactly one of the wordings (1.0 for a learned one, 0.5 for the content's)."""
-        best = 0.0
+    def _learned_evidence(self, units: list[Unit]) -> dict[int, float]:
+        """Per entry: the weight of the question's words that only its learned wordings
+        carry (learning adds evidence; it never changes how the question reads)."""
+        found: dict[int, float] = {}
+        if not self._learned_postings:
+            return found
+        for unit in units:
+            entries = {i for f in unit.forms for i in self._learned_postings.get(f, ())}
+            if not entries:
+                continue
+            weight = self._weight(unit) * (0.5 if unit.chatty else 1.0)
+            for index in entries:
+                found[index] = found.get(index, 0.0) + weight
+        return found
+
+    def _reverse(
+        self, index: int, question_forms: set[str], every_form: set[str]
+    ) -> tuple[float, float, float]:
+        """The share of the closest content wording the question covers, whether the
+        question is exactly one of the wordings (1.0 for a learned one, 0.5 for the
+        content's), and the share of the closest learned wording it covers."""
+        best = learned = 0.0
         exact = 0.0
         own = self._wordings[index]
         for number, variant in enumerate(own.variants):
-            total = sum(self._idf.get(term, 0.0) for term in variant)
+            if number < own.own:
+                total = sum(self._idf.get(term, 0.0) for term in variant)
+                if not total:
+                    continue
+                share = sum(self._idf.get(t, 0.0) for t in variant if t in question_forms)
+                best = max(best, share / total)
+                if question_forms.issuperset(variant) and all(
+                    form in _LOOSE or form in variant for form in question_forms
+                ):
+                    exact = max(exact, 0.5)
+                continue
+            weights = [self._idf.get(t) or self._learned_idf.get(t, 0.0) for t in variant]
+            total = sum(weights)
             if not total:
                 continue
-            share = sum(self._idf.get(term, 0.0) for term in variant if term in question_forms)
-            best = max(best, share / total)
-            if question_forms.issuperset(variant) and all(
-                form in _LOOSE or form in variant for form in question_forms
+            share = sum(w for t, w in zip(variant, weights, strict=True) if t in every_form)
+            learned = max(learned, share / total)
+            if every_form.issuperset(variant) and all(
+                form in _LOOSE or form in variant for form in every_form
             ):
-                exact = max(exact, 1.0 if number >= own.own else 0.5)
-        return best, exact
+                exact = 1.0
+        return best, exact, learned
 
     def match(self, question: str, segment: str | None = None) -> Match:
         return self.decide(self.rank(question, segment, limit=MAX_SUGGESTIONS + 1))

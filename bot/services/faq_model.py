@@ -26,6 +26,8 @@ FEATURES = (
     "covered_words",  # how many of the question's words the entry covers (up to 4, /4)
     "unknown_words",  # how many content words the FAQ does not know (up to 4, /4)
     "content",  # share of the question's content words (not verbs, not question words) covered
+    "learned_coverage",  # share covered only by the entry's learned wordings
+    "learned_reverse",  # share of the closest learned wording covered by the question
 )
 
 
