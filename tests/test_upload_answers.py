@@ -1,0 +1,195 @@
+"""Review N4: a platform's upload answering badly (MAX's `POST /uploads` without `url`,
+not JSON, an upload URL that refuses the file, an upload answer without a token; VK's
+upload server alike) never breaks a screen: the text already sent stays, the file is
+replaced by a short notice, the failure is logged with the field named (no traceback),
+nothing is remembered as uploaded, and the next try uploads again. The emulators stay
+strict: every request is still checked against the official schemas by the harness."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services.outbox_enqueue import OutMessage
+from tests.harness import Harness, running_bot
+
+NOTICE = "📎 [картинку не удалось отправить — попробуйте ещё раз чуть позже]"
+
+
+@pytest.fixture
+async def max_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_bot(tmp_path, maxbot=True) as running:
+        yield running
+
+
+@pytest.fixture
+async def vk_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_bot(tmp_path, vk=True) as running:
+        yield running
+
+
+def no_failed_update(caplog: pytest.LogCaptureFixture) -> None:
+    """The handler went on: no update ended in the global error handler, no traceback."""
+    failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failed, failed
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+def warned(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+# --- MAX ------------------------------------------------------------------------------
+
+MAX_FAULTS = [
+    pytest.param("garble", "POST /uploads", "{}", "`url`", id="no-url"),
+    pytest.param(
+        "garble", "POST /uploads", "<html>502 Bad Gateway</html>", "not JSON", id="not-json"
+    ),
+    pytest.param("fail", "POST /upload", "", "HTTP 500", id="upload-url-500"),
+    pytest.param("garble", "POST /upload", '{"photos": {}}', "`token`", id="no-token"),
+]
+
+
+@pytest.mark.parametrize(("how", "method", "body", "named"), MAX_FAULTS)
+async def test_max_stats_keep_their_text_when_the_chart_upload_answers_badly(
+    max_harness: Harness,
+    caplog: pytest.LogCaptureFixture,
+    how: str,
+    method: str,
+    body: str,
+    named: str,
+) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    manager = max_harness.max_manager()
+    await manager.open()
+    if how == "fail":
+        emulator.fail(method, 500, "internal.error")
+    else:
+        emulator.garble(method, body)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        replies = await manager.send("/stats")
+    assert "Партнёров:" in replies[0].plain  # the screen's text stays
+    assert replies[-1].plain == NOTICE  # the chart is replaced by the notice, nothing else
+    assert not replies[-1].files
+    assert not any("Что-то пошло не так" in m.plain for m in replies)
+    no_failed_update(caplog)
+    assert named in warned(caplog)
+
+    # nothing was remembered as uploaded: the next /stats uploads the chart again
+    uploads = len(emulator.uploads)
+    replies = await manager.send("/stats")
+    assert replies[-1].files[0]["type"] == "image"
+    assert len(emulator.uploads) == uploads + 1
+
+
+async def test_a_max_lessons_file_that_cannot_be_uploaded_keeps_the_buttons(
+    max_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lesson's buttons ride on its last file: when that file cannot go, the notice
+    carries them, so the partner can still go on."""
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(340)
+    await maria.onboard()
+    replies = await maria.send("/lessons")
+    lesson = replies[-1].button_labels[1]  # lesson 2 has a file (content/lessons/02-…)
+    emulator.garble("POST /uploads", "{}")
+    with caplog.at_level(logging.WARNING):
+        replies = await maria.press(lesson)
+    assert replies[0].plain.startswith("Урок 2 из")
+    notice = replies[-1]
+    assert notice.plain == "📎 [файл не удалось отправить — попробуйте ещё раз чуть позже]"
+    assert "✅ Готово, дальше" in notice.button_labels  # the lesson's buttons are still there
+    no_failed_update(caplog)
+    assert "`url`" in warned(caplog)
+    replies = await maria.press("✅ Готово, дальше", notice)
+    assert replies[0].plain.startswith("Урок 3 из")
+
+
+async def test_a_max_broadcast_picture_whose_upload_answers_badly_is_retried(
+    max_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The delivery worker gets the session's typed failure (not a KeyError that ends
+    its round): the row waits and goes, with its picture, on the next try."""
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(341)
+    await maria.onboard()
+    partner = await max_harness.services.partners.by_user("max", 341)
+    assert partner is not None
+    picture = b"\x89PNG leaderboard"
+    await max_harness.services.outbox.enqueue(
+        [
+            OutMessage(
+                key="n4:picture",
+                kind="announcement",
+                platform="max",
+                chat_id=maria.dialog,
+                text="Рейтинг недели",
+                partner_id=partner.id,
+                picture=picture,
+            )
+        ]
+    )
+    emulator.garble("POST /uploads", "{}")
+    before = len(maria.messages)
+    with caplog.at_level(logging.WARNING):
+        await max_harness.deliver()
+    assert len(maria.messages) == before  # not sent without its picture, not lost
+    no_failed_update(caplog)
+    assert "`url`" in warned(caplog)
+    max_harness.clock.advance(timedelta(minutes=5).total_seconds())
+    await max_harness.deliver()
+    assert maria.last.plain == "Рейтинг недели"
+    assert maria.last.files[0]["type"] == "image"
+    assert [data for _name, data in emulator.uploads.values()].count(picture) == 1
+
+
+# --- VK -------------------------------------------------------------------------------
+
+VK_FAULTS = [
+    pytest.param(
+        "photos.getMessagesUploadServer", '{"response": {}}', 200, "`upload_url`", id="no-url"
+    ),
+    pytest.param("upload", "<html>oops</html>", 200, "not JSON", id="not-json"),
+    pytest.param("upload", "<html>Internal error</html>", 500, "HTTP 500", id="upload-url-500"),
+    pytest.param("upload", '{"server": 1, "hash": "h"}', 200, "`photo`", id="no-photo"),
+    pytest.param(
+        "photos.saveMessagesPhoto", '{"response": []}', 200, "photos.save", id="no-saved"
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "body", "status", "named"), VK_FAULTS)
+async def test_vk_stats_keep_their_text_when_the_chart_upload_answers_badly(
+    vk_harness: Harness,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    body: str,
+    status: int,
+    named: str,
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    manager = vk_harness.vk_manager()
+    vk.garble(method, body, status=status)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        replies = await manager.send("/stats")
+    assert "Партнёров:" in replies[0].text
+    assert replies[-1].text == NOTICE
+    assert not replies[-1].attachments
+    no_failed_update(caplog)
+    assert named in warned(caplog)
+
+    uploads = len(vk.uploads)
+    replies = await manager.send("/stats")
+    assert replies[-1].attachments[0].startswith("photo-")
+    assert len(vk.uploads) == uploads + 1
