@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.max.emulator import MaxApiEmulator
 from bot.services.outbox_enqueue import OutMessage
+from bot.services.sales import ConversionIn
 from tests.harness import Harness, running_bot
 
 NOTICE = "📎 [картинку не удалось отправить — попробуйте ещё раз чуть позже]"
@@ -152,6 +155,60 @@ async def test_a_max_broadcast_picture_whose_upload_answers_badly_is_retried(
     assert [data for _name, data in emulator.uploads.values()].count(picture) == 1
 
 
+async def test_a_max_send_answered_with_no_json_is_looked_up_not_forgotten(
+    max_harness: Harness,
+) -> None:
+    """A 200 whose body is not JSON is an answer lost (the send is looked up in the
+    chat), not an empty message: the bot knows the message and edits it in place."""
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(343)
+    await maria.onboard()
+    emulator.garble("POST /messages", "<html>502 Bad Gateway</html>")
+    replies = await maria.send("/settings")
+    assert len(replies) == 1  # sent once, found, not sent again
+    await maria.press("✅ Еженедельный дайджест")
+    assert "❌ Еженедельный дайджест" in maria.last.button_labels
+    assert maria.last.edits == 1  # edited in place: the bot knew its mid
+
+
+async def test_top_in_a_max_chat_is_its_text_when_the_picture_cannot_go(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The leaderboard's picture only illustrates its text: without it, the text alone
+    (as when nobody is on the board yet)."""
+    community = -7002
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    emulator.add_chat(community, "Партнёры МебельДом")
+    try:
+        async with running_bot(
+            tmp_path, maxbot=emulator, max_community_chat_id=community
+        ) as harness:
+            maria = harness.max_user(342)
+            await maria.onboard()
+            partner = await harness.services.partners.by_user("max", 342)
+            assert partner is not None
+            partner = await harness.services.partners.request_link(partner, "a-342")
+            await harness.services.partners.approve_link(partner)
+            sale = ConversionIn(
+                "a-342", "m-1", "approved", Decimal(100), "RUB", harness.clock.now()
+            )
+            await harness.services.sales.record(sale, "postback")
+            emulator.garble("POST /upload", "{}")
+            with caplog.at_level(logging.WARNING):
+                replies = await maria.send("/top", chat=community)
+            assert replies
+            assert not any(m.files for m in replies)
+            assert "Мария" in replies[-1].plain  # the board, as text
+            no_failed_update(caplog)
+            assert "`token`" in warned(caplog)
+            replies = await maria.send("/top", chat=community)
+            assert any(m.files for m in replies)  # uploaded this time
+    finally:
+        await emulator.stop()
+
+
 # --- VK -------------------------------------------------------------------------------
 
 VK_FAULTS = [
@@ -165,6 +222,43 @@ VK_FAULTS = [
         "photos.saveMessagesPhoto", '{"response": []}', 200, "photos.save", id="no-saved"
     ),
 ]
+
+
+async def test_a_vk_broadcast_picture_whose_upload_answers_badly_is_retried(
+    vk_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    vk = vk_harness.vk
+    assert vk is not None
+    vera = vk_harness.vk_user(213)
+    await vera.onboard()
+    partner = await vk_harness.services.partners.by_user("vk", 213)
+    assert partner is not None
+    picture = b"\x89PNG leaderboard"
+    await vk_harness.services.outbox.enqueue(
+        [
+            OutMessage(
+                key="n4:vk-picture",
+                kind="announcement",
+                platform="vk",
+                chat_id=vera.peer_id,
+                text="Рейтинг недели",
+                partner_id=partner.id,
+                picture=picture,
+            )
+        ]
+    )
+    vk.garble("photos.getMessagesUploadServer", '{"response": {"album_id": -3}}')
+    before = len(vera.messages)
+    with caplog.at_level(logging.WARNING):
+        await vk_harness.deliver()
+    assert len(vera.messages) == before
+    no_failed_update(caplog)
+    assert "`upload_url`" in warned(caplog)
+    vk_harness.clock.advance(timedelta(minutes=5).total_seconds())
+    await vk_harness.deliver()
+    assert vera.last.text == "Рейтинг недели"
+    assert vera.last.attachments[0].startswith("photo-")
+    assert [data for _name, data in vk.uploads.values()].count(picture) == 1
 
 
 @pytest.mark.parametrize(("method", "body", "status", "named"), VK_FAULTS)

@@ -112,7 +112,7 @@ class MaxFiles:
             except MaxUncertain as exc:  # lost: nothing was sent to anyone, try again later
                 failed = MaxUploadError(0, "upload.lost", str(exc), "upload")
             logger.warning(
-                "MAX upload of a %s (%d bytes) failed, nothing kept: %s", kind, len(data), failed
+                "MAX upload (%s, %d bytes) failed, nothing kept: %s", kind, len(data), failed
             )
             raise failed
 

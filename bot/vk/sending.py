@@ -198,7 +198,7 @@ class VkSending(VkDirectory):
         except VkNetworkError as exc:  # lost: nothing was sent to anyone, try again later
             failed = VkUploadError(f"lost: {exc}")
         logger.warning(
-            "VK upload of a %s (%d bytes) failed, nothing kept: %s", kind, len(data), failed
+            "VK upload (%s, %d bytes) failed, nothing kept: %s", kind, len(data), failed
         )
         raise failed
 
