@@ -116,6 +116,28 @@ async def test_a_max_lessons_file_that_cannot_be_uploaded_keeps_the_buttons(
     assert replies[0].plain.startswith("Урок 3 из")
 
 
+async def test_a_max_creative_that_cannot_be_uploaded_keeps_its_caption(
+    max_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = max_harness.max
+    assert emulator is not None
+    maria = max_harness.max_user(344)
+    await maria.onboard()
+    await maria.send("/creatives")
+    await maria.press("Баннеры (1)")
+    emulator.fail("POST /upload", 500, "internal.error")
+    with caplog.at_level(logging.WARNING):
+        replies = await maria.press("Баннер «Диваны −20%» 728×90")
+    (item,) = replies
+    assert not item.files
+    assert "Диваны" in item.plain  # the caption, as text
+    assert item.plain.endswith("📎 [файл не удалось отправить — попробуйте ещё раз чуть позже]")
+    no_failed_update(caplog)
+    assert "HTTP 500" in warned(caplog)
+    replies = await maria.press("Баннер «Диваны −20%» 728×90")
+    assert replies[-1].files[0]["type"] == "file"
+
+
 async def test_a_max_broadcast_picture_whose_upload_answers_badly_is_retried(
     max_harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -153,23 +175,6 @@ async def test_a_max_broadcast_picture_whose_upload_answers_badly_is_retried(
     assert maria.last.plain == "Рейтинг недели"
     assert maria.last.files[0]["type"] == "image"
     assert [data for _name, data in emulator.uploads.values()].count(picture) == 1
-
-
-async def test_a_max_send_answered_with_no_json_is_looked_up_not_forgotten(
-    max_harness: Harness,
-) -> None:
-    """A 200 whose body is not JSON is an answer lost (the send is looked up in the
-    chat), not an empty message: the bot knows the message and edits it in place."""
-    emulator = max_harness.max
-    assert emulator is not None
-    maria = max_harness.max_user(343)
-    await maria.onboard()
-    emulator.garble("POST /messages", "<html>502 Bad Gateway</html>")
-    replies = await maria.send("/settings")
-    assert len(replies) == 1  # sent once, found, not sent again
-    await maria.press("✅ Еженедельный дайджест")
-    assert "❌ Еженедельный дайджест" in maria.last.button_labels
-    assert maria.last.edits == 1  # edited in place: the bot knew its mid
 
 
 async def test_top_in_a_max_chat_is_its_text_when_the_picture_cannot_go(

@@ -13,9 +13,9 @@ unknown told apart from refused ones (docs/max.md).
   `retry_after`) holds every sender for a second, then the request is tried again.
 - `attachment.not.ready` (a file MAX is still processing): waited out with a growing
   pause, then tried again.
-- 5xx, dropped connections and a 200 whose body is not JSON: a read (GET) is tried
-  again; a write raises `MaxUncertain` — it may have been done — and the caller checks
-  before repeating it.
+- 5xx and dropped connections: a read (GET) is tried again; a write raises
+  `MaxUncertain` — it may have been done — and the caller checks before repeating it.
+  A 200 whose body is not JSON is logged and read as an empty answer.
 - An upload that gives no usable token (refused, or answered without a field MAX's
   schema requires) raises `MaxUploadError`, the field named (`bot.max.files`).
 """
@@ -204,8 +204,13 @@ class MaxClient:
         try:
             answer = json.loads(text) if text else {}
         except ValueError:
-            if status == 200:  # done, but its answer cannot be read: as good as lost
-                raise MaxUncertain(f"{http_method} {path}: the answer is not JSON") from None
+            if status == 200:  # the callers find the fields they need missing, and say so
+                logger.warning(
+                    "MAX %s %s answered 200 with a body that is not JSON: %s",
+                    http_method,
+                    path,
+                    excerpt(text),
+                )
             answer = {}
         return status, answer if isinstance(answer, dict) else {"result": answer}
 
