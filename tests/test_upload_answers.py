@@ -17,6 +17,7 @@ import pytest
 
 from bot.max.emulator import MaxApiEmulator
 from bot.services.outbox_enqueue import OutMessage
+from bot.services.partners import Partner
 from bot.services.sales import ConversionIn
 from tests.harness import Harness, running_bot
 
@@ -138,42 +139,66 @@ async def test_a_max_creative_that_cannot_be_uploaded_keeps_its_caption(
     assert replies[-1].files[0]["type"] == "file"
 
 
+async def subscribed(harness: Harness, platform: str, first: int, count: int) -> list[Partner]:
+    """People of `platform` who subscribed to everything (no onboarding walked through)."""
+    people = []
+    for user_id in range(first, first + count):
+        if platform == "max":
+            assert harness.max is not None
+            chat_id = harness.max.add_user(user_id, f"Имя{user_id}").dialog
+        else:
+            assert harness.vk is not None
+            harness.vk.add_user(user_id, f"Имя{user_id}")
+            chat_id = user_id
+        partner = await harness.services.partners.touch(
+            platform, user_id, chat_id, "И", None, "ru"
+        )
+        people.append(await harness.services.partners.finish_onboarding(partner, consent=True))
+    return people
+
+
+async def queue_picture(harness: Harness, people: list[Partner], picture: bytes) -> None:
+    await harness.services.outbox.enqueue(
+        [
+            OutMessage(
+                key=f"n4:{p.platform}:{p.user_id}",
+                kind="announcement",
+                platform=p.platform,
+                chat_id=p.chat_id,
+                text="Рейтинг недели",
+                partner_id=p.id,
+                picture=picture,
+            )
+            for p in people
+        ]
+    )
+
+
 async def test_a_max_broadcast_picture_whose_upload_answers_badly_is_retried(
     max_harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The delivery worker gets the session's typed failure (not a KeyError that ends
-    its round): the row waits and goes, with its picture, on the next try."""
+    its round): the rows wait, the batch asks for the upload once (not once a
+    recipient), and on the next try they go with their picture."""
     emulator = max_harness.max
     assert emulator is not None
-    maria = max_harness.max_user(341)
-    await maria.onboard()
-    partner = await max_harness.services.partners.by_user("max", 341)
-    assert partner is not None
+    people = await subscribed(max_harness, "max", 1100, 10)  # more than go at once
     picture = b"\x89PNG leaderboard"
-    await max_harness.services.outbox.enqueue(
-        [
-            OutMessage(
-                key="n4:picture",
-                kind="announcement",
-                platform="max",
-                chat_id=maria.dialog,
-                text="Рейтинг недели",
-                partner_id=partner.id,
-                picture=picture,
-            )
-        ]
-    )
+    await queue_picture(max_harness, people, picture)
     emulator.garble("POST /uploads", "{}")
-    before = len(maria.messages)
     with caplog.at_level(logging.WARNING):
         await max_harness.deliver()
-    assert len(maria.messages) == before  # not sent without its picture, not lost
+    assert not any(emulator.dialog_messages(p.user_id) for p in people)  # none without it
+    assert [r.method for r in emulator.requests].count("POST /uploads") == 1
     no_failed_update(caplog)
     assert "`url`" in warned(caplog)
     max_harness.clock.advance(timedelta(minutes=5).total_seconds())
     await max_harness.deliver()
-    assert maria.last.plain == "Рейтинг недели"
-    assert maria.last.files[0]["type"] == "image"
+    for person in people:
+        (message,) = emulator.dialog_messages(person.user_id)
+        assert message.plain == "Рейтинг недели"
+        assert message.files[0]["type"] == "image"
+    assert [r.method for r in emulator.requests].count("POST /uploads") == 2
     assert [data for _name, data in emulator.uploads.values()].count(picture) == 1
 
 
@@ -234,35 +259,23 @@ async def test_a_vk_broadcast_picture_whose_upload_answers_badly_is_retried(
 ) -> None:
     vk = vk_harness.vk
     assert vk is not None
-    vera = vk_harness.vk_user(213)
-    await vera.onboard()
-    partner = await vk_harness.services.partners.by_user("vk", 213)
-    assert partner is not None
+    people = await subscribed(vk_harness, "vk", 5100, 3)
     picture = b"\x89PNG leaderboard"
-    await vk_harness.services.outbox.enqueue(
-        [
-            OutMessage(
-                key="n4:vk-picture",
-                kind="announcement",
-                platform="vk",
-                chat_id=vera.peer_id,
-                text="Рейтинг недели",
-                partner_id=partner.id,
-                picture=picture,
-            )
-        ]
-    )
+    await queue_picture(vk_harness, people, picture)
     vk.garble("photos.getMessagesUploadServer", '{"response": {"album_id": -3}}')
-    before = len(vera.messages)
     with caplog.at_level(logging.WARNING):
         await vk_harness.deliver()
-    assert len(vera.messages) == before
+    assert not any(vk.chat_messages(p.chat_id) for p in people)
+    asked = [r.method for r in vk.requests].count("photos.getMessagesUploadServer")
+    assert asked == 1  # once for the batch, not once a recipient
     no_failed_update(caplog)
     assert "`upload_url`" in warned(caplog)
     vk_harness.clock.advance(timedelta(minutes=5).total_seconds())
     await vk_harness.deliver()
-    assert vera.last.text == "Рейтинг недели"
-    assert vera.last.attachments[0].startswith("photo-")
+    for person in people:
+        (message,) = vk.chat_messages(person.chat_id)
+        assert message.text == "Рейтинг недели"
+        assert message.attachments[0].startswith("photo-")
     assert [data for _name, data in vk.uploads.values()].count(picture) == 1
 
 
