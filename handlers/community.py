@@ -22,6 +22,7 @@ from bot.content.models import Content
 from bot.content.render import faq_answer_html, messages_of
 from bot.i18n import L10n
 from bot.names import display_name
+from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
 from bot.services.community import CommunityService, calls_admin
@@ -114,9 +115,13 @@ def setup() -> Router:
             if picture is None or visible_length(board.text) > CAPTION_LIMIT:
                 await message.reply(board.text)
                 continue
-            await message.reply_photo(
-                BufferedInputFile(picture, filename="leaderboard.png"), caption=board.text
-            )
+            try:
+                await message.reply_photo(
+                    BufferedInputFile(picture, filename="leaderboard.png"), caption=board.text
+                )
+            except FileNotSent as exc:  # the picture only illustrates the text: text alone
+                logger.info("leaderboard in chat %s as text: %s", message.chat.id, exc.message)
+                await message.reply(board.text)
 
     @router.message(Command("contests"))
     async def contests_list(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from aiogram.exceptions import TelegramBadRequest
@@ -11,6 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.i18n import L10n
+from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT, split_text, visible_length
 
@@ -55,6 +56,29 @@ async def send(message: Message, screen: Screen) -> None:
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await message.answer(part, reply_markup=screen.markup if last else None)
+
+
+async def file_or_notice(
+    message: Message,
+    sending: Awaitable[object],
+    kind: str,
+    l10n: L10n,
+    *,
+    caption: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """A screen's file (`sending`: the send of a photo or document, with `caption` and
+    `markup`). When the platform would not take the file (`FileNotSent`: its upload
+    failed, the session logged why), its caption goes as text with a short notice in the
+    file's place (as a relayed message says what could not cross), under the file's
+    buttons, and the screen goes on."""
+    try:
+        await sending
+    except FileNotSent as exc:
+        logger.info("a %s for chat %s sent as a notice: %s", kind, message.chat.id, exc.message)
+        note = l10n("file-not-sent", kind=kind)
+        text = f"{caption}\n\n{note}" if caption else note
+        await send(message, Screen(text, markup))
 
 
 async def reply(event: Message | CallbackQuery, screen: Screen) -> None:

@@ -732,3 +732,11 @@ draft-error-segments-everyone = “all” means every segment at once: write eit
 
 # --- one person: a link request for an id another chat has ---
 link-card-already = ⚠️ This id is already linked to: { $chats }. Approving makes these chats one partner (shared sales, leaderboard place, settings): check it is the same person.
+
+# --- files a platform would not take (review N4) ---
+# In place of a screen's photo or file whose upload failed (the text of the screen stays).
+file-not-sent = { $kind ->
+    [photo] 📎 [the picture could not be sent — please try again a little later]
+    [document] 📎 [the file could not be sent — please try again a little later]
+   *[other] 📎 [the attachment could not be sent — please try again a little later]
+}

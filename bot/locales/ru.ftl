@@ -762,3 +762,11 @@ draft-error-segments-everyone = «все» — это все сегменты с
 
 # --- one person: a link request for an id another chat has ---
 link-card-already = ⚠️ Этот ID уже привязан к: { $chats }. Подтверждение объединит эти чаты в одного партнёра (общие продажи, место в рейтинге, настройки) — проверьте, что это тот же человек.
+
+# --- files a platform would not take (review N4) ---
+# In place of a screen's photo or file whose upload failed (the text of the screen stays).
+file-not-sent = { $kind ->
+    [photo] 📎 [картинку не удалось отправить — попробуйте ещё раз чуть позже]
+    [document] 📎 [файл не удалось отправить — попробуйте ещё раз чуть позже]
+   *[other] 📎 [вложение не удалось отправить — попробуйте ещё раз чуть позже]
+}

@@ -15,6 +15,9 @@ unknown told apart from refused ones (docs/max.md).
   pause, then tried again.
 - 5xx and dropped connections: a read (GET) is tried again; a write raises
   `MaxUncertain` — it may have been done — and the caller checks before repeating it.
+  A 200 whose body is not JSON is logged and read as an empty answer.
+- An upload that gives no usable token (refused, or answered without a field MAX's
+  schema requires) raises `MaxUploadError`, the field named (`bot.max.files`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any, Final
 import aiohttp
 
 from bot.pacing import MAX, Pacer, Pacers, Target
+from bot.platform.files import excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,12 @@ class MaxError(Exception):
         self.code = code
         self.message = message
         self.method = method
+
+
+class MaxUploadError(MaxError):
+    """An upload that gave no usable token: `POST /uploads` or the upload URL refused it,
+    lost it, or answered without a field the schema requires (named in the message).
+    Nothing was sent to anyone and nothing is remembered: the next try uploads again."""
 
 
 class MaxUncertain(Exception):
@@ -194,6 +204,13 @@ class MaxClient:
         try:
             answer = json.loads(text) if text else {}
         except ValueError:
+            if status == 200:  # the callers find the fields they need missing, and say so
+                logger.warning(
+                    "MAX %s %s answered 200 with a body that is not JSON: %s",
+                    http_method,
+                    path,
+                    excerpt(text),
+                )
             answer = {}
         return status, answer if isinstance(answer, dict) else {"result": answer}
 
@@ -207,17 +224,29 @@ class MaxClient:
                 url, data=form, timeout=aiohttp.ClientTimeout(total=self._timeout)
             ) as response:
                 text = await response.text()
-                if response.status != 200:
-                    raise MaxError(response.status, "upload", text[:200], "upload")
+                status = response.status
         except TimeoutError:
             raise MaxUncertain("upload: timeout", timeout=True) from None
         except aiohttp.ClientError as exc:
             raise MaxUncertain(f"upload: {type(exc).__name__}") from None
+        if status != 200:
+            raise MaxUploadError(
+                status, "upload.refused", f"HTTP {status}: {excerpt(text)}", "upload URL"
+            )
         try:
             answer = json.loads(text)
         except ValueError:
-            raise MaxError(200, "upload", "not JSON", "upload") from None
-        return answer if isinstance(answer, dict) else {}
+            raise MaxUploadError(
+                status,
+                "upload.malformed",
+                f"the answer is not JSON: {excerpt(text)}",
+                "upload URL",
+            ) from None
+        if not isinstance(answer, dict):
+            raise MaxUploadError(
+                status, "upload.malformed", f"not an object: {excerpt(text)}", "upload URL"
+            )
+        return answer
 
 
 def _query(value: Any) -> str:

@@ -60,7 +60,7 @@ class MaxDelivery(BotDelivery[MaxSession]):
         ids = sorted({row.partner_id for row in rows if row.partner_id is not None})
         people = await self._partners.by_ids(ids)
         slots = asyncio.Semaphore(self._in_flight)
-        memo: dict[Any, _Content] = {}
+        memo: dict[Any, _Content | Exception] = {}
         outcomes: list[Outcome] = []
         pending: list[Outcome] = []
         writing = asyncio.Lock()
@@ -106,7 +106,7 @@ class MaxDelivery(BotDelivery[MaxSession]):
         return outcomes
 
     async def _deliver(
-        self, row: Queued, people: dict[int, Partner], memo: dict[Any, _Content]
+        self, row: Queued, people: dict[int, Partner], memo: dict[Any, _Content | Exception]
     ) -> Outcome:
         try:
             content = await self._content(row, memo)
@@ -144,16 +144,23 @@ class MaxDelivery(BotDelivery[MaxSession]):
         logger.warning("outbox row %s refused by MAX: %s", row.id, text)
         return Outcome(row.id, "failed", text)
 
-    async def _content(self, row: Queued, memo: dict[Any, _Content]) -> _Content:
-        """The row as MAX takes it; rows of one broadcast share the work (`memo`)."""
+    async def _content(self, row: Queued, memo: dict[Any, _Content | Exception]) -> _Content:
+        """The row as MAX takes it; rows of one broadcast share the work (`memo`), and a
+        failed upload of their file (they wait for the next try)."""
         picture = hashlib.blake2b(row.picture, digest_size=8).digest() if row.picture else None
         buttons = json.dumps(row.buttons) if row.buttons else None
         key = (row.text, buttons, row.photo, row.document, picture)
         content = memo.get(key)
+        if isinstance(content, Exception):
+            raise content  # its upload failed in this batch: the row waits with the others
         if content is None:
             text = convert.html(row.text)
             files = []
-            attached = await self._file(row)
+            try:
+                attached = await self._file(row)
+            except (MaxError, MaxUncertain, OSError) as exc:
+                memo[key] = exc  # one failed upload a batch, not one a recipient
+                raise
             if attached is not None:
                 files.append(attached)
             markup = (

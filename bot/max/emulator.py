@@ -8,8 +8,10 @@ uploaded file usable only once processed (`attachment.not.ready` before), no emp
 callback answer, no sends to people who stopped the bot or chats it left (403). Tests
 and the sandbox play the people: they start the bot (with a deep-link payload), type,
 reply, press buttons, stop the bot, join chats. Faults can be injected per method (an
-HTTP status and MAX error code), dropped connections and 5xx on the next requests, and
-a hook after N requests (a crash in a benchmark).
+HTTP status and MAX error code; `"POST /upload"` is the upload URL MAX gave), malformed
+answers (`garble`: done, then answered with a body MAX's schema does not allow), dropped
+connections and 5xx on the next requests, and a hook after N requests (a crash in a
+benchmark).
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ class MaxApiEmulator(MaxMethods):
                 assert request.transport is not None
                 request.transport.close()  # done, but the answer never reaches the bot
                 raise web.HTTPInternalServerError
+            garbled = self._garbled_answer(key)
+            if garbled is not None:
+                return garbled
         except MaxFault as fault:
             record.status, record.code = fault.status, fault.code
             return web.json_response(
@@ -159,8 +164,15 @@ class MaxApiEmulator(MaxMethods):
     # --- faults ---------------------------------------------------------------------
 
     def fail(self, method: str, status: int, code: str, times: int = 1) -> None:
-        """The next `times` calls of `method` ("POST /messages") answer this error."""
+        """The next `times` calls of `method` ("POST /messages"; "POST /upload": the
+        upload URL MAX gave) answer this error."""
         self._faults.setdefault(method, deque()).extend([(status, code)] * times)
+
+    def garble(self, method: str, body: str, times: int = 1) -> None:
+        """The next `times` calls of `method` ("POST /uploads"; "POST /upload": the upload
+        URL) are carried out, then answered 200 with `body` as it is (a malformed answer:
+        a field missing, or not JSON at all)."""
+        self._garbled.setdefault(method, deque()).extend([body] * times)
 
     def drop(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` lose their connection (no answer)."""

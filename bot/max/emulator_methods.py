@@ -24,9 +24,18 @@ from bot.max.emulator_model import (
     request_is,
 )
 
+UPLOAD_URL = "POST /upload"  # the upload URL MAX gives, as faults name it
+
 
 class MaxMethods(MaxState):
     """The methods by `METHOD /path`, the uploads, and MAX's shapes of users and chats."""
+
+    def _garbled_answer(self, method: str) -> web.Response | None:
+        """A malformed answer injected for `method` (`garble`), if one is due."""
+        garbled = self._garbled.get(method)
+        if not garbled:
+            return None
+        return web.Response(text=garbled.popleft(), content_type="application/json")
 
     def _throttle(self) -> None:
         now = self.monotonic()
@@ -335,6 +344,10 @@ class MaxMethods(MaxState):
 
     async def _upload(self, request: web.Request) -> web.Response:
         kind = request.query.get("type", "file")
+        fault = self._faults.get(UPLOAD_URL)
+        if fault:  # the upload URL refuses the file
+            status, code = fault.popleft()
+            return web.json_response({"code": code, "message": code}, status=status)
         reader = await request.multipart()
         async for part in reader:
             if isinstance(part, BodyPartReader) and part.name == "data":
@@ -342,6 +355,9 @@ class MaxMethods(MaxState):
                 token = f"{kind}:{secrets.token_hex(8)}"
                 self.uploads[token] = (part.filename or "file", data)
                 self._ready_at[token] = self.monotonic() + self.processing
+                garbled = self._garbled_answer(UPLOAD_URL)
+                if garbled is not None:
+                    return garbled
                 if kind == "image":
                     return web.json_response({"photos": {str(next(self._ids)): {"token": token}}})
                 return web.json_response({"token": token})

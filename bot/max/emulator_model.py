@@ -147,6 +147,7 @@ class MaxState(EmulatedServer):
         self._faults: dict[str, deque[tuple[int, str]]] = {}
         self._drops: dict[str, int] = {}
         self._lost: dict[str, int] = {}  # done, then the answer lost
+        self._garbled: dict[str, deque[str]] = {}  # done, then a malformed answer (raw text)
         self.webhook_target: str | None = None  # where subscribed URLs are really posted
         self._open_callbacks: dict[str, str] = {}  # callback id → mid
         self._seq = itertools.count(SEQ_BASE)

@@ -5,6 +5,9 @@ them), MAX file ids as aiogram sees them, and fetching a MAX file for another pl
   (people's images and files carry a `url`): the token is what MAX sends again, the
   URL what Telegram and VK fetch it by (`max_file_fetcher`) before uploading it there.
 - `attachment.not.ready` after an upload is waited out by the client (`MaxClient`).
+- An upload answered badly (`POST /uploads` without `url`, not JSON, the upload URL
+  refusing the file, no token in its answer) is a `MaxUploadError` naming the field,
+  logged once here; nothing is remembered as uploaded, so the next send tries again.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import aiohttp
 from aiogram import Bot
 from aiogram.types import InputFile
 
-from bot.max.client import MaxClient, MaxError
-from bot.platform.files import MAX_PREFIX, FetchedFile, FetchFile, Uploads
+from bot.max.client import MaxClient, MaxError, MaxUncertain, MaxUploadError
+from bot.platform.files import MAX_PREFIX, FetchedFile, FetchFile, Uploads, excerpt
 
 logger = logging.getLogger(__name__)
 
 FILE_PREFIX: Final = MAX_PREFIX  # a MAX file as an aiogram file_id (told from Telegram's)
 _URL_MARK: Final = "|"  # between the token and the URL (neither a token nor MAX's URLs have it)
+UPLOADS: Final = "POST /uploads"
 
 
 def file_id(payload: dict[str, Any]) -> str:
@@ -94,26 +98,54 @@ class MaxFiles:
         return await self.upload(kind, source.filename or "", data)
 
     async def upload(self, kind: str, filename: str, data: bytes) -> dict[str, Any]:
-        """`POST /uploads`, the file to the URL given, its token as an attachment."""
+        """`POST /uploads`, the file to the URL given, its token as an attachment. Any
+        failure is a `MaxUploadError` naming what was wrong, and is not remembered."""
 
         async def upload() -> dict[str, Any]:
             name = filename or ("picture.png" if kind == "image" else "file")
-            endpoint = await self.client.request("POST", "/uploads", params={"type": kind})
-            uploaded = await self.client.upload(str(endpoint["url"]), name, data)
-            token = _token(uploaded) or str(endpoint.get("token") or "")
-            if not token:
-                raise MaxError(200, "upload", "no token in the upload's answer", "upload")
-            return {"type": kind, "payload": {"token": token}}
+            try:
+                return {"type": kind, "payload": {"token": await self._upload(kind, name, data)}}
+            except MaxUploadError as exc:
+                failed: MaxUploadError = exc
+            except MaxError as exc:  # refused (after the client's own retries)
+                failed = MaxUploadError(exc.status, exc.code, exc.message, exc.method)
+            except MaxUncertain as exc:  # lost: nothing was sent to anyone, try again later
+                failed = MaxUploadError(0, "upload.lost", str(exc), "upload")
+            logger.warning(
+                "MAX upload (%s, %d bytes) failed, nothing kept: %s", kind, len(data), failed
+            )
+            raise failed
 
         return await self._uploads.once(Uploads.key(kind, data), upload)
 
+    async def _upload(self, kind: str, name: str, data: bytes) -> str:
+        endpoint = await self.client.request("POST", "/uploads", params={"type": kind})
+        url = endpoint.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise MaxUploadError(
+                200, "upload.malformed", f"no `url` in the answer: {excerpt(endpoint)}", UPLOADS
+            )
+        uploaded = await self.client.upload(url, name, data)
+        token = _token(uploaded) or _token(endpoint)  # video and audio: in POST /uploads'
+        if token is None:
+            where = "`photos` … `token`" if kind == "image" else "`token`"
+            raise MaxUploadError(
+                200,
+                "upload.malformed",
+                f"no {where} in the answer: {excerpt(uploaded)}",
+                "upload URL",
+            )
+        return token
 
-def _token(uploaded: dict[str, Any]) -> str | None:
+
+def _token(answer: dict[str, Any]) -> str | None:
     """The token in an upload's answer: files at the top, images under `photos`."""
-    if uploaded.get("token"):
-        return str(uploaded["token"])
-    for item in (uploaded.get("photos") or {}).values():
-        if isinstance(item, dict) and item.get("token"):
+    token = answer.get("token")
+    if isinstance(token, str) and token:
+        return token
+    photos = answer.get("photos")
+    for item in photos.values() if isinstance(photos, dict) else []:
+        if isinstance(item, dict) and isinstance(item.get("token"), str) and item["token"]:
             return str(item["token"])
     return None
 

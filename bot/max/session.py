@@ -17,7 +17,8 @@ keyboards serve MAX too. MAX's traps, and what is done about each:
 - `bot_started` (a deep link's payload) becomes `/start PAYLOAD`; `user_added` a new
   chat member; `bot_stopped` / `bot_removed` the bot being blocked or removed.
 - A callback answer without text is not sent: MAX refuses an empty one.
-- `attachment.not.ready` is waited out by the client; uploads are made once per file.
+- `attachment.not.ready` is waited out by the client; uploads are made once per file,
+  and one answered badly is aiogram's `FileNotSent` (the screen goes on without it).
 - A send whose answer was lost is checked (`GET /messages` in the chat) before it is
   sent again, so it is not delivered twice.
 """
@@ -45,13 +46,13 @@ from aiogram.methods import (
 )
 from aiogram.types import ChatFullInfo, Update, User
 
-from bot.max.client import MaxClient, MaxError, MaxUncertain
+from bot.max.client import MaxClient, MaxError, MaxUncertain, MaxUploadError
 from bot.max.events import MaxEvents
 from bot.max.people import BOT_ID
 from bot.max.sending import MaxSending
 from bot.pacing import Pacer
 from bot.platform.memory import UpdateBuffer
-from bot.platform.session import PlatformSession
+from bot.platform.session import FileNotSent, PlatformSession
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,8 @@ class MaxSession(MaxSending, MaxEvents, PlatformSession):
 
 def telegram_error(method: TelegramMethod[Any], exc: MaxError) -> Exception:
     text = f"MAX {exc.status} {exc.code}: {exc.message}"
+    if isinstance(exc, MaxUploadError):
+        return FileNotSent(method=method, message=f"{exc.method}: {text}")
     if exc.status == 403 or exc.code in UNREACHABLE_CODES:
         return TelegramForbiddenError(method=method, message=f"Forbidden: {text}")
     if exc.status == 404 and "chat" in exc.code:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +36,13 @@ def platform_of_file(reference: str) -> str:
     if "/" in reference or "." in reference:
         return "path"
     return "tg"
+
+
+def excerpt(answer: Any, limit: int = 200) -> str:
+    """A platform's answer as a log shows it: on one line (JSON-escaped), cut at `limit`."""
+    if isinstance(answer, str):
+        return json.dumps(answer[:limit], ensure_ascii=False)
+    return json.dumps(answer, ensure_ascii=False, default=str)[:limit]
 
 
 class FileFetchers:

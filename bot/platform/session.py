@@ -33,6 +33,13 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import ChatFullInfo, Message, MessageId, Update, User
 
 
+class FileNotSent(TelegramBadRequest):
+    """aiogram's error for a file a platform would not take: its upload was refused, lost,
+    or answered without a field the platform's schema requires (the session logged which).
+    Nothing was sent and nothing remembered, so a screen can go on without the file
+    (`handlers.screens.file_or_notice`) and the next try uploads it again."""
+
+
 class PlatformSession(BaseSession, abc.ABC):
     """aiogram's methods → a platform's calls. `name` is said in errors ("VK", "MAX")."""
 

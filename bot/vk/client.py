@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from vk_api.exceptions import ApiError, ApiHttpError
 
 from bot.pacing import VK, Pacer, Target
+from bot.platform.files import excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,15 @@ class VkError(Exception):
         self.code = code
         self.message = message
         self.method = method
+
+
+class VkUploadError(VkError):
+    """An upload that gave no usable attachment: the upload server or URL refused it, lost
+    it, or answered without a field VK's schema requires (named in the message). Nothing
+    was sent to anyone and nothing is remembered: the next try uploads again."""
+
+    def __init__(self, message: str, method: str = "upload", code: int = 0) -> None:
+        super().__init__(code, message, method)
 
 
 class VkNetworkError(Exception):
@@ -193,11 +203,21 @@ class VkClient:
             raise VkNetworkError(f"long poll: {type(exc).__name__}") from None
 
     def upload(self, url: str, field: str, filename: str, data: bytes) -> dict[str, Any]:
+        """The file to the upload URL VK gave (blocking; run it in a thread): its answer,
+        a JSON object; `VkUploadError` when refused or unreadable, `VkNetworkError` lost."""
         try:
             response = self.http.post(url, files={field: (filename, data)}, timeout=self._timeout)
-            return cast("dict[str, Any]", response.json())
-        except (requests.RequestException, ValueError) as exc:
+        except requests.RequestException as exc:
             raise VkNetworkError(f"upload: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise VkUploadError(f"HTTP {response.status_code}: {excerpt(response.text)}")
+        try:
+            answer = response.json()
+        except ValueError:
+            raise VkUploadError(f"the answer is not JSON: {excerpt(response.text)}") from None
+        if not isinstance(answer, dict):
+            raise VkUploadError(f"not an object: {excerpt(response.text)}")
+        return cast("dict[str, Any]", answer)
 
 
 def _target(method: str, params: dict[str, Any]) -> Target:

@@ -92,7 +92,7 @@ class VkDelivery(BotDelivery[VkSession]):
         """Send a batch: its rows are looked at a chunk at a time, and a chunk's requests
         start while the next chunk is being read (sending never waits for the batch)."""
         slots = asyncio.Semaphore(self._in_flight)
-        memo: dict[Any, _Content] = {}
+        memo: dict[Any, _Content | Exception] = {}
         outcomes: list[Outcome] = []
         running: list[asyncio.Task[list[Outcome]]] = []
 
@@ -122,7 +122,7 @@ class VkDelivery(BotDelivery[VkSession]):
         return outcomes + [outcome for done in results for outcome in done]
 
     async def _look_at(
-        self, rows: list[Queued], people: dict[int, Partner], memo: dict[Any, _Content]
+        self, rows: list[Queued], people: dict[int, Partner], memo: dict[Any, _Content | Exception]
     ) -> tuple[list[_Prepared], list[Outcome]]:
         """Rows ready to send, and the outcomes of those that will not go."""
         ready: list[_Prepared] = []
@@ -163,15 +163,22 @@ class VkDelivery(BotDelivery[VkSession]):
         """Each recipient's own pace (messages to one person are spaced, as replies are)."""
         await self._session.client.pacer.chat_turns([Target(item.peer) for item in items])
 
-    async def _prepare(self, row: Queued, memo: dict[Any, _Content]) -> _Prepared:
-        """The row as VK takes it; rows of one broadcast share the work (`memo`)."""
+    async def _prepare(self, row: Queued, memo: dict[Any, _Content | Exception]) -> _Prepared:
+        """The row as VK takes it; rows of one broadcast share the work (`memo`), and a
+        failed upload of their file (they wait for the next try)."""
         callbacks = self._session.has_callbacks(row.chat_id)
         picture = hashlib.blake2b(row.picture, digest_size=8).digest() if row.picture else None
         buttons = json.dumps(row.buttons) if row.buttons else None
         key = (row.text, buttons, callbacks, row.photo, row.document, picture)
         content = memo.get(key)
+        if isinstance(content, Exception):
+            raise content  # its upload failed in this batch: the row waits with the others
         if content is None:
-            content = await self._content(row, callbacks)
+            try:
+                content = await self._content(row, callbacks)
+            except (VkError, VkNetworkError, OSError) as exc:
+                memo[key] = exc  # one failed upload a batch, not one a recipient
+                raise
             memo[key] = content
         # the row's key names its recipient; without it, it names the message
         general = row.key.replace(f"{row.platform}:{row.chat_id}", "*")

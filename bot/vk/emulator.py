@@ -9,7 +9,8 @@ than a short burst of messages and edits to one person, then about one a second)
 people who have not allowed messages. Tests and the sandbox play the users: they type,
 press buttons (callback or, for old clients, text buttons) and allow or deny messages.
 Faults can be injected: a `failed` code or a dropped connection on the next long-poll
-request, or an error code on the next calls of a method.
+request, an error code on the next calls of a method, or a malformed answer (`garble`:
+a method's or the upload URL's answer with a field missing, not JSON, or an HTTP error).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class VkApiEmulator(VkMethods):
             if method == "execute":
                 return web.json_response(self._execute(str(params.get("code", ""))))
             result = self._call(method, params)
+            garbled = self._garbled_answer(method)
+            if garbled is not None:
+                return garbled
         except VkFault as fault:
             record.error = fault.code
             return web.json_response(_error(fault, method, params))
@@ -114,6 +118,12 @@ class VkApiEmulator(VkMethods):
     def fail_method(self, method: str, *codes: int) -> None:
         """The next calls of `method` fail with these error codes, one each."""
         self._faults.setdefault(method, deque()).extend(codes)
+
+    def garble(self, method: str, body: str, *, status: int = 200, times: int = 1) -> None:
+        """The next `times` calls of `method` ("photos.getMessagesUploadServer"; "upload":
+        the upload URL) are carried out, then answered with `body` as it is (the whole
+        HTTP body: a field missing, not JSON at all) and `status`."""
+        self._garbled.setdefault(method, deque()).extend([(status, body)] * times)
 
     # --- the people -----------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from bot.vk.emulator_model import (
     _parse_execute,
 )
 
+UPLOAD_URL = "upload"  # the upload URL VK gives, as `garble` names it
+
 
 class VkMethods(VkState):
     """The methods (`_m_` + the method's name with `_` for `.`), `execute`, uploads."""
@@ -49,6 +51,14 @@ class VkMethods(VkState):
             self.flood_refused += 1
             raise VkFault(9, "Flood control: too many messages to this peer")
         self._peer_tokens[peer] = (tokens - 1, now)
+
+    def _garbled_answer(self, method: str) -> web.Response | None:
+        """A malformed answer injected for `method` (`garble`), if one is due."""
+        garbled = self._garbled.get(method)
+        if not garbled:
+            return None
+        status, body = garbled.popleft()
+        return web.Response(text=body, status=status, content_type="application/json")
 
     def _call(self, method: str, params: dict[str, Any]) -> Any:
         faults = self._faults.get(method)
@@ -279,6 +289,9 @@ class VkMethods(VkState):
                 data = bytes(await part.read())
                 token = f"{kind}:{next(self._uploads)}"
                 self.uploads[token] = (part.filename, data)
+                garbled = self._garbled_answer(UPLOAD_URL)
+                if garbled is not None:
+                    return garbled
                 if kind == "photo":
                     return web.json_response({"server": 1, "photo": token, "hash": "h"})
                 return web.json_response({"file": token})

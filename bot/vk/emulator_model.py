@@ -128,6 +128,8 @@ class VkState(EmulatedServer):
         self._lp_fail: deque[int] = deque()  # injected `failed` codes
         self._lp_drop = 0  # long-poll requests to drop the connection on
         self._faults: dict[str, deque[int]] = {}
+        # malformed answers: the call is carried out, then answered (HTTP status, raw body)
+        self._garbled: dict[str, deque[tuple[int, str]]] = {}
         self.flooded: set[int] = set()  # peers answering error 9 (flood control)
         self.listeners: list[Callable[[VkMessage], None]] = []  # the bot's messages, edits
         self.answer_listeners: list[Callable[[int, str], None]] = []  # snackbars: user, text

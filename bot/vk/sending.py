@@ -4,13 +4,16 @@
 - `random_id`: derived from the update being answered (its event id and the number of
   the send within it), so an update handled again after a crash sends nothing twice.
 - Text is plain (VK shows no markup), split at 4,096 characters; files are uploaded once
-  (by content) and sent as attachments.
+  (by content) and sent as attachments. An upload answered badly (no `upload_url`, not
+  JSON, an HTTP error from the upload URL, no `photo`/`file` or saved item) is a
+  `VkUploadError` naming the field; nothing is remembered, the next send tries again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -29,11 +32,13 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, InputFile, Message
 
-from bot.platform.files import Uploads
+from bot.platform.files import Uploads, excerpt
 from bot.rendering import split_text
 from bot.vk import convert
-from bot.vk.client import VkError
+from bot.vk.client import VkError, VkNetworkError, VkUploadError
 from bot.vk.people import Sent, VkDirectory
+
+logger = logging.getLogger(__name__)
 
 TEXT_LIMIT: Final = 4096
 SNACKBAR_LIMIT: Final = 90
@@ -180,29 +185,59 @@ class VkSending(VkDirectory):
         )
 
     async def _upload(self, peer: int, kind: str, filename: str, data: bytes) -> str:
-        if kind == "photo":
-            server = await self.client("photos.getMessagesUploadServer", peer_id=peer)
-            uploaded = await asyncio.to_thread(
-                self.client.upload, server["upload_url"], "photo", filename, data
-            )
-            saved = await self.client(
-                "photos.saveMessagesPhoto",
-                photo=uploaded["photo"],
-                server=uploaded["server"],
-                hash=uploaded["hash"],
-            )
-            photo = saved[0]
-            attachment = f"photo{photo['owner_id']}_{photo['id']}"
-            if photo.get("access_key"):
-                attachment += f"_{photo['access_key']}"
-            return attachment
-        server = await self.client("docs.getMessagesUploadServer", type="doc", peer_id=peer)
-        uploaded = await asyncio.to_thread(
-            self.client.upload, server["upload_url"], "file", filename, data
+        """The file uploaded and saved: its attachment id. Any failure is a
+        `VkUploadError` naming what was wrong (logged here), and is not remembered."""
+        try:
+            if kind == "photo":
+                return await self._upload_photo(peer, filename, data)
+            return await self._upload_doc(peer, filename, data)
+        except VkUploadError as exc:
+            failed: VkUploadError = exc
+        except VkError as exc:  # refused (after the client's own retries)
+            failed = VkUploadError(exc.message, exc.method, exc.code)
+        except VkNetworkError as exc:  # lost: nothing was sent to anyone, try again later
+            failed = VkUploadError(f"lost: {exc}")
+        logger.warning(
+            "VK upload (%s, %d bytes) failed, nothing kept: %s", kind, len(data), failed
         )
-        saved = await self.client("docs.save", file=uploaded["file"], title=filename)
-        doc = saved["doc"]
-        return f"doc{doc['owner_id']}_{doc['id']}"
+        raise failed
+
+    async def _upload_photo(self, peer: int, filename: str, data: bytes) -> str:
+        method = "photos.getMessagesUploadServer"
+        server = await self.client(method, peer_id=peer)
+        url = _url(server, method)
+        uploaded = await asyncio.to_thread(self.client.upload, url, "photo", filename, data)
+        photo = _required(uploaded, "photo", str, "upload URL")
+        if photo in ("", "[]"):  # VK's way of saying no photo arrived
+            raise VkUploadError(f"empty `photo` in the answer: {excerpt(uploaded)}")
+        method = "photos.saveMessagesPhoto"
+        saved = await self.client(
+            method,
+            photo=photo,
+            server=_required(uploaded, "server", (int, str), "upload URL"),
+            hash=_required(uploaded, "hash", str, "upload URL"),
+        )
+        first = saved[0] if isinstance(saved, list) and saved else None
+        if not isinstance(first, dict):
+            raise VkUploadError(f"no saved photo in the answer: {excerpt(saved)}", method)
+        owner = _required(first, "owner_id", int, method)
+        attachment = f"photo{owner}_{_required(first, 'id', int, method)}"
+        if isinstance(first.get("access_key"), str) and first["access_key"]:
+            attachment += f"_{first['access_key']}"
+        return attachment
+
+    async def _upload_doc(self, peer: int, filename: str, data: bytes) -> str:
+        method = "docs.getMessagesUploadServer"
+        server = await self.client(method, type="doc", peer_id=peer)
+        url = _url(server, method)
+        uploaded = await asyncio.to_thread(self.client.upload, url, "file", filename, data)
+        method = "docs.save"
+        saved = await self.client(
+            method, file=_required(uploaded, "file", str, "upload URL"), title=filename
+        )
+        doc = _required(saved, "doc", dict, method)
+        owner, number = _required(doc, "owner_id", int, method), _required(doc, "id", int, method)
+        return f"doc{owner}_{number}"
 
     async def _copy(
         self, bot: Bot, chat_id: int | str, from_chat_id: int | str, ids: list[int]
@@ -309,3 +344,20 @@ class VkSending(VkDirectory):
 
 def _peer(chat_id: int | str) -> int:
     return int(chat_id)
+
+
+def _required(answer: Any, field: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """`answer[field]`, of type `kind` (not a bool, not empty), or a `VkUploadError`
+    naming the field and showing the answer."""
+    value = answer.get(field) if isinstance(answer, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool) or value in ("", {}):
+        raise VkUploadError(f"no `{field}` in the answer: {excerpt(answer)}", where)
+    return value
+
+
+def _url(server: Any, method: str) -> str:
+    """The upload URL an upload server's answer gives."""
+    url = _required(server, "upload_url", str, method)
+    if not url.startswith(("http://", "https://")):
+        raise VkUploadError(f"`upload_url` is not a URL: {excerpt(server)}", method)
+    return str(url)

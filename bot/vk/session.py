@@ -38,8 +38,8 @@ from aiogram.methods import (
 )
 
 from bot.pacing import VK, Pacer, Pacers
-from bot.platform.session import PlatformSession
-from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError
+from bot.platform.session import FileNotSent, PlatformSession
+from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError, VkUploadError
 from bot.vk.events import VkEvents
 from bot.vk.sending import TEXT_LIMIT, VkSending, answering, done_answering
 
@@ -106,6 +106,8 @@ class VkSession(VkSending, VkEvents, PlatformSession):
 
 def _telegram_error(method: TelegramMethod[Any], exc: VkError) -> Exception:
     text = f"VK error {exc.code}: {exc.message}"
+    if isinstance(exc, VkUploadError):
+        return FileNotSent(method=method, message=f"{exc.method}: {text}")
     if exc.code in UNREACHABLE:
         return TelegramForbiddenError(method=method, message=f"Forbidden: {text}")
     if exc.code == TOO_MANY_REQUESTS:

@@ -18,7 +18,7 @@ from bot.services.faq import FaqService
 from bot.services.stats import ProgramStats, StatsService
 from bot.texts import number
 from handlers.manager.faq_learning import gaps_markup
-from handlers.screens import Screen, actor, send
+from handlers.screens import Screen, actor, file_or_notice, send
 
 
 def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
@@ -84,8 +84,14 @@ def setup(name: str = __name__) -> Router:
         chart = weekly_chart(
             collected.weeks, [collected.approved_per_week, collected.active_per_week]
         )
-        await message.answer_photo(
-            BufferedInputFile(chart, filename="stats.png"), caption=l10n("stats-chart")
+        # a chart the platform would not take: a notice (its caption means nothing alone)
+        await file_or_notice(
+            message,
+            message.answer_photo(
+                BufferedInputFile(chart, filename="stats.png"), caption=l10n("stats-chart")
+            ),
+            "photo",
+            l10n,
         )
 
     return router

@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.creatives import CreativeService
 from bot.services.partners import Partner
 from handlers.callbacks import CreativeCb, MenuCb
-from handlers.screens import Screen, edit, no_longer_available, reply, send
+from handlers.screens import Screen, edit, file_or_notice, no_longer_available, reply, send
 
 
 def kinds_screen(creatives: CreativeService, segment: str | None, l10n: L10n) -> Screen:
@@ -48,8 +48,14 @@ async def _send_item(
     sent = creative_message(item)
     path = creatives.file_path(item)
     if path is not None:
-        await message.answer_document(
-            FSInputFile(path, filename=Path(path).name), caption=sent.caption
+        await file_or_notice(
+            message,
+            message.answer_document(
+                FSInputFile(path, filename=Path(path).name), caption=sent.caption
+            ),
+            "document",
+            l10n,
+            caption=sent.caption,
         )
     if sent.text is not None:
         await send(message, Screen(sent.text))

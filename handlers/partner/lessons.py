@@ -15,7 +15,7 @@ from bot.i18n import L10n
 from bot.services.lessons import Course, LessonService
 from bot.services.partners import Partner
 from handlers.callbacks import LessonCb, MenuCb
-from handlers.screens import Screen, edit, no_longer_available, reply, send
+from handlers.screens import Screen, edit, file_or_notice, no_longer_available, reply, send
 
 
 def course_screen(course: Course, l10n: L10n) -> Screen:
@@ -62,7 +62,13 @@ async def _show_lesson(
     await send(message, Screen(screen.text) if files else screen)
     for index, path in enumerate(files):
         markup = screen.markup if index == len(files) - 1 else None
-        await message.answer_document(FSInputFile(path, filename=path.name), reply_markup=markup)
+        await file_or_notice(
+            message,
+            message.answer_document(FSInputFile(path, filename=path.name), reply_markup=markup),
+            "document",
+            l10n,
+            markup=markup,
+        )
 
 
 def setup() -> Router:
