@@ -45,6 +45,7 @@ from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import (
     CANDIDATES,
     FEATURES,
+    TOP_FEATURES,
     Candidate,
     FaqMatcher,
     Model,
@@ -179,11 +180,34 @@ def _rescored(faq_set: FaqSet, model: Model) -> list[list[Candidate]]:
 
 
 def fit_weights(sets: list[FaqSet], l2: float = 1.0) -> tuple[np.ndarray, float]:
-    return logistic(*_rows(sets), l2)
+    return logistic(*_rows(sets), l2, nonnegative=_learned_columns(FEATURES))
 
 
-def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, float]:
-    """Logistic regression by Newton's method (L2 on the weights, not the bias)."""
+def _learned_columns(names: tuple[str, ...]) -> tuple[int, ...]:
+    """What a learned wording proves may weigh little, never against its entry: teaching
+    an entry must not make the bot less sure of it."""
+    return tuple(i for i, name in enumerate(names) if name.startswith("learned_"))
+
+
+def logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, nonnegative: tuple[int, ...] = ()
+) -> tuple[np.ndarray, float]:
+    """Logistic regression by Newton's method (L2 on the weights, not the bias); a column
+    of `nonnegative` whose weight comes out below zero is left out (weight 0) and the
+    rest fitted again."""
+    dropped: set[int] = set()
+    while True:
+        keep = [i for i in range(x.shape[1]) if i not in dropped]
+        weights, bias = _newton(x[:, keep], y, l2)
+        full = np.zeros(x.shape[1])
+        full[keep] = weights
+        negative = [i for i in nonnegative if i not in dropped and full[i] < 0]
+        if not negative:
+            return full, bias
+        dropped.update(negative)
+
+
+def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
     x1 = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(x1.shape[1])
     penalty = np.eye(x1.shape[1]) * l2
@@ -274,7 +298,9 @@ def fit(sets: list[FaqSet]) -> Model:
         sets = sets + [view for faq_set in sets for view in faq_set.views]
     weights, bias = fit_weights(sets)
     first = Model(tuple(float(w) for w in weights), bias, answer=0.5, suggest=0.2)
-    top_weights, top_bias = logistic(*_top_rows(sets, first))
+    top_weights, top_bias = logistic(
+        *_top_rows(sets, first), nonnegative=_learned_columns(TOP_FEATURES)
+    )
     base = Model(first.weights, bias, 0.5, 0.2, tuple(float(w) for w in top_weights), top_bias)
     # answer: the lowest threshold that keeps out-of-scope questions silent on every set
     answer = GRID[-1]

@@ -12,6 +12,8 @@ from bot.cli import main
 from bot.content.loader import load_content
 from bot.content.models import FaqEntry, LexiconItem
 from bot.services.faq_matching import (
+    FEATURES,
+    TOP_FEATURES,
     FaqMatcher,
     Match,
     lexicon,
@@ -190,3 +192,42 @@ def test_a_learned_phrasing_that_reads_as_another_entrys_wording_answers_its_own
     taught = matcher.with_learned({other: [question]})
     assert taught.match(question) == Match("answer", other, 1.0)
     assert taught.with_learned({}).match(question).entry_id == matcher.entries[0].id
+
+
+# --- learning adds evidence; it never changes how a question reads ---------------------
+
+
+def test_learning_never_changes_how_a_question_reads(matcher: FaqMatcher) -> None:
+    taught = matcher.with_learned(
+        {"payout-dates": ["графиик выплатт по пятницам", "kagda babki prihodyat"]}
+    )
+    for question in ("графиик выплат", "kogda vyplaty", "когда бабки придут", "выплатт"):
+        assert taught.question_units(question) == matcher.question_units(question)
+
+
+def test_teaching_an_entry_never_makes_the_bot_less_sure_of_it() -> None:
+    plain = FaqMatcher(load_content(DEMO_CONTENT).faq, use_keywords=False)
+    taught = plain.with_learned({"promo-codes": ["промик на скидос дадите для сабов"]})
+    for question in ("промик для сабов", "скидос для сабов", "промокод для подписчиков"):
+        before = {c.entry_id: c.score for c in plain.rank(question)}
+        after = {c.entry_id: c.score for c in taught.rank(question)}
+        assert after["promo-codes"] >= before.get("promo-codes", 0.0)
+        assert taught.match(question).score >= plain.match(question).score
+    model = shipped_model()
+    weights = [
+        *zip(FEATURES, model.weights, strict=True),
+        *zip(TOP_FEATURES, model.top_weights, strict=True),
+    ]
+    learned = [weight for name, weight in weights if name.startswith("learned_")]
+    assert len(learned) == 4
+    assert min(learned) >= 0.0
+
+
+def test_the_same_words_as_a_learned_wording_are_answered(matcher: FaqMatcher) -> None:
+    taught = matcher.with_learned(
+        {"payout-dates": ["шо по бабосам в пятницу"], "tier-levels": ["когда?"]}
+    )
+    assert taught.match("по бабосам в пятницу") == Match("answer", "payout-dates", 1.0)
+    assert taught.match("шо по бабосам в пятницу???").entry_id == "payout-dates"
+    # a learned wording of question words alone reads as no particular question
+    assert taught.match("как?").entry_id != "tier-levels"

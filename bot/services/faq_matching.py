@@ -31,7 +31,14 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
-from bot.services.faq_model import FEATURES, Candidate, Model, shipped_model, top_features
+from bot.services.faq_model import (
+    FEATURES,
+    TOP_FEATURES,
+    Candidate,
+    Model,
+    shipped_model,
+    top_features,
+)
 from bot.services.faq_text import (
     LATIN,
     QUESTION_WORDS,
@@ -48,6 +55,7 @@ __all__ = [
     "CANDIDATES",
     "FEATURES",
     "MAX_SUGGESTIONS",
+    "TOP_FEATURES",
     "Candidate",
     "FaqMatcher",
     "Lexicon",
@@ -433,9 +441,9 @@ class FaqMatcher:
                 continue
             share = sum(w for t, w in zip(variant, weights, strict=True) if t in every_form)
             learned = max(learned, share / total)
-            if every_form.issuperset(variant) and all(
-                form in _LOOSE or form in variant for form in every_form
-            ):
+            # the same words as a learned wording, question words («что», «когда») aside
+            meaning = set(variant) - _LOOSE
+            if meaning and every_form - _LOOSE == meaning:
                 exact = 1.0
         return best, exact, learned
 
