@@ -231,3 +231,17 @@ def test_the_same_words_as_a_learned_wording_are_answered(matcher: FaqMatcher) -
     assert taught.match("шо по бабосам в пятницу???").entry_id == "payout-dates"
     # a learned wording of question words alone reads as no particular question
     assert taught.match("как?").entry_id != "tier-levels"
+
+
+def test_a_typo_is_a_letter_or_two_not_another_word(matcher: FaqMatcher) -> None:
+    # «capital» is not a typo of the wallet «capitalist» the vocabulary knows
+    assert all("capitalist" not in u.forms for u in matcher.question_units("capital"))
+    assert matcher.match("what's the capital of Australia").outcome == "miss"
+    # letters missing, doubled or swapped are still read as the word
+    for typo, word in (
+        ("графиик", "график"),
+        ("выплта", "выплата"),
+        ("рефреальная", "реферальный"),
+    ):
+        forms = {form for unit in matcher.question_units(typo) for form in unit.forms}
+        assert word in forms, (typo, forms)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.content.models import FaqEntry
 from bot.services.faq_model import (
@@ -293,9 +294,14 @@ class FaqMatcher:
         for candidate in candidates:
             if len(candidate) < 4 or not self._correctable:
                 continue
-            cutoff = 80 if len(candidate) >= 6 else 84
+            # a typo is a letter or two wrong, missing, extra or swapped, not another
+            # word that starts the same way («capital» is not «capitalist»)
+            limit = 1 if len(candidate) <= 6 else 2
             found = process.extractOne(
-                candidate, self._correctable, scorer=fuzz.ratio, score_cutoff=cutoff
+                candidate,
+                self._correctable,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=limit,
             )
             if found is not None:
                 return str(found[0])
