@@ -80,7 +80,12 @@ class FaqSet:
 
     def prepare(self) -> None:
         content = load_content(self.content_dir)
-        self.matcher = FaqMatcher(content.faq, lexicon(content.lexicon), use_keywords=False)
+        # a neutral model: the features do not depend on it, and the fit must not depend
+        # on the model it replaces
+        neutral = Model(tuple(0.0 for _ in FEATURES), 0.0, answer=0.5, suggest=0.2)
+        self.matcher = FaqMatcher(
+            content.faq, lexicon(content.lexicon), neutral, use_keywords=False
+        )
         self.ranked = [self.matcher.rank(q.q, limit=CANDIDATES) for q in self.questions]
         self.views = [
             self._taught_view(n, teach, test)

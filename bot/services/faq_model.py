@@ -33,7 +33,7 @@ FEATURES = (
 
 # the confidence that the best candidate is the right answer: its features, plus how
 # probable it is (logit) and by how much it leads the next one
-TOP_FEATURES = ("logit", "margin", *FEATURES)
+TOP_FEATURES = ("logit", "margin", "second_logit", "crowd", *FEATURES)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,15 @@ def _logit(p: float) -> float:
 def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
     top = ranked[0]
     second = ranked[1].score if len(ranked) > 1 else 0.0
-    return (_logit(top.score) / 10, top.score - second, *top.features)
+    # how probable the runner-up is, and how many others are at least half as probable
+    crowd = sum(1 for c in ranked[1:] if c.score >= top.score / 2)
+    return (
+        _logit(top.score) / 10,
+        top.score - second,
+        _logit(second) / 10 if len(ranked) > 1 else -1.4,
+        min(crowd, 3) / 3,
+        *top.features,
+    )
 
 
 @lru_cache(maxsize=1)
