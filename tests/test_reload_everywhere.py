@@ -43,7 +43,11 @@ async def test_a_reload_in_one_worker_reaches_the_other_within_a_second(
 
         _edit(content / "faq.yaml", OLD_ANSWER, NEW_ANSWER)
         replies = await one.manager().send("/reload")
-        assert replies[-1].plain.startswith("Контент обновлён: 31 вопрос")
+        text = replies[-1].plain
+        assert text.startswith("Контент обновлён: 31 вопрос")
+        # with PostgreSQL several workers can run: the manager is told they all follow
+        everywhere = "Все процессы бота перейдут на новый контент в течение секунды."
+        assert (everywhere in text) == one.services.content_sync.shared
         assert NEW_ANSWER in await _answer(one, 601)  # the worker that reloaded: at once
 
         two.clock.advance(1.0)  # the other: within a second, without a restart
