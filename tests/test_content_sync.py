@@ -163,7 +163,7 @@ async def test_the_loop_of_a_worker_follows_without_any_update(db: Database, fol
         await slept.wait()
         _edit(folder / "faq.yaml", OLD, NEW)
         assert await one.reload() == []
-        for _ in range(200):  # the loop's own steps (a load runs in a thread)
+        for _ in range(200):  # the loop's own steps (the folder's state is read in a thread)
             if NEW in _payout_answer(store_two):
                 break
             await asyncio.sleep(0.01)

@@ -72,7 +72,7 @@ class ContentSync:
         every other worker, an invalid one changes nothing (its problems returned)."""
         async with self._lock:
             try:
-                loaded = await asyncio.to_thread(self._store.load)
+                loaded = self._store.load()  # here, not in a thread: see `refresh`
             except ContentInvalid as exc:
                 logger.warning("content reload refused: %d problem(s)", len(exc.problems))
                 return exc.problems
@@ -97,7 +97,9 @@ class ContentSync:
             signature = await asyncio.to_thread(folder_signature, self._store.root)
             if self._missed == (wanted, signature):  # nothing changed since the last try
                 return False
-            loaded = await asyncio.to_thread(self._store.load_validated, wanted)
+            # in the event loop (a fifth of a second for the demo folder, once a reload):
+            # the FAQ matcher's morphology is not meant to be shared between threads
+            loaded = self._store.load_validated(wanted)
             if loaded is None:
                 if self._missed is None or self._missed[0] != wanted:
                     logger.warning(
