@@ -224,3 +224,20 @@ def test_the_fingerprint_is_of_the_content_files_only(folder: Path) -> None:
     assert folder_fingerprint(folder) == before
     (folder / "files" / "sofa-728x90.png").write_bytes(b"another picture")
     assert folder_fingerprint(folder) != before
+
+
+async def test_a_reload_the_database_cannot_record_changes_nothing(
+    db: Database, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    store, sync = await _worker(db, folder, clock)
+    live = store.live
+
+    async def away(fingerprint: int | None = None) -> None:
+        raise OSError("connection lost")
+
+    _edit(folder / "faq.yaml", OLD, NEW)
+    monkeypatch.setattr(sync, "publish", away)
+    with pytest.raises(OSError, match="connection lost"):
+        await sync.reload()
+    assert store.live is live  # the others could not be told: this worker keeps it too

@@ -56,9 +56,11 @@ class ContentSync:
             )
         return int(value or 0)
 
-    async def publish(self) -> None:
-        """This worker's content is what every worker serves (start-up, /reload)."""
-        fingerprint = self._store.fingerprint
+    async def publish(self, fingerprint: int | None = None) -> None:
+        """This worker's content (or the one of `fingerprint`) is what every worker serves
+        (start-up, /reload)."""
+        if fingerprint is None:
+            fingerprint = self._store.fingerprint
         async with self._db.write() as conn:
             statement = insert(conn.dialect.name, counters).values(name=COUNTER, value=fingerprint)
             await conn.execute(
@@ -76,9 +78,10 @@ class ContentSync:
             except ContentInvalid as exc:
                 logger.warning("content reload refused: %d problem(s)", len(exc.problems))
                 return exc.problems
+            # published first: if the database fails, no worker changes anything
+            await self.publish(loaded.fingerprint)
             self._store.swap(loaded)
             self._missed = None
-            await self.publish()
         return []
 
     async def refresh(self) -> bool:
