@@ -244,6 +244,8 @@ async def run_bots(settings: Settings) -> None:
     leading = asyncio.create_task(
         Leadership(settings.database_url).run(duties.elected, duties.deposed)
     )
+    # every worker follows a /reload made in another (its updates check too)
+    following = asyncio.create_task(services.content_sync.run(), name="content-sync")
     try:
         for bot in bots:
             by_webhook = (inbox if platform_of(bot) != "max" else max_inbox) is not None
@@ -251,9 +253,10 @@ async def run_bots(settings: Settings) -> None:
         await stop.wait()
         logger.info("stopping")
     finally:
-        leading.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await leading
+        for task in (leading, following):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await http.cleanup()
         for each in (inbox, max_inbox):
             if each is not None:

@@ -24,6 +24,7 @@ from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
+from bot.services.content_sync import ContentSync
 from bot.services.contests import ContestService
 from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
@@ -38,6 +39,7 @@ from bot.services.support import SupportService
 from bot.telegram.session import ChatMigrations
 from handlers import setup_routers
 from handlers.middlewares import (
+    ContentFollower,
     FloodMiddleware,
     PartnerMiddleware,
     TypedWords,
@@ -60,6 +62,7 @@ class Services:
     clock: Clock
     db: Database
     content_store: ContentStore
+    content_sync: ContentSync
     partners: PartnerService
     faq: FaqService
     lessons: LessonService
@@ -101,6 +104,8 @@ async def create_services(
         await db.close()
         reason = getattr(exc, "orig", None) or exc
         raise DatabaseUnreachable(f"{type(reason).__name__}: {reason}".strip()) from None
+    content_sync = ContentSync(db, store, clock)
+    await content_sync.publish()  # a worker that starts serves its folder; the others follow
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock, managers=settings.managers)
@@ -135,6 +140,7 @@ async def create_services(
         clock=clock,
         db=db,
         content_store=store,
+        content_sync=content_sync,
         partners=partners,
         faq=faq,
         lessons=lessons,
@@ -151,7 +157,15 @@ async def create_services(
         outbox=outbox,
         notices=notices,
         planner=Planner(
-            store, contests, partners, notices, clock, settings.tz, announcements, faq=faq
+            store,
+            contests,
+            partners,
+            notices,
+            clock,
+            settings.tz,
+            announcements,
+            faq=faq,
+            content_sync=content_sync,
         ),
         announcements=announcements,
         platforms=Platforms(),
@@ -180,6 +194,7 @@ def create_dispatcher(
         clock=services.clock,
         db=services.db,
         content_store=services.content_store,
+        content_sync=services.content_sync,
         partners=services.partners,
         faq=services.faq,
         lessons=services.lessons,
@@ -205,6 +220,7 @@ def create_dispatcher(
         announcements=services.announcements,
         platforms=services.platforms,
     )
+    dp.update.outer_middleware(ContentFollower(services.content_sync))
     dp.update.outer_middleware(VkOriginMiddleware())
     dp.update.outer_middleware(metrics.CountUpdates())
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)

@@ -1,4 +1,5 @@
-"""Outer middlewares: flood protection, then the partner and their texts for each update."""
+"""Outer middlewares: the content a /reload elsewhere made live, flood protection, then
+the partner and their texts for each update."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.content.store import ContentStore
 from bot.i18n import pick_language
 from bot.platforms import platform_of
 from bot.services import small_talk
+from bot.services.content_sync import ContentSync
 from bot.services.partners import Partner, PartnerService
 from bot.vk.session import VkSession, answering, done_answering
 from handlers.filters import PlainQuestion
@@ -118,6 +120,21 @@ class PartnerMiddleware(BaseMiddleware):
             if partner is not None:
                 language = partner.language
         data["l10n"] = live.translator.get(language)
+        return await handler(event, data)
+
+
+class ContentFollower(BaseMiddleware):
+    """Before each update: the content another worker reloaded, if it did (the database is
+    read at most once a second)."""
+
+    def __init__(self, content_sync: ContentSync) -> None:
+        self._content_sync = content_sync
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            await self._content_sync.refresh()
+        except Exception:  # the database away a moment: answer with what this worker has
+            logger.exception("content: could not check for a reload elsewhere")
         return await handler(event, data)
 
 

@@ -21,6 +21,7 @@ from bot.content.models import Contest, WeeklyMoment
 from bot.content.store import ContentStore
 from bot.notices import Notices
 from bot.services.announcements import AnnouncementService
+from bot.services.content_sync import ContentSync
 from bot.services.contests import ContestService, Managed, Moment
 from bot.services.faq import FaqService
 from bot.services.partners import PartnerService
@@ -85,8 +86,10 @@ class Planner:
         zone: ZoneInfo,
         announcements: AnnouncementService,
         faq: FaqService | None = None,
+        content_sync: ContentSync | None = None,
     ) -> None:
         self._faq = faq  # the managers' digest names the week's FAQ gaps
+        self._content_sync = content_sync  # a /reload made in another worker, followed
         self._announcements = announcements
         self._store = store
         self._contests = contests
@@ -100,6 +103,8 @@ class Planner:
 
     async def tick(self) -> int:
         """Queue whatever is due; the number of rows queued."""
+        if self._content_sync is not None:
+            await self._content_sync.refresh()
         now = self._clock.now()
         queued = 0
         for item in await self._contests.all():

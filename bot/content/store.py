@@ -1,8 +1,15 @@
-"""The live content and what is built from it; swapped only for a valid folder."""
+"""The live content and what is built from it; swapped only for a valid folder.
+
+Each load knows the folder's fingerprint (a digest of every file's name and bytes), so
+that workers can tell whether they serve what another worker validated
+(`bot.services.content_sync`): a worker follows a reload elsewhere only when its folder
+reads to the same fingerprint, never to a state nobody validated."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +21,9 @@ from bot.services.faq_matching import FaqMatcher, lexicon
 
 logger = logging.getLogger(__name__)
 
+READ_ATTEMPTS = 3  # a folder that changes while it is read is read again, this often
+Signature = tuple[tuple[str, int, int], ...]  # (name, size, mtime) of every file
+
 
 @dataclass(frozen=True)
 class LiveContent:
@@ -22,10 +32,56 @@ class LiveContent:
     translator: Translator
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A validated folder, built and ready to swap in, and the fingerprint it was read at."""
+
+    live: LiveContent
+    fingerprint: int
+
+
+def folder_files(root: Path) -> list[Path]:
+    """Every file of a content folder, by name; hidden ones (`.git`, editors' swap files)
+    are not content."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        found.extend(Path(directory, name) for name in files if not name.startswith("."))
+    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
+
+
+def folder_signature(root: Path) -> Signature:
+    """Names, sizes and modification times: cheap to read, moves with any edit."""
+    signature = []
+    for path in folder_files(root):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        signature.append((path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+def folder_fingerprint(root: Path) -> int:
+    """A positive 63-bit digest of every file's name and bytes (fits a BIGINT)."""
+    digest = hashlib.sha256()
+    for path in folder_files(root):
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        name = path.relative_to(root).as_posix().encode()
+        digest.update(len(name).to_bytes(4, "big") + name)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return int.from_bytes(digest.digest()[:8], "big") >> 1 or 1
+
+
 class ContentStore:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._live = self._build(load_content(root))
+        loaded = self.load()
+        self._live = loaded.live
+        self.fingerprint = loaded.fingerprint
 
     @staticmethod
     def _build(content: Content) -> LiveContent:
@@ -40,13 +96,41 @@ class ContentStore:
     def content(self) -> Content:
         return self._live.content
 
+    def load(self) -> Loaded:
+        """Read, validate and build the folder without swapping it in (safe in a thread);
+        ContentInvalid with every problem. The fingerprint is taken before and after
+        reading: a folder edited meanwhile is read again."""
+        for _attempt in range(READ_ATTEMPTS):
+            before = folder_fingerprint(self.root)
+            content = load_content(self.root)
+            if folder_fingerprint(self.root) == before:
+                return Loaded(self._build(content), before)
+        raise ContentInvalid(
+            [Problem(str(self.root), 1, "the folder kept changing while it was read")]
+        )
+
+    def swap(self, loaded: Loaded) -> None:
+        self._live = loaded.live
+        self.fingerprint = loaded.fingerprint
+        logger.info("content loaded from %s (%016x)", self.root, loaded.fingerprint)
+
     def reload(self) -> list[Problem]:
         """Load the folder again; on any problem keep the old content and return them."""
         try:
-            content = load_content(self.root)
+            loaded = self.load()
         except ContentInvalid as exc:
             logger.warning("content reload refused: %d problem(s)", len(exc.problems))
             return exc.problems
-        self._live = self._build(content)
-        logger.info("content reloaded from %s", self.root)
+        self.swap(loaded)
         return []
+
+    def load_validated(self, fingerprint: int) -> Loaded | None:
+        """The folder loaded, if it reads to `fingerprint` (what a worker validated and
+        published); None when the folder has changed since (or no longer loads)."""
+        if folder_fingerprint(self.root) != fingerprint:
+            return None
+        try:
+            loaded = self.load()
+        except ContentInvalid:
+            return None
+        return loaded if loaded.fingerprint == fingerprint else None

@@ -740,3 +740,6 @@ file-not-sent = { $kind ->
     [document] 📎 [the file could not be sent — please try again a little later]
    *[other] 📎 [the attachment could not be sent — please try again a little later]
 }
+
+# --- reload everywhere ---
+reload-everywhere = Every worker of the bot serves the new content within a second.

@@ -1,4 +1,5 @@
-"""/reload: validate the content folder again and swap it in only when it is valid."""
+"""/reload: validate the content folder again and swap it in only when it is valid, in
+this worker at once and in every other within a second (`bot.services.content_sync`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.types import Message
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
+from bot.services.content_sync import ContentSync
 from bot.services.faq import FaqService
 from handlers.screens import Screen, actor, send
 from scheduler.planner import Planner
@@ -25,13 +27,14 @@ def setup() -> Router:
     async def reload(
         message: Message,
         content_store: ContentStore,
+        content_sync: ContentSync,
         planner: Planner,
         audit: AuditLog,
         faq: FaqService,
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
-        problems = content_store.reload()
+        problems = await content_sync.reload()
         await audit.record(actor(message), "reload", details=f"{len(problems)} problem(s)")
         if problems:
             shown = "\n".join(html.escape(str(p)) for p in problems[:MAX_PROBLEMS_SHOWN])
@@ -49,6 +52,8 @@ def setup() -> Router:
                 creatives=len(content.creatives),
             )
         ]
+        if content_sync.shared:  # several workers can run: say they all follow
+            lines.append(l10n("reload-everywhere"))
         new = {contest.id for contest in content.contests} - before
         plan = await planner.plan_new_content(new)  # at once, not at the next planner minute
         for title, partners, community in plan.announced:

@@ -1,0 +1,128 @@
+"""One content for every worker: a /reload in one process reaches all of them.
+
+A worker that loads the content folder and finds it valid (start-up, /reload) publishes
+the folder's fingerprint in the database (`counters`, the way learned FAQ phrasings reach
+every worker). Every worker reads it at most once a second — before handling an update,
+before a planner tick, and in a loop of its own — and, when it moved, loads the folder
+again and swaps it in if the folder still reads to that fingerprint. So an invalid folder
+changes nothing anywhere (nothing is published), and no worker ever serves a state of the
+folder that nobody validated: a folder edited again after the /reload is followed only
+after the next /reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.loader import ContentInvalid
+from bot.content.source import Problem
+from bot.content.store import ContentStore, Signature, folder_signature
+from bot.db.engine import Database, insert
+from bot.db.tables import counters
+
+logger = logging.getLogger(__name__)
+
+COUNTER: Final = "content"
+
+
+class ContentSync:
+    CHECK_SECONDS: Final = 1.0
+
+    def __init__(self, db: Database, store: ContentStore, clock: Clock) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._checked_at = float("-inf")
+        self._lock = asyncio.Lock()
+        # a published fingerprint this folder did not read to, and the folder's state then
+        self._missed: tuple[int, Signature] | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Several workers can run (PostgreSQL); with SQLite the bot is one process."""
+        return self._db.engine.dialect.name != "sqlite"
+
+    async def published(self) -> int:
+        """The fingerprint of the content last validated by any worker (0: none yet)."""
+        async with self._db.read() as conn:
+            value = await conn.scalar(
+                sa.select(counters.c.value).where(counters.c.name == COUNTER)
+            )
+        return int(value or 0)
+
+    async def publish(self, fingerprint: int | None = None) -> None:
+        """This worker's content (or the one of `fingerprint`) is what every worker serves
+        (start-up, /reload)."""
+        if fingerprint is None:
+            fingerprint = self._store.fingerprint
+        async with self._db.write() as conn:
+            statement = insert(conn.dialect.name, counters).values(name=COUNTER, value=fingerprint)
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["name"], set_={"value": fingerprint}
+                )
+            )
+
+    async def reload(self) -> list[Problem]:
+        """/reload: validate the folder; a valid one is swapped in here and published for
+        every other worker, an invalid one changes nothing (its problems returned)."""
+        async with self._lock:
+            try:
+                loaded = self._store.load()  # here, not in a thread: see `refresh`
+            except ContentInvalid as exc:
+                logger.warning("content reload refused: %d problem(s)", len(exc.problems))
+                return exc.problems
+            # published first: if the database fails, no worker changes anything
+            await self.publish(loaded.fingerprint)
+            self._store.swap(loaded)
+            self._missed = None
+        return []
+
+    async def refresh(self) -> bool:
+        """Follow a reload made in another worker; the database is read at most once a
+        second. True when the content was swapped."""
+        now = self._clock.monotonic()
+        if now - self._checked_at < self.CHECK_SECONDS:
+            return False
+        self._checked_at = now
+        wanted = await self.published()
+        if wanted in (0, self._store.fingerprint):
+            return False
+        async with self._lock:
+            if wanted == self._store.fingerprint:  # reloaded here meanwhile
+                return False
+            signature = await asyncio.to_thread(folder_signature, self._store.root)
+            if self._missed == (wanted, signature):  # nothing changed since the last try
+                return False
+            # in the event loop (a fifth of a second for the demo folder, once a reload):
+            # the FAQ matcher's morphology is not meant to be shared between threads
+            loaded = self._store.load_validated(wanted)
+            if loaded is None:
+                if self._missed is None or self._missed[0] != wanted:
+                    logger.warning(
+                        "content: another worker reloaded %s, but the folder has changed "
+                        "since; keeping the current content until the next /reload",
+                        self._store.root,
+                    )
+                self._missed = (wanted, signature)
+                return False
+            self._store.swap(loaded)
+            self._missed = None
+        logger.info("content: followed a reload made in another worker")
+        return True
+
+    async def run(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """Every worker's own loop (until cancelled), so that what no update reaches — the
+        postback endpoint, the delivery workers, the scheduler's jobs — follows too."""
+        while True:
+            try:
+                await self.refresh()
+            except Exception:  # the database away a moment: serve what we have, try again
+                logger.exception("content: could not check for a reload elsewhere")
+            await sleep(self.CHECK_SECONDS)
