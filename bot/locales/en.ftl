@@ -740,3 +740,14 @@ file-not-sent = { $kind ->
     [document] 📎 [the file could not be sent — please try again a little later]
    *[other] 📎 [the attachment could not be sent — please try again a little later]
 }
+
+# --- people, not chats: the announcement preview ---
+# Under the preview when some recipients have several chats with the bot (each gets it).
+announce-preview-messages = { $messages } messages will go: some partners have several chats with the bot (Telegram, VK, MAX), and each chat gets it unless the partner chose one in /settings.
+announce-preview-capped = { $count } more { $count ->
+        [one] partner
+       *[other] partners
+    } will not get it: they already had { $cap } automated { $cap ->
+        [one] message
+       *[other] messages
+    } in 7 days (max_automated_per_week).

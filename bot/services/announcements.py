@@ -21,8 +21,14 @@ from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
-from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partners import Partner, PartnerService, audience_condition, person_key
+from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key, partner_reach
+from bot.services.partners import (
+    Partner,
+    PartnerService,
+    audience_condition,
+    person_column,
+    person_key,
+)
 from bot.services.sales_figures import in_month, tier_for
 
 
@@ -50,6 +56,15 @@ class Announcement:
         """Where the manager who made it is (created_by is their platform id)."""
         platform = self.created_by.partition(":")[0]
         return platform if platform in ("tg", "vk", "max") else "tg"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom an announcement reaches if it is confirmed now, as its rows would be made."""
+
+    people: int  # who gets it: a person with linked chats is one, however many get it
+    messages: int  # one a chat (a person gets it in each of their chats, unless they chose one)
+    capped: int  # people it does not reach: the weekly cap holds every chat of theirs back
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,30 @@ class AnnouncementService:
         """Who an audience is right now (partners who agreed to news and can be reached):
         all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
         return await self._members(audience, await self._partners.audience("news"))
+
+    async def reach(self, audience: str) -> Reach:
+        """Whom the announcement reaches if confirmed now: the same selection and weekly
+        cap as `create` (the community chat: its chats, as people and as messages)."""
+        if audience == COMMUNITY:
+            chats = len(self._community_chats)
+            return Reach(chats, chats, 0)
+        return await self._reach(await self._conditions(audience))
+
+    async def _reach(self, conditions: list[Any]) -> Reach:
+        now = self._clock.now()
+        cap = self._store.content.program.schedule.max_automated_per_week
+        reached: set[str] = set()
+        held: set[str] = set()
+        messages = 0
+        async with self._db.read() as conn:
+            for condition in conditions:
+                for row in await conn.execute(partner_reach("news", condition, now, cap)):
+                    if row.status == "queued":
+                        reached.add(row.person)
+                        messages += 1
+                    else:
+                        held.add(row.person)
+        return Reach(len(reached), messages, len(held - reached))
 
     async def excluded(self, audience: str) -> int:
         """How many partners of an audience it does not reach because of their settings:
@@ -178,7 +217,9 @@ class AnnouncementService:
         now = self._clock.now()
         to_community = audience == COMMUNITY
         conditions = await self._conditions(audience)
-        recipients = len(self._community_chats) if to_community else await self._count(conditions)
+        recipients = (
+            len(self._community_chats) if to_community else (await self._reach(conditions)).people
+        )
         async with self._db.write() as conn:
             result = await conn.execute(
                 announcements.insert().values(
@@ -241,14 +282,6 @@ class AnnouncementService:
         ids = [partner.id for partner in await self.recipients(audience)]
         return [partners.c.id.in_(ids[start : start + 500]) for start in range(0, len(ids), 500)]
 
-    async def _count(self, conditions: list[Any]) -> int:
-        total = 0
-        async with self._db.read() as conn:
-            for condition in conditions:
-                query = sa.select(sa.func.count()).select_from(partners).where(condition)
-                total += int((await conn.execute(query)).scalar_one())
-        return total
-
     async def get(self, number: int) -> Announcement | None:
         async with self._db.read() as conn:
             row = (
@@ -270,7 +303,7 @@ class AnnouncementService:
     async def due_by(self, until: datetime) -> list[tuple[datetime, Announcement, int]]:
         """Scheduled announcements (of the last 50) that go after now and by `until`: when
         each really goes (a private one after the quiet hours), and how many still wait for
-        it (a partner who used /forget does not)."""
+        it: people, a person with linked chats once (one who used /forget does not)."""
         now = self._clock.now()
         found = []
         for item in await self.listing(50):
@@ -281,10 +314,20 @@ class AnnouncementService:
             count = (
                 item.recipients
                 if item.audience == COMMUNITY
-                else (await self.report(item.id)).waiting
+                else await self._waiting_people(item.id)
             )
             found.append((waking if private and waking is not None else item.send_at, item, count))
         return found
+
+    async def _waiting_people(self, number: int) -> int:
+        """The people an announcement's queued rows are for."""
+        query = (
+            sa.select(sa.func.count(sa.distinct(person_column())))
+            .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+            .where(outbox.c.subject == f"announcement:{number}", outbox.c.status == "queued")
+        )
+        async with self._db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def cancel(self, number: int) -> Report | None:
         """Stop what is not sent yet; the report of what was."""
