@@ -107,3 +107,9 @@ async def test_the_preview_counts_the_people_the_send_reaches(harness: Harness) 
     assert (
         "Получатели: партнёры сегмента «Вебмастер (сайт, SEO, контекст)» (4)" in manager.last.plain
     )
+
+    # everyone, and the inactive (no sales: everyone here; counted from a list of ids)
+    service = harness.services.announcements
+    everyone = await service.reach("all")
+    assert (everyone.people, everyone.messages, everyone.capped) == (5, 7, 1)  # and Зоя
+    assert await service.reach("inactive") == everyone

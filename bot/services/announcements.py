@@ -116,20 +116,25 @@ class AnnouncementService:
         return await self._reach(await self._conditions(audience))
 
     async def _reach(self, conditions: list[Any]) -> Reach:
+        """Counted in SQL (100,000 recipients never pass through Python): each condition
+        holds whole people (`_conditions`), so the sums count nobody twice."""
         now = self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
-        reached: set[str] = set()
-        held: set[str] = set()
-        messages = 0
+        people = reached = messages = 0
         async with self._db.read() as conn:
             for condition in conditions:
-                for row in await conn.execute(partner_reach("news", condition, now, cap)):
-                    if row.status == "queued":
-                        reached.add(row.person)
-                        messages += 1
-                    else:
-                        held.add(row.person)
-        return Reach(len(reached), messages, len(held - reached))
+                rows = partner_reach("news", condition, now, cap).subquery()
+                queued = rows.c.status == "queued"
+                query = sa.select(
+                    sa.func.count(sa.distinct(rows.c.person)),
+                    sa.func.count(sa.distinct(sa.case((queued, rows.c.person)))),
+                    sa.func.count(sa.case((queued, 1))),
+                )
+                counts = (await conn.execute(query)).one()
+                people += int(counts[0])
+                reached += int(counts[1])
+                messages += int(counts[2])
+        return Reach(reached, messages, people - reached)
 
     async def excluded(self, audience: str) -> int:
         """How many partners of an audience it does not reach because of their settings:
@@ -273,14 +278,22 @@ class AnnouncementService:
 
     async def _conditions(self, audience: str) -> list[Any]:
         """SQL conditions selecting the audience's partners: one for everyone or a segment
-        (100,000 recipients never pass through Python), else their ids in chunks."""
+        (100,000 recipients never pass through Python), else their ids in chunks (each
+        person's chats in one chunk)."""
         kind, _, ref = audience.partition(":")
         if kind == COMMUNITY:
             return []
         if kind in ("all", "segment"):
             return [audience_condition("news", [ref] if kind == "segment" else None)]
-        ids = [partner.id for partner in await self.recipients(audience)]
-        return [partners.c.id.in_(ids[start : start + 500]) for start in range(0, len(ids), 500)]
+        people: dict[str, list[int]] = {}
+        for partner in await self.recipients(audience):
+            people.setdefault(person(partner), []).append(partner.id)
+        chunks: list[list[int]] = []
+        for ids in people.values():  # chunks of about 500 ids, a person's chats in one
+            if not chunks or len(chunks[-1]) + len(ids) > 500:
+                chunks.append([])
+            chunks[-1].extend(ids)
+        return [partners.c.id.in_(chunk) for chunk in chunks]
 
     async def get(self, number: int) -> Announcement | None:
         async with self._db.read() as conn:
