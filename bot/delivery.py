@@ -6,6 +6,11 @@ its platform, woken as soon as rows are queued, with retries that wait longer ea
   blocked or forgotten since — skipped (`not_for`).
 - A crash leaves the rows in flight queued: they are sent again on restart (the claims
   of a worker that died are released first).
+- One chat's rows arrive in the order they were queued. The pacing layer sends to a chat
+  one request at a time, in the order asked (Telegram's worker asks in row order); a
+  worker that prepares rows before asking (MAX: uploads) or puts several chats in one
+  request (VK) starts a chat's row only once its previous one was answered
+  (`ChatOrder`). A row put back for a later try does not hold the chat's next ones.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final, Generic, TypeVar
 
 from bot.clock import Clock
 from bot.pacing import bulk
@@ -22,6 +28,8 @@ from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partners import Partner, PartnerService
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS: Final = 3
 IDLE_WAIT: Final = 5.0  # seconds to sleep when nothing is due (new rows wake the worker)
@@ -94,3 +102,29 @@ def not_for(row: Queued, partner: Partner | None) -> Outcome | None:
     if not partner.receives(row.kind):
         return Outcome(row.id, "skipped", "stopped or unsubscribed")
     return None
+
+
+class ChatOrder(Generic[T]):
+    """Sends started at once that keep each chat's order: a send waits for the earlier
+    sends to any of its chats (answered or failed) before it starts."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, asyncio.Task[T]] = {}  # the latest send to each chat
+
+    def start(
+        self,
+        chats: Iterable[int],
+        send: Callable[[], Coroutine[Any, Any, T]],
+    ) -> asyncio.Task[T]:
+        """Start `send` (to `chats`) as a task that runs after the earlier ones to them."""
+        chats = list(chats)
+        earlier = {self._last[chat] for chat in chats if chat in self._last}
+        task = asyncio.create_task(_after(earlier, send))
+        self._last.update(dict.fromkeys(chats, task))
+        return task
+
+
+async def _after(earlier: set[asyncio.Task[T]], send: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    if earlier:
+        await asyncio.wait(earlier)
+    return await send()

@@ -258,3 +258,27 @@ async def test_digests_and_nudges_leave_the_last_weekly_slot_to_contests(
     moment = await outbox.enqueue([note("contest:c:reminder", "contests", "contest:c")])
     assert moment.queued == 1  # … for a contest moment
     assert (await outbox.enqueue([note("contest:c:started", "contests", "contest:c")])).capped == 1
+
+
+async def test_a_chats_messages_arrive_in_the_order_they_were_queued(harness: Harness) -> None:
+    """A message with a file to upload, queued first, is not overtaken by the texts queued
+    after it for the same chat (the worker sends several rows at once, and an upload takes
+    longer than a text)."""
+    from tests.harness import DEMO_CONTENT
+
+    harness.emulator.method_latency["sendPhoto"] = 0.3
+    anna = await linked(harness, 808, "Анна", "a-8")
+    partner = await harness.services.partners.by_user("tg", 808)
+    assert partner is not None
+    banner = str(DEMO_CONTENT / "files" / "sofa-728x90.png")
+    queued = [
+        OutMessage("test:order:0", "news", "tg", partner.chat_id, "Баннер", partner.id,
+                   photo=banner),
+        *(OutMessage(f"test:order:{n}", "sales", "tg", partner.chat_id, f"Продажа {n}",
+                     partner.id) for n in (1, 2)),
+    ]  # fmt: skip
+    for message in queued:
+        await harness.services.outbox.enqueue([message])
+        harness.clock.advance(0.001)
+    await harness.deliver()
+    assert [m.plain for m in anna.messages[-3:]] == ["Баннер", "Продажа 1", "Продажа 2"]

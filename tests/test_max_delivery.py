@@ -17,6 +17,7 @@ from bot.max.session import MaxSession
 from bot.notices.base import private
 from bot.services.partners import Partner
 from tests.harness import (
+    DEMO_CONTENT,
     Harness,
     running_bot,
 )
@@ -234,3 +235,35 @@ async def test_a_max_managers_photo_reaches_telegram_vk_and_max_with_it(
         assert vera.last.text == "Новые баннеры"
         assert vera.last.attachments[0].startswith("photo-777_")
         assert [data for _name, data in vk.uploads.values()] == [picture]
+
+
+async def test_a_chats_messages_arrive_in_the_order_they_were_queued(
+    max_harness: Harness,
+) -> None:
+    """A message with a picture to upload, queued first, is not overtaken by the text
+    queued after it for the same person (the worker sends several rows at once)."""
+    from dataclasses import replace
+
+    emulator = max_harness.max
+    assert emulator is not None
+    (vera, anna) = await subscribed_max_partners(max_harness, 1300, 2)
+    banner = str(DEMO_CONTENT / "files" / "sofa-728x90.png")
+    with_picture = replace(
+        private(f"news:8:{vera.key}", "news", "news:8", vera, "Новый баннер"), photo=banner
+    )
+    queued = [
+        with_picture,
+        private(f"sale:1:{vera.key}", "sales", None, vera, "Продажа №1 одобрена"),
+        private(f"sale:1:{anna.key}", "sales", None, anna, "Продажа Анны"),
+        private(f"sale:2:{vera.key}", "sales", None, vera, "Продажа №2 одобрена"),
+    ]
+    for message in queued:
+        await max_harness.services.outbox.enqueue([message])
+        max_harness.clock.advance(0.001)
+    await max_harness.deliver()
+    assert [m.plain for m in emulator.dialog_messages(vera.user_id)] == [
+        "Новый баннер",
+        "Продажа №1 одобрена",
+        "Продажа №2 одобрена",
+    ]
+    assert [m.plain for m in emulator.dialog_messages(anna.user_id)] == ["Продажа Анны"]

@@ -255,3 +255,35 @@ async def test_flood_control_holds_that_peer_and_keeps_its_order() -> None:
     assert [m.text for m in vk.chat_messages(1)] == [f"1:{n}" for n in range(1, 5)]
     assert [m.text for m in vk.chat_messages(2)] == [f"2:{n}" for n in range(1, 5)]
     assert not vk.duplicates
+
+
+async def test_a_chats_messages_arrive_in_the_order_they_were_queued(
+    vk_harness: Harness,
+) -> None:
+    """A sale notice queued before an announcement reaches the person before it, though
+    the announcement (one text for many) and the notices (one text each) go in different
+    requests; a third message after both comes last."""
+    vk = vk_harness.vk
+    assert vk is not None
+    people = await subscribed_vk_partners(vk_harness, 700, 4)
+    vera = people[0]
+    notices = [
+        private(f"sale:{n}:{vera.key}", "sales", None, vera, f"Продажа №{n} одобрена")
+        for n in (1, 2)
+    ]
+    news = [private(f"news:7:{p.key}", "news", "news:7", p, "Новость для всех") for p in people]
+    after = private(f"digest:7:{vera.key}", "digest", None, vera, "Ваша неделя")
+    for message in (*notices, *news, after):
+        await vk_harness.services.outbox.enqueue([message])
+        vk_harness.clock.advance(0.001)
+    await vk_harness.deliver()
+    assert [m.text for m in vk.chat_messages(vera.user_id)] == [
+        "Продажа №1 одобрена",
+        "Продажа №2 одобрена",
+        "Новость для всех",
+        "Ваша неделя",
+    ]
+    for partner in people[1:]:
+        assert [m.text for m in vk.chat_messages(partner.user_id)] == ["Новость для всех"]
+    sends = [r for r in vk.requests if r.method == "messages.send"]
+    assert any(len(r.params.get("peer_ids", [])) > 1 for r in sends)  # still one request

@@ -743,3 +743,14 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Every worker of the bot serves the new content within a second.
+
+# --- people, not chats: the announcement preview ---
+# Under the preview when some recipients have several chats with the bot (each gets it).
+announce-preview-messages = { $messages } messages will go: some partners have several chats with the bot (Telegram, VK, MAX), and each chat gets it unless the partner chose one in /settings.
+announce-preview-capped = { $count } more { $count ->
+        [one] partner
+       *[other] partners
+    } will not get it: they already had { $cap } automated { $cap ->
+        [one] message
+       *[other] messages
+    } in 7 days (max_automated_per_week).

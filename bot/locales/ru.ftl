@@ -773,3 +773,16 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Все процессы бота перейдут на новый контент в течение секунды.
+
+# --- people, not chats: the announcement preview ---
+# Under the preview when some recipients have several chats with the bot (each gets it).
+announce-preview-messages = Сообщений уйдёт { $messages }: у некоторых партнёров несколько чатов с ботом (Telegram, VK, MAX), рассылка придёт в каждый, если партнёр не выбрал один в /settings.
+announce-preview-capped = Ещё { $count } { $count ->
+        [one] партнёр её не получит
+        [few] партнёра её не получат
+       *[many] партнёров её не получат
+    }: у них уже { $cap } { $cap ->
+        [one] автоматическое сообщение
+        [few] автоматических сообщения
+       *[many] автоматических сообщений
+    } за 7 дней (max_automated_per_week).

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -26,7 +27,7 @@ from typing import Any, Final
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.delivery import not_for
+from bot.delivery import ChatOrder, not_for
 from bot.max import convert
 from bot.max.client import MaxError, MaxUncertain
 from bot.max.files import token_of
@@ -76,6 +77,7 @@ class MaxDelivery(BotDelivery[MaxSession]):
                         await self._outbox.finish(done)
                 return outcome
 
+        order: ChatOrder[Outcome] = ChatOrder()  # each chat's rows in the order queued
         outstanding: deque[list[asyncio.Task[Outcome]]] = deque()
         running: list[asyncio.Task[Outcome]] = []
         try:
@@ -95,7 +97,7 @@ class MaxDelivery(BotDelivery[MaxSession]):
                 if len(outstanding) > 1:  # at most two chunks marked and not yet done
                     outcomes.extend(await asyncio.gather(*outstanding.popleft()))
                 await self._outbox.mark_sending([row.id for row in ready])
-                tasks = [asyncio.create_task(one(row)) for row in ready]
+                tasks = [order.start([row.chat_id], functools.partial(one, row)) for row in ready]
                 outstanding.append(tasks)
                 running.extend(tasks)
             while outstanding:

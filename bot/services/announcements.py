@@ -21,8 +21,14 @@ from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, conversions, outbox, partners
 from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
-from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partners import Partner, PartnerService, audience_condition, person_key
+from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key, partner_reach
+from bot.services.partners import (
+    Partner,
+    PartnerService,
+    audience_condition,
+    person_column,
+    person_key,
+)
 from bot.services.sales_figures import in_month, tier_for
 
 
@@ -50,6 +56,15 @@ class Announcement:
         """Where the manager who made it is (created_by is their platform id)."""
         platform = self.created_by.partition(":")[0]
         return platform if platform in ("tg", "vk", "max") else "tg"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom an announcement reaches if it is confirmed now, as its rows would be made."""
+
+    people: int  # who gets it: a person with linked chats is one, however many get it
+    messages: int  # one a chat (a person gets it in each of their chats, unless they chose one)
+    capped: int  # people it does not reach: the weekly cap holds every chat of theirs back
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,35 @@ class AnnouncementService:
         """Who an audience is right now (partners who agreed to news and can be reached):
         all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
         return await self._members(audience, await self._partners.audience("news"))
+
+    async def reach(self, audience: str) -> Reach:
+        """Whom the announcement reaches if confirmed now: the same selection and weekly
+        cap as `create` (the community chat: its chats, as people and as messages)."""
+        if audience == COMMUNITY:
+            chats = len(self._community_chats)
+            return Reach(chats, chats, 0)
+        return await self._reach(await self._conditions(audience))
+
+    async def _reach(self, conditions: list[Any]) -> Reach:
+        """Counted in SQL (100,000 recipients never pass through Python): each condition
+        holds whole people (`_conditions`), so the sums count nobody twice."""
+        now = self._clock.now()
+        cap = self._store.content.program.schedule.max_automated_per_week
+        people = reached = messages = 0
+        async with self._db.read() as conn:
+            for condition in conditions:
+                rows = partner_reach("news", condition, now, cap).subquery()
+                queued = rows.c.status == "queued"
+                query = sa.select(
+                    sa.func.count(sa.distinct(rows.c.person)),
+                    sa.func.count(sa.distinct(sa.case((queued, rows.c.person)))),
+                    sa.func.count(sa.case((queued, 1))),
+                )
+                counts = (await conn.execute(query)).one()
+                people += int(counts[0])
+                reached += int(counts[1])
+                messages += int(counts[2])
+        return Reach(reached, messages, people - reached)
 
     async def excluded(self, audience: str) -> int:
         """How many partners of an audience it does not reach because of their settings:
@@ -178,7 +222,9 @@ class AnnouncementService:
         now = self._clock.now()
         to_community = audience == COMMUNITY
         conditions = await self._conditions(audience)
-        recipients = len(self._community_chats) if to_community else await self._count(conditions)
+        recipients = (
+            len(self._community_chats) if to_community else (await self._reach(conditions)).people
+        )
         async with self._db.write() as conn:
             result = await conn.execute(
                 announcements.insert().values(
@@ -232,22 +278,22 @@ class AnnouncementService:
 
     async def _conditions(self, audience: str) -> list[Any]:
         """SQL conditions selecting the audience's partners: one for everyone or a segment
-        (100,000 recipients never pass through Python), else their ids in chunks."""
+        (100,000 recipients never pass through Python), else their ids in chunks (each
+        person's chats in one chunk)."""
         kind, _, ref = audience.partition(":")
         if kind == COMMUNITY:
             return []
         if kind in ("all", "segment"):
             return [audience_condition("news", [ref] if kind == "segment" else None)]
-        ids = [partner.id for partner in await self.recipients(audience)]
-        return [partners.c.id.in_(ids[start : start + 500]) for start in range(0, len(ids), 500)]
-
-    async def _count(self, conditions: list[Any]) -> int:
-        total = 0
-        async with self._db.read() as conn:
-            for condition in conditions:
-                query = sa.select(sa.func.count()).select_from(partners).where(condition)
-                total += int((await conn.execute(query)).scalar_one())
-        return total
+        people: dict[str, list[int]] = {}
+        for partner in await self.recipients(audience):
+            people.setdefault(person(partner), []).append(partner.id)
+        chunks: list[list[int]] = []
+        for ids in people.values():  # chunks of about 500 ids, a person's chats in one
+            if not chunks or len(chunks[-1]) + len(ids) > 500:
+                chunks.append([])
+            chunks[-1].extend(ids)
+        return [partners.c.id.in_(chunk) for chunk in chunks]
 
     async def get(self, number: int) -> Announcement | None:
         async with self._db.read() as conn:
@@ -270,7 +316,7 @@ class AnnouncementService:
     async def due_by(self, until: datetime) -> list[tuple[datetime, Announcement, int]]:
         """Scheduled announcements (of the last 50) that go after now and by `until`: when
         each really goes (a private one after the quiet hours), and how many still wait for
-        it (a partner who used /forget does not)."""
+        it: people, a person with linked chats once (one who used /forget does not)."""
         now = self._clock.now()
         found = []
         for item in await self.listing(50):
@@ -281,10 +327,20 @@ class AnnouncementService:
             count = (
                 item.recipients
                 if item.audience == COMMUNITY
-                else (await self.report(item.id)).waiting
+                else await self._waiting_people(item.id)
             )
             found.append((waking if private and waking is not None else item.send_at, item, count))
         return found
+
+    async def _waiting_people(self, number: int) -> int:
+        """The people an announcement's queued rows are for."""
+        query = (
+            sa.select(sa.func.count(sa.distinct(person_column())))
+            .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+            .where(outbox.c.subject == f"announcement:{number}", outbox.c.status == "queued")
+        )
+        async with self._db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def cancel(self, number: int) -> Report | None:
         """Stop what is not sent yet; the report of what was."""

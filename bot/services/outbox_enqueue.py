@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.content.models import QuietHours
 from bot.db.engine import insert
 from bot.db.tables import UtcDateTime, outbox, partners
+from bot.services.partners import person_column
 
 # Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
 COMMUNITY: Final = "community"
@@ -139,18 +140,7 @@ def partner_rows(
     """A row of `message` for every partner matching `condition` (SQL), columns as in
     `PARTNER_ROW_COLUMNS`: the key is `key_prefix` + the partner's platform:id, and the
     weekly cap applies as in `new_rows`."""
-    recent = (
-        sa.select(outbox.c.partner_id, sa.func.count().label("n"))
-        .where(*_counted(now), outbox.c.partner_id.is_not(None))
-        .group_by(outbox.c.partner_id)
-        .subquery()
-    )
-    capped = message.kind not in UNCAPPED
-    status = (
-        sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
-        if capped
-        else sa.literal("queued")
-    )
+    status, source = _partner_status(message.kind, now, cap)
     return (
         sa.select(
             (
@@ -172,9 +162,39 @@ def partner_rows(
             status.label("status"),
             sa.literal(now, UtcDateTime).label("created_at"),
         )
-        .select_from(partners.outerjoin(recent, recent.c.partner_id == partners.c.id))
+        .select_from(source)
         .where(condition)
     )
+
+
+def partner_reach(kind: str, condition: Any, now: datetime, cap: int) -> sa.Select[Any]:
+    """What `partner_rows` would make for the partners matching `condition`, without
+    making it: each partner's person (`person_column`) and the row's status ("queued", or
+    "capped" by the weekly cap)."""
+    status, source = _partner_status(kind, now, cap)
+    return (
+        sa.select(person_column().label("person"), status.label("status"))
+        .select_from(source)
+        .where(condition)
+    )
+
+
+def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
+    """The status of a partner's new row of `kind` (SQL: "capped" once the partner had
+    `cap` automated private messages in the last 7 days, else "queued"), and the partners
+    joined with what that needs."""
+    recent = (
+        sa.select(outbox.c.partner_id, sa.func.count().label("n"))
+        .where(*_counted(now), outbox.c.partner_id.is_not(None))
+        .group_by(outbox.c.partner_id)
+        .subquery()
+    )
+    status = (
+        sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
+        if kind not in UNCAPPED
+        else sa.literal("queued")
+    )
+    return status, partners.outerjoin(recent, recent.c.partner_id == partners.c.id)
 
 
 def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:

@@ -11,11 +11,17 @@
   the partner is unreachable; 9 (flood control) → that recipient waits a while; the rest
   of the request is unaffected. Errors 6 and 10 are retried by the client; a network
   failure puts the request's rows back for a later try (safe: same random ids).
+- One chat's messages arrive in the order they were queued: a request carrying a chat's
+  next message starts only once the request with its previous one was answered (a sale
+  notice queued before an announcement comes before it, though the announcement goes
+  with `peer_ids` and the notice in an `execute`). A message put back for a later try
+  does not hold the chat's next ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -26,7 +32,7 @@ from typing import Any, Final
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputFile
 
-from bot.delivery import not_for
+from bot.delivery import ChatOrder, not_for
 from bot.pacing import Target
 from bot.platform.delivery import BotDelivery
 from bot.rendering import split_text
@@ -90,11 +96,13 @@ class VkDelivery(BotDelivery[VkSession]):
 
     async def _deliver_batch(self, rows: list[Queued]) -> list[Outcome]:
         """Send a batch: its rows are looked at a chunk at a time, and a chunk's requests
-        start while the next chunk is being read (sending never waits for the batch)."""
+        start while the next chunk is being read (sending never waits for the batch). A
+        request waits for the earlier requests to its chats (each chat's order kept)."""
         slots = asyncio.Semaphore(self._in_flight)
         memo: dict[Any, _Content | Exception] = {}
         outcomes: list[Outcome] = []
         running: list[asyncio.Task[list[Outcome]]] = []
+        order: ChatOrder[list[Outcome]] = ChatOrder()
 
         async def run(request: Callable[[], Awaitable[list[Outcome]]]) -> list[Outcome]:
             async with slots:
@@ -112,7 +120,8 @@ class VkDelivery(BotDelivery[VkSession]):
                     await self._outbox.finish(settled)
                     outcomes.extend(settled)
                 running.extend(
-                    asyncio.create_task(run(request)) for request in self._requests(ready, people)
+                    order.start(peers, functools.partial(run, request))
+                    for request, peers in self._requests(ready, people)
                 )
                 await asyncio.sleep(0)  # let the first requests start
             results = await asyncio.gather(*running)
@@ -140,23 +149,29 @@ class VkDelivery(BotDelivery[VkSession]):
 
     def _requests(
         self, ready: list[_Prepared], people: dict[int, Partner]
-    ) -> list[Callable[[], Awaitable[list[Outcome]]]]:
-        """Identical messages in groups of 100 (peer_ids), the rest 25 to an execute."""
-        by_identity: dict[str, list[_Prepared]] = {}
-        for item in ready:
-            by_identity.setdefault(item.identity, []).append(item)
-        requests: list[Callable[[], Awaitable[list[Outcome]]]] = []
-        singles: list[_Prepared] = []
-        for group in by_identity.values():
-            if len(group[0].parts) > 1:
-                requests.extend(self._long(item, people) for item in group)
-            elif len(group) == 1:
-                singles.append(group[0])
-            else:
-                for start in range(0, len(group), PEER_IDS):
-                    requests.append(self._many(group[start : start + PEER_IDS], people))
-        for batch in _distinct_peers(singles, EXECUTE):
-            requests.append(self._execute(batch, people))
+    ) -> list[tuple[Callable[[], Awaitable[list[Outcome]]], list[int]]]:
+        """The requests, each with the chats it writes to, in an order that keeps each
+        chat's messages in turn: every chat's first message, then every chat's second, …;
+        in each turn identical messages go in groups of 100 (peer_ids), the rest 25 to an
+        execute."""
+        requests: list[tuple[Callable[[], Awaitable[list[Outcome]]], list[int]]] = []
+        for turn in _turns(ready):
+            by_identity: dict[str, list[_Prepared]] = {}
+            for item in turn:
+                by_identity.setdefault(item.identity, []).append(item)
+            singles: list[_Prepared] = []
+            for group in by_identity.values():
+                if len(group[0].parts) > 1:
+                    requests.extend((self._long(item, people), [item.peer]) for item in group)
+                elif len(group) == 1:
+                    singles.append(group[0])
+                else:
+                    for start in range(0, len(group), PEER_IDS):
+                        some = group[start : start + PEER_IDS]
+                        requests.append((self._many(some, people), [i.peer for i in some]))
+            for start in range(0, len(singles), EXECUTE):
+                some = singles[start : start + EXECUTE]
+                requests.append((self._execute(some, people), [i.peer for i in some]))
         return requests
 
     async def _peer_turns(self, items: list[_Prepared]) -> None:
@@ -317,18 +332,19 @@ class VkDelivery(BotDelivery[VkSession]):
         return request
 
 
-def _distinct_peers(items: list[_Prepared], size: int) -> list[list[_Prepared]]:
-    """Batches of up to `size`, no recipient twice in one: everyone's first message, then
-    everyone's second, … (one request never floods one person)."""
-    layers: list[list[_Prepared]] = []
+def _turns(items: list[_Prepared]) -> list[list[_Prepared]]:
+    """Everyone's first message, then everyone's second, … (in the order queued): no chat
+    twice in one turn, so one request never floods one person nor reorders their
+    messages."""
+    turns: list[list[_Prepared]] = []
     seen: dict[int, int] = {}
     for item in items:
-        layer = seen.get(item.peer, 0)
-        seen[item.peer] = layer + 1
-        if layer == len(layers):
-            layers.append([])
-        layers[layer].append(item)
-    return [layer[i : i + size] for layer in layers for i in range(0, len(layer), size)]
+        turn = seen.get(item.peer, 0)
+        seen[item.peer] = turn + 1
+        if turn == len(turns):
+            turns.append([])
+        turns[turn].append(item)
+    return turns
 
 
 def _peer_errors(answer: Any) -> dict[int, VkError]:

@@ -151,8 +151,8 @@ async def _preview(
 ) -> None:
     data = await state.get_data()
     audience = data["audience"]
-    people = await announcements.recipients(audience)
-    count = len(settings.community_chats()) if audience == COMMUNITY else len(people)
+    reach = await announcements.reach(audience)
+    count = reach.people
     when = (
         datetime.fromisoformat(data["send_at"]).astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
         if data.get("send_at")
@@ -168,6 +168,11 @@ async def _preview(
         count=count,
         when=when,
     )
+    if reach.messages > reach.people:
+        header += "\n" + l10n("announce-preview-messages", messages=reach.messages)
+    if reach.capped:
+        cap = store.content.program.schedule.max_automated_per_week
+        header += "\n" + l10n("announce-preview-capped", count=reach.capped, cap=cap)
     await state.set_state(AnnounceDialog.preview)
     if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
         empty = await empty_text(audience, announcements, settings, l10n)

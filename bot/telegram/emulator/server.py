@@ -45,6 +45,9 @@ class BotApiEmulator(BotApiMethods):
         )
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        # seconds a method takes on top of `latency` (real time: an upload slower than a
+        # text, as in the field); tests set it
+        self.method_latency: dict[str, float] = {}
 
     # --- server ---------------------------------------------------------------------
 
@@ -71,9 +74,10 @@ class BotApiEmulator(BotApiMethods):
             params = await self._read_params(request)
             record = Request(method, params)
             self.requests.append(record)
-            slow = self.latency > 0 and method != "getUpdates"
+            latency = self.latency + self.method_latency.get(method, 0.0)
+            slow = latency > 0 and method != "getUpdates"
             if slow:
-                await asyncio.sleep(self.latency / 2)
+                await asyncio.sleep(latency / 2)
             try:
                 result = await self._dispatch(method, params)
             except ApiError as exc:
@@ -82,7 +86,7 @@ class BotApiEmulator(BotApiMethods):
                 raise
             finally:
                 if slow:
-                    await asyncio.sleep(self.latency / 2)
+                    await asyncio.sleep(latency / 2)
         except ApiError as exc:
             body: dict[str, Any] = {
                 "ok": False,
