@@ -245,3 +245,8 @@ def test_a_typo_is_a_letter_or_two_not_another_word(matcher: FaqMatcher) -> None
     ):
         forms = {form for unit in matcher.question_units(typo) for form in unit.forms}
         assert word in forms, (typo, forms)
+
+
+@pytest.mark.parametrize("question", ["1", "2", "100", "  42  ", "1 2 3"])
+def test_numbers_alone_are_no_question(matcher: FaqMatcher, question: str) -> None:
+    assert matcher.match(question) == Match("miss", None, 0.0)

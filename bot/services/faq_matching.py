@@ -319,8 +319,8 @@ class FaqMatcher:
     def rank(self, question: str, segment: str | None = None, limit: int = 5) -> list[Candidate]:
         """The best entries for a question, most probable first."""
         units = self.question_units(question)
-        if not units or not self.entries:
-            return []
+        if not self.entries or all(form.isdigit() for unit in units for form in unit.forms):
+            return []  # nothing, or numbers alone («1», «2»): no question to answer
         known = [unit for unit in units if self._known(unit.forms)]
         by_learned = self._learned_evidence(units)
         if not known and not by_learned:
