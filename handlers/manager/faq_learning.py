@@ -49,8 +49,8 @@ def _entries(ids: tuple[str, ...] | list[str]) -> str:
 
 
 def moved_note(moved_from: tuple[str, ...], l10n: L10n) -> str:
-    """" (moved from «tax-reports»)" when a manager's decision took the wording from other
-    entries (one wording answers one entry); empty otherwise."""
+    """The line "moved from «tax-reports»" when a manager's decision took the wording from
+    other entries (one wording answers one entry); empty otherwise."""
     return " " + l10n("faq-wording-moved-from", entries=_entries(moved_from)) if moved_from else ""
 
 
