@@ -199,9 +199,11 @@ async def _two_decisions(url: str) -> None:
         await upgrade(db)
         learning = FaqLearning(db, ContentStore(DEMO_CONTENT), FakeClock())
         first = await learning.learn("self-employed", TAXES, "link")
-        assert first is not None and first.moved_from == ()
+        assert first is not None
+        assert first.moved_from == ()
         second = await learning.learn("tax-reports", TAXES.upper() + "!", "link")  # same words
-        assert second is not None and second.moved_from == ("self-employed",)
+        assert second is not None
+        assert second.moved_from == ("self-employed",)
         # a duplicate stored before the rule (both approved): the latest decision counts
         async with db.write() as conn:
             for entry_id, decided in (("promo-codes", 1), ("referral-link", 2)):
@@ -235,7 +237,8 @@ def test_faq_match_and_export_follow_the_last_decision(
         exported = capsys.readouterr().out
     assert exported.count("где промик") == 1
     assert exported.count(TAXES) + exported.count(TAXES.upper()) == 1
-    assert "- id: self-employed" not in exported and "- id: promo-codes" not in exported
+    assert "- id: self-employed" not in exported
+    assert "- id: promo-codes" not in exported
 
 
 # --- 2. a gap fixed is no gap -----------------------------------------------------------
@@ -360,3 +363,36 @@ async def test_faq_link_on_a_very_long_question_answers_and_says_why_not_learned
     note = group.emulator.chat_messages(GROUP)[-1].plain
     assert f"Вопрос длиннее {MAX_PHRASING} символов — как формулировка не запомнен." in note
     assert await _rows(group) == {}
+
+
+async def test_an_entry_back_does_not_take_a_wording_approved_meanwhile(
+    tmp_path: Path,
+) -> None:
+    folder = _content_with(tmp_path, 1)
+    faq_yaml = folder / "faq.yaml"
+    whole = faq_yaml.read_text(encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        store, learning = harness.services.content_store, harness.services.faq.learning
+        partner = harness.user(897)
+        await partner.onboard()
+        await partner.send(UNSURE)
+        offer = partner.last
+        await learning.learn("self-employed", UNSURE, "teach")
+        head, tail = whole.split("- id: self-employed")
+        faq_yaml.write_text(
+            head + "- id: tax-reports" + tail.split("- id: tax-reports")[1], encoding="utf-8"
+        )
+        assert store.reload() == []
+        await learning.sync(store.content)  # self-employed left: its wording waits
+        await partner.press("Когда выплаты?", offer)
+        await partner.press("👍 Помогло")  # one partner approves it for payout-dates
+        faq_yaml.write_text(whole, encoding="utf-8")
+        assert store.reload() == []
+        await learning.sync(store.content)  # self-employed is back
+        assert await _rows(harness) == {
+            ("self-employed", UNSURE): "pending",  # a manager decides, warned in the card
+            ("payout-dates", UNSURE): "approved",
+        }
+        (item,) = await learning.pending()
+        assert item.note is None
+        assert await learning.elsewhere(item) == [("payout-dates", "approved")]

@@ -208,18 +208,29 @@ class FaqLearning:
                 .where(faq_learned.c.status == "approved", faq_learned.c.entry_id.not_in(known))
                 .values(status="pending", note=ENTRY_GONE, decided_at=None)
             )
-            back_ids = [
-                row.id
-                for row in await conn.execute(
-                    sa.select(faq_learned.c.id).where(
+            back = list(
+                await conn.execute(
+                    sa.select(
+                        faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing_key
+                    ).where(
                         faq_learned.c.status == "pending",
                         faq_learned.c.note == ENTRY_GONE,
                         faq_learned.c.entry_id.in_(known),
                     )
                 )
-            ]
-            for learned_id in back_ids:
-                await self._decide(conn, learned_id, "approved")
+            )
+            back_ids: list[int] = []
+            for row in back:
+                taken = await self._elsewhere(
+                    conn, str(row.entry_id), str(row.phrasing_key), ("approved",)
+                )
+                if taken:  # approved for another entry meanwhile: a manager decides
+                    await conn.execute(
+                        faq_learned.update().where(faq_learned.c.id == row.id).values(note=None)
+                    )
+                    continue
+                await self._decide(conn, int(row.id), "approved")
+                back_ids.append(int(row.id))
             changed = (int(gone.rowcount or 0), len(back_ids))
             if changed[0]:
                 await self._bump(conn)
