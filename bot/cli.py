@@ -362,18 +362,17 @@ def _faq_learned(settings: Settings, *, export: bool) -> int:
 
     async def go() -> int:
         items = []
+        by_entry: dict[str, list[str]] = {}
         if not _sqlite_file_missing(settings):  # a missing file has learned nothing
             db = Database.from_url(settings.database_url)
             try:
                 await upgrade(db)
-                items = await FaqLearning(db, store, SystemClock()).listing()
+                learning = FaqLearning(db, store, SystemClock())
+                items = await learning.listing()
+                by_entry = await learning.export()  # a wording under one entry only
             finally:
                 await db.close()
         if export:
-            by_entry: dict[str, list[str]] = {}
-            for item in items:
-                if item.status == "approved":
-                    by_entry.setdefault(item.entry_id, []).append(item.phrasing)
             exported = [{"id": entry, "alt": alts} for entry, alts in by_entry.items()]
             if exported:
                 print(yaml.safe_dump(exported, allow_unicode=True, sort_keys=False), end="")

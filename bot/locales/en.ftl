@@ -653,6 +653,8 @@ faq-learned-moved = Moved to { $entry } and approved.
 faq-learned-entry-gone = This entry is no longer in faq.yaml: move the phrasing to another one.
 faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [yes] The phrasing is learned.
+        [empty] The message has no question text: nothing to learn.
+        [long] The question is longer than { $limit } characters: not learned as a phrasing.
        *[no] {""}
     }{ $delivered ->
         [yes] {""}
@@ -754,3 +756,8 @@ announce-preview-capped = { $count } more { $count ->
         [one] message
        *[other] messages
     } in 7 days (max_automated_per_week).
+# --- FAQ review fixes: one wording answers one entry ---
+faq-wording-moved-from = The phrasing was moved from { $entries }.
+faq-learned-elsewhere-approved = ⚠️ This phrasing already leads to { $entries }: “Approve” moves it here.
+faq-learned-elsewhere-pending = ⚠️ The same phrasing waits for review under { $entries }: “Approve” rejects it there.
+faq-link-no-text = This message has no question text (a photo or a file): nothing to learn. To send the partner an answer, write /faq_link ENTRY.

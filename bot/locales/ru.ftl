@@ -677,6 +677,8 @@ faq-learned-moved = Перенесено к { $entry } и принято.
 faq-learned-entry-gone = Этого вопроса больше нет в faq.yaml: перенесите формулировку к другому.
 faq-linked = Партнёр получил ответ «{ $entry }». { $learned ->
         [yes] Формулировка запомнена.
+        [empty] В сообщении нет текста вопроса — запоминать нечего.
+        [long] Вопрос длиннее { $limit } символов — как формулировка не запомнен.
        *[no] {""}
     }{ $delivered ->
         [yes] {""}
@@ -786,3 +788,8 @@ announce-preview-capped = Ещё { $count } { $count ->
         [few] автоматических сообщения
        *[many] автоматических сообщений
     } за 7 дней (max_automated_per_week).
+# --- FAQ review fixes: one wording answers one entry ---
+faq-wording-moved-from = Формулировка перенесена из { $entries }.
+faq-learned-elsewhere-approved = ⚠️ Эта формулировка уже ведёт к { $entries }: «Принять» перенесёт её сюда.
+faq-learned-elsewhere-pending = ⚠️ Эта же формулировка ждёт проверки у { $entries }: «Принять» отклонит её там.
+faq-link-no-text = В этом сообщении нет текста вопроса (фото или файл) — запоминать нечего. Чтобы отправить партнёру ответ, напишите /faq_link ID вопроса.

@@ -19,7 +19,7 @@ from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners
-from bot.services.faq_learning import FaqLearning, Proposed
+from bot.services.faq_learning import FaqLearning, Proposed, phrasing_key
 from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partners import Partner
 
@@ -38,6 +38,8 @@ class Gap:
 
 
 GAP_SIMILARITY: Final = 0.5  # Jaccard of two questions' meaningful forms
+# wordings of the gaps shown that the matcher re-reads (is it answered now?) per listing
+GAP_RECHECK: Final = 60
 
 
 @dataclass(frozen=True)
@@ -255,8 +257,11 @@ class FaqService:
             return [(row.question, int(row.times)) for row in await conn.execute(query)]
 
     async def gaps(self, days: int = 30, limit: int = 10) -> list[Gap]:
-        """The unanswered questions of the last `days` days grouped by what they ask
-        (similar wordings together), most asked first."""
+        """The questions of the last `days` days the bot still cannot answer, grouped by
+        what they ask (similar wordings together), most asked first. A wording learned
+        (approved) since is no gap; nor is one the matcher now answers (with what it
+        learned): the wordings of the gaps listed are re-read, most asked first, at most
+        GAP_RECHECK of them, so a listing stays cheap."""
         await self.flush()
         since = self._clock.now() - timedelta(days=days)
         query = (
@@ -287,15 +292,34 @@ class FaqService:
                     break
             else:
                 groups.append((key, [(str(row.question), int(row.times), int(row.last_id))]))
-        gaps = [
-            Gap(
-                question_id=members[0][2],
-                question=members[0][0],
-                count=sum(times for _q, times, _id in members),
-                wordings=tuple(question for question, _t, _id in members),
-            )
-            for _key, members in groups
+        learned = await self.learning.approved_keys(self._store.content)
+        groups = [
+            (key, kept)
+            for key, members in groups
+            if (kept := [m for m in members if phrasing_key(m[0]) not in learned])
         ]
+        groups.sort(key=lambda group: (-sum(m[1] for m in group[1]), group[1][0][0]))
+        gaps: list[Gap] = []
+        budget = GAP_RECHECK
+        for _key, members in groups:
+            if len(gaps) >= limit:
+                break
+            still: list[tuple[str, int, int]] = []
+            for member in members:
+                if budget > 0:
+                    budget -= 1
+                    if matcher.match(member[0]).outcome == "answer":
+                        continue  # answered now: no longer a gap
+                still.append(member)
+            if still:
+                gaps.append(
+                    Gap(
+                        question_id=still[0][2],
+                        question=still[0][0],
+                        count=sum(times for _q, times, _id in still),
+                        wordings=tuple(question for question, _t, _id in still),
+                    )
+                )
         gaps.sort(key=lambda gap: (-gap.count, gap.question))
         return gaps[:limit]
 

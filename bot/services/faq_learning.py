@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -41,13 +41,19 @@ logger = logging.getLogger(__name__)
 Status = Literal["pending", "approved", "rejected"]
 Source = Literal["helped", "link", "teach", "gap"]
 COUNTER: Final = "faq_learned"
-MAX_PHRASING = 500  # characters kept of a phrasing
+MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
 ENTRY_GONE: Final = "entry-gone"
 
 
 def phrasing_key(text: str) -> str:
     """Two phrasings that differ only in case, punctuation or spaces are one."""
     return " ".join(words(text))[:400]
+
+
+def learnable(text: str) -> bool:
+    """A wording that may be learned: some words, and at most MAX_PHRASING characters (a
+    longer one is a whole story, not a wording of one question)."""
+    return bool(phrasing_key(text)) and len(text.strip()) <= MAX_PHRASING
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class Learned:
     created_at: datetime
     decided_at: datetime | None
     votes: int = 0
+    # the entries this wording was approved or waiting for before a manager chose this one
+    moved_from: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Any, votes: int = 0) -> Learned:
@@ -159,17 +167,34 @@ class FaqLearning:
         async with self._db.read() as conn:
             rows = list(
                 await conn.execute(
-                    sa.select(faq_learned.c.entry_id, faq_learned.c.phrasing)
+                    sa.select(
+                        faq_learned.c.id,
+                        faq_learned.c.entry_id,
+                        faq_learned.c.phrasing,
+                        faq_learned.c.phrasing_key,
+                        faq_learned.c.created_at,
+                        faq_learned.c.decided_at,
+                    )
                     .where(faq_learned.c.status == "approved")
                     .order_by(faq_learned.c.id)
                 )
             )
         known = {entry.id for entry in content.faq}
         learned: dict[str, list[str]] = {}
-        for row in rows:
-            if row.entry_id in known:
-                learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
+        for row in one_entry_per_wording([row for row in rows if row.entry_id in known]):
+            learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
         return learned
+
+    async def approved_keys(self, content: Content) -> set[str]:
+        """The normalised approved wordings (of entries `content` has)."""
+        known = [entry.id for entry in content.faq]
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                sa.select(faq_learned.c.phrasing_key).where(
+                    faq_learned.c.status == "approved", faq_learned.c.entry_id.in_(known)
+                )
+            )
+            return {str(row.phrasing_key) for row in rows}
 
     async def sync(self, content: Content) -> tuple[int, int]:
         """After content is loaded (start-up, /reload): approved phrasings whose entry left
@@ -183,18 +208,29 @@ class FaqLearning:
                 .where(faq_learned.c.status == "approved", faq_learned.c.entry_id.not_in(known))
                 .values(status="pending", note=ENTRY_GONE, decided_at=None)
             )
-            back_ids = [
-                row.id
-                for row in await conn.execute(
-                    sa.select(faq_learned.c.id).where(
+            back = list(
+                await conn.execute(
+                    sa.select(
+                        faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing_key
+                    ).where(
                         faq_learned.c.status == "pending",
                         faq_learned.c.note == ENTRY_GONE,
                         faq_learned.c.entry_id.in_(known),
                     )
                 )
-            ]
-            for learned_id in back_ids:
-                await self._decide(conn, learned_id, "approved")
+            )
+            back_ids: list[int] = []
+            for row in back:
+                taken = await self._elsewhere(
+                    conn, str(row.entry_id), str(row.phrasing_key), ("approved",)
+                )
+                if taken:  # approved for another entry meanwhile: a manager decides
+                    await conn.execute(
+                        faq_learned.update().where(faq_learned.c.id == row.id).values(note=None)
+                    )
+                    continue
+                await self._decide(conn, int(row.id), "approved")
+                back_ids.append(int(row.id))
             changed = (int(gone.rowcount or 0), len(back_ids))
             if changed[0]:
                 await self._bump(conn)
@@ -210,7 +246,7 @@ class FaqLearning:
         """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
         "Helped"): pending, approved once enough different partners confirmed it."""
         key = phrasing_key(phrasing)
-        if not key:
+        if not learnable(phrasing):
             return Proposed(None, auto_approved=False)
         now = self._clock.now()
         threshold = self._store.content.program.faq.auto_approve_after
@@ -239,16 +275,21 @@ class FaqLearning:
                 .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
             )
             votes = int(await conn.scalar(people_who_confirmed(row.id)) or 0)
-            if threshold and votes >= threshold:
+            # approved for another entry (a manager's or partners' decision): a manager
+            # decides between the two in /faq_learned, never the votes alone
+            taken = await self._elsewhere(conn, entry_id, key, ("approved",))
+            if threshold and votes >= threshold and not taken:
                 await self._decide(conn, row.id, "approved")
                 logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
                 return Proposed(await self._get(conn, row.id), auto_approved=True)
             return Proposed(Learned.from_row(row, votes), auto_approved=False)
 
     async def learn(self, entry_id: str, phrasing: str, source: Source) -> Learned | None:
-        """A manager's link or a taught line: approved at once (None for empty text)."""
+        """A manager's link or a taught line: approved at once for this entry only (copies
+        of the wording under other entries are rejected: `moved_from` names them). None for
+        a wording that is not `learnable` (no words, or too long)."""
         key = phrasing_key(phrasing)
-        if not key:
+        if not learnable(phrasing):
             return None
         async with self._db.write() as conn:
             return await self._learn(conn, entry_id, phrasing, key, source)
@@ -276,9 +317,53 @@ class FaqLearning:
             learned_id = int(row.id)
             if row.status != "approved":
                 await self._decide(conn, learned_id, "approved")
+        moved = await self._claim(conn, entry_id, key)
         learned = await self._get(conn, learned_id)
         assert learned is not None
-        return learned
+        return replace(learned, moved_from=moved)
+
+    async def _elsewhere(
+        self, conn: AsyncConnection, entry_id: str, key: str, statuses: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """(entry, status) of the same wording under other entries."""
+        rows = await conn.execute(
+            sa.select(faq_learned.c.entry_id, faq_learned.c.status)
+            .where(
+                faq_learned.c.phrasing_key == key,
+                faq_learned.c.entry_id != entry_id,
+                faq_learned.c.status.in_(statuses),
+            )
+            .order_by(faq_learned.c.id)
+        )
+        return [(str(row.entry_id), str(row.status)) for row in rows]
+
+    async def _claim(self, conn: AsyncConnection, entry_id: str, key: str) -> tuple[str, ...]:
+        """One wording answers one entry: a manager chose `entry_id`, so the same wording
+        approved or waiting under other entries is rejected there (in the caller's
+        transaction). The entries it was taken from, approved ones first."""
+        found = await self._elsewhere(conn, entry_id, key, ("approved", "pending"))
+        if not found:
+            return ()
+        await conn.execute(
+            faq_learned.update()
+            .where(
+                faq_learned.c.phrasing_key == key,
+                faq_learned.c.entry_id != entry_id,
+                faq_learned.c.status.in_(("approved", "pending")),
+            )
+            .values(status="rejected", decided_at=self._clock.now(), note=None)
+        )
+        taken = sa.select(faq_learned.c.id).where(
+            faq_learned.c.phrasing_key == key, faq_learned.c.entry_id != entry_id
+        )
+        await conn.execute(
+            faq_learned_votes.delete().where(faq_learned_votes.c.learned_id.in_(taken))
+        )
+        await self._bump(conn)
+        approved = [entry for entry, status in found if status == "approved"]
+        waiting = [entry for entry, status in found if status != "approved"]
+        logger.info("FAQ: %r learned for %s, taken from %s", key, entry_id, approved + waiting)
+        return tuple(dict.fromkeys(approved + waiting))
 
     async def _row(self, conn: AsyncConnection, entry_id: str, key: str) -> Any:
         query = sa.select(faq_learned).where(
@@ -325,7 +410,19 @@ class FaqLearning:
             return await self._get(conn, learned_id)
 
     async def approve(self, learned_id: int) -> Learned | None:
+        """Approved for its entry only: copies under other entries are rejected."""
         return await self._review(learned_id, "approved")
+
+    async def elsewhere(self, item: Learned) -> list[tuple[str, str]]:
+        """(entry, status) where the same wording is approved or waiting, besides `item`'s
+        entry (a review card warns: approving moves it)."""
+        async with self._db.read() as conn:
+            key = await conn.scalar(
+                sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == item.id)
+            )
+            if key is None:
+                return []
+            return await self._elsewhere(conn, item.entry_id, str(key), ("approved", "pending"))
 
     async def reject(self, learned_id: int) -> Learned | None:
         return await self._review(learned_id, "rejected")
@@ -336,7 +433,14 @@ class FaqLearning:
             if found is None or found.status != "pending":
                 return None
             await self._decide(conn, learned_id, status)
-            return await self._get(conn, learned_id)
+            moved: tuple[str, ...] = ()
+            if status == "approved":
+                key = await conn.scalar(
+                    sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == learned_id)
+                )
+                moved = await self._claim(conn, found.entry_id, str(key))
+            decided = await self._get(conn, learned_id)
+            return None if decided is None else replace(decided, moved_from=moved)
 
     async def move(self, learned_id: int, entry_id: str) -> Learned | None:
         """A pending phrasing belongs to another entry: approved there."""
@@ -368,6 +472,22 @@ class FaqLearning:
                 faq_learned_votes.delete().where(faq_learned_votes.c.partner_id == partner_id)
             )
             return int(result.rowcount or 0)
+
+    async def export(self) -> dict[str, list[str]]:
+        """The approved phrasings by entry (`faq learned --export`), a wording under one
+        entry only."""
+        async with self._db.read() as conn:
+            rows = list(
+                await conn.execute(
+                    sa.select(faq_learned)
+                    .where(faq_learned.c.status == "approved")
+                    .order_by(faq_learned.c.entry_id, faq_learned.c.id)
+                )
+            )
+        by_entry: dict[str, list[str]] = {}
+        for row in one_entry_per_wording(rows):
+            by_entry.setdefault(str(row.entry_id), []).append(str(row.phrasing))
+        return by_entry
 
     async def listing(self) -> list[Learned]:
         """Every learned phrasing (approved, pending, rejected), by entry."""
@@ -457,6 +577,24 @@ def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
     """Entry ids spelled like `wanted` (a typo'd id), best first."""
     found = process.extract(wanted, list(ids), scorer=fuzz.ratio, limit=limit)
     return [str(item[0]) for item in found if item[1] >= 60]
+
+
+def one_entry_per_wording(rows: Sequence[Any]) -> list[Any]:
+    """Approved rows (id, entry_id, phrasing_key, decided_at), in their order, keeping for
+    a wording approved under several entries (stored before one wording answered one
+    entry) only the latest decision."""
+    latest: dict[str, Any] = {}
+    for row in rows:
+        seen = latest.get(row.phrasing_key)
+        if seen is None or _decided(row) >= _decided(seen):
+            latest[row.phrasing_key] = row
+    keep = {id(row) for row in latest.values()}
+    return [row for row in rows if id(row) in keep]
+
+
+def _decided(row: Any) -> tuple[datetime, int]:
+    moment = row.decided_at if row.decided_at is not None else row.created_at
+    return as_utc(moment), int(row.id)
 
 
 def read_lines(path: Path) -> list[str]:

@@ -204,6 +204,21 @@ class SupportService:
         )
         return await self._one(query)
 
+    async def is_partner_message(
+        self, ticket: Ticket, chat_id: int, message_id: int, platform: str = "tg"
+    ) -> bool:
+        """Whether a message the managers see is the copy of one of the ticket's partner's
+        messages (not its card, a note, or a manager's reply)."""
+        query = sa.select(ticket_messages.c.id).where(
+            ticket_messages.c.ticket_id == ticket.id,
+            ticket_messages.c.chat_id == chat_id,
+            ticket_messages.c.message_id == message_id,
+            ticket_messages.c.platform == platform,
+            ticket_messages.c.direction == "in",
+        )
+        async with self._db.read() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
+
     async def card_message(self, ticket: Ticket, chat_id: int, platform: str = "tg") -> int | None:
         query = sa.select(ticket_messages.c.message_id).where(
             ticket_messages.c.ticket_id == ticket.id,

@@ -8,14 +8,22 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
+from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService, Gap
-from bot.services.faq_learning import ENTRY_GONE, Learned, similar_ids
+from bot.services.faq_learning import (
+    ENTRY_GONE,
+    MAX_PHRASING,
+    Learned,
+    learnable,
+    phrasing_key,
+    similar_ids,
+)
 from bot.services.support import SupportService, Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
@@ -36,6 +44,30 @@ async def _closest(faq: FaqService, text: str, exclude: str | None = None) -> li
     return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude)
 
 
+def _entries(ids: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(f"«{html.escape(entry_id)}»" for entry_id in ids)
+
+
+def moved_note(moved_from: tuple[str, ...], l10n: L10n) -> str:
+    """The line "moved from «tax-reports»" when a manager's decision took the wording from
+    other entries (one wording answers one entry); empty otherwise."""
+    return " " + l10n("faq-wording-moved-from", entries=_entries(moved_from)) if moved_from else ""
+
+
+async def asked_in(
+    message: Message, ticket: Ticket, support: SupportService, bot: Bot
+) -> tuple[str, int | None]:
+    """The question a manager links: the partner's message of the ticket the manager
+    replies to (its text or caption, possibly none; and its id), else the ticket's first
+    question (and None)."""
+    replied = message.reply_to_message
+    if replied is not None and await support.is_partner_message(
+        ticket, message.chat.id, replied.message_id, platform_of(bot)
+    ):
+        return replied.text or replied.caption or "", replied.message_id
+    return ticket.question, None
+
+
 # /faq_learned
 
 
@@ -45,6 +77,7 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
         return Screen(l10n("faq-learned-empty"))
     item = waiting[0]
     entry = content.faq_entry(item.entry_id)
+    elsewhere = await faq.learning.elsewhere(item)
     text = l10n(
         "faq-learned-item",
         phrasing=html.escape(item.phrasing),
@@ -55,6 +88,12 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
         gone="yes" if item.note == ENTRY_GONE or entry is None else "no",
         left=len(waiting),
     )
+    approved = [entry_id for entry_id, status in elsewhere if status == "approved"]
+    waiting_there = [entry_id for entry_id, status in elsewhere if status != "approved"]
+    if approved:  # approving it here takes it from there: one wording answers one entry
+        text += "\n" + l10n("faq-learned-elsewhere-approved", entries=_entries(approved))
+    if waiting_there:
+        text += "\n" + l10n("faq-learned-elsewhere-pending", entries=_entries(waiting_there))
     buttons = keyboard(
         [
             (l10n("faq-learned-approve"), FaqLearnCb(action="ok", item=item.id)),
@@ -88,16 +127,28 @@ async def link_ticket(
     faq: FaqService,
     relay: TicketRelay,
     l10n: L10n,
+    question: str,
 ) -> str:
-    """The ticket's question learned for the entry, the answer sent: the note for managers."""
-    learned = await faq.learning.learn(entry.id, ticket.question, "link")
+    """The partner's question learned for the entry (for it alone), the answer sent: the
+    note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
+    not learned; the partner still gets the answer."""
+    learned = None
+    if not phrasing_key(question):
+        state = "empty"
+    elif not learnable(question):
+        state = "long"
+    else:
+        learned = await faq.learning.learn(entry.id, question, "link")
+        state = "yes" if learned is not None else "no"
     delivered = await relay.text_to_partner(bot, ticket, entry_text(entry))
-    return l10n(
+    note = l10n(
         "faq-linked",
         entry=html.escape(entry.id),
-        learned="yes" if learned is not None else "no",
+        learned=state,
+        limit=MAX_PHRASING,
         delivered="yes" if delivered else "no",
     )
+    return note + moved_note(learned.moved_from if learned is not None else (), l10n)
 
 
 def _ticket_router(name: str) -> Router:
@@ -112,6 +163,7 @@ def _ticket_router(name: str) -> Router:
         ticket: Ticket,
         faq: FaqService,
         content: Content,
+        support: SupportService,
         relay: TicketRelay,
         audit: AuditLog,
         l10n: L10n,
@@ -120,13 +172,15 @@ def _ticket_router(name: str) -> Router:
         await audit.record(
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )
+        question, partner_message = await asked_in(message, ticket, support, bot)
         if wanted:
             entry = content.faq_entry(wanted)
             if entry is not None:
-                await message.reply(await link_ticket(bot, ticket, entry, faq, relay, l10n))
+                note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question)
+                await message.reply(note)
                 return
             ids = [entry.id for entry in content.faq]
-            close = similar_ids(wanted, ids, CHOICES) or await _closest(faq, ticket.question)
+            close = similar_ids(wanted, ids, CHOICES) or await _closest(faq, question)
             await message.reply(
                 l10n(
                     "faq-link-unknown",
@@ -135,17 +189,21 @@ def _ticket_router(name: str) -> Router:
                 )
             )
             return
+        if not phrasing_key(question):  # a photo, a sticker: nothing to learn or match
+            await message.reply(l10n("faq-link-no-text"))
+            return
         rows = [
             [(_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
-            for entry_id in await _closest(faq, ticket.question)
+            for entry_id in await _closest(faq, question)
             if (entry := content.faq_entry(entry_id)) is not None
         ]
-        await send(
-            message,
-            Screen(
-                l10n("faq-link-pick", question=html.escape(ticket.question[:500])),
-                keyboard(*rows),
-            ),
+        # the picker replies to the partner's message it is about: its button reads it there
+        await message.answer(
+            l10n("faq-link-pick", question=html.escape(at_a_word(question, 500))),
+            reply_markup=keyboard(*rows),
+            reply_parameters=None
+            if partner_message is None
+            else ReplyParameters(message_id=partner_message, allow_sending_without_reply=True),
         )
 
     return router
@@ -207,19 +265,29 @@ def setup_chat() -> Router:
             if content.faq_entry(item.entry_id) is None:
                 await callback.answer(l10n("faq-learned-entry-gone"), show_alert=True)
                 return
-            await faq.learning.approve(item.id)
-            await audit.record(actor(callback), "faq_approve", target=target)
-            await callback.answer(l10n("faq-learned-approved"))
+            approved = await faq.learning.approve(item.id)
+            moved = approved.moved_from if approved is not None else ()
+            await audit.record(
+                actor(callback), "faq_approve", target=target, details=",".join(moved)
+            )
+            note = l10n("faq-learned-approved") + moved_note(moved, l10n)
+            await callback.answer(_plain(note), show_alert=bool(moved))
         elif action == "no":
             await faq.learning.reject(item.id)
             await audit.record(actor(callback), "faq_reject", target=target)
             await callback.answer(l10n("faq-learned-rejected"))
         elif action == "to" and content.faq_entry(callback_data.entry) is not None:
-            await faq.learning.move(item.id, callback_data.entry)
+            moved_to = await faq.learning.move(item.id, callback_data.entry)
+            moved = tuple(
+                entry_id
+                for entry_id in (moved_to.moved_from if moved_to is not None else ())
+                if entry_id != callback_data.entry
+            )
             await audit.record(
                 actor(callback), "faq_move", target=target, details=callback_data.entry
             )
-            await callback.answer(l10n("faq-learned-moved", entry=callback_data.entry))
+            note = l10n("faq-learned-moved", entry=callback_data.entry) + moved_note(moved, l10n)
+            await callback.answer(_plain(note), show_alert=bool(moved))
         else:
             await no_longer_available(callback, l10n)
             return
@@ -245,7 +313,10 @@ def setup_chat() -> Router:
         await audit.record(
             actor(callback), "faq_link", target=f"ticket:{ticket.id}", details=entry.id
         )
-        note = await link_ticket(bot, ticket, entry, faq, relay, l10n)
+        question = ticket.question
+        if isinstance(callback.message, Message):  # the picker replies to the message
+            question, _ = await asked_in(callback.message, ticket, support, bot)
+        note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question)
         await callback.answer()
         await edit(callback, Screen(note))
 
@@ -270,25 +341,32 @@ def setup_chat() -> Router:
         if entry is None:
             await no_longer_available(callback, l10n)
             return
-        for wording in found.wordings[:20]:
-            await faq.learning.learn(entry.id, wording, "gap")
+        learned = 0
+        moved: dict[str, None] = {}
+        for wording in found.wordings[:20]:  # too long ones are not learned (MAX_PHRASING)
+            done = await faq.learning.learn(entry.id, wording, "gap")
+            if done is not None:
+                learned += 1
+                moved.update(dict.fromkeys(done.moved_from))
         await audit.record(
             actor(callback), "faq_link", target=f"gap:{found.question_id}", details=entry.id
         )
         await callback.answer()
-        await edit(
-            callback,
-            Screen(
-                l10n(
-                    "faq-gap-linked",
-                    question=html.escape(found.question),
-                    entry=html.escape(entry.id),
-                    count=len(found.wordings[:20]),
-                )
-            ),
+        text = l10n(
+            "faq-gap-linked",
+            question=html.escape(found.question),
+            entry=html.escape(entry.id),
+            count=learned,
         )
+        await edit(callback, Screen(text + moved_note(tuple(moved), l10n)))
 
     return router
+
+
+def _plain(text: str) -> str:
+    """A callback answer: plain text (no HTML), at most 200 characters."""
+    plain = html.unescape(text)
+    return plain if len(plain) <= 200 else plain[:199] + "…"
 
 
 async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n) -> Screen:

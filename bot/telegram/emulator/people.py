@@ -149,12 +149,24 @@ class PeopleSide(EmulatorState):
         self._open_callbacks.add(query_id)
         self._callback_users[query_id] = user.id
         self._screens.acted(message.chat_id)
+        shown = self._message_json(message)
+        if message.reply_to is not None:  # as Telegram: the message it replies to, one level
+            replied = next(
+                (
+                    m
+                    for m in self.messages.get(message.chat_id, [])
+                    if m.message_id == message.reply_to and not m.deleted
+                ),
+                None,
+            )
+            if replied is not None:
+                shown["reply_to_message"] = self._message_json(replied)
         return self._push(
             {
                 "callback_query": {
                     "id": query_id,
                     "from": user.as_json(),
-                    "message": self._message_json(message),
+                    "message": shown,
                     "chat_instance": str(message.chat_id),
                     "data": data,
                 }
