@@ -3,15 +3,21 @@ can never match, lexicon phrases, bidi controls shown to managers, CLI edges."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.cli import main
 from bot.db.tables import audit_log, faq_learned, faq_learned_votes
-from tests.harness import Harness
+from bot.services.faq_learning import similar_ids
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.test_journey_support import GROUP, in_chat
 
 # every prefix whose data carries a row id, with the rest of its fields (ID: the id)
 MANAGER_DATA = [
@@ -63,3 +69,88 @@ async def test_hostile_ids_in_manager_and_partner_buttons_are_no_longer_availabl
         assert (await conn.execute(votes)).scalar() == 0
         allowed = sa.select(audit_log.c.action).where(audit_log.c.allowed.is_(True))
         assert [a for a in (await conn.execute(allowed)).scalars() if a.startswith("faq")] == []
+
+
+# --- id hints in any letter case; wordings that can never match or are too broad ---
+
+
+@pytest.fixture
+async def group(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
+            yield harness
+
+
+async def _learned(harness: Harness) -> list[tuple[str, str]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(sa.select(faq_learned.c.entry_id, faq_learned.c.phrasing))
+        return [(row.entry_id, row.phrasing) for row in rows]
+
+
+def test_id_hints_ignore_letter_case_and_spaces() -> None:
+    ids = ["payout-delay", "payout-dates", "hold-period"]
+    assert similar_ids("PAYOUT-DATES", ids)[0] == "payout-dates"
+    assert similar_ids(" Payout-Dates ", ids)[0] == "payout-dates"
+    assert similar_ids("Hold - Period", ids)[0] == "hold-period"
+
+
+async def test_faq_link_in_the_wrong_case_hints_the_entry_and_a_meaningless_one_is_not_learned(
+    group: Harness,
+) -> None:
+    anna = group.user(7801)
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("привет")
+    card = group.emulator.chat_messages(GROUP)[-2].message_id
+    await in_chat(group, GROUP, "/faq_link PAYOUT-DATES", reply_to=card)
+    reply = group.emulator.chat_messages(GROUP)[-1].plain
+    assert reply.startswith("В FAQ нет вопроса «PAYOUT-DATES». Ближайшие: payout-dates"), reply
+    assert await _learned(group) == []  # a hint, never a wrong-case id taken as it is
+    await in_chat(group, GROUP, "/faq_link payout-dates", reply_to=card)
+    assert "10 и 25 числа" in anna.last.plain  # the partner still gets the answer
+    assert await _learned(group) == []  # «привет» carries no meaning: not learned
+
+
+async def test_helped_with_a_wording_of_question_words_only_is_not_learned(
+    harness: Harness,
+) -> None:
+    learning = harness.services.faq.learning
+    anna = harness.user(7802)
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 7802)
+    assert partner is not None
+    for wording in ("когда?", "привет", "спасибо, подскажите пожалуйста"):
+        assert (await learning.propose("payout-dates", wording, partner.id)).learned is None
+        assert await learning.learn("payout-dates", wording, "link") is None
+    assert await _learned(harness) == []
+    proposed = await learning.propose("payout-dates", "когда бабки", partner.id)
+    assert proposed.learned is not None
+    assert await _learned(harness) == [("payout-dates", "когда бабки")]
+
+
+def test_teach_hints_a_wrong_case_id_and_refuses_wordings_that_cannot_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taught = tmp_path / "taught.jsonl"
+    lines = [
+        {"q": "когда бабки", "id": "PAYOUT-DATES"},
+        {"q": "привет", "id": "payout-dates"},
+        {"q": "когда", "id": "payout-dates"},
+        {"q": "а где и как?", "id": "payout-dates"},
+        {"q": "когда бабки", "id": "payout-dates"},
+    ]
+    taught.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+        out = capsys.readouterr().out
+    assert code == 1
+    assert f"{taught}:1: unknown FAQ id 'PAYOUT-DATES' (closest: payout-dates" in out
+    assert f"{taught}:2: no words that carry meaning" in out
+    assert f"{taught}:3: only question words" in out
+    assert f"{taught}:4: only question words" in out
+    assert "learned 1, already known 0, refused 4" in out

@@ -270,8 +270,9 @@ def setup_chat() -> Router:
         if entry is None:
             await no_longer_available(callback, l10n)
             return
-        for wording in found.wordings[:20]:
-            await faq.learning.learn(entry.id, wording, "gap")
+        learned = 0
+        for wording in found.wordings[:20]:  # one of no meaningful words is not learned
+            learned += await faq.learning.learn(entry.id, wording, "gap") is not None
         await audit.record(
             actor(callback), "faq_link", target=f"gap:{found.question_id}", details=entry.id
         )
@@ -283,7 +284,7 @@ def setup_chat() -> Router:
                     "faq-gap-linked",
                     question=html.escape(found.question),
                     entry=html.escape(entry.id),
-                    count=len(found.wordings[:20]),
+                    count=learned,
                 )
             ),
         )
