@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,8 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
+from bot.content.loader import ContentInvalid, load_content
+from bot.content.models import LEXICON_MAX_PHRASE
+from bot.content.store import ContentStore
 from bot.db.tables import audit_log, faq_learned, faq_learned_votes
 from bot.services.faq_learning import similar_ids
+from bot.services.faq_text import Lexicon, shipped_lexicon_items, words
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
 
@@ -154,3 +159,45 @@ def test_teach_hints_a_wrong_case_id_and_refuses_wordings_that_cannot_match(
     assert f"{taught}:3: only question words" in out
     assert f"{taught}:4: only question words" in out
     assert "learned 1, already known 0, refused 4" in out
+
+
+# --- lexicon.yaml: a phrase of more than 3 words is a content error ---
+
+
+def test_a_lexicon_phrase_of_more_than_three_words_is_a_content_error(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    (folder / "lexicon.yaml").write_text(
+        "- {words: [зряплата], means: выплата}\n"
+        "- words:\n"
+        "  - зп\n"
+        "  - где мои деньги ёпта\n"
+        "  means: выплата\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentInvalid) as caught:
+        load_content(folder)
+    (problem,) = [str(problem) for problem in caught.value.problems]
+    assert problem.startswith("lexicon.yaml:4:"), problem
+    assert "4 words" in problem
+
+    assert main(["content", "check", str(folder)]) == 1
+
+    store = ContentStore(shutil.copytree(DEMO_CONTENT, tmp_path / "ok"))
+    # /reload: refused, the old content stays live
+    (store.root / "lexicon.yaml").write_text(
+        "- {words: [где мои деньги ёпта], means: выплата}\n", encoding="utf-8"
+    )
+    assert any(str(problem).startswith("lexicon.yaml:1:") for problem in store.reload())
+    assert store.live.content.lexicon == []
+    (store.root / "lexicon.yaml").write_text(
+        "- {words: [где мои деньги], means: выплата}\n", encoding="utf-8"
+    )
+    assert store.reload() == []
+
+
+def test_the_shipped_vocabulary_has_no_phrase_longer_than_the_reader_uses() -> None:
+    assert LEXICON_MAX_PHRASE == Lexicon.MAX_PHRASE
+    items = shipped_lexicon_items()  # validated as a program's lexicon.yaml is
+    too_long = [p for item in items for p in item.words if len(words(p)) > Lexicon.MAX_PHRASE]
+    assert too_long == []
