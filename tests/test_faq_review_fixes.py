@@ -19,6 +19,7 @@ from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import LEXICON_MAX_PHRASE
 from bot.content.store import ContentStore
 from bot.db.tables import audit_log, faq_learned, faq_learned_votes
+from bot.names import BIDI_CONTROLS
 from bot.services.faq_learning import similar_ids
 from bot.services.faq_text import Lexicon, shipped_lexicon_items, words
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
@@ -201,3 +202,46 @@ def test_the_shipped_vocabulary_has_no_phrase_longer_than_the_reader_uses() -> N
     items = shipped_lexicon_items()  # validated as a program's lexicon.yaml is
     too_long = [p for item in items for p in item.words if len(words(p)) > Lexicon.MAX_PHRASE]
     assert too_long == []
+
+
+# --- bidi controls in a partner's text are not shown to managers (and stay stored) ---
+
+
+async def test_bidi_controls_in_questions_are_not_shown_to_managers(tmp_path: Path) -> None:
+    folder = shutil.copytree(DEMO_CONTENT, tmp_path / "content")
+    program = folder / "program.yaml"
+    text = program.read_text(encoding="utf-8").split("\nfaq:")[0]
+    program.write_text(f"{text}\nfaq:\n  auto_approve_after: 2\n", encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        anna = harness.user(7901)
+        await anna.onboard()
+        await anna.send("есть ли доставка \u202eв казахстан\u202c")
+        await anna.send("/support \u2067Не пришла \u202eвыплата за май")
+        partner = await harness.services.partners.by_user("tg", 7901)
+        assert partner is not None
+        learning = harness.services.faq.learning
+        proposed = await learning.propose("payout-dates", "\u200fкогда \u202eбабки", partner.id)
+        assert proposed.learned is not None
+        assert proposed.learned.status == "pending"
+        mark = len(manager.messages)
+        await manager.send("/faq_learned")
+        await manager.send("/stats")
+        stats = next(m for m in reversed(manager.messages) if m.button_labels)
+        assert "в казахстан" in stats.plain
+        assert not BIDI_CONTROLS.search(stats.plain + "".join(stats.button_labels))
+        await manager.press(stats.button_labels[0], stats)  # the first gap's 🔗: its picker
+        shown = manager.messages
+        assert "бабки" in "\n".join(m.plain for m in shown[mark:])
+        assert "выплата за май" in "\n".join(m.plain for m in shown)  # the ticket card
+        assert "в казахстан" in "\n".join(m.plain for m in shown[mark:])
+        for message in shown:
+            visible = [message.plain, *message.button_labels]
+            assert not [t for t in visible if BIDI_CONTROLS.search(t)], visible
+        async with harness.services.db.read() as conn:  # stored as the partner wrote it
+            stored = (await conn.execute(sa.select(faq_learned.c.phrasing))).scalar_one()
+        assert stored == "\u200fкогда \u202eбабки"
+        ticket = await harness.services.support.get(1)
+        assert ticket is not None
+        assert "\u202e" in ticket.question
