@@ -245,3 +245,33 @@ async def test_bidi_controls_in_questions_are_not_shown_to_managers(tmp_path: Pa
         ticket = await harness.services.support.get(1)
         assert ticket is not None
         assert "\u202e" in ticket.question
+
+
+# --- CLI edges ---
+
+
+def test_faq_cli_takes_content_everywhere_and_refuses_a_folder_or_an_unknown_segment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        patch.setenv("CONTENT_DIR", str(tmp_path / "no-content-here"))
+        assert main(["faq", "learned", "--content", str(DEMO_CONTENT)]) == 0
+        assert capsys.readouterr().out == "nothing learned yet\n"
+        assert main(["faq", "learned", "--export", "--content", str(DEMO_CONTENT)]) == 0
+        capsys.readouterr()
+
+        assert main(["faq", "teach", str(tmp_path), "--content", str(DEMO_CONTENT)]) == 1
+        assert capsys.readouterr().err == f"partnerbot: {tmp_path}: is a directory, not a file\n"
+        assert main(["sales", "import", str(tmp_path)]) == 1
+        assert "is a directory" in capsys.readouterr().err
+
+        question = ["faq", "match", "когда выплаты", "--content", str(DEMO_CONTENT)]
+        assert main([*question, "--segment", "nosuch"]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            "partnerbot: --segment: unknown segment 'nosuch' (segments: webmaster, blogger, designer)\n"
+        )
+        assert main([*question, "--segment", "webmaster", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == "payout-dates"
