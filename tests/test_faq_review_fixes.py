@@ -271,7 +271,8 @@ def test_faq_cli_takes_content_everywhere_and_refuses_a_folder_or_an_unknown_seg
         captured = capsys.readouterr()
         assert captured.out == ""
         assert captured.err == (
-            "partnerbot: --segment: unknown segment 'nosuch' (segments: webmaster, blogger, designer)\n"
+            "partnerbot: --segment: unknown segment 'nosuch' "
+            "(segments: webmaster, blogger, designer)\n"
         )
         assert main([*question, "--segment", "webmaster", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["id"] == "payout-dates"
