@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import LEXICON_MAX_PHRASE
 from bot.content.store import ContentStore
-from bot.db.tables import audit_log, faq_learned, faq_learned_votes
+from bot.db.tables import audit_log, faq_learned, faq_learned_votes, tickets
 from bot.names import BIDI_CONTROLS
 from bot.services.faq_learning import similar_ids
 from bot.services.faq_text import Lexicon, shipped_lexicon_items, words
@@ -73,6 +73,7 @@ async def test_hostile_ids_in_manager_and_partner_buttons_are_no_longer_availabl
         ).scalar() == 0
         votes = sa.select(sa.func.count()).select_from(faq_learned_votes)
         assert (await conn.execute(votes)).scalar() == 0
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(tickets))).scalar() == 0
         allowed = sa.select(audit_log.c.action).where(audit_log.c.allowed.is_(True))
         assert [a for a in (await conn.execute(allowed)).scalars() if a.startswith("faq")] == []
 
