@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     teach.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
     learned = faq_commands.add_parser("learned", help="the phrasings the FAQ learned")
     learned.add_argument("--export", action="store_true", help="print them as faq.yaml alt: lists")
+    learned.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
 
     sales = commands.add_parser("sales", help="conversions")
     sales_commands = sales.add_subparsers(dest="action", required=True)
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "faq" and args.action == "teach":
         return _faq_teach(settings, args.file, args.content or settings.content_dir)
     if args.command == "faq" and args.action == "learned":
-        return _faq_learned(settings, export=args.export)
+        return _faq_learned(settings, args.content or settings.content_dir, export=args.export)
     if args.command == "faq":
         return _faq_match(args, args.content or settings.content_dir, settings)
     if args.command == "db":
@@ -252,6 +253,14 @@ def _faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    segments = [segment.id for segment in store.content.program.segments]
+    if args.segment is not None and args.segment not in segments:
+        print(
+            f"partnerbot: --segment: unknown segment {args.segment!r} "
+            f"(segments: {', '.join(segments) or 'none'})",
+            file=sys.stderr,
+        )
+        return 2
     matcher = asyncio.run(_learned_matcher(settings, store))
     questions = (
         [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
@@ -311,6 +320,9 @@ def _faq_teach(settings: Settings, path: Path, root: Path) -> int:
     from bot.db.migrate import upgrade
     from bot.services.faq_learning import FaqLearning, read_lines
 
+    if path.is_dir():
+        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
+        return 1
     if not path.is_file():
         print(f"partnerbot: {path}: no such file", file=sys.stderr)
         return 1
@@ -343,7 +355,7 @@ def _faq_teach(settings: Settings, path: Path, root: Path) -> int:
     return asyncio.run(go())
 
 
-def _faq_learned(settings: Settings, *, export: bool) -> int:
+def _faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
     import yaml
 
     from bot.clock import SystemClock
@@ -354,7 +366,7 @@ def _faq_learned(settings: Settings, *, export: bool) -> int:
     from bot.services.faq_learning import FaqLearning
 
     try:
-        store = ContentStore(settings.content_dir)
+        store = ContentStore(root)
     except ContentInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -400,6 +412,9 @@ def _sales_import(settings: Settings, path: Path) -> int:
     from bot.db.migrate import upgrade
     from bot.services.sales import SalesService
 
+    if path.is_dir():
+        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
+        return 1
     if not path.is_file():
         print(f"partnerbot: {path}: no such file", file=sys.stderr)
         return 1

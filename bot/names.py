@@ -18,6 +18,13 @@ from typing import Final
 BIDI_CONTROLS: Final = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
+def without_bidi(text: str) -> str:
+    """A partner's text (a question, a phrasing) as shown to managers: without bidi
+    controls, which could turn around the card's lines after it. What is stored stays as
+    the partner wrote it."""
+    return BIDI_CONTROLS.sub("", text)
+
+
 def display_name(name: str, fallback: str = "—") -> str:
     """`name` without bidi controls (and the blanks they leave at its ends)."""
     return BIDI_CONTROLS.sub("", name).strip() or fallback

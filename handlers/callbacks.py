@@ -91,16 +91,16 @@ class ReactionCb(CallbackData, prefix="rx"):
 
 class FaqLearnCb(CallbackData, prefix="fl"):
     action: str  # ok | no | mv (show entries) | to (move to `entry`) | show
-    item: int  # a learned phrasing
+    item: RowId  # a learned phrasing
     entry: str = ""
 
 
 class FaqLinkCb(CallbackData, prefix="fk"):
-    ticket: int
+    ticket: RowId
     entry: str
 
 
 class FaqGapCb(CallbackData, prefix="fp"):
     action: str  # pick (show entries) | to (link to `entry`)
-    question: int  # the asked question that stands for the gap
+    question: BigRowId  # the asked question that stands for the gap
     entry: str = ""

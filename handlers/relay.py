@@ -25,6 +25,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
 from bot.services.partners import Partner, PartnerService
@@ -120,7 +121,7 @@ class TicketRelay:
         manager asked for it (in the ticket's topic when that is where)."""
         thread = ticket.thread_id if chat_id == ticket.chat_id else None
         intro = self.l10n("ticket-whole-question", number=ticket.id)
-        for part in split_text(f"{intro}\n{html.escape(ticket.question)}"):
+        for part in split_text(f"{intro}\n{html.escape(without_bidi(ticket.question))}"):
             await bot.send_message(chat_id, part, message_thread_id=thread)
 
     def _topic_name(self, ticket: Ticket, partner: Partner) -> str:

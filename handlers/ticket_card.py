@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.rendering import shorten
 from bot.services.partners import Partner
 from bot.services.support import Ticket, TicketCard
@@ -26,7 +27,7 @@ def ticket_card(
     """The ticket card, and a button for the whole question when the card shows it
     shortened."""
     who = partner.who
-    question, shortened = shorten(ticket.question, CARD_QUESTION_LIMIT)
+    question, shortened = shorten(without_bidi(ticket.question), CARD_QUESTION_LIMIT)
     text = l10n(
         "ticket-card",
         number=ticket.id,
@@ -40,7 +41,7 @@ def ticket_card(
     asked = [q for q in card.recent_questions if q != ticket.question][:5]
     if asked:
         text += "\n" + l10n("ticket-card-asked-before")
-        text += "".join(f"\n• {html.escape(shorten(q, 200)[0])}" for q in asked)
+        text += "".join(f"\n• {html.escape(shorten(without_bidi(q), 200)[0])}" for q in asked)
     text += "\n\n" + l10n("ticket-card-howto" if forum else "ticket-card-howto-reply")
     markup = None
     if shortened:

@@ -145,10 +145,25 @@ class FaqEntry(Strict):
         return not self.segments or segment in self.segments
 
 
+# the FAQ reader's words (bot/services/faq_text.py `words`) and its longest vocabulary phrase
+_LEXICON_WORD = re.compile(r"[a-zа-я0-9]+|[%$₽]")
+LEXICON_MAX_PHRASE = 3
+
+
+def _check_phrase(value: str) -> str:
+    count = len(_LEXICON_WORD.findall(value.lower().replace("ё", "е")))
+    if count > LEXICON_MAX_PHRASE:
+        raise ValueError(
+            f"{value!r} has {count} words: a phrase may have up to {LEXICON_MAX_PHRASE} "
+            "(a longer one would never be used); split it or keep its telling words"
+        )
+    return value
+
+
 class LexiconItem(Strict):
     """A program's own words for the FAQ matcher: `words` mean `means`."""
 
-    words: list[Text] = Field(min_length=1)
+    words: list[Annotated[Text, AfterValidator(_check_phrase)]] = Field(min_length=1)
     means: Text
 
 

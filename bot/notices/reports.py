@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from bot.names import without_bidi
 from bot.notices.base import NoticesBase
 from bot.services.announcements import Announcement, Report
 from bot.services.outbox_enqueue import Enqueued, OutMessage
@@ -43,7 +44,12 @@ class ReportNotices(NoticesBase):
         l10n = self._l10n(None)
         lines = [l10n("faq-gaps-digest")]
         lines += [
-            l10n("faq-gaps-digest-line", number=n, question=html.escape(q[:200]), count=count)
+            l10n(
+                "faq-gaps-digest-line",
+                number=n,
+                question=html.escape(without_bidi(q)[:200]),
+                count=count,
+            )
             for n, (q, count) in enumerate(gaps, start=1)
         ]
         lines.append(l10n("faq-gaps-digest-footer"))

@@ -246,7 +246,7 @@ class FaqLearning:
         """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
         "Helped"): pending, approved once enough different partners confirmed it."""
         key = phrasing_key(phrasing)
-        if not learnable(phrasing):
+        if not learnable(phrasing) or self.unlearnable(phrasing):
             return Proposed(None, auto_approved=False)
         now = self._clock.now()
         threshold = self._store.content.program.faq.auto_approve_after
@@ -289,10 +289,17 @@ class FaqLearning:
         of the wording under other entries are rejected: `moved_from` names them). None for
         a wording that is not `learnable` (no words, or too long)."""
         key = phrasing_key(phrasing)
-        if not learnable(phrasing):
+        if not learnable(phrasing) or self.unlearnable(phrasing):
             return None
         async with self._db.write() as conn:
             return await self._learn(conn, entry_id, phrasing, key, source)
+
+    def unlearnable(self, phrasing: str) -> str | None:
+        """Why a wording is not worth learning (see `wording_problem`), None if it is."""
+        problem = wording_problem(self._store.live.matcher, phrasing)
+        if problem is not None:
+            logger.info("FAQ: %r not learned: %s", phrasing[:80], problem)
+        return problem
 
     async def _learn(
         self, conn: AsyncConnection, entry_id: str, phrasing: str, key: str, source: Source
@@ -513,6 +520,10 @@ class FaqLearning:
                 problems.append(TeachProblem(number, parsed))
                 continue
             question, entry_id = parsed
+            problem = wording_problem(self._store.live.matcher, question)
+            if problem is not None:
+                problems.append(TeachProblem(number, problem))
+                continue
             key = phrasing_key(question)
             async with self._db.write() as conn:
                 other = await conn.scalar(
@@ -573,9 +584,24 @@ def _teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
     return question, entry_id
 
 
+def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
+    """Why a wording cannot be learned, read as the matcher reads a question: with no words
+    that carry meaning («привет») it can never match; with only question words («когда»)
+    it would have a bare question word answered. None: it can be learned."""
+    units = matcher.question_units(text)
+    if not units:
+        return "no words that carry meaning: it could never match"
+    if all(unit.question_word for unit in units):
+        return "only question words: a bare question would be answered"
+    return None
+
+
 def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
-    """Entry ids spelled like `wanted` (a typo'd id), best first."""
-    found = process.extract(wanted, list(ids), scorer=fuzz.ratio, limit=limit)
+    """Entry ids spelled like `wanted` (a typo'd id, in any letter case, with stray
+    spaces), best first."""
+    found = process.extract(
+        _id_form(wanted), list(ids), scorer=fuzz.ratio, processor=_id_form, limit=limit
+    )
     return [str(item[0]) for item in found if item[1] >= 60]
 
 
@@ -595,6 +621,10 @@ def one_entry_per_wording(rows: Sequence[Any]) -> list[Any]:
 def _decided(row: Any) -> tuple[datetime, int]:
     moment = row.decided_at if row.decided_at is not None else row.created_at
     return as_utc(moment), int(row.id)
+
+
+def _id_form(text: str) -> str:
+    return "".join(text.split()).casefold()
 
 
 def read_lines(path: Path) -> list[str]:

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyPar
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
@@ -80,7 +81,7 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
     elsewhere = await faq.learning.elsewhere(item)
     text = l10n(
         "faq-learned-item",
-        phrasing=html.escape(item.phrasing),
+        phrasing=html.escape(without_bidi(item.phrasing)),
         entry=html.escape(item.entry_id),
         question=html.escape(entry.question) if entry is not None else "—",
         source=item.source,
@@ -113,7 +114,8 @@ async def _move_screen(faq: FaqService, content: Content, item: Learned, l10n: L
     ]
     rows.append([(l10n("button-back"), FaqLearnCb(action="show", item=item.id))])
     return Screen(
-        l10n("faq-learned-move-to", phrasing=html.escape(item.phrasing)), keyboard(*rows)
+        l10n("faq-learned-move-to", phrasing=html.escape(without_bidi(item.phrasing))),
+        keyboard(*rows),
     )
 
 
@@ -199,7 +201,7 @@ def _ticket_router(name: str) -> Router:
         ]
         # the picker replies to the partner's message it is about: its button reads it there
         await message.answer(
-            l10n("faq-link-pick", question=html.escape(at_a_word(question, 500))),
+            l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500)))),
             reply_markup=keyboard(*rows),
             reply_parameters=None
             if partner_message is None
@@ -354,7 +356,7 @@ def setup_chat() -> Router:
         await callback.answer()
         text = l10n(
             "faq-gap-linked",
-            question=html.escape(found.question),
+            question=html.escape(without_bidi(found.question)),
             entry=html.escape(entry.id),
             count=learned,
         )
@@ -376,7 +378,9 @@ async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n)
         if (entry := content.faq_entry(entry_id)) is not None
     ]
     return Screen(
-        l10n("faq-gap-pick", question=html.escape(found.question), count=found.count),
+        l10n(
+            "faq-gap-pick", question=html.escape(without_bidi(found.question)), count=found.count
+        ),
         keyboard(*rows),
     )
 
@@ -389,7 +393,11 @@ def gaps_markup(gaps: list[Gap], l10n: L10n) -> InlineKeyboardMarkup | None:
         *[
             [
                 (
-                    l10n("faq-gap-button", number=number, question=at_a_word(found.question, 40)),
+                    l10n(
+                        "faq-gap-button",
+                        number=number,
+                        question=at_a_word(without_bidi(found.question), 40),
+                    ),
                     FaqGapCb(action="pick", question=found.question_id),
                 )
             ]

@@ -12,6 +12,7 @@ from bot.charts import weekly_chart
 from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
@@ -58,7 +59,7 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
         text += "".join(
-            f"\n{i}. {html.escape(at_a_word(q, 120))} ({n})"
+            f"\n{i}. {html.escape(at_a_word(without_bidi(q), 120))} ({n})"
             for i, (q, n) in enumerate(stats.top_misses, start=1)
         )
     return text

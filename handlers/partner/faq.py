@@ -175,7 +175,9 @@ def setup() -> Router:
         content: Content,
         l10n: L10n,
     ) -> None:
-        await faq.resolve(partner, callback_data.question, None)
+        if not await faq.resolve(partner, callback_data.question, None):
+            await no_longer_available(callback, l10n)  # not a question of theirs: forged
+            return
         await callback.answer()
         await edit(callback, _miss_screen(callback_data.question, l10n))
 

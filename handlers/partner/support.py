@@ -107,9 +107,17 @@ def setup() -> Router:
         relay: TicketRelay,
         l10n: L10n,
     ) -> None:
+        question = await faq.question_text(partner, callback_data.question)
+        if question is None:  # not a question of theirs (forged, or gone): no empty ticket
+            logger.warning(
+                "FAQ: %s asked a manager about question %d, not theirs: refused",
+                partner.key,
+                callback_data.question,
+            )
+            await no_longer_available(callback, l10n)
+            return
         await callback.answer()
         await faq.feedback(partner, callback_data.question, "manager")
-        question = await faq.question_text(partner, callback_data.question) or ""
         if isinstance(callback.message, Message):
             await open_ticket(callback.message, bot, partner, support, relay, l10n, question)
 
