@@ -1,0 +1,99 @@
+"""FAQ wordings as text: what makes two wordings one, which can be learned, teach-file
+lines, close entry ids. No database here (bot/services/faq_learning.py keeps the rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.clock import as_utc
+from bot.services.faq_matching import FaqMatcher, words
+
+MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
+
+
+def phrasing_key(text: str) -> str:
+    """Two phrasings that differ only in case, punctuation or spaces are one."""
+    return " ".join(words(text))[:400]
+
+
+def learnable(text: str) -> bool:
+    """A wording that may be learned: some words, and at most MAX_PHRASING characters (a
+    longer one is a whole story, not a wording of one question)."""
+    return bool(phrasing_key(text)) and len(text.strip()) <= MAX_PHRASING
+
+
+def teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg}"
+    if not isinstance(data, dict):
+        return 'expected an object {"q": "…", "id": "…"}'
+    extra = sorted(set(data) - {"q", "id"})
+    if extra:
+        return f"unknown key(s): {', '.join(extra)}"
+    question, entry_id = data.get("q"), data.get("id")
+    if not isinstance(question, str) or not phrasing_key(question):
+        return '"q" must be a non-empty question'
+    if len(question) > MAX_PHRASING:
+        return f'"q" is longer than {MAX_PHRASING} characters'
+    if not isinstance(entry_id, str) or not entry_id:
+        return '"id" must be an FAQ entry id'
+    if entry_id not in known:
+        close = similar_ids(entry_id, sorted(known))
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        return f"unknown FAQ id {entry_id!r}{hint}"
+    return question, entry_id
+
+
+def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
+    """Why a wording cannot be learned, read as the matcher reads a question: with no words
+    that carry meaning («привет») it can never match; with only question words («когда»)
+    it would have a bare question word answered. None: it can be learned."""
+    units = matcher.question_units(text)
+    if not units:
+        return "no words that carry meaning: it could never match"
+    if all(unit.question_word for unit in units):
+        return "only question words: a bare question would be answered"
+    return None
+
+
+def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
+    """Entry ids spelled like `wanted` (a typo'd id, in any letter case, with stray
+    spaces), best first."""
+    found = process.extract(
+        _id_form(wanted), list(ids), scorer=fuzz.ratio, processor=_id_form, limit=limit
+    )
+    return [str(item[0]) for item in found if item[1] >= 60]
+
+
+def one_entry_per_wording(rows: Sequence[Any]) -> list[Any]:
+    """Approved rows (id, entry_id, phrasing_key, decided_at), in their order, keeping for
+    a wording approved under several entries (stored before one wording answered one
+    entry) only the latest decision."""
+    latest: dict[str, Any] = {}
+    for row in rows:
+        seen = latest.get(row.phrasing_key)
+        if seen is None or _decided(row) >= _decided(seen):
+            latest[row.phrasing_key] = row
+    keep = {id(row) for row in latest.values()}
+    return [row for row in rows if id(row) in keep]
+
+
+def _decided(row: Any) -> tuple[datetime, int]:
+    moment = row.decided_at if row.decided_at is not None else row.created_at
+    return as_utc(moment), int(row.id)
+
+
+def _id_form(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8-sig").splitlines()
