@@ -9,7 +9,6 @@ Standings are cached in the process while no conversion changed (see `StandingsC
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,15 +79,17 @@ class MyStanding:
 class StandingsCache:
     """Computed standings by contest and category, each with the sales version it saw."""
 
-    def __init__(self, version: Callable[[], int]) -> None:
+    def __init__(self, version: Callable[[], int], monotonic: Callable[[], float]) -> None:
         self._version = version  # bumped by every write that changed a conversion
+        # the services' clock (tests: theirs, which a loaded machine does not move on)
+        self._monotonic = monotonic
         self._cache: dict[tuple[Any, ...], tuple[int, float, float, Any]] = {}
 
     async def get(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
         """A computed value reused while no conversion changed (up to a minute: links change
         too); one that took long to compute is also reused for a few seconds after a change,
         so a busy /top does not aggregate a million conversions per call."""
-        version, now = self._version(), time.monotonic()
+        version, now = self._version(), self._monotonic()
         cached = self._cache.get(key)
         if cached is not None:
             seen, at, cost, value = cached
@@ -100,7 +101,7 @@ class StandingsCache:
         value = await compute()
         if len(self._cache) > 256:
             self._cache.clear()
-        self._cache[key] = (version, now, time.monotonic() - now, value)
+        self._cache[key] = (version, now, self._monotonic() - now, value)
         return value
 
     def clear(self) -> None:

@@ -86,7 +86,7 @@ class ContestService:
         self._store = store
         self._clock = clock
         self._partners = partners
-        self._standings = StandingsCache(lambda: sales.version)
+        self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
 
     async def managed(self) -> dict[str, Managed]:
         """Every contest the database knows, by id (file contests only once announced or
