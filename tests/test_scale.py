@@ -244,10 +244,7 @@ async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: 
     first.send_signal(signal.SIGKILL)  # the leader dies mid-broadcast
     await first.wait()
     try:
-        for _ in range(400):
-            if all(emulator.chat_messages(chat) for chat in chats):
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: all(emulator.chat_messages(chat) for chat in chats), "everyone", 120)
         await asyncio.sleep(1.0)  # anything late would show now
     finally:
         second.send_signal(signal.SIGTERM)
@@ -325,10 +322,7 @@ async def test_two_webhook_workers_handle_an_update_delivered_twice_once(tmp_pat
                 ) as response,
             ):
                 assert response.status == 200
-        for _ in range(100):
-            if emulator.chat_messages(105):
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: emulator.chat_messages(105), "the answer", within=60)
         await asyncio.sleep(1.0)  # a second answer would show now
         greetings = [m for m in emulator.chat_messages(105) if "Здравствуйте" in m.plain]
         assert len(greetings) == 1
