@@ -12,8 +12,8 @@ and broadcasts alike (platform-neutral; each platform passes its `Limits`).
 
 Both limits are GCRA (the "generic cell rate algorithm", a token bucket kept as one
 number: the theoretical arrival time). A person's send books the next free slot, so
-sends queue in order without polling. State lives in the process, or in Redis (one Lua
-script, atomic, shared by all workers); Redis going away falls back to the process.
+sends queue in order without polling. State lives in the process, or in Redis (Lua
+scripts, atomic, shared by all workers); Redis going away falls back to the process.
 
 Why not a library: `aiolimiter` is in-process only; `limits` has no token bucket and
 reads its own clock; `pyrate-limiter` has GCRA and Redis, but neither booked slots nor
@@ -204,7 +204,7 @@ local function collect(now)
   end
 end
 local function keep(field, value, now)
-  redis.call('HSET', KEYS[1], field, tostring(value))
+  redis.call('HSET', KEYS[1], field, value)  -- a number: written with full precision
   redis.call('ZADD', KEYS[2], value, field)
   collect(now)
 end

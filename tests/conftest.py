@@ -87,6 +87,18 @@ def _one_ssl_context() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _vk_requests_hold_virtual_time() -> Iterator[None]:
+    """A VK request, out in its thread, is work on the pacing's virtual clock
+    (tests/harness.py, `HeldThreads`)."""
+    import bot.vk.client
+    from tests.harness import HeldThreads
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.vk.client, "asyncio", HeldThreads())
+        yield
+
+
 def _fingerprint(root: Path) -> tuple[str, str]:
     """A folder's identity: its path and every file's name and bytes."""
     digest = hashlib.sha256()
