@@ -99,6 +99,21 @@ def _vk_requests_hold_virtual_time() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _standings_reused_only_while_unchanged() -> Iterator[None]:
+    """Standings that took long (real seconds) to compute are reused a few seconds after a
+    change (a big program under a stream of sales, `STANDINGS_SLOW`). How long a query
+    took is the machine's load here, not the test's: the suite reuses standings only
+    while no conversion changed. tests/test_journey_notices.py checks the slow path."""
+    import math
+
+    import bot.services.contest_standings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.services.contest_standings, "STANDINGS_SLOW", math.inf)
+        yield
+
+
 def _fingerprint(root: Path) -> tuple[str, str]:
     """A folder's identity: its path and every file's name and bytes."""
     digest = hashlib.sha256()
