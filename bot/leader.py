@@ -34,6 +34,7 @@ class Leadership:
         self._url = database_url
         self._poll = poll
         self.leading = asyncio.Event()
+        self.tries = 0  # times this process asked for the lead (a standby keeps asking)
         self._sqlite = database_url.startswith("sqlite")
 
     async def run(self, elected: Hook, deposed: Hook) -> None:
@@ -47,6 +48,7 @@ class Leadership:
             while True:
                 try:
                     async with engine.connect() as conn:
+                        self.tries += 1
                         if await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))):
                             await self._lead(elected, deposed, conn)
                 except (OSError, sa.exc.SQLAlchemyError) as exc:

@@ -12,8 +12,8 @@ and broadcasts alike (platform-neutral; each platform passes its `Limits`).
 
 Both limits are GCRA (the "generic cell rate algorithm", a token bucket kept as one
 number: the theoretical arrival time). A person's send books the next free slot, so
-sends queue in order without polling. State lives in the process, or in Redis (one Lua
-script, atomic, shared by all workers); Redis going away falls back to the process.
+sends queue in order without polling. State lives in the process, or in Redis (Lua
+scripts, atomic, shared by all workers); Redis going away falls back to the process.
 
 Why not a library: `aiolimiter` is in-process only; `limits` has no token bucket and
 reads its own clock; `pyrate-limiter` has GCRA and Redis, but neither booked slots nor
@@ -188,17 +188,41 @@ class MemoryStore:
         return max((self._holds.get(key, 0.0) for key in keys), default=0.0)
 
 
-# KEYS[1]: the bucket; ARGV: now, interval, tolerance, reserve. Returns {wait, booked}.
-_BOOK_LUA: Final = """
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local tolerance = tonumber(ARGV[3])
-local reserve = tonumber(ARGV[4])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+# Every bucket and hold of one prefix is a field of one hash (KEYS[1]); a sorted set
+# (KEYS[2]) scores each field with the moment, on the callers' clock, after which it says
+# nothing any more (a bucket's theoretical arrival time, a hold's end). Each call removes a
+# few fields past theirs: the state's lifetime runs on the time the pacing is given
+# (`Timer`), not on the server's expiry, which counts its own seconds (a virtual clock in
+# the tests runs apart from them: a bucket expired too early let a burst through again).
+# A field goes a second after its moment: the workers' clocks may be a little apart.
+_COLLECT_LUA: Final = """
+local function collect(now)
+  local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - 1, 'LIMIT', 0, 16)
+  if #old > 0 then
+    redis.call('HDEL', KEYS[1], unpack(old))
+    redis.call('ZREM', KEYS[2], unpack(old))
+  end
+end
+local function keep(field, value, now)
+  redis.call('HSET', KEYS[1], field, value)  -- a number: written with full precision
+  redis.call('ZADD', KEYS[2], value, field)
+  collect(now)
+end
+"""
+
+# ARGV: the bucket's field, now, interval, tolerance, reserve. Returns {wait, booked}.
+_BOOK_LUA: Final = (
+    _COLLECT_LUA
+    + """
+local field = ARGV[1]
+local now = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local tolerance = tonumber(ARGV[4])
+local reserve = tonumber(ARGV[5])
+local tat = tonumber(redis.call('HGET', KEYS[1], field) or '0')
 local wait, new
 if reserve == -3 then
-  new = math.max(tat, now + interval)
-  redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now + tolerance + 1) * 1000))
+  keep(field, math.max(tat, now + interval), now)
   return {'0', 1}
 end
 if tat < now then tat = now end
@@ -221,10 +245,22 @@ else
   new = tat + interval
   wait = 0
 end
-local ttl = math.ceil((new - now + tolerance + 1) * 1000)
-redis.call('SET', KEYS[1], tostring(new), 'PX', ttl)
+keep(field, new, now)
 return {tostring(wait), 1}
 """
+)
+
+# ARGV: the hold's field, until, now: the later of the held and the given end is kept.
+_HOLD_LUA: Final = (
+    _COLLECT_LUA
+    + """
+local field = ARGV[1]
+local now = tonumber(ARGV[3])
+local held = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+keep(field, math.max(held, tonumber(ARGV[2])), now)
+return 1
+"""
+)
 
 
 class RedisStore:
@@ -235,8 +271,10 @@ class RedisStore:
         from redis.asyncio import Redis
 
         self._redis: Any = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        self._script = self._redis.register_script(_BOOK_LUA)
-        self._prefix = prefix
+        self._book = self._redis.register_script(_BOOK_LUA)
+        self._hold = self._redis.register_script(_HOLD_LUA)
+        # one hash slot for both keys (`{…}`): the scripts stay valid on a Redis Cluster
+        self._keys = [f"{{{prefix}}}:state", f"{{{prefix}}}:due"]
         self._local = MemoryStore()
         self._down = False
 
@@ -256,29 +294,30 @@ class RedisStore:
         return result
 
     async def book(self, key: str, now: float, rate: Rate, reserve: int) -> float:
+        args: list[str | int] = [
+            key,
+            repr(now),
+            repr(rate.interval),
+            repr(rate.tolerance),
+            reserve,
+        ]
         try:
-            wait, _booked = await self._guard(
-                lambda: self._script(
-                    keys=[f"{self._prefix}:{key}"],
-                    args=[repr(now), repr(rate.interval), repr(rate.tolerance), reserve],
-                )
-            )
+            wait, _booked = await self._guard(lambda: self._book(keys=self._keys, args=args))
         except _Fallback:
             return await self._local.book(key, now, rate, reserve)
         return float(wait)
 
     async def hold(self, key: str, until: float, now: float) -> None:
         await self._local.hold(key, until, now)
-        name = f"{self._prefix}:hold:{key}"
-        ttl = max(1, int((until - now) * 1000) + 1000)
+        args = [f"hold:{key}", repr(until), repr(now)]
         with contextlib.suppress(_Fallback):
-            await self._guard(lambda: self._redis.set(name, repr(until), px=ttl))
+            await self._guard(lambda: self._hold(keys=self._keys, args=args))
 
     async def held_until(self, keys: list[str]) -> float:
         local = await self._local.held_until(keys)
-        names = [f"{self._prefix}:hold:{key}" for key in keys]
+        fields = [f"hold:{key}" for key in keys]
         try:
-            values = await self._guard(lambda: self._redis.mget(names))
+            values = await self._guard(lambda: self._redis.hmget(self._keys[0], fields))
         except _Fallback:
             return local
         return max([local] + [float(v) for v in values if v is not None])
@@ -349,6 +388,19 @@ class Pacer:
             self.waited += seconds
             await self.timer.sleep(seconds)
 
+    async def _book(self, key: str, rate: Rate, reserve: int) -> float | None:
+        """A booking made now: the moment (the timer's) its slot starts, or — nothing
+        booked — when to ask again; None: nothing to wait for."""
+        now = self.timer.now()
+        wait = await self._store.book(key, now, rate, reserve)
+        return now + wait if wait else None
+
+    async def _until(self, moment: float | None) -> None:
+        """Wait until `moment`: what is left of it after the store's answer came (the
+        time it took is not waited twice — on a shared clock other senders moved it on)."""
+        if moment is not None:
+            await self._sleep(moment - self.timer.now())
+
     async def _wait_holds(self, chat: int | str | None) -> None:
         keys = self._hold_keys(chat)
         while (until := await self._store.held_until(keys)) > self.timer.now():
@@ -399,11 +451,11 @@ class Pacer:
         rate = self._group_rate if target.group else self._chat_rate
         key = f"{self._key}:chat:{target.chat}"
         while True:
-            await self._sleep(await self._store.book(key, self.timer.now(), rate, PEEK))
+            await self._until(await self._book(key, rate, PEEK))
             if bot_wide:
                 await self._bot_wide()
             await self._wait_holds(target.chat)
-            if not await self._store.book(key, self.timer.now(), rate, 0):
+            if await self._book(key, rate, 0) is None:
                 return
 
     async def chat_turns(self, targets: list[Target]) -> None:
@@ -426,13 +478,12 @@ class Pacer:
     async def _bot_wide(self) -> None:
         everyone = f"{self._key}:all"
         if current_priority() is Priority.PERSON:
-            wait = await self._store.book(everyone, self.timer.now(), self._bot_rate, -1)
-            await self._sleep(wait)
+            await self._until(await self._book(everyone, self._bot_rate, -1))
             return
-        while wait := await self._store.book(
-            everyone, self.timer.now(), self._bot_rate, self.limits.reserve
-        ):
-            await self._sleep(wait)
+        while (
+            again := await self._book(everyone, self._bot_rate, self.limits.reserve)
+        ) is not None:
+            await self._until(again)
 
 
 class _ChatLock:

@@ -87,6 +87,33 @@ def _one_ssl_context() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _vk_requests_hold_virtual_time() -> Iterator[None]:
+    """A VK request, out in its thread, is work on the pacing's virtual clock
+    (tests/harness.py, `HeldThreads`)."""
+    import bot.vk.client
+    from tests.harness import HeldThreads
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.vk.client, "asyncio", HeldThreads())
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _standings_reused_only_while_unchanged() -> Iterator[None]:
+    """Standings that took long (real seconds) to compute are reused a few seconds after a
+    change (a big program under a stream of sales, `STANDINGS_SLOW`). How long a query
+    took is the machine's load here, not the test's: the suite reuses standings only
+    while no conversion changed. tests/test_journey_notices.py checks the slow path."""
+    import math
+
+    import bot.services.contest_standings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.services.contest_standings, "STANDINGS_SLOW", math.inf)
+        yield
+
+
 def _fingerprint(root: Path) -> tuple[str, str]:
     """A folder's identity: its path and every file's name and bytes."""
     digest = hashlib.sha256()
@@ -121,3 +148,19 @@ def _content_parsed_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.content.store, "load_content", load_once)
         yield
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each selected test this many times (looking for flakes; docs/test-time.md)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    times = metafunc.config.getoption("repeat")
+    if times > 1:
+        metafunc.fixturenames.append("_repeat_round")
+        metafunc.parametrize("_repeat_round", range(times), ids=lambda n: f"r{n}")

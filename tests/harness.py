@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import heapq
+import itertools
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.backoff import BackoffConfig
@@ -25,6 +27,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
+from bot.pacing import Rate, RedisStore, Store
 from bot.platform.files import FileFetchers
 from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.delivery import Delivery
@@ -36,6 +39,7 @@ from bot.vk.session import create_vk_bot, vk_pacer
 from tests.databases import REDIS_URL, database_url
 from tests.max_spec import max_spec_problems
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
 SPEC_FILE = ROOT.parent / "shared" / "specs" / "telegram" / "bot-api.json"
@@ -60,24 +64,118 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 class VirtualTime:
-    """Time for pacing that passes only when waited for: paced sends, instantly. Every
-    sleep moves time on by its length (sleepers side by side wake late, as on a busy
-    machine: never too early for a limit)."""
+    """Time for pacing that passes only when waited for: paced sends, instantly. Sleepers
+    wake in the order of their ends, each at its end; time moves on to the next end only
+    once the event loop has nothing else to run and no pacing decision is out (`working`:
+    a round trip to Redis). Work takes no virtual time, so what the senders do does not
+    depend on how fast the machine or the servers answered."""
+
+    # turns of the event loop with other work ready after which time moves on anyway
+    # (something that polls without end must not stop the clock)
+    PATIENCE = 200
 
     def __init__(self) -> None:
         self.elapsed = 0.0
         self.waits: list[float] = []
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._driver: asyncio.Task[None] | None = None
+        self._working = 0
+        self._idle: asyncio.Event | None = None
 
     def now(self) -> float:
         return self.elapsed
 
     async def sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
-        self.elapsed += seconds
-        await asyncio.sleep(0)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._sleepers, (self.elapsed + seconds, next(self._order), woken))
+        if self._driver is None or self._driver.done():
+            self._driver = loop.create_task(self._drive(), name="virtual-time")
+        await woken
+
+    async def _drive(self) -> None:
+        """Wake the sleepers one by one, each once everything else has settled."""
+        loop = asyncio.get_running_loop()
+        quiet = turns = 0
+        while self._sleepers:
+            if self._working and self._idle is not None:
+                await self._idle.wait()
+                quiet = 0
+                continue
+            await asyncio.sleep(0)
+            turns += 1
+            # other callbacks ready (loop._ready: asyncio keeps no public count of it)
+            busy = bool(loop._ready) or self._working  # type: ignore[attr-defined]
+            quiet = 0 if busy else quiet + 1
+            if quiet < 2 and turns < self.PATIENCE:
+                continue
+            end, _, woken = heapq.heappop(self._sleepers)
+            if woken.done():  # the sleeper was cancelled
+                continue
+            self.elapsed = max(self.elapsed, end)
+            woken.set_result(None)
+            quiet = turns = 0
 
     def advance(self, seconds: float) -> None:
         self.elapsed += seconds
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """Time stands still inside (sleepers wait for the end to move it on)."""
+        if self._idle is None:
+            self._idle = asyncio.Event()
+        self._working += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._working -= 1
+            if not self._working:
+                self._idle.set()
+
+
+class HeldStore:
+    """A pacing store whose every call happens at one virtual moment (`working`)."""
+
+    def __init__(self, store: Store, time: VirtualTime) -> None:
+        self.inner = store
+        self._time = time
+
+    async def book(self, key: str, now: float, rate: Rate, reserve: int) -> float:
+        with self._time.working():
+            return await self.inner.book(key, now, rate, reserve)
+
+    async def hold(self, key: str, until: float, now: float) -> None:
+        with self._time.working():
+            await self.inner.hold(key, until, now)
+
+    async def held_until(self, keys: list[str]) -> float:
+        with self._time.working():
+            return await self.inner.held_until(keys)
+
+
+class HeldThreads:
+    """`asyncio` as `bot.vk.client` sees it, except that a VK request (vk-api is blocking:
+    it runs in a thread) holds its pacer's virtual time while it is out, as `HeldStore`
+    does for a store's round trip: the loop looks idle meanwhile, and other senders must
+    not move the clock past the answer (an error 6 the sender has not read yet)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def to_thread(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        pacer = getattr(getattr(func, "__self__", None), "pacer", None)
+        timer = getattr(pacer, "timer", None)
+        if not isinstance(timer, VirtualTime):
+            return await asyncio.to_thread(func, *args, **kwargs)
+        with timer.working():
+            return await asyncio.to_thread(func, *args, **kwargs)
 
 
 # the pacing time of each emulator: a bot restarted on an emulator goes on in its time
@@ -472,6 +570,8 @@ async def running_bot(
         }
     clock = FakeClock()
     services = await create_services(make_settings(tmp_path, **settings), clock, pacing)
+    store = services.pacers.store
+    services.pacers.store = HeldStore(store, pacing)
     pacer = telegram_pacer(services.pacers, emulator.token)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     services.platforms.add(bot)
@@ -573,6 +673,8 @@ async def running_bot(
             await vk_emulator.stop()
         await delivery.close()
         await services.close()
+        if isinstance(store, RedisStore):
+            await store.close()
     problems = spec_problems(emulator.requests)
     assert not problems, problems
     failed = [

@@ -18,6 +18,7 @@ from bot.pacing import (
     MemoryStore,
     Pacer,
     PacingMiddleware,
+    Rate,
     RedisStore,
     Store,
     Target,
@@ -25,7 +26,7 @@ from bot.pacing import (
 )
 from bot.telegram.session import telegram_target
 from tests.databases import REDIS_URL
-from tests.harness import VirtualTime
+from tests.harness import HeldStore, VirtualTime
 
 STORES = ["memory"] + (["redis"] if REDIS_URL else [])
 
@@ -213,3 +214,130 @@ def test_what_telegram_counts() -> None:
     assert edit == Target(-100, group=True, counted=True)  # edits count
     answer = telegram_target(AnswerCallbackQuery(callback_query_id="1"))
     assert answer == Target(None, counted=False)  # waits out holds, uses no message slot
+
+
+class RoundTrips:
+    """A store whose every answer comes `trip` seconds of the shared clock after it was
+    asked (meanwhile other senders' sleeps moved the clock on); records the start of
+    every slot a person's send booked."""
+
+    def __init__(self, time: VirtualTime, trip: float) -> None:
+        self._store = MemoryStore()
+        self._time = time
+        self._trip = trip
+        self.slots: list[float] = []
+
+    async def book(self, key: str, now: float, rate: Rate, reserve: int) -> float:
+        wait = await self._store.book(key, now, rate, reserve)
+        if reserve == -1:
+            self.slots.append(now + wait)
+        self._time.advance(self._trip)
+        return wait
+
+    async def hold(self, key: str, until: float, now: float) -> None:
+        await self._store.hold(key, until, now)
+        self._time.advance(self._trip)
+
+    async def held_until(self, keys: list[str]) -> float:
+        until = await self._store.held_until(keys)
+        self._time.advance(self._trip)
+        return until
+
+
+async def test_a_booked_slot_is_waited_for_until_it_starts_not_a_round_trip_longer() -> None:
+    """The wait a store answers is counted from the moment the booking was asked: the
+    round trip is not waited a second time (on a virtual clock others moved it on; on a
+    real one, the slot passed by that much more)."""
+    time = VirtualTime()
+    store = RoundTrips(time, trip=0.001)
+    pacer = Pacer(TELEGRAM, "rt", store=store, timer=time)
+    recorder = Recorder(time)
+    for n in range(16):
+        await recorder.send(pacer, Target(None), n)
+    waited = range(TELEGRAM.burst + 1, 16)  # beyond the burst: each waits for its slot
+    # after its slot, one round trip: the check for a 429 hold that came meanwhile
+    assert [recorder.sent[n][0] for n in waited] == pytest.approx(
+        [store.slots[n] + 0.001 for n in waited], abs=1e-9
+    )
+
+
+class Yielding:
+    """A store that answers a few turns of the event loop later, as Redis does."""
+
+    def __init__(self) -> None:
+        self._store = MemoryStore()
+
+    async def book(self, key: str, now: float, rate: Rate, reserve: int) -> float:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await self._store.book(key, now, rate, reserve)
+
+    async def hold(self, key: str, until: float, now: float) -> None:
+        await self._store.hold(key, until, now)
+
+    async def held_until(self, keys: list[str]) -> float:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await self._store.held_until(keys)
+
+
+async def _broadcast_moments(kind: str) -> list[float]:
+    """A broadcast worker's way: 8 sends in flight, each with a turn of its own every
+    40 ms, through the bot-wide budget (people's reserve left)."""
+    time = VirtualTime()
+    store: Store = MemoryStore() if kind == "memory" else HeldStore(Yielding(), time)
+    pacer = Pacer(TELEGRAM, "bc", store=store, timer=time)
+    recorder = Recorder(time)
+    slots = asyncio.Semaphore(8)
+    turns = itertools.count()
+
+    async def one(chat: int) -> None:
+        async with slots:
+            await time.sleep(next(turns) * 0.04 - time.now())
+            with bulk():
+                await recorder.send(pacer, Target(chat), chat)
+
+    await asyncio.gather(*(one(chat) for chat in range(1000, 1026)))
+    return [moment for moment, _ in recorder.sent]
+
+
+async def test_a_store_that_answers_later_decides_the_same_on_the_virtual_clock() -> None:
+    """A round trip to the store is work, not waiting: while one is out, other senders'
+    sleeps do not move the clock, so a Redis answering late (a busy machine) changes no
+    moment of a paced send — the same sends as with the process's own store."""
+    assert await _broadcast_moments("yielding") == await _broadcast_moments("memory")
+
+
+@pytest.mark.skipif(REDIS_URL is None, reason="needs Redis")
+async def test_the_redis_state_lives_on_the_pacing_time_not_the_servers() -> None:
+    """No key expires by the server's clock (a loaded machine, or a virtual clock, would
+    lose a bucket that still matters); what is past on the pacing's own time goes."""
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    store = RedisStore(REDIS_URL, prefix="pacing-life")
+    redis = Redis.from_url(REDIS_URL)
+    time = VirtualTime()
+    pacer = Pacer(TELEGRAM, "life", store=store, timer=time)
+    try:
+        for chat in range(1, 6):
+            async with pacer.slot(Target(chat)):
+                pass
+        await pacer.hold(9, 30.0, bot_wide=False)
+        keys = await redis.keys("*pacing-life*")
+        assert keys
+        assert [await redis.pttl(key) for key in keys] == [-1] * len(keys)  # no expiry
+        (state,) = [key for key in keys if key.endswith(b":state")]
+        assert await redis.hlen(state) == 7  # 5 chats, the bot, the hold
+        time.advance(10)  # the chats' and the bot's slots are long past; the hold is not
+        async with pacer.slot(Target(6)):
+            pass
+        assert sorted(await redis.hkeys(state)) == [
+            b"hold:tg:life:chat:9",
+            b"tg:life:all",
+            b"tg:life:chat:6",
+        ]
+        assert await pacer.store.held_until(["tg:life:chat:9"]) == pytest.approx(30.0)
+    finally:
+        await redis.aclose()
+        await store.close()

@@ -20,6 +20,7 @@ from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions
 from bot.http import create_http_app, start_http
 from bot.services.conversions import InvalidConversion, TransitionRefused, parse_conversion
+from bot.services.sales_ledger import Approved
 from tests.harness import make_settings
 
 SECRET = "s3cret-postback"
@@ -263,6 +264,31 @@ async def test_concurrent_postbacks_are_counted_once(services: Services) -> None
     )
     with pytest.raises(TransitionRefused):  # declined → approved
         await sales.submit(sales.parse(_row(conversion_id="dup", status="sale")))
+
+
+async def test_approvals_are_told_in_the_order_they_were_written(services: Services) -> None:
+    """Each commit's approved sales go to the listeners after the previous commit's were
+    handled: a first sale that takes long to tell is still told before the second."""
+    import asyncio
+
+    sales = services.sales
+    first_told = asyncio.Event()
+    told: list[list[str]] = []
+
+    async def listener(approved: list[Approved]) -> None:
+        ids = [item.conversion_id for item in approved]
+        if ids == ["first"]:
+            await asyncio.sleep(0.01)  # a slow notice (standings computed, say)
+        told.append(ids)
+        if ids == ["first"]:
+            first_told.set()
+
+    sales.approved_listeners[:] = [listener]
+    await sales.submit(sales.parse(_row(conversion_id="first", status="sale")))
+    await sales.submit(sales.parse(_row(conversion_id="second", status="sale")))
+    await sales.settle()
+    assert first_told.is_set()
+    assert told == [["first"], ["second"]]
 
 
 async def test_ts_with_an_offset_is_stored_as_utc_and_months_are_bounded(

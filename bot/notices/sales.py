@@ -75,11 +75,11 @@ class SaleNotices(NoticesBase):
             category = next((kinds[k] for k in SALE_BOARDS if k in kinds), None)
             if category is None:
                 return None
-            entries = await self._contests.standings(contest, category)
+            entries = await self._contests.standings(contest, category, fresh=True)
             board = l10n(f"category-{category.category}")
             gaps = category.category != "first_sales"
             return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
-        entries = await self._contests.month_leaderboard(self._settings.tz)
+        entries = await self._contests.month_leaderboard(self._settings.tz, fresh=True)
         return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
 
 

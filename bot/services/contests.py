@@ -86,7 +86,7 @@ class ContestService:
         self._store = store
         self._clock = clock
         self._partners = partners
-        self._standings = StandingsCache(lambda: sales.version)
+        self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
 
     async def managed(self) -> dict[str, Managed]:
         """Every contest the database knows, by id (file contests only once announced or
@@ -240,9 +240,12 @@ class ContestService:
         async with self._db.write() as conn:
             await conn.execute(upsert)
 
-    async def month_leaderboard(self, zone: ZoneInfo, at: datetime | None = None) -> Standings:
+    async def month_leaderboard(
+        self, zone: ZoneInfo, at: datetime | None = None, *, fresh: bool = False
+    ) -> Standings:
         """Most approved sales this calendar month among linked partners (no contest runs);
-        `at`: the month so far as it stood then (for "your place a week ago")."""
+        `at`: the month so far as it stood then (for "your place a week ago"); `fresh`: as
+        of the last change (`standings`)."""
         now = self._clock.now()
         start = month_start(at or now, zone)
         end = at if at is not None else month_end(now, zone)
@@ -256,7 +259,7 @@ class ContestService:
                 "prizes": [{"category": "most_sales", "places": ["-"]}],
             }
         )
-        return await self.standings(month, month.prizes[0])
+        return await self.standings(month, month.prizes[0], fresh=fresh)
 
     # The moments of a contest (SPEC §7): what to send to whom.
 
@@ -299,21 +302,28 @@ class ContestService:
     def clear_cache(self) -> None:
         self._standings.clear()
 
-    async def standings(self, contest: Contest, category: PrizeCategory) -> Standings:
-        """Everyone in the category, best first; those below `min_value` are left out."""
+    async def standings(
+        self, contest: Contest, category: PrizeCategory, *, fresh: bool = False
+    ) -> Standings:
+        """Everyone in the category, best first; those below `min_value` are left out.
+        `fresh`: as of the last change, even when computing them is slow."""
         key = contest_key(contest, category.category, category.min_value)
-        return await self._standings.get(key, lambda: self._compute(contest, category))
+        return await self._standings.get(
+            key, lambda: self._compute(contest, category, fresh=fresh), fresh=fresh
+        )
 
-    async def _compute(self, contest: Contest, category: PrizeCategory) -> Standings:
+    async def _compute(
+        self, contest: Contest, category: PrizeCategory, *, fresh: bool
+    ) -> Standings:
         if category.category == "most_referrals":
             return rank(await referral_entries(self._db, contest), category)
-        return rank(from_sales(await self._sales(contest), category), category)
+        return rank(from_sales(await self._sales(contest, fresh=fresh), category), category)
 
-    async def _sales(self, contest: Contest) -> list[SalesRow]:
+    async def _sales(self, contest: Contest, *, fresh: bool) -> list[SalesRow]:
         """Approved and pending conversions in the contest's window, per linked affiliate
         (shared by every sales category of the contest)."""
         key = contest_key(contest, "sales")
-        return await self._standings.get(key, lambda: sales_rows(self._db, contest))
+        return await self._standings.get(key, lambda: sales_rows(self._db, contest), fresh=fresh)
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
         """The winners of each prize category, in the contest's order of categories;

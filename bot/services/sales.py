@@ -76,6 +76,7 @@ class SalesService:
         # told, after the commit, which postbacks approved a sale: (affiliate id, conversion id)
         self.approved_listeners: list[Callable[[list[Approved]], Awaitable[None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last_told: asyncio.Task[None] | None = None
 
     async def submit(self, item: ConversionIn) -> Result:
         """Record a postback's conversion in the next group commit; its result, or
@@ -119,13 +120,23 @@ class SalesService:
 
     def _tell(self, approved: list[Approved]) -> None:
         """Run the approval listeners in the background: the postback's answer waits for
-        nobody's notifications."""
+        nobody's notifications. One commit's listeners after the previous commit's: what
+        they do (sale notices queued) comes in the order the sales came, however long
+        one took (a partner's first sale is told before their second)."""
         if not approved:
             return
-        for listener in self.approved_listeners:
-            task = asyncio.create_task(_logged(listener(approved)))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        previous = self._last_told
+
+        async def in_order() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            for listener in self.approved_listeners:
+                await _logged(listener(approved))
+
+        task = asyncio.create_task(in_order())
+        self._last_told = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def settle(self) -> None:
         """Wait for the approval listeners running now (tests, shutdown)."""

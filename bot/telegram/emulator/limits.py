@@ -50,9 +50,15 @@ class _Bucket:
 class RateGate:
     """The buckets and the announced 429 windows of one bot token."""
 
-    def __init__(self, limits: RateLimits, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        limits: RateLimits,
+        monotonic: Callable[[], float],
+        wall: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.limits = limits
         self._monotonic = monotonic
+        self._wall = wall  # real seconds: how long a request may still be on its way
         self._global = _Bucket(limits.global_per_second, limits.global_per_second, 0)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._blocked_until: dict[str, float] = {}
@@ -93,7 +99,7 @@ class RateGate:
 
     def _announce(self, scope: str, until: float, request: str) -> None:
         self._blocked_until[scope] = until
-        self._announced[scope] = (time.perf_counter(), request)
+        self._announced[scope] = (self._wall(), request)
 
     def _in_flight(self, scope: str, request: str, latency: float) -> bool:
         """A request that was on its way before the bot could have read the 429 (it
@@ -101,7 +107,7 @@ class RateGate:
         is not one "made inside" the window."""
         at, refused = self._announced.get(scope, (0.0, ""))
         grace = IN_FLIGHT_GRACE + latency
-        return request != refused and time.perf_counter() - at < grace
+        return request != refused and self._wall() - at < grace
 
     def _refuse(self, retry_after: int) -> None:
         self.rate_limited += 1

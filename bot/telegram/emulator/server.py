@@ -35,6 +35,7 @@ class BotApiEmulator(BotApiMethods):
         limits: RateLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         latency: float = 0.0,
+        wall: Callable[[], float] = time.perf_counter,
     ) -> None:
         super().__init__(
             token=token,
@@ -42,6 +43,7 @@ class BotApiEmulator(BotApiMethods):
             limits=limits,
             monotonic=monotonic,
             latency=latency,
+            wall=wall,
         )
         self._runner: web.AppRunner | None = None
         self.base_url = ""

@@ -116,13 +116,14 @@ class EmulatorState:
         limits: RateLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         latency: float = 0.0,
+        wall: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.token = token
         # seconds of network round trip added to each send (half each way), as from afar
         self.latency = latency
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", maxsplit=1)[0])
-        self._gate = RateGate(limits or RateLimits(), monotonic)
+        self._gate = RateGate(limits or RateLimits(), monotonic, wall)
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.messages: dict[int, list[SentMessage]] = {}
