@@ -74,8 +74,6 @@ __all__ = [
 MAX_SUGGESTIONS = 3
 
 CANDIDATES = 8  # entries scored by the model for one question
-SEMANTIC_POOL = 4
-# entries closest in meaning, added to those sharing words
 
 Outcome = Literal["answer", "suggest", "miss"]
 
