@@ -17,6 +17,10 @@ Per left-out set:
 - quiet:   out-of-scope questions that got nothing at all (no answer, no options):
            "silent" counts a "did you mean" list as no answer, this column shows both.
 
+The model is fitted on the training sets and on their "taught views" (each training set
+twice more, half of each entry's questions learned: what learned wordings prove is learned
+from other sets too); TAUGHT_ROWS=0 fits without the views, for comparison.
+
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET] [--write]
 --write fits the shipped model (bot/faq_data/faq_model.json) on all the sets.
 """
