@@ -81,6 +81,7 @@ class FaqSet:
     questions: list[Question]
     matcher: FaqMatcher = field(init=False)
     ranked: list[list[Candidate]] = field(init=False)
+    views: list[FaqSet] = field(init=False)
 
     def prepare(self) -> None:
         content = load_content(self.content_dir)
