@@ -146,3 +146,16 @@ async def test_terminal_sets_the_client_language_and_the_display_name(harness: H
     assert greeting.startswith("Hello, Tom & Jerry <b>!")
     user = vk.users[700001]
     assert (user.first_name, user.lang_id) == ("Tom & Jerry <b>", 3)
+
+
+async def test_a_photo_without_a_file_name_shows_as_a_photo(harness: Harness) -> None:
+    from bot.telegram.emulator.state import SentMessage
+
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    chat.show(SentMessage(1, 700002, True, caption="подпись", kind="photo", file_size=12))
+    chat.show(SentMessage(2, 700002, True, kind="document", file_name="act.pdf"))
+    output = "\n".join(lines)
+    assert "None" not in output
+    assert "📎 photo, 12 bytes" in output
+    assert "📎 document: act.pdf" in output

@@ -78,7 +78,8 @@ class TerminalChat:
         lines = []
         if message.kind != "text":
             size = f", {message.file_size} bytes" if message.file_size else ""
-            lines.append(f"📎 {message.kind}: {message.file_name}{size}")
+            name = f": {message.file_name}" if message.file_name else ""
+            lines.append(f"📎 {message.kind}{name}{size}")  # a photo has no file name
         text = message.plain
         if text:
             lines.extend(text.splitlines())
