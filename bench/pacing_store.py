@@ -19,18 +19,25 @@ import types
 from pathlib import Path
 from typing import Any
 
-import bot.pacing
+import bot.pacing_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _baseline(ref: str) -> types.ModuleType:
+    """The store as it was at `ref` (in bot/pacing.py then; bot/pacing_store.py since)."""
+    path = "bot/pacing_store.py"
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", ref, path], cwd=ROOT, check=True, capture_output=True
+    )
+    if not listed.stdout.strip():
+        path = "bot/pacing.py"
     source = subprocess.run(
-        ["git", "show", f"{ref}:bot/pacing.py"], cwd=ROOT, check=True, capture_output=True
+        ["git", "show", f"{ref}:{path}"], cwd=ROOT, check=True, capture_output=True
     ).stdout.decode()
     module = types.ModuleType("baseline_pacing")
     sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"{ref}:bot/pacing.py", "exec"), module.__dict__)
+    exec(compile(source, f"{ref}:{path}", "exec"), module.__dict__)
     return module
 
 
@@ -54,7 +61,7 @@ async def main() -> None:
     url = os.environ.get("PARTNERBOT_TEST_REDIS_URL")
     if not url:
         raise SystemExit('needs Redis: eval "$(.ci/services.sh)" first')
-    stores = {"baseline": _baseline(args.ref), "now": bot.pacing}
+    stores = {"baseline": _baseline(args.ref), "now": bot.pacing_store}
     best: dict[str, float] = {}
     for n in range(3):
         for name, module in stores.items():

@@ -18,7 +18,8 @@ from bot.db.engine import Database, DatabaseUnreachable
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
 from bot.notices import Notices
-from bot.pacing import Pacers, Timer, create_store
+from bot.pacing import Pacers, Timer
+from bot.pacing_store import create_store
 from bot.platforms import Platforms
 from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService

@@ -27,7 +27,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
-from bot.pacing import Rate, RedisStore, Store
+from bot.pacing_store import Rate, RedisStore, Store
 from bot.platform.files import FileFetchers
 from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.delivery import Delivery

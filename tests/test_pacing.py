@@ -13,17 +13,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetUpdates, SendMessage
 
-from bot.pacing import (
-    TELEGRAM,
-    MemoryStore,
-    Pacer,
-    PacingMiddleware,
-    Rate,
-    RedisStore,
-    Store,
-    Target,
-    bulk,
-)
+from bot.pacing import TELEGRAM, Pacer, PacingMiddleware, Target, bulk
+from bot.pacing_store import MemoryStore, Rate, RedisStore, Store
 from bot.telegram.session import telegram_target
 from tests.databases import REDIS_URL
 from tests.harness import HeldStore, VirtualTime
