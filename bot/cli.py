@@ -4,86 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import logging
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from bot.content.store import ContentStore
-    from bot.services.faq_matching import FaqMatcher
-
-# what looks like a secret even when it is not one of ours (a wrong postback secret, a
-# token in a URL of a library's exception): a query parameter, and a Bot API path
-_SECRET_PATTERNS = (
-    (re.compile(r"([?&;](?:secret|access_token|token|key)=)[^&\s\"'<>]+", re.I), r"\1***"),
-    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), r"\1***"),
-    (re.compile(r"(X-Postback-Secret['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.I), r"\1***"),
-)
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, "***")
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class SecretFilter(logging.Filter):
-    """Replaces tokens and secrets with *** in the whole record: the message, the
-    traceback (an exception's text carries URLs with tokens) and the stack."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact(message, self._secrets)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = _FORMATTER.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._secrets)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, self._secrets)
-        return True
-
-
-_FORMATTER = logging.Formatter()
-
-
-def setup_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    secrets = [
-        value.get_secret_value()
-        for value in (
-            settings.telegram_bot_token,
-            settings.vk_group_token,
-            settings.max_bot_token,
-            settings.webhook_secret,
-            settings.postback_secret,
-        )
-        if value is not None
-    ]
-    handler.addFilter(SecretFilter(secrets))
-    level = logging.getLevelName(settings.log_level)
-    if settings.offline and level > logging.DEBUG:
-        level = logging.WARNING  # keep the sandbox's terminal chat readable
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    for noisy in ("pymorphy3", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+from bot.faq_commands import faq_learned, faq_match, faq_teach
+from bot.logs import setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "content":
         return _content_check(args.dir or settings.content_dir)
     if args.command == "faq" and args.action == "teach":
-        return _faq_teach(settings, args.file, args.content or settings.content_dir)
+        return faq_teach(settings, args.file, args.content or settings.content_dir)
     if args.command == "faq" and args.action == "learned":
-        return _faq_learned(settings, args.content or settings.content_dir, export=args.export)
+        return faq_learned(settings, args.content or settings.content_dir, export=args.export)
     if args.command == "faq":
-        return _faq_match(args, args.content or settings.content_dir, settings)
+        return faq_match(args, args.content or settings.content_dir, settings)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "sales":
@@ -241,167 +170,6 @@ def _content_check(root: Path) -> int:
         f"{len(content.creatives)} creatives, {len(content.templates)} templates"
     )
     return 0
-
-
-def _faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
-    from bot.content.loader import ContentInvalid
-    from bot.content.store import ContentStore
-
-    try:
-        store = ContentStore(root)
-    except ContentInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    segments = [segment.id for segment in store.content.program.segments]
-    if args.segment is not None and args.segment not in segments:
-        print(
-            f"partnerbot: --segment: unknown segment {args.segment!r} "
-            f"(segments: {', '.join(segments) or 'none'})",
-            file=sys.stderr,
-        )
-        return 2
-    matcher = asyncio.run(_learned_matcher(settings, store))
-    questions = (
-        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    )
-    for question in questions:
-        match = matcher.match(question, args.segment)
-        options = [candidate.entry_id for candidate in match.suggestions]
-        if args.json:
-            result = {"id": match.entry_id, "score": round(match.score, 2), "suggestions": options}
-            print(json.dumps(result, ensure_ascii=False), flush=True)
-        elif match.entry_id is not None:
-            print(f"{match.entry_id} {match.score:.2f}", flush=True)
-        elif options:
-            print(f"no match {match.score:.2f} (did you mean: {', '.join(options)})", flush=True)
-        else:
-            print(f"no match {match.score:.2f}", flush=True)
-    return 0
-
-
-def _sqlite_file_missing(settings: Settings) -> bool:
-    """DATABASE_URL names an SQLite file that is not there (a reader must not create it:
-    nothing was learned in it)."""
-    import sqlalchemy as sa
-
-    url = sa.engine.make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return False
-    return not Path(url.database).exists()
-
-
-async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatcher:
-    """The content's matcher with the phrasings learned in DATABASE_URL (read only: a
-    database that is not there yet has learned nothing)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.clock import SystemClock
-    from bot.db.engine import Database
-    from bot.services.faq_learning import FaqLearning
-
-    if await asyncio.to_thread(_sqlite_file_missing, settings):
-        return store.live.matcher
-    db = Database.from_url(settings.database_url)
-    try:
-        return await FaqLearning(db, store, SystemClock()).read_only_matcher()
-    except (OSError, SQLAlchemyError) as exc:
-        print(f"partnerbot: learned phrasings not read ({type(exc).__name__})", file=sys.stderr)
-        return store.live.matcher
-    finally:
-        await db.close()
-
-
-def _faq_teach(settings: Settings, path: Path, root: Path) -> int:
-    from bot.clock import SystemClock
-    from bot.content.loader import ContentInvalid
-    from bot.content.store import ContentStore
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
-    from bot.services.faq_learning import FaqLearning, read_lines
-
-    if path.is_dir():
-        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
-        return 1
-    if not path.is_file():
-        print(f"partnerbot: {path}: no such file", file=sys.stderr)
-        return 1
-    try:
-        store = ContentStore(root)
-        lines = read_lines(path)
-    except ContentInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    except UnicodeDecodeError:
-        print(f"{path}:1: not UTF-8 text", file=sys.stderr)
-        return 1
-
-    async def go() -> int:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db)
-            report = await FaqLearning(db, store, SystemClock()).teach(lines, store.content)
-        finally:
-            await db.close()
-        for problem in report.problems:
-            print(f"{path}:{problem.line}: {problem.reason}")
-        print(
-            f"learned {report.stored}, already known {report.unchanged}, "
-            f"refused {len(report.problems)}"
-        )
-        return 1 if report.problems else 0
-
-    return asyncio.run(go())
-
-
-def _faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
-    import yaml
-
-    from bot.clock import SystemClock
-    from bot.content.loader import ContentInvalid
-    from bot.content.store import ContentStore
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
-    from bot.services.faq_learning import FaqLearning
-
-    try:
-        store = ContentStore(root)
-    except ContentInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-
-    async def go() -> int:
-        items = []
-        by_entry: dict[str, list[str]] = {}
-        if not _sqlite_file_missing(settings):  # a missing file has learned nothing
-            db = Database.from_url(settings.database_url)
-            try:
-                await upgrade(db)
-                learning = FaqLearning(db, store, SystemClock())
-                items = await learning.listing()
-                by_entry = await learning.export()  # a wording under one entry only
-            finally:
-                await db.close()
-        if export:
-            exported = [{"id": entry, "alt": alts} for entry, alts in by_entry.items()]
-            if exported:
-                print(yaml.safe_dump(exported, allow_unicode=True, sort_keys=False), end="")
-            return 0
-        current = None
-        for item in items:
-            if item.entry_id != current:
-                current = item.entry_id
-                gone = "" if store.content.faq_entry(current) else "  (not in faq.yaml)"
-                print(f"{current}:{gone}")
-            when = item.created_at.strftime("%Y-%m-%d")
-            print(f"  [{item.status}] {item.phrasing}  ({item.source}, {when})")
-        if not items:
-            print("nothing learned yet")
-        return 0
-
-    return asyncio.run(go())
 
 
 def _sales_import(settings: Settings, path: Path) -> int:

@@ -69,7 +69,7 @@ def test_secrets_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_log_filter_redacts_secrets() -> None:
     import logging
 
-    from bot.cli import SecretFilter
+    from bot.logs import SecretFilter
 
     record = logging.LogRecord(
         "x", logging.INFO, "f", 1, "calling %s", ("bot12:SECRET/getMe",), None
@@ -82,7 +82,7 @@ def test_log_filter_redacts_tracebacks_and_secret_parameters() -> None:
     import io
     import logging
 
-    from bot.cli import SecretFilter
+    from bot.logs import SecretFilter
 
     token = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi"
     stream = io.StringIO()

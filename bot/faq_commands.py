@@ -1,0 +1,178 @@
+"""`partnerbot faq …`: the entry the bot would answer with (`match`), teaching phrasings
+from a file (`teach`), and the phrasings the FAQ learned (`learned`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.content.store import ContentStore
+    from bot.services.faq_matching import FaqMatcher
+
+
+def faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+
+    try:
+        store = ContentStore(root)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    segments = [segment.id for segment in store.content.program.segments]
+    if args.segment is not None and args.segment not in segments:
+        print(
+            f"partnerbot: --segment: unknown segment {args.segment!r} "
+            f"(segments: {', '.join(segments) or 'none'})",
+            file=sys.stderr,
+        )
+        return 2
+    matcher = asyncio.run(_learned_matcher(settings, store))
+    questions = (
+        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    )
+    for question in questions:
+        match = matcher.match(question, args.segment)
+        options = [candidate.entry_id for candidate in match.suggestions]
+        if args.json:
+            result = {"id": match.entry_id, "score": round(match.score, 2), "suggestions": options}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        elif match.entry_id is not None:
+            print(f"{match.entry_id} {match.score:.2f}", flush=True)
+        elif options:
+            print(f"no match {match.score:.2f} (did you mean: {', '.join(options)})", flush=True)
+        else:
+            print(f"no match {match.score:.2f}", flush=True)
+    return 0
+
+
+def _sqlite_file_missing(settings: Settings) -> bool:
+    """DATABASE_URL names an SQLite file that is not there (a reader must not create it:
+    nothing was learned in it)."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return not Path(url.database).exists()
+
+
+async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatcher:
+    """The content's matcher with the phrasings learned in DATABASE_URL (read only: a
+    database that is not there yet has learned nothing)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.clock import SystemClock
+    from bot.db.engine import Database
+    from bot.services.faq_learning import FaqLearning
+
+    if await asyncio.to_thread(_sqlite_file_missing, settings):
+        return store.live.matcher
+    db = Database.from_url(settings.database_url)
+    try:
+        return await FaqLearning(db, store, SystemClock()).read_only_matcher()
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"partnerbot: learned phrasings not read ({type(exc).__name__})", file=sys.stderr)
+        return store.live.matcher
+    finally:
+        await db.close()
+
+
+def faq_teach(settings: Settings, path: Path, root: Path) -> int:
+    from bot.clock import SystemClock
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.services.faq_learning import FaqLearning, read_lines
+
+    if path.is_dir():
+        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
+        return 1
+    if not path.is_file():
+        print(f"partnerbot: {path}: no such file", file=sys.stderr)
+        return 1
+    try:
+        store = ContentStore(root)
+        lines = read_lines(path)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"{path}:1: not UTF-8 text", file=sys.stderr)
+        return 1
+
+    async def go() -> int:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db)
+            report = await FaqLearning(db, store, SystemClock()).teach(lines, store.content)
+        finally:
+            await db.close()
+        for problem in report.problems:
+            print(f"{path}:{problem.line}: {problem.reason}")
+        print(
+            f"learned {report.stored}, already known {report.unchanged}, "
+            f"refused {len(report.problems)}"
+        )
+        return 1 if report.problems else 0
+
+    return asyncio.run(go())
+
+
+def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
+    import yaml
+
+    from bot.clock import SystemClock
+    from bot.content.loader import ContentInvalid
+    from bot.content.store import ContentStore
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.services.faq_learning import FaqLearning
+
+    try:
+        store = ContentStore(root)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+    async def go() -> int:
+        items = []
+        by_entry: dict[str, list[str]] = {}
+        if not _sqlite_file_missing(settings):  # a missing file has learned nothing
+            db = Database.from_url(settings.database_url)
+            try:
+                await upgrade(db)
+                learning = FaqLearning(db, store, SystemClock())
+                items = await learning.listing()
+                by_entry = await learning.export()  # a wording under one entry only
+            finally:
+                await db.close()
+        if export:
+            exported = [{"id": entry, "alt": alts} for entry, alts in by_entry.items()]
+            if exported:
+                print(yaml.safe_dump(exported, allow_unicode=True, sort_keys=False), end="")
+            return 0
+        current = None
+        for item in items:
+            if item.entry_id != current:
+                current = item.entry_id
+                gone = "" if store.content.faq_entry(current) else "  (not in faq.yaml)"
+                print(f"{current}:{gone}")
+            when = item.created_at.strftime("%Y-%m-%d")
+            print(f"  [{item.status}] {item.phrasing}  ({item.source}, {when})")
+        if not items:
+            print("nothing learned yet")
+        return 0
+
+    return asyncio.run(go())

@@ -1,0 +1,75 @@
+"""The process's log: one format on stderr, the configured level, and every token and
+secret redacted (`SecretFilter`) before a record is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from bot.config import Settings
+
+# what looks like a secret even when it is not one of ours (a wrong postback secret, a
+# token in a URL of a library's exception): a query parameter, and a Bot API path
+_SECRET_PATTERNS = (
+    (re.compile(r"([?&;](?:secret|access_token|token|key)=)[^&\s\"'<>]+", re.I), r"\1***"),
+    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), r"\1***"),
+    (re.compile(r"(X-Postback-Secret['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.I), r"\1***"),
+)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class SecretFilter(logging.Filter):
+    """Replaces tokens and secrets with *** in the whole record: the message, the
+    traceback (an exception's text carries URLs with tokens) and the stack."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message, self._secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._secrets)
+        return True
+
+
+_FORMATTER = logging.Formatter()
+
+
+def setup_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [
+        value.get_secret_value()
+        for value in (
+            settings.telegram_bot_token,
+            settings.vk_group_token,
+            settings.max_bot_token,
+            settings.webhook_secret,
+            settings.postback_secret,
+        )
+        if value is not None
+    ]
+    handler.addFilter(SecretFilter(secrets))
+    level = logging.getLevelName(settings.log_level)
+    if settings.offline and level > logging.DEBUG:
+        level = logging.WARNING  # keep the sandbox's terminal chat readable
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("pymorphy3", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
