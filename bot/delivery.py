@@ -25,7 +25,8 @@ from typing import Any, Final, Generic, TypeVar
 from bot.clock import Clock
 from bot.pacing import bulk
 from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from bot.i18n import L10n
 from bot.rendering import plain_text
 from bot.services.contest_standings import MyStanding, Standings
 from bot.services.contests import ContestService
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 
 TOP = 10
 

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
 from bot.platforms import platform_of
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.support import SupportService
 from handlers.relay import TicketRelay
 

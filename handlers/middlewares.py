@@ -17,7 +17,8 @@ from bot.i18n import pick_language
 from bot.platforms import platform_of
 from bot.services import small_talk
 from bot.services.content_sync import ContentSync
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.vk.session import VkSession, answering, done_answering
 from handlers.filters import PlainQuestion
 

@@ -28,7 +28,8 @@ from bot.i18n import L10n
 from bot.names import without_bidi
 from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.services.support import SupportService, Ticket
 from bot.telegram.session import ChatMigrations
 from handlers.message_copy import AlbumBuffer, copy_messages, resend

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.notices.base import private
-from bot.services.partners import person_key
+from bot.services.partner import person_key
 from tests.harness import Client, Harness, MaxPerson, VkClient, running_bot
 
 TEXT = "Новые креативы для вебмастеров"

@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.content.models import Contest, PrizeCategory
 from bot.services.contests import ContestRefused, ContestService
 from bot.services.conversions import ConversionIn
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from tests.harness import make_settings
 
 START = datetime(2026, 12, 14, tzinfo=UTC)

@@ -15,7 +15,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.emulator import MaxApiEmulator
 from bot.max.session import MaxSession
 from bot.notices.base import private
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from tests.harness import (
     DEMO_CONTENT,
     Harness,

@@ -17,7 +17,7 @@ import pytest
 
 from bot.max.emulator import MaxApiEmulator
 from bot.services.outbox_enqueue import OutMessage
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.sales import ConversionIn
 from tests.harness import Harness, running_bot
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.db.tables import partners
 from bot.notices.base import private
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.vk.delivery import VkDelivery
 from tests.harness import (
     Harness,

@@ -34,7 +34,7 @@ from bot.max.files import token_of
 from bot.max.session import UNREACHABLE_CODES, MaxSession
 from bot.platform.delivery import BotDelivery
 from bot.services.outbox import Outcome, Queued
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from bot.services.contests import ContestService
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.texts import Board
 

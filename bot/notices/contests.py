@@ -12,7 +12,7 @@ from bot.i18n import L10n
 from bot.notices.base import NoticesBase, board_post, private
 from bot.services.contests import Moment
 from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.texts import contest_boards, contest_text, leaderboards, number, public_name
 
 

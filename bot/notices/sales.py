@@ -11,7 +11,7 @@ from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.outbox_enqueue import Enqueued, OutMessage
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.sales_figures import month_start
 from bot.services.sales_ledger import Approved
 from bot.texts import number

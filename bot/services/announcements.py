@@ -22,13 +22,8 @@ from bot.db.tables import announcement_reactions, announcements, conversions, ou
 from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key, partner_reach
-from bot.services.partners import (
-    Partner,
-    PartnerService,
-    audience_condition,
-    person_column,
-    person_key,
-)
+from bot.services.partner import Partner, audience_condition, person_column, person_key
+from bot.services.partners import PartnerService
 from bot.services.sales_figures import in_month, tier_for
 
 

@@ -22,7 +22,7 @@ from bot.clock import as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.db.engine import Database
 from bot.db.tables import conversions, partners
-from bot.services.partners import person_key
+from bot.services.partner import person_key
 
 STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
 STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …

@@ -33,7 +33,8 @@ from bot.services.contest_standings import (
     referral_entries,
     sales_rows,
 )
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.services.sales_figures import month_end, month_start
 

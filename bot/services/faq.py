@@ -21,7 +21,7 @@ from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners
 from bot.services.faq_learning import FaqLearning, Proposed, phrasing_key
 from bot.services.faq_matching import FaqMatcher, Match
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from bot.content.models import Lesson
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import lesson_progress
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.content.models import QuietHours
 from bot.db.engine import insert
 from bot.db.tables import UtcDateTime, outbox, partners
-from bot.services.partners import person_column
+from bot.services.partner import person_column
 
 # Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
 COMMUNITY: Final = "community"

@@ -10,7 +10,8 @@ from bot.db.engine import Database
 from bot.db.tables import audit_log, webhook_updates
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.services.support import SupportService
 
 FORGOTTEN = "forgotten"  # what the audit log says instead of a forgotten partner's ids

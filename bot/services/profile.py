@@ -10,7 +10,8 @@ from bot.content.store import ContentStore
 from bot.services.contest_standings import MyStanding
 from bot.services.contests import ContestService, my_standings
 from bot.services.lessons import LessonService
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.services.sales_figures import MonthStats, TierStanding
 from bot.services.support import SupportService

@@ -17,7 +17,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
 from bot.services.faq import FaqService, partners_asked
-from bot.services.partners import person_column
+from bot.services.partner import person_column
 from bot.services.sales_figures import in_month, month_start
 
 WEEKS = 8

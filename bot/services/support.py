@@ -18,7 +18,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners, ticket_messages, tickets
 from bot.names import display_name
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.sales import SalesService
 from bot.services.sales_figures import MonthStats, RecentSale, TierStanding
 

@@ -48,7 +48,8 @@ from bot.platform.files import (
 from bot.platform.memory import Lru
 from bot.rendering import CAPTION_LIMIT, split_text, visible_length
 from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 
 
 def _foreign(reference: str) -> bool:

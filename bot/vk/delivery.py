@@ -37,7 +37,7 @@ from bot.pacing import Target
 from bot.platform.delivery import BotDelivery
 from bot.rendering import split_text
 from bot.services.outbox import Outcome, Queued
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.vk import convert
 from bot.vk.client import FLOOD, VkError, VkNetworkError
 from bot.vk.session import TEXT_LIMIT, UNREACHABLE, VkSession

@@ -22,7 +22,7 @@ from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
 from bot.services.contests import ContestService
 from bot.services.outbox_enqueue import COMMUNITY
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.filters import CommandText, IsManager
 from handlers.manager.announce_screens import (

@@ -10,7 +10,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from handlers.callbacks import LinkCb
 from handlers.filters import IsManager
 from handlers.relay import TicketRelay

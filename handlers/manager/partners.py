@@ -15,7 +15,7 @@ from bot.content.models import Content, Program
 from bot.i18n import L10n
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import standing_lines
 from handlers.partner.me import sales_lines

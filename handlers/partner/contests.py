@@ -10,7 +10,7 @@ from aiogram.types import Message
 from bot.config import Settings
 from bot.i18n import L10n
 from bot.services.contests import ContestService, my_standings
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.texts import contest_text
 from handlers.screens import Screen, send
 

@@ -13,7 +13,7 @@ from bot.content.models import CREATIVE_KINDS, Creative
 from bot.content.render import creative_message
 from bot.i18n import L10n
 from bot.services.creatives import CreativeService
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from handlers.callbacks import CreativeCb, MenuCb
 from handlers.screens import Screen, edit, file_or_notice, no_longer_available, reply, send
 

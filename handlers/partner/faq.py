@@ -15,7 +15,7 @@ from bot.content.render import faq_answer_html
 from bot.i18n import L10n
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
 from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send

@@ -10,7 +10,7 @@ from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import L10n
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 
 HELP_COMMANDS = frozenset({"help", "menu"})
 

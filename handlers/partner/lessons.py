@@ -13,7 +13,7 @@ from bot.content.models import Content, Lesson
 from bot.content.render import lesson_html
 from bot.i18n import L10n
 from bot.services.lessons import Course, LessonService
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from handlers.callbacks import LessonCb, MenuCb
 from handlers.screens import Screen, edit, file_or_notice, no_longer_available, reply, send
 

@@ -10,7 +10,8 @@ from aiogram.types import Message
 
 from bot.i18n import L10n
 from bot.services.conversions import valid_affiliate_id
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from handlers.callbacks import LinkCb
 from handlers.relay import TicketRelay
 from handlers.screens import keyboard

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import L10n
 from bot.platforms import platform_of
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.profile import ProfileCard, ProfileService
 from bot.texts import number
 from handlers.callbacks import MenuCb

@@ -11,7 +11,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.content.models import Content
 from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
-from bot.services.partners import TOPICS, Partner, PartnerService
+from bot.services.partner import TOPICS, Partner
+from bot.services.partners import PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
 from handlers.screens import Screen, edit, no_longer_available, reply
 

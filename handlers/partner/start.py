@@ -19,7 +19,8 @@ from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
 from bot.services.onboarding import matching_option, read_consent
-from bot.services.partners import TOPICS, Partner, PartnerService
+from bot.services.partner import TOPICS, Partner
+from bot.services.partners import PartnerService
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen

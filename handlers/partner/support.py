@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import L10n
 from bot.services.faq import FaqService
-from bot.services.partners import Partner
+from bot.services.partner import Partner
 from bot.services.support import SupportService, Ticket
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket

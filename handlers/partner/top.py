@@ -10,7 +10,8 @@ from aiogram.types import Message
 from bot.config import Settings
 from bot.i18n import L10n
 from bot.services.contests import ContestService
-from bot.services.partners import Partner, PartnerService
+from bot.services.partner import Partner
+from bot.services.partners import PartnerService
 from bot.texts import leaderboards
 from handlers.screens import Screen, send
 

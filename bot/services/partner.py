@@ -1,0 +1,114 @@
+"""A partner: one chat of a person (`Partner`: platform and user id, onboarding, settings),
+whom automated messages of a topic reach (`Partner.receives`, in SQL `audience_condition`),
+and which chats are one person (linked to one affiliate id: `person_key`, `person_column`,
+`representative`). `PartnerService` (`bot.services.partners`) stores and changes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from bot.clock import as_utc
+from bot.db.tables import partners
+from bot.names import display_name
+
+TOPICS: Final = ("news", "contests", "digest", "sales", "lessons")
+PUBLIC_NAMES: Final = ("name", "nickname", "anonymous")
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: int
+    platform: str
+    user_id: int
+    chat_id: int
+    first_name: str
+    username: str | None
+    language: str
+    segment: str | None
+    answers: dict[str, str]
+    onboarded: bool
+    consent: bool | None
+    subscriptions: dict[str, bool]
+    stopped: bool
+    referrer_id: int | None
+    partner_code: str
+    affiliate_id: str | None
+    affiliate_status: str
+    public_name: str
+    unreachable: bool
+    created_at: datetime
+    last_seen_at: datetime
+    preferred_platform: str | None = None  # automated sends only there (same person, 2 chats)
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    @property
+    def who(self) -> str:
+        """@username and platform id, for managers' cards."""
+        return f"@{self.username}, {self.key}" if self.username else self.key
+
+    def subscribed(self, topic: str) -> bool:
+        """Whether automated messages of `topic` may reach this partner."""
+        return not self.stopped and bool(self.consent) and self.subscriptions.get(topic, True)
+
+    def receives(self, topic: str) -> bool:
+        """Whether an automated message of `topic` goes to this chat: subscribed, and this
+        is the platform they chose (when they use two and chose one)."""
+        return self.subscribed(topic) and self.preferred_platform in (None, self.platform)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Partner:
+        data = dict(row._mapping)
+        data["first_name"] = display_name(data["first_name"] or "")  # stored before the rule
+        data["answers"] = dict(data["answers"] or {})
+        data["subscriptions"] = dict(data["subscriptions"] or {})
+        return cls(**data)
+
+
+def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
+    """SQL for "onboarded, reachable, agreed to hear about `topic`" (Partner.subscribed)."""
+    condition = sa.and_(
+        partners.c.onboarded.is_(True),
+        partners.c.consent.is_(True),
+        partners.c.stopped.is_(False),
+        partners.c.unreachable.is_(False),
+        sa.func.coalesce(partners.c.subscriptions[topic].as_boolean(), sa.true()).is_(sa.true()),
+        sa.or_(
+            partners.c.preferred_platform.is_(None),
+            partners.c.preferred_platform == partners.c.platform,
+        ),
+    )
+    if segments:
+        condition = sa.and_(condition, partners.c.segment.in_(segments))
+    return condition
+
+
+def person_column() -> Any:
+    """SQL: who a partner row belongs to (person_key)."""
+    linked = sa.and_(partners.c.affiliate_status == "linked", partners.c.affiliate_id.isnot(None))
+    # constants inline (not bound parameters): PostgreSQL groups by this expression only
+    # when the GROUP BY repeats it exactly
+    return sa.case(
+        (linked, sa.literal_column("'affiliate:'", sa.String) + partners.c.affiliate_id),
+        else_=sa.literal_column("'partner:'", sa.String) + sa.cast(partners.c.id, sa.String),
+    )
+
+
+def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str) -> str:
+    """Who a chat belongs to: chats linked to one affiliate id are one person."""
+    if affiliate_status == "linked" and affiliate_id:
+        return f"affiliate:{affiliate_id}"
+    return f"partner:{partner_id}"
+
+
+def representative(chats: list[Partner]) -> Partner:
+    """The chat that speaks for a person (a non-empty list of their linked chats): one that
+    asked to stay anonymous if any did, else the one used last."""
+    anonymous = [chat for chat in chats if chat.public_name == "anonymous"]
+    return max(anonymous or chats, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
