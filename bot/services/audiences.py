@@ -1,0 +1,193 @@
+"""Who an announcement reaches (SPEC §10): an audience (all, segment:ID, tier:ID,
+contest:ID, inactive, the community chat) as partners, as SQL conditions holding whole
+people, counted the way the outbox rows would be made (the weekly cap), and who of it
+their settings leave out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.tables import conversions, partners
+from bot.services.contests import ContestService
+from bot.services.outbox_enqueue import COMMUNITY, partner_reach
+from bot.services.partner import Partner, audience_condition, person_key
+from bot.services.partners import PartnerService
+from bot.services.sales_figures import in_month, tier_for
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom an announcement reaches if it is confirmed now, as its rows would be made."""
+
+    people: int  # who gets it: a person with linked chats is one, however many get it
+    messages: int  # one a chat (a person gets it in each of their chats, unless they chose one)
+    capped: int  # people it does not reach: the weekly cap holds every chat of theirs back
+
+
+class Audiences:
+    """The audiences of `AnnouncementService` (its `recipients`, `reach`, `excluded` and
+    `create` come here)."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: ContentStore,
+        clock: Clock,
+        partners: PartnerService,
+        contests: ContestService,
+        zone: ZoneInfo,
+        community_chats: list[tuple[str, int]],
+        managers: Sequence[str] = (),
+    ) -> None:
+        self._db = db
+        self._managers = frozenset(managers)  # MANAGERS: people, not partners left out
+        self._store = store
+        self._clock = clock
+        self._partners = partners
+        self._contests = contests
+        self._zone = zone
+        self._community_chats = community_chats  # (platform, chat) of each partners' group
+
+    async def recipients(self, audience: str) -> list[Partner]:
+        """Who an audience is right now (partners who agreed to news and can be reached):
+        all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
+        return await self._members(audience, await self._partners.audience("news"))
+
+    async def reach(self, audience: str) -> Reach:
+        """Whom the announcement reaches if confirmed now: the same selection and weekly
+        cap as `AnnouncementService.create` (the community chat: its chats, as people and
+        as messages)."""
+        if audience == COMMUNITY:
+            chats = len(self._community_chats)
+            return Reach(chats, chats, 0)
+        return await self.reach_of(await self.conditions(audience))
+
+    async def reach_of(self, conditions: list[Any]) -> Reach:
+        """Counted in SQL (100,000 recipients never pass through Python): each condition
+        holds whole people (`conditions`), so the sums count nobody twice."""
+        now = self._clock.now()
+        cap = self._store.content.program.schedule.max_automated_per_week
+        people = reached = messages = 0
+        async with self._db.read() as conn:
+            for condition in conditions:
+                rows = partner_reach("news", condition, now, cap).subquery()
+                queued = rows.c.status == "queued"
+                query = sa.select(
+                    sa.func.count(sa.distinct(rows.c.person)),
+                    sa.func.count(sa.distinct(sa.case((queued, rows.c.person)))),
+                    sa.func.count(sa.case((queued, 1))),
+                )
+                counts = (await conn.execute(query)).one()
+                people += int(counts[0])
+                reached += int(counts[1])
+                messages += int(counts[2])
+        return Reach(reached, messages, people - reached)
+
+    async def excluded(self, audience: str) -> int:
+        """How many partners of an audience it does not reach because of their settings:
+        news off, /stop, "no newsletters", the bot blocked, another chat chosen for them."""
+        if audience.partition(":")[0] == COMMUNITY:
+            return 0
+        members = await self._members(audience, await self._partners.onboarded())
+        return len(left_out(members, await self.recipients(audience), self._managers))
+
+    async def _members(self, audience: str, everyone: list[Partner]) -> list[Partner]:
+        """The partners of `everyone` in an audience."""
+        kind, _, ref = audience.partition(":")
+        if kind == COMMUNITY:
+            return []
+        if kind == "segment":
+            return [p for p in everyone if p.segment == ref]
+        if kind == "all":
+            return everyone
+        if kind == "tier":
+            counts = await self._month_counts()
+            tiers = self._store.content.program.tiers
+            return [
+                p
+                for p in everyone
+                if (tier := tier_for(tiers, counts.get(p.affiliate_id or "", 0)).tier) is not None
+                and tier.id == ref
+                and p.affiliate_status == "linked"
+            ]
+        if kind == "contest":
+            contest = await self._contests.contest(ref)
+            if contest is None:
+                return []
+            keys: set[str] = set()
+            for category in contest.prizes:
+                keys.update(
+                    entry.key for entry in await self._contests.standings(contest, category)
+                )
+            return [
+                p for p in everyone if p.affiliate_status == "linked" and p.affiliate_id in keys
+            ]
+        if kind == "inactive":
+            days = self._store.content.program.schedule.inactive_after_days
+            since = self._clock.now() - timedelta(days=days)
+            active = await self._sold_since(since)
+            return [
+                p
+                for p in everyone
+                if not (p.affiliate_status == "linked" and p.affiliate_id in active)
+            ]
+        raise ValueError(f"unknown audience {audience!r}")
+
+    async def _month_counts(self) -> dict[str, int]:
+        query = (
+            sa.select(conversions.c.affiliate_id, sa.func.count().label("n"))
+            .where(conversions.c.status == "approved", in_month(self._clock.now(), self._zone))
+            .group_by(conversions.c.affiliate_id)
+        )
+        async with self._db.read() as conn:
+            return {row.affiliate_id: int(row.n) for row in await conn.execute(query)}
+
+    async def _sold_since(self, since: datetime) -> set[str]:
+        query = (
+            sa.select(conversions.c.affiliate_id)
+            .where(conversions.c.status == "approved", conversions.c.occurred_at >= since)
+            .distinct()
+        )
+        async with self._db.read() as conn:
+            return {row.affiliate_id for row in await conn.execute(query)}
+
+    async def conditions(self, audience: str) -> list[Any]:
+        """SQL conditions selecting the audience's partners: one for everyone or a segment
+        (100,000 recipients never pass through Python), else their ids in chunks (each
+        person's chats in one chunk)."""
+        kind, _, ref = audience.partition(":")
+        if kind == COMMUNITY:
+            return []
+        if kind in ("all", "segment"):
+            return [audience_condition("news", [ref] if kind == "segment" else None)]
+        people: dict[str, list[int]] = {}
+        for partner in await self.recipients(audience):
+            people.setdefault(person(partner), []).append(partner.id)
+        chunks: list[list[int]] = []
+        for ids in people.values():  # chunks of about 500 ids, a person's chats in one
+            if not chunks or len(chunks[-1]) + len(ids) > 500:
+                chunks.append([])
+            chunks[-1].extend(ids)
+        return [partners.c.id.in_(chunk) for chunk in chunks]
+
+
+def person(partner: Partner) -> str:
+    """Who a chat belongs to: chats linked to one affiliate id are one person."""
+    return person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
+
+
+def left_out(members: list[Partner], reached: list[Partner], managers: frozenset[str]) -> set[str]:
+    """The people among `members` none of whose chats is `reached` (managers aside): a
+    chat left out because the person chose another one for automated messages is not."""
+    got = {person(p) for p in reached}
+    return {person(p) for p in members if person(p) not in got and p.key not in managers}
