@@ -30,7 +30,8 @@ from bot.platforms import PLATFORMS, Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
-from bot.services.support import SupportService, Ticket
+from bot.services.support import SupportService
+from bot.services.tickets import Ticket
 from bot.telegram.session import ChatMigrations
 from handlers.message_copy import AlbumBuffer, copy_messages, resend
 from handlers.ticket_card import ticket_card, topic_name

@@ -13,7 +13,7 @@ from bot.i18n import L10n
 from bot.names import without_bidi
 from bot.rendering import shorten
 from bot.services.partner import Partner
-from bot.services.support import Ticket, TicketCard
+from bot.services.tickets import Ticket, TicketCard
 from bot.texts import number
 from handlers.callbacks import TicketTextCb
 

@@ -1,13 +1,14 @@
 """Support tickets: when one opens, reopens or closes, where it lives, who waits for whom.
 
 Only bookkeeping and rules; moving the messages themselves is the relay's job (handlers).
+What a ticket and its card are: `bot.services.tickets`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,55 +21,11 @@ from bot.db.tables import faq_questions, partners, ticket_messages, tickets
 from bot.names import display_name
 from bot.services.partner import Partner
 from bot.services.sales import SalesService
-from bot.services.sales_figures import MonthStats, RecentSale, TierStanding
+from bot.services.sales_figures import RecentSale
+from bot.services.tickets import OpenedTicket, Ticket, TicketCard
 
 SECOND_ESCALATION_AFTER = timedelta(hours=24)
 UTC_ZONE = ZoneInfo("UTC")
-
-
-@dataclass(frozen=True)
-class Ticket:
-    id: int
-    partner_id: int  # tickets of a forgotten partner (NULL) are never read as Ticket
-    status: str
-    question: str
-    chat_id: int | None
-    thread_id: int | None
-    created_at: datetime
-    waiting_since: datetime | None
-    escalations: int
-    first_reply_at: datetime | None
-    closed_at: datetime | None
-    rating: str | None
-    earlier_up: int = 0  # ratings given before a reopen
-    earlier_down: int = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-    @classmethod
-    def from_row(cls, row: Any) -> Ticket:
-        data = {key: _aware(value) for key, value in dict(row._mapping).items()}
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class TicketCard:
-    ticket: Ticket
-    partner: Partner
-    segment_title: str | None
-    recent_questions: list[str]
-    month: MonthStats | None = None  # None: no linked affiliate id (no sales to show)
-    standing: TierStanding | None = None
-    recent_sales: tuple[RecentSale, ...] = ()
-
-
-@dataclass(frozen=True)
-class OpenedTicket:
-    ticket: Ticket
-    created: bool
-    reopened: bool
 
 
 class SupportService:
@@ -389,12 +346,6 @@ class SupportService:
 
     def hours_since(self, moment: datetime) -> float:
         return (self._clock.now() - moment).total_seconds() / 3600
-
-
-def _aware(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class _Row:

@@ -25,7 +25,8 @@ from bot.services.faq_learning import (
     phrasing_key,
     similar_ids,
 )
-from bot.services.support import SupportService, Ticket
+from bot.services.support import SupportService
+from bot.services.tickets import Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
 from handlers.partner.faq import entry_text

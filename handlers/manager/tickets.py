@@ -12,7 +12,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
-from bot.services.support import SupportService, Ticket
+from bot.services.support import SupportService
+from bot.services.tickets import Ticket
 from handlers.callbacks import TicketTextCb
 from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
 from handlers.manager import MANAGER_COMMANDS, links, partners, stats

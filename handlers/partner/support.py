@@ -14,7 +14,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.i18n import L10n
 from bot.services.faq import FaqService
 from bot.services.partner import Partner
-from bot.services.support import SupportService, Ticket
+from bot.services.support import SupportService
+from bot.services.tickets import Ticket
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
