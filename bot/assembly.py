@@ -23,6 +23,7 @@ from bot.pacing_store import create_store
 from bot.platforms import Platforms
 from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
+from bot.services.audiences import Audiences
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
 from bot.services.content_sync import ContentSync
@@ -125,17 +126,17 @@ async def create_services(
     outbox = Outbox(db, store, clock, settings.tz)
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
-    announcements = AnnouncementService(
+    audiences = Audiences(
         db,
         store,
         clock,
         partners,
         contests,
-        outbox,
         settings.tz,
         settings.community_chats(),
         managers=settings.managers,
     )
+    announcements = AnnouncementService(db, clock, outbox, audiences, settings.community_chats())
     return Services(
         settings=settings,
         clock=clock,

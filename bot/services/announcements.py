@@ -8,24 +8,20 @@ audience is, and whom it reaches: `bot.services.audiences`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from bot.clock import Clock, as_utc
-from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import announcement_reactions, announcements, outbox, partners
 from bot.services.audiences import Audiences, Reach
-from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
 from bot.services.partner import Partner, person_column
-from bot.services.partners import PartnerService
 
 
 @dataclass(frozen=True)
@@ -70,22 +66,16 @@ class AnnouncementService:
     def __init__(
         self,
         db: Database,
-        store: ContentStore,
         clock: Clock,
-        partners: PartnerService,
-        contests: ContestService,
         outbox: Outbox,
-        zone: ZoneInfo,
+        audiences: Audiences,
         community_chats: list[tuple[str, int]],
-        managers: Sequence[str] = (),
     ) -> None:
         self._db = db
         self._clock = clock
         self._outbox = outbox
+        self._audiences = audiences
         self._community_chats = community_chats  # (platform, chat) of each partners' group
-        self._audiences = Audiences(
-            db, store, clock, partners, contests, zone, community_chats, managers
-        )
 
     async def recipients(self, audience: str) -> list[Partner]:
         """Who an audience is right now (`Audiences.recipients`)."""
