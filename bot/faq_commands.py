@@ -17,15 +17,22 @@ if TYPE_CHECKING:
     from bot.services.faq_matching import FaqMatcher
 
 
-def faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
+def _open_content(root: Path) -> ContentStore | None:
+    """The content folder's store; None when it is invalid (its problems on stderr)."""
     from bot.content.loader import ContentInvalid
     from bot.content.store import ContentStore
 
     try:
-        store = ContentStore(root)
+        return ContentStore(root)
     except ContentInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return None
+
+
+def faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
+    store = _open_content(root)
+    if store is None:
         return 1
     segments = [segment.id for segment in store.content.program.segments]
     if args.segment is not None and args.segment not in segments:
@@ -133,17 +140,12 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
     import yaml
 
     from bot.clock import SystemClock
-    from bot.content.loader import ContentInvalid
-    from bot.content.store import ContentStore
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
     from bot.services.faq_learning import FaqLearning
 
-    try:
-        store = ContentStore(root)
-    except ContentInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    store = _open_content(root)
+    if store is None:
         return 1
 
     async def go() -> int:

@@ -146,6 +146,22 @@ def test_content_check_cli(content: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "templates.yaml:5: unknown key 'kee' (did you mean 'key'?)" in out
 
 
+def test_faq_commands_refuse_an_invalid_content_folder(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    database = tmp_path / "bot.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    _edit(content / "templates.yaml", "- key: thanks", "- kee: thanks")
+    for command in (["faq", "match", "когда выплаты"], ["faq", "learned"]):
+        assert main([*command, "--content", str(content)]) == 1
+        problems = capsys.readouterr().err.splitlines()
+        assert "templates.yaml:5: unknown key 'kee' (did you mean 'key'?)" in problems
+    assert not database.exists()  # nothing opened for a folder that cannot be read
+
+
 def test_contest_files_are_validated(content: Path) -> None:
     contest = content / "contests/winter-sofas.yaml"
     _edit(contest, "  - category: top_amount", "  - category: top_amout")
