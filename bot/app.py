@@ -10,6 +10,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
@@ -25,6 +26,7 @@ from bot.max.delivery import MaxDelivery
 from bot.max.events import MAX_ID_FIELDS, event_number
 from bot.max.files import max_file_fetcher
 from bot.max.session import USED_TYPES, MaxSession
+from bot.platform.delivery import BotDelivery
 from bot.platform.files import FileFetchers
 from bot.platforms import platform_of
 from bot.startup import create_bots, prepare_bot
@@ -110,28 +112,22 @@ def create_background(dp: Dispatcher, services: Services, api_url: str | None) -
                 fetch_file=file_fetchers(services),
             )
         )
-    vk = services.platforms.get("vk")
-    if vk is not None:
-        workers.append(
-            VkDelivery(
-                vk,
-                services.outbox,
-                services.partners,
-                services.clock,
-                fetch_file=file_fetchers(services),
+    on_own_bot: tuple[tuple[str, type[BotDelivery[Any]]], ...] = (
+        ("vk", VkDelivery),
+        ("max", MaxDelivery),
+    )
+    for platform, worker in on_own_bot:  # the dispatcher's own bot: one budget with replies
+        platform_bot = services.platforms.get(platform)
+        if platform_bot is not None:
+            workers.append(
+                worker(
+                    platform_bot,
+                    services.outbox,
+                    services.partners,
+                    services.clock,
+                    fetch_file=file_fetchers(services),
+                )
             )
-        )
-    max_bot = services.platforms.get("max")
-    if max_bot is not None:
-        workers.append(
-            MaxDelivery(
-                max_bot,
-                services.outbox,
-                services.partners,
-                services.clock,
-                fetch_file=file_fetchers(services),
-            )
-        )
     return Background(scheduler, workers)
 
 

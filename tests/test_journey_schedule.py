@@ -276,6 +276,21 @@ async def test_the_running_bot_has_the_planner_and_its_own_sender(harness: Harne
             await worker.close()
 
 
+async def test_each_running_platform_gets_its_delivery_worker(tmp_path: Path) -> None:
+    from bot.app import create_background
+
+    async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
+        background = create_background(harness.dp, harness.services, harness.emulator.base_url)
+        try:
+            assert [worker.platform for worker in background.workers] == ["tg", "vk", "max"]
+            by_platform = {worker.platform: worker for worker in background.workers}
+            assert by_platform["vk"]._bot is harness.services.platforms.get("vk")
+            assert by_platform["max"]._bot is harness.services.platforms.get("max")
+        finally:
+            for worker in background.workers:
+                await worker.close()
+
+
 async def test_schedule_shows_the_chat_posts_when_there_is_a_chat(harness: Harness) -> None:
     manager = harness.manager()
     await manager.send("/start")
