@@ -231,7 +231,7 @@ class Planner:
             queued += (await self._notices.digests(at.date().isoformat(), only=new)).queued
             served.update(new)
         if self._faq is not None and key not in self._done:
-            gaps = [(gap.question, gap.count) for gap in await self._faq.gaps(days=7, limit=5)]
+            gaps = [(gap.question, gap.people) for gap in await self._faq.gaps(days=7, limit=5)]
             digest = await self._notices.faq_gaps(at.date().isoformat(), gaps)
             queued += digest.queued
         self._done.add(key)

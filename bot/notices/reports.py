@@ -48,7 +48,7 @@ class ReportNotices(NoticesBase):
                 "faq-gaps-digest-line",
                 number=n,
                 question=html.escape(without_bidi(q)[:200]),
-                count=count,
+                people=l10n("faq-gap-people", count=count),
             )
             for n, (q, count) in enumerate(gaps, start=1)
         ]

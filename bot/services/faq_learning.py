@@ -18,7 +18,7 @@ is approved; /forget removes the pending phrasings only that partner wrote.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, as_utc
-from bot.content.models import Content
+from bot.content.models import Content, FaqEntry
 from bot.content.store import ContentStore, LiveContent
 from bot.db.engine import Database, insert
 from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
@@ -553,16 +553,29 @@ class FaqLearning:
         return TeachReport(stored, unchanged, problems)
 
     def closest(
-        self, matcher: FaqMatcher, text: str, limit: int = 3, exclude: str | None = None
+        self,
+        matcher: FaqMatcher,
+        text: str,
+        limit: int = 3,
+        exclude: str | None = None,
+        segments: Collection[str] = (),
     ) -> list[str]:
         """The ids of the entries closest to a text (for buttons), best first; the first
-        entries of the FAQ when nothing is close."""
-        ranked: list[Candidate] = matcher.rank(text, limit=limit + 1)
-        ids = [c.entry_id for c in ranked if c.entry_id != exclude][:limit]
+        entries of the FAQ when nothing is close. With `segments`: only entries one of
+        those segments can see."""
+
+        def offered(entry: FaqEntry) -> bool:
+            visible = not segments or any(entry.visible_to(s) for s in segments)
+            return visible and entry.id != exclude
+
+        hidden = sum(not offered(entry) for entry in matcher.entries)
+        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden)
+        by_id = {entry.id: entry for entry in matcher.entries}
+        ids = [c.entry_id for c in ranked if offered(by_id[c.entry_id])][:limit]
         for entry in matcher.entries:
             if len(ids) >= limit:
                 break
-            if entry.id not in ids and entry.id != exclude:
+            if entry.id not in ids and offered(entry):
                 ids.append(entry.id)
         return ids
 

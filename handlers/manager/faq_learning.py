@@ -16,7 +16,8 @@ from bot.names import without_bidi
 from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
-from bot.services.faq import FaqService, Gap
+from bot.services.faq import FaqService
+from bot.services.faq_gaps import Gap
 from bot.services.faq_learning import (
     ENTRY_GONE,
     MAX_PHRASING,
@@ -36,13 +37,23 @@ BUTTON_LABEL_LIMIT = 60
 CHOICES = 3  # entries offered as buttons
 
 
-def _label(entry: FaqEntry) -> str:
+def _label(entry: FaqEntry, mark: str = "") -> str:
+    """An entry's button: its id and question, cut to fit; `mark` (" · только …") whole."""
     text = f"{entry.id}: {entry.question}"
-    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
+    room = BUTTON_LABEL_LIMIT - len(mark)
+    return (text if len(text) <= room else text[: max(room - 1, 0)] + "…") + mark
 
 
-async def _closest(faq: FaqService, text: str, exclude: str | None = None) -> list[str]:
-    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude)
+async def _closest(
+    faq: FaqService, text: str, exclude: str | None = None, segments: frozenset[str] = frozenset()
+) -> list[str]:
+    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
+
+
+def _segment_name(content: Content, segment: str) -> str:
+    """A segment's short name for a button: its title without the part in brackets."""
+    title = content.program.segment_title(segment) or segment or "—"
+    return title.split(" (")[0]
 
 
 def _entries(ids: tuple[str, ...] | list[str]) -> str:
@@ -372,17 +383,36 @@ def _plain(text: str) -> str:
 
 
 async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n) -> Screen:
-    rows = [
-        [(_label(entry), FaqGapCb(action="to", question=found.question_id, entry=entry.id))]
-        for entry_id in await _closest(faq, found.question)
-        if (entry := content.faq_entry(entry_id)) is not None
-    ]
-    return Screen(
-        l10n(
-            "faq-gap-pick", question=html.escape(without_bidi(found.question)), count=found.count
-        ),
-        keyboard(*rows),
+    """Which entry answers a gap: the closest entries the partners who asked can see; when
+    they are of different segments, an entry only some of them see says whose it is."""
+    segments = sorted(found.segments)
+    rows = []
+    for entry_id in await _closest(faq, found.question, segments=found.segments):
+        entry = content.faq_entry(entry_id)
+        if entry is None:
+            continue
+        seeing = [segment for segment in segments if entry.visible_to(segment)]
+        mark = ""
+        if len(seeing) < len(segments):
+            names = ", ".join(_segment_name(content, segment) for segment in seeing)
+            mark = " · " + l10n("faq-gap-only", segments=names)
+        rows.append(
+            [
+                (
+                    _label(entry, mark),
+                    FaqGapCb(action="to", question=found.question_id, entry=entry.id),
+                )
+            ]
+        )
+    text = l10n(
+        "faq-gap-pick",
+        question=html.escape(without_bidi(found.question)),
+        people=l10n("faq-gap-people", count=found.people),
     )
+    if len(segments) > 1:
+        names = ", ".join(_segment_name(content, segment) for segment in segments)
+        text += "\n" + l10n("faq-gap-segments", segments=html.escape(names))
+    return Screen(text, keyboard(*rows))
 
 
 def gaps_markup(gaps: list[Gap], l10n: L10n) -> InlineKeyboardMarkup | None:

@@ -59,7 +59,8 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
         text += "".join(
-            f"\n{i}. {html.escape(at_a_word(without_bidi(q), 120))} ({n})"
+            f"\n{i}. {html.escape(at_a_word(without_bidi(q), 120))} — "
+            + l10n("faq-gap-people", count=n)
             for i, (q, n) in enumerate(stats.top_misses, start=1)
         )
     return text
