@@ -548,6 +548,17 @@ announcements-status-scheduled = scheduled
 announcements-status-cancelled = cancelled
 announcements-cancel = ❌ Cancel what is not sent
 announcements-cancelled = Broadcast #{ $number } stopped: the rest is cancelled; delivered before that: { $delivered }.
+# people an announcement reached, as its preview counts them; the messages when more
+announcement-delivered = { $people ->
+        [one] { $people } recipient
+       *[other] { $people } recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
+    }
 announcement-report =
     📊 <b>Report of broadcast #{ $number }</b>
     Delivered: { $delivered }
@@ -563,6 +574,12 @@ schedule-row-chat-titled = { $what } “{ $title }” — the partners' chat
 schedule-row = { $what } — { $count } { $count ->
         [one] recipient
        *[other] recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
     }{ $chat ->
         [1] {" "}+ the chat
        *[other] {""}
@@ -570,6 +587,12 @@ schedule-row = { $what } — { $count } { $count ->
 schedule-row-titled = { $what } “{ $title }” — { $count } { $count ->
         [one] recipient
        *[other] recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
     }{ $chat ->
         [1] {" "}+ the chat
        *[other] {""}

@@ -570,6 +570,18 @@ announcements-status-scheduled = запланирована
 announcements-status-cancelled = отменена
 announcements-cancel = ❌ Отменить неотправленное
 announcements-cancelled = Рассылка №{ $number } остановлена: неотправленное отменено, доставлено до отмены — { $delivered }.
+# people an announcement reached, as its preview counts them; the messages when more
+announcement-delivered = { $people } { $people ->
+        [one] получателю
+       *[other] получателям
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
+    }
 announcement-report =
     📊 <b>Отчёт о рассылке №{ $number }</b>
     Доставлено: { $delivered }
@@ -586,6 +598,13 @@ schedule-row = { $what } — { $count } { $count ->
         [one] получатель
         [few] получателя
        *[many] получателей
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
     }{ $chat ->
         [1] {" "}+ чат
        *[other] {""}
@@ -594,6 +613,13 @@ schedule-row-titled = { $what } «{ $title }» — { $count } { $count ->
         [one] получатель
         [few] получателя
        *[many] получателей
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
     }{ $chat ->
         [1] {" "}+ чат
        *[other] {""}
