@@ -19,7 +19,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_learned
-from bot.services.faq_learning import MAX_PHRASING, FaqLearning, phrasing_key
+from bot.services.faq_learning import FaqLearning
+from bot.services.faq_wordings import MAX_PHRASING, phrasing_key
 from bot.telegram.emulator import RateLimits
 from handlers.callbacks import FaqGapCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot

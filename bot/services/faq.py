@@ -20,7 +20,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners
 from bot.services.faq_gaps import Gap, gap_of_wordings, group, wordings
-from bot.services.faq_learning import FaqLearning, Proposed
+from bot.services.faq_learned import Proposed
+from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partners import Partner
 

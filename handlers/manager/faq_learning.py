@@ -18,14 +18,8 @@ from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.faq_gaps import Gap
-from bot.services.faq_learning import (
-    ENTRY_GONE,
-    MAX_PHRASING,
-    Learned,
-    learnable,
-    phrasing_key,
-    similar_ids,
-)
+from bot.services.faq_learned import ENTRY_GONE, Learned
+from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
 from bot.services.support import SupportService, Ticket
 from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
