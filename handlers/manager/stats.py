@@ -18,7 +18,7 @@ from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.stats import ProgramStats, StatsService
 from bot.texts import number
-from handlers.manager.faq_learning import gaps_markup
+from handlers.manager.faq_gaps import gaps_markup
 from handlers.screens import Screen, actor, file_or_notice, send
 
 
