@@ -21,7 +21,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_questions
-from bot.services import faq as faq_module
+from bot.services import faq_gaps as faq_module
 from bot.services.faq import FaqService
 from tests.harness import DEMO_CONTENT
 

@@ -99,7 +99,8 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
     from bot.content.store import ContentStore
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
-    from bot.services.faq_learning import FaqLearning, read_lines
+    from bot.services.faq_learning import FaqLearning
+    from bot.services.faq_wordings import read_lines
 
     if path.is_dir():
         print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)

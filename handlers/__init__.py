@@ -11,6 +11,7 @@ from handlers.manager import announcements as manager_announcements
 from handlers.manager import content as manager_content
 from handlers.manager import contest_dialog as manager_contest_dialog
 from handlers.manager import contests as manager_contests
+from handlers.manager import faq_gaps as manager_faq_gaps
 from handlers.manager import faq_learning as manager_faq
 from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
@@ -101,6 +102,7 @@ def setup_routers() -> list[Router]:
         manager_contests.setup_buttons(),
         manager_announce.setup_buttons(),  # the /announce dialog, and 👍/👎 under announcements
         manager_faq.setup_chat(),  # /faq_link in tickets, /faq_learned, their buttons
+        manager_faq_gaps.setup(),  # the 🔗 buttons under the gaps in /stats
         manager_tickets.setup_managers_chat(),
         manager_tickets.setup_buttons(),  # the whole question under a ticket card
         community.setup(),

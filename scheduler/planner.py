@@ -24,6 +24,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.content_sync import ContentSync
 from bot.services.contests import ContestService, Managed, Moment
 from bot.services.faq import FaqService
+from bot.services.partner import Partner, person_key
 from bot.services.partners import PartnerService
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ class Planned:
     at: datetime
     what: str  # a text key of the kind of send
     title: str  # e.g. the contest's title
-    audience: int  # private recipients (community posts: 0)
+    audience: int  # private recipients: people, a person's linked chats once (community: 0)
     community: bool
+    messages: int = 0  # the private messages (a person may get it in each of their chats)
 
 
 @dataclass
@@ -231,7 +233,7 @@ class Planner:
             queued += (await self._notices.digests(at.date().isoformat(), only=new)).queued
             served.update(new)
         if self._faq is not None and key not in self._done:
-            gaps = [(gap.question, gap.count) for gap in await self._faq.gaps(days=7, limit=5)]
+            gaps = [(gap.question, gap.people) for gap in await self._faq.gaps(days=7, limit=5)]
             digest = await self._notices.faq_gaps(at.date().isoformat(), gaps)
             queued += digest.queued
         self._done.add(key)
@@ -278,24 +280,26 @@ class Planner:
             contest = item.contest
             if item.status != "active":
                 continue
-            audience = len(await self._contests.audience(contest))
+            audience, chats = _people(await self._contests.audience(contest))
             if item.announced_at is None and item.source == "file" and contest.starts_at > now:
                 planned.append(
-                    Planned(now, "schedule-announcement", contest.title, audience, True)
+                    Planned(now, "schedule-announcement", contest.title, audience, True, chats)
                 )
             for at, name, _tag in self.contest_moments(contest):
                 if now < at <= until:
-                    private = 0 if name == "standings" else audience
-                    planned.append(Planned(at, f"schedule-{name}", contest.title, private, True))
+                    private, messages = (0, 0) if name == "standings" else (audience, chats)
+                    planned.append(
+                        Planned(at, f"schedule-{name}", contest.title, private, True, messages)
+                    )
         schedule = self._store.content.program.schedule
-        digest_audience = len(await self._partners.audience("digest"))
-        for moment, what, audience, community in (
-            (schedule.leaderboard, "schedule-leaderboard", 0, True),
-            (schedule.digest, "schedule-digest", digest_audience, False),
+        digest_audience, digest_chats = _people(await self._partners.audience("digest"))
+        for moment, what, audience, community, chats in (
+            (schedule.leaderboard, "schedule-leaderboard", 0, True, 0),
+            (schedule.digest, "schedule-digest", digest_audience, False, digest_chats),
         ):
             at = next_weekly(now, moment, self._zone)
             while at <= until:
-                planned.append(Planned(at, what, "", audience, community))
+                planned.append(Planned(at, what, "", audience, community, chats))
                 at = datetime.combine(
                     at.date() + timedelta(days=7),
                     at.timetz().replace(tzinfo=None),
@@ -304,7 +308,7 @@ class Planner:
         drips: dict[datetime, int] = {}
         for at in await self._notices.planned_drips(now, until):
             drips[at] = drips.get(at, 0) + 1
-        planned.extend(Planned(at, "schedule-lesson", "", n, False) for at, n in drips.items())
+        planned.extend(Planned(at, "schedule-lesson", "", n, False, n) for at, n in drips.items())
         if not self._notices.has_community:  # no partners' chat configured: nothing goes there
             planned = [replace(item, community=False) for item in planned if item.audience]
         return sorted(
@@ -318,4 +322,11 @@ class Planner:
         if not item.audience or private_at == item.at:
             return [item]
         later = replace(item, at=private_at, community=False)
-        return [replace(item, audience=0), later] if item.community else [later]
+        return [replace(item, audience=0, messages=0), later] if item.community else [later]
+
+
+def _people(chats: list[Partner]) -> tuple[int, int]:
+    """(people, chats) of the chats an automated send goes to: a person's chats linked to
+    one affiliate id are one recipient, as the announcement preview counts them."""
+    people = {person_key(c.id, c.affiliate_id, c.affiliate_status) for c in chats}
+    return len(people), len(chats)

@@ -110,3 +110,38 @@ async def test_0009_keeps_ticket_messages_and_lets_a_ticket_outlive_its_partner(
         await conn.exec_driver_sql("DELETE FROM partners WHERE id = 1")
         ticket = (await conn.exec_driver_sql("SELECT partner_id FROM tickets")).all()
         assert ticket == [(None,)]
+
+
+async def test_migrations_make_the_tables_indexes(db: Database) -> None:
+    """Every index the tables declare exists after the migrations (SQLite and PostgreSQL)."""
+    await upgrade(db)
+    async with db.read() as conn:
+        for table in metadata.sorted_tables:
+            made = await conn.run_sync(
+                lambda sync, name=table.name: {
+                    (index["name"], tuple(index["column_names"]))
+                    for index in sa.inspect(sync).get_indexes(name)
+                }
+            )
+            declared = {
+                (index.name, tuple(column.name for column in index.columns))
+                for index in table.indexes
+            }
+            assert declared <= made, table.name
+
+
+async def test_learned_phrasings_are_looked_up_by_wording_through_an_index(db: Database) -> None:
+    """One wording answers one entry: every decision looks the wording up under other
+    entries by `phrasing_key` alone, which the (entry_id, phrasing_key) key cannot serve."""
+    await upgrade(db)
+    async with db.read() as conn:
+        indexes = await conn.run_sync(lambda sync: sa.inspect(sync).get_indexes("faq_learned"))
+        assert ["phrasing_key"] in [index["column_names"] for index in indexes]
+        if conn.dialect.name == "sqlite":
+            plan = await conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT entry_id, status FROM faq_learned"
+                " WHERE phrasing_key = 'x' AND entry_id != 'y'"
+            )
+            assert "USING INDEX ix_faq_learned_phrasing_key" in " ".join(
+                str(row[-1]) for row in plan
+            )

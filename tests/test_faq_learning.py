@@ -265,7 +265,7 @@ async def test_stats_groups_the_gaps_and_links_one(harness: Harness) -> None:
         await partner.onboard()
         await partner.send(question)
     gaps = await harness.services.faq.gaps()
-    assert [(gap.count, len(gap.wordings)) for gap in gaps] == [(2, 2), (1, 1)]
+    assert [(gap.people, len(gap.wordings)) for gap in gaps] == [(2, 2), (1, 1)]
 
     await manager.send("/stats")
     stats = next(m for m in reversed(manager.messages) if m.button_labels)
@@ -403,8 +403,8 @@ async def test_the_weekly_digest_names_the_top_faq_gaps_to_managers(tmp_path: Pa
         await harness.deliver()
         texts = [m.plain for m in manager.messages[mark:]]
         (digest,) = [text for text in texts if text.startswith("Чего не хватает в FAQ")]
-        assert "1. есть ли доставка в казахстан — 3 раза" in digest
-        assert "2. какая погода — 1 раз" in digest
+        assert "1. есть ли доставка в казахстан — 3 партнёра" in digest
+        assert "2. какая погода — 1 партнёр" in digest
         await harness.services.planner.tick()  # once a week, never twice
         await harness.deliver()
         assert sum(m.plain.startswith("Чего не хватает") for m in manager.messages) == 1

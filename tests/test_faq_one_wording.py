@@ -19,7 +19,8 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.tables import faq_learned
-from bot.services.faq_learning import MAX_PHRASING, FaqLearning, phrasing_key
+from bot.services.faq_learning import FaqLearning
+from bot.services.faq_wordings import MAX_PHRASING, phrasing_key
 from bot.telegram.emulator import RateLimits
 from handlers.callbacks import FaqGapCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot
@@ -258,7 +259,7 @@ async def test_gaps_drop_the_wordings_answered_since(group: Harness) -> None:
         partner = group.user(number)
         await partner.onboard()
         await partner.send(question)
-    before = sorted((sorted(gap.wordings), gap.count) for gap in await faq.gaps())
+    before = sorted((sorted(gap.wordings), gap.people) for gap in await faq.gaps())
     assert before == sorted(
         [(sorted(asked[:2]), 2), (sorted(asked[2:4]), 2), ([asked[4]], 1), ([asked[5]], 1)]
     )
@@ -271,7 +272,7 @@ async def test_gaps_drop_the_wordings_answered_since(group: Harness) -> None:
     # /faq_link on a ticket with that question
     _anna, card = await _ticket(group, asked[5])
     await in_chat(group, GROUP, "/faq_link payout-methods", reply_to=card)
-    after = sorted((gap.wordings, gap.count) for gap in await faq.gaps())
+    after = sorted((gap.wordings, gap.people) for gap in await faq.gaps())
     assert after == [((asked[3],), 1), ((asked[4],), 1)]
 
 
@@ -297,7 +298,7 @@ async def test_the_weekly_digest_leaves_out_the_gaps_fixed(tmp_path: Path) -> No
         (digest,) = [
             m.plain for m in manager.messages[mark:] if m.plain.startswith("Чего не хватает")
         ]
-        assert "1. какая погода — 1 раз" in digest
+        assert "1. какая погода — 1 партнёр" in digest
         assert "казахстан" not in digest
 
 

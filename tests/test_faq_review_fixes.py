@@ -20,8 +20,8 @@ from bot.content.models import LEXICON_MAX_PHRASE
 from bot.content.store import ContentStore
 from bot.db.tables import audit_log, faq_learned, faq_learned_votes, tickets
 from bot.names import BIDI_CONTROLS
-from bot.services.faq_learning import similar_ids
 from bot.services.faq_text import Lexicon, shipped_lexicon_items, words
+from bot.services.faq_wordings import similar_ids
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
 

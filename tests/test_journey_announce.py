@@ -49,7 +49,7 @@ async def test_announce_to_everyone_with_reactions_and_a_report(harness: Harness
     assert "Реакции: 👍 1 · 👎 0" in report
     listing = (await manager.send("/announcements"))[-1].plain
     assert "Рассылка №1 — отправлена" in listing
-    assert "Доставлено 2, в очереди 0" in listing
+    assert "Доставлено 2 получателям, в очереди 0" in listing
 
 
 async def test_announce_refuses_an_empty_audience_a_past_date_and_asks_about_quiet_hours(

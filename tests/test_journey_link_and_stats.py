@@ -216,7 +216,7 @@ async def test_stats_for_managers_with_a_chart(harness: Harness) -> None:
         text.plain
     )
     assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 0 · без ответа 1" in text.plain
-    assert "1. какая сегодня погода (1)" in text.plain  # grouped, a 🔗 button each
+    assert "1. какая сегодня погода — 1 партнёр" in text.plain  # grouped, a 🔗 button each
     assert text.button_labels == ["🔗 1. какая сегодня погода"]
     assert "Обращения: открыто 1" in text.plain
     assert chart.kind == "photo"

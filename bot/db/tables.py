@@ -321,6 +321,8 @@ faq_learned = sa.Table(
     sa.Column("decided_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("entry_id", "phrasing_key", name="uq_faq_learned_entry_phrasing"),
     sa.Index("ix_faq_learned_status", "status", "entry_id"),
+    # one wording answers one entry: the same wording is looked up under other entries
+    sa.Index("ix_faq_learned_phrasing_key", "phrasing_key"),
 )
 
 # who confirmed a pending phrasing (deleted once it is approved: no link to the partner)

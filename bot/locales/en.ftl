@@ -548,6 +548,17 @@ announcements-status-scheduled = scheduled
 announcements-status-cancelled = cancelled
 announcements-cancel = ❌ Cancel what is not sent
 announcements-cancelled = Broadcast #{ $number } stopped: the rest is cancelled; delivered before that: { $delivered }.
+# people an announcement reached, as its preview counts them; the messages when more
+announcement-delivered = { $people ->
+        [one] { $people } recipient
+       *[other] { $people } recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
+    }
 announcement-report =
     📊 <b>Report of broadcast #{ $number }</b>
     Delivered: { $delivered }
@@ -563,6 +574,12 @@ schedule-row-chat-titled = { $what } “{ $title }” — the partners' chat
 schedule-row = { $what } — { $count } { $count ->
         [one] recipient
        *[other] recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
     }{ $chat ->
         [1] {" "}+ the chat
        *[other] {""}
@@ -570,6 +587,12 @@ schedule-row = { $what } — { $count } { $count ->
 schedule-row-titled = { $what } “{ $title }” — { $count } { $count ->
         [one] recipient
        *[other] recipients
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages ->
+            [one] { $messages } message
+           *[other] { $messages } messages
+        })
     }{ $chat ->
         [1] {" "}+ the chat
        *[other] {""}
@@ -663,16 +686,16 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
 faq-link-pick = Which FAQ entry does “{ $question }” belong to?
 faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
 faq-gap-button = 🔗 { $number }. { $question }
-faq-gap-pick = “{ $question }” (asked { $count ->
-        [one] once
-       *[other] { $count } times
-    }): which FAQ entry is it?
+faq-gap-people = { $count ->
+        [one] { $count } partner
+       *[other] { $count } partners
+    }
+faq-gap-pick = “{ $question }” — { $people }: which FAQ entry is it?
+faq-gap-segments = Partners of different segments asked ({ $segments }): an entry marked “only …” will not answer them all.
+faq-gap-only = only { $segments }
 faq-gap-linked = The phrasings “{ $question }” ({ $count }) now lead to { $entry }.
 faq-gaps-digest = What the FAQ lacked this week (unanswered):
-faq-gaps-digest-line = { $number }. { $question } — { $count ->
-        [one] once
-       *[other] { $count } times
-    }
+faq-gaps-digest-line = { $number }. { $question } — { $people }
 faq-gaps-digest-footer = Link them to answers in /stats, or add them to faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Not so fast — wait a couple of seconds and press again.

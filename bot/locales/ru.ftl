@@ -570,6 +570,18 @@ announcements-status-scheduled = запланирована
 announcements-status-cancelled = отменена
 announcements-cancel = ❌ Отменить неотправленное
 announcements-cancelled = Рассылка №{ $number } остановлена: неотправленное отменено, доставлено до отмены — { $delivered }.
+# people an announcement reached, as its preview counts them; the messages when more
+announcement-delivered = { $people } { $people ->
+        [one] получателю
+       *[other] получателям
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
+    }
 announcement-report =
     📊 <b>Отчёт о рассылке №{ $number }</b>
     Доставлено: { $delivered }
@@ -586,6 +598,13 @@ schedule-row = { $what } — { $count } { $count ->
         [one] получатель
         [few] получателя
        *[many] получателей
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
     }{ $chat ->
         [1] {" "}+ чат
        *[other] {""}
@@ -594,6 +613,13 @@ schedule-row-titled = { $what } «{ $title }» — { $count } { $count ->
         [one] получатель
         [few] получателя
        *[many] получателей
+    }{ $messages ->
+        [0] {""}
+       *[other] {" "}({ $messages } { $messages ->
+            [one] сообщение
+            [few] сообщения
+           *[many] сообщений
+        })
     }{ $chat ->
         [1] {" "}+ чат
        *[other] {""}
@@ -687,18 +713,17 @@ faq-linked = Партнёр получил ответ «{ $entry }». { $learned
 faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
 faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
 faq-gap-button = 🔗 { $number }. { $question }
-faq-gap-pick = «{ $question }» (спросили { $count } { $count ->
-        [one] раз
-        [few] раза
-       *[many] раз
-    }): к какому вопросу FAQ это относится?
+faq-gap-people = { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    }
+faq-gap-pick = «{ $question }» — { $people }: к какому вопросу FAQ это относится?
+faq-gap-segments = Спросили партнёры разных сегментов ({ $segments }): вопрос с пометкой «только …» ответит не всем.
+faq-gap-only = только { $segments }
 faq-gap-linked = Формулировки «{ $question }» ({ $count }) теперь ведут к { $entry }.
 faq-gaps-digest = Чего не хватает в FAQ за неделю (без ответа):
-faq-gaps-digest-line = { $number }. { $question } — { $count } { $count ->
-        [one] раз
-        [few] раза
-       *[many] раз
-    }
+faq-gaps-digest-line = { $number }. { $question } — { $people }
 faq-gaps-digest-footer = Свяжите их с ответами: /stats, или добавьте вопросы в faq.yaml.
 # --- pacing and flood protection ---
 flood-slow-down-press = Не так быстро — подождите пару секунд и нажмите ещё раз.

@@ -4,24 +4,38 @@ questions (FAQ gaps)."""
 from __future__ import annotations
 
 import html
+from typing import Final
 
+from bot.i18n import L10n
 from bot.names import without_bidi
 from bot.notices.base import NoticesBase
 from bot.services.announcements import Announcement, Report
 from bot.services.outbox_enqueue import Enqueued, OutMessage
 
+# statuses an announcement's report counts together (as `AnnouncementService.report`)
+MERGED: Final = {"capped": "skipped"}
+
+
+def delivered_text(l10n: L10n, people: int, messages: int) -> str:
+    """«2 получателям (3 сообщения)»: the people reached, and the messages when more."""
+    return l10n(
+        "announcement-delivered", people=people, messages=messages if messages > people else 0
+    )
+
 
 class ReportNotices(NoticesBase):
     async def announcement_report(self, item: Announcement, report: Report) -> Enqueued:
-        """The delivery report of an announcement, to the manager who sent it."""
+        """The delivery report of an announcement, to the manager who sent it: people, as
+        its preview counted them (the messages too when there are more)."""
         l10n = self._l10n(None)
+        people = await self._outbox.people(f"announcement:{item.id}", MERGED)
         text = l10n(
             "announcement-report",
             number=item.id,
-            delivered=report.delivered,
-            blocked=report.blocked,
-            failed=report.failed,
-            skipped=report.skipped,
+            delivered=delivered_text(l10n, people.get("sent", 0), report.delivered),
+            blocked=people.get("blocked", 0),
+            failed=people.get("failed", 0),
+            skipped=people.get("skipped", 0),
             uncertain=report.uncertain,
             up=report.up,
             down=report.down,
@@ -48,7 +62,7 @@ class ReportNotices(NoticesBase):
                 "faq-gaps-digest-line",
                 number=n,
                 question=html.escape(without_bidi(q)[:200]),
-                count=count,
+                people=l10n("faq-gap-people", count=count),
             )
             for n, (q, count) in enumerate(gaps, start=1)
         ]

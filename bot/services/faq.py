@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Final
 
@@ -19,27 +19,13 @@ from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners
-from bot.services.faq_learning import FaqLearning, Proposed, phrasing_key
+from bot.services.faq_gaps import Gap, gap_of_wordings, group, wordings
+from bot.services.faq_learned import Proposed
+from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partner import Partner
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Gap:
-    """Unanswered questions that ask the same thing: the most asked wording stands for
-    them (its question id goes into a button)."""
-
-    question_id: int
-    question: str
-    count: int
-    wordings: tuple[str, ...]
-
-
-GAP_SIMILARITY: Final = 0.5  # Jaccard of two questions' meaningful forms
-# wordings of the gaps shown that the matcher re-reads (is it answered now?) per listing
-GAP_RECHECK: Final = 60
 
 
 @dataclass(frozen=True)
@@ -258,83 +244,42 @@ class FaqService:
 
     async def gaps(self, days: int = 30, limit: int = 10) -> list[Gap]:
         """The questions of the last `days` days the bot still cannot answer, grouped by
-        what they ask (similar wordings together), most asked first. A wording learned
+        what they ask, asked by the most people first (`faq_gaps`). A wording learned
         (approved) since is no gap; nor is one the matcher now answers (with what it
-        learned): the wordings of the gaps listed are re-read, most asked first, at most
-        GAP_RECHECK of them, so a listing stays cheap."""
+        learned, for the segments that asked it): the wordings of the gaps listed are
+        re-read, most asked first, at most GAP_RECHECK of them, so a listing stays cheap."""
         await self.flush()
         since = self._clock.now() - timedelta(days=days)
-        query = (
-            sa.select(
-                faq_questions.c.question,
-                sa.func.count().label("times"),
-                sa.func.max(faq_questions.c.id).label("last_id"),
-            )
-            .where(
-                faq_questions.c.outcome.in_(("missed", "suggested")),
-                faq_questions.c.created_at >= since,
-                partners_asked(self._managers),
-            )
-            .group_by(faq_questions.c.question)
-            .order_by(sa.desc("times"), faq_questions.c.question)
-            .limit(2000)
-        )
         async with self._db.read() as conn:
-            rows = list(await conn.execute(query))
+            found = await wordings(conn, since, self._managers)
         matcher = await self.learning.matcher()
-        groups: list[tuple[frozenset[str], list[tuple[str, int, int]]]] = []
-        for row in rows:
-            forms = frozenset(form for unit in matcher.read(row.question) for form in unit.forms)
-            key = forms or frozenset({str(row.question).strip().lower()})
-            for own, members in groups:
-                if len(key & own) / len(key | own) >= GAP_SIMILARITY:
-                    members.append((str(row.question), int(row.times), int(row.last_id)))
-                    break
-            else:
-                groups.append((key, [(str(row.question), int(row.times), int(row.last_id))]))
         learned = await self.learning.approved_keys(self._store.content)
-        groups = [
-            (key, kept)
-            for key, members in groups
-            if (kept := [m for m in members if phrasing_key(m[0]) not in learned])
-        ]
-        groups.sort(key=lambda group: (-sum(m[1] for m in group[1]), group[1][0][0]))
-        gaps: list[Gap] = []
-        budget = GAP_RECHECK
-        for _key, members in groups:
-            if len(gaps) >= limit:
-                break
-            still: list[tuple[str, int, int]] = []
-            for member in members:
-                if budget > 0:
-                    budget -= 1
-                    if matcher.match(member[0]).outcome == "answer":
-                        continue  # answered now: no longer a gap
-                still.append(member)
-            if still:
-                gaps.append(
-                    Gap(
-                        question_id=still[0][2],
-                        question=still[0][0],
-                        count=sum(times for _q, times, _id in still),
-                        wordings=tuple(question for question, _t, _id in still),
-                    )
-                )
-        gaps.sort(key=lambda gap: (-gap.count, gap.question))
-        return gaps[:limit]
+        return group(matcher, found, learned, limit)
 
     async def gap_of(self, question_id: int, days: int = 30) -> Gap | None:
-        """The gap a missed question belongs to (for a manager's link from /stats)."""
-        for gap in await self.gaps(days, limit=10_000):
-            if gap.question_id == question_id:
-                return gap
+        """The gap a missed question belongs to (for a manager's link from /stats): the gap
+        listing its wording, even when that wording was asked again since the button was
+        made; a wording that is no gap now stands alone, counted the same way."""
+        await self.flush()
         query = sa.select(faq_questions.c.question).where(
             faq_questions.c.id == question_id,
             faq_questions.c.outcome.in_(("missed", "suggested")),
         )
         async with self._db.read() as conn:
             question = await conn.scalar(query)
-        return None if question is None else Gap(question_id, str(question), 1, (str(question),))
+        if question is None:
+            return None
+        for gap in await self.gaps(days, limit=10_000):
+            if question in gap.wordings:
+                return replace(gap, question_id=question_id)
+        since = self._clock.now() - timedelta(days=days)
+        async with self._db.read() as conn:
+            found = [
+                w for w in await wordings(conn, since, self._managers) if w.question == question
+            ]
+        if found:
+            return replace(gap_of_wordings(found), question_id=question_id)
+        return Gap(question_id, str(question), 1, (str(question),))
 
 
 def partners_asked(managers: Sequence[str]) -> Any:

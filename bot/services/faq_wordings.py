@@ -1,5 +1,5 @@
 """FAQ wordings as text: what makes two wordings one, which can be learned, teach-file
-lines, close entry ids. No database here (bot/services/faq_learning.py keeps the rows)."""
+lines, close entry ids. No database here (bot/services/faq_learned*.py keep the rows)."""
 
 from __future__ import annotations
 

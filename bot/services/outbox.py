@@ -10,7 +10,7 @@ worker right before sending, so a `/stop` stops what is already queued.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import outbox
+from bot.db.tables import outbox, partners
 from bot.services.outbox_enqueue import (
     PARTNER_ROW_COLUMNS,
     Enqueued,
@@ -32,6 +32,7 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
+from bot.services.partner import person_column
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
 
@@ -291,6 +292,33 @@ class Outbox:
             query = query.where(outbox.c.subject == subject)
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
+
+    async def people(self, subject: str, merge: Mapping[str, str] | None = None) -> dict[str, int]:
+        """The people each status of the rows about `subject` is for, as the announcement
+        preview counts them: a person's linked chats once, a row without a partner (one who
+        used /forget) as its chat. `merge` counts a status as another (a person once)."""
+        person = sa.case(
+            (
+                partners.c.id.is_(None),
+                sa.literal("chat:")
+                + outbox.c.platform
+                + sa.literal(":")
+                + sa.cast(outbox.c.chat_id, sa.String),
+            ),
+            else_=person_column(),
+        )
+        query = (
+            sa.select(outbox.c.status, person.label("person"))
+            .select_from(outbox.outerjoin(partners, partners.c.id == outbox.c.partner_id))
+            .where(outbox.c.subject == subject)
+            .distinct()
+        )
+        found: dict[str, set[str]] = {}
+        async with self._db.read() as conn:
+            for row in await conn.execute(query):
+                status = (merge or {}).get(row.status, row.status)
+                found.setdefault(status, set()).add(str(row.person))
+        return {status: len(people) for status, people in found.items()}
 
     async def told(self, subject: str, status: str = "sent") -> list[tuple[str, int, int | None]]:
         """(platform, chat, partner) of every chat that was sent something about `subject`

@@ -36,7 +36,7 @@ class ProgramStats:
     faq_answered: int
     faq_suggested: int
     faq_missed: int
-    top_misses: list[tuple[str, int]]
+    top_misses: list[tuple[str, int]]  # a gap and the people who asked
     open_tickets: int
     first_reply_hours: float | None  # median, this month
     ratings_up: int
@@ -146,7 +146,7 @@ class StatsService:
                 )
             )
         # unanswered questions of the last 30 days, similar wordings together
-        misses = [(gap.question, gap.count) for gap in await self._faq.gaps(days=30, limit=5)]
+        misses = [(gap.question, gap.people) for gap in await self._faq.gaps(days=30, limit=5)]
         replies = sorted(
             (row.first_reply_at - row.created_at).total_seconds() / 3600
             for row in ticket_rows

@@ -16,11 +16,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.notices.reports import MERGED, delivered_text
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
 from bot.services.contests import ContestService
+from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY
 from bot.services.partner import Partner
 from handlers.callbacks import AnnounceCb, ReactionCb
@@ -220,6 +222,7 @@ def setup_buttons() -> Router:
         state: FSMContext,
         announcements: AnnouncementService,
         contests: ContestService,
+        outbox: Outbox,
         audit: AuditLog,
         content_store: ContentStore,
         settings: Settings,
@@ -237,9 +240,11 @@ def setup_buttons() -> Router:
                 return
             await audit.record(actor(callback), "announcement_cancel", target=value)
             await callback.answer()
+            sent = (await outbox.people(f"announcement:{number}", MERGED)).get("sent", 0)
+            delivered = delivered_text(l10n, sent, report.delivered)
             await edit(
                 callback,
-                Screen(l10n("announcements-cancelled", number=value, delivered=report.delivered)),
+                Screen(l10n("announcements-cancelled", number=value, delivered=delivered)),
             )
             return
         current = await state.get_state()

@@ -14,9 +14,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.notices.reports import MERGED, delivered_text
 from bot.rendering import at_a_word, plain_text
 from bot.services.announcements import AnnouncementService
 from bot.services.contests import ContestService
+from bot.services.outbox import Outbox
 from handlers.callbacks import AnnounceCb
 from handlers.manager.announce_screens import audience_title
 from handlers.screens import Screen, keyboard, send
@@ -34,6 +36,7 @@ def setup() -> Router:
         message: Message,
         announcements: AnnouncementService,
         contests: ContestService,
+        outbox: Outbox,
         clock: Clock,
         settings: Settings,
         content_store: ContentStore,
@@ -47,6 +50,7 @@ def setup() -> Router:
         now = clock.now()
         for item in found:
             report = await announcements.report(item.id)
+            people = await outbox.people(f"announcement:{item.id}", MERGED)
             status = announcements.state(item, report)
             text = l10n(
                 "announcements-item",
@@ -55,10 +59,10 @@ def setup() -> Router:
                 when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
                 audience=audience_title(item.audience, l10n, content_store, titles),
                 recipients=item.recipients,
-                delivered=report.delivered,
-                waiting=report.waiting,
-                blocked=report.blocked,
-                failed=report.failed,
+                delivered=delivered_text(l10n, people.get("sent", 0), report.delivered),
+                waiting=people.get("queued", 0),
+                blocked=people.get("blocked", 0),
+                failed=people.get("failed", 0),
                 up=report.up,
                 down=report.down,
                 preview=html.escape(at_a_word(plain_text(item.text), 80)),
@@ -102,6 +106,7 @@ def setup() -> Router:
                         what=l10n(planned.what),
                         title=html.escape(planned.title),
                         count=planned.audience,
+                        messages=planned.messages if planned.messages > planned.audience else 0,
                         chat=int(planned.community),
                     ),
                 )
@@ -110,7 +115,12 @@ def setup() -> Router:
             clock.now() + timedelta(days=SCHEDULE_DAYS)
         ):
             what = l10n("schedule-announcement-manager", number=item.id)
-            rows.append((goes_at, l10n("schedule-row", what=what, title="", count=count, chat=0)))
+            rows.append(
+                (
+                    goes_at,
+                    l10n("schedule-row", what=what, title="", count=count, messages=0, chat=0),
+                )
+            )
         for moment, text in sorted(rows, key=lambda row: row[0]):
             lines.append(f"{moment.astimezone(settings.tz):%d.%m %H:%M} — {text}")
         if len(lines) == 1:

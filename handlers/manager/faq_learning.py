@@ -1,6 +1,6 @@
 """Managers teaching the FAQ: /faq_learned (review what partners taught), /faq_link in a
 ticket (the partner's question becomes a phrasing of an entry, the partner gets the
-answer), and the "link to FAQ" buttons under the gaps in /stats."""
+answer); the "link to FAQ" buttons under the gaps in /stats are in `faq_gaps`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters
+from aiogram.types import CallbackQuery, Message, ReplyParameters
 
 from bot.content.models import Content, FaqEntry
 from bot.i18n import L10n
@@ -16,18 +16,12 @@ from bot.names import without_bidi
 from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
-from bot.services.faq import FaqService, Gap
-from bot.services.faq_learning import (
-    ENTRY_GONE,
-    MAX_PHRASING,
-    Learned,
-    learnable,
-    phrasing_key,
-    similar_ids,
-)
+from bot.services.faq import FaqService
+from bot.services.faq_learned import ENTRY_GONE, Learned
+from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
-from handlers.callbacks import FaqGapCb, FaqLearnCb, FaqLinkCb
+from handlers.callbacks import FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
@@ -37,13 +31,17 @@ BUTTON_LABEL_LIMIT = 60
 CHOICES = 3  # entries offered as buttons
 
 
-def _label(entry: FaqEntry) -> str:
+def entry_label(entry: FaqEntry, mark: str = "") -> str:
+    """An entry's button: its id and question, cut to fit; `mark` (" · только …") whole."""
     text = f"{entry.id}: {entry.question}"
-    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
+    room = BUTTON_LABEL_LIMIT - len(mark)
+    return (text if len(text) <= room else text[: max(room - 1, 0)] + "…") + mark
 
 
-async def _closest(faq: FaqService, text: str, exclude: str | None = None) -> list[str]:
-    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude)
+async def closest_entries(
+    faq: FaqService, text: str, exclude: str | None = None, segments: frozenset[str] = frozenset()
+) -> list[str]:
+    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
 
 
 def _entries(ids: tuple[str, ...] | list[str]) -> str:
@@ -107,9 +105,9 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
 
 
 async def _move_screen(faq: FaqService, content: Content, item: Learned, l10n: L10n) -> Screen:
-    ids = await _closest(faq, item.phrasing, exclude=item.entry_id)
+    ids = await closest_entries(faq, item.phrasing, exclude=item.entry_id)
     rows = [
-        [(_label(entry), FaqLearnCb(action="to", item=item.id, entry=entry.id))]
+        [(entry_label(entry), FaqLearnCb(action="to", item=item.id, entry=entry.id))]
         for entry_id in ids
         if (entry := content.faq_entry(entry_id)) is not None
     ]
@@ -183,7 +181,7 @@ def _ticket_router(name: str) -> Router:
                 await message.reply(note)
                 return
             ids = [entry.id for entry in content.faq]
-            close = similar_ids(wanted, ids, CHOICES) or await _closest(faq, question)
+            close = similar_ids(wanted, ids, CHOICES) or await closest_entries(faq, question)
             await message.reply(
                 l10n(
                     "faq-link-unknown",
@@ -196,8 +194,8 @@ def _ticket_router(name: str) -> Router:
             await message.reply(l10n("faq-link-no-text"))
             return
         rows = [
-            [(_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
-            for entry_id in await _closest(faq, question)
+            [(entry_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
+            for entry_id in await closest_entries(faq, question)
             if (entry := content.faq_entry(entry_id)) is not None
         ]
         # the picker replies to the partner's message it is about: its button reads it there
@@ -323,46 +321,6 @@ def setup_chat() -> Router:
         await callback.answer()
         await edit(callback, Screen(note))
 
-    @router.callback_query(FaqGapCb.filter())
-    async def gap(
-        callback: CallbackQuery,
-        callback_data: FaqGapCb,
-        faq: FaqService,
-        content: Content,
-        audit: AuditLog,
-        l10n: L10n,
-    ) -> None:
-        found = await faq.gap_of(callback_data.question)
-        if found is None:
-            await no_longer_available(callback, l10n)
-            return
-        if callback_data.action == "pick":
-            await callback.answer()
-            await edit(callback, await _gap_screen(faq, content, found, l10n))
-            return
-        entry = content.faq_entry(callback_data.entry)
-        if entry is None:
-            await no_longer_available(callback, l10n)
-            return
-        learned = 0
-        moved: dict[str, None] = {}
-        for wording in found.wordings[:20]:  # too long ones are not learned (MAX_PHRASING)
-            done = await faq.learning.learn(entry.id, wording, "gap")
-            if done is not None:
-                learned += 1
-                moved.update(dict.fromkeys(done.moved_from))
-        await audit.record(
-            actor(callback), "faq_link", target=f"gap:{found.question_id}", details=entry.id
-        )
-        await callback.answer()
-        text = l10n(
-            "faq-gap-linked",
-            question=html.escape(without_bidi(found.question)),
-            entry=html.escape(entry.id),
-            count=learned,
-        )
-        await edit(callback, Screen(text + moved_note(tuple(moved), l10n)))
-
     return router
 
 
@@ -370,38 +328,3 @@ def _plain(text: str) -> str:
     """A callback answer: plain text (no HTML), at most 200 characters."""
     plain = html.unescape(text)
     return plain if len(plain) <= 200 else plain[:199] + "…"
-
-
-async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n) -> Screen:
-    rows = [
-        [(_label(entry), FaqGapCb(action="to", question=found.question_id, entry=entry.id))]
-        for entry_id in await _closest(faq, found.question)
-        if (entry := content.faq_entry(entry_id)) is not None
-    ]
-    return Screen(
-        l10n(
-            "faq-gap-pick", question=html.escape(without_bidi(found.question)), count=found.count
-        ),
-        keyboard(*rows),
-    )
-
-
-def gaps_markup(gaps: list[Gap], l10n: L10n) -> InlineKeyboardMarkup | None:
-    """Under /stats: a "link to the FAQ" button per gap (None when there is none)."""
-    if not gaps:
-        return None
-    return keyboard(
-        *[
-            [
-                (
-                    l10n(
-                        "faq-gap-button",
-                        number=number,
-                        question=at_a_word(without_bidi(found.question), 40),
-                    ),
-                    FaqGapCb(action="pick", question=found.question_id),
-                )
-            ]
-            for number, found in enumerate(gaps, start=1)
-        ]
-    )

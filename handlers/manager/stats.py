@@ -18,7 +18,7 @@ from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.stats import ProgramStats, StatsService
 from bot.texts import number
-from handlers.manager.faq_learning import gaps_markup
+from handlers.manager.faq_gaps import gaps_markup
 from handlers.screens import Screen, actor, file_or_notice, send
 
 
@@ -59,7 +59,8 @@ def stats_text(stats: ProgramStats, content: Content, l10n: L10n) -> str:
     if stats.top_misses:
         text += "\n" + l10n("stats-misses")
         text += "".join(
-            f"\n{i}. {html.escape(at_a_word(without_bidi(q), 120))} ({n})"
+            f"\n{i}. {html.escape(at_a_word(without_bidi(q), 120))} — "
+            + l10n("faq-gap-people", count=n)
             for i, (q, n) in enumerate(stats.top_misses, start=1)
         )
     return text

@@ -1,0 +1,152 @@
+"""The matcher with learned phrasings: the live content's matcher plus every approved
+phrasing, rebuilt when the counter moved (read at most once a second); what a content load
+does to phrasings whose entry left or came back (`sync`); the entries closest to a text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+import sqlalchemy as sa
+
+from bot.content.models import Content, FaqEntry
+from bot.db.tables import faq_learned
+from bot.services.faq_learned import ENTRY_GONE, LearnedRows
+from bot.services.faq_matching import Candidate, FaqMatcher
+from bot.services.faq_wordings import one_entry_per_wording
+
+logger = logging.getLogger(__name__)
+
+
+class LearnedIndex(LearnedRows):
+    # the matcher with learned phrasings
+
+    async def matcher(self) -> FaqMatcher:
+        """The live content's matcher with every approved phrasing; the version counter is
+        read at most once a second (changes made in this process are seen at once)."""
+        live = self._store.live
+        now = self._clock.monotonic()
+        fresh = self._matcher is not None and self._built_for is live
+        if fresh and now - self._checked_at < self.VERSION_CHECK_SECONDS:
+            assert self._matcher is not None
+            return self._matcher
+        self._checked_at = now
+        version = await self.version()
+        if fresh and version == self._version_seen:
+            assert self._matcher is not None
+            return self._matcher
+        learned = await self._approved(live.content)
+        self._matcher = live.matcher.with_learned(learned)
+        self._built_for = live
+        self._version_seen = version
+        return self._matcher
+
+    async def read_only_matcher(self) -> FaqMatcher:
+        """The matcher with the approved phrasings, changing nothing (`faq match`)."""
+        live = self._store.live
+        return live.matcher.with_learned(await self._approved(live.content))
+
+    async def _approved(self, content: Content) -> dict[str, list[str]]:
+        """Approved phrasings by entry (of entries `content` has)."""
+        async with self._db.read() as conn:
+            rows = list(
+                await conn.execute(
+                    sa.select(
+                        faq_learned.c.id,
+                        faq_learned.c.entry_id,
+                        faq_learned.c.phrasing,
+                        faq_learned.c.phrasing_key,
+                        faq_learned.c.created_at,
+                        faq_learned.c.decided_at,
+                    )
+                    .where(faq_learned.c.status == "approved")
+                    .order_by(faq_learned.c.id)
+                )
+            )
+        known = {entry.id for entry in content.faq}
+        learned: dict[str, list[str]] = {}
+        for row in one_entry_per_wording([row for row in rows if row.entry_id in known]):
+            learned.setdefault(str(row.entry_id), []).append(str(row.phrasing))
+        return learned
+
+    async def approved_keys(self, content: Content) -> set[str]:
+        """The normalised approved wordings (of entries `content` has)."""
+        known = [entry.id for entry in content.faq]
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                sa.select(faq_learned.c.phrasing_key).where(
+                    faq_learned.c.status == "approved", faq_learned.c.entry_id.in_(known)
+                )
+            )
+            return {str(row.phrasing_key) for row in rows}
+
+    async def sync(self, content: Content) -> tuple[int, int]:
+        """After content is loaded (start-up, /reload): approved phrasings whose entry left
+        `faq.yaml` go back to review, marked; marked ones still waiting whose entry is back
+        are approved again. (gone, back); every worker's matcher follows the counter.
+        Only a load does this, so a worker with older content never undoes it."""
+        known = [entry.id for entry in content.faq]
+        async with self._db.write() as conn:
+            gone = await conn.execute(
+                faq_learned.update()
+                .where(faq_learned.c.status == "approved", faq_learned.c.entry_id.not_in(known))
+                .values(status="pending", note=ENTRY_GONE, decided_at=None)
+            )
+            back = list(
+                await conn.execute(
+                    sa.select(
+                        faq_learned.c.id, faq_learned.c.entry_id, faq_learned.c.phrasing_key
+                    ).where(
+                        faq_learned.c.status == "pending",
+                        faq_learned.c.note == ENTRY_GONE,
+                        faq_learned.c.entry_id.in_(known),
+                    )
+                )
+            )
+            back_ids: list[int] = []
+            for row in back:
+                taken = await self._elsewhere(
+                    conn, str(row.entry_id), str(row.phrasing_key), ("approved",)
+                )
+                if taken:  # approved for another entry meanwhile: a manager decides
+                    await conn.execute(
+                        faq_learned.update().where(faq_learned.c.id == row.id).values(note=None)
+                    )
+                    continue
+                await self._decide(conn, int(row.id), "approved")
+                back_ids.append(int(row.id))
+            changed = (int(gone.rowcount or 0), len(back_ids))
+            if changed[0]:
+                await self._bump(conn)
+        if changed[0]:
+            logger.info("FAQ: %d learned phrasing(s) lost their entry: back to review", changed[0])
+        if changed[1]:
+            logger.info("FAQ: %d learned phrasing(s) have their entry back: approved", changed[1])
+        return changed
+
+    def closest(
+        self,
+        matcher: FaqMatcher,
+        text: str,
+        limit: int = 3,
+        exclude: str | None = None,
+        segments: Collection[str] = (),
+    ) -> list[str]:
+        """The ids of the entries closest to a text (for buttons), best first; the first
+        entries of the FAQ when nothing is close. With `segments`: only entries one of
+        those segments can see."""
+
+        def offered(entry: FaqEntry) -> bool:
+            visible = not segments or any(entry.visible_to(s) for s in segments)
+            return visible and entry.id != exclude
+
+        hidden = sum(not offered(entry) for entry in matcher.entries)
+        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden)
+        by_id = {entry.id: entry for entry in matcher.entries}
+        ids = [c.entry_id for c in ranked if offered(by_id[c.entry_id])][:limit]
+        for entry in matcher.entries:
+            if len(ids) >= limit:
+                break
+            if entry.id not in ids and offered(entry):
+                ids.append(entry.id)
+        return ids

@@ -1,0 +1,168 @@
+"""Learning and reviewing: a partner's confirmation (pending, approved by itself once
+enough different people confirmed it), a manager's link (approved at once), and
+/faq_learned (approve, reject, move) and /forget."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import sqlalchemy as sa
+
+from bot.db.engine import insert
+from bot.db.tables import faq_learned, faq_learned_votes
+from bot.services.faq_learned import (
+    Learned,
+    LearnedRows,
+    Proposed,
+    Source,
+    Status,
+    people_who_confirmed,
+)
+from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, wording_problem
+
+logger = logging.getLogger(__name__)
+
+
+class LearnedReview(LearnedRows):
+    # learning
+
+    async def propose(self, entry_id: str, phrasing: str, partner_id: int) -> Proposed:
+        """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
+        "Helped"): pending, approved once enough different partners confirmed it."""
+        key = phrasing_key(phrasing)
+        if not learnable(phrasing) or self.unlearnable(phrasing):
+            return Proposed(None, auto_approved=False)
+        now = self._clock.now()
+        threshold = self._store.content.program.faq.auto_approve_after
+        async with self._db.write() as conn:
+            row = await self._row(conn, entry_id, key)
+            if row is None:
+                await conn.execute(
+                    insert(conn.dialect.name, faq_learned)
+                    .values(
+                        entry_id=entry_id,
+                        phrasing=phrasing.strip()[:MAX_PHRASING],
+                        phrasing_key=key,
+                        status="pending",
+                        source="helped",
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["entry_id", "phrasing_key"])
+                )
+                row = await self._row(conn, entry_id, key)
+            assert row is not None
+            if row.status != "pending":  # approved already, or a manager rejected it
+                return Proposed(Learned.from_row(row), auto_approved=False)
+            await conn.execute(
+                insert(conn.dialect.name, faq_learned_votes)
+                .values(learned_id=row.id, partner_id=partner_id, created_at=now)
+                .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
+            )
+            votes = int(await conn.scalar(people_who_confirmed(row.id)) or 0)
+            # approved for another entry (a manager's or partners' decision): a manager
+            # decides between the two in /faq_learned, never the votes alone
+            taken = await self._elsewhere(conn, entry_id, key, ("approved",))
+            if threshold and votes >= threshold and not taken:
+                await self._decide(conn, row.id, "approved")
+                logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
+                return Proposed(await self._get(conn, row.id), auto_approved=True)
+            return Proposed(Learned.from_row(row, votes), auto_approved=False)
+
+    async def learn(self, entry_id: str, phrasing: str, source: Source) -> Learned | None:
+        """A manager's link or a taught line: approved at once for this entry only (copies
+        of the wording under other entries are rejected: `moved_from` names them). None for
+        a wording that is not `learnable` (no words, or too long)."""
+        key = phrasing_key(phrasing)
+        if not learnable(phrasing) or self.unlearnable(phrasing):
+            return None
+        async with self._db.write() as conn:
+            return await self._learn(conn, entry_id, phrasing, key, source)
+
+    def unlearnable(self, phrasing: str) -> str | None:
+        """Why a wording is not worth learning (see `wording_problem`), None if it is."""
+        problem = wording_problem(self._store.live.matcher, phrasing)
+        if problem is not None:
+            logger.info("FAQ: %r not learned: %s", phrasing[:80], problem)
+        return problem
+
+    # review
+
+    async def pending(self, limit: int = 50) -> list[Learned]:
+        votes = people_who_confirmed(faq_learned.c.id).scalar_subquery()
+        query = (
+            sa.select(faq_learned, votes.label("votes"))
+            .where(faq_learned.c.status == "pending")
+            .order_by(faq_learned.c.created_at, faq_learned.c.id)
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            return [Learned.from_row(row, int(row.votes)) for row in await conn.execute(query)]
+
+    async def get(self, learned_id: int) -> Learned | None:
+        async with self._db.read() as conn:
+            return await self._get(conn, learned_id)
+
+    async def approve(self, learned_id: int) -> Learned | None:
+        """Approved for its entry only: copies under other entries are rejected."""
+        return await self._review(learned_id, "approved")
+
+    async def elsewhere(self, item: Learned) -> list[tuple[str, str]]:
+        """(entry, status) where the same wording is approved or waiting, besides `item`'s
+        entry (a review card warns: approving moves it)."""
+        async with self._db.read() as conn:
+            key = await conn.scalar(
+                sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == item.id)
+            )
+            if key is None:
+                return []
+            return await self._elsewhere(conn, item.entry_id, str(key), ("approved", "pending"))
+
+    async def reject(self, learned_id: int) -> Learned | None:
+        return await self._review(learned_id, "rejected")
+
+    async def _review(self, learned_id: int, status: Status) -> Learned | None:
+        async with self._db.write() as conn:
+            found = await self._get(conn, learned_id)
+            if found is None or found.status != "pending":
+                return None
+            await self._decide(conn, learned_id, status)
+            moved: tuple[str, ...] = ()
+            if status == "approved":
+                key = await conn.scalar(
+                    sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == learned_id)
+                )
+                moved = await self._claim(conn, found.entry_id, str(key))
+            decided = await self._get(conn, learned_id)
+            return None if decided is None else replace(decided, moved_from=moved)
+
+    async def move(self, learned_id: int, entry_id: str) -> Learned | None:
+        """A pending phrasing belongs to another entry: approved there."""
+        async with self._db.write() as conn:
+            found = await self._get(conn, learned_id)
+            if found is None or found.status != "pending":
+                return None
+            key = phrasing_key(found.phrasing)
+            await conn.execute(faq_learned.delete().where(faq_learned.c.id == learned_id))
+            return await self._learn(conn, entry_id, found.phrasing, key, "link")
+
+    async def forget(self, partner_id: int) -> int:
+        """/forget: the pending phrasings only this partner confirmed go, and their votes."""
+        async with self._db.write() as conn:
+            own = sa.select(faq_learned_votes.c.learned_id).where(
+                faq_learned_votes.c.partner_id == partner_id
+            )
+            others = sa.select(faq_learned_votes.c.learned_id).where(
+                faq_learned_votes.c.partner_id != partner_id
+            )
+            result = await conn.execute(
+                faq_learned.delete().where(
+                    faq_learned.c.status == "pending",
+                    faq_learned.c.id.in_(own),
+                    faq_learned.c.id.not_in(others),
+                )
+            )
+            await conn.execute(
+                faq_learned_votes.delete().where(faq_learned_votes.c.partner_id == partner_id)
+            )
+            return int(result.rowcount or 0)
