@@ -169,7 +169,7 @@ class TypedWords(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message) and event.text and data.get("partner") is not None:
-            reading = small_talk.read(event.text)
+            reading = small_talk.read(event.text, data.get("content"))
             if reading is not None and reading.kind in ("menu", "person"):
                 plain = await self._plain(
                     event,

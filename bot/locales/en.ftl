@@ -648,6 +648,11 @@ announcements-uncertain = Maybe delivered: { $count } more (the connection broke
 small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
 small-talk-thanks = You are welcome! If a question comes up, just write it.
 small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
+small-talk-unsubscribe =
+    Here is how to manage messages:
+    • /settings — choose which topics you get (switch off the ones you do not need);
+    • /stop — unsubscribe from every newsletter, digest and reminder at once.
+    Answers to your questions always come. Subscribe again: /start
 support-ask-cancelled = All right, no ticket. If you need a manager — /support
 announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners

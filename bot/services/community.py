@@ -10,6 +10,7 @@ from typing import Literal
 from bot.clock import Clock
 from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
+from bot.services import small_talk
 from bot.services.faq_matching import words
 
 GROUP_THRESHOLD = 0.9  # a calibrated confidence, well above the private threshold: a wrong
@@ -55,6 +56,11 @@ class CommunityService:
         offer to continue in private; otherwise silence."""
         if not addressed and not looks_like_question(text):
             return GroupReply("silent")
+        about_the_bot = small_talk.read(text, self._store.content)
+        if about_the_bot is not None and about_the_bot.kind in ("menu", "unsubscribe"):
+            # «как отписаться от рассылки?», «где моя статистика?»: the partner's own
+            # settings and figures, in the private chat; never an FAQ answer in public
+            return GroupReply("offer" if addressed else "silent")
         match = self._store.live.matcher.match(text)
         entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
         confident = (

@@ -1,13 +1,18 @@
 """What a partner's free text is before it is a question: a menu word typed instead of
 pressed («креативы», «my sales»: SPEC §5, "the same words"), asking for a person
-(«позовите живого человека»), or small talk («ок», «спасибо», 👍) that deserves a short
-friendly answer and is no FAQ miss. Anything else is a question for the FAQ."""
+(«позовите живого человека»), a question about the bot itself («как отписаться от
+рассылки», «где моя статистика»: bot/services/own_intents.py), or small talk («ок»,
+«спасибо», 👍) that deserves a short friendly answer and is no FAQ miss. Anything else is
+a question for the FAQ."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Final
+
+from bot.content.models import Content
+from bot.services import own_intents
 
 # A word or phrase typed alone → the partner command it opens (both languages; the menu
 # buttons' labels without their emoji are among them).
@@ -42,6 +47,11 @@ MENU_WORDS: Final[dict[str, str]] = {
             "my data",
             "my sales",
             "my stats",
+            "stats",
+            "statistics",
+            "my statistics",
+            "статы",
+            "стата",
             "profile",
         ),
         "me",
@@ -88,7 +98,7 @@ _SOLE_PERSON: Final = frozenset(
 
 @dataclass(frozen=True)
 class Reading:
-    kind: str  # menu | person | greeting | thanks | ack
+    kind: str  # menu | person | unsubscribe | greeting | thanks | ack
     command: str = ""  # for a menu word: the command it opens
 
 
@@ -98,8 +108,11 @@ def _normal(text: str) -> str:
     return " ".join(word.strip("-") for word in words if word.strip("-"))
 
 
-def read(text: str) -> Reading | None:
-    """What the text is, when it is not a question (None: ask the FAQ)."""
+def read(text: str, content: Content | None = None) -> Reading | None:
+    """What the text is, when it is not a question (None: ask the FAQ). With `content`,
+    a question about the bot itself that the program's FAQ asks too (one of its entries'
+    wordings reads as the same question: «Как посмотреть, сколько я заработал?») is left
+    to the FAQ: the program's own answer wins."""
     plain = _normal(text)
     if not plain:  # «?», 👍, 😂, 🔥, «…»: nothing to look up
         return Reading("ack")
@@ -115,4 +128,23 @@ def read(text: str) -> Reading | None:
         len(plain.split()) <= 8 and _PERSON.search(plain) and _ASKING.search(plain)
     ):
         return Reading("person")
-    return None
+    intent = own_intents.read(plain.split())
+    if intent is None or (content is not None and intent in _claimed(content)):
+        return None
+    return Reading(intent.kind, intent.command)
+
+
+_CLAIMS: Final[list[tuple[Content, frozenset[own_intents.Intent]]]] = []  # the last content's
+
+
+def _claimed(content: Content) -> frozenset[own_intents.Intent]:
+    """The built-in intents the program's FAQ asks itself (read once per content)."""
+    if not _CLAIMS or _CLAIMS[0][0] is not content:
+        found = {
+            intent
+            for entry in content.faq
+            for wording in (entry.question, *entry.alt)
+            if (intent := own_intents.read(_normal(wording).split())) is not None
+        }
+        _CLAIMS[:] = [(content, frozenset(found))]
+    return _CLAIMS[0][1]

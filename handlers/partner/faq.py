@@ -214,7 +214,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         content: Content,
         l10n: L10n,
     ) -> None:
-        reading = small_talk.read(message.text or "")
+        reading = small_talk.read(message.text or "", content)
         if reading is None:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
