@@ -135,3 +135,38 @@ async def test_the_group_answers_no_question_about_the_bot_from_the_faq(chat: Ha
     assert await say(chat, 9711, "где моя статистика?") == []
     (answer,) = await say(chat, 9711, "можно ли делать email рассылки?")
     assert answer.startswith("Можно ли делать e-mail рассылки?")
+
+
+# --- 2. a number (or only punctuation, an emoji) is no question and no gap ---
+
+
+async def test_a_number_alone_gets_a_hint_and_is_never_a_gap(harness: Harness) -> None:
+    anna, manager = await _partner_and_manager(harness)
+    await anna.send("ок")  # the last message has no buttons
+    for text in ("1", "2026", "1.", "№ 5", "+7 999 123-45-67", "1)"):
+        said = (await anna.send(text))[-1]
+        assert said.plain.startswith("Число само по себе — не вопрос"), text
+        assert "/help" in said.plain, text
+        assert said.button_labels == [], text
+    for text in ("?!", "👍🔥", "…"):
+        said = (await anna.send(text))[-1]
+        assert "Пока не знаю ответа" not in said.plain, text
+    said = (await anna.send("/faq 1"))[-1]
+    assert said.plain.startswith("Число само по себе — не вопрос")
+    stats = (await manager.send("/stats"))[0].plain
+    assert "без ответа 0" in stats
+    assert "Чаще всего без прямого ответа" not in stats
+
+
+async def test_a_number_logged_before_is_no_gap_either(harness: Harness) -> None:
+    _anna, manager = await _partner_and_manager(harness)
+    partner = await harness.services.partners.by_user("tg", 9701)
+    assert partner is not None
+    await harness.services.faq.ask(partner, "1")  # stored by an older bot
+    await harness.services.faq.ask(partner, "есть ли доставка в казахстан")
+    await harness.services.faq.flush()
+    stats = (await manager.send("/stats"))[0].plain
+    assert "1. есть ли доставка в казахстан — 1 партнёр" in stats
+    assert "\n2." not in stats
+    links = [b for m in manager.messages[-2:] for b in m.button_labels if "🔗" in b]
+    assert len(links) == 1, links

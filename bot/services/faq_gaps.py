@@ -135,10 +135,13 @@ def answered_now(matcher: FaqMatcher, wording: Wording) -> bool:
 
 
 def group(matcher: FaqMatcher, found: list[Wording], learned: set[str], limit: int) -> list[Gap]:
-    """The gaps: similar wordings together, the learned ones out, the listed ones re-read
-    (at most GAP_RECHECK wordings), by the people who asked, most first."""
+    """The gaps: similar wordings together, the learned ones and those with no letter out,
+    the listed ones re-read (at most GAP_RECHECK wordings), by the people who asked, most
+    first."""
     groups: list[tuple[frozenset[str], list[Wording]]] = []
     for wording in found:
+        if not any(char.isalpha() for char in wording.question):
+            continue  # «1», «?!», 👍 (stored by an older bot): no question, no gap
         forms = frozenset(form for unit in matcher.read(wording.question) for form in unit.forms)
         key = forms or frozenset({wording.question.strip().lower()})
         for own, members in groups:

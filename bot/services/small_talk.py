@@ -1,9 +1,9 @@
 """What a partner's free text is before it is a question: a menu word typed instead of
 pressed («креативы», «my sales»: SPEC §5, "the same words"), asking for a person
 («позовите живого человека»), a question about the bot itself («как отписаться от
-рассылки», «где моя статистика»: bot/services/own_intents.py), or small talk («ок»,
-«спасибо», 👍) that deserves a short friendly answer and is no FAQ miss. Anything else is
-a question for the FAQ."""
+рассылки», «где моя статистика»: bot/services/own_intents.py), a number alone («1»:
+a hint), or small talk («ок», «спасибо», 👍) that deserves a short friendly answer and is
+no FAQ miss. Anything else is a question for the FAQ."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ _SOLE_PERSON: Final = frozenset(
 
 @dataclass(frozen=True)
 class Reading:
-    kind: str  # menu | person | unsubscribe | greeting | thanks | ack
+    kind: str  # menu | person | unsubscribe | number | greeting | thanks | ack
     command: str = ""  # for a menu word: the command it opens
 
 
@@ -116,6 +116,8 @@ def read(text: str, content: Content | None = None) -> Reading | None:
     plain = _normal(text)
     if not plain:  # «?», 👍, 😂, 🔥, «…»: nothing to look up
         return Reading("ack")
+    if not any(char.isalpha() for char in plain):  # «1», «2026», «+7 999»: no question
+        return Reading("number" if any(char.isdigit() for char in plain) else "ack")
     if plain in MENU_WORDS:
         return Reading("menu", MENU_WORDS[plain])
     if plain in _GREETINGS:

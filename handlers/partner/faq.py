@@ -107,6 +107,10 @@ def setup() -> Router:
         command: CommandObject | None = None,  # None for the menu button
     ) -> None:
         if command is not None and command.args:
+            reading = small_talk.read(command.args)
+            if reading is not None and not any(char.isalpha() for char in command.args):
+                await reply(event, Screen(l10n(f"small-talk-{reading.kind}")))  # «/faq 1»
+                return
             answer = await faq.ask(partner, command.args)
             await reply(event, answer_screen(answer, content, l10n))
             return
