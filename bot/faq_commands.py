@@ -144,6 +144,7 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
     from bot.services.faq_learning import FaqLearning
+    from bot.services.faq_wordings import without_controls
 
     store = _open_content(root)
     if store is None:
@@ -173,7 +174,8 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
                 gone = "" if store.content.faq_entry(current) else "  (not in faq.yaml)"
                 print(f"{current}:{gone}")
             when = item.created_at.strftime("%Y-%m-%d")
-            print(f"  [{item.status}] {item.phrasing}  ({item.source}, {when})")
+            phrasing = without_controls(item.phrasing)  # as /faq_learned shows it
+            print(f"  [{item.status}] {phrasing}  ({item.source}, {when})")
         if not items:
             print("nothing learned yet")
         return 0

@@ -3,14 +3,25 @@ reproduced first, through the emulator or the command line."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
+from bot.cli import main
+from bot.clock import FakeClock
 from bot.content.loader import load_content
+from bot.content.store import ContentStore
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.db.tables import faq_learned
 from bot.services import small_talk
+from bot.services.faq_learning import FaqLearning
 from tests.harness import DEMO_CONTENT, Client, Harness, chats_emulator, running_bot
 from tests.test_journey_community import COMMUNITY, MANAGERS, say
 
@@ -170,3 +181,64 @@ async def test_a_number_logged_before_is_no_gap_either(harness: Harness) -> None
     assert "\n2." not in stats
     links = [b for m in manager.messages[-2:] for b in m.button_labels if "🔗" in b]
     assert len(links) == 1, links
+
+
+# --- 3. `faq learned` prints no bidi controls; teach stores none; export round-trips ---
+
+BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def test_faq_learned_prints_and_exports_no_bidi_controls_and_teach_stores_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+
+    async def learn_in_the_bot() -> None:  # a manager's /faq_link of a partner's wording
+        db = Database.from_url(url)
+        try:
+            await upgrade(db)
+            learning = FaqLearning(db, ContentStore(DEMO_CONTENT), FakeClock())
+            assert await learning.learn("payout-methods", "\u202e бабло\u202c на карту", "link")
+            assert await learning.learn("payout-dates", "шо по\u202eбабосам \u2067в пт", "link")
+        finally:
+            await db.close()
+
+    asyncio.run(learn_in_the_bot())
+    taught = tmp_path / "taught.jsonl"
+    line = {"q": "\u2067скока \u202eхолд\u2069", "id": "hold-period"}
+    taught.write_text(json.dumps(line, ensure_ascii=False), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
+        assert main(["faq", "teach", str(taught)]) == 0
+        assert "learned 1" in capsys.readouterr().out
+        assert main(["faq", "learned"]) == 0
+        listing = capsys.readouterr().out
+        assert not BIDI.search(listing), listing
+        assert "[approved] бабло на карту  (link," in listing
+        assert "[approved] шо по бабосам в пт  (link," in listing  # words stay apart
+        assert "[approved] скока холд  (teach," in listing
+        assert main(["faq", "learned", "--export"]) == 0
+        exported = capsys.readouterr().out
+        assert not BIDI.search(exported), exported
+        # the export round-trips: taught back, every wording is already known
+        back = [
+            json.dumps({"q": alt, "id": item["id"]}, ensure_ascii=False)
+            for item in yaml.safe_load(exported)
+            for alt in item["alt"]
+        ]
+        assert len(back) == 3
+        taught.write_text("\n".join(back), encoding="utf-8")
+        assert main(["faq", "teach", str(taught)]) == 0
+        assert "learned 0, already known 3, refused 0" in capsys.readouterr().out
+
+    async def stored() -> list[str]:
+        db = Database.from_url(url)
+        try:
+            async with db.read() as conn:
+                query = sa.select(faq_learned.c.phrasing).where(faq_learned.c.source == "teach")
+                return [str(p) for p in (await conn.execute(query)).scalars()]
+        finally:
+            await db.close()
+
+    assert asyncio.run(stored()) == ["скока холд"]  # teach strips them on the way in

@@ -15,6 +15,7 @@ from bot.services.faq_wordings import (
     one_entry_per_wording,
     phrasing_key,
     teach_line,
+    without_controls,
     wording_problem,
 )
 
@@ -46,7 +47,9 @@ class LearnedTeach(LearnedRows):
             )
         by_entry: dict[str, list[str]] = {}
         for row in one_entry_per_wording(rows):
-            by_entry.setdefault(str(row.entry_id), []).append(str(row.phrasing))
+            # without bidi controls: what is pasted into faq.yaml (and taught back) is the
+            # same wording, and a right-to-left override cannot turn the file's lines
+            by_entry.setdefault(str(row.entry_id), []).append(without_controls(row.phrasing))
         return by_entry
 
     async def listing(self) -> list[Learned]:
@@ -73,6 +76,7 @@ class LearnedTeach(LearnedRows):
                 problems.append(TeachProblem(number, parsed))
                 continue
             question, entry_id = parsed
+            question = without_controls(question)  # stored without bidi controls
             problem = wording_problem(self._store.live.matcher, question)
             if problem is not None:
                 problems.append(TeachProblem(number, problem))

@@ -12,6 +12,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.clock import as_utc
+from bot.names import BIDI_CONTROLS
 from bot.services.faq_matching import FaqMatcher, words
 
 MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
@@ -20,6 +21,13 @@ MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the an
 def phrasing_key(text: str) -> str:
     """Two phrasings that differ only in case, punctuation or spaces are one."""
     return " ".join(words(text))[:400]
+
+
+def without_controls(text: str) -> str:
+    """A wording without Unicode bidi controls, each read as the word break the matcher
+    reads it as («по\u202eбабосам» is two words): what `faq teach` stores and `faq learned`
+    prints and exports, so an export taught back is the same wording."""
+    return " ".join(BIDI_CONTROLS.sub(" ", text).split())
 
 
 def learnable(text: str) -> bool:
