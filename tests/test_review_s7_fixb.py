@@ -242,3 +242,21 @@ def test_faq_learned_prints_and_exports_no_bidi_controls_and_teach_stores_none(
             await db.close()
 
     assert asyncio.run(stored()) == ["скока холд"]  # teach strips them on the way in
+
+
+# --- 4. a near miss is never answered; "did you mean" options count as not answered ---
+
+
+async def test_a_near_miss_is_never_answered_and_its_options_count_as_unanswered(
+    harness: Harness,
+) -> None:
+    """docs/faq.md, "Evidence": «когда у вас корпоратив» is never answered; it may be
+    offered "did you mean" options, which count as not answered (/stats, its gaps)."""
+    anna, manager = await _partner_and_manager(harness)
+    said = (await anna.send("когда у вас корпоратив"))[-1]
+    assert "👍 Помогло" not in said.button_labels
+    offered = said.plain.startswith("Не уверен, что понял вопрос")
+    stats = (await manager.send("/stats"))[0].plain
+    suggested, missed = (1, 0) if offered else (0, 1)
+    assert f"ответ 0 · «вы имели в виду» {suggested} · без ответа {missed}" in stats
+    assert "1. когда у вас корпоратив — 1 партнёр" in stats  # a gap, options or not
