@@ -1,19 +1,34 @@
-"""The HTTP endpoint: `GET /health` and the sales postback `GET|POST /postback`."""
+"""The HTTP endpoint: `GET /health` and the sales postback `GET|POST /postback`.
+
+A postback's fields come from the query string and the body (a form or a JSON object):
+one of ours given more than once, anywhere, is a 400 naming it. Its secret is `secret=`
+and/or the `X-Postback-Secret` header: every one given must be right (constant time).
+A request line aiohttp cannot parse (a query not percent-encoded) is a JSON 400 naming
+`query`, logged as one line (`_Connection`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import InvalidURLError
+from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
-from bot.services.conversions import InvalidConversion, TransitionRefused
+from bot.services.conversions import FIELDS, InvalidConversion, TransitionRefused
 from bot.services.sales import SalesService
 
 logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Postback-Secret"  # noqa: S105 (a header name)
+Pairs = list[tuple[str, str]]
 
 
 def create_http_app(
@@ -34,15 +49,21 @@ def create_http_app(
         configured = settings.postback_secret
         if configured is None:
             return _error(503, "postback is not configured: set POSTBACK_SECRET")
-        params: dict[str, str] = dict(request.query)
         try:
-            params.update(await _body(request))
+            pairs = [*request.query.items(), *await _body(request)]
         except ValueError as exc:
             return _error(400, f"body: {exc}")
-        given = params.pop("secret", "") or request.headers.get("X-Postback-Secret", "")
-        if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+        headers = request.headers.getall(SECRET_HEADER, [])
+        given = Counter(name for name, _value in pairs) + Counter({SECRET_HEADER: len(headers)})
+        for name in (*FIELDS, "secret", SECRET_HEADER):
+            if given[name] > 1:
+                return _error(400, f"{name}: given more than once", field=name)
+        params = dict(pairs)
+        secrets = [value for name, value in pairs if name == "secret"] + headers
+        if not _right(secrets, configured.get_secret_value()):
             logger.warning("postback with a wrong secret from %s", request.remote)
-            return _error(401, "secret: wrong or missing")
+            return _error(401, "secret: wrong or missing", field="secret")
+        params.pop("secret", None)
         try:
             item = sales.parse(params)
         except InvalidConversion as exc:
@@ -63,19 +84,36 @@ def create_http_app(
     return app
 
 
-async def _body(request: web.Request) -> dict[str, str]:
+def _right(secrets: list[str], configured: str) -> bool:
+    """Every secret given is the configured one (at least one given), each compared in
+    constant time, all of them compared."""
+    expected = configured.encode()
+    checks = [hmac.compare_digest(s.encode("utf-8", "surrogatepass"), expected) for s in secrets]
+    return bool(checks) and all(checks)
+
+
+async def _body(request: web.Request) -> Pairs:
+    """The body's fields in order, a repeated one as often as given."""
     if request.method != "POST" or not request.can_read_body:
-        return {}
+        return []
     if request.content_type == "application/json":
         try:
-            data = json.loads(await request.text())
-        except json.JSONDecodeError as exc:
+            data = json.loads(await request.text(), object_pairs_hook=_JsonObject)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError("invalid JSON") from exc
-        if not isinstance(data, dict):
+        if not isinstance(data, _JsonObject):
             raise ValueError("expected a JSON object")
-        return {str(key): "" if value is None else str(value) for key, value in data.items()}
+        return [(key, "" if value is None else str(value)) for key, value in data.pairs]
     form = await request.post()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return [(key, value) for key, value in form.items() if isinstance(value, str)]
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that keeps its keys as given (`{"amount": 1, "amount": 2}`)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
 
 
 def _error(status: int, message: str, *, field: str | None = None) -> web.Response:
@@ -86,14 +124,57 @@ def _error(status: int, message: str, *, field: str | None = None) -> web.Respon
 
 
 def _readable(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """UTF-8 as it is; a lone surrogate (JSON's "\\ud800") escaped, never a 500."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
+class _Connection(RequestHandler):
+    """aiohttp's connection, answering a request line its parser refuses (raw UTF-8 or
+    control characters in the query or path) the endpoint's way: a JSON 400 naming the
+    part, and one warning line instead of an ERROR with a traceback."""
+
+    def handle_error(
+        self,
+        request: Any,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if not isinstance(exc, InvalidURLError):
+            return super().handle_error(request, status, exc, message)
+        part = "query" if "query" in str(exc) else "path"
+        logger.warning("request refused from %s: %s not percent-encoded", request.remote, part)
+        response = _error(400, f"{part}: not percent-encoded (UTF-8, RFC 3986)", field=part)
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _Connection(self, loop=self._loop, **self._kwargs)
+
+
+class _Runner(web.AppRunner):
+    async def _make_server(self) -> web.Server:
+        made = await super()._make_server()
+        return _Server(
+            made.request_handler,
+            request_factory=made.request_factory,
+            loop=asyncio.get_running_loop(),
+            **made._kwargs,
+        )
 
 
 async def start_http(
     app: web.Application, host: str, port: int, *, reuse_port: bool = False
 ) -> web.AppRunner:
     """Serve `app`; `reuse_port`: several worker processes share the port."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = _Runner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     logger.info("HTTP endpoint on http://%s:%s (/health, /postback)", host, port)

@@ -7,8 +7,10 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.sandbox.terminal import TerminalChat
 from bot.vk.emulator import VkApiEmulator
@@ -159,3 +161,55 @@ async def test_a_photo_without_a_file_name_shows_as_a_photo(harness: Harness) ->
     assert "None" not in output
     assert "📎 photo, 12 bytes" in output
     assert "📎 document: act.pdf" in output
+
+
+async def test_the_sandbox_commands_work_in_a_block_of_several_lines(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: `/reply` inside a ``` block reached the bot as text («Такой команды я не
+    знаю»); now a block beginning with /reply, /photo or /document is that command with
+    all the lines, a one-line block is that line typed, and the hint says so."""
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+    assert chat.handle("/start")
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    last_from_bot = harness.emulator.chat_messages(700001)[-1].message_id
+    replies: list[int | None] = []  # what each typed message answers
+    user_message = harness.emulator.user_message
+
+    def recorded(user_id: int, text: str | None = None, **options: Any) -> int:
+        replies.append(options.get("reply_to"))
+        return user_message(user_id, text, **options)
+
+    monkeypatch.setattr(harness.emulator, "user_message", recorded)
+    assert chat.handle("```")
+    assert "begin with /reply, /photo or /document" in lines[-1]
+    for line in ("/reply Первая строка", "вторая строка", "```"):
+        assert chat.handle(line)
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    typed = harness.emulator.chat_messages(700001, from_bot=False)[-1]
+    assert (typed.text, replies[-1]) == ("Первая строка\nвторая строка", last_from_bot)
+    assert "Такой команды я не знаю" not in harness.emulator.chat_messages(700001)[-1].plain
+
+    for line in ("```", "/reply", "ответ с новой строки", "```"):  # the command alone first
+        assert chat.handle(line)
+    assert harness.emulator.chat_messages(700001, from_bot=False)[-1].text == (
+        "ответ с новой строки"
+    )
+    for line in ("```", "/photo подпись", "в две строки", "```"):
+        assert chat.handle(line)
+    photo = harness.emulator.chat_messages(700001, from_bot=False)[-1]
+    assert (photo.kind, photo.caption) == ("photo", "подпись\nв две строки")
+
+    for line in ("```", "/as manager", "```"):  # one line: as typed on its own
+        assert chat.handle(line)
+    assert chat.user_id == 700002
+    sent = len(harness.emulator.chat_messages(700002, from_bot=False))
+    for line in ("```", "/as partner", "и ещё строка", "```"):
+        assert chat.handle(line)
+    assert "/as takes one line" in lines[-1]
+    assert chat.user_id == 700002
+    assert len(harness.emulator.chat_messages(700002, from_bot=False)) == sent  # nothing sent
+    assert chat.handle("/reply")
+    assert lines[-1].startswith("   usage: /reply TEXT")

@@ -20,7 +20,8 @@ from pydantic import (
 )
 
 # ≤ 32 characters, so an id fits in a button's callback data (64 bytes) with room to spare
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")]
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CreativeKind = Literal["landing", "banner", "keywords", "top_products", "description", "video"]

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from bot.content.errors import field_path, reason
 from bot.content.models import (
     Contest,
     Creative,
@@ -154,11 +155,10 @@ class Source:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.problem(loc, f"unknown key {key!r}{hint}")
             return
-        where = ".".join(str(part) for part in loc)
-        message = str(error["msg"]).removeprefix("Value error, ")
         if kind == "missing":
             self.problem(loc[:-1], f"missing key {str(loc[-1])!r}")
             return
+        where, message = field_path(loc), reason(error)  # worded for an editor: errors.py
         self.problem(loc, f"{where}: {message}" if where else message)
 
 

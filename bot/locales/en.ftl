@@ -328,7 +328,7 @@ top-anonymous = Partner { $code }
 ## /stats
 stats-text =
     📊 <b>The program now</b>
-    Partners: { $partners } · seen this month: { $active } · not seen for { $inactive_days } days: { $inactive }
+    Partners: { $partners } · seen this month: { $active } · have not opened the bot for { $inactive_days } days: { $inactive }
     By segment: { $segments }
     Sales this month: { $approved } approved for { $amount } ₽ · pending { $pending } · declined { $declined }
     Questions this month: answered { $answered } · “did you mean” { $suggested } · unanswered { $missed }
@@ -656,7 +656,7 @@ small-talk-unsubscribe =
     Answers to your questions always come. Subscribe again: /start
 support-ask-cancelled = All right, no ticket. If you need a manager — /support
 announce-to-all-title = all partners
-announce-to-inactive-title = inactive partners
+announce-to-inactive-title = inactive partners (in the program { $days } days or longer, no approved sale in that time)
 announce-to-community-title = the partners' chat
 draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.
 # --- FAQ learning ---

@@ -336,7 +336,7 @@ top-anonymous = Партнёр { $code }
 ## /stats
 stats-text =
     📊 <b>Программа сейчас</b>
-    Партнёров: { $partners } · заходили в этом месяце: { $active } · не заходят { $inactive_days } дн.: { $inactive }
+    Партнёров: { $partners } · заходили в этом месяце: { $active } · не открывали бота { $inactive_days } дн.: { $inactive }
     По сегментам: { $segments }
     Продажи в этом месяце: { $approved } подтверждено на { $amount } ₽ · в ожидании { $pending } · отклонено { $declined }
     Вопросы в этом месяце: ответ { $answered } · «вы имели в виду» { $suggested } · без ответа { $missed }
@@ -683,7 +683,7 @@ small-talk-unsubscribe =
     Ответы на ваши вопросы приходят всегда. Подписаться снова: /start
 support-ask-cancelled = Хорошо, обращение не создано. Если понадобится менеджер — /support
 announce-to-all-title = все партнёры
-announce-to-inactive-title = неактивные партнёры
+announce-to-inactive-title = неактивные партнёры (в программе { $days } дн. и дольше, без одобренных продаж за это время)
 announce-to-community-title = чат партнёров
 draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.
 # --- FAQ learning ---

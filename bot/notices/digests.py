@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import as_utc
 from bot.notices.base import NoticesBase, private
 from bot.services.outbox_enqueue import Enqueued
 from bot.texts import number
@@ -81,20 +80,16 @@ class DigestNotices(NoticesBase):
         return await self._outbox.enqueue(messages)
 
     async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
-        """A personal nudge to partners with no approved sale for `days` days: at most once
-        per period, at most `max_in_a_row` times without a sale in between."""
+        """A personal nudge to inactive partners (`days`: `inactive_after_days`; who they
+        are: bot/services/inactivity.py): at most once per period, at most `max_in_a_row`
+        times without a sale in between."""
         now = self._clock.now()
         period = (now.date().toordinal()) // days
-        quiet_since = now - timedelta(days=days)
         messages = []
-        for partner in await self._partners.audience("news"):
-            if as_utc(partner.created_at) > quiet_since:
-                continue
-            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
-            last_sale = await self._sales.last_approved(linked) if linked else None
-            if last_sale is not None and last_sale > quiet_since:
-                continue
-            since = last_sale or datetime.min.replace(tzinfo=UTC)
+        news = await self._partners.audience("news")
+        for quiet in await self._sales.inactive(news, days):
+            partner = quiet.partner
+            since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
             l10n = self._l10n(partner.language)

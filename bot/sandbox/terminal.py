@@ -12,7 +12,9 @@ bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
 their own, paste or type the lines, and close with three backticks again. The lines go
-as one message.
+as one message; one that begins with `/reply`, `/photo` or `/document` is that command with
+all the lines as its text (a manager's answer to a ticket in several lines), and a block of
+one line is that line typed (`/as manager` works there too).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
 BLOCK = "```"  # a line of its own before and after a message of several lines
+TEXT_COMMANDS = ("/reply", "/photo", "/document")  # the sandbox's own that take a text
+LINE_COMMANDS = ("/as", "/platform", "/lang", "/name", "/sticker", "/quit", "/exit")
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
@@ -172,7 +176,8 @@ class TerminalChat:
         if raw.strip() == BLOCK:
             self.block = []
             self.write(
-                f"   (several lines: type or paste them, then {BLOCK} on a line of its own)"
+                f"   (several lines: type or paste them, then {BLOCK} on a line of its own;"
+                " begin with /reply, /photo or /document to send them so)"
             )
             return True
         if raw.endswith("\\"):
@@ -184,8 +189,18 @@ class TerminalChat:
         return self._handle_line(line)
 
     def _send_lines(self, text: str) -> bool:
-        """A message of several lines, sent as typed (no command, no button number)."""
+        """A message of several lines, sent as typed (no button number); the sandbox's own
+        commands work: /reply, /photo and /document take all the lines as their text, the
+        others (/as, /platform, …) a line of their own."""
         if not text.strip():
+            return True
+        first = text.strip().split(maxsplit=1)[0]
+        if first in TEXT_COMMANDS:
+            return self._handle_line(f"{first} {text.strip().removeprefix(first).strip()}")
+        if first in LINE_COMMANDS:
+            if "\n" not in text.strip():
+                return self._handle_line(text)
+            self.write(f"   ({first} takes one line: type it outside {BLOCK}; nothing was sent)")
             return True
         if self.platform == "vk" and self.vk is not None:
             self.vk.user_message(self.user_id, text)
@@ -210,6 +225,9 @@ class TerminalChat:
             else:
                 self.platform = platform
                 self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
+            return True
+        if text == "/reply":
+            self.write("   usage: /reply TEXT (several lines: ``` then /reply and the lines)")
             return True
         if text == "/lang" or text.startswith("/lang "):
             self._set_language(text.removeprefix("/lang").strip())

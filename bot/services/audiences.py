@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, partners
 from bot.services.contests import ContestService
+from bot.services.inactivity import inactive
 from bot.services.outbox_enqueue import COMMUNITY, partner_reach
 from bot.services.partner import Partner, audience_condition, person_key
 from bot.services.partners import PartnerService
@@ -134,13 +134,8 @@ class Audiences:
             ]
         if kind == "inactive":
             days = self._store.content.program.schedule.inactive_after_days
-            since = self._clock.now() - timedelta(days=days)
-            active = await self._sold_since(since)
-            return [
-                p
-                for p in everyone
-                if not (p.affiliate_status == "linked" and p.affiliate_id in active)
-            ]
+            quiet = await inactive(self._db, everyone, self._clock.now(), days)
+            return [chat.partner for chat in quiet]  # the nudge's definition
         raise ValueError(f"unknown audience {audience!r}")
 
     async def _month_counts(self) -> dict[str, int]:
@@ -151,15 +146,6 @@ class Audiences:
         )
         async with self._db.read() as conn:
             return {row.affiliate_id: int(row.n) for row in await conn.execute(query)}
-
-    async def _sold_since(self, since: datetime) -> set[str]:
-        query = (
-            sa.select(conversions.c.affiliate_id)
-            .where(conversions.c.status == "approved", conversions.c.occurred_at >= since)
-            .distinct()
-        )
-        async with self._db.read() as conn:
-            return {row.affiliate_id for row in await conn.execute(query)}
 
     async def conditions(self, audience: str) -> list[Any]:
         """SQL conditions selecting the audience's partners: one for everyone or a segment

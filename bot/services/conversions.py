@@ -18,6 +18,9 @@ ALLOWED: Final = frozenset(
 FIELDS: Final = ("partner", "conversion_id", "status", "amount", "currency", "ts")
 MAX_AMOUNT: Final = Decimal("9999999999.99")
 MAX_AHEAD: Final = timedelta(days=1)  # a sale's ts may be this far ahead of our clock
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)  # and not before this (0 is a mistake)
+_UNIX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_ISO_BASIC_DATE = re.compile(r"[0-9]{8}")  # 20261104: a date, not unix seconds of 1970
 _AFFILIATE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 _CONVERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -138,17 +141,27 @@ def _currency(text: str) -> str | None:
 
 
 def _moment(text: str, now: datetime | None) -> datetime | None:
-    """An ISO 8601 moment (with its offset; none: UTC) or unix seconds, in UTC."""
+    """An ISO 8601 moment (with its offset; none: UTC) or unix seconds (a number, except
+    eight digits: an ISO date such as 20261104), in UTC, not before 2000-01-01 and —
+    with `now` — at most a day after it."""
     if not text:
         return None
-    try:
-        if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
-            moment = datetime.fromtimestamp(float(text), UTC)
-        else:
+    if _UNIX.fullmatch(text) and not _ISO_BASIC_DATE.fullmatch(text):
+        seconds = Decimal(text)
+        if seconds < Decimal(int(EARLIEST.timestamp())):
+            raise InvalidConversion("ts", f"not before {EARLIEST.date().isoformat()}")
+        try:
+            moment = datetime.fromtimestamp(float(seconds), UTC)
+        except (ValueError, OverflowError, OSError):  # beyond the year 9999
+            raise InvalidConversion("ts", "more than a day in the future") from None
+    else:
+        try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError, OSError):
-        raise InvalidConversion("ts", "ISO 8601 or unix seconds") from None
+        except (ValueError, OverflowError):
+            raise InvalidConversion("ts", "ISO 8601 or unix seconds") from None
+    if moment < EARLIEST:
+        raise InvalidConversion("ts", f"not before {EARLIEST.date().isoformat()}")
     if now is not None and moment > now + MAX_AHEAD:
         raise InvalidConversion("ts", "more than a day in the future")
     return moment

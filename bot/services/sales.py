@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,8 @@ from bot.services.conversions import (
     TransitionRefused,
     parse_conversion,
 )
+from bot.services.inactivity import Quiet, inactive
+from bot.services.partner import Partner
 from bot.services.sales_figures import (
     ApprovalFacts,
     MonthStats,
@@ -172,6 +174,10 @@ class SalesService:
 
     async def last_approved(self, affiliate_id: str) -> datetime | None:
         return await last_approved(self._db, affiliate_id)
+
+    async def inactive(self, chats: Iterable[Partner], days: int) -> list[Quiet]:
+        """The chats of `chats` whose person is inactive now (bot/services/inactivity.py)."""
+        return await inactive(self._db, chats, self._clock.now(), days)
 
     async def totals(self, affiliate_id: str) -> dict[str, int]:
         """All conversions of an affiliate id ever, by status."""

@@ -40,7 +40,8 @@ def audience_title(
         return l10n("announce-to-tier", name=html.escape(tier))
     if kind == "contest":
         return l10n("announce-to-contest", name=html.escape((contest_titles or {}).get(ref, ref)))
-    return l10n(f"announce-to-{kind}-title")  # all, inactive, community: in the nominative
+    days = program.schedule.inactive_after_days  # inactive: bot/services/inactivity.py
+    return l10n(f"announce-to-{kind}-title", days=days)  # all, inactive, community
 
 
 def audience_screen(l10n: L10n) -> Screen:

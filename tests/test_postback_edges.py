@@ -1,0 +1,188 @@
+"""Postback edge cases from the independent review: a `ts` out of bounds names the bound, a
+field given twice is refused, both secrets are checked when both are given, a query that
+is not percent-encoded gets a 400 naming `query` and no traceback in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from bot.assembly import Services, create_services
+from bot.clock import FakeClock
+from bot.db.tables import conversions
+from bot.http import create_http_app, start_http
+from bot.services.conversions import InvalidConversion, parse_conversion
+from tests.harness import make_settings
+
+SECRET = "s3cret-postback"
+Endpoint = tuple[str, aiohttp.ClientSession]
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    built = await create_services(make_settings(tmp_path, postback_secret=SECRET), FakeClock())
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def endpoint(services: Services) -> AsyncIterator[Endpoint]:
+    runner = await start_http(create_http_app(services.settings, services.sales), "127.0.0.1", 0)
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        yield f"http://127.0.0.1:{port}", session
+    await runner.cleanup()
+
+
+def _row(**overrides: str) -> dict[str, str]:
+    return {"partner": "aff-1", "conversion_id": "c-1", "status": "approved", "amount": "10"} | (
+        overrides
+    )
+
+
+async def _stored(services: Services) -> int:
+    async with services.db.read() as conn:
+        query = sa.select(sa.func.count()).select_from(conversions)
+        return int((await conn.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("ts", "error"),
+    [
+        ("0", "ts: not before 2000-01-01"),
+        ("-99999999999", "ts: not before 2000-01-01"),
+        ("946684799", "ts: not before 2000-01-01"),
+        ("1999-12-31T23:59:59Z", "ts: not before 2000-01-01"),
+        ("99999999999999999999", "ts: more than a day in the future"),
+        ("yesterday", "ts: ISO 8601 or unix seconds"),
+    ],
+)
+def test_a_ts_out_of_bounds_names_the_bound(ts: str, error: str) -> None:
+    with pytest.raises(InvalidConversion) as caught:
+        parse_conversion(_row(ts=ts), {}, FakeClock().now())
+    assert (caught.value.field, str(caught.value)) == ("ts", error)
+
+
+def test_unix_seconds_and_iso_dates_within_bounds() -> None:
+    now = FakeClock().now()
+    first = parse_conversion(_row(ts="946684800"), {}, now).occurred_at
+    assert first is not None
+    assert first.isoformat() == "2000-01-01T00:00:00+00:00"
+    basic = parse_conversion(_row(ts="20261101"), {}, now).occurred_at  # ISO 8601 basic
+    assert basic is not None
+    assert basic.isoformat() == "2026-11-01T00:00:00+00:00"
+
+
+async def test_a_field_given_twice_is_refused(services: Services, endpoint: Endpoint) -> None:
+    base, session = endpoint
+    for field in ("partner", "conversion_id", "status", "amount", "currency", "ts", "secret"):
+        query = [(k, v) for k, v in _row(secret=SECRET, currency="RUB", ts="1764230400").items()]
+        value = dict(query)[field]
+        query.append((field, value if field == "secret" else value + "2"))
+        async with session.get(f"{base}/postback", params=query) as response:
+            body = await response.json()
+        assert (response.status, body["field"]) == (400, field)
+        assert body["error"] == f"{field}: given more than once"
+    # in the query and in the body, or twice in a form or a JSON object
+    async with session.post(
+        f"{base}/postback", params={"conversion_id": "o1"}, data=_row(secret=SECRET)
+    ) as response:
+        assert (response.status, (await response.json())["field"]) == (400, "conversion_id")
+    async with session.post(
+        f"{base}/postback?secret={SECRET}",
+        data='{"partner": "aff-1", "conversion_id": "o1", "status": "approved", "amount": "1",'
+        ' "amount": "1000"}',
+        headers={"Content-Type": "application/json"},
+    ) as response:
+        assert (response.status, (await response.json())["field"]) == (400, "amount")
+    assert await _stored(services) == 0
+    # a tracker's own repeated parameters are none of ours: ignored
+    async with session.get(
+        f"{base}/postback", params=[*_row(secret=SECRET).items(), ("sub", "a"), ("sub", "b")]
+    ) as response:
+        assert response.status == 200
+
+
+async def test_every_secret_given_must_be_right(services: Services, endpoint: Endpoint) -> None:
+    base, session = endpoint
+
+    async def call(params: dict[str, str], header: str | None = None) -> tuple[int, Any]:
+        headers = {} if header is None else {"X-Postback-Secret": header}
+        async with session.get(f"{base}/postback", params=params, headers=headers) as response:
+            return response.status, await response.json()
+
+    assert (await call(_row(secret=SECRET), header="wrong"))[0] == 401
+    assert (await call(_row(secret="wrong"), header=SECRET))[0] == 401
+    assert (await call(_row(secret=""), header=SECRET))[0] == 401  # given empty: wrong
+    assert await call(_row()) == (
+        401,
+        {"ok": False, "error": "secret: wrong or missing", "field": "secret"},
+    )
+    assert await _stored(services) == 0
+    assert (await call(_row(secret=SECRET), header=SECRET))[0] == 200
+    assert (await call(_row(conversion_id="c-2"), header=SECRET))[0] == 200
+    assert (await call(_row(conversion_id="c-3", secret=SECRET)))[0] == 200
+    async with session.get(
+        f"{base}/postback",
+        params=_row(conversion_id="c-4"),
+        headers=[("X-Postback-Secret", SECRET), ("X-Postback-Secret", "wrong")],
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["field"] == "X-Postback-Secret"
+
+
+async def _raw(base: str, target: bytes) -> tuple[int, bytes]:
+    host, _, port = base.removeprefix("http://").partition(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+async def test_a_raw_utf8_query_is_a_400_naming_query_without_a_traceback(
+    services: Services, endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    base, _session = endpoint
+    caplog.set_level(logging.INFO)
+    for target in (
+        "/postback?partner=партнёр&conversion_id=o1&status=sale&amount=1".encode(),
+        b"/postback?partner=\xff&secret=" + SECRET.encode(),
+        b"/postback?partner=a\x01b",
+    ):
+        status, body = await _raw(base, target)
+        assert status == 400
+        answer = json.loads(body)
+        assert answer["field"] == "query"
+        assert answer["error"].startswith("query: ")
+    assert not any(record.exc_info for record in caplog.records)
+    assert not any(record.levelno >= logging.ERROR for record in caplog.records)
+    assert SECRET not in caplog.text
+    assert await _stored(services) == 0
+    # a percent-encoded one is fine
+    async with _session.get(f"{base}/postback", params=_row(partner="a", secret=SECRET)) as r:
+        assert r.status == 200
+
+
+async def test_a_lone_surrogate_in_a_json_body_is_a_400_or_401(endpoint: Endpoint) -> None:
+    base, session = endpoint
+    for body in (
+        '{"secret": "\\ud800"}',
+        '{"partner": "aff-1", "conversion_id": "o1", "status": "\\ud800", "amount": "1",'
+        f' "secret": "{SECRET}"}}',
+    ):
+        async with session.post(
+            f"{base}/postback", data=body, headers={"Content-Type": "application/json"}
+        ) as response:
+            assert response.status in (400, 401)
+            await response.json()
