@@ -154,20 +154,32 @@ class _Connection(RequestHandler):
         return response
 
 
+# _Server and _Runner lean on aiohttp internals (3.9-3.14): if a release changes them, the
+# endpoint falls back to aiohttp's own connection (its plain 400 and traceback) rather than
+# failing to start or to serve.
+
+
 class _Server(web.Server):
     def __call__(self) -> RequestHandler:
-        return _Connection(self, loop=self._loop, **self._kwargs)
+        try:
+            return _Connection(self, loop=self._loop, **self._kwargs)
+        except (AttributeError, TypeError):
+            return super().__call__()
 
 
 class _Runner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()
-        return _Server(
-            made.request_handler,
-            request_factory=made.request_factory,
-            loop=asyncio.get_running_loop(),
-            **made._kwargs,
-        )
+        try:
+            return _Server(
+                made.request_handler,
+                request_factory=made.request_factory,
+                loop=asyncio.get_running_loop(),
+                **made._kwargs,
+            )
+        except (AttributeError, TypeError):
+            logger.warning("aiohttp's server is not the one expected: its own 400s apply")
+            return made
 
 
 async def start_http(
