@@ -32,6 +32,13 @@ MAX_CHAT = -70_000_000_001
 FORUM = -1001234567890
 
 Person = VkClient | MaxPerson
+TOPIC_NAMES = [
+    "Новости",
+    "Конкурсы",
+    "Еженедельный дайджест",
+    "Уведомления о продажах",
+    "Новые уроки",
+]
 
 
 @dataclass(frozen=True)
@@ -276,3 +283,39 @@ async def test_a_telegram_announcement_with_a_photo_arrives_with_it(
             assert partner.last.files[0]["type"] == "image"
         (upload,) = side.uploads(harness)
         assert upload.startswith(b"partnerbot sandbox file")
+
+
+async def onboard_quietly(person: Person) -> None:
+    """Onboarding with «no newsletters, only answers to my questions» at the end."""
+    if isinstance(person, VkClient):
+        await person.send("Начать")
+    else:
+        await person.open()
+    await person.press(next(b for b in person.last.button_labels if b.startswith("Вебмастер")))
+    await person.press("Сайт")
+    await person.press("До года")
+    await person.send("Владельцы квартир в новостройках")
+    await person.press("Нет, только ответы на мои вопросы")
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_start_after_stop_keeps_topics_refused_in_onboarding_off(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: «no newsletters» in onboarding, /stop, /start: still none, and
+    the reply says so (it used to list every topic as on again)."""
+    async with side.running(tmp_path) as harness:
+        vera = side.person(harness, 330, "Вера")
+        await onboard_quietly(vera)
+        await vera.send("/settings")
+        topics = [label for label in vera.last.button_labels if label[2:] in TOPIC_NAMES]
+        assert topics == [f"❌ {topic}" for topic in TOPIC_NAMES]
+        await vera.send("/stop")
+        greeting = (await vera.send("/start"))[0].plain
+        assert greeting.startswith("С возвращением, Вера")
+        assert "снова включены" not in greeting
+        assert "все темы у вас выключены — включите нужные в /settings" in greeting
+        await vera.send("/settings")
+        topics = [label for label in vera.last.button_labels if label[2:] in TOPIC_NAMES]
+        assert topics == [f"❌ {topic}" for topic in TOPIC_NAMES]
+        assert await harness.services.partners.audience("news") == []
