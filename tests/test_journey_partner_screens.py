@@ -5,6 +5,9 @@ bidi controls. The VK and MAX twins are in test_journey_vk_max.py."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from bot.services.conversions import ConversionIn
 from tests.harness import Client, Harness
 
 QUIET = "Нет, только ответы на мои вопросы"
@@ -19,6 +22,25 @@ async def onboard_quietly(person: Client) -> None:
     await person.press("До года")
     await person.send("Владельцы квартир в новостройках")
     await person.press(QUIET)
+
+
+async def linked(harness: Harness, user_id: int, name: str, affiliate: str) -> Client:
+    """An onboarded partner whose affiliate id a manager approved."""
+    person = harness.user(user_id, name)
+    await person.onboard()
+    await person.send(f"/link {affiliate}")
+    await harness.manager().press("✅ Подтвердить")
+    return person
+
+
+async def sales(harness: Harness, affiliate: str, count: int) -> None:
+    for number in range(count):
+        order = f"{affiliate}-{number}"
+        item = ConversionIn(
+            affiliate, order, "approved", Decimal(1000), "RUB", harness.clock.now()
+        )
+        await harness.services.sales.record(item, "postback")
+    await harness.services.sales.settle()
 
 
 def topic_marks(labels: list[str]) -> dict[str, str]:
@@ -54,3 +76,29 @@ async def test_start_after_stop_keeps_topics_refused_in_onboarding_off(harness: 
     assert topic_marks(anna.last.button_labels) == {
         topic: "✅" if topic == "Конкурсы" else "❌" for topic in TOPICS
     }
+
+
+async def test_me_shows_the_months_place_as_top_does(harness: Harness) -> None:
+    """SPEC §5: /me has the rank; the same place as /top's «Вы: №…», this month."""
+    await harness.manager().send("/start")
+    anna = await linked(harness, 1411, "Анна", "aff-r1")
+    boris = await linked(harness, 1412, "Борис", "aff-r2")
+    john = await linked(harness, 1413, "John", "aff-r3")
+    await john.send("/settings")
+    await john.press(next(b for b in john.last.button_labels if b.startswith("Язык")))
+    card = (await anna.send("/me"))[-1].plain
+    assert "Место в рейтинге месяца: пока нет — первая подтверждённая продажа" in card
+    card = (await john.send("/me"))[-1].plain
+    assert "Place in this month's ranking: not yet — your first approved sale" in card
+
+    await sales(harness, "aff-r2", 2)
+    await sales(harness, "aff-r1", 1)
+    card = (await anna.send("/me"))[-1].plain
+    assert "Продажи в этом месяце: 1 продажа" in card
+    assert "Место в рейтинге месяца: №2 из 2 (/top)" in card
+    assert "Вы: №2 (1), до №1 — 1" in (await anna.send("/top"))[-1].plain
+    assert "Место в рейтинге месяца: №1 из 2 (/top)" in (await boris.send("/me"))[-1].plain
+    await sales(harness, "aff-r3", 3)
+    card = (await john.send("/me"))[-1].plain
+    assert "Place in this month's ranking: #1 of 3 (/top)" in card
+    assert "№3 из 3" in (await anna.send("/me"))[-1].plain

@@ -156,6 +156,7 @@ async def test_one_person_in_every_chat_one_set_of_numbers(side: Side, tmp_path:
         for person in (anna, vera, maria):
             card = (await person.send("/me"))[-1].plain
             assert "Продажи в этом месяце: 3 продажи" in card
+            assert "Место в рейтинге месяца: №1 из 2 (/top)" in card  # /top's place
         for person in (anna, maria):
             board = (await person.send("/top"))[-1].plain
             assert board.count("Анна") == 1  # one place for the person, not three

@@ -268,6 +268,8 @@ me-month = Sales this month: { $approved } { $approved ->
         [0] {""}
        *[other] {" "}(+{ $pending } pending)
     }
+me-rank = Place in this month's ranking: #{ $place } of { $total } (/top)
+me-rank-none = Place in this month's ranking: not yet — your first approved sale this month puts you on it (/top)
 me-tier = Tier: { $tier } — { $perk }
 me-tier-next = { $remaining } more { $remaining ->
         [one] sale

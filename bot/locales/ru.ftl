@@ -275,6 +275,8 @@ me-month = Продажи в этом месяце: { $approved } { $approved ->
         [0] {""}
        *[other] {" "}(+{ $pending } в ожидании)
     }
+me-rank = Место в рейтинге месяца: №{ $place } из { $total } (/top)
+me-rank-none = Место в рейтинге месяца: пока нет — первая подтверждённая продажа в этом месяце выведет вас в рейтинг (/top)
 me-tier = Уровень: { $tier } — { $perk }
 me-tier-next = До уровня «{ $tier }» осталось { $remaining } { $remaining ->
         [one] продажа
