@@ -5,10 +5,12 @@ bidi controls. The VK and MAX twins are in test_journey_vk_max.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from bot.services.conversions import ConversionIn
-from tests.harness import Client, Harness
+from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
 QUIET = "Нет, только ответы на мои вопросы"
 TOPICS = ["Новости", "Конкурсы", "Еженедельный дайджест", "Уведомления о продажах", "Новые уроки"]
@@ -102,3 +104,49 @@ async def test_me_shows_the_months_place_as_top_does(harness: Harness) -> None:
     card = (await john.send("/me"))[-1].plain
     assert "Place in this month's ranking: #1 of 3 (/top)" in card
     assert "№3 из 3" in (await anna.send("/me"))[-1].plain
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: a name of nothing else is no name
+
+
+async def test_a_name_of_nothing_but_bidi_controls_is_left_out_of_greetings(
+    tmp_path: Path,
+) -> None:
+    """«Hello, —!» was the greeting of someone whose name was only an override: every
+    greeting with a name (hello, welcome back, a manager's hello, the nudge, the welcome
+    in the partners' chat) goes without it instead."""
+    community = -1009876543210
+    async with chats_emulator() as emulator:
+        emulator.add_group(community, "Партнёры")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=community
+        ) as harness:
+            nobody = harness.user(1421, RLO)
+            hello = (await nobody.send("/start"))[0].plain
+            assert hello.startswith("Здравствуйте! Это бот партнёров «Партнёрская программа")
+            assert "—" not in hello.splitlines()[0]
+
+            anna = harness.user(1422, "Анна")
+            await anna.onboard()
+            emulator.users[1422].first_name = RLO  # the sandbox's «/name RLO»
+            emulator.chats[1422].first_name = RLO
+            assert (await anna.send("/start"))[0].plain == "С возвращением!"
+            await anna.send("/settings")
+            await anna.press(next(b for b in anna.last.button_labels if b.startswith("Язык")))
+            assert (await anna.send("/start"))[0].plain == "Welcome back!"
+
+            vera = harness.user(1423, f" {RLO}\u2067 ")
+            await vera.onboard()
+            harness.clock.advance(timedelta(days=15).total_seconds())
+            await harness.services.notices.nudges(14, 3)
+            await harness.deliver()
+            assert vera.last.plain.startswith("Давно не было продаж — давайте поможем!")
+
+            manager = harness.user(MANAGER_ID, RLO)
+            greeting = (await manager.send("/start"))[0].plain
+            assert greeting.startswith("Здравствуйте! Вы менеджер программы")
+
+            emulator.add_user(1424, RLO)
+            await emulator.wait_processed(emulator.join(1424, community))
+            welcome = emulator.chat_messages(community)[-1].plain
+            assert welcome.startswith("Добро пожаловать! Это чат партнёров")

@@ -320,3 +320,30 @@ async def test_start_after_stop_keeps_topics_refused_in_onboarding_off(
         topics = [label for label in vera.last.button_labels if label[2:] in TOPIC_NAMES]
         assert topics == [f"❌ {topic}" for topic in TOPIC_NAMES]
         assert await harness.services.partners.audience("news") == []
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_name_of_nothing_but_an_override_is_left_out_of_greetings(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: «/name» set to a right-to-left override alone gave «Здравствуйте,
+    —!» and «С возвращением, —!»; the greetings go without the name instead."""
+    async with side.running(tmp_path) as harness:
+        person: Person
+        if side.platform == "vk":
+            assert harness.vk is not None
+            harness.vk.add_user(340, "\u202e", "")
+            person = VkClient(harness, 340)
+            hello = (await person.send("Начать"))[0].plain
+        else:
+            assert harness.max is not None
+            harness.max.add_user(340, "\u202e", "", username="max340")
+            person = MaxPerson(harness, 340)
+            hello = (await person.open())[0].plain
+        assert hello.startswith("Здравствуйте! Это бот партнёров «Партнёрская программа")
+        await person.press(next(b for b in person.last.button_labels if b.startswith("Блогер")))
+        await person.press("Сайт")
+        await person.press("До года")
+        await person.send("Мамы в декрете")
+        await person.press("✅ Да, присылайте")
+        assert (await person.send("/start"))[0].plain == "С возвращением!"
