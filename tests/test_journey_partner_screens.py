@@ -150,3 +150,108 @@ async def test_a_name_of_nothing_but_bidi_controls_is_left_out_of_greetings(
             await emulator.wait_processed(emulator.join(1424, community))
             welcome = emulator.chat_messages(community)[-1].plain
             assert welcome.startswith("Добро пожаловать! Это чат партнёров")
+
+
+BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+TITLE = '<b>Турнир</b> & "кавычки" \u202eevil'
+
+
+async def test_a_managers_contest_texts_lose_bidi_controls(tmp_path: Path) -> None:
+    """A right-to-left override typed into a contest's title, description or prizes was
+    escaped but kept: it turned lines around in /contests_admin, the partners' lists and
+    /schedule. The controls go where the contest is read; letters of right-to-left
+    scripts stay."""
+    community = -1009876543210
+    async with chats_emulator() as emulator:
+        emulator.add_group(community, "Партнёры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=community
+        ) as harness:
+            manager = harness.manager()
+            await manager.send("/start")
+            anna = harness.user(1431, "Анна")
+            await anna.onboard()
+            await manager.send("/contest_new")
+            refused = (await manager.send("\u202e\u2067"))[-1].plain
+            assert "Шаг 1 из 8" in refused  # nothing but controls: no title
+            assert "Шаг 2 из 8" in (await manager.send(TITLE))[-1].plain
+            for text in (
+                "Продавайте \u202eбольше\u202c всех. שלום \u200fעולם",
+                "12.11.2026 10:00",
+                "30.11.2026",
+                "все",
+                "больше продаж: Бонус \u202e10 000 ₽",
+                "0",
+            ):
+                await manager.send(text)
+            preview = (await manager.send("-"))[-1]
+            await manager.press("✅ Сохранить", preview)
+            await harness.deliver()
+            shown = '<b>Турнир</b> & "кавычки" evil'
+            screens = {
+                "preview": preview.plain,
+                "saved": manager.messages[-1].plain,
+                "admin": (await manager.send("/contests_admin"))[-1].plain,
+                "admin buttons": " ".join(manager.last.button_labels),
+                "announced": anna.last.plain,
+                "contests": "\n".join(m.plain for m in await anna.send("/contests")),
+                "community": emulator.chat_messages(community)[-1].plain,
+                "schedule": (await manager.send("/schedule"))[-1].plain,
+            }
+            for where, text in screens.items():
+                assert shown in text, where
+                assert not set(text) & set(BIDI), where
+            assert "Продавайте больше всех. שלום עולם" in screens["contests"]
+            assert "Бонус 10 000 ₽" in screens["contests"]
+
+
+async def test_a_contest_stored_before_the_rule_loads_without_controls(harness: Harness) -> None:
+    """A manager's contest saved with an override in it (before the dialog dropped them)
+    is shown without it; a text of nothing but controls becomes «—» rather than failing
+    to load."""
+    from datetime import UTC, datetime
+
+    from bot.content.models import Contest, PrizeCategory
+
+    old = Contest.model_construct(  # as it was stored: no validation
+        id="c261120-old1",
+        title="Старый \u202eконкурс",
+        description="\u202e\u2067",
+        starts_at=datetime(2026, 11, 20, 7, tzinfo=UTC),
+        ends_at=datetime(2026, 11, 30, 7, tzinfo=UTC),
+        segments=[],
+        restrictions="",
+        prizes=[PrizeCategory.model_construct(category="most_sales", places=["\u202eПриз"])],
+        hold_days=0,
+        one_prize_per_partner=False,
+    )
+    await harness.services.contests.create(old, "tg:1")
+    (loaded,) = [c for c in await harness.services.contests.active() if c.id == old.id]
+    assert (loaded.title, loaded.description) == ("Старый конкурс", "—")
+    assert loaded.prizes[0].places == ["Приз"]
+    manager = harness.manager()
+    await manager.send("/start")
+    listing = (await manager.send("/contests_admin"))[-1]
+    assert "Старый конкурс" in listing.plain
+    assert not set(listing.plain + "".join(listing.button_labels)) & set(BIDI)
+
+
+async def test_announcements_list_shows_a_preview_without_bidi_controls(harness: Harness) -> None:
+    """/announcements quotes the start of each announcement: an override in it turned the
+    rest of the line around (the closing quote); the controls go there, Arabic stays. The
+    partners get the text as the manager wrote and previewed it."""
+    anna = harness.user(1441, "Анна")
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Скидки \u202eнедели\u202c: مرحبا \u200fبكم")
+    await manager.press("👥 Всем партнёрам")
+    await manager.press("Сейчас")
+    await manager.press("✅ Отправить")
+    await harness.deliver()
+    assert anna.last.plain == "Скидки \u202eнедели\u202c: مرحبا \u200fبكم"
+    listing = (await manager.send("/announcements"))[-1].plain
+    assert "«Скидки недели: مرحبا بكم»" in listing
+    assert not set(listing) & set(BIDI)

@@ -347,3 +347,37 @@ async def test_a_name_of_nothing_but_an_override_is_left_out_of_greetings(
         await person.send("Мамы в декрете")
         await person.press("✅ Да, присылайте")
         assert (await person.send("/start"))[0].plain == "С возвращением!"
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_contest_title_reaches_the_platform_without_bidi_controls(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: an override typed into a contest's title stayed in the partners'
+    announcement and /contests; it goes, the words and the escaping stay."""
+    bidi = set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    async with side.running(tmp_path) as harness:
+        vera = side.person(harness, 350, "Вера")
+        await vera.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        for text in (
+            "/contest_new",
+            '<b>Турнир</b> & "кавычки" \u202eevil',
+            "Правила \u202eконкурса.",
+            "12.11.2026 10:00",
+            "30.11.2026",
+            "все",
+            "больше продаж: Бонус \u202e10 000 ₽",
+            "0",
+        ):
+            await manager.send(text)
+        await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+        await harness.deliver()
+        shown = '<b>Турнир</b> & "кавычки" evil'
+        announced = vera.last.plain
+        listed = "\n".join(m.plain for m in await vera.send("/contests"))
+        for text in (announced, listed):
+            assert shown in text
+            assert "Правила конкурса." in text
+            assert not set(text) & bidi
