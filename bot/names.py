@@ -25,6 +25,17 @@ def without_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
-def display_name(name: str, fallback: str = "—") -> str:
+NO_NAME: Final = "—"  # shown for a name with nothing left in it (cards, lists)
+
+
+def display_name(name: str, fallback: str = NO_NAME) -> str:
     """`name` without bidi controls (and the blanks they leave at its ends)."""
     return BIDI_CONTROLS.sub("", name).strip() or fallback
+
+
+def greeting_name(name: str) -> str:
+    """`name` for a greeting, or "" when nothing of it is left to show (a greeting then
+    goes without it: «Здравствуйте!», not «Здравствуйте, —!»). A stored name that was
+    empty is already `NO_NAME`."""
+    shown = display_name(name, "")
+    return "" if shown == NO_NAME else shown

@@ -11,6 +11,7 @@ from bot.charts import leaderboard_png
 from bot.config import Settings
 from bot.content.models import Contest
 from bot.i18n import L10n
+from bot.names import greeting_name
 from bot.rendering import plain_text
 from bot.services.contest_standings import MyStanding, Standings
 from bot.services.contests import ContestService
@@ -26,6 +27,15 @@ def number(value: object, language: str = "ru") -> str:
     if language == "en":
         return text
     return text.replace(",", " ").replace(".", ",")
+
+
+def greeting(l10n: L10n, key: str, name: str, **args: object) -> str:
+    """The text `key` greeting someone by `name`, or `key`-unnamed (the same without the
+    name) when nothing of the name is left to show."""
+    shown = greeting_name(name)
+    if not shown:
+        return l10n(f"{key}-unnamed", **args)
+    return l10n(key, name=html.escape(shown), **args)
 
 
 def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:

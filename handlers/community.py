@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.content.render import faq_answer_html, messages_of
 from bot.i18n import L10n
-from bot.names import display_name
+from bot.names import display_name, greeting_name
 from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
@@ -75,10 +75,11 @@ def setup() -> Router:
         if not people:
             return
         me = await bot.me()
-        names = ", ".join(html.escape(display_name(user.first_name)) for user in people)
+        # by name, those who have one left to show (bidi controls alone are none)
+        names = [html.escape(name) for user in people if (name := greeting_name(user.first_name))]
         text = l10n(
-            "community-welcome",
-            names=names,
+            "community-welcome" if names else "community-welcome-unnamed",
+            names=", ".join(names),
             program=html.escape(content.program.name),
             rules=html.escape(content.program.rules.strip()),
         )

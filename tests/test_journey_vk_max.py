@@ -32,6 +32,13 @@ MAX_CHAT = -70_000_000_001
 FORUM = -1001234567890
 
 Person = VkClient | MaxPerson
+TOPIC_NAMES = [
+    "Новости",
+    "Конкурсы",
+    "Еженедельный дайджест",
+    "Уведомления о продажах",
+    "Новые уроки",
+]
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,7 @@ async def test_one_person_in_every_chat_one_set_of_numbers(side: Side, tmp_path:
         for person in (anna, vera, maria):
             card = (await person.send("/me"))[-1].plain
             assert "Продажи в этом месяце: 3 продажи" in card
+            assert "Место в рейтинге месяца: №1 из 2 (/top)" in card  # /top's place
         for person in (anna, maria):
             board = (await person.send("/top"))[-1].plain
             assert board.count("Анна") == 1  # one place for the person, not three
@@ -276,3 +284,100 @@ async def test_a_telegram_announcement_with_a_photo_arrives_with_it(
             assert partner.last.files[0]["type"] == "image"
         (upload,) = side.uploads(harness)
         assert upload.startswith(b"partnerbot sandbox file")
+
+
+async def onboard_quietly(person: Person) -> None:
+    """Onboarding with «no newsletters, only answers to my questions» at the end."""
+    if isinstance(person, VkClient):
+        await person.send("Начать")
+    else:
+        await person.open()
+    await person.press(next(b for b in person.last.button_labels if b.startswith("Вебмастер")))
+    await person.press("Сайт")
+    await person.press("До года")
+    await person.send("Владельцы квартир в новостройках")
+    await person.press("Нет, только ответы на мои вопросы")
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_start_after_stop_keeps_topics_refused_in_onboarding_off(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: «no newsletters» in onboarding, /stop, /start: still none, and
+    the reply says so (it used to list every topic as on again)."""
+    async with side.running(tmp_path) as harness:
+        vera = side.person(harness, 330, "Вера")
+        await onboard_quietly(vera)
+        await vera.send("/settings")
+        topics = [label for label in vera.last.button_labels if label[2:] in TOPIC_NAMES]
+        assert topics == [f"❌ {topic}" for topic in TOPIC_NAMES]
+        await vera.send("/stop")
+        greeting = (await vera.send("/start"))[0].plain
+        assert greeting.startswith("С возвращением, Вера")
+        assert "снова включены" not in greeting
+        assert "все темы у вас выключены — включите нужные в /settings" in greeting
+        await vera.send("/settings")
+        topics = [label for label in vera.last.button_labels if label[2:] in TOPIC_NAMES]
+        assert topics == [f"❌ {topic}" for topic in TOPIC_NAMES]
+        assert await harness.services.partners.audience("news") == []
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_name_of_nothing_but_an_override_is_left_out_of_greetings(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: «/name» set to a right-to-left override alone gave «Здравствуйте,
+    —!» and «С возвращением, —!»; the greetings go without the name instead."""
+    async with side.running(tmp_path) as harness:
+        person: Person
+        if side.platform == "vk":
+            assert harness.vk is not None
+            harness.vk.add_user(340, "\u202e", "")
+            person = VkClient(harness, 340)
+            hello = (await person.send("Начать"))[0].plain
+        else:
+            assert harness.max is not None
+            harness.max.add_user(340, "\u202e", "", username="max340")
+            person = MaxPerson(harness, 340)
+            hello = (await person.open())[0].plain
+        assert hello.startswith("Здравствуйте! Это бот партнёров «Партнёрская программа")
+        await person.press(next(b for b in person.last.button_labels if b.startswith("Блогер")))
+        await person.press("Сайт")
+        await person.press("До года")
+        await person.send("Мамы в декрете")
+        await person.press("✅ Да, присылайте")
+        assert (await person.send("/start"))[0].plain == "С возвращением!"
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_a_contest_title_reaches_the_platform_without_bidi_controls(
+    side: Side, tmp_path: Path
+) -> None:
+    """Session 7 review: an override typed into a contest's title stayed in the partners'
+    announcement and /contests; it goes, the words and the escaping stay."""
+    bidi = set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    async with side.running(tmp_path) as harness:
+        vera = side.person(harness, 350, "Вера")
+        await vera.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        for text in (
+            "/contest_new",
+            '<b>Турнир</b> & "кавычки" \u202eevil',
+            "Правила \u202eконкурса.",
+            "12.11.2026 10:00",
+            "30.11.2026",
+            "все",
+            "больше продаж: Бонус \u202e10 000 ₽",
+            "0",
+        ):
+            await manager.send(text)
+        await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+        await harness.deliver()
+        shown = '<b>Турнир</b> & "кавычки" evil'
+        announced = vera.last.plain
+        listed = "\n".join(m.plain for m in await vera.send("/contests"))
+        for text in (announced, listed):
+            assert shown in text
+            assert "Правила конкурса." in text
+            assert not set(text) & bidi

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.names import NO_NAME, without_bidi
+
 # ≤ 32 characters, so an id fits in a button's callback data (64 bytes) with room to spare
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -232,12 +234,27 @@ MAX_HOLD_DAYS = 90
 MAX_CONTEST_DAYS = 365  # a contest runs at most a year (in a file or /contest_new)
 
 
+def _shown_text(value: object) -> object:
+    """A contest's text (from a file, a manager's dialog or the database) without bidi
+    controls, which would turn around the lines it is shown on (/contests_admin, lists,
+    /schedule); letters of right-to-left scripts stay. One of nothing but controls (stored
+    before this rule) becomes «—» rather than failing to load."""
+    if isinstance(value, list):
+        return [_shown_text(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    cleaned = without_bidi(value)
+    return cleaned if cleaned.strip() or cleaned == value else NO_NAME
+
+
 class PrizeCategory(Strict):
     category: PrizeKind
     places: list[Text] = Field(min_length=1)  # the prize text for each place
     min_value: Decimal = Field(
         default=Decimal(0), ge=0, le=MAX_PRIZE_MINIMUM
     )  # to qualify (sales, ₽, referrals)
+
+    _places_shown = field_validator("places", mode="before")(_shown_text)
 
 
 class Contest(Strict):
@@ -251,6 +268,10 @@ class Contest(Strict):
     prizes: list[PrizeCategory] = Field(min_length=1)
     hold_days: int = Field(default=0, ge=0, le=MAX_HOLD_DAYS)
     one_prize_per_partner: bool = False
+
+    _texts_shown = field_validator("title", "description", "restrictions", mode="before")(
+        _shown_text
+    )
 
     @field_validator("starts_at", "ends_at")
     @classmethod

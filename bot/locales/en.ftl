@@ -40,8 +40,11 @@ menu-settings = ⚙️ Settings
 
 ## /start and onboarding
 start-hello = Hello, { $name }! This is the partner bot of “{ $program }”.
+# "-unnamed": the greeting for a name with nothing to show (bot/texts.py, greeting)
+start-hello-unnamed = Hello! This is the partner bot of “{ $program }”.
 start-default-welcome = Answers, training, marketing materials and contests, all here.
 start-welcome-back = Welcome back, { $name }!
+start-welcome-back-unnamed = Welcome back!
 onboarding-segment = Who are you? Pick the closest:
 onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
@@ -210,6 +213,10 @@ community-welcome =
     Welcome, { $names }! This is the partners' chat of “{ $program }”.
     { $rules }
     Questions about payouts and personal data — to the bot in private: answers, training and materials are there.
+community-welcome-unnamed =
+    Welcome! This is the partners' chat of “{ $program }”.
+    { $rules }
+    Questions about payouts and personal data — to the bot in private: answers, training and materials are there.
 community-open-bot = 💬 Open the bot
 community-rules = <b>Chat rules</b>
     { $rules }
@@ -268,6 +275,8 @@ me-month = Sales this month: { $approved } { $approved ->
         [0] {""}
        *[other] {" "}(+{ $pending } pending)
     }
+me-rank = Place in this month's ranking: #{ $place } of { $total } (/top)
+me-rank-none = Place in this month's ranking: not yet — your first approved sale this month puts you on it (/top)
 me-tier = Tier: { $tier } — { $perk }
 me-tier-next = { $remaining } more { $remaining ->
         [one] sale
@@ -496,6 +505,7 @@ digest-creatives = 🎨 New creatives: { $titles } — /creatives
 digest-lesson = 🎓 Next lesson: “{ $title }” — /lessons
 digest-footer = Creatives: /creatives · questions: just write · unsubscribe: /settings
 nudge-title = { $name }, no sales for a while — let us help!
+nudge-title-unnamed = No sales for a while — let us help!
 nudge-lesson = 🎓 A lesson worth starting with: “{ $title }” — /lessons
 nudge-creative = 🎨 A ready creative: “{ $title }” — /creatives
 nudge-manager = 🙋 Talk it over with a manager: /support
@@ -720,6 +730,7 @@ onboarding-pick-hint = There is no such option. Press a button or write one of: 
 onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
 draft-segments-known = Segments: { $known }.
 start-manager = Hello, { $name }! You are a manager of the program: below is the partner's menu (as partners see it) and your commands.
+start-manager-unnamed = Hello! You are a manager of the program: below is the partner's menu (as partners see it) and your commands.
 
 
 # --- review fixes A ---

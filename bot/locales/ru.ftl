@@ -40,8 +40,11 @@ menu-settings = ⚙️ Настройки
 
 ## /start и знакомство
 start-hello = Здравствуйте, { $name }! Это бот партнёров «{ $program }».
+# "-unnamed": the greeting for a name with nothing to show (bot/texts.py, greeting)
+start-hello-unnamed = Здравствуйте! Это бот партнёров «{ $program }».
 start-default-welcome = Здесь ответы на вопросы, обучение, промо-материалы и конкурсы.
 start-welcome-back = С возвращением, { $name }!
+start-welcome-back-unnamed = С возвращением!
 onboarding-segment = Кто вы? Выберите, что ближе:
 onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
@@ -216,6 +219,10 @@ community-welcome =
     Добро пожаловать, { $names }! Это чат партнёров «{ $program }».
     { $rules }
     Вопросы по выплатам и личным данным — боту в личку: там ответы, обучение и материалы.
+community-welcome-unnamed =
+    Добро пожаловать! Это чат партнёров «{ $program }».
+    { $rules }
+    Вопросы по выплатам и личным данным — боту в личку: там ответы, обучение и материалы.
 community-open-bot = 💬 Открыть бота
 community-rules = <b>Правила чата</b>
     { $rules }
@@ -275,6 +282,8 @@ me-month = Продажи в этом месяце: { $approved } { $approved ->
         [0] {""}
        *[other] {" "}(+{ $pending } в ожидании)
     }
+me-rank = Место в рейтинге месяца: №{ $place } из { $total } (/top)
+me-rank-none = Место в рейтинге месяца: пока нет — первая подтверждённая продажа в этом месяце выведет вас в рейтинг (/top)
 me-tier = Уровень: { $tier } — { $perk }
 me-tier-next = До уровня «{ $tier }» осталось { $remaining } { $remaining ->
         [one] продажа
@@ -515,6 +524,7 @@ digest-creatives = 🎨 Новые материалы: { $titles } — /creative
 digest-lesson = 🎓 Следующий урок: «{ $title }» — /lessons
 digest-footer = Материалы: /creatives · вопросы: просто напишите · отписаться: /settings
 nudge-title = { $name }, давно не было продаж — давайте поможем!
+nudge-title-unnamed = Давно не было продаж — давайте поможем!
 nudge-lesson = 🎓 Урок, с которого стоит начать: «{ $title }» — /lessons
 nudge-creative = 🎨 Готовый материал: «{ $title }» — /creatives
 nudge-manager = 🙋 Разберём вашу ситуацию с менеджером: /support
@@ -748,6 +758,7 @@ onboarding-pick-hint = Такого варианта нет. Нажмите кн
 onboarding-consent-hint = Ответьте кнопкой ниже: «Да» — присылать рассылки, «Нет» — только ответы на ваши вопросы.
 draft-segments-known = Сегменты: { $known }.
 start-manager = Здравствуйте, { $name }! Вы менеджер программы: ниже меню партнёра (так его видят партнёры) и ваши команды.
+start-manager-unnamed = Здравствуйте! Вы менеджер программы: ниже меню партнёра (так его видят партнёры) и ваши команды.
 
 
 # --- review fixes A ---

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.notices.base import NoticesBase, private
 from bot.services.outbox_enqueue import Enqueued
-from bot.texts import number
+from bot.texts import greeting, number
 
 
 class DigestNotices(NoticesBase):
@@ -98,7 +98,7 @@ class DigestNotices(NoticesBase):
             creative = next(
                 (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
             )
-            lines = [l10n("nudge-title", name=html.escape(partner.first_name))]
+            lines = [greeting(l10n, "nudge-title", partner.first_name)]
             if lesson is not None:
                 lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
             if creative is not None:

@@ -23,6 +23,7 @@ from bot.content.models import (
     Contest,
     Program,
 )
+from bot.names import without_bidi
 
 TITLE_LIMIT: Final = 100
 DESCRIPTION_LIMIT: Final = 1500
@@ -53,7 +54,9 @@ class DraftError(Exception):
 
 
 def read_text(text: str, limit: int) -> str:
-    value = text.strip()
+    """A title or a description, without bidi controls (they would turn the lines it is
+    shown on around; letters of right-to-left scripts stay)."""
+    value = without_bidi(text).strip()
     if not value:
         raise DraftError("draft-error-empty")
     if len(value) > limit:
@@ -144,7 +147,7 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
     """One category a line: `category: prize 1; prize 2 | from 3`."""
     prizes: list[dict[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+        line = without_bidi(raw).strip()
         if not line:
             continue
         name, colon, rest = line.partition(":")
@@ -174,7 +177,7 @@ def read_hold_days(text: str) -> int:
 
 
 def read_restrictions(text: str) -> str:
-    value = text.strip()
+    value = without_bidi(text).strip()
     return "" if value.lower() in _NONE_WORDS else read_text(value, DESCRIPTION_LIMIT)
 
 

@@ -346,7 +346,9 @@ class PartnerService:
         return await self._update(partner, stopped=True)
 
     async def resume(self, partner: Partner) -> Partner:
-        return await self._update(partner, stopped=False, consent=True)
+        """/start after /stop: the topics as they were before it. A partner who said no to
+        newsletters in onboarding still has none (they switch topics on in /settings)."""
+        return await self._update(partner, stopped=False)
 
     async def forget(self, partner: Partner) -> None:
         """Delete the partner and everything personal kept about them (their other chats

@@ -26,6 +26,8 @@ class ProfileCard:
     referrals: int
     month: MonthStats | None  # only once the affiliate id is linked
     standing: TierStanding | None
+    place: int | None = None  # on this month's leaderboard (/top's), None: not on it yet
+    ranked: int = 0  # how many are on it
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,14 @@ class ProfileService:
 
     async def card(self, partner: Partner) -> ProfileCard:
         course = await self._lessons.course(partner)
-        month = standing = None
+        month = standing = place = None
+        ranked = 0
         if partner.affiliate_status == "linked" and partner.affiliate_id:
             month = await self._sales.month(partner.affiliate_id, self._zone)
             standing = self._sales.tier(month.approved)
+            board = await self._contests.month_leaderboard(self._zone)
+            index, ranked = board.index_of(partner.affiliate_id), len(board)
+            place = None if index is None else index + 1
         return ProfileCard(
             partner=partner,
             segment_title=self._store.content.program.segment_title(partner.segment),
@@ -93,4 +99,6 @@ class ProfileService:
             referrals=await self._partners.referrals_count(partner),
             month=month,
             standing=standing,
+            place=place,
+            ranked=ranked,
         )

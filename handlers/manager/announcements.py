@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.notices.reports import MERGED, delivered_text
 from bot.rendering import at_a_word, plain_text
 from bot.services.announcements import AnnouncementService
@@ -65,7 +66,8 @@ def setup() -> Router:
                 failed=people.get("failed", 0),
                 up=report.up,
                 down=report.down,
-                preview=html.escape(at_a_word(plain_text(item.text), 80)),
+                # no bidi controls: an override would turn the rest of the line around
+                preview=html.escape(at_a_word(without_bidi(plain_text(item.text)), 80)),
             )
             if report.uncertain:
                 text += "\n" + l10n("announcements-uncertain", count=report.uncertain)

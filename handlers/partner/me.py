@@ -36,6 +36,10 @@ def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> 
             pending=month.pending,
         ),
     ]
+    if card.place is not None:
+        lines.append(l10n("me-rank", place=card.place, total=card.ranked))
+    elif not for_manager:
+        lines.append(l10n("me-rank-none"))
     if standing.tier is not None:
         lines.append(
             l10n(

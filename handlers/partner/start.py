@@ -21,6 +21,7 @@ from bot.services.contests import ContestService
 from bot.services.onboarding import matching_option, read_consent
 from bot.services.partner import TOPICS, Partner
 from bot.services.partners import PartnerService
+from bot.texts import greeting
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
@@ -126,10 +127,8 @@ def resubscribed_text(partner: Partner, l10n: L10n) -> str:
 def _greeting(partner: Partner, content: Content, l10n: L10n) -> str:
     """Hello and the program's welcome, above the segment question."""
     welcome = html.escape(content.program.welcome.strip()) or l10n("start-default-welcome")
-    hello = l10n(
-        "start-hello",
-        name=html.escape(partner.first_name),
-        program=html.escape(content.program.name),
+    hello = greeting(
+        l10n, "start-hello", partner.first_name, program=html.escape(content.program.name)
     )
     return hello + "\n\n" + welcome
 
@@ -158,7 +157,7 @@ def setup() -> Router:
             # a manager is not asked a partner's questions: their menu, at once
             await partners.finish_onboarding(partner, consent=False)
             await state.clear()
-            await message.answer(l10n("start-manager", name=html.escape(partner.first_name)))
+            await message.answer(greeting(l10n, "start-manager", partner.first_name))
             await send(message, menu_screen(l10n, manager=True))
             return
         if partner.onboarded:
@@ -174,7 +173,7 @@ def setup() -> Router:
                 await message.answer(l10n("support-ask-text"))
                 return
             # hello first, then what is on again: one message
-            welcome = l10n("start-welcome-back", name=html.escape(partner.first_name))
+            welcome = greeting(l10n, "start-welcome-back", partner.first_name)
             await message.answer(welcome + ("\n\n" + resumed if resumed else ""))
             await send(message, menu_screen(l10n, manager=manager))
             return
