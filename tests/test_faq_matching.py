@@ -64,6 +64,16 @@ def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_an_entry_a_few_percent_likely_is_still_offered(matcher: FaqMatcher) -> None:
+    # a blocked account is a login problem; the matcher gives that ~2 %, below the first
+    # option: offered all the same, the partner is one tap from the answer
+    match = matcher.match("блокировка аккаунта")
+    assert match.outcome == "suggest"
+    assert "account-login" in [candidate.entry_id for candidate in match.suggestions]
+    # while small talk sharing a word with some entry (well under 1 %) is offered nothing
+    assert matcher.match("какая сегодня погода").outcome == "miss"
+
+
 def test_english_and_slang_reach_entries_without_keywords() -> None:
     bare = FaqMatcher(load_content(DEMO_CONTENT).faq, use_keywords=False)
     assert bare.match("what is the minimum payout").entry_id == "payout-minimum"
