@@ -2,12 +2,13 @@
 
 For each set of `bench.faq_loo` (scored with the model fitted on the others, as there):
 
-- top1 / top3 / top8: the right entry is first, among the first three, among the eight
-  candidates the model scores (the pool: entries that share a word with the question);
-- pool30: among the first 30 of the pool (how much a larger pool could find);
+- top1 / top3 / pool: the right entry is first, among the first three, among the
+  candidates the model scores (`CANDIDATES` of the entries that share a word with the
+  question, by a first rough score);
+- pool30: among the first 30 of those (how much a larger pool could find);
 - one-tap misses (in-scope questions neither answered right nor offered the right entry),
-  by cause: `none` no candidate at all; `pool` the right entry not among the 8
-  candidates; `rank` among them but ranked 4th–8th (a ranking problem); `wrong` in the
+  by cause: `none` no candidate at all; `pool` the right entry not among the candidates;
+  `rank` among them but ranked 4th or lower (a ranking problem); `wrong` in the
   top 3 but another entry answered confidently (a decision problem); `low` in the top 3
   but below the options threshold.
 
@@ -44,7 +45,7 @@ def main() -> None:
     for faq_set in sets:
         faq_set.prepare()
     print(
-        f"{'left out':<12}{'in':>5}{'top1':>7}{'top3':>7}{'top8':>7}{'pool30':>8}"
+        f"{'left out':<12}{'in':>5}{'top1':>7}{'top3':>7}{'pool':>7}{'pool30':>8}"
         f"{'one tap':>9}   misses: none pool rank wrong low  (wrong: right entry 2nd / 3rd)"
     )
     totals: Counter[str] = Counter()

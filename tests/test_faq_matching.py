@@ -260,3 +260,20 @@ def test_a_typo_is_a_letter_or_two_not_another_word(matcher: FaqMatcher) -> None
 @pytest.mark.parametrize("question", ["1", "2", "100", "  42  ", "1 2 3"])
 def test_numbers_alone_are_no_question(matcher: FaqMatcher, question: str) -> None:
     assert matcher.match(question) == Match("miss", None, 0.0)
+
+
+def test_a_latin_word_an_answer_mentions_is_also_read_as_transliteration() -> None:
+    # «osago» is known as written (an answer lists the products in Latin), which used to
+    # stop it being read as «осаго», the word the entry's own question uses
+    entries = [
+        FaqEntry(id="kasko", topic="t", question="Какая комиссия за полис КАСКО?", answer="8 %"),
+        FaqEntry(id="osago", topic="t", question="Какая комиссия за полис ОСАГО?", answer="5 %"),
+        FaqEntry(
+            id="postback",
+            topic="t",
+            question="Есть ли постбэк?",
+            answer="Да, с полем product: osago, kasko или travel.",
+        ),
+    ]
+    ranked = FaqMatcher(entries).rank("komissiya za osago")
+    assert ranked[0].entry_id == "osago"
