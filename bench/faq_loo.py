@@ -65,6 +65,9 @@ GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 SILENT_FLOOR = 0.90
 TAUGHT_ROWS = os.environ.get("TAUGHT_ROWS", "1") == "1"
 ONE_TAP_FLOOR = 0.96
+# the lowest options threshold: small talk («какая сегодня погода») shares a word or two
+# with some entry at ~0.005 and must get no "did you mean" for it
+SUGGEST_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -320,14 +323,15 @@ def fit(sets: list[FaqSet]) -> Model:
             answer = threshold
             break
     # options: the highest threshold that keeps one tap on the training sets (or, when
-    # that cannot be had, within a point of the best one tap they allow): options shown
-    # for hopeless questions help nobody
+    # that cannot be had, the best one tap they allow: a point given away there was 1-3
+    # points of one tap on the left-out sets, issue 13 session 7); never below
+    # SUGGEST_FLOOR: an entry less likely than that is no option worth showing
     taps = {
         threshold: _pooled(sets, replace(base, answer=answer, suggest=threshold), "one_tap")
-        for threshold in GRID
+        for threshold in (SUGGEST_FLOOR, *GRID)
         if threshold <= answer
     }
-    floor = min(ONE_TAP_FLOOR, max(taps.values()) - 0.01)
+    floor = min(ONE_TAP_FLOOR, max(taps.values()))
     suggest = max(threshold for threshold, tap in taps.items() if tap >= floor)
     return replace(base, answer=answer, suggest=suggest)
 

@@ -64,6 +64,16 @@ def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_an_entry_a_few_percent_likely_is_still_offered(matcher: FaqMatcher) -> None:
+    # a blocked account is a login problem; the matcher gives that ~2 %, below the first
+    # option: offered all the same, the partner is one tap from the answer
+    match = matcher.match("блокировка аккаунта")
+    assert match.outcome == "suggest"
+    assert "account-login" in [candidate.entry_id for candidate in match.suggestions]
+    # while small talk sharing a word with some entry (well under 1 %) is offered nothing
+    assert matcher.match("какая сегодня погода").outcome == "miss"
+
+
 def test_english_and_slang_reach_entries_without_keywords() -> None:
     bare = FaqMatcher(load_content(DEMO_CONTENT).faq, use_keywords=False)
     assert bare.match("what is the minimum payout").entry_id == "payout-minimum"
@@ -250,3 +260,20 @@ def test_a_typo_is_a_letter_or_two_not_another_word(matcher: FaqMatcher) -> None
 @pytest.mark.parametrize("question", ["1", "2", "100", "  42  ", "1 2 3"])
 def test_numbers_alone_are_no_question(matcher: FaqMatcher, question: str) -> None:
     assert matcher.match(question) == Match("miss", None, 0.0)
+
+
+def test_a_latin_word_an_answer_mentions_is_also_read_as_transliteration() -> None:
+    # «osago» is known as written (an answer lists the products in Latin), which used to
+    # stop it being read as «осаго», the word the entry's own question uses
+    entries = [
+        FaqEntry(id="kasko", topic="t", question="Какая комиссия за полис КАСКО?", answer="8 %"),
+        FaqEntry(id="osago", topic="t", question="Какая комиссия за полис ОСАГО?", answer="5 %"),
+        FaqEntry(
+            id="postback",
+            topic="t",
+            question="Есть ли постбэк?",
+            answer="Да, с полем product: osago, kasko или travel.",
+        ),
+    ]
+    ranked = FaqMatcher(entries).rank("komissiya za osago")
+    assert ranked[0].entry_id == "osago"

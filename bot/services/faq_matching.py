@@ -6,7 +6,7 @@ vocabulary (`bot/faq_data/faq_lexicon.yaml` and the program's `content/lexicon.y
 means, so «рефка», «referral link» and «реферальная ссылка» meet. Greetings, verbs of
 asking and other chatty words are dropped; Latin words the vocabulary does not know are
 read as transliteration; typos are mapped to the closest word the FAQ or the vocabulary
-knows (rapidfuzz).
+knows (rapidfuzz). How a question is read lives in `faq_reading.py`.
 
 Each entry is ranked by the share of the question's information (IDF weight) its wordings
 cover (its answer text counts too, as weaker evidence), and a handful of such features of
@@ -24,12 +24,11 @@ content's analysis.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.content.models import FaqEntry
 from bot.services.faq_model import (
@@ -40,14 +39,13 @@ from bot.services.faq_model import (
     shipped_model,
     top_features,
 )
+from bot.services.faq_reading import QuestionReading
 from bot.services.faq_text import (
-    LATIN,
     QUESTION_WORDS,
     Lexicon,
     Unit,
     lemma,
     lexicon,
-    parse,
     transliterate,
     words,
 )
@@ -73,7 +71,7 @@ __all__ = [
 
 MAX_SUGGESTIONS = 3
 
-CANDIDATES = 8  # entries scored by the model for one question
+CANDIDATES = 16  # entries scored by the model for one question
 
 Outcome = Literal["answer", "suggest", "miss"]
 
@@ -99,7 +97,7 @@ class _Wordings:
     own: int
 
 
-class FaqMatcher:
+class FaqMatcher(QuestionReading):
     """An index over one FAQ (and its learned wordings); build it once per change."""
 
     def __init__(
@@ -174,15 +172,6 @@ class FaqMatcher:
         clone.model = model
         return clone
 
-    # reading text
-
-    def read(self, text: str) -> list[Unit]:
-        """A text's meaningful units (chatty and stop words dropped)."""
-        return self.lexicon.read(text)
-
-    def _unit(self, word: str) -> Unit | None:
-        return self.lexicon.unit(word)
-
     def _analyse_entry(self, entry: FaqEntry) -> _Wordings:
         texts = [entry.question, *entry.alt]
         if self.use_keywords and entry.keywords:
@@ -241,69 +230,6 @@ class FaqMatcher:
         surfaces.update(self.lexicon.surfaces)
         self._correctable = sorted(surfaces)
         self._correct_cache: dict[str, str | None] = {}
-
-    # the question's side
-
-    def _known(self, forms: Iterable[str]) -> bool:
-        return any(form in self._idf or form in self._answer_idf for form in forms)
-
-    def question_units(self, question: str) -> list[Unit]:
-        """The question's units, Latin words transliterated and typos corrected when the
-        FAQ or the vocabulary does not know them as written."""
-        units: list[Unit] = []
-        for unit in self.read(question):
-            if self._known(unit.forms) or unit.lexical:
-                units.append(unit)
-                continue
-            (word,) = unit.forms
-            fixed = self._correct(word)
-            if fixed is not None:
-                units.append(fixed)
-            elif LATIN.match(word):
-                # an English word the vocabulary does not carry: most are the grammar of an
-                # English question, not what it is about
-                units.append(Unit(unit.forms, chatty=True))
-            else:
-                units.append(unit)
-        return units
-
-    def _correct(self, word: str) -> Unit | None:
-        if word in self._correct_cache:
-            found = self._correct_cache[word]
-        else:
-            found = self._find_correction(word)
-            if len(self._correct_cache) < 100_000:
-                self._correct_cache[word] = found
-        if found is None:
-            return None
-        unit = self._unit(found)
-        return unit if unit is not None and self._known(unit.forms) else None
-
-    def _find_correction(self, word: str) -> str | None:
-        if parse(word)[2]:
-            return None  # a real word («погода») is what it says, not a typo of another
-        candidates = [word]
-        if LATIN.match(word):
-            reading = transliterate(word)
-            candidates.append(reading)
-            unit = self._unit(reading)
-            if unit is not None and (self._known(unit.forms) or unit.lexical):
-                return reading
-        for candidate in candidates:
-            if len(candidate) < 4 or not self._correctable:
-                continue
-            # a typo is a letter or two wrong, missing, extra or swapped, not another
-            # word that starts the same way («capital» is not «capitalist»)
-            limit = 1 if len(candidate) <= 6 else 2
-            found = process.extractOne(
-                candidate,
-                self._correctable,
-                scorer=DamerauLevenshtein.distance,
-                score_cutoff=limit,
-            )
-            if found is not None:
-                return str(found[0])
-        return None
 
     # ranking
 

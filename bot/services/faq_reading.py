@@ -1,0 +1,105 @@
+"""How the FAQ matcher reads a question: the vocabulary's units, Latin words read as
+transliteration, typos read as the word the FAQ or the vocabulary knows (a letter or two
+off). A mixin of `FaqMatcher`, which holds the index these methods look words up in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
+
+
+class QuestionReading:
+    """Reading a question against one FAQ's words (set by the matcher's index)."""
+
+    lexicon: Lexicon
+    _idf: dict[str, float]  # the content's wordings' words
+    _answer_idf: dict[str, float]  # words only the answers know
+    _correctable: list[str]  # what a typo may be read as
+    _correct_cache: dict[str, str | None]
+
+    def read(self, text: str) -> list[Unit]:
+        """A text's meaningful units (chatty and stop words dropped)."""
+        return self.lexicon.read(text)
+
+    def _unit(self, word: str) -> Unit | None:
+        return self.lexicon.unit(word)
+
+    def _known(self, forms: Iterable[str]) -> bool:
+        return any(form in self._idf or form in self._answer_idf for form in forms)
+
+    def question_units(self, question: str) -> list[Unit]:
+        """The question's units, Latin words transliterated and typos corrected when the
+        FAQ or the vocabulary does not know them as written."""
+        units: list[Unit] = []
+        for unit in self.read(question):
+            if self._known(unit.forms) or unit.lexical:
+                units.append(self._also_transliterated(unit))
+                continue
+            (word,) = unit.forms
+            fixed = self._correct(word)
+            if fixed is not None:
+                units.append(fixed)
+            elif LATIN.match(word):
+                # an English word the vocabulary does not carry: most are the grammar of an
+                # English question, not what it is about
+                units.append(Unit(unit.forms, chatty=True))
+            else:
+                units.append(unit)
+        return units
+
+    def _also_transliterated(self, unit: Unit) -> Unit:
+        """A Latin word the FAQ knows (say «osago» from an answer's list of products) is
+        also read as its transliteration when that is a word the FAQ or the vocabulary
+        knows («осаго»): known as written, it was never transliterated."""
+        if unit.lexical or len(unit.forms) != 1:
+            return unit
+        (word,) = unit.forms
+        if not LATIN.match(word):
+            return unit
+        reading = self._unit(transliterate(word))
+        if reading is None or not (self._known(reading.forms) or reading.lexical):
+            return unit
+        return Unit(unit.forms | reading.forms, unit.chatty, unit.question_word, reading.lexical)
+
+    def _correct(self, word: str) -> Unit | None:
+        if word in self._correct_cache:
+            found = self._correct_cache[word]
+        else:
+            found = self._find_correction(word)
+            if len(self._correct_cache) < 100_000:
+                self._correct_cache[word] = found
+        if found is None:
+            return None
+        unit = self._unit(found)
+        return unit if unit is not None and self._known(unit.forms) else None
+
+    def _find_correction(self, word: str) -> str | None:
+        if parse(word)[2]:
+            return None  # a real word («погода») is what it says, not a typo of another
+        candidates = [word]
+        if LATIN.match(word):
+            reading = transliterate(word)
+            candidates.append(reading)
+            unit = self._unit(reading)
+            if unit is not None and (self._known(unit.forms) or unit.lexical):
+                return reading
+        for candidate in candidates:
+            if len(candidate) < 4 or not self._correctable:
+                continue
+            # a typo is a letter or two wrong, missing, extra or swapped, not another
+            # word that starts the same way («capital» is not «capitalist»)
+            limit = 1 if len(candidate) <= 6 else 2
+            found = process.extractOne(
+                candidate,
+                self._correctable,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=limit,
+            )
+            if found is not None:
+                return str(found[0])
+        return None
