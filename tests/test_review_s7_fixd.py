@@ -1,0 +1,91 @@
+"""Session 7 loose ends in wording (task fixd): a partner whose name has nothing visible
+left is «Партнёр 1234», never «—»; /stop, /me and /start for a partner with no
+newsletters; a question about the bot itself in the partners' group."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.names import display_name, greeting_name
+from tests.harness import Client, Harness
+from tests.test_journey_partner_screens import sales
+from tests.test_journey_support import FORUM, forum, forum_relay, in_chat, topic_of
+
+__all__ = ["forum"]  # the fixture, used by name
+
+# --- 1. nobody is a «—» ---
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+@given(st.text(alphabet=ZERO_WIDTH + " \u202e\u2066\u2069\u200f"))
+def test_zero_width_characters_alone_are_no_name(name: str) -> None:
+    assert display_name(name) == "—"
+    assert greeting_name(name) == ""
+
+
+def test_zero_width_characters_inside_a_name_stay() -> None:
+    assert display_name("👩\u200d💻 Анна") == "👩\u200d💻 Анна"
+    assert greeting_name("\u200bАнна\u200b") == "\u200bАнна\u200b"
+
+
+async def _code(harness: Harness, user_id: int) -> str:
+    partner = await harness.services.partners.by_user("tg", user_id)
+    assert partner is not None
+    return partner.partner_code[-4:]
+
+
+async def test_a_name_with_nothing_visible_is_partner_and_code_everywhere(
+    forum: Harness,
+) -> None:
+    """The leaderboard (by name, as chosen), /me, the managers' link card and its
+    outcome, the ticket card, its topic, /tickets, the overdue note and /partner."""
+    shown: dict[int, str] = {}
+    for user_id, name, affiliate in ((1601, "\u202e", "n-1"), (1602, "\u200b\u2060 ", "n-2")):
+        person = forum.user(user_id, name)
+        await person.onboard()
+        shown[user_id] = label = f"Партнёр {await _code(forum, user_id)}"
+        assert (await person.send("/me"))[-1].plain.splitlines()[0] == label
+
+        await person.send(f"/link {affiliate}")
+        card = forum.emulator.chat_messages(FORUM)[-1].plain
+        assert f"Партнёр: {label} (@user{user_id}, tg:{user_id})" in card
+        await in_chat(forum, FORUM, f"/approve_link tg:{user_id}")
+        assert forum.emulator.chat_messages(FORUM)[-1].plain.endswith(f"партнёр: {label}.")
+
+    await sales(forum, "n-1", 2)
+    await sales(forum, "n-2", 1)
+    nobody = Client(forum, 1601)
+    board = (await nobody.send("/top"))[-1].plain.splitlines()
+    assert board[1:3] == [f"1. {shown[1601]} — 2", f"2. {shown[1602]} — 1"]
+
+    await nobody.send("/support Где выплата?")
+    card = forum.emulator.chat_messages(FORUM)[-1].plain
+    assert f"Партнёр: {shown[1601]} (@user1601, tg:1601)" in card
+    assert forum.emulator.topics[(FORUM, topic_of(forum, 1))].startswith(f"#1 · {shown[1601]} · ")
+    await nobody.send("/support И ещё вопрос")  # more words for the open ticket
+    wrote = forum.emulator.chat_messages(FORUM)[-1].plain
+    assert wrote.startswith(f"✉️ Обращение №1, {shown[1601]}:")
+
+    await in_chat(forum, FORUM, "/tickets")
+    listing = forum.emulator.chat_messages(FORUM)[-1].plain
+    assert f"№1 · {shown[1601]} · открыто" in listing
+
+    forum.clock.advance(5 * 3600)
+    await raise_overdue(forum)
+    overdue = forum.emulator.chat_messages(FORUM)[-1].plain
+    assert overdue.startswith(f"⏰ Обращение №1 ({shown[1601]}) ждёт ответа")
+
+    await in_chat(forum, FORUM, "/partner tg:1602")
+    partner_card = forum.emulator.chat_messages(FORUM)[-1].plain
+    assert partner_card.startswith(f"👤 {shown[1602]} (@user1602, tg:1602)")
+
+
+async def raise_overdue(harness: Harness) -> None:
+    from scheduler.support import raise_overdue_tickets
+
+    services = harness.services
+    await raise_overdue_tickets(
+        harness.bot, services.support, forum_relay(harness), services.partners
+    )
