@@ -89,3 +89,69 @@ async def raise_overdue(harness: Harness) -> None:
     await raise_overdue_tickets(
         harness.bot, services.support, forum_relay(harness), services.partners
     )
+
+
+# --- 2. /stop, /me, /start for a partner with no newsletters ---
+
+
+async def _onboard(person: Client, english: bool, agree: bool) -> None:
+    await person.send("/start")
+    await person.press(person.last.button_labels[0])
+    await person.press("Сайт")
+    await person.press("До года")
+    await person.send("Owners of new flats")
+    if english:
+        await person.press("✅ Yes, send them" if agree else "No, only answers to my questions")
+    else:
+        await person.press("✅ Да, присылайте" if agree else "Нет, только ответы на мои вопросы")
+
+
+STOP_TEXTS = {
+    # (english, has newsletters): /stop, /me's last line, what /start adds after the hello
+    (False, True): (
+        "Вы отписаны от всех рассылок, дайджестов и напоминаний. Ответы на ваши вопросы "
+        "остаются. Подписаться снова: /start",
+        "Рассылки выключены (/stop). Включить: /start",
+        "Рассылки снова включены: Новости, Конкурсы, Еженедельный дайджест, "
+        "Уведомления о продажах, Новые уроки.\nИзменить темы: /settings",
+    ),
+    (False, False): (
+        "Рассылок вам и так не приходит: все темы выключены. Ответы на ваши вопросы "
+        "остаются. Включить нужные темы: /settings",
+        "Рассылки выключены, все темы тоже. Включить нужные: /settings",
+        "Рассылок вам не приходит: все темы у вас выключены — включите нужные в /settings.",
+    ),
+    (True, True): (
+        "You are unsubscribed from every newsletter, digest and reminder. Answers to your "
+        "questions stay. Subscribe again: /start",
+        "Newsletters are off (/stop). Turn them on: /start",
+        "Messages are on again: News, Contests, Weekly digest, Sale notifications, "
+        "New lessons.\nChange topics: /settings",
+    ),
+    (True, False): (
+        "You get no newsletters anyway: all topics are off. Answers to your questions stay. "
+        "Turn on the topics you want: /settings",
+        "Newsletters are off, and so are all topics. Turn on the ones you want: /settings",
+        "You get no newsletters: all your topics are off — turn on the ones you want in "
+        "/settings.",
+    ),
+}
+
+
+async def test_stop_me_and_start_say_what_is_true_with_and_without_newsletters(
+    harness: Harness,
+) -> None:
+    for number, ((english, agree), (stopped, me_line, resumed)) in enumerate(STOP_TEXTS.items()):
+        user_id = 1610 + number
+        person = harness.user(user_id, "John" if english else "Анна", "en" if english else "ru")
+        await _onboard(person, english, agree)
+        assert (await person.send("/stop"))[-1].plain == stopped
+        assert (await person.send("/me"))[-1].plain.splitlines()[-1] == me_line
+        settings = (await person.send("/settings"))[-1].plain
+        assert ("/start" in settings) is agree, settings  # /start turns nothing on
+        hello, _menu = await person.send("/start")
+        assert hello.plain.split("\n\n", 1)[1] == resumed
+        partner = await harness.services.partners.by_user("tg", user_id)
+        assert partner is not None
+        assert not partner.stopped
+        assert partner.subscribed("news") is agree

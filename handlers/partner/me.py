@@ -77,7 +77,7 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n, platform: str = 
         l10n("me-ref-link", link=link),
     ]
     if partner.stopped:
-        lines.append(l10n("me-stopped"))
+        lines.append(l10n("me-stopped" if partner.wants_newsletters else "me-stopped-none"))
     return Screen("\n".join(lines))
 
 
