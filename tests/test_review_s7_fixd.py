@@ -7,12 +7,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.i18n import Translator
 from bot.names import display_name, greeting_name
 from tests.harness import Client, Harness
+from tests.test_journey_community import COMMUNITY, say
 from tests.test_journey_partner_screens import sales
 from tests.test_journey_support import FORUM, forum, forum_relay, in_chat, topic_of
+from tests.test_review_s7_fixb import chat
 
-__all__ = ["forum"]  # the fixture, used by name
+__all__ = ["chat", "forum"]  # the fixtures, used by name
 
 # --- 1. nobody is a «—» ---
 
@@ -155,3 +158,44 @@ async def test_stop_me_and_start_say_what_is_true_with_and_without_newsletters(
         assert partner is not None
         assert not partner.stopped
         assert partner.subscribed("news") is agree
+
+
+# --- 3. a question about the bot itself, asked the bot in the partners' group ---
+
+BOT = "@partnerbot_sandbox_bot"
+ASKED_IN_THE_GROUP = {
+    "как отписаться от рассылки?": "Рассылки настраиваются в личке со мной: /settings — "
+    "выбрать темы, /stop — выключить все сразу.",
+    "где моя статистика?": "Свои продажи и статистику лучше смотреть в личке со мной: /me",
+    "мой рейтинг": "Своё место в рейтинге лучше смотреть в личке со мной: /top",
+    "мои конкурсы?": "Свои места в конкурсах лучше смотреть в личке со мной: /contests",
+    "креативы": "Это лучше посмотреть в личке со мной: /creatives",  # a menu word alone
+}
+
+
+async def test_a_question_about_the_bot_in_the_group_is_sent_where_it_is_answered(
+    chat: Harness,
+) -> None:
+    for question, expected in ASKED_IN_THE_GROUP.items():
+        assert await say(chat, 1620, f"{BOT} {question}") == [expected], question
+        said = chat.emulator.chat_messages(COMMUNITY)[-1]
+        assert said.button_labels == ["💬 Открыть бота"]
+        assert await say(chat, 1620, question) == []  # not addressed: silence, as before
+    (offer,) = await say(chat, 1620, f"{BOT} как дела у всех")  # no answer: the offer
+    assert offer.startswith("Не нашёл ответа на это в FAQ")
+
+
+def test_the_group_texts_about_the_bot_name_their_command_in_both_languages() -> None:
+    for language in ("ru", "en"):
+        l10n = Translator().get(language)
+        for about, command in (
+            ("unsubscribe", "/settings"),
+            ("me", "/me"),
+            ("top", "/top"),
+            ("contests", "/contests"),
+            ("lessons", "/lessons"),
+            ("help", "/help"),
+        ):
+            text = l10n("community-own", about=about)
+            assert command in text, (language, about)
+            assert "FAQ" not in text, (language, about)

@@ -226,6 +226,13 @@ community-no-rules = The chat rules are not published yet.
 community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
 community-ask-manager = 🙋 Ask a manager in private
+community-own = { $about ->
+        [unsubscribe] Newsletters are set in private with me: /settings — choose topics, /stop — all off at once.
+        [me] Your sales and figures are best seen in private with me: /me
+        [top] Your place in the ranking is best seen in private with me: /top
+        [contests] Your places in contests are best seen in private with me: /contests
+       *[other] This is best seen in private with me: /{ $about }
+    }
 report-usage = Reply with /report to the message you want to report.
 report-sent = Thanks, the managers have been told.
 report-card =
