@@ -25,12 +25,19 @@ def without_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
-NO_NAME: Final = "—"  # shown for a name with nothing left in it (cards, lists)
+NO_NAME: Final = "—"  # stored for a name with nothing left in it (bot/texts.py shown_name
+# shows «Партнёр 1234» instead)
+
+# ZERO WIDTH SPACE, NON-JOINER, JOINER; WORD JOINER; ZERO WIDTH NO-BREAK SPACE (BOM): kept
+# inside a name (joiners shape emoji and some scripts), but a name of nothing else is none
+_INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def display_name(name: str, fallback: str = NO_NAME) -> str:
-    """`name` without bidi controls (and the blanks they leave at its ends)."""
-    return BIDI_CONTROLS.sub("", name).strip() or fallback
+    """`name` without bidi controls (and the blanks they leave at its ends); `fallback`
+    when nothing visible is left (blanks and zero-width characters are not)."""
+    shown = BIDI_CONTROLS.sub("", name).strip()
+    return shown if shown.translate(_INVISIBLE).strip() else fallback
 
 
 def greeting_name(name: str) -> str:

@@ -38,6 +38,13 @@ def greeting(l10n: L10n, key: str, name: str, **args: object) -> str:
     return l10n(key, name=html.escape(shown), **args)
 
 
+def shown_name(name: str, code: str, l10n: L10n) -> str:
+    """A partner's name wherever it is shown (leaderboards, /me, managers' cards and lists;
+    not escaped): the name, or «Партнёр 1234» (the label of those not shown by name, from
+    their partner `code`) when nothing of it is left to show - nobody is a «—»."""
+    return greeting_name(name) or l10n("top-anonymous", code=code[-4:])
+
+
 def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
     if partner is None:
         return l10n("top-anonymous", code=key[-4:])
@@ -45,7 +52,7 @@ def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
         return l10n("top-anonymous", code=partner.partner_code[-4:])
     if partner.public_name == "nickname" and partner.username:
         return f"@{partner.username}"
-    return partner.first_name
+    return shown_name(partner.first_name, partner.partner_code, l10n)
 
 
 def board_text(

@@ -198,5 +198,10 @@ def setup() -> Router:
                     bot, me.username or "", "support", l10n("community-ask-manager")
                 ),
             )
+        elif reply.kind == "own":  # their settings or figures: the private chat has them
+            await message.reply(
+                l10n("community-own", about=reply.about),
+                reply_markup=_bot_link(bot, me.username or "", "hi", l10n("community-open-bot")),
+            )
 
     return router

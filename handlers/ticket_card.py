@@ -14,7 +14,7 @@ from bot.names import without_bidi
 from bot.rendering import shorten
 from bot.services.partner import Partner
 from bot.services.tickets import Ticket, TicketCard
-from bot.texts import number
+from bot.texts import number, shown_name
 from handlers.callbacks import TicketTextCb
 
 TOPIC_NAME_LIMIT = 128
@@ -31,7 +31,7 @@ def ticket_card(
     text = l10n(
         "ticket-card",
         number=ticket.id,
-        name=html.escape(partner.first_name),
+        name=html.escape(shown_name(partner.first_name, partner.partner_code, l10n)),
         who=html.escape(who),
         segment=html.escape(card.segment_title or l10n("ticket-none")),
         affiliate=html.escape(partner.affiliate_id or l10n("ticket-none")),
@@ -77,5 +77,10 @@ def _sales_lines(card: TicketCard, l10n: L10n, zone: ZoneInfo) -> str:
 
 def topic_name(ticket: Ticket, partner: Partner, segment: str, l10n: L10n) -> str:
     """The forum topic of a ticket: its number, the partner's name and segment."""
-    name = l10n("ticket-topic", number=ticket.id, name=partner.first_name, segment=segment)
+    name = l10n(
+        "ticket-topic",
+        number=ticket.id,
+        name=shown_name(partner.first_name, partner.partner_code, l10n),
+        segment=segment,
+    )
     return name[:TOPIC_NAME_LIMIT]

@@ -10,6 +10,7 @@ from aiogram import Bot
 
 from bot.services.partners import PartnerService
 from bot.services.support import SupportService
+from bot.texts import shown_name
 from handlers.relay import TicketRelay
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,11 @@ async def raise_overdue_tickets(
     raised = 0
     for ticket in await support.overdue():
         partner = await partners.get(ticket.partner_id)
-        name = html.escape(partner.first_name) if partner else "?"
+        name = (
+            html.escape(shown_name(partner.first_name, partner.partner_code, relay.l10n))
+            if partner
+            else "?"
+        )
         hours = int(support.hours_since(ticket.waiting_since or ticket.created_at))
         text = relay.l10n("ticket-overdue", number=ticket.id, name=name, hours=hours)
         await relay.note_to_managers(bot, ticket, text)

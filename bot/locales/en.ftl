@@ -111,6 +111,7 @@ me-referrals = Invited: { $count } { $count ->
     }
 me-ref-link = Invitation link: { $link }
 me-stopped = Newsletters are off (/stop). Turn them on: /start
+me-stopped-none = Newsletters are off, and so are all topics. Turn on the ones you want: /settings
 
 ## Settings
 settings-title = <b>Settings</b>. Tap a topic to switch it on or off.
@@ -138,6 +139,7 @@ public-name-anonymous = anonymous
 
 ## /stop and /forget
 stop-done = You are unsubscribed from every newsletter, digest and reminder. Answers to your questions stay. Subscribe again: /start
+stop-done-none = You get no newsletters anyway: all topics are off. Answers to your questions stay. Turn on the topics you want: /settings
 forget-ask = Delete all your data in the bot: segment, answers, training progress, questions and settings? This cannot be undone.
 forget-confirm = Yes, delete
 forget-cancel = No, keep it
@@ -224,6 +226,13 @@ community-no-rules = The chat rules are not published yet.
 community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
 community-ask-manager = 🙋 Ask a manager in private
+community-own = { $about ->
+        [unsubscribe] Newsletters are set in private with me: /settings — choose topics, /stop — all off at once.
+        [me] Your sales and figures are best seen in private with me: /me
+        [top] Your place in the ranking is best seen in private with me: /top
+        [contests] Your places in contests are best seen in private with me: /contests
+       *[other] This is best seen in private with me: /{ $about }
+    }
 report-usage = Reply with /report to the message you want to report.
 report-sent = Thanks, the managers have been told.
 report-card =
@@ -647,7 +656,7 @@ contests-admin-rescheduled-told = The new dates go to those who were told about 
 start-resubscribed-topics = Messages are on again: { $on }.
 start-resubscribed-off = Off, as you set them: { $off }.
 start-resubscribed-settings = Change topics: /settings
-start-resubscribed-none = Messages are allowed again, but all your topics are off — turn on the ones you want in /settings.
+start-resubscribed-none = You get no newsletters: all your topics are off — turn on the ones you want in /settings.
 schedule-lesson = the next lesson of the course (a reminder)
 start-first = Hello! To begin, send /start — the bot asks a couple of questions and shows the menu. Until then we keep nothing about you.
 partner-answers = Onboarding answers:

@@ -27,8 +27,9 @@ _ADMIN_CALL = re.compile(r"(^|\s)@admins?\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class GroupReply:
-    kind: Literal["answer", "offer", "silent"]
+    kind: Literal["answer", "offer", "own", "silent"]
     entry: FaqEntry | None = None
+    about: str = ""  # for "own": unsubscribe, or the partner command that answers it
 
 
 def looks_like_question(text: str) -> bool:
@@ -53,14 +54,18 @@ class CommunityService:
     ) -> GroupReply:
         """An FAQ answer for a question with high confidence (not repeated in the same chat
         within 10 minutes); when the bot was mentioned or replied to and has no answer, an
-        offer to continue in private; otherwise silence."""
+        offer to continue in private ("own" for a question about the bot itself: where in
+        private it is answered); otherwise silence."""
         if not addressed and not looks_like_question(text):
             return GroupReply("silent")
         about_the_bot = small_talk.read(text, self._store.content)
         if about_the_bot is not None and about_the_bot.kind in ("menu", "unsubscribe"):
             # «как отписаться от рассылки?», «где моя статистика?»: the partner's own
             # settings and figures, in the private chat; never an FAQ answer in public
-            return GroupReply("offer" if addressed else "silent")
+            if not addressed:
+                return GroupReply("silent")
+            about = about_the_bot.command or about_the_bot.kind  # a command, or unsubscribe
+            return GroupReply("own", about=about)
         match = self._store.live.matcher.match(text)
         entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
         confident = (

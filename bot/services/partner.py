@@ -53,6 +53,13 @@ class Partner:
         """@username and platform id, for managers' cards."""
         return f"@{self.username}, {self.key}" if self.username else self.key
 
+    @property
+    def wants_newsletters(self) -> bool:
+        """Whether a topic would reach them but for /stop: they agreed to newsletters and
+        left one on. Without (a «no» in onboarding, every topic off) /stop stops nothing
+        and /start after it turns nothing on."""
+        return bool(self.consent) and any(self.subscriptions.get(t, True) for t in TOPICS)
+
     def subscribed(self, topic: str) -> bool:
         """Whether automated messages of `topic` may reach this partner."""
         return not self.stopped and bool(self.consent) and self.subscriptions.get(topic, True)

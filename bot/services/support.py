@@ -239,10 +239,14 @@ class SupportService:
             return None
         return await self._update(ticket, rating=rating)
 
-    async def open_tickets(self) -> list[tuple[Ticket, str]]:
-        """Open tickets, oldest first, with the partner's name."""
+    async def open_tickets(self) -> list[tuple[Ticket, str, str]]:
+        """Open tickets, oldest first, with the partner's name and partner code."""
         query = (
-            sa.select(tickets, partners.c.first_name.label("partner_name"))
+            sa.select(
+                tickets,
+                partners.c.first_name.label("partner_name"),
+                partners.c.partner_code.label("partner_code"),
+            )
             .join(partners, partners.c.id == tickets.c.partner_id)
             .where(tickets.c.status == "open")
             .order_by(tickets.c.created_at, tickets.c.id)
@@ -251,8 +255,9 @@ class SupportService:
             rows = list(await conn.execute(query))
         return [
             (
-                Ticket.from_row(_without(row, "partner_name")),
+                Ticket.from_row(_without(row, "partner_name", "partner_code")),
                 display_name(str(row.partner_name)),
+                str(row.partner_code),
             )
             for row in rows
         ]

@@ -12,6 +12,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
+from bot.texts import shown_name
 from handlers.callbacks import LinkCb
 from handlers.filters import IsManager
 from handlers.relay import TicketRelay
@@ -42,7 +43,11 @@ async def _decide(
         details=affiliate,
     )
     key = "link-done-approved" if approve else "link-done-declined"
-    return relay.l10n(key, affiliate=html.escape(affiliate), name=html.escape(partner.first_name))
+    return relay.l10n(
+        key,
+        affiliate=html.escape(affiliate),
+        name=html.escape(shown_name(partner.first_name, partner.partner_code, relay.l10n)),
+    )
 
 
 def setup_buttons() -> Router:

@@ -17,7 +17,7 @@ from bot.rendering import shorten
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
 from bot.services.profile import ManagerCard, ProfileService
-from bot.texts import standing_lines
+from bot.texts import shown_name, standing_lines
 from handlers.partner.me import sales_lines
 from handlers.screens import Screen, actor, send
 
@@ -45,7 +45,7 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
     affiliate = partner.affiliate_id or "—"
     text = l10n(
         "partner-card",
-        name=html.escape(partner.first_name),
+        name=html.escape(shown_name(partner.first_name, partner.partner_code, l10n)),
         who=html.escape(who),
         code=partner.partner_code,
         affiliate=html.escape(affiliate),

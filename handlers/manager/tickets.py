@@ -14,6 +14,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
+from bot.texts import shown_name
 from handlers.callbacks import TicketTextCb
 from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot, TicketOfMessage
 from handlers.manager import MANAGER_COMMANDS, links, partners, stats
@@ -22,17 +23,19 @@ from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, no_longer_available, send
 
 
-def tickets_screen(rows: list[tuple[Ticket, str]], support: SupportService, l10n: L10n) -> Screen:
+def tickets_screen(
+    rows: list[tuple[Ticket, str, str]], support: SupportService, l10n: L10n
+) -> Screen:
     if not rows:
         return Screen(l10n("ticket-list-empty"))
     lines = [l10n("ticket-list-title")]
-    for ticket, name in rows:
+    for ticket, name, code in rows:
         age = int(support.hours_since(ticket.created_at))
         lines.append(
             l10n(
                 "ticket-list-row",
                 number=ticket.id,
-                name=html.escape(name),
+                name=html.escape(shown_name(name, code, l10n)),
                 age=age,
                 waiting="yes" if ticket.waiting_since is not None else "no",
             )

@@ -12,6 +12,7 @@ from bot.i18n import L10n
 from bot.services.conversions import valid_affiliate_id
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
+from bot.texts import shown_name
 from handlers.callbacks import LinkCb
 from handlers.relay import TicketRelay
 from handlers.screens import keyboard
@@ -42,7 +43,7 @@ def setup() -> Router:
         who = partner.who
         card = managers(
             "link-card",
-            name=html.escape(partner.first_name),
+            name=html.escape(shown_name(partner.first_name, partner.partner_code, managers)),
             who=html.escape(who),
             who_id=partner.key,
             affiliate=html.escape(affiliate),

@@ -12,7 +12,7 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.services.partner import Partner
 from bot.services.profile import ProfileCard, ProfileService
-from bot.texts import number
+from bot.texts import number, shown_name
 from handlers.callbacks import MenuCb
 from handlers.screens import Screen, reply, start_link
 
@@ -65,7 +65,10 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n, platform: str = 
     partner = card.partner
     link = start_link(bot_username, platform, f"ref_{partner.partner_code}")
     lines = [
-        l10n("me-title", name=html.escape(partner.first_name)),
+        l10n(
+            "me-title",
+            name=html.escape(shown_name(partner.first_name, partner.partner_code, l10n)),
+        ),
         l10n("me-code", code=partner.partner_code),
         l10n("me-segment", segment=html.escape(card.segment_title or l10n("me-segment-none"))),
         *sales_lines(card, l10n),
@@ -74,7 +77,7 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n, platform: str = 
         l10n("me-ref-link", link=link),
     ]
     if partner.stopped:
-        lines.append(l10n("me-stopped"))
+        lines.append(l10n("me-stopped" if partner.wants_newsletters else "me-stopped-none"))
     return Screen("\n".join(lines))
 
 

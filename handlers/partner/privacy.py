@@ -23,7 +23,7 @@ def setup() -> Router:
         message: Message, partner: Partner, partners: PartnerService, l10n: L10n
     ) -> None:
         await partners.stop(partner)
-        await message.answer(l10n("stop-done"))
+        await message.answer(l10n("stop-done" if partner.wants_newsletters else "stop-done-none"))
 
     @router.message(Command("forget"))
     async def forget(message: Message, l10n: L10n) -> None:

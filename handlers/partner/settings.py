@@ -47,7 +47,7 @@ def settings_screen(
             callback_data=SettingsCb(action="platform"),
         )
     builder.adjust(1)
-    key = "settings-stopped" if partner.stopped else "settings-title"
+    key = "settings-stopped" if partner.stopped and partner.wants_newsletters else "settings-title"
     return Screen(l10n(key), builder.as_markup())
 
 

@@ -16,6 +16,7 @@ from bot.services.faq import FaqService
 from bot.services.partner import Partner
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
+from bot.texts import shown_name
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
@@ -59,7 +60,7 @@ async def open_ticket(
     if opened.created or original is not None:
         await relay.to_managers(bot, ticket, partner, original)
     else:  # more words for an existing ticket, with no message of the partner's to copy
-        name = html.escape(partner.first_name)
+        name = html.escape(shown_name(partner.first_name, partner.partner_code, relay.l10n))
         intro = relay.l10n("ticket-partner-wrote", number=ticket.id, name=name)
         if not await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}"):
             # never "sent" for what was not: the partner knows, and may try again
