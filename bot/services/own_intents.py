@@ -11,19 +11,27 @@ possessive word («мой», «у меня», «я», «my»), or a filler («г
   stopping / a negated verb of receiving / «меньше», «реже», «too many» together with
   what the bot sends («рассылки», «уведомления», «messages»);
 - the partner's own figures, rank or contests: a first-person or possessive word together
-  with a word for them («моя статистика», «сколько я заработал», «моё место в рейтинге»).
+  with a word for them («моя статистика», «сколько я заработал», «моё место в рейтинге»);
+- where to see one's statistics, sales or earnings: a cue of seeing («где», «посмотреть»,
+  «where», «see») with such a word, no possessive needed («где посмотреть статистику
+  продаж», «где статистика по продажам»); the program's cabinet («в личном кабинете») is
+  known here too: the bot's /me answers unless the program's FAQ asks the same.
 
 Any other word («делать», «подписчиков», «товары», «получаю с продажи») leaves the message
 to the FAQ, so a program's entry about e-mail «рассылки» still answers «можно ли делать
 email рассылки», and «где моя реф ссылка» is still a question about the link.
 
 A word matches with its endings (a stem) and with one typo in words of five letters or
-more («статистка», «расылки»)."""
+more («статистка», «расылки»). A typo that touches the stem's last letter, or a whole
+word's, counts only in a word the dictionary does not know: «конкурентов» is another word,
+not a misspelt «конкурсов» (the stem «конкурс» with «е» for «с»), «мечта» is not «места»."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from bot.services.faq_text import parse
 
 # A pattern ending in "*" is a stem (any ending); otherwise the whole word.
 _MINE: Final = frozenset(
@@ -75,6 +83,25 @@ _RANK: Final = (
 )  # fmt: skip
 _CONTESTS: Final = ("конкурс*", "contest*", "соревновани*", "competition*")
 
+# where to see: with statistics, sales or earnings, the /me question without a possessive
+_SEE: Final = frozenset(
+    """
+    где посмотреть смотреть просмотреть увидеть глянуть проверить покажи покажите показать
+    открыть открой найти where see show view check find
+    """.split()  # noqa: SIM905
+)
+_SEEN: Final = (
+    "статистик*", "стат", "статы", "стату", "статка", "статку", "stat", "stats", "statistic*",
+    "продаж*", "sales", "заработ*", "доход*", "earn", "earned", "earning*", "income",
+)  # fmt: skip
+# the program's cabinet, where a partner may look for them: known to the /me question only
+_CABINET: Final = frozenset(
+    """
+    личный личном личного личным кабинет кабинете кабинета кабинетом лк аккаунт аккаунте
+    account dashboard cabinet
+    """.split()  # noqa: SIM905
+)
+
 
 def _typo(word: str, form: str) -> bool:
     """One letter wrong, missing, extra, or two neighbours swapped."""
@@ -92,6 +119,11 @@ def _typo(word: str, form: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _real(word: str) -> bool:
+    """A word the dictionary knows (Cyrillic only): then it is not a misspelling."""
+    return parse(word)[2]
+
+
 def _matches(word: str, patterns: tuple[str, ...]) -> bool:
     for pattern in patterns:
         stem = pattern.rstrip("*")
@@ -99,10 +131,15 @@ def _matches(word: str, patterns: tuple[str, ...]) -> bool:
             if word.startswith(stem):
                 return True
             if len(stem) >= 5 and any(
-                _typo(word[:cut], stem) for cut in (len(stem) - 1, len(stem), len(stem) + 1)
+                _typo(word[:cut], stem)
+                # the stem's last letter in place: the typo is inside it; otherwise the
+                # word may go on as another word («конкуре|нтов» is not «конкурс»)
+                and (word[cut - 1] == stem[-1] or not _real(word))
+                for cut in (len(stem) - 1, len(stem), len(stem) + 1)
+                if cut <= len(word)
             ):
                 return True
-        elif word == stem or (len(stem) >= 5 and _typo(word, stem)):
+        elif word == stem or (len(stem) >= 5 and _typo(word, stem) and not _real(word)):
             return True
     return False
 
@@ -119,13 +156,20 @@ def read(words: list[str]) -> Intent | None:
     if not words or len(words) > 10:
         return None
     unsubscribe = stop = negated = receive = fewer = sent = False
-    mine = figures = rank = contests = False
+    mine = figures = rank = contests = see = seen = cabinet = False
+    elsewhere = False  # a word known only to another intent than /me
     for word in words:
         known = False
         if word in _MINE:
             mine = known = True
         if word in _FILLER:
             known = True
+        if word in _SEE:
+            see = known = True
+        if _matches(word, _SEEN):
+            seen = known = True
+        if word in _CABINET:
+            cabinet = known = True
         if _matches(word, _UNSUBSCRIBE):
             unsubscribe = known = True
         if _matches(word, _STOP):
@@ -146,8 +190,15 @@ def read(words: list[str]) -> Intent | None:
             contests = known = True
         if not known:
             return None
+        elsewhere |= not (
+            word in _MINE or word in _FILLER or word in _SEE or word in _CABINET
+        ) and not (_matches(word, _FIGURES) or _matches(word, _SEEN))
+    if cabinet and (elsewhere or not (seen and (mine or see))):
+        return None  # the cabinet is known to the /me question only
     if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
         return Intent("unsubscribe")
+    if see and seen and not elsewhere:
+        return Intent("menu", "me")
     if not mine:
         return None
     if contests:
