@@ -273,6 +273,11 @@ async def test_stats_groups_the_gaps_and_links_one(harness: Harness) -> None:
     await manager.press(stats.button_labels[0], stats)
     picker = next(m for m in manager.messages if m.message_id == stats.message_id)
     assert picker.plain.startswith("«")  # edited in place: which entry is it?
+    assert "Близких статей нет" in picker.plain  # no entry shares a word with it
+    await manager.press("📋 Другая статья", picker)  # any entry, by topic
+    topics = next(m for m in manager.messages if m.message_id == stats.message_id)
+    await manager.press("Промо-материалы", topics)
+    picker = next(m for m in manager.messages if m.message_id == stats.message_id)
     await manager.press(picker.button_labels[0], picker)
     done = next(m for m in manager.messages if m.message_id == stats.message_id)
     assert done.plain.startswith("Формулировки «")

@@ -85,8 +85,16 @@ async def test_the_gap_picker_offers_what_the_askers_can_be_answered_with(
     assert "есть ли yml фид товаров — 2 партнёра" in stats.plain
     label = next(b for b in stats.button_labels if question in b)
     picker = await _picker(manager, stats, label)
-    assert len(picker.button_labels) == 3
+    # only entries sharing words with it (social-ads: «инстаграм»), then any other entry
+    assert picker.button_labels[0].startswith("social-ads:")
+    assert picker.button_labels[-1] == "📋 Другая статья"
     assert not any(b.startswith("product-feed") for b in picker.button_labels)
+    await manager.press("📋 Другая статья", picker)
+    topics = next(m for m in manager.messages if m.message_id == picker.message_id)
+    await manager.press("Промо-материалы", topics)
+    promo = next(m for m in manager.messages if m.message_id == picker.message_id)
+    assert promo.button_labels[0].startswith("creatives-where:")
+    assert not any(b.startswith("product-feed") for b in promo.button_labels)
 
     webmaster = harness.user(920, "Вебмастер")
     await webmaster.onboard("Вебмастер")

@@ -10,8 +10,12 @@ import yaml
 
 from bot.content.loader import load_content
 from bot.services import own_intents, small_talk
-from tests.harness import DEMO_CONTENT, Harness
+from tests.harness import DEMO_CONTENT, Client, Harness, SentMessage
+from tests.test_faq_learning import _ticket, group
+from tests.test_journey_support import GROUP, in_chat
 from tests.test_review_s7_fixb import _partner_and_manager
+
+__all__ = ["group"]  # the fixture
 
 # --- 1. «где посмотреть статистику продаж» is /me, not «Почему не засчиталась продажа?» ---
 
@@ -100,3 +104,78 @@ async def test_unsubscribing_from_competitors_mailings_is_left_to_the_faq(
     assert "/stop" not in said.plain, said.plain
     said = (await anna.send("как отписаться от рассылки?"))[-1]
     assert "/stop" in said.plain
+
+
+# --- 3. the 🔗 pickers offer entries with evidence, or say there are none ---
+
+WEBINARS = "будут ли вебинары для новичков"
+
+
+async def _gap_picker(harness: Harness, question: str) -> tuple[Client, SentMessage]:
+    manager = harness.manager()
+    await manager.send("/start")
+    partner = harness.user(9750)
+    await partner.onboard()
+    await partner.send(question)
+    await manager.send("/stats")
+    stats = next(m for m in reversed(manager.messages) if m.button_labels)
+    label = next(b for b in stats.button_labels if question[:20] in b)
+    await manager.press(label, stats)
+    return manager, next(m for m in manager.messages if m.message_id == stats.message_id)
+
+
+def _current(manager: Client, shown: SentMessage) -> SentMessage:
+    return next(m for m in manager.messages if m.message_id == shown.message_id)
+
+
+async def test_a_gap_with_no_close_entry_says_so_and_any_entry_can_be_picked(
+    harness: Harness,
+) -> None:
+    manager, picker = await _gap_picker(harness, WEBINARS)
+    assert "Близких статей нет" in picker.plain
+    assert picker.button_labels == ["📋 Другая статья"]  # not payout-dates, -minimum, -methods
+    await manager.press("📋 Другая статья", picker)
+    topics = _current(manager, picker)
+    assert "Выплаты" in topics.button_labels
+    assert "Промо-материалы" in topics.button_labels
+    await manager.press("Выплаты", topics)  # six entries: two pages
+    page = _current(manager, topics)
+    assert page.button_labels[0].startswith("payout-dates:")
+    assert "Дальше →" in page.button_labels
+    await manager.press("Дальше →", page)
+    page = _current(manager, page)
+    assert [b.split(":")[0] for b in page.button_labels if ":" in b] == ["hold-period"]
+    await manager.press("← Назад", page)
+    page = _current(manager, page)
+    await manager.press("⬅️ Темы", page)
+    topics = _current(manager, page)
+    await manager.press("Промо-материалы", topics)
+    entries = _current(manager, topics)
+    label = next(b for b in entries.button_labels if b.startswith("creatives-where:"))
+    for data in (button["callback_data"] for row in entries.buttons for button in row):
+        assert len(data.encode()) <= 64
+    await manager.press(label, entries)
+    done = _current(manager, entries)
+    assert done.plain.startswith(f"Формулировки «{WEBINARS}» (1) теперь ведут к creatives-where")
+
+
+async def test_a_gap_picker_offers_only_entries_sharing_words(harness: Harness) -> None:
+    _manager, picker = await _gap_picker(harness, "хочу рекламу на заборе")
+    entries = [b.split(":")[0] for b in picker.button_labels if ":" in b]
+    assert entries  # brand-bidding, top-products, social-ads: they share «реклама»
+    assert not any(entry.startswith("payout-") for entry in entries)
+    assert "Близких статей нет" not in picker.plain
+    assert picker.button_labels[-1] == "📋 Другая статья"
+
+
+async def test_faq_link_on_a_ticket_with_no_close_entry_says_how_to_pick_one(
+    group: Harness,
+) -> None:
+    anna, card = await _ticket(group, "Help <i>me</i> & my cat")
+    await in_chat(group, GROUP, "/faq_link", reply_to=card)
+    offer = group.emulator.chat_messages(GROUP)[-1]
+    assert "Близких статей нет" in offer.plain
+    assert "/faq_link ID" in offer.plain
+    assert offer.button_labels == []
+    await in_chat(group, GROUP, "/faq_link account-login", reply_to=card)
+    assert "пароль" in anna.last.plain.lower()

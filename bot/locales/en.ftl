@@ -718,6 +718,17 @@ faq-gap-people = { $count ->
 faq-gap-pick = “{ $question }” — { $people }: which FAQ entry is it?
 faq-gap-segments = Partners of different segments asked ({ $segments }): an entry marked “only …” will not answer them all.
 faq-gap-only = only { $segments }
+faq-pick-none = No close entries.
+faq-link-any = To pick any entry, write it where you called this command: /faq_link ID — the id of an entry in faq.yaml (e.g. /faq_link { $example }).
+faq-gap-other = 📋 Another entry
+faq-gap-closest = ⬅️ Closest
+faq-gap-next = Next →
+faq-gap-topics-back = ⬅️ Topics
+faq-gap-topics = “{ $question }”: which topic is the entry that answers it in?
+faq-gap-topic = “{ $question }” — { $topic }{ $pages ->
+    [1] {""}
+   *[other] {" "}({ $page } of { $pages })
+}: which entry answers it?
 faq-gap-linked = The phrasings “{ $question }” ({ $count }) now lead to { $entry }.
 faq-gaps-digest = What the FAQ lacked this week (unanswered):
 faq-gaps-digest-line = { $number }. { $question } — { $people }

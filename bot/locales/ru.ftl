@@ -746,6 +746,17 @@ faq-gap-people = { $count } { $count ->
 faq-gap-pick = «{ $question }» — { $people }: к какому вопросу FAQ это относится?
 faq-gap-segments = Спросили партнёры разных сегментов ({ $segments }): вопрос с пометкой «только …» ответит не всем.
 faq-gap-only = только { $segments }
+faq-pick-none = Близких статей нет.
+faq-link-any = Любую статью можно выбрать там же, где вы вызвали эту команду: /faq_link ID — id статьи из faq.yaml (например, /faq_link { $example }).
+faq-gap-other = 📋 Другая статья
+faq-gap-closest = ⬅️ Ближайшие
+faq-gap-next = Дальше →
+faq-gap-topics-back = ⬅️ Темы
+faq-gap-topics = «{ $question }»: в какой теме статья, которая на это отвечает?
+faq-gap-topic = «{ $question }» — { $topic }{ $pages ->
+    [1] {""}
+   *[other] {" "}({ $page } из { $pages })
+}: какая статья отвечает?
 faq-gap-linked = Формулировки «{ $question }» ({ $count }) теперь ведут к { $entry }.
 faq-gaps-digest = Чего не хватает в FAQ за неделю (без ответа):
 faq-gaps-digest-line = { $number }. { $question } — { $people }

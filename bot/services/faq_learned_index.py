@@ -12,10 +12,26 @@ import sqlalchemy as sa
 from bot.content.models import Content, FaqEntry
 from bot.db.tables import faq_learned
 from bot.services.faq_learned import ENTRY_GONE, LearnedRows
-from bot.services.faq_matching import Candidate, FaqMatcher
+from bot.services.faq_matching import FEATURES, Candidate, FaqMatcher
 from bot.services.faq_wordings import one_entry_per_wording
 
 logger = logging.getLogger(__name__)
+
+
+_COVERAGE = FEATURES.index("coverage")
+_QUESTION_ONLY = FEATURES.index("question_only")
+_LEARNED = (FEATURES.index("learned_coverage"), FEATURES.index("learned_reverse"))
+
+
+def has_evidence(candidate: Candidate) -> bool:
+    """A candidate worth offering a manager: its wordings share a word with the text other
+    than a question word («когда», «как»), or what it learned does; an entry that only
+    came up through its answer text or a question word is no evidence."""
+    features = candidate.features
+    if not features:
+        return True
+    shared = features[_COVERAGE] > 0 and features[_QUESTION_ONLY] == 0
+    return shared or any(features[i] > 0 for i in _LEARNED)
 
 
 class LearnedIndex(LearnedRows):
@@ -131,20 +147,27 @@ class LearnedIndex(LearnedRows):
         limit: int = 3,
         exclude: str | None = None,
         segments: Collection[str] = (),
+        padded: bool = True,
     ) -> list[str]:
         """The ids of the entries closest to a text (for buttons), best first; the first
-        entries of the FAQ when nothing is close. With `segments`: only entries one of
-        those segments can see."""
+        entries of the FAQ when nothing is close (`padded`), or only the entries with
+        evidence (`padded=False`: see `has_evidence`; possibly none). With `segments`:
+        only entries one of those segments can see."""
 
         def offered(entry: FaqEntry) -> bool:
             visible = not segments or any(entry.visible_to(s) for s in segments)
             return visible and entry.id != exclude
 
         hidden = sum(not offered(entry) for entry in matcher.entries)
-        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden)
+        # without padding, candidates without evidence are skipped: rank them all
+        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden + (0 if padded else 16))
         by_id = {entry.id: entry for entry in matcher.entries}
-        ids = [c.entry_id for c in ranked if offered(by_id[c.entry_id])][:limit]
-        for entry in matcher.entries:
+        ids = [
+            c.entry_id
+            for c in ranked
+            if offered(by_id[c.entry_id]) and (padded or has_evidence(c))
+        ][:limit]
+        for entry in matcher.entries if padded else ():
             if len(ids) >= limit:
                 break
             if entry.id not in ids and offered(entry):

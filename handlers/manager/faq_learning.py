@@ -39,9 +39,16 @@ def entry_label(entry: FaqEntry, mark: str = "") -> str:
 
 
 async def closest_entries(
-    faq: FaqService, text: str, exclude: str | None = None, segments: frozenset[str] = frozenset()
+    faq: FaqService,
+    text: str,
+    exclude: str | None = None,
+    segments: frozenset[str] = frozenset(),
+    *,
+    padded: bool = True,
 ) -> list[str]:
-    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
+    """The entries closest to a text; `padded=False`: only those with evidence (words
+    shared with the text), possibly none — the pickers say so rather than offer noise."""
+    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments, padded)
 
 
 def _entries(ids: tuple[str, ...] | list[str]) -> str:
@@ -195,13 +202,23 @@ def _ticket_router(name: str) -> Router:
             return
         rows = [
             [(entry_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
-            for entry_id in await closest_entries(faq, question)
+            for entry_id in await closest_entries(faq, question, padded=False)
             if (entry := content.faq_entry(entry_id)) is not None
         ]
+        text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
+        if not rows:  # nothing shares a word with it: say so, and how to pick any entry
+            text += (
+                "\n"
+                + l10n("faq-pick-none")
+                + " "
+                + l10n(
+                    "faq-link-any", example=html.escape(content.faq[0].id if content.faq else "ID")
+                )
+            )
         # the picker replies to the partner's message it is about: its button reads it there
         await message.answer(
-            l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500)))),
-            reply_markup=keyboard(*rows),
+            text,
+            reply_markup=keyboard(*rows) if rows else None,
             reply_parameters=None
             if partner_message is None
             else ReplyParameters(message_id=partner_message, allow_sending_without_reply=True),
