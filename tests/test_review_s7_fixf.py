@@ -10,7 +10,8 @@ import yaml
 
 from bot.content.loader import load_content
 from bot.services import own_intents, small_talk
-from tests.harness import DEMO_CONTENT, Client, Harness, SentMessage
+from bot.vk.emulator_model import VkMessage
+from tests.harness import DEMO_CONTENT, Client, Harness, SentMessage, running_bot
 from tests.test_faq_learning import _ticket, group
 from tests.test_journey_support import GROUP, in_chat
 from tests.test_review_s7_fixb import _partner_and_manager
@@ -136,19 +137,27 @@ async def test_a_gap_with_no_close_entry_says_so_and_any_entry_can_be_picked(
     assert picker.button_labels == ["📋 Другая статья"]  # not payout-dates, -minimum, -methods
     await manager.press("📋 Другая статья", picker)
     topics = _current(manager, picker)
-    assert "Выплаты" in topics.button_labels
-    assert "Промо-материалы" in topics.button_labels
+    # seven topics, four a page (within VK's inline keyboard: 6 rows, 10 buttons)
+    assert topics.button_labels[:4] == [
+        "Выплаты", "Ссылки и трекинг", "Разрешённый трафик", "Промо-материалы",
+    ]  # fmt: skip
+    assert "Дальше →" in topics.button_labels
     await manager.press("Выплаты", topics)  # six entries: two pages
     page = _current(manager, topics)
     assert page.button_labels[0].startswith("payout-dates:")
     assert "Дальше →" in page.button_labels
     await manager.press("Дальше →", page)
     page = _current(manager, page)
-    assert [b.split(":")[0] for b in page.button_labels if ":" in b] == ["hold-period"]
+    assert "(2 из 2)" in page.plain
+    entries = [b.split(":")[0] for b in page.button_labels if ":" in b]
+    assert entries == ["commission-rate", "hold-period"]
     await manager.press("← Назад", page)
     page = _current(manager, page)
     await manager.press("⬅️ Темы", page)
     topics = _current(manager, page)
+    await manager.press("Дальше →", topics)
+    assert "Аккаунт и документы" in _current(manager, topics).button_labels
+    await manager.press("← Назад", topics)
     await manager.press("Промо-материалы", topics)
     entries = _current(manager, topics)
     label = next(b for b in entries.button_labels if b.startswith("creatives-where:"))
@@ -179,3 +188,32 @@ async def test_faq_link_on_a_ticket_with_no_close_entry_says_how_to_pick_one(
     assert offer.button_labels == []
     await in_chat(group, GROUP, "/faq_link account-login", reply_to=card)
     assert "пароль" in anna.last.plain.lower()
+
+
+async def test_the_gap_pickers_other_entry_works_in_vk_too(tmp_path: Path) -> None:
+    """The same handlers on VK: the pages fit VK's inline keyboard (6 rows, 10 buttons)."""
+    async with running_bot(tmp_path, vk=True) as harness:
+        manager = harness.vk_manager()
+        partner = harness.user(9760)
+        await partner.onboard()
+        await partner.send(WEBINARS)
+        await manager.send("/stats")
+
+        def newest(label: str) -> VkMessage:
+            return next(m for m in reversed(manager.messages) if label in m.button_labels)
+
+        gap = next(b for m in manager.messages for b in m.button_labels if WEBINARS[:20] in b)
+        await manager.press(gap, newest(gap))
+        await manager.press("📋 Другая статья", newest("📋 Другая статья"))
+        topics = newest("Выплаты")
+        assert topics.keyboard is not None
+        assert topics.keyboard.get("inline") is True
+        await manager.press("Выплаты", topics)
+        await manager.press("Дальше →", newest("Дальше →"))
+        label = next(
+            b for m in reversed(manager.messages) for b in m.button_labels if "hold-period" in b
+        )
+        await manager.press(label, newest(label))
+        assert any(
+            f"«{WEBINARS}» (1) теперь ведут к hold-period" in m.text for m in manager.messages
+        )

@@ -132,8 +132,8 @@ async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n)
 
 # «📋 Другая статья»: any entry the askers can see, topic by topic, a page at a time
 
-TOPICS_PAGE = 8
-ENTRIES_PAGE = 5
+TOPICS_PAGE = 4  # with the page and back rows: within VK's inline 6 rows, 10 buttons
+ENTRIES_PAGE = 4
 
 
 def _number(text: str) -> int:
