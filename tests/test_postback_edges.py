@@ -186,3 +186,35 @@ async def test_a_lone_surrogate_in_a_json_body_is_a_400_or_401(endpoint: Endpoin
         ) as response:
             assert response.status in (400, 401)
             await response.json()
+
+
+async def test_a_malformed_percent_escape_is_a_400_naming_query(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """`%ZZ`, a lone `%`, `%2` and escapes that are not UTF-8 (`%FF`, `%C3%28`) are refused,
+    in the query (`query`) and in a form body (`body`); nothing stored."""
+    base, session = endpoint
+    good = f"partner=aff-9&status=approved&amount=1&secret={SECRET}"
+    for bad in ("c%ZZ", "d%", "e%2", "%FF", "f%C3%28"):
+        status, body = await _raw(base, f"/postback?{good}&conversion_id={bad}".encode())
+        answer = json.loads(body)
+        assert (status, answer["field"]) == (400, "query"), bad
+        assert answer["error"].startswith("query: ")
+        async with session.post(
+            f"{base}/postback",
+            data=f"{good}&conversion_id={bad}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            answer = await response.json()
+        assert (response.status, answer["field"]) == (400, "body"), bad
+        assert answer["error"].startswith("body: ")
+    assert await _stored(services) == 0
+    # well-formed escapes, `+` and a `%25` (a percent sign itself) pass the check
+    status, body = await _raw(base, f"/postback?{good}&conversion_id=c%2D1%25".encode())
+    assert status == 200, body
+    async with session.post(
+        f"{base}/postback",
+        data=f"{good}&conversion_id=c%2D2",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ) as response:
+        assert response.status == 200
