@@ -24,6 +24,10 @@ from tests.harness import make_settings
 
 SECRET = "s3cret-postback"
 Endpoint = tuple[str, aiohttp.ClientSession]
+CONVERSION_RULE = (
+    "Latin letters, digits and ASCII punctuation only (no spaces), at most 128 characters"
+)
+PARTNER_RULE = "Latin letters, digits and _ . : @ - only (no spaces), at most 64 characters"
 
 
 @pytest.fixture
@@ -218,3 +222,39 @@ async def test_a_malformed_percent_escape_is_a_400_naming_query(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     ) as response:
         assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("conversion_id", "фб2", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "ф1", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "a b", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "x" * 129, "conversion_id: " + CONVERSION_RULE),
+        ("partner", "партнёр", "partner: " + PARTNER_RULE),
+        ("partner", "a/b", "partner: " + PARTNER_RULE),
+        ("currency", "руб", "currency: three Latin letters, an ISO code such as RUB"),
+        ("amount", "99999999999", "amount: too large (at most 9999999999.99)"),
+    ],
+)
+def test_a_refusal_states_the_rule_the_code_enforces(field: str, value: str, error: str) -> None:
+    with pytest.raises(InvalidConversion) as caught:
+        parse_conversion(_row(**{field: value}), {})
+    assert (caught.value.field, str(caught.value)) == (field, error)
+
+
+async def test_a_non_latin_conversion_id_is_refused_with_its_rule(endpoint: Endpoint) -> None:
+    base, session = endpoint
+    status, body = await _raw(
+        base,
+        f"/postback?partner=aff-9&status=approved&amount=1&secret={SECRET}"
+        "&conversion_id=%D1%84%D0%B12".encode(),
+    )
+    assert (status, json.loads(body)["error"]) == (400, "conversion_id: " + CONVERSION_RULE)
+    async with session.post(
+        f"{base}/postback", data=_row(conversion_id="ф1", secret=SECRET)
+    ) as response:
+        assert (response.status, (await response.json())["error"]) == (
+            400,
+            "conversion_id: " + CONVERSION_RULE,
+        )
