@@ -258,3 +258,31 @@ async def test_a_non_latin_conversion_id_is_refused_with_its_rule(endpoint: Endp
             400,
             "conversion_id: " + CONVERSION_RULE,
         )
+
+
+async def test_a_json_number_with_an_exponent_is_refused(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """`"amount": 1e2` is refused as in the query (not read as 100); a JSON number is taken
+    as it is written (`12.50` stays 12.50, `1.999` is refused for its places)."""
+    base, session = endpoint
+
+    async def post(amount: str, conversion_id: str = "j1") -> tuple[int, Any]:
+        async with session.post(
+            f"{base}/postback?secret={SECRET}",
+            data=f'{{"partner": "aff-1", "conversion_id": "{conversion_id}",'
+            f' "status": "approved", "amount": {amount}}}',
+            headers={"Content-Type": "application/json"},
+        ) as response:
+            return response.status, await response.json()
+
+    for amount in ("1e2", "1E2", "1.5e1", "100e-2"):
+        status, body = await post(amount)
+        assert (status, body["field"]) == (400, "amount"), amount
+        assert body["error"] == f"amount: not a plain decimal number: {amount!r}"
+    assert await _stored(services) == 0
+    assert (await post("12.50"))[0] == 200
+    assert (await post("7", "j2"))[0] == 200
+    async with services.db.read() as conn:
+        rows = await conn.execute(sa.select(conversions.c.amount).order_by(conversions.c.id))
+        assert [str(amount) for (amount,) in rows] == ["12.50", "7.00"]
