@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.content.errors import field_path, reason, yaml_problem
 from bot.content.models import (
+    CONTENT_FILE,
     Contest,
     Creative,
     FaqEntry,
@@ -130,7 +131,7 @@ class Source:
             return None
         adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
         try:
-            return adapter.validate_python(self.data)
+            return adapter.validate_python(self.data, context=CONTENT_FILE)
         except ValidationError as exc:
             for error in exc.errors():
                 self._report(error)
@@ -140,7 +141,7 @@ class Source:
         """One item of a list document (its problems located under `index`)."""
         adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
         try:
-            return adapter.validate_python(data)
+            return adapter.validate_python(data, context=CONTENT_FILE)
         except ValidationError as exc:
             for error in exc.errors():
                 self._report(error, (index,))
