@@ -3,8 +3,10 @@
 A postback's fields come from the query string and the body (a form or a JSON object):
 one of ours given more than once, anywhere, is a 400 naming it. Its secret is `secret=`
 and/or the `X-Postback-Secret` header: every one given must be right (constant time).
-A request line aiohttp cannot parse (a query not percent-encoded) is a JSON 400 naming
-`query`, logged as one line (`_Connection`).
+A request line aiohttp cannot parse (raw UTF-8 or control characters in the query) is a
+JSON 400 naming `query`, logged as one line (`_Connection`); a query or form body aiohttp
+would read leniently (a `%` not followed by two hex digits, escapes that are not UTF-8) is
+a 400 naming `query` or `body` too (`_escapes`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
+from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
 from aiohttp.http_exceptions import InvalidURLError
@@ -49,10 +53,13 @@ def create_http_app(
         configured = settings.postback_secret
         if configured is None:
             return _error(503, "postback is not configured: set POSTBACK_SECRET")
+        wrong = _escapes(request.rel_url.raw_query_string.encode())
+        if wrong is not None:
+            return _error(400, f"query: {wrong}", field="query")
         try:
             pairs = [*request.query.items(), *await _body(request)]
         except ValueError as exc:
-            return _error(400, f"body: {exc}")
+            return _error(400, f"body: {exc}", field="body")
         headers = request.headers.getall(SECRET_HEADER, [])
         given = Counter(name for name, _value in pairs) + Counter({SECRET_HEADER: len(headers)})
         for name in (*FIELDS, "secret", SECRET_HEADER):
@@ -98,14 +105,36 @@ async def _body(request: web.Request) -> Pairs:
         return []
     if request.content_type == "application/json":
         try:
-            data = json.loads(await request.text(), object_pairs_hook=_JsonObject)
+            # a number as written (`1e2` stays "1e2", refused as in the query; never a float)
+            data = json.loads(
+                await request.text(), object_pairs_hook=_JsonObject, parse_float=str, parse_int=str
+            )
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError("invalid JSON") from exc
         if not isinstance(data, _JsonObject):
             raise ValueError("expected a JSON object")
         return [(key, "" if value is None else str(value)) for key, value in data.pairs]
+    if request.content_type == "application/x-www-form-urlencoded":
+        wrong = _escapes(await request.read())
+        if wrong is not None:
+            raise ValueError(wrong)
     form = await request.post()
     return [(key, value) for key, value in form.items() if isinstance(value, str)]
+
+
+_BAD_ESCAPE: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def _escapes(raw: bytes) -> str | None:
+    """Why `raw` (a query string, a form body) is not percent-encoded, or None. aiohttp
+    would keep `%ZZ` as it is and read `%FF` as U+FFFD: a tracker's encoding bug stored."""
+    if _BAD_ESCAPE.search(raw):
+        return "not percent-encoded: a % not followed by two hex digits (a % itself is %25)"
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return "not percent-encoded: an escape that is not UTF-8 (such as %FF)"
+    return None
 
 
 class _JsonObject(dict[str, Any]):

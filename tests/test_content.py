@@ -64,7 +64,7 @@ def test_yaml_syntax_error_has_its_line(content: Path) -> None:
     _edit(content / "faq.yaml", '  topic: "Выплаты"', '  topic: "Выплаты')
     (problem,) = _problems(content)
     assert problem.startswith("faq.yaml:")
-    assert "invalid YAML" in problem
+    assert problem == "faq.yaml:7: the text in quotes is not closed (a \" or ' is missing)"
 
 
 def test_missing_required_file(content: Path) -> None:

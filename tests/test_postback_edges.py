@@ -24,6 +24,10 @@ from tests.harness import make_settings
 
 SECRET = "s3cret-postback"
 Endpoint = tuple[str, aiohttp.ClientSession]
+CONVERSION_RULE = (
+    "Latin letters, digits and ASCII punctuation only (no spaces), at most 128 characters"
+)
+PARTNER_RULE = "Latin letters, digits and _ . : @ - only (no spaces), at most 64 characters"
 
 
 @pytest.fixture
@@ -186,3 +190,99 @@ async def test_a_lone_surrogate_in_a_json_body_is_a_400_or_401(endpoint: Endpoin
         ) as response:
             assert response.status in (400, 401)
             await response.json()
+
+
+async def test_a_malformed_percent_escape_is_a_400_naming_query(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """`%ZZ`, a lone `%`, `%2` and escapes that are not UTF-8 (`%FF`, `%C3%28`) are refused,
+    in the query (`query`) and in a form body (`body`); nothing stored."""
+    base, session = endpoint
+    good = f"partner=aff-9&status=approved&amount=1&secret={SECRET}"
+    for bad in ("c%ZZ", "d%", "e%2", "%FF", "f%C3%28"):
+        status, body = await _raw(base, f"/postback?{good}&conversion_id={bad}".encode())
+        answer = json.loads(body)
+        assert (status, answer["field"]) == (400, "query"), bad
+        assert answer["error"].startswith("query: ")
+        async with session.post(
+            f"{base}/postback",
+            data=f"{good}&conversion_id={bad}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            answer = await response.json()
+        assert (response.status, answer["field"]) == (400, "body"), bad
+        assert answer["error"].startswith("body: ")
+    assert await _stored(services) == 0
+    # well-formed escapes, `+` and a `%25` (a percent sign itself) pass the check
+    status, body = await _raw(base, f"/postback?{good}&conversion_id=c%2D1%25".encode())
+    assert status == 200, body
+    async with session.post(
+        f"{base}/postback",
+        data=f"{good}&conversion_id=c%2D2",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ) as response:
+        assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("conversion_id", "фб2", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "ф1", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "a b", "conversion_id: " + CONVERSION_RULE),
+        ("conversion_id", "x" * 129, "conversion_id: " + CONVERSION_RULE),
+        ("partner", "партнёр", "partner: " + PARTNER_RULE),
+        ("partner", "a/b", "partner: " + PARTNER_RULE),
+        ("currency", "руб", "currency: three Latin letters, an ISO code such as RUB"),
+        ("amount", "99999999999", "amount: too large (at most 9999999999.99)"),
+    ],
+)
+def test_a_refusal_states_the_rule_the_code_enforces(field: str, value: str, error: str) -> None:
+    with pytest.raises(InvalidConversion) as caught:
+        parse_conversion(_row(**{field: value}), {})
+    assert (caught.value.field, str(caught.value)) == (field, error)
+
+
+async def test_a_non_latin_conversion_id_is_refused_with_its_rule(endpoint: Endpoint) -> None:
+    base, session = endpoint
+    status, body = await _raw(
+        base,
+        f"/postback?partner=aff-9&status=approved&amount=1&secret={SECRET}"
+        "&conversion_id=%D1%84%D0%B12".encode(),
+    )
+    assert (status, json.loads(body)["error"]) == (400, "conversion_id: " + CONVERSION_RULE)
+    async with session.post(
+        f"{base}/postback", data=_row(conversion_id="ф1", secret=SECRET)
+    ) as response:
+        assert (response.status, (await response.json())["error"]) == (
+            400,
+            "conversion_id: " + CONVERSION_RULE,
+        )
+
+
+async def test_a_json_number_with_an_exponent_is_refused(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """`"amount": 1e2` is refused as in the query (not read as 100); a JSON number is taken
+    as it is written (`12.50` stays 12.50, `1.999` is refused for its places)."""
+    base, session = endpoint
+
+    async def post(amount: str, conversion_id: str = "j1") -> tuple[int, Any]:
+        async with session.post(
+            f"{base}/postback?secret={SECRET}",
+            data=f'{{"partner": "aff-1", "conversion_id": "{conversion_id}",'
+            f' "status": "approved", "amount": {amount}}}',
+            headers={"Content-Type": "application/json"},
+        ) as response:
+            return response.status, await response.json()
+
+    for amount in ("1e2", "1E2", "1.5e1", "100e-2"):
+        status, body = await post(amount)
+        assert (status, body["field"]) == (400, "amount"), amount
+        assert body["error"] == f"amount: not a plain decimal number: {amount!r}"
+    assert await _stored(services) == 0
+    assert (await post("12.50"))[0] == 200
+    assert (await post("7", "j2"))[0] == 200
+    async with services.db.read() as conn:
+        rows = await conn.execute(sa.select(conversions.c.amount).order_by(conversions.c.id))
+        assert [str(amount) for (amount,) in rows] == ["12.50", "7.00"]

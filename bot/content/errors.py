@@ -1,13 +1,16 @@
 """A validation error in a content file, worded for the person who edits it: the field as
 its YAML path without the leading list index (the `file:line` points at that item already)
 and a plain reason instead of pydantic's ("words: must not be empty", not "1.words: List
-should have at least 1 item after validation, not 0")."""
+should have at least 1 item after validation, not 0"); a YAML syntax error likewise, at the
+line where the problem starts (`yaml_problem`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import yaml
 
 from bot.content.models import ID_PATTERN
 
@@ -131,3 +134,67 @@ def reason(error: Mapping[str, Any]) -> str:
     return (
         str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     )
+
+
+UNCLOSED_QUOTE = "the text in quotes is not closed (a \" or ' is missing)"
+_INDENT = "a line is indented wrongly (the keys of one item start in the same column)"
+_SPECIAL = "a text starting with * & ! % @ or ` must be in quotes"
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
+    """A YAML syntax error as (line from 1, plain words): PyYAML's common problems told
+    for an editor, at the line where they start (a quote left open on line 21 is found
+    only on line 22, where PyYAML stops)."""
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    mark = problem_mark or context_mark
+    line = mark.line + 1 if mark else 1
+    if "quoted scalar" in context and "escape" in problem:
+        return line, "a \\ inside \"double quotes\": write \\\\ or use 'single quotes'"
+    if "quoted scalar" in context and context_mark is not None:  # open to the file's end
+        return context_mark.line + 1, UNCLOSED_QUOTE
+    opened = _unclosed_quote(text, problem_mark.line) if problem_mark is not None else None
+    if opened is not None:
+        return opened, UNCLOSED_QUOTE
+    if "'\\t'" in problem:
+        return line, "a tab character: indent with spaces only"
+    if "cannot start any token" in problem or "undefined alias" in problem:
+        return line, _SPECIAL
+    if "mapping values are not allowed" in problem:
+        return line, (
+            'a ":" inside a text that is not in quotes (put the whole text in quotes), '
+            "or a line indented too far"
+        )
+    if context.startswith("while parsing a flow") and context_mark is not None:
+        return context_mark.line + 1, "a [ or { is not closed, or a line is indented wrongly"
+    if "found '<block mapping start>'" in problem or "found '<block sequence start>'" in problem:
+        return line, _INDENT
+    if "found '-'" in problem:
+        return line, 'a list item ("- ") where a key was expected, or a line indented wrongly'
+    if "found '<scalar>'" in problem:
+        return line, (
+            "text after a closing quote (put the whole text in quotes), "
+            "or a line is indented wrongly"
+        )
+    return line, f"not valid YAML ({problem or context or exc})"
+
+
+def _unclosed_quote(text: str, stop: int) -> int | None:
+    """The line (from 1) of a quoted text that runs over a line break and closes on line
+    `stop` (from 0): a quote left open, closed by the next line's opening quote."""
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line > stop:
+                break
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ('"', "'")
+                and token.start_mark.line < token.end_mark.line == stop
+            ):
+                found = token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return found

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -19,12 +20,24 @@ from pydantic import (
     model_validator,
 )
 
-from bot.names import NO_NAME, without_bidi
+from bot.names import NO_NAME, display_name, without_bidi
 
 # ≤ 32 characters, so an id fits in a button's callback data (64 bytes) with room to spare
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CONTENT_FILE = {"content_file": True}  # validation context of a content file (source.py)
+
+
+def _visible(value: str) -> str:
+    """A required display text: something visible once bidi controls and zero-width
+    characters are gone (bot/names.py), or it is empty («🏆 —» in a list)."""
+    if not display_name(value, ""):
+        raise ValueError("must not be empty")
+    return value
+
+
+Shown = Annotated[Text, AfterValidator(_visible)]  # a required text the partner sees
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CreativeKind = Literal["landing", "banner", "keywords", "top_products", "description", "video"]
 CREATIVE_KINDS: tuple[CreativeKind, ...] = (
@@ -63,7 +76,7 @@ def _check_time(value: str) -> str:
 
 class Segment(Strict):
     id: Id
-    title: Text
+    title: Shown
 
 
 class OnboardingQuestion(Strict):
@@ -74,7 +87,7 @@ class OnboardingQuestion(Strict):
 
 class Tier(Strict):
     id: Id
-    title: Text
+    title: Shown
     monthly_sales: int = Field(ge=0)
     perk: str = ""
 
@@ -137,9 +150,9 @@ class Program(Strict):
 
 class FaqEntry(Strict):
     id: Id
-    topic: Text
-    question: Text
-    answer: Text
+    topic: Shown
+    question: Shown
+    answer: Shown
     alt: list[Text] = Field(default_factory=list)
     keywords: list[Text] = Field(default_factory=list)
     segments: list[Id] = Field(default_factory=list)
@@ -172,7 +185,7 @@ class LexiconItem(Strict):
 
 class LessonMeta(Strict):
     id: Id
-    title: Text
+    title: Shown
     order: int
     segments: list[Id] = Field(default_factory=list)
     attachments: list[Text] = Field(default_factory=list)
@@ -202,7 +215,7 @@ class Lesson(Strict):
 class Creative(Strict):
     id: Id
     kind: CreativeKind
-    title: Text
+    title: Shown
     file: Text | None = None
     url: Link | None = None
     text: Text | None = None
@@ -234,27 +247,27 @@ MAX_HOLD_DAYS = 90
 MAX_CONTEST_DAYS = 365  # a contest runs at most a year (in a file or /contest_new)
 
 
-def _shown_text(value: object) -> object:
+def _shown_text(value: object, info: ValidationInfo) -> object:
     """A contest's text (from a file, a manager's dialog or the database) without bidi
     controls, which would turn around the lines it is shown on (/contests_admin, lists,
-    /schedule); letters of right-to-left scripts stay. One of nothing but controls (stored
-    before this rule) becomes «—» rather than failing to load."""
-    if isinstance(value, list):
-        return [_shown_text(item) for item in value]
+    /schedule); letters of right-to-left scripts stay. In a content file, one with nothing
+    visible is empty; from the database (stored before this rule) it becomes «—» rather
+    than failing to load."""
     if not isinstance(value, str):
         return value
+    if (info.context or {}).get("content_file") and value.strip() and not display_name(value, ""):
+        raise ValueError("must not be empty")
     cleaned = without_bidi(value)
     return cleaned if cleaned.strip() or cleaned == value else NO_NAME
 
 
 class PrizeCategory(Strict):
     category: PrizeKind
-    places: list[Text] = Field(min_length=1)  # the prize text for each place
+    # the prize text for each place
+    places: list[Annotated[Text, BeforeValidator(_shown_text)]] = Field(min_length=1)
     min_value: Decimal = Field(
         default=Decimal(0), ge=0, le=MAX_PRIZE_MINIMUM
     )  # to qualify (sales, ₽, referrals)
-
-    _places_shown = field_validator("places", mode="before")(_shown_text)
 
 
 class Contest(Strict):

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from bot.content.errors import field_path, reason
+from bot.content.errors import field_path, reason, yaml_problem
 from bot.content.models import (
+    CONTENT_FILE,
     Contest,
     Creative,
     FaqEntry,
@@ -91,10 +92,8 @@ class Source:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             self.data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = (mark.line + 1 if mark else 1) + line_offset
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.problems.append(Problem(self.name, line, f"invalid YAML: {problem}"))
+            line, problem = yaml_problem(exc, text)  # worded for an editor: errors.py
+            self.problems.append(Problem(self.name, line + line_offset, problem))
             return
         if node is not None:
             self._walk(node, ())
@@ -107,7 +106,9 @@ class Source:
                 key = str(key_node.value)
                 line = key_node.start_mark.line + 1 + self._offset
                 if key in seen:
-                    self.problems.append(Problem(self.name, line, f"duplicate key {key!r}"))
+                    self.problems.append(
+                        Problem(self.name, line, f"the key {key!r} is given twice")
+                    )
                 seen.add(key)
                 self.lines[(*path, key)] = line
                 self._walk(value_node, (*path, key))
@@ -130,7 +131,7 @@ class Source:
             return None
         adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
         try:
-            return adapter.validate_python(self.data)
+            return adapter.validate_python(self.data, context=CONTENT_FILE)
         except ValidationError as exc:
             for error in exc.errors():
                 self._report(error)
@@ -140,7 +141,7 @@ class Source:
         """One item of a list document (its problems located under `index`)."""
         adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
         try:
-            return adapter.validate_python(data)
+            return adapter.validate_python(data, context=CONTENT_FILE)
         except ValidationError as exc:
             for error in exc.errors():
                 self._report(error, (index,))

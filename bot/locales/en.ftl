@@ -293,7 +293,7 @@ me-tier-next = { $remaining } more { $remaining ->
     } this month to “{ $tier }”
 me-tier-top = This is the program's top tier 🏆
 link-usage = Usage: /link ID — your affiliate id (as in postbacks and reports). A manager approves the link.
-link-invalid = “{ $affiliate }” does not look like an id: letters, digits and _.:@-, no spaces, up to 64.
+link-invalid = “{ $affiliate }” does not look like an id: Latin letters, digits and _.:@-, no spaces, up to 64.
 link-requested = The request to link id { $affiliate } went to a manager. Until it is approved no stats are shown.
 link-approved = ✅ Id { $affiliate } is linked. Your sales are in /me now.
 link-declined = The manager did not approve linking id { $affiliate }. If that is a mistake, write to /support.

@@ -24,6 +24,11 @@ _ISO_BASIC_DATE = re.compile(r"[0-9]{8}")  # 20261104: a date, not unix seconds 
 _AFFILIATE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 _CONVERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+# the two patterns above in words: a refusal states the rule that refused it
+PARTNER_RULE: Final = "Latin letters, digits and _ . : @ - only (no spaces), at most 64 characters"
+CONVERSION_RULE: Final = (
+    "Latin letters, digits and ASCII punctuation only (no spaces), at most 128 characters"
+)
 
 Result = Literal["inserted", "updated", "unchanged"]
 
@@ -87,12 +92,12 @@ def parse_conversion(
     if not affiliate:
         raise InvalidConversion("partner", "required")
     if not _AFFILIATE.match(affiliate):
-        raise InvalidConversion("partner", "letters, digits and _.:@- only, at most 64")
+        raise InvalidConversion("partner", PARTNER_RULE)
     conversion_id = value("conversion_id")
     if not conversion_id:
         raise InvalidConversion("conversion_id", "required")
     if not _CONVERSION.match(conversion_id):
-        raise InvalidConversion("conversion_id", "no spaces, at most 128 characters")
+        raise InvalidConversion("conversion_id", CONVERSION_RULE)
     raw_status = value("status")
     if not raw_status:
         raise InvalidConversion("status", "required")
@@ -126,7 +131,7 @@ def _amount(text: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise InvalidConversion("amount", "a decimal ≥ 0")
     if amount > MAX_AMOUNT:
-        raise InvalidConversion("amount", "too large")
+        raise InvalidConversion("amount", f"too large (at most {MAX_AMOUNT})")
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidConversion("amount", "at most 2 decimal places")
     return amount.quantize(Decimal("0.01"))
@@ -136,7 +141,7 @@ def _currency(text: str) -> str | None:
     if not text:
         return None
     if not _CURRENCY.match(text):
-        raise InvalidConversion("currency", "an ISO code such as RUB")
+        raise InvalidConversion("currency", "three Latin letters, an ISO code such as RUB")
     return text.upper()
 
 

@@ -47,6 +47,8 @@ def teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
     if extra:
         return f"unknown key(s): {', '.join(extra)}"
     question, entry_id = data.get("q"), data.get("id")
+    if question is not None and not isinstance(question, str):
+        return '"q" must be a string'
     if not isinstance(question, str) or not phrasing_key(question):
         return '"q" must be a non-empty question'
     if len(question) > MAX_PHRASING:
