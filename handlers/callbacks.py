@@ -90,7 +90,9 @@ class ReactionCb(CallbackData, prefix="rx"):
 
 
 class FaqLearnCb(CallbackData, prefix="fl"):
-    action: str  # ok | no | mv (show entries) | to (move to `entry`) | show
+    # ok | no | mv (show entries) | tl, te (browse: `entry` is a page) | to (move to `entry`)
+    # | show
+    action: str
     item: RowId  # a learned phrasing
     entry: str = ""
 
@@ -101,6 +103,6 @@ class FaqLinkCb(CallbackData, prefix="fk"):
 
 
 class FaqGapCb(CallbackData, prefix="fp"):
-    action: str  # pick (show entries) | to (link to `entry`)
+    action: str  # pick (show entries) | tl, te (browse: `entry` is a page) | to (link to `entry`)
     question: BigRowId  # the asked question that stands for the gap
     entry: str = ""

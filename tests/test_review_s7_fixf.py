@@ -11,7 +11,7 @@ import yaml
 from bot.content.loader import load_content
 from bot.services import own_intents, small_talk
 from bot.vk.emulator_model import VkMessage
-from tests.harness import DEMO_CONTENT, Client, Harness, SentMessage, running_bot
+from tests.harness import DEMO_CONTENT, Client, Harness, SentMessage, VkClient, running_bot
 from tests.test_faq_learning import _ticket, group
 from tests.test_journey_support import GROUP, in_chat
 from tests.test_review_s7_fixb import _partner_and_manager
@@ -199,21 +199,28 @@ async def test_the_gap_pickers_other_entry_works_in_vk_too(tmp_path: Path) -> No
         await partner.send(WEBINARS)
         await manager.send("/stats")
 
-        def newest(label: str) -> VkMessage:
-            return next(m for m in reversed(manager.messages) if label in m.button_labels)
-
         gap = next(b for m in manager.messages for b in m.button_labels if WEBINARS[:20] in b)
-        await manager.press(gap, newest(gap))
-        await manager.press("📋 Другая статья", newest("📋 Другая статья"))
-        topics = newest("Выплаты")
-        assert topics.keyboard is not None
-        assert topics.keyboard.get("inline") is True
-        await manager.press("Выплаты", topics)
-        await manager.press("Дальше →", newest("Дальше →"))
-        label = next(
-            b for m in reversed(manager.messages) for b in m.button_labels if "hold-period" in b
-        )
-        await manager.press(label, newest(label))
+        await manager.press(gap, newest(manager, gap))
+        await vk_browse_to_hold_period(manager)
         assert any(
             f"«{WEBINARS}» (1) теперь ведут к hold-period" in m.text for m in manager.messages
         )
+
+
+def newest(manager: VkClient, label: str) -> VkMessage:
+    return next(m for m in reversed(manager.messages) if label in m.button_labels)
+
+
+async def vk_browse_to_hold_period(manager: VkClient) -> None:
+    """On VK, from a picker's «📋 Другая статья»: Выплаты, the next page, hold-period; each
+    page an inline keyboard (within 6 rows, 10 buttons)."""
+    await manager.press("📋 Другая статья", newest(manager, "📋 Другая статья"))
+    topics = newest(manager, "Выплаты")
+    assert topics.keyboard is not None
+    assert topics.keyboard.get("inline") is True
+    await manager.press("Выплаты", topics)
+    await manager.press("Дальше →", newest(manager, "Дальше →"))
+    label = next(
+        b for m in reversed(manager.messages) for b in m.button_labels if "hold-period" in b
+    )
+    await manager.press(label, newest(manager, label))

@@ -720,12 +720,12 @@ faq-gap-segments = Partners of different segments asked ({ $segments }): an entr
 faq-gap-only = only { $segments }
 faq-pick-none = No close entries.
 faq-link-any = To pick any entry, write it where you called this command: /faq_link ID — the id of an entry in faq.yaml (e.g. /faq_link { $example }).
-faq-gap-other = 📋 Another entry
-faq-gap-closest = ⬅️ Closest
-faq-gap-next = Next →
-faq-gap-topics-back = ⬅️ Topics
-faq-gap-topics = “{ $question }”: which topic is the entry that answers it in?
-faq-gap-topic = “{ $question }” — { $topic }{ $pages ->
+faq-pick-other = 📋 Another entry
+faq-pick-closest = ⬅️ Closest
+faq-pick-next = Next →
+faq-pick-topics-back = ⬅️ Topics
+faq-pick-topics = “{ $question }”: which topic is the entry that answers it in?
+faq-pick-topic = “{ $question }” — { $topic }{ $pages ->
     [1] {""}
    *[other] {" "}({ $page } of { $pages })
 }: which entry answers it?

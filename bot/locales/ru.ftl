@@ -748,12 +748,12 @@ faq-gap-segments = Спросили партнёры разных сегмент
 faq-gap-only = только { $segments }
 faq-pick-none = Близких статей нет.
 faq-link-any = Любую статью можно выбрать там же, где вы вызвали эту команду: /faq_link ID — id статьи из faq.yaml (например, /faq_link { $example }).
-faq-gap-other = 📋 Другая статья
-faq-gap-closest = ⬅️ Ближайшие
-faq-gap-next = Дальше →
-faq-gap-topics-back = ⬅️ Темы
-faq-gap-topics = «{ $question }»: в какой теме статья, которая на это отвечает?
-faq-gap-topic = «{ $question }» — { $topic }{ $pages ->
+faq-pick-other = 📋 Другая статья
+faq-pick-closest = ⬅️ Ближайшие
+faq-pick-next = Дальше →
+faq-pick-topics-back = ⬅️ Темы
+faq-pick-topics = «{ $question }»: в какой теме статья, которая на это отвечает?
+faq-pick-topic = «{ $question }» — { $topic }{ $pages ->
     [1] {""}
    *[other] {" "}({ $page } из { $pages })
 }: какая статья отвечает?

@@ -23,19 +23,12 @@ from bot.services.support import SupportService
 from bot.services.tickets import Ticket
 from handlers.callbacks import FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
+from handlers.manager.faq_browse import BROWSE, Picker, browse_screen, entry_label
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 
-BUTTON_LABEL_LIMIT = 60
 CHOICES = 3  # entries offered as buttons
-
-
-def entry_label(entry: FaqEntry, mark: str = "") -> str:
-    """An entry's button: its id and question, cut to fit; `mark` (" · только …") whole."""
-    text = f"{entry.id}: {entry.question}"
-    room = BUTTON_LABEL_LIMIT - len(mark)
-    return (text if len(text) <= room else text[: max(room - 1, 0)] + "…") + mark
 
 
 async def closest_entries(
@@ -111,18 +104,31 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
     return Screen(text, buttons)
 
 
-async def _move_screen(faq: FaqService, content: Content, item: Learned, l10n: L10n) -> Screen:
-    ids = await closest_entries(faq, item.phrasing, exclude=item.entry_id)
-    rows = [
-        [(entry_label(entry), FaqLearnCb(action="to", item=item.id, entry=entry.id))]
-        for entry_id in ids
-        if (entry := content.faq_entry(entry_id)) is not None
-    ]
-    rows.append([(l10n("button-back"), FaqLearnCb(action="show", item=item.id))])
-    return Screen(
-        l10n("faq-learned-move-to", phrasing=html.escape(without_bidi(item.phrasing))),
-        keyboard(*rows),
+def _move_picker(item: Learned) -> Picker:
+    """Any entry but the one the wording is on now."""
+
+    def data(action: str, value: str) -> FaqLearnCb:
+        return FaqLearnCb(action=action, item=item.id, entry=value)
+
+    return Picker(
+        item.phrasing,
+        offered=lambda entry: entry.id != item.entry_id,
+        data=data,
+        closest=data("mv", ""),
     )
+
+
+async def _move_screen(faq: FaqService, content: Content, item: Learned, l10n: L10n) -> Screen:
+    """Which entry a wording belongs to: the closest ones sharing words with it ("no close
+    entries" when none does), or any other under «📋 Другая статья»."""
+    picker = _move_picker(item)
+    ids = await closest_entries(faq, item.phrasing, exclude=item.entry_id, padded=False)
+    rows = picker.rows(content, ids)
+    text = l10n("faq-learned-move-to", phrasing=html.escape(without_bidi(item.phrasing)))
+    if not rows:
+        text += "\n" + l10n("faq-pick-none")
+    back = [(l10n("button-back"), FaqLearnCb(action="show", item=item.id))]
+    return Screen(text, keyboard(*rows, picker.other_row(l10n), back))
 
 
 # /faq_link
@@ -270,9 +276,15 @@ def setup_chat() -> Router:
             await no_longer_available(callback, l10n)
             return
         action = callback_data.action
-        if action == "mv":
+        if action == "mv" or action in BROWSE:
             await callback.answer()
-            await edit(callback, await _move_screen(faq, content, item, l10n))
+            if action == "mv":
+                screen = await _move_screen(faq, content, item, l10n)
+            else:
+                screen = browse_screen(
+                    content, _move_picker(item), action, callback_data.entry, l10n
+                )
+            await edit(callback, screen)
             return
         if action == "show":
             await callback.answer()
@@ -294,7 +306,11 @@ def setup_chat() -> Router:
             await faq.learning.reject(item.id)
             await audit.record(actor(callback), "faq_reject", target=target)
             await callback.answer(l10n("faq-learned-rejected"))
-        elif action == "to" and content.faq_entry(callback_data.entry) is not None:
+        elif (
+            action == "to"
+            and callback_data.entry != item.entry_id  # not offered: ✅ approves it there
+            and content.faq_entry(callback_data.entry) is not None
+        ):
             moved_to = await faq.learning.move(item.id, callback_data.entry)
             moved = tuple(
                 entry_id
