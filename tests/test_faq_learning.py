@@ -255,6 +255,19 @@ async def test_faq_link_with_an_unknown_entry_names_the_closest(group: Harness) 
     assert await _learned(group) == []
 
 
+async def test_faq_link_with_an_unknown_entry_and_nothing_close_pads_nothing(
+    group: Harness,
+) -> None:
+    """No id spelled like it and nothing sharing a word with the partner's question: no
+    list of the FAQ's first entries, but how to go on."""
+    _anna, card = await _ticket(group, "у меня сломался стул")
+    await in_chat(group, GROUP, "/faq_link zzqq", reply_to=card)
+    reply = group.emulator.chat_messages(GROUP)[-1].plain
+    assert reply.startswith("В FAQ нет вопроса «zzqq», и похожих нет"), reply
+    assert "payout-dates" not in reply
+    assert await _learned(group) == []
+
+
 async def test_stats_groups_the_gaps_and_links_one(harness: Harness) -> None:
     manager = harness.manager()
     await manager.send("/start")

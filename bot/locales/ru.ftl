@@ -737,6 +737,7 @@ faq-linked = Партнёр получил ответ «{ $entry }». { $learned
     }
 faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
 faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
+faq-link-unknown-none = В FAQ нет вопроса «{ $entry }», и похожих нет. Проверьте id в faq.yaml или ответьте на обращение /faq_link без id — предложу статьи, близкие к вопросу партнёра.
 faq-gap-button = 🔗 { $number }. { $question }
 faq-gap-people = { $count } { $count ->
         [one] партнёр

@@ -147,29 +147,19 @@ class LearnedIndex(LearnedRows):
         limit: int = 3,
         exclude: str | None = None,
         segments: Collection[str] = (),
-        padded: bool = True,
     ) -> list[str]:
-        """The ids of the entries closest to a text (for buttons), best first; the first
-        entries of the FAQ when nothing is close (`padded`), or only the entries with
-        evidence (`padded=False`: see `has_evidence`; possibly none). With `segments`:
-        only entries one of those segments can see."""
+        """The ids of the entries closest to a text (for buttons), best first: only the
+        entries with evidence (see `has_evidence`), possibly none — never the FAQ's first
+        entries as filler. With `segments`: only entries one of those segments can see."""
 
         def offered(entry: FaqEntry) -> bool:
             visible = not segments or any(entry.visible_to(s) for s in segments)
             return visible and entry.id != exclude
 
         hidden = sum(not offered(entry) for entry in matcher.entries)
-        # without padding, candidates without evidence are skipped: rank them all
-        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden + (0 if padded else 16))
+        # candidates without evidence are skipped: rank enough to fill the list without them
+        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden + 16)
         by_id = {entry.id: entry for entry in matcher.entries}
-        ids = [
-            c.entry_id
-            for c in ranked
-            if offered(by_id[c.entry_id]) and (padded or has_evidence(c))
-        ][:limit]
-        for entry in matcher.entries if padded else ():
-            if len(ids) >= limit:
-                break
-            if entry.id not in ids and offered(entry):
-                ids.append(entry.id)
-        return ids
+        return [c.entry_id for c in ranked if offered(by_id[c.entry_id]) and has_evidence(c)][
+            :limit
+        ]

@@ -113,7 +113,7 @@ async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n)
     those sharing words with it ("no close entries" when none does), and «📋 Другая статья»
     to pick any entry by topic."""
     segments = sorted(found.segments)
-    ids = await closest_entries(faq, found.question, segments=found.segments, padded=False)
+    ids = await closest_entries(faq, found.question, segments=found.segments)
     picker = _picker(content, found, l10n)
     rows = picker.rows(content, ids)
     text = l10n(

@@ -36,12 +36,10 @@ async def closest_entries(
     text: str,
     exclude: str | None = None,
     segments: frozenset[str] = frozenset(),
-    *,
-    padded: bool = True,
 ) -> list[str]:
-    """The entries closest to a text; `padded=False`: only those with evidence (words
-    shared with the text), possibly none — the pickers say so rather than offer noise."""
-    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments, padded)
+    """The entries closest to a text: only those with evidence (words shared with the
+    text), possibly none — the pickers say so rather than offer noise."""
+    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
 
 
 def _entries(ids: tuple[str, ...] | list[str]) -> str:
@@ -122,7 +120,7 @@ async def _move_screen(faq: FaqService, content: Content, item: Learned, l10n: L
     """Which entry a wording belongs to: the closest ones sharing words with it ("no close
     entries" when none does), or any other under «📋 Другая статья»."""
     picker = _move_picker(item)
-    ids = await closest_entries(faq, item.phrasing, exclude=item.entry_id, padded=False)
+    ids = await closest_entries(faq, item.phrasing, exclude=item.entry_id)
     rows = picker.rows(content, ids)
     text = l10n("faq-learned-move-to", phrasing=html.escape(without_bidi(item.phrasing)))
     if not rows:
@@ -195,20 +193,20 @@ def _ticket_router(name: str) -> Router:
                 return
             ids = [entry.id for entry in content.faq]
             close = similar_ids(wanted, ids, CHOICES) or await closest_entries(faq, question)
-            await message.reply(
-                l10n(
-                    "faq-link-unknown",
-                    entry=html.escape(wanted[:64]),
-                    closest=", ".join(close) or "—",
+            shown = html.escape(wanted[:64])
+            if close:
+                await message.reply(
+                    l10n("faq-link-unknown", entry=shown, closest=", ".join(close))
                 )
-            )
+            else:  # nothing spelled or asked like it: how to go on, not the first entries
+                await message.reply(l10n("faq-link-unknown-none", entry=shown))
             return
         if not phrasing_key(question):  # a photo, a sticker: nothing to learn or match
             await message.reply(l10n("faq-link-no-text"))
             return
         rows = [
             [(entry_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
-            for entry_id in await closest_entries(faq, question, padded=False)
+            for entry_id in await closest_entries(faq, question)
             if (entry := content.faq_entry(entry_id)) is not None
         ]
         text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
