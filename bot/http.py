@@ -5,8 +5,8 @@ one of ours given more than once, anywhere, is a 400 naming it. Its secret is `s
 and/or the `X-Postback-Secret` header: every one given must be right (constant time).
 A request line aiohttp cannot parse (raw UTF-8 or control characters in the query) is a
 JSON 400 naming `query`, logged as one line (`_Connection`); a query or form body aiohttp
-would read leniently (a `%` not followed by two hex digits, escapes that are not UTF-8) is
-a 400 naming `query` or `body` too (`_escapes`).
+would read leniently (raw bytes ≥ 0x80 or control bytes, a `%` not followed by two hex
+digits, escapes that are not UTF-8) is a 400 naming `query` or `body` too (`_escapes`).
 """
 
 from __future__ import annotations
@@ -123,11 +123,15 @@ async def _body(request: web.Request) -> Pairs:
 
 
 _BAD_ESCAPE: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_RAW_BYTE: Final = re.compile(rb"[\x00-\x1f\x7f-\xff]")
 
 
 def _escapes(raw: bytes) -> str | None:
     """Why `raw` (a query string, a form body) is not percent-encoded, or None. aiohttp
-    would keep `%ZZ` as it is and read `%FF` as U+FFFD: a tracker's encoding bug stored."""
+    would keep `%ZZ` as it is, read `%FF` as U+FFFD and take raw bytes (UTF-8 or cp1251,
+    control characters) as they come: a tracker's encoding bug stored."""
+    if _RAW_BYTE.search(raw):
+        return "not percent-encoded (raw bytes)"
     if _BAD_ESCAPE.search(raw):
         return "not percent-encoded: a % not followed by two hex digits (a % itself is %25)"
     try:

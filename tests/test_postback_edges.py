@@ -286,3 +286,45 @@ async def test_a_json_number_with_an_exponent_is_refused(
     async with services.db.read() as conn:
         rows = await conn.execute(sa.select(conversions.c.amount).order_by(conversions.c.id))
         assert [str(amount) for (amount,) in rows] == ["12.50", "7.00"]
+
+
+async def _raw_post(base: str, content_type: bytes, body: bytes) -> tuple[int, Any]:
+    host, _, port = base.removeprefix("http://").partition(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /postback HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+        + content_type
+        + b"\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, text = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(text)
+
+
+FORM = b"application/x-www-form-urlencoded"
+
+
+async def test_raw_bytes_in_a_form_body_are_a_400_naming_body(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """Raw UTF-8 (`А` as D0 90), cp1251 and control bytes in a form body are refused as in
+    the query, with the cause said (raw bytes, not an escape); nothing stored."""
+    base, _session = endpoint
+    good = b"partner=A&conversion_id=r3&status=approved&amount=1&secret=" + SECRET.encode()
+    for bad in (b"\xd0\x90", b"\xc0", b"\xff", b"a\x01b", b"a\x7fb", b"a\nb", b"a\tb"):
+        status, answer = await _raw_post(base, FORM, good + b"&x=" + bad)
+        assert (status, answer["field"]) == (400, "body"), bad
+        assert answer["error"] == "body: not percent-encoded (raw bytes)", bad
+    assert await _stored(services) == 0
+    # an escape that is not UTF-8 keeps its own message; the same text encoded is fine
+    status, answer = await _raw_post(base, FORM, good + b"&x=%FF")
+    assert (status, answer["field"]) == (400, "body")
+    assert (
+        answer["error"] == "body: not percent-encoded: an escape that is not UTF-8 (such as %FF)"
+    )
+    assert (await _raw_post(base, FORM, good + b"&x=%D0%90+b"))[0] == 200
