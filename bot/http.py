@@ -60,6 +60,8 @@ def create_http_app(
             pairs = [*request.query.items(), *await _body(request)]
         except ValueError as exc:
             return _error(400, f"body: {exc}", field="body")
+        except InvalidConversion as exc:
+            return _error(400, str(exc), field=exc.field)
         headers = request.headers.getall(SECRET_HEADER, [])
         given = Counter(name for name, _value in pairs) + Counter({SECRET_HEADER: len(headers)})
         for name in (*FIELDS, "secret", SECRET_HEADER):
@@ -105,15 +107,20 @@ async def _body(request: web.Request) -> Pairs:
         return []
     if request.content_type == "application/json":
         try:
-            # a number as written (`1e2` stays "1e2", refused as in the query; never a float)
+            # a number as written (`1e2` stays "1e2", refused as in the query; never a float);
+            # NaN and Infinity are not JSON
             data = json.loads(
-                await request.text(), object_pairs_hook=_JsonObject, parse_float=str, parse_int=str
+                await request.text(),
+                object_pairs_hook=_JsonObject,
+                parse_float=str,
+                parse_int=str,
+                parse_constant=_not_json,
             )
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, _not_json
             raise ValueError("invalid JSON") from exc
         if not isinstance(data, _JsonObject):
             raise ValueError("expected a JSON object")
-        return [(key, "" if value is None else str(value)) for key, value in data.pairs]
+        return [(key, _json_text(key, value)) for key, value in data.pairs]
     if request.content_type == "application/x-www-form-urlencoded":
         wrong = _escapes(await request.read())
         if wrong is not None:
@@ -139,6 +146,30 @@ def _escapes(raw: bytes) -> str | None:
     except UnicodeDecodeError:
         return "not percent-encoded: an escape that is not UTF-8 (such as %FF)"
     return None
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _json_text(name: str, value: object) -> str:
+    """A JSON member's value as text: a string or a number as written. One of ours that is
+    true, false, null, an object or an array is refused naming it (not Python's 'True');
+    a tracker's own member is ignored whatever it is."""
+    if isinstance(value, str):
+        return value
+    if name not in _OURS:
+        return ""
+    if isinstance(value, bool):
+        words = "true" if value else "false"
+    elif value is None:
+        words = "null"
+    else:
+        words = "an object" if isinstance(value, dict) else "an array"
+    raise InvalidConversion(name, f"a number or a string, not {words}")
+
+
+_OURS: Final = frozenset((*FIELDS, "secret"))
 
 
 class _JsonObject(dict[str, Any]):

@@ -328,3 +328,63 @@ async def test_raw_bytes_in_a_form_body_are_a_400_naming_body(
         answer["error"] == "body: not percent-encoded: an escape that is not UTF-8 (such as %FF)"
     )
     assert (await _raw_post(base, FORM, good + b"&x=%D0%90+b"))[0] == 200
+
+
+@pytest.mark.parametrize(
+    "field", ["partner", "conversion_id", "status", "amount", "currency", "ts", "secret"]
+)
+async def test_a_json_true_null_object_or_array_is_refused_naming_the_field(
+    services: Services, endpoint: Endpoint, field: str
+) -> None:
+    """`"amount": true` is not Python's `'True'` refused as a number: every field of ours
+    that is a JSON true/false/null/object/array is a 400 naming it in JSON's words."""
+    base, session = endpoint
+    fields = {**_row(currency="RUB", ts="1764230400", secret=SECRET)}
+    for value, words in (
+        ("true", "true"),
+        ("false", "false"),
+        ("null", "null"),
+        ('{"a": 1}', "an object"),
+        ("[1]", "an array"),
+        ("[]", "an array"),
+    ):
+        members = [
+            f"{json.dumps(name)}: {value if name == field else json.dumps(text)}"
+            for name, text in fields.items()
+        ]
+        async with session.post(
+            f"{base}/postback",
+            data="{" + ", ".join(members) + "}",
+            headers={"Content-Type": "application/json"},
+        ) as response:
+            answer = await response.json()
+        assert (response.status, answer["field"]) == (400, field), value
+        assert answer["error"] == f"{field}: a number or a string, not {words}"
+    assert await _stored(services) == 0
+
+
+async def test_a_json_number_string_or_a_trackers_own_true_is_taken(
+    services: Services, endpoint: Endpoint
+) -> None:
+    base, session = endpoint
+    async with session.post(
+        f"{base}/postback",
+        data=f'{{"partner": "aff-1", "conversion_id": 7, "status": "approved", "amount": 1.5,'
+        f' "secret": "{SECRET}", "test": true, "sub": null, "extra": {{"a": [1]}}}}',
+        headers={"Content-Type": "application/json"},
+    ) as response:
+        assert (response.status, await response.json()) == (
+            200,
+            {"ok": True, "result": "inserted"},
+        )
+    async with session.post(
+        f"{base}/postback",
+        data=f'{{"partner": "aff-1", "conversion_id": "n", "status": "approved", "amount": NaN,'
+        f' "secret": "{SECRET}"}}',
+        headers={"Content-Type": "application/json"},
+    ) as response:
+        assert (response.status, await response.json()) == (
+            400,
+            {"ok": False, "error": "body: invalid JSON", "field": "body"},
+        )
+    assert await _stored(services) == 1
