@@ -122,7 +122,8 @@ async def _body(request: web.Request) -> Pairs:
             raise ValueError("expected a JSON object")
         return [(key, _json_text(key, value)) for key, value in data.pairs]
     if request.content_type == "application/x-www-form-urlencoded":
-        wrong = _escapes(await request.read())
+        # a body ending in a line break (`curl --data-binary @file`) is still one form
+        wrong = _escapes((await request.read()).rstrip(b"\r\n"))
         if wrong is not None:
             raise ValueError(wrong)
     form = await request.post()

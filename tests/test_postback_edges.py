@@ -328,6 +328,9 @@ async def test_raw_bytes_in_a_form_body_are_a_400_naming_body(
         answer["error"] == "body: not percent-encoded: an escape that is not UTF-8 (such as %FF)"
     )
     assert (await _raw_post(base, FORM, good + b"&x=%D0%90+b"))[0] == 200
+    # a body that ends in a line break (`curl --data-binary @file`) is still one form
+    good2 = good.replace(b"r3", b"r4")
+    assert (await _raw_post(base, FORM, good2 + b"\r\n"))[0] == 200
 
 
 @pytest.mark.parametrize(
