@@ -4,6 +4,7 @@ line is that line's problem, a BOM is fine); a lone letter is no question."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.cli import main
 from bot.content.loader import ContentInvalid, load_content
 from bot.names import BLANK_LOOKING, display_name, greeting_name
+from bot.services.faq_wordings import learnable, teach_line
 from tests.harness import DEMO_CONTENT
 
 # --- 1. blank-looking characters are nothing visible ---
@@ -61,3 +64,85 @@ def test_a_content_title_of_blank_looking_characters_is_empty(tmp_path: Path, bl
     assert [str(p) for p in caught.value.problems] == [
         f"creatives.yaml:{line}: title: must not be empty"
     ]
+
+
+# --- 2. faq teach: duplicate keys, one-letter wordings ---
+
+
+def _teach(tmp_path: Path, data: bytes, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    taught = tmp_path / "teach.jsonl"
+    taught.write_bytes(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+        captured = capsys.readouterr()
+        return code, (captured.out + captured.err).replace(str(taught), "teach.jsonl")
+
+
+def _match(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        assert main(["faq", "match", text, "--content", str(DEMO_CONTENT), "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert isinstance(result, dict)
+        return result
+
+
+def test_teach_refuses_a_line_with_a_key_given_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = '{"id": "payout-dates", "q": "когда бабки приходят", "q": "x"}'
+    code, out = _teach(tmp_path, line.encode() + b"\n", capsys)
+    assert code == 1
+    assert 'teach.jsonl:1: "q" given twice' in out
+    assert "learned 0, already known 0, refused 1" in out
+    assert _match(tmp_path, "x", capsys)["id"] is None
+
+
+def test_a_teach_line_with_an_id_given_twice_is_refused() -> None:
+    line = '{"id": "payout-dates", "id": "payout-dates", "q": "когда бабки приходят"}'
+    assert teach_line(line, {"payout-dates"}) == '"id" given twice'
+
+
+@pytest.mark.parametrize("wording", ["x", "ы", "x?", "a b c", "я ы", "!x!"])
+def test_a_wording_of_one_letter_words_is_not_learnable(wording: str) -> None:
+    assert not learnable(wording)
+
+
+@pytest.mark.parametrize("wording", ["холд", "ип", "смз ы"])
+def test_a_wording_with_a_longer_word_is_learnable(wording: str) -> None:
+    assert learnable(wording)
+
+
+def test_teach_refuses_a_one_letter_wording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _teach(tmp_path, b'{"id": "payout-dates", "q": "x"}\n', capsys)
+    assert code == 1
+    assert "teach.jsonl:1: " in out
+    assert "learned 0" in out
+
+
+# --- 3. faq teach reads line by line ---
+
+
+def test_a_line_not_utf8_is_that_lines_problem_and_the_others_are_learned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps({"q": "скока холд", "id": "hold-period"}, ensure_ascii=False).encode()
+    other = json.dumps({"q": "долго ли длится холд", "id": "hold-period"}, ensure_ascii=False)
+    lines = [good] * 19 + [b'{"q": "\xff\xfe", "id": "hold-period"}', other.encode()]
+    code, out = _teach(tmp_path, b"\n".join(lines) + b"\n", capsys)
+    assert code == 1
+    assert "teach.jsonl:20: not UTF-8 text" in out
+    assert "teach.jsonl:1:" not in out
+    assert "learned 2, already known 18, refused 1" in out
+    assert _match(tmp_path, "скока холд", capsys)["id"] == "hold-period"
+
+
+def test_a_teach_file_starting_with_a_bom_just_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = json.dumps({"q": "скока холд", "id": "hold-period"}, ensure_ascii=False)
+    code, out = _teach(tmp_path, ("\ufeff" + line + "\r\n").encode(), capsys)
+    assert (code, out.strip()) == (0, "learned 1, already known 0, refused 0")

@@ -119,6 +119,12 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("ё", "е"))
 
 
+def has_a_word(text: str) -> bool:
+    """Some word of two or more characters with a letter in it: «ы», «x?», «1» or «а б»
+    are no question and no wording to learn."""
+    return any(len(word) >= 2 and any(c.isalpha() for c in word) for word in words(text))
+
+
 # --- the vocabulary -------------------------------------------------------------------
 
 
