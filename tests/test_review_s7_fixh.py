@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from bot.cli import main
 from bot.content.loader import ContentInvalid, load_content
 from bot.names import BLANK_LOOKING, display_name, greeting_name
+from bot.services import small_talk
 from bot.services.faq_wordings import learnable, teach_line
-from tests.harness import DEMO_CONTENT
+from tests.harness import DEMO_CONTENT, Harness, running_bot
 
 # --- 1. blank-looking characters are nothing visible ---
 
@@ -146,3 +147,72 @@ def test_a_teach_file_starting_with_a_bom_just_works(
     line = json.dumps({"q": "скока холд", "id": "hold-period"}, ensure_ascii=False)
     code, out = _teach(tmp_path, ("\ufeff" + line + "\r\n").encode(), capsys)
     assert (code, out.strip()) == (0, "learned 1, already known 0, refused 0")
+
+
+# --- 4. a lone letter is no question ---
+
+LONE_LETTERS = ("ы", "x", "ы?", "Я!", "а б", "x.")
+
+
+@pytest.mark.parametrize("text", LONE_LETTERS)
+def test_a_lone_letter_reads_as_no_question(text: str) -> None:
+    reading = small_talk.read(text)
+    assert reading is not None
+    assert reading.kind == "letter"
+
+
+@pytest.mark.parametrize("text", ["ок?", "ип", "1с", "怎么付款"])
+def test_a_word_of_two_letters_is_not_a_lone_letter(text: str) -> None:
+    reading = small_talk.read(text)
+    assert reading is None or reading.kind != "letter"
+
+
+async def _no_gap(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    stats = (await manager.send("/stats"))[0].plain
+    assert "без ответа 0" in stats
+    assert "Чаще всего без прямого ответа" not in stats
+    assert not [b for m in manager.messages[-2:] for b in m.button_labels if "🔗" in b]
+
+
+async def test_a_lone_letter_gets_a_hint_and_is_never_a_gap_on_telegram(harness: Harness) -> None:
+    anna = harness.user(9701, "Анна")
+    await anna.onboard()
+    for text in (*LONE_LETTERS, "/faq ы"):
+        said = (await anna.send(text))[-1]
+        assert said.plain.startswith("Это ещё не вопрос"), text
+        assert "/help" in said.plain, text
+        assert "Пока не знаю ответа" not in said.plain, text
+    await harness.services.faq.flush()
+    await _no_gap(harness)
+
+
+async def test_a_lone_letter_gets_a_hint_and_is_never_a_gap_on_vk(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, vk=True) as harness:
+        vera = harness.vk_user(201)
+        await vera.onboard("Вебмастер")
+        for text in LONE_LETTERS:
+            said = (await vera.send(text))[-1]
+            assert said.text.startswith("Это ещё не вопрос"), text
+            assert "записал" not in said.text, text
+        await harness.services.faq.flush()
+        await _no_gap(harness)
+
+
+async def test_a_lone_letter_logged_before_is_no_gap(harness: Harness) -> None:
+    anna = harness.user(9701, "Анна")
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 9701)
+    assert partner is not None
+    await harness.services.faq.ask(partner, "ы")  # stored by an older bot
+    await harness.services.faq.ask(partner, "x?")
+    await harness.services.faq.ask(partner, "есть ли доставка в казахстан")
+    await harness.services.faq.flush()
+    manager = harness.manager()
+    await manager.send("/start")
+    stats = (await manager.send("/stats"))[0].plain
+    assert "1. есть ли доставка в казахстан — 1 партнёр" in stats
+    assert "\n2." not in stats
+    links = [b for m in manager.messages[-2:] for b in m.button_labels if "🔗" in b]
+    assert len(links) == 1, links
