@@ -51,6 +51,19 @@ def test_blank_looking_characters_inside_a_name_stay(left: str, right: str) -> N
     assert greeting_name(name) == name
 
 
+async def test_a_blank_looking_name_is_greeted_without_it_and_is_partner_and_code(
+    harness: Harness,
+) -> None:
+    person = harness.user(1701, "\u2800")
+    greeting = (await person.send("/start"))[0].plain
+    assert greeting.startswith("Здравствуйте!"), greeting
+    await person.onboard()
+    partner = await harness.services.partners.by_user("tg", 1701)
+    assert partner is not None
+    label = f"Партнёр {partner.partner_code[-4:]}"
+    assert (await person.send("/me"))[-1].plain.splitlines()[0] == label
+
+
 @pytest.mark.parametrize("blank", ["\u3164", "\u2800", "\u00ad\u034f", "\u3000\u00a0"])
 def test_a_content_title_of_blank_looking_characters_is_empty(tmp_path: Path, blank: str) -> None:
     root = tmp_path / "content"
