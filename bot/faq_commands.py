@@ -115,9 +115,6 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    except UnicodeDecodeError:
-        print(f"{path}:1: not UTF-8 text", file=sys.stderr)
-        return 1
 
     async def go() -> int:
         db = Database.from_url(settings.database_url)

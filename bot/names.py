@@ -28,14 +28,26 @@ def without_bidi(text: str) -> str:
 NO_NAME: Final = "—"  # stored for a name with nothing left in it (bot/texts.py shown_name
 # shows «Партнёр 1234» instead)
 
-# ZERO WIDTH SPACE, NON-JOINER, JOINER; WORD JOINER; ZERO WIDTH NO-BREAK SPACE (BOM): kept
-# inside a name (joiners shape emoji and some scripts), but a name of nothing else is none
-_INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Characters that show nothing, kept inside a name or a text (joiners shape emoji and some
+# scripts, fillers and spaces separate words) but a name or a required text of nothing else
+# is none: ZERO WIDTH SPACE, NON-JOINER, JOINER; WORD JOINER; ZERO WIDTH NO-BREAK SPACE
+# (BOM); and the blank-looking ones people pick to pass for a name: HANGUL FILLER (U+3164),
+# HANGUL CHOSEONG/JUNGSEONG FILLER (U+115F, U+1160), HALFWIDTH HANGUL FILLER (U+FFA0),
+# BRAILLE PATTERN BLANK (U+2800), COMBINING GRAPHEME JOINER (U+034F), MONGOLIAN VOWEL
+# SEPARATOR (U+180E), the spaces U+2000-U+200A, U+205F, U+3000, NO-BREAK SPACE (U+00A0)
+# and SOFT HYPHEN (U+00AD). The one set for names and content texts (content/models.py).
+BLANK_LOOKING: Final = frozenset(
+    "\u200b\u200c\u200d\u2060\ufeff"
+    "\u3164\u115f\u1160\uffa0\u2800\u034f\u180e"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u205f\u3000\u00a0\u00ad"
+)
+_INVISIBLE: Final = dict.fromkeys(map(ord, BLANK_LOOKING))
 
 
 def display_name(name: str, fallback: str = NO_NAME) -> str:
     """`name` without bidi controls (and the blanks they leave at its ends); `fallback`
-    when nothing visible is left (blanks and zero-width characters are not)."""
+    when nothing visible is left (blanks and `BLANK_LOOKING` characters are not)."""
     shown = BIDI_CONTROLS.sub("", name).strip()
     return shown if shown.translate(_INVISIBLE).strip() else fallback
 

@@ -668,6 +668,7 @@ small-talk-greeting = Hello! Write your question and I will answer right away. E
 small-talk-thanks = You are welcome! If a question comes up, just write it.
 small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
 small-talk-number = A number alone is not a question. Write what you want to know in words and I will answer right away. The menu is /help.
+small-talk-letter = That is not a question yet. Write what you want to know in words and I will answer right away. The menu is /help.
 small-talk-unsubscribe =
     Here is how to manage messages:
     • /settings — choose which topics you get (switch off the ones you do not need);

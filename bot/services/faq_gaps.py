@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.tables import faq_questions, partners
 from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_text import has_a_word
 from bot.services.faq_wordings import phrasing_key
 from bot.services.partner import person_column
 
@@ -135,13 +136,13 @@ def answered_now(matcher: FaqMatcher, wording: Wording) -> bool:
 
 
 def group(matcher: FaqMatcher, found: list[Wording], learned: set[str], limit: int) -> list[Gap]:
-    """The gaps: similar wordings together, the learned ones and those with no letter out,
+    """The gaps: similar wordings together, the learned ones and those with no word out,
     the listed ones re-read (at most GAP_RECHECK wordings), by the people who asked, most
     first."""
     groups: list[tuple[frozenset[str], list[Wording]]] = []
     for wording in found:
-        if not any(char.isalpha() for char in wording.question):
-            continue  # «1», «?!», 👍 (stored by an older bot): no question, no gap
+        if not has_a_word(wording.question):
+            continue  # «1», «?!», 👍, «ы» (stored by an older bot): no question, no gap
         forms = frozenset(form for unit in matcher.read(wording.question) for form in unit.forms)
         key = forms or frozenset({wording.question.strip().lower()})
         for own, members in groups:

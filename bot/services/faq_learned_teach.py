@@ -62,13 +62,16 @@ class LearnedTeach(LearnedRows):
 
     # partnerbot faq teach
 
-    async def teach(self, lines: Sequence[str], content: Content) -> TeachReport:
+    async def teach(self, lines: Sequence[str | None], content: Content) -> TeachReport:
         """Lines of JSON {"q": …, "id": …}: each a phrasing approved for its entry; a bad
         line or an unknown id is refused with its number, nothing of it stored."""
         problems: list[TeachProblem] = []
         stored = unchanged = 0
         known = {entry.id for entry in content.faq}
         for number, line in enumerate(lines, start=1):
+            if line is None:  # bytes that are not UTF-8 (faq_wordings.read_lines)
+                problems.append(TeachProblem(number, "not UTF-8 text"))
+                continue
             if not line.strip():
                 continue
             parsed = teach_line(line, known)

@@ -119,6 +119,17 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("ё", "е"))
 
 
+_ANY_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
+
+
+def has_a_word(text: str) -> bool:
+    """Some word of two or more characters with a letter in it: «ы», «x?», «1» or «а б»
+    are no question (bot/services/small_talk.py) and no wording to learn."""
+    return any(
+        len(word) >= 2 and any(char.isalpha() for char in word) for word in _ANY_WORD.findall(text)
+    )
+
+
 # --- the vocabulary -------------------------------------------------------------------
 
 

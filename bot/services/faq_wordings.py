@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from bot.clock import as_utc
 from bot.names import BIDI_CONTROLS
 from bot.services.faq_matching import FaqMatcher, words
+from bot.services.faq_text import has_a_word
 
 MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
 
@@ -31,14 +32,34 @@ def without_controls(text: str) -> str:
 
 
 def learnable(text: str) -> bool:
-    """A wording that may be learned: some words, and at most MAX_PHRASING characters (a
-    longer one is a whole story, not a wording of one question)."""
-    return bool(phrasing_key(text)) and len(text.strip()) <= MAX_PHRASING
+    """A wording that may be learned: some word of two or more characters (a lone letter
+    carries no meaning), and at most MAX_PHRASING characters (a longer one is a whole
+    story, not a wording of one question)."""
+    return has_a_word(text) and len(text.strip()) <= MAX_PHRASING
+
+
+class _KeyTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_key_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key comes twice (json.loads would keep the last:
+    {"q": "когда бабки приходят", "q": "x"} would teach «x»)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _KeyTwice(key)
+        data[key] = value
+    return data
 
 
 def teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
     try:
-        data = json.loads(line)
+        data = json.loads(line, object_pairs_hook=_no_key_twice)
+    except _KeyTwice as exc:
+        return f"{json.dumps(exc.key, ensure_ascii=False)} given twice"
     except json.JSONDecodeError as exc:
         return f"not JSON: {exc.msg}"
     if not isinstance(data, dict):
@@ -67,7 +88,7 @@ def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
     that carry meaning («привет») it can never match; with only question words («когда»)
     it would have a bare question word answered. None: it can be learned."""
     units = matcher.question_units(text)
-    if not units:
+    if not units or not has_a_word(text):
         return "no words that carry meaning: it could never match"
     if all(unit.question_word for unit in units):
         return "only question words: a bare question would be answered"
@@ -105,5 +126,14 @@ def _id_form(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8-sig").splitlines()
+def read_lines(path: Path) -> list[str | None]:
+    """A teach file's lines, each decoded on its own: None for a line that is not UTF-8
+    text (refused with its number, the other lines still taught). A UTF-8 BOM at the start
+    (Windows Notepad) is no part of the first line."""
+    lines: list[str | None] = []
+    for number, raw in enumerate(path.read_bytes().splitlines()):
+        try:
+            lines.append(raw.decode("utf-8-sig" if number == 0 else "utf-8"))
+        except UnicodeDecodeError:
+            lines.append(None)
+    return lines

@@ -2,8 +2,8 @@
 pressed («креативы», «my sales»: SPEC §5, "the same words"), asking for a person
 («позовите живого человека»), a question about the bot itself («как отписаться от
 рассылки», «где моя статистика»: bot/services/own_intents.py), a number alone («1»:
-a hint), or small talk («ок», «спасибо», 👍) that deserves a short friendly answer and is
-no FAQ miss. Anything else is a question for the FAQ."""
+a hint; a lone letter «ы» too), or small talk («ок», «спасибо», 👍) that deserves a short
+friendly answer and is no FAQ miss. Anything else is a question for the FAQ."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Final
 
 from bot.content.models import Content
 from bot.services import own_intents
+from bot.services.faq_text import has_a_word
 
 # A word or phrase typed alone → the partner command it opens (both languages; the menu
 # buttons' labels without their emoji are among them).
@@ -98,7 +99,7 @@ _SOLE_PERSON: Final = frozenset(
 
 @dataclass(frozen=True)
 class Reading:
-    kind: str  # menu | person | unsubscribe | number | greeting | thanks | ack
+    kind: str  # menu | person | unsubscribe | number | letter | greeting | thanks | ack
     command: str = ""  # for a menu word: the command it opens
 
 
@@ -118,6 +119,8 @@ def read(text: str, content: Content | None = None) -> Reading | None:
         return Reading("ack")
     if not any(char.isalpha() for char in plain):  # «1», «2026», «+7 999»: no question
         return Reading("number" if any(char.isdigit() for char in plain) else "ack")
+    if not has_a_word(plain):  # «ы», «x?», «а б»: no word of two letters, no question
+        return Reading("letter")
     if plain in MENU_WORDS:
         return Reading("menu", MENU_WORDS[plain])
     if plain in _GREETINGS:

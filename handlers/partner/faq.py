@@ -108,7 +108,9 @@ def setup() -> Router:
     ) -> None:
         if command is not None and command.args:
             reading = small_talk.read(command.args)
-            if reading is not None and not any(char.isalpha() for char in command.args):
+            if reading is not None and (
+                reading.kind == "letter" or not any(char.isalpha() for char in command.args)
+            ):
                 await reply(event, Screen(l10n(f"small-talk-{reading.kind}")))  # «/faq 1»
                 return
             answer = await faq.ask(partner, command.args)
