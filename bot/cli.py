@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.cli_input import unreadable
 from bot.config import ConfigError, Settings, load_settings
 from bot.faq_commands import faq_learned, faq_match, faq_teach
 from bot.logs import setup_logging
@@ -180,11 +181,7 @@ def _sales_import(settings: Settings, path: Path) -> int:
     from bot.db.migrate import upgrade
     from bot.services.sales import SalesService
 
-    if path.is_dir():
-        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
-        return 1
-    if not path.is_file():
-        print(f"partnerbot: {path}: no such file", file=sys.stderr)
+    if unreadable(path):
         return 1
     try:
         store = ContentStore(settings.content_dir)  # the postback status map

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_input import unreadable
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -102,11 +103,7 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
     from bot.services.faq_learning import FaqLearning
     from bot.services.faq_wordings import read_lines
 
-    if path.is_dir():
-        print(f"partnerbot: {path}: is a directory, not a file", file=sys.stderr)
-        return 1
-    if not path.is_file():
-        print(f"partnerbot: {path}: no such file", file=sys.stderr)
+    if unreadable(path):
         return 1
     try:
         store = ContentStore(root)

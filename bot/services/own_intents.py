@@ -159,17 +159,17 @@ def read(words: list[str]) -> Intent | None:
     mine = figures = rank = contests = see = seen = cabinet = False
     elsewhere = False  # a word known only to another intent than /me
     for word in words:
-        known = False
+        known = for_me = False  # for_me: a word the /me question knows
         if word in _MINE:
-            mine = known = True
+            mine = known = for_me = True
         if word in _FILLER:
-            known = True
+            known = for_me = True
         if word in _SEE:
-            see = known = True
+            see = known = for_me = True
         if _matches(word, _SEEN):
-            seen = known = True
+            seen = known = for_me = True
         if word in _CABINET:
-            cabinet = known = True
+            cabinet = known = for_me = True
         if _matches(word, _UNSUBSCRIBE):
             unsubscribe = known = True
         if _matches(word, _STOP):
@@ -183,16 +183,14 @@ def read(words: list[str]) -> Intent | None:
         if _matches(word, _SENT):
             sent = known = True
         if _matches(word, _FIGURES):
-            figures = known = True
+            figures = known = for_me = True
         if _matches(word, _RANK):
             rank = known = True
         if _matches(word, _CONTESTS):
             contests = known = True
         if not known:
             return None
-        elsewhere |= not (
-            word in _MINE or word in _FILLER or word in _SEE or word in _CABINET
-        ) and not (_matches(word, _FIGURES) or _matches(word, _SEEN))
+        elsewhere |= not for_me
     if cabinet and (elsewhere or not (seen and (mine or see))):
         return None  # the cabinet is known to the /me question only
     if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
