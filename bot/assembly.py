@@ -21,6 +21,7 @@ from bot.notices import Notices
 from bot.pacing import Pacers, Timer
 from bot.pacing_store import create_store
 from bot.platforms import Platforms
+from bot.press_answers import TrackPresses
 from bot.redis_state import redis_state
 from bot.services.announcements import AnnouncementService
 from bot.services.audiences import Audiences
@@ -225,6 +226,7 @@ def create_dispatcher(
     dp.update.outer_middleware(ContentFollower(services.content_sync))
     dp.update.outer_middleware(VkOriginMiddleware())
     dp.update.outer_middleware(metrics.CountUpdates())
+    dp.update.outer_middleware(TrackPresses())  # the error handler answers a press only once
     flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners, services.settings)
     for observer in (dp.message, dp.callback_query):

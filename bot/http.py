@@ -7,6 +7,8 @@ A request line aiohttp cannot parse (raw UTF-8 or control characters in the quer
 JSON 400 naming `query`, logged as one line (`_Connection`); a query or form body aiohttp
 would read leniently (raw bytes ≥ 0x80 or control bytes, a `%` not followed by two hex
 digits, escapes that are not UTF-8) is a 400 naming `query` or `body` too (`_escapes`).
+A multipart/form-data body is read strictly (`bot.form_data`): a file, a part that is not
+UTF-8 text, a malformed part is a 400 naming the part (or `body`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
+from aiohttp.hdrs import CONTENT_TYPE
+from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import InvalidURLError
 from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
+from bot.form_data import form_fields
 from bot.services.conversions import FIELDS, InvalidConversion, TransitionRefused
 from bot.services.sales import SalesService
 
@@ -121,6 +126,10 @@ async def _body(request: web.Request) -> Pairs:
         if not isinstance(data, _JsonObject):
             raise ValueError("expected a JSON object")
         return [(key, _json_text(key, value)) for key, value in data.pairs]
+    if request.content_type == "multipart/form-data":
+        # read whole (the app's size limit), then strictly: every part a UTF-8 text value
+        boundary = parse_mimetype(request.headers.get(CONTENT_TYPE, "")).parameters
+        return form_fields(boundary.get("boundary"), await request.read())
     if request.content_type == "application/x-www-form-urlencoded":
         # a body ending in a line break (`curl --data-binary @file`) is still one form
         wrong = _escapes((await request.read()).rstrip(b"\r\n"))

@@ -14,7 +14,7 @@ import pytest
 
 from bot.sandbox.terminal import TerminalChat
 from bot.vk.emulator import VkApiEmulator
-from tests.harness import ROOT, Harness
+from tests.harness import ROOT, Harness, running_bot
 
 
 async def test_terminal_chat_types_and_presses_by_number(harness: Harness) -> None:
@@ -30,15 +30,63 @@ async def test_terminal_chat_types_and_presses_by_number(harness: Harness) -> No
     assert chat.handle("1")
     await harness.emulator.wait_processed(harness.emulator.last_update_id)
     assert "Вопрос 1 из 3" in "\n".join(lines)
-    assert chat.handle("99")  # no button 99: sent as text (an answer such as "how many days")
-    await harness.emulator.wait_processed(harness.emulator.last_update_id)
-    typed = harness.emulator.chat_messages(700001, from_bot=False)
-    assert typed[-1].text == "99"
     assert chat.handle("/as boss")
     assert "usage" in lines[-1]
     assert chat.handle("/as manager")
     assert chat.user_id == 700002
     assert not chat.handle("/quit")
+
+
+async def test_a_number_no_button_has_is_said_not_sent(harness: Harness) -> None:
+    """Under buttons, a number none of them has gets a note listing the numbers there
+    are, and nothing is sent; ``` lines send it as text; with no buttons on the screen a
+    number is text (an answer), as before."""
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+
+    async def typed(line: str) -> list[str]:
+        assert chat.handle(line)
+        await harness.emulator.wait_processed(harness.emulator.last_update_id)
+        return [m.text or "" for m in harness.emulator.chat_messages(700001, from_bot=False)]
+
+    sent = await typed("/start")  # three segments
+    for number in ("4", "0", "99", "9" * 5000):
+        assert await typed(number) == sent
+        assert lines[-1] == (
+            f"   (no button {number} here: the buttons are 1–3; to send {number} as text,"
+            " put it between ``` lines)"
+        )
+    for line in ("```", "4", "```"):
+        after = await typed(line)
+    assert after == [*sent, "4"]
+    assert await typed("²") == [*sent, "4", "²"]  # not a number: text, never a crash
+    await typed("1")  # a segment, then the traffic question's four buttons
+    await typed("1")
+    await typed("2")  # then the audience question: no buttons
+    assert "Вопрос 3 из 3" in "\n".join(lines)
+    assert (await typed("42"))[-1] == "42"
+
+
+@pytest.mark.parametrize("platform", ["vk", "max"])
+async def test_a_number_no_button_has_is_said_on_vk_and_max(tmp_path: Path, platform: str) -> None:
+    async with running_bot(tmp_path, vk=platform == "vk", maxbot=platform == "max") as harness:
+        lines: list[str] = []
+        emulator = harness.vk if platform == "vk" else harness.max
+        assert emulator is not None
+        chat = TerminalChat(harness.emulator, lines.append, harness.vk, harness.max)
+        if harness.vk is not None:
+            harness.vk.add_user(700001, "Анна", "Смирнова")
+        if harness.max is not None:
+            harness.max.add_user(700001, "Анна", "Иванова")
+        assert chat.handle(f"/platform {platform}")
+        assert chat.handle("Начать" if platform == "vk" else "/start")
+        await emulator.wait_processed(emulator.feed.newest - 1)
+        assert "[1]" in "\n".join(lines)
+        events, requests = emulator.feed.newest, len(emulator.requests)
+        assert chat.handle("7")
+        assert lines[-1].startswith("   (no button 7 here: the buttons are 1–")
+        assert (emulator.feed.newest, len(emulator.requests)) == (events, requests)
 
 
 async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:

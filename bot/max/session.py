@@ -53,6 +53,7 @@ from bot.max.sending import MaxSending
 from bot.pacing import Pacer
 from bot.platform.memory import UpdateBuffer
 from bot.platform.session import FileNotSent, PlatformSession
+from bot.press_answers import note_answers
 
 logger = logging.getLogger(__name__)
 
@@ -228,5 +229,6 @@ def create_max_bot(
         people=people,
         long_poll_timeout=long_poll_timeout,
     )
+    note_answers(session)
     # aiogram checks the token's shape (digits:rest); MAX's token is only in the client
     return Bot(f"{BOT_ID}:max", session=session, default=DefaultBotProperties(parse_mode="HTML"))

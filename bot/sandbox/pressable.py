@@ -4,6 +4,7 @@ The bot may follow a message with buttons by a picture (the chart under /stats' 
 buttons): the buttons are still the ones to press, so a picture without buttons that
 came after them is looked past. Anything else the bot sent after them, or anything the
 person wrote, ends the search: a number then is text (an answer to "how many days?").
+Under buttons, a number none of them has is said (`no_button`), not sent.
 """
 
 from __future__ import annotations
@@ -39,3 +40,19 @@ def pressable(messages: Sequence[M], is_picture: Callable[[M], bool]) -> M | Non
         if not is_picture(message):
             return None
     return None
+
+
+def button_of(text: str, count: int) -> int | None:
+    """The button (from 1) a typed line presses under a message with `count` buttons; 0
+    for a number none of them has (said, nothing sent); None when the line is text: not a
+    number (ASCII digits), or no buttons to press (a number is then an answer)."""
+    if count == 0 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text) if len(text) <= 9 else 0  # int() of thousands of digits raises
+    return number if number <= count else 0
+
+
+def no_button(text: str, count: int) -> str:
+    """The note for a number no button under the message has."""
+    there = "there is only 1" if count == 1 else f"the buttons are 1–{count}"
+    return f"   (no button {text} here: {there}; to send {text} as text, put it between ``` lines)"

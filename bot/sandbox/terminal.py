@@ -1,6 +1,7 @@
 """The offline sandbox's chat in the terminal (`launch` starts the emulators and the bot).
 
-Type a message to send it; a number presses that button under the last message;
+Type a message to send it; a number presses that button under the last message (one
+no button there has is said, not sent; with no buttons there it is text);
 `/as partner` or `/as manager` switches who you are; `/platform tg`, `/platform vk` or
 `/platform max` switches the messenger (the same people have a Telegram chat with the
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
-from bot.sandbox.pressable import pressable
+from bot.sandbox.pressable import button_of, no_button, pressable
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
@@ -159,7 +160,7 @@ class TerminalChat:
 
     def last_with_buttons(self) -> SentMessage | None:
         """The bot's latest message, when it has buttons: a number typed then presses one
-        (any other number is sent as text, e.g. an answer to "how many days?")."""
+        (with none, a number is text, e.g. an answer to "how many days?")."""
         messages = self.emulator.messages.get(self.user_id, [])
         return pressable(messages, lambda m: m.kind != "text")
 
@@ -271,8 +272,11 @@ class TerminalChat:
             return True
         message = self.last_with_buttons()
         labels = message.button_labels if message else []
-        if text.isdigit() and message is not None and 0 < int(text) <= len(labels):
-            index = int(text) - 1
+        button = button_of(text, len(labels))
+        if button == 0:
+            return self._no_button(text, len(labels))
+        if button is not None and message is not None:
+            index = button - 1
             buttons = [button for row in message.buttons for button in row]
             if "callback_data" not in buttons[index]:
                 self.write(f"   (a link: {buttons[index].get('url')})")
@@ -280,6 +284,10 @@ class TerminalChat:
             self.emulator.press(self.user_id, message, labels[index])
             return True
         self.emulator.user_message(self.user_id, text)
+        return True
+
+    def _no_button(self, text: str, count: int) -> bool:
+        self.write(no_button(text, count))
         return True
 
     def _set_language(self, language: str) -> None:
@@ -330,12 +338,15 @@ class TerminalChat:
             return True
         last = pressable(vk.messages.get(peer, []), lambda m: bool(m.attachments))
         labels = last.button_labels if last else []
-        if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
-            button = last.buttons[int(text) - 1]["action"]
+        number = button_of(text, len(labels))
+        if number == 0:
+            return self._no_button(text, len(labels))
+        if number is not None and last is not None:
+            button = last.buttons[number - 1]["action"]
             if button["type"] == "open_link":
                 self.write(f"   (a link: {button.get('link')})")
                 return True
-            vk.press(peer, last, labels[int(text) - 1])
+            vk.press(peer, last, labels[number - 1])
             return True
         vk.user_message(peer, text)
         return True
@@ -359,12 +370,15 @@ class TerminalChat:
             return True
         last = pressable(api.messages.get(user.dialog, []), lambda m: bool(m.files))
         labels = last.button_labels if last else []
-        if text.isdigit() and last is not None and 0 < int(text) <= len(labels):
-            button = last.buttons[int(text) - 1]
+        number = button_of(text, len(labels))
+        if number == 0:
+            return self._no_button(text, len(labels))
+        if number is not None and last is not None:
+            button = last.buttons[number - 1]
             if button["type"] == "link":
                 self.write(f"   (a link: {button.get('url')})")
                 return True
-            api.press(self.user_id, last, labels[int(text) - 1])
+            api.press(self.user_id, last, labels[number - 1])
             return True
         api.user_message(self.user_id, text)
         return True

@@ -25,6 +25,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError, ClientTimeout
 
 from bot.pacing import TELEGRAM, Pacer, Pacers, PacingMiddleware, Target
+from bot.press_answers import note_answers
 from bot.rendering import whole_characters_in
 
 logger = logging.getLogger(__name__)
@@ -195,4 +196,5 @@ def create_bot(
     )
     if migrations is not None:
         session.middleware(MigrationMiddleware(migrations))
+    note_answers(session)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -39,6 +39,7 @@ from aiogram.methods import (
 
 from bot.pacing import VK, Pacer, Pacers
 from bot.platform.session import FileNotSent, PlatformSession
+from bot.press_answers import note_answers
 from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError, VkUploadError
 from bot.vk.events import VkEvents
 from bot.vk.sending import TEXT_LIMIT, VkSending, answering, done_answering
@@ -142,4 +143,5 @@ def create_vk_bot(
         commands=commands,
         long_poll_wait=long_poll_wait,
     )
+    note_answers(session)
     return Bot(f"{group_id}:vk", session=session, default=DefaultBotProperties(parse_mode="HTML"))
