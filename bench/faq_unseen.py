@@ -40,7 +40,7 @@ def _report(label: str, faq_set: faq_loo.FaqSet, model: Model) -> None:
             wrong += answer is not None and answer != question.id
             nothing += answer is None and not options
     print(
-        f"{label:<7}{faq_set.name:<11}{len(faq_set.matcher.entries):>8}{n_in:>5}"
+        f"{label:<8}{faq_set.name:<11}{len(faq_set.matcher.entries):>8}{n_in:>5}"
         f"{len(faq_set.questions) - n_in:>5}{figures.right:>8.3f}{figures.silent:>8.3f}"
         f"{figures.one_tap:>9.3f}{figures.offered:>9.3f}{half:>8.3f}{figures.quiet:>7.3f}"
         f"{wrong:>7}{nothing:>9}   {model.answer:.2f}/{model.suggest:.2f}"
@@ -61,7 +61,7 @@ def main() -> None:
     for faq_set in known + unseen:
         faq_set.prepare()
     print(
-        f"{'model':<7}{'set':<11}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
+        f"{'model':<8}{'set':<11}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
         f"{'one tap':>9}{'offered':>9}{'taught':>8}{'quiet':>7}{'wrong':>7}{'nothing':>9}"
         "   thresholds (answer/options)"
     )
