@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.charts import leaderboard_png
 from bot.config import Settings
-from bot.content.models import Contest
+from bot.content.models import Contest, PrizeCategory
 from bot.i18n import L10n
 from bot.names import greeting_name
 from bot.rendering import plain_text
-from bot.services.contest_standings import MyStanding, Standings
+from bot.services.contest_standings import MyStanding, Placed, Standings
 from bot.services.contests import ContestService
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -64,9 +65,25 @@ def board_text(
     *,
     gaps: bool = True,
     personal: bool = True,
+    minimum: Decimal = Decimal(0),
+    below: Decimal | None = None,
 ) -> str:
+    """`minimum`: the category's threshold; `below`: the partner's value under it (they
+    are told what is left to it)."""
+    language = l10n.language
+    short = None
+    if personal and below is not None and minimum:
+        short = l10n(
+            "top-me-below",
+            min=number(minimum, language),
+            value=number(below, language),
+            left=number(minimum - below, language),
+        )
     if not entries:
-        return f"{header}\n{l10n('top-empty')}"
+        if not minimum:
+            return f"{header}\n{l10n('top-empty')}"
+        empty = l10n("top-empty-min", min=number(minimum, language))
+        return "\n".join(line for line in (header, empty, short) if line)
     lines = [header]
     for place, entry in enumerate(entries[:TOP], start=1):
         name = html.escape(public_name(people.get(entry.key), entry.key, l10n))
@@ -77,7 +94,7 @@ def board_text(
         return "\n".join(lines)
     mine = entries.index_of(me)
     if me is None or mine is None:
-        lines.append(l10n("top-me-none"))
+        lines.append(short or l10n("top-me-none"))
     elif mine == 0 or not gaps:
         lines.append(
             l10n("top-me", place=mine + 1, value=number(entries[mine].value, l10n.language))
@@ -133,7 +150,7 @@ async def contest_boards(
 ) -> list[Board]:
     """A contest's boards, one per prize category (None: the month's leaderboard)."""
     me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
-    boards: list[tuple[str, str | None, Standings]]
+    boards: list[tuple[str, PrizeCategory | None, Standings]]
     if contest is None:
         boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]
     else:
@@ -144,13 +161,21 @@ async def contest_boards(
                     title=html.escape(contest.title),
                     category=l10n(f"category-{category.category}"),
                 ),
-                category.category,
+                category,
                 await contests.standings(contest, category),
             )
             for category in contest.prizes
         ]
     result = []
-    for header, kind, entries in boards:
+    for header, category, entries in boards:
+        kind = category.category if category else None
+        minimum = category.min_value if category else Decimal(0)
+        below = None
+        if contest and category and minimum and me and entries.index_of(me) is None:
+            everyone = category.model_copy(update={"min_value": Decimal(0)})
+            counted = await contests.standings(contest, everyone)  # under the threshold too
+            index = counted.index_of(me)
+            below = counted[index].value if index is not None else Decimal(0)
         people = await partners.by_affiliates([e.key for e in entries[:TOP]])
         text = board_text(
             header,
@@ -160,6 +185,8 @@ async def contest_boards(
             l10n,
             gaps=kind != "first_sales",
             personal=partner is not None,
+            minimum=minimum,
+            below=below,
         )
         rows = [
             (
@@ -195,14 +222,7 @@ def contest_text(
     if contest.restrictions.strip():
         lines.append(l10n("contest-restrictions", text=html.escape(contest.restrictions.strip())))
     lines.append(l10n("contest-prizes"))
-    for category in contest.prizes:
-        places = "; ".join(
-            l10n("contest-place", place=n, prize=html.escape(prize))
-            for n, prize in enumerate(category.places, start=1)
-        )
-        minimum = number(category.min_value, l10n.language) if category.min_value else 0
-        name = l10n(f"category-{category.category}")
-        lines.append(l10n("contest-category", name=name, min=minimum, places=places))
+    lines.extend(prize_lines(contest, l10n))
     if not personal:
         pass
     elif mine is None:
@@ -211,6 +231,20 @@ def contest_text(
         lines.append(l10n("contest-mine"))
         lines.extend(standing_lines(mine, l10n))
     return "\n".join(lines)
+
+
+def prize_lines(contest: Contest, l10n: L10n) -> list[str]:
+    """A line per prize category: its name, its threshold, the prize of each place."""
+    lines = []
+    for category in contest.prizes:
+        places = "; ".join(
+            l10n("contest-place", place=n, prize=html.escape(prize))
+            for n, prize in enumerate(category.places, start=1)
+        )
+        minimum = number(category.min_value, l10n.language) if category.min_value else 0
+        name = l10n(f"category-{category.category}")
+        lines.append(l10n("contest-category", name=name, min=minimum, places=places))
+    return lines
 
 
 def standing_lines(mine: list[MyStanding], l10n: L10n) -> list[str]:
@@ -231,3 +265,47 @@ def standing_lines(mine: list[MyStanding], l10n: L10n) -> list[str]:
             )
         )
     return lines
+
+
+async def winners_text(
+    header: str,
+    contest: Contest,
+    results: list[list[Placed]],
+    partners: PartnerService,
+    l10n: L10n,
+) -> str:
+    """The winners of each prize category for managers, who hand out the prizes: the
+    partner's name (never hidden from managers), @username and chat, affiliate id, value
+    and prize; `header` escaped by the caller."""
+    keys = [placed.entry.key for places in results for placed in places]
+    linked = await partners.linked_to([key for key in keys if not key.startswith("partner:")])
+    lines = [header]
+    for category, places in zip(contest.prizes, results, strict=True):
+        lines.append(l10n("moment-results-category", name=l10n(f"category-{category.category}")))
+        if not places:
+            lines.append(l10n("moment-results-nobody"))
+        for placed in places:
+            key = placed.entry.key
+            people = linked.get(key, [])
+            if key.startswith("partner:") and key.removeprefix("partner:").isdigit():
+                found = await partners.get(int(key.removeprefix("partner:")))
+                people = [found] if found is not None else []
+            shared = {
+                "place": placed.place,
+                "value": number(placed.entry.value, l10n.language),
+                "prize": html.escape(placed.prize),
+            }
+            if not people:
+                lines.append(l10n("contest-winners-gone", affiliate=html.escape(key), **shared))
+                continue
+            first = people[0]
+            lines.append(
+                l10n(
+                    "contest-winners-row",
+                    name=html.escape(shown_name(first.first_name, first.partner_code, l10n)),
+                    who=html.escape("; ".join(person.who for person in people)),
+                    affiliate=html.escape(first.affiliate_id or "—"),
+                    **shared,
+                )
+            )
+    return "\n".join(lines)

@@ -54,6 +54,13 @@ def test_segments_by_id_or_title() -> None:
     program = load_content(DEMO_CONTENT).program
     assert read_segments("все", program) == []
     assert read_segments("Блогер, webmaster, блогер", program) == ["blogger", "webmaster"]
+    # review 8: case-insensitive, and another form of the title («блогеры»)
+    assert read_segments("БЛОГЕРЫ; Вебмастера, WEBMASTER", program) == ["blogger", "webmaster"]
+    assert read_segments("дизайнеры интерьера", program) == ["designer"]
+    with pytest.raises(DraftError) as error:
+        read_segments("блогеры, космонавты", program)
+    assert error.value.args_["unknown"] == "космонавты"
+    assert error.value.args_["known"] == "Вебмастер, Блогер, Дизайнер интерьеров"
     with pytest.raises(DraftError) as error:
         read_segments("блогер, пенсионеры", program)
     assert error.value.args_["unknown"] == "пенсионеры"
@@ -73,7 +80,12 @@ def test_prizes_lines_places_and_thresholds() -> None:
         ("most_sales: приз | много", "draft-error-minimum"),
         ("most_sales: приз | -5", "draft-error-minimum"),
         ("most_sales: 1000 ₽ | от 99999999999999999999999999", "draft-error-minimum-too-big"),
-        ("most_sales: приз | 1e400", "draft-error-minimum-too-big"),
+        # review 8: the CSV's number rules — no exponent, `_` or other scripts' digits
+        ("most_sales: приз | 1e400", "draft-error-minimum"),
+        ("most_sales: приз | от 1e9", "draft-error-minimum"),
+        ("most_sales: приз | от 5_000", "draft-error-minimum"),
+        ("most_sales: приз | от ٥", "draft-error-minimum"),
+        ("most_sales: приз | от +5", "draft-error-minimum"),
         ("most_sales: a\nбольше продаж: b", "draft-error-category-twice"),
         ("  \n ", "draft-error-no-prizes"),
     ):

@@ -423,7 +423,7 @@ draft-error-category = Line { $line }: “{ $name }” is not a category. Catego
 draft-error-no-places = Line { $line }: the category “{ $name }” has no places with prizes — list them separated by “;”.
 draft-error-category-twice = Line { $line }: the category “{ $name }” is there already.
 draft-error-no-prizes = At least one category with prizes is needed.
-draft-error-minimum = Line { $line }: the threshold after “|” must be a number, e.g. “| from 3”.
+draft-error-minimum = Line { $line }: the threshold after “|” must be a number in digits, as in the CSV: e.g. “| from 3” or “| from 5000” (not “1e9”).
 draft-error-hold = A whole number of days from 0 to { $limit }.
 draft-error-incomplete = The draft is incomplete — start again: /contest_new
 draft-text-please = Answer with text (or /cancel).
@@ -649,7 +649,7 @@ reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announc
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
 moment-rescheduled = 🗓 The contest “{ $title }” moves: it now runs from { $start } to { $end }. Rules and prizes — /contests
-contests-admin-rescheduled-told = The new dates go to those who were told about the contest: { $count } { $count ->
+contests-admin-dates-told = The new dates go to those who were told about the contest: { $count } { $count ->
         [one] partner
        *[other] partners
     } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
@@ -823,3 +823,23 @@ faq-wording-moved-from = The phrasing was moved from { $entries }.
 faq-learned-elsewhere-approved = ⚠️ This phrasing already leads to { $entries }: “Approve” moves it here.
 faq-learned-elsewhere-pending = ⚠️ The same phrasing waits for review under { $entries }: “Approve” rejects it there.
 faq-link-no-text = This message has no question text (a photo or a file): nothing to learn. To send the partner an answer, write /faq_link ENTRY.
+
+# --- session 8: contest changes, winners for managers, thresholds in /top (fixb8) ---
+contests-admin-prizes-told = The new prizes go to those who were told about the contest: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
+contests-admin-renewed = The announcement still waiting to go leaves with the changes: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    }.
+moment-changed =
+    ✏️ New prizes in the contest “{ $title }”:
+    { $prizes }
+    All the rules — /contests
+contest-winners = 🏁 <b>Winners of the contest “{ $title }”</b> — hand out the prizes:
+contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $until }, after the hold):
+contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
+contest-winners-gone = { $place }. ID { $affiliate } (no partner with this ID in the bot any more) — { $value } — { $prize }
+top-empty-min = Nobody has reached the threshold yet: from { $min }.
+top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.

@@ -437,7 +437,7 @@ draft-error-category = Строка { $line }: «{ $name }» — не номин
 draft-error-no-places = Строка { $line }: у номинации «{ $name }» нет мест с призами — перечислите их через «;».
 draft-error-category-twice = Строка { $line }: номинация «{ $name }» уже была.
 draft-error-no-prizes = Нужна хотя бы одна номинация с призами.
-draft-error-minimum = Строка { $line }: порог после «|» должен быть числом, например «| от 3».
+draft-error-minimum = Строка { $line }: порог после «|» должен быть числом цифрами, как в CSV: например «| от 3» или «| от 5 000» (не «1e9»).
 draft-error-hold = Нужно целое число дней от 0 до { $limit }.
 draft-error-incomplete = Черновик неполный — начните заново: /contest_new
 draft-text-please = Ответьте текстом (или /cancel).
@@ -676,7 +676,7 @@ reload-planned-too-soon = ⚠️ «{ $title }» начинается раньш�
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
 moment-rescheduled = 🗓 Конкурс «{ $title }» переносится: теперь он идёт с { $start } до { $end }. Условия и призы — /contests
-contests-admin-rescheduled-told = Новые даты уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
+contests-admin-dates-told = Новые даты уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
         [one] партнёру
        *[other] партнёрам
     } (по обычным правилам: не в тихие часы, не сверх недельного лимита, не тем, кто нажал /stop).
@@ -857,3 +857,23 @@ faq-wording-moved-from = Формулировка перенесена из { $e
 faq-learned-elsewhere-approved = ⚠️ Эта формулировка уже ведёт к { $entries }: «Принять» перенесёт её сюда.
 faq-learned-elsewhere-pending = ⚠️ Эта же формулировка ждёт проверки у { $entries }: «Принять» отклонит её там.
 faq-link-no-text = В этом сообщении нет текста вопроса (фото или файл) — запоминать нечего. Чтобы отправить партнёру ответ, напишите /faq_link ID вопроса.
+
+# --- session 8: contest changes, winners for managers, thresholds in /top (fixb8) ---
+contests-admin-prizes-told = Новые призы уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
+        [one] партнёру
+       *[other] партнёрам
+    } (по обычным правилам: не в тихие часы, не сверх недельного лимита, не тем, кто нажал /stop).
+contests-admin-renewed = Анонс, который ещё ждал отправки, уйдёт уже с изменениями: { $count } { $count ->
+        [one] партнёру
+       *[other] партнёрам
+    }.
+moment-changed =
+    ✏️ В конкурсе «{ $title }» новые призы:
+    { $prizes }
+    Все условия — /contests
+contest-winners = 🏁 <b>Победители конкурса «{ $title }»</b> — вручите призы:
+contest-winners-preliminary = 🏁 <b>Предварительные победители</b> (итоги — { $until }, после холда):
+contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
+contest-winners-gone = { $place }. ID { $affiliate } (партнёра с этим ID больше нет в боте) — { $value } — { $prize }
+top-empty-min = Пока никто не набрал порог зачёта: от { $min }.
+top-me-below = Вы пока не в зачёте: нужно от { $min }, у вас { $value } — осталось { $left }.

@@ -3,6 +3,8 @@ language, and the shape of a private message and of a leaderboard post."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
@@ -15,6 +17,9 @@ from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.texts import Board
+
+# the order a managers' chat is chosen in (bot.platforms.PLATFORMS, without aiogram)
+MANAGER_PLATFORMS: Final = ("tg", "vk", "max")
 
 
 class NoticesBase:
@@ -42,6 +47,18 @@ class NoticesBase:
     def has_community(self) -> bool:
         """Whether community-chat posts have somewhere to go."""
         return bool(self._settings.community_chats())
+
+    def manager_targets(self) -> list[tuple[str, int]]:
+        """Where a report to managers goes: the managers' chat (chosen as for tickets:
+        Telegram's, else VK's, else MAX's), or each manager in private when none is set."""
+        for platform in MANAGER_PLATFORMS:
+            chat = self._settings.managers_chat(platform)
+            if chat is not None:
+                return [(platform, chat)]
+        places = [manager.partition(":") for manager in self._settings.managers]
+        return [
+            (p, int(n)) for p, _, n in places if p in MANAGER_PLATFORMS and n.lstrip("-").isdigit()
+        ]
 
     def _l10n(self, language: str | None) -> L10n:
         return self._store.live.translator.get(language)

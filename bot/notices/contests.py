@@ -3,9 +3,11 @@ community chat, cancellations and new dates, and the weekly leaderboard post."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.content.models import Contest
 from bot.i18n import L10n
@@ -13,7 +15,15 @@ from bot.notices.base import NoticesBase, board_post, private
 from bot.services.contests import Moment
 from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
 from bot.services.partner import Partner
-from bot.texts import contest_boards, contest_text, leaderboards, number, public_name
+from bot.texts import (
+    contest_boards,
+    contest_text,
+    leaderboards,
+    number,
+    prize_lines,
+    public_name,
+    winners_text,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,19 @@ class Announced:
     partners: int
     community: bool
     enqueued: Enqueued
+
+
+@dataclass(frozen=True)
+class Changed:
+    told: int  # partners who hear the change
+    renewed: int  # partners whose waiting announcement goes as the contest is now
+    dropped: int
+
+
+def change_tag(contest: Contest, now: datetime) -> str:
+    """Names one change of a contest (its outbox keys): the moment and the new contest."""
+    digest = hashlib.sha256(contest.model_dump_json().encode()).hexdigest()[:8]
+    return f"{now:%Y%m%d%H%M%S}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +69,27 @@ class ContestNotices(NoticesBase):
         if moment.community:
             for platform, chat in self._settings.community_chats():
                 messages.extend(await self._community_posts(moment, platform, chat, subject))
+        if moment.name == "results":
+            messages.extend(await self._winners_for_managers(moment))
         return await self._outbox.enqueue(messages)
+
+    async def _winners_for_managers(self, moment: Moment) -> list[OutMessage]:
+        """The winners with their labels and affiliate ids, to the managers' chat (or each
+        manager), so someone hands out the prizes."""
+        l10n = self._l10n(None)
+        header = l10n("contest-winners", title=html.escape(moment.contest.title))
+        text = await winners_text(header, moment.contest, moment.results, self._partners, l10n)
+        return [
+            OutMessage(
+                key=f"{moment.key}:managers:{platform}:{chat}",
+                kind="report",
+                platform=platform,
+                chat_id=chat,
+                text=text,
+                subject="report",
+            )
+            for platform, chat in self.manager_targets()
+        ]
 
     async def announce_contest(self, contest: Contest) -> Announced:
         """Announce a contest now: every eligible partner with the contests topic on and
@@ -65,16 +108,45 @@ class ContestNotices(NoticesBase):
         told = await self._outbox.told(subject)
         return await self._tell_again(self._contests.cancellation, contest, told, dropped)
 
-    async def reschedule_contest(self, contest: Contest) -> Cancelled:
-        """An announced contest got new dates: whoever was told about it (or was about to
-        be: what is still queued about it carries the old dates and is dropped) hears the
-        new ones, through the outbox with its usual rules (quiet hours, the weekly cap,
-        /stop and the contests topic checked when it goes)."""
+    async def contest_changed(self, contest: Contest, what: str) -> Changed:
+        """A contest changed before its start (`what`: dates | prizes | text). An
+        announcement still waiting (say, for the end of the quiet hours) is replaced by one
+        of the contest as it is now; whoever was told about it hears the change once — new
+        dates (what else waited about it carried the old ones and is dropped) or new
+        prizes; a new text of the rules is not told again. Through the outbox with its
+        usual rules (quiet hours, the weekly cap, /stop and the contests topic)."""
         subject = f"contest:{contest.id}"
-        waiting = await self._outbox.told(subject, status="queued")
-        dropped = await self._outbox.cancel(subject)
-        told = await self._outbox.told(subject) + waiting
-        return await self._tell_again(self._contests.rescheduling, contest, told, dropped)
+        announcement = f"{subject}:announcement"
+        waiting = await self._outbox.waiting(subject)
+        # what carries the old contest: an announcement; with new dates also what names
+        # them (a reminder, earlier news of dates) — news of prizes stays
+        stale = [
+            (key, partner)
+            for key, partner in waiting
+            if key.startswith(announcement) or (what == "dates" and ":changed:" not in key)
+        ]
+        dropped = await self._outbox.cancel(subject, [key for key, _partner in stale])
+        told = {partner for _platform, _chat, partner in await self._outbox.told(subject)}
+        held = {partner for key, partner in stale if key.startswith(announcement)}
+        told |= {partner for _key, partner in stale if partner not in held}
+        held -= told
+        tag = change_tag(contest, self._clock.now())
+        renewed = await self._contests.reannouncement(
+            contest, sorted(p for p in held if p is not None), None in held, tag
+        )
+        if renewed.partners or renewed.community:
+            await self.contest_moment(renewed)
+        if what not in ("dates", "prizes"):
+            return Changed(0, len(renewed.partners), dropped)
+        partner_ids = sorted(p for p in told if p is not None)
+        if what == "dates":
+            moment = await self._contests.rescheduling(contest, partner_ids)
+        else:
+            moment = await self._contests.changing(contest, partner_ids, tag)
+        if None not in told:
+            moment = replace(moment, community=False)
+        await self.contest_moment(moment)
+        return Changed(len(partner_ids), len(renewed.partners), dropped)
 
     async def _tell_again(
         self,
@@ -133,6 +205,10 @@ class ContestNotices(NoticesBase):
             start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             return l10n("moment-rescheduled", title=title, start=start, end=end)
+        if moment.name == "changed":
+            return l10n(
+                "moment-changed", title=title, prizes="\n".join(prize_lines(contest, l10n))
+            )
         if moment.name == "results":
             if partner is not None:
                 return self._congratulation(moment, partner, l10n)

@@ -42,6 +42,7 @@ CATEGORY_NAMES: Final = {
     "приглашенные": "most_referrals",
 }
 _MOMENT = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
+_PLAIN_NUMBER: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # as conversions._amount
 _NONE_WORDS: Final = frozenset({"-", "—", "нет", "no", "none", "все", "all"})
 _EVERYONE_WORDS: Final = frozenset({"все", "всем", "all", "everyone"})
 
@@ -122,15 +123,15 @@ def read_segments(text: str, program: Program) -> list[str]:
     """'все' (everyone), or segment ids or titles separated by commas."""
     if text.strip().lower() in _NONE_WORDS:
         return []
-    known = {segment.id: segment.id for segment in program.segments}
+    known = {segment.id.lower(): segment.id for segment in program.segments}
     known.update({_short(segment.title): segment.id for segment in program.segments})
     chosen: list[str] = []
     unknown: list[str] = []
-    for part in re.split(r"[,;\n]+", text):
+    for part in re.split(r"[,;\n]+", without_bidi(text)):
         name = part.strip()
         if not name:
             continue
-        segment = known.get(name) or known.get(name.lower())
+        segment = known.get(name) or known.get(_fold(name)) or _by_stem(_fold(name), known)
         if segment is None and name.lower() in _EVERYONE_WORDS:
             raise DraftError("draft-error-segments-everyone")  # "все" beside segments
         if segment is None:
@@ -182,8 +183,33 @@ def read_restrictions(text: str) -> str:
 
 
 def _short(title: str) -> str:
-    """A segment's title without its explanation in brackets, lowercase."""
-    return title.split(" (", maxsplit=1)[0].strip().lower()
+    """A segment's title without its explanation in brackets, lowercase (ё as е)."""
+    return _fold(title.split(" (", maxsplit=1)[0])
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.lower().replace("ё", "е").split())
+
+
+def _by_stem(name: str, known: dict[str, str]) -> str | None:
+    """The one segment whose id or short title `name` is another form of, word by word
+    («блогеры», «вебмастера», «дизайнеры интерьера»): each word the same but for an
+    ending of at most two letters, on a stem of at least four."""
+    words = name.split()
+
+    def same(word: str, other: str) -> bool:
+        stem = 0
+        while stem < min(len(word), len(other)) and word[stem] == other[stem]:
+            stem += 1
+        return stem >= 4 and len(word) - stem <= 2 and len(other) - stem <= 2
+
+    found = {
+        segment
+        for title, segment in known.items()
+        if len(title.split()) == len(words)
+        and all(same(w, t) for w, t in zip(words, title.split(), strict=True))
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _category(name: str) -> str | None:
@@ -198,16 +224,18 @@ def _kinds() -> str:
 
 
 def _minimum(text: str, line: int) -> Decimal:
+    """A threshold as the CSV reads amounts: ASCII digits with one `.` or `,` (spaces may
+    group thousands); no exponent («1e9»), sign, `_` or other scripts' digits."""
     cleaned = re.sub(r"^\s*(от|from|min)\s*", "", text.strip(), flags=re.IGNORECASE)
-    cleaned = cleaned.replace(" ", "").replace(",", ".")
+    cleaned = re.sub(r"[ \u00a0\u202f]", "", cleaned)  # 5 000, with a (narrow) no-break space too
     if not cleaned:
         return Decimal(0)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise DraftError("draft-error-minimum", line=line) from exc
-    if value < 0 or not value.is_finite():
+    if not _PLAIN_NUMBER.fullmatch(cleaned):
         raise DraftError("draft-error-minimum", line=line)
+    try:
+        value = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+        raise DraftError("draft-error-minimum", line=line) from exc
     if value > MAX_PRIZE_MINIMUM:
         raise DraftError("draft-error-minimum-too-big", line=line, limit=int(MAX_PRIZE_MINIMUM))
     return value

@@ -56,7 +56,7 @@ class Moment:
     delivery decide when and how."""
 
     name: str  # announcement | reminder | started | standings | last_day | results | cancelled
-    # | rescheduled
+    # | rescheduled | changed
     contest: Contest
     partners: list[Partner]  # private recipients
     community: bool  # also a post in the community chat
@@ -208,9 +208,8 @@ class ContestService:
     async def edit(self, item: Managed, **changes: Any) -> Contest:
         """A manager's contest with `changes` (dates, prizes, texts), saved; ContestRefused
         when the result is not a valid contest or the contest can no longer change."""
-        contest = item.contest.model_copy(update=changes)
-        try:
-            Contest.model_validate(contest.model_dump())
+        try:  # validated whole (a model_copy would keep the prizes as plain dicts)
+            contest = Contest.model_validate(item.contest.model_dump() | changes)
         except ValidationError as exc:
             raise ContestRefused("the changed contest is not valid") from exc
         await self.update(contest)
@@ -299,6 +298,20 @@ class ContestService:
         people = [p for p in [await self._partners.get(i) for i in told] if p is not None]
         tag = f"{contest.starts_at:%Y%m%d%H%M}-{contest.ends_at:%Y%m%d%H%M}"
         return Moment("rescheduled", contest, people, community=True, tag=tag)
+
+    async def changing(self, contest: Contest, told: list[int], tag: str) -> Moment:
+        """New prizes (categories, places, thresholds) reach every partner who was told
+        about the contest (and the chat); `tag` names the change, so each is said once."""
+        people = [p for p in [await self._partners.get(i) for i in told] if p is not None]
+        return Moment("changed", contest, people, community=True, tag=tag)
+
+    async def reannouncement(
+        self, contest: Contest, held: list[int], community: bool, tag: str
+    ) -> Moment:
+        """The announcement again, as the contest is now, for those whose first one was
+        still waiting (quiet hours) when the contest changed; `tag` names the change."""
+        people = [p for p in [await self._partners.get(i) for i in held] if p is not None]
+        return Moment("announcement", contest, people, community=community, tag=tag)
 
     def clear_cache(self) -> None:
         self._standings.clear()

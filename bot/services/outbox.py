@@ -275,15 +275,33 @@ class Outbox:
         async with self._db.read() as conn:
             return await known_keys(conn, keys)
 
-    async def cancel(self, subject: str) -> int:
-        """Drop what is still queued about `subject`; the number of rows dropped."""
+    async def cancel(self, subject: str, keys: Sequence[str] | None = None) -> int:
+        """Drop what is still queued about `subject` (only these `keys`, when given); the
+        number of rows dropped."""
+        condition = sa.and_(outbox.c.subject == subject, outbox.c.status == "queued")
+        if keys is None:
+            return await self._cancel(condition)
+        dropped = 0
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            dropped += await self._cancel(sa.and_(condition, outbox.c.key.in_(chunk)))
+        return dropped
+
+    async def _cancel(self, condition: sa.ColumnElement[bool]) -> int:
         async with self._db.write() as conn:
             result = await conn.execute(
-                outbox.update()
-                .where(outbox.c.subject == subject, outbox.c.status == "queued")
-                .values(status="cancelled")
+                outbox.update().where(condition).values(status="cancelled")
             )
         return int(result.rowcount or 0)
+
+    async def waiting(self, subject: str) -> list[tuple[str, int | None]]:
+        """(key, partner) of every row about `subject` still queued (partner None: a
+        group chat)."""
+        query = sa.select(outbox.c.key, outbox.c.partner_id).where(
+            outbox.c.subject == subject, outbox.c.status == "queued"
+        )
+        async with self._db.read() as conn:
+            return [(row.key, row.partner_id) for row in await conn.execute(query)]
 
     async def report(self, subject: str | None = None) -> dict[str, int]:
         """Rows per status of everything sent about `subject` (None: of everything)."""

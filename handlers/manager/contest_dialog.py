@@ -256,30 +256,38 @@ def setup() -> Router:
             )  # fmt: skip
             return
         await _apply_edit(
-            message, state, contests, l10n, notices=notices, starts_at=starts_at, ends_at=ends_at
+            message, state, contests, notices, l10n, "dates", starts_at=starts_at, ends_at=ends_at
         )
 
     @router.message(ContestEdit.prizes)
     async def edit_prizes(
-        message: Message, state: FSMContext, contests: ContestService, l10n: L10n
+        message: Message,
+        state: FSMContext,
+        contests: ContestService,
+        notices: Notices,
+        l10n: L10n,
     ) -> None:
         try:
             prizes_ = read_prizes(message.text or "")
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-prizes"))
             return
-        await _apply_edit(message, state, contests, l10n, prizes=prizes_)
+        await _apply_edit(message, state, contests, notices, l10n, "prizes", prizes=prizes_)
 
     @router.message(ContestEdit.text)
     async def edit_text(
-        message: Message, state: FSMContext, contests: ContestService, l10n: L10n
+        message: Message,
+        state: FSMContext,
+        contests: ContestService,
+        notices: Notices,
+        l10n: L10n,
     ) -> None:
         try:
             value = read_text(message.text or "", DESCRIPTION_LIMIT)
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-description"))
             return
-        await _apply_edit(message, state, contests, l10n, description=value)
+        await _apply_edit(message, state, contests, notices, l10n, "text", description=value)
 
     return router
 
@@ -312,12 +320,14 @@ async def _apply_edit(
     message: Message,
     state: FSMContext,
     contests: ContestService,
+    notices: Notices,
     l10n: L10n,
-    notices: Notices | None = None,
+    what: str,
     **changes: Any,
 ) -> None:
-    """Save a change to a contest; new dates of an announced one are told to whoever was
-    told the old ones (`notices`)."""
+    """Save a change (`what`: dates | prizes | text) to a contest; once it was announced, a
+    waiting announcement goes as the contest is now, and new dates or prizes are told once
+    to whoever was told about it (`Notices.contest_changed`)."""
     contest_id = (await state.get_data()).get("id", "")
     await state.clear()
     item = await contests.find(contest_id)
@@ -330,7 +340,10 @@ async def _apply_edit(
         await message.answer(l10n("contests-admin-edit-refused"))
         return
     edited = l10n("contests-admin-edited", title=html.escape(contest.title))
-    if notices is not None and item.announced_at is not None:
-        told = await notices.reschedule_contest(contest)
-        edited += "\n" + l10n("contests-admin-rescheduled-told", count=told.told)
+    if item.announced_at is not None and contest != item.contest:
+        changed = await notices.contest_changed(contest, what)
+        if what in ("dates", "prizes"):
+            edited += "\n" + l10n(f"contests-admin-{what}-told", count=changed.told)
+        if changed.renewed:
+            edited += "\n" + l10n("contests-admin-renewed", count=changed.renewed)
     await message.answer(edited)

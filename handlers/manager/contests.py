@@ -4,6 +4,7 @@ start, cancel); /contest_new opens the dialog (`contest_dialog`)."""
 from __future__ import annotations
 
 import html
+from datetime import datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -20,6 +21,8 @@ from bot.notices.contests import Announced
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import build
 from bot.services.contests import ContestRefused, ContestService
+from bot.services.partners import PartnerService
+from bot.texts import winners_text
 from handlers.callbacks import ContestCb
 from handlers.filters import IsManager
 from handlers.manager.contest_dialog import ContestDialog, ContestEdit, start_dialog
@@ -60,6 +63,7 @@ def setup_buttons() -> Router:
         notices: Notices,
         audit: AuditLog,
         content_store: ContentStore,
+        partners: PartnerService,
         clock: Clock,
         settings: Settings,
         l10n: L10n,
@@ -83,7 +87,11 @@ def setup_buttons() -> Router:
         open_card = ContestCb(action="open", id=contest.id)
         if action == "open":
             await callback.answer()
-            await edit(callback, admin_card(item, now, l10n, settings, content_store))
+            card = admin_card(item, now, l10n, settings, content_store)
+            if item.status == "active" and contest.ends_at <= now:  # who gets the prizes
+                winners = await _winners(contest, contests, partners, now, settings, l10n)
+                card = Screen(f"{card.text}\n\n{winners}", card.markup)
+            await edit(callback, card)
             return
         if item.status != "active" or contest.ends_at <= now:
             await callback.answer(l10n("contests-admin-not-active"), show_alert=True)
@@ -118,12 +126,12 @@ def setup_buttons() -> Router:
                 await callback.answer(l10n("contests-admin-already-announced"), show_alert=True)
                 return
             announced = await _announce(contest, notices, audit, who)
-            partners, community = announced.partners, announced.community
             await callback.answer()
+            count, chat = announced.partners, int(announced.community)
             await edit(
                 callback,
                 Screen(
-                    l10n("contests-admin-announced-now", count=partners, chat=int(community)),
+                    l10n("contests-admin-announced-now", count=count, chat=chat),
                     keyboard([(l10n("contests-admin-to-card"), open_card)]),
                 ),
             )
@@ -182,6 +190,24 @@ def setup_buttons() -> Router:
         await callback.answer(l10n("no-longer-available"), show_alert=True)
 
     return router
+
+
+async def _winners(
+    contest: Contest,
+    contests: ContestService,
+    partners: PartnerService,
+    now: datetime,
+    settings: Settings,
+    l10n: L10n,
+) -> str:
+    """The winners of a finished contest; before its hold ends, preliminary ones."""
+    final = contest.ends_at + timedelta(days=contest.hold_days)
+    if now >= final:
+        header = l10n("contest-winners", title=html.escape(contest.title))
+    else:
+        until = final.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        header = l10n("contest-winners-preliminary", until=until)
+    return await winners_text(header, contest, await contests.results(contest), partners, l10n)
 
 
 async def _announce(contest: Contest, notices: Notices, audit: AuditLog, who: str) -> Announced:
