@@ -1,5 +1,6 @@
 """Contest notices (SPEC §7): each moment of a contest written for its partners and the
-community chat, cancellations and new dates, and the weekly leaderboard post."""
+community chat (the results also as the winners' list for managers), cancellations and
+changes (new dates, new prizes), and the weekly leaderboard post."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 from bot.content.models import Contest
 from bot.i18n import L10n
 from bot.notices.base import NoticesBase, board_post, private
+from bot.rendering import split_text
 from bot.services.contests import Moment
 from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
 from bot.services.partner import Partner
@@ -79,16 +81,18 @@ class ContestNotices(NoticesBase):
         l10n = self._l10n(None)
         header = l10n("contest-winners", title=html.escape(moment.contest.title))
         text = await winners_text(header, moment.contest, moment.results, self._partners, l10n)
+        parts = split_text(text)  # many places: the message's limit
         return [
             OutMessage(
-                key=f"{moment.key}:managers:{platform}:{chat}",
+                key=f"{moment.key}:managers:{platform}:{chat}" + (f":{n}" if n else ""),
                 kind="report",
                 platform=platform,
                 chat_id=chat,
-                text=text,
+                text=part,
                 subject="report",
             )
             for platform, chat in self.manager_targets()
+            for n, part in enumerate(parts)
         ]
 
     async def announce_contest(self, contest: Contest) -> Announced:
