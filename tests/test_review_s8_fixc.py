@@ -3,11 +3,67 @@ what learning generalises, and /faq_link's browse when no entry is close."""
 
 from __future__ import annotations
 
-from tests.harness import MANAGER_ID, Harness
+from pathlib import Path
+
+from bot.i18n import Translator
+from bot.services import own_intents
+from tests.harness import MANAGER_ID, Harness, running_bot
 from tests.test_faq_learning import _learned, _ticket, group
 from tests.test_journey_support import GROUP, in_chat
 
 __all__ = ["group"]  # the fixture
+
+# --- 1. the bot's own button labels typed as text ---
+
+
+async def test_every_button_label_typed_does_what_its_button_does(tmp_path: Path) -> None:
+    """Each label of the locales (ru and en) typed on Telegram opens what its button or
+    command does, or gets a short answer; «помогло», «не помогло» the same on MAX; none is
+    a question for the FAQ, so none is a gap in /stats."""
+    texts = Translator()
+    async with running_bot(tmp_path, maxbot=True) as harness:
+        anna = harness.user(9801)
+        await anna.onboard()
+        opened: dict[str, list[str]] = {}
+        for language in ("ru", "en"):
+            l10n = texts.get(language)
+            for key, intent in own_intents.LABELS.items():
+                label = l10n(key)
+                said = [m.plain for m in await anna.send(label)]
+                if intent.kind == "say":
+                    reply = texts.get("ru")(f"small-talk-{intent.command}")  # Anna's language
+                    assert said == [reply], (label, said)
+                    continue
+                command = intent.command if intent.kind == "menu" else "support"
+                if command not in opened:
+                    opened[command] = [m.plain for m in await anna.send(f"/{command}")]
+                    if command == "support":
+                        await anna.send("/cancel")
+                assert said == opened[command], (label, said)
+                if command == "support":
+                    await anna.send("/cancel")
+        for text in ("спасибо, помогло!", "не помогло", "Спасибо большое, помогло", "ок, спасибо"):
+            said = (await anna.send(text))[-1].plain
+            assert "Пока не знаю" not in said, (text, said)
+            assert "Вы имели в виду" not in said, (text, said)
+        maria = harness.max_user(9802)
+        await maria.onboard()
+        asked = (await maria.send("Спросить менеджера"))[-1].plain
+        assert asked == opened["support"][-1]
+        await maria.send("/cancel")
+        for text, reply in (
+            ("помогло", "small-talk-helped"),
+            ("спасибо, помогло!", "small-talk-helped"),
+            ("не помогло", "small-talk-not-helped"),
+        ):
+            assert (await maria.send(text))[-1].plain == texts.get("ru")(reply), text
+        manager = harness.manager()
+        await manager.send("/start")
+        stats = " ".join(
+            " ".join([m.plain, *m.button_labels]) for m in await manager.send("/stats")
+        )
+        assert "помогло" not in stats.casefold(), stats
+        assert "Спросить менеджера" not in stats, stats
 
 
 # --- 3. /faq_link with no close entry: «📋 Другая статья», as under a gap ---
