@@ -103,3 +103,30 @@ async def test_faq_link_with_no_close_entry_browses_any_entry(group: Harness) ->
     assert (row.entry_id, row.source, row.phrasing) == (
         "creatives-where", "link", "будут ли вебинары для новичков",
     )  # fmt: skip
+
+
+# --- 2. what learning generalises ---
+
+
+async def test_a_learned_wordings_meaning_and_rare_words_generalise(harness: Harness) -> None:
+    """Taught, then asked: the same meaningful words (chatty and question words aside) are
+    answered as the learned wording is; a rare learned word makes its entry an option;
+    two entries that learned the same words get no blind answer."""
+    learning = harness.services.faq.learning
+    anna = harness.user(9811)
+    await anna.onboard()
+    await learning.learn("payout-dates", "пятнадцатого точно заплатите?", "teach")
+    for asked in ("пятнадцатого заплатите?", "пятнадцатого реально заплатите?"):
+        said = (await anna.send(asked))[-1]
+        assert said.plain.startswith("Когда выплаты?"), (asked, said.plain)
+        assert said.button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
+    await learning.learn("contests-how", "кураторы норм?", "link")  # /faq_link
+    for asked in ("какие кураторы", "кураторы вообще есть?"):
+        said = (await anna.send(asked))[-1]
+        assert said.plain.startswith("Как участвовать в конкурсе?"), (asked, said.plain)
+    said = (await anna.send("где найти кураторов для новичков"))[-1]  # was: «Пока не знаю»
+    assert said.plain.startswith("Не уверен, что понял вопрос"), said.plain
+    assert any(label.startswith("Как участвовать в конкурсе") for label in said.button_labels)
+    await learning.learn("tier-levels", "кураторы?", "teach")  # the same words, another entry
+    said = (await anna.send("какие кураторы"))[-1]
+    assert said.plain.startswith("Не уверен, что понял вопрос"), said.plain
