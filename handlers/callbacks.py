@@ -99,7 +99,8 @@ class FaqLearnCb(CallbackData, prefix="fl"):
 
 class FaqLinkCb(CallbackData, prefix="fk"):
     ticket: RowId
-    entry: str
+    entry: str  # the entry, or for the browse its page
+    action: str = "to"  # to (link to `entry`) | pick (the closest) | tl, te (browse)
 
 
 class FaqGapCb(CallbackData, prefix="fp"):

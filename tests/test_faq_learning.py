@@ -237,8 +237,9 @@ async def test_faq_link_without_an_entry_offers_the_closest(group: Harness) -> N
     await in_chat(group, GROUP, "/faq_link", reply_to=card)
     offer = group.emulator.chat_messages(GROUP)[-1]
     assert offer.plain.startswith("К какому вопросу FAQ относится")
-    assert len(offer.button_labels) == 3
+    assert len(offer.button_labels) == 4
     assert offer.button_labels[0].startswith("referral-link:")
+    assert offer.button_labels[-1] == "📋 Другая статья"
     await group.emulator.wait_processed(
         group.emulator.press(MANAGER_ID, offer, offer.button_labels[0])
     )

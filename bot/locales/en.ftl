@@ -669,6 +669,10 @@ small-talk-thanks = You are welcome! If a question comes up, just write it.
 small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
 small-talk-number = A number alone is not a question. Write what you want to know in words and I will answer right away. The menu is /help.
 small-talk-letter = That is not a question yet. Write what you want to know in words and I will answer right away. The menu is /help.
+small-talk-helped = Glad it helped! If another question comes up, just write it.
+small-talk-not-helped = Sorry about that. Write the question in other words and I will try again. Or /support: a manager will answer right here.
+small-talk-consent = Newsletters are set in /settings: each topic can be turned on or off there. To unsubscribe from everything at once: /stop.
+small-talk-forget = To delete your data, send /forget and confirm with the button.
 small-talk-unsubscribe =
     Here is how to manage messages:
     • /settings — choose which topics you get (switch off the ones you do not need);

@@ -18,8 +18,10 @@ it offers them ("did you mean"); below that, it stays silent.
 
 Learned wordings (approved by managers or partners, kept in the database) are extra
 wordings of their entry: `FaqMatcher.with_learned` builds a new index that shares the
-content's analysis.
-"""
+content's analysis. A question with a learned wording's meaningful words (question and
+chatty words aside) is answered with its entry; a rare word of learned wordings (no
+content wording uses it, at most `RARE_IN` entries learned it) makes its entries at least
+options (docs/faq.md, "How it learns")."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ from bot.services.faq_text import (
     Unit,
     lemma,
     lexicon,
+    parse,
     transliterate,
     words,
 )
@@ -129,6 +132,8 @@ class FaqMatcher(QuestionReading):
                 for entry in self.entries
             ]
         taught: dict[int, list[tuple[str, ...]]] = {}
+        # per entry, the meaning of each learned wording (its words, asides left out)
+        self._meanings: dict[int, list[frozenset[str]]] = {}
         self.learned_count = 0
         for entry_id, phrasings in (learned or {}).items():
             index = self._index_of.get(entry_id)
@@ -142,6 +147,7 @@ class FaqMatcher(QuestionReading):
                 forms = frozenset(form for unit in units for form in unit.forms)
                 if forms:
                     taught.setdefault(index, []).append(tuple(sorted(forms)))
+                    self._meanings.setdefault(index, []).append(_base.meaning(units))
                     self.learned_count += 1
         self._wordings = [
             _Wordings(
@@ -206,6 +212,7 @@ class FaqMatcher(QuestionReading):
         self._learned_idf = {
             term: math.log(1 + count / n) for term, n in learned_frequency.items()
         }
+        self._learned_frequency = learned_frequency
         # a word only the answers know weighs as one their texts rarely use
         self._answer_idf = {
             term: math.log(1 + count / n)
@@ -230,6 +237,41 @@ class FaqMatcher(QuestionReading):
         surfaces.update(self.lexicon.surfaces)
         self._correctable = sorted(surfaces)
         self._correct_cache: dict[str, str | None] = {}
+
+    # learned wordings: their meaning, their rare words
+
+    def _aside(self, unit: Unit) -> bool:
+        """A word a learned wording is compared without: a question word («какие»,
+        «когда»), or, when the FAQ's own wordings never use it, a chatty word («точно»,
+        «норм», «реально»: an adverb, a particle, an interjection; never a verb)."""
+        if unit.question_word:
+            return True
+        if any(form in self._idf for form in unit.forms):
+            return False
+        if unit.forms & _CHATTY_FORMS:
+            return True
+        return unit.chatty and not any(parse(form)[1] in _VERBS for form in unit.forms)
+
+    def meaning(self, units: Sequence[Unit]) -> frozenset[str]:
+        """The forms of a text's words that carry its meaning (asides left out)."""
+        return frozenset(form for unit in units if not self._aside(unit) for form in unit.forms)
+
+    def taught(self, question: str, segment: str | None = None) -> set[str]:
+        """The entries a rare word of the question was learned for: a word no wording of
+        the content uses that the learned wordings of at most `RARE_IN` entries carry
+        (asides apart). Each is at least offered for the question."""
+        found: set[int] = set()
+        for unit in self.question_units(question):
+            if self._aside(unit):
+                continue
+            for form in unit.forms:
+                if form not in self._idf and 0 < self._learned_frequency.get(form, 0) <= RARE_IN:
+                    found.update(self._learned_postings.get(form, ()))
+        return {
+            self.entries[index].id
+            for index in found
+            if segment is None or self.entries[index].visible_to(segment)
+        }
 
     # ranking
 
@@ -285,10 +327,13 @@ class FaqMatcher(QuestionReading):
             return []
         question_text = " ".join(sorted(question_forms))
         every_form = {form for unit in units for form in unit.forms}
+        meaning = self.meaning(units)
         raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
             coverage = covered.get(index, 0.0) / known_total
-            reverse, exact, learned_reverse = self._reverse(index, question_forms, every_form)
+            reverse, exact, learned_reverse = self._reverse(
+                index, question_forms, every_form, meaning
+            )
             raw[index] = (coverage, reverse, exact, learned_reverse)
         mass_scale = self._max_idf or 1.0
         only_question = [
@@ -345,14 +390,16 @@ class FaqMatcher(QuestionReading):
         return found
 
     def _reverse(
-        self, index: int, question_forms: set[str], every_form: set[str]
+        self, index: int, question_forms: set[str], every_form: set[str], meaning: frozenset[str]
     ) -> tuple[float, float, float]:
         """The share of the closest content wording the question covers, whether the
-        question is exactly one of the wordings (1.0 for a learned one, 0.5 for the
-        content's), and the share of the closest learned wording it covers."""
+        question is exactly one of the wordings (1.0 for a learned one: the same meaning,
+        asides apart; 0.5 for the content's), and the share of the closest learned
+        wording it covers."""
         best = learned = 0.0
         exact = 0.0
         own = self._wordings[index]
+        meanings = self._meanings.get(index, [])
         for number, variant in enumerate(own.variants):
             if number < own.own:
                 total = sum(self._idf.get(term, 0.0) for term in variant)
@@ -371,14 +418,28 @@ class FaqMatcher(QuestionReading):
                 continue
             share = sum(w for t, w in zip(variant, weights, strict=True) if t in every_form)
             learned = max(learned, share / total)
-            # the same words as a learned wording, question words («что», «когда») aside
-            meaning = set(variant) - _LOOSE
-            if meaning and every_form - _LOOSE == meaning:
+            # the same words as a learned wording, question words («что», «когда») and
+            # chatty words («точно», «норм») aside
+            taught = meanings[number - own.own]
+            if taught and meaning == taught:
                 exact = 1.0
         return best, exact, learned
 
     def match(self, question: str, segment: str | None = None) -> Match:
-        return self.decide(self.rank(question, segment, limit=MAX_SUGGESTIONS + 1))
+        ranked = self.rank(question, segment, limit=CANDIDATES)
+        decided = self.decide(ranked[: MAX_SUGGESTIONS + 1])
+        if decided.outcome == "answer":
+            return decided
+        taught = self.taught(question, segment)
+        if not taught:
+            return decided
+        # a rare word learned for an entry makes it at least an option
+        must = [c for c in ranked if c.entry_id in taught][:MAX_SUGGESTIONS]
+        others = [c for c in decided.suggestions if c not in must]
+        options = sorted([*must, *others][:MAX_SUGGESTIONS], key=lambda c: -c.score)
+        if not options:
+            return decided
+        return Match("suggest", None, decided.score, tuple(options))
 
     def decide(self, ranked: Sequence[Candidate]) -> Match:
         """Answer when confident; else offer the candidates probable enough; else nothing."""
@@ -398,6 +459,15 @@ class FaqMatcher(QuestionReading):
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
 _EXACT = FEATURES.index("exact")
+RARE_IN = 2  # a word learned for at most this many entries is rare
+_VERBS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
+# chatty words the dictionary reads as something else («норм» as «норма»)
+_CHATTY_FORMS = frozenset(
+    """
+    норм норма нормально нормальный точно реально вообще вообщем короче кстати типа плиз
+    пж пожалуйста ну вот ли же
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 
 
 def _learned_exactly(ranked: Sequence[Candidate]) -> Candidate | None:

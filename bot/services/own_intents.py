@@ -23,15 +23,24 @@ email рассылки», and «где моя реф ссылка» is still a q
 
 A word matches with its endings (a stem) and with one typo in words of five letters or
 more («статистка», «расылки»). A typo that touches the stem's last letter, or a whole
-word's, counts only in a word the dictionary does not know: «конкурентов» is another word,
-not a misspelt «конкурсов» (the stem «конкурс» with «е» for «с»), «мечта» is not «места»."""
+word's, or a word's first three letters, counts only in a word the dictionary does not
+know: «конкурентов» is another word, not a misspelt «конкурсов» (the stem «конкурс» with
+«е» for «с»), «мечта» is not «места», «описания» is not «отписаться».
+
+The bot's own button labels typed instead of pressed («Спросить менеджера», «👍 Помогло»,
+«Нет, другое», «Следующий урок →») are read here too (`typed_label`): the labels come from
+the locales in effect (both languages), each key with what typing it does (`LABELS`)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.content.models import CREATIVE_KINDS
 from bot.services.faq_text import parse
+from bot.services.partner import TOPICS
 
 # A pattern ending in "*" is a stem (any ending); otherwise the whole word.
 _MINE: Final = frozenset(
@@ -130,13 +139,18 @@ def _matches(word: str, patterns: tuple[str, ...]) -> bool:
         if pattern.endswith("*"):
             if word.startswith(stem):
                 return True
-            if len(stem) >= 5 and any(
-                _typo(word[:cut], stem)
-                # the stem's last letter in place: the typo is inside it; otherwise the
-                # word may go on as another word («конкуре|нтов» is not «конкурс»)
-                and (word[cut - 1] == stem[-1] or not _real(word))
-                for cut in (len(stem) - 1, len(stem), len(stem) + 1)
-                if cut <= len(word)
+            if (
+                len(stem) >= 5
+                and any(
+                    _typo(word[:cut], stem)
+                    # the stem's last letter in place: the typo is inside it; otherwise the
+                    # word may go on as another word («конкуре|нтов» is not «конкурс»); and
+                    # a real word keeps the stem's first three letters («описания» is no
+                    # misspelt «отписаться», «статистка» may be «статистика»)
+                    and ((word[cut - 1] == stem[-1] and word[:3] == stem[:3]) or not _real(word))
+                    for cut in (len(stem) - 1, len(stem), len(stem) + 1)
+                    if cut <= len(word)
+                )
             ):
                 return True
         elif word == stem or (len(stem) >= 5 and _typo(word, stem) and not _real(word)):
@@ -205,4 +219,113 @@ def read(words: list[str]) -> Intent | None:
         return Intent("menu", "top")
     if figures:
         return Intent("menu", "me")
+    return None
+
+
+# --- the bot's button labels typed as text ---------------------------------------------
+
+_MENU: Final = ("faq", "lessons", "creatives", "me", "settings")  # handlers/partner/menu.py
+_HELPED: Final = Intent("say", "helped")
+_NOT_HELPED: Final = Intent("say", "not-helped")
+_NEGATIONS: Final = ("не", "not", "nothing")
+# a label's locale key → what typing it does: "menu" opens the command, "person" is
+# /support, "say" answers the small-talk text named (it needs the context the button had)
+LABELS: Final[dict[str, Intent]] = {
+    **{f"menu-{item}": Intent("menu", item) for item in _MENU},
+    "command-help": Intent("menu", "help"),
+    "command-faq": Intent("menu", "faq"),
+    "command-lessons": Intent("menu", "lessons"),
+    "command-creatives": Intent("menu", "creatives"),
+    "command-me": Intent("menu", "me"),
+    "command-settings": Intent("menu", "settings"),
+    "button-back": Intent("menu", "help"),
+    "community-open-bot": Intent("menu", "help"),
+    "lessons-done-next": Intent("menu", "lessons"),
+    "lessons-next": Intent("menu", "lessons"),
+    "lessons-to-list": Intent("menu", "lessons"),
+    **{f"creative-kind-{kind}": Intent("menu", "creatives") for kind in CREATIVE_KINDS},
+    **{f"topic-{topic}": Intent("menu", "settings") for topic in TOPICS},
+    "topic-contests": Intent("menu", "contests"),
+    "faq-ask-manager": Intent("person"),
+    "community-ask-manager": Intent("person"),
+    "faq-helped": _HELPED,
+    "support-rate-up": _HELPED,
+    "support-close-button": Intent("say", "thanks"),
+    "support-rate-down": _NOT_HELPED,
+    "faq-none-of-these": _NOT_HELPED,
+    "onboarding-consent-yes": Intent("say", "consent"),
+    "onboarding-consent-no": Intent("say", "consent"),
+    "forget-confirm": Intent("say", "forget"),
+    "forget-cancel": Intent("say", "ack"),
+}
+_FRAMES: Final = ("thanks", "ack", "greeting")  # small talk around a label: «спасибо, помогло!»
+_MOST_WORDS = 8
+_FRAME_WORDS = 3  # «спасибо большое», «добрый день»
+
+
+def _plain_words(text: str) -> list[str]:
+    words = re.sub(r"[^\w\s-]", " ", text.casefold().replace("ё", "е")).split()
+    return [word.strip("-") for word in words if word.strip("-")]
+
+
+_AS_WRITTEN: Final = frozenset(("VERB", "INFN", "GRND"))  # «помогите» is not «помогло»
+
+
+def _label_key(words: Iterable[str]) -> str:
+    """A label's words, a noun or adjective as its lemma («Материалы», «материал»), a
+    verb as written: «помогите» asks for help, «помогло» says it came."""
+    return " ".join(
+        word if (parsed := parse(word))[1] in _AS_WRITTEN else parsed[0] for word in words
+    )
+
+
+def label_table(languages: Iterable[Callable[[str], str]]) -> dict[str, Intent]:
+    """Each label of `LABELS` in each language (a function: locale key → text), read as
+    lemmas → what typing it does. A label without a letter is left out."""
+    table: dict[str, Intent] = {}
+    for text_of in languages:
+        for key, intent in LABELS.items():
+            if words := _plain_words(text_of(key)):
+                label = _label_key(words)
+                table.setdefault(label, intent)
+                if intent == _HELPED:  # «не помогло», «not helped»: the button it lacks
+                    for negation in _NEGATIONS:
+                        table.setdefault(f"{negation} {label}", _NOT_HELPED)
+    return table
+
+
+def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
+    """What a message typed as one of the bot's labels does, alone or with small talk
+    around it («спасибо, помогло!», «ок, назад»); small talk alone in several parts («ок,
+    спасибо») is thanks or an acknowledgement. None: not a label."""
+    from bot.services import small_talk
+
+    words = _plain_words(text)
+    if not words or len(words) > _MOST_WORDS:
+        return None
+
+    def frame(part: list[str]) -> str | None:
+        """ "" for nothing, the small-talk kind of a part, or None: not small talk."""
+        if not part:
+            return ""
+        if len(part) > _FRAME_WORDS:
+            return None
+        reading = small_talk.read(" ".join(part))
+        return reading.kind if reading is not None and reading.kind in _FRAMES else None
+
+    count = len(words)
+    before = [frame(words[:i]) for i in range(count + 1)]
+    after = [frame(words[j:]) for j in range(count + 1)]
+    for size in range(count, 0, -1):  # the longest label first
+        for start in range(count - size + 1):
+            end = start + size
+            if before[start] is None or after[end] is None:
+                continue
+            intent = table.get(_label_key(words[start:end]))
+            if intent is not None:
+                return intent
+    for cut in range(1, count):  # small talk alone: «ок, спасибо», «привет, спасибо»
+        kinds = (before[cut], after[cut])
+        if None not in kinds:
+            return Intent("say", "thanks" if "thanks" in kinds else kinds[0] or "ack")
     return None

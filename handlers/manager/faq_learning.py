@@ -23,7 +23,7 @@ from bot.services.support import SupportService
 from bot.services.tickets import Ticket
 from handlers.callbacks import FaqLearnCb, FaqLinkCb
 from handlers.filters import IsManager, ManagersChat, TicketOfMessage
-from handlers.manager.faq_browse import BROWSE, Picker, browse_screen, entry_label
+from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
@@ -163,6 +163,30 @@ async def link_ticket(
     return note + moved_note(learned.moved_from if learned is not None else (), l10n)
 
 
+def _link_picker(ticket: Ticket, question: str) -> Picker:
+    """Any entry, for the ticket's question."""
+
+    def data(action: str, value: str) -> FaqLinkCb:
+        return FaqLinkCb(ticket=ticket.id, entry=value, action=action)
+
+    return Picker(question, offered=lambda entry: True, data=data, closest=data("pick", ""))
+
+
+async def _link_screen(
+    faq: FaqService, content: Content, ticket: Ticket, question: str, l10n: L10n
+) -> Screen:
+    """/faq_link without an entry: the closest entries sharing words with the question
+    ("no close entries" and how to name one when none does), and «📋 Другая статья» to pick
+    any entry by topic, as under a gap."""
+    picker = _link_picker(ticket, question)
+    rows = picker.rows(content, await closest_entries(faq, question))
+    text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
+    if not rows:  # nothing shares a word with it: say so, and how to pick any entry
+        example = html.escape(content.faq[0].id if content.faq else "ID")
+        text += "\n" + l10n("faq-pick-none") + " " + l10n("faq-link-any", example=example)
+    return Screen(text, keyboard(*rows, picker.other_row(l10n)))
+
+
 def _ticket_router(name: str) -> Router:
     router = Router(name=name)
     router.message.filter(IsManager(), TicketOfMessage())
@@ -204,25 +228,11 @@ def _ticket_router(name: str) -> Router:
         if not phrasing_key(question):  # a photo, a sticker: nothing to learn or match
             await message.reply(l10n("faq-link-no-text"))
             return
-        rows = [
-            [(entry_label(entry), FaqLinkCb(ticket=ticket.id, entry=entry.id))]
-            for entry_id in await closest_entries(faq, question)
-            if (entry := content.faq_entry(entry_id)) is not None
-        ]
-        text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
-        if not rows:  # nothing shares a word with it: say so, and how to pick any entry
-            text += (
-                "\n"
-                + l10n("faq-pick-none")
-                + " "
-                + l10n(
-                    "faq-link-any", example=html.escape(content.faq[0].id if content.faq else "ID")
-                )
-            )
         # the picker replies to the partner's message it is about: its button reads it there
+        screen = await _link_screen(faq, content, ticket, question, l10n)
         await message.answer(
-            text,
-            reply_markup=keyboard(*rows) if rows else None,
+            screen.text,
+            reply_markup=screen.markup,
             reply_parameters=None
             if partner_message is None
             else ReplyParameters(message_id=partner_message, allow_sending_without_reply=True),
@@ -338,8 +348,22 @@ def setup_chat() -> Router:
         l10n: L10n,
     ) -> None:
         ticket = await support.get(callback_data.ticket)
+        action = callback_data.action
+        if ticket is not None and (action == "pick" or action in BROWSE):
+            await callback.answer()
+            question = ticket.question
+            if isinstance(callback.message, Message):  # the picker replies to the message
+                question, _ = await asked_in(callback.message, ticket, support, bot)
+            if action == "pick":
+                screen = await _link_screen(faq, content, ticket, question, l10n)
+            else:
+                screen = browse_screen(
+                    content, _link_picker(ticket, question), action, callback_data.entry, l10n
+                )
+            await edit(callback, screen)
+            return
         entry = content.faq_entry(callback_data.entry)
-        if ticket is None or entry is None:
+        if ticket is None or entry is None or action != "to":
             await no_longer_available(callback, l10n)
             return
         await audit.record(

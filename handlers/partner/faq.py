@@ -12,12 +12,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
-from bot.i18n import L10n
+from bot.i18n import L10n, Translator
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
+from handlers.middlewares import typed_label
 from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
@@ -219,9 +220,13 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         faq: FaqService,
         content: Content,
         l10n: L10n,
+        translator: Translator,
     ) -> None:
         reading = small_talk.read(message.text or "", content)
-        if reading is None:
+        label = typed_label(message.text or "", translator) if reading is None else None
+        if label is not None and label.kind == "say":  # «помогло», «не помогло», «Нет, другое»
+            await message.answer(l10n(f"small-talk-{label.command}"))  # no FAQ miss
+        elif reading is None:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
         else:  # small talk (menu words and asking for a person: handlers.middlewares)
