@@ -33,6 +33,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
+from bot.services.faq_learned_reading import LearnedReading
 from bot.services.faq_model import (
     FEATURES,
     TOP_FEATURES,
@@ -41,14 +42,12 @@ from bot.services.faq_model import (
     shipped_model,
     top_features,
 )
-from bot.services.faq_reading import QuestionReading
 from bot.services.faq_text import (
     QUESTION_WORDS,
     Lexicon,
     Unit,
     lemma,
     lexicon,
-    parse,
     transliterate,
     words,
 )
@@ -100,7 +99,7 @@ class _Wordings:
     own: int
 
 
-class FaqMatcher(QuestionReading):
+class FaqMatcher(LearnedReading):
     """An index over one FAQ (and its learned wordings); build it once per change."""
 
     def __init__(
@@ -238,41 +237,6 @@ class FaqMatcher(QuestionReading):
         self._correctable = sorted(surfaces)
         self._correct_cache: dict[str, str | None] = {}
 
-    # learned wordings: their meaning, their rare words
-
-    def _aside(self, unit: Unit) -> bool:
-        """A word a learned wording is compared without: a question word («какие»,
-        «когда»), or, when the FAQ's own wordings never use it, a chatty word («точно»,
-        «норм», «реально»: an adverb, a particle, an interjection; never a verb)."""
-        if unit.question_word:
-            return True
-        if any(form in self._idf for form in unit.forms):
-            return False
-        if unit.forms & _CHATTY_FORMS:
-            return True
-        return unit.chatty and not any(parse(form)[1] in _VERBS for form in unit.forms)
-
-    def meaning(self, units: Sequence[Unit]) -> frozenset[str]:
-        """The forms of a text's words that carry its meaning (asides left out)."""
-        return frozenset(form for unit in units if not self._aside(unit) for form in unit.forms)
-
-    def taught(self, question: str, segment: str | None = None) -> set[str]:
-        """The entries a rare word of the question was learned for: a word no wording of
-        the content uses that the learned wordings of at most `RARE_IN` entries carry
-        (asides apart). Each is at least offered for the question."""
-        found: set[int] = set()
-        for unit in self.question_units(question):
-            if self._aside(unit):
-                continue
-            for form in unit.forms:
-                if form not in self._idf and 0 < self._learned_frequency.get(form, 0) <= RARE_IN:
-                    found.update(self._learned_postings.get(form, ()))
-        return {
-            self.entries[index].id
-            for index in found
-            if segment is None or self.entries[index].visible_to(segment)
-        }
-
     # ranking
 
     def _weight(self, unit: Unit) -> float:
@@ -374,21 +338,6 @@ class FaqMatcher(QuestionReading):
         candidates.sort(key=lambda c: (c.features[_EXACT] < 1.0, -c.score))
         return candidates[:limit]
 
-    def _learned_evidence(self, units: list[Unit]) -> dict[int, float]:
-        """Per entry: the weight of the question's words that only its learned wordings
-        carry (learning adds evidence; it never changes how the question reads)."""
-        found: dict[int, float] = {}
-        if not self._learned_postings:
-            return found
-        for unit in units:
-            entries = {i for f in unit.forms for i in self._learned_postings.get(f, ())}
-            if not entries:
-                continue
-            weight = self._weight(unit) * (0.5 if unit.chatty else 1.0)
-            for index in entries:
-                found[index] = found.get(index, 0.0) + weight
-        return found
-
     def _reverse(
         self, index: int, question_forms: set[str], every_form: set[str], meaning: frozenset[str]
     ) -> tuple[float, float, float]:
@@ -459,15 +408,6 @@ class FaqMatcher(QuestionReading):
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
 _EXACT = FEATURES.index("exact")
-RARE_IN = 2  # a word learned for at most this many entries is rare
-_VERBS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
-# chatty words the dictionary reads as something else («норм» as «норма»)
-_CHATTY_FORMS = frozenset(
-    """
-    норм норма нормально нормальный точно реально вообще вообщем короче кстати типа плиз
-    пж пожалуйста ну вот ли же
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
 
 
 def _learned_exactly(ranked: Sequence[Candidate]) -> Candidate | None:
