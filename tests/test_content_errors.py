@@ -166,3 +166,46 @@ def test_reasons_for_common_types() -> None:
         {"type": "value_error", "msg": "Value error, give one of file, url or text"}
     ) == ("give one of file, url or text")
     assert reason({"type": "something_new", "msg": "As pydantic says"}) == "As pydantic says"
+
+
+# session 8 (fixd): an unknown segment came only after the file's other errors were fixed
+
+
+def _break_everything(content: Path) -> None:
+    """An unknown segment in items that are wrong otherwise too, and a program.yaml with
+    an error of its own: every one of them is a problem of the same run."""
+    _edit(content / "program.yaml", 'start: "22:00"', 'start: "25:00"')
+    faq = content / "faq.yaml"
+    _edit(faq, "  answer: ", "  segments: [nosuch1]\n  answr: ")  # the first entry
+    _edit(faq, "- id: payout-minimum\n", "- id: payout-minimum\n  segments: [nosuch2]\n")
+    lesson = content / "lessons" / "01-start.md"
+    _edit(lesson, "---\n", "---\nsegments: [nosuch3]\nbogus: 1\n")
+    contest = content / "contests" / "winter-sofas.yaml"
+    _edit(contest, "id: winter-sofas", "bogus: 2\nid: winter-sofas\nid: winter-sofas")
+    text = contest.read_text(encoding="utf-8").replace("segments:", "was:")
+    contest.write_text(text + "segments: [nosuch4]\n", encoding="utf-8")
+
+
+EVERY_PROBLEM = [
+    "faq.yaml:6: missing key 'answer'",
+    "faq.yaml:9: unknown segment 'nosuch1'",
+    "faq.yaml:10: unknown key 'answr' (did you mean 'answer'?)",
+    "faq.yaml:15: unknown segment 'nosuch2'",
+    "lessons/01-start.md:2: unknown segment 'nosuch3'",
+    "lessons/01-start.md:3: unknown key 'bogus'",
+    "program.yaml:37: schedule.quiet_hours.start: expected a time like 09:30, got '25:00'",
+]
+
+
+def test_content_check_reports_every_problem_in_one_run(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _break_everything(content)
+    assert main(["content", "check", str(content)]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    for problem in EVERY_PROBLEM:
+        assert problem in printed
+    contest = [line for line in printed if line.startswith("contests/winter-sofas.yaml")]
+    assert any("unknown key 'bogus'" in line for line in contest), contest
+    assert any("'id' is given twice" in line for line in contest), contest
+    assert any("unknown segment 'nosuch4'" in line for line in contest), contest

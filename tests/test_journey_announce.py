@@ -79,7 +79,9 @@ async def test_announce_refuses_an_empty_audience_a_past_date_and_asks_about_qui
         "Получатели: партнёры сегмента «Вебмастер (сайт, SEO, контекст)» — 1 получатель"
         in header.plain
     )
-    assert "отправка: 03.11.2026 23:30" in header.plain
+    assert header.plain.endswith(
+        "отправка: 03.11.2026 23:30, но в личку — только 04.11.2026 09:00: у партнёров тихие часы."
+    )
     await manager.press("✅ Отправить", preview)
     before = len(anna.messages)
     await harness.deliver()
@@ -91,6 +93,20 @@ async def test_announce_refuses_an_empty_audience_a_past_date_and_asks_about_qui
     harness.clock.advance(3 * 24 * 3600)
     await harness.deliver()
     assert len(anna.messages) == before  # cancelled: never sent
+
+    # «Сейчас» at 04:20 Moscow time (session 8): the preview says when it really goes
+    harness.clock.advance(13 * 3600 + 20 * 60)  # 06.11.2026 04:20 MSK
+    await manager.send("/announce")
+    await manager.send("Доброе утро")
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    await manager.press("Сейчас", manager.messages[-1])
+    header, preview = manager.messages[-2:]
+    assert header.plain.endswith(
+        "отправка: Сейчас, но в личку — только 06.11.2026 09:00: у партнёров тихие часы."
+    )
+    await manager.press("✅ Отправить", preview)
+    await harness.deliver()
+    assert len(anna.messages) == before  # waits for 09:00, as the preview said
 
 
 async def test_schedule_lists_the_next_two_weeks(harness: Harness) -> None:

@@ -14,9 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from bot.assembly import Services, create_services
 from bot.clock import FakeClock
+from bot.content.models import Postback
 from bot.db.tables import conversions
 from bot.http import create_http_app, start_http
 from bot.services.conversions import InvalidConversion, parse_conversion
@@ -391,3 +393,34 @@ async def test_a_json_number_string_or_a_trackers_own_true_is_taken(
             {"ok": False, "error": "body: invalid JSON", "field": "body"},
         )
     assert await _stored(services) == 1
+
+
+async def test_a_sale_in_another_currency_is_refused_and_nothing_stored(
+    services: Services, endpoint: Endpoint
+) -> None:
+    """Session 8: 500 USD was added to roubles. The program counts in one currency
+    (program.yaml `postback.currency`, RUB by default); a sale in another is a 400 naming
+    `currency`, as the CSV import refuses its row."""
+    base, session = endpoint
+    async with session.get(
+        f"{base}/postback", params=_row(currency="USD", secret=SECRET)
+    ) as response:
+        assert response.status == 400
+        body = await response.json()
+    assert body["field"] == "currency"
+    assert body["error"].startswith("currency: USD: the program counts sales in RUB only")
+    assert await _stored(services) == 0
+    for code in ("RUB", "rub", ""):
+        query = _row(conversion_id=f"c-{code}", currency=code, secret=SECRET)
+        async with session.get(f"{base}/postback", params=query) as response:
+            assert response.status == 200
+    assert await _stored(services) == 3
+
+
+def test_the_programs_currency_is_a_setting() -> None:
+    assert Postback.model_validate({"currency": "usd"}).currency == "USD"
+    with pytest.raises(ValidationError, match="an ISO code such as RUB"):
+        Postback.model_validate({"currency": "руб"})
+    assert parse_conversion(_row(currency="usd"), {}, currency="USD").currency == "USD"
+    with pytest.raises(InvalidConversion, match="counts sales in USD only"):
+        parse_conversion(_row(currency="RUB"), {}, currency="USD")

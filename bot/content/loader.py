@@ -21,7 +21,14 @@ from bot.content.models import (
     Program,
     Template,
 )
-from bot.content.references import check_contests, check_lessons, check_refs
+from bot.content.references import (
+    LIST_FILES,
+    check_contests,
+    check_lessons,
+    check_refs,
+    check_segments,
+    known_segments,
+)
 from bot.content.render import creative_message, faq_answer_html, lesson_html
 from bot.content.source import ContentInvalid, Problem, Source, item_line, read_file
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
@@ -40,22 +47,29 @@ def load_content(root: Path) -> Content:
     if not root.is_dir():
         raise ContentInvalid([Problem(str(root), 1, "content folder not found")])
 
-    program = _load_yaml(root, "program.yaml", Program, problems, required=True)
-    faq = _load_yaml(root, "faq.yaml", list[FaqEntry], problems, required=True) or []
-    creatives = _load_yaml(root, "creatives.yaml", list[Creative], problems) or []
-    templates = _load_yaml(root, "templates.yaml", list[Template], problems) or []
-    lexicon = _load_yaml(root, "lexicon.yaml", list[LexiconItem], problems) or []
-    contests = _load_contests(root, problems)
-    lesson_sources = _load_lessons(root, problems)
+    sources: dict[str, Source] = {}  # each YAML file as read, valid or not
+    kept: dict[str, list[int]] = {}  # each list file's valid items: their positions
+    program = _load_yaml(root, "program.yaml", Program, problems, sources, kept, required=True)
+    faq = _load_yaml(root, "faq.yaml", list[FaqEntry], problems, sources, kept, required=True)
+    faq = faq or []
+    creatives = _load_yaml(root, "creatives.yaml", list[Creative], problems, sources, kept) or []
+    templates = _load_yaml(root, "templates.yaml", list[Template], problems, sources, kept) or []
+    lexicon = _load_yaml(root, "lexicon.yaml", list[LexiconItem], problems, sources, kept) or []
+    one_item_files: list[Source] = []  # lessons' front matter and contests, valid or not
+    contests = _load_contests(root, problems, one_item_files)
+    lesson_sources = _load_lessons(root, problems, one_item_files)
     lessons = [lesson for lesson, _source in lesson_sources]
     locales = load_locales(root, problems, sending_problems)
 
-    # every check runs in one pass; without a valid program.yaml, segments are not checked
-    segment_ids = {segment.id for segment in program.segments} if program is not None else None
-    check_refs(root, program, faq, creatives, templates, segment_ids, problems)
-    check_lessons(root, lesson_sources, segment_ids, problems)
-    check_contests(root, contests, segment_ids, problems)
-    _check_rendering(root, faq, creatives, lesson_sources, problems)
+    # every check runs in one pass, on what each file says even where another of its keys
+    # is wrong (an item left out by an error still has its segments checked)
+    segment_ids = known_segments(program, sources.get("program.yaml"))
+    check_refs(root, program, sources, segment_ids, problems)
+    check_segments([sources[name] for name in LIST_FILES if name in sources],
+                   one_item_files, segment_ids, problems)  # fmt: skip
+    check_lessons(root, lesson_sources, problems)
+    check_contests(contests, problems)
+    _check_rendering(root, faq, creatives, lesson_sources, kept, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -72,26 +86,35 @@ def load_content(root: Path) -> Content:
 
 
 def _load_yaml(
-    root: Path, name: str, kind: Any, problems: list[Problem], *, required: bool = False
+    root: Path,
+    name: str,
+    kind: Any,
+    problems: list[Problem],
+    sources: dict[str, Source],
+    kept: dict[str, list[int]],
+    *,
+    required: bool = False,
 ) -> Any:
     path = root / name
     if not path.exists():
         if required:
             problems.append(Problem(name, 1, "required file is missing"))
         return None
-    source = Source(root, path, read_file(path, name, problems))
+    source = sources[name] = Source(root, path, read_file(path, name, problems))
     if source.data is None and not source.problems:
         if required:
             problems.append(Problem(name, 1, "file is empty"))
         return None
     item_kind = _list_item(kind)
-    if item_kind is not None and isinstance(source.data, list) and not source.problems:
+    if item_kind is not None and isinstance(source.data, list) and not source.broken:
         # item by item: an error in one item hides nothing in the others (review 17)
         value: Any = []
+        kept[name] = []
         for index, item in enumerate(source.data):
             valid = source.validate_at(item_kind, item, index)
             if valid is not None:
                 value.append(valid)
+                kept[name].append(index)
     else:
         value = source.validate(kind)
     problems.extend(source.problems)
@@ -106,7 +129,9 @@ def _list_item(kind: Any) -> Any:
     return None
 
 
-def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, Source]]:
+def _load_contests(
+    root: Path, problems: list[Problem], read: list[Source]
+) -> list[tuple[Contest, Source]]:
     """`contests/*.yaml`, one contest a file (SPEC §7)."""
     found: list[tuple[Contest, Source]] = []
     folder = root / "contests"
@@ -114,6 +139,7 @@ def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, S
         return found
     for path in sorted(folder.glob("*.yaml")):
         source = Source(root, path, read_file(path, path.relative_to(root).as_posix(), problems))
+        read.append(source)
         contest: Contest | None = source.validate(Contest)
         problems.extend(source.problems)
         if contest is not None:
@@ -121,7 +147,9 @@ def _load_contests(root: Path, problems: list[Problem]) -> list[tuple[Contest, S
     return found
 
 
-def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, Source]]:
+def _load_lessons(
+    root: Path, problems: list[Problem], read: list[Source]
+) -> list[tuple[Lesson, Source]]:
     lessons: list[tuple[Lesson, Source]] = []
     folder = root / "lessons"
     if not folder.is_dir():
@@ -141,15 +169,15 @@ def _load_lessons(root: Path, problems: list[Problem]) -> list[tuple[Lesson, Sou
             problems.append(Problem(name, 1, "front matter is not closed with ---"))
             continue
         source = Source(root, path, "\n".join(lines[1:end]), line_offset=1)
+        read.append(source)
         meta: LessonMeta | None = source.validate(LessonMeta)
         problems.extend(source.problems)
         body = "\n".join(lines[end + 1 :]).strip()
-        if meta is None:
-            continue
         if not body:
             problems.append(
                 Problem(name, end + 1, "the lesson has no text after the front matter")
             )
+        if meta is None or not body:
             continue
         lessons.append((Lesson(**meta.model_dump(), body=body), source))
     return lessons
@@ -160,6 +188,7 @@ def _check_rendering(
     faq: list[FaqEntry],
     creatives: list[Creative],
     lessons: list[tuple[Lesson, Source]],
+    kept: dict[str, list[int]],
     problems: list[Problem],
 ) -> None:
     """Every lesson, FAQ answer and creative rendered exactly as it is sent, on Telegram
@@ -171,11 +200,11 @@ def _check_rendering(
         header = f"<b>Урок 99 из 99. {html.escape(lesson.title)}</b>"
         for wrong in sending_problems(lesson_html(lesson, header)):
             problems.append(Problem(source.name, body_line, f"the lesson {wrong}"))
-    for index, entry in enumerate(faq):
+    for index, entry in zip(kept.get("faq.yaml", []), faq, strict=True):
         for wrong in sending_problems(faq_answer_html(entry)):
             line = item_line(root, "faq.yaml", index)
             problems.append(Problem("faq.yaml", line, f"the answer {entry.id!r} {wrong}"))
-    for index, item in enumerate(creatives):
+    for index, item in zip(kept.get("creatives.yaml", []), creatives, strict=True):
         sent = creative_message(item)
         wrong_parts = []
         if sent.caption is not None:

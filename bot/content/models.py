@@ -121,6 +121,15 @@ class Schedule(Strict):
 
 class Postback(Strict):
     status_map: dict[str, Literal["pending", "approved", "declined"]] = Field(default_factory=dict)
+    # the one currency sales are counted in: a conversion in another is refused
+    currency: str = "RUB"
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{3}", value):
+            raise ValueError(f"expected an ISO code such as RUB, got {value!r}")
+        return value.upper()
 
 
 class FaqSettings(Strict):

@@ -3,53 +3,115 @@ that exist inside the content folder and the platforms accept."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Final
 
-from bot.content.models import Contest, Creative, FaqEntry, Lesson, Program, Template
+from bot.content.models import ID_PATTERN, Contest, Lesson, Program
 from bot.content.render import DOCUMENT_LIMIT
 from bot.content.source import Problem, Source, item_line
+
+LIST_FILES: Final = ("faq.yaml", "creatives.yaml")  # list files whose items name segments
+
+
+def known_segments(program: Program | None, source: Source | None) -> set[str] | None:
+    """The segment ids of program.yaml; when it has other errors, the ids its `segments`
+    list still names (None: no list to check against)."""
+    if program is not None:
+        return {segment.id for segment in program.segments}
+    data = None if source is None else source.data
+    listed = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(listed, list):
+        return None
+    ids = {item.get("id") for item in listed if isinstance(item, dict)}
+    return {segment for segment in ids if isinstance(segment, str)} or None
+
+
+def _named(data: Any) -> list[tuple[int, str]]:
+    """The segments an item names as written (an item another error leaves out too)."""
+    listed = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(listed, list):
+        return []
+    # a name that is no id at all is reported as such (by the item's validation)
+    return [
+        (index, name)
+        for index, name in enumerate(listed)
+        if isinstance(name, str) and re.match(ID_PATTERN, name)
+    ]
+
+
+def check_segments(
+    list_files: Sequence[Source],
+    item_files: Sequence[Source],
+    segment_ids: set[str] | None,
+    problems: list[Problem],
+) -> None:
+    """Every segment an item names is one of program.yaml's: checked on what the files
+    say, so an unknown segment is reported with the item's other errors, not after."""
+    if segment_ids is None:
+        return
+    named: list[tuple[Source, tuple[int, ...], Any]] = [
+        (source, (index,), item)
+        for source in list_files
+        if isinstance(source.data, list)
+        for index, item in enumerate(source.data)
+    ]
+    named += [(source, (), source.data) for source in item_files]
+    for source, where, item in named:
+        for index, segment in _named(item):
+            if segment not in segment_ids:
+                line = source.line((*where, "segments", index))
+                problems.append(Problem(source.name, line, f"unknown segment {segment!r}"))
+
+
+def _raw_items(source: Source | None) -> list[tuple[int, dict[str, Any]]]:
+    data = None if source is None else source.data
+    if not isinstance(data, list):
+        return []
+    return [(index, item) for index, item in enumerate(data) if isinstance(item, dict)]
 
 
 def check_refs(
     root: Path,
     program: Program | None,
-    faq: list[FaqEntry],
-    creatives: list[Creative],
-    templates: list[Template],
+    sources: dict[str, Source],
     segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
-    def segments_of(name: str, index: int, items: list[str]) -> None:
-        for segment in items:
-            if segment_ids is not None and segment not in segment_ids:
-                problems.append(
-                    Problem(name, item_line(root, name, index), f"unknown segment {segment!r}")
-                )
-
+    """Ids used once per file and the creatives' files, on what the files say (each at
+    its item's own line, whatever other items are wrong)."""
     if program is not None:
         unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
-    unique(root, "faq.yaml", [entry.id for entry in faq], "FAQ id", problems)
-    unique(root, "creatives.yaml", [item.id for item in creatives], "creative id", problems)
-    unique(root, "templates.yaml", [item.key for item in templates], "template key", problems)
-    for index, entry in enumerate(faq):
-        segments_of("faq.yaml", index, entry.segments)
-    for index, item in enumerate(creatives):
-        segments_of("creatives.yaml", index, item.segments)
-        if item.file:
-            wrong = content_file_problem(root, item.file)
+    for name, key, what in (
+        ("faq.yaml", "id", "FAQ id"),
+        ("creatives.yaml", "id", "creative id"),
+        ("templates.yaml", "key", "template key"),
+    ):
+        source = sources.get(name)
+        seen: set[str] = set()
+        for index, item in _raw_items(source):
+            value = item.get(key)
+            if not isinstance(value, str):
+                continue
+            if value in seen and source is not None:
+                problems.append(
+                    Problem(name, source.line((index,)), f"duplicate {what} {value!r}")
+                )
+            seen.add(value)
+    creatives = sources.get("creatives.yaml")
+    for index, item in _raw_items(creatives):
+        file = item.get("file")
+        if isinstance(file, str) and file and creatives is not None:
+            wrong = content_file_problem(root, file)
             if wrong is not None:
-                line = item_line(root, "creatives.yaml", index, "file")
-                problems.append(Problem("creatives.yaml", line, wrong))
+                problems.append(Problem(creatives.name, creatives.line((index, "file")), wrong))
 
 
 def check_lessons(
-    root: Path,
-    lessons: list[tuple[Lesson, Source]],
-    segment_ids: set[str] | None,
-    problems: list[Problem],
+    root: Path, lessons: list[tuple[Lesson, Source]], problems: list[Problem]
 ) -> None:
-    _check_ids_and_segments(lessons, "lesson", segment_ids)
+    _check_ids(lessons, "lesson")
     for lesson, source in lessons:
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))
@@ -85,30 +147,20 @@ def content_file_problem(root: Path, relative: str) -> str | None:
     return None
 
 
-def check_contests(
-    root: Path,
-    contests: list[tuple[Contest, Source]],
-    segment_ids: set[str] | None,
-    problems: list[Problem],
-) -> None:
-    _check_ids_and_segments(contests, "contest", segment_ids)
+def check_contests(contests: list[tuple[Contest, Source]], problems: list[Problem]) -> None:
+    _check_ids(contests, "contest")
     for _contest, source in contests:
         problems.extend(source.problems)
 
 
-def _check_ids_and_segments(
-    items: Sequence[tuple[Lesson | Contest, Source]], what: str, segment_ids: set[str] | None
-) -> None:
-    """Items of one file each (lessons, contests): an id used once across the files, and
-    only known segments (the problems go to each item's source)."""
+def _check_ids(items: Sequence[tuple[Lesson | Contest, Source]], what: str) -> None:
+    """Items of one file each (lessons, contests): an id used once across the files (the
+    problems go to each item's source)."""
     seen: dict[str, str] = {}
     for item, source in items:
         if item.id in seen:
             source.problem(("id",), f"{what} id {item.id!r} is also used in {seen[item.id]}")
         seen[item.id] = source.name
-        for index, segment in enumerate(item.segments):
-            if segment_ids is not None and segment not in segment_ids:
-                source.problem(("segments", index), f"unknown segment {segment!r}")
 
 
 def unique(root: Path, name: str, ids: list[str], what: str, problems: list[Problem]) -> None:

@@ -88,11 +88,13 @@ class Source:
         self.problems: list[Problem] = []
         self._offset = line_offset
         self.data: Any = None
+        self.broken = False  # not YAML: nothing to validate
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             self.data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             line, problem = yaml_problem(exc, text)  # worded for an editor: errors.py
+            self.broken = True
             self.problems.append(Problem(self.name, line + line_offset, problem))
             return
         if node is not None:
@@ -127,7 +129,9 @@ class Source:
         self.problems.append(Problem(self.name, self.line(path), message))
 
     def validate(self, kind: type[ModelT] | Any) -> ModelT | None:
-        if self.problems:
+        """The document as `kind`, or None with its problems (a key given twice does not
+        hide the others: every problem of a file in one run)."""
+        if self.broken:
             return None
         adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
         try:

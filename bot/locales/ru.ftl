@@ -562,6 +562,7 @@ announce-ask-when = Когда? Нажмите «Сейчас» или напи�
 announce-now = Сейчас
 announce-quiet = ⚠️ Это тихие часы: в личку сообщения уйдут только { $end }. Напишите другое время или подтвердите.
 announce-quiet-ok = Да, пусть ждут утра
+announce-when-quiet = { $when }, но в личку — только { $end }: у партнёров тихие часы
 announce-preview = 👀 Предпросмотр. Получатели: { $audience } — { $count } { $count ->
         [one] получатель
         [few] получателя

@@ -89,8 +89,10 @@ class AnnouncementService:
         """How many of an audience their settings leave out (`Audiences.excluded`)."""
         return await self._audiences.excluded(audience)
 
-    def in_quiet_hours(self, moment: datetime) -> datetime | None:
-        """When private sends would really go, if `moment` is in the quiet hours."""
+    def in_quiet_hours(self, moment: datetime | None = None) -> datetime | None:
+        """When private sends would really go, if `moment` (None: now, «Сейчас») is in
+        the quiet hours."""
+        moment = self._clock.now() if moment is None else moment
         waking = self._outbox.after_quiet_hours(moment)
         return waking if waking != moment else None
 

@@ -87,6 +87,7 @@ class ContestService:
         self._store = store
         self._clock = clock
         self._partners = partners
+        self._sales_in = sales
         self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
 
     async def managed(self) -> dict[str, Managed]:
@@ -322,6 +323,7 @@ class ContestService:
         """Everyone in the category, best first; those below `min_value` are left out.
         `fresh`: as of the last change, even when computing them is slow."""
         key = contest_key(contest, category.category, category.min_value)
+        await self._sales_in.follow()  # a CSV import or another worker's sales
         return await self._standings.get(
             key, lambda: self._compute(contest, category, fresh=fresh), fresh=fresh
         )

@@ -17,6 +17,7 @@ ALLOWED: Final = frozenset(
 )
 FIELDS: Final = ("partner", "conversion_id", "status", "amount", "currency", "ts")
 MAX_AMOUNT: Final = Decimal("9999999999.99")
+DEFAULT_CURRENCY: Final = "RUB"  # program.yaml postback.currency when not given
 MAX_AHEAD: Final = timedelta(days=1)  # a sale's ts may be this far ahead of our clock
 EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)  # and not before this (0 is a mistake)
 _UNIX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
@@ -80,10 +81,15 @@ def valid_affiliate_id(text: str) -> bool:
 
 
 def parse_conversion(
-    raw: Mapping[str, str], status_map: Mapping[str, str], now: datetime | None = None
+    raw: Mapping[str, str],
+    status_map: Mapping[str, str],
+    now: datetime | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> ConversionIn:
     """Validate one postback or CSV row; the first bad field raises InvalidConversion.
-    With `now`, a `ts` more than a day after it is refused (a wrong year, a wrong zone)."""
+    With `now`, a `ts` more than a day after it is refused (a wrong year, a wrong zone).
+    The program counts in one `currency` (program.yaml `postback.currency`): a conversion
+    in another is refused, never added to the sums as if it were in this one."""
 
     def value(name: str) -> str:
         return (raw.get(name) or "").strip()
@@ -109,7 +115,7 @@ def parse_conversion(
         conversion_id=conversion_id,
         status=status,
         amount=_amount(value("amount")),
-        currency=_currency(value("currency")),
+        currency=_currency(value("currency"), currency),
         occurred_at=_moment(value("ts"), now),
     )
 
@@ -137,11 +143,17 @@ def _amount(text: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _currency(text: str) -> str | None:
+def _currency(text: str, program: str) -> str | None:
     if not text:
         return None
     if not _CURRENCY.match(text):
         raise InvalidConversion("currency", "three Latin letters, an ISO code such as RUB")
+    if text.upper() != program:
+        raise InvalidConversion(
+            "currency",
+            f"{text.upper()}: the program counts sales in {program} only (postback.currency"
+            f" in program.yaml); send the amount converted to {program}",
+        )
     return text.upper()
 
 

@@ -89,7 +89,14 @@ class ProfileService:
             month = await self._sales.month(partner.affiliate_id, self._zone)
             standing = self._sales.tier(month.approved)
             board = await self._contests.month_leaderboard(self._zone)
-            index, ranked = board.index_of(partner.affiliate_id), len(board)
+            index = board.index_of(partner.affiliate_id)
+            if (0 if index is None else board[index].value) != month.approved:
+                # the board is older than the sales just read (written a moment ago,
+                # maybe by another process): the card never contradicts itself
+                await self._sales.follow(now=True)
+                board = await self._contests.month_leaderboard(self._zone, fresh=True)
+                index = board.index_of(partner.affiliate_id)
+            ranked = len(board)
             place = None if index is None else index + 1
         return ProfileCard(
             partner=partner,

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
+from bot.db.tables import counters
 from bot.services.conversions import (
     ConversionIn,
     InvalidConversion,
@@ -42,6 +45,7 @@ from bot.services.sales_figures import (
     totals_by_status,
 )
 from bot.services.sales_ledger import (
+    COUNTER,
     IMPORT_CHUNK,
     Approved,
     ImportReport,
@@ -51,6 +55,7 @@ from bot.services.sales_ledger import (
 )
 
 logger = logging.getLogger(__name__)
+FOLLOW_EVERY: Final = 1.0  # seconds: how often the database's `sales` counter is read
 
 
 async def _logged(work: Awaitable[None]) -> None:
@@ -73,8 +78,11 @@ class SalesService:
         self._queue: list[tuple[ConversionIn, asyncio.Future[Result]]] = []
         self._queued = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        # bumped by every write that changed a conversion (leaderboards recompute)
+        # bumped by every write that changed a conversion, here or in another process
+        # (`follow`): the leaderboards recompute
         self.version = 0
+        self._shared: int | None = None  # the database's `sales` counter as last read
+        self._followed_at = float("-inf")
         # told, after the commit, which postbacks approved a sale: (affiliate id, conversion id)
         self.approved_listeners: list[Callable[[list[Approved]], Awaitable[None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -118,6 +126,23 @@ class SalesService:
 
     def _written(self, changed: bool) -> None:
         if changed:
+            self.version += 1
+
+    async def follow(self, *, now: bool = False) -> None:
+        """Conversions written by another process — `partnerbot sales import`, another
+        worker's postbacks — move the `sales` counter in the database (`sales_ledger`);
+        read at most once a second (`now`: at once), a move bumps `version`, so cached
+        standings are recomputed here too, as /reload reaches every worker."""
+        moment = self._clock.monotonic()
+        if not now and moment - self._followed_at < FOLLOW_EVERY:
+            return
+        self._followed_at = moment
+        async with self._db.read() as conn:
+            value = await conn.scalar(
+                sa.select(counters.c.value).where(counters.c.name == COUNTER)
+            )
+        if value != self._shared:
+            self._shared = value
             self.version += 1
 
     def _tell(self, approved: list[Approved]) -> None:
@@ -191,7 +216,8 @@ class SalesService:
         return tier_for(self._store.content.program.tiers, approved_this_month)
 
     def parse(self, raw: Mapping[str, str]) -> ConversionIn:
-        return parse_conversion(raw, self.status_map, self._clock.now())
+        postback = self._store.content.program.postback
+        return parse_conversion(raw, postback.status_map, self._clock.now(), postback.currency)
 
     async def record(self, item: ConversionIn, source: str) -> Result:
         """Store a conversion, or change its status; the same one twice changes nothing."""

@@ -14,10 +14,23 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db.tables import conversion_events, conversions
+from bot.db.engine import insert
+from bot.db.tables import conversion_events, conversions, counters
 from bot.services.conversions import ConversionIn, Result, TransitionRefused, decide
 
 IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
+COUNTER: Final = "sales"  # `counters` row moved by every write that changed a conversion
+
+
+async def moved(conn: AsyncConnection) -> None:
+    """Tell every process (the bot's workers, whoever imports a CSV) that conversions
+    changed: their cached standings are recomputed (`SalesService.follow`)."""
+    statement = insert(conn.dialect.name, counters).values(name=COUNTER, value=1)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": counters.c.value + 1}
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ async def record_one(
         )
         key = int(result.inserted_primary_key[0])  # type: ignore[index]
         await _event(conn, key, None, item, source, now)
+        await moved(conn)
         return outcome
     if outcome == "unchanged":
         return outcome
@@ -85,6 +99,7 @@ async def record_one(
         )
     )
     await _event(conn, row.id, row.status, item, source, now)
+    await moved(conn)
     return outcome
 
 
@@ -201,6 +216,8 @@ async def record_chunk(
                 for conversion_id, old, item in events
             ],
         )
+    if events:
+        await moved(conn)
     approved = [
         Approved(item.affiliate_id, conversion_id)
         for conversion_id, _old, item in events

@@ -38,6 +38,8 @@ from handlers.manager.announce_screens import (
 )
 from handlers.screens import Screen, actor, edit, keyboard, send
 
+MOMENT = "%d.%m.%Y %H:%M"  # a date and time as the manager types them
+
 
 class AnnounceDialog(StatesGroup):
     message = State()
@@ -118,7 +120,7 @@ def setup_dialog() -> Router:
                 Screen(
                     l10n(
                         "announce-quiet",
-                        end=waking.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+                        end=waking.astimezone(settings.tz).strftime(MOMENT),
                     ),
                     keyboard([(l10n("announce-quiet-ok"), AnnounceCb(action="quiet_ok"))]),
                 ),
@@ -155,11 +157,14 @@ async def _preview(
     audience = data["audience"]
     reach = await announcements.reach(audience)
     count = reach.people
-    when = (
-        datetime.fromisoformat(data["send_at"]).astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
-        if data.get("send_at")
-        else l10n("announce-now")
-    )
+    chosen = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else None
+    when = chosen.astimezone(settings.tz).strftime(MOMENT) if chosen else l10n("announce-now")
+    # private messages wait out the partners' quiet hours: the preview says when they go
+    waking = None if audience == COMMUNITY else announcements.in_quiet_hours(chosen)
+    if waking is not None:
+        when = l10n(
+            "announce-when-quiet", when=when, end=waking.astimezone(settings.tz).strftime(MOMENT)
+        )
     header = l10n(
         "announce-preview",
         audience=audience_title(
