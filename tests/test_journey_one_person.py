@@ -1,9 +1,11 @@
 """One person, linked chats (MAX and Telegram on one affiliate id): /stop, /start and the
-settings hold for every chat of theirs (docs/one-person.md)."""
+settings hold for every chat of theirs, the weekly cap counts the person, and a message
+one chat of theirs already has does not come again to another (docs/one-person.md)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from bot.notices.base import private
 from bot.services.partner import Partner
 from tests.harness import Client, Harness, MaxPerson, running_bot
+from tests.test_journey_schedule import at, tick
 
 
 @pytest.fixture
@@ -98,3 +101,35 @@ async def test_a_chat_linked_later_takes_on_the_persons_opt_outs(harness: Harnes
     assert joined.subscribed("news")
     await on_max.send("/stop")
     assert (await _chat(harness, "tg", 7711)).stopped
+
+
+async def test_the_digest_and_the_weekly_cap_count_the_person(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    on_max, on_tg = harness.max_user(7721, "Tom"), harness.user(7721, "Tom")
+    at(harness, datetime(2026, 12, 4, 14, 0, tzinfo=UTC))  # Friday 17:00 Moscow: the digest
+    await on_max.onboard()
+    await _link(manager, on_max, "max:7721", "aff-4")
+    await tick(harness)
+    assert _got(on_max, "🗞 Ваша неделя") == 1
+    at(harness, datetime(2026, 12, 4, 14, 8, tzinfo=UTC))
+    await on_tg.onboard()  # the same person on Telegram, within the digest's day
+    await _link(manager, on_tg, "tg:7721", "aff-4")
+    await tick(harness)
+    assert _got(on_tg, "🗞 Ваша неделя") == 0  # the person has this week's digest
+    assert _got(on_max, "🗞 Ваша неделя") == 1
+
+    outbox = harness.services.outbox
+    cap = harness.services.content_store.content.program.schedule.max_automated_per_week
+    chats = [await _chat(harness, "max", 7721), await _chat(harness, "tg", 7721)]
+    # the contest's announcement and the digest (on MAX) were two of the week's
+    # messages; the rest of the week to both chats, each message counted once
+    both = [private(f"test:n{n}:{c.key}", "news", None, c, f"№{n}") for n in range(cap - 2)
+            for c in chats]  # fmt: skip
+    assert (await outbox.enqueue(both)).queued == 2 * (cap - 2)
+    one_more = [private(f"test:extra:{c.key}", "news", None, c, "Лишнее") for c in chats]
+    assert (await outbox.enqueue(one_more)).capped == 2  # the person had `cap` this week
+    reach = await harness.services.announcements.reach("all")
+    assert (reach.people, reach.messages, reach.capped) == (0, 0, 1)
+    await harness.deliver()
+    assert _got(on_tg, "Лишнее") == _got(on_max, "Лишнее") == 0
