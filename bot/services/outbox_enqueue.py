@@ -5,7 +5,7 @@ their end, and the weekly cap of automated private messages drops what would exc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Final
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.content.models import QuietHours
 from bot.db.engine import insert
 from bot.db.tables import UtcDateTime, outbox, partners
-from bot.services.partner import person_column
+from bot.services.partner import person_column, person_key
 
 # Kinds are the partners' topics (SPEC §5 /settings), plus posts in the community chat.
 COMMUNITY: Final = "community"
@@ -88,23 +88,43 @@ async def new_rows(
     cap: int,
     waking: Callable[[datetime], datetime],
 ) -> list[dict[str, Any]]:
-    """The rows to insert for `messages`: known keys skipped, the weekly cap applied
-    (status "capped"), private rows moved past the quiet hours by `waking`."""
+    """The rows to insert for `messages`: known keys skipped, and a message the person
+    (`person_column`: every chat linked to one affiliate id) already has in another chat
+    (queued or sent); the weekly cap applied per person (status "capped": one message to
+    several chats of theirs counts once), private rows moved past the quiet hours by
+    `waking`."""
     known = await known_keys(conn, [message.key for message in messages])
-    counts = await _recent_counts(conn, messages, now)
+    people = await _People.load(conn, {m.partner_id for m in messages if m.partner_id})
+    counts = await people.recent(conn, now)
+    had = await known_keys(
+        conn,
+        [key for m in messages for key in people.elsewhere(m.key, m.partner_id)],
+        statuses=("queued", "sent"),
+    )
+    decided: dict[tuple[str, str], str] = {}  # (person, message) → its status in this batch
     rows: list[dict[str, Any]] = []
     for message in messages:
         if message.key in known:
             continue
         known.add(message.key)
         status = "queued"
-        if message.partner_id is not None and message.kind not in UNCAPPED:
-            sent = counts.get(message.partner_id, 0)
-            low = message.subject in LOW_PRIORITY
-            if sent >= (cap - RESERVED_SLOTS if low else cap):
-                status = "capped"
+        if message.partner_id is not None:
+            if had.intersection(people.elsewhere(message.key, message.partner_id)):
+                continue  # the person has it in another chat
+            person = people.person.get(message.partner_id, f"partner:{message.partner_id}")
+            same = (person, people.message(message.key, message.partner_id))
+            if message.kind in UNCAPPED:
+                pass
+            elif same in decided:
+                status = decided[same]  # another chat of theirs: counted once
             else:
-                counts[message.partner_id] = sent + 1
+                sent = counts.get(person, 0)
+                low = message.subject in LOW_PRIORITY
+                if sent >= (cap - RESERVED_SLOTS if low else cap):
+                    status = "capped"
+                else:
+                    counts[person] = sent + 1
+                decided[same] = status
         private = message.partner_id is not None
         rows.append(
             {
@@ -126,6 +146,113 @@ async def new_rows(
                 "created_at": now,
             }
         )
+    return rows
+
+
+@dataclass
+class _People:
+    """The people behind some partner ids: each chat's person and platform:user id, and
+    every chat of those people."""
+
+    person: dict[int, str]  # partner id → person_key
+    chat: dict[int, str]  # partner id → "platform:user_id", the end of its rows' keys
+    chats: dict[str, list[int]]  # person → their partner ids
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, ids: set[int]) -> _People:
+        columns = (
+            partners.c.id,
+            partners.c.platform,
+            partners.c.user_id,
+            partners.c.affiliate_id,
+            partners.c.affiliate_status,
+        )
+        found = await _chunked(conn, sa.select(*columns), partners.c.id, sorted(ids))
+        linked = sorted(
+            {
+                row.affiliate_id
+                for row in found
+                if row.affiliate_status == "linked" and row.affiliate_id
+            }
+        )
+        twins = await _chunked(
+            conn,
+            sa.select(*columns).where(partners.c.affiliate_status == "linked"),
+            partners.c.affiliate_id,
+            linked,
+        )
+        people = cls({}, {}, {})
+        for row in [*found, *twins]:
+            if row.id in people.person:
+                continue
+            person = person_key(row.id, row.affiliate_id, row.affiliate_status)
+            people.person[row.id] = person
+            people.chat[row.id] = f"{row.platform}:{row.user_id}"
+            people.chats.setdefault(person, []).append(row.id)
+        return people
+
+    def message(self, key: str, partner_id: int) -> str:
+        """What a row's key says is sent, whoever to: the key without its chat."""
+        chat = self.chat.get(partner_id)
+        return key if chat is None else key.removesuffix(f":{chat}")
+
+    def elsewhere(self, key: str, partner_id: int | None) -> list[str]:
+        """The keys the same message has for the person's other chats."""
+        if partner_id is None or partner_id not in self.person:
+            return []
+        what = self.message(key, partner_id)
+        if what == key:
+            return []  # a key not of a chat: nothing to compare
+        person = self.person[partner_id]
+        return [f"{what}:{self.chat[chat]}" for chat in self.chats[person] if chat != partner_id]
+
+    async def recent(self, conn: AsyncConnection, now: datetime) -> dict[str, int]:
+        """How many automated private messages each person got or will get in the last
+        7 days (one message to several of their chats once), counted in SQL."""
+        counts: dict[str, int] = {}
+        chunk: list[int] = []
+        people = list(self.chats.values())
+        for index, chats in enumerate(people):  # a person's chats in one chunk
+            chunk.extend(chats)
+            if len(chunk) < 500 and index < len(people) - 1:
+                continue
+            sent = (
+                sa.select(person_column().label("person"), _message().label("message"))
+                .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+                .where(*_counted(now), outbox.c.partner_id.in_(chunk))
+                .subquery()
+            )
+            query = sa.select(
+                sent.c.person, sa.func.count(sa.distinct(sent.c.message)).label("n")
+            ).group_by(sent.c.person)
+            counts.update({row.person: int(row.n) for row in await conn.execute(query)})
+            chunk = []
+        return counts
+
+
+def _message() -> Any:
+    """SQL: what an outbox row's key says is sent, whoever to (`_People.message`): the key
+    without the platform:user id of its partner (outbox joined with partners)."""
+    chat = (
+        sa.literal_column("':'", sa.String)
+        + partners.c.platform
+        + sa.literal_column("':'", sa.String)
+        + sa.cast(partners.c.user_id, sa.String)
+    )
+    rest = sa.func.length(outbox.c.key) - sa.func.length(chat)
+    return sa.case(
+        (sa.func.substr(outbox.c.key, rest + 1) == chat, sa.func.substr(outbox.c.key, 1, rest)),
+        else_=outbox.c.key,
+    )
+
+
+async def _chunked(
+    conn: AsyncConnection, query: sa.Select[Any], column: Any, values: Sequence[Any]
+) -> list[Any]:
+    """`query`'s rows where `column` is one of `values` (asked 500 at a time)."""
+    rows: list[Any] = []
+    for start in range(0, len(values), 500):
+        rows.extend(await conn.execute(query.where(column.in_(values[start : start + 500]))))
     return rows
 
 
@@ -180,21 +307,26 @@ def partner_reach(kind: str, condition: Any, now: datetime, cap: int) -> sa.Sele
 
 
 def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
-    """The status of a partner's new row of `kind` (SQL: "capped" once the partner had
-    `cap` automated private messages in the last 7 days, else "queued"), and the partners
-    joined with what that needs."""
-    recent = (
-        sa.select(outbox.c.partner_id, sa.func.count().label("n"))
-        .where(*_counted(now), outbox.c.partner_id.is_not(None))
-        .group_by(outbox.c.partner_id)
+    """The status of a partner's new row of `kind` (SQL: "capped" once the partner's
+    person had `cap` automated private messages in the last 7 days — one message to
+    several of their chats once — else "queued"), and the partners joined with what that
+    needs."""
+    if kind in UNCAPPED:
+        return sa.literal("queued"), partners
+    sent = (
+        sa.select(person_column().label("person"), _message().label("message"))
+        .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+        .where(*_counted(now))
         .subquery()
     )
-    status = (
-        sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
-        if kind not in UNCAPPED
-        else sa.literal("queued")
+    # grouped by a column: PostgreSQL groups by an expression only without bound parameters
+    recent = (
+        sa.select(sent.c.person, sa.func.count(sa.distinct(sent.c.message)).label("n"))
+        .group_by(sent.c.person)
+        .subquery()
     )
-    return status, partners.outerjoin(recent, recent.c.partner_id == partners.c.id)
+    status = sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
+    return status, partners.outerjoin(recent, recent.c.person == person_column())
 
 
 def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:
@@ -207,30 +339,14 @@ def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-async def _recent_counts(
-    conn: AsyncConnection, messages: Iterable[OutMessage], now: datetime
-) -> dict[int, int]:
-    """Automated private messages each recipient got or will get in the last 7 days."""
-    ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
-    if not ids:
-        return {}
-    counts: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        query = (
-            sa.select(outbox.c.partner_id, sa.func.count().label("n"))
-            .where(outbox.c.partner_id.in_(ids[start : start + 500]), *_counted(now))
-            .group_by(outbox.c.partner_id)
-        )
-        counts.update({row.partner_id: int(row.n) for row in await conn.execute(query)})
-    return counts
-
-
-async def known_keys(conn: AsyncConnection, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        query = sa.select(outbox.c.key).where(outbox.c.key.in_(keys[start : start + 500]))
-        found.update(row.key for row in await conn.execute(query))
-    return found
+async def known_keys(
+    conn: AsyncConnection, keys: list[str], statuses: Sequence[str] = ()
+) -> set[str]:
+    """Which of `keys` have a row (of one of `statuses`, when given)."""
+    query = sa.select(outbox.c.key)
+    if statuses:
+        query = query.where(outbox.c.status.in_(list(statuses)))
+    return {row.key for row in await _chunked(conn, query, outbox.c.key, keys)}
 
 
 def insert_ignoring_keys(dialect: str) -> Any:

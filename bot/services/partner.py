@@ -114,6 +114,29 @@ def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str)
     return f"partner:{partner_id}"
 
 
+# What a person's chats share (the newsletter choices and the segment): a change in one
+# chat is made in all of them.
+SHARED: Final = ("stopped", "consent", "subscriptions", "segment", "preferred_platform")
+
+
+def joined_settings(joining: Partner, person: list[Partner]) -> dict[str, object]:
+    """The settings of a person once `joining` is linked to their chats (`person`, not
+    empty): whatever any of the chats opted out of stays out (/stop in one, "no
+    newsletters", a topic off), the segment and the chat chosen for automated messages
+    are the person's."""
+    chats = [chat for chat in (joining, *person) if chat.onboarded] or [joining, *person]
+    current = max(person, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
+    return {
+        "stopped": any(chat.stopped for chat in chats),
+        "consent": all(chat.consent for chat in chats),
+        "subscriptions": {
+            topic: all(chat.subscriptions.get(topic, True) for chat in chats) for topic in TOPICS
+        },
+        "segment": current.segment or joining.segment,
+        "preferred_platform": current.preferred_platform,
+    }
+
+
 def representative(chats: list[Partner]) -> Partner:
     """The chat that speaks for a person (a non-empty list of their linked chats): one that
     asked to stay anonymous if any did, else the one used last."""

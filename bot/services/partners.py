@@ -18,9 +18,11 @@ from bot.db.tables import MAX_BIG_ID, partners
 from bot.names import display_name
 from bot.services.partner import (
     PUBLIC_NAMES,
+    SHARED,
     TOPICS,
     Partner,
     audience_condition,
+    joined_settings,
     person_key,
     representative,
 )
@@ -221,6 +223,13 @@ class PartnerService:
             )
         return self._remember(replace(partner, **values))
 
+    async def _update_person(self, partner: Partner, **values: Any) -> Partner:
+        """Change what a person's chats share (`SHARED`) in every one of them."""
+        assert set(values) <= set(SHARED), values
+        for twin in await self.twins(partner):
+            await self._update(twin, **values)
+        return await self._update(partner, **values)
+
     async def twins(self, partner: Partner) -> list[Partner]:
         """The same person's other chats: partners linked to the same affiliate id."""
         if partner.affiliate_id is None or partner.affiliate_status != "linked":
@@ -231,9 +240,7 @@ class PartnerService:
     async def set_preferred_platform(self, partner: Partner, platform: str | None) -> Partner:
         """Automated messages to one platform only (None: to every chat), for all of the
         person's chats at once."""
-        for twin in await self.twins(partner):
-            await self._update(twin, preferred_platform=platform)
-        return await self._update(partner, preferred_platform=platform)
+        return await self._update_person(partner, preferred_platform=platform)
 
     async def _fall_back_everywhere(self, leaving: Partner, others: list[Partner]) -> bool:
         """`leaving` (forgotten, unlinked or blocked) no longer receives: if it was the
@@ -267,7 +274,8 @@ class PartnerService:
         return True
 
     async def set_segment(self, partner: Partner, segment: str) -> Partner:
-        return await self._update(partner, segment=segment)
+        """The segment of the person (every linked chat)."""
+        return await self._update_person(partner, segment=segment)
 
     async def save_answer(self, partner: Partner, question_id: str, answer: str) -> Partner:
         answers = {**partner.answers, question_id: answer[:500]}
@@ -286,7 +294,7 @@ class PartnerService:
         changes: dict[str, Any] = {"subscriptions": subscriptions}
         if on:  # turning a topic on is consent to hear about it
             changes.update(consent=True, stopped=False)
-        return await self._update(partner, **changes)
+        return await self._update_person(partner, **changes)
 
     async def set_language(self, partner: Partner, language: str) -> Partner:
         return await self._update(partner, language=language)
@@ -314,7 +322,13 @@ class PartnerService:
         )
 
     async def approve_link(self, partner: Partner) -> Partner:
-        return await self._update(partner, affiliate_status="linked")
+        """The chat becomes one of the person's: it takes on their shared settings
+        (`joined_settings`), and they take on its opt-outs."""
+        person = await self.twins(replace(partner, affiliate_status="linked"))
+        partner = await self._update(partner, affiliate_status="linked")
+        if person:
+            partner = await self._update_person(partner, **joined_settings(partner, person))
+        return partner
 
     async def decline_link(self, partner: Partner) -> Partner:
         await self._leave_person(partner)
@@ -342,13 +356,15 @@ class PartnerService:
         return await self._update(partner, unreachable=False)
 
     async def stop(self, partner: Partner) -> Partner:
-        """Every newsletter, digest and reminder off at once."""
-        return await self._update(partner, stopped=True)
+        """Every newsletter, digest and reminder off at once, in every chat of the person
+        (what is already queued for them is skipped when it comes up)."""
+        return await self._update_person(partner, stopped=True)
 
     async def resume(self, partner: Partner) -> Partner:
-        """/start after /stop: the topics as they were before it. A partner who said no to
-        newsletters in onboarding still has none (they switch topics on in /settings)."""
-        return await self._update(partner, stopped=False)
+        """/start after /stop (in any chat of the person): the topics as they were before
+        it. A partner who said no to newsletters in onboarding still has none (they switch
+        topics on in /settings)."""
+        return await self._update_person(partner, stopped=False)
 
     async def forget(self, partner: Partner) -> None:
         """Delete the partner and everything personal kept about them (their other chats
