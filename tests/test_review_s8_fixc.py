@@ -118,8 +118,9 @@ async def test_a_learned_wordings_meaning_and_rare_words_generalise(harness: Har
     learning = harness.services.faq.learning
     anna = harness.user(9811)
     await anna.onboard()
-    await learning.learn("payout-dates", "пятнадцатого точно заплатите?", "teach")
-    for asked in ("пятнадцатого заплатите?", "пятнадцатого реально заплатите?"):
+    # («точно заплатите» is the vocabulary's trust question, «гарантия»: not an aside)
+    await learning.learn("payout-dates", "пятнадцатого реально заплатите?", "teach")
+    for asked in ("пятнадцатого заплатите?", "пятнадцатого норм заплатите?"):
         said = (await anna.send(asked))[-1]
         assert said.plain.startswith("Когда выплаты?"), (asked, said.plain)
         assert said.button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
