@@ -277,3 +277,15 @@ def test_a_latin_word_an_answer_mentions_is_also_read_as_transliteration() -> No
     ]
     ranked = FaqMatcher(entries).rank("komissiya za osago")
     assert ranked[0].entry_id == "osago"
+
+
+def test_short_english_words_are_not_read_as_typos(matcher: FaqMatcher) -> None:
+    """«told» is not «hold», «said» not «paid», «come» not «комиссия» (session 8: the
+    vocabulary's short Latin words lie a letter from common English words); longer typos
+    and the vocabulary's own misspellings still read as meant."""
+    for word in ("told", "said", "come", "stay", "love", "live"):
+        (unit,) = matcher.question_units(word)
+        assert unit.forms == frozenset({word}), (word, unit.forms)
+    for word, meant in (("payuot", "выплата"), ("hlod", "холд")):
+        (unit,) = matcher.question_units(word)
+        assert meant in unit.forms, (word, unit.forms)

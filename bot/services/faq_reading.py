@@ -13,6 +13,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
 
 
+LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of another
+
+
 class QuestionReading:
     """Reading a question against one FAQ's words (set by the matcher's index)."""
 
@@ -90,6 +93,10 @@ class QuestionReading:
                 return reading
         for candidate in candidates:
             if len(candidate) < 4 or not self._correctable:
+                continue
+            if LATIN.match(word) and len(word) < LATIN_TYPO_MIN:
+                # short English words lie a letter apart from each other («told», «hold»;
+                # «said», «paid»): without an English dictionary, none is read as a typo
                 continue
             # a typo is a letter or two wrong, missing, extra or swapped, not another
             # word that starts the same way («capital» is not «capitalist»)
