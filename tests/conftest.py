@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from tests.harness import Harness
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (`@pytest.mark.slow`: `partnerbot run` processes, real timers) first,
+    in their order: with `--dist worksteal` the first worker starts on them while the
+    other takes the rest, and an idle worker steals only fast tests from the end of a
+    queue. Last in the queue, a slow test kept the run going on one worker while the
+    other had finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Everything imported by now (aiogram's models, SQLAlchemy, the tests) lives until
     the end: set it apart from the garbage collector, which otherwise walks those

@@ -41,6 +41,7 @@ async def test_terminal_chat_types_and_presses_by_number(harness: Harness) -> No
     assert not chat.handle("/quit")
 
 
+@pytest.mark.slow
 async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     env = {
         key: value
