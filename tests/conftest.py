@@ -136,7 +136,7 @@ def _handler_signatures_once() -> Iterator[None]:
     """Each dispatcher a test starts makes some 60 routers of 28 event observers, each
     with a placeholder handler whose signature aiogram reads, then every handler and
     filter: about 2,000 signatures (`inspect` as aiogram's handler module sees it is the
-    module with the two functions above), 50 ms of the 130 of every bot's dispatcher."""
+    module with the two functions above): 17 ms of CPU a dispatcher instead of 34."""
     import aiogram.dispatcher.event.handler
 
     fast = types.SimpleNamespace(**vars(inspect))
