@@ -217,7 +217,11 @@ async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: 
     emulator.listeners.append(count)
     first, second = await Running.start(env), await Running.start(env)
     try:
-        await asyncio.gather(first.saying(LISTENING), second.saying(LISTENING))
+        # two processes start at once: up to a minute on a loaded machine (the bound only
+        # catches a hang; 54 s were seen at load average 12)
+        await asyncio.gather(
+            first.saying(LISTENING, within=120), second.saying(LISTENING, within=120)
+        )
         assert not sent  # nobody leads while the lead is taken
         await held.close()  # the lead is free: one of them takes it
         await asyncio.wait_for(halfway.wait(), 60)
