@@ -140,3 +140,32 @@ def test_a_bad_max_chat_id_names_its_variable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("MAX_MANAGERS_CHAT_ID")
     with pytest.raises(ConfigError, match=r"^MANAGERS: expected ids like tg:111,vk:222,max:333"):
         _load(monkeypatch, MANAGERS="ok:1")
+
+
+def test_a_stopping_process_does_not_walk_its_objects_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`partnerbot run` set apart from the garbage collector what it leaves behind once
+    its loop ended (the interpreter's collections at exit took a second of CPU), also
+    when the loop ended by an error."""
+    import gc
+
+    import bot.runner
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+
+    async def stopped(settings: object) -> None:
+        return None
+
+    monkeypatch.setattr(bot.runner, "run", stopped)
+    bot.runner.main_loop(_load(monkeypatch))
+    assert frozen == [True]
+
+    async def failed(settings: object) -> None:
+        raise OSError("port taken")
+
+    monkeypatch.setattr(bot.runner, "run", failed)
+    with pytest.raises(OSError, match="port taken"):
+        bot.runner.main_loop(_load(monkeypatch))
+    assert frozen == [True, True]

@@ -61,6 +61,7 @@ async def in_chat(harness: Harness, user_id: int, chat_id: int, text: str) -> No
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=12,
     deadline=None,

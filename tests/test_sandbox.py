@@ -89,6 +89,7 @@ async def test_a_number_no_button_has_is_said_on_vk_and_max(tmp_path: Path, plat
         assert (emulator.feed.newest, len(emulator.requests)) == (events, requests)
 
 
+@pytest.mark.slow
 async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
     env = {
         key: value

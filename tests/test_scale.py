@@ -6,36 +6,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
-import socket
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy.engine import make_url
 
-from bot.assembly import create_dispatcher, create_services
+from bot.assembly import Services, create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
-from bot.leader import Leadership
+from bot.leader import LOCK_KEY, Leadership
 from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.emulator import BotApiEmulator, RateLimits
 from bot.telegram.session import create_bot
 from bot.webhook import SECRET_HEADER, WebhookInbox
 from tests.databases import PG_URL, database_url
 from tests.harness import DEMO_CONTENT, MANAGER_ID, make_settings, running_bot
+from tests.processes import LEADS, LISTENING, Running, bot_env, free_port, until
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "webhook-secret-for-tests"
 postgres_only = pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_two_workers_claim_disjoint_rows(tmp_path: Path) -> None:
@@ -68,7 +59,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[BotApiEmulator, Web
     inbox = WebhookInbox(services.db, services.clock, dp, bot, SECRET)
     app = create_http_app(services.settings, services.sales)
     inbox.install(app)
-    port = _free_port()
+    port = free_port()
     http = await start_http(app, "127.0.0.1", port)
     try:
         yield emulator, inbox, f"http://127.0.0.1:{port}/webhook/telegram"
@@ -148,15 +139,6 @@ async def test_redis_going_away_does_not_stop_the_bot(
     assert messages[0].startswith("Redis unreachable")
 
 
-async def until(condition: Callable[[], object], what: str, within: float = 30.0) -> None:
-    """Wait for a condition (a busy machine may take a while), not for a fixed time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        assert loop.time() < deadline, f"not within {within} s: {what}"
-        await asyncio.sleep(0.02)
-
-
 @postgres_only
 async def test_one_leader_at_a_time_and_a_quick_takeover(tmp_path: Path) -> None:
     # a database of its own: advisory locks are per database, and another checkout may
@@ -193,17 +175,14 @@ async def test_one_leader_at_a_time_and_a_quick_takeover(tmp_path: Path) -> None
         await second
 
 
-async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env
-    )
-
-
 @postgres_only
+@pytest.mark.slow
 async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: Path) -> None:
     """Two `partnerbot run` processes on one PostgreSQL: the leader delivers; killed
     halfway, the other takes over and finishes; nobody gets it twice beyond the requests
     in flight, nobody is missed."""
+    import asyncpg
+
     url = database_url(tmp_path)
     emulator = BotApiEmulator(limits=RateLimits.off(), latency=0.02)
     await emulator.start()
@@ -214,20 +193,19 @@ async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: 
     await services.outbox.enqueue(
         [OutMessage(f"w:{chat}", "community", "tg", chat, "Анонс") for chat in chats]
     )
-    await services.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TG_", "VK_"))}
-    port = _free_port()
-    env.update(
-        TELEGRAM_BOT_TOKEN=emulator.token,
-        TELEGRAM_API_URL=emulator.base_url,
-        DATABASE_URL=url,
+    # the lead is held here until both processes are up, so that the one that takes it
+    # is killed halfway through the broadcast with the other one standing by
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    held = await asyncpg.connect(dsn)
+    await held.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
+    env = bot_env(
+        emulator,
+        url,
+        free_port(),  # shared: the standby listens on the leader's port too
         CONTENT_DIR=str(DEMO_CONTENT),
         MANAGERS=f"tg:{MANAGER_ID}",
-        LOG_LEVEL="WARNING",
         DELIVERY_RATE="60",
-        HTTP_PORT=str(port),
     )
-    env.pop("REDIS_URL", None)
     sent: list[int] = []
     halfway = asyncio.Event()
 
@@ -237,22 +215,48 @@ async def test_two_worker_processes_one_broadcast_and_a_leader_killed(tmp_path: 
             halfway.set()
 
     emulator.listeners.append(count)
-    first = await _spawn(env)
-    await asyncio.wait_for(halfway.wait(), 60)
-    second = await _spawn(env)  # a standby: it shares the port and waits for the lock
-    await asyncio.sleep(3)
-    first.send_signal(signal.SIGKILL)  # the leader dies mid-broadcast
-    await first.wait()
+    first, second = await Running.start(env), await Running.start(env)
     try:
+        # two processes start at once: up to a minute on a loaded machine (the bound only
+        # catches a hang; 54 s were seen at load average 12)
+        await asyncio.gather(
+            first.saying(LISTENING, within=120), second.saying(LISTENING, within=120)
+        )
+        assert not sent  # nobody leads while the lead is taken
+        await held.close()  # the lead is free: one of them takes it
+        await asyncio.wait_for(halfway.wait(), 60)
+        await until(lambda: first.said(LEADS) or second.said(LEADS), "a leader")
+        leader, standby = (first, second) if first.said(LEADS) else (second, first)
+        leader.kill()  # the leader dies mid-broadcast
+        await leader.process.wait()
+        assert len(sent) < len(chats), "killed after the broadcast, not halfway"
+        await standby.saying(LEADS)  # the standby takes over
         await until(lambda: all(emulator.chat_messages(chat) for chat in chats), "everyone", 120)
-        await asyncio.sleep(1.0)  # anything late would show now
+        # every row sent: nothing more will go out (instead of waiting for late ones)
+        await until(lambda: _all_sent(services, "w:"), "the outbox delivered", within=30)
     finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+        if not held.is_closed():
+            await held.close()
+        await first.stop()
+        await second.stop()
+        await services.close()
         await emulator.stop()
     counts = [len(emulator.chat_messages(chat)) for chat in chats]
     assert min(counts) == 1  # nobody missed: the standby took over
     assert sum(counts) - len(chats) <= 8  # duplicates: at most the requests in flight
+
+
+async def _all_sent(services: Services, prefix: str) -> bool:
+    """Every outbox row whose key starts with `prefix` is sent."""
+    import sqlalchemy as sa
+
+    from bot.db.tables import outbox
+
+    unsent = sa.select(sa.func.count()).where(
+        outbox.c.key.startswith(prefix, autoescape=True), outbox.c.status != "sent"
+    )
+    async with services.db.read() as conn:
+        return await conn.scalar(unsent) == 0
 
 
 async def test_metrics_in_prometheus_format(tmp_path: Path) -> None:
@@ -275,58 +279,3 @@ async def test_metrics_in_prometheus_format(tmp_path: Path) -> None:
         assert "partnerbot_outbox_lag_seconds 0.0" in body
         assert "partnerbot_ticket_first_reply_seconds" in body
         assert "partnerbot_delivery_429_total" in body
-
-
-@postgres_only
-async def test_two_webhook_workers_handle_an_update_delivered_twice_once(tmp_path: Path) -> None:
-    """`partnerbot run --workers 2` behind its webhook: the same update posted four times
-    (each on a new connection, so both workers get some) is answered once."""
-    url = database_url(tmp_path)
-    emulator = BotApiEmulator(limits=RateLimits(chat_burst=1000))
-    await emulator.start()
-    emulator.add_user(105, "Вера")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TG_", "VK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=emulator.token,
-        TELEGRAM_API_URL=emulator.base_url,
-        DATABASE_URL=url,
-        CONTENT_DIR=str(DEMO_CONTENT),
-        LOG_LEVEL="WARNING",
-        HTTP_PORT=str(port),
-        WEBHOOK_URL="https://bot.example/webhook/telegram",
-        WEBHOOK_SECRET=SECRET,
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--workers", "2", cwd=ROOT, env=env
-    )
-    try:
-        # the leader registers the webhook once it leads (three processes start first:
-        # up to a minute on a loaded machine; the bound only catches a hang)
-        for _ in range(600):
-            if emulator.webhook is not None:
-                break
-            await asyncio.sleep(0.1)
-        assert emulator.webhook is not None
-        assert emulator.webhook["url"] == "https://bot.example/webhook/telegram"
-        assert emulator.webhook["secret_token"] == SECRET
-        await asyncio.sleep(3)  # the second worker listens too
-        update = emulator.take_update(emulator.user_message(105, "/start"))
-        for _ in range(4):
-            async with (
-                aiohttp.ClientSession() as http,  # a new connection each time
-                http.post(
-                    f"http://127.0.0.1:{port}/webhook/telegram",
-                    json=update,
-                    headers={SECRET_HEADER: SECRET},
-                ) as response,
-            ):
-                assert response.status == 200
-        await until(lambda: emulator.chat_messages(105), "the answer", within=60)
-        await asyncio.sleep(1.0)  # a second answer would show now
-        greetings = [m for m in emulator.chat_messages(105) if "Здравствуйте" in m.plain]
-        assert len(greetings) == 1
-    finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
-        await emulator.stop()

@@ -12,7 +12,6 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
 
-
 LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of another
 
 
