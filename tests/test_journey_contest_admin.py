@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
@@ -353,6 +354,15 @@ async def test_contest_moments_reach_partners_and_the_chat(harness: Harness) -> 
     assert [p.kind for p in posts] == ["photo"] * 3  # each with its leaderboard picture
 
     harness.clock.advance(30 * 24 * 3600)
+    # Anna is at the weekly cap (5 in program.yaml): her prize is her own result, like a
+    # sale notice, and reaches her all the same (re-check 8)
+    partner = await services.partners.by_user("tg", 815)
+    assert partner is not None
+    news = [
+        OutMessage(f"news:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
+        for n in range(5)
+    ]
+    assert (await services.outbox.enqueue(news)).queued == 5
     results = await services.contests.results_moment(contest)
     await services.notices.contest_moment(results)
     await harness.deliver()

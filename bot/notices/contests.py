@@ -59,12 +59,16 @@ class ContestNotices(NoticesBase):
         """Queue a moment for its partners and, when it has one, the community chat."""
         subject = f"contest:{moment.contest.id}"
         messages = [
-            private(
-                f"{moment.key}:{partner.key}",
-                "contests",
-                subject,
-                partner,
-                await self._moment_text(moment, self._l10n(partner.language), partner),
+            replace(
+                private(
+                    f"{moment.key}:{partner.key}",
+                    "contests",
+                    subject,
+                    partner,
+                    await self._moment_text(moment, self._l10n(partner.language), partner),
+                ),
+                # a winner hears of their prize even at the weekly cap (their own result)
+                own=moment.name == "results" and partner.id in moment.winners,
             )
             for partner in moment.partners
         ]

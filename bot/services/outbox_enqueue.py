@@ -57,6 +57,9 @@ class OutMessage:
     picture: bytes | None = None  # a generated PNG
     buttons: list[list[dict[str, str]]] | None = None  # inline buttons (text, callback_data)
     not_before: datetime | None = None  # a send planned for later
+    # about the partner's own result (a prize won): like a sale notice, the weekly cap
+    # does not hold it back
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ async def new_rows(
                 continue  # the person has it in another chat
             person = people.person.get(message.partner_id, f"partner:{message.partner_id}")
             same = (person, people.message(message.key, message.partner_id))
-            if message.kind in UNCAPPED:
+            if message.kind in UNCAPPED or message.own:
                 pass
             elif same in decided:
                 status = decided[same]  # another chat of theirs: counted once
