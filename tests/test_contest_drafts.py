@@ -72,6 +72,8 @@ def test_prizes_lines_places_and_thresholds() -> None:
         {"category": "most_sales", "places": ["10 000 ₽", "5 000 ₽"], "min_value": "3"},
         {"category": "top_amount", "places": ["Ноутбук"], "min_value": "50000"},
     ]
+    # a sum's threshold may have kopecks; a count's must be whole (above: refused)
+    assert read_prizes("top_amount: Ноутбук | от 2 500,50")[0]["min_value"] == "2500.50"
     for text, key in (
         ("most_sales:", "draft-error-no-places"),
         ("most_sales: ; ;", "draft-error-no-places"),
@@ -86,6 +88,9 @@ def test_prizes_lines_places_and_thresholds() -> None:
         ("most_sales: приз | от 5_000", "draft-error-minimum"),
         ("most_sales: приз | от ٥", "draft-error-minimum"),
         ("most_sales: приз | от +5", "draft-error-minimum"),
+        # re-check 8: a count's threshold is whole (a sum's may have kopecks)
+        ("больше продаж: приз | от 3,5", "draft-error-minimum-whole"),
+        ("most_referrals: приз | 2.5", "draft-error-minimum-whole"),
         ("most_sales: a\nбольше продаж: b", "draft-error-category-twice"),
         ("  \n ", "draft-error-no-prizes"),
     ):

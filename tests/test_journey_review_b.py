@@ -273,7 +273,7 @@ async def test_a_short_notice_contest_says_how_to_move_it_and_is_not_announced_a
     warning = manager.last.plain
     assert warning.startswith("⚠️ Конкурс начнётся меньше чем через 7 дней")
     assert "Укажите другую дату" not in warning
-    assert "starts_at в content/contests/winter-sofas.yaml, затем /reload" in warning
+    assert "starts_at в файле конкурса с id: winter-sofas (папка contests/ контента)" in warning
     await manager.press("📣 Всё равно объявить", manager.last)
     await harness.deliver()
     said = anna.last.plain

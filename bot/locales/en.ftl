@@ -424,6 +424,7 @@ draft-error-no-places = Line { $line }: the category “{ $name }” has no plac
 draft-error-category-twice = Line { $line }: the category “{ $name }” is there already.
 draft-error-no-prizes = At least one category with prizes is needed.
 draft-error-minimum = Line { $line }: the threshold after “|” must be a number in digits, as in the CSV: e.g. “| from 3” or “| from 5000” (not “1e9”).
+draft-error-minimum-whole = Line { $line }: “{ $name }” counts sales or referrals — the threshold is a whole number, e.g. “| from 3”.
 draft-error-hold = A whole number of days from 0 to { $limit }.
 draft-error-incomplete = The draft is incomplete — start again: /contest_new
 draft-text-please = Answer with text (or /cancel).
@@ -467,7 +468,7 @@ contests-admin-announced = 📣 { $title } — announced { $when }
 contests-admin-running = 🟢 { $title } — running
 contests-admin-finished = 🏁 { $title } — finished
 contests-admin-cancelled = ❌ { $title } — cancelled
-contests-admin-from-file = From content/contests/{ $id }.yaml: edit texts and prizes in the file, then /reload.
+contests-admin-from-file = From a file in the content's contests/ folder (the contest with id: { $id }): edit texts and prizes in the file, then /reload.
 contests-admin-announce = 📣 Announce
 contests-admin-announce-anyway = 📣 Announce anyway
 contests-admin-edit-dates = ✏️ Dates
@@ -793,7 +794,7 @@ contests-admin-short-warning = ⚠️ The contest starts less than { $days } { $
         [one] day
        *[other] days
     } after the announcement — partners will not have time to prepare (traffic, creatives). { $file ->
-        [1] To move the start, change starts_at in content/contests/{ $id }.yaml, then /reload.
+        [1] To move the start, change starts_at in the file of the contest with id: { $id } (the content's contests/ folder), then /reload.
        *[other] To move the start, press “✏️ Dates”.
     } Or announce now with the button.
 moment-announcement-soon = 📣 <b>A new contest!</b> It starts as soon as { $start } — little time to prepare.

@@ -438,6 +438,7 @@ draft-error-no-places = Строка { $line }: у номинации «{ $name 
 draft-error-category-twice = Строка { $line }: номинация «{ $name }» уже была.
 draft-error-no-prizes = Нужна хотя бы одна номинация с призами.
 draft-error-minimum = Строка { $line }: порог после «|» должен быть числом цифрами, как в CSV: например «| от 3» или «| от 5 000» (не «1e9»).
+draft-error-minimum-whole = Строка { $line }: в номинации «{ $name }» считаются продажи или приглашённые — порог целым числом, например «| от 3».
 draft-error-hold = Нужно целое число дней от 0 до { $limit }.
 draft-error-incomplete = Черновик неполный — начните заново: /contest_new
 draft-text-please = Ответьте текстом (или /cancel).
@@ -482,7 +483,7 @@ contests-admin-announced = 📣 { $title } — объявлен { $when }
 contests-admin-running = 🟢 { $title } — идёт
 contests-admin-finished = 🏁 { $title } — закончился
 contests-admin-cancelled = ❌ { $title } — отменён
-contests-admin-from-file = Из файла content/contests/{ $id }.yaml: текст и призы правятся в файле, затем /reload.
+contests-admin-from-file = Из файла в папке contests/ контента (конкурс с id: { $id }): текст и призы правятся в файле, затем /reload.
 contests-admin-announce = 📣 Объявить
 contests-admin-announce-anyway = 📣 Всё равно объявить
 contests-admin-edit-dates = ✏️ Даты
@@ -825,7 +826,7 @@ contests-admin-short-warning = ⚠️ Конкурс начнётся меньш
         [few] дня
        *[many] дней
     } после объявления — партнёры не успеют подготовиться (трафик, креативы). { $file ->
-        [1] Чтобы перенести старт, исправьте starts_at в content/contests/{ $id }.yaml, затем /reload.
+        [1] Чтобы перенести старт, исправьте starts_at в файле конкурса с id: { $id } (папка contests/ контента), затем /reload.
        *[other] Чтобы перенести старт, нажмите «✏️ Даты».
     } Или объявите сейчас кнопкой.
 moment-announcement-soon = 📣 <b>Новый конкурс!</b> Старт уже { $start } — времени на подготовку немного.

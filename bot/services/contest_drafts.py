@@ -162,6 +162,9 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
         if not places:
             raise DraftError("draft-error-no-places", line=number, name=name.strip())
         minimum = _minimum(minimum_text, number)
+        if kind in COUNTED and minimum != minimum.to_integral_value():
+            # a number of sales or referrals is whole («от 3,5» is no threshold of a count)
+            raise DraftError("draft-error-minimum-whole", line=number, name=name.strip())
         if any(prize["category"] == kind for prize in prizes):
             raise DraftError("draft-error-category-twice", line=number, name=name.strip())
         prizes.append({"category": kind, "places": places, "min_value": str(minimum)})
@@ -210,6 +213,9 @@ def _by_stem(name: str, known: dict[str, str]) -> str | None:
         and all(same(w, t) for w, t in zip(words, title.split(), strict=True))
     }
     return found.pop() if len(found) == 1 else None
+
+
+COUNTED = frozenset({"most_sales", "most_referrals"})  # categories that count, not sum
 
 
 def _category(name: str) -> str | None:
