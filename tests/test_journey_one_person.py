@@ -133,3 +133,20 @@ async def test_the_digest_and_the_weekly_cap_count_the_person(harness: Harness) 
     assert (reach.people, reach.messages, reach.capped) == (0, 0, 1)
     await harness.deliver()
     assert _got(on_tg, "Лишнее") == _got(on_max, "Лишнее") == 0
+
+
+async def test_a_contest_announcement_counts_the_person(harness: Harness) -> None:
+    """Re-check 8: «Анонс уходит: 2 партнёрам» for one linked person; managers are told
+    people, as /announce's preview counts them."""
+    manager = harness.manager()
+    await manager.send("/start")
+    on_max, on_tg = harness.max_user(7721, "Tom"), harness.user(7721, "Tom")
+    for chat in (on_max, on_tg):
+        await chat.onboard()
+    await _link(manager, on_max, "max:7721", "aff-21")
+    await _link(manager, on_tg, "tg:7721", "aff-21")
+    contest = await harness.services.contests.contest("winter-sofas")
+    assert contest is not None
+    announced = await harness.services.notices.announce_contest(contest)
+    assert announced.partners == 1  # one person …
+    assert announced.enqueued.queued == 2  # … in each of their chats

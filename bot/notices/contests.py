@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from bot.notices.base import NoticesBase, board_post, private
 from bot.rendering import split_text
 from bot.services.contests import Moment
 from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
-from bot.services.partner import Partner
+from bot.services.partner import Partner, person_key
 from bot.texts import (
     contest_boards,
     contest_text,
@@ -40,6 +40,12 @@ class Changed:
     told: int  # partners who hear the change
     renewed: int  # partners whose waiting announcement goes as the contest is now
     dropped: int
+
+
+def people(partners: Sequence[Partner]) -> int:
+    """How many people these chats are (linked chats are one person): what a manager is
+    told, as /announce's preview counts."""
+    return len({person_key(p.id, p.affiliate_id, p.affiliate_status) for p in partners})
 
 
 def change_tag(contest: Contest, now: datetime) -> str:
@@ -105,7 +111,7 @@ class ContestNotices(NoticesBase):
         moment = await self._contests.moment("announcement", contest)
         result = await self.contest_moment(moment)
         await self._contests.mark_announced(contest)
-        return Announced(len(moment.partners), moment.community and self.has_community, result)
+        return Announced(people(moment.partners), moment.community and self.has_community, result)
 
     async def cancel_contest(self, contest: Contest) -> Cancelled:
         """Cancel a contest: what was not sent about it yet is dropped, and everyone who was
@@ -145,7 +151,7 @@ class ContestNotices(NoticesBase):
         if renewed.partners or renewed.community:
             await self.contest_moment(renewed)
         if what not in ("dates", "prizes"):
-            return Changed(0, len(renewed.partners), dropped)
+            return Changed(0, people(renewed.partners), dropped)
         partner_ids = sorted(p for p in told if p is not None)
         if what == "dates":
             moment = await self._contests.rescheduling(contest, partner_ids)
@@ -154,7 +160,7 @@ class ContestNotices(NoticesBase):
         if None not in told:
             moment = replace(moment, community=False)
         await self.contest_moment(moment)
-        return Changed(len(partner_ids), len(renewed.partners), dropped)
+        return Changed(people(moment.partners), people(renewed.partners), dropped)
 
     async def _tell_again(
         self,
