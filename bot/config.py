@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# the platforms, in the order a managers' chat is chosen (bot.platforms, handlers.relay)
+PLATFORMS: Final = ("tg", "vk", "max")
 _PLATFORM_ID = re.compile(r"^(tg|vk|max):\d+$")
 
 
@@ -124,7 +126,7 @@ class Settings(BaseSettings):
 
     def community_chats(self) -> list[tuple[str, int]]:
         """Every partners' group that is set, as (platform, chat id)."""
-        chats = [(p, self.community_chat(p)) for p in ("tg", "vk", "max")]
+        chats = [(p, self.community_chat(p)) for p in PLATFORMS]
         return [(platform, chat) for platform, chat in chats if chat is not None]
 
     def managers_chat(self, platform: str) -> int | None:

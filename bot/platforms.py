@@ -6,8 +6,6 @@ from collections.abc import Iterator
 
 from aiogram import Bot
 
-PLATFORMS = ("tg", "vk", "max")  # in the order a managers' chat is chosen
-
 
 def platform_of(bot: Bot) -> str:
     """The platform of a bot: its session says so (VkSession "vk", MaxSession "max");

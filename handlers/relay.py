@@ -22,11 +22,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.config import Settings
+from bot.config import PLATFORMS, Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.names import without_bidi
-from bot.platforms import PLATFORMS, Platforms, platform_of
+from bot.platforms import Platforms, platform_of
 from bot.rendering import CAPTION_LIMIT, split_text, utf16_length
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService

@@ -3,10 +3,8 @@ language, and the shape of a private message and of a leaderboard post."""
 
 from __future__ import annotations
 
-from typing import Final
-
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import PLATFORMS, Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.contests import ContestService
@@ -17,9 +15,6 @@ from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.texts import Board
-
-# the order a managers' chat is chosen in (bot.platforms.PLATFORMS, without aiogram)
-MANAGER_PLATFORMS: Final = ("tg", "vk", "max")
 
 
 class NoticesBase:
@@ -51,14 +46,12 @@ class NoticesBase:
     def manager_targets(self) -> list[tuple[str, int]]:
         """Where a report to managers goes: the managers' chat (chosen as for tickets:
         Telegram's, else VK's, else MAX's), or each manager in private when none is set."""
-        for platform in MANAGER_PLATFORMS:
+        for platform in PLATFORMS:
             chat = self._settings.managers_chat(platform)
             if chat is not None:
                 return [(platform, chat)]
         places = [manager.partition(":") for manager in self._settings.managers]
-        return [
-            (p, int(n)) for p, _, n in places if p in MANAGER_PLATFORMS and n.lstrip("-").isdigit()
-        ]
+        return [(p, int(n)) for p, _, n in places if p in PLATFORMS and n.lstrip("-").isdigit()]
 
     def _l10n(self, language: str | None) -> L10n:
         return self._store.live.translator.get(language)

@@ -219,18 +219,25 @@ class _People:
             chunk.extend(chats)
             if len(chunk) < 500 and index < len(people) - 1:
                 continue
-            sent = (
-                sa.select(person_column().label("person"), _message().label("message"))
-                .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
-                .where(*_counted(now), outbox.c.partner_id.in_(chunk))
-                .subquery()
-            )
-            query = sa.select(
-                sent.c.person, sa.func.count(sa.distinct(sent.c.message)).label("n")
-            ).group_by(sent.c.person)
+            query = _messages_by_person(now, outbox.c.partner_id.in_(chunk))
             counts.update({row.person: int(row.n) for row in await conn.execute(query)})
             chunk = []
         return counts
+
+
+def _messages_by_person(now: datetime, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """SQL: per person (`person`), how many automated private messages they got or will get
+    in the last 7 days (`n`: one message to several of their chats once)."""
+    sent = (
+        sa.select(person_column().label("person"), _message().label("message"))
+        .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+        .where(*_counted(now), *where)
+        .subquery()
+    )
+    # grouped by a column: PostgreSQL groups by an expression only without bound parameters
+    return sa.select(
+        sent.c.person, sa.func.count(sa.distinct(sent.c.message)).label("n")
+    ).group_by(sent.c.person)
 
 
 def _message() -> Any:
@@ -316,18 +323,7 @@ def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
     needs."""
     if kind in UNCAPPED:
         return sa.literal("queued"), partners
-    sent = (
-        sa.select(person_column().label("person"), _message().label("message"))
-        .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
-        .where(*_counted(now))
-        .subquery()
-    )
-    # grouped by a column: PostgreSQL groups by an expression only without bound parameters
-    recent = (
-        sa.select(sent.c.person, sa.func.count(sa.distinct(sent.c.message)).label("n"))
-        .group_by(sent.c.person)
-        .subquery()
-    )
+    recent = _messages_by_person(now).subquery()
     status = sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
     return status, partners.outerjoin(recent, recent.c.person == person_column())
 
