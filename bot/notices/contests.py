@@ -30,15 +30,15 @@ from bot.texts import (
 
 @dataclass(frozen=True)
 class Announced:
-    partners: int
+    partners: int  # people (linked chats are one person)
     community: bool
     enqueued: Enqueued
 
 
 @dataclass(frozen=True)
 class Changed:
-    told: int  # partners who hear the change
-    renewed: int  # partners whose waiting announcement goes as the contest is now
+    told: int  # people who hear the change (linked chats are one person)
+    renewed: int  # people whose waiting announcement goes as the contest is now
     dropped: int
 
 

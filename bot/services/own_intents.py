@@ -232,12 +232,7 @@ _NEGATIONS: Final = ("не", "not", "nothing")
 # /support, "say" answers the small-talk text named (it needs the context the button had)
 LABELS: Final[dict[str, Intent]] = {
     **{f"menu-{item}": Intent("menu", item) for item in _MENU},
-    "command-help": Intent("menu", "help"),
-    "command-faq": Intent("menu", "faq"),
-    "command-lessons": Intent("menu", "lessons"),
-    "command-creatives": Intent("menu", "creatives"),
-    "command-me": Intent("menu", "me"),
-    "command-settings": Intent("menu", "settings"),
+    **{f"command-{item}": Intent("menu", item) for item in ("help", *_MENU)},
     "button-back": Intent("menu", "help"),
     "community-open-bot": Intent("menu", "help"),
     "lessons-done-next": Intent("menu", "lessons"),
