@@ -151,6 +151,8 @@ class Lexicon:
     def __init__(self, items: Iterable[LexiconItem]) -> None:
         self.single: dict[str, frozenset[str]] = {}
         self.phrases: dict[tuple[str, ...], frozenset[str]] = {}
+        # a few hundred meanings shared by thousands of words: one set object each
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for item in items:
             meaning = frozenset(
                 lemma(word) for word in words(item.means) if word not in STOPWORDS
@@ -161,11 +163,12 @@ class Lexicon:
                     continue
                 if len(tokens) == 1:
                     for word in {tokens[0], lemma(tokens[0])}:
-                        self.single[word] = self.single.get(word, frozenset()) | meaning
+                        forms = self.single.get(word, frozenset()) | meaning
+                        self.single[word] = shared.setdefault(forms, forms)
                 elif len(tokens) <= self.MAX_PHRASE:
                     for phrase_key in {tokens, tuple(lemma(token) for token in tokens)}:
-                        known = self.phrases.get(phrase_key, frozenset())
-                        self.phrases[phrase_key] = known | meaning
+                        forms = self.phrases.get(phrase_key, frozenset()) | meaning
+                        self.phrases[phrase_key] = shared.setdefault(forms, forms)
         self.surfaces = sorted(word for word in self.single if len(word) >= 4)
 
     def forms(self, word: str) -> frozenset[str]:
