@@ -5,10 +5,14 @@ where the contest winners go (`manager_targets`)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
-from tests.harness import Harness
+from bot.services.sales import ConversionIn
+from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.test_journey_partner_screens import linked
 from tests.test_journey_vk_max import MAX_CHAT, Side
 
 FRIDAY_DIGEST = datetime(2026, 11, 6, 9, 5, tzinfo=UTC)  # 12:05 in Moscow: the digest
@@ -44,3 +48,47 @@ async def test_the_weekly_faq_gaps_reach_the_max_managers_chat_once(tmp_path: Pa
         await harness.deliver()
         posts = [m.plain for m in harness.max.chat_messages(MAX_CHAT)]
         assert sum(p.startswith("Чего не хватает") for p in posts) == 1
+
+
+# --- 2. a file contest first seen after its end: the managers get its winners, once ---
+
+
+async def test_a_file_contest_loaded_after_its_end_sends_its_winners_to_managers_once(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    contest_file = content / "contests" / "winter-sofas.yaml"
+    definition = contest_file.read_text(encoding="utf-8")
+    contest_file.unlink()
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        anna = await linked(harness, 9401, "Анна", "aff-1")
+        during = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)  # inside 14.12–28.12
+        for n in range(3):
+            sale = ConversionIn("aff-1", f"w-{n}", "approved", Decimal(20000), "RUB", during)
+            await harness.services.sales.record(sale, "csv")
+        # the file comes after the contest ended, within its hold (ends 28.12, hold 14 days)
+        await _to(harness, datetime(2027, 1, 5, 9, 0, tzinfo=UTC))
+        contest_file.write_text(definition, encoding="utf-8")
+        await manager.send("/reload")
+        await harness.services.planner.tick()
+        await harness.deliver()
+        assert not any("Победители конкурса" in m.plain for m in manager.messages)
+        # the hold is over: the winners, as a wizard contest's reach the managers
+        await _to(harness, datetime(2027, 1, 12, 9, 0, tzinfo=UTC))
+        told = len(anna.messages)
+        await harness.services.planner.tick()
+        await harness.deliver()
+        (winners,) = [m.plain for m in manager.messages if "Победители конкурса" in m.plain]
+        assert winners.startswith("🏁 Победители конкурса «Зимний марафон диванов» — вручите")
+        assert "1. Анна (@user9401, tg:9401), ID aff-1 — 60 000 — Ноутбук для работы" in winners
+        # nobody was told of the contest: no partner hears of its results
+        assert len(anna.messages) == told
+        # never twice: the next minute, a /reload, and the minute after it
+        await harness.services.planner.tick()
+        await manager.send("/reload")
+        await harness.services.planner.tick()
+        await harness.deliver()
+        assert sum("Победители конкурса" in m.plain for m in manager.messages) == 1
