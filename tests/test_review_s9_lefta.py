@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bot.notices.base import private
 from bot.services.sales import ConversionIn
-from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.harness import DEMO_CONTENT, Client, Harness, running_bot
 from tests.test_journey_partner_screens import linked
 from tests.test_journey_vk_max import MAX_CHAT, Side
 
@@ -20,6 +21,67 @@ FRIDAY_DIGEST = datetime(2026, 11, 6, 9, 5, tzinfo=UTC)  # 12:05 in Moscow: the 
 
 async def _to(harness: Harness, moment: datetime) -> None:
     harness.clock.advance((moment - harness.clock.now()).total_seconds())
+
+
+# --- 1. the confirmation of an announcement says whom the weekly cap left out ---
+
+CAPPED = (
+    "Не получат из-за недельного лимита: 1 партнёр — у них уже 5 автоматических сообщений"
+    " за 7 дней (max_automated_per_week)."
+)
+
+
+async def _at_the_cap(harness: Harness, user_id: int) -> None:
+    """The partner had the week's 5 automated messages (program.yaml) already."""
+    partner = await harness.services.partners.by_user("tg", user_id)
+    assert partner is not None
+    cap = harness.services.content_store.content.program.schedule.max_automated_per_week
+    news = [private(f"test:news:{n}", "news", None, partner, f"№{n}") for n in range(cap)]
+    assert (await harness.services.outbox.enqueue(news)).queued == cap
+    await harness.deliver()
+
+
+async def _two_partners(harness: Harness) -> tuple[Client, Client, Client]:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna, boris = harness.user(9411, "Анна"), harness.user(9412, "Борис")
+    for partner in (anna, boris):
+        await partner.onboard()
+    return manager, anna, boris
+
+
+async def test_announce_anyway_says_whom_the_weekly_cap_left_out(harness: Harness) -> None:
+    manager, anna, boris = await _two_partners(harness)
+    # the demo file contest starts 14.12; four days before only a manager may announce it
+    await _to(harness, datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    await _at_the_cap(harness, 9412)
+    listing = (await manager.send("/contests_admin"))[-1]
+    await manager.press(next(b for b in listing.button_labels if "Зимний марафон" in b), listing)
+    await manager.press("📣 Объявить", manager.last)
+    await manager.press("📣 Всё равно объявить", manager.last)
+    said = manager.last.plain
+    assert said.startswith("📣 Объявление в очереди: 1 партнёр. Тихие часы и отписки")
+    assert said.endswith(CAPPED)
+    await harness.deliver()
+    assert anna.last.plain.startswith("📣 Новый конкурс!")
+    assert not any("Новый конкурс" in m.plain for m in boris.messages)
+
+
+async def test_a_broadcast_confirmation_says_whom_the_weekly_cap_left_out(
+    harness: Harness,
+) -> None:
+    manager, anna, _boris = await _two_partners(harness)
+    await _at_the_cap(harness, 9412)
+    await manager.send("/announce")
+    audience = (await manager.send("Вебинар в четверг"))[-1]
+    await manager.press("👥 Всем партнёрам", audience)
+    await manager.press("Сейчас", manager.last)
+    await manager.press("✅ Отправить", manager.last)
+    said = manager.last.plain
+    assert said.startswith("✅ Рассылка №1 поставлена в очередь: 1 сообщение.")
+    assert said.endswith(CAPPED)
+    await harness.deliver()
+    assert anna.last.plain.startswith("Вебинар в четверг")
 
 
 # --- 4. the weekly FAQ gaps go where the contest winners go ---

@@ -327,7 +327,13 @@ def setup_buttons() -> Router:
                 actor(callback), "announce", target=str(item.id), details=item.audience
             )
             await callback.answer()
-            await message.answer(l10n("announce-queued", number=item.id, count=queued))
+            text = l10n("announce-queued", number=item.id, count=queued)
+            # whom the weekly cap left out: the preview said it, the confirmation says it too
+            statuses = await outbox.people(f"announcement:{item.id}")
+            if statuses.get("capped"):
+                cap = program.schedule.max_automated_per_week
+                text += "\n" + l10n("announced-capped", count=statuses["capped"], cap=cap)
+            await message.answer(text)
             return
         await callback.answer(l10n("no-longer-available"), show_alert=True)
 
