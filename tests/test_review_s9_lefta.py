@@ -10,9 +10,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bot.clock import FakeClock
+from bot.content.store import ContentStore
+from bot.db.engine import Database
 from bot.notices.base import private
-from bot.services.sales import ConversionIn
+from bot.services.sales import ConversionIn, SalesService
 from tests.harness import DEMO_CONTENT, Client, Harness, running_bot
+from tests.test_journey_notices import linked as linked_directly
 from tests.test_journey_partner_screens import linked
 from tests.test_journey_vk_max import MAX_CHAT, Side
 
@@ -82,6 +86,73 @@ async def test_a_broadcast_confirmation_says_whom_the_weekly_cap_left_out(
     assert said.endswith(CAPPED)
     await harness.deliver()
     assert anna.last.plain.startswith("Вебинар в четверг")
+
+
+# --- 3. a sale notice waiting out the quiet hours for a sale reversed meanwhile ---
+
+
+async def _postback(harness: Harness, affiliate: str, number: str, status: str) -> None:
+    """A conversion the way the HTTP endpoint hands it over (group commit)."""
+    now = harness.clock.now()
+    await harness.services.sales.submit(
+        ConversionIn(affiliate, number, status, Decimal(1500), "RUB", now)
+    )
+
+
+async def _csv_elsewhere(harness: Harness, path: Path) -> None:
+    """`partnerbot sales import` in its own process (nothing shared but the database)."""
+    settings = harness.services.settings
+    db = Database.from_url(settings.database_url)
+    try:
+        clock = FakeClock(harness.clock.now())
+        await SalesService(db, ContentStore(settings.content_dir), clock).import_csv(path)
+    finally:
+        await db.close()
+
+
+def _told(person: Client, since: int) -> list[str]:
+    return [m.plain for m in person.messages[since:]]
+
+
+async def test_a_sale_reversed_in_the_quiet_hours_is_never_told(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Approved at 23:00 (Moscow), so the notice waits for 09:00; refunded at 02:00 by a
+    postback (Анна) or by a CSV import (Борис): at 09:00 neither hears of a sale, nor of a
+    «first sale»; Вера's sale still counts and she is told. A later sale that counts is
+    told, the first-sale congratulation with it."""
+    anna = await linked_directly(harness, 9421, "Анна", "rv-1")
+    boris = await linked_directly(harness, 9422, "Борис", "rv-2")
+    vera = await linked_directly(harness, 9423, "Вера", "rv-3")
+    marks = {"anna": len(anna.messages), "boris": len(boris.messages), "vera": len(vera.messages)}
+    await _to(harness, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    for affiliate in ("rv-1", "rv-2", "rv-3"):
+        await _postback(harness, affiliate, f"{affiliate}-a", "approved")
+    await harness.deliver()
+    assert _told(anna, marks["anna"]) == _told(boris, marks["boris"]) == []
+    await _to(harness, datetime(2026, 11, 2, 23, 0, tzinfo=UTC))  # 02:00: the refunds
+    await _postback(harness, "rv-1", "rv-1-a", "declined")
+    refunds = tmp_path / "refunds.csv"
+    ts = harness.clock.now().isoformat()
+    refunds.write_text(
+        f"partner,conversion_id,status,amount,currency,ts\nrv-2,rv-2-a,rejected,1500,RUB,{ts}\n",
+        encoding="utf-8",
+    )
+    await _csv_elsewhere(harness, refunds)
+    await _to(harness, datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 09:00: the morning
+    await harness.deliver()
+    assert _told(anna, marks["anna"]) == []
+    assert _told(boris, marks["boris"]) == []
+    said = _told(vera, marks["vera"])
+    assert said[0].startswith("✅ Продажа подтверждена.")
+    assert said[1].startswith("🎉 Ваша первая подтверждённая продажа!")
+    # a sale that counts, later: told, and it is Анна's first sale after all
+    await _to(harness, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    await _postback(harness, "rv-1", "rv-1-b", "approved")
+    await harness.deliver()
+    said = _told(anna, marks["anna"])
+    assert said[0].startswith("✅ Продажа подтверждена.")
+    assert said[1].startswith("🎉 Ваша первая подтверждённая продажа!")
 
 
 # --- 4. the weekly FAQ gaps go where the contest winners go ---
