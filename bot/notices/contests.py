@@ -114,7 +114,8 @@ class ContestNotices(NoticesBase):
         await self._contests.mark_announced(contest)
         # the announcement is the first thing sent about a contest: its rows are all there
         # are (a person's chats share one status: the cap counts the person)
-        capped = (await self._outbox.people(f"contest:{contest.id}")).get("capped", 0)
+        subject = f"contest:{contest.id}"
+        capped = (await self._outbox.people(subject, status="capped")).get("capped", 0)
         reached = people(moment.partners) - capped
         community = moment.community and self.has_community
         return Announced(reached, community, result, capped)

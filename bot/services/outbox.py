@@ -318,10 +318,13 @@ class Outbox:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
-    async def people(self, subject: str, merge: Mapping[str, str] | None = None) -> dict[str, int]:
+    async def people(
+        self, subject: str, merge: Mapping[str, str] | None = None, status: str | None = None
+    ) -> dict[str, int]:
         """The people each status of the rows about `subject` is for, as the announcement
         preview counts them: a person's linked chats once, a row without a partner (one who
-        used /forget) as its chat. `merge` counts a status as another (a person once)."""
+        used /forget) as its chat. `merge` counts a status as another (a person once);
+        `status`: that status only."""
         person = sa.case(
             (
                 partners.c.id.is_(None),
@@ -338,6 +341,8 @@ class Outbox:
             .where(outbox.c.subject == subject)
             .distinct()
         )
+        if status is not None:
+            query = query.where(outbox.c.status == status)
         found: dict[str, set[str]] = {}
         async with self._db.read() as conn:
             for row in await conn.execute(query):

@@ -329,10 +329,11 @@ def setup_buttons() -> Router:
             await callback.answer()
             text = l10n("announce-queued", number=item.id, count=queued)
             # whom the weekly cap left out: the preview said it, the confirmation says it too
-            statuses = await outbox.people(f"announcement:{item.id}")
-            if statuses.get("capped"):
+            subject = f"announcement:{item.id}"
+            capped = (await outbox.people(subject, status="capped")).get("capped", 0)
+            if capped:
                 cap = program.schedule.max_automated_per_week
-                text += "\n" + l10n("announced-capped", count=statuses["capped"], cap=cap)
+                text += "\n" + l10n("announced-capped", count=capped, cap=cap)
             await message.answer(text)
             return
         await callback.answer(l10n("no-longer-available"), show_alert=True)
