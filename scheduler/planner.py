@@ -164,7 +164,9 @@ class Planner:
     async def _contest(self, item: Managed, now: datetime) -> int:
         contest = item.contest
         if item.announced_at is None:
-            if item.source != "file" or contest.starts_at <= now:
+            if item.source == "file" and contest.starts_at <= now:
+                return await self._unannounced_results(contest, now)
+            if item.source != "file":
                 return 0  # a manager's contest is announced when it is saved
             if self._contests.short_notice(contest.starts_at):
                 return 0  # too close: only a manager may announce it (/contests_admin)
@@ -186,6 +188,20 @@ class Planner:
                 moment = await self._contests.moment(name, contest, tag)
             queued += await self._queue(moment)
             self._done.add(key)
+        return queued
+
+    async def _unannounced_results(self, contest: Contest, now: datetime) -> int:
+        """A file contest first seen after its start was never announced: nobody was told
+        of it, so nobody hears its results but the managers, who still hand out the prizes
+        — its winners, when and as a contest's results go (after the hold, up to
+        RESULTS_GRACE late; the results' outbox keys, so once, also after /reload)."""
+        at = contest.ends_at + timedelta(days=contest.hold_days)
+        key = f"contest:{contest.id}:results:"
+        if not at <= now < at + RESULTS_GRACE or key in self._done:
+            return 0
+        moment = await self._contests.results_moment(contest)
+        queued = await self._queue(replace(moment, partners=[], community=False, winners={}))
+        self._done.add(key)
         return queued
 
     @staticmethod

@@ -229,7 +229,9 @@ outbox = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # contest | sale | announcement | …
-    sa.Column("subject", sa.String(64), nullable=True),  # e.g. the contest id
+    # what a send is about: "contest:ID", "announcement:N", a sale notice's conversions
+    # ("sales:12,15": bot/services/outbox_sales.py — as long as the approval was)
+    sa.Column("subject", sa.Text, nullable=True),
     sa.Column("platform", sa.String(8), nullable=False),
     sa.Column("chat_id", sa.BigInteger, nullable=False),
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partners.id", ondelete="CASCADE")),

@@ -849,3 +849,12 @@ contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { 
 contest-winners-gone = { $place }. ID { $affiliate } (no partner with this ID in the bot any more) — { $value } — { $prize }
 top-empty-min = Nobody has reached the threshold yet: from { $min }.
 top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.
+
+# --- loose ends 9: the weekly cap in the confirmation of an announcement ---
+announced-capped = Left out by the weekly cap: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } — they already had { $cap } automated { $cap ->
+        [one] message
+       *[other] messages
+    } in 7 days (max_automated_per_week).

@@ -883,3 +883,15 @@ contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { 
 contest-winners-gone = { $place }. ID { $affiliate } (партнёра с этим ID больше нет в боте) — { $value } — { $prize }
 top-empty-min = Пока никто не набрал порог зачёта: от { $min }.
 top-me-below = Вы пока не в зачёте: нужно от { $min }, у вас { $value } — осталось { $left }.
+
+# --- loose ends 9: the weekly cap in the confirmation of an announcement ---
+# Under «Рассылка поставлена в очередь» and «Объявление в очереди» (also «Всё равно объявить»).
+announced-capped = Не получат из-за недельного лимита: { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    } — у них уже { $cap } { $cap ->
+        [one] автоматическое сообщение
+        [few] автоматических сообщения
+       *[many] автоматических сообщений
+    } за 7 дней (max_automated_per_week).

@@ -30,9 +30,10 @@ from bot.texts import (
 
 @dataclass(frozen=True)
 class Announced:
-    partners: int  # people (linked chats are one person)
+    partners: int  # people it reaches (linked chats are one person)
     community: bool
     enqueued: Enqueued
+    capped: int = 0  # people the weekly cap left out (SPEC §11)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,13 @@ class ContestNotices(NoticesBase):
         moment = await self._contests.moment("announcement", contest)
         result = await self.contest_moment(moment)
         await self._contests.mark_announced(contest)
-        return Announced(people(moment.partners), moment.community and self.has_community, result)
+        # the announcement is the first thing sent about a contest: its rows are all there
+        # are (a person's chats share one status: the cap counts the person)
+        subject = f"contest:{contest.id}"
+        capped = (await self._outbox.people(subject, status="capped")).get("capped", 0)
+        reached = people(moment.partners) - capped
+        community = moment.community and self.has_community
+        return Announced(reached, community, result, capped)
 
     async def cancel_contest(self, contest: Contest) -> Cancelled:
         """Cancel a contest: what was not sent about it yet is dropped, and everyone who was

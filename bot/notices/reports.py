@@ -51,8 +51,9 @@ class ReportNotices(NoticesBase):
         return await self._outbox.enqueue([message])
 
     async def faq_gaps(self, tag: str, gaps: list[tuple[str, int]]) -> Enqueued:
-        """The week's top unanswered questions (grouped), to the managers' chat of each
-        platform, or to each manager in private when there is none."""
+        """The week's top unanswered questions (grouped), where the contest winners go
+        (`manager_targets`): the first managers' chat of Telegram, VK, MAX, or each
+        manager in private when none is set."""
         if not gaps:
             return Enqueued(0, 0, 0)
         l10n = self._l10n(None)
@@ -67,16 +68,6 @@ class ReportNotices(NoticesBase):
             for n, (q, count) in enumerate(gaps, start=1)
         ]
         lines.append(l10n("faq-gaps-digest-footer"))
-        targets: list[tuple[str, int]] = []
-        for platform in ("tg", "vk"):
-            chat = self._settings.managers_chat(platform)
-            if chat is not None:
-                targets.append((platform, chat))
-        if not targets:
-            for manager in self._settings.managers:
-                platform, _, user_id = manager.partition(":")
-                if platform in ("tg", "vk") and user_id.lstrip("-").isdigit():
-                    targets.append((platform, int(user_id)))
         messages = [
             OutMessage(
                 key=f"faq-gaps:{tag}:{platform}:{chat}",
@@ -86,6 +77,6 @@ class ReportNotices(NoticesBase):
                 text="\n".join(lines),
                 subject="faq-gaps",
             )
-            for platform, chat in targets
+            for platform, chat in self.manager_targets()
         ]
         return await self._outbox.enqueue(messages)

@@ -11,6 +11,7 @@ from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.outbox_enqueue import Enqueued, OutMessage
+from bot.services.outbox_sales import sales_subject
 from bot.services.partner import Partner
 from bot.services.sales_figures import month_start
 from bot.services.sales_ledger import Approved
@@ -41,6 +42,8 @@ class SaleNotices(NoticesBase):
             if not facts.new:
                 continue  # reversed again meanwhile
             tier = facts.new_tier(tiers)
+            # what the messages tell of: checked again when they fall due (`outbox_sales`)
+            subject = sales_subject(facts.rows)
             month = month_start(self._clock.now(), self._settings.tz).strftime("%Y-%m")
             for partner in people:
                 l10n = self._l10n(partner.language)
@@ -50,22 +53,25 @@ class SaleNotices(NoticesBase):
                     lines.append(standing)
                 messages.append(
                     self._sale_message(
-                        f"sale:{min(conversion_ids)}:{partner.key}", partner, "\n".join(lines)
+                        f"sale:{min(conversion_ids)}:{partner.key}",
+                        partner,
+                        "\n".join(lines),
+                        subject,
                     )
                 )
                 for milestone in facts.milestones():
                     text = l10n("sale-milestone", count=milestone)
                     key = f"milestone:{affiliate}:{milestone}:{partner.key}"
-                    messages.append(self._sale_message(key, partner, text))
+                    messages.append(self._sale_message(key, partner, text, subject))
                 if tier is not None:
                     text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
                     key = f"tier:{month}:{tier.title}:{partner.key}"
-                    messages.append(self._sale_message(key, partner, text))
+                    messages.append(self._sale_message(key, partner, text, subject))
         return await self._outbox.enqueue(messages)
 
     @staticmethod
-    def _sale_message(key: str, partner: Partner, text: str) -> OutMessage:
-        return private(key, "sales", None, partner, text)
+    def _sale_message(key: str, partner: Partner, text: str, subject: str) -> OutMessage:
+        return private(key, "sales", subject, partner, text)
 
     async def _standing(self, partner: Partner, l10n: L10n) -> str | None:
         """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month)."""

@@ -32,6 +32,7 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
+from bot.services.outbox_sales import drop_gone_sales
 from bot.services.partner import person_column
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
@@ -128,7 +129,8 @@ class Outbox:
         """Take the rows due now, oldest first (of one platform's chats, when given), for
         `CLAIM` (a lease): another worker skips them meanwhile (PostgreSQL: FOR UPDATE
         SKIP LOCKED, so two workers never wait on each other or take the same row). The
-        outcome written by `finish` ends the claim."""
+        outcome written by `finish` ends the claim. A sale notice whose sales do not all
+        count any more is dropped here, not sent (`outbox_sales`)."""
         now = self._clock.now()
         due = (
             sa.select(outbox.c.id)
@@ -149,8 +151,13 @@ class Outbox:
             .values(claimed_until=now + CLAIM)
             .returning(*outbox.c)
         )
-        async with self._db.write() as conn:
-            rows = list(await conn.execute(claim))
+        while True:
+            async with self._db.write() as conn:
+                rows = list(await conn.execute(claim))
+                gone = await drop_gone_sales(conn, rows)  # a sale reversed before it was told
+            rows = [row for row in rows if row.id not in gone]
+            if rows or not gone:  # a batch of dropped notices only: the next one
+                break
         rows.sort(key=lambda row: (as_utc(row.not_before), row.id))
         return [
             Queued(
@@ -311,10 +318,13 @@ class Outbox:
         async with self._db.read() as conn:
             return {row.status: int(row.n) for row in await conn.execute(query)}
 
-    async def people(self, subject: str, merge: Mapping[str, str] | None = None) -> dict[str, int]:
+    async def people(
+        self, subject: str, merge: Mapping[str, str] | None = None, status: str | None = None
+    ) -> dict[str, int]:
         """The people each status of the rows about `subject` is for, as the announcement
         preview counts them: a person's linked chats once, a row without a partner (one who
-        used /forget) as its chat. `merge` counts a status as another (a person once)."""
+        used /forget) as its chat. `merge` counts a status as another (a person once);
+        `status`: that status only."""
         person = sa.case(
             (
                 partners.c.id.is_(None),
@@ -331,6 +341,8 @@ class Outbox:
             .where(outbox.c.subject == subject)
             .distinct()
         )
+        if status is not None:
+            query = query.where(outbox.c.status == status)
         found: dict[str, set[str]] = {}
         async with self._db.read() as conn:
             for row in await conn.execute(query):

@@ -28,6 +28,7 @@ class ApprovalFacts:
     month: int  # approved sales this month
     month_before: int
     new: int  # of the conversions just approved, those still approved
+    rows: tuple[int, ...] = ()  # their rows (conversions.id): what a sale notice tells of
 
     def milestones(self) -> list[int]:
         """The round numbers of approved sales (first, 10, 50, 100) just reached."""
@@ -136,19 +137,20 @@ async def approval_facts(
         sa.func.count(),
         sa.func.count().filter(this_month),
     ).where(mine, approved)
-    new = sa.select(
-        sa.func.count(),
-        sa.func.count().filter(this_month),
-    ).where(mine, approved, conversions.c.conversion_id.in_(conversion_ids))
+    new = sa.select(conversions.c.id, this_month.label("this_month")).where(
+        mine, approved, conversions.c.conversion_id.in_(conversion_ids)
+    )
     async with db.read() as conn:
         total, month = (await conn.execute(counts)).one()
-        new_total, new_month = (await conn.execute(new)).one()
+        rows = list(await conn.execute(new))
+    new_month = sum(1 for row in rows if row.this_month)
     return ApprovalFacts(
         total=int(total),
-        total_before=int(total) - int(new_total),
+        total_before=int(total) - len(rows),
         month=int(month),
-        month_before=int(month) - int(new_month),
-        new=int(new_total),
+        month_before=int(month) - new_month,
+        new=len(rows),
+        rows=tuple(sorted(int(row.id) for row in rows)),
     )
 
 

@@ -327,7 +327,14 @@ def setup_buttons() -> Router:
                 actor(callback), "announce", target=str(item.id), details=item.audience
             )
             await callback.answer()
-            await message.answer(l10n("announce-queued", number=item.id, count=queued))
+            text = l10n("announce-queued", number=item.id, count=queued)
+            # whom the weekly cap left out: the preview said it, the confirmation says it too
+            subject = f"announcement:{item.id}"
+            capped = (await outbox.people(subject, status="capped")).get("capped", 0)
+            if capped:
+                cap = program.schedule.max_automated_per_week
+                text += "\n" + l10n("announced-capped", count=capped, cap=cap)
+            await message.answer(text)
             return
         await callback.answer(l10n("no-longer-available"), show_alert=True)
 

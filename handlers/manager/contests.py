@@ -128,12 +128,10 @@ def setup_buttons() -> Router:
             announced = await _announce(contest, notices, audit, who)
             await callback.answer()
             count, chat = announced.partners, int(announced.community)
+            text = l10n("contests-admin-announced-now", count=count, chat=chat)
+            text += _capped(announced, content_store, l10n)
             await edit(
-                callback,
-                Screen(
-                    l10n("contests-admin-announced-now", count=count, chat=chat),
-                    keyboard([(l10n("contests-admin-to-card"), open_card)]),
-                ),
+                callback, Screen(text, keyboard([(l10n("contests-admin-to-card"), open_card)]))
             )
             return
         if action == "cancel":
@@ -208,6 +206,14 @@ async def _winners(
         until = final.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
         header = l10n("contest-winners-preliminary", until=until)
     return await winners_text(header, contest, await contests.results(contest), partners, l10n)
+
+
+def _capped(announced: Announced, store: ContentStore, l10n: L10n) -> str:
+    """The line saying whom the weekly cap left out of an announcement (or nothing)."""
+    if not announced.capped:
+        return ""
+    cap = store.content.program.schedule.max_automated_per_week
+    return "\n" + l10n("announced-capped", count=announced.capped, cap=cap)
 
 
 async def _announce(contest: Contest, notices: Notices, audit: AuditLog, who: str) -> Announced:
@@ -297,4 +303,5 @@ async def _draft_button(
     if item is not None:
         screen = admin_card(item, clock.now(), l10n, settings, store)
         saved = l10n("draft-saved", count=partners, chat=int(community))
+        saved += _capped(announced, store, l10n)
         await edit(callback, Screen(saved + "\n\n" + screen.text, screen.markup))
