@@ -14,6 +14,8 @@ Per left-out set:
            (and the mirror half, averaged);
 - t(≥2):   the same over the questions of entries with at least two questions (an entry
            with one question has nothing taught for it);
+- t.sil:   out-of-scope questions left unanswered with half of each entry's questions
+           taught (the taught views below, averaged);
 - quiet:   out-of-scope questions that got nothing at all (no answer, no options):
            "silent" counts a "did you mean" list as no answer, this column shows both.
 
@@ -21,7 +23,11 @@ The model is fitted on the training sets and on their "taught views" (each train
 twice more, half of each entry's questions learned: what learned wordings prove is learned
 from other sets too); TAUGHT_ROWS=0 fits without the views, for comparison.
 
-Run:   .venv/bin/python -m bench.faq_loo [--verbose SET] [--write]
+--verbose SET (or `all`) lists the set's misses, then the taught half's others missed, each
+with the wordings taught for its entry and what they share with it (a word the entry's own
+wordings lack, only its own words, nothing), and a table of those by kind.
+
+Run:   .venv/bin/python -m bench.faq_loo [--verbose SET|all] [--write]
 --write fits the shipped model (bot/faq_data/faq_model.json) on all the sets.
 """
 
@@ -52,6 +58,7 @@ from bot.services.faq_matching import (
     TOP_FEATURES,
     Candidate,
     FaqMatcher,
+    Match,
     Model,
     lexicon,
     top_features,
@@ -339,11 +346,14 @@ def fit(sets: list[FaqSet]) -> Model:
 # --- teaching half --------------------------------------------------------------------
 
 
-async def taught(faq_set: FaqSet, model: Model) -> tuple[float, float]:
+async def taught(
+    faq_set: FaqSet, model: Model, misses: list[TaughtMiss] | None = None
+) -> tuple[float, float]:
     """Teach half of each entry's questions through FaqLearning.teach, score the rest.
 
     Returns (over every tested question, over the questions of entries that had at
-    least one question taught: an entry with one question teaches nothing to itself)."""
+    least one question taught: an entry with one question teaches nothing to itself);
+    with `misses`, a line per tested question answered otherwise (`--verbose`)."""
     counts = {entry: sum(q.id == entry for q in faq_set.questions) for entry in _ids(faq_set)}
     rates, rates_taught = [], []
     for teach, test in halves(faq_set.questions):
@@ -362,11 +372,77 @@ async def taught(faq_set: FaqSet, model: Model) -> tuple[float, float]:
                 matcher = await learning.matcher()
             finally:
                 await db.close()
-        right = [matcher.match(q.q).entry_id == q.id for q in test]
+        matches = [matcher.match(q.q) for q in test]
+        right = [m.entry_id == q.id for m, q in zip(matches, test, strict=True)]
+        if misses is not None:
+            misses.extend(
+                _taught_miss(faq_set, question, found, teach)
+                for question, found, ok in zip(test, matches, right, strict=True)
+                if not ok
+            )
         rates.append(sum(right) / max(len(test), 1))
         kept = [ok for ok, q in zip(right, test, strict=True) if counts[str(q.id)] >= 2]
         rates_taught.append(sum(kept) / max(len(kept), 1))
     return sum(rates) / len(rates), sum(rates_taught) / len(rates_taught)
+
+
+@dataclass(frozen=True)
+class TaughtMiss:
+    kind: str
+    outcome: str  # what the partner got instead of the right answer
+    cause: str  # what the taught half had for this question
+    line: str
+
+
+def _taught_miss(
+    faq_set: FaqSet, question: Question, found: Match, teach: list[Question]
+) -> TaughtMiss:
+    taught_for = [q.q for q in teach if q.id == question.id]
+    options = [c.entry_id for c in found.suggestions]
+    if found.entry_id is not None:
+        outcome = "wrong answer"
+    elif options[:1] == [question.id]:
+        outcome = "right entry 1st option"
+    elif question.id in options:
+        outcome = "right entry lower option"
+    else:
+        outcome = "not offered"
+    cause = _taught_cause(faq_set.matcher, question, taught_for)
+    line = (
+        f"  taught {question.kind:<11} want {question.id} got {found.entry_id} "
+        f"({found.score:.2f}) options {options}  {question.q!r}  [{cause}] "
+        f"taught {taught_for}"
+    )
+    return TaughtMiss(question.kind, outcome, cause, line)
+
+
+def _taught_cause(matcher: FaqMatcher, question: Question, taught_for: list[str]) -> str:
+    """What the entry's taught wordings share with the question (meaningful words, read
+    the matcher's way): a word the entry's own wordings lack (what learning can add),
+    only words they already have, or nothing."""
+    if not taught_for:
+        return "nothing taught"
+    entry = next(e for e in matcher.entries if e.id == question.id)
+    own = {f for text in (entry.question, *entry.alt) for u in matcher.read(text) for f in u.forms}
+    asked = matcher.meaning(matcher.question_units(question.q))
+    shared = asked & {f for t in taught_for for f in matcher.meaning(matcher.question_units(t))}
+    if shared - own:
+        return "learned word"
+    return "own words only" if shared else "no shared word"
+
+
+def _miss_table(misses: list[TaughtMiss]) -> None:
+    """The taught half's others missed, by kind: what they got, what the taught half had."""
+    columns = [
+        *("right entry 1st option", "right entry lower option", "not offered", "wrong answer"),
+        *("learned word", "own words only", "no shared word", "nothing taught"),
+    ]
+    print(f"{'kind':<12}" + "".join(f"{c:>{len(c) + 2}}" for c in columns) + "  total")
+    for kind in [*sorted({m.kind for m in misses}), "all"]:
+        rows = [m for m in misses if kind in ("all", m.kind)]
+        counts = [sum(c in (m.outcome, m.cause) for m in rows) for c in columns]
+        cells = "".join(f"{n:>{len(c) + 2}}" for n, c in zip(counts, columns, strict=True))
+        print(f"{kind:<12}{cells}  {len(rows)}")
 
 
 def _ids(faq_set: FaqSet) -> set[str]:
@@ -378,7 +454,7 @@ def _ids(faq_set: FaqSet) -> set[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--verbose", help="print the misses of this set")
+    parser.add_argument("--verbose", help="print the misses of this set (or of all)")
     parser.add_argument("--write", action="store_true", help="write the model fitted on all")
     parser.add_argument(
         "--neighbours",
@@ -395,22 +471,28 @@ def main() -> None:
         return
     print(
         f"{'left out':<12}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
-        f"{'one tap':>9}{'offered':>9}{'taught':>8}{'t(≥2)':>8}{'quiet':>7}"
+        f"{'one tap':>9}{'offered':>9}{'taught':>8}{'t(≥2)':>8}{'t.sil':>7}{'quiet':>7}"
         f"{'top1':>6}{'top3':>6}   thresholds (answer/options)"
     )
     worst: dict[str, float] = {}
+    every_miss: list[TaughtMiss] = []
     kinds: Counter[str] = Counter()
     kinds_total: Counter[str] = Counter()
     for faq_set in sets:
         others = [s for s in sets if s is not faq_set]
         model = fit(others)
         figures = score(faq_set, model)
-        half, half_2 = asyncio.run(taught(faq_set, model))
+        verbose = args.verbose in (faq_set.name, "all")
+        misses: list[TaughtMiss] | None = [] if verbose else None
+        half, half_2 = asyncio.run(taught(faq_set, model, misses))
         n_in = sum(q.id is not None for q in faq_set.questions)
+        # out-of-scope questions left unanswered with half of each entry's questions taught
+        taught_silent = sum(score(v, model).silent for v in faq_set.views) / len(faq_set.views)
         print(
             f"{faq_set.name:<12}{len(faq_set.matcher.entries):>8}{n_in:>5}"
             f"{len(faq_set.questions) - n_in:>5}{figures.right:>8.3f}{figures.silent:>8.3f}"
             f"{figures.one_tap:>9.3f}{figures.offered:>9.3f}{half:>8.3f}{half_2:>8.3f}"
+            f"{taught_silent:>7.3f}"
             f"{figures.quiet:>7.3f}{figures.top1:>6.2f}{figures.top3:>6.2f}"
             f"   {model.answer:.2f}/{model.suggest:.2f}"
         )
@@ -420,19 +502,25 @@ def main() -> None:
             ("one tap", figures.one_tap),
             ("taught", half),
             ("taught (entries with ≥ 2 questions)", half_2),
+            ("taught silent", taught_silent),
         ):
             worst[name] = min(worst.get(name, 1.0), value)
         if faq_set.name != "demo":
             for kind, (ok, total) in figures.by_kind.items():
                 kinds[kind] += ok
                 kinds_total[kind] += total
-        if args.verbose == faq_set.name:
+        if verbose:
             _misses(faq_set, model)
+            print("\n".join(miss.line for miss in misses or []))
+            every_miss.extend(misses or [])
     print("worst: " + ", ".join(f"{name} {value:.3f}" for name, value in worst.items()))
     print(
         "answered right by kind (the sets of bench/faq_sets, left out): "
         + ", ".join(f"{k} {kinds[k]}/{kinds_total[k]}" for k in sorted(kinds_total))
     )
+    if every_miss:
+        print("the taught half's others missed (--verbose), by kind:")
+        _miss_table(every_miss)
     if args.write:
         model = fit(sets)
         MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
