@@ -1,7 +1,9 @@
-"""A server for the postback load bench: the real endpoint (`real`) on a fresh SQLite
-database, or a bare aiohttp handler that only parses the query and answers 200 (`bare`).
+"""A server for the postback load bench: the real endpoint (`real`) on a fresh database (a
+SQLite file, or a PostgreSQL URL), or a bare aiohttp handler that only parses the query and
+answers 200 (`bare`). Several `real` servers may share the port (as `partnerbot run
+--workers N` does).
 
-Run: python -m bench.postback_server real|bare PORT DATABASE_FILE
+Run: python -m bench.postback_server real|bare PORT DATABASE_FILE|DATABASE_URL
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ async def main(kind: str, port: int, database: str) -> None:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             content_dir=ROOT / "content",
-            database_url=f"sqlite+aiosqlite:///{database}",
+            database_url=database if "://" in database else f"sqlite+aiosqlite:///{database}",
             postback_secret=SECRET,
             log_level="WARNING",
         )
         services = await create_services(settings)
-        runner = await start_http(create_http_app(settings, services.sales), "127.0.0.1", port)
+        runner = await start_http(
+            create_http_app(settings, services.sales), "127.0.0.1", port, reuse_port=True
+        )
     print("ready", flush=True)
     await asyncio.Event().wait()
 

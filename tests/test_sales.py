@@ -355,3 +355,41 @@ async def test_a_postback_for_another_partner_is_a_conflict(
     async with services.db.read() as conn:
         row = (await conn.execute(sa.select(conversions))).one()
     assert (row.affiliate_id, row.status) == ("aff-1", "pending")
+
+
+async def test_a_conversion_another_worker_inserted_meanwhile_is_not_a_500(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers given the same new conversion at once: both read «unknown», the second
+    insert meets the unique key. Its chunk is decided again (the row now known), so the
+    postbacks in it are answered, not failed with the database's error."""
+    import asyncio
+
+    from bot.services import sales as sales_module
+
+    sales = services.sales
+    assert await sales.submit(sales.parse(_row(conversion_id="theirs"))) == "inserted"
+    real = sales_module.record_chunk
+    calls = 0
+
+    async def raced(conn: Any, items: Any, now: Any, source: str) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # this worker's insert, made as if the row were still unknown
+            await conn.execute(
+                conversions.insert().values(
+                    conversion_id="theirs", affiliate_id="aff-1", status="pending",
+                    amount=Decimal(1), occurred_at=now, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+        return await real(conn, items, now, source)
+
+    monkeypatch.setattr(sales_module, "record_chunk", raced)
+    results = await asyncio.gather(
+        sales.submit(sales.parse(_row(conversion_id="theirs", status="sale"))),
+        sales.submit(sales.parse(_row(conversion_id="mine"))),
+    )
+    assert results == ["updated", "inserted"]
+    assert calls == 2
+    assert await _count(services, conversions) == 2
+    assert await _count(services, conversion_events) == 3

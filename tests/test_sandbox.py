@@ -155,7 +155,7 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
 
 def test_a_long_paste_is_read_as_whole_characters() -> None:
     """The terminal hands a paste over in pieces that cut UTF-8 sequences (issue 14)."""
-    from bot.sandbox.terminal import utf8_lines
+    from bot.sandbox.stdin import utf8_lines
 
     pasted = ("Здравствуйте, у меня вопрос по выплате 🙂 " * 100)[:3917]
     raw = (pasted + "\n" + "вторая строка\n").encode()

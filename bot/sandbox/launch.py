@@ -19,7 +19,8 @@ from bot.http import create_http_app, start_http
 from bot.max.client import max_pacer
 from bot.max.emulator import MaxApiEmulator
 from bot.max.session import create_max_bot
-from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat, read_lines
+from bot.sandbox.stdin import read_lines
+from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat
 from bot.startup import VK_COMMAND_WORDS, prepare_bot
 from bot.telegram.emulator import BotApiEmulator
 from bot.telegram.session import create_bot, telegram_pacer

@@ -1,4 +1,5 @@
-"""The offline sandbox's chat in the terminal (`launch` starts the emulators and the bot).
+"""The offline sandbox's chat in the terminal (`launch` starts the emulators and the bot;
+`transcript` words the bot's messages, `stdin` reads the typed lines).
 
 Type a message to send it; a number presses that button under the last message (one
 no button there has is said, not sent; with no buttons there it is text);
@@ -20,14 +21,11 @@ one line is that line typed (`/as manager` works there too).
 
 from __future__ import annotations
 
-import asyncio
-import codecs
-import os
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.sandbox.pressable import button_of, no_button, pressable
+from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
@@ -74,30 +72,19 @@ class TerminalChat:
     def user_id(self) -> int:
         return PERSONAS[self.persona][0]
 
+    def _prefix(self, who: str | None, to: int | str, edited: bool) -> str:
+        """Whom a message went to when not to the person typing, and "(edited) "."""
+        return ("" if who == self.persona else f"(to {who or to}) ") + (
+            "(edited) " if edited else ""
+        )
+
     def show(self, message: SentMessage) -> None:
         who = next((name for name, (uid, _n) in PERSONAS.items() if uid == message.chat_id), None)
         if who != self.persona and not message.edits:
             self.incoming[message.chat_id] = message.message_id
-        prefix = "" if who == self.persona else f"(to {who or message.chat_id}) "
-        edited = "(edited) " if message.edits else ""
-        lines = []
-        if message.kind != "text":
-            size = f", {message.file_size} bytes" if message.file_size else ""
-            name = f": {message.file_name}" if message.file_name else ""
-            lines.append(f"📎 {message.kind}{name}{size}")  # a photo has no file name
-        text = message.plain
-        if text:
-            lines.extend(text.splitlines())
-        body = "\n   ".join(lines) if lines else ""
-        self.write(f"\n🤖 {prefix}{edited}{body}")
-        number = 0
-        for row in message.buttons:
-            cells = []
-            for button in row:
-                number += 1
-                link = f" → {button['url']}" if "url" in button else ""
-                cells.append(f"[{number}] {button['text']}{link}")
-            self.write("   " + "   ".join(cells))
+        prefix = self._prefix(who, message.chat_id, bool(message.edits))
+        for line in telegram_lines(message, prefix):
+            self.write(line)
 
     def show_toast(self, user_id: int, text: str) -> None:
         if user_id == self.user_id:
@@ -107,22 +94,9 @@ class TerminalChat:
         who = next((n for n, (uid, _n) in PERSONAS.items() if uid == message.peer_id), None)
         if who != self.persona and not message.edits:
             self.vk_incoming[message.peer_id] = message.cmid
-        prefix = "" if who == self.persona else f"(to {who or message.peer_id}) "
-        edited = "(edited) " if message.edits else ""
-        lines = [f"📎 {attachment}" for attachment in message.attachments]
-        lines.extend(message.text.splitlines())
-        self.write(f"\n🟦 VK {prefix}{edited}" + "\n   ".join(lines))
-        if message.keyboard:
-            rows = message.keyboard.get("buttons", [])
-            number = 0
-            for row in rows:
-                cells = []
-                for button in row:
-                    number += 1
-                    action = button["action"]
-                    link = f" → {action['link']}" if action.get("link") else ""
-                    cells.append(f"[{number}] {action.get('label', '')}{link}")
-                self.write("   " + "   ".join(cells))
+        prefix = self._prefix(who, message.peer_id, bool(message.edits))
+        for line in vk_lines(message, prefix):
+            self.write(line)
 
     def show_vk_toast(self, user_id: int, text: str) -> None:
         if user_id == self.user_id and self.platform == "vk":
@@ -140,19 +114,9 @@ class TerminalChat:
         who = self._max_person(message.chat_id)
         if who != self.persona and not message.edits:
             self.max_incoming[message.chat_id] = message.mid
-        prefix = "" if who == self.persona else f"(to {who or message.chat_id}) "
-        edited = "(edited) " if message.edits else ""
-        lines = [f"📎 {item['type']}" for item in message.files]
-        lines.extend(message.plain.splitlines())
-        self.write(f"\n🟪 MAX {prefix}{edited}" + "\n   ".join(lines))
-        number = 0
-        for row in message.keyboard or []:
-            cells = []
-            for button in row:
-                number += 1
-                link = f" → {button['url']}" if button.get("url") else ""
-                cells.append(f"[{number}] {button.get('text', '')}{link}")
-            self.write("   " + "   ".join(cells))
+        prefix = self._prefix(who, message.chat_id, bool(message.edits))
+        for line in max_lines(message, prefix):
+            self.write(line)
 
     def show_max_toast(self, _callback_id: str, text: str) -> None:
         if self.platform == "max":
@@ -382,34 +346,3 @@ class TerminalChat:
             return True
         api.user_message(self.user_id, text)
         return True
-
-
-def utf8_lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """Lines from raw input read in pieces of any size: an incremental UTF-8 decoder keeps
-    the first bytes of a character cut at a piece's end until the rest comes, so a long
-    pasted text arrives whole (never a half-character such as '\\udcd0'); bytes that are
-    not UTF-8 at all become U+FFFD."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    pending = ""
-    for chunk in chunks:
-        pending += decoder.decode(chunk)
-        *lines, pending = pending.split("\n")
-        for line in lines:
-            yield line + "\n"
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
-
-
-def _stdin_chunks() -> Iterator[bytes]:
-    """Raw standard input, as the terminal hands it over."""
-    descriptor = sys.stdin.fileno()
-    while chunk := os.read(descriptor, 4096):
-        yield chunk
-
-
-def read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
-    """Runs in a daemon thread, so a blocked read never holds up the exit."""
-    for line in utf8_lines(_stdin_chunks()):
-        loop.call_soon_threadsafe(queue.put_nowait, line)
-    loop.call_soon_threadsafe(queue.put_nowait, None)

@@ -49,6 +49,7 @@ from bot.services.sales_ledger import (
     IMPORT_CHUNK,
     Approved,
     ImportReport,
+    Written,
     csv_rows,
     record_chunk,
     record_one,
@@ -56,6 +57,7 @@ from bot.services.sales_ledger import (
 
 logger = logging.getLogger(__name__)
 FOLLOW_EVERY: Final = 1.0  # seconds: how often the database's `sales` counter is read
+CHUNK_ATTEMPTS: Final = 3  # a chunk that met another worker's insert is written again
 
 
 async def _logged(work: Awaitable[None]) -> None:
@@ -105,10 +107,7 @@ class SalesService:
             while self._queue:
                 batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
                 try:
-                    async with self._db.write() as conn:
-                        written = await record_chunk(
-                            conn, [item for item, _future in batch], self._clock.now(), "postback"
-                        )
+                    written = await self._write_chunk([item for item, _future in batch])
                     self._written(written.changed)
                     self._tell(written.approved)
                 except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
@@ -123,6 +122,21 @@ class SalesService:
                         future.set_exception(outcome)
                     else:
                         future.set_result(outcome)
+
+    async def _write_chunk(self, items: list[ConversionIn]) -> Written:
+        """One transaction for the chunk. Another worker may insert one of its new
+        conversions between this one's read and its insert (two postbacks for it at once,
+        on two processes): the unique key refuses the insert, and the chunk is decided and
+        written again, the other's row now known — not a 500 for every postback in it."""
+        for attempt in itertools.count(1):
+            try:
+                async with self._db.write() as conn:
+                    return await record_chunk(conn, items, self._clock.now(), "postback")
+            except sa.exc.IntegrityError:
+                if attempt == CHUNK_ATTEMPTS:
+                    raise
+                logger.info("postbacks: a conversion was inserted meanwhile; written again")
+        raise AssertionError("unreachable")
 
     def _written(self, changed: bool) -> None:
         if changed:

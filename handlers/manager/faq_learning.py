@@ -19,6 +19,7 @@ from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.faq_learned import ENTRY_GONE, Learned
 from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
+from bot.services.partners import PartnerService
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
 from handlers.callbacks import FaqLearnCb, FaqLinkCb
@@ -163,23 +164,40 @@ async def link_ticket(
     return note + moved_note(learned.moved_from if learned is not None else (), l10n)
 
 
-def _link_picker(ticket: Ticket, question: str) -> Picker:
-    """Any entry, for the ticket's question."""
+async def _seen_by(partners: PartnerService, ticket: Ticket) -> frozenset[str]:
+    """The ticket's partner's segment ("" for none); no filter if the partner is gone."""
+    partner = await partners.get(ticket.partner_id)
+    return frozenset() if partner is None else frozenset({partner.segment or ""})
+
+
+def _link_picker(ticket: Ticket, question: str, segments: frozenset[str]) -> Picker:
+    """The entries the ticket's partner can see (their segment's and the common ones: SPEC
+    "only these segments get this answer"); any other is linked by id (/faq_link ID)."""
 
     def data(action: str, value: str) -> FaqLinkCb:
         return FaqLinkCb(ticket=ticket.id, entry=value, action=action)
 
-    return Picker(question, offered=lambda entry: True, data=data, closest=data("pick", ""))
+    return Picker(
+        question,
+        offered=lambda entry: not segments or any(entry.visible_to(s) for s in segments),
+        data=data,
+        closest=data("pick", ""),
+    )
 
 
 async def _link_screen(
-    faq: FaqService, content: Content, ticket: Ticket, question: str, l10n: L10n
+    faq: FaqService,
+    content: Content,
+    ticket: Ticket,
+    question: str,
+    segments: frozenset[str],
+    l10n: L10n,
 ) -> Screen:
-    """/faq_link without an entry: the closest entries sharing words with the question
-    ("no close entries" and how to name one when none does), and «📋 Другая статья» to pick
-    any entry by topic, as under a gap."""
-    picker = _link_picker(ticket, question)
-    rows = picker.rows(content, await closest_entries(faq, question))
+    """/faq_link without an entry: the closest entries the partner can see sharing words
+    with the question ("no close entries" and how to name one when none does), and
+    «📋 Другая статья» to pick one of theirs by topic, as under a gap."""
+    picker = _link_picker(ticket, question, segments)
+    rows = picker.rows(content, await closest_entries(faq, question, segments=segments))
     text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
     if not rows:  # nothing shares a word with it: say so, and how to pick any entry
         example = html.escape(content.faq[0].id if content.faq else "ID")
@@ -200,6 +218,7 @@ def _ticket_router(name: str) -> Router:
         faq: FaqService,
         content: Content,
         support: SupportService,
+        partners: PartnerService,
         relay: TicketRelay,
         audit: AuditLog,
         l10n: L10n,
@@ -229,7 +248,8 @@ def _ticket_router(name: str) -> Router:
             await message.reply(l10n("faq-link-no-text"))
             return
         # the picker replies to the partner's message it is about: its button reads it there
-        screen = await _link_screen(faq, content, ticket, question, l10n)
+        segments = await _seen_by(partners, ticket)
+        screen = await _link_screen(faq, content, ticket, question, segments, l10n)
         await message.answer(
             screen.text,
             reply_markup=screen.markup,
@@ -343,6 +363,7 @@ def setup_chat() -> Router:
         faq: FaqService,
         content: Content,
         support: SupportService,
+        partners: PartnerService,
         relay: TicketRelay,
         audit: AuditLog,
         l10n: L10n,
@@ -354,12 +375,12 @@ def setup_chat() -> Router:
             question = ticket.question
             if isinstance(callback.message, Message):  # the picker replies to the message
                 question, _ = await asked_in(callback.message, ticket, support, bot)
+            segments = await _seen_by(partners, ticket)
             if action == "pick":
-                screen = await _link_screen(faq, content, ticket, question, l10n)
+                screen = await _link_screen(faq, content, ticket, question, segments, l10n)
             else:
-                screen = browse_screen(
-                    content, _link_picker(ticket, question), action, callback_data.entry, l10n
-                )
+                picker = _link_picker(ticket, question, segments)
+                screen = browse_screen(content, picker, action, callback_data.entry, l10n)
             await edit(callback, screen)
             return
         entry = content.faq_entry(callback_data.entry)
