@@ -289,3 +289,26 @@ def test_short_english_words_are_not_read_as_typos(matcher: FaqMatcher) -> None:
     for word, meant in (("payuot", "выплата"), ("hlod", "холд")):
         (unit,) = matcher.question_units(word)
         assert meant in unit.forms, (word, unit.forms)
+
+
+# --- who the question is addressed as (issue 13, session 9) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "partner", "customer"),
+    [
+        ("как вернуть товар", 0.0, 1.0),  # a customer's words
+        ("приложение не работает, пароль не подходит", 0.0, 1.0),
+        ("комиссия за возвращённый заказ", 1.0, 0.0),  # «комиссия»: a partner's question
+        ("клиент вернул товар, мне что-то начислят?", 1.0, 1.0),  # both: the model weighs
+        ("где моя рефка", 1.0, 0.0),  # the vocabulary's meaning: «реферальная ссылка»
+        ("когда выплаты", 1.0, 0.0),
+        ("минимальная сумма", 0.0, 0.0),  # neither
+    ],
+)
+def test_the_model_sees_whether_a_partner_or_a_customer_asks(
+    matcher: FaqMatcher, question: str, partner: float, customer: float
+) -> None:
+    first = matcher.rank(question)[0]
+    at = FEATURES.index("partner")
+    assert first.features[at : at + 2] == (partner, customer)

@@ -46,6 +46,7 @@ from bot.services.faq_text import (
     QUESTION_WORDS,
     Lexicon,
     Unit,
+    frame_features,
     lemma,
     lexicon,
     transliterate,
@@ -292,6 +293,7 @@ class FaqMatcher(LearnedReading):
         question_text = " ".join(sorted(question_forms))
         every_form = {form for unit in units for form in unit.forms}
         meaning = self.meaning(units)
+        frame = frame_features(units)
         raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
             coverage = covered.get(index, 0.0) / known_total
@@ -330,6 +332,7 @@ class FaqMatcher(LearnedReading):
                 content_covered.get(index, 0.0) / content_total if content_total else 0.0,
                 by_learned.get(index, 0.0) / (known_total + unknown_total),
                 learned_reverse,
+                *frame,
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))

@@ -28,6 +28,8 @@ FEATURES = (
     "content",  # share of the question's content words (not verbs, not question words) covered
     "learned_coverage",  # share covered only by the entry's learned wordings
     "learned_reverse",  # share of the closest learned wording covered by the question
+    "partner",  # the question has a partner's word (bot/faq_data/faq_frames.yaml)
+    "customer",  # it has a customer's word («купить», «доставка», «вернуть», «приложение»)
 )
 
 

@@ -224,6 +224,22 @@ def shipped_lexicon_items() -> list[LexiconItem]:
     return [LexiconItem.model_validate(item) for item in yaml.safe_load(text)]
 
 
+@lru_cache(maxsize=1)
+def frames() -> tuple[frozenset[str], frozenset[str]]:
+    """The partner's words and the customer's words (`bot/faq_data/faq_frames.yaml`)."""
+    text = resources.files("bot.faq_data").joinpath("faq_frames.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return frozenset(map(str, data["partner"])), frozenset(map(str, data["customer"]))
+
+
+def frame_features(units: Iterable[Unit]) -> tuple[float, float]:
+    """(the question has a partner's word, it has a customer's word): the model weighs
+    both, so «как вернуть товар» reads apart from «клиент вернул товар, мне начислят?»."""
+    partner, customer = frames()
+    forms = {form for unit in units for form in unit.forms}
+    return float(bool(forms & partner)), float(bool(forms & customer))
+
+
 @lru_cache(maxsize=8)
 def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
     own = [LexiconItem(words=list(item_words), means=means) for item_words, means in extra]
