@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.databases import flush_redis
+from tests.databases import flush_redis, lending
 
 if TYPE_CHECKING:
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -47,8 +47,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_dialog_state_left() -> None:
+def _own_database() -> Iterator[None]:
+    """A test starts with no dialog state in Redis, and the PostgreSQL databases it asks
+    for are its own until it ends (lent from a pool, emptied after it: tests/databases.py).
+    Autouse and function-scoped, this is set up before the test's other fixtures and torn
+    down after them (once its bots closed their connections)."""
     flush_redis()
+    with lending():
+        yield
 
 
 @pytest.fixture
