@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from aiogram import Bot, Dispatcher, Router
 from aiogram.utils.backoff import BackoffConfig
 
+import bot.assembly
 from bot.assembly import FLOOD_BURST, FLOOD_RATE, Services, create_dispatcher, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -58,8 +59,12 @@ POLLING_BACKOFF = BackoffConfig(min_delay=0.05, max_delay=0.5, factor=1.3, jitte
 _SPARE_ROUTERS: list[list[Router]] = []
 
 
-def _routers() -> list[Router]:
-    return _SPARE_ROUTERS.pop() if _SPARE_ROUTERS else setup_routers()
+def _routers() -> tuple[list[Router], bool]:
+    """A set of routers, and whether it is handlers.setup_routers' own (to keep)."""
+    build = bot.assembly.setup_routers
+    if build is not setup_routers:  # a test's own routers (monkeypatched): never kept
+        return build(), False
+    return (_SPARE_ROUTERS.pop() if _SPARE_ROUTERS else setup_routers()), True
 
 
 def _routers_back(dp: Dispatcher, routers: list[Router]) -> None:
@@ -595,7 +600,7 @@ async def running_bot(
     pacer = telegram_pacer(services.pacers, emulator.token)
     bot = create_bot(emulator.token, base_url, migrations=services.migrations, pacer=pacer)
     services.platforms.add(bot)
-    routers = _routers()
+    routers, keep_routers = _routers()
     dp = create_dispatcher(
         services, flood_burst=flood_burst, flood_rate=flood_rate, routers=routers
     )
@@ -685,7 +690,8 @@ async def running_bot(
         polling.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await polling
-        _routers_back(dp, routers)
+        if keep_routers:
+            _routers_back(dp, routers)
         await bot.session.close()
         if harness.vk_bot is not None:
             await harness.vk_bot.session.close()
