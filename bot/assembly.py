@@ -3,9 +3,10 @@ the rules that use them) and the aiogram dispatcher every platform's bot feeds."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.exc import SQLAlchemyError
@@ -182,8 +183,14 @@ def _cache_size(db: Database) -> int:
 
 
 def create_dispatcher(
-    services: Services, *, flood_rate: float = FLOOD_RATE, flood_burst: float = FLOOD_BURST
+    services: Services,
+    *,
+    flood_rate: float = FLOOD_RATE,
+    flood_burst: float = FLOOD_BURST,
+    routers: Sequence[Router] | None = None,
 ) -> Dispatcher:
+    """`routers`: handlers.setup_routers() built beforehand and attached to no other
+    dispatcher (the tests reuse a set once its dispatcher stopped); new ones by default."""
     storage: BaseStorage = DatabaseStorage(services.db, cache_size=_cache_size(services.db))
     # one chat's updates one at a time (its replies in the order it asked), across
     # workers with Redis, in the process without
@@ -233,5 +240,5 @@ def create_dispatcher(
         observer.outer_middleware(flood)
         observer.outer_middleware(partner)
     dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
-    dp.include_routers(*setup_routers())
+    dp.include_routers(*(setup_routers() if routers is None else routers))
     return dp

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.databases import flush_redis
+from tests.databases import flush_redis, lending
 
 if TYPE_CHECKING:
     from aiogram.client.session.aiohttp import AiohttpSession
 
     from bot.content.models import Content
+    from bot.content.store import LiveContent
     from tests.harness import Harness
 
 
@@ -47,8 +48,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_dialog_state_left() -> None:
+def _own_database() -> Iterator[None]:
+    """A test starts with no dialog state in Redis, and the PostgreSQL databases it asks
+    for are its own until it ends (lent from a pool, emptied after it: tests/databases.py).
+    Autouse and function-scoped, this is set up before the test's other fixtures and torn
+    down after them (once its bots closed their connections)."""
     flush_redis()
+    with lending():
+        yield
 
 
 @pytest.fixture
@@ -187,14 +194,17 @@ def _fingerprint(root: Path) -> tuple[str, str]:
 def _content_parsed_once() -> Iterator[None]:
     """Each bot a test starts loads its content folder; a folder whose files are the same
     bytes as one loaded before gives the same (immutable) Content instead of being parsed
-    and validated again (about 70 ms a start). A changed file changes the fingerprint, so
-    reload tests still read and check what they wrote; the loader's own tests call
-    bot.content.loader.load_content, which stays as it is."""
+    and validated again (about 70 ms a start), and the same Content the same FAQ index and
+    Fluent bundles (built from it alone; about 15 ms). A changed file changes the
+    fingerprint, so reload tests still read and check what they wrote; the loader's own
+    tests call bot.content.loader.load_content, which stays as it is."""
     import bot.content.loader
     import bot.content.store
 
     load = bot.content.loader.load_content
+    build = bot.content.store.ContentStore._build
     loaded: dict[tuple[str, str], Content] = {}
+    built: dict[int, tuple[Content, LiveContent]] = {}  # by id(content), content kept
 
     def load_once(root: Path) -> Content:
         if not root.is_dir():
@@ -204,8 +214,15 @@ def _content_parsed_once() -> Iterator[None]:
             loaded[key] = load(root)
         return loaded[key]
 
+    def build_once(content: Content) -> LiveContent:
+        found = built.get(id(content))
+        if found is None or found[0] is not content:
+            found = built[id(content)] = (content, build(content))
+        return found[1]
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.content.store, "load_content", load_once)
+        patch.setattr(bot.content.store.ContentStore, "_build", staticmethod(build_once))
         yield
 
 
