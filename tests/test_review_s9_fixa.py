@@ -1,0 +1,111 @@
+"""Session 9 review, fixer A: a deeply nested JSON postback body is a 400 naming `body`
+(never a 500 with a traceback); a secret in the header or the query is checked before the
+body is read; the contest wizard's threshold error quotes what was typed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from bot.assembly import Services, create_services
+from bot.clock import FakeClock
+from bot.db.tables import conversions
+from bot.http import create_http_app, start_http
+from tests.harness import make_settings
+
+SECRET = "s3cret-postback"
+Endpoint = tuple[str, aiohttp.ClientSession]
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    built = await create_services(make_settings(tmp_path, postback_secret=SECRET), FakeClock())
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def endpoint(services: Services) -> AsyncIterator[Endpoint]:
+    runner = await start_http(create_http_app(services.settings, services.sales), "127.0.0.1", 0)
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        yield f"http://127.0.0.1:{port}", session
+    await runner.cleanup()
+
+
+async def _stored(services: Services) -> int:
+    async with services.db.read() as conn:
+        query = sa.select(sa.func.count()).select_from(conversions)
+        return int((await conn.execute(query)).scalar_one())
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+async def test_a_deeply_nested_json_body_is_a_400_naming_body(
+    services: Services, endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    base, session = endpoint
+    caplog.set_level(logging.INFO)
+    member = '{"partner": "aff-1", "conversion_id": "n1", "status": "approved", "amount": "1",'
+    bodies = (
+        _nested(30000),  # the tester's ~60 KB, under the 64 KB limit
+        member + f' "secret": "{SECRET}", "extra": {_nested(5000)}}}',
+        '{"a":' * 5000 + "1" + "}" * 5000,
+    )
+    for body in bodies:
+        for url in (f"{base}/postback", f"{base}/postback?secret={SECRET}"):
+            async with session.post(url, data=body, headers=JSON) as response:
+                answer = await response.json()
+            assert response.status == 400, (url, answer)
+            assert answer == {
+                "ok": False,
+                "error": "body: invalid JSON (nested too deeply)",
+                "field": "body",
+            }
+    assert not any(record.exc_info for record in caplog.records)
+    assert not any(record.levelno >= logging.ERROR for record in caplog.records)
+    assert await _stored(services) == 0
+    # a tracker's own member nested a little is still taken
+    body = member + f' "secret": "{SECRET}", "extra": {_nested(50)}}}'
+    async with session.post(f"{base}/postback", data=body, headers=JSON) as response:
+        assert response.status == 200
+    assert await _stored(services) == 1
+
+
+async def test_a_secret_in_the_header_or_query_is_checked_before_the_body(
+    services: Services, endpoint: Endpoint
+) -> None:
+    base, session = endpoint
+    for body in (_nested(30000), "{not json", '{"partner": "a", "partner": "b"}'):
+        for url, headers in (
+            (f"{base}/postback?secret=wrong", JSON),
+            (f"{base}/postback", {**JSON, "X-Postback-Secret": "wrong"}),
+            (f"{base}/postback?secret={SECRET}", {**JSON, "X-Postback-Secret": "wrong"}),
+        ):
+            async with session.post(url, data=body, headers=headers) as response:
+                answer = await response.json()
+            assert (response.status, answer["field"]) == (401, "secret"), (url, answer)
+    # a right one in the query still lets the body speak; a wrong one in the body is a 401
+    async with session.post(
+        f"{base}/postback?secret={SECRET}", data="{not json", headers=JSON
+    ) as response:
+        assert (response.status, (await response.json())["field"]) == (400, "body")
+    async with session.post(
+        f"{base}/postback",
+        data='{"partner": "aff-1", "conversion_id": "s1", "status": "approved", "amount": "1",'
+        ' "secret": "wrong"}',
+        headers={**JSON, "X-Postback-Secret": SECRET},
+    ) as response:
+        assert (response.status, (await response.json())["field"]) == (401, "secret")
+    # the secret only in the body: the body is read, then checked
+    async with session.post(f"{base}/postback", data="{not json", headers=JSON) as response:
+        assert (response.status, (await response.json())["field"]) == (400, "body")
+    assert await _stored(services) == 0
