@@ -109,3 +109,55 @@ async def test_a_secret_in_the_header_or_query_is_checked_before_the_body(
     async with session.post(f"{base}/postback", data="{not json", headers=JSON) as response:
         assert (response.status, (await response.json())["field"]) == (400, "body")
     assert await _stored(services) == 0
+
+
+async def test_a_webhook_body_nested_too_deeply_is_a_400_never_a_500(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A webhook body Python can read but not walk (`whole_characters_in`) or cannot read
+    at all is a 400, nothing stored, no traceback (behind the right secret)."""
+    from aiohttp import web
+
+    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox
+    from bot.db.tables import webhook_updates
+    from bot.max.emulator import MaxApiEmulator
+    from tests.harness import running_bot
+
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    try:
+        async with running_bot(
+            tmp_path,
+            maxbot=emulator,
+            webhook_url="https://bot.example/webhook/telegram",
+            webhook_secret="goodsecret_1",
+        ) as harness:
+            inbox = max_webhook_inbox(harness.services.settings, harness.services, harness.dp)
+            assert inbox is not None
+            app = web.Application()
+            inbox.install(app)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhook/max"
+            headers = {MAX_SECRET_HEADER: "goodsecret_1", "Content-Type": "application/json"}
+            head = '{"update_type":"bot_started","timestamp":1,"chat_id":5,'
+            head += '"user":{"user_id":2,"first_name":"X"},"extra":'
+            caplog.set_level(logging.INFO)
+            try:
+                async with aiohttp.ClientSession() as http:
+                    for depth in (30000, 900, 950, 980):
+                        body = head + _nested(depth) + "}"
+                        async with http.post(url, data=body, headers=headers) as response:
+                            assert response.status == 400, depth
+                            await response.json()
+            finally:
+                await runner.cleanup()
+            await inbox.drain()
+            assert inbox.received == 0
+            async with harness.services.db.read() as conn:
+                count = sa.select(sa.func.count()).select_from(webhook_updates)
+                assert (await conn.execute(count)).scalar() == 0
+            assert not any(record.exc_info for record in caplog.records)
+    finally:
+        await emulator.stop()
