@@ -161,3 +161,23 @@ async def test_a_webhook_body_nested_too_deeply_is_a_400_never_a_500(
             assert not any(record.exc_info for record in caplog.records)
     finally:
         await emulator.stop()
+
+
+def test_faq_teach_refuses_a_line_nested_too_deeply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reads JSON lines the same way: a line nested deeper than Python reads is
+    refused naming its line, never a traceback."""
+    from bot.cli import main
+    from tests.harness import DEMO_CONTENT
+
+    taught = tmp_path / "taught.jsonl"
+    good = '{"q": "скока холд", "id": "hold-period"}'
+    taught.write_text(f"{good}\n{_nested(30000)}\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{taught}:2: not JSON: nested too deeply" in out
+    assert "learned 1, already known 0, refused 1" in out
