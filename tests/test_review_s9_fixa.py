@@ -16,7 +16,7 @@ from bot.assembly import Services, create_services
 from bot.clock import FakeClock
 from bot.db.tables import conversions
 from bot.http import create_http_app, start_http
-from tests.harness import make_settings
+from tests.harness import Harness, make_settings
 
 SECRET = "s3cret-postback"
 Endpoint = tuple[str, aiohttp.ClientSession]
@@ -181,3 +181,43 @@ def test_faq_teach_refuses_a_line_nested_too_deeply(
     assert code == 1
     assert f"{taught}:2: not JSON: nested too deeply" in out
     assert "learned 1, already known 0, refused 1" in out
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    from bot.telegram.emulator import RateLimits
+    from tests.harness import MANAGER_ID, chats_emulator, running_bot
+
+    async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator) as running:
+            yield running
+
+
+async def test_the_wizard_threshold_error_quotes_what_was_typed(harness: Harness) -> None:
+    """Review s9 #9: «| от -3» was refused «(не «1e9»)», the text for an actual 1e9."""
+    manager = harness.manager()
+    await manager.send("/start")
+
+    async def answer(text: str) -> str:
+        return (await manager.send(text))[-1].plain
+
+    await answer("/contest_new")
+    await answer("Весенний спринт")
+    await answer("Продавайте больше всех.")
+    await answer("20.11.2026 10:00")
+    await answer("30.11.2026")
+    assert "Шаг 6 из 8. Призы" in await answer("все")
+    for typed, quoted in (
+        ("от -3", "от -3"),
+        ("от 1e9", "от 1e9"),
+        ("  from   +5 ", "from   +5"),
+        ("от <b>три</b>", "от <b>три</b>"),  # shown as typed, never read as markup
+    ):
+        text = await answer(f"больше продаж: Бонус | {typed}")
+        assert "порог после «|» должен быть числом цифрами" in text, typed
+        assert f"(не «{quoted}»)" in text, (typed, text)
+        assert "Шаг 6 из 8" in text
+    long = "от " + "9" * 30 + "x" * 100
+    text = await answer(f"больше продаж: Бонус | {long}")
+    assert f"(не «{long[:40]}…»)" in text
