@@ -221,3 +221,32 @@ async def test_the_wizard_threshold_error_quotes_what_was_typed(harness: Harness
     long = "от " + "9" * 30 + "x" * 100
     text = await answer(f"больше продаж: Бонус | {long}")
     assert f"(не «{long[:40]}…»)" in text
+
+
+def test_the_documented_teach_file_is_taught_as_documented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review s9 #10: docs/faq.md shows the `faq teach` file format; that very example is
+    taught, twice is `already known`, and a bad line is refused `FILE:LINE: reason`."""
+    import re
+
+    from bot.cli import main
+    from tests.harness import DEMO_CONTENT
+
+    docs = (Path(__file__).parent.parent / "docs" / "faq.md").read_text(encoding="utf-8")
+    example = re.search(r"```\n(\{\"q\".*?)```", docs, flags=re.DOTALL)
+    assert example is not None
+    taught = tmp_path / "taught.jsonl"
+    taught.write_text(example.group(1) + "\n" + '{"q": "когда?", "id": "x"}\n', "utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        args = ["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)]
+        assert main(args) == 1
+        out = capsys.readouterr().out
+        assert out.endswith("learned 2, already known 0, refused 1\n")
+        assert f"{taught}:4: " in out
+        assert main(args) == 1
+        assert capsys.readouterr().out.endswith("learned 0, already known 2, refused 1\n")
+        patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
+        assert main(["faq", "learned", "--export"]) == 0
+        assert "- id: hold-period\n  alt:\n  - скока холд\n" in capsys.readouterr().out
