@@ -2,7 +2,9 @@
 
 A postback's fields come from the query string and the body (a form or a JSON object):
 one of ours given more than once, anywhere, is a 400 naming it. Its secret is `secret=`
-and/or the `X-Postback-Secret` header: every one given must be right (constant time).
+and/or the `X-Postback-Secret` header: every one given must be right (constant time); one
+in the header or the query is checked before the body is read. JSON nested too deeply for
+Python is a 400 naming `body`, never a 500.
 A request line aiohttp cannot parse (raw UTF-8 or control characters in the query) is a
 JSON 400 naming `query`, logged as one line (`_Connection`); a query or form body aiohttp
 would read leniently (raw bytes ≥ 0x80 or control bytes, a `%` not followed by two hex
@@ -61,22 +63,23 @@ def create_http_app(
         wrong = _escapes(request.rel_url.raw_query_string.encode())
         if wrong is not None:
             return _error(400, f"query: {wrong}", field="query")
+        headers = request.headers.getall(SECRET_HEADER, [])
+        query = list(request.query.items())
+        # a secret in the header or the query is checked before the body is read
+        secret = configured.get_secret_value()
+        refused = _refused(query, headers, secret, request.remote, whole=False)
+        if refused is not None:
+            return refused
         try:
-            pairs = [*request.query.items(), *await _body(request)]
+            pairs = [*query, *await _body(request)]
         except ValueError as exc:
             return _error(400, f"body: {exc}", field="body")
         except InvalidConversion as exc:
             return _error(400, str(exc), field=exc.field)
-        headers = request.headers.getall(SECRET_HEADER, [])
-        given = Counter(name for name, _value in pairs) + Counter({SECRET_HEADER: len(headers)})
-        for name in (*FIELDS, "secret", SECRET_HEADER):
-            if given[name] > 1:
-                return _error(400, f"{name}: given more than once", field=name)
+        refused = _refused(pairs, headers, secret, request.remote, whole=True)
+        if refused is not None:
+            return refused
         params = dict(pairs)
-        secrets = [value for name, value in pairs if name == "secret"] + headers
-        if not _right(secrets, configured.get_secret_value()):
-            logger.warning("postback with a wrong secret from %s", request.remote)
-            return _error(401, "secret: wrong or missing", field="secret")
         params.pop("secret", None)
         try:
             item = sales.parse(params)
@@ -96,6 +99,24 @@ def create_http_app(
     app.router.add_route("GET", "/postback", postback)
     app.router.add_route("POST", "/postback", postback)
     return app
+
+
+def _refused(
+    pairs: Pairs, headers: list[str], configured: str, remote: str | None, *, whole: bool
+) -> web.Response | None:
+    """A 400 for one of ours given more than once in `pairs` and the headers; a 401 when a
+    secret given there is wrong, or (`whole`: the query and the body) none is given."""
+    given = Counter(name for name, _value in pairs) + Counter({SECRET_HEADER: len(headers)})
+    for name in (*FIELDS, "secret", SECRET_HEADER):
+        if given[name] > 1:
+            return _error(400, f"{name}: given more than once", field=name)
+    secrets = [value for name, value in pairs if name == "secret"] + headers
+    if not secrets and not whole:
+        return None  # the secret may be in the body
+    if not _right(secrets, configured):
+        logger.warning("postback with a wrong secret from %s", remote)
+        return _error(401, "secret: wrong or missing", field="secret")
+    return None
 
 
 def _right(secrets: list[str], configured: str) -> bool:
@@ -123,6 +144,8 @@ async def _body(request: web.Request) -> Pairs:
             )
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, _not_json
             raise ValueError("invalid JSON") from exc
+        except RecursionError as exc:  # `[[[…]]]` deeper than Python's stack: never a 500
+            raise ValueError("invalid JSON (nested too deeply)") from exc
         if not isinstance(data, _JsonObject):
             raise ValueError("expected a JSON object")
         return [(key, _json_text(key, value)) for key, value in data.pairs]

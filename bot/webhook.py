@@ -8,7 +8,8 @@ only the key and the times are kept (the body, with names and texts, is purged),
 those for `KEEP` only. If a process
 dies between the 200 and the end of handling, the leader picks the update up after
 `STALE` (a minute): it is handled, late, rather than lost. The secret is checked in
-constant time; a request without it gets 401 and nothing is stored.
+constant time; a request without it gets 401 and nothing is stored. A body that is no JSON,
+or nested deeper than `DEPTH`, is a 400, nothing stored.
 """
 
 from __future__ import annotations
@@ -68,6 +69,24 @@ def bad_number(value: Any, ids: frozenset[str] = frozenset(), path: str = "") ->
             if found is not None:
                 return found
     return None
+
+
+DEPTH: Final = 64  # an update nests a dozen levels; a body deeper than this is refused
+
+
+def too_deep(value: Any, limit: int = DEPTH) -> bool:
+    """A JSON value nested more than `limit` arrays/objects deep, walked without recursion
+    (Python reads a body about 990 levels deep; walking one that deep recursively is a
+    RecursionError, a 500)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            items = item.values() if isinstance(item, dict) else item
+            stack.extend((inner, depth + 1) for inner in items)
+    return False
 
 
 class WebhookReader:
@@ -171,6 +190,10 @@ class WebhookInbox:
             return web.json_response(
                 {"ok": False, "error": str(self._reader.not_json)}, status=400
             )
+        if too_deep(body):
+            logger.warning("webhook body refused (nested too deeply)")
+            refused = BadBody("body", f"nested more than {DEPTH} levels deep")
+            return web.json_response({"ok": False, "error": str(refused)}, status=400)
         try:
             update_id = self._reader.key(body)
         except (ValueError, KeyError, TypeError, RecursionError) as exc:

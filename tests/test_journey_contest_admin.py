@@ -84,7 +84,7 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     )
     text = await answer(manager, "больше продаж: Бонус 10 000 ₽ | от 1e9")  # as the CSV: no
     assert "порог после «|» должен быть числом цифрами, как в CSV" in text
-    assert "«| от 5 000» (не «1e9»)" in text
+    assert "«| от 5 000» (не «от 1e9»)" in text
     assert "Шаг 6 из 8" in text
     text = await answer(
         manager,

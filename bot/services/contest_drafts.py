@@ -237,14 +237,20 @@ def _minimum(text: str, line: int) -> Decimal:
     if not cleaned:
         return Decimal(0)
     if not _PLAIN_NUMBER.fullmatch(cleaned):
-        raise DraftError("draft-error-minimum", line=line)
+        raise DraftError("draft-error-minimum", line=line, typed=_as_typed(text))
     try:
         value = Decimal(cleaned.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise DraftError("draft-error-minimum", line=line) from exc
+        raise DraftError("draft-error-minimum", line=line, typed=_as_typed(text)) from exc
     if value > MAX_PRIZE_MINIMUM:
         raise DraftError("draft-error-minimum-too-big", line=line, limit=int(MAX_PRIZE_MINIMUM))
     return value
+
+
+def _as_typed(text: str, limit: int = 40) -> str:
+    """What was typed, to quote in a refusal: trimmed, at most `limit` characters."""
+    value = text.strip()
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def new_id(starts_at: datetime) -> str:

@@ -62,6 +62,8 @@ def teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
         return f"{json.dumps(exc.key, ensure_ascii=False)} given twice"
     except json.JSONDecodeError as exc:
         return f"not JSON: {exc.msg}"
+    except RecursionError:  # `[[[…]]]` deeper than Python reads
+        return "not JSON: nested too deeply"
     if not isinstance(data, dict):
         return 'expected an object {"q": "…", "id": "…"}'
     extra = sorted(set(data) - {"q", "id"})

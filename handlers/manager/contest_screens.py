@@ -32,7 +32,10 @@ def ask_step(step: str, l10n: L10n, settings: Settings, program: Program | None 
 
 
 def refusal(error: DraftError, l10n: L10n) -> str:
-    return l10n("draft-refused", reason=l10n(error.key, **error.args_))
+    """The refusal; what the manager typed (a name, a threshold) is shown as typed, never
+    read as markup."""
+    args = {k: html.escape(v) if isinstance(v, str) else v for k, v in error.args_.items()}
+    return l10n("draft-refused", reason=l10n(error.key, **args))
 
 
 def summary(contest: Contest, l10n: L10n, settings: Settings, store: ContentStore) -> str:
