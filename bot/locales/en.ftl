@@ -772,6 +772,8 @@ ticket-card-tier = Tier: { $tier } — { $approved } approved { $approved ->
        *[other] sales
     } this month
 ticket-card-tier-unlinked = Tier: none (no affiliate id linked)
+ticket-card-affiliate-pending = { $affiliate } (awaiting approval)
+ticket-card-tier-pending = Tier: none (affiliate id awaiting approval)
 ticket-card-recent-sales = Recent sales:
 ticket-card-sale = • { $when } · { $amount } · { $status ->
         [approved] approved

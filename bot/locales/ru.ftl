@@ -801,6 +801,8 @@ ticket-card-tier = Уровень: { $tier } — { $approved } { $approved ->
        *[many] подтверждённых продаж
     } в этом месяце
 ticket-card-tier-unlinked = Уровень: нет (ID не привязан)
+ticket-card-affiliate-pending = { $affiliate } (ждёт подтверждения)
+ticket-card-tier-pending = Уровень: нет (ID ждёт подтверждения)
 ticket-card-recent-sales = Последние продажи:
 ticket-card-sale = • { $when } · { $amount } · { $status ->
         [approved] подтверждена
