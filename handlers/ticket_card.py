@@ -34,7 +34,7 @@ def ticket_card(
         name=html.escape(shown_name(partner.first_name, partner.partner_code, l10n)),
         who=html.escape(who),
         segment=html.escape(card.segment_title or l10n("ticket-none")),
-        affiliate=html.escape(partner.affiliate_id or l10n("ticket-none")),
+        affiliate=_affiliate(partner, l10n),
         question=html.escape(question or l10n("ticket-none")),
     )
     text += "\n" + _sales_lines(card, l10n, zone)
@@ -53,10 +53,21 @@ def ticket_card(
     return text, markup
 
 
+def _affiliate(partner: Partner, l10n: L10n) -> str:
+    """The affiliate id as the tier line below it reads: one waiting for a manager's
+    approval (/link) is shown as waiting, not as the partner's."""
+    if partner.affiliate_id is None:
+        return l10n("ticket-none")
+    if partner.affiliate_status == "pending":
+        return l10n("ticket-card-affiliate-pending", affiliate=html.escape(partner.affiliate_id))
+    return html.escape(partner.affiliate_id)
+
+
 def _sales_lines(card: TicketCard, l10n: L10n, zone: ZoneInfo) -> str:
     """The partner's tier this month and their latest conversions (SPEC §8)."""
     if card.month is None or card.standing is None:
-        return l10n("ticket-card-tier-unlinked")
+        pending = card.partner.affiliate_status == "pending" and card.partner.affiliate_id
+        return l10n("ticket-card-tier-pending" if pending else "ticket-card-tier-unlinked")
     tier = card.standing.tier
     lines = [
         l10n(

@@ -680,6 +680,7 @@ small-talk-unsubscribe =
     • /settings — choose which topics you get (switch off the ones you do not need);
     • /stop — unsubscribe from every newsletter, digest and reminder at once.
     Answers to your questions always come. Subscribe again: /start
+support-ask-open = Ticket #{ $number } is open: write what to add and it goes to the manager.
 support-ask-cancelled = All right, no ticket. If you need a manager — /support
 announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners (in the program { $days } days or longer, no approved sale in that time)
@@ -771,6 +772,8 @@ ticket-card-tier = Tier: { $tier } — { $approved } approved { $approved ->
        *[other] sales
     } this month
 ticket-card-tier-unlinked = Tier: none (no affiliate id linked)
+ticket-card-affiliate-pending = { $affiliate } (awaiting approval)
+ticket-card-tier-pending = Tier: none (affiliate id awaiting approval)
 ticket-card-recent-sales = Recent sales:
 ticket-card-sale = • { $when } · { $amount } · { $status ->
         [approved] approved

@@ -707,6 +707,7 @@ small-talk-unsubscribe =
     • /settings — выбрать, какие темы приходят (лишние можно выключить);
     • /stop — отписаться сразу от всех рассылок, дайджестов и напоминаний.
     Ответы на ваши вопросы приходят всегда. Подписаться снова: /start
+support-ask-open = Обращение №{ $number } открыто — напишите, что добавить: сообщение уйдёт менеджеру.
 support-ask-cancelled = Хорошо, обращение не создано. Если понадобится менеджер — /support
 announce-to-all-title = все партнёры
 announce-to-inactive-title = неактивные партнёры (в программе { $days } дн. и дольше, без одобренных продаж за это время)
@@ -800,6 +801,8 @@ ticket-card-tier = Уровень: { $tier } — { $approved } { $approved ->
        *[many] подтверждённых продаж
     } в этом месяце
 ticket-card-tier-unlinked = Уровень: нет (ID не привязан)
+ticket-card-affiliate-pending = { $affiliate } (ждёт подтверждения)
+ticket-card-tier-pending = Уровень: нет (ID ждёт подтверждения)
 ticket-card-recent-sales = Последние продажи:
 ticket-card-sale = • { $when } · { $amount } · { $status ->
         [approved] подтверждена

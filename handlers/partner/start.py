@@ -21,11 +21,12 @@ from bot.services.contests import ContestService
 from bot.services.onboarding import matching_option, read_consent
 from bot.services.partner import TOPICS, Partner
 from bot.services.partners import PartnerService
+from bot.services.support import SupportService
 from bot.texts import greeting
 from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
-from handlers.partner.support import SupportDialog
+from handlers.partner.support import ask_for_question
 from handlers.screens import Screen, no_longer_available, send
 
 
@@ -147,6 +148,7 @@ def setup() -> Router:
         state: FSMContext,
         settings: Settings,
         bot: Bot,
+        support: SupportService,
         l10n: L10n,
     ) -> None:
         args = (command.args or "").strip()
@@ -169,8 +171,7 @@ def setup() -> Router:
             if args == "support":  # "Ask a manager" from the partners' group
                 if resumed:
                     await message.answer(resumed)
-                await state.set_state(SupportDialog.question)
-                await message.answer(l10n("support-ask-text"))
+                await ask_for_question(message, partner, support, state, l10n)
                 return
             # hello first, then what is on again: one message
             welcome = greeting(l10n, "start-welcome-back", partner.first_name)

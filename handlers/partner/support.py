@@ -78,6 +78,23 @@ async def open_ticket(
     )
 
 
+async def ask_for_question(
+    message: Message, partner: Partner, support: SupportService, state: FSMContext, l10n: L10n
+) -> None:
+    """/support without text: the question is asked for, or, with a ticket open, the
+    partner is told it is and that what they write next goes to it (as every message
+    does while it is open)."""
+    ticket = await support.current(partner)
+    if ticket is None:
+        await state.set_state(SupportDialog.question)
+        await message.answer(l10n("support-ask-text"))
+        return
+    await state.clear()
+    await message.answer(
+        l10n("support-ask-open", number=ticket.id), reply_markup=close_keyboard(ticket, l10n)
+    )
+
+
 def setup() -> Router:
     router = Router(name=__name__)
 
@@ -93,8 +110,7 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         if not command.args:
-            await state.set_state(SupportDialog.question)
-            await message.answer(l10n("support-ask-text"))
+            await ask_for_question(message, partner, support, state, l10n)
             return
         await open_ticket(message, bot, partner, support, relay, l10n, command.args)
 
