@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.http import create_http_app, start_http
+from bot.services.outbox_sales import _reached, reached_subject
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness, announce_demo_contest, running_bot
 from tests.test_journey_notices import linked
@@ -67,6 +68,7 @@ async def test_the_first_sale_is_congratulated_when_a_later_sale_still_counts(
     said = _told(anna, mark)
     assert said.count(FIRST) == 1
     assert sum(text.startswith("✅ Продажа подтверждена.") for text in said) == 3
+    assert said[-1] == FIRST  # after the sale notices: not before a sale is told
     # told once: a later sale congratulates nothing again
     await _postback(harness, "fc-1", "a6", "approved")
     await harness.deliver()
@@ -181,3 +183,13 @@ async def test_a_sale_made_before_the_contest_names_no_place_in_it(harness: Harn
     await _postback(harness, "bd-2", "in-3", "approved")
     said = await _last_notice(harness, anna, mark)
     assert said[0].startswith("✅ Продажа подтверждена.\nВы №1 в зачёте")
+
+
+def test_a_congratulation_subject_keeps_any_affiliate_id() -> None:
+    """Affiliate ids may hold «:» (the postback allows it); a subject not written here is
+    nobody's congratulation."""
+    window = (datetime(2026, 11, 30, 21, 0, tzinfo=UTC), datetime(2026, 12, 31, 21, 0, tzinfo=UTC))
+    assert _reached(reached_subject("a:b:c", 10)) == (10, "a:b:c", None)
+    assert _reached(reached_subject("a:b", 5, window)) == (5, "a:b", window)
+    for hostile in ("reached:", "reached:x:ever:a", "reached:1:ever:", "reached:1:9-x:a", None):
+        assert _reached(hostile) is None

@@ -42,6 +42,12 @@ def reached_subject(affiliate: str, count: int, window: Window = None) -> str:
     return f"{REACHED}{count}:{bounds}:{affiliate}"
 
 
+def congratulation(subject: str | None) -> bool:
+    """A milestone or tier message: sent after the sale notices due with it (the notice of
+    the sale that reached it may have been dropped, a later one's not)."""
+    return subject is not None and subject.startswith(REACHED)
+
+
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
