@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from datetime import datetime
 from typing import Final
 
 from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.outbox_enqueue import Enqueued, OutMessage
-from bot.services.outbox_sales import sales_subject
+from bot.services.outbox_sales import reached_subject, sales_subject
 from bot.services.partner import Partner
-from bot.services.sales_figures import month_start
+from bot.services.sales_figures import month_end, month_start
 from bot.services.sales_ledger import Approved
 from bot.texts import number
 
@@ -44,10 +45,12 @@ class SaleNotices(NoticesBase):
             tier = facts.new_tier(tiers)
             # what the messages tell of: checked again when they fall due (`outbox_sales`)
             subject = sales_subject(facts.rows)
-            month = month_start(self._clock.now(), self._settings.tz).strftime("%Y-%m")
+            now, zone = self._clock.now(), self._settings.tz
+            this_month = (month_start(now, zone), month_end(now, zone))
+            month = this_month[0].strftime("%Y-%m")  # as keys always were
             for partner in people:
                 l10n = self._l10n(partner.language)
-                standing = await self._standing(partner, l10n)
+                standing = await self._standing(partner, l10n, facts.occurred)
                 lines = [l10n("sale-approved", count=facts.new)]
                 if standing:
                     lines.append(standing)
@@ -59,24 +62,33 @@ class SaleNotices(NoticesBase):
                         subject,
                     )
                 )
+                # told when due if the affiliate id still has that many sales (`outbox_sales`)
                 for milestone in facts.milestones():
                     text = l10n("sale-milestone", count=milestone)
                     key = f"milestone:{affiliate}:{milestone}:{partner.key}"
-                    messages.append(self._sale_message(key, partner, text, subject))
+                    reached = reached_subject(affiliate, milestone)
+                    messages.append(self._sale_message(key, partner, text, reached))
                 if tier is not None:
                     text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
                     key = f"tier:{month}:{tier.title}:{partner.key}"
-                    messages.append(self._sale_message(key, partner, text, subject))
+                    reached = reached_subject(affiliate, tier.monthly_sales, this_month)
+                    messages.append(self._sale_message(key, partner, text, reached))
         return await self._outbox.enqueue(messages)
 
     @staticmethod
     def _sale_message(key: str, partner: Partner, text: str, subject: str) -> OutMessage:
         return private(key, "sales", subject, partner, text)
 
-    async def _standing(self, partner: Partner, l10n: L10n) -> str | None:
-        """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month)."""
+    async def _standing(
+        self, partner: Partner, l10n: L10n, occurred: tuple[datetime, ...]
+    ) -> str | None:
+        """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month);
+        nothing when none of the sales (`occurred`: when they were made) counts there — a
+        backdated sale moved no one in this month's rating."""
         contest = await self._contests.running(partner.segment)
         if contest is not None:
+            if not any(contest.starts_at <= at <= contest.ends_at for at in occurred):
+                return None
             kinds = {category.category: category for category in contest.prizes}
             category = next((kinds[k] for k in SALE_BOARDS if k in kinds), None)
             if category is None:
@@ -85,7 +97,10 @@ class SaleNotices(NoticesBase):
             board = l10n(f"category-{category.category}")
             gaps = category.category != "first_sales"
             return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
-        entries = await self._contests.month_leaderboard(self._settings.tz, fresh=True)
+        now, zone = self._clock.now(), self._settings.tz
+        if not any(month_start(now, zone) <= at < month_end(now, zone) for at in occurred):
+            return None
+        entries = await self._contests.month_leaderboard(zone, fresh=True)
         return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
 
 

@@ -32,7 +32,7 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
-from bot.services.outbox_sales import drop_gone_sales
+from bot.services.outbox_sales import congratulation, drop_gone_sales
 from bot.services.partner import person_column
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
@@ -158,7 +158,7 @@ class Outbox:
             rows = [row for row in rows if row.id not in gone]
             if rows or not gone:  # a batch of dropped notices only: the next one
                 break
-        rows.sort(key=lambda row: (as_utc(row.not_before), row.id))
+        rows.sort(key=lambda row: (as_utc(row.not_before), congratulation(row.subject), row.id))
         return [
             Queued(
                 id=row.id,

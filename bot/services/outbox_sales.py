@@ -1,13 +1,21 @@
-"""Sale notices that must not go any more (SPEC §6, §11): a notice names the conversions it
-tells of in its subject ("sales:12,15"); one held for the quiet hours (or a retry) whose
-sales do not all count any more when it falls due — refunded or cancelled meanwhile, by a
-postback or by a CSV import in any process — is dropped with the milestone and tier
-messages of the same approval, rather than telling a partner of a sale that is gone. Their
-keys are freed, so a milestone reached again later is told then."""
+"""Sale notices that must not go any more (SPEC §6, §11), decided when they fall due.
+
+A sale notice names the conversions it tells of in its subject ("sales:12,15"); one held
+for the quiet hours (or a retry) whose sales do not all count any more by then — refunded
+or cancelled meanwhile, by a postback or by a CSV import in any process — is dropped
+rather than telling a partner of a sale that is gone.
+
+A milestone or tier message names what it congratulates on instead: so many approved sales
+of an affiliate id, ever or in a month ("reached:10:ever:aff-9",
+"reached:10:1764536400-1767214800:aff-9"). It goes when the affiliate id still has them
+then, whichever sales they are now (the sale that reached the milestone may be refunded
+while a later one, approved meanwhile, keeps it reached), and is dropped otherwise.
+A dropped row's key is freed, so a milestone reached again later is told then."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -16,12 +24,36 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.db.tables import conversions, outbox
 
 PREFIX: Final = "sales:"
-DROPPED: Final = "the sale no longer counts (refunded or cancelled before it was told)"
+REACHED: Final = "reached:"
+EVER: Final = "ever"
+DROPPED: Final = "no longer so: a sale refunded or cancelled before it was told"
+Window = tuple[datetime, datetime] | None  # None: ever
 
 
 def sales_subject(rows: Iterable[int]) -> str:
     """The subject of a sale notice about these conversions (their `conversions.id`)."""
     return PREFIX + ",".join(str(row) for row in sorted(rows))
+
+
+def reached_subject(affiliate: str, count: int, window: Window = None) -> str:
+    """The subject of a congratulation on `count` approved sales of `affiliate`, ever or
+    with `occurred_at` in `window` (start included, end excluded)."""
+    bounds = EVER if window is None else f"{_epoch(window[0])}-{_epoch(window[1])}"
+    return f"{REACHED}{count}:{bounds}:{affiliate}"
+
+
+def congratulation(subject: str | None) -> bool:
+    """A milestone or tier message: sent after the sale notices due with it (the notice of
+    the sale that reached it may have been dropped, a later one's not)."""
+    return subject is not None and subject.startswith(REACHED)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 19
 
 
 def _told(subject: str | None) -> set[int] | None:
@@ -30,28 +62,64 @@ def _told(subject: str | None) -> set[int] | None:
     if subject is None or not subject.startswith(PREFIX):
         return None
     parts = subject[len(PREFIX) :].split(",")
-    if not all(part.isascii() and part.isdigit() and len(part) < 19 for part in parts):
+    if not all(_digits(part) for part in parts):
         return None
     return {int(part) for part in parts}
 
 
+def _reached(subject: str | None) -> tuple[int, str, Window] | None:
+    """(count, affiliate id, window) of a congratulation's subject, or None."""
+    if subject is None or not subject.startswith(REACHED):
+        return None
+    parts = subject[len(REACHED) :].split(":", 2)
+    if len(parts) != 3 or not _digits(parts[0]) or not parts[2]:
+        return None
+    count, bounds, affiliate = parts
+    if bounds == EVER:
+        return int(count), affiliate, None
+    since, _, until = bounds.partition("-")
+    if not (_digits(since) and _digits(until)):
+        return None
+    window = (datetime.fromtimestamp(int(since), UTC), datetime.fromtimestamp(int(until), UTC))
+    return int(count), affiliate, window
+
+
+async def _approved(conn: AsyncConnection, affiliate: str, window: Window) -> int:
+    query = sa.select(sa.func.count()).where(
+        conversions.c.affiliate_id == affiliate, conversions.c.status == "approved"
+    )
+    if window is not None:
+        query = query.where(
+            conversions.c.occurred_at >= window[0], conversions.c.occurred_at < window[1]
+        )
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def drop_gone_sales(conn: AsyncConnection, rows: Sequence[Any]) -> set[int]:
     """Of the claimed outbox `rows`, drop the sale notices whose sales do not all count
-    any more (status "cancelled", key freed); the ids of the rows dropped."""
+    any more and the congratulations on what is not reached any more (status "cancelled",
+    key freed); the ids of the rows dropped."""
     told = {row.id: ids for row in rows if (ids := _told(row.subject)) is not None}
-    if not told:
-        return set()
-    wanted = sorted(set().union(*told.values()))
-    counting = set(
-        (
-            await conn.execute(
-                sa.select(conversions.c.id).where(
-                    conversions.c.id.in_(wanted), conversions.c.status == "approved"
+    reached = {row.id: what for row in rows if (what := _reached(row.subject)) is not None}
+    gone: set[int] = set()
+    if told:
+        wanted = sorted(set().union(*told.values()))
+        counting = set(
+            (
+                await conn.execute(
+                    sa.select(conversions.c.id).where(
+                        conversions.c.id.in_(wanted), conversions.c.status == "approved"
+                    )
                 )
-            )
-        ).scalars()
-    )
-    gone = {row_id for row_id, ids in told.items() if not ids <= counting}
+            ).scalars()
+        )
+        gone |= {row_id for row_id, ids in told.items() if not ids <= counting}
+    counts: dict[tuple[str, Window], int] = {}
+    for row_id, (count, affiliate, window) in reached.items():
+        if (affiliate, window) not in counts:
+            counts[affiliate, window] = await _approved(conn, affiliate, window)
+        if counts[affiliate, window] < count:
+            gone.add(row_id)
     if gone:
         # the key gets the row's id in front: unique, and free for a later notice
         freed = sa.func.substr(sa.literal("dropped:") + sa.cast(outbox.c.id, sa.String)

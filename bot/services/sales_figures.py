@@ -29,6 +29,7 @@ class ApprovalFacts:
     month_before: int
     new: int  # of the conversions just approved, those still approved
     rows: tuple[int, ...] = ()  # their rows (conversions.id): what a sale notice tells of
+    occurred: tuple[datetime, ...] = ()  # when those sales were made (a backdated one: long ago)
 
     def milestones(self) -> list[int]:
         """The round numbers of approved sales (first, 10, 50, 100) just reached."""
@@ -137,9 +138,9 @@ async def approval_facts(
         sa.func.count(),
         sa.func.count().filter(this_month),
     ).where(mine, approved)
-    new = sa.select(conversions.c.id, this_month.label("this_month")).where(
-        mine, approved, conversions.c.conversion_id.in_(conversion_ids)
-    )
+    new = sa.select(
+        conversions.c.id, conversions.c.occurred_at, this_month.label("this_month")
+    ).where(mine, approved, conversions.c.conversion_id.in_(conversion_ids))
     async with db.read() as conn:
         total, month = (await conn.execute(counts)).one()
         rows = list(await conn.execute(new))
@@ -151,6 +152,7 @@ async def approval_facts(
         month_before=int(month) - new_month,
         new=len(rows),
         rows=tuple(sorted(int(row.id) for row in rows)),
+        occurred=tuple(sorted(as_utc(row.occurred_at) for row in rows)),
     )
 
 
