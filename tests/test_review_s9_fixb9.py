@@ -1,0 +1,69 @@
+"""Session 9 (task fixb9): a learned wording asked again with the same meaningful words in
+another order is answered at once (item 2); /faq_link's picker and /faq_learned's ↪️ offer
+what the bot itself offered for the question, for the partner's segment (item 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.loader import load_content
+from bot.services.faq_matching import FaqMatcher, lexicon
+from tests.harness import Harness, SentMessage
+from tests.test_faq_learning import _ticket, group
+from tests.test_journey_support import GROUP, in_chat
+
+__all__ = ["group"]  # the fixture
+
+DEMO = Path(__file__).resolve().parents[1] / "content"
+CONTESTS = "Конкурсы объявляем минимум за неделю"  # contests-how's answer
+
+# --- 2. the same meaningful words in another order ---
+
+
+async def _linked(group: Harness, wording: str, entry: str) -> None:
+    """A partner's ticket with `wording`, linked by a manager with /faq_link ENTRY."""
+    _partner, card = await _ticket(group, wording)
+    await in_chat(group, GROUP, f"/faq_link {entry}", reply_to=card)
+    note = group.emulator.chat_messages(GROUP)[-1].plain
+    assert note.startswith(f"Партнёр получил ответ «{entry}»"), note
+
+
+async def _asked(group: Harness, user_id: int, question: str) -> SentMessage:
+    partner = group.user(user_id)
+    await partner.onboard()
+    return (await partner.send(question))[-1]
+
+
+async def test_a_linked_wording_with_its_filler_moved_is_answered_at_once(group: Harness) -> None:
+    await _linked(group, "у вас движуха для новичков есть?", "contests-how")
+    # «у вас есть» standing together is one vocabulary phrase («есть»): a stop word's
+    # meaning, as much an aside as «у вас … есть» apart
+    reply = await _asked(group, 751, "движуха для новичков у вас есть?")
+    assert CONTESTS in reply.plain
+    assert "Вы имели в виду" not in reply.plain
+
+
+async def test_a_taught_wording_asked_without_its_filler_is_answered_at_once(
+    group: Harness,
+) -> None:
+    await _linked(group, "у вас есть движуха для новичков?", "contests-how")
+    for number, question in enumerate(("есть движуха для новичков?", "движуха для новичков")):
+        reply = await _asked(group, 752 + number, question)
+        assert CONTESTS in reply.plain, question
+
+
+def test_word_order_never_changes_what_a_learned_wording_meets() -> None:
+    content = load_content(DEMO)
+    base = FaqMatcher(content.faq, lexicon(content.lexicon))
+    taught = base.with_learned({"contests-how": ["у вас движуха для новичков есть?"]})
+    for question in (
+        "движуха для новичков у вас есть?",
+        "для новичков движуха у вас есть?",
+        "есть у вас движуха для новичков?",
+    ):
+        match = taught.match(question)
+        assert (match.outcome, match.entry_id, match.score) == ("answer", "contests-how", 1.0)
+    # a stop word that is part of a phrase's meaning («нет» of «нет сайта») still counts:
+    # a wording learned without it is no exact match of a question with it
+    no_site = base.with_learned({"contests-how": ["движуха для новичков сайта"]})
+    assert no_site.match("движуха для новичков нет сайта").score < 1.0
