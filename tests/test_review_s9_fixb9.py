@@ -9,10 +9,11 @@ from pathlib import Path
 from bot.content.loader import load_content
 from bot.services.faq_matching import FaqMatcher, lexicon
 from tests.harness import Harness, SentMessage
-from tests.test_faq_learning import _ticket, group
+from tests.test_faq_learning import _ticket, group, reviewed
 from tests.test_journey_support import GROUP, in_chat
+from tests.test_review_s7_fixg import _entries, _move_picker, _pending
 
-__all__ = ["group"]  # the fixture
+__all__ = ["group", "reviewed"]  # the fixtures
 
 DEMO = Path(__file__).resolve().parents[1] / "content"
 CONTESTS = "Конкурсы объявляем минимум за неделю"  # contests-how's answer
@@ -67,3 +68,38 @@ def test_word_order_never_changes_what_a_learned_wording_meets() -> None:
     # a wording learned without it is no exact match of a question with it
     no_site = base.with_learned({"contests-how": ["движуха для новичков сайта"]})
     assert no_site.match("движуха для новичков нет сайта").score < 1.0
+
+
+# --- 5. the pickers offer what the bot offered ---
+
+TEASERS = "можно ли продвигать через тизерные сети и пуш-уведомления?"
+
+
+async def test_faq_link_offers_the_entry_the_bot_offered_the_partner_first(
+    group: Harness,
+) -> None:
+    partner = group.user(760)
+    await partner.onboard()
+    offered = (await partner.send(TEASERS))[-1]
+    assert "Вы имели в виду" in offered.plain
+    assert offered.button_labels[0] == "Какие источники трафика разрешены?"
+    await partner.send("/support")
+    await partner.send(TEASERS)
+    card = group.emulator.chat_messages(GROUP)[-2].message_id
+    await in_chat(group, GROUP, "/faq_link", reply_to=card)
+    picker = group.emulator.chat_messages(GROUP)[-1]
+    labels = picker.button_labels
+    # its only evidence is its answer («тизеры»): the bot offered it, so the picker does
+    assert labels[0].startswith("traffic-allowed"), labels
+    assert labels[-1] == "📋 Другая статья"
+
+
+async def test_faq_learned_move_offers_what_the_bot_offers_for_the_wording(
+    reviewed: Harness,
+) -> None:
+    await _pending(reviewed, TEASERS, "brand-bidding")
+    _manager, picker = await _move_picker(reviewed)
+    entries = _entries(picker)
+    assert entries[0] == "traffic-allowed", entries
+    assert "brand-bidding" not in entries  # where it is now
+    assert "Близких статей нет" not in picker.plain
