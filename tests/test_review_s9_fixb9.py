@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.loader import load_content
+from bot.services.faq_learned_index import LearnedIndex
 from bot.services.faq_matching import FaqMatcher, lexicon
 from tests.harness import Harness, SentMessage
 from tests.test_faq_learning import _ticket, group, reviewed
@@ -103,3 +104,17 @@ async def test_faq_learned_move_offers_what_the_bot_offers_for_the_wording(
     assert entries[0] == "traffic-allowed", entries
     assert "brand-bidding" not in entries  # where it is now
     assert "Близких статей нет" not in picker.plain
+
+
+def test_closest_reads_the_question_as_for_the_partners_segment() -> None:
+    content = load_content(DEMO)
+    matcher = FaqMatcher(content.faq, lexicon(content.lexicon))
+    feed = "где взять yml выгрузку товаров"
+    assert matcher.match(feed, "webmaster").entry_id == "product-feed"
+    index = LearnedIndex.__new__(LearnedIndex)  # closest() reads the matcher alone
+    assert index.closest(matcher, feed, segments={"webmaster"})[0] == "product-feed"
+    # a blogger never sees product-feed (webmasters only): neither does their picker
+    for_blogger = index.closest(matcher, feed, segments={"blogger"})
+    assert "product-feed" not in for_blogger
+    offered = matcher.match(feed, "blogger")
+    assert for_blogger[: len(offered.suggestions)] == [c.entry_id for c in offered.suggestions]
