@@ -267,13 +267,14 @@ async def test_gaps_drop_the_wordings_answered_since(group: Harness) -> None:
     # learned (approved): the same words are no gap, nor what the matcher now answers
     # with it («а что по бабосам…» reads the same, question words aside)
     await faq.learning.learn("payout-dates", asked[0], "gap")
-    # a wording the matcher still does not answer stays a gap
+    # learned: the same meaningful words in another order («есть ли» is an aside like
+    # «есть») are answered too, so neither wording is a gap (session 9)
     await faq.learning.learn("top-products", asked[2], "gap")
     # /faq_link on a ticket with that question
     _anna, card = await _ticket(group, asked[5])
     await in_chat(group, GROUP, "/faq_link payout-methods", reply_to=card)
     after = sorted((gap.wordings, gap.people) for gap in await faq.gaps())
-    assert after == [((asked[3],), 1), ((asked[4],), 1)]
+    assert after == [((asked[4],), 1)]  # a wording the matcher does not answer stays
 
 
 async def test_the_weekly_digest_leaves_out_the_gaps_fixed(tmp_path: Path) -> None:

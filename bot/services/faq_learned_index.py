@@ -9,10 +9,10 @@ from collections.abc import Collection
 
 import sqlalchemy as sa
 
-from bot.content.models import Content, FaqEntry
+from bot.content.models import Content
 from bot.db.tables import faq_learned
 from bot.services.faq_learned import ENTRY_GONE, LearnedRows
-from bot.services.faq_matching import FEATURES, Candidate, FaqMatcher
+from bot.services.faq_matching import CANDIDATES, FEATURES, Candidate, FaqMatcher
 from bot.services.faq_wordings import one_entry_per_wording
 
 logger = logging.getLogger(__name__)
@@ -148,18 +148,23 @@ class LearnedIndex(LearnedRows):
         exclude: str | None = None,
         segments: Collection[str] = (),
     ) -> list[str]:
-        """The ids of the entries closest to a text (for buttons), best first: only the
-        entries with evidence (see `has_evidence`), possibly none — never the FAQ's first
-        entries as filler. With `segments`: only entries one of those segments can see."""
-
-        def offered(entry: FaqEntry) -> bool:
-            visible = not segments or any(entry.visible_to(s) for s in segments)
-            return visible and entry.id != exclude
-
-        hidden = sum(not offered(entry) for entry in matcher.entries)
-        # candidates without evidence are skipped: rank enough to fill the list without them
-        ranked: list[Candidate] = matcher.rank(text, limit=limit + hidden + 16)
-        by_id = {entry.id: entry for entry in matcher.entries}
-        return [c.entry_id for c in ranked if offered(by_id[c.entry_id]) and has_evidence(c)][
-            :limit
-        ]
+        """The ids of the entries closest to a text (for buttons), best first: what the
+        bot itself answers or offers for it first (read as for a partner of each of
+        `segments`: the same ranking the partner got), then the entries with evidence
+        (see `has_evidence`), possibly none — never the FAQ's first entries as filler.
+        With `segments`: only entries one of those segments can see."""
+        offered: list[str] = []
+        scores: dict[str, float] = {}
+        scopes: list[str | None] = [*sorted(segments)] or [None]
+        for segment in scopes:
+            decided = matcher.match(text, segment)
+            if decided.outcome == "answer" and decided.entry_id is not None:
+                offered.append(decided.entry_id)
+            offered.extend(candidate.entry_id for candidate in decided.suggestions)
+            for candidate in matcher.rank(text, segment, limit=CANDIDATES):
+                if has_evidence(candidate):
+                    best = max(scores.get(candidate.entry_id, 0.0), candidate.score)
+                    scores[candidate.entry_id] = best
+        ranked = sorted(scores, key=lambda entry_id: -scores[entry_id])
+        ids = [entry_id for entry_id in dict.fromkeys([*offered, *ranked]) if entry_id != exclude]
+        return ids[:limit]

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from bot.content.models import FaqEntry
 from bot.services.faq_reading import QuestionReading
-from bot.services.faq_text import Unit, parse
+from bot.services.faq_text import STOPWORDS, Unit, parse
 
+Meanings = tuple[frozenset[str], frozenset[str]]  # with the vocabulary's phrases; word by word
 RARE_IN = 2  # a word learned for at most this many entries is rare
 _VERBS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
 # chatty words the dictionary reads as something else («норм» as «норма»)
@@ -34,10 +35,11 @@ class LearnedReading(QuestionReading):
 
     def _aside(self, unit: Unit) -> bool:
         """A word a learned wording is compared without: a question word («какие»,
-        «когда»), or, when the FAQ's own wordings never use it, a chatty word («точно»,
-        «норм», «реально»: an adverb, a particle, an interjection; never a verb)."""
-        if unit.question_word:
-            return True
+        «когда»), a vocabulary phrase that means only a stop word («у вас есть»), or,
+        when the FAQ's own wordings never use it, a chatty word («точно», «норм»,
+        «реально»: an adverb, a particle, an interjection; never a verb)."""
+        if unit.question_word or (unit.lexical and unit.forms <= STOPWORDS):
+            return True  # or a phrase that means a stop word («у вас есть»: «есть»)
         if any(form in self._idf for form in unit.forms):
             return False
         if unit.forms & _CHATTY_FORMS:
@@ -47,6 +49,18 @@ class LearnedReading(QuestionReading):
     def meaning(self, units: Sequence[Unit]) -> frozenset[str]:
         """The forms of a text's words that carry its meaning (asides left out)."""
         return frozenset(form for unit in units if not self._aside(unit) for form in unit.forms)
+
+    def meanings(self, text: str, units: Sequence[Unit]) -> Meanings:
+        """A text's meaning read two ways: with the vocabulary's phrases (`units`, so
+        «реф ссылка» meets «реферальная ссылка»), and word by word, which no word order
+        changes («у вас есть» is a phrase only when its words stand together: «залы в
+        казани у вас есть» and «у вас залы в казани есть» read the same word by word)."""
+        return self.meaning(units), self.meaning(self.question_units(text, phrases=False))
+
+    @staticmethod
+    def same_meaning(question: Meanings, learned: Meanings) -> bool:
+        """A question with a learned wording's meaning, read either way (none empty)."""
+        return any(mine and mine == theirs for mine, theirs in zip(question, learned, strict=True))
 
     def taught(self, question: str, segment: str | None = None) -> set[str]:
         """The entries a rare word of the question was learned for: a word no wording of

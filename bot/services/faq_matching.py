@@ -33,7 +33,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
-from bot.services.faq_learned_reading import LearnedReading
+from bot.services.faq_learned_reading import LearnedReading, Meanings
 from bot.services.faq_model import (
     FEATURES,
     TOP_FEATURES,
@@ -133,7 +133,7 @@ class FaqMatcher(LearnedReading):
             ]
         taught: dict[int, list[tuple[str, ...]]] = {}
         # per entry, the meaning of each learned wording (its words, asides left out)
-        self._meanings: dict[int, list[frozenset[str]]] = {}
+        self._meanings: dict[int, list[Meanings]] = {}
         self.learned_count = 0
         for entry_id, phrasings in (learned or {}).items():
             index = self._index_of.get(entry_id)
@@ -147,7 +147,8 @@ class FaqMatcher(LearnedReading):
                 forms = frozenset(form for unit in units for form in unit.forms)
                 if forms:
                     taught.setdefault(index, []).append(tuple(sorted(forms)))
-                    self._meanings.setdefault(index, []).append(_base.meaning(units))
+                    meanings = _base.meanings(phrasing, units)
+                    self._meanings.setdefault(index, []).append(meanings)
                     self.learned_count += 1
         self._wordings = [
             _Wordings(
@@ -292,7 +293,7 @@ class FaqMatcher(LearnedReading):
             return []
         question_text = " ".join(sorted(question_forms))
         every_form = {form for unit in units for form in unit.forms}
-        meaning = self.meaning(units)
+        meaning = self.meanings(question, units)
         frame = frame_features(units)
         raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
@@ -342,7 +343,7 @@ class FaqMatcher(LearnedReading):
         return candidates[:limit]
 
     def _reverse(
-        self, index: int, question_forms: set[str], every_form: set[str], meaning: frozenset[str]
+        self, index: int, question_forms: set[str], every_form: set[str], meaning: Meanings
     ) -> tuple[float, float, float]:
         """The share of the closest content wording the question covers, whether the
         question is exactly one of the wordings (1.0 for a learned one: the same meaning,
@@ -371,9 +372,8 @@ class FaqMatcher(LearnedReading):
             share = sum(w for t, w in zip(variant, weights, strict=True) if t in every_form)
             learned = max(learned, share / total)
             # the same words as a learned wording, question words («что», «когда») and
-            # chatty words («точно», «норм») aside
-            taught = meanings[number - own.own]
-            if taught and meaning == taught:
+            # chatty words («точно», «норм») aside, in any order
+            if self.same_meaning(meaning, meanings[number - own.own]):
                 exact = 1.0
         return best, exact, learned
 

@@ -24,9 +24,9 @@ class QuestionReading:
     _correctable: list[str]  # what a typo may be read as
     _correct_cache: dict[str, str | None]
 
-    def read(self, text: str) -> list[Unit]:
+    def read(self, text: str, phrases: bool = True) -> list[Unit]:
         """A text's meaningful units (chatty and stop words dropped)."""
-        return self.lexicon.read(text)
+        return self.lexicon.read(text, phrases)
 
     def _unit(self, word: str) -> Unit | None:
         return self.lexicon.unit(word)
@@ -34,11 +34,12 @@ class QuestionReading:
     def _known(self, forms: Iterable[str]) -> bool:
         return any(form in self._idf or form in self._answer_idf for form in forms)
 
-    def question_units(self, question: str) -> list[Unit]:
+    def question_units(self, question: str, phrases: bool = True) -> list[Unit]:
         """The question's units, Latin words transliterated and typos corrected when the
-        FAQ or the vocabulary does not know them as written."""
+        FAQ or the vocabulary does not know them as written (with `phrases` off, word by
+        word: no vocabulary phrase read as one unit)."""
         units: list[Unit] = []
-        for unit in self.read(question):
+        for unit in self.read(question, phrases):
             if self._known(unit.forms) or unit.lexical:
                 units.append(self._also_transliterated(unit))
                 continue

@@ -170,17 +170,27 @@ class Lexicon:
                         forms = self.phrases.get(phrase_key, frozenset()) | meaning
                         self.phrases[phrase_key] = shared.setdefault(forms, forms)
         self.surfaces = sorted(word for word in self.single if len(word) >= 4)
+        # stop words that a phrase with a meaning of its own uses («нет» of «нет сайта»):
+        # read word by word (`read(phrases=False)`), they are kept, never dropped
+        self.phrase_stopwords = frozenset(
+            token
+            for tokens, forms in self.phrases.items()
+            if not forms <= STOPWORDS
+            for token in tokens
+            if token in STOPWORDS
+        )
 
     def forms(self, word: str) -> frozenset[str]:
         return self.single.get(word) or self.single.get(lemma(word)) or frozenset()
 
-    def read(self, text: str) -> list[Unit]:
-        """A text's meaningful units (chatty and stop words dropped)."""
+    def read(self, text: str, phrases: bool = True) -> list[Unit]:
+        """A text's meaningful units (chatty and stop words dropped); with `phrases` off,
+        each word on its own (its vocabulary phrases not read as one unit)."""
         tokens = words(text)
         units: list[Unit] = []
         i = 0
         while i < len(tokens):
-            phrase = self._phrase_at(tokens, i)
+            phrase = self._phrase_at(tokens, i) if phrases else None
             if phrase is not None:
                 size, forms = phrase
                 units.append(Unit(forms, chatty=False, lexical=True))
@@ -189,6 +199,8 @@ class Lexicon:
             word = tokens[i]
             i += 1
             if word in STOPWORDS:
+                if not phrases and word in self.phrase_stopwords:
+                    units.append(Unit(frozenset({word}), chatty=False))
                 continue
             unit = self.unit(word)
             if unit is not None:

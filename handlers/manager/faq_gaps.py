@@ -1,7 +1,7 @@
 """The 🔗 buttons under the gaps in /stats: a manager picks the entry that answers a group
-of unanswered questions (among the closest ones its askers can see — only entries sharing
-words with it — or any entry, by topic, under «📋 Другая статья»), and every wording of the
-group is learned for it."""
+of unanswered questions (among the closest ones its askers can see — what the bot offered
+them, then entries sharing words with it — or any entry, by topic, under «📋 Другая
+статья»), and every wording of the group is learned for it."""
 
 from __future__ import annotations
 
@@ -109,9 +109,9 @@ def _picker(content: Content, found: Gap, l10n: L10n) -> Picker:
 
 
 async def _gap_screen(faq: FaqService, content: Content, found: Gap, l10n: L10n) -> Screen:
-    """Which entry answers a gap: the closest entries the partners who asked can see, only
-    those sharing words with it ("no close entries" when none does), and «📋 Другая статья»
-    to pick any entry by topic."""
+    """Which entry answers a gap: the closest entries the partners who asked can see (what
+    the bot offered them, then those sharing words with it; "no close entries" when there
+    is none), and «📋 Другая статья» to pick any entry by topic."""
     segments = sorted(found.segments)
     ids = await closest_entries(faq, found.question, segments=found.segments)
     picker = _picker(content, found, l10n)

@@ -38,8 +38,9 @@ async def closest_entries(
     exclude: str | None = None,
     segments: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The entries closest to a text: only those with evidence (words shared with the
-    text), possibly none — the pickers say so rather than offer noise."""
+    """The entries closest to a text: what the bot itself answers or offers for it (for
+    `segments`), then those with evidence (words shared with the text), possibly none —
+    the pickers say so rather than offer noise."""
     return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
 
 
