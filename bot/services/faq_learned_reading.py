@@ -10,7 +10,9 @@ from bot.content.models import FaqEntry
 from bot.services.faq_reading import QuestionReading
 from bot.services.faq_text import STOPWORDS, Unit, parse
 
-Meanings = tuple[frozenset[str], frozenset[str]]  # with the vocabulary's phrases; word by word
+# a text's meaning read with the vocabulary's phrases and word by word: sorted tuples
+# (a third of a frozenset's size: the index keeps one pair per learned wording)
+Meanings = tuple[tuple[str, ...], tuple[str, ...]]
 RARE_IN = 2  # a word learned for at most this many entries is rare
 _VERBS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
 # chatty words the dictionary reads as something else («норм» as «норма»)
@@ -55,7 +57,10 @@ class LearnedReading(QuestionReading):
         «реф ссылка» meets «реферальная ссылка»), and word by word, which no word order
         changes («у вас есть» is a phrase only when its words stand together: «залы в
         казани у вас есть» and «у вас залы в казани есть» read the same word by word)."""
-        return self.meaning(units), self.meaning(self.question_units(text, phrases=False))
+        joined = tuple(sorted(self.meaning(units)))
+        apart = tuple(sorted(self.meaning(self.question_units(text, phrases=False))))
+        # mostly the same: one kept (5,000 learned wordings × two are megabytes)
+        return joined, joined if apart == joined else apart
 
     @staticmethod
     def same_meaning(question: Meanings, learned: Meanings) -> bool:
