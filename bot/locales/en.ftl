@@ -711,6 +711,7 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [yes] The phrasing is learned.
         [empty] The message has no question text: nothing to learn.
         [long] The question is longer than { $limit } characters: not learned as a phrasing.
+        [unsure] Which of the partner's messages this is about is unclear: the phrasing is not learned (to learn it, reply /faq_link to the partner's message itself).
        *[no] {""}
     }{ $delivered ->
         [yes] {""}
@@ -832,6 +833,7 @@ faq-wording-moved-from = The phrasing was moved from { $entries }.
 faq-learned-elsewhere-approved = ⚠️ This phrasing already leads to { $entries }: “Approve” moves it here.
 faq-learned-elsewhere-pending = ⚠️ The same phrasing waits for review under { $entries }: “Approve” rejects it there.
 faq-link-no-text = This message has no question text (a photo or a file): nothing to learn. To send the partner an answer, write /faq_link ENTRY.
+faq-link-unsure = This is the bot's note: which of the partner's messages it is about is unclear. Reply /faq_link to the partner's message itself, or to the ticket's card (for the first question); /faq_link ID here sends the partner the answer and learns nothing.
 
 # --- session 8: contest changes, winners for managers, thresholds in /top (fixb8) ---
 contests-admin-prizes-told = The new prizes go to those who were told about the contest: { $count } { $count ->

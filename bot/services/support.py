@@ -166,12 +166,24 @@ class SupportService:
     ) -> bool:
         """Whether a message the managers see is the copy of one of the ticket's partner's
         messages (not its card, a note, or a manager's reply)."""
+        return await self._is(ticket, chat_id, message_id, platform, "in")
+
+    async def is_note(
+        self, ticket: Ticket, chat_id: int, message_id: int, platform: str = "tg"
+    ) -> bool:
+        """Whether a message the managers see is one of the bot's notes on the ticket (a
+        reopen relays the partner's new words in one)."""
+        return await self._is(ticket, chat_id, message_id, platform, "note")
+
+    async def _is(
+        self, ticket: Ticket, chat_id: int, message_id: int, platform: str, direction: str
+    ) -> bool:
         query = sa.select(ticket_messages.c.id).where(
             ticket_messages.c.ticket_id == ticket.id,
             ticket_messages.c.chat_id == chat_id,
             ticket_messages.c.message_id == message_id,
             ticket_messages.c.platform == platform,
-            ticket_messages.c.direction == "in",
+            ticket_messages.c.direction == direction,
         )
         async with self._db.read() as conn:
             return (await conn.execute(query.limit(1))).first() is not None

@@ -56,16 +56,28 @@ def moved_note(moved_from: tuple[str, ...], l10n: L10n) -> str:
 
 async def asked_in(
     message: Message, ticket: Ticket, support: SupportService, bot: Bot
-) -> tuple[str, int | None]:
+) -> tuple[str, int | None, bool]:
     """The question a manager links: the partner's message of the ticket the manager
     replies to (its text or caption, possibly none; and its id), else the ticket's first
-    question (and None)."""
+    question (and None); and whether it may be learned. A reply to one of the bot's
+    notes (a reopen relays the partner's new words in one) stands for words that are not
+    the first question: the answer goes out, nothing is learned."""
     replied = message.reply_to_message
-    if replied is not None and await support.is_partner_message(
-        ticket, message.chat.id, replied.message_id, platform_of(bot)
-    ):
-        return replied.text or replied.caption or "", replied.message_id
-    return ticket.question, None
+    if replied is not None:
+        chat, platform = message.chat.id, platform_of(bot)
+        if await support.is_partner_message(ticket, chat, replied.message_id, platform):
+            return replied.text or replied.caption or "", replied.message_id, True
+        if await support.is_note(ticket, chat, replied.message_id, platform):
+            return ticket.question, None, False
+    return ticket.question, None, True
+
+
+def _picked_about(picker: Message, question: str, learn: bool) -> bool:
+    """Whether a picker's press may learn `question`: a picker not replying to the
+    partner's message (MAX hands a button's message over without it) must quote it."""
+    if not learn or picker.reply_to_message is not None:
+        return learn
+    return without_bidi(at_a_word(question, 500)) in (picker.text or "")
 
 
 # /faq_learned
@@ -142,12 +154,16 @@ async def link_ticket(
     relay: TicketRelay,
     l10n: L10n,
     question: str,
+    learn: bool = True,
 ) -> str:
     """The partner's question learned for the entry (for it alone), the answer sent: the
     note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
-    not learned; the partner still gets the answer."""
+    not learned, nor one `learn` says is not known for sure; the partner still gets the
+    answer."""
     learned = None
-    if not phrasing_key(question):
+    if not learn:
+        state = "unsure"
+    elif not phrasing_key(question):
         state = "empty"
     elif not learnable(question):
         state = "long"
@@ -228,11 +244,11 @@ def _ticket_router(name: str) -> Router:
         await audit.record(
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )
-        question, partner_message = await asked_in(message, ticket, support, bot)
+        question, partner_message, learn = await asked_in(message, ticket, support, bot)
         if wanted:
             entry = content.faq_entry(wanted)
             if entry is not None:
-                note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question)
+                note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question, learn)
                 await message.reply(note)
                 return
             ids = [entry.id for entry in content.faq]
@@ -244,6 +260,9 @@ def _ticket_router(name: str) -> Router:
                 )
             else:  # nothing spelled or asked like it: how to go on, not the first entries
                 await message.reply(l10n("faq-link-unknown-none", entry=shown))
+            return
+        if not learn:  # a reply to a note: which words it stands for is not known
+            await message.reply(l10n("faq-link-unsure"))
             return
         if not phrasing_key(question):  # a photo, a sticker: nothing to learn or match
             await message.reply(l10n("faq-link-no-text"))
@@ -375,7 +394,7 @@ def setup_chat() -> Router:
             await callback.answer()
             question = ticket.question
             if isinstance(callback.message, Message):  # the picker replies to the message
-                question, _ = await asked_in(callback.message, ticket, support, bot)
+                question, _, _ = await asked_in(callback.message, ticket, support, bot)
             segments = await _seen_by(partners, ticket)
             if action == "pick":
                 screen = await _link_screen(faq, content, ticket, question, segments, l10n)
@@ -391,10 +410,11 @@ def setup_chat() -> Router:
         await audit.record(
             actor(callback), "faq_link", target=f"ticket:{ticket.id}", details=entry.id
         )
-        question = ticket.question
+        question, learn = ticket.question, False
         if isinstance(callback.message, Message):  # the picker replies to the message
-            question, _ = await asked_in(callback.message, ticket, support, bot)
-        note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question)
+            question, _, learn = await asked_in(callback.message, ticket, support, bot)
+            learn = _picked_about(callback.message, question, learn)
+        note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question, learn)
         await callback.answer()
         await edit(callback, Screen(note))
 
