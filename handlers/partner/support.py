@@ -51,8 +51,12 @@ async def open_ticket(
     l10n: L10n,
     question: str,
     original: Message | None = None,
+    said_in: int | None = None,
 ) -> None:
-    """Open (or reopen, or add to) the partner's ticket and tell them its number."""
+    """Open (or reopen, or add to) the partner's ticket and tell them its number. The
+    question is the partner's message `original` (copied), or words from elsewhere
+    (/support TEXT in their message `said_in`, "Ask a manager"): on a new ticket its card
+    shows them, else they go to the managers as their own message."""
     opened = await support.open_for(partner, question)
     ticket = opened.ticket
     if opened.reopened:
@@ -62,7 +66,7 @@ async def open_ticket(
     else:  # more words for an existing ticket, with no message of the partner's to copy
         name = html.escape(shown_name(partner.first_name, partner.partner_code, relay.l10n))
         intro = relay.l10n("ticket-partner-wrote", number=ticket.id, name=name)
-        if not await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}"):
+        if not await relay.words_to_managers(bot, ticket, intro, question, said_in):
             # never "sent" for what was not: the partner knows, and may try again
             await answer_to.answer(l10n("support-not-delivered", number=ticket.id))
             return
@@ -112,7 +116,9 @@ def setup() -> Router:
         if not command.args:
             await ask_for_question(message, partner, support, state, l10n)
             return
-        await open_ticket(message, bot, partner, support, relay, l10n, command.args)
+        await open_ticket(
+            message, bot, partner, support, relay, l10n, command.args, said_in=message.message_id
+        )
 
     @router.callback_query(AskCb.filter(F.action == "manager"))
     async def ask_manager(
