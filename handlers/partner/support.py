@@ -20,7 +20,7 @@ from bot.texts import shown_name
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
-from handlers.screens import keyboard, no_longer_available
+from handlers.screens import Screen, edit, keyboard, no_longer_available
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,15 @@ class SupportDialog(StatesGroup):
 
 def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
     return keyboard([(l10n("support-close-button"), TicketCb(action="close", ticket=ticket.id))])
+
+
+def withdraw_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            (l10n("support-cancel-yes"), TicketCb(action="withdraw", ticket=ticket.id)),
+            (l10n("support-cancel-no"), TicketCb(action="keep", ticket=ticket.id)),
+        ]
+    )
 
 
 def rating_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
@@ -176,6 +185,51 @@ def setup() -> Router:
                 l10n("support-closed", number=ticket.id),
                 reply_markup=rating_keyboard(ticket, l10n),
             )
+
+    @router.message(Command("cancel"))
+    async def cancel(
+        message: Message, partner: Partner | None, support: SupportService, l10n: L10n
+    ) -> None:
+        """/cancel outside the step asking for the question: with a ticket open, withdraw
+        it (asked first); with none, nothing to cancel (never "unknown command")."""
+        ticket = None if partner is None else await support.current(partner)
+        if ticket is None:
+            await message.answer(l10n("support-cancel-nothing"))
+            return
+        await message.answer(
+            l10n("support-cancel-ask", number=ticket.id),
+            reply_markup=withdraw_keyboard(ticket, l10n),
+        )
+
+    @router.callback_query(TicketCb.filter(F.action.in_({"withdraw", "keep"})))
+    async def withdraw(
+        callback: CallbackQuery,
+        callback_data: TicketCb,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        ticket = await support.get(callback_data.ticket)
+        if ticket is None or ticket.partner_id != partner.id:
+            logger.warning(
+                "ticket withdraw refused: %s pressed for ticket %s",
+                partner.key,
+                callback_data.ticket,
+            )
+            await no_longer_available(callback, l10n)
+            return
+        if not ticket.is_open:
+            await callback.answer(l10n("support-not-open"), show_alert=True)
+            return
+        await callback.answer()
+        if callback_data.action == "keep":
+            await edit(callback, Screen(l10n("support-cancel-kept", number=ticket.id)))
+            return
+        ticket = await support.close(ticket)
+        await relay.note_to_managers(bot, ticket, relay.l10n("ticket-withdrawn", number=ticket.id))
+        await edit(callback, Screen(l10n("support-cancelled", number=ticket.id)))
 
     @router.callback_query(TicketCb.filter(F.action == "rate"))
     async def rate(
