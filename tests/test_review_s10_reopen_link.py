@@ -13,9 +13,11 @@ import sqlalchemy as sa
 
 from bot.db.tables import faq_learned
 from bot.max.emulator import MaxApiEmulator, MaxMessage
-from tests.harness import MANAGER_ID, Harness, running_bot
+from bot.vk.emulator import VkMessage
+from tests.harness import MANAGER_ID, VK_MANAGER_ID, Harness, running_bot
 from tests.test_faq_learning import group
 from tests.test_journey_support import GROUP, in_chat
+from tests.test_journey_vk_max import VK_CHAT, Side
 
 __all__ = ["group"]  # the fixture
 
@@ -179,3 +181,35 @@ async def test_max_faq_link_learns_the_words_as_typed_not_as_markup(tmp_path: Pa
             assert await _learned(harness) == [("payout-minimum", typed)]
     finally:
         await emulator.stop()
+
+
+async def test_vk_picker_buttons_learn_the_words_they_were_shown_for(tmp_path: Path) -> None:
+    """VK hands a pressed button's message over alone: the session remembers what the bot's
+    message replied to, so a picker under the partner's later words learns them."""
+    side = Side("vk", "Рассылки: только во ВКонтакте")
+    async with side.running(tmp_path, managers_chat=True) as harness:
+        vk = harness.vk
+        assert vk is not None
+        harness.vk_manager()
+        vera = harness.vk_user(1015, "Вера")
+        await vera.onboard()
+        await vera.send(f"/support {FIRST}")
+        card = vk.chat_messages(VK_CHAT)[-1]
+        await vera.press("✅ Вопрос решён, закрыть")
+        harness.clock.advance(3600)
+        await vera.send(f"/support {LATER}")
+        words = vk.chat_messages(VK_CHAT)[-1]
+        assert words.text == LATER
+
+        async def pick(replied: VkMessage, entry: str) -> None:
+            ts = vk.user_message(VK_MANAGER_ID, "/faq_link", peer_id=VK_CHAT, reply_to=replied)
+            await vk.wait_processed(ts)
+            offer = vk.chat_messages(VK_CHAT)[-1]
+            label = next(b for b in offer.button_labels if b.startswith(f"{entry}:"))
+            await vk.wait_processed(vk.press(VK_MANAGER_ID, offer, label))
+
+        await pick(words, "hold-period")
+        assert "Формулировка запомнена" in vk.chat_messages(VK_CHAT)[-1].text
+        assert await _learned(harness) == [("hold-period", LATER)]
+        await pick(card, "payout-dates")
+        assert await _learned(harness) == [("hold-period", LATER), ("payout-dates", FIRST)]

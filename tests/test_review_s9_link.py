@@ -1,8 +1,8 @@
 """Session 9 re-check: /faq_link never learns the ticket's first question for words the
 partner wrote later. A reply to the bot's note (since session 10 a reopen relays the
 partner's new words as their own message, after the notes) sends the answer and learns
-nothing; a picker pressed without the message it replied to (as VK hands a button's
-message over) learns only the question it quotes."""
+nothing; a picker pressed without the message it replied to (a VK press after a
+restart) learns only the question it quotes."""
 
 from __future__ import annotations
 

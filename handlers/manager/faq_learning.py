@@ -76,7 +76,8 @@ async def asked_in(
 
 def _picked_about(picker: Message, question: str, learn: bool) -> bool:
     """Whether a picker's press may learn `question`: a picker handed over without the
-    message it replies to (VK's presses; MAX's with no `link`) must quote it."""
+    message it replies to (on VK after a restart: the session remembers replies; on MAX
+    with no `link`) must quote it."""
     if not learn or picker.reply_to_message is not None:
         return learn
     return without_bidi(at_a_word(question, 500)) in (picker.text or "")
