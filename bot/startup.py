@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 # VK users may type a command as a word, without the slash; "Начать" is VK's start button
 VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} | {
-    "начать": "start"
+    "начать": "start",
+    "cancel": "cancel",  # leaves /support's question step, withdraws an open ticket
 }
 
 

@@ -236,18 +236,41 @@ class TicketRelay:
         return self.manager_chats()
 
     async def note_to_managers(self, bot: Bot, ticket: Ticket, text: str) -> bool:
-        """A line from the bot in every place the ticket lives (reopened, closed, overdue,
-        a partner's words); a long one in parts. Whether it reached at least one place."""
+        """A line from the bot in every place the ticket lives (reopened, closed, overdue);
+        a long one in parts. Whether it reached at least one place."""
+        return await self._to_managers(bot, ticket, [(part, "note") for part in split_text(text)])
+
+    async def words_to_managers(
+        self, bot: Bot, ticket: Ticket, intro: str, words: str, said_in: int | None = None
+    ) -> bool:
+        """The partner's words with no message of theirs to copy (/support TEXT, "Ask a
+        manager"): an intro, then the words alone kept as the partner's message (`said_in`
+        theirs), so a reply or /faq_link to it is about exactly them. Past one message
+        (far past what is learned): its first part theirs, the rest notes."""
+        parts = split_text(html.escape(words)) if words.strip() else []
+        said = [(part, "in" if index == 0 else "note") for index, part in enumerate(parts)]
+        return await self._to_managers(bot, ticket, [(intro, "note"), *said], said_in)
+
+    async def _to_managers(
+        self, bot: Bot, ticket: Ticket, parts: list[tuple[str, str]], said_in: int | None = None
+    ) -> bool:
+        """The bot's messages (text, kept as what) in every place the ticket lives.
+        Whether they reached at least one place."""
         reached = False
         for platform, chat_id in self._targets(ticket):
             thread = ticket.thread_id if chat_id == ticket.chat_id else None
             try:
-                for part in split_text(text):
+                for part, direction in parts:
                     sent = await self.bot(platform, bot).send_message(
                         chat_id, part, message_thread_id=thread
                     )
                     await self._support.remember(
-                        ticket, "note", sent.chat.id, sent.message_id, platform=platform
+                        ticket,
+                        direction,
+                        sent.chat.id,
+                        sent.message_id,
+                        partner_message_id=said_in if direction == "in" else None,
+                        platform=platform,
                     )
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("ticket %s: note not delivered to %s: %s", ticket.id, chat_id, exc)

@@ -14,7 +14,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 import sqlalchemy as sa
-from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import MAX_SECRET_HEADER, MAX_WEBHOOK_PATH, run_bots
@@ -106,78 +105,49 @@ async def test_max_by_webhook_from_start_up_to_the_answer(tmp_path: Path) -> Non
 
 
 async def test_max_by_webhook_persist_first_once_each(tmp_path: Path) -> None:
+    from bot.app import max_webhook_url
+    from tests.max_inbox import WEBHOOK_URL, max_inbox_over_http
 
-    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox, max_webhook_url
+    assert max_webhook_url(WEBHOOK_URL) == "https://bot.example/webhook/max"
 
-    assert max_webhook_url("https://bot.example/webhook/telegram") == (
-        "https://bot.example/webhook/max"
-    )
-
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    try:
-        async with running_bot(
-            tmp_path,
-            maxbot=emulator,
-            webhook_url="https://bot.example/webhook/telegram",
-            webhook_secret="s3cret-value",
-        ) as harness:
-            inbox = max_webhook_inbox(harness.services.settings, harness.services, harness.dp)
-            assert inbox is not None
-            app = web.Application()
-            inbox.install(app)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = runner.addresses[0][1]
-            emulator.webhook_target = f"http://127.0.0.1:{port}"
-            session = harness.max_bot.session if harness.max_bot else None
-            assert isinstance(session, MaxSession)
-            await session.subscribe(
-                "https://bot.example/webhook/max", "s3cret-value", ["message_created"]
-            )
-            try:
-                maria = harness.max_user(370)
-                emulator.user_message(370, "когда выплаты")
-                for _ in range(100):
-                    await inbox.drain()
-                    if maria.messages:
-                        break
-                    await asyncio.sleep(0.02)
-                # someone new is asked to /start first (nothing is stored before)
-                assert "/start" in maria.last.plain
-                assert inbox.received == 1
-                # MAX delivering the same event again: stored once, handled once
-                event = emulator.feed.events[-1]
-                await emulator._deliver_webhook(event)
-                await inbox.drain()
-                assert inbox.duplicates == 1
-                assert len(maria.messages) == 1
-                # without the secret: 401, nothing stored
-                import aiohttp
-
-                async with (
-                    aiohttp.ClientSession() as http,
-                    http.post(f"http://127.0.0.1:{port}/webhook/max", json=event) as response,
-                ):
-                    assert response.status == 401
-                async with (
-                    aiohttp.ClientSession() as http,
-                    http.post(
-                        f"http://127.0.0.1:{port}/webhook/max",
-                        json={"not": "an event"},
-                        headers={MAX_SECRET_HEADER: "s3cret-value"},
-                    ) as response,
-                ):
-                    assert response.status == 400
-            finally:
-                await runner.cleanup()
-            # back to long polling: the subscription is removed at start-up
-            await prepare_max_bot(harness.max_bot, session, harness.services)
-            assert emulator.subscriptions == []
-    finally:
-        await emulator.stop()
+    async with max_inbox_over_http(tmp_path, SECRET) as served:
+        harness, emulator, inbox = served.harness, served.emulator, served.inbox
+        emulator.webhook_target = served.base_url
+        session = harness.max_bot.session if harness.max_bot else None
+        assert isinstance(session, MaxSession)
+        await session.subscribe("https://bot.example/webhook/max", SECRET, ["message_created"])
+        maria = harness.max_user(370)
+        emulator.user_message(370, "когда выплаты")
+        for _ in range(100):
+            await inbox.drain()
+            if maria.messages:
+                break
+            await asyncio.sleep(0.02)
+        # someone new is asked to /start first (nothing is stored before)
+        assert "/start" in maria.last.plain
+        assert inbox.received == 1
+        # MAX delivering the same event again: stored once, handled once
+        event = emulator.feed.events[-1]
+        await emulator._deliver_webhook(event)
+        await inbox.drain()
+        assert inbox.duplicates == 1
+        assert len(maria.messages) == 1
+        # without the secret: 401, nothing stored
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(served.url, json=event) as response,
+        ):
+            assert response.status == 401
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                served.url, json={"not": "an event"}, headers={MAX_SECRET_HEADER: SECRET}
+            ) as response,
+        ):
+            assert response.status == 400
+        # back to long polling: the subscription is removed at start-up
+        await prepare_max_bot(harness.max_bot, session, harness.services)
+        assert emulator.subscriptions == []
 
 
 async def test_a_wrong_max_token_stops_start_up_naming_it(tmp_path: Path) -> None:

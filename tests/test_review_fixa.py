@@ -70,97 +70,74 @@ async def test_max_webhook_ids_are_checked_at_the_door(tmp_path: Path) -> None:
     refused in MAX's terms, not Telegram's."""
     import aiohttp
     import sqlalchemy as sa
-    from aiohttp import web
 
-    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox
     from bot.db.tables import webhook_updates
+    from tests.max_inbox import max_inbox_over_http
 
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    try:
-        async with running_bot(
-            tmp_path,
-            maxbot=emulator,
-            webhook_url="https://bot.example/webhook/telegram",
-            webhook_secret="goodsecret_1",
-        ) as harness:
-            inbox = max_webhook_inbox(harness.services.settings, harness.services, harness.dp)
-            assert inbox is not None
-            app = web.Application()
-            inbox.install(app)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhook/max"
-            headers = {MAX_SECRET_HEADER: "goodsecret_1", "Content-Type": "application/json"}
-            user = {"user_id": -1, "first_name": "X"}
-            bad = [
-                (
-                    b'{"update_type":"bot_started","timestamp":1,'
-                    b'"chat_id":99999999999999999999999,"user":{"user_id":-1}}',
-                    "chat_id",
-                ),
-                (
-                    json.dumps(
-                        {
-                            "update_type": "bot_started",
-                            "timestamp": 1,
-                            "chat_id": 5,
-                            "user": {"user_id": 2**64},
-                        }
-                    ).encode(),
-                    "user.user_id",
-                ),
-                (
-                    json.dumps(
-                        {
-                            "update_type": "bot_started",
-                            "timestamp": 1,
-                            "chat_id": "5",
-                            "user": user,
-                        }
-                    ).encode(),
-                    "chat_id",
-                ),
-                (
-                    json.dumps(
-                        {
-                            "update_type": "message_created",
-                            "timestamp": 1,
-                            "message": {
-                                "sender": user,
-                                "recipient": {"chat_id": 5, "chat_type": "dialog"},
-                                "body": {"mid": "m", "seq": 1.5, "text": "x"},
-                            },
-                        }
-                    ).encode(),
-                    "message.body.seq",
-                ),
-                (b"not json", "body"),
-                (b"[1, 2]", "body"),
-                (b'{"timestamp": 1}', "update_type"),
-            ]
-            try:
-                async with aiohttp.ClientSession() as http:
-                    for raw, field in bad:
-                        async with http.post(url, data=raw, headers=headers) as response:
-                            assert response.status == 400, raw
-                            error = (await response.json())["error"]
-                            assert error.startswith(f"{field}: "), (raw, error)
-                            assert "update_id" not in error
-            finally:
-                await runner.cleanup()
-            await inbox.drain()
-            assert inbox.received == 0
-            async with harness.services.db.read() as conn:
-                stored = (
-                    await conn.execute(sa.select(sa.func.count()).select_from(webhook_updates))
-                ).scalar()
-            assert stored == 0
-            assert not [r for r in emulator.requests if r.method.startswith("POST /messages")]
-    finally:
-        await emulator.stop()
+    async with max_inbox_over_http(tmp_path, "goodsecret_1") as served:
+        user = {"user_id": -1, "first_name": "X"}
+        bad = [
+            (
+                b'{"update_type":"bot_started","timestamp":1,'
+                b'"chat_id":99999999999999999999999,"user":{"user_id":-1}}',
+                "chat_id",
+            ),
+            (
+                json.dumps(
+                    {
+                        "update_type": "bot_started",
+                        "timestamp": 1,
+                        "chat_id": 5,
+                        "user": {"user_id": 2**64},
+                    }
+                ).encode(),
+                "user.user_id",
+            ),
+            (
+                json.dumps(
+                    {
+                        "update_type": "bot_started",
+                        "timestamp": 1,
+                        "chat_id": "5",
+                        "user": user,
+                    }
+                ).encode(),
+                "chat_id",
+            ),
+            (
+                json.dumps(
+                    {
+                        "update_type": "message_created",
+                        "timestamp": 1,
+                        "message": {
+                            "sender": user,
+                            "recipient": {"chat_id": 5, "chat_type": "dialog"},
+                            "body": {"mid": "m", "seq": 1.5, "text": "x"},
+                        },
+                    }
+                ).encode(),
+                "message.body.seq",
+            ),
+            (b"not json", "body"),
+            (b"[1, 2]", "body"),
+            (b'{"timestamp": 1}', "update_type"),
+        ]
+        async with aiohttp.ClientSession() as http:
+            for raw, field in bad:
+                async with http.post(served.url, data=raw, headers=served.headers) as response:
+                    assert response.status == 400, raw
+                    error = (await response.json())["error"]
+                    assert error.startswith(f"{field}: "), (raw, error)
+                    assert "update_id" not in error
+        await served.inbox.drain()
+        assert served.inbox.received == 0
+        async with served.harness.services.db.read() as conn:
+            stored = (
+                await conn.execute(sa.select(sa.func.count()).select_from(webhook_updates))
+            ).scalar()
+        assert stored == 0
+        requests = served.emulator.requests
+        assert not [r for r in requests if r.method.startswith("POST /messages")]
 
 
 BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -68,8 +68,9 @@ async def test_a_name_with_nothing_visible_is_partner_and_code_everywhere(
     assert f"Партнёр: {shown[1601]} (@user1601, tg:1601)" in card
     assert forum.emulator.topics[(FORUM, topic_of(forum, 1))].startswith(f"#1 · {shown[1601]} · ")
     await nobody.send("/support И ещё вопрос")  # more words for the open ticket
-    wrote = forum.emulator.chat_messages(FORUM)[-1].plain
-    assert wrote.startswith(f"✉️ Обращение №1, {shown[1601]}:")
+    wrote, words = forum.emulator.chat_messages(FORUM)[-2:]
+    assert wrote.plain == f"✉️ Обращение №1, {shown[1601]}:"
+    assert words.plain == "И ещё вопрос"  # the words alone, as the partner's message
 
     await in_chat(forum, FORUM, "/tickets")
     listing = forum.emulator.chat_messages(FORUM)[-1].plain

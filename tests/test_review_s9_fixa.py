@@ -116,51 +116,25 @@ async def test_a_webhook_body_nested_too_deeply_is_a_400_never_a_500(
 ) -> None:
     """A webhook body Python can read but not walk (`whole_characters_in`) or cannot read
     at all is a 400, nothing stored, no traceback (behind the right secret)."""
-    from aiohttp import web
-
-    from bot.app import MAX_SECRET_HEADER, max_webhook_inbox
     from bot.db.tables import webhook_updates
-    from bot.max.emulator import MaxApiEmulator
-    from tests.harness import running_bot
+    from tests.max_inbox import max_inbox_over_http
 
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    try:
-        async with running_bot(
-            tmp_path,
-            maxbot=emulator,
-            webhook_url="https://bot.example/webhook/telegram",
-            webhook_secret="goodsecret_1",
-        ) as harness:
-            inbox = max_webhook_inbox(harness.services.settings, harness.services, harness.dp)
-            assert inbox is not None
-            app = web.Application()
-            inbox.install(app)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhook/max"
-            headers = {MAX_SECRET_HEADER: "goodsecret_1", "Content-Type": "application/json"}
-            head = '{"update_type":"bot_started","timestamp":1,"chat_id":5,'
-            head += '"user":{"user_id":2,"first_name":"X"},"extra":'
-            caplog.set_level(logging.INFO)
-            try:
-                async with aiohttp.ClientSession() as http:
-                    for depth in (30000, 900, 950, 980):
-                        body = head + _nested(depth) + "}"
-                        async with http.post(url, data=body, headers=headers) as response:
-                            assert response.status == 400, depth
-                            await response.json()
-            finally:
-                await runner.cleanup()
-            await inbox.drain()
-            assert inbox.received == 0
-            async with harness.services.db.read() as conn:
-                count = sa.select(sa.func.count()).select_from(webhook_updates)
-                assert (await conn.execute(count)).scalar() == 0
-            assert not any(record.exc_info for record in caplog.records)
-    finally:
-        await emulator.stop()
+    async with max_inbox_over_http(tmp_path, "goodsecret_1") as served:
+        head = '{"update_type":"bot_started","timestamp":1,"chat_id":5,'
+        head += '"user":{"user_id":2,"first_name":"X"},"extra":'
+        caplog.set_level(logging.INFO)
+        async with aiohttp.ClientSession() as http:
+            for depth in (30000, 900, 950, 980):
+                body = head + _nested(depth) + "}"
+                async with http.post(served.url, data=body, headers=served.headers) as response:
+                    assert response.status == 400, depth
+                    await response.json()
+        await served.inbox.drain()
+        assert served.inbox.received == 0
+        async with served.harness.services.db.read() as conn:
+            count = sa.select(sa.func.count()).select_from(webhook_updates)
+            assert (await conn.execute(count)).scalar() == 0
+        assert not any(record.exc_info for record in caplog.records)
 
 
 def test_faq_teach_refuses_a_line_nested_too_deeply(

@@ -863,3 +863,12 @@ announced-capped = Left out by the weekly cap: { $count } { $count ->
         [one] message
        *[other] messages
     } in 7 days (max_automated_per_week).
+
+# --- loose ends 10: a partner's /cancel with a ticket open withdraws the question ---
+support-cancel-ask = Withdraw ticket #{ $number }? The manager will see you no longer need an answer, and the ticket closes.
+support-cancel-yes = Yes, withdraw
+support-cancel-no = No, keep it
+support-cancel-kept = All right, ticket #{ $number } stays open.
+support-cancelled = Ticket #{ $number } is closed: question withdrawn. If you need a manager — /support
+support-cancel-nothing = Nothing to cancel: no ticket is open. If you need a manager — /support
+ticket-withdrawn = 🚫 The partner withdrew the question: ticket #{ $number } is closed.

@@ -900,3 +900,12 @@ announced-capped = Не получат из-за недельного лимит
         [few] автоматических сообщения
        *[many] автоматических сообщений
     } за 7 дней (max_automated_per_week).
+
+# --- loose ends 10: a partner's /cancel with a ticket open withdraws the question ---
+support-cancel-ask = Отозвать обращение №{ $number }? Менеджер увидит, что ответ больше не нужен, и обращение закроется.
+support-cancel-yes = Да, отозвать
+support-cancel-no = Нет, оставить
+support-cancel-kept = Хорошо, обращение №{ $number } остаётся открытым.
+support-cancelled = Обращение №{ $number } закрыто: вопрос отозван. Если понадобится менеджер — /support
+support-cancel-nothing = Отменять нечего: открытых обращений нет. Если нужен менеджер — /support
+ticket-withdrawn = 🚫 Партнёр отозвал вопрос: обращение №{ $number } закрыто.

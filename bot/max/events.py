@@ -174,35 +174,45 @@ class MaxEvents(MaxDirectory):
             if text.startswith("/"):
                 length = len(text.split(maxsplit=1)[0])
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        link = raw.get("link")
-        if isinstance(link, dict) and link.get("type") == "reply":
-            linked = link.get("message") or {}
-            if linked.get("seq") is not None:
-                linked_from = link.get("sender") or {}
-                bot_id = self._me.id if self._me is not None else None
-                from_bot = linked_from.get("user_id") is not None and (
-                    int(linked_from["user_id"]) == bot_id
-                )
-                linked_text = str(linked.get("text") or "")
-                self._sent.setdefault(
-                    (chat_id, int(linked["seq"])),
-                    Sent(
-                        str(linked.get("mid") or ""),
-                        linked_text if from_bot else convert.escape(linked_text),
-                    ),
-                )
-                message["reply_to_message"] = {
-                    "message_id": int(linked["seq"]),
-                    "date": message["date"],
-                    "chat": self._chat_json(chat_id),
-                    "from": self._bot_json()
-                    if from_bot
-                    else self._person_json(self._learn_user(linked_from))
-                    if linked_from.get("user_id") is not None
-                    else self._bot_json(),
-                    "text": str(linked.get("text") or ""),
-                }
+        replied = self._replied(raw, chat_id, message["date"])
+        if replied is not None:
+            message["reply_to_message"] = replied
         return message
+
+    def _replied(self, raw: dict[str, Any], chat_id: int, date: int) -> dict[str, Any] | None:
+        """The message a MAX message replies to (its `link` of type reply), in aiogram's
+        shape; None for none (or a forward)."""
+        link = raw.get("link")
+        if not isinstance(link, dict) or link.get("type") != "reply":
+            return None
+        linked = link.get("message") or {}
+        if linked.get("seq") is None:
+            return None
+        linked_from = link.get("sender") or {}
+        bot_id = self._me.id if self._me is not None else None
+        from_bot = linked_from.get("user_id") is not None and (
+            int(linked_from["user_id"]) == bot_id
+        )
+        # the bot's own message reads as the MAX HTML it was sent as; a person's as typed
+        linked_text = str(linked.get("text") or "")
+        self._sent.setdefault(
+            (chat_id, int(linked["seq"])),
+            Sent(
+                str(linked.get("mid") or ""),
+                linked_text if from_bot else convert.escape(linked_text),
+            ),
+        )
+        return {
+            "message_id": int(linked["seq"]),
+            "date": date,
+            "chat": self._chat_json(chat_id),
+            "from": self._bot_json()
+            if from_bot
+            else self._person_json(self._learn_user(linked_from))
+            if linked_from.get("user_id") is not None
+            else self._bot_json(),
+            "text": convert.plain(linked_text) if from_bot else linked_text,
+        }
 
     def _callback(self, event: dict[str, Any]) -> dict[str, Any]:
         callback = event["callback"]
@@ -227,18 +237,24 @@ class MaxEvents(MaxDirectory):
         callback_id = str(callback["callback_id"])
         self._callbacks.put(callback_id, (chat_id, seq))
         sent = self._sent.get((chat_id, seq))
+        message: dict[str, Any] = {
+            "message_id": seq,
+            "date": int(time.time()),
+            "chat": self._chat_json(chat_id),
+            "from": self._bot_json(),
+            "text": convert.plain(sent.text) if sent else "",
+        }
+        # the pressed message comes with the one it replies to (a /faq_link picker: the
+        # partner's message it is about)
+        replied = self._replied(raw, chat_id, message["date"])
+        if replied is not None:
+            message["reply_to_message"] = replied
         return {
             "id": callback_id,
             "from": self._person_json(user_id, event.get("user_locale")),
             "chat_instance": str(chat_id),
             "data": str(callback.get("payload") or ""),
-            "message": {
-                "message_id": seq,
-                "date": int(time.time()),
-                "chat": self._chat_json(chat_id),
-                "from": self._bot_json(),
-                "text": convert.plain(sent.text) if sent else "",
-            },
+            "message": message,
         }
 
     def _membership(

@@ -171,8 +171,8 @@ class SupportService:
     async def is_note(
         self, ticket: Ticket, chat_id: int, message_id: int, platform: str = "tg"
     ) -> bool:
-        """Whether a message the managers see is one of the bot's notes on the ticket (a
-        reopen relays the partner's new words in one)."""
+        """Whether a message the managers see is one of the bot's notes on the ticket
+        (reopened, closed, the intro of the partner's words): it stands for no words."""
         return await self._is(ticket, chat_id, message_id, platform, "note")
 
     async def _is(

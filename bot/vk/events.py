@@ -200,7 +200,7 @@ class VkEvents(VkDirectory):
             # VK users type commands without the slash ("faq", "link 12345", "Начать")
             text = "/" + command + (f" {words[1]}" if len(words) > 1 else "")
         attachments = _attachments(message.get("attachments") or [])
-        self._sent.put((peer, cmid), Sent(text, None, attachments))
+        self._sent.put((peer, cmid), Sent(text, None, attachments, by_bot=False))
         body: dict[str, Any] = {
             "message_id": cmid,
             "date": int(message.get("date") or time.time()),

@@ -22,6 +22,8 @@ class Sent:
     text: str
     keyboard: str | None = None
     attachments: list[str] = field(default_factory=list)
+    reply_to: int | None = None  # the message the bot's one replies to (its cmid)
+    by_bot: bool = True  # False: a person's message
 
 
 class VkDirectory:
@@ -89,14 +91,22 @@ class VkDirectory:
                 self._people.setdefault(peer, (str(peer), ""))
 
     def _bot_message_json(self, peer: int, cmid: int) -> dict[str, Any]:
+        """The bot's message a button was pressed on (VK sends only its number), with the
+        bot's message it replies to when the session remembers both (a /faq_link picker:
+        the partner's words it is about)."""
         sent = self._sent.get((peer, cmid))
-        return {
+        body = {
             "message_id": cmid,
             "date": int(time.time()),
             "chat": self._chat_json(peer),
             "from": self._bot_json(),
             "text": sent.text if sent else "",
         }
+        replied = None if sent is None or sent.reply_to is None else sent.reply_to
+        remembered = None if replied is None else self._sent.get((peer, replied))
+        if remembered is not None and remembered.by_bot:
+            body["reply_to_message"] = {**body, "message_id": replied, "text": remembered.text}
+        return body
 
     def _chat_json(self, peer: int) -> dict[str, Any]:
         if convert.is_chat(peer):

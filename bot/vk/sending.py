@@ -123,7 +123,7 @@ class VkSending(VkDirectory):
                 int(error.get("code", 0)), str(error.get("description", "")), "messages.send"
             )
         cmid = int(item.get("conversation_message_id") or item.get("message_id") or 0)
-        self._sent.put((peer, cmid), Sent(text, keyboard, list(attachments or [])))
+        self._sent.put((peer, cmid), Sent(text, keyboard, list(attachments or []), reply_to))
         if keyboard is not None:
             self._last_keyboard[peer] = cmid
         return cmid
@@ -297,7 +297,9 @@ class VkSending(VkDirectory):
             keyboard=keyboard or '{"buttons":[],"inline":true}',
             dont_parse_links=1,
         )
-        self._sent.put((peer, cmid), Sent(text, keyboard, list(attachments or [])))
+        before = self._sent.get((peer, cmid))  # an edit keeps what the message replies to
+        reply_to = before.reply_to if before is not None else None
+        self._sent.put((peer, cmid), Sent(text, keyboard, list(attachments or []), reply_to))
 
     async def _answer_callback(self, bot: Bot, method: AnswerCallbackQuery) -> bool:
         known = self._events.get(method.callback_query_id)

@@ -60,8 +60,10 @@ async def asked_in(
     """The question a manager links: the partner's message of the ticket the manager
     replies to (its text or caption, possibly none; and its id), else the ticket's first
     question (and None); and whether it may be learned. A reply to one of the bot's
-    notes (a reopen relays the partner's new words in one) stands for words that are not
-    the first question: the answer goes out, nothing is learned."""
+    notes (reopened, closed) stands for no words of the partner's, surely not the first
+    question: the answer goes out, nothing is learned. (The partner's words with no
+    message of theirs to copy — a reopen's — come as a message of their own, kept as
+    theirs: `TicketRelay.words_to_managers`.)"""
     replied = message.reply_to_message
     if replied is not None:
         chat, platform = message.chat.id, platform_of(bot)
@@ -73,8 +75,9 @@ async def asked_in(
 
 
 def _picked_about(picker: Message, question: str, learn: bool) -> bool:
-    """Whether a picker's press may learn `question`: a picker not replying to the
-    partner's message (MAX hands a button's message over without it) must quote it."""
+    """Whether a picker's press may learn `question`: a picker handed over without the
+    message it replies to (on VK after a restart: the session remembers replies; on MAX
+    with no `link`) must quote it."""
     if not learn or picker.reply_to_message is not None:
         return learn
     return without_bidi(at_a_word(question, 500)) in (picker.text or "")

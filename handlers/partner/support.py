@@ -20,7 +20,7 @@ from bot.texts import shown_name
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
-from handlers.screens import keyboard, no_longer_available
+from handlers.screens import Screen, edit, keyboard, no_longer_available
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,15 @@ class SupportDialog(StatesGroup):
 
 def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
     return keyboard([(l10n("support-close-button"), TicketCb(action="close", ticket=ticket.id))])
+
+
+def withdraw_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            (l10n("support-cancel-yes"), TicketCb(action="withdraw", ticket=ticket.id)),
+            (l10n("support-cancel-no"), TicketCb(action="keep", ticket=ticket.id)),
+        ]
+    )
 
 
 def rating_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
@@ -51,8 +60,12 @@ async def open_ticket(
     l10n: L10n,
     question: str,
     original: Message | None = None,
+    said_in: int | None = None,
 ) -> None:
-    """Open (or reopen, or add to) the partner's ticket and tell them its number."""
+    """Open (or reopen, or add to) the partner's ticket and tell them its number. The
+    question is the partner's message `original` (copied), or words from elsewhere
+    (/support TEXT in their message `said_in`, "Ask a manager"): on a new ticket its card
+    shows them, else they go to the managers as their own message."""
     opened = await support.open_for(partner, question)
     ticket = opened.ticket
     if opened.reopened:
@@ -62,7 +75,7 @@ async def open_ticket(
     else:  # more words for an existing ticket, with no message of the partner's to copy
         name = html.escape(shown_name(partner.first_name, partner.partner_code, relay.l10n))
         intro = relay.l10n("ticket-partner-wrote", number=ticket.id, name=name)
-        if not await relay.note_to_managers(bot, ticket, f"{intro}\n{html.escape(question)}"):
+        if not await relay.words_to_managers(bot, ticket, intro, question, said_in):
             # never "sent" for what was not: the partner knows, and may try again
             await answer_to.answer(l10n("support-not-delivered", number=ticket.id))
             return
@@ -112,7 +125,9 @@ def setup() -> Router:
         if not command.args:
             await ask_for_question(message, partner, support, state, l10n)
             return
-        await open_ticket(message, bot, partner, support, relay, l10n, command.args)
+        await open_ticket(
+            message, bot, partner, support, relay, l10n, command.args, said_in=message.message_id
+        )
 
     @router.callback_query(AskCb.filter(F.action == "manager"))
     async def ask_manager(
@@ -170,6 +185,51 @@ def setup() -> Router:
                 l10n("support-closed", number=ticket.id),
                 reply_markup=rating_keyboard(ticket, l10n),
             )
+
+    @router.message(Command("cancel"))
+    async def cancel(
+        message: Message, partner: Partner | None, support: SupportService, l10n: L10n
+    ) -> None:
+        """/cancel outside the step asking for the question: with a ticket open, withdraw
+        it (asked first); with none, nothing to cancel (never "unknown command")."""
+        ticket = None if partner is None else await support.current(partner)
+        if ticket is None:
+            await message.answer(l10n("support-cancel-nothing"))
+            return
+        await message.answer(
+            l10n("support-cancel-ask", number=ticket.id),
+            reply_markup=withdraw_keyboard(ticket, l10n),
+        )
+
+    @router.callback_query(TicketCb.filter(F.action.in_({"withdraw", "keep"})))
+    async def withdraw(
+        callback: CallbackQuery,
+        callback_data: TicketCb,
+        bot: Bot,
+        partner: Partner,
+        support: SupportService,
+        relay: TicketRelay,
+        l10n: L10n,
+    ) -> None:
+        ticket = await support.get(callback_data.ticket)
+        if ticket is None or ticket.partner_id != partner.id:
+            logger.warning(
+                "ticket withdraw refused: %s pressed for ticket %s",
+                partner.key,
+                callback_data.ticket,
+            )
+            await no_longer_available(callback, l10n)
+            return
+        if not ticket.is_open:
+            await callback.answer(l10n("support-not-open"), show_alert=True)
+            return
+        await callback.answer()
+        if callback_data.action == "keep":
+            await edit(callback, Screen(l10n("support-cancel-kept", number=ticket.id)))
+            return
+        ticket = await support.close(ticket)
+        await relay.note_to_managers(bot, ticket, relay.l10n("ticket-withdrawn", number=ticket.id))
+        await edit(callback, Screen(l10n("support-cancelled", number=ticket.id)))
 
     @router.callback_query(TicketCb.filter(F.action == "rate"))
     async def rate(
