@@ -4,80 +4,112 @@ lesson drip, and when a private send planned for a moment really goes."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.notices.base import NoticesBase, private
+from bot.services.contest_standings import Standings
+from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued
+from bot.services.partner import Partner
 from bot.texts import greeting, number
+
+
+@dataclass(frozen=True)
+class _Week:
+    """What every digest of one moment shares: the moment, the month's leaderboard then
+    and a week before."""
+
+    now: datetime
+    board_now: Standings
+    board_before: Standings
 
 
 class DigestNotices(NoticesBase):
     async def digests(self, tag: str, only: set[int] | None = None) -> Enqueued:
         """The weekly digest in private: the partner's own week, place and its change, the
         distance to the next tier, upcoming contests, the next lesson (`only`: to these
-        partner ids of the audience)."""
-        zone = self._settings.tz
-        now = self._clock.now()
-        board_now = await self._contests.month_leaderboard(zone)
-        board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
+        partner ids of the audience). Written again when it is sent (`refresh_digests`)."""
+        week = await self._week()
         messages = []
         for partner in await self._partners.audience("digest"):
             if only is not None and partner.id not in only:
                 continue
-            l10n = self._l10n(partner.language)
-            lines = [l10n("digest-title")]
-            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
-            if linked:
-                count, amount = await self._sales.between(linked, now - timedelta(days=7))
-                lines.append(
-                    l10n("digest-week", count=count, amount=number(amount, l10n.language))
-                )
-                place, before = board_now.index_of(linked), board_before.index_of(linked)
-                if place is not None:
-                    change = 0 if before is None else before - place
-                    key = "digest-place-up" if change > 0 else "digest-place-down"
-                    key = "digest-place" if change == 0 else key
-                    lines.append(l10n(key, place=place + 1, change=abs(change)))
-                month = await self._sales.month(linked, zone)
-                tier = self._sales.tier(month.approved)
-                if tier.next_tier is not None:
-                    lines.append(
-                        l10n(
-                            "digest-tier",
-                            tier=html.escape(tier.next_tier.title),
-                            remaining=tier.remaining,
-                        )
-                    )
-            else:
-                lines.append(l10n("digest-link"))
-            upcoming = [
-                contest
-                for contest in await self._contests.eligible(partner.segment)
-                if contest.starts_at > now
-            ]
-            for contest in upcoming[:3]:
-                start = contest.starts_at.astimezone(zone).strftime("%d.%m")
-                lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
-            fresh = [
-                html.escape(creative.title)
-                for creative in self._store.content.creatives
-                if creative.added is not None
-                and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
-                and creative.visible_to(partner.segment)
-            ]
-            if fresh:
-                lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
-            course = await self._lessons.course(partner)
-            lesson = course.next_after(None)
-            if lesson is not None:
-                lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
-            lines.append(l10n("digest-footer"))
+            text = await self._digest_text(partner, week)
             messages.append(
-                private(
-                    f"digest:{tag}:{partner.key}", "digest", "digest", partner, "\n".join(lines)
-                )
+                private(f"digest:{tag}:{partner.key}", "digest", "digest", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_digests(self, rows: list[Queued]) -> dict[int, str]:
+        """The digests of these outbox rows as they are when sent (a /link approved, a sale
+        refunded, the language changed since they were queued): their texts by row id."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        week = await self._week()
+        texts = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is not None:  # else not sent: the worker skips it
+                texts[row.id] = await self._digest_text(partner, week)
+        return texts
+
+    async def _week(self) -> _Week:
+        zone, now = self._settings.tz, self._clock.now()
+        return _Week(
+            now,
+            await self._contests.month_leaderboard(zone),
+            await self._contests.month_leaderboard(zone, now - timedelta(days=7)),
+        )
+
+    async def _digest_text(self, partner: Partner, week: _Week) -> str:
+        zone, now = self._settings.tz, week.now
+        l10n = self._l10n(partner.language)
+        lines = [l10n("digest-title")]
+        linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+        if linked:
+            count, amount = await self._sales.between(linked, now - timedelta(days=7))
+            lines.append(l10n("digest-week", count=count, amount=number(amount, l10n.language)))
+            place, before = week.board_now.index_of(linked), week.board_before.index_of(linked)
+            if place is not None:
+                change = 0 if before is None else before - place
+                key = "digest-place-up" if change > 0 else "digest-place-down"
+                key = "digest-place" if change == 0 else key
+                lines.append(l10n(key, place=place + 1, change=abs(change)))
+            month = await self._sales.month(linked, zone)
+            tier = self._sales.tier(month.approved)
+            if tier.next_tier is not None:
+                lines.append(
+                    l10n(
+                        "digest-tier",
+                        tier=html.escape(tier.next_tier.title),
+                        remaining=tier.remaining,
+                    )
+                )
+        else:
+            lines.append(l10n("digest-link"))
+        upcoming = [
+            contest
+            for contest in await self._contests.eligible(partner.segment)
+            if contest.starts_at > now
+        ]
+        for contest in upcoming[:3]:
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m")
+            lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+        fresh = [
+            html.escape(creative.title)
+            for creative in self._store.content.creatives
+            if creative.added is not None
+            and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
+            and creative.visible_to(partner.segment)
+        ]
+        if fresh:
+            lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
+        course = await self._lessons.course(partner)
+        lesson = course.next_after(None)
+        if lesson is not None:
+            lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
+        lines.append(l10n("digest-footer"))
+        return "\n".join(lines)
 
     async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
         """A personal nudge to inactive partners (`days`: `inactive_after_days`; who they

@@ -38,6 +38,7 @@ from bot.services.sales_figures import (
     TierStanding,
     approval_facts,
     approved_between,
+    approved_occurred,
     last_approved,
     month_stats,
     recent_sales,
@@ -209,6 +210,10 @@ class SalesService:
         return await approval_facts(
             self._db, affiliate_id, conversion_ids, self._clock.now(), zone
         )
+
+    async def approved_rows(self, rows: list[int]) -> dict[int, datetime]:
+        """Of these conversions (`conversions.id`), those approved now: when each was made."""
+        return await approved_occurred(self._db, rows)
 
     async def between(self, affiliate_id: str, since: datetime) -> tuple[int, Decimal]:
         """Approved sales and their amount since `since` (up to now)."""

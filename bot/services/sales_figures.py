@@ -182,6 +182,18 @@ async def last_approved(db: Database, affiliate_id: str) -> datetime | None:
     return as_utc(moment) if isinstance(moment, datetime) else None
 
 
+async def approved_occurred(db: Database, rows: list[int]) -> dict[int, datetime]:
+    """Of these conversions (`conversions.id`), those approved: when each sale was made."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(rows), 500):
+        query = sa.select(conversions.c.id, conversions.c.occurred_at).where(
+            conversions.c.id.in_(rows[start : start + 500]), conversions.c.status == "approved"
+        )
+        async with db.read() as conn:
+            found.update({int(r.id): as_utc(r.occurred_at) for r in await conn.execute(query)})
+    return found
+
+
 async def totals_by_status(db: Database, affiliate_id: str) -> dict[str, int]:
     """All conversions of an affiliate id ever, by status."""
     query = (
