@@ -11,7 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from bot.db import tables
 from bot.services.outbox import Queued
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness
@@ -55,6 +57,10 @@ async def test_a_digest_queued_before_the_link_was_approved_tells_the_sales(
     # what the outbox keeps is what she got
     outbox = harness.services.outbox
     assert await outbox.report("digest") == {"sent": 1}
+    async with harness.services.db.read() as conn:
+        kept = (await conn.execute(sa.select(tables.outbox.c.text).where(
+            tables.outbox.c.subject == "digest"))).scalar_one()  # fmt: skip
+    assert "За 7 дней: 2 подтверждённые продажи" in kept
     # sent once, however often the planner ticks that day
     await harness.services.planner.tick()
     await harness.deliver()
@@ -144,3 +150,26 @@ async def test_a_digest_whose_rewriting_fails_goes_as_queued(
     (digest,) = _digest(vera)
     assert "За 7 дней: 0 подтверждённых продаж" in digest
     assert "writing digest rows again failed" in caplog.text
+
+
+async def test_a_digest_that_may_have_left_before_a_crash_is_not_rewritten(
+    harness: Harness,
+) -> None:
+    """The worker stopped while the digest's request was leaving: it may have arrived.
+    Sent again after the restart as it was (a platform that checks what arrived compares
+    it), even though the /link was approved meanwhile."""
+    manager = harness.manager()
+    await manager.send("/start")
+    gleb = harness.user(9505, "Глеб")
+    await gleb.onboard()
+    await gleb.send("/link dg-5")
+    await _to(harness, FRIDAY_DIGEST)
+    await harness.services.planner.tick()
+    outbox = harness.services.outbox
+    (row,) = [r for r in await outbox.claim(platform="tg") if r.subject == "digest"]
+    await outbox.mark_sending([row.id])
+    await outbox.release_claims("tg")  # the restart
+    await manager.press("✅ Подтвердить")
+    await harness.deliver()
+    (digest,) = _digest(gleb)
+    assert "/link" in digest
