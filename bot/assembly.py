@@ -130,7 +130,14 @@ async def create_services(
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
     # what a partner gets is true when it is sent (bot/services/outbox_refresh.py)
-    outbox.refreshers.update({"digest": notices.refresh_digests, PREFIX: notices.refresh_sales})
+    outbox.refreshers.update(
+        {
+            "digest": notices.refresh_digests,
+            "nudge": notices.refresh_nudges,
+            "lesson": notices.refresh_drips,
+            PREFIX: notices.refresh_sales,
+        }
+    )
     audiences = Audiences(
         db,
         store,

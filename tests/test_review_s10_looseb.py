@@ -1,7 +1,8 @@
 """Session 10, loose ends (task looseb): what a partner receives is true when it is sent —
-a weekly digest queued before a manager approved the partner's /link, and a sale notice
-for several sales of which some were refunded before it went (the CSV import's race with
-postbacks: tests/test_sales.py)."""
+a weekly digest queued before a manager approved the partner's /link, a nudge or a lesson
+reminder whose facts changed while it waited, and a sale notice for several sales of which
+some were refunded before it went (the CSV import's race with postbacks:
+tests/test_sales.py)."""
 
 from __future__ import annotations
 
@@ -173,3 +174,53 @@ async def test_a_digest_that_may_have_left_before_a_crash_is_not_rewritten(
     await harness.deliver()
     (digest,) = _digest(gleb)
     assert "/link" in digest
+
+
+# --- 1b. other personal messages whose facts changed before they went ---
+
+
+async def test_a_nudge_held_for_the_morning_is_dropped_after_a_sale(harness: Harness) -> None:
+    """Nudges decided at 23:00 (Moscow) wait for 09:00; Анна's sale is approved at 02:00:
+    in the morning she hears of her sale, not that she has had none for long. Борис, still
+    without a sale, is nudged."""
+    anna = await linked(harness, 9521, "Анна", "nd-1")
+    boris = await linked(harness, 9522, "Борис", "nd-2")
+    days = harness.services.content_store.content.program.schedule.inactive_after_days
+    harness.clock.advance(days * 24 * 3600)
+    await _to(harness, datetime(2027, 1, 4, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    assert (await harness.services.notices.nudges(days, 3)).queued == 2
+    await harness.deliver()
+    marks = {"anna": len(anna.messages), "boris": len(boris.messages)}
+    await _to(harness, datetime(2027, 1, 4, 23, 0, tzinfo=UTC))  # 02:00: a sale
+    await _postback(harness, "nd-1", "nd-1-a", "approved")
+    await _to(harness, datetime(2027, 1, 5, 6, 0, tzinfo=UTC))  # 09:00
+    await harness.deliver()
+    said = _told(anna, marks["anna"])
+    assert said[0].startswith("✅ Продажа подтверждена.")
+    assert not any("давно не было продаж" in text for text in said)
+    (nudge,) = _told(boris, marks["boris"])
+    assert nudge.startswith("Борис, давно не было продаж")
+
+
+async def test_the_reminder_of_a_lesson_finished_meanwhile_is_dropped(harness: Harness) -> None:
+    """Анна finished the first lesson at 22:30 (Moscow); the reminder of the second falls
+    due two days later at 22:30 and waits for 09:00. She finishes the second at 07:00:
+    at 09:00 she is not asked to go on with it."""
+    anna = harness.user(9531, "Анна")
+    await anna.onboard()
+    await _to(harness, datetime(2026, 12, 5, 19, 30, tzinfo=UTC))  # 22:30 in Moscow
+    await anna.send("/lessons")
+    await anna.press("▫️ С чего начать: кабинет, ссылка, первые шаги")
+    await anna.press("✅ Готово, дальше")
+    await _to(harness, datetime(2026, 12, 7, 19, 31, tzinfo=UTC))
+    assert await harness.services.planner.tick() >= 1  # the reminder, for 09:00
+    await harness.deliver()
+    assert not any("Пора продолжить обучение" in m.plain for m in anna.messages)
+    await _to(harness, datetime(2026, 12, 8, 4, 0, tzinfo=UTC))  # 07:00
+    await anna.send("/lessons")
+    await anna.press("▫️ Первая продажа за 7 дней")
+    await anna.press("✅ Готово, дальше")
+    mark = len(anna.messages)
+    await _to(harness, datetime(2026, 12, 8, 6, 0, tzinfo=UTC))  # 09:00
+    await harness.deliver()
+    assert not any("«Первая продажа за 7 дней»" in m.plain for m in anna.messages[mark:])

@@ -6,13 +6,18 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
+from bot.content.models import Lesson
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
+from bot.services.lessons import Course
 from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued
 from bot.services.partner import Partner
 from bot.texts import greeting, number
+
+DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
 
 
 @dataclass(frozen=True)
@@ -124,24 +129,39 @@ class DigestNotices(NoticesBase):
             since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
-            l10n = self._l10n(partner.language)
-            course = await self._lessons.course(partner)
-            lesson = course.next_after(None)
-            creative = next(
-                (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
-            )
-            lines = [greeting(l10n, "nudge-title", partner.first_name)]
-            if lesson is not None:
-                lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
-            if creative is not None:
-                lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
-            lines.append(l10n("nudge-manager"))
+            text = await self._nudge_text(partner)
             messages.append(
-                private(
-                    f"nudge:{period}:{partner.key}", "news", "nudge", partner, "\n".join(lines)
-                )
+                private(f"nudge:{period}:{partner.key}", "news", "nudge", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_nudges(self, rows: list[Queued]) -> dict[int, str | None]:
+        """Nudges as they are when sent: dropped (None) for a partner no longer inactive
+        (a sale came meanwhile, bot/services/inactivity.py), else written again."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        days = self._store.content.program.schedule.inactive_after_days
+        quiet = {found.partner.id for found in await self._sales.inactive(people.values(), days)}
+        texts: dict[int, str | None] = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is not None:  # else not sent: the worker skips it
+                texts[row.id] = await self._nudge_text(partner) if partner.id in quiet else None
+        return texts
+
+    async def _nudge_text(self, partner: Partner) -> str:
+        l10n = self._l10n(partner.language)
+        course = await self._lessons.course(partner)
+        lesson = course.next_after(None)
+        creative = next(
+            (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
+        )
+        lines = [greeting(l10n, "nudge-title", partner.first_name)]
+        if lesson is not None:
+            lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
+        if creative is not None:
+            lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
+        lines.append(l10n("nudge-manager"))
+        return "\n".join(lines)
 
     async def lesson_drip(self, finished_before: datetime) -> Enqueued:
         """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
@@ -156,16 +176,37 @@ class DigestNotices(NoticesBase):
             lesson = course.next_after(lesson_id)
             if lesson is None:
                 continue  # the course is done
-            text = self._l10n(partner.language)(
-                "lesson-drip",
-                title=html.escape(lesson.title),
-                done=course.finished,
-                total=len(course.lessons),
-            )
+            text = self._drip_text(partner, course, lesson)
             messages.append(
-                private(f"lesson:{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
+                private(f"{DRIP}{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_drips(self, rows: list[Queued]) -> dict[int, str | None]:
+        """Lesson reminders as they are when sent: dropped (None) when the partner finished
+        that lesson meanwhile (the next one has its own reminder), else written again."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        texts: dict[int, str | None] = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is None:
+                continue  # not sent: the worker skips it
+            lesson_id = row.key.removeprefix(DRIP).removesuffix(f":{partner.key}")
+            course = await self._lessons.course(partner)
+            lesson = next((one for one in course.lessons if one.id == lesson_id), None)
+            if lesson is None or lesson.id in course.done:
+                texts[row.id] = None
+            else:
+                texts[row.id] = self._drip_text(partner, course, lesson)
+        return texts
+
+    def _drip_text(self, partner: Partner, course: Course, lesson: Lesson) -> str:
+        return self._l10n(partner.language)(
+            "lesson-drip",
+            title=html.escape(lesson.title),
+            done=course.finished,
+            total=len(course.lessons),
+        )
 
     async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
         """When each lesson drip still to come before `until` will really go (after the
