@@ -136,16 +136,23 @@ class DigestNotices(NoticesBase):
         return await self._outbox.enqueue(messages)
 
     async def refresh_nudges(self, rows: list[Queued]) -> dict[int, str | None]:
-        """Nudges as they are when sent: dropped (None) for a partner no longer inactive
-        (a sale came meanwhile, bot/services/inactivity.py), else written again."""
+        """Nudges as they are when sent: dropped (None) when a sale of the partner was
+        approved after the nudge was decided (it would say there was none for long), else
+        written again."""
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
-        days = self._store.content.program.schedule.inactive_after_days
-        quiet = {found.partner.id for found in await self._sales.inactive(people.values(), days)}
+        linked = {p.id: p.affiliate_id for p in people.values() if p.affiliate_status == "linked"}
+        approved = await self._sales.last_approvals(sorted({a for a in linked.values() if a}))
         texts: dict[int, str | None] = {}
         for row in rows:
             partner = people.get(row.partner_id or 0)
-            if partner is not None:  # else not sent: the worker skips it
-                texts[row.id] = await self._nudge_text(partner) if partner.id in quiet else None
+            if partner is None:
+                continue  # not sent: the worker skips it
+            sold = approved.get(linked.get(partner.id) or "")
+            decided = row.created_at
+            if sold is not None and decided is not None and sold > decided:
+                texts[row.id] = None
+            else:
+                texts[row.id] = await self._nudge_text(partner)
         return texts
 
     async def _nudge_text(self, partner: Partner) -> str:

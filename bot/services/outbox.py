@@ -354,4 +354,5 @@ def _queued(row: Any) -> Queued:
         attempts=row.attempts,
         uncertain=row.uncertain,
         sending=row.sending_at is not None,
+        created_at=as_utc(row.created_at),
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Final
 
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ class Queued:
     attempts: int
     uncertain: bool
     sending: bool = False  # marked as being sent when its worker stopped (see mark_sending)
+    created_at: datetime | None = None  # when the send was decided
 
 
 # claimed rows → their texts now by row id (None: drop it; a row left out keeps its text)

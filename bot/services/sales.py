@@ -39,6 +39,7 @@ from bot.services.sales_figures import (
     approval_facts,
     approved_between,
     approved_occurred,
+    last_approvals,
     last_approved,
     month_stats,
     recent_sales,
@@ -214,6 +215,10 @@ class SalesService:
     async def approved_rows(self, rows: list[int]) -> dict[int, datetime]:
         """Of these conversions (`conversions.id`), those approved now: when each was made."""
         return await approved_occurred(self._db, rows)
+
+    async def last_approvals(self, affiliate_ids: list[str]) -> dict[str, datetime]:
+        """When a sale of each of these affiliate ids was last written as approved."""
+        return await last_approvals(self._db, affiliate_ids)
 
     async def between(self, affiliate_id: str, since: datetime) -> tuple[int, Decimal]:
         """Approved sales and their amount since `since` (up to now)."""
