@@ -34,6 +34,7 @@ from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
+from bot.services.outbox_sales import PREFIX
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
@@ -128,6 +129,15 @@ async def create_services(
     outbox = Outbox(db, store, clock, settings.tz)
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
+    # what a partner gets is true when it is sent (bot/services/outbox_refresh.py)
+    outbox.refreshers.update(
+        {
+            "digest": notices.refresh_digests,
+            "nudge": notices.refresh_nudges,
+            "lesson": notices.refresh_drips,
+            PREFIX: notices.refresh_sales,
+        }
+    )
     audiences = Audiences(
         db,
         store,

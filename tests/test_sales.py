@@ -393,3 +393,44 @@ async def test_a_conversion_another_worker_inserted_meanwhile_is_not_a_500(
     assert calls == 2
     assert await _count(services, conversions) == 2
     assert await _count(services, conversion_events) == 3
+
+
+async def test_a_csv_import_meeting_a_postbacks_insert_goes_on(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`partnerbot sales import` while postbacks arrive (another process): a conversion of
+    the file is inserted by a postback between the chunk's read and its insert. The unique
+    key refuses the chunk; it is decided and written again, the postback's row now known —
+    the import goes on instead of stopping with the database's error halfway."""
+    from bot.services import sales as sales_module
+
+    sales = services.sales
+    assert await sales.submit(sales.parse(_row(conversion_id="theirs"))) == "inserted"
+    real = sales_module.record_chunk
+    calls = 0
+
+    async def raced(conn: Any, items: Any, now: Any, source: str) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the chunk's insert, made as if the row were still unknown
+            await conn.execute(
+                conversions.insert().values(
+                    conversion_id="theirs", affiliate_id="aff-1", status="pending",
+                    amount=Decimal(1), occurred_at=now, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+        return await real(conn, items, now, source)
+
+    monkeypatch.setattr(sales_module, "record_chunk", raced)
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "partner,conversion_id,status,amount\naff-1,theirs,sale,100\naff-2,mine,lead,50\n",
+        encoding="utf-8",
+    )
+    report = await sales.import_csv(path)
+    assert (report.inserted, report.updated, report.rejected) == (1, 1, [])
+    assert calls == 2
+    async with services.db.read() as conn:
+        rows = {r.conversion_id: r.status for r in await conn.execute(sa.select(conversions))}
+    assert rows == {"theirs": "approved", "mine": "pending"}
+    assert await _count(services, conversion_events) == 3

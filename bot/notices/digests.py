@@ -4,80 +4,117 @@ lesson drip, and when a private send planned for a moment really goes."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
+from bot.content.models import Lesson
 from bot.notices.base import NoticesBase, private
+from bot.services.contest_standings import Standings
+from bot.services.lessons import Course
+from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued
+from bot.services.partner import Partner
 from bot.texts import greeting, number
+
+DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
+
+
+@dataclass(frozen=True)
+class _Week:
+    """What every digest of one moment shares: the moment, the month's leaderboard then
+    and a week before."""
+
+    now: datetime
+    board_now: Standings
+    board_before: Standings
 
 
 class DigestNotices(NoticesBase):
     async def digests(self, tag: str, only: set[int] | None = None) -> Enqueued:
         """The weekly digest in private: the partner's own week, place and its change, the
         distance to the next tier, upcoming contests, the next lesson (`only`: to these
-        partner ids of the audience)."""
-        zone = self._settings.tz
-        now = self._clock.now()
-        board_now = await self._contests.month_leaderboard(zone)
-        board_before = await self._contests.month_leaderboard(zone, now - timedelta(days=7))
+        partner ids of the audience). Written again when it is sent (`refresh_digests`)."""
+        week = await self._week()
         messages = []
         for partner in await self._partners.audience("digest"):
             if only is not None and partner.id not in only:
                 continue
-            l10n = self._l10n(partner.language)
-            lines = [l10n("digest-title")]
-            linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
-            if linked:
-                count, amount = await self._sales.between(linked, now - timedelta(days=7))
-                lines.append(
-                    l10n("digest-week", count=count, amount=number(amount, l10n.language))
-                )
-                place, before = board_now.index_of(linked), board_before.index_of(linked)
-                if place is not None:
-                    change = 0 if before is None else before - place
-                    key = "digest-place-up" if change > 0 else "digest-place-down"
-                    key = "digest-place" if change == 0 else key
-                    lines.append(l10n(key, place=place + 1, change=abs(change)))
-                month = await self._sales.month(linked, zone)
-                tier = self._sales.tier(month.approved)
-                if tier.next_tier is not None:
-                    lines.append(
-                        l10n(
-                            "digest-tier",
-                            tier=html.escape(tier.next_tier.title),
-                            remaining=tier.remaining,
-                        )
-                    )
-            else:
-                lines.append(l10n("digest-link"))
-            upcoming = [
-                contest
-                for contest in await self._contests.eligible(partner.segment)
-                if contest.starts_at > now
-            ]
-            for contest in upcoming[:3]:
-                start = contest.starts_at.astimezone(zone).strftime("%d.%m")
-                lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
-            fresh = [
-                html.escape(creative.title)
-                for creative in self._store.content.creatives
-                if creative.added is not None
-                and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
-                and creative.visible_to(partner.segment)
-            ]
-            if fresh:
-                lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
-            course = await self._lessons.course(partner)
-            lesson = course.next_after(None)
-            if lesson is not None:
-                lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
-            lines.append(l10n("digest-footer"))
+            text = await self._digest_text(partner, week)
             messages.append(
-                private(
-                    f"digest:{tag}:{partner.key}", "digest", "digest", partner, "\n".join(lines)
-                )
+                private(f"digest:{tag}:{partner.key}", "digest", "digest", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_digests(self, rows: list[Queued]) -> dict[int, str]:
+        """The digests of these outbox rows as they are when sent (a /link approved, a sale
+        refunded, the language changed since they were queued): their texts by row id."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        week = await self._week()
+        texts = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is not None:  # else not sent: the worker skips it
+                texts[row.id] = await self._digest_text(partner, week)
+        return texts
+
+    async def _week(self) -> _Week:
+        zone, now = self._settings.tz, self._clock.now()
+        return _Week(
+            now,
+            await self._contests.month_leaderboard(zone),
+            await self._contests.month_leaderboard(zone, now - timedelta(days=7)),
+        )
+
+    async def _digest_text(self, partner: Partner, week: _Week) -> str:
+        zone, now = self._settings.tz, week.now
+        l10n = self._l10n(partner.language)
+        lines = [l10n("digest-title")]
+        linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+        if linked:
+            count, amount = await self._sales.between(linked, now - timedelta(days=7))
+            lines.append(l10n("digest-week", count=count, amount=number(amount, l10n.language)))
+            place, before = week.board_now.index_of(linked), week.board_before.index_of(linked)
+            if place is not None:
+                change = 0 if before is None else before - place
+                key = "digest-place-up" if change > 0 else "digest-place-down"
+                key = "digest-place" if change == 0 else key
+                lines.append(l10n(key, place=place + 1, change=abs(change)))
+            month = await self._sales.month(linked, zone)
+            tier = self._sales.tier(month.approved)
+            if tier.next_tier is not None:
+                lines.append(
+                    l10n(
+                        "digest-tier",
+                        tier=html.escape(tier.next_tier.title),
+                        remaining=tier.remaining,
+                    )
+                )
+        else:
+            lines.append(l10n("digest-link"))
+        upcoming = [
+            contest
+            for contest in await self._contests.eligible(partner.segment)
+            if contest.starts_at > now
+        ]
+        for contest in upcoming[:3]:
+            start = contest.starts_at.astimezone(zone).strftime("%d.%m")
+            lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+        fresh = [
+            html.escape(creative.title)
+            for creative in self._store.content.creatives
+            if creative.added is not None
+            and creative.added > (now - timedelta(days=7)).astimezone(zone).date()
+            and creative.visible_to(partner.segment)
+        ]
+        if fresh:
+            lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
+        course = await self._lessons.course(partner)
+        lesson = course.next_after(None)
+        if lesson is not None:
+            lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
+        lines.append(l10n("digest-footer"))
+        return "\n".join(lines)
 
     async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
         """A personal nudge to inactive partners (`days`: `inactive_after_days`; who they
@@ -92,24 +129,46 @@ class DigestNotices(NoticesBase):
             since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
-            l10n = self._l10n(partner.language)
-            course = await self._lessons.course(partner)
-            lesson = course.next_after(None)
-            creative = next(
-                (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
-            )
-            lines = [greeting(l10n, "nudge-title", partner.first_name)]
-            if lesson is not None:
-                lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
-            if creative is not None:
-                lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
-            lines.append(l10n("nudge-manager"))
+            text = await self._nudge_text(partner)
             messages.append(
-                private(
-                    f"nudge:{period}:{partner.key}", "news", "nudge", partner, "\n".join(lines)
-                )
+                private(f"nudge:{period}:{partner.key}", "news", "nudge", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_nudges(self, rows: list[Queued]) -> dict[int, str | None]:
+        """Nudges as they are when sent: dropped (None) when a sale of the partner was
+        approved after the nudge was decided (it would say there was none for long), else
+        written again."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        linked = {p.id: p.affiliate_id for p in people.values() if p.affiliate_status == "linked"}
+        approved = await self._sales.last_approvals(sorted({a for a in linked.values() if a}))
+        texts: dict[int, str | None] = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is None:
+                continue  # not sent: the worker skips it
+            sold = approved.get(linked.get(partner.id) or "")
+            decided = row.created_at
+            if sold is not None and decided is not None and sold > decided:
+                texts[row.id] = None
+            else:
+                texts[row.id] = await self._nudge_text(partner)
+        return texts
+
+    async def _nudge_text(self, partner: Partner) -> str:
+        l10n = self._l10n(partner.language)
+        course = await self._lessons.course(partner)
+        lesson = course.next_after(None)
+        creative = next(
+            (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
+        )
+        lines = [greeting(l10n, "nudge-title", partner.first_name)]
+        if lesson is not None:
+            lines.append(l10n("nudge-lesson", title=html.escape(lesson.title)))
+        if creative is not None:
+            lines.append(l10n("nudge-creative", title=html.escape(creative.title)))
+        lines.append(l10n("nudge-manager"))
+        return "\n".join(lines)
 
     async def lesson_drip(self, finished_before: datetime) -> Enqueued:
         """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
@@ -124,16 +183,37 @@ class DigestNotices(NoticesBase):
             lesson = course.next_after(lesson_id)
             if lesson is None:
                 continue  # the course is done
-            text = self._l10n(partner.language)(
-                "lesson-drip",
-                title=html.escape(lesson.title),
-                done=course.finished,
-                total=len(course.lessons),
-            )
+            text = self._drip_text(partner, course, lesson)
             messages.append(
-                private(f"lesson:{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
+                private(f"{DRIP}{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
             )
         return await self._outbox.enqueue(messages)
+
+    async def refresh_drips(self, rows: list[Queued]) -> dict[int, str | None]:
+        """Lesson reminders as they are when sent: dropped (None) when the partner finished
+        that lesson meanwhile (the next one has its own reminder), else written again."""
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        texts: dict[int, str | None] = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            if partner is None:
+                continue  # not sent: the worker skips it
+            lesson_id = row.key.removeprefix(DRIP).removesuffix(f":{partner.key}")
+            course = await self._lessons.course(partner)
+            lesson = next((one for one in course.lessons if one.id == lesson_id), None)
+            if lesson is None or lesson.id in course.done:
+                texts[row.id] = None
+            else:
+                texts[row.id] = self._drip_text(partner, course, lesson)
+        return texts
+
+    def _drip_text(self, partner: Partner, course: Course, lesson: Lesson) -> str:
+        return self._l10n(partner.language)(
+            "lesson-drip",
+            title=html.escape(lesson.title),
+            done=course.finished,
+            total=len(course.lessons),
+        )
 
     async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
         """When each lesson drip still to come before `until` will really go (after the

@@ -11,8 +11,9 @@ from typing import Final
 from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
+from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued, OutMessage
-from bot.services.outbox_sales import reached_subject, sales_subject
+from bot.services.outbox_sales import reached_subject, sales_subject, told_sales
 from bot.services.partner import Partner
 from bot.services.sales_figures import month_end, month_start
 from bot.services.sales_ledger import Approved
@@ -74,6 +75,27 @@ class SaleNotices(NoticesBase):
                     reached = reached_subject(affiliate, tier.monthly_sales, this_month)
                     messages.append(self._sale_message(key, partner, text, reached))
         return await self._outbox.enqueue(messages)
+
+    async def refresh_sales(self, rows: list[Queued]) -> dict[int, str]:
+        """Sale notices some of whose sales were refunded or cancelled before they went
+        (their subjects name the sales still counting: `outbox_sales`): their texts by row
+        id, the count and the place as they are now. A row none of whose sales counts by
+        now is left out (dropped)."""
+        told = {row.id: told_sales(row.subject) or set() for row in rows}
+        occurred = await self._sales.approved_rows(sorted(set().union(*told.values())))
+        people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        texts: dict[int, str] = {}
+        for row in rows:
+            partner = people.get(row.partner_id or 0)
+            moments = tuple(sorted(occurred[n] for n in told[row.id] if n in occurred))
+            if partner is None or not moments:
+                continue
+            l10n = self._l10n(partner.language)
+            lines = [l10n("sale-approved", count=len(moments))]
+            if standing := await self._standing(partner, l10n, moments):
+                lines.append(standing)
+            texts[row.id] = "\n".join(lines)
+        return texts
 
     @staticmethod
     def _sale_message(key: str, partner: Partner, text: str, subject: str) -> OutMessage:

@@ -32,29 +32,13 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
+from bot.services.outbox_refresh import Queued, Refresher, refresh
 from bot.services.outbox_sales import congratulation, drop_gone_sales
 from bot.services.partner import person_column
 
+__all__ = ["CLAIM", "Outbox", "Outcome", "Queued"]  # Queued: made in outbox_refresh
+
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
-
-
-@dataclass(frozen=True)
-class Queued:
-    id: int
-    key: str
-    kind: str
-    subject: str | None
-    platform: str
-    chat_id: int
-    partner_id: int | None
-    text: str
-    photo: str | None
-    document: str | None
-    picture: bytes | None
-    buttons: list[list[dict[str, str]]] | None
-    attempts: int
-    uncertain: bool
-    sending: bool = False  # marked as being sent when its worker stopped (see mark_sending)
 
 
 @dataclass(frozen=True)
@@ -74,6 +58,8 @@ class Outbox:
         self._clock = clock
         self._zone = zone
         self.listeners: list[Any] = []  # callables woken when rows are queued
+        # subject → what writes its rows again when they fall due (`outbox_refresh`)
+        self.refreshers: dict[str, Refresher] = {}
 
     def after_quiet_hours(self, moment: datetime) -> datetime:
         """`moment`, or the end of the quiet hours it falls in (program.yaml, local time)."""
@@ -129,8 +115,10 @@ class Outbox:
         """Take the rows due now, oldest first (of one platform's chats, when given), for
         `CLAIM` (a lease): another worker skips them meanwhile (PostgreSQL: FOR UPDATE
         SKIP LOCKED, so two workers never wait on each other or take the same row). The
-        outcome written by `finish` ends the claim. A sale notice whose sales do not all
-        count any more is dropped here, not sent (`outbox_sales`)."""
+        outcome written by `finish` ends the claim. A sale notice none of whose sales
+        counts any more is dropped here, not sent, one only some of whose sales count is
+        written again for those (`outbox_sales`); so is a message whose subject has a
+        refresher (the digest: `outbox_refresh`)."""
         now = self._clock.now()
         due = (
             sa.select(outbox.c.id)
@@ -154,31 +142,15 @@ class Outbox:
         while True:
             async with self._db.write() as conn:
                 rows = list(await conn.execute(claim))
-                gone = await drop_gone_sales(conn, rows)  # a sale reversed before it was told
-            rows = [row for row in rows if row.id not in gone]
-            if rows or not gone:  # a batch of dropped notices only: the next one
-                break
-        rows.sort(key=lambda row: (as_utc(row.not_before), congratulation(row.subject), row.id))
-        return [
-            Queued(
-                id=row.id,
-                key=row.key,
-                kind=row.kind,
-                subject=row.subject,
-                platform=row.platform,
-                chat_id=row.chat_id,
-                partner_id=row.partner_id,
-                text=row.text,
-                photo=row.photo,
-                document=row.document,
-                picture=row.picture,
-                buttons=row.buttons,
-                attempts=row.attempts,
-                uncertain=row.uncertain,
-                sending=row.sending_at is not None,
+                # a sale reversed before it was told
+                gone, partial = await drop_gone_sales(conn, rows)
+            rows.sort(
+                key=lambda row: (as_utc(row.not_before), congratulation(row.subject), row.id)
             )
-            for row in rows
-        ]
+            claimed = [_queued(row) for row in rows if row.id not in gone]
+            queued = await refresh(self._db, self.refreshers, claimed, partial)
+            if queued or not (gone or claimed):  # a batch of dropped notices only: the next one
+                return queued
 
     async def mark_sending(self, ids: Sequence[int]) -> None:
         """Mark rows whose requests are about to leave; `finish` clears the mark, so a
@@ -362,3 +334,25 @@ class Outbox:
             return [
                 (row.platform, row.chat_id, row.partner_id) for row in await conn.execute(query)
             ]
+
+
+def _queued(row: Any) -> Queued:
+    """A claimed outbox row as the delivery worker reads it."""
+    return Queued(
+        id=row.id,
+        key=row.key,
+        kind=row.kind,
+        subject=row.subject,
+        platform=row.platform,
+        chat_id=row.chat_id,
+        partner_id=row.partner_id,
+        text=row.text,
+        photo=row.photo,
+        document=row.document,
+        picture=row.picture,
+        buttons=row.buttons,
+        attempts=row.attempts,
+        uncertain=row.uncertain,
+        sending=row.sending_at is not None,
+        created_at=as_utc(row.created_at),
+    )

@@ -2,8 +2,10 @@
 
 A sale notice names the conversions it tells of in its subject ("sales:12,15"); one held
 for the quiet hours (or a retry) whose sales do not all count any more by then — refunded
-or cancelled meanwhile, by a postback or by a CSV import in any process — is dropped
-rather than telling a partner of a sale that is gone.
+or cancelled meanwhile, by a postback or by a CSV import in any process — is dropped when
+none counts, rather than telling a partner of a sale that is gone; when some still count,
+it is written again for those (`Outbox.refreshers`, `PREFIX`) with the subject naming
+only them.
 
 A milestone or tier message names what it congratulates on instead: so many approved sales
 of an affiliate id, ever or in a month ("reached:10:ever:aff-9",
@@ -56,7 +58,7 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) < 19
 
 
-def _told(subject: str | None) -> set[int] | None:
+def told_sales(subject: str | None) -> set[int] | None:
     """The conversions a row's subject names, or None when it is no sale notice (or the
     subject is not one this module wrote)."""
     if subject is None or not subject.startswith(PREFIX):
@@ -95,13 +97,17 @@ async def _approved(conn: AsyncConnection, affiliate: str, window: Window) -> in
     return int((await conn.execute(query)).scalar_one())
 
 
-async def drop_gone_sales(conn: AsyncConnection, rows: Sequence[Any]) -> set[int]:
-    """Of the claimed outbox `rows`, drop the sale notices whose sales do not all count
-    any more and the congratulations on what is not reached any more (status "cancelled",
-    key freed); the ids of the rows dropped."""
-    told = {row.id: ids for row in rows if (ids := _told(row.subject)) is not None}
+async def drop_gone_sales(
+    conn: AsyncConnection, rows: Sequence[Any]
+) -> tuple[set[int], dict[int, str]]:
+    """Of the claimed outbox `rows`, drop the sale notices none of whose sales counts any
+    more and the congratulations on what is not reached any more (`drop`); the ids of the
+    rows dropped, and of the sale notices only some of whose sales still count, the
+    subject naming those (the row is not changed here: see `Outbox.claim`)."""
+    told = {row.id: ids for row in rows if (ids := told_sales(row.subject)) is not None}
     reached = {row.id: what for row in rows if (what := _reached(row.subject)) is not None}
     gone: set[int] = set()
+    partial: dict[int, str] = {}
     if told:
         wanted = sorted(set().union(*told.values()))
         counting = set(
@@ -113,20 +119,31 @@ async def drop_gone_sales(conn: AsyncConnection, rows: Sequence[Any]) -> set[int
                 )
             ).scalars()
         )
-        gone |= {row_id for row_id, ids in told.items() if not ids <= counting}
+        for row_id, ids in told.items():
+            if not ids & counting:
+                gone.add(row_id)
+            elif not ids <= counting:
+                partial[row_id] = sales_subject(ids & counting)
     counts: dict[tuple[str, Window], int] = {}
     for row_id, (count, affiliate, window) in reached.items():
         if (affiliate, window) not in counts:
             counts[affiliate, window] = await _approved(conn, affiliate, window)
         if counts[affiliate, window] < count:
             gone.add(row_id)
-    if gone:
-        # the key gets the row's id in front: unique, and free for a later notice
-        freed = sa.func.substr(sa.literal("dropped:") + sa.cast(outbox.c.id, sa.String)
-                               + sa.literal(":") + outbox.c.key, 1, 200)  # fmt: skip
-        await conn.execute(
-            outbox.update()
-            .where(outbox.c.id.in_(sorted(gone)))
-            .values(status="cancelled", error=DROPPED, claimed_until=None, key=freed)
-        )
-    return gone
+    await drop(conn, gone)
+    return gone, partial
+
+
+async def drop(conn: AsyncConnection, ids: Iterable[int]) -> None:
+    """Drop these outbox rows as no longer so (status "cancelled", key freed)."""
+    ids = sorted(ids)
+    if not ids:
+        return
+    # the key gets the row's id in front: unique, and free for a later notice
+    freed = sa.func.substr(sa.literal("dropped:") + sa.cast(outbox.c.id, sa.String)
+                           + sa.literal(":") + outbox.c.key, 1, 200)  # fmt: skip
+    await conn.execute(
+        outbox.update()
+        .where(outbox.c.id.in_(ids), outbox.c.status == "queued")
+        .values(status="cancelled", error=DROPPED, claimed_until=None, key=freed)
+    )

@@ -38,6 +38,8 @@ from bot.services.sales_figures import (
     TierStanding,
     approval_facts,
     approved_between,
+    approved_occurred,
+    last_approvals,
     last_approved,
     month_stats,
     recent_sales,
@@ -107,7 +109,8 @@ class SalesService:
             while self._queue:
                 batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
                 try:
-                    written = await self._write_chunk([item for item, _future in batch])
+                    items = [item for item, _future in batch]
+                    written = await self._write_chunk(items, "postback")
                     self._written(written.changed)
                     self._tell(written.approved)
                 except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
@@ -123,19 +126,21 @@ class SalesService:
                     else:
                         future.set_result(outcome)
 
-    async def _write_chunk(self, items: list[ConversionIn]) -> Written:
-        """One transaction for the chunk. Another worker may insert one of its new
-        conversions between this one's read and its insert (two postbacks for it at once,
-        on two processes): the unique key refuses the insert, and the chunk is decided and
-        written again, the other's row now known — not a 500 for every postback in it."""
+    async def _write_chunk(self, items: list[ConversionIn], source: str) -> Written:
+        """One transaction for the chunk (of postbacks, or of a CSV import's lines).
+        Another process may insert one of its new conversions between this one's read and
+        its insert (two postbacks for it at once on two workers, or a postback during
+        `partnerbot sales import`): the unique key refuses the insert, and the chunk is
+        decided and written again, the other's row now known — not a 500 for every
+        postback in it, nor an import stopped halfway."""
         for attempt in itertools.count(1):
             try:
                 async with self._db.write() as conn:
-                    return await record_chunk(conn, items, self._clock.now(), "postback")
+                    return await record_chunk(conn, items, self._clock.now(), source)
             except sa.exc.IntegrityError:
                 if attempt == CHUNK_ATTEMPTS:
                     raise
-                logger.info("postbacks: a conversion was inserted meanwhile; written again")
+                logger.info("%s: a conversion was inserted meanwhile; written again", source)
         raise AssertionError("unreachable")
 
     def _written(self, changed: bool) -> None:
@@ -207,6 +212,14 @@ class SalesService:
             self._db, affiliate_id, conversion_ids, self._clock.now(), zone
         )
 
+    async def approved_rows(self, rows: list[int]) -> dict[int, datetime]:
+        """Of these conversions (`conversions.id`), those approved now: when each was made."""
+        return await approved_occurred(self._db, rows)
+
+    async def last_approvals(self, affiliate_ids: list[str]) -> dict[str, datetime]:
+        """When a sale of each of these affiliate ids was last written as approved."""
+        return await last_approvals(self._db, affiliate_ids)
+
     async def between(self, affiliate_id: str, since: datetime) -> tuple[int, Decimal]:
         """Approved sales and their amount since `since` (up to now)."""
         return await approved_between(self._db, affiliate_id, since, self._clock.now())
@@ -255,10 +268,7 @@ class SalesService:
                     items.append((line, self.parse(raw)))
                 except InvalidConversion as exc:
                     report.rejected.append((line, str(exc)))
-            async with self._db.write() as conn:  # one transaction per chunk
-                written = await record_chunk(
-                    conn, [item for _line, item in items], self._clock.now(), "csv"
-                )
+            written = await self._write_chunk([item for _line, item in items], "csv")
             self._written(written.changed)
             for (line, _item), outcome in zip(items, written.outcomes, strict=True):
                 if isinstance(outcome, TransitionRefused):

@@ -182,6 +182,38 @@ async def last_approved(db: Database, affiliate_id: str) -> datetime | None:
     return as_utc(moment) if isinstance(moment, datetime) else None
 
 
+async def approved_occurred(db: Database, rows: list[int]) -> dict[int, datetime]:
+    """Of these conversions (`conversions.id`), those approved: when each sale was made."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(rows), 500):
+        query = sa.select(conversions.c.id, conversions.c.occurred_at).where(
+            conversions.c.id.in_(rows[start : start + 500]), conversions.c.status == "approved"
+        )
+        async with db.read() as conn:
+            found.update({int(r.id): as_utc(r.occurred_at) for r in await conn.execute(query)})
+    return found
+
+
+async def last_approvals(db: Database, affiliate_ids: list[str]) -> dict[str, datetime]:
+    """When a sale of each of these affiliate ids was last approved (written as approved:
+    a postback, an import), for those that have one."""
+    found: dict[str, datetime] = {}
+    for start in range(0, len(affiliate_ids), 500):
+        query = (
+            sa.select(conversions.c.affiliate_id, sa.func.max(conversions.c.updated_at))
+            .where(
+                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                conversions.c.status == "approved",
+            )
+            .group_by(conversions.c.affiliate_id)
+        )
+        async with db.read() as conn:
+            for affiliate_id, moment in await conn.execute(query):
+                if isinstance(moment, datetime):
+                    found[affiliate_id] = as_utc(moment)
+    return found
+
+
 async def totals_by_status(db: Database, affiliate_id: str) -> dict[str, int]:
     """All conversions of an affiliate id ever, by status."""
     query = (

@@ -1,0 +1,129 @@
+"""Private messages written again when they fall due (SPEC §11): what a partner receives
+is true when it is sent, not when it was queued — a digest queued before a manager approved
+the partner's /link, then held by the queue or the quiet hours, tells the sales of the id
+now linked; a sale notice some of whose sales were refunded meanwhile names the ones that
+still count (`outbox_sales`); a nudge to a partner who sold meanwhile, or the reminder of a
+lesson finished meanwhile, is dropped.
+
+Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
+`outbox_sales.PREFIX` for the sale notices to correct). It gets the claimed rows and returns
+their new texts, or None for a row that must not go any more (dropped: "cancelled", its key
+kept, so the same moment is not queued again); the rows keep their key, recipient, time and
+status, so the outbox's rules hold as they were decided when the rows were made (never
+twice, the quiet hours, the weekly cap), and `/stop` is still checked right before the
+send. A row that may have left already
+(marked as being sent when its worker stopped, or timed out after the request left) keeps
+the text it may have arrived with. A refresher that fails leaves its rows as they were
+queued (logged). A sale notice to correct that is not rewritten (it may have left, its
+refresher failed or is not registered) is dropped: none is better than a wrong one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+import sqlalchemy as sa
+
+from bot.db.engine import Database
+from bot.db.tables import outbox
+from bot.services.outbox_sales import PREFIX, drop
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Queued:
+    id: int
+    key: str
+    kind: str
+    subject: str | None
+    platform: str
+    chat_id: int
+    partner_id: int | None
+    text: str
+    photo: str | None
+    document: str | None
+    picture: bytes | None
+    buttons: list[list[dict[str, str]]] | None
+    attempts: int
+    uncertain: bool
+    sending: bool = False  # marked as being sent when its worker stopped (see mark_sending)
+    created_at: datetime | None = None  # when the send was decided
+
+
+# claimed rows → their texts now by row id (None: drop it; a row left out keeps its text)
+Refresher = Callable[[list[Queued]], Awaitable[Mapping[int, str | None]]]
+NOT_SO: Final = "no longer so: what it told changed before it was sent"
+
+
+async def refresh(
+    db: Database,
+    refreshers: Mapping[str, Refresher],
+    rows: Sequence[Queued],
+    partial: Mapping[int, str],
+) -> list[Queued]:
+    """`rows` (claimed) with the texts of those a refresher is registered for written
+    again, in the outbox too; `partial`: the sale notices only some of whose sales still
+    count, with the subject naming those — rewritten by the `PREFIX` refresher, or dropped.
+    The rows to send."""
+    groups: dict[str, list[Queued]] = {}
+    for row in rows:
+        if row.sending or row.uncertain:
+            continue  # it may have arrived already: as it was
+        subject = partial.get(row.id, row.subject)
+        name = PREFIX if row.id in partial else row.subject
+        if name is not None and name in refreshers:
+            groups.setdefault(name, []).append(replace(row, subject=subject))
+    texts: dict[int, str] = {}
+    stale: set[int] = set()  # dropped, keys kept
+    for name, group in groups.items():
+        try:
+            found = await refreshers[name](group)
+        except Exception:
+            logger.exception("writing %s rows again failed; they go as queued", name)
+            continue
+        for row in group:
+            if row.id in found:
+                text = found[row.id]
+                if text is None:
+                    stale.add(row.id)
+                else:
+                    texts[row.id] = text
+    dropped = {row_id for row_id in partial if row_id not in texts}  # keys freed
+    stale -= dropped
+    changes = [
+        {
+            "row_id": row.id,
+            "new_text": texts[row.id],
+            "new_subject": partial.get(row.id, row.subject),
+        }
+        for row in rows
+        if row.id in texts and (texts[row.id] != row.text or row.id in partial)
+    ]
+    if changes or dropped or stale:
+        async with db.write() as conn:
+            if changes:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status == "queued")
+                    .values(text=sa.bindparam("new_text"), subject=sa.bindparam("new_subject")),
+                    changes,
+                )
+            await drop(conn, dropped)
+            if stale:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(sorted(stale)), outbox.c.status == "queued")
+                    .values(status="cancelled", error=NOT_SO, claimed_until=None)
+                )
+    return [
+        replace(row, text=texts[row.id], subject=partial.get(row.id, row.subject))
+        if row.id in texts
+        else row
+        for row in rows
+        if row.id not in dropped and row.id not in stale
+    ]
