@@ -90,3 +90,27 @@ async def test_writing_a_batch_of_digests_again_reads_the_database_once_for_the_
     with _statements(harness) as eight:
         assert len(await notices.refresh_digests(rows)) == 8
     assert len(eight) == len(two)
+
+
+async def test_nudges_and_lesson_reminders_of_a_batch_read_the_courses_once(
+    harness: Harness,
+) -> None:
+    for number in range(6):
+        await linked(harness, 9620 + number, f"Н{number}", f"bn-{number}")
+        person = await harness.services.partners.by_user("tg", 9620 + number)
+        assert person is not None
+        await harness.services.lessons.complete(person, "start-here")
+    harness.clock.advance(30 * 86400)
+    notices = harness.services.notices
+    assert (await notices.nudges(14, 3)).queued == 6
+    assert (await notices.lesson_drip(harness.clock.now())).queued == 6
+    rows = await harness.services.outbox.claim(100)
+    nudges = [row for row in rows if row.subject == "nudge"]
+    drips = [row for row in rows if row.subject == "lesson"]
+    assert len(nudges) == len(drips) == 6
+    for refresh, batch in ((notices.refresh_nudges, nudges), (notices.refresh_drips, drips)):
+        with _statements(harness) as two:
+            assert len(await refresh(batch[:2])) == 2
+        with _statements(harness) as six:
+            assert all(await refresh(batch))  # written again, none dropped
+        assert len(six) == len(two)

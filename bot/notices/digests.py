@@ -171,12 +171,14 @@ class DigestNotices(NoticesBase):
         period = (now.date().toordinal()) // days
         messages = []
         news = await self._partners.audience("news")
-        for quiet in await self._sales.inactive(news, days):
+        inactive = await self._sales.inactive(news, days)
+        courses = await self._lessons.courses([quiet.partner for quiet in inactive])
+        for quiet in inactive:
             partner = quiet.partner
             since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
-            text = await self._nudge_text(partner)
+            text = self._nudge_text(partner, courses[partner.id])
             messages.append(
                 private(f"nudge:{period}:{partner.key}", "news", "nudge", partner, text)
             )
@@ -189,6 +191,7 @@ class DigestNotices(NoticesBase):
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
         linked = {p.id: p.affiliate_id for p in people.values() if p.affiliate_status == "linked"}
         approved = await self._sales.last_approvals(sorted({a for a in linked.values() if a}))
+        courses = await self._lessons.courses(list(people.values()))
         texts: dict[int, str | None] = {}
         for row in rows:
             partner = people.get(row.partner_id or 0)
@@ -199,12 +202,11 @@ class DigestNotices(NoticesBase):
             if sold is not None and decided is not None and sold > decided:
                 texts[row.id] = None
             else:
-                texts[row.id] = await self._nudge_text(partner)
+                texts[row.id] = self._nudge_text(partner, courses[partner.id])
         return texts
 
-    async def _nudge_text(self, partner: Partner) -> str:
+    def _nudge_text(self, partner: Partner, course: Course) -> str:
         l10n = self._l10n(partner.language)
-        course = await self._lessons.course(partner)
         lesson = course.next_after(None)
         creative = next(
             (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
@@ -221,12 +223,13 @@ class DigestNotices(NoticesBase):
         """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
         latest = await self._lessons.finished_before(finished_before)
         people = await self._partners.by_ids(sorted(latest))
+        courses = await self._lessons.courses(list(people.values()))
         messages = []
         for partner_id, lesson_id in latest.items():
             partner = people.get(partner_id)
             if partner is None or not partner.receives("lessons"):
                 continue
-            course = await self._lessons.course(partner)
+            course = courses[partner.id]
             lesson = course.next_after(lesson_id)
             if lesson is None:
                 continue  # the course is done
@@ -240,13 +243,14 @@ class DigestNotices(NoticesBase):
         """Lesson reminders as they are when sent: dropped (None) when the partner finished
         that lesson meanwhile (the next one has its own reminder), else written again."""
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        courses = await self._lessons.courses(list(people.values()))
         texts: dict[int, str | None] = {}
         for row in rows:
             partner = people.get(row.partner_id or 0)
             if partner is None:
                 continue  # not sent: the worker skips it
             lesson_id = row.key.removeprefix(DRIP).removesuffix(f":{partner.key}")
-            course = await self._lessons.course(partner)
+            course = courses[partner.id]
             lesson = next((one for one in course.lessons if one.id == lesson_id), None)
             if lesson is None or lesson.id in course.done:
                 texts[row.id] = None
