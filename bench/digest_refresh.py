@@ -12,18 +12,21 @@ sending: `Outbox.claim(batch, "tg")` until nothing is due, with a Telegram batch
 - refresh, all changed: every row's text differs from the one written now (as if each
   partner sold meanwhile), so every row is also written back to the outbox.
 
-Between passes the claims are released, so each pass claims the
-same N rows. Reported per batch size: the ratio of the claim→refresh step's rate to the
-baseline's first, the rates beside (rows/s of the refresh alone: the time inside the
-registered refreshers; of the whole step: `claim` returning), the median of `--repeat`
-passes, and the send rates they meet: Telegram's worker sends 25 a second (30/s limit), VK
-personalised texts at most 500 a second (20 `execute` requests of 25 a second, BENCHMARKS
-"VK broadcasts"). The worker claims the next batch only after sending the last one
-(`OutboxWorker.drain`), so the step's time adds to the sending time: the effective rate is
-1 / (1/send + 1/step).
+Between passes the claims are released, so each pass claims the same N rows. Reported per
+batch size: the ratio of the claim→refresh step's rate to the baseline's first, the rates
+beside (rows/s of the refresh alone: the time inside the registered refreshers; of the
+whole step: `claim` returning), the median of `--repeat` passes, and the send rates they
+meet: Telegram's worker sends 25 a second (30/s limit), VK personalised texts at most 500
+a second (20 `execute` requests of 25 a second, BENCHMARKS "VK broadcasts"). The worker
+claims the next batch only after sending the last one (`OutboxWorker.drain`), so the
+step's time adds to the sending time: the effective rate is 1 / (1/send + 1/step).
 
-Run: .venv/bin/python -m bench.digest_refresh [--partners 2000,10000] [--repeat 3]
-     [--database sqlite|postgresql] [--profile]
+`--part send` checks that model end to end on VK: the N partners on VK, their digests sent
+by partnerbot's VK worker to the VK emulator holding VK's limit (20 requests a second),
+with the refreshers and without, in turn (`--pairs` times): digests a second.
+
+Run: .venv/bin/python -m bench.digest_refresh [--part claim|send|all] [--repeat 3]
+     [--partners 2000,10000] [--pairs 2] [--database sqlite|postgresql] [--profile]
      (PostgreSQL: eval "$(.ci/services.sh)" first; the database is bench_digest_refresh)
 """
 
@@ -34,6 +37,7 @@ import asyncio
 import cProfile
 import pstats
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Mapping
@@ -44,7 +48,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.broadcast import ROOT, settings_for
+from bench.max import DaytimeClock
 from bench.scale import fresh_database, urls
+from bench.vk import FIRST_USER
 from bot.assembly import Services, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -52,6 +58,9 @@ from bot.db.tables import conversions, outbox, partners
 from bot.delivery import BATCH as TELEGRAM_BATCH
 from bot.services.outbox_refresh import Queued, Refresher
 from bot.vk.delivery import BATCH as VK_BATCH
+from bot.vk.delivery import VkDelivery
+from bot.vk.emulator import VkApiEmulator
+from bot.vk.session import create_vk_bot
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Moscow: not quiet hours
 SENDS = {TELEGRAM_BATCH: ("Telegram", 25.0), VK_BATCH: ("VK", 500.0)}
@@ -88,16 +97,19 @@ class Timed:
         return {name: self.wrap(refresher) for name, refresher in self.inner.items()}
 
 
-async def fill(services: Services, count: int) -> int:
-    """`count` linked Telegram partners, with 1–6 approved sales this week and 0–4 earlier
-    this month each (and a pending one now and then); the number of conversions."""
+async def fill(
+    services: Services, count: int, platform: str = "tg", first: int = 5_000_000
+) -> int:
+    """`count` linked partners (user ids from `first`), with 1–6 approved sales this week
+    and 0–4 earlier this month each (and a pending one now and then); the number of
+    conversions."""
     rng = random.Random(10)
-    now = NOW
+    now = services.clock.now()
     people = [
         {
-            "platform": "tg",
-            "user_id": 5_000_000 + n,
-            "chat_id": 5_000_000 + n,
+            "platform": platform,
+            "user_id": first + n,
+            "chat_id": first + n,
             "first_name": f"Партнёр {n}",
             "language": "ru" if n % 5 else "en",
             "segment": "webmaster",
@@ -253,16 +265,68 @@ async def profiled(services: Services, timed: Timed) -> None:
     stats.sort_stats("tottime").print_stats(15)
 
 
+async def vk_send(settings: Settings, count: int, pairs: int) -> None:
+    """End to end on VK: `count` VK partners' digests sent by partnerbot's VK worker to
+    the VK emulator at its real limit (20 requests a second), with the refreshers and
+    without them, `pairs` times in turn (each time the digest queued anew: another tag)."""
+    vk = VkApiEmulator(rate=20)
+    await vk.start()
+    for user in range(FIRST_USER, FIRST_USER + count):
+        vk.add_user(user, f"P{user}")
+    # the real clock at midday: not held back by the quiet hours
+    services = await create_services(settings, DaytimeClock())
+    bot = create_vk_bot(vk.token, vk.group_id, vk.base_url)
+    try:
+        await fill(services, count, "vk", FIRST_USER)
+        worker = VkDelivery(bot, services.outbox, services.partners, services.clock)
+        registered = dict(services.outbox.refreshers)
+        rates: dict[str, list[float]] = {"baseline": [], "refresh": []}
+        for number in range(pairs):
+            for label in ("refresh", "baseline"):
+                services.outbox.refreshers.clear()
+                if label == "refresh":
+                    services.outbox.refreshers.update(registered)
+                queued = (await services.notices.digests(f"send-{number}-{label}")).queued
+                started = time.perf_counter()
+                sent = await worker.drain()
+                rates[label].append(queued / (time.perf_counter() - started))
+                assert sent == queued == count, (sent, queued)
+        counts = [len(vk.chat_messages(user)) for user in range(FIRST_USER, FIRST_USER + count)]
+        assert set(counts) == {2 * pairs}, set(counts)
+        print(
+            f" VK end to end: {count:,} digests by the VK worker, emulator at 20 requests/s"
+            f" (bound 500/s), {pairs} pairs; error 6 answers: {vk.rate_limited}"
+        )
+        base = statistics.median(rates["baseline"])
+        for label, values in rates.items():
+            rate = statistics.median(values)
+            runs = ", ".join(f"{value:.0f}" for value in values)
+            print(
+                f"  {label:<8} {rate / base:5.2f}× baseline  {rate:6.0f} digests/s"
+                f" (÷ bound {rate / 500:.3f}; runs {runs})"
+            )
+        print(flush=True)
+    finally:
+        services.outbox.refreshers.update(registered)
+        await bot.session.close()
+        await services.close()
+        await vk.stop()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--partners", default="2000,10000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--profile", action="store_true", help="cProfile a VK-size pass")
+    parser.add_argument("--part", choices=("claim", "send", "all"), default="all")
+    parser.add_argument("--pairs", type=int, default=2, help="VK end to end: runs of each")
     args = parser.parse_args()
     for count in (int(n) for n in args.partners.split(",")):
-        settings = await settings_of(args.database)
-        await measure(settings, count, args.repeat, args.profile)
+        if args.part in ("claim", "all"):
+            await measure(await settings_of(args.database), count, args.repeat, args.profile)
+        if args.part in ("send", "all"):
+            await vk_send(await settings_of(args.database), count, args.pairs)
 
 
 async def settings_of(database: str) -> Settings:
