@@ -47,6 +47,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from bench.broadcast import ROOT, settings_for
 from bench.max import DaytimeClock
 from bench.scale import fresh_database, urls
@@ -151,6 +153,9 @@ async def fill(
             await conn.execute(partners.insert(), people[start : start + 5000])
         for start in range(0, len(sales), 5000):
             await conn.execute(conversions.insert(), sales[start : start + 5000])
+        # the statistics a live database has: without them PostgreSQL reads the week's
+        # sales of everyone by (status, occurred_at) for each batch (0.3 s a query)
+        await conn.execute(sa.text("ANALYZE"))
     return len(sales)
 
 
