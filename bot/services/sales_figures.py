@@ -211,18 +211,21 @@ async def approved_between_many(
     db: Database, affiliate_ids: list[str], since: datetime, now: datetime
 ) -> dict[str, tuple[int, Decimal]]:
     """`approved_between` of many affiliate ids at once: one query per 500 ids; an id
-    without such a sale is left out (none)."""
+    without such a sale is left out (none). The status is picked in the aggregate, not
+    the WHERE: PostgreSQL's generic plan of the prepared statement would otherwise read
+    the week's approved sales of everyone by (status, occurred_at) — 0.3 s a batch at
+    55,000 conversions — instead of these ids' by `ix_conversions_affiliate_status`."""
     found: dict[str, tuple[int, Decimal]] = {}
+    approved = conversions.c.status == "approved"
     for start in range(0, len(affiliate_ids), 500):
         query = (
             sa.select(
                 conversions.c.affiliate_id,
-                sa.func.count().label("n"),
-                sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
+                sa.func.count().filter(approved).label("n"),
+                sa.func.sum(conversions.c.amount).filter(approved).label("amount"),
             )
             .where(
                 conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
-                conversions.c.status == "approved",
                 conversions.c.occurred_at >= since,
                 conversions.c.occurred_at <= now + MAX_AHEAD,
             )
@@ -230,8 +233,9 @@ async def approved_between_many(
         )
         async with db.read() as conn:
             for row in await conn.execute(query):
-                amount = Decimal(str(row.amount)).quantize(Decimal("0.01"))
-                found[row.affiliate_id] = (int(row.n), amount)
+                if row.n:
+                    amount = Decimal(str(row.amount)).quantize(Decimal("0.01"))
+                    found[row.affiliate_id] = (int(row.n), amount)
     return found
 
 
