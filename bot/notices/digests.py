@@ -3,18 +3,22 @@ lesson drip, and when a private send planned for a moment really goes."""
 
 from __future__ import annotations
 
+import functools
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from decimal import Decimal
+from typing import Any, Final
 
-from bot.content.models import Lesson
+from bot.content.models import Contest, Lesson
+from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.lessons import Course
 from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued
 from bot.services.partner import Partner
+from bot.services.sales_figures import MonthStats
 from bot.texts import greeting, number
 
 DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
@@ -30,33 +34,61 @@ class _Week:
     board_before: Standings
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a batch of digests tells, read at once: by affiliate id the approved sales of
+    the last 7 days (count, amount) and the calendar month's figures, the upcoming
+    contests by segment, the course by partner id."""
+
+    week: dict[str, tuple[int, Decimal]]
+    month: dict[str, MonthStats]
+    contests: dict[str | None, list[Contest]]
+    courses: dict[int, Course]
+    said: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+    def say(self, l10n: L10n, key: str, /, **args: Any) -> str:
+        """`l10n(key, **args)`, each line formatted once for the batch: most are the same
+        for many partners (the title, the contests, the next lesson), and Fluent takes
+        about a tenth of a millisecond a line."""
+        memo = (l10n, key, *sorted(args.items()))
+        text = self.said.get(memo)
+        if text is None:
+            text = self.said[memo] = l10n(key, **args)
+        return text
+
+
+def _linked(partner: Partner) -> str | None:
+    return partner.affiliate_id if partner.affiliate_status == "linked" else None
+
+
 class DigestNotices(NoticesBase):
     async def digests(self, tag: str, only: set[int] | None = None) -> Enqueued:
         """The weekly digest in private: the partner's own week, place and its change, the
         distance to the next tier, upcoming contests, the next lesson (`only`: to these
         partner ids of the audience). Written again when it is sent (`refresh_digests`)."""
         week = await self._week()
-        messages = []
-        for partner in await self._partners.audience("digest"):
-            if only is not None and partner.id not in only:
-                continue
-            text = await self._digest_text(partner, week)
-            messages.append(
-                private(f"digest:{tag}:{partner.key}", "digest", "digest", partner, text)
-            )
-        return await self._outbox.enqueue(messages)
+        people = [
+            partner
+            for partner in await self._partners.audience("digest")
+            if only is None or partner.id in only
+        ]
+        texts = await self._digest_texts(people, week)
+        return await self._outbox.enqueue(
+            [
+                private(
+                    f"digest:{tag}:{partner.key}", "digest", "digest", partner, texts[partner.id]
+                )
+                for partner in people
+            ]
+        )
 
     async def refresh_digests(self, rows: list[Queued]) -> dict[int, str]:
         """The digests of these outbox rows as they are when sent (a /link approved, a sale
         refunded, the language changed since they were queued): their texts by row id."""
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
-        week = await self._week()
-        texts = {}
-        for row in rows:
-            partner = people.get(row.partner_id or 0)
-            if partner is not None:  # else not sent: the worker skips it
-                texts[row.id] = await self._digest_text(partner, week)
-        return texts
+        texts = await self._digest_texts(list(people.values()), await self._week())
+        # a row whose partner is gone is not written again: the worker skips it
+        return {row.id: texts[row.partner_id] for row in rows if row.partner_id in texts}
 
     async def _week(self) -> _Week:
         zone, now = self._settings.tz, self._clock.now()
@@ -66,40 +98,56 @@ class DigestNotices(NoticesBase):
             await self._contests.month_leaderboard(zone, now - timedelta(days=7)),
         )
 
-    async def _digest_text(self, partner: Partner, week: _Week) -> str:
+    async def _digest_texts(self, people: list[Partner], week: _Week) -> dict[int, str]:
+        """The digests of these partners (by partner id), their figures read at once: a
+        few queries for the lot, not a few for each (a claimed batch is up to 5,000)."""
+        zone = self._settings.tz
+        ids = sorted({aff for partner in people if (aff := _linked(partner))})
+        facts = _Facts(
+            week=await self._sales.between_of_each(ids, week.now - timedelta(days=7)),
+            month=await self._sales.month_of_each(ids, zone),
+            contests={
+                segment: [
+                    contest
+                    for contest in await self._contests.eligible(segment)
+                    if contest.starts_at > week.now
+                ]
+                for segment in {partner.segment for partner in people}
+            },
+            courses=await self._lessons.courses(people),
+        )
+        return {partner.id: self._digest_text(partner, week, facts) for partner in people}
+
+    def _digest_text(self, partner: Partner, week: _Week, facts: _Facts) -> str:
         zone, now = self._settings.tz, week.now
         l10n = self._l10n(partner.language)
-        lines = [l10n("digest-title")]
-        linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
+        say = functools.partial(facts.say, l10n)
+        lines = [say("digest-title")]
+        linked = _linked(partner)
         if linked:
-            count, amount = await self._sales.between(linked, now - timedelta(days=7))
-            lines.append(l10n("digest-week", count=count, amount=number(amount, l10n.language)))
+            count, amount = facts.week.get(linked, (0, Decimal(0)))
+            lines.append(say("digest-week", count=count, amount=number(amount, l10n.language)))
             place, before = week.board_now.index_of(linked), week.board_before.index_of(linked)
             if place is not None:
                 change = 0 if before is None else before - place
                 key = "digest-place-up" if change > 0 else "digest-place-down"
                 key = "digest-place" if change == 0 else key
-                lines.append(l10n(key, place=place + 1, change=abs(change)))
-            month = await self._sales.month(linked, zone)
-            tier = self._sales.tier(month.approved)
+                lines.append(say(key, place=place + 1, change=abs(change)))
+            month = facts.month.get(linked)
+            tier = self._sales.tier(month.approved if month is not None else 0)
             if tier.next_tier is not None:
                 lines.append(
-                    l10n(
+                    say(
                         "digest-tier",
                         tier=html.escape(tier.next_tier.title),
                         remaining=tier.remaining,
                     )
                 )
         else:
-            lines.append(l10n("digest-link"))
-        upcoming = [
-            contest
-            for contest in await self._contests.eligible(partner.segment)
-            if contest.starts_at > now
-        ]
-        for contest in upcoming[:3]:
+            lines.append(say("digest-link"))
+        for contest in facts.contests[partner.segment][:3]:
             start = contest.starts_at.astimezone(zone).strftime("%d.%m")
-            lines.append(l10n("digest-contest", title=html.escape(contest.title), start=start))
+            lines.append(say("digest-contest", title=html.escape(contest.title), start=start))
         fresh = [
             html.escape(creative.title)
             for creative in self._store.content.creatives
@@ -108,12 +156,11 @@ class DigestNotices(NoticesBase):
             and creative.visible_to(partner.segment)
         ]
         if fresh:
-            lines.append(l10n("digest-creatives", titles=", ".join(fresh[:5])))
-        course = await self._lessons.course(partner)
-        lesson = course.next_after(None)
+            lines.append(say("digest-creatives", titles=", ".join(fresh[:5])))
+        lesson = facts.courses[partner.id].next_after(None)
         if lesson is not None:
-            lines.append(l10n("digest-lesson", title=html.escape(lesson.title)))
-        lines.append(l10n("digest-footer"))
+            lines.append(say("digest-lesson", title=html.escape(lesson.title)))
+        lines.append(say("digest-footer"))
         return "\n".join(lines)
 
     async def nudges(self, days: int, max_in_a_row: int) -> Enqueued:
@@ -124,12 +171,14 @@ class DigestNotices(NoticesBase):
         period = (now.date().toordinal()) // days
         messages = []
         news = await self._partners.audience("news")
-        for quiet in await self._sales.inactive(news, days):
+        inactive = await self._sales.inactive(news, days)
+        courses = await self._lessons.courses([quiet.partner for quiet in inactive])
+        for quiet in inactive:
             partner = quiet.partner
             since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
-            text = await self._nudge_text(partner)
+            text = self._nudge_text(partner, courses[partner.id])
             messages.append(
                 private(f"nudge:{period}:{partner.key}", "news", "nudge", partner, text)
             )
@@ -142,6 +191,7 @@ class DigestNotices(NoticesBase):
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
         linked = {p.id: p.affiliate_id for p in people.values() if p.affiliate_status == "linked"}
         approved = await self._sales.last_approvals(sorted({a for a in linked.values() if a}))
+        courses = await self._lessons.courses(list(people.values()))
         texts: dict[int, str | None] = {}
         for row in rows:
             partner = people.get(row.partner_id or 0)
@@ -152,12 +202,11 @@ class DigestNotices(NoticesBase):
             if sold is not None and decided is not None and sold > decided:
                 texts[row.id] = None
             else:
-                texts[row.id] = await self._nudge_text(partner)
+                texts[row.id] = self._nudge_text(partner, courses[partner.id])
         return texts
 
-    async def _nudge_text(self, partner: Partner) -> str:
+    def _nudge_text(self, partner: Partner, course: Course) -> str:
         l10n = self._l10n(partner.language)
-        course = await self._lessons.course(partner)
         lesson = course.next_after(None)
         creative = next(
             (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
@@ -174,12 +223,13 @@ class DigestNotices(NoticesBase):
         """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
         latest = await self._lessons.finished_before(finished_before)
         people = await self._partners.by_ids(sorted(latest))
+        courses = await self._lessons.courses(list(people.values()))
         messages = []
         for partner_id, lesson_id in latest.items():
             partner = people.get(partner_id)
             if partner is None or not partner.receives("lessons"):
                 continue
-            course = await self._lessons.course(partner)
+            course = courses[partner.id]
             lesson = course.next_after(lesson_id)
             if lesson is None:
                 continue  # the course is done
@@ -193,13 +243,14 @@ class DigestNotices(NoticesBase):
         """Lesson reminders as they are when sent: dropped (None) when the partner finished
         that lesson meanwhile (the next one has its own reminder), else written again."""
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
+        courses = await self._lessons.courses(list(people.values()))
         texts: dict[int, str | None] = {}
         for row in rows:
             partner = people.get(row.partner_id or 0)
             if partner is None:
                 continue  # not sent: the worker skips it
             lesson_id = row.key.removeprefix(DRIP).removesuffix(f":{partner.key}")
-            course = await self._lessons.course(partner)
+            course = courses[partner.id]
             lesson = next((one for one in course.lessons if one.id == lesson_id), None)
             if lesson is None or lesson.id in course.done:
                 texts[row.id] = None

@@ -126,6 +126,40 @@ async def month_stats(
     )
 
 
+async def month_stats_many(
+    db: Database, affiliate_ids: list[str], now: datetime, zone: ZoneInfo
+) -> dict[str, MonthStats]:
+    """`month_stats` of many affiliate ids at once (a batch of digests): one query per 500
+    ids; an id without a conversion this month is left out (all zero)."""
+    found: dict[str, dict[str, tuple[int, Decimal]]] = {}
+    for start in range(0, len(affiliate_ids), 500):
+        query = (
+            sa.select(
+                conversions.c.affiliate_id,
+                conversions.c.status,
+                sa.func.count().label("n"),
+                sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
+            )
+            .where(
+                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                in_month(now, zone),
+            )
+            .group_by(conversions.c.affiliate_id, conversions.c.status)
+        )
+        async with db.read() as conn:
+            for row in await conn.execute(query):
+                amount = Decimal(str(row.amount)).quantize(Decimal("0.01"))
+                found.setdefault(row.affiliate_id, {})[row.status] = (int(row.n), amount)
+    return {
+        affiliate_id: MonthStats(
+            approved=statuses.get("approved", (0, Decimal(0)))[0],
+            amount=statuses.get("approved", (0, Decimal(0)))[1],
+            pending=statuses.get("pending", (0, Decimal(0)))[0],
+        )
+        for affiliate_id, statuses in found.items()
+    }
+
+
 async def approval_facts(
     db: Database, affiliate_id: str, conversion_ids: list[str], now: datetime, zone: ZoneInfo
 ) -> ApprovalFacts:
@@ -171,6 +205,38 @@ async def approved_between(
     async with db.read() as conn:
         count, amount = (await conn.execute(query)).one()
     return int(count), Decimal(str(amount)).quantize(Decimal("0.01"))
+
+
+async def approved_between_many(
+    db: Database, affiliate_ids: list[str], since: datetime, now: datetime
+) -> dict[str, tuple[int, Decimal]]:
+    """`approved_between` of many affiliate ids at once: one query per 500 ids; an id
+    without such a sale is left out (none). The status is picked in the aggregate, not
+    the WHERE: PostgreSQL's generic plan of the prepared statement would otherwise read
+    the week's approved sales of everyone by (status, occurred_at) — 0.3 s a batch at
+    55,000 conversions — instead of these ids' by `ix_conversions_affiliate_status`."""
+    found: dict[str, tuple[int, Decimal]] = {}
+    approved = conversions.c.status == "approved"
+    for start in range(0, len(affiliate_ids), 500):
+        query = (
+            sa.select(
+                conversions.c.affiliate_id,
+                sa.func.count().filter(approved).label("n"),
+                sa.func.sum(conversions.c.amount).filter(approved).label("amount"),
+            )
+            .where(
+                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                conversions.c.occurred_at >= since,
+                conversions.c.occurred_at <= now + MAX_AHEAD,
+            )
+            .group_by(conversions.c.affiliate_id)
+        )
+        async with db.read() as conn:
+            for row in await conn.execute(query):
+                if row.n:
+                    amount = Decimal(str(row.amount)).quantize(Decimal("0.01"))
+                    found[row.affiliate_id] = (int(row.n), amount)
+    return found
 
 
 async def last_approved(db: Database, affiliate_id: str) -> datetime | None:
