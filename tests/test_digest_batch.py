@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bot.services.outbox_refresh import FRESH
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness
 from tests.test_journey_notices import linked
@@ -114,3 +115,31 @@ async def test_nudges_and_lesson_reminders_of_a_batch_read_the_courses_once(
         with _statements(harness) as six:
             assert all(await refresh(batch))  # written again, none dropped
         assert len(six) == len(two)
+
+
+async def test_a_digest_claimed_minutes_after_it_was_written_goes_as_written(
+    harness: Harness, monkeypatch: Any
+) -> None:
+    """A digest broadcast sent at the platform's pace is not written twice: rows claimed
+    within FRESH of being written go as they are; held longer (quiet hours, a backlog),
+    they are written again."""
+    for number in range(3):
+        await linked(harness, 9630 + number, f"Ф{number}", f"bf-{number}")
+    harness.clock.advance((FRIDAY - harness.clock.now()).total_seconds())
+    await harness.services.notices.digests("fresh")
+    written: list[int] = []
+    inner = harness.services.outbox.refreshers["digest"]
+
+    async def spy(rows: list[Any]) -> Any:
+        written.extend(row.id for row in rows)
+        return await inner(rows)
+
+    monkeypatch.setitem(harness.services.outbox.refreshers, "digest", spy)
+    harness.clock.advance((FRESH - timedelta(seconds=1)).total_seconds())
+    fresh = await harness.services.outbox.claim(1)
+    assert len(fresh) == 1
+    assert written == []
+    harness.clock.advance(2)
+    held = await harness.services.outbox.claim(10)
+    assert len(held) == 2
+    assert sorted(written) == sorted(row.id for row in held)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from bot.db import tables
 from bot.services.outbox import Queued
+from bot.services.outbox_refresh import FRESH
 from bot.services.sales import ConversionIn
 from tests.harness import Client, Harness
 from tests.test_journey_notices import linked
@@ -147,6 +148,7 @@ async def test_a_digest_whose_rewriting_fails_goes_as_queued(
         raise RuntimeError("boom")
 
     monkeypatch.setitem(harness.services.outbox.refreshers, "digest", broken)
+    harness.clock.advance(FRESH.total_seconds() + 60)  # held: written again when sent
     await harness.deliver()
     (digest,) = _digest(vera)
     assert "За 7 дней: 0 подтверждённых продаж" in digest
@@ -171,6 +173,7 @@ async def test_a_digest_that_may_have_left_before_a_crash_is_not_rewritten(
     await outbox.mark_sending([row.id])
     await outbox.release_claims("tg")  # the restart
     await manager.press("✅ Подтвердить")
+    harness.clock.advance(FRESH.total_seconds() + 60)  # held: others would be written again
     await harness.deliver()
     (digest,) = _digest(gleb)
     assert "/link" in digest

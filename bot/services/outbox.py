@@ -148,7 +148,7 @@ class Outbox:
                 key=lambda row: (as_utc(row.not_before), congratulation(row.subject), row.id)
             )
             claimed = [_queued(row) for row in rows if row.id not in gone]
-            queued = await refresh(self._db, self.refreshers, claimed, partial)
+            queued = await refresh(self._db, self.refreshers, claimed, partial, now)
             if queued or not (gone or claimed):  # a batch of dropped notices only: the next one
                 return queued
 

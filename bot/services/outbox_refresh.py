@@ -3,7 +3,9 @@ is true when it is sent, not when it was queued — a digest queued before a man
 the partner's /link, then held by the queue or the quiet hours, tells the sales of the id
 now linked; a sale notice some of whose sales were refunded meanwhile names the ones that
 still count (`outbox_sales`); a nudge to a partner who sold meanwhile, or the reminder of a
-lesson finished meanwhile, is dropped.
+lesson finished meanwhile, is dropped. A message claimed within `FRESH` of being written
+goes as written: its facts are minutes old, and a broadcast of thousands sent at the
+platform's pace is not written twice (bench/digest_refresh.py).
 
 Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
 `outbox_sales.PREFIX` for the sale notices to correct). It gets the claimed rows and returns
@@ -23,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import sqlalchemy as sa
@@ -58,6 +60,9 @@ class Queued:
 # claimed rows → their texts now by row id (None: drop it; a row left out keeps its text)
 Refresher = Callable[[list[Queued]], Awaitable[Mapping[int, str | None]]]
 NOT_SO: Final = "no longer so: what it told changed before it was sent"
+# a row claimed this soon after it was written goes as it is (a digest broadcast sent at
+# the platform's pace, not held by the quiet hours or a backlog)
+FRESH: Final = timedelta(minutes=10)
 
 
 async def refresh(
@@ -65,15 +70,20 @@ async def refresh(
     refreshers: Mapping[str, Refresher],
     rows: Sequence[Queued],
     partial: Mapping[int, str],
+    now: datetime | None = None,
 ) -> list[Queued]:
     """`rows` (claimed) with the texts of those a refresher is registered for written
     again, in the outbox too; `partial`: the sale notices only some of whose sales still
     count, with the subject naming those — rewritten by the `PREFIX` refresher, or dropped.
+    A row written less than `FRESH` before `now` is left as it is (unless in `partial`).
     The rows to send."""
     groups: dict[str, list[Queued]] = {}
     for row in rows:
         if row.sending or row.uncertain:
             continue  # it may have arrived already: as it was
+        fresh = now is not None and row.created_at is not None and now - row.created_at < FRESH
+        if fresh and row.id not in partial:
+            continue  # written minutes ago: as it is
         subject = partial.get(row.id, row.subject)
         name = PREFIX if row.id in partial else row.subject
         if name is not None and name in refreshers:
