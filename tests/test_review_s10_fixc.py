@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.test_journey_vk_max import Side
 
 HEADER = "partner,conversion_id,status,amount,note\n"
+NOTHING = "Отменять нечего: открытых обращений нет. Если нужен менеджер — /support"
 
 
 @pytest.fixture
@@ -144,3 +146,25 @@ def test_random_bytes_and_a_bom_never_crash(
     bom.write_bytes(b"\xef\xbb\xbf" + (HEADER + "aff-2,b1,approved,5,Москва\n").encode())
     assert _import(bom, capsys) == (0, ["inserted 1, updated 0, unchanged 0, rejected 0"])
     assert ("b1", "aff-2") in _stored(database)
+
+
+async def test_vk_otmena_at_an_onboarding_question_is_cancel_not_the_answer(
+    tmp_path: Path,
+) -> None:
+    side = Side("vk", "Рассылки: только во ВКонтакте")
+    async with side.running(tmp_path, managers_chat=True) as harness:
+        vera = harness.vk_user(1015, "Вера")
+        await vera.send("Начать")
+        await vera.press(next(b for b in vera.last.button_labels if b.startswith("Вебмастер")))
+        await vera.press("Сайт")
+        await vera.press("До года")
+        question = vera.last.text
+        assert question.startswith("Вопрос 3 из 3")
+        for word in ("отмена", "Отмена", "cancel", "/cancel"):
+            replies = await vera.send(word)
+            assert [m.text for m in replies] == [NOTHING], word  # not taken as the answer
+        replies = await vera.send("Владельцы квартир")
+        assert replies[-1].text.startswith("Присылать вам новости программы")
+        partner = await harness.services.partners.by_user("vk", 1015)
+        assert partner is not None
+        assert partner.answers["audience"] == "Владельцы квартир"
