@@ -188,7 +188,7 @@ def _sales_import(settings: Settings, path: Path) -> int:
     except ContentInvalid as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    total = max(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1, 1)
+    total = max(sum(1 for _ in path.open("rb")) - 1, 1)  # lines, whatever the bytes
     show = sys.stderr.isatty()
 
     def progress(line: int) -> None:

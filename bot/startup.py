@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 # VK users may type a command as a word, without the slash; "Начать" is VK's start button
 VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} | {
     "начать": "start",
-    "cancel": "cancel",  # leaves /support's question step, withdraws an open ticket
+    # leave /support's question step, withdraw an open ticket; typed at any other step
+    # (onboarding's free-text question) /cancel's answer, never taken as the partner's words
+    "cancel": "cancel",
+    "отмена": "cancel",
 }
 
 
