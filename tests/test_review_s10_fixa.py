@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.db.tables import faq_learned, tickets
-from tests.harness import MANAGER_ID, Harness
+from tests.harness import MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import group
 from tests.test_journey_support import GROUP, in_chat
 from tests.test_journey_vk_max import Side
@@ -121,7 +121,6 @@ DONE = "Уже сделано: ответ из этого выбора парт�
 
 
 async def test_the_faq_link_picker_sends_and_learns_once(group: Harness) -> None:
-    group.allowed_errors.add("editMessageText")  # as before the fix: never needed now
     anna = group.user(1034)
     await anna.onboard()
     await anna.send("/support")
@@ -156,3 +155,33 @@ async def test_the_faq_link_picker_sends_and_learns_once(group: Harness) -> None
     again = emulator.chat_messages(GROUP)[-1]
     await emulator.wait_processed(emulator.press_data(MANAGER_ID, again, "fk:1:promo-codes:to"))
     assert len(anna.messages[got:]) == 2
+
+
+async def test_two_managers_pressing_the_picker_at_once_send_it_once(tmp_path: Path) -> None:
+    other = MANAGER_ID + 1
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        emulator.add_user(other, "Ольга")
+        async with running_bot(
+            tmp_path,
+            emulator=emulator,
+            tg_managers_chat_id=GROUP,
+            managers=f"tg:{MANAGER_ID},tg:{other}",
+        ) as harness:
+            anna = harness.user(1035)
+            await anna.onboard()
+            await anna.send("/support а промокоды есть?")
+            card = emulator.chat_messages(GROUP)[-1]
+            await in_chat(harness, GROUP, "/faq_link", reply_to=card.message_id)
+            picker = emulator.chat_messages(GROUP)[-1]
+            got = len(anna.messages)
+            presses = [
+                emulator.press_data(manager, picker, "fk:1:promo-codes:to")
+                for manager in (MANAGER_ID, other)
+            ]
+            for update in presses:
+                await emulator.wait_processed(update)
+            assert len(anna.messages[got:]) == 1
+            texts = [a.get("text", "") for a in list(emulator.callback_answers.values())[-2:]]
+            assert sum(text.startswith(DONE) for text in texts) == 1
