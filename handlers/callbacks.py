@@ -55,9 +55,11 @@ class ForgetCb(CallbackData, prefix="fg"):
 
 
 class TicketCb(CallbackData, prefix="t"):
-    action: str  # close | rate
+    action: str  # close | rate | withdraw | keep (/cancel's confirmation)
     ticket: RowId
-    value: str = ""  # up | down for a rating
+    # up | down for a rating; the ticket's reopen count for withdraw | keep (one given
+    # before a reopen is no longer available)
+    value: str = ""
 
 
 class TicketTextCb(CallbackData, prefix="tq"):

@@ -61,7 +61,7 @@ async def test_cancel_with_a_ticket_open_withdraws_it_after_a_confirmation(
     assert group.emulator.chat_messages(GROUP)[-1].plain == TOLD
     assert await _tickets(group) == [(1, "closed")]
     # an old confirmation pressed again: the ticket is closed already
-    await anna.press_data(confirmation, "t:withdraw:1:")
+    await anna.press_data(confirmation, "t:withdraw:1:0")
     assert anna.callback_answers()[-1]["text"] == "Это обращение уже закрыто."
     assert await _tickets(group) == [(1, "closed")]
     # after it, a question goes to the FAQ again

@@ -149,6 +149,8 @@ tickets = sa.Table(
     # ratings given before the ticket was reopened (each close may be rated)
     sa.Column("earlier_up", sa.Integer, nullable=False, server_default="0"),
     sa.Column("earlier_down", sa.Integer, nullable=False, server_default="0"),
+    # times reopened: a /cancel confirmation carries it, so one given before a reopen is stale
+    sa.Column("reopens", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_tickets_partner_status", "partner_id", "status"),
     sa.Index("ix_tickets_chat_thread", "chat_id", "thread_id"),
 )
@@ -306,6 +308,17 @@ webhook_updates = sa.Table(
     sa.Column("taken_at", UtcDateTime, nullable=True),  # a worker started handling it
     sa.Column("handled_at", UtcDateTime, nullable=True),
     sa.Index("ix_webhook_updates_handled", "handled_at", "received_at"),
+)
+
+# buttons acted on once: a /faq_link picker (its message) that sent its answer; a second
+# press (a double tap, another manager) finds its row and is told it is done already
+pressed_once = sa.Table(
+    "pressed_once",
+    metadata,
+    sa.Column("platform", sa.String(8), primary_key=True),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True),
+    sa.Column("message_id", sa.BigInteger, primary_key=True),
+    sa.Column("pressed_at", UtcDateTime, nullable=False),
 )
 
 # --- FAQ learning: phrasings learned from partners and managers, apart from content ---

@@ -20,6 +20,7 @@ from bot.db.engine import Database
 from bot.db.tables import faq_questions, partners, ticket_messages, tickets
 from bot.names import display_name
 from bot.services.partner import Partner
+from bot.services.presses import PressedOnce
 from bot.services.sales import SalesService
 from bot.services.sales_figures import RecentSale
 from bot.services.tickets import OpenedTicket, Ticket, TicketCard
@@ -51,6 +52,7 @@ class SupportService:
         self._clock = clock
         self._cache = cache
         self._open: dict[int, int | None] = {}  # partner id -> open ticket id (or None)
+        self.presses = PressedOnce(db, clock)  # the /faq_link picker acts once
 
     def _note_open(self, partner_id: int, ticket_id: int | None) -> None:
         if self._cache:
@@ -109,6 +111,7 @@ class SupportService:
                 rating=None,
                 earlier_up=last.earlier_up + (last.rating == "up"),
                 earlier_down=last.earlier_down + (last.rating == "down"),
+                reopens=last.reopens + 1,
             )
             self._note_open(partner.id, reopened.id)
             return OpenedTicket(reopened, created=False, reopened=True)

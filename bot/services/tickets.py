@@ -28,6 +28,7 @@ class Ticket:
     rating: str | None
     earlier_up: int = 0  # ratings given before a reopen
     earlier_down: int = 0
+    reopens: int = 0  # times reopened: a /cancel confirmation given before one is stale
 
     @property
     def is_open(self) -> bool:

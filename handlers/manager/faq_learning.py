@@ -393,6 +393,15 @@ def setup_chat() -> Router:
     ) -> None:
         ticket = await support.get(callback_data.ticket)
         action = callback_data.action
+        # the picker sends its answer once (a double tap, two managers): then it is done
+        # (kept by its message; VK's and MAX's presses name it when they can, else 0)
+        pressed = callback.message
+        where = None
+        if pressed is not None and pressed.message_id:
+            where = (platform_of(bot), pressed.chat.id, pressed.message_id)
+        if ticket is not None and where is not None and await support.presses.done(*where):
+            await callback.answer(l10n("faq-link-done"), show_alert=True)
+            return
         if ticket is not None and (action == "pick" or action in BROWSE):
             await callback.answer()
             question = ticket.question
@@ -409,6 +418,9 @@ def setup_chat() -> Router:
         entry = content.faq_entry(callback_data.entry)
         if ticket is None or entry is None or action != "to":
             await no_longer_available(callback, l10n)
+            return
+        if where is not None and not await support.presses.claim(*where):
+            await callback.answer(l10n("faq-link-done"), show_alert=True)  # pressed just now
             return
         await audit.record(
             actor(callback), "faq_link", target=f"ticket:{ticket.id}", details=entry.id

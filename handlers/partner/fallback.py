@@ -16,6 +16,7 @@ from handlers.screens import actor, no_longer_available, send
 
 NO_ARGUMENT_COMMANDS = (
     "help", "menu", "lessons", "creatives", "me", "settings", "stop", "forget", "contests", "top",
+    "cancel",
 )  # fmt: skip
 
 

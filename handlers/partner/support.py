@@ -34,10 +34,16 @@ def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
 
 
 def withdraw_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
+    """The confirmation carries the ticket's reopen count: given before a reopen, it no
+    longer withdraws the question asked since."""
+    stamp = str(ticket.reopens)
     return keyboard(
         [
-            (l10n("support-cancel-yes"), TicketCb(action="withdraw", ticket=ticket.id)),
-            (l10n("support-cancel-no"), TicketCb(action="keep", ticket=ticket.id)),
+            (
+                l10n("support-cancel-yes"),
+                TicketCb(action="withdraw", ticket=ticket.id, value=stamp),
+            ),
+            (l10n("support-cancel-no"), TicketCb(action="keep", ticket=ticket.id, value=stamp)),
         ]
     )
 
@@ -220,6 +226,11 @@ def setup() -> Router:
             )
             await no_longer_available(callback, l10n)
             return
+        if callback_data.value != str(ticket.reopens):
+            # given before the ticket was reopened (or forged): it stands for a question
+            # that is no longer the one open
+            await no_longer_available(callback, l10n)
+            return
         if not ticket.is_open:
             await callback.answer(l10n("support-not-open"), show_alert=True)
             return
@@ -261,7 +272,8 @@ def setup_dialog() -> Router:
     partner whose ticket is open."""
     router = Router(name=f"{__name__}.dialog")
 
-    @router.message(StateFilter(SupportDialog.question), Command("cancel"))
+    # /cancel given arguments: its usage (handlers/partner/fallback.py), the step goes on
+    @router.message(StateFilter(SupportDialog.question), Command("cancel", magic=~F.args))
     async def changed_mind(message: Message, state: FSMContext, l10n: L10n) -> None:
         await state.clear()
         await message.answer(l10n("support-ask-cancelled"))
