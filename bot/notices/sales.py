@@ -31,8 +31,10 @@ class SaleNotices(NoticesBase):
         """Tell partners about their approved sales (SPEC §6): the new standing, and the
         first, 10th, 50th and 100th sale and a new tier congratulated."""
         by_affiliate: dict[str, list[str]] = defaultdict(list)
+        marks: dict[str, int | None] = {}
         for item in approved:
             by_affiliate[item.affiliate_id].append(item.conversion_id)
+            marks[item.affiliate_id] = item.mark  # one commit's: the same mark
         linked = await self._partners.linked_to(sorted(by_affiliate))
         tiers = self._store.content.program.tiers
         messages: list[OutMessage] = []
@@ -40,7 +42,9 @@ class SaleNotices(NoticesBase):
             people = linked.get(affiliate, [])
             if not people:
                 continue
-            facts = await self._sales.approval(affiliate, conversion_ids, self._settings.tz)
+            facts = await self._sales.approval(
+                affiliate, conversion_ids, self._settings.tz, marks[affiliate]
+            )
             if not facts.new:
                 continue  # reversed again meanwhile
             tier = facts.new_tier(tiers)
@@ -48,7 +52,7 @@ class SaleNotices(NoticesBase):
             subject = sales_subject(facts.rows)
             now, zone = self._clock.now(), self._settings.tz
             this_month = (month_start(now, zone), month_end(now, zone))
-            month = this_month[0].strftime("%Y-%m")  # as keys always were
+            month = now.astimezone(zone).strftime("%Y-%m")  # the month in the zone
             for partner in people:
                 l10n = self._l10n(partner.language)
                 standing = await self._standing(partner, l10n, facts.occurred)
