@@ -78,3 +78,32 @@ async def test_a_tier_key_names_the_month_in_the_programs_zone(harness: Harness)
         )
     assert keys
     assert all(key.startswith("tier:2026-12:Серебро:") for key in keys), keys
+
+
+# --- 2. held sale notices name the place as it is when they go ---
+
+
+async def test_sale_notices_held_for_the_night_all_name_the_place_of_the_morning(
+    harness: Harness,
+) -> None:
+    """Анна's three sales and Борис's five, one at a time at 23:00 (Moscow): the notices
+    wait for 09:00. Each keeps its own count, but every one names the place as it is in
+    the morning — Борис №1, Анна №2, two behind — not as it was after each sale."""
+    anna = await linked(harness, 8311, "Анна", "night-1")
+    boris = await linked(harness, 8312, "Борис", "night-2")
+    marks = len(anna.messages), len(boris.messages)
+    await _to(harness, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    for n in range(3):
+        await _postback(harness, "night-1", f"na{n}", "approved")
+    for n in range(5):
+        await _postback(harness, "night-2", f"nb{n}", "approved")
+    await harness.deliver()
+    assert _said(anna, marks[0]) == _said(boris, marks[1]) == []
+    await _to(harness, datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 09:00: the morning
+    await harness.deliver()
+    anna_told = [t for t in _said(anna, marks[0]) if t.startswith("✅")]
+    boris_told = [t for t in _said(boris, marks[1]) if t.startswith("✅")]
+    assert (
+        anna_told == ["✅ Продажа подтверждена.\nВы №2 в зачёте «Рейтинг месяца», до №1 — 2."] * 3
+    )
+    assert boris_told == ["✅ Продажа подтверждена.\nВы №1 в зачёте «Рейтинг месяца»."] * 5

@@ -81,10 +81,10 @@ class SaleNotices(NoticesBase):
         return await self._outbox.enqueue(messages)
 
     async def refresh_sales(self, rows: list[Queued]) -> dict[int, str]:
-        """Sale notices some of whose sales were refunded or cancelled before they went
-        (their subjects name the sales still counting: `outbox_sales`): their texts by row
-        id, the count and the place as they are now. A row none of whose sales counts by
-        now is left out (dropped)."""
+        """Sale notices held until now (the quiet hours, a backlog), or some of whose
+        sales were refunded or cancelled before they went (their subjects name the sales
+        still counting: `outbox_sales`): their texts by row id, each its own count, the
+        place as it is now. A row none of whose sales counts by now is left out."""
         told = {row.id: told_sales(row.subject) or set() for row in rows}
         occurred = await self._sales.approved_rows(sorted(set().union(*told.values())))
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
