@@ -107,3 +107,24 @@ async def test_sale_notices_held_for_the_night_all_name_the_place_of_the_morning
         anna_told == ["✅ Продажа подтверждена.\nВы №2 в зачёте «Рейтинг месяца», до №1 — 2."] * 3
     )
     assert boris_told == ["✅ Продажа подтверждена.\nВы №1 в зачёте «Рейтинг месяца»."] * 5
+
+
+# --- 8a. the digest of a partner whose /link waits ---
+
+
+async def test_the_digest_of_a_partner_whose_link_waits_says_so(harness: Harness) -> None:
+    """Like /me: the id waits for a manager's approval — not «link your id» to someone
+    who has asked to link it."""
+    anna = harness.user(8321, "Анна")
+    await anna.onboard()
+    person = await harness.services.partners.by_user("tg", 8321)
+    assert person is not None
+    await harness.services.partners.request_link(person, "wait-1")  # as /link does
+    mark = len(anna.messages)
+    await _to(harness, datetime(2026, 12, 4, 9, 5, tzinfo=UTC))  # Friday 12:05 in Moscow
+    await harness.services.planner.tick()
+    await harness.deliver()
+    digest = [t for t in _said(anna, mark) if t.startswith("🗞 Ваша неделя")]
+    assert len(digest) == 1
+    assert "ID wait-1 ждёт подтверждения менеджера" in digest[0]
+    assert "/link ВАШ_ID" not in digest[0]

@@ -510,6 +510,7 @@ digest-tier = { $remaining } more { $remaining ->
        *[other] sales
     } this month to “{ $tier }”
 digest-link = Link your affiliate id to see your sales: /link YOUR_ID
+digest-link-pending = Affiliate id { $affiliate } waits for a manager's approval; then your week's sales show up here.
 digest-contest = 🏆 Coming: “{ $title }” from { $start } — /contests
 digest-creatives = 🎨 New creatives: { $titles } — /creatives
 digest-lesson = 🎓 Next lesson: “{ $title }” — /lessons

@@ -529,6 +529,7 @@ digest-tier = До уровня «{ $tier }» — { $remaining } { $remaining ->
        *[many] продаж
     } в этом месяце
 digest-link = Привяжите ID в партнёрской сети, чтобы видеть свои продажи: /link ВАШ_ID
+digest-link-pending = ID { $affiliate } ждёт подтверждения менеджера — после этого здесь будут ваши продажи за неделю.
 digest-contest = 🏆 Скоро: «{ $title }» с { $start } — /contests
 digest-creatives = 🎨 Новые материалы: { $titles } — /creatives
 digest-lesson = 🎓 Следующий урок: «{ $title }» — /lessons
