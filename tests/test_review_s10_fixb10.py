@@ -128,3 +128,24 @@ async def test_the_digest_of_a_partner_whose_link_waits_says_so(harness: Harness
     assert len(digest) == 1
     assert "ID wait-1 ждёт подтверждения менеджера" in digest[0]
     assert "/link ВАШ_ID" not in digest[0]
+
+
+# --- 8d. level with the one above ---
+
+
+async def test_a_place_level_with_the_one_above_is_told_as_a_tie(harness: Harness) -> None:
+    """Борис has two sales, then Анна her second: she is №2 (he reached two first), with
+    as many — not «до №1 — 0»."""
+    anna = await linked(harness, 8331, "Анна", "tie-1")
+    await linked(harness, 8332, "Борис", "tie-2")
+    for n in range(2):
+        await _postback(harness, "tie-2", f"tb{n}", "approved")
+    await _postback(harness, "tie-1", "ta0", "approved")
+    await harness.deliver()
+    harness.clock.advance(60)
+    await _postback(harness, "tie-1", "ta1", "approved")
+    await harness.deliver()
+    assert anna.messages[-1].plain == (
+        "✅ Продажа подтверждена.\n"
+        "Вы №2 в зачёте «Рейтинг месяца»: у №1 столько же, но набрано раньше."
+    )

@@ -382,6 +382,7 @@ sale-approved = { $count ->
     }
 sale-place = You are #{ $place } in { $board }.
 sale-place-gap = You are #{ $place } in { $board }, { $gap } behind #{ $above }.
+sale-place-tie = You are #{ $place } in { $board }: level with #{ $above }, who got there first.
 sale-board-month = the month's leaderboard
 sale-milestone = { $count ->
         [1] 🎉 Your first approved sale! A great start — it gets easier from here.

@@ -393,6 +393,7 @@ sale-approved = { $count ->
     }
 sale-place = Вы №{ $place } в зачёте «{ $board }».
 sale-place-gap = Вы №{ $place } в зачёте «{ $board }», до №{ $above } — { $gap }.
+sale-place-tie = Вы №{ $place } в зачёте «{ $board }»: у №{ $above } столько же, но набрано раньше.
 sale-board-month = Рейтинг месяца
 sale-milestone = { $count ->
         [1] 🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.

@@ -139,6 +139,8 @@ def _place_text(
     if place == 0 or not gaps:
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
+    if gap <= 0:  # level with the one above, who got there first: not "0 behind"
+        return l10n("sale-place-tie", place=place + 1, board=board, above=place)
     return l10n(
         "sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap, l10n.language)
     )
