@@ -149,3 +149,32 @@ async def test_a_place_level_with_the_one_above_is_told_as_a_tie(harness: Harnes
         "✅ Продажа подтверждена.\n"
         "Вы №2 в зачёте «Рейтинг месяца»: у №1 столько же, но набрано раньше."
     )
+
+
+# --- 4. a congratulation goes right after the notice of the sale that reached it ---
+
+
+async def test_held_congratulations_go_right_after_the_notice_of_their_sale(
+    harness: Harness,
+) -> None:
+    """Twelve sales of Анна one at a time at 23:00 (Moscow), told at 09:00: the first-sale
+    congratulation right after the first notice, the 10th and Серебро right after the
+    tenth — not after all the night's notices. Вера's first sale is refunded at 02:00
+    while her second counts: her congratulation comes after the notice that is told."""
+    anna = await linked(harness, 8341, "Анна", "order-1")
+    vera = await linked(harness, 8342, "Вера", "order-2")
+    marks = len(anna.messages), len(vera.messages)
+    await _to(harness, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    for n in range(12):
+        await _postback(harness, "order-1", f"o{n}", "approved")
+    for n in range(2):
+        await _postback(harness, "order-2", f"v{n}", "approved")
+    await harness.deliver()
+    await _to(harness, datetime(2026, 11, 2, 23, 0, tzinfo=UTC))  # 02:00: a refund
+    await _postback(harness, "order-2", "v0", "declined")
+    await _to(harness, datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 09:00: the morning
+    await harness.deliver()
+    kinds = ["sale" if t.startswith("✅") else t[:1] for t in _said(anna, marks[0])]
+    assert kinds == ["sale", "🎉"] + ["sale"] * 9 + ["🎉", "🏅", "sale", "sale"], kinds
+    said = _said(vera, marks[1])
+    assert [t[:1] for t in said] == ["✅", "🎉"], said
