@@ -56,7 +56,7 @@ async def test_a_sale_is_announced_with_the_standing_and_milestones(harness: Har
         "✅ Продажа подтверждена.\nВы №2 в зачёте «Рейтинг месяца», до №1 — 2.",
         "🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.",
     ]  # the base tier starts at 0 sales: nothing new to congratulate
-    # due at the same moment, the congratulation goes after the sale notices (outbox_sales)
+    # the congratulation goes right after its own sale's notice (outbox_sales.in_order)
     told = [m.plain for m in boris.messages if m.plain.startswith("✅")]
     assert told[-1].startswith("✅ Продажа подтверждена.\nВы №1")
 

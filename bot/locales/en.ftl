@@ -382,6 +382,7 @@ sale-approved = { $count ->
     }
 sale-place = You are #{ $place } in { $board }.
 sale-place-gap = You are #{ $place } in { $board }, { $gap } behind #{ $above }.
+sale-place-tie = You are #{ $place } in { $board }: level with #{ $above }, who got there first.
 sale-board-month = the month's leaderboard
 sale-milestone = { $count ->
         [1] 🎉 Your first approved sale! A great start — it gets easier from here.
@@ -510,6 +511,7 @@ digest-tier = { $remaining } more { $remaining ->
        *[other] sales
     } this month to “{ $tier }”
 digest-link = Link your affiliate id to see your sales: /link YOUR_ID
+digest-link-pending = Affiliate id { $affiliate } waits for a manager's approval; then your week's sales show up here.
 digest-contest = 🏆 Coming: “{ $title }” from { $start } — /contests
 digest-creatives = 🎨 New creatives: { $titles } — /creatives
 digest-lesson = 🎓 Next lesson: “{ $title }” — /lessons

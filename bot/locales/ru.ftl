@@ -393,6 +393,7 @@ sale-approved = { $count ->
     }
 sale-place = Вы №{ $place } в зачёте «{ $board }».
 sale-place-gap = Вы №{ $place } в зачёте «{ $board }», до №{ $above } — { $gap }.
+sale-place-tie = Вы №{ $place } в зачёте «{ $board }»: у №{ $above } столько же, но набрано раньше.
 sale-board-month = Рейтинг месяца
 sale-milestone = { $count ->
         [1] 🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.
@@ -529,6 +530,7 @@ digest-tier = До уровня «{ $tier }» — { $remaining } { $remaining ->
        *[many] продаж
     } в этом месяце
 digest-link = Привяжите ID в партнёрской сети, чтобы видеть свои продажи: /link ВАШ_ID
+digest-link-pending = ID { $affiliate } ждёт подтверждения менеджера — после этого здесь будут ваши продажи за неделю.
 digest-contest = 🏆 Скоро: «{ $title }» с { $start } — /contests
 digest-creatives = 🎨 Новые материалы: { $titles } — /creatives
 digest-lesson = 🎓 Следующий урок: «{ $title }» — /lessons

@@ -143,6 +143,9 @@ class DigestNotices(NoticesBase):
                         remaining=tier.remaining,
                     )
                 )
+        elif partner.affiliate_status == "pending" and partner.affiliate_id:
+            # as /me says: the id is asked for, a manager has not approved it yet
+            lines.append(say("digest-link-pending", affiliate=html.escape(partner.affiliate_id)))
         else:
             lines.append(say("digest-link"))
         for contest in facts.contests[partner.segment][:3]:

@@ -31,8 +31,10 @@ class SaleNotices(NoticesBase):
         """Tell partners about their approved sales (SPEC §6): the new standing, and the
         first, 10th, 50th and 100th sale and a new tier congratulated."""
         by_affiliate: dict[str, list[str]] = defaultdict(list)
+        marks: dict[str, int | None] = {}
         for item in approved:
             by_affiliate[item.affiliate_id].append(item.conversion_id)
+            marks[item.affiliate_id] = item.mark  # one commit's: the same mark
         linked = await self._partners.linked_to(sorted(by_affiliate))
         tiers = self._store.content.program.tiers
         messages: list[OutMessage] = []
@@ -40,7 +42,9 @@ class SaleNotices(NoticesBase):
             people = linked.get(affiliate, [])
             if not people:
                 continue
-            facts = await self._sales.approval(affiliate, conversion_ids, self._settings.tz)
+            facts = await self._sales.approval(
+                affiliate, conversion_ids, self._settings.tz, marks[affiliate]
+            )
             if not facts.new:
                 continue  # reversed again meanwhile
             tier = facts.new_tier(tiers)
@@ -48,7 +52,7 @@ class SaleNotices(NoticesBase):
             subject = sales_subject(facts.rows)
             now, zone = self._clock.now(), self._settings.tz
             this_month = (month_start(now, zone), month_end(now, zone))
-            month = this_month[0].strftime("%Y-%m")  # as keys always were
+            month = now.astimezone(zone).strftime("%Y-%m")  # the month in the zone
             for partner in people:
                 l10n = self._l10n(partner.language)
                 standing = await self._standing(partner, l10n, facts.occurred)
@@ -77,10 +81,10 @@ class SaleNotices(NoticesBase):
         return await self._outbox.enqueue(messages)
 
     async def refresh_sales(self, rows: list[Queued]) -> dict[int, str]:
-        """Sale notices some of whose sales were refunded or cancelled before they went
-        (their subjects name the sales still counting: `outbox_sales`): their texts by row
-        id, the count and the place as they are now. A row none of whose sales counts by
-        now is left out (dropped)."""
+        """Sale notices held until now (the quiet hours, a backlog), or some of whose
+        sales were refunded or cancelled before they went (their subjects name the sales
+        still counting: `outbox_sales`): their texts by row id, each its own count, the
+        place as it is now. A row none of whose sales counts by now is left out."""
         told = {row.id: told_sales(row.subject) or set() for row in rows}
         occurred = await self._sales.approved_rows(sorted(set().union(*told.values())))
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
@@ -135,6 +139,8 @@ def _place_text(
     if place == 0 or not gaps:
         return l10n("sale-place", place=place + 1, board=board)
     gap = entries[place - 1].value - entries[place].value
+    if gap <= 0:  # level with the one above, who got there first: not "0 behind"
+        return l10n("sale-place-tie", place=place + 1, board=board, above=place)
     return l10n(
         "sale-place-gap", place=place + 1, board=board, above=place, gap=number(gap, l10n.language)
     )

@@ -33,7 +33,7 @@ from bot.services.outbox_enqueue import (
     partner_rows,
 )
 from bot.services.outbox_refresh import Queued, Refresher, refresh
-from bot.services.outbox_sales import congratulation, drop_gone_sales
+from bot.services.outbox_sales import drop_gone_sales, in_order
 from bot.services.partner import person_column
 
 __all__ = ["CLAIM", "Outbox", "Outcome", "Queued"]  # Queued: made in outbox_refresh
@@ -144,10 +144,8 @@ class Outbox:
                 rows = list(await conn.execute(claim))
                 # a sale reversed before it was told
                 gone, partial = await drop_gone_sales(conn, rows)
-            rows.sort(
-                key=lambda row: (as_utc(row.not_before), congratulation(row.subject), row.id)
-            )
-            claimed = [_queued(row) for row in rows if row.id not in gone]
+            # a congratulation right after its sale's notice (outbox_sales)
+            claimed = [_queued(row) for row in in_order(rows, gone) if row.id not in gone]
             queued = await refresh(self._db, self.refreshers, claimed, partial, now)
             if queued or not (gone or claimed):  # a batch of dropped notices only: the next one
                 return queued

@@ -2,13 +2,15 @@
 is true when it is sent, not when it was queued — a digest queued before a manager approved
 the partner's /link, then held by the queue or the quiet hours, tells the sales of the id
 now linked; a sale notice some of whose sales were refunded meanwhile names the ones that
-still count (`outbox_sales`); a nudge to a partner who sold meanwhile, or the reminder of a
-lesson finished meanwhile, is dropped. A message claimed within `FRESH` of being written
-goes as written: its facts are minutes old, and a broadcast of thousands sent at the
-platform's pace is not written twice (bench/digest_refresh.py).
+still count (`outbox_sales`), and one held (the quiet hours, a backlog) names the place
+as it is then — the morning's notices agree with each other and the digest; a nudge to
+a partner who sold meanwhile, or the reminder of a lesson finished meanwhile, is dropped.
+A message claimed within `FRESH` of being written goes as written: its facts are minutes
+old, and a broadcast of thousands sent at the platform's pace is not written twice
+(bench/digest_refresh.py).
 
 Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
-`outbox_sales.PREFIX` for the sale notices to correct). It gets the claimed rows and returns
+`outbox_sales.PREFIX` for the sale notices held or corrected). It gets the claimed rows and returns
 their new texts, or None for a row that must not go any more (dropped: "cancelled", its key
 kept, so the same moment is not queued again); the rows keep their key, recipient, time and
 status, so the outbox's rules hold as they were decided when the rows were made (never
@@ -32,7 +34,7 @@ import sqlalchemy as sa
 
 from bot.db.engine import Database
 from bot.db.tables import outbox
-from bot.services.outbox_sales import PREFIX, drop
+from bot.services.outbox_sales import PREFIX, drop, told_sales
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,8 @@ async def refresh(
         if fresh and row.id not in partial:
             continue  # written minutes ago: as it is
         subject = partial.get(row.id, row.subject)
-        name = PREFIX if row.id in partial else row.subject
+        # a sale notice held (quiet hours, a backlog) names the place as it is now
+        name = PREFIX if row.id in partial or told_sales(row.subject) else row.subject
         if name is not None and name in refreshers:
             groups.setdefault(name, []).append(replace(row, subject=subject))
     texts: dict[int, str] = {}

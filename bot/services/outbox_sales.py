@@ -23,6 +23,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import as_utc
 from bot.db.tables import conversions, outbox
 
 PREFIX: Final = "sales:"
@@ -45,9 +46,44 @@ def reached_subject(affiliate: str, count: int, window: Window = None) -> str:
 
 
 def congratulation(subject: str | None) -> bool:
-    """A milestone or tier message: sent after the sale notices due with it (the notice of
-    the sale that reached it may have been dropped, a later one's not)."""
+    """A milestone or tier message (sent right after its sale's notice: `in_order`)."""
     return subject is not None and subject.startswith(REACHED)
+
+
+def in_order(rows: Sequence[Any], gone: set[int]) -> list[Any]:
+    """Claimed outbox rows in the order they go: by (`not_before`, id), each milestone or
+    tier message right after the notice of the sale that reached it (queued just before
+    it, to the same chat) — a partner reads «10 sales!» after the tenth sale's notice, not
+    after all the night's. When that notice was dropped (`gone`: the sale refunded while
+    a later one keeps the milestone reached), after the next notice to that chat that
+    goes; when there is none in the batch, at the batch's end (after any sale is told)."""
+    ordered = sorted(rows, key=lambda row: (as_utc(row.not_before), row.id))
+    after: dict[int, list[Any]] = {}  # a sale notice's id → the congratulations after it
+    last: list[Any] = []
+    notice: dict[tuple[str, int], Any] = {}  # chat → its latest sale notice so far
+    waiting: dict[tuple[str, int], list[Any]] = {}  # chat → those whose notice was dropped
+    for row in ordered:
+        chat = (row.platform, row.chat_id)
+        if told_sales(row.subject) is not None:
+            notice[chat] = row
+            if row.id not in gone:
+                after.setdefault(row.id, []).extend(waiting.pop(chat, []))
+        elif congratulation(row.subject) and chat in notice:
+            if notice[chat].id in gone:
+                waiting.setdefault(chat, []).append(row)
+            else:
+                after.setdefault(notice[chat].id, []).append(row)
+    for rest in waiting.values():
+        last.extend(rest)
+    placed = {row.id for rows_after in after.values() for row in rows_after}
+    placed |= {row.id for row in last}
+    result: list[Any] = []
+    for row in ordered:
+        if row.id in placed:
+            continue
+        result.append(row)
+        result.extend(after.get(row.id, ()))
+    return result + last
 
 
 def _epoch(moment: datetime) -> int:

@@ -55,6 +55,7 @@ from bot.services.sales_ledger import (
     ImportReport,
     Written,
     csv_rows,
+    last_event,
     record_chunk,
     record_one,
 )
@@ -212,12 +213,17 @@ class SalesService:
         return await month_stats_many(self._db, affiliate_ids, self._clock.now(), zone)
 
     async def approval(
-        self, affiliate_id: str, conversion_ids: list[str], zone: ZoneInfo
+        self,
+        affiliate_id: str,
+        conversion_ids: list[str],
+        zone: ZoneInfo,
+        mark: int | None = None,
     ) -> ApprovalFacts:
         """Where an affiliate stands after these conversions were approved: approved sales
-        ever and this month, before and after them (for milestones and tiers)."""
+        ever and this month, before and after them (for milestones and tiers). `mark`:
+        `Approved.mark` — sales approved by later commits are left out."""
         return await approval_facts(
-            self._db, affiliate_id, conversion_ids, self._clock.now(), zone
+            self._db, affiliate_id, conversion_ids, self._clock.now(), zone, mark
         )
 
     async def approved_rows(self, rows: list[int]) -> dict[int, datetime]:
@@ -262,11 +268,14 @@ class SalesService:
 
     async def record(self, item: ConversionIn, source: str) -> Result:
         """Store a conversion, or change its status; the same one twice changes nothing."""
+        tell = False
         async with self._db.write() as conn:
             result = await record_one(conn, item, source, self._clock.now())
+            tell = result != "unchanged" and item.status == "approved" and source == "postback"
+            mark = await last_event(conn) if tell else None
         self._written(result != "unchanged")
-        if result != "unchanged" and item.status == "approved" and source == "postback":
-            self._tell([Approved(item.affiliate_id, item.conversion_id)])
+        if tell:
+            self._tell([Approved(item.affiliate_id, item.conversion_id, mark)])
         return result
 
     async def import_csv(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from bot.clock import as_utc
 from bot.content.models import Tier
 from bot.db.engine import Database
-from bot.db.tables import conversions
+from bot.db.tables import conversion_events, conversions
 from bot.services.conversions import MAX_AHEAD
 
 MILESTONES: Final = (1, 10, 50, 100)
@@ -161,10 +161,19 @@ async def month_stats_many(
 
 
 async def approval_facts(
-    db: Database, affiliate_id: str, conversion_ids: list[str], now: datetime, zone: ZoneInfo
+    db: Database,
+    affiliate_id: str,
+    conversion_ids: list[str],
+    now: datetime,
+    zone: ZoneInfo,
+    mark: int | None = None,
 ) -> ApprovalFacts:
     """Where an affiliate stands after these conversions were approved: approved sales
-    ever and this month, before and after them (for milestones and tiers)."""
+    ever and this month, before and after them (for milestones and tiers). `mark`: the
+    newest `conversion_events` id when they were written — a sale approved after them
+    (an event past `mark`: postbacks that came together, told after all were written)
+    is not counted, so the commit that took the affiliate past 10 is the one that says
+    so, whichever commit's listener reads first."""
     this_month = in_month(now, zone)
     mine = conversions.c.affiliate_id == affiliate_id
     approved = conversions.c.status == "approved"
@@ -178,6 +187,11 @@ async def approval_facts(
     async with db.read() as conn:
         total, month = (await conn.execute(counts)).one()
         rows = list(await conn.execute(new))
+        if mark is not None:
+            later_ever, later_month = (await conn.execute(
+                _approved_after(mark, affiliate_id, [row.id for row in rows], this_month)
+            )).one()  # fmt: skip
+            total, month = int(total) - int(later_ever), int(month) - int(later_month)
     new_month = sum(1 for row in rows if row.this_month)
     return ApprovalFacts(
         total=int(total),
@@ -187,6 +201,29 @@ async def approval_facts(
         new=len(rows),
         rows=tuple(sorted(int(row.id) for row in rows)),
         occurred=tuple(sorted(as_utc(row.occurred_at) for row in rows)),
+    )
+
+
+def _approved_after(
+    mark: int, affiliate_id: str, mine: list[int], this_month: sa.ColumnElement[bool]
+) -> sa.Select[int, int]:
+    """(ever, this month) the affiliate's approved sales, other than `mine`, whose latest
+    approval is an event past `mark`: approved after them. Reads only the events since
+    `mark` (the primary key), a handful."""
+    later = (
+        sa.select(conversion_events.c.conversion_id)
+        .where(conversion_events.c.id > mark, conversion_events.c.to_status == "approved")
+        .distinct()
+        .subquery()
+    )
+    return (
+        sa.select(sa.func.count(), sa.func.count().filter(this_month))
+        .select_from(conversions.join(later, later.c.conversion_id == conversions.c.id))
+        .where(
+            conversions.c.affiliate_id == affiliate_id,
+            conversions.c.status == "approved",
+            conversions.c.id.not_in(mine),
+        )
     )
 
 

@@ -38,6 +38,14 @@ async def moved(conn: AsyncConnection) -> None:
 class Approved:
     affiliate_id: str
     conversion_id: str
+    # the newest `conversion_events` id when the approval was written (its transaction):
+    # sales approved by later commits are not counted "before" it (`approval_facts`)
+    mark: int | None = None
+
+
+async def last_event(conn: AsyncConnection) -> int:
+    """The newest `conversion_events` id this transaction sees (0: none)."""
+    return int(await conn.scalar(sa.select(sa.func.max(conversion_events.c.id))) or 0)
 
 
 @dataclass
@@ -219,11 +227,11 @@ async def record_chunk(
         )
     if events:
         await moved(conn)
-    approved = [
-        Approved(item.affiliate_id, conversion_id)
-        for conversion_id, _old, item in events
-        if item.status == "approved"
+    sold = [
+        (item.affiliate_id, number) for number, _old, item in events if item.status == "approved"
     ]
+    mark = await last_event(conn) if sold else None
+    approved = [Approved(affiliate, number, mark) for affiliate, number in sold]
     return Written(outcomes, approved, changed=bool(events))
 
 
