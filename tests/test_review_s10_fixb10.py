@@ -109,6 +109,37 @@ async def test_sale_notices_held_for_the_night_all_name_the_place_of_the_morning
     assert boris_told == ["✅ Продажа подтверждена.\nВы №1 в зачёте «Рейтинг месяца»."] * 5
 
 
+async def test_notices_written_minutes_before_the_morning_name_its_place_too(
+    harness: Harness,
+) -> None:
+    """The re-check's case: sales at 23:00 and more at 08:52 / 08:56 (Moscow), all held
+    for 09:00 and sent at 09:00:30 — the ones written minutes before are held too, so
+    every notice names the morning's place (Анна 4 sales №2, Борис 8 №1)."""
+    anna = await linked(harness, 8315, "Анна", "late-1")
+    boris = await linked(harness, 8316, "Борис", "late-2")
+    marks = len(anna.messages), len(boris.messages)
+    await _to(harness, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    for n in range(3):
+        await _postback(harness, "late-1", f"la{n}", "approved")
+    for n in range(2):
+        await _postback(harness, "late-2", f"lb{n}", "approved")
+    await _to(harness, datetime(2026, 11, 3, 5, 52, tzinfo=UTC))  # 08:52
+    await _postback(harness, "late-1", "la3", "approved")
+    await _to(harness, datetime(2026, 11, 3, 5, 56, tzinfo=UTC))  # 08:56
+    for n in range(2, 8):
+        await _postback(harness, "late-2", f"lb{n}", "approved")
+    await harness.deliver()
+    assert _said(anna, marks[0]) == _said(boris, marks[1]) == []
+    await _to(harness, datetime(2026, 11, 3, 6, 0, 30, tzinfo=UTC))  # 09:00:30
+    await harness.deliver()
+    anna_told = [t for t in _said(anna, marks[0]) if t.startswith("✅")]
+    boris_told = [t for t in _said(boris, marks[1]) if t.startswith("✅")]
+    assert len(anna_told) == 4
+    assert {t.split("\n")[1] for t in anna_told} == {"Вы №2 в зачёте «Рейтинг месяца», до №1 — 4."}
+    assert len(boris_told) == 8
+    assert {t.split("\n")[1] for t in boris_told} == {"Вы №1 в зачёте «Рейтинг месяца»."}
+
+
 # --- 8a. the digest of a partner whose /link waits ---
 
 

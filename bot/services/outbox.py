@@ -353,4 +353,5 @@ def _queued(row: Any) -> Queued:
         uncertain=row.uncertain,
         sending=row.sending_at is not None,
         created_at=as_utc(row.created_at),
+        not_before=as_utc(row.not_before),
     )

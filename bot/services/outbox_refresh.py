@@ -5,9 +5,10 @@ now linked; a sale notice some of whose sales were refunded meanwhile names the 
 still count (`outbox_sales`), and one held (the quiet hours, a backlog) names the place
 as it is then — the morning's notices agree with each other and the digest; a nudge to
 a partner who sold meanwhile, or the reminder of a lesson finished meanwhile, is dropped.
-A message claimed within `FRESH` of being written goes as written: its facts are minutes
-old, and a broadcast of thousands sent at the platform's pace is not written twice
-(bench/digest_refresh.py).
+A message claimed within `FRESH` of being written to go at once goes as written: its facts
+are minutes old, and a broadcast of thousands sent at the platform's pace is not written
+twice (bench/digest_refresh.py); one held for later (the quiet hours) is always written
+again, so the morning's messages agree.
 
 Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
 `outbox_sales.PREFIX` for the sale notices held or corrected). It gets the claimed rows and returns
@@ -57,6 +58,7 @@ class Queued:
     uncertain: bool
     sending: bool = False  # marked as being sent when its worker stopped (see mark_sending)
     created_at: datetime | None = None  # when the send was decided
+    not_before: datetime | None = None  # when it was to go (later than `created_at`: held)
 
 
 # claimed rows → their texts now by row id (None: drop it; a row left out keeps its text)
@@ -65,6 +67,16 @@ NOT_SO: Final = "no longer so: what it told changed before it was sent"
 # a row claimed this soon after it was written goes as it is (a digest broadcast sent at
 # the platform's pace, not held by the quiet hours or a backlog)
 FRESH: Final = timedelta(minutes=10)
+
+
+def _fresh(row: Queued, now: datetime | None) -> bool:
+    """Written less than `FRESH` before `now` to go at once: a row held for later (the
+    quiet hours) is never fresh, however late in the night it was written — the morning's
+    messages are all written again, so they agree."""
+    if now is None or row.created_at is None:
+        return False
+    held = row.not_before is not None and row.not_before > row.created_at
+    return not held and now - row.created_at < FRESH
 
 
 async def refresh(
@@ -83,9 +95,8 @@ async def refresh(
     for row in rows:
         if row.sending or row.uncertain:
             continue  # it may have arrived already: as it was
-        fresh = now is not None and row.created_at is not None and now - row.created_at < FRESH
-        if fresh and row.id not in partial:
-            continue  # written minutes ago: as it is
+        if row.id not in partial and _fresh(row, now):
+            continue  # written minutes ago to go at once: as it is
         subject = partial.get(row.id, row.subject)
         # a sale notice held (quiet hours, a backlog) names the place as it is now
         name = PREFIX if row.id in partial or told_sales(row.subject) else row.subject
