@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +19,13 @@ from bot.db.tables import conversion_events, conversions
 from bot.services.conversions import MAX_AHEAD
 
 MILESTONES: Final = (1, 10, 50, 100)
+_CENTS: Final = Decimal("0.01")
+_CHUNK: Final = 500  # ids in one IN (…) list
+_T = TypeVar("_T")
+
+
+def _chunks(items: list[_T]) -> list[list[_T]]:
+    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
 
 
 @dataclass(frozen=True)
@@ -103,27 +110,8 @@ async def month_stats(
     db: Database, affiliate_id: str, now: datetime, zone: ZoneInfo
 ) -> MonthStats:
     """Approved (count, amount) and pending conversions of the calendar month so far."""
-    query = (
-        sa.select(
-            conversions.c.status,
-            sa.func.count().label("n"),
-            sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
-        )
-        .where(
-            conversions.c.affiliate_id == affiliate_id,
-            in_month(now, zone),
-        )
-        .group_by(conversions.c.status)
-    )
-    async with db.read() as conn:
-        rows = {row.status: row for row in await conn.execute(query)}
-    approved = rows.get("approved")
-    pending = rows.get("pending")
-    return MonthStats(
-        approved=int(approved.n) if approved else 0,
-        amount=Decimal(str(approved.amount)).quantize(Decimal("0.01")) if approved else Decimal(0),
-        pending=int(pending.n) if pending else 0,
-    )
+    found = await month_stats_many(db, [affiliate_id], now, zone)
+    return found.get(affiliate_id, MonthStats(approved=0, amount=Decimal(0), pending=0))
 
 
 async def month_stats_many(
@@ -132,7 +120,7 @@ async def month_stats_many(
     """`month_stats` of many affiliate ids at once (a batch of digests): one query per 500
     ids; an id without a conversion this month is left out (all zero)."""
     found: dict[str, dict[str, tuple[int, Decimal]]] = {}
-    for start in range(0, len(affiliate_ids), 500):
+    for chunk in _chunks(affiliate_ids):
         query = (
             sa.select(
                 conversions.c.affiliate_id,
@@ -141,7 +129,7 @@ async def month_stats_many(
                 sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
             )
             .where(
-                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                conversions.c.affiliate_id.in_(chunk),
                 in_month(now, zone),
             )
             .group_by(conversions.c.affiliate_id, conversions.c.status)
@@ -231,17 +219,8 @@ async def approved_between(
     db: Database, affiliate_id: str, since: datetime, now: datetime
 ) -> tuple[int, Decimal]:
     """Approved sales and their amount since `since` (up to now)."""
-    query = sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(conversions.c.amount), 0)
-    ).where(
-        conversions.c.affiliate_id == affiliate_id,
-        conversions.c.status == "approved",
-        conversions.c.occurred_at >= since,
-        conversions.c.occurred_at <= now + MAX_AHEAD,
-    )
-    async with db.read() as conn:
-        count, amount = (await conn.execute(query)).one()
-    return int(count), Decimal(str(amount)).quantize(Decimal("0.01"))
+    found = await approved_between_many(db, [affiliate_id], since, now)
+    return found.get(affiliate_id, (0, _CENTS * 0))
 
 
 async def approved_between_many(
@@ -254,7 +233,7 @@ async def approved_between_many(
     55,000 conversions — instead of these ids' by `ix_conversions_affiliate_status`."""
     found: dict[str, tuple[int, Decimal]] = {}
     approved = conversions.c.status == "approved"
-    for start in range(0, len(affiliate_ids), 500):
+    for chunk in _chunks(affiliate_ids):
         query = (
             sa.select(
                 conversions.c.affiliate_id,
@@ -262,7 +241,7 @@ async def approved_between_many(
                 sa.func.sum(conversions.c.amount).filter(approved).label("amount"),
             )
             .where(
-                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                conversions.c.affiliate_id.in_(chunk),
                 conversions.c.occurred_at >= since,
                 conversions.c.occurred_at <= now + MAX_AHEAD,
             )
@@ -288,9 +267,9 @@ async def last_approved(db: Database, affiliate_id: str) -> datetime | None:
 async def approved_occurred(db: Database, rows: list[int]) -> dict[int, datetime]:
     """Of these conversions (`conversions.id`), those approved: when each sale was made."""
     found: dict[int, datetime] = {}
-    for start in range(0, len(rows), 500):
+    for chunk in _chunks(rows):
         query = sa.select(conversions.c.id, conversions.c.occurred_at).where(
-            conversions.c.id.in_(rows[start : start + 500]), conversions.c.status == "approved"
+            conversions.c.id.in_(chunk), conversions.c.status == "approved"
         )
         async with db.read() as conn:
             found.update({int(r.id): as_utc(r.occurred_at) for r in await conn.execute(query)})
@@ -301,11 +280,11 @@ async def last_approvals(db: Database, affiliate_ids: list[str]) -> dict[str, da
     """When a sale of each of these affiliate ids was last approved (written as approved:
     a postback, an import), for those that have one."""
     found: dict[str, datetime] = {}
-    for start in range(0, len(affiliate_ids), 500):
+    for chunk in _chunks(affiliate_ids):
         query = (
             sa.select(conversions.c.affiliate_id, sa.func.max(conversions.c.updated_at))
             .where(
-                conversions.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                conversions.c.affiliate_id.in_(chunk),
                 conversions.c.status == "approved",
             )
             .group_by(conversions.c.affiliate_id)

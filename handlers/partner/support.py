@@ -114,6 +114,28 @@ async def ask_for_question(
     )
 
 
+async def _pressed_ticket(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    partner: Partner,
+    support: SupportService,
+    l10n: L10n,
+) -> Ticket | None:
+    """The partner's own ticket a button names; a forged press (someone else's ticket, a
+    made-up number) is refused and logged (None)."""
+    ticket = await support.get(callback_data.ticket)
+    if ticket is not None and ticket.partner_id == partner.id:
+        return ticket
+    logger.warning(
+        "ticket %s refused: %s pressed for ticket %s",
+        callback_data.action,
+        partner.key,
+        callback_data.ticket,
+    )
+    await no_longer_available(callback, l10n)
+    return None
+
+
 def setup() -> Router:
     router = Router(name=__name__)
 
@@ -170,13 +192,8 @@ def setup() -> Router:
         relay: TicketRelay,
         l10n: L10n,
     ) -> None:
-        ticket = await support.get(callback_data.ticket)
-        if ticket is None or ticket.partner_id != partner.id:
-            # a forged press (someone else's ticket, a made-up number): refused and logged
-            logger.warning(
-                "ticket close refused: %s pressed for ticket %s", partner.key, callback_data.ticket
-            )
-            await no_longer_available(callback, l10n)
+        ticket = await _pressed_ticket(callback, callback_data, partner, support, l10n)
+        if ticket is None:
             return
         if not ticket.is_open:
             await callback.answer(l10n("support-not-open"), show_alert=True)
@@ -217,14 +234,8 @@ def setup() -> Router:
         relay: TicketRelay,
         l10n: L10n,
     ) -> None:
-        ticket = await support.get(callback_data.ticket)
-        if ticket is None or ticket.partner_id != partner.id:
-            logger.warning(
-                "ticket withdraw refused: %s pressed for ticket %s",
-                partner.key,
-                callback_data.ticket,
-            )
-            await no_longer_available(callback, l10n)
+        ticket = await _pressed_ticket(callback, callback_data, partner, support, l10n)
+        if ticket is None:
             return
         if callback_data.value != str(ticket.reopens):
             # given before the ticket was reopened (or forged): it stands for a question
