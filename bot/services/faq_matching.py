@@ -30,10 +30,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
 from bot.services.faq_learned_reading import LearnedReading, Meanings
+from bot.services.faq_semantic import encode
 from bot.services.faq_model import (
     FEATURES,
     TOP_FEATURES,
@@ -75,6 +77,7 @@ __all__ = [
 MAX_SUGGESTIONS = 3
 
 CANDIDATES = 16  # entries scored by the model for one question
+SEMANTIC_POOL = 3
 
 Outcome = Literal["answer", "suggest", "miss"]
 
@@ -125,12 +128,23 @@ class FaqMatcher(LearnedReading):
         if _base is not None:
             self._content = _base._content
             self._answers = _base._answers
+            self._sem_rows = _base._sem_rows
+            self._sem_owner = _base._sem_owner
+            self._sem_answers = _base._sem_answers
         else:
             self._content = [self._analyse_entry(entry) for entry in self.entries]
             self._answers = [
                 frozenset(form for unit in self.read(entry.answer) for form in unit.forms)
                 for entry in self.entries
             ]
+            texts, owners = [], []
+            for index, entry in enumerate(self.entries):
+                for text in [entry.question, *entry.alt]:
+                    texts.append(text)
+                    owners.append(index)
+            self._sem_rows = encode(texts)
+            self._sem_owner = np.array(owners, dtype=np.int64)
+            self._sem_answers = encode([entry.answer for entry in self.entries])
         taught: dict[int, list[tuple[str, ...]]] = {}
         # per entry, the meaning of each learned wording (its words, asides left out)
         self._meanings: dict[int, list[Meanings]] = {}
@@ -255,7 +269,7 @@ class FaqMatcher(LearnedReading):
             return []  # nothing, or numbers alone («1», «2»): no question to answer
         known = [unit for unit in units if self._known(unit.forms)]
         by_learned = self._learned_evidence(units)
-        if not known and not by_learned:
+        if not known and not by_learned and False:
             return []
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights) or self._max_idf
@@ -280,8 +294,14 @@ class FaqMatcher(LearnedReading):
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
+        vector = encode([question])[0]
+        semantic = np.full(len(self.entries), -1.0, dtype=np.float32)
+        if len(self._sem_rows):
+            np.maximum.at(semantic, self._sem_owner, self._sem_rows @ vector)
+        semantic_answer = self._sem_answers @ vector if len(self._sem_answers) else semantic
+        close = [int(i) for i in np.argsort(-semantic)[:SEMANTIC_POOL]]
         pool = sorted(
-            set(covered) | set(by_answer) | set(by_learned),
+            set(covered) | set(by_answer) | set(by_learned) | set(close),
             key=lambda i: (
                 -(covered.get(i, 0.0) + 0.5 * by_answer.get(i, 0.0) + 0.7 * by_learned.get(i, 0.0))
             ),
@@ -318,6 +338,9 @@ class FaqMatcher(LearnedReading):
                 [" ".join(variant) for variant in wordings.variants[: wordings.own]],
                 scorer=fuzz.token_sort_ratio,
             )
+            lead = float(semantic[index]) - max(
+                (float(semantic[i]) for i in range(len(semantic)) if i != index), default=0.0
+            )
             features = (
                 coverage,
                 by_answer.get(index, 0.0) / known_total,
@@ -334,6 +357,9 @@ class FaqMatcher(LearnedReading):
                 by_learned.get(index, 0.0) / (known_total + unknown_total),
                 learned_reverse,
                 *frame,
+                float(semantic[index]),
+                lead,
+                float(semantic_answer[index]),
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))

@@ -30,6 +30,9 @@ FEATURES = (
     "learned_reverse",  # share of the closest learned wording covered by the question
     "partner",  # the question has a partner's word (bot/faq_data/faq_frames.yaml)
     "customer",  # it has a customer's word («купить», «доставка», «вернуть», «приложение»)
+    "sem_best",
+    "sem_lead",
+    "sem_answer",
 )
 
 
