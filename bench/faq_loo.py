@@ -28,7 +28,8 @@ with the wordings taught for its entry and what they share with it (a word the e
 wordings lack, only its own words, nothing), and a table of those by kind.
 
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET|all] [--write]
---write fits the shipped model (bot/faq_data/faq_model.json) on all the sets.
+--write fits the shipped model (bot/faq_data/faq_model.json) on all the sets;
+FAQ_VECTORS=off ... --write the one without sentence vectors (faq_model_lexical.json).
 """
 
 from __future__ import annotations
@@ -61,12 +62,13 @@ from bot.services.faq_matching import (
     Match,
     Model,
     lexicon,
+    model_file,
     top_features,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "bench" / "faq_sets"
-MODEL_FILE = ROOT / "bot" / "faq_data" / "faq_model.json"
+MODEL_DIR = ROOT / "bot" / "faq_data"
 GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 # what the thresholds must hold on the *training* sets, averaged (a margin over the targets)
 SILENT_FLOOR = 0.90
@@ -523,8 +525,9 @@ def main() -> None:
         _miss_table(every_miss)
     if args.write:
         model = fit(sets)
-        MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_FILE.relative_to(ROOT)}: {model.to_json()}")
+        target = MODEL_DIR / model_file()
+        target.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}: {model.to_json()}")
 
 
 def neighbours(faq_set: FaqSet) -> None:

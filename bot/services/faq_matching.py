@@ -30,17 +30,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
 from bot.services.faq_learned_reading import LearnedReading, Meanings
-from bot.services.faq_semantic import encode
 from bot.services.faq_model import (
     FEATURES,
     TOP_FEATURES,
     Candidate,
     Model,
+    model_file,
     shipped_model,
     top_features,
 )
@@ -54,6 +53,7 @@ from bot.services.faq_text import (
     transliterate,
     words,
 )
+from bot.services.faq_vectors import EntryVectors
 
 __all__ = [
     "CANDIDATES",
@@ -68,6 +68,7 @@ __all__ = [
     "Unit",
     "lemma",
     "lexicon",
+    "model_file",
     "shipped_model",
     "top_features",
     "transliterate",
@@ -77,7 +78,6 @@ __all__ = [
 MAX_SUGGESTIONS = 3
 
 CANDIDATES = 16  # entries scored by the model for one question
-SEMANTIC_POOL = 3
 
 Outcome = Literal["answer", "suggest", "miss"]
 
@@ -123,28 +123,20 @@ class FaqMatcher(LearnedReading):
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
         self._content: list[_Wordings]
         self._answers: list[frozenset[str]]
+        self._vectors: EntryVectors
         if learned and _base is None:
             _base = FaqMatcher(self.entries, self.lexicon, self.model, use_keywords=use_keywords)
         if _base is not None:
             self._content = _base._content
             self._answers = _base._answers
-            self._sem_rows = _base._sem_rows
-            self._sem_owner = _base._sem_owner
-            self._sem_answers = _base._sem_answers
+            self._vectors = _base._vectors
         else:
             self._content = [self._analyse_entry(entry) for entry in self.entries]
             self._answers = [
                 frozenset(form for unit in self.read(entry.answer) for form in unit.forms)
                 for entry in self.entries
             ]
-            texts, owners = [], []
-            for index, entry in enumerate(self.entries):
-                for text in [entry.question, *entry.alt]:
-                    texts.append(text)
-                    owners.append(index)
-            self._sem_rows = encode(texts)
-            self._sem_owner = np.array(owners, dtype=np.int64)
-            self._sem_answers = encode([entry.answer for entry in self.entries])
+            self._vectors = EntryVectors(self.entries)
         taught: dict[int, list[tuple[str, ...]]] = {}
         # per entry, the meaning of each learned wording (its words, asides left out)
         self._meanings: dict[int, list[Meanings]] = {}
@@ -269,7 +261,7 @@ class FaqMatcher(LearnedReading):
             return []  # nothing, or numbers alone («1», «2»): no question to answer
         known = [unit for unit in units if self._known(unit.forms)]
         by_learned = self._learned_evidence(units)
-        if not known and not by_learned and False:
+        if not known and not by_learned:
             return []
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights) or self._max_idf
@@ -294,21 +286,16 @@ class FaqMatcher(LearnedReading):
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
-        vector = encode([question])[0]
-        semantic = np.full(len(self.entries), -1.0, dtype=np.float32)
-        if len(self._sem_rows):
-            np.maximum.at(semantic, self._sem_owner, self._sem_rows @ vector)
-        semantic_answer = self._sem_answers @ vector if len(self._sem_answers) else semantic
-        close = [int(i) for i in np.argsort(-semantic)[:SEMANTIC_POOL]]
-        pool = sorted(
-            set(covered) | set(by_answer) | set(by_learned) | set(close),
-            key=lambda i: (
-                -(covered.get(i, 0.0) + 0.5 * by_answer.get(i, 0.0) + 0.7 * by_learned.get(i, 0.0))
-            ),
+        closeness = self._vectors.compare(question)
+        lexical = {
+            index: covered.get(index, 0.0)
+            + 0.5 * by_answer.get(index, 0.0)
+            + 0.7 * by_learned.get(index, 0.0)
+            for index in set(covered) | set(by_answer) | set(by_learned)
+        }
+        visible = self._candidates(
+            lexical, closeness.closest() if closeness is not None else [], segment
         )
-        visible = [
-            index for index in pool if segment is None or self.entries[index].visible_to(segment)
-        ][:CANDIDATES]
         if not visible:
             return []
         question_text = " ".join(sorted(question_forms))
@@ -338,9 +325,6 @@ class FaqMatcher(LearnedReading):
                 [" ".join(variant) for variant in wordings.variants[: wordings.own]],
                 scorer=fuzz.token_sort_ratio,
             )
-            lead = float(semantic[index]) - max(
-                (float(semantic[i]) for i in range(len(semantic)) if i != index), default=0.0
-            )
             features = (
                 coverage,
                 by_answer.get(index, 0.0) / known_total,
@@ -357,9 +341,7 @@ class FaqMatcher(LearnedReading):
                 by_learned.get(index, 0.0) / (known_total + unknown_total),
                 learned_reverse,
                 *frame,
-                float(semantic[index]),
-                lead,
-                float(semantic_answer[index]),
+                *(closeness.features(index) if closeness is not None else _NO_MEANING),
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
@@ -367,6 +349,19 @@ class FaqMatcher(LearnedReading):
         # words it was learned from, the question gets that answer
         candidates.sort(key=lambda c: (c.features[_EXACT] < 1.0, -c.score))
         return candidates[:limit]
+
+    def _candidates(
+        self, lexical: Mapping[int, float], close: Sequence[int], segment: str | None
+    ) -> list[int]:
+        """The entries the model scores: the best by words, and the closest by meaning
+        however little their words cover; only those the partner's segment sees."""
+
+        def seen(index: int) -> bool:
+            return segment is None or self.entries[index].visible_to(segment)
+
+        pool = sorted(lexical, key=lambda index: -lexical[index])
+        visible = [index for index in pool if seen(index)][:CANDIDATES]
+        return visible + [index for index in close if index not in visible and seen(index)]
 
     def _reverse(
         self, index: int, question_forms: set[str], every_form: set[str], meaning: Meanings
@@ -436,6 +431,7 @@ class FaqMatcher(LearnedReading):
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
+_NO_MEANING = (0.0, 0.0, 0.0)  # the sentence-vector features with the encoder off
 _EXACT = FEATURES.index("exact")
 
 

@@ -1,7 +1,9 @@
 """The FAQ matcher's calibrated confidence: a small logistic model over ranking features.
 
 `bot/faq_data/faq_model.json` is fitted by `bench/faq_loo.py` on several FAQs (scored
-leave-one-out), so a probability means about the same on every FAQ.
+leave-one-out), so a probability means about the same on every FAQ; with the sentence
+encoder off (`FAQ_VECTORS=off`, bot/services/faq_semantic.py) the bot uses
+`faq_model_lexical.json`, fitted the same way without the sentence-vector features.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ FEATURES = (
     "learned_reverse",  # share of the closest learned wording covered by the question
     "partner",  # the question has a partner's word (bot/faq_data/faq_frames.yaml)
     "customer",  # it has a customer's word («купить», «доставка», «вернуть», «приложение»)
-    "sem_best",
-    "sem_lead",
-    "sem_answer",
+    "meaning",  # sentence vectors: the cosine of the entry's closest wording (faq_vectors.py)
+    "meaning_lead",  # that cosine's lead over the best other entry's
+    "meaning_answer",  # the cosine of the entry's answer
 )
 
 
@@ -59,9 +61,7 @@ class Model:
 
     @classmethod
     def shipped(cls) -> Model:
-        text = (
-            resources.files("bot.faq_data").joinpath("faq_model.json").read_text(encoding="utf-8")
-        )
+        text = resources.files("bot.faq_data").joinpath(model_file()).read_text(encoding="utf-8")
         return cls.from_json(json.loads(text))
 
     @classmethod
@@ -126,6 +126,13 @@ def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
         min(crowd, 3) / 3,
         *top.features,
     )
+
+
+def model_file() -> str:
+    """The shipped model for how the bot reads questions: with sentence vectors or not."""
+    from bot.services.faq_semantic import encoder
+
+    return "faq_model.json" if encoder() is not None else "faq_model_lexical.json"
 
 
 @lru_cache(maxsize=1)
