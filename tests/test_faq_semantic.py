@@ -223,3 +223,45 @@ def test_on_by_default(
     assert loaded.cache == model.cache
     assert faq_semantic.encoder() is loaded
     np.testing.assert_allclose(faq_semantic.encode(TEXTS[:2]), model.encode(TEXTS[:2]), atol=1e-6)
+
+
+def test_an_index_built_again_encodes_only_the_new_texts(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path
+) -> None:
+    from bot.content.models import FaqEntry
+    from bot.services.faq_matching import FaqMatcher
+
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", str(root))
+
+    def entry(entry_id: str, question: str, alt: list[str]) -> FaqEntry:
+        return FaqEntry.model_validate(
+            {"id": entry_id, "topic": "t", "question": question, "answer": "Ответ.", "alt": alt}
+        )
+
+    entries = [
+        entry("payouts", "Когда выплаты?", ["В какие дни платите?"]),
+        entry("link", "Где моя партнёрская ссылка?", []),
+    ]
+    FaqMatcher(entries)
+    loaded = faq_semantic.encoder()
+    assert loaded is not None
+    before = loaded.encoded
+    FaqMatcher([*entries, entry("tax", "Нужно ли платить налог?", ["Как с налогами?"])])
+    assert loaded.encoded == before + 2  # the new question and its paraphrase
+
+
+def test_once_loaded_blas_runs_on_one_thread(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path
+) -> None:
+    # the matcher's own products (a question against every wording) as well as the
+    # encoder's: OpenBLAS's thread per core made them slower, not faster
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", str(root))
+    with threadpool_limits(limits=2, user_api="blas"):  # and back as it was afterwards
+        assert faq_semantic.encoder() is not None
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas
+        assert {pool["num_threads"] for pool in blas} == {1}

