@@ -1,0 +1,105 @@
+"""The matcher with sentence vectors on and off (bot/services/faq_vectors.py): meaning
+brings in an entry that shares no word with the question; off, the bot reads words only,
+with the model fitted for that."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.content.models import FaqEntry
+from bot.services import faq_semantic
+from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_model import Model, model_file
+
+FLOWERS = [
+    FaqEntry(
+        id="delivery",
+        topic="t",
+        question="Сколько стоит доставка цветов?",
+        answer="Доставка по городу бесплатная при заказе от 3000 рублей.",
+    ),
+    FaqEntry(
+        id="returns",
+        topic="t",
+        question="Можно ли вернуть букет?",
+        answer="Вернуть букет можно в течение суток, если он завял.",
+    ),
+    FaqEntry(
+        id="courier",
+        topic="t",
+        question="Как стать курьером?",
+        answer="Заполните анкету на сайте, мы перезвоним.",
+    ),
+    FaqEntry(
+        id="reward",
+        topic="t",
+        question="Когда партнёру начисляется вознаграждение?",
+        answer="Вознаграждение начисляется после оплаты заказа клиентом.",
+    ),
+]
+
+
+@pytest.fixture
+def vectors(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    faq_semantic.reset()
+    yield monkeypatch
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    faq_semantic.reset()
+
+
+def _matcher(mode: str, monkeypatch: pytest.MonkeyPatch) -> FaqMatcher:
+    monkeypatch.setenv("FAQ_VECTORS", mode)
+    faq_semantic.reset()
+    return FaqMatcher(FLOWERS, model=Model.shipped())
+
+
+def test_meaning_offers_an_entry_that_shares_no_word(vectors: pytest.MonkeyPatch) -> None:
+    # «привезут розы» shares no word with «доставка цветов»: only the vectors see it
+    question = "за сколько привезут розы"
+    on = _matcher("on", vectors)
+    assert model_file() == "faq_model.json"
+    match = on.match(question)
+    assert "delivery" in [c.entry_id for c in match.suggestions]
+    closest = on.rank(question, limit=10)
+    assert "delivery" in [c.entry_id for c in closest]
+
+    off = _matcher("off", vectors)
+    assert model_file() == "faq_model_lexical.json"
+    assert "delivery" not in [c.entry_id for c in off.rank(question, limit=10)]
+
+
+def test_vectors_off_gives_zero_meaning_signals(vectors: pytest.MonkeyPatch) -> None:
+    off = _matcher("off", vectors)
+    (first, *_) = off.rank("когда начислят вознаграждение партнёру")
+    assert first.entry_id == "reward"
+    assert first.features[-3:] == (0.0, 0.0, 0.0)
+
+    on = _matcher("on", vectors)
+    (first, *_) = on.rank("когда начислят вознаграждение партнёру")
+    assert first.entry_id == "reward"
+    meaning, lead, answer = first.features[-3:]
+    assert 0.3 < meaning <= 1.0 and lead > 0 and answer > 0
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
+@pytest.mark.parametrize("question", ["how do I become a driver", "привет", "👍", "ok"])
+def test_no_word_the_faq_knows_is_no_match(
+    vectors: pytest.MonkeyPatch, mode: str, question: str
+) -> None:
+    # small talk never gets "did you mean" from meaning alone
+    match = _matcher(mode, vectors).match(question)
+    assert (match.outcome, match.suggestions) == ("miss", ())
+
+
+def test_a_segment_hides_an_entry_close_in_meaning(vectors: pytest.MonkeyPatch) -> None:
+    entries = [
+        FLOWERS[0].model_copy(update={"segments": ["b2b"]}),
+        *FLOWERS[1:],
+    ]
+    vectors.setenv("FAQ_VECTORS", "on")
+    faq_semantic.reset()
+    matcher = FaqMatcher(entries, model=Model.shipped())
+    ranked = matcher.rank("за сколько привезут розы", segment="retail", limit=10)
+    assert "delivery" not in [c.entry_id for c in ranked]
