@@ -80,7 +80,9 @@ def test_vectors_off_gives_zero_meaning_signals(vectors: pytest.MonkeyPatch) -> 
     (first, *_) = on.rank("когда начислят вознаграждение партнёру")
     assert first.entry_id == "reward"
     meaning, lead, answer = first.features[-3:]
-    assert 0.3 < meaning <= 1.0 and lead > 0 and answer > 0
+    assert 0.3 < meaning <= 1.0
+    assert lead > 0
+    assert answer > 0
 
 
 @pytest.mark.parametrize("mode", ["on", "off"])
