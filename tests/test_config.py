@@ -203,8 +203,9 @@ def test_faq_vectors_off_in_env_file_gives_the_lexical_model(
     capsys: pytest.CaptureFixture[str],
     vectors_from_env: None,
 ) -> None:
-    from bot.content.store import ContentStore
+    from bot.content.loader import load_content
     from bot.services import faq_semantic
+    from bot.services.faq_matching import FaqMatcher
     from bot.services.faq_model import Model, model_file, shipped_model
 
     cache = tmp_path / "vectors"
@@ -217,7 +218,7 @@ def test_faq_vectors_off_in_env_file_gives_the_lexical_model(
     assert model_file() == "faq_model_lexical.json"
     lexical = Model.shipped("faq_model_lexical.json")
     assert shipped_model() == lexical
-    assert ContentStore(CONTENT).live.matcher.model == lexical
+    assert FaqMatcher(load_content(CONTENT).faq).model == lexical
     assert not cache.exists()  # off: nothing loaded, nothing cached
 
 
@@ -227,7 +228,7 @@ async def test_the_bot_start_up_applies_faq_vectors(
     from bot.assembly import create_services
     from bot.clock import FakeClock
     from bot.services import faq_semantic
-    from bot.services.faq_model import Model
+    from bot.services.faq_model import Model, shipped_model
     from tests.harness import make_settings
 
     settings = make_settings(tmp_path, faq_vectors="off", faq_vectors_cache=str(tmp_path))
@@ -235,7 +236,8 @@ async def test_the_bot_start_up_applies_faq_vectors(
     try:
         assert faq_semantic.encoder() is None
         assert faq_semantic.cache_root() == tmp_path
-        assert services.content_store.live.matcher.model == Model.shipped("faq_model_lexical.json")
+        # (tests/conftest.py builds each content once per session: ask for a new matcher)
+        assert shipped_model() == Model.shipped("faq_model_lexical.json")
     finally:
         await services.close()
 

@@ -285,6 +285,11 @@ class Encoder:
     def __init__(self, root: Path | None = None) -> None:
         """root: where the cache folder goes (default: cache_root())."""
         arrays, scalars, self.cache = _load_state(root)
+        self.version = _cache_name()  # the package and its model files (vectors cached by it)
+        try:
+            self.root: Path | None = root or cache_root()
+        except (OSError, RuntimeError):  # no home folder
+            self.root = None
         tokenizer = Tokenizer(
             arrays.pop("tok.pieces"),
             arrays.pop("tok.ids"),
@@ -325,6 +330,18 @@ class Encoder:
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
         return out
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Puts vectors read elsewhere (the content's, from disk) in the text cache, so a
+        content changed later encodes only its new texts."""
+        with self._lock:
+            for raw, vector in zip(texts, vectors, strict=True):
+                text = _clean(raw)
+                if len(text) <= LRU_MAX_CHARS:
+                    self._lru[text] = vector
+                    self._lru.move_to_end(text)
+            while len(self._lru) > LRU_SIZE:
+                self._lru.popitem(last=False)
 
 
 def _clean(text: object) -> str:
