@@ -4,6 +4,7 @@ a damaged file is encoded again and rewritten, an unwritable place never fails a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,6 +209,14 @@ def test_old_contents_are_pruned(model: Encoder, monkeypatch: pytest.MonkeyPatch
     files = _files(model)
     assert len(files) == 2
     assert set(first) <= set(files)
+    left = files[0].parent / ".left-by-a-killed-worker"
+    left.write_bytes(b"half")
+    os.utime(left, (0, 0))
+    fresh = files[0].parent / ".being-written"
+    fresh.write_bytes(b"half")
+    content_vectors(["четвёртый"])
+    assert not left.exists()
+    assert fresh.exists()  # another worker's, being written
 
 
 def test_off_nothing_is_written(model: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:

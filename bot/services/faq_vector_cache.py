@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,7 +104,13 @@ def _write(path: Path, key: str, vectors: np.ndarray) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Deletes all but the KEEP newest files (other workers may be at it too)."""
+    """Deletes all but the KEEP newest files, and temporary files a killed worker left
+    (an hour old); other workers may be at it too."""
+    stale = time.time() - 3600
+    for path in folder.glob(".*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < stale:
+                path.unlink()
     aged = []
     for path in folder.glob("*.npz"):
         try:
