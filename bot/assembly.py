@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, apply_faq_vectors
 from bot.content.store import ContentStore
 from bot.db.engine import Database, DatabaseUnreachable
 from bot.db.fsm import DatabaseStorage
@@ -101,6 +101,7 @@ async def create_services(
     """Open the database (migrated to the newest schema) and load the content. `timer`:
     the time the pacing waits on (tests give a virtual one)."""
     clock = clock or SystemClock()
+    apply_faq_vectors(settings)
     store = ContentStore(settings.content_dir)
     db = Database.from_url(settings.database_url)
     try:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.cli_input import unreadable
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, apply_faq_vectors, load_settings
 from bot.faq_commands import faq_learned, faq_match, faq_teach
 from bot.logs import setup_logging
 
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings)
+    if args.command in {"faq", "sales"}:  # they load the content, and its FAQ matcher
+        apply_faq_vectors(settings)
     if args.command == "content":
         return _content_check(args.dir or settings.content_dir)
     if args.command == "faq" and args.action == "teach":

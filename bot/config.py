@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # the platforms, in the order a managers' chat is chosen (bot.platforms, handlers.relay)
 PLATFORMS: Final = ("tg", "vk", "max")
 _PLATFORM_ID = re.compile(r"^(tg|vk|max):\d+$")
+_ON: Final = frozenset({"on", "true", "yes", "1"})
+_OFF: Final = frozenset({"off", "false", "no", "0"})
 
 
 class ConfigError(Exception):
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     postback_secret: SecretStr | None = None
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)  # automated messages a second
     log_level: str = "INFO"
+    # the FAQ's sentence vectors (bot/services/faq_semantic.py); None: not set here, so the
+    # process environment's FAQ_VECTORS / FAQ_VECTORS_CACHE apply (on; ~/.cache/partnerbot)
+    faq_vectors: bool | None = None
+    faq_vectors_cache: Path | None = None
 
     @field_validator("managers", mode="before")
     @classmethod
@@ -82,6 +88,25 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
         return level
+
+    @field_validator("faq_vectors", mode="before")
+    @classmethod
+    def _parse_faq_vectors(cls, value: object) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _ON:
+            return True
+        if word in _OFF:
+            return False
+        if not word:
+            return None
+        raise ValueError("expected on or off")
+
+    @field_validator("faq_vectors_cache", mode="before")
+    @classmethod
+    def _parse_faq_vectors_cache(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
@@ -140,6 +165,14 @@ class Settings(BaseSettings):
         """The user ids in MANAGERS on one platform."""
         prefix = f"{platform}:"
         return frozenset(int(m[len(prefix) :]) for m in self.managers if m.startswith(prefix))
+
+
+def apply_faq_vectors(settings: Settings) -> None:
+    """FAQ_VECTORS and FAQ_VECTORS_CACHE to the sentence encoder: the entry points that
+    build the FAQ matcher call it before the content is loaded."""
+    from bot.services import faq_semantic
+
+    faq_semantic.configure(enabled=settings.faq_vectors, cache=settings.faq_vectors_cache)
 
 
 def load_settings(**overrides: object) -> Settings:

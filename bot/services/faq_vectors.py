@@ -3,7 +3,8 @@
 The lexical matcher (faq_matching.py) knows words; a paraphrase with none of an entry's
 words («как у вас устроено вознаграждение» for «сколько я получу с продажи») needs the
 meaning. Each entry's own wordings (question and paraphrases) and its answer are encoded
-once per content load (`bot/services/faq_semantic.py`, USE multilingual v3); a question is
+once per content, then kept on disk for the next start (`bot/services/faq_vector_cache.py`;
+the encoder: `bot/services/faq_semantic.py`, USE multilingual v3); a question is
 encoded once, and each candidate gets three features for the calibrated model: the cosine
 of its closest wording, its lead over the best other entry, and its answer's cosine. The
 closest entries by meaning are candidates too, so a paraphrase sharing no word still gets
@@ -22,6 +23,7 @@ import numpy as np
 
 from bot.content.models import FaqEntry
 from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
 
@@ -60,9 +62,11 @@ class EntryVectors:
             for text in (entry.question, *entry.alt):
                 texts.append(text)
                 owners.append(index)
-        self._wordings = encode(texts)
+        # content only (never a partner's text): these may be kept on disk
+        vectors = content_vectors([*texts, *(entry.answer for entry in entries)])
+        self._wordings = vectors[: len(texts)]
         self._owners = np.asarray(owners, dtype=np.int64)
-        self._answers = encode([entry.answer for entry in entries])
+        self._answers = vectors[len(texts) :]
 
     def compare(self, question: str) -> Closeness | None:
         """How close the question is to each entry; None with the encoder off."""
