@@ -57,15 +57,14 @@ class EntryVectors:
         if not self.on:
             return
         texts: list[str] = []
-        owners: list[int] = []
-        for index, entry in enumerate(entries):
-            for text in (entry.question, *entry.alt):
-                texts.append(text)
-                owners.append(index)
+        starts: list[int] = []  # each entry's wordings are consecutive, the question first
+        for entry in entries:
+            starts.append(len(texts))
+            texts.extend((entry.question, *entry.alt))
         # content only (never a partner's text): these may be kept on disk
         vectors = content_vectors([*texts, *(entry.answer for entry in entries)])
         self._wordings = vectors[: len(texts)]
-        self._owners = np.asarray(owners, dtype=np.int64)
+        self._starts = np.asarray(starts, dtype=np.int64)
         self._answers = vectors[len(texts) :]
 
     def compare(self, question: str) -> Closeness | None:
@@ -73,9 +72,7 @@ class EntryVectors:
         if not self.on:
             return None
         vector = encode([question])[0]
-        wording = np.full(self._count, -1.0, dtype=np.float32)
-        np.maximum.at(wording, self._owners, self._wordings @ vector)
-        order = np.argsort(-wording, kind="stable")[:2]
-        first = int(order[0])
-        second = float(wording[order[1]]) if len(order) > 1 else -1.0
+        wording = np.maximum.reduceat(self._wordings @ vector, self._starts)
+        first = int(np.argmax(wording))
+        second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
         return Closeness(wording, self._answers @ vector, first, float(wording[first]), second)
