@@ -5,6 +5,7 @@ rebuilt when damaged, kept in memory when the place is unwritable), and `FAQ_VEC
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -289,3 +290,19 @@ def test_once_loaded_blas_runs_on_one_thread(
         blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert blas
         assert {pool["num_threads"] for pool in blas} == {1}
+
+
+def test_every_install_of_the_package_shares_one_cache_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # another virtualenv or worktree: the same wheel's files, installed at another time
+    before = faq_semantic._cache_name()
+    copies = []
+    for path in faq_semantic._resources():
+        copy = tmp_path / "resources" / path.name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+        os.utime(copy, ns=(1, 1))
+        copies.append(copy)
+    monkeypatch.setattr(faq_semantic, "_resources", lambda: tuple(copies))
+    assert faq_semantic._cache_name() == before

