@@ -203,12 +203,16 @@ def test_old_contents_are_pruned(model: Encoder, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(faq_vector_cache, "KEEP", 2)
     content_vectors(["первый"])
     first = _files(model)
+    os.utime(first[0], ns=(1_000, 1_000))  # written long ago (whatever the clock's grain)
     content_vectors(["второй"])
+    (second,) = set(_files(model)) - set(first)
+    os.utime(second, ns=(2_000, 2_000))  # written after the first
     content_vectors(["первый"])  # read: used again, kept
     content_vectors(["третий"])
     files = _files(model)
     assert len(files) == 2
     assert set(first) <= set(files)
+    assert second not in files
     left = files[0].parent / ".left-by-a-killed-worker"
     left.write_bytes(b"half")
     os.utime(left, (0, 0))
