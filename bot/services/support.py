@@ -151,7 +151,11 @@ class SupportService:
     async def by_message(
         self, chat_id: int, message_id: int, platform: str = "tg"
     ) -> Ticket | None:
-        """The ticket a message in the managers' chat (or a manager's private chat) is of."""
+        """The ticket a message in the managers' chat (or a manager's private chat) is of.
+        A message id is one chat's on one platform, but it may come again: a VK
+        conversation numbers its messages anew when the bot moves to another community
+        (the sandbox's emulator at every start) while the database keeps the old ones.
+        The newest message with the id is the one the manager sees: it wins."""
         query = (
             sa.select(tickets)
             .join(ticket_messages, ticket_messages.c.ticket_id == tickets.c.id)
@@ -160,6 +164,7 @@ class SupportService:
                 ticket_messages.c.message_id == message_id,
                 ticket_messages.c.platform == platform,
             )
+            .order_by(ticket_messages.c.id.desc())
             .limit(1)
         )
         return await self._one(query)
