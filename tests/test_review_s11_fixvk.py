@@ -5,13 +5,25 @@ sees, not an older one whose managers' message had the same id."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from bot.cli import main
 from bot.db.tables import faq_learned
+from bot.services.faq_wordings import phrasing_key
 from bot.vk.emulator import VkApiEmulator
-from tests.harness import MANAGER_ID, VK_MANAGER_ID, Client, chats_emulator, running_bot
+from tests.harness import (
+    DEMO_CONTENT,
+    MANAGER_ID,
+    VK_MANAGER_ID,
+    Client,
+    Harness,
+    chats_emulator,
+    running_bot,
+)
 
 
 async def test_a_vk_reply_after_the_ids_started_over_reaches_the_newer_ticket(
@@ -53,3 +65,78 @@ async def test_a_vk_reply_after_the_ids_started_over_reaches_the_newer_ticket(
                 assert learned == [("traffic-allowed", "Вопрос два из ВК")]
         finally:
             await second_vk.stop()
+
+
+# --- a wording of chatty words alone is learned by no path ---
+
+CHATTY = ("норм", "норм?", "короче норм", "ну точно?", "когда норм?", "ага")
+
+
+async def _learned(harness: Harness) -> list[tuple[str, str, str]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(sa.select(faq_learned).order_by(faq_learned.c.id))
+        return [(row.entry_id, row.phrasing, row.status) for row in rows]
+
+
+def test_faq_teach_refuses_a_wording_of_chatty_words_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taught = tmp_path / "taught.jsonl"
+    lines = [{"q": q, "id": "traffic-allowed"} for q in CHATTY]
+    lines.append({"q": "норм ли дорвеи", "id": "traffic-allowed"})  # «норм ли»: allowed
+    taught.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+        out = capsys.readouterr().out
+    assert code == 1
+    for number in range(1, len(CHATTY) + 1):
+        assert f"{taught}:{number}: no words that carry meaning" in out, out
+    assert f"learned 1, already known 0, refused {len(CHATTY)}" in out
+
+
+async def test_helped_and_faq_link_learn_no_wording_of_chatty_words_alone(
+    harness: Harness,
+) -> None:
+    learning = harness.services.faq.learning
+    anna = harness.user(1103)
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 1103)
+    assert partner is not None
+    for wording in CHATTY:
+        assert (await learning.propose("traffic-allowed", wording, partner.id)).learned is None
+        assert await learning.learn("traffic-allowed", wording, "link") is None
+    assert await _learned(harness) == []
+
+
+async def test_approving_a_waiting_wording_of_chatty_words_alone_rejects_it(
+    harness: Harness,
+) -> None:
+    """A wording waiting from before the rule (or read so since the content changed)."""
+    async with harness.services.db.write() as conn:
+        for wording in ("норм", "ну точно?"):
+            await conn.execute(
+                faq_learned.insert().values(
+                    entry_id="traffic-allowed",
+                    phrasing=wording,
+                    phrasing_key=phrasing_key(wording),
+                    status="pending",
+                    source="helped",
+                    created_at=harness.clock.now(),
+                )
+            )
+    moved = await harness.services.faq.learning.move(2, "payout-dates")
+    assert moved is not None
+    assert moved.status == "rejected"
+    manager = harness.manager()
+    await manager.send("/faq_learned")
+    assert "норм" in manager.last.plain
+    await manager.press("✅ Принять")
+    assert await _learned(harness) == [
+        ("traffic-allowed", "норм", "rejected"),
+        ("traffic-allowed", "ну точно?", "rejected"),
+    ]
+    said = manager.callback_answers()[-1]["text"]
+    assert said.startswith("Не принято: в формулировке нет слов со смыслом"), said
