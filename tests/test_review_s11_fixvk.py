@@ -12,7 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
+from bot.content.models import FaqEntry
 from bot.db.tables import faq_learned
+from bot.services.faq_learned_index import LearnedIndex
+from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_wordings import phrasing_key
 from bot.vk.emulator import VkApiEmulator
 from tests.harness import (
@@ -140,3 +143,43 @@ async def test_approving_a_waiting_wording_of_chatty_words_alone_rejects_it(
     ]
     said = manager.callback_answers()[-1]["text"]
     assert said.startswith("Не принято: в формулировке нет слов со смыслом"), said
+
+
+# --- the /faq_link picker offers the three closest, by words or by meaning ---
+
+
+def _entry(entry_id: str, question: str, alt: tuple[str, ...], answer: str) -> FaqEntry:
+    return FaqEntry.model_validate(
+        {"id": entry_id, "topic": "general", "question": question, "alt": alt, "answer": answer}
+    )
+
+
+SCHOOL = [
+    _entry(
+        "trial-lesson",
+        "Платите ли вы за пробный урок, если ученик потом не купил курс?",
+        (),
+        "За пробный урок вознаграждения нет: оно начисляется, когда ученик оплатит курс.",
+    ),
+    _entry(
+        "reward-size",
+        "Сколько я получаю за ученика?",
+        ("Платите ли за продления обучения?",),
+        "10% от первой оплаты и 5% от каждого продления.",
+    ),
+    _entry("teachers", "Кто преподаватели школы?", (), "Практики с опытом от 5 лет."),
+    _entry("payout-dates", "Когда выплаты?", (), "Выплаты 10 и 25 числа."),
+    _entry("referral-link", "Где взять реферальную ссылку?", (), "В личном кабинете."),
+]
+
+
+def test_the_picker_offers_the_paraphrase_closest_in_meaning() -> None:
+    """«продлевается» shares no word with «продления» as read: the entry is offered by
+    meaning (the matcher's rank brings the entries closest by sentence vectors)."""
+    matcher = FaqMatcher(SCHOOL)
+    index = LearnedIndex.__new__(LearnedIndex)  # closest() reads the matcher alone
+    question = "мне капает с тех кто потом продлевается?"
+    offered = index.closest(matcher, question)
+    assert len(offered) == 3, offered
+    assert "reward-size" in offered
+    assert index.closest(matcher, "привет") == []  # no word the FAQ knows: nothing
