@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.cli import main
 from bot.content.models import FaqEntry
-from bot.db.tables import faq_learned
+from bot.db.tables import faq_learned, pressed_once
 from bot.services.faq_learned_index import LearnedIndex
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_wordings import phrasing_key
@@ -68,6 +68,35 @@ async def test_a_vk_reply_after_the_ids_started_over_reaches_the_newer_ticket(
                 assert learned == [("traffic-allowed", "Вопрос два из ВК")]
         finally:
             await second_vk.stop()
+
+
+async def test_a_vk_picker_at_an_id_an_old_pressed_picker_had_still_acts(
+    tmp_path: Path,
+) -> None:
+    """The /faq_link picker acts once, kept by its message: a new picker that got the id
+    of a picker pressed before the ids started over is a new one."""
+    async with running_bot(tmp_path, vk=True) as harness:
+        harness.manager()  # the Telegram one gets the ticket too
+        manager = harness.vk_manager()
+        async with harness.services.db.write() as conn:  # pressed under the old numbering
+            for cmid in range(1, 200):
+                await conn.execute(
+                    pressed_once.insert().values(
+                        platform="vk",
+                        chat_id=VK_MANAGER_ID,
+                        message_id=cmid,
+                        pressed_at=harness.clock.now(),
+                    )
+                )
+        vera = harness.vk_user(1104, "Вера")
+        await vera.onboard()
+        await vera.send("/support где взять партнерскую ссылку на диван")
+        await manager.send("/faq_link", reply_to=manager.last)
+        picker = manager.last
+        assert picker.text.startswith("К какому вопросу FAQ относится"), picker.text
+        label = next(b for b in picker.button_labels if b.startswith("referral-link"))
+        await manager.press(label, picker)
+        assert "Инструменты → Ссылки" in vera.last.text, vera.last.text
 
 
 # --- a wording of chatty words alone is learned by no path ---

@@ -280,13 +280,15 @@ def _ticket_router(name: str) -> Router:
         # the picker replies to the partner's message it is about: its button reads it there
         segments = await _seen_by(partners, ticket)
         screen = await _link_screen(faq, content, ticket, question, segments, l10n)
-        await message.answer(
+        picker = await message.answer(
             screen.text,
             reply_markup=screen.markup,
             reply_parameters=None
             if partner_message is None
             else ReplyParameters(message_id=partner_message, allow_sending_without_reply=True),
         )
+        # a new picker: no press under an older message that had its id counts for it
+        await support.presses.fresh(platform_of(bot), picker.chat.id, picker.message_id)
 
     return router
 
