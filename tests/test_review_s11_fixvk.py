@@ -99,6 +99,22 @@ async def test_a_vk_picker_at_an_id_an_old_pressed_picker_had_still_acts(
         assert "Инструменты → Ссылки" in vera.last.text, vera.last.text
 
 
+async def test_what_a_message_id_stands_for_is_its_newest_messages(harness: Harness) -> None:
+    """The same ticket's partner message and, after the ids started over, a note at the
+    same id: the note is what the manager sees."""
+    anna = harness.user(1105)
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 1105)
+    assert partner is not None
+    support = harness.services.support
+    ticket = (await support.open_for(partner, "вопрос")).ticket
+    await support.remember(ticket, "in", 800001, 5, partner_message_id=9, platform="vk")
+    assert await support.is_partner_message(ticket, 800001, 5, "vk")
+    await support.remember(ticket, "note", 800001, 5, platform="vk")
+    assert not await support.is_partner_message(ticket, 800001, 5, "vk")
+    assert await support.is_note(ticket, 800001, 5, "vk")
+
+
 # --- a wording of chatty words alone is learned by no path ---
 
 CHATTY = ("норм", "норм?", "короче норм", "ну точно?", "когда норм?", "ага")

@@ -186,15 +186,21 @@ class SupportService:
     async def _is(
         self, ticket: Ticket, chat_id: int, message_id: int, platform: str, direction: str
     ) -> bool:
-        query = sa.select(ticket_messages.c.id).where(
-            ticket_messages.c.ticket_id == ticket.id,
-            ticket_messages.c.chat_id == chat_id,
-            ticket_messages.c.message_id == message_id,
-            ticket_messages.c.platform == platform,
-            ticket_messages.c.direction == direction,
+        """Whether the message is kept as `direction`: its newest row (an id that came
+        again, see `by_message`, stands for the newest message)."""
+        query = (
+            sa.select(ticket_messages.c.direction)
+            .where(
+                ticket_messages.c.ticket_id == ticket.id,
+                ticket_messages.c.chat_id == chat_id,
+                ticket_messages.c.message_id == message_id,
+                ticket_messages.c.platform == platform,
+            )
+            .order_by(ticket_messages.c.id.desc())
+            .limit(1)
         )
         async with self._db.read() as conn:
-            return (await conn.execute(query.limit(1))).first() is not None
+            return await conn.scalar(query) == direction
 
     async def card_message(self, ticket: Ticket, chat_id: int, platform: str = "tg") -> int | None:
         query = sa.select(ticket_messages.c.message_id).where(
