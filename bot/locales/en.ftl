@@ -707,6 +707,7 @@ faq-learned-reject = ❌ Reject
 faq-learned-move-to = Which entry does “{ $phrasing }” belong to?
 faq-learned-approved = Approved: the bot now answers this phrasing.
 faq-learned-rejected = Rejected.
+faq-learned-cannot-teach = Not approved: the wording has no words that carry meaning (only question or chatty words), the bot could never answer by it. The wording is rejected.
 faq-learned-moved = Moved to { $entry } and approved.
 faq-learned-entry-gone = This entry is no longer in faq.yaml: move the phrasing to another one.
 faq-linked = The partner got the answer “{ $entry }”. { $learned ->

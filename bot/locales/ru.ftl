@@ -734,6 +734,7 @@ faq-learned-reject = ❌ Отклонить
 faq-learned-move-to = К какому вопросу относится «{ $phrasing }»?
 faq-learned-approved = Принято: теперь бот отвечает на эту формулировку.
 faq-learned-rejected = Отклонено.
+faq-learned-cannot-teach = Не принято: в формулировке нет слов со смыслом (только вопросительные или разговорные), бот не смог бы по ней отвечать. Формулировка отклонена.
 faq-learned-moved = Перенесено к { $entry } и принято.
 faq-learned-entry-gone = Этого вопроса больше нет в faq.yaml: перенесите формулировку к другому.
 faq-linked = Партнёр получил ответ «{ $entry }». { $learned ->

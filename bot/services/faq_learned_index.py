@@ -13,6 +13,7 @@ from bot.content.models import Content
 from bot.db.tables import faq_learned
 from bot.services.faq_learned import ENTRY_GONE, LearnedRows
 from bot.services.faq_matching import CANDIDATES, FEATURES, Candidate, FaqMatcher
+from bot.services.faq_vectors import CLOSEST
 from bot.services.faq_wordings import one_entry_per_wording
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,17 @@ logger = logging.getLogger(__name__)
 _COVERAGE = FEATURES.index("coverage")
 _QUESTION_ONLY = FEATURES.index("question_only")
 _LEARNED = (FEATURES.index("learned_coverage"), FEATURES.index("learned_reverse"))
+_MEANING = FEATURES.index("meaning")
+
+
+def closest_in_meaning(candidates: list[Candidate]) -> set[str]:
+    """The candidates closest in meaning (sentence vectors' cosine, the `CLOSEST` the
+    matcher always scores): a paraphrase sharing no word with its entry («мне капает с
+    тех кто продлевается» for «Платите ли за продления обучения?»). None with the
+    vectors off (the cosine is 0)."""
+    meaning = [c for c in candidates if len(c.features) > _MEANING and c.features[_MEANING] > 0]
+    meaning.sort(key=lambda c: -c.features[_MEANING])
+    return {c.entry_id for c in meaning[:CLOSEST]}
 
 
 def has_evidence(candidate: Candidate) -> bool:
@@ -150,8 +162,9 @@ class LearnedIndex(LearnedRows):
     ) -> list[str]:
         """The ids of the entries closest to a text (for buttons), best first: what the
         bot itself answers or offers for it first (read as for a partner of each of
-        `segments`: the same ranking the partner got), then the entries with evidence
-        (see `has_evidence`), possibly none — never the FAQ's first entries as filler.
+        `segments`: the same ranking the partner got), then, by the matcher's score, the
+        entries with evidence (see `has_evidence`) and those closest in meaning
+        (`closest_in_meaning`), possibly none — never the FAQ's first entries as filler.
         With `segments`: only entries one of those segments can see."""
         offered: list[str] = []
         scores: dict[str, float] = {}
@@ -161,8 +174,10 @@ class LearnedIndex(LearnedRows):
             if decided.outcome == "answer" and decided.entry_id is not None:
                 offered.append(decided.entry_id)
             offered.extend(candidate.entry_id for candidate in decided.suggestions)
-            for candidate in matcher.rank(text, segment, limit=CANDIDATES):
-                if has_evidence(candidate):
+            candidates = matcher.rank(text, segment, limit=CANDIDATES + CLOSEST)
+            by_meaning = closest_in_meaning(candidates)
+            for candidate in candidates:
+                if has_evidence(candidate) or candidate.entry_id in by_meaning:
                     best = max(scores.get(candidate.entry_id, 0.0), candidate.score)
                     scores[candidate.entry_id] = best
         ranked = sorted(scores, key=lambda entry_id: -scores[entry_id])

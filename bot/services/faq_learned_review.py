@@ -122,10 +122,15 @@ class LearnedReview(LearnedRows):
         return await self._review(learned_id, "rejected")
 
     async def _review(self, learned_id: int, status: Status) -> Learned | None:
+        """The pending wording decided: a wording that cannot teach (`unlearnable`: waiting
+        from before that rule, or read so since the content changed) is rejected, never
+        approved (the result's status says which)."""
         async with self._db.write() as conn:
             found = await self._get(conn, learned_id)
             if found is None or found.status != "pending":
                 return None
+            if status == "approved" and self.unlearnable(found.phrasing):
+                status = "rejected"
             await self._decide(conn, learned_id, status)
             moved: tuple[str, ...] = ()
             if status == "approved":
@@ -137,11 +142,15 @@ class LearnedReview(LearnedRows):
             return None if decided is None else replace(decided, moved_from=moved)
 
     async def move(self, learned_id: int, entry_id: str) -> Learned | None:
-        """A pending phrasing belongs to another entry: approved there."""
+        """A pending phrasing belongs to another entry: approved there (one that cannot
+        teach is rejected where it is, as by `approve`)."""
         async with self._db.write() as conn:
             found = await self._get(conn, learned_id)
             if found is None or found.status != "pending":
                 return None
+            if self.unlearnable(found.phrasing):
+                await self._decide(conn, learned_id, "rejected")
+                return await self._get(conn, learned_id)
             key = phrasing_key(found.phrasing)
             await conn.execute(faq_learned.delete().where(faq_learned.c.id == learned_id))
             return await self._learn(conn, entry_id, found.phrasing, key, "link")

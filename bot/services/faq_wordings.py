@@ -17,6 +17,7 @@ from bot.services.faq_matching import FaqMatcher, words
 from bot.services.faq_text import has_a_word
 
 MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
+NO_MEANING = "no words that carry meaning: it could never match"
 
 
 def phrasing_key(text: str) -> str:
@@ -87,13 +88,16 @@ def teach_line(line: str, known: set[str]) -> tuple[str, str] | str:
 
 def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
     """Why a wording cannot be learned, read as the matcher reads a question: with no words
-    that carry meaning («привет») it can never match; with only question words («когда»)
-    it would have a bare question word answered. None: it can be learned."""
+    that carry meaning («привет», or chatty words alone: «норм», «ну точно?», which a
+    learned wording is compared without) it can never match; with only question words
+    («когда») it would have a bare question word answered. None: it can be learned."""
     units = matcher.question_units(text)
     if not units or not has_a_word(text):
-        return "no words that carry meaning: it could never match"
+        return NO_MEANING
     if all(unit.question_word for unit in units):
         return "only question words: a bare question would be answered"
+    if not any(matcher.meanings(text, units)):
+        return NO_MEANING
     return None
 
 

@@ -45,3 +45,12 @@ class PressedOnce:
         query = sa.select(pressed_once.c.message_id).where(self._is(platform, chat_id, message_id))
         async with self._db.read() as conn:
             return (await conn.execute(query.limit(1))).first() is not None
+
+    async def fresh(self, platform: str, chat_id: int, message_id: int) -> None:
+        """A new message with buttons was sent with this id: a press remembered under an
+        older message with the same id (VK numbers a conversation's messages anew in
+        another community; the sandbox's emulator at every start) is not this one's."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                pressed_once.delete().where(self._is(platform, chat_id, message_id))
+            )

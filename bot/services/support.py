@@ -151,7 +151,11 @@ class SupportService:
     async def by_message(
         self, chat_id: int, message_id: int, platform: str = "tg"
     ) -> Ticket | None:
-        """The ticket a message in the managers' chat (or a manager's private chat) is of."""
+        """The ticket a message in the managers' chat (or a manager's private chat) is of.
+        A message id is one chat's on one platform, but it may come again: a VK
+        conversation numbers its messages anew when the bot moves to another community
+        (the sandbox's emulator at every start) while the database keeps the old ones.
+        The newest message with the id is the one the manager sees: it wins."""
         query = (
             sa.select(tickets)
             .join(ticket_messages, ticket_messages.c.ticket_id == tickets.c.id)
@@ -160,6 +164,7 @@ class SupportService:
                 ticket_messages.c.message_id == message_id,
                 ticket_messages.c.platform == platform,
             )
+            .order_by(ticket_messages.c.id.desc())
             .limit(1)
         )
         return await self._one(query)
@@ -181,15 +186,21 @@ class SupportService:
     async def _is(
         self, ticket: Ticket, chat_id: int, message_id: int, platform: str, direction: str
     ) -> bool:
-        query = sa.select(ticket_messages.c.id).where(
-            ticket_messages.c.ticket_id == ticket.id,
-            ticket_messages.c.chat_id == chat_id,
-            ticket_messages.c.message_id == message_id,
-            ticket_messages.c.platform == platform,
-            ticket_messages.c.direction == direction,
+        """Whether the message is kept as `direction`: its newest row (an id that came
+        again, see `by_message`, stands for the newest message)."""
+        query = (
+            sa.select(ticket_messages.c.direction)
+            .where(
+                ticket_messages.c.ticket_id == ticket.id,
+                ticket_messages.c.chat_id == chat_id,
+                ticket_messages.c.message_id == message_id,
+                ticket_messages.c.platform == platform,
+            )
+            .order_by(ticket_messages.c.id.desc())
+            .limit(1)
         )
         async with self._db.read() as conn:
-            return (await conn.execute(query.limit(1))).first() is not None
+            return await conn.scalar(query) == direction
 
     async def card_message(self, ticket: Ticket, chat_id: int, platform: str = "tg") -> int | None:
         query = sa.select(ticket_messages.c.message_id).where(

@@ -86,6 +86,13 @@ def _picked_about(picker: Message, question: str, learn: bool) -> bool:
 # /faq_learned
 
 
+async def _cannot_teach(callback: CallbackQuery, audit: AuditLog, target: str, l10n: L10n) -> None:
+    """A waiting wording that cannot teach (no words that carry meaning) was rejected
+    instead of approved or moved."""
+    await audit.record(actor(callback), "faq_reject", target=target, details="cannot teach")
+    await callback.answer(l10n("faq-learned-cannot-teach"), show_alert=True)
+
+
 async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen:
     waiting = await faq.learning.pending()
     if not waiting:
@@ -273,13 +280,15 @@ def _ticket_router(name: str) -> Router:
         # the picker replies to the partner's message it is about: its button reads it there
         segments = await _seen_by(partners, ticket)
         screen = await _link_screen(faq, content, ticket, question, segments, l10n)
-        await message.answer(
+        picker = await message.answer(
             screen.text,
             reply_markup=screen.markup,
             reply_parameters=None
             if partner_message is None
             else ReplyParameters(message_id=partner_message, allow_sending_without_reply=True),
         )
+        # a new picker: no press under an older message that had its id counts for it
+        await support.presses.fresh(platform_of(bot), picker.chat.id, picker.message_id)
 
     return router
 
@@ -347,6 +356,10 @@ def setup_chat() -> Router:
                 await callback.answer(l10n("faq-learned-entry-gone"), show_alert=True)
                 return
             approved = await faq.learning.approve(item.id)
+            if approved is not None and approved.status == "rejected":
+                await _cannot_teach(callback, audit, target, l10n)
+                await edit(callback, await review_screen(faq, content, l10n))
+                return
             moved = approved.moved_from if approved is not None else ()
             await audit.record(
                 actor(callback), "faq_approve", target=target, details=",".join(moved)
@@ -363,6 +376,10 @@ def setup_chat() -> Router:
             and content.faq_entry(callback_data.entry) is not None
         ):
             moved_to = await faq.learning.move(item.id, callback_data.entry)
+            if moved_to is not None and moved_to.status == "rejected":
+                await _cannot_teach(callback, audit, target, l10n)
+                await edit(callback, await review_screen(faq, content, l10n))
+                return
             moved = tuple(
                 entry_id
                 for entry_id in (moved_to.moved_from if moved_to is not None else ())
