@@ -54,6 +54,7 @@ SMALL_TALK = (
     "спосибо!",
     "огромное спасибо, всё ясно",
     "хахаха",
+    "ахахахахахахахахахахахахаха",
     "ХАХ)))",
     "лол",
     "ок, понял",
@@ -258,6 +259,8 @@ async def test_small_talk_gets_a_friendly_word_and_no_gap_on_telegram(harness: H
     assert (await anna.send("ты бот?"))[-1].plain.startswith("Да, я бот")
     assert (await anna.send("хорошего дня"))[-1].plain.startswith("Спасибо, и вам")
     assert (await anna.send("/faq как дела"))[-1].plain.startswith("Всё хорошо")
+    # a button's label with small talk around it is still the label
+    assert (await anna.send("помогло, хорошего дня!"))[-1].plain.startswith("Рад, что помогло")
     stats = await _stats(harness)
     assert "без ответа 0" in stats
     assert "Чаще всего без прямого ответа" not in stats

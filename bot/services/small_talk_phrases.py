@@ -118,10 +118,8 @@ def plain_words(text: str) -> list[str]:
 def _word(word: str) -> str:
     """A word as the families spell it: laughter as «хаха», repeated letters one or two,
     a typo in a word of five letters or more corrected."""
-    if len(word) <= 4 * MOST_LETTERS and _LAUGHTER.fullmatch(word):
+    if _LAUGHTER.fullmatch(word):
         return "хаха"
-    if len(word) > MOST_LETTERS:
-        return word  # no small-talk word is that long
     for candidate in (word, _RUNS_OF_3.sub(r"\1\1", word), _RUNS_OF_2.sub(r"\1", word)):
         if candidate in _VOCABULARY:
             return candidate
@@ -138,6 +136,12 @@ def kind(text: str) -> str | None:
     raw = plain_words(text)
     if not raw or len(raw) > MOST_WORDS:
         return None
+    if any(
+        len(word) > MOST_LETTERS
+        and (len(word) > 10 * MOST_LETTERS or not _LAUGHTER.fullmatch(word))
+        for word in raw
+    ):
+        return None  # no small-talk word is that long, but for «ахахахаха…»
     spelled = tuple(_word(word) for word in raw)
     if not all(word in _VOCABULARY for word in spelled):
         return None  # a word of no small talk: a question
