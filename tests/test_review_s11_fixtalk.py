@@ -266,6 +266,25 @@ async def test_small_talk_gets_a_friendly_word_and_no_gap_on_telegram(harness: H
     assert "Чаще всего без прямого ответа" not in stats
 
 
+async def test_small_talk_gets_its_answer_in_english(harness: Harness) -> None:
+    john = harness.user(9804, "John", language="en")
+    await john.send("/start")
+    await john.press(john.last.button_labels[0])
+    await john.press("Сайт")
+    await john.press("До года")
+    await john.send("Owners of new flats")
+    await john.press("✅ Yes, send them")
+    for text, expected in (
+        ("how are you?", "All good"),
+        ("are you a bot?", "Yes, I am a bot"),
+        ("have a nice day!", "Thank you, same to you"),
+        ("thanks a lot, got it", "You are welcome"),
+    ):
+        said = (await john.send(text))[-1]
+        assert said.plain.startswith(expected), (text, said.plain)
+        assert said.button_labels == [], text
+
+
 async def test_small_talk_gets_a_friendly_word_and_no_gap_on_vk(tmp_path: Path) -> None:
     async with running_bot(tmp_path, vk=True) as harness:
         vera = harness.vk_user(9802)
