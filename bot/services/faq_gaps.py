@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.tables import faq_questions, partners
+from bot.services import small_talk_phrases
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import has_a_word
 from bot.services.faq_wordings import phrasing_key
@@ -141,8 +142,10 @@ def group(matcher: FaqMatcher, found: list[Wording], learned: set[str], limit: i
     first."""
     groups: list[tuple[frozenset[str], list[Wording]]] = []
     for wording in found:
-        if not has_a_word(wording.question):
-            continue  # «1», «?!», 👍, «ы» (stored by an older bot): no question, no gap
+        if not has_a_word(wording.question) or small_talk_phrases.kind(wording.question):
+            # «1», «?!», 👍, «ы», «спасибо, всё понятно», «как дела» (stored by an older
+            # bot): no question, no gap
+            continue
         forms = frozenset(form for unit in matcher.read(wording.question) for form in unit.forms)
         key = forms or frozenset({wording.question.strip().lower()})
         for own, members in groups:

@@ -33,6 +33,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
+from bot.services import small_talk_phrases
 from bot.services.faq_learned_reading import LearnedReading, Meanings
 from bot.services.faq_model import (
     FEATURES,
@@ -47,6 +48,7 @@ from bot.services.faq_text import (
     QUESTION_WORDS,
     Lexicon,
     Unit,
+    fold,
     frame_features,
     lemma,
     lexicon,
@@ -399,6 +401,9 @@ class FaqMatcher(LearnedReading):
         return best, exact, learned
 
     def match(self, question: str, segment: str | None = None) -> Match:
+        question = fold(question)  # the letters it shows: «ｋｏｇｄａ», combining marks out
+        if small_talk_phrases.kind(question) is not None:
+            return Match("miss", None, 0.0)  # «как дела?», «good morning»: no question
         ranked = self.rank(question, segment, limit=CANDIDATES)
         decided = self.decide(ranked[: MAX_SUGGESTIONS + 1])
         if decided.outcome == "answer":

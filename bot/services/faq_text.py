@@ -9,6 +9,7 @@ meet. Greetings, verbs of asking and other chatty words are dropped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -115,8 +116,37 @@ def transliterate(word: str) -> str:
     return "".join(out).replace("ё", "е")
 
 
+# combining marks (the blocks «Zalgo» text is made of); of them only the breve of «й» and
+# the diaeresis of «ё» belong to a Russian letter
+_MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_COMBINING = re.compile(f"[{_MARKS}]")
+_CLUSTER = re.compile(f"([^{_MARKS}]?)([{_MARKS}]+)")  # a letter and the marks on it
+
+
+def _letter_of(cluster: re.Match[str]) -> str:
+    base, marks = cluster.group(1), cluster.group(2)
+    for letters, mark in (("иИ", "\u0306"), ("еЕ", "\u0308")):  # «й», «ё»
+        if base and base in letters and mark in marks:
+            return base + mark
+    return base
+
+
+def fold(text: str) -> str:
+    """The letters a text shows: NFKC (full-width «ｋｏｇｄａ» is «kogda», «ﬁ» is «fi»), and
+    combining marks stacked on letters dropped (they are never composed into another
+    letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed."""
+    if text.isascii():
+        return text
+    text = text.replace("№", " ")  # NFKC would make it «No», a word: no letters here
+    if not _COMBINING.search(text):
+        return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize(
+        "NFC", _CLUSTER.sub(_letter_of, unicodedata.normalize("NFKD", text))
+    )
+
+
 def words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("ё", "е"))
+    return _TOKEN.findall(fold(text).lower().replace("ё", "е"))
 
 
 _ANY_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
@@ -126,7 +156,8 @@ def has_a_word(text: str) -> bool:
     """Some word of two or more characters with a letter in it: «ы», «x?», «1» or «а б»
     are no question (bot/services/small_talk.py) and no wording to learn."""
     return any(
-        len(word) >= 2 and any(char.isalpha() for char in word) for word in _ANY_WORD.findall(text)
+        len(word) >= 2 and any(char.isalpha() for char in word)
+        for word in _ANY_WORD.findall(fold(text))
     )
 
 

@@ -253,7 +253,8 @@ LABELS: Final[dict[str, Intent]] = {
     "forget-confirm": Intent("say", "forget"),
     "forget-cancel": Intent("say", "ack"),
 }
-_FRAMES: Final = ("thanks", "ack", "greeting")  # small talk around a label: «спасибо, помогло!»
+# small talk around a label: «спасибо, помогло!», «помогло, хорошего дня»
+_FRAMES: Final = ("thanks", "ack", "greeting", "bye")
 _MOST_WORDS = 8
 _FRAME_WORDS = 3  # «спасибо большое», «добрый день»
 

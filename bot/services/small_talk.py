@@ -2,8 +2,9 @@
 pressed («креативы», «my sales»: SPEC §5, "the same words"), asking for a person
 («позовите живого человека»), a question about the bot itself («как отписаться от
 рассылки», «где моя статистика»: bot/services/own_intents.py), a number alone («1»:
-a hint; a lone letter «ы» too), or small talk («ок», «спасибо», 👍) that deserves a short
-friendly answer and is no FAQ miss. Anything else is a question for the FAQ."""
+a hint; a lone letter «ы» too), or small talk («ок», «спасибо, всё понятно», «как дела?»,
+«ты бот?», 👍: bot/services/small_talk_phrases.py) that deserves a short friendly answer
+and is no FAQ miss. Anything else is a question for the FAQ."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.content.models import Content
-from bot.services import own_intents
-from bot.services.faq_text import has_a_word
+from bot.services import own_intents, small_talk_phrases
+from bot.services.faq_text import fold, has_a_word
 
 # A word or phrase typed alone → the partner command it opens (both languages; the menu
 # buttons' labels without their emoji are among them).
@@ -62,25 +63,6 @@ MENU_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("рейтинг", "топ", "лидеры", "top", "leaderboard"), "top"),
 }
 
-_GREETINGS: Final = frozenset(
-    (
-        "привет", "приветик", "здравствуйте", "здравствуй", "добрый день", "добрый вечер",
-        "доброе утро", "здрасте", "хай", "hi", "hello", "hey", "good morning",
-    )
-)  # fmt: skip
-_THANKS: Final = frozenset(
-    (
-        "спасибо", "спасибо большое", "большое спасибо", "спс", "благодарю", "пасиб",
-        "thanks", "thank you", "thx", "ty",
-    )
-)  # fmt: skip
-_ACKS: Final = frozenset(
-    (
-        "ок", "окей", "ok", "okay", "хорошо", "понятно", "ясно", "ага", "угу", "да", "ладно",
-        "отлично", "супер", "круто", "класс", "пон", "понял", "поняла", "got it", "cool",
-        "great", "nice", "fine", "yes", "пока", "до свидания", "bye",
-    )
-)  # fmt: skip
 _PERSON: Final = re.compile(
     r"(живо\w* (человек|люд)|оператор|сотрудник|менеджер|поддержк|человек[ауо]?$|"
     r"live (person|agent)|real person|human|operator|agent|manager|support)"
@@ -97,15 +79,20 @@ _SOLE_PERSON: Final = frozenset(
 )  # fmt: skip
 
 
+SMALL_TALK: Final = frozenset(small_talk_phrases.KINDS)  # a short friendly answer
+
+
 @dataclass(frozen=True)
 class Reading:
-    kind: str  # menu | person | unsubscribe | number | letter | greeting | thanks | ack
+    # menu | person | unsubscribe | number | letter, or small talk (small_talk_phrases):
+    # greeting | thanks | ack | chat | bye | bot
+    kind: str
     command: str = ""  # for a menu word: the command it opens
 
 
 def _normal(text: str) -> str:
-    """Lower case, ё as е, no punctuation or emoji, single spaces."""
-    words = re.sub(r"[^\w\s-]", " ", text.casefold().replace("ё", "е")).split()
+    """Lower case, ё as е, no punctuation, emoji or combining marks, single spaces."""
+    words = re.sub(r"[^\w\s-]", " ", fold(text).casefold().replace("ё", "е")).split()
     return " ".join(word.strip("-") for word in words if word.strip("-"))
 
 
@@ -123,16 +110,13 @@ def read(text: str, content: Content | None = None) -> Reading | None:
         return Reading("letter")
     if plain in MENU_WORDS:
         return Reading("menu", MENU_WORDS[plain])
-    if plain in _GREETINGS:
-        return Reading("greeting")
-    if plain in _THANKS:
-        return Reading("thanks")
-    if plain in _ACKS:
-        return Reading("ack")
     if plain in _SOLE_PERSON or (
         len(plain.split()) <= 8 and _PERSON.search(plain) and _ASKING.search(plain)
     ):
         return Reading("person")
+    chatty = small_talk_phrases.kind(text)  # «как дела?», «спасибо, всё понятно», «ахаха»
+    if chatty is not None:
+        return Reading(chatty)
     intent = own_intents.read(plain.split())
     if intent is None or (content is not None and intent in _claimed(content)):
         return None

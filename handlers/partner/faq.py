@@ -110,9 +110,11 @@ def setup() -> Router:
         if command is not None and command.args:
             reading = small_talk.read(command.args)
             if reading is not None and (
-                reading.kind == "letter" or not any(char.isalpha() for char in command.args)
-            ):
-                await reply(event, Screen(l10n(f"small-talk-{reading.kind}")))  # «/faq 1»
+                reading.kind == "letter"
+                or reading.kind in small_talk.SMALL_TALK
+                or not any(char.isalpha() for char in command.args)
+            ):  # «/faq 1», «/faq как дела»
+                await reply(event, Screen(l10n(f"small-talk-{reading.kind}")))
                 return
             answer = await faq.ask(partner, command.args)
             await reply(event, answer_screen(answer, content, l10n))
