@@ -228,3 +228,22 @@ def test_the_picker_offers_the_paraphrase_closest_in_meaning() -> None:
     assert len(offered) == 3, offered
     assert "reward-size" in offered
     assert index.closest(matcher, "привет") == []  # no word the FAQ knows: nothing
+
+
+def test_faq_teach_refuses_small_talk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the bot answers small talk itself: a wording of it could never be matched
+    taught = tmp_path / "taught.jsonl"
+    talk = ["как дела", "спасибо за ответ!", "хорошего дня", "ты бот?"]
+    lines = [{"q": q, "id": "payout-dates"} for q in talk]
+    lines.append({"q": "спасибо, а когда выплаты приходят", "id": "payout-dates"})
+    taught.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
+        out = capsys.readouterr().out
+    assert code == 1
+    for number in range(1, len(talk) + 1):
+        assert f"{taught}:{number}: small talk" in out, out
+    assert f"learned 1, already known 0, refused {len(talk)}" in out

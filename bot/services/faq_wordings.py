@@ -13,11 +13,13 @@ from rapidfuzz import fuzz, process
 
 from bot.clock import as_utc
 from bot.names import BIDI_CONTROLS
+from bot.services import small_talk_phrases
 from bot.services.faq_matching import FaqMatcher, words
 from bot.services.faq_text import has_a_word
 
 MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
 NO_MEANING = "no words that carry meaning: it could never match"
+SMALL_TALK = "small talk («как дела», «спасибо»): the bot answers it itself, it could never match"
 
 
 def phrasing_key(text: str) -> str:
@@ -90,7 +92,8 @@ def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
     """Why a wording cannot be learned, read as the matcher reads a question: with no words
     that carry meaning («привет», or chatty words alone: «норм», «ну точно?», which a
     learned wording is compared without) it can never match; with only question words
-    («когда») it would have a bare question word answered. None: it can be learned."""
+    («когда») it would have a bare question word answered; small talk («как дела») the bot
+    answers itself, before the FAQ. None: it can be learned."""
     units = matcher.question_units(text)
     if not units or not has_a_word(text):
         return NO_MEANING
@@ -98,6 +101,8 @@ def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
         return "only question words: a bare question would be answered"
     if not any(matcher.meanings(text, units)):
         return NO_MEANING
+    if small_talk_phrases.kind(text) is not None:
+        return SMALL_TALK
     return None
 
 
