@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.content.loader import load_content
-from bot.services import small_talk
+from bot.services import small_talk, small_talk_phrases
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import fold, has_a_word
 from tests.harness import DEMO_CONTENT, Harness, running_bot
@@ -307,3 +307,21 @@ async def test_small_talk_logged_before_is_no_gap(harness: Harness) -> None:
     stats = await _stats(harness)
     assert "1. есть ли доставка в казахстан — 1 партнёр" in stats
     assert "\n2." not in stats
+
+
+# --- the re-check: small talk in transliteration, as the FAQ reads a Latin word ---
+
+
+@pytest.mark.parametrize(
+    "text", ["kak zhizn", "horoshego dnya", "kak dela?", "spasibo za otvet", "chto novogo"]
+)
+def test_transliterated_small_talk_is_small_talk(text: str) -> None:
+    assert small_talk_phrases.kind(text) is not None
+    match = FaqMatcher(load_content(DEMO_CONTENT).faq).match(text)
+    assert (match.outcome, match.suggestions) == ("miss", ())
+
+
+@pytest.mark.parametrize("text", ["kogda vyplaty", "kak vyvesti dengi", "kak dela s vyplatami"])
+def test_a_transliterated_question_is_still_a_question(text: str) -> None:
+    assert small_talk_phrases.kind(text) is None
+    assert FaqMatcher(load_content(DEMO_CONTENT).faq).match(text).outcome != "miss"

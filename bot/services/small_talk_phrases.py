@@ -17,7 +17,7 @@ from typing import Final
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.services.faq_text import fold
+from bot.services.faq_text import fold, transliterate
 
 # (kind, phrases): each a regular expression over lower-case words joined by one space,
 # written as plain words, groups, `|` and `?` only (its words are the vocabulary typos
@@ -142,7 +142,7 @@ def kind(text: str) -> str | None:
         for word in raw
     ):
         return None  # no small-talk word is that long, but for «ахахахаха…»
-    spelled = tuple(_word(word) for word in raw)
+    spelled = tuple(_spell(word) for word in raw)
     if not all(word in _VOCABULARY for word in spelled):
         return None  # a word of no small talk: a question
     found = _parts(spelled)
@@ -150,6 +150,19 @@ def kind(text: str) -> str | None:
         return None
     kinds = found - {""}
     return next((each for each in KINDS if each in kinds), "ack")
+
+
+def _spell(word: str) -> str:
+    """`_word`, and a Latin word no family knows read as transliteration («kak dela»,
+    «spasibo», «horoshego dnya»), as the FAQ reads it."""
+    spelled = _word(word)
+    if spelled in _VOCABULARY or not word.isascii():
+        return spelled
+    cyrillic = transliterate(word)
+    for candidate in (cyrillic, cyrillic + "ь"):  # a soft sign is seldom typed: «zhizn»
+        if _word(candidate) in _VOCABULARY:
+            return _word(candidate)
+    return spelled
 
 
 def _parts(words: tuple[str, ...]) -> frozenset[str] | None:
