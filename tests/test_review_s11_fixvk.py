@@ -247,3 +247,31 @@ def test_faq_teach_refuses_small_talk(tmp_path: Path, capsys: pytest.CaptureFixt
     for number in range(1, len(talk) + 1):
         assert f"{taught}:{number}: small talk" in out, out
     assert f"learned 1, already known 0, refused {len(talk)}" in out
+
+
+OFFICE = [
+    FaqEntry(
+        id="sick", topic="t", question="Что делать, если заболел?", answer="Возьмите больничный."
+    ),
+    FaqEntry(id="parking", topic="t", question="Где оставить машину?", answer="Во дворе."),
+    FaqEntry(id="lunch", topic="t", question="Когда обед?", answer="С 13 до 14."),
+    FaqEntry(id="salary", topic="t", question="Когда зарплата?", answer="10 и 25 числа."),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("у меня температура, на работу не приду", "sick"),
+        ("простыл, лежу с гриппом", "sick"),
+        ("куда мне деть свою тачку?", "parking"),
+    ],
+)
+def test_the_picker_offers_an_entry_by_meaning_alone(question: str, entry: str) -> None:
+    """The re-check: no word of the question is the FAQ's, so the matcher ranks nothing;
+    the manager's picker still offers what is close in meaning."""
+    matcher = FaqMatcher(OFFICE)
+    index = LearnedIndex.__new__(LearnedIndex)
+    assert matcher.rank(question) == []
+    assert index.closest(matcher, question)[:1] == [entry]
+    assert index.closest(matcher, "погода сегодня") == []  # nothing close: nothing offered

@@ -167,6 +167,7 @@ class LearnedIndex(LearnedRows):
         (`closest_in_meaning`), possibly none — never the FAQ's first entries as filler.
         With `segments`: only entries one of those segments can see."""
         offered: list[str] = []
+        meaning_only: list[str] = []
         scores: dict[str, float] = {}
         scopes: list[str | None] = [*sorted(segments)] or [None]
         for segment in scopes:
@@ -175,11 +176,17 @@ class LearnedIndex(LearnedRows):
                 offered.append(decided.entry_id)
             offered.extend(candidate.entry_id for candidate in decided.suggestions)
             candidates = matcher.rank(text, segment, limit=CANDIDATES + CLOSEST)
+            if not candidates:  # no word the FAQ knows: by meaning alone, if any is close
+                meaning_only.extend(matcher.closest_in_meaning(text, segment))
             by_meaning = closest_in_meaning(candidates)
             for candidate in candidates:
                 if has_evidence(candidate) or candidate.entry_id in by_meaning:
                     best = max(scores.get(candidate.entry_id, 0.0), candidate.score)
                     scores[candidate.entry_id] = best
         ranked = sorted(scores, key=lambda entry_id: -scores[entry_id])
-        ids = [entry_id for entry_id in dict.fromkeys([*offered, *ranked]) if entry_id != exclude]
+        ids = [
+            entry_id
+            for entry_id in dict.fromkeys([*offered, *ranked, *meaning_only])
+            if entry_id != exclude
+        ]
         return ids[:limit]

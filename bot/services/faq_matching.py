@@ -80,6 +80,8 @@ __all__ = [
 MAX_SUGGESTIONS = 3
 
 CANDIDATES = 16  # entries scored by the model for one question
+# a picker offers an entry by meaning alone from this cosine on (unrelated texts: 0.1–0.25)
+MEANING_FLOOR = 0.4
 
 Outcome = Literal["answer", "suggest", "miss"]
 
@@ -351,6 +353,20 @@ class FaqMatcher(LearnedReading):
         # words it was learned from, the question gets that answer
         candidates.sort(key=lambda c: (c.features[_EXACT] < 1.0, -c.score))
         return candidates[:limit]
+
+    def closest_in_meaning(self, question: str, segment: str | None = None) -> list[str]:
+        """For a manager's picker: the entries closest in meaning, however few words they
+        share with the question (`rank` scores none for a question with no word the FAQ
+        knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
+        closeness = self._vectors.compare(question)
+        if closeness is None:
+            return []
+        return [
+            self.entries[index].id
+            for index in closeness.closest(len(self.entries))
+            if closeness.wording[index] >= MEANING_FLOOR
+            and (segment is None or self.entries[index].visible_to(segment))
+        ][:MAX_SUGGESTIONS]
 
     def _candidates(
         self, lexical: Mapping[int, float], close: Sequence[int], segment: str | None
