@@ -105,3 +105,15 @@ def test_a_segment_hides_an_entry_close_in_meaning(vectors: pytest.MonkeyPatch) 
     matcher = FaqMatcher(entries, model=Model.shipped())
     ranked = matcher.rank("за сколько привезут розы", segment="retail", limit=10)
     assert "delivery" not in [c.entry_id for c in ranked]
+
+
+def test_a_partners_question_is_not_remembered(vectors: pytest.MonkeyPatch) -> None:
+    # the encoder's text cache keeps the content's texts, never what partners ask (/forget)
+    matcher = _matcher("on", vectors)
+    matcher.rank("за сколько привезут розы моей маме")
+    model = faq_semantic.encoder()
+    assert model is not None
+    before = model.encoded
+    matcher.rank("за сколько привезут розы моей маме")
+    assert model.encoded == before + 1  # encoded again: it was not kept
+    assert FLOWERS[0].question in model._lru

@@ -269,7 +269,9 @@ class Encoder:
         self._lock = threading.Lock()
         self.encoded = 0  # texts that went through the model (the rest came from the LRU)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, keep: bool = True) -> np.ndarray:
+        """Vectors of the texts; with `keep` False (a partner's question: personal data)
+        the new ones are not remembered."""
         out = np.empty((len(texts), DIM), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
@@ -288,7 +290,7 @@ class Encoder:
             self.encoded += len(missing)
             for (text, rows), vector in zip(missing.items(), fresh, strict=True):
                 out[rows] = vector
-                if len(text) <= LRU_MAX_CHARS:
+                if keep and len(text) <= LRU_MAX_CHARS:
                     self._lru[text] = vector.copy()
                     self._lru.move_to_end(text)
             while len(self._lru) > LRU_SIZE:
@@ -371,11 +373,11 @@ def encoder() -> Encoder | None:
     return _process.get() if enabled() else None
 
 
-def encode(texts: Sequence[str]) -> np.ndarray:
+def encode(texts: Sequence[str], *, keep: bool = True) -> np.ndarray:
     model = encoder()
     if model is None or not texts:
         return np.zeros((len(texts), DIM), dtype=np.float32)
-    return model.encode(texts)
+    return model.encode(texts, keep=keep)
 
 
 def reset() -> None:

@@ -71,7 +71,8 @@ class EntryVectors:
         """How close the question is to each entry; None with the encoder off."""
         if not self.on:
             return None
-        vector = encode([question])[0]
+        # a partner's question is personal data: encoded, never remembered (/forget)
+        vector = encode([question], keep=False)[0]
         wording = np.maximum.reduceat(self._wordings @ vector, self._starts)
         first = int(np.argmax(wording))
         second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
