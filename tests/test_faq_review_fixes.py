@@ -22,6 +22,7 @@ from bot.db.tables import audit_log, faq_learned, faq_learned_votes, tickets
 from bot.names import BIDI_CONTROLS
 from bot.services.faq_text import Lexicon, shipped_lexicon_items, words
 from bot.services.faq_wordings import similar_ids
+from tests.faq_teach import run_teach
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
 
@@ -140,7 +141,6 @@ async def test_helped_with_a_wording_of_question_words_only_is_not_learned(
 def test_teach_hints_a_wrong_case_id_and_refuses_wordings_that_cannot_match(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    taught = tmp_path / "taught.jsonl"
     lines = [
         {"q": "когда бабки", "id": "PAYOUT-DATES"},
         {"q": "привет", "id": "payout-dates"},
@@ -148,13 +148,7 @@ def test_teach_hints_a_wrong_case_id_and_refuses_wordings_that_cannot_match(
         {"q": "а где и как?", "id": "payout-dates"},
         {"q": "когда бабки", "id": "payout-dates"},
     ]
-    taught.write_text(
-        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
-        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
-        out = capsys.readouterr().out
+    code, out, taught = run_teach(tmp_path, lines, capsys)
     assert code == 1
     assert f"{taught}:1: unknown FAQ id 'PAYOUT-DATES' (closest: payout-dates" in out
     assert f"{taught}:2: no words that carry meaning" in out

@@ -5,21 +5,19 @@ sees, not an older one whose managers' message had the same id."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bot.cli import main
 from bot.content.models import FaqEntry
 from bot.db.tables import faq_learned, pressed_once
 from bot.services.faq_learned_index import LearnedIndex
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_wordings import phrasing_key
 from bot.vk.emulator import VkApiEmulator
+from tests.faq_teach import run_teach
 from tests.harness import (
-    DEMO_CONTENT,
     MANAGER_ID,
     VK_MANAGER_ID,
     Client,
@@ -129,16 +127,9 @@ async def _learned(harness: Harness) -> list[tuple[str, str, str]]:
 def test_faq_teach_refuses_a_wording_of_chatty_words_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    taught = tmp_path / "taught.jsonl"
     lines = [{"q": q, "id": "traffic-allowed"} for q in CHATTY]
     lines.append({"q": "норм ли дорвеи", "id": "traffic-allowed"})  # «норм ли»: allowed
-    taught.write_text(
-        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
-        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
-        out = capsys.readouterr().out
+    code, out, taught = run_teach(tmp_path, lines, capsys)
     assert code == 1
     for number in range(1, len(CHATTY) + 1):
         assert f"{taught}:{number}: no words that carry meaning" in out, out
@@ -232,17 +223,10 @@ def test_the_picker_offers_the_paraphrase_closest_in_meaning() -> None:
 
 def test_faq_teach_refuses_small_talk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the bot answers small talk itself: a wording of it could never be matched
-    taught = tmp_path / "taught.jsonl"
     talk = ["как дела", "спасибо за ответ!", "хорошего дня", "ты бот?"]
     lines = [{"q": q, "id": "payout-dates"} for q in talk]
     lines.append({"q": "спасибо, а когда выплаты приходят", "id": "payout-dates"})
-    taught.write_text(
-        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
-        code = main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)])
-        out = capsys.readouterr().out
+    code, out, taught = run_teach(tmp_path, lines, capsys)
     assert code == 1
     for number in range(1, len(talk) + 1):
         assert f"{taught}:{number}: small talk" in out, out
