@@ -671,6 +671,7 @@ announcements-uncertain = Maybe delivered: { $count } more (the connection broke
 small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
 small-talk-thanks = You are welcome! If a question comes up, just write it.
 small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
+small-talk-news = The program's news comes in the newsletter: choose its topics in /settings. Contests: /contests, the leaderboard: /top, your sales: /me.
 small-talk-chat = All good, thank you! I answer questions about the affiliate program: write yours and I will answer right away. The menu is /help.
 small-talk-bye = Thank you, same to you! If a question comes up, just write it.
 small-talk-bot = Yes, I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
