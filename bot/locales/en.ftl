@@ -224,6 +224,9 @@ community-rules = <b>Chat rules</b>
     { $rules }
 community-no-rules = The chat rules are not published yet.
 community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
+community-small-talk-bot = Yes, I am a bot: here I answer questions about the program when asked, in private any question, and I call a manager when a person is needed.
+community-small-talk-thanks = You are welcome! 🙂
+community-small-talk = 🙂 Ask me about the program: I answer here or in private.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
 community-ask-manager = 🙋 Ask a manager in private
 community-own = { $about ->

@@ -230,6 +230,9 @@ community-rules = <b>Правила чата</b>
     { $rules }
 community-no-rules = Правила чата пока не опубликованы.
 community-faq = <b>Частые вопросы</b> — темы: { $topics }. Спросите прямо здесь или в личке у бота.
+community-small-talk-bot = Да, я бот: отвечаю здесь на вопросы о программе, если спросить меня, а в личке — на любые, и зову менеджера, если нужен человек.
+community-small-talk-thanks = Пожалуйста! 🙂
+community-small-talk = 🙂 Спросите меня о программе — отвечу здесь или в личке.
 community-offer-private = Не нашёл ответа на это в FAQ. Напишите мне в личку — передам вопрос менеджеру.
 community-ask-manager = 🙋 Спросить менеджера в личке
 community-own = { $about ->
