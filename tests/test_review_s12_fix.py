@@ -1,0 +1,92 @@
+"""Session 12 (task fix12): defects left from earlier sessions.
+
+1. Two workers approving one partner's sales at the same instant both told their
+   approval with the same `mark`, so neither congratulated the milestone between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.util import await_only
+
+from bot.db.engine import Database
+from bot.services.conversions import ConversionIn
+from bot.services.sales import SalesService
+from tests.harness import Harness
+from tests.test_journey_notices import NOON, linked, postback
+from tests.test_review_s10_fixb10 import TEN, _held_listeners
+
+# --- 1. milestones exact when two workers approve one partner's sales at once ---
+
+
+@contextmanager
+def _listening(db: Database, name: str, hook: Any, **options: Any) -> Iterator[None]:
+    event.listen(db.engine.sync_engine, name, hook, **options)
+    try:
+        yield
+    finally:
+        event.remove(db.engine.sync_engine, name, hook)
+
+
+async def test_two_workers_approving_at_once_congratulate_a_milestone_once(
+    harness: Harness,
+) -> None:
+    """Worker B writes its sale's event first and is held there; worker A writes and
+    commits its sale meanwhile (or, when it has to wait for B, B goes on as soon as A
+    waits); then B commits. The tenth sale is congratulated once, whichever it is."""
+    anna = await linked(harness, 8401, "Анна", "race-1")
+    for n in range(9):  # the tenth is the first of the two
+        await postback(harness, "race-1", f"r{n}")
+    await harness.deliver()
+    mark = len(anna.messages)
+    gate = await _held_listeners(harness)  # both commits are in before either is told
+    url = harness.services.settings.database_url
+    worker_a, worker_b = Database.from_url(url), Database.from_url(url)
+    sales = {
+        db: SalesService(db, harness.services.content_store, harness.services.clock)
+        for db in (worker_a, worker_b)
+    }
+    for service in sales.values():
+        service.approved_listeners = harness.services.sales.approved_listeners
+    b_written, a_waits = asyncio.Event(), asyncio.Event()
+
+    def a_may_wait(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        """A statement of A's that may wait for B's transaction to end: SQLite's
+        BEGIN IMMEDIATE, PostgreSQL's locks."""
+        if any(word in statement.upper() for word in ("BEGIN IMMEDIATE", "LOCK", "FOR UPDATE")):
+            a_waits.set()
+
+    def b_held(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO conversion_events") and not b_written.is_set():
+            b_written.set()
+            await_only(a_waits.wait())
+
+    async def approve(db: Database, number: str) -> None:
+        item = ConversionIn("race-1", number, "approved", Decimal(1500), "RUB", NOON)
+        try:
+            await sales[db].submit(item)
+        finally:
+            a_waits.set()  # A is done (or failed): B goes on
+
+    with (
+        _listening(worker_a, "before_cursor_execute", a_may_wait),
+        _listening(worker_b, "after_cursor_execute", b_held),
+    ):
+        b = asyncio.create_task(approve(worker_b, "r9"))
+        await b_written.wait()
+        await asyncio.gather(approve(worker_a, "r10"), b)
+    gate.set()
+    for service in sales.values():
+        await service.close()
+    for db in sales:
+        await db.close()
+    await harness.deliver()
+    said = [m.plain for m in anna.messages[mark:]]
+    assert said.count(TEN) == 1, said
+    assert sum(text.startswith("✅ Продажа подтверждена.") for text in said) == 2
