@@ -12,15 +12,21 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from bot.db.engine import Database
+from bot.db.tables import tickets
 from bot.services.conversions import ConversionIn
 from bot.services.sales import SalesService
 from tests.harness import Harness
+from tests.test_faq_learning import group
 from tests.test_journey_notices import NOON, linked, postback
+from tests.test_journey_support import GROUP
 from tests.test_review_s10_fixb10 import TEN, _held_listeners
+
+__all__ = ["group"]  # the fixture
 
 # --- 1. milestones exact when two workers approve one partner's sales at once ---
 
@@ -90,3 +96,48 @@ async def test_two_workers_approving_at_once_congratulate_a_milestone_once(
     said = [m.plain for m in anna.messages[mark:]]
     assert said.count(TEN) == 1, said
     assert sum(text.startswith("✅ Продажа подтверждена.") for text in said) == 2
+
+
+# --- 2. an old "Solved, close it" does not close the ticket reopened since ---
+
+CLOSE = "✅ Вопрос решён, закрыть"
+REOPENED_SINCE = (
+    "Обращение №1 открыто снова после этого сообщения. "
+    "Закрыть его можно кнопкой под последним сообщением."
+)
+
+
+async def _tickets(harness: Harness) -> list[tuple[int, str]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(sa.select(tickets.c.id, tickets.c.status).order_by(tickets.c.id))
+        return [(row.id, row.status) for row in rows]
+
+
+async def test_an_old_close_button_does_not_close_the_ticket_reopened_since(
+    group: Harness,
+) -> None:
+    anna = group.user(1040)
+    await anna.onboard()
+    first = (await anna.send("/support Не пришла выплата за октябрь"))[-1]
+    assert first.button_labels == [CLOSE]
+    await anna.press(CLOSE, first)  # valid: closes
+    assert await _tickets(group) == [(1, "closed")]
+    group.clock.advance(3600)  # within ticket_reopen_hours: the same ticket opens again
+    second = (await anna.send("/support снова вопрос про холд заказов"))[-1]
+    assert second.plain.startswith("Обращение №1 снова открыто")
+    managers = len(group.emulator.chat_messages(GROUP))
+
+    await anna.press(CLOSE, first)  # stale: the ticket was reopened since
+    assert anna.callback_answers()[-1]["text"] == REOPENED_SINCE
+    await anna.press_data(first, "t:close:1:")  # a button from before the stamp: the same
+    assert anna.callback_answers()[-1]["text"] == REOPENED_SINCE
+    assert await _tickets(group) == [(1, "open")]
+    assert len(group.emulator.chat_messages(GROUP)) == managers  # the managers told nothing
+    await anna.send("номер заказа 12345")  # still goes to the open ticket
+    assert group.emulator.chat_messages(GROUP)[-1].plain == "номер заказа 12345"
+
+    await anna.press(CLOSE, second)  # the one given since: closes
+    assert await _tickets(group) == [(1, "closed")]
+    assert group.emulator.chat_messages(GROUP)[-1].plain == "✅ Партнёр закрыл обращение №1."
+    await anna.press(CLOSE, first)  # closed now: said so, as before
+    assert anna.callback_answers()[-1]["text"] == "Это обращение уже закрыто."

@@ -180,6 +180,7 @@ support-rate-up = 👍 Helpful
 support-rate-down = 👎 Not helpful
 support-rated = Thanks for the rating!
 support-not-open = This ticket is already closed.
+support-close-reopened = Ticket #{ $number } was opened again after this message. Close it with the button under the latest message.
 
 ## Support (managers)
 ticket-topic = #{ $number } · { $name } · { $segment }

@@ -186,6 +186,7 @@ support-rate-up = 👍 Помогли
 support-rate-down = 👎 Не помогли
 support-rated = Спасибо за оценку!
 support-not-open = Это обращение уже закрыто.
+support-close-reopened = Обращение №{ $number } открыто снова после этого сообщения. Закрыть его можно кнопкой под последним сообщением.
 
 ## Поддержка (менеджерам)
 ticket-topic = #{ $number } · { $name } · { $segment }
