@@ -17,13 +17,15 @@ from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from bot.db.engine import Database
-from bot.db.tables import tickets
+from bot.db.tables import pressed_once, tickets
 from bot.services.conversions import ConversionIn
 from bot.services.sales import SalesService
+from bot.telegram.emulator import SentMessage
+from scheduler.support import raise_overdue_tickets
 from tests.harness import Harness
 from tests.test_faq_learning import group
 from tests.test_journey_notices import NOON, linked, postback
-from tests.test_journey_support import GROUP
+from tests.test_journey_support import GROUP, in_chat
 from tests.test_review_s10_fixb10 import TEN, _held_listeners
 
 __all__ = ["group"]  # the fixture
@@ -141,3 +143,72 @@ async def test_an_old_close_button_does_not_close_the_ticket_reopened_since(
     assert group.emulator.chat_messages(GROUP)[-1].plain == "✅ Партнёр закрыл обращение №1."
     await anna.press(CLOSE, first)  # closed now: said so, as before
     assert anna.callback_answers()[-1]["text"] == "Это обращение уже закрыто."
+
+
+# --- 3. `pressed_once` rows go once no button can be pressed again ---
+
+DONE = "Уже сделано: ответ из этого выбора партнёру отправлен."
+EXPIRED = (
+    "Этот выбор старше 7 дней. "
+    "Чтобы отправить ответ, ответьте /faq_link на сообщение партнёра ещё раз."
+)
+
+
+async def _pressed(harness: Harness) -> int:
+    async with harness.services.db.read() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(pressed_once)) or 0)
+
+
+def _data(message: SentMessage, label: str) -> str:
+    return next(
+        str(button["callback_data"])
+        for row in message.buttons
+        for button in row
+        if button["text"] == label
+    )
+
+
+async def _sla_job(harness: Harness) -> None:
+    services = harness.services
+    relay = harness.dp.workflow_data["relay"]
+    await raise_overdue_tickets(harness.bot, services.support, relay, services.partners)
+
+
+async def test_presses_are_forgotten_once_no_picker_button_acts_any_more(
+    group: Harness,
+) -> None:
+    anna = group.user(1050)
+    await anna.onboard()
+    await anna.send("/support а промокоды есть?")
+    card = group.emulator.chat_messages(GROUP)[-1]
+    await in_chat(group, GROUP, "/faq_link", reply_to=card.message_id)
+    picker = group.emulator.chat_messages(GROUP)[-1]
+    label = next(label for label in picker.button_labels if "ромокод" in label)
+    promo = _data(picker, label)
+    manager = group.manager()
+    got = len(anna.messages)
+    await manager.press_data(picker, promo)
+    assert len(anna.messages) == got + 1
+    assert await _pressed(group) == 1
+    await _sla_job(group)
+    assert await _pressed(group) == 1  # kept: a second press must still do nothing
+    group.clock.advance(6 * 86400)
+    await manager.press_data(picker, promo)  # an old view of it: done
+    assert manager.callback_answers()[-1]["text"].startswith(DONE)
+    await _sla_job(group)
+    assert await _pressed(group) == 1
+
+    # a picker drawn now acts for a week, and is refused after it
+    await in_chat(group, GROUP, "/faq_link", reply_to=card.message_id)
+    second = group.emulator.chat_messages(GROUP)[-1]
+    group.clock.advance(8 * 86400)
+    for data in (_data(second, label), _data(second, "📋 Другая статья")):
+        await manager.press_data(second, data)
+        assert manager.callback_answers()[-1]["text"] == EXPIRED, data
+    assert len(anna.messages) == got + 1  # nothing sent again
+
+    await _sla_job(group)  # the first press is 14 days old: no button of its picker acts
+    assert await _pressed(group) == 0
+    await manager.press_data(picker, promo)  # still refused: it is too old, not sent again
+    assert manager.callback_answers()[-1]["text"] == EXPIRED
+    assert len(anna.messages) == got + 1

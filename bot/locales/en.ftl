@@ -726,6 +726,7 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
     }
 faq-link-pick = Which FAQ entry does “{ $question }” belong to?
 faq-link-done = Already done: the answer picked here was sent to the partner. To send another, reply /faq_link to the partner's message again.
+faq-link-expired = This picker is older than { $days } days. To send an answer, reply /faq_link to the partner's message again.
 faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
 faq-link-unknown-none = The FAQ has no entry “{ $entry }” and nothing like it. Check the id in faq.yaml, or reply to the ticket with /faq_link and no id: I will offer the entries closest to the partner's question.
 faq-gap-button = 🔗 { $number }. { $question }

@@ -753,6 +753,7 @@ faq-linked = Партнёр получил ответ «{ $entry }». { $learned
     }
 faq-link-pick = К какому вопросу FAQ относится «{ $question }»?
 faq-link-done = Уже сделано: ответ из этого выбора партнёру отправлен. Чтобы отправить другой, ответьте /faq_link на сообщение партнёра ещё раз.
+faq-link-expired = Этот выбор старше { $days } дней. Чтобы отправить ответ, ответьте /faq_link на сообщение партнёра ещё раз.
 faq-link-unknown = В FAQ нет вопроса «{ $entry }». Ближайшие: { $closest }
 faq-link-unknown-none = В FAQ нет вопроса «{ $entry }», и похожих нет. Проверьте id в faq.yaml или ответьте на обращение /faq_link без id — предложу статьи, близкие к вопросу партнёра.
 faq-gap-button = 🔗 { $number }. { $question }
