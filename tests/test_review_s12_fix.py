@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +18,12 @@ from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from bot.db.engine import Database
-from bot.db.tables import pressed_once, tickets
+from bot.db.tables import faq_learned, pressed_once, tickets
 from bot.services.conversions import ConversionIn
 from bot.services.sales import SalesService
 from bot.telegram.emulator import SentMessage
 from scheduler.support import raise_overdue_tickets
-from tests.harness import Harness
+from tests.harness import MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import group
 from tests.test_journey_notices import NOON, linked, postback
 from tests.test_journey_support import GROUP, in_chat
@@ -212,3 +213,59 @@ async def test_presses_are_forgotten_once_no_picker_button_acts_any_more(
     await manager.press_data(picker, promo)  # still refused: it is too old, not sent again
     assert manager.callback_answers()[-1]["text"] == EXPIRED
     assert len(anna.messages) == got + 1
+
+
+# --- 4. /faq_link says why it did not learn a wording ---
+
+
+async def _learned(harness: Harness) -> list[tuple[str, str]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(sa.select(faq_learned).order_by(faq_learned.c.id))
+        return [(row.entry_id, row.phrasing) for row in rows]
+
+
+async def test_faq_link_says_why_a_wording_was_not_learned(group: Harness) -> None:
+    anna = group.user(1060)
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата за октябрь")
+    cases = [
+        ("норм", "Формулировка не запомнена: в ней нет слов, которые несут смысл."),
+        ("как дела", "Формулировка не запомнена: это светская беседа, на неё бот отвечает сам."),
+        ("когда?", "Формулировка не запомнена: в ней одни вопросительные слова."),
+    ]
+    for words, why in cases:
+        await anna.send(words)
+        relayed = group.emulator.chat_messages(GROUP)[-1]
+        assert relayed.plain == words
+        got = len(anna.messages)
+        await in_chat(group, GROUP, "/faq_link hold-period", reply_to=relayed.message_id)
+        note = group.emulator.chat_messages(GROUP)[-1].plain
+        assert note == f"Партнёр получил ответ «hold-period». {why}", words
+        assert len(anna.messages) == got + 1  # the answer still goes
+        assert "Холд — 14 дней" in anna.last.plain
+    assert await _learned(group) == []
+    # a wording worth learning still is
+    await anna.send("как долго проверяют заказ после доставки")
+    relayed = group.emulator.chat_messages(GROUP)[-1]
+    await in_chat(group, GROUP, "/faq_link hold-period", reply_to=relayed.message_id)
+    note = group.emulator.chat_messages(GROUP)[-1].plain
+    assert note == "Партнёр получил ответ «hold-period». Формулировка запомнена."
+    assert await _learned(group) == [("hold-period", "как долго проверяют заказ после доставки")]
+
+
+async def test_faq_link_says_why_in_english_too(tmp_path: Path) -> None:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Managers")
+        emulator.add_user(MANAGER_ID, "Mike", language_code="en")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
+            anna = harness.user(1061)
+            await anna.onboard()
+            await anna.send("/support Не пришла выплата за октябрь")
+            await anna.send("норм")
+            relayed = emulator.chat_messages(GROUP)[-1]
+            await in_chat(harness, GROUP, "/faq_link hold-period", reply_to=relayed.message_id)
+            note = emulator.chat_messages(GROUP)[-1].plain
+            assert note == (
+                "The partner got the answer “hold-period”. "
+                "The phrasing is not learned: it has no words that carry meaning."
+            )

@@ -719,7 +719,10 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [empty] The message has no question text: nothing to learn.
         [long] The question is longer than { $limit } characters: not learned as a phrasing.
         [unsure] Which of the partner's messages this is about is unclear: the phrasing is not learned (to learn it, reply /faq_link to the partner's message itself).
-       *[no] {""}
+        [meaningless] The phrasing is not learned: it has no words that carry meaning.
+        [question-words] The phrasing is not learned: it has question words only.
+        [small-talk] The phrasing is not learned: it is small talk, which the bot answers itself.
+       *[no] The phrasing is not learned.
     }{ $delivered ->
         [yes] {""}
        *[no] {" "}⚠️ The answer did not reach the partner.

@@ -19,9 +19,28 @@ from bot.services.faq_learned import (
     Status,
     people_who_confirmed,
 )
-from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, wording_problem
+from bot.services.faq_wordings import (
+    MAX_PHRASING,
+    NO_MEANING,
+    SMALL_TALK,
+    learnable,
+    phrasing_key,
+    wording_problem,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def refusal_kind(problem: str) -> str:
+    """A reason of `wording_problem` as a short kind the managers' texts name:
+    meaningless | question-words | small-talk (other: a reason without its own text)."""
+    if problem == NO_MEANING:
+        return "meaningless"
+    if problem == SMALL_TALK:
+        return "small-talk"
+    if problem.startswith("only question words"):
+        return "question-words"
+    return "other"
 
 
 class LearnedReview(LearnedRows):

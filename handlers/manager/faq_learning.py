@@ -18,6 +18,7 @@ from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
 from bot.services.faq_learned import ENTRY_GONE, Learned
+from bot.services.faq_learned_review import refusal_kind
 from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
 from bot.services.partners import PartnerService
 from bot.services.presses import PRESSABLE_DAYS
@@ -169,8 +170,9 @@ async def link_ticket(
 ) -> str:
     """The partner's question learned for the entry (for it alone), the answer sent: the
     note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
-    not learned, nor one `learn` says is not known for sure; the partner still gets the
-    answer."""
+    not learned, nor one `learn` says is not known for sure, nor one that could never
+    match (`faq teach`'s reasons: no meaning, small talk, question words only) — the note
+    says which; the partner still gets the answer."""
     learned = None
     if not learn:
         state = "unsure"
@@ -178,6 +180,8 @@ async def link_ticket(
         state = "empty"
     elif not learnable(question):
         state = "long"
+    elif (problem := faq.learning.unlearnable(question)) is not None:
+        state = refusal_kind(problem)
     else:
         learned = await faq.learning.learn(entry.id, question, "link")
         state = "yes" if learned is not None else "no"
