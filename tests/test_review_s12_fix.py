@@ -13,17 +13,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+import yaml
 from sqlalchemy import event
 from sqlalchemy.util import await_only
 
+from bot.cli import main
 from bot.db.engine import Database
 from bot.db.tables import faq_learned, pressed_once, tickets
 from bot.services.conversions import ConversionIn
+from bot.services.faq_wordings import MAX_PHRASING
 from bot.services.sales import SalesService
 from bot.telegram.emulator import SentMessage
 from scheduler.support import raise_overdue_tickets
-from tests.harness import MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.faq_teach import run_teach
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import group
 from tests.test_journey_notices import NOON, linked, postback
 from tests.test_journey_support import GROUP, in_chat
@@ -269,3 +274,56 @@ async def test_faq_link_says_why_in_english_too(tmp_path: Path) -> None:
                 "The partner got the answer “hold-period”. "
                 "The phrasing is not learned: it has no words that carry meaning."
             )
+
+
+# --- 5. learned wordings stored folded: no Zalgo, «й» and «ё» kept ---
+
+
+def _zalgo(text: str) -> str:
+    """Combining marks stacked on every letter; «й» and «ё» typed decomposed."""
+    text = text.replace("й", "и\u0306").replace("ё", "е\u0308")
+    return "".join(char + ("\u0336\u0489\u035b" if char.isalpha() else "") for char in text)
+
+
+TAUGHT = "сколько ещё длится мой холд"
+HEAVY = "как долго идёт проверка заказа"
+
+
+def test_faq_teach_stores_and_exports_the_folded_wording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = _zalgo(TAUGHT)
+    assert len(typed) > 3 * len(TAUGHT)
+    code, out, _file = run_teach(tmp_path, [{"q": typed, "id": "hold-period"}], capsys)
+    assert code == 0, out
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        assert main(["faq", "learned", "--export", "--content", str(DEMO_CONTENT)]) == 0
+    exported = yaml.safe_load(capsys.readouterr().out)
+    assert exported == [{"id": "hold-period", "alt": [TAUGHT]}]
+
+
+async def test_faq_link_and_helped_store_the_folded_wording(group: Harness) -> None:
+    anna = group.user(1070)
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата за октябрь")
+    await anna.send(_zalgo(TAUGHT))
+    relayed = group.emulator.chat_messages(GROUP)[-1]
+    await in_chat(group, GROUP, "/faq_link hold-period", reply_to=relayed.message_id)
+    assert "Формулировка запомнена" in group.emulator.chat_messages(GROUP)[-1].plain
+    heavy = "".join(char + "\u0336" * 20 for char in HEAVY)  # over MAX_PHRASING as typed
+    assert len(heavy) > MAX_PHRASING
+    await anna.send(heavy)
+    relayed = group.emulator.chat_messages(GROUP)[-1]
+    await in_chat(group, GROUP, "/faq_link hold-period", reply_to=relayed.message_id)
+    assert "Формулировка запомнена" in group.emulator.chat_messages(GROUP)[-1].plain
+    boris = group.user(1071, "Борис")
+    await boris.onboard()
+    await boris.send(_zalgo("оплата"))  # "did you mean": «Когда выплаты?» among them
+    await boris.press("Когда выплаты?")
+    await boris.press("👍 Помогло")
+    assert await _learned(group) == [
+        ("hold-period", TAUGHT),
+        ("hold-period", HEAVY),
+        ("payout-dates", "оплата"),
+    ]

@@ -17,7 +17,7 @@ from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
-from bot.services.faq_learned import ENTRY_GONE, Learned
+from bot.services.faq_learned import ENTRY_GONE, Learned, folded_wording
 from bot.services.faq_learned_review import refusal_kind
 from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
 from bot.services.partners import PartnerService
@@ -174,6 +174,7 @@ async def link_ticket(
     match (`faq teach`'s reasons: no meaning, small talk, question words only) — the note
     says which; the partner still gets the answer."""
     learned = None
+    question = folded_wording(question)  # as it is stored: «Zalgo» marks count for nothing
     if not learn:
         state = "unsure"
     elif not phrasing_key(question):
