@@ -180,6 +180,7 @@ support-rate-up = 👍 Helpful
 support-rate-down = 👎 Not helpful
 support-rated = Thanks for the rating!
 support-not-open = This ticket is already closed.
+support-close-reopened = Ticket #{ $number } was opened again after this message. Close it with the button under the latest message.
 
 ## Support (managers)
 ticket-topic = #{ $number } · { $name } · { $segment }
@@ -722,13 +723,17 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [empty] The message has no question text: nothing to learn.
         [long] The question is longer than { $limit } characters: not learned as a phrasing.
         [unsure] Which of the partner's messages this is about is unclear: the phrasing is not learned (to learn it, reply /faq_link to the partner's message itself).
-       *[no] {""}
+        [meaningless] The phrasing is not learned: it has no words that carry meaning.
+        [question-words] The phrasing is not learned: it has question words only.
+        [small-talk] The phrasing is not learned: it is small talk, which the bot answers itself.
+       *[no] The phrasing is not learned.
     }{ $delivered ->
         [yes] {""}
        *[no] {" "}⚠️ The answer did not reach the partner.
     }
 faq-link-pick = Which FAQ entry does “{ $question }” belong to?
 faq-link-done = Already done: the answer picked here was sent to the partner. To send another, reply /faq_link to the partner's message again.
+faq-link-expired = This picker is older than { $days } days. To send an answer, reply /faq_link to the partner's message again.
 faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
 faq-link-unknown-none = The FAQ has no entry “{ $entry }” and nothing like it. Check the id in faq.yaml, or reply to the ticket with /faq_link and no id: I will offer the entries closest to the partner's question.
 faq-gap-button = 🔗 { $number }. { $question }

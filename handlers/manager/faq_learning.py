@@ -17,9 +17,11 @@ from bot.platforms import platform_of
 from bot.rendering import at_a_word
 from bot.services.audit import AuditLog
 from bot.services.faq import FaqService
-from bot.services.faq_learned import ENTRY_GONE, Learned
+from bot.services.faq_learned import ENTRY_GONE, Learned, folded_wording
+from bot.services.faq_learned_review import refusal_kind
 from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, similar_ids
 from bot.services.partners import PartnerService
+from bot.services.presses import PRESSABLE_DAYS
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
 from handlers.callbacks import FaqLearnCb, FaqLinkCb
@@ -168,15 +170,19 @@ async def link_ticket(
 ) -> str:
     """The partner's question learned for the entry (for it alone), the answer sent: the
     note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
-    not learned, nor one `learn` says is not known for sure; the partner still gets the
-    answer."""
+    not learned, nor one `learn` says is not known for sure, nor one that could never
+    match (`faq teach`'s reasons: no meaning, small talk, question words only) — the note
+    says which; the partner still gets the answer."""
     learned = None
+    question = folded_wording(question)  # as it is stored: «Zalgo» marks count for nothing
     if not learn:
         state = "unsure"
     elif not phrasing_key(question):
         state = "empty"
     elif not learnable(question):
         state = "long"
+    elif (problem := faq.learning.unlearnable(question)) is not None:
+        state = refusal_kind(problem)
     else:
         learned = await faq.learning.learn(entry.id, question, "link")
         state = "yes" if learned is not None else "no"
@@ -197,12 +203,13 @@ async def _seen_by(partners: PartnerService, ticket: Ticket) -> frozenset[str]:
     return frozenset() if partner is None else frozenset({partner.segment or ""})
 
 
-def _link_picker(ticket: Ticket, question: str, segments: frozenset[str]) -> Picker:
+def _link_picker(ticket: Ticket, question: str, segments: frozenset[str], day: int) -> Picker:
     """The entries the ticket's partner can see (their segment's and the common ones: SPEC
-    "only these segments get this answer"); any other is linked by id (/faq_link ID)."""
+    "only these segments get this answer"); any other is linked by id (/faq_link ID).
+    Its buttons carry `day`, the day they are drawn (`PressedOnce.pressable`)."""
 
     def data(action: str, value: str) -> FaqLinkCb:
-        return FaqLinkCb(ticket=ticket.id, entry=value, action=action)
+        return FaqLinkCb(ticket=ticket.id, entry=value, action=action, day=day)
 
     return Picker(
         question,
@@ -219,11 +226,12 @@ async def _link_screen(
     question: str,
     segments: frozenset[str],
     l10n: L10n,
+    day: int,
 ) -> Screen:
     """/faq_link without an entry: the closest entries the partner can see sharing words
     with the question ("no close entries" and how to name one when none does), and
     «📋 Другая статья» to pick one of theirs by topic, as under a gap."""
-    picker = _link_picker(ticket, question, segments)
+    picker = _link_picker(ticket, question, segments, day)
     rows = picker.rows(content, await closest_entries(faq, question, segments=segments))
     text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
     if not rows:  # nothing shares a word with it: say so, and how to pick any entry
@@ -279,7 +287,8 @@ def _ticket_router(name: str) -> Router:
             return
         # the picker replies to the partner's message it is about: its button reads it there
         segments = await _seen_by(partners, ticket)
-        screen = await _link_screen(faq, content, ticket, question, segments, l10n)
+        day = support.presses.day()
+        screen = await _link_screen(faq, content, ticket, question, segments, l10n, day)
         picker = await message.answer(
             screen.text,
             reply_markup=screen.markup,
@@ -416,6 +425,9 @@ def setup_chat() -> Router:
         where = None
         if pressed is not None and pressed.message_id:
             where = (platform_of(bot), pressed.chat.id, pressed.message_id)
+        if not support.presses.pressable(callback_data.day):  # drawn over a week ago
+            await callback.answer(l10n("faq-link-expired", days=PRESSABLE_DAYS), show_alert=True)
+            return
         if ticket is not None and where is not None and await support.presses.done(*where):
             await callback.answer(l10n("faq-link-done"), show_alert=True)
             return
@@ -425,10 +437,11 @@ def setup_chat() -> Router:
             if isinstance(callback.message, Message):  # the picker replies to the message
                 question, _, _ = await asked_in(callback.message, ticket, support, bot)
             segments = await _seen_by(partners, ticket)
+            day = support.presses.day()
             if action == "pick":
-                screen = await _link_screen(faq, content, ticket, question, segments, l10n)
+                screen = await _link_screen(faq, content, ticket, question, segments, l10n, day)
             else:
-                picker = _link_picker(ticket, question, segments)
+                picker = _link_picker(ticket, question, segments, day)
                 screen = browse_screen(content, picker, action, callback_data.entry, l10n)
             await edit(callback, screen)
             return
