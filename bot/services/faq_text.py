@@ -23,6 +23,7 @@ import pymorphy3
 import yaml
 
 from bot.content.models import LexiconItem
+from bot.services.faq_morphology import analyzer
 
 STOPWORDS = frozenset(
     """
@@ -91,7 +92,7 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+    return analyzer()  # its word graphs mapped from the dictionary's files
 
 
 @lru_cache(maxsize=200_000)
