@@ -84,9 +84,7 @@ def test_a_restart_reads_the_vocabulary_instead_of_building_it(
     assert _files(cache) == [stored]
     _same(built, again)
     # the meanings are shared objects again, as when built (one set per meaning)
-    assert len({id(forms) for forms in again.single.values()}) == len(
-        set(again.single.values())
-    )
+    assert len({id(forms) for forms in again.single.values()}) == len(set(again.single.values()))
 
 
 def test_a_program_s_own_words_are_another_file(cache: Path, builds: list[int]) -> None:
