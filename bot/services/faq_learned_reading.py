@@ -58,6 +58,8 @@ class LearnedReading(QuestionReading):
         changes («у вас есть» is a phrase only when its words stand together: «залы в
         казани у вас есть» and «у вас залы в казани есть» read the same word by word)."""
         joined = tuple(sorted(self.meaning(units)))
+        if self.lexicon.reads_alike(text):  # mostly: no phrase, nothing to read again
+            return joined, joined
         apart = tuple(sorted(self.meaning(self.question_units(text, phrases=False))))
         # mostly the same: one kept (5,000 learned wordings × two are megabytes)
         return joined, joined if apart == joined else apart

@@ -25,7 +25,6 @@ options (docs/faq.md, "How it learns")."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,7 +33,8 @@ from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
 from bot.services import small_talk_phrases
-from bot.services.faq_learned_reading import LearnedReading, Meanings
+from bot.services.faq_index import IndexBuilding
+from bot.services.faq_learned_reading import Meanings
 from bot.services.faq_model import (
     FEATURES,
     TOP_FEATURES,
@@ -96,18 +96,7 @@ class Match:
     suggestions: tuple[Candidate, ...] = ()
 
 
-@dataclass
-class _Wordings:
-    """An entry's wordings: the forms of each (sorted tuples: far smaller than sets with
-    5,000 learned wordings), and their union. The content's own `own` wordings come
-    first, the learned ones after them."""
-
-    variants: list[tuple[str, ...]]
-    terms: frozenset[str]
-    own: int
-
-
-class FaqMatcher(LearnedReading):
+class FaqMatcher(IndexBuilding):
     """An index over one FAQ (and its learned wordings); build it once per change."""
 
     def __init__(
@@ -125,52 +114,21 @@ class FaqMatcher(LearnedReading):
         self.model = model if model is not None else shipped_model()
         self.use_keywords = use_keywords
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
-        self._content: list[_Wordings]
-        self._answers: list[frozenset[str]]
         self._vectors: EntryVectors
         if learned and _base is None:
             _base = FaqMatcher(self.entries, self.lexicon, self.model, use_keywords=use_keywords)
         if _base is not None:
-            self._content = _base._content
-            self._answers = _base._answers
+            self._share_content_index(_base)
             self._vectors = _base._vectors
         else:
-            self._content = [self._analyse_entry(entry) for entry in self.entries]
-            self._answers = [
-                frozenset(form for unit in self.read(entry.answer) for form in unit.forms)
-                for entry in self.entries
-            ]
+            self._analyse_content()
+            self._build_content_index()
             self._vectors = EntryVectors(self.entries)
-        taught: dict[int, list[tuple[str, ...]]] = {}
-        # per entry, the meaning of each learned wording (its words, asides left out)
-        self._meanings: dict[int, list[Meanings]] = {}
-        self.learned_count = 0
-        for entry_id, phrasings in (learned or {}).items():
-            index = self._index_of.get(entry_id)
-            if index is None:
-                continue
-            for phrasing in phrasings:
-                # read the way a question is read (typos fixed against the content), so
-                # the same words asked again meet their learned wording exactly
-                assert _base is not None
-                units = _base.question_units(phrasing)
-                forms = frozenset(form for unit in units for form in unit.forms)
-                if forms:
-                    taught.setdefault(index, []).append(tuple(sorted(forms)))
-                    meanings = _base.meanings(phrasing, units)
-                    self._meanings.setdefault(index, []).append(meanings)
-                    self.learned_count += 1
-        self._wordings = [
-            _Wordings(
-                [*own.variants, *taught[index]],
-                own.terms.union(*taught[index]),
-                own.own,
-            )
-            if index in taught
-            else own
-            for index, own in enumerate(self._content)
-        ]
-        self._build_index()
+        taught = self._read_learned(_base, learned) if _base is not None and learned else {}
+        if not taught:
+            self._wordings, self._meanings, self.learned_count = self._content, {}, 0
+        self._build_learned_index(taught)
+        self._correct_cache: dict[str, str | None] = {}
 
     def with_learned(self, learned: Mapping[str, Sequence[str]]) -> FaqMatcher:
         """The same FAQ with these learned wordings (entry id → wordings)."""
@@ -188,66 +146,6 @@ class FaqMatcher(LearnedReading):
         clone.__dict__.update(self.__dict__)
         clone.model = model
         return clone
-
-    def _analyse_entry(self, entry: FaqEntry) -> _Wordings:
-        texts = [entry.question, *entry.alt]
-        if self.use_keywords and entry.keywords:
-            texts.append(" ".join(entry.keywords))
-        variants = []
-        for text in texts:
-            forms = frozenset(form for unit in self.read(text) for form in unit.forms)
-            if forms:
-                variants.append(tuple(sorted(forms)))
-        return _Wordings(variants, frozenset().union(*variants), len(variants))
-
-    def _build_index(self) -> None:
-        count = max(len(self.entries), 1)
-        # the content's wordings set the weights: learning never makes an entry's own
-        # words weigh less; a word only learned wordings know weighs by how many of
-        # those carry it
-        frequency: dict[str, int] = {}
-        for content in self._content:
-            for term in content.terms:
-                frequency[term] = frequency.get(term, 0) + 1
-        learned_frequency: dict[str, int] = {}
-        for own in self._wordings:
-            for term in own.terms:
-                if term not in frequency:
-                    learned_frequency[term] = learned_frequency.get(term, 0) + 1
-        answer_frequency: dict[str, int] = {}
-        for terms in self._answers:
-            for term in terms:
-                answer_frequency[term] = answer_frequency.get(term, 0) + 1
-        self._max_idf = math.log(1 + count)
-        self._idf = {term: math.log(1 + count / n) for term, n in frequency.items()}
-        self._learned_idf = {
-            term: math.log(1 + count / n) for term, n in learned_frequency.items()
-        }
-        self._learned_frequency = learned_frequency
-        # a word only the answers know weighs as one their texts rarely use
-        self._answer_idf = {
-            term: math.log(1 + count / n)
-            for term, n in answer_frequency.items()
-            if term not in self._idf
-        }
-        # a word only learned wordings bring is evidence of its own (weighed by the model),
-        # not coverage: a long learned question would otherwise pull others to its entry
-        self._postings: dict[str, list[int]] = {}
-        self._learned_postings: dict[str, list[int]] = {}
-        for index, (own, content) in enumerate(zip(self._wordings, self._content, strict=True)):
-            for term in own.terms:
-                postings = self._postings if term in content.terms else self._learned_postings
-                postings.setdefault(term, []).append(index)
-        self._answer_postings: dict[str, list[int]] = {}
-        for index, terms in enumerate(self._answers):
-            for term in terms:
-                self._answer_postings.setdefault(term, []).append(index)
-        # typos are read as the content's or the vocabulary's words, never as a learned
-        # wording's: learning adds evidence, it does not change how a question reads
-        surfaces = {term for term in self._idf if len(term) >= 4}
-        surfaces.update(self.lexicon.surfaces)
-        self._correctable = sorted(surfaces)
-        self._correct_cache: dict[str, str | None] = {}
 
     # ranking
 
@@ -314,10 +212,7 @@ class FaqMatcher(LearnedReading):
             )
             raw[index] = (coverage, reverse, exact, learned_reverse)
         mass_scale = self._max_idf or 1.0
-        only_question = [
-            all(unit.question_word for unit in known if unit.forms & self._wordings[i].terms)
-            for i in visible
-        ]
+        only_question = self._only_question_words(known, visible)
         candidates: list[Candidate] = []
         for position, index in enumerate(visible):
             coverage, reverse, exact, learned_reverse = raw[index]

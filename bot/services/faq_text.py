@@ -8,17 +8,22 @@ meet. Greetings, verbs of asking and other chatty words are dropped.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import pymorphy3
 import yaml
 
 from bot.content.models import LexiconItem
+from bot.services.faq_morphology import analyzer
 
 STOPWORDS = frozenset(
     """
@@ -82,10 +87,12 @@ _TOKEN = re.compile(r"[a-zа-я0-9]+|[%$₽]")
 LATIN = re.compile(r"^[a-z]+$")
 CYRILLIC = re.compile(r"^[а-я]+$")
 
+log = logging.getLogger(__name__)
+
 
 @lru_cache(maxsize=1)
 def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+    return analyzer()  # its word graphs mapped from the dictionary's files
 
 
 @lru_cache(maxsize=200_000)
@@ -174,6 +181,9 @@ class Unit:
     lexical: bool = False  # the vocabulary knows it as written: never "corrected"
 
 
+_UNITS_KEPT = 20_000  # words whose unit a vocabulary remembers (the rest: read each time)
+
+
 class Lexicon:
     """Words (and phrases of up to 3 words) → the forms FAQ authors use for them."""
 
@@ -200,6 +210,10 @@ class Lexicon:
                     for phrase_key in {tokens, tuple(lemma(token) for token in tokens)}:
                         forms = self.phrases.get(phrase_key, frozenset()) | meaning
                         self.phrases[phrase_key] = shared.setdefault(forms, forms)
+        self._derive()
+
+    def _derive(self) -> None:
+        """What follows from the words and phrases (built or read from the cache)."""
         self.surfaces = sorted(word for word in self.single if len(word) >= 4)
         # stop words that a phrase with a meaning of its own uses («нет» of «нет сайта»):
         # read word by word (`read(phrases=False)`), they are kept, never dropped
@@ -210,6 +224,39 @@ class Lexicon:
             for token in tokens
             if token in STOPWORDS
         )
+        # the words (as written and as lemmas) a phrase starts with: a cheap first check
+        self._phrase_starts = frozenset(tokens[0] for tokens in self.phrases)
+        self._units: dict[str, Unit | None] = {}  # `unit`'s answers, word by word
+
+    def state(self) -> dict[str, Any]:
+        """The words and phrases as JSON data (`from_state` reads it back): each meaning
+        once, words and phrases by the number of their meaning."""
+        numbers: dict[frozenset[str], int] = {}
+        for forms in [*self.single.values(), *self.phrases.values()]:
+            numbers.setdefault(forms, len(numbers))
+        return {
+            "meanings": [sorted(forms) for forms in numbers],
+            "single": [[word, numbers[forms]] for word, forms in self.single.items()],
+            "phrases": [[list(tokens), numbers[forms]] for tokens, forms in self.phrases.items()],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Lexicon:
+        """The vocabulary `state()` wrote (ValueError when it is not such data)."""
+        try:
+            meanings = [frozenset(_strings(forms)) for forms in state["meanings"]]
+            single = {_string(word): meanings[number] for word, number in state["single"]}
+            phrases = {
+                tuple(_strings(tokens)): meanings[number] for tokens, number in state["phrases"]
+            }
+        except (KeyError, TypeError, IndexError) as error:
+            raise ValueError(f"not a vocabulary: {error!r}") from error
+        if any(not 2 <= len(tokens) <= cls.MAX_PHRASE for tokens in phrases):
+            raise ValueError("a phrase of another length")
+        lexicon = cls.__new__(cls)
+        lexicon.single, lexicon.phrases = single, phrases
+        lexicon._derive()
+        return lexicon
 
     def forms(self, word: str) -> frozenset[str]:
         return self.single.get(word) or self.single.get(lemma(word)) or frozenset()
@@ -238,7 +285,18 @@ class Lexicon:
                 units.append(unit)
         return units
 
+    def reads_alike(self, text: str) -> bool:
+        """Whether `read(text)` and `read(text, phrases=False)` give the same units: no
+        vocabulary phrase anywhere in it, and no stop word such a phrase keeps."""
+        tokens = words(text)
+        return not any(
+            token in self.phrase_stopwords or self._phrase_at(tokens, i) is not None
+            for i, token in enumerate(tokens)
+        )
+
     def _phrase_at(self, tokens: list[str], i: int) -> tuple[int, frozenset[str]] | None:
+        if tokens[i] not in self._phrase_starts and lemma(tokens[i]) not in self._phrase_starts:
+            return None  # no phrase starts with this word, as written or as its lemma
         for size in range(min(self.MAX_PHRASE, len(tokens) - i), 1, -1):
             piece = tuple(tokens[i : i + size])
             found = self.phrases.get(piece) or self.phrases.get(
@@ -250,6 +308,14 @@ class Lexicon:
 
     def unit(self, word: str) -> Unit | None:
         """One word's unit (None for a stop word)."""
+        if word in self._units:
+            return self._units[word]
+        unit = self._unit(word)
+        if len(self._units) < _UNITS_KEPT:
+            self._units[word] = unit
+        return unit
+
+    def _unit(self, word: str) -> Unit | None:
         base, pos, _known = parse(word)
         if base in STOPWORDS:
             return None
@@ -262,9 +328,26 @@ class Lexicon:
         )
 
 
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def _strings(values: object) -> list[str]:
+    if not isinstance(values, list):
+        raise TypeError(f"{values!r} is not a list")
+    return [_string(value) for value in values]
+
+
+# libyaml's loader where PyYAML has it: the same data, ~15 times faster than Python's
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def shipped_lexicon_items() -> list[LexiconItem]:
     text = resources.files("bot.faq_data").joinpath("faq_lexicon.yaml").read_text(encoding="utf-8")
-    return [LexiconItem.model_validate(item) for item in yaml.safe_load(text)]
+    data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (libyaml's)
+    return [LexiconItem.model_validate(item) for item in data]
 
 
 @lru_cache(maxsize=1)
@@ -283,10 +366,35 @@ def frame_features(units: Iterable[Unit]) -> tuple[float, float]:
     return float(bool(forms & partner)), float(bool(forms & customer))
 
 
+def _reading_code() -> str:
+    """This module's source: how the vocabulary is read (the cache's key has it)."""
+    return Path(__file__).read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=8)
 def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
+    # imported here: it brings the encoder (numpy) for its cache folder, which the modules
+    # importing only `fold` or `has_a_word` (small talk) never need
+    from bot.services import faq_text_cache
+
     own = [LexiconItem(words=list(item_words), means=means) for item_words, means in extra]
-    return Lexicon([*shipped_lexicon_items(), *own])
+    items = [*shipped_lexicon_items(), *own]
+    # what the reading depends on: the words, and the code that reads them
+    key = faq_text_cache.digest(
+        [
+            _reading_code(),
+            *(json.dumps([item.words, item.means], ensure_ascii=False) for item in items),
+        ]
+    )
+    state = faq_text_cache.read_state(key)
+    if state is not None:
+        try:
+            return Lexicon.from_state(state)
+        except ValueError as error:
+            log.warning("FAQ vocabulary: the cached one is damaged (%s), reading it again", error)
+    built = Lexicon(items)
+    faq_text_cache.write_state(key, built.state())
+    return built
 
 
 def lexicon(extra: Sequence[LexiconItem] = ()) -> Lexicon:
