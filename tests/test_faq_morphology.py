@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import array
 import struct
+import types
 from pathlib import Path
 
 import pymorphy3
@@ -92,3 +93,12 @@ def test_the_reads_are_dawg_python_s_again_after_loading() -> None:
     before = wrapper.Dictionary.read, wrapper.Guide.read
     faq_morphology.analyzer()
     assert (wrapper.Dictionary.read, wrapper.Guide.read) == before
+
+
+def test_another_dawg_python_without_these_reads_loads_as_pymorphy3_does(
+    monkeypatch: pytest.MonkeyPatch, plain: pymorphy3.MorphAnalyzer
+) -> None:
+    # a release whose wrapper reads its graphs otherwise: nothing swapped, nothing raised
+    monkeypatch.setattr(faq_morphology, "wrapper", types.SimpleNamespace(Dictionary=object))
+    morph = faq_morphology.analyzer()
+    assert _parses(morph, "выплаты") == _parses(plain, "выплаты")

@@ -36,7 +36,10 @@ _LOADING = threading.Lock()  # the reads are swapped while one analyzer loads
 
 def analyzer() -> pymorphy3.MorphAnalyzer:
     """pymorphy3's analyzer, its word graphs mapped from the dictionary's files."""
-    if wrapper is None:
+    if wrapper is None or not all(
+        callable(getattr(getattr(wrapper, kind, None), "read", None))
+        for kind in ("Dictionary", "Guide")
+    ):  # another dawg_python than the one this was written for: its own reads
         return pymorphy3.MorphAnalyzer()
     with _LOADING, _mapped_reads():
         return pymorphy3.MorphAnalyzer()
