@@ -34,21 +34,25 @@ _PRESENT_BITS = 21  # a 256 KB bitmap: most substrings that are no piece stop th
 # normalizer): Basic Latin to Latin Extended-B, Cyrillic, general punctuation, currencies
 _COMMON = ((0x0000, 0x0250), (0x0400, 0x0500), (0x2000, 0x2070), (0x20A0, 0x20D0))
 _SPACES = re.compile(" {2,}")
+# _POWERS[j, k]: MULTIPLIER ** (k - j) for j <= k, else 0 (a prefix's polynomial)
+_POWERS = np.array(
+    [
+        [pow(int(MULTIPLIER), k - j, 1 << 64) if j <= k else 0 for k in range(_WIDTH)]
+        for j in range(_WIDTH)
+    ],
+    dtype=np.uint64,
+)
 
 
 def piece_hashes(codes: np.ndarray) -> np.ndarray:
-    """Hashes of the prefixes of each row of `codes` ((n, k) code points): column j holds
-    the hash of the row's first j + 1 characters (a polynomial over the code points, then
-    mixed so that its top bits spread; uint64 arithmetic wraps around)."""
+    """Hashes of the prefixes of each row of `codes` ((n, 16) code points): column j holds
+    the hash of the row's first j + 1 characters, a polynomial over the code points (one
+    product with the powers of MULTIPLIER; uint64 arithmetic wraps around), then mixed so
+    that its top bits spread."""
     terms = codes.astype(np.uint64)
     terms += np.uint64(1)
-    out = np.empty(codes.shape, dtype=np.uint64)
-    running = np.zeros(len(codes), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for column in range(codes.shape[1]):
-            running *= MULTIPLIER
-            running += terms[:, column]
-            out[:, column] = running
+        out: np.ndarray = terms @ _POWERS[: codes.shape[1], : codes.shape[1]]
         out ^= out >> np.uint64(31)
         out *= _MIX
         out ^= out >> np.uint64(27)
