@@ -47,9 +47,12 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": ordered[int(len(ordered) * 0.95) - 1]}
 
 
-def measure(rounds: int = 4) -> dict[str, object]:
+def measure(rounds: int = 4, token_rows: int | None = None) -> dict[str, object]:
     """In this process: the figures as a dict (printed as JSON by --child)."""
-    from bot.services import faq_semantic
+    from bot.services import faq_backend, faq_semantic
+
+    if token_rows is not None and hasattr(faq_backend, "TOKEN_ROWS"):
+        faq_backend.TOKEN_ROWS = token_rows
 
     texts = questions()
     started = time.perf_counter()
@@ -91,14 +94,15 @@ def measure(rounds: int = 4) -> dict[str, object]:
     }
 
 
-def _child(checkout: Path) -> dict[str, object]:
+def _child(checkout: Path, token_rows: int | None) -> dict[str, object]:
     env = {**os.environ, "FAQ_VECTORS": "on", "PYTHONPATH": str(checkout)}
     code = (
         f"import sys; sys.path.insert(0, {str(checkout)!r}); import runpy; "
         f"runpy.run_path({str(HERE)!r}, run_name='__main__')"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, "--child"],
+        [sys.executable, "-c", code, "--child"]
+        + ([f"--token-rows={token_rows}"] if token_rows else []),
         capture_output=True,
         text=True,
         check=True,
@@ -114,15 +118,18 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout: the baseline")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help="print the profiles too")
+    parser.add_argument(
+        "--token-rows", type=int, help="faq_backend.TOKEN_ROWS for this checkout's runs"
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(token_rows=args.token_rows)))
         return
     checkouts = [ROOT] + ([args.against.resolve()] if args.against else [])
     runs: dict[Path, list[dict[str, object]]] = {checkout: [] for checkout in checkouts}
     for _ in range(2):
         for checkout in checkouts:
-            runs[checkout].append(_child(checkout))
+            runs[checkout].append(_child(checkout, args.token_rows if checkout == ROOT else None))
     first = runs[ROOT][0]
     print(
         f"the encoder alone, one question at a time: {first['questions']} questions "

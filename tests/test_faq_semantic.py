@@ -392,3 +392,26 @@ def test_every_install_of_the_package_shares_one_cache_folder(
         copies.append(copy)
     monkeypatch.setattr(faq_semantic, "_resources", lambda: tuple(copies))
     assert faq_semantic._cache_name() == before
+
+
+def test_the_encoder_runs_blas_on_one_thread_whatever_the_process_set(
+    model: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no threadpoolctl context per question when BLAS already runs on one thread (the
+    # process's setting once the encoder loads); one when something set more since
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen: list[set[int]] = []
+    batch = model._backend._batch
+
+    def counting(*args: Any) -> None:
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        batch(*args)
+
+    monkeypatch.setattr(model._backend, "_batch", counting)
+    with threadpool_limits(limits=1, user_api="blas"):
+        model.encode(["первый вопрос"], keep=False)
+        with threadpool_limits(limits=2, user_api="blas"):
+            model.encode(["второй вопрос"], keep=False)
+            assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {2}
+    assert seen == [{1}, {1}]
