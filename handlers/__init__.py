@@ -13,6 +13,7 @@ from handlers.manager import contest_dialog as manager_contest_dialog
 from handlers.manager import contests as manager_contests
 from handlers.manager import faq_gaps as manager_faq_gaps
 from handlers.manager import faq_learning as manager_faq
+from handlers.manager import faq_review as manager_faq_review
 from handlers.manager import links as manager_links
 from handlers.manager import partners as manager_partners
 from handlers.manager import stats as manager_stats
@@ -55,7 +56,7 @@ def setup_routers() -> list[Router]:
         manager_contests.setup_commands(),
         manager_announce.setup_commands(),
         manager_announcements.setup(),
-        manager_faq.setup_commands(),
+        manager_faq_review.setup_commands(),
     )
 
     # Commands and the buttons of each feature. The router-level filter lets plain text

@@ -103,6 +103,8 @@ class FaqLinkCb(CallbackData, prefix="fk"):
     ticket: RowId
     entry: str  # the entry, or for the browse its page
     action: str = "to"  # to (link to `entry`) | pick (the closest) | tl, te (browse)
+    # the day the picker was drawn (`PressedOnce.day`): its buttons act for a week
+    day: int = 0
 
 
 class FaqGapCb(CallbackData, prefix="fp"):

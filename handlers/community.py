@@ -198,6 +198,14 @@ def setup() -> Router:
                     bot, me.username or "", "support", l10n("community-ask-manager")
                 ),
             )
+        elif reply.kind == "talk":  # «ты бот?», «спасибо», «привет» said to the bot
+            key = {"bot": "community-small-talk-bot", "thanks": "community-small-talk-thanks"}
+            await message.reply(
+                l10n(key.get(reply.about, "community-small-talk")),
+                reply_markup=_bot_link(bot, me.username or "", "hi", l10n("community-open-bot"))
+                if reply.about == "bot"
+                else None,
+            )
         elif reply.kind == "own":  # their settings or figures: the private chat has them
             await message.reply(
                 l10n("community-own", about=reply.about),

@@ -1,5 +1,6 @@
 """The ticket SLA job: reads overdue tickets from the database (no per-ticket timers) and
-raises each in the managers' chat at `ticket_sla_hours`, and again 24 hours later."""
+raises each in the managers' chat at `ticket_sla_hours`, and again 24 hours later. It also
+forgets the /faq_link picker presses no button can repeat any more (`PressedOnce.prune`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 async def raise_overdue_tickets(
     bot: Bot, support: SupportService, relay: TicketRelay, partners: PartnerService
 ) -> int:
+    if pruned := await support.presses.prune():
+        logger.info("forgot %d /faq_link picker press(es) older than a week", pruned)
     raised = 0
     for ticket in await support.overdue():
         partner = await partners.get(ticket.partner_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,6 +162,22 @@ def test_faq_commands_refuse_an_invalid_content_folder(
         problems = capsys.readouterr().err.splitlines()
         assert "templates.yaml:5: unknown key 'kee' (did you mean 'key'?)" in problems
     assert not database.exists()  # nothing opened for a folder that cannot be read
+
+
+def test_reading_content_and_matching_a_question_need_no_aiogram() -> None:
+    """`content check` and `faq match` load no aiogram: its types build seconds of
+    pydantic schemas, which made `faq match` take ~10 s for one question."""
+    probe = (
+        "import sys\n"
+        "import bot.cli, bot.content.loader, bot.faq_commands\n"
+        "from bot.content.loader import load_content\n"
+        f"load_content(__import__('pathlib').Path({str(DEMO_CONTENT)!r}))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram'))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"
 
 
 def test_contest_files_are_validated(content: Path) -> None:

@@ -106,6 +106,19 @@ async def test_a_mention_gets_an_answer_or_an_offer_to_go_private(chat: Harness)
     assert "30 дней" in answer
 
 
+async def test_small_talk_said_to_the_bot_gets_a_word_back_not_an_offer(chat: Harness) -> None:
+    (bot,) = await say(chat, 811, "@partnerbot_sandbox_bot ты бот?")
+    assert bot.startswith("Да, я бот")
+    (button,) = chat.emulator.chat_messages(COMMUNITY)[-1].buttons[0]
+    assert button["url"] == "https://t.me/partnerbot_sandbox_bot?start=hi"
+    (thanks,) = await say(chat, 811, "@partnerbot_sandbox_bot спасибо!")
+    assert thanks.startswith("Пожалуйста")
+    (hello,) = await say(chat, 811, "@partnerbot_sandbox_bot привет")
+    assert "Спросите меня о программе" in hello
+    assert await say(chat, 811, "ты бот?") == []  # not said to the bot: silence
+    assert await say(chat, 811, "как дела?") == []
+
+
 async def test_report_and_admin_call_reach_the_managers(chat: Harness) -> None:
     await say(chat, 807, "купите мои курсы по ссылке")
     spam = chat.emulator.chat_messages(COMMUNITY, from_bot=False)[-1]

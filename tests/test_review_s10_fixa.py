@@ -131,11 +131,16 @@ async def test_the_faq_link_picker_sends_and_learns_once(group: Harness) -> None
     picker = group.emulator.chat_messages(GROUP)[-1]
     got = len(anna.messages)
     emulator = group.emulator
+    day = group.services.support.presses.day()  # the buttons' day (they act for a week)
     # a double tap: two presses arrive before either is handled; then a third, later
-    presses = [emulator.press_data(MANAGER_ID, picker, "fk:1:promo-codes:to") for _ in range(2)]
+    presses = [
+        emulator.press_data(MANAGER_ID, picker, f"fk:1:promo-codes:to:{day}") for _ in range(2)
+    ]
     for update in presses:
         await emulator.wait_processed(update)
-    await emulator.wait_processed(emulator.press_data(MANAGER_ID, picker, "fk:1:promo-codes:to"))
+    await emulator.wait_processed(
+        emulator.press_data(MANAGER_ID, picker, f"fk:1:promo-codes:to:{day}")
+    )
     answers = [m.plain for m in anna.messages[got:]]
     assert len(answers) == 1
     assert "промокод" in answers[0]
@@ -146,14 +151,16 @@ async def test_the_faq_link_picker_sends_and_learns_once(group: Harness) -> None
     assert note.message_id == picker.message_id
     assert note.plain.startswith("Партнёр получил ответ")
     # browsing the done picker (an old keyboard) does not bring it back
-    await emulator.wait_processed(emulator.press_data(MANAGER_ID, picker, "fk:1:0:tl"))
+    await emulator.wait_processed(emulator.press_data(MANAGER_ID, picker, f"fk:1:0:tl:{day}"))
     assert list(emulator.callback_answers.values())[-1]["text"].startswith(DONE)
     assert emulator.chat_messages(GROUP)[-1].plain == note.plain
     assert not [r for r in emulator.requests if r.method == "editMessageText" and r.status >= 400]
     # a new picker on the same message links again, once
     await in_chat(group, GROUP, "/faq_link", reply_to=question.message_id)
     again = emulator.chat_messages(GROUP)[-1]
-    await emulator.wait_processed(emulator.press_data(MANAGER_ID, again, "fk:1:promo-codes:to"))
+    await emulator.wait_processed(
+        emulator.press_data(MANAGER_ID, again, f"fk:1:promo-codes:to:{day}")
+    )
     assert len(anna.messages[got:]) == 2
 
 
@@ -176,8 +183,9 @@ async def test_two_managers_pressing_the_picker_at_once_send_it_once(tmp_path: P
             await in_chat(harness, GROUP, "/faq_link", reply_to=card.message_id)
             picker = emulator.chat_messages(GROUP)[-1]
             got = len(anna.messages)
+            day = harness.services.support.presses.day()
             presses = [
-                emulator.press_data(manager, picker, "fk:1:promo-codes:to")
+                emulator.press_data(manager, picker, f"fk:1:promo-codes:to:{day}")
                 for manager in (MANAGER_ID, other)
             ]
             for update in presses:

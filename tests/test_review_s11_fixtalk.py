@@ -20,7 +20,7 @@ from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import fold, has_a_word
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 
-CHATTY = ("greeting", "thanks", "ack", "chat", "bye", "bot")
+CHATTY = ("greeting", "thanks", "ack", "news", "chat", "bye", "bot")
 
 # the tester's, then more of each family (typos, punctuation, English)
 SMALL_TALK = (
@@ -105,6 +105,10 @@ def test_small_talk_of_every_family_is_read_as_small_talk(text: str) -> None:
         ("спасибо, всё понятно", "thanks"),
         ("ахаха", "ack"),
         ("good morning", "greeting"),
+        ("что нового", "news"),
+        ("привет, что новенького?", "news"),
+        ("какие новости?", "news"),
+        ("what's new", "news"),
     ],
 )
 def test_each_family_gets_its_own_answer(text: str, kind: str) -> None:
@@ -258,6 +262,9 @@ async def test_small_talk_gets_a_friendly_word_and_no_gap_on_telegram(harness: H
     assert (await anna.send("как жизнь?"))[-1].plain.startswith("Всё хорошо")
     assert (await anna.send("ты бот?"))[-1].plain.startswith("Да, я бот")
     assert (await anna.send("хорошего дня"))[-1].plain.startswith("Спасибо, и вам")
+    news = (await anna.send("что нового?"))[-1].plain  # where the news is, not «Всё хорошо»
+    assert news.startswith("Новости программы"), news
+    assert "/contests" in news, news
     assert (await anna.send("/faq как дела"))[-1].plain.startswith("Всё хорошо")
     # a button's label with small talk around it is still the label
     assert (await anna.send("помогло, хорошего дня!"))[-1].plain.startswith("Рад, что помогло")
@@ -278,6 +285,7 @@ async def test_small_talk_gets_its_answer_in_english(harness: Harness) -> None:
         ("how are you?", "All good"),
         ("are you a bot?", "Yes, I am a bot"),
         ("have a nice day!", "Thank you, same to you"),
+        ("what's new?", "The program's news"),
         ("thanks a lot, got it", "You are welcome"),
     ):
         said = (await john.send(text))[-1]

@@ -180,6 +180,7 @@ support-rate-up = 👍 Helpful
 support-rate-down = 👎 Not helpful
 support-rated = Thanks for the rating!
 support-not-open = This ticket is already closed.
+support-close-reopened = Ticket #{ $number } was opened again after this message. Close it with the button under the latest message.
 
 ## Support (managers)
 ticket-topic = #{ $number } · { $name } · { $segment }
@@ -224,6 +225,9 @@ community-rules = <b>Chat rules</b>
     { $rules }
 community-no-rules = The chat rules are not published yet.
 community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
+community-small-talk-bot = Yes, I am a bot: here I answer questions about the program when asked, in private any question, and I call a manager when a person is needed.
+community-small-talk-thanks = You are welcome! 🙂
+community-small-talk = 🙂 Ask me about the program: I answer here or in private.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
 community-ask-manager = 🙋 Ask a manager in private
 community-own = { $about ->
@@ -671,6 +675,7 @@ announcements-uncertain = Maybe delivered: { $count } more (the connection broke
 small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
 small-talk-thanks = You are welcome! If a question comes up, just write it.
 small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
+small-talk-news = The program's news comes in the newsletter: choose its topics in /settings. Contests: /contests, the leaderboard: /top, your sales: /me.
 small-talk-chat = All good, thank you! I answer questions about the affiliate program: write yours and I will answer right away. The menu is /help.
 small-talk-bye = Thank you, same to you! If a question comes up, just write it.
 small-talk-bot = Yes, I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
@@ -718,13 +723,17 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [empty] The message has no question text: nothing to learn.
         [long] The question is longer than { $limit } characters: not learned as a phrasing.
         [unsure] Which of the partner's messages this is about is unclear: the phrasing is not learned (to learn it, reply /faq_link to the partner's message itself).
-       *[no] {""}
+        [meaningless] The phrasing is not learned: it has no words that carry meaning.
+        [question-words] The phrasing is not learned: it has question words only.
+        [small-talk] The phrasing is not learned: it is small talk, which the bot answers itself.
+       *[no] The phrasing is not learned.
     }{ $delivered ->
         [yes] {""}
        *[no] {" "}⚠️ The answer did not reach the partner.
     }
 faq-link-pick = Which FAQ entry does “{ $question }” belong to?
 faq-link-done = Already done: the answer picked here was sent to the partner. To send another, reply /faq_link to the partner's message again.
+faq-link-expired = This picker is older than { $days } days. To send an answer, reply /faq_link to the partner's message again.
 faq-link-unknown = The FAQ has no entry “{ $entry }”. Closest: { $closest }
 faq-link-unknown-none = The FAQ has no entry “{ $entry }” and nothing like it. Check the id in faq.yaml, or reply to the ticket with /faq_link and no id: I will offer the entries closest to the partner's question.
 faq-gap-button = 🔗 { $number }. { $question }

@@ -5,9 +5,10 @@ of one long-poll round kept until aiogram confirms them by its offset."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram.types import Update
+if TYPE_CHECKING:  # annotations only (content loading imports this module without aiogram)
+    from aiogram.types import Update
 
 
 class Lru(OrderedDict[Any, Any]):

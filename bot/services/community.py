@@ -27,9 +27,9 @@ _ADMIN_CALL = re.compile(r"(^|\s)@admins?\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class GroupReply:
-    kind: Literal["answer", "offer", "own", "silent"]
+    kind: Literal["answer", "offer", "own", "talk", "silent"]
     entry: FaqEntry | None = None
-    about: str = ""  # for "own": unsubscribe, or the partner command that answers it
+    about: str = ""  # "own": unsubscribe or the partner command; "talk": the small talk
 
 
 def looks_like_question(text: str) -> bool:
@@ -55,7 +55,7 @@ class CommunityService:
         """An FAQ answer for a question with high confidence (not repeated in the same chat
         within 10 minutes); when the bot was mentioned or replied to and has no answer, an
         offer to continue in private ("own" for a question about the bot itself: where in
-        private it is answered); otherwise silence."""
+        private it is answered; "talk" for small talk); otherwise silence."""
         if not addressed and not looks_like_question(text):
             return GroupReply("silent")
         about_the_bot = small_talk.read(text, self._store.content)
@@ -66,6 +66,11 @@ class CommunityService:
                 return GroupReply("silent")
             about = about_the_bot.command or about_the_bot.kind  # a command, or unsubscribe
             return GroupReply("own", about=about)
+        if about_the_bot is not None and about_the_bot.kind in small_talk.SMALL_TALK:
+            # «@bot ты бот?», «@bot спасибо»: a word back when spoken to, never an FAQ search
+            return (
+                GroupReply("talk", about=about_the_bot.kind) if addressed else GroupReply("silent")
+            )
         match = self._store.live.matcher.match(text)
         entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
         confident = (

@@ -22,6 +22,7 @@ from bot.content.store import ContentStore, LiveContent
 from bot.db.engine import Database, insert
 from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
 from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_text import fold
 from bot.services.faq_wordings import MAX_PHRASING
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,13 @@ Status = Literal["pending", "approved", "rejected"]
 Source = Literal["helped", "link", "teach", "gap"]
 COUNTER: Final = "faq_learned"
 ENTRY_GONE: Final = "entry-gone"
+
+
+def folded_wording(text: str) -> str:
+    """A wording as it is learned, stored and exported: the letters it shows (the fold the
+    matcher reads it with, `faq_text.fold`: NFKC, combining marks stacked on letters
+    dropped — «Zalgo» — but «й» and «ё» kept, however typed), «№» as typed."""
+    return "№".join(fold(part) for part in text.split("№"))
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ class LearnedRows:
             result = await conn.execute(
                 faq_learned.insert().values(
                     entry_id=entry_id,
-                    phrasing=phrasing.strip()[:MAX_PHRASING],
+                    phrasing=folded_wording(phrasing).strip()[:MAX_PHRASING],
                     phrasing_key=key,
                     status="approved",
                     source=source,

@@ -17,11 +17,31 @@ from bot.services.faq_learned import (
     Proposed,
     Source,
     Status,
+    folded_wording,
     people_who_confirmed,
 )
-from bot.services.faq_wordings import MAX_PHRASING, learnable, phrasing_key, wording_problem
+from bot.services.faq_wordings import (
+    MAX_PHRASING,
+    NO_MEANING,
+    SMALL_TALK,
+    learnable,
+    phrasing_key,
+    wording_problem,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def refusal_kind(problem: str) -> str:
+    """A reason of `wording_problem` as a short kind the managers' texts name:
+    meaningless | question-words | small-talk (other: a reason without its own text)."""
+    if problem == NO_MEANING:
+        return "meaningless"
+    if problem == SMALL_TALK:
+        return "small-talk"
+    if problem.startswith("only question words"):
+        return "question-words"
+    return "other"
 
 
 class LearnedReview(LearnedRows):
@@ -30,6 +50,7 @@ class LearnedReview(LearnedRows):
     async def propose(self, entry_id: str, phrasing: str, partner_id: int) -> Proposed:
         """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
         "Helped"): pending, approved once enough different partners confirmed it."""
+        phrasing = folded_wording(phrasing)  # stored as the letters it shows
         key = phrasing_key(phrasing)
         if not learnable(phrasing) or self.unlearnable(phrasing):
             return Proposed(None, auto_approved=False)
@@ -73,6 +94,7 @@ class LearnedReview(LearnedRows):
         """A manager's link or a taught line: approved at once for this entry only (copies
         of the wording under other entries are rejected: `moved_from` names them). None for
         a wording that is not `learnable` (no words, or too long)."""
+        phrasing = folded_wording(phrasing)  # stored as the letters it shows
         key = phrasing_key(phrasing)
         if not learnable(phrasing) or self.unlearnable(phrasing):
             return None

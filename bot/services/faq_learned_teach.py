@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.content.models import Content
 from bot.db.tables import faq_learned
-from bot.services.faq_learned import Learned, LearnedRows
+from bot.services.faq_learned import Learned, LearnedRows, folded_wording
 from bot.services.faq_wordings import (
     one_entry_per_wording,
     phrasing_key,
@@ -49,7 +49,9 @@ class LearnedTeach(LearnedRows):
         for row in one_entry_per_wording(rows):
             # without bidi controls: what is pasted into faq.yaml (and taught back) is the
             # same wording, and a right-to-left override cannot turn the file's lines
-            by_entry.setdefault(str(row.entry_id), []).append(without_controls(row.phrasing))
+            # and as the letters it shows (one stored before wordings were folded too)
+            phrasing = without_controls(folded_wording(row.phrasing))
+            by_entry.setdefault(str(row.entry_id), []).append(phrasing)
         return by_entry
 
     async def listing(self) -> list[Learned]:
@@ -79,7 +81,8 @@ class LearnedTeach(LearnedRows):
                 problems.append(TeachProblem(number, parsed))
                 continue
             question, entry_id = parsed
-            question = without_controls(question)  # stored without bidi controls
+            # stored without bidi controls, as the letters it shows (no «Zalgo» marks)
+            question = folded_wording(without_controls(question))
             problem = wording_problem(self._store.live.matcher, question)
             if problem is not None:
                 problems.append(TeachProblem(number, problem))

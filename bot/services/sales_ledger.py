@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import insert
@@ -21,6 +22,13 @@ from bot.services.conversions import FIELDS, ConversionIn, Result, TransitionRef
 
 IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
 COUNTER: Final = "sales"  # `counters` row moved by every write that changed a conversion
+# PostgreSQL: the advisory locks' first key (the second: the affiliate id's hash)
+APPROVALS_LOCK: Final = 0x73616C65  # "sale"
+_LOCK_AFFILIATES: Final = sa.text(
+    "SELECT count(pg_advisory_xact_lock(:space, k)) FROM ("
+    " SELECT DISTINCT hashtext(a) AS k FROM unnest(CAST(:ids AS text[])) AS a ORDER BY k"
+    ") AS keys"
+).bindparams(sa.bindparam("ids", type_=ARRAY(sa.Text)))
 
 
 async def moved(conn: AsyncConnection) -> None:
@@ -41,6 +49,22 @@ class Approved:
     # the newest `conversion_events` id when the approval was written (its transaction):
     # sales approved by later commits are not counted "before" it (`approval_facts`)
     mark: int | None = None
+
+
+async def approving(conn: AsyncConnection, items: Iterable[ConversionIn]) -> None:
+    """Take, until the transaction ends, the lock of each affiliate id these conversions
+    approve a sale of (PostgreSQL; SQLite has one writer at a time anyway). Two workers
+    approving one affiliate's sales at once then write them one after the other: the
+    later one's events come after the earlier one's commit, and each one's `mark` tells
+    its listener exactly which approvals were before it, so the milestone between them
+    is told once — not by neither (each counting the other's sale as before its own).
+    Taken in one statement, in the order of the keys: two chunks never wait for each
+    other crosswise."""
+    if conn.dialect.name != "postgresql":
+        return
+    ids = sorted({item.affiliate_id for item in items if item.status == "approved"})
+    if ids:
+        await conn.execute(_LOCK_AFFILIATES, {"space": APPROVALS_LOCK, "ids": ids})
 
 
 async def last_event(conn: AsyncConnection) -> int:
@@ -72,6 +96,7 @@ class Written:
 async def record_one(
     conn: AsyncConnection, item: ConversionIn, source: str, now: datetime
 ) -> Result:
+    await approving(conn, [item])
     row = (
         await conn.execute(
             sa.select(conversions).where(conversions.c.conversion_id == item.conversion_id)
@@ -138,6 +163,7 @@ async def record_chunk(
     """The same rules as `record_one`, for many conversions with a handful of statements:
     the known ones are read at once, decided in memory (in order), written in bulk.
     Also says which conversions became approved, and whether anything changed."""
+    await approving(conn, items)
     outcomes: list[Result | TransitionRefused] = []
     ids = sorted({item.conversion_id for item in items})
     known: dict[str, dict[str, Any]] = {}

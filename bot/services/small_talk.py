@@ -85,7 +85,7 @@ SMALL_TALK: Final = frozenset(small_talk_phrases.KINDS)  # a short friendly answ
 @dataclass(frozen=True)
 class Reading:
     # menu | person | unsubscribe | number | letter, or small talk (small_talk_phrases):
-    # greeting | thanks | ack | chat | bye | bot
+    # greeting | thanks | ack | news | chat | bye | bot
     kind: str
     command: str = ""  # for a menu word: the command it opens
 

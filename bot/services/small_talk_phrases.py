@@ -1,8 +1,9 @@
-"""Small talk by families of phrases, in Russian and English: greetings, how are you / what's
-new, have a nice day / goodbye, am I talking to a bot, thanks (with what for and a short
-acknowledgement after), laughter, ok-words. A text is small talk when it is nothing but
-such phrases (and fillers: «ну», «а», «и вам»), whatever the punctuation, emoji, letter
-case or repeated letters («спасибооо»), with a typo in a longer word («спосибо», «жызнь»).
+"""Small talk by families of phrases, in Russian and English: greetings, how are you, what's
+new (told where the program's news is), have a nice day / goodbye, am I talking to a bot,
+thanks (with what for and a short acknowledgement after), laughter, ok-words. A text is
+small talk when it is nothing but such phrases (and fillers: «ну», «а», «и вам»), whatever
+the punctuation, emoji, letter case or repeated letters («спасибооо»), with a typo in a
+longer word («спосибо», «жызнь»).
 One word of anything else («спасибо, а когда выплаты?») and it is a question.
 
 Used before the FAQ (bot/services/small_talk.py) and by the FAQ itself
@@ -33,14 +34,19 @@ FAMILIES: Final[tuple[tuple[str, str], ...]] = (
         "chatting|speaking) (to|with) (a )?(bot|robot|human|real person|chatbot)|bot|robot)",
     ),
     (
+        "news",
+        "((что|че|чо|чего|что там|какие|есть|есть какие) (нового|новенького|новенькое|слышно|"
+        "новости|новости есть)( у <you>)?|какие (у <you> )?новости|новости есть|"
+        "(what s|whats|what is) new|any news|anything new)",
+    ),
+    (
         "chat",
         "(как (у <you> )?(дела|делишки|жизнь|житуха|поживаешь|поживаете|настроение|сам|"
         "сама|сами|ты|вы|оно|успехи)( у <you>)?|как (твои|ваши) (дела|делишки|успехи)|"
-        "как (твое|ваше) (настроение|ничего)|(дела|жизнь|настроение) как|(что|че|чо|чего) "
-        "(нового|новенького|новенькое|слышно)|(че|чо) как|как оно|как сам|как сама|"
-        "how are (you|u|ya|things)( doing| today)?|how r u|how (is|s) it going|hows it going|"
-        "how (do|have) you (do|been)|how you doing|(what s|whats|what is) (up|new)|wassup|sup|"
-        "how (is|s) (your|ur) day( going)?)",
+        "как (твое|ваше) (настроение|ничего)|(дела|жизнь|настроение) как|(че|чо) как|как оно|"
+        "как сам|как сама|how are (you|u|ya|things)( doing| today)?|how r u|how (is|s) it going|"
+        "hows it going|how (do|have) you (do|been)|how you doing|(what s|whats|what is) up|"
+        "wassup|sup|how (is|s) (your|ur) day( going)?)",
     ),
     (
         "thanks",
@@ -95,7 +101,8 @@ _YOU: Final = "(тебя|вас|тебе|вам|ты|вы)"
 _COMPILED: Final = tuple(
     (family, re.compile(phrases.replace("<you>", _YOU))) for family, phrases in FAMILIES
 )
-KINDS: Final = ("bot", "chat", "thanks", "bye", "greeting", "ack")  # the first present names it
+# the first present names it
+KINDS: Final = ("bot", "news", "chat", "thanks", "bye", "greeting", "ack")
 MOST_WORDS: Final = 16  # a longer text is a question, whatever its words
 MOST_LETTERS: Final = 24
 _VOCABULARY: Final = frozenset(

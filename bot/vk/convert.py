@@ -16,9 +16,11 @@ import hashlib
 import html
 import json
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+if TYPE_CHECKING:  # annotations only: the content loader imports this module, and aiogram
+    # (seconds of pydantic schemas) is not needed to read content or match a question
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.keyboards import fit_rows, reflow
 from bot.platform.files import platform_of_file

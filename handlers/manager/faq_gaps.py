@@ -20,7 +20,7 @@ from bot.services.faq_gaps import Gap
 from handlers.callbacks import FaqGapCb
 from handlers.filters import IsManager
 from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
-from handlers.manager.faq_learning import closest_entries, moved_note
+from handlers.manager.faq_common import closest_entries, moved_note
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
 
 

@@ -30,7 +30,17 @@ class SupportDialog(StatesGroup):
 
 
 def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
-    return keyboard([(l10n("support-close-button"), TicketCb(action="close", ticket=ticket.id))])
+    """The button carries the ticket's reopen count: given before a reopen, it no longer
+    closes the question asked since."""
+    data = TicketCb(action="close", ticket=ticket.id, value=str(ticket.reopens))
+    return keyboard([(l10n("support-close-button"), data)])
+
+
+def _reopened_since(callback_data: TicketCb, ticket: Ticket) -> bool:
+    """Whether a close button was given before the ticket's latest reopen. One given
+    before the count was carried (no value) counts as given before any reopen."""
+    stamp = callback_data.value or "0"
+    return stamp != str(ticket.reopens)
 
 
 def withdraw_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
@@ -197,6 +207,11 @@ def setup() -> Router:
             return
         if not ticket.is_open:
             await callback.answer(l10n("support-not-open"), show_alert=True)
+            return
+        if _reopened_since(callback_data, ticket):
+            await callback.answer(
+                l10n("support-close-reopened", number=ticket.id), show_alert=True
+            )
             return
         ticket = await support.close(ticket)
         await callback.answer()
