@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services import faq_semantic
+from bot.services import faq_backend, faq_semantic
 from bot.services.faq_semantic import DIM, MAX_CHARS, Encoder
 
 TEXTS = [
@@ -92,6 +92,92 @@ def test_any_text_reads_as_the_package_reads_it(model: Encoder, reference: Any, 
     _same(model, reference, [text])
 
 
+def _questions(sample: int | None) -> list[str]:
+    """Every question of bench/faq_sets/*/questions.jsonl and bench/faq_eval.yaml (or an
+    evenly spread sample of them)."""
+    import yaml
+
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    texts = []
+    for path in sorted((bench / "faq_sets").glob("*/questions.jsonl")):
+        texts += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    cases = yaml.safe_load((bench / "faq_eval.yaml").read_text(encoding="utf-8"))
+    texts += [case["q"] for case in cases["in_scope"] + cases["out_of_scope"]]
+    return texts if sample is None else texts[:: max(1, len(texts) // sample)]
+
+
+def _cosines(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    theirs = np.asarray(theirs, dtype=np.float64)
+    ours = ours.astype(np.float64)
+    return np.einsum("ij,ij->i", ours, theirs) / (
+        np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1)
+    )
+
+
+def test_the_benchmark_questions_get_the_package_vectors(
+    root: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the forward pass keeps what depends on a token alone (faq_backend.TokenRows): a
+    # question's vector is the same whether its tokens were seen before or not, asked
+    # alone or in a batch; a small cache makes the rows be dropped and computed again
+    monkeypatch.setattr(faq_backend, "TOKEN_ROWS", 64)
+    texts = _questions(int(os.environ.get("FAQ_VECTORS_SAMPLE", "60")) or None)
+    theirs = reference.encode(texts)
+    fresh = Encoder(root)
+    assert fresh._backend.tokens.capacity == 64
+    alone = np.stack([fresh.encode([text], keep=False)[0] for text in texts])
+    seen = np.stack([fresh.encode([text], keep=False)[0] for text in texts[::-1]])[::-1]
+    together = fresh.encode(texts, keep=False)
+    assert len(fresh._backend.tokens) == 64
+    for ours in (alone, seen, together):
+        assert _cosines(ours, theirs).min() >= 0.99999
+
+
+def test_kept_token_rows_are_bounded_least_recent_first() -> None:
+    rows = faq_backend.TokenRows(3)
+    assert rows.make_room([10, 11, 12]) == [0, 1, 2]
+    assert rows.find([10, 99]) == [0, -1]  # 10 becomes the most recent
+    assert rows.make_room([13]) == [1]  # 11, the least recent, made room
+    assert rows.find([11, 12, 13, 10]) == [-1, 2, 1, 0]
+    assert len(rows) == 3
+    assert not rows.rows[3].any()  # the zero row stays zero
+
+
+def test_common_characters_read_as_the_package_reads_them(model: Encoder, reference: Any) -> None:
+    # the table of common characters (Latin, Cyrillic, punctuation) and the package's
+    # normalizer for the rest: combining marks after a letter (и + ̆ = й), characters
+    # that map to a space and more (¨), spaces of every kind, the escape character ▁
+    tokenizer = model._backend.sp
+    texts = [
+        "и\u0306 е\u0308 <\u0338 a\u0301",
+        "¨ ¯ ´ ¸ ‾",
+        "\t a \n\u00a0 b\u2003 \u200b c \u3000 d ",
+        "▁ x ▁",
+        " \u200b ",
+        "ﬁ ① Ⅻ ½ … ‥ Ĳ ǆ",
+        "Привет,   мир!!! ",
+    ]
+    for text in texts:
+        assert tokenizer.normalize(text) == reference._tokenizer._normalizer.normalize(text)
+        assert tokenizer.encode(text) == reference._tokenizer.encode(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.characters(
+            codec="utf-8",
+            categories=["L", "M", "N", "P", "S", "Z", "Cc", "Cf"],
+        ),
+        max_size=30,
+    )
+)
+def test_any_characters_normalize_as_the_package_does(
+    model: Encoder, reference: Any, text: str
+) -> None:
+    assert model._backend.sp.normalize(text) == reference._tokenizer._normalizer.normalize(text)
+
+
 def test_hostile_text_never_raises(model: Encoder, reference: Any) -> None:
     # a lone surrogate (JSON can carry one) is something UTF-8 cannot hold: the package
     # raises on it; here it is read as a replacement character
@@ -134,7 +220,9 @@ def test_the_cache_is_reused(model: Encoder, root: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(faq_semantic, "_build", no_build)
     again = Encoder(root)
     assert again.cache == model.cache
-    np.testing.assert_array_equal(again.encode(TEXTS[:3]), model.encode(TEXTS[:3]))
+    # the same up to float32 rounding: BLAS sums a row in an order that depends on how
+    # many rows are multiplied at once (the package's vectors do the same)
+    np.testing.assert_allclose(again.encode(TEXTS[:3]), model.encode(TEXTS[:3]), atol=1e-6, rtol=0)
 
 
 @pytest.fixture
@@ -161,9 +249,7 @@ def counted_build(model: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     "damage",
     [
         pytest.param(lambda f: (f / "table.npy").write_bytes(b"\x93NUMPY garbage"), id="table"),
-        pytest.param(
-            lambda f: (f / "tok.pieces.npy").open("r+b").write(b"\xff" * 64), id="pieces"
-        ),
+        pytest.param(lambda f: (f / "tok.codes.npy").open("r+b").write(b"\xff" * 64), id="pieces"),
         pytest.param(lambda f: (f / "manifest.json").write_text("{"), id="manifest"),
         pytest.param(lambda f: (f / "cnn_W.npy").unlink(), id="missing file"),
     ],
@@ -306,3 +392,26 @@ def test_every_install_of_the_package_shares_one_cache_folder(
         copies.append(copy)
     monkeypatch.setattr(faq_semantic, "_resources", lambda: tuple(copies))
     assert faq_semantic._cache_name() == before
+
+
+def test_the_encoder_runs_blas_on_one_thread_whatever_the_process_set(
+    model: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no threadpoolctl context per question when BLAS already runs on one thread (the
+    # process's setting once the encoder loads); one when something set more since
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen: list[set[int]] = []
+    batch = model._backend._batch
+
+    def counting(*args: Any) -> None:
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        batch(*args)
+
+    monkeypatch.setattr(model._backend, "_batch", counting)
+    with threadpool_limits(limits=1, user_api="blas"):
+        model.encode(["первый вопрос"], keep=False)
+        with threadpool_limits(limits=2, user_api="blas"):
+            model.encode(["второй вопрос"], keep=False)
+            assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {2}
+    assert seen == [{1}, {1}]

