@@ -31,7 +31,7 @@ __all__ = ["TOKEN_ROWS", "Forward", "Rows", "TokenRows", "backend_class"]
 
 log = logging.getLogger(__name__)
 
-TOKEN_ROWS = 1024  # tokens whose rows are kept: 15 KB each, at most ~16 MB
+TOKEN_ROWS = 256  # tokens whose rows are kept: 15 KB each, at most ~4 MB (BENCHMARKS, session 12)
 _EMB = 512  # the raw embedding
 _CNN = 256  # one n-gram branch's width
 _CHUNKS = 17  # the table's quantization blocks (a piece id's chunk: id % 17)
