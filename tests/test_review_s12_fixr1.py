@@ -2,6 +2,7 @@
 
 2. A postback or CSV amount of minus zero (`-0`, `-0.00`, JSON `"-0"` and `-0.0`) was
    taken as 0: every amount with a leading minus is refused as «a decimal ≥ 0».
+3. /announce → the partners' chat with none set names every setting, MAX's too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.assembly import Services, create_services
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
-from tests.harness import make_settings
+from tests.harness import MANAGER_ID, Harness, make_settings
 
 SECRET = "s3cret-postback"
 Endpoint = tuple[str, aiohttp.ClientSession]
@@ -92,3 +93,34 @@ def test_a_csv_amount_of_minus_zero_is_that_lines_refusal(
     ]
     with sqlite3.connect(database) as conn:
         assert [row[0] for row in conn.execute("SELECT conversion_id FROM conversions")] == ["c3"]
+
+
+# --- 3. no partners' chat: all three settings named ---
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "answer"),
+    [
+        (
+            "ru",
+            "💬 В чат партнёров",
+            "Чат партнёров не настроен (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID,"
+            " MAX_COMMUNITY_CHAT_ID) — выберите другую аудиторию.",
+        ),
+        (
+            "en",
+            "💬 The partners' chat",
+            "The partners' chat is not set (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID,"
+            " MAX_COMMUNITY_CHAT_ID) — pick another audience.",
+        ),
+    ],
+)
+async def test_no_partners_chat_names_every_platforms_setting(
+    harness: Harness, language: str, button: str, answer: str
+) -> None:
+    manager = harness.user(MANAGER_ID, "Михаил", language=language)
+    await manager.send("/start")
+    await manager.send("/announce")
+    audience = (await manager.send("Hello"))[-1]
+    replies = await manager.press(button, audience)
+    assert [m.plain for m in replies][:1] == [answer]
