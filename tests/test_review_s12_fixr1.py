@@ -3,6 +3,8 @@
 2. A postback or CSV amount of minus zero (`-0`, `-0.00`, JSON `"-0"` and `-0.0`) was
    taken as 0: every amount with a leading minus is refused as «a decimal ≥ 0».
 3. /announce → the partners' chat with none set names every setting, MAX's too.
+4. The CLI's commands that read the content (the import: its currency and status map),
+   run outside the project folder, say where they looked and how to point at it.
 """
 
 from __future__ import annotations
@@ -91,8 +93,7 @@ def test_a_csv_amount_of_minus_zero_is_that_lines_refusal(
         "sales.csv:2: amount: a decimal ≥ 0",
         "sales.csv:3: amount: a decimal ≥ 0",
     ]
-    with sqlite3.connect(database) as conn:
-        assert [row[0] for row in conn.execute("SELECT conversion_id FROM conversions")] == ["c3"]
+    assert _conversions(database) == ["c3"]
 
 
 # --- 3. no partners' chat: all three settings named ---
@@ -124,3 +125,55 @@ async def test_no_partners_chat_names_every_platforms_setting(
     audience = (await manager.send("Hello"))[-1]
     replies = await manager.press(button, audience)
     assert [m.plain for m in replies][:1] == [answer]
+
+
+# --- 4. the CLI outside the project folder ---
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+def test_commands_reading_the_content_say_how_to_point_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.delenv("CONTENT_DIR", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    sheet = elsewhere / "sales.csv"
+    sheet.write_text("partner,conversion_id,status,amount\naff-1,c1,approved,5\n", "utf-8")
+    missing = (
+        f"partnerbot: content folder not found: {elsewhere / 'content'} (CONTENT_DIR=content)"
+    )
+    for argv, how in (
+        (["sales", "import", str(sheet)], "--content DIR"),
+        (["faq", "match", "когда выплаты"], "--content DIR"),
+        (["faq", "learned"], "--content DIR"),
+        (["content", "check"], "partnerbot content check DIR"),
+    ):
+        assert main(argv) == 1, argv
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.splitlines() == [
+            f"{missing}; run from the project folder, or point at it: {how} or"
+            " CONTENT_DIR=/path/to/content"
+        ], argv
+    assert not database.exists() or _conversions(database) == []
+
+    # a folder given that is not there is named as given
+    assert main(["sales", "import", str(sheet), "--content", "nowhere"]) == 1
+    assert capsys.readouterr().err == "partnerbot: content folder not found: nowhere\n"
+
+    # pointed at, the import works from anywhere
+    assert main(["sales", "import", str(sheet), "--content", str(CONTENT)]) == 0
+    assert capsys.readouterr().out == "inserted 1, updated 0, unchanged 0, rejected 0\n"
+    monkeypatch.setenv("CONTENT_DIR", str(CONTENT))
+    assert main(["sales", "import", str(sheet)]) == 0
+    assert capsys.readouterr().out == "inserted 0, updated 0, unchanged 1, rejected 0\n"
+    assert _conversions(database) == ["c1"]
+
+
+def _conversions(database: Path) -> list[str]:
+    with sqlite3.connect(database) as conn:
+        return [row[0] for row in conn.execute("SELECT conversion_id FROM conversions")]
