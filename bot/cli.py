@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     sales_commands = sales.add_subparsers(dest="action", required=True)
     importer = sales_commands.add_parser("import", help="import conversions from a CSV file")
     importer.add_argument("file", type=Path, help="CSV with partner,conversion_id,status,amount…")
+    importer.add_argument(
+        "--content",
+        type=Path,
+        help="the content folder: currency and status map (default: CONTENT_DIR)",
+    )
 
     db = commands.add_parser("db", help="database tools")
     db_commands = db.add_subparsers(dest="action", required=True)
@@ -72,18 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings)
     if args.command in {"faq", "sales"}:  # they load the content, and its FAQ matcher
         apply_faq_vectors(settings)
-    if args.command == "content":
-        return _content_check(args.dir or settings.content_dir)
-    if args.command == "faq" and args.action == "teach":
-        return faq_teach(settings, args.file, args.content or settings.content_dir)
-    if args.command == "faq" and args.action == "learned":
-        return faq_learned(settings, args.content or settings.content_dir, export=args.export)
-    if args.command == "faq":
-        return faq_match(args, args.content or settings.content_dir, settings)
     if args.command == "db":
         return _db_upgrade(settings)
+    if args.command in {"content", "faq", "sales"}:  # they read the content folder
+        given = args.dir if args.command == "content" else args.content
+        content = given or settings.content_dir
+        if getattr(args, "file", None) is not None and unreadable(args.file):
+            return 1  # the file given first: it needs no content to be refused
+        if not content.is_dir():
+            how = "partnerbot content check DIR" if args.command == "content" else "--content DIR"
+            return _no_content(content, given is not None, how)
+    if args.command == "content":
+        return _content_check(content)
+    if args.command == "faq" and args.action == "teach":
+        return faq_teach(settings, args.file, content)
+    if args.command == "faq" and args.action == "learned":
+        return faq_learned(settings, content, export=args.export)
+    if args.command == "faq":
+        return faq_match(args, content, settings)
     if args.command == "sales":
-        return _sales_import(settings, args.file)
+        return _sales_import(settings, args.file, content)
     if args.workers < 1:
         print("partnerbot: --workers: expected 1 or more", file=sys.stderr)
         return 2
@@ -117,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:
+        if not settings.content_dir.is_dir():
+            return _no_content(settings.content_dir, False, "")
         print(
             f"partnerbot: the content folder {settings.content_dir} is invalid:", file=sys.stderr
         )
@@ -159,6 +174,21 @@ def _run_workers(count: int) -> int:
         time.sleep(0.5)
 
 
+def _no_content(root: Path, given: bool, how: str) -> int:
+    """The content folder is not there: say where it was looked for and how to point at it
+    (CONTENT_DIR is relative to the current folder: `content` outside the project fails)."""
+    if given:
+        print(f"partnerbot: content folder not found: {root}", file=sys.stderr)
+        return 1
+    option = f"{how} or " if how else ""
+    print(
+        f"partnerbot: content folder not found: {root.absolute()} (CONTENT_DIR={root}); "
+        f"run from the project folder, or point at it: {option}CONTENT_DIR=/path/to/content",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def _content_check(root: Path) -> int:
     from bot.content.loader import ContentInvalid, load_content
 
@@ -175,7 +205,7 @@ def _content_check(root: Path) -> int:
     return 0
 
 
-def _sales_import(settings: Settings, path: Path) -> int:
+def _sales_import(settings: Settings, path: Path, content: Path) -> int:
     from bot.clock import SystemClock
     from bot.content.loader import ContentInvalid
     from bot.content.store import ContentStore
@@ -186,7 +216,7 @@ def _sales_import(settings: Settings, path: Path) -> int:
     if unreadable(path):
         return 1
     try:
-        store = ContentStore(settings.content_dir)  # the postback status map
+        store = ContentStore(content)  # the postback status map and currency
     except ContentInvalid as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -88,7 +88,8 @@ class OpenTicket(BaseFilter):
 
 
 class CommunityChat(BaseFilter):
-    """Messages in the partners' group (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID)."""
+    """Messages in the partners' group (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID,
+    MAX_COMMUNITY_CHAT_ID)."""
 
     async def __call__(self, message: Message, settings: Settings, bot: Bot) -> bool:
         chat_id = settings.community_chat(platform_of(bot))

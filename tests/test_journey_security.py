@@ -163,7 +163,12 @@ async def test_forget_leaves_nothing_personal_in_any_table(harness: Harness) -> 
     assert "данные удалены" in zu.last.plain
 
     needles = ("4242", "Зульфия", "Зульфии", "user4242", code, "111-22-33")
-    found = []
+    assert await _found_anywhere(harness, needles) == []
+
+
+async def _found_anywhere(harness: Harness, needles: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Where in the database (but conversions) any of `needles` is still written."""
+    found: list[tuple[str, ...]] = []
     async with harness.services.db.read() as conn:
         for table in tables.metadata.sorted_tables:
             if table.name in ("conversions", "conversion_events", "alembic_version"):
@@ -172,7 +177,54 @@ async def test_forget_leaves_nothing_personal_in_any_table(harness: Harness) -> 
                 for column, value in record._mapping.items():
                     text = str(value)
                     found += [(table.name, column, text) for n in needles if n in text]
-    assert found == []
+    return found
+
+
+async def test_forget_leaves_no_trace_of_refused_manager_commands(tmp_path: Path) -> None:
+    """A partner (Telegram, VK, MAX) who tried managers' commands is refused and audited;
+    after /forget those audit rows say `forgotten` instead of their platform id, and keep
+    none of their words, while a manager's own rows keep the manager."""
+    async with running_bot(tmp_path, vk=True, maxbot=True) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        tg, vk, mx = (
+            harness.user(700001, "Тагир"),
+            harness.vk_user(700002),
+            harness.max_user(700003),
+        )
+        for person, key in ((tg, "tg:700001"), (vk, "vk:700002"), (mx, "max:700003")):
+            await person.onboard()
+            await person.send(f"/partner {key}")
+            await person.send("/t thanks секретик")
+            await person.send("/stats")
+        await manager.send("/partner tg:700001")
+        refused = await _audit(harness)
+        assert ("tg:700001", "partner", False) in refused
+        assert ("vk:700002", "t", False) in refused
+        assert ("max:700003", "stats", False) in refused
+
+        # someone else's refused command naming her, and another partner whose id starts alike
+        await harness.services.audit.record(
+            "tg:777", "partner", details="tg:700001 tg:7000019", allowed=False
+        )
+
+        await tg.send("/forget")
+        await tg.press("Да, удалить")
+        await vk.send("/forget")
+        await vk.press(vk.last.button_labels[0])
+        await mx.send("/forget")
+        await mx.press(mx.last.button_labels[0])
+        for platform, user_id in (("tg", 700001), ("vk", 700002), ("max", 700003)):
+            assert await harness.services.partners.by_user(platform, user_id) is None
+
+        needles = ("700001", "700002", "700003", "секретик")
+        assert await _found_anywhere(harness, needles) == [
+            ("audit_log", "details", "forgotten tg:7000019")
+        ]
+        rows = await _audit(harness)
+        assert rows.count(("forgotten", "partner", False)) == 3
+        assert rows.count(("forgotten", "t", False)) == 3
+        assert (f"tg:{MANAGER_ID}", "partner", True) in rows  # the manager is still named
 
 
 HUGE = "99999999999999999999"  # over 2**63: SQLite raises OverflowError, PostgreSQL a DataError

@@ -797,7 +797,7 @@ ticket-card-sale = • { $when } · { $amount } · { $status ->
         [pending] pending
        *[declined] declined
     }
-announce-empty-community = The partners' chat is not set (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — pick another audience.
+announce-empty-community = The partners' chat is not set (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID, MAX_COMMUNITY_CHAT_ID) — pick another audience.
 announce-excluded = { $count } { $count ->
         [one] partner gets
        *[other] partners get

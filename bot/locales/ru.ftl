@@ -826,7 +826,7 @@ ticket-card-sale = • { $when } · { $amount } · { $status ->
         [pending] в ожидании
        *[declined] отклонена
     }
-announce-empty-community = Чат партнёров не настроен (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID) — выберите другую аудиторию.
+announce-empty-community = Чат партнёров не настроен (TG_COMMUNITY_CHAT_ID, VK_COMMUNITY_PEER_ID, MAX_COMMUNITY_CHAT_ID) — выберите другую аудиторию.
 announce-excluded = { $count } { $count ->
         [one] партнёр не получает
         [few] партнёра не получают

@@ -125,7 +125,7 @@ _PLAIN_DECIMAL: Final = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 def _amount(text: str) -> Decimal:
     """A plain decimal: ASCII digits with one `.` or `,` (no exponent, `_`, spaces, other
-    scripts' digits, `+`); a `-` is read, then refused as below zero."""
+    scripts' digits, `+`); a `-` is read, then refused as below zero (minus zero too)."""
     if not text:
         raise InvalidConversion("amount", "required")
     if not _PLAIN_DECIMAL.fullmatch(text):
@@ -134,7 +134,7 @@ def _amount(text: str) -> Decimal:
         amount = Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise InvalidConversion("amount", f"not a number: {text[:40]!r}") from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or amount.is_signed():
         raise InvalidConversion("amount", "a decimal ≥ 0")
     if amount > MAX_AMOUNT:
         raise InvalidConversion("amount", f"too large (at most {MAX_AMOUNT})")

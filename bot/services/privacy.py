@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import Database
 from bot.db.tables import audit_log, webhook_updates
@@ -42,11 +44,8 @@ class PrivacyService:
         await self._support.forget(partner)
         await self._outbox.forget(partner.id)
         await self._partners.forget(partner)
-        names = [partner.key, partner.partner_code, f"partner:{partner.id}"]
         async with self._db.write() as conn:
-            await conn.execute(
-                audit_log.update().where(audit_log.c.target.in_(names)).values(target=FORGOTTEN)
-            )
+            await _forget_in_audit_log(conn, partner)
             if partner.platform != "tg":
                 return
             waiting = await conn.execute(
@@ -64,6 +63,33 @@ class PrivacyService:
                     )
                     .values(body={})
                 )
+
+
+async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:
+    """The audit log no longer names the partner: `forgotten` for their ids as the target,
+    inside the details, and as the actor of what they tried and were refused (their words
+    in those rows go too). A manager's allowed actions keep the manager."""
+    names = [partner.key, partner.partner_code, f"partner:{partner.id}"]
+    await conn.execute(
+        audit_log.update().where(audit_log.c.target.in_(names)).values(target=FORGOTTEN)
+    )
+    await conn.execute(
+        audit_log.update()
+        .where(audit_log.c.actor == partner.key, audit_log.c.allowed.is_(False))
+        .values(actor=FORGOTTEN, details=None)
+    )
+    named = re.compile("|".join(rf"(?<!\w){re.escape(name)}(?!\w)" for name in names))
+    rows = await conn.execute(
+        sa.select(audit_log.c.id, audit_log.c.details).where(
+            sa.or_(*(audit_log.c.details.contains(name, autoescape=True) for name in names))
+        )
+    )
+    for row in list(rows):
+        details = named.sub(FORGOTTEN, row.details)
+        if details != row.details:
+            await conn.execute(
+                audit_log.update().where(audit_log.c.id == row.id).values(details=details)
+            )
 
 
 def _from_user(body: Any, user_id: int) -> bool:
