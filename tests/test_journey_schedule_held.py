@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.services.conversions import ConversionIn
+from bot.services.outbox_enqueue import OutMessage
 from tests.harness import Client, Harness, running_bot
 
 
@@ -75,3 +76,35 @@ async def test_sends_held_for_the_night_are_listed_and_stop_forget_drop_them(
         await harness.deliver()
         assert len(anna.messages) == mark  # stopped: nothing came
         assert not any(line.startswith("05.12 09:00") for line in await schedule(manager))
+
+
+async def test_a_partner_at_the_weekly_cap_is_not_counted_while_capped(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, timezone="America/Sao_Paulo") as harness:
+        anna = await linked(harness, 961, "Анна", "cap-1")
+        boris = await linked(harness, 962, "Борис", "cap-2")
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 12, 5, 12, 30, tzinfo=UTC))  # 09:30 in São Paulo
+        partner = await harness.services.partners.by_user("tg", anna.user_id)
+        assert partner is not None
+        await harness.services.outbox.enqueue(
+            [
+                OutMessage(f"cap-test:{n}", "news", "tg", partner.chat_id, f"Новость {n}",
+                           partner_id=partner.id)
+                for n in range(5)
+            ]
+        )  # fmt: skip
+        await harness.deliver()
+        assert boris.messages  # onboarded
+        lines = await schedule(manager)
+        # the contest starts 14.12 00:00 Moscow (13.12 18:00 here): the 3-day reminder
+        # (10.12) is inside the 7 days of Anna's five messages, the 1-day one (12.12) not
+        assert "10.12 18:00 — напоминание о конкурсе «Зимний марафон диванов» — 1 получатель" in (
+            lines
+        ), lines
+        assert "12.12 18:00 — напоминание о конкурсе «Зимний марафон диванов» — 2 получателя" in (
+            lines
+        ), lines
+        # the digest (Friday 12:00) keeps a slot free: capped for Anna on 11.12, not 18.12
+        assert "11.12 12:00 — еженедельный дайджест — 1 получатель" in lines, lines
+        assert "18.12 12:00 — еженедельный дайджест — 2 получателя" in lines, lines

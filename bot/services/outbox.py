@@ -22,7 +22,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
-from bot.services.outbox_ahead import Held, held
+from bot.services.outbox_ahead import Held, held, under_cap
 from bot.services.outbox_enqueue import (
     PARTNER_ROW_COLUMNS,
     Enqueued,
@@ -112,6 +112,14 @@ class Outbox:
         """The private rows waiting to go later, by `until`, as they will go (`outbox_ahead`)."""
         async with self._db.read() as conn:
             return await held(conn, self._clock.now(), until)
+
+    async def under_cap(
+        self, partner_ids: Sequence[int], kind: str, subject: str | None, at: datetime
+    ) -> set[str]:
+        """The people of these chats the weekly cap lets a message made at `at` reach."""
+        cap = self._store.content.program.schedule.max_automated_per_week
+        async with self._db.read() as conn:
+            return await under_cap(conn, partner_ids, kind, subject, at, cap)
 
     def _wake(self) -> None:
         for listener in self.listeners:

@@ -1,10 +1,12 @@
 """What the outbox says of the sends ahead, for /schedule: the rows already queued for
 later (a broadcast planned for later, anything private held for the end of the quiet
-hours) counted as the delivery worker will send them.
+hours) counted as the delivery worker will send them, and who of some chats an automated
+private send made at a moment ahead would reach under the weekly cap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.db.tables import outbox, partners
+from bot.services.outbox_enqueue import partner_reach, weekly_limit
 from bot.services.partner import TOPICS, audience_condition, person_column
 
 
@@ -75,3 +78,26 @@ def _held_query(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
         sa.func.count(sa.distinct(rows.c.person)).label("people"),
         sa.func.count().label("messages"),
     ).group_by(rows.c.at, rows.c.what)
+
+
+async def under_cap(
+    conn: AsyncConnection,
+    partner_ids: Sequence[int],
+    kind: str,
+    subject: str | None,
+    at: datetime,
+    cap: int,
+) -> set[str]:
+    """The people (`person_column`) of these chats whom an automated private message of
+    `kind` about `subject`, made at `at`, would reach: the weekly cap as the rows would be
+    made then (`weekly_limit`, counted as `partner_reach` counts it), from what is queued
+    or sent now."""
+    limit = weekly_limit(subject, cap)
+    ids = sorted(set(partner_ids))
+    people: set[str] = set()
+    for start in range(0, len(ids), 500):
+        condition = partners.c.id.in_(ids[start : start + 500])
+        rows = partner_reach(kind, condition, at, limit).subquery()
+        query = sa.select(rows.c.person).where(rows.c.status == "queued")
+        people.update(str(row.person) for row in await conn.execute(query))
+    return people
