@@ -288,7 +288,10 @@ class Planner:
     # /schedule
 
     async def upcoming(self, days: int = 14) -> list[Planned]:
-        """Every automated send of the next `days` days, with its audience size."""
+        """Every automated send of the next `days` days, with who will really get it: the
+        audience as of now (topic on, not stopped), less the people the weekly cap will
+        hold back at the send's time (counted from what is queued or sent now; a contest's
+        results are not: a winner hears of their prize whatever the cap)."""
         now = self._clock.now()
         until = now + timedelta(days=days)
         planned: list[Planned] = []
@@ -296,37 +299,46 @@ class Planner:
             contest = item.contest
             if item.status != "active":
                 continue
-            audience, chats = _people(await self._contests.audience(contest))
+            everyone = await self._contests.audience(contest)
+            subject = f"contest:{contest.id}"
             if item.announced_at is None and item.source == "file" and contest.starts_at > now:
+                audience, chats = _people(
+                    await self._notices.under_cap(everyone, "contests", subject, now)
+                )
                 planned.append(
                     Planned(now, "schedule-announcement", contest.title, audience, True, chats)
                 )
             for at, name, _tag in self.contest_moments(contest):
-                if now < at <= until:
-                    private, messages = (0, 0) if name == "standings" else (audience, chats)
-                    planned.append(
-                        Planned(at, f"schedule-{name}", contest.title, private, True, messages)
-                    )
-        schedule = self._store.content.program.schedule
-        digest_audience, digest_chats = _people(await self._partners.audience("digest"))
-        for moment, what, audience, community, chats in (
-            (schedule.leaderboard, "schedule-leaderboard", 0, True, 0),
-            (schedule.digest, "schedule-digest", digest_audience, False, digest_chats),
-        ):
-            at = next_weekly(now, moment, self._zone)
-            while at <= until:
-                planned.append(Planned(at, what, "", audience, community, chats))
-                at = datetime.combine(
-                    at.date() + timedelta(days=7),
-                    at.timetz().replace(tzinfo=None),
-                    tzinfo=self._zone,
+                if not now < at <= until:
+                    continue
+                reached: list[Partner] = []
+                if name == "results":
+                    reached = everyone
+                elif name != "standings":
+                    reached = await self._notices.under_cap(everyone, "contests", subject, at)
+                private, messages = _people(reached)
+                planned.append(
+                    Planned(at, f"schedule-{name}", contest.title, private, True, messages)
                 )
+        schedule = self._store.content.program.schedule
+        leaderboard = next_weekly(now, schedule.leaderboard, self._zone)
+        planned.extend(
+            Planned(at, "schedule-leaderboard", "", 0, True) for at in _weeks(leaderboard, until)
+        )
+        readers = await self._partners.audience("digest")
+        for at in _weeks(next_weekly(now, schedule.digest, self._zone), until):
+            audience, chats = _people(
+                await self._notices.under_cap(readers, "digest", "digest", at)
+            )
+            planned.append(Planned(at, "schedule-digest", "", audience, False, chats))
         drips: dict[datetime, int] = {}
         for at in await self._notices.planned_drips(now, until):
             drips[at] = drips.get(at, 0) + 1
         planned.extend(Planned(at, "schedule-lesson", "", n, False, n) for at, n in drips.items())
         if not self._notices.has_community:  # no partners' chat configured: nothing goes there
-            planned = [replace(item, community=False) for item in planned if item.audience]
+            planned = [replace(item, community=False) for item in planned]
+        # nobody to get it (everyone stopped, capped, or no chat): not a send
+        planned = [item for item in planned if item.audience or item.community]
         return sorted(
             (part for item in planned for part in self._really(item)), key=lambda p: p.at
         )
@@ -339,6 +351,18 @@ class Planner:
             return [item]
         later = replace(item, at=private_at, community=False)
         return [replace(item, audience=0, messages=0), later] if item.community else [later]
+
+
+def _weeks(first: datetime, until: datetime) -> list[datetime]:
+    """A weekly moment from `first` on, by `until` (the same local time each week)."""
+    found = []
+    at = first
+    while at <= until:
+        found.append(at)
+        at = datetime.combine(
+            at.date() + timedelta(days=7), at.timetz().replace(tzinfo=None), tzinfo=first.tzinfo
+        )
+    return found
 
 
 def _people(chats: list[Partner]) -> tuple[int, int]:

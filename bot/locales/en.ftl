@@ -633,6 +633,10 @@ schedule-results = contest results
 schedule-leaderboard = weekly leaderboard (chat)
 schedule-digest = weekly digest
 schedule-announcement-manager = broadcast #{ $number }
+schedule-held-sales = sale notices
+schedule-held-contest = contest message
+schedule-held-news = news
+schedule-held-nudge = a reminder to inactive partners
 
 # A message relayed between Telegram and VK: what could not cross with it.
 relay-not-crossed = { $kind ->

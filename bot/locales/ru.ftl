@@ -660,6 +660,10 @@ schedule-results = итоги конкурса
 schedule-leaderboard = рейтинг недели (чат)
 schedule-digest = еженедельный дайджест
 schedule-announcement-manager = рассылка №{ $number }
+schedule-held-sales = уведомления о продажах
+schedule-held-contest = сообщение о конкурсе
+schedule-held-news = новости
+schedule-held-nudge = напоминание неактивным партнёрам
 
 # A message relayed between Telegram and VK: what could not cross with it.
 relay-not-crossed = { $kind ->

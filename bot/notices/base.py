@@ -3,6 +3,8 @@ language, and the shape of a private message and of a leaderboard post."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.clock import Clock
 from bot.config import PLATFORMS, Settings
 from bot.content.store import ContentStore
@@ -11,7 +13,7 @@ from bot.services.contests import ContestService
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partner import Partner
+from bot.services.partner import Partner, person_key
 from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.texts import Board
@@ -37,6 +39,20 @@ class NoticesBase:
         self._contests = contests
         self._partners = partners
         self._sales = sales
+
+    async def under_cap(
+        self, chats: list[Partner], kind: str, subject: str | None, at: datetime
+    ) -> list[Partner]:
+        """The chats an automated private message made at `at` would still go to under the
+        weekly cap (counted as the outbox will count it then): for /schedule."""
+        if not chats:
+            return []
+        people = await self._outbox.under_cap([chat.id for chat in chats], kind, subject, at)
+        return [
+            chat
+            for chat in chats
+            if person_key(chat.id, chat.affiliate_id, chat.affiliate_status) in people
+        ]
 
     @property
     def has_community(self) -> bool:

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 
 from bot.clock import Clock, as_utc
 from bot.db.engine import Database
-from bot.db.tables import announcement_reactions, announcements, outbox, partners
+from bot.db.tables import announcement_reactions, announcements, outbox
 from bot.services.audiences import Audiences, Reach
 from bot.services.outbox import Outbox
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
-from bot.services.partner import Partner, person_column
+from bot.services.partner import Partner
 
 
 @dataclass(frozen=True)
@@ -184,33 +184,17 @@ class AnnouncementService:
         return item.status
 
     async def due_by(self, until: datetime) -> list[tuple[datetime, Announcement, int]]:
-        """Scheduled announcements (of the last 50) that go after now and by `until`: when
-        each really goes (a private one after the quiet hours), and how many still wait for
-        it: people, a person with linked chats once (one who used /forget does not)."""
+        """Scheduled announcements to the partners' chat (of the last 50) that go after now
+        and by `until`, with their chats. A private one's rows wait in the outbox: /schedule
+        lists them from there (`Outbox.held`), as they will go."""
         now = self._clock.now()
-        found = []
-        for item in await self.listing(50):
-            if item.status != "scheduled" or not now < item.send_at <= until:
-                continue
-            waking = self.in_quiet_hours(item.send_at)
-            private = item.audience != COMMUNITY and waking is not None
-            count = (
-                item.recipients
-                if item.audience == COMMUNITY
-                else await self._waiting_people(item.id)
-            )
-            found.append((waking if private and waking is not None else item.send_at, item, count))
-        return found
-
-    async def _waiting_people(self, number: int) -> int:
-        """The people an announcement's queued rows are for."""
-        query = (
-            sa.select(sa.func.count(sa.distinct(person_column())))
-            .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
-            .where(outbox.c.subject == f"announcement:{number}", outbox.c.status == "queued")
-        )
-        async with self._db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return [
+            (item.send_at, item, item.recipients)
+            for item in await self.listing(50)
+            if item.status == "scheduled"
+            and item.audience == COMMUNITY
+            and now < item.send_at <= until
+        ]
 
     async def cancel(self, number: int) -> Report | None:
         """Stop what is not sent yet; the report of what was."""

@@ -22,6 +22,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
+from bot.services.outbox_ahead import Held, held, under_cap
 from bot.services.outbox_enqueue import (
     PARTNER_ROW_COLUMNS,
     Enqueued,
@@ -36,7 +37,7 @@ from bot.services.outbox_refresh import Queued, Refresher, refresh
 from bot.services.outbox_sales import drop_gone_sales, in_order
 from bot.services.partner import person_column
 
-__all__ = ["CLAIM", "Outbox", "Outcome", "Queued"]  # Queued: made in outbox_refresh
+__all__ = ["CLAIM", "Held", "Outbox", "Outcome", "Queued"]  # Queued: outbox_refresh
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
 
@@ -106,6 +107,19 @@ class Outbox:
         if queued:
             self._wake()
         return queued
+
+    async def held(self, until: datetime) -> list[Held]:
+        """The private rows waiting to go later, by `until`, as they will go (`outbox_ahead`)."""
+        async with self._db.read() as conn:
+            return await held(conn, self._clock.now(), until)
+
+    async def under_cap(
+        self, partner_ids: Sequence[int], kind: str, subject: str | None, at: datetime
+    ) -> set[str]:
+        """The people of these chats the weekly cap lets a message made at `at` reach."""
+        cap = self._store.content.program.schedule.max_automated_per_week
+        async with self._db.read() as conn:
+            return await under_cap(conn, partner_ids, kind, subject, at, cap)
 
     def _wake(self) -> None:
         for listener in self.listeners:

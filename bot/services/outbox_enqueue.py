@@ -69,6 +69,12 @@ class Enqueued:
     capped: int
 
 
+def weekly_limit(subject: str | None, cap: int) -> int:
+    """How many automated private messages in 7 days a person may have before one about
+    `subject` is held back: the cap, one less for the low-priority sends (SPEC §11)."""
+    return cap - RESERVED_SLOTS if subject in LOW_PRIORITY else cap
+
+
 def after_quiet_hours(moment: datetime, quiet: QuietHours, zone: ZoneInfo) -> datetime:
     """`moment`, or the end of the quiet hours it falls in (program.yaml, local time)."""
     start, end = _clock_time(quiet.start), _clock_time(quiet.end)
@@ -122,8 +128,7 @@ async def new_rows(
                 status = decided[same]  # another chat of theirs: counted once
             else:
                 sent = counts.get(person, 0)
-                low = message.subject in LOW_PRIORITY
-                if sent >= (cap - RESERVED_SLOTS if low else cap):
+                if sent >= weekly_limit(message.subject, cap):
                     status = "capped"
                 else:
                     counts[person] = sent + 1

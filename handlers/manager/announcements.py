@@ -88,11 +88,14 @@ def setup() -> Router:
         message: Message,
         planner: Planner,
         announcements: AnnouncementService,
+        outbox: Outbox,
+        contests: ContestService,
         clock: Clock,
         settings: Settings,
         l10n: L10n,
     ) -> None:
         lines = [l10n("schedule-title")]
+        until = clock.now() + timedelta(days=SCHEDULE_DAYS)
         rows: list[tuple[datetime, str]] = []
         for planned in await planner.upcoming(SCHEDULE_DAYS):
             rows.append(
@@ -113,14 +116,29 @@ def setup() -> Router:
                     ),
                 )
             )
-        for goes_at, item, count in await announcements.due_by(
-            clock.now() + timedelta(days=SCHEDULE_DAYS)
-        ):
+        for goes_at, item, count in await announcements.due_by(until):
             what = l10n("schedule-announcement-manager", number=item.id)
             rows.append(
                 (
                     goes_at,
                     l10n("schedule-row", what=what, title="", count=count, messages=0, chat=0),
+                )
+            )
+        # what is queued already and waits (a broadcast for later, the quiet hours)
+        titles = {item.contest.id: item.contest.title for item in await contests.all()}
+        for held in await outbox.held(until):
+            what, title = held_what(held.what, l10n, titles)
+            rows.append(
+                (
+                    held.at,
+                    l10n(
+                        "schedule-row-titled" if title else "schedule-row",
+                        what=what,
+                        title=html.escape(title),
+                        count=held.people,
+                        messages=held.messages if held.messages > held.people else 0,
+                        chat=0,
+                    ),
                 )
             )
         for moment, text in sorted(rows, key=lambda row: row[0]):
@@ -130,3 +148,23 @@ def setup() -> Router:
         await send(message, Screen("\n".join(lines)))
 
     return router
+
+
+HELD_KINDS = {  # a held row's kind (topic) → its text key
+    "sales": "schedule-held-sales",
+    "digest": "schedule-digest",
+    "lessons": "schedule-lesson",
+    "contests": "schedule-held-contest",
+    "news": "schedule-held-news",
+    "nudge": "schedule-held-nudge",
+}
+
+
+def held_what(what: str, l10n: L10n, titles: dict[str, str]) -> tuple[str, str]:
+    """(the kind of send, a title) of held rows about `what` (`Outbox.held`)."""
+    kind, _, ref = what.partition(":")
+    if kind == "announcement" and ref.isdigit():
+        return l10n("schedule-announcement-manager", number=int(ref)), ""
+    if kind == "contest":
+        return l10n("schedule-held-contest"), titles.get(ref, "")
+    return l10n(HELD_KINDS.get(what, "schedule-held-news")), ""
