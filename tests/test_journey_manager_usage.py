@@ -117,6 +117,9 @@ async def test_telegram_private_every_command_given_arguments_gets_its_usage(
         await _reply(harness, manager, card, "/close", ["✅ Обращение №1 закрыто."])
         assert await _tickets(harness) == [(1, "closed")]
         assert anna.messages[-1].plain.startswith("Обращение №1 закрыто.")
+        # a partner typing a manager's command with words after it: unknown, as without
+        replies = await anna.send("/reload x")
+        assert replies[0].plain == "Такой команды я не знаю. Вот что я умею:"
 
 
 async def _reply(
