@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import community, errors
-from handlers.filters import CommandText, InConversation, IsManager, PrivateChat
+from handlers.filters import CommandText, InConversation, IsManager, ManagersChat, PrivateChat
+from handlers.manager import NO_ARGUMENTS, NO_ARGUMENTS_IN_MANAGERS_CHAT
 from handlers.manager import announce as manager_announce
 from handlers.manager import announcements as manager_announcements
 from handlers.manager import content as manager_content
@@ -88,6 +89,11 @@ def setup_routers() -> list[Router]:
     private.include_routers(
         gate.setup(PARTNER_COMMANDS),  # someone unknown: /start first, nothing stored before
         faq.setup_free_text("questions", hot=True),  # the hot path: a plain question
+        # a manager's command given arguments it does not take (/cancel of their dialogs
+        # too): its usage, before a dialog or a ticket reply could act on it
+        fallback.setup_usage(
+            (*NO_ARGUMENTS, "cancel"), CommandText(), IsManager(), name="managers"
+        ),
         start.setup(),  # /start and the onboarding dialog, which takes typed answers
         manager_contest_dialog.setup(),  # a manager typing a contest's fields
         manager_announce.setup_dialog(),  # a manager's /announce
@@ -99,6 +105,14 @@ def setup_routers() -> list[Router]:
     )
     return [
         private,
+        # the same in the managers' chat, for the commands that work there
+        fallback.setup_usage(
+            NO_ARGUMENTS_IN_MANAGERS_CHAT,
+            CommandText(),
+            ManagersChat(),
+            IsManager(),
+            name="managers_chat",
+        ),
         manager_links.setup_buttons(),  # link approvals, in private or the managers' chat
         manager_contests.setup_buttons(),
         manager_announce.setup_buttons(),  # the /announce dialog, and 👍/👎 under announcements

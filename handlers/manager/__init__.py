@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-MANAGER_COMMANDS: Final = (
-    "reload", "tickets", "close", "t", "partner", "approve_link", "stats", "contest_new",
-    "contests_admin", "announce", "announcements", "schedule", "faq_learned", "faq_link",
+# Every manager command says whether it takes arguments (docs/managers.md). Those that take
+# none, given some, get their usage and do nothing (handlers/partner/fallback.py).
+NO_ARGUMENTS: Final = (
+    "reload", "tickets", "close", "stats", "contest_new", "contests_admin", "announce",
+    "announcements", "schedule", "faq_learned",
 )  # fmt: skip
+WITH_ARGUMENTS: Final = ("t", "partner", "approve_link", "faq_link")
+MANAGER_COMMANDS: Final = NO_ARGUMENTS + WITH_ARGUMENTS
+# those that work in the managers' chat too (the rest: only in private)
+NO_ARGUMENTS_IN_MANAGERS_CHAT: Final = ("tickets", "close", "stats", "faq_learned")
 
 # the callback prefixes of the managers' buttons, with the action an audit entry names
 MANAGER_BUTTONS: Final = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
@@ -20,11 +22,18 @@ NO_ARGUMENT_COMMANDS = (
 )  # fmt: skip
 
 
-def setup_usage() -> Router:
-    """Goes first: a command that takes no arguments, given some, gets its usage."""
-    router = Router(name=f"{__name__}.usage")
+def setup_usage(
+    commands: Sequence[str] = NO_ARGUMENT_COMMANDS, *filters: Filter, name: str = "usage"
+) -> Router:
+    """A command of `commands` (they take no arguments), given some, gets its usage and
+    nothing is done. Goes before the handlers of those commands (partners': first of the
+    commands; managers': before the dialogs and tickets too, see `setup_routers`); `filters`
+    say whose and where."""
+    router = Router(name=f"{__name__}.{name}")
+    if filters:
+        router.message.filter(*filters)
 
-    @router.message(Command(*NO_ARGUMENT_COMMANDS, magic=F.args))
+    @router.message(Command(*commands, magic=F.args))
     async def usage(message: Message, command: CommandObject, l10n: L10n) -> None:
         await message.answer(l10n("usage-no-arguments", command=command.command))
 
