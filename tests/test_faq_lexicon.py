@@ -9,6 +9,8 @@ from bot.content.models import FaqEntry
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import lexicon, shipped_lexicon_items, words
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 
 def _entry(entry_id: str, question: str, answer: str = "Ответ.") -> FaqEntry:
     return FaqEntry.model_validate(

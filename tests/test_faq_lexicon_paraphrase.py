@@ -10,6 +10,8 @@ from bot.content.models import FaqEntry
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import QUESTION_WORDS, lexicon
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 
 def _forms(text: str) -> set[str]:
     """What a text means to the matcher, question words aside."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.faq_loo import FaqMatcher, Question, _taught_cause, lexicon
 from bot.content.loader import load_content
+
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
 EDTECH = Path(__file__).resolve().parent.parent / "bench" / "faq_sets" / "edtech"
 

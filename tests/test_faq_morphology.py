@@ -16,6 +16,8 @@ from bot.content.loader import load_content
 from bot.services import faq_morphology
 from bot.services.faq_text import words
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 GUESSED = ["рефка", "бабосики", "захолдили", "промик", "лендос", "кэшбечный", "пейаут", "сикрет"]
 

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from bot.services import faq_backend, faq_semantic
 from bot.services.faq_semantic import DIM, MAX_CHARS, Encoder
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 TEXTS = [
     "Как вывести деньги на карту, если я самозанятый?",
     "когда выплаты???",

@@ -19,6 +19,8 @@ from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import Lexicon, lexicon, shipped_lexicon_items, words
 from bot.services.faq_text_cache import FOLDER
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 TEXTS = [
     "когда придут бабки за рефку?",
     "у вас есть выплаты на карту",

@@ -19,6 +19,8 @@ from bot.services.faq_semantic import DIM, Encoder
 from bot.services.faq_vector_cache import FOLDER, content_vectors
 from bot.services.faq_vectors import EntryVectors
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 

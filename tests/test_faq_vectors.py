@@ -13,6 +13,8 @@ from bot.services import faq_semantic
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_model import Model, model_file
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 FLOWERS = [
     FaqEntry(
         id="delivery",

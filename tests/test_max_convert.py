@@ -3,11 +3,14 @@ limits, long texts split with their tags balanced, events' identities."""
 
 from __future__ import annotations
 
+import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.max import convert
 from bot.max.emulator_model import _check_keyboard
 from bot.max.events import event_key, event_number
+
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
 
 def test_unsupported_tags_degrade_to_their_words() -> None:

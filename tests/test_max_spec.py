@@ -7,7 +7,10 @@ import pytest
 from bot.max.emulator import MaxRequest
 from tests.max_spec import SPEC_FILE, max_spec_problems
 
-pytestmark = pytest.mark.skipif(not SPEC_FILE.exists(), reason="../shared/specs is not here")
+pytestmark = [
+    pytest.mark.skipif(not SPEC_FILE.exists(), reason="../shared/specs is not here"),
+    pytest.mark.no_database,  # run once: not again on PostgreSQL + Redis
+]
 
 
 def test_a_valid_send_passes() -> None:

@@ -18,6 +18,8 @@ from bot.platform.files import (
 )
 from bot.platform.memory import SeenOnce
 
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
+
 
 def test_whose_file_an_id_is() -> None:
     assert platform_of_file("max:image:ab12|https://i.max.example/p/1.jpg") == "max"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.rendering import markdown_to_html, split_text
+
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
 
 def test_markdown_to_telegram_html() -> None:

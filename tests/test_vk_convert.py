@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.vk import convert
+
+pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
 
 def _markup(rows: list[list[str]]) -> InlineKeyboardMarkup:
