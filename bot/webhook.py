@@ -263,7 +263,10 @@ class WebhookInbox:
             webhook_updates.update()
             .where(
                 webhook_updates.c.platform == self._platform,
-                webhook_updates.c.update_id.in_(stale.scalar_subquery()),
+                # a CTE run once (as in Outbox.claim: a rescanned subquery takes more)
+                webhook_updates.c.update_id.in_(
+                    sa.select(stale.cte("stale").prefix_with("MATERIALIZED").c.update_id)
+                ),
             )
             .values(taken_at=now)
             .returning(webhook_updates.c.update_id, webhook_updates.c.body)

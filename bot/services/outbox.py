@@ -147,9 +147,13 @@ class Outbox:
         )
         if platform is not None:
             due = due.where(outbox.c.platform == platform)
+        # a CTE, run once: as `IN (subquery)` PostgreSQL may rescan it for each row it
+        # updates, and each rescan skips the rows just claimed and locks the next ones
+        # (a claim of 1 took 3 in CI)
+        taken = due.cte("due").prefix_with("MATERIALIZED")
         claim = (
             outbox.update()
-            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .where(outbox.c.id.in_(sa.select(taken.c.id)))
             .values(claimed_until=now + CLAIM)
             .returning(*outbox.c)
         )
