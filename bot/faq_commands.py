@@ -88,7 +88,12 @@ async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatche
     try:
         return await FaqLearning(db, store, SystemClock()).read_only_matcher()
     except (OSError, SQLAlchemyError) as exc:
-        print(f"partnerbot: learned phrasings not read ({type(exc).__name__})", file=sys.stderr)
+        print(  # the type only: a driver's message may name the server or the password
+            f"partnerbot: learned phrasings not read from DATABASE_URL ({type(exc).__name__}:"
+            " a database without the bot's tables — `partnerbot run` sets them up — or one"
+            " not reachable); matching on the content alone",
+            file=sys.stderr,
+        )
         return store.live.matcher
     finally:
         await db.close()

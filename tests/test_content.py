@@ -164,6 +164,19 @@ def test_faq_commands_refuse_an_invalid_content_folder(
     assert not database.exists()  # nothing opened for a folder that cannot be read
 
 
+def test_faq_match_on_a_database_without_tables_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()  # a file, no tables: not "nothing learned yet", a wrong or new database
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{empty}")
+    assert main(["faq", "match", "когда выплаты", "--content", str(DEMO_CONTENT)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("payout-dates")
+    assert "DATABASE_URL" in captured.err
+    assert "`partnerbot run` sets them up" in captured.err
+
+
 def test_reading_content_and_matching_a_question_need_no_aiogram() -> None:
     """`content check` and `faq match` load no aiogram: its types build seconds of
     pydantic schemas, which made `faq match` take ~10 s for one question."""
