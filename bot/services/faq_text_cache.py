@@ -20,14 +20,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
-import time
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bot.services.cache_files import prune, write_atomically
 from bot.services.faq_semantic import cache_root
 
 __all__ = ["FOLDER", "KEEP", "digest", "read_state", "write_state"]
@@ -85,37 +84,14 @@ def write_state(key: str, state: dict[str, Any], root: Path | None = None) -> No
     """Writes `state` (JSON, with `key` added) for `key`; a folder that cannot be written
     is logged, never raised."""
     path = _path(key, root)
-    temporary: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump({**state, "key": key}, file, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
-        temporary = None
-        _prune(path.parent)
+        write_atomically(
+            path,
+            lambda file: json.dump(
+                {**state, "key": key}, file, ensure_ascii=False, separators=(",", ":")
+            ),
+            binary=False,
+        )
+        prune(path.parent, "*.json", KEEP)
     except OSError as error:
         log.warning("FAQ vocabulary: cannot keep it in %s (%s)", path, error)
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-def _prune(folder: Path) -> None:
-    """Deletes all but the KEEP newest files, and temporary files a killed worker left
-    (an hour old); other workers may be at it too."""
-    stale = time.time() - 3600
-    for path in folder.glob(".*"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < stale:
-                path.unlink()
-    aged = []
-    for path in folder.glob("*.json"):
-        try:
-            aged.append((path.stat().st_mtime_ns, path))
-        except FileNotFoundError:
-            continue
-    for _mtime, path in sorted(aged, reverse=True)[KEEP:]:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()

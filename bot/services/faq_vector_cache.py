@@ -18,13 +18,12 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bot.services.cache_files import prune, write_atomically
 from bot.services.faq_semantic import DIM, Encoder, encode, encoder
 
 __all__ = ["FOLDER", "KEEP", "content_vectors"]
@@ -86,37 +85,10 @@ def _read(path: Path, key: str, count: int) -> np.ndarray | None:
 
 
 def _write(path: Path, key: str, vectors: np.ndarray) -> None:
-    temporary: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, vectors=vectors, key=np.array(key))
-        os.replace(temporary, path)
-        temporary = None
-        _prune(path.parent)
+        write_atomically(
+            path, lambda file: np.savez(file, vectors=vectors, key=np.array(key)), binary=True
+        )
+        prune(path.parent, "*.npz", KEEP)
     except OSError as error:
         log.warning("FAQ vectors: cannot keep the content's vectors in %s (%s)", path, error)
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-def _prune(folder: Path) -> None:
-    """Deletes all but the KEEP newest files, and temporary files a killed worker left
-    (an hour old); other workers may be at it too."""
-    stale = time.time() - 3600
-    for path in folder.glob(".*"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < stale:
-                path.unlink()
-    aged = []
-    for path in folder.glob("*.npz"):
-        try:
-            aged.append((path.stat().st_mtime_ns, path))
-        except FileNotFoundError:
-            continue
-    for _mtime, path in sorted(aged, reverse=True)[KEEP:]:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
