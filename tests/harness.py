@@ -455,6 +455,15 @@ class Client:
         await self.send("Владельцы квартир в новостройках")
         await self.press("✅ Да, присылайте")
 
+    async def onboard_in_english(self) -> None:
+        """/start by a client in English: the first segment, newsletters on."""
+        await self.send("/start")
+        await self.press(self.last.button_labels[0])
+        await self.press("Сайт")
+        await self.press("До года")
+        await self.send("Owners of new flats")
+        await self.press("✅ Yes, send them")
+
 
 @functools.cache
 def _bot_api_methods() -> dict[str, Any] | None:

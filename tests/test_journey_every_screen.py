@@ -298,12 +298,7 @@ async def test_menu_words_typed_open_their_sections(harness: Harness) -> None:
     anna = harness.user(931, "Анна")
     await anna.onboard()
     john = harness.user(932, "John", language="en")
-    await john.send("/start")
-    await john.press(john.last.button_labels[0])
-    await john.press("Сайт")
-    await john.press("До года")
-    await john.send("Owners of new flats")
-    await john.press("✅ Yes, send them")
+    await john.onboard_in_english()
     for client, word, expected in (
         (anna, "креативы", "/creatives"),
         (anna, "Обучение", "/lessons"),

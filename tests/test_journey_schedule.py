@@ -47,8 +47,10 @@ async def tick(harness: Harness) -> int:
     return queued
 
 
-async def partner_with_sales(harness: Harness, user_id: int, affiliate: str) -> Client:
-    client = harness.user(user_id, "Анна")
+async def partner_with_sales(
+    harness: Harness, user_id: int, affiliate: str, name: str = "Анна"
+) -> Client:
+    client = harness.user(user_id, name)
     await client.onboard()
     person = await harness.services.partners.by_user("tg", user_id)
     assert person is not None

@@ -10,21 +10,11 @@ from pathlib import Path
 from bot.services.conversions import ConversionIn
 from bot.services.outbox_enqueue import OutMessage
 from tests.harness import Client, Harness, running_bot
+from tests.test_journey_schedule import partner_with_sales
 
 
 def at(harness: Harness, moment: datetime) -> None:
     harness.clock.advance((moment - harness.clock.now()).total_seconds())
-
-
-async def linked(harness: Harness, user_id: int, name: str, affiliate: str) -> Client:
-    client = harness.user(user_id, name)
-    await client.onboard()
-    person = await harness.services.partners.by_user("tg", user_id)
-    assert person is not None
-    await harness.services.partners.approve_link(
-        await harness.services.partners.request_link(person, affiliate)
-    )
-    return client
 
 
 async def schedule(manager: Client) -> list[str]:
@@ -35,7 +25,7 @@ async def test_sends_held_for_the_night_are_listed_and_stop_forget_drop_them(
     tmp_path: Path,
 ) -> None:
     async with running_bot(tmp_path, timezone="America/Sao_Paulo") as harness:
-        anna = await linked(harness, 951, "Анна", "held-1")
+        anna = await partner_with_sales(harness, 951, "held-1", "Анна")
         boris = harness.user(952, "Борис")
         await boris.onboard()
         manager = harness.manager()
@@ -80,8 +70,8 @@ async def test_sends_held_for_the_night_are_listed_and_stop_forget_drop_them(
 
 async def test_a_partner_at_the_weekly_cap_is_not_counted_while_capped(tmp_path: Path) -> None:
     async with running_bot(tmp_path, timezone="America/Sao_Paulo") as harness:
-        anna = await linked(harness, 961, "Анна", "cap-1")
-        boris = await linked(harness, 962, "Борис", "cap-2")
+        anna = await partner_with_sales(harness, 961, "cap-1", "Анна")
+        boris = await partner_with_sales(harness, 962, "cap-2", "Борис")
         manager = harness.manager()
         await manager.send("/start")
         at(harness, datetime(2026, 12, 5, 12, 30, tzinfo=UTC))  # 09:30 in São Paulo

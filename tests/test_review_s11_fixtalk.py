@@ -275,12 +275,7 @@ async def test_small_talk_gets_a_friendly_word_and_no_gap_on_telegram(harness: H
 
 async def test_small_talk_gets_its_answer_in_english(harness: Harness) -> None:
     john = harness.user(9804, "John", language="en")
-    await john.send("/start")
-    await john.press(john.last.button_labels[0])
-    await john.press("Сайт")
-    await john.press("До года")
-    await john.send("Owners of new flats")
-    await john.press("✅ Yes, send them")
+    await john.onboard_in_english()
     for text, expected in (
         ("how are you?", "All good"),
         ("are you a bot?", "Yes, I am a bot"),

@@ -74,12 +74,7 @@ async def test_support_with_a_ticket_open_adds_to_it_and_says_so(harness: Harnes
 async def test_support_without_text_with_a_ticket_open_in_english(harness: Harness) -> None:
     await harness.manager().send("/start")
     john = harness.user(1902, "John", language="en")
-    await john.send("/start")
-    await john.press(john.last.button_labels[0])
-    await john.press("Сайт")
-    await john.press("До года")
-    await john.send("Owners of new flats")
-    await john.press("✅ Yes, send them")
+    await john.onboard_in_english()
     await john.send("/support Where is my payout?")
     replies = await john.send("/support")
     assert replies[-1].plain == (
