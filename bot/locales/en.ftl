@@ -876,6 +876,8 @@ top-empty-min = Nobody has reached the threshold yet: from { $min }.
 top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.
 
 # --- loose ends 9: the weekly cap in the confirmation of an announcement ---
+# a contest's announcement saved in the quiet hours: when its private messages go
+announced-held = Private messages only at { $end }: the partners' quiet hours.
 announced-capped = Left out by the weekly cap: { $count } { $count ->
         [one] partner
        *[other] partners

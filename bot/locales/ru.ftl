@@ -911,6 +911,8 @@ top-me-below = Вы пока не в зачёте: нужно от { $min }, у 
 
 # --- loose ends 9: the weekly cap in the confirmation of an announcement ---
 # Under «Рассылка поставлена в очередь» and «Объявление в очереди» (also «Всё равно объявить»).
+# a contest's announcement saved in the quiet hours: when its private messages go
+announced-held = В личку — только { $end }: у партнёров тихие часы.
 announced-capped = Не получат из-за недельного лимита: { $count } { $count ->
         [one] партнёр
         [few] партнёра
