@@ -3,15 +3,24 @@
 1. A broadcast or a contest announcement saved in the quiet hours waits in the outbox until
    they end: /announcements and the contest's «saved» answer say when it goes, as the
    /announce preview and /schedule do.
+2. `/faq_link` with no entry offers the 3 closest entries (SPEC §10), those with evidence
+   first — also when one entry matches strongly and the others share no word with the
+   question (the sentence vectors off: words alone).
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tests.harness import Harness
+import pytest
+
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_journey_announce import partners
 from tests.test_journey_schedule_held import at, schedule
+from tests.test_journey_support import GROUP, in_chat
 
 # --- 1. held sends said as held everywhere ---
 
@@ -109,3 +118,77 @@ async def test_a_contest_saved_in_the_day_says_nothing_of_quiet_hours(
     saved = manager.messages[-1].plain
     assert saved.startswith("✅ Конкурс сохранён и объявлен. Анонс уходит: 1 партнёру"), saved
     assert "В личку — только" not in saved, saved
+
+
+# --- 2. /faq_link offers the 3 closest ---
+
+
+@pytest.fixture
+def _vectors_restored() -> Iterator[None]:
+    """The sentence vectors as the process had them, after a bot that set them."""
+    from bot.services import faq_semantic
+
+    yield
+    faq_semantic.configure()
+
+
+async def _managers_chat(tmp_path: Path, **settings: str) -> AsyncIterator[Harness]:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_managers_chat_id=GROUP, **settings
+        ) as harness:
+            yield harness
+
+
+@pytest.fixture
+async def words_alone(tmp_path: Path, _vectors_restored: None) -> AsyncIterator[Harness]:
+    """The managers' chat, the FAQ matched by words alone (FAQ_VECTORS=off); the content
+    copied, so its matcher is built anew (tests/conftest.py keeps one per folder)."""
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async for harness in _managers_chat(tmp_path, content_dir=str(content), faq_vectors="off"):
+        yield harness
+
+
+@pytest.fixture
+async def with_vectors(tmp_path: Path) -> AsyncIterator[Harness]:
+    async for harness in _managers_chat(tmp_path):
+        yield harness
+
+
+async def _link_offer(harness: Harness, user_id: int, question: str) -> list[str]:
+    partner = harness.user(user_id)
+    await partner.onboard()
+    await partner.send("/support")
+    await partner.send(question)
+    card = harness.emulator.chat_messages(GROUP)[-2]
+    await in_chat(harness, GROUP, "/faq_link", reply_to=card.message_id)
+    offer = harness.emulator.chat_messages(GROUP)[-1]
+    assert offer.plain.startswith("К какому вопросу FAQ относится"), offer.plain
+    assert offer.button_labels[-1] == "📋 Другая статья"
+    return offer.button_labels[:-1]
+
+
+async def test_faq_link_offers_three_entries_when_one_matches_strongly(
+    words_alone: Harness,
+) -> None:
+    # only postback-setup shares a word with it (the others ranked by the matcher share
+    # none but a question word); it stays first
+    buttons = await _link_offer(words_alone, 1301, "как настроить постбэк")
+    assert len(buttons) == 3, buttons
+    assert buttons[0].startswith("postback-setup:"), buttons
+
+
+async def test_faq_link_keeps_the_entries_with_evidence_first(words_alone: Harness) -> None:
+    buttons = await _link_offer(words_alone, 1302, "как долго проверяют заказ после доставки")
+    assert [label.partition(":")[0] for label in buttons] == [
+        "hold-period", "sale-not-tracked", "cookie-lifetime",
+    ]  # fmt: skip
+
+
+async def test_faq_link_offers_three_entries_with_the_vectors_on(with_vectors: Harness) -> None:
+    buttons = await _link_offer(with_vectors, 1303, "как настроить постбэк")
+    assert len(buttons) == 3, buttons
+    assert buttons[0].startswith("postback-setup:"), buttons
