@@ -6,17 +6,25 @@
 2. `/faq_link` with no entry offers the 3 closest entries (SPEC §10), those with evidence
    first — also when one entry matches strongly and the others share no word with the
    question (the sentence vectors off: words alone).
+3. A date and time typed by a manager with both wrong («99.99.9999 99:99») is refused
+   naming both: what is wrong with the date (day, month), and the hours; hostile date
+   strings never crash the readers.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.i18n import Translator
+from bot.services.contest_drafts import DraftError, read_dates, read_end, read_future
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_journey_announce import partners
 from tests.test_journey_schedule_held import at, schedule
@@ -192,3 +200,109 @@ async def test_faq_link_offers_three_entries_with_the_vectors_on(with_vectors: H
     buttons = await _link_offer(with_vectors, 1303, "как настроить постбэк")
     assert len(buttons) == 3, buttons
     assert buttons[0].startswith("postback-setup:"), buttons
+
+
+# --- 3. a date and a time both wrong: both named ---
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+TEXTS = Translator()
+
+
+def _refused(text: str, language: str = "ru") -> str:
+    with pytest.raises(DraftError) as error:
+        read_future(text, MOSCOW, NOW)
+    return TEXTS.get(language)(error.value.key, **error.value.args_)
+
+
+def test_a_date_and_a_time_both_wrong_are_both_named() -> None:
+    said = _refused("99.99.9999 99:99")
+    assert said == (
+        "Такой даты нет в календаре: месяц от 1 до 12, день от 1 до 31. "
+        "И такого времени нет: часы от 0 до 23, минуты от 0 до 59."
+    ), said
+    assert _refused("99.99.9999 99:99", "en") == (
+        "That date is not in the calendar: months are 1 to 12, days 1 to 31. "
+        "Nor is that time: hours 0 to 23, minutes 0 to 59."
+    )
+    assert _refused("31.11.2026 10:00") == (
+        "Такой даты нет в календаре: в этом месяце дни от 1 до 30."
+    )
+    assert _refused("29.02.2027 25:00") == (
+        "Такой даты нет в календаре: в этом месяце дни от 1 до 28. "
+        "И такого времени нет: часы от 0 до 23, минуты от 0 до 59."
+    )
+    assert _refused("10.13.2026") == "Такой даты нет в календаре: месяц от 1 до 12."
+    assert _refused("00.00.0000 10:00") == (
+        "Такой даты нет в календаре: месяц от 1 до 12, день от 1 до 31."
+    )
+    assert _refused("01.01.0000") == "Такой даты нет в календаре: год от 0001."
+    # a good date with a bad time: the time alone, as before
+    assert _refused("05.11.2026 25:00") == (
+        "Такого времени нет: часы от 0 до 23, минуты от 0 до 59."
+    )
+
+
+async def test_the_announce_and_contest_dialogs_name_both(harness: Harness) -> None:
+    await partners(harness)
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Вебинар")
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    said = (await manager.send("99.99.9999 99:99"))[-1].plain
+    assert said.startswith(
+        "⚠️ Такой даты нет в календаре: месяц от 1 до 12, день от 1 до 31. "
+        "И такого времени нет: часы от 0 до 23, минуты от 0 до 59."
+    ), said
+    assert "Сейчас" in manager.messages[-1].button_labels  # the same step again
+    await manager.send("/cancel")
+    for text in ("/contest_new", "Конкурс", "Правила."):
+        await manager.send(text)
+    said = (await manager.send("99.99.9999 99:99"))[-1].plain
+    assert "месяц от 1 до 12, день от 1 до 31" in said, said
+    assert "часы от 0 до 23" in said, said
+    assert "Шаг 3 из 8" in said, said
+
+
+DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=5)
+SEPARATORS = st.sampled_from([".", ":", " ", "-", "/", "", "..", "\u00a0", "\u202e"])
+moments = st.one_of(
+    st.builds(
+        lambda parts, seps: "".join(p + s for p, s in zip(parts, seps, strict=False)),
+        st.lists(DIGITS, min_size=1, max_size=5),
+        st.lists(SEPARATORS, min_size=5, max_size=5),
+    ),
+    st.text(alphabet="0123456789.: -—–٣١𝟗\n\u200b", max_size=40),
+    st.text(max_size=40),
+)
+
+
+def _text_of(error: DraftError) -> str:
+    return TEXTS.get("ru")(error.key, **error.args_)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=moments, zone=st.sampled_from(["Europe/Moscow", "America/Sao_Paulo", "Etc/GMT-14"]))
+def test_hostile_date_strings_never_crash(text: str, zone: str) -> None:
+    place = ZoneInfo(zone)
+    start = datetime(2026, 12, 1, tzinfo=place)
+    for read in (
+        lambda: read_future(text, place, NOW),
+        lambda: read_end(text, place, start),
+        lambda: read_dates(f"{text} — {text}", place, NOW),
+    ):
+        refused: DraftError | None = None
+        try:
+            value = read()
+        except DraftError as error:
+            refused = error
+        if refused is not None:  # a clear refusal, in words
+            said = _text_of(refused)
+            assert said, refused.key
+            assert "{" not in said, said
+            assert refused.key not in said, said
+            continue
+        for moment in value if isinstance(value, tuple) else (value,):
+            assert moment.tzinfo is not None
+            assert moment - NOW < timedelta(days=2 * 365)
