@@ -9,6 +9,10 @@
 3. A date and time typed by a manager with both wrong («99.99.9999 99:99») is refused
    naming both: what is wrong with the date (day, month), and the hours; hostile date
    strings never crash the readers.
+4. On VK a manager's command typed without the slash («reload x», «tickets», «faq_link
+   ID» in reply to a ticket's message) is that command, as partners' words are; a
+   partner's «stats» stays words, and so does a manager's answer to a partner that
+   starts with a command's word («close to …»).
 """
 
 from __future__ import annotations
@@ -25,10 +29,18 @@ from hypothesis import strategies as st
 
 from bot.i18n import Translator
 from bot.services.contest_drafts import DraftError, read_dates, read_end, read_future
-from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.harness import (
+    DEMO_CONTENT,
+    MANAGER_ID,
+    VK_MANAGER_ID,
+    Harness,
+    chats_emulator,
+    running_bot,
+)
 from tests.test_journey_announce import partners
 from tests.test_journey_schedule_held import at, schedule
 from tests.test_journey_support import GROUP, in_chat
+from tests.test_journey_vk_max import SIDES, VK_CHAT
 
 # --- 1. held sends said as held everywhere ---
 
@@ -306,3 +318,54 @@ def test_hostile_date_strings_never_crash(text: str, zone: str) -> None:
         for moment in value if isinstance(value, tuple) else (value,):
             assert moment.tzinfo is not None
             assert moment - NOW < timedelta(days=2 * 365)
+
+
+# --- 4. VK: a manager's command typed without the slash ---
+
+VK = SIDES[0].values[0]
+
+
+def _usage(command: str) -> str:
+    return f"Команда /{command} работает без параметров. Просто отправьте /{command}"
+
+
+async def test_vk_manager_commands_typed_without_the_slash(tmp_path: Path) -> None:
+    async with VK.running(tmp_path, managers_chat=True) as harness:
+        assert harness.vk is not None
+        partner = harness.vk_user(1401, "Вера")
+        await partner.onboard()
+        said = [m.plain for m in await partner.send("stats")]  # a partner's word: words
+        assert not any("Команда /stats" in text or "Такой команды" in text for text in said)
+        said = [m.plain for m in await partner.send("reload x")]
+        assert not any("/reload" in text for text in said), said
+
+        manager = harness.vk_manager()
+        assert [m.plain for m in await manager.send("reload x")] == [_usage("reload")]
+        assert [m.plain for m in await manager.send("Stats please")] == [_usage("stats")]
+        assert (await manager.send("reload"))[-1].plain.startswith("Контент обновлён")
+        said = [m.plain for m in await manager.send("partner nobody")]
+        assert said == [m.plain for m in await manager.send("/partner nobody")], said
+
+        await partner.send("/support Где статистика?")
+        told = len(partner.messages)
+        chat = harness.vk.chat_messages(VK_CHAT)
+        card = next(m for m in chat if "Обращение №1" in m.plain)
+        relayed = chat[-1]  # the partner's words
+
+        async def reply(text: str, to: object) -> list[str]:
+            assert harness.vk is not None
+            before = len(harness.vk.chat_messages(VK_CHAT))
+            ts = harness.vk.user_message(VK_MANAGER_ID, text, peer_id=VK_CHAT, reply_to=to)
+            await harness.vk.wait_processed(ts)
+            return [m.plain for m in harness.vk.chat_messages(VK_CHAT)[before:]]
+
+        # an answer to the partner that starts with a command's word goes to the partner
+        await reply("Close to the top right: «Статистика»", relayed)
+        assert partner.messages[told:][-1].plain.endswith("Close to the top right: «Статистика»")
+        listing = await reply("tickets", None)
+        assert listing[0].startswith("Открытые обращения"), listing
+        assert listing == (await reply("/tickets", None)), listing
+        await reply("faq_link referral-link", relayed)
+        assert "Инструменты → Ссылки" in partner.last.plain
+        await reply("close", card)
+        assert partner.last.plain.startswith("Обращение №1 закрыто."), partner.last.plain
