@@ -18,6 +18,7 @@ from bot.platforms import platform_of
 from bot.telegram.session import create_bot, telegram_pacer
 from bot.telegram.startup import prepare_telegram_bot
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
+from handlers.manager import MANAGER_COMMANDS
 from handlers.partner import PARTNER_COMMANDS
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} 
     "cancel": "cancel",
     "отмена": "cancel",
 }
+# a manager's commands typed without the slash (VK's `_typed_command` says when)
+VK_MANAGER_WORDS: Mapping[str, str] = {name: name for name in MANAGER_COMMANDS}
 
 
 class TokenRefused(Exception):
@@ -91,6 +94,8 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 settings.vk_api_url,
                 commands=VK_COMMAND_WORDS,
                 pacer=vk_pacer(services.pacers, settings.vk_group_id),
+                manager_commands=VK_MANAGER_WORDS,
+                managers=settings.manager_ids("vk"),
             )
         )
     if settings.max_bot_token is not None:

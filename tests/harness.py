@@ -30,7 +30,7 @@ from bot.max.files import max_file_fetcher
 from bot.max.session import create_max_bot
 from bot.pacing_store import Rate, RedisStore, Store
 from bot.platform.files import FileFetchers
-from bot.startup import VK_COMMAND_WORDS, prepare_bot
+from bot.startup import VK_COMMAND_WORDS, VK_MANAGER_WORDS, prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.emulator import BotApiEmulator, RateLimits, Request, SentMessage
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
@@ -635,6 +635,8 @@ async def running_bot(
             vk_emulator.base_url,
             commands=VK_COMMAND_WORDS,
             pacer=vk_pacer(services.pacers, vk_emulator.group_id),
+            manager_commands=VK_MANAGER_WORDS,
+            managers=services.settings.manager_ids("vk"),
         )
         services.platforms.add(harness.vk_bot)
         bots.append(harness.vk_bot)

@@ -419,7 +419,16 @@ draft-error-too-long = Too long: { $length } { $length ->
        *[other] characters
     }, at most { $limit }.
 draft-error-date-format = I could not read the date — use DD.MM.YYYY HH:MM.
-draft-error-date-invalid = That date is not in the calendar.
+# a date not in the calendar: $what is wrong (month, month-day, year, day: $days in that month); $time 1: the time too
+draft-error-date-invalid = That date is not in the calendar: { $what ->
+        [month] months are 1 to 12
+        [month-day] months are 1 to 12, days 1 to 31
+        [year] years start at 0001
+       *[day] that month has days 1 to { $days }
+    }.{ $time ->
+        [1] {" "}Nor is that time: hours 0 to 23, minutes 0 to 59.
+       *[other] {""}
+    }
 draft-error-date-past = That date has passed.
 draft-error-end-before-start = The end must come after the start.
 draft-error-dates-pair = Two dates with a dash between them: start — end.
@@ -876,6 +885,8 @@ top-empty-min = Nobody has reached the threshold yet: from { $min }.
 top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.
 
 # --- loose ends 9: the weekly cap in the confirmation of an announcement ---
+# a contest's announcement saved in the quiet hours: when its private messages go
+announced-held = Private messages only at { $end }: the partners' quiet hours.
 announced-capped = Left out by the weekly cap: { $count } { $count ->
         [one] partner
        *[other] partners

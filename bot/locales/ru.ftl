@@ -433,7 +433,16 @@ draft-error-too-long = Слишком длинно: { $length } { $length ->
        *[many] символов
     }, можно до { $limit }.
 draft-error-date-format = Не понял дату — нужен формат ДД.ММ.ГГГГ ЧЧ:ММ.
-draft-error-date-invalid = Такой даты нет в календаре.
+# a date not in the calendar: $what is wrong (month, month-day, year, day: $days in that month); $time 1: the time too
+draft-error-date-invalid = Такой даты нет в календаре: { $what ->
+        [month] месяц от 1 до 12
+        [month-day] месяц от 1 до 12, день от 1 до 31
+        [year] год от 0001
+       *[day] в этом месяце дни от 1 до { $days }
+    }.{ $time ->
+        [1] {" "}И такого времени нет: часы от 0 до 23, минуты от 0 до 59.
+       *[other] {""}
+    }
 draft-error-date-past = Эта дата уже прошла.
 draft-error-end-before-start = Конец должен быть позже начала.
 draft-error-dates-pair = Нужны две даты через тире: начало — конец.
@@ -911,6 +920,8 @@ top-me-below = Вы пока не в зачёте: нужно от { $min }, у 
 
 # --- loose ends 9: the weekly cap in the confirmation of an announcement ---
 # Under «Рассылка поставлена в очередь» and «Объявление в очереди» (also «Всё равно объявить»).
+# a contest's announcement saved in the quiet hours: when its private messages go
+announced-held = В личку — только { $end }: у партнёров тихие часы.
 announced-capped = Не получат из-за недельного лимита: { $count } { $count ->
         [one] партнёр
         [few] партнёра

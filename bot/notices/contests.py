@@ -34,6 +34,7 @@ class Announced:
     community: bool
     enqueued: Enqueued
     capped: int = 0  # people the weekly cap left out (SPEC §11)
+    held_until: datetime | None = None  # the private rows wait for the quiet hours' end
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class ContestNotices(NoticesBase):
         capped = (await self._outbox.people(subject, status="capped")).get("capped", 0)
         reached = people(moment.partners) - capped
         community = moment.community and self.has_community
-        return Announced(reached, community, result, capped)
+        held_until = await self._outbox.held_for_quiet_hours(subject, self._clock.now())
+        return Announced(reached, community, result, capped, held_until)
 
     async def cancel_contest(self, contest: Contest) -> Cancelled:
         """Cancel a contest: what was not sent about it yet is dropped, and everyone who was

@@ -21,7 +21,7 @@ from bot.max.emulator import MaxApiEmulator
 from bot.max.session import create_max_bot
 from bot.sandbox.stdin import read_lines
 from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat
-from bot.startup import VK_COMMAND_WORDS, prepare_bot
+from bot.startup import VK_COMMAND_WORDS, VK_MANAGER_WORDS, prepare_bot
 from bot.telegram.emulator import BotApiEmulator
 from bot.telegram.session import create_bot, telegram_pacer
 from bot.vk.emulator import VkApiEmulator
@@ -69,6 +69,8 @@ async def run_sandbox(settings: Settings) -> None:
         vk_url,
         commands=VK_COMMAND_WORDS,
         pacer=vk_pacer(services.pacers, vk.group_id),
+        manager_commands=VK_MANAGER_WORDS,
+        managers=settings.manager_ids("vk"),
     )
     max_bot = create_max_bot(
         max_api.token,

@@ -177,8 +177,19 @@ class AnnouncementService:
         async with self._db.read() as conn:
             return [_announcement(row) for row in await conn.execute(query)]
 
-    def state(self, item: Announcement, report: Report) -> str:
-        """scheduled | sending | sent | cancelled: what a stored status means now."""
+    async def held_until(self, item: Announcement) -> datetime | None:
+        """When a scheduled announcement's private messages go, if they wait for the end
+        of the quiet hours its time fell in (as its preview said, and /schedule lists
+        them); None otherwise."""
+        if item.status != "scheduled" or item.audience == COMMUNITY:
+            return None
+        return await self._outbox.held_for_quiet_hours(f"announcement:{item.id}", item.send_at)
+
+    def state(self, item: Announcement, report: Report, held_until: datetime | None = None) -> str:
+        """scheduled | sending | sent | cancelled: what a stored status means now (held
+        for the end of the quiet hours with nothing sent yet: still scheduled)."""
+        if held_until is not None and not report.delivered:
+            return item.status
         if item.status == "scheduled" and item.send_at <= self._clock.now():
             return "sending" if report.waiting else "sent"
         return item.status

@@ -6,9 +6,10 @@ what is wrong; the dialog shows it and asks the same step again.
 
 from __future__ import annotations
 
+import calendar
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import MINYEAR, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -67,23 +68,35 @@ def read_text(text: str, limit: int) -> str:
 
 def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datetime:
     """DD.MM.YYYY [HH:MM] in the program's time zone; a bare date is its start (or, for an
-    end, its last minute)."""
+    end, its last minute). A date not in the calendar is refused saying what is wrong with
+    it, and with the time too when that is wrong as well («99.99.9999 99:99»)."""
     match = _MOMENT.match(text)
     if match is None:
         raise DraftError("draft-error-date-format")
-    day, month, year, hour, minute = match.groups()
-    try:
-        if hour is None:
-            moment = datetime(int(year), int(month), int(day), tzinfo=zone)
-            if end_of_day:
-                moment += timedelta(days=1, minutes=-1)
-        else:
-            if int(hour) > 23 or int(minute) > 59:  # «25:00» is a bad time, not a bad date
-                raise DraftError("draft-error-time-invalid")
-            moment = datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
-    except ValueError as exc:
-        raise DraftError("draft-error-date-invalid") from exc
+    day, month, year = (int(part) for part in match.groups()[:3])
+    hour = None if match[4] is None else int(match[4])
+    minute = None if match[5] is None else int(match[5])
+    time_wrong = hour is not None and minute is not None and (hour > 23 or minute > 59)
+    wrong, days = _date_problem(day, month, year)
+    if wrong:
+        raise DraftError("draft-error-date-invalid", what=wrong, days=days, time=int(time_wrong))
+    if time_wrong:  # «25:00» is a bad time, not a bad date
+        raise DraftError("draft-error-time-invalid")
+    moment = datetime(year, month, day, hour or 0, minute or 0, tzinfo=zone)
+    if hour is None and end_of_day:
+        moment += timedelta(days=1, minutes=-1)
     return moment
+
+
+def _date_problem(day: int, month: int, year: int) -> tuple[str, int]:
+    """What is wrong with a date ("" when nothing): the month (and the day, when it is past
+    any month's), the year (0000), or the day for that month; and that month's days."""
+    if not 1 <= month <= 12:
+        return ("month" if 1 <= day <= 31 else "month-day"), 31
+    if year < MINYEAR:
+        return "year", 31
+    days = calendar.monthrange(year, month)[1]
+    return ("" if 1 <= day <= days else "day"), days
 
 
 def read_future(text: str, zone: ZoneInfo, now: datetime) -> datetime:

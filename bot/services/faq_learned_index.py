@@ -159,16 +159,20 @@ class LearnedIndex(LearnedRows):
         limit: int = 3,
         exclude: str | None = None,
         segments: Collection[str] = (),
+        fill: bool = False,
     ) -> list[str]:
         """The ids of the entries closest to a text (for buttons), best first: what the
         bot itself answers or offers for it first (read as for a partner of each of
         `segments`: the same ranking the partner got), then, by the matcher's score, the
         entries with evidence (see `has_evidence`) and those closest in meaning
         (`closest_in_meaning`), possibly none — never the FAQ's first entries as filler.
-        With `segments`: only entries one of those segments can see."""
+        With `fill` (/faq_link: SPEC §10 offers "the 3 closest"), up to `limit` with the
+        other entries the matcher ranked for the text, by score, after those. With
+        `segments`: only entries one of those segments can see."""
         offered: list[str] = []
         meaning_only: list[str] = []
         scores: dict[str, float] = {}
+        others: dict[str, float] = {}  # ranked with no evidence: `fill`'s
         scopes: list[str | None] = [*sorted(segments)] or [None]
         for segment in scopes:
             decided = matcher.match(text, segment)
@@ -180,13 +184,17 @@ class LearnedIndex(LearnedRows):
                 meaning_only.extend(matcher.closest_in_meaning(text, segment))
             by_meaning = closest_in_meaning(candidates)
             for candidate in candidates:
-                if has_evidence(candidate) or candidate.entry_id in by_meaning:
-                    best = max(scores.get(candidate.entry_id, 0.0), candidate.score)
-                    scores[candidate.entry_id] = best
+                kept = (
+                    scores
+                    if has_evidence(candidate) or candidate.entry_id in by_meaning
+                    else others
+                )
+                kept[candidate.entry_id] = max(kept.get(candidate.entry_id, 0.0), candidate.score)
         ranked = sorted(scores, key=lambda entry_id: -scores[entry_id])
+        rest = sorted(others, key=lambda entry_id: -others[entry_id]) if fill else []
         ids = [
             entry_id
-            for entry_id in dict.fromkeys([*offered, *ranked, *meaning_only])
+            for entry_id in dict.fromkeys([*offered, *ranked, *meaning_only, *rest])
             if entry_id != exclude
         ]
         return ids[:limit]

@@ -113,6 +113,18 @@ class Outbox:
         async with self._db.read() as conn:
             return await held(conn, self._clock.now(), until)
 
+    async def held_for_quiet_hours(self, subject: str, moment: datetime) -> datetime | None:
+        """When the private rows about `subject` made for `moment` go, if they wait for the
+        end of the quiet hours `moment` falls in (as /schedule lists them: `held`); None
+        when they go at `moment`, or none of them will."""
+        waking = self.after_quiet_hours(moment)
+        if waking == moment or waking <= self._clock.now():
+            return None
+        found = await self.held(waking)
+        return (
+            waking if any(item.what == subject and item.at == waking for item in found) else None
+        )
+
     async def under_cap(
         self, partner_ids: Sequence[int], kind: str, subject: str | None, at: datetime
     ) -> set[str]:

@@ -17,7 +17,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final, cast
 
 from aiogram import Bot
@@ -33,13 +33,25 @@ logger = logging.getLogger(__name__)
 
 SEEN_EVENTS: Final = 50_000
 WITH_ARGUMENTS: Final = frozenset({"start", "link"})  # typed with words after them
+# a manager's commands typed with words after them in a reply to a ticket's message (where
+# other words are the manager's answer to the partner)
+IN_REPLY_WITH_ARGUMENTS: Final = frozenset({"t", "faq_link"})
 
 
 class VkEvents(VkDirectory):
     """The long poll and the events (a mixin: state made by `_init_events`)."""
 
-    def _init_events(self, commands: Mapping[str, str] | None, long_poll_wait: int) -> None:
+    def _init_events(
+        self,
+        commands: Mapping[str, str] | None,
+        long_poll_wait: int,
+        manager_commands: Mapping[str, str] | None = None,
+        managers: Collection[int] = (),
+    ) -> None:
         self._commands = dict(commands or {})  # a word typed without "/" → its command
+        # the same for the managers' commands, typed by these VK users (MANAGERS)
+        self._manager_commands = dict(manager_commands or {})
+        self._managers = frozenset(managers)
         self._wait = long_poll_wait
         self._server: str | None = None
         self._key = ""
@@ -195,8 +207,9 @@ class VkEvents(VkDirectory):
         if ref and (not text.strip() or self._commands.get(text.strip().lower()) == "start"):
             text = f"/start {ref}"  # came by a vk.me link with ?ref= (a referral, a button)
         words = text.split(maxsplit=1)
-        command = self._commands.get(words[0].lower()) if words else None
-        if command is not None and (len(words) == 1 or command in WITH_ARGUMENTS):
+        replying = isinstance(message.get("reply_message"), dict)
+        command = self._typed_command(words, int(user["id"]), replying)
+        if command is not None:
             # VK users type commands without the slash ("faq", "link 12345", "Начать")
             text = "/" + command + (f" {words[1]}" if len(words) > 1 else "")
         attachments = _attachments(message.get("attachments") or [])
@@ -250,6 +263,24 @@ class VkEvents(VkDirectory):
                 "text": str(reply.get("text") or ""),
             }
         return body
+
+    def _typed_command(self, words: list[str], user_id: int, reply: bool) -> str | None:
+        """The command a message typed without the slash is, or None (its words as typed).
+        Partners' words: alone, or with words after them for those that take some ("link
+        12345"). A manager's (MANAGERS) commands: alone, or with words after them as with
+        the slash («reload x» gets its usage) — but in a reply, whose words are an answer
+        to a ticket's partner («close to …»), only those used in a ticket with words
+        ("t KEY", "faq_link ENTRY")."""
+        if not words:
+            return None
+        word, alone = words[0].lower(), len(words) == 1
+        command = self._commands.get(word)
+        if command is not None:
+            return command if alone or command in WITH_ARGUMENTS else None
+        command = self._manager_commands.get(word) if user_id in self._managers else None
+        if command is None or alone or not reply or command in IN_REPLY_WITH_ARGUMENTS:
+            return command
+        return None
 
     def _mention_name(self, _match: re.Match[str]) -> str:
         username = self._me.username if self._me is not None else None

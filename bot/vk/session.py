@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Collection, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -71,10 +71,12 @@ class VkSession(VkSending, VkEvents, PlatformSession):
         *,
         commands: Mapping[str, str] | None = None,
         long_poll_wait: int = 25,
+        manager_commands: Mapping[str, str] | None = None,
+        managers: Collection[int] = (),
     ) -> None:
         super().__init__()
         self._init_directory(client, group_id)
-        self._init_events(commands, long_poll_wait)
+        self._init_events(commands, long_poll_wait, manager_commands, managers)
         self._init_sending()
 
     # --- BaseSession ----------------------------------------------------------------
@@ -134,14 +136,20 @@ def create_vk_bot(
     rate: float = 20.0,
     long_poll_wait: int = 25,
     pacer: Pacer | None = None,
+    manager_commands: Mapping[str, str] | None = None,
+    managers: Collection[int] = (),
 ) -> Bot:
     """An aiogram Bot whose requests go to a VK community (its id is the community's);
-    `pacer`: the community token's pacing (`vk_pacer`), shared by all its senders."""
+    `pacer`: the community token's pacing (`vk_pacer`), shared by all its senders;
+    `commands` (and `manager_commands`, for the VK users `managers`): the words typed
+    without the slash that are commands."""
     session = VkSession(
         VkClient(token, api_url, rate=rate, pacer=pacer),
         group_id,
         commands=commands,
         long_poll_wait=long_poll_wait,
+        manager_commands=manager_commands,
+        managers=managers,
     )
     note_answers(session)
     return Bot(f"{group_id}:vk", session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -28,6 +28,7 @@ from bot.services.partner import Partner
 from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.filters import CommandText, IsManager
 from handlers.manager.announce_screens import (
+    MOMENT,
     audience_screen,
     audience_title,
     empty_text,
@@ -37,8 +38,6 @@ from handlers.manager.announce_screens import (
     when_screen,
 )
 from handlers.screens import Screen, actor, edit, keyboard, send
-
-MOMENT = "%d.%m.%Y %H:%M"  # a date and time as the manager types them
 
 
 class AnnounceDialog(StatesGroup):

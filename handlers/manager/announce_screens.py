@@ -15,6 +15,7 @@ from bot.services.outbox_enqueue import COMMUNITY
 from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.screens import Screen, keyboard
 
+MOMENT = "%d.%m.%Y %H:%M"  # a date and time as the manager types them
 NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
 
 

@@ -21,7 +21,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.contests import ContestService
 from bot.services.outbox import Outbox
 from handlers.callbacks import AnnounceCb
-from handlers.manager.announce_screens import audience_title
+from handlers.manager.announce_screens import MOMENT, audience_title
 from handlers.screens import Screen, keyboard, send
 from scheduler.planner import Planner
 
@@ -52,12 +52,17 @@ def setup() -> Router:
         for item in found:
             report = await announcements.report(item.id)
             people = await outbox.people(f"announcement:{item.id}", MERGED)
-            status = announcements.state(item, report)
+            held_until = await announcements.held_until(item)
+            status = announcements.state(item, report, held_until)
+            when = item.send_at.astimezone(settings.tz).strftime(MOMENT)
+            if held_until is not None:  # as the /announce preview said it
+                end = held_until.astimezone(settings.tz).strftime(MOMENT)
+                when = l10n("announce-when-quiet", when=when, end=end)
             text = l10n(
                 "announcements-item",
                 number=item.id,
                 status=l10n(f"announcements-status-{status}"),
-                when=item.send_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M"),
+                when=when,
                 audience=audience_title(item.audience, l10n, content_store, titles),
                 recipients=item.recipients,
                 delivered=delivered_text(l10n, people.get("sent", 0), report.delivered),

@@ -129,7 +129,7 @@ def setup_buttons() -> Router:
             await callback.answer()
             count, chat = announced.partners, int(announced.community)
             text = l10n("contests-admin-announced-now", count=count, chat=chat)
-            text += _capped(announced, content_store, l10n)
+            text += _announced_notes(announced, content_store, settings, l10n)
             await edit(
                 callback, Screen(text, keyboard([(l10n("contests-admin-to-card"), open_card)]))
             )
@@ -208,12 +208,20 @@ async def _winners(
     return await winners_text(header, contest, await contests.results(contest), partners, l10n)
 
 
-def _capped(announced: Announced, store: ContentStore, l10n: L10n) -> str:
-    """The line saying whom the weekly cap left out of an announcement (or nothing)."""
-    if not announced.capped:
-        return ""
-    cap = store.content.program.schedule.max_automated_per_week
-    return "\n" + l10n("announced-capped", count=announced.capped, cap=cap)
+def _announced_notes(
+    announced: Announced, store: ContentStore, settings: Settings, l10n: L10n
+) -> str:
+    """The lines saying when the private messages of an announcement held for the end of
+    the quiet hours go (as the /announce preview says it) and whom the weekly cap left
+    out (or nothing)."""
+    text = ""
+    if announced.held_until is not None:
+        end = announced.held_until.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        text += "\n" + l10n("announced-held", end=end)
+    if announced.capped:
+        cap = store.content.program.schedule.max_automated_per_week
+        text += "\n" + l10n("announced-capped", count=announced.capped, cap=cap)
+    return text
 
 
 async def _announce(contest: Contest, notices: Notices, audit: AuditLog, who: str) -> Announced:
@@ -303,5 +311,5 @@ async def _draft_button(
     if item is not None:
         screen = admin_card(item, clock.now(), l10n, settings, store)
         saved = l10n("draft-saved", count=partners, chat=int(community))
-        saved += _capped(announced, store, l10n)
+        saved += _announced_notes(announced, store, settings, l10n)
         await edit(callback, Screen(saved + "\n\n" + screen.text, screen.markup))

@@ -16,11 +16,14 @@ async def closest_entries(
     text: str,
     exclude: str | None = None,
     segments: frozenset[str] = frozenset(),
+    fill: bool = False,
 ) -> list[str]:
     """The entries closest to a text: what the bot itself answers or offers for it (for
     `segments`), then those with evidence (words shared with the text), possibly none —
-    the pickers say so rather than offer noise."""
-    return faq.learning.closest(await faq.matcher(), text, CHOICES, exclude, segments)
+    the pickers say so rather than offer noise; with `fill` (/faq_link), then the other
+    entries the matcher ranks for it, up to `CHOICES`."""
+    matcher = await faq.matcher()
+    return faq.learning.closest(matcher, text, CHOICES, exclude, segments, fill=fill)
 
 
 def entries_list(ids: tuple[str, ...] | list[str]) -> str:

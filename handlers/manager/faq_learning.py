@@ -137,11 +137,14 @@ async def _link_screen(
     l10n: L10n,
     day: int,
 ) -> Screen:
-    """/faq_link without an entry: the closest entries the partner can see sharing words
-    with the question ("no close entries" and how to name one when none does), and
+    """/faq_link without an entry: the 3 closest entries the partner can see, those sharing
+    words with the question first ("no close entries" and how to name one when the matcher
+    ranks none for it), and
     «📋 Другая статья» to pick one of theirs by topic, as under a gap."""
     picker = _link_picker(ticket, question, segments, day)
-    rows = picker.rows(content, await closest_entries(faq, question, segments=segments))
+    # SPEC §10: the 3 closest, those with evidence first
+    closest = await closest_entries(faq, question, segments=segments, fill=True)
+    rows = picker.rows(content, closest)
     text = l10n("faq-link-pick", question=html.escape(without_bidi(at_a_word(question, 500))))
     if not rows:  # nothing shares a word with it: say so, and how to pick any entry
         example = html.escape(content.faq[0].id if content.faq else "ID")
