@@ -1,9 +1,13 @@
 """FAQ quality, leave-one-out over several FAQs: each set is scored with the model weights
 and thresholds fitted on the other sets, never on itself.
 
-Sets: every folder of bench/faq_sets/ holding a questions.jsonl (with its faq.yaml and
-program.yaml; a new folder is picked up without code changes), and the demo
-FAQ (content/, scored WITHOUT its hand-written `keywords`; bench/faq_eval.yaml).
+Sets: every folder of bench/faq_sets/ and of bench/faq_heldout/ holding a questions.jsonl
+(with its faq.yaml and program.yaml; a new folder is picked up without code changes) but
+the held-out sets still blind (listed in bench/faq_heldout/FRESH: nothing is fitted on
+them until `bench.faq_unseen` has scored them), and the demo FAQ (content/, scored WITHOUT
+its hand-written `keywords`; bench/faq_eval.yaml). Since session 13 the held-out sets
+already scored are training sets too (27 FAQs instead of 7: the calibration learns
+near misses of twenty more programs; BENCHMARKS.md "Issue 13, session 13").
 
 Per left-out set:
 - right:   in-scope questions answered with the right entry;
@@ -41,6 +45,7 @@ import math
 import os
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -65,18 +70,26 @@ from bot.services.faq_matching import (
     model_file,
     top_features,
 )
+from bot.services.faq_wordings import NO_MEANING, SMALL_TALK
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "bench" / "faq_sets"
+HELD_OUT = ROOT / "bench" / "faq_heldout"
 MODEL_DIR = ROOT / "bot" / "faq_data"
 GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 # what the thresholds must hold on the *training* sets, averaged (a margin over the targets)
 SILENT_FLOOR = 0.90
 TAUGHT_ROWS = os.environ.get("TAUGHT_ROWS", "1") == "1"
 ONE_TAP_FLOOR = 0.96
-# the lowest options threshold: small talk («какая сегодня погода») shares a word or two
-# with some entry at ~0.005 and must get no "did you mean" for it
-SUGGEST_FLOOR = 0.01
+# the lowest options threshold: the level that leaves as many of the training sets'
+# questions about nothing in the program (kind `out_of_scope`: chit-chat, «какая сегодня
+# погода», other help) without "did you mean" as the bot did until session 13 (a fixed
+# 0.01 with the model fitted on seven sets left 0.454 of them on the 31 sets; the same 0.01
+# leaves 0.36 with the model fitted on 31, whose probabilities for unrelated questions run
+# higher): an entry less likely than that is no option worth showing
+UNRELATED_QUIET = 0.45
+LOW_GRID = [round(0.005 * k, 3) for k in range(1, 4)]  # below GRID: 0.005, 0.01, 0.015
+REFUSED = {NO_MEANING, SMALL_TALK}
 
 
 @dataclass(frozen=True)
@@ -158,13 +171,21 @@ def load_folder(root: Path) -> list[FaqSet]:
     return sets
 
 
+def fresh() -> set[str]:
+    """The held-out sets nobody has scored yet (bench/faq_heldout/FRESH): never fitted on."""
+    lines = (HELD_OUT / "FRESH").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
 def load_sets() -> list[FaqSet]:
+    """Every set the model may be fitted on."""
+    blind = fresh()
     sets = load_folder(SETS)
     demo = yaml.safe_load((ROOT / "bench" / "faq_eval.yaml").read_text(encoding="utf-8"))
     questions = [Question(c["q"], c["expect"], "demo") for c in demo["in_scope"]]
     questions += [Question(c["q"], None, "out_of_scope") for c in demo["out_of_scope"]]
     sets.append(FaqSet("demo", ROOT / "content", questions))
-    return sets
+    return sets + [s for s in load_folder(HELD_OUT) if s.name not in blind]
 
 
 # --- fitting --------------------------------------------------------------------------
@@ -309,9 +330,59 @@ def score(faq_set: FaqSet, model: Model) -> Figures:
     )
 
 
-def _pooled(sets: list[FaqSet], model: Model, name: str) -> float:
-    """A figure over the training sets' questions taken together."""
-    return sum(float(getattr(score(s, model), name)) for s in sets) / len(sets)
+@dataclass
+class _Decided:
+    """A set's questions as one model ranks them (the best's confidence, the first three):
+    every threshold of the fit's search is then read off these, not re-ranked."""
+
+    ids: list[str | None]
+    kinds: list[str]
+    confidence: np.ndarray
+    top: list[list[tuple[str, float]]]
+
+    @classmethod
+    def of(cls, faq_set: FaqSet, model: Model) -> _Decided:
+        confidence, top = [], []
+        for ranked in _rescored(faq_set, model):
+            confidence.append(model.confidence(ranked) if ranked else -1.0)
+            top.append([(c.entry_id, c.score) for c in ranked[:3]])
+        questions = faq_set.questions
+        return cls(
+            [q.id for q in questions], [q.kind for q in questions], np.array(confidence), top
+        )
+
+    def silent(self, answer: float) -> float:
+        """What score().silent gives at this answer threshold."""
+        out = [c < answer for c, i in zip(self.confidence, self.ids, strict=True) if i is None]
+        return sum(out) / max(len(out), 1)
+
+    def unrelated_quiet(self, answer: float, suggest: float) -> float | None:
+        """Of the questions about nothing in the program (kind `out_of_scope`), the share
+        that gets neither an answer nor options; None when the set has none."""
+        quiet = [
+            confidence < answer and not any(p >= suggest for _, p in top)
+            for kind, confidence, top in zip(self.kinds, self.confidence, self.top, strict=True)
+            if kind == "out_of_scope"
+        ]
+        return sum(quiet) / len(quiet) if quiet else None
+
+    def one_tap(self, answer: float, suggest: float) -> float:
+        """What score().one_tap gives at these thresholds."""
+        tap = total = 0
+        for asked, confidence, top in zip(self.ids, self.confidence, self.top, strict=True):
+            if asked is None:
+                continue
+            total += 1
+            if confidence >= answer:
+                tap += top[0][0] == asked
+            else:
+                tap += any(entry == asked and p >= suggest for entry, p in top)
+        return tap / max(total, 1)
+
+
+def _unrelated_quiet(decided: list[_Decided], answer: float, suggest: float) -> float:
+    shares = [q for d in decided if (q := d.unrelated_quiet(answer, suggest)) is not None]
+    return sum(shares) / max(len(shares), 1)
 
 
 def fit(sets: list[FaqSet]) -> Model:
@@ -324,21 +395,27 @@ def fit(sets: list[FaqSet]) -> Model:
         *_top_rows(sets, first), nonnegative=_learned_columns(TOP_FEATURES)
     )
     base = Model(first.weights, bias, 0.5, 0.2, tuple(float(w) for w in top_weights), top_bias)
+    decided = [_Decided.of(faq_set, base) for faq_set in sets]
+
+    def pooled(figure: Callable[[_Decided], float]) -> float:
+        return sum(figure(d) for d in decided) / len(decided)
+
     # answer: the lowest threshold that keeps out-of-scope questions silent on every set
-    answer = GRID[-1]
-    for threshold in GRID:
-        model = replace(base, answer=threshold, suggest=min(threshold, 0.2))
-        if _pooled(sets, model, "silent") >= SILENT_FLOOR:
-            answer = threshold
-            break
-    # options: the highest threshold that keeps one tap on the training sets (or, when
+    answer = next(
+        (t for t in GRID if pooled(lambda d, t=t: d.silent(t)) >= SILENT_FLOOR), GRID[-1]
+    )
+    # options: never below the level that keeps half of the unrelated questions quiet
+    lowest = next(
+        (t for t in (*LOW_GRID, *GRID) if _unrelated_quiet(decided, answer, t) >= UNRELATED_QUIET),
+        answer,
+    )
+    # from there, the highest threshold that keeps one tap on the training sets (or, when
     # that cannot be had, the best one tap they allow: a point given away there was 1-3
-    # points of one tap on the left-out sets, issue 13 session 7); never below
-    # SUGGEST_FLOOR: an entry less likely than that is no option worth showing
+    # points of one tap on the left-out sets, issue 13 session 7)
     taps = {
-        threshold: _pooled(sets, replace(base, answer=answer, suggest=threshold), "one_tap")
-        for threshold in (SUGGEST_FLOOR, *GRID)
-        if threshold <= answer
+        threshold: pooled(lambda d, t=threshold: d.one_tap(answer, t))
+        for threshold in (*LOW_GRID, *GRID)
+        if lowest <= threshold <= answer
     }
     floor = min(ONE_TAP_FLOOR, max(taps.values()))
     suggest = max(threshold for threshold, tap in taps.items() if tap >= floor)
@@ -370,7 +447,10 @@ async def taught(
                 learning = FaqLearning(db, store, SystemClock())
                 lines = [json.dumps({"q": q.q, "id": q.id}) for q in teach]
                 report = await learning.teach(lines, store.content)
-                assert not report.problems, report.problems
+                # a wording the bot would refuse to learn (no words that carry meaning,
+                # small talk) stays unlearned here too; anything else is a broken set
+                unexpected = [p for p in report.problems if p.reason not in REFUSED]
+                assert not unexpected, unexpected
                 matcher = await learning.matcher()
             finally:
                 await db.close()
@@ -517,7 +597,7 @@ def main() -> None:
             every_miss.extend(misses or [])
     print("worst: " + ", ".join(f"{name} {value:.3f}" for name, value in worst.items()))
     print(
-        "answered right by kind (the sets of bench/faq_sets, left out): "
+        "answered right by kind (every set but the demo, left out): "
         + ", ".join(f"{k} {kinds[k]}/{kinds_total[k]}" for k in sorted(kinds_total))
     )
     if every_miss:

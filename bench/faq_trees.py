@@ -173,9 +173,7 @@ def thresholds(scored: list[tuple[Rows, list[Prediction]]]) -> tuple[float, floa
         faq_loo.GRID[-1],
     )
     taps = {
-        t: pooled(answer, t, "one_tap")
-        for t in (faq_loo.SUGGEST_FLOOR, *faq_loo.GRID)
-        if t <= answer
+        t: pooled(answer, t, "one_tap") for t in (*faq_loo.LOW_GRID, *faq_loo.GRID) if t <= answer
     }
     floor = min(faq_loo.ONE_TAP_FLOOR, max(taps.values()))
     return answer, max(t for t, tap in taps.items() if tap >= floor)

@@ -1,11 +1,12 @@
 """FAQ quality on held-out sets: FAQs nobody fitted or tuned anything on.
 
-`bench.faq_loo` fits and scores every set of bench/faq_sets/ leave-one-out, and its
-`--write` fits the shipped model on all of them. The sets in bench/faq_heldout/ are in
-none of that: this script scores them with the model fitted on every set of
-bench/faq_sets/ (what `faq_loo --write` ships). Besides the columns of `bench.faq_loo` it
-prints the in-scope questions answered with a WRONG entry, those that got nothing, and
-the figures by kind.
+`bench.faq_loo` fits and scores its sets leave-one-out, and its `--write` fits the shipped
+model on all of them. The held-out sets listed in bench/faq_heldout/FRESH are in none of
+that: this script scores them (by default) with the model fitted on every other set (what
+`faq_loo --write` ships). `--sets NAME,...` scores those instead, each left out of the fit
+(a set already trained on is then scored as leave-one-out would). Besides the columns of
+`bench.faq_loo` it prints the in-scope questions answered with a WRONG entry, those that
+got nothing, and the figures by kind.
 
 Run:   .venv/bin/python -m bench.faq_unseen [--dir bench/faq_heldout] [--sets telecom]
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from bench import faq_loo
 from bot.services.faq_matching import Model
 
-HELD_OUT = faq_loo.ROOT / "bench" / "faq_heldout"
+HELD_OUT = faq_loo.HELD_OUT
 
 
 def _report(label: str, faq_set: faq_loo.FaqSet, model: Model) -> None:
@@ -55,9 +56,14 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=HELD_OUT, help="folder of held-out sets")
     parser.add_argument("--sets", default="", help="comma-separated folders (default: all)")
     args = parser.parse_args()
-    names = {n.strip() for n in args.sets.split(",") if n.strip()}
-    known = faq_loo.load_sets()
-    unseen = [s for s in faq_loo.load_folder(args.dir) if not names or s.name in names]
+    names = {n.strip() for n in args.sets.split(",") if n.strip()} or faq_loo.fresh()
+    if not names:
+        raise SystemExit(
+            "no blind set left in bench/faq_heldout/FRESH: write new ones (README there) or "
+            "name sets with --sets (each is then left out of the fit)"
+        )
+    known = [s for s in faq_loo.load_sets() if s.name not in names]
+    unseen = [s for s in faq_loo.load_folder(args.dir) if s.name in names]
     for faq_set in known + unseen:
         faq_set.prepare()
     print(
