@@ -110,12 +110,13 @@ def _ticket_router(name: str) -> Router:
 
 
 def _outside_a_ticket(name: str) -> Router:
-    """/close, /t or /faq_link away from a ticket, or a reply to a bot message that is no ticket's:
-    a hint on where they work."""
+    """/close, /t or /faq_link away from a ticket, or words replying to a bot message that is
+    no ticket's: a hint on where they work. Any other command in a reply (/stats, /tickets
+    replying to the /tickets list or to a ticket's card) is that command, as without one."""
     router = Router(name=name)
 
     @router.message(Command("close", "t", "faq_link"))
-    @router.message(RepliesToBot())
+    @router.message(RepliesToBot(), ~CommandText())
     async def hint(message: Message, l10n: L10n) -> None:
         await message.reply(l10n("ticket-not-found"))
 

@@ -1,0 +1,169 @@
+"""Session 13 (task fixr13a): what the session-13 tester found.
+
+1. A manager's command sent as a reply (to a ticket's message, or to a bot message such as
+   the /tickets list) runs as the command, on Telegram and VK; only ordinary text in a
+   reply to a ticket's message is the answer to the partner, and words replying to a bot
+   message that is no ticket's still get the hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from tests.harness import (
+    MANAGER_ID,
+    VK_MANAGER_ID,
+    Harness,
+    VkClient,
+    chats_emulator,
+    running_bot,
+)
+from tests.test_journey_support import GROUP, in_chat
+from tests.test_journey_vk_max import SIDES, VK_CHAT
+
+VK = SIDES[0].values[0]
+NOT_A_TICKET = "Это не сообщение обращения"
+
+# --- 1. a command in a reply is the command ---
+
+Reply = Callable[[str, object], Awaitable[list[str]]]
+
+
+def _first(said: list[str]) -> str:
+    return said[0] if said else ""
+
+
+async def _commands_in_replies(reply: Reply, card: object, listing: object) -> None:
+    """The manager replies to the ticket's card and to the /tickets list with commands."""
+    for to in (card, listing):
+        said = await reply("/stats", to)
+        assert _first(said).startswith("📊 Программа сейчас"), said
+        said = await reply("/tickets", to)
+        assert _first(said).startswith("Открытые обращения"), said
+    said = await reply("/close 5", card)  # its usage, as without the reply
+    assert said == ["Команда /close работает без параметров. Просто отправьте /close"], said
+    said = await reply("/t", listing)  # /t, /close, /faq_link away from a ticket: the hint
+    assert _first(said).startswith(NOT_A_TICKET), said
+    said = await reply("понял", listing)  # words replying to a bot message: the hint
+    assert _first(said).startswith(NOT_A_TICKET), said
+
+
+async def _private_commands_in_replies(reply: Reply, card: object, listing: object) -> None:
+    """In a manager's private chat every manager command works, replying too."""
+    await _commands_in_replies(reply, card, listing)
+    for to in (card, listing):
+        said = await reply("/reload", to)
+        assert _first(said).startswith("Контент обновлён"), said
+        said = await reply("/schedule", to)
+        assert _first(said).startswith("🗓 Автоматические отправки"), said
+        said = await reply("/nonsense", to)
+        assert _first(said).startswith("Такой команды я не знаю"), said
+
+
+async def test_telegram_commands_replying_in_the_managers_chat(tmp_path: Path) -> None:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
+            anna = harness.user(603, "Анна")
+            await anna.onboard()
+            await anna.send("/support Где акт?")
+
+            async def reply(text: str, to: object) -> list[str]:
+                before = len(harness.emulator.chat_messages(GROUP))
+                await in_chat(harness, GROUP, text, reply_to=getattr(to, "message_id", None))
+                return [m.plain for m in harness.emulator.chat_messages(GROUP)[before:]]
+
+            card = harness.emulator.chat_messages(GROUP)[1]
+            assert "Обращение №1" in card.plain
+            await reply("/tickets", None)
+            listing = harness.emulator.chat_messages(GROUP)[-1]
+            told = len(anna.messages)
+            await _commands_in_replies(reply, card, listing)
+            # /reload and /schedule work in private only: replying, as without a reply
+            for text in ("/reload", "/schedule"):
+                assert await reply(text, card) == await reply(text, None) == []
+            assert len(anna.messages) == told  # no command reached the partner
+            await reply("Акт отправили", card)
+            assert anna.last.plain == "Акт отправили"
+            await reply("/close", card)
+            assert anna.last.plain.startswith("Обращение №1 закрыто")
+
+
+async def test_telegram_commands_replying_in_private(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(604)
+    await anna.onboard()
+    await anna.send("/support Не могу войти в кабинет")
+    card = manager.last
+    listing = (await manager.send("/tickets"))[-1]
+
+    async def reply(text: str, to: object) -> list[str]:
+        harness.clock.advance(1)
+        before = len(manager.messages)
+        update = harness.emulator.user_message(
+            MANAGER_ID, text, reply_to=getattr(to, "message_id", None)
+        )
+        await harness.emulator.wait_processed(update)
+        return [m.plain for m in manager.messages[before:]]
+
+    told = len(anna.messages)
+    await _private_commands_in_replies(reply, card, listing)
+    assert len(anna.messages) == told
+    await reply("Сбросили пароль", card)
+    assert anna.last.plain == "Сбросили пароль"
+
+
+async def test_vk_commands_replying_in_the_managers_chat(tmp_path: Path) -> None:
+    async with VK.running(tmp_path, managers_chat=True) as harness:
+        assert harness.vk is not None
+        harness.vk_manager()
+        partner = harness.vk_user(1501, "Вера")
+        await partner.onboard()
+        await partner.send("/support Где статистика?")
+
+        async def reply(text: str, to: object) -> list[str]:
+            assert harness.vk is not None
+            harness.clock.advance(1)
+            before = len(harness.vk.chat_messages(VK_CHAT))
+            ts = harness.vk.user_message(
+                VK_MANAGER_ID,
+                text,
+                peer_id=VK_CHAT,
+                reply_to=to,  # type: ignore[arg-type]
+            )
+            await harness.vk.wait_processed(ts)
+            return [m.plain for m in harness.vk.chat_messages(VK_CHAT)[before:]]
+
+        card = next(m for m in harness.vk.chat_messages(VK_CHAT) if "Обращение №1" in m.plain)
+        await reply("/tickets", None)
+        listing = harness.vk.chat_messages(VK_CHAT)[-1]
+        told = len(partner.messages)
+        await _commands_in_replies(reply, card, listing)
+        assert len(partner.messages) == told
+        await reply("Вкладка «Статистика»", card)
+        assert partner.last.plain == "Вкладка «Статистика»"
+
+
+async def test_vk_commands_replying_in_private(tmp_path: Path) -> None:
+    async with VK.running(tmp_path) as harness:
+        await harness.manager().send("/start")  # every manager gets the ticket in private
+        await harness.max_manager().open()
+        manager: VkClient = harness.vk_manager()
+        await manager.send("Начать")
+        partner = harness.vk_user(1502, "Вера")
+        await partner.onboard()
+        await partner.send("/support Где статистика?")
+        card = next(m for m in manager.messages if "Обращение №1" in m.plain)
+        listing = (await manager.send("/tickets"))[-1]
+
+        async def reply(text: str, to: object) -> list[str]:
+            return [m.plain for m in await manager.send(text, reply_to=to)]  # type: ignore[arg-type]
+
+        told = len(partner.messages)
+        await _private_commands_in_replies(reply, card, listing)
+        assert len(partner.messages) == told
+        await reply("Вкладка «Статистика»", card)
+        assert partner.last.plain == "Вкладка «Статистика»"
