@@ -4,13 +4,25 @@
    the /tickets list) runs as the command, on Telegram and VK; only ordinary text in a
    reply to a ticket's message is the answer to the partner, and words replying to a bot
    message that is no ticket's still get the hint.
+2. An argument of any length never turns a text into «{???}» (Fluent refuses a placeable
+   over 2,500 characters): bot.i18n cuts a longer one with «…» (never inside a tag or an
+   entity, tags closed); /partner, /approve_link and /t answer with their usual refusal,
+   quoting at most 200 characters of what was typed.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.i18n import ARG_LIMIT, Translator, fitted
+from bot.rendering import plain_text
 from tests.harness import (
     MANAGER_ID,
     VK_MANAGER_ID,
@@ -167,3 +179,125 @@ async def test_vk_commands_replying_in_private(tmp_path: Path) -> None:
         assert len(partner.messages) == told
         await reply("Вкладка «Статистика»", card)
         assert partner.last.plain == "Вкладка «Статистика»"
+
+
+# --- 2. an argument of any length: never «{???}» ---
+
+ALPHABET = list("ab я🙂&<>;#/\"'\n{}$")
+# short and hostile, or long (the tester's 3,000 and 5,000), of one character or many
+arguments = st.one_of(
+    st.text(alphabet=ALPHABET, min_size=1, max_size=40),
+    st.builds(
+        lambda char, size, tail: char * size + tail,
+        st.sampled_from(["a", "b", "&", "<", "я", "🙂", " "]),
+        st.integers(min_value=190, max_value=6000),
+        st.text(alphabet=ALPHABET, max_size=5),
+    ),
+).filter(lambda text: bool(text.strip()))
+TAGS = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(argument=arguments, language=st.sampled_from(["ru", "en"]))
+def test_no_text_fails_on_a_long_argument(argument: str, language: str) -> None:
+    l10n = Translator().get(language)
+    for key, args in (
+        ("partner-not-found", {"query": argument}),
+        ("partner-not-found", {"query": html.escape(argument)}),
+        ("ticket-template-unknown", {"key": html.escape(argument), "keys": argument}),
+        ("ticket-template-usage", {"keys": argument}),
+        ("reload-refused", {"count": 3, "problems": argument}),
+    ):
+        text = l10n(key, **args)
+        assert "{???}" not in text, (key, len(argument))
+        assert not text.startswith(key), text[:80]  # the text, not its id
+
+
+def _balanced(text: str) -> bool:
+    stack: list[str] = []
+    for closing, name in TAGS.findall(text):
+        if not closing:
+            stack.append(name.lower())
+        elif not stack or stack.pop() != name.lower():
+            return False
+    return not stack
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            [
+                "<b>",
+                "</b>",
+                "<i>",
+                "</i>",
+                "&amp;",
+                "&lt;",
+                "&#128578;",
+                "a",
+                "я",
+                " ",
+                "\n",
+                "🙂",
+                "<a href='https://e.example'>",
+                "</a>",
+            ]
+        ),
+        max_size=3000,
+    ),
+    limit=st.integers(min_value=150, max_value=ARG_LIMIT),
+)
+def test_a_cut_argument_keeps_its_html_whole(parts: list[str], limit: int) -> None:
+    value = "".join(parts)
+    if not _balanced(value):
+        return  # the bot's own arguments are balanced HTML
+    cut = fitted(value, limit)
+    if len(value) <= limit:
+        assert cut == value
+        return
+    assert len(cut) <= limit + 20, len(cut)  # the closing tags a little over at most
+    assert cut.count("…") == value.count("…") + 1
+    assert _balanced(cut), cut[-80:]
+    kept = cut[: cut.rindex("…")]
+    assert value.startswith(kept)  # a prefix of the value, cut between whole tokens
+    assert not re.search(r"&[#A-Za-z0-9]*$", kept), kept[-12:]  # no entity cut in half
+    assert plain_text(cut)  # Telegram can read it
+
+
+@pytest.fixture
+async def manager_with_a_ticket(harness: Harness) -> Harness:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(605)
+    await anna.onboard()
+    await anna.send("/support Вопрос")
+    return harness
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(argument=arguments)
+async def test_long_arguments_get_the_usual_refusal(
+    manager_with_a_ticket: Harness, argument: str
+) -> None:
+    harness = manager_with_a_ticket
+    manager = harness.manager()
+    card = next(m for m in manager.messages if "Обращение №1" in m.plain)
+    quoted = argument.strip()
+    shown = quoted if len(quoted) <= 200 else quoted[:199].rstrip() + "…"
+    for command in ("/partner", "/approve_link"):
+        said = [m.plain for m in await manager.send(f"{command} {argument}")]
+        assert said == [f"Партнёр «{shown}» не найден."], (command, said[0][:80])
+    harness.clock.advance(1)
+    before = len(manager.messages)
+    update = harness.emulator.user_message(MANAGER_ID, f"/t {argument}", reply_to=card.message_id)
+    await harness.emulator.wait_processed(update)
+    said = [m.plain for m in manager.messages[before:]]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"Нет шаблона «{shown}». Есть: "), said[0][:80]
+    assert all("{???}" not in text for text in said)

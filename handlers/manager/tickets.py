@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content
-from bot.i18n import L10n
+from bot.i18n import L10n, echo
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
@@ -85,7 +85,7 @@ def _ticket_router(name: str) -> Router:
             return
         found = next((item for item in content.templates if item.key == key), None)
         if found is None:
-            await message.reply(l10n("ticket-template-unknown", key=html.escape(key), keys=keys))
+            await message.reply(l10n("ticket-template-unknown", key=echo(key), keys=keys))
             return
         await relay.text_to_partner(bot, ticket, html.escape(found.text))
 
