@@ -8,6 +8,9 @@
    over 2,500 characters): bot.i18n cuts a longer one with «…» (never inside a tag or an
    entity, tags closed); /partner, /approve_link and /t answer with their usual refusal,
    quoting at most 200 characters of what was typed.
+3. VK: a manager's command words typed without the slash are commands only in the
+   manager's private chat with the bot; in the managers' chat («stats за неделю какие-то
+   странные», «Reload») they are talk: no command, no answer.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.db.tables import audit_log
 from bot.i18n import ARG_LIMIT, Translator, fitted
 from bot.rendering import plain_text
 from tests.harness import (
@@ -301,3 +306,61 @@ async def test_long_arguments_get_the_usual_refusal(
     assert len(said) == 1, said
     assert said[0].startswith(f"Нет шаблона «{shown}». Есть: "), said[0][:80]
     assert all("{???}" not in text for text in said)
+
+
+# --- 3. VK: a manager's slash-less words are commands in private only ---
+
+
+async def _audited(harness: Harness) -> list[str]:
+    async with harness.services.db.read() as conn:
+        return [row.action for row in await conn.execute(sa.select(audit_log))]
+
+
+SENTENCES = [
+    "stats за неделю какие-то странные",
+    "Close to the top of the list",
+    "announce tomorrow maybe",
+    "partner is angry, call him",
+    "Reload",
+    "tickets",
+    "schedule",
+]
+
+
+async def test_vk_manager_words_in_the_managers_chat_are_talk(tmp_path: Path) -> None:
+    async with VK.running(tmp_path, managers_chat=True) as harness:
+        assert harness.vk is not None
+        harness.vk_manager()
+        partner = harness.vk_user(1503, "Вера")
+        await partner.onboard()
+        before = len(harness.vk.chat_messages(VK_CHAT))
+
+        async def in_chat(text: str) -> list[str]:
+            assert harness.vk is not None
+            harness.clock.advance(1)
+            start = len(harness.vk.chat_messages(VK_CHAT))
+            ts = harness.vk.user_message(VK_MANAGER_ID, text, peer_id=VK_CHAT)
+            await harness.vk.wait_processed(ts)
+            return [m.plain for m in harness.vk.chat_messages(VK_CHAT)[start:]]
+
+        for sentence in SENTENCES:
+            assert await in_chat(sentence) == [], sentence
+        assert await _audited(harness) == []  # nothing done, nothing refused
+        assert len(harness.vk.chat_messages(VK_CHAT)) == before
+        said = await in_chat("/stats")  # the slash: the command
+        assert _first(said).startswith("📊 Программа сейчас"), said
+
+
+async def test_vk_manager_words_in_private_are_commands(tmp_path: Path) -> None:
+    async with VK.running(tmp_path) as harness:
+        manager = harness.vk_manager()
+        await manager.send("Начать")
+        said = [m.plain for m in await manager.send("stats за неделю какие-то странные")]
+        assert said == ["Команда /stats работает без параметров. Просто отправьте /stats"]
+        said = [m.plain for m in await manager.send("announce tomorrow maybe")]
+        assert said == ["Команда /announce работает без параметров. Просто отправьте /announce"]
+        said = [m.plain for m in await manager.send("partner is angry, call him")]
+        assert said == ["Партнёр «is angry, call him» не найден."]
+        assert _first([m.plain for m in await manager.send("Reload")]).startswith(
+            "Контент обновлён"
+        )
