@@ -11,6 +11,10 @@
 3. VK: a manager's command words typed without the slash are commands only in the
    manager's private chat with the bot; in the managers' chat («stats за неделю какие-то
    странные», «Reload») they are talk: no command, no answer.
+4. A partner's words that start with a command's name («tickets», «reload x», «approve_link
+   vk:700001») are no FAQ gap: on VK (in private) a manager command's word is the unknown
+   command it is with the slash; on Telegram they may get an FAQ attempt, but /stats lists
+   no such gap (nor one logged before).
 """
 
 from __future__ import annotations
@@ -364,3 +368,71 @@ async def test_vk_manager_words_in_private_are_commands(tmp_path: Path) -> None:
         assert _first([m.plain for m in await manager.send("Reload")]).startswith(
             "Контент обновлён"
         )
+
+
+# --- 4. command words are no FAQ gap ---
+
+COMMAND_WORDS = [
+    "tickets",
+    "reload x",
+    "close",
+    "announce",
+    "approve_link vk:700001",
+    "faq_learned",
+    "Stats за неделю",
+]
+UNKNOWN = "Такой команды я не знаю. Вот что я умею:"
+
+
+def _gaps(stats: list[str]) -> list[str]:
+    text = "\n".join(stats)
+    if "Чаще всего без прямого ответа" not in text:
+        return []
+    after = text.split("Чаще всего без прямого ответа", 1)[1].splitlines()[1:]
+    return [line for line in after if re.match(r"\d+\. ", line)]
+
+
+async def test_vk_partner_command_words_are_unknown_commands_and_no_gaps(
+    tmp_path: Path,
+) -> None:
+    async with VK.running(tmp_path) as harness:
+        partner = harness.vk_user(1504, "Вера")
+        await partner.onboard()
+        for words in COMMAND_WORDS:
+            said = [m.plain for m in await partner.send(words)]
+            assert _first(said) == UNKNOWN, (words, said)
+        said = [m.plain for m in await partner.send("/tickets")]
+        assert _first(said) == UNKNOWN
+        assert _first([m.plain for m in await partner.send("faq")]).startswith("Частые вопросы")
+        # a question still goes to the FAQ, and one it cannot answer is a gap
+        await partner.send("Где купить слона оптом?")
+        manager = harness.manager()
+        await manager.send("/start")
+        stats = [m.plain for m in await manager.send("/stats")]
+        assert _gaps(stats) == ["1. Где купить слона оптом? — 1 партнёр"], _gaps(stats)
+
+
+async def test_command_words_asked_on_telegram_are_no_gaps(harness: Harness) -> None:
+    anna = harness.user(606, "Анна")
+    await anna.onboard()
+    for words in COMMAND_WORDS:
+        assert _first([m.plain for m in await anna.send(words)]) == UNKNOWN, words
+    for words in ("/tickets", "me too", "Где купить слона оптом?"):
+        await anna.send(words)
+    manager = harness.manager()
+    await manager.send("/start")
+    stats = [m.plain for m in await manager.send("/stats")]
+    assert _gaps(stats) == ["1. Где купить слона оптом? — 1 партнёр"], _gaps(stats)
+
+
+async def test_command_words_in_an_open_ticket_reach_the_managers(tmp_path: Path) -> None:
+    async with VK.running(tmp_path, managers_chat=True) as harness:
+        assert harness.vk is not None
+        harness.vk_manager()
+        partner = harness.vk_user(1505, "Вера")
+        await partner.onboard()
+        await partner.send("/support Вопрос")
+        for words in ("Close the ticket please", "stats are wrong"):
+            said = [m.plain for m in await partner.send(words)]
+            assert UNKNOWN not in said, said
+            assert harness.vk.chat_messages(VK_CHAT)[-1].plain == words
