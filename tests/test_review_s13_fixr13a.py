@@ -185,6 +185,9 @@ async def test_vk_commands_replying_in_private(tmp_path: Path) -> None:
 
         told = len(partner.messages)
         await _private_commands_in_replies(reply, card, listing)
+        for to in (card, listing):  # the words VK maps to commands, replying too
+            assert _first(await reply("stats", to)).startswith("📊 Программа сейчас")
+            assert _first(await reply("Tickets", to)).startswith("Открытые обращения")
         assert len(partner.messages) == told
         await reply("Вкладка «Статистика»", card)
         assert partner.last.plain == "Вкладка «Статистика»"
