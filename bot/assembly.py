@@ -42,7 +42,7 @@ from bot.services.sales import SalesService
 from bot.services.stats import StatsService
 from bot.services.support import SupportService
 from bot.telegram.session import ChatMigrations
-from handlers import setup_routers
+from handlers import COMMAND_NAMES, setup_routers
 from handlers.middlewares import (
     ContentFollower,
     FloodMiddleware,
@@ -114,7 +114,7 @@ async def create_services(
     await content_sync.publish()  # a worker that starts serves its folder; the others follow
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
-    faq = FaqService(db, store, clock, managers=settings.managers)
+    faq = FaqService(db, store, clock, managers=settings.managers, commands=COMMAND_NAMES)
     await faq.learning.sync(store.content)  # phrasings of entries that left or came back
     sales = SalesService(db, store, clock)
     support = SupportService(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser
@@ -16,6 +18,14 @@ logger = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
+# Fluent refuses a string argument over 2,500 characters (the whole text becomes «{???}»):
+# a longer one is cut to this many, with «…» (`fitted`), so no text can fail that way
+ARG_LIMIT: Final = 2000
+# Telegram HTML as tokens: a tag, an entity, or one character (as bot.rendering splits)
+_TOKEN = re.compile(r"<[^<>]*>|&(?:[A-Za-z]{1,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|.", re.S)
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+_CLOSING_ROOM: Final = 100  # for the tags a cut leaves open, closed after the «…»
+ECHO_LIMIT: Final = 200  # what a person typed, quoted back in an answer (`echo`)
 
 
 @cache
@@ -38,6 +48,39 @@ def shipped_message_ids(language: str) -> frozenset[str]:
     )
 
 
+def fitted(value: str, limit: int = ARG_LIMIT) -> str:
+    """`value` as it is when at most `limit` characters, else cut with «…» to fit in
+    `limit`: never inside a tag or an entity, and the tags left open are closed after it."""
+    if len(value) <= limit:
+        return value
+    kept: list[str] = []
+    open_tags: list[str] = []
+    size = 0
+    for token in _TOKEN.findall(value):
+        if size + len(token) > limit - 1 - _CLOSING_ROOM:
+            break
+        kept.append(token)
+        size += len(token)
+        tag = _TAG.match(token) if len(token) > 1 and token.startswith("<") else None
+        if tag is None or token.endswith("/>"):
+            continue
+        name = tag.group(2).lower()
+        if not tag.group(1):
+            open_tags.append(name)
+        elif name in open_tags:
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name)]
+    closing = "".join(f"</{name}>" for name in reversed(open_tags))
+    return "".join(kept) + "…" + closing
+
+
+def echo(typed: str, limit: int = ECHO_LIMIT) -> str:
+    """What a person typed, quoted back in an answer («Партнёр «…» не найден»): at most
+    `limit` characters of it (cut with «…»), escaped for HTML."""
+    if len(typed) > limit:
+        typed = typed[: limit - 1].rstrip() + "…"
+    return html.escape(typed)
+
+
 def pick_language(code: str | None) -> str:
     """Russian is the default; a client whose language is English gets English."""
     if code and code.lower().split("-")[0] == "en":
@@ -57,7 +100,11 @@ class L10n:
         if self._bundle.has_message(key):
             message = self._bundle.get_message(key)
             if message.value is not None:
-                text, errors = self._bundle.format_pattern(message.value, args)
+                fitting = {
+                    name: fitted(value) if isinstance(value, str) else value
+                    for name, value in args.items()
+                }
+                text, errors = self._bundle.format_pattern(message.value, fitting)
                 for error in errors:
                     logger.warning("text %s (%s): %s", key, self.language, error)
                 return str(text)

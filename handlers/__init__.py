@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from aiogram import Router
 
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, ManagersChat, PrivateChat
-from handlers.manager import NO_ARGUMENTS, NO_ARGUMENTS_IN_MANAGERS_CHAT
+from handlers.manager import MANAGER_COMMANDS, NO_ARGUMENTS, NO_ARGUMENTS_IN_MANAGERS_CHAT
 from handlers.manager import announce as manager_announce
 from handlers.manager import announcements as manager_announcements
 from handlers.manager import content as manager_content
@@ -37,6 +39,11 @@ from handlers.partner import (
     support,
     top,
 )
+
+# every command the bot has (a message starting with one, slash or not, is no FAQ gap)
+COMMAND_NAMES: Final = (
+    *PARTNER_COMMANDS, *MANAGER_COMMANDS, "cancel", "menu", "rules", "report",
+)  # fmt: skip
 
 
 def setup_routers() -> list[Router]:

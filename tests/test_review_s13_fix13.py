@@ -12,7 +12,8 @@
 4. On VK a manager's command typed without the slash («reload x», «tickets», «faq_link
    ID» in reply to a ticket's message) is that command, as partners' words are; a
    partner's «stats» stays words, and so does a manager's answer to a partner that
-   starts with a command's word («close to …»).
+   starts with a command's word («close to …»). (Since fixr13a only in the manager's
+   private chat: in the managers' chat a manager types the slash.)
 """
 
 from __future__ import annotations
@@ -362,10 +363,12 @@ async def test_vk_manager_commands_typed_without_the_slash(tmp_path: Path) -> No
         # an answer to the partner that starts with a command's word goes to the partner
         await reply("Close to the top right: «Статистика»", relayed)
         assert partner.messages[told:][-1].plain.endswith("Close to the top right: «Статистика»")
-        listing = await reply("tickets", None)
+        # in the managers' chat a manager types the slash (session 13, fixr13a: talk there
+        # is no command); «tickets», «faq_link ENTRY» in private: tests/test_review_s13_fixr13a
+        assert await reply("tickets", None) == []
+        listing = await reply("/tickets", None)
         assert listing[0].startswith("Открытые обращения"), listing
-        assert listing == (await reply("/tickets", None)), listing
-        await reply("faq_link referral-link", relayed)
+        await reply("/faq_link referral-link", relayed)
         assert "Инструменты → Ссылки" in partner.last.plain
-        await reply("close", card)
+        await reply("/close", card)
         assert partner.last.plain.startswith("Обращение №1 закрыто."), partner.last.plain

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Final
@@ -71,9 +71,11 @@ class FaqService:
         clock: Clock,
         learning: FaqLearning | None = None,
         managers: Sequence[str] = (),
+        commands: Collection[str] = (),
     ) -> None:
         self._db = db
         self._managers = managers  # MANAGERS: their questions are no partner's gap
+        self._commands = commands  # the bot's commands: typed as words, no gap either
         self._store = store
         self._clock = clock
         self.learning = learning if learning is not None else FaqLearning(db, store, clock)
@@ -251,7 +253,7 @@ class FaqService:
         await self.flush()
         since = self._clock.now() - timedelta(days=days)
         async with self._db.read() as conn:
-            found = await wordings(conn, since, self._managers)
+            found = await wordings(conn, since, self._managers, self._commands)
         matcher = await self.learning.matcher()
         learned = await self.learning.approved_keys(self._store.content)
         return group(matcher, found, learned, limit)
@@ -275,7 +277,9 @@ class FaqService:
         since = self._clock.now() - timedelta(days=days)
         async with self._db.read() as conn:
             found = [
-                w for w in await wordings(conn, since, self._managers) if w.question == question
+                w
+                for w in await wordings(conn, since, self._managers, self._commands)
+                if w.question == question
             ]
         if found:
             return replace(gap_of_wordings(found), question_id=question_id)

@@ -12,7 +12,7 @@ they can see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -72,8 +72,25 @@ def not_managers(managers: Sequence[str]) -> Any:
     return sa.or_(partners.c.id.is_(None), sa.not_(theirs))
 
 
+def not_commands(commands: Collection[str]) -> Any:
+    """SQL: a question whose first word is none of the bot's commands, with or without the
+    slash («announce», «reload x», «/tickets@bot»): a command typed as words is no gap."""
+    if not commands:
+        return sa.true()
+    text = sa.func.lower(sa.func.ltrim(faq_questions.c.question, " \t\n/"))
+    starts = [
+        text.startswith(f"{name}{after}", autoescape=True)
+        for name in sorted({name.lower() for name in commands})
+        for after in (" ", "\n", "\t", "@")
+    ]
+    return sa.not_(sa.or_(text.in_(sorted({name.lower() for name in commands})), *starts))
+
+
 async def wordings(
-    conn: AsyncConnection, since: datetime, managers: Sequence[str]
+    conn: AsyncConnection,
+    since: datetime,
+    managers: Sequence[str],
+    commands: Collection[str] = (),
 ) -> list[Wording]:
     """The unanswered wordings asked since `since` (at most GAP_WORDINGS, asked by the most
     people first), with who asked them and from which segments."""
@@ -91,6 +108,7 @@ async def wordings(
         faq_questions.c.outcome.in_(("missed", "suggested")),
         faq_questions.c.created_at >= since,
         not_managers(managers),
+        not_commands(commands),
     )
     top = (
         sa.select(faq_questions.c.question)

@@ -208,7 +208,7 @@ class VkEvents(VkDirectory):
             text = f"/start {ref}"  # came by a vk.me link with ?ref= (a referral, a button)
         words = text.split(maxsplit=1)
         replying = isinstance(message.get("reply_message"), dict)
-        command = self._typed_command(words, int(user["id"]), replying)
+        command = self._typed_command(words, int(user["id"]), replying, peer == int(user["id"]))
         if command is not None:
             # VK users type commands without the slash ("faq", "link 12345", "Начать")
             text = "/" + command + (f" {words[1]}" if len(words) > 1 else "")
@@ -264,13 +264,17 @@ class VkEvents(VkDirectory):
             }
         return body
 
-    def _typed_command(self, words: list[str], user_id: int, reply: bool) -> str | None:
+    def _typed_command(
+        self, words: list[str], user_id: int, reply: bool, private: bool
+    ) -> str | None:
         """The command a message typed without the slash is, or None (its words as typed).
         Partners' words: alone, or with words after them for those that take some ("link
-        12345"). A manager's (MANAGERS) commands: alone, or with words after them as with
-        the slash («reload x» gets its usage) — but in a reply, whose words are an answer
-        to a ticket's partner («close to …»), only those used in a ticket with words
-        ("t KEY", "faq_link ENTRY")."""
+        12345"), in any chat. A manager's (MANAGERS) commands only in their private chat
+        with the bot (in the managers' chat a manager types the slash: «stats за неделю
+        какие-то странные» there is talk): alone, or with words after them as with the
+        slash («reload x» gets its usage) — but in a reply, whose words are an answer to a
+        ticket's partner («close to …»), only those used in a ticket with words ("t KEY",
+        "faq_link ENTRY")."""
         if not words:
             return None
         word, alone = words[0].lower(), len(words) == 1
@@ -278,9 +282,11 @@ class VkEvents(VkDirectory):
         if command is not None:
             return command if alone or command in WITH_ARGUMENTS else None
         command = self._manager_commands.get(word) if user_id in self._managers else None
-        if command is None or alone or not reply or command in IN_REPLY_WITH_ARGUMENTS:
+        if command is None or not private:
+            return None
+        if alone or not reply:
             return command
-        return None
+        return command if command in IN_REPLY_WITH_ARGUMENTS else None
 
     def _mention_name(self, _match: re.Match[str]) -> str:
         username = self._me.username if self._me is not None else None

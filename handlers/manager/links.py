@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.i18n import L10n
+from bot.i18n import L10n, echo
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -99,7 +99,7 @@ def setup_command(name: str = __name__) -> Router:
             return
         partner = await partners.find(query)
         if partner is None:
-            await message.answer(l10n("partner-not-found", query=html.escape(query)))
+            await message.answer(l10n("partner-not-found", query=echo(query)))
             return
         if partner.affiliate_status != "pending":
             await message.answer(l10n("link-nothing-pending"))

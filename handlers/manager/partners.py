@@ -12,7 +12,7 @@ from aiogram.types import Message
 
 from bot.config import Settings
 from bot.content.models import Content, Program
-from bot.i18n import L10n
+from bot.i18n import L10n, echo
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
@@ -102,7 +102,7 @@ def setup(name: str = __name__) -> Router:
         await audit.record(actor(message), "partner", target=query)
         card = await profile.manager_card(query)
         if card is None:
-            await message.answer(l10n("partner-not-found", query=html.escape(query)))
+            await message.answer(l10n("partner-not-found", query=echo(query)))
             return
         await send(message, partner_screen(card, l10n, settings.tz, content.program))
 

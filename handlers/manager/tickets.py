@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content
-from bot.i18n import L10n
+from bot.i18n import L10n, echo
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
@@ -85,7 +85,7 @@ def _ticket_router(name: str) -> Router:
             return
         found = next((item for item in content.templates if item.key == key), None)
         if found is None:
-            await message.reply(l10n("ticket-template-unknown", key=html.escape(key), keys=keys))
+            await message.reply(l10n("ticket-template-unknown", key=echo(key), keys=keys))
             return
         await relay.text_to_partner(bot, ticket, html.escape(found.text))
 
@@ -110,12 +110,13 @@ def _ticket_router(name: str) -> Router:
 
 
 def _outside_a_ticket(name: str) -> Router:
-    """/close, /t or /faq_link away from a ticket, or a reply to a bot message that is no ticket's:
-    a hint on where they work."""
+    """/close, /t or /faq_link away from a ticket, or words replying to a bot message that is
+    no ticket's: a hint on where they work. Any other command in a reply (/stats, /tickets
+    replying to the /tickets list or to a ticket's card) is that command, as without one."""
     router = Router(name=name)
 
     @router.message(Command("close", "t", "faq_link"))
-    @router.message(RepliesToBot())
+    @router.message(RepliesToBot(), ~CommandText())
     async def hint(message: Message, l10n: L10n) -> None:
         await message.reply(l10n("ticket-not-found"))
 

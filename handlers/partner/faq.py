@@ -5,20 +5,24 @@ from __future__ import annotations
 import html
 import zlib
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Settings
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
 from bot.i18n import L10n, Translator
+from bot.platforms import platform_of
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
+from handlers.manager import MANAGER_COMMANDS
 from handlers.middlewares import typed_label
+from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
@@ -218,12 +222,20 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
     @router.message(PlainQuestion() if hot else PlainText())
     async def question(
         message: Message,
+        bot: Bot,
         partner: Partner,
         faq: FaqService,
         content: Content,
+        settings: Settings,
         l10n: L10n,
         translator: Translator,
     ) -> None:
+        if _manager_command_words(message, settings, bot):
+            # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
+            # unknown command), never a question (nor a gap in /stats)
+            await message.answer(l10n("unknown-command"))
+            await send(message, menu_screen(l10n))
+            return
         reading = small_talk.read(message.text or "", content)
         label = typed_label(message.text or "", translator) if reading is None else None
         if label is not None and label.kind == "say":  # «помогло», «не помогло», «Нет, другое»
@@ -236,3 +248,12 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await message.answer(l10n(f"small-talk-{reading.kind}"))
 
     return router
+
+
+def _manager_command_words(message: Message, settings: Settings, bot: Bot) -> bool:
+    """Text whose first word is a manager command's name, typed by someone else."""
+    words = (message.text or "").split(maxsplit=1)
+    if not words or words[0].lower() not in MANAGER_COMMANDS:
+        return False
+    user = message.from_user
+    return user is None or not settings.is_manager(f"{platform_of(bot)}:{user.id}")
