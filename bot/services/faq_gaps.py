@@ -73,15 +73,20 @@ def not_managers(managers: Sequence[str]) -> Any:
 
 
 def not_commands(commands: Collection[str]) -> Any:
-    """SQL: a question whose first word is none of the bot's commands, with or without the
-    slash («announce», «reload x», «/tickets@bot»): a command typed as words is no gap."""
+    """SQL: a question that is not one of the bot's commands typed as words, with or
+    without the slash: the name alone or with one word after it («announce», «reload x»,
+    «/tickets@bot»). A longer question that starts with such a word («link не работает
+    у меня») stays a gap."""
     if not commands:
         return sa.true()
-    text = sa.func.lower(sa.func.ltrim(faq_questions.c.question, " \t\n/"))
+    text = sa.func.lower(sa.func.trim(sa.func.ltrim(faq_questions.c.question, " \t\n/")))
     starts = [
-        text.startswith(f"{name}{after}", autoescape=True)
+        sa.and_(
+            text.startswith(f"{name}{after}", autoescape=True),
+            sa.not_(sa.func.substr(text, len(name) + 2).contains(" ", autoescape=True)),
+        )
         for name in sorted({name.lower() for name in commands})
-        for after in (" ", "\n", "\t", "@")
+        for after in (" ", "@")
     ]
     return sa.not_(sa.or_(text.in_(sorted({name.lower() for name in commands})), *starts))
 

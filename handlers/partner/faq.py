@@ -251,9 +251,11 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
 
 
 def _manager_command_words(message: Message, settings: Settings, bot: Bot) -> bool:
-    """Text whose first word is a manager command's name, typed by someone else."""
-    words = (message.text or "").split(maxsplit=1)
-    if not words or words[0].lower() not in MANAGER_COMMANDS:
+    """A manager command's name, alone or with one word after it («close», «reload x»),
+    typed by someone else; a longer sentence that starts with such a word («partner
+    program how does it work?», «stats don't update») stays a question."""
+    words = (message.text or "").split()
+    if not 1 <= len(words) <= 2 or words[0].lower() not in MANAGER_COMMANDS:
         return False
     user = message.from_user
     return user is None or not settings.is_manager(f"{platform_of(bot)}:{user.id}")
