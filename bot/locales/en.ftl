@@ -684,6 +684,11 @@ partner-answers = Onboarding answers:
 partner-link-none = No affiliate id linked yet — no sales to show.
 announcements-status-sending = sending
 announcements-status-sent = sent
+# a broadcast's rows that still wait for people who stopped the messages since (dropped then)
+announcements-unreached = Will not get it any more: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } (stopped the messages or turned the topic off)
 announcements-uncertain = Maybe delivered: { $count } more (the connection broke after sending; not sent again).
 small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
 small-talk-thanks = You are welcome! If a question comes up, just write it.
@@ -846,6 +851,11 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Every worker of the bot serves the new content within a second.
+# the quiet hours changed: the private messages that waited for their end go by the new ones
+reload-held-moved = The quiet hours changed: { $count } { $count ->
+        [one] message that waited
+       *[other] messages that waited
+    } for their end will go by the new ones (/schedule).
 
 # --- people, not chats: the announcement preview ---
 # Under the preview when some recipients have several chats with the bot (each gets it).

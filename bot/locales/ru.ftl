@@ -711,6 +711,12 @@ partner-answers = Ответы при знакомстве:
 partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.
 announcements-status-sending = отправляется
 announcements-status-sent = отправлена
+# a broadcast's rows that still wait for people who stopped the messages since (dropped then)
+announcements-unreached = Уже не получат: { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    } (остановили рассылки или отписались от темы)
 announcements-uncertain = Возможно, дошли ещё { $count } (связь оборвалась после отправки, повторно не слали).
 small-talk-greeting = Здравствуйте! Напишите вопрос — отвечу сразу. Всё, что я умею, — в /help.
 small-talk-thanks = Пожалуйста! Если появится вопрос — просто напишите его.
@@ -878,6 +884,15 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Все процессы бота перейдут на новый контент в течение секунды.
+# the quiet hours changed: the private messages that waited for their end go by the new ones
+reload-held-moved = Тихие часы изменились: { $count } { $count ->
+        [one] сообщение, ждавшее
+        [few] сообщения, ждавших
+       *[many] сообщений, ждавших
+    } их конца, { $count ->
+        [one] уйдёт
+       *[other] уйдут
+    } по новым (/schedule).
 
 # --- people, not chats: the announcement preview ---
 # Under the preview when some recipients have several chats with the bot (each gets it).

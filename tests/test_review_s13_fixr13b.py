@@ -1,0 +1,117 @@
+"""Session 13 (task fixr13b): what the tester found after fix13.
+
+1. A broadcast held for the end of the quiet hours is told the same way by /announcements
+   and /schedule when its recipients stop the messages (/announcements counts in its queue
+   only who will get it, as /schedule does, and still names when it goes), and a /reload
+   that changes the quiet hours moves what waits for them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.test_journey_schedule_held import at, schedule
+
+# --- 1. held sends: one story in /announcements and /schedule ---
+
+
+async def _night_broadcast(harness: Harness, text: str, when: str = "Сейчас") -> None:
+    manager = harness.manager()
+    await manager.send("/announce")
+    await manager.send(text)
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    if when == "Сейчас":
+        await manager.press("Сейчас", manager.messages[-1])
+    else:
+        await manager.press("Да, пусть ждут утра", (await manager.send(when))[-1])
+    await manager.press("✅ Отправить", manager.messages[-1])
+
+
+async def _listing(harness: Harness) -> list[str]:
+    replies = await harness.manager().send("/announcements")
+    return [reply.plain for reply in replies if reply.plain.startswith("📣 Рассылка")]
+
+
+async def test_a_held_broadcast_whose_only_recipient_stopped_is_told_alike(
+    harness: Harness,
+) -> None:
+    anna = harness.user(1391, "Анна")
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
+    await _night_broadcast(harness, "Ночная новость")
+    await _night_broadcast(harness, "Завтрашняя ночная", "03.11.2026 23:30")
+    await anna.send("/stop")
+    second, first = await _listing(harness)
+    held = "но в личку — только 03.11.2026 09:00: у партнёров тихие часы"
+    assert first.splitlines()[0] == f"📣 Рассылка №1 — запланирована, 02.11.2026 23:30, {held}"
+    assert "в очереди 0," in first, first
+    assert "Уже не получат: 1 партнёр (остановили рассылки или отписались от темы)" in first
+    assert second.splitlines()[0] == (
+        "📣 Рассылка №2 — запланирована, 03.11.2026 23:30, "
+        "но в личку — только 04.11.2026 09:00: у партнёров тихие часы"
+    ), second
+    assert "в очереди 0," in second, second
+    assert not any("рассылка №" in line for line in await schedule(manager))
+
+
+async def test_a_reload_that_changes_the_quiet_hours_moves_what_waits_for_them(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        anna = harness.user(1392, "Анна")
+        await anna.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
+        await _night_broadcast(harness, "Ночная новость")
+        await _night_broadcast(harness, "Завтрашняя ночная", "03.11.2026 23:30")
+        assert "03.11 09:00 — рассылка №1 — 1 получатель" in await schedule(manager)
+
+        program = content / "program.yaml"
+        text = program.read_text(encoding="utf-8")
+        old = 'quiet_hours: {start: "22:00", end: "09:00"}'
+        assert old in text
+        program.write_text(
+            text.replace(old, 'quiet_hours: {start: "22:00", end: "07:00"}'), encoding="utf-8"
+        )
+        reloaded = (await manager.send("/reload"))[-1].plain
+        assert "Тихие часы изменились: 2 сообщения, ждавших их конца, уйдут по новым" in (
+            reloaded
+        ), reloaded
+        second, first = await _listing(harness)
+        assert first.splitlines()[0] == (
+            "📣 Рассылка №1 — запланирована, 02.11.2026 23:30, "
+            "но в личку — только 03.11.2026 07:00: у партнёров тихие часы"
+        ), first
+        assert second.splitlines()[0].endswith(
+            "но в личку — только 04.11.2026 07:00: у партнёров тихие часы"
+        ), second
+        lines = await schedule(manager)
+        assert "03.11 07:00 — рассылка №1 — 1 получатель" in lines, lines
+        assert "04.11 07:00 — рассылка №2 — 1 получатель" in lines, lines
+        assert (await manager.send("/reload"))[-1].plain.count("Тихие часы") == 0  # moved once
+
+        at(harness, datetime(2026, 11, 3, 4, 0, tzinfo=UTC))  # 07:00: it goes
+        await harness.deliver()
+        assert anna.last.plain == "Ночная новость"
+
+        # quiet hours that ended already: what waited goes at once
+        at(harness, datetime(2026, 11, 3, 20, 30, tzinfo=UTC))  # 23:30
+        await _night_broadcast(harness, "Третья", "Сейчас")
+        at(harness, datetime(2026, 11, 4, 1, 0, tzinfo=UTC))  # 04:00
+        program.write_text(
+            text.replace(old, 'quiet_hours: {start: "22:00", end: "03:00"}'), encoding="utf-8"
+        )
+        assert "Тихие часы изменились" in (await manager.send("/reload"))[-1].plain
+        await harness.deliver()
+        assert {message.plain for message in anna.messages[-2:]} == {
+            "Завтрашняя ночная",
+            "Третья",
+        }
