@@ -4,6 +4,9 @@
    and /schedule when its recipients stop the messages (/announcements counts in its queue
    only who will get it, as /schedule does, and still names when it goes), and a /reload
    that changes the quiet hours moves what waits for them.
+2. A bare date for a broadcast's time or a contest's start (a moment, not a day) is refused
+   asking for the time too, instead of being read as midnight; a contest's end may still
+   be a bare date (to 23:59, as its prompt says).
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.services.contest_drafts import DraftError, read_dates, read_future
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
 
@@ -115,3 +122,54 @@ async def test_a_reload_that_changes_the_quiet_hours_moves_what_waits_for_them(
             "Завтрашняя ночная",
             "Третья",
         }
+
+
+# --- 2. a bare date is not midnight ---
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+TIME_NEEDED = "Нужно и время, не только дата: ДД.ММ.ГГГГ ЧЧ:ММ, например 01.01.2027 10:00."
+
+
+def test_a_bare_date_is_no_moment() -> None:
+    with pytest.raises(DraftError) as refused:
+        read_future("01.01.2027", MOSCOW, NOW)
+    assert (refused.value.key, refused.value.args_) == (
+        "draft-error-time-needed",
+        {"date": "01.01.2027"},
+    )
+    with pytest.raises(DraftError) as refused:
+        read_future(" 1.1.2027 ", MOSCOW, NOW)
+    assert refused.value.args_ == {"date": "01.01.2027"}
+    with pytest.raises(DraftError) as refused:  # a date not in the calendar: that first
+        read_future("31.02.2027", MOSCOW, NOW)
+    assert refused.value.key == "draft-error-date-invalid"
+    assert read_future("01.01.2027 00:00", MOSCOW, NOW) == datetime(2027, 1, 1, tzinfo=MOSCOW)
+    with pytest.raises(DraftError) as refused:
+        read_dates("21.12.2026 — 27.12.2026", MOSCOW, NOW)
+    assert refused.value.key == "draft-error-time-needed"
+    _starts, ends = read_dates("21.12.2026 10:00 — 27.12.2026", MOSCOW, NOW)
+    assert ends == datetime(2026, 12, 27, 23, 59, tzinfo=MOSCOW)  # an end: to 23:59
+
+
+async def test_announce_and_contest_new_refuse_a_bare_date(harness: Harness) -> None:
+    await harness.user(1393, "Анна").onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Новость")
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    refused = (await manager.send("01.01.2027"))[-1].plain
+    assert TIME_NEEDED in refused, refused
+    assert "отправка" not in refused
+    preview = (await manager.send("01.01.2027 12:00"))[-2].plain
+    assert preview.endswith("отправка: 01.01.2027 12:00."), preview
+    await manager.send("/cancel")
+
+    await manager.send("/contest_new")
+    await manager.send("Зимний конкурс")
+    await manager.send("Правила.")
+    refused = (await manager.send("20.12.2026"))[-1].plain
+    assert "например 20.12.2026 10:00" in refused, refused
+    asked = (await manager.send("20.12.2026 10:00"))[-1].plain
+    assert asked.startswith("Шаг 4 из 8. Когда конец?"), asked

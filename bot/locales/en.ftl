@@ -714,6 +714,8 @@ announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners (in the program { $days } days or longer, no approved sale in that time)
 announce-to-community-title = the partners' chat
 draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.
+# a bare date where a moment is asked for (a broadcast's time, a contest's start)
+draft-error-time-needed = The time is needed too, not only the date: DD.MM.YYYY HH:MM, e.g. { $date } 10:00.
 # --- FAQ learning ---
 faq-thanks-learned = Thanks! We will remember that this is what you asked.
 faq-learned-empty = No learned phrasings are waiting for review.

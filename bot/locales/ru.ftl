@@ -742,6 +742,8 @@ announce-to-all-title = все партнёры
 announce-to-inactive-title = неактивные партнёры (в программе { $days } дн. и дольше, без одобренных продаж за это время)
 announce-to-community-title = чат партнёров
 draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.
+# a bare date where a moment is asked for (a broadcast's time, a contest's start)
+draft-error-time-needed = Нужно и время, не только дата: ДД.ММ.ГГГГ ЧЧ:ММ, например { $date } 10:00.
 # --- FAQ learning ---
 faq-thanks-learned = Спасибо! Запомним, что вы спрашивали именно об этом.
 faq-learned-empty = Новых формулировок на проверке нет.
