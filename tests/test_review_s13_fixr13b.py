@@ -7,6 +7,8 @@
 2. A bare date for a broadcast's time or a contest's start (a moment, not a day) is refused
    asking for the time too, instead of being read as midnight; a contest's end may still
    be a bare date (to 23:59, as its prompt says).
+3. On VK a person's name is asked again after `NAMES_FOR` (a name changed in VK is used
+   within that), and /forget drops what the VK session keeps of the person at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.contest_drafts import DraftError, read_dates, read_future
+from bot.vk.people import NAMES_FOR
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
 
@@ -173,3 +176,25 @@ async def test_announce_and_contest_new_refuse_a_bare_date(harness: Harness) -> 
     assert "например 20.12.2026 10:00" in refused, refused
     asked = (await manager.send("20.12.2026 10:00"))[-1].plain
     assert asked.startswith("Шаг 4 из 8. Когда конец?"), asked
+
+
+# --- 3. VK: names are not kept for ever, nor after /forget ---
+
+
+async def test_vk_sees_a_new_name_within_a_while_and_at_once_after_forget(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, vk=True) as harness:
+        assert harness.vk is not None
+        vera = harness.vk_user(1395, "Вера")
+        await vera.onboard()
+        assert (await vera.send("/start"))[0].plain.startswith("С возвращением, Вера Смирнова!")
+
+        harness.vk.users[1395].first_name = "Ника"
+        await vera.send("/forget")
+        await vera.press("Да, удалить")
+        assert (await vera.send("Начать"))[0].plain.startswith("Здравствуйте, Ника Смирнова!")
+
+        harness.vk.users[1395].first_name = "Оля"
+        harness.clock.advance(NAMES_FOR.total_seconds())
+        assert (await vera.send("/start"))[0].plain.startswith("Здравствуйте, Оля Смирнова!")
