@@ -9,6 +9,9 @@
    be a bare date (to 23:59, as its prompt says).
 3. On VK a person's name is asked again after `NAMES_FOR` (a name changed in VK is used
    within that), and /forget drops what the VK session keeps of the person at once.
+4. Small ones: (a) dates typed when no step waits for them are answered as dates, not as
+   «a number alone»; (b) the quiet-hours confirmation names the time the private messages
+   wait for; (c) a contest's dates edited at night say when its new announcement goes.
 """
 
 from __future__ import annotations
@@ -198,3 +201,29 @@ async def test_vk_sees_a_new_name_within_a_while_and_at_once_after_forget(
         harness.vk.users[1395].first_name = "Оля"
         harness.clock.advance(NAMES_FOR.total_seconds())
         assert (await vera.send("/start"))[0].plain.startswith("Здравствуйте, Оля Смирнова!")
+
+
+# --- 4a. dates typed when nothing waits for them ---
+
+
+async def test_dates_typed_after_the_dates_step_are_answered_as_dates(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    for text in ("Декабрьский", "Правила.", "20.12.2026 10:00", "25.12.2026", "все",
+                 "first_sales: 1000 ₽", "0"):  # fmt: skip
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await manager.press("✏️ Даты", manager.messages[-1])
+    changed = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
+    assert changed.startswith("✅ Конкурс «Декабрьский» изменён"), changed
+    late = (await manager.send("21.12.2026 — 27.12.2026"))[-1].plain
+    assert late == (
+        "Похоже на дату, но сейчас её не ждёт ни один шаг: ввод дат закончен или отменён. "
+        "Даты конкурса — /contests_admin, кнопка «✏️ Даты»; рассылка ко времени — /announce."
+    ), late
+
+    anna = harness.user(1396, "Анна")
+    await anna.onboard()
+    said = (await anna.send("21.12.2026"))[-1].plain
+    assert said.startswith("Дата сама по себе — не вопрос."), said

@@ -698,6 +698,9 @@ small-talk-chat = All good, thank you! I answer questions about the affiliate pr
 small-talk-bye = Thank you, same to you! If a question comes up, just write it.
 small-talk-bot = Yes, I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
 small-talk-number = A number alone is not a question. Write what you want to know in words and I will answer right away. The menu is /help.
+small-talk-date = A date alone is not a question. Write what you want to know in words — I will answer right away. The menu is /help.
+# a manager's date (or «start — end») typed when no dialog step waits for it
+small-talk-date-manager = This looks like a date, but no step is waiting for one: the dates were entered or cancelled. A contest's dates — /contests_admin, the «✏️ Dates» button; a broadcast at a time — /announce.
 small-talk-letter = That is not a question yet. Write what you want to know in words and I will answer right away. The menu is /help.
 small-talk-helped = Glad it helped! If another question comes up, just write it.
 small-talk-not-helped = Sorry about that. Write the question in other words and I will try again. Or /support: a manager will answer right here.

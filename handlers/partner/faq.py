@@ -5,14 +5,16 @@ from __future__ import annotations
 import html
 import zlib
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Settings
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
 from bot.i18n import L10n, Translator
+from bot.platforms import platform_of
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
@@ -223,6 +225,8 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         content: Content,
         l10n: L10n,
         translator: Translator,
+        settings: Settings,
+        bot: Bot,
     ) -> None:
         reading = small_talk.read(message.text or "", content)
         label = typed_label(message.text or "", translator) if reading is None else None
@@ -232,7 +236,10 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
         else:  # small talk (menu words and asking for a person: handlers.middlewares)
-            # a short friendly answer, no FAQ miss
-            await message.answer(l10n(f"small-talk-{reading.kind}"))
+            # a short friendly answer, no FAQ miss; a manager's dates: a dialog ended
+            user = message.from_user
+            manager = user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
+            kind = "date-manager" if reading.kind == "date" and manager else reading.kind
+            await message.answer(l10n(f"small-talk-{kind}"))
 
     return router
