@@ -39,7 +39,7 @@ async def _night_broadcast(harness: Harness, text: str, when: str = "Сейча�
     if when == "Сейчас":
         await manager.press("Сейчас", manager.messages[-1])
     else:
-        await manager.press("Да, пусть ждут утра", (await manager.send(when))[-1])
+        await manager.press("Да, пусть ждут до 09:00", (await manager.send(when))[-1])
     await manager.press("✅ Отправить", manager.messages[-1])
 
 
@@ -227,3 +227,32 @@ async def test_dates_typed_after_the_dates_step_are_answered_as_dates(harness: H
     await anna.onboard()
     said = (await anna.send("21.12.2026"))[-1].plain
     assert said.startswith("Дата сама по себе — не вопрос."), said
+
+
+# --- 4b. the quiet-hours confirmation names the time ---
+
+
+async def test_the_quiet_hours_confirmation_names_their_end(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    program = content / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    old = 'quiet_hours: {start: "22:00", end: "09:00"}'
+    program.write_text(
+        text.replace(old, 'quiet_hours: {start: "10:00", end: "20:00"}'), encoding="utf-8"
+    )
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        await harness.user(1397, "Анна").onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        await manager.send("/announce")
+        await manager.send("Дневная новость")
+        await manager.press("👥 Всем партнёрам", manager.messages[-1])
+        asked = (await manager.send("03.11.2026 12:00"))[-1]
+        assert "в личку сообщения уйдут только 03.11.2026 20:00" in asked.plain, asked.plain
+        assert asked.button_labels == ["Да, пусть ждут до 20:00"]
+        await manager.press("Да, пусть ждут до 20:00", asked)
+        assert manager.messages[-2].plain.endswith(
+            "отправка: 03.11.2026 12:00, но в личку — только 03.11.2026 20:00: "
+            "у партнёров тихие часы."
+        ), manager.messages[-2].plain

@@ -557,7 +557,7 @@ announce-nothing-to-pick = Nothing to pick from.
 announce-ask-when = When? Press “Now” or write a date and time: DD.MM.YYYY HH:MM.
 announce-now = Now
 announce-quiet = ⚠️ That is in the quiet hours: private messages go only at { $end }. Write another time or confirm.
-announce-quiet-ok = Yes, let them wait for the morning
+announce-quiet-ok = Yes, let them wait until { $time }
 announce-when-quiet = { $when }, but private messages only at { $end }: the partners' quiet hours
 announce-preview = 👀 Preview. To: { $audience } — { $count } { $count ->
         [one] recipient

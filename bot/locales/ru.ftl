@@ -577,7 +577,7 @@ announce-nothing-to-pick = Выбирать не из чего.
 announce-ask-when = Когда? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
 announce-now = Сейчас
 announce-quiet = ⚠️ Это тихие часы: в личку сообщения уйдут только { $end }. Напишите другое время или подтвердите.
-announce-quiet-ok = Да, пусть ждут утра
+announce-quiet-ok = Да, пусть ждут до { $time }
 announce-when-quiet = { $when }, но в личку — только { $end }: у партнёров тихие часы
 announce-preview = 👀 Предпросмотр. Получатели: { $audience } — { $count } { $count ->
         [one] получатель
