@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.contest_drafts import DraftError, read_dates, read_future
+from bot.telegram.emulator import SentMessage
 from bot.vk.people import NAMES_FOR
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
@@ -256,3 +257,36 @@ async def test_the_quiet_hours_confirmation_names_their_end(tmp_path: Path) -> N
             "отправка: 03.11.2026 12:00, но в личку — только 03.11.2026 20:00: "
             "у партнёров тихие часы."
         ), manager.messages[-2].plain
+
+
+# --- 4c. dates edited at night: when the renewed announcement goes ---
+
+
+async def test_dates_edited_at_night_say_when_the_announcement_goes(harness: Harness) -> None:
+    anna = harness.user(1398, "Анна")
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
+    await manager.send("/contest_new")
+    for text in ("Ночной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
+                 "first_sales: 1000 ₽", "0"):  # fmt: skip
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await manager.press("✏️ Даты", manager.messages[-1])
+    edited = (await manager.send("21.11.2026 10:00 — 30.11.2026 18:00"))[-1].plain
+    assert "уйдёт уже с изменениями: 1 партнёру." in edited, edited
+    assert edited.endswith("В личку — только 03.11.2026 09:00: у партнёров тихие часы."), edited
+
+    at(harness, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))  # 12:00: nothing waits
+    await harness.deliver()
+    await manager.press("✏️ Даты", (await _card(harness, "Ночной конкурс")))
+    edited = (await manager.send("22.11.2026 10:00 — 30.11.2026 18:00"))[-1].plain
+    assert "В личку — только" not in edited, edited
+
+
+async def _card(harness: Harness, title: str) -> SentMessage:
+    manager = harness.manager()
+    listing = (await manager.send("/contests_admin"))[-1]
+    await manager.press(next(b for b in listing.button_labels if title in b), listing)
+    return manager.messages[-1]
