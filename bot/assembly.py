@@ -128,6 +128,7 @@ async def create_services(
     )
     contests = ContestService(db, store, clock, partners, sales)
     outbox = Outbox(db, store, clock, settings.tz)
+    await outbox.follow_quiet_hours()  # program.yaml's quiet hours changed while stopped
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
     sales.approved_listeners.append(notices.tell_approved)
     # what a partner gets is true when it is sent (bot/services/outbox_refresh.py)

@@ -96,6 +96,7 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
                 pacer=vk_pacer(services.pacers, settings.vk_group_id),
                 manager_commands=VK_MANAGER_WORDS,
                 managers=settings.manager_ids("vk"),
+                clock=services.clock,
             )
         )
     if settings.max_bot_token is not None:

@@ -637,6 +637,7 @@ async def running_bot(
             pacer=vk_pacer(services.pacers, vk_emulator.group_id),
             manager_commands=VK_MANAGER_WORDS,
             managers=services.settings.manager_ids("vk"),
+            clock=clock,
         )
         services.platforms.add(harness.vk_bot)
         bots.append(harness.vk_bot)

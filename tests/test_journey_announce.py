@@ -73,7 +73,7 @@ async def test_announce_refuses_an_empty_audience_a_past_date_and_asks_about_qui
     assert warning.plain.startswith(
         "⚠️ Это тихие часы: в личку сообщения уйдут только 04.11.2026 09:00"
     )
-    await manager.press("Да, пусть ждут утра", warning)
+    await manager.press("Да, пусть ждут до 09:00", warning)
     header, preview = manager.messages[-2:]
     assert (
         "Получатели: партнёры сегмента «Вебмастер (сайт, SEO, контекст)» — 1 получатель"

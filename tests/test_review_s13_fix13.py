@@ -88,7 +88,7 @@ async def test_a_broadcast_planned_inside_the_quiet_hours_is_listed_with_when_it
     await manager.send("/announce")
     await manager.send("Ночная новость")
     await manager.press("👥 Всем партнёрам", manager.messages[-1])
-    await manager.press("Да, пусть ждут утра", (await manager.send("03.11.2026 23:30"))[-1])
+    await manager.press("Да, пусть ждут до 09:00", (await manager.send("03.11.2026 23:30"))[-1])
     await manager.press("✅ Отправить", manager.messages[-1])
     first = (await manager.send("/announcements"))[-1].plain.splitlines()[0]
     assert first == (

@@ -557,7 +557,7 @@ announce-nothing-to-pick = Nothing to pick from.
 announce-ask-when = When? Press “Now” or write a date and time: DD.MM.YYYY HH:MM.
 announce-now = Now
 announce-quiet = ⚠️ That is in the quiet hours: private messages go only at { $end }. Write another time or confirm.
-announce-quiet-ok = Yes, let them wait for the morning
+announce-quiet-ok = Yes, let them wait until { $time }
 announce-when-quiet = { $when }, but private messages only at { $end }: the partners' quiet hours
 announce-preview = 👀 Preview. To: { $audience } — { $count } { $count ->
         [one] recipient
@@ -684,6 +684,11 @@ partner-answers = Onboarding answers:
 partner-link-none = No affiliate id linked yet — no sales to show.
 announcements-status-sending = sending
 announcements-status-sent = sent
+# a broadcast's rows that still wait for people who stopped the messages since (dropped then)
+announcements-unreached = Will not get it any more: { $count } { $count ->
+        [one] partner
+       *[other] partners
+    } (stopped the messages or turned the topic off)
 announcements-uncertain = Maybe delivered: { $count } more (the connection broke after sending; not sent again).
 small-talk-greeting = Hello! Write your question and I will answer right away. Everything I can do is in /help.
 small-talk-thanks = You are welcome! If a question comes up, just write it.
@@ -693,6 +698,9 @@ small-talk-chat = All good, thank you! I answer questions about the affiliate pr
 small-talk-bye = Thank you, same to you! If a question comes up, just write it.
 small-talk-bot = Yes, I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
 small-talk-number = A number alone is not a question. Write what you want to know in words and I will answer right away. The menu is /help.
+small-talk-date = A date alone is not a question. Write what you want to know in words — I will answer right away. The menu is /help.
+# a manager's date (or «start — end») typed when no dialog step waits for it
+small-talk-date-manager = This looks like a date, but no step is waiting for one: the dates were entered or cancelled. A contest's dates — /contests_admin, the «✏️ Dates» button; a broadcast at a time — /announce.
 small-talk-letter = That is not a question yet. Write what you want to know in words and I will answer right away. The menu is /help.
 small-talk-helped = Glad it helped! If another question comes up, just write it.
 small-talk-not-helped = Sorry about that. Write the question in other words and I will try again. Or /support: a manager will answer right here.
@@ -709,6 +717,8 @@ announce-to-all-title = all partners
 announce-to-inactive-title = inactive partners (in the program { $days } days or longer, no approved sale in that time)
 announce-to-community-title = the partners' chat
 draft-error-time-invalid = No such time: hours 0 to 23, minutes 0 to 59.
+# a bare date where a moment is asked for (a broadcast's time, a contest's start)
+draft-error-time-needed = The time is needed too, not only the date: DD.MM.YYYY HH:MM, e.g. { $date } 10:00.
 # --- FAQ learning ---
 faq-thanks-learned = Thanks! We will remember that this is what you asked.
 faq-learned-empty = No learned phrasings are waiting for review.
@@ -846,6 +856,11 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Every worker of the bot serves the new content within a second.
+# the quiet hours changed: the private messages that waited for their end go by the new ones
+reload-held-moved = The quiet hours changed: { $count } { $count ->
+        [one] message that waited
+       *[other] messages that waited
+    } for their end will go by the new ones (/schedule).
 
 # --- people, not chats: the announcement preview ---
 # Under the preview when some recipients have several chats with the bot (each gets it).

@@ -577,7 +577,7 @@ announce-nothing-to-pick = Выбирать не из чего.
 announce-ask-when = Когда? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
 announce-now = Сейчас
 announce-quiet = ⚠️ Это тихие часы: в личку сообщения уйдут только { $end }. Напишите другое время или подтвердите.
-announce-quiet-ok = Да, пусть ждут утра
+announce-quiet-ok = Да, пусть ждут до { $time }
 announce-when-quiet = { $when }, но в личку — только { $end }: у партнёров тихие часы
 announce-preview = 👀 Предпросмотр. Получатели: { $audience } — { $count } { $count ->
         [one] получатель
@@ -711,6 +711,12 @@ partner-answers = Ответы при знакомстве:
 partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.
 announcements-status-sending = отправляется
 announcements-status-sent = отправлена
+# a broadcast's rows that still wait for people who stopped the messages since (dropped then)
+announcements-unreached = Уже не получат: { $count } { $count ->
+        [one] партнёр
+        [few] партнёра
+       *[many] партнёров
+    } (остановили рассылки или отписались от темы)
 announcements-uncertain = Возможно, дошли ещё { $count } (связь оборвалась после отправки, повторно не слали).
 small-talk-greeting = Здравствуйте! Напишите вопрос — отвечу сразу. Всё, что я умею, — в /help.
 small-talk-thanks = Пожалуйста! Если появится вопрос — просто напишите его.
@@ -720,6 +726,9 @@ small-talk-chat = Всё хорошо, спасибо! Я отвечаю на в
 small-talk-bye = Спасибо, и вам! Если появится вопрос — просто напишите его.
 small-talk-bot = Да, я бот: отвечаю на вопросы о программе сразу, в любое время. Нужен человек — /support, менеджер ответит здесь же.
 small-talk-number = Число само по себе — не вопрос. Напишите, что хотите узнать, словами — отвечу сразу. Меню — /help.
+small-talk-date = Дата сама по себе — не вопрос. Напишите, что хотите узнать, словами — отвечу сразу. Меню — /help.
+# a manager's date (or «start — end») typed when no dialog step waits for it
+small-talk-date-manager = Похоже на дату, но сейчас её не ждёт ни один шаг: ввод дат закончен или отменён. Даты конкурса — /contests_admin, кнопка «✏️ Даты»; рассылка ко времени — /announce.
 small-talk-letter = Это ещё не вопрос. Напишите, что хотите узнать, словами — отвечу сразу. Меню — /help.
 small-talk-helped = Рад, что помогло! Если появится ещё вопрос — просто напишите его.
 small-talk-not-helped = Жаль. Напишите вопрос другими словами — попробую ещё раз. Или /support — менеджер ответит здесь же.
@@ -736,6 +745,8 @@ announce-to-all-title = все партнёры
 announce-to-inactive-title = неактивные партнёры (в программе { $days } дн. и дольше, без одобренных продаж за это время)
 announce-to-community-title = чат партнёров
 draft-error-time-invalid = Такого времени нет: часы от 0 до 23, минуты от 0 до 59.
+# a bare date where a moment is asked for (a broadcast's time, a contest's start)
+draft-error-time-needed = Нужно и время, не только дата: ДД.ММ.ГГГГ ЧЧ:ММ, например { $date } 10:00.
 # --- FAQ learning ---
 faq-thanks-learned = Спасибо! Запомним, что вы спрашивали именно об этом.
 faq-learned-empty = Новых формулировок на проверке нет.
@@ -878,6 +889,15 @@ file-not-sent = { $kind ->
 
 # --- reload everywhere ---
 reload-everywhere = Все процессы бота перейдут на новый контент в течение секунды.
+# the quiet hours changed: the private messages that waited for their end go by the new ones
+reload-held-moved = Тихие часы изменились: { $count } { $count ->
+        [one] сообщение, ждавшее
+        [few] сообщения, ждавших
+       *[many] сообщений, ждавших
+    } их конца, { $count ->
+        [one] уйдёт
+       *[other] уйдут
+    } по новым (/schedule).
 
 # --- people, not chats: the announcement preview ---
 # Under the preview when some recipients have several chats with the bot (each gets it).

@@ -61,6 +61,10 @@ class MaxDirectory:
     def _is_group(self, chat_id: int) -> bool:
         return chat_id < 0 or (chat_id in self._titles and chat_id not in self._dialogs)
 
+    def forget_person(self, user_id: int) -> None:
+        """/forget: the person's name is not kept (learned again from their next message)."""
+        self._names.pop(user_id, None)
+
     def _name(self, user_id: int) -> tuple[str, str, str | None]:
         known = self._names.get(user_id)
         return cast("tuple[str, str, str | None]", known or (str(user_id), "", None))

@@ -42,6 +42,7 @@ class Changed:
     told: int  # people who hear the change (linked chats are one person)
     renewed: int  # people whose waiting announcement goes as the contest is now
     dropped: int
+    held_until: datetime | None = None  # what it sends waits for the quiet hours' end
 
 
 def people(partners: Sequence[Partner]) -> int:
@@ -160,7 +161,8 @@ class ContestNotices(NoticesBase):
         if renewed.partners or renewed.community:
             await self.contest_moment(renewed)
         if what not in ("dates", "prizes"):
-            return Changed(0, people(renewed.partners), dropped)
+            held_until = await self._outbox.held_for_quiet_hours(subject, self._clock.now())
+            return Changed(0, people(renewed.partners), dropped, held_until)
         partner_ids = sorted(p for p in told if p is not None)
         if what == "dates":
             moment = await self._contests.rescheduling(contest, partner_ids)
@@ -169,7 +171,8 @@ class ContestNotices(NoticesBase):
         if None not in told:
             moment = replace(moment, community=False)
         await self.contest_moment(moment)
-        return Changed(people(moment.partners), people(renewed.partners), dropped)
+        held_until = await self._outbox.held_for_quiet_hours(subject, self._clock.now())
+        return Changed(people(moment.partners), people(renewed.partners), dropped, held_until)
 
     async def _tell_again(
         self,

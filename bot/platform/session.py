@@ -45,6 +45,9 @@ class PlatformSession(BaseSession, abc.ABC):
 
     name: str = ""
 
+    def forget_person(self, user_id: int) -> None:
+        """/forget: drop what the session keeps of a person (their name: VK, MAX)."""
+
     async def make_request(
         self,
         bot: Bot,

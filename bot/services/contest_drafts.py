@@ -66,10 +66,14 @@ def read_text(text: str, limit: int) -> str:
     return value
 
 
-def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datetime:
+def read_moment(
+    text: str, zone: ZoneInfo, *, end_of_day: bool = False, time_needed: bool = False
+) -> datetime:
     """DD.MM.YYYY [HH:MM] in the program's time zone; a bare date is its start (or, for an
-    end, its last minute). A date not in the calendar is refused saying what is wrong with
-    it, and with the time too when that is wrong as well («99.99.9999 99:99»)."""
+    end, its last minute), or refused asking for the time too (`time_needed`: a moment,
+    not a day — midnight is in the quiet hours). A date not in the calendar is refused
+    saying what is wrong with it, and with the time too when that is wrong as well
+    («99.99.9999 99:99»)."""
     match = _MOMENT.match(text)
     if match is None:
         raise DraftError("draft-error-date-format")
@@ -82,6 +86,8 @@ def read_moment(text: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datet
         raise DraftError("draft-error-date-invalid", what=wrong, days=days, time=int(time_wrong))
     if time_wrong:  # «25:00» is a bad time, not a bad date
         raise DraftError("draft-error-time-invalid")
+    if hour is None and time_needed:
+        raise DraftError("draft-error-time-needed", date=f"{day:02d}.{month:02d}.{year:04d}")
     moment = datetime(year, month, day, hour or 0, minute or 0, tzinfo=zone)
     if hour is None and end_of_day:
         moment += timedelta(days=1, minutes=-1)
@@ -101,8 +107,9 @@ def _date_problem(day: int, month: int, year: int) -> tuple[str, int]:
 
 def read_future(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     """A moment after `now` and at most MAX_AHEAD_DAYS ahead: an announcement's time, a
-    contest's start (review 7: «01.01.9999» is a typo, not a plan)."""
-    moment = read_moment(text, zone)
+    contest's start (review 7: «01.01.9999» is a typo, not a plan); with its time (a
+    bare date is refused, never read as midnight)."""
+    moment = read_moment(text, zone, time_needed=True)
     if moment <= now:
         raise DraftError("draft-error-date-past")
     if moment > now + timedelta(days=MAX_AHEAD_DAYS):

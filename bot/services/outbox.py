@@ -22,7 +22,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
-from bot.services.outbox_ahead import Held, held, under_cap
+from bot.services.outbox_ahead import Held, held, under_cap, unreached, waits_at
 from bot.services.outbox_enqueue import (
     PARTNER_ROW_COLUMNS,
     Enqueued,
@@ -33,6 +33,7 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
+from bot.services.outbox_quiet import move_held
 from bot.services.outbox_refresh import Queued, Refresher, refresh
 from bot.services.outbox_sales import drop_gone_sales, in_order
 from bot.services.partner import person_column
@@ -115,15 +116,34 @@ class Outbox:
 
     async def held_for_quiet_hours(self, subject: str, moment: datetime) -> datetime | None:
         """When the private rows about `subject` made for `moment` go, if they wait for the
-        end of the quiet hours `moment` falls in (as /schedule lists them: `held`); None
-        when they go at `moment`, or none of them will."""
-        waking = self.after_quiet_hours(moment)
-        if waking == moment or waking <= self._clock.now():
+        end of the quiet hours `moment` (or now, once it has passed) falls in; None when
+        they go at `moment`, or none waits. Whoever they are for: a row for someone who
+        stopped the messages meanwhile waits as well, to be dropped then (/schedule counts
+        only who will get it: `held`; /announcements says who will not: `unreached`)."""
+        now = self._clock.now()
+        meant = max(now, moment)
+        waking = self.after_quiet_hours(meant)
+        if waking == meant:
             return None
-        found = await self.held(waking)
-        return (
-            waking if any(item.what == subject and item.at == waking for item in found) else None
-        )
+        async with self._db.read() as conn:
+            return waking if await waits_at(conn, subject, waking) else None
+
+    async def unreached(self, subject: str) -> int:
+        """The people whose private rows about `subject` still wait but will not go: they
+        stopped the messages, turned the topic off or became unreachable since
+        (`outbox_ahead.unreached`; the rows `held` leaves out)."""
+        async with self._db.read() as conn:
+            return await unreached(conn, subject)
+
+    async def follow_quiet_hours(self) -> int:
+        """The private rows held for the quiet hours moved to when the quiet hours as they
+        are now send them (a /reload or a restart that changed them: `outbox_quiet`); the
+        number of rows moved."""
+        async with self._db.write() as conn:
+            moved = await move_held(conn, self._clock.now(), self.after_quiet_hours)
+        if moved:
+            self._wake()
+        return moved
 
     async def under_cap(
         self, partner_ids: Sequence[int], kind: str, subject: str | None, at: datetime

@@ -80,6 +80,40 @@ def _held_query(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
     ).group_by(rows.c.at, rows.c.what)
 
 
+async def waits_at(conn: AsyncConnection, subject: str, at: datetime) -> bool:
+    """Whether private rows about `subject` are queued for `at` (whoever they are for)."""
+    query = sa.select(outbox.c.id).where(
+        outbox.c.subject == subject,
+        outbox.c.status == "queued",
+        outbox.c.partner_id.is_not(None),
+        outbox.c.not_before == at,
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def unreached(conn: AsyncConnection, subject: str) -> int:
+    """The people (`person_column`) with private rows about `subject` queued none of
+    which the delivery worker will send (`audience_condition` false for each: stopped,
+    the topic off, unreachable since the rows were made) — the rows `held` leaves out."""
+    person = person_column()
+    goes = sa.or_(
+        *(sa.and_(outbox.c.kind == topic, audience_condition(topic)) for topic in TOPICS)
+    )
+    rows = (
+        sa.select(person.label("person"), sa.case((goes, 1), else_=0).label("goes"))
+        .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+        .where(outbox.c.subject == subject, outbox.c.status == "queued")
+        .subquery()
+    )
+    people = (
+        sa.select(rows.c.person)
+        .group_by(rows.c.person)
+        .having(sa.func.max(rows.c.goes) == 0)
+        .subquery()
+    )
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(people))).scalar_one())
+
+
 async def under_cap(
     conn: AsyncConnection,
     partner_ids: Sequence[int],

@@ -80,11 +80,14 @@ _SOLE_PERSON: Final = frozenset(
 
 
 SMALL_TALK: Final = frozenset(small_talk_phrases.KINDS)  # a short friendly answer
+# a date, a date and time, or two of them with a dash: a dialog's answer typed too late
+_WHEN: Final = r"\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s+\d{1,2}:\d{2})?"
+_DATES: Final = re.compile(rf"{_WHEN}(?:\s*[—–-]\s*{_WHEN})?")
 
 
 @dataclass(frozen=True)
 class Reading:
-    # menu | person | unsubscribe | number | letter, or small talk (small_talk_phrases):
+    # menu | person | unsubscribe | number | date | letter, or small talk (small_talk_phrases):
     # greeting | thanks | ack | news | chat | bye | bot
     kind: str
     command: str = ""  # for a menu word: the command it opens
@@ -104,6 +107,8 @@ def read(text: str, content: Content | None = None) -> Reading | None:
     plain = _normal(text)
     if not plain:  # «?», 👍, 😂, 🔥, «…»: nothing to look up
         return Reading("ack")
+    if _DATES.fullmatch(text.strip()):  # «21.12.2026 — 27.12.2026»: no step waits for it
+        return Reading("date")
     if not any(char.isalpha() for char in plain):  # «1», «2026», «+7 999»: no question
         return Reading("number" if any(char.isdigit() for char in plain) else "ack")
     if not has_a_word(plain):  # «ы», «x?», «а б»: no word of two letters, no question

@@ -37,6 +37,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
+from bot.clock import Clock
 from bot.pacing import VK, Pacer, Pacers
 from bot.platform.session import FileNotSent, PlatformSession
 from bot.press_answers import note_answers
@@ -73,9 +74,10 @@ class VkSession(VkSending, VkEvents, PlatformSession):
         long_poll_wait: int = 25,
         manager_commands: Mapping[str, str] | None = None,
         managers: Collection[int] = (),
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
-        self._init_directory(client, group_id)
+        self._init_directory(client, group_id, clock)
         self._init_events(commands, long_poll_wait, manager_commands, managers)
         self._init_sending()
 
@@ -138,11 +140,12 @@ def create_vk_bot(
     pacer: Pacer | None = None,
     manager_commands: Mapping[str, str] | None = None,
     managers: Collection[int] = (),
+    clock: Clock | None = None,
 ) -> Bot:
     """An aiogram Bot whose requests go to a VK community (its id is the community's);
     `pacer`: the community token's pacing (`vk_pacer`), shared by all its senders;
     `commands` (and `manager_commands`, for the VK users `managers`): the words typed
-    without the slash that are commands."""
+    without the slash that are commands; `clock`: how long names are kept (`NAMES_FOR`)."""
     session = VkSession(
         VkClient(token, api_url, rate=rate, pacer=pacer),
         group_id,
@@ -150,6 +153,7 @@ def create_vk_bot(
         long_poll_wait=long_poll_wait,
         manager_commands=manager_commands,
         managers=managers,
+        clock=clock,
     )
     note_answers(session)
     return Bot(f"{group_id}:vk", session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -114,14 +114,13 @@ def setup_dialog() -> Router:
         data = await state.get_data()
         waking = announcements.in_quiet_hours(moment)
         if waking is not None and data.get("audience") != COMMUNITY:
+            local = waking.astimezone(settings.tz)
+            ok = l10n("announce-quiet-ok", time=f"{local:%H:%M}")  # not «утра»: any end
             await send(
                 message,
                 Screen(
-                    l10n(
-                        "announce-quiet",
-                        end=waking.astimezone(settings.tz).strftime(MOMENT),
-                    ),
-                    keyboard([(l10n("announce-quiet-ok"), AnnounceCb(action="quiet_ok"))]),
+                    l10n("announce-quiet", end=local.strftime(MOMENT)),
+                    keyboard([(ok, AnnounceCb(action="quiet_ok"))]),
                 ),
             )
             return

@@ -53,6 +53,9 @@ def setup() -> Router:
             report = await announcements.report(item.id)
             people = await outbox.people(f"announcement:{item.id}", MERGED)
             held_until = await announcements.held_until(item)
+            # the queue as /schedule counts it: who will get it (a row for someone who
+            # stopped the messages since waits only to be dropped)
+            unreached = await outbox.unreached(f"announcement:{item.id}")
             status = announcements.state(item, report, held_until)
             when = item.send_at.astimezone(settings.tz).strftime(MOMENT)
             if held_until is not None:  # as the /announce preview said it
@@ -66,7 +69,7 @@ def setup() -> Router:
                 audience=audience_title(item.audience, l10n, content_store, titles),
                 recipients=item.recipients,
                 delivered=delivered_text(l10n, people.get("sent", 0), report.delivered),
-                waiting=people.get("queued", 0),
+                waiting=max(0, people.get("queued", 0) - unreached),
                 blocked=people.get("blocked", 0),
                 failed=people.get("failed", 0),
                 up=report.up,
@@ -74,6 +77,8 @@ def setup() -> Router:
                 # no bidi controls: an override would turn the rest of the line around
                 preview=html.escape(at_a_word(without_bidi(plain_text(item.text)), 80)),
             )
+            if unreached:
+                text += "\n" + l10n("announcements-unreached", count=unreached)
             if report.uncertain:
                 text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
             markup = None

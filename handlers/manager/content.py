@@ -14,6 +14,7 @@ from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from bot.services.content_sync import ContentSync
 from bot.services.faq import FaqService
+from bot.services.outbox import Outbox
 from handlers.screens import Screen, actor, send
 from scheduler.planner import Planner
 
@@ -31,6 +32,7 @@ def setup() -> Router:
         planner: Planner,
         audit: AuditLog,
         faq: FaqService,
+        outbox: Outbox,
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
@@ -54,6 +56,9 @@ def setup() -> Router:
         ]
         if content_sync.shared:  # several workers can run: say they all follow
             lines.append(l10n("reload-everywhere"))
+        moved = await outbox.follow_quiet_hours()  # the quiet hours changed: held rows follow
+        if moved:
+            lines.append(l10n("reload-held-moved", count=moved))
         new = {contest.id for contest in content.contests} - before
         plan = await planner.plan_new_content(new)  # at once, not at the next planner minute
         for title, partners, community in plan.announced:

@@ -8,6 +8,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -256,8 +257,9 @@ def setup() -> Router:
             )  # fmt: skip
             return
         await _apply_edit(
-            message, state, contests, notices, l10n, "dates", starts_at=starts_at, ends_at=ends_at
-        )
+            message, state, contests, notices, l10n, settings.tz, "dates",
+            starts_at=starts_at, ends_at=ends_at,
+        )  # fmt: skip
 
     @router.message(ContestEdit.prizes)
     async def edit_prizes(
@@ -265,6 +267,7 @@ def setup() -> Router:
         state: FSMContext,
         contests: ContestService,
         notices: Notices,
+        settings: Settings,
         l10n: L10n,
     ) -> None:
         try:
@@ -272,7 +275,9 @@ def setup() -> Router:
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-prizes"))
             return
-        await _apply_edit(message, state, contests, notices, l10n, "prizes", prizes=prizes_)
+        await _apply_edit(
+            message, state, contests, notices, l10n, settings.tz, "prizes", prizes=prizes_
+        )
 
     @router.message(ContestEdit.text)
     async def edit_text(
@@ -280,6 +285,7 @@ def setup() -> Router:
         state: FSMContext,
         contests: ContestService,
         notices: Notices,
+        settings: Settings,
         l10n: L10n,
     ) -> None:
         try:
@@ -287,7 +293,9 @@ def setup() -> Router:
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-description"))
             return
-        await _apply_edit(message, state, contests, notices, l10n, "text", description=value)
+        await _apply_edit(
+            message, state, contests, notices, l10n, settings.tz, "text", description=value
+        )
 
     return router
 
@@ -322,6 +330,7 @@ async def _apply_edit(
     contests: ContestService,
     notices: Notices,
     l10n: L10n,
+    tz: ZoneInfo,
     what: str,
     **changes: Any,
 ) -> None:
@@ -346,4 +355,7 @@ async def _apply_edit(
             edited += "\n" + l10n(f"contests-admin-{what}-told", count=changed.told)
         if changed.renewed:
             edited += "\n" + l10n("contests-admin-renewed", count=changed.renewed)
+        if changed.held_until is not None and (changed.renewed or changed.told):
+            end = changed.held_until.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+            edited += "\n" + l10n("announced-held", end=end)  # as a contest saved at night
     await message.answer(edited)

@@ -229,6 +229,8 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         settings: Settings,
         l10n: L10n,
         translator: Translator,
+        settings: Settings,
+        bot: Bot,
     ) -> None:
         if _manager_command_words(message, settings, bot):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
@@ -244,8 +246,11 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
         else:  # small talk (menu words and asking for a person: handlers.middlewares)
-            # a short friendly answer, no FAQ miss
-            await message.answer(l10n(f"small-talk-{reading.kind}"))
+            # a short friendly answer, no FAQ miss; a manager's dates: a dialog ended
+            user = message.from_user
+            manager = user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
+            kind = "date-manager" if reading.kind == "date" and manager else reading.kind
+            await message.answer(l10n(f"small-talk-{kind}"))
 
     return router
 

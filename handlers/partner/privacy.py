@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import L10n
+from bot.platform.session import PlatformSession
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
@@ -51,5 +52,8 @@ def setup() -> Router:
         await privacy.forget(partner)
         await state.clear()
         await callback.message.edit_text(l10n("forget-done"))
+        session = callback.bot.session if callback.bot is not None else None
+        if isinstance(session, PlatformSession):  # VK, MAX: names kept in the process
+            session.forget_person(callback.from_user.id)
 
     return router
