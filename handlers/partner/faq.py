@@ -229,8 +229,6 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         settings: Settings,
         l10n: L10n,
         translator: Translator,
-        settings: Settings,
-        bot: Bot,
     ) -> None:
         if _manager_command_words(message, settings, bot):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
@@ -247,8 +245,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await send(message, answer_screen(answer, content, l10n))
         else:  # small talk (menu words and asking for a person: handlers.middlewares)
             # a short friendly answer, no FAQ miss; a manager's dates: a dialog ended
-            user = message.from_user
-            manager = user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
+            manager = _is_manager(message, settings, bot)
             kind = "date-manager" if reading.kind == "date" and manager else reading.kind
             await message.answer(l10n(f"small-talk-{kind}"))
 
@@ -262,5 +259,9 @@ def _manager_command_words(message: Message, settings: Settings, bot: Bot) -> bo
     words = (message.text or "").split()
     if not 1 <= len(words) <= 2 or words[0].lower() not in MANAGER_COMMANDS:
         return False
+    return not _is_manager(message, settings, bot)
+
+
+def _is_manager(message: Message, settings: Settings, bot: Bot) -> bool:
     user = message.from_user
-    return user is None or not settings.is_manager(f"{platform_of(bot)}:{user.id}")
+    return user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
