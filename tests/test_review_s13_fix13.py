@@ -34,6 +34,7 @@ from tests.harness import (
     DEMO_CONTENT,
     MANAGER_ID,
     VK_MANAGER_ID,
+    Client,
     Harness,
     chats_emulator,
     running_bot,
@@ -100,6 +101,16 @@ async def test_a_broadcast_planned_inside_the_quiet_hours_is_listed_with_when_it
     assert first.startswith("📣 Рассылка №1 — запланирована, 03.11.2026 23:30, но в личку")
 
 
+async def contest_saved_at_night(harness: Harness, manager: Client) -> None:
+    """At 23:30 in Moscow (the quiet hours), `manager` creates and saves a contest."""
+    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))
+    await manager.send("/contest_new")
+    for text in ("Ночной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
+                 "first_sales: 1000 ₽", "0"):  # fmt: skip
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+
+
 async def test_a_contest_saved_at_night_says_when_its_announcement_goes(
     harness: Harness,
 ) -> None:
@@ -107,12 +118,7 @@ async def test_a_contest_saved_at_night_says_when_its_announcement_goes(
     await anna.onboard()
     manager = harness.manager()
     await manager.send("/start")
-    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
-    await manager.send("/contest_new")
-    for text in ("Ночной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
-                 "first_sales: 1000 ₽", "0"):  # fmt: skip
-        await manager.send(text)
-    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await contest_saved_at_night(harness, manager)
     saved = manager.messages[-1].plain
     assert saved.startswith("✅ Конкурс сохранён и объявлен. Анонс уходит: 1 партнёру"), saved
     assert "В личку — только 03.11.2026 09:00: у партнёров тихие часы." in saved, saved

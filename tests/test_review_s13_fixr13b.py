@@ -28,6 +28,7 @@ from bot.telegram.emulator import SentMessage
 from bot.vk.people import NAMES_FOR
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
+from tests.test_review_s13_fix13 import contest_saved_at_night
 
 # --- 1. held sends: one story in /announcements and /schedule ---
 
@@ -267,12 +268,7 @@ async def test_dates_edited_at_night_say_when_the_announcement_goes(harness: Har
     await anna.onboard()
     manager = harness.manager()
     await manager.send("/start")
-    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
-    await manager.send("/contest_new")
-    for text in ("Ночной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
-                 "first_sales: 1000 ₽", "0"):  # fmt: skip
-        await manager.send(text)
-    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await contest_saved_at_night(harness, manager)
     await manager.press("✏️ Даты", manager.messages[-1])
     edited = (await manager.send("21.11.2026 10:00 — 30.11.2026 18:00"))[-1].plain
     assert "уйдёт уже с изменениями: 1 партнёру." in edited, edited
