@@ -9,7 +9,9 @@ import functools
 import gc
 import hashlib
 import inspect
+import os
 import ssl
+import sys
 import types
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,10 +24,20 @@ from tests.databases import flush_redis, lending
 
 if TYPE_CHECKING:
     from aiogram.client.session.aiohttp import AiohttpSession
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     from bot.content.models import Content
     from bot.content.store import LiveContent
     from tests.harness import Harness
+
+# Bytecode is cached for the suite's processes (in __pycache__, ignored by git) even where
+# the environment turns that off (PYTHONDONTWRITEBYTECODE=1 on the CI machine): without it
+# each xdist worker compiled the bot and rewrote and compiled the ~110 test modules again
+# (4 s of CPU of its 10 s of collection), and each `partnerbot run` a test starts compiled
+# the bot. Set here, before the workers and those processes start (they inherit it).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -188,6 +200,31 @@ def _standings_reused_only_while_unchanged() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.services.contest_standings, "STANDINGS_SLOW", math.inf)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _migration_scripts_read_once() -> Iterator[None]:
+    """Each bot start migrates its database (bot/db/migrate.py, at the head: nothing to
+    do), and alembic read the 14 migration scripts into a new ScriptDirectory each time
+    (~4 ms). The scripts do not change during a run: the bot's are read once. Which
+    revision a database is at, and any upgrade it needs, are worked out as before."""
+    from alembic.script import ScriptDirectory
+
+    from bot.db.migrate import MIGRATIONS
+
+    read = ScriptDirectory.from_config
+    scripts: list[ScriptDirectory] = []
+
+    def from_config(config: Config) -> ScriptDirectory:
+        if config.get_alembic_option("script_location") != str(MIGRATIONS):
+            return read(config)
+        if not scripts:
+            scripts.append(read(config))
+        return scripts[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptDirectory, "from_config", staticmethod(from_config))
         yield
 
 
