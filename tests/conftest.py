@@ -9,7 +9,9 @@ import functools
 import gc
 import hashlib
 import inspect
+import os
 import ssl
+import sys
 import types
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,10 +24,22 @@ from tests.databases import flush_redis, lending
 
 if TYPE_CHECKING:
     from aiogram.client.session.aiohttp import AiohttpSession
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.content.models import Content
     from bot.content.store import LiveContent
+    from bot.db.engine import Database
     from tests.harness import Harness
+
+# Bytecode is cached for the suite's processes (in __pycache__, ignored by git) even where
+# the environment turns that off (PYTHONDONTWRITEBYTECODE=1 on the CI machine): without it
+# each xdist worker compiled the bot and rewrote and compiled the ~110 test modules again
+# (4 s of CPU of its 10 s of collection), and each `partnerbot run` a test starts compiled
+# the bot. Set here, before the workers and those processes start (they inherit it).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -188,6 +202,69 @@ def _standings_reused_only_while_unchanged() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.services.contest_standings, "STANDINGS_SLOW", math.inf)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _migration_scripts_read_once() -> Iterator[None]:
+    """Each bot start migrates its database (bot/db/migrate.py, at the head: nothing to
+    do), and alembic read the 14 migration scripts into a new ScriptDirectory each time
+    (~4 ms). The scripts do not change during a run: the bot's are read once. Which
+    revision a database is at, and any upgrade it needs, are worked out as before."""
+    from alembic.script import ScriptDirectory
+
+    from bot.db.migrate import MIGRATIONS
+
+    read = ScriptDirectory.from_config
+    scripts: list[ScriptDirectory] = []
+
+    def from_config(config: Config) -> ScriptDirectory:
+        if config.get_alembic_option("script_location") != str(MIGRATIONS):
+            return read(config)
+        if not scripts:
+            scripts.append(read(config))
+        return scripts[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptDirectory, "from_config", staticmethod(from_config))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _engines_kept_per_lent_database() -> Iterator[None]:
+    """On PostgreSQL a test's database is lent from a small pool (tests/databases.py), so
+    the same few are opened test after test, and a new engine for each bot start compiled
+    every statement again (SQLAlchemy caches compiled SQL per engine: ~5 % of a journey's
+    CPU) and set up its dialect anew. The engine of a lent database is kept for the next
+    bot on it: closing the bot's Database still closes every connection (the pool is made
+    anew, so the next test's connections are its own, on its own event loop); what is kept
+    is the compiled SQL and the dialect. A second Database open on the same database at
+    once (two workers in one test) gets an engine of its own, as before."""
+    import bot.db.engine
+    from tests.databases import is_lent
+
+    create, close = bot.db.engine.create_engine, bot.db.engine.Database.close
+    kept: dict[str, AsyncEngine] = {}
+    busy: set[int] = set()  # ids of the kept engines a Database has open
+
+    def create_engine(database_url: str) -> AsyncEngine:
+        if not is_lent(database_url):
+            return create(database_url)
+        engine = kept.get(database_url)
+        if engine is None:
+            engine = kept[database_url] = create(database_url)
+        elif id(engine) in busy:
+            return create(database_url)
+        busy.add(id(engine))
+        return engine
+
+    async def close_database(self: Database) -> None:
+        await close(self)
+        busy.discard(id(self.engine))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.db.engine, "create_engine", create_engine)
+        patch.setattr(bot.db.engine.Database, "close", close_database)
         yield
 
 

@@ -77,6 +77,11 @@ def database_url(tmp_path: Path, name: str = "test.db", *, empty: bool = False) 
     return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
 
 
+def is_lent(url: str) -> bool:
+    """Whether `url` names a database of the pool (lent to one test at a time)."""
+    return bool(PG_URL) and (make_url(url).database or "").startswith(_POOL_NAME)
+
+
 @contextlib.contextmanager
 def lending() -> Iterator[None]:
     """While a test runs: the databases it asks for are lent to it, and cleaned (or

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.content.loader import load_content
+from bot.content.models import Content
 from bot.services import small_talk, small_talk_phrases
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import fold, has_a_word
@@ -83,13 +84,19 @@ QUESTIONS = (  # (question, the entry): real questions, small talk around them
 
 
 @pytest.fixture(scope="module")
-def matcher() -> FaqMatcher:
-    return FaqMatcher(load_content(DEMO_CONTENT).faq)
+def demo() -> Content:
+    """The demo content, read once for the module's cases (a Content does not change)."""
+    return load_content(DEMO_CONTENT)
+
+
+@pytest.fixture(scope="module")
+def matcher(demo: Content) -> FaqMatcher:
+    return FaqMatcher(demo.faq)
 
 
 @pytest.mark.parametrize("text", SMALL_TALK)
-def test_small_talk_of_every_family_is_read_as_small_talk(text: str) -> None:
-    reading = small_talk.read(text, load_content(DEMO_CONTENT))
+def test_small_talk_of_every_family_is_read_as_small_talk(text: str, demo: Content) -> None:
+    reading = small_talk.read(text, demo)
     assert reading is not None, text
     assert reading.kind in CHATTY, (text, reading)
 

@@ -92,3 +92,29 @@ async def _alive(connection: asyncpg.Connection) -> bool:
     except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
         return False
     return True
+
+
+async def test_a_lent_databases_engine_is_kept_and_its_connections_are_not(
+    tmp_path: Path,
+) -> None:
+    """The next bot on a lent database gets its engine (compiled SQL kept,
+    tests/conftest.py), never a connection of the one before; a Database open on it
+    meanwhile gets an engine of its own."""
+    from bot.db.engine import Database
+
+    with lending():
+        url = database_url(tmp_path)
+        first = Database.from_url(url)
+        async with first.read() as conn:
+            before = await conn.exec_driver_sql("SELECT pg_backend_pid()")
+            pid = before.scalar()
+        beside = Database.from_url(url)  # open at the same time: an engine of its own
+        assert beside.engine is not first.engine
+        await beside.close()
+        await first.close()
+        again = Database.from_url(url)
+        assert again.engine is first.engine
+        async with again.read() as conn:
+            after = await conn.exec_driver_sql("SELECT pg_backend_pid()")
+            assert after.scalar() != pid  # closed with the first Database: a new one
+        await again.close()

@@ -90,8 +90,7 @@ class Source:
         self.data: Any = None
         self.broken = False  # not YAML: nothing to validate
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            node, self.data = _parse(text)
         except yaml.YAMLError as exc:
             line, problem = yaml_problem(exc, text)  # worded for an editor: errors.py
             self.broken = True
@@ -133,7 +132,7 @@ class Source:
         hide the others: every problem of a file in one run)."""
         if self.broken:
             return None
-        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        adapter: TypeAdapter[ModelT] = _adapter(kind)
         try:
             return adapter.validate_python(self.data, context=CONTENT_FILE)
         except ValidationError as exc:
@@ -143,7 +142,7 @@ class Source:
 
     def validate_at(self, kind: type[ModelT] | Any, data: Any, index: int) -> ModelT | None:
         """One item of a list document (its problems located under `index`)."""
-        adapter: TypeAdapter[ModelT] = TypeAdapter(kind)
+        adapter: TypeAdapter[ModelT] = _adapter(kind)
         try:
             return adapter.validate_python(data, context=CONTENT_FILE)
         except ValidationError as exc:
@@ -165,6 +164,42 @@ class Source:
             return
         where, message = field_path(loc), reason(error)  # worded for an editor: errors.py
         self.problem(loc, f"{where}: {message}" if where else message)
+
+
+# libyaml's parser when PyYAML was built with it: the same nodes (lines, values) and data,
+# ten times faster than the pure-Python one (a content folder: 7 ms instead of 78)
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for the lines) and its data, from one parse. A text
+    libyaml refuses is parsed again by PyYAML's own parser, whose error the problem is
+    worded from (`yaml_problem`), as before."""
+    if _FAST_LOADER is not None:
+        try:
+            loader = _FAST_LOADER(text)  # ValueError: a character libyaml cannot encode
+        except ValueError:
+            loader = None
+        if loader is not None:
+            try:
+                node = loader.get_single_node()
+                return node, (None if node is None else loader.construct_document(node))
+            except yaml.YAMLError:
+                pass
+            finally:
+                loader.dispose()
+    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """One validator per kind (building one was most of a small document's validation)."""
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
 
 
 def _is_union_tag(part: object) -> bool:
