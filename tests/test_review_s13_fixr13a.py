@@ -315,6 +315,22 @@ async def test_long_arguments_get_the_usual_refusal(
     assert all("{???}" not in text for text in said)
 
 
+async def test_a_long_argument_is_kept_cut_in_the_audit_log(harness: Harness) -> None:
+    """The audit log keeps what a manager typed as the target, cut to its column: a longer
+    value failed the whole command on PostgreSQL («value too long for type character
+    varying(128)», the partner's lookup answered «Что-то пошло не так»)."""
+    manager = harness.manager()
+    await manager.send("/start")
+    said = [m.plain for m in await manager.send("/partner " + "a" * 300)]
+    assert said == [f"Партнёр «{'a' * 199}…» не найден."], said[0][:80]
+    async with harness.services.db.read() as conn:
+        targets = [row.target for row in await conn.execute(sa.select(audit_log))]
+    kept = [t for t in targets if t and t.startswith("aaa")]
+    assert kept, targets
+    assert all(len(t) <= 128 for t in kept), targets
+    assert all(t.endswith("…") for t in kept), targets
+
+
 # --- 3. VK: a manager's slash-less words are commands in private only ---
 
 

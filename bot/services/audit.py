@@ -30,11 +30,20 @@ class AuditLog:
         async with self._db.write() as conn:
             await conn.execute(
                 audit_log.insert().values(
-                    actor=actor,
-                    action=action,
-                    target=target,
+                    actor=_fit(actor, "actor"),
+                    action=_fit(action, "action"),
+                    target=_fit(target, "target"),
                     details=details,
                     allowed=allowed,
                     created_at=self._clock.now(),
                 )
             )
+
+
+def _fit(value: str | None, column: str) -> str | None:
+    """A typed argument (`/partner <5000 characters>`) cut to its column's length: on
+    PostgreSQL a longer value fails the whole command (SQLite stores any length)."""
+    length = getattr(audit_log.c[column].type, "length", None)
+    if value is None or length is None or len(value) <= length:
+        return value
+    return value[: length - 1] + "…"
