@@ -286,3 +286,17 @@ async def _card(harness: Harness, title: str) -> SentMessage:
     listing = (await manager.send("/contests_admin"))[-1]
     await manager.press(next(b for b in listing.button_labels if title in b), listing)
     return manager.messages[-1]
+
+
+def test_a_dates_pair_is_read_with_or_without_spaces_around_the_dash() -> None:
+    """The re-check: «03.01.2027 10:00-12.01.2027 20:00» got «Нужны две даты через тире»
+    though the dash is there (only « — » with spaces was read)."""
+    zone, now = ZoneInfo("Europe/Moscow"), datetime(2026, 12, 5, 12, tzinfo=UTC)
+    expected = read_dates("03.01.2027 10:00 — 12.01.2027 20:00", zone, now)
+    for text in ("03.01.2027 10:00-12.01.2027 20:00", "03.01.2027 10:00–12.01.2027 20:00",
+                 "03.01.2027 10:00 -12.01.2027 20:00"):  # fmt: skip
+        assert read_dates(text, zone, now) == expected, text
+    start, end = read_dates("03.01.2027 10:00–12.01.2027", zone, now)
+    assert (start, end.hour, end.minute) == (expected[0], 23, 59)
+    with pytest.raises(DraftError):
+        read_dates("03.01.2027 10:00", zone, now)

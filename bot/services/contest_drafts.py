@@ -132,7 +132,8 @@ def read_end(text: str, zone: ZoneInfo, starts_at: datetime) -> datetime:
 
 def read_dates(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
     """ "start — end" in one answer (editing a contest's dates)."""
-    parts = re.split(r"\s+[—–-]\s+", text.strip())
+    # a dash with or without spaces around it («10:00-12.01.2027»): a date has none
+    parts = re.split(r"\s*[—–-]\s*", text.strip())
     if len(parts) != 2:
         raise DraftError("draft-error-dates-pair")
     starts_at = read_start(parts[0], zone, now)
