@@ -404,7 +404,7 @@ def fit(sets: list[FaqSet]) -> Model:
     answer = next(
         (t for t in GRID if pooled(lambda d, t=t: d.silent(t)) >= SILENT_FLOOR), GRID[-1]
     )
-    # options: never below the level that keeps half of the unrelated questions quiet
+    # options: never below the level that keeps as many unrelated questions quiet as before
     lowest = next(
         (t for t in (*LOW_GRID, *GRID) if _unrelated_quiet(decided, answer, t) >= UNRELATED_QUIET),
         answer,
