@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tests.harness import Harness
+from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
 from tests.test_review_s13_fixr13b import _listing, _night_broadcast
 
@@ -34,3 +36,49 @@ async def test_a_partner_back_after_stop_is_queued_not_unreached(harness: Harnes
     assert "в очереди 1," in back, back
     assert "Уже не получат" not in back, back
     assert "03.11 09:00 — рассылка №1 — 1 получатель" in await schedule(manager)
+
+
+# --- 2. /reload counts only what will go ---
+
+
+async def test_a_reload_counts_only_the_held_messages_that_will_go(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        anna = harness.user(1394, "Анна")
+        boris = harness.user(1395, "Борис")
+        await anna.onboard()
+        await boris.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
+        await _night_broadcast(harness, "Ночная новость")
+        await _night_broadcast(harness, "Завтрашняя ночная", "03.11.2026 23:30")
+        await boris.send("/stop")
+        assert "03.11 09:00 — рассылка №1 — 1 получатель" in await schedule(manager)
+
+        program = content / "program.yaml"
+        text = program.read_text(encoding="utf-8")
+        old = 'quiet_hours: {start: "22:00", end: "09:00"}'
+        program.write_text(
+            text.replace(old, 'quiet_hours: {start: "22:00", end: "07:00"}'), encoding="utf-8"
+        )
+        reloaded = (await manager.send("/reload"))[-1].plain
+        assert "Тихие часы изменились: 2 сообщения, ждавших их конца, уйдут по новым" in (
+            reloaded
+        ), reloaded  # Анна's two, not Борис's
+        lines = await schedule(manager)
+        assert "03.11 07:00 — рассылка №1 — 1 получатель" in lines, lines
+
+        # only stopped partners wait: nothing to tell
+        await anna.send("/stop")
+        program.write_text(
+            text.replace(old, 'quiet_hours: {start: "22:00", end: "08:00"}'), encoding="utf-8"
+        )
+        reloaded = (await manager.send("/reload"))[-1].plain
+        assert "Тихие часы" not in reloaded, reloaded
+        assert not any("рассылка №" in line for line in await schedule(manager))
+
+        # back after /start: their rows went by the new quiet hours all the same
+        await boris.send("/start")
+        assert "03.11 08:00 — рассылка №1 — 1 получатель" in await schedule(manager)
