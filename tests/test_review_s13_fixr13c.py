@@ -82,3 +82,38 @@ async def test_a_reload_counts_only_the_held_messages_that_will_go(tmp_path: Pat
         # back after /start: their rows went by the new quiet hours all the same
         await boris.send("/start")
         assert "03.11 08:00 — рассылка №1 — 1 получатель" in await schedule(manager)
+
+
+# --- 3. a manager is answered as a manager ---
+
+
+async def test_a_managers_unknown_command_gets_the_managers_help(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    replies = await manager.send("/reject_link x")
+    assert replies[0].plain == "Такой команды я не знаю. Вот что я умею:"
+    assert "Для менеджеров" in replies[-1].plain, replies[-1].plain
+    assert "/approve_link ID" in replies[-1].plain
+    anna = harness.user(1396, "Анна")
+    await anna.onboard()
+    replies = await anna.send("/reject_link x")
+    assert "Для менеджеров" not in replies[-1].plain  # a partner: the partner's menu only
+    assert "/faq —" in replies[-1].plain
+
+
+async def test_a_managers_cancel_with_nothing_open_speaks_to_a_manager(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    answer = (await manager.send("/cancel"))[-1].plain
+    assert "/support" not in answer, answer
+    assert "обращений нет" not in answer, answer
+    assert answer.startswith("Отменять нечего"), answer
+    assert "/announce" in answer, answer
+    assert "/help" in answer, answer
+    anna = harness.user(1397, "Анна")
+    await anna.onboard()
+    assert (await anna.send("/cancel"))[-1].plain == (
+        "Отменять нечего: открытых обращений нет. Если нужен менеджер — /support"
+    )
