@@ -44,7 +44,11 @@ WALK = [
 ]
 # those that work in the managers' chat too
 IN_CHAT = [("tickets", "1e309"), ("stats", "-1"), ("faq_learned", "x")]
-NOTHING = "Отменять нечего: открытых обращений нет. Если нужен менеджер — /support"
+# a manager's /cancel with nothing of theirs running (fixr13c: no longer sent to /support)
+NOTHING = (
+    "Отменять нечего: сейчас не идёт ни одна рассылка (/announce) и ни один конкурс "
+    "(/contest_new). Ваши команды — /help"
+)
 
 
 def usage(command: str) -> str:

@@ -917,4 +917,6 @@ support-cancel-no = No, keep it
 support-cancel-kept = All right, ticket #{ $number } stays open.
 support-cancelled = Ticket #{ $number } is closed: question withdrawn. If you need a manager — /support
 support-cancel-nothing = Nothing to cancel: no ticket is open. If you need a manager — /support
+# a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
+support-cancel-nothing-manager = Nothing to cancel: no broadcast (/announce) and no contest (/contest_new) is being made now. Your commands — /help
 ticket-withdrawn = 🚫 The partner withdrew the question: ticket #{ $number } is closed.

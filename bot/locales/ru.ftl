@@ -959,4 +959,6 @@ support-cancel-no = Нет, оставить
 support-cancel-kept = Хорошо, обращение №{ $number } остаётся открытым.
 support-cancelled = Обращение №{ $number } закрыто: вопрос отозван. Если понадобится менеджер — /support
 support-cancel-nothing = Отменять нечего: открытых обращений нет. Если нужен менеджер — /support
+# a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
+support-cancel-nothing-manager = Отменять нечего: сейчас не идёт ни одна рассылка (/announce) и ни один конкурс (/contest_new). Ваши команды — /help
 ticket-withdrawn = 🚫 Партнёр отозвал вопрос: обращение №{ $number } закрыто.

@@ -138,7 +138,7 @@ class Outbox:
     async def follow_quiet_hours(self) -> int:
         """The private rows held for the quiet hours moved to when the quiet hours as they
         are now send them (a /reload or a restart that changed them: `outbox_quiet`); the
-        number of rows moved."""
+        number of the rows moved that will go."""
         async with self._db.write() as conn:
             moved = await move_held(conn, self._clock.now(), self.after_quiet_hours)
         if moved:

@@ -91,14 +91,21 @@ async def waits_at(conn: AsyncConnection, subject: str, at: datetime) -> bool:
     return (await conn.execute(query.limit(1))).first() is not None
 
 
+def will_go() -> sa.ColumnElement[bool]:
+    """Whether a private row (joined with its partner) goes by its recipient's rules: the
+    recipient reachable, not stopped and with the row's topic on (`audience_condition`,
+    the SQL of `Partner.receives` that `bot.delivery.not_for` checks; what `held` counts)."""
+    return sa.or_(
+        *(sa.and_(outbox.c.kind == topic, audience_condition(topic)) for topic in TOPICS)
+    )
+
+
 async def unreached(conn: AsyncConnection, subject: str) -> int:
     """The people (`person_column`) with private rows about `subject` queued none of
     which the delivery worker will send (`audience_condition` false for each: stopped,
     the topic off, unreachable since the rows were made) — the rows `held` leaves out."""
     person = person_column()
-    goes = sa.or_(
-        *(sa.and_(outbox.c.kind == topic, audience_condition(topic)) for topic in TOPICS)
-    )
+    goes = will_go()
     rows = (
         sa.select(person.label("person"), sa.case((goes, 1), else_=0).label("goes"))
         .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
-from bot.db.tables import announcements, outbox
+from bot.db.tables import announcements, outbox, partners
+from bot.services.outbox_ahead import will_go
 
 ANNOUNCEMENT = "announcement:"
 
@@ -26,7 +27,9 @@ async def move_held(
     conn: AsyncConnection, now: datetime, waking: Callable[[datetime], datetime]
 ) -> int:
     """Move the private rows held for the quiet hours to when `waking` (the quiet hours
-    as they are now) sends them; the number of rows moved."""
+    as they are now) sends them; the number of rows moved that will go (`will_go`, as
+    /schedule counts them: a row for someone who sent /stop moves too, in case they come
+    back, but is not counted)."""
     held = (
         sa.select(outbox.c.subject, outbox.c.created_at, outbox.c.not_before)
         .where(
@@ -50,20 +53,22 @@ async def move_held(
         goes = waking(max(now, meant))
         if goes == waits_until:
             continue
-        result = await conn.execute(
-            outbox.update()
-            .where(
-                outbox.c.status == "queued",
-                outbox.c.partner_id.is_not(None),
-                outbox.c.subject.is_not_distinct_from(subject),
-                outbox.c.created_at == created,
-                outbox.c.not_before == waits_until,
-                outbox.c.attempts == 0,
-                outbox.c.error.is_(None),
-            )
-            .values(not_before=goes)
+        these = (
+            outbox.c.status == "queued",
+            outbox.c.partner_id.is_not(None),
+            outbox.c.subject.is_not_distinct_from(subject),
+            outbox.c.created_at == created,
+            outbox.c.not_before == waits_until,
+            outbox.c.attempts == 0,
+            outbox.c.error.is_(None),
         )
-        moved += int(result.rowcount or 0)
+        going = (
+            sa.select(sa.func.count())
+            .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+            .where(*these, will_go())
+        )
+        moved += int((await conn.execute(going)).scalar_one())
+        await conn.execute(outbox.update().where(*these).values(not_before=goes))
     return moved
 
 

@@ -45,16 +45,18 @@ def setup() -> Router:
 
     @router.message(Command(*MANAGER_COMMANDS))
     async def not_a_manager(
-        message: Message, command: CommandObject, audit: AuditLog, l10n: L10n
+        message: Message, command: CommandObject, audit: AuditLog, settings: Settings, l10n: L10n
     ) -> None:
         await audit.record(actor(message), command.command, details=command.args, allowed=False)
         await message.answer(l10n("unknown-command"))
-        await send(message, menu_screen(l10n))
+        await send(message, menu_screen(l10n, manager=settings.is_manager(actor(message))))
 
     @router.message(CommandText())
-    async def unknown_command(message: Message, l10n: L10n) -> None:
+    async def unknown_command(message: Message, settings: Settings, l10n: L10n) -> None:
+        """An unknown command: the menu, with the manager's commands for a manager (as
+        their /help shows it)."""
         await message.answer(l10n("unknown-command"))
-        await send(message, menu_screen(l10n))
+        await send(message, menu_screen(l10n, manager=settings.is_manager(actor(message))))
 
     return router
 

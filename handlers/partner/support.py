@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.config import Settings
 from bot.i18n import L10n
 from bot.services.faq import FaqService
 from bot.services.partner import Partner
@@ -20,7 +21,7 @@ from bot.texts import shown_name
 from handlers.callbacks import AskCb, TicketCb
 from handlers.filters import CommandText, OpenTicket
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, edit, keyboard, no_longer_available
+from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
 
 logger = logging.getLogger(__name__)
 
@@ -226,13 +227,21 @@ def setup() -> Router:
 
     @router.message(Command("cancel"))
     async def cancel(
-        message: Message, partner: Partner | None, support: SupportService, l10n: L10n
+        message: Message,
+        partner: Partner | None,
+        support: SupportService,
+        settings: Settings,
+        l10n: L10n,
     ) -> None:
         """/cancel outside the step asking for the question: with a ticket open, withdraw
-        it (asked first); with none, nothing to cancel (never "unknown command")."""
+        it (asked first); with none, nothing to cancel (never "unknown command"; a manager
+        is told what /cancel stops for them, not sent to /support)."""
         ticket = None if partner is None else await support.current(partner)
         if ticket is None:
-            await message.answer(l10n("support-cancel-nothing"))
+            manager = settings.is_manager(actor(message))
+            await message.answer(
+                l10n("support-cancel-nothing-manager" if manager else "support-cancel-nothing")
+            )
             return
         await message.answer(
             l10n("support-cancel-ask", number=ticket.id),
