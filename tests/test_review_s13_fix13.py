@@ -40,6 +40,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.test_journey_announce import partners
+from tests.test_journey_every_screen import saved_contest
 from tests.test_journey_schedule_held import at, schedule
 from tests.test_journey_support import GROUP, in_chat
 from tests.test_journey_vk_max import SIDES, VK_CHAT
@@ -104,11 +105,7 @@ async def test_a_broadcast_planned_inside_the_quiet_hours_is_listed_with_when_it
 async def contest_saved_at_night(harness: Harness, manager: Client) -> None:
     """At 23:30 in Moscow (the quiet hours), `manager` creates and saves a contest."""
     at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))
-    await manager.send("/contest_new")
-    for text in ("Ночной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
-                 "first_sales: 1000 ₽", "0"):  # fmt: skip
-        await manager.send(text)
-    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await saved_contest(manager, "Ночной конкурс", ("20.11.2026 10:00", "30.11.2026"))
 
 
 async def test_a_contest_saved_at_night_says_when_its_announcement_goes(
@@ -137,11 +134,7 @@ async def test_a_contest_saved_in_the_day_says_nothing_of_quiet_hours(
     await anna.onboard()
     manager = harness.manager()
     await manager.send("/start")
-    await manager.send("/contest_new")
-    for text in ("Дневной конкурс", "Правила.", "20.11.2026 10:00", "30.11.2026", "все",
-                 "first_sales: 1000 ₽", "0"):  # fmt: skip
-        await manager.send(text)
-    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await saved_contest(manager, "Дневной конкурс", ("20.11.2026 10:00", "30.11.2026"))
     saved = manager.messages[-1].plain
     assert saved.startswith("✅ Конкурс сохранён и объявлен. Анонс уходит: 1 партнёру"), saved
     assert "В личку — только" not in saved, saved

@@ -27,8 +27,20 @@ from bot.services.contest_drafts import DraftError, read_dates, read_future
 from bot.telegram.emulator import SentMessage
 from bot.vk.people import NAMES_FOR
 from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.test_journey_every_screen import saved_contest
 from tests.test_journey_schedule_held import at, schedule
 from tests.test_review_s13_fix13 import contest_saved_at_night
+
+DEMO_QUIET_HOURS = 'quiet_hours: {start: "22:00", end: "09:00"}'
+
+
+def set_quiet_hours(content: Path, start: str, end: str) -> None:
+    """The content folder's program.yaml as the demo's, with these quiet hours."""
+    text = (DEMO_CONTENT / "program.yaml").read_text(encoding="utf-8")
+    assert DEMO_QUIET_HOURS in text
+    changed = text.replace(DEMO_QUIET_HOURS, f'quiet_hours: {{start: "{start}", end: "{end}"}}')
+    (content / "program.yaml").write_text(changed, encoding="utf-8")
+
 
 # --- 1. held sends: one story in /announcements and /schedule ---
 
@@ -89,13 +101,7 @@ async def test_a_reload_that_changes_the_quiet_hours_moves_what_waits_for_them(
         await _night_broadcast(harness, "Завтрашняя ночная", "03.11.2026 23:30")
         assert "03.11 09:00 — рассылка №1 — 1 получатель" in await schedule(manager)
 
-        program = content / "program.yaml"
-        text = program.read_text(encoding="utf-8")
-        old = 'quiet_hours: {start: "22:00", end: "09:00"}'
-        assert old in text
-        program.write_text(
-            text.replace(old, 'quiet_hours: {start: "22:00", end: "07:00"}'), encoding="utf-8"
-        )
+        set_quiet_hours(content, "22:00", "07:00")
         reloaded = (await manager.send("/reload"))[-1].plain
         assert "Тихие часы изменились: 2 сообщения, ждавших их конца, уйдут по новым" in (
             reloaded
@@ -121,9 +127,7 @@ async def test_a_reload_that_changes_the_quiet_hours_moves_what_waits_for_them(
         at(harness, datetime(2026, 11, 3, 20, 30, tzinfo=UTC))  # 23:30
         await _night_broadcast(harness, "Третья", "Сейчас")
         at(harness, datetime(2026, 11, 4, 1, 0, tzinfo=UTC))  # 04:00
-        program.write_text(
-            text.replace(old, 'quiet_hours: {start: "22:00", end: "03:00"}'), encoding="utf-8"
-        )
+        set_quiet_hours(content, "22:00", "03:00")
         assert "Тихие часы изменились" in (await manager.send("/reload"))[-1].plain
         await harness.deliver()
         assert {message.plain for message in anna.messages[-2:]} == {
@@ -211,11 +215,7 @@ async def test_vk_sees_a_new_name_within_a_while_and_at_once_after_forget(
 async def test_dates_typed_after_the_dates_step_are_answered_as_dates(harness: Harness) -> None:
     manager = harness.manager()
     await manager.send("/start")
-    await manager.send("/contest_new")
-    for text in ("Декабрьский", "Правила.", "20.12.2026 10:00", "25.12.2026", "все",
-                 "first_sales: 1000 ₽", "0"):  # fmt: skip
-        await manager.send(text)
-    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    await saved_contest(manager, "Декабрьский", ("20.12.2026 10:00", "25.12.2026"))
     await manager.press("✏️ Даты", manager.messages[-1])
     changed = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
     assert changed.startswith("✅ Конкурс «Декабрьский» изменён"), changed
@@ -237,12 +237,7 @@ async def test_dates_typed_after_the_dates_step_are_answered_as_dates(harness: H
 async def test_the_quiet_hours_confirmation_names_their_end(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(DEMO_CONTENT, content)
-    program = content / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    old = 'quiet_hours: {start: "22:00", end: "09:00"}'
-    program.write_text(
-        text.replace(old, 'quiet_hours: {start: "10:00", end: "20:00"}'), encoding="utf-8"
-    )
+    set_quiet_hours(content, "10:00", "20:00")
     async with running_bot(tmp_path, content_dir=content) as harness:
         await harness.user(1397, "Анна").onboard()
         manager = harness.manager()

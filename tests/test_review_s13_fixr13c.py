@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at, schedule
-from tests.test_review_s13_fixr13b import _listing, _night_broadcast
+from tests.test_review_s13_fixr13b import _listing, _night_broadcast, set_quiet_hours
 
 # --- 1. /announcements: stop, then start again ---
 
@@ -57,12 +57,7 @@ async def test_a_reload_counts_only_the_held_messages_that_will_go(tmp_path: Pat
         await boris.send("/stop")
         assert "03.11 09:00 — рассылка №1 — 1 получатель" in await schedule(manager)
 
-        program = content / "program.yaml"
-        text = program.read_text(encoding="utf-8")
-        old = 'quiet_hours: {start: "22:00", end: "09:00"}'
-        program.write_text(
-            text.replace(old, 'quiet_hours: {start: "22:00", end: "07:00"}'), encoding="utf-8"
-        )
+        set_quiet_hours(content, "22:00", "07:00")
         reloaded = (await manager.send("/reload"))[-1].plain
         assert "Тихие часы изменились: 2 сообщения, ждавших их конца, уйдут по новым" in (
             reloaded
@@ -72,9 +67,7 @@ async def test_a_reload_counts_only_the_held_messages_that_will_go(tmp_path: Pat
 
         # only stopped partners wait: nothing to tell
         await anna.send("/stop")
-        program.write_text(
-            text.replace(old, 'quiet_hours: {start: "22:00", end: "08:00"}'), encoding="utf-8"
-        )
+        set_quiet_hours(content, "22:00", "08:00")
         reloaded = (await manager.send("/reload"))[-1].plain
         assert "Тихие часы" not in reloaded, reloaded
         assert not any("рассылка №" in line for line in await schedule(manager))

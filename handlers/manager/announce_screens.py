@@ -4,6 +4,8 @@ when it goes, the preview's buttons; and 👍/👎 under an announcement."""
 from __future__ import annotations
 
 import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
@@ -16,6 +18,17 @@ from handlers.callbacks import AnnounceCb, ReactionCb
 from handlers.screens import Screen, keyboard
 
 MOMENT = "%d.%m.%Y %H:%M"  # a date and time as the manager types them
+
+
+def held_note(held_until: datetime | None, tz: ZoneInfo, l10n: L10n) -> str:
+    """The line saying when private messages held for the end of the quiet hours go (as
+    the /announce preview says it; a contest saved, announced or edited at night), or
+    nothing when none waits."""
+    if held_until is None:
+        return ""
+    return "\n" + l10n("announced-held", end=held_until.astimezone(tz).strftime(MOMENT))
+
+
 NOW_WORDS = frozenset({"сейчас", "сразу", "now", "right now", "immediately"})
 
 

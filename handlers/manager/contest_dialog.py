@@ -40,6 +40,7 @@ from bot.services.contest_drafts import (
 from bot.services.contests import ContestRefused, ContestService
 from handlers.callbacks import ContestCb
 from handlers.filters import CommandText, IsManager
+from handlers.manager.announce_screens import held_note
 from handlers.manager.contest_screens import STEPS, ask_step, preview_screen, refusal
 from handlers.screens import Screen, keyboard, send
 
@@ -355,7 +356,6 @@ async def _apply_edit(
             edited += "\n" + l10n(f"contests-admin-{what}-told", count=changed.told)
         if changed.renewed:
             edited += "\n" + l10n("contests-admin-renewed", count=changed.renewed)
-        if changed.held_until is not None and (changed.renewed or changed.told):
-            end = changed.held_until.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-            edited += "\n" + l10n("announced-held", end=end)  # as a contest saved at night
+        if changed.renewed or changed.told:  # as a contest saved at night
+            edited += held_note(changed.held_until, tz, l10n)
     await message.answer(edited)

@@ -25,6 +25,7 @@ from bot.services.partners import PartnerService
 from bot.texts import winners_text
 from handlers.callbacks import ContestCb
 from handlers.filters import IsManager
+from handlers.manager.announce_screens import held_note
 from handlers.manager.contest_dialog import ContestDialog, ContestEdit, start_dialog
 from handlers.manager.contest_screens import admin_card, admin_list, ask_step, preview_screen
 from handlers.screens import Screen, actor, edit, keyboard, send
@@ -214,10 +215,7 @@ def _announced_notes(
     """The lines saying when the private messages of an announcement held for the end of
     the quiet hours go (as the /announce preview says it) and whom the weekly cap left
     out (or nothing)."""
-    text = ""
-    if announced.held_until is not None:
-        end = announced.held_until.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
-        text += "\n" + l10n("announced-held", end=end)
+    text = held_note(announced.held_until, settings.tz, l10n)
     if announced.capped:
         cap = store.content.program.schedule.max_automated_per_week
         text += "\n" + l10n("announced-capped", count=announced.capped, cap=cap)

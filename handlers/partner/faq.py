@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import zlib
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -14,7 +14,6 @@ from bot.config import Settings
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
 from bot.i18n import L10n, Translator
-from bot.platforms import platform_of
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
@@ -23,7 +22,7 @@ from handlers.filters import PlainQuestion, PlainText
 from handlers.manager import MANAGER_COMMANDS
 from handlers.middlewares import typed_label
 from handlers.partner.menu import menu_screen
-from handlers.screens import Screen, edit, keyboard, no_longer_available, reply, send
+from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
 
@@ -222,7 +221,6 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
     @router.message(PlainQuestion() if hot else PlainText())
     async def question(
         message: Message,
-        bot: Bot,
         partner: Partner,
         faq: FaqService,
         content: Content,
@@ -230,7 +228,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         l10n: L10n,
         translator: Translator,
     ) -> None:
-        if _manager_command_words(message, settings, bot):
+        if _manager_command_words(message, settings):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
             # unknown command), never a question (nor a gap in /stats)
             await message.answer(l10n("unknown-command"))
@@ -245,23 +243,22 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await send(message, answer_screen(answer, content, l10n))
         else:  # small talk (menu words and asking for a person: handlers.middlewares)
             # a short friendly answer, no FAQ miss; a manager's dates: a dialog ended
-            manager = _is_manager(message, settings, bot)
+            manager = _is_manager(message, settings)
             kind = "date-manager" if reading.kind == "date" and manager else reading.kind
             await message.answer(l10n(f"small-talk-{kind}"))
 
     return router
 
 
-def _manager_command_words(message: Message, settings: Settings, bot: Bot) -> bool:
+def _manager_command_words(message: Message, settings: Settings) -> bool:
     """A manager command's name, alone or with one word after it («close», «reload x»),
     typed by someone else; a longer sentence that starts with such a word («partner
     program how does it work?», «stats don't update») stays a question."""
     words = (message.text or "").split()
     if not 1 <= len(words) <= 2 or words[0].lower() not in MANAGER_COMMANDS:
         return False
-    return not _is_manager(message, settings, bot)
+    return not _is_manager(message, settings)
 
 
-def _is_manager(message: Message, settings: Settings, bot: Bot) -> bool:
-    user = message.from_user
-    return user is not None and settings.is_manager(f"{platform_of(bot)}:{user.id}")
+def _is_manager(message: Message, settings: Settings) -> bool:
+    return message.from_user is not None and settings.is_manager(actor(message))
