@@ -210,13 +210,19 @@ def contest_text(
     l10n: L10n,
     *,
     personal: bool = True,
+    ended: bool = False,
 ) -> str:
-    """A contest's card; `personal` adds the partner's place (or how to take part)."""
+    """A contest's card; `personal` adds the partner's place (or how to take part);
+    `running` / `ended` say it runs / ran instead of when it starts."""
     start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     lines = [
         l10n("contest-title", title=html.escape(contest.title)),
-        l10n("contest-running" if running else "contest-upcoming", start=start, end=end),
+        l10n(
+            "contest-ended" if ended else "contest-running" if running else "contest-upcoming",
+            start=start,
+            end=end,
+        ),
         html.escape(contest.description.strip()),
     ]
     if contest.restrictions.strip():

@@ -319,6 +319,7 @@ contests-none = No contests for you right now — we announce them at least a we
 contest-title = 🏆 <b>{ $title }</b>
 contest-running = Running: { $start } — { $end }
 contest-upcoming = Starts { $start }, ends { $end }
+contest-ended = Ran: { $start } — { $end }
 contest-restrictions = Restrictions: { $text }
 contest-prizes = Prizes:
 contest-category = • { $name }{ $min ->

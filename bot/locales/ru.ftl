@@ -327,6 +327,7 @@ contests-none = Сейчас нет конкурсов для вас — мы о
 contest-title = 🏆 <b>{ $title }</b>
 contest-running = Идёт: { $start } — { $end }
 contest-upcoming = Начнётся { $start }, закончится { $end }
+contest-ended = Прошёл: { $start } — { $end }
 contest-restrictions = Ограничения: { $text }
 contest-prizes = Призы:
 contest-category = • { $name }{ $min ->

@@ -38,8 +38,18 @@ def refusal(error: DraftError, l10n: L10n) -> str:
     return l10n("draft-refused", reason=l10n(error.key, **args))
 
 
-def summary(contest: Contest, l10n: L10n, settings: Settings, store: ContentStore) -> str:
-    card = contest_text(contest, None, False, settings.tz, l10n, personal=False)
+def summary(
+    contest: Contest,
+    l10n: L10n,
+    settings: Settings,
+    store: ContentStore,
+    now: datetime | None = None,
+) -> str:
+    """A contest as managers read it; with `now`, whether it runs or ran by then (a draft's
+    preview: when it will start)."""
+    running = now is not None and contest.starts_at <= now < contest.ends_at
+    ended = now is not None and contest.ends_at <= now
+    card = contest_text(contest, None, running, settings.tz, l10n, personal=False, ended=ended)
     titles = [store.content.program.segment_title(s) or s for s in contest.segments]
     extra = l10n(
         "draft-extra",
@@ -72,7 +82,8 @@ def admin_card(
 ) -> Screen:
     contest = item.contest
     running = contest.starts_at <= now < contest.ends_at
-    text = f"{status_line(item, now, settings, l10n)}\n\n{summary(contest, l10n, settings, store)}"
+    card = summary(contest, l10n, settings, store, now)
+    text = f"{status_line(item, now, settings, l10n)}\n\n{card}"
     if item.source == "file":
         text += "\n\n" + l10n("contests-admin-from-file", id=contest.id)
     rows: list[list[tuple[str, ContestCb]]] = []
