@@ -10,10 +10,76 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tests.harness import Harness
+import pytest
+
+from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_schedule_held import at
+
+
+def _content_with_cap(tmp_path: Path, cap: int) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    program = content / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    assert "max_automated_per_week: 5" in text
+    program.write_text(
+        text.replace("max_automated_per_week: 5", f"max_automated_per_week: {cap}"),
+        encoding="utf-8",
+    )
+    return content
+
+
+# --- 1. the consent states the program's weekly cap ---
+
+
+@pytest.mark.parametrize(
+    ("cap", "russian", "english"),
+    [
+        (3, "Не чаще 3 сообщений в неделю, никогда ночью.", "At most 3 messages a week,"),
+        (1, "Не чаще 1 сообщения в неделю, никогда ночью.", "At most 1 message a week,"),
+        (21, "Не чаще 21 сообщения в неделю, никогда ночью.", "At most 21 messages a week,"),
+    ],
+)
+async def test_the_consent_states_the_programs_weekly_cap(
+    tmp_path: Path, cap: int, russian: str, english: str
+) -> None:
+    async with running_bot(tmp_path, content_dir=_content_with_cap(tmp_path, cap)) as harness:
+        anna = harness.user(1401, "Анна")
+        await anna.send("/start")
+        await anna.press(next(b for b in anna.last.button_labels if b.startswith("Вебмастер")))
+        await anna.press("Сайт")
+        await anna.press("До года")
+        consent = (await anna.send("Владельцы квартир"))[-1].plain
+        assert russian in consent, consent
+        assert "5 сообщений" not in consent, consent
+        # typed instead of pressed: the hint repeats it, with the same number
+        again = (await anna.send("может быть"))[-1].plain
+        assert russian in again, again
+
+        bob = harness.user(1402, "Bob", language="en")
+        await bob.send("/start")
+        await bob.press(bob.last.button_labels[0])
+        await bob.press("Сайт")
+        await bob.press("До года")
+        consent = (await bob.send("Owners of new flats"))[-1].plain
+        assert english in consent, consent
+
+
+async def test_the_consent_of_a_program_without_automated_messages(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, content_dir=_content_with_cap(tmp_path, 0)) as harness:
+        anna = harness.user(1403, "Анна")
+        await anna.send("/start")
+        await anna.press(next(b for b in anna.last.button_labels if b.startswith("Вебмастер")))
+        await anna.press("Сайт")
+        await anna.press("До года")
+        consent = (await anna.send("Владельцы квартир"))[-1].plain
+        assert "Не чаще" not in consent, consent
+        assert "Сейчас программа не присылает автоматических сообщений" in consent, consent
+
 
 # --- 3. the card of a running contest ---
 

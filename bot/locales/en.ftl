@@ -50,9 +50,14 @@ onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
 onboarding-free-text = Type your answer in one message.
 onboarding-answered = { $text } — <b>{ $answer }</b>
+# $cap: the program's max_automated_per_week (program.yaml)
 onboarding-consent =
     May we send you program news, contest announcements, a weekly digest and lessons?
-    At most 5 messages a week, never at night. Unsubscribe any time: /stop
+    { $cap ->
+        [0] The program sends no automated messages now — only answers to your questions.
+        [one] At most { $cap } message a week, never at night.
+       *[other] At most { $cap } messages a week, never at night.
+    } Unsubscribe any time: /stop
 onboarding-consent-yes = ✅ Yes, send them
 onboarding-consent-no = No, only answers to my questions
 onboarding-done-subscribed = All set! You are subscribed. Choose topics in /settings.

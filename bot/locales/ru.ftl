@@ -50,9 +50,14 @@ onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
 onboarding-free-text = Напишите ответ одним сообщением.
 onboarding-answered = { $text } — <b>{ $answer }</b>
+# $cap: the program's max_automated_per_week (program.yaml)
 onboarding-consent =
     Присылать вам новости программы, анонсы конкурсов, еженедельный дайджест и уроки?
-    Не чаще 5 сообщений в неделю, никогда ночью. Отписаться можно в любой момент: /stop
+    { $cap ->
+        [0] Сейчас программа не присылает автоматических сообщений — только ответы на ваши вопросы.
+        [one] Не чаще { $cap } сообщения в неделю, никогда ночью.
+       *[other] Не чаще { $cap } сообщений в неделю, никогда ночью.
+    } Отписаться можно в любой момент: /stop
 onboarding-consent-yes = ✅ Да, присылайте
 onboarding-consent-no = Нет, только ответы на мои вопросы
 onboarding-done-subscribed = Готово! Вы подписаны. Темы рассылок можно выбрать в /settings.

@@ -68,7 +68,8 @@ def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def _consent_screen(l10n: L10n) -> Screen:
+def _consent_screen(content: Content, l10n: L10n) -> Screen:
+    """The consent, with the program's weekly cap of automated messages."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=l10n("onboarding-consent-yes"), callback_data=OnboardCb(step="consent", value="yes")
@@ -77,7 +78,8 @@ def _consent_screen(l10n: L10n) -> Screen:
         text=l10n("onboarding-consent-no"), callback_data=OnboardCb(step="consent", value="no")
     )
     builder.adjust(1)
-    return Screen(l10n("onboarding-consent"), builder.as_markup())
+    cap = content.program.schedule.max_automated_per_week
+    return Screen(l10n("onboarding-consent", cap=cap), builder.as_markup())
 
 
 async def _ask_from(
@@ -90,7 +92,7 @@ async def _ask_from(
         await send(message, _question_screen(content, index, l10n))
     else:
         await state.set_state(Onboarding.consent)
-        await send(message, _consent_screen(l10n))
+        await send(message, _consent_screen(content, l10n))
 
 
 async def _finish(
@@ -318,6 +320,7 @@ def setup() -> Router:
     @router.message(StateFilter(Onboarding.consent), PlainText())
     async def typed_consent(
         message: Message,
+        content: Content,
         partner: Partner,
         partners: PartnerService,
         contests: ContestService,
@@ -330,7 +333,7 @@ def setup() -> Router:
             message.text or "", l10n("onboarding-consent-yes"), l10n("onboarding-consent-no")
         )
         if agreed is None:
-            screen = _consent_screen(l10n)
+            screen = _consent_screen(content, l10n)
             hint = l10n("onboarding-consent-hint")
             await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
             return
