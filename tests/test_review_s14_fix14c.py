@@ -106,3 +106,36 @@ async def test_the_card_of_a_finished_contest_says_it_ran(harness: Harness) -> N
     assert "Прошёл: 14.12.2026 00:00 — 28.12.2026 23:59" in card, card
     assert "Начнётся" not in card, card
     assert "Идёт:" not in card, card
+
+
+# --- 4. /stats counts every "did you mean" offered ---
+
+UNSURE = "оплата"  # the demo FAQ offers "did you mean" for it, "Когда выплаты?" among them
+
+
+async def test_stats_count_every_did_you_mean_offered_whatever_was_pressed(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna, boris, vera, dima = (
+        harness.user(1441, "Анна"),
+        harness.user(1442, "Борис"),
+        harness.user(1443, "Вера"),
+        harness.user(1444, "Дима"),
+    )
+    for partner in (anna, boris, vera, dima):
+        await partner.onboard()
+    for partner in (anna, boris, vera):
+        offered = (await partner.send(UNSURE))[-1]
+        assert offered.plain.startswith("Не уверен, что понял вопрос"), offered.plain
+    await anna.press("Когда выплаты?")  # picked an option
+    await boris.press("Нет, другое")  # none of them
+    # Вера leaves the options as they are
+    assert "10 и 25 числа" in (await dima.send("когда выплаты"))[-1].plain  # answered
+    await dima.send("какая сегодня погода")  # no answer, no options
+
+    stats = (await manager.send("/stats"))[0].plain
+    assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 3 · без ответа 1" in stats, stats
+    # "Нет, другое" and options left unpicked are still questions without an answer
+    assert "1. оплата — 2 партнёра" in stats, stats

@@ -33,9 +33,9 @@ class ProgramStats:
     approved_amount: Decimal
     pending: int
     declined: int
-    faq_answered: int
-    faq_suggested: int
-    faq_missed: int
+    faq_answered: int  # this month's questions answered at once
+    faq_suggested: int  # … offered "did you mean" options (whatever was pressed then)
+    faq_missed: int  # … given neither
     top_misses: list[tuple[str, int]]  # a gap and the people who asked
     open_tickets: int
     first_reply_hours: float | None  # median, this month
@@ -122,14 +122,14 @@ class StatsService:
                     .group_by(conversions.c.status)
                 )
             }
-            faq = {
-                row.outcome: int(row.n)
-                for row in await conn.execute(
-                    sa.select(faq_questions.c.outcome, count.label("n"))
+            offered = faq_questions.c.suggestions.is_not(None).label("offered")
+            faq = _questions(
+                await conn.execute(
+                    sa.select(faq_questions.c.outcome, offered, count.label("n"))
                     .where(faq_questions.c.created_at >= month, partners_asked(managers))
-                    .group_by(faq_questions.c.outcome)
+                    .group_by(faq_questions.c.outcome, offered)
                 )
-            }
+            )
             ticket_rows = list(
                 await conn.execute(
                     sa.select(tickets.c.status, tickets.c.created_at, tickets.c.first_reply_at,
@@ -169,9 +169,9 @@ class StatsService:
             approved_amount=sales.get("approved", (0, Decimal(0)))[1],
             pending=sales.get("pending", (0, Decimal(0)))[0],
             declined=sales.get("declined", (0, Decimal(0)))[0],
-            faq_answered=faq.get("answered", 0) + faq.get("picked", 0),
-            faq_suggested=faq.get("suggested", 0),
-            faq_missed=faq.get("missed", 0),
+            faq_answered=faq["answered"],
+            faq_suggested=faq["suggested"],
+            faq_missed=faq["missed"],
             top_misses=misses,
             open_tickets=sum(1 for row in ticket_rows if row.status == "open"),
             first_reply_hours=replies[len(replies) // 2] if replies else None,
@@ -182,6 +182,21 @@ class StatsService:
             approved_per_week=approved_per_week,
             active_per_week=[len(ids) for ids in active_per_week],
         )
+
+
+def _questions(rows: Any) -> dict[str, int]:
+    """The month's questions by what the bot did when asked: answered at once, offered
+    "did you mean" options (whatever the partner pressed then: an option, «Нет, другое» or
+    nothing), or neither. Each question counts once; the three add up to all of them."""
+    found = {"answered": 0, "suggested": 0, "missed": 0}
+    for row in rows:
+        if row.offered and row.outcome in ("suggested", "picked", "missed"):
+            found["suggested"] += int(row.n)
+        elif row.outcome in ("answered", "picked"):
+            found["answered"] += int(row.n)
+        else:  # a miss, or options none of which exists any more (a miss was shown)
+            found["missed"] += int(row.n)
+    return found
 
 
 def _not_managers(managers: Sequence[str]) -> Any:
