@@ -291,7 +291,9 @@ class Planner:
         """Every automated send of the next `days` days, with who will really get it: the
         audience as of now (topic on, not stopped), less the people the weekly cap will
         hold back at the send's time (counted from what is queued or sent now; a contest's
-        results are not: a winner hears of their prize whatever the cap)."""
+        results are not: a winner hears of their prize whatever the cap). A contest not
+        announced that the schedule will not announce by itself (`_announces_itself`)
+        sends nothing until a manager announces it: not listed."""
         now = self._clock.now()
         until = now + timedelta(days=days)
         planned: list[Planned] = []
@@ -299,9 +301,13 @@ class Planner:
             contest = item.contest
             if item.status != "active":
                 continue
+            if item.announced_at is None and not self._announces_itself(item, now):
+                # nobody is told of it but by a manager (/contests_admin): nothing of it
+                # goes by itself (its results go to the managers only, as `tick` does)
+                continue
             everyone = await self._contests.audience(contest)
             subject = f"contest:{contest.id}"
-            if item.announced_at is None and item.source == "file" and contest.starts_at > now:
+            if item.announced_at is None:  # the next tick announces it
                 audience, chats = _people(
                     await self._notices.under_cap(everyone, "contests", subject, now)
                 )
@@ -341,6 +347,16 @@ class Planner:
         planned = [item for item in planned if item.audience or item.community]
         return sorted(
             (part for item in planned for part in self._really(item)), key=lambda p: p.at
+        )
+
+    def _announces_itself(self, item: Managed, now: datetime) -> bool:
+        """An unannounced contest the next `tick` announces (`_contest`): from a file, not
+        started and not too close to its start (that one waits for a manager)."""
+        starts_at = item.contest.starts_at
+        return (
+            item.source == "file"
+            and starts_at > now
+            and not self._contests.short_notice(starts_at)
         )
 
     def _really(self, item: Planned) -> list[Planned]:

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.services.conversions import ConversionIn
 from tests.harness import DEMO_CONTENT, Harness, running_bot
-from tests.test_journey_schedule_held import at
+from tests.test_journey_notices import linked
+from tests.test_journey_schedule import partner_with_sales
+from tests.test_journey_schedule_held import at, schedule
+from tests.test_review_s9_lefta import _postback
 
 
 def _content_with_cap(tmp_path: Path, cap: int) -> Path:
@@ -139,3 +144,134 @@ async def test_stats_count_every_did_you_mean_offered_whatever_was_pressed(
     assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 3 · без ответа 1" in stats, stats
     # "Нет, другое" and options left unpicked are still questions without an answer
     assert "1. оплата — 2 партнёра" in stats, stats
+
+
+# --- 2. /schedule lists only what will go, when it will go ---
+
+BLITZ = """id: blitz
+title: "Блиц выходного дня"
+description: "Продажи выходных."
+starts_at: 2026-11-04T10:00:00+03:00
+ends_at: 2026-11-08T23:59:59+03:00
+segments: []
+prizes:
+  - category: most_sales
+    places: ["Бонус 3 000 ₽"]
+"""
+
+
+async def test_schedule_leaves_out_a_contest_too_close_to_announce_itself(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        anna = harness.user(1421, "Анна")
+        await anna.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 11, 2, 15, 58, tzinfo=UTC))  # 18:58 in Moscow
+        (content / "contests" / "blitz.yaml").write_text(BLITZ, encoding="utf-8")
+        reloaded = (await manager.send("/reload"))[-1].plain
+        assert "сам он не объявится" in reloaded, reloaded
+        await harness.services.planner.tick()  # the minute's tick announces nothing
+        lines = await schedule(manager)
+        assert not any("Блиц выходного дня" in line for line in lines), lines
+        at(harness, datetime(2026, 11, 2, 16, 0, tzinfo=UTC))  # two minutes later: the same
+        assert not any("Блиц выходного дня" in line for line in await schedule(manager))
+
+        # announced by the manager: its moments are listed from then on
+        listing = (await manager.send("/contests_admin"))[-1]
+        await manager.press(next(b for b in listing.button_labels if "Блиц" in b), listing)
+        await manager.press("📣 Объявить", manager.last)
+        await manager.press("📣 Всё равно объявить", manager.last)
+        lines = await schedule(manager)
+        assert not any(line.startswith("02.11") and "Блиц" in line for line in lines), lines
+        assert "03.11 10:00 — напоминание о конкурсе «Блиц выходного дня» — 1 получатель" in (
+            lines
+        ), lines
+        assert any(
+            line.startswith("04.11 10:00 — старт конкурса «Блиц выходного дня»") for line in lines
+        ), lines
+
+
+async def test_schedule_leaves_out_a_held_sale_notice_whose_sale_was_refunded(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        anna = await partner_with_sales(harness, 1431, "refund-1", "Анна")
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 12, 5, 20, 30, tzinfo=UTC))  # 23:30 in Moscow: quiet hours
+        sales = harness.services.sales
+        moment = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+        for conversion in ("r-1", "r-2"):
+            await sales.record(
+                ConversionIn("refund-1", conversion, "approved", Decimal(1000), "RUB", moment),
+                "postback",
+            )
+        await harness.deliver()
+        held = "06.12 09:00 — уведомления о продажах — 1 получатель"
+        assert any(line.startswith(held) for line in await schedule(manager))
+
+        # one of the two refunded: the notice still goes, for the other
+        await sales.record(
+            ConversionIn("refund-1", "r-1", "declined", Decimal(1000), "RUB", moment), "postback"
+        )
+        assert any(line.startswith(held) for line in await schedule(manager))
+        # both: nothing will go, nothing is listed
+        await sales.record(
+            ConversionIn("refund-1", "r-2", "declined", Decimal(1000), "RUB", moment), "postback"
+        )
+        await harness.deliver()
+        lines = await schedule(manager)
+        assert not any("уведомления о продажах" in line for line in lines), lines
+        mark = len(anna.messages)
+        at(harness, datetime(2026, 12, 6, 6, 1, tzinfo=UTC))  # 09:01: and none came
+        await harness.deliver()
+        assert not any("продаж" in m.plain for m in anna.messages[mark:])
+
+
+async def test_schedule_leaves_out_a_held_nudge_after_a_sale(harness: Harness) -> None:
+    """Nudges decided at 23:00 wait for 09:00; Анна sells at 02:00: her nudge will be
+    dropped (tests/test_review_s10_looseb.py), so /schedule counts Борис's only."""
+    manager = harness.manager()
+    await manager.send("/start")
+    await linked(harness, 1451, "Анна", "nd14-1")
+    await linked(harness, 1452, "Борис", "nd14-2")
+    days = harness.services.content_store.content.program.schedule.inactive_after_days
+    harness.clock.advance(days * 24 * 3600)
+    at(harness, datetime(2027, 1, 4, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    assert (await harness.services.notices.nudges(days, 3)).queued == 2
+    await harness.deliver()
+    nudge = "05.01 09:00 — напоминание неактивным партнёрам — "
+    assert f"{nudge}2 получателя" in await schedule(manager)
+    at(harness, datetime(2027, 1, 4, 23, 0, tzinfo=UTC))  # 02:00: a sale
+    await _postback(harness, "nd14-1", "nd14-1-a", "approved")
+    await harness.deliver()
+    lines = await schedule(manager)
+    assert f"{nudge}1 получатель" in lines, lines
+
+
+async def test_schedule_leaves_out_the_held_reminder_of_a_lesson_finished_meanwhile(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(1461, "Анна")
+    await anna.onboard()
+    at(harness, datetime(2026, 12, 5, 19, 30, tzinfo=UTC))  # 22:30 in Moscow
+    await anna.send("/lessons")
+    await anna.press("▫️ С чего начать: кабинет, ссылка, первые шаги")
+    await anna.press("✅ Готово, дальше")
+    at(harness, datetime(2026, 12, 7, 19, 31, tzinfo=UTC))
+    assert await harness.services.planner.tick() >= 1  # the reminder, for 09:00
+    await harness.deliver()
+    reminder = "08.12 09:00 — следующий урок курса (напоминание) — 1 получатель"
+    assert reminder in await schedule(manager)
+    at(harness, datetime(2026, 12, 8, 4, 0, tzinfo=UTC))  # 07:00: she finishes it
+    await anna.send("/lessons")
+    await anna.press("▫️ Первая продажа за 7 дней")
+    await anna.press("✅ Готово, дальше")
+    lines = await schedule(manager)
+    assert reminder not in lines, lines

@@ -8,7 +8,7 @@ import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 from bot.content.models import Contest, Lesson
 from bot.i18n import L10n
@@ -16,12 +16,11 @@ from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.lessons import Course
 from bot.services.outbox import Queued
+from bot.services.outbox_ahead import DRIP
 from bot.services.outbox_enqueue import Enqueued
 from bot.services.partner import Partner
 from bot.services.sales_figures import MonthStats
 from bot.texts import greeting, number
-
-DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
-from bot.db.tables import outbox, partners
+from bot.db.tables import conversions, lesson_progress, outbox, partners
 from bot.services.outbox_enqueue import partner_reach, weekly_limit
+from bot.services.outbox_sales import gone_sales
 from bot.services.partner import TOPICS, audience_condition, person_column
+
+DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,39 @@ async def held(conn: AsyncConnection, now: datetime, until: datetime) -> list[He
     rows are cancelled: not counted."""
     found: list[Held] = []
     for topic in TOPICS:  # a row's kind is its topic
-        for row in await conn.execute(_held_query(now, until, topic)):
+        if topic == "sales":
+            found.extend(await _held_sales(conn, now, until))
+            continue
+        rows = _held_rows(now, until, topic).subquery()
+        for row in await conn.execute(_grouped(rows)):
             found.append(Held(as_utc(row.at), str(row.what), int(row.people), int(row.messages)))
     return sorted(found, key=lambda item: (item.at, item.what))
 
 
-def _held_query(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
+async def _held_sales(conn: AsyncConnection, now: datetime, until: datetime) -> list[Held]:
+    """The sale notices and congratulations held, less those that will be dropped when
+    they fall due (`gone_sales`: every sale they tell of refunded or cancelled since, a
+    milestone not reached any more) — as things are now."""
+    query = _held_rows(now, until, "sales").add_columns(outbox.c.id, outbox.c.subject)
+    rows = list(await conn.execute(query))
+    gone: set[int] = set()
+    for start in range(0, len(rows), 500):  # a bound list of conversion ids at a time
+        gone |= (await gone_sales(conn, rows[start : start + 500]))[0]
+    groups: dict[tuple[datetime, str], tuple[set[str], int]] = {}
+    for row in rows:
+        if row.id in gone:
+            continue
+        people, messages = groups.get((as_utc(row.at), str(row.what)), (set(), 0))
+        people.add(str(row.person))
+        groups[as_utc(row.at), str(row.what)] = (people, messages + 1)
+    return [
+        Held(at, what, len(people), messages) for (at, what), (people, messages) in groups.items()
+    ]
+
+
+def _held_rows(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
+    """The private rows of `topic` queued to go after `now` and by `until` that the
+    delivery worker will send (see `held`): when, about what, to whom."""
     subject = outbox.c.subject
     what = sa.case(
         (
@@ -56,7 +86,7 @@ def _held_query(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
         ),
         else_=outbox.c.kind,
     )
-    rows = (
+    return (
         sa.select(
             outbox.c.not_before.label("at"),
             what.label("what"),
@@ -69,9 +99,36 @@ def _held_query(now: datetime, until: datetime, topic: str) -> sa.Select[Any]:
             outbox.c.not_before <= until,
             outbox.c.kind == topic,
             audience_condition(topic),
+            _still_so(),
         )
-        .subquery()
     )
+
+
+def _still_so() -> sa.ColumnElement[bool]:
+    """SQL (outbox joined with its partner): not a nudge or a lesson reminder that its
+    refresher would drop if it fell due now (`refresh_nudges`: a sale of the partner's
+    linked id approved since the nudge was decided; `refresh_drips`: that lesson
+    finished since)."""
+    sold = sa.exists().where(
+        partners.c.affiliate_status == "linked",
+        conversions.c.affiliate_id == partners.c.affiliate_id,
+        conversions.c.status == "approved",
+        conversions.c.updated_at > outbox.c.created_at,
+    )
+    key = sa.literal(DRIP) + lesson_progress.c.lesson_id + sa.literal(":")
+    finished = sa.exists().where(
+        lesson_progress.c.partner_id == outbox.c.partner_id,
+        sa.func.substr(outbox.c.key, 1, sa.func.length(key)) == key,
+    )
+    subject = sa.func.coalesce(outbox.c.subject, "")
+    return sa.and_(
+        sa.or_(subject != "nudge", ~sold),
+        sa.or_(subject != "lesson", ~finished),
+    )
+
+
+def _grouped(rows: sa.Subquery) -> sa.Select[Any]:
+    """`_held_rows` by when and what: the people (a person's chats once) and messages."""
     return sa.select(
         rows.c.at,
         rows.c.what,

@@ -140,6 +140,19 @@ async def drop_gone_sales(
     more and the congratulations on what is not reached any more (`drop`); the ids of the
     rows dropped, and of the sale notices only some of whose sales still count, the
     subject naming those (the row is not changed here: see `Outbox.claim`)."""
+    gone, partial = await gone_sales(conn, rows)
+    await drop(conn, gone)
+    return gone, partial
+
+
+async def gone_sales(
+    conn: AsyncConnection, rows: Sequence[Any]
+) -> tuple[set[int], dict[int, str]]:
+    """Of outbox `rows` (with `id` and `subject`), the sale notices none of whose sales
+    counts now and the congratulations on what is not reached now — those that would be
+    dropped if they fell due now (`drop_gone_sales`; /schedule leaves them out) —, and of
+    the sale notices only some of whose sales still count, the subject naming those.
+    Nothing is changed."""
     told = {row.id: ids for row in rows if (ids := told_sales(row.subject)) is not None}
     reached = {row.id: what for row in rows if (what := _reached(row.subject)) is not None}
     gone: set[int] = set()
@@ -166,7 +179,6 @@ async def drop_gone_sales(
             counts[affiliate, window] = await _approved(conn, affiliate, window)
         if counts[affiliate, window] < count:
             gone.add(row_id)
-    await drop(conn, gone)
     return gone, partial
 
 
