@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.models import QuietHours
 from bot.services.conversions import ConversionIn
+from bot.services.outbox_enqueue import quiet_at_night
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_journey_notices import linked
 from tests.test_journey_schedule import partner_with_sales
@@ -84,6 +86,43 @@ async def test_the_consent_of_a_program_without_automated_messages(tmp_path: Pat
         consent = (await anna.send("Владельцы квартир"))[-1].plain
         assert "Не чаще" not in consent, consent
         assert "Сейчас программа не присылает автоматических сообщений" in consent, consent
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "night"),
+    [
+        ("22:00", "09:00", True),
+        ("00:00", "07:00", True),
+        ("13:00", "14:00", False),  # a quiet lunch: the nights are not quiet
+        ("09:00", "09:00", False),  # no quiet hours
+    ],
+)
+def test_never_at_night_only_when_the_quiet_hours_hold_the_night(
+    start: str, end: str, night: bool
+) -> None:
+    assert quiet_at_night(QuietHours(start=start, end=end)) is night
+
+
+async def test_the_consent_says_never_at_night_only_when_so(tmp_path: Path) -> None:
+    content = _content_with_cap(tmp_path, 3)
+    program = content / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    assert 'quiet_hours: {start: "22:00", end: "09:00"}' in text
+    program.write_text(
+        text.replace(
+            'quiet_hours: {start: "22:00", end: "09:00"}',
+            'quiet_hours: {start: "09:00", end: "09:00"}',  # none
+        ),
+        encoding="utf-8",
+    )
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        anna = harness.user(1404, "Анна")
+        await anna.send("/start")
+        await anna.press(next(b for b in anna.last.button_labels if b.startswith("Вебмастер")))
+        await anna.press("Сайт")
+        await anna.press("До года")
+        consent = (await anna.send("Владельцы квартир"))[-1].plain
+        assert "Не чаще 3 сообщений в неделю. Отписаться можно в любой момент" in consent
 
 
 # --- 3. the card of a running contest ---

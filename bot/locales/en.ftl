@@ -50,13 +50,20 @@ onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
 onboarding-free-text = Type your answer in one message.
 onboarding-answered = { $text } — <b>{ $answer }</b>
-# $cap: the program's max_automated_per_week (program.yaml)
+# $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
+# night (program.yaml)
 onboarding-consent =
     May we send you program news, contest announcements, a weekly digest and lessons?
     { $cap ->
         [0] The program sends no automated messages now — only answers to your questions.
-        [one] At most { $cap } message a week, never at night.
-       *[other] At most { $cap } messages a week, never at night.
+        [one] At most { $cap } message a week{ $night ->
+            [yes] , never at night.
+           *[no] .
+        }
+       *[other] At most { $cap } messages a week{ $night ->
+            [yes] , never at night.
+           *[no] .
+        }
     } Unsubscribe any time: /stop
 onboarding-consent-yes = ✅ Yes, send them
 onboarding-consent-no = No, only answers to my questions

@@ -50,13 +50,20 @@ onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
 onboarding-free-text = Напишите ответ одним сообщением.
 onboarding-answered = { $text } — <b>{ $answer }</b>
-# $cap: the program's max_automated_per_week (program.yaml)
+# $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
+# night (program.yaml)
 onboarding-consent =
     Присылать вам новости программы, анонсы конкурсов, еженедельный дайджест и уроки?
     { $cap ->
         [0] Сейчас программа не присылает автоматических сообщений — только ответы на ваши вопросы.
-        [one] Не чаще { $cap } сообщения в неделю, никогда ночью.
-       *[other] Не чаще { $cap } сообщений в неделю, никогда ночью.
+        [one] Не чаще { $cap } сообщения в неделю{ $night ->
+            [yes] , никогда ночью.
+           *[no] .
+        }
+       *[other] Не чаще { $cap } сообщений в неделю{ $night ->
+            [yes] , никогда ночью.
+           *[no] .
+        }
     } Отписаться можно в любой момент: /stop
 onboarding-consent-yes = ✅ Да, присылайте
 onboarding-consent-no = Нет, только ответы на мои вопросы

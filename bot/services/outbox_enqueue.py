@@ -90,6 +90,18 @@ def after_quiet_hours(moment: datetime, quiet: QuietHours, zone: ZoneInfo) -> da
     return waking.astimezone(moment.tzinfo)
 
 
+NIGHT: Final = time(3, 0)  # quiet hours that hold this moment keep the nights quiet
+
+
+def quiet_at_night(quiet: QuietHours) -> bool:
+    """Whether the quiet hours hold the middle of the night (the consent of /start says
+    «никогда ночью» only then): none (start = end) or daytime ones do not."""
+    start, end = _clock_time(quiet.start), _clock_time(quiet.end)
+    if start == end:
+        return False
+    return (start <= NIGHT or end > NIGHT) if start > end else (start <= NIGHT < end)
+
+
 async def new_rows(
     conn: AsyncConnection,
     messages: Sequence[OutMessage],

@@ -19,6 +19,7 @@ from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
 from bot.services.onboarding import matching_option, read_consent
+from bot.services.outbox_enqueue import quiet_at_night
 from bot.services.partner import TOPICS, Partner
 from bot.services.partners import PartnerService
 from bot.services.support import SupportService
@@ -69,7 +70,8 @@ def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
 
 
 def _consent_screen(content: Content, l10n: L10n) -> Screen:
-    """The consent, with the program's weekly cap of automated messages."""
+    """The consent, with the program's weekly cap of automated messages and, when its
+    quiet hours keep the nights quiet, «никогда ночью»."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=l10n("onboarding-consent-yes"), callback_data=OnboardCb(step="consent", value="yes")
@@ -78,8 +80,10 @@ def _consent_screen(content: Content, l10n: L10n) -> Screen:
         text=l10n("onboarding-consent-no"), callback_data=OnboardCb(step="consent", value="no")
     )
     builder.adjust(1)
-    cap = content.program.schedule.max_automated_per_week
-    return Screen(l10n("onboarding-consent", cap=cap), builder.as_markup())
+    schedule = content.program.schedule
+    night = "yes" if quiet_at_night(schedule.quiet_hours) else "no"
+    text = l10n("onboarding-consent", cap=schedule.max_automated_per_week, night=night)
+    return Screen(text, builder.as_markup())
 
 
 async def _ask_from(
