@@ -10,12 +10,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
+from bot import typed_labels
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
-from bot.i18n import LANGUAGES, Translator, pick_language
+from bot.i18n import pick_language
 from bot.platforms import platform_of
-from bot.services import own_intents, small_talk
+from bot.services import small_talk
 from bot.services.content_sync import ContentSync
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -159,18 +160,6 @@ class VkOriginMiddleware(BaseMiddleware):
             done_answering(token)
 
 
-_LABELS: list[tuple[Translator, dict[str, own_intents.Intent]]] = []  # the live texts'
-
-
-def typed_label(text: str, translator: Translator) -> own_intents.Intent | None:
-    """What a message typed as one of the bot's button labels does (the labels of the texts
-    in effect, content overrides included, in every language), or None."""
-    if not _LABELS or _LABELS[0][0] is not translator:
-        table = own_intents.label_table(translator.get(language) for language in LANGUAGES)
-        _LABELS[:] = [(translator, table)]
-    return own_intents.typed_label(text, _LABELS[0][1])
-
-
 class TypedWords(BaseMiddleware):
     """After PartnerMiddleware, before routing: a menu word typed alone («креативы», «мои
     продажи») becomes its command, and asking for a person in words («позовите живого
@@ -180,14 +169,14 @@ class TypedWords(BaseMiddleware):
 
     def __init__(self) -> None:
         self._plain = PlainQuestion()
+        typed_labels.scan()  # the buttons' labels, read from the handlers once
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message) and event.text and data.get("partner") is not None:
-            reading = small_talk.read(event.text, data.get("content"))
-            if reading is None and "translator" in data:
-                label = typed_label(event.text, data["translator"])
-                if label is not None:
-                    reading = small_talk.Reading(label.kind, label.command)
+            if "translator" in data:
+                reading = typed_labels.read(event.text, data.get("content"), data["translator"])
+            else:
+                reading = small_talk.read(event.text, data.get("content"))
             if reading is not None and reading.kind in ("menu", "person"):
                 plain = await self._plain(
                     event,
