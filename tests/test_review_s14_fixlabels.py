@@ -7,14 +7,19 @@ button"); `partnerbot faq match` reads them as the bot does."""
 from __future__ import annotations
 
 import ast
+import io
+import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot import typed_labels
+from bot.cli import main
 from bot.db.tables import faq_questions
 from bot.i18n import LANGUAGES, Translator, shipped_message_ids
 from bot.services import own_intents
+from tests.harness import DEMO_CONTENT
 from tests.test_journey_vk_max import Side
 
 TESTER = (  # what the tester typed, and what it is
@@ -123,3 +128,31 @@ async def test_every_label_typed_by_a_partner_on_vk_is_never_an_faq_question(
         stats = "\n".join(m.plain for m in await manager.send("/stats"))
         assert "отозвать" not in stats, stats
         assert "Подтвердить" not in stats, stats
+
+
+def test_faq_match_reads_every_label_as_the_bot_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`faq match` applies the bot's reading before the FAQ (one function): every label
+    is `no match` with no options, saying what the bot does with it."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    labels = [text for _key, text in _every_label()] + [text for text, _said in TESTER]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(labels) + "\n"))
+    assert main(["faq", "match", "--content", str(DEMO_CONTENT), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(labels)
+    texts = Translator()
+    for text, found in zip(labels, lines, strict=True):
+        reading = typed_labels.read(text, None, texts)
+        assert reading is not None, text
+        assert found == {
+            "id": None,
+            "score": 0.0,
+            "suggestions": [],
+            "not_a_question": typed_labels.described(reading),
+        }, text
+    for text, said in TESTER:  # the text form
+        assert main(["faq", "match", text, "--content", str(DEMO_CONTENT)]) == 0
+        assert capsys.readouterr().out == f"no match 0.00 (not a question: {said})\n", text
+    assert main(["faq", "match", "когда выплаты", "--content", str(DEMO_CONTENT)]) == 0
+    assert capsys.readouterr().out.startswith("payout-dates ")
