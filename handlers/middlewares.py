@@ -56,7 +56,9 @@ class FloodMiddleware(BaseMiddleware):
     what a person does (bursts of a few taps, about one a second for minutes), so only
     scripts meet it; people's replies are paced by the send path, never dropped. Updates
     beyond it are dropped: a message hears "slow down" at most once a minute, a button
-    press is always answered (the note as its toast: no spinner left hanging)."""
+    press is always answered (the note as its toast: no spinner left hanging).
+    On the dispatcher's updates before the chat's lock (bot/assembly.py): an update is
+    counted as it arrives, not when the chat's earlier ones are done."""
 
     def __init__(self, clock: Clock, rate: float, burst: float) -> None:
         self._clock = clock
@@ -66,6 +68,14 @@ class FloodMiddleware(BaseMiddleware):
         self._buckets: dict[tuple[str, int], tuple[float, float, float]] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):  # before the chat's lock: counted as it arrives
+            inner = event.message or event.callback_query
+            if inner is None:
+                return await handler(event, data)
+            return await self._check(inner, lambda _inner, data: handler(event, data), data)
+        return await self._check(event, handler, data)
+
+    async def _check(self, event: TelegramObject, handler: Handler, data: dict[str, Any]) -> Any:
         user, _chat_id, _chat_type = _sender(event)
         if user is None:
             return await handler(event, data)
