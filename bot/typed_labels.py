@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.content.models import Content
-from bot.i18n import LANGUAGES, Translator, shipped_message_ids
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, shipped_message_ids
 from bot.services import own_intents, small_talk
 
 _LONGEST: Final = 64  # a button's label is one short line
@@ -140,9 +140,11 @@ def _keys(expr: ast.AST, scope: ast.AST, code: _Code, depth: int) -> set[str]:
             named = _f_keys(first, code.known)
         else:
             named = set()
-        if named:  # and the labels its variables show: «Видео» of «{ $kind } ({ $count })»
+        if named:  # and, when it has no word of its own, the texts its variables show:
+            # «Видео» of «{ $kind } ({ $count })»; «Язык: { $language }» is read whole
+            wordless = all(not _has_word(key) for key in named)
             parts: list[ast.AST] = [
-                value for value in arguments if isinstance(value, ast.Call | ast.Name)
+                value for value in arguments if wordless and isinstance(value, ast.Call | ast.Name)
             ]
         else:  # a helper's text: the text it is given first, and what it returns
             parts = list(expr.args[:1])
@@ -172,6 +174,15 @@ def _keys(expr: ast.AST, scope: ast.AST, code: _Code, depth: int) -> set[str]:
     for part in parts:
         found |= _keys(part, scope, code, depth + 1)
     return found
+
+
+def _has_word(key: str) -> bool:
+    """The shipped Russian text of `key`, its variables aside, has a word."""
+    text = _SHIPPED.get(DEFAULT_LANGUAGE).blanked(key, "") or ""
+    return any(len(word) > 1 for word in re.findall(r"[^\W\d_]+", text))
+
+
+_SHIPPED: Final = Translator()
 
 
 def _f_keys(template: ast.JoinedStr, known: frozenset[str]) -> set[str]:

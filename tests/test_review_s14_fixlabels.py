@@ -18,7 +18,7 @@ from bot import typed_labels
 from bot.cli import main
 from bot.db.tables import faq_questions
 from bot.i18n import LANGUAGES, Translator, shipped_message_ids
-from bot.services import own_intents
+from bot.services import own_intents, small_talk
 from tests.harness import DEMO_CONTENT
 from tests.test_journey_vk_max import Side
 
@@ -81,6 +81,17 @@ def test_the_testers_labels_read_as_the_bot_reads_them() -> None:
         reading = typed_labels.read(text, None, texts)
         assert reading is not None, text
         assert typed_labels.described(reading) == said, text
+
+
+def test_a_managers_one_word_label_is_one_with_its_mark_only() -> None:
+    """«✏️ Призы» is a button's label; «призы», «правила» are a partner's questions; a
+    partner's own label is theirs whatever else shows the same words («← Назад»)."""
+    texts = Translator()
+    for text in ("✏️ Призы", "✏ призы", "✏️ Правила", "❌ Отклонить", "✅ Подтвердить"):
+        assert typed_labels.read(text, None, texts) == small_talk.Reading("say", "button")
+    for text in ("призы", "Правила", "даты", "сегмент блогер что даёт"):
+        assert typed_labels.read(text, None, texts) is None, text
+    assert typed_labels.read("← Назад", None, texts) == small_talk.Reading("menu", "help")
 
 
 def test_every_label_in_every_language_is_no_question() -> None:

@@ -35,8 +35,9 @@ the locales in effect (both languages); a partner's own key with what typing it 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.content.models import CREATIVE_KINDS
@@ -285,7 +286,7 @@ def _label_key(words: Iterable[str]) -> str:
 BUTTON: Final = Intent("say", "button")  # any other label: "that is a button"
 BLANK: Final = "zzblankzz"  # a label's variable, as `label_table` is given it
 TextOf = Callable[[str], str]  # a locale key → its text ("" for none), variables as BLANK
-_BLANKS: Final = r"\w+(?: \w+){0,3}"  # what a variable of a label may be typed as
+_BLANKS: Final = r"\w+(?: \w+)?"  # a label's variable typed: a word or two («09 00»)
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ class LabelTable:
     exact: Mapping[str, Intent]  # a label's words (lemmas) → what typing it does
     patterns: tuple[tuple[re.Pattern[str], Intent], ...] = ()  # labels with a variable
     most_words: int = _MOST_WORDS  # a longer text is no label (small talk around it too)
+    marked: Mapping[str, Intent] = field(default_factory=dict)  # «✏ приз»: with its mark
 
 
 def label_table(languages: Iterable[TextOf], keys: Iterable[str] = ()) -> LabelTable:
@@ -302,13 +304,22 @@ def label_table(languages: Iterable[TextOf], keys: Iterable[str] = ()) -> LabelT
     word. A label without a letter is left out."""
     exact: dict[str, Intent] = {}
     patterns: dict[str, Intent] = {}
+    marked: dict[str, Intent] = {}
     every = {**LABELS, **dict.fromkeys(sorted(set(keys) - LABELS.keys()), BUTTON)}
     for text_of in languages:
         for key, intent in every.items():
-            words = _plain_words(text_of(key))
+            text = text_of(key)
+            words = _plain_words(text)
             if not words:
                 continue
             label = _label_key(words)
+            if label in exact:  # a partner's own label first: «← Назад» is the menu
+                continue
+            if intent == BUTTON and len(words) == 1 and (mark := _mark(text)):
+                # someone else's one-word label counts with its mark only: «✏️ Призы» is
+                # a button's, «призы» a partner's question
+                marked.setdefault(f"{mark} {label}", intent)
+                continue
             if BLANK in words:
                 fixed = [word for word in words if word != BLANK]
                 if any(len(word) > 1 and word.isalpha() for word in fixed):
@@ -321,7 +332,12 @@ def label_table(languages: Iterable[TextOf], keys: Iterable[str] = ()) -> LabelT
                     exact.setdefault(f"{negation} {label}", _NOT_HELPED)
     compiled = tuple((re.compile(pattern), intent) for pattern, intent in patterns.items())
     longest = max((len(label.split()) for label in exact), default=0)
-    return LabelTable(exact, compiled, max(_MOST_WORDS, longest + _FRAME_WORDS))
+    return LabelTable(exact, compiled, max(_MOST_WORDS, longest + _FRAME_WORDS), marked)
+
+
+def _mark(text: str) -> str:
+    """A label's symbols (emoji, arrows), as typed: «✏️ Призы» → «✏»."""
+    return "".join(char for char in text if unicodedata.category(char) in ("So", "Sm", "Sk"))
 
 
 def typed_label(text: str, table: LabelTable) -> Intent | None:
@@ -332,6 +348,8 @@ def typed_label(text: str, table: LabelTable) -> Intent | None:
     words = _plain_words(text)
     if not words or len(words) > table.most_words:
         return None
+    if (mark := _mark(text)) and (found := table.marked.get(f"{mark} {_label_key(words)}")):
+        return found
     found = _label_in(words, table)
     if found is None:
         letters = [word for word in words if not word.isdigit()]
