@@ -242,14 +242,18 @@ def create_dispatcher(
         announcements=services.announcements,
         platforms=services.platforms,
     )
-    dp.update.outer_middleware(ContentFollower(services.content_sync))
-    dp.update.outer_middleware(VkOriginMiddleware())
+    # flood protection counts an update as it arrives: before the chat's lock (its updates
+    # one at a time), or a burst would be counted as the chat's replies drain it — on
+    # Telegram, about one a second, never meeting the limit — while MAX met it at once
+    dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(metrics.CountUpdates())
+    dp.update.outer_middleware(VkOriginMiddleware())
+    dp.update.outer_middleware(FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(ContentFollower(services.content_sync))
     dp.update.outer_middleware(TrackPresses())  # the error handler answers a press only once
-    flood = FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst)
     partner = PartnerMiddleware(services.content_store, services.partners, services.settings)
     for observer in (dp.message, dp.callback_query):
-        observer.outer_middleware(flood)
         observer.outer_middleware(partner)
     dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
     dp.include_routers(*(setup_routers() if routers is None else routers))

@@ -47,7 +47,20 @@ def faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
     questions = (
         [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     )
+    from bot import typed_labels
+
     for question in questions:
+        # what the bot reads before the FAQ (a menu word, small talk, a button's label)
+        reading = typed_labels.read(question, store.content, store.live.translator)
+        if reading is not None:
+            said = typed_labels.described(reading)
+            if args.json:
+                known: dict[str, object] = {"id": None, "score": 0.0, "suggestions": []}
+                known["not_a_question"] = said
+                print(json.dumps(known, ensure_ascii=False), flush=True)
+            else:
+                print(f"no match 0.00 (not a question: {said})", flush=True)
+            continue
         match = matcher.match(question, args.segment)
         options = [candidate.entry_id for candidate in match.suggestions]
         if args.json:

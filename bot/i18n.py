@@ -12,6 +12,7 @@ from typing import Any, Final
 from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
+from fluent.syntax.visitor import Visitor
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,32 @@ class L10n:
             return self._fallback(key, **args)
         logger.error("missing text %s", key)
         return key
+
+    def blanked(self, key: str, blank: str) -> str | None:
+        """The text of `key` with each of its variables as `blank` (a select shows its
+        default variant), or None when there is no such text."""
+        if not self._bundle.has_message(key):
+            return None if self._fallback is None else self._fallback.blanked(key, blank)
+        message = self._bundle.get_message(key)
+        if message.value is None:
+            return None
+        names = _Variables()
+        names.visit(message.value)
+        text, _errors = self._bundle.format_pattern(
+            message.value, dict.fromkeys(names.found, blank)
+        )
+        return str(text)
+
+
+class _Variables(Visitor):
+    """The variables a pattern names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_VariableReference(self, node: fluent_ast.VariableReference) -> None:  # noqa: N802
+        self.found.add(node.id.name)
 
 
 class Translator:

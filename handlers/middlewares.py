@@ -10,12 +10,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
+from bot import typed_labels
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
-from bot.i18n import LANGUAGES, Translator, pick_language
+from bot.i18n import pick_language
 from bot.platforms import platform_of
-from bot.services import own_intents, small_talk
+from bot.services import small_talk
 from bot.services.content_sync import ContentSync
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -55,7 +56,9 @@ class FloodMiddleware(BaseMiddleware):
     what a person does (bursts of a few taps, about one a second for minutes), so only
     scripts meet it; people's replies are paced by the send path, never dropped. Updates
     beyond it are dropped: a message hears "slow down" at most once a minute, a button
-    press is always answered (the note as its toast: no spinner left hanging)."""
+    press is always answered (the note as its toast: no spinner left hanging).
+    On the dispatcher's updates before the chat's lock (bot/assembly.py): an update is
+    counted as it arrives, not when the chat's earlier ones are done."""
 
     def __init__(self, clock: Clock, rate: float, burst: float) -> None:
         self._clock = clock
@@ -65,6 +68,14 @@ class FloodMiddleware(BaseMiddleware):
         self._buckets: dict[tuple[str, int], tuple[float, float, float]] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):  # before the chat's lock: counted as it arrives
+            inner = event.message or event.callback_query
+            if inner is None:
+                return await handler(event, data)
+            return await self._check(inner, lambda _inner, data: handler(event, data), data)
+        return await self._check(event, handler, data)
+
+    async def _check(self, event: TelegramObject, handler: Handler, data: dict[str, Any]) -> Any:
         user, _chat_id, _chat_type = _sender(event)
         if user is None:
             return await handler(event, data)
@@ -159,18 +170,6 @@ class VkOriginMiddleware(BaseMiddleware):
             done_answering(token)
 
 
-_LABELS: list[tuple[Translator, dict[str, own_intents.Intent]]] = []  # the live texts'
-
-
-def typed_label(text: str, translator: Translator) -> own_intents.Intent | None:
-    """What a message typed as one of the bot's button labels does (the labels of the texts
-    in effect, content overrides included, in every language), or None."""
-    if not _LABELS or _LABELS[0][0] is not translator:
-        table = own_intents.label_table(translator.get(language) for language in LANGUAGES)
-        _LABELS[:] = [(translator, table)]
-    return own_intents.typed_label(text, _LABELS[0][1])
-
-
 class TypedWords(BaseMiddleware):
     """After PartnerMiddleware, before routing: a menu word typed alone («креативы», «мои
     продажи») becomes its command, and asking for a person in words («позовите живого
@@ -180,14 +179,14 @@ class TypedWords(BaseMiddleware):
 
     def __init__(self) -> None:
         self._plain = PlainQuestion()
+        typed_labels.scan()  # the buttons' labels, read from the handlers once
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message) and event.text and data.get("partner") is not None:
-            reading = small_talk.read(event.text, data.get("content"))
-            if reading is None and "translator" in data:
-                label = typed_label(event.text, data["translator"])
-                if label is not None:
-                    reading = small_talk.Reading(label.kind, label.command)
+            if "translator" in data:
+                reading = typed_labels.read(event.text, data.get("content"), data["translator"])
+            else:
+                reading = small_talk.read(event.text, data.get("content"))
             if reading is not None and reading.kind in ("menu", "person"):
                 plain = await self._plain(
                     event,

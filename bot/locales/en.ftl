@@ -719,6 +719,8 @@ small-talk-helped = Glad it helped! If another question comes up, just write it.
 small-talk-not-helped = Sorry about that. Write the question in other words and I will try again. Or /support: a manager will answer right here.
 small-talk-consent = Newsletters are set in /settings: each topic can be turned on or off there. To unsubscribe from everything at once: /stop.
 small-talk-forget = To delete your data, send /forget and confirm with the button.
+small-talk-withdraw = To withdraw your ticket, send /cancel and confirm with the button.
+small-talk-button = That is a button's label: press the button itself under the message. You can write your question in words; menu: /help.
 small-talk-unsubscribe =
     Here is how to manage messages:
     • /settings — choose which topics you get (switch off the ones you do not need);

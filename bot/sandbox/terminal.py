@@ -210,10 +210,8 @@ class TerminalChat:
                 self.write("   usage: /as partner | /as manager")
             else:
                 self.persona = persona
-                self.write(
-                    f"   you are now the {persona} "
-                    f"({PERSONAS[persona][1]}, {self.platform}:{self.user_id})"
-                )
+                where = f"{self.platform}:{self.user_id}"
+                self.write(f"   you are now the {persona} ({self._name()}, {where})")
             return True
         if text == "/sticker":
             self.emulator.user_message(self.user_id, kind="sticker")
@@ -269,6 +267,12 @@ class TerminalChat:
         if self.max is not None and self.user_id in self.max.users:
             self.max.users[self.user_id].locale = language
         self.write(f"   the {self.persona}'s client language is now {language}")
+
+    def _name(self) -> str:
+        """The current person's display name: the one `/name` set (the same in the three
+        messengers), else the persona's."""
+        user = self.emulator.users.get(self.user_id)
+        return user.first_name if user is not None else PERSONAS[self.persona][1]
 
     def _set_name(self, name: str) -> None:
         """The current person's display name in the three messengers, as typed (any

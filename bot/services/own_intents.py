@@ -29,13 +29,15 @@ know: «конкурентов» is another word, not a misspelt «конкур�
 
 The bot's own button labels typed instead of pressed («Спросить менеджера», «👍 Помогло»,
 «Нет, другое», «Следующий урок →») are read here too (`typed_label`): the labels come from
-the locales in effect (both languages), each key with what typing it does (`LABELS`)."""
+the locales in effect (both languages); a partner's own key with what typing it does
+(`LABELS`), every other button's (bot/typed_labels.py finds them all) "that is a button"."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.content.models import CREATIVE_KINDS
@@ -252,6 +254,12 @@ LABELS: Final[dict[str, Intent]] = {
     "onboarding-consent-no": Intent("say", "consent"),
     "forget-confirm": Intent("say", "forget"),
     "forget-cancel": Intent("say", "ack"),
+    "support-cancel-yes": Intent("say", "withdraw"),
+    "support-cancel-no": Intent("say", "ack"),
+    **dict.fromkeys(
+        ("settings-language", "settings-segment", "settings-public-name", "settings-platform"),
+        Intent("menu", "settings"),
+    ),
 }
 # small talk around a label: «спасибо, помогло!», «помогло, хорошего дня»
 _FRAMES: Final = ("thanks", "ack", "greeting", "bye")
@@ -275,30 +283,83 @@ def _label_key(words: Iterable[str]) -> str:
     )
 
 
-def label_table(languages: Iterable[Callable[[str], str]]) -> dict[str, Intent]:
-    """Each label of `LABELS` in each language (a function: locale key → text), read as
-    lemmas → what typing it does. A label without a letter is left out."""
-    table: dict[str, Intent] = {}
+BUTTON: Final = Intent("say", "button")  # any other label: "that is a button"
+BLANK: Final = "zzblankzz"  # a label's variable, as `label_table` is given it
+TextOf = Callable[[str], str]  # a locale key → its text ("" for none), variables as BLANK
+_BLANKS: Final = r"\w+(?: \w+)?"  # a label's variable typed: a word or two («09 00»)
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    exact: Mapping[str, Intent]  # a label's words (lemmas) → what typing it does
+    patterns: tuple[tuple[re.Pattern[str], Intent], ...] = ()  # labels with a variable
+    most_words: int = _MOST_WORDS  # a longer text is no label (small talk around it too)
+    marked: Mapping[str, Intent] = field(default_factory=dict)  # «✏ приз»: with its mark
+
+
+def label_table(languages: Iterable[TextOf], keys: Iterable[str] = ()) -> LabelTable:
+    """Each label of `LABELS` and of `keys` (every other button's: `BUTTON`) in each
+    language (a function: locale key → text), read as lemmas → what typing it does; a
+    label with a variable («Язык: { $language }») as a pattern, when its fixed part has a
+    word. A label without a letter is left out."""
+    exact: dict[str, Intent] = {}
+    patterns: dict[str, Intent] = {}
+    marked: dict[str, Intent] = {}
+    every = {**LABELS, **dict.fromkeys(sorted(set(keys) - LABELS.keys()), BUTTON)}
     for text_of in languages:
-        for key, intent in LABELS.items():
-            if words := _plain_words(text_of(key)):
-                label = _label_key(words)
-                table.setdefault(label, intent)
-                if intent == _HELPED:  # «не помогло», «not helped»: the button it lacks
-                    for negation in _NEGATIONS:
-                        table.setdefault(f"{negation} {label}", _NOT_HELPED)
-    return table
+        for key, intent in every.items():
+            text = text_of(key)
+            words = _plain_words(text)
+            if not words:
+                continue
+            label = _label_key(words)
+            if label in exact:  # a partner's own label first: «← Назад» is the menu
+                continue
+            if intent == BUTTON and len(words) == 1 and (mark := _mark(text)):
+                # someone else's one-word label counts with its mark only: «✏️ Призы» is
+                # a button's, «призы» a partner's question
+                marked.setdefault(f"{mark} {label}", intent)
+                continue
+            if BLANK in words:
+                fixed = [word for word in words if word != BLANK]
+                if any(len(word) > 1 and word.isalpha() for word in fixed):
+                    parts = (re.escape(part) for part in label.split(BLANK))
+                    patterns.setdefault(_BLANKS.join(parts), intent)
+                continue
+            exact.setdefault(label, intent)
+            if intent == _HELPED:  # «не помогло», «not helped»: the button it lacks
+                for negation in _NEGATIONS:
+                    exact.setdefault(f"{negation} {label}", _NOT_HELPED)
+    compiled = tuple((re.compile(pattern), intent) for pattern, intent in patterns.items())
+    longest = max((len(label.split()) for label in exact), default=0)
+    return LabelTable(exact, compiled, max(_MOST_WORDS, longest + _FRAME_WORDS), marked)
 
 
-def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
+def _mark(text: str) -> str:
+    """A label's symbols (emoji, arrows), as typed: «✏️ Призы» → «✏»."""
+    return "".join(char for char in text if unicodedata.category(char) in ("So", "Sm", "Sk"))
+
+
+def typed_label(text: str, table: LabelTable) -> Intent | None:
     """What a message typed as one of the bot's labels does, alone or with small talk
-    around it («спасибо, помогло!», «ок, назад»); small talk alone in several parts («ок,
-    спасибо») is thanks or an acknowledgement. None: not a label."""
-    from bot.services import small_talk
-
+    around it («спасибо, помогло!», «ок, назад»), a number it shows aside («Видео (3)»);
+    small talk alone in several parts («ок, спасибо») is thanks or an acknowledgement.
+    None: not a label."""
     words = _plain_words(text)
-    if not words or len(words) > _MOST_WORDS:
+    if not words or len(words) > table.most_words:
         return None
+    if (mark := _mark(text)) and (found := table.marked.get(f"{mark} {_label_key(words)}")):
+        return found
+    found = _label_in(words, table)
+    if found is None:
+        letters = [word for word in words if not word.isdigit()]
+        if letters and len(letters) < len(words):
+            found = _label_in(letters, table)
+    return found
+
+
+def _label_in(words: list[str], table: LabelTable) -> Intent | None:
+    from bot.services import small_talk
 
     def frame(part: list[str]) -> str | None:
         """ "" for nothing, the small-talk kind of a part, or None: not small talk."""
@@ -309,6 +370,10 @@ def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
         reading = small_talk.read(" ".join(part))
         return reading.kind if reading is not None and reading.kind in _FRAMES else None
 
+    whole = _label_key(words)
+    for pattern, intent in table.patterns:
+        if pattern.fullmatch(whole):
+            return intent
     count = len(words)
     before = [frame(words[:i]) for i in range(count + 1)]
     after = [frame(words[j:]) for j in range(count + 1)]
@@ -317,9 +382,9 @@ def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
             end = start + size
             if before[start] is None or after[end] is None:
                 continue
-            intent = table.get(_label_key(words[start:end]))
-            if intent is not None:
-                return intent
+            labelled = table.exact.get(_label_key(words[start:end]))
+            if labelled is not None:
+                return labelled
     for cut in range(1, count):  # small talk alone: «ок, спасибо», «привет, спасибо»
         kinds = (before[cut], after[cut])
         if None not in kinds:

@@ -10,6 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import typed_labels
 from bot.config import Settings
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
@@ -20,7 +21,6 @@ from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
 from handlers.manager import MANAGER_COMMANDS
-from handlers.middlewares import typed_label
 from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
@@ -234,10 +234,9 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await message.answer(l10n("unknown-command"))
             await send(message, menu_screen(l10n))
             return
-        reading = small_talk.read(message.text or "", content)
-        label = typed_label(message.text or "", translator) if reading is None else None
-        if label is not None and label.kind == "say":  # «помогло», «не помогло», «Нет, другое»
-            await message.answer(l10n(f"small-talk-{label.command}"))  # no FAQ miss
+        reading = typed_labels.read(message.text or "", content, translator)
+        if reading is not None and reading.kind == "say":  # «помогло», «Нет, другое», a label
+            await message.answer(l10n(f"small-talk-{reading.command}"))  # no FAQ miss
         elif reading is None:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
