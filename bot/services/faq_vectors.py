@@ -26,6 +26,7 @@ and the matcher uses the model fitted without these features.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +36,7 @@ import numpy as np
 
 from bot.content.models import FaqEntry
 from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_text import STOPWORDS, transliterate
 from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
@@ -50,6 +52,24 @@ def shipped_adapter() -> np.ndarray | None:
         return None
     with file.open("rb") as stream:
         return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+_ENGLISH = frozenset(word for word in STOPWORDS if word.isascii())
+
+
+def readable(question: str) -> str:
+    """What the encoder reads: a question in Russian typed in Latin letters («skolko
+    platite za bron») as the Cyrillic it spells (the encoder knows Russian and English,
+    not transliteration); Latin text with an English grammar word («what», «is», «my»)
+    is English and stays as it is, and so does any text with a Cyrillic letter."""
+    if _CYRILLIC.search(question):
+        return question
+    words = [word.lower() for word in _LATIN_WORD.findall(question)]
+    if len(words) < 2 or any(word in _ENGLISH for word in words):
+        return question
+    return _LATIN_WORD.sub(lambda found: transliterate(found.group(0).lower()), question)
 
 
 _chosen: list[np.ndarray | None] = []  # an adapter a benchmark fitted (bench/faq_loo.py)
@@ -120,7 +140,7 @@ class EntryVectors:
         if not self.on:
             return None
         # a partner's question is personal data: encoded, never remembered (/forget)
-        vector = encode([question], keep=False)[0]
+        vector = encode([readable(question)], keep=False)[0]
         moved = adapt(vector[np.newaxis], self._adapter)[0]
         wording = np.maximum.reduceat(self._wordings @ moved, self._starts)
         first = int(np.argmax(wording))
@@ -132,5 +152,5 @@ class EntryVectors:
         manager's picker reads against `MEANING_FLOOR`; None with the encoder off."""
         if not self.on:
             return None
-        vector = encode([question], keep=False)[0]
+        vector = encode([readable(question)], keep=False)[0]
         return np.asarray(np.maximum.reduceat(self._plain @ vector, self._starts))
