@@ -63,7 +63,10 @@ def readable(question: str) -> str:
     """What the encoder reads: a question in Russian typed in Latin letters («skolko
     platite za bron») as the Cyrillic it spells (the encoder knows Russian and English,
     not transliteration); Latin text with an English grammar word («what», «is», «my»)
-    is English and stays as it is, and so does any text with a Cyrillic letter."""
+    is English and stays as it is, and so does any text with a Cyrillic letter. A text
+    typed in capitals («ЗАБЫЛ ПАРОЛЬ!!!») is read in small letters: shouting is no meaning."""
+    if question.isupper():
+        question = question.lower()
     if _CYRILLIC.search(question):
         return question
     words = [word.lower() for word in _LATIN_WORD.findall(question)]
@@ -79,6 +82,10 @@ def use_adapter(matrix: np.ndarray | None) -> None:
     """From now on, indexes built in this process use `matrix` (None: no adapter) instead
     of the shipped one: for the benchmark that fits it, leaving each FAQ out in turn."""
     _chosen[:] = [matrix]
+
+
+def use_shipped_adapter() -> None:
+    _chosen.clear()
 
 
 def adapter() -> np.ndarray | None:
