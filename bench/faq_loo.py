@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bench import faq_adapter
 from bot.clock import SystemClock
 from bot.content.loader import load_content
 from bot.content.store import ContentStore
@@ -70,6 +71,7 @@ from bot.services.faq_matching import (
     model_file,
     top_features,
 )
+from bot.services.faq_vectors import ADAPTER_FILE, use_adapter
 from bot.services.faq_wordings import NO_MEANING, SMALL_TALK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,8 +109,16 @@ class FaqSet:
     matcher: FaqMatcher = field(init=False)
     ranked: list[list[Candidate]] = field(init=False)
     views: list[FaqSet] = field(init=False)
+    # the sentence-vector adapter this set is ranked with (bench/faq_adapter.py): until
+    # set, the shipped one
+    adapter: tuple[np.ndarray | None] | None = field(default=None, init=False)
+
+    def set_adapter(self, matrix: np.ndarray | None) -> None:
+        self.adapter = (matrix,)
 
     def prepare(self) -> None:
+        if self.adapter is not None:
+            use_adapter(self.adapter[0])
         content = load_content(self.content_dir)
         # a neutral model: the features do not depend on it, and the fit must not depend
         # on the model it replaces
@@ -545,6 +555,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     sets = load_sets()
+    every_adapter = faq_adapter.assign(sets)
     for faq_set in sets:
         faq_set.prepare()
     if args.neighbours:
@@ -608,6 +619,9 @@ def main() -> None:
         target = MODEL_DIR / model_file()
         target.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}: {model.to_json()}")
+        if every_adapter is not None:  # the model above was fitted on sets ranked with it
+            np.save(MODEL_DIR / ADAPTER_FILE, every_adapter, allow_pickle=False)
+            print(f"wrote {(MODEL_DIR / ADAPTER_FILE).relative_to(ROOT)}")
 
 
 def neighbours(faq_set: FaqSet) -> None:

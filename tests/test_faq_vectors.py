@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from bot.content.models import FaqEntry
-from bot.services import faq_semantic
+from bot.services import faq_semantic, faq_vectors
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_model import Model, model_file
+from bot.services.faq_vectors import EntryVectors, readable
 
 pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
@@ -119,3 +121,65 @@ def test_a_partners_question_is_not_remembered(vectors: pytest.MonkeyPatch) -> N
     matcher.rank("за сколько привезут розы моей маме")
     assert model.encoded == before + 1  # encoded again: it was not kept
     assert FLOWERS[0].question in model._lru
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("kak stat kurerom?", "как стат курером?"),  # Russian in Latin letters
+        ("Skolko STOIT dostavka", "сколко стоит доставка"),
+        ("how do I become a courier", "how do I become a courier"),  # English stays
+        ("what is the payout", "what is the payout"),
+        ("kogda выплата", "kogda выплата"),  # a Cyrillic letter: read as typed
+        ("payout", "payout"),  # one word: no telling
+        ("", ""),
+        ("123 456", "123 456"),
+        ("ЗАБЫЛ ПАРОЛЬ!!!", "забыл пароль!!!"),  # capitals: read in small letters
+        ("KAK STAT KUREROM", "как стат курером"),
+        ("Как стать PARTNER", "Как стать PARTNER"),
+    ],
+)
+def test_the_encoder_reads_russian_typed_in_latin_letters(question: str, read: str) -> None:
+    assert readable(question) == read
+
+
+def test_a_transliterated_question_means_what_it_spells(vectors: pytest.MonkeyPatch) -> None:
+    vectors.setenv("FAQ_VECTORS", "on")
+    faq_semantic.reset()
+    index = EntryVectors(FLOWERS)
+    latin = index.compare("kak stat kurerom")
+    cyrillic = index.compare("как стат курером")
+    assert latin is not None
+    assert cyrillic is not None
+    np.testing.assert_allclose(latin.wording, cyrillic.wording, atol=1e-6)
+    assert FLOWERS[latin.first].id == "courier"
+
+
+def test_questions_and_wordings_meet_through_the_adapter(vectors: pytest.MonkeyPatch) -> None:
+    # the shipped adapter moves both sides; the answers' cosine and a manager's picker
+    # read the encoder's own vectors
+    vectors.setenv("FAQ_VECTORS", "on")
+    faq_semantic.reset()
+    shipped = faq_vectors.shipped_adapter()
+    assert shipped is not None
+    assert shipped.shape == (512, 512)
+    question = "за сколько привезут розы"
+    try:
+        faq_vectors.use_adapter(None)
+        plain = EntryVectors(FLOWERS)
+        faq_vectors.use_shipped_adapter()
+        adapted = EntryVectors(FLOWERS)
+    finally:
+        faq_vectors.use_shipped_adapter()
+    without, moved = plain.compare(question), adapted.compare(question)
+    assert without is not None
+    assert moved is not None
+    np.testing.assert_allclose(plain.plain(question), without.wording, atol=1e-6)
+    np.testing.assert_allclose(adapted.plain(question), without.wording, atol=1e-6)
+    np.testing.assert_allclose(moved.answer, without.answer, atol=1e-6)
+    assert np.abs(moved.wording - without.wording).max() > 0.01
+    vector = faq_semantic.encode([question])[0]
+    one = faq_vectors.adapt(vector[np.newaxis], shipped)[0]
+    assert abs(float(np.linalg.norm(one)) - 1.0) < 1e-5
+    rows = faq_vectors.adapt(faq_semantic.encode([FLOWERS[0].question]), shipped)
+    assert abs(float(rows[0] @ one) - float(moved.wording[0])) < 1e-5

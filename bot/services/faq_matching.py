@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
@@ -253,14 +254,14 @@ class FaqMatcher(IndexBuilding):
         """For a manager's picker: the entries closest in meaning, however few words they
         share with the question (`rank` scores none for a question with no word the FAQ
         knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
-        closeness = self._vectors.compare(question)
-        if closeness is None:
+        plain = self._vectors.plain(question)
+        if plain is None:
             return []
         return [
-            self.entries[index].id
-            for index in closeness.closest(len(self.entries))
-            if closeness.wording[index] >= MEANING_FLOOR
-            and (segment is None or self.entries[index].visible_to(segment))
+            self.entries[int(index)].id
+            for index in np.argsort(-plain, kind="stable")
+            if plain[index] >= MEANING_FLOOR
+            and (segment is None or self.entries[int(index)].visible_to(segment))
         ][:MAX_SUGGESTIONS]
 
     def _candidates(

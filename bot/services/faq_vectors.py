@@ -8,24 +8,97 @@ the encoder: `bot/services/faq_semantic.py`, USE multilingual v3); a question is
 encoded once, and each candidate gets three features for the calibrated model: the cosine
 of its closest wording, its lead over the best other entry, and its answer's cosine. The
 closest entries by meaning are candidates too, so a paraphrase sharing no word still gets
-ranked. Learned wordings are not encoded: partners' questions are closer to each other's
-style than to each other's meaning (measured: bench/faq_loo, BENCHMARKS.md), so what the
+ranked.
+
+Before the wordings are compared, the question's vector and the wordings' go through the
+same linear *adapter* (`bot/faq_data/faq_adapter.npy`, v → v + v·M, unit length again): M is
+a ridge regression from partners' questions to their entry's wordings, fitted on the
+evaluation FAQs (bench/faq_loo.py; never on the FAQ it is scored on), so a partner's
+words for a thing land nearer an author's words for it (the right entry's wording is the
+closest for 0.74 of the questions instead of 0.67, leave-one-FAQ-out). The answers'
+cosine and a manager's picker (`plain`) use the encoder's own vectors.
+
+Learned wordings are not encoded: partners' questions are closer to each other's style
+than to each other's meaning (measured: bench/faq_loo, BENCHMARKS.md), so what the
 bot learns stays lexical. With the encoder off (`FAQ_VECTORS=off`) everything here is zero
 and the matcher uses the model fitted without these features.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
 from bot.content.models import FaqEntry
 from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_text import STOPWORDS, transliterate
 from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
+ADAPTER_FILE = "faq_adapter.npy"  # bot/faq_data: written by `bench.faq_loo --write`
+ALPHA = 1.0  # v → v + ALPHA · v·M
+
+
+@lru_cache(maxsize=1)
+def shipped_adapter() -> np.ndarray | None:
+    """The shipped adapter (512 × 512), or None when the package has none."""
+    file = resources.files("bot.faq_data").joinpath(ADAPTER_FILE)
+    if not file.is_file():
+        return None
+    with file.open("rb") as stream:
+        return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+_ENGLISH = frozenset(word for word in STOPWORDS if word.isascii())
+
+
+def readable(question: str) -> str:
+    """What the encoder reads: a question in Russian typed in Latin letters («skolko
+    platite za bron») as the Cyrillic it spells (the encoder knows Russian and English,
+    not transliteration); Latin text with an English grammar word («what», «is», «my»)
+    is English and stays as it is, and so does any text with a Cyrillic letter. A text
+    typed in capitals («ЗАБЫЛ ПАРОЛЬ!!!») is read in small letters: shouting is no meaning."""
+    if question.isupper():
+        question = question.lower()
+    if _CYRILLIC.search(question):
+        return question
+    words = [word.lower() for word in _LATIN_WORD.findall(question)]
+    if len(words) < 2 or any(word in _ENGLISH for word in words):
+        return question
+    return _LATIN_WORD.sub(lambda found: transliterate(found.group(0).lower()), question)
+
+
+_chosen: list[np.ndarray | None] = []  # an adapter a benchmark fitted (bench/faq_loo.py)
+
+
+def use_adapter(matrix: np.ndarray | None) -> None:
+    """From now on, indexes built in this process use `matrix` (None: no adapter) instead
+    of the shipped one: for the benchmark that fits it, leaving each FAQ out in turn."""
+    _chosen[:] = [matrix]
+
+
+def use_shipped_adapter() -> None:
+    _chosen.clear()
+
+
+def adapter() -> np.ndarray | None:
+    return _chosen[0] if _chosen else shipped_adapter()
+
+
+def adapt(vectors: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
+    """Rows moved by the adapter, unit length again (as they are without one)."""
+    if matrix is None:
+        return vectors
+    moved = vectors + ALPHA * (vectors @ matrix)
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    return np.asarray(moved / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -63,7 +136,9 @@ class EntryVectors:
             texts.extend((entry.question, *entry.alt))
         # content only (never a partner's text): these may be kept on disk
         vectors = content_vectors([*texts, *(entry.answer for entry in entries)])
-        self._wordings = vectors[: len(texts)]
+        self._adapter = adapter()
+        self._plain = vectors[: len(texts)]
+        self._wordings = adapt(self._plain, self._adapter)
         self._starts = np.asarray(starts, dtype=np.int64)
         self._answers = vectors[len(texts) :]
 
@@ -72,8 +147,17 @@ class EntryVectors:
         if not self.on:
             return None
         # a partner's question is personal data: encoded, never remembered (/forget)
-        vector = encode([question], keep=False)[0]
-        wording = np.maximum.reduceat(self._wordings @ vector, self._starts)
+        vector = encode([readable(question)], keep=False)[0]
+        moved = adapt(vector[np.newaxis], self._adapter)[0]
+        wording = np.maximum.reduceat(self._wordings @ moved, self._starts)
         first = int(np.argmax(wording))
         second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
         return Closeness(wording, self._answers @ vector, first, float(wording[first]), second)
+
+    def plain(self, question: str) -> np.ndarray | None:
+        """Per entry, the encoder's own cosine of its closest wording (no adapter): what a
+        manager's picker reads against `MEANING_FLOOR`; None with the encoder off."""
+        if not self.on:
+            return None
+        vector = encode([readable(question)], keep=False)[0]
+        return np.asarray(np.maximum.reduceat(self._plain @ vector, self._starts))
