@@ -140,7 +140,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
     from bot.runner import main_loop
-    from bot.startup import TokenRefused
+    from bot.startup import StartRefused
 
     try:
         main_loop(settings)
@@ -150,7 +150,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         where = f"{settings.http_host}:{settings.http_port}"
         print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
         return 2
-    except TokenRefused as exc:
+    except StartRefused as exc:  # a token refused, an API not reachable
         print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:

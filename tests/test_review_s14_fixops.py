@@ -3,16 +3,29 @@
 1. Every CLI command that opens the database (`db upgrade`, `faq learned`, `faq teach`,
    `sales import`) says in one line that DATABASE_URL cannot be used, its password hidden,
    exit 2 — as `run` does — instead of a 130-line traceback.
+2. `run` with a Telegram token that is no token, a token the platform refuses, or an API
+   URL that does not answer stops with one line naming the variable, exit 2.
+3. Settings are checked: WEBHOOK_SECRET (Telegram's characters), the API URLs (http or
+   https with a host); an empty value is the variable not set, for every variable (the
+   way .env.example leaves the optional ones).
 """
 
 from __future__ import annotations
 
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from tests.harness import DEMO_CONTENT
+from bot.config import ConfigError, Settings, load_settings
+from bot.max.session import create_max_bot
+from bot.startup import ApiUnreachable, TokenRefused, prepare_bot
+from bot.telegram.emulator import BotApiEmulator
+from bot.telegram.session import create_bot
+from bot.vk.session import create_vk_bot
+from tests.harness import DEMO_CONTENT, ROOT, create_services, make_settings
 
 # nothing listens on port 1: the connection is refused at once
 UNREACHABLE = "postgresql+asyncpg://u:SeCrEtPw@127.0.0.1:1/db"
@@ -96,3 +109,198 @@ def test_a_database_folder_that_cannot_be_made_is_one_line(
     assert code == 2
     assert len(err) == 1
     assert err[0].startswith(f"partnerbot: DATABASE_URL: cannot use {url}: ")
+
+
+# --- 2. a platform's bot that cannot start: one line naming the variable ---
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_with_a_telegram_token_that_is_no_token_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = _cli(monkeypatch, capsys, tmp_path, ["run"], TELEGRAM_BOT_TOKEN="not-a-token")
+    assert code == 2
+    assert err == [
+        "partnerbot: configuration error: TELEGRAM_BOT_TOKEN: expected a token like "
+        "123456789:AAE… from @BotFather"
+    ]
+
+
+def test_run_with_an_unreachable_telegram_api_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = _cli(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        ["run"],
+        TELEGRAM_BOT_TOKEN="123456:SeCrEtToKeN",
+        TELEGRAM_API_URL="http://127.0.0.1:1",
+        HTTP_PORT=str(_free_port()),
+        LOG_LEVEL="WARNING",
+    )
+    assert code == 2
+    assert err == [
+        "partnerbot: TELEGRAM_API_URL: cannot reach http://127.0.0.1:1: ClientConnectorError: "
+        "Cannot connect to host 127.0.0.1:1 ssl:default [Connect call failed ('127.0.0.1', 1)]"
+    ]
+
+
+async def _refused(settings: Settings, bot: object) -> str:
+    services = await create_services(settings)
+    try:
+        with pytest.raises((TokenRefused, ApiUnreachable)) as caught:
+            await prepare_bot(bot, services)  # type: ignore[arg-type]
+    finally:
+        await bot.session.close()  # type: ignore[attr-defined]
+        await services.close()
+    return str(caught.value)
+
+
+async def test_a_telegram_token_refused_names_the_token(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()
+    await emulator.start()
+    try:
+        settings = make_settings(tmp_path, telegram_api_url=emulator.base_url)
+        said = await _refused(settings, create_bot("42:WrOnG", emulator.base_url))
+    finally:
+        await emulator.stop()
+    assert said == "TELEGRAM_BOT_TOKEN: Telegram refused the token (Unauthorized)"
+
+
+async def test_a_server_that_is_no_bot_api_names_the_url(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()  # its /file/… only: every method a 404 elsewhere
+    await emulator.start()
+    url = emulator.base_url + "/elsewhere"
+    try:
+        settings = make_settings(tmp_path, telegram_api_url=url)
+        said = await _refused(settings, create_bot(emulator.token, url))
+    finally:
+        await emulator.stop()
+    assert said.startswith(f"TELEGRAM_API_URL: {url} is not answering as the Telegram API: ")
+    assert emulator.token not in said
+
+
+async def test_an_unreachable_vk_api_names_vk_api_url(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:1"
+    settings = make_settings(tmp_path, vk_group_token="abc", vk_group_id=5, vk_api_url=url)
+    said = await _refused(settings, create_vk_bot("abc", 5, url))
+    assert said.startswith("VK_API_URL: cannot reach http://127.0.0.1:1: "), said
+
+
+async def test_an_unreachable_max_api_names_max_api_url(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:1"
+    settings = make_settings(tmp_path, max_bot_token="abc", max_api_url=url)
+    said = await _refused(settings, create_max_bot("abc", url))
+    assert said == "MAX_API_URL: cannot reach http://127.0.0.1:1: GET /me: ClientConnectorError"
+
+
+# --- 3. settings checked; an empty value is the variable not set ---
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, folder: Path, **env: str) -> Settings:
+    monkeypatch.chdir(folder)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        (
+            "WEBHOOK_SECRET",
+            "bad secret!!€",
+            "WEBHOOK_SECRET: expected 1 to 256 letters A-Z, a-z, digits, _ and - "
+            "(Telegram's rule)",
+        ),
+        ("WEBHOOK_SECRET", "x" * 257, "WEBHOOK_SECRET: expected 1 to 256 letters"),
+        ("TELEGRAM_API_URL", "not a url", "TELEGRAM_API_URL: expected an http:// or https://"),
+        ("VK_API_URL", "ftp://x", "VK_API_URL: expected an http:// or https:// address"),
+        ("MAX_API_URL", "http://", "MAX_API_URL: expected an http:// or https:// address"),
+        ("MAX_API_URL", "https://h:port", "MAX_API_URL: expected an http:// or https://"),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: expected a token like"),
+        ("TELEGRAM_BOT_TOKEN", "123: abc", "TELEGRAM_BOT_TOKEN: expected a token like"),
+        ("MAX_BOT_TOKEN", "abc def", "MAX_BOT_TOKEN: expected the token alone"),
+        ("VK_GROUP_TOKEN", "abc\tdef", "VK_GROUP_TOKEN: expected the token alone"),
+    ],
+)
+def test_bad_settings_are_refused_naming_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(monkeypatch, tmp_path, VK_GROUP_ID="5", **{name: value})
+    assert str(caught.value).startswith(said), str(caught.value)
+    if "TOKEN" in name or "SECRET" in name:
+        assert value not in str(caught.value)
+
+
+def test_good_settings_pass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = _load(
+        monkeypatch,
+        tmp_path,
+        WEBHOOK_URL="https://bot.example/webhook/telegram",
+        WEBHOOK_SECRET="Ab-9_" * 51,
+        TELEGRAM_BOT_TOKEN="123456789:AAE-x_y",
+        TELEGRAM_API_URL="http://127.0.0.1:8081",
+        VK_API_URL="https://api.vk.ru/",
+        MAX_API_URL="https://platform-api2.max.ru",
+    )
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+
+
+VARIABLES = [
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "VK_GROUP_TOKEN",
+    "VK_GROUP_ID",
+    "VK_API_URL",
+    "MAX_BOT_TOKEN",
+    "MAX_API_URL",
+    "MAX_MANAGERS_CHAT_ID",
+    "MAX_COMMUNITY_CHAT_ID",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "CONTENT_DIR",
+    "MANAGERS",
+    "TG_MANAGERS_CHAT_ID",
+    "VK_MANAGERS_PEER_ID",
+    "TG_COMMUNITY_CHAT_ID",
+    "VK_COMMUNITY_PEER_ID",
+    "TIMEZONE",
+    "HTTP_HOST",
+    "HTTP_PORT",
+    "POSTBACK_SECRET",
+    "DELIVERY_RATE",
+    "LOG_LEVEL",
+    "FAQ_VECTORS",
+    "FAQ_VECTORS_CACHE",
+]
+
+
+@pytest.mark.parametrize("name", VARIABLES)
+def test_an_empty_value_is_the_variable_not_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    assert name.lower() in Settings.model_fields
+    unset = _load(monkeypatch, tmp_path)
+    assert _load(monkeypatch, tmp_path, **{name: ""}) == unset
+    assert unset.offline
+
+
+def test_env_example_as_it_is_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """.env.example copied to .env unchanged: its empty lines are settings not set."""
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    settings = _load(monkeypatch, tmp_path)
+    assert settings.offline
+    assert settings.tg_managers_chat_id is None
+    assert settings.webhook_secret is None
+    assert settings.telegram_api_url is None
+    assert settings.timezone == "Europe/Moscow"
