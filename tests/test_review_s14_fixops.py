@@ -8,24 +8,33 @@
 3. Settings are checked: WEBHOOK_SECRET (Telegram's characters), the API URLs (http or
    https with a host); an empty value is the variable not set, for every variable (the
    way .env.example leaves the optional ones).
+4. Every error answer of the postback/webhook server is JSON (a body over 64 KB stays a
+   413), and none repeats the request (a request line over 8 KB with `secret=…`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 import socket
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.cli import main
+from bot.clock import FakeClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.http import create_http_app, start_http
 from bot.max.session import create_max_bot
 from bot.startup import ApiUnreachable, TokenRefused, prepare_bot
 from bot.telegram.emulator import BotApiEmulator
 from bot.telegram.session import create_bot
 from bot.vk.session import create_vk_bot
 from tests.harness import DEMO_CONTENT, ROOT, create_services, make_settings
+from tests.test_scale import SECRET as WEBHOOK_SECRET
+from tests.test_scale import webhook_bot
 
 # nothing listens on port 1: the connection is refused at once
 UNREACHABLE = "postgresql+asyncpg://u:SeCrEtPw@127.0.0.1:1/db"
@@ -304,3 +313,104 @@ def test_env_example_as_it_is_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert settings.webhook_secret is None
     assert settings.telegram_api_url is None
     assert settings.timezone == "Europe/Moscow"
+
+
+# --- 4. the HTTP server's errors: JSON, never the request repeated ---
+
+POSTBACK_SECRET = "s3cret-postback"
+
+
+async def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """`request` sent as it is: the status, the headers and the body of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def _error_json(headers: dict[str, str], body: bytes) -> dict[str, object]:
+    assert headers["content-type"].startswith("application/json"), (headers, body)
+    answer = json.loads(body)
+    assert answer["ok"] is False
+    return dict(answer)
+
+
+async def test_http_errors_are_json_and_never_repeat_the_request(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, postback_secret=POSTBACK_SECRET)
+    services = await create_services(settings, FakeClock())
+
+    async def broken() -> bytes:
+        raise RuntimeError("a bug")
+
+    runner = await start_http(create_http_app(settings, services.sales, broken), "127.0.0.1", 0)
+    port = runner.addresses[0][1]
+    try:
+        long_query = f"secret=TopSecret1&partner={'a' * 9000}"
+        status, headers, body = await _raw(
+            port, f"GET /postback?{long_query} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+        assert status == 400
+        assert _error_json(headers, body) == {
+            "ok": False,
+            "error": "request: the request line or a header is longer than 8190 bytes",
+            "field": "request",
+        }
+        assert b"TopSecret1" not in body
+        assert b"aaaa" not in body
+
+        header = f"X-Postback-Secret: TopSecret1{'b' * 9000}"
+        status, headers, body = await _raw(
+            port, f"GET /postback HTTP/1.1\r\nHost: x\r\n{header}\r\n\r\n".encode()
+        )
+        assert status == 400
+        assert _error_json(headers, body)["field"] == "request"
+        assert b"TopSecret1" not in body
+        assert b"bbbb" not in body
+
+        status, headers, body = await _raw(port, b"\x16\x03\x01 hello\r\n\r\n")  # TLS
+        assert status == 400
+        assert _error_json(headers, body)["field"] == "request"
+
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}"
+            big = {"partner": "aff-1", "conversion_id": "c1", "status": "approved",
+                   "amount": "1", "secret": POSTBACK_SECRET, "x": "y" * 70_000}  # fmt: skip
+            async with session.post(f"{url}/postback", data=big) as response:
+                assert response.status == 413
+                assert await response.json() == {
+                    "ok": False,
+                    "error": "body: larger than 65536 bytes",
+                    "field": "body",
+                }
+            async with session.get(f"{url}/nowhere") as response:
+                assert response.status == 404
+                assert await response.json() == {"ok": False, "error": "not found"}
+            async with session.put(f"{url}/postback") as response:
+                assert response.status == 405
+                assert await response.json() == {"ok": False, "error": "method not allowed"}
+                assert "GET" in response.headers["Allow"]
+            async with session.get(f"{url}/metrics") as response:
+                assert response.status == 500
+                assert await response.json() == {"ok": False, "error": "internal error"}
+            async with session.get(f"{url}/health") as response:  # still serving
+                assert await response.json() == {"ok": True}
+    finally:
+        await runner.cleanup()
+        await services.close()
+
+
+async def test_a_webhook_body_over_64_kb_is_a_json_413(tmp_path: Path) -> None:
+    async with webhook_bot(tmp_path) as (_emulator, inbox, url), aiohttp.ClientSession() as s:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        update = {"update_id": 1, "message": {"text": "x" * 70_000}}
+        async with s.post(url, json=update, headers=headers) as response:
+            assert response.status == 413
+            assert (await response.json())["error"] == "body: larger than 65536 bytes"
+        assert inbox.received == 0
