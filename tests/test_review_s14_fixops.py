@@ -10,6 +10,9 @@
    way .env.example leaves the optional ones).
 4. Every error answer of the postback/webhook server is JSON (a body over 64 KB stays a
    413), and none repeats the request (a request line over 8 KB with `secret=…`).
+5. A sales CSV imported again reports no new error: a row that is an older state of a
+   conversion (applied before, the conversion moved on since — later in the same file or
+   another import) is "unchanged", not «approved → pending is not allowed».
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
+from bot.assembly import Services
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.db.tables import conversion_events, conversions
 from bot.http import create_http_app, start_http
 from bot.max.session import create_max_bot
 from bot.startup import ApiUnreachable, TokenRefused, prepare_bot
@@ -414,3 +420,82 @@ async def test_a_webhook_body_over_64_kb_is_a_json_413(tmp_path: Path) -> None:
             assert response.status == 413
             assert (await response.json())["error"] == "body: larger than 65536 bytes"
         assert inbox.received == 0
+
+
+# --- 5. a CSV imported again: no new error ---
+
+TESTERS_CSV = """partner,conversion_id,status,amount,currency,ts
+aff-anna,c1,paid,1000,RUB,2026-11-01T10:00:00+03:00
+aff-anna,c2,trial,500,,
+aff-anna,c3,wow,1,,
+aff-anna,c4,paid,-3,,
+,c5,paid,1,,
+aff-anna,c1,paid,1000,RUB,2026-11-01T10:00:00+03:00
+aff-anna,c2,paid,500,,
+aff-anna,p4,trial,2500.50,,
+aff-anna,p4,paid,2500.50,,
+aff-anna,p4,refund,2500.50,,
+"""
+KEITARO_LIKE = "{paid: approved, trial: pending, refund: declined}"
+
+
+async def _csv_services(tmp_path: Path) -> Services:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    program = content / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    assert "status_map:" in text
+    lines = [
+        f"  status_map: {KEITARO_LIKE}" if line.strip().startswith("status_map:") else line
+        for line in text.splitlines()
+    ]
+    program.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return await create_services(make_settings(tmp_path, content_dir=content), FakeClock())
+
+
+async def test_a_csv_imported_again_reports_no_new_error(tmp_path: Path) -> None:
+    services = await _csv_services(tmp_path)
+    path = tmp_path / "s.csv"
+    path.write_text(TESTERS_CSV, encoding="utf-8")
+    try:
+        first = await services.sales.import_csv(path)
+        again = await services.sales.import_csv(path)
+        async with services.db.read() as conn:
+            events = await conn.scalar(sa.select(sa.func.count()).select_from(conversion_events))
+            query = sa.select(conversions.c.conversion_id, conversions.c.status)
+            statuses = {row.conversion_id: row.status for row in await conn.execute(query)}
+    finally:
+        await services.close()
+    refused = [line for line, _reason in first.rejected]
+    assert refused == [4, 5, 6]  # wow, -3, no partner: refused each time alike
+    assert (first.inserted, first.updated, first.unchanged) == (3, 3, 1)
+    assert again.rejected == first.rejected  # nothing new
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 7)
+    assert statuses == {"c1": "approved", "c2": "approved", "p4": "declined"}
+    assert events == 6  # nothing written twice
+
+
+async def test_a_status_going_back_that_never_was_is_still_refused(tmp_path: Path) -> None:
+    services = await _csv_services(tmp_path)
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "partner,conversion_id,status,amount\n"
+        "aff-anna,c1,paid,100\n"
+        "aff-anna,c1,trial,100\n"  # never pending: going back
+        "aff-anna,c2,trial,100\n"
+        "aff-anna,c2,paid,100\n"
+        "aff-anna,c2,trial,90\n"  # pending, but not as it was: going back
+        "aff-anna,c2,trial,100\n"  # as it was (line 4), moved on since (line 5): unchanged
+        "aff-anna,c2,refund,100\n"
+        "aff-anna,c2,paid,100\n",  # as it was (line 5): unchanged
+        encoding="utf-8",
+    )
+    try:
+        report = await services.sales.import_csv(path)
+    finally:
+        await services.close()
+    assert report.rejected == [
+        (3, "conversion c1: approved → pending is not allowed"),
+        (6, "conversion c2: approved → pending is not allowed"),
+    ]
+    assert (report.inserted, report.updated, report.unchanged) == (2, 2, 2)
