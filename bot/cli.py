@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings)
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
     from bot.db.engine import DatabaseUnreachable
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return _command(args, settings)
     except DatabaseUnreachable as exc:  # any command that opens the database
         return _database_unusable(settings, str(exc))
-    except SQLAlchemyError as exc:  # the database went away (or broke) while in use
+    except (OperationalError, InterfaceError) as exc:  # the database went away while in use
         from bot.db.migrate import unusable_reason
 
         return _database_unusable(settings, unusable_reason(exc))

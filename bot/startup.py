@@ -93,10 +93,10 @@ def _first_request(platform: str, token: str, api: str, url: str, bot: Bot) -> I
         raise ApiUnreachable(
             f"{api}: {url} is not answering as the {platform} API: its answer is not JSON"
         ) from None
-    except TelegramAPIError as exc:  # a server that is not the platform's API (404, 5xx)
+    except TelegramAPIError as exc:  # another server there (a 404), or the API's own error
         reason = redact(exc.message, [bot.token])
         raise ApiUnreachable(
-            f"{api}: {url} is not answering as the {platform} API: {reason}"
+            f"{api}: {url} answered the bot's first request with an error: {reason}"
         ) from None
 
 
@@ -113,7 +113,7 @@ async def prepare_max_bot(
         if exc.status == 401:
             raise TokenRefused(f"MAX_BOT_TOKEN: MAX refused the token ({exc.code})") from None
         raise ApiUnreachable(
-            f"MAX_API_URL: {url} is not answering as the MAX API: {exc}"
+            f"MAX_API_URL: {url} answered the bot's first request with an error: {exc}"
         ) from None
     except MaxUncertain as exc:  # no answer at all
         raise ApiUnreachable(f"MAX_API_URL: cannot reach {url}: {exc}") from None
