@@ -13,12 +13,15 @@
 5. A sales CSV imported again reports no new error: a row that is an older state of a
    conversion (applied before, the conversion moved on since — later in the same file or
    another import) is "unchanged", not «approved → pending is not allowed».
+6. (noticed) The sandbox ending (end of input) or `run` stopping while a scheduled job runs
+   logged «Job … raised an exception» with a CancelledError traceback: not an error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shutil
 import socket
 from pathlib import Path
@@ -33,6 +36,7 @@ from bot.clock import FakeClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.tables import conversion_events, conversions
 from bot.http import create_http_app, start_http
+from bot.logs import setup_logging
 from bot.max.session import create_max_bot
 from bot.startup import ApiUnreachable, TokenRefused, prepare_bot
 from bot.telegram.emulator import BotApiEmulator
@@ -502,3 +506,58 @@ async def test_a_status_going_back_that_never_was_is_still_refused(tmp_path: Pat
         (6, "conversion c2: approved → pending is not allowed"),
     ]
     assert (report.inserted, report.updated, report.unchanged) == (2, 2, 2)
+
+
+# --- 6. a job cancelled because the process stops is no error ---
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_job_cancelled_at_stop_is_not_logged_as_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    monkeypatch.chdir(tmp_path)
+    setup_logging(load_settings(log_level="INFO"))
+    seen = _Records()
+    jobs = logging.getLogger("apscheduler.executors.default")
+    jobs.addHandler(seen)
+    running: dict[str, asyncio.Task[object]] = {}
+    both = asyncio.Event()
+
+    def note(name: str) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running[name] = task
+        if len(running) == 2:
+            both.set()
+
+    async def tick() -> None:
+        note("tick")
+        await asyncio.Event().wait()  # still running when the process stops
+
+    async def broken() -> None:
+        note("broken")
+        raise RuntimeError("a real failure")
+
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(tick, "date")
+    scheduler.add_job(broken, "date")
+    try:
+        scheduler.start()
+        await asyncio.wait_for(both.wait(), 10)
+        await asyncio.wait([running["broken"]])  # it failed, and apscheduler logged it
+        scheduler.shutdown(wait=False)  # the tick is cancelled
+        await asyncio.wait([running["tick"]])  # apscheduler's callback ran first
+    finally:
+        jobs.removeHandler(seen)
+    errors = [r for r in seen.records if r.levelno >= logging.ERROR]
+    assert [str(r.exc_info[1]) for r in errors if r.exc_info] == ["a real failure"]
