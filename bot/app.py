@@ -237,19 +237,21 @@ async def run_bots(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    leading = asyncio.create_task(
-        Leadership(settings.database_url).run(duties.elected, duties.deposed)
-    )
     # every worker follows a /reload made in another (its updates check too)
     following = asyncio.create_task(services.content_sync.run(), name="content-sync")
+    tasks = [following]
     try:
+        # every bot checked first: a token refused or an API not reachable stops start-up
+        # in one line (bot.startup) before the scheduler, deliveries or polls have begun
         for bot in bots:
             by_webhook = (inbox if platform_of(bot) != "max" else max_inbox) is not None
             await prepare_bot(bot, services, webhook=by_webhook)
+        leadership = Leadership(settings.database_url)
+        tasks.append(asyncio.create_task(leadership.run(duties.elected, duties.deposed)))
         await stop.wait()
         logger.info("stopping")
     finally:
-        for task in (leading, following):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

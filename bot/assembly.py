@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, apply_faq_vectors
 from bot.content.store import ContentStore
-from bot.db.engine import Database, DatabaseUnreachable
+from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
-from bot.db.migrate import upgrade
+from bot.db.migrate import open_migrated
 from bot.notices import Notices
 from bot.pacing import Pacers, Timer
 from bot.pacing_store import create_store
@@ -103,13 +102,7 @@ async def create_services(
     clock = clock or SystemClock()
     apply_faq_vectors(settings)
     store = ContentStore(settings.content_dir)
-    db = Database.from_url(settings.database_url)
-    try:
-        await upgrade(db)
-    except (OSError, SQLAlchemyError) as exc:
-        await db.close()
-        reason = getattr(exc, "orig", None) or exc
-        raise DatabaseUnreachable(f"{type(reason).__name__}: {reason}".strip()) from None
+    db = await open_migrated(settings.database_url)  # DatabaseUnreachable: the CLI says so
     content_sync = ContentSync(db, store, clock)
     await content_sync.publish()  # a worker that starts serves its folder; the others follow
     partners = PartnerService(db, clock, cache_size=_cache_size(db))

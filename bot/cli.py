@@ -75,6 +75,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings)
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from bot.db.engine import DatabaseUnreachable
+
+    try:
+        return _command(args, settings)
+    except DatabaseUnreachable as exc:  # any command that opens the database
+        return _database_unusable(settings, str(exc))
+    except (OperationalError, InterfaceError) as exc:  # the database went away while in use
+        from bot.db.migrate import unusable_reason
+
+        return _database_unusable(settings, unusable_reason(exc))
+
+
+def _database_unusable(settings: Settings, reason: str) -> int:
+    """One line naming DATABASE_URL, its password hidden (in the reason too), exit 2."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    where = url.render_as_string(hide_password=True)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    reason = " ".join(reason.split())  # one line, whatever the driver wrote
+    print(f"partnerbot: DATABASE_URL: cannot use {where}: {reason}", file=sys.stderr)
+    return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in {"faq", "sales"}:  # they load the content, and its FAQ matcher
         apply_faq_vectors(settings)
     if args.command == "db":
@@ -112,21 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     from bot.content.loader import ContentInvalid
     from bot.db.engine import DatabaseUnreachable
     from bot.runner import main_loop
-    from bot.startup import TokenRefused
+    from bot.startup import StartRefused
 
     try:
         main_loop(settings)
     except DatabaseUnreachable as exc:
-        from sqlalchemy.engine import make_url
-
-        where = make_url(settings.database_url).render_as_string(hide_password=True)
-        print(f"partnerbot: DATABASE_URL: cannot use {where}: {exc}", file=sys.stderr)
-        return 2
+        return _database_unusable(settings, str(exc))
     except OSError as exc:
         where = f"{settings.http_host}:{settings.http_port}"
         print(f"partnerbot: HTTP_PORT: cannot listen on {where}: {exc}", file=sys.stderr)
         return 2
-    except TokenRefused as exc:
+    except StartRefused as exc:  # a token refused, an API not reachable
         print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:
@@ -209,8 +233,7 @@ def _sales_import(settings: Settings, path: Path, content: Path) -> int:
     from bot.clock import SystemClock
     from bot.content.loader import ContentInvalid
     from bot.content.store import ContentStore
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import open_migrated
     from bot.services.sales import SalesService
 
     if unreadable(path):
@@ -230,9 +253,8 @@ def _sales_import(settings: Settings, path: Path, content: Path) -> int:
             print(f"\r[{bar:<30}] {done}/{total}", end="", file=sys.stderr, flush=True)
 
     async def go() -> int:
-        db = Database.from_url(settings.database_url)
+        db = await open_migrated(settings.database_url)
         try:
-            await upgrade(db)
             report = await SalesService(db, store, SystemClock()).import_csv(path, progress)
         finally:
             await db.close()
@@ -252,15 +274,11 @@ def _sales_import(settings: Settings, path: Path, content: Path) -> int:
 
 
 def _db_upgrade(settings: Settings) -> int:
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import open_migrated
 
     async def go() -> None:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db)
-        finally:
-            await db.close()
+        db = await open_migrated(settings.database_url)
+        await db.close()
 
     asyncio.run(go())
     print(f"database is up to date ({settings.database_url.split('://')[0]})")

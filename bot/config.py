@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Final
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -15,6 +16,10 @@ PLATFORMS: Final = ("tg", "vk", "max")
 _PLATFORM_ID = re.compile(r"^(tg|vk|max):\d+$")
 _ON: Final = frozenset({"on", "true", "yes", "1"})
 _OFF: Final = frozenset({"off", "false", "no", "0"})
+# Telegram's secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and - (setWebhook)
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# a Bot API token as aiogram checks it: digits, a colon, the rest (no spaces)
+_TELEGRAM_TOKEN = re.compile(r"^\d+:\S+$")
 
 
 class ConfigError(Exception):
@@ -22,8 +27,14 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
+    # an empty value (`TIMEZONE=`, as .env.example leaves the optional ones) is a variable
+    # not set: its default applies, for every variable alike
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -108,6 +119,43 @@ class Settings(BaseSettings):
     def _parse_faq_vectors_cache(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _check_telegram_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_TOKEN.match(value.get_secret_value()):
+            raise ValueError("expected a token like 123456789:AAE… from @BotFather")
+        return value
+
+    @field_validator("vk_group_token", "max_bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(c.isspace() for c in value.get_secret_value()):
+            raise ValueError("expected the token alone, without spaces or line breaks")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError(
+                "expected 1 to 256 letters A-Z, a-z, digits, _ and - (Telegram's rule)"
+            )
+        return value
+
+    @field_validator("telegram_api_url", "vk_api_url", "max_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - a port that is no number raises here
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname or value != value.strip():
+            raise ValueError("expected an http:// or https:// address such as https://host:8081")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -121,7 +169,9 @@ class Settings(BaseSettings):
             raise ValueError("VK_GROUP_ID: set it with VK_GROUP_TOKEN (the community's id)")
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET: set it with WEBHOOK_URL (Telegram sends it back)")
-        if self.webhook_url and not self.webhook_url.startswith("https://"):
+        if self.webhook_url and (
+            not self.webhook_url.startswith("https://") or not urlsplit(self.webhook_url).netloc
+        ):
             raise ValueError("WEBHOOK_URL: Telegram sends webhooks to https:// addresses only")
         return self
 

@@ -116,8 +116,7 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
     from bot.clock import SystemClock
     from bot.content.loader import ContentInvalid
     from bot.content.store import ContentStore
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import open_migrated
     from bot.services.faq_learning import FaqLearning
     from bot.services.faq_wordings import read_lines
 
@@ -132,9 +131,8 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
         return 1
 
     async def go() -> int:
-        db = Database.from_url(settings.database_url)
+        db = await open_migrated(settings.database_url)
         try:
-            await upgrade(db)
             report = await FaqLearning(db, store, SystemClock()).teach(lines, store.content)
         finally:
             await db.close()
@@ -153,8 +151,7 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
     import yaml
 
     from bot.clock import SystemClock
-    from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import open_migrated
     from bot.services.faq_learning import FaqLearning
     from bot.services.faq_wordings import without_controls
 
@@ -166,9 +163,8 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
         items = []
         by_entry: dict[str, list[str]] = {}
         if not _sqlite_file_missing(settings):  # a missing file has learned nothing
-            db = Database.from_url(settings.database_url)
+            db = await open_migrated(settings.database_url)
             try:
-                await upgrade(db)
                 learning = FaqLearning(db, store, SystemClock())
                 items = await learning.listing()
                 by_entry = await learning.export()  # a wording under one entry only

@@ -11,6 +11,10 @@ would read leniently (raw bytes ≥ 0x80 or control bytes, a `%` not followed by
 digits, escapes that are not UTF-8) is a 400 naming `query` or `body` too (`_escapes`).
 A multipart/form-data body is read strictly (`bot.form_data`): a file, a part that is not
 UTF-8 text, a malformed part is a 400 naming the part (or `body`).
+Every error answer of this server (the postback's, the webhooks', a 404, a 405, a body over
+64 KB — 413 —, a request line or header too long, an unexpected error) is JSON
+`{"ok": false, "error": …}`, and never repeats what the request carried (`_json_errors`,
+`_Connection`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ from urllib.parse import unquote_to_bytes
 from aiohttp import web
 from aiohttp.hdrs import CONTENT_TYPE
 from aiohttp.helpers import parse_mimetype
-from aiohttp.http_exceptions import InvalidURLError
+from aiohttp.http_exceptions import (
+    BadHttpMethod,
+    HttpProcessingError,
+    InvalidURLError,
+    LineTooLong,
+)
 from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
@@ -92,13 +101,38 @@ def create_http_app(
             return _error(409, str(exc), field=exc.field)
         return web.json_response({"ok": True, "result": result})
 
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=BODY_LIMIT, middlewares=[_json_errors])
     app.router.add_get("/health", health)
     if metrics is not None:
         app.router.add_get("/metrics", prometheus)
     app.router.add_route("GET", "/postback", postback)
     app.router.add_route("POST", "/postback", postback)
     return app
+
+
+BODY_LIMIT: Final = 64 * 1024
+
+
+@web.middleware
+async def _json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """aiohttp's own error answers (plain text) as JSON: a body over the limit (413), no such
+    path (404) or method (405), an unexpected error (500, logged with its traceback)."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, f"body: larger than {BODY_LIMIT} bytes", field="body")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _error(exc.status, exc.reason.lower())
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        logger.exception("%s %s failed", request.method, request.path)
+        return _error(500, "internal error")
 
 
 def _refused(
@@ -242,13 +276,27 @@ class _Connection(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        if not isinstance(exc, InvalidURLError):
-            return super().handle_error(request, status, exc, message)
-        part = "query" if "query" in str(exc) else "path"
-        logger.warning("request refused from %s: %s not percent-encoded", request.remote, part)
-        response = _error(400, f"{part}: not percent-encoded (UTF-8, RFC 3986)", field=part)
+        if isinstance(exc, InvalidURLError):
+            part = "query" if "query" in str(exc) else "path"
+            logger.warning("request refused from %s: %s not percent-encoded", request.remote, part)
+            response = _error(400, f"{part}: not percent-encoded (UTF-8, RFC 3986)", field=part)
+        elif isinstance(exc, HttpProcessingError):
+            # the parser's message quotes the request (a query with its secret): not repeated
+            said = _UNREADABLE.get(type(exc), "request: not a valid HTTP request")
+            logger.warning("request refused from %s: %s", request.remote, said)
+            response = _error(status, said, field="request")
+        else:  # a timeout or an error of ours: aiohttp logs it (and knows if it is too late)
+            super().handle_error(request, status, exc, message)
+            said = "timed out" if status == 504 else "internal error"
+            response = _error(status, said)
         response.force_close()
         return response
+
+
+_UNREADABLE: Final[dict[type[Exception], str]] = {
+    LineTooLong: "request: the request line or a header is longer than 8190 bytes",
+    BadHttpMethod: "request: not an HTTP request",
+}
 
 
 # _Server and _Runner lean on aiohttp internals (3.9-3.14): if a release changes them, the

@@ -3,6 +3,7 @@ secret redacted (`SecretFilter`) before a record is written."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -52,6 +53,15 @@ class SecretFilter(logging.Filter):
 _FORMATTER = logging.Formatter()
 
 
+class StoppedJobs(logging.Filter):
+    """apscheduler logs a job cancelled because the process stops (SIGTERM, the sandbox's
+    /quit or end of input while a tick runs) as an ERROR with a traceback; that is no error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -73,3 +83,6 @@ def setup_logging(settings: Settings) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("pymorphy3", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    jobs = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(each, StoppedJobs) for each in jobs.filters):
+        jobs.addFilter(StoppedJobs())

@@ -3,15 +3,24 @@ prepared at start-up (the token checked, the rights in the configured chats)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Final
 
 from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 
 from bot import metrics
 from bot.assembly import Services
 from bot.config import Settings
-from bot.max.client import MaxError, max_pacer
+from bot.logs import redact
+from bot.max.client import MaxError, MaxUncertain, max_pacer
 from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
 from bot.platforms import platform_of
@@ -35,22 +44,60 @@ VK_COMMAND_WORDS: Mapping[str, str] = {name: name for name in PARTNER_COMMANDS} 
 VK_MANAGER_WORDS: Mapping[str, str] = {name: name for name in MANAGER_COMMANDS}
 
 
-class TokenRefused(Exception):
-    """A platform refused the bot's token at start-up; the message names the variable."""
+class StartRefused(Exception):
+    """A platform's bot cannot start; the message is one line naming the variable."""
+
+
+class TokenRefused(StartRefused):
+    """A platform refused the bot's token at start-up."""
+
+
+class ApiUnreachable(StartRefused):
+    """A platform's API (its *_API_URL) did not answer the bot's first request."""
 
 
 async def prepare_bot(bot: Bot, services: Services, *, webhook: bool = False) -> None:
-    """Check and set up one platform's bot before it takes updates."""
+    """Check and set up one platform's bot before it takes updates. Its first request
+    (who the bot is) failing stops start-up with one line naming the variable: the token
+    refused, or the API not reachable (`TokenRefused`, `ApiUnreachable`)."""
     if isinstance(bot.session, MaxSession):
         await prepare_max_bot(bot, bot.session, services, webhook=webhook)
         return
+    settings = services.settings
     if platform_of(bot) == "vk":
-        me = await bot.get_me()
+        with _first_request("VK", "VK_GROUP_TOKEN", "VK_API_URL", settings.vk_api_url, bot):
+            me = await bot.get_me()
         logger.info("VK community %s (id %s) ready", me.username, me.id)
         return  # no command menu or webhook on VK; rights are checked on Telegram
-    await prepare_telegram_bot(
-        bot, services.settings, services.content_store.live.translator, webhook=webhook
-    )
+    url = settings.telegram_api_url or TELEGRAM_URL
+    with _first_request("Telegram", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", url, bot):
+        me = await bot.get_me()
+    translator = services.content_store.live.translator
+    await prepare_telegram_bot(bot, settings, translator, me, webhook=webhook)
+
+
+TELEGRAM_URL: Final = "https://api.telegram.org"
+
+
+@contextlib.contextmanager
+def _first_request(platform: str, token: str, api: str, url: str, bot: Bot) -> Iterator[None]:
+    """A bot's first request: aiogram's errors as one line naming the variable."""
+    try:
+        yield
+    except TelegramUnauthorizedError:
+        raise TokenRefused(f"{token}: {platform} refused the token (Unauthorized)") from None
+    except TelegramNetworkError as exc:
+        reason = redact(exc.message.removeprefix("HTTP Client says - "), [bot.token])
+        raise ApiUnreachable(f"{api}: cannot reach {url}: {reason}") from None
+    except ClientDecodeError:  # a web server that is not the API (its 404 page)
+        raise ApiUnreachable(
+            f"{api}: {url} is not answering as the {platform} API: its answer is not JSON"
+        ) from None
+    except TelegramAPIError as exc:  # another server there (a 404), or the API's own error
+        reason = redact(exc.message, [bot.token])
+        raise ApiUnreachable(
+            f"{api}: {url} answered the bot's first request with an error: {reason}"
+        ) from None
 
 
 async def prepare_max_bot(
@@ -59,12 +106,17 @@ async def prepare_max_bot(
     """The token checked (`GET /me`: a wrong one stops start-up naming MAX_BOT_TOKEN),
     then the bot's rights in the configured MAX chats. Long polling: a webhook
     subscription left from an earlier run would take the events, so it is removed."""
+    url = services.settings.max_api_url
     try:
         me = await session.me()
     except MaxError as exc:
         if exc.status == 401:
             raise TokenRefused(f"MAX_BOT_TOKEN: MAX refused the token ({exc.code})") from None
-        raise
+        raise ApiUnreachable(
+            f"MAX_API_URL: {url} answered the bot's first request with an error: {exc}"
+        ) from None
+    except MaxUncertain as exc:  # no answer at all
+        raise ApiUnreachable(f"MAX_API_URL: cannot reach {url}: {exc}") from None
     logger.info("MAX bot @%s (id %s) ready", me.username, me.id)
     if not webhook:
         await session.unsubscribe_all()

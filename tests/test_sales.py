@@ -226,7 +226,7 @@ async def test_csv_updates_and_refusals_follow_the_same_rules(
     second.write_text(
         "partner,conversion_id,status,amount\n"
         "aff-1,o-1,sale,100\n"  # pending → approved
-        "aff-1,o-1,lead,100\n"  # approved → pending: refused
+        "aff-1,o-1,lead,90\n"  # approved → pending (a state it never had): refused
         "aff-2,o-2,lead,50\n"  # new
         "aff-2,o-2,rejected,50\n",  # and declined in the same file
         encoding="utf-8",

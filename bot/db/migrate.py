@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
+import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db.engine import Database
+from bot.db.engine import Database, DatabaseUnreachable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,6 +32,36 @@ async def upgrade(db: Database, revision: str = "head") -> None:
         if conn.dialect.name == "postgresql":  # held until this transaction ends
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+# what opening a database raises when it cannot be used: the server not there or refusing
+# us (asyncpg's own errors at connect time are not wrapped by SQLAlchemy), a folder that
+# cannot be made, a file that is no SQLite database
+UNUSABLE: Final = (OSError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def unusable_reason(exc: BaseException) -> str:
+    """The driver's reason, without SQLAlchemy's wrapping (the caller hides the password)."""
+    reason = getattr(exc, "orig", None) or exc
+    if type(reason).__name__ == "Error" and reason.__cause__ is not None:
+        reason = reason.__cause__  # SQLAlchemy's asyncpg adapter: asyncpg's own error
+    return f"{type(reason).__name__}: {reason}".strip().rstrip(":")
+
+
+async def open_migrated(database_url: str) -> Database:
+    """The database at `database_url` on the newest schema; DatabaseUnreachable with the
+    reason when it cannot be opened or migrated (every command that uses it says so in one
+    line, `bot.cli`)."""
+    try:
+        db = Database.from_url(database_url)
+    except UNUSABLE as exc:
+        raise DatabaseUnreachable(unusable_reason(exc)) from None
+    try:
+        await upgrade(db)
+    except UNUSABLE as exc:
+        await db.close()
+        raise DatabaseUnreachable(unusable_reason(exc)) from None
+    return db
 
 
 async def downgrade(db: Database, revision: str) -> None:

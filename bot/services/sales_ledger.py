@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import insert
 from bot.db.tables import conversion_events, conversions, counters
-from bot.services.conversions import FIELDS, ConversionIn, Result, TransitionRefused, decide
+from bot.services.conversions import (
+    FIELDS,
+    ConversionIn,
+    OtherPartnersConversion,
+    Result,
+    TransitionRefused,
+    decide,
+)
 
 IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
 COUNTER: Final = "sales"  # `counters` row moved by every write that changed a conversion
@@ -174,13 +183,17 @@ async def record_chunk(
     inserts: dict[str, dict[str, Any]] = {}
     updates: dict[int, dict[str, Any]] = {}
     events: list[tuple[str, str | None, ConversionIn]] = []
+    replays = _Replays(enabled=source == "csv")
     for item in items:
         current = known.get(item.conversion_id)
         try:
             outcome = decide(current, item)
         except TransitionRefused as refused:
-            outcomes.append(refused)
-            continue
+            if not await replays.applied_before(conn, known, item, refused):
+                outcomes.append(refused)
+                continue
+            outcome = "unchanged"  # imported again: the conversion has moved on since
+        replays.note(item)
         outcomes.append(outcome)
         if current is None:
             values = {
@@ -259,6 +272,57 @@ async def record_chunk(
     mark = await last_event(conn) if sold else None
     approved = [Approved(affiliate, number, mark) for affiliate, number in sold]
     return Written(outcomes, approved, changed=bool(events))
+
+
+State = tuple[str, Decimal]  # a conversion's status and amount
+
+
+class _Replays:
+    """A CSV imported again (SPEC §6: importing the same file again adds nothing): a row
+    whose status goes back is one applied before when the conversion has been in exactly
+    that state (status and amount) — in its stored events, or earlier in this chunk —
+    and has moved on since (`trial` then `paid` in one file); it is "unchanged", not
+    refused. A state it never had is still refused; postbacks are not replays (409)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._enabled = enabled
+        self._seen: dict[str, set[State]] = defaultdict(set)  # applied in this chunk
+        self._stored: dict[str, set[State]] | None = None  # read when first needed
+
+    def note(self, item: ConversionIn) -> None:
+        if self._enabled:
+            self._seen[item.conversion_id].add((item.status, item.amount))
+
+    async def applied_before(
+        self,
+        conn: AsyncConnection,
+        known: dict[str, dict[str, Any]],
+        item: ConversionIn,
+        refused: TransitionRefused,
+    ) -> bool:
+        if not self._enabled or isinstance(refused, OtherPartnersConversion):
+            return False
+        if self._stored is None:
+            self._stored = await _states(conn, known)
+        state = (item.status, item.amount)
+        return state in self._seen[item.conversion_id] or state in self._stored[item.conversion_id]
+
+
+async def _states(
+    conn: AsyncConnection, known: dict[str, dict[str, Any]]
+) -> dict[str, set[State]]:
+    """Every state each stored conversion has been in (its events)."""
+    states: dict[str, set[State]] = defaultdict(set)
+    stored = {row["id"]: conversion_id for conversion_id, row in known.items() if "id" in row}
+    if stored:
+        query = sa.select(
+            conversion_events.c.conversion_id,
+            conversion_events.c.to_status,
+            conversion_events.c.amount,
+        ).where(conversion_events.c.conversion_id.in_(list(stored)))
+        for key, status, amount in await conn.execute(query):
+            states[stored[key]].add((status, amount))
+    return states
 
 
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")  # a byte the UTF-8 decoder escaped

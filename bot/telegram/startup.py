@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Translator
@@ -33,9 +33,9 @@ async def set_commands(bot: Bot, translator: Translator) -> None:
 
 
 async def prepare_telegram_bot(
-    bot: Bot, settings: Settings, translator: Translator, *, webhook: bool = False
+    bot: Bot, settings: Settings, translator: Translator, me: User, *, webhook: bool = False
 ) -> None:
-    me = await bot.get_me()
+    """`me`: the bot's identity, asked first (`bot.startup.prepare_bot`)."""
     logger.info("bot @%s (id %s) ready", me.username, me.id)
     if not webhook:  # long polling: a webhook left set would take the updates
         await bot.delete_webhook(drop_pending_updates=False)
