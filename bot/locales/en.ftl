@@ -272,6 +272,7 @@ partner-card =
 partner-newsletters-on = on
 partner-newsletters-stopped = off (/stop)
 partner-newsletters-none = no consent
+partner-newsletters-from = { $why } (the choice of the { $platform } chat)
 partner-conversions = Conversions ever: { $approved } approved, { $pending } pending, { $declined } declined
 partner-contest = In the contest “{ $title }”:
 partner-unreachable = ⚠️ the partner blocked the bot
@@ -920,3 +921,23 @@ support-cancel-nothing = Nothing to cancel: no ticket is open. If you need a man
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Nothing to cancel: no broadcast (/announce) and no contest (/contest_new) is being made now. Your commands — /help
 ticket-withdrawn = 🚫 The partner withdrew the question: ticket #{ $number } is closed.
+
+## one person: what another chat of theirs changed (docs/one-person.md)
+person-platform = { $platform ->
+    [tg] Telegram
+    [vk] VK
+   *[max] MAX
+}
+link-joined-other = 🔗 Your { $platform } chat is linked to your id { $affiliate }: to the bot you are one partner there and here.
+person-segment = Segment: { $segment } — from the chat you used last. Change it: /settings
+person-newsletters = { $state ->
+    [none] Newsletters: off — the last you chose was «only answers to my questions» on { $platform }. Switch topics on: /settings
+    [stopped] Newsletters: off — the last was /stop on { $platform }. Back on: /start
+   *[on] Newsletters: on — the last you chose was to get them, on { $platform }. Topics: /settings
+}
+person-forgotten = Your { $platform } chat was deleted, and its newsletter choice no longer counts: back to what you chose here.
+person-newsletters-own = { $state ->
+    [none] Newsletters: off. Switch topics on: /settings
+    [stopped] Newsletters: off (/stop). Back on: /start
+   *[on] Newsletters: on. Topics: /settings
+}

@@ -278,6 +278,7 @@ partner-card =
 partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
 partner-newsletters-none = согласия на рассылки нет
+partner-newsletters-from = { $why } (выбор из чата в { $platform })
 partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
 partner-contest = В конкурсе «{ $title }»:
 partner-unreachable = ⚠️ бот заблокирован партнёром
@@ -962,3 +963,23 @@ support-cancel-nothing = Отменять нечего: открытых обр�
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Отменять нечего: сейчас не идёт ни одна рассылка (/announce) и ни один конкурс (/contest_new). Ваши команды — /help
 ticket-withdrawn = 🚫 Партнёр отозвал вопрос: обращение №{ $number } закрыто.
+
+## one person: what another chat of theirs changed (docs/one-person.md)
+person-platform = { $platform ->
+    [tg] Telegram
+    [vk] ВКонтакте
+   *[max] MAX
+}
+link-joined-other = 🔗 Чат в { $platform } привязан к вашему ID { $affiliate }: для бота вы там и здесь — один партнёр.
+person-segment = Сегмент: { $segment } — из чата, которым вы пользовались последним. Изменить: /settings
+person-newsletters = { $state ->
+    [none] Рассылки: не приходят — последним вы ответили «только ответы на мои вопросы» в { $platform }. Включить нужные темы: /settings
+    [stopped] Рассылки: выключены — последней была команда /stop в { $platform }. Включить: /start
+   *[on] Рассылки: приходят — последним вы согласились на них в { $platform }. Темы: /settings
+}
+person-forgotten = Чат в { $platform } удалён, и его выбор рассылок больше не действует: снова как вы выбрали здесь.
+person-newsletters-own = { $state ->
+    [none] Рассылки: не приходят. Включить нужные темы: /settings
+    [stopped] Рассылки: выключены (/stop). Включить: /start
+   *[on] Рассылки: приходят. Темы: /settings
+}

@@ -36,12 +36,15 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
     profile = card.profile
     partner = profile.partner
     who = partner.who
-    if partner.stopped:
-        newsletters = l10n("partner-newsletters-stopped")
-    elif partner.consent:
-        newsletters = l10n("partner-newsletters-on")
-    else:
+    if not partner.consent:
         newsletters = l10n("partner-newsletters-none")
+    elif partner.stopped:
+        newsletters = l10n("partner-newsletters-stopped")
+    else:
+        newsletters = l10n("partner-newsletters-on")
+    if partner.choice_from:  # a linked chat's newer choice (docs/one-person.md)
+        platform = l10n("person-platform", platform=partner.choice_from)
+        newsletters = l10n("partner-newsletters-from", why=newsletters, platform=platform)
     affiliate = partner.affiliate_id or "—"
     text = l10n(
         "partner-card",

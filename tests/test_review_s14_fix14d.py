@@ -1,0 +1,123 @@
+"""Session 14 (task fix14d): one person on several platforms, audiences, small wording.
+
+1. A «no» to newsletters in one chat does not silently outweigh a newer «yes»: the most
+   recent explicit choice of the person counts, the partner is told in the other chats,
+   the manager's card says why, and a forgotten chat's choice does not outlive it.
+2. The segment of a person is the one of the chat they used last, the joining chat
+   included, and the partner is told which segment they have now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.services.partner import Partner
+from tests.harness import Harness, MaxPerson, VkClient, running_bot
+
+
+@pytest.fixture
+async def people(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_bot(tmp_path, vk=True, maxbot=True) as running:
+        running.vk_manager()  # link requests reach the managers on every platform
+        running.max_manager()
+        yield running
+
+
+async def _chat(harness: Harness, platform: str, user_id: int) -> Partner:
+    found = await harness.services.partners.by_user(platform, user_id)
+    assert found is not None
+    return found
+
+
+async def _onboard_saying_no(chat: MaxPerson | VkClient, segment: str = "Вебмастер") -> None:
+    if isinstance(chat, MaxPerson):
+        await chat.open()
+    else:
+        await chat.send("Начать")
+    await chat.press(next(b for b in chat.last.button_labels if b.startswith(segment)))
+    await chat.press("Сайт")
+    await chat.press("До года")
+    await chat.send("Владельцы квартир в новостройках")
+    await chat.press("Нет, только ответы на мои вопросы")
+
+
+# --- 1. consent across chats ---
+
+
+async def test_a_newer_no_in_another_chat_is_told_and_does_not_outlive_that_chat(
+    people: Harness,
+) -> None:
+    manager = people.manager()
+    await manager.send("/start")
+    on_vk, on_max = people.vk_user(1401, "Вера"), people.max_user(1401, "Вера")
+    await on_vk.onboard()
+    await on_vk.send("/link aff-r14")
+    await manager.send("/approve_link vk:1401")
+    await _onboard_saying_no(on_max)
+    await on_max.send("/link aff-r14")
+    before = len(on_vk.messages)
+    await manager.send("/approve_link max:1401")
+    # the newer «no» (MAX) is the person's choice now, and the VK chat is told so
+    assert not (await _chat(people, "vk", 1401)).subscribed("news")
+    told = [m.text for m in on_vk.messages[before:]]
+    assert any("MAX" in text and "/settings" in text for text in told), told
+    card = (await manager.send("/partner vk:1401"))[-1].plain
+    assert "/stop" not in card, card
+    assert "MAX" in card, card  # why: the «no» given in onboarding on MAX
+
+    await on_max.send("/forget")
+    await on_max.press("Да, удалить")
+    # the MAX chat is gone, and so is its «no»: VK's own «yes» again, and VK is told
+    assert (await _chat(people, "vk", 1401)).subscribed("news")
+    assert "снова" in on_vk.last.text, on_vk.last.text
+    start = await on_vk.send("/start")
+    assert not any("Рассылок вам не приходит" in m.text for m in start), start
+
+
+async def test_a_newer_yes_in_the_joining_chat_outweighs_an_older_no(people: Harness) -> None:
+    manager = people.manager()
+    await manager.send("/start")
+    on_vk, on_max = people.vk_user(1402, "Вера"), people.max_user(1402, "Вера")
+    await _onboard_saying_no(on_vk)
+    await on_vk.send("/link aff-r14b")
+    await manager.send("/approve_link vk:1402")
+    await on_max.onboard()  # «✅ Да, присылайте», later than VK's «no»
+    await on_max.send("/link aff-r14b")
+    await manager.send("/approve_link max:1402")
+    assert (await _chat(people, "vk", 1402)).subscribed("news")
+    assert (await _chat(people, "max", 1402)).subscribed("news")
+
+
+async def test_stop_is_named_on_the_card_only_when_it_was_sent(people: Harness) -> None:
+    manager = people.manager()
+    await manager.send("/start")
+    on_vk = people.vk_user(1403, "Вера")
+    await on_vk.onboard()
+    await on_vk.send("/stop")
+    assert "/stop" in (await manager.send("/partner vk:1403"))[-1].plain
+
+
+# --- 2. the segment of the chat used last ---
+
+
+async def test_the_joining_chat_used_last_keeps_its_segment_and_is_told(
+    people: Harness,
+) -> None:
+    manager = people.manager()
+    await manager.send("/start")
+    on_tg, on_vk = people.user(1404, "Вера"), people.vk_user(1404, "Вера")
+    await on_tg.onboard()  # Вебмастер
+    await on_tg.send("/link aff-seg")
+    await manager.send("/approve_link tg:1404")
+    people.clock.advance(3600)
+    await on_vk.onboard("Блогер")
+    await on_vk.send("/link aff-seg")
+    await manager.send("/approve_link vk:1404")
+    assert "Сегмент: Блогер" in on_vk.last.text, on_vk.last.text
+    assert (await _chat(people, "tg", 1404)).segment == (await _chat(people, "vk", 1404)).segment
+    me = await on_vk.send("/me")
+    assert any("Блогер" in m.text for m in me), [m.text for m in me]
+    assert "Блогер" in on_tg.last.text, on_tg.last.text  # the other chat is told too
