@@ -5,6 +5,8 @@
    the manager's card says why, and a forgotten chat's choice does not outlive it.
 2. The segment of a person is the one of the chat they used last, the joining chat
    included, and the partner is told which segment they have now.
+3. «Участникам конкурса…» in /announce: the partners the contest is open to (its
+   segments), for contests limited to a segment too, upcoming ones included.
 """
 
 from __future__ import annotations
@@ -121,3 +123,31 @@ async def test_the_joining_chat_used_last_keeps_its_segment_and_is_told(
     me = await on_vk.send("/me")
     assert any("Блогер" in m.text for m in me), [m.text for m in me]
     assert "Блогер" in on_tg.last.text, on_tg.last.text  # the other chat is told too
+
+
+# --- 3. contest participants as an /announce audience ---
+
+
+async def test_a_contest_of_one_segment_is_an_audience_of_its_partners(harness: Harness) -> None:
+    demo = await harness.services.contests.contest("winter-sofas")
+    assert demo is not None
+    sprint = demo.model_copy(update={"id": "sprint", "title": "Спринт", "segments": ["webmaster"]})
+    await harness.services.contests.create(sprint, by="tg:1")
+    await harness.services.contests.mark_announced(sprint)
+    webmaster, blogger = harness.user(1411, "Анна"), harness.user(1412, "Борис")
+    await webmaster.onboard()
+    await blogger.onboard("Блогер")
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Для участников спринта")
+    await manager.press("Участникам конкурса…")
+    assert "Спринт" in manager.last.button_labels, manager.last.button_labels
+    picked = await manager.press("Спринт")
+    assert not any("никого нет" in m.plain for m in picked), [m.plain for m in picked]
+    preview = "\n".join(m.plain for m in await manager.press("Сейчас"))
+    assert "участники конкурса «Спринт» — 1 получатель" in preview, preview
+    await manager.press("✅ Отправить")
+    await harness.deliver()
+    assert any(m.plain.startswith("Для участников спринта") for m in webmaster.messages)
+    assert not any(m.plain.startswith("Для участников спринта") for m in blogger.messages)
