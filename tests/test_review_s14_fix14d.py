@@ -7,15 +7,22 @@
    included, and the partner is told which segment they have now.
 3. «Участникам конкурса…» in /announce: the partners the contest is open to (its
    segments), for contests limited to a segment too, upcoming ones included.
+4. Small: «узнает 1 партнёр, которому»; other scripts' digits refused in dates and hold
+   days as in thresholds, saying so; a typed onboarding answer is capped, with the limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.i18n import Translator
+from bot.services.contest_drafts import DraftError, read_future, read_hold_days
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.services.partner import Partner
 from tests.harness import Harness, MaxPerson, VkClient, running_bot
 
@@ -151,3 +158,57 @@ async def test_a_contest_of_one_segment_is_an_audience_of_its_partners(harness: 
     await harness.deliver()
     assert any(m.plain.startswith("Для участников спринта") for m in webmaster.messages)
     assert not any(m.plain.startswith("Для участников спринта") for m in blogger.messages)
+
+
+# --- 4. small: plurals, digits, a long onboarding answer ---
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (1, "Об отмене узнает 1 партнёр, которому о нём сообщали."),
+        (2, "Об отмене узнают 2 партнёра, которым о нём сообщали."),
+        (5, "Об отмене узнают 5 партнёров, которым о нём сообщали."),
+        (21, "Об отмене узнает 21 партнёр, которому о нём сообщали."),
+    ],
+)
+def test_the_cancellation_count_agrees_with_its_words(count: int, said: str) -> None:
+    l10n = Translator().get("ru")
+    assert said in l10n("contests-admin-cancelled-now", title="Спринт", count=count)
+
+
+@pytest.mark.parametrize(
+    "typed", ["٢٠.١٢.٢٠٢٦ ١٠:٠٠", "２０.１２.２０２６ １０:００", "20.12.2026 １0:00"]
+)
+def test_other_scripts_digits_are_refused_in_dates_saying_so(typed: str) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with pytest.raises(DraftError) as refused:
+        read_future(typed, ZoneInfo("Europe/Moscow"), now)
+    assert refused.value.key == "draft-error-digits"
+    assert "0–9" in Translator().get("ru")(refused.value.key)
+
+
+def test_other_scripts_digits_are_refused_in_hold_days_saying_so() -> None:
+    with pytest.raises(DraftError) as refused:
+        read_hold_days("١٤")
+    assert refused.value.key == "draft-error-digits"
+    assert read_hold_days("14") == 14
+
+
+async def test_a_long_typed_onboarding_answer_is_refused_with_the_limit(
+    harness: Harness,
+) -> None:
+    anna = harness.user(1421, "Анна")
+    await anna.send("/start")
+    await anna.press(next(b for b in anna.last.button_labels if b.startswith("Вебмастер")))
+    await anna.press("Сайт")
+    await anna.press("До года")
+    assert f"до {ANSWER_LIMIT} символов" in anna.last.plain
+    refused = await anna.send("Очень длинный ответ " * 15 + "!")  # 301 characters
+    assert f"Слишком длинно: 301 символ, можно до {ANSWER_LIMIT}" in refused[-1].plain
+    assert "кто ваша аудитория" in refused[-1].plain.lower()
+    await anna.send("Владельцы квартир в новостройках")
+    await anna.press("✅ Да, присылайте")
+    partner = await harness.services.partners.by_user("tg", 1421)
+    assert partner is not None
+    assert partner.answers["audience"] == "Владельцы квартир в новостройках"

@@ -16,6 +16,7 @@ from bot.clock import Clock, as_utc
 from bot.db.engine import Database
 from bot.db.tables import MAX_BIG_ID, partners
 from bot.names import display_name
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.services.partner import (
     PUBLIC_NAMES,
     SHARED,
@@ -283,7 +284,7 @@ class PartnerService:
         return await self._update_person(partner, segment=segment)
 
     async def save_answer(self, partner: Partner, question_id: str, answer: str) -> Partner:
-        answers = {**partner.answers, question_id: answer[:500]}
+        answers = {**partner.answers, question_id: answer[:ANSWER_LIMIT]}
         return await self._update(partner, answers=answers)
 
     async def finish_onboarding(self, partner: Partner, consent: bool) -> Partner:

@@ -15,6 +15,7 @@ from bot.content.models import Content, Program
 from bot.i18n import L10n, echo
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.services.partner import Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import shown_name, standing_lines
@@ -28,7 +29,8 @@ def _answers(partner: Partner, program: Program) -> list[str]:
     lines = []
     for key, value in partner.answers.items():
         label = re.sub(r"\s*\([^)]*\)\s*$", "", asked.get(key, key)).rstrip(" ?:")
-        lines.append(f"• {html.escape(label)}: {html.escape(value)}")
+        shown = shorten(value, ANSWER_LIMIT)[0]  # kept before the limit: up to 500
+        lines.append(f"• {html.escape(label)}: {html.escape(shown)}")
     return lines
 
 
