@@ -109,6 +109,35 @@ async def test_stop_is_named_on_the_card_only_when_it_was_sent(people: Harness) 
     assert "/stop" in (await manager.send("/partner vk:1403"))[-1].plain
 
 
+async def test_a_choice_made_after_linking_is_everyones_and_stays(people: Harness) -> None:
+    """Once the person chooses again (a topic in /settings), that is every chat's own
+    choice: forgetting the chat whose «no» had stood in changes nothing; a chat linked to
+    another id takes its own choice back."""
+    manager = people.manager()
+    await manager.send("/start")
+    on_vk, on_max = people.vk_user(1405, "Вера"), people.max_user(1405, "Вера")
+    on_tg = people.user(1405, "Вера")
+    for chat in (on_vk, on_tg):
+        await chat.onboard()
+        await chat.send("/link aff-later")
+        await manager.send(f"/approve_link {'vk' if chat is on_vk else 'tg'}:1405")
+    await _onboard_saying_no(on_max)
+    await on_max.send("/link aff-later")
+    await manager.send("/approve_link max:1405")
+    assert not (await _chat(people, "tg", 1405)).subscribed("news")
+    await on_tg.send("/link aff-other")  # Telegram leaves the person: its own «yes» back
+    assert (await _chat(people, "tg", 1405)).consent
+    assert not (await _chat(people, "vk", 1405)).subscribed("news")
+    await on_vk.send("/settings")
+    await on_vk.press("❌ Конкурсы")  # the person chooses again: only contests
+    await on_max.send("/forget")
+    await on_max.press("Да, удалить")
+    vk = await _chat(people, "vk", 1405)
+    assert vk.subscribed("contests")
+    assert not vk.subscribed("news")
+    assert vk.own_choice is None
+
+
 # --- 2. the segment of the chat used last ---
 
 

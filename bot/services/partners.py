@@ -344,6 +344,7 @@ class PartnerService:
             affiliate_id=affiliate_id,
             affiliate_status="pending",
             preferred_platform=None,
+            last_seen_at=self._clock.now(),  # used now (the segment of the chat used last)
             **self._own_again(partner),
         )
 
