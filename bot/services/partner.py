@@ -176,6 +176,31 @@ def joined_settings(joining: Partner, person: list[Partner]) -> dict[str, object
     }
 
 
+def taken(
+    chat: Partner, settings: dict[str, Any], latest: Partner
+) -> tuple[dict[str, Any], str | None]:
+    """What `chat` stores to take on a person's settings whose newsletters are `latest`'s
+    choice (`merged_choice`): its own choice is kept aside when it gives way; and the
+    platform of the chat whose choice it takes (None: its own)."""
+    values = dict(settings)
+    news = {key: settings[key] for key in ("consent", "stopped", "subscriptions")}
+    source = None if chat.id == latest.id else latest.platform
+    if news == chat.choice:
+        values["own_choice"] = None  # its own choice again
+        source = None
+    elif news != chat.newsletters or chat.own_choice is not None:
+        values["own_choice"] = {**chat.choice, "from": source}
+    return values, source
+
+
+def own_again(partner: Partner) -> dict[str, Any]:
+    """A chat leaving a person takes its own newsletter choice back, if another chat's
+    stood in for it."""
+    if partner.own_choice is None:
+        return {}
+    return {**partner.choice, "own_choice": None}
+
+
 def representative(chats: list[Partner]) -> Partner:
     """The chat that speaks for a person (a non-empty list of their linked chats): one that
     asked to stay anonymous if any did, else the one used last."""

@@ -25,8 +25,10 @@ from bot.services.partner import (
     audience_condition,
     joined_settings,
     merged_choice,
+    own_again,
     person_key,
     representative,
+    taken,
 )
 
 # what changed in one chat of a person when another joined or left: before, after, and
@@ -345,7 +347,7 @@ class PartnerService:
             affiliate_status="pending",
             preferred_platform=None,
             last_seen_at=self._clock.now(),  # used now (the segment of the chat used last)
-            **self._own_again(partner),
+            **own_again(partner),
         )
 
     async def approve_link(self, partner: Partner) -> Partner:
@@ -367,14 +369,7 @@ class PartnerService:
 
     async def _take(self, chat: Partner, settings: dict[str, Any], latest: Partner) -> Changed:
         """`chat` takes on the person's settings, the newsletters being `latest`'s choice."""
-        values = dict(settings)
-        news = {key: settings[key] for key in ("consent", "stopped", "subscriptions")}
-        source = None if chat.id == latest.id else latest.platform
-        if news == chat.choice:
-            values["own_choice"] = None  # its own choice again
-            source = None
-        elif news != chat.newsletters or chat.own_choice is not None:
-            values["own_choice"] = {**chat.choice, "from": source}
+        values, source = taken(chat, settings, latest)
         return chat, await self._update(chat, **values), source
 
     async def decline_link(self, partner: Partner) -> Partner:
@@ -384,16 +379,8 @@ class PartnerService:
             affiliate_id=None,
             affiliate_status="none",
             preferred_platform=None,
-            **self._own_again(partner),
+            **own_again(partner),
         )
-
-    @staticmethod
-    def _own_again(partner: Partner) -> dict[str, Any]:
-        """A chat leaving a person takes its own newsletter choice back, if another chat's
-        stood in for it."""
-        if partner.own_choice is None:
-            return {}
-        return {**partner.choice, "own_choice": None}
 
     async def _leave_person(self, partner: Partner) -> list[Changed]:
         """This chat stops being one of a person's linked chats: its choice of newsletters
