@@ -288,11 +288,18 @@ class TicketRelay:
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 logger.warning("card not delivered to %s: %s", chat_id, exc)
 
+    def l10n_of(self, partner: Partner) -> L10n:
+        """The texts in a partner's language."""
+        return self._store.live.translator.get(partner.language)
+
     async def notify(self, bot: Bot, partner: Partner, key: str, **args: object) -> bool:
         """A line from the bot to a partner, in their language."""
-        l10n = self._store.live.translator.get(partner.language)
+        return await self.notify_text(bot, partner, self.l10n_of(partner)(key, **args))
+
+    async def notify_text(self, bot: Bot, partner: Partner, text: str) -> bool:
+        """A text from the bot to a partner (in their chat, whatever platform it is on)."""
         try:
-            await self.bot(partner.platform, bot).send_message(partner.chat_id, l10n(key, **args))
+            await self.bot(partner.platform, bot).send_message(partner.chat_id, text)
         except TelegramForbiddenError:
             await self._partners.mark_unreachable(partner)
             return False

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.names import BIDI_CONTROLS, display_name, greeting_name
 from bot.services.conversions import ConversionIn
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
 
@@ -83,6 +84,8 @@ async def test_hostile_names_and_texts_through_every_screen(
     await person.press("Сайт")
     await person.press("До года")
     await person.send(answer)
+    if len(answer.strip()) > ANSWER_LIMIT:  # refused, saying the limit: a shorter one
+        await person.send(answer.strip()[:ANSWER_LIMIT])
     await person.press("✅ Да, присылайте")
     # every screen of a partner's own
     for command in ("/me", "/top", "/contests", "/settings", "/lessons", "/creatives"):

@@ -83,7 +83,7 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
         manager, "больше продаж: Бонус 5 000 ₽ | от трёх"
     )
     text = await answer(manager, "больше продаж: Бонус 10 000 ₽ | от 1e9")  # as the CSV: no
-    assert "порог после «|» должен быть числом цифрами, как в CSV" in text
+    assert "порог после «|» должен быть числом цифрами 0–9" in text
     assert "«| от 5 000» (не «от 1e9»)" in text
     assert "Шаг 6 из 8" in text
     text = await answer(
@@ -127,7 +127,7 @@ async def test_contest_new_refuses_bad_answers_and_goes_on_from_the_same_step(
     assert manager.messages[-1].plain.startswith("Отменить «Весенний спринт»?")
     await manager.press("Да, отменить", manager.messages[-1])
     assert manager.messages[-1].plain.startswith(
-        "❌ «Весенний спринт» отменён. Об отмене узнают 1 партнёр"
+        "❌ «Весенний спринт» отменён. Об отмене узнает 1 партнёр, которому"
     )
     await harness.deliver()
     assert anna.last.plain.startswith("❌ Конкурс «Весенний спринт» отменён.")

@@ -471,7 +471,11 @@ async def test_migration_0011_drops_choices_that_cannot_be_honoured(tmp_path: Pa
         async with db.read() as conn:
             found = {
                 (row.affiliate_id, row.platform): row.preferred_platform
-                for row in await conn.execute(sa.select(partners))
+                for row in await conn.execute(  # the columns 0011 has (later ones come later)
+                    sa.select(
+                        partners.c.affiliate_id, partners.c.platform, partners.c.preferred_platform
+                    )
+                )
             }
         assert found == {
             ("gone", "tg"): None,

@@ -68,6 +68,10 @@ partners = sa.Table(
     sa.Column("preferred_platform", sa.String(8), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    # the newsletter choice of one chat of a person (docs/one-person.md): when it was made,
+    # and the chat's own while a linked chat's newer one stands in for it
+    sa.Column("chosen_at", UtcDateTime, nullable=True),
+    sa.Column("own_choice", sa.JSON, nullable=True),
     sa.UniqueConstraint("platform", "user_id", name="uq_partners_platform_user"),
     sa.UniqueConstraint("partner_code", name="uq_partners_partner_code"),
     sa.Index("ix_partners_affiliate", "affiliate_id", "affiliate_status", "segment"),

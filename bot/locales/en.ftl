@@ -48,7 +48,8 @@ start-welcome-back-unnamed = Welcome back!
 onboarding-segment = Who are you? Pick the closest:
 onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
-onboarding-free-text = Type your answer in one message.
+onboarding-free-text = Type your answer in one message (up to { $limit } characters).
+onboarding-too-long = Too long: { $length } characters, up to { $limit } — one phrase, please.
 onboarding-answered = { $text } — <b>{ $answer }</b>
 # $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
 # night (program.yaml)
@@ -284,6 +285,7 @@ partner-card =
 partner-newsletters-on = on
 partner-newsletters-stopped = off (/stop)
 partner-newsletters-none = no consent
+partner-newsletters-from = { $why } (the choice of the { $platform } chat)
 partner-conversions = Conversions ever: { $approved } approved, { $pending } pending, { $declined } declined
 partner-contest = In the contest “{ $title }”:
 partner-unreachable = ⚠️ the partner blocked the bot
@@ -450,9 +452,10 @@ draft-error-category = Line { $line }: “{ $name }” is not a category. Catego
 draft-error-no-places = Line { $line }: the category “{ $name }” has no places with prizes — list them separated by “;”.
 draft-error-category-twice = Line { $line }: the category “{ $name }” is there already.
 draft-error-no-prizes = At least one category with prizes is needed.
-draft-error-minimum = Line { $line }: the threshold after “|” must be a number in digits, as in the CSV: e.g. “| from 3” or “| from 5000” (not “{ $typed }”).
+draft-error-minimum = Line { $line }: the threshold after “|” must be a number in the digits 0–9: e.g. “| from 3” or “| from 5000” (not “{ $typed }”).
 draft-error-minimum-whole = Line { $line }: “{ $name }” counts sales or referrals — the threshold is a whole number, e.g. “| from 3”.
 draft-error-hold = A whole number of days from 0 to { $limit }.
+draft-error-digits = Type numbers with the digits 0–9: others (Arabic-Indic, full-width) are not read.
 draft-error-incomplete = The draft is incomplete — start again: /contest_new
 draft-text-please = Answer with text (or /cancel).
 draft-command-inside = A contest dialog is open: answer the question above or leave with /cancel.
@@ -935,3 +938,23 @@ support-cancel-nothing = Nothing to cancel: no ticket is open. If you need a man
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Nothing to cancel: no broadcast (/announce) and no contest (/contest_new) is being made now. Your commands — /help
 ticket-withdrawn = 🚫 The partner withdrew the question: ticket #{ $number } is closed.
+
+## one person: what another chat of theirs changed (docs/one-person.md)
+person-platform = { $platform ->
+    [tg] Telegram
+    [vk] VK
+   *[max] MAX
+}
+link-joined-other = 🔗 Your { $platform } chat is linked to your id { $affiliate }: to the bot you are one partner there and here.
+person-segment = Segment: { $segment } — from the chat you used last. Change it: /settings
+person-newsletters = { $state ->
+    [none] Newsletters: off — the last you chose was «only answers to my questions» on { $platform }. Switch topics on: /settings
+    [stopped] Newsletters: off — the last was /stop on { $platform }. Back on: /start
+   *[on] Newsletters: on — the last you chose was to get them, on { $platform }. Topics: /settings
+}
+person-forgotten = Your { $platform } chat was deleted, and its newsletter choice no longer counts: back to what you chose here.
+person-newsletters-own = { $state ->
+    [none] Newsletters: off. Switch topics on: /settings
+    [stopped] Newsletters: off (/stop). Back on: /start
+   *[on] Newsletters: on. Topics: /settings
+}

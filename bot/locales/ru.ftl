@@ -48,7 +48,12 @@ start-welcome-back-unnamed = С возвращением!
 onboarding-segment = Кто вы? Выберите, что ближе:
 onboarding-segment-chosen = Сегмент: <b>{ $segment }</b>
 onboarding-question = Вопрос { $number } из { $total }: { $text }
-onboarding-free-text = Напишите ответ одним сообщением.
+onboarding-free-text = Напишите ответ одним сообщением (до { $limit } символов).
+onboarding-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, можно до { $limit } — одной фразой, пожалуйста.
 onboarding-answered = { $text } — <b>{ $answer }</b>
 # $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
 # night (program.yaml)
@@ -290,6 +295,7 @@ partner-card =
 partner-newsletters-on = включены
 partner-newsletters-stopped = выключены (/stop)
 partner-newsletters-none = согласия на рассылки нет
+partner-newsletters-from = { $why } (выбор из чата в { $platform })
 partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
 partner-contest = В конкурсе «{ $title }»:
 partner-unreachable = ⚠️ бот заблокирован партнёром
@@ -464,9 +470,10 @@ draft-error-category = Строка { $line }: «{ $name }» — не номин
 draft-error-no-places = Строка { $line }: у номинации «{ $name }» нет мест с призами — перечислите их через «;».
 draft-error-category-twice = Строка { $line }: номинация «{ $name }» уже была.
 draft-error-no-prizes = Нужна хотя бы одна номинация с призами.
-draft-error-minimum = Строка { $line }: порог после «|» должен быть числом цифрами, как в CSV: например «| от 3» или «| от 5 000» (не «{ $typed }»).
+draft-error-minimum = Строка { $line }: порог после «|» должен быть числом цифрами 0–9: например «| от 3» или «| от 5 000» (не «{ $typed }»).
 draft-error-minimum-whole = Строка { $line }: в номинации «{ $name }» считаются продажи или приглашённые — порог целым числом, например «| от 3».
 draft-error-hold = Нужно целое число дней от 0 до { $limit }.
+draft-error-digits = Пишите числа обычными цифрами 0–9: другие (арабские, полноширинные) бот не читает.
 draft-error-incomplete = Черновик неполный — начните заново: /contest_new
 draft-text-please = Ответьте текстом (или /cancel).
 draft-command-inside = Сейчас идёт диалог конкурса: ответьте на вопрос выше или выйдите — /cancel.
@@ -531,11 +538,11 @@ contests-admin-announced-now = 📣 Объявление в очереди: { $c
     }. Тихие часы и отписки соблюдаются.
 contests-admin-cancel-confirm = Отменить «{ $title }»? Все, кому о нём сообщили, получат сообщение об отмене.
 contests-admin-cancel-yes = Да, отменить
-contests-admin-cancelled-now = ❌ «{ $title }» отменён. Об отмене узнают { $count } { $count ->
-        [one] партнёр
-        [few] партнёра
-       *[many] партнёров
-    }, которым о нём сообщали.
+contests-admin-cancelled-now = ❌ «{ $title }» отменён. Об отмене { $count ->
+        [one] узнает { $count } партнёр, которому
+        [few] узнают { $count } партнёра, которым
+       *[many] узнают { $count } партнёров, которым
+    } о нём сообщали.
 contests-admin-edited = ✅ Конкурс «{ $title }» изменён: /contests_admin
 contests-admin-edit-refused = Менять можно только конкурсы из /contest_new и только до старта.
 
@@ -977,3 +984,23 @@ support-cancel-nothing = Отменять нечего: открытых обр�
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Отменять нечего: сейчас не идёт ни одна рассылка (/announce) и ни один конкурс (/contest_new). Ваши команды — /help
 ticket-withdrawn = 🚫 Партнёр отозвал вопрос: обращение №{ $number } закрыто.
+
+## one person: what another chat of theirs changed (docs/one-person.md)
+person-platform = { $platform ->
+    [tg] Telegram
+    [vk] ВКонтакте
+   *[max] MAX
+}
+link-joined-other = 🔗 Чат в { $platform } привязан к вашему ID { $affiliate }: для бота вы там и здесь — один партнёр.
+person-segment = Сегмент: { $segment } — из чата, которым вы пользовались последним. Изменить: /settings
+person-newsletters = { $state ->
+    [none] Рассылки: не приходят — последним вы ответили «только ответы на мои вопросы» в { $platform }. Включить нужные темы: /settings
+    [stopped] Рассылки: выключены — последней была команда /stop в { $platform }. Включить: /start
+   *[on] Рассылки: приходят — последним вы согласились на них в { $platform }. Темы: /settings
+}
+person-forgotten = Чат в { $platform } удалён, и его выбор рассылок больше не действует: снова как вы выбрали здесь.
+person-newsletters-own = { $state ->
+    [none] Рассылки: не приходят. Включить нужные темы: /settings
+    [stopped] Рассылки: выключены (/stop). Включить: /start
+   *[on] Рассылки: приходят. Темы: /settings
+}

@@ -60,7 +60,7 @@ class Audiences:
 
     async def recipients(self, audience: str) -> list[Partner]:
         """Who an audience is right now (partners who agreed to news and can be reached):
-        all, segment:ID, tier:ID, contest:ID (partners in its standings), inactive."""
+        all, segment:ID, tier:ID, contest:ID (partners of its segments), inactive."""
         return await self._members(audience, await self._partners.audience("news"))
 
     async def reach(self, audience: str) -> Reach:
@@ -120,18 +120,11 @@ class Audiences:
                 and tier.id == ref
                 and p.affiliate_status == "linked"
             ]
-        if kind == "contest":
+        if kind == "contest":  # the partners it is open to: its segments (docs/managers.md)
             contest = await self._contests.contest(ref)
             if contest is None:
                 return []
-            keys: set[str] = set()
-            for category in contest.prizes:
-                keys.update(
-                    entry.key for entry in await self._contests.standings(contest, category)
-                )
-            return [
-                p for p in everyone if p.affiliate_status == "linked" and p.affiliate_id in keys
-            ]
+            return [p for p in everyone if contest.visible_to(p.segment)]
         if kind == "inactive":
             days = self._store.content.program.schedule.inactive_after_days
             quiet = await inactive(self._db, everyone, self._clock.now(), days)

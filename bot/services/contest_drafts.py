@@ -42,7 +42,10 @@ CATEGORY_NAMES: Final = {
     "приглашённые": "most_referrals",
     "приглашенные": "most_referrals",
 }
-_MOMENT = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
+# ASCII digits only, as every number a manager types (`only_ascii_digits`)
+_MOMENT = re.compile(
+    r"^\s*([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})(?:\s+([0-9]{1,2}):([0-9]{2}))?\s*$"
+)
 _PLAIN_NUMBER: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # as conversions._amount
 _NONE_WORDS: Final = frozenset({"-", "—", "нет", "no", "none", "все", "all"})
 _EVERYONE_WORDS: Final = frozenset({"все", "всем", "all", "everyone"})
@@ -53,6 +56,13 @@ class DraftError(Exception):
         super().__init__(key)
         self.key = key
         self.args_ = args
+
+
+def only_ascii_digits(text: str) -> None:
+    """Numbers are typed with 0–9: other scripts' digits («٢٠», full-width «２０») are
+    refused saying so (dates, hold days; a threshold's refusal names its line and 0–9)."""
+    if any(char.isdigit() and not char.isascii() for char in text):
+        raise DraftError("draft-error-digits")
 
 
 def read_text(text: str, limit: int) -> str:
@@ -74,6 +84,7 @@ def read_moment(
     not a day — midnight is in the quiet hours). A date not in the calendar is refused
     saying what is wrong with it, and with the time too when that is wrong as well
     («99.99.9999 99:99»)."""
+    only_ascii_digits(text)
     match = _MOMENT.match(text)
     if match is None:
         raise DraftError("draft-error-date-format")
@@ -196,6 +207,7 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
 
 def read_hold_days(text: str) -> int:
     value = text.strip()
+    only_ascii_digits(value)
     if not (value.isascii() and value.isdigit()) or int(value) > MAX_HOLD_DAYS:
         raise DraftError("draft-error-hold", limit=MAX_HOLD_DAYS)
     return int(value)
@@ -251,8 +263,9 @@ def _kinds() -> str:
 
 
 def _minimum(text: str, line: int) -> Decimal:
-    """A threshold as the CSV reads amounts: ASCII digits with one `.` or `,` (spaces may
-    group thousands); no exponent («1e9»), sign, `_` or other scripts' digits."""
+    """A threshold: ASCII digits with one `.` or `,`, spaces may group thousands (unlike
+    the sales CSV and postbacks, a person types it); no exponent («1e9»), sign, `_` or
+    other scripts' digits."""
     cleaned = re.sub(r"^\s*(от|from|min)\s*", "", text.strip(), flags=re.IGNORECASE)
     cleaned = re.sub(r"[ \u00a0\u202f]", "", cleaned)  # 5 000, with a (narrow) no-break space too
     if not cleaned:

@@ -135,13 +135,16 @@ class ContestService:
         """Upcoming and running contests this segment takes part in, soonest first. An
         upcoming contest is shown only once it was announced (a file contest too close to
         announce by itself waits for a manager): partners never hear of it earlier."""
+        return [contest for contest in await self.current() if contest.visible_to(segment)]
+
+    async def current(self) -> list[Contest]:
+        """Upcoming (announced) and running contests, whatever their segments."""
         now = self._clock.now()
         return [
             item.contest
             for item in await self.all()
             if item.status == "active"
             and item.contest.ends_at > now
-            and item.contest.visible_to(segment)
             and (item.announced_at is not None or item.contest.starts_at <= now)
         ]
 

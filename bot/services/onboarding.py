@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+# a typed answer to an onboarding question (one phrase): longer is refused, saying so
+ANSWER_LIMIT: Final = 200
 YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайте", "yes", "sure", "ok", "ок"))
 NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no", "no thanks"))
 

@@ -43,6 +43,11 @@ class Partner:
     created_at: datetime
     last_seen_at: datetime
     preferred_platform: str | None = None  # automated sends only there (same person, 2 chats)
+    # when this chat's newsletter choice (consent, /stop, /start, a topic) was last made,
+    # in it or for the person in a linked chat (None: before the column, see `chosen`)
+    chosen_at: datetime | None = None
+    # its own choice while a linked chat's newer one stands in for it (`own_choice`)
+    own_choice: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -75,7 +80,33 @@ class Partner:
         data["first_name"] = display_name(data["first_name"] or "")  # stored before the rule
         data["answers"] = dict(data["answers"] or {})
         data["subscriptions"] = dict(data["subscriptions"] or {})
+        data["own_choice"] = dict(data["own_choice"]) if data.get("own_choice") else None
         return cls(**data)
+
+    @property
+    def newsletters(self) -> dict[str, Any]:
+        """What the chat receives now: consent, /stop and the topics."""
+        return {
+            "consent": self.consent,
+            "stopped": self.stopped,
+            "subscriptions": {t: self.subscriptions.get(t, True) for t in TOPICS},
+        }
+
+    @property
+    def choice(self) -> dict[str, Any]:
+        """The chat's own newsletter choice (not one taken from a linked chat)."""
+        if self.own_choice is None:
+            return self.newsletters
+        return {key: self.own_choice[key] for key in ("consent", "stopped", "subscriptions")}
+
+    @property
+    def choice_from(self) -> str | None:
+        """The platform of the linked chat whose newer choice stands in for this one's."""
+        return None if self.own_choice is None else self.own_choice.get("from")
+
+    @property
+    def chosen(self) -> datetime:
+        return as_utc(self.chosen_at or self.created_at)
 
 
 def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
@@ -119,22 +150,55 @@ def person_key(partner_id: int, affiliate_id: str | None, affiliate_status: str)
 SHARED: Final = ("stopped", "consent", "subscriptions", "segment", "preferred_platform")
 
 
+def merged_choice(chats: list[Partner]) -> tuple[dict[str, Any], Partner]:
+    """The newsletters of one person's chats (not empty) and the chat whose choice it is:
+    the most recent explicit choice (consent in onboarding, /stop, /start, a topic) of
+    the chats' own ones decides consent and /stop; a topic a chat that agreed to
+    newsletters switched off stays off."""
+    onboarded = [chat for chat in chats if chat.onboarded] or chats
+    latest = max(onboarded, key=lambda chat: (chat.chosen, chat.id))
+    choice = latest.choice
+    agreed = [chat.choice for chat in onboarded if chat.choice["consent"]] or [choice]
+    subscriptions = {t: all(c["subscriptions"].get(t, True) for c in agreed) for t in TOPICS}
+    return {**choice, "subscriptions": subscriptions}, latest
+
+
 def joined_settings(joining: Partner, person: list[Partner]) -> dict[str, object]:
     """The settings of a person once `joining` is linked to their chats (`person`, not
-    empty): whatever any of the chats opted out of stays out (/stop in one, "no
-    newsletters", a topic off), the segment and the chat chosen for automated messages
-    are the person's."""
-    chats = [chat for chat in (joining, *person) if chat.onboarded] or [joining, *person]
+    empty): the newsletters of `merged_choice`, the segment of the chat used last (the
+    joining one included), the chat chosen for automated messages the person's."""
+    used_last = max((joining, *person), key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
     current = max(person, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
     return {
-        "stopped": any(chat.stopped for chat in chats),
-        "consent": all(chat.consent for chat in chats),
-        "subscriptions": {
-            topic: all(chat.subscriptions.get(topic, True) for chat in chats) for topic in TOPICS
-        },
-        "segment": current.segment or joining.segment,
+        **merged_choice([joining, *person])[0],
+        "segment": used_last.segment or current.segment or joining.segment,
         "preferred_platform": current.preferred_platform,
     }
+
+
+def taken(
+    chat: Partner, settings: dict[str, Any], latest: Partner
+) -> tuple[dict[str, Any], str | None]:
+    """What `chat` stores to take on a person's settings whose newsletters are `latest`'s
+    choice (`merged_choice`): its own choice is kept aside when it gives way; and the
+    platform of the chat whose choice it takes (None: its own)."""
+    values = dict(settings)
+    news = {key: settings[key] for key in ("consent", "stopped", "subscriptions")}
+    source = None if chat.id == latest.id else latest.platform
+    if news == chat.choice:
+        values["own_choice"] = None  # its own choice again
+        source = None
+    elif news != chat.newsletters or chat.own_choice is not None:
+        values["own_choice"] = {**chat.choice, "from": source}
+    return values, source
+
+
+def own_again(partner: Partner) -> dict[str, Any]:
+    """A chat leaving a person takes its own newsletter choice back, if another chat's
+    stood in for it."""
+    if partner.own_choice is None:
+        return {}
+    return {**partner.choice, "own_choice": None}
 
 
 def representative(chats: list[Partner]) -> Partner:

@@ -16,6 +16,7 @@ from bot.clock import Clock, as_utc
 from bot.db.engine import Database
 from bot.db.tables import MAX_BIG_ID, partners
 from bot.names import display_name
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.services.partner import (
     PUBLIC_NAMES,
     SHARED,
@@ -23,9 +24,16 @@ from bot.services.partner import (
     Partner,
     audience_condition,
     joined_settings,
+    merged_choice,
+    own_again,
     person_key,
     representative,
+    taken,
 )
+
+# what changed in one chat of a person when another joined or left: before, after, and
+# the platform of the chat whose choice the newsletters are now (None: this chat's own)
+Changed = tuple[Partner, Partner, str | None]
 
 _CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SEEN_EVERY: Final = timedelta(minutes=5)
@@ -278,11 +286,27 @@ class PartnerService:
         return await self._update_person(partner, segment=segment)
 
     async def save_answer(self, partner: Partner, question_id: str, answer: str) -> Partner:
-        answers = {**partner.answers, question_id: answer[:500]}
+        answers = {**partner.answers, question_id: answer[:ANSWER_LIMIT]}
         return await self._update(partner, answers=answers)
 
     async def finish_onboarding(self, partner: Partner, consent: bool) -> Partner:
-        return await self._update(partner, onboarded=True, consent=consent, stopped=False)
+        return await self._update(
+            partner,
+            onboarded=True,
+            consent=consent,
+            stopped=False,
+            chosen_at=self._clock.now(),
+            own_choice=None,
+        )
+
+    async def _choose(self, partner: Partner, **values: Any) -> Partner:
+        """An explicit newsletter choice of the person (a topic, /stop, /start): every chat
+        of theirs takes it as its own, made now."""
+        assert set(values) <= set(SHARED), values
+        values.update(chosen_at=self._clock.now(), own_choice=None)
+        for twin in await self.twins(partner):
+            await self._update(twin, **values)
+        return await self._update(partner, **values)
 
     async def set_subscription(self, partner: Partner, topic: str, on: bool) -> Partner:
         if topic not in TOPICS:
@@ -294,7 +318,7 @@ class PartnerService:
         changes: dict[str, Any] = {"subscriptions": subscriptions}
         if on:  # turning a topic on is consent to hear about it
             changes.update(consent=True, stopped=False)
-        return await self._update_person(partner, **changes)
+        return await self._choose(partner, **changes)
 
     async def set_language(self, partner: Partner, language: str) -> Partner:
         return await self._update(partner, language=language)
@@ -318,27 +342,62 @@ class PartnerService:
         """The partner says which affiliate id is theirs; a manager approves it."""
         await self._leave_person(partner)
         return await self._update(
-            partner, affiliate_id=affiliate_id, affiliate_status="pending", preferred_platform=None
+            partner,
+            affiliate_id=affiliate_id,
+            affiliate_status="pending",
+            preferred_platform=None,
+            last_seen_at=self._clock.now(),  # used now (the segment of the chat used last)
+            **own_again(partner),
         )
 
     async def approve_link(self, partner: Partner) -> Partner:
-        """The chat becomes one of the person's: it takes on their shared settings
-        (`joined_settings`), and they take on its opt-outs."""
+        """The chat becomes one of the person's (`join`): the chat as it is now."""
+        return (await self.join(partner))[0][1]
+
+    async def join(self, partner: Partner) -> list[Changed]:
+        """The chat becomes one of the person's: every chat takes on `joined_settings` (the
+        newest newsletter choice, the segment of the chat used last); a chat whose own
+        choice gives way keeps it aside (`own_choice`) for when the other chat goes.
+        Every chat of the person (the joining one first), as it was and is now."""
         person = await self.twins(replace(partner, affiliate_status="linked"))
         partner = await self._update(partner, affiliate_status="linked")
-        if person:
-            partner = await self._update_person(partner, **joined_settings(partner, person))
-        return partner
+        if not person:
+            return [(partner, partner, None)]
+        settings = joined_settings(partner, person)
+        latest = merged_choice([partner, *person])[1]
+        return [await self._take(chat, settings, latest) for chat in (partner, *person)]
+
+    async def _take(self, chat: Partner, settings: dict[str, Any], latest: Partner) -> Changed:
+        """`chat` takes on the person's settings, the newsletters being `latest`'s choice."""
+        values, source = taken(chat, settings, latest)
+        return chat, await self._update(chat, **values), source
 
     async def decline_link(self, partner: Partner) -> Partner:
         await self._leave_person(partner)
         return await self._update(
-            partner, affiliate_id=None, affiliate_status="none", preferred_platform=None
+            partner,
+            affiliate_id=None,
+            affiliate_status="none",
+            preferred_platform=None,
+            **own_again(partner),
         )
 
-    async def _leave_person(self, partner: Partner) -> None:
-        """This chat stops being one of a person's linked chats."""
-        await self._fall_back_everywhere(partner, await self.twins(partner))
+    async def _leave_person(self, partner: Partner) -> list[Changed]:
+        """This chat stops being one of a person's linked chats: its choice of newsletters
+        no longer stands in for the others' (the newest of theirs counts again). The other
+        chats whose newsletters changed, as they were and are now."""
+        others = await self.twins(partner)
+        await self._fall_back_everywhere(partner, others)
+        if not any(other.own_choice is not None for other in others):
+            return []
+        others = await self.twins(partner)  # the choice of a platform may have changed
+        news, latest = merged_choice(others)
+        changed = []
+        for other in others:
+            chat, now, source = await self._take(other, news, latest)
+            if now.newsletters != chat.newsletters:
+                changed.append((chat, now, source))
+        return changed
 
     async def mark_unreachable(self, partner: Partner) -> Partner:
         """The partner blocked the bot (or left): skipped by every send until they return.
@@ -358,18 +417,19 @@ class PartnerService:
     async def stop(self, partner: Partner) -> Partner:
         """Every newsletter, digest and reminder off at once, in every chat of the person
         (what is already queued for them is skipped when it comes up)."""
-        return await self._update_person(partner, stopped=True)
+        return await self._choose(partner, stopped=True)
 
     async def resume(self, partner: Partner) -> Partner:
         """/start after /stop (in any chat of the person): the topics as they were before
         it. A partner who said no to newsletters in onboarding still has none (they switch
         topics on in /settings)."""
-        return await self._update_person(partner, stopped=False)
+        return await self._choose(partner, stopped=False)
 
-    async def forget(self, partner: Partner) -> None:
+    async def forget(self, partner: Partner) -> list[Changed]:
         """Delete the partner and everything personal kept about them (their other chats
-        get automated messages again if this was the one chosen for them)."""
-        await self._leave_person(partner)
+        get automated messages again if this was the one chosen for them, and their own
+        newsletter choices back if this chat's stood in for them: those are returned)."""
+        changed = await self._leave_person(partner)
         async with self._db.write() as conn:
             await conn.execute(
                 partners.update()
@@ -381,6 +441,7 @@ class PartnerService:
         for key, cached in list(self._cache.items()):
             if cached.referrer_id == partner.id:
                 self._cache[key] = replace(cached, referrer_id=None)
+        return changed
 
     async def referrals_count(self, partner: Partner) -> int:
         """How many people the person invited, from any of their chats: one's own other

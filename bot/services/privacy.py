@@ -13,7 +13,7 @@ from bot.db.tables import audit_log, webhook_updates
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from bot.services.partner import Partner
-from bot.services.partners import PartnerService
+from bot.services.partners import Changed, PartnerService
 from bot.services.support import SupportService
 
 FORGOTTEN = "forgotten"  # what the audit log says instead of a forgotten partner's ids
@@ -34,20 +34,21 @@ class PrivacyService:
         self._outbox = outbox
         self._db = db
 
-    async def forget(self, partner: Partner) -> None:
+    async def forget(self, partner: Partner) -> list[Changed]:
         """Delete the partner with their answers, progress and questions (cascades); their
         tickets and sent messages stay for the program's numbers, anonymous; the audit log
         keeps the managers' actions but no longer names the partner; updates still waiting
-        to be handled lose their body."""
+        to be handled lose their body. The person's other chats whose own newsletter
+        choice is back (this chat's stood in for it)."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
         await self._outbox.forget(partner.id)
-        await self._partners.forget(partner)
+        changed = await self._partners.forget(partner)
         async with self._db.write() as conn:
             await _forget_in_audit_log(conn, partner)
             if partner.platform != "tg":
-                return
+                return changed
             waiting = await conn.execute(
                 sa.select(webhook_updates.c.update_id, webhook_updates.c.body).where(
                     webhook_updates.c.platform == "tg", webhook_updates.c.handled_at.is_(None)
@@ -63,6 +64,7 @@ class PrivacyService:
                     )
                     .values(body={})
                 )
+        return changed
 
 
 async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:

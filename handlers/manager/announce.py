@@ -256,7 +256,6 @@ def setup_buttons() -> Router:
             return
         program = content_store.content.program
         if action == "pick":
-            await callback.answer()
             options: list[tuple[str, str]]
             # "/" stands for ":" inside callback data, which ":" separates
             if value == "segment":
@@ -264,10 +263,12 @@ def setup_buttons() -> Router:
             elif value == "tier":
                 options = [(t.title, f"tier/{t.id}") for t in program.tiers]
             else:
-                options = [(c.title, f"contest/{c.id}") for c in await contests.eligible(None)]
+                # every open contest, of one segment too (its participants: docs/managers.md)
+                options = [(c.title, f"contest/{c.id}") for c in await contests.current()]
             if not options:
                 await callback.answer(l10n("announce-nothing-to-pick"), show_alert=True)
                 return
+            await callback.answer()
             rows = [[(title[:60], AnnounceCb(action="to", value=ref))] for title, ref in options]
             rows.append([(l10n("button-back"), AnnounceCb(action="back"))])
             await edit(callback, Screen(l10n("announce-ask-audience"), keyboard(*rows)))

@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.content.models import Content, Program
 from bot.i18n import L10n, echo
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
@@ -15,6 +16,7 @@ from bot.services.partners import PartnerService
 from bot.texts import shown_name
 from handlers.callbacks import LinkCb
 from handlers.filters import IsManager
+from handlers.person import tell_joined
 from handlers.relay import TicketRelay
 from handlers.screens import actor
 
@@ -27,12 +29,13 @@ async def _decide(
     relay: TicketRelay,
     audit: AuditLog,
     manager: str,
+    program: Program,
 ) -> str:
     """Approve or decline; the text for the managers."""
     affiliate = partner.affiliate_id or ""
     if approve:
-        await partners.approve_link(partner)
-        await relay.notify(bot, partner, "link-approved", affiliate=html.escape(affiliate))
+        changes = await partners.join(partner)
+        await tell_joined(bot, relay, changes, program, html.escape(affiliate))
     else:
         await partners.decline_link(partner)
         await relay.notify(bot, partner, "link-declined", affiliate=html.escape(affiliate))
@@ -63,6 +66,7 @@ def setup_buttons() -> Router:
         partners: PartnerService,
         relay: TicketRelay,
         audit: AuditLog,
+        content: Content,
         l10n: L10n,
     ) -> None:
         partner = await partners.get(callback_data.partner)
@@ -71,7 +75,7 @@ def setup_buttons() -> Router:
             return
         text = await _decide(
             bot, partner, callback_data.action == "approve", partners, relay, audit,
-            actor(callback),
+            actor(callback), content.program,
         )  # fmt: skip
         await callback.answer()
         if isinstance(callback.message, Message):
@@ -91,6 +95,7 @@ def setup_command(name: str = __name__) -> Router:
         partners: PartnerService,
         relay: TicketRelay,
         audit: AuditLog,
+        content: Content,
         l10n: L10n,
     ) -> None:
         query = (command.args or "").strip()
@@ -105,7 +110,9 @@ def setup_command(name: str = __name__) -> Router:
             await message.answer(l10n("link-nothing-pending"))
             return
         await message.answer(
-            await _decide(bot, partner, True, partners, relay, audit, actor(message))
+            await _decide(
+                bot, partner, True, partners, relay, audit, actor(message), content.program
+            )
         )
 
     return router

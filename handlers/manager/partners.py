@@ -15,6 +15,7 @@ from bot.content.models import Content, Program
 from bot.i18n import L10n, echo
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
+from bot.services.onboarding import ANSWER_LIMIT
 from bot.services.partner import Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import shown_name, standing_lines
@@ -28,7 +29,8 @@ def _answers(partner: Partner, program: Program) -> list[str]:
     lines = []
     for key, value in partner.answers.items():
         label = re.sub(r"\s*\([^)]*\)\s*$", "", asked.get(key, key)).rstrip(" ?:")
-        lines.append(f"• {html.escape(label)}: {html.escape(value)}")
+        shown = shorten(value, ANSWER_LIMIT)[0]  # kept before the limit: up to 500
+        lines.append(f"• {html.escape(label)}: {html.escape(shown)}")
     return lines
 
 
@@ -36,12 +38,15 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
     profile = card.profile
     partner = profile.partner
     who = partner.who
-    if partner.stopped:
-        newsletters = l10n("partner-newsletters-stopped")
-    elif partner.consent:
-        newsletters = l10n("partner-newsletters-on")
-    else:
+    if not partner.consent:
         newsletters = l10n("partner-newsletters-none")
+    elif partner.stopped:
+        newsletters = l10n("partner-newsletters-stopped")
+    else:
+        newsletters = l10n("partner-newsletters-on")
+    if partner.choice_from:  # a linked chat's newer choice (docs/one-person.md)
+        platform = l10n("person-platform", platform=partner.choice_from)
+        newsletters = l10n("partner-newsletters-from", why=newsletters, platform=platform)
     affiliate = partner.affiliate_id or "—"
     text = l10n(
         "partner-card",

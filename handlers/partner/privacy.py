@@ -14,6 +14,8 @@ from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from handlers.callbacks import ForgetCb
+from handlers.person import tell_forgotten
+from handlers.relay import TicketRelay
 
 
 def setup() -> Router:
@@ -41,6 +43,7 @@ def setup() -> Router:
         partner: Partner,
         privacy: PrivacyService,
         state: FSMContext,
+        relay: TicketRelay,
         l10n: L10n,
     ) -> None:
         await callback.answer()
@@ -49,9 +52,11 @@ def setup() -> Router:
         if not callback_data.confirm:
             await callback.message.edit_text(l10n("forget-cancelled"))
             return
-        await privacy.forget(partner)
+        changes = await privacy.forget(partner)
         await state.clear()
         await callback.message.edit_text(l10n("forget-done"))
+        if callback.bot is not None:
+            await tell_forgotten(callback.bot, relay, partner, changes)
         session = callback.bot.session if callback.bot is not None else None
         if isinstance(session, PlatformSession):  # VK, MAX: names kept in the process
             session.forget_person(callback.from_user.id)

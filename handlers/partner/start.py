@@ -18,7 +18,7 @@ from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
-from bot.services.onboarding import matching_option, read_consent
+from bot.services.onboarding import ANSWER_LIMIT, matching_option, read_consent
 from bot.services.outbox_enqueue import quiet_at_night
 from bot.services.partner import TOPICS, Partner
 from bot.services.partners import PartnerService
@@ -61,7 +61,7 @@ def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
     total = len(content.program.onboarding_questions)
     text = l10n("onboarding-question", number=index + 1, total=total, text=question.text)
     if not question.options:
-        return Screen(text + "\n\n" + l10n("onboarding-free-text"))
+        return Screen(text + "\n\n" + l10n("onboarding-free-text", limit=ANSWER_LIMIT))
     builder = InlineKeyboardBuilder()
     for number, option in enumerate(question.options):
         builder.button(text=option, callback_data=OnboardCb(step="opt", value=str(number)))
@@ -276,7 +276,13 @@ def setup() -> Router:
             )
             await _ask_from(message, index + 1, state, content, l10n)
             return
-        await partners.save_answer(partner, questions[index].id, message.text or "")
+        typed = (message.text or "").strip()
+        if len(typed) > ANSWER_LIMIT:  # one phrase, kept whole: shorter, please
+            screen = _question_screen(content, index, l10n)
+            hint = l10n("onboarding-too-long", length=len(typed), limit=ANSWER_LIMIT)
+            await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+            return
+        await partners.save_answer(partner, questions[index].id, typed)
         await _ask_from(message, index + 1, state, content, l10n)
 
     @router.message(StateFilter(Onboarding.segment), PlainText())
