@@ -100,7 +100,10 @@ def _load_yaml(
         if required:
             problems.append(Problem(name, 1, "required file is missing"))
         return None
-    source = sources[name] = Source(root, path, read_file(path, name, problems))
+    text = read_file(path, name, problems)
+    if text is None:  # too big, or not UTF-8: said already, and nothing more
+        return None
+    source = sources[name] = Source(root, path, text)
     if source.data is None and not source.problems:
         if required:
             problems.append(Problem(name, 1, "file is empty"))
@@ -138,7 +141,10 @@ def _load_contests(
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.yaml")):
-        source = Source(root, path, read_file(path, path.relative_to(root).as_posix(), problems))
+        text = read_file(path, path.relative_to(root).as_posix(), problems)
+        if text is None:
+            continue
+        source = Source(root, path, text)
         read.append(source)
         contest: Contest | None = source.validate(Contest)
         problems.extend(source.problems)
@@ -157,6 +163,8 @@ def _load_lessons(
     for path in sorted(folder.glob("*.md")):
         name = path.relative_to(root).as_posix()
         text = read_file(path, name, problems)
+        if text is None:
+            continue
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             problems.append(
