@@ -183,3 +183,57 @@ def test_bad_utf8_is_told_once(content: Path) -> None:
     with faq.open("ab") as handle:
         handle.write(b"- id: x\xff\xfe\n")
     assert _problems(content) == [f"faq.yaml:{lines + 1}: not valid UTF-8"]
+
+
+# --- 2. limits: texts as long as the message they are sent in ---
+
+
+def _add_faq(root: Path, entry_id: str, question: str, answer: str) -> int:
+    """Append an FAQ entry; the line it starts on."""
+    faq = root / "faq.yaml"
+    line = faq.read_text(encoding="utf-8").count("\n") + 2
+    with faq.open("a", encoding="utf-8") as handle:
+        handle.write(
+            f'\n- id: {entry_id}\n  topic: "Разное"\n  question: "{question}"\n'
+            f'  answer: "{answer}"\n  alt: ["{question} да", "{question} нет"]\n'
+        )
+    return line
+
+
+def test_texts_longer_than_their_message_are_refused(content: Path) -> None:
+    huge = _add_faq(content, "huge", "Очень длинный ответ", "слово " * 1000)
+    close = _add_faq(content, "close", "Вопрос " * 30, "x" * 4000)
+    fits = _add_faq(content, "fits", "Короткий вопрос", "y" * 4000)
+    _edit(content / "program.yaml", "welcome:", "welcome: " + "z" * 5000 + "\nold_welcome:")
+    (content / "lessons/09-long.md").write_text(
+        "---\nid: long\ntitle: Длинный\norder: 9\n---\n" + "Абзац текста.\n\n" * 2000,
+        encoding="utf-8",
+    )
+    contest = content / "contests/winter-sofas.yaml"
+    _edit(contest, 'title: "Зимний марафон диванов"', "title: " + "Т" * 120)
+    _edit(contest, 'restrictions: "Без', 'restrictions: "' + "ы" * 1400 + " Без")
+    problems = _problems(content)
+    assert problems == [
+        "contests/winter-sofas.yaml:4: title: has 120 characters: at most 100",
+        f"faq.yaml:{huge + 3}: answer: has 5,999 characters: at most 4,096",
+        f"faq.yaml:{close}: the answer 'close' does not fit one message with its question: it"
+        " would go as 2 (at most 4,096 characters on Telegram; shorten it or split the entry)",
+        "lessons/09-long.md:6: the lesson has 29,998 characters: at most 20,480 (5 messages)",
+        "program.yaml:8: welcome: has 5,000 characters: at most 4,096",
+        "program.yaml:9: unknown key 'old_welcome' (did you mean 'welcome'?)",
+    ], problems
+    assert not any(f"faq.yaml:{fits}" in problem for problem in problems)
+
+
+def test_a_contest_card_fits_one_message(content: Path) -> None:
+    contest = content / "contests/winter-sofas.yaml"
+    _edit(contest, 'restrictions: "Без', 'restrictions: "' + "ы" * 1400 + " Без")
+    _edit(contest, "description: >\n", "description: >\n  " + "о" * 1300 + "\n")
+    _edit(contest, '"Ноутбук для работы", "Бонус 7 000 ₽"]', ", ".join(["приз"] * 11) + "]")
+    problems = _problems(content)
+    assert problems == [
+        "contests/winter-sofas.yaml:5: the title, description, restrictions and prizes have"
+        " 3,068 characters together: at most 2,800, so the card fits one message",
+        "contests/winter-sofas.yaml:20: prizes.places: at most 10 places (the card is one"
+        " message)",
+    ], problems

@@ -147,10 +147,43 @@ def content_file_problem(root: Path, relative: str) -> str | None:
     return None
 
 
+# A contest's card (its announcement, /contests) is one message: with the dialog's limits
+# on the title and description (models.py), its other texts are held so the whole card,
+# with its dates, prize names and a partner's place, stays well under 4,096 characters.
+CARD_TEXTS_LIMIT = 2800  # the title, description, restrictions and prizes together
+CARD_CATEGORIES_LIMIT = 4
+CARD_PLACES_LIMIT = 10  # prizes of one category
+
+
 def check_contests(contests: list[tuple[Contest, Source]], problems: list[Problem]) -> None:
     _check_ids(contests, "contest")
-    for _contest, source in contests:
+    for contest, source in contests:
+        _check_card(contest, source)
         problems.extend(source.problems)
+
+
+def _check_card(contest: Contest, source: Source) -> None:
+    """What a contest's card (one message) can carry."""
+    if len(contest.prizes) > CARD_CATEGORIES_LIMIT:
+        source.problem(
+            ("prizes", CARD_CATEGORIES_LIMIT),
+            f"prizes: at most {CARD_CATEGORIES_LIMIT} categories (the card is one message)",
+        )
+    for index, category in enumerate(contest.prizes):
+        if len(category.places) > CARD_PLACES_LIMIT:
+            source.problem(
+                ("prizes", index, "places"),
+                f"prizes.places: at most {CARD_PLACES_LIMIT} places (the card is one message)",
+            )
+    texts = [contest.title, contest.description, contest.restrictions]
+    texts += [place for category in contest.prizes for place in category.places]
+    total = sum(len(text) for text in texts)
+    if total > CARD_TEXTS_LIMIT:
+        source.problem(
+            ("description",),
+            f"the title, description, restrictions and prizes have {total:,} characters"
+            f" together: at most {CARD_TEXTS_LIMIT:,}, so the card fits one message",
+        )
 
 
 def _check_ids(items: Sequence[tuple[Lesson | Contest, Source]], what: str) -> None:
