@@ -237,3 +237,46 @@ def test_a_contest_card_fits_one_message(content: Path) -> None:
         "contests/winter-sofas.yaml:20: prizes.places: at most 10 places (the card is one"
         " message)",
     ], problems
+
+
+# --- 3. accepted but nonsense ---
+
+
+def test_program_lists_that_make_no_sense_are_refused(content: Path) -> None:
+    program = content / "program.yaml"
+    _edit(
+        program,
+        '  - {id: gold, title: "Золото", monthly_sales: 30, perk: "12% с продаж и личный'
+        ' менеджер"}',
+        '  - {id: pro, title: "Про", monthly_sales: 25}\n'
+        '  - {id: pro, title: "Элита", monthly_sales: 6}',
+    )
+    _edit(program, "  - id: audience\n", "  - id: traffic\n")
+    _edit(program, "reminder_days_before: [3, 1]", "reminder_days_before: [-1, 400, 7, 0]")
+    assert _problems(content) == [
+        "program.yaml:22: duplicate onboarding question id 'traffic'",
+        "program.yaml:28: duplicate tier id 'pro'",
+        "program.yaml:28: tiers.monthly_sales: must be more than 25 (tier 'pro' before it):"
+        " tiers go from the lowest to the highest (got 6)",
+        "program.yaml:31: schedule.reminder_days_before item 1: must be from 0 to"
+        " announce_lead_days (7): a reminder goes between a contest's announcement and its"
+        " start (got -1)",
+        "program.yaml:31: schedule.reminder_days_before item 2: must be from 0 to"
+        " announce_lead_days (7): a reminder goes between a contest's announcement and its"
+        " start (got 400)",
+    ]
+
+
+def test_two_lessons_one_partner_gets_share_no_order(content: Path) -> None:
+    lessons = content / "lessons"
+    _edit(lessons / "05-scale.md", "order: 5", "order: 2")  # for everyone, as 02 is
+    _edit(lessons / "04-social.md", "segments: [blogger, designer]", "segments: [webmaster]")
+    assert _problems(content) == [
+        "lessons/04-social.md:4: order 3 is also the order of lesson 'seo-content'"
+        " (lessons/03-seo.md), for the same partners",
+        "lessons/05-scale.md:4: order 2 is also the order of lesson 'first-sale'"
+        " (lessons/02-first-sale.md), for the same partners",
+    ]
+    _edit(lessons / "04-social.md", "segments: [webmaster]", "segments: [blogger, designer]")
+    _edit(lessons / "05-scale.md", "order: 2", "order: 5")
+    load_content(content)  # 03 and 04 share order 3 for different partners: fine

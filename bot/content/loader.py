@@ -67,7 +67,7 @@ def load_content(root: Path) -> Content:
     # every check runs in one pass, on what each file says even where another of its keys
     # is wrong (an item left out by an error still has its segments checked)
     segment_ids = known_segments(program, sources.get("program.yaml"))
-    check_refs(root, program, sources, segment_ids, problems)
+    check_refs(root, sources, segment_ids, problems)
     check_segments([sources[name] for name in LIST_FILES if name in sources],
                    one_item_files, segment_ids, problems)  # fmt: skip
     check_lessons(root, lesson_sources, problems)

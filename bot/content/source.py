@@ -295,11 +295,3 @@ def read_file(path: Path, name: str, problems: list[Problem]) -> str | None:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not valid UTF-8"))
         return None
-
-
-def item_line(root: Path, name: str, index: int, key: str | None = None) -> int:
-    """The line of a list item (or of its `key`)."""
-    path = root / name
-    source = Source(root, path, path.read_text(encoding="utf-8"))
-    prefix: tuple[int | str, ...] = ("segments", index) if name == "program.yaml" else (index,)
-    return source.line((*prefix, key) if key else prefix)
