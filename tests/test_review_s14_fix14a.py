@@ -280,3 +280,16 @@ def test_two_lessons_one_partner_gets_share_no_order(content: Path) -> None:
     _edit(lessons / "04-social.md", "segments: [webmaster]", "segments: [blogger, designer]")
     _edit(lessons / "05-scale.md", "order: 2", "order: 5")
     load_content(content)  # 03 and 04 share order 3 for different partners: fine
+
+
+# --- 5. the summary ---
+
+
+def test_the_summary_counts_in_the_right_number_and_counts_contests(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (content / "templates.yaml").write_text("- key: hello\n  text: Привет\n", encoding="utf-8")
+    assert main(["content", "check", str(content)]) == 0
+    assert capsys.readouterr().out == (
+        f"{content}: valid — 31 FAQ entries, 5 lessons, 10 creatives, 1 template, 1 contest\n"
+    )
