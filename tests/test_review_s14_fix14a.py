@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from bot.cli import main
 from bot.content.loader import ContentInvalid, load_content
 from bot.content.source import Problem
-from tests.harness import DEMO_CONTENT
+from tests.harness import DEMO_CONTENT, running_bot
 
 
 @pytest.fixture
@@ -70,6 +70,18 @@ def test_an_impossible_date_is_a_problem_with_its_line(
     printed = capsys.readouterr()
     assert "Traceback" not in printed.out + printed.err
     assert printed.out.splitlines()[0].startswith("contests/winter-sofas.yaml:8: starts_at:")
+
+
+async def test_reload_tells_an_impossible_date_and_keeps_the_old_content(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        _edit(content / "creatives.yaml", "added: 2026-10-27", "added: 2026-02-30")
+        manager = harness.manager()
+        text = (await manager.send("/reload"))[-1].plain
+        assert "Контент не обновлён — 1 ошибка" in text
+        assert "creatives.yaml:15: added: must be a date like 2026-12-01 (got '2026-02-30'" in text
+        assert "Что-то пошло не так" not in text
 
 
 @pytest.fixture(scope="module")
@@ -293,3 +305,12 @@ def test_the_summary_counts_in_the_right_number_and_counts_contests(
     assert capsys.readouterr().out == (
         f"{content}: valid — 31 FAQ entries, 5 lessons, 10 creatives, 1 template, 1 contest\n"
     )
+
+
+def test_a_folder_or_a_dangling_link_where_a_file_should_be_is_a_problem(content: Path) -> None:
+    (content / "contests/folder.yaml").mkdir()
+    (content / "lessons/06-gone.md").symlink_to(content / "nowhere.md")
+    assert _problems(content) == [
+        "contests/folder.yaml:1: cannot be read: a folder, not a file",
+        "lessons/06-gone.md:1: cannot be read: No such file or directory",
+    ]

@@ -278,7 +278,13 @@ def _is_union_tag(part: object) -> bool:
 def read_file(path: Path, name: str, problems: list[Problem]) -> str | None:
     """A content file's text, or None with its problem (too big to be content, or not
     UTF-8): nothing more is said of that file."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError(21, "a folder, not a file")
+    except OSError as exc:  # a folder named x.yaml, a dangling symlink, no permission
+        problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
+        return None
     if size > MAX_FILE_BYTES:
         problems.append(
             Problem(
@@ -291,6 +297,9 @@ def read_file(path: Path, name: str, problems: list[Problem]) -> str | None:
         return None
     try:
         return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
+        return None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not valid UTF-8"))
