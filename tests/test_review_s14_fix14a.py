@@ -84,6 +84,16 @@ async def test_reload_tells_an_impossible_date_and_keeps_the_old_content(tmp_pat
         assert "Что-то пошло не так" not in text
 
 
+def test_a_contest_in_a_year_that_would_overflow_is_refused(content: Path) -> None:
+    contest = content / "contests/winter-sofas.yaml"
+    _edit(contest, "starts_at: 2026-12-14T00:00:00+03:00", "starts_at: 9999-12-14T00:00:00+03:00")
+    _edit(contest, "ends_at: 2026-12-28T23:59:59+03:00", "ends_at: 9999-12-28T23:59:59-05:00")
+    assert _problems(content) == [
+        "contests/winter-sofas.yaml:8: starts_at: must be in the years 2000 to 2100 (got 9999)",
+        "contests/winter-sofas.yaml:9: ends_at: must be in the years 2000 to 2100 (got 9999)",
+    ]
+
+
 @pytest.fixture(scope="module")
 def one_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dates") / "content"

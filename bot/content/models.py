@@ -301,6 +301,7 @@ class PrizeCategory(Strict):
 # as /contest_new takes them (bot/services/contest_drafts.py)
 CONTEST_TITLE_LIMIT = 100
 CONTEST_TEXT_LIMIT = 1500  # a description, the restrictions
+CONTEST_YEARS = (2000, 2100)  # a contest file's moments
 
 
 class Contest(Strict):
@@ -321,9 +322,15 @@ class Contest(Strict):
 
     @field_validator("starts_at", "ends_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
         if value.tzinfo is None:
             raise ValueError("give the time zone, e.g. 2026-12-01T10:00:00+03:00")
+        if (info.context or {}).get("content_file") and not (
+            CONTEST_YEARS[0] <= value.year <= CONTEST_YEARS[1]
+        ):  # the year 9999 would overflow the reminders' and results' times
+            raise ValueError(
+                f"must be in the years {CONTEST_YEARS[0]} to {CONTEST_YEARS[1]} (got {value.year})"
+            )
         return value
 
     @field_validator("ends_at")
