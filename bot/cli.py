@@ -222,10 +222,15 @@ def _content_check(root: Path) -> int:
         for problem in exc.problems:
             print(problem)
         return 1
-    print(
-        f"{root}: valid — {len(content.faq)} FAQ entries, {len(content.lessons)} lessons, "
-        f"{len(content.creatives)} creatives, {len(content.templates)} templates"
-    )
+    counts = [
+        (len(content.faq), "FAQ entry", "FAQ entries"),
+        (len(content.lessons), "lesson", "lessons"),
+        (len(content.creatives), "creative", "creatives"),
+        (len(content.templates), "template", "templates"),
+        (len(content.contests), "contest", "contests"),
+    ]
+    told = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
+    print(f"{root}: valid — {told}")
     return 0
 
 

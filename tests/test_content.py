@@ -261,7 +261,7 @@ def test_content_check_renders_every_item_as_sent(content: Path) -> None:
         '---\nid: code\ntitle: "Код & скрипты"\norder: 7\n---\n' + code, encoding="utf-8"
     )
     with (content / "faq.yaml").open("a", encoding="utf-8") as faq:
-        answer = "R&D <важно> " * 370  # ≈ 4 070 characters, 370 ampersands
+        answer = "R&D <важно> " * 335  # 4,019 characters (one message), 335 ampersands
         faq.write(f'\n- id: rnd\n  topic: "Разное"\n  question: "Что такое R&D?"\n'
                   f'  answer: "{answer}"\n  alt: ["Про R&D", "R&D это что"]\n')  # fmt: skip
     loaded = load_content(content)  # valid: every part fits and parses

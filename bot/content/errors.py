@@ -74,8 +74,25 @@ def _text(error: Mapping[str, Any]) -> str:
 
 
 _WHOLE = "must be a whole number"
-_DATE = "must be a date like 2026-12-01"
-_MOMENT = "must be a date and time with its zone, like 2026-12-01T10:00:00+03:00"
+_DATE_ = "must be a date like 2026-12-01"
+_MOMENT_ = "must be a date and time with its zone, like 2026-12-01T10:00:00+03:00"
+
+
+def _when(expected: str) -> Callable[[Mapping[str, Any]], str]:
+    """A date or a moment that is none, with the value given and, when a part of it is
+    out of range (2026-13-14, 2026-02-30, 25:00), which part."""
+
+    def told(error: Mapping[str, Any]) -> str:
+        why = str(_ctx(error, "error") or "")
+        part = f": {why}" if "range" in why else ""
+        given = _given(error)
+        return expected + (given[:-1] + part + ")" if given else "")
+
+    return told
+
+
+_DATE = _when(_DATE_)
+_MOMENT = _when(_MOMENT_)
 _REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "too_short": lambda e: (
         "must not be empty"
@@ -112,13 +129,13 @@ _REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "dict_type": lambda e: "must be a mapping of `key: value` lines",
     "model_type": lambda e: "must be a mapping of `key: value` lines",
     "model_attributes_type": lambda e: "must be a mapping of `key: value` lines",
-    "date_parsing": lambda e: _DATE + _given(e),
-    "date_from_datetime_parsing": lambda e: _DATE + _given(e),
-    "date_from_datetime_inexact": lambda e: _DATE + _given(e),
-    "date_type": lambda e: _DATE + _given(e),
-    "datetime_parsing": lambda e: _MOMENT + _given(e),
-    "datetime_from_date_parsing": lambda e: _MOMENT + _given(e),
-    "datetime_type": lambda e: _MOMENT + _given(e),
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "date_type": _DATE,
+    "datetime_parsing": _MOMENT,
+    "datetime_from_date_parsing": _MOMENT,
+    "datetime_type": _MOMENT,
     "url_parsing": lambda e: "must be a link such as https://example.com/page" + _given(e),
     "url_scheme": lambda e: "must be a link starting with http:// or https://" + _given(e),
     "url_type": lambda e: "must be a link such as https://example.com/page",

@@ -29,13 +29,16 @@ from bot.content.references import (
     check_segments,
     known_segments,
 )
-from bot.content.render import creative_message, faq_answer_html, lesson_html
-from bot.content.source import ContentInvalid, Problem, Source, item_line, read_file
+from bot.content.render import creative_message, faq_answer_html, lesson_html, messages_of
+from bot.content.source import ContentInvalid, Problem, Source, read_file
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
 
 VK_TEXT_LIMIT = 4096  # characters of a VK message
+# a lesson is sent in parts (docs/content-checks.md), up to this many
+LESSON_MESSAGES = 5
+LESSON_LIMIT = LESSON_MESSAGES * TEXT_LIMIT  # characters of its Markdown
 
 # the loader's API: `load_content`, the error it raises, and the sending checks
 __all__ = ["ContentInvalid", "load_content", "markdown_problems", "sending_problems"]
@@ -64,12 +67,12 @@ def load_content(root: Path) -> Content:
     # every check runs in one pass, on what each file says even where another of its keys
     # is wrong (an item left out by an error still has its segments checked)
     segment_ids = known_segments(program, sources.get("program.yaml"))
-    check_refs(root, program, sources, segment_ids, problems)
+    check_refs(root, sources, segment_ids, problems)
     check_segments([sources[name] for name in LIST_FILES if name in sources],
                    one_item_files, segment_ids, problems)  # fmt: skip
     check_lessons(root, lesson_sources, problems)
     check_contests(contests, problems)
-    _check_rendering(root, faq, creatives, lesson_sources, kept, problems)
+    _check_rendering(root, faq, creatives, lesson_sources, sources, kept, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
     return Content(
@@ -100,7 +103,10 @@ def _load_yaml(
         if required:
             problems.append(Problem(name, 1, "required file is missing"))
         return None
-    source = sources[name] = Source(root, path, read_file(path, name, problems))
+    text = read_file(path, name, problems)
+    if text is None:  # too big, or not UTF-8: said already, and nothing more
+        return None
+    source = sources[name] = Source(root, path, text)
     if source.data is None and not source.problems:
         if required:
             problems.append(Problem(name, 1, "file is empty"))
@@ -138,7 +144,10 @@ def _load_contests(
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.yaml")):
-        source = Source(root, path, read_file(path, path.relative_to(root).as_posix(), problems))
+        text = read_file(path, path.relative_to(root).as_posix(), problems)
+        if text is None:
+            continue
+        source = Source(root, path, text)
         read.append(source)
         contest: Contest | None = source.validate(Contest)
         problems.extend(source.problems)
@@ -157,6 +166,8 @@ def _load_lessons(
     for path in sorted(folder.glob("*.md")):
         name = path.relative_to(root).as_posix()
         text = read_file(path, name, problems)
+        if text is None:
+            continue
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             problems.append(
@@ -188,6 +199,7 @@ def _check_rendering(
     faq: list[FaqEntry],
     creatives: list[Creative],
     lessons: list[tuple[Lesson, Source]],
+    sources: dict[str, Source],
     kept: dict[str, list[int]],
     problems: list[Problem],
 ) -> None:
@@ -195,14 +207,32 @@ def _check_rendering(
     (HTML, checked as the Bot API parses it, in UTF-16 units) and on VK (plain text)."""
     for lesson, source in lessons:
         body_line = _body_line(root / source.name)
+        if len(lesson.body) > LESSON_LIMIT:  # not rendered: it would take seconds
+            problems.append(
+                Problem(
+                    source.name,
+                    body_line,
+                    f"the lesson has {len(lesson.body):,} characters: at most"
+                    f" {LESSON_LIMIT:,} ({LESSON_MESSAGES} messages)",
+                )
+            )
+            continue
         for line, message in markdown_problems(lesson.body):
             problems.append(Problem(source.name, body_line + line, message))
         header = f"<b>Урок 99 из 99. {html.escape(lesson.title)}</b>"
         for wrong in sending_problems(lesson_html(lesson, header)):
             problems.append(Problem(source.name, body_line, f"the lesson {wrong}"))
     for index, entry in zip(kept.get("faq.yaml", []), faq, strict=True):
-        for wrong in sending_problems(faq_answer_html(entry)):
-            line = item_line(root, "faq.yaml", index)
+        answer = faq_answer_html(entry)
+        wrong_parts = sending_problems(answer)
+        parts = len(messages_of(answer))
+        if parts > 1:  # the answer goes as one message, its buttons under it
+            wrong_parts.append(
+                f"does not fit one message with its question: it would go as {parts} (at"
+                f" most {TEXT_LIMIT:,} characters on Telegram; shorten it or split the entry)"
+            )
+        for wrong in wrong_parts:
+            line = sources["faq.yaml"].line((index,))
             problems.append(Problem("faq.yaml", line, f"the answer {entry.id!r} {wrong}"))
     for index, item in zip(kept.get("creatives.yaml", []), creatives, strict=True):
         sent = creative_message(item)
@@ -212,7 +242,7 @@ def _check_rendering(
         if sent.text is not None:
             wrong_parts += sending_problems(sent.text)
         for wrong in wrong_parts:
-            line = item_line(root, "creatives.yaml", index)
+            line = sources["creatives.yaml"].line((index,))
             problems.append(Problem("creatives.yaml", line, f"the creative {item.id!r} {wrong}"))
 
 

@@ -36,6 +36,8 @@ def load_locales(
             problems.append(Problem(name, 1, f"unknown language {language!r}; use ru or en"))
             continue
         text = read_file(path, name, problems)
+        if text is None:
+            continue
         known = shipped_message_ids(language)
         resource = parser.parse(text)
         shipped = {

@@ -25,8 +25,27 @@ from bot.names import NO_NAME, display_name, without_bidi
 # ≤ 32 characters, so an id fits in a button's callback data (64 bytes) with room to spare
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CONTENT_FILE = {"content_file": True}  # validation context of a content file (source.py)
+MESSAGE_LIMIT = 4096  # characters of a message on Telegram and VK
+
+
+def _at_most(limit: int) -> AfterValidator:
+    """A text of a content file no longer than `limit` characters (one message, by
+    default): a longer one could not be sent as the one message it is sent as. Texts
+    stored before (a manager's contest in the database) load as they are."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if len(value) > limit and (info.context or {}).get("content_file"):
+            raise ValueError(f"has {len(value):,} characters: at most {limit:,}")
+        return value
+
+    return AfterValidator(check)
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), _at_most(MESSAGE_LIMIT)
+]
+Plain = Annotated[str, _at_most(MESSAGE_LIMIT)]  # an optional text ("" for none)
 
 
 def _visible(value: str) -> str:
@@ -89,7 +108,7 @@ class Tier(Strict):
     id: Id
     title: Shown
     monthly_sales: int = Field(ge=0)
-    perk: str = ""
+    perk: Plain = ""
 
 
 class WeeklyMoment(Strict):
@@ -141,8 +160,8 @@ class FaqSettings(Strict):
 class Program(Strict):
     name: Text
     support_contact: Text
-    rules: str = ""
-    welcome: str = ""
+    rules: Plain = ""
+    welcome: Plain = ""
     segments: list[Segment] = Field(min_length=1)
     onboarding_questions: list[OnboardingQuestion] = Field(default_factory=list)
     tiers: list[Tier] = Field(default_factory=list)
@@ -279,14 +298,20 @@ class PrizeCategory(Strict):
     )  # to qualify (sales, ₽, referrals)
 
 
+# as /contest_new takes them (bot/services/contest_drafts.py)
+CONTEST_TITLE_LIMIT = 100
+CONTEST_TEXT_LIMIT = 1500  # a description, the restrictions
+CONTEST_YEARS = (2000, 2100)  # a contest file's moments
+
+
 class Contest(Strict):
     id: Id
-    title: Text
-    description: Text
+    title: Annotated[Text, _at_most(CONTEST_TITLE_LIMIT)]
+    description: Annotated[Text, _at_most(CONTEST_TEXT_LIMIT)]
     starts_at: datetime
     ends_at: datetime
     segments: list[Id] = Field(default_factory=list)
-    restrictions: str = ""
+    restrictions: Annotated[str, _at_most(CONTEST_TEXT_LIMIT)] = ""
     prizes: list[PrizeCategory] = Field(min_length=1)
     hold_days: int = Field(default=0, ge=0, le=MAX_HOLD_DAYS)
     one_prize_per_partner: bool = False
@@ -297,9 +322,15 @@ class Contest(Strict):
 
     @field_validator("starts_at", "ends_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
         if value.tzinfo is None:
             raise ValueError("give the time zone, e.g. 2026-12-01T10:00:00+03:00")
+        if (info.context or {}).get("content_file") and not (
+            CONTEST_YEARS[0] <= value.year <= CONTEST_YEARS[1]
+        ):  # the year 9999 would overflow the reminders' and results' times
+            raise ValueError(
+                f"must be in the years {CONTEST_YEARS[0]} to {CONTEST_YEARS[1]} (got {value.year})"
+            )
         return value
 
     @field_validator("ends_at")

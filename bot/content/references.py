@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from bot.content.models import ID_PATTERN, Contest, Lesson, Program
 from bot.content.render import DOCUMENT_LIMIT
-from bot.content.source import Problem, Source, item_line
+from bot.content.source import Problem, Source
 
 LIST_FILES: Final = ("faq.yaml", "creatives.yaml")  # list files whose items name segments
 
@@ -74,15 +74,13 @@ def _raw_items(source: Source | None) -> list[tuple[int, dict[str, Any]]]:
 
 def check_refs(
     root: Path,
-    program: Program | None,
     sources: dict[str, Source],
     segment_ids: set[str] | None,
     problems: list[Problem],
 ) -> None:
     """Ids used once per file and the creatives' files, on what the files say (each at
     its item's own line, whatever other items are wrong)."""
-    if program is not None:
-        unique(root, "program.yaml", [s.id for s in program.segments], "segment", problems)
+    check_program(sources.get("program.yaml"), problems)
     for name, key, what in (
         ("faq.yaml", "id", "FAQ id"),
         ("creatives.yaml", "id", "creative id"),
@@ -112,6 +110,7 @@ def check_lessons(
     root: Path, lessons: list[tuple[Lesson, Source]], problems: list[Problem]
 ) -> None:
     _check_ids(lessons, "lesson")
+    _check_order(lessons)
     for lesson, source in lessons:
         for index, attachment in enumerate(lesson.attachments):
             is_link = attachment.startswith(("http://", "https://"))
@@ -147,10 +146,61 @@ def content_file_problem(root: Path, relative: str) -> str | None:
     return None
 
 
+# A contest's card (its announcement, /contests) is one message: with the dialog's limits
+# on the title and description (models.py), its other texts are held so the whole card,
+# with its dates, prize names and a partner's place, stays well under 4,096 characters.
+CARD_TEXTS_LIMIT = 2800  # the title, description, restrictions and prizes together
+CARD_CATEGORIES_LIMIT = 4
+CARD_PLACES_LIMIT = 10  # prizes of one category
+
+
 def check_contests(contests: list[tuple[Contest, Source]], problems: list[Problem]) -> None:
     _check_ids(contests, "contest")
-    for _contest, source in contests:
+    for contest, source in contests:
+        _check_card(contest, source)
         problems.extend(source.problems)
+
+
+def _check_card(contest: Contest, source: Source) -> None:
+    """What a contest's card (one message) can carry."""
+    if len(contest.prizes) > CARD_CATEGORIES_LIMIT:
+        source.problem(
+            ("prizes", CARD_CATEGORIES_LIMIT),
+            f"prizes: at most {CARD_CATEGORIES_LIMIT} categories (the card is one message)",
+        )
+    for index, category in enumerate(contest.prizes):
+        if len(category.places) > CARD_PLACES_LIMIT:
+            source.problem(
+                ("prizes", index, "places"),
+                f"prizes.places: at most {CARD_PLACES_LIMIT} places (the card is one message)",
+            )
+    texts = [contest.title, contest.description, contest.restrictions]
+    texts += [place for category in contest.prizes for place in category.places]
+    total = sum(len(text) for text in texts)
+    if total > CARD_TEXTS_LIMIT:
+        source.problem(
+            ("description",),
+            f"the title, description, restrictions and prizes have {total:,} characters"
+            f" together: at most {CARD_TEXTS_LIMIT:,}, so the card fits one message",
+        )
+
+
+def _check_order(lessons: list[tuple[Lesson, Source]]) -> None:
+    """Two lessons one partner would both get never share an `order` (which would come
+    first is left to chance, and «Урок 3 из 5» is said twice): a lesson for all partners,
+    or two whose segments overlap. Lessons for different segments may (the demo's 3)."""
+    for number, (lesson, source) in enumerate(lessons):
+        for other, other_source in lessons[:number]:
+            if other.order != lesson.order:
+                continue
+            shared = not lesson.segments or not other.segments
+            if shared or set(lesson.segments) & set(other.segments):
+                source.problem(
+                    ("order",),
+                    f"order {lesson.order} is also the order of lesson {other.id!r}"
+                    f" ({other_source.name}), for the same partners",
+                )
+                break
 
 
 def _check_ids(items: Sequence[tuple[Lesson | Contest, Source]], what: str) -> None:
@@ -163,10 +213,70 @@ def _check_ids(items: Sequence[tuple[Lesson | Contest, Source]], what: str) -> N
         seen[item.id] = source.name
 
 
-def unique(root: Path, name: str, ids: list[str], what: str, problems: list[Problem]) -> None:
-    seen: set[str] = set()
-    for index, item in enumerate(ids):
-        if item in seen:
-            line = item_line(root, name, index)
-            problems.append(Problem(name, line, f"duplicate {what} {item!r}"))
-        seen.add(item)
+def _listed(data: Any, *path: str) -> list[tuple[int, Any]]:
+    """The items of the list at `path` in a document as written ([] when it is none)."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return list(enumerate(data)) if isinstance(data, list) else []
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def check_program(source: Source | None, problems: list[Problem]) -> None:
+    """What program.yaml's lists must be as a whole, on what it says (each problem at its
+    item's line, whatever else is wrong): ids used once; tiers from the lowest to the
+    highest, each asking for more sales than the one before (a partner's tier is the last
+    one reached, and «N more sales to the next» counts to the next in the file);
+    reminders between a contest's announcement and its start."""
+    if source is None:
+        return
+    data = source.data
+    for key, what in (
+        ("segments", "segment"),
+        ("onboarding_questions", "onboarding question id"),
+        ("tiers", "tier id"),
+    ):
+        seen: set[str] = set()
+        for index, item in _listed(data, key):
+            value = item.get("id") if isinstance(item, dict) else None
+            if isinstance(value, str) and value in seen:
+                source_problem(source, problems, (key, index, "id"), f"duplicate {what} {value!r}")
+            if isinstance(value, str):
+                seen.add(value)
+    before: tuple[int, str] | None = None
+    for index, item in _listed(data, "tiers"):
+        sales = _number(item.get("monthly_sales")) if isinstance(item, dict) else None
+        if sales is None:
+            continue
+        if before is not None and sales <= before[0]:
+            source_problem(
+                source,
+                problems,
+                ("tiers", index, "monthly_sales"),
+                f"tiers.monthly_sales: must be more than {before[0]} (tier {before[1]!r} before"
+                f" it): tiers go from the lowest to the highest (got {sales})",
+            )
+        before = (sales, str(item.get("id")))
+    schedule = data.get("schedule") if isinstance(data, dict) else None
+    lead = _number(schedule.get("announce_lead_days", 7)) if isinstance(schedule, dict) else 7
+    if lead is None or lead < 0:
+        return  # reported as the field's own problem
+    for index, days in _listed(data, "schedule", "reminder_days_before"):
+        number = _number(days)
+        if number is not None and not 0 <= number <= lead:
+            source_problem(
+                source,
+                problems,
+                ("schedule", "reminder_days_before", index),
+                f"schedule.reminder_days_before item {index + 1}: must be from 0 to"
+                f" announce_lead_days ({lead}): a reminder goes between a contest's"
+                f" announcement and its start (got {number})",
+            )
+
+
+def source_problem(
+    source: Source, problems: list[Problem], path: tuple[int | str, ...], message: str
+) -> None:
+    problems.append(Problem(source.name, source.line(path), message))

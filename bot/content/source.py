@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
+from yaml.constructor import SafeConstructor
 
 from bot.content.errors import field_path, reason, yaml_problem
 from bot.content.models import (
@@ -87,19 +88,47 @@ class Source:
         self.lines: dict[Path_, int] = {}
         self.problems: list[Problem] = []
         self._offset = line_offset
+        self._text = text
         self.data: Any = None
-        self.broken = False  # not YAML: nothing to validate
+        self.broken = False  # not YAML, or refused as too deep or with aliases
         try:
-            node, self.data = _parse(text)
+            node = _compose(text)
         except yaml.YAMLError as exc:
             line, problem = yaml_problem(exc, text)  # worded for an editor: errors.py
-            self.broken = True
-            self.problems.append(Problem(self.name, line + line_offset, problem))
+            self._refuse(line, problem)
             return
-        if node is not None:
-            self._walk(node, ())
+        except RecursionError:  # deeper than libyaml (or Python) goes
+            self._refuse(1, f"nested more than {MAX_DEPTH} levels deep")
+            return
+        if node is None:
+            return
+        self._seen: set[int] = set()
+        self._walk(node, (), 0)
+        if self.broken:
+            return
+        try:
+            self.data = _construct(node)
+        except yaml.YAMLError as exc:  # an unknown tag (!x), an unhashable key
+            self._refuse(*yaml_problem(exc, text))
 
-    def _walk(self, node: yaml.Node, path: Path_) -> None:
+    def _refuse(self, line: int, message: str) -> None:
+        """The document is not read on: nothing of it is validated."""
+        self.broken = True
+        self.problems.append(Problem(self.name, line + self._offset, message))
+
+    def _walk(self, node: yaml.Node, path: Path_, depth: int) -> None:
+        """Every node's line; an alias (a node met twice) or a nesting deeper than any
+        content file needs refuses the document (a few lines of aliases would otherwise
+        expand to gigabytes: "billion laughs")."""
+        if self.broken:
+            return
+        if id(node) in self._seen:
+            self._refuse(_first_alias_line(self._text), ALIASES_REFUSED)
+            return
+        self._seen.add(id(node))
+        if depth > MAX_DEPTH:
+            self._refuse(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+            return
         self.lines.setdefault(path, node.start_mark.line + 1 + self._offset)
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
@@ -112,11 +141,11 @@ class Source:
                     )
                 seen.add(key)
                 self.lines[(*path, key)] = line
-                self._walk(value_node, (*path, key))
+                self._walk(value_node, (*path, key), depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 self.lines[(*path, index)] = item.start_mark.line + 1 + self._offset
-                self._walk(item, (*path, index))
+                self._walk(item, (*path, index), depth + 1)
 
     def line(self, path: Iterable[int | str]) -> int:
         parts = tuple(path)
@@ -166,15 +195,38 @@ class Source:
         self.problem(loc, f"{where}: {message}" if where else message)
 
 
-# libyaml's parser when PyYAML was built with it: the same nodes (lines, values) and data,
-# ten times faster than the pure-Python one (a content folder: 7 ms instead of 78)
+# A content file is small: a bigger one is a mistake (a pasted export, a runaway script)
+# that would take seconds to read and be sent in hundreds of messages (docs/content.md)
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 20  # levels of nesting; a content file needs five
+ALIASES_REFUSED = "YAML aliases (*name) are not allowed in content files: write the value out"
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A date or time YAML reads as one, or, when it is none (2026-13-14, 2026-02-30,
+    25:00), the text as written: the field's validation then says what is wrong, with
+    its line, instead of PyYAML's ValueError ending the whole check."""
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+class _Constructor(SafeConstructor):
+    """PyYAML's safe constructor, with `_timestamp` (it needs no parser: it builds the
+    data of a composed node tree)."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+# libyaml's parser when PyYAML was built with it: the same nodes (lines, values), ten
+# times faster than the pure-Python one (a content folder: 7 ms instead of 78)
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """The document's node tree (for the lines) and its data, from one parse. A text
-    libyaml refuses is parsed again by PyYAML's own parser, whose error the problem is
-    worded from (`yaml_problem`), as before."""
+def _compose(text: str) -> yaml.Node | None:
+    """The document's node tree (for the lines). A text libyaml refuses is parsed again
+    by PyYAML's own parser, whose error the problem is worded from (`yaml_problem`)."""
     if _FAST_LOADER is not None:
         try:
             loader = _FAST_LOADER(text)  # ValueError: a character libyaml cannot encode
@@ -182,13 +234,30 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
             loader = None
         if loader is not None:
             try:
-                node = loader.get_single_node()
-                return node, (None if node is None else loader.construct_document(node))
-            except yaml.YAMLError:
-                pass
+                node: yaml.Node | None = loader.get_single_node()
+                return node
+            except yaml.YAMLError as exc:
+                if "nesting depth" in str(getattr(exc, "problem", "")):
+                    raise RecursionError from exc  # PyYAML's parser would take seconds
             finally:
                 loader.dispose()
-    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _construct(node: yaml.Node) -> Any:
+    """The data of a composed document."""
+    return _Constructor().construct_document(node)
+
+
+def _first_alias_line(text: str) -> int:
+    """The line (from 1) of the document's first alias."""
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER or yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+                return event.start_mark.line + 1
+    except yaml.YAMLError:  # pragma: no cover - the text was composed already
+        pass
+    return 1
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -206,18 +275,32 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
 
 
-def read_file(path: Path, name: str, problems: list[Problem]) -> str:
+def read_file(path: Path, name: str, problems: list[Problem]) -> str | None:
+    """A content file's text, or None with its problem (too big to be content, or not
+    UTF-8): nothing more is said of that file."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError(21, "a folder, not a file")
+    except OSError as exc:  # a folder named x.yaml, a dangling symlink, no permission
+        problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
+        return None
+    if size > MAX_FILE_BYTES:
+        problems.append(
+            Problem(
+                name,
+                1,
+                f"the file is {size / 1024 / 1024:.1f} MB: a content file may have at most "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            )
+        )
+        return None
     try:
         return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
+        return None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not valid UTF-8"))
-        return ""
-
-
-def item_line(root: Path, name: str, index: int, key: str | None = None) -> int:
-    """The line of a list item (or of its `key`)."""
-    path = root / name
-    source = Source(root, path, path.read_text(encoding="utf-8"))
-    prefix: tuple[int | str, ...] = ("segments", index) if name == "program.yaml" else (index,)
-    return source.line((*prefix, key) if key else prefix)
+        return None

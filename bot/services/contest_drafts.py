@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.content.models import (
+    CONTEST_TEXT_LIMIT,
+    CONTEST_TITLE_LIMIT,
     MAX_CONTEST_DAYS,
     MAX_HOLD_DAYS,
     MAX_PRIZE_MINIMUM,
@@ -26,8 +28,8 @@ from bot.content.models import (
 )
 from bot.names import without_bidi
 
-TITLE_LIMIT: Final = 100
-DESCRIPTION_LIMIT: Final = 1500
+TITLE_LIMIT: Final = CONTEST_TITLE_LIMIT  # as a contest file's (models.py)
+DESCRIPTION_LIMIT: Final = CONTEST_TEXT_LIMIT
 MAX_AHEAD_DAYS: Final = 365  # an announcement or a contest's start: at most a year ahead
 # Russian names a manager may type instead of the category ids
 CATEGORY_NAMES: Final = {
