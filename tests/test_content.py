@@ -10,27 +10,16 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content.loader import ContentInvalid, load_content
+from bot.content.loader import load_content
+from tests.content_copy import demo_copy
+from tests.content_copy import edit as _edit
+from tests.content_copy import problems as _problems
 from tests.harness import DEMO_CONTENT
 
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(DEMO_CONTENT, root)
-    return root
-
-
-def _problems(root: Path) -> list[str]:
-    with pytest.raises(ContentInvalid) as caught:
-        load_content(root)
-    return [str(problem) for problem in caught.value.problems]
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return demo_copy(tmp_path)
 
 
 def test_demo_content_is_valid_and_big_enough() -> None:

@@ -4,34 +4,20 @@ validation, not 0"): file:line, the field without the leading list index, a plai
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.content.errors import field_path, reason
-from bot.content.loader import ContentInvalid, load_content
-from tests.harness import DEMO_CONTENT
+from tests.content_copy import demo_copy
+from tests.content_copy import edit as _edit
+from tests.content_copy import problems as _problems
 
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(DEMO_CONTENT, root)
-    return root
-
-
-def _problems(root: Path) -> list[str]:
-    with pytest.raises(ContentInvalid) as caught:
-        load_content(root)
-    return [str(problem) for problem in caught.value.problems]
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return demo_copy(tmp_path)
 
 
 def test_lexicon_problems(content: Path) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import Contest
+from tests.content_copy import demo_copy
+from tests.content_copy import problems as _problems
 from tests.harness import DEMO_CONTENT, running_bot
 
 INVISIBLE = ["\u202e\u2066\u200f", "\u200b\u2060", " \ufeff\u200e "]
@@ -18,15 +19,7 @@ INVISIBLE = ["\u202e\u2066\u200f", "\u200b\u2060", " \ufeff\u200e "]
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(DEMO_CONTENT, root)
-    return root
-
-
-def _problems(root: Path) -> list[str]:
-    with pytest.raises(ContentInvalid) as caught:
-        load_content(root)
-    return [str(problem) for problem in caught.value.problems]
+    return demo_copy(tmp_path)
 
 
 def _edit(path: Path, old: str, new: str) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.loader import ContentInvalid, load_content
+from tests.content_copy import demo_copy
+from tests.content_copy import problems as _problems
 from tests.harness import DEMO_CONTENT, running_bot
 
 UNCLOSED = "the text in quotes is not closed (a \" or ' is missing)"
@@ -17,15 +18,7 @@ UNCLOSED = "the text in quotes is not closed (a \" or ' is missing)"
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(DEMO_CONTENT, root)
-    return root
-
-
-def _problems(root: Path) -> list[str]:
-    with pytest.raises(ContentInvalid) as caught:
-        load_content(root)
-    return [str(problem) for problem in caught.value.problems]
+    return demo_copy(tmp_path)
 
 
 def _edit_line(path: Path, number: int, old: str, new: str) -> None:
