@@ -1,0 +1,120 @@
+"""Session 14, task perf14: what one update costs the bot's process. The work each change
+saves is done once, with the same result: a word's stems and typos read once (then
+remembered), a question's text read once per update (TypedWords, then the question
+handler), and pydantic's models of the Bot API's answers kept, not built again."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.services import own_intents, small_talk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reference_read(words: list[str]) -> own_intents.Intent | None:
+    """`own_intents.read` as it was before its words were remembered (session 13)."""
+    o = own_intents
+    if not words or len(words) > 10:
+        return None
+    unsubscribe = stop = negated = receive = fewer = sent = False
+    mine = figures = rank = contests = see = seen = cabinet = False
+    elsewhere = False
+    for word in words:
+        known = for_me = False
+        if word in o._MINE:
+            mine = known = for_me = True
+        if word in o._FILLER:
+            known = for_me = True
+        if word in o._SEE:
+            see = known = for_me = True
+        if o._matches(word, o._SEEN):
+            seen = known = for_me = True
+        if word in o._CABINET:
+            cabinet = known = for_me = True
+        if o._matches(word, o._UNSUBSCRIBE):
+            unsubscribe = known = True
+        if o._matches(word, o._STOP):
+            stop = known = True
+        if word in o._NOT:
+            negated = known = True
+        if word in o._RECEIVE:
+            receive = known = True
+        if word in o._FEWER:
+            fewer = known = True
+        if o._matches(word, o._SENT):
+            sent = known = True
+        if o._matches(word, o._FIGURES):
+            figures = known = for_me = True
+        if o._matches(word, o._RANK):
+            rank = known = True
+        if o._matches(word, o._CONTESTS):
+            contests = known = True
+        if not known:
+            return None
+        elsewhere |= not for_me
+    if cabinet and (elsewhere or not (seen and (mine or see))):
+        return None
+    if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
+        return o.Intent("unsubscribe")
+    if see and seen and not elsewhere:
+        return o.Intent("menu", "me")
+    if not mine:
+        return None
+    if contests:
+        return o.Intent("menu", "contests")
+    if rank:
+        return o.Intent("menu", "top")
+    if figures:
+        return o.Intent("menu", "me")
+    return None
+
+
+def _texts() -> list[str]:
+    cases = yaml.safe_load((ROOT / "bench" / "faq_eval.yaml").read_text(encoding="utf-8"))
+    questions = [case["q"] for case in cases["in_scope"] + cases["out_of_scope"]]
+    return [
+        *questions,
+        "где моя статистика", "моя статистка", "как отписаться от рассылки", "не присылайте "
+        "уведомления", "слишком много сообщений", "мое место в рейтинге", "мои конкурсы",
+        "где посмотреть продажи в личном кабинете", "описания конкурентов", "мечта места",
+        "my stats please", "stop sending messages", "unsubscribe", "сколько я заработал",
+        "расылки отключить", "где мой баланс", "конкурентов моих посмотреть",
+    ]  # fmt: skip
+
+
+def test_a_message_reads_as_it_did_before_its_words_were_remembered() -> None:
+    own_intents._word.cache_clear()
+    phrases = [small_talk._normal(text).split() for text in _texts()]
+    checked = 0
+    for words in phrases:
+        # the whole text and every run of up to four of its words (typed_label's parts)
+        runs = [words] + [
+            words[i:j] for i, j in itertools.combinations(range(len(words) + 1), 2) if j - i <= 4
+        ]
+        for run in runs:
+            assert own_intents.read(run) == _reference_read(run), run
+            checked += 1
+    assert checked > 1000
+
+
+def test_a_words_stems_and_typos_are_matched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    own_intents._word.cache_clear()
+    calls: list[str] = []
+    matches = own_intents._matches
+
+    def counted(word: str, patterns: tuple[str, ...]) -> bool:
+        calls.append(word)
+        return matches(word, patterns)
+
+    monkeypatch.setattr(own_intents, "_matches", counted)
+    assert own_intents.read(["где", "моя", "статистка"]) == own_intents.Intent("menu", "me")
+    first = len(calls)
+    assert first > 0
+    assert own_intents.read(["моя", "статистка"]) == own_intents.Intent("menu", "me")
+    assert own_intents.read(["где", "статистка", "моя"]) == own_intents.Intent("menu", "me")
+    assert len(calls) == first  # every word known already: nothing matched again
