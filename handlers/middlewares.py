@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -171,6 +172,16 @@ def typed_label(text: str, translator: Translator) -> own_intents.Intent | None:
     return own_intents.typed_label(text, _LABELS[0][1])
 
 
+@dataclass(frozen=True)
+class TextReading:
+    """A message's text as TypedWords read it (`small_talk.read` with the content, then
+    `typed_label` when that found nothing), for the question handler of the same update."""
+
+    text: str
+    reading: small_talk.Reading | None
+    label: own_intents.Intent | None
+
+
 class TypedWords(BaseMiddleware):
     """After PartnerMiddleware, before routing: a menu word typed alone («креативы», «мои
     продажи») becomes its command, and asking for a person in words («позовите живого
@@ -184,10 +195,13 @@ class TypedWords(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message) and event.text and data.get("partner") is not None:
             reading = small_talk.read(event.text, data.get("content"))
+            label = None
             if reading is None and "translator" in data:
                 label = typed_label(event.text, data["translator"])
-                if label is not None:
-                    reading = small_talk.Reading(label.kind, label.command)
+            # the question handler reads the same text the same way: it takes this
+            data["text_reading"] = TextReading(event.text, reading, label)
+            if label is not None:
+                reading = small_talk.Reading(label.kind, label.command)
             if reading is not None and reading.kind in ("menu", "person"):
                 plain = await self._plain(
                     event,

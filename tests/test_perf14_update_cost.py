@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from bot.i18n import Translator
 from bot.services import own_intents, small_talk
+from handlers import middlewares
+from handlers.partner import faq as faq_handlers
+from tests.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,3 +123,36 @@ def test_a_words_stems_and_typos_are_matched_once(monkeypatch: pytest.MonkeyPatc
     assert own_intents.read(["моя", "статистка"]) == own_intents.Intent("menu", "me")
     assert own_intents.read(["где", "статистка", "моя"]) == own_intents.Intent("menu", "me")
     assert len(calls) == first  # every word known already: nothing matched again
+
+
+async def test_a_question_is_read_once_per_update(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TypedWords reads a partner's text (small talk, a menu word, a label typed); the
+    question handler takes that reading instead of reading the text again."""
+    anna = harness.user()
+    await anna.onboard()
+    question = "Когда приходят выплаты за продажи?"
+    reads: list[str] = []
+    labels: list[str] = []
+    read, typed_label = small_talk.read, middlewares.typed_label
+
+    def counted_read(text: str, content: Any = None) -> Any:
+        reads.append(text)
+        return read(text, content)
+
+    def counted_label(text: str, translator: Any) -> Any:
+        labels.append(text)
+        return typed_label(text, translator)
+
+    monkeypatch.setattr(small_talk, "read", counted_read)
+    monkeypatch.setattr(middlewares, "typed_label", counted_label)
+    monkeypatch.setattr(faq_handlers, "typed_label", counted_label)
+    replies = await anna.send(question)
+    assert "10 и 25" in replies[-1].plain  # the FAQ's answer
+    assert reads.count(question) == 1
+    assert labels.count(question) == 1
+    # small talk is still answered as such, read once too
+    replies = await anna.send("Спасибо большое")
+    assert [m.plain for m in replies] == [Translator().get("ru")("small-talk-thanks")]
+    assert reads.count("Спасибо большое") == 1

@@ -20,7 +20,7 @@ from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
 from handlers.manager import MANAGER_COMMANDS
-from handlers.middlewares import typed_label
+from handlers.middlewares import TextReading, typed_label
 from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
@@ -227,6 +227,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         settings: Settings,
         l10n: L10n,
         translator: Translator,
+        text_reading: TextReading | None = None,
     ) -> None:
         if _manager_command_words(message, settings):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
@@ -234,8 +235,12 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await message.answer(l10n("unknown-command"))
             await send(message, menu_screen(l10n))
             return
-        reading = small_talk.read(message.text or "", content)
-        label = typed_label(message.text or "", translator) if reading is None else None
+        text = message.text or ""
+        if text_reading is not None and text_reading.text == text:  # read by TypedWords
+            reading, label = text_reading.reading, text_reading.label
+        else:
+            reading = small_talk.read(text, content)
+            label = typed_label(text, translator) if reading is None else None
         if label is not None and label.kind == "say":  # «помогло», «не помогло», «Нет, другое»
             await message.answer(l10n(f"small-talk-{label.command}"))  # no FAQ miss
         elif reading is None:
