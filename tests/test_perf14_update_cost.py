@@ -5,15 +5,21 @@ handler), and pydantic's models of the Bot API's answers kept, not built again."
 
 from __future__ import annotations
 
+import gc
 import itertools
+import json
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from aiogram import Bot
+from aiogram.methods import GetUpdates, SendMessage
 
 from bot.i18n import Translator
 from bot.services import own_intents, small_talk
+from bot.telegram.session import JsonSession
 from handlers import middlewares
 from handlers.partner import faq as faq_handlers
 from tests.harness import Harness
@@ -156,3 +162,37 @@ async def test_a_question_is_read_once_per_update(
     replies = await anna.send("Спасибо большое")
     assert [m.plain for m in replies] == [Translator().get("ru")("small-talk-thanks")]
     assert reads.count("Спасибо большое") == 1
+
+
+def test_the_models_of_answers_are_kept_between_garbage_collections() -> None:
+    """pydantic keeps `Response[T]` weakly: without a reference of ours, a collection took
+    `Response[list[Update]]` and the next answer built it again (several ms)."""
+    session = JsonSession()
+    bot = Bot("123:abc", session=session)
+    answers: list[tuple[Any, str]] = [
+        (GetUpdates(), json.dumps({"ok": True, "result": []})),
+        (
+            SendMessage(chat_id=1, text="x"),
+            json.dumps(
+                {
+                    "ok": True,
+                    "result": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": 1, "type": "private"},
+                        "text": "x",
+                    },
+                }
+            ),
+        ),
+    ]
+    models = []
+    for method, body in answers:
+        response = session.check_response(bot, method, 200, body)
+        models.append(weakref.ref(type(response)))
+        del response
+    gc.collect()
+    assert all(model() is not None for model in models)
+    updates = session.check_response(bot, GetUpdates(), 200, answers[0][1])
+    assert type(updates) is models[0]()  # the same model, not one built again
+    assert updates.result == []
