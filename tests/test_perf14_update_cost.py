@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.methods import GetUpdates, SendMessage
 
 from bot.i18n import Translator
@@ -196,3 +196,32 @@ def test_the_models_of_answers_are_kept_between_garbage_collections() -> None:
     updates = session.check_response(bot, GetUpdates(), 200, answers[0][1])
     assert type(updates) is models[0]()  # the same model, not one built again
     assert updates.result == []
+
+
+async def test_an_update_enters_only_routers_that_act_on_its_type(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram walks an update into router after router; a button press no longer enters
+    the ~15 routers in its way that handle only messages (nor a message the press-only
+    ones), and is answered as before."""
+    entered: list[tuple[str, str]] = []
+    walk = Router._propagate_event
+
+    async def counted(self: Router, observer: Any, update_type: str, **kwargs: Any) -> Any:
+        entered.append((update_type, self.name))
+        return await walk(self, observer, update_type, **kwargs)
+
+    anna = harness.user()
+    await anna.onboard()
+    monkeypatch.setattr(Router, "_propagate_event", counted)
+    menu = next(m for m in reversed(anna.messages) if "🎓 Обучение" in m.button_labels)
+    await anna.press("🎓 Обучение", menu)
+    assert "Обучение" in anna.last.plain or anna.last.buttons  # the lessons screen
+    presses = [name for kind, name in entered if kind == "callback_query"]
+    assert "handlers.partner.lessons" in presses
+    assert "handlers.partner.faq.questions" not in presses  # a message-only router
+    assert len(presses) <= 8, presses  # the dispatcher and the routers on the way
+    entered.clear()
+    replies = await anna.send("Когда приходят выплаты за продажи?")
+    assert "10 и 25" in replies[-1].plain
+    assert [name for _, name in entered if name.startswith("handlers.manager")] == []
