@@ -131,6 +131,29 @@ def test_a_words_stems_and_typos_are_matched_once(monkeypatch: pytest.MonkeyPatc
     assert len(calls) == first  # every word known already: nothing matched again
 
 
+def test_the_small_talk_around_a_label_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typed_label reads the first and last words of a text as small talk («спасибо,
+    помогло»); each such part is read once, then remembered (a pure reading)."""
+    own_intents._frame.cache_clear()
+    table = own_intents.label_table([Translator().get("ru")])
+    parts: list[str] = []
+    read = small_talk.read
+
+    def counted(text: str, content: Any = None) -> Any:
+        parts.append(text)
+        return read(text, content)
+
+    monkeypatch.setattr(small_talk, "read", counted)
+    thanks = own_intents.Intent("say", "helped")
+    assert own_intents.typed_label("Спасибо, помогло!", table) == thanks
+    assert own_intents.typed_label("Когда будут выплаты по заказам?", table) is None
+    assert parts
+    parts.clear()
+    assert own_intents.typed_label("спасибо помогло", table) == thanks
+    assert own_intents.typed_label("когда будут выплаты по заказам", table) is None
+    assert parts == []
+
+
 async def test_a_question_is_read_once_per_update(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

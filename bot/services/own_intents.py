@@ -335,12 +335,20 @@ def label_table(languages: Iterable[Callable[[str], str]]) -> dict[str, Intent]:
     return table
 
 
+@lru_cache(maxsize=50_000)
+def _frame(part: str) -> str | None:
+    """The small-talk kind of up to three words around a label, or None (read once: the
+    first and last words of messages recur, «когда», «как», «спасибо»)."""
+    from bot.services import small_talk
+
+    reading = small_talk.read(part)
+    return reading.kind if reading is not None and reading.kind in _FRAMES else None
+
+
 def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
     """What a message typed as one of the bot's labels does, alone or with small talk
     around it («спасибо, помогло!», «ок, назад»); small talk alone in several parts («ок,
     спасибо») is thanks or an acknowledgement. None: not a label."""
-    from bot.services import small_talk
-
     words = _plain_words(text)
     if not words or len(words) > _MOST_WORDS:
         return None
@@ -351,8 +359,7 @@ def typed_label(text: str, table: Mapping[str, Intent]) -> Intent | None:
             return ""
         if len(part) > _FRAME_WORDS:
             return None
-        reading = small_talk.read(" ".join(part))
-        return reading.kind if reading is not None and reading.kind in _FRAMES else None
+        return _frame(" ".join(part))
 
     count = len(words)
     before = [frame(words[:i]) for i in range(count + 1)]
