@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.telegram.emulator import BotApiEmulator, RateLimits
+from bot.telegram.emulator import BotApiEmulator, RateLimits, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +73,31 @@ async def wait_for_replies(emulator: BotApiEmulator, count: int, within: float =
             raise TimeoutError(f"only {bot_replies(emulator)} of {count} replies")
         await asyncio.sleep(0.002)
     return time.perf_counter()
+
+
+async def onboard(emulator: BotApiEmulator, user: int) -> None:
+    """/start and the onboarding, as a person would (answers straight away)."""
+
+    async def wait_new(before: int, *, buttons: bool = True) -> SentMessage:
+        for _ in range(6000):
+            mine = emulator.chat_messages(user)
+            if len(mine) > before and (mine[-1].buttons or not buttons):
+                return mine[-1]
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"no screen for {user}")
+
+    emulator.user_message(user, "/start")
+    screen = await wait_new(0)
+    for label in (screen.button_labels[0], "Сайт"):
+        before = len(emulator.chat_messages(user))
+        emulator.press(user, screen, label)
+        screen = await wait_new(before)
+    before = len(emulator.chat_messages(user))
+    emulator.press(user, screen, "До года")
+    await wait_new(before, buttons=False)  # the free-text question
+    before = len(emulator.chat_messages(user))
+    emulator.user_message(user, "Владельцы квартир")
+    screen = await wait_new(before)
+    before = len(emulator.chat_messages(user))
+    emulator.press(user, screen, "✅ Да, присылайте")
+    await wait_new(before)

@@ -36,6 +36,7 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher
 
 from bench.broadcast import settings_for
+from bench.common import onboard
 from bot.assembly import Services, create_dispatcher, create_services
 from bot.clock import SystemClock
 from bot.pacing import TELEGRAM, Pacer
@@ -114,34 +115,6 @@ async def telegram_bot(
         await bot.session.close()
         await services.close()
         await emulator.stop()
-
-
-async def onboard(emulator: BotApiEmulator, user: int) -> None:
-    """/start and the onboarding, as a person would (answers straight away)."""
-
-    async def wait_new(before: int, *, buttons: bool = True) -> SentMessage:
-        for _ in range(6000):
-            mine = emulator.chat_messages(user)
-            if len(mine) > before and (mine[-1].buttons or not buttons):
-                return mine[-1]
-            await asyncio.sleep(0.01)
-        raise TimeoutError(f"no screen for {user}")
-
-    emulator.user_message(user, "/start")
-    screen = await wait_new(0)
-    for label in (screen.button_labels[0], "Сайт"):
-        before = len(emulator.chat_messages(user))
-        emulator.press(user, screen, label)
-        screen = await wait_new(before)
-    before = len(emulator.chat_messages(user))
-    emulator.press(user, screen, "До года")
-    await wait_new(before, buttons=False)  # the free-text question
-    before = len(emulator.chat_messages(user))
-    emulator.user_message(user, "Владельцы квартир")
-    screen = await wait_new(before)
-    before = len(emulator.chat_messages(user))
-    emulator.press(user, screen, "✅ Да, присылайте")
-    await wait_new(before)
 
 
 async def onboard_all(emulator: BotApiEmulator, users: list[int]) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from aiogram import Router
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject
 
 from handlers import community, errors
 from handlers.filters import CommandText, InConversation, IsManager, ManagersChat, PrivateChat
@@ -110,7 +112,7 @@ def setup_routers() -> list[Router]:
         commands,
         fallback.setup_unsupported(),
     )
-    return [
+    routers = [
         private,
         # the same in the managers' chat, for the commands that work there
         fallback.setup_usage(
@@ -132,3 +134,35 @@ def setup_routers() -> list[Router]:
         fallback.setup_stale_buttons(),
         errors.setup(),
     ]
+    for router in routers:
+        enter_only_where_handled(router)
+    return routers
+
+
+def _wanted(router: Router) -> frozenset[str]:
+    """The update types something in `router` or below acts on: a handler or a middleware."""
+    own = {
+        name
+        for name, observer in router.observers.items()
+        if observer.handlers or observer.middleware or observer.outer_middleware
+    }
+    return frozenset(own.union(*(_wanted(sub) for sub in router.sub_routers)))
+
+
+def enter_only_where_handled(router: Router) -> None:
+    """aiogram walks an update into every router in turn until one handles it, each visit
+    wrapping the router's middlewares anew (a button press crossed ~20 routers that
+    handle only messages); a router, with the ones below it, now lets an update type it
+    has no handler or middleware for pass at once (UNHANDLED, as its walk would end).
+    For routers whose handlers are registered when they are built (each `setup()`)."""
+    wanted = _wanted(router)
+    walk = router.propagate_event
+
+    async def propagate_event(update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        if update_type not in wanted:
+            return UNHANDLED
+        return await walk(update_type=update_type, event=event, **kwargs)
+
+    router.propagate_event = propagate_event  # type: ignore[method-assign]
+    for sub in router.sub_routers:
+        enter_only_where_handled(sub)

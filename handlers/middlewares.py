@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -170,6 +171,15 @@ class VkOriginMiddleware(BaseMiddleware):
             done_answering(token)
 
 
+@dataclass(frozen=True)
+class TextReading:
+    """A message's text as TypedWords read it (`typed_labels.read`), for the question
+    handler of the same update: the text is read once."""
+
+    text: str
+    reading: small_talk.Reading | None
+
+
 class TypedWords(BaseMiddleware):
     """After PartnerMiddleware, before routing: a menu word typed alone («креативы», «мои
     продажи») becomes its command, and asking for a person in words («позовите живого
@@ -185,6 +195,8 @@ class TypedWords(BaseMiddleware):
         if isinstance(event, Message) and event.text and data.get("partner") is not None:
             if "translator" in data:
                 reading = typed_labels.read(event.text, data.get("content"), data["translator"])
+                # the question handler reads the same text the same way: it takes this
+                data["text_reading"] = TextReading(event.text, reading)
             else:
                 reading = small_talk.read(event.text, data.get("content"))
             if reading is not None and reading.kind in ("menu", "person"):

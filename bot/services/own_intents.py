@@ -38,7 +38,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from functools import lru_cache
+from typing import Final, NamedTuple
 
 from bot.content.models import CREATIVE_KINDS
 from bot.services.faq_text import parse
@@ -166,6 +167,65 @@ class Intent:
     command: str = ""  # for menu: the partner command that answers it
 
 
+class _Word(NamedTuple):
+    """What one word tells `read` (`known` False: a word of no intent here)."""
+
+    known: bool
+    for_me: bool  # a word the /me question knows
+    mine: bool
+    see: bool
+    seen: bool
+    cabinet: bool
+    unsubscribe: bool
+    stop: bool
+    negated: bool
+    receive: bool
+    fewer: bool
+    sent: bool
+    figures: bool
+    rank: bool
+    contests: bool
+
+
+@lru_cache(maxsize=50_000)
+def _word(word: str) -> _Word:
+    """A word read once: the stems and typos are matched for each word, and partners'
+    words recur (as `parse` of bot/services/faq_text.py, a bounded cache)."""
+    mine = word in _MINE
+    filler = word in _FILLER
+    see = word in _SEE
+    seen = _matches(word, _SEEN)
+    cabinet = word in _CABINET
+    unsubscribe = _matches(word, _UNSUBSCRIBE)
+    stop = _matches(word, _STOP)
+    negated = word in _NOT
+    receive = word in _RECEIVE
+    fewer = word in _FEWER
+    sent = _matches(word, _SENT)
+    figures = _matches(word, _FIGURES)
+    rank = _matches(word, _RANK)
+    contests = _matches(word, _CONTESTS)
+    for_me = mine or filler or see or seen or cabinet or figures
+    others = (unsubscribe, stop, negated, receive, fewer, sent, rank, contests)
+    return _Word(
+        known=for_me or any(others),
+        for_me=for_me,
+        mine=mine,
+        see=see,
+        seen=seen,
+        cabinet=cabinet,
+        unsubscribe=unsubscribe,
+        stop=stop,
+        negated=negated,
+        receive=receive,
+        fewer=fewer,
+        sent=sent,
+        figures=figures,
+        rank=rank,
+        contests=contests,
+    )
+
+
 def read(words: list[str]) -> Intent | None:
     """The built-in intent of a message (its words: lower case, ё as е, no punctuation),
     or None: a question for the FAQ."""
@@ -174,39 +234,24 @@ def read(words: list[str]) -> Intent | None:
     unsubscribe = stop = negated = receive = fewer = sent = False
     mine = figures = rank = contests = see = seen = cabinet = False
     elsewhere = False  # a word known only to another intent than /me
-    for word in words:
-        known = for_me = False  # for_me: a word the /me question knows
-        if word in _MINE:
-            mine = known = for_me = True
-        if word in _FILLER:
-            known = for_me = True
-        if word in _SEE:
-            see = known = for_me = True
-        if _matches(word, _SEEN):
-            seen = known = for_me = True
-        if word in _CABINET:
-            cabinet = known = for_me = True
-        if _matches(word, _UNSUBSCRIBE):
-            unsubscribe = known = True
-        if _matches(word, _STOP):
-            stop = known = True
-        if word in _NOT:
-            negated = known = True
-        if word in _RECEIVE:
-            receive = known = True
-        if word in _FEWER:
-            fewer = known = True
-        if _matches(word, _SENT):
-            sent = known = True
-        if _matches(word, _FIGURES):
-            figures = known = for_me = True
-        if _matches(word, _RANK):
-            rank = known = True
-        if _matches(word, _CONTESTS):
-            contests = known = True
-        if not known:
+    for each in words:
+        word = _word(each)
+        if not word.known:
             return None
-        elsewhere |= not for_me
+        mine |= word.mine
+        see |= word.see
+        seen |= word.seen
+        cabinet |= word.cabinet
+        unsubscribe |= word.unsubscribe
+        stop |= word.stop
+        negated |= word.negated
+        receive |= word.receive
+        fewer |= word.fewer
+        sent |= word.sent
+        figures |= word.figures
+        rank |= word.rank
+        contests |= word.contests
+        elsewhere |= not word.for_me
     if cabinet and (elsewhere or not (seen and (mine or see))):
         return None  # the cabinet is known to the /me question only
     if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
@@ -340,6 +385,16 @@ def _mark(text: str) -> str:
     return "".join(char for char in text if unicodedata.category(char) in ("So", "Sm", "Sk"))
 
 
+@lru_cache(maxsize=50_000)
+def _frame(part: str) -> str | None:
+    """The small-talk kind of up to three words around a label, or None (read once: the
+    first and last words of messages recur, «когда», «как», «спасибо»)."""
+    from bot.services import small_talk
+
+    reading = small_talk.read(part)
+    return reading.kind if reading is not None and reading.kind in _FRAMES else None
+
+
 def typed_label(text: str, table: LabelTable) -> Intent | None:
     """What a message typed as one of the bot's labels does, alone or with small talk
     around it («спасибо, помогло!», «ок, назад»), a number it shows aside («Видео (3)»);
@@ -359,7 +414,6 @@ def typed_label(text: str, table: LabelTable) -> Intent | None:
 
 
 def _label_in(words: list[str], table: LabelTable) -> Intent | None:
-    from bot.services import small_talk
 
     def frame(part: list[str]) -> str | None:
         """ "" for nothing, the small-talk kind of a part, or None: not small talk."""
@@ -367,8 +421,7 @@ def _label_in(words: list[str], table: LabelTable) -> Intent | None:
             return ""
         if len(part) > _FRAME_WORDS:
             return None
-        reading = small_talk.read(" ".join(part))
-        return reading.kind if reading is not None and reading.kind in _FRAMES else None
+        return _frame(" ".join(part))
 
     whole = _label_key(words)
     for pattern, intent in table.patterns:

@@ -21,6 +21,7 @@ from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
 from handlers.manager import MANAGER_COMMANDS
+from handlers.middlewares import TextReading
 from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
@@ -227,6 +228,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         settings: Settings,
         l10n: L10n,
         translator: Translator,
+        text_reading: TextReading | None = None,
     ) -> None:
         if _manager_command_words(message, settings):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
@@ -234,7 +236,11 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await message.answer(l10n("unknown-command"))
             await send(message, menu_screen(l10n))
             return
-        reading = typed_labels.read(message.text or "", content, translator)
+        text = message.text or ""
+        if text_reading is not None and text_reading.text == text:  # read by TypedWords
+            reading = text_reading.reading
+        else:
+            reading = typed_labels.read(text, content, translator)
         if reading is not None and reading.kind == "say":  # «помогло», «Нет, другое», a label
             await message.answer(l10n(f"small-talk-{reading.command}"))  # no FAQ miss
         elif reading is None:
