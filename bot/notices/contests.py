@@ -59,7 +59,7 @@ def change_tag(contest: Contest, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Cancelled:
-    told: int
+    told: int  # people who hear it (linked chats are one person)
     dropped: int
 
 
@@ -187,8 +187,8 @@ class ContestNotices(NoticesBase):
         moment = await moment_for(contest, partner_ids)
         if not any(partner is None for _platform, _chat, partner in told):
             moment = replace(moment, community=False)
-        await self.contest_moment(moment)
-        return Cancelled(len(partner_ids), dropped)
+        await self.contest_moment(moment)  # each chat that was told, once (its key)
+        return Cancelled(people(moment.partners), dropped)  # people, as the announcement
 
     async def _community_posts(
         self, moment: Moment, platform: str, chat: int, subject: str
