@@ -226,6 +226,22 @@ contests = sa.Table(
     sa.Column("cancelled_at", UtcDateTime, nullable=True),
 )
 
+# Partners told of a contest in a reply, not by the outbox (the end of onboarding names the
+# contests they may join): a cancel or new dates reach them too (the outbox's sent rows say
+# who else was told).
+contest_mentions = sa.Table(
+    "contest_mentions",
+    metadata,
+    sa.Column("contest_id", sa.String(32), primary_key=True),
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 # Every message the bot sends on its own: one row per (send, recipient), created when the
 # send is decided. `key` says what, to whom and for which moment, so deciding twice
 # enqueues once.

@@ -509,6 +509,7 @@ contests-admin-back = ← To the list
 contests-admin-to-card = ← Back
 contests-admin-not-active = The contest is over or cancelled.
 contests-admin-already-announced = The contest is announced already.
+contests-admin-already-running = The contest is running already: too late to announce it as new. Partners of its segments see it in /contests.
 contests-admin-announced-now = 📣 The announcement is queued: { $count } { $count ->
         [one] partner
        *[other] partners

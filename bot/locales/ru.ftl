@@ -528,6 +528,7 @@ contests-admin-back = ← К списку
 contests-admin-to-card = ← Назад
 contests-admin-not-active = Конкурс закончился или отменён.
 contests-admin-already-announced = Конкурс уже объявлен.
+contests-admin-already-running = Конкурс уже идёт — объявлять его как новый поздно. Партнёры его сегментов и так видят его в /contests.
 contests-admin-announced-now = 📣 Объявление в очереди: { $count } { $count ->
         [one] партнёр
         [few] партнёра

@@ -59,7 +59,7 @@ def change_tag(contest: Contest, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Cancelled:
-    told: int
+    told: int  # people who hear it (linked chats are one person)
     dropped: int
 
 
@@ -130,6 +130,8 @@ class ContestNotices(NoticesBase):
         await self._contests.cancel(contest)
         dropped = await self._outbox.cancel(subject)
         told = await self._outbox.told(subject)
+        # told at the end of onboarding (no outbox row): as if sent to their chat
+        told += [("", 0, partner) for partner in await self._contests.mentioned(contest.id)]
         return await self._tell_again(self._contests.cancellation, contest, told, dropped)
 
     async def contest_changed(self, contest: Contest, what: str) -> Changed:
@@ -151,6 +153,7 @@ class ContestNotices(NoticesBase):
         ]
         dropped = await self._outbox.cancel(subject, [key for key, _partner in stale])
         told = {partner for _platform, _chat, partner in await self._outbox.told(subject)}
+        told |= set(await self._contests.mentioned(contest.id))  # at the end of onboarding
         held = {partner for key, partner in stale if key.startswith(announcement)}
         told |= {partner for _key, partner in stale if partner not in held}
         held -= told
@@ -187,8 +190,8 @@ class ContestNotices(NoticesBase):
         moment = await moment_for(contest, partner_ids)
         if not any(partner is None for _platform, _chat, partner in told):
             moment = replace(moment, community=False)
-        await self.contest_moment(moment)
-        return Cancelled(len(partner_ids), dropped)
+        await self.contest_moment(moment)  # each chat that was told, once (its key)
+        return Cancelled(people(moment.partners), dropped)  # people, as the announcement
 
     async def _community_posts(
         self, moment: Moment, platform: str, chat: int, subject: str

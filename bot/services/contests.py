@@ -20,6 +20,7 @@ from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.content.store import ContentStore
 from bot.db.engine import Database, insert
+from bot.db.tables import contest_mentions
 from bot.db.tables import contests as contests_table
 from bot.services.contest_standings import (
     MyStanding,
@@ -224,6 +225,27 @@ class ContestService:
 
     async def cancel(self, contest: Contest) -> None:
         await self._set_state(contest, status="cancelled", cancelled_at=self._clock.now())
+
+    async def mention(self, contest_ids: list[str], partner_id: int) -> None:
+        """The partner was told of these contests in a reply (the end of onboarding): a
+        cancel or new dates reach them too."""
+        if not contest_ids:
+            return
+        now = self._clock.now()
+        rows = [
+            {"contest_id": c, "partner_id": partner_id, "created_at": now} for c in contest_ids
+        ]
+        query = insert(self._db.engine.dialect.name, contest_mentions).on_conflict_do_nothing()
+        async with self._db.write() as conn:
+            await conn.execute(query, rows)
+
+    async def mentioned(self, contest_id: str) -> list[int]:
+        """The partners told of a contest in a reply (`mention`)."""
+        query = sa.select(contest_mentions.c.partner_id).where(
+            contest_mentions.c.contest_id == contest_id
+        )
+        async with self._db.read() as conn:
+            return [int(row.partner_id) for row in await conn.execute(query)]
 
     async def _set_state(self, contest: Contest, **values: Any) -> None:
         """Set a contest's state; a file contest gets its row the first time (an upsert:

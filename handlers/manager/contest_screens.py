@@ -88,7 +88,7 @@ def admin_card(
         text += "\n\n" + l10n("contests-admin-from-file", id=contest.id)
     rows: list[list[tuple[str, ContestCb]]] = []
     if item.status == "active" and contest.ends_at > now:
-        if item.announced_at is None:
+        if item.announced_at is None and not running:  # a running one is no news
             rows.append(
                 [(l10n("contests-admin-announce"), ContestCb(action="announce", id=contest.id))]
             )

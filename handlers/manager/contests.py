@@ -97,6 +97,10 @@ def setup_buttons() -> Router:
         if item.status != "active" or contest.ends_at <= now:
             await callback.answer(l10n("contests-admin-not-active"), show_alert=True)
             return
+        if action in {"announce", "announce!"} and contest.starts_at <= now:
+            # a card opened before the start: «Новый конкурс! Старт уже …» would be untrue
+            await callback.answer(l10n("contests-admin-already-running"), show_alert=True)
+            return
         if action == "announce" and contests.short_notice(contest.starts_at):
             # how to move the start where it can be moved: the file, or the dates button
             from_file = item.source == "file"

@@ -113,9 +113,11 @@ async def _finish(
     await partners.finish_onboarding(partner, consent=agreed)
     await state.clear()
     text = l10n("onboarding-done-subscribed" if agreed else "onboarding-done-quiet")
-    for contest in await contests.eligible(partner.segment):
+    named = await contests.eligible(partner.segment)
+    for contest in named:
         start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
         text += "\n" + l10n("onboarding-contest", title=html.escape(contest.title), start=start)
+    await contests.mention([contest.id for contest in named], partner.id)  # a cancel tells them
     return text
 
 
