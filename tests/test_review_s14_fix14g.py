@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions
 from tests.harness import create_services, make_settings
+from tests.test_review_s14_fixops import _cli, _commands
 
 # --- B. a CSV imported again: an amount going back is history, not an update ---
 
@@ -74,3 +76,55 @@ async def test_an_amount_the_conversion_had_before_is_history_in_one_file(tmp_pa
         await services.close()
     assert (report.inserted, report.updated, report.unchanged) == (1, 2, 1)
     assert amount == 1400
+
+
+# --- E. an SQLite path that cannot be used: one line, exit 2, nothing made ---
+
+
+@pytest.mark.parametrize("command", range(5))
+@pytest.mark.parametrize("where", ["file", "missing"])
+def test_an_unusable_sqlite_path_is_one_line_and_makes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: int,
+    where: str,
+) -> None:
+    (tmp_path / "passwd").write_text("root:x:0:0\n")
+    folder = tmp_path / ("passwd" if where == "file" else "nonexistent/dir")
+    url = f"sqlite+aiosqlite:///{folder}/x.db"
+    argv = _commands(tmp_path)[command]
+    code, err = _cli(monkeypatch, capsys, tmp_path, argv, DATABASE_URL=url)
+    assert code == 2, err
+    reason = (
+        f"{tmp_path}/passwd is a file, not a folder"
+        if where == "file"
+        else f"the folder {folder} does not exist (create it first)"
+    )
+    assert err == [f"partnerbot: DATABASE_URL: cannot use {url}: {reason}"]
+    assert not (tmp_path / "nonexistent").exists()
+    assert (tmp_path / "passwd").read_text() == "root:x:0:0\n"
+
+
+def test_faq_match_with_a_missing_folder_says_so_and_makes_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/nonexistent/dir/x.db"
+    argv = ["faq", "match", "когда выплаты"]
+    code, err = _cli(monkeypatch, capsys, tmp_path, argv, DATABASE_URL=url)
+    assert code == 0  # the content's answer, as for a database not reachable
+    assert len(err) == 1
+    assert "does not exist" in err[0]
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_the_default_data_folder_is_made_by_a_writer_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    code, err = _cli(monkeypatch, capsys, tmp_path, ["faq", "learned"])
+    assert (code, err) == (0, [])
+    assert not (tmp_path / "data").exists()  # a reader makes nothing
+    code, err = _cli(monkeypatch, capsys, tmp_path, ["db", "upgrade"])
+    assert code == 0, err
+    assert (tmp_path / "data" / "partnerbot.db").is_file()
