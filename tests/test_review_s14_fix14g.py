@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.clock import FakeClock
-from bot.db.tables import conversion_events, conversions
-from tests.harness import create_services, make_settings
+from bot.db.tables import conversion_events, conversions, faq_questions
+from tests.harness import Harness, create_services, make_settings
 from tests.test_review_s14_fixops import _cli, _commands
 
 # --- B. a CSV imported again: an amount going back is history, not an update ---
@@ -128,3 +128,44 @@ def test_the_default_data_folder_is_made_by_a_writer_only(
     code, err = _cli(monkeypatch, capsys, tmp_path, ["db", "upgrade"])
     assert code == 0, err
     assert (tmp_path / "data" / "partnerbot.db").is_file()
+
+
+# --- F1. the message right after the /link usage: the id, not an FAQ gap ---
+
+
+async def _questions(harness: Harness) -> list[str]:
+    await harness.services.faq.flush()  # the question log is written in batches
+    async with harness.services.db.read() as conn:
+        return list((await conn.execute(sa.select(faq_questions.c.question))).scalars())
+
+
+async def test_an_id_sent_right_after_the_link_usage_is_the_link_argument(
+    harness: Harness,
+) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(701, "Анна")
+    await anna.onboard()
+    usage = (await anna.send("/link"))[-1].plain
+    assert "или пришлите ID следующим сообщением" in usage
+    replies = await anna.send("A777")
+    assert replies[-1].plain.startswith("Запрос на привязку ID A777 отправлен менеджеру")
+    assert "A777" in manager.last.plain
+    assert manager.last.button_labels == ["✅ Подтвердить", "❌ Отклонить"]
+    assert await _questions(harness) == []  # no FAQ gap
+    # only the message right after the usage: later an id-like text is a question again
+    await anna.send("B888")
+    assert await _questions(harness) == ["B888"]
+
+
+async def test_words_after_the_link_usage_are_read_as_usual(harness: Harness) -> None:
+    anna = harness.user(702, "Анна")
+    await anna.onboard()
+    await anna.send("/link")
+    await anna.send("когда выплаты")  # a question: the FAQ answers it
+    assert await _questions(harness) == ["когда выплаты"]
+    await anna.send("/link")
+    replies = await anna.send("/me")  # a command: itself
+    assert "после привязки ID в партнёрской сети: /link" in replies[-1].plain
+    await anna.send("C999")  # the wait ended with /me
+    assert "C999" in await _questions(harness)
