@@ -11,6 +11,9 @@ F. A reply to the /link usage that looks like an affiliate id is the /link argum
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,10 @@ import sqlalchemy as sa
 
 from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions, faq_questions
-from tests.harness import Harness, create_services, make_settings
+from bot.services.conversions import ConversionIn
+from tests.harness import Harness, create_services, make_settings, running_bot
+from tests.test_journey_schedule import partner_with_sales
+from tests.test_journey_schedule_held import at, schedule
 from tests.test_review_s14_fixops import _cli, _commands
 
 # --- B. a CSV imported again: an amount going back is history, not an update ---
@@ -169,3 +175,42 @@ async def test_words_after_the_link_usage_are_read_as_usual(harness: Harness) ->
     assert "после привязки ID в партнёрской сети: /link" in replies[-1].plain
     await anna.send("C999")  # the wait ended with /me
     assert "C999" in await _questions(harness)
+
+
+# --- F2. /stats' «в очереди»: the messages that will go, as /schedule counts them ---
+
+
+async def _waiting(manager: object) -> int:
+    text = "\n".join(m.plain for m in await manager.send("/stats"))  # type: ignore[attr-defined]
+    found = re.search(r"в очереди (\d+)", text)
+    assert found is not None, text
+    return int(found.group(1))
+
+
+async def test_stats_queue_leaves_out_held_sale_notices_whose_sales_were_refunded(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        await partner_with_sales(harness, 1481, "refund-9", "Анна")
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 12, 5, 20, 30, tzinfo=UTC))  # 23:30 in Moscow: quiet hours
+        sales = harness.services.sales
+        moment = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+        for conversion in ("q-1", "q-2"):
+            await sales.record(
+                ConversionIn("refund-9", conversion, "approved", Decimal(1000), "RUB", moment),
+                "postback",
+            )
+        await harness.deliver()
+        held = "06.12 09:00 — уведомления о продажах — 1 получатель"
+        assert any(line.startswith(held) for line in await schedule(manager))
+        assert await _waiting(manager) >= 1
+        for conversion in ("q-1", "q-2"):  # both refunded: nothing of it will go
+            await sales.record(
+                ConversionIn("refund-9", conversion, "declined", Decimal(1000), "RUB", moment),
+                "postback",
+            )
+        await harness.deliver()
+        assert not any("уведомления о продажах" in line for line in await schedule(manager))
+        assert await _waiting(manager) == 0
