@@ -77,13 +77,17 @@ def faq_match(args: argparse.Namespace, root: Path, settings: Settings) -> int:
 
 def _sqlite_file_missing(settings: Settings) -> bool:
     """DATABASE_URL names an SQLite file that is not there (a reader must not create it:
-    nothing was learned in it)."""
-    import sqlalchemy as sa
+    nothing was learned in it). DatabaseUnreachable when no file can be there (its folder
+    missing or a file): a reader creates no folder either, and says so."""
+    from bot.db.engine import DatabaseUnreachable, sqlite_file, sqlite_unusable
 
-    url = sa.engine.make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    path = sqlite_file(settings.database_url)
+    if path is None:
         return False
-    return not Path(url.database).exists()
+    problem = sqlite_unusable(path)
+    if problem is not None:
+        raise DatabaseUnreachable(problem)
+    return not path.exists()
 
 
 async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatcher:
@@ -92,12 +96,20 @@ async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatche
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.clock import SystemClock
-    from bot.db.engine import Database
+    from bot.db.engine import Database, DatabaseUnreachable
     from bot.services.faq_learning import FaqLearning
 
-    if await asyncio.to_thread(_sqlite_file_missing, settings):
+    try:
+        if await asyncio.to_thread(_sqlite_file_missing, settings):
+            return store.live.matcher
+        db = Database.from_url(settings.database_url)
+    except DatabaseUnreachable as exc:  # the SQLite file cannot be there: nothing made
+        print(
+            f"partnerbot: learned phrasings not read from DATABASE_URL ({exc});"
+            " matching on the content alone",
+            file=sys.stderr,
+        )
         return store.live.matcher
-    db = Database.from_url(settings.database_url)
     try:
         return await FaqLearning(db, store, SystemClock()).read_only_matcher()
     except (OSError, SQLAlchemyError) as exc:

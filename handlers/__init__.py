@@ -108,6 +108,7 @@ def setup_routers() -> list[Router]:
         manager_announce.setup_dialog(),  # a manager's /announce
         manager_faq.setup_private_ticket(),  # /faq_link replying to a ticket in private
         conversations,
+        link.setup_dialog(),  # the message right after the /link usage: the id?
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
         fallback.setup_unsupported(),

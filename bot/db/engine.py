@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,7 +24,37 @@ def insert(dialect: str, table: sa.Table) -> Any:
 
 
 class DatabaseUnreachable(Exception):
-    """DATABASE_URL names a server that does not answer (or refuses us)."""
+    """DATABASE_URL names a server that does not answer (or refuses us), or an SQLite
+    file that cannot be there."""
+
+
+# the default DATABASE_URL's folder (`data/partnerbot.db`): made when missing, as a fresh
+# checkout has none; any other missing folder is refused, never made (a typo in
+# DATABASE_URL must not leave folders behind)
+DEFAULT_FOLDER: Final = Path("data")
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file DATABASE_URL names; None for a server or an in-memory database."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def sqlite_unusable(path: Path) -> str | None:
+    """Why an SQLite file cannot be at `path` (its folder missing or a file, the path a
+    folder); None when it can (there or not yet, `DEFAULT_FOLDER` included). Looks only:
+    creates nothing."""
+    if path.is_dir():
+        return f"{path} is a folder, not a database file"
+    folder = path.parent
+    if folder.is_dir() or (folder == DEFAULT_FOLDER and not folder.exists()):
+        return None  # the default folder is made by the first writer
+    for above in [folder, *folder.parents]:
+        if above.exists() and not above.is_dir():
+            return f"{above} is a file, not a folder"
+    return f"the folder {folder} does not exist (create it first)"
 
 
 class Database:
@@ -67,8 +97,11 @@ def create_engine(database_url: str) -> AsyncEngine:
         # no pre-ping: it costs a round trip per transaction (6% of an update's CPU);
         # a connection found dead is dropped from the pool by the error itself
         return create_async_engine(database_url, pool_recycle=1800, pool_size=10)
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(database_url)
+    if path is not None and path.parent == DEFAULT_FOLDER and not path.parent.exists():
+        path.parent.mkdir()
+    if path is not None and (problem := sqlite_unusable(path)) is not None:
+        raise DatabaseUnreachable(problem)
     engine = create_async_engine(database_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     _setup_sqlite(engine)
     return engine

@@ -157,6 +157,26 @@ def will_go() -> sa.ColumnElement[bool]:
     )
 
 
+async def queued_to_go(conn: AsyncConnection, since: datetime) -> int:
+    """The private rows made since `since`, still queued, that the delivery worker will
+    send as things are now (/stats' «в очереди»): what `held` counts for /schedule —
+    the recipient's rules (`will_go`), not a nudge or lesson reminder its refresher would
+    drop (`_still_so`), not a sale notice or congratulation that would be dropped
+    (`gone_sales`: every sale it tells of refunded since, a milestone not reached now)."""
+    base = (
+        sa.select(outbox.c.id, outbox.c.subject)
+        .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
+        .where(outbox.c.status == "queued", outbox.c.created_at >= since, will_go(), _still_so())
+    )
+    others = base.where(outbox.c.kind != "sales").subquery()
+    count = int((await conn.execute(sa.select(sa.func.count()).select_from(others))).scalar_one())
+    rows = list(await conn.execute(base.where(outbox.c.kind == "sales")))
+    gone: set[int] = set()
+    for start in range(0, len(rows), 500):  # a bound list of conversion ids at a time
+        gone |= (await gone_sales(conn, rows[start : start + 500]))[0]
+    return count + len(rows) - len(gone)
+
+
 async def unreached(conn: AsyncConnection, subject: str) -> int:
     """The people (`person_column`) with private rows about `subject` queued none of
     which the delivery worker will send (`audience_condition` false for each: stopped,

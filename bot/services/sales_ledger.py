@@ -193,6 +193,8 @@ async def record_chunk(
                 outcomes.append(refused)
                 continue
             outcome = "unchanged"  # imported again: the conversion has moved on since
+        if outcome == "updated" and await replays.was_in(conn, known, item):
+            outcome = "unchanged"  # an amount it had before: history, as a status going back
         replays.note(item)
         outcomes.append(outcome)
         if current is None:
@@ -279,10 +281,11 @@ State = tuple[str, Decimal]  # a conversion's status and amount
 
 class _Replays:
     """A CSV imported again (SPEC §6: importing the same file again adds nothing): a row
-    whose status goes back is one applied before when the conversion has been in exactly
-    that state (status and amount) — in its stored events, or earlier in this chunk —
-    and has moved on since (`trial` then `paid` in one file); it is "unchanged", not
-    refused. A state it never had is still refused; postbacks are not replays (409)."""
+    whose state (status and amount) the conversion has already been in — in its stored
+    events, or earlier in this chunk — is history, applied before: "unchanged", whether
+    its status goes back (`trial` then `paid` in one file: not refused) or only its
+    amount differs (1200 then 1300: not updated back to 1200). A status going back to a
+    state it never had is still refused; postbacks are not replays (409, or an update)."""
 
     def __init__(self, *, enabled: bool) -> None:
         self._enabled = enabled
@@ -300,7 +303,15 @@ class _Replays:
         item: ConversionIn,
         refused: TransitionRefused,
     ) -> bool:
-        if not self._enabled or isinstance(refused, OtherPartnersConversion):
+        if isinstance(refused, OtherPartnersConversion):
+            return False
+        return await self.was_in(conn, known, item)
+
+    async def was_in(
+        self, conn: AsyncConnection, known: dict[str, dict[str, Any]], item: ConversionIn
+    ) -> bool:
+        """Whether the conversion has been in this row's state before (CSV only)."""
+        if not self._enabled:
             return False
         if self._stored is None:
             self._stored = await _states(conn, known)

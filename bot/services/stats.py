@@ -17,6 +17,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
 from bot.services.faq import FaqService, partners_asked
+from bot.services.outbox_ahead import queued_to_go
 from bot.services.partner import person_column
 from bot.services.sales_figures import in_month, month_start
 
@@ -67,6 +68,8 @@ class StatsService:
         )
         async with self._db.read() as conn:
             delivery = {row.status: int(row.n) for row in await conn.execute(delivery_query)}
+            # queued: only what will go, as /schedule counts it (not a refunded sale's notice)
+            delivery["queued"] = await queued_to_go(conn, month)
         inactive_days = self._store.content.program.schedule.inactive_after_days
         count = sa.func.count()
         people = _not_managers(managers)
