@@ -93,12 +93,47 @@ def adapter() -> np.ndarray | None:
 
 
 def adapt(vectors: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
-    """Rows moved by the adapter, unit length again (as they are without one)."""
+    """Rows moved by the adapter, unit length again (as they are without one). An index
+    never keeps its wordings moved: `EntryVectors` reads the same cosines through `Gram`."""
     if matrix is None:
         return vectors
-    moved = vectors + ALPHA * (vectors @ matrix)
-    norms = np.linalg.norm(moved, axis=1, keepdims=True)
-    return np.asarray(moved / np.maximum(norms, 1e-12), dtype=np.float32)
+    moved = np.asarray(vectors @ matrix, dtype=np.float32)  # in place from here: one array
+    if ALPHA != 1.0:
+        moved *= ALPHA
+    moved += vectors
+    moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
+    return moved
+
+
+@dataclass(frozen=True)
+class Gram:
+    """The adapter as a question meets it: with P = I + ALPHA·M, the moved cosine of a
+    wording w and a question q is w·(G q) / (|wP| |qP|), G = P Pᵀ. So an index keeps the
+    encoder's own wordings and only their moved lengths |wP| (one number each, not a
+    moved copy: 2 KB a wording), and a question costs one more 512 × 512 product."""
+
+    matrix: np.ndarray  # the adapter it was made from
+    gram: np.ndarray  # G = P Pᵀ
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> Gram:
+        if _GRAM and _GRAM[0].matrix is matrix:
+            return _GRAM[0]
+        moved = np.eye(len(matrix), dtype=np.float32) + np.float32(ALPHA) * matrix
+        made = cls(matrix, np.ascontiguousarray(moved @ moved.T, dtype=np.float32))
+        _GRAM[:] = [made]
+        return made
+
+    def lengths(self, rows: np.ndarray, chunk: int = 256) -> np.ndarray:
+        """|wP| of each row, a chunk at a time (no moved copy of them all at once)."""
+        out = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            out[start : start + chunk] = np.sqrt(np.einsum("ij,ij->i", part @ self.gram, part))
+        return np.maximum(out, 1e-12)
+
+
+_GRAM: list[Gram] = []  # the one in use (an adapter is built once a process)
 
 
 @dataclass(frozen=True)
@@ -136,9 +171,10 @@ class EntryVectors:
             texts.extend((entry.question, *entry.alt))
         # content only (never a partner's text): these may be kept on disk
         vectors = content_vectors([*texts, *(entry.answer for entry in entries)])
-        self._adapter = adapter()
-        self._plain = vectors[: len(texts)]
-        self._wordings = adapt(self._plain, self._adapter)
+        matrix = adapter()
+        self._wordings = vectors[: len(texts)]  # the encoder's own
+        self._gram = None if matrix is None else Gram.of(matrix)
+        self._lengths = None if self._gram is None else self._gram.lengths(self._wordings)
         self._starts = np.asarray(starts, dtype=np.int64)
         self._answers = vectors[len(texts) :]
 
@@ -148,8 +184,13 @@ class EntryVectors:
             return None
         # a partner's question is personal data: encoded, never remembered (/forget)
         vector = encode([readable(question)], keep=False)[0]
-        moved = adapt(vector[np.newaxis], self._adapter)[0]
-        wording = np.maximum.reduceat(self._wordings @ moved, self._starts)
+        if self._gram is None or self._lengths is None:
+            cosines = self._wordings @ vector
+        else:  # through the adapter (`Gram`)
+            pulled = self._gram.gram @ vector
+            length = max(float(np.sqrt(max(float(vector @ pulled), 0.0))), 1e-12)
+            cosines = (self._wordings @ pulled) / (self._lengths * length)
+        wording = np.maximum.reduceat(cosines, self._starts)
         first = int(np.argmax(wording))
         second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
         return Closeness(wording, self._answers @ vector, first, float(wording[first]), second)
@@ -160,4 +201,4 @@ class EntryVectors:
         if not self.on:
             return None
         vector = encode([readable(question)], keep=False)[0]
-        return np.asarray(np.maximum.reduceat(self._plain @ vector, self._starts))
+        return np.asarray(np.maximum.reduceat(self._wordings @ vector, self._starts))
