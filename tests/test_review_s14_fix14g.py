@@ -159,9 +159,12 @@ async def test_an_id_sent_right_after_the_link_usage_is_the_link_argument(
     assert "A777" in manager.last.plain
     assert manager.last.button_labels == ["✅ Подтвердить", "❌ Отклонить"]
     assert await _questions(harness) == []  # no FAQ gap
-    # only the message right after the usage: later an id-like text is a question again
-    await anna.send("B888")
-    assert await _questions(harness) == ["B888"]
+    # only the message right after the usage is the argument: later an id-like text alone
+    # is told how to link it (session 14's re-check: it was logged as an FAQ gap)
+    replies = await anna.send("B888")
+    assert "/link B888" in replies[-1].plain
+    assert "B888" not in manager.last.plain  # no link request made
+    assert await _questions(harness) == []
 
 
 async def test_words_after_the_link_usage_are_read_as_usual(harness: Harness) -> None:
@@ -173,8 +176,11 @@ async def test_words_after_the_link_usage_are_read_as_usual(harness: Harness) ->
     await anna.send("/link")
     replies = await anna.send("/me")  # a command: itself
     assert "после привязки ID в партнёрской сети: /link" in replies[-1].plain
-    await anna.send("C999")  # the wait ended with /me
-    assert "C999" in await _questions(harness)
+    replies = await anna.send("C999")  # the wait ended with /me: no request, a hint
+    assert "/link C999" in replies[-1].plain
+    assert "C999" not in await _questions(harness)
+    replies = await anna.send("C999 это мой id?")  # a sentence stays a question
+    assert "C999 это мой id?" in await _questions(harness)
 
 
 # --- F2. /stats' «в очереди»: the messages that will go, as /schedule counts them ---

@@ -311,6 +311,7 @@ me-tier-next = { $remaining } more { $remaining ->
     } this month to “{ $tier }”
 me-tier-top = This is the program's top tier 🏆
 link-usage = Usage: /link ID — your affiliate id (as in postbacks and reports), or send the id in your next message. A manager approves the link.
+link-hint = That looks like an affiliate network ID. To link it, send /link { $affiliate } — a manager will confirm it.
 link-invalid = “{ $affiliate }” does not look like an id: Latin letters, digits and _.:@-, no spaces, up to 64.
 link-requested = The request to link id { $affiliate } went to a manager. Until it is approved no stats are shown.
 link-approved = ✅ Id { $affiliate } is linked. Your sales are in /me now.

@@ -22,6 +22,7 @@ from handlers.callbacks import AskCb, FaqCb, MenuCb
 from handlers.filters import PlainQuestion, PlainText
 from handlers.manager import MANAGER_COMMANDS
 from handlers.middlewares import TextReading
+from handlers.partner.link import looks_like_id
 from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
@@ -243,6 +244,9 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             reading = typed_labels.read(text, content, translator)
         if reading is not None and reading.kind == "say":  # «помогло», «Нет, другое», a label
             await message.answer(l10n(f"small-talk-{reading.command}"))  # no FAQ miss
+        elif reading is None and looks_like_id(text.strip()):
+            # «B555» alone: an id, not a question (nor a gap) — how to link it
+            await message.answer(l10n("link-hint", affiliate=text.strip()))
         elif reading is None:
             answer = await faq.ask(partner, message.text or "")
             await send(message, answer_screen(answer, content, l10n))
