@@ -314,3 +314,14 @@ async def test_schedule_leaves_out_the_held_reminder_of_a_lesson_finished_meanwh
     await anna.press("✅ Готово, дальше")
     lines = await schedule(manager)
     assert reminder not in lines, lines
+
+
+async def test_onboarding_names_a_running_contest_until_its_end(harness: Harness) -> None:
+    """A partner who comes while a contest runs reads «Идёт конкурс … (до 28.12)», not
+    «(с 14.12)» (the last re-check tester: «(с 01.12)» on 05.12)."""
+    at(harness, datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # «Зимний марафон» runs 14–28.12
+    anna = harness.user(1431, "Анна")
+    await anna.onboard()
+    done = "\n".join(m.plain for m in anna.messages)
+    assert "🏆 Идёт конкурс «Зимний марафон диванов» (до 28.12) — правила и призы" in done
+    assert "(с 14.12)" not in done

@@ -71,6 +71,7 @@ onboarding-consent-no = No, only answers to my questions
 onboarding-done-subscribed = All set! You are subscribed. Choose topics in /settings.
 onboarding-done-quiet = All set! No newsletters — only answers to your questions. Changed your mind? /settings
 onboarding-contest = 🏆 Contest “{ $title }” (from { $start }) — rules and prizes: /contests
+onboarding-contest-running = 🏆 Contest “{ $title }” is on (until { $end }) — rules and prizes: /contests
 
 ## Questions
 faq-topics = <b>Frequent questions</b> — pick a topic. Or just type your question.

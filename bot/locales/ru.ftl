@@ -75,6 +75,7 @@ onboarding-consent-no = Нет, только ответы на мои вопро
 onboarding-done-subscribed = Готово! Вы подписаны. Темы рассылок можно выбрать в /settings.
 onboarding-done-quiet = Готово! Рассылок не будет — только ответы на ваши вопросы. Передумаете — /settings.
 onboarding-contest = 🏆 Конкурс «{ $title }» (с { $start }) — правила и призы: /contests
+onboarding-contest-running = 🏆 Идёт конкурс «{ $title }» (до { $end }) — правила и призы: /contests
 
 ## Вопросы
 faq-topics = <b>Частые вопросы</b> — выберите тему. Или просто напишите свой вопрос.

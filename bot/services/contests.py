@@ -138,6 +138,9 @@ class ContestService:
         announce by itself waits for a manager): partners never hear of it earlier."""
         return [contest for contest in await self.current() if contest.visible_to(segment)]
 
+    def started(self, contest: Contest) -> bool:
+        return contest.starts_at <= self._clock.now()
+
     async def current(self) -> list[Contest]:
         """Upcoming (announced) and running contests, whatever their segments."""
         now = self._clock.now()

@@ -115,8 +115,13 @@ async def _finish(
     text = l10n("onboarding-done-subscribed" if agreed else "onboarding-done-quiet")
     named = await contests.eligible(partner.segment)
     for contest in named:
+        title = html.escape(contest.title)
+        if contests.started(contest):  # running: until when, not since when
+            end = contest.ends_at.astimezone(settings.tz).strftime("%d.%m")
+            text += "\n" + l10n("onboarding-contest-running", title=title, end=end)
+            continue
         start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
-        text += "\n" + l10n("onboarding-contest", title=html.escape(contest.title), start=start)
+        text += "\n" + l10n("onboarding-contest", title=title, start=start)
     await contests.mention([contest.id for contest in named], partner.id)  # a cancel tells them
     return text
 
