@@ -14,6 +14,7 @@ import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,34 +235,44 @@ async def test_schedule_leaves_out_a_contest_too_close_to_announce_itself(
         ), lines
 
 
+NIGHT_SALE = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)  # 23:00 in Moscow: quiet hours
+HELD_NOTICE = "06.12 09:00 — уведомления о продажах — 1 получатель"
+
+
+async def held_sale_notice(
+    harness: Harness, user_id: int, code: str, conversions: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """A partner with sales whose notice of `conversions` (approved at night) is held for
+    the quiet hours and listed in /schedule; (the partner, the manager)."""
+    partner = await partner_with_sales(harness, user_id, code, "Анна")
+    manager = harness.manager()
+    await manager.send("/start")
+    at(harness, datetime(2026, 12, 5, 20, 30, tzinfo=UTC))
+    for conversion in conversions:
+        await sale(harness, code, conversion, "approved")
+    await harness.deliver()
+    assert any(line.startswith(HELD_NOTICE) for line in await schedule(manager))
+    return partner, manager
+
+
+async def sale(harness: Harness, code: str, conversion: str, status: str) -> None:
+    await harness.services.sales.record(
+        ConversionIn(code, conversion, status, Decimal(1000), "RUB", NIGHT_SALE), "postback"
+    )
+
+
 async def test_schedule_leaves_out_a_held_sale_notice_whose_sale_was_refunded(
     tmp_path: Path,
 ) -> None:
     async with running_bot(tmp_path) as harness:
-        anna = await partner_with_sales(harness, 1431, "refund-1", "Анна")
-        manager = harness.manager()
-        await manager.send("/start")
-        at(harness, datetime(2026, 12, 5, 20, 30, tzinfo=UTC))  # 23:30 in Moscow: quiet hours
-        sales = harness.services.sales
-        moment = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
-        for conversion in ("r-1", "r-2"):
-            await sales.record(
-                ConversionIn("refund-1", conversion, "approved", Decimal(1000), "RUB", moment),
-                "postback",
-            )
-        await harness.deliver()
-        held = "06.12 09:00 — уведомления о продажах — 1 получатель"
-        assert any(line.startswith(held) for line in await schedule(manager))
+        anna, manager = await held_sale_notice(harness, 1431, "refund-1", ("r-1", "r-2"))
+        held = HELD_NOTICE
 
         # one of the two refunded: the notice still goes, for the other
-        await sales.record(
-            ConversionIn("refund-1", "r-1", "declined", Decimal(1000), "RUB", moment), "postback"
-        )
+        await sale(harness, "refund-1", "r-1", "declined")
         assert any(line.startswith(held) for line in await schedule(manager))
         # both: nothing will go, nothing is listed
-        await sales.record(
-            ConversionIn("refund-1", "r-2", "declined", Decimal(1000), "RUB", moment), "postback"
-        )
+        await sale(harness, "refund-1", "r-2", "declined")
         await harness.deliver()
         lines = await schedule(manager)
         assert not any("уведомления о продажах" in line for line in lines), lines

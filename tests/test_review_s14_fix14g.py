@@ -12,8 +12,6 @@ F. A reply to the /link usage that looks like an affiliate id is the /link argum
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,10 +19,9 @@ import sqlalchemy as sa
 
 from bot.clock import FakeClock
 from bot.db.tables import conversion_events, conversions, faq_questions
-from bot.services.conversions import ConversionIn
 from tests.harness import Harness, create_services, make_settings, running_bot
-from tests.test_journey_schedule import partner_with_sales
-from tests.test_journey_schedule_held import at, schedule
+from tests.test_journey_schedule_held import schedule
+from tests.test_review_s14_fix14c import held_sale_notice, sale
 from tests.test_review_s14_fixops import _cli, _commands
 
 # --- B. a CSV imported again: an amount going back is history, not an update ---
@@ -197,26 +194,10 @@ async def test_stats_queue_leaves_out_held_sale_notices_whose_sales_were_refunde
     tmp_path: Path,
 ) -> None:
     async with running_bot(tmp_path) as harness:
-        await partner_with_sales(harness, 1481, "refund-9", "Анна")
-        manager = harness.manager()
-        await manager.send("/start")
-        at(harness, datetime(2026, 12, 5, 20, 30, tzinfo=UTC))  # 23:30 in Moscow: quiet hours
-        sales = harness.services.sales
-        moment = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
-        for conversion in ("q-1", "q-2"):
-            await sales.record(
-                ConversionIn("refund-9", conversion, "approved", Decimal(1000), "RUB", moment),
-                "postback",
-            )
-        await harness.deliver()
-        held = "06.12 09:00 — уведомления о продажах — 1 получатель"
-        assert any(line.startswith(held) for line in await schedule(manager))
+        _anna, manager = await held_sale_notice(harness, 1481, "refund-9", ("q-1", "q-2"))
         assert await _waiting(manager) >= 1
         for conversion in ("q-1", "q-2"):  # both refunded: nothing of it will go
-            await sales.record(
-                ConversionIn("refund-9", conversion, "declined", Decimal(1000), "RUB", moment),
-                "postback",
-            )
+            await sale(harness, "refund-9", conversion, "declined")
         await harness.deliver()
         assert not any("уведомления о продажах" in line for line in await schedule(manager))
         assert await _waiting(manager) == 0

@@ -231,40 +231,26 @@ def read(words: list[str]) -> Intent | None:
     or None: a question for the FAQ."""
     if not words or len(words) > 10:
         return None
-    unsubscribe = stop = negated = receive = fewer = sent = False
-    mine = figures = rank = contests = see = seen = cabinet = False
-    elsewhere = False  # a word known only to another intent than /me
-    for each in words:
-        word = _word(each)
-        if not word.known:
-            return None
-        mine |= word.mine
-        see |= word.see
-        seen |= word.seen
-        cabinet |= word.cabinet
-        unsubscribe |= word.unsubscribe
-        stop |= word.stop
-        negated |= word.negated
-        receive |= word.receive
-        fewer |= word.fewer
-        sent |= word.sent
-        figures |= word.figures
-        rank |= word.rank
-        contests |= word.contests
-        elsewhere |= not word.for_me
-    if cabinet and (elsewhere or not (seen and (mine or see))):
-        return None  # the cabinet is known to the /me question only
-    if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
-        return Intent("unsubscribe")
-    if see and seen and not elsewhere:
-        return Intent("menu", "me")
-    if not mine:
+    read_words = [_word(each) for each in words]
+    if not all(word.known for word in read_words):
         return None
-    if contests:
+    said = _Word(*map(any, zip(*read_words, strict=True)))  # what any word of it says
+    elsewhere = not all(word.for_me for word in read_words)  # a word only another intent knows
+    if said.cabinet and (elsewhere or not (said.seen and (said.mine or said.see))):
+        return None  # the cabinet is known to the /me question only
+    if said.unsubscribe or (
+        said.sent and (said.stop or (said.negated and said.receive) or said.fewer)
+    ):
+        return Intent("unsubscribe")
+    if said.see and said.seen and not elsewhere:
+        return Intent("menu", "me")
+    if not said.mine:
+        return None
+    if said.contests:
         return Intent("menu", "contests")
-    if rank:
+    if said.rank:
         return Intent("menu", "top")
-    if figures:
+    if said.figures:
         return Intent("menu", "me")
     return None
 
