@@ -121,6 +121,16 @@ def _setup_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(sync_engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        # A statement cut short by a cancel (a shutdown, a writer task stopped) makes
+        # SQLAlchemy drop its connection. Closed with that statement's cursor still
+        # referenced (by the cancel's traceback), SQLite keeps the connection open, its
+        # write lock held, until garbage collection: the next writer got «database is
+        # locked» after the busy timeout. Rolled back first, it holds nothing.
+        with contextlib.suppress(Exception):
+            dbapi_connection.rollback()
+
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the lock at the start, so two writers never fail on lock upgrade.

@@ -155,7 +155,8 @@ class FaqService:
 
     async def close(self) -> None:
         if self._writer is not None:
-            self._writer.cancel()
+            async with self._flush_lock:  # between writes: a write cut short loses its rows
+                self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         await self.flush()

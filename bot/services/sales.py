@@ -85,6 +85,7 @@ class SalesService:
         self._queue: list[tuple[ConversionIn, asyncio.Future[Result]]] = []
         self._queued = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()  # held by the writer from a batch taken to its answers
         # bumped by every write that changed a conversion, here or in another process
         # (`follow`): the leaderboards recompute
         self.version = 0
@@ -109,25 +110,29 @@ class SalesService:
         while True:
             await self._queued.wait()
             self._queued.clear()
-            while self._queue:
-                batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
-                try:
-                    items = [item for item, _future in batch]
-                    written = await self._write_chunk(items, "postback")
-                    self._written(written.changed)
-                    self._tell(written.approved)
-                except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
-                    for _item, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
+            async with self._writing:
+                await self._write_batches()
+
+    async def _write_batches(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.BATCH], self._queue[self.BATCH :]
+            try:
+                items = [item for item, _future in batch]
+                written = await self._write_chunk(items, "postback")
+                self._written(written.changed)
+                self._tell(written.approved)
+            except Exception as exc:  # noqa: BLE001 - the database failed: every waiter hears it
+                for _item, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_item, future), outcome in zip(batch, written.outcomes, strict=True):
+                if future.done():
                     continue
-                for (_item, future), outcome in zip(batch, written.outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, TransitionRefused):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                if isinstance(outcome, TransitionRefused):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
     async def _write_chunk(self, items: list[ConversionIn], source: str) -> Written:
         """One transaction for the chunk (of postbacks, or of a CSV import's lines).
@@ -193,11 +198,15 @@ class SalesService:
             await asyncio.gather(*self._tasks)
 
     async def close(self) -> None:
-        await self.settle()
+        """Stop the writer between batches (never halfway through one: its postbacks
+        would get no answer), write what is queued, then wait for the listeners."""
         if self._writer is not None:
-            self._writer.cancel()
+            async with self._writing:
+                self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        await self._write_batches()
+        await self.settle()
 
     @property
     def status_map(self) -> Mapping[str, str]:
