@@ -770,6 +770,7 @@ faq-linked = The partner got the answer “{ $entry }”. { $learned ->
         [meaningless] The phrasing is not learned: it has no words that carry meaning.
         [question-words] The phrasing is not learned: it has question words only.
         [small-talk] The phrasing is not learned: it is small talk, which the bot answers itself.
+        [own] The phrasing is not learned: it reads as a wording of “{ $owner }” in faq.yaml, which the bot answers it with anyway.
        *[no] The phrasing is not learned.
     }{ $delivered ->
         [yes] {""}
@@ -961,3 +962,8 @@ person-newsletters-own = { $state ->
     [stopped] Newsletters: off (/stop). Back on: /start
    *[on] Newsletters: on. Topics: /settings
 }
+
+# --- session 15: what partners and managers teach never takes an entry's own wording ---
+faq-learned-own = ⚠️ This reads as a wording of “{ $owner }” in faq.yaml: the bot answers it with that entry anyway. “Approve” rejects it; it can be moved to { $owner }.
+faq-learned-own-rejected = Not approved: this reads as a wording of “{ $owner }” in faq.yaml, which the bot answers it with. The wording is rejected.
+faq-learned-disputed = ⚠️ Partners disagree: the same wording was also confirmed for { $entries }. It is not approved by itself: you decide (“Approve” rejects it there).

@@ -802,6 +802,7 @@ faq-linked = Партнёр получил ответ «{ $entry }». { $learned
         [meaningless] Формулировка не запомнена: в ней нет слов, которые несут смысл.
         [question-words] Формулировка не запомнена: в ней одни вопросительные слова.
         [small-talk] Формулировка не запомнена: это светская беседа, на неё бот отвечает сам.
+        [own] Формулировка не запомнена: так читается формулировка вопроса «{ $owner }» из faq.yaml — бот и так отвечает на неё им.
        *[no] Формулировка не запомнена.
     }{ $delivered ->
         [yes] {""}
@@ -1007,3 +1008,10 @@ person-newsletters-own = { $state ->
     [stopped] Рассылки: выключены (/stop). Включить: /start
    *[on] Рассылки: приходят. Темы: /settings
 }
+
+# --- session 15: what partners and managers teach never takes an entry's own wording ---
+# /faq_learned card: the waiting wording reads as a wording of another entry in faq.yaml
+faq-learned-own = ⚠️ Так читается формулировка вопроса «{ $owner }» из faq.yaml — бот и так отвечает на неё им. «Принять» её отклонит; к { $owner } её можно перенести.
+faq-learned-own-rejected = Не принято: так читается формулировка вопроса «{ $owner }» из faq.yaml, бот отвечает на неё им. Формулировка отклонена.
+# /faq_learned card: partners confirmed the same wording for other entries too
+faq-learned-disputed = ⚠️ Партнёры расходятся: эту же формулировку подтверждали и для { $entries }. Сама она не примется — решите вы («Принять» отклонит её там).

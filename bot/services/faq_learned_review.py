@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import insert
 from bot.db.tables import faq_learned, faq_learned_votes
@@ -25,6 +26,7 @@ from bot.services.faq_wordings import (
     NO_MEANING,
     SMALL_TALK,
     learnable,
+    owner_elsewhere,
     phrasing_key,
     wording_problem,
 )
@@ -32,9 +34,15 @@ from bot.services.faq_wordings import (
 logger = logging.getLogger(__name__)
 
 
+OWN_WORDING = "reads as a wording of faq.yaml's entry"
+
+
 def refusal_kind(problem: str) -> str:
-    """A reason of `wording_problem` as a short kind the managers' texts name:
-    meaningless | question-words | small-talk (other: a reason without its own text)."""
+    """A reason of `wording_problem` (or `unlearnable`'s) as a short kind the managers'
+    texts name: meaningless | question-words | small-talk | own (another entry's own
+    wording) (other: a reason without its own text)."""
+    if problem.startswith(OWN_WORDING):
+        return "own"
     if problem == NO_MEANING:
         return "meaningless"
     if problem == SMALL_TALK:
@@ -52,7 +60,7 @@ class LearnedReview(LearnedRows):
         "Helped"): pending, approved once enough different partners confirmed it."""
         phrasing = folded_wording(phrasing)  # stored as the letters it shows
         key = phrasing_key(phrasing)
-        if not learnable(phrasing) or self.unlearnable(phrasing):
+        if not learnable(phrasing) or self.unlearnable(phrasing, entry_id):
             return Proposed(None, auto_approved=False)
         now = self._clock.now()
         threshold = self._store.content.program.faq.auto_approve_after
@@ -81,10 +89,12 @@ class LearnedReview(LearnedRows):
                 .on_conflict_do_nothing(index_elements=["learned_id", "partner_id"])
             )
             votes = int(await conn.scalar(people_who_confirmed(row.id)) or 0)
-            # approved for another entry (a manager's or partners' decision): a manager
-            # decides between the two in /faq_learned, never the votes alone
+            # approved for another entry (a manager's or partners' decision), or partners
+            # confirmed it for another entry too (the votes disagree): a manager decides
+            # between them in /faq_learned, never the votes alone
             taken = await self._elsewhere(conn, entry_id, key, ("approved",))
-            if threshold and votes >= threshold and not taken:
+            disputed = bool(taken) or bool(await self._voted_elsewhere(conn, entry_id, key))
+            if threshold and votes >= threshold and not disputed:
                 await self._decide(conn, row.id, "approved")
                 logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
                 return Proposed(await self._get(conn, row.id), auto_approved=True)
@@ -96,17 +106,49 @@ class LearnedReview(LearnedRows):
         a wording that is not `learnable` (no words, or too long)."""
         phrasing = folded_wording(phrasing)  # stored as the letters it shows
         key = phrasing_key(phrasing)
-        if not learnable(phrasing) or self.unlearnable(phrasing):
+        if not learnable(phrasing) or self.unlearnable(phrasing, entry_id):
             return None
         async with self._db.write() as conn:
             return await self._learn(conn, entry_id, phrasing, key, source)
 
-    def unlearnable(self, phrasing: str) -> str | None:
-        """Why a wording is not worth learning (see `wording_problem`), None if it is."""
+    def unlearnable(self, phrasing: str, entry_id: str | None = None) -> str | None:
+        """Why a wording is not worth learning (see `wording_problem`; for `entry_id`, also
+        when it reads as another entry's own wording: `owner`), None if it is."""
         problem = wording_problem(self._store.live.matcher, phrasing)
+        if problem is None and entry_id is not None:
+            owner = self.owner(phrasing, entry_id)
+            problem = None if owner is None else f"{OWN_WORDING} {owner!r}"
         if problem is not None:
             logger.info("FAQ: %r not learned: %s", phrasing[:80], problem)
         return problem
+
+    def owner(self, phrasing: str, entry_id: str) -> str | None:
+        """The entry (not `entry_id`) one of whose own wordings in faq.yaml the phrasing
+        reads as: it answers that entry whatever is learned, so it is learned for no other
+        (None: no such entry)."""
+        return owner_elsewhere(self._store.live.matcher, folded_wording(phrasing), entry_id)
+
+    async def _voted_elsewhere(self, conn: AsyncConnection, entry_id: str, key: str) -> list[str]:
+        """The other entries partners confirmed the same wording for (still waiting)."""
+        voted = sa.select(faq_learned_votes.c.learned_id)
+        rows = await conn.execute(
+            sa.select(faq_learned.c.entry_id).where(
+                faq_learned.c.phrasing_key == key,
+                faq_learned.c.entry_id != entry_id,
+                faq_learned.c.status == "pending",
+                faq_learned.c.id.in_(voted),
+            )
+        )
+        return [str(row.entry_id) for row in rows]
+
+    async def disputed(self, item: Learned) -> list[str]:
+        """The other entries partners confirmed `item`'s wording for (waiting too): the
+        votes disagree, so only a manager approves it (the review card says so)."""
+        async with self._db.read() as conn:
+            key = await conn.scalar(
+                sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == item.id)
+            )
+            return [] if key is None else await self._voted_elsewhere(conn, item.entry_id, key)
 
     # review
 
@@ -151,7 +193,7 @@ class LearnedReview(LearnedRows):
             found = await self._get(conn, learned_id)
             if found is None or found.status != "pending":
                 return None
-            if status == "approved" and self.unlearnable(found.phrasing):
+            if status == "approved" and self.unlearnable(found.phrasing, found.entry_id):
                 status = "rejected"
             await self._decide(conn, learned_id, status)
             moved: tuple[str, ...] = ()
@@ -170,7 +212,7 @@ class LearnedReview(LearnedRows):
             found = await self._get(conn, learned_id)
             if found is None or found.status != "pending":
                 return None
-            if self.unlearnable(found.phrasing):
+            if self.unlearnable(found.phrasing, entry_id):
                 await self._decide(conn, learned_id, "rejected")
                 return await self._get(conn, learned_id)
             key = phrasing_key(found.phrasing)

@@ -13,6 +13,7 @@ from bot.db.tables import faq_learned
 from bot.services.faq_learned import Learned, LearnedRows, folded_wording
 from bot.services.faq_wordings import (
     one_entry_per_wording,
+    own_wording_problem,
     phrasing_key,
     teach_line,
     without_controls,
@@ -83,7 +84,10 @@ class LearnedTeach(LearnedRows):
             question, entry_id = parsed
             # stored without bidi controls, as the letters it shows (no «Zalgo» marks)
             question = folded_wording(without_controls(question))
-            problem = wording_problem(self._store.live.matcher, question)
+            matcher = self._store.live.matcher
+            problem = wording_problem(matcher, question) or own_wording_problem(
+                matcher, question, entry_id
+            )
             if problem is not None:
                 problems.append(TeachProblem(number, problem))
                 continue

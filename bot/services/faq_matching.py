@@ -21,7 +21,9 @@ wordings of their entry: `FaqMatcher.with_learned` builds a new index that share
 content's analysis. A question with a learned wording's meaningful words (question and
 chatty words aside) is answered with its entry; a rare word of learned wordings (no
 content wording uses it, at most `RARE_IN` entries learned it) makes its entries at least
-options (docs/faq.md, "How it learns")."""
+options. An entry's own wordings (question, `alt`) come first: a question that reads as
+one of them (read as a learned wording is) is answered with that entry, never with what
+another entry learned (docs/faq.md, "How it learns")."""
 
 from __future__ import annotations
 
@@ -116,15 +118,18 @@ class FaqMatcher(IndexBuilding):
         self.use_keywords = use_keywords
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
         self._vectors: EntryVectors
+        self._own_readings: _OwnReadings
         if learned and _base is None:
             _base = FaqMatcher(self.entries, self.lexicon, self.model, use_keywords=use_keywords)
         if _base is not None:
             self._share_content_index(_base)
             self._vectors = _base._vectors
+            self._own_readings = _base._own_readings
         else:
             self._analyse_content()
             self._build_content_index()
             self._vectors = EntryVectors(self.entries)
+            self._own_readings = _OwnReadings()
         taught = self._read_learned(_base, learned) if _base is not None and learned else {}
         if not taught:
             self._wordings, self._meanings, self.learned_count = self._content, {}, 0
@@ -159,13 +164,56 @@ class FaqMatcher(IndexBuilding):
 
     def rank(self, question: str, segment: str | None = None, limit: int = 5) -> list[Candidate]:
         """The best entries for a question, most probable first."""
+        return self._ranked(question, segment, limit)[0]
+
+    def own_entries(self, text: str, segment: str | None = None) -> list[str]:
+        """The entries one of whose own wordings (question, `alt`) reads as `text` (the
+        same words, question and chatty words aside, as a learned wording is compared):
+        such a text is theirs, whatever was learned."""
+        text = fold(text)
+        units = self.question_units(text)
+        return self._own_ids(self._own_same(self.meanings(text, units)), segment)
+
+    def _own_same(self, meaning: Meanings) -> set[int]:
+        """The entries with an own wording of this meaning (read either way)."""
+        if self._own_readings.by_meaning is None:
+            self._own_readings.by_meaning = self._read_own()
+        found: set[int] = set()
+        for mine, theirs in zip(meaning, self._own_readings.by_meaning, strict=True):
+            if mine:
+                found.update(theirs.get(mine, ()))
+        return found
+
+    def _read_own(self) -> tuple[dict[tuple[str, ...], set[int]], ...]:
+        """Each entry's question and `alt`s read as a learned wording is (once a content)."""
+        joined: dict[tuple[str, ...], set[int]] = {}
+        apart: dict[tuple[str, ...], set[int]] = {}
+        for index, entry in enumerate(self.entries):
+            for wording in (entry.question, *entry.alt):
+                text = fold(wording)
+                meaning = self.meanings(text, self.question_units(text))
+                for found, key in zip((joined, apart), meaning, strict=True):
+                    if key:
+                        found.setdefault(key, set()).add(index)
+        return joined, apart
+
+    def _own_ids(self, own: set[int], segment: str | None) -> list[str]:
+        return [
+            self.entries[index].id for index in sorted(own) if _sees(self.entries[index], segment)
+        ]
+
+    def _ranked(
+        self, question: str, segment: str | None, limit: int
+    ) -> tuple[list[Candidate], str | None]:
+        """`rank`, and the one entry whose own wording the question reads as (None when
+        none, or several, do)."""
         units = self.question_units(question)
         if not self.entries or all(form.isdigit() for unit in units for form in unit.forms):
-            return []  # nothing, or numbers alone («1», «2»): no question to answer
+            return [], None  # nothing, or numbers alone («1», «2»): no question to answer
         known = [unit for unit in units if self._known(unit.forms)]
         by_learned = self._learned_evidence(units)
         if not known and not by_learned:
-            return []
+            return [], None
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights) or self._max_idf
         unknown_words = sum(1 for unit in units if not self._known(unit.forms) and not unit.chatty)
@@ -200,16 +248,19 @@ class FaqMatcher(IndexBuilding):
             lexical, closeness.closest() if closeness is not None else [], segment
         )
         if not visible:
-            return []
+            return [], None
         question_text = " ".join(sorted(question_forms))
         every_form = {form for unit in units for form in unit.forms}
         meaning = self.meanings(question, units)
+        # the question reads as an entry's own wording: what another entry learned in
+        # the same words is no exact match (an entry's own wordings answer it)
+        own = {index for index in self._own_same(meaning) if _sees(self.entries[index], segment)}
         frame = frame_features(units)
         raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
             coverage = covered.get(index, 0.0) / known_total
             reverse, exact, learned_reverse = self._reverse(
-                index, question_forms, every_form, meaning
+                index, question_forms, every_form, meaning, (own, visible)
             )
             raw[index] = (coverage, reverse, exact, learned_reverse)
         mass_scale = self._max_idf or 1.0
@@ -245,10 +296,17 @@ class FaqMatcher(IndexBuilding):
             )
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
-        # a learned wording read exactly as the question goes first: asked again in the
-        # words it was learned from, the question gets that answer
-        candidates.sort(key=lambda c: (c.features[_EXACT] < 1.0, -c.score))
-        return candidates[:limit]
+        return self._ordered(candidates, own, limit)
+
+    def _ordered(
+        self, candidates: list[Candidate], own: set[int], limit: int
+    ) -> tuple[list[Candidate], str | None]:
+        """The one entry whose own wording reads as the question goes first, then a learned
+        wording read exactly as the question: asked again in the words it was learned
+        from, the question gets that answer."""
+        first = self.entries[next(iter(own))].id if len(own) == 1 else None
+        candidates.sort(key=lambda c: (c.entry_id != first, c.features[_EXACT] < 1.0, -c.score))
+        return candidates[:limit], first
 
     def closest_in_meaning(self, question: str, segment: str | None = None) -> list[str]:
         """For a manager's picker: the entries closest in meaning, however few words they
@@ -278,14 +336,21 @@ class FaqMatcher(IndexBuilding):
         return visible + [index for index in close if index not in visible and seen(index)]
 
     def _reverse(
-        self, index: int, question_forms: set[str], every_form: set[str], meaning: Meanings
+        self,
+        index: int,
+        question_forms: set[str],
+        every_form: set[str],
+        meaning: Meanings,
+        scope: tuple[set[int], Sequence[int]],
     ) -> tuple[float, float, float]:
         """The share of the closest content wording the question covers, whether the
         question is exactly one of the wordings (1.0 for a learned one: the same meaning,
-        asides apart; 0.5 for the content's), and the share of the closest learned
-        wording it covers."""
+        asides apart, unless an entry's own wording has it, `_learned_answers`, with
+        `scope`: the entries whose own wording reads as the question, and the candidates;
+        0.5 for the content's), and the share of the closest learned wording it covers."""
         best = learned = 0.0
         exact = 0.0
+        same = False  # a learned wording with the question's meaning
         own = self._wordings[index]
         meanings = self._meanings.get(index, [])
         for number, variant in enumerate(own.variants):
@@ -309,14 +374,42 @@ class FaqMatcher(IndexBuilding):
             # the same words as a learned wording, question words («что», «когда») and
             # chatty words («точно», «норм») aside, in any order
             if self.same_meaning(meaning, meanings[number - own.own]):
-                exact = 1.0
+                same = True
+        if same and self._learned_answers(index, *scope, every_form):
+            exact = 1.0
         return best, exact, learned
+
+    def _learned_answers(
+        self, index: int, own: set[int], visible: Sequence[int], every_form: set[str]
+    ) -> bool:
+        """Whether a learned wording of `index` read as the question answers it: not when
+        the question reads as another entry's own wording (`own`), nor when another
+        entry's own wording shares with the question every word the learned wordings of
+        `index` share, and more («когда выплаты» is «Когда приходят выплаты?»'s, not a
+        learned «выплаты»'s: a short learned wording does not pull away a question an
+        entry's own wording matches better)."""
+        if own and index not in own:
+            return False
+        shared: set[str] = set()
+        wordings = self._wordings[index]
+        for variant in wordings.variants[wordings.own :]:
+            shared.update(form for form in variant if form in every_form)
+        for other in visible:
+            content = self._content[other]
+            if other != index and any(
+                {form for form in variant if form in every_form} > shared
+                for variant in content.variants[: content.own]
+            ):
+                return False
+        return True
 
     def match(self, question: str, segment: str | None = None) -> Match:
         question = fold(question)  # the letters it shows: «ｋｏｇｄａ», combining marks out
         if small_talk_phrases.kind(question) is not None:
             return Match("miss", None, 0.0)  # «как дела?», «good morning»: no question
-        ranked = self.rank(question, segment, limit=CANDIDATES)
+        ranked, own = self._ranked(question, segment, CANDIDATES)
+        if own is not None:  # an entry's own wording: that entry, whatever was learned
+            return Match("answer", own, 1.0)
         decided = self.decide(ranked[: MAX_SUGGESTIONS + 1])
         if decided.outcome == "answer":
             return decided
@@ -345,6 +438,19 @@ class FaqMatcher(IndexBuilding):
         if options:
             return Match("suggest", None, confidence, options)
         return Match("miss", None, confidence)
+
+
+class _OwnReadings:
+    """The content's own wordings read as learned wordings are (`FaqMatcher._read_own`):
+    built at the first question, shared by every matcher of one content."""
+
+    def __init__(self) -> None:
+        self.by_meaning: tuple[dict[tuple[str, ...], set[int]], ...] | None = None
+
+
+def _sees(entry: FaqEntry, segment: str | None) -> bool:
+    """Whether a partner of `segment` (None: anyone) sees the entry."""
+    return segment is None or entry.visible_to(segment)
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)

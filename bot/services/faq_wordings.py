@@ -106,6 +106,26 @@ def wording_problem(matcher: FaqMatcher, text: str) -> str | None:
     return None
 
 
+def owner_elsewhere(matcher: FaqMatcher, text: str, entry_id: str) -> str | None:
+    """The entry one of whose own wordings (question, `alt`) `text` reads as, when that is
+    not `entry_id` (None otherwise): its own wordings answer that entry whatever is learned
+    (`FaqMatcher.own_entries`), so the text is never learned for another one."""
+    owners = matcher.own_entries(text)
+    return None if not owners or entry_id in owners else owners[0]
+
+
+def own_wording_problem(matcher: FaqMatcher, text: str, entry_id: str) -> str | None:
+    """`faq teach`'s reason to refuse a wording that reads as another entry's own."""
+    owner = owner_elsewhere(matcher, text, entry_id)
+    if owner is None:
+        return None
+    question = next((entry.question for entry in matcher.entries if entry.id == owner), "")
+    return (
+        f"reads the same as a wording of {owner!r} in faq.yaml («{question}»): "
+        "an entry's own wordings always answer it"
+    )
+
+
 def similar_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
     """Entry ids spelled like `wanted` (a typo'd id, in any letter case, with stray
     spaces), best first."""

@@ -80,9 +80,11 @@ async def link_ticket(
     """The partner's question learned for the entry (for it alone), the answer sent: the
     note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
     not learned, nor one `learn` says is not known for sure, nor one that could never
-    match (`faq teach`'s reasons: no meaning, small talk, question words only) — the note
-    says which; the partner still gets the answer."""
+    match (`faq teach`'s reasons: no meaning, small talk, question words only), nor one
+    that reads as another entry's own wording in faq.yaml (that entry answers it) — the
+    note says which; the partner still gets the answer."""
     learned = None
+    owner = ""
     question = folded_wording(question)  # as it is stored: «Zalgo» marks count for nothing
     if not learn:
         state = "unsure"
@@ -92,6 +94,8 @@ async def link_ticket(
         state = "long"
     elif (problem := faq.learning.unlearnable(question)) is not None:
         state = refusal_kind(problem)
+    elif (owner := faq.learning.owner(question, entry.id) or "") != "":
+        state = "own"  # another entry's own wording: it answers that entry anyway
     else:
         learned = await faq.learning.learn(entry.id, question, "link")
         state = "yes" if learned is not None else "no"
@@ -100,6 +104,7 @@ async def link_ticket(
         "faq-linked",
         entry=html.escape(entry.id),
         learned=state,
+        owner=html.escape(owner),
         limit=MAX_PHRASING,
         delivered="yes" if delivered else "no",
     )

@@ -22,11 +22,17 @@ from handlers.manager.faq_common import closest_entries, entries_list, moved_not
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 
 
-async def _cannot_teach(callback: CallbackQuery, audit: AuditLog, target: str, l10n: L10n) -> None:
-    """A waiting wording that cannot teach (no words that carry meaning) was rejected
-    instead of approved or moved."""
-    await audit.record(actor(callback), "faq_reject", target=target, details="cannot teach")
-    await callback.answer(l10n("faq-learned-cannot-teach"), show_alert=True)
+async def _cannot_teach(
+    callback: CallbackQuery, audit: AuditLog, target: str, l10n: L10n, owner: str | None = None
+) -> None:
+    """A waiting wording that cannot teach (no words that carry meaning, or it reads as
+    `owner`'s own wording in faq.yaml) was rejected instead of approved or moved."""
+    details = "cannot teach" if owner is None else f"own wording of {owner}"
+    await audit.record(actor(callback), "faq_reject", target=target, details=details)
+    if owner is None:
+        await callback.answer(l10n("faq-learned-cannot-teach"), show_alert=True)
+    else:
+        await callback.answer(l10n("faq-learned-own-rejected", owner=owner), show_alert=True)
 
 
 async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen:
@@ -50,8 +56,14 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
     waiting_there = [entry_id for entry_id, status in elsewhere if status != "approved"]
     if approved:  # approving it here takes it from there: one wording answers one entry
         text += "\n" + l10n("faq-learned-elsewhere-approved", entries=entries_list(approved))
-    if waiting_there:
+    disputed = await faq.learning.disputed(item)
+    if disputed:  # partners confirmed it for other entries too: only a manager decides
+        text += "\n" + l10n("faq-learned-disputed", entries=entries_list(disputed))
+    elif waiting_there:
         text += "\n" + l10n("faq-learned-elsewhere-pending", entries=entries_list(waiting_there))
+    owner = faq.learning.owner(item.phrasing, item.entry_id)
+    if owner is not None:  # it answers that entry anyway: ✅ rejects it, ↪️ there approves
+        text += "\n" + l10n("faq-learned-own", owner=html.escape(owner))
     buttons = keyboard(
         [
             (l10n("faq-learned-approve"), FaqLearnCb(action="ok", item=item.id)),
@@ -141,9 +153,10 @@ def setup_buttons(name: str = f"{__name__}.buttons") -> Router:
             if content.faq_entry(item.entry_id) is None:
                 await callback.answer(l10n("faq-learned-entry-gone"), show_alert=True)
                 return
+            owner = faq.learning.owner(item.phrasing, item.entry_id)
             approved = await faq.learning.approve(item.id)
             if approved is not None and approved.status == "rejected":
-                await _cannot_teach(callback, audit, target, l10n)
+                await _cannot_teach(callback, audit, target, l10n, owner)
                 await edit(callback, await review_screen(faq, content, l10n))
                 return
             moved = approved.moved_from if approved is not None else ()
@@ -161,9 +174,10 @@ def setup_buttons(name: str = f"{__name__}.buttons") -> Router:
             and callback_data.entry != item.entry_id  # not offered: ✅ approves it there
             and content.faq_entry(callback_data.entry) is not None
         ):
+            owner = faq.learning.owner(item.phrasing, callback_data.entry)
             moved_to = await faq.learning.move(item.id, callback_data.entry)
             if moved_to is not None and moved_to.status == "rejected":
-                await _cannot_teach(callback, audit, target, l10n)
+                await _cannot_teach(callback, audit, target, l10n, owner)
                 await edit(callback, await review_screen(faq, content, l10n))
                 return
             moved = tuple(
