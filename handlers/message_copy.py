@@ -17,6 +17,8 @@ from bot.rendering import split_text
 logger = logging.getLogger(__name__)
 
 ALBUM_WAIT = 0.5  # seconds to gather the parts of an album
+MEDIA_KINDS = ("photo", "document", "video", "voice", "audio", "sticker", "animation")
+NO_TEXT = "—"  # what `resend` sends for a message with no text and nothing it names
 
 
 async def copy_messages(
@@ -61,11 +63,25 @@ async def resend(
             note = l10n("relay-not-crossed", kind=kind)
             text = f"{text}\n\n{note}" if text else note
         sent = None
-        for part in split_text(text or "—"):
+        for part in split_text(text or NO_TEXT):
             sent = await bot.send_message(chat_id, part, message_thread_id=thread_id)
         assert sent is not None
         ids.append(sent.message_id)
     return ids
+
+
+def partner_words(text: str, l10n: L10n) -> str:
+    """The partner's own words in a message `resend` made (`l10n`: its language): without
+    the bot's line for what could not cross («📎 [вложение — оно осталось в другом
+    мессенджере]») or the «—» of a message with no text. Nothing of the bot's own is
+    ever learned as a partner's question."""
+    words = text.strip()
+    for kind in MEDIA_KINDS:
+        note = l10n("relay-not-crossed", kind=kind)
+        if words.endswith(note):
+            words = words[: -len(note)].strip()
+            break
+    return "" if words == NO_TEXT else words
 
 
 class AlbumBuffer:
@@ -108,7 +124,7 @@ class AlbumBuffer:
 
 def _media_kind(message: Message) -> str | None:
     """What a message carries besides text, as a word for the locale (None: nothing)."""
-    for kind in ("photo", "document", "video", "voice", "audio", "sticker", "animation"):
+    for kind in MEDIA_KINDS:
         if getattr(message, kind, None):
             return kind
     return None

@@ -30,13 +30,14 @@ from handlers.filters import IsManager, ManagersChat, TicketOfMessage
 from handlers.manager import faq_review
 from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
 from handlers.manager.faq_common import CHOICES, closest_entries, moved_note
+from handlers.message_copy import partner_words
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
 
 
 async def asked_in(
-    message: Message, ticket: Ticket, support: SupportService, bot: Bot
+    message: Message, ticket: Ticket, support: SupportService, bot: Bot, relay: TicketRelay
 ) -> tuple[str, int | None, bool]:
     """The question a manager links: the partner's message of the ticket the manager
     replies to (its text or caption, possibly none; and its id), else the ticket's first
@@ -44,12 +45,15 @@ async def asked_in(
     notes (reopened, closed) stands for no words of the partner's, surely not the first
     question: the answer goes out, nothing is learned. (The partner's words with no
     message of theirs to copy — a reopen's — come as a message of their own, kept as
-    theirs: `TicketRelay.words_to_managers`.)"""
+    theirs: `TicketRelay.words_to_managers`.) A copy from another messenger is read
+    without the bot's line for what could not cross (`partner_words`): a sticker's
+    «📎 [вложение — …]» is no question."""
     replied = message.reply_to_message
     if replied is not None:
         chat, platform = message.chat.id, platform_of(bot)
         if await support.is_partner_message(ticket, chat, replied.message_id, platform):
-            return replied.text or replied.caption or "", replied.message_id, True
+            words = partner_words(replied.text or replied.caption or "", relay.l10n)
+            return words, replied.message_id, True
         if await support.is_note(ticket, chat, replied.message_id, platform):
             return ticket.question, None, False
     return ticket.question, None, True
@@ -179,7 +183,7 @@ def _ticket_router(name: str) -> Router:
         await audit.record(
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )
-        question, partner_message, learn = await asked_in(message, ticket, support, bot)
+        question, partner_message, learn = await asked_in(message, ticket, support, bot, relay)
         if wanted:
             entry = content.faq_entry(wanted)
             if entry is not None:
@@ -266,7 +270,7 @@ def setup_chat() -> Router:
             await callback.answer()
             question = ticket.question
             if isinstance(callback.message, Message):  # the picker replies to the message
-                question, _, _ = await asked_in(callback.message, ticket, support, bot)
+                question, _, _ = await asked_in(callback.message, ticket, support, bot, relay)
             segments = await _seen_by(partners, ticket)
             day = support.presses.day()
             if action == "pick":
@@ -288,7 +292,7 @@ def setup_chat() -> Router:
         )
         question, learn = ticket.question, False
         if isinstance(callback.message, Message):  # the picker replies to the message
-            question, _, learn = await asked_in(callback.message, ticket, support, bot)
+            question, _, learn = await asked_in(callback.message, ticket, support, bot, relay)
             learn = _picked_about(callback.message, question, learn)
         note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question, learn)
         await callback.answer()
