@@ -4,10 +4,12 @@ An entry's own wordings (question, alt) always answer that entry: a learned word
 takes them (nor a short one a question an entry's own wording matches better); `faq teach`,
 /faq_link, a gap's 🔗, partners' votes and the review refuse a wording that reads as another
 entry's own; partners' votes approve a wording only when they agree, counted per person.
-The bot never learns its own placeholder for what could not cross between messengers."""
+The bot never learns its own placeholder for what could not cross between messengers, and
+/reload says how many learned wordings went back to review."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,30 @@ async def test_a_sticker_from_another_messenger_is_not_learned_as_its_placeholde
             ]
     finally:
         await emulator.stop()
+
+
+# --- /reload says what went back to review ------------------------------------------------
+
+
+async def test_reload_says_how_many_learned_wordings_went_back_to_review(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        learning = harness.services.faq.learning
+        await learning.learn("email-traffic", "можно ли спамить по базе", "teach")
+        await learning.learn("email-traffic", "письма по своей базе", "teach")
+        faq = folder / "faq.yaml"
+        text = faq.read_text(encoding="utf-8")
+        start = text.index("- id: email-traffic")
+        end = text.index("- id:", start + 1)
+        faq.write_text(text[:start] + text[end:], encoding="utf-8")
+        manager = harness.manager()
+        await manager.send("/start")
+        said = "\n".join(m.plain for m in await manager.send("/reload"))
+        assert "2 выученные формулировки вернулись на проверку" in said, said
+        assert "/faq_learned" in said
+        faq.write_text(text, encoding="utf-8")
+        said = "\n".join(m.plain for m in await manager.send("/reload"))
+        assert "2 выученные формулировки снова приняты" in said, said

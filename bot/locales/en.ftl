@@ -967,3 +967,11 @@ person-newsletters-own = { $state ->
 faq-learned-own = ⚠️ This reads as a wording of “{ $owner }” in faq.yaml: the bot answers it with that entry anyway. “Approve” rejects it; it can be moved to { $owner }.
 faq-learned-own-rejected = Not approved: this reads as a wording of “{ $owner }” in faq.yaml, which the bot answers it with. The wording is rejected.
 faq-learned-disputed = ⚠️ Partners disagree: the same wording was also confirmed for { $entries }. It is not approved by itself: you decide (“Approve” rejects it there).
+reload-learned-back = { $count } learned { $count ->
+        [one] wording went
+       *[other] wordings went
+    } back to review: their entry is no longer in faq.yaml. Move them to another entry or reject them: /faq_learned
+reload-learned-approved = { $count } learned { $count ->
+        [one] wording is
+       *[other] wordings are
+    } approved again: their entry is back in faq.yaml.

@@ -1015,3 +1015,14 @@ faq-learned-own = ⚠️ Так читается формулировка воп
 faq-learned-own-rejected = Не принято: так читается формулировка вопроса «{ $owner }» из faq.yaml, бот отвечает на неё им. Формулировка отклонена.
 # /faq_learned card: partners confirmed the same wording for other entries too
 faq-learned-disputed = ⚠️ Партнёры расходятся: эту же формулировку подтверждали и для { $entries }. Сама она не примется — решите вы («Принять» отклонит её там).
+# /reload: approved learned wordings whose entry left faq.yaml went back to review
+reload-learned-back = { $count } { $count ->
+        [one] выученная формулировка вернулась
+        [few] выученные формулировки вернулись
+       *[many] выученных формулировок вернулись
+    } на проверку: их вопроса больше нет в faq.yaml. Перенесите их к другому вопросу или отклоните: /faq_learned
+reload-learned-approved = { $count } { $count ->
+        [one] выученная формулировка снова принята
+        [few] выученные формулировки снова приняты
+       *[many] выученных формулировок снова приняты
+    }: их вопрос вернулся в faq.yaml.

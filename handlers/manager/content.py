@@ -45,7 +45,8 @@ def setup() -> Router:
             )
             return
         content = content_store.content
-        await faq.learning.sync(content)  # phrasings of entries that left or came back
+        # phrasings of entries that left (back to review) or came back (approved again)
+        gone, back = await faq.learning.sync(content)
         lines = [
             l10n(
                 "reload-done",
@@ -54,6 +55,10 @@ def setup() -> Router:
                 creatives=len(content.creatives),
             )
         ]
+        if gone:
+            lines.append(l10n("reload-learned-back", count=gone))
+        if back:
+            lines.append(l10n("reload-learned-approved", count=back))
         if content_sync.shared:  # several workers can run: say they all follow
             lines.append(l10n("reload-everywhere"))
         moved = await outbox.follow_quiet_hours()  # the quiet hours changed: held rows follow
