@@ -45,7 +45,9 @@ def test_a_wording_learned_for_another_entry_never_takes_an_entrys_own(
     # two partners (or a manager) taught «Когда выплаты?» and «выплаты» to commission-rate:
     # it answered «Когда выплаты?», «когда выплаты», «выплаты норм?» with it, confidence 1.0
     taught = matcher.with_learned({"commission-rate": [OWN, "выплаты"]})
-    assert taught.match(question) == Match("answer", "payout-dates", 1.0)
+    found = taught.match(question)
+    assert (found.outcome, found.entry_id) == ("answer", "payout-dates")
+    assert found.score >= taught.model.answer
     assert taught.rank(question)[0].entry_id == "payout-dates"
     assert matcher.own_entries(question) == ["payout-dates"]
 
