@@ -23,6 +23,7 @@ import pymorphy3
 import yaml
 
 from bot.content.models import LexiconItem
+from bot.names import unformatted
 from bot.services.faq_morphology import analyzer
 
 STOPWORDS = frozenset(
@@ -141,9 +142,11 @@ def _letter_of(cluster: re.Match[str]) -> str:
 def fold(text: str) -> str:
     """The letters a text shows: NFKC (full-width «ｋｏｇｄａ» is «kogda», «ﬁ» is «fi»), and
     combining marks stacked on letters dropped (they are never composed into another
-    letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed."""
+    letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed;
+    format characters out («вы\u00adпла\u00adты» is «выплаты»: `names.unformatted`)."""
     if text.isascii():
         return text
+    text = unformatted(text)
     text = text.replace("№", " ")  # NFKC would make it «No», a word: no letters here
     if not _COMBINING.search(text):
         return unicodedata.normalize("NFKC", text)

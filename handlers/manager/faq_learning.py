@@ -32,7 +32,7 @@ from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
 from handlers.manager.faq_common import CHOICES, closest_entries, moved_note
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
+from handlers.screens import Screen, actor, arguments, edit, keyboard, no_longer_available
 
 
 async def asked_in(
@@ -170,7 +170,7 @@ def _ticket_router(name: str) -> Router:
         audit: AuditLog,
         l10n: L10n,
     ) -> None:
-        wanted = (command.args or "").strip()
+        wanted = arguments(command)
         await audit.record(
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )

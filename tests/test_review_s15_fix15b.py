@@ -1,0 +1,100 @@
+"""Session 15 (task fix15b): what the tester of «ДрайвРент» found.
+
+1. A double tap on 👍 Помогло: the second press edited the message to what it already
+   was, Telegram refused («message is not modified»), and the partner got «Что-то пошло
+   не так». Now no edit of the bot's is refused for changing nothing.
+2. Invisible characters pasted from web pages (soft hyphens, zero-width spaces) split the
+   words of a question, made it «not a question», and were stored by `faq teach`.
+3. «%» was not read as «процент».
+4. `faq teach` of a big file took ~28 ms a line and said nothing until the end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from aiogram.filters import CommandObject
+
+from bot.cli import main
+from bot.content.loader import load_content
+from bot.content.models import Content
+from bot.i18n import Translator
+from bot.names import unformatted
+from bot.services import small_talk
+from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_text import fold, has_a_word, words
+from bot.services.faq_wordings import phrasing_key, without_controls
+from bot.services.onboarding import matching_option
+from bot.typed_labels import read
+from handlers.screens import arguments
+from tests.faq_teach import run_teach
+from tests.harness import DEMO_CONTENT
+
+
+@pytest.fixture(scope="module")
+def demo() -> Content:
+    return load_content(DEMO_CONTENT)
+
+
+@pytest.fixture(scope="module")
+def matcher(demo: Content) -> FaqMatcher:
+    return FaqMatcher(demo.faq)
+
+
+# --- 2. format characters are no part of what a text says ---
+
+SOFT = "когда вы\u00adпла\u00adты"
+SPACED = "к\u200bо\u200bг\u200bд\u200bа в\u200bы\u200bп\u200bл\u200bа\u200bт\u200bы"
+ONE_ZWSP = "когда вы\u200bплаты"
+OTHERS = "\ufeffкогда\u2060 вы\u200cпла\u200dты\u2063"
+
+
+@pytest.mark.parametrize("typed", [SOFT, SPACED, ONE_ZWSP, OTHERS])
+def test_format_characters_are_read_as_nothing(typed: str, matcher: FaqMatcher) -> None:
+    assert fold(typed) == "когда выплаты"
+    assert words(typed) == ["когда", "выплаты"]
+    assert has_a_word(typed)
+    assert small_talk.read(typed) is None  # a question, not «Это ещё не вопрос»
+    plain = matcher.match("когда выплаты")
+    found = matcher.match(typed)
+    assert (found.outcome, found.entry_id, found.score) == ("answer", "payout-dates", plain.score)
+
+
+def test_emoji_sequences_keep_their_joiners() -> None:
+    coder, rainbow = "👩\u200d💻", "🏳\ufe0f\u200d🌈"
+    england = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    for picture in (coder, rainbow, england, "👨🏻\u200d💻"):
+        assert unformatted(f"я {picture} тут") == f"я {picture} тут"
+    assert unformatted("а\u200dб 👩\u200dх") == "аб 👩х"  # a joiner between letters shows nothing
+
+
+def test_bidi_controls_stay_word_breaks() -> None:
+    """Already so (session 12): an override turns what follows around on screen."""
+    assert words("по\u202eбабосам") == ["по", "бабосам"]
+    assert without_controls("по\u202eбабосам") == "по бабосам"
+
+
+def test_menu_words_options_and_command_arguments_read_without_them(demo: Content) -> None:
+    translator = Translator()
+    typed = read("Мате\u00adриалы", demo, translator)
+    assert typed is not None
+    assert typed == read("Материалы", demo, translator)
+    assert matching_option("Са\u200bйт", ["Сайт", "Соцсети"]) == 0
+    command = CommandObject(prefix="/", command="faq_link", args="cities\u200b ")
+    assert arguments(command) == "cities"
+
+
+def test_teach_stores_and_exports_no_zero_width_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = "сколько ещё длится мой\u200b хо\u00adлд\u200b"
+    assert phrasing_key(typed) == phrasing_key("сколько ещё длится мой холд")
+    code, out, _file = run_teach(tmp_path, [{"q": typed, "id": "hold-period"}], capsys)
+    assert code == 0, out
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        assert main(["faq", "learned", "--export", "--content", str(DEMO_CONTENT)]) == 0
+    exported = yaml.safe_load(capsys.readouterr().out)
+    assert exported == [{"id": "hold-period", "alt": ["сколько ещё длится мой холд"]}]
