@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.names import unformatted
 from bot.services import small_talk
 from bot.services.faq_matching import FaqMatcher
-from bot.services.faq_text import fold, has_a_word, words
+from bot.services.faq_text import fold, has_a_word, spoken, words
 from bot.services.faq_wordings import phrasing_key, without_controls
 from bot.services.onboarding import matching_option
 from bot.typed_labels import read
@@ -98,3 +98,21 @@ def test_teach_stores_and_exports_no_zero_width_space(
         assert main(["faq", "learned", "--export", "--content", str(DEMO_CONTENT)]) == 0
     exported = yaml.safe_load(capsys.readouterr().out)
     assert exported == [{"id": "hold-period", "alt": ["сколько ещё длится мой холд"]}]
+
+
+# --- 3. «%» is read as the word ---
+
+
+def test_percent_sign_is_read_as_the_word(matcher: FaqMatcher) -> None:
+    assert words("какой % с заказа") == words("какой процент с заказа")
+    assert words("10% с заказа") == ["10", "процент", "с", "заказа"]
+    assert words("what % do I get") == ["what", "percent", "do", "i", "get"]
+    assert spoken("10% с заказа") == "10 процентов с заказа"
+    assert spoken("ставка 12,5 %?") == "ставка 12,5 процентов ?"
+    for sign, word in (
+        ("какой % с заказа", "какой процент с заказа"),
+        ("% с заказа", "процент с заказа"),
+    ):
+        by_sign, by_word = matcher.match(sign), matcher.match(word)
+        assert (by_sign.outcome, by_sign.entry_id) == (by_word.outcome, by_word.entry_id)
+        assert by_sign.score == pytest.approx(by_word.score, abs=1e-4)

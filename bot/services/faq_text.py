@@ -156,7 +156,37 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text).lower().replace("ё", "е"))
+    """A text's words, small, «ё» as «е»; «%» as the word («какой % с аренды» is «какой
+    процент с аренды», «10%» is «10 процент»; «percent» in a text with no Cyrillic)."""
+    tokens = _TOKEN.findall(fold(text).lower().replace("ё", "е"))
+    if "%" in tokens:
+        said = _percent_word(tokens)
+        tokens = [said if each == "%" else each for each in tokens]
+    return tokens
+
+
+def _percent_word(tokens: Sequence[str]) -> str:
+    return "процент" if any(CYRILLIC.match(token) for token in tokens) else "percent"
+
+
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)?\s*%")
+
+
+def spoken(text: str) -> str:
+    """A text as the sentence encoder reads it: `fold`ed, «%» as the word it stands for
+    («10%» as «10 процентов», «какой %» as «какой процент»; in English, «percent»)."""
+    text = fold(text)
+    if "%" not in text:
+        return text
+    russian = bool(re.search("[а-яё]", text, re.IGNORECASE))
+
+    def said(found: re.Match[str]) -> str:
+        number = found.group(1)
+        if not russian:
+            return f" {number or ''} percent "
+        return f" {number} процентов " if number else " процент "
+
+    return " ".join(_PERCENT.sub(said, text).split())
 
 
 _ANY_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
