@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from bot.services.onboarding import matching_option
 from bot.typed_labels import read
 from handlers.screens import arguments
 from tests.faq_teach import run_teach
-from tests.harness import DEMO_CONTENT
+from tests.harness import DEMO_CONTENT, running_bot
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +117,49 @@ def test_percent_sign_is_read_as_the_word(matcher: FaqMatcher) -> None:
         by_sign, by_word = matcher.match(sign), matcher.match(word)
         assert (by_sign.outcome, by_sign.entry_id) == (by_word.outcome, by_word.entry_id)
         assert by_sign.score == pytest.approx(by_word.score, abs=1e-4)
+
+
+# --- 1. a double tap on a button that edits its message ---
+
+ERROR = "Что-то пошло не так"
+HELPED = "👍 Помогло"
+
+
+async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, vk=True, maxbot=True) as bot:
+        # Telegram refuses the second edit («message is not modified»): the bot takes
+        # that as done, as it is; the request stays in the emulator's log
+        bot.allowed_errors.add("editMessageReplyMarkup")
+        anna = bot.user(1501)
+        await anna.onboard()
+        await anna.send("оплата")  # "did you mean": «Когда выплаты?» among them
+        await anna.press("Когда выплаты?")
+        answered = anna.last
+        data = next(
+            b["callback_data"] for row in answered.buttons for b in row if b["text"] == HELPED
+        )
+        await anna.press_data(answered, str(data))
+        second = await anna.press_data(answered, str(data))  # the same button again
+        assert not any(ERROR in message.plain for message in anna.messages)
+        assert second == []
+        answers = [str(answer.get("text") or "") for answer in anna.callback_answers()]
+        assert not any(ERROR in text for text in answers)
+        assert sum("Спасибо" in text for text in answers) == 2
+
+        vera = bot.vk_user(2501)
+        await vera.onboard()
+        await vera.send("выплата")
+        await vera.press("Когда выплаты?")
+        shown = copy.deepcopy(vera.last)  # its keyboard as the partner's client still shows it
+        await vera.press(HELPED, shown)
+        await vera.press(HELPED, shown)
+        assert not any(ERROR in (message.text or "") for message in vera.messages)
+
+        maria = bot.max_user(3501)
+        await maria.onboard()
+        await maria.send("бабки")
+        await maria.press("Когда выплаты?")
+        shown_max = copy.deepcopy(maria.last)
+        await maria.press(HELPED, shown_max)
+        await maria.press(HELPED, shown_max)
+        assert not any(ERROR in (message.text or "") for message in maria.messages)
