@@ -12,18 +12,20 @@
 from __future__ import annotations
 
 import copy
+import sqlite3
 from pathlib import Path
 
 import pytest
 import yaml
 from aiogram.filters import CommandObject
 
+from bot import faq_commands
 from bot.cli import main
 from bot.content.loader import load_content
 from bot.content.models import Content
 from bot.i18n import Translator
 from bot.names import unformatted
-from bot.services import small_talk
+from bot.services import faq_learned_teach, small_talk
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_text import fold, has_a_word, spoken, words
 from bot.services.faq_wordings import phrasing_key, without_controls
@@ -163,3 +165,104 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
         await maria.press(HELPED, shown_max)
         await maria.press(HELPED, shown_max)
         assert not any(ERROR in (message.text or "") for message in maria.messages)
+
+
+# --- 4. `faq teach` of a big file: batches, progress, one rebuild ---
+
+
+def _stored(tmp_path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        return [
+            (str(entry), str(phrasing), str(status))
+            for entry, phrasing, status in conn.execute(
+                "SELECT entry_id, phrasing, status FROM faq_learned ORDER BY id"
+            )
+        ]
+
+
+def _version(tmp_path: Path) -> int:
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        found = conn.execute("SELECT value FROM counters WHERE name = 'faq_learned'").fetchone()
+    return int(found[0]) if found else 0
+
+
+def test_teach_in_batches_keeps_every_refusal_and_says_its_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faq_learned_teach, "TEACH_BATCH", 3)
+    monkeypatch.setattr(faq_commands, "TEACH_PROGRESS_FROM", 6)
+    lines: list[dict[str, object]] = [
+        {"q": "сколько ещё длится мой холд", "id": "hold-period"},  # 1
+        {"q": "когда бабки приходят", "id": "payout-dates"},  # 2
+        {"q": "привет", "id": "payout-dates"},  # 3: no meaning
+        {"q": "сколько ещё длится мой холд", "id": "hold-period"},  # 4: known already
+        {"q": "Сколько ещё длится мой холд?", "id": "payout-dates"},  # 5: another entry's
+        {"q": "бабки на карту", "id": "no-such-entry"},  # 6: an unknown id
+        {"q": "бабки на карту вывести", "id": "payout-methods"},  # 7
+        {"q": "когда бабки приходят", "id": "payout-dates"},  # 8: known already
+    ]
+    code, out, taught = run_teach(tmp_path, lines, capsys)
+    assert code == 1, out
+    refused = [line.split(": ", 1)[0] for line in out.splitlines() if line.startswith(str(taught))]
+    assert refused == [f"{taught}:{number}" for number in (3, 5, 6)]
+    assert "already learned for 'hold-period'" in out
+    assert out.splitlines()[-1] == "learned 3, already known 2, refused 3"
+    assert _stored(tmp_path) == [
+        ("hold-period", "сколько ещё длится мой холд", "approved"),
+        ("payout-dates", "когда бабки приходят", "approved"),
+        ("payout-methods", "бабки на карту вывести", "approved"),
+    ]
+    assert _version(tmp_path) == 1  # a running bot rebuilds its learned index once
+
+
+def test_teach_approves_a_waiting_wording_and_takes_it_from_another_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `_learn` did line by line: a wording waiting under the same entry is approved,
+    one waiting under another entry is rejected there (one wording answers one entry)."""
+    code, out, _file = run_teach(tmp_path, [{"q": "старт", "id": "hold-period"}], capsys)
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        conn.execute("UPDATE faq_learned SET status = 'pending'")
+        conn.execute(
+            "INSERT INTO faq_learned (entry_id, phrasing, phrasing_key, status, source,"
+            " created_at) VALUES ('payout-dates', 'бабки когда', 'бабки когда', 'pending',"
+            " 'helped', '2026-12-05 10:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO faq_learned (entry_id, phrasing, phrasing_key, status, source,"
+            " created_at) VALUES ('payout-dates', 'холд вообще сколько', 'холд вообще"
+            " сколько', 'rejected', 'helped', '2026-12-05 10:00:00')"
+        )
+    lines = [
+        {"q": "старт", "id": "hold-period"},
+        {"q": "бабки когда", "id": "payout-methods"},
+        {"q": "холд вообще сколько", "id": "payout-dates"},
+    ]
+    code, out, _file = run_teach(tmp_path, lines, capsys)
+    assert code == 0, out
+    assert out.splitlines()[-1] == "learned 3, already known 0, refused 0"
+    assert sorted(_stored(tmp_path)) == [
+        ("hold-period", "старт", "approved"),
+        ("payout-dates", "бабки когда", "rejected"),
+        ("payout-dates", "холд вообще сколько", "approved"),
+        ("payout-methods", "бабки когда", "approved"),
+    ]
+
+
+def test_teach_of_a_big_file_says_its_progress_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faq_learned_teach, "TEACH_BATCH", 2)
+    monkeypatch.setattr(faq_commands, "TEACH_PROGRESS_FROM", 4)
+    taught = tmp_path / "taught.jsonl"
+    lines = [f'{{"q": "холд длится {n} дней", "id": "hold-period"}}' for n in range(9)]
+    taught.write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    assert main(["faq", "teach", str(taught), "--content", str(DEMO_CONTENT)]) == 0
+    said = capsys.readouterr()
+    assert said.out.splitlines() == ["learned 9, already known 0, refused 0"]
+    assert said.err.splitlines() == [
+        f"{taught}: 4 of 9 lines",
+        f"{taught}: 8 of 9 lines",
+        f"{taught}: 9 of 9 lines",
+    ]
