@@ -124,6 +124,9 @@ async def _learned_matcher(settings: Settings, store: ContentStore) -> FaqMatche
         await db.close()
 
 
+TEACH_PROGRESS_FROM = 5000  # `faq teach` of a file this long says its progress on stderr
+
+
 def faq_teach(settings: Settings, path: Path, root: Path) -> int:
     from bot.clock import SystemClock
     from bot.content.loader import ContentInvalid
@@ -142,10 +145,16 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
             print(problem, file=sys.stderr)
         return 1
 
+    def progress(done: int, total: int) -> None:
+        # a big file: how far it got, every TEACH_PROGRESS_FROM lines and at the end
+        if total >= TEACH_PROGRESS_FROM and (done % TEACH_PROGRESS_FROM == 0 or done == total):
+            print(f"{path}: {done} of {total} lines", file=sys.stderr, flush=True)
+
     async def go() -> int:
         db = await open_migrated(settings.database_url)
         try:
-            report = await FaqLearning(db, store, SystemClock()).teach(lines, store.content)
+            learning = FaqLearning(db, store, SystemClock())
+            report = await learning.teach(lines, store.content, progress)
         finally:
             await db.close()
         for problem in report.problems:

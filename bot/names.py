@@ -12,6 +12,7 @@ left they cannot reorder what follows the name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 # LRM, RLM, ALM; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI
@@ -58,3 +59,46 @@ def greeting_name(name: str) -> str:
     empty is already `NO_NAME`."""
     shown = display_name(name, "")
     return "" if shown == NO_NAME else shown
+
+
+# Unicode's format characters (category Cf) but the bidi controls above: SOFT HYPHEN,
+# ZERO WIDTH SPACE, NON-JOINER, JOINER, WORD JOINER, the invisible operators, BOM, the
+# Arabic and other number and text marks, tags. A text pasted from a web page carries them
+# inside words («вы\u00adпла\u00adты», «к\u200bо\u200bг\u200bд\u200bа»). The bidi
+# controls stay word breaks where text is read (an override turns the letters after it
+# around: they are not shown in the order typed; `BIDI_CONTROLS`).
+FORMAT_CHARACTERS: Final = re.compile(
+    "[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200d\u2060-\u2065"
+    "\u206a-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_ZWJ: Final = "\u200d"
+_BLACK_FLAG: Final = "\U0001f3f4"  # tag characters after it spell a flag (🏴 + «gbeng»)
+
+
+def _pictured(char: str) -> bool:
+    """A symbol an emoji sequence joins: an emoji (So), a skin tone (Sk), VS16."""
+    return bool(char) and (char == "\ufe0f" or unicodedata.category(char) in ("So", "Sk"))
+
+
+def _format_kept(found: re.Match[str]) -> str:
+    char, text, at = found.group(), found.string, found.start()
+    before = text[at - 1] if at else ""
+    if char == _ZWJ and _pictured(before) and _pictured(text[at + 1 : at + 2]):
+        return char  # 👩‍💻 is one picture
+    if "\U000e0020" <= char <= "\U000e007f" and (
+        before == _BLACK_FLAG or "\U000e0020" <= before <= "\U000e007f"
+    ):
+        return char  # a flag's tags
+    return ""
+
+
+def unformatted(text: str) -> str:
+    """A person's text as the letters it shows, for reading its meaning (FAQ questions,
+    menu words, commands' arguments, learned and taught wordings): without format
+    characters (`FORMAT_CHARACTERS`), so «вы\u00adпла\u00adты» is «выплаты». A joiner
+    inside an emoji sequence (👩‍💻) and a flag's tags are kept: they draw one picture.
+    What is shown back to people (names, relayed texts) stays as typed."""
+    if text.isascii() or not FORMAT_CHARACTERS.search(text):
+        return text
+    return FORMAT_CHARACTERS.sub(_format_kept, text)

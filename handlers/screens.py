@@ -7,15 +7,23 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.i18n import L10n
+from bot.names import unformatted
 from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT, split_text, visible_length
 
 logger = logging.getLogger(__name__)
+
+
+def arguments(command: CommandObject) -> str:
+    """A command's arguments as the letters they show (`names.unformatted`: a zero-width
+    space pasted into «/faq_link cities\u200b» is no part of the entry's id), trimmed."""
+    return unformatted(command.args or "").strip()
 
 
 @dataclass(frozen=True)

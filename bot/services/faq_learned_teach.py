@@ -3,15 +3,19 @@ the whole list, and the approved phrasings as `alt:` lists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.content.models import Content
-from bot.db.tables import faq_learned
+from bot.db.tables import faq_learned, faq_learned_votes
 from bot.services.faq_learned import Learned, LearnedRows, folded_wording
 from bot.services.faq_wordings import (
+    MAX_PHRASING,
     one_entry_per_wording,
     own_wording_problem,
     phrasing_key,
@@ -19,6 +23,8 @@ from bot.services.faq_wordings import (
     without_controls,
     wording_problem,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,50 @@ class LearnedTeach(LearnedRows):
 
     # partnerbot faq teach
 
-    async def teach(self, lines: Sequence[str | None], content: Content) -> TeachReport:
+    async def teach(
+        self,
+        lines: Sequence[str | None],
+        content: Content,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TeachReport:
         """Lines of JSON {"q": …, "id": …}: each a phrasing approved for its entry; a bad
-        line or an unknown id is refused with its number, nothing of it stored."""
+        line or an unknown id is refused with its number, nothing of it stored. Stored
+        `TEACH_BATCH` lines a transaction, the learned version bumped once at the end (a
+        running bot rebuilds its learned index once, not per line); `progress(lines
+        done, lines)` after each batch."""
         problems: list[TeachProblem] = []
         stored = unchanged = 0
         known = {entry.id for entry in content.faq}
-        for number, line in enumerate(lines, start=1):
+        changed = False
+        try:
+            for start in range(0, len(lines), TEACH_BATCH):
+                batch = self._read_batch(lines, start, known, problems)
+                if batch:
+                    async with self._db.write() as conn:
+                        outcome = await self._teach_batch(conn, batch)
+                    stored += outcome.stored
+                    unchanged += outcome.unchanged
+                    problems.extend(outcome.problems)
+                    changed = changed or outcome.changed
+                if progress is not None:
+                    progress(min(start + TEACH_BATCH, len(lines)), len(lines))
+        finally:
+            if changed:  # a running bot rebuilds its learned index once, for all of them
+                async with self._db.write() as conn:
+                    await self._bump(conn)
+        problems.sort(key=lambda problem: problem.line)
+        return TeachReport(stored, unchanged, problems)
+
+    def _read_batch(
+        self,
+        lines: Sequence[str | None],
+        start: int,
+        known: set[str],
+        problems: list[TeachProblem],
+    ) -> list[_Taught]:
+        """The wordings of `TEACH_BATCH` lines from `start`; the refused ones in `problems`."""
+        wanted: list[_Taught] = []
+        for number, line in enumerate(lines[start : start + TEACH_BATCH], start=start + 1):
             if line is None:  # bytes that are not UTF-8 (faq_wordings.read_lines)
                 problems.append(TeachProblem(number, "not UTF-8 text"))
                 continue
@@ -91,23 +134,118 @@ class LearnedTeach(LearnedRows):
             if problem is not None:
                 problems.append(TeachProblem(number, problem))
                 continue
-            key = phrasing_key(question)
-            async with self._db.write() as conn:
-                other = await conn.scalar(
-                    sa.select(faq_learned.c.entry_id).where(
-                        faq_learned.c.phrasing_key == key,
-                        faq_learned.c.entry_id != entry_id,
-                        faq_learned.c.status == "approved",
-                    )
+            wanted.append(_Taught(number, entry_id, question, phrasing_key(question)))
+        return wanted
+
+    async def _teach_batch(self, conn: AsyncConnection, batch: Sequence[_Taught]) -> _Outcome:
+        """One transaction's lines, as `_learn` would learn them one by one: the rows of
+        their wordings read at once, decided here in the lines' order, written at once."""
+        keys = sorted({taught.key for taught in batch})
+        rows: dict[str, dict[str, _Row]] = {}  # wording → entry → its row
+        for first in range(0, len(keys), _KEYS_A_QUERY):
+            found = await conn.execute(
+                sa.select(
+                    faq_learned.c.id,
+                    faq_learned.c.entry_id,
+                    faq_learned.c.phrasing_key,
+                    faq_learned.c.status,
+                ).where(faq_learned.c.phrasing_key.in_(keys[first : first + _KEYS_A_QUERY]))
+            )
+            for each in found:
+                rows.setdefault(str(each.phrasing_key), {})[str(each.entry_id)] = _Row(
+                    int(each.id), str(each.status)
                 )
-                if other is not None:
-                    reason = f"already learned for {other!r}: one wording answers one entry"
-                    problems.append(TeachProblem(number, reason))
-                    continue
-                before = await self._row(conn, entry_id, key)
-                await self._learn(conn, entry_id, question, key, "teach")
-            if before is not None and before.status == "approved":
+        problems: list[TeachProblem] = []
+        stored = unchanged = 0
+        new: dict[tuple[str, str], str] = {}  # (entry, wording) → phrasing, inserted below
+        approve: set[int] = set()
+        reject: set[int] = set()
+        for taught in batch:
+            under = rows.setdefault(taught.key, {})
+            others = _under_others(under, taught.entry_id)
+            other = next((entry for entry, row in others if row.status == "approved"), None)
+            if other is not None:
+                reason = f"already learned for {other!r}: one wording answers one entry"
+                problems.append(TeachProblem(taught.number, reason))
+                continue
+            row = under.get(taught.entry_id)
+            if row is not None and row.status == "approved":
                 unchanged += 1
             else:
                 stored += 1
-        return TeachReport(stored, unchanged, problems)
+                if row is None:
+                    new[(taught.entry_id, taught.key)] = taught.question
+                elif row.id is not None:
+                    approve.add(row.id)
+                under[taught.entry_id] = _Row(row.id if row else None, "approved")
+            # one wording answers one entry: waiting under other entries, rejected there
+            taken = [entry for entry, each in others if each.status == "pending"]
+            for entry in taken:
+                taken_id = under[entry].id
+                if taken_id is not None:
+                    reject.add(taken_id)
+                under[entry] = _Row(taken_id, "rejected")
+            if taken:
+                logger.info(
+                    "FAQ: %r learned for %s, taken from %s", taught.key, taught.entry_id, taken
+                )
+        now = self._clock.now()
+        if new:
+            await conn.execute(
+                faq_learned.insert(),
+                [
+                    {
+                        "entry_id": entry_id,
+                        "phrasing": phrasing.strip()[:MAX_PHRASING],
+                        "phrasing_key": key,
+                        "status": "approved",
+                        "source": "teach",
+                        "created_at": now,
+                        "decided_at": now,
+                    }
+                    for (entry_id, key), phrasing in new.items()
+                ],
+            )
+        for status, ids in (("approved", approve), ("rejected", reject)):
+            for chunk in _chunks(sorted(ids)):
+                await conn.execute(
+                    faq_learned.update()
+                    .where(faq_learned.c.id.in_(chunk))
+                    .values(status=status, decided_at=now, note=None)
+                )
+                # decided: who confirmed it is no longer kept
+                await conn.execute(
+                    faq_learned_votes.delete().where(faq_learned_votes.c.learned_id.in_(chunk))
+                )
+        return _Outcome(stored, unchanged, problems, changed=bool(new or approve or reject))
+
+
+TEACH_BATCH: Final = 1000  # lines stored in one transaction
+_KEYS_A_QUERY: Final = 500  # bound parameters of one IN (…): SQLite allows 999 in old builds
+
+
+@dataclass(frozen=True)
+class _Taught:
+    number: int  # the line's
+    entry_id: str
+    question: str  # as stored: without controls, folded
+    key: str
+
+
+@dataclass(frozen=True)
+class _Outcome(TeachReport):
+    changed: bool  # some row stored or decided: the learned version is bumped
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int | None  # None: inserted by this batch
+    status: str
+
+
+def _under_others(under: dict[str, _Row], entry_id: str) -> list[tuple[str, _Row]]:
+    return [(entry, row) for entry, row in under.items() if entry != entry_id]
+
+
+def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[start : start + _KEYS_A_QUERY] for start in range(0, len(ids), _KEYS_A_QUERY)]

@@ -55,6 +55,7 @@ from bot.services.faq_text import (
     frame_features,
     lemma,
     lexicon,
+    spoken,
     transliterate,
     words,
 )
@@ -237,7 +238,7 @@ class FaqMatcher(IndexBuilding):
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
-        closeness = self._vectors.compare(question)
+        closeness = self._vectors.compare(spoken(question))  # «%» as «процент»
         lexical = {
             index: covered.get(index, 0.0)
             + 0.5 * by_answer.get(index, 0.0)
@@ -312,7 +313,7 @@ class FaqMatcher(IndexBuilding):
         """For a manager's picker: the entries closest in meaning, however few words they
         share with the question (`rank` scores none for a question with no word the FAQ
         knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
-        plain = self._vectors.plain(question)
+        plain = self._vectors.plain(spoken(question))
         if plain is None:
             return []
         return [

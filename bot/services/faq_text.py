@@ -23,6 +23,7 @@ import pymorphy3
 import yaml
 
 from bot.content.models import LexiconItem
+from bot.names import unformatted
 from bot.services.faq_morphology import analyzer
 
 STOPWORDS = frozenset(
@@ -141,9 +142,11 @@ def _letter_of(cluster: re.Match[str]) -> str:
 def fold(text: str) -> str:
     """The letters a text shows: NFKC (full-width «ｋｏｇｄａ» is «kogda», «ﬁ» is «fi»), and
     combining marks stacked on letters dropped (they are never composed into another
-    letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed."""
+    letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed;
+    format characters out («вы\u00adпла\u00adты» is «выплаты»: `names.unformatted`)."""
     if text.isascii():
         return text
+    text = unformatted(text)
     text = text.replace("№", " ")  # NFKC would make it «No», a word: no letters here
     if not _COMBINING.search(text):
         return unicodedata.normalize("NFKC", text)
@@ -153,7 +156,37 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text).lower().replace("ё", "е"))
+    """A text's words, small, «ё» as «е»; «%» as the word («какой % с аренды» is «какой
+    процент с аренды», «10%» is «10 процент»; «percent» in a text with no Cyrillic)."""
+    tokens = _TOKEN.findall(fold(text).lower().replace("ё", "е"))
+    if "%" in tokens:
+        said = _percent_word(tokens)
+        tokens = [said if each == "%" else each for each in tokens]
+    return tokens
+
+
+def _percent_word(tokens: Sequence[str]) -> str:
+    return "процент" if any(CYRILLIC.match(token) for token in tokens) else "percent"
+
+
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)?\s*%")
+
+
+def spoken(text: str) -> str:
+    """A text as the sentence encoder reads it: `fold`ed, «%» as the word it stands for
+    («10%» as «10 процентов», «какой %» as «какой процент»; in English, «percent»)."""
+    text = fold(text)
+    if "%" not in text:
+        return text
+    russian = bool(re.search("[а-яё]", text, re.IGNORECASE))
+
+    def said(found: re.Match[str]) -> str:
+        number = found.group(1)
+        if not russian:
+            return f" {number or ''} percent "
+        return f" {number} процентов " if number else " процент "
+
+    return " ".join(_PERCENT.sub(said, text).split())
 
 
 _ANY_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script

@@ -12,7 +12,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.clock import as_utc
-from bot.names import BIDI_CONTROLS
+from bot.names import BIDI_CONTROLS, unformatted
 from bot.services import small_talk_phrases
 from bot.services.faq_matching import FaqMatcher, words
 from bot.services.faq_text import has_a_word
@@ -30,8 +30,9 @@ def phrasing_key(text: str) -> str:
 def without_controls(text: str) -> str:
     """A wording without Unicode bidi controls, each read as the word break the matcher
     reads it as («по\u202eбабосам» is two words): what `faq teach` stores and `faq learned`
-    prints and exports, so an export taught back is the same wording."""
-    return " ".join(BIDI_CONTROLS.sub(" ", text).split())
+    prints and exports, so an export taught back is the same wording; format characters
+    (a zero-width space, a soft hyphen: `names.unformatted`) out."""
+    return " ".join(unformatted(BIDI_CONTROLS.sub(" ", text)).split())
 
 
 def learnable(text: str) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from bot.names import unformatted
+
 # a typed answer to an onboarding question (one phrase): longer is refused, saying so
 ANSWER_LIMIT: Final = 200
 YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайте", "yes", "sure", "ok", "ок"))
@@ -15,7 +17,7 @@ NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no",
 def matching_option(text: str, options: Sequence[str]) -> int | None:
     """The option a typed answer means: the same words, or the only option that starts
     with them (at least 3 letters); None when it fits none, or several."""
-    typed = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!")
+    typed = " ".join(unformatted(text).casefold().replace("ё", "е").split()).strip(" .!")
     if not typed:
         return None
     names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
@@ -28,7 +30,7 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
 def read_consent(text: str, yes: str, no: str) -> bool | None:
     """A consent typed instead of pressed: a yes or no word, or a button's label (`yes`,
     `no`); None for anything else."""
-    typed = " ".join(text.casefold().split()).strip(" .!")
+    typed = " ".join(unformatted(text).casefold().split()).strip(" .!")
     chosen = matching_option(typed, (yes, no))
     if typed in YES_WORDS or chosen == 0:
         return True

@@ -42,6 +42,7 @@ from functools import lru_cache
 from typing import Final, NamedTuple
 
 from bot.content.models import CREATIVE_KINDS
+from bot.names import unformatted
 from bot.services.faq_text import parse
 from bot.services.partner import TOPICS
 
@@ -299,7 +300,7 @@ _FRAME_WORDS = 3  # «спасибо большое», «добрый день»
 
 
 def _plain_words(text: str) -> list[str]:
-    words = re.sub(r"[^\w\s-]", " ", text.casefold().replace("ё", "е")).split()
+    words = re.sub(r"[^\w\s-]", " ", unformatted(text).casefold().replace("ё", "е")).split()
     return [word.strip("-") for word in words if word.strip("-")]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -17,10 +17,18 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramMigrateToChat,
     TelegramNetworkError,
 )
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import (
+    EditMessageCaption,
+    EditMessageMedia,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetUpdates,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError, ClientTimeout
 
@@ -97,6 +105,31 @@ class MigrationMiddleware(BaseRequestMiddleware):
             self._migrations.record(chat_id, exc.migrate_to_chat_id)
             method.chat_id = exc.migrate_to_chat_id  # type: ignore[attr-defined]
             return await make_request(bot, method)
+
+
+_EDITS: Final = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption, EditMessageMedia)
+
+
+class UnchangedEditMiddleware(BaseRequestMiddleware):
+    """An edit that would change nothing is done: Telegram refuses it («message is not
+    modified»), which a double tap on a button that edits its message in place (👍
+    Помогло, a menu's screen) always does — the second press finds the message already
+    edited. Answered True (as Telegram answers an edit of an inline message), never raised
+    to a handler, whichever edit it was."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            if not isinstance(method, _EDITS) or "message is not modified" not in exc.message:
+                raise
+            logger.debug("%s changed nothing: done", method.__api_method__)
+            return cast("Response[TelegramType]", True)
 
 
 # `Response[T]` of every result type answered, kept: pydantic's cache of generic models
@@ -215,5 +248,6 @@ def create_bot(
     )
     if migrations is not None:
         session.middleware(MigrationMiddleware(migrations))
+    session.middleware(UnchangedEditMiddleware())
     note_answers(session)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.names import unformatted
 from bot.services.announcements import AnnouncementService
 from bot.services.outbox_enqueue import COMMUNITY
 from handlers.callbacks import AnnounceCb, ReactionCb
@@ -102,5 +103,5 @@ def when_screen(l10n: L10n, prefix: str = "") -> Screen:
 
 def means_now(text: str, l10n: L10n) -> bool:
     """«сейчас», «Сейчас», «now», «сразу»: the «Сейчас» button typed."""
-    word = text.strip().strip(".!").casefold()
+    word = unformatted(text).strip().strip(".!").casefold()
     return word in NOW_WORDS or word == l10n("announce-now").casefold()

@@ -33,7 +33,7 @@ from handlers.manager.faq_common import CHOICES, closest_entries, moved_note
 from handlers.message_copy import partner_words
 from handlers.partner.faq import entry_text
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
+from handlers.screens import Screen, actor, arguments, edit, keyboard, no_longer_available
 
 
 async def asked_in(
@@ -179,7 +179,7 @@ def _ticket_router(name: str) -> Router:
         audit: AuditLog,
         l10n: L10n,
     ) -> None:
-        wanted = (command.args or "").strip()
+        wanted = arguments(command)
         await audit.record(
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )

@@ -18,7 +18,7 @@ from handlers.callbacks import LinkCb
 from handlers.filters import IsManager
 from handlers.person import tell_joined
 from handlers.relay import TicketRelay
-from handlers.screens import actor
+from handlers.screens import actor, arguments
 
 
 async def _decide(
@@ -98,7 +98,7 @@ def setup_command(name: str = __name__) -> Router:
         content: Content,
         l10n: L10n,
     ) -> None:
-        query = (command.args or "").strip()
+        query = arguments(command)
         if not query:
             await message.answer(l10n("approve-link-usage"))
             return

@@ -20,7 +20,7 @@ from bot.services.partner import Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import shown_name, standing_lines
 from handlers.partner.me import sales_lines
-from handlers.screens import Screen, actor, send
+from handlers.screens import Screen, actor, arguments, send
 
 
 def _answers(partner: Partner, program: Program) -> list[str]:
@@ -100,7 +100,7 @@ def setup(name: str = __name__) -> Router:
         content: Content,
         l10n: L10n,
     ) -> None:
-        query = (command.args or "").strip()
+        query = arguments(command)
         if not query:
             await message.answer(l10n("partner-usage"))
             return

@@ -20,7 +20,7 @@ from handlers.filters import CommandText, IsManager, ManagersChat, RepliesToBot,
 from handlers.manager import MANAGER_COMMANDS, links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
-from handlers.screens import Screen, actor, no_longer_available, send
+from handlers.screens import Screen, actor, arguments, no_longer_available, send
 
 
 def tickets_screen(
@@ -79,7 +79,7 @@ def _ticket_router(name: str) -> Router:
     ) -> None:
         await audit.record(actor(message), "t", target=f"ticket:{ticket.id}", details=command.args)
         keys = ", ".join(item.key for item in content.templates) or "—"
-        key = (command.args or "").strip()
+        key = arguments(command)
         if not key:
             await message.reply(l10n("ticket-template-usage", keys=keys))
             return

@@ -20,7 +20,7 @@ from bot.services.partners import PartnerService
 from bot.texts import shown_name
 from handlers.callbacks import LinkCb
 from handlers.relay import TicketRelay
-from handlers.screens import keyboard
+from handlers.screens import arguments, keyboard
 
 
 class LinkDialog(StatesGroup):
@@ -47,7 +47,7 @@ def setup() -> Router:
         state: FSMContext,
         l10n: L10n,
     ) -> None:
-        affiliate = (command.args or "").strip()
+        affiliate = arguments(command)
         if not affiliate:
             await message.answer(l10n("link-usage"))
             await state.set_state(LinkDialog.affiliate)

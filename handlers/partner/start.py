@@ -28,7 +28,7 @@ from handlers.callbacks import OnboardCb
 from handlers.filters import PlainText
 from handlers.partner.menu import menu_screen
 from handlers.partner.support import ask_for_question
-from handlers.screens import Screen, no_longer_available, send
+from handlers.screens import Screen, arguments, no_longer_available, send
 
 
 class Onboarding(StatesGroup):
@@ -164,7 +164,7 @@ def setup() -> Router:
         support: SupportService,
         l10n: L10n,
     ) -> None:
-        args = (command.args or "").strip()
+        args = arguments(command)
         if args.startswith("ref_"):
             await partners.record_referrer(partner, args.removeprefix("ref_"))
         manager = settings.is_manager(f"{platform_of(bot)}:{partner.user_id}")
