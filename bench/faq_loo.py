@@ -92,6 +92,7 @@ ONE_TAP_FLOOR = 0.96
 UNRELATED_QUIET = 0.45
 LOW_GRID = [round(0.005 * k, 3) for k in range(1, 4)]  # below GRID: 0.005, 0.01, 0.015
 REFUSED = {NO_MEANING, SMALL_TALK}
+OWN_WORDING = "reads the same as a wording of "  # faq_wordings.own_wording_problem
 
 
 @dataclass(frozen=True)
@@ -458,8 +459,13 @@ async def taught(
                 lines = [json.dumps({"q": q.q, "id": q.id}) for q in teach]
                 report = await learning.teach(lines, store.content)
                 # a wording the bot would refuse to learn (no words that carry meaning,
-                # small talk) stays unlearned here too; anything else is a broken set
-                unexpected = [p for p in report.problems if p.reason not in REFUSED]
+                # small talk, another entry's own wording: session 15) stays unlearned
+                # here too; anything else is a broken set
+                unexpected = [
+                    p
+                    for p in report.problems
+                    if p.reason not in REFUSED and not p.reason.startswith(OWN_WORDING)
+                ]
                 assert not unexpected, unexpected
                 matcher = await learning.matcher()
             finally:

@@ -150,7 +150,7 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
 
         vera = bot.vk_user(2501)
         await vera.onboard()
-        await vera.send("выплата")
+        await vera.send("бабки")
         await vera.press("Когда выплаты?")
         shown = copy.deepcopy(vera.last)  # its keyboard as the partner's client still shows it
         await vera.press(HELPED, shown)
@@ -159,7 +159,7 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
 
         maria = bot.max_user(3501)
         await maria.onboard()
-        await maria.send("бабки")
+        await maria.send("бабос")
         await maria.press("Когда выплаты?")
         shown_max = copy.deepcopy(maria.last)
         await maria.press(HELPED, shown_max)
