@@ -31,7 +31,11 @@ from other sets too); TAUGHT_ROWS=0 fits without the views, for comparison.
 with the wordings taught for its entry and what they share with it (a word the entry's own
 wordings lack, only its own words, nothing), and a table of those by kind.
 
-Run:   .venv/bin/python -m bench.faq_loo [--verbose SET|all] [--write]
+--neighbours: what the taught half says about the other half without the model: the
+entry of the closest learned wording, by words (IDF) and by meaning (sentence vectors
+through the set's adapter, beside the closest content wording's).
+
+Run:   .venv/bin/python -m bench.faq_loo [--verbose SET|all] [--write] [--neighbours]
 --write fits the shipped model (bot/faq_data/faq_model.json) on all the sets;
 FAQ_VECTORS=off ... --write the one without sentence vectors (faq_model_lexical.json).
 """
@@ -71,7 +75,8 @@ from bot.services.faq_matching import (
     model_file,
     top_features,
 )
-from bot.services.faq_vectors import ADAPTER_FILE, use_adapter
+from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_vectors import ADAPTER_FILE, adapt, readable, use_adapter
 from bot.services.faq_wordings import NO_MEANING, SMALL_TALK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -557,7 +562,8 @@ def main() -> None:
     parser.add_argument(
         "--neighbours",
         action="store_true",
-        help="how much the taught half says about the other half (nearest learned wording)",
+        help="how much the taught half says about the other half (nearest learned wording, "
+        "by words and by meaning)",
     )
     args = parser.parse_args()
     sets = load_sets()
@@ -565,8 +571,17 @@ def main() -> None:
     for faq_set in sets:
         faq_set.prepare()
     if args.neighbours:
+        pooled = Counter[str]()
         for faq_set in sets:
             neighbours(faq_set)
+            pooled.update(by_meaning(faq_set))
+        if pooled["tested"]:
+            share = {key: pooled[key] / pooled["tested"] for key in pooled}
+            print(
+                f"every set, by meaning (tested {pooled['tested']}): nearest learned wording "
+                f"{share['learned']:.3f}, nearest content wording {share['content']:.3f}, "
+                f"either {share['either']:.3f}, the learned one only {share['only']:.3f}"
+            )
         return
     print(
         f"{'left out':<12}{'entries':>8}{'in':>5}{'out':>5}{'right':>8}{'silent':>8}"
@@ -661,6 +676,42 @@ def neighbours(faq_set: FaqSet) -> None:
         f"{nearest / total:.3f}, right where the matcher's first candidate is not "
         f"{only / total:.3f}"
     )
+
+
+def by_meaning(faq_set: FaqSet) -> Counter[str]:
+    """The same halves by meaning, as the matcher compares a question with the entries'
+    wordings (sentence vectors through the set's adapter, fitted on the other sets): how
+    often the closest learned wording (the taught half) is the right entry's, how often
+    the closest content wording is, either, and the learned one only. Nothing with the
+    vectors off. (Issue 13 session 15: learned wordings by meaning carried nothing more.)"""
+    counts: Counter[str] = Counter()
+    if faq_set.adapter is None or encoder() is None:
+        return counts
+    matrix = faq_set.adapter[0]
+    entries = faq_set.matcher.entries
+    index = {entry.id: number for number, entry in enumerate(entries)}
+    texts = [(number, text) for number, e in enumerate(entries) for text in (e.question, *e.alt)]
+    owners = np.array([number for number, _ in texts])
+    wordings = adapt(encode([text for _, text in texts]), matrix)
+    asked = [q for q in faq_set.questions if q.id in index]
+    vectors = adapt(encode([readable(q.q) for q in asked], keep=False), matrix)
+    row = {id(question): number for number, question in enumerate(asked)}
+    for teach, test in halves(asked):
+        taught = vectors[[row[id(q)] for q in teach]]
+        taught_entries = np.array([index[str(q.id)] for q in teach])
+        for question in test:
+            vector = vectors[row[id(question)]]
+            right = index[str(question.id)]
+            learned = int(taught_entries[int(np.argmax(taught @ vector))]) == right
+            content = int(owners[int(np.argmax(wordings @ vector))]) == right
+            counts.update(
+                tested=1,
+                learned=learned,
+                content=content,
+                either=learned or content,
+                only=learned and not content,
+            )
+    return counts
 
 
 def _content_forms(matcher: FaqMatcher, text: str) -> frozenset[str]:
