@@ -270,3 +270,13 @@ async def test_reload_says_how_many_learned_wordings_went_back_to_review(
         faq.write_text(text, encoding="utf-8")
         said = "\n".join(m.plain for m in await manager.send("/reload"))
         assert "2 выученные формулировки снова приняты" in said, said
+
+
+def test_a_word_read_as_a_typo_does_not_make_a_question_another_entrys_own() -> None:
+    """«спосибо» (thanks, misspelt) is read as a typo of «способ»: then «спосибо) Когда
+    выплаты?» read as «Какие способы вывода есть?» and was answered with the payout
+    methods (found by hypothesis after fix15a). An entry's own wording counts only in the
+    words as typed; the model decides the rest."""
+    matcher = FaqMatcher(load_content(DEMO_CONTENT).faq)
+    assert matcher.match("спосибо) Когда выплаты?").entry_id == "payout-dates"
+    assert matcher.match("Какие способы вывода есть?").entry_id == "payout-methods"

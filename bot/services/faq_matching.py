@@ -254,8 +254,10 @@ class FaqMatcher(IndexBuilding):
         every_form = {form for unit in units for form in unit.forms}
         meaning = self.meanings(question, units)
         # the question reads as an entry's own wording: what another entry learned in
-        # the same words is no exact match (an entry's own wordings answer it)
-        own = {index for index in self._own_same(meaning) if _sees(self.entries[index], segment)}
+        # the same words is no exact match (an entry's own wordings answer it). In the
+        # words as typed: a word read as a typo of another («спосибо» as «способ») is a
+        # guess, and «спосибо) Когда выплаты?» is no «Какие способы вывода есть?»
+        own = self._own_read(question, units, meaning, segment)
         frame = frame_features(units)
         raw: dict[int, tuple[float, float, float, float]] = {}
         for index in visible:
@@ -298,6 +300,20 @@ class FaqMatcher(IndexBuilding):
             probability = self.model.probability(features)
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
         return self._ordered(candidates, own, limit)
+
+    def _own_read(
+        self, question: str, units: Sequence[Unit], meaning: Meanings, segment: str | None
+    ) -> set[int]:
+        own = {index for index in self._own_same(meaning) if _sees(self.entries[index], segment)}
+        return set() if own and self._guessed(question, units) else own
+
+    def _guessed(self, question: str, units: Sequence[Unit]) -> bool:
+        """Whether a word of the question was read as a typo of another (its forms not
+        the written word's, nor a superset: a transliteration adds, a correction replaces)."""
+        written = self.read(question)
+        return len(written) != len(units) or any(
+            not unit.forms >= word.forms for word, unit in zip(written, units, strict=True)
+        )
 
     def _ordered(
         self, candidates: list[Candidate], own: set[int], limit: int
