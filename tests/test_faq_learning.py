@@ -27,7 +27,7 @@ from handlers.callbacks import AskCb
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Client, Harness, chats_emulator, running_bot
 from tests.test_journey_support import GROUP, in_chat
 
-UNSURE = "оплата"  # the demo FAQ offers "did you mean" for it, "Когда выплаты?" among them
+UNSURE = "про оплату"  # the demo FAQ offers "did you mean" for it, "Когда выплаты?" among them
 
 
 async def _learned(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
@@ -155,17 +155,17 @@ async def test_review_approve_move_and_reject(reviewed: Harness) -> None:
     replies = await manager.send("/faq_learned")
     assert replies[-1].plain == "Новых формулировок на проверке нет."
 
-    for number, question in enumerate(("оплата", "бабки", "деньги"), start=721):
+    for number, question in enumerate((UNSURE, "бабки", "деньги"), start=721):
         partner = reviewed.user(number)
         await partner.onboard()
         await partner.send(question)
         await partner.press(partner.last.button_labels[0])
         await partner.press("👍 Помогло")
     pending = await reviewed.services.faq.learning.pending()
-    assert [item.phrasing for item in pending] == ["оплата", "бабки", "деньги"]
+    assert [item.phrasing for item in pending] == [UNSURE, "бабки", "деньги"]
 
     replies = await manager.send("/faq_learned")
-    assert replies[-1].plain.startswith("На проверке (3): «оплата»")
+    assert replies[-1].plain.startswith(f"На проверке (3): «{UNSURE}»")
     assert replies[-1].button_labels == ["✅ Принять", "↪️ К другому", "❌ Отклонить"]
     await manager.press("✅ Принять")
     assert manager.last.plain.startswith("На проверке (2): «бабки»")
@@ -177,7 +177,7 @@ async def test_review_approve_move_and_reject(reviewed: Harness) -> None:
     assert manager.last.plain == "Новых формулировок на проверке нет."
 
     rows = {row.phrasing: (row.entry_id, row.status) for row in await _learned(reviewed)}
-    assert rows["оплата"][1] == "approved"
+    assert rows[UNSURE][1] == "approved"
     assert rows["бабки"] == (target.split(":")[0], "approved")
     assert rows["деньги"][1] == "rejected"
 

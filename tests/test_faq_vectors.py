@@ -183,3 +183,46 @@ def test_questions_and_wordings_meet_through_the_adapter(vectors: pytest.MonkeyP
     assert abs(float(np.linalg.norm(one)) - 1.0) < 1e-5
     rows = faq_vectors.adapt(faq_semantic.encode([FLOWERS[0].question]), shipped)
     assert abs(float(rows[0] @ one) - float(moved.wording[0])) < 1e-5
+
+
+STORY = (
+    "Добрый день, коллеги! Я давно с вами работаю и в целом всё нравится, клиенты довольны. "
+    "Подскажите, когда партнёру начисляется вознаграждение за заказ? "
+    "Спасибо заранее, хорошего вам дня и побольше заказов"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        (STORY, ["Подскажите, когда партнёру начисляется вознаграждение за заказ?"]),
+        ("когда начисляется вознаграждение?", []),  # short: read whole only
+        (" ".join(["слово"] * 30) + "?", []),  # one sentence
+        (
+            "Здравствуйте, у меня такая ситуация с одним клиентом из соседнего города. "
+            "Он заказал букет на праздник через мою ссылку и оплатил его. "
+            "Хочу понять когда мне придёт вознаграждение за него",
+            ["Хочу понять когда мне придёт вознаграждение за него"],  # no «?»: the last
+        ),
+        ("Привет. " + "Это вопрос номер один? " * 200, ["Это вопрос номер один?"] * 3),
+        ("", []),
+    ],
+)
+def test_a_long_question_is_read_by_its_asking_sentences(question: str, asking: list[str]) -> None:
+    assert faq_vectors.asking_sentences(question) == asking
+
+
+def test_a_long_questions_closeness_counts_its_asking_sentence(
+    vectors: pytest.MonkeyPatch,
+) -> None:
+    vectors.setenv("FAQ_VECTORS", "on")
+    faq_semantic.reset()
+    index = EntryVectors(FLOWERS)
+    long = index.compare(STORY)
+    asked = index.compare(faq_vectors.asking_sentences(STORY)[0])
+    assert long is not None
+    assert asked is not None
+    whole = index._closest(faq_semantic.encode([STORY])[0])
+    expected = faq_vectors.WHOLE * whole + (1 - faq_vectors.WHOLE) * asked.wording
+    np.testing.assert_allclose(long.wording, expected, atol=1e-5)
+    assert FLOWERS[long.first].id == "reward"

@@ -78,7 +78,7 @@ async def test_a_miss_is_logged_and_the_contact_offered(harness: Harness) -> Non
 async def test_did_you_mean_offers_options(harness: Harness) -> None:
     anna = harness.user(205)
     await anna.onboard()
-    replies = await anna.send("оплата")  # one word: dates, delays, methods…
+    replies = await anna.send("про оплату")  # dates, delays, methods…
     assert "Вы имели в виду" in replies[-1].plain
     options = replies[-1].button_labels
     assert "Когда выплаты?" in options
@@ -94,7 +94,7 @@ async def test_did_you_mean_offers_options(harness: Harness) -> None:
 async def test_none_of_the_options_is_a_miss(harness: Harness) -> None:
     anna = harness.user(206)
     await anna.onboard()
-    await anna.send("оплата")
+    await anna.send("про оплату")
     await anna.press("Нет, другое")
     assert "Пока не знаю ответа" in anna.last.plain
     (row,) = await _questions(harness)

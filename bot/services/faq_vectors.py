@@ -12,11 +12,17 @@ ranked.
 
 Before the wordings are compared, the question's vector and the wordings' go through the
 same linear *adapter* (`bot/faq_data/faq_adapter.npy`, v → v + v·M, unit length again): M is
-a ridge regression from partners' questions to their entry's wordings, fitted on the
-evaluation FAQs (bench/faq_loo.py; never on the FAQ it is scored on), so a partner's
-words for a thing land nearer an author's words for it (the right entry's wording is the
-closest for 0.74 of the questions instead of 0.67, leave-one-FAQ-out). The answers'
-cosine and a manager's picker (`plain`) use the encoder's own vectors.
+fitted on the evaluation FAQs (bench/faq_adapter.py; never on the FAQ it is scored on) so
+that each partner's question ranks its own entry above its FAQ's other entries, so a
+partner's words for a thing land nearer an author's words for it (the right entry's
+wording is the closest for 0.80 of the questions instead of 0.70 without an adapter,
+leave-one-FAQ-out over 34 FAQs). The answers' cosine and a manager's picker (`plain`)
+use the encoder's own vectors.
+
+A long question (`LONG_WORDS` words or more, several sentences: a greeting, a story, the
+question somewhere in the middle) is read whole and by the sentences that ask
+(`asking_sentences`): each entry's closeness is `WHOLE` · the whole text's + the rest ·
+the best asking sentence's. One more encoding, for long questions only.
 
 Learned wordings are not encoded: partners' questions are closer to each other's style
 than to each other's meaning, through the adapter too (the closest learned wording names
@@ -77,6 +83,27 @@ def readable(question: str) -> str:
     if len(words) < 2 or any(word in _ENGLISH for word in words):
         return question
     return _LATIN_WORD.sub(lambda found: transliterate(found.group(0).lower()), question)
+
+
+LONG_WORDS = 20  # a question this long, of several sentences, is read by its parts too
+WHOLE = 0.7  # a long question's closeness: WHOLE · the whole text's + the rest · its asking part's
+ASKING_MOST = 3  # a text of many questions costs at most this many more encodings
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def asking_sentences(question: str) -> list[str]:
+    """The sentences of a long question that carry what it asks: those with «?», else the
+    last. A greeting and a story around the question dilute the whole text's vector; the
+    whole text still counts most (`WHOLE`: the sentences alone, or the best of either,
+    rank worse, BENCHMARKS.md "Issue 13, session 15"). None for a question of fewer than
+    LONG_WORDS words or of one sentence (parts of fewer than three words are no sentence)."""
+    if len(question.split()) < LONG_WORDS:
+        return []
+    parts = [part.strip() for part in _SENTENCE_END.split(question)]
+    parts = [part for part in parts if len(part.split()) >= 3]
+    if len(parts) < 2:
+        return []
+    return ([part for part in parts if "?" in part] or parts[-1:])[:ASKING_MOST]
 
 
 _chosen: list[np.ndarray | None] = []  # an adapter a benchmark fitted (bench/faq_loo.py)
@@ -186,18 +213,27 @@ class EntryVectors:
         """How close the question is to each entry; None with the encoder off."""
         if not self.on:
             return None
+        asking = asking_sentences(question)
         # a partner's question is personal data: encoded, never remembered (/forget)
-        vector = encode([readable(question)], keep=False)[0]
-        if self._gram is None or self._lengths is None:
-            cosines = self._wordings @ vector
-        else:  # through the adapter (`Gram`)
-            pulled = self._gram.gram @ vector
-            length = max(float(np.sqrt(max(float(vector @ pulled), 0.0))), 1e-12)
-            cosines = (self._wordings @ pulled) / (self._lengths * length)
-        wording = np.maximum.reduceat(cosines, self._starts)
+        encoded = encode([readable(text) for text in (question, *asking)], keep=False)
+        vector = encoded[0]
+        wording = self._closest(vector)
+        if asking:  # a long question: its asking sentences count too (`asking_sentences`)
+            parts = np.max([self._closest(part) for part in encoded[1:]], axis=0)
+            wording = WHOLE * wording + (1.0 - WHOLE) * parts
         first = int(np.argmax(wording))
         second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
         return Closeness(wording, self._answers @ vector, first, float(wording[first]), second)
+
+    def _closest(self, vector: np.ndarray) -> np.ndarray:
+        """Per entry, the cosine of its closest wording (through the adapter, `Gram`)."""
+        if self._gram is None or self._lengths is None:
+            cosines = self._wordings @ vector
+        else:
+            pulled = self._gram.gram @ vector
+            length = max(float(np.sqrt(max(float(vector @ pulled), 0.0))), 1e-12)
+            cosines = (self._wordings @ pulled) / (self._lengths * length)
+        return np.asarray(np.maximum.reduceat(cosines, self._starts))
 
     def plain(self, question: str) -> np.ndarray | None:
         """Per entry, the encoder's own cosine of its closest wording (no adapter): what a
