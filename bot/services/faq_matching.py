@@ -36,7 +36,6 @@ from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry
 from bot.services import small_talk_phrases
-from bot.services.faq_index import IndexBuilding
 from bot.services.faq_learned_reading import Meanings
 from bot.services.faq_model import (
     FEATURES,
@@ -47,6 +46,7 @@ from bot.services.faq_model import (
     shipped_model,
     top_features,
 )
+from bot.services.faq_own_reading import OwnReading, OwnReadings
 from bot.services.faq_text import (
     QUESTION_WORDS,
     Lexicon,
@@ -100,7 +100,7 @@ class Match:
     suggestions: tuple[Candidate, ...] = ()
 
 
-class FaqMatcher(IndexBuilding):
+class FaqMatcher(OwnReading):
     """An index over one FAQ (and its learned wordings); build it once per change."""
 
     def __init__(
@@ -119,7 +119,7 @@ class FaqMatcher(IndexBuilding):
         self.use_keywords = use_keywords
         self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
         self._vectors: EntryVectors
-        self._own_readings: _OwnReadings
+        self._own_readings: OwnReadings
         if learned and _base is None:
             _base = FaqMatcher(self.entries, self.lexicon, self.model, use_keywords=use_keywords)
         if _base is not None:
@@ -130,7 +130,7 @@ class FaqMatcher(IndexBuilding):
             self._analyse_content()
             self._build_content_index()
             self._vectors = EntryVectors(self.entries)
-            self._own_readings = _OwnReadings()
+            self._own_readings = OwnReadings()
         taught = self._read_learned(_base, learned) if _base is not None and learned else {}
         if not taught:
             self._wordings, self._meanings, self.learned_count = self._content, {}, 0
@@ -166,42 +166,6 @@ class FaqMatcher(IndexBuilding):
     def rank(self, question: str, segment: str | None = None, limit: int = 5) -> list[Candidate]:
         """The best entries for a question, most probable first."""
         return self._ranked(question, segment, limit)[0]
-
-    def own_entries(self, text: str, segment: str | None = None) -> list[str]:
-        """The entries one of whose own wordings (question, `alt`) reads as `text` (the
-        same words, question and chatty words aside, as a learned wording is compared):
-        such a text is theirs, whatever was learned."""
-        text = fold(text)
-        units = self.question_units(text)
-        return self._own_ids(self._own_same(self.meanings(text, units)), segment)
-
-    def _own_same(self, meaning: Meanings) -> set[int]:
-        """The entries with an own wording of this meaning (read either way)."""
-        if self._own_readings.by_meaning is None:
-            self._own_readings.by_meaning = self._read_own()
-        found: set[int] = set()
-        for mine, theirs in zip(meaning, self._own_readings.by_meaning, strict=True):
-            if mine:
-                found.update(theirs.get(mine, ()))
-        return found
-
-    def _read_own(self) -> tuple[dict[tuple[str, ...], set[int]], ...]:
-        """Each entry's question and `alt`s read as a learned wording is (once a content)."""
-        joined: dict[tuple[str, ...], set[int]] = {}
-        apart: dict[tuple[str, ...], set[int]] = {}
-        for index, entry in enumerate(self.entries):
-            for wording in (entry.question, *entry.alt):
-                text = fold(wording)
-                meaning = self.meanings(text, self.question_units(text))
-                for found, key in zip((joined, apart), meaning, strict=True):
-                    if key:
-                        found.setdefault(key, set()).add(index)
-        return joined, apart
-
-    def _own_ids(self, own: set[int], segment: str | None) -> list[str]:
-        return [
-            self.entries[index].id for index in sorted(own) if _sees(self.entries[index], segment)
-        ]
 
     def _ranked(
         self, question: str, segment: str | None, limit: int
@@ -301,20 +265,6 @@ class FaqMatcher(IndexBuilding):
             candidates.append(Candidate(self.entries[index].id, round(probability, 4), features))
         return self._ordered(candidates, own, limit)
 
-    def _own_read(
-        self, question: str, units: Sequence[Unit], meaning: Meanings, segment: str | None
-    ) -> set[int]:
-        own = {index for index in self._own_same(meaning) if _sees(self.entries[index], segment)}
-        return set() if own and self._guessed(question, units) else own
-
-    def _guessed(self, question: str, units: Sequence[Unit]) -> bool:
-        """Whether a word of the question was read as a typo of another (its forms not
-        the written word's, nor a superset: a transliteration adds, a correction replaces)."""
-        written = self.read(question)
-        return len(written) != len(units) or any(
-            not unit.forms >= word.forms for word, unit in zip(written, units, strict=True)
-        )
-
     def _ordered(
         self, candidates: list[Candidate], own: set[int], limit: int
     ) -> tuple[list[Candidate], str | None]:
@@ -396,30 +346,6 @@ class FaqMatcher(IndexBuilding):
             exact = 1.0
         return best, exact, learned
 
-    def _learned_answers(
-        self, index: int, own: set[int], visible: Sequence[int], every_form: set[str]
-    ) -> bool:
-        """Whether a learned wording of `index` read as the question answers it: not when
-        the question reads as another entry's own wording (`own`), nor when another
-        entry's own wording shares with the question every word the learned wordings of
-        `index` share, and more («когда выплаты» is «Когда приходят выплаты?»'s, not a
-        learned «выплаты»'s: a short learned wording does not pull away a question an
-        entry's own wording matches better)."""
-        if own and index not in own:
-            return False
-        shared: set[str] = set()
-        wordings = self._wordings[index]
-        for variant in wordings.variants[wordings.own :]:
-            shared.update(form for form in variant if form in every_form)
-        for other in visible:
-            content = self._content[other]
-            if other != index and any(
-                {form for form in variant if form in every_form} > shared
-                for variant in content.variants[: content.own]
-            ):
-                return False
-        return True
-
     def match(self, question: str, segment: str | None = None) -> Match:
         question = fold(question)  # the letters it shows: «ｋｏｇｄａ», combining marks out
         if small_talk_phrases.kind(question) is not None:
@@ -457,19 +383,6 @@ class FaqMatcher(IndexBuilding):
         if options:
             return Match("suggest", None, confidence, options)
         return Match("miss", None, confidence)
-
-
-class _OwnReadings:
-    """The content's own wordings read as learned wordings are (`FaqMatcher._read_own`):
-    built at the first question, shared by every matcher of one content."""
-
-    def __init__(self) -> None:
-        self.by_meaning: tuple[dict[tuple[str, ...], set[int]], ...] | None = None
-
-
-def _sees(entry: FaqEntry, segment: str | None) -> bool:
-    """Whether a partner of `segment` (None: anyone) sees the entry."""
-    return segment is None or entry.visible_to(segment)
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
