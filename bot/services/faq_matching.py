@@ -55,7 +55,6 @@ from bot.services.faq_text import (
     frame_features,
     lemma,
     lexicon,
-    spoken,
     transliterate,
     words,
 )
@@ -202,7 +201,7 @@ class FaqMatcher(OwnReading):
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
-        closeness = self._vectors.compare(spoken(question))  # «%» as «процент»
+        closeness = self._vectors.compare(question)
         lexical = {
             index: covered.get(index, 0.0)
             + 0.5 * by_answer.get(index, 0.0)
@@ -279,7 +278,7 @@ class FaqMatcher(OwnReading):
         """For a manager's picker: the entries closest in meaning, however few words they
         share with the question (`rank` scores none for a question with no word the FAQ
         knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
-        plain = self._vectors.plain(spoken(question))
+        plain = self._vectors.plain(question)
         if plain is None:
             return []
         return [

@@ -87,6 +87,7 @@ _TRANSLIT = [
 _TOKEN = re.compile(r"[a-zа-я0-9]+|[%$₽]")
 LATIN = re.compile(r"^[a-z]+$")
 CYRILLIC = re.compile(r"^[а-я]+$")
+HAS_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)  # a text with a Russian letter
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def spoken(text: str) -> str:
     text = fold(text)
     if "%" not in text:
         return text
-    russian = bool(re.search("[а-яё]", text, re.IGNORECASE))
+    russian = bool(HAS_CYRILLIC.search(text))
 
     def said(found: re.Match[str]) -> str:
         number = found.group(1)

@@ -46,7 +46,7 @@ import numpy as np
 
 from bot.content.models import FaqEntry
 from bot.services.faq_semantic import encode, encoder
-from bot.services.faq_text import STOPWORDS, transliterate
+from bot.services.faq_text import HAS_CYRILLIC, STOPWORDS, spoken, transliterate
 from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
@@ -64,7 +64,6 @@ def shipped_adapter() -> np.ndarray | None:
         return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
 
 
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 _ENGLISH = frozenset(word for word in STOPWORDS if word.isascii())
 
@@ -77,7 +76,7 @@ def readable(question: str) -> str:
     typed in capitals («ЗАБЫЛ ПАРОЛЬ!!!») is read in small letters: shouting is no meaning."""
     if question.isupper():
         question = question.lower()
-    if _CYRILLIC.search(question):
+    if HAS_CYRILLIC.search(question):
         return question
     words = [word.lower() for word in _LATIN_WORD.findall(question)]
     if len(words) < 2 or any(word in _ENGLISH for word in words):
@@ -213,6 +212,7 @@ class EntryVectors:
         """How close the question is to each entry; None with the encoder off."""
         if not self.on:
             return None
+        question = spoken(question)  # «%» as «процент»
         asking = asking_sentences(question)
         # a partner's question is personal data: encoded, never remembered (/forget)
         encoded = encode([readable(text) for text in (question, *asking)], keep=False)
@@ -240,5 +240,5 @@ class EntryVectors:
         manager's picker reads against `MEANING_FLOOR`; None with the encoder off."""
         if not self.on:
             return None
-        vector = encode([readable(question)], keep=False)[0]
+        vector = encode([readable(spoken(question))], keep=False)[0]
         return np.asarray(np.maximum.reduceat(self._wordings @ vector, self._starts))
