@@ -545,6 +545,24 @@ async def chats_emulator(limits: RateLimits | None = None) -> AsyncIterator[BotA
 
 
 @contextlib.asynccontextmanager
+async def max_managers_bot(
+    tmp_path: Path, managers_chat: int
+) -> AsyncIterator[tuple[Harness, MaxApiEmulator]]:
+    """The bot beside a MAX emulator of its own whose group `managers_chat` is the managers'
+    chat (MAX_MANAGERS_CHAT_ID); the emulator stopped at the end."""
+    emulator = MaxApiEmulator(rate=10_000)
+    await emulator.start()
+    emulator.add_chat(managers_chat, "Менеджеры")
+    try:
+        async with running_bot(
+            tmp_path, maxbot=emulator, max_managers_chat_id=managers_chat
+        ) as harness:
+            yield harness, emulator
+    finally:
+        await emulator.stop()
+
+
+@contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path,
     *,

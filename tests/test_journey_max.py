@@ -14,6 +14,7 @@ from bot.max.emulator import MaxApiEmulator
 from tests.harness import (
     Harness,
     MaxPerson,
+    max_managers_bot,
     running_bot,
 )
 
@@ -129,35 +130,25 @@ async def test_max_managers_chat_refusals(tmp_path: Path) -> None:
     """Beside the reply mode VK and MAX share (tests/test_journey_vk_max.py): a reply to
     a partner who stopped the bot is refused and the ticket says so; a non-manager's
     reply in the managers' chat reaches nobody."""
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
-    try:
-        async with running_bot(
-            tmp_path, maxbot=emulator, max_managers_chat_id=MAX_MANAGERS
-        ) as harness:
-            manager = harness.max_manager()
-            maria = harness.max_user(310)
-            await maria.onboard()
-            await maria.send("/support")
-            await maria.send("Где мой промокод?")
-            _card, relayed = emulator.chat_messages(MAX_MANAGERS)
-            # a partner who stopped the bot: the reply is refused (403), the ticket says so
-            emulator.users[310].stopped = True
-            await manager.send("Вы тут?", reply_to=relayed, chat=MAX_MANAGERS)
-            assert "заблокировал бота" in emulator.chat_messages(MAX_MANAGERS)[-1].plain
-            emulator.users[310].stopped = False
-            harness.allowed_errors.add("POST /messages")
-            # a non-manager's reply in the managers' chat does not reach the partner
-            harness.max_user(311, "Посторонний")
-            emulator.chats[MAX_MANAGERS].members.add(311)
-            before = len(maria.messages)
-            await MaxPerson(harness, 311).send(
-                "я не менеджер", reply_to=relayed, chat=MAX_MANAGERS
-            )
-            assert len(maria.messages) == before
-    finally:
-        await emulator.stop()
+    async with max_managers_bot(tmp_path, MAX_MANAGERS) as (harness, emulator):
+        manager = harness.max_manager()
+        maria = harness.max_user(310)
+        await maria.onboard()
+        await maria.send("/support")
+        await maria.send("Где мой промокод?")
+        _card, relayed = emulator.chat_messages(MAX_MANAGERS)
+        # a partner who stopped the bot: the reply is refused (403), the ticket says so
+        emulator.users[310].stopped = True
+        await manager.send("Вы тут?", reply_to=relayed, chat=MAX_MANAGERS)
+        assert "заблокировал бота" in emulator.chat_messages(MAX_MANAGERS)[-1].plain
+        emulator.users[310].stopped = False
+        harness.allowed_errors.add("POST /messages")
+        # a non-manager's reply in the managers' chat does not reach the partner
+        harness.max_user(311, "Посторонний")
+        emulator.chats[MAX_MANAGERS].members.add(311)
+        before = len(maria.messages)
+        await MaxPerson(harness, 311).send("я не менеджер", reply_to=relayed, chat=MAX_MANAGERS)
+        assert len(maria.messages) == before
 
 
 async def test_the_partners_chat_on_max(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.max import convert
 from bot.max.emulator import MaxApiEmulator
-from tests.harness import running_bot
+from tests.harness import max_managers_bot, running_bot
 
 MAX_MANAGERS = -700
 
@@ -19,38 +19,29 @@ MAX_MANAGERS = -700
 async def test_text_typed_on_max_is_passed_on_as_typed(tmp_path: Path) -> None:
     """Review 1: a MAX partner's words, copied to the MAX managers' chat, and a MAX
     manager's reply copied back, are text - not HTML - and nothing of a long one is lost."""
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
-    try:
-        async with running_bot(
-            tmp_path, maxbot=emulator, max_managers_chat_id=MAX_MANAGERS
-        ) as harness:
-            manager = harness.max_manager()
-            maria = harness.max_user(310)
-            await maria.onboard()
-            await maria.send("/support")
-            typed = (
-                'Тест <b>жирный</b> &lt;x&gt; <a href="https://evil.example">нажми</a>'
-                " <code>c</code>"
-            )
-            await maria.send(typed)
-            relayed = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert relayed.plain == typed
-            assert "<a href" not in relayed.text  # no live link in the managers' chat
+    async with max_managers_bot(tmp_path, MAX_MANAGERS) as (harness, emulator):
+        manager = harness.max_manager()
+        maria = harness.max_user(310)
+        await maria.onboard()
+        await maria.send("/support")
+        typed = (
+            'Тест <b>жирный</b> &lt;x&gt; <a href="https://evil.example">нажми</a> <code>c</code>'
+        )
+        await maria.send(typed)
+        relayed = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert relayed.plain == typed
+        assert "<a href" not in relayed.text  # no live link in the managers' chat
 
-            answer = '<b>Ответ</b> &amp; <a href="https://ok.example">ссылка</a>'
-            await manager.send(answer, reply_to=relayed, chat=MAX_MANAGERS)
-            assert maria.last.plain == answer
+        answer = '<b>Ответ</b> &amp; <a href="https://ok.example">ссылка</a>'
+        await manager.send(answer, reply_to=relayed, chat=MAX_MANAGERS)
+        assert maria.last.plain == answer
 
-            long = "x&y<z>" * 680 + "!"  # 4,081 characters, each to be escaped
-            before = len(emulator.chat_messages(MAX_MANAGERS))
-            await maria.send(long)
-            parts = emulator.chat_messages(MAX_MANAGERS)[before:]
-            assert "".join(p.plain for p in parts).replace("\n", "") == long
-            assert all(len(p.text) <= 4000 for p in parts)
-    finally:
-        await emulator.stop()
+        long = "x&y<z>" * 680 + "!"  # 4,081 characters, each to be escaped
+        before = len(emulator.chat_messages(MAX_MANAGERS))
+        await maria.send(long)
+        parts = emulator.chat_messages(MAX_MANAGERS)[before:]
+        assert "".join(p.plain for p in parts).replace("\n", "") == long
+        assert all(len(p.text) <= 4000 for p in parts)
 
 
 # texts this long are the point (around MAX's 4,000): hypothesis may find them too large

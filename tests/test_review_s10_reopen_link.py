@@ -12,9 +12,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.db.tables import faq_learned
-from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.max.emulator import MaxMessage
 from bot.vk.emulator import VkMessage
-from tests.harness import MANAGER_ID, VK_MANAGER_ID, Harness, running_bot
+from tests.harness import MANAGER_ID, VK_MANAGER_ID, Harness, max_managers_bot
 from tests.test_faq_learning import group
 from tests.test_journey_support import GROUP, in_chat
 from tests.test_journey_vk_max import VK_CHAT, Side
@@ -113,74 +113,58 @@ async def test_max_picker_buttons_learn_the_words_they_were_shown_for(tmp_path: 
     """MAX hands a pressed button's message over with the message it replies to (`link`):
     a picker under the partner's later words learns them, one under the card the first
     question."""
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
-    try:
-        async with running_bot(
-            tmp_path, maxbot=emulator, max_managers_chat_id=MAX_MANAGERS
-        ) as harness:
-            manager = harness.max_manager()
-            maria = harness.max_user(1013)
-            await maria.onboard()
-            await maria.send(f"/support {FIRST}")
-            card = emulator.chat_messages(MAX_MANAGERS)[-1]
-            await maria.press("✅ Вопрос решён, закрыть")
-            harness.clock.advance(3600)
-            replies = await maria.send(f"/support {LATER}")
-            assert replies[-1].plain.startswith("Обращение №1 снова открыто")
-            words = _named(emulator.chat_messages(MAX_MANAGERS), LATER)
+    async with max_managers_bot(tmp_path, MAX_MANAGERS) as (harness, emulator):
+        manager = harness.max_manager()
+        maria = harness.max_user(1013)
+        await maria.onboard()
+        await maria.send(f"/support {FIRST}")
+        card = emulator.chat_messages(MAX_MANAGERS)[-1]
+        await maria.press("✅ Вопрос решён, закрыть")
+        harness.clock.advance(3600)
+        replies = await maria.send(f"/support {LATER}")
+        assert replies[-1].plain.startswith("Обращение №1 снова открыто")
+        words = _named(emulator.chat_messages(MAX_MANAGERS), LATER)
 
-            await manager.send("/faq_link", reply_to=words, chat=MAX_MANAGERS)
-            offer = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert offer.plain.startswith(f"К какому вопросу FAQ относится «{LATER}»")
-            assert offer.reply_to == words.mid
-            label = next(b for b in offer.button_labels if b.startswith("hold-period:"))
-            await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
-            said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
-            assert "Формулировка запомнена" in said, said
-            assert "Холд — 14 дней" in maria.last.plain
-            assert await _learned(harness) == [("hold-period", LATER)]
+        await manager.send("/faq_link", reply_to=words, chat=MAX_MANAGERS)
+        offer = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert offer.plain.startswith(f"К какому вопросу FAQ относится «{LATER}»")
+        assert offer.reply_to == words.mid
+        label = next(b for b in offer.button_labels if b.startswith("hold-period:"))
+        await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
+        said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
+        assert "Формулировка запомнена" in said, said
+        assert "Холд — 14 дней" in maria.last.plain
+        assert await _learned(harness) == [("hold-period", LATER)]
 
-            await manager.send("/faq_link", reply_to=card, chat=MAX_MANAGERS)
-            offer = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert offer.plain.startswith(f"К какому вопросу FAQ относится «{FIRST}»")
-            label = next(b for b in offer.button_labels if b.startswith("payout-dates:"))
-            await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
-            assert await _learned(harness) == [("hold-period", LATER), ("payout-dates", FIRST)]
-    finally:
-        await emulator.stop()
+        await manager.send("/faq_link", reply_to=card, chat=MAX_MANAGERS)
+        offer = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert offer.plain.startswith(f"К какому вопросу FAQ относится «{FIRST}»")
+        label = next(b for b in offer.button_labels if b.startswith("payout-dates:"))
+        await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
+        assert await _learned(harness) == [("hold-period", LATER), ("payout-dates", FIRST)]
 
 
 async def test_max_faq_link_learns_the_words_as_typed_not_as_markup(tmp_path: Path) -> None:
     """MAX shows the bot's copy of a partner's message as the HTML it was sent as: a
     reply to it (and a picker's press) learns the words as the partner typed them."""
     typed = "вывод <от 1000> & комиссия"
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
-    try:
-        async with running_bot(
-            tmp_path, maxbot=emulator, max_managers_chat_id=MAX_MANAGERS
-        ) as harness:
-            manager = harness.max_manager()
-            maria = harness.max_user(1014)
-            await maria.onboard()
-            await maria.send(f"/support {FIRST}")
-            await maria.send(typed)  # the ticket is open: copied to the managers
-            copied = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert copied.plain == typed
-            await manager.send("/faq_link payout-minimum", reply_to=copied, chat=MAX_MANAGERS)
-            await maria.send(f"/support {typed}")  # more words: relayed as theirs
-            words = emulator.chat_messages(MAX_MANAGERS)[-1]
-            await manager.send("/faq_link", reply_to=words, chat=MAX_MANAGERS)
-            offer = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert offer.plain.startswith(f"К какому вопросу FAQ относится «{typed}»")
-            label = next(b for b in offer.button_labels if b.startswith("payout-minimum:"))
-            await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
-            assert await _learned(harness) == [("payout-minimum", typed)]
-    finally:
-        await emulator.stop()
+    async with max_managers_bot(tmp_path, MAX_MANAGERS) as (harness, emulator):
+        manager = harness.max_manager()
+        maria = harness.max_user(1014)
+        await maria.onboard()
+        await maria.send(f"/support {FIRST}")
+        await maria.send(typed)  # the ticket is open: copied to the managers
+        copied = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert copied.plain == typed
+        await manager.send("/faq_link payout-minimum", reply_to=copied, chat=MAX_MANAGERS)
+        await maria.send(f"/support {typed}")  # more words: relayed as theirs
+        words = emulator.chat_messages(MAX_MANAGERS)[-1]
+        await manager.send("/faq_link", reply_to=words, chat=MAX_MANAGERS)
+        offer = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert offer.plain.startswith(f"К какому вопросу FAQ относится «{typed}»")
+        label = next(b for b in offer.button_labels if b.startswith("payout-minimum:"))
+        await emulator.wait_processed(emulator.press(manager.user_id, offer, label))
+        assert await _learned(harness) == [("payout-minimum", typed)]
 
 
 async def test_vk_picker_buttons_learn_the_words_they_were_shown_for(tmp_path: Path) -> None:

@@ -17,10 +17,9 @@ import sqlalchemy as sa
 
 from bot.content.loader import load_content
 from bot.db.tables import faq_learned, partners
-from bot.max.emulator import MaxApiEmulator
 from bot.services.faq_matching import FaqMatcher, Match
 from tests.faq_teach import run_teach
-from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.harness import DEMO_CONTENT, Harness, max_managers_bot, running_bot
 from tests.test_faq_learning import _content_with, group
 from tests.test_journey_support import GROUP, in_chat
 
@@ -207,42 +206,34 @@ async def test_a_persons_linked_chats_vote_once(tmp_path: Path) -> None:
 async def test_a_sticker_from_another_messenger_is_not_learned_as_its_placeholder(
     tmp_path: Path,
 ) -> None:
-    emulator = MaxApiEmulator(rate=10_000)
-    await emulator.start()
-    emulator.add_chat(MAX_MANAGERS, "Менеджеры")
-    try:
-        async with running_bot(
-            tmp_path, maxbot=emulator, max_managers_chat_id=MAX_MANAGERS
-        ) as harness:
-            manager = harness.max_manager()
-            anna = harness.user(1531)  # on Telegram: her sticker stays there
-            await anna.onboard()
-            await anna.send("/support")
-            await anna.send("как долго проверяют заказ после доставки")
-            await anna.send(kind="sticker")
-            copied = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert "осталось в другом мессенджере" in copied.plain
-            await manager.send("/faq_link hold-period", reply_to=copied, chat=MAX_MANAGERS)
-            said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
-            assert "В сообщении нет текста вопроса — запоминать нечего" in said, said
-            assert "Холд — 14 дней" in anna.last.plain
-            await manager.send("/faq_link", reply_to=copied, chat=MAX_MANAGERS)
-            said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
-            assert said.startswith("В этом сообщении нет текста вопроса"), said
-            async with harness.services.db.read() as conn:
-                assert (await conn.execute(sa.select(faq_learned))).all() == []
-            # a photo with a caption: the caption is learned, without the bot's line
-            await anna.send("сколько длится холд у вас", kind="photo")
-            copied = emulator.chat_messages(MAX_MANAGERS)[-1]
-            assert "осталось в другом мессенджере" in copied.plain
-            await manager.send("/faq_link hold-period", reply_to=copied, chat=MAX_MANAGERS)
-            async with harness.services.db.read() as conn:
-                rows = (await conn.execute(sa.select(faq_learned))).all()
-            assert [(row.entry_id, row.phrasing) for row in rows] == [
-                ("hold-period", "сколько длится холд у вас")
-            ]
-    finally:
-        await emulator.stop()
+    async with max_managers_bot(tmp_path, MAX_MANAGERS) as (harness, emulator):
+        manager = harness.max_manager()
+        anna = harness.user(1531)  # on Telegram: her sticker stays there
+        await anna.onboard()
+        await anna.send("/support")
+        await anna.send("как долго проверяют заказ после доставки")
+        await anna.send(kind="sticker")
+        copied = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert "осталось в другом мессенджере" in copied.plain
+        await manager.send("/faq_link hold-period", reply_to=copied, chat=MAX_MANAGERS)
+        said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
+        assert "В сообщении нет текста вопроса — запоминать нечего" in said, said
+        assert "Холд — 14 дней" in anna.last.plain
+        await manager.send("/faq_link", reply_to=copied, chat=MAX_MANAGERS)
+        said = emulator.chat_messages(MAX_MANAGERS)[-1].plain
+        assert said.startswith("В этом сообщении нет текста вопроса"), said
+        async with harness.services.db.read() as conn:
+            assert (await conn.execute(sa.select(faq_learned))).all() == []
+        # a photo with a caption: the caption is learned, without the bot's line
+        await anna.send("сколько длится холд у вас", kind="photo")
+        copied = emulator.chat_messages(MAX_MANAGERS)[-1]
+        assert "осталось в другом мессенджере" in copied.plain
+        await manager.send("/faq_link hold-period", reply_to=copied, chat=MAX_MANAGERS)
+        async with harness.services.db.read() as conn:
+            rows = (await conn.execute(sa.select(faq_learned))).all()
+        assert [(row.entry_id, row.phrasing) for row in rows] == [
+            ("hold-period", "сколько длится холд у вас")
+        ]
 
 
 # --- /reload says what went back to review ------------------------------------------------
