@@ -18,7 +18,7 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
-from bench import faq_adapter, faq_loo
+from bench import faq_adapter, faq_loo, faq_scope
 from bot.services.faq_matching import Model
 
 HELD_OUT = faq_loo.HELD_OUT
@@ -65,6 +65,7 @@ def main() -> None:
     known = [s for s in faq_loo.load_sets() if s.name not in names]
     unseen = [s for s in faq_loo.load_folder(args.dir) if s.name in names]
     faq_adapter.assign(known, unseen)  # the known sets' own leave-one-out, the unseen: all
+    faq_scope.assign(known, unseen)
     for faq_set in known + unseen:
         faq_set.prepare()
     print(

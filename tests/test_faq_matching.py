@@ -13,7 +13,9 @@ from bot.content.loader import load_content
 from bot.content.models import FaqEntry, LexiconItem
 from bot.services.faq_matching import (
     FEATURES,
+    SURE,
     TOP_FEATURES,
+    Candidate,
     FaqMatcher,
     Match,
     lexicon,
@@ -64,6 +66,20 @@ def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_an_unsure_answer_carries_the_next_probable_entries(matcher: FaqMatcher) -> None:
+    # below SURE an answer comes with the next entries that reach the options threshold;
+    # from SURE on, or with none probable enough, it comes alone
+    plain = matcher.with_model(replace(shipped_model(), top_weights=(), answer=0.5, suggest=0.05))
+    first, second, third = (Candidate(i, s) for i, s in (("a", 0.6), ("b", 0.2), ("c", 0.01)))
+    assert plain.decide([first, second, third]) == Match("answer", "a", 0.6, (second,))
+    sure = Candidate("a", SURE)
+    assert plain.decide([sure, second, third]) == Match("answer", "a", SURE, ())
+    assert plain.decide([first, third]) == Match("answer", "a", 0.6, ())
+    # under the answer threshold: the options, the first among them
+    low = Candidate("a", 0.3)
+    assert plain.decide([low, second, third]) == Match("suggest", None, 0.3, (low, second))
+
+
 def test_an_entry_a_few_percent_likely_is_still_offered(matcher: FaqMatcher) -> None:
     # a blocked account is a login problem; the matcher gives that ~2 %, below the first
     # option: offered all the same, the partner is one tap from the answer
@@ -99,11 +115,17 @@ def test_a_programs_lexicon_adds_its_words() -> None:
     plain = FaqMatcher(entries, use_keywords=False)
     own = FaqMatcher(
         entries,
-        lexicon([LexiconItem(words=["зряплата", "zryaplata"], means="выплата")]),
+        lexicon([LexiconItem(words=["хрумзики", "khrumziki"], means="выплата")]),
         use_keywords=False,
     )
-    assert plain.match("когда зряплата").entry_id != "payout-dates"
-    assert own.match("когда зряплата").entry_id == "payout-dates"
+    # a word of the program's own (a coinage: «зряплата», used here until session 16, the
+    # matcher now reads by meaning as the «зарплата» it misspells): the program's word
+    # makes the entry the first by far (an answer or the first option: the encoder knows
+    # nothing of the word, so how sure it is is the model's)
+    without, with_word = plain.match("когда хрумзики"), own.match("когда хрумзики")
+    assert without.entry_id is None
+    assert (with_word.entry_id or with_word.suggestions[0].entry_id) == "payout-dates"
+    assert with_word.score > without.score + 0.4
 
 
 def test_a_learned_phrasing_is_answered_when_asked_again(matcher: FaqMatcher) -> None:

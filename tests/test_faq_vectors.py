@@ -78,15 +78,45 @@ def test_vectors_off_gives_zero_meaning_signals(vectors: pytest.MonkeyPatch) -> 
     off = _matcher("off", vectors)
     (first, *_) = off.rank("когда начислят вознаграждение партнёру")
     assert first.entry_id == "reward"
-    assert first.features[-3:] == (0.0, 0.0, 0.0)
+    assert first.features[-4:] == (0.0, 0.0, 0.0, 0.0)
 
     on = _matcher("on", vectors)
     (first, *_) = on.rank("когда начислят вознаграждение партнёру")
     assert first.entry_id == "reward"
-    meaning, lead, answer = first.features[-3:]
+    meaning, lead, answer, scope = first.features[-4:]
     assert 0.3 < meaning <= 1.0
     assert lead > 0
     assert answer > 0
+    assert -1.0 <= scope <= 1.0
+
+
+def test_the_scope_feature_reads_the_question_not_the_entry(vectors: pytest.MonkeyPatch) -> None:
+    # one number per question (its vector through the scope weights), the same for every
+    # candidate; given weights are used instead of the shipped ones; clipped to ±1
+    vectors.setenv("FAQ_VECTORS", "on")
+    faq_semantic.reset()
+    shipped = faq_vectors.shipped_scope()
+    assert shipped is not None
+    assert shipped.shape == (513,)
+    question = "когда начислят вознаграждение партнёру"
+    vector = faq_semantic.encode([readable(question)])[0]
+    weights = np.zeros(513, dtype=np.float32)
+    weights[:512] = vector * 5  # logit 5 · |v|² = 5 → 0.5
+    weights[512] = -2.0  # → 0.3
+    try:
+        faq_vectors.use_scope(weights)
+        chosen = EntryVectors(FLOWERS).compare(question)
+        faq_vectors.use_scope(None)
+        none = EntryVectors(FLOWERS).compare(question)
+    finally:
+        faq_vectors.use_shipped_scope()
+    assert chosen is not None
+    assert none is not None
+    assert abs(chosen.scope - 0.3) < 1e-4
+    assert none.scope == 0.0
+    assert {chosen.features(n)[3] for n in range(len(FLOWERS))} == {chosen.scope}
+    assert faq_vectors.scope_feature(vector, weights * 100) == 1.0
+    assert faq_vectors.scope_feature(vector, -weights * 100) == -1.0
 
 
 @pytest.mark.parametrize("mode", ["on", "off"])

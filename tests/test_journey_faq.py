@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
+from bot.content.store import LiveContent
 from bot.db.tables import faq_questions
 from tests.harness import Harness
 
@@ -78,7 +81,7 @@ async def test_a_miss_is_logged_and_the_contact_offered(harness: Harness) -> Non
 async def test_did_you_mean_offers_options(harness: Harness) -> None:
     anna = harness.user(205)
     await anna.onboard()
-    replies = await anna.send("про оплату")  # dates, delays, methods…
+    replies = await anna.send("вопрос про деньги")  # dates, delays, methods…
     assert "Вы имели в виду" in replies[-1].plain
     options = replies[-1].button_labels
     assert "Когда выплаты?" in options
@@ -94,7 +97,7 @@ async def test_did_you_mean_offers_options(harness: Harness) -> None:
 async def test_none_of_the_options_is_a_miss(harness: Harness) -> None:
     anna = harness.user(206)
     await anna.onboard()
-    await anna.send("про оплату")
+    await anna.send("вопрос про деньги")
     await anna.press("Нет, другое")
     assert "Пока не знаю ответа" in anna.last.plain
     (row,) = await _questions(harness)
@@ -133,3 +136,32 @@ async def test_a_stale_faq_button_is_no_longer_available(harness: Harness) -> No
     await anna.press_data(anna.last, "f:entry:deleted-entry")
     assert anna.callback_answers()[-1]["show_alert"] is True
     assert "больше недоступен" in anna.callback_answers()[-1]["text"]
+
+
+async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> None:
+    # an answer below SURE carries the next probable entries ("Не то?"): a wrong answer
+    # still leaves the right one a tap away, and the pick is logged as one
+    store = harness.services.content_store
+    live = store.live
+    eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
+    store._live = LiveContent(live.content, eager, live.translator)
+    anna = harness.user(207)
+    await anna.onboard()
+    replies = await anna.send("вопрос про деньги")  # dates, delays, methods…
+    answer = replies[-1]
+    assert "Не то? Возможно, вы спрашивали:" in answer.plain
+    labels = answer.button_labels
+    assert labels[-2:] == ["👍 Помогло", "🙋 Спросить менеджера"]
+    others = [label for label in labels if label.startswith("↪ ")]
+    assert 1 <= len(others) <= 2
+    assert labels[: len(others)] == others
+    (row,) = await _questions(harness)
+    assert row.outcome == "answered"
+    offered = (row.suggestions or "").split(",")
+    assert row.entry_id not in offered
+
+    await anna.press(others[0])
+    assert "Не то?" not in anna.last.plain
+    assert anna.last.button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
+    (row,) = await _questions(harness)
+    assert (row.outcome, row.entry_id) == ("picked", offered[0])

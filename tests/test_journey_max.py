@@ -231,7 +231,7 @@ async def test_a_max_manager_answers_a_ticket_in_private(max_harness: Harness) -
 async def test_did_you_mean_and_the_managers_schedule_on_max(max_harness: Harness) -> None:
     maria = max_harness.max_user(395)
     await maria.onboard()
-    replies = await maria.send("про оплату")  # dates, delays, methods…
+    replies = await maria.send("вопрос про деньги")  # dates, delays, methods…
     assert "Вы имели в виду" in replies[-1].plain
     assert "Нет, другое" in replies[-1].button_labels
     await maria.press("Когда выплаты?")

@@ -319,11 +319,11 @@ async def test_faq_link_and_helped_store_the_folded_wording(group: Harness) -> N
     assert "Формулировка запомнена" in group.emulator.chat_messages(GROUP)[-1].plain
     boris = group.user(1071, "Борис")
     await boris.onboard()
-    await boris.send(_zalgo("про оплату"))  # "did you mean": «Когда выплаты?» among them
+    await boris.send(_zalgo("вопрос про деньги"))  # "did you mean": «Когда выплаты?» among them
     await boris.press("Когда выплаты?")
     await boris.press("👍 Помогло")
     assert await _learned(group) == [
         ("hold-period", TAUGHT),
         ("hold-period", HEAVY),
-        ("payout-dates", "про оплату"),
+        ("payout-dates", "вопрос про деньги"),
     ]

@@ -134,7 +134,7 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
         bot.allowed_errors.add("editMessageReplyMarkup")
         anna = bot.user(1501)
         await anna.onboard()
-        await anna.send("про оплату")  # "did you mean": «Когда выплаты?» among them
+        await anna.send("вопрос про деньги")  # "did you mean": «Когда выплаты?» among them
         await anna.press("Когда выплаты?")
         answered = anna.last
         data = next(

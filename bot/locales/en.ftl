@@ -81,6 +81,8 @@ faq-ask-manager = 🙋 Ask a manager
 faq-thanks = Thanks! Glad it helped.
 faq-did-you-mean = I am not sure I understood. Did you mean:
 faq-none-of-these = No, something else
+faq-not-it = Not it? Perhaps you asked about:
+faq-not-it-option = ↪ { $question }
 faq-miss =
     I don't know the answer to that yet — I noted the question for the managers.
     Press “Ask a manager” and a manager will answer right here.

@@ -64,6 +64,7 @@ __all__ = [
     "CANDIDATES",
     "FEATURES",
     "MAX_SUGGESTIONS",
+    "SURE",
     "TOP_FEATURES",
     "Candidate",
     "FaqMatcher",
@@ -81,6 +82,10 @@ __all__ = [
 ]
 
 MAX_SUGGESTIONS = 3
+# an answer less sure than this carries the next entries probable enough as options ("not
+# it?"), so a wrong answer still leaves the right one a tap away; as sure as the partners'
+# group wants an answer to be (community.GROUP_THRESHOLD)
+SURE = 0.9
 
 CANDIDATES = 16  # entries scored by the model for one question
 # a picker offers an entry by meaning alone from this cosine on (unrelated texts: 0.1–0.25)
@@ -377,15 +382,19 @@ class FaqMatcher(OwnReading):
         if learned is not None:  # asked again in the words it was learned from
             return Match("answer", learned.entry_id, 1.0)
         if confidence >= self.model.answer:
-            return Match("answer", ranked[0].entry_id, confidence)
-        options = tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= self.model.suggest)
+            others = () if confidence >= SURE else self._options(ranked[1:MAX_SUGGESTIONS])
+            return Match("answer", ranked[0].entry_id, confidence, others)
+        options = self._options(ranked[:MAX_SUGGESTIONS])
         if options:
             return Match("suggest", None, confidence, options)
         return Match("miss", None, confidence)
 
+    def _options(self, ranked: Sequence[Candidate]) -> tuple[Candidate, ...]:
+        return tuple(c for c in ranked if c.score >= self.model.suggest)
+
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
-_NO_MEANING = (0.0, 0.0, 0.0)  # the sentence-vector features with the encoder off
+_NO_MEANING = (0.0, 0.0, 0.0, 0.0)  # the sentence-vector features with the encoder off
 _EXACT = FEATURES.index("exact")
 
 

@@ -35,6 +35,7 @@ FEATURES = (
     "meaning",  # sentence vectors: the cosine of the entry's closest wording (faq_vectors.py)
     "meaning_lead",  # that cosine's lead over the best other entry's
     "meaning_answer",  # the cosine of the entry's answer
+    "scope",  # the question's vector reads as a partner's question about the program
 )
 
 

@@ -6,9 +6,16 @@ meaning. Each entry's own wordings (question and paraphrases) and its answer are
 once per content, then kept on disk for the next start (`bot/services/faq_vector_cache.py`;
 the encoder: `bot/services/faq_semantic.py`, USE multilingual v3); a question is
 encoded once, and each candidate gets three features for the calibrated model: the cosine
-of its closest wording, its lead over the best other entry, and its answer's cosine. The
-closest entries by meaning are candidates too, so a paraphrase sharing no word still gets
-ranked.
+of its closest wording, its lead over the best other entry, and its answer's cosine; and
+the question one more: how much it reads as a partner's question about the program at all
+(`scope`, below). The closest entries by meaning are candidates too, so a paraphrase sharing
+no word still gets ranked.
+
+*Scope* (`bot/faq_data/faq_scope.npy`, 512 weights and a bias): a logistic regression on the
+question's own vector, fitted on the evaluation FAQs' questions (bench/faq_scope.py; never on
+the FAQ it is scored on) to tell partners' questions about their program from the rest the
+sets hold — a customer's question, another program's conditions, unrelated help — whatever
+words they share with an entry. Its logit (/10, within ±1) is a feature of every candidate.
 
 Before the wordings are compared, the question's vector and the wordings' go through the
 same linear *adapter* (`bot/faq_data/faq_adapter.npy`, v → v + v·M, unit length again): M is
@@ -51,17 +58,28 @@ from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
 ADAPTER_FILE = "faq_adapter.npy"  # bot/faq_data: written by `bench.faq_loo --write`
+SCOPE_FILE = "faq_scope.npy"  # bot/faq_data: written by `bench.faq_loo --write`
 ALPHA = 1.0  # v → v + ALPHA · v·M
+
+
+def _shipped(name: str) -> np.ndarray | None:
+    file = resources.files("bot.faq_data").joinpath(name)
+    if not file.is_file():
+        return None
+    with file.open("rb") as stream:
+        return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
 def shipped_adapter() -> np.ndarray | None:
     """The shipped adapter (512 × 512), or None when the package has none."""
-    file = resources.files("bot.faq_data").joinpath(ADAPTER_FILE)
-    if not file.is_file():
-        return None
-    with file.open("rb") as stream:
-        return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
+    return _shipped(ADAPTER_FILE)
+
+
+@lru_cache(maxsize=1)
+def shipped_scope() -> np.ndarray | None:
+    """The shipped scope weights (512, then the bias), or None when the package has none."""
+    return _shipped(SCOPE_FILE)
 
 
 _LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -122,6 +140,31 @@ def adapter() -> np.ndarray | None:
     return _chosen[0] if _chosen else shipped_adapter()
 
 
+_scope_chosen: list[np.ndarray | None] = []  # scope weights a benchmark fitted
+
+
+def use_scope(weights: np.ndarray | None) -> None:
+    """As use_adapter, for the scope weights (None: no scope feature)."""
+    _scope_chosen[:] = [weights]
+
+
+def use_shipped_scope() -> None:
+    _scope_chosen.clear()
+
+
+def scope() -> np.ndarray | None:
+    return _scope_chosen[0] if _scope_chosen else shipped_scope()
+
+
+def scope_feature(vector: np.ndarray, weights: np.ndarray | None) -> float:
+    """How much a question's vector reads as a partner's question about the program: the
+    scope regression's logit, /10 and within ±1 (0 without weights)."""
+    if weights is None:
+        return 0.0
+    logit = float(vector @ weights[:-1]) + float(weights[-1])
+    return max(-1.0, min(1.0, logit / 10))
+
+
 def adapt(vectors: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
     """Rows moved by the adapter, unit length again (as they are without one). An index
     never keeps its wordings moved: `EntryVectors` reads the same cosines through `Gram`."""
@@ -175,12 +218,13 @@ class Closeness:
     first: int  # the entry closest by its wordings
     best: float
     second: float  # the next entry's closest wording
+    scope: float = 0.0  # the question as a partner's question about the program (scope_feature)
 
-    def features(self, index: int) -> tuple[float, float, float]:
-        """(closest wording, lead over the best other entry, answer)."""
+    def features(self, index: int) -> tuple[float, float, float, float]:
+        """(closest wording, lead over the best other entry, answer, scope)."""
         own = float(self.wording[index])
         other = self.second if index == self.first else self.best
-        return own, own - other, float(self.answer[index])
+        return own, own - other, float(self.answer[index]), self.scope
 
     def closest(self, count: int = CLOSEST) -> list[int]:
         return [int(i) for i in np.argsort(-self.wording, kind="stable")[:count]]
@@ -207,6 +251,7 @@ class EntryVectors:
         self._lengths = None if self._gram is None else self._gram.lengths(self._wordings)
         self._starts = np.asarray(starts, dtype=np.int64)
         self._answers = vectors[len(texts) :]
+        self._scope = scope()
 
     def compare(self, question: str) -> Closeness | None:
         """How close the question is to each entry; None with the encoder off."""
@@ -223,7 +268,14 @@ class EntryVectors:
             wording = WHOLE * wording + (1.0 - WHOLE) * parts
         first = int(np.argmax(wording))
         second = float(np.max(np.delete(wording, first))) if self._count > 1 else -1.0
-        return Closeness(wording, self._answers @ vector, first, float(wording[first]), second)
+        return Closeness(
+            wording,
+            self._answers @ vector,
+            first,
+            float(wording[first]),
+            second,
+            scope_feature(vector, self._scope),
+        )
 
     def _closest(self, vector: np.ndarray) -> np.ndarray:
         """Per entry, the cosine of its closest wording (through the adapter, `Gram`)."""

@@ -68,19 +68,36 @@ def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:
     return Screen(entry_text(entry), builder.as_markup())
 
 
-def _answered_screen(entry: FaqEntry, question_id: int, l10n: L10n) -> Screen:
+def _answered_screen(
+    entry: FaqEntry, question_id: int, l10n: L10n, others: tuple[FaqEntry, ...] = ()
+) -> Screen:
+    """The answer, "Helped / Ask a manager"; under an answer the bot is less sure of, the
+    next entries it may have been asked about ("Not it?"), each a tap away."""
+    options = [
+        [
+            (
+                l10n("faq-not-it-option", question=_short(other.question)),
+                AskCb(action="pick", question=question_id, entry=other.id),
+            )
+        ]
+        for other in others
+    ]
     buttons = keyboard(
+        *options,
         [
             (l10n("faq-helped"), AskCb(action="helped", question=question_id)),
             (l10n("faq-ask-manager"), AskCb(action="manager", question=question_id)),
-        ]
+        ],
     )
-    return Screen(entry_text(entry), buttons)
+    text = entry_text(entry)
+    if others:
+        text += "\n\n<i>" + l10n("faq-not-it") + "</i>"
+    return Screen(text, buttons)
 
 
 def answer_screen(answer: Answer, content: Content, l10n: L10n) -> Screen:
     if answer.entry is not None:
-        return _answered_screen(answer.entry, answer.question_id, l10n)
+        return _answered_screen(answer.entry, answer.question_id, l10n, answer.suggestions)
     if answer.suggestions:
         question = answer.question_id
         options = [
