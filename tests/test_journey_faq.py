@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.content.store import LiveContent
 from bot.db.tables import faq_questions
-from tests.harness import Harness
+from tests.harness import Harness, running_bot
 
 
 async def _questions(harness: Harness) -> list[sa.Row[tuple[object, ...]]]:
@@ -165,3 +168,51 @@ async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> Non
     assert anna.last.button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
     (row,) = await _questions(harness)
     assert (row.outcome, row.entry_id) == ("picked", offered[0])
+
+
+async def test_helped_under_an_unsure_answer_takes_the_not_it_line_too(harness: Harness) -> None:
+    # the tester of session 16: after 👍 the options went, «Не то? …» stayed with nothing
+    store = harness.services.content_store
+    live = store.live
+    eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
+    store._live = LiveContent(live.content, eager, live.translator)
+    anna = harness.user(208)
+    await anna.onboard()
+    answer = (await anna.send("вопрос про деньги"))[-1]
+    assert answer.plain.endswith("Не то? Возможно, вы спрашивали:")
+    await anna.press("👍 Помогло")
+    assert anna.last.button_labels == []
+    assert "Не то?" not in anna.last.plain
+    assert anna.last.plain.strip() == answer.plain.split("\n\nНе то?")[0].strip()
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["не то", "Не понял", "это не то 😕", "другое", "мимо", "not it", "почему?", "а когда?"],
+)
+async def test_a_reaction_to_an_answer_is_no_question(harness: Harness, said: str) -> None:
+    # the tester of session 16: «не понял» was answered, «не то» got options and a gap
+    anna = harness.user(209)
+    await anna.onboard()
+    replies = await anna.send(said)
+    assert replies[-1].button_labels == []
+    assert any(
+        phrase in replies[-1].plain
+        for phrase in ("Напишите вопрос другими словами", "Это ещё не вопрос")
+    ), replies[-1].plain
+    assert await _questions(harness) == []  # no FAQ question, no gap
+
+
+async def test_the_not_it_line_goes_on_vk_and_max_too(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, vk=True, maxbot=True) as bot:
+        store = bot.services.content_store
+        live = store.live
+        eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
+        store._live = LiveContent(live.content, eager, live.translator)
+        for person in (bot.vk_user(2601), bot.max_user(3601)):
+            await person.onboard()
+            await person.send("вопрос про деньги")
+            assert "Не то? Возможно, вы спрашивали:" in (person.last.text or "")
+            shown = copy.deepcopy(person.last)
+            await person.press("👍 Помогло", shown)
+            assert "Не то?" not in (person.last.text or ""), person.last.text

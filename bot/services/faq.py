@@ -201,6 +201,16 @@ class FaqService:
             return Proposed(None, auto_approved=False)
         return await self.learning.propose(str(row.entry_id), str(row.question), partner.id)
 
+    async def unsure_answer(self, partner: Partner, question_id: int) -> FaqEntry | None:
+        """The entry this partner's question was answered with when the answer came with
+        "Не то?" options (answered, options offered, none picked), if it still exists."""
+        row = await self._question(partner, question_id)
+        if row is None or row.entry_id is None or row.outcome != "answered":
+            return None
+        if not row.suggestions:
+            return None
+        return self._store.content.faq_entry(str(row.entry_id))
+
     async def _question(self, partner: Partner, question_id: int) -> Any:
         await self.flush()
         query = sa.select(faq_questions).where(

@@ -262,6 +262,39 @@ _MENU: Final = ("faq", "lessons", "creatives", "me", "settings")  # handlers/par
 _HELPED: Final = Intent("say", "helped")
 _NOT_HELPED: Final = Intent("say", "not-helped")
 _NEGATIONS: Final = ("не", "not", "nothing")
+# a partner's reaction to an answer that missed: no question to look up (the tester of
+# session 16: «не то» got three unrelated options and became a gap, «не понял» an answer)
+_NOT_IT: Final = (
+    "не то",
+    "это не то",
+    "не то спрашивал",
+    "не то спрашивала",
+    "я не то спрашивал",
+    "я не то спрашивала",
+    "не это",
+    "не о том",
+    "не тот ответ",
+    "мимо",
+    "другое",
+    "что-то другое",
+    "не то имел в виду",
+    "не то имела в виду",
+    "не понял",
+    "не поняла",
+    "я не понял",
+    "я не поняла",
+    "не понятно",
+    "непонятно",
+    "ничего не понял",
+    "ничего не поняла",
+    "not it",
+    "not this",
+    "wrong answer",
+    "that's not it",
+    "i don't understand",
+    "didn't understand",
+    "i didn't get it",
+)
 # a label's locale key → what typing it does: "menu" opens the command, "person" is
 # /support, "say" answers the small-talk text named (it needs the context the button had)
 LABELS: Final[dict[str, Intent]] = {
@@ -362,6 +395,8 @@ def label_table(languages: Iterable[TextOf], keys: Iterable[str] = ()) -> LabelT
             if intent == _HELPED:  # «не помогло», «not helped»: the button it lacks
                 for negation in _NEGATIONS:
                     exact.setdefault(f"{negation} {label}", _NOT_HELPED)
+    for reaction in _NOT_IT:  # «не то», «не понял»: what «Нет, другое» says
+        exact.setdefault(_label_key(_plain_words(reaction)), _NOT_HELPED)
     compiled = tuple((re.compile(pattern), intent) for pattern, intent in patterns.items())
     longest = max((len(label.split()) for label in exact), default=0)
     return LabelTable(exact, compiled, max(_MOST_WORDS, longest + _FRAME_WORDS), marked)

@@ -14,7 +14,7 @@ from typing import Final
 
 from bot.content.models import Content
 from bot.services import own_intents, small_talk_phrases
-from bot.services.faq_text import fold, has_a_word
+from bot.services.faq_text import QUESTION_WORDS, fold, has_a_word
 
 # A word or phrase typed alone → the partner command it opens (both languages; the menu
 # buttons' labels without their emoji are among them).
@@ -115,6 +115,8 @@ def read(text: str, content: Content | None = None) -> Reading | None:
         return Reading("letter")
     if plain in MENU_WORDS:
         return Reading("menu", MENU_WORDS[plain])
+    if plain in _LONE_ASKING:  # «почему?», «когда?», «what?»: what about is not said
+        return Reading("letter")
     if plain in _SOLE_PERSON or (
         len(plain.split()) <= 8 and _PERSON.search(plain) and _ASKING.search(plain)
     ):
@@ -126,6 +128,27 @@ def read(text: str, content: Content | None = None) -> Reading | None:
     if intent is None or (content is not None and intent in _claimed(content)):
         return None
     return Reading(intent.kind, intent.command)
+
+
+# a question word alone (and «а»/«ну» before it): a reaction to the last message, not a
+# question the FAQ can read (the tester of session 16: «почему?» was answered with the
+# entry whose wordings ask «почему» most)
+_LONE_ASKING: Final = frozenset(
+    f"{lead}{word}"
+    for word in (
+        *QUESTION_WORDS,
+        "чего",
+        "зачем",
+        "шо",
+        "why",
+        "what",
+        "when",
+        "how",
+        "where",
+        "who",
+    )
+    for lead in ("", "а ", "ну ", "и ", "так ")
+)
 
 
 _CLAIMS: Final[list[tuple[Content, frozenset[own_intents.Intent]]]] = []  # the last content's

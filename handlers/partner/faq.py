@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content.models import Content, FaqEntry
 from bot.content.render import faq_answer_html
 from bot.i18n import L10n, Translator
+from bot.rendering import TEXT_LIMIT, visible_length
 from bot.services import small_talk
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
@@ -226,7 +227,15 @@ def setup() -> Router:
             return
         learned = proposed.learned is not None and proposed.learned.status != "rejected"
         await callback.answer(l10n("faq-thanks-learned" if learned else "faq-thanks"))
-        if isinstance(callback.message, Message):
+        if not isinstance(callback.message, Message):
+            return
+        entry = await faq.unsure_answer(partner, callback_data.question)
+        text = entry_text(entry) if entry is not None else ""
+        if 0 < visible_length(text) <= TEXT_LIMIT:
+            # the "Не то?" line goes with the options it announced (a long answer went
+            # in parts: its last part keeps the line rather than the whole sent again)
+            await edit(callback, Screen(text))
+        else:
             await callback.message.edit_reply_markup(reply_markup=None)
 
     return router
