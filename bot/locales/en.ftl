@@ -748,7 +748,10 @@ faq-learned-empty = No learned phrasings are waiting for review.
 faq-learned-item = Waiting ({ $left }): “{ $phrasing }”
     → <b>{ $entry }</b>: { $question }
     { $source ->
-        [helped] Confirmed by partners: { $votes }
+        [helped] { $votes ->
+            [0] Confirmed by partners (who is not kept once approved)
+           *[other] Confirmed by partners: { $votes }
+        }
         [link] Linked by a manager
        *[other] Source: { $source }
     }{ $gone ->

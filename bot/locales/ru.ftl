@@ -780,7 +780,10 @@ faq-learned-empty = Новых формулировок на проверке н
 faq-learned-item = На проверке ({ $left }): «{ $phrasing }»
     → <b>{ $entry }</b>: { $question }
     { $source ->
-        [helped] Подтвердили партнёры: { $votes }
+        [helped] { $votes ->
+            [0] Подтвердили партнёры (кто — не хранится после принятия)
+           *[other] Подтвердили партнёры: { $votes }
+        }
         [link] Связал менеджер
        *[other] Источник: { $source }
     }{ $gone ->
