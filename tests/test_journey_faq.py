@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.content.store import LiveContent
+from bot.content.store import ContentStore, LiveContent
 from bot.db.tables import faq_questions
 from tests.harness import Harness, running_bot
 
@@ -141,13 +141,18 @@ async def test_a_stale_faq_button_is_no_longer_available(harness: Harness) -> No
     assert "больше недоступен" in anna.callback_answers()[-1]["text"]
 
 
-async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> None:
-    # an answer below SURE carries the next probable entries ("Не то?"): a wrong answer
-    # still leaves the right one a tap away, and the pick is logged as one
-    store = harness.services.content_store
+def _answer_anything(store: ContentStore) -> None:
+    """The live matcher answers whatever it ranks (threshold 0), every probable entry an
+    option: an unsure answer, whatever the shipped model's thresholds are."""
     live = store.live
     eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
     store._live = LiveContent(live.content, eager, live.translator)
+
+
+async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> None:
+    # an answer below SURE carries the next probable entries ("Не то?"): a wrong answer
+    # still leaves the right one a tap away, and the pick is logged as one
+    _answer_anything(harness.services.content_store)
     anna = harness.user(207)
     await anna.onboard()
     replies = await anna.send("вопрос про деньги")  # dates, delays, methods…
@@ -172,10 +177,7 @@ async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> Non
 
 async def test_helped_under_an_unsure_answer_takes_the_not_it_line_too(harness: Harness) -> None:
     # the tester of session 16: after 👍 the options went, «Не то? …» stayed with nothing
-    store = harness.services.content_store
-    live = store.live
-    eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
-    store._live = LiveContent(live.content, eager, live.translator)
+    _answer_anything(harness.services.content_store)
     anna = harness.user(208)
     await anna.onboard()
     answer = (await anna.send("вопрос про деньги"))[-1]
@@ -205,10 +207,7 @@ async def test_a_reaction_to_an_answer_is_no_question(harness: Harness, said: st
 
 async def test_the_not_it_line_goes_on_vk_and_max_too(tmp_path: Path) -> None:
     async with running_bot(tmp_path, vk=True, maxbot=True) as bot:
-        store = bot.services.content_store
-        live = store.live
-        eager = live.matcher.with_model(replace(live.matcher.model, answer=0.0, suggest=0.001))
-        store._live = LiveContent(live.content, eager, live.translator)
+        _answer_anything(bot.services.content_store)
         for person in (bot.vk_user(2601), bot.max_user(3601)):
             await person.onboard()
             await person.send("вопрос про деньги")
