@@ -8,7 +8,7 @@ local name, a conditional or a helper's parameter, `l10n(f"menu-{item}")` as eve
 can name — so a new button is covered by itself (tests/test_review_s14_fixlabels.py checks
 that every button's label is either found here or comes from the content). Typed as text,
 a partner's own label does what its button does or gets a short answer
-(bot/services/own_intents.py: `LABELS`); any other label (a manager's «✅ Подтвердить»,
+(bot/services/label_reading.py: `LABELS`); any other label (a manager's «✅ Подтвердить»,
 «Всё равно эту дату», the partner's «Да, отозвать») is told it is a button's label — never
 an FAQ question, option, logged question or gap."""
 
@@ -25,7 +25,7 @@ from typing import Final
 
 from bot.content.models import Content
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, shipped_message_ids
-from bot.services import own_intents, small_talk
+from bot.services import label_reading, small_talk
 
 _LONGEST: Final = 64  # a button's label is one short line
 
@@ -221,19 +221,19 @@ def _name_keys(name: str, scope: ast.AST, code: _Code, depth: int) -> set[str]:
 
 # --- the table of labels, per translator (the texts in effect) --------------------------
 
-_TABLES: list[tuple[Translator, own_intents.LabelTable]] = []
+_TABLES: list[tuple[Translator, label_reading.LabelTable]] = []
 
 
-def labels(translator: Translator) -> own_intents.LabelTable:
+def labels(translator: Translator) -> label_reading.LabelTable:
     """Every label in every language of the texts in effect, with what typing it does."""
     if not _TABLES or _TABLES[0][0] is not translator:
         keys, _unnamed = scan()
-        shown = [_shown(translator, language, blank=own_intents.BLANK) for language in LANGUAGES]
-        _TABLES[:] = [(translator, own_intents.label_table(shown, keys))]
+        shown = [_shown(translator, language, blank=label_reading.BLANK) for language in LANGUAGES]
+        _TABLES[:] = [(translator, label_reading.label_table(shown, keys))]
     return _TABLES[0][1]
 
 
-def _shown(translator: Translator, language: str, blank: str) -> own_intents.TextOf:
+def _shown(translator: Translator, language: str, blank: str) -> label_reading.TextOf:
     l10n = translator.get(language)
 
     def text_of(key: str) -> str:
@@ -250,7 +250,7 @@ def read(text: str, content: Content | None, translator: Translator) -> small_ta
     small-talk answer it gets, "menu" or "person" for what its button opens."""
     reading = small_talk.read(text, content)
     if reading is None:
-        label = own_intents.typed_label(text, labels(translator))
+        label = label_reading.typed_label(text, labels(translator))
         if label is not None:
             reading = small_talk.Reading(label.kind, label.command)
     return reading

@@ -19,7 +19,7 @@ from aiogram.methods import GetUpdates, SendMessage
 
 from bot import typed_labels
 from bot.i18n import Translator
-from bot.services import own_intents, small_talk
+from bot.services import label_reading, own_intents, small_talk
 from bot.telegram.session import JsonSession
 from tests.harness import Harness
 
@@ -133,8 +133,8 @@ def test_a_words_stems_and_typos_are_matched_once(monkeypatch: pytest.MonkeyPatc
 def test_the_small_talk_around_a_label_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """typed_label reads the first and last words of a text as small talk («спасибо,
     помогло»); each such part is read once, then remembered (a pure reading)."""
-    own_intents._frame.cache_clear()
-    table = own_intents.label_table([Translator().get("ru")])
+    label_reading._frame.cache_clear()
+    table = label_reading.label_table([Translator().get("ru")])
     parts: list[str] = []
     read = small_talk.read
 
@@ -144,12 +144,12 @@ def test_the_small_talk_around_a_label_is_read_once(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(small_talk, "read", counted)
     thanks = own_intents.Intent("say", "helped")
-    assert own_intents.typed_label("Спасибо, помогло!", table) == thanks
-    assert own_intents.typed_label("Когда будут выплаты по заказам?", table) is None
+    assert label_reading.typed_label("Спасибо, помогло!", table) == thanks
+    assert label_reading.typed_label("Когда будут выплаты по заказам?", table) is None
     assert parts
     parts.clear()
-    assert own_intents.typed_label("спасибо помогло", table) == thanks
-    assert own_intents.typed_label("когда будут выплаты по заказам", table) is None
+    assert label_reading.typed_label("спасибо помогло", table) == thanks
+    assert label_reading.typed_label("когда будут выплаты по заказам", table) is None
     assert parts == []
 
 

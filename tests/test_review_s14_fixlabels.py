@@ -18,7 +18,7 @@ from bot import typed_labels
 from bot.cli import main
 from bot.db.tables import faq_questions
 from bot.i18n import LANGUAGES, Translator, shipped_message_ids
-from bot.services import own_intents, small_talk
+from bot.services import label_reading, small_talk
 from tests.harness import DEMO_CONTENT
 from tests.test_journey_vk_max import Side
 
@@ -100,8 +100,8 @@ def test_every_label_in_every_language_is_no_question() -> None:
     for key, text in _every_label():
         reading = typed_labels.read(text, None, texts)
         assert reading is not None, (key, text)
-        label = own_intents.typed_label(text, table)
-        expected = own_intents.LABELS.get(key)
+        label = label_reading.typed_label(text, table)
+        expected = label_reading.LABELS.get(key)
         if expected is not None and label is not None:
             assert label == expected or reading.kind != "say", (key, text, label)
 

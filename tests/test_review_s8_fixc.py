@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.i18n import Translator
-from bot.services import own_intents
+from bot.services import label_reading
 from tests.harness import MANAGER_ID, Harness, running_bot
 from tests.test_faq_learning import _learned, _ticket, group
 from tests.test_journey_support import GROUP, in_chat
@@ -27,7 +27,7 @@ async def test_every_button_label_typed_does_what_its_button_does(tmp_path: Path
         opened: dict[str, list[str]] = {}
         # every label journeys in Russian; the English ones read the same (below)
         l10n = texts.get("ru")
-        for key, intent in own_intents.LABELS.items():
+        for key, intent in label_reading.LABELS.items():
             label = l10n(key)
             said = [m.plain for m in await anna.send(label)]
             if intent.kind == "say":
@@ -46,9 +46,9 @@ async def test_every_button_label_typed_does_what_its_button_does(tmp_path: Path
             said = (await anna.send(text))[-1].plain
             assert "Пока не знаю" not in said, (text, said)
             assert "Вы имели в виду" not in said, (text, said)
-        table = own_intents.label_table([texts.get("ru"), texts.get("en")])
-        for key, intent in own_intents.LABELS.items():
-            assert own_intents.typed_label(texts.get("en")(key), table) == intent, key
+        table = label_reading.label_table([texts.get("ru"), texts.get("en")])
+        for key, intent in label_reading.LABELS.items():
+            assert label_reading.typed_label(texts.get("en")(key), table) == intent, key
         maria = harness.max_user(9802)
         await maria.onboard()
         asked = (await maria.send("Спросить менеджера"))[-1].plain
