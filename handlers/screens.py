@@ -112,9 +112,7 @@ async def edit(callback: CallbackQuery, screen: Screen) -> None:
         try:
             await message.edit_text(screen.text, reply_markup=screen.markup)
             return
-        except TelegramBadRequest as exc:
-            if "not modified" in exc.message:
-                return
+        except TelegramBadRequest as exc:  # an unchanged edit is done: UnchangedEditMiddleware
             logger.info("could not edit message, sending anew: %s", exc.message)
     if isinstance(message, Message):
         await send(message, screen)

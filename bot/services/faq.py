@@ -36,6 +36,16 @@ class Answer:
     suggestions: tuple[FaqEntry, ...]
 
 
+@dataclass(frozen=True)
+class Helped:
+    """What "Helped" under an answer did: the wording proposed (or not), and the entry the
+    question was answered with when that answer came with «Не то?» options (answered,
+    options offered, none picked): its message then loses the line announcing them."""
+
+    proposed: Proposed
+    unsure: FaqEntry | None
+
+
 class _QuestionIds:
     """Time-ordered ids made in the process, so a question's id is known before its row is
     written and can go into its buttons: milliseconds since 2026, then the process (10
@@ -184,7 +194,7 @@ class FaqService:
     async def feedback(self, partner: Partner, question_id: int, feedback: str) -> bool:
         return await self._set(partner, question_id, {"feedback": feedback})
 
-    async def helped(self, partner: Partner, question_id: int) -> Proposed | None:
+    async def helped(self, partner: Partner, question_id: int) -> Helped | None:
         """ "Helped" under an answer: recorded; when the answer was a picked "did you mean"
         option, the question's words are proposed as a phrasing of that entry. Pressed for
         an answer the partner did not get (forged or stale data): refused, logged, None."""
@@ -197,19 +207,12 @@ class FaqService:
             )
             return None
         await self._set(partner, question_id, {"feedback": "helped"})
-        if row.outcome != "picked" or self._store.content.faq_entry(row.entry_id) is None:
-            return Proposed(None, auto_approved=False)
-        return await self.learning.propose(str(row.entry_id), str(row.question), partner.id)
-
-    async def unsure_answer(self, partner: Partner, question_id: int) -> FaqEntry | None:
-        """The entry this partner's question was answered with when the answer came with
-        "Не то?" options (answered, options offered, none picked), if it still exists."""
-        row = await self._question(partner, question_id)
-        if row is None or row.entry_id is None or row.outcome != "answered":
-            return None
-        if not row.suggestions:
-            return None
-        return self._store.content.faq_entry(str(row.entry_id))
+        entry = self._store.content.faq_entry(str(row.entry_id))
+        if row.outcome != "picked" or entry is None:
+            unsure = entry if row.outcome == "answered" and row.suggestions else None
+            return Helped(Proposed(None, auto_approved=False), unsure)
+        proposed = await self.learning.propose(str(row.entry_id), str(row.question), partner.id)
+        return Helped(proposed, None)
 
     async def _question(self, partner: Partner, question_id: int) -> Any:
         await self.flush()

@@ -221,16 +221,16 @@ def setup() -> Router:
         faq: FaqService,
         l10n: L10n,
     ) -> None:
-        proposed = await faq.helped(partner, callback_data.question)
-        if proposed is None:  # not an answer this partner got: refused (and logged)
+        helped = await faq.helped(partner, callback_data.question)
+        if helped is None:  # not an answer this partner got: refused (and logged)
             await no_longer_available(callback, l10n)
             return
-        learned = proposed.learned is not None and proposed.learned.status != "rejected"
-        await callback.answer(l10n("faq-thanks-learned" if learned else "faq-thanks"))
+        learned = helped.proposed.learned
+        thanked = learned is not None and learned.status != "rejected"
+        await callback.answer(l10n("faq-thanks-learned" if thanked else "faq-thanks"))
         if not isinstance(callback.message, Message):
             return
-        entry = await faq.unsure_answer(partner, callback_data.question)
-        text = entry_text(entry) if entry is not None else ""
+        text = entry_text(helped.unsure) if helped.unsure is not None else ""
         if 0 < visible_length(text) <= TEXT_LIMIT:
             # the "Не то?" line goes with the options it announced (a long answer went
             # in parts: its last part keeps the line rather than the whole sent again)
