@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.models import FaqEntry
-from bot.services.faq_learned_reading import LearnedReading, Meanings
+from bot.services.faq_learned_reading import LearnedMeanings, LearnedReading
 from bot.services.faq_text import Unit
 
 
@@ -28,6 +28,9 @@ class Wordings:
     terms: frozenset[str]
     own: int
     learned: tuple[str, ...] = ()
+    # each variant's weight in all (its forms' IDF), set with the weights: the matcher
+    # then weighs only the forms a question shares with a wording
+    totals: tuple[float, ...] = ()
 
     def has_any(self, forms: frozenset[str]) -> bool:
         """Whether some wording of the entry (the content's or a learned one) has a form."""
@@ -42,7 +45,7 @@ class IndexBuilding(LearnedReading):
     _content: list[Wordings]
     _answers: list[frozenset[str]]
     _wordings: list[Wordings]
-    _meanings: dict[int, list[Meanings]]
+    _meanings: dict[int, LearnedMeanings]
     learned_count: int
     _max_idf: float
     _learned_idf: dict[str, float]
@@ -71,7 +74,7 @@ class IndexBuilding(LearnedReading):
     ) -> dict[int, list[tuple[str, ...]]]:
         """Per entry, the forms of each learned wording (and their meanings, kept)."""
         taught: dict[int, list[tuple[str, ...]]] = {}
-        # per entry, the meaning of each learned wording (its words, asides left out)
+        # per entry, the meanings of its learned wordings (their words, asides left out)
         self._meanings = {}
         self.learned_count = 0
         for entry_id, phrasings in learned.items():
@@ -85,8 +88,11 @@ class IndexBuilding(LearnedReading):
                 forms = frozenset(form for unit in units for form in unit.forms)
                 if forms:
                     taught.setdefault(index, []).append(tuple(sorted(forms)))
-                    meanings = base.meanings(phrasing, units)
-                    self._meanings.setdefault(index, []).append(meanings)
+                    joined, apart = base.meanings(phrasing, units)
+                    kept = self._meanings.setdefault(index, (set(), set()))
+                    for meaning, read in zip((joined, apart), kept, strict=True):
+                        if meaning:
+                            read.add(meaning)
                     self.learned_count += 1
         self._wordings = [
             Wordings(
@@ -122,6 +128,10 @@ class IndexBuilding(LearnedReading):
             for term, n in answer_frequency.items()
             if term not in self._idf
         }
+        for content in self._content:
+            content.totals = tuple(
+                sum(self._idf.get(term, 0.0) for term in variant) for variant in content.variants
+            )
         self._postings: dict[str, list[int]] = {}
         for index, content in enumerate(self._content):
             for term in content.terms:
@@ -159,6 +169,12 @@ class IndexBuilding(LearnedReading):
             term: math.log(1 + count / n) for term, n in learned_frequency.items()
         }
         self._learned_frequency = learned_frequency
+        for index in taught:
+            wordings = self._wordings[index]
+            wordings.totals = self._content[index].totals + tuple(
+                sum(self._idf.get(t) or self._learned_idf.get(t, 0.0) for t in variant)
+                for variant in wordings.variants[wordings.own :]
+            )
 
     def _only_question_words(self, known: Sequence[Unit], entries: Sequence[int]) -> list[bool]:
         """Per entry: whether all of the question's `known` units its wordings (the

@@ -13,6 +13,8 @@ from bot.services.faq_text import STOPWORDS, Unit, parse
 # a text's meaning read with the vocabulary's phrases and word by word: sorted tuples
 # (a third of a frozenset's size: the index keeps one pair per learned wording)
 Meanings = tuple[tuple[str, ...], tuple[str, ...]]
+# an entry's learned wordings' meanings: those read with the phrases, those word by word
+LearnedMeanings = tuple[set[tuple[str, ...]], set[tuple[str, ...]]]
 RARE_IN = 2  # a word learned for at most this many entries is rare
 _VERBS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
 # chatty words the dictionary reads as something else («норм» as «норма»)
@@ -65,9 +67,10 @@ class LearnedReading(QuestionReading):
         return joined, joined if apart == joined else apart
 
     @staticmethod
-    def same_meaning(question: Meanings, learned: Meanings) -> bool:
-        """A question with a learned wording's meaning, read either way (none empty)."""
-        return any(mine and mine == theirs for mine, theirs in zip(question, learned, strict=True))
+    def same_meaning(question: Meanings, learned: LearnedMeanings) -> bool:
+        """Whether a learned wording has the question's meaning, read either way (none
+        empty)."""
+        return any(mine and mine in theirs for mine, theirs in zip(question, learned, strict=True))
 
     def taught(self, question: str, segment: str | None = None) -> set[str]:
         """The entries a rare word of the question was learned for: a word no wording of

@@ -321,31 +321,26 @@ class FaqMatcher(OwnReading):
         0.5 for the content's), and the share of the closest learned wording it covers."""
         best = learned = 0.0
         exact = 0.0
-        same = False  # a learned wording with the question's meaning
         own = self._wordings[index]
-        meanings = self._meanings.get(index, [])
-        for number, variant in enumerate(own.variants):
+        idf = self._idf
+        for number, (variant, total) in enumerate(zip(own.variants, own.totals, strict=True)):
+            if not total:
+                continue
             if number < own.own:
-                total = sum(self._idf.get(term, 0.0) for term in variant)
-                if not total:
-                    continue
-                share = sum(self._idf.get(t, 0.0) for t in variant if t in question_forms)
+                share = sum(idf.get(t, 0.0) for t in variant if t in question_forms)
                 best = max(best, share / total)
                 if question_forms.issuperset(variant) and all(
                     form in _LOOSE or form in variant for form in question_forms
                 ):
                     exact = max(exact, 0.5)
                 continue
-            weights = [self._idf.get(t) or self._learned_idf.get(t, 0.0) for t in variant]
-            total = sum(weights)
-            if not total:
-                continue
-            share = sum(w for t, w in zip(variant, weights, strict=True) if t in every_form)
+            share = sum(
+                idf.get(t) or self._learned_idf.get(t, 0.0) for t in variant if t in every_form
+            )
             learned = max(learned, share / total)
-            # the same words as a learned wording, question words («что», «когда») and
-            # chatty words («точно», «норм») aside, in any order
-            if self.same_meaning(meaning, meanings[number - own.own]):
-                same = True
+        # the same words as a learned wording, question words («что», «когда») and
+        # chatty words («точно», «норм») aside, in any order
+        same = index in self._meanings and self.same_meaning(meaning, self._meanings[index])
         if same and self._learned_answers(index, *scope, every_form):
             exact = 1.0
         return best, exact, learned
