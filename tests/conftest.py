@@ -294,14 +294,19 @@ def _content_parsed_once() -> Iterator[None]:
     and validated again (about 70 ms a start), and the same Content the same FAQ index and
     Fluent bundles (built from it alone; about 15 ms). A changed file changes the
     fingerprint, so reload tests still read and check what they wrote; the loader's own
-    tests call bot.content.loader.load_content, which stays as it is."""
+    tests call bot.content.loader.load_content, which stays as it is. An index is kept
+    per content *and* sentence encoder on or off: one built while a test had the vectors
+    off (the CLI with FAQ_VECTORS=off in its .env) is the words-only matcher, and a later
+    bot with the vectors on must not be given it."""
     import bot.content.loader
     import bot.content.store
+    from bot.services import faq_semantic
 
     load = bot.content.loader.load_content
     build = bot.content.store.ContentStore._build
     loaded: dict[tuple[str, str], Content] = {}
-    built: dict[int, tuple[Content, LiveContent]] = {}  # by id(content), content kept
+    # by id(content) and whether the encoder is on; the content kept
+    built: dict[tuple[int, bool], tuple[Content, LiveContent]] = {}
 
     def load_once(root: Path) -> Content:
         if not root.is_dir():
@@ -312,9 +317,10 @@ def _content_parsed_once() -> Iterator[None]:
         return loaded[key]
 
     def build_once(content: Content) -> LiveContent:
-        found = built.get(id(content))
+        key = (id(content), faq_semantic.encoder() is not None)
+        found = built.get(key)
         if found is None or found[0] is not content:
-            found = built[id(content)] = (content, build(content))
+            found = built[key] = (content, build(content))
         return found[1]
 
     with pytest.MonkeyPatch.context() as patch:
