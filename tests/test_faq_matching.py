@@ -23,6 +23,7 @@ from bot.services.faq_matching import (
     transliterate,
     words,
 )
+from bot.services.faq_reading import plain_question
 from tests.harness import DEMO_CONTENT
 
 
@@ -336,3 +337,39 @@ def test_the_model_sees_whether_a_partner_or_a_customer_asks(
     first = matcher.rank(question)[0]
     at = FEATURES.index("partner")
     assert first.features[at : at + 2] == (partner, customer)
+
+
+@pytest.mark.parametrize(
+    ("decorated", "plain"),
+    [
+        ("где взять баннеры??? 😭😭😭", "где взять баннеры???"),
+        ("🔥🔥 когда выплаты 🔥🔥", "когда выплаты"),
+        ("<b>когда выплаты?</b>", "когда выплаты?"),
+        ('<a href="https://x.ru">как получить промокод</a>', "как получить промокод"),
+        ("&lt;где взять баннеры&gt;", "где взять баннеры"),
+        ("👩\u200d💻 как получить промокод 🇷🇺", "как получить промокод"),
+        ("где взять баннеры ✨️", "где взять баннеры"),
+    ],
+)
+def test_tags_and_emoji_are_no_part_of_the_question(
+    matcher: FaqMatcher, decorated: str, plain: str
+) -> None:
+    """The tester's note (session 16): HTML or emoji around a question lowered its
+    confidence (an answer crossed below the partners' group's level, or fell to options)."""
+    assert plain_question(decorated) == plain
+    assert matcher.match(decorated) == matcher.match(plain)
+    assert [c.entry_id for c in matcher.rank(decorated)] == [
+        c.entry_id for c in matcher.rank(plain)
+    ]
+
+
+@pytest.mark.parametrize("text", ["№ договора где", "3 < 5", "a & b", "скидка 10%", "x <= y"])
+def test_plain_question_keeps_the_words(text: str) -> None:
+    assert plain_question(text).split()[0] == text.split(maxsplit=1)[0]
+    assert "№" in plain_question("№ договора")
+    assert "%" in plain_question("10%")
+
+
+@pytest.mark.parametrize("text", ["🔥🔥🔥", "<b></b>", "&nbsp;", "👍🏻"])
+def test_pictures_or_tags_alone_are_no_question(matcher: FaqMatcher, text: str) -> None:
+    assert matcher.match(text).outcome == "miss"

@@ -47,6 +47,7 @@ from bot.services.faq_model import (
     top_features,
 )
 from bot.services.faq_own_reading import OwnReading, OwnReadings
+from bot.services.faq_reading import plain_question
 from bot.services.faq_text import (
     QUESTION_WORDS,
     Lexicon,
@@ -169,7 +170,7 @@ class FaqMatcher(OwnReading):
 
     def rank(self, question: str, segment: str | None = None, limit: int = 5) -> list[Candidate]:
         """The best entries for a question, most probable first."""
-        return self._ranked(question, segment, limit)[0]
+        return self._ranked(plain_question(question), segment, limit)[0]
 
     def _ranked(
         self, question: str, segment: str | None, limit: int
@@ -283,7 +284,7 @@ class FaqMatcher(OwnReading):
         """For a manager's picker: the entries closest in meaning, however few words they
         share with the question (`rank` scores none for a question with no word the FAQ
         knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
-        plain = self._vectors.plain(question)
+        plain = self._vectors.plain(plain_question(question))
         if plain is None:
             return []
         return [
@@ -346,7 +347,8 @@ class FaqMatcher(OwnReading):
         return best, exact, learned
 
     def match(self, question: str, segment: str | None = None) -> Match:
-        question = fold(question)  # the letters it shows: «ｋｏｇｄａ», combining marks out
+        # the words it shows: no tags or emoji; «ｋｏｇｄａ» as «kogda», combining marks out
+        question = fold(plain_question(question))
         if small_talk_phrases.kind(question) is not None:
             return Match("miss", None, 0.0)  # «как дела?», «good morning»: no question
         ranked, own = self._ranked(question, segment, CANDIDATES)

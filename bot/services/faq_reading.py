@@ -5,6 +5,9 @@ off). A mixin of `FaqMatcher`, which holds the index these methods look words up
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from collections.abc import Iterable
 
 from rapidfuzz import process
@@ -13,6 +16,34 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
 
 LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of another
+
+# an HTML tag as people paste it from a post or a site («<b>», «</a>», «<a href="…">»)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+# emoji and pictographs, their joiners, skin tones, keycaps and variation selectors
+_PICTURES = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u200d\ufe0e\ufe0f\u20e3"
+    "\U000e0020-\U000e007f]+"
+)
+
+
+def plain_question(question: str) -> str:
+    """A question as words: HTML tags and entities («<b>когда выплаты</b>», «&lt;…&gt;»)
+    and emoji («когда выплаты? 🙏🙏», «🔥 промик 🔥») are no part of what it asks, and the
+    sentence encoder and the typo reader would read them as words. What is stored or shown
+    (a gap, a ticket) keeps the text as typed."""
+    if question.isascii() and "<" not in question and "&" not in question:
+        return question
+    if "&" in question:
+        question = html.unescape(question)
+    if "<" in question:  # a tag, or an angle bracket left around the words
+        question = _TAG.sub(" ", question).replace("<", " ").replace(">", " ")
+    question = _PICTURES.sub(" ", question)
+    if not question.isascii():
+        question = "".join(
+            " " if unicodedata.category(char) == "So" and char != "№" else char
+            for char in question
+        )
+    return " ".join(question.split())
 
 
 class QuestionReading:
