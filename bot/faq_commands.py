@@ -171,7 +171,7 @@ def faq_teach(settings: Settings, path: Path, root: Path) -> int:
 def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
     import yaml
 
-    from bot.clock import SystemClock
+    from bot.clock import SystemClock, as_utc
     from bot.db.migrate import open_migrated
     from bot.services.faq_learning import FaqLearning
     from bot.services.faq_wordings import without_controls
@@ -202,7 +202,8 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
                 current = item.entry_id
                 gone = "" if store.content.faq_entry(current) else "  (not in faq.yaml)"
                 print(f"{current}:{gone}")
-            when = item.created_at.strftime("%Y-%m-%d")
+            # the program's day (TIMEZONE), as /partner and /faq_learned show dates
+            when = as_utc(item.created_at).astimezone(settings.tz).strftime("%Y-%m-%d")
             phrasing = without_controls(item.phrasing)  # as /faq_learned shows it
             print(f"  [{item.status}] {phrasing}  ({item.source}, {when})")
         if not items:

@@ -58,8 +58,13 @@ async def test_send_message_round_trip(api: tuple[BotApiEmulator, aiohttp.Client
         api, "sendMessage", chat_id=1, text="<b>Привет</b>", parse_mode="HTML"
     )
     assert status == 200
-    assert body["result"]["text"] == "<b>Привет</b>"
+    # Telegram gives a message back as it shows it: the HTML read into text
+    assert body["result"]["text"] == "Привет"
     assert api[0].chat_messages(1)[0].plain == "Привет"
+    status, body = await _call(
+        api, "sendMessage", chat_id=1, text="a &amp; &lt;b&gt; <i>c</i>", parse_mode="HTML"
+    )
+    assert body["result"]["text"] == "a & <b> c"
 
 
 @pytest.mark.parametrize(

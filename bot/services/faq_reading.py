@@ -19,11 +19,10 @@ LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of 
 
 # an HTML tag as people paste it from a post or a site («<b>», «</a>», «<a href="…">»)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
-# emoji and pictographs, their joiners, skin tones, keycaps and variation selectors
-_PICTURES = re.compile(
-    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u200d\ufe0e\ufe0f\u20e3"
-    "\U000e0020-\U000e007f]+"
-)
+# emoji and pictographs (a space: «выплаты🔥когда» is two words), and what only joins or
+# shapes them (nothing: a joiner inside a word, «пла\u200dты», is no word break)
+_PICTURES = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]+")
+_PICTURE_MARKS = re.compile("[\u200d\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]")
 
 
 def plain_question(question: str) -> str:
@@ -37,7 +36,7 @@ def plain_question(question: str) -> str:
         question = html.unescape(question)
     if "<" in question:  # a tag, or an angle bracket left around the words
         question = _TAG.sub(" ", question).replace("<", " ").replace(">", " ")
-    question = _PICTURES.sub(" ", question)
+    question = _PICTURES.sub(" ", _PICTURE_MARKS.sub("", question))
     if not question.isascii():
         question = "".join(
             " " if unicodedata.category(char) == "So" and char != "№" else char

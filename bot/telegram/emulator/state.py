@@ -274,10 +274,12 @@ class EmulatorState:
         if message.thread_id is not None:
             data["message_thread_id"] = message.thread_id
             data["is_topic_message"] = True
+        # as Telegram gives a message back: what it shows, the HTML it was sent with read
+        # into plain text (`&amp;` is «&», `<b>` is no text)
         if message.text is not None:
-            data["text"] = message.text
+            data["text"] = message.plain
         if message.caption is not None:
-            data["caption"] = message.caption
+            data["caption"] = message.plain
         if message.media_group_id:
             data["media_group_id"] = message.media_group_id
         file_id = f"file{message.chat_id}_{message.message_id}"

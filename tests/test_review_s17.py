@@ -1,0 +1,66 @@
+"""Session 17: what the tester of «Лингвёнок» found that the journeys did not cover."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from bot.cli import main
+from bot.db.tables import faq_learned
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.test_journey_support import GROUP, in_chat
+
+HOSTILE = "реклама & <b>маркировка</b> токен где"
+
+
+@pytest.fixture
+async def group(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
+            yield harness
+
+
+async def test_support_words_added_to_a_ticket_are_learned_as_typed(group: Harness) -> None:
+    # /support TEXT with a ticket open: the words go to the managers as the bot's message
+    # (HTML-escaped); a /faq_link to it learned «&amp; &lt;b&gt;…» — the emulator gave the
+    # message back as sent, not as Telegram does (what it shows)
+    anna = group.user(741)
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("как долго проверяют заказ после доставки")
+    await anna.send(f"/support {HOSTILE}")
+    said = group.emulator.chat_messages(GROUP)[-1]
+    assert said.plain == HOSTILE
+    await in_chat(group, GROUP, "/faq_link hold-period", reply_to=said.message_id)
+    assert "Холд — 14 дней" in anna.last.plain
+    async with group.services.db.read() as conn:
+        learned = [row.phrasing for row in await conn.execute(sa.select(faq_learned))]
+    assert learned == [HOSTILE]
+
+
+@pytest.mark.no_database
+def test_faq_learned_dates_are_the_program_s_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `faq learned` printed the day in UTC while /partner shows TIMEZONE's; two zones 25
+    # hours apart never share a date, so printing either in UTC fails one of them
+    taught = tmp_path / "taught.jsonl"
+    taught.write_text(json.dumps({"q": "скока холд", "id": "hold-period"}) + "\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
+        assert main(["faq", "teach", str(taught)]) == 0
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            capsys.readouterr()
+            patch.setenv("TIMEZONE", zone)
+            assert main(["faq", "learned"]) == 0
+            day = datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d")
+            assert f"[approved] скока холд  (teach, {day})" in capsys.readouterr().out
