@@ -64,3 +64,19 @@ def test_faq_learned_dates_are_the_program_s_days(
             assert main(["faq", "learned"]) == 0
             day = datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d")
             assert f"[approved] скока холд  (teach, {day})" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stamp", ["x", "-1", "1.0", "١"])
+async def test_a_close_button_with_a_made_up_stamp_is_no_longer_available(
+    group: Harness, stamp: str
+) -> None:
+    # «t:close:1:x» was read as a button from before a reopen («…открыто снова…»)
+    anna = group.user(742)
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата")
+    for action in ("close", "withdraw", "keep"):
+        await anna.press_data(anna.last, f"t:{action}:1:{stamp}")
+        assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    ticket = await group.services.support.get(1)
+    assert ticket is not None
+    assert ticket.is_open

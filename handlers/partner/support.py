@@ -37,6 +37,9 @@ def close_keyboard(ticket: Ticket, l10n: L10n) -> InlineKeyboardMarkup:
     return keyboard([(l10n("support-close-button"), data)])
 
 
+_STAMPED = frozenset({"close", "withdraw", "keep"})  # buttons carrying the reopen count
+
+
 def _reopened_since(callback_data: TicketCb, ticket: Ticket) -> bool:
     """Whether a close button was given before the ticket's latest reopen. One given
     before the count was carried (no value) counts as given before any reopen."""
@@ -133,9 +136,12 @@ async def _pressed_ticket(
     l10n: L10n,
 ) -> Ticket | None:
     """The partner's own ticket a button names; a forged press (someone else's ticket, a
-    made-up number) is refused and logged (None)."""
+    made-up number, a reopen count that is no number) is refused and logged (None)."""
+    stamp = callback_data.value
+    stamped = callback_data.action in _STAMPED
     ticket = await support.get(callback_data.ticket)
-    if ticket is not None and ticket.partner_id == partner.id:
+    mine = ticket is not None and ticket.partner_id == partner.id
+    if mine and not (stamped and stamp and not (stamp.isascii() and stamp.isdigit())):
         return ticket
     logger.warning(
         "ticket %s refused: %s pressed for ticket %s",
