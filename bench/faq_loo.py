@@ -66,7 +66,7 @@ from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import (
     CANDIDATES,
     FEATURES,
-    SURE,
+    MAX_SUGGESTIONS,
     TOP_FEATURES,
     Candidate,
     FaqMatcher,
@@ -74,6 +74,8 @@ from bot.services.faq_matching import (
     Model,
     lexicon,
     model_file,
+    options_instead,
+    options_under_answer,
     top_features,
 )
 from bot.services.faq_semantic import encode, encoder
@@ -95,7 +97,11 @@ GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 # what the thresholds must hold on the *training* sets, averaged (a margin over the targets)
 SILENT_FLOOR = 0.90
 TAUGHT_ROWS = os.environ.get("TAUGHT_ROWS", "1") == "1"
-ONE_TAP_FLOOR = float(os.environ.get("ONE_TAP_FLOOR", "0.96"))
+# the one tap the options threshold keeps on the training sets (0.96 until session 17; with
+# «Не то?» under a sure answer whose second is close, 0.96 let the threshold rise and give
+# the gain back: 0.965 — 25 left-out sets of 38 meeting all three targets against 24, the
+# same options for unrelated questions; 0.97 the same as 0.965)
+ONE_TAP_FLOOR = float(os.environ.get("ONE_TAP_FLOOR", "0.965"))
 # ANSWER_KEEPS_TAP=1: the answer threshold must also keep ONE_TAP_FLOOR (tried in session
 # 16; with the wrong-answer ceiling below it is not needed, and words alone, whose one tap
 # never reaches the floor, it drives the threshold to the top)
@@ -336,9 +342,9 @@ def decide(ranked: list[Candidate], model: Model) -> tuple[str | None, list[str]
         return None, []
     confidence = model.confidence(ranked)
     if confidence >= model.answer:
-        others = [] if confidence >= SURE else ranked[1:3]
-        return ranked[0].entry_id, [c.entry_id for c in others if c.score >= model.suggest]
-    return None, [c.entry_id for c in ranked[:3] if c.score >= model.suggest]
+        others = options_under_answer(ranked, confidence, model.suggest)
+        return ranked[0].entry_id, [c.entry_id for c in others]
+    return None, [c.entry_id for c in options_instead(ranked, model.suggest)]
 
 
 def score(faq_set: FaqSet, model: Model) -> Figures:
@@ -383,14 +389,14 @@ class _Decided:
     ids: list[str | None]
     kinds: list[str]
     confidence: np.ndarray
-    top: list[list[tuple[str, float]]]
+    top: list[list[Candidate]]
 
     @classmethod
     def of(cls, faq_set: FaqSet, model: Model) -> _Decided:
         confidence, top = [], []
         for ranked in _rescored(faq_set, model):
             confidence.append(model.confidence(ranked) if ranked else -1.0)
-            top.append([(c.entry_id, c.score) for c in ranked[:3]])
+            top.append(ranked[:MAX_SUGGESTIONS])
         questions = faq_set.questions
         return cls(
             [q.id for q in questions], [q.kind for q in questions], np.array(confidence), top
@@ -405,7 +411,7 @@ class _Decided:
         """Of the questions about nothing in the program (kind `out_of_scope`), the share
         that gets neither an answer nor options; None when the set has none."""
         quiet = [
-            confidence < answer and not any(p >= suggest for _, p in top)
+            confidence < answer and not options_instead(top, suggest)
             for kind, confidence, top in zip(self.kinds, self.confidence, self.top, strict=True)
             if kind == "out_of_scope"
         ]
@@ -414,7 +420,7 @@ class _Decided:
     def wrong(self, answer: float) -> float:
         """The share of in-scope questions answered with another entry at this threshold."""
         asked = [
-            confidence >= answer and top[0][0] != entry
+            confidence >= answer and top[0].entry_id != entry
             for entry, confidence, top in zip(self.ids, self.confidence, self.top, strict=True)
             if entry is not None
         ]
@@ -428,11 +434,10 @@ class _Decided:
                 continue
             total += 1
             if confidence >= answer:
-                tap += top[0][0] == asked or (
-                    confidence < SURE and any(e == asked and p >= suggest for e, p in top[1:])
-                )
+                others = options_under_answer(top, confidence, suggest)
+                tap += top[0].entry_id == asked or any(c.entry_id == asked for c in others)
             else:
-                tap += any(entry == asked and p >= suggest for entry, p in top)
+                tap += any(c.entry_id == asked for c in options_instead(top, suggest))
         return tap / max(total, 1)
 
 

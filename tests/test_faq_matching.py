@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.content.loader import load_content
 from bot.content.models import FaqEntry, LexiconItem
 from bot.services.faq_matching import (
+    CLOSE,
     FEATURES,
     SURE,
     TOP_FEATURES,
@@ -69,12 +70,19 @@ def test_middling_match_suggests_options(matcher: FaqMatcher) -> None:
 
 def test_an_unsure_answer_carries_the_next_probable_entries(matcher: FaqMatcher) -> None:
     # below SURE an answer comes with the next entries that reach the options threshold;
-    # from SURE on, or with none probable enough, it comes alone
+    # from SURE on with those close to it (CLOSE of its probability); with none probable
+    # enough, it comes alone
     plain = matcher.with_model(replace(shipped_model(), top_weights=(), answer=0.5, suggest=0.05))
     first, second, third = (Candidate(i, s) for i, s in (("a", 0.6), ("b", 0.2), ("c", 0.01)))
     assert plain.decide([first, second, third]) == Match("answer", "a", 0.6, (second,))
     sure = Candidate("a", SURE)
-    assert plain.decide([sure, second, third]) == Match("answer", "a", SURE, ())
+    assert plain.decide([sure, second, third]) == Match("answer", "a", SURE, (second,))
+    fine = matcher.with_model(replace(plain.model, suggest=0.005))
+    far = Candidate("b", 0.095)  # over the options threshold; under CLOSE · 0.99, not · 0.9
+    surer = Candidate("a", 0.99)
+    assert CLOSE * surer.score > far.score >= CLOSE * SURE > fine.model.suggest
+    assert fine.decide([surer, far, third]) == Match("answer", "a", 0.99, ())
+    assert fine.decide([sure, far, third]) == Match("answer", "a", SURE, (far,))
     assert plain.decide([first, third]) == Match("answer", "a", 0.6, ())
     # under the answer threshold: the options, the first among them
     low = Candidate("a", 0.3)

@@ -63,6 +63,7 @@ from bot.services.faq_vectors import EntryVectors
 
 __all__ = [
     "CANDIDATES",
+    "CLOSE",
     "FEATURES",
     "MAX_SUGGESTIONS",
     "SURE",
@@ -76,6 +77,8 @@ __all__ = [
     "lemma",
     "lexicon",
     "model_file",
+    "options_instead",
+    "options_under_answer",
     "shipped_model",
     "top_features",
     "transliterate",
@@ -87,6 +90,11 @@ MAX_SUGGESTIONS = 3
 # it?"), so a wrong answer still leaves the right one a tap away; as sure as the partners'
 # group wants an answer to be (community.GROUP_THRESHOLD)
 SURE = 0.9
+# … and a surer one those whose probability is at least this share of the answer's: a
+# close second is where a confident answer goes wrong (session 17, leave-one-out over 38
+# FAQs: of the in-scope questions answered wrong at 0.9 or more, 40 of 52 had the right
+# entry second or third)
+CLOSE = 0.1
 
 CANDIDATES = 16  # entries scored by the model for one question
 # a picker offers an entry by meaning alone from this cosine on (unrelated texts: 0.1–0.25)
@@ -379,15 +387,28 @@ class FaqMatcher(OwnReading):
         if learned is not None:  # asked again in the words it was learned from
             return Match("answer", learned.entry_id, 1.0)
         if confidence >= self.model.answer:
-            others = () if confidence >= SURE else self._options(ranked[1:MAX_SUGGESTIONS])
+            others = options_under_answer(ranked, confidence, self.model.suggest)
             return Match("answer", ranked[0].entry_id, confidence, others)
-        options = self._options(ranked[:MAX_SUGGESTIONS])
+        options = options_instead(ranked, self.model.suggest)
         if options:
             return Match("suggest", None, confidence, options)
         return Match("miss", None, confidence)
 
-    def _options(self, ranked: Sequence[Candidate]) -> tuple[Candidate, ...]:
-        return tuple(c for c in ranked if c.score >= self.model.suggest)
+
+def options_under_answer(
+    ranked: Sequence[Candidate], confidence: float, suggest: float
+) -> tuple[Candidate, ...]:
+    """The «Не то?» options under an answer with the first candidate: the next ones
+    probable enough to be options when the answer is less sure than `SURE`; when it is
+    surer, those close to it (`CLOSE` of its probability)."""
+    floor = suggest if confidence < SURE else max(suggest, CLOSE * ranked[0].score)
+    return tuple(c for c in ranked[1:MAX_SUGGESTIONS] if c.score >= floor)
+
+
+def options_instead(ranked: Sequence[Candidate], suggest: float) -> tuple[Candidate, ...]:
+    """The "did you mean" options when no answer is sure enough: the first candidates
+    probable enough."""
+    return tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= suggest)
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)
