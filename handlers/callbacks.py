@@ -108,6 +108,8 @@ class FaqLinkCb(CallbackData, prefix="fk"):
 
 
 class FaqGapCb(CallbackData, prefix="fp"):
-    action: str  # pick (show entries) | tl, te (browse: `entry` is a page) | to (link to `entry`)
+    # pick (the picker, a message of its own) | back (the picker again, in place) | tl, te
+    # (browse: `entry` is a page) | to (link to `entry`)
+    action: str
     question: BigRowId  # the asked question that stands for the gap
     entry: str = ""

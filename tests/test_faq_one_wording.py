@@ -103,7 +103,8 @@ async def test_a_gap_linked_to_another_entry_moves_the_wording(harness: Harness)
     await manager.send("/stats")
     stats = next(m for m in reversed(manager.messages) if m.button_labels)
     await manager.press(stats.button_labels[0], stats)  # which entry is it?
-    picker = next(m for m in manager.messages if m.message_id == stats.message_id)
+    picker = manager.messages[-1]  # a message of its own (session 17)
+    assert picker.message_id != stats.message_id
     gap = FaqGapCb.unpack(picker.buttons[0][0]["callback_data"]).question
     # meanwhile the wording was taught for another entry (`faq teach`)
     await harness.services.faq.learning.learn("own-creatives", question, "teach")
@@ -111,7 +112,7 @@ async def test_a_gap_linked_to_another_entry_moves_the_wording(harness: Harness)
     await manager.press_data(
         picker, FaqGapCb(action="to", question=gap, entry="top-products").pack()
     )
-    done = next(m for m in manager.messages if m.message_id == stats.message_id).plain
+    done = next(m for m in manager.messages if m.message_id == picker.message_id).plain
     assert done.startswith(f"Формулировки «{question}» (1) теперь ведут к top-products.")
     assert done.endswith("Формулировка перенесена из «own-creatives».")
     assert await _rows(harness) == {

@@ -21,7 +21,7 @@ from handlers.callbacks import FaqGapCb
 from handlers.filters import IsManager
 from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
 from handlers.manager.faq_common import closest_entries, moved_note
-from handlers.screens import Screen, actor, edit, keyboard, no_longer_available
+from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply
 
 
 def setup() -> Router:
@@ -43,9 +43,12 @@ def setup() -> Router:
             await no_longer_available(callback, l10n)
             return
         action = callback_data.action
-        if action == "pick" or action in BROWSE:
+        if action == "pick":  # a message of its own: /stats stays for the next gap
+            await reply(callback, await _gap_screen(faq, content, found, l10n))
+            return
+        if action == "back" or action in BROWSE:
             await callback.answer()
-            if action == "pick":
+            if action == "back":
                 screen = await _gap_screen(faq, content, found, l10n)
             else:
                 picker = _picker(content, found, l10n)
@@ -103,7 +106,7 @@ def _picker(content: Content, found: Gap, l10n: L10n) -> Picker:
         found.question,
         offered=lambda entry: not segments or any(entry.visible_to(s) for s in segments),
         data=data,
-        closest=data("pick", ""),
+        closest=data("back", ""),  # in the picker: edited back to the closest
         mark=mark,
     )
 
