@@ -7,6 +7,8 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.content.loader import load_content
@@ -381,3 +383,54 @@ def test_plain_question_keeps_the_words(text: str) -> None:
 @pytest.mark.parametrize("text", ["🔥🔥🔥", "<b></b>", "&nbsp;", "👍🏻"])
 def test_pictures_or_tags_alone_are_no_question(matcher: FaqMatcher, text: str) -> None:
     assert matcher.match(text).outcome == "miss"
+
+
+_DECORATION = st.sampled_from(
+    [
+        "<b>",
+        "</b>",
+        '<a href="x">',
+        "</a>",
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "&nbsp;",
+        "🔥",
+        "👩\u200d💻",
+        "🇷🇺",
+        "✨️",
+        "1️⃣",
+        "\u200d",
+        "\ufe0f",
+        "©",
+        "<",
+        ">",
+        "&",
+        "№",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(
+        st.sampled_from(["когда", "выплаты", "промокод", "где", "баннеры"]), max_size=4
+    ),
+    decoration=st.lists(_DECORATION, max_size=6),
+    noise=st.text(max_size=40),
+)
+def test_plain_question_takes_any_text(
+    matcher: FaqMatcher, words: list[str], decoration: list[str], noise: str
+) -> None:
+    """Whatever surrounds the words — tags, entities, emoji and their joiners, any text —
+    the question reads as words: no tag or picture left, the words kept, and the matcher
+    answers without failing."""
+    text = " ".join([*decoration[:3], *words, *decoration[3:], noise])
+    plain = plain_question(text)
+    assert "<b>" not in plain
+    assert "\u200d" not in plain
+    assert "🔥" not in plain
+    assert all(word in plain for word in words)
+    assert "<" not in plain
+    assert ">" not in plain
+    matcher.match(text)

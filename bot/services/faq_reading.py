@@ -18,6 +18,7 @@ from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
 LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of another
 
 # an HTML tag as people paste it from a post or a site («<b>», «</a>», «<a href="…">»)
+_MARKUP = re.compile("[<>&]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 # emoji and pictographs (a space: «выплаты🔥когда» is two words), and what only joins or
 # shapes them (nothing: a joiner inside a word, «пла\u200dты», is no word break)
@@ -30,11 +31,11 @@ def plain_question(question: str) -> str:
     and emoji («когда выплаты? 🙏🙏», «🔥 промик 🔥») are no part of what it asks, and the
     sentence encoder and the typo reader would read them as words. What is stored or shown
     (a gap, a ticket) keeps the text as typed."""
-    if question.isascii() and "<" not in question and "&" not in question:
+    if question.isascii() and not _MARKUP.search(question):
         return question
     if "&" in question:
         question = html.unescape(question)
-    if "<" in question:  # a tag, or an angle bracket left around the words
+    if "<" in question or ">" in question:  # a tag, or an angle bracket left around words
         question = _TAG.sub(" ", question).replace("<", " ").replace(">", " ")
     question = _PICTURES.sub(" ", _PICTURE_MARKS.sub("", question))
     if not question.isascii():
