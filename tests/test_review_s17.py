@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,19 +12,13 @@ import sqlalchemy as sa
 
 from bot.cli import main
 from bot.db.tables import faq_learned
-from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.harness import DEMO_CONTENT, Harness
+from tests.test_faq_learning import group
 from tests.test_journey_support import GROUP, in_chat
 
+__all__ = ["group"]  # the fixture
+
 HOSTILE = "реклама & <b>маркировка</b> токен где"
-
-
-@pytest.fixture
-async def group(tmp_path: Path) -> AsyncIterator[Harness]:
-    async with chats_emulator() as emulator:
-        emulator.add_group(GROUP, "Менеджеры")
-        emulator.add_user(MANAGER_ID, "Михаил")
-        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=GROUP) as harness:
-            yield harness
 
 
 async def test_support_words_added_to_a_ticket_are_learned_as_typed(group: Harness) -> None:
