@@ -38,11 +38,16 @@ from bot.content.models import FaqEntry
 from bot.services import small_talk_phrases
 from bot.services.faq_learned_reading import Meanings
 from bot.services.faq_model import (
+    CLOSE,
     FEATURES,
+    MAX_SUGGESTIONS,
+    SURE,
     TOP_FEATURES,
     Candidate,
     Model,
     model_file,
+    options_instead,
+    options_under_answer,
     shipped_model,
     top_features,
 )
@@ -84,17 +89,6 @@ __all__ = [
     "transliterate",
     "words",
 ]
-
-MAX_SUGGESTIONS = 3
-# an answer less sure than this carries the next entries probable enough as options ("not
-# it?"), so a wrong answer still leaves the right one a tap away; as sure as the partners'
-# group wants an answer to be (community.GROUP_THRESHOLD)
-SURE = 0.9
-# … and a surer one those whose probability is at least this share of the answer's: a
-# close second is where a confident answer goes wrong (session 17, leave-one-out over 38
-# FAQs: of the in-scope questions answered wrong at 0.9 or more, 40 of 52 had the right
-# entry second or third)
-CLOSE = 0.1
 
 CANDIDATES = 16  # entries scored by the model for one question
 # a picker offers an entry by meaning alone from this cosine on (unrelated texts: 0.1–0.25)
@@ -393,22 +387,6 @@ class FaqMatcher(OwnReading):
         if options:
             return Match("suggest", None, confidence, options)
         return Match("miss", None, confidence)
-
-
-def options_under_answer(
-    ranked: Sequence[Candidate], confidence: float, suggest: float
-) -> tuple[Candidate, ...]:
-    """The «Не то?» options under an answer with the first candidate: the next ones
-    probable enough to be options when the answer is less sure than `SURE`; when it is
-    surer, those close to it (`CLOSE` of its probability)."""
-    floor = suggest if confidence < SURE else max(suggest, CLOSE * ranked[0].score)
-    return tuple(c for c in ranked[1:MAX_SUGGESTIONS] if c.score >= floor)
-
-
-def options_instead(ranked: Sequence[Candidate], suggest: float) -> tuple[Candidate, ...]:
-    """The "did you mean" options when no answer is sure enough: the first candidates
-    probable enough."""
-    return tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= suggest)
 
 
 _LOOSE: frozenset[str] = frozenset(QUESTION_WORDS)

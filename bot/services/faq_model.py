@@ -39,6 +39,18 @@ FEATURES = (
 )
 
 
+MAX_SUGGESTIONS = 3
+# an answer less sure than this carries the next entries probable enough as options ("not
+# it?"), so a wrong answer still leaves the right one a tap away; as sure as the partners'
+# group wants an answer to be (community.GROUP_THRESHOLD)
+SURE = 0.9
+# … and a surer one those whose probability is at least this share of the answer's: a
+# close second is where a confident answer goes wrong (session 17, leave-one-out over 38
+# FAQs: of the in-scope questions answered wrong at 0.9 or more, 40 of 52 had the right
+# entry second or third)
+CLOSE = 0.1
+
+
 # the confidence that the best candidate is the right answer: its features, plus how
 # probable it is (logit) and by how much it leads the next one
 TOP_FEATURES = ("logit", "margin", "second_logit", "crowd", *FEATURES)
@@ -147,3 +159,22 @@ def shipped_model() -> Model:
 @lru_cache(maxsize=2)
 def _shipped(name: str) -> Model:
     return Model.shipped(name)
+
+
+# --- what is shown with the decision ---------------------------------------------------
+
+
+def options_under_answer(
+    ranked: Sequence[Candidate], confidence: float, suggest: float
+) -> tuple[Candidate, ...]:
+    """The «Не то?» options under an answer with the first candidate: the next ones
+    probable enough to be options when the answer is less sure than `SURE`; when it is
+    surer, those close to it (`CLOSE` of its probability)."""
+    floor = suggest if confidence < SURE else max(suggest, CLOSE * ranked[0].score)
+    return tuple(c for c in ranked[1:MAX_SUGGESTIONS] if c.score >= floor)
+
+
+def options_instead(ranked: Sequence[Candidate], suggest: float) -> tuple[Candidate, ...]:
+    """The "did you mean" options when no answer is sure enough: the first candidates
+    probable enough."""
+    return tuple(c for c in ranked[:MAX_SUGGESTIONS] if c.score >= suggest)

@@ -17,8 +17,8 @@ from bot.services.faq_text import LATIN, Lexicon, Unit, parse, transliterate
 
 LATIN_TYPO_MIN = 5  # a Latin word shorter than this is never read as a typo of another
 
+_MARKUP = re.compile("[<>&]")  # what may start a tag or an entity
 # an HTML tag as people paste it from a post or a site («<b>», «</a>», «<a href="…">»)
-_MARKUP = re.compile("[<>&]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 # emoji and pictographs (a space: «выплаты🔥когда» is two words), and what only joins or
 # shapes them (nothing: a joiner inside a word, «пла\u200dты», is no word break)
