@@ -36,7 +36,7 @@ async def test_support_words_added_to_a_ticket_are_learned_as_typed(group: Harne
     assert "Холд — 14 дней" in anna.last.plain
     async with group.services.db.read() as conn:
         learned = [row.phrasing for row in await conn.execute(sa.select(faq_learned))]
-    assert learned == [HOSTILE]
+    assert learned == ["реклама & маркировка токен где"]  # the words: no tag learned
 
 
 @pytest.mark.no_database
@@ -73,3 +73,33 @@ async def test_a_close_button_with_a_made_up_stamp_is_no_longer_available(
     ticket = await group.services.support.get(1)
     assert ticket is not None
     assert ticket.is_open
+
+
+@pytest.mark.parametrize("text", ["<b></b><i></i><br/><script></script>", "<b>&amp;&lt;&gt;</b>"])
+async def test_a_message_of_tags_alone_is_no_question_and_no_gap(
+    group: Harness, text: str
+) -> None:
+    # the second tester: it got «Пока не знаю ответа…» and stood first among /stats gaps,
+    # and linking it learned nothing (nothing in it is a word)
+    anna = group.user(743)
+    await anna.onboard()
+    reply = (await anna.send(text))[-1]
+    assert "Пока не знаю" not in reply.plain
+    assert await group.services.faq.gaps() == []
+
+
+async def test_a_linked_wording_is_learned_without_its_tags_and_entities(group: Harness) -> None:
+    # «<script>», «&lt;x&gt;» learned as typed made «script», «gt» questions of the entry
+    anna = group.user(744)
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("как долго проверяют заказ после доставки")
+    await anna.send("/support Выплата <b>не пришла</b> <script>alert(1)</script> 😡💸 &lt;x&gt;")
+    said = group.emulator.chat_messages(GROUP)[-1]
+    await in_chat(group, GROUP, "/faq_link payout-delay", reply_to=said.message_id)
+    async with group.services.db.read() as conn:
+        learned = [row.phrasing for row in await conn.execute(sa.select(faq_learned))]
+    assert learned == ["Выплата не пришла alert(1)"]  # «&lt;x&gt;» is the tag «<x>»
+    matcher = await group.services.faq.learning.matcher()
+    for word in ("script", "gt", "lt"):
+        assert matcher.match(word).outcome == "miss", word

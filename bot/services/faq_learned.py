@@ -22,6 +22,7 @@ from bot.content.store import ContentStore, LiveContent
 from bot.db.engine import Database, insert
 from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
 from bot.services.faq_matching import FaqMatcher
+from bot.services.faq_reading import plain_question
 from bot.services.faq_text import fold
 from bot.services.faq_wordings import MAX_PHRASING
 
@@ -34,10 +35,12 @@ ENTRY_GONE: Final = "entry-gone"
 
 
 def folded_wording(text: str) -> str:
-    """A wording as it is learned, stored and exported: the letters it shows (the fold the
-    matcher reads it with, `faq_text.fold`: NFKC, combining marks stacked on letters
-    dropped — «Zalgo» — but «й» and «ё» kept, however typed), «№» as typed."""
-    return "№".join(fold(part) for part in text.split("№"))
+    """A wording as it is learned, stored and exported: its words as the matcher reads a
+    question (`plain_question`: no HTML tags or entities, no emoji — «<script>» and «&gt;»
+    learned as words would lead questions with «script» or «gt» to the entry), and the
+    letters they show (`faq_text.fold`: NFKC, combining marks stacked on letters dropped —
+    «Zalgo» — but «й» and «ё» kept, however typed), «№» as typed."""
+    return "№".join(fold(part) for part in plain_question(text).split("№"))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Final
 
 from bot.content.models import Content
 from bot.services import own_intents, small_talk_phrases
+from bot.services.faq_reading import plain_question
 from bot.services.faq_text import QUESTION_WORDS, fold, has_a_word
 
 # A word or phrase typed alone → the partner command it opens (both languages; the menu
@@ -107,6 +108,8 @@ def read(text: str, content: Content | None = None) -> Reading | None:
     plain = _normal(text)
     if not plain:  # «?», 👍, 😂, 🔥, «…»: nothing to look up
         return Reading("ack")
+    if not any(char.isalnum() for char in plain_question(text)):
+        return Reading("ack")  # only tags, entities and pictures («<b></b>», «&amp;»)
     if _DATES.fullmatch(text.strip()):  # «21.12.2026 — 27.12.2026»: no step waits for it
         return Reading("date")
     if not any(char.isalpha() for char in plain):  # «1», «2026», «+7 999»: no question
