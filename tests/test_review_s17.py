@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from bot.cli import main
 from bot.db.tables import faq_learned
-from tests.harness import DEMO_CONTENT, Harness
-from tests.test_faq_learning import group
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, SentMessage
+from tests.test_faq_learning import _ticket, group
 from tests.test_journey_support import GROUP, in_chat
 
 __all__ = ["group"]  # the fixture
@@ -103,3 +103,25 @@ async def test_a_linked_wording_is_learned_without_its_tags_and_entities(group: 
     matcher = await group.services.faq.learning.matcher()
     for word in ("script", "gt", "lt"):
         assert matcher.match(word).outcome == "miss", word
+
+
+async def test_back_to_topics_returns_to_the_topic_s_page(group: Harness) -> None:
+    # «⬅️ Темы» from a topic on the second page of topics showed the first page
+    _anna, card = await _ticket(group, "как долго проверяют заказ после доставки")
+    await in_chat(group, GROUP, "/faq_link", reply_to=card)
+    picker = group.emulator.chat_messages(GROUP)[-1]
+
+    async def press(label: str) -> SentMessage:
+        await group.emulator.wait_processed(group.emulator.press(MANAGER_ID, picker, label))
+        return next(
+            m for m in group.emulator.chat_messages(GROUP) if m.message_id == picker.message_id
+        )
+
+    first = await press("📋 Другая статья")
+    assert "Выплаты" in first.button_labels
+    second = await press("Дальше →")
+    assert "Аккаунт и документы" in second.button_labels
+    await press("Аккаунт и документы")
+    back = await press("⬅️ Темы")
+    assert "Аккаунт и документы" in back.button_labels
+    assert "Выплаты" not in back.button_labels

@@ -125,9 +125,12 @@ def _topics_screen(content: Content, picker: Picker, page: int, l10n: L10n) -> S
 
 
 def _topic_screen(content: Content, picker: Picker, number: int, page: int, l10n: L10n) -> Screen:
-    topics = {n: (topic, entries) for n, topic, entries in _topics(content, picker)}
+    listed = _topics(content, picker)
+    topics = {n: (topic, entries) for n, topic, entries in listed}
     if number not in topics:
         return _topics_screen(content, picker, 0, l10n)
+    # «⬅️ Темы»: back to the page of topics this one is on
+    topics_page = [n for n, _topic, _entries in listed].index(number) // TOPICS_PAGE
     topic, entries = topics[number]
     page, pages = _pages(len(entries), ENTRIES_PAGE, page)
     rows = [
@@ -136,7 +139,7 @@ def _topic_screen(content: Content, picker: Picker, number: int, page: int, l10n
     ]
     if nav := _nav(picker, "te", f"{number}.", page, pages, l10n):
         rows.append(nav)
-    rows.append([(l10n("faq-pick-topics-back"), picker.data("tl", "0"))])
+    rows.append([(l10n("faq-pick-topics-back"), picker.data("tl", str(topics_page)))])
     text = l10n(
         "faq-pick-topic",
         question=html.escape(without_bidi(picker.question)),
