@@ -20,9 +20,9 @@ one at TEMPERATURE 0.1 / 0.2; `bench.faq_loo` prefers 0.2 (right 0.692 / 0.697, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from bot.services.faq_vectors import readable
 if TYPE_CHECKING:
     from bench.faq_loo import FaqSet
 
+Data = TypeVar("Data")  # what one set gives a fit (its vectors, its rows)
 LAMBDA = 0.3  # the ridge regression the descent starts from
 TEMPERATURE = 0.2
 PULL = 1e-3
@@ -142,14 +143,27 @@ def assign(train: Sequence[FaqSet], extra: Sequence[FaqSet] = ()) -> np.ndarray 
     """Each training set gets the adapter fitted on the other training sets, each extra set
     (never fitted on) the one fitted on all of them, which is returned. With the encoder
     off every set gets none."""
+    return left_out(train, extra, vectors, fit, lambda faq_set, m: faq_set.set_adapter(m))
+
+
+def left_out(
+    train: Sequence[FaqSet],
+    extra: Sequence[FaqSet],
+    data_of: Callable[[FaqSet], Data],
+    fit_on: Callable[[list[Data]], np.ndarray],
+    give: Callable[[FaqSet, np.ndarray | None], None],
+) -> np.ndarray | None:
+    """What is fitted on the sentence vectors (the adapter, the scope weights), leave one
+    set out: each training set is given the fit on the others, each extra set the fit on
+    all of them, which is returned; with the encoder off every set is given None."""
     if encoder() is None:
         for faq_set in (*train, *extra):
-            faq_set.set_adapter(None)
+            give(faq_set, None)
         return None
-    encoded = {id(faq_set): vectors(faq_set) for faq_set in train}
+    data = {id(faq_set): data_of(faq_set) for faq_set in train}
     for faq_set in train:
-        faq_set.set_adapter(fit([v for key, v in encoded.items() if key != id(faq_set)]))
-    every = fit(list(encoded.values()))
+        give(faq_set, fit_on([d for key, d in data.items() if key != id(faq_set)]))
+    every = fit_on(list(data.values()))
     for faq_set in extra:
-        faq_set.set_adapter(every)
+        give(faq_set, every)
     return every

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.services.faq_semantic import encode, encoder
+from bench.faq_adapter import left_out
+from bot.services.faq_semantic import encode
 from bot.services.faq_text import spoken
 from bot.services.faq_vectors import readable
 
@@ -65,14 +66,4 @@ def assign(train: Sequence[FaqSet], extra: Sequence[FaqSet] = ()) -> np.ndarray 
     """Each training set gets the weights fitted on the other training sets, each extra set
     (never fitted on) the ones fitted on all of them, which are returned. With the encoder
     off every set gets none."""
-    if encoder() is None:
-        for faq_set in (*train, *extra):
-            faq_set.set_scope(None)
-        return None
-    data = {id(faq_set): rows(faq_set) for faq_set in train}
-    for faq_set in train:
-        faq_set.set_scope(fit([d for key, d in data.items() if key != id(faq_set)]))
-    every = fit(list(data.values()))
-    for faq_set in extra:
-        faq_set.set_scope(every)
-    return every
+    return left_out(train, extra, rows, fit, lambda faq_set, w: faq_set.set_scope(w))
