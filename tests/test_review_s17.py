@@ -8,12 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 from bot.cli import main
-from bot.db.tables import faq_learned
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, SentMessage
-from tests.test_faq_learning import _ticket, group
+from tests.test_faq_learning import _learned, _ticket, group
 from tests.test_journey_support import GROUP, in_chat
 
 __all__ = ["group"]  # the fixture
@@ -34,8 +32,7 @@ async def test_support_words_added_to_a_ticket_are_learned_as_typed(group: Harne
     assert said.plain == HOSTILE
     await in_chat(group, GROUP, "/faq_link hold-period", reply_to=said.message_id)
     assert "Холд — 14 дней" in anna.last.plain
-    async with group.services.db.read() as conn:
-        learned = [row.phrasing for row in await conn.execute(sa.select(faq_learned))]
+    learned = [row.phrasing for row in await _learned(group)]
     assert learned == ["реклама & маркировка токен где"]  # the words: no tag learned
 
 
@@ -97,8 +94,7 @@ async def test_a_linked_wording_is_learned_without_its_tags_and_entities(group: 
     await anna.send("/support Выплата <b>не пришла</b> <script>alert(1)</script> 😡💸 &lt;x&gt;")
     said = group.emulator.chat_messages(GROUP)[-1]
     await in_chat(group, GROUP, "/faq_link payout-delay", reply_to=said.message_id)
-    async with group.services.db.read() as conn:
-        learned = [row.phrasing for row in await conn.execute(sa.select(faq_learned))]
+    learned = [row.phrasing for row in await _learned(group)]
     assert learned == ["Выплата не пришла alert(1)"]  # «&lt;x&gt;» is the tag «<x>»
     matcher = await group.services.faq.learning.matcher()
     for word in ("script", "gt", "lt"):
