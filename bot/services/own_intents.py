@@ -244,3 +244,38 @@ def read(words: list[str]) -> Intent | None:
     if said.figures:
         return Intent("menu", "me")
     return None
+
+
+_CUES: Final = (_FIGURES, _SEEN, _RANK, _CONTESTS, _UNSUBSCRIBE, _STOP, _SENT, _RECEIVE)
+
+
+@lru_cache(maxsize=50_000)
+def _cues(word: str) -> frozenset[str]:
+    """The stems and words of an intent's cues the word matches (with its typos), and
+    «mine» / «see» for a first-person word and a cue of seeing."""
+    found = {pattern for patterns in _CUES for pattern in patterns if _matches(word, (pattern,))}
+    if word in _MINE:
+        found.add("mine")
+    if word in _SEE:
+        found.add("see")
+    return frozenset(found)
+
+
+def _alike(word: str, other: str) -> bool:
+    return word == other or bool(_cues(word) & _cues(other)) or parse(word)[0] == parse(other)[0]
+
+
+def asked_within(question: list[str], wording: list[str]) -> bool:
+    """Whether an FAQ wording asks where to see what the question asks where to see: the
+    question has a cue of seeing («где», «посмотреть»), and every word of it but its
+    fillers («как», «можно», «пожалуйста»; a cue of seeing and a first-person word are no
+    fillers here) has a word of the wording alike — the same word, lemma, or cue
+    («посмотреть» and «смотреть», «статистику» and «статистики»). «где посмотреть
+    статистику продаж» is within «Где смотреть статистику переходов и продаж?»: the
+    program's entry answers it, not the bot's /me (the tester of session 18). Other
+    questions are the FAQ's only when a wording reads as the same question: «сколько я
+    заработал» is the partner's /me beside «Сколько я заработаю с одного клиента?»."""
+    if not any(word in _SEE for word in question):
+        return False
+    asked = [word for word in question if word not in _FILLER or word in _SEE or word in _MINE]
+    return all(any(_alike(word, other) for other in wording) for word in asked)

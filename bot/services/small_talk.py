@@ -128,7 +128,7 @@ def read(text: str, content: Content | None = None) -> Reading | None:
     if chatty is not None:
         return Reading(chatty)
     intent = own_intents.read(plain.split())
-    if intent is None or (content is not None and intent in _claimed(content)):
+    if intent is None or (content is not None and _faq_asks(intent, plain, content)):
         return None
     return Reading(intent.kind, intent.command)
 
@@ -154,17 +154,37 @@ _LONE_ASKING: Final = frozenset(
 )
 
 
-_CLAIMS: Final[list[tuple[Content, frozenset[own_intents.Intent]]]] = []  # the last content's
+@dataclass(frozen=True)
+class _Claims:
+    """What the program's FAQ asks of the bot's own questions (read once per content)."""
+
+    intents: frozenset[own_intents.Intent]  # intents one of its wordings reads as
+    wordings: tuple[tuple[str, ...], ...]  # its wordings' words
 
 
-def _claimed(content: Content) -> frozenset[own_intents.Intent]:
-    """The built-in intents the program's FAQ asks itself (read once per content)."""
+_CLAIMS: Final[list[tuple[Content, _Claims]]] = []  # the last content's
+
+
+def _claims(content: Content) -> _Claims:
     if not _CLAIMS or _CLAIMS[0][0] is not content:
-        found = {
-            intent
+        wordings = tuple(
+            tuple(_normal(wording).split())
             for entry in content.faq
             for wording in (entry.question, *entry.alt)
-            if (intent := own_intents.read(_normal(wording).split())) is not None
+        )
+        found = {
+            intent for words in wordings if (intent := own_intents.read(list(words))) is not None
         }
-        _CLAIMS[:] = [(content, frozenset(found))]
+        _CLAIMS[:] = [(content, _Claims(frozenset(found), wordings))]
     return _CLAIMS[0][1]
+
+
+def _faq_asks(intent: own_intents.Intent, plain: str, content: Content) -> bool:
+    """Whether the program's FAQ asks this question about the bot itself: one of its
+    wordings reads as the same intent, or asks what the question asks in more words
+    (`own_intents.asked_within`). Its own answer wins then."""
+    claims = _claims(content)
+    if intent in claims.intents:
+        return True
+    words = plain.split()
+    return any(own_intents.asked_within(words, list(wording)) for wording in claims.wordings)
