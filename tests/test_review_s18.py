@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bot.content.loader import load_content
+from bot.db.tables import audit_log
 from bot.services import small_talk
 from tests.content_copy import demo_copy
-from tests.harness import DEMO_CONTENT, running_bot
+from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
 
 # --- 1. the program's "where to see statistics" entry answers it, not the bot's /me ---
 
@@ -52,3 +56,35 @@ async def test_a_partner_asking_where_to_see_sales_gets_the_programs_answer(
         assert "Переходы и продажи — в кабинете ТихийКанал" in said.plain
         me = [m.plain for m in await anna.send("/me")]
         assert [m.plain for m in await anna.send("где моя статистика")] == me
+
+
+# --- 4. a manager's command typed without the slash by a partner is logged as refused ---
+
+
+async def _refused(harness: Harness) -> list[tuple[str, str, str | None]]:
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.details)
+            .where(audit_log.c.allowed.is_(False))
+            .order_by(audit_log.c.id)
+        )
+        return [(row.actor, row.action, row.details) for row in rows]
+
+
+async def test_manager_command_words_typed_by_a_vk_partner_are_audited(tmp_path: Path) -> None:
+    async with VK.running(tmp_path) as harness:
+        partner = harness.vk_user(1804, "Вера")
+        await partner.onboard()
+        for words in COMMAND_WORDS:
+            said = [m.plain for m in await partner.send(words)]
+            assert said[0] == UNKNOWN, (words, said)
+        await partner.send("stats don't update for me")  # a question, not a command
+        assert await _refused(harness) == [
+            ("vk:1804", "tickets", None),
+            ("vk:1804", "reload", "x"),
+            ("vk:1804", "close", None),
+            ("vk:1804", "announce", None),
+            ("vk:1804", "approve_link", "vk:700001"),
+            ("vk:1804", "faq_learned", None),
+            ("vk:1804", "stats", "всё"),
+        ]

@@ -17,6 +17,7 @@ from bot.content.render import faq_answer_html
 from bot.i18n import L10n, Translator
 from bot.rendering import TEXT_LIMIT, visible_length
 from bot.services import small_talk
+from bot.services.audit import AuditLog
 from bot.services.faq import Answer, FaqService
 from bot.services.partner import Partner
 from handlers.callbacks import AskCb, FaqCb, MenuCb
@@ -255,11 +256,16 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
         settings: Settings,
         l10n: L10n,
         translator: Translator,
+        audit: AuditLog,
         text_reading: TextReading | None = None,
     ) -> None:
         if _manager_command_words(message, settings):
             # «tickets», «reload x» from someone not in MANAGERS: what «/tickets» gets (an
-            # unknown command), never a question (nor a gap in /stats)
+            # unknown command, and the attempt in the audit log), never a question (nor a
+            # gap in /stats)
+            name, *rest = (message.text or "").split(maxsplit=1)
+            details = rest[0][:200] if rest else None
+            await audit.record(actor(message), name.lower(), details=details, allowed=False)
             await message.answer(l10n("unknown-command"))
             await send(message, menu_screen(l10n))
             return
