@@ -108,7 +108,7 @@ async def test_a_mention_gets_an_answer_or_an_offer_to_go_private(chat: Harness)
 
 async def test_small_talk_said_to_the_bot_gets_a_word_back_not_an_offer(chat: Harness) -> None:
     (bot,) = await say(chat, 811, "@partnerbot_sandbox_bot ты бот?")
-    assert bot.startswith("Да, я бот")
+    assert bot.startswith("Я бот")
     (button,) = chat.emulator.chat_messages(COMMUNITY)[-1].buttons[0]
     assert button["url"] == "https://t.me/partnerbot_sandbox_bot?start=hi"
     (thanks,) = await say(chat, 811, "@partnerbot_sandbox_bot спасибо!")

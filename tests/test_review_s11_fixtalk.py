@@ -267,7 +267,7 @@ async def test_small_talk_gets_a_friendly_word_and_no_gap_on_telegram(harness: H
         assert "Вы имели в виду" not in said.plain, text
         assert said.button_labels == [], text
     assert (await anna.send("как жизнь?"))[-1].plain.startswith("Всё хорошо")
-    assert (await anna.send("ты бот?"))[-1].plain.startswith("Да, я бот")
+    assert (await anna.send("ты бот?"))[-1].plain.startswith("Я бот")
     assert (await anna.send("хорошего дня"))[-1].plain.startswith("Спасибо, и вам")
     news = (await anna.send("что нового?"))[-1].plain  # where the news is, not «Всё хорошо»
     assert news.startswith("Новости программы"), news
@@ -285,7 +285,7 @@ async def test_small_talk_gets_its_answer_in_english(harness: Harness) -> None:
     await john.onboard_in_english()
     for text, expected in (
         ("how are you?", "All good"),
-        ("are you a bot?", "Yes, I am a bot"),
+        ("are you a bot?", "I am a bot"),
         ("have a nice day!", "Thank you, same to you"),
         ("what's new?", "The program's news"),
         ("thanks a lot, got it", "You are welcome"),

@@ -88,3 +88,18 @@ async def test_manager_command_words_typed_by_a_vk_partner_are_audited(tmp_path:
             ("vk:1804", "faq_learned", None),
             ("vk:1804", "stats", "всё"),
         ]
+
+
+# --- 5. «who are you» is small talk about the bot, not a gap ---
+
+
+async def test_who_are_you_is_answered_as_small_talk_and_is_no_gap(harness: Harness) -> None:
+    anna = harness.user(9805, "Анна")
+    await anna.onboard()
+    for text in ("who are you?", "кто ты такой?", "Ты кто?", "who is this"):
+        said = (await anna.send(text))[-1]
+        assert said.plain.startswith("Я бот: отвечаю на вопросы о программе"), (text, said.plain)
+    manager = harness.manager()
+    await manager.send("/start")
+    stats = (await manager.send("/stats"))[0].plain
+    assert "ответ 0 · «вы имели в виду» 0 · без ответа 0" in stats

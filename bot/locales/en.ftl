@@ -241,7 +241,7 @@ community-rules = <b>Chat rules</b>
     { $rules }
 community-no-rules = The chat rules are not published yet.
 community-faq = <b>Frequent questions</b> — topics: { $topics }. Ask right here or in private with the bot.
-community-small-talk-bot = Yes, I am a bot: here I answer questions about the program when asked, in private any question, and I call a manager when a person is needed.
+community-small-talk-bot = I am a bot: here I answer questions about the program when asked, in private any question, and I call a manager when a person is needed.
 community-small-talk-thanks = You are welcome! 🙂
 community-small-talk = 🙂 Ask me about the program: I answer here or in private.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
@@ -717,7 +717,7 @@ small-talk-ack = 👌 If a question comes up, just write it. The menu is /help.
 small-talk-news = The program's news comes in the newsletter: choose its topics in /settings. Contests: /contests, the leaderboard: /top, your sales: /me.
 small-talk-chat = All good, thank you! I answer questions about the affiliate program: write yours and I will answer right away. The menu is /help.
 small-talk-bye = Thank you, same to you! If a question comes up, just write it.
-small-talk-bot = Yes, I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
+small-talk-bot = I am a bot: I answer questions about the program right away, at any hour. Need a person? /support, a manager will answer right here.
 small-talk-number = A number alone is not a question. Write what you want to know in words and I will answer right away. The menu is /help.
 small-talk-date = A date alone is not a question. Write what you want to know in words — I will answer right away. The menu is /help.
 # a manager's date (or «start — end») typed when no dialog step waits for it

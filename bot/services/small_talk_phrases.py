@@ -29,7 +29,9 @@ FAMILIES: Final[tuple[tuple[str, str], ...]] = (
         "((ты|вы|это) (что |же )?(бот|робот|чат бот|чатбот|ии|нейросеть|человек|живой|"
         "живой человек|настоящий человек|автоответчик)|я (говорю|общаюсь|разговариваю|"
         "переписываюсь) с (ботом|роботом|человеком|ии)|с кем я (говорю|общаюсь|разговариваю|"
-        "переписываюсь)|бот|робот|are (you|u) (a )?(bot|robot|human|real|real person|ai|"
+        "переписываюсь)|кто (ты|вы)( такой| такая| такие)?|(ты|вы) кто( такой| такая| такие)?|"
+        "бот|робот|who are (you|u)|who (is|s) this|what are (you|u)|"
+        "are (you|u) (a )?(bot|robot|human|real|real person|ai|"
         "machine|chatbot)|is this (a )?(bot|robot|human|real person|chatbot)|am i (talking|"
         "chatting|speaking) (to|with) (a )?(bot|robot|human|real person|chatbot)|bot|robot)",
     ),
