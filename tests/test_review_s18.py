@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.content.loader import load_content
 from bot.db.tables import audit_log
 from bot.services import small_talk
-from tests.content_copy import demo_copy
+from tests.content_copy import demo_copy, problems
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
 
@@ -103,3 +103,23 @@ async def test_who_are_you_is_answered_as_small_talk_and_is_no_gap(harness: Harn
     await manager.send("/start")
     stats = (await manager.send("/stats"))[0].plain
     assert "ответ 0 · «вы имели в виду» 0 · без ответа 0" in stats
+
+
+# --- 8. a lesson's link that is no web address is a content error, not text shown ---
+
+
+def test_lesson_links_that_are_no_web_addresses_are_refused_with_their_line(
+    tmp_path: Path,
+) -> None:
+    root = demo_copy(tmp_path)
+    lesson = sorted((root / "lessons").glob("*.md"))[0]
+    lines = lesson.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    lines += ["[ссылка](javascript:alert(1)) и [файл](file:///etc/passwd)", "[урок](02.md)"]
+    lesson.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rule = "a link must start with http:// or https:// (or tg://)"
+    name = f"lessons/{lesson.name}"
+    assert problems(root) == [
+        f"{name}:{len(lines) - 1}: link 'file:///etc/passwd': {rule}",
+        f"{name}:{len(lines) - 1}: link 'javascript:alert(1': {rule}",
+        f"{name}:{len(lines)}: link '02.md': {rule}",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from markdown_it import MarkdownIt
 
 from bot.content.locales import load_locales
 from bot.content.models import (
+    LINK_SCHEMES,
     Content,
     Contest,
     Creative,
@@ -275,11 +277,25 @@ def markdown_problems(body: str) -> list[tuple[int, str]]:
             tag = token.content.strip().split("\n", 1)[0][:40]
             found.append((line, f"unsupported HTML block {tag!r}: use Markdown instead"))
         for child in token.children or []:
-            if child.type == "html_inline":
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1  # the paragraph's next line
+            elif child.type == "html_inline":
                 found.append(
                     (line, f"unsupported HTML {child.content[:40]!r}: it would show as text")
                 )
+            elif child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                if not href.lower().startswith(LINK_SCHEMES):
+                    found.append((line, f"link {href[:60]!r}: {_LINK_RULE}"))
+            elif child.type == "text":
+                # a link Markdown refused to make («javascript:», «file:»): shown as text
+                for refused in _REFUSED_LINK.finditer(child.content):
+                    found.append((line, f"link {refused.group(1)[:60]!r}: {_LINK_RULE}"))
     return found
+
+
+_LINK_RULE = "a link must start with http:// or https:// (or tg://)"
+_REFUSED_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
 
 
 def _body_line(path: Path) -> int:
