@@ -373,7 +373,7 @@ async def test_onboarding_answers_that_fit_no_option_get_a_hint(harness: Harness
     await anna.send("Блогер")  # an option typed is an answer
     said = (await anna.send("из телевизора"))[-1].plain
     assert said.startswith("Такого варианта нет")
-    assert "Сайт, Соцсети, Контекст, Другое" in said
+    assert "«Сайт», «Соцсети», «Контекст», «Другое»." in said
     await anna.send("соцсети")
     said = (await anna.send("больше"))[-1].plain  # «Больше года»: the only one it starts
     assert "Вопрос 3 из 3" in said

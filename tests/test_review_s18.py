@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.content.loader import load_content
 from bot.db.tables import audit_log
 from bot.services import small_talk
+from bot.services.onboarding import matching_option
 from tests.content_copy import demo_copy, problems
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
@@ -123,3 +124,31 @@ def test_lesson_links_that_are_no_web_addresses_are_refused_with_their_line(
         f"{name}:{len(lines) - 1}: link 'javascript:alert(1': {rule}",
         f"{name}:{len(lines)}: link '02.md': {rule}",
     ]
+
+
+# --- 9. an onboarding option typed in other words of it; the hint's options quoted ---
+
+
+def test_an_option_typed_by_its_words_in_either_alphabet_is_that_option() -> None:
+    options = ["Владелец Telegram-канала", "Блогер", "Вебмастер"]
+    assert matching_option("телеграм канал", options) == 0
+    assert matching_option("Telegram", options) == 0
+    assert matching_option("блогеры", options) == 1
+    assert matching_option("сайт", options) is None
+    reach = ["до 10 тыс.", "10–50 тыс.", "больше 50 тыс."]
+    assert matching_option("больше 50", reach) == 2
+    assert matching_option("тыс", reach) is None  # in each: none chosen
+    assert matching_option("10", reach) is None
+
+
+async def test_a_segment_typed_in_its_words_is_taken_and_the_hint_quotes_options(
+    harness: Harness,
+) -> None:
+    anna = harness.user(9809, "Анна")
+    await anna.send("/start")
+    said = (await anna.send("из телевизора"))[-1].plain
+    assert "«Вебмастер (сайт, SEO, контекст)»" in said, said
+    said = "\n".join(m.plain for m in await anna.send("вебмастер seo"))
+    assert "Такого варианта нет" not in said and "Вопрос 1 из 3" in said, said
+    partner = await harness.services.partners.by_user("tg", 9809)
+    assert partner is not None and partner.segment == "webmaster"

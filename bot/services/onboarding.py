@@ -3,10 +3,14 @@ pressed, and a consent typed as a word."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
 from bot.names import unformatted
+from bot.services.faq_text import transliterate
+
+LATIN_WORD: Final = re.compile("[a-z]+")
 
 # a typed answer to an onboarding question (one phrase): longer is refused, saying so
 ANSWER_LIMIT: Final = 200
@@ -16,7 +20,9 @@ NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no",
 
 def matching_option(text: str, options: Sequence[str]) -> int | None:
     """The option a typed answer means: the same words, or the only option that starts
-    with them (at least 3 letters); None when it fits none, or several."""
+    with them (at least 3 letters), or the only option that has each word typed, read by
+    its stem and in either alphabet («телеграм канал» is «Владелец Telegram-канала»);
+    None when it fits none, or several."""
     typed = " ".join(unformatted(text).casefold().replace("ё", "е").split()).strip(" .!")
     if not typed:
         return None
@@ -24,7 +30,21 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
     if typed in names:
         return names.index(typed)
     starting = [i for i, name in enumerate(names) if len(typed) >= 3 and name.startswith(typed)]
-    return starting[0] if len(starting) == 1 else None
+    if starting:
+        return starting[0] if len(starting) == 1 else None
+    asked = _stems(typed)
+    having = [i for i, name in enumerate(names) if asked and asked <= _stems(name)]
+    return having[0] if len(having) == 1 else None
+
+
+STEM: Final = 5  # letters of a word compared: «канал» and «канала», «блогер» and «блогеры»
+
+
+def _stems(text: str) -> set[str]:
+    """The text's words of two letters or more (digits too), Latin read as Cyrillic,
+    each cut to its first `STEM` letters."""
+    words = re.findall(r"[^\W_]{2,}", text)
+    return {(transliterate(word) if LATIN_WORD.fullmatch(word) else word)[:STEM] for word in words}
 
 
 def read_consent(text: str, yes: str, no: str) -> bool | None:

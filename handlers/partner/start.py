@@ -4,6 +4,7 @@ someone unknown is sent here by the gate (`gate`)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -273,7 +274,7 @@ def setup() -> Router:
             # an option typed instead of pressed counts; anything else gets a hint
             chosen = matching_option(message.text or "", options)
             if chosen is None:
-                hint = l10n("onboarding-pick-hint", options=", ".join(options))
+                hint = l10n("onboarding-pick-hint", options=_quoted(options))
                 screen = _question_screen(content, index, l10n)
                 await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
                 return
@@ -305,7 +306,7 @@ def setup() -> Router:
         chosen = matching_option(message.text or "", [segment.title for segment in segments])
         if chosen is None:
             hint = l10n(
-                "onboarding-pick-hint", options=", ".join(segment.title for segment in segments)
+                "onboarding-pick-hint", options=_quoted(segment.title for segment in segments)
             )
             await send(
                 message,
@@ -363,3 +364,8 @@ def setup() -> Router:
         await no_longer_available(callback, l10n)
 
     return router
+
+
+def _quoted(options: Iterable[str]) -> str:
+    """The options in quotes: «больше 50 тыс.», and no «тыс..» before the hint's full stop."""
+    return ", ".join(f"«{option}»" for option in options)
