@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.cli_input import unreadable
 from bot.config import ConfigError, Settings, apply_faq_vectors, load_settings
-from bot.faq_commands import faq_learned, faq_match, faq_teach
+from bot.faq_commands import faq_learned, faq_match, faq_teach, faq_unlearn
 from bot.logs import setup_logging
 
 
@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     learned = faq_commands.add_parser("learned", help="the phrasings the FAQ learned")
     learned.add_argument("--export", action="store_true", help="print them as faq.yaml alt: lists")
     learned.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
+    unlearn = faq_commands.add_parser(
+        "unlearn", help="take a learned phrasing back (approved or waiting, any entry)"
+    )
+    unlearn.add_argument("phrasing", help="the phrasing, as `faq learned` lists it")
+    unlearn.add_argument("--content", type=Path, help="the content folder (default: CONTENT_DIR)")
 
     sales = commands.add_parser("sales", help="conversions")
     sales_commands = sales.add_subparsers(dest="action", required=True)
@@ -121,6 +126,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return faq_teach(settings, args.file, content)
     if args.command == "faq" and args.action == "learned":
         return faq_learned(settings, content, export=args.export)
+    if args.command == "faq" and args.action == "unlearn":
+        return faq_unlearn(settings, content, args.phrasing)
     if args.command == "faq":
         return faq_match(args, content, settings)
     if args.command == "sales":

@@ -211,3 +211,37 @@ def faq_learned(settings: Settings, root: Path, *, export: bool) -> int:
         return 0
 
     return asyncio.run(go())
+
+
+def faq_unlearn(settings: Settings, root: Path, phrasing: str) -> int:
+    """`partnerbot faq unlearn PHRASING`: the learned rows of that wording rejected (it
+    was learned wrongly: a mistake, or off-topic votes); exit 1 when nothing matched."""
+    from bot.clock import SystemClock
+    from bot.db.migrate import open_migrated
+    from bot.services.faq_learning import FaqLearning
+    from bot.services.faq_wordings import without_controls
+
+    store = _open_content(root)
+    if store is None:
+        return 1
+
+    async def go() -> int:
+        if _sqlite_file_missing(settings):
+            taken = []
+        else:
+            db = await open_migrated(settings.database_url)
+            try:
+                taken = await FaqLearning(db, store, SystemClock()).unlearn(phrasing)
+            finally:
+                await db.close()
+        if not taken:
+            print(
+                f"partnerbot: nothing learned reads {phrasing!r} (see: partnerbot faq learned)",
+                file=sys.stderr,
+            )
+            return 1
+        for item in taken:
+            print(f"rejected: {without_controls(item.phrasing)}  ({item.entry_id})")
+        return 0
+
+    return asyncio.run(go())

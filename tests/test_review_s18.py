@@ -3,15 +3,18 @@ Telegram, VK and MAX): each reproduced first, through the emulator or the servic
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from bot.cli import main
 from bot.content.loader import load_content
 from bot.db.tables import audit_log
 from bot.services import small_talk
 from bot.services.onboarding import matching_option
-from tests.content_copy import demo_copy, problems
+from tests.content_copy import demo_copy, edit, problems
 from tests.harness import DEMO_CONTENT, Harness, running_bot
 from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
 
@@ -149,6 +152,59 @@ async def test_a_segment_typed_in_its_words_is_taken_and_the_hint_quotes_options
     said = (await anna.send("из телевизора"))[-1].plain
     assert "«Вебмастер (сайт, SEO, контекст)»" in said, said
     said = "\n".join(m.plain for m in await anna.send("вебмастер seo"))
-    assert "Такого варианта нет" not in said and "Вопрос 1 из 3" in said, said
+    assert "Такого варианта нет" not in said, said
+    assert "Вопрос 1 из 3" in said, said
     partner = await harness.services.partners.by_user("tg", 9809)
-    assert partner is not None and partner.segment == "webmaster"
+    assert partner is not None
+    assert partner.segment == "webmaster"
+
+
+# --- 2, 13. a wording learned wrongly can be taken back; a move says it was a move ---
+
+
+def test_faq_unlearn_takes_a_learned_wording_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taught = tmp_path / "taught.jsonl"
+    line = {"q": "как выиграть в казино", "id": "promo-codes"}
+    taught.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        patch.setenv("CONTENT_DIR", str(DEMO_CONTENT))
+        assert main(["faq", "teach", str(taught)]) == 0
+        assert main(["faq", "match", "как выиграть в казино", "--json"]) == 0
+        assert '"id": "promo-codes", "score": 1.0' in capsys.readouterr().out
+        assert main(["faq", "unlearn", "Как  выиграть в КАЗИНО?"]) == 0
+        assert capsys.readouterr().out == "rejected: как выиграть в казино  (promo-codes)\n"
+        assert main(["faq", "match", "как выиграть в казино", "--json"]) == 0
+        assert '"id": "promo-codes", "score": 1.0' not in capsys.readouterr().out
+        assert main(["faq", "learned"]) == 0
+        assert "[rejected] как выиграть в казино  (teach," in capsys.readouterr().out
+        assert main(["faq", "unlearn", "как выиграть в казино"]) == 1  # nothing left to take
+        assert "nothing learned reads 'как выиграть в казино'" in capsys.readouterr().err
+        with pytest.raises(SystemExit) as usage:
+            main(["faq", "unlearn"])
+        assert usage.value.code == 2
+        assert "the following arguments are required: phrasing" in capsys.readouterr().err
+
+
+async def test_a_moved_wording_is_learned_as_moved(tmp_path: Path) -> None:
+    folder = demo_copy(tmp_path)
+    edit(folder / "program.yaml", "auto_approve_after: 1", "auto_approve_after: 2")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        anna = harness.user(9813, "Анна")
+        await anna.onboard()
+        partner = await harness.services.partners.by_user("tg", 9813)
+        assert partner is not None
+        learning = harness.services.faq.learning
+        asked = "когда бабки на карту падают"
+        proposed = await learning.propose("payout-dates", asked, partner.id)
+        assert proposed.learned is not None
+        assert proposed.learned.status == "pending"
+        moved = await learning.move(proposed.learned.id, "payout-methods")
+        assert moved is not None
+        assert (moved.entry_id, moved.status, moved.source) == (
+            "payout-methods",
+            "approved",
+            "move",
+        )

@@ -753,6 +753,7 @@ faq-learned-item = Waiting ({ $left }): “{ $phrasing }”
            *[other] Confirmed by partners: { $votes }
         }
         [link] Linked by a manager
+        [move] Moved here by a manager from another entry
        *[other] Source: { $source }
     }{ $gone ->
         [yes] {"\u000A"}⚠️ This entry is no longer in faq.yaml: move the phrasing to another one.

@@ -29,7 +29,7 @@ from bot.services.faq_wordings import MAX_PHRASING
 logger = logging.getLogger(__name__)
 
 Status = Literal["pending", "approved", "rejected"]
-Source = Literal["helped", "link", "teach", "gap"]
+Source = Literal["helped", "link", "teach", "gap", "move"]
 COUNTER: Final = "faq_learned"
 ENTRY_GONE: Final = "entry-gone"
 

@@ -217,7 +217,27 @@ class LearnedReview(LearnedRows):
                 return await self._get(conn, learned_id)
             key = phrasing_key(found.phrasing)
             await conn.execute(faq_learned.delete().where(faq_learned.c.id == learned_id))
-            return await self._learn(conn, entry_id, found.phrasing, key, "link")
+            return await self._learn(conn, entry_id, found.phrasing, key, "move")
+
+    async def unlearn(self, phrasing: str) -> list[Learned]:
+        """A learned wording taken back (`partnerbot faq unlearn`): each of its rows, approved
+        or waiting, under any entry, is rejected, so the question gets what the model says
+        again at once, and a partner's "Helped" never proposes it for that entry again."""
+        key = phrasing_key(folded_wording(phrasing))
+        async with self._db.write() as conn:
+            ids = (
+                await conn.scalars(
+                    sa.select(faq_learned.c.id)
+                    .where(faq_learned.c.phrasing_key == key, faq_learned.c.status != "rejected")
+                    .order_by(faq_learned.c.id)
+                )
+            ).all()
+            taken: list[Learned] = []
+            for learned_id in ids:
+                await self._decide(conn, learned_id, "rejected")
+                if (row := await self._get(conn, learned_id)) is not None:
+                    taken.append(row)
+            return taken
 
     async def forget(self, partner_id: int) -> int:
         """/forget: the pending phrasings only this partner confirmed go, and their votes."""
