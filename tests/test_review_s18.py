@@ -4,6 +4,7 @@ Telegram, VK and MAX): each reproduced first, through the emulator or the servic
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,33 @@ async def test_a_moved_wording_is_learned_as_moved(tmp_path: Path) -> None:
             "approved",
             "move",
         )
+
+
+# --- left from session 17: the menu offers only the sections the program has ---
+
+
+async def test_the_menu_offers_lessons_and_creatives_only_when_the_program_has_them(
+    tmp_path: Path,
+) -> None:
+    folder = demo_copy(tmp_path)
+    shutil.rmtree(folder / "lessons")
+    (folder / "creatives.yaml").unlink()
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        anna = harness.user(9818, "Анна")
+        await anna.onboard()
+        menu = (await anna.send("/help"))[-1]
+        assert "/faq — частые вопросы" in menu.plain
+        assert "/me — ваш код" in menu.plain
+        assert "/lessons" not in menu.plain
+        assert "/creatives" not in menu.plain
+        assert menu.button_labels == ["❓ Вопросы", "👤 Мои данные", "⚙️ Настройки"]
+        # typed, the command still answers: there is nothing yet
+        assert "пока нет" in (await anna.send("/lessons"))[-1].plain
+    (tmp_path / "demo").mkdir()
+    async with running_bot(tmp_path / "demo") as harness:
+        bob = harness.user(9819, "Боб")
+        await bob.onboard()
+        menu = (await bob.send("/help"))[-1]
+        assert "/lessons — обучение" in menu.plain
+        assert "/creatives — баннеры" in menu.plain
+        assert "🎓 Обучение" in menu.button_labels

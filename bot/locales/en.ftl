@@ -24,9 +24,13 @@ usage-no-arguments = /{ $command } takes no arguments. Just send /{ $command }
 ## Menu
 menu-text =
     <b>Menu</b>
-    /faq — frequent questions, or just type your question
-    /lessons — training
-    /creatives — banners, landing pages, keywords and other materials
+    /faq — frequent questions, or just type your question{ $lessons ->
+        [yes] {"\u000A"}/lessons — training
+       *[no] {""}
+    }{ $creatives ->
+        [yes] {"\u000A"}/creatives — banners, landing pages, keywords and other materials
+       *[no] {""}
+    }
     /me — your code, segment, progress and referral link
     /settings — subscriptions, language, segment, name on leaderboards
     /contests — contests and your place · /top — leaderboard

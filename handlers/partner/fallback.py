@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
+from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
 from handlers.filters import CommandText
@@ -45,18 +46,27 @@ def setup() -> Router:
 
     @router.message(Command(*MANAGER_COMMANDS))
     async def not_a_manager(
-        message: Message, command: CommandObject, audit: AuditLog, settings: Settings, l10n: L10n
+        message: Message,
+        command: CommandObject,
+        audit: AuditLog,
+        settings: Settings,
+        l10n: L10n,
+        content: Content,
     ) -> None:
         await audit.record(actor(message), command.command, details=command.args, allowed=False)
         await message.answer(l10n("unknown-command"))
-        await send(message, menu_screen(l10n, manager=settings.is_manager(actor(message))))
+        manager = settings.is_manager(actor(message))
+        await send(message, menu_screen(l10n, manager=manager, content=content))
 
     @router.message(CommandText())
-    async def unknown_command(message: Message, settings: Settings, l10n: L10n) -> None:
+    async def unknown_command(
+        message: Message, settings: Settings, l10n: L10n, content: Content
+    ) -> None:
         """An unknown command: the menu, with the manager's commands for a manager (as
         their /help shows it)."""
         await message.answer(l10n("unknown-command"))
-        await send(message, menu_screen(l10n, manager=settings.is_manager(actor(message))))
+        manager = settings.is_manager(actor(message))
+        await send(message, menu_screen(l10n, manager=manager, content=content))
 
     return router
 

@@ -267,7 +267,7 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             details = rest[0][:200] if rest else None
             await audit.record(actor(message), name.lower(), details=details, allowed=False)
             await message.answer(l10n("unknown-command"))
-            await send(message, menu_screen(l10n))
+            await send(message, menu_screen(l10n, content=content))
             return
         text = message.text or ""
         if text_reading is not None and text_reading.text == text:  # read by TypedWords

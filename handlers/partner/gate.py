@@ -9,8 +9,10 @@ from aiogram import Router
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
+from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.partner import Partner
+from handlers.partner.menu import menu_screen
 
 HELP_COMMANDS = frozenset({"help", "menu"})
 
@@ -49,9 +51,10 @@ def setup(commands: Sequence[str]) -> Router:
     router = Router(name=__name__)
 
     @router.message(Unknown(commands))
-    async def start_first(message: Message, l10n: L10n) -> None:
+    async def start_first(message: Message, l10n: L10n, content: Content) -> None:
         if _command(message.text or "") in HELP_COMMANDS:  # SPEC: /help shows the menu
-            await message.answer(l10n("menu-text") + "\n\n" + l10n("start-first"))
+            menu = menu_screen(l10n, content=content).text
+            await message.answer(menu + "\n\n" + l10n("start-first"))
             return
         await message.answer(l10n("start-first"))
 

@@ -174,7 +174,7 @@ def setup() -> Router:
             await partners.finish_onboarding(partner, consent=False)
             await state.clear()
             await message.answer(greeting(l10n, "start-manager", partner.first_name))
-            await send(message, menu_screen(l10n, manager=True))
+            await send(message, menu_screen(l10n, manager=True, content=content))
             return
         if partner.onboarded:
             resumed = ""
@@ -190,7 +190,7 @@ def setup() -> Router:
             # hello first, then what is on again: one message
             welcome = greeting(l10n, "start-welcome-back", partner.first_name)
             await message.answer(welcome + ("\n\n" + resumed if resumed else ""))
-            await send(message, menu_screen(l10n, manager=manager))
+            await send(message, menu_screen(l10n, manager=manager, content=content))
             return
         await state.set_state(Onboarding.segment)
         # one message, not two: on VK twenty people starting at once wait for each other
@@ -321,6 +321,7 @@ def setup() -> Router:
     async def consent(
         callback: CallbackQuery,
         callback_data: OnboardCb,
+        content: Content,
         partner: Partner,
         partners: PartnerService,
         contests: ContestService,
@@ -333,7 +334,7 @@ def setup() -> Router:
             agreed = callback_data.value == "yes"
             text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
             await callback.message.edit_text(text)
-            await send(callback.message, menu_screen(l10n))
+            await send(callback.message, menu_screen(l10n, content=content))
 
     @router.message(StateFilter(Onboarding.consent), PlainText())
     async def typed_consent(
@@ -357,7 +358,7 @@ def setup() -> Router:
             return
         text = await _finish(agreed, partner, partners, contests, settings, state, l10n)
         await message.answer(text)
-        await send(message, menu_screen(l10n))
+        await send(message, menu_screen(l10n, content=content))
 
     @router.callback_query(OnboardCb.filter())
     async def stale_onboarding(callback: CallbackQuery, l10n: L10n) -> None:
