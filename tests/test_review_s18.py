@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.content.loader import load_content
 from bot.db.tables import audit_log
-from bot.services import small_talk
+from bot.services import own_intents, small_talk
 from bot.services.onboarding import matching_option
 from tests.content_copy import demo_copy, edit, problems
 from tests.harness import DEMO_CONTENT, Harness, running_bot
@@ -239,3 +241,33 @@ async def test_the_menu_offers_lessons_and_creatives_only_when_the_program_has_t
         assert "/lessons — обучение" in menu.plain
         assert "/creatives — баннеры" in menu.plain
         assert "🎓 Обучение" in menu.button_labels
+
+
+# --- hostile input through the new readers ---
+
+_WORDS = ["где", "посмотреть", "статистику", "продаж", "мои", "telegram", "канал", "тыс.", "50"]
+_typed = st.one_of(
+    st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join),
+    st.text(alphabet=list("аяzZ5 .-_–\u0301\u200b🙂&<>ёЁ\t"), max_size=40),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed=_typed, options=st.lists(_typed, min_size=1, max_size=4))
+def test_a_typed_option_is_one_option_or_none(typed: str, options: list[str]) -> None:
+    chosen = matching_option(typed, options)
+    assert chosen is None or 0 <= chosen < len(options)
+
+
+@settings(max_examples=200, deadline=None)
+@given(question=st.lists(st.sampled_from(_WORDS), max_size=6), wording=_typed)
+def test_asked_within_needs_a_cue_of_seeing_and_every_word(
+    question: list[str], wording: str
+) -> None:
+    within = own_intents.asked_within(question, wording.split())
+    if within:
+        assert any(word in ("где", "посмотреть") for word in question)
+    # a wording that is the question itself always asks it, when it asks where to see
+    assert own_intents.asked_within(question, question) == any(
+        word in ("где", "посмотреть") for word in question
+    )
