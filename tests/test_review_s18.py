@@ -271,3 +271,26 @@ def test_asked_within_needs_a_cue_of_seeing_and_every_word(
     assert own_intents.asked_within(question, question) == any(
         word in ("где", "посмотреть") for word in question
     )
+
+
+_CRYPTO = load_content(Path(__file__).parent.parent / "bench" / "faq_heldout" / "crypto")
+_CRYPTO_WORDINGS = [
+    small_talk._normal(wording).split()
+    for entry in _CRYPTO.faq
+    for wording in (entry.question, *entry.alt)
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    question=st.lists(st.sampled_from([*_WORDS, "видно", "сколько", "я", "заработал"]), max_size=6)
+)
+def test_the_indexed_claim_reads_as_asked_within_over_every_wording(question: list[str]) -> None:
+    """small_talk looks the wordings up by their words' keys: the same as asking each."""
+    intent = own_intents.Intent("menu", "me")
+    indexed = small_talk._faq_asks(intent, " ".join(question), _CRYPTO)
+    claims = small_talk._claims(_CRYPTO)
+    one_by_one = intent in claims.intents or any(
+        own_intents.asked_within(question, wording) for wording in _CRYPTO_WORDINGS
+    )
+    assert indexed == one_by_one

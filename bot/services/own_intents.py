@@ -261,8 +261,20 @@ def _cues(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _alike(word: str, other: str) -> bool:
-    return word == other or bool(_cues(word) & _cues(other)) or parse(word)[0] == parse(other)[0]
+@lru_cache(maxsize=50_000)
+def word_keys(word: str) -> frozenset[str]:
+    """What makes two words alike here: the same lemma (the same word too), or a cue
+    they share (`_cues`). Two words are alike when their keys meet."""
+    return frozenset({"lemma:" + parse(word)[0], *("cue:" + cue for cue in _cues(word))})
+
+
+def where_asked(question: list[str]) -> list[str] | None:
+    """The words a wording must have alike to ask what a where-to-see question asks (every
+    word but its fillers; a cue of seeing and a first-person word are no fillers here), or
+    None when the question asks no «где» / «посмотреть»."""
+    if not any(word in _SEE for word in question):
+        return None
+    return [word for word in question if word not in _FILLER or word in _SEE or word in _MINE]
 
 
 def asked_within(question: list[str], wording: list[str]) -> bool:
@@ -275,7 +287,8 @@ def asked_within(question: list[str], wording: list[str]) -> bool:
     program's entry answers it, not the bot's /me (the tester of session 18). Other
     questions are the FAQ's only when a wording reads as the same question: «сколько я
     заработал» is the partner's /me beside «Сколько я заработаю с одного клиента?»."""
-    if not any(word in _SEE for word in question):
+    asked = where_asked(question)
+    if asked is None:
         return False
-    asked = [word for word in question if word not in _FILLER or word in _SEE or word in _MINE]
-    return all(any(_alike(word, other) for other in wording) for word in asked)
+    keys = set().union(*map(word_keys, wording))
+    return all(word_keys(word) & keys for word in asked)

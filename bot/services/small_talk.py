@@ -159,7 +159,7 @@ class _Claims:
     """What the program's FAQ asks of the bot's own questions (read once per content)."""
 
     intents: frozenset[own_intents.Intent]  # intents one of its wordings reads as
-    wordings: tuple[tuple[str, ...], ...]  # its wordings' words
+    by_key: dict[str, frozenset[int]]  # a word's key (own_intents.word_keys) → its wordings
 
 
 _CLAIMS: Final[list[tuple[Content, _Claims]]] = []  # the last content's
@@ -175,7 +175,13 @@ def _claims(content: Content) -> _Claims:
         found = {
             intent for words in wordings if (intent := own_intents.read(list(words))) is not None
         }
-        _CLAIMS[:] = [(content, _Claims(frozenset(found), wordings))]
+        by_key: dict[str, set[int]] = {}
+        for index, words in enumerate(wordings):
+            for word in words:
+                for key in own_intents.word_keys(word):
+                    by_key.setdefault(key, set()).add(index)
+        keys = {key: frozenset(indices) for key, indices in by_key.items()}
+        _CLAIMS[:] = [(content, _Claims(frozenset(found), keys))]
     return _CLAIMS[0][1]
 
 
@@ -186,5 +192,15 @@ def _faq_asks(intent: own_intents.Intent, plain: str, content: Content) -> bool:
     claims = _claims(content)
     if intent in claims.intents:
         return True
-    words = plain.split()
-    return any(own_intents.asked_within(words, list(wording)) for wording in claims.wordings)
+    asked = own_intents.where_asked(plain.split())
+    if not asked:
+        return False
+    having: set[int] | None = None  # the wordings with a word alike each word so far
+    for word in asked:
+        alike: set[int] = set()
+        for key in own_intents.word_keys(word):
+            alike |= claims.by_key.get(key, frozenset())
+        having = alike if having is None else having & alike
+        if not having:
+            return False
+    return True
