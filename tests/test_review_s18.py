@@ -18,7 +18,7 @@ from bot.db.tables import audit_log
 from bot.services import own_intents, small_talk
 from bot.services.onboarding import matching_option
 from tests.content_copy import demo_copy, edit, problems
-from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, running_bot
 from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
 
 # --- 1. the program's "where to see statistics" entry answers it, not the bot's /me ---
@@ -294,3 +294,41 @@ def test_the_indexed_claim_reads_as_asked_within_over_every_wording(question: li
         own_intents.asked_within(question, wording) for wording in _CRYPTO_WORDINGS
     )
     assert indexed == one_by_one
+
+
+async def test_a_manager_forgets_a_wording_in_the_chat_and_a_partner_cannot(
+    harness: Harness,
+) -> None:
+    learning = harness.services.faq.learning
+    assert await learning.learn("promo-codes", "как выиграть в казино", "teach") is not None
+    anna = harness.user(9820, "Анна")
+    await anna.onboard()
+    assert (await anna.send("как выиграть в казино"))[-1].plain.startswith(
+        "Можно ли получить свой промокод"
+    )
+    # a partner: an unknown command, refused in the audit log, nothing forgotten
+    said = [m.plain for m in await anna.send("/faq_unlearn как выиграть в казино")]
+    assert said[0] == UNKNOWN
+    manager = harness.manager()
+    await manager.send("/start")
+    usage = (await manager.send("/faq_unlearn"))[-1].plain
+    assert usage.startswith("Использование: /faq_unlearn ТЕКСТ")
+    done = (await manager.send("/faq_unlearn Как выиграть в казино?"))[-1].plain
+    assert done.startswith("Забыл «Как выиграть в казино?» («promo-codes»)"), done
+    none = (await manager.send("/faq_unlearn как выиграть в казино"))[-1].plain
+    assert none == "Выученной формулировки «как выиграть в казино» нет — забывать нечего."
+    assert not (await anna.send("как выиграть в казино"))[-1].plain.startswith(
+        "Можно ли получить свой промокод"
+    )
+    assert "/faq_unlearn ТЕКСТ" in "\n".join(m.plain for m in await manager.send("/help"))
+    async with harness.services.db.read() as conn:
+        rows = await conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.allowed)
+            .where(audit_log.c.action == "faq_unlearn")
+            .order_by(audit_log.c.id)
+        )
+        assert [tuple(row) for row in rows] == [
+            ("tg:9820", "faq_unlearn", False),
+            (f"tg:{MANAGER_ID}", "faq_unlearn", True),
+            (f"tg:{MANAGER_ID}", "faq_unlearn", True),
+        ]

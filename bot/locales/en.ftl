@@ -769,6 +769,9 @@ faq-learned-reject = ❌ Reject
 faq-learned-move-to = Which entry does “{ $phrasing }” belong to?
 faq-learned-approved = Approved: the bot now answers this phrasing.
 faq-learned-rejected = Rejected.
+faq-unlearn-usage = Usage: /faq_unlearn TEXT — forget a learned wording (approved or waiting), e.g. /faq_unlearn how to win at the casino
+faq-unlearn-none = No learned wording “{ $wording }” — nothing to forget.
+faq-unlearn-done = Forgot “{ $wording }” ({ $entries }): the bot answers this question as before it learned it, and “Helped” will not propose it for the same entry again.
 faq-learned-cannot-teach = Not approved: the wording has no words that carry meaning (only question or chatty words), the bot could never answer by it. The wording is rejected.
 faq-learned-moved = Moved to { $entry } and approved.
 faq-learned-entry-gone = This entry is no longer in faq.yaml: move the phrasing to another one.
@@ -827,6 +830,7 @@ menu-manager =
     /partner ID — a partner's card · /approve_link ID — approve a link
     /stats — the program in numbers · /reload — read the content again
     /faq_learned — new FAQ wordings to review · /faq_link ID — answer a ticket with an FAQ entry and learn its wording
+    /faq_unlearn TEXT — forget a wording learned by mistake
 onboarding-pick-hint = There is no such option. Press a button or write one of: { $options }.
 onboarding-consent-hint = Answer with a button below: “Yes” — send me news, “No” — only answers to my questions.
 draft-segments-known = Segments: { $known }.

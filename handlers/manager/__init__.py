@@ -10,7 +10,7 @@ NO_ARGUMENTS: Final = (
     "reload", "tickets", "close", "stats", "contest_new", "contests_admin", "announce",
     "announcements", "schedule", "faq_learned",
 )  # fmt: skip
-WITH_ARGUMENTS: Final = ("t", "partner", "approve_link", "faq_link")
+WITH_ARGUMENTS: Final = ("t", "partner", "approve_link", "faq_link", "faq_unlearn")
 MANAGER_COMMANDS: Final = NO_ARGUMENTS + WITH_ARGUMENTS
 # those that work in the managers' chat too (the rest: only in private)
 NO_ARGUMENTS_IN_MANAGERS_CHAT: Final = ("tickets", "close", "stats", "faq_learned")

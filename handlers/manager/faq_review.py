@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content
@@ -19,7 +19,15 @@ from handlers.callbacks import FaqLearnCb
 from handlers.filters import IsManager
 from handlers.manager.faq_browse import BROWSE, Picker, browse_screen
 from handlers.manager.faq_common import closest_entries, entries_list, moved_note, plain
-from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
+from handlers.screens import (
+    Screen,
+    actor,
+    arguments,
+    edit,
+    keyboard,
+    no_longer_available,
+    send,
+)
 
 
 async def _cannot_teach(
@@ -111,6 +119,29 @@ def setup_commands(name: str = f"{__name__}.commands") -> Router:
     ) -> None:
         await audit.record(actor(message), "faq_learned")
         await send(message, await review_screen(faq, content, l10n))
+
+    @router.message(Command("faq_unlearn"))
+    async def faq_unlearn(
+        message: Message, command: CommandObject, faq: FaqService, audit: AuditLog, l10n: L10n
+    ) -> None:
+        """A learned wording taken back (approved or waiting, under any entry): one that was
+        learned wrongly, by mistake or by votes that were no partners' questions."""
+        wording = arguments(command)
+        if not wording:
+            await message.answer(l10n("faq-unlearn-usage"))
+            return
+        taken = await faq.learning.unlearn(wording)
+        entries = sorted({item.entry_id for item in taken})
+        await audit.record(
+            actor(message), "faq_unlearn", target=",".join(entries) or None, details=wording[:200]
+        )
+        shown = html.escape(without_bidi(wording))
+        if not taken:
+            await message.answer(l10n("faq-unlearn-none", wording=shown))
+            return
+        await message.answer(
+            l10n("faq-unlearn-done", wording=shown, entries=entries_list(entries))
+        )
 
     return router
 
