@@ -332,3 +332,50 @@ async def test_a_manager_forgets_a_wording_in_the_chat_and_a_partner_cannot(
             (f"tg:{MANAGER_ID}", "faq_unlearn", True),
             (f"tg:{MANAGER_ID}", "faq_unlearn", True),
         ]
+
+
+# --- 14. the sandbox can forge a button press, to try what the bot does with it ---
+
+
+async def test_the_sandbox_presses_forged_callback_data(harness: Harness) -> None:
+    from bot.sandbox.terminal import TerminalChat
+
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    anna = harness.user(700001, "Анна")
+    assert chat.handle("/press x")
+    assert lines[-1] == "   no message with buttons to press under"
+    await anna.onboard()
+    await anna.send("/help")
+    assert chat.handle("/press")
+    assert lines[-1].startswith("   usage: /press DATA")
+    assert chat.handle("/press lk:tg:700001")  # a manager's «✅ Подтвердить» of a link
+    await harness.emulator.wait_processed(harness.emulator.last_update_id)
+    assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    async with harness.services.db.read() as conn:
+        refused = await conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.allowed.is_(False))
+        )
+        assert [tuple(row) for row in refused] == [("tg:700001", "approve_link")]
+
+
+async def test_the_sandbox_forges_a_press_on_vk_in_the_bots_envelope(tmp_path: Path) -> None:
+    from bot.sandbox.terminal import TerminalChat
+
+    async with VK.running(tmp_path) as harness:
+        assert harness.vk is not None
+        lines: list[str] = []
+        chat = TerminalChat(harness.emulator, lines.append, harness.vk)
+        vera = harness.vk_user(700001, "Вера")
+        await vera.onboard()
+        await vera.send("/help")
+        assert chat.handle("/platform vk")
+        assert chat.handle("/press lk:vk:700001")
+        await harness.vk.feed.wait_processed(harness.vk.feed.newest - 1)
+        async with harness.services.db.read() as conn:
+            refused = await conn.execute(
+                sa.select(audit_log.c.actor, audit_log.c.action).where(
+                    audit_log.c.allowed.is_(False)
+                )
+            )
+            assert [tuple(row) for row in refused] == [("vk:700001", "approve_link")]

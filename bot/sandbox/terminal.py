@@ -9,7 +9,10 @@ bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 `/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/lang en`
 (or `ru`) sets the client language and `/name TEXT` the display name of who you are now
 (on Telegram, VK and MAX); `/sticker` sends a sticker; `/photo [CAPTION]` and
-`/document [CAPTION]` send a picture or a file (Telegram only); `/quit` (or Ctrl-D) leaves.
+`/document [CAPTION]` send a picture or a file (Telegram only); `/press DATA` presses a
+button of the bot's last message with buttons as a client could forge it, with DATA as
+its callback data (to try what the bot does with data it never sent); `/quit` (or Ctrl-D)
+leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -21,17 +24,19 @@ one line is that line typed (`/as manager` works there too).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.sandbox.pressable import button_of, no_button, pressable
 from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
+from bot.vk.convert import payload_of
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
 BLOCK = "```"  # a line of its own before and after a message of several lines
 TEXT_COMMANDS = ("/reply", "/photo", "/document")  # the sandbox's own that take a text
-LINE_COMMANDS = ("/as", "/platform", "/lang", "/name", "/sticker", "/quit", "/exit")
+LINE_COMMANDS = ("/as", "/platform", "/lang", "/name", "/sticker", "/press", "/quit", "/exit")
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
@@ -182,14 +187,7 @@ class TerminalChat:
         if text in ("/quit", "/exit"):
             return False
         if text.startswith("/platform"):
-            platform = text.removeprefix("/platform").strip()
-            names = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
-            running = {"tg": True, "vk": self.vk is not None, "max": self.max is not None}
-            if not running.get(platform):
-                self.write("   usage: /platform tg | /platform vk | /platform max")
-            else:
-                self.platform = platform
-                self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
+            self._switch_platform(text.removeprefix("/platform").strip())
             return True
         if text == "/reply":
             self.write("   usage: /reply TEXT (several lines: ``` then /reply and the lines)")
@@ -199,6 +197,9 @@ class TerminalChat:
             return True
         if text == "/name" or text.startswith("/name "):
             self._set_name(text.removeprefix("/name").strip())
+            return True
+        if text == "/press" or text.startswith("/press "):
+            self._press(text.removeprefix("/press").strip())
             return True
         if self.platform == "vk" and self.vk is not None and not text.startswith("/as "):
             return self._handle_vk(self.vk, text)
@@ -247,6 +248,39 @@ class TerminalChat:
             return True
         self.emulator.user_message(self.user_id, text)
         return True
+
+    def _switch_platform(self, platform: str) -> None:
+        names = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
+        running = {"tg": True, "vk": self.vk is not None, "max": self.max is not None}
+        if not running.get(platform):
+            self.write("   usage: /platform tg | /platform vk | /platform max")
+        else:
+            self.platform = platform
+            self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
+
+    def _press(self, data: str) -> None:
+        """A forged button press: `data` as the callback data of a button under the bot's
+        last message with buttons, on the platform written on (VK: in the payload's
+        envelope, as the bot's own buttons carry it)."""
+        if not data:
+            self.write("   usage: /press DATA (callback data, as a client may send it)")
+            return
+        if self.platform == "vk" and self.vk is not None:
+            peer = self.user_id
+            last_vk = pressable(self.vk.messages.get(peer, []), lambda m: bool(m.attachments))
+            if last_vk is not None:
+                self.vk.press_payload(peer, last_vk, json.loads(payload_of(data)))
+                return
+        elif self.platform == "max" and self.max is not None:
+            dialog = self.max.users[self.user_id].dialog
+            last_max = pressable(self.max.messages.get(dialog, []), lambda m: bool(m.files))
+            if last_max is not None:
+                self.max.press_payload(self.user_id, last_max, data)
+                return
+        elif (last := self.last_with_buttons()) is not None:
+            self.emulator.press_data(self.user_id, last, data)
+            return
+        self.write("   no message with buttons to press under")
 
     def _no_button(self, text: str, count: int) -> bool:
         self.write(no_button(text, count))

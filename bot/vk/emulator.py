@@ -250,22 +250,27 @@ class VkApiEmulator(VkMethods):
             raise AssertionError(f"no button {label!r}; there are {message.button_labels}")
         action = button["action"]
         if action["type"] == "callback":
-            event_id = secrets.token_hex(8)
-            self._open_events[event_id] = (user_id, message.peer_id)
-            self._screens.acted(message.peer_id)
-            obj = {
-                "user_id": user_id,
-                "peer_id": message.peer_id,
-                "event_id": event_id,
-                "payload": json.loads(action["payload"]),
-                "conversation_message_id": message.cmid,
-            }
-            return self.push_event("message_event", obj)
+            return self.press_payload(user_id, message, json.loads(action["payload"]))
         if action["type"] == "text":
             return self.user_message(
                 user_id, action["label"], peer_id=message.peer_id, payload=action.get("payload")
             )
         raise AssertionError(f"button {label!r} is a {action['type']} button")
+
+    def press_payload(self, user_id: int, message: VkMessage, payload: Any) -> int:
+        """A callback button under `message` pressed with this payload (a forged one too:
+        what a client can send)."""
+        event_id = secrets.token_hex(8)
+        self._open_events[event_id] = (user_id, message.peer_id)
+        self._screens.acted(message.peer_id)
+        obj = {
+            "user_id": user_id,
+            "peer_id": message.peer_id,
+            "event_id": event_id,
+            "payload": payload,
+            "conversation_message_id": message.cmid,
+        }
+        return self.push_event("message_event", obj)
 
     def allow(self, user_id: int, allowed: bool = True) -> int:
         """The person allows (or denies) messages from the community."""
