@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from bot.cli import main
 from bot.content.loader import load_content
 from bot.db.tables import audit_log
 from bot.services import own_intents, small_talk
+from bot.services.conversions import ConversionIn
 from bot.services.onboarding import matching_option
 from tests.content_copy import demo_copy, edit, problems
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, running_bot
+from tests.test_journey_notices import NOON, linked, postback
 from tests.test_review_s13_fixr13a import COMMAND_WORDS, UNKNOWN, VK
 
 # --- 1. the program's "where to see statistics" entry answers it, not the bot's /me ---
@@ -379,3 +382,26 @@ async def test_the_sandbox_forges_a_press_on_vk_in_the_bots_envelope(tmp_path: P
                 )
             )
             assert [tuple(row) for row in refused] == [("vk:700001", "approve_link")]
+
+
+# --- tester 2, 1. an approved sale's amount corrected is no new «Продажа подтверждена» ---
+
+
+async def test_an_approved_sales_amount_corrected_is_not_told_again(harness: Harness) -> None:
+    """A sale imported approved (history: no notice) whose amount a postback corrects, and
+    one approved before the partner's link was approved, are no news."""
+    anna = await linked(harness, 9830, "Анна", "aff-9830")
+    imported = ConversionIn("aff-9830", "r0", "approved", Decimal("54430.12"), "RUB", NOON)
+    assert await harness.services.sales.record(imported, "csv") == "inserted"
+    corrected = ConversionIn("aff-9830", "r0", "approved", Decimal("1.00"), "RUB", NOON)
+    assert await harness.services.sales.submit(corrected) == "updated"
+    again = ConversionIn("aff-9830", "r0", "approved", Decimal("2.00"), "RUB", NOON)
+    assert await harness.services.sales.record(again, "postback") == "updated"
+    await harness.deliver()
+    assert not [m.plain for m in anna.messages if m.plain.startswith("✅ Продажа подтверждена")]
+    # a pending sale approved is news
+    await postback(harness, "aff-9830", "s2", status="pending")
+    await postback(harness, "aff-9830", "s2")
+    await harness.deliver()
+    told = [m.plain for m in anna.messages if m.plain.startswith("✅ Продажа подтверждена")]
+    assert len(told) == 1

@@ -268,8 +268,10 @@ async def record_chunk(
         )
     if events:
         await moved(conn)
-    sold = [
-        (item.affiliate_id, number) for number, _old, item in events if item.status == "approved"
+    sold = [  # became approved: an approved sale's amount corrected is no new sale
+        (item.affiliate_id, number)
+        for number, old, item in events
+        if item.status == "approved" and old != "approved"
     ]
     mark = await last_event(conn) if sold else None
     approved = [Approved(affiliate, number, mark) for affiliate, number in sold]
