@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.db.tables import audit_log
 from bot.services import own_intents, small_talk
 from bot.services.conversions import ConversionIn
 from bot.services.onboarding import matching_option
+from bot.services.outbox_enqueue import OutMessage
 from tests.content_copy import demo_copy, edit, problems
 from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, running_bot
 from tests.test_journey_notices import NOON, linked, postback
@@ -405,3 +407,34 @@ async def test_an_approved_sales_amount_corrected_is_not_told_again(harness: Har
     await harness.deliver()
     told = [m.plain for m in anna.messages if m.plain.startswith("✅ Продажа подтверждена")]
     assert len(told) == 1
+
+
+# --- tester 2, 3. a cancel reaches whoever was told, at the weekly cap too ---
+
+
+async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -> None:
+    from tests.test_review_contests14 import _cancels, _card, _to
+
+    async with running_bot(tmp_path) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        anna = await linked(harness, 9833, "Анна", "aff-9833")
+        _to(harness, datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+        await _card(manager, "Зимний марафон")
+        await manager.press("📣 Объявить")
+        assert manager.last.plain.startswith("📣 Объявление в очереди: 1 партнёр")
+        await harness.deliver()
+        partner = await harness.services.partners.by_user("tg", 9833)
+        assert partner is not None
+        news = [
+            OutMessage(f"test:cap:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
+            for n in range(6)
+        ]
+        assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
+        await harness.deliver()
+        await _card(manager, "Зимний марафон")
+        await manager.press("❌ Отменить конкурс")
+        await manager.press("Да, отменить")
+        assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
+        await harness.deliver()
+        assert _cancels(anna) == 1

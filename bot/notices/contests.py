@@ -76,8 +76,11 @@ class ContestNotices(NoticesBase):
                     partner,
                     await self._moment_text(moment, self._l10n(partner.language), partner),
                 ),
-                # a winner hears of their prize even at the weekly cap (their own result)
-                own=moment.name == "results" and partner.id in moment.winners,
+                # a winner hears of their prize even at the weekly cap (their own result),
+                # and whoever was told of a contest hears that it was cancelled (SPEC §7: a
+                # correction of what they were told, never held back by the cap)
+                own=(moment.name == "results" and partner.id in moment.winners)
+                or moment.name == "cancelled",
             )
             for partner in moment.partners
         ]
