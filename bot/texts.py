@@ -67,9 +67,11 @@ def board_text(
     personal: bool = True,
     minimum: Decimal = Decimal(0),
     below: Decimal | None = None,
+    referrals: bool = False,
 ) -> str:
     """`minimum`: the category's threshold; `below`: the partner's value under it (they
-    are told what is left to it)."""
+    are told what is left to it); `referrals`: a board of recruits (its first place is a
+    recruit who sells, not a sale of one's own)."""
     language = l10n.language
     short = None
     if personal and below is not None and minimum:
@@ -81,7 +83,7 @@ def board_text(
         )
     if not entries:
         if not minimum:
-            return f"{header}\n{l10n('top-empty')}"
+            return f"{header}\n{l10n('top-empty-referrals' if referrals else 'top-empty')}"
         empty = l10n("top-empty-min", min=number(minimum, language))
         return "\n".join(line for line in (header, empty, short) if line)
     lines = [header]
@@ -187,6 +189,7 @@ async def contest_boards(
             personal=partner is not None,
             minimum=minimum,
             below=below,
+            referrals=kind == "most_referrals",
         )
         rows = [
             (

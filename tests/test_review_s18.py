@@ -438,3 +438,28 @@ async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -
         assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
         await harness.deliver()
         assert _cancels(anna) == 1
+
+
+# --- tester 2, 6. an empty referrals board says what puts one first there ---
+
+REFERRALS_CONTEST = """id: friends
+title: "Приведи друга"
+description: "Приглашайте партнёров: считаются те, кто сделал продажу."
+starts_at: 2026-10-20T00:00:00+03:00
+ends_at: 2026-12-20T23:59:59+03:00
+segments: []
+prizes:
+  - category: most_referrals
+    places: ["Кружка"]
+"""
+
+
+async def test_an_empty_referrals_board_says_a_recruit_who_sells_leads(tmp_path: Path) -> None:
+    folder = demo_copy(tmp_path)
+    (folder / "contests" / "friends.yaml").write_text(REFERRALS_CONTEST, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        anna = harness.user(9836, "Анна")
+        await anna.onboard()
+        top = "\n".join(m.plain for m in await anna.send("/top"))
+        assert "первый приглашённый вами партнёр с продажей выведет вас на первое место" in top
+        assert "первая продажа выведет вас на первое место" not in top.split("Приведи друга")[1]

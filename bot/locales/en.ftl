@@ -364,6 +364,7 @@ command-top = Leaderboard
 top-contest = 🏆 <b>{ $title }</b> — { $category }
 top-month = 🏆 <b>This month's leaderboard</b> — approved sales
 top-empty = Nobody is in the standings yet — a first sale puts you at the top!
+top-empty-referrals = Nobody is in the standings yet — the first partner you invite who makes a sale puts you at the top!
 top-row = { $place }. { $name } — { $value }
 top-me = You: #{ $place } ({ $value })
 top-me-gap = You: #{ $place } ({ $value }), { $gap } behind #{ $above }

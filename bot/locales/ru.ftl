@@ -376,6 +376,7 @@ command-top = Рейтинг
 top-contest = 🏆 <b>{ $title }</b> — { $category }
 top-month = 🏆 <b>Рейтинг месяца</b> — подтверждённые продажи
 top-empty = Пока никто не в зачёте — первая продажа выведет вас на первое место!
+top-empty-referrals = Пока никто не в зачёте — первый приглашённый вами партнёр с продажей выведет вас на первое место!
 top-row = { $place }. { $name } — { $value }
 top-me = Вы: №{ $place } ({ $value })
 top-me-gap = Вы: №{ $place } ({ $value }), до №{ $above } — { $gap }
