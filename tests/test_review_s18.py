@@ -463,3 +463,27 @@ async def test_an_empty_referrals_board_says_a_recruit_who_sells_leads(tmp_path:
         top = "\n".join(m.plain for m in await anna.send("/top"))
         assert "первый приглашённый вами партнёр с продажей выведет вас на первое место" in top
         assert "первая продажа выведет вас на первое место" not in top.split("Приведи друга")[1]
+
+
+# --- tester 2, 9. a CSV header read wrong says why it may look right ---
+
+
+def test_a_csv_header_in_semicolons_tabs_or_capitals_says_so(tmp_path: Path) -> None:
+    from bot.services.sales_csv import csv_rows
+    from bot.services.sales_ledger import ImportReport
+
+    cases = {
+        "partner;conversion_id;status;amount\n": "the columns are separated by semicolons",
+        "partner\tconversion_id\tstatus\tamount\n": "the columns are separated by tabs",
+        "Partner,Conversion_ID,Status,Amount\n": "names are lower case",
+        "who,what\n": "header: missing partner, conversion_id, status, amount",
+    }
+    for header, said in cases.items():
+        sheet = tmp_path / "sheet.csv"
+        sheet.write_text(header + "aff-1;o-1;approved;10\n", encoding="utf-8")
+        report = ImportReport()
+        assert list(csv_rows(sheet, report)) == []
+        ((line, reason),) = report.rejected
+        assert line == 1
+        assert reason.startswith("header: missing partner, conversion_id, status, amount")
+        assert said in reason, (header, reason)

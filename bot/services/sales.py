@@ -31,6 +31,7 @@ from bot.services.conversions import (
 )
 from bot.services.inactivity import Quiet, inactive
 from bot.services.partner import Partner
+from bot.services.sales_csv import csv_rows
 from bot.services.sales_figures import (
     ApprovalFacts,
     MonthStats,
@@ -54,7 +55,6 @@ from bot.services.sales_ledger import (
     Approved,
     ImportReport,
     Written,
-    csv_rows,
     last_event,
     record_chunk,
     record_one,
