@@ -23,3 +23,16 @@ async def test_as_shows_the_name_set_with_name(harness: Harness) -> None:
     assert chat.handle("/platform vk")
     assert chat.handle("/as partner")
     assert lines[-1] == "   you are now the partner (Мария Петрова, vk:700001)"
+
+
+async def test_as_alone_says_who_you_are_and_sends_nothing(harness: Harness) -> None:
+    """Session 18 (tester 2): «/as» alone went to the bot («Такой команды я не знаю»)."""
+    lines: list[str] = []
+    chat = TerminalChat(harness.emulator, lines.append)
+    harness.emulator.add_user(700001, "Анна")
+    assert chat.handle("/as")
+    assert lines[-2:] == [
+        "   you are the partner (Анна, tg:700001)",
+        "   usage: /as partner | /as manager",
+    ]
+    assert harness.emulator.chat_messages(700001, from_bot=False) == []

@@ -201,13 +201,16 @@ class TerminalChat:
         if text == "/press" or text.startswith("/press "):
             self._press(text.removeprefix("/press").strip())
             return True
-        if self.platform == "vk" and self.vk is not None and not text.startswith("/as "):
+        switching = text == "/as" or text.startswith("/as ")
+        if self.platform == "vk" and self.vk is not None and not switching:
             return self._handle_vk(self.vk, text)
-        if self.platform == "max" and self.max is not None and not text.startswith("/as "):
+        if self.platform == "max" and self.max is not None and not switching:
             return self._handle_max(self.max, text)
-        if text.startswith("/as "):
-            persona = text.removeprefix("/as ").strip()
-            if persona not in PERSONAS:
+        if switching:
+            persona = text.removeprefix("/as").strip()
+            where = f"{self.platform}:{self.user_id}"
+            if persona not in PERSONAS:  # «/as» alone: who you are, and how to switch
+                self.write(f"   you are the {self.persona} ({self._name()}, {where})")
                 self.write("   usage: /as partner | /as manager")
             else:
                 self.persona = persona
