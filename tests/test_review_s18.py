@@ -487,3 +487,26 @@ def test_a_csv_header_in_semicolons_tabs_or_capitals_says_so(tmp_path: Path) -> 
         assert line == 1
         assert reason.startswith("header: missing partner, conversion_id, status, amount")
         assert said in reason, (header, reason)
+
+
+# --- tester 2, 2. money sums are exact on SQLite too ---
+
+
+async def test_a_months_total_of_huge_amounts_is_exact_to_the_kopeck(harness: Harness) -> None:
+    from zoneinfo import ZoneInfo
+
+    sales = harness.services.sales
+    items = [
+        ConversionIn("aff-big", f"b{n}", "approved", Decimal("9999999999.99"), "RUB", NOON)
+        for n in range(2000)
+    ] + [
+        ConversionIn("aff-big", f"k{n}", "approved", Decimal("0.01"), "RUB", NOON)
+        for n in range(1999)
+    ]
+    written = await sales._write_chunk(items, "csv")
+    assert written.changed
+    month = await sales.month("aff-big", ZoneInfo("Europe/Moscow"))
+    assert month.approved == 3999
+    assert month.amount == Decimal("19999999999999.99")  # 2000 × 9 999 999 999,99 + 19,99
+    each = await sales.month_of_each(["aff-big"], ZoneInfo("Europe/Moscow"))
+    assert each["aff-big"].amount == Decimal("19999999999999.99")

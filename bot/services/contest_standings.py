@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from bot.clock import as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.db.engine import Database
+from bot.db.money import money_sum
 from bot.db.tables import conversions, partners
 from bot.services.partner import person_key
 
@@ -160,7 +161,7 @@ async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
         sa.select(
             conversions.c.affiliate_id,
             sa.func.count().filter(approved).label("n"),
-            sa.func.sum(conversions.c.amount).filter(approved).label("total"),
+            money_sum(conversions.c.amount).filter(approved).label("total"),
             sa.func.min(conversions.c.occurred_at).filter(approved).label("first_at"),
             sa.func.max(conversions.c.occurred_at).filter(approved).label("last_at"),
             sa.func.count().filter(conversions.c.status == "pending").label("waiting"),

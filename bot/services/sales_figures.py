@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bot.clock import as_utc
 from bot.content.models import Tier
 from bot.db.engine import Database
+from bot.db.money import money_sum
 from bot.db.tables import conversion_events, conversions
 from bot.services.conversions import MAX_AHEAD
 
@@ -126,7 +127,7 @@ async def month_stats_many(
                 conversions.c.affiliate_id,
                 conversions.c.status,
                 sa.func.count().label("n"),
-                sa.func.coalesce(sa.func.sum(conversions.c.amount), 0).label("amount"),
+                sa.func.coalesce(money_sum(conversions.c.amount), 0).label("amount"),
             )
             .where(
                 conversions.c.affiliate_id.in_(chunk),
@@ -238,7 +239,7 @@ async def approved_between_many(
             sa.select(
                 conversions.c.affiliate_id,
                 sa.func.count().filter(approved).label("n"),
-                sa.func.sum(conversions.c.amount).filter(approved).label("amount"),
+                money_sum(conversions.c.amount).filter(approved).label("amount"),
             )
             .where(
                 conversions.c.affiliate_id.in_(chunk),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
+from bot.db.money import money_sum
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
 from bot.services.faq import FaqService, partners_asked
 from bot.services.outbox_ahead import queued_to_go
@@ -119,7 +120,7 @@ class StatsService:
                     sa.select(
                         conversions.c.status,
                         count.label("n"),
-                        sa.func.sum(conversions.c.amount).label("total"),
+                        money_sum(conversions.c.amount).label("total"),
                     )
                     .where(in_month(now, zone))
                     .group_by(conversions.c.status)
