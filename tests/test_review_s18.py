@@ -510,3 +510,15 @@ async def test_a_months_total_of_huge_amounts_is_exact_to_the_kopeck(harness: Ha
     assert month.amount == Decimal("19999999999999.99")  # 2000 × 9 999 999 999,99 + 19,99
     each = await sales.month_of_each(["aff-big"], ZoneInfo("Europe/Moscow"))
     assert each["aff-big"].amount == Decimal("19999999999999.99")
+
+
+# --- tester 2, 11. a second /stop says it is so already ---
+
+
+async def test_a_second_stop_says_the_partner_is_unsubscribed_already(harness: Harness) -> None:
+    anna = harness.user(9840, "Анна")
+    await anna.onboard()
+    assert (await anna.send("/stop"))[-1].plain.startswith("Вы отписаны от всех рассылок")
+    assert (await anna.send("/stop"))[-1].plain.startswith("Вы уже отписаны от всех рассылок")
+    await anna.send("/start")
+    assert (await anna.send("/stop"))[-1].plain.startswith("Вы отписаны от всех рассылок")

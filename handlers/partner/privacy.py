@@ -25,8 +25,12 @@ def setup() -> Router:
     async def stop(
         message: Message, partner: Partner, partners: PartnerService, l10n: L10n
     ) -> None:
+        already = partner.stopped
         await partners.stop(partner)
-        await message.answer(l10n("stop-done" if partner.wants_newsletters else "stop-done-none"))
+        if not partner.wants_newsletters:
+            await message.answer(l10n("stop-done-none"))
+        else:  # a second /stop: it is so already, said so
+            await message.answer(l10n("stop-done-already" if already else "stop-done"))
 
     @router.message(Command("forget"))
     async def forget(message: Message, l10n: L10n) -> None:
