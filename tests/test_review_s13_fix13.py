@@ -78,7 +78,8 @@ async def test_a_broadcast_held_for_the_night_is_listed_with_when_it_goes(
     await harness.deliver()
     assert anna.last.plain == "Вебинар завтра"
     first = (await manager.send("/announcements"))[-1].plain.splitlines()[0]
-    assert first == "📣 Рассылка №1 — отправлена, 02.11.2026 23:30", first
+    # when it really went, too (session 18's tester 2: the planned time alone misled)
+    assert first == "📣 Рассылка №1 — отправлена, 02.11.2026 23:30, в личку ушла 03.11.2026 09:00"
 
 
 async def test_a_broadcast_planned_inside_the_quiet_hours_is_listed_with_when_it_goes(

@@ -711,6 +711,7 @@ partner-answers = Onboarding answers:
 partner-link-none = No affiliate id linked yet — no sales to show.
 announcements-status-sending = sending
 announcements-status-sent = sent
+announcements-went = { $when }, went to private chats { $went }
 # a broadcast's rows that still wait for people who stopped the messages since (dropped then)
 announcements-unreached = Will not get it any more: { $count } { $count ->
         [one] partner

@@ -742,6 +742,7 @@ partner-answers = Ответы при знакомстве:
 partner-link-none = ID в партнёрской сети не привязан — продаж пока не видно.
 announcements-status-sending = отправляется
 announcements-status-sent = отправлена
+announcements-went = { $when }, в личку ушла { $went }
 # a broadcast's rows that still wait for people who stopped the messages since (dropped then)
 announcements-unreached = Уже не получат: { $count } { $count ->
         [one] партнёр

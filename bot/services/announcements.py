@@ -60,6 +60,7 @@ class Report:
     uncertain: int
     up: int
     down: int
+    first_sent: datetime | None = None  # when its first private message went
 
 
 class AnnouncementService:
@@ -249,9 +250,13 @@ class AnnouncementService:
             .where(announcement_reactions.c.announcement_id == number)
             .group_by(announcement_reactions.c.value)
         )
+        first_query = sa.select(sa.func.min(outbox.c.sent_at)).where(
+            outbox.c.subject == f"announcement:{number}", outbox.c.status == "sent"
+        )
         async with self._db.read() as conn:
             uncertain = int((await conn.execute(uncertain_query)).scalar_one())
             reactions = {row.value: int(row.n) for row in await conn.execute(reactions_query)}
+            first_sent = await conn.scalar(first_query)
         return Report(
             delivered=statuses.get("sent", 0),
             blocked=statuses.get("blocked", 0),
@@ -261,6 +266,7 @@ class AnnouncementService:
             uncertain=uncertain,
             up=reactions.get("up", 0),
             down=reactions.get("down", 0),
+            first_sent=first_sent,
         )
 
     async def finished_unreported(self) -> list[Announcement]:

@@ -10,7 +10,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
@@ -24,6 +24,8 @@ from handlers.callbacks import AnnounceCb
 from handlers.manager.announce_screens import MOMENT, audience_title
 from handlers.screens import Screen, keyboard, send
 from scheduler.planner import Planner
+
+LATE = timedelta(minutes=5)  # a send that went this much later is said with its real time
 
 SCHEDULE_DAYS = 14  # /schedule looks this far ahead (its title says so)
 
@@ -61,6 +63,10 @@ def setup() -> Router:
             if held_until is not None:  # as the /announce preview said it
                 end = held_until.astimezone(settings.tz).strftime(MOMENT)
                 when = l10n("announce-when-quiet", when=when, end=end)
+            elif report.first_sent is not None and report.first_sent - item.send_at > LATE:
+                # it went later than planned (the quiet hours): when it really went
+                went = as_utc(report.first_sent).astimezone(settings.tz).strftime(MOMENT)
+                when = l10n("announcements-went", when=when, went=went)
             text = l10n(
                 "announcements-item",
                 number=item.id,
