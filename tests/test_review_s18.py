@@ -522,3 +522,43 @@ async def test_a_second_stop_says_the_partner_is_unsubscribed_already(harness: H
     assert (await anna.send("/stop"))[-1].plain.startswith("Вы уже отписаны от всех рассылок")
     await anna.send("/start")
     assert (await anna.send("/stop"))[-1].plain.startswith("Вы отписаны от всех рассылок")
+
+
+# --- tester 2, 10. a segment changed into a contest's: the partner hears of it ---
+
+SEGMENT_CONTEST = """id: bloggers-sprint
+title: "Спринт блогеров"
+description: "Только для блогеров."
+starts_at: 2026-11-20T00:00:00+03:00
+ends_at: 2026-11-30T23:59:59+03:00
+segments: [blogger]
+prizes:
+  - category: most_sales
+    places: ["Бонус 5 000 ₽"]
+"""
+
+
+async def test_a_partner_moving_into_a_contests_segment_hears_of_it(tmp_path: Path) -> None:
+    folder = demo_copy(tmp_path)
+    (folder / "contests" / "bloggers-sprint.yaml").write_text(SEGMENT_CONTEST, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        from tests.test_review_contests14 import _card
+
+        await _card(manager, "Спринт блогеров")
+        await manager.press("📣 Объявить")
+        anna = harness.user(9845, "Анна")
+        await anna.onboard()  # a webmaster: not told of the bloggers' sprint
+        assert not any("Спринт блогеров" in m.plain for m in anna.messages)
+        await anna.send("/settings")
+        await anna.press(next(b for b in anna.last.button_labels if "Сегмент" in b))
+        await anna.press(next(b for b in anna.last.button_labels if b.startswith("Блогер")))
+        told = [m.plain for m in anna.messages if "Спринт блогеров" in m.plain]
+        assert told == ["🏆 Конкурс «Спринт блогеров» (с 20.11) — правила и призы: /contests"]
+        # away and back: told once only (they heard of it)
+        for segment in ("Вебмастер", "Блогер"):
+            await anna.send("/settings")
+            await anna.press(next(b for b in anna.last.button_labels if "Сегмент" in b))
+            await anna.press(next(b for b in anna.last.button_labels if b.startswith(segment)))
+        assert len([m for m in anna.messages if "Спринт блогеров" in m.plain]) == 1

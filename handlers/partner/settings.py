@@ -8,12 +8,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Settings
 from bot.content.models import Content
 from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
+from bot.services.contests import ContestService
 from bot.services.partner import TOPICS, Partner
 from bot.services.partners import PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
+from handlers.partner.start import contest_lines
 from handlers.screens import Screen, edit, no_longer_available, reply
 
 
@@ -83,6 +86,8 @@ def setup() -> Router:
         callback_data: SettingsCb,
         partner: Partner,
         partners: PartnerService,
+        contests: ContestService,
+        settings: Settings,
         content: Content,
         content_store: ContentStore,
         l10n: L10n,
@@ -104,7 +109,18 @@ def setup() -> Router:
             await edit(callback, _segments_screen(content, l10n))
             return
         elif action == "setseg" and content.program.segment_title(value) is not None:
+            before = {contest.id for contest in await contests.eligible(partner.segment)}
             partner = await partners.set_segment(partner, value)
+            # contests of the new segment they have not heard of: said, as at onboarding
+            new = [
+                c
+                for c in await contests.eligible(partner.segment)
+                if c.id not in before and partner.id not in await contests.mentioned(c.id)
+            ]
+            if new and isinstance(callback.message, Message):
+                lines = contest_lines(new, contests, settings, l10n)
+                await callback.message.answer("\n".join(lines))
+                await contests.mention([contest.id for contest in new], partner.id)
         elif action != "back":
             await no_longer_available(callback, l10n)
             return

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from bot.content.models import Content
+from bot.content.models import Content, Contest
 from bot.i18n import L10n
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
@@ -115,16 +115,26 @@ async def _finish(
     await state.clear()
     text = l10n("onboarding-done-subscribed" if agreed else "onboarding-done-quiet")
     named = await contests.eligible(partner.segment)
+    text += "".join("\n" + line for line in contest_lines(named, contests, settings, l10n))
+    await contests.mention([contest.id for contest in named], partner.id)  # a cancel tells them
+    return text
+
+
+def contest_lines(
+    named: list[Contest], contests: ContestService, settings: Settings, l10n: L10n
+) -> list[str]:
+    """A line per contest a partner has not heard of (announced before they came, or of a
+    segment they moved to): when it starts, or until when it runs."""
+    lines = []
     for contest in named:
         title = html.escape(contest.title)
         if contests.started(contest):  # running: until when, not since when
             end = contest.ends_at.astimezone(settings.tz).strftime("%d.%m")
-            text += "\n" + l10n("onboarding-contest-running", title=title, end=end)
-            continue
-        start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
-        text += "\n" + l10n("onboarding-contest", title=title, start=start)
-    await contests.mention([contest.id for contest in named], partner.id)  # a cancel tells them
-    return text
+            lines.append(l10n("onboarding-contest-running", title=title, end=end))
+        else:
+            start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m")
+            lines.append(l10n("onboarding-contest", title=title, start=start))
+    return lines
 
 
 def resubscribed_text(partner: Partner, l10n: L10n) -> str:
