@@ -125,7 +125,9 @@ async def test_a_choice_made_after_linking_is_everyones_and_stays(people: Harnes
     await on_max.send("/link aff-later")
     await manager.send("/approve_link max:1405")
     assert not (await _chat(people, "tg", 1405)).subscribed("news")
-    await on_tg.send("/link aff-other")  # Telegram leaves the person: its own «yes» back
+    await on_tg.send("/link aff-other")
+    assert not (await _chat(people, "tg", 1405)).consent  # linked till a manager approves
+    await manager.send("/approve_link tg:1405")  # Telegram leaves the person: its own «yes» back
     assert (await _chat(people, "tg", 1405)).consent
     assert not (await _chat(people, "vk", 1405)).subscribed("news")
     await on_vk.send("/settings")

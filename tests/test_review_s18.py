@@ -562,3 +562,41 @@ async def test_a_partner_moving_into_a_contests_segment_hears_of_it(tmp_path: Pa
             await anna.press(next(b for b in anna.last.button_labels if "Сегмент" in b))
             await anna.press(next(b for b in anna.last.button_labels if b.startswith(segment)))
         assert len([m for m in anna.messages if "Спринт блогеров" in m.plain]) == 1
+
+
+# --- tester 2, 7. a linked partner asking for another id keeps the linked one till approved ---
+
+
+async def test_a_second_link_request_keeps_the_linked_id_until_a_manager_decides(
+    harness: Harness,
+) -> None:
+    anna = await linked(harness, 9850, "Анна", "aff-old")
+    await postback(harness, "aff-old", "o1")
+    await harness.deliver()
+    manager = harness.manager()
+    await manager.send("/start")
+    said = (await anna.send("/link aff-typo"))[-1].plain
+    assert said == (
+        "Запрос на привязку ID aff-typo отправлен менеджеру. Пока он не подтверждён, "
+        "продажи и место считаются по ID aff-old."
+    )
+    me = "\n".join(m.plain for m in await anna.send("/me"))
+    assert "aff-old" in me
+    assert "Продажи в этом месяце: 1 продажа на 1 500 ₽" in me, me
+    assert "Запрошена привязка к ID aff-typo" in me
+    # the manager declines: the old link stays, nothing to ask again
+    card = next(m for m in manager.messages if "aff-typo" in m.plain and m.button_labels)
+    await manager.press(card.button_labels[1], card)  # ❌
+    partner = await harness.services.partners.by_user("tg", 9850)
+    assert partner is not None
+    assert (partner.affiliate_id, partner.affiliate_status) == ("aff-old", "linked")
+    assert partner.requested_affiliate_id is None
+    assert "Запрошена привязка" not in "\n".join(m.plain for m in await anna.send("/me"))
+    # asked again and approved (by the requested id): the new id is the link
+    await anna.send("/link aff-new")
+    said = (await manager.send("/approve_link aff-new"))[-1].plain
+    assert "aff-new" in said, said
+    partner = await harness.services.partners.by_user("tg", 9850)
+    assert partner is not None
+    assert (partner.affiliate_id, partner.affiliate_status) == ("aff-new", "linked")
+    assert partner.requested_affiliate_id is None

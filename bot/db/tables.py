@@ -62,6 +62,9 @@ partners = sa.Table(
     sa.Column("partner_code", sa.String(16), nullable=False),
     sa.Column("affiliate_id", sa.String(64), nullable=True),
     sa.Column("affiliate_status", sa.String(16), nullable=False, server_default="none"),
+    # another id a linked partner asked for (/link): the linked one counts until a manager
+    # approves it (declined: the linked one stays)
+    sa.Column("requested_affiliate_id", sa.String(64), nullable=True),
     sa.Column("public_name", sa.String(16), nullable=False, server_default="name"),
     sa.Column("unreachable", sa.Boolean, nullable=False, server_default=sa.false()),
     # one person on Telegram and VK (one affiliate id) may want automated sends in one only

@@ -302,6 +302,7 @@ partner-unreachable = ⚠️ the partner blocked the bot
 command-link = Link your affiliate id
 me-link-none = Your sales show up here once your affiliate id is linked: /link YOUR_ID
 me-link-pending = Affiliate id { $affiliate } waits for a manager's approval; then your sales show up here.
+me-link-other-pending = You asked to link id { $affiliate }: it waits for a manager; until then the sales of the id above count.
 me-affiliate = Affiliate id: { $affiliate }
 me-month = Sales this month: { $approved } { $approved ->
         [one] sale
@@ -322,6 +323,7 @@ link-usage = Usage: /link ID — your affiliate id (as in postbacks and reports)
 link-hint = That looks like an affiliate network ID. To link it, send /link { $affiliate } — a manager will confirm it.
 link-invalid = “{ $affiliate }” does not look like an id: Latin letters, digits and _.:@-, no spaces, up to 64.
 link-requested = The request to link id { $affiliate } went to a manager. Until it is approved no stats are shown.
+link-requested-keep = The request to link id { $affiliate } went to a manager. Until it is approved your sales and place count by id { $current }.
 link-approved = ✅ Id { $affiliate } is linked. Your sales are in /me now.
 link-declined = The manager did not approve linking id { $affiliate }. If that is a mistake, write to /support.
 link-card =

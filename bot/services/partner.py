@@ -48,6 +48,20 @@ class Partner:
     chosen_at: datetime | None = None
     # its own choice while a linked chat's newer one stands in for it (`own_choice`)
     own_choice: dict[str, Any] | None = None
+    # another id a linked partner asked for: the linked one counts until it is approved
+    requested_affiliate_id: str | None = None
+
+    @property
+    def link_pending(self) -> bool:
+        """Whether a /link request waits for a manager (a first one, or another id)."""
+        return self.affiliate_status == "pending" or self.requested_affiliate_id is not None
+
+    @property
+    def requested_id(self) -> str | None:
+        """The affiliate id a waiting /link request asks for."""
+        if self.requested_affiliate_id is not None:
+            return self.requested_affiliate_id
+        return self.affiliate_id if self.affiliate_status == "pending" else None
 
     @property
     def key(self) -> str:

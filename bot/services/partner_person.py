@@ -75,7 +75,11 @@ class PersonChats(PartnerRows):
         return await self.set_preferred_platform(partner, chosen)
 
     async def request_link(self, partner: Partner, affiliate_id: str) -> Partner:
-        """The partner says which affiliate id is theirs; a manager approves it."""
+        """The partner says which affiliate id is theirs; a manager approves it. A linked
+        partner keeps the linked id (its sales, its place) until then: the new one waits
+        apart (`requested_affiliate_id`)."""
+        if partner.affiliate_status == "linked":
+            return await self._update(partner, requested_affiliate_id=affiliate_id)
         await self._leave_person(partner)
         return await self._update(
             partner,
@@ -94,7 +98,17 @@ class PersonChats(PartnerRows):
         """The chat becomes one of the person's: every chat takes on `joined_settings` (the
         newest newsletter choice, the segment of the chat used last); a chat whose own
         choice gives way keeps it aside (`own_choice`) for when the other chat goes.
-        Every chat of the person (the joining one first), as it was and is now."""
+        Every chat of the person (the joining one first), as it was and is now. A linked
+        chat that asked for another id leaves its person for that id's."""
+        if partner.requested_affiliate_id is not None:
+            await self._leave_person(partner)
+            partner = await self._update(
+                partner,
+                affiliate_id=partner.requested_affiliate_id,
+                requested_affiliate_id=None,
+                preferred_platform=None,
+                **own_again(partner),
+            )
         person = await self.twins(replace(partner, affiliate_status="linked"))
         partner = await self._update(partner, affiliate_status="linked")
         if not person:
@@ -109,6 +123,8 @@ class PersonChats(PartnerRows):
         return chat, await self._update(chat, **values), source
 
     async def decline_link(self, partner: Partner) -> Partner:
+        if partner.requested_affiliate_id is not None:  # the linked id stays
+            return await self._update(partner, requested_affiliate_id=None)
         await self._leave_person(partner)
         return await self._update(
             partner,

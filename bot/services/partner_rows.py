@@ -145,7 +145,14 @@ class PartnerRows:
         if by_code is not None:
             return by_code
         return await self._one(
-            sa.select(partners).where(partners.c.affiliate_id == query).limit(1)
+            sa.select(partners)
+            .where(
+                sa.or_(
+                    partners.c.affiliate_id == query, partners.c.requested_affiliate_id == query
+                )
+            )
+            .order_by(partners.c.requested_affiliate_id.is_(None))  # a request first
+            .limit(1)
         )
 
     async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:

@@ -32,7 +32,7 @@ async def _decide(
     program: Program,
 ) -> str:
     """Approve or decline; the text for the managers."""
-    affiliate = partner.affiliate_id or ""
+    affiliate = partner.requested_id or ""
     if approve:
         changes = await partners.join(partner)
         await tell_joined(bot, relay, changes, program, html.escape(affiliate))
@@ -70,7 +70,7 @@ def setup_buttons() -> Router:
         l10n: L10n,
     ) -> None:
         partner = await partners.get(callback_data.partner)
-        if partner is None or partner.affiliate_status != "pending":
+        if partner is None or not partner.link_pending:
             await callback.answer(l10n("link-nothing-pending"), show_alert=True)
             return
         text = await _decide(
@@ -106,7 +106,7 @@ def setup_command(name: str = __name__) -> Router:
         if partner is None:
             await message.answer(l10n("partner-not-found", query=echo(query)))
             return
-        if partner.affiliate_status != "pending":
+        if not partner.link_pending:
             await message.answer(l10n("link-nothing-pending"))
             return
         await message.answer(

@@ -118,4 +118,10 @@ async def _request(
         ]
     )
     await relay.tell_managers(bot, card, buttons)
-    await message.answer(l10n("link-requested", affiliate=html.escape(affiliate)))
+    if partner.requested_affiliate_id is not None:  # linked: the linked id counts till then
+        current = html.escape(partner.affiliate_id or "")
+        await message.answer(
+            l10n("link-requested-keep", affiliate=html.escape(affiliate), current=current)
+        )
+    else:
+        await message.answer(l10n("link-requested", affiliate=html.escape(affiliate)))

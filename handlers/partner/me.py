@@ -24,10 +24,15 @@ def sales_lines(card: ProfileCard, l10n: L10n, *, for_manager: bool = False) -> 
     affiliate = html.escape(partner.affiliate_id or "")
     if partner.affiliate_status == "pending":
         return [l10n("me-link-pending", affiliate=affiliate)]
+    requested = partner.requested_affiliate_id
+    waiting = (
+        [l10n("me-link-other-pending", affiliate=html.escape(requested))] if requested else []
+    )
     if card.month is None or card.standing is None:
         return [l10n("partner-link-none" if for_manager else "me-link-none")]
     month, standing = card.month, card.standing
     lines = [] if for_manager else [l10n("me-affiliate", affiliate=affiliate)]  # card has it
+    lines += waiting
     lines += [
         l10n(
             "me-month",
