@@ -132,7 +132,7 @@ def test_lesson_links_that_are_no_web_addresses_are_refused_with_their_line(
     name = f"lessons/{lesson.name}"
     assert problems(root) == [
         f"{name}:{len(lines) - 1}: link 'file:///etc/passwd': {rule}",
-        f"{name}:{len(lines) - 1}: link 'javascript:alert(1': {rule}",
+        f"{name}:{len(lines) - 1}: link 'javascript:alert(1)': {rule}",
         f"{name}:{len(lines)}: link '02.md': {rule}",
     ]
 
@@ -600,3 +600,44 @@ async def test_a_second_link_request_keeps_the_linked_id_until_a_manager_decides
     assert partner is not None
     assert (partner.affiliate_id, partner.affiliate_status) == ("aff-new", "linked")
     assert partner.requested_affiliate_id is None
+
+
+# --- tester 3, 1. a ticket is rated once per closing, never while open ---
+
+
+async def test_a_ticket_is_rated_once_per_closing_and_never_while_open(harness: Harness) -> None:
+    from handlers.callbacks import TicketCb
+
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(9855, "Анна")
+    await anna.onboard()
+    await anna.send("/support Где акт за сентябрь?")
+    ticket = await harness.services.support.get(1)
+    assert ticket is not None
+
+    async def rate(value: str, *, ask: bool = True) -> str:
+        under = (await anna.send("когда выплаты"))[-1] if ask else anna.last
+        await anna.press_data(under, TicketCb(action="rate", ticket=1, value=value).pack())
+        return str(anna.callback_answers()[-1]["text"])
+
+    # open (its question's message has buttons): refused
+    assert (await rate("up", ask=False)).startswith("Этот пункт больше недоступен")
+    await harness.services.support.close(ticket)
+    assert await rate("up") == "Спасибо за оценку!"
+    for value in ("down", "up"):  # a second rating, the same or another: refused
+        assert (await rate(value)).startswith("Этот пункт больше недоступен")
+    rated = await harness.services.support.get(1)
+    assert rated is not None
+    assert rated.rating == "up"
+
+
+# --- tester 3, 3. a key of other items is not suggested as its own correction ---
+
+
+def test_a_key_of_other_items_is_named_as_not_this_items(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    lesson = sorted((root / "lessons").glob("*.md"))[0]
+    edit(lesson, "---\n", "---\nadded: 2026-02-01\n")
+    (found,) = [p for p in problems(root) if "added" in p]
+    assert found == f"lessons/{lesson.name}:2: unknown key 'added' (not a key of this item)"

@@ -295,7 +295,7 @@ def markdown_problems(body: str) -> list[tuple[int, str]]:
 
 
 _LINK_RULE = "a link must start with http:// or https:// (or tg://)"
-_REFUSED_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_REFUSED_LINK = re.compile(r"\]\(\s*<?([^\s>]+)\)")  # to the last «)»: «alert(1)» whole
 
 
 def _body_line(path: Path) -> int:

@@ -185,7 +185,10 @@ class Source:
         if kind == "extra_forbidden":
             key = str(loc[-1])
             close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if key in _KNOWN_KEYS:  # a key of other items (a creative's `added` in a lesson)
+                hint = " (not a key of this item)"
+            else:
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.problem(loc, f"unknown key {key!r}{hint}")
             return
         if kind == "missing":

@@ -263,6 +263,8 @@ class SupportService:
         ticket = await self.get(ticket_id)
         if ticket is None or ticket.partner_id != partner.id or rating not in ("up", "down"):
             return None
+        if ticket.is_open or ticket.rating is not None:
+            return None  # rated once per closing: an open one, or a second press, is refused
         return await self._update(ticket, rating=rating)
 
     async def open_tickets(self) -> list[tuple[Ticket, str, str]]:
