@@ -323,7 +323,10 @@ async def test_partner_card_by_id_code_or_affiliate(forum: Harness) -> None:
         assert card.startswith("👤 Анна (@user612, tg:612)")
         assert "Сегмент: Дизайнер интерьеров" in card
         assert "Обращения: 1 · открыто №1" in card
-        assert "Рассылки: включены" in card
+        assert (
+            "Рассылки: включены: Новости, Конкурсы, Еженедельный дайджест, "
+            "Уведомления о продажах, Новые уроки" in card
+        )
         assert "• когда выплаты" in card
     replies = await manager.send("/partner nobody")
     assert replies[-1].plain == "Партнёр «nobody» не найден."

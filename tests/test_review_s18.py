@@ -641,3 +641,22 @@ def test_a_key_of_other_items_is_named_as_not_this_items(tmp_path: Path) -> None
     edit(lesson, "---\n", "---\nadded: 2026-02-01\n")
     (found,) = [p for p in problems(root) if "added" in p]
     assert found == f"lessons/{lesson.name}:2: unknown key 'added' (not a key of this item)"
+
+
+# --- tester 3, 10. the /partner card names the topics that are on ---
+
+
+async def test_the_partner_card_names_the_topics_on(harness: Harness) -> None:
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(9860, "Анна")
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 9860)
+    assert partner is not None
+    for topic in ("contests", "digest", "sales", "lessons"):
+        partner = await harness.services.partners.set_subscription(partner, topic, False)
+    card = (await manager.send("/partner tg:9860"))[-1].plain
+    assert "Рассылки: включены: Новости\n" in card, card
+    await harness.services.partners.set_subscription(partner, "news", False)
+    card = (await manager.send("/partner tg:9860"))[-1].plain
+    assert "Рассылки: включены, но все темы выключены" in card, card

@@ -290,7 +290,8 @@ partner-card =
        *[other] {" "}· #{ $open } open
     }
     With us since { $since } · last seen { $seen }
-partner-newsletters-on = on
+partner-newsletters-topics = on: { $topics }
+partner-newsletters-no-topics = on, but every topic is off
 partner-newsletters-stopped = off (/stop)
 partner-newsletters-none = no consent
 partner-newsletters-from = { $why } (the choice of the { $platform } chat)

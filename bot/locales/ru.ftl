@@ -300,7 +300,8 @@ partner-card =
        *[other] {" "}· открыто №{ $open }
     }
     С нами с { $since } · последний раз { $seen }
-partner-newsletters-on = включены
+partner-newsletters-topics = включены: { $topics }
+partner-newsletters-no-topics = включены, но все темы выключены
 partner-newsletters-stopped = выключены (/stop)
 partner-newsletters-none = согласия на рассылки нет
 partner-newsletters-from = { $why } (выбор из чата в { $platform })

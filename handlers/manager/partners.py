@@ -16,7 +16,7 @@ from bot.i18n import L10n, echo
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
 from bot.services.onboarding import ANSWER_LIMIT
-from bot.services.partner import Partner
+from bot.services.partner import TOPICS, Partner
 from bot.services.profile import ManagerCard, ProfileService
 from bot.texts import shown_name, standing_lines
 from handlers.partner.me import sales_lines
@@ -43,7 +43,12 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
     elif partner.stopped:
         newsletters = l10n("partner-newsletters-stopped")
     else:
-        newsletters = l10n("partner-newsletters-on")
+        on = [l10n(f"topic-{topic}") for topic in TOPICS if partner.subscribed(topic)]
+        newsletters = (
+            l10n("partner-newsletters-topics", topics=", ".join(on))
+            if on
+            else l10n("partner-newsletters-no-topics")
+        )
     if partner.choice_from:  # a linked chat's newer choice (docs/one-person.md)
         platform = l10n("person-platform", platform=partner.choice_from)
         newsletters = l10n("partner-newsletters-from", why=newsletters, platform=platform)
