@@ -660,3 +660,34 @@ async def test_the_partner_card_names_the_topics_on(harness: Harness) -> None:
     await harness.services.partners.set_subscription(partner, "news", False)
     card = (await manager.send("/partner tg:9860"))[-1].plain
     assert "Рассылки: включены, но все темы выключены" in card, card
+
+
+# --- the sandbox's partners' group: `/chat group` ---
+
+
+async def test_the_sandbox_writes_in_the_partners_group(tmp_path: Path) -> None:
+    from bot.sandbox.group import GROUP_ID, GROUP_TITLE
+    from bot.sandbox.terminal import TerminalChat
+    from tests.harness import chats_emulator
+
+    async with chats_emulator() as emulator:
+        emulator.add_group(GROUP_ID, GROUP_TITLE)
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=GROUP_ID
+        ) as harness:
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append)
+            harness.user(700001, "Анна")
+            assert chat.handle("/chat group")
+            assert lines[-1] == "   you now write in the partners' group"
+            assert chat.handle("@partnerbot_sandbox_bot где взять рефку")
+            await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            said = "\n".join(lines)
+            assert "(group) " in said  # the welcome and the answer, marked as the group's
+            assert any("Где взять партнёрскую ссылку" in line for line in lines), said
+            typed = harness.emulator.chat_messages(GROUP_ID, from_bot=False)
+            assert typed[-1].text == "@partnerbot_sandbox_bot где взять рефку"
+            assert chat.handle("/chat private")
+            assert lines[-1] == "   you now write in your private chat"
+            assert chat.handle("/chat nowhere")
+            assert lines[-1].startswith("   usage: /chat group | /chat private")

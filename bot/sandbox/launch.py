@@ -19,6 +19,7 @@ from bot.http import create_http_app, start_http
 from bot.max.client import max_pacer
 from bot.max.emulator import MaxApiEmulator
 from bot.max.session import create_max_bot
+from bot.sandbox.group import GROUP_ID, add_group
 from bot.sandbox.stdin import read_lines
 from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat
 from bot.startup import VK_COMMAND_WORDS, VK_MANAGER_WORDS, prepare_bot
@@ -38,6 +39,7 @@ async def _emulators() -> tuple[BotApiEmulator, VkApiEmulator, MaxApiEmulator]:
     await vk.start()
     max_api = MaxApiEmulator(processing=0.5)  # an upload is ready half a second later
     await max_api.start()
+    add_group(emulator)  # the partners' group (`/chat group`)
     for persona, (user_id, name) in PERSONAS.items():
         emulator.add_user(user_id, name, username=f"sandbox_{persona}")
         vk.add_user(user_id, name)
@@ -55,7 +57,10 @@ async def run_sandbox(settings: Settings) -> None:
         flush=True,
     )
     managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}", f"max:{MANAGER_ID}")
-    settings = settings.model_copy(update={"managers": managers})
+    community = settings.tg_community_chat_id or GROUP_ID  # the sandbox's partners' group
+    settings = settings.model_copy(
+        update={"managers": managers, "tg_community_chat_id": community}
+    )
     services = await create_services(settings)
     bot = create_bot(
         emulator.token,
@@ -105,7 +110,8 @@ async def run_sandbox(settings: Settings) -> None:
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
             "/as manager switches to the manager (/reply TEXT answers a ticket); "
-            "/platform vk or /platform max writes in VK or MAX instead; /lang en and /name NAME "
+            "/platform vk or /platform max writes in VK or MAX instead; /chat group writes in "
+            "the partners' group (Telegram); /lang en and /name NAME "
             "change your client's language and display name; a line ending with \\ goes on on "
             f"the next one (or put {BLOCK} before and after several lines); /quit leaves.",
             flush=True,

@@ -24,19 +24,21 @@ one line is that line typed (`/as manager` works there too).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
+from bot.sandbox.forge import press_forged
+from bot.sandbox.group import GROUP_ID, GroupChat
 from bot.sandbox.pressable import button_of, no_button, pressable
 from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
-from bot.vk.convert import payload_of
 from bot.vk.emulator import VkApiEmulator, VkMessage
 
 BLOCK = "```"  # a line of its own before and after a message of several lines
 TEXT_COMMANDS = ("/reply", "/photo", "/document")  # the sandbox's own that take a text
-LINE_COMMANDS = ("/as", "/platform", "/lang", "/name", "/sticker", "/press", "/quit", "/exit")
+LINE_COMMANDS = (
+    "/as", "/platform", "/chat", "/lang", "/name", "/sticker", "/press", "/quit", "/exit",
+)  # fmt: skip
 PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
@@ -63,6 +65,8 @@ class TerminalChat:
         self.block: list[str] | None = None  # lines between two lines of BLOCK
         self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
         self.vk_incoming: dict[int, int] = {}
+        self.group = GroupChat(emulator)
+        self.in_group = False  # `/chat group`: typed lines go to the partners' group
         self.emulator.listeners.append(self.show)
         self.emulator.answer_listeners.append(self.show_toast)
         if vk is not None:
@@ -88,6 +92,8 @@ class TerminalChat:
         if who != self.persona and not message.edits:
             self.incoming[message.chat_id] = message.message_id
         prefix = self._prefix(who, message.chat_id, bool(message.edits))
+        if message.chat_id == GROUP_ID:
+            prefix = "(group) " + prefix.removeprefix(f"(to {GROUP_ID}) ")
         for line in telegram_lines(message, prefix):
             self.write(line)
 
@@ -189,6 +195,8 @@ class TerminalChat:
         if text.startswith("/platform"):
             self._switch_platform(text.removeprefix("/platform").strip())
             return True
+        if self._in_the_group(text):
+            return True
         if text == "/reply":
             self.write("   usage: /reply TEXT (several lines: ``` then /reply and the lines)")
             return True
@@ -261,29 +269,35 @@ class TerminalChat:
             self.platform = platform
             self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
 
+    def _in_the_group(self, text: str) -> bool:
+        """`/chat …`, or a line typed in the partners' group: handled here."""
+        if text == "/chat" or text.startswith("/chat "):
+            self._switch_chat(text.removeprefix("/chat").strip())
+            return True
+        if not self.in_group or self.platform != "tg" or text.startswith(("/as", "/press")):
+            return False
+        note = self.group.line(self.user_id, text)
+        if note:
+            self.write(note)
+        return True
+
+    def _switch_chat(self, where: str) -> None:
+        """`/chat group`: write in the partners' group (Telegram); `/chat private`: back."""
+        if where not in ("group", "private") or (where == "group" and self.platform != "tg"):
+            self.write("   usage: /chat group | /chat private (the group is on Telegram)")
+            return
+        self.in_group = where == "group"
+        chat = "the partners' group" if self.in_group else "your private chat"
+        self.write(f"   you now write in {chat}")
+
     def _press(self, data: str) -> None:
-        """A forged button press: `data` as the callback data of a button under the bot's
-        last message with buttons, on the platform written on (VK: in the payload's
-        envelope, as the bot's own buttons carry it)."""
-        if not data:
-            self.write("   usage: /press DATA (callback data, as a client may send it)")
-            return
-        if self.platform == "vk" and self.vk is not None:
-            peer = self.user_id
-            last_vk = pressable(self.vk.messages.get(peer, []), lambda m: bool(m.attachments))
-            if last_vk is not None:
-                self.vk.press_payload(peer, last_vk, json.loads(payload_of(data)))
-                return
-        elif self.platform == "max" and self.max is not None:
-            dialog = self.max.users[self.user_id].dialog
-            last_max = pressable(self.max.messages.get(dialog, []), lambda m: bool(m.files))
-            if last_max is not None:
-                self.max.press_payload(self.user_id, last_max, data)
-                return
-        elif (last := self.last_with_buttons()) is not None:
-            self.emulator.press_data(self.user_id, last, data)
-            return
-        self.write("   no message with buttons to press under")
+        """A forged button press (bot/sandbox/forge.py)."""
+        last = self.last_with_buttons() if self.platform == "tg" else None
+        note = press_forged(
+            data, self.platform, self.user_id, last, self.emulator, self.vk, self.max
+        )
+        if note:
+            self.write(note)
 
     def _no_button(self, text: str, count: int) -> bool:
         self.write(no_button(text, count))
