@@ -691,3 +691,30 @@ async def test_the_sandbox_writes_in_the_partners_group(tmp_path: Path) -> None:
             assert lines[-1] == "   you now write in your private chat"
             assert chat.handle("/chat nowhere")
             assert lines[-1].startswith("   usage: /chat group | /chat private")
+
+
+# --- tester 3, 9. a settings button sets the state it shows next: a double tap is one ---
+
+
+async def test_settings_buttons_set_a_state_so_a_double_tap_changes_once(
+    harness: Harness,
+) -> None:
+    from handlers.callbacks import SettingsCb
+
+    anna = harness.user(9865, "Анна")
+    await anna.onboard()
+    screen = (await anna.send("/settings"))[-1]
+    news = next(b for row in screen.buttons for b in row if "Новости" in b["text"])
+    name = next(b for row in screen.buttons for b in row if "рейтинг" in b["text"].lower())
+    for _ in range(2):  # the same press twice (a double tap, a late repeat)
+        await anna.press_data(screen, str(news["callback_data"]))
+        await anna.press_data(screen, str(name["callback_data"]))
+    partner = await harness.services.partners.by_user("tg", 9865)
+    assert partner is not None
+    assert not partner.subscribed("news")
+    assert partner.public_name == "nickname"
+    await anna.press_data(screen, SettingsCb(action="name", value="zzz").pack())
+    assert anna.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    partner = await harness.services.partners.by_user("tg", 9865)
+    assert partner is not None
+    assert partner.public_name == "nickname"

@@ -19,6 +19,12 @@ TOPICS: Final = ("news", "contests", "digest", "sales", "lessons")
 PUBLIC_NAMES: Final = ("name", "nickname", "anonymous")
 
 
+def next_public_name(choice: str) -> str:
+    """Name → nickname → anonymous → name, on the leaderboards."""
+    index = PUBLIC_NAMES.index(choice) if choice in PUBLIC_NAMES else -1
+    return PUBLIC_NAMES[(index + 1) % len(PUBLIC_NAMES)]
+
+
 @dataclass(frozen=True)
 class Partner:
     id: int

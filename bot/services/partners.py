@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bot.db.tables import partners
 from bot.services.onboarding import ANSWER_LIMIT
-from bot.services.partner import PUBLIC_NAMES, TOPICS, Partner, person_key
+from bot.services.partner import PUBLIC_NAMES, TOPICS, Partner, next_public_name, person_key
 from bot.services.partner_person import Changed, PersonChats
 
 __all__ = ["Changed", "PartnerService"]
@@ -66,10 +66,7 @@ class PartnerService(PersonChats):
 
     async def next_public_name(self, partner: Partner) -> Partner:
         """Name → nickname → anonymous → name, on the leaderboards."""
-        index = (
-            PUBLIC_NAMES.index(partner.public_name) if partner.public_name in PUBLIC_NAMES else -1
-        )
-        return await self.set_public_name(partner, PUBLIC_NAMES[(index + 1) % len(PUBLIC_NAMES)])
+        return await self.set_public_name(partner, next_public_name(partner.public_name))
 
     async def set_public_name(self, partner: Partner, choice: str) -> Partner:
         """How the person is named on leaderboards, for all of their chats at once."""

@@ -13,7 +13,7 @@ from bot.content.models import Content
 from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
 from bot.services.contests import ContestService
-from bot.services.partner import TOPICS, Partner
+from bot.services.partner import PUBLIC_NAMES, TOPICS, Partner, next_public_name
 from bot.services.partners import PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
 from handlers.partner.start import contest_lines
@@ -26,9 +26,10 @@ def settings_screen(
     builder = InlineKeyboardBuilder()
     for topic in TOPICS:
         mark = "✅" if partner.subscribed(topic) else "❌"
-        builder.button(
+        want = "0" if partner.subscribed(topic) else "1"  # the state it sets: a second
+        builder.button(  # press of the same button (a double tap) changes nothing more
             text=f"{mark} {l10n(f'topic-{topic}')}",
-            callback_data=SettingsCb(action="topic", value=topic),
+            callback_data=SettingsCb(action="topic", value=f"{topic}.{want}"),
         )
     other = "en" if partner.language == "ru" else "ru"
     builder.button(
@@ -41,7 +42,7 @@ def settings_screen(
     )
     builder.button(
         text=l10n("settings-public-name", choice=l10n(f"public-name-{partner.public_name}")),
-        callback_data=SettingsCb(action="name"),
+        callback_data=SettingsCb(action="name", value=next_public_name(partner.public_name)),
     )
     if two_chats:
         where = partner.preferred_platform or "both"
@@ -93,14 +94,22 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         action, value = callback_data.action, callback_data.value
-        if action == "topic" and value in TOPICS:
-            partner = await partners.set_subscription(
-                partner, value, not partner.subscribed(value)
-            )
+        topic, _, want = value.partition(".")
+        if action == "topic" and topic in TOPICS and want in ("", "0", "1"):
+            on = want == "1" if want else not partner.subscribed(topic)  # "": a button of old
+            if on == partner.subscribed(topic):  # pressed again: so it is already
+                await callback.answer(l10n("settings-saved"))
+                return
+            partner = await partners.set_subscription(partner, topic, on)
         elif action == "lang" and value in LANGUAGES:
             partner = await partners.set_language(partner, value)
             l10n = content_store.live.translator.get(value)
-        elif action == "name":
+        elif action == "name" and value in PUBLIC_NAMES:  # the choice the button shows next
+            if value == partner.public_name:  # pressed again: so it is already
+                await callback.answer(l10n("settings-saved"))
+                return
+            partner = await partners.set_public_name(partner, value)
+        elif action == "name" and not value:  # a button from before the choice was in it
             partner = await partners.next_public_name(partner)
         elif action == "platform":
             partner = await partners.toggle_preferred_platform(partner)
