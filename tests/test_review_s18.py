@@ -718,3 +718,22 @@ async def test_settings_buttons_set_a_state_so_a_double_tap_changes_once(
     partner = await harness.services.partners.by_user("tg", 9865)
     assert partner is not None
     assert partner.public_name == "nickname"
+
+
+# --- tester 3, 8. a forged /announce audience is refused, not told as an empty one ---
+
+
+async def test_a_forged_announce_audience_is_no_longer_available(harness: Harness) -> None:
+    from handlers.callbacks import AnnounceCb
+
+    await harness.user(9870, "Анна").onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    picker = (await manager.send("Вебинар завтра"))[-1]
+    for forged in ("contest/nonexistent", "segment/../../x", "tier/none", "all/x", "elsewhere"):
+        await manager.press_data(picker, AnnounceCb(action="to", value=forged).pack())
+        assert manager.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
+    # a real audience still works
+    await manager.press("👥 Всем партнёрам", picker)
+    assert "Сейчас" in manager.messages[-1].button_labels  # the next step: when

@@ -78,6 +78,10 @@ class AnnouncementService:
         self._audiences = audiences
         self._community_chats = community_chats  # (platform, chat) of each partners' group
 
+    async def known(self, audience: str) -> bool:
+        """Whether an audience exists (`Audiences.known`)."""
+        return await self._audiences.known(audience)
+
     async def recipients(self, audience: str) -> list[Partner]:
         """Who an audience is right now (`Audiences.recipients`)."""
         return await self._audiences.recipients(audience)

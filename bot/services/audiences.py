@@ -101,6 +101,22 @@ class Audiences:
         members = await self._members(audience, await self._partners.onboarded())
         return len(left_out(members, await self.recipients(audience), self._managers))
 
+    async def known(self, audience: str) -> bool:
+        """Whether an audience names something that exists: everyone, the inactive, the
+        partners' group, a segment or tier of program.yaml, a contest (a forged button's
+        «segment:../x» or a contest that never was is no audience, not an empty one)."""
+        kind, _, ref = audience.partition(":")
+        program = self._store.content.program
+        if kind in ("all", "inactive", COMMUNITY):
+            return not ref
+        if kind == "segment":
+            return program.segment_title(ref) is not None
+        if kind == "tier":
+            return any(tier.id == ref for tier in program.tiers)
+        if kind == "contest":
+            return await self._contests.contest(ref) is not None
+        return False
+
     async def _members(self, audience: str, everyone: list[Partner]) -> list[Partner]:
         """The partners of `everyone` in an audience."""
         kind, _, ref = audience.partition(":")

@@ -37,7 +37,7 @@ from handlers.manager.announce_screens import (
     reaction_buttons,
     when_screen,
 )
-from handlers.screens import Screen, actor, edit, keyboard, send
+from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 
 
 class AnnounceDialog(StatesGroup):
@@ -279,6 +279,9 @@ def setup_buttons() -> Router:
             return
         if action == "to" and current == AnnounceDialog.audience.state:
             audience = value.replace("/", ":", 1)
+            if not await announcements.known(audience):  # data no button of ours carries
+                await no_longer_available(callback, l10n)
+                return
             await callback.answer()
             community_missing = audience == COMMUNITY and not settings.community_chats()
             if community_missing or (
