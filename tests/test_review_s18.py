@@ -737,3 +737,23 @@ async def test_a_forged_announce_audience_is_no_longer_available(harness: Harnes
     # a real audience still works
     await manager.press("👥 Всем партнёрам", picker)
     assert "Сейчас" in manager.messages[-1].button_labels  # the next step: when
+
+
+# --- tester 3, 7. /me of a partner who said «Нет» to newsletters says so ---
+
+
+async def test_me_says_no_newsletters_go_to_a_partner_who_said_no(harness: Harness) -> None:
+    anna = harness.user(9875, "Анна")
+    await anna.send("/start")
+    await anna.press(next(b for b in anna.last.button_labels if b.startswith("Вебмастер")))
+    await anna.press("Сайт")
+    await anna.press("До года")
+    await anna.send("Владельцы квартир")
+    await anna.press(next(b for b in anna.last.button_labels if b.startswith("Нет")))
+    me = (await anna.send("/me"))[-1].plain
+    assert me.endswith(
+        "Рассылки вам не приходят — только ответы на ваши вопросы. Включить нужные темы: /settings"
+    ), me
+    bob = harness.user(9876, "Боб")
+    await bob.onboard()
+    assert "Рассылки" not in (await bob.send("/me"))[-1].plain

@@ -132,6 +132,7 @@ me-referrals = Invited: { $count } { $count ->
 me-ref-link = Invitation link: { $link }
 me-stopped = Newsletters are off (/stop). Turn them on: /start
 me-stopped-none = Newsletters are off, and so are all topics. Turn on the ones you want: /settings
+me-newsletters-none = You get no newsletters — only answers to your questions. Turn on the topics you want: /settings
 
 ## Settings
 settings-title = <b>Settings</b>. Tap a topic to switch it on or off.

@@ -83,6 +83,8 @@ def me_screen(card: ProfileCard, bot_username: str, l10n: L10n, platform: str = 
     ]
     if partner.stopped:
         lines.append(l10n("me-stopped" if partner.wants_newsletters else "me-stopped-none"))
+    elif not partner.wants_newsletters:  # «no» in onboarding, or every topic off
+        lines.append(l10n("me-newsletters-none"))
     return Screen("\n".join(lines))
 
 
