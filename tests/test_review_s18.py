@@ -687,6 +687,14 @@ async def test_the_sandbox_writes_in_the_partners_group(tmp_path: Path) -> None:
             assert any("Где взять партнёрскую ссылку" in line for line in lines), said
             typed = harness.emulator.chat_messages(GROUP_ID, from_bot=False)
             assert typed[-1].text == "@partnerbot_sandbox_bot где взять рефку"
+            # a number presses a button of the bot's last message in the group
+            assert chat.handle("/as manager")
+            assert chat.handle("привет")  # joins: the welcome comes with its link button
+            await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            assert chat.handle("1")
+            assert lines[-1].startswith("   (a link: https://t.me/"), lines[-1]
+            assert chat.handle("7")
+            assert lines[-1].startswith("   (no button 7 here: there is only 1"), lines[-1]
             assert chat.handle("/chat private")
             assert lines[-1] == "   you now write in your private chat"
             assert chat.handle("/chat nowhere")

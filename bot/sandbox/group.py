@@ -8,7 +8,7 @@ answers the bot's last message there."""
 
 from __future__ import annotations
 
-from bot.sandbox.pressable import button_of, no_button, pressable
+from bot.sandbox.pressable import press_typed, pressable
 from bot.telegram.emulator import BotApiEmulator
 
 GROUP_ID = -1001700000001  # a supergroup's id, as Telegram gives them
@@ -42,16 +42,9 @@ class GroupChat:
                 user_id, text.removeprefix("/reply "), chat_id=GROUP_ID, reply_to=target
             )
             return None
-        last = pressable(messages, lambda m: m.kind != "text")
-        labels = last.button_labels if last else []
-        button = button_of(text, len(labels))
-        if button == 0:
-            return no_button(text, len(labels))
-        if button is not None and last is not None:
-            buttons = [b for row in last.buttons for b in row]
-            if "callback_data" not in buttons[button - 1]:
-                return f"   (a link: {buttons[button - 1].get('url')})"
-            self.emulator.press(user_id, last, labels[button - 1])
-            return None
-        self.emulator.user_message(user_id, text, chat_id=GROUP_ID)
-        return None
+        note = press_typed(
+            self.emulator, user_id, pressable(messages, lambda m: m.kind != "text"), text
+        )
+        if note is None:
+            self.emulator.user_message(user_id, text, chat_id=GROUP_ID)
+        return note or None

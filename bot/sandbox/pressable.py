@@ -10,7 +10,10 @@ Under buttons, a number none of them has is said (`no_button`), not sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from bot.telegram.emulator import BotApiEmulator, SentMessage
 
 
 class Shown(Protocol):
@@ -56,3 +59,22 @@ def no_button(text: str, count: int) -> str:
     """The note for a number no button under the message has."""
     there = "there is only 1" if count == 1 else f"the buttons are 1–{count}"
     return f"   (no button {text} here: {there}; to send {text} as text, put it between ``` lines)"
+
+
+def press_typed(
+    emulator: BotApiEmulator, user_id: int, message: SentMessage | None, text: str
+) -> str | None:
+    """A typed line under `message` (Telegram, the bot's last message with buttons, or
+    None): a number presses its button — "" when pressed, a note when it cannot be (no such
+    button; a link button) —, None when the line is text to send."""
+    labels = message.button_labels if message else []
+    button = button_of(text, len(labels))
+    if button == 0:
+        return no_button(text, len(labels))
+    if button is None or message is None:
+        return None
+    buttons = [each for row in message.buttons for each in row]
+    if "callback_data" not in buttons[button - 1]:
+        return f"   (a link: {buttons[button - 1].get('url')})"
+    emulator.press(user_id, message, labels[button - 1])
+    return ""

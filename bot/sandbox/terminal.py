@@ -29,7 +29,7 @@ from collections.abc import Callable
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.sandbox.forge import press_forged
 from bot.sandbox.group import GROUP_ID, GroupChat
-from bot.sandbox.pressable import button_of, no_button, pressable
+from bot.sandbox.pressable import button_of, no_button, press_typed, pressable
 from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
@@ -244,20 +244,11 @@ class TerminalChat:
                 return True
             self.emulator.user_message(self.user_id, text.removeprefix("/reply "), reply_to=target)
             return True
-        message = self.last_with_buttons()
-        labels = message.button_labels if message else []
-        button = button_of(text, len(labels))
-        if button == 0:
-            return self._no_button(text, len(labels))
-        if button is not None and message is not None:
-            index = button - 1
-            buttons = [button for row in message.buttons for button in row]
-            if "callback_data" not in buttons[index]:
-                self.write(f"   (a link: {buttons[index].get('url')})")
-                return True
-            self.emulator.press(self.user_id, message, labels[index])
-            return True
-        self.emulator.user_message(self.user_id, text)
+        note = press_typed(self.emulator, self.user_id, self.last_with_buttons(), text)
+        if note is None:
+            self.emulator.user_message(self.user_id, text)
+        elif note:
+            self.write(note)
         return True
 
     def _switch_platform(self, platform: str) -> None:
