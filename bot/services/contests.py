@@ -242,6 +242,19 @@ class ContestService:
         async with self._db.write() as conn:
             await conn.execute(query, rows)
 
+    async def unheard(
+        self, partner_id: int, before: str | None, segment: str | None
+    ) -> list[Contest]:
+        """The contests a partner moving from segment `before` to `segment` has not heard
+        of: open to the new segment, not to the old one, and not told to them in a reply
+        (`mention`) — a move away and back names a contest once."""
+        had = {contest.id for contest in await self.eligible(before)}
+        return [
+            contest
+            for contest in await self.eligible(segment)
+            if contest.id not in had and partner_id not in await self.mentioned(contest.id)
+        ]
+
     async def mentioned(self, contest_id: str) -> list[int]:
         """The partners told of a contest in a reply (`mention`)."""
         query = sa.select(contest_mentions.c.partner_id).where(

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import conversions, counters
+from bot.db.tables import counters
 from bot.services.conversions import (
     ConversionIn,
     InvalidConversion,
@@ -279,13 +279,8 @@ class SalesService:
         """Store a conversion, or change its status; the same one twice changes nothing."""
         tell = False
         async with self._db.write() as conn:
+            result, before = await record_one(conn, item, source, self._clock.now())
             # a sale approved before (its amount corrected, a CSV's history) is no news
-            before = await conn.scalar(
-                sa.select(conversions.c.status).where(
-                    conversions.c.conversion_id == item.conversion_id
-                )
-            )
-            result = await record_one(conn, item, source, self._clock.now())
             tell = (
                 result != "unchanged"
                 and item.status == "approved"

@@ -100,7 +100,8 @@ class Written:
 
 async def record_one(
     conn: AsyncConnection, item: ConversionIn, source: str, now: datetime
-) -> Result:
+) -> tuple[Result, str | None]:
+    """The outcome, and the conversion's status before (None: a new one)."""
     await approving(conn, [item])
     row = (
         await conn.execute(
@@ -124,9 +125,9 @@ async def record_one(
         key = int(result.inserted_primary_key[0])  # type: ignore[index]
         await _event(conn, key, None, item, source, now)
         await moved(conn)
-        return outcome
+        return outcome, None
     if outcome == "unchanged":
-        return outcome
+        return outcome, row.status
     await conn.execute(
         conversions.update()
         .where(conversions.c.id == row.id)
@@ -139,7 +140,7 @@ async def record_one(
     )
     await _event(conn, row.id, row.status, item, source, now)
     await moved(conn)
-    return outcome
+    return outcome, row.status
 
 
 async def _event(

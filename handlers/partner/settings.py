@@ -118,14 +118,10 @@ def setup() -> Router:
             await edit(callback, _segments_screen(content, l10n))
             return
         elif action == "setseg" and content.program.segment_title(value) is not None:
-            before = {contest.id for contest in await contests.eligible(partner.segment)}
+            before = partner.segment
             partner = await partners.set_segment(partner, value)
             # contests of the new segment they have not heard of: said, as at onboarding
-            new = [
-                c
-                for c in await contests.eligible(partner.segment)
-                if c.id not in before and partner.id not in await contests.mentioned(c.id)
-            ]
+            new = await contests.unheard(partner.id, before, partner.segment)
             if new and isinstance(callback.message, Message):
                 lines = contest_lines(new, contests, settings, l10n)
                 await callback.message.answer("\n".join(lines))
