@@ -28,6 +28,13 @@ async def _card(manager: Client, title: str) -> None:
     await manager.press(next(b for b in listing.button_labels if title in b), listing)
 
 
+async def cancel(manager: Client, title: str) -> None:
+    """The contest's card in /contests_admin, ❌ and the confirmation."""
+    await _card(manager, title)
+    await manager.press("❌ Отменить конкурс")
+    await manager.press("Да, отменить")
+
+
 def _cancels(chat: Client | MaxPerson) -> int:
     return sum(1 for m in chat.messages if m.plain.startswith("❌ Конкурс «Зимний марафон"))
 
@@ -76,9 +83,7 @@ async def test_a_cancel_counts_people_and_tells_each_chat_once(harness: Harness)
     await manager.press("📣 Всё равно объявить")
     assert manager.last.plain.startswith("📣 Объявление в очереди: 1 партнёр")
     await harness.deliver()
-    await _card(manager, "Зимний марафон")
-    await manager.press("❌ Отменить конкурс")
-    await manager.press("Да, отменить")
+    await cancel(manager, "Зимний марафон")
     assert "1 партнёр" in manager.last.plain, manager.last.plain
     await harness.deliver()
     # each chat had the announcement: each gets the cancel, once
@@ -98,9 +103,7 @@ async def test_a_partner_told_at_onboarding_hears_of_the_cancel(harness: Harness
     vera = harness.user(1403, "Вера")
     await vera.onboard()
     assert any("🏆 Конкурс «Зимний марафон диванов»" in m.plain for m in vera.messages)
-    await _card(manager, "Зимний марафон")
-    await manager.press("❌ Отменить конкурс")
-    await manager.press("Да, отменить")
+    await cancel(manager, "Зимний марафон")
     assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
     await harness.deliver()
     assert _cancels(vera) == 1
@@ -121,9 +124,7 @@ async def test_told_at_onboarding_and_by_a_reminder_hears_of_the_cancel_once(
     await harness.services.planner.tick()
     await harness.deliver()
     assert any("Зимний марафон" in m.plain for m in vera.messages[-1:])
-    await _card(manager, "Зимний марафон")
-    await manager.press("❌ Отменить конкурс")
-    await manager.press("Да, отменить")
+    await cancel(manager, "Зимний марафон")
     assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
     await harness.deliver()
     assert _cancels(vera) == 1

@@ -413,7 +413,7 @@ async def test_an_approved_sales_amount_corrected_is_not_told_again(harness: Har
 
 
 async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -> None:
-    from tests.test_review_contests14 import _cancels, _card, _to
+    from tests.test_review_contests14 import _cancels, _card, _to, cancel
 
     async with running_bot(tmp_path) as harness:
         manager = harness.manager()
@@ -432,9 +432,7 @@ async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -
         ]
         assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
         await harness.deliver()
-        await _card(manager, "Зимний марафон")
-        await manager.press("❌ Отменить конкурс")
-        await manager.press("Да, отменить")
+        await cancel(manager, "Зимний марафон")
         assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
         await harness.deliver()
         assert _cancels(anna) == 1
@@ -454,9 +452,15 @@ prizes:
 """
 
 
-async def test_an_empty_referrals_board_says_a_recruit_who_sells_leads(tmp_path: Path) -> None:
+def _with_contest(tmp_path: Path, name: str, text: str) -> Path:
+    """A copy of the demo content with one more contest file."""
     folder = demo_copy(tmp_path)
-    (folder / "contests" / "friends.yaml").write_text(REFERRALS_CONTEST, encoding="utf-8")
+    (folder / "contests" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+async def test_an_empty_referrals_board_says_a_recruit_who_sells_leads(tmp_path: Path) -> None:
+    folder = _with_contest(tmp_path, "friends", REFERRALS_CONTEST)
     async with running_bot(tmp_path, content_dir=folder) as harness:
         anna = harness.user(9836, "Анна")
         await anna.onboard()
@@ -539,8 +543,7 @@ prizes:
 
 
 async def test_a_partner_moving_into_a_contests_segment_hears_of_it(tmp_path: Path) -> None:
-    folder = demo_copy(tmp_path)
-    (folder / "contests" / "bloggers-sprint.yaml").write_text(SEGMENT_CONTEST, encoding="utf-8")
+    folder = _with_contest(tmp_path, "bloggers-sprint", SEGMENT_CONTEST)
     async with running_bot(tmp_path, content_dir=folder) as harness:
         manager = harness.manager()
         await manager.send("/start")
