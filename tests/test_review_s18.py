@@ -701,7 +701,7 @@ async def test_the_sandbox_writes_in_the_partners_group(tmp_path: Path) -> None:
             assert chat.handle("/chat private")
             assert lines[-1] == "   you now write in your private chat"
             assert chat.handle("/chat nowhere")
-            assert lines[-1].startswith("   usage: /chat group | /chat private")
+            assert lines[-1].startswith("   usage: /chat group | /chat managers | /chat private")
 
 
 # --- tester 3, 9. a settings button sets the state it shows next: a double tap is one ---

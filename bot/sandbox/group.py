@@ -1,10 +1,18 @@
-"""The partners' group in the offline sandbox (Telegram): `/chat group` in the terminal
-writes there as the person you are, `/chat private` back to your chat with the bot. The
-group is the bot's community chat (`TG_COMMUNITY_CHAT_ID`) unless one is set: contest
-announcements and standings, the weekly leaderboard and «@бот вопрос» answered there can
-be tried offline. You join it the first time you write there (the bot's welcome).
-A number presses a button under the bot's last message in the group; `/reply TEXT`
-answers the bot's last message there."""
+"""The sandbox's two group chats on Telegram: the partners' group (`/chat group`) and the
+managers' chat (`/chat managers`); `/chat private` goes back to your chat with the bot.
+
+The partners' group is the bot's community chat (`TG_COMMUNITY_CHAT_ID`) unless one is set:
+contest announcements and standings, the weekly leaderboard and «@бот вопрос» answered there
+can be tried offline. You join it the first time you write there (the bot's welcome).
+
+The managers' chat is a forum supergroup, the bot's `TG_MANAGERS_CHAT_ID` unless one is set:
+each ticket gets a topic there with its card, and `/reply TEXT` answers in the topic of the
+bot's last message in a topic (the latest ticket's card or its partner's follow-up); other
+lines go to the chat's general topic (/tickets, /stats, /partner …). Anyone can write there
+— `/as partner` then `/chat managers` is a person who is no manager in the managers' chat,
+to see that it grants nothing.
+
+In either, a number presses a button under the bot's last message there."""
 
 from __future__ import annotations
 
@@ -13,38 +21,57 @@ from bot.telegram.emulator import BotApiEmulator
 
 GROUP_ID = -1001700000001  # a supergroup's id, as Telegram gives them
 GROUP_TITLE = "Партнёры (песочница)"
+MANAGERS_ID = -1001700000002
+MANAGERS_TITLE = "Менеджеры (песочница)"
 
 
-def add_group(emulator: BotApiEmulator) -> None:
+def add_groups(emulator: BotApiEmulator) -> None:
+    """The partners' group and the managers' chat (a forum, the bot an admin who may
+    manage topics)."""
     emulator.add_group(GROUP_ID, GROUP_TITLE)
+    emulator.add_group(MANAGERS_ID, MANAGERS_TITLE, forum=True)
 
 
 class GroupChat:
-    """What a person types in the sandbox's group."""
+    """What a person types in one of the sandbox's group chats."""
 
-    def __init__(self, emulator: BotApiEmulator) -> None:
+    def __init__(self, emulator: BotApiEmulator, chat_id: int = GROUP_ID) -> None:
         self.emulator = emulator
+        self.chat_id = chat_id
         self.joined: set[int] = set()
 
     def line(self, user_id: int, text: str) -> str | None:
-        """Sends `text` to the group as `user_id` (a number presses a button of the bot's
+        """Sends `text` to the chat as `user_id` (a number presses a button of the bot's
         last message there); a note to print, or None."""
         if user_id not in self.joined:
             self.joined.add(user_id)
-            self.emulator.join(user_id, GROUP_ID)
-        messages = self.emulator.messages.get(GROUP_ID, [])
+            self.emulator.join(user_id, self.chat_id)
+        messages = self.emulator.messages.get(self.chat_id, [])
         if text.startswith("/reply "):
-            mine = self.emulator.chat_messages(GROUP_ID)
+            mine = self.emulator.chat_messages(self.chat_id)
+            # in a forum: the bot's last message in a topic (a ticket's), the general
+            # topic's answers to commands looked past
+            in_topics = [message for message in mine if message.thread_id is not None]
             if not mine:
-                return "   nothing to reply to in the group"
-            target = mine[-1].message_id
+                return "   nothing to reply to here"
+            target = (in_topics or mine)[-1]
             self.emulator.user_message(
-                user_id, text.removeprefix("/reply "), chat_id=GROUP_ID, reply_to=target
+                user_id,
+                text.removeprefix("/reply "),
+                chat_id=self.chat_id,
+                reply_to=target.message_id,
+                thread_id=target.thread_id,
             )
             return None
         note = press_typed(
             self.emulator, user_id, pressable(messages, lambda m: m.kind != "text"), text
         )
         if note is None:
-            self.emulator.user_message(user_id, text, chat_id=GROUP_ID)
+            self.emulator.user_message(user_id, text, chat_id=self.chat_id)
         return note or None
+
+    def topic(self, thread_id: int | None) -> str | None:
+        """The name of a forum topic of this chat (a ticket's), if it is one."""
+        if thread_id is None:
+            return None
+        return self.emulator.topics.get((self.chat_id, thread_id))

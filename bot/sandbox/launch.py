@@ -19,7 +19,7 @@ from bot.http import create_http_app, start_http
 from bot.max.client import max_pacer
 from bot.max.emulator import MaxApiEmulator
 from bot.max.session import create_max_bot
-from bot.sandbox.group import GROUP_ID, add_group
+from bot.sandbox.group import GROUP_ID, MANAGERS_ID, add_groups
 from bot.sandbox.stdin import read_lines
 from bot.sandbox.terminal import BLOCK, MANAGER_ID, PERSONAS, TerminalChat
 from bot.startup import VK_COMMAND_WORDS, VK_MANAGER_WORDS, prepare_bot
@@ -39,7 +39,7 @@ async def _emulators() -> tuple[BotApiEmulator, VkApiEmulator, MaxApiEmulator]:
     await vk.start()
     max_api = MaxApiEmulator(processing=0.5)  # an upload is ready half a second later
     await max_api.start()
-    add_group(emulator)  # the partners' group (`/chat group`)
+    add_groups(emulator)  # the partners' group and the managers' chat (`/chat …`)
     for persona, (user_id, name) in PERSONAS.items():
         emulator.add_user(user_id, name, username=f"sandbox_{persona}")
         vk.add_user(user_id, name)
@@ -58,8 +58,13 @@ async def run_sandbox(settings: Settings) -> None:
     )
     managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}", f"max:{MANAGER_ID}")
     community = settings.tg_community_chat_id or GROUP_ID  # the sandbox's partners' group
+    managers_chat = settings.tg_managers_chat_id or MANAGERS_ID  # and its managers' chat
     settings = settings.model_copy(
-        update={"managers": managers, "tg_community_chat_id": community}
+        update={
+            "managers": managers,
+            "tg_community_chat_id": community,
+            "tg_managers_chat_id": managers_chat,
+        }
     )
     services = await create_services(settings)
     bot = create_bot(
@@ -109,9 +114,10 @@ async def run_sandbox(settings: Settings) -> None:
         polling = asyncio.create_task(_poll(dp, bot, vk_bot, max_bot))
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
-            "/as manager switches to the manager (/reply TEXT answers a ticket); "
-            "/platform vk or /platform max writes in VK or MAX instead; /chat group writes in "
-            "the partners' group (Telegram); /lang en and /name NAME "
+            "/as manager switches to the manager; /chat managers writes in the managers' chat, "
+            "where tickets arrive (/reply TEXT answers the latest); /chat group writes in the "
+            "partners' group, /chat private back (Telegram); /platform vk or /platform max "
+            "writes in VK or MAX instead; /lang en and /name NAME "
             "change your client's language and display name; a line ending with \\ goes on on "
             f"the next one (or put {BLOCK} before and after several lines); /quit leaves.",
             flush=True,

@@ -8,11 +8,12 @@ no button there has is said, not sent; with no buttons there it is text);
 bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 `/reply TEXT` answers the bot's last message (a manager answers a ticket so); `/lang en`
 (or `ru`) sets the client language and `/name TEXT` the display name of who you are now
-(on Telegram, VK and MAX); `/sticker` sends a sticker; `/photo [CAPTION]` and
-`/document [CAPTION]` send a picture or a file (Telegram only); `/press DATA` presses a
-button of the bot's last message with buttons as a client could forge it, with DATA as
-its callback data (to try what the bot does with data it never sent); `/quit` (or Ctrl-D)
-leaves.
+(on Telegram, VK and MAX); `/chat group`, `/chat managers` and `/chat private` choose
+where you write on Telegram (bot/sandbox/group.py); `/sticker` sends a sticker;
+`/photo [CAPTION]` and `/document [CAPTION]` send a picture or a file (Telegram only);
+`/press DATA` presses a button of the bot's last message with buttons as a client could
+forge it, with DATA as its callback data (to try what the bot does with data it never
+sent); `/quit` (or Ctrl-D) leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -28,7 +29,7 @@ from collections.abc import Callable
 
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.sandbox.forge import press_forged
-from bot.sandbox.group import GROUP_ID, GroupChat
+from bot.sandbox.group import GROUP_ID, MANAGERS_ID, GroupChat
 from bot.sandbox.pressable import button_of, no_button, press_typed, pressable
 from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
@@ -65,8 +66,9 @@ class TerminalChat:
         self.block: list[str] | None = None  # lines between two lines of BLOCK
         self.incoming: dict[int, int] = {}  # per person: the last message that came unasked
         self.vk_incoming: dict[int, int] = {}
-        self.group = GroupChat(emulator)
-        self.in_group = False  # `/chat group`: typed lines go to the partners' group
+        # `/chat group` or `/chat managers`: typed lines go to that chat (Telegram)
+        self.groups = {"group": GroupChat(emulator), "managers": GroupChat(emulator, MANAGERS_ID)}
+        self.where = "private"
         self.emulator.listeners.append(self.show)
         self.emulator.answer_listeners.append(self.show_toast)
         if vk is not None:
@@ -94,6 +96,10 @@ class TerminalChat:
         prefix = self._prefix(who, message.chat_id, bool(message.edits))
         if message.chat_id == GROUP_ID:
             prefix = "(group) " + prefix.removeprefix(f"(to {GROUP_ID}) ")
+        elif message.chat_id == MANAGERS_ID:
+            topic = self.groups["managers"].topic(message.thread_id)
+            chat = f"(managers › {topic}) " if topic else "(managers) "
+            prefix = chat + prefix.removeprefix(f"(to {MANAGERS_ID}) ")
         for line in telegram_lines(message, prefix):
             self.write(line)
 
@@ -261,24 +267,35 @@ class TerminalChat:
             self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
 
     def _in_the_group(self, text: str) -> bool:
-        """`/chat …`, or a line typed in the partners' group: handled here."""
+        """`/chat …`, or a line typed in a group chat: handled here."""
         if text == "/chat" or text.startswith("/chat "):
             self._switch_chat(text.removeprefix("/chat").strip())
             return True
-        if not self.in_group or self.platform != "tg" or text.startswith(("/as", "/press")):
+        group = self.groups.get(self.where)
+        if group is None or self.platform != "tg" or text.startswith(("/as", "/press")):
             return False
-        note = self.group.line(self.user_id, text)
+        note = group.line(self.user_id, text)
         if note:
             self.write(note)
         return True
 
     def _switch_chat(self, where: str) -> None:
-        """`/chat group`: write in the partners' group (Telegram); `/chat private`: back."""
-        if where not in ("group", "private") or (where == "group" and self.platform != "tg"):
-            self.write("   usage: /chat group | /chat private (the group is on Telegram)")
+        """`/chat group`: write in the partners' group, `/chat managers` in the managers'
+        chat (Telegram); `/chat private`: back."""
+        if where not in ("group", "managers", "private") or (
+            where != "private" and self.platform != "tg"
+        ):
+            self.write(
+                "   usage: /chat group | /chat managers | /chat private (the groups are on "
+                "Telegram)"
+            )
             return
-        self.in_group = where == "group"
-        chat = "the partners' group" if self.in_group else "your private chat"
+        self.where = where
+        chat = {
+            "group": "the partners' group",
+            "managers": "the managers' chat (/reply TEXT answers in the last ticket's topic)",
+            "private": "your private chat",
+        }[where]
         self.write(f"   you now write in {chat}")
 
     def _press(self, data: str) -> None:
