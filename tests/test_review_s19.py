@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.db.tables import audit_log
-from tests.harness import chats_emulator, running_bot
+from tests.harness import Harness, chats_emulator, running_bot
 
 # --- the sandbox's managers' chat: `/chat managers` ---
 
@@ -68,3 +68,67 @@ async def test_the_sandbox_has_a_managers_chat_where_tickets_arrive(tmp_path: Pa
             assert lines[-1] == "   you now write in your private chat"
             await typed("/chat nowhere")
             assert lines[-1].startswith("   usage: /chat group | /chat managers | /chat private")
+
+
+# --- a morning's held sale notices to one partner go as one ---
+
+
+async def test_a_mornings_held_sale_notices_go_as_one_naming_every_sale_that_counts(
+    harness: Harness,
+) -> None:
+    """Three sales of Анна approved at 23:00 (Moscow), the second refunded at 02:00: at
+    09:00 one notice tells of the two that count (it was two identical «✅ Продажа
+    подтверждена.»); the other rows are cancelled naming the one that told them, never
+    sent later, and a sale after the morning is told on its own."""
+    from datetime import UTC, datetime
+
+    from bot.db.tables import conversions, outbox
+    from bot.services.outbox_refresh import MERGED
+    from bot.services.outbox_sales import sales_subject
+    from tests.test_journey_notices import linked
+    from tests.test_review_s9_lefta import _postback, _to
+
+    anna = await linked(harness, 9901, "Анна", "merge-1")
+    mark = len(anna.messages)
+    await _to(harness, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+    for n in range(3):
+        await _postback(harness, "merge-1", f"m{n}", "approved")
+        await harness.deliver()
+    assert anna.messages[mark:] == []
+    await _to(harness, datetime(2026, 11, 2, 23, 0, tzinfo=UTC))  # 02:00: a refund
+    await _postback(harness, "merge-1", "m1", "declined")
+    await _to(harness, datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 09:00
+    await harness.deliver()
+    await harness.deliver()
+    said = [m.plain for m in anna.messages[mark:]]
+    assert [t for t in said if t.startswith("✅")] == [
+        "✅ Подтверждены 2 продажи.\nВы №1 в зачёте «Рейтинг месяца»."
+    ], said
+    async with harness.services.db.read() as conn:
+        ids = dict(
+            (
+                await conn.execute(
+                    sa.select(conversions.c.conversion_id, conversions.c.id).where(
+                        conversions.c.affiliate_id == "merge-1"
+                    )
+                )
+            ).all()
+        )
+        rows = (
+            await conn.execute(
+                sa.select(outbox.c.id, outbox.c.status, outbox.c.subject, outbox.c.error)
+                .where(outbox.c.subject.like("sales:%"), outbox.c.chat_id == 9901)
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    sent = [row for row in rows if row.status == "sent"]
+    assert len(sent) == 1, rows
+    assert sent[0].subject == sales_subject([ids["m0"], ids["m2"]])
+    others = [row for row in rows if row.status != "sent"]
+    assert others and all(row.status == "cancelled" for row in others), rows
+    assert MERGED.format(into=sent[0].id) in {row.error for row in others}, rows
+    harness.clock.advance(3600)
+    await _postback(harness, "merge-1", "m3", "approved")
+    await harness.deliver()
+    assert anna.messages[-1].plain.startswith("✅ Продажа подтверждена."), anna.messages[-1]
+    assert sum(m.plain.startswith("✅") for m in anna.messages[mark:]) == 2

@@ -13,6 +13,7 @@ from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued, OutMessage
+from bot.services.outbox_refresh import Merged, Rewritten
 from bot.services.outbox_sales import reached_subject, sales_subject, told_sales
 from bot.services.partner import Partner
 from bot.services.sales_figures import month_end, month_start
@@ -80,26 +81,37 @@ class SaleNotices(NoticesBase):
                     messages.append(self._sale_message(key, partner, text, reached))
         return await self._outbox.enqueue(messages)
 
-    async def refresh_sales(self, rows: list[Queued]) -> dict[int, str]:
+    async def refresh_sales(self, rows: list[Queued]) -> dict[int, Rewritten | Merged]:
         """Sale notices held until now (the quiet hours, a backlog), or some of whose
         sales were refunded or cancelled before they went (their subjects name the sales
-        still counting: `outbox_sales`): their texts by row id, each its own count, the
-        place as it is now. A row none of whose sales counts by now is left out."""
+        still counting: `outbox_sales`), written again with the place as it is now. The
+        ones to one chat go as one — the first tells of all their sales («Подтверждено 3
+        продажи»), the others are `Merged` into it: a morning does not bring a row of
+        identical «Продажа подтверждена». A row none of whose sales counts by now is left
+        out."""
         told = {row.id: told_sales(row.subject) or set() for row in rows}
         occurred = await self._sales.approved_rows(sorted(set().union(*told.values())))
         people = await self._partners.by_ids(sorted({r.partner_id for r in rows if r.partner_id}))
-        texts: dict[int, str] = {}
+        carriers: dict[tuple[str, int], Queued] = {}  # per chat: the first row that goes
+        sales: dict[int, set[int]] = defaultdict(set)  # per carrier: the sales it tells of
+        found: dict[int, Rewritten | Merged] = {}
         for row in rows:
-            partner = people.get(row.partner_id or 0)
-            moments = tuple(sorted(occurred[n] for n in told[row.id] if n in occurred))
-            if partner is None or not moments:
+            counting = {n for n in told[row.id] if n in occurred}
+            if row.partner_id not in people or not counting:
                 continue
+            carrier = carriers.setdefault((row.platform, row.chat_id), row)
+            sales[carrier.id] |= counting
+            if carrier is not row:
+                found[row.id] = Merged(carrier.id)
+        for carrier in carriers.values():
+            partner = people[carrier.partner_id or 0]
+            moments = tuple(sorted(occurred[n] for n in sales[carrier.id]))
             l10n = self._l10n(partner.language)
             lines = [l10n("sale-approved", count=len(moments))]
             if standing := await self._standing(partner, l10n, moments):
                 lines.append(standing)
-            texts[row.id] = "\n".join(lines)
-        return texts
+            found[carrier.id] = Rewritten("\n".join(lines), sales_subject(sales[carrier.id]))
+        return found
 
     @staticmethod
     def _sale_message(key: str, partner: Partner, text: str, subject: str) -> OutMessage:

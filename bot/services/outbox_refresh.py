@@ -11,16 +11,18 @@ twice (bench/digest_refresh.py); one held for later (the quiet hours) is always 
 again, so the morning's messages agree.
 
 Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
-`outbox_sales.PREFIX` for the sale notices held or corrected). It gets the claimed rows and returns
-their new texts, or None for a row that must not go any more (dropped: "cancelled", its key
-kept, so the same moment is not queued again); the rows keep their key, recipient, time and
-status, so the outbox's rules hold as they were decided when the rows were made (never
-twice, the quiet hours, the weekly cap), and `/stop` is still checked right before the
-send. A row that may have left already
-(marked as being sent when its worker stopped, or timed out after the request left) keeps
-the text it may have arrived with. A refresher that fails leaves its rows as they were
-queued (logged). A sale notice to correct that is not rewritten (it may have left, its
-refresher failed or is not registered) is dropped: none is better than a wrong one.
+`outbox_sales.PREFIX` for the sale notices held or corrected). It gets the claimed rows and
+returns their new texts (`Rewritten`: with a new subject), None for a row that must not go
+any more (dropped: "cancelled", its key kept, so the same moment is not queued again), or
+`Merged` for a row another row of the batch now tells (a morning's held sale notices to one
+partner go as one: "cancelled", its key kept, the error naming that row); the rows keep
+their key, recipient, time and status, so the outbox's rules hold as they were decided when
+the rows were made (never twice, the quiet hours, the weekly cap), and `/stop` is still
+checked right before the send. A row that may have left already (marked as being sent when
+its worker stopped, or timed out after the request left) keeps the text it may have arrived
+with. A refresher that fails leaves its rows as they were queued (logged). A sale notice to
+correct that is not rewritten (it may have left, its refresher failed or is not registered)
+is dropped: none is better than a wrong one.
 """
 
 from __future__ import annotations
@@ -61,9 +63,25 @@ class Queued:
     not_before: datetime | None = None  # when it was to go (later than `created_at`: held)
 
 
+@dataclass(frozen=True)
+class Rewritten:
+    """A row's new text with a new subject (a sale notice that now tells of more sales)."""
+
+    text: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A row told by another row of the same batch (`into`): it does not go, its key kept."""
+
+    into: int
+
+
 # claimed rows → their texts now by row id (None: drop it; a row left out keeps its text)
-Refresher = Callable[[list[Queued]], Awaitable[Mapping[int, str | None]]]
+Refresher = Callable[[list[Queued]], Awaitable[Mapping[int, str | Rewritten | Merged | None]]]
 NOT_SO: Final = "no longer so: what it told changed before it was sent"
+MERGED: Final = "merged: told by outbox row {into}"
 # a row claimed this soon after it was written goes as it is (a digest broadcast sent at
 # the platform's pace, not held by the quiet hours or a backlog)
 FRESH: Final = timedelta(minutes=10)
@@ -103,7 +121,9 @@ async def refresh(
         if name is not None and name in refreshers:
             groups.setdefault(name, []).append(replace(row, subject=subject))
     texts: dict[int, str] = {}
+    subjects = dict(partial)  # the rows' subjects where they change
     stale: set[int] = set()  # dropped, keys kept
+    merged: dict[int, int] = {}  # told by another row (its id), keys kept
     for name, group in groups.items():
         try:
             found = await refreshers[name](group)
@@ -112,23 +132,27 @@ async def refresh(
             continue
         for row in group:
             if row.id in found:
-                text = found[row.id]
-                if text is None:
+                value = found[row.id]
+                if value is None:
                     stale.add(row.id)
+                elif isinstance(value, Merged):
+                    merged[row.id] = value.into
+                elif isinstance(value, Rewritten):
+                    texts[row.id], subjects[row.id] = value.text, value.subject
                 else:
-                    texts[row.id] = text
-    dropped = {row_id for row_id in partial if row_id not in texts}  # keys freed
-    stale -= dropped
+                    texts[row.id] = value
+    dropped = {row_id for row_id in partial if row_id not in texts and row_id not in merged}
+    stale -= dropped  # keys freed
     changes = [
         {
             "row_id": row.id,
             "new_text": texts[row.id],
-            "new_subject": partial.get(row.id, row.subject),
+            "new_subject": subjects.get(row.id, row.subject),
         }
         for row in rows
-        if row.id in texts and (texts[row.id] != row.text or row.id in partial)
+        if row.id in texts and (texts[row.id] != row.text or row.id in subjects)
     ]
-    if changes or dropped or stale:
+    if changes or dropped or stale or merged:
         async with db.write() as conn:
             if changes:
                 await conn.execute(
@@ -144,10 +168,20 @@ async def refresh(
                     .where(outbox.c.id.in_(sorted(stale)), outbox.c.status == "queued")
                     .values(status="cancelled", error=NOT_SO, claimed_until=None)
                 )
+            if merged:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status == "queued")
+                    .values(status="cancelled", error=sa.bindparam("why"), claimed_until=None),
+                    [
+                        {"row_id": row_id, "why": MERGED.format(into=into)}
+                        for row_id, into in merged.items()
+                    ],
+                )
     return [
-        replace(row, text=texts[row.id], subject=partial.get(row.id, row.subject))
+        replace(row, text=texts[row.id], subject=subjects.get(row.id, row.subject))
         if row.id in texts
         else row
         for row in rows
-        if row.id not in dropped and row.id not in stale
+        if row.id not in dropped and row.id not in stale and row.id not in merged
     ]
