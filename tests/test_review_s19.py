@@ -125,7 +125,8 @@ async def test_a_mornings_held_sale_notices_go_as_one_naming_every_sale_that_cou
     assert len(sent) == 1, rows
     assert sent[0].subject == sales_subject([ids["m0"], ids["m2"]])
     others = [row for row in rows if row.status != "sent"]
-    assert others and all(row.status == "cancelled" for row in others), rows
+    assert others, rows
+    assert all(row.status == "cancelled" for row in others), rows
     assert MERGED.format(into=sent[0].id) in {row.error for row in others}, rows
     harness.clock.advance(3600)
     await _postback(harness, "merge-1", "m3", "approved")
