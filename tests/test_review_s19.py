@@ -133,3 +133,48 @@ async def test_a_mornings_held_sale_notices_go_as_one_naming_every_sale_that_cou
     await harness.deliver()
     assert anna.messages[-1].plain.startswith("✅ Продажа подтверждена."), anna.messages[-1]
     assert sum(m.plain.startswith("✅") for m in anna.messages[mark:]) == 2
+
+
+# --- a contest's announcement held past its start goes as the start, once ---
+
+
+async def test_an_announcement_held_past_the_start_goes_as_the_start_with_the_card(
+    harness: Harness,
+) -> None:
+    """Saved at 23:30 (Moscow) for a start at 08:00: Борис's announcement waits for the end
+    of the quiet hours (09:00), after the start. She gets one message: «начался!» with the
+    rules and prizes — not «Новый конкурс! … Старт уже 08:00» a moment before «начался!».
+    Анна, who onboarded after the save (told of it then), gets the start alone."""
+    from datetime import UTC, datetime
+
+    from tests.test_journey_schedule import at, tick
+
+    boris = harness.user(9911, "Борис")
+    await boris.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    at(harness, datetime(2026, 11, 2, 20, 30, tzinfo=UTC))  # 23:30 in Moscow
+    await manager.send("/contest_new")
+    for text in ("Утренний", "Правила утреннего.", "03.11.2026 08:00"):
+        await manager.send(text)
+    await manager.press("Всё равно эту дату", manager.messages[-1])
+    for text in ("10.11.2026", "все", "first_sales: Бонус 1000 ₽", "0"):
+        await manager.send(text)
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    anna = harness.user(9912, "Анна")
+    await anna.onboard()  # after the save: told of it at the end of onboarding
+    mark_anna, mark_boris = len(anna.messages), len(boris.messages)
+    await harness.deliver()
+    assert [m.plain for m in boris.messages[mark_boris:]] == []  # held for 09:00
+    at(harness, datetime(2026, 11, 3, 5, 0, tzinfo=UTC))  # 08:00: it starts
+    await tick(harness)
+    at(harness, datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 09:00
+    await tick(harness)
+    told = [m.plain for m in boris.messages[mark_boris:] if "Утренний" in m.plain]
+    assert len(told) == 1, told
+    assert told[0].startswith("🚀 Конкурс «Утренний» начался!"), told
+    assert "Бонус 1000 ₽" in told[0], told  # the card the announcement would have told
+    assert "Правила утреннего." in told[0], told
+    said = [m.plain for m in anna.messages[mark_anna:] if "Утренний" in m.plain]
+    assert len(said) == 1, said
+    assert said[0].startswith("🚀 Конкурс «Утренний» начался!"), said

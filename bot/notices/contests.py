@@ -67,6 +67,9 @@ class ContestNotices(NoticesBase):
     async def contest_moment(self, moment: Moment) -> Enqueued:
         """Queue a moment for its partners and, when it has one, the community chat."""
         subject = f"contest:{moment.contest.id}"
+        # at the start: whoever's announcement still waits (the quiet hours) gets the card
+        # with «начался!» instead of it, after the start in the future tense
+        unheard = await self._drop_before_start(subject) if moment.name == "started" else set()
         messages = [
             replace(
                 private(
@@ -74,7 +77,9 @@ class ContestNotices(NoticesBase):
                     "contests",
                     subject,
                     partner,
-                    await self._moment_text(moment, self._l10n(partner.language), partner),
+                    await self._moment_text(
+                        moment, self._l10n(partner.language), partner, partner.id in unheard
+                    ),
                 ),
                 # a winner hears of their prize even at the weekly cap (their own result),
                 # and whoever was told of a contest hears that it was cancelled (SPEC §7: a
@@ -86,10 +91,24 @@ class ContestNotices(NoticesBase):
         ]
         if moment.community:
             for platform, chat in self._settings.community_chats():
-                messages.extend(await self._community_posts(moment, platform, chat, subject))
+                messages.extend(
+                    await self._community_posts(moment, platform, chat, subject, None in unheard)
+                )
         if moment.name == "results":
             messages.extend(await self._winners_for_managers(moment))
         return await self._outbox.enqueue(messages)
+
+    async def _drop_before_start(self, subject: str) -> set[int | None]:
+        """At a contest's start: an announcement that still waits (held for the end of the
+        quiet hours, it would come after the start in the future tense) is dropped; the
+        partners whose announcement was dropped (None: a group chat's), to be told the
+        contest with its start."""
+        announcement = f"{subject}:announcement"
+        waiting = [
+            (k, p) for k, p in await self._outbox.waiting(subject) if k.startswith(announcement)
+        ]
+        await self._outbox.cancel(subject, [key for key, _partner in waiting])
+        return {partner for _key, partner in waiting}
 
     async def _winners_for_managers(self, moment: Moment) -> list[OutMessage]:
         """The winners with their labels and affiliate ids, to the managers' chat (or each
@@ -197,11 +216,11 @@ class ContestNotices(NoticesBase):
         return Cancelled(people(moment.partners), dropped)  # people, as the announcement
 
     async def _community_posts(
-        self, moment: Moment, platform: str, chat: int, subject: str
+        self, moment: Moment, platform: str, chat: int, subject: str, unheard: bool = False
     ) -> list[OutMessage]:
         l10n = self._l10n(None)
         if moment.name != "standings":
-            text = await self._moment_text(moment, l10n, None)
+            text = await self._moment_text(moment, l10n, None, unheard)
             key = community_key(f"{moment.key}:community", platform)
             return [OutMessage(key, COMMUNITY, platform, chat, text, subject=subject)]
         boards = await contest_boards(
@@ -212,7 +231,11 @@ class ContestNotices(NoticesBase):
             for category, board in zip(moment.contest.prizes, boards, strict=True)
         ]
 
-    async def _moment_text(self, moment: Moment, l10n: L10n, partner: Partner | None) -> str:
+    async def _moment_text(
+        self, moment: Moment, l10n: L10n, partner: Partner | None, unheard: bool = False
+    ) -> str:
+        """The moment's text; `unheard`: the start to someone whose announcement was
+        dropped at the start (`_drop_before_start`) — with the contest's card."""
         contest = moment.contest
         title = html.escape(contest.title)
         zone = self._settings.tz
@@ -228,7 +251,11 @@ class ContestNotices(NoticesBase):
             return l10n("moment-reminder", title=title, days=int(moment.tag), start=start)
         if moment.name == "started":
             end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            return l10n("moment-started", title=title, end=end)
+            started = l10n("moment-started", title=title, end=end)
+            if not unheard:
+                return started
+            card = contest_text(contest, None, True, zone, l10n, personal=False)
+            return "\n\n".join((started, card, l10n("moment-how-to-join")))
         if moment.name == "last_day":
             return l10n("moment-last-day", title=title)
         if moment.name == "cancelled":
