@@ -178,3 +178,38 @@ async def test_an_announcement_held_past_the_start_goes_as_the_start_with_the_ca
     said = [m.plain for m in anna.messages[mark_anna:] if "Утренний" in m.plain]
     assert len(said) == 1, said
     assert said[0].startswith("🚀 Конкурс «Утренний» начался!"), said
+
+
+# --- a running contest's card in /contests_admin shows who leads ---
+
+
+async def test_a_running_contests_card_shows_who_leads_now_with_their_ids(
+    harness: Harness,
+) -> None:
+    """A manager opening a running contest in /contests_admin sees each category's leaders
+    as they would be handed prizes (name, chats, affiliate id, value, prize) — the card had
+    no standings until it ended."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.conversions import ConversionIn
+    from tests.test_journey_notices import linked
+
+    await linked(harness, 9921, "Анна", "lead-1")
+    await linked(harness, 9922, "<b>Ева</b> & Co", "lead-<2>")
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+    harness.clock.advance((running - harness.clock.now()).total_seconds())
+    for affiliate, count in (("lead-1", 3), ("lead-<2>", 1)):
+        for n in range(count):
+            sale = ConversionIn(
+                affiliate, f"{affiliate}-{n}", "approved", Decimal(20000), "RUB", running
+            )
+            await harness.services.sales.record(sale, "csv")
+    manager = harness.manager()
+    await manager.send("/start")
+    listing = (await manager.send("/contests_admin"))[-1]
+    await manager.press(next(b for b in listing.button_labels if "Зимний марафон" in b), listing)
+    card = manager.messages[-1].plain
+    assert "📊 Сейчас лидируют" in card, card
+    assert "1. Анна (@user9921, tg:9921), ID lead-1 — 3 — Ставка 15% на январь" in card, card
+    assert "2. <b>Ева</b> & Co (@user9922, tg:9922), ID lead-<2> — 1 — Бонус 1 500 ₽" in card, card

@@ -937,6 +937,7 @@ moment-changed =
     All the rules — /contests
 contest-winners = 🏁 <b>Winners of the contest “{ $title }”</b> — hand out the prizes:
 contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $until }, after the hold):
+contest-leaders = 📊 <b>Leading now</b> (results on { $until }, after the end and the hold):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (no partner with this ID in the bot any more) — { $value } — { $prize }
 top-empty-min = Nobody has reached the threshold yet: from { $min }.

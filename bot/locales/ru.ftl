@@ -980,6 +980,7 @@ moment-changed =
     Все условия — /contests
 contest-winners = 🏁 <b>Победители конкурса «{ $title }»</b> — вручите призы:
 contest-winners-preliminary = 🏁 <b>Предварительные победители</b> (итоги — { $until }, после холда):
+contest-leaders = 📊 <b>Сейчас лидируют</b> (итоги — { $until }, после конца и холда):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (партнёра с этим ID больше нет в боте) — { $value } — { $prize }
 top-empty-min = Пока никто не набрал порог зачёта: от { $min }.

@@ -89,7 +89,8 @@ def setup_buttons() -> Router:
         if action == "open":
             await callback.answer()
             card = admin_card(item, now, l10n, settings, content_store)
-            if item.status == "active" and contest.ends_at <= now:  # who gets the prizes
+            # who gets the prizes; while it runs, who leads
+            if item.status == "active" and contest.starts_at <= now:
                 winners = await _winners(contest, contests, partners, now, settings, l10n)
                 card = Screen(f"{card.text}\n\n{winners}", card.markup)
             await edit(callback, card)
@@ -203,12 +204,15 @@ async def _winners(
     settings: Settings,
     l10n: L10n,
 ) -> str:
-    """The winners of a finished contest; before its hold ends, preliminary ones."""
+    """The winners of a finished contest; before its hold ends, preliminary ones; while
+    it runs, the leaders."""
     final = contest.ends_at + timedelta(days=contest.hold_days)
+    until = final.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
     if now >= final:
         header = l10n("contest-winners", title=html.escape(contest.title))
+    elif now < contest.ends_at:
+        header = l10n("contest-leaders", until=until)
     else:
-        until = final.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
         header = l10n("contest-winners-preliminary", until=until)
     return await winners_text(header, contest, await contests.results(contest), partners, l10n)
 
