@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.db.tables import audit_log
@@ -213,3 +214,62 @@ async def test_a_running_contests_card_shows_who_leads_now_with_their_ids(
     assert "📊 Сейчас лидируют" in card, card
     assert "1. Анна (@user9921, tg:9921), ID lead-1 — 3 — Ставка 15% на январь" in card, card
     assert "2. <b>Ева</b> & Co (@user9922, tg:9922), ID lead-<2> — 1 — Бонус 1 500 ₽" in card, card
+
+
+# --- tester B, 1. what is no regular file in the content folder is refused, never read ---
+
+
+@pytest.mark.timeout(60)
+async def test_a_fifo_or_a_device_in_the_content_folder_is_refused_and_never_read(
+    tmp_path: Path,
+) -> None:
+    """A FIFO (its open() waits for a writer forever) and a symlink to /dev/zero (endless
+    bytes) that no item names: /reload hung the bot, or filled its memory. Both are
+    refused with their names, the old content stays live and the bot keeps answering; a
+    creative naming a folder says it is a folder."""
+    import os
+    import shutil
+
+    from tests.harness import DEMO_CONTENT
+
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    async with running_bot(tmp_path, content_dir=content) as harness:
+        manager = harness.manager()
+        os.mkfifo(content / "files" / "pipe")
+        (content / "files" / "zero").symlink_to("/dev/zero")
+        (content / "files" / "dir").mkdir()
+        creatives = content / "creatives.yaml"
+        text = creatives.read_text(encoding="utf-8")
+        first_file = next(line for line in text.splitlines() if "file:" in line)
+        creatives.write_text(
+            text.replace(first_file, first_file.split("file:")[0] + "file: files/dir", 1),
+            encoding="utf-8",
+        )
+        said = (await manager.send("/reload"))[-1].plain
+        assert "Контент не обновлён" in said, said
+        assert "files/pipe:1: not a regular file" in said, said
+        assert "files/zero:1: not a regular file" in said, said
+        assert "files/dir: a folder, not a file" in said, said
+        anna = harness.user(9931)
+        await anna.onboard()
+        assert "10 и 25 числа" in (await anna.send("когда выплаты"))[-1].plain
+
+
+@pytest.mark.timeout(60)
+def test_a_content_file_that_is_a_fifo_is_a_problem_not_a_wait(tmp_path: Path) -> None:
+    """program.yaml itself a FIFO: `content check` names it instead of waiting forever."""
+    import os
+    import shutil
+
+    from bot.content.loader import ContentInvalid, load_content
+    from tests.harness import DEMO_CONTENT
+
+    content = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, content)
+    (content / "program.yaml").unlink()
+    os.mkfifo(content / "program.yaml")
+    with pytest.raises(ContentInvalid) as caught:
+        load_content(content)
+    said = [f"{p.file}:{p.line}: {p.message}" for p in caught.value.problems]
+    assert any(p.startswith("program.yaml:1: not a regular file") for p in said), said

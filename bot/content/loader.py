@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import stat
 import typing
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from bot.content.references import (
     known_segments,
 )
 from bot.content.render import creative_message, faq_answer_html, lesson_html, messages_of
-from bot.content.source import ContentInvalid, Problem, Source, read_file
+from bot.content.source import NOT_REGULAR, ContentInvalid, Problem, Source, read_file
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
@@ -66,6 +68,7 @@ def load_content(root: Path) -> Content:
     lessons = [lesson for lesson, _source in lesson_sources]
     locales = load_locales(root, problems, sending_problems)
 
+    special_files(root, problems)
     # every check runs in one pass, on what each file says even where another of its keys
     # is wrong (an item left out by an error still has its segments checked)
     segment_ids = known_segments(program, sources.get("program.yaml"))
@@ -303,3 +306,19 @@ def _body_line(path: Path) -> int:
     lines = path.read_text(encoding="utf-8").split("\n")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
     return closing + 2
+
+
+def special_files(root: Path, problems: list[Problem]) -> None:
+    """A FIFO, a device or a socket in the folder, or a symlink to one (a FIFO's open()
+    waits for a writer, /dev/zero never ends): refused with its name, never opened — by
+    the content files read here or by the folder's fingerprint."""
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        for name in files:
+            path = Path(directory, name)
+            try:
+                mode = path.stat().st_mode
+            except OSError:  # a dangling symlink: an item naming it is told "not found"
+                continue
+            if not name.startswith(".") and not stat.S_ISREG(mode):
+                problems.append(Problem(path.relative_to(root).as_posix(), 1, NOT_REGULAR))

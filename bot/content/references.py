@@ -134,6 +134,8 @@ def content_file_problem(root: Path, relative: str) -> str | None:
         inside = False
     if not inside:
         return f"file {relative}: outside the content folder (.. or a symlink leading out)"
+    if resolved.is_dir():
+        return f"file {relative}: a folder, not a file"
     if not resolved.is_file():
         return f"file not found: {relative}"
     size = resolved.stat().st_size

@@ -4,6 +4,7 @@ the problems found in it, reported as `file:line: message`."""
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,32 +279,44 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
 
 
+# a FIFO, a device or a socket in the content folder (or a symlink to one): never opened
+NOT_REGULAR = "not a regular file (a FIFO, a device or a socket): remove it from the folder"
+
+
 def read_file(path: Path, name: str, problems: list[Problem]) -> str | None:
     """A content file's text, or None with its problem (too big to be content, or not
     UTF-8): nothing more is said of that file."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
         if path.is_dir():
             raise IsADirectoryError(21, "a folder, not a file")
     except OSError as exc:  # a folder named x.yaml, a dangling symlink, no permission
         problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
         return None
-    if size > MAX_FILE_BYTES:
-        problems.append(
-            Problem(
-                name,
-                1,
-                f"the file is {size / 1024 / 1024:.1f} MB: a content file may have at most "
-                f"{MAX_FILE_BYTES // 1024 // 1024} MB",
-            )
-        )
+    if not stat.S_ISREG(status.st_mode):  # a FIFO would wait for a writer, /dev/zero never end
+        problems.append(Problem(name, 1, NOT_REGULAR))
+        return None
+    too_big = Problem(
+        name,
+        1,
+        f"the file is {status.st_size / 1024 / 1024:.1f} MB: a content file may have at most "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+    )
+    if status.st_size > MAX_FILE_BYTES:
+        problems.append(too_big)
         return None
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # it may have grown since
     except OSError as exc:
         problems.append(Problem(name, 1, f"cannot be read: {exc.strerror or exc}"))
         return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(too_big)
+        return None
+    try:  # newlines as read_text gives them (\r\n and \r read as \n)
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not valid UTF-8"))
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.services.faq_matching import FaqMatcher, lexicon
 
 logger = logging.getLogger(__name__)
 
+CHUNK = 1 << 20  # bytes read at a time for the fingerprint
 READ_ATTEMPTS = 3  # a folder that changes while it is read is read again, this often
 Signature = tuple[tuple[str, int, int], ...]  # (name, size, mtime) of every file
 
@@ -63,16 +65,24 @@ def folder_signature(root: Path) -> Signature:
 
 
 def folder_fingerprint(root: Path) -> int:
-    """A positive 63-bit digest of every file's name and bytes (fits a BIGINT)."""
+    """A positive 63-bit digest of every file's name and bytes (fits a BIGINT), read in
+    chunks. What is no regular file (a FIFO, a device, a symlink to one: refused by
+    `loader.special_files`) counts by its name and kind only: it is never opened."""
     digest = hashlib.sha256()
     for path in folder_files(root):
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue
         name = path.relative_to(root).as_posix().encode()
-        digest.update(len(name).to_bytes(4, "big") + name)
-        digest.update(len(data).to_bytes(8, "big") + data)
+        try:
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode):
+                digest.update(b"special" + len(name).to_bytes(4, "big") + name)
+                continue
+            with path.open("rb") as file:
+                digest.update(len(name).to_bytes(4, "big") + name)
+                digest.update(status.st_size.to_bytes(8, "big"))
+                while chunk := file.read(CHUNK):
+                    digest.update(chunk)
+        except OSError:  # removed meanwhile, a dangling symlink: not content
+            continue
     return int.from_bytes(digest.digest()[:8], "big") >> 1 or 1
 
 
