@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.db.tables import audit_log
 from tests.harness import Harness, chats_emulator, running_bot
@@ -273,3 +275,60 @@ def test_a_content_file_that_is_a_fifo_is_a_problem_not_a_wait(tmp_path: Path) -
         load_content(content)
     said = [f"{p.file}:{p.line}: {p.message}" for p in caught.value.problems]
     assert any(p.startswith("program.yaml:1: not a regular file") for p in said), said
+
+
+# --- tester B, 2. contact details are never learned with a wording ---
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (
+            "я Иван ivan.petrov+1@mail.ru +7 (916) 123-45-67 на какую карту капают деньжата",
+            "я Иван на какую карту капают деньжата",
+        ),
+        ("карта 4276 1234 5678 9012 когда выплаты", "карта когда выплаты"),
+        ("пишите в @ivan_petrov или t.me/ivanp когда выплаты", "пишите в или когда выплаты"),
+        ("куда выводят бабки https://mysite.example/ref?id=7 89161234567", "куда выводят бабки"),
+        ("когда выплаты за 10 000 продаж", "когда выплаты за 10 000 продаж"),  # no contact
+    ],
+)
+async def test_a_learned_wording_keeps_no_email_phone_card_or_handle(
+    harness: Harness, typed: str, stored: str
+) -> None:
+    """Tester B: «я Иван Петров ivan@mail.ru +79161234567 …», picked and 👍 (the demo
+    approves at one vote), was an approved learned wording with the email and the phone —
+    kept after /forget, exported, shown to managers. Contact details carry nothing a
+    question is matched by: they are left out of what is learned."""
+    anna = harness.user(9941)
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", 9941)
+    assert partner is not None
+    proposed = await harness.services.faq.learning.propose("payout-methods", typed, partner.id)
+    assert proposed.learned is not None
+    assert proposed.learned.phrasing == stored
+
+
+_PIECES = st.sampled_from(
+    ["когда", "выплаты", "карта", "+7", "916", "123-45-67", "@", "ivan", "mail.ru", ".", "/",
+     "t.me", "https://", "10", "000", " ", "(", ")", "-", "№", "5", "🙏", "&", "<b>"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_PIECES, max_size=14), noise=st.text(max_size=20))
+def test_a_folded_wording_has_no_contact_left_and_folds_to_itself(
+    parts: list[str], noise: str
+) -> None:
+    """Whatever is typed: no e-mail address, @handle or run of seven digits is left in
+    what is learned, and folding what was stored again changes nothing (an export taught
+    back is the same wording)."""
+    import re
+
+    from bot.services.faq_learned import folded_wording
+
+    folded = folded_wording("".join(parts) + noise)
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w-]+", folded), folded
+    assert not re.search(r"(?<![\w@])@\w{2,}", folded), folded
+    assert not re.search(r"\d(?:[\s().-]*\d){6,}", folded), folded
+    assert folded_wording(folded) == folded

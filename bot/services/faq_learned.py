@@ -24,7 +24,7 @@ from bot.db.tables import counters, faq_learned, faq_learned_votes, partners
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_reading import plain_question
 from bot.services.faq_text import fold
-from bot.services.faq_wordings import MAX_PHRASING
+from bot.services.faq_wordings import MAX_PHRASING, without_contacts
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,11 @@ def folded_wording(text: str) -> str:
     question (`plain_question`: no HTML tags or entities, no emoji — «<script>» and «&gt;»
     learned as words would lead questions with «script» or «gt» to the entry), and the
     letters they show (`faq_text.fold`: NFKC, combining marks stacked on letters dropped —
-    «Zalgo» — but «й» and «ё» kept, however typed), «№» as typed."""
-    return "№".join(fold(part) for part in plain_question(text).split("№"))
+    «Zalgo» — but «й» and «ё» kept, however typed), «№» as typed; contact details (an
+    e-mail address, a phone, a @handle, a link) left out: a partner's own, they would
+    outlive /forget in an approved wording."""
+    folded = "№".join(fold(part) for part in without_contacts(plain_question(text)).split("№"))
+    return " ".join(folded.split())
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,9 @@ def fold(text: str) -> str:
     text = unformatted(text)
     text = text.replace("№", " ")  # NFKC would make it «No», a word: no letters here
     if not _COMBINING.search(text):
-        return unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text)
+        if not _COMBINING.search(text):  # «¸» is a space and a combining cedilla in NFKC
+            return text
     return unicodedata.normalize(
         "NFC", _CLUSTER.sub(_letter_of, unicodedata.normalize("NFKD", text))
     )

@@ -4,6 +4,7 @@ lines, close entry ids. No database here (bot/services/faq_learned*.py keep the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,23 @@ from bot.services.faq_text import has_a_word
 MAX_PHRASING = 500  # a longer wording is not learned (a manager is told; the answer still goes)
 NO_MEANING = "no words that carry meaning: it could never match"
 SMALL_TALK = "small talk («как дела», «спасибо»): the bot answers it itself, it could never match"
+
+
+# contact details a partner may type with a question (SPEC §10: learned wordings keep no
+# link to who wrote them once approved): an address, a link, a @handle, a phone or card
+# number (seven digits or more, however spaced) — nothing a question is matched by
+_CONTACTS = re.compile(
+    r"(?:https?://|www\.)\S+"  # a link
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|\b[\w-]+(?:\.[\w-]+)+/\S*"  # a link without its scheme (t.me/name, site.ru/ref)
+    r"|(?<![\w@])@\w{2,}"  # a @handle
+    r"|\+?\d(?:[\s().-]*\d){6,}"  # a phone or card number
+)
+
+
+def without_contacts(text: str) -> str:
+    """A wording without the contact details in it (`_CONTACTS`), its spaces tidied."""
+    return " ".join(_CONTACTS.sub(" ", text).split())
 
 
 def phrasing_key(text: str) -> str:
