@@ -332,3 +332,31 @@ def test_a_folded_wording_has_no_contact_left_and_folds_to_itself(
     assert not re.search(r"(?<![\w@])@\w{2,}", folded), folded
     assert not re.search(r"\d(?:[\s().-]*\d){6,}", folded), folded
     assert folded_wording(folded) == folded
+
+
+# --- tester B, 3. an announcement's length is what the partner reads ---
+
+
+async def test_an_announcements_length_is_counted_as_read_not_as_escaped(
+    harness: Harness,
+) -> None:
+    """3,000 characters of «A & B < C > D. » were refused as 4 999 (the HTML the bot keeps,
+    each & < > five characters): Telegram counts what it shows. 5,004 such characters are
+    refused as 5 004, not 21 674."""
+    anna = harness.user(9951)
+    await anna.onboard()
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    said = (await manager.send("A & B < C > D. " * 200))[-1].plain
+    assert "Слишком длинно" not in said, said
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    await manager.press("Сейчас", manager.messages[-1])
+    await manager.press("✅ Отправить", manager.messages[-1])
+    before = len(anna.messages)
+    await harness.deliver()
+    # one message, as typed (the emulator parses its HTML and counts as Telegram does)
+    assert [m.plain for m in anna.messages[before:]] == ["A & B < C > D. " * 200]
+    await manager.send("/announce")
+    said = (await manager.send(("A & B < C > D. " * 334)[:5004]))[-1].plain
+    assert said.startswith("Слишком длинно: 5\xa0004 символа"), said

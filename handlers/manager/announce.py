@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.notices.reports import MERGED, delivered_text
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT
+from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, utf16_length
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
@@ -83,8 +83,10 @@ def setup_dialog() -> Router:
             await message.answer(l10n("announce-unsupported"))
             return
         limit = CAPTION_LIMIT if (photo or document) else TEXT_LIMIT
-        if len(text) > limit:
-            await message.answer(l10n("announce-too-long", limit=limit, length=len(text)))
+        # as Telegram counts: what is shown (UTF-16), not the HTML kept («&» is «&amp;»)
+        length = utf16_length(message.text or message.caption or "")
+        if length > limit:
+            await message.answer(l10n("announce-too-long", limit=limit, length=length))
             return
         await state.update_data(text=text, photo=photo, document=document)
         await state.set_state(AnnounceDialog.audience)
