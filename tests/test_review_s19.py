@@ -360,3 +360,29 @@ async def test_an_announcements_length_is_counted_as_read_not_as_escaped(
     await manager.send("/announce")
     said = (await manager.send(("A & B < C > D. " * 334)[:5004]))[-1].plain
     assert said.startswith("Слишком длинно: 5\xa0004 символа"), said
+
+
+# --- tester B, 4. nothing visible is no answer: a contest title, an onboarding answer ---
+
+
+async def test_a_contest_title_or_an_onboarding_answer_of_nothing_visible_is_refused(
+    harness: Harness,
+) -> None:
+    """«\\u200b\\u202e\\u200b» as a contest's title was saved: an invisible title in the
+    announcement, /contests and the list's button (content refuses it already); as the
+    onboarding's free answer it left «Кратко: кто ваша аудитория:» empty on the card."""
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/contest_new")
+    said = (await manager.send("\u200b\u202e\u200b"))[-1].plain
+    assert said.startswith("⚠️ Пустой ответ."), said
+    anna = harness.user(9961)
+    await anna.send("/start")
+    await anna.press(anna.last.button_labels[0])
+    for _ in range(2):  # the two questions with options
+        await anna.press(anna.last.button_labels[0])
+    said = (await anna.send("\u200b\u200b"))[-1].plain
+    assert said.startswith("Ответ пустой"), said
+    assert "Кратко: кто ваша аудитория?" in said, said
+    said = (await anna.send("Мамы в декрете"))[-1].plain
+    assert said.startswith("Присылать вам новости"), said

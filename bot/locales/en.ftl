@@ -54,6 +54,7 @@ onboarding-segment-chosen = Segment: <b>{ $segment }</b>
 onboarding-question = Question { $number } of { $total }: { $text }
 onboarding-free-text = Type your answer in one message (up to { $limit } characters).
 onboarding-too-long = Too long: { $length } characters, up to { $limit } — one phrase, please.
+onboarding-answer-empty = The answer is empty — please write it in words.
 onboarding-answered = { $text } — <b>{ $answer }</b>
 # $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
 # night (program.yaml)

@@ -58,6 +58,7 @@ onboarding-too-long = Слишком длинно: { $length } { $length ->
         [few] символа
        *[many] символов
     }, можно до { $limit } — одной фразой, пожалуйста.
+onboarding-answer-empty = Ответ пустой — напишите его словами.
 onboarding-answered = { $text } — <b>{ $answer }</b>
 # $cap: the program's max_automated_per_week; $night: yes when its quiet_hours hold the
 # night (program.yaml)

@@ -26,7 +26,7 @@ from bot.content.models import (
     Contest,
     Program,
 )
-from bot.names import without_bidi
+from bot.names import display_name, without_bidi
 
 TITLE_LIMIT: Final = CONTEST_TITLE_LIMIT  # as a contest file's (models.py)
 DESCRIPTION_LIMIT: Final = CONTEST_TEXT_LIMIT
@@ -71,7 +71,7 @@ def read_text(text: str, limit: int) -> str:
     """A title or a description, without bidi controls (they would turn the lines it is
     shown on around; letters of right-to-left scripts stay)."""
     value = without_bidi(text).strip()
-    if not value:
+    if not display_name(value, ""):  # nothing visible (zero-width, blank-looking)
         raise DraftError("draft-error-empty")
     if len(value) > limit:
         raise DraftError("draft-error-too-long", limit=limit, length=len(value))

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.content.models import Content, Contest
 from bot.i18n import L10n
+from bot.names import display_name
 from bot.platforms import platform_of
 from bot.rendering import TEXT_LIMIT
 from bot.services.contests import ContestService
@@ -295,10 +296,14 @@ def setup() -> Router:
             await _ask_from(message, index + 1, state, content, l10n)
             return
         typed = (message.text or "").strip()
+        refused: str | None = None
         if len(typed) > ANSWER_LIMIT:  # one phrase, kept whole: shorter, please
+            refused = l10n("onboarding-too-long", length=len(typed), limit=ANSWER_LIMIT)
+        elif not display_name(typed, ""):  # zero-width or blank-looking characters only
+            refused = l10n("onboarding-answer-empty")
+        if refused is not None:
             screen = _question_screen(content, index, l10n)
-            hint = l10n("onboarding-too-long", length=len(typed), limit=ANSWER_LIMIT)
-            await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
+            await send(message, Screen(refused + "\n\n" + screen.text, screen.markup))
             return
         await partners.save_answer(partner, questions[index].id, typed)
         await _ask_from(message, index + 1, state, content, l10n)
