@@ -16,6 +16,7 @@ from tests.harness import DEMO_CONTENT, Harness, running_bot
 
 async def test_unknown_command_gets_the_menu(harness: Harness) -> None:
     anna = harness.user(501)
+    await anna.onboard()  # before /start it asks for /start (tests/test_review_s19.py)
     replies = await anna.send("/frobnicate")
     assert replies[0].plain == "Такой команды я не знаю. Вот что я умею:"
     assert "Меню" in replies[1].plain
@@ -50,6 +51,7 @@ async def test_english_client_gets_english(harness: Harness) -> None:
 
 async def test_manager_commands_are_unknown_to_partners_and_audited(harness: Harness) -> None:
     anna = harness.user(505)
+    await anna.onboard()  # a partner (before /start: /start first, tests/test_review_s19.py)
     replies = await anna.send("/reload")
     assert replies[0].plain == "Такой команды я не знаю. Вот что я умею:"
     async with harness.services.db.read() as conn:

@@ -293,6 +293,7 @@ async def test_a_ticket_survives_a_restart(tmp_path: Path) -> None:
 
 async def test_partners_cannot_use_any_manager_command(harness: Harness) -> None:
     anna = harness.user(611)
+    await anna.onboard()  # a partner (before /start: /start first, tests/test_review_s19.py)
     commands = ("/reload", "/tickets", "/close", "/t payout-delay", "/partner tg:1")
     for command in commands:
         replies = await anna.send(command)

@@ -386,3 +386,40 @@ async def test_a_contest_title_or_an_onboarding_answer_of_nothing_visible_is_ref
     assert "Кратко: кто ваша аудитория?" in said, said
     said = (await anna.send("Мамы в декрете"))[-1].plain
     assert said.startswith("Присылать вам новости"), said
+
+
+async def test_a_refused_link_id_is_quoted_without_bidi_controls(harness: Harness) -> None:
+    """Tester B: «/link aff\\u202e1» echoed the override inside «…»: the rest of the line
+    showed reversed."""
+    anna = harness.user(9971)
+    await anna.onboard()
+    said = (await anna.send("/link aff\u202e1xyz"))[-1].plain
+    assert said.startswith("«aff1xyz» не похоже на ID"), said
+    assert "\u202e" not in said
+
+
+async def test_an_unknown_command_before_start_asks_for_start_not_the_menu(
+    harness: Harness,
+) -> None:
+    """Tester B: before /start an unknown command (a manager's too) got «Такой команды я не
+    знаю» and the whole menu, whose buttons then only said to /start; /me got /start's
+    invitation. Now both do; the manager's command is still in the audit log."""
+    stranger = harness.user(9982)
+    for text in ("/zzz", "/reload"):
+        said = [m.plain for m in await stranger.send(text)]
+        assert len(said) == 1, said
+        assert said[0].startswith("Здравствуйте! Чтобы начать, отправьте /start"), said
+    async with harness.services.db.read() as conn:
+        refused = (
+            (
+                await conn.execute(
+                    sa.select(audit_log.c.action).where(audit_log.c.actor == "tg:9982")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert refused == ["reload"], refused
+    await stranger.onboard()
+    said = [m.plain for m in await stranger.send("/zzz")]
+    assert said[0].startswith("Такой команды я не знаю"), said

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
+from bot.services.partner import Partner
 from handlers.filters import CommandText
 from handlers.manager import MANAGER_BUTTONS, MANAGER_COMMANDS
 from handlers.partner.menu import menu_screen
@@ -49,26 +50,39 @@ def setup() -> Router:
         message: Message,
         command: CommandObject,
         audit: AuditLog,
+        partner: Partner | None,
         settings: Settings,
         l10n: L10n,
         content: Content,
     ) -> None:
         await audit.record(actor(message), command.command, details=command.args, allowed=False)
-        await message.answer(l10n("unknown-command"))
-        manager = settings.is_manager(actor(message))
-        await send(message, menu_screen(l10n, manager=manager, content=content))
+        await _unknown(message, partner, settings, l10n, content)
 
     @router.message(CommandText())
     async def unknown_command(
-        message: Message, settings: Settings, l10n: L10n, content: Content
+        message: Message,
+        partner: Partner | None,
+        settings: Settings,
+        l10n: L10n,
+        content: Content,
     ) -> None:
-        """An unknown command: the menu, with the manager's commands for a manager (as
-        their /help shows it)."""
-        await message.answer(l10n("unknown-command"))
-        manager = settings.is_manager(actor(message))
-        await send(message, menu_screen(l10n, manager=manager, content=content))
+        await _unknown(message, partner, settings, l10n, content)
 
     return router
+
+
+async def _unknown(
+    message: Message, partner: Partner | None, settings: Settings, l10n: L10n, content: Content
+) -> None:
+    """An unknown command: the menu, with the manager's commands for a manager (as their
+    /help shows it); to someone who has not started (or used /forget), to /start first —
+    the menu's buttons would only say so."""
+    manager = settings.is_manager(actor(message))
+    if partner is None and not manager:
+        await message.answer(l10n("start-first"))
+        return
+    await message.answer(l10n("unknown-command"))
+    await send(message, menu_screen(l10n, manager=manager, content=content))
 
 
 def setup_unsupported() -> Router:

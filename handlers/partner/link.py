@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.i18n import L10n
+from bot.names import without_bidi
 from bot.services.conversions import valid_affiliate_id
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -53,7 +54,9 @@ def setup() -> Router:
             await state.set_state(LinkDialog.affiliate)
             return
         if not valid_affiliate_id(affiliate):
-            await message.answer(l10n("link-invalid", affiliate=html.escape(affiliate[:80])))
+            # quoted back without bidi controls: an override would turn the line around
+            shown = html.escape(without_bidi(affiliate)[:80])
+            await message.answer(l10n("link-invalid", affiliate=shown))
             return
         await _request(message, affiliate, bot, partner, partners, relay, l10n)
 
