@@ -107,8 +107,10 @@ def setup_routers() -> list[Router]:
         manager_contest_dialog.setup(),  # a manager typing a contest's fields
         manager_announce.setup_dialog(),  # a manager's /announce
         manager_faq.setup_private_ticket(),  # /faq_link replying to a ticket in private
+        # the message right after the /link usage: the id? (before an open ticket, which
+        # would take it as words to the manager)
+        link.setup_dialog(),
         conversations,
-        link.setup_dialog(),  # the message right after the /link usage: the id?
         faq.setup_free_text(),  # any other text is a question (the hot path)
         commands,
         fallback.setup_unsupported(),

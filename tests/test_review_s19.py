@@ -423,3 +423,30 @@ async def test_an_unknown_command_before_start_asks_for_start_not_the_menu(
     await stranger.onboard()
     said = [m.plain for m in await stranger.send("/zzz")]
     assert said[0].startswith("Такой команды я не знаю"), said
+
+
+# --- tester A, 1. a bare /link's id is taken while a ticket is open ---
+
+
+async def test_the_id_after_a_bare_link_is_taken_while_a_ticket_is_open(
+    harness: Harness,
+) -> None:
+    """With ticket №1 open, /link then «OFFICE-22»: the id went to the ticket as words —
+    no link request, no answer — though the bot had asked for it. Words after a bare /link
+    still go to the ticket."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(9991, "Анна")
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("Не пришла выплата")
+    said = (await anna.send("/link"))[-1].plain
+    assert said.startswith("Использование: /link ID"), said
+    said = (await anna.send("OFFICE-22"))[-1].plain
+    assert said.startswith("Запрос на привязку ID OFFICE-22 отправлен менеджеру"), said
+    partner = await harness.services.partners.by_user("tg", 9991)
+    assert partner is not None
+    assert partner.requested_id == "OFFICE-22" or partner.affiliate_id == "OFFICE-22"
+    await anna.send("/link")
+    await anna.send("и ещё вопрос по выплате")  # not an id: to the ticket, as before
+    assert manager.messages[-1].plain == "и ещё вопрос по выплате", manager.messages[-1]
