@@ -450,3 +450,42 @@ async def test_the_id_after_a_bare_link_is_taken_while_a_ticket_is_open(
     await anna.send("/link")
     await anna.send("и ещё вопрос по выплате")  # not an id: to the ticket, as before
     assert manager.messages[-1].plain == "и ещё вопрос по выплате", manager.messages[-1]
+
+
+# --- tester A, 3. a private-only command in the managers' chat says where it works ---
+
+
+async def test_a_private_only_command_in_the_managers_chat_says_where_it_works(
+    tmp_path: Path,
+) -> None:
+    """/schedule, /announce, /reload, /help by a manager in the managers' chat got no answer,
+    and the log said «refused manager command» as for a stranger. Now: where they work,
+    and no refusal in the audit log; /tickets still works there."""
+    from tests.harness import MANAGER_ID
+
+    forum = -1001700000099
+    async with chats_emulator() as emulator:
+        emulator.add_group(forum, "Менеджеры", forum=True)
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(tmp_path, emulator=emulator, tg_managers_chat_id=forum) as harness:
+            for command in ("/schedule", "/announce", "/reload", "/help"):
+                update = harness.emulator.user_message(MANAGER_ID, command, chat_id=forum)
+                await harness.emulator.wait_processed(update)
+                said = harness.emulator.chat_messages(forum)[-1].plain
+                assert said == (
+                    f"Команда {command} работает в личном чате с ботом — напишите ему в личку."
+                ), said
+            update = harness.emulator.user_message(MANAGER_ID, "/tickets", chat_id=forum)
+            await harness.emulator.wait_processed(update)
+            assert "обращени" in harness.emulator.chat_messages(forum)[-1].plain.lower()
+            async with harness.services.db.read() as conn:
+                refused = (
+                    (
+                        await conn.execute(
+                            sa.select(audit_log.c.action).where(audit_log.c.allowed.is_(False))
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            assert refused == [], refused

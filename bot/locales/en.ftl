@@ -998,3 +998,4 @@ reload-learned-approved = { $count } learned { $count ->
         [one] wording is
        *[other] wordings are
     } approved again: their entry is back in faq.yaml.
+managers-chat-private-only = /{ $command } works in a private chat with the bot — write to it there.

@@ -151,6 +151,11 @@ def _refused(name: str) -> Router:
     return router
 
 
+# the bot's own commands a manager may type in the managers' chat by habit (the manager
+# commands that work only in private are answered so too)
+PRIVATE_ONLY = ("help", "menu", "start")
+
+
 def setup_managers_chat() -> Router:
     """Everything in TG_MANAGERS_CHAT_ID (VK_MANAGERS_PEER_ID): managers act; anyone
     else in the chat is refused (`_refused`)."""
@@ -165,8 +170,21 @@ def setup_managers_chat() -> Router:
         stats.setup(f"{__name__}.stats"),
         _ticket_router(f"{__name__}.chat"),
         _outside_a_ticket(f"{__name__}.outside"),
+        _private_only(f"{__name__}.private_only"),  # last: what none of the above took
     )
     router.include_routers(managers, _refused(f"{__name__}.refused"))
+    return router
+
+
+def _private_only(name: str) -> Router:
+    """A manager's command that works only in private (/schedule, /announce, /reload, …),
+    given in the managers' chat: said so (it got no answer, and was logged as refused)."""
+    router = Router(name=name)
+
+    @router.message(Command(*MANAGER_COMMANDS, *PRIVATE_ONLY))
+    async def private_only(message: Message, command: CommandObject, l10n: L10n) -> None:
+        await message.reply(l10n("managers-chat-private-only", command=command.command))
+
     return router
 
 
