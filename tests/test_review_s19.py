@@ -489,3 +489,37 @@ async def test_a_private_only_command_in_the_managers_chat_says_where_it_works(
                     .all()
                 )
             assert refused == [], refused
+
+
+def test_one_sale_left_to_the_next_tier_is_said_in_the_singular() -> None:
+    """«До уровня «Капучино» осталось 1 продажа» (tester A): «осталась 1 продажа»; 21 —
+    «осталась 21 продажа», 2 — «осталось 2 продажи»."""
+    from bot.i18n import Translator
+
+    l10n = Translator().get("ru")
+    said = {n: l10n("me-tier-next", tier="Серебро", remaining=n) for n in (1, 2, 5, 21)}
+    assert said[1] == "До уровня «Серебро» осталась 1 продажа в этом месяце", said
+    assert said[21] == "До уровня «Серебро» осталась 21 продажа в этом месяце", said
+    assert said[2] == "До уровня «Серебро» осталось 2 продажи в этом месяце", said
+    assert said[5] == "До уровня «Серебро» осталось 5 продаж в этом месяце", said
+
+
+async def test_a_rating_stays_in_the_chat_and_a_thumbs_down_says_what_next(
+    harness: Harness,
+) -> None:
+    """Tester A: after 👎 the message still said «Оцените, пожалуйста, помощь:» with no
+    buttons and no sign of the choice, and nothing told the partner what now."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(9992, "Анна")
+    await anna.onboard()
+    await anna.send("/support Не пришла выплата")
+    await anna.press("✅ Вопрос решён, закрыть")
+    rate = anna.last
+    assert rate.plain.startswith("Обращение №1 закрыто. Оцените"), rate.plain
+    await anna.press("👎 Не помогли", rate)
+    assert rate.plain == (
+        "Обращение №1 закрыто. Ваша оценка: 👎 Не помогли — жаль. Если вопрос не решён, "
+        "напишите /support: менеджер продолжит."
+    ), rate.plain
+    assert rate.buttons == []

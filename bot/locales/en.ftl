@@ -202,6 +202,8 @@ support-closed = Ticket #{ $number } is closed. How was the help?
 support-rate-up = 👍 Helpful
 support-rate-down = 👎 Not helpful
 support-rated = Thanks for the rating!
+support-rated-up = Ticket #{ $number } is closed. Your rating: 👍 Helped — thank you!
+support-rated-down = Ticket #{ $number } is closed. Your rating: 👎 Did not help — sorry. If the question is not solved, send /support: a manager will go on.
 support-not-open = This ticket is already closed.
 support-close-reopened = Ticket #{ $number } was opened again after this message. Close it with the button under the latest message.
 

@@ -298,8 +298,9 @@ def setup() -> Router:
             await no_longer_available(callback, l10n)
             return
         await callback.answer(l10n("support-rated"))
-        if isinstance(callback.message, Message):
-            await callback.message.edit_reply_markup(reply_markup=None)
+        if isinstance(callback.message, Message):  # the choice stays in the chat
+            key = "support-rated-up" if callback_data.value == "up" else "support-rated-down"
+            await callback.message.edit_text(l10n(key, number=ticket.id), reply_markup=None)
         rating = "👍" if callback_data.value == "up" else "👎"
         await relay.note_to_managers(
             bot, ticket, relay.l10n("ticket-rated", number=ticket.id, rating=rating)
