@@ -523,3 +523,38 @@ async def test_a_rating_stays_in_the_chat_and_a_thumbs_down_says_what_next(
         "напишите /support: менеджер продолжит."
     ), rate.plain
     assert rate.buttons == []
+
+
+async def test_a_sale_notice_in_a_running_contest_names_the_contest(harness: Harness) -> None:
+    """Tester A: «Вы №1 в зачёте «Больше всего продаж».» came before the partner had heard
+    the contest started — which contest? It is named now. And the place is told on the
+    first board that places the partner: one sale is under «Больше всего продаж»'s
+    threshold (from 3), so the place in «Первые продажи» (it named none)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.services.conversions import ConversionIn
+    from tests.test_journey_notices import linked
+
+    anna = await linked(harness, 9993, "Анна", "named-1")
+    running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # 12:00 in Moscow, the demo contest
+    harness.clock.advance((running - harness.clock.now()).total_seconds())
+    await harness.services.sales.submit(
+        ConversionIn("named-1", "nm-1", "approved", Decimal(20000), "RUB", running)
+    )
+    await harness.deliver()
+    for n in (2, 3):
+        harness.clock.advance(60)
+        await harness.services.sales.submit(
+            ConversionIn("named-1", f"nm-{n}", "approved", Decimal(20000), "RUB", running)
+        )
+        await harness.deliver()
+    said = [m.plain for m in anna.messages if m.plain.startswith("✅")]
+    assert said == [
+        "✅ Продажа подтверждена.\n"
+        "Вы №1 в зачёте «Первые продажи» конкурса «Зимний марафон диванов».",
+        "✅ Продажа подтверждена.\n"
+        "Вы №1 в зачёте «Первые продажи» конкурса «Зимний марафон диванов».",
+        "✅ Продажа подтверждена.\n"
+        "Вы №1 в зачёте «Больше всего продаж» конкурса «Зимний марафон диванов».",
+    ], said

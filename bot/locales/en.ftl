@@ -420,6 +420,7 @@ sale-place = You are #{ $place } in { $board }.
 sale-place-gap = You are #{ $place } in { $board }, { $gap } behind #{ $above }.
 sale-place-tie = You are #{ $place } in { $board }: level with #{ $above }, who got there first.
 sale-board-month = the month's leaderboard
+sale-board-contest = “{ $category }” of the contest “{ $title }”
 sale-milestone = { $count ->
         [1] 🎉 Your first approved sale! A great start — it gets easier from here.
        *[other] 🎉 { $count } approved sales! Keep it up.

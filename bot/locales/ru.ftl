@@ -431,10 +431,12 @@ sale-approved = { $count ->
         [few] ✅ Подтверждены { $count } продажи.
        *[many] ✅ Подтверждено { $count } продаж.
     }
-sale-place = Вы №{ $place } в зачёте «{ $board }».
-sale-place-gap = Вы №{ $place } в зачёте «{ $board }», до №{ $above } — { $gap }.
-sale-place-tie = Вы №{ $place } в зачёте «{ $board }»: у №{ $above } столько же, но набрано раньше.
-sale-board-month = Рейтинг месяца
+# $board: sale-board-month, or sale-board-contest (quoted there)
+sale-place = Вы №{ $place } в зачёте { $board }.
+sale-place-gap = Вы №{ $place } в зачёте { $board }, до №{ $above } — { $gap }.
+sale-place-tie = Вы №{ $place } в зачёте { $board }: у №{ $above } столько же, но набрано раньше.
+sale-board-month = «Рейтинг месяца»
+sale-board-contest = «{ $category }» конкурса «{ $title }»
 sale-milestone = { $count ->
         [1] 🎉 Ваша первая подтверждённая продажа! Отличное начало — дальше будет проще.
         [one] 🎉 { $count } подтверждённая продажа! Так держать.

@@ -20,7 +20,7 @@ from bot.services.sales_figures import month_end, month_start
 from bot.services.sales_ledger import Approved
 from bot.texts import number
 
-# The category a sale notice reports the place in, best first.
+# The categories a sale notice reports the place in, best first (the first that places).
 SALE_BOARDS: Final = ("most_sales", "top_amount", "first_sales")
 
 
@@ -128,13 +128,22 @@ class SaleNotices(NoticesBase):
             if not any(contest.starts_at <= at <= contest.ends_at for at in occurred):
                 return None
             kinds = {category.category: category for category in contest.prizes}
-            category = next((kinds[k] for k in SALE_BOARDS if k in kinds), None)
-            if category is None:
-                return None
-            entries = await self._contests.standings(contest, category, fresh=True)
-            board = l10n(f"category-{category.category}")
-            gaps = category.category != "first_sales"
-            return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
+            # the first board, best first, that places the partner (under a category's
+            # threshold «Больше всего продаж» does not: «Первые продажи» may)
+            for kind in (k for k in SALE_BOARDS if k in kinds):
+                category = kinds[kind]
+                entries = await self._contests.standings(contest, category, fresh=True)
+                if entries.index_of(partner.affiliate_id) is None:
+                    continue
+                # the contest named: the notice may come before the partner heard it started
+                board = l10n(
+                    "sale-board-contest",
+                    category=l10n(f"category-{kind}"),
+                    title=html.escape(contest.title),
+                )
+                gaps = kind != "first_sales"
+                return _place_text(entries, partner.affiliate_id, board, l10n, gaps=gaps)
+            return None
         now, zone = self._clock.now(), self._settings.tz
         if not any(month_start(now, zone) <= at < month_end(now, zone) for at in occurred):
             return None
