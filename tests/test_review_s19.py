@@ -67,6 +67,13 @@ async def test_the_sandbox_has_a_managers_chat_where_tickets_arrive(tmp_path: Pa
                     .all()
                 )
             assert "reply" in refused, refused
+            still = "   (still in the managers' chat: /chat private for your chat with the bot)"
+            assert lines[-1] == still, lines[-1]
+            await typed("/as manager")
+            await typed("/reply #7 нет такого")
+            assert lines[-1].startswith("   no ticket #7 here"), lines[-1]
+            await typed("/reply #1 По №1: ответ")
+            assert "По №1: ответ" in harness.emulator.chat_messages(PARTNER_ID)[-1].plain
             await typed("/chat private")
             assert lines[-1] == "   you now write in your private chat"
             await typed("/chat nowhere")

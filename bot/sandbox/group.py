@@ -7,7 +7,8 @@ can be tried offline. You join it the first time you write there (the bot's welc
 
 The managers' chat is a forum supergroup, the bot's `TG_MANAGERS_CHAT_ID` unless one is set:
 each ticket gets a topic there with its card, and `/reply TEXT` answers in the topic of the
-bot's last message in a topic (the latest ticket's card or its partner's follow-up); other
+bot's last message in a topic (the latest ticket's card or its partner's follow-up),
+`/reply #3 TEXT` in ticket 3's topic; other
 lines go to the chat's general topic (/tickets, /stats, /partner …). Anyone can write there
 — `/as partner` then `/chat managers` is a person who is no manager in the managers' chat,
 to see that it grants nothing.
@@ -17,7 +18,7 @@ In either, a number presses a button under the bot's last message there."""
 from __future__ import annotations
 
 from bot.sandbox.pressable import press_typed, pressable
-from bot.telegram.emulator import BotApiEmulator
+from bot.telegram.emulator import BotApiEmulator, SentMessage
 
 GROUP_ID = -1001700000001  # a supergroup's id, as Telegram gives them
 GROUP_TITLE = "Партнёры (песочница)"
@@ -48,16 +49,23 @@ class GroupChat:
             self.emulator.join(user_id, self.chat_id)
         messages = self.emulator.messages.get(self.chat_id, [])
         if text.startswith("/reply "):
+            words = text.removeprefix("/reply ")
             mine = self.emulator.chat_messages(self.chat_id)
             # in a forum: the bot's last message in a topic (a ticket's), the general
-            # topic's answers to commands looked past
+            # topic's answers to commands looked past; «/reply #3 TEXT»: ticket 3's topic
             in_topics = [message for message in mine if message.thread_id is not None]
+            number, _, rest = words.partition(" ")
+            if number.startswith("#") and number[1:].isdigit() and rest.strip():
+                in_topics = [m for m in in_topics if self._topic_of(m, number)]
+                if not in_topics:
+                    return f"   no ticket {number} here (its topic's name starts with {number})"
+                mine, words = in_topics, rest
             if not mine:
                 return "   nothing to reply to here"
             target = (in_topics or mine)[-1]
             self.emulator.user_message(
                 user_id,
-                text.removeprefix("/reply "),
+                words,
                 chat_id=self.chat_id,
                 reply_to=target.message_id,
                 thread_id=target.thread_id,
@@ -69,6 +77,11 @@ class GroupChat:
         if note is None:
             self.emulator.user_message(user_id, text, chat_id=self.chat_id)
         return note or None
+
+    def _topic_of(self, message: SentMessage, number: str) -> bool:
+        """Whether `message` is in the topic of ticket `number` («#3»: its name starts so)."""
+        name = self.topic(message.thread_id) or ""
+        return name.startswith(f"{number} ")
 
     def topic(self, thread_id: int | None) -> str | None:
         """The name of a forum topic of this chat (a ticket's), if it is one."""

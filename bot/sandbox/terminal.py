@@ -230,6 +230,7 @@ class TerminalChat:
                 self.persona = persona
                 where = f"{self.platform}:{self.user_id}"
                 self.write(f"   you are now the {persona} ({self._name()}, {where})")
+                self._say_where()
             return True
         if text == "/sticker":
             self.emulator.user_message(self.user_id, kind="sticker")
@@ -265,6 +266,14 @@ class TerminalChat:
         else:
             self.platform = platform
             self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
+            self._say_where()
+
+    def _say_where(self) -> None:
+        """After `/as` or `/platform tg`: which of the Telegram group chats you still write
+        in (`/chat` is kept when you switch person or messenger)."""
+        if self.where != "private" and self.platform == "tg":
+            chat = "the partners' group" if self.where == "group" else "the managers' chat"
+            self.write(f"   (still in {chat}: /chat private for your chat with the bot)")
 
     def _in_the_group(self, text: str) -> bool:
         """`/chat …`, or a line typed in a group chat: handled here."""
