@@ -871,11 +871,11 @@ announce-empty-community = The partners' chat is not set (TG_COMMUNITY_CHAT_ID, 
 announce-excluded = { $count } { $count ->
         [one] partner gets
        *[other] partners get
-    } no broadcasts: news off in /settings, /stop, or the bot blocked.
+    } no broadcasts: said no to them when they met the bot, news off in /settings, /stop, or the bot blocked.
 announce-preview-excluded = { $count } more { $count ->
         [one] partner
        *[other] partners
-    } will not get it: news off, /stop, or the bot blocked.
+    } will not get it: said no to broadcasts when they met the bot, news off, /stop, or the bot blocked.
 draft-delete-confirm = Delete the draft «{ $title }»? It cannot be restored.
 draft-delete-yes = Yes, delete
 draft-delete-back = ← Back to the draft
