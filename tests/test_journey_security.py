@@ -380,7 +380,7 @@ async def test_closing_someone_elses_ticket_is_refused_as_a_forged_press(group: 
     await anna.send("/support Не пришла выплата")
     boris = group.user(4502, "Борис")
     await boris.onboard()
-    ((ticket, _name, _code),) = await group.services.support.open_tickets()
+    ((ticket, _name, _code, _who),) = await group.services.support.open_tickets()
     await boris.press_data(boris.last, f"t:close:{ticket.id}:")
     assert boris.callback_answers()[-1]["text"].startswith("Этот пункт больше недоступен")
     still = await group.services.support.get(ticket.id)

@@ -192,7 +192,7 @@ async def test_private_mode_every_manager_gets_the_ticket(harness: Harness) -> N
     assert anna.last.plain == "Сбросили пароль, попробуйте"
 
     replies = await manager.send("/tickets")
-    assert "№1 · Анна · открыто 0 ч назад" in replies[-1].plain
+    assert "№1 · Анна (tg:604) · открыто 0 ч назад" in replies[-1].plain
 
 
 async def test_deleted_topic_is_recreated_with_the_card(forum: Harness) -> None:
@@ -266,8 +266,8 @@ async def test_tickets_lists_open_ones_oldest_first(forum: Harness) -> None:
     await in_chat(forum, FORUM, "/tickets")
     listing = forum.emulator.chat_messages(FORUM)[-1].plain
     assert listing.splitlines()[1:] == [
-        "№1 · Анна · открыто 2 ч назад · ждёт ответа",
-        "№2 · Борис · открыто 1 ч назад · ждёт ответа",
+        "№1 · Анна (tg:608) · открыто 2 ч назад · ждёт ответа",
+        "№2 · Борис (tg:609) · открыто 1 ч назад · ждёт ответа",
     ]
 
 

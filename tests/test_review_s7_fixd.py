@@ -74,7 +74,7 @@ async def test_a_name_with_nothing_visible_is_partner_and_code_everywhere(
 
     await in_chat(forum, FORUM, "/tickets")
     listing = forum.emulator.chat_messages(FORUM)[-1].plain
-    assert f"№1 · {shown[1601]} · открыто" in listing
+    assert f"№1 · {shown[1601]} (tg:1601) · открыто" in listing
 
     forum.clock.advance(5 * 3600)
     await raise_overdue(forum)

@@ -231,7 +231,7 @@ ticket-template-unknown = No template “{ $key }”. There are: { $keys }
 ticket-template-usage = Usage: /t KEY (in the ticket's topic or as a reply to its message). Templates: { $keys }
 ticket-list-empty = No open tickets.
 ticket-list-title = <b>Open tickets</b> (oldest first):
-ticket-list-row = #{ $number } · { $name } · opened { $age } h ago{ $waiting ->
+ticket-list-row = #{ $number } · { $name } ({ $who }) · opened { $age } h ago{ $waiting ->
         [yes] {" "}· waiting for a reply
        *[no] {""}
     }

@@ -267,13 +267,16 @@ class SupportService:
             return None  # rated once per closing: an open one, or a second press, is refused
         return await self._update(ticket, rating=rating)
 
-    async def open_tickets(self) -> list[tuple[Ticket, str, str]]:
-        """Open tickets, oldest first, with the partner's name and partner code."""
+    async def open_tickets(self) -> list[tuple[Ticket, str, str, str]]:
+        """Open tickets, oldest first, with the partner's name, partner code and chat
+        (`tg:700001`: two Аннas, or one on two messengers, told apart)."""
         query = (
             sa.select(
                 tickets,
                 partners.c.first_name.label("partner_name"),
                 partners.c.partner_code.label("partner_code"),
+                partners.c.platform.label("partner_platform"),
+                partners.c.user_id.label("partner_user"),
             )
             .join(partners, partners.c.id == tickets.c.partner_id)
             .where(tickets.c.status == "open")
@@ -283,9 +286,14 @@ class SupportService:
             rows = list(await conn.execute(query))
         return [
             (
-                Ticket.from_row(_without(row, "partner_name", "partner_code")),
+                Ticket.from_row(
+                    _without(
+                        row, "partner_name", "partner_code", "partner_platform", "partner_user"
+                    )
+                ),
                 display_name(str(row.partner_name)),
                 str(row.partner_code),
+                f"{row.partner_platform}:{row.partner_user}",
             )
             for row in rows
         ]

@@ -24,18 +24,19 @@ from handlers.screens import Screen, actor, arguments, no_longer_available, send
 
 
 def tickets_screen(
-    rows: list[tuple[Ticket, str, str]], support: SupportService, l10n: L10n
+    rows: list[tuple[Ticket, str, str, str]], support: SupportService, l10n: L10n
 ) -> Screen:
     if not rows:
         return Screen(l10n("ticket-list-empty"))
     lines = [l10n("ticket-list-title")]
-    for ticket, name, code in rows:
+    for ticket, name, code, who in rows:
         age = int(support.hours_since(ticket.created_at))
         lines.append(
             l10n(
                 "ticket-list-row",
                 number=ticket.id,
                 name=html.escape(shown_name(name, code, l10n)),
+                who=who,
                 age=age,
                 waiting="yes" if ticket.waiting_since is not None else "no",
             )
