@@ -565,3 +565,40 @@ async def test_a_sale_notice_in_a_running_contest_names_the_contest(harness: Har
         "✅ Продажа подтверждена.\n"
         "Вы №1 в зачёте «Больше всего продаж» конкурса «Зимний марафон диванов».",
     ], said
+
+
+# --- tester A, 4. new dates reach whoever was told, at the weekly cap too ---
+
+
+async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) -> None:
+    """Tester A: a contest's new dates (✏️ Даты) were held back by the weekly cap — a
+    partner leading it would go by the old dates. A correction, as a cancel (session 18)."""
+    from datetime import UTC, datetime
+
+    from bot.services.outbox_enqueue import OutMessage
+    from tests.test_journey_every_screen import saved_contest
+    from tests.test_journey_notices import linked
+    from tests.test_review_contests14 import _card, _to
+
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = await linked(harness, 9995, "Анна", "aff-9995")
+    _to(harness, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # 12:00 in Moscow
+    await saved_contest(manager, "Январский", ("20.01.2027 10:00", "25.01.2027"))
+    await harness.deliver()
+    assert any(m.plain.startswith("📣 Новый конкурс!") for m in anna.messages)
+    partner = await harness.services.partners.by_user("tg", 9995)
+    assert partner is not None
+    news = [
+        OutMessage(f"test:cap19:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
+        for n in range(6)
+    ]
+    assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
+    await harness.deliver()
+    await _card(manager, "Январский")
+    await manager.press("✏️ Даты")
+    said = (await manager.send("21.01.2027 10:00 — 26.01.2027 18:00"))[-1].plain
+    assert "недельный лимит исправлению не помеха" in said, said
+    await harness.deliver()
+    moved = [m.plain for m in anna.messages if m.plain.startswith("🗓 Конкурс «Январский»")]
+    assert len(moved) == 1, [m.plain[:60] for m in anna.messages[-4:]]

@@ -708,7 +708,7 @@ moment-rescheduled = 🗓 The contest “{ $title }” moves: it now runs from {
 contests-admin-dates-told = The new dates go to those who were told about the contest: { $count } { $count ->
         [one] partner
        *[other] partners
-    } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
+    } (not in quiet hours, not to those who pressed /stop; the weekly cap does not hold back a correction).
 start-resubscribed-topics = Messages are on again: { $on }.
 start-resubscribed-off = Off, as you set them: { $off }.
 start-resubscribed-settings = Change topics: /settings
@@ -930,7 +930,7 @@ faq-link-unsure = This is the bot's note: which of the partner's messages it is 
 contests-admin-prizes-told = The new prizes go to those who were told about the contest: { $count } { $count ->
         [one] partner
        *[other] partners
-    } (by the usual rules: not in quiet hours, not over the weekly cap, not to those who pressed /stop).
+    } (not in quiet hours, not to those who pressed /stop; the weekly cap does not hold back a correction).
 contests-admin-renewed = The announcement still waiting to go leaves with the changes: { $count } { $count ->
         [one] partner
        *[other] partners

@@ -9,6 +9,7 @@ import html
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Final
 
 from bot.content.models import Contest
 from bot.i18n import L10n
@@ -51,6 +52,11 @@ def people(partners: Sequence[Partner]) -> int:
     return len({person_key(p.id, p.affiliate_id, p.affiliate_status) for p in partners})
 
 
+# what corrects something a partner was told of a contest: past the weekly cap (since
+# session 18 a cancel, since 19 new dates and new prizes too)
+CORRECTIONS: Final = frozenset({"cancelled", "rescheduled", "changed"})
+
+
 def change_tag(contest: Contest, now: datetime) -> str:
     """Names one change of a contest (its outbox keys): the moment and the new contest."""
     digest = hashlib.sha256(contest.model_dump_json().encode()).hexdigest()[:8]
@@ -82,10 +88,11 @@ class ContestNotices(NoticesBase):
                     ),
                 ),
                 # a winner hears of their prize even at the weekly cap (their own result),
-                # and whoever was told of a contest hears that it was cancelled (SPEC §7: a
-                # correction of what they were told, never held back by the cap)
+                # and whoever was told of a contest hears that it was cancelled, moved or
+                # that its prizes changed (SPEC §7: a correction of what they were told,
+                # never held back by the cap)
                 own=(moment.name == "results" and partner.id in moment.winners)
-                or moment.name == "cancelled",
+                or moment.name in CORRECTIONS,
             )
             for partner in moment.partners
         ]
