@@ -24,6 +24,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.content_sync import ContentSync
 from bot.services.contests import ContestService, Managed, Moment
 from bot.services.faq import FaqService
+from bot.services.outbox_enqueue import after_quiet_hours
 from bot.services.partner import Partner, person_key
 from bot.services.partners import PartnerService
 
@@ -156,6 +157,12 @@ class Planner:
             moments.append((contest.starts_at + timedelta(days=7 * week), "standings", f"w{week}"))
             week += 1
         last_day = contest.ends_at - timedelta(days=1)
+        # a day before the end, or, when that is in the quiet hours (a contest ending at
+        # 23:59 gave «последний день» at 23:59 the night before, in the partners' group
+        # too), when they end — if that still leaves an hour
+        waking = after_quiet_hours(last_day, schedule.quiet_hours, self._zone)
+        if waking <= contest.ends_at - timedelta(hours=1):
+            last_day = waking
         if last_day > contest.starts_at:
             moments.append((last_day, "last_day", ""))
         moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))

@@ -602,3 +602,31 @@ async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) 
     await harness.deliver()
     moved = [m.plain for m in anna.messages if m.plain.startswith("🗓 Конкурс «Январский»")]
     assert len(moved) == 1, [m.plain[:60] for m in anna.messages[-4:]]
+
+
+# --- tester A, 5. «последний день» in the day, not at 23:59 the night before ---
+
+
+async def test_the_last_day_is_told_when_the_quiet_hours_end_not_the_night_before(
+    harness: Harness,
+) -> None:
+    """The demo contest ends 28.12 23:59: «последний день» was planned for 27.12 23:59 —
+    held for private chats, but posted in the partners' group at midnight. Now 28.12 09:00
+    (the quiet hours' end); one ending 28.12 at 08:00 is told 27.12 at 09:00, one ending at
+    15:00 a day before, at 15:00."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    moscow = ZoneInfo("Europe/Moscow")
+    contest = await harness.services.contests.contest("winter-sofas")
+    assert contest is not None
+    planner = harness.services.planner
+    (last,) = [at for at, name, _tag in planner.contest_moments(contest) if name == "last_day"]
+    assert last.astimezone(moscow) == datetime(2026, 12, 28, 9, 0, tzinfo=moscow)
+    for end, told in ((8, datetime(2026, 12, 27, 9, 0, tzinfo=moscow)), (15, None)):
+        other = contest.model_copy(
+            update={"ends_at": datetime(2026, 12, 28, end, 0, tzinfo=moscow)}
+        )
+        moments = planner.contest_moments(other)
+        (last,) = [at for at, name, _tag in moments if name == "last_day"]
+        assert last == (told or other.ends_at - timedelta(days=1))
