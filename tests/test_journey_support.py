@@ -111,6 +111,10 @@ async def test_forum_round_trip(forum: Harness) -> None:
     # /t sends a canned reply
     await in_chat(forum, FORUM, "/t payout-delay", thread_id=thread)
     assert anna.last.plain.startswith("Выплаты за этот период проходят проверку")
+    # and the topic shows what went (session 19: the colleagues could not see it)
+    sent = forum.emulator.chat_messages(FORUM)[-1]
+    assert sent.plain.startswith("📤 Партнёру ушёл шаблон «payout-delay»:\nВыплаты за этот")
+    assert sent.thread_id == thread
     await in_chat(forum, FORUM, "/t nope", thread_id=thread)
     assert "Нет шаблона «nope»" in forum.emulator.chat_messages(FORUM)[-1].plain
 

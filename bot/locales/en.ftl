@@ -1002,3 +1002,5 @@ reload-learned-approved = { $count } learned { $count ->
        *[other] wordings are
     } approved again: their entry is back in faq.yaml.
 managers-chat-private-only = /{ $command } works in a private chat with the bot — write to it there.
+ticket-template-sent = 📤 The partner got the template “{ $key }”:
+    { $text }

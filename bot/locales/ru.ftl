@@ -1054,3 +1054,5 @@ reload-learned-approved = { $count } { $count ->
        *[many] выученных формулировок снова приняты
     }: их вопрос вернулся в faq.yaml.
 managers-chat-private-only = Команда /{ $command } работает в личном чате с ботом — напишите ему в личку.
+ticket-template-sent = 📤 Партнёру ушёл шаблон «{ $key }»:
+    { $text }

@@ -88,7 +88,10 @@ def _ticket_router(name: str) -> Router:
         if found is None:
             await message.reply(l10n("ticket-template-unknown", key=echo(key), keys=keys))
             return
-        await relay.text_to_partner(bot, ticket, html.escape(found.text))
+        if await relay.text_to_partner(bot, ticket, html.escape(found.text)):
+            # what the partner got, where the colleagues read the ticket
+            sent = l10n("ticket-template-sent", key=echo(key), text=html.escape(found.text))
+            await message.reply(sent)
 
     @router.message(~CommandText())
     async def answer(
