@@ -630,3 +630,17 @@ async def test_the_last_day_is_told_when_the_quiet_hours_end_not_the_night_befor
         moments = planner.contest_moments(other)
         (last,) = [at for at, name, _tag in moments if name == "last_day"]
         assert last == (told or other.ends_at - timedelta(days=1))
+
+
+def test_a_contests_segments_are_read_in_their_own_words_as_onboarding_reads_them() -> None:
+    """Tester A: «блогеры, телеграм каналы» refused in /contest_new, though onboarding took
+    «телеграм канал»: a segment typed in the words of its title (stems, either alphabet)."""
+    from bot.content.loader import load_content
+    from bot.services.contest_drafts import read_segments
+    from tests.harness import DEMO_CONTENT
+
+    program = load_content(DEMO_CONTENT).program
+    assert program is not None
+    ids = {segment.title.split(" (")[0]: segment.id for segment in program.segments}
+    chosen = read_segments("телеграм блогер, дизайнеры", program)
+    assert chosen == [ids["Блогер"], ids["Дизайнер интерьеров"]], chosen

@@ -27,6 +27,7 @@ from bot.content.models import (
     Program,
 )
 from bot.names import display_name, without_bidi
+from bot.services.onboarding import matching_option
 
 TITLE_LIMIT: Final = CONTEST_TITLE_LIMIT  # as a contest file's (models.py)
 DESCRIPTION_LIMIT: Final = CONTEST_TEXT_LIMIT
@@ -166,6 +167,9 @@ def read_segments(text: str, program: Program) -> list[str]:
         if not name:
             continue
         segment = known.get(name) or known.get(_fold(name)) or _by_stem(_fold(name), known)
+        if segment is None:  # its own words, as onboarding reads a typed option
+            typed = matching_option(name, [each.title for each in program.segments])
+            segment = program.segments[typed].id if typed is not None else None
         if segment is None and name.lower() in _EVERYONE_WORDS:
             raise DraftError("draft-error-segments-everyone")  # "все" beside segments
         if segment is None:
