@@ -81,6 +81,7 @@ from bot.services.faq_matching import (
 from bot.services.faq_semantic import encode, encoder
 from bot.services.faq_vectors import (
     ADAPTER_FILE,
+    CLOSEST,
     SCOPE_FILE,
     adapt,
     readable,
@@ -93,6 +94,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "bench" / "faq_sets"
 HELD_OUT = ROOT / "bench" / "faq_heldout"
 MODEL_DIR = ROOT / "bot" / "faq_data"
+# the entries the bot scores for a question (`FaqMatcher._candidates`): the best by words
+# and the closest by meaning — ranked with a neutral model (all tied), a cut at CANDIDATES
+# dropped the closest by meaning, which the bot scores (until session 19)
+SCORED = CANDIDATES + CLOSEST
 GRID = [round(float(x), 3) for x in np.arange(0.02, 0.99, 0.01)]
 # what the thresholds must hold on the *training* sets, averaged (a margin over the targets)
 SILENT_FLOOR = 0.90
@@ -162,7 +167,8 @@ class FaqSet:
         self.matcher = FaqMatcher(
             content.faq, lexicon(content.lexicon), neutral, use_keywords=False
         )
-        self.ranked = [self.matcher.rank(q.q, limit=CANDIDATES) for q in self.questions]
+        # every entry the bot scores: the best by words and the closest by meaning
+        self.ranked = [self.matcher.rank(q.q, limit=SCORED) for q in self.questions]
         self.views = [
             self._taught_view(n, teach, test)
             for n, (teach, test) in enumerate(halves(self.questions))
@@ -178,7 +184,7 @@ class FaqSet:
         asked = test + [q for q in self.questions if q.id is None]
         view = FaqSet(f"{self.name}/taught{number}", self.content_dir, asked)
         view.matcher = self.matcher.with_learned(learned)
-        view.ranked = [view.matcher.rank(q.q, limit=CANDIDATES) for q in asked]
+        view.ranked = [view.matcher.rank(q.q, limit=SCORED) for q in asked]
         view.views = []
         return view
 
