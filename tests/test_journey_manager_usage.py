@@ -108,11 +108,19 @@ async def test_telegram_private_every_command_given_arguments_gets_its_usage(
         assert [m.plain for m in await manager.send("/cancel")] == [NOTHING]
 
         # those that take arguments take them; without arguments the others work
-        await _reply(harness, manager, card, "/t thanks", [])
+        # (since session 19 the ticket says what went: «📤 Партнёру ушёл шаблон …»)
+        sent = "📤 Партнёру ушёл шаблон «thanks»:\n"
+        await _reply(
+            harness, manager, card, "/t thanks",
+            [sent + "Спасибо за вопрос! Если что-то ещё — пишите сюда же."],
+        )  # fmt: skip
         assert anna.last.plain.startswith("Спасибо за вопрос!")  # the old content
         assert (await manager.send("/reload"))[-1].plain.startswith("Контент обновлён")
         assert harness.services.content_store.content is not content
-        await _reply(harness, manager, card, "/t thanks", [])
+        await _reply(
+            harness, manager, card, "/t thanks",
+            [sent + "Спасибо! Если что-то ещё — пишите сюда же."],
+        )  # fmt: skip
         assert anna.last.plain.startswith("Спасибо! Если")
         card_text = (await manager.send("/partner tg:1201"))[-1].plain
         assert "tg:1201" in card_text

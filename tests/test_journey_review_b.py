@@ -105,7 +105,7 @@ async def test_an_empty_audience_says_how_many_are_excluded_by_their_settings(
     await manager.press("Базовый", manager.messages[-1])
     said = manager.messages[-2].plain
     assert said.startswith("В этой аудитории сейчас никого нет")
-    assert "1 партнёр не получает рассылки (выключены новости в /settings" in said
+    assert "1 партнёр не получает рассылки (отказались от рассылок при знакомстве" in said
     assert "чат партнёров" not in said
     # with one who hears, the preview counts the one who does not
     boris = harness.user(1306, "Борис")
@@ -114,7 +114,7 @@ async def test_an_empty_audience_says_how_many_are_excluded_by_their_settings(
     await manager.press("Сейчас", manager.messages[-1])
     header = manager.messages[-2].plain
     assert "все партнёры — 1 получатель" in header
-    assert "Ещё 1 партнёр её не получит (выключены новости" in header
+    assert "Ещё 1 партнёр её не получит (отказались от рассылок" in header
 
 
 async def test_announce_pickers_have_back_and_a_typed_answer_repeats_the_buttons(
