@@ -412,6 +412,18 @@ async def test_an_approved_sales_amount_corrected_is_not_told_again(harness: Har
 # --- tester 2, 3. a cancel reaches whoever was told, at the weekly cap too ---
 
 
+async def at_the_weekly_cap(harness: Harness, user_id: int) -> None:
+    """The Telegram partner `user_id` sent news until the weekly cap holds the next."""
+    partner = await harness.services.partners.by_user("tg", user_id)
+    assert partner is not None
+    news = [
+        OutMessage(f"test:cap:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
+        for n in range(6)
+    ]
+    assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
+    await harness.deliver()
+
+
 async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -> None:
     from tests.test_review_contests14 import _cancels, _card, _to, cancel
 
@@ -424,14 +436,7 @@ async def test_a_partner_at_the_weekly_cap_hears_of_the_cancel(tmp_path: Path) -
         await manager.press("📣 Объявить")
         assert manager.last.plain.startswith("📣 Объявление в очереди: 1 партнёр")
         await harness.deliver()
-        partner = await harness.services.partners.by_user("tg", 9833)
-        assert partner is not None
-        news = [
-            OutMessage(f"test:cap:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
-            for n in range(6)
-        ]
-        assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
-        await harness.deliver()
+        await at_the_weekly_cap(harness, 9833)
         await cancel(manager, "Зимний марафон")
         assert "узнает 1 партнёр" in manager.last.plain, manager.last.plain
         await harness.deliver()

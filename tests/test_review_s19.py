@@ -575,10 +575,10 @@ async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) 
     partner leading it would go by the old dates. A correction, as a cancel (session 18)."""
     from datetime import UTC, datetime
 
-    from bot.services.outbox_enqueue import OutMessage
     from tests.test_journey_every_screen import saved_contest
     from tests.test_journey_notices import linked
     from tests.test_review_contests14 import _card, _to
+    from tests.test_review_s18 import at_the_weekly_cap
 
     manager = harness.manager()
     await manager.send("/start")
@@ -587,14 +587,7 @@ async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) 
     await saved_contest(manager, "Январский", ("20.01.2027 10:00", "25.01.2027"))
     await harness.deliver()
     assert any(m.plain.startswith("📣 Новый конкурс!") for m in anna.messages)
-    partner = await harness.services.partners.by_user("tg", 9995)
-    assert partner is not None
-    news = [
-        OutMessage(f"test:cap19:{n}", "news", "tg", partner.chat_id, f"№{n}", partner.id)
-        for n in range(6)
-    ]
-    assert (await harness.services.outbox.enqueue(news)).capped >= 1  # at the cap now
-    await harness.deliver()
+    await at_the_weekly_cap(harness, 9995)
     await _card(manager, "Январский")
     await manager.press("✏️ Даты")
     said = (await manager.send("21.01.2027 10:00 — 26.01.2027 18:00"))[-1].plain
