@@ -637,3 +637,31 @@ def test_a_contests_segments_are_read_in_their_own_words_as_onboarding_reads_the
     ids = {segment.title.split(" (")[0]: segment.id for segment in program.segments}
     chosen = read_segments("телеграм блогер, дизайнеры", program)
     assert chosen == [ids["Блогер"], ids["Дизайнер интерьеров"]], chosen
+
+
+async def test_a_first_number_typed_in_the_sandboxs_managers_chat_presses_its_button(
+    tmp_path: Path,
+) -> None:
+    """Tester C: a link request's card in the managers' chat, then /as manager, /chat
+    managers, «1»: nothing — the join's service message (the first line written there)
+    came between the card and the number, so «1» went as text."""
+    from bot.sandbox.group import MANAGERS_ID, add_groups
+    from bot.sandbox.terminal import MANAGER_ID, PARTNER_ID, TerminalChat
+
+    async with chats_emulator() as emulator:
+        add_groups(emulator)
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_managers_chat_id=MANAGERS_ID,
+            managers=f"tg:{MANAGER_ID}",
+        ) as harness:  # fmt: skip
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append)
+            anna = harness.user(PARTNER_ID, "Анна")
+            await anna.onboard()
+            await anna.send("/link aff-19")
+            for line in ("/as manager", "/chat managers", "1"):
+                assert chat.handle(line)
+                await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            partner = await harness.services.partners.by_user("tg", PARTNER_ID)
+            assert partner is not None
+            assert (partner.affiliate_id, partner.affiliate_status) == ("aff-19", "linked")

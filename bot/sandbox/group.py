@@ -44,10 +44,13 @@ class GroupChat:
     def line(self, user_id: int, text: str) -> str | None:
         """Sends `text` to the chat as `user_id` (a number presses a button of the bot's
         last message there); a note to print, or None."""
+        messages = self.emulator.messages.get(self.chat_id, [])
+        # what a typed number presses, looked up before joining: the join's service
+        # message would end the search (a first «1» under a card was sent as text)
+        under = pressable(messages, lambda m: m.kind != "text")
         if user_id not in self.joined:
             self.joined.add(user_id)
             self.emulator.join(user_id, self.chat_id)
-        messages = self.emulator.messages.get(self.chat_id, [])
         if text.startswith("/reply "):
             words = text.removeprefix("/reply ")
             mine = self.emulator.chat_messages(self.chat_id)
@@ -71,9 +74,7 @@ class GroupChat:
                 thread_id=target.thread_id,
             )
             return None
-        note = press_typed(
-            self.emulator, user_id, pressable(messages, lambda m: m.kind != "text"), text
-        )
+        note = press_typed(self.emulator, user_id, under, text)
         if note is None:
             self.emulator.user_message(user_id, text, chat_id=self.chat_id)
         return note or None

@@ -115,7 +115,8 @@ async def run_sandbox(settings: Settings) -> None:
         print(
             "You are the partner (tg:700001). Type /start. A number presses a button; "
             "/as manager switches to the manager; /chat managers writes in the managers' chat, "
-            "where tickets arrive (/reply TEXT answers the latest); /chat group writes in the "
+            "where tickets arrive (/reply TEXT answers the ticket the bot wrote in last, "
+            "/reply #N TEXT ticket N); /chat group writes in the "
             "partners' group, /chat private back (Telegram); /platform vk or /platform max "
             "writes in VK or MAX instead; /lang en and /name NAME "
             "change your client's language and display name; a line ending with \\ goes on on "

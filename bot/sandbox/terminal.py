@@ -302,7 +302,8 @@ class TerminalChat:
         self.where = where
         chat = {
             "group": "the partners' group",
-            "managers": "the managers' chat (/reply TEXT answers in the last ticket's topic)",
+            "managers": "the managers' chat (/reply TEXT answers the ticket the bot wrote in "
+            "last, /reply #N TEXT ticket N)",
             "private": "your private chat",
         }[where]
         self.write(f"   you now write in {chat}")
