@@ -8,7 +8,7 @@ import logging
 import re
 
 from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -63,6 +63,12 @@ def _who(user: User | None, platform: str) -> str:
         if user.username
         else (f"{name} ({platform}:{user.id})")
     )
+
+
+# a partner's commands that work in private only (/rules, /faq, /top, /contests and
+# /report have their answers in the group)
+IN_PRIVATE = ("start", "help", "menu", "lessons", "creatives", "me", "settings", "support",
+              "link", "stop", "forget")  # fmt: skip
 
 
 def setup() -> Router:
@@ -153,6 +159,16 @@ def setup() -> Router:
         )
         await relay.tell_managers(bot, card)
         await message.reply(l10n("report-sent"))
+
+    @router.message(Command(*IN_PRIVATE))
+    async def in_private(message: Message, command: CommandObject, bot: Bot, l10n: L10n) -> None:
+        """A partner's own command in the group (/me, /support, …): where it works, with
+        the button to the bot (it got no answer)."""
+        me = await bot.me()
+        await message.reply(
+            l10n("community-in-private", command=command.command),
+            reply_markup=_bot_link(bot, me.username or "", "hi", l10n("community-open-bot")),
+        )
 
     @router.message(~CommandText())
     async def chatter(

@@ -665,3 +665,23 @@ async def test_a_first_number_typed_in_the_sandboxs_managers_chat_presses_its_bu
             partner = await harness.services.partners.by_user("tg", PARTNER_ID)
             assert partner is not None
             assert (partner.affiliate_id, partner.affiliate_status) == ("aff-19", "linked")
+
+
+async def test_a_partners_own_command_in_the_group_says_where_it_works(tmp_path: Path) -> None:
+    """Tester C: /me and /support typed in the partners' group got no answer at all."""
+    from tests.test_journey_community import COMMUNITY, say
+
+    async with chats_emulator() as emulator:
+        emulator.add_group(COMMUNITY, "Партнёры МебельДом")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=COMMUNITY
+        ) as chat:
+            for command in ("/me", "/support"):
+                (said,) = await say(chat, 9997, command)
+                assert said == (
+                    f"Команда {command} работает в личке с ботом — откройте его кнопкой ниже."
+                ), said
+                button = chat.emulator.chat_messages(COMMUNITY)[-1].buttons[0][0]
+                assert button["url"].startswith("https://t.me/"), button
+            (rules,) = await say(chat, 9997, "/rules")  # the group's own commands as before
+            assert rules.startswith("Правила чата")

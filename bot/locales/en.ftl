@@ -1004,3 +1004,4 @@ reload-learned-approved = { $count } learned { $count ->
 managers-chat-private-only = /{ $command } works in a private chat with the bot — write to it there.
 ticket-template-sent = 📤 The partner got the template “{ $key }”:
     { $text }
+community-in-private = /{ $command } works in a private chat with the bot — open it with the button below.

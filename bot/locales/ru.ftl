@@ -1056,3 +1056,4 @@ reload-learned-approved = { $count } { $count ->
 managers-chat-private-only = Команда /{ $command } работает в личном чате с ботом — напишите ему в личку.
 ticket-template-sent = 📤 Партнёру ушёл шаблон «{ $key }»:
     { $text }
+community-in-private = Команда /{ $command } работает в личке с ботом — откройте его кнопкой ниже.
