@@ -685,3 +685,33 @@ async def test_a_partners_own_command_in_the_group_says_where_it_works(tmp_path:
                 assert button["url"].startswith("https://t.me/"), button
             (rules,) = await say(chat, 9997, "/rules")  # the group's own commands as before
             assert rules.startswith("Правила чата")
+
+
+async def test_a_cancel_told_to_the_group_says_so_to_the_manager(tmp_path: Path) -> None:
+    """Tester C: «Об отмене узнают 0 партнёров», while the partners' group got the cancel:
+    the manager is told the group hears it too."""
+    from datetime import UTC, datetime
+
+    from tests.test_journey_community import COMMUNITY
+    from tests.test_review_contests14 import _card, _to
+
+    async with chats_emulator() as emulator:
+        emulator.add_group(COMMUNITY, "Партнёры МебельДом")
+        group = {"tg_community_chat_id": COMMUNITY}
+        async with running_bot(tmp_path, emulator=emulator, **group) as harness:
+            manager = harness.manager()
+            await manager.send("/start")
+            _to(harness, datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+            await _card(manager, "Зимний марафон")
+            await manager.press("📣 Объявить")
+            await harness.deliver()
+            posts = harness.emulator.chat_messages(COMMUNITY)
+            assert posts[-1].plain.startswith("📣 Новый конкурс!"), posts[-1].plain
+            await _card(manager, "Зимний марафон")
+            await manager.press("❌ Отменить конкурс")
+            await manager.press(manager.last.button_labels[0])
+            said = manager.last.plain
+            assert "И в чат партнёров — ему о конкурсе сообщали." in said, said
+            await harness.deliver()
+            cancel = harness.emulator.chat_messages(COMMUNITY)[-1].plain
+            assert cancel.startswith("❌ Конкурс «Зимний марафон"), cancel

@@ -1057,3 +1057,4 @@ managers-chat-private-only = Команда /{ $command } работает в л
 ticket-template-sent = 📤 Партнёру ушёл шаблон «{ $key }»:
     { $text }
 community-in-private = Команда /{ $command } работает в личке с ботом — откройте его кнопкой ниже.
+contests-admin-group-told = И в чат партнёров — ему о конкурсе сообщали.

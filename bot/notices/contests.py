@@ -44,6 +44,7 @@ class Changed:
     renewed: int  # people whose waiting announcement goes as the contest is now
     dropped: int
     held_until: datetime | None = None  # what it sends waits for the quiet hours' end
+    group: bool = False  # the partners' group hears the change too
 
 
 def people(partners: Sequence[Partner]) -> int:
@@ -67,6 +68,7 @@ def change_tag(contest: Contest, now: datetime) -> str:
 class Cancelled:
     told: int  # people who hear it (linked chats are one person)
     dropped: int
+    group: bool = False  # the partners' group hears it too
 
 
 class ContestNotices(NoticesBase):
@@ -204,7 +206,10 @@ class ContestNotices(NoticesBase):
             moment = replace(moment, community=False)
         await self.contest_moment(moment)
         held_until = await self._outbox.held_for_quiet_hours(subject, self._clock.now())
-        return Changed(people(moment.partners), people(renewed.partners), dropped, held_until)
+        group = moment.community and bool(self._settings.community_chats())
+        return Changed(
+            people(moment.partners), people(renewed.partners), dropped, held_until, group
+        )
 
     async def _tell_again(
         self,
@@ -220,7 +225,8 @@ class ContestNotices(NoticesBase):
         if not any(partner is None for _platform, _chat, partner in told):
             moment = replace(moment, community=False)
         await self.contest_moment(moment)  # each chat that was told, once (its key)
-        return Cancelled(people(moment.partners), dropped)  # people, as the announcement
+        group = moment.community and bool(self._settings.community_chats())
+        return Cancelled(people(moment.partners), dropped, group)  # people, as announced
 
     async def _community_posts(
         self, moment: Moment, platform: str, chat: int, subject: str, unheard: bool = False

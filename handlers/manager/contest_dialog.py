@@ -354,6 +354,8 @@ async def _apply_edit(
         changed = await notices.contest_changed(contest, what)
         if what in ("dates", "prizes"):
             edited += "\n" + l10n(f"contests-admin-{what}-told", count=changed.told)
+            if changed.group:
+                edited += "\n" + l10n("contests-admin-group-told")
         if changed.renewed:
             edited += "\n" + l10n("contests-admin-renewed", count=changed.renewed)
         if changed.renewed or changed.told:  # as a contest saved at night

@@ -171,7 +171,8 @@ def setup_buttons() -> Router:
                         "contests-admin-cancelled-now",
                         title=html.escape(contest.title),
                         count=told,
-                    ),
+                    )
+                    + ("\n" + l10n("contests-admin-group-told") if cancelled.group else ""),
                     keyboard([(l10n("contests-admin-back"), ContestCb(action="list"))]),
                 ),
             )
