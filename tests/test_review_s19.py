@@ -715,3 +715,35 @@ async def test_a_cancel_told_to_the_group_says_so_to_the_manager(tmp_path: Path)
             await harness.deliver()
             cancel = harness.emulator.chat_messages(COMMUNITY)[-1].plain
             assert cancel.startswith("❌ Конкурс «Зимний марафон"), cancel
+
+
+async def test_a_long_template_is_sent_and_shown_back_in_the_ticket_shortened(
+    tmp_path: Path,
+) -> None:
+    """The echo of `/t KEY` (session 19) must fit one message however long the template:
+    the partner gets it whole, the ticket its start."""
+    from tests.content_copy import demo_copy
+    from tests.harness import MANAGER_ID
+
+    content = demo_copy(tmp_path)
+    long = "Длинный ответ. " * 260  # 3,900 characters
+    with (content / "templates.yaml").open("a", encoding="utf-8") as file:
+        file.write(f'- key: long\n  text: "{long.strip()}"\n')
+    forum = -1001700000098
+    async with chats_emulator() as emulator:
+        emulator.add_group(forum, "Менеджеры", forum=True)
+        emulator.add_user(MANAGER_ID, "Михаил")
+        settings = {"tg_managers_chat_id": forum, "content_dir": content}
+        async with running_bot(tmp_path, emulator=emulator, **settings) as harness:
+            anna = harness.user(9998, "Анна")
+            await anna.onboard()
+            await anna.send("/support вопрос")
+            card = harness.emulator.chat_messages(forum)[0]
+            update = harness.emulator.user_message(
+                MANAGER_ID, "/t long", chat_id=forum, thread_id=card.thread_id
+            )
+            await harness.emulator.wait_processed(update)
+            assert anna.last.plain == long.strip()
+            echo = harness.emulator.chat_messages(forum)[-1].plain
+            assert echo.startswith("📤 Партнёру ушёл шаблон «long»:"), echo[:80]
+            assert echo.endswith("…"), echo[-20:]
