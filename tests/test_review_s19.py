@@ -720,13 +720,14 @@ async def test_a_cancel_told_to_the_group_says_so_to_the_manager(tmp_path: Path)
 async def test_a_long_template_is_sent_and_shown_back_in_the_ticket_shortened(
     tmp_path: Path,
 ) -> None:
-    """The echo of `/t KEY` (session 19) must fit one message however long the template:
-    the partner gets it whole, the ticket its start."""
+    """The echo of `/t KEY` (session 19) fits one message however long the template: the
+    partner gets it whole, the ticket its start (a text put into a locale's message is
+    bounded there, `bot.i18n`)."""
     from tests.content_copy import demo_copy
     from tests.harness import MANAGER_ID
 
     content = demo_copy(tmp_path)
-    long = "Длинный ответ. " * 260  # 3,900 characters
+    long = "Длинный ответ. " * 272  # 4,080 characters: with the echo's words, over 4,096
     with (content / "templates.yaml").open("a", encoding="utf-8") as file:
         file.write(f'- key: long\n  text: "{long.strip()}"\n')
     forum = -1001700000098

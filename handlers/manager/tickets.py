@@ -90,9 +90,7 @@ def _ticket_router(name: str) -> Router:
             return
         if await relay.text_to_partner(bot, ticket, html.escape(found.text)):
             # what the partner got, where the colleagues read the ticket
-            # (a template may use the whole message: its start is enough here)
-            shown = found.text if len(found.text) <= ECHOED else found.text[:ECHOED] + "…"
-            sent = l10n("ticket-template-sent", key=echo(key), text=html.escape(shown))
+            sent = l10n("ticket-template-sent", key=echo(key), text=html.escape(found.text))
             await message.reply(sent)
 
     @router.message(~CommandText())
@@ -156,8 +154,6 @@ def _refused(name: str) -> Router:
 
     return router
 
-
-ECHOED = 3000  # characters of a sent template shown back in the ticket
 
 # the bot's own commands a manager may type in the managers' chat by habit (the manager
 # commands that work only in private are answered so too)
