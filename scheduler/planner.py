@@ -146,23 +146,28 @@ class Planner:
     def contest_moments(self, contest: Contest) -> list[tuple[datetime, str, str]]:
         """(when, moment, tag) of a contest after its announcement, in order."""
         schedule = self._store.content.program.schedule
+
+        def in_the_day(moment: datetime, before: datetime) -> datetime:
+            """`moment`, or the end of the quiet hours it falls in if that still leaves an
+            hour before `before` (a reminder or «последний день» at 00:00 was posted in
+            the partners' group at midnight; private chats wait for the morning anyway)."""
+            waking = after_quiet_hours(moment, schedule.quiet_hours, self._zone)
+            return waking if waking <= before - timedelta(hours=1) else moment
+
         moments = [
-            (contest.starts_at - timedelta(days=days), "reminder", str(days))
+            (in_the_day(contest.starts_at - timedelta(days=days), contest.starts_at), "reminder",
+             str(days))
             for days in sorted(set(schedule.reminder_days_before), reverse=True)
             if days > 0
-        ]
+        ]  # fmt: skip
         moments.append((contest.starts_at, "started", ""))
         week = 1
         while contest.starts_at + timedelta(days=7 * week) < contest.ends_at:
             moments.append((contest.starts_at + timedelta(days=7 * week), "standings", f"w{week}"))
             week += 1
-        last_day = contest.ends_at - timedelta(days=1)
-        # a day before the end, or, when that is in the quiet hours (a contest ending at
-        # 23:59 gave «последний день» at 23:59 the night before, in the partners' group
-        # too), when they end — if that still leaves an hour
-        waking = after_quiet_hours(last_day, schedule.quiet_hours, self._zone)
-        if waking <= contest.ends_at - timedelta(hours=1):
-            last_day = waking
+        # a day before the end, or when the quiet hours it falls in end (a contest ending
+        # at 23:59 gave «последний день» at 23:59 the night before)
+        last_day = in_the_day(contest.ends_at - timedelta(days=1), contest.ends_at)
         if last_day > contest.starts_at:
             moments.append((last_day, "last_day", ""))
         moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))

@@ -151,7 +151,8 @@ async def test_schedule_shows_private_sends_when_they_really_go_and_lesson_drips
     before = len(anna.messages)
     await harness.deliver()
     assert all("До старта" not in m.plain for m in anna.messages[before:])
-    harness.clock.advance(9 * 3600)  # 09:30
+    harness.clock.advance(9 * 3600)  # 09:30 (since session 19 the reminder is planned for
+    await harness.services.planner.tick()  # 09:00 itself: the group no longer at midnight)
     await harness.deliver()
     assert any("До старта конкурса «Зимний марафон диванов»" in m.plain for m in anna.messages)
 

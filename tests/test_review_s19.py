@@ -600,7 +600,7 @@ async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) 
 # --- tester A, 5. «последний день» in the day, not at 23:59 the night before ---
 
 
-async def test_the_last_day_is_told_when_the_quiet_hours_end_not_the_night_before(
+async def test_the_last_day_and_reminders_are_told_when_the_quiet_hours_end(
     harness: Harness,
 ) -> None:
     """The demo contest ends 28.12 23:59: «последний день» was planned for 27.12 23:59 —
@@ -616,6 +616,16 @@ async def test_the_last_day_is_told_when_the_quiet_hours_end_not_the_night_befor
     planner = harness.services.planner
     (last,) = [at for at, name, _tag in planner.contest_moments(contest) if name == "last_day"]
     assert last.astimezone(moscow) == datetime(2026, 12, 28, 9, 0, tzinfo=moscow)
+    # its reminders (at 00:00, as the start) too: tester C saw them for the group at midnight
+    reminders = [
+        at.astimezone(moscow)
+        for at, name, _tag in planner.contest_moments(contest)
+        if name == "reminder"
+    ]
+    assert reminders == [
+        datetime(2026, 12, 11, 9, 0, tzinfo=moscow),
+        datetime(2026, 12, 13, 9, 0, tzinfo=moscow),
+    ], reminders
     for end, told in ((8, datetime(2026, 12, 27, 9, 0, tzinfo=moscow)), (15, None)):
         other = contest.model_copy(
             update={"ends_at": datetime(2026, 12, 28, end, 0, tzinfo=moscow)}
