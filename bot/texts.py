@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.charts import leaderboard_png
 from bot.config import Settings
-from bot.content.models import Contest, PrizeCategory
+from bot.content.models import Contest, PrizeCategory, Program
 from bot.i18n import L10n
 from bot.names import greeting_name
 from bot.rendering import plain_text
@@ -214,9 +214,11 @@ def contest_text(
     *,
     personal: bool = True,
     ended: bool = False,
+    open_to: str | None = None,
 ) -> str:
     """A contest's card; `personal` adds the partner's place (or how to take part);
-    `running` / `ended` say it runs / ran instead of when it starts."""
+    `running` / `ended` say it runs / ran instead of when it starts; `open_to`: the
+    segments that take part, for a card everyone reads (the partners' group)."""
     start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     lines = [
@@ -228,6 +230,8 @@ def contest_text(
         ),
         html.escape(contest.description.strip()),
     ]
+    if open_to:
+        lines.append(l10n("contest-open-to", segments=html.escape(open_to)))
     if contest.restrictions.strip():
         lines.append(l10n("contest-restrictions", text=html.escape(contest.restrictions.strip())))
     lines.append(l10n("contest-prizes"))
@@ -318,3 +322,11 @@ async def winners_text(
                 )
             )
     return "\n".join(lines)
+
+
+def segments_of(contest: Contest, program: Program) -> str | None:
+    """The segments a contest is for, by their titles (None: everyone)."""
+    if not contest.segments:
+        return None
+    titles = [program.segment_title(segment) or segment for segment in contest.segments]
+    return ", ".join(title.split(" (", maxsplit=1)[0] for title in titles)

@@ -758,3 +758,27 @@ async def test_a_long_template_is_sent_and_shown_back_in_the_ticket_shortened(
             echo = harness.emulator.chat_messages(forum)[-1].plain
             assert echo.startswith("📤 Партнёру ушёл шаблон «long»:"), echo[:80]
             assert echo.endswith("…"), echo[-20:]
+
+
+async def test_a_one_segment_contests_card_in_the_group_says_who_takes_part(
+    tmp_path: Path,
+) -> None:
+    """Tester C: «Флэш-неделя» (bloggers only) was announced to the whole group with no
+    word of who takes part: webmasters read it as theirs."""
+    from tests.test_journey_community import COMMUNITY
+
+    async with chats_emulator() as emulator:
+        emulator.add_group(COMMUNITY, "Партнёры МебельДом")
+        group = {"tg_community_chat_id": COMMUNITY}
+        async with running_bot(tmp_path, emulator=emulator, **group) as harness:
+            manager = harness.manager()
+            await manager.send("/start")
+            await manager.send("/contest_new")
+            for text in ("Флэш-неделя", "Правила.", "20.12.2026 10:00", "27.12.2026",
+                         "блогеры", "first_sales: 1000 ₽", "0"):  # fmt: skip
+                await manager.send(text)
+            await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+            await harness.deliver()
+            post = harness.emulator.chat_messages(COMMUNITY)[-1].plain
+            assert "Флэш-неделя" in post, post
+            assert "Участвуют: Блогер\n" in post, post

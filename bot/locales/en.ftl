@@ -1006,3 +1006,4 @@ ticket-template-sent = 📤 The partner got the template “{ $key }”:
     { $text }
 community-in-private = /{ $command } works in a private chat with the bot — open it with the button below.
 contests-admin-group-told = And to the partners' group, which was told of the contest.
+contest-open-to = Open to: { $segments }

@@ -1058,3 +1058,4 @@ ticket-template-sent = 📤 Партнёру ушёл шаблон «{ $key }»:
     { $text }
 community-in-private = Команда /{ $command } работает в личке с ботом — откройте его кнопкой ниже.
 contests-admin-group-told = И в чат партнёров — ему о конкурсе сообщали.
+contest-open-to = Участвуют: { $segments }

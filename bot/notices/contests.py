@@ -25,6 +25,7 @@ from bot.texts import (
     number,
     prize_lines,
     public_name,
+    segments_of,
     winners_text,
 )
 
@@ -253,7 +254,16 @@ class ContestNotices(NoticesBase):
         title = html.escape(contest.title)
         zone = self._settings.tz
         if moment.name == "announcement":
-            card = contest_text(contest, None, False, zone, l10n, personal=False)
+            program = self._store.content.program
+            card = contest_text(
+                contest,
+                None,
+                False,
+                zone,
+                l10n,
+                personal=False,
+                open_to=segments_of(contest, program),
+            )
             headline = l10n("moment-announcement")
             if self._contests.short_notice(contest.starts_at):  # no "announced early" then
                 start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
@@ -267,7 +277,15 @@ class ContestNotices(NoticesBase):
             started = l10n("moment-started", title=title, end=end)
             if not unheard:
                 return started
-            card = contest_text(contest, None, True, zone, l10n, personal=False)
+            card = contest_text(
+                contest,
+                None,
+                True,
+                zone,
+                l10n,
+                personal=False,
+                open_to=segments_of(contest, self._store.content.program),
+            )
             return "\n\n".join((started, card, l10n("moment-how-to-join")))
         if moment.name == "last_day":
             return l10n("moment-last-day", title=title)
