@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import stat
 import typing
@@ -34,7 +33,14 @@ from bot.content.references import (
     known_segments,
 )
 from bot.content.render import creative_message, faq_answer_html, lesson_html, messages_of
-from bot.content.source import NOT_REGULAR, ContentInvalid, Problem, Source, read_file
+from bot.content.source import (
+    NOT_REGULAR,
+    ContentInvalid,
+    Problem,
+    Source,
+    folder_files,
+    read_file,
+)
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
@@ -312,13 +318,10 @@ def special_files(root: Path, problems: list[Problem]) -> None:
     """A FIFO, a device or a socket in the folder, or a symlink to one (a FIFO's open()
     waits for a writer, /dev/zero never ends): refused with its name, never opened — by
     the content files read here or by the folder's fingerprint."""
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
-        for name in files:
-            path = Path(directory, name)
-            try:
-                mode = path.stat().st_mode
-            except OSError:  # a dangling symlink: an item naming it is told "not found"
-                continue
-            if not name.startswith(".") and not stat.S_ISREG(mode):
-                problems.append(Problem(path.relative_to(root).as_posix(), 1, NOT_REGULAR))
+    for path in folder_files(root):
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # a dangling symlink: an item naming it is told "not found"
+            continue
+        if not stat.S_ISREG(mode):
+            problems.append(Problem(path.relative_to(root).as_posix(), 1, NOT_REGULAR))

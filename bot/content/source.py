@@ -4,6 +4,7 @@ the problems found in it, reported as `file:line: message`."""
 from __future__ import annotations
 
 import difflib
+import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -277,6 +278,16 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
+
+
+def folder_files(root: Path) -> list[Path]:
+    """Every file of a content folder, by name; hidden ones (`.git`, editors' swap files)
+    are not content."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        found.extend(Path(directory, name) for name in files if not name.startswith("."))
+    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
 
 
 # a FIFO, a device or a socket in the content folder (or a symlink to one): never opened

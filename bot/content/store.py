@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import Content
-from bot.content.source import Problem
+from bot.content.source import Problem, folder_files
 from bot.i18n import Translator
 from bot.services.faq_matching import FaqMatcher, lexicon
 
@@ -40,16 +39,6 @@ class Loaded:
 
     live: LiveContent
     fingerprint: int
-
-
-def folder_files(root: Path) -> list[Path]:
-    """Every file of a content folder, by name; hidden ones (`.git`, editors' swap files)
-    are not content."""
-    found: list[Path] = []
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        found.extend(Path(directory, name) for name in files if not name.startswith("."))
-    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
 
 
 def folder_signature(root: Path) -> Signature:
