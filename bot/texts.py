@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.charts import leaderboard_png
 from bot.config import Settings
-from bot.content.models import Contest, PrizeCategory, Program
+from bot.content.models import Contest, PrizeCategory, Program, short_title
 from bot.i18n import L10n
 from bot.names import greeting_name
 from bot.rendering import plain_text
@@ -329,4 +329,4 @@ def segments_of(contest: Contest, program: Program) -> str | None:
     if not contest.segments:
         return None
     titles = [program.segment_title(segment) or segment for segment in contest.segments]
-    return ", ".join(title.split(" (", maxsplit=1)[0] for title in titles)
+    return ", ".join(short_title(title) for title in titles)

@@ -93,6 +93,12 @@ def _check_time(value: str) -> str:
     return value
 
 
+def short_title(title: str) -> str:
+    """A segment's title without its explanation in brackets («Блогер (соцсети, YouTube)»
+    is «Блогер»): for lists and buttons."""
+    return title.split(" (", maxsplit=1)[0]
+
+
 class Segment(Strict):
     id: Id
     title: Shown

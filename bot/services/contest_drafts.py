@@ -25,6 +25,7 @@ from bot.content.models import (
     PRIZE_KINDS,
     Contest,
     Program,
+    short_title,
 )
 from bot.names import display_name, without_bidi
 from bot.services.onboarding import matching_option
@@ -177,7 +178,7 @@ def read_segments(text: str, program: Program) -> list[str]:
         elif segment not in chosen:
             chosen.append(segment)
     if unknown or not chosen:
-        titles = ", ".join(segment.title.split(" (")[0] for segment in program.segments)
+        titles = ", ".join(short_title(segment.title) for segment in program.segments)
         raise DraftError("draft-error-segments", unknown=", ".join(unknown) or "—", known=titles)
     return chosen
 
@@ -226,7 +227,7 @@ def read_restrictions(text: str) -> str:
 
 def _short(title: str) -> str:
     """A segment's title without its explanation in brackets, lowercase (ё as е)."""
-    return _fold(title.split(" (", maxsplit=1)[0])
+    return _fold(short_title(title))
 
 
 def _fold(name: str) -> str:

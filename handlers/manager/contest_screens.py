@@ -7,7 +7,7 @@ import html
 from datetime import datetime
 
 from bot.config import Settings
-from bot.content.models import Contest, Program
+from bot.content.models import Contest, Program, short_title
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.rendering import at_a_word
@@ -26,7 +26,7 @@ def ask_step(step: str, l10n: L10n, settings: Settings, program: Program | None 
         "draft-step", number=number, total=len(STEPS), question=l10n(f"draft-ask-{step}")
     ) + ("\n" + l10n("draft-zone", zone=settings.timezone) if step in ("starts", "ends") else "")
     if step == "segments" and program is not None:  # the names before any mistake
-        known = ", ".join(segment.title.split(" (")[0] for segment in program.segments)
+        known = ", ".join(short_title(segment.title) for segment in program.segments)
         text += "\n" + l10n("draft-segments-known", known=html.escape(known))
     return text
 

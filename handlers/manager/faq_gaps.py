@@ -10,7 +10,7 @@ import html
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
-from bot.content.models import Content, FaqEntry
+from bot.content.models import Content, FaqEntry, short_title
 from bot.i18n import L10n
 from bot.names import without_bidi
 from bot.rendering import at_a_word
@@ -84,7 +84,7 @@ def setup() -> Router:
 def _segment_name(content: Content, segment: str) -> str:
     """A segment's short name for a button: its title without the part in brackets."""
     title = content.program.segment_title(segment) or segment or "—"
-    return title.split(" (")[0]
+    return short_title(title)
 
 
 def _picker(content: Content, found: Gap, l10n: L10n) -> Picker:
