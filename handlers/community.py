@@ -31,6 +31,7 @@ from bot.services.faq import FaqService
 from bot.services.partners import PartnerService
 from bot.texts import contest_text, leaderboards
 from handlers.filters import CommandText, CommunityChat, NewMembers
+from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
 from handlers.screens import start_link
 
@@ -63,12 +64,6 @@ def _who(user: User | None, platform: str) -> str:
         if user.username
         else (f"{name} ({platform}:{user.id})")
     )
-
-
-# a partner's commands that work in private only (/rules, /faq, /top, /contests and
-# /report have their answers in the group)
-IN_PRIVATE = ("start", "help", "menu", "lessons", "creatives", "me", "settings", "support",
-              "link", "stop", "forget")  # fmt: skip
 
 
 def setup() -> Router:
@@ -160,7 +155,8 @@ def setup() -> Router:
         await relay.tell_managers(bot, card)
         await message.reply(l10n("report-sent"))
 
-    @router.message(Command(*IN_PRIVATE))
+    # registered after the group's own (/faq, /top, /contests): the rest work in private
+    @router.message(Command(*PARTNER_COMMANDS, "menu"))
     async def in_private(message: Message, command: CommandObject, bot: Bot, l10n: L10n) -> None:
         """A partner's own command in the group (/me, /support, …): where it works, with
         the button to the bot (it got no answer)."""
