@@ -204,8 +204,10 @@ def setup() -> Router:
             for part in messages_of(faq_answer_html(reply.entry)):  # a long answer in parts
                 await message.reply(part)
         elif reply.kind == "offer":
+            person = reply.about == "person"  # a manager asked for, not an FAQ miss
+            offer = "community-offer-person" if person else "community-offer-private"
             await message.reply(
-                l10n("community-offer-private"),
+                l10n(offer),
                 reply_markup=_bot_link(
                     bot, me.username or "", "support", l10n("community-ask-manager")
                 ),

@@ -254,6 +254,7 @@ community-small-talk-bot = I am a bot: here I answer questions about the program
 community-small-talk-thanks = You are welcome! 🙂
 community-small-talk = 🙂 Ask me about the program: I answer here or in private.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
+community-offer-person = A manager will answer you in private: press the button and tell me what happened, I will pass it on.
 community-ask-manager = 🙋 Ask a manager in private
 community-own = { $about ->
         [unsubscribe] Newsletters are set in private with me: /settings — choose topics, /stop — all off at once.

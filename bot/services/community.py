@@ -29,7 +29,9 @@ _ADMIN_CALL = re.compile(r"(^|\s)@admins?\b", re.IGNORECASE)
 class GroupReply:
     kind: Literal["answer", "offer", "own", "talk", "silent"]
     entry: FaqEntry | None = None
-    about: str = ""  # "own": unsubscribe or the partner command; "talk": the small talk
+    # "own": unsubscribe or the partner command; "talk": the small talk; "offer": "person"
+    # when a manager was asked for (else the FAQ had no answer)
+    about: str = ""
 
 
 def looks_like_question(text: str) -> bool:
@@ -66,6 +68,9 @@ class CommunityService:
                 return GroupReply("silent")
             about = about_the_bot.command or about_the_bot.kind  # a command, or unsubscribe
             return GroupReply("own", about=about)
+        if about_the_bot is not None and about_the_bot.kind == "person":
+            # «@бот позовите менеджера»: a person is asked for, not the FAQ
+            return GroupReply("offer", about="person") if addressed else GroupReply("silent")
         if about_the_bot is not None and about_the_bot.kind in small_talk.SMALL_TALK:
             # «@bot ты бот?», «@bot спасибо»: a word back when spoken to, never an FAQ search
             return (

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import as_utc
 from bot.db.tables import conversions, lesson_progress, outbox, partners
 from bot.services.outbox_enqueue import partner_reach, weekly_limit
-from bot.services.outbox_sales import gone_sales
+from bot.services.outbox_sales import gone_sales, told_sales
 from bot.services.partner import TOPICS, audience_condition, person_column
 
 DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
@@ -53,19 +53,28 @@ async def held(conn: AsyncConnection, now: datetime, until: datetime) -> list[He
 async def _held_sales(conn: AsyncConnection, now: datetime, until: datetime) -> list[Held]:
     """The sale notices and congratulations held, less those that will be dropped when
     they fall due (`gone_sales`: every sale they tell of refunded or cancelled since, a
-    milestone not reached any more) — as things are now."""
-    query = _held_rows(now, until, "sales").add_columns(outbox.c.id, outbox.c.subject)
+    milestone not reached any more) — as things are now; a chat's sale notices held to
+    one moment counted as the one message they go as."""
+    query = _held_rows(now, until, "sales").add_columns(
+        outbox.c.id, outbox.c.subject, outbox.c.platform, outbox.c.chat_id
+    )
     rows = list(await conn.execute(query))
     gone: set[int] = set()
     for start in range(0, len(rows), 500):  # a bound list of conversion ids at a time
         gone |= (await gone_sales(conn, rows[start : start + 500]))[0]
     groups: dict[tuple[datetime, str], tuple[set[str], int]] = {}
+    merged: set[tuple[datetime, str, int]] = set()  # a chat's sale notices at a moment
     for row in rows:
         if row.id in gone:
             continue
-        people, messages = groups.get((as_utc(row.at), str(row.what)), (set(), 0))
+        at = as_utc(row.at)
+        people, messages = groups.get((at, str(row.what)), (set(), 0))
         people.add(str(row.person))
-        groups[as_utc(row.at), str(row.what)] = (people, messages + 1)
+        # a chat's sale notices held to one moment go as one (`SaleNotices.refresh_sales`)
+        one = told_sales(row.subject) is not None and (at, row.platform, row.chat_id) in merged
+        if told_sales(row.subject) is not None:
+            merged.add((at, row.platform, row.chat_id))
+        groups[at, str(row.what)] = (people, messages + (0 if one else 1))
     return [
         Held(at, what, len(people), messages) for (at, what), (people, messages) in groups.items()
     ]
