@@ -160,17 +160,21 @@ class Planner:
             for days in sorted(set(schedule.reminder_days_before), reverse=True)
             if days > 0
         ]  # fmt: skip
-        moments.append((contest.starts_at, "started", ""))
+        # the start and the weekly standings are posted in the partners' group too: not at
+        # midnight for a contest starting at 00:00, but when the quiet hours end
+        moments.append((in_the_day(contest.starts_at, contest.ends_at), "started", ""))
         week = 1
         while contest.starts_at + timedelta(days=7 * week) < contest.ends_at:
-            moments.append((contest.starts_at + timedelta(days=7 * week), "standings", f"w{week}"))
+            weekly = in_the_day(contest.starts_at + timedelta(days=7 * week), contest.ends_at)
+            moments.append((weekly, "standings", f"w{week}"))
             week += 1
         # a day before the end, or when the quiet hours it falls in end (a contest ending
         # at 23:59 gave «последний день» at 23:59 the night before)
         last_day = in_the_day(contest.ends_at - timedelta(days=1), contest.ends_at)
         if last_day > contest.starts_at:
             moments.append((last_day, "last_day", ""))
-        moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))
+        results = contest.ends_at + timedelta(days=contest.hold_days)
+        moments.append((in_the_day(results, results + RESULTS_GRACE), "results", ""))
         return moments
 
     async def _contest(self, item: Managed, now: datetime) -> int:

@@ -7,9 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.services.conversions import ConversionIn
-from tests.harness import Harness, running_bot
+from bot.telegram.emulator import RateLimits
+from tests.harness import Harness, chats_emulator, running_bot
 from tests.test_journey_community import COMMUNITY, chat, say
-from tests.test_journey_schedule import partner_with_sales
+from tests.test_journey_schedule import COMMUNITY as GROUP
+from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
 
 __all__ = ["chat"]  # the partners' group fixture
@@ -52,3 +54,34 @@ async def test_schedule_counts_a_nights_sale_notices_as_the_one_that_will_go(
         await harness.deliver()
         told = [m.plain for m in anna.messages[mark:]]
         assert len([t for t in told if t.startswith("✅ Подтверждены 3 продажи")]) == 1, told
+
+
+async def test_a_contest_starting_at_midnight_starts_in_the_group_in_the_morning(
+    tmp_path: Path,
+) -> None:
+    """The demo contest starts 14.12 00:00 Moscow: «начался!» was posted in the partners'
+    group at midnight (and its first weekly standings at 00:00 a week later)."""
+    async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
+        emulator.add_group(GROUP, "Партнёры МебельДом")
+        async with running_bot(tmp_path, emulator=emulator, tg_community_chat_id=GROUP) as bot:
+            await partner_with_sales(bot, 954, "night-1", "Анна")
+            await tick(bot)  # announced
+            manager = bot.manager()
+            await manager.send("/start")
+            at(bot, datetime(2026, 12, 12, 9, 0, tzinfo=UTC))
+            lines = await schedule(manager)
+            assert any(line.startswith("14.12 09:00 — старт конкурса") for line in lines), lines
+            at(bot, datetime(2026, 12, 13, 21, 5, tzinfo=UTC))  # 00:05 Moscow, it runs
+            mark = len(posts(bot, 0))
+            await tick(bot)
+            assert not any("начался" in text for text in posts(bot, mark))
+            at(bot, datetime(2026, 12, 14, 6, 1, tzinfo=UTC))  # 09:01
+            await tick(bot)
+            assert any("начался!" in text for text in posts(bot, mark)), posts(bot, mark)
+            at(bot, datetime(2026, 12, 20, 21, 5, tzinfo=UTC))  # a week in, 00:05
+            mark = len(posts(bot, 0))
+            await tick(bot)
+            assert posts(bot, mark) == []
+            at(bot, datetime(2026, 12, 21, 6, 1, tzinfo=UTC))  # 09:01: the standings
+            await tick(bot)
+            assert any(text.startswith("🏆 Зимний марафон диванов") for text in posts(bot, mark))
