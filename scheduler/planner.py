@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.content.models import Contest, WeeklyMoment
 from bot.content.store import ContentStore
 from bot.notices import Notices
+from bot.notices.contests import SCHEDULED
 from bot.services.announcements import AnnouncementService
 from bot.services.content_sync import ContentSync
 from bot.services.contests import ContestService, Managed, Moment
@@ -48,6 +49,11 @@ class Planned:
     audience: int  # private recipients: people, a person's linked chats once (community: 0)
     community: bool
     messages: int = 0  # the private messages (a person may get it in each of their chats)
+
+
+# a contest's scheduled sends (/schedule): their posts in the partners' chat wait for the
+# quiet hours' end too (`ContestNotices.contest_moment`; an announcement goes at once)
+CONTEST_SENDS: Final = frozenset(f"schedule-{name}" for name in SCHEDULED)
 
 
 @dataclass
@@ -160,21 +166,17 @@ class Planner:
             for days in sorted(set(schedule.reminder_days_before), reverse=True)
             if days > 0
         ]  # fmt: skip
-        # the start and the weekly standings are posted in the partners' group too: not at
-        # midnight for a contest starting at 00:00, but when the quiet hours end
-        moments.append((in_the_day(contest.starts_at, contest.ends_at), "started", ""))
+        moments.append((contest.starts_at, "started", ""))
         week = 1
         while contest.starts_at + timedelta(days=7 * week) < contest.ends_at:
-            weekly = in_the_day(contest.starts_at + timedelta(days=7 * week), contest.ends_at)
-            moments.append((weekly, "standings", f"w{week}"))
+            moments.append((contest.starts_at + timedelta(days=7 * week), "standings", f"w{week}"))
             week += 1
         # a day before the end, or when the quiet hours it falls in end (a contest ending
         # at 23:59 gave «последний день» at 23:59 the night before)
         last_day = in_the_day(contest.ends_at - timedelta(days=1), contest.ends_at)
         if last_day > contest.starts_at:
             moments.append((last_day, "last_day", ""))
-        results = contest.ends_at + timedelta(days=contest.hold_days)
-        moments.append((in_the_day(results, results + RESULTS_GRACE), "results", ""))
+        moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))
         return moments
 
     async def _contest(self, item: Managed, now: datetime) -> int:
@@ -377,8 +379,11 @@ class Planner:
 
     def _really(self, item: Planned) -> list[Planned]:
         """A send as it will really go: private messages planned in the quiet hours wait
-        for their end (the outbox holds them), a post in the partners' chat does not."""
+        for their end (the outbox holds them), and so does a contest's post in the
+        partners' chat (`ContestNotices.contest_moment`); the weekly leaderboard does not."""
         private_at = self._notices.private_time(item.at)
+        if item.what in CONTEST_SENDS:
+            return [replace(item, at=private_at)]
         if not item.audience or private_at == item.at:
             return [item]
         later = replace(item, at=private_at, community=False)

@@ -71,6 +71,7 @@ async def test_a_contest_starting_at_midnight_starts_in_the_group_in_the_morning
             at(bot, datetime(2026, 12, 12, 9, 0, tzinfo=UTC))
             lines = await schedule(manager)
             assert any(line.startswith("14.12 09:00 — старт конкурса") for line in lines), lines
+            assert not any(line.startswith("14.12 00:00") for line in lines), lines
             at(bot, datetime(2026, 12, 13, 21, 5, tzinfo=UTC))  # 00:05 Moscow, it runs
             mark = len(posts(bot, 0))
             await tick(bot)

@@ -57,6 +57,9 @@ def people(partners: Sequence[Partner]) -> int:
 # what corrects something a partner was told of a contest: past the weekly cap (since
 # session 18 a cancel, since 19 new dates and new prizes too)
 CORRECTIONS: Final = frozenset({"cancelled", "rescheduled", "changed"})
+# the schedule's moments: in the partners' group too they wait for the quiet hours' end
+# (since session 20; an announcement and a correction go at once)
+SCHEDULED: Final = frozenset({"reminder", "started", "standings", "last_day", "results"})
 
 
 def change_tag(contest: Contest, now: datetime) -> str:
@@ -100,10 +103,15 @@ class ContestNotices(NoticesBase):
             for partner in moment.partners
         ]
         if moment.community:
+            # nor is the partners' group woken by the schedule: a start at 00:00, a week's
+            # standings or results falling in the quiet hours are posted when they end
+            now = self._clock.now()
+            waking = self._outbox.after_quiet_hours(now) if moment.name in SCHEDULED else now
             for platform, chat in self._settings.community_chats():
-                messages.extend(
-                    await self._community_posts(moment, platform, chat, subject, None in unheard)
+                posts = await self._community_posts(
+                    moment, platform, chat, subject, None in unheard
                 )
+                messages.extend(replace(post, not_before=waking) for post in posts)
         if moment.name == "results":
             messages.extend(await self._winners_for_managers(moment))
         return await self._outbox.enqueue(messages)
