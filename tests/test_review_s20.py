@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from bot.content.models import FaqEntry, LexiconItem
+from bot.services import faq_semantic
 from bot.services.conversions import ConversionIn
+from bot.services.faq_matching import FaqMatcher, lexicon
+from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
 from tests.harness import Harness, chats_emulator, running_bot
 from tests.test_journey_community import COMMUNITY, chat, say
@@ -86,3 +92,51 @@ async def test_a_contest_starting_at_midnight_starts_in_the_group_in_the_morning
             at(bot, datetime(2026, 12, 21, 6, 1, tzinfo=UTC))  # 09:01: the standings
             await tick(bot)
             assert any(text.startswith("🏆 Зимний марафон диванов") for text in posts(bot, mark))
+
+
+# --- a program's own words reach the sentence vectors too ---
+
+PARTS_FAQ = [
+    ("payout-methods", "Куда можно выводить деньги?", ["Можно ли получать на карту?"]),
+    ("commission", "Сколько я зарабатываю с одного заказа?", ["Какая у вас ставка?"]),
+    ("hold", "Сколько длится холд?", ["Когда заказ подтвердят?"]),
+    ("returns", "Что будет, если покупатель вернёт запчасть?", []),
+    ("ref-link", "Где взять партнёрскую ссылку?", ["Как сделать ссылку на конкретную запчасть?"]),
+    ("contract", "Нужно ли заключать договор?", ["Какие документы нужны для работы?"]),
+    ("catalog", "Какие запчасти продаются на ДетальМаркет?", ["Есть ли шины и масла?"]),
+    ("delivery", "Как покупатель получит заказ?", ["Сколько идёт доставка до клиента?"]),
+]
+
+
+def test_a_programs_own_slang_is_read_by_meaning_as_the_word_it_means() -> None:
+    """«зч» in lexicon.yaml means «деталь»: the words matched, but the sentence encoder
+    read «зч на гранту есть?» as close to no entry — the catalog was not even offered
+    (the tester of session 20: «запчасти на гранту есть?» was answered)."""
+    entries = [
+        FaqEntry(id=id_, topic="Т", question=question, answer="Ответ.", alt=alt)
+        for id_, question, alt in PARTS_FAQ
+    ]
+    own = [LexiconItem(words=["зч", "з/ч", "запчастя", "запчасти"], means="деталь")]
+    if faq_semantic.encoder() is None:
+        pytest.skip("the sentence encoder is off")
+    matcher = FaqMatcher(entries, lexicon(own), use_keywords=False)
+    for question in ("зч на гранту есть?", "з/ч на гранту есть?", "запчастя на гранту есть?"):
+        found = matcher.match(question)
+        first = found.entry_id or (found.suggestions[0].entry_id if found.suggestions else None)
+        assert first == "catalog", (question, found)
+    # a word the encoder knows is read as typed
+    assert matcher.match("запчасти на гранту есть?").entry_id == "catalog"
+
+
+def test_own_words_spelled_out_only_where_no_dictionary_word() -> None:
+    spelled = OwnWords(
+        [
+            LexiconItem(words=["зч", "з/ч", "запчасти"], means="деталь"),
+            LexiconItem(words=["дтл маркет"], means="магазин"),
+        ]
+    )
+    assert spelled("Зч на ГРАНТУ есть?") == "деталь на ГРАНТУ есть?"
+    assert spelled("з/ч и запчасти") == "деталь и запчасти"  # «запчасти» is a word
+    assert spelled("в дтл  маркет") == "в магазин"  # a phrase, any spacing
+    assert spelled("зчк, азч") == "зчк, азч"  # whole words only
+    assert OwnWords([])("зч") == "зч"

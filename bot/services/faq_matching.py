@@ -52,6 +52,7 @@ from bot.services.faq_model import (
     top_features,
 )
 from bot.services.faq_own_reading import OwnReading, OwnReadings
+from bot.services.faq_own_words import OwnWords
 from bot.services.faq_reading import plain_question
 from bot.services.faq_text import (
     QUESTION_WORDS,
@@ -136,7 +137,7 @@ class FaqMatcher(OwnReading):
         else:
             self._analyse_content()
             self._build_content_index()
-            self._vectors = EntryVectors(self.entries)
+            self._vectors = EntryVectors(self.entries, OwnWords(self.lexicon.own))
             self._own_readings = OwnReadings()
         taught = self._read_learned(_base, learned) if _base is not None and learned else {}
         if not taught:

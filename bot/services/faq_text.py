@@ -224,6 +224,7 @@ class Lexicon:
     """Words (and phrases of up to 3 words) → the forms FAQ authors use for them."""
 
     MAX_PHRASE = 3
+    own: tuple[LexiconItem, ...] = ()  # the program's own words (`faq_own_words`)
 
     def __init__(self, items: Iterable[LexiconItem]) -> None:
         self.single: dict[str, frozenset[str]] = {}
@@ -423,13 +424,16 @@ def _lexicon(extra: tuple[tuple[tuple[str, ...], str], ...]) -> Lexicon:
         ]
     )
     state = faq_text_cache.read_state(key)
+    built: Lexicon | None = None
     if state is not None:
         try:
-            return Lexicon.from_state(state)
+            built = Lexicon.from_state(state)
         except ValueError as error:
             log.warning("FAQ vocabulary: the cached one is damaged (%s), reading it again", error)
-    built = Lexicon(items)
-    faq_text_cache.write_state(key, built.state())
+    if built is None:
+        built = Lexicon(items)
+        faq_text_cache.write_state(key, built.state())
+    built.own = tuple(own)
     return built
 
 

@@ -44,7 +44,7 @@ these features.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -233,9 +233,11 @@ class Closeness:
 class EntryVectors:
     """An FAQ's wordings and answers, encoded; built once per content load."""
 
-    def __init__(self, entries: Sequence[FaqEntry]) -> None:
+    def __init__(self, entries: Sequence[FaqEntry], spelled: Callable[[str], str] = str) -> None:
         self.on = encoder() is not None and bool(entries)
         self._count = len(entries)
+        # a question's words of the program's own as what they mean (faq_own_words)
+        self._spelled = spelled
         if not self.on:
             return
         texts: list[str] = []
@@ -257,7 +259,7 @@ class EntryVectors:
         """How close the question is to each entry; None with the encoder off."""
         if not self.on:
             return None
-        question = spoken(question)  # «%» as «процент»
+        question = spoken(self._spelled(question))  # «зч» as «деталь», «%» as «процент»
         asking = asking_sentences(question)
         # a partner's question is personal data: encoded, never remembered (/forget)
         encoded = encode([readable(text) for text in (question, *asking)], keep=False)
@@ -292,5 +294,5 @@ class EntryVectors:
         manager's picker reads against `MEANING_FLOOR`; None with the encoder off."""
         if not self.on:
             return None
-        vector = encode([readable(spoken(question))], keep=False)[0]
+        vector = encode([readable(spoken(self._spelled(question)))], keep=False)[0]
         return np.asarray(np.maximum.reduceat(self._wordings @ vector, self._starts))
