@@ -7,20 +7,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.content.models import FaqEntry, LexiconItem
+from bot.db.tables import faq_learned_votes
 from bot.services import faq_semantic
 from bot.services.conversions import ConversionIn
 from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
 from tests.harness import Harness, chats_emulator, running_bot
+from tests.test_faq_learning import _learned, _pick_and_confirm, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_schedule import COMMUNITY as GROUP
 from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
 
-__all__ = ["chat"]  # the partners' group fixture
+__all__ = ["chat", "reviewed"]  # the partners' group; two partners approve a wording
 
 
 async def test_asking_the_bot_for_a_manager_in_the_group_is_no_faq_miss(chat: Harness) -> None:
@@ -140,3 +143,21 @@ def test_own_words_spelled_out_only_where_no_dictionary_word() -> None:
     assert spelled("в дтл  маркет") == "в магазин"  # a phrase, any spacing
     assert spelled("зчк, азч") == "зчк, азч"  # whole words only
     assert OwnWords([])("зч") == "зч"
+
+
+async def test_forget_removes_a_rejected_wording_only_the_partner_wrote(
+    reviewed: Harness,
+) -> None:
+    """docs/privacy.md: /forget removes the unapproved wordings the partner wrote — a
+    rejected one stayed (the tester of session 20 saw it in `faq learned`)."""
+    anna, boris = reviewed.user(731), reviewed.user(732)
+    await anna.onboard()
+    await boris.onboard()
+    await _pick_and_confirm(anna)
+    (row,) = await _learned(reviewed)
+    assert await reviewed.services.faq.learning.reject(row.id) is not None
+    await anna.send("/forget")
+    await anna.press("Да, удалить")
+    assert await _learned(reviewed) == []
+    async with reviewed.services.db.read() as conn:
+        assert (await conn.execute(sa.select(faq_learned_votes))).all() == []

@@ -206,7 +206,9 @@ class LearnedRows:
             .where(faq_learned.c.id == learned_id)
             .values(status=status, decided_at=self._clock.now(), note=None)
         )
-        if status != "pending":  # decided: who confirmed it is no longer kept
+        # approved: who confirmed it is no longer kept (a rejected one keeps its votes until
+        # those partners /forget, which removes it: docs/privacy.md)
+        if status == "approved":
             await conn.execute(
                 faq_learned_votes.delete().where(faq_learned_votes.c.learned_id == learned_id)
             )

@@ -240,7 +240,8 @@ class LearnedReview(LearnedRows):
             return taken
 
     async def forget(self, partner_id: int) -> int:
-        """/forget: the pending phrasings only this partner confirmed go, and their votes."""
+        """/forget: the phrasings not approved (pending or rejected) that only this partner
+        confirmed go, and their votes (an approved one keeps no link to who wrote it)."""
         async with self._db.write() as conn:
             own = sa.select(faq_learned_votes.c.learned_id).where(
                 faq_learned_votes.c.partner_id == partner_id
@@ -250,7 +251,7 @@ class LearnedReview(LearnedRows):
             )
             result = await conn.execute(
                 faq_learned.delete().where(
-                    faq_learned.c.status == "pending",
+                    faq_learned.c.status.in_(("pending", "rejected")),
                     faq_learned.c.id.in_(own),
                     faq_learned.c.id.not_in(others),
                 )
