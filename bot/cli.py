@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -85,13 +86,25 @@ def main(argv: list[str] | None = None) -> int:
     from bot.db.engine import DatabaseUnreachable
 
     try:
-        return _command(args, settings)
+        code = _command(args, settings)
+        sys.stdout.flush()  # a pipe closed early is met here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except DatabaseUnreachable as exc:  # any command that opens the database
         return _database_unusable(settings, str(exc))
     except (OperationalError, InterfaceError) as exc:  # the database went away while in use
         from bot.db.migrate import unusable_reason
 
         return _database_unusable(settings, unusable_reason(exc))
+
+
+def _reader_gone() -> int:
+    """What we print is read no more (`partnerbot faq learned | head -4`): no traceback,
+    and nothing more to flush into the closed pipe at exit (Python's own advice)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
 
 
 def _database_unusable(settings: Settings, reason: str) -> int:

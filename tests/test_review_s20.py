@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +19,7 @@ from bot.services.conversions import ConversionIn
 from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
-from tests.harness import Harness, chats_emulator, running_bot
+from tests.harness import DEMO_CONTENT, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import _learned, _pick_and_confirm, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_schedule import COMMUNITY as GROUP
@@ -161,3 +164,30 @@ async def test_forget_removes_a_rejected_wording_only_the_partner_wrote(
     assert await _learned(reviewed) == []
     async with reviewed.services.db.read() as conn:
         assert (await conn.execute(sa.select(faq_learned_votes))).all() == []
+
+
+@pytest.mark.slow
+def test_the_cli_piped_into_head_ends_without_a_traceback(tmp_path: Path) -> None:
+    """`partnerbot faq match --json < file | head -1` printed a BrokenPipeError traceback."""
+    questions = "\n".join(["когда выплаты?"] * 3000) + "\n"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "FAQ_VECTORS": "off",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "faq", "match", "--json", "--content",
+         str(DEMO_CONTENT)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(questions.encode())
+    process.stdin.close()
+    assert process.stdout.readline().startswith(b"{")
+    process.stdout.close()  # `head -1` is done
+    assert process.stderr is not None
+    err = process.stderr.read()
+    process.wait(timeout=120)
+    assert b"Traceback" not in err, err.decode()[-2000:]
+    assert b"BrokenPipeError" not in err
