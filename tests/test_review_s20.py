@@ -181,7 +181,8 @@ def test_the_cli_piped_into_head_ends_without_a_traceback(tmp_path: Path) -> Non
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         cwd=tmp_path,
     )  # fmt: skip
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
+    assert process.stdout is not None
     process.stdin.write(questions.encode())
     process.stdin.close()
     assert process.stdout.readline().startswith(b"{")
