@@ -192,3 +192,23 @@ def test_the_cli_piped_into_head_ends_without_a_traceback(tmp_path: Path) -> Non
     process.wait(timeout=120)
     assert b"Traceback" not in err, err.decode()[-2000:]
     assert b"BrokenPipeError" not in err
+
+
+async def test_a_managers_command_typed_without_the_slash_gets_the_slash(
+    tmp_path: Path,
+) -> None:
+    """On Telegram and MAX «tickets» from a manager was an FAQ question («Пока не знаю
+    ответа… Спросить менеджера») and a gap in /stats (the tester of session 20)."""
+    async with running_bot(tmp_path) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        (hint,) = await manager.send("tickets")
+        assert hint.plain == "Команды пишутся со слэшем: /tickets"
+        (hint,) = await manager.send("Approve_link max:700001")
+        assert hint.plain == "Команды пишутся со слэшем: /approve_link max:700001"
+        stats = "\n".join(m.plain for m in await manager.send("/stats"))
+        assert "tickets" not in stats, stats
+        # a partner typing it: an unknown command, as before
+        anna = harness.user(741, "Анна")
+        await anna.onboard()
+        assert (await anna.send("tickets"))[0].plain.startswith("Такой команды я не знаю")

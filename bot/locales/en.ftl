@@ -18,6 +18,7 @@ no-longer-available = This item is no longer available — open the menu again: 
 error-generic = Something went wrong; we are looking into it. Please try again a bit later.
 flood-slow-down = Too many messages in a row — wait a couple of seconds and I will answer again.
 unknown-command = I don't know that command. Here is what I can do:
+manager-command-slash = Commands start with a slash: { $command }
 unsupported-message = I understand text and buttons. Type your question in words or open the menu: /help
 usage-no-arguments = /{ $command } takes no arguments. Just send /{ $command }
 

@@ -270,6 +270,13 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             await send(message, menu_screen(l10n, content=content))
             return
         text = message.text or ""
+        if _typed_without_slash(message, settings):
+            # a manager's «approve_link max:700001», «tickets» (Telegram and MAX read only
+            # «/…» as a command; VK's words are read as commands before they get here)
+            name, *rest = text.split(maxsplit=1)
+            command = "/" + name.lower() + (f" {rest[0]}" if rest else "")
+            await message.answer(l10n("manager-command-slash", command=command[:300]))
+            return
         if text_reading is not None and text_reading.text == text:  # read by TypedWords
             reading = text_reading.reading
         else:
@@ -299,6 +306,13 @@ def _manager_command_words(message: Message, settings: Settings) -> bool:
     if not 1 <= len(words) <= 2 or words[0].lower() not in MANAGER_COMMANDS:
         return False
     return not _is_manager(message, settings)
+
+
+def _typed_without_slash(message: Message, settings: Settings) -> bool:
+    """A manager's own command typed without the slash, alone or with its arguments: no
+    question for the FAQ (it got «Не уверен, что понял вопрос…» and was a gap in /stats)."""
+    words = (message.text or "").split()
+    return bool(words) and words[0].lower() in MANAGER_COMMANDS and _is_manager(message, settings)
 
 
 def _is_manager(message: Message, settings: Settings) -> bool:
