@@ -15,7 +15,7 @@ from bot import typed_labels
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
-from bot.i18n import pick_language
+from bot.i18n import L10n, pick_language
 from bot.platforms import platform_of
 from bot.services import small_talk
 from bot.services.content_sync import ContentSync
@@ -87,19 +87,27 @@ class FloodMiddleware(BaseMiddleware):
         if tokens < 1:
             warned = now - noticed < NOTICE_EVERY
             self._buckets[who] = (tokens, now, noticed if warned else now)
-            store: ContentStore = data["content_store"]
-            l10n = store.live.translator.get(pick_language(user.language_code))
             if not warned:
                 logger.info("flood protection: dropping updates from user %s", user.id)
             if isinstance(event, CallbackQuery):
-                await event.answer(l10n("flood-slow-down-press"))
+                await event.answer((await self._l10n(user, who[0], data))("flood-slow-down-press"))
             elif not warned and isinstance(event, Message):
-                await event.answer(l10n("flood-slow-down"))
+                await event.answer((await self._l10n(user, who[0], data))("flood-slow-down"))
             return None
         self._buckets[who] = (tokens - 1, now, noticed)
         if len(self._buckets) > 100_000:
             self._buckets.clear()
         return await handler(event, data)
+
+    @staticmethod
+    async def _l10n(user: User, platform: str, data: dict[str, Any]) -> L10n:
+        """The texts in the partner's own language (they chose English, their app says
+        Russian: the notice read the app's); the app's for someone who never started."""
+        store: ContentStore = data["content_store"]
+        partners: PartnerService = data["partners"]
+        known = await partners.by_user(platform, user.id)
+        language = known.language if known else pick_language(user.language_code)
+        return store.live.translator.get(language)
 
 
 class PartnerMiddleware(BaseMiddleware):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_schedule import COMMUNITY as GROUP
 from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
+from tests.test_review_s14_flood import _line
 
 __all__ = ["chat", "reviewed"]  # the partners' group; two partners approve a wording
 
@@ -212,3 +214,21 @@ async def test_a_managers_command_typed_without_the_slash_gets_the_slash(
         anna = harness.user(741, "Анна")
         await anna.onboard()
         assert (await anna.send("tickets"))[0].plain.startswith("Такой команды я не знаю")
+
+
+async def test_the_flood_notice_speaks_the_partners_language(tmp_path: Path) -> None:
+    """A partner who chose English got «Слишком много сообщений…» when their app said
+    Russian: the notice read the app's language, every answer the partner's."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1421, "Anna")
+        await anna.onboard()
+        partner = await harness.services.partners.by_user("tg", 1421)
+        assert partner is not None
+        await harness.services.partners.set_language(partner, "en")  # their choice
+        harness.clock.advance(60)
+        before = len(anna.messages)
+        lines = [_line(1421, 9100 + index) for index in range(30)]  # the app says «ru»
+        await asyncio.gather(*(harness.dp.feed_update(harness.bot, line) for line in lines))
+        texts = [m.plain for m in anna.messages[before:]]
+        assert any(text.startswith("Too many messages") for text in texts), texts
+        assert not any(text.startswith("Слишком много") for text in texts), texts
