@@ -232,3 +232,16 @@ async def test_the_flood_notice_speaks_the_partners_language(tmp_path: Path) -> 
         texts = [m.plain for m in anna.messages[before:]]
         assert any(text.startswith("Too many messages") for text in texts), texts
         assert not any(text.startswith("Слишком много") for text in texts), texts
+
+
+async def test_back_from_the_segments_in_settings_says_nothing_was_saved(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1431, "Анна")
+        await anna.onboard()
+        await anna.send("/settings")
+        await anna.press(next(b for b in anna.last.button_labels if b.startswith("Сегмент")))
+        await anna.press("← Назад")
+        assert anna.callback_answers()[-1].get("text") in (None, ""), anna.callback_answers()
+        assert "Сегмент" in "".join(anna.last.button_labels)  # the settings again

@@ -129,7 +129,8 @@ def setup() -> Router:
         elif action != "back":
             await no_longer_available(callback, l10n)
             return
-        await callback.answer(l10n("settings-saved"))
+        # «← Назад» from the segments saved nothing: no «Сохранено»
+        await callback.answer(None if action == "back" else l10n("settings-saved"))
         two_chats = bool(await partners.twins(partner))
         await edit(callback, settings_screen(partner, content, l10n, two_chats=two_chats))
 
