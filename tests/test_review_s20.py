@@ -245,3 +245,20 @@ async def test_back_from_the_segments_in_settings_says_nothing_was_saved(
         await anna.press("← Назад")
         assert anna.callback_answers()[-1].get("text") in (None, ""), anna.callback_answers()
         assert "Сегмент" in "".join(anna.last.button_labels)  # the settings again
+
+
+async def test_done_pressed_twice_sends_the_next_lesson_once(tmp_path: Path) -> None:
+    """A double tap on «✅ Готово, дальше» sent «Урок 2 из …» twice (on the last lesson,
+    «Курс пройден» twice), on every platform."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1441, "Анна")
+        await anna.onboard("Вебмастер")
+        await anna.send("/lessons")
+        lesson = (await anna.press("▫️ С чего начать: кабинет, ссылка, первые шаги"))[-1]
+        (button,) = [b for row in lesson.buttons for b in row if b["text"] == "✅ Готово, дальше"]
+        mark = len(anna.messages)
+        await anna.press_data(lesson, button["callback_data"])
+        await anna.press_data(lesson, button["callback_data"])  # the second tap
+        texts = [m.plain for m in anna.messages[mark:]]
+        assert sum(text.startswith("Урок 2 из 4") for text in texts) == 1, texts
+        assert anna.callback_answers()[-1]["text"] == "Урок пройден!"

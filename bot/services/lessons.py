@@ -88,6 +88,11 @@ class LessonService:
         return await latest_finished(self._db, since)
 
     async def complete(self, partner: Partner, lesson_id: str) -> Course:
+        return (await self.finish(partner, lesson_id))[0]
+
+    async def finish(self, partner: Partner, lesson_id: str) -> tuple[Course, bool]:
+        """The lesson marked done; whether it was not done before (a second press of
+        «✅ Готово, дальше» finds it done)."""
         async with self._db.write() as conn:
             exists = await conn.execute(
                 sa.select(lesson_progress.c.lesson_id).where(
@@ -95,13 +100,14 @@ class LessonService:
                     lesson_progress.c.lesson_id == lesson_id,
                 )
             )
-            if exists.first() is None:
+            new = exists.first() is None
+            if new:
                 await conn.execute(
                     lesson_progress.insert().values(
                         partner_id=partner.id, lesson_id=lesson_id, completed_at=self._clock.now()
                     )
                 )
-        return await self.course(partner)
+        return await self.course(partner), new
 
 
 def _latest_per_partner() -> sa.Subquery:

@@ -118,8 +118,10 @@ def setup() -> Router:
             await no_longer_available(callback, l10n)
             return
         if callback_data.action == "done":
-            course = await lessons.complete(partner, lesson.id)
+            course, new = await lessons.finish(partner, lesson.id)
             await callback.answer(l10n("lessons-marked-done"))
+            if not new:  # pressed twice: the next lesson (or «Курс пройден») went already
+                return
             await callback.message.edit_reply_markup(reply_markup=None)
         else:
             course = await lessons.course(partner)
