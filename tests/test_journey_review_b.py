@@ -290,7 +290,10 @@ async def test_too_long_says_the_length_with_the_right_plural(harness: Harness) 
     await manager.send("/cancel")
     await manager.send("/announce")
     said = (await manager.send("я" * 4102))[-1].plain
-    assert said.startswith("Слишком длинно: 4\xa0102 символа, Telegram принимает до 4\xa0096.")
+    assert said.startswith(
+        "Слишком длинно: 4\xa0102 символа, в одно сообщение на Telegram, VK и MAX помещается"
+        " до 4\xa0000."
+    )
 
 
 async def test_stats_hours_use_the_decimal_comma_in_russian(harness: Harness) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.content.loader import load_content
 from bot.content.models import FaqEntry, LexiconItem
+from bot.content.source import ContentInvalid
 from bot.db.tables import faq_learned_votes
 from bot.services import faq_semantic
 from bot.services.conversions import ConversionIn
@@ -262,3 +266,20 @@ async def test_done_pressed_twice_sends_the_next_lesson_once(tmp_path: Path) -> 
         texts = [m.plain for m in anna.messages[mark:]]
         assert sum(text.startswith("Урок 2 из 4") for text in texts) == 1, texts
         assert anna.callback_answers()[-1]["text"] == "Урок пройден!"
+
+
+def test_an_faq_answer_that_max_would_split_is_refused(tmp_path: Path) -> None:
+    """4,010 characters passed `content check` and went to MAX as two messages."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    faq = (folder / "faq.yaml").read_text(encoding="utf-8")
+    long = "Выплаты приходят по графику. " * 138  # ~4,000 characters
+    faq += (
+        "\n- id: long-one\n  topic: Выплаты\n  question: Расскажите всё про выплаты\n"
+        f"  answer: {json.dumps(long.strip(), ensure_ascii=False)}\n"
+    )
+    (folder / "faq.yaml").write_text(faq, encoding="utf-8")
+    with pytest.raises(ContentInvalid) as refused:
+        load_content(folder)
+    assert "does not fit one message with its question on MAX" in str(refused.value)
+    assert "faq.yaml:" in str(refused.value)

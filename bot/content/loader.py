@@ -41,6 +41,7 @@ from bot.content.source import (
     folder_files,
     read_file,
 )
+from bot.max import markup as max_markup
 from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, split_text, utf16_length
 from bot.telegram.html import HtmlRefused, parse_html
 from bot.vk import convert
@@ -237,10 +238,17 @@ def _check_rendering(
         answer = faq_answer_html(entry)
         wrong_parts = sending_problems(answer)
         parts = len(messages_of(answer))
+        on_max = len(max_markup.html(answer))  # MAX counts the markup as written
         if parts > 1:  # the answer goes as one message, its buttons under it
             wrong_parts.append(
                 f"does not fit one message with its question: it would go as {parts} (at"
                 f" most {TEXT_LIMIT:,} characters on Telegram; shorten it or split the entry)"
+            )
+        elif on_max > max_markup.TEXT_LIMIT:
+            wrong_parts.append(
+                f"does not fit one message with its question on MAX: {on_max:,} characters"
+                f" with its markup, at most {max_markup.TEXT_LIMIT:,} (shorten it or split"
+                " the entry)"
             )
         for wrong in wrong_parts:
             line = sources["faq.yaml"].line((index,))

@@ -579,7 +579,7 @@ announce-unsupported = That cannot be announced: stickers, voice messages, video
 announce-too-long = Too long: { $length } { $length ->
         [one] character
        *[other] characters
-    }, Telegram takes up to { $limit }.
+    }, one message on Telegram, VK and MAX holds up to { $limit }.
 announce-ask-audience = Who should get it?
 announce-to-all = 👥 All partners
 announce-pick-segment = A segment…

@@ -604,7 +604,7 @@ announce-too-long = Слишком длинно: { $length } { $length ->
         [one] символ
         [few] символа
        *[many] символов
-    }, Telegram принимает до { $limit }.
+    }, в одно сообщение на Telegram, VK и MAX помещается до { $limit }.
 announce-ask-audience = Кому отправить?
 announce-to-all = 👥 Всем партнёрам
 announce-pick-segment = Сегменту…

@@ -20,34 +20,21 @@ from typing import Any, Final
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.keyboards import reflow
+from bot.max.markup import ALLOWED, TEXT_LIMIT, html
+
+__all__ = [  # the markup's (bot/max/markup.py, without aiogram for the content check) too
+    "ALLOWED", "BUTTONS", "LABEL_LIMIT", "NOTIFICATION_LIMIT", "PAYLOAD_LIMIT", "ROWS",
+    "ROW_BUTTONS", "ROW_LINKS", "TEXT_LIMIT", "escape", "html", "keyboard", "notification",
+    "plain", "split",
+]  # fmt: skip
 from bot.rendering import plain_text, split_text
 
-TEXT_LIMIT: Final = 4000
 LABEL_LIMIT: Final = 128
 PAYLOAD_LIMIT: Final = 1024
 ROWS, ROW_BUTTONS, ROW_LINKS, BUTTONS = 30, 7, 3, 210
 NOTIFICATION_LIMIT: Final = 200
-ALLOWED: Final = frozenset(
-    {"b", "strong", "i", "em", "s", "del", "u", "ins", "a", "pre", "code", "mark", "h1"}
-)
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
-_HREF = re.compile(r'href\s*=\s*"([^"]*)"')
-
-
-def html(text: str) -> str:
-    """Telegram HTML in MAX's subset: unknown tags dropped (their words kept)."""
-
-    def tag(match: re.Match[str]) -> str:
-        closing, name, attrs = match.group(1), match.group(2).lower(), match.group(3)
-        if name not in ALLOWED:
-            return ""
-        if name == "a" and not closing:
-            href = _HREF.search(attrs)
-            return f'<a href="{href.group(1)}">' if href else "<a>"
-        return f"<{closing}{name}>"
-
-    return _TAG.sub(tag, text)
 
 
 def plain(text: str) -> str:

@@ -16,8 +16,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
+from bot.max import markup as max_markup
 from bot.notices.reports import MERGED, delivered_text
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, utf16_length
+from bot.rendering import CAPTION_LIMIT, utf16_length
 from bot.services.announcements import AnnouncementService, Draft
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import DraftError, read_future
@@ -82,8 +83,10 @@ def setup_dialog() -> Router:
         if not text and photo is None and document is None:
             await message.answer(l10n("announce-unsupported"))
             return
-        limit = CAPTION_LIMIT if (photo or document) else TEXT_LIMIT
-        # as Telegram counts: what is shown (UTF-16), not the HTML kept («&» is «&amp;»)
+        # one message on every platform: MAX takes 4,000 characters (Telegram 4,096)
+        limit = CAPTION_LIMIT if (photo or document) else max_markup.TEXT_LIMIT
+        # as Telegram counts: what is shown (UTF-16), not the HTML kept («&» is «&amp;»; MAX
+        # counts that too: a text with many goes there in parts, `bot/max/convert.split`)
         length = utf16_length(message.text or message.caption or "")
         if length > limit:
             await message.answer(l10n("announce-too-long", limit=limit, length=length))
