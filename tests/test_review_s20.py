@@ -283,3 +283,37 @@ def test_an_faq_answer_that_max_would_split_is_refused(tmp_path: Path) -> None:
         load_content(folder)
     assert "does not fit one message with its question on MAX" in str(refused.value)
     assert "faq.yaml:" in str(refused.value)
+
+
+async def test_a_topic_of_many_questions_turns_pages_on_vk(tmp_path: Path) -> None:
+    """45 questions in one topic: VK's keyboard (40 buttons) lost the last five and
+    «← Назад»; now 20 a screen with «Дальше →» / «← Предыдущие» on every platform."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    with (folder / "faq.yaml").open("a", encoding="utf-8") as faq:
+        for n in range(45):
+            faq.write(
+                f'\n- id: many-{n}\n  topic: "Разное"\n  question: "Вопрос номер {n}?"\n'
+                f'  answer: "Ответ {n}."\n'
+            )
+    async with running_bot(tmp_path, vk=True, content_dir=folder) as harness:
+        vera = harness.vk_user(211)
+        await vera.onboard("Вебмастер")
+        await vera.send("/faq")
+        await vera.press("Разное")
+        labels = vera.last.button_labels
+        assert labels[:2] == ["Вопрос номер 0?", "Вопрос номер 1?"]
+        assert labels[-2:] == ["Дальше →", "← Назад"], labels
+        await vera.press("Дальше →")
+        labels = vera.last.button_labels
+        assert labels[0] == "Вопрос номер 20?"
+        assert labels[-3:] == ["← Предыдущие", "Дальше →", "← Назад"], labels
+        await vera.press("Дальше →")
+        labels = vera.last.button_labels
+        assert labels == [*(f"Вопрос номер {n}?" for n in range(40, 45)), "← Предыдущие",
+                          "← Назад"]  # fmt: skip
+        await vera.press("Вопрос номер 44?")
+        assert "Ответ 44." in vera.last.text
+        await vera.press("← Назад")
+        labels = vera.last.button_labels  # the page it came from
+        assert labels[0] == "Вопрос номер 40?", labels

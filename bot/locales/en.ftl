@@ -82,6 +82,8 @@ onboarding-contest-running = 🏆 Contest “{ $title }” is on (until { $end }
 ## Questions
 faq-topics = <b>Frequent questions</b> — pick a topic. Or just type your question.
 faq-topic = <b>{ $topic }</b>
+faq-page = (page { $page } of { $pages })
+faq-page-previous = ← Previous
 faq-helped = 👍 Helped
 faq-ask-manager = 🙋 Ask a manager
 faq-thanks = Thanks! Glad it helped.

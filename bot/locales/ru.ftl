@@ -86,6 +86,8 @@ onboarding-contest-running = 🏆 Идёт конкурс «{ $title }» (до {
 ## Вопросы
 faq-topics = <b>Частые вопросы</b> — выберите тему. Или просто напишите свой вопрос.
 faq-topic = <b>{ $topic }</b>
+faq-page = (стр. { $page } из { $pages })
+faq-page-previous = ← Предыдущие
 faq-helped = 👍 Помогло
 faq-ask-manager = 🙋 Спросить менеджера
 faq-thanks = Спасибо! Рады, что помогло.

@@ -7,7 +7,7 @@ import zlib
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import typed_labels
@@ -29,6 +29,7 @@ from handlers.partner.menu import menu_screen
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, reply, send
 
 BUTTON_LABEL_LIMIT = 60
+TOPIC_PAGE = 20  # a topic's questions a screen (with the turns and «← Назад»: VK takes 40)
 
 
 def topic_key(topic: str) -> str:
@@ -47,26 +48,47 @@ def topics_screen(faq: FaqService, segment: str | None, l10n: L10n) -> Screen:
     return Screen(l10n("faq-topics"), builder.as_markup())
 
 
-def _topic_screen(faq: FaqService, topic: str, segment: str | None, l10n: L10n) -> Screen:
+def _topic_screen(
+    faq: FaqService, topic: str, segment: str | None, l10n: L10n, page: int = 0
+) -> Screen:
+    """A topic's questions, `TOPIC_PAGE` a screen (VK's keyboard holds 40 buttons: a topic
+    of 45 lost its last five and «← Назад» there)."""
+    entries = faq.entries(topic, segment)
+    pages = max(1, -(-len(entries) // TOPIC_PAGE))
+    page = min(max(page, 0), pages - 1)
     builder = InlineKeyboardBuilder()
-    for entry in faq.entries(topic, segment):
+    for entry in entries[page * TOPIC_PAGE : (page + 1) * TOPIC_PAGE]:
         builder.button(
             text=_short(entry.question), callback_data=FaqCb(action="entry", ref=entry.id)
         )
-    builder.button(text=l10n("button-back"), callback_data=FaqCb(action="topics"))
     builder.adjust(1)
-    return Screen(l10n("faq-topic", topic=html.escape(topic)), builder.as_markup())
+    key = topic_key(topic)
+    turns = [
+        InlineKeyboardButton(
+            text=label, callback_data=FaqCb(action="topic", ref=f"{key}.{to}").pack()
+        )
+        for label, to in ((l10n("faq-page-previous"), page - 1), (l10n("faq-pick-next"), page + 1))
+        if 0 <= to < pages
+    ]
+    if turns:
+        builder.row(*turns)
+    builder.row(
+        InlineKeyboardButton(text=l10n("button-back"), callback_data=FaqCb(action="topics").pack())
+    )
+    title = l10n("faq-topic", topic=html.escape(topic))
+    if pages > 1:
+        title += " " + l10n("faq-page", page=page + 1, pages=pages)
+    return Screen(title, builder.as_markup())
 
 
 def entry_text(entry: FaqEntry) -> str:
     return faq_answer_html(entry)
 
 
-def _browse_screen(entry: FaqEntry, l10n: L10n) -> Screen:
+def _browse_screen(entry: FaqEntry, l10n: L10n, page: int = 0) -> Screen:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=l10n("button-back"), callback_data=FaqCb(action="topic", ref=topic_key(entry.topic))
-    )
+    back = f"{topic_key(entry.topic)}.{page}"  # the page of the topic it was opened from
+    builder.button(text=l10n("button-back"), callback_data=FaqCb(action="topic", ref=back))
     return Screen(entry_text(entry), builder.as_markup())
 
 
@@ -160,14 +182,13 @@ def setup() -> Router:
         faq: FaqService,
         l10n: L10n,
     ) -> None:
-        topic = next(
-            (t for t in faq.topics(partner.segment) if topic_key(t) == callback_data.ref), None
-        )
-        if topic is None:
+        key, _, page = callback_data.ref.partition(".")  # «key» or «key.page»
+        topic = next((t for t in faq.topics(partner.segment) if topic_key(t) == key), None)
+        if topic is None or not (page == "" or (page.isdigit() and len(page) <= 4)):
             await no_longer_available(callback, l10n)
             return
         await callback.answer()
-        await edit(callback, _topic_screen(faq, topic, partner.segment, l10n))
+        await edit(callback, _topic_screen(faq, topic, partner.segment, l10n, int(page or 0)))
 
     @router.callback_query(FaqCb.filter(F.action == "entry"))
     async def open_entry(
@@ -182,7 +203,9 @@ def setup() -> Router:
             await no_longer_available(callback, l10n)
             return
         await callback.answer()
-        await edit(callback, _browse_screen(entry, l10n))
+        ids = [item.id for item in faq.entries(entry.topic, partner.segment)]
+        page = ids.index(entry.id) // TOPIC_PAGE if entry.id in ids else 0
+        await edit(callback, _browse_screen(entry, l10n, page))
 
     @router.callback_query(AskCb.filter(F.action == "pick"))
     async def picked(
