@@ -32,6 +32,7 @@ from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
 from tests.test_review_s14_flood import _line
 
+MANAGERS_CHAT = -1001700000020
 __all__ = ["chat", "reviewed"]  # the partners' group; two partners approve a wording
 
 
@@ -317,3 +318,30 @@ async def test_a_topic_of_many_questions_turns_pages_on_vk(tmp_path: Path) -> No
         await vera.press("← Назад")
         labels = vera.last.button_labels  # the page it came from
         assert labels[0] == "Вопрос номер 40?", labels
+
+
+async def test_tickets_on_vk_say_where_tickets_are_answered(tmp_path: Path) -> None:
+    """A VK manager saw the open tickets in /tickets but not where to answer them (the
+    cards go to the Telegram managers' chat; `/reply` in VK found no ticket message)."""
+    async with chats_emulator() as emulator:
+        emulator.add_group(MANAGERS_CHAT, "Менеджеры", forum=True)
+        async with running_bot(
+            tmp_path,
+            emulator=emulator,
+            vk=True,
+            tg_managers_chat_id=MANAGERS_CHAT,
+            managers="tg:900001,vk:1451",
+        ) as harness:
+            anna = harness.user(1452, "Анна")
+            await anna.onboard()
+            await anna.send("/support")
+            await anna.send("Не пришла выплата")
+            boss = harness.vk_user(1451)
+            await boss.send("/start")
+            said = (await boss.send("/tickets"))[-1].text
+            assert "№1 · Анна" in said, said
+            assert "Отвечают на обращения в чате менеджеров (Telegram)" in said, said
+            manager = harness.manager()  # in private on Telegram: the list, and the same line
+            await manager.send("/start")
+            said = (await manager.send("/tickets"))[-1].plain
+            assert "№1 · Анна" in said

@@ -234,6 +234,7 @@ ticket-template-unknown = No template “{ $key }”. There are: { $keys }
 ticket-template-usage = Usage: /t KEY (in the ticket's topic or as a reply to its message). Templates: { $keys }
 ticket-list-empty = No open tickets.
 ticket-list-title = <b>Open tickets</b> (oldest first):
+ticket-list-where = Tickets are answered in the managers' chat ({ $where }): in the ticket's topic or as a reply to its message.
 ticket-list-row = #{ $number } · { $name } ({ $who }) · opened { $age } h ago{ $waiting ->
         [yes] {" "}· waiting for a reply
        *[no] {""}

@@ -244,6 +244,7 @@ ticket-template-unknown = Нет шаблона «{ $key }». Есть: { $keys 
 ticket-template-usage = Использование: /t КЛЮЧ (в теме обращения или ответом на его сообщение). Шаблоны: { $keys }
 ticket-list-empty = Открытых обращений нет.
 ticket-list-title = <b>Открытые обращения</b> (сначала старые):
+ticket-list-where = Отвечают на обращения в чате менеджеров ({ $where }): в теме обращения или ответом на его сообщение.
 ticket-list-row = №{ $number } · { $name } ({ $who }) · открыто { $age } ч назад{ $waiting ->
         [yes] {" "}· ждёт ответа
        *[no] {""}

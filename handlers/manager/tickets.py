@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content
 from bot.i18n import L10n, echo
+from bot.platforms import platform_of
 from bot.services.audit import AuditLog
 from bot.services.support import SupportService
 from bot.services.tickets import Ticket
@@ -21,6 +22,8 @@ from handlers.manager import MANAGER_COMMANDS, links, partners, stats
 from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, arguments, no_longer_available, send
+
+PLATFORM_NAMES = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
 
 
 def tickets_screen(
@@ -128,10 +131,17 @@ def _outside_a_ticket(name: str) -> Router:
 
 
 async def _list_tickets(
-    message: Message, support: SupportService, audit: AuditLog, l10n: L10n
+    message: Message, support: SupportService, relay: TicketRelay, audit: AuditLog, l10n: L10n
 ) -> None:
     await audit.record(actor(message), "tickets")
-    await send(message, tickets_screen(await support.open_tickets(), support, l10n))
+    screen = tickets_screen(await support.open_tickets(), support, l10n)
+    chat, platform = relay.managers_chat, relay.managers_platform
+    here = (platform_of(message.bot), message.chat.id) if message.bot else None
+    if chat is not None and platform is not None and here != (platform, chat):
+        # outside the managers' chat (a manager on VK or MAX, or in private): where to answer
+        where = PLATFORM_NAMES.get(platform, platform)
+        screen = Screen(screen.text + "\n\n" + l10n("ticket-list-where", where=where))
+    await send(message, screen)
 
 
 def _refused(name: str) -> Router:
