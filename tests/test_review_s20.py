@@ -345,3 +345,21 @@ async def test_tickets_on_vk_say_where_tickets_are_answered(tmp_path: Path) -> N
             await manager.send("/start")
             said = (await manager.send("/tickets"))[-1].plain
             assert "№1 · Анна" in said
+
+
+async def test_the_sandbox_refuses_a_line_the_terminal_cut(tmp_path: Path) -> None:
+    """A 4,000-character line pasted inside ``` reached partners cut, ending in «�»."""
+    from bot.sandbox.stdin import utf8_lines
+    from bot.sandbox.terminal import TerminalChat
+
+    async with running_bot(tmp_path) as harness:
+        lines: list[str] = []
+        chat = TerminalChat(harness.emulator, lines.append)
+        cut = ("я" * 2047).encode() + "я".encode()[:1] + b"\n"  # 4,095 bytes, then the cut
+        (typed,) = list(utf8_lines([cut]))
+        before = harness.emulator.last_update_id
+        assert chat.handle("```\n")
+        assert chat.handle(typed)
+        assert chat.handle("```\n")
+        assert "cut by the terminal" in "\n".join(lines), lines
+        assert harness.emulator.last_update_id == before  # nothing reached the bot

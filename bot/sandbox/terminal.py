@@ -149,6 +149,14 @@ class TerminalChat:
         """Act on one typed line; False means quit. Lines ending with a backslash, and
         lines between two lines of three backticks, gather into one message."""
         raw = line.rstrip("\r\n")
+        if _cut(raw):  # the terminal keeps 4,095 bytes of a line: the rest is gone
+            self.write(
+                "   (that line was cut by the terminal at 4,095 bytes, maybe inside a letter:"
+                f" nothing was sent; paste a long text between {BLOCK} lines, in lines of fewer"
+                " than 4,000 bytes)"
+            )
+            self.block, self.continued = None, []
+            return True
         if self.block is not None:
             if raw.strip() != BLOCK:
                 self.block.append(raw)
@@ -419,3 +427,12 @@ class TerminalChat:
             return True
         api.user_message(self.user_id, text)
         return True
+
+
+TERMINAL_LINE = 4095  # bytes a terminal keeps of a typed line (Linux: N_TTY_BUF_SIZE - 1)
+
+
+def _cut(line: str) -> bool:
+    """A line the terminal cut: as long as it keeps, or ending in a half letter (U+FFFD:
+    the rest of a letter cut off, sent to partners as «�» — the tester of session 20)."""
+    return len(line.encode()) >= TERMINAL_LINE - 1 or "\ufffd" in line
