@@ -103,7 +103,10 @@ def test_lesson_problems_point_into_the_lesson_file(content: Path) -> None:
     _edit(content / "lessons/03-seo.md", "segments: [webmaster]", "segments: [webmaster, seo]")
     (content / "lessons/06-broken.md").write_text("no front matter here\n", encoding="utf-8")
     problems = _problems(content)
-    assert "lessons/03-seo.md:5: unknown segment 'seo'" in problems
+    assert (
+        "lessons/03-seo.md:5: unknown segment 'seo'"
+        " (program.yaml has: blogger, designer, webmaster)" in problems
+    )
     assert (
         "lessons/06-broken.md:1: a lesson starts with front matter between --- lines" in problems
     )
@@ -195,7 +198,10 @@ def test_contest_files_are_validated(content: Path) -> None:
     assert _problems(content) == ["contests/winter-sofas.yaml:9: ends_at: must be after starts_at"]
     _edit(contest, "ends_at: 2026-12-01T00:00:00+03:00", "ends_at: 2026-12-28T23:59:59+03:00")
     _edit(contest, "segments: []", "segments: [vip]")
-    assert _problems(content) == ["contests/winter-sofas.yaml:10: unknown segment 'vip'"]
+    assert _problems(content) == [
+        "contests/winter-sofas.yaml:10: unknown segment 'vip'"
+        " (program.yaml has: blogger, designer, webmaster)"
+    ]
 
 
 def test_the_demo_contest_loads() -> None:
@@ -355,7 +361,8 @@ def test_an_id_used_in_two_lesson_or_contest_files_is_named_in_the_second(conten
     shutil.copy(content / "contests/winter-sofas.yaml", copy)
     _edit(copy, "segments: []", "segments: [vip]")
     assert sorted(_problems(content)) == [
-        "contests/winter-copy.yaml:10: unknown segment 'vip'",
+        "contests/winter-copy.yaml:10: unknown segment 'vip'"
+        " (program.yaml has: blogger, designer, webmaster)",
         "contests/winter-sofas.yaml:3: contest id 'winter-sofas' is also used in"
         " contests/winter-copy.yaml",
         "lessons/03-seo.md:2: lesson id 'start-here' is also used in lessons/01-start.md",

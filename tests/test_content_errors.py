@@ -174,10 +174,11 @@ def _break_everything(content: Path) -> None:
 
 EVERY_PROBLEM = [
     "faq.yaml:6: missing key 'answer'",
-    "faq.yaml:9: unknown segment 'nosuch1'",
+    "faq.yaml:9: unknown segment 'nosuch1' (program.yaml has: blogger, designer, webmaster)",
     "faq.yaml:10: unknown key 'answr' (did you mean 'answer'?)",
-    "faq.yaml:15: unknown segment 'nosuch2'",
-    "lessons/01-start.md:2: unknown segment 'nosuch3'",
+    "faq.yaml:15: unknown segment 'nosuch2' (program.yaml has: blogger, designer, webmaster)",
+    "lessons/01-start.md:2: unknown segment 'nosuch3'"
+    " (program.yaml has: blogger, designer, webmaster)",
     "lessons/01-start.md:3: unknown key 'bogus'",
     "program.yaml:37: schedule.quiet_hours.start: expected a time like 09:30, got '25:00'",
 ]

@@ -363,3 +363,46 @@ async def test_the_sandbox_refuses_a_line_the_terminal_cut(tmp_path: Path) -> No
         assert chat.handle("```\n")
         assert "cut by the terminal" in "\n".join(lines), lines
         assert harness.emulator.last_update_id == before  # nothing reached the bot
+
+
+def _problems_of(folder: Path) -> list[str]:
+    try:
+        load_content(folder)
+    except ContentInvalid as refused:
+        return [str(problem) for problem in refused.problems]
+    return []
+
+
+def test_what_content_check_let_pass_unread_is_named(tmp_path: Path) -> None:
+    """The tester of session 20: a lesson in a subfolder, `06-UP.MD`, `05-notes.txt`, a
+    word with two meanings in lexicon.yaml, an FAQ question «?» and a misspelt segment
+    all passed `content check` without a word."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    lesson = (folder / "lessons/01-start.md").read_text(encoding="utf-8")
+    (folder / "lessons/sub").mkdir()
+    (folder / "lessons/sub/nested.md").write_text(lesson, encoding="utf-8")
+    (folder / "lessons/06-UP.MD").write_text(lesson, encoding="utf-8")
+    (folder / "lessons/05-notes.txt").write_text("заметки", encoding="utf-8")
+    (folder / "lessons/.DS_Store").write_bytes(b"\0")  # hidden: left alone
+    (folder / "lexicon.yaml").write_text(
+        "- {words: [кэшбек, кешбэк], means: вознаграждение}\n"
+        "- {words: [кэшбек], means: доставка}\n"
+        "- {words: [Кешбэк], means: Вознаграждение}\n",  # the same meaning again: fine
+        encoding="utf-8",
+    )
+    with (folder / "faq.yaml").open("a", encoding="utf-8") as faq:
+        faq.write('\n- id: empty-q\n  topic: "Разное"\n  question: "?"\n  answer: "Да."\n'
+                  '  alt: ["Что это?", "!!!"]\n  segments: [webmastr]\n')  # fmt: skip
+    problems = _problems_of(folder)
+    assert any(p.startswith("lessons/sub:1: a folder in lessons/ is not read") for p in problems)
+    assert any(p.startswith("lessons/06-UP.MD:1: not a lesson") and "rename it 06-UP.md" in p
+               for p in problems), problems  # fmt: skip
+    assert any(p.startswith("lessons/05-notes.txt:1: not a lesson") for p in problems)
+    assert not any(".DS_Store" in p for p in problems)
+    assert "lexicon.yaml:2: 'кэшбек' already means 'вознаграждение' (line 1): a word has one" \
+        " meaning" in problems, problems  # fmt: skip
+    assert not any(p.startswith("lexicon.yaml:3") for p in problems)
+    assert any("question: '?' has no word" in p for p in problems), problems
+    assert any("alt: '!!!' has no word" in p for p in problems), problems
+    assert any("unknown segment 'webmastr' (did you mean 'webmaster'?)" in p for p in problems)

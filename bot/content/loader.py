@@ -76,6 +76,7 @@ def load_content(root: Path) -> Content:
     locales = load_locales(root, problems, sending_problems)
 
     special_files(root, problems)
+    _stray_lesson_files(root, lessons, problems)
     # every check runs in one pass, on what each file says even where another of its keys
     # is wrong (an item left out by an error still has its segments checked)
     segment_ids = known_segments(program, sources.get("program.yaml"))
@@ -204,6 +205,36 @@ def _load_lessons(
             continue
         lessons.append((Lesson(**meta.model_dump(), body=body), source))
     return lessons
+
+
+def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Problem]) -> None:
+    """What lessons/ holds that no lesson is read from — a folder, `06-UP.MD`, `notes.txt`
+    (not an attachment of a lesson) — is named: it passed `content check` unread, and its
+    author thought it a lesson. Hidden files (`.DS_Store`, an editor's) are left alone."""
+    folder = root / "lessons"
+    if not folder.is_dir():
+        return
+    attached = {item for lesson in lessons for item in lesson.attachments}
+    for path in sorted(folder.iterdir()):
+        name = path.relative_to(root).as_posix()
+        if path.name.startswith(".") or name in attached or path.suffix == ".md":
+            continue
+        if path.is_dir():
+            problems.append(
+                Problem(name, 1, "a folder in lessons/ is not read: a lesson is lessons/NAME.md")
+            )
+            continue
+        rename = (
+            f": rename it {path.stem}.md" if path.suffix.lower() in (".md", ".markdown") else ""
+        )
+        problems.append(
+            Problem(
+                name,
+                1,
+                f"not a lesson (a lesson is lessons/NAME.md{rename}; a lesson's file is named"
+                " in its attachments)",
+            )
+        )
 
 
 def _check_rendering(

@@ -3,6 +3,7 @@ that exist inside the content folder and the platforms accept."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,16 @@ def check_segments(
         for index, segment in _named(item):
             if segment not in segment_ids:
                 line = source.line((*where, "segments", index))
-                problems.append(Problem(source.name, line, f"unknown segment {segment!r}"))
+                problems.append(Problem(source.name, line, _unknown_segment(segment, segment_ids)))
+
+
+def _unknown_segment(segment: Any, segment_ids: set[str]) -> str:
+    """«unknown segment 'servise' (did you mean 'service'?)», or the segments there are."""
+    known = sorted(segment_ids)
+    close = difflib.get_close_matches(str(segment), known, n=1)
+    if close:
+        return f"unknown segment {segment!r} (did you mean {close[0]!r}?)"
+    return f"unknown segment {segment!r} (program.yaml has: {', '.join(known) or 'none'})"
 
 
 def _raw_items(source: Source | None) -> list[tuple[int, dict[str, Any]]]:
@@ -97,6 +107,8 @@ def check_refs(
                     Problem(name, source.line((index,)), f"duplicate {what} {value!r}")
                 )
             seen.add(value)
+    _check_lexicon(sources.get("lexicon.yaml"), problems)
+    _check_wordings(sources.get("faq.yaml"), problems)
     creatives = sources.get("creatives.yaml")
     for index, item in _raw_items(creatives):
         file = item.get("file")
@@ -104,6 +116,54 @@ def check_refs(
             wrong = content_file_problem(root, file)
             if wrong is not None:
                 problems.append(Problem(creatives.name, creatives.line((index, "file")), wrong))
+
+
+def _check_lexicon(source: Source | None, problems: list[Problem]) -> None:
+    """A word given two meanings in lexicon.yaml («кэшбек» as «вознаграждение» and as
+    «доставка»: the matcher read it as both) is named at its second place."""
+    if source is None:
+        return
+    meant: dict[str, tuple[str, int]] = {}  # a word → what it means, and where
+    for index, item in _raw_items(source):
+        means, words = item.get("means"), item.get("words")
+        if not isinstance(means, str) or not isinstance(words, list):
+            continue
+        for number, word in enumerate(words):
+            if not isinstance(word, str) or not word.strip():
+                continue
+            key = " ".join(word.lower().replace("ё", "е").split())
+            line = source.line((index, "words", number))
+            first = meant.setdefault(key, (means.strip(), line))
+            if first[0].lower() != means.strip().lower():
+                problems.append(
+                    Problem(
+                        source.name,
+                        line,
+                        f"{word!r} already means {first[0]!r} (line {first[1]}): a word has"
+                        " one meaning",
+                    )
+                )
+
+
+def _check_wordings(source: Source | None, problems: list[Problem]) -> None:
+    """An FAQ question or paraphrase with no letter or digit («?») can never be matched."""
+    if source is None:
+        return
+    for index, item in _raw_items(source):
+        wordings: list[tuple[str, int | None, Any]] = [("question", None, item.get("question"))]
+        alt = item.get("alt")
+        if isinstance(alt, list):
+            wordings += [("alt", number, text) for number, text in enumerate(alt)]
+        for key, number, text in wordings:
+            if isinstance(text, str) and text.strip() and not any(c.isalnum() for c in text):
+                where = (index, key) if number is None else (index, key, number)
+                problems.append(
+                    Problem(
+                        source.name,
+                        source.line(where),
+                        f"{key}: {text.strip()!r} has no word to match a question by",
+                    )
+                )
 
 
 def check_lessons(
