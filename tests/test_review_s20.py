@@ -25,15 +25,17 @@ from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
 from tests.harness import DEMO_CONTENT, Harness, chats_emulator, running_bot
-from tests.test_faq_learning import _learned, _pick_and_confirm, reviewed
+from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_schedule import COMMUNITY as GROUP
 from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
+from tests.test_journey_support import GROUP as SUPPORT_GROUP
+from tests.test_journey_support import in_chat
 from tests.test_review_s14_flood import _line
 
 MANAGERS_CHAT = -1001700000020
-__all__ = ["chat", "reviewed"]  # the partners' group; two partners approve a wording
+__all__ = ["chat", "group", "reviewed"]  # the partners' group; two partners approve a wording
 
 
 async def test_asking_the_bot_for_a_manager_in_the_group_is_no_faq_miss(chat: Harness) -> None:
@@ -406,3 +408,26 @@ def test_what_content_check_let_pass_unread_is_named(tmp_path: Path) -> None:
     assert any("question: '?' has no word" in p for p in problems), problems
     assert any("alt: '!!!' has no word" in p for p in problems), problems
     assert any("unknown segment 'webmastr' (did you mean 'webmaster'?)" in p for p in problems)
+
+
+async def test_faq_link_to_an_entry_the_partner_does_not_see_learns_nothing(
+    group: Harness,
+) -> None:
+    """A blogger's ticket linked to the webmasters' entry: «Формулировка запомнена», yet
+    what it learned never answered the blogger; an unknown id offered that entry too. The
+    answer still goes (the manager named it: session 9), the wording is not learned, and
+    the note says why."""
+    anna = group.user(1461, "Анна")
+    await anna.onboard("Блогер")
+    await anna.send("/support")
+    await anna.send("есть ли у вас фид товаров для моего канала")
+    card = group.emulator.chat_messages(SUPPORT_GROUP)[-2].message_id
+    await in_chat(group, SUPPORT_GROUP, "/faq_link product-feed", reply_to=card)
+    note = group.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
+    assert note.startswith("Партнёр получил ответ «product-feed». Формулировка не запомнена:"
+                           " статья только для сегментов Вебмастер"), note  # fmt: skip
+    assert "YML-фид" in anna.last.plain
+    assert await _learned(group) == []
+    await in_chat(group, SUPPORT_GROUP, "/faq_link product-fed", reply_to=card)
+    note = group.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
+    assert "product-feed" not in note, note

@@ -792,6 +792,7 @@ faq-learned-cannot-teach = Not approved: the wording has no words that carry mea
 faq-learned-moved = Moved to { $entry } and approved.
 faq-learned-entry-gone = This entry is no longer in faq.yaml: move the phrasing to another one.
 faq-linked = The partner got the answer “{ $entry }”. { $learned ->
+        [segment] The wording was not learned: the entry is only for { $only }; the partner does not see it, so it would never answer them.
         [yes] The phrasing is learned.
         [empty] The message has no question text: nothing to learn.
         [long] The question is longer than { $limit } characters: not learned as a phrasing.

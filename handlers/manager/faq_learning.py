@@ -80,6 +80,7 @@ async def link_ticket(
     l10n: L10n,
     question: str,
     learn: bool = True,
+    not_theirs: str = "",
 ) -> str:
     """The partner's question learned for the entry (for it alone), the answer sent: the
     note for managers. A question with no text (a photo) or longer than MAX_PHRASING is
@@ -90,7 +91,9 @@ async def link_ticket(
     learned = None
     owner = ""
     question = folded_wording(question)  # as it is stored: «Zalgo» marks count for nothing
-    if not learn:
+    if not_theirs:  # the segments the entry is for: the partner is in none of them
+        state = "segment"
+    elif not learn:
         state = "unsure"
     elif not phrasing_key(question):
         state = "empty"
@@ -109,10 +112,15 @@ async def link_ticket(
         entry=html.escape(entry.id),
         learned=state,
         owner=html.escape(owner),
+        only=html.escape(not_theirs),
         limit=MAX_PHRASING,
         delivered="yes" if delivered else "no",
     )
     return note + moved_note(learned.moved_from if learned is not None else (), l10n)
+
+
+def _segment_titles(entry: FaqEntry, content: Content) -> str:
+    return ", ".join(content.program.segment_title(s) or s for s in entry.segments)
 
 
 async def _seen_by(partners: PartnerService, ticket: Ticket) -> frozenset[str]:
@@ -184,14 +192,24 @@ def _ticket_router(name: str) -> Router:
             actor(message), "faq_link", target=f"ticket:{ticket.id}", details=wanted
         )
         question, partner_message, learn = await asked_in(message, ticket, support, bot, relay)
+        segments = await _seen_by(partners, ticket)
+        theirs = _link_picker(ticket, question, segments, 0).offered
         if wanted:
             entry = content.faq_entry(wanted)
             if entry is not None:
-                note = await link_ticket(bot, ticket, entry, faq, relay, l10n, question, learn)
+                # another segment's entry is sent as asked (the manager named it), but not
+                # learned: it would never answer this partner, who does not see it — and
+                # the note says so (it said «Формулировка запомнена»)
+                only = "" if theirs(entry) else _segment_titles(entry, content)
+                note = await link_ticket(
+                    bot, ticket, entry, faq, relay, l10n, question, learn, not_theirs=only
+                )
                 await message.reply(note)
                 return
-            ids = [entry.id for entry in content.faq]
-            close = similar_ids(wanted, ids, CHOICES) or await closest_entries(faq, question)
+            ids = [entry.id for entry in content.faq if theirs(entry)]
+            close = similar_ids(wanted, ids, CHOICES) or await closest_entries(
+                faq, question, segments=segments
+            )
             shown = html.escape(wanted[:64])
             if close:
                 await message.reply(
@@ -207,7 +225,6 @@ def _ticket_router(name: str) -> Router:
             await message.reply(l10n("faq-link-no-text"))
             return
         # the picker replies to the partner's message it is about: its button reads it there
-        segments = await _seen_by(partners, ticket)
         day = support.presses.day()
         screen = await _link_screen(faq, content, ticket, question, segments, l10n, day)
         picker = await message.answer(
