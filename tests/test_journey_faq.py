@@ -172,7 +172,7 @@ async def test_an_unsure_answer_offers_the_next_entries(harness: Harness) -> Non
     assert "Не то?" not in anna.last.plain
     assert anna.last.button_labels == ["👍 Помогло", "🙋 Спросить менеджера"]
     (row,) = await _questions(harness)
-    assert (row.outcome, row.entry_id) == ("picked", offered[0])
+    assert (row.outcome, row.entry_id) == ("repicked", offered[0])  # /stats: answered
 
 
 async def test_helped_under_an_unsure_answer_takes_the_not_it_line_too(harness: Harness) -> None:

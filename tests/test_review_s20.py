@@ -27,6 +27,7 @@ from bot.telegram.emulator import RateLimits
 from tests.harness import DEMO_CONTENT, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
+from tests.test_journey_faq import _answer_anything
 from tests.test_journey_schedule import COMMUNITY as GROUP
 from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
@@ -431,3 +432,21 @@ async def test_faq_link_to_an_entry_the_partner_does_not_see_learns_nothing(
     await in_chat(group, SUPPORT_GROUP, "/faq_link product-fed", reply_to=card)
     note = group.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
     assert "product-feed" not in note, note
+
+
+async def test_a_pick_under_not_it_after_an_answer_counts_as_answered(tmp_path: Path) -> None:
+    """/stats counted a question the bot answered at once as «вы имели в виду» once the
+    partner tapped another entry under «Не то?» (managers.md: by what the bot did)."""
+    async with running_bot(tmp_path) as harness:
+        _answer_anything(harness.services.content_store)
+        anna = harness.user(1471, "Анна")
+        await anna.onboard()
+        answer = (await anna.send("вопрос про деньги"))[-1]
+        assert "Не то?" in answer.plain
+        await anna.press(next(b for b in answer.button_labels if b.startswith("↪ ")))
+        manager = harness.manager()
+        await manager.send("/start")
+        stats = "\n".join(m.plain for m in await manager.send("/stats"))
+        assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 0 · без ответа 0" in stats
+        await anna.press("👍 Помогло")  # helped under the picked one: still proposed
+        assert anna.callback_answers()[-1]["text"].startswith("Спасибо! Запомним")

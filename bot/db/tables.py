@@ -95,7 +95,8 @@ faq_questions = sa.Table(
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("entry_id", sa.String(64), nullable=True),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Column("outcome", sa.String(16), nullable=False),  # answered | suggested | missed
+    # answered | suggested | missed; after a press picked | repicked (bot/services/faq.py)
+    sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("feedback", sa.String(16), nullable=True),  # helped | manager
     sa.Column("created_at", UtcDateTime, nullable=False),
     # the "did you mean" options offered (entry ids, comma-separated): a pick must be one

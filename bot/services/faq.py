@@ -26,6 +26,10 @@ from bot.services.faq_matching import FaqMatcher, Match
 from bot.services.partner import Partner
 
 logger = logging.getLogger(__name__)
+# a question's outcome (faq_questions): answered | suggested | missed, then, after a press,
+# picked (a "did you mean" option) | repicked (answered, then an entry under «Не то?»)
+PICKED: Final = frozenset({"picked", "repicked"})
+ANSWERED: Final = frozenset({"answered", *PICKED})  # an answer went: 👍 may follow
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,10 @@ class FaqService:
                 question_id,
             )
             return False
-        return await self._set(partner, question_id, {"entry_id": entry_id, "outcome": "picked"})
+        # answered, then another entry picked under «Не то?»: the bot answered (/stats counts
+        # it so); otherwise a "did you mean" option picked
+        outcome = "repicked" if row.outcome in ("answered", "repicked") else "picked"
+        return await self._set(partner, question_id, {"entry_id": entry_id, "outcome": outcome})
 
     async def feedback(self, partner: Partner, question_id: int, feedback: str) -> bool:
         return await self._set(partner, question_id, {"feedback": feedback})
@@ -199,7 +206,7 @@ class FaqService:
         option, the question's words are proposed as a phrasing of that entry. Pressed for
         an answer the partner did not get (forged or stale data): refused, logged, None."""
         row = await self._question(partner, question_id)
-        if row is None or row.entry_id is None or row.outcome not in ("answered", "picked"):
+        if row is None or row.entry_id is None or row.outcome not in ANSWERED:
             logger.warning(
                 "FAQ: %s pressed Helped for question %d without an answer to it: refused",
                 partner.key,
@@ -208,7 +215,7 @@ class FaqService:
             return None
         await self._set(partner, question_id, {"feedback": "helped"})
         entry = self._store.content.faq_entry(str(row.entry_id))
-        if row.outcome != "picked" or entry is None:
+        if row.outcome not in PICKED or entry is None:
             unsure = entry if row.outcome == "answered" and row.suggestions else None
             return Helped(Proposed(None, auto_approved=False), unsure)
         proposed = await self.learning.propose(str(row.entry_id), str(row.question), partner.id)

@@ -196,7 +196,7 @@ def _questions(rows: Any) -> dict[str, int]:
     for row in rows:
         if row.offered and row.outcome in ("suggested", "picked", "missed"):
             found["suggested"] += int(row.n)
-        elif row.outcome in ("answered", "picked"):
+        elif row.outcome in ("answered", "picked", "repicked"):  # «Не то?» after an answer
             found["answered"] += int(row.n)
         else:  # a miss, or options none of which exists any more (a miss was shown)
             found["missed"] += int(row.n)
