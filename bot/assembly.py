@@ -3,8 +3,10 @@ the rules that use them) and the aiogram dispatcher every platform's bot feeds."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -13,6 +15,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, apply_faq_vectors
+from bot.content.loader import ContentInvalid
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
@@ -27,10 +30,11 @@ from bot.services.announcements import AnnouncementService
 from bot.services.audiences import Audiences
 from bot.services.audit import AuditLog
 from bot.services.community import CommunityService
-from bot.services.content_sync import ContentSync
+from bot.services.content_sync import ContentSync, published_content
 from bot.services.contests import ContestService
 from bot.services.creatives import CreativeService
 from bot.services.faq import FaqService
+from bot.services.faq_semantic import cache_root
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
 from bot.services.outbox_sales import PREFIX
@@ -58,6 +62,8 @@ CACHE_SIZE = 100_000
 # a script sending 10 a second gets 25 of its first 100 through and one "slow down".
 FLOOD_BURST = 10.0
 FLOOD_RATE = 1.5
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,6 +100,26 @@ class Services:
         await self.db.close()
 
 
+async def _last_valid(
+    db: Database, root: Path, kept_in: Path, refused: ContentInvalid
+) -> ContentStore:
+    """The folder does not validate: the content every worker served before (its kept
+    copy, `bot.content.kept`), its problems logged — or `refused` raised (the CLI names
+    them) when there is no such copy (a first start, another machine)."""
+    store = ContentStore.last_valid(root, await published_content(db), kept_in)
+    if store is None:
+        await db.close()
+        raise refused
+    logger.error(
+        "the content folder %s is invalid; serving the last valid content (%016x) until it "
+        "is fixed and /reload:\n%s",
+        root,
+        store.fingerprint,
+        refused,
+    )
+    return store
+
+
 async def create_services(
     settings: Settings, clock: Clock | None = None, timer: Timer | None = None
 ) -> Services:
@@ -101,10 +127,20 @@ async def create_services(
     the time the pacing waits on (tests give a virtual one)."""
     clock = clock or SystemClock()
     apply_faq_vectors(settings)
-    store = ContentStore(settings.content_dir)
+    kept_in = settings.content_kept_dir or cache_root() / "content-valid"
+    try:
+        loaded: ContentStore | ContentInvalid = ContentStore(settings.content_dir, kept_in)
+    except ContentInvalid as exc:
+        loaded = exc
     db = await open_migrated(settings.database_url)  # DatabaseUnreachable: the CLI says so
+    store = (
+        loaded
+        if isinstance(loaded, ContentStore)
+        else await _last_valid(db, settings.content_dir, kept_in, loaded)
+    )
     content_sync = ContentSync(db, store, clock)
-    await content_sync.publish()  # a worker that starts serves its folder; the others follow
+    if store.kept_from is None:
+        await content_sync.publish()  # a worker that starts serves its folder; the others follow
     partners = PartnerService(db, clock, cache_size=_cache_size(db))
     lessons = LessonService(db, store, clock)
     faq = FaqService(db, store, clock, managers=settings.managers, commands=COMMAND_NAMES)

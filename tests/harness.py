@@ -83,6 +83,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "database_url": database_url(tmp_path),
         "redis_url": REDIS_URL,
         "managers": f"tg:{MANAGER_ID}",
+        "content_kept_dir": tmp_path / "kept",  # not the user's cache folder
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

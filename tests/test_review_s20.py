@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -450,3 +451,45 @@ async def test_a_pick_under_not_it_after_an_answer_counts_as_answered(tmp_path: 
         assert "Вопросы в этом месяце: ответ 1 · «вы имели в виду» 0 · без ответа 0" in stats
         await anna.press("👍 Помогло")  # helped under the picked one: still proposed
         assert anna.callback_answers()[-1]["text"].startswith("Спасибо! Запомним")
+
+
+async def test_a_restart_on_a_broken_folder_serves_the_last_valid_content(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SPEC §4: an invalid folder is refused and the old content stays live. A restart on
+    a folder with empty answers exited («the content folder … is invalid»): partners got
+    nothing until someone fixed the files (the tester of session 20)."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        anna = harness.user(1481, "Анна")
+        await anna.onboard()
+    faq = folder / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("10 и 25 числа", "ПО ЧЕТВЕРГАМ")
+                   + "\n- id: broken\n  topic: Т\n  question: Вопрос?\n  answer: ''\n",
+                   encoding="utf-8")  # fmt: skip
+    with caplog.at_level(logging.ERROR):
+        async with running_bot(tmp_path, content_dir=folder) as harness:
+            anna = harness.user(1481, "Анна")
+            assert "10 и 25 числа" in (await anna.send("когда выплаты?"))[-1].plain
+            assert "serving the last valid content" in caplog.text
+            assert "faq.yaml:" in caplog.text  # the problems, by line
+            manager = harness.manager()
+            await manager.send("/start")
+            said = (await manager.send("/reload"))[-1].plain  # still broken: refused
+            assert "faq.yaml:" in said, said
+            assert "10 и 25 числа" in (await anna.send("когда выплаты?"))[-1].plain
+            faq.write_text(faq.read_text(encoding="utf-8").replace("answer: ''", "answer: Да."),
+                           encoding="utf-8")  # fmt: skip
+            said = (await manager.send("/reload"))[-1].plain
+            assert said.startswith("Контент обновлён"), said
+            assert "ПО ЧЕТВЕРГАМ" in (await anna.send("когда выплаты?"))[-1].plain
+
+
+async def test_a_first_start_on_a_broken_folder_is_still_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    (folder / "faq.yaml").write_text("- id: x\n", encoding="utf-8")
+    with pytest.raises(ContentInvalid):
+        async with running_bot(tmp_path, content_dir=folder):
+            pass

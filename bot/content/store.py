@@ -13,6 +13,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.kept import keep, kept
 from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import Content
 from bot.content.source import Problem, folder_files
@@ -76,11 +77,33 @@ def folder_fingerprint(root: Path) -> int:
 
 
 class ContentStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kept_in: Path | None = None) -> None:
+        """`kept_in`: where each valid folder loaded is copied (`bot.content.kept`; the
+        bot's own store — not the CLI's — so a restart on a broken folder has one)."""
         self.root = root
+        self.kept_in = kept_in
+        self.kept_from: Path | None = None  # serving a kept copy: the folder did not load
         loaded = self.load()
         self._live = loaded.live
         self.fingerprint = loaded.fingerprint
+
+    @classmethod
+    def last_valid(cls, root: Path, fingerprint: int, kept_in: Path) -> ContentStore | None:
+        """A store of `root` serving the kept copy of the content that read to
+        `fingerprint` (the one every worker served), when `root` itself does not load;
+        None when there is no such copy (or it no longer loads)."""
+        copy = kept(fingerprint, kept_in)
+        if copy is None:
+            return None
+        try:
+            content = load_content(copy)
+        except ContentInvalid:
+            return None
+        store = cls.__new__(cls)
+        store.root, store.kept_in, store.kept_from = root, kept_in, copy
+        store._live = cls._build(content)
+        store.fingerprint = fingerprint
+        return store
 
     @staticmethod
     def _build(content: Content) -> LiveContent:
@@ -103,6 +126,8 @@ class ContentStore:
             before = folder_fingerprint(self.root)
             content = load_content(self.root)
             if folder_fingerprint(self.root) == before:
+                if self.kept_in is not None:
+                    keep(self.root, before, self.kept_in)
                 return Loaded(self._build(content), before)
         raise ContentInvalid(
             [Problem(str(self.root), 1, "the folder kept changing while it was read")]
@@ -111,6 +136,7 @@ class ContentStore:
     def swap(self, loaded: Loaded) -> None:
         self._live = loaded.live
         self.fingerprint = loaded.fingerprint
+        self.kept_from = None
         logger.info("content loaded from %s (%016x)", self.root, loaded.fingerprint)
 
     def reload(self) -> list[Problem]:

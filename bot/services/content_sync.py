@@ -31,6 +31,13 @@ logger = logging.getLogger(__name__)
 COUNTER: Final = "content"
 
 
+async def published_content(db: Database) -> int:
+    """The fingerprint of the content last validated by any worker (0: none yet)."""
+    async with db.read() as conn:
+        value = await conn.scalar(sa.select(counters.c.value).where(counters.c.name == COUNTER))
+    return int(value or 0)
+
+
 class ContentSync:
     CHECK_SECONDS: Final = 1.0
 
@@ -50,11 +57,7 @@ class ContentSync:
 
     async def published(self) -> int:
         """The fingerprint of the content last validated by any worker (0: none yet)."""
-        async with self._db.read() as conn:
-            value = await conn.scalar(
-                sa.select(counters.c.value).where(counters.c.name == COUNTER)
-            )
-        return int(value or 0)
+        return await published_content(self._db)
 
     async def publish(self, fingerprint: int | None = None) -> None:
         """This worker's content (or the one of `fingerprint`) is what every worker serves
