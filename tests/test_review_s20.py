@@ -493,3 +493,31 @@ async def test_a_first_start_on_a_broken_folder_is_still_refused(tmp_path: Path)
     with pytest.raises(ContentInvalid):
         async with running_bot(tmp_path, content_dir=folder):
             pass
+
+
+async def test_a_reaction_to_a_broadcast_never_received_is_refused(tmp_path: Path) -> None:
+    """A partner who sent /stop before broadcast №1 went pressed «rx:1:down»: thanked, and
+    the report counted 👎 1 (the tester of session 20)."""
+    async with running_bot(tmp_path) as harness:
+        anna, boris = harness.user(1491, "Анна"), harness.user(1492, "Борис")
+        await anna.onboard()
+        await boris.onboard()
+        await boris.send("/stop")
+        manager = harness.manager()
+        await manager.send("/start")
+        await manager.send("/announce")
+        await manager.send("Вебинар завтра")
+        await manager.press("👥 Всем партнёрам", manager.messages[-1])
+        await manager.press("Сейчас", manager.messages[-1])
+        await manager.press("✅ Отправить", manager.messages[-1])
+        await harness.deliver()
+        got = anna.messages[-1]
+        assert got.plain.startswith("Вебинар завтра")
+        (up, _down) = got.buttons[0]
+        await boris.press_data(boris.last, up["callback_data"].replace(":up", ":down"))
+        assert "больше недоступен" in boris.callback_answers()[-1]["text"]
+        await anna.press("👍", got)
+        assert anna.callback_answers()[-1]["text"].startswith("Спасибо")
+        report = (await manager.send("/announcements"))[-1].plain
+        assert "👍 1" in report, report
+        assert "👎" not in report or "👎 0" in report, report

@@ -227,9 +227,19 @@ class AnnouncementService:
         return await self.report(number)
 
     async def react(self, number: int, partner: Partner, value: str) -> bool:
-        """A partner's 👍/👎 (the last one counts); False for an unknown announcement."""
+        """A partner's 👍/👎 (the last one counts); False for an unknown announcement, or
+        one that was not sent to this chat (a forged press: a partner who sent /stop before
+        it went reacted to it, and the report counted them)."""
         if value not in ("up", "down") or await self.get(number) is None:
             return False
+        got = sa.select(outbox.c.id).where(
+            outbox.c.subject == f"announcement:{number}",
+            outbox.c.partner_id == partner.id,
+            sa.or_(outbox.c.status == "sent", outbox.c.uncertain.is_(True)),
+        )
+        async with self._db.read() as conn:
+            if (await conn.execute(got.limit(1))).first() is None:
+                return False
         async with self._db.write() as conn:
             await conn.execute(
                 announcement_reactions.delete().where(
