@@ -25,15 +25,17 @@ from bot.names import display_name, greeting_name
 from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
+from bot.services.audit import AuditLog
 from bot.services.community import CommunityService, calls_admin
 from bot.services.contests import ContestService
 from bot.services.faq import FaqService
 from bot.services.partners import PartnerService
 from bot.texts import contest_text, leaderboards
 from handlers.filters import CommandText, CommunityChat, NewMembers
+from handlers.manager import MANAGER_COMMANDS
 from handlers.partner import PARTNER_COMMANDS
 from handlers.relay import TicketRelay
-from handlers.screens import start_link
+from handlers.screens import actor, start_link
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,18 @@ def setup() -> Router:
         )
         await relay.tell_managers(bot, card)
         await message.reply(l10n("report-sent"))
+
+    @router.message(Command(*MANAGER_COMMANDS))
+    async def manager_command(
+        message: Message, command: CommandObject, settings: Settings, audit: AuditLog
+    ) -> None:
+        """A manager's command in the partners' group: no answer there (nothing leaks);
+        typed by someone not in MANAGERS, kept in the audit log as refused, as in private
+        and in the managers' chat (security.md; it was not)."""
+        if not settings.is_manager(actor(message)):
+            await audit.record(
+                actor(message), command.command, details=command.args, allowed=False
+            )
 
     # registered after the group's own (/faq, /top, /contests): the rest work in private
     @router.message(Command(*PARTNER_COMMANDS, "menu"))

@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from bot.content.loader import load_content
 from bot.content.models import FaqEntry, LexiconItem
 from bot.content.source import ContentInvalid
-from bot.db.tables import faq_learned_votes
+from bot.db.tables import audit_log, faq_learned_votes
 from bot.services import faq_semantic
 from bot.services.conversions import ConversionIn
 from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
-from tests.harness import DEMO_CONTENT, Harness, chats_emulator, running_bot
+from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_faq import _answer_anything
@@ -521,3 +521,19 @@ async def test_a_reaction_to_a_broadcast_never_received_is_refused(tmp_path: Pat
         report = (await manager.send("/announcements"))[-1].plain
         assert "👍 1" in report, report
         assert "👎" not in report or "👎 0" in report, report
+
+
+async def test_a_managers_command_from_a_partner_in_the_group_is_audited(chat: Harness) -> None:
+    """/stats, /reload… typed by a partner in the partners' group: silence (fine), but no
+    audit row, while the same in private and in the managers' chat are kept as refused."""
+    assert await say(chat, 1501, "/stats") == []
+    assert await say(chat, 1501, "/approve_link tg:1501") == []
+    assert await say(chat, MANAGER_ID, "/stats") == []  # a manager there: nothing either
+    async with chat.services.db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.allowed)
+            )
+        ).all()
+    refused = [(row.action, bool(row.allowed)) for row in rows if row.actor == "tg:1501"]
+    assert refused == [("stats", False), ("approve_link", False)], rows
