@@ -69,6 +69,9 @@ async def _stored(services: Services) -> int:
         ("1999-12-31T23:59:59Z", "ts: not before 2000-01-01"),
         ("99999999999999999999", "ts: more than a day in the future"),
         ("yesterday", "ts: ISO 8601 or unix seconds"),
+        # Python reads «…\x00» as the moment (the tester of session 20: 200 inserted)
+        ("2026-11-01T05:00:00\x00", "ts: ISO 8601 or unix seconds"),
+        ("2026-11-01T05:00:00\u202e", "ts: ISO 8601 or unix seconds"),
     ],
 )
 def test_a_ts_out_of_bounds_names_the_bound(ts: str, error: str) -> None:

@@ -163,6 +163,8 @@ def _moment(text: str, now: datetime | None) -> datetime | None:
     with `now` — at most a day after it."""
     if not text:
         return None
+    if not (text.isascii() and text.isprintable()):  # «…T05:00:00\x00» read as the moment
+        raise InvalidConversion("ts", "ISO 8601 or unix seconds")
     if _UNIX.fullmatch(text) and not _ISO_BASIC_DATE.fullmatch(text):
         seconds = Decimal(text)
         if seconds < Decimal(int(EARLIEST.timestamp())):
