@@ -537,3 +537,16 @@ async def test_a_managers_command_from_a_partner_in_the_group_is_audited(chat: H
         ).all()
     refused = [(row.action, bool(row.allowed)) for row in rows if row.actor == "tg:1501"]
     assert refused == [("stats", False), ("approve_link", False)], rows
+
+
+async def test_partner_card_shows_questions_without_bidi_controls(tmp_path: Path) -> None:
+    """/partner showed a question with U+202E intact (the ticket card strips it)."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1511, "Анна")
+        await anna.onboard()
+        await anna.send("когда \u202eыталпыв\u202c выплаты?")
+        manager = harness.manager()
+        await manager.send("/start")
+        said = (await manager.send("/partner tg:1511"))[-1].plain
+        assert "ыталпыв" in said, said
+        assert "\u202e" not in said

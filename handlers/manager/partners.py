@@ -13,6 +13,7 @@ from aiogram.types import Message
 from bot.config import Settings
 from bot.content.models import Content, Program
 from bot.i18n import L10n, echo
+from bot.names import without_bidi
 from bot.rendering import shorten
 from bot.services.audit import AuditLog
 from bot.services.onboarding import ANSWER_LIMIT
@@ -88,7 +89,9 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
         text += "\n" + l10n("partner-unreachable")
     if card.recent_questions:
         text += "\n" + l10n("ticket-card-asked-before")
-        text += "".join(f"\n• {html.escape(shorten(q, 200)[0])}" for q in card.recent_questions)
+        text += "".join(  # without bidi controls, as on the ticket card
+            f"\n• {html.escape(shorten(without_bidi(q), 200)[0])}" for q in card.recent_questions
+        )
     return Screen(text)
 
 
