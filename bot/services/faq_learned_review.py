@@ -25,6 +25,7 @@ from bot.services.faq_wordings import (
     MAX_PHRASING,
     NO_MEANING,
     SMALL_TALK,
+    has_contacts,
     learnable,
     owner_elsewhere,
     phrasing_key,
@@ -58,6 +59,8 @@ class LearnedReview(LearnedRows):
     async def propose(self, entry_id: str, phrasing: str, partner_id: int) -> Proposed:
         """A partner confirmed that `entry_id` answers `phrasing` (a picked option, then
         "Helped"): pending, approved once enough different partners confirmed it."""
+        if has_contacts(phrasing):  # personal data: nothing of it is learned (a manager's
+            return Proposed(None, auto_approved=False)  # /faq_link learns it without them)
         phrasing = folded_wording(phrasing)  # stored as the letters it shows
         key = phrasing_key(phrasing)
         if not learnable(phrasing) or self.unlearnable(phrasing, entry_id):

@@ -35,6 +35,13 @@ _CONTACTS = re.compile(
 )
 
 
+def has_contacts(text: str) -> bool:
+    """Contact details (`_CONTACTS`) in the text: a partner's wording with them is not
+    learned from "Helped" (what is left reads as garbage — «пишите на или , Ева Петрова» —
+    and the name around them stays: the tester of session 20)."""
+    return _CONTACTS.search(text) is not None
+
+
 def without_contacts(text: str) -> str:
     """A wording without the contact details in it (`_CONTACTS`), its spaces tidied."""
     return " ".join(_CONTACTS.sub(" ", text).split())
