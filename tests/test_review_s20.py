@@ -550,3 +550,16 @@ async def test_partner_card_shows_questions_without_bidi_controls(tmp_path: Path
         said = (await manager.send("/partner tg:1511"))[-1].plain
         assert "ыталпыв" in said, said
         assert "\u202e" not in said
+
+
+async def test_forget_with_an_open_ticket_tells_the_managers(group: Harness) -> None:
+    """/forget closed the open ticket silently: the managers answered on into its topic
+    (the tester of session 20)."""
+    anna = group.user(1521, "Анна")
+    await anna.onboard()
+    await anna.send("/support")
+    await anna.send("Где мои деньги за ноябрь")
+    await anna.send("/forget")
+    await anna.press("Да, удалить")
+    note = group.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
+    assert note.startswith("🗑 Партнёр удалил свои данные (/forget): обращение №1 закрыто"), note

@@ -974,6 +974,7 @@ support-cancel-nothing = Nothing to cancel: no ticket is open. If you need a man
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Nothing to cancel: no broadcast (/announce) and no contest (/contest_new) is being made now. Your commands — /help
 ticket-withdrawn = 🚫 The partner withdrew the question: ticket #{ $number } is closed.
+ticket-forgotten = 🗑 The partner deleted their data (/forget): ticket #{ $number } is closed, replies will not reach them.
 
 ## one person: what another chat of theirs changed (docs/one-person.md)
 person-platform = { $platform ->

@@ -1021,6 +1021,7 @@ support-cancel-nothing = Отменять нечего: открытых обр�
 # a manager's /cancel with no dialog of theirs running (nor a ticket of their own open)
 support-cancel-nothing-manager = Отменять нечего: сейчас не идёт ни одна рассылка (/announce) и ни один конкурс (/contest_new). Ваши команды — /help
 ticket-withdrawn = 🚫 Партнёр отозвал вопрос: обращение №{ $number } закрыто.
+ticket-forgotten = 🗑 Партнёр удалил свои данные (/forget): обращение №{ $number } закрыто, ответы ему больше не дойдут.
 
 ## one person: what another chat of theirs changed (docs/one-person.md)
 person-platform = { $platform ->

@@ -13,6 +13,7 @@ from bot.platform.session import PlatformSession
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
+from bot.services.support import SupportService
 from handlers.callbacks import ForgetCb
 from handlers.person import tell_forgotten
 from handlers.relay import TicketRelay
@@ -48,6 +49,7 @@ def setup() -> Router:
         privacy: PrivacyService,
         state: FSMContext,
         relay: TicketRelay,
+        support: SupportService,
         l10n: L10n,
     ) -> None:
         await callback.answer()
@@ -56,11 +58,15 @@ def setup() -> Router:
         if not callback_data.confirm:
             await callback.message.edit_text(l10n("forget-cancelled"))
             return
+        open_ticket = await support.current(partner)  # closed by /forget: the managers hear
         changes = await privacy.forget(partner)
         await state.clear()
         await callback.message.edit_text(l10n("forget-done"))
         if callback.bot is not None:
             await tell_forgotten(callback.bot, relay, partner, changes)
+            if open_ticket is not None:  # they answered on into a ticket with nobody there
+                text = relay.l10n("ticket-forgotten", number=open_ticket.id)
+                await relay.note_to_managers(callback.bot, open_ticket, text)
         session = callback.bot.session if callback.bot is not None else None
         if isinstance(session, PlatformSession):  # VK, MAX: names kept in the process
             session.forget_person(callback.from_user.id)
