@@ -113,8 +113,8 @@ async def _onboard(person: Client, english: bool, agree: bool) -> None:
 STOP_TEXTS = {
     # (english, has newsletters): /stop, /me's last line, what /start adds after the hello
     (False, True): (
-        "Вы отписаны от всех рассылок, дайджестов и напоминаний. Ответы на ваши вопросы "
-        "остаются. Подписаться снова: /start",
+        "Вы отписаны от всех рассылок, дайджестов, напоминаний и уведомлений о продажах. "
+        "Ответы на ваши вопросы остаются. Подписаться снова: /start",
         "Рассылки выключены (/stop). Включить: /start",
         "Рассылки снова включены: Новости, Конкурсы, Еженедельный дайджест, "
         "Уведомления о продажах, Новые уроки.\nИзменить темы: /settings",
@@ -126,8 +126,8 @@ STOP_TEXTS = {
         "Рассылок вам не приходит: все темы у вас выключены — включите нужные в /settings.",
     ),
     (True, True): (
-        "You are unsubscribed from every newsletter, digest and reminder. Answers to your "
-        "questions stay. Subscribe again: /start",
+        "You are unsubscribed from every newsletter, digest, reminder and sale notification. "
+        "Answers to your questions stay. Subscribe again: /start",
         "Newsletters are off (/stop). Turn them on: /start",
         "Messages are on again: News, Contests, Weekly digest, Sale notifications, "
         "New lessons.\nChange topics: /settings",

@@ -163,8 +163,8 @@ public-name-nickname = nickname
 public-name-anonymous = anonymous
 
 ## /stop and /forget
-stop-done = You are unsubscribed from every newsletter, digest and reminder. Answers to your questions stay. Subscribe again: /start
-stop-done-already = You are already unsubscribed from every newsletter, digest and reminder. Answers to your questions stay. Subscribe again: /start
+stop-done = You are unsubscribed from every newsletter, digest, reminder and sale notification. Answers to your questions stay. Subscribe again: /start
+stop-done-already = You are already unsubscribed from every newsletter, digest, reminder and sale notification. Answers to your questions stay. Subscribe again: /start
 stop-done-none = You get no newsletters anyway: all topics are off. Answers to your questions stay. Turn on the topics you want: /settings
 forget-ask = Delete all your data in the bot: segment, answers, training progress, questions and settings? This cannot be undone.
 forget-confirm = Yes, delete
