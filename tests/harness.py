@@ -9,6 +9,7 @@ import functools
 import heapq
 import itertools
 import json
+import re
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -774,3 +775,16 @@ async def running_bot(
             and r.code != "attachment.not.ready"  # MAX's way: waited out, then sent
         ]
         assert not max_failed, f"the bot made failing MAX requests: {max_failed}"
+
+
+def sales_told(texts: list[str]) -> int:
+    """How many sales the sale notices among `texts` tell of: «Продажа подтверждена» is
+    one, «Подтверждены 3 продажи» three (notices claimed together go as one since session
+    20)."""
+    told = 0
+    for text in texts:
+        if text.startswith("✅ Продажа подтверждена."):
+            told += 1
+        elif found := re.match(r"✅ Подтвержден[оы] (\d+) продаж", text):
+            told += int(found.group(1))
+    return told

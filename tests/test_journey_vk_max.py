@@ -25,6 +25,7 @@ from tests.harness import (
     VkClient,
     chats_emulator,
     running_bot,
+    sales_told,
 )
 
 VK_CHAT = 2_000_000_001
@@ -174,7 +175,7 @@ async def test_one_person_in_every_chat_one_set_of_numbers(side: Side, tmp_path:
         for person in (anna, vera, maria):
             texts = [m.plain for m in person.messages]
             assert texts[-1] == "Первая новость"
-            assert sum(text.startswith("✅ Продажа подтверждена") for text in texts) == 3
+            assert sales_told(texts) == 3, texts
         chosen = vera if side.platform == "vk" else maria
         await chosen.send("/settings")
         await chosen.press("Рассылки: во всех ваших чатах с ботом")

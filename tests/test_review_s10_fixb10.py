@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.db import tables
 from bot.services.sales_ledger import Approved
-from tests.harness import Client, Harness
+from tests.harness import Client, Harness, sales_told
 from tests.test_journey_notices import linked, postback
 from tests.test_review_s9_lefta import _postback, _to
 
@@ -57,7 +57,7 @@ async def test_a_milestone_and_a_tier_jumped_over_together_are_congratulated(
     said = _said(anna, mark)
     assert said.count(TEN) == 1, said
     assert said.count(SILVER) == 1, said
-    assert sum(text.startswith("✅ Продажа подтверждена.") for text in said) == 20
+    assert sales_told(said) == 20, said
 
 
 async def test_a_tier_key_names_the_month_in_the_programs_zone(harness: Harness) -> None:

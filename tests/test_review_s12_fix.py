@@ -28,7 +28,14 @@ from bot.services.sales import SalesService
 from bot.telegram.emulator import SentMessage
 from scheduler.support import raise_overdue_tickets
 from tests.faq_teach import run_teach
-from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.harness import (
+    DEMO_CONTENT,
+    MANAGER_ID,
+    Harness,
+    chats_emulator,
+    running_bot,
+    sales_told,
+)
 from tests.test_faq_learning import group
 from tests.test_journey_notices import NOON, linked, postback
 from tests.test_journey_support import GROUP, in_chat
@@ -103,7 +110,7 @@ async def test_two_workers_approving_at_once_congratulate_a_milestone_once(
     await harness.deliver()
     said = [m.plain for m in anna.messages[mark:]]
     assert said.count(TEN) == 1, said
-    assert sum(text.startswith("✅ Продажа подтверждена.") for text in said) == 2
+    assert sales_told(said) == 2, said
 
 
 # --- 2. an old "Solved, close it" does not close the ticket reopened since ---

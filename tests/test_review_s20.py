@@ -25,10 +25,18 @@ from bot.services.conversions import ConversionIn
 from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import RateLimits
-from tests.harness import DEMO_CONTENT, MANAGER_ID, Harness, chats_emulator, running_bot
+from tests.harness import (
+    DEMO_CONTENT,
+    MANAGER_ID,
+    Harness,
+    chats_emulator,
+    running_bot,
+    sales_told,
+)
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_faq import _answer_anything
+from tests.test_journey_notices import linked, postback
 from tests.test_journey_schedule import COMMUNITY as GROUP
 from tests.test_journey_schedule import partner_with_sales, posts, tick
 from tests.test_journey_schedule_held import at, schedule
@@ -563,3 +571,20 @@ async def test_forget_with_an_open_ticket_tells_the_managers(group: Harness) -> 
     await anna.press("Да, удалить")
     note = group.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
     assert note.startswith("🗑 Партнёр удалил свои данные (/forget): обращение №1 закрыто"), note
+
+
+async def test_a_burst_of_postbacks_is_told_in_few_notices(tmp_path: Path) -> None:
+    """300 sales in 11 s brought the partner ~37 messages in a minute («Подтверждено 9
+    продаж», «11 продаж»…): a chat's sale notices claimed together now go as one."""
+    async with running_bot(tmp_path) as harness:
+        anna = await linked(harness, 1531, "Анна", "burst-1")
+        mark = len(anna.messages)
+        for n in range(30):
+            await postback(harness, "burst-1", f"burst-{n}")
+        await harness.deliver()
+        said = [m.plain for m in anna.messages[mark:]]
+        notices = [text for text in said if text.startswith("✅")]
+        assert len(notices) == 1, said
+        assert sales_told(notices) == 30
+        assert notices[0].startswith("✅ Подтверждено 30 продаж.\nВы №1"), notices
+        assert said.count("🎉 10 подтверждённых продаж! Так держать.") == 1

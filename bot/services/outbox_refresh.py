@@ -8,7 +8,8 @@ a partner who sold meanwhile, or the reminder of a lesson finished meanwhile, is
 A message claimed within `FRESH` of being written to go at once goes as written: its facts
 are minutes old, and a broadcast of thousands sent at the platform's pace is not written
 twice (bench/digest_refresh.py); one held for later (the quiet hours) is always written
-again, so the morning's messages agree.
+again, so the morning's messages agree — and so are a chat's sale notices claimed together
+however fresh (a burst of postbacks: one notice of them all, not one a sale).
 
 Whoever writes such a message registers a refresher for its subject (`Outbox.refreshers`;
 `outbox_sales.PREFIX` for the sale notices held or corrected). It gets the claimed rows and
@@ -28,6 +29,7 @@ is dropped: none is better than a wrong one.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -110,10 +112,18 @@ async def refresh(
     A row written less than `FRESH` before `now` is left as it is (unless in `partial`).
     The rows to send."""
     groups: dict[str, list[Queued]] = {}
+    # a chat's sale notices claimed together go as one, however fresh: a burst of
+    # postbacks told each sale on its own (37 messages in a minute: the tester of session 20)
+    notices = Counter(
+        (row.platform, row.chat_id)
+        for row in rows
+        if told_sales(row.subject) and not (row.sending or row.uncertain)
+    )
     for row in rows:
         if row.sending or row.uncertain:
             continue  # it may have arrived already: as it was
-        if row.id not in partial and _fresh(row, now):
+        together = told_sales(row.subject) is not None and notices[row.platform, row.chat_id] > 1
+        if row.id not in partial and _fresh(row, now) and not together:
             continue  # written minutes ago to go at once: as it is
         subject = partial.get(row.id, row.subject)
         # a sale notice held (quiet hours, a backlog) names the place as it is now
