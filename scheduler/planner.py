@@ -245,9 +245,26 @@ class Planner:
         key = f"leaderboard:{at.date().isoformat()}"
         if now - at > WEEKLY_GRACE or key in self._done:
             return 0
+        if await self._standings_near(at):  # the same boards, posted that day already
+            self._done.add(key)
+            return 0
         queued = (await self._notices.weekly_leaderboard(at.date().isoformat())).queued
         self._done.add(key)
         return queued
+
+    async def _standings_near(self, at: datetime) -> bool:
+        """A running contest posts its weekly standings within a day of `at`: the weekly
+        leaderboard (which shows the running contest's boards) would post the same
+        pictures again (a contest starting on a Monday: six pictures that Monday — the
+        tester of session 20)."""
+        for item in await self._contests.all():
+            contest = item.contest
+            if item.status != "active" or item.announced_at is None:
+                continue
+            for moment, name, _tag in self.contest_moments(contest):
+                if name == "standings" and abs(moment - at) < timedelta(days=1):
+                    return True
+        return False
 
     async def _digest(self, now: datetime) -> int:
         """The week's digest on the tick its time passes, and, for the rest of its day
@@ -346,9 +363,9 @@ class Planner:
                 )
         schedule = self._store.content.program.schedule
         leaderboard = next_weekly(now, schedule.leaderboard, self._zone)
-        planned.extend(
-            Planned(at, "schedule-leaderboard", "", 0, True) for at in _weeks(leaderboard, until)
-        )
+        for at in _weeks(leaderboard, until):
+            if not await self._standings_near(at):  # that day's standings are its boards
+                planned.append(Planned(at, "schedule-leaderboard", "", 0, True))
         readers = await self._partners.audience("digest")
         for at in _weeks(next_weekly(now, schedule.digest, self._zone), until):
             audience, chats = _people(

@@ -117,6 +117,13 @@ async def test_a_contest_starting_at_midnight_starts_in_the_group_in_the_morning
             at(bot, datetime(2026, 12, 21, 6, 1, tzinfo=UTC))  # 09:01: the standings
             await tick(bot)
             assert any(text.startswith("🏆 Зимний марафон диванов") for text in posts(bot, mark))
+            # the Monday leaderboard at 10:00 would post the same boards again: not that day
+            mark = len(posts(bot, 0))
+            at(bot, datetime(2026, 12, 21, 7, 5, tzinfo=UTC))
+            await tick(bot)
+            assert posts(bot, mark) == [], posts(bot, mark)
+            lines = await schedule(manager)
+            assert not any(line.startswith("28.12 10:00 — рейтинг недели") for line in lines)
 
 
 # --- a program's own words reach the sentence vectors too ---
