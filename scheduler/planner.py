@@ -372,6 +372,7 @@ class Planner:
                 await self._notices.under_cap(readers, "digest", "digest", at)
             )
             planned.append(Planned(at, "schedule-digest", "", audience, False, chats))
+        planned.extend(await self._next_nudges(now))
         drips: dict[datetime, int] = {}
         for at in await self._notices.planned_drips(now, until):
             drips[at] = drips.get(at, 0) + 1
@@ -383,6 +384,20 @@ class Planner:
         return sorted(
             (part for item in planned for part in self._really(item)), key=lambda p: p.at
         )
+
+    async def _next_nudges(self, now: datetime) -> list[Planned]:
+        """The next daily look for inactive partners (NUDGE_TIME), with whom it would nudge
+        as things are now (no sale assumed meanwhile; SPEC §10 "every automated send": it
+        was not listed — the tester of session 20). Only the next one: who is nudged later
+        depends on sales and on this one."""
+        local = now.astimezone(self._zone)
+        at = datetime.combine(local.date(), NUDGE_TIME, tzinfo=self._zone)
+        if local >= at:
+            at += timedelta(days=1)
+        days = self._store.content.program.schedule.inactive_after_days
+        due = await self._notices.planned_nudges(days, MAX_NUDGES_IN_A_ROW, at)
+        audience, chats = _people(await self._notices.under_cap(due, "news", "nudge", at))
+        return [Planned(at, "schedule-held-nudge", "", audience, False, chats)] if audience else []
 
     def _announces_itself(self, item: Managed, now: datetime) -> bool:
         """An unannounced contest the next `tick` announces (`_contest`): from a file, not

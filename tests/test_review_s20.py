@@ -595,3 +595,24 @@ async def test_a_burst_of_postbacks_is_told_in_few_notices(tmp_path: Path) -> No
         assert sales_told(notices) == 30
         assert notices[0].startswith("✅ Подтверждено 30 продаж.\nВы №1"), notices
         assert said.count("🎉 10 подтверждённых продаж! Так держать.") == 1
+
+
+async def test_schedule_lists_the_next_nudge_to_inactive_partners(tmp_path: Path) -> None:
+    """SPEC §10: /schedule lists every automated send ahead; the daily nudge to inactive
+    partners was not listed (a partner got one at 11:00 that /schedule never showed)."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1541, "Анна")
+        await anna.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        harness.clock.advance(31 * 86400)  # 30 days in the program without a sale
+        at(harness, datetime(2026, 12, 4, 6, 0, tzinfo=UTC))  # 09:00 in Moscow
+        lines = await schedule(manager)
+        assert "04.12 11:00 — напоминание неактивным партнёрам — 1 получатель" in lines, lines
+        at(harness, datetime(2026, 12, 4, 8, 1, tzinfo=UTC))  # 11:01: it goes
+        mark = len(anna.messages)
+        await harness.services.planner.tick()
+        await harness.deliver()
+        assert len(anna.messages) > mark  # the nudge
+        lines = await schedule(manager)  # nudged this period: not again tomorrow
+        assert not any("напоминание неактивным" in line for line in lines), lines

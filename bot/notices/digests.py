@@ -169,22 +169,37 @@ class DigestNotices(NoticesBase):
         """A personal nudge to inactive partners (`days`: `inactive_after_days`; who they
         are: bot/services/inactivity.py): at most once per period, at most `max_in_a_row`
         times without a sale in between."""
-        now = self._clock.now()
-        period = (now.date().toordinal()) // days
-        messages = []
+        due = await self._due_nudges(days, max_in_a_row, self._clock.now())
+        courses = await self._lessons.courses([partner for partner, _key in due])
+        messages = [
+            private(key, "news", "nudge", partner, self._nudge_text(partner, courses[partner.id]))
+            for partner, key in due
+        ]
+        return await self._outbox.enqueue(messages)
+
+    async def planned_nudges(self, days: int, max_in_a_row: int, at: datetime) -> list[Partner]:
+        """The chats a nudge run at `at` would nudge, as things are now (no sale assumed
+        meanwhile; for /schedule): those `nudges` would write, less the ones told this
+        period already."""
+        due = await self._due_nudges(days, max_in_a_row, at)
+        known = await self._outbox.known([key for _partner, key in due])
+        return [partner for partner, key in due if key not in known]
+
+    async def _due_nudges(
+        self, days: int, max_in_a_row: int, at: datetime
+    ) -> list[tuple[Partner, str]]:
+        """Who is inactive at `at` and nudged fewer than `max_in_a_row` times since their
+        last sale, with the key of `at`'s period (once a period)."""
+        period = (at.date().toordinal()) // days
         news = await self._partners.audience("news")
-        inactive = await self._sales.inactive(news, days)
-        courses = await self._lessons.courses([quiet.partner for quiet in inactive])
-        for quiet in inactive:
+        due = []
+        for quiet in await self._sales.inactive(news, days, at):
             partner = quiet.partner
             since = quiet.last_sale or datetime.min.replace(tzinfo=UTC)
             if await self._outbox.count(partner.id, "nudge", since) >= max_in_a_row:
                 continue
-            text = self._nudge_text(partner, courses[partner.id])
-            messages.append(
-                private(f"nudge:{period}:{partner.key}", "news", "nudge", partner, text)
-            )
-        return await self._outbox.enqueue(messages)
+            due.append((partner, f"nudge:{period}:{partner.key}"))
+        return due
 
     async def refresh_nudges(self, rows: list[Queued]) -> dict[int, str | None]:
         """Nudges as they are when sent: dropped (None) when a sale of the partner was

@@ -256,9 +256,12 @@ class SalesService:
     async def last_approved(self, affiliate_id: str) -> datetime | None:
         return await last_approved(self._db, affiliate_id)
 
-    async def inactive(self, chats: Iterable[Partner], days: int) -> list[Quiet]:
-        """The chats of `chats` whose person is inactive now (bot/services/inactivity.py)."""
-        return await inactive(self._db, chats, self._clock.now(), days)
+    async def inactive(
+        self, chats: Iterable[Partner], days: int, at: datetime | None = None
+    ) -> list[Quiet]:
+        """The chats of `chats` whose person is inactive now, or at `at` as things are now
+        (bot/services/inactivity.py)."""
+        return await inactive(self._db, chats, at or self._clock.now(), days)
 
     async def totals(self, affiliate_id: str) -> dict[str, int]:
         """All conversions of an affiliate id ever, by status."""
