@@ -616,3 +616,26 @@ async def test_schedule_lists_the_next_nudge_to_inactive_partners(tmp_path: Path
         assert len(anna.messages) > mark  # the nudge
         lines = await schedule(manager)  # nudged this period: not again tomorrow
         assert not any("напоминание неактивным" in line for line in lines), lines
+
+
+async def test_a_broadcast_recipient_who_used_forget_is_counted_as_not_getting_it(
+    tmp_path: Path,
+) -> None:
+    """Sent «Сейчас» at night to one partner, who then used /forget: /announcements showed
+    «Доставлено 0, в очереди 0» and nothing else — the person vanished from the counts."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(1551, "Анна")
+        await anna.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 11, 3, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+        await manager.send("/announce")
+        await manager.send("Вебинар утром")
+        await manager.press("👥 Всем партнёрам", manager.messages[-1])
+        await manager.press("Сейчас", manager.messages[-1])
+        await manager.press("✅ Отправить", manager.messages[-1])
+        await harness.deliver()
+        await anna.send("/forget")
+        await anna.press("Да, удалить")
+        said = (await manager.send("/announcements"))[-1].plain
+        assert "Уже не получат: 1" in said, said

@@ -135,6 +135,18 @@ class Outbox:
         async with self._db.read() as conn:
             return await unreached(conn, subject)
 
+    async def forgotten(self, subject: str) -> int:
+        """The rows about `subject` that still waited when their partner used /forget
+        (cancelled by `forget`, keyed `forgotten:ID`): people who will not get it — they
+        vanished from a broadcast's counts (the tester of session 20)."""
+        query = sa.select(sa.func.count()).where(
+            outbox.c.subject == subject,
+            outbox.c.status == "cancelled",
+            outbox.c.key.startswith("forgotten:"),
+        )
+        async with self._db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def follow_quiet_hours(self) -> int:
         """The private rows held for the quiet hours moved to when the quiet hours as they
         are now send them (a /reload or a restart that changed them: `outbox_quiet`); the

@@ -83,8 +83,10 @@ def setup() -> Router:
                 # no bidi controls: an override would turn the rest of the line around
                 preview=html.escape(at_a_word(without_bidi(plain_text(item.text)), 80)),
             )
-            if unreached:
-                text += "\n" + l10n("announcements-unreached", count=unreached)
+            # and those who used /forget before it reached them (their rows cancelled)
+            gone = unreached + await outbox.forgotten(f"announcement:{item.id}")
+            if gone:
+                text += "\n" + l10n("announcements-unreached", count=gone)
             if report.uncertain:
                 text += "\n" + l10n("announcements-uncertain", count=report.uncertain)
             markup = None
