@@ -639,3 +639,26 @@ async def test_a_broadcast_recipient_who_used_forget_is_counted_as_not_getting_i
         await anna.press("Да, удалить")
         said = (await manager.send("/announcements"))[-1].plain
         assert "Уже не получат: 1" in said, said
+
+
+async def test_a_segment_longer_than_a_vk_button_is_spelled_out(tmp_path: Path) -> None:
+    """VK cuts a button at 40 characters: «Репетитор / детский сад / админ…» — the partner
+    picked a segment without seeing its name. The question lists them in full then."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    long = "Дизайнер интерьеров и декоратор (квартиры, дома, офисы)"
+    program.write_text(
+        program.read_text(encoding="utf-8").replace('"Дизайнер интерьеров"', f'"{long}"'),
+        encoding="utf-8",
+    )
+    async with running_bot(tmp_path, vk=True, content_dir=folder) as harness:
+        vera = harness.vk_user(1561)
+        replies = await vera.send("Начать")
+        assert f"• {long}" in replies[-1].text, replies[-1].text
+        assert "• Блогер (соцсети, YouTube, Telegram)" in replies[-1].text
+    (tmp_path / "demo").mkdir()
+    async with running_bot(tmp_path / "demo") as harness:  # every title fits: no list
+        anna = harness.user(1562)
+        replies = await anna.send("/start")
+        assert "• Блогер" not in replies[-1].plain

@@ -16,7 +16,7 @@ from bot.services.contests import ContestService
 from bot.services.partner import PUBLIC_NAMES, TOPICS, Partner, next_public_name
 from bot.services.partners import PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
-from handlers.partner.start import contest_lines
+from handlers.partner.start import contest_lines, segment_question
 from handlers.screens import Screen, edit, no_longer_available, reply
 
 
@@ -63,7 +63,7 @@ def _segments_screen(content: Content, l10n: L10n) -> Screen:
         )
     builder.button(text=l10n("button-back"), callback_data=SettingsCb(action="back"))
     builder.adjust(1)
-    return Screen(l10n("onboarding-segment"), builder.as_markup())
+    return Screen(segment_question(content, l10n), builder.as_markup())
 
 
 def setup() -> Router:

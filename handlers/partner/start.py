@@ -4,7 +4,7 @@ someone unknown is sent here by the gate (`gate`)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
@@ -50,6 +50,24 @@ class StartOrOnboarding(BaseFilter):
         return text == "/start" or text.startswith(("/start ", "/start@"))
 
 
+SHORTEST_LABEL = 40  # characters of a button every platform shows whole (VK cuts there)
+
+
+def spelled_out(labels: Sequence[str]) -> str:
+    """The choices in full under the question, when one is longer than a button shows
+    (VK cut «Репетитор / детский сад / админ школьного чата» at 40 characters: the partner
+    picked a segment without seeing its name); "" when every one fits."""
+    if all(len(label) <= SHORTEST_LABEL for label in labels):
+        return ""
+    return "\n" + "\n".join(f"• {html.escape(label)}" for label in labels)
+
+
+def segment_question(content: Content, l10n: L10n) -> str:
+    """«Кто вы? Выберите, что ближе:», and the segments in full when a button cuts one."""
+    titles = [segment.title for segment in content.program.segments]
+    return l10n("onboarding-segment") + spelled_out(titles)
+
+
 def segment_keyboard(content: Content) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for segment in content.program.segments:
@@ -68,7 +86,7 @@ def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
     for number, option in enumerate(question.options):
         builder.button(text=option, callback_data=OnboardCb(step="opt", value=str(number)))
     builder.adjust(2)
-    return Screen(text, builder.as_markup())
+    return Screen(text + spelled_out(question.options), builder.as_markup())
 
 
 def _consent_screen(content: Content, l10n: L10n) -> Screen:
@@ -208,7 +226,7 @@ def setup() -> Router:
         await send(
             message,
             Screen(
-                _greeting(partner, content, l10n) + "\n\n" + l10n("onboarding-segment"),
+                _greeting(partner, content, l10n) + "\n\n" + segment_question(content, l10n),
                 segment_keyboard(content),
             ),
         )
@@ -325,7 +343,7 @@ def setup() -> Router:
             )
             await send(
                 message,
-                Screen(hint + "\n\n" + l10n("onboarding-segment"), segment_keyboard(content)),
+                Screen(hint + "\n\n" + segment_question(content, l10n), segment_keyboard(content)),
             )
             return
         await partners.set_segment(partner, segments[chosen].id)
