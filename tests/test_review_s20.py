@@ -662,3 +662,12 @@ async def test_a_segment_longer_than_a_vk_button_is_spelled_out(tmp_path: Path) 
         anna = harness.user(1562)
         replies = await anna.send("/start")
         assert "• Блогер" not in replies[-1].plain
+
+
+def test_an_empty_value_is_called_empty_not_unquoted(tmp_path: Path) -> None:
+    """`text:` with nothing after it said «must be text (put it in quotes)»."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    (folder / "templates.yaml").write_text("- key: hi\n  text:\n", encoding="utf-8")
+    problems = _problems_of(folder)
+    assert "templates.yaml:2: text: must not be empty" in problems, problems

@@ -70,6 +70,8 @@ def _text(error: Mapping[str, Any]) -> str:
         return "must be text, not a list"
     if isinstance(value, dict):
         return "must be text, not a mapping"
+    if value is None:  # `text:` with nothing after it: YAML reads null
+        return "must not be empty"
     return "must be text (put it in quotes)"  # a number, a date, yes/no as YAML reads them
 
 
