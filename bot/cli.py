@@ -174,13 +174,17 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
     except ContentInvalid as exc:
+        # exit 2, like any configuration error: `run --workers N` stops instead of starting
+        # a worker again every few seconds on a folder that will not load (the tester of
+        # session 20); with a kept copy of the last valid content a worker serves that
         if not settings.content_dir.is_dir():
-            return _no_content(settings.content_dir, False, "")
+            _no_content(settings.content_dir, False, "")
+            return 2
         print(
             f"partnerbot: the content folder {settings.content_dir} is invalid:", file=sys.stderr
         )
         print(str(exc), file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

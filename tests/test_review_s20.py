@@ -24,7 +24,8 @@ from bot.services import faq_semantic
 from bot.services.conversions import ConversionIn
 from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
-from bot.telegram.emulator import RateLimits
+from bot.telegram.emulator import BotApiEmulator, RateLimits
+from tests.databases import PG_URL, database_url
 from tests.harness import (
     DEMO_CONTENT,
     MANAGER_ID,
@@ -33,6 +34,7 @@ from tests.harness import (
     running_bot,
     sales_told,
 )
+from tests.processes import Running, bot_env, free_port
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_faq import _answer_anything
@@ -671,3 +673,33 @@ def test_an_empty_value_is_called_empty_not_unquoted(tmp_path: Path) -> None:
     (folder / "templates.yaml").write_text("- key: hi\n  text:\n", encoding="utf-8")
     problems = _problems_of(folder)
     assert "templates.yaml:2: text: must not be empty" in problems, problems
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PG_URL is None, reason="several workers need PostgreSQL")
+async def test_workers_on_a_folder_that_will_not_load_stop_instead_of_restarting(
+    tmp_path: Path,
+) -> None:
+    """`run --workers 2` on a broken folder with no kept copy (a first start) started a
+    worker again every ~5 s, forever (the tester of session 20): now it stops, exit 2."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    (folder / "faq.yaml").write_text("- id: x\n", encoding="utf-8")
+    emulator = BotApiEmulator()
+    await emulator.start()
+    try:
+        env = bot_env(
+            emulator,
+            database_url(tmp_path),
+            free_port(),
+            CONTENT_DIR=str(folder),
+            CONTENT_KEPT_DIR=str(tmp_path / "kept"),
+        )
+        running = await Running.start(env, "--workers", "2")
+        code = await asyncio.wait_for(running.process.wait(), 120)
+        await running.stop()
+        assert code == 2, running.log()[-3000:]
+        assert "starting it again" not in running.log()
+        assert "is invalid" in running.log()
+    finally:
+        await emulator.stop()
