@@ -44,15 +44,26 @@ class Leadership:
             await self._lead(elected, deposed, None)
             return
         engine = create_async_engine(self._url, poolclass=NullPool)
+        unreachable = False  # said once, and when it answers again (not every poll)
         try:
             while True:
                 try:
                     async with engine.connect() as conn:
                         self.tries += 1
+                        if unreachable:
+                            logger.warning("leader election: the database answers again")
+                            unreachable = False
                         if await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))):
                             await self._lead(elected, deposed, conn)
                 except (OSError, sa.exc.SQLAlchemyError) as exc:
-                    logger.warning("leader election: database unreachable (%s)", exc)
+                    if not unreachable:
+                        logger.warning(
+                            "leader election: database unreachable (%s); trying again every"
+                            " %s s (said once until it answers)",
+                            exc,
+                            self._poll,
+                        )
+                    unreachable = True
                 await asyncio.sleep(self._poll)
         finally:
             await engine.dispose()

@@ -703,3 +703,30 @@ async def test_workers_on_a_folder_that_will_not_load_stop_instead_of_restarting
         assert "is invalid" in running.log()
     finally:
         await emulator.stop()
+
+
+async def test_a_database_outage_is_logged_once_not_every_second(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL away for 55 s: each worker logged a ~50-line traceback every second
+    (13,000 lines in a minute; the tester of session 20). Once, then once when it works."""
+    async with running_bot(tmp_path) as harness:
+        sync = harness.services.content_sync
+        calls = 0
+
+        async def refresh() -> bool:
+            nonlocal calls
+            calls += 1
+            if calls <= 5:
+                raise OSError("connection refused")
+            return False
+
+        async def sleep(_seconds: float) -> None:
+            if calls >= 7:
+                raise asyncio.CancelledError
+
+        monkeypatch.setattr(sync, "refresh", refresh)
+        with caplog.at_level(logging.INFO), pytest.raises(asyncio.CancelledError):
+            await sync.run(sleep)
+        assert caplog.text.count("could not check for a reload elsewhere") == 1, caplog.text
+        assert caplog.text.count("works again") == 1

@@ -123,9 +123,19 @@ class ContentSync:
     async def run(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         """Every worker's own loop (until cancelled), so that what no update reaches — the
         postback endpoint, the delivery workers, the scheduler's jobs — follows too."""
+        failing = False  # told once: a minute's outage logged a traceback every second
         while True:
             try:
                 await self.refresh()
             except Exception:  # the database away a moment: serve what we have, try again
-                logger.exception("content: could not check for a reload elsewhere")
+                if not failing:
+                    logger.exception(
+                        "content: could not check for a reload elsewhere; trying again every"
+                        " second (said once until it works)"
+                    )
+                failing = True
+            else:
+                if failing:
+                    logger.info("content: checking for a reload elsewhere works again")
+                failing = False
             await sleep(self.CHECK_SECONDS)
