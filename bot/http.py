@@ -29,6 +29,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
+import asyncpg  # type: ignore[import-untyped]
+import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.hdrs import CONTENT_TYPE
 from aiohttp.helpers import parse_mimetype
@@ -41,6 +43,7 @@ from aiohttp.http_exceptions import (
 from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
+from bot.db.engine import DatabaseUnreachable
 from bot.form_data import form_fields
 from bot.services.conversions import FIELDS, InvalidConversion, TransitionRefused
 from bot.services.sales import SalesService
@@ -57,6 +60,10 @@ def create_http_app(
     metrics: Callable[[], Awaitable[bytes]] | None = None,
 ) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
+        # the database answers, or the bot cannot do its work: a load balancer reading 200
+        # while every postback and update failed saw a healthy bot (the tester of session 20)
+        if not await sales.database_answers():
+            return _error(503, "database unreachable")
         return web.json_response({"ok": True})
 
     async def prometheus(_request: web.Request) -> web.Response:
@@ -99,6 +106,11 @@ def create_http_app(
         except TransitionRefused as exc:
             logger.warning("postback refused: %s", exc)
             return _error(409, str(exc), field=exc.field)
+        except OUTAGE as exc:  # nothing stored: the tracker sends it again (it got 500)
+            logger.warning("postback not stored, the database is away: %s", type(exc).__name__)
+            response = _error(503, "database unavailable: send it again later")
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            return response
         return web.json_response({"ok": True, "result": result})
 
     app = web.Application(client_max_size=BODY_LIMIT, middlewares=[_json_errors])
@@ -111,6 +123,12 @@ def create_http_app(
 
 
 BODY_LIMIT: Final = 64 * 1024
+RETRY_AFTER: Final = 30  # seconds a tracker waits before sending a postback again (503)
+# the database away (a restart, a network cut): what a postback meets then
+OUTAGE: Final = (
+    OSError, TimeoutError, DatabaseUnreachable, sa.exc.OperationalError,
+    sa.exc.InterfaceError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+)  # fmt: skip
 
 
 @web.middleware

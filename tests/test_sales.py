@@ -434,3 +434,29 @@ async def test_a_csv_import_meeting_a_postbacks_insert_goes_on(
         rows = {r.conversion_id: r.status for r in await conn.execute(sa.select(conversions))}
     assert rows == {"theirs": "approved", "mine": "pending"}
     assert await _count(services, conversion_events) == 3
+
+
+async def test_health_and_postbacks_say_the_database_is_away(
+    services: Services,
+    endpoint: tuple[str, aiohttp.ClientSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL stopped for a minute: /health answered 200 {"ok": true} while every
+    postback got 500 «internal error» (the tester of session 20). Now /health is 503 and a
+    postback 503 with Retry-After: the tracker sends it again; nothing is stored."""
+    url, session = endpoint
+    async with session.get(f"{url}/health") as response:
+        assert (response.status, await response.json()) == (200, {"ok": True})
+
+    def away() -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(services.db, "read", away)
+    monkeypatch.setattr(services.db, "write", away)
+    async with session.get(f"{url}/health") as response:
+        assert response.status == 503
+        assert (await response.json())["error"] == "database unreachable"
+    async with session.post(f"{url}/postback", data=_row(secret=SECRET)) as response:
+        assert response.status == 503, await response.text()
+        assert response.headers["Retry-After"] == "30"
+        assert "send it again later" in (await response.json())["error"]

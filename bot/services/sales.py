@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.content.store import ContentStore
-from bot.db.engine import Database
+from bot.db.engine import Database, DatabaseUnreachable
+from bot.db.migrate import UNUSABLE
 from bot.db.tables import counters
 from bot.services.conversions import (
     ConversionIn,
@@ -255,6 +256,15 @@ class SalesService:
 
     async def last_approved(self, affiliate_id: str) -> datetime | None:
         return await last_approved(self._db, affiliate_id)
+
+    async def database_answers(self, within: float = 3.0) -> bool:
+        """Whether the database answers a query within `within` seconds (/health)."""
+        try:
+            async with asyncio.timeout(within), self._db.read() as conn:
+                await conn.execute(sa.select(1))
+        except (TimeoutError, DatabaseUnreachable, *UNUSABLE):  # away, refused, too slow
+            return False
+        return True
 
     async def inactive(
         self, chats: Iterable[Partner], days: int, at: datetime | None = None
