@@ -35,6 +35,7 @@ from tests.harness import (
     sales_told,
 )
 from tests.processes import Running, bot_env, free_port
+from tests.faq_teach import run_teach
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_faq import _answer_anything
@@ -730,3 +731,21 @@ async def test_a_database_outage_is_logged_once_not_every_second(
             await sync.run(sleep)
         assert caplog.text.count("could not check for a reload elsewhere") == 1, caplog.text
         assert caplog.text.count("works again") == 1
+
+
+def test_faq_teach_refuses_a_line_with_contact_details(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """«пишите мне на ivan@example.com» was learned as «пишите мне на», and then answered
+    «пишите мне на» at 1.00 (the tester of session 20)."""
+    code, said, taught = run_teach(
+        tmp_path,
+        [
+            {"q": "пишите мне на ivan@example.com", "id": "hold-period"},
+            {"q": "скока холд держите", "id": "hold-period"},
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert f"{taught}:1: contact details in it" in said, said
+    assert "learned 1, already known 0, refused 1" in said

@@ -15,7 +15,9 @@ from bot.content.models import Content
 from bot.db.tables import faq_learned, faq_learned_votes
 from bot.services.faq_learned import Learned, LearnedRows, folded_wording
 from bot.services.faq_wordings import (
+    CONTACTS,
     MAX_PHRASING,
+    has_contacts,
     one_entry_per_wording,
     own_wording_problem,
     phrasing_key,
@@ -125,6 +127,9 @@ class LearnedTeach(LearnedRows):
                 problems.append(TeachProblem(number, parsed))
                 continue
             question, entry_id = parsed
+            if has_contacts(question):  # what is left would be learned: «пишите мне на»
+                problems.append(TeachProblem(number, CONTACTS))
+                continue
             # stored without bidi controls, as the letters it shows (no «Zalgo» marks)
             question = folded_wording(without_controls(question))
             matcher = self._store.live.matcher

@@ -35,6 +35,12 @@ _CONTACTS = re.compile(
 )
 
 
+CONTACTS = (
+    "contact details in it (an e-mail, a phone or card number, a @handle, a link): write the"
+    " wording without them — what is left of it would be learned"
+)
+
+
 def has_contacts(text: str) -> bool:
     """Contact details (`_CONTACTS`) in the text: a partner's wording with them is not
     learned from "Helped" (what is left reads as garbage — «пишите на или , Ева Петрова» —
