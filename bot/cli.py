@@ -226,6 +226,12 @@ def _no_content(root: Path, given: bool, how: str) -> int:
     """The content folder is not there: say where it was looked for and how to point at it
     (CONTENT_DIR is relative to the current folder: `content` outside the project fails)."""
     if given:
+        if root.is_file():  # `content check content/faq.yaml`: the folder, not one file
+            print(
+                f"partnerbot: {root} is a file: give the content folder ({root.parent})",
+                file=sys.stderr,
+            )
+            return 1
         print(f"partnerbot: content folder not found: {root}", file=sys.stderr)
         return 1
     option = f"{how} or " if how else ""

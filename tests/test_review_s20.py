@@ -26,6 +26,7 @@ from bot.services.faq_matching import FaqMatcher, lexicon
 from bot.services.faq_own_words import OwnWords
 from bot.telegram.emulator import BotApiEmulator, RateLimits
 from tests.databases import PG_URL, database_url
+from tests.faq_teach import run_teach
 from tests.harness import (
     DEMO_CONTENT,
     MANAGER_ID,
@@ -35,7 +36,6 @@ from tests.harness import (
     sales_told,
 )
 from tests.processes import Running, bot_env, free_port
-from tests.faq_teach import run_teach
 from tests.test_faq_learning import _learned, _pick_and_confirm, group, reviewed
 from tests.test_journey_community import COMMUNITY, chat, say
 from tests.test_journey_faq import _answer_anything
@@ -749,3 +749,17 @@ def test_faq_teach_refuses_a_line_with_contact_details(
     assert code == 1
     assert f"{taught}:1: contact details in it" in said, said
     assert "learned 1, already known 0, refused 1" in said
+
+
+def test_content_check_given_a_file_names_the_folder(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`content check path/to/faq.yaml` said «content folder not found» of a path that is
+    there."""
+    from bot.cli import main
+
+    assert main(["content", "check", str(DEMO_CONTENT / "faq.yaml")]) == 1
+    said = capsys.readouterr().err
+    assert (
+        f"{DEMO_CONTENT / 'faq.yaml'} is a file: give the content folder ({DEMO_CONTENT})" in said
+    )

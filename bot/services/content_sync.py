@@ -78,8 +78,10 @@ class ContentSync:
         async with self._lock:
             try:
                 loaded = self._store.load()  # here, not in a thread: see `refresh`
-            except ContentInvalid as exc:
-                logger.warning("content reload refused: %d problem(s)", len(exc.problems))
+            except ContentInvalid as exc:  # the problems too: the log had only their number
+                logger.warning(
+                    "content reload refused: %d problem(s):\n%s", len(exc.problems), exc
+                )
                 return exc.problems
             # published first: if the database fails, no worker changes anything
             await self.publish(loaded.fingerprint)
