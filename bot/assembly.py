@@ -159,6 +159,9 @@ async def create_services(
     outbox = Outbox(db, store, clock, settings.tz)
     await outbox.follow_quiet_hours()  # program.yaml's quiet hours changed while stopped
     notices = Notices(settings, store, outbox, contests, partners, sales, lessons, clock)
+    if isinstance(loaded, ContentInvalid):  # serving the kept copy: the managers hear it
+        problems = [str(problem) for problem in loaded.problems]
+        await notices.content_kept(str(settings.content_dir), problems, store.fingerprint)
     sales.approved_listeners.append(notices.tell_approved)
     # what a partner gets is true when it is sent (bot/services/outbox_refresh.py)
     outbox.refreshers.update(

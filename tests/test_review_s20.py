@@ -493,6 +493,12 @@ async def test_a_restart_on_a_broken_folder_serves_the_last_valid_content(
             assert "serving the last valid content" in caplog.text
             assert "faq.yaml:" in caplog.text  # the problems, by line
             manager = harness.manager()
+            await harness.deliver()  # the managers hear it (it was only in the log)
+            told = [m.plain for m in manager.messages]
+            assert any(
+                text.startswith("⚠️ Бот запущен, но папка контента") and "faq.yaml:" in text
+                for text in told
+            ), told
             await manager.send("/start")
             said = (await manager.send("/reload"))[-1].plain  # still broken: refused
             assert "faq.yaml:" in said, said

@@ -635,6 +635,8 @@ announcement-delivered = { $people ->
            *[other] { $messages } messages
         })
     }
+content-kept = ⚠️ The bot started, but the content folder { $folder } has problems ({ $count }): partners get the last valid content. Fix them and send /reload.
+content-kept-more = …and { $count } more: partnerbot content check
 announcement-report =
     📊 <b>Report of broadcast #{ $number }</b>
     Delivered: { $delivered }

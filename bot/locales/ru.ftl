@@ -663,6 +663,8 @@ announcement-delivered = { $people } { $people ->
            *[many] сообщений
         })
     }
+content-kept = ⚠️ Бот запущен, но папка контента { $folder } с ошибками ({ $count }): партнёры получают последний проверенный контент. Исправьте и отправьте /reload.
+content-kept-more = …и ещё { $count }: partnerbot content check
 announcement-report =
     📊 <b>Отчёт о рассылке №{ $number }</b>
     Доставлено: { $delivered }

@@ -3,6 +3,7 @@ questions (FAQ gaps)."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Final
 
@@ -11,6 +12,8 @@ from bot.names import without_bidi
 from bot.notices.base import NoticesBase
 from bot.services.announcements import Announcement, Report
 from bot.services.outbox_enqueue import Enqueued, OutMessage
+
+KEPT_LINES: Final = 10  # problems named in the managers' notice (the rest counted)
 
 # statuses an announcement's report counts together (as `AnnouncementService.report`)
 MERGED: Final = {"capped": "skipped"}
@@ -80,3 +83,29 @@ class ReportNotices(NoticesBase):
             for platform, chat in self.manager_targets()
         ]
         return await self._outbox.enqueue(messages)
+
+    async def content_kept(self, folder: str, problems: list[str], fingerprint: int) -> Enqueued:
+        """A start on a content folder that does not validate serves the last valid content
+        (`bot.content.kept`): the managers hear it, with the problems (it was only in the
+        log: the tester of session 20). Once for each such state of the folder, however
+        many workers start on it."""
+        l10n = self._l10n(None)
+        shown = [html.escape(without_bidi(problem))[:300] for problem in problems[:KEPT_LINES]]
+        more = len(problems) - len(shown)
+        text = l10n("content-kept", folder=html.escape(folder), count=len(problems))
+        text += "\n" + "\n".join(f"• {line}" for line in shown)
+        if more:
+            text += "\n" + l10n("content-kept-more", count=more)
+        digest = hashlib.sha256("\n".join(problems).encode()).hexdigest()[:12]
+        return await self._outbox.enqueue(
+            [
+                OutMessage(
+                    key=f"content-kept:{fingerprint:016x}:{digest}:{platform}:{chat}",
+                    kind="report",
+                    platform=platform,
+                    chat_id=chat,
+                    text=text,
+                )
+                for platform, chat in self.manager_targets()
+            ]
+        )
