@@ -309,14 +309,22 @@ def _sales_import(settings: Settings, path: Path, content: Path) -> int:
 
 
 def _db_upgrade(settings: Settings) -> int:
-    from bot.db.migrate import open_migrated
+    """«database upgraded: 0012 → 0017» when it was, «database is up to date» when not (it
+    said «up to date» right after applying migrations: the tester of session 20)."""
+    from bot.db.migrate import current_revision, open_migrated
 
-    async def go() -> None:
+    async def go() -> tuple[str | None, str | None]:
+        before = await current_revision(settings.database_url)
         db = await open_migrated(settings.database_url)
         await db.close()
+        return before, await current_revision(settings.database_url)
 
-    asyncio.run(go())
-    print(f"database is up to date ({settings.database_url.split('://')[0]})")
+    before, after = asyncio.run(go())
+    kind = settings.database_url.split("://")[0]
+    if before != after:
+        print(f"database upgraded: {before or 'new'} → {after} ({kind})")
+    else:
+        print(f"database is up to date: {after} ({kind})")
     return 0
 
 

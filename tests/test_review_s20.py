@@ -771,3 +771,20 @@ def test_content_check_given_a_file_names_the_folder(
     assert (
         f"{DEMO_CONTENT / 'faq.yaml'} is a file: give the content folder ({DEMO_CONTENT})" in said
     )
+
+
+def test_db_upgrade_says_what_it_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """«database is up to date» came right after applying every migration."""
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    assert main(["db", "upgrade"]) == 0
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert first.startswith("database upgraded: new → "), first
+    assert main(["db", "upgrade"]) == 0
+    again = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (
+        again == f"database is up to date: {first.split('→ ')[1].split(' ')[0]} (sqlite+aiosqlite)"
+    )

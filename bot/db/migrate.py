@@ -67,3 +67,23 @@ async def open_migrated(database_url: str) -> Database:
 async def downgrade(db: Database, revision: str) -> None:
     async with db.write() as conn:
         await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+async def current_revision(database_url: str) -> str | None:
+    """The schema revision the database is at (None: a new one, or it cannot be read now:
+    `open_migrated` says why)."""
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        db = Database.from_url(database_url)
+    except UNUSABLE:
+        return None
+    try:
+        async with db.read() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    except UNUSABLE:
+        return None
+    finally:
+        await db.close()
