@@ -788,3 +788,13 @@ def test_db_upgrade_says_what_it_did(
     assert (
         again == f"database is up to date: {first.split('→ ')[1].split(' ')[0]} (sqlite+aiosqlite)"
     )
+
+
+async def test_a_managers_slashless_command_with_markup_is_echoed_as_typed(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        (hint,) = await manager.send("partner <b>x</b> & y")
+        assert hint.plain == "Команды пишутся со слэшем: /partner <b>x</b> & y"

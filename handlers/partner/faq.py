@@ -298,7 +298,8 @@ def setup_free_text(name: str = "free_text", *, hot: bool = False) -> Router:
             # «/…» as a command; VK's words are read as commands before they get here)
             name, *rest = text.split(maxsplit=1)
             command = "/" + name.lower() + (f" {rest[0]}" if rest else "")
-            await message.answer(l10n("manager-command-slash", command=command[:300]))
+            shown = html.escape(command[:300])  # what they typed, shown as typed
+            await message.answer(l10n("manager-command-slash", command=shown))
             return
         if text_reading is not None and text_reading.text == text:  # read by TypedWords
             reading = text_reading.reading
