@@ -798,3 +798,20 @@ async def test_a_managers_slashless_command_with_markup_is_echoed_as_typed(
         await manager.send("/start")
         (hint,) = await manager.send("partner <b>x</b> & y")
         assert hint.plain == "Команды пишутся со слэшем: /partner <b>x</b> & y"
+
+
+HOSTILE = ["<", "&amp;", "</b><i>", "\u202eevil", "x" * 5000, "<a href='javascript:x'>a</a>"]
+
+
+async def test_hostile_words_after_a_managers_slashless_command_never_break_it(
+    tmp_path: Path,
+) -> None:
+    """Whatever follows «tickets» or «partner» typed without the slash, the answer goes
+    (the harness fails a test on any request Telegram would refuse)."""
+    async with running_bot(tmp_path) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        for word in ("tickets", "partner", "faq_link"):
+            for hostile in HOSTILE:
+                (hint,) = await manager.send(f"{word} {hostile}")
+                assert hint.plain.startswith(f"Команды пишутся со слэшем: /{word} "), hint.plain
