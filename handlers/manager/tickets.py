@@ -23,8 +23,6 @@ from handlers.partner.support import rating_keyboard
 from handlers.relay import TicketRelay
 from handlers.screens import Screen, actor, arguments, no_longer_available, send
 
-PLATFORM_NAMES = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
-
 
 def tickets_screen(
     rows: list[tuple[Ticket, str, str, str]], support: SupportService, l10n: L10n
@@ -139,7 +137,7 @@ async def _list_tickets(
     here = (platform_of(message.bot), message.chat.id) if message.bot else None
     if chat is not None and platform is not None and here != (platform, chat):
         # outside the managers' chat (a manager on VK or MAX, or in private): where to answer
-        where = PLATFORM_NAMES.get(platform, platform)
+        where = l10n("person-platform", platform=platform)
         screen = Screen(screen.text + "\n\n" + l10n("ticket-list-where", where=where))
     await send(message, screen)
 
