@@ -815,3 +815,17 @@ async def test_hostile_words_after_a_managers_slashless_command_never_break_it(
             for hostile in HOSTILE:
                 (hint,) = await manager.send(f"{word} {hostile}")
                 assert hint.plain.startswith(f"Команды пишутся со слэшем: /{word} "), hint.plain
+
+
+async def test_the_kept_content_notice_cuts_a_long_problem_before_escaping(
+    tmp_path: Path,
+) -> None:
+    """A problem cut after it was escaped could end in half an entity («&am»): HTML
+    Telegram refuses (the harness fails a test on such a request)."""
+    async with running_bot(tmp_path) as harness:
+        manager = harness.manager()
+        problem = "faq.yaml:9: " + "x" * 286 + "&&&&&&&&"  # the cut falls among the «&»
+        await harness.services.notices.content_kept("content", [problem], 7)
+        await harness.deliver()
+        assert manager.messages[-1].plain.startswith("⚠️ Бот запущен")
+        assert "x&&" in manager.messages[-1].plain

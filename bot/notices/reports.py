@@ -90,7 +90,8 @@ class ReportNotices(NoticesBase):
         log: the tester of session 20). Once for each such state of the folder, however
         many workers start on it."""
         l10n = self._l10n(None)
-        shown = [html.escape(without_bidi(problem))[:300] for problem in problems[:KEPT_LINES]]
+        # cut before escaping: a cut «&amp;» is HTML Telegram refuses
+        shown = [html.escape(without_bidi(problem)[:300]) for problem in problems[:KEPT_LINES]]
         more = len(problems) - len(shown)
         text = l10n("content-kept", folder=html.escape(folder), count=len(problems))
         text += "\n" + "\n".join(f"• {line}" for line in shown)
