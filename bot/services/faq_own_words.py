@@ -35,7 +35,10 @@ class OwnWords:
     def __call__(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda found: self._means[_key(found.group(0))], fold(text))
+        means = self._means  # a match the key misses (case rules differ) stays as typed
+        return self._pattern.sub(
+            lambda found: means.get(_key(found.group(0)), found.group(0)), fold(text)
+        )
 
 
 def _in_the_dictionary(phrase: str) -> bool:
