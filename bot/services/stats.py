@@ -17,7 +17,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.money import money_sum
 from bot.db.tables import conversions, faq_questions, outbox, partners, tickets
-from bot.services.faq import FaqService, partners_asked
+from bot.services.faq import ANSWERED, FaqService, partners_asked
 from bot.services.outbox_ahead import queued_to_go
 from bot.services.partner import person_column
 from bot.services.sales_figures import in_month, month_start
@@ -196,7 +196,7 @@ def _questions(rows: Any) -> dict[str, int]:
     for row in rows:
         if row.offered and row.outcome in ("suggested", "picked", "missed"):
             found["suggested"] += int(row.n)
-        elif row.outcome in ("answered", "picked", "repicked"):  # «Не то?» after an answer
+        elif row.outcome in ANSWERED:  # an answer went (a pick under «Не то?» after one too)
             found["answered"] += int(row.n)
         else:  # a miss, or options none of which exists any more (a miss was shown)
             found["missed"] += int(row.n)
