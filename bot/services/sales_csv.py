@@ -61,6 +61,11 @@ def csv_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
                 report.rejected.append((line + 1, f"not read as CSV: {exc}"))  # its first line
                 return
             line = reader.line_num
+            breaks, unclosed = _spanning(raw, len(header))
+            if breaks or unclosed:  # an open quote took the lines after it
+                first = line - breaks
+                report.rejected.append((first, _unclosed(first, line, unclosed)))
+                continue
             if not _utf8(raw.values()):
                 report.rejected.append((line, "not UTF-8 text"))
                 continue
@@ -68,6 +73,38 @@ def csv_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
                 report.rejected.append((line, "more values than columns"))
                 continue
             yield line, {key.strip(): value or "" for key, value in raw.items() if key}
+
+
+def _texts(values: Iterable[str | list[str] | None]) -> list[str]:
+    return [
+        text for value in values for text in (value if isinstance(value, list) else [value or ""])
+    ]
+
+
+_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+def _spanning(raw: dict[str | None, str | list[str] | None], width: int) -> tuple[int, bool]:
+    """A row read over several lines because a quote was left open: the line breaks
+    between its first and last line, and whether the quote was never closed (the field
+    runs to the end of the file, its last line's end in it); (0, False) for a row on one
+    line. No field of ours holds a line break; another column (a note) may, but not
+    lines that read as rows (as many commas as the header) nor the end of the file."""
+    texts = _texts(raw.values())
+    unclosed = any(text.endswith(("\n", "\r")) for text in texts)
+    ours = _texts(value for key, value in raw.items() if key is None or key.strip() in FIELDS)
+    rows = any(piece.count(",") >= width - 1 for text in texts for piece in _BREAK.split(text)[1:])
+    if not (unclosed or rows or any(_BREAK.search(text) for text in ours)):
+        return 0, False
+    return sum(len(_BREAK.findall(text)) for text in texts) - unclosed, unclosed
+
+
+def _unclosed(first: int, last: int, unclosed: bool) -> str:
+    where = "never closed" if unclosed else f"closed only on line {last}"
+    taken = f"lines {first}-{last} read as one row, none of them" if last > first else "not"
+    return (
+        f"a quote opened on this line is {where}: {taken} imported (close the quote or remove it)"
+    )
 
 
 def _hint(header: list[str]) -> str:

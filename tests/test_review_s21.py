@@ -1,0 +1,72 @@
+"""Session 21: what the session's testers found and what the last note left alone.
+
+- A CSV import with a quote left open: the quoted field swallows the lines after it; the
+  refusal names the line the quote was opened on and the lines it took, and the rows
+  after the quote are imported; a note column's value spanning lines is still a value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_review_s10_fixc import _import, _stored, database
+
+__all__ = ["database"]
+
+HEADER = "partner,conversion_id,status,amount,note\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "refused", "stored"),
+    [
+        (  # closed again by the next quote: lines 3-5 are one row
+            'aff-1,c1,approved,1,\naff-1,c2,"approved,2,\naff-1,c3,approved,3,\n'
+            'aff-1,"c4",approved,4,\naff-1,c5,approved,5,\n',
+            "sheet.csv:3: a quote opened on this line is closed only on line 5: lines 3-5 read"
+            " as one row, none of them imported (close the quote or remove it)",
+            ["c1", "c5"],
+        ),
+        (  # never closed: to the end of the file
+            'aff-1,c1,approved,1,\naff-1,c2,approved,2,"oops\naff-1,c3,approved,3,\n',
+            "sheet.csv:3: a quote opened on this line is never closed: lines 3-4 read as one"
+            " row, none of them imported (close the quote or remove it)",
+            ["c1"],
+        ),
+        (  # the last line
+            'aff-1,c1,approved,1,\naff-1,c2,"approved,2,\n',
+            "sheet.csv:3: a quote opened on this line is never closed: not imported (close the"
+            " quote or remove it)",
+            ["c1"],
+        ),
+    ],
+)
+def test_an_unclosed_quote_is_refused_on_the_line_it_was_opened(
+    database: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    rows: str,
+    refused: str,
+    stored: list[str],
+) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + rows, encoding="utf-8")
+    code, out = _import(sheet, capsys)
+    assert code == 1
+    assert out[1:] == [refused]
+    assert [conversion for conversion, _ in _stored(database)] == stored
+
+
+def test_a_note_over_two_lines_is_a_value_not_an_open_quote(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "notes.csv"
+    sheet.write_bytes(
+        (HEADER + 'aff-1,c1,approved,1,"called back,\r\nsaid ok"\r\naff-1,c2,approved,2,\r\n')
+        .replace("\n", "\r\n")
+        .replace("\r\r\n", "\r\n")
+        .encode()
+    )
+    assert _import(sheet, capsys) == (0, ["inserted 2, updated 0, unchanged 0, rejected 0"])
+    assert [conversion for conversion, _ in _stored(database)] == ["c1", "c2"]
