@@ -53,6 +53,7 @@ from handlers.middlewares import (
     TypedWords,
     VkOriginMiddleware,
 )
+from handlers.partner.onboarding_resume import ResumeOnboarding
 from handlers.relay import TicketRelay
 from scheduler.planner import Planner
 
@@ -285,8 +286,10 @@ def create_dispatcher(
     dp.update.outer_middleware(ContentFollower(services.content_sync))
     dp.update.outer_middleware(TrackPresses())  # the error handler answers a press only once
     partner = PartnerMiddleware(services.content_store, services.partners, services.settings)
+    resume = ResumeOnboarding(services.settings)  # the dialog's state lost: from the database
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(partner)
+        observer.outer_middleware(resume)
     dp.message.outer_middleware(TypedWords())  # menu words and "a person, please" typed
     dp.include_routers(*(setup_routers() if routers is None else routers))
     return dp

@@ -42,7 +42,7 @@ def _sender(event: TelegramObject) -> tuple[User | None, int | None, str | None]
     return None, None, None
 
 
-def _starts(event: TelegramObject) -> bool:
+def starts(event: TelegramObject) -> bool:
     """/start (with a payload or not): the one message that makes someone a partner."""
     if not isinstance(event, Message) or event.text is None:
         return False
@@ -129,7 +129,7 @@ class PartnerMiddleware(BaseMiddleware):
             # managers are known from MANAGERS
             platform = platform_of(data["bot"])
             partner: Partner | None
-            if _starts(event) or self._settings.is_manager(f"{platform}:{user.id}"):
+            if starts(event) or self._settings.is_manager(f"{platform}:{user.id}"):
                 partner = await self._partners.touch(
                     platform, user.id, chat_id, user.full_name, user.username, language
                 )

@@ -3,6 +3,9 @@
 - A CSV import with a quote left open: the quoted field swallows the lines after it; the
   refusal names the line the quote was opened on and the lines it took, and the rows
   after the quote are imported; a note column's value spanning lines is still a value.
+- Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
+  what the database holds (the segment, the first unanswered question, the consent), not
+  to the FAQ.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 
+from tests.harness import Client, Harness
 from tests.test_review_s10_fixc import _import, _stored, database
 
 __all__ = ["database"]
@@ -70,3 +75,43 @@ def test_a_note_over_two_lines_is_a_value_not_an_open_quote(
     )
     assert _import(sheet, capsys) == (0, ["inserted 2, updated 0, unchanged 0, rejected 0"])
     assert [conversion for conversion, _ in _stored(database)] == ["c1", "c2"]
+
+
+async def _forget_dialog(harness: Harness, user_id: int) -> None:
+    """What a Redis restarted empty does: the chat's dialog state and data are gone."""
+    key = StorageKey(bot_id=harness.bot.id, chat_id=user_id, user_id=user_id)
+    await harness.dp.fsm.storage.set_state(key, None)
+    await harness.dp.fsm.storage.set_data(key, {})
+
+
+async def test_onboarding_goes_on_from_the_database_when_the_dialog_state_is_lost(
+    harness: Harness,
+) -> None:
+    olga = Client(harness, 2101)
+    await olga.send("/start")
+    await _forget_dialog(harness, olga.user_id)
+    # the segment typed: read as the segment, not as an FAQ question
+    await olga.send("Вебмастер")
+    await olga.press("Сайт")
+    await _forget_dialog(harness, olga.user_id)
+    # the second question's button: it still works
+    replies = await olga.press("До года")
+    assert replies, "the press was answered"
+    await _forget_dialog(harness, olga.user_id)
+    # the typed question: saved as the answer
+    await olga.send("Владельцы квартир в новостройках")
+    await _forget_dialog(harness, olga.user_id)
+    await olga.press("✅ Да, присылайте")
+    partner = await harness.services.partners.by_user("tg", olga.user_id)
+    assert partner is not None
+    assert partner.onboarded
+    assert partner.segment == "webmaster"
+    assert list(partner.answers.values()) == [
+        "Сайт",
+        "До года",
+        "Владельцы квартир в новостройках",
+    ]
+    # and after onboarding nothing is resumed: a question goes to the FAQ
+    await _forget_dialog(harness, olga.user_id)
+    replies = await olga.send("когда выплаты?")
+    assert not any("Да, присылайте" in label for m in replies for label in m.button_labels)
