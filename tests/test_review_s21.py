@@ -3,6 +3,7 @@
 - A CSV import with a quote left open: the quoted field swallows the lines after it; the
   refusal names the line the quote was opened on and the lines it took, and the rows
   after the quote are imported; a note column's value spanning lines is still a value.
+- «больше 10к» typed at onboarding is the option «Больше 10 000».
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
+from bot.services.onboarding import matching_option
 from tests.harness import Client, Harness
 from tests.test_review_s10_fixc import _import, _stored, database
 
@@ -115,3 +117,15 @@ async def test_onboarding_goes_on_from_the_database_when_the_dialog_state_is_los
     await _forget_dialog(harness, olga.user_id)
     replies = await olga.send("когда выплаты?")
     assert not any("Да, присылайте" in label for m in replies for label in m.button_labels)
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen"),
+    [("больше 10к", 2), ("Больше 10 тыс.", 2), ("больше 10000", 2), ("1 000 – 10 000", 1),
+     ("до 1k", 0),
+     ("10–50 тыс.", None), ("больше 11к", None), ("больше 10", 2), ("10к", None)],
+)  # fmt: skip
+def test_an_option_with_a_number_is_read_however_the_number_is_written(
+    typed: str, chosen: int | None
+) -> None:
+    assert matching_option(typed, ["До 1 000", "1 000 – 10 000", "Больше 10 000"]) == chosen

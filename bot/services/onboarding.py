@@ -22,11 +22,19 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
     """The option a typed answer means: the same words, or the only option that starts
     with them (at least 3 letters), or the only option that has each word typed, read by
     its stem and in either alphabet («телеграм канал» is «Владелец Telegram-канала»);
+    failing those, the same with numbers written out («больше 10к» is «Больше 10 000»);
     None when it fits none, or several."""
     typed = " ".join(unformatted(text).casefold().replace("ё", "е").split()).strip(" .!")
     if not typed:
         return None
     names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
+    chosen = _chosen(typed, names)
+    if chosen is None and any(map(str.isdigit, typed)):  # «больше 10к»: «Больше 10 000»
+        chosen = _chosen(_numbers(typed), [_numbers(name) for name in names])
+    return chosen
+
+
+def _chosen(typed: str, names: list[str]) -> int | None:
     if typed in names:
         return names.index(typed)
     starting = [i for i, name in enumerate(names) if len(typed) >= 3 and name.startswith(typed)]
@@ -35,6 +43,36 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
     asked = _stems(typed)
     having = [i for i, name in enumerate(names) if asked and asked <= _stems(name)]
     return having[0] if len(having) == 1 else None
+
+
+# a number as people write it: «10 000», «10к», «10 тыс.», «1,5 млн», «10k»
+_NUMBER: Final = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(?:[ \u00a0]?(к|k|тыс(?:яч[аи]?)?\.?|млн\.?|m)(?![\w]))?"
+)
+# «10–50 тыс.»: the first number is thousands too
+_RANGE: Final = re.compile(
+    r"(\d+(?:[.,]\d+)?)(\s*[–—-]\s*|\s+до\s+)(?=\d+(?:[.,]\d+)?[ \u00a0]?(к|k|тыс|млн|m)(?!\w))"
+)
+_TIMES: Final = {"к": 1000, "k": 1000, "тыс": 1000, "млн": 1_000_000, "m": 1_000_000}
+
+
+def _numbers(text: str) -> str:
+    """The text with each number written out in digits («больше 10к» is «больше 10000», as
+    is the option «Больше 10 000»)."""
+
+    text = _RANGE.sub(lambda found: found.group(1) + found.group(3) + found.group(2), text)
+
+    def digits(found: re.Match[str]) -> str:
+        number = found.group(1).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+        suffix = (found.group(2) or "").rstrip(".")
+        times = next((value for key, value in _TIMES.items() if suffix.startswith(key)), 1)
+        if times == 1:
+            return number
+        value = float(number.replace(",", ".")) * times
+        return str(int(value)) if value.is_integer() else found.group(0)
+
+    return _NUMBER.sub(digits, text)
 
 
 STEM: Final = 5  # letters of a word compared: «канал» and «канала», «блогер» and «блогеры»
