@@ -29,8 +29,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
-import asyncpg  # type: ignore[import-untyped]
-import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.hdrs import CONTENT_TYPE
 from aiohttp.helpers import parse_mimetype
@@ -43,7 +41,7 @@ from aiohttp.http_exceptions import (
 from aiohttp.web_protocol import RequestHandler
 
 from bot.config import Settings
-from bot.db.engine import DatabaseUnreachable
+from bot.db.engine import OUTAGE
 from bot.form_data import form_fields
 from bot.services.conversions import FIELDS, InvalidConversion, TransitionRefused
 from bot.services.sales import SalesService
@@ -124,11 +122,6 @@ def create_http_app(
 
 BODY_LIMIT: Final = 64 * 1024
 RETRY_AFTER: Final = 30  # seconds a tracker waits before sending a postback again (503)
-# the database away (a restart, a network cut): what a postback meets then
-OUTAGE: Final = (
-    OSError, TimeoutError, DatabaseUnreachable, sa.exc.OperationalError,
-    sa.exc.InterfaceError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-)  # fmt: skip
 
 
 @web.middleware

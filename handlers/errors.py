@@ -9,6 +9,7 @@ from aiogram import Router
 from aiogram.types import ErrorEvent, Update
 
 from bot.content.store import ContentStore
+from bot.db.engine import OUTAGE
 from bot.i18n import pick_language
 from bot.platforms import platform_of
 from bot.services.partners import PartnerService
@@ -56,14 +57,16 @@ def setup() -> Router:
         if not (unanswered or private) or update.bot is None:
             return True
         l10n = content_store.live.translator.get(await _language(update, partners))
+        # the database away: nothing of it was kept, so say to send it again
+        said = l10n("error-outage" if isinstance(event.exception, OUTAGE) else "error-generic")
         if query is not None and unanswered:
             try:
-                await query.answer(l10n("error-generic"))
+                await query.answer(said)
             except Exception:  # noqa: BLE001 - the press may be too old by now
                 logger.debug("could not answer callback %s", query.id)
         if message is not None and private:
             try:
-                await update.bot.send_message(message.chat.id, l10n("error-generic"))
+                await update.bot.send_message(message.chat.id, said)
             except Exception:  # noqa: BLE001 - the report itself may fail; the bot goes on
                 logger.warning("could not tell chat %s about the error", message.chat.id)
         return True

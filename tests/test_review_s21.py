@@ -4,6 +4,8 @@
   refusal names the line the quote was opened on and the lines it took, and the rows
   after the quote are imported; a note column's value spanning lines is still a value.
 - «больше 10к» typed at onboarding is the option «Больше 10 000».
+- An update met by a database outage: the partner is told it was not kept and to send it
+  again in a minute (not «something went wrong, we are looking into it»).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -12,10 +14,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiogram.fsm.storage.base import StorageKey
 
+from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
 from tests.harness import Client, Harness
 from tests.test_review_s10_fixc import _import, _stored, database
@@ -129,3 +134,32 @@ def test_an_option_with_a_number_is_read_however_the_number_is_written(
     typed: str, chosen: int | None
 ) -> None:
     assert matching_option(typed, ["До 1 000", "1 000 – 10 000", "Больше 10 000"]) == chosen
+
+
+async def test_a_partner_whose_update_met_a_database_outage_is_told_to_send_it_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna = harness.user(2102)
+    await anna.onboard()
+    original = FaqService.ask
+    calls = {"n": 0}
+
+    async def away(self: FaqService, *args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError(111, "refused"))
+        return await original(self, *args)
+
+    monkeypatch.setattr(FaqService, "ask", away)
+    replies = await anna.send("когда выплаты")
+    assert replies[-1].plain == (
+        "Бот на минуту недоступен, и это не сохранилось. Повторите, пожалуйста, через минуту."
+    )
+    # any other failure keeps the usual words
+    monkeypatch.setattr(FaqService, "ask", _broken)
+    replies = await anna.send("когда выплаты")
+    assert replies[-1].plain.startswith("Что-то пошло не так")
+
+
+async def _broken(self: FaqService, *args: Any) -> Any:
+    raise RuntimeError("a bug")

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Final
 
+import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +27,13 @@ def insert(dialect: str, table: sa.Table) -> Any:
 class DatabaseUnreachable(Exception):
     """DATABASE_URL names a server that does not answer (or refuses us), or an SQLite
     file that cannot be there."""
+
+
+# the database away (a restart, a network cut): what a postback or an update meets then
+OUTAGE: Final = (
+    OSError, TimeoutError, DatabaseUnreachable, sa.exc.OperationalError,
+    sa.exc.InterfaceError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+)  # fmt: skip
 
 
 # the default DATABASE_URL's folder (`data/partnerbot.db`): made when missing, as a fresh

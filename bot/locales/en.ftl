@@ -16,6 +16,7 @@ command-forget = Delete my data
 button-back = ← Back
 no-longer-available = This item is no longer available — open the menu again: /help
 error-generic = Something went wrong; we are looking into it. Please try again a bit later.
+error-outage = The bot is unavailable for a minute and did not keep this. Please try again in a minute.
 flood-slow-down = Too many messages in a row — wait a couple of seconds and I will answer again.
 unknown-command = I don't know that command. Here is what I can do:
 manager-command-slash = Commands start with a slash: { $command }
