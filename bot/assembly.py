@@ -241,7 +241,7 @@ def create_dispatcher(
     # workers with Redis, in the process without
     isolation: BaseEventIsolation = SimpleEventIsolation()
     if services.settings.redis_url:
-        storage, isolation = redis_state(services.settings.redis_url)
+        storage, isolation = redis_state(services.settings.redis_url, DatabaseStorage(services.db))
     dp = Dispatcher(
         storage=storage,
         events_isolation=isolation,

@@ -2,9 +2,11 @@
 
 aiogram's `RedisStorage` keeps the dialog state and `RedisEventIsolation` makes one
 chat's updates run one at a time across processes. Wrapped so that Redis going away
-never stops the bot: while it is unreachable, state lives in the process and the lock is
-the process's own — dialogs may restart, answers go on — and the log says so once per
-outage (and once when Redis is back).
+never stops the bot: while it is unreachable, state lives in the database (shared by the
+workers: a dialog's next step may reach another worker) and the lock is the process's
+own, and the log says so once per outage (and once when Redis is back). When Redis
+answers again, what the database kept meanwhile is handed back to it (then deleted from
+the database) before the update at hand is read.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from aiogram.fsm.storage.base import (
     DefaultKeyBuilder,
     StorageKey,
 )
-from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.exceptions import RedisError
+
+from bot.db.fsm import DatabaseStorage
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +44,7 @@ class _Outage:
     def failed(self, exc: BaseException) -> None:
         if not self.down:
             logger.error(
-                "Redis unreachable (%s): dialog state is kept in this process until it is "
-                "back; dialogs in progress may restart",
+                "Redis unreachable (%s): dialog state is kept in the database until it is back",
                 exc,
             )
         self.down = True
@@ -53,43 +56,64 @@ class _Outage:
 
 
 class ResilientStorage(BaseStorage):
-    def __init__(self, redis: RedisStorage, outage: _Outage) -> None:
+    def __init__(self, redis: RedisStorage, outage: _Outage, fallback: DatabaseStorage) -> None:
         self._redis = redis
-        self._memory = MemoryStorage()
+        self._fallback = fallback
         self._outage = outage
+        self._held = False  # this process wrote to the fallback: hand it back to Redis
+
+    async def _handed_back(self) -> None:
+        """What the database kept while Redis was away, into Redis, then out of the
+        database (a Redis failure midway leaves it in the database for the next try)."""
+        if not self._held:
+            return
+        for key, state, data in await self._fallback.everything():
+            await self._redis.set_state(key, state)
+            await self._redis.set_data(key, data)
+            await self._fallback.set_state(key, None)
+            await self._fallback.set_data(key, {})
+        self._held = False
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         try:
+            await self._handed_back()
             await self._redis.set_state(key, state)
             self._outage.ok()
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
-            await self._memory.set_state(key, state)
+            self._held = True
+            await self._fallback.set_state(key, state)
 
     async def get_state(self, key: StorageKey) -> str | None:
         try:
+            await self._handed_back()
             state = await self._redis.get_state(key)
             self._outage.ok()
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
-            return await self._memory.get_state(key)
+            self._held = True
+            return await self._fallback.get_state(key)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         try:
+            await self._handed_back()
             await self._redis.set_data(key, data)
             self._outage.ok()
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
-            await self._memory.set_data(key, data)
+            self._held = True
+            await self._fallback.set_data(key, data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         try:
+            await self._handed_back()
             data = await self._redis.get_data(key)
             self._outage.ok()
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
-            return await self._memory.get_data(key)
+            self._held = True
+            return await self._fallback.get_data(key)
         return data
 
     async def close(self) -> None:
@@ -124,8 +148,11 @@ class ResilientIsolation(BaseEventIsolation):
             await self._redis.close()
 
 
-def redis_state(url: str) -> tuple[ResilientStorage, ResilientIsolation]:
-    """The storage and the isolation for a dispatcher, on one Redis."""
+def redis_state(
+    url: str, fallback: DatabaseStorage
+) -> tuple[ResilientStorage, ResilientIsolation]:
+    """The storage and the isolation for a dispatcher, on one Redis; the dialog state in
+    `fallback` while Redis is away."""
     outage = _Outage()
     storage = RedisStorage.from_url(
         url,
@@ -133,4 +160,4 @@ def redis_state(url: str) -> tuple[ResilientStorage, ResilientIsolation]:
         key_builder=DefaultKeyBuilder(with_bot_id=True),
     )
     isolation = RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
-    return ResilientStorage(storage, outage), ResilientIsolation(isolation, outage)
+    return ResilientStorage(storage, outage, fallback), ResilientIsolation(isolation, outage)

@@ -6,6 +6,9 @@
 - «больше 10к» typed at onboarding is the option «Больше 10 000».
 - An update met by a database outage: the partner is told it was not kept and to send it
   again in a minute (not «something went wrong, we are looking into it»).
+- Redis away under `--workers 2`: the dialog state is kept in the database (shared), not
+  in each process (a step reaching the other worker was lost), and handed back to Redis
+  when it answers again.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -18,8 +21,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.db.engine import Database
+from bot.db.fsm import DatabaseStorage
+from bot.db.migrate import upgrade
+from bot.redis_state import ResilientStorage, _Outage
 from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
 from tests.harness import Client, Harness
@@ -163,3 +172,65 @@ async def test_a_partner_whose_update_met_a_database_outage_is_told_to_send_it_a
 
 async def _broken(self: FaqService, *args: Any) -> Any:
     raise RuntimeError("a bug")
+
+
+class _Redis:
+    """RedisStorage's four calls on a dict, with a switch that makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.states: dict[StorageKey, str | None] = {}
+        self.data: dict[StorageKey, dict[str, Any]] = {}
+
+    def _check(self) -> None:
+        if self.down:
+            raise RedisConnectionError("Connection refused")
+
+    async def set_state(self, key: StorageKey, state: Any = None) -> None:
+        self._check()
+        self.states[key] = state.state if isinstance(state, State) else state
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        self._check()
+        return self.states.get(key)
+
+    async def set_data(self, key: StorageKey, data: Any) -> None:
+        self._check()
+        self.data[key] = dict(data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        self._check()
+        return dict(self.data.get(key, {}))
+
+
+async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_handed_back(
+    tmp_path: Path,
+) -> None:
+    db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'fsm.sqlite'}")
+    await upgrade(db)
+    redis = _Redis()
+    outage = _Outage()
+    first, second = (
+        ResilientStorage(redis, outage, DatabaseStorage(db))  # type: ignore[arg-type]
+        for _ in range(2)
+    )
+    key = StorageKey(bot_id=1, chat_id=7, user_id=7)
+    threaded = StorageKey(bot_id=1, chat_id=-100, user_id=7, thread_id=5)
+    await first.set_state(key, "Onboarding:question")
+    await first.set_data(key, {"question": 0})
+    redis.down = True
+    # a step handled by one worker, the next by the other: the state is where both read
+    assert await second.get_state(key) is None  # Redis's, out of reach: not kept here yet
+    await first.set_state(key, "Onboarding:question")
+    await first.set_data(key, {"question": 2})
+    await first.set_state(threaded, "Support:asking")
+    assert await second.get_state(key) == "Onboarding:question"
+    assert await second.get_data(key) == {"question": 2}
+    redis.down = False
+    # Redis back: what the database kept goes to Redis before the update is read
+    assert await first.get_data(key) == {"question": 2}
+    assert redis.data[key] == {"question": 2}
+    assert redis.states[threaded] == "Support:asking"
+    async with db.read() as conn:
+        assert (await conn.exec_driver_sql("SELECT count(*) FROM fsm_states")).scalar() == 0
+    await db.close()

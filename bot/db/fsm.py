@@ -43,6 +43,18 @@ class DatabaseStorage(BaseStorage):
     async def close(self) -> None:
         return None
 
+    async def everything(self) -> list[tuple[StorageKey, str | None, dict[str, Any]]]:
+        """Every chat's state and data held here (with Redis: what was kept while it was
+        away), to be handed back to Redis."""
+        async with self._db.read() as conn:
+            rows = list(await conn.execute(sa.select(fsm_states)))
+        held = []
+        for row in rows:
+            key = _storage_key(row.key)
+            if key is not None:
+                held.append((key, row.state, dict(row.data or {})))
+        return held
+
     def _remember(self, key: str, row: tuple[str | None, dict[str, Any]]) -> None:
         if self._cache_size:
             self._cache[key] = row
@@ -75,3 +87,18 @@ class DatabaseStorage(BaseStorage):
             if current.state is None and not current.data:  # nothing left: keep no trace
                 await conn.execute(fsm_states.delete().where(fsm_states.c.key == key))
         self._remember(key, (current.state, dict(current.data or {})))
+
+
+def _storage_key(built: str) -> StorageKey | None:
+    """The key DefaultKeyBuilder(prefix="fsm", with_bot_id=True, with_destiny=True) built:
+    fsm:BOT:CHAT[:THREAD]:USER:DESTINY; None for anything else."""
+    parts = built.split(":")
+    try:
+        if len(parts) == 5 and parts[0] == "fsm":
+            return StorageKey(int(parts[1]), int(parts[2]), int(parts[3]), destiny=parts[4])
+        if len(parts) == 6 and parts[0] == "fsm":
+            bot, chat, thread, user = map(int, parts[1:5])
+            return StorageKey(bot, chat, user, thread_id=thread, destiny=parts[5])
+    except ValueError:
+        return None
+    return None
