@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Final
 
 from bot.cli_input import unreadable
 from bot.config import ConfigError, Settings, apply_faq_vectors, load_settings
@@ -148,7 +149,17 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers < 1:
         print("partnerbot: --workers: expected 1 or more", file=sys.stderr)
         return 2
+    if args.workers > MAX_WORKERS:
+        print(f"partnerbot: --workers: at most {MAX_WORKERS}", file=sys.stderr)
+        return 2
     if args.workers > 1:
+        if settings.offline:
+            print(
+                f"partnerbot: --workers {args.workers}: the sandbox (no platform tokens set) is "
+                "one process with its own emulators and terminal; set the tokens to run workers",
+                file=sys.stderr,
+            )
+            return 2
         if not settings.database_url.startswith("postgresql"):
             print(
                 f"partnerbot: --workers {args.workers}: SQLite is one process; set "
@@ -190,35 +201,65 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+MAX_WORKERS: Final = 32  # each holds a database pool and a polling or webhook share
+FIRST_START: Final = 15.0  # seconds: a configuration error then is everyone's, stop
+RETRY_AFTER: Final = 60.0  # seconds before a worker that failed on its own starts again
+
+
 def _run_workers(count: int) -> int:
     """Start `count` worker processes (`partnerbot run`, sharing HTTP_PORT) and keep them
-    running: one that exits is started again; SIGINT/SIGTERM stop them all."""
+    running: one that exits is started again; SIGINT/SIGTERM stop them all (the ones
+    already started when it comes during the start). A configuration error (exit 2) in the
+    first seconds stops them all; later, in one worker while others run (its content
+    folder broke and no valid copy is kept), the others go on and it is tried again."""
     command = [sys.executable, "-m", "bot.cli", "run"]
-    workers = [subprocess.Popen(command) for _ in range(count)]  # noqa: S603 - our own CLI
+    workers: list[subprocess.Popen[bytes]] = []
+    retry_at: dict[int, float] = {}
     stopping = False
+
+    signalled: set[int] = set()
 
     def stop(_signal: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
         for worker in workers:
-            if worker.poll() is None:
+            if worker.poll() is None and id(worker) not in signalled:
+                signalled.add(id(worker))
                 worker.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    began = time.monotonic()
+    while len(workers) < count and not stopping:
+        workers.append(subprocess.Popen(command))  # noqa: S603 - our own CLI
+    if stopping:  # the signal came while the last one started: it is stopped too
+        stop(signal.SIGTERM, None)
     while True:
         for number, worker in enumerate(workers):
             code = worker.poll()
             if code is None or stopping:
                 continue
-            if code == 2:  # a configuration error: starting it again would not help
-                stop(signal.SIGTERM, None)
+            now = time.monotonic()
+            if number in retry_at:
+                if now >= retry_at[number]:
+                    del retry_at[number]
+                    workers[number] = subprocess.Popen(command)  # noqa: S603
+                continue
+            others = any(other.poll() is None for other in workers if other is not worker)
+            if code == 2 and (now - began < FIRST_START or not others):
+                stop(signal.SIGTERM, None)  # a configuration error: starting again won't help
                 break
+            if code == 2:
+                again = f"the others go on, it starts again in {RETRY_AFTER:.0f} s"
+                print(f"partnerbot: worker {number + 1} exited (2): {again}", file=sys.stderr)
+                retry_at[number] = now + RETRY_AFTER
+                continue
             print(f"partnerbot: worker {number + 1} exited ({code}); starting it again",
                   file=sys.stderr)  # fmt: skip
             workers[number] = subprocess.Popen(command)  # noqa: S603
         if stopping and all(worker.poll() is not None for worker in workers):
-            return max(worker.returncode or 0 for worker in workers)
+            # a worker stopped before it could handle the signal ended by it: not a failure
+            return max(max(worker.returncode or 0, 0) for worker in workers)
         time.sleep(0.5)
 
 

@@ -9,6 +9,8 @@
 - Redis away under `--workers 2`: the dialog state is kept in the database (shared), not
   in each process (a step reaching the other worker was lost), and handed back to Redis
   when it answers again.
+- `run --workers N` stopped while it starts them leaves no worker behind, exits 0;
+  `--workers` at most 32 and not in the sandbox (it started two sandboxes on one terminal).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -16,8 +18,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +29,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot import cli
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
@@ -234,3 +239,49 @@ async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_han
     async with db.read() as conn:
         assert (await conn.exec_driver_sql("SELECT count(*) FROM fsm_states")).scalar() == 0
     await db.close()
+
+
+class _Worker:
+    """A worker process as `_run_workers` sees it: running until it gets SIGTERM."""
+
+    started: ClassVar[list[_Worker]] = []
+
+    def __init__(self, _command: list[str]) -> None:
+        self.returncode: int | None = None
+        _Worker.started.append(self)
+        if len(_Worker.started) == 2:  # the supervisor is stopped while it starts them
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def send_signal(self, _signal: int) -> None:
+        self.returncode = -signal.SIGTERM  # stopped before it could handle it
+
+
+def test_workers_stopped_while_they_start_leave_none_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM to `run --workers 40` a second after it started left 36 workers running
+    with no parent (the handler came after they were all started); and its exit was 241."""
+    monkeypatch.setattr(cli.subprocess, "Popen", _Worker)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        assert cli._run_workers(40) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before[0])
+        signal.signal(signal.SIGINT, before[1])
+    assert len(_Worker.started) == 2
+    assert all(worker.returncode is not None for worker in _Worker.started)
+
+
+def test_workers_are_refused_in_the_sandbox_and_beyond_a_sane_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:p@127.0.0.1:9/x")
+    for name in ("BOT_TOKEN", "VK_GROUP_TOKEN", "MAX_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["run", "--workers", "100000"]) == 2
+    assert "--workers: at most 32" in capsys.readouterr().err
+    assert cli.main(["run", "--workers", "2"]) == 2
+    assert "the sandbox (no platform tokens set) is one process" in capsys.readouterr().err
