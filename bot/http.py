@@ -104,14 +104,10 @@ def create_http_app(
         except TransitionRefused as exc:
             logger.warning("postback refused: %s", exc)
             return _error(409, str(exc), field=exc.field)
-        except OUTAGE as exc:  # nothing stored: the tracker sends it again (it got 500)
-            logger.warning("postback not stored, the database is away: %s", type(exc).__name__)
-            response = _error(503, "database unavailable: send it again later")
-            response.headers["Retry-After"] = str(RETRY_AFTER)
-            return response
         return web.json_response({"ok": True, "result": result})
 
     app = web.Application(client_max_size=BODY_LIMIT, middlewares=[_json_errors])
+    app[AWAY] = _Away()
     app.router.add_get("/health", health)
     if metrics is not None:
         app.router.add_get("/metrics", prometheus)
@@ -131,7 +127,12 @@ async def _json_errors(
     """aiohttp's own error answers (plain text) as JSON: a body over the limit (413), no such
     path (404) or method (405), an unexpected error (500, logged with its traceback)."""
     try:
-        return await handler(request)
+        response = await handler(request)
+    except OUTAGE as exc:  # nothing stored: a tracker or the platform sends it again
+        request.app[AWAY].failed(request, exc)
+        response = _error(503, "database unavailable: send it again later")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     except web.HTTPRequestEntityTooLarge:
         return _error(413, f"body: larger than {BODY_LIMIT} bytes", field="body")
     except web.HTTPException as exc:
@@ -144,6 +145,39 @@ async def _json_errors(
     except Exception:
         logger.exception("%s %s failed", request.method, request.path)
         return _error(500, "internal error")
+    if response.status == 200:
+        request.app[AWAY].answered()
+    return response
+
+
+class _Away:
+    """The database away, as the HTTP endpoints meet it: said in the log once when the
+    first request gets a 503, and once when a request is answered again, with how many
+    got a 503 meanwhile (it was a line per postback: 108 in a minute at 2 a second)."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def failed(self, request: web.Request, exc: BaseException) -> None:
+        if not self.refused:
+            logger.warning(
+                "%s %s: the database is away (%s); requests get 503 with Retry-After until it"
+                " answers",
+                request.method,
+                request.path,
+                type(exc).__name__,
+            )
+        self.refused += 1
+
+    def answered(self) -> None:
+        if self.refused:
+            logger.warning(
+                "the database answers again: %d requests got 503 meanwhile", self.refused
+            )
+            self.refused = 0
+
+
+AWAY: Final = web.AppKey("away", _Away)  # each app its own
 
 
 def _refused(

@@ -11,6 +11,8 @@
   when it answers again.
 - `run --workers N` stopped while it starts them leaves no worker behind, exits 0;
   `--workers` at most 32 and not in the sandbox (it started two sandboxes on one terminal).
+- The database away: the webhook and /metrics answer 503 with Retry-After (not 500 and a
+  traceback per request), and the HTTP endpoints say it once, and once when it is back.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -18,11 +20,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from pathlib import Path
 from typing import Any, ClassVar
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 from aiogram.fsm.state import State
@@ -285,3 +289,42 @@ def test_workers_are_refused_in_the_sandbox_and_beyond_a_sane_number(
     assert "--workers: at most 32" in capsys.readouterr().err
     assert cli.main(["run", "--workers", "2"]) == 2
     assert "the sandbox (no platform tokens set) is one process" in capsys.readouterr().err
+
+
+async def test_the_endpoints_answer_503_while_the_database_is_away_and_say_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL stopped: the webhook answered 500 with a traceback per update, /metrics
+    500 with a traceback per scrape, and each postback's 503 was a log line (108 in a
+    minute): now each is a 503 with Retry-After, said once, and once when it answers."""
+    from bot.webhook import SECRET_HEADER
+    from tests.test_scale import SECRET, webhook_bot
+
+    caplog.set_level(logging.WARNING, logger="bot.http")
+    async with webhook_bot(tmp_path) as (emulator, inbox, url), aiohttp.ClientSession() as http:
+        emulator.add_user(2103, "Анна")
+        db = inbox._db
+        read, write = db.read, db.write
+
+        def away() -> None:
+            raise OSError("connection refused")
+
+        monkeypatch.setattr(db, "read", away)
+        monkeypatch.setattr(db, "write", away)
+        headers = {SECRET_HEADER: SECRET}
+        update = emulator.take_update(emulator.user_message(2103, "/start"))
+        for _ in range(3):  # the platform sends it again
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 503, await response.text()
+                assert response.headers["Retry-After"] == "30"
+        monkeypatch.setattr(db, "read", read)
+        monkeypatch.setattr(db, "write", write)
+        async with http.post(url, json=update, headers=headers) as response:
+            assert response.status == 200
+        await inbox.drain()
+        assert any("Здравствуйте" in m.plain for m in emulator.chat_messages(2103))
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.http"]
+    assert len(said) == 2, said
+    assert "the database is away (OSError)" in said[0]
+    assert said[1] == "the database answers again: 3 requests got 503 meanwhile"
+    assert not [r for r in caplog.records if r.exc_info]
