@@ -81,7 +81,9 @@ def setup_logging(settings: Settings) -> None:
     if settings.offline and level > logging.DEBUG:
         level = logging.WARNING  # keep the sandbox's terminal chat readable
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    for noisy in ("pymorphy3", "alembic.runtime.plugins"):
+    # alembic says «Context impl …», «Will assume transactional DDL» on every command: the
+    # CLI and the run say what was upgraded in their own words
+    for noisy in ("pymorphy3", "alembic.runtime.plugins", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     jobs = logging.getLogger("apscheduler.executors.default")
     if not any(isinstance(each, StoppedJobs) for each in jobs.filters):

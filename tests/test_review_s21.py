@@ -13,6 +13,7 @@
   `--workers` at most 32 and not in the sandbox (it started two sandboxes on one terminal).
 - The database away: the webhook and /metrics answer 503 with Retry-After (not 500 and a
   traceback per request), and the HTTP endpoints say it once, and once when it is back.
+- An editor's backup in lessons/ (`01-start.md~`) no longer blocks `/reload`.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,8 +42,9 @@ from bot.db.migrate import upgrade
 from bot.redis_state import ResilientStorage, _Outage
 from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
-from tests.harness import Client, Harness
+from tests.harness import DEMO_CONTENT, Client, Harness
 from tests.test_review_s10_fixc import _import, _stored, database
+from tests.test_review_s20 import _problems_of
 
 __all__ = ["database"]
 
@@ -328,3 +331,17 @@ async def test_the_endpoints_answer_503_while_the_database_is_away_and_say_so_on
     assert "the database is away (OSError)" in said[0]
     assert said[1] == "the database answers again: 3 requests got 503 meanwhile"
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_an_editors_backup_in_lessons_is_left_alone(tmp_path: Path) -> None:
+    """`lessons/01-start.md~` (an editor's backup) blocked `/reload` as «not a lesson»,
+    while `faq.yaml~` and `contests/*.yaml~` were ignored."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    lesson = (folder / "lessons/01-start.md").read_text(encoding="utf-8")
+    for name in ("01-start.md~", "#01-start.md#", "01-start.md.bak", "01-start.md.orig"):
+        (folder / "lessons" / name).write_text(lesson, encoding="utf-8")
+    (folder / "faq.yaml~").write_text("broken: [", encoding="utf-8")
+    (folder / "lessons/05-notes.txt").write_text("заметки", encoding="utf-8")
+    problems = _problems_of(folder)
+    assert [p.split(":")[0] for p in problems] == ["lessons/05-notes.txt"], problems

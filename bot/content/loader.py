@@ -210,7 +210,9 @@ def _load_lessons(
 def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Problem]) -> None:
     """What lessons/ holds that no lesson is read from — a folder, `06-UP.MD`, `notes.txt`
     (not an attachment of a lesson) — is named: it passed `content check` unread, and its
-    author thought it a lesson. Hidden files (`.DS_Store`, an editor's) are left alone."""
+    author thought it a lesson. Hidden files (`.DS_Store`, an editor's) and editors' backups
+    (`01-start.md~`, `#01-start.md#`, `.bak`, `.orig`, `.swp`, `.tmp`) are left alone, as
+    `contests/` and the folder's other files leave them."""
     folder = root / "lessons"
     if not folder.is_dir():
         return
@@ -218,6 +220,8 @@ def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Proble
     for path in sorted(folder.iterdir()):
         name = path.relative_to(root).as_posix()
         if path.name.startswith(".") or name in attached or path.suffix == ".md":
+            continue
+        if _backup(path.name):
             continue
         if path.is_dir():
             problems.append(
@@ -235,6 +239,15 @@ def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Proble
                 " in its attachments)",
             )
         )
+
+
+def _backup(name: str) -> bool:
+    """An editor's backup or swap file."""
+    return (
+        name.endswith("~")
+        or (name.startswith("#") and name.endswith("#"))
+        or name.lower().endswith((".bak", ".orig", ".swp", ".tmp"))
+    )
 
 
 def _check_rendering(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Final
 
@@ -24,6 +25,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+logger = logging.getLogger(__name__)
+
 MIGRATION_LOCK = 0x7061_726D  # "parm": workers starting together migrate one at a time
 
 
@@ -31,7 +34,18 @@ async def upgrade(db: Database, revision: str = "head") -> None:
     async with db.write() as conn:
         if conn.dialect.name == "postgresql":  # held until this transaction ends
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        before, after = await conn.run_sync(lambda sync: _upgraded(sync, revision))
+    if before != after:
+        logger.info("database upgraded: %s → %s", before or "new", after)
+
+
+def _upgraded(sync: Connection, revision: str) -> tuple[str | None, str | None]:
+    """Upgrade on this connection: the revision before and after."""
+    from alembic.runtime.migration import MigrationContext
+
+    before = MigrationContext.configure(sync).get_current_revision()
+    command.upgrade(alembic_config(sync), revision)
+    return before, MigrationContext.configure(sync).get_current_revision()
 
 
 # what opening a database raises when it cannot be used: the server not there or refusing
