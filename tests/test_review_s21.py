@@ -14,6 +14,7 @@
 - The database away: the webhook and /metrics answer 503 with Retry-After (not 500 and a
   traceback per request), and the HTTP endpoints say it once, and once when it is back.
 - An editor's backup in lessons/ (`01-start.md~`) no longer blocks `/reload`.
+- program.yaml cut short: `/reload` names the sections it no longer has.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -42,7 +43,7 @@ from bot.db.migrate import upgrade
 from bot.redis_state import ResilientStorage, _Outage
 from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
-from tests.harness import DEMO_CONTENT, Client, Harness
+from tests.harness import DEMO_CONTENT, Client, Harness, running_bot
 from tests.test_review_s10_fixc import _import, _stored, database
 from tests.test_review_s20 import _problems_of
 
@@ -345,3 +346,22 @@ def test_an_editors_backup_in_lessons_is_left_alone(tmp_path: Path) -> None:
     (folder / "lessons/05-notes.txt").write_text("заметки", encoding="utf-8")
     problems = _problems_of(folder)
     assert [p.split(":")[0] for p in problems] == ["lessons/05-notes.txt"], problems
+
+
+async def test_a_program_yaml_cut_short_is_reloaded_with_a_warning(tmp_path: Path) -> None:
+    """program.yaml saved only up to `schedule:` passed `/reload` as «Контент обновлён»:
+    the schedule and the postback's status map fell back to their defaults unseen (the
+    tracker's «sale» then got 400s)."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        said = (await manager.send("/reload"))[-1].plain
+        assert "больше нет разделов" not in said
+        cut = min(text.index("\nschedule:"), text.index("\npostback:"))
+        program.write_text(text[: cut + 1], encoding="utf-8")
+        said = (await manager.send("/reload"))[-1].plain
+        assert said.startswith("Контент обновлён"), said
+        assert "⚠️ В program.yaml больше нет разделов: faq, postback, schedule —" in said

@@ -36,6 +36,7 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
+        sections = content_store.content.program.model_fields_set
         problems = await content_sync.reload()
         await audit.record(actor(message), "reload", details=f"{len(problems)} problem(s)")
         if problems:
@@ -55,6 +56,9 @@ def setup() -> Router:
                 creatives=len(content.creatives),
             )
         ]
+        dropped = sorted(sections - content.program.model_fields_set)
+        if dropped:  # a file cut short validates: its defaults would pass unnoticed
+            lines.append(l10n("reload-sections-gone", sections=", ".join(dropped)))
         if gone:
             lines.append(l10n("reload-learned-back", count=gone))
         if back:
