@@ -15,7 +15,7 @@ from typing import Final
 from bot.cli_input import unreadable
 from bot.config import ConfigError, Settings, apply_faq_vectors, load_settings
 from bot.faq_commands import faq_learned, faq_match, faq_teach, faq_unlearn
-from bot.logs import setup_logging
+from bot.logs import WORKER_ENV, setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -213,6 +213,12 @@ def _run_workers(count: int) -> int:
     first seconds stops them all; later, in one worker while others run (its content
     folder broke and no valid copy is kept), the others go on and it is tried again."""
     command = [sys.executable, "-m", "bot.cli", "run"]
+
+    def spawn(number: int) -> subprocess.Popen[bytes]:
+        """Worker `number` (from 0), its log lines saying «worker N»."""
+        env = {**os.environ, WORKER_ENV: str(number + 1)}
+        return subprocess.Popen(command, env=env)  # noqa: S603 - our own CLI
+
     workers: list[subprocess.Popen[bytes]] = []
     retry_at: dict[int, float] = {}
     stopping = False
@@ -231,7 +237,7 @@ def _run_workers(count: int) -> int:
     signal.signal(signal.SIGINT, stop)
     began = time.monotonic()
     while len(workers) < count and not stopping:
-        workers.append(subprocess.Popen(command))  # noqa: S603 - our own CLI
+        workers.append(spawn(len(workers)))
     if stopping:  # the signal came while the last one started: it is stopped too
         stop(signal.SIGTERM, None)
     while True:
@@ -243,7 +249,7 @@ def _run_workers(count: int) -> int:
             if number in retry_at:
                 if now >= retry_at[number]:
                     del retry_at[number]
-                    workers[number] = subprocess.Popen(command)  # noqa: S603
+                    workers[number] = spawn(number)
                 continue
             others = any(other.poll() is None for other in workers if other is not worker)
             if code == 2 and (now - began < FIRST_START or not others):
@@ -256,7 +262,7 @@ def _run_workers(count: int) -> int:
                 continue
             print(f"partnerbot: worker {number + 1} exited ({code}); starting it again",
                   file=sys.stderr)  # fmt: skip
-            workers[number] = subprocess.Popen(command)  # noqa: S603
+            workers[number] = spawn(number)
         if stopping and all(worker.poll() is not None for worker in workers):
             # a worker stopped before it could handle the signal ended by it: not a failure
             return max(max(worker.returncode or 0, 0) for worker in workers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
 
@@ -62,9 +63,17 @@ class StoppedJobs(logging.Filter):
         return not isinstance(error, asyncio.CancelledError)
 
 
+WORKER_ENV = "PARTNERBOT_WORKER"  # set by `run --workers N` for each worker: 1..N
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # `run --workers N`: each worker's lines say which one it is (and its pid)
+    worker = os.environ.get(WORKER_ENV, "")
+    who = f" worker {worker} (pid {os.getpid()})" if worker.isdigit() else ""
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s")
+    )
     secrets = [
         value.get_secret_value()
         for value in (

@@ -15,6 +15,7 @@
   traceback per request), and the HTTP endpoints say it once, and once when it is back.
 - An editor's backup in lessons/ (`01-start.md~`) no longer blocks `/reload`.
 - program.yaml cut short: `/reload` names the sections it no longer has.
+- A worker's log lines say which worker (and its pid).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -40,10 +41,11 @@ from bot import cli
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import upgrade
+from bot.logs import setup_logging
 from bot.redis_state import ResilientStorage, _Outage
 from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
-from tests.harness import DEMO_CONTENT, Client, Harness, running_bot
+from tests.harness import DEMO_CONTENT, Client, Harness, make_settings, running_bot
 from tests.test_review_s10_fixc import _import, _stored, database
 from tests.test_review_s20 import _problems_of
 
@@ -254,8 +256,9 @@ class _Worker:
 
     started: ClassVar[list[_Worker]] = []
 
-    def __init__(self, _command: list[str]) -> None:
+    def __init__(self, _command: list[str], env: dict[str, str]) -> None:
         self.returncode: int | None = None
+        self.env = env
         _Worker.started.append(self)
         if len(_Worker.started) == 2:  # the supervisor is stopped while it starts them
             os.kill(os.getpid(), signal.SIGTERM)
@@ -280,6 +283,7 @@ def test_workers_stopped_while_they_start_leave_none_behind(
         signal.signal(signal.SIGTERM, before[0])
         signal.signal(signal.SIGINT, before[1])
     assert len(_Worker.started) == 2
+    assert [worker.env["PARTNERBOT_WORKER"] for worker in _Worker.started] == ["1", "2"]
     assert all(worker.returncode is not None for worker in _Worker.started)
 
 
@@ -365,3 +369,18 @@ async def test_a_program_yaml_cut_short_is_reloaded_with_a_warning(tmp_path: Pat
         said = (await manager.send("/reload"))[-1].plain
         assert said.startswith("Контент обновлён"), said
         assert "⚠️ В program.yaml больше нет разделов: faq, postback, schedule —" in said
+
+
+def test_a_workers_log_lines_say_which_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under `run --workers 2` «content loaded», «this process leads» could not be told
+    apart: each line now says «worker N (pid P)»."""
+    monkeypatch.setenv("PARTNERBOT_WORKER", "2")
+    setup_logging(make_settings(tmp_path, log_level="INFO"))
+    try:
+        logging.getLogger("bot.leader").warning("this process leads")
+    finally:
+        logging.basicConfig(force=True)
+    line = capsys.readouterr().err.strip()
+    assert f"WARNING worker 2 (pid {os.getpid()}) bot.leader: this process leads" in line
