@@ -16,6 +16,8 @@
 - An editor's backup in lessons/ (`01-start.md~`) no longer blocks `/reload`.
 - program.yaml cut short: `/reload` names the sections it no longer has.
 - A worker's log lines say which worker (and its pid).
+- A segment, an option or a question with «&» or «<» onboards (it broke the message and
+  the partner was stuck).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -384,3 +386,47 @@ def test_a_workers_log_lines_say_which_worker(
         logging.basicConfig(force=True)
     line = capsys.readouterr().err.strip()
     assert f"WARNING worker 2 (pid {os.getpid()}) bot.leader: this process leads" in line
+
+
+async def test_a_segment_an_option_and_a_question_with_html_characters_onboard(
+    tmp_path: Path,
+) -> None:
+    """A segment «Блогер <education> & co» or an option «Сайт & ‹блог>» passed `content
+    check` and `/reload`, then every partner who chose it got «Что-то пошло не так»
+    (Telegram refused the unescaped text) and was stuck for good."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    for old, new in (
+        ('"Блогер (соцсети, YouTube, Telegram)"', '"Блогер <education> & co"'),
+        ('"Откуда у вас трафик?"', '"Трафик: <откуда> & сколько?"'),
+        ('"Сайт", "Соцсети"', '"Сайт & ‹блог>", "Соцсети"'),
+        ('"Только начинаю", "До года"', '"<1 года & только начинаю", "До года"'),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    program.write_text(text, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        nika = harness.user(2104)
+        await nika.send("/start")
+        await nika.press("Блогер <education> & co")
+        assert "Сегмент: Блогер <education> & co" in nika.messages[-2].plain
+        assert "Вопрос 1 из 3: Трафик: <откуда> & сколько?" in nika.last.plain
+        await nika.press("Сайт & ‹блог>")
+        assert "Трафик: <откуда> & сколько? — Сайт & ‹блог>" in nika.messages[-2].plain
+        said = await nika.send("не скажу")  # not an option: the hint quotes them
+        assert "«<1 года & только начинаю»" in said[-1].plain
+        await nika.send("<1 года & только начинаю")
+        await nika.send("Родители & <дети>")
+        await nika.press("✅ Да, присылайте")
+        partner = await harness.services.partners.by_user("tg", 2104)
+        assert partner is not None
+        assert partner.onboarded
+        assert partner.segment == "blogger"
+        assert all("Что-то пошло не так" not in m.plain for m in nika.messages)
+        # the same with the segment typed
+        boris = harness.user(2105)
+        await boris.send("/start")
+        said = await boris.send("блогер")
+        assert "Сегмент: Блогер <education> & co" in said[0].plain

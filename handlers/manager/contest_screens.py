@@ -50,7 +50,7 @@ def summary(
     running = now is not None and contest.starts_at <= now < contest.ends_at
     ended = now is not None and contest.ends_at <= now
     card = contest_text(contest, None, running, settings.tz, l10n, personal=False, ended=ended)
-    titles = [store.content.program.segment_title(s) or s for s in contest.segments]
+    titles = [html.escape(store.content.program.segment_title(s) or s) for s in contest.segments]
     extra = l10n(
         "draft-extra",
         segments=", ".join(titles) if titles else l10n("draft-everyone"),

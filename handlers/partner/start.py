@@ -79,7 +79,9 @@ def segment_keyboard(content: Content) -> InlineKeyboardMarkup:
 def _question_screen(content: Content, index: int, l10n: L10n) -> Screen:
     question = content.program.onboarding_questions[index]
     total = len(content.program.onboarding_questions)
-    text = l10n("onboarding-question", number=index + 1, total=total, text=question.text)
+    text = l10n(
+        "onboarding-question", number=index + 1, total=total, text=html.escape(question.text)
+    )
     if not question.options:
         return Screen(text + "\n\n" + l10n("onboarding-free-text", limit=ANSWER_LIMIT))
     builder = InlineKeyboardBuilder()
@@ -247,7 +249,7 @@ def setup() -> Router:
             return
         await partners.set_segment(partner, callback_data.value)
         await callback.answer()
-        chosen = l10n("onboarding-segment-chosen", segment=title)
+        chosen = l10n("onboarding-segment-chosen", segment=html.escape(title))
         greeting = _greeting(partner, content, l10n) + "\n\n" + chosen
         await callback.message.edit_text(greeting if len(greeting) <= TEXT_LIMIT else chosen)
         await _ask_from(callback.message, 0, state, content, l10n)
@@ -279,9 +281,7 @@ def setup() -> Router:
             return
         await partners.save_answer(partner, questions[index].id, options[number])
         await callback.answer()
-        await callback.message.edit_text(
-            l10n("onboarding-answered", text=questions[index].text, answer=options[number])
-        )
+        await callback.message.edit_text(_answered(questions[index].text, options[number], l10n))
         await _ask_from(callback.message, index + 1, state, content, l10n)
 
     @router.message(StateFilter(Onboarding.question), PlainText())
@@ -308,9 +308,7 @@ def setup() -> Router:
                 await send(message, Screen(hint + "\n\n" + screen.text, screen.markup))
                 return
             await partners.save_answer(partner, questions[index].id, options[chosen])
-            await message.answer(
-                l10n("onboarding-answered", text=questions[index].text, answer=options[chosen])
-            )
+            await message.answer(_answered(questions[index].text, options[chosen], l10n))
             await _ask_from(message, index + 1, state, content, l10n)
             return
         typed = (message.text or "").strip()
@@ -347,7 +345,8 @@ def setup() -> Router:
             )
             return
         await partners.set_segment(partner, segments[chosen].id)
-        await message.answer(l10n("onboarding-segment-chosen", segment=segments[chosen].title))
+        title = html.escape(segments[chosen].title)
+        await message.answer(l10n("onboarding-segment-chosen", segment=title))
         await _ask_from(message, 0, state, content, l10n)
 
     @router.callback_query(OnboardCb.filter(F.step == "consent"), StateFilter(Onboarding.consent))
@@ -402,4 +401,10 @@ def setup() -> Router:
 
 def _quoted(options: Iterable[str]) -> str:
     """The options in quotes: «больше 50 тыс.», and no «тыс..» before the hint's full stop."""
-    return ", ".join(f"«{option}»" for option in options)
+    return ", ".join(f"«{html.escape(option)}»" for option in options)
+
+
+def _answered(question: str, answer: str, l10n: L10n) -> str:
+    """«Откуда у вас трафик? — Сайт & блог»: the program's words as text («&» and «<» in a
+    segment or an option broke the message, and the partner was stuck)."""
+    return l10n("onboarding-answered", text=html.escape(question), answer=html.escape(answer))
