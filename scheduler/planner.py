@@ -150,7 +150,7 @@ class Planner:
     # Contests: the timeline of SPEC §7
 
     def contest_moments(self, contest: Contest) -> list[tuple[datetime, str, str]]:
-        """(when, moment, tag) of a contest after its announcement, in order."""
+        """(when, moment, tag) of a contest after its announcement, in time order."""
         schedule = self._store.content.program.schedule
 
         def in_the_day(moment: datetime, before: datetime) -> datetime:
@@ -177,7 +177,9 @@ class Planner:
         if last_day > contest.starts_at:
             moments.append((last_day, "last_day", ""))
         moments.append((contest.ends_at + timedelta(days=contest.hold_days), "results", ""))
-        return moments
+        # in time order: a week's standings may come after «последний день» moved to the
+        # morning, and «the next moment» of each must be the one after it in time
+        return sorted(moments, key=lambda moment: moment[0])
 
     async def _contest(self, item: Managed, now: datetime) -> int:
         contest = item.contest

@@ -18,6 +18,8 @@
 - A worker's log lines say which worker (and its pid).
 - A segment, an option or a question with «&» or «<» onboards (it broke the message and
   the partner was stuck).
+- A contest's weekly standings due an hour after «последний день» are posted (its
+  moments were not in time order, and the later one counted as already superseded).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -29,6 +31,7 @@ import logging
 import os
 import shutil
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,7 +50,15 @@ from bot.logs import setup_logging
 from bot.redis_state import ResilientStorage, _Outage
 from bot.services.faq import FaqService
 from bot.services.onboarding import matching_option
-from tests.harness import DEMO_CONTENT, Client, Harness, make_settings, running_bot
+from bot.telegram.emulator import RateLimits
+from tests.harness import (
+    DEMO_CONTENT,
+    Client,
+    Harness,
+    chats_emulator,
+    make_settings,
+    running_bot,
+)
 from tests.test_review_s10_fixc import _import, _stored, database
 from tests.test_review_s20 import _problems_of
 
@@ -430,3 +441,46 @@ async def test_a_segment_an_option_and_a_question_with_html_characters_onboard(
         await boris.send("/start")
         said = await boris.send("блогер")
         assert "Сегмент: Блогер <education> & co" in said[0].plain
+
+
+async def test_a_weeks_standings_due_after_the_last_day_notice_are_posted(
+    tmp_path: Path,
+) -> None:
+    """A contest 13.12 10:00 – 20.12 23:59: its only weekly standings (20.12 10:00) come
+    after «последний день» (20.12 09:00, the quiet hours' end). The moments were listed
+    standings first, so «the next moment» of the standings was the earlier one: at 10:00
+    they were never posted, and /schedule had listed them."""
+    from tests.test_journey_schedule import COMMUNITY as GROUP
+    from tests.test_journey_schedule import partner_with_sales, posts, tick
+    from tests.test_journey_schedule_held import at
+
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    contest = folder / "contests/winter-sofas.yaml"
+    contest.write_text(
+        contest.read_text(encoding="utf-8")
+        .replace("starts_at: 2026-12-14T00:00:00+03:00", "starts_at: 2026-12-13T10:00:00+03:00")
+        .replace("ends_at: 2026-12-28T23:59:59+03:00", "ends_at: 2026-12-20T23:59:59+03:00"),
+        encoding="utf-8",
+    )
+    async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
+        emulator.add_group(GROUP, "Партнёры МебельДом")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=GROUP, content_dir=folder
+        ) as bot:
+            moments = bot.services.planner.contest_moments(
+                next(c for c in bot.services.content_store.content.contests)
+            )
+            assert [at for at, _name, _tag in moments] == sorted(at for at, _n, _t in moments)
+            await partner_with_sales(bot, 2106, "std-1", "Анна")
+            await tick(bot)  # announced
+            at(bot, datetime(2026, 12, 20, 6, 0, 50, tzinfo=UTC))  # 09:00:50: «последний день»
+            mark = len(posts(bot, 0))
+            await tick(bot)
+            assert any("последний день" in text.lower() for text in posts(bot, mark))
+            at(bot, datetime(2026, 12, 20, 7, 0, 20, tzinfo=UTC))  # 10:00:20: the standings
+            mark = len(posts(bot, 0))
+            await tick(bot)
+            assert any(text.startswith("🏆 Зимний марафон") for text in posts(bot, mark)), posts(
+                bot, mark
+            )
