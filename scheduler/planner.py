@@ -194,7 +194,7 @@ class Planner:
         queued = 0
         moments = self.contest_moments(contest)
         for index, (at, name, tag) in enumerate(moments):
-            if at > now or at < item.announced_at:
+            if at > now or at < item.announced_at or _just_announced(name, at, item.announced_at):
                 continue
             following = moments[index + 1][0] if index + 1 < len(moments) else None
             if not self._still_makes_sense(name, at, following, contest, now):
@@ -352,7 +352,7 @@ class Planner:
                     Planned(now, "schedule-announcement", contest.title, audience, True, chats)
                 )
             for at, name, _tag in self.contest_moments(contest):
-                if not now < at <= until:
+                if not now < at <= until or _just_announced(name, at, item.announced_at or now):
                     continue
                 reached: list[Partner] = []
                 if name == "results":
@@ -422,6 +422,15 @@ class Planner:
             return [item]
         later = replace(item, at=private_at, community=False)
         return [replace(item, audience=0, messages=0), later] if item.community else [later]
+
+
+# a reminder this soon after the contest's announcement (made late: a manager's contest
+# starting the next day) would say again what the partners just read: not sent
+REMINDER_GAP: Final = timedelta(hours=12)
+
+
+def _just_announced(name: str, at: datetime, announced_at: datetime) -> bool:
+    return name == "reminder" and at - announced_at < REMINDER_GAP
 
 
 def _weeks(first: datetime, until: datetime) -> list[datetime]:

@@ -20,6 +20,7 @@
   the partner was stuck).
 - A contest's weekly standings due an hour after «последний день» are posted (its
   moments were not in time order, and the later one counted as already superseded).
+- No contest reminder within 12 h of the contest's announcement.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -484,3 +485,33 @@ async def test_a_weeks_standings_due_after_the_last_day_notice_are_posted(
             assert any(text.startswith("🏆 Зимний марафон") for text in posts(bot, mark)), posts(
                 bot, mark
             )
+
+
+async def test_no_reminder_an_hour_after_the_contests_announcement(harness: Harness) -> None:
+    """A contest announced late (the manager overrode the week's lead) got «остался 1
+    день» 55 minutes after its announcement: three messages in 25 hours, one of the week's
+    slots spent on what the partner had just read. A reminder within 12 h of the
+    announcement is not sent, nor listed in /schedule."""
+    from tests.test_journey_schedule import partner_with_sales, tick
+    from tests.test_journey_schedule_held import at, schedule
+
+    anna = await partner_with_sales(harness, 2107, "late-1", "Анна")
+    contest = await harness.services.contests.contest("winter-sofas")
+    assert contest is not None
+    at(harness, datetime(2026, 12, 12, 18, 30, tzinfo=UTC))  # 21:30 Moscow, 11.5 h before it
+    await harness.services.notices.announce_contest(contest)
+    await harness.deliver()
+    assert any(m.plain.startswith("📣 Новый конкурс!") for m in anna.messages)
+    manager = harness.manager()
+    await manager.send("/start")
+    lines = await schedule(manager)
+    assert not any("напоминание о конкурсе" in line for line in lines), lines
+    mark = len(anna.messages)
+    at(harness, datetime(2026, 12, 13, 6, 1, tzinfo=UTC))  # 09:01: the 1-day reminder's time
+    await tick(harness)
+    assert not any("остался 1 день" in m.plain for m in anna.messages[mark:]), [
+        m.plain[:50] for m in anna.messages[mark:]
+    ]
+    at(harness, datetime(2026, 12, 14, 6, 1, tzinfo=UTC))  # the start is told
+    await tick(harness)
+    assert any("начался" in m.plain for m in anna.messages[mark:])
