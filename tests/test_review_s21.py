@@ -21,6 +21,8 @@
 - A contest's weekly standings due an hour after «последний день» are posted (its
   moments were not in time order, and the later one counted as already superseded).
 - No contest reminder within 12 h of the contest's announcement.
+- A creative's text with formatting tags (`<b>`) is refused with its line (it went to
+  partners with the tags shown).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -515,3 +517,28 @@ async def test_no_reminder_an_hour_after_the_contests_announcement(harness: Harn
     at(harness, datetime(2026, 12, 14, 6, 1, tzinfo=UTC))  # the start is told
     await tick(harness)
     assert any("начался" in m.plain for m in anna.messages[mark:])
+
+
+def test_a_creatives_text_with_html_tags_is_refused_with_its_line(tmp_path: Path) -> None:
+    """A creative's `text` with `<b>…</b>` passed `content check` and reached partners
+    with the tags shown (its text goes as written, for partners to copy), while the same
+    in a lesson is refused."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    with (folder / "creatives.yaml").open("a", encoding="utf-8") as creatives:
+        creatives.write(
+            '\n- id: bold-post\n  title: "Пост <для> блога & канала"\n  kind: keywords\n'
+            '  text: "Диваны <b>со скидкой</b> до 30%"\n  segments: [blogger]\n'
+            '\n- id: kept-post\n  title: "Пост"\n  kind: keywords\n'
+            '  text: "Диваны <3 для <имя> & семьи, 1 < 2"\n  segments: [blogger]\n'
+        )
+    problems = _problems_of(folder)
+    assert [p for p in problems if "creative" in p] == [
+        "creatives.yaml:"
+        + str(_line_of(folder / "creatives.yaml", "- id: bold-post"))
+        + ": the creative 'bold-post' text has HTML '<b>': it would show as text"
+    ], problems
+
+
+def _line_of(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").split("\n").index(text) + 1

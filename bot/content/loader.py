@@ -304,6 +304,9 @@ def _check_rendering(
             wrong_parts += sending_problems(sent.caption, CAPTION_LIMIT, "caption")
         if sent.text is not None:
             wrong_parts += sending_problems(sent.text)
+        tag = _TAG.search(item.text or "")
+        if tag is not None:  # the text goes as written (partners copy it): tags show as text
+            wrong_parts.append(f"text has HTML {tag.group(0)[:40]!r}: it would show as text")
         for wrong in wrong_parts:
             line = sources["creatives.yaml"].line((index,))
             problems.append(Problem("creatives.yaml", line, f"the creative {item.id!r} {wrong}"))
@@ -355,6 +358,12 @@ def markdown_problems(body: str) -> list[tuple[int, str]]:
     return found
 
 
+# formatting an author may mean as markup (not «<3», «<имя>», «<education>»)
+_TAG = re.compile(
+    r"</?(?:b|strong|i|em|u|ins|s|strike|del|a|code|pre|br|p|span|div|blockquote|tg-spoiler)"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _LINK_RULE = "a link must start with http:// or https:// (or tg://)"
 _REFUSED_LINK = re.compile(r"\]\(\s*<?([^\s>]+)\)")  # to the last «)»: «alert(1)» whole
 
