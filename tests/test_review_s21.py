@@ -23,6 +23,8 @@
 - No contest reminder within 12 h of the contest's announcement.
 - A creative's text with formatting tags (`<b>`) is refused with its line (it went to
   partners with the tags shown).
+- A wording a manager rejected goes back to the FAQ's gaps (it was neither answered nor
+  a gap).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -62,10 +64,11 @@ from tests.harness import (
     make_settings,
     running_bot,
 )
+from tests.test_faq_learning import reviewed
 from tests.test_review_s10_fixc import _import, _stored, database
 from tests.test_review_s20 import _problems_of
 
-__all__ = ["database"]
+__all__ = ["database", "reviewed"]
 
 HEADER = "partner,conversion_id,status,amount,note\n"
 
@@ -542,3 +545,24 @@ def test_a_creatives_text_with_html_tags_is_refused_with_its_line(tmp_path: Path
 
 def _line_of(path: Path, text: str) -> int:
     return path.read_text(encoding="utf-8").split("\n").index(text) + 1
+
+
+async def test_a_rejected_wording_goes_back_to_the_faqs_gaps(reviewed: Harness) -> None:
+    """A partner picked an option and pressed «Помогло»; a manager rejected the wording in
+    /faq_learned: the question was neither answered nor a gap — /stats and the digest's
+    gaps no longer showed it. Its picks count as offered options again."""
+    question = "реф ссылку куда вставлять в био норм?"
+    manager = reviewed.manager()
+    await manager.send("/start")
+    nika = reviewed.user(2108)
+    await nika.onboard()
+    await nika.send(question)
+    await nika.press(nika.last.button_labels[0])
+    await nika.press("👍 Помогло")
+    assert question not in "\n".join(m.plain for m in await manager.send("/stats"))
+    replies = await manager.send("/faq_learned")
+    assert f"«{question}»" in replies[-1].plain
+    await manager.press("❌ Отклонить")
+    said = "\n".join(m.plain for m in await manager.send("/stats"))
+    assert "Чаще всего без прямого ответа" in said, said
+    assert question in said.split("Чаще всего без прямого ответа")[1], said

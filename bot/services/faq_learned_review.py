@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import insert
-from bot.db.tables import faq_learned, faq_learned_votes
+from bot.db.tables import faq_learned, faq_learned_votes, faq_questions
 from bot.services.faq_learned import (
     Learned,
     LearnedRows,
@@ -29,6 +29,7 @@ from bot.services.faq_wordings import (
     learnable,
     owner_elsewhere,
     phrasing_key,
+    without_controls,
     wording_problem,
 )
 
@@ -199,6 +200,8 @@ class LearnedReview(LearnedRows):
             if status == "approved" and self.unlearnable(found.phrasing, found.entry_id):
                 status = "rejected"
             await self._decide(conn, learned_id, status)
+            if status == "rejected":
+                await _picks_taken_back(conn, learned_id, found.entry_id)
             moved: tuple[str, ...] = ()
             if status == "approved":
                 key = await conn.scalar(
@@ -263,3 +266,30 @@ class LearnedReview(LearnedRows):
                 faq_learned_votes.delete().where(faq_learned_votes.c.partner_id == partner_id)
             )
             return int(result.rowcount or 0)
+
+
+async def _picks_taken_back(conn: AsyncConnection, learned_id: int, entry_id: str) -> None:
+    """A rejected wording: the partners' questions that picked `entry_id` in its words
+    (the pick and 👍 that proposed it) did not get their answer after all — they count as
+    offered options again, so the FAQ's gaps (/stats, the digest) show them (they were
+    lost: neither answered nor a gap)."""
+    key = await conn.scalar(
+        sa.select(faq_learned.c.phrasing_key).where(faq_learned.c.id == learned_id)
+    )
+    picked = await conn.execute(
+        sa.select(faq_questions.c.id, faq_questions.c.question).where(
+            faq_questions.c.entry_id == entry_id,
+            faq_questions.c.outcome.in_(("picked", "repicked")),
+        )
+    )
+    ids = [
+        row.id
+        for row in picked
+        if key in (phrasing_key(row.question), phrasing_key(without_controls(row.question)))
+    ]
+    for start in range(0, len(ids), 500):
+        await conn.execute(
+            faq_questions.update()
+            .where(faq_questions.c.id.in_(ids[start : start + 500]))
+            .values(outcome="suggested")
+        )
