@@ -189,7 +189,12 @@ class Planner:
             if item.source != "file":
                 return 0  # a manager's contest is announced when it is saved
             if self._contests.short_notice(contest.starts_at):
-                return 0  # too close: only a manager may announce it (/contests_admin)
+                # too close: only a manager may announce it (/contests_admin) — told once
+                key = f"contest:{contest.id}:too-soon"
+                if key not in self._done:
+                    self._done.add(key)
+                    await self._notices.contest_too_soon(contest.id, contest.title)
+                return 0
             return (await self._notices.announce_contest(contest)).enqueued.queued
         queued = 0
         moments = self.contest_moments(contest)

@@ -18,7 +18,7 @@ from bot.db import tables
 from bot.services.outbox import Queued
 from bot.services.outbox_refresh import FRESH
 from bot.services.sales import ConversionIn
-from tests.harness import Client, Harness
+from tests.harness import Client, Harness, announce_demo_contest
 from tests.test_journey_notices import linked
 from tests.test_review_s9_lefta import _csv_elsewhere, _postback, _to, _told
 
@@ -209,6 +209,7 @@ async def test_the_reminder_of_a_lesson_finished_meanwhile_is_dropped(harness: H
     """Анна finished the first lesson at 22:30 (Moscow); the reminder of the second falls
     due two days later at 22:30 and waits for 09:00. She finishes the second at 07:00:
     at 09:00 she is not asked to go on with it."""
+    await announce_demo_contest(harness)  # or the managers hear it was never announced
     anna = harness.user(9531, "Анна")
     await anna.onboard()
     await _to(harness, datetime(2026, 12, 5, 19, 30, tzinfo=UTC))  # 22:30 in Moscow

@@ -25,6 +25,7 @@
   partners with the tags shown).
 - A wording a manager rejected goes back to the FAQ's gaps (it was neither answered nor
   a gap).
+- A file contest too close to announce itself: the managers hear it once.
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -566,3 +567,32 @@ async def test_a_rejected_wording_goes_back_to_the_faqs_gaps(reviewed: Harness) 
     said = "\n".join(m.plain for m in await manager.send("/stats"))
     assert "Чаще всего без прямого ответа" in said, said
     assert question in said.split("Чаще всего без прямого ответа")[1], said
+
+
+async def test_managers_hear_once_of_a_file_contest_too_close_to_announce_itself(
+    tmp_path: Path,
+) -> None:
+    """A file contest starting 2 hours inside the week's lead was never announced, and
+    nobody was told: only /contests_admin said «не объявлен» (the owner expected it to be
+    announced a week ahead). The managers hear it once, however many ticks and starts."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    contest = folder / "contests/winter-sofas.yaml"
+    contest.write_text(
+        contest.read_text(encoding="utf-8")
+        .replace("starts_at: 2026-12-14T00:00:00+03:00", "starts_at: 2026-11-09T10:00:00+03:00")
+        .replace("ends_at: 2026-12-28T23:59:59+03:00", "ends_at: 2026-11-20T23:59:59+03:00"),
+        encoding="utf-8",
+    )
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        for _ in range(3):
+            await harness.services.planner.tick()
+            await harness.deliver()
+            harness.clock.advance(60)
+        told = [m.plain for m in manager.messages if "сам он не объявится" in m.plain]
+        assert told == [
+            "⚠️ «Зимний марафон диванов» начинается раньше, чем через срок анонса: сам он не"
+            " объявится. Объявить — /contests_admin."
+        ], [m.plain[:80] for m in manager.messages]

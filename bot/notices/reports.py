@@ -110,3 +110,21 @@ class ReportNotices(NoticesBase):
                 for platform, chat in self.manager_targets()
             ]
         )
+
+    async def contest_too_soon(self, contest_id: str, title: str) -> Enqueued:
+        """A file contest the schedule will not announce by itself (it starts sooner than
+        the announcement lead): the managers hear it once — at start-up only
+        /contests_admin said «не объявлен», and its week ahead went by in silence."""
+        text = self._l10n(None)("reload-planned-too-soon", title=html.escape(title))
+        return await self._outbox.enqueue(
+            [
+                OutMessage(
+                    key=f"contest-too-soon:{contest_id}:{platform}:{chat}",
+                    kind="report",
+                    platform=platform,
+                    chat_id=chat,
+                    text=text,
+                )
+                for platform, chat in self.manager_targets()
+            ]
+        )
