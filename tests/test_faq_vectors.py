@@ -120,13 +120,24 @@ def test_the_scope_feature_reads_the_question_not_the_entry(vectors: pytest.Monk
 
 
 @pytest.mark.parametrize("mode", ["on", "off"])
-@pytest.mark.parametrize("question", ["how do I become a driver", "привет", "👍", "ok"])
+@pytest.mark.parametrize(
+    "question", ["привет", "👍", "ok", "у меня сломался стул", "zzqq", "какая погода"]
+)
 def test_no_word_the_faq_knows_is_no_match(
     vectors: pytest.MonkeyPatch, mode: str, question: str
 ) -> None:
-    # small talk never gets "did you mean" from meaning alone
+    # small talk, and a question close in meaning to no entry, never get "did you mean"
     match = _matcher(mode, vectors).match(question)
     assert (match.outcome, match.suggestions) == ("miss", ())
+
+
+def test_no_word_the_faq_knows_is_ranked_by_meaning(vectors: pytest.MonkeyPatch) -> None:
+    # an English «how do I become a driver» shares no word with «Как стать курьером?»;
+    # close enough in meaning (`MEANING_FLOOR`), it is ranked by meaning alone (session 21)
+    assert "courier" in [
+        c.entry_id for c in _matcher("on", vectors).rank("how do I become a driver")
+    ]
+    assert _matcher("off", vectors).rank("how do I become a driver") == []
 
 
 def test_a_segment_hides_an_entry_close_in_meaning(vectors: pytest.MonkeyPatch) -> None:

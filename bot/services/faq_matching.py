@@ -65,7 +65,7 @@ from bot.services.faq_text import (
     transliterate,
     words,
 )
-from bot.services.faq_vectors import EntryVectors
+from bot.services.faq_vectors import Closeness, EntryVectors
 
 __all__ = [
     "CANDIDATES",
@@ -185,7 +185,8 @@ class FaqMatcher(OwnReading):
             return [], None  # nothing, or numbers alone («1», «2»): no question to answer
         known = [unit for unit in units if self._known(unit.forms)]
         by_learned = self._learned_evidence(units)
-        if not known and not by_learned:
+        closeness, close = self._by_meaning(question, bool(known or by_learned))
+        if not known and not by_learned and not close:
             return [], None
         weights = [self._weight(unit) for unit in known]
         known_total = sum(weights) or self._max_idf
@@ -210,16 +211,13 @@ class FaqMatcher(OwnReading):
             for index in {i for form in unit.forms for i in self._answer_postings.get(form, ())}:
                 if index not in hits:
                     by_answer[index] = by_answer.get(index, 0.0) + weight
-        closeness = self._vectors.compare(question)
         lexical = {
             index: covered.get(index, 0.0)
             + 0.5 * by_answer.get(index, 0.0)
             + 0.7 * by_learned.get(index, 0.0)
             for index in set(covered) | set(by_answer) | set(by_learned)
         }
-        visible = self._candidates(
-            lexical, closeness.closest() if closeness is not None else [], segment
-        )
+        visible = self._candidates(lexical, close, segment)
         if not visible:
             return [], None
         question_text = " ".join(sorted(question_forms))
@@ -283,10 +281,27 @@ class FaqMatcher(OwnReading):
         candidates.sort(key=lambda c: (c.entry_id != first, c.features[_EXACT] < 1.0, -c.score))
         return candidates[:limit], first
 
+    def _by_meaning(self, question: str, by_words: bool) -> tuple[Closeness | None, list[int]]:
+        """How close the question is to each entry, and the entries closest by meaning:
+        for a question with no word the FAQ knows (not `by_words`), only those at least
+        `MEANING_FLOOR` close (the picker's floor: «у меня сломался стул» is close to
+        nothing), ranked by meaning alone; none with the vectors off."""
+        closeness = self._vectors.compare(question)
+        if closeness is None:
+            return None, []
+        close = closeness.closest()
+        if by_words:
+            return closeness, close
+        plain = self._vectors.plain(question)
+        if plain is None:
+            return closeness, []
+        return closeness, [index for index in close if plain[index] >= MEANING_FLOOR]
+
     def closest_in_meaning(self, question: str, segment: str | None = None) -> list[str]:
         """For a manager's picker: the entries closest in meaning, however few words they
-        share with the question (`rank` scores none for a question with no word the FAQ
-        knows); only those at least `MEANING_FLOOR` close; none with the vectors off."""
+        share with the question (`rank` scores only the entries at least that close for
+        a question with no word the FAQ knows); only those at least `MEANING_FLOOR`
+        close; none with the vectors off."""
         plain = self._vectors.plain(plain_question(question))
         if plain is None:
             return []
