@@ -2,18 +2,19 @@
 
 aiogram's `RedisStorage` keeps the dialog state and `RedisEventIsolation` makes one
 chat's updates run one at a time across processes. Wrapped so that Redis going away
-never stops the bot: while it is unreachable, state lives in the database (shared by the
-workers: a dialog's next step may reach another worker) and the lock is the process's
-own, and the log says so once per outage (and once when Redis is back). When Redis
-answers again, what the database kept meanwhile is handed back to it (then deleted from
-the database) before the update at hand is read.
+never stops the bot: the state is mirrored in the database (every change written to
+both), read from there while Redis is unreachable (shared by the workers: a dialog's
+next step may reach another worker, and a dialog begun before the outage goes on), the
+lock is the process's own meanwhile, and the log says so once per outage (and once when
+Redis is back). When Redis answers again, the mirror is handed back to it before the
+update at hand is read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -27,6 +28,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.exceptions import RedisError
 
+from bot.db.engine import OUTAGE
 from bot.db.fsm import DatabaseStorage
 
 logger = logging.getLogger(__name__)
@@ -56,25 +58,37 @@ class _Outage:
 
 
 class ResilientStorage(BaseStorage):
-    def __init__(self, redis: RedisStorage, outage: _Outage, fallback: DatabaseStorage) -> None:
+    """Redis's dialog state, mirrored in the database: every change is written to both
+    (a dialog step is rare beside the updates that only read), reads go to Redis, and to
+    the database while Redis is away — a dialog begun before the outage goes on during
+    it, on any worker. When Redis answers again, what changed meanwhile is handed back."""
+
+    def __init__(self, redis: RedisStorage, outage: _Outage, mirror: DatabaseStorage) -> None:
         self._redis = redis
-        self._fallback = fallback
+        self._mirror = mirror
         self._outage = outage
-        self._held = False  # this process wrote to the fallback: hand it back to Redis
+        self._held = False  # this process met Redis away: hand the mirror back to it
 
     async def _handed_back(self) -> None:
-        """What the database kept while Redis was away, into Redis, then out of the
-        database (a Redis failure midway leaves it in the database for the next try)."""
+        """The mirror, into Redis (what changed while it was away); a Redis failure
+        midway leaves it for the next try."""
         if not self._held:
             return
-        for key, state, data in await self._fallback.everything():
+        for key, state, data in await self._mirror.everything():
             await self._redis.set_state(key, state)
             await self._redis.set_data(key, data)
-            await self._fallback.set_state(key, None)
-            await self._fallback.set_data(key, {})
         self._held = False
 
+    async def _mirrored(self, write: Awaitable[None]) -> None:
+        """A change written to the database too; the database away loses the mirror's
+        copy only (Redis holds it)."""
+        try:
+            await write
+        except OUTAGE as exc:
+            logger.debug("dialog state not mirrored in the database: %s", type(exc).__name__)
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._mirrored(self._mirror.set_state(key, state))
         try:
             await self._handed_back()
             await self._redis.set_state(key, state)
@@ -82,7 +96,6 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
-            await self._fallback.set_state(key, state)
 
     async def get_state(self, key: StorageKey) -> str | None:
         try:
@@ -92,10 +105,11 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
-            return await self._fallback.get_state(key)
+            return await self._mirror.get_state(key)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._mirrored(self._mirror.set_data(key, data))
         try:
             await self._handed_back()
             await self._redis.set_data(key, data)
@@ -103,7 +117,6 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
-            await self._fallback.set_data(key, data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         try:
@@ -113,7 +126,7 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
-            return await self._fallback.get_data(key)
+            return await self._mirror.get_data(key)
         return data
 
     async def close(self) -> None:
