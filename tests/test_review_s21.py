@@ -369,8 +369,16 @@ def test_an_editors_backup_in_lessons_is_left_alone(tmp_path: Path) -> None:
     folder = tmp_path / "content"
     shutil.copytree(DEMO_CONTENT, folder)
     lesson = (folder / "lessons/01-start.md").read_text(encoding="utf-8")
-    for name in ("01-start.md~", "#01-start.md#", "01-start.md.bak", "01-start.md.orig"):
+    for name in (
+        "01-start.md~", "#01-start.md#", "01-start.md.bak", "01-start.md.orig",
+        "01-start.md.save", "01-start.md.swo", "01-start.md.kate-swp", "~$01-start.md",
+        ".#02-other.md",  # a regular file named as Emacs's lock: it was read as a lesson
+    ):  # fmt: skip
         (folder / "lessons" / name).write_text(lesson, encoding="utf-8")
+    # Emacs's lock while a file is open: a dangling link («cannot be read» blocked /reload)
+    (folder / "lessons/.#01-start.md").symlink_to("root@host.1234:1700000000")
+    (folder / "contests/.#winter-sofas.yaml").symlink_to("root@host.1234:1700000000")
+    (folder / "contests/winter-sofas.yaml.save").write_text("broken: [", encoding="utf-8")
     (folder / "faq.yaml~").write_text("broken: [", encoding="utf-8")
     (folder / "lessons/05-notes.txt").write_text("заметки", encoding="utf-8")
     problems = _problems_of(folder)

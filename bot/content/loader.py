@@ -39,6 +39,7 @@ from bot.content.source import (
     Problem,
     Source,
     folder_files,
+    not_content,
     read_file,
 )
 from bot.max import markup as max_markup
@@ -157,6 +158,8 @@ def _load_contests(
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.yaml")):
+        if not_content(path.name):
+            continue
         text = read_file(path, path.relative_to(root).as_posix(), problems)
         if text is None:
             continue
@@ -177,6 +180,8 @@ def _load_lessons(
     if not folder.is_dir():
         return lessons
     for path in sorted(folder.glob("*.md")):
+        if not_content(path.name):  # «.#01-start.md»: Emacs's lock, a dangling link
+            continue
         name = path.relative_to(root).as_posix()
         text = read_file(path, name, problems)
         if text is None:
@@ -219,9 +224,7 @@ def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Proble
     attached = {item for lesson in lessons for item in lesson.attachments}
     for path in sorted(folder.iterdir()):
         name = path.relative_to(root).as_posix()
-        if path.name.startswith(".") or name in attached or path.suffix == ".md":
-            continue
-        if _backup(path.name):
+        if not_content(path.name) or name in attached or path.suffix == ".md":
             continue
         if path.is_dir():
             problems.append(
@@ -239,15 +242,6 @@ def _stray_lesson_files(root: Path, lessons: list[Lesson], problems: list[Proble
                 " in its attachments)",
             )
         )
-
-
-def _backup(name: str) -> bool:
-    """An editor's backup or swap file."""
-    return (
-        name.endswith("~")
-        or (name.startswith("#") and name.endswith("#"))
-        or name.lower().endswith((".bak", ".orig", ".swp", ".tmp"))
-    )
 
 
 def _check_rendering(

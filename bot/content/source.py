@@ -280,13 +280,29 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (part.startswith(("list[", "function-")) or "[" in part)
 
 
+_BACKUPS = (".bak", ".orig", ".swp", ".swo", ".tmp", ".save", ".old", ".backup", ".kate-swp")
+
+
+def not_content(name: str) -> bool:
+    """A file name that is never content: hidden (`.DS_Store`, Emacs's lock `.#01-start.md`,
+    a dangling link), an editor's backup or swap file (`01-start.md~`, `#01-start.md#`,
+    `.bak`, `.orig`, `.swp`, `.swo`, `.tmp`, nano's `.save`, `.old`, `.backup`, Kate's
+    `.kate-swp`) or an office suite's lock (`~$01-start.md`)."""
+    return (
+        name.startswith((".", "~$"))
+        or name.endswith("~")
+        or (name.startswith("#") and name.endswith("#"))
+        or name.lower().endswith(_BACKUPS)
+    )
+
+
 def folder_files(root: Path) -> list[Path]:
     """Every file of a content folder, by name; hidden ones (`.git`, editors' swap files)
-    are not content."""
+    and backups (`not_content`) are not content."""
     found: list[Path] = []
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        found.extend(Path(directory, name) for name in files if not name.startswith("."))
+        found.extend(Path(directory, name) for name in files if not not_content(name))
     return sorted(found, key=lambda path: path.relative_to(root).as_posix())
 
 
