@@ -609,3 +609,27 @@ async def test_managers_hear_once_of_a_file_contest_too_close_to_announce_itself
             "⚠️ «Зимний марафон диванов» начинается раньше, чем через срок анонса: сам он не"
             " объявится. Объявить — /contests_admin."
         ], [m.plain[:80] for m in manager.messages]
+
+
+def test_a_quote_open_over_the_field_limit_names_the_rest_of_the_file(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A quote closed 6,000 lines later: «not read as CSV: field larger than field limit
+    (131072)», «rejected 1», and the 6,000 lines after it named nowhere."""
+    rows = [f"aff-1,x{n},approved,{n}," for n in range(6000)]
+    sheet = tmp_path / "long.csv"
+    sheet.write_text(
+        HEADER
+        + "aff-1,f1,approved,1,\n"
+        + 'aff-1,f2,"approved,200,\n'
+        + "\n".join(rows)
+        + '\naff-1,f9",approved,5,\n',
+        encoding="utf-8",
+    )
+    code, out = _import(sheet, capsys)
+    assert code == 1
+    assert out[1:] == [
+        "long.csv:3: a quote opened on this line is not closed within 131,072 characters:"
+        " lines 3-6004, the rest of the file, not imported (close the quote or remove it)"
+    ]
+    assert [conversion for conversion, _ in _stored(database)] == ["f1"]

@@ -58,7 +58,7 @@ def csv_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
             except StopIteration:
                 return
             except csv.Error as exc:  # nothing after it can be read as meant
-                report.rejected.append((line + 1, f"not read as CSV: {exc}"))  # its first line
+                report.rejected.append((line + 1, _unreadable(path, line + 1, exc)))
                 return
             line = reader.line_num
             breaks, unclosed = _spanning(raw, len(header))
@@ -104,6 +104,21 @@ def _unclosed(first: int, last: int, unclosed: bool) -> str:
     taken = f"lines {first}-{last} read as one row, none of them" if last > first else "not"
     return (
         f"a quote opened on this line is {where}: {taken} imported (close the quote or remove it)"
+    )
+
+
+def _unreadable(path: Path, first: int, exc: csv.Error) -> str:
+    """Why the import ended at line `first`: a field over the csv module's limit is a quote
+    left open that took the rest of the file (every line after it named, not imported)."""
+    if "field limit" not in str(exc):
+        return f"not read as CSV: {exc}"
+    with path.open("rb") as whole:
+        last = sum(block.count(b"\n") for block in iter(lambda: whole.read(1 << 20), b""))
+    lines = f"lines {first}-{last}" if last > first else f"line {first}"
+    return (
+        f"a quote opened on this line is not closed within {csv.field_size_limit():,}"
+        f" characters: {lines}, the rest of the file, not imported (close the quote or"
+        " remove it)"
     )
 
 
