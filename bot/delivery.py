@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any, Final, Generic, TypeVar
 
 from bot.clock import Clock
+from bot.db.engine import OUTAGE, OutageLog
 from bot.pacing import bulk
 from bot.services.outbox import Outbox, Outcome, Queued
 from bot.services.partner import Partner
@@ -60,10 +61,15 @@ class OutboxWorker:
         released = await self._outbox.release_claims(self.platform)
         if released:
             logger.info("%s rows taken by a worker that stopped are queued again", released)
+        outage = OutageLog(logger, f"delivery ({self.platform or 'tg'})")
         while True:
             self._wake.clear()
             try:
                 sent = await self.drain()
+                outage.worked()
+            except OUTAGE as exc:
+                outage.failed(exc)
+                sent = 0
             except Exception:
                 logger.exception("delivery round failed; trying again shortly")
                 sent = 0

@@ -42,7 +42,7 @@ def add_planner_job(scheduler: AsyncIOScheduler, planner: Planner) -> None:
     """The planner every minute, the first time right at start-up (what was missed while
     the bot was down and still makes sense goes out then)."""
     scheduler.add_job(
-        planner.tick,
+        planner.scheduled_tick,
         "interval",
         seconds=PLANNER_SECONDS,
         next_run_time=datetime.now(UTC),

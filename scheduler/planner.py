@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.content.models import Contest, WeeklyMoment
 from bot.content.store import ContentStore
+from bot.db.engine import OUTAGE, OutageLog
 from bot.notices import Notices
 from bot.notices.contests import SCHEDULED
 from bot.services.announcements import AnnouncementService
@@ -109,6 +110,18 @@ class Planner:
         self._done: set[str] = set()  # occurrences fully queued by this process
         self._digest_served: dict[str, set[int]] = {}  # digest key → partners it was planned for
         self._drip_at: datetime | None = None
+        self._outage = OutageLog(logger, "the schedule")
+
+    async def scheduled_tick(self) -> int:
+        """`tick` as the scheduler runs it every minute: the database away is said once
+        (then once when it answers), not a traceback a minute."""
+        try:
+            queued = await self.tick()
+        except OUTAGE as exc:
+            self._outage.failed(exc)
+            return 0
+        self._outage.worked()
+        return queued
 
     async def tick(self) -> int:
         """Queue whatever is due; the number of rows queued."""

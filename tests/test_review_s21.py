@@ -26,6 +26,8 @@
 - A wording a manager rejected goes back to the FAQ's gaps (it was neither answered nor
   a gap).
 - A file contest too close to announce itself: the managers hear it once.
+- The delivery loop and the schedule say a database outage once, without a traceback
+  (the sandbox wrote 3,000 lines in 30 s).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -33,6 +35,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -633,3 +636,53 @@ def test_a_quote_open_over_the_field_limit_names_the_rest_of_the_file(
         " lines 3-6004, the rest of the file, not imported (close the quote or remove it)"
     ]
     assert [conversion for conversion, _ in _stored(database)] == ["f1"]
+
+
+async def test_the_delivery_and_the_schedule_say_a_database_outage_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL stopped under the sandbox: «delivery round failed» with a ~100-line
+    traceback every 5 s per platform (3,000 lines in 30 s) and the planner's traceback a
+    minute. Each says it once, without a traceback, and once when it works again."""
+    from bot import delivery as delivery_module
+
+    worker = harness.delivery
+    rounds = 0
+
+    async def drain() -> int:
+        nonlocal rounds
+        rounds += 1
+        if rounds <= 5:
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError(111, "refused"))
+        if rounds == 6:
+            return 0
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(worker, "drain", drain)
+    monkeypatch.setattr(delivery_module, "IDLE_WAIT", 0.001)
+    planner = harness.services.planner
+    ticks = 0
+
+    async def tick() -> int:
+        nonlocal ticks
+        ticks += 1
+        if ticks <= 3:
+            raise OSError("connection refused")
+        return 0
+
+    monkeypatch.setattr(planner, "tick", tick)
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(asyncio.CancelledError):
+            await worker.run()
+        for _ in range(4):
+            await planner.scheduled_tick()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said == [
+        "delivery (tg): the database or a connection is away (OperationalError); trying"
+        " again until it works",
+        "delivery (tg): works again",
+        "the schedule: the database or a connection is away (OSError); trying again until"
+        " it works",
+        "the schedule: works again",
+    ], said
+    assert not [r for r in caplog.records if r.exc_info]
