@@ -54,6 +54,12 @@ _NUMBER: Final = re.compile(
 _RANGE: Final = re.compile(
     r"(\d+(?:[.,]\d+)?)(\s*[–—-]\s*|\s+до\s+)(?=\d+(?:[.,]\d+)?[ \u00a0]?(к|k|тыс|млн|m)(?!\w))"
 )
+# «более 10 тыс.», «свыше 10к», «> 10000» as «больше …»; «менее», «<» as «меньше»
+_SAME_AS: Final = (
+    (re.compile(r"(?<!\w)(?:более|свыше)(?!\w)|>\s*(?=\d)"), "больше "),
+    (re.compile(r"(?<!\w)менее(?!\w)|<\s*(?=\d)"), "меньше "),
+)
+_MORE_PLUS: Final = re.compile(r"(\d[\d \u00a0\u202f.,]*\s?(?:к|k|тыс\.?|млн\.?)?)\s*\+")
 _TIMES: Final = {"к": 1000, "k": 1000, "тыс": 1000, "млн": 1_000_000, "m": 1_000_000}
 
 
@@ -62,6 +68,9 @@ def _numbers(text: str) -> str:
     is the option «Больше 10 000»)."""
 
     text = _RANGE.sub(lambda found: found.group(1) + found.group(3) + found.group(2), text)
+    text = _MORE_PLUS.sub(lambda found: "больше " + found.group(1), text)  # «10 000+»
+    for word, same in _SAME_AS:
+        text = " ".join(word.sub(same, text).split())
 
     def digits(found: re.Match[str]) -> str:
         number = found.group(1).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
