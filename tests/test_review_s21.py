@@ -554,11 +554,19 @@ def test_a_creatives_text_with_html_tags_is_refused_with_its_line(tmp_path: Path
             '\n- id: kept-post\n  title: "Пост"\n  kind: keywords\n'
             '  text: "Диваны <3 для <имя> & семьи, 1 < 2"\n  segments: [blogger]\n'
         )
+    with (folder / "creatives.yaml").open("a", encoding="utf-8") as creatives:
+        creatives.write(
+            '\n- id: bold-title\n  title: "<b>Жирный заголовок</b> & <i>курсив</i>"\n'
+            '  kind: keywords\n  text: "диван купить"\n  segments: [blogger]\n'
+        )
     problems = _problems_of(folder)
+    path = folder / "creatives.yaml"
+    bold = _line_of(path, '  text: "Диваны <b>со скидкой</b> до 30%"')
     assert [p for p in problems if "creative" in p] == [
-        "creatives.yaml:"
-        + str(_line_of(folder / "creatives.yaml", "- id: bold-post"))
-        + ": the creative 'bold-post' text has HTML '<b>': it would show as text"
+        f"creatives.yaml:{bold}: the"
+        " creative 'bold-post' text has HTML '<b>': it would show as text",
+        f"creatives.yaml:{_line_of(path, '- id: bold-title') + 1}: the creative 'bold-title'"
+        " title has HTML '<b>': it would show as text",
     ], problems
 
 

@@ -298,12 +298,21 @@ def _check_rendering(
             wrong_parts += sending_problems(sent.caption, CAPTION_LIMIT, "caption")
         if sent.text is not None:
             wrong_parts += sending_problems(sent.text)
-        tag = _TAG.search(item.text or "")
-        if tag is not None:  # the text goes as written (partners copy it): tags show as text
-            wrong_parts.append(f"text has HTML {tag.group(0)[:40]!r}: it would show as text")
+        source = sources["creatives.yaml"]
         for wrong in wrong_parts:
-            line = sources["creatives.yaml"].line((index,))
+            line = source.line((index,))
             problems.append(Problem("creatives.yaml", line, f"the creative {item.id!r} {wrong}"))
+        for key in ("title", "text"):  # sent as written (partners copy it): tags show as text
+            tag = _TAG.search(getattr(item, key) or "")
+            if tag is not None:
+                said = f"the creative {item.id!r} {key} has HTML {tag.group(0)[:40]!r}"
+                problems.append(
+                    Problem(
+                        "creatives.yaml",
+                        source.line((index, key)),
+                        f"{said}: it would show as text",
+                    )
+                )
 
 
 def sending_problems(text: str, limit: int = TEXT_LIMIT, what: str = "message") -> list[str]:
