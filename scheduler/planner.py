@@ -238,7 +238,8 @@ class Planner:
         if not at <= now < at + RESULTS_GRACE or key in self._done:
             return 0
         moment = await self._contests.results_moment(contest)
-        queued = await self._queue(replace(moment, partners=[], community=False, winners={}))
+        quiet = replace(moment, partners=[], community=False, winners={}, unannounced=True)
+        queued = await self._queue(quiet)
         self._done.add(key)
         return queued
 

@@ -622,6 +622,14 @@ async def test_managers_hear_once_of_a_file_contest_too_close_to_announce_itself
             "⚠️ «Зимний марафон диванов» начинается раньше, чем через срок анонса: сам он не"
             " объявится. Объявить — /contests_admin."
         ], [m.plain[:80] for m in manager.messages]
+        # its results reach the managers only, saying the partners never heard of it
+        harness.clock.advance(
+            (datetime(2026, 12, 5, 0, 5, tzinfo=UTC) - harness.clock.now()).total_seconds()
+        )
+        await harness.services.planner.tick()
+        await harness.deliver()
+        (results,) = [m.plain for m in manager.messages if "Победители конкурса" in m.plain]
+        assert "⚠️ Конкурс не был объявлен: партнёры о нём не знали" in results, results
 
 
 def test_a_quote_open_over_the_field_limit_names_the_rest_of_the_file(

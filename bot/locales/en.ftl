@@ -949,6 +949,7 @@ moment-changed =
     { $prizes }
     All the rules — /contests
 contest-winners = 🏁 <b>Winners of the contest “{ $title }”</b> — hand out the prizes:
+contest-winners-unannounced = ⚠️ The contest was never announced: partners did not know of it, and the results were not sent to them.
 contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $until }, after the hold):
 contest-leaders = 📊 <b>Leading now</b> (results on { $until }, after the end and the hold):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }

@@ -993,6 +993,7 @@ moment-changed =
     { $prizes }
     Все условия — /contests
 contest-winners = 🏁 <b>Победители конкурса «{ $title }»</b> — вручите призы:
+contest-winners-unannounced = ⚠️ Конкурс не был объявлен: партнёры о нём не знали, итоги им не отправлены.
 contest-winners-preliminary = 🏁 <b>Предварительные победители</b> (итоги — { $until }, после холда):
 contest-leaders = 📊 <b>Сейчас лидируют</b> (итоги — { $until }, после конца и холда):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }

@@ -133,6 +133,8 @@ class ContestNotices(NoticesBase):
         manager), so someone hands out the prizes."""
         l10n = self._l10n(None)
         header = l10n("contest-winners", title=html.escape(moment.contest.title))
+        if moment.unannounced:  # nobody was told of it: the managers decide what to do
+            header += "\n" + l10n("contest-winners-unannounced")
         text = await winners_text(header, moment.contest, moment.results, self._partners, l10n)
         parts = split_text(text)  # many places: the message's limit
         return [

@@ -64,6 +64,7 @@ class Moment:
     tag: str = ""  # which one of a repeated moment: days before the start, the week
     results: list[list[Placed]] = field(default_factory=list)
     winners: dict[int, list[tuple[PrizeCategory, Placed]]] = field(default_factory=dict)
+    unannounced: bool = False  # results of a contest the partners never heard of
 
     @property
     def key(self) -> str:
