@@ -68,16 +68,23 @@ class ResilientStorage(BaseStorage):
         self._mirror = mirror
         self._outage = outage
         self._held = False  # this process met Redis away: hand the mirror back to it
+        self._ended: set[StorageKey] = set()  # dialogs changed meanwhile (some ended)
 
     async def _handed_back(self) -> None:
-        """The mirror, into Redis (what changed while it was away); a Redis failure
-        midway leaves it for the next try."""
+        """The mirror, into Redis (what changed while it was away: a dialog this process
+        ended meanwhile is cleared there too, or Redis's older state would revive it); a
+        Redis failure midway leaves it for the next try."""
         if not self._held:
             return
-        for key, state, data in await self._mirror.everything():
+        held = await self._mirror.everything()
+        for key, state, data in held:
             await self._redis.set_state(key, state)
             await self._redis.set_data(key, data)
+        for key in self._ended - {key for key, _state, _data in held}:
+            await self._redis.set_state(key, None)
+            await self._redis.set_data(key, {})
         self._held = False
+        self._ended.clear()
 
     async def _mirrored(self, write: Awaitable[None]) -> None:
         """A change written to the database too; the database away loses the mirror's
@@ -96,6 +103,7 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
+            self._ended.add(key)
 
     async def get_state(self, key: StorageKey) -> str | None:
         try:
@@ -117,6 +125,7 @@ class ResilientStorage(BaseStorage):
         except UNAVAILABLE as exc:
             self._outage.failed(exc)
             self._held = True
+            self._ended.add(key)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         try:
@@ -161,11 +170,9 @@ class ResilientIsolation(BaseEventIsolation):
             await self._redis.close()
 
 
-def redis_state(
-    url: str, fallback: DatabaseStorage
-) -> tuple[ResilientStorage, ResilientIsolation]:
-    """The storage and the isolation for a dispatcher, on one Redis; the dialog state in
-    `fallback` while Redis is away."""
+def redis_state(url: str, mirror: DatabaseStorage) -> tuple[ResilientStorage, ResilientIsolation]:
+    """The storage and the isolation for a dispatcher, on one Redis; the dialog state
+    mirrored in `mirror` (the database), read from there while Redis is away."""
     outage = _Outage()
     storage = RedisStorage.from_url(
         url,
@@ -173,4 +180,4 @@ def redis_state(
         key_builder=DefaultKeyBuilder(with_bot_id=True),
     )
     isolation = RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
-    return ResilientStorage(storage, outage, fallback), ResilientIsolation(isolation, outage)
+    return ResilientStorage(storage, outage, mirror), ResilientIsolation(isolation, outage)

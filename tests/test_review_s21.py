@@ -256,9 +256,12 @@ async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_han
     )
     key = StorageKey(bot_id=1, chat_id=7, user_id=7)
     threaded = StorageKey(bot_id=1, chat_id=-100, user_id=7, thread_id=5)
+    ended = StorageKey(bot_id=1, chat_id=8, user_id=8)
     await first.set_state(key, "Support:asking")
     await first.set_data(key, {"question": 0})
+    await first.set_state(ended, "Support:asking")
     redis.down = True
+    await first.set_state(ended, None)  # the dialog ends while Redis is away
     # a dialog begun before the outage goes on during it (tester G: /support, then Redis
     # away, then the question went to the FAQ), on either worker
     assert await second.get_state(key) == "Support:asking"
@@ -272,6 +275,7 @@ async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_han
     assert await first.get_data(key) == {"question": 2}
     assert redis.states[key] == "Onboarding:question"
     assert redis.states[threaded] == "Support:asking"
+    assert redis.states[ended] is None  # Redis's older state does not revive it
     # a dialog that ends leaves nothing in either
     for each in (key, threaded):
         await second.set_state(each, None)
