@@ -98,28 +98,21 @@ class ReportNotices(NoticesBase):
         if more:
             text += "\n" + l10n("content-kept-more", count=more)
         digest = hashlib.sha256("\n".join(problems).encode()).hexdigest()[:12]
-        return await self._outbox.enqueue(
-            [
-                OutMessage(
-                    key=f"content-kept:{fingerprint:016x}:{digest}:{platform}:{chat}",
-                    kind="report",
-                    platform=platform,
-                    chat_id=chat,
-                    text=text,
-                )
-                for platform, chat in self.manager_targets()
-            ]
-        )
+        return await self._to_managers(f"content-kept:{fingerprint:016x}:{digest}", text)
 
     async def contest_too_soon(self, contest_id: str, title: str) -> Enqueued:
         """A file contest the schedule will not announce by itself (it starts sooner than
         the announcement lead): the managers hear it once — at start-up only
         /contests_admin said «не объявлен», and its week ahead went by in silence."""
         text = self._l10n(None)("reload-planned-too-soon", title=html.escape(title))
+        return await self._to_managers(f"contest-too-soon:{contest_id}", text)
+
+    async def _to_managers(self, key: str, text: str) -> Enqueued:
+        """`text` where the managers read reports (`manager_targets`), once per `key`."""
         return await self._outbox.enqueue(
             [
                 OutMessage(
-                    key=f"contest-too-soon:{contest_id}:{platform}:{chat}",
+                    key=f"{key}:{platform}:{chat}",
                     kind="report",
                     platform=platform,
                     chat_id=chat,
