@@ -14,7 +14,8 @@
 - The database away: the webhook and /metrics answer 503 with Retry-After (not 500 and a
   traceback per request), and the HTTP endpoints say it once, and once when it is back.
 - An editor's backup in lessons/ (`01-start.md~`) no longer blocks `/reload`.
-- program.yaml cut short: `/reload` names the sections it no longer has.
+- program.yaml cut short: `/reload` is held until a second one confirms it, naming the
+  sections it no longer has.
 - A worker's log lines say which worker (and its pid).
 - A segment, an option or a question with «&» or «<» onboards (it broke the message and
   the partner was stuck).
@@ -394,10 +395,12 @@ def test_an_editors_backup_in_lessons_is_left_alone(tmp_path: Path) -> None:
     assert [p.split(":")[0] for p in problems] == ["lessons/05-notes.txt"], problems
 
 
-async def test_a_program_yaml_cut_short_is_reloaded_with_a_warning(tmp_path: Path) -> None:
+async def test_a_program_yaml_cut_short_waits_for_a_second_reload(tmp_path: Path) -> None:
     """program.yaml saved only up to `schedule:` passed `/reload` as «Контент обновлён»:
     the schedule and the postback's status map fell back to their defaults unseen (the
-    tracker's «sale» then got 400s)."""
+    tracker's «sale» then got 400s). Now it is held until a /reload again within 10
+    minutes confirms it (in any worker: the audit log keeps the first), then applied
+    with the sections named."""
     folder = tmp_path / "content"
     shutil.copytree(DEMO_CONTENT, folder)
     program = folder / "program.yaml"
@@ -405,12 +408,21 @@ async def test_a_program_yaml_cut_short_is_reloaded_with_a_warning(tmp_path: Pat
     async with running_bot(tmp_path, content_dir=folder) as harness:
         manager = harness.manager()
         said = (await manager.send("/reload"))[-1].plain
-        assert "больше нет разделов" not in said
+        assert said.startswith("Контент обновлён"), said
         cut = min(text.index("\nschedule:"), text.index("\npostback:"))
         program.write_text(text[: cut + 1], encoding="utf-8")
         said = (await manager.send("/reload"))[-1].plain
+        assert said.startswith(
+            "⚠️ Контент не обновлён: в program.yaml больше нет разделов faq, postback, schedule"
+        ), said
+        assert harness.services.content_store.content.program.postback.status_map  # as it was
+        harness.clock.advance(11 * 60)  # too late to confirm: held again
+        said = (await manager.send("/reload"))[-1].plain
+        assert said.startswith("⚠️ Контент не обновлён"), said
+        said = (await manager.send("/reload"))[-1].plain  # confirmed
         assert said.startswith("Контент обновлён"), said
         assert "⚠️ В program.yaml больше нет разделов: faq, postback, schedule —" in said
+        assert not harness.services.content_store.content.program.postback.status_map
 
 
 def test_a_workers_log_lines_say_which_worker(

@@ -1004,6 +1004,7 @@ person-newsletters-own = { $state ->
 faq-learned-own = ⚠️ This reads as a wording of “{ $owner }” in faq.yaml: the bot answers it with that entry anyway. “Approve” rejects it; it can be moved to { $owner }.
 faq-learned-own-rejected = Not approved: this reads as a wording of “{ $owner }” in faq.yaml, which the bot answers it with. The wording is rejected.
 faq-learned-disputed = ⚠️ Partners disagree: the same wording was also confirmed for { $entries }. It is not approved by itself: you decide (“Approve” rejects it there).
+reload-sections-held = ⚠️ Content not updated: program.yaml no longer has the sections { $sections } — without them their defaults would apply (the postback statuses, the schedule…). If the file was saved only in part, put them back and send /reload. If this is intended, send /reload again within 10 minutes.
 reload-sections-gone = ⚠️ program.yaml no longer has these sections: { $sections } — their defaults apply now. If the file was saved only in part, put them back and send /reload.
 reload-learned-back = { $count } learned { $count ->
         [one] wording went

@@ -1053,6 +1053,7 @@ faq-learned-own = ⚠️ Так читается формулировка воп
 faq-learned-own-rejected = Не принято: так читается формулировка вопроса «{ $owner }» из faq.yaml, бот отвечает на неё им. Формулировка отклонена.
 # /faq_learned card: partners confirmed the same wording for other entries too
 faq-learned-disputed = ⚠️ Партнёры расходятся: эту же формулировку подтверждали и для { $entries }. Сама она не примется — решите вы («Принять» отклонит её там).
+reload-sections-held = ⚠️ Контент не обновлён: в program.yaml больше нет разделов { $sections } — без них действовали бы значения по умолчанию (статусы постбэков, расписание…). Если файл сохранился не целиком, верните их и отправьте /reload. Если так и задумано — отправьте /reload ещё раз в течение 10 минут.
 reload-sections-gone = ⚠️ В program.yaml больше нет разделов: { $sections } — теперь действуют их значения по умолчанию. Если файл сохранился не целиком, верните их и отправьте /reload.
 # /reload: approved learned wordings whose entry left faq.yaml went back to review
 reload-learned-back = { $count } { $count ->

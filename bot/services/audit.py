@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+
+import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.db.engine import Database
@@ -38,6 +41,21 @@ class AuditLog:
                     created_at=self._clock.now(),
                 )
             )
+
+    async def recorded_since(self, action: str, target: str, since: datetime) -> bool:
+        """Whether `action` on `target` was recorded (allowed) since `since`."""
+        async with self._db.read() as conn:
+            found = await conn.scalar(
+                sa.select(audit_log.c.id)
+                .where(
+                    audit_log.c.action == action,
+                    audit_log.c.target == target,
+                    audit_log.c.allowed.is_(True),
+                    audit_log.c.created_at >= since,
+                )
+                .limit(1)
+            )
+        return found is not None
 
 
 def _fit(value: str | None, column: str) -> str | None:

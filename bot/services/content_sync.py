@@ -22,11 +22,21 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.content.loader import ContentInvalid
 from bot.content.source import Problem
-from bot.content.store import ContentStore, Signature, folder_signature
+from bot.content.store import ContentStore, Loaded, Signature, folder_signature
 from bot.db.engine import Database, insert
 from bot.db.tables import counters
 
 logger = logging.getLogger(__name__)
+
+
+class ReloadHeld(Exception):
+    """A valid folder a manager is asked to confirm before it goes live (`reload`'s
+    `hold`): nothing changed."""
+
+    def __init__(self, sections: list[str]) -> None:
+        super().__init__(", ".join(sections))
+        self.sections = sections
+
 
 COUNTER: Final = "content"
 
@@ -72,9 +82,12 @@ class ContentSync:
                 )
             )
 
-    async def reload(self) -> list[Problem]:
+    async def reload(
+        self, hold: Callable[[Loaded], Awaitable[None]] | None = None
+    ) -> list[Problem]:
         """/reload: validate the folder; a valid one is swapped in here and published for
-        every other worker, an invalid one changes nothing (its problems returned)."""
+        every other worker, an invalid one changes nothing (its problems returned). `hold`
+        may stop a valid one before anything changes (it raises `ReloadHeld`)."""
         async with self._lock:
             try:
                 loaded = self._store.load()  # here, not in a thread: see `refresh`
@@ -83,6 +96,8 @@ class ContentSync:
                     "content reload refused: %d problem(s):\n%s", len(exc.problems), exc
                 )
                 return exc.problems
+            if hold is not None:
+                await hold(loaded)
             # published first: if the database fails, no worker changes anything
             await self.publish(loaded.fingerprint)
             self._store.swap(loaded)
