@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Mapping
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -34,6 +35,10 @@ from bot.db.fsm import DatabaseStorage
 logger = logging.getLogger(__name__)
 
 StateType = str | State | None
+# a key Redis holds while it holds the dialogs handed to it: gone after a restart with no
+# persistence, and then the database's mirror is handed back
+MARKER = "partnerbot:fsm:mirrored"
+MARKER_EVERY = 5.0  # seconds between two looks at it
 UNAVAILABLE = (RedisError, OSError)
 
 
@@ -63,17 +68,31 @@ class ResilientStorage(BaseStorage):
     the database while Redis is away — a dialog begun before the outage goes on during
     it, on any worker. When Redis answers again, what changed meanwhile is handed back."""
 
-    def __init__(self, redis: RedisStorage, outage: _Outage, mirror: DatabaseStorage) -> None:
+    def __init__(
+        self,
+        redis: RedisStorage,
+        outage: _Outage,
+        mirror: DatabaseStorage,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._redis = redis
         self._mirror = mirror
         self._outage = outage
+        self._monotonic = monotonic
         self._held = False  # this process met Redis away: hand the mirror back to it
         self._ended: set[StorageKey] = set()  # dialogs changed meanwhile (some ended)
+        self._checked = -MARKER_EVERY  # when Redis's marker was last looked at
 
     async def _handed_back(self) -> None:
         """The mirror, into Redis (what changed while it was away: a dialog this process
         ended meanwhile is cleared there too, or Redis's older state would revive it); a
-        Redis failure midway leaves it for the next try."""
+        Redis failure midway leaves it for the next try. Also when Redis came back empty
+        (restarted without persistence: its marker is gone, looked at every few seconds),
+        so the dialogs in progress go on."""
+        now = self._monotonic()
+        if not self._held and now - self._checked >= MARKER_EVERY:
+            self._checked = now
+            self._held = not await self._redis.redis.exists(MARKER)
         if not self._held:
             return
         held = await self._mirror.everything()
@@ -83,6 +102,7 @@ class ResilientStorage(BaseStorage):
         for key in self._ended - {key for key, _state, _data in held}:
             await self._redis.set_state(key, None)
             await self._redis.set_data(key, {})
+        await self._redis.redis.set(MARKER, "1")
         self._held = False
         self._ended.clear()
 

@@ -29,6 +29,7 @@
 - A file contest too close to announce itself: the managers hear it once.
 - The delivery loop and the schedule say a database outage once, without a traceback
   (the sandbox wrote 3,000 lines in 30 s).
+- Redis restarted empty: the mirror is handed back within seconds (a marker key gone).
 - Redis restarted empty mid-onboarding: the partner's next answer or press goes on from
   what the database holds (the segment, the first unanswered question, the consent), not
   to the FAQ.
@@ -222,6 +223,21 @@ class _Redis:
         self.down = False
         self.states: dict[StorageKey, str | None] = {}
         self.data: dict[StorageKey, dict[str, Any]] = {}
+        self.keys: set[str] = set()
+        self.redis = self  # RedisStorage.redis: the client, for the marker
+
+    def restart_empty(self) -> None:
+        self.states.clear()
+        self.data.clear()
+        self.keys.clear()
+
+    async def exists(self, key: str) -> int:
+        self._check()
+        return int(key in self.keys)
+
+    async def set(self, key: str, _value: str) -> None:
+        self._check()
+        self.keys.add(key)
 
     def _check(self) -> None:
         if self.down:
@@ -251,8 +267,9 @@ async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_han
     await upgrade(db)
     redis = _Redis()
     outage = _Outage()
+    now = [0.0]
     first, second = (
-        ResilientStorage(redis, outage, DatabaseStorage(db))  # type: ignore[arg-type]
+        ResilientStorage(redis, outage, DatabaseStorage(db), lambda: now[0])  # type: ignore[arg-type]
         for _ in range(2)
     )
     key = StorageKey(bot_id=1, chat_id=7, user_id=7)
@@ -277,6 +294,12 @@ async def test_dialog_state_while_redis_is_away_is_shared_by_the_workers_and_han
     assert redis.states[key] == "Onboarding:question"
     assert redis.states[threaded] == "Support:asking"
     assert redis.states[ended] is None  # Redis's older state does not revive it
+    # Redis restarted with no persistence: within seconds the dialogs come back from the
+    # mirror (a /support in progress went to the FAQ)
+    redis.restart_empty()
+    now[0] += 5
+    assert await second.get_state(key) == "Onboarding:question"
+    assert await first.get_data(key) == {"question": 2}
     # a dialog that ends leaves nothing in either
     for each in (key, threaded):
         await second.set_state(each, None)
