@@ -18,7 +18,7 @@
   sections it no longer has.
 - A worker's log lines say which worker (and its pid).
 - A segment, an option or a question with «&» or «<» onboards (it broke the message and
-  the partner was stuck).
+  the partner was stuck); a contest card shows such a segment as text.
 - A contest's weekly standings due an hour after «последний день» are posted (its
   moments were not in time order, and the later one counted as already superseded).
 - No contest reminder within 12 h of the contest's announcement.
@@ -743,3 +743,30 @@ async def test_the_delivery_and_the_schedule_say_a_database_outage_once(
         "the schedule: works again",
     ], said
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_contest_card_shows_a_segment_title_with_html_characters_as_text(
+    tmp_path: Path,
+) -> None:
+    """A segment «Блогер <education> & co» in a contest's «Участники:» line went into the
+    managers' card unescaped: Telegram would refuse the card."""
+    from bot.telegram.html import parse_html
+    from handlers.manager.contest_screens import summary
+
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    program.write_text(
+        program.read_text(encoding="utf-8").replace(
+            '"Блогер (соцсети, YouTube, Telegram)"', '"Блогер <education> & co"'
+        ),
+        encoding="utf-8",
+    )
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        store = harness.services.content_store
+        contest = next(c for c in store.content.contests).model_copy(
+            update={"segments": ["blogger"]}
+        )
+        l10n = store.live.translator.get("ru")
+        card = summary(contest, l10n, harness.services.settings, store)
+        assert "Участники: Блогер <education> & co ·" in parse_html(card), card
