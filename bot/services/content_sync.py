@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Final
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from bot.content.source import Problem
 from bot.content.store import ContentStore, Loaded, Signature, folder_signature
 from bot.db.engine import Database, insert
 from bot.db.tables import counters
+from bot.services.audit import AuditLog
 
 logger = logging.getLogger(__name__)
 
@@ -156,3 +158,27 @@ class ContentSync:
                     logger.info("content: checking for a reload elsewhere works again")
                 failing = False
             await sleep(self.CHECK_SECONDS)
+
+
+CONFIRM_WITHIN: Final = timedelta(minutes=10)  # a second /reload of the same folder confirms
+
+
+def sections_kept(
+    sections: set[str], audit: AuditLog, who: str, clock: Clock
+) -> Callable[[Loaded], Awaitable[None]]:
+    """A folder whose program.yaml lost sections the live one has (a file saved in part:
+    valid, but the postback's status map, the schedule… would fall back to their
+    defaults) is held until a manager sends /reload again for the same folder within
+    CONFIRM_WITHIN — any manager, in any worker (the audit log remembers)."""
+
+    async def hold(loaded: Loaded) -> None:
+        dropped = sorted(sections - loaded.live.content.program.model_fields_set)
+        if not dropped:
+            return
+        folder = f"{loaded.fingerprint:016x}"
+        if await audit.recorded_since("reload-held", folder, clock.now() - CONFIRM_WITHIN):
+            return
+        await audit.record(who, "reload-held", target=folder, details=", ".join(dropped))
+        raise ReloadHeld(dropped)
+
+    return hold

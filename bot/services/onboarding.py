@@ -4,9 +4,10 @@ pressed, and a consent typed as a word."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
+from bot.content.models import Program
 from bot.names import unformatted
 from bot.services.faq_text import transliterate
 
@@ -104,3 +105,15 @@ def read_consent(text: str, yes: str, no: str) -> bool | None:
     if typed in NO_WORDS or chosen == 1:
         return False
     return None
+
+
+def unfinished_step(segment: str | None, answers: Mapping[str, str], program: Program) -> int:
+    """Where a partner who has not finished onboarding is, by what is saved: -1 for the
+    segment (none, or one the program no longer has), the index of the first question
+    without an answer, or the number of questions for the consent."""
+    if segment is None or program.segment_title(segment) is None:
+        return -1
+    for index, question in enumerate(program.onboarding_questions):
+        if question.id not in answers:
+            return index
+    return len(program.onboarding_questions)

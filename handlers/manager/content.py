@@ -4,19 +4,16 @@ this worker at once and in every other within a second (`bot.services.content_sy
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Final
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.clock import Clock
-from bot.content.store import ContentStore, Loaded
+from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
-from bot.services.content_sync import ContentSync, ReloadHeld
+from bot.services.content_sync import ContentSync, ReloadHeld, sections_kept
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from handlers.screens import Screen, actor, send
@@ -42,7 +39,7 @@ def setup() -> Router:
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
         sections = content_store.content.program.model_fields_set
-        hold = _sections_kept(sections, audit, actor(message), clock)
+        hold = sections_kept(sections, audit, actor(message), clock)
         try:
             problems = await content_sync.reload(hold)
         except ReloadHeld as held:
@@ -95,27 +92,3 @@ def setup() -> Router:
         await send(message, Screen("\n".join(lines)))
 
     return router
-
-
-CONFIRM_WITHIN: Final = timedelta(minutes=10)  # a second /reload of the same folder confirms
-
-
-def _sections_kept(
-    sections: set[str], audit: AuditLog, who: str, clock: Clock
-) -> Callable[[Loaded], Awaitable[None]]:
-    """A folder whose program.yaml lost sections the live one has (a file saved in part:
-    valid, but the postback's status map, the schedule… would fall back to their
-    defaults) is held until a manager sends /reload again for the same folder within
-    CONFIRM_WITHIN — any manager, in any worker (the audit log remembers)."""
-
-    async def hold(loaded: Loaded) -> None:
-        dropped = sorted(sections - loaded.live.content.program.model_fields_set)
-        if not dropped:
-            return
-        folder = f"{loaded.fingerprint:016x}"
-        if await audit.recorded_since("reload-held", folder, clock.now() - CONFIRM_WITHIN):
-            return
-        await audit.record(who, "reload-held", target=folder, details=", ".join(dropped))
-        raise ReloadHeld(dropped)
-
-    return hold

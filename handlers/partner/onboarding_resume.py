@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from bot.config import Settings
 from bot.content.models import Content
 from bot.platforms import platform_of
+from bot.services.onboarding import unfinished_step
 from bot.services.partner import Partner
 from handlers.middlewares import Handler, starts
 from handlers.partner.start import Onboarding
@@ -26,11 +27,11 @@ def onboarding_step(partner: Partner, content: Content) -> tuple[State, int]:
     """Where a partner who has not finished onboarding is, by what is saved: (state, the
     question's index for Onboarding.question)."""
     program = content.program
-    if partner.segment is None or program.segment_title(partner.segment) is None:
+    step = unfinished_step(partner.segment, partner.answers, program)
+    if step < 0:
         return Onboarding.segment, 0
-    for index, question in enumerate(program.onboarding_questions):
-        if question.id not in partner.answers:
-            return Onboarding.question, index
+    if step < len(program.onboarding_questions):
+        return Onboarding.question, step
     return Onboarding.consent, 0
 
 
