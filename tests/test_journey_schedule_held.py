@@ -98,3 +98,43 @@ async def test_a_partner_at_the_weekly_cap_is_not_counted_while_capped(tmp_path:
         # the digest (Friday 12:00) keeps a slot free: capped for Anna on 11.12, not 18.12
         assert "11.12 12:00 — еженедельный дайджест — 1 получатель" in lines, lines
         assert "18.12 12:00 — еженедельный дайджест — 2 получателя" in lines, lines
+
+
+async def test_the_cap_counts_the_sends_planned_before_each_send(tmp_path: Path) -> None:
+    """The 3-day reminder (10.12) fills Anna's week with what she has now: the digest of
+    11.12 (which keeps a slot free) is capped for her. Counted from what is queued now
+    only, she was listed for it (a tester of session 21: «3 получателя» for a send the
+    sends before it had capped for everyone). And so it goes."""
+    async with running_bot(tmp_path, timezone="America/Sao_Paulo") as harness:
+        anna = await partner_with_sales(harness, 971, "fore-1", "Анна")
+        boris = await partner_with_sales(harness, 972, "fore-2", "Борис")
+        manager = harness.manager()
+        await manager.send("/start")
+        at(harness, datetime(2026, 12, 5, 0, 30, tzinfo=UTC))  # 04.12 21:30 in São Paulo
+        await harness.services.sales.record(
+            ConversionIn("fore-2", "f-1", "approved", Decimal(20000), "RUB",
+                         datetime(2026, 12, 5, 0, 0, tzinfo=UTC)),
+            "postback",
+        )  # fmt: skip  # Boris is not nudged
+        # the contest's announcement, 04.12's digest and (Anna) its look for the inactive
+        await harness.services.planner.tick()
+        await harness.deliver()
+        mark = len(anna.messages), len(boris.messages)
+        lines = await schedule(manager)
+        assert "10.12 18:00 — напоминание о конкурсе «Зимний марафон диванов» — 2 получателя" in (
+            lines
+        ), lines
+        # Anna's 7 days by 11.12 12:00: announcement, digest, nudge, reminder
+        assert "11.12 12:00 — еженедельный дайджест — 1 получатель" in lines, lines
+
+        for moment in (datetime(2026, 12, 10, 21, 1, tzinfo=UTC),
+                       datetime(2026, 12, 11, 15, 1, tzinfo=UTC)):  # fmt: skip
+            at(harness, moment)
+            await harness.services.planner.tick()
+            await harness.deliver()
+        got = (
+            [m.plain for m in anna.messages[mark[0] :]],
+            [m.plain for m in boris.messages[mark[1] :]],
+        )
+        assert [len(g) for g in got] == [1, 2], got  # the reminder, the digest (Boris)
+        assert [sum(t.startswith("🗞") for t in g) for g in got] == [0, 1], got

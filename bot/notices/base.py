@@ -12,6 +12,7 @@ from bot.i18n import L10n
 from bot.services.contests import ContestService
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
+from bot.services.outbox_ahead import Foreseen
 from bot.services.outbox_enqueue import COMMUNITY, OutMessage, community_key
 from bot.services.partner import Partner, person_key
 from bot.services.partners import PartnerService
@@ -41,13 +42,20 @@ class NoticesBase:
         self._sales = sales
 
     async def under_cap(
-        self, chats: list[Partner], kind: str, subject: str | None, at: datetime
+        self,
+        chats: list[Partner],
+        kind: str,
+        subject: str | None,
+        at: datetime,
+        foreseen: Foreseen | None = None,
     ) -> list[Partner]:
         """The chats an automated private message made at `at` would still go to under the
-        weekly cap (counted as the outbox will count it then): for /schedule."""
+        weekly cap (counted as the outbox will count it then, with the sends `foreseen`
+        before it): for /schedule."""
         if not chats:
             return []
-        people = await self._outbox.under_cap([chat.id for chat in chats], kind, subject, at)
+        ids = [chat.id for chat in chats]
+        people = await self._outbox.under_cap(ids, kind, subject, at, foreseen)
         return [
             chat
             for chat in chats

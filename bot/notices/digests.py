@@ -283,15 +283,17 @@ class DigestNotices(NoticesBase):
             total=len(course.lessons),
         )
 
-    async def planned_drips(self, now: datetime, until: datetime) -> list[datetime]:
-        """When each lesson drip still to come before `until` will really go (after the
-        quiet hours), one per partner: for /schedule."""
+    async def planned_drips(
+        self, now: datetime, until: datetime
+    ) -> list[tuple[datetime, Partner]]:
+        """Each lesson drip still to come before `until` (one per partner): when it is
+        made, and for whom — for /schedule, which moves it past the quiet hours."""
         days = self._store.content.program.schedule.lesson_drip_days
         if days <= 0:
             return []
         latest = await self._lessons.latest_finished(now - timedelta(days=days))
         people = await self._partners.by_ids(sorted(latest))
-        due: list[tuple[datetime, str]] = []
+        due: list[tuple[datetime, str, Partner]] = []
         for partner_id, (lesson_id, finished_at) in latest.items():
             partner = people.get(partner_id)
             if partner is None or not partner.receives("lessons"):
@@ -299,12 +301,11 @@ class DigestNotices(NoticesBase):
             lesson = (await self._lessons.course(partner)).next_after(lesson_id)
             if lesson is not None:
                 at = max(now, finished_at + timedelta(days=days))
-                due.append((at, f"lesson:{lesson.id}:{partner.key}"))
-        sent = await self._outbox.known([key for _at, key in due])
+                due.append((at, f"lesson:{lesson.id}:{partner.key}", partner))
+        sent = await self._outbox.known([key for _at, key, _partner in due])
         return sorted(
-            self._outbox.after_quiet_hours(at)
-            for at, key in due
-            if key not in sent and at <= until
+            ((at, partner) for at, key, partner in due if key not in sent and at <= until),
+            key=lambda drip: drip[0],
         )
 
     def private_time(self, moment: datetime) -> datetime:

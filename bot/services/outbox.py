@@ -22,7 +22,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
-from bot.services.outbox_ahead import Held, held, under_cap, unreached, waits_at
+from bot.services.outbox_ahead import Foreseen, Held, held, under_cap, unreached, waits_at
 from bot.services.outbox_enqueue import (
     PARTNER_ROW_COLUMNS,
     Enqueued,
@@ -158,12 +158,18 @@ class Outbox:
         return moved
 
     async def under_cap(
-        self, partner_ids: Sequence[int], kind: str, subject: str | None, at: datetime
+        self,
+        partner_ids: Sequence[int],
+        kind: str,
+        subject: str | None,
+        at: datetime,
+        foreseen: Foreseen | None = None,
     ) -> set[str]:
-        """The people of these chats the weekly cap lets a message made at `at` reach."""
+        """The people of these chats the weekly cap lets a message made at `at` reach (the
+        sends `foreseen` before it counted too)."""
         cap = self._store.content.program.schedule.max_automated_per_week
         async with self._db.read() as conn:
-            return await under_cap(conn, partner_ids, kind, subject, at, cap)
+            return await under_cap(conn, partner_ids, kind, subject, at, cap, foreseen)
 
     def _wake(self) -> None:
         for listener in self.listeners:

@@ -6,8 +6,8 @@ private send made at a moment ahead would reach under the weekly cap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.db.tables import conversions, lesson_progress, outbox, partners
-from bot.services.outbox_enqueue import partner_reach, weekly_limit
+from bot.services.outbox_enqueue import UNCAPPED, WEEK, partner_counts, weekly_limit
 from bot.services.outbox_sales import gone_sales, told_sales
 from bot.services.partner import TOPICS, audience_condition, person_column
 
@@ -207,6 +207,23 @@ async def unreached(conn: AsyncConnection, subject: str) -> int:
     return int((await conn.execute(sa.select(sa.func.count()).select_from(people))).scalar_one())
 
 
+@dataclass
+class Foreseen:
+    """The automated private sends /schedule plans ahead, per person (`person_column`):
+    when each is made. Each counts against the weekly cap of the sends after it, as the
+    rows it will make will (SPEC §11)."""
+
+    made: dict[str, list[datetime]] = field(default_factory=dict)
+
+    def add(self, people: Iterable[str], at: datetime) -> None:
+        for person in people:
+            self.made.setdefault(person, []).append(at)
+
+    def in_the_week(self, person: str, at: datetime) -> int:
+        """How many of the person's planned sends fall in the 7 days up to `at`."""
+        return sum(1 for made in self.made.get(person, ()) if at - WEEK < made <= at)
+
+
 async def under_cap(
     conn: AsyncConnection,
     partner_ids: Sequence[int],
@@ -214,17 +231,24 @@ async def under_cap(
     subject: str | None,
     at: datetime,
     cap: int,
+    foreseen: Foreseen | None = None,
 ) -> set[str]:
     """The people (`person_column`) of these chats whom an automated private message of
     `kind` about `subject`, made at `at`, would reach: the weekly cap as the rows would be
     made then (`weekly_limit`, counted as `partner_reach` counts it), from what is queued
-    or sent now."""
+    or sent now and, when given, the sends `foreseen` before `at`."""
     limit = weekly_limit(subject, cap)
     ids = sorted(set(partner_ids))
     people: set[str] = set()
     for start in range(0, len(ids), 500):
         condition = partners.c.id.in_(ids[start : start + 500])
-        rows = partner_reach(kind, condition, at, limit).subquery()
-        query = sa.select(rows.c.person).where(rows.c.status == "queued")
-        people.update(str(row.person) for row in await conn.execute(query))
+        if kind in UNCAPPED:
+            query = sa.select(person_column().label("person")).where(condition)
+            people.update(str(row.person) for row in await conn.execute(query))
+            continue
+        for row in await conn.execute(partner_counts(condition, at)):
+            person = str(row.person)
+            planned = foreseen.in_the_week(person, at) if foreseen else 0
+            if int(row.n) + planned < limit:
+                people.add(person)
     return people

@@ -333,6 +333,18 @@ def partner_reach(kind: str, condition: Any, now: datetime, cap: int) -> sa.Sele
     )
 
 
+def partner_counts(condition: Any, now: datetime) -> sa.Select[Any]:
+    """For the partners matching `condition`: each one's person (`person_column`) and how
+    many automated private messages that person got or will get in the 7 days before `now`
+    (`n`, counted as the weekly cap counts them)."""
+    recent = _messages_by_person(now).subquery()
+    return (
+        sa.select(person_column().label("person"), sa.func.coalesce(recent.c.n, 0).label("n"))
+        .select_from(partners.outerjoin(recent, recent.c.person == person_column()))
+        .where(condition)
+    )
+
+
 def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
     """The status of a partner's new row of `kind` (SQL: "capped" once the partner's
     person had `cap` automated private messages in the last 7 days — one message to
