@@ -770,3 +770,32 @@ async def test_a_contest_card_shows_a_segment_title_with_html_characters_as_text
         l10n = store.live.translator.get("ru")
         card = summary(contest, l10n, harness.services.settings, store)
         assert "Участники: Блогер <education> & co ·" in parse_html(card), card
+
+
+async def test_a_program_yaml_cut_inside_its_last_section_waits_too(tmp_path: Path) -> None:
+    """Cut inside the file's last section (here `schedule:`, after its leaderboard), the
+    sections all there: it passed as «Контент обновлён» with the digest's day, the quiet
+    hours and the weekly cap back to their defaults (session 21's note, left alone then).
+    The keys lost are named, and the file waits for a second /reload as a lost section
+    does."""
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    start, end = text.index("schedule:\n"), text.index("postback:\n")
+    text = text[:start] + text[end:] + text[start:end]  # the schedule last
+    program.write_text(text, encoding="utf-8")
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        cut = text.index("\n", text.index("  leaderboard:"))
+        program.write_text(text[: cut + 1], encoding="utf-8")
+        said = (await manager.send("/reload"))[-1].plain
+        assert said.startswith(
+            "⚠️ Контент не обновлён: в program.yaml больше нет разделов schedule.digest, "
+            "schedule.inactive_after_days, schedule.lesson_drip_days,"
+        ), said
+        schedule = harness.services.content_store.content.program.schedule
+        assert schedule.max_automated_per_week == 5  # as it was
+        said = (await manager.send("/reload"))[-1].plain  # confirmed
+        assert said.startswith("Контент обновлён"), said
+        assert "schedule.quiet_hours" in said

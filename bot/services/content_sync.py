@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Final
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from bot.clock import Clock
 from bot.content.loader import ContentInvalid
@@ -163,16 +164,39 @@ class ContentSync:
 CONFIRM_WITHIN: Final = timedelta(minutes=10)  # a second /reload of the same folder confirms
 
 
+def written(model: BaseModel, prefix: str = "") -> set[str]:
+    """The keys a content file gave `model` as dotted paths («schedule», «schedule.digest»,
+    «postback.statuses.sale»): its sections', their nested sections' and mappings' keys
+    (not a list's items: a tier taken out is an edit, not a file cut short)."""
+    found: set[str] = set()
+    for name in model.model_fields_set:
+        path = f"{prefix}{name}"
+        found.add(path)
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            found |= written(value, f"{path}.")
+        elif isinstance(value, dict):
+            found |= {f"{path}.{key}" for key in value}
+    return found
+
+
+def lost(before: set[str], after: set[str]) -> list[str]:
+    """The keys of `before` (`written`) that `after` lacks, a section once (not its keys
+    too)."""
+    gone = before - after
+    return sorted(path for path in gone if not any(path.startswith(f"{other}.") for other in gone))
+
+
 def sections_kept(
     sections: set[str], audit: AuditLog, who: str, clock: Clock
 ) -> Callable[[Loaded], Awaitable[None]]:
-    """A folder whose program.yaml lost sections the live one has (a file saved in part:
-    valid, but the postback's status map, the schedule… would fall back to their
-    defaults) is held until a manager sends /reload again for the same folder within
-    CONFIRM_WITHIN — any manager, in any worker (the audit log remembers)."""
+    """A folder whose program.yaml lost sections or keys the live one has (`written`; a
+    file saved in part: valid, but the postback's status map, the schedule… would fall
+    back to their defaults) is held until a manager sends /reload again for the same
+    folder within CONFIRM_WITHIN — any manager, in any worker (the audit log remembers)."""
 
     async def hold(loaded: Loaded) -> None:
-        dropped = sorted(sections - loaded.live.content.program.model_fields_set)
+        dropped = lost(sections, written(loaded.live.content.program))
         if not dropped:
             return
         folder = f"{loaded.fingerprint:016x}"

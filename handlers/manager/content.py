@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
-from bot.services.content_sync import ContentSync, ReloadHeld, sections_kept
+from bot.services.content_sync import ContentSync, ReloadHeld, lost, sections_kept, written
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from handlers.screens import Screen, actor, send
@@ -38,7 +38,7 @@ def setup() -> Router:
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
-        sections = content_store.content.program.model_fields_set
+        sections = written(content_store.content.program)
         hold = sections_kept(sections, audit, actor(message), clock)
         try:
             problems = await content_sync.reload(hold)
@@ -64,7 +64,7 @@ def setup() -> Router:
                 creatives=len(content.creatives),
             )
         ]
-        dropped = sorted(sections - content.program.model_fields_set)
+        dropped = lost(sections, written(content.program))
         if dropped:  # a file cut short validates: its defaults would pass unnoticed
             lines.append(l10n("reload-sections-gone", sections=", ".join(dropped)))
         if gone:
