@@ -27,6 +27,7 @@ from bot.content.models import (
     Program,
     short_title,
 )
+from bot.content.references import CARD_PLACES_LIMIT, CARD_TEXTS_LIMIT
 from bot.names import display_name, without_bidi
 from bot.services.onboarding import matching_option
 
@@ -200,6 +201,11 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
         places = [place.strip() for place in places_text.split(";") if place.strip()]
         if not places:
             raise DraftError("draft-error-no-places", line=number, name=name.strip())
+        if len(places) > CARD_PLACES_LIMIT:  # the card is one message (content-checks.md)
+            raise DraftError(
+                "draft-error-too-many-places",
+                line=number, name=name.strip(), count=len(places), limit=CARD_PLACES_LIMIT,
+            )  # fmt: skip
         minimum = _minimum(minimum_text, number)
         if kind in COUNTED and minimum != minimum.to_integral_value():
             # a number of sales or referrals is whole («от 3,5» is no threshold of a count)
@@ -210,6 +216,18 @@ def read_prizes(text: str) -> list[dict[str, Any]]:
     if not prizes:
         raise DraftError("draft-error-no-prizes")
     return prizes
+
+
+def check_card(
+    title: str, description: str, restrictions: str, prizes: list[dict[str, Any]]
+) -> None:
+    """A contest's card (its announcement, /contests, a change of prizes told) is one
+    message: its texts together at most CARD_TEXTS_LIMIT characters, as a contest file's
+    (bot/content/references.py) — else DraftError naming how many there are."""
+    places = [place for prize in prizes for place in prize["places"]]
+    total = sum(len(text) for text in (title, description, restrictions, *places))
+    if total > CARD_TEXTS_LIMIT:
+        raise DraftError("draft-error-card-too-long", count=total, limit=CARD_TEXTS_LIMIT)
 
 
 def read_hold_days(text: str) -> int:

@@ -164,9 +164,12 @@ class ContestService:
         return starts_at - self._clock.now() < timedelta(days=self.lead_days())
 
     def too_soon_after_announcement(self, item: Managed, starts_at: datetime) -> bool:
-        """Moving an announced contest to start less than `announce_lead_days` after its
-        announcement (refused: cancel and make a new one to start sooner)."""
-        if item.announced_at is None:
+        """Moving an announced contest's start sooner, to less than `announce_lead_days`
+        after its announcement (refused: cancel and make a new one to start sooner). The
+        same start or a later one is never refused: a contest announced on a short notice
+        (confirmed) could not have its end or a later start changed (a tester of session
+        22)."""
+        if item.announced_at is None or starts_at >= item.contest.starts_at:
             return False
         return starts_at - item.announced_at < timedelta(days=self.lead_days())
 

@@ -27,6 +27,7 @@ from bot.services.contest_drafts import (
     TITLE_LIMIT,
     DraftError,
     build,
+    check_card,
     new_id,
     read_dates,
     read_end,
@@ -179,7 +180,14 @@ def setup() -> Router:
 
     @router.message(ContestDialog.prizes)
     async def prizes(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
-        await _step(message, state, l10n, settings, "prizes", read_prizes)
+        data = await state.get_data()
+
+        def read(text: str) -> list[dict[str, Any]]:
+            prizes_ = read_prizes(text)
+            check_card(data.get("title", ""), data.get("description", ""), "", prizes_)
+            return prizes_
+
+        await _step(message, state, l10n, settings, "prizes", read)
 
     @router.message(ContestDialog.hold)
     async def hold(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
@@ -194,12 +202,15 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
+        data = await state.get_data()
         try:
             value = read_restrictions(message.text or "")
+            check_card(
+                data.get("title", ""), data.get("description", ""), value, data.get("prizes", [])
+            )
         except DraftError as error:
             await message.answer(refusal(error, l10n))
             return
-        data = await state.get_data()
         data.update(restrictions=value, id=new_id(datetime.fromisoformat(data["starts_at"])))
         try:
             contest = build(data)
@@ -271,8 +282,12 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
+        item = await contests.find((await state.get_data()).get("id", ""))
         try:
             prizes_ = read_prizes(message.text or "")
+            if item is not None:
+                now = item.contest
+                check_card(now.title, now.description, now.restrictions, prizes_)
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-prizes"))
             return
@@ -289,8 +304,13 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
+        item = await contests.find((await state.get_data()).get("id", ""))
         try:
             value = read_text(message.text or "", DESCRIPTION_LIMIT)
+            if item is not None:
+                now = item.contest
+                prizes_ = [prize.model_dump() for prize in now.prizes]
+                check_card(now.title, value, now.restrictions, prizes_)
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-description"))
             return
