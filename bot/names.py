@@ -53,6 +53,12 @@ def display_name(name: str, fallback: str = NO_NAME) -> str:
     return shown if shown.translate(_INVISIBLE).strip() else fallback
 
 
+def shows_nothing(text: str) -> bool:
+    """Whether `text` would look empty (blanks, bidi controls and `BLANK_LOOKING` only):
+    no question to pass on, nothing to reopen a ticket for."""
+    return not display_name(text, "")
+
+
 def greeting_name(name: str) -> str:
     """`name` for a greeting, or "" when nothing of it is left to show (a greeting then
     goes without it: «Здравствуйте!», not «Здравствуйте, —!»). A stored name that was

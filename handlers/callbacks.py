@@ -93,7 +93,7 @@ class ReactionCb(CallbackData, prefix="rx"):
 
 class FaqLearnCb(CallbackData, prefix="fl"):
     # ok | no | mv (show entries) | tl, te (browse: `entry` is a page) | to (move to `entry`)
-    # | show
+    # | show | un (take back a wording «Helped» taught: `item` approved)
     action: str
     item: RowId  # a learned phrasing
     entry: str = ""

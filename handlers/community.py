@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.content.render import faq_answer_html, messages_of
 from bot.i18n import L10n
-from bot.names import display_name, greeting_name
+from bot.names import display_name, greeting_name, without_bidi
 from bot.platform.session import FileNotSent
 from bot.platforms import platform_of
 from bot.rendering import CAPTION_LIMIT, visible_length
@@ -151,7 +151,7 @@ def setup() -> Router:
             "report-card",
             reporter=_who(message.from_user, platform_of(bot)),
             author=_who(target.from_user, platform_of(bot)),
-            text=html.escape((target.text or target.caption or "—")[:1000]),
+            text=html.escape(without_bidi(target.text or target.caption or "—")[:1000]),
             link=message_link(target) or "",
         )
         await relay.tell_managers(bot, card)
@@ -197,7 +197,7 @@ def setup() -> Router:
             card = relay.l10n(
                 "report-admin-card",
                 reporter=_who(user, platform_of(bot)),
-                text=html.escape(text[:1000]),
+                text=html.escape(without_bidi(text)[:1000]),  # as a ticket card
                 link=message_link(message) or "",
             )
             await relay.tell_managers(bot, card)

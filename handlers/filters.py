@@ -60,17 +60,25 @@ class ManagersChat(BaseFilter):
 
 class TicketOfMessage(BaseFilter):
     """A message in a ticket's forum topic, or a reply to a message of a ticket; injects
-    `ticket`."""
+    `ticket`. `forgotten`: only of a ticket whose partner used /forget."""
+
+    def __init__(self, *, forgotten: bool = False) -> None:
+        self.forgotten = forgotten
 
     async def __call__(
         self, message: Message, support: SupportService, bot: Bot
     ) -> bool | dict[str, Any]:
         ticket = None
         if message.is_topic_message and message.message_thread_id is not None:
-            ticket = await support.by_topic(message.chat.id, message.message_thread_id)
+            ticket = await support.by_topic(
+                message.chat.id, message.message_thread_id, forgotten=self.forgotten
+            )
         elif message.reply_to_message is not None:
             ticket = await support.by_message(
-                message.chat.id, message.reply_to_message.message_id, platform_of(bot)
+                message.chat.id,
+                message.reply_to_message.message_id,
+                platform_of(bot),
+                forgotten=self.forgotten,
             )
         return {"ticket": ticket} if ticket is not None else False
 

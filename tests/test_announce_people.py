@@ -80,7 +80,7 @@ async def test_the_preview_counts_the_people_the_send_reaches(harness: Harness) 
     announced = int(found.group(1))
     assert "Сообщений уйдёт 5" in preview  # Анна in 3 chats, Вера and Егор in one
     assert "Ещё 2 партнёра её не получат (отказались от рассылок" in preview  # Дина, Глеб
-    assert f"Ещё 1 партнёр её не получит: у них уже {cap}" in preview  # Ира
+    assert f"Ещё 1 партнёр её не получит: у него уже {cap}" in preview  # Ира
     replies = await manager.press("✅ Отправить")
     assert replies[-1].plain.startswith("✅ Рассылка №1 поставлена в очередь: 5 сообщений")
     await harness.deliver()

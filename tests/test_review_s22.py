@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,17 +10,34 @@ import pytest
 
 from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+from tests.test_journey_support import GROUP as SUPPORT_GROUP
+from tests.test_journey_support import in_chat
 
 COMMUNITY = -1009876543210
+MANAGERS = -1001234567890
 
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
         emulator.add_group(COMMUNITY, "Партнёры МебельДом")
+        emulator.add_group(MANAGERS, "Менеджеры", forum=True)
         emulator.add_user(MANAGER_ID, "Михаил")
         async with running_bot(
-            tmp_path, emulator=emulator, tg_community_chat_id=COMMUNITY
+            tmp_path, emulator=emulator, tg_community_chat_id=COMMUNITY,
+            tg_managers_chat_id=MANAGERS,
+        ) as running:  # fmt: skip
+            yield running
+
+
+@pytest.fixture
+async def support_group(tmp_path: Path) -> AsyncIterator[Harness]:
+    """Tickets as messages with a heading (no topics) in the managers' group."""
+    async with chats_emulator() as emulator:
+        emulator.add_group(SUPPORT_GROUP, "Менеджеры")
+        emulator.add_user(MANAGER_ID, "Михаил")
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_managers_chat_id=SUPPORT_GROUP
         ) as running:
             yield running
 
@@ -102,3 +120,96 @@ async def test_a_contest_announced_on_a_short_notice_can_change_its_end_and_star
     await manager.press("✏️ Даты", card)
     text = await answer(manager, "04.11.2026 10:00 — 22.11.2026 18:00")  # sooner: refused
     assert text.startswith("⚠️ Конкурс уже объявлен"), text
+
+
+def test_no_text_key_is_defined_twice() -> None:
+    """A key added again further down a locale file silently replaced the first (Fluent
+    keeps the last): «ticket-forgotten» lost its «🗑» so. Each key once."""
+    for path in sorted((Path(__file__).parent.parent / "bot" / "locales").glob("*.ftl")):
+        keys = re.findall(r"^([a-z][a-z0-9-]*) =", path.read_text(encoding="utf-8"), re.M)
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        assert twice == [], f"{path.name}: {twice}"
+
+
+async def test_a_blank_looking_message_neither_reopens_nor_reaches_a_ticket(
+    support_group: Harness,
+) -> None:
+    """«/support» and three zero-width spaces reopened a closed ticket («↩️ Партнёр
+    вернулся») and relayed a blank-looking message into it; so did such a message after
+    /support."""
+    harness = support_group
+    anna = harness.user(2201, "Анна")
+    await anna.onboard()
+    await anna.send("/support Где выплата?")
+    chat = harness.emulator.chat_messages(SUPPORT_GROUP)
+    before = len(chat)
+    said = await anna.send("/support \u200b\u200b\u200b")
+    assert said[-1].plain.startswith("Обращение №1 открыто — напишите, что добавить"), said[-1]
+    said = await anna.send("\u200b\u2800\u3164")
+    assert said[-1].plain.startswith("В сообщении ничего не видно"), said[-1]
+    assert len(harness.emulator.chat_messages(SUPPORT_GROUP)) == before  # nothing relayed
+    await in_chat(harness, SUPPORT_GROUP, "/close", reply_to=chat[-1].message_id)
+    before = len(harness.emulator.chat_messages(SUPPORT_GROUP))
+    said = await anna.send("/support \u200b\u200b\u200b")  # closed: not reopened
+    assert said[-1].plain.startswith("Опишите вопрос одним сообщением"), said[-1]
+    said = await anna.send("\u200b")
+    assert said[-1].plain.startswith("В сообщении ничего не видно"), said[-1]
+    assert len(harness.emulator.chat_messages(SUPPORT_GROUP)) == before
+    await anna.send("Выплата не пришла")  # the step went on: this one opens it
+    assert "Выплата не пришла" in harness.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
+
+
+async def test_a_reply_to_a_forgotten_partners_ticket_is_told_so(
+    support_group: Harness,
+) -> None:
+    """A manager answering in a ticket whose partner used /forget got «Это не сообщение
+    обращения… пишите в его теме» — while replying to its card, as told."""
+    harness = support_group
+    anna = harness.user(2202, "Анна")
+    await anna.onboard()
+    await anna.send("/support Где выплата?")
+    card = harness.emulator.chat_messages(SUPPORT_GROUP)[-1]
+    await anna.send("/forget")
+    await anna.press("Да, удалить")
+    mark = len(anna.messages)
+    await in_chat(harness, SUPPORT_GROUP, "Выплата ушла", reply_to=card.message_id)
+    reply = harness.emulator.chat_messages(SUPPORT_GROUP)[-1].plain
+    assert reply.startswith("🗑 Партнёр удалил свои данные (/forget): обращение №1 закрыто"), reply
+    assert len(anna.messages) == mark
+
+
+async def test_the_admin_call_and_report_cards_drop_bidi_controls(harness: Harness) -> None:
+    """«@admin …» with a RIGHT-TO-LEFT OVERRIDE reached the managers with it, which turns
+    the card's lines after it around (ticket cards drop it: docs/security.md)."""
+    mark = len(harness.emulator.chat_messages(MANAGERS))
+    update = harness.emulator.user_message(2203, "@admin тут спам & \u202ey", chat_id=COMMUNITY)
+    await harness.emulator.wait_processed(update)
+    cards = [m.plain for m in harness.emulator.chat_messages(MANAGERS)[mark:]]
+    assert any("тут спам & y" in card for card in cards), cards
+    assert not any("\u202e" in card for card in cards), cards
+
+
+async def test_faq_learned_shows_what_partners_taught_by_themselves_and_takes_it_back(
+    tmp_path: Path,
+) -> None:
+    """With `auto_approve_after: 1` (the demo's) one partner's pick + «Помогло» taught
+    everyone, and /faq_learned said «Новых формулировок на проверке нет»: only the CLI
+    listed it, `/faq_unlearn` needed its exact words. Now /faq_learned lists the last 7
+    days' wordings taught so, each a ❌ from being forgotten."""
+    async with running_bot(tmp_path) as harness:
+        anna = harness.user(2204)
+        await anna.onboard()
+        await anna.send("вопрос про деньги")
+        await anna.press("Когда выплаты?")
+        await anna.press("👍 Помогло")
+        manager = harness.manager()
+        await manager.send("/start")
+        screen = (await manager.send("/faq_learned"))[-1]
+        assert "Выучено по «Помогло» партнёров за 7 дн." in screen.plain, screen.plain
+        assert "1. «вопрос про деньги» → payout-dates" in screen.plain
+        assert screen.button_labels == ["❌ 1"]
+        assert "10 и 25 числа" in (await anna.send("вопрос про деньги"))[-1].plain
+        await manager.press("❌ 1", screen)
+        assert manager.callback_answers()[-1]["text"].startswith("Забыто")
+        assert manager.messages[-1].plain == "Новых формулировок на проверке нет."
+        assert "10 и 25 числа" not in (await anna.send("вопрос про деньги"))[-1].plain

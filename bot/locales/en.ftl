@@ -194,6 +194,7 @@ reload-refused =
 ## Support (partner)
 command-support = Write to a manager
 support-ask-text = Describe your question in one message and I will pass it to a manager. A screenshot is welcome. Changed your mind? /cancel
+support-blank = The message shows nothing — write your question in words or attach a screenshot.
 support-opened =
     Ticket #{ $number } is open. A manager will answer within { $hours } { $hours ->
         [one] hour
@@ -770,6 +771,8 @@ draft-error-time-needed = The time is needed too, not only the date: DD.MM.YYYY 
 # --- FAQ learning ---
 faq-thanks-learned = Thanks! We will remember that this is what you asked.
 faq-learned-empty = No learned phrasings are waiting for review.
+faq-learned-recent = Learned from partners’ “Helped” in the last { $days } days (by itself or by you) — ❌ to forget a wording:
+faq-learned-taken-back = Forgotten: the bot answers this question as before it learned it.
 faq-learned-item = Waiting ({ $left }): “{ $phrasing }”
     → <b>{ $entry }</b>: { $question }
     { $source ->

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -166,6 +167,26 @@ class LearnedReview(LearnedRows):
         )
         async with self._db.read() as conn:
             return [Learned.from_row(row, int(row.votes)) for row in await conn.execute(query)]
+
+    async def recently_taught(self, days: int = 7, limit: int = 10) -> list[Learned]:
+        """The wordings partners' presses of «Helped» taught in the last `days` days (by
+        `faq.auto_approve_after` confirmations, or approved by a manager), newest first:
+        what /faq_learned shows once nothing waits, each a tap from being taken back (a
+        program that approves after one partner learns from anyone — a tester of
+        session 22 taught «где скачать порно бесплатно» the banners entry)."""
+        since = self._clock.now() - timedelta(days=days)
+        query = (
+            sa.select(faq_learned)
+            .where(
+                faq_learned.c.status == "approved",
+                faq_learned.c.source == "helped",
+                faq_learned.c.decided_at >= since,
+            )
+            .order_by(faq_learned.c.decided_at.desc(), faq_learned.c.id.desc())
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            return [Learned.from_row(row) for row in await conn.execute(query)]
 
     async def get(self, learned_id: int) -> Learned | None:
         async with self._db.read() as conn:

@@ -68,8 +68,11 @@ class SupportService:
     def reopen_window(self) -> timedelta:
         return timedelta(hours=self._store.content.program.schedule.ticket_reopen_hours)
 
-    async def _one(self, query: sa.Select[Any]) -> Ticket | None:
-        query = query.where(tickets.c.partner_id.is_not(None))  # not a forgotten one's
+    async def _one(self, query: sa.Select[Any], *, forgotten: bool = False) -> Ticket | None:
+        """The ticket `query` finds: not a forgotten partner's (/forget) — or, `forgotten`,
+        only such a one (to tell a manager who replies in it that nothing reaches them)."""
+        partner = tickets.c.partner_id
+        query = query.where(partner.is_(None) if forgotten else partner.is_not(None))
         async with self._db.read() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else Ticket.from_row(row)
@@ -140,16 +143,19 @@ class SupportService:
         """Where the managers see the ticket (a chat, and a forum topic in it)."""
         return await self._update(ticket, chat_id=chat_id, thread_id=thread_id)
 
-    async def by_topic(self, chat_id: int, thread_id: int) -> Ticket | None:
+    async def by_topic(
+        self, chat_id: int, thread_id: int, *, forgotten: bool = False
+    ) -> Ticket | None:
         return await self._one(
             sa.select(tickets)
             .where(tickets.c.chat_id == chat_id, tickets.c.thread_id == thread_id)
             .order_by(tickets.c.id.desc())
-            .limit(1)
+            .limit(1),
+            forgotten=forgotten,
         )
 
     async def by_message(
-        self, chat_id: int, message_id: int, platform: str = "tg"
+        self, chat_id: int, message_id: int, platform: str = "tg", *, forgotten: bool = False
     ) -> Ticket | None:
         """The ticket a message in the managers' chat (or a manager's private chat) is of.
         A message id is one chat's on one platform, but it may come again: a VK
@@ -167,7 +173,7 @@ class SupportService:
             .order_by(ticket_messages.c.id.desc())
             .limit(1)
         )
-        return await self._one(query)
+        return await self._one(query, forgotten=forgotten)
 
     async def is_partner_message(
         self, ticket: Ticket, chat_id: int, message_id: int, platform: str = "tg"
@@ -321,11 +327,16 @@ class SupportService:
     async def forget(self, partner: Partner) -> None:
         """/forget: the partner's tickets stay for the program's numbers (ticket numbers
         go on, response times and ratings still count) with nothing personal left: no
-        partner, no question, no messages; an open one is closed."""
+        partner, no question, no id of a message in the partner's chat; an open one is
+        closed."""
         mine = sa.select(tickets.c.id).where(tickets.c.partner_id == partner.id)
         async with self._db.write() as conn:
+            # the ids of the messages in the managers' chat stay (nothing of the partner's:
+            # a manager who replies to one is told the partner left); the partner's own go
             await conn.execute(
-                ticket_messages.delete().where(ticket_messages.c.ticket_id.in_(mine))
+                ticket_messages.update()
+                .where(ticket_messages.c.ticket_id.in_(mine))
+                .values(partner_message_id=None)
             )
             await conn.execute(
                 tickets.update()

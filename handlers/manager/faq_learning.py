@@ -195,7 +195,7 @@ def _ticket_router(name: str) -> Router:
         segments = await _seen_by(partners, ticket)
         theirs = _link_picker(ticket, question, segments, 0).offered
         if wanted:
-            entry = content.faq_entry(wanted)
+            entry = content.faq_entry(wanted.lower())  # ids are lower case (ID_PATTERN)
             if entry is not None:
                 # another segment's entry is sent as asked (the manager named it), but not
                 # learned: it would never answer this partner, who does not see it — and

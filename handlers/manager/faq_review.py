@@ -29,6 +29,8 @@ from handlers.screens import (
     send,
 )
 
+TAUGHT_DAYS = 7  # /faq_learned with nothing waiting: what «Helped» taught in these days
+
 
 async def _cannot_teach(
     callback: CallbackQuery, audit: AuditLog, target: str, l10n: L10n, owner: str | None = None
@@ -46,7 +48,7 @@ async def _cannot_teach(
 async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen:
     waiting = await faq.learning.pending()
     if not waiting:
-        return Screen(l10n("faq-learned-empty"))
+        return await _taught_screen(faq, l10n)
     item = waiting[0]
     entry = content.faq_entry(item.entry_id)
     elsewhere = await faq.learning.elsewhere(item)
@@ -80,6 +82,26 @@ async def review_screen(faq: FaqService, content: Content, l10n: L10n) -> Screen
         ]
     )
     return Screen(text, buttons)
+
+
+async def _taught_screen(faq: FaqService, l10n: L10n) -> Screen:
+    """Nothing waits: what partners' «Helped» taught in the last 7 days, each with ❌ to
+    take it back (auto-approved wordings were seen nowhere but `faq learned`)."""
+    taught = await faq.learning.recently_taught(days=TAUGHT_DAYS)
+    if not taught:
+        return Screen(l10n("faq-learned-empty"))
+    lines = [l10n("faq-learned-empty"), "", l10n("faq-learned-recent", days=TAUGHT_DAYS)]
+    lines += [
+        f"{number}. «{html.escape(without_bidi(item.phrasing))}» → {html.escape(item.entry_id)}"
+        for number, item in enumerate(taught, start=1)
+    ]
+    buttons = [
+        (f"❌ {number}", FaqLearnCb(action="un", item=item.id))
+        for number, item in enumerate(taught, start=1)
+    ]
+    return Screen(
+        "\n".join(lines), keyboard(*(buttons[n : n + 5] for n in range(0, len(buttons), 5)))
+    )
 
 
 def _move_picker(item: Learned) -> Picker:
@@ -161,10 +183,19 @@ def setup_buttons(name: str = f"{__name__}.buttons") -> Router:
         l10n: L10n,
     ) -> None:
         item = await faq.learning.get(callback_data.item)
+        action = callback_data.action
+        if action == "un" and item is not None and item.status == "approved":
+            taken = await faq.learning.unlearn(item.phrasing)  # under any entry
+            entries = ",".join(sorted({taken_.entry_id for taken_ in taken}))
+            await audit.record(
+                actor(callback), "faq_unlearn", target=entries or None, details=item.phrasing[:200]
+            )
+            await callback.answer(l10n("faq-learned-taken-back"))
+            await edit(callback, await review_screen(faq, content, l10n))
+            return
         if item is None or item.status != "pending":
             await no_longer_available(callback, l10n)
             return
-        action = callback_data.action
         if action == "mv" or action in BROWSE:
             await callback.answer()
             if action == "mv":

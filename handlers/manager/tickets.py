@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
@@ -114,6 +114,20 @@ def _ticket_router(name: str) -> Router:
     return router
 
 
+def _forgotten_ticket(name: str) -> Router:
+    """Words, /close, /t or /faq_link in a ticket whose partner used /forget: nothing
+    reaches them any more, and that is said (it was «Это не сообщение обращения… пишите
+    в его теме» while the manager did). A note («!…») is a note."""
+    router = Router(name=name)
+
+    @router.message(TicketOfMessage(forgotten=True), Command("close", "t", "faq_link"))
+    @router.message(TicketOfMessage(forgotten=True), ~CommandText(), ~F.text.startswith("!"))
+    async def forgotten(message: Message, ticket: Ticket, l10n: L10n) -> None:
+        await message.reply(l10n("ticket-forgotten", number=ticket.id))
+
+    return router
+
+
 def _outside_a_ticket(name: str) -> Router:
     """/close, /t or /faq_link away from a ticket, or words replying to a bot message that is
     no ticket's: a hint on where they work. Any other command in a reply (/stats, /tickets
@@ -181,6 +195,7 @@ def setup_managers_chat() -> Router:
         links.setup_command(f"{__name__}.links"),
         stats.setup(f"{__name__}.stats"),
         _ticket_router(f"{__name__}.chat"),
+        _forgotten_ticket(f"{__name__}.forgotten"),
         _outside_a_ticket(f"{__name__}.outside"),
         _private_only(f"{__name__}.private_only"),  # last: what none of the above took
     )
@@ -206,6 +221,7 @@ def setup_private() -> Router:
     router.message.filter(IsManager())
     router.include_routers(
         _ticket_router(f"{__name__}.private.ticket"),
+        _forgotten_ticket(f"{__name__}.private.forgotten"),
         _outside_a_ticket(f"{__name__}.private.outside"),
     )
     return router

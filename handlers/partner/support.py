@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.i18n import L10n
+from bot.names import shows_nothing
 from bot.services.faq import FaqService
 from bot.services.partner import Partner
 from bot.services.support import SupportService
@@ -167,7 +168,7 @@ def setup() -> Router:
         state: FSMContext,
         l10n: L10n,
     ) -> None:
-        if not command.args:
+        if not command.args or shows_nothing(command.args):  # «/support ​​​»: no words
             await ask_for_question(message, partner, support, state, l10n)
             return
         await open_ticket(
@@ -330,14 +331,31 @@ def setup_dialog() -> Router:
         state: FSMContext,
         l10n: L10n,
     ) -> None:
-        await state.clear()
         question = message.text or message.caption or ""
+        if _blank(message):  # nothing to pass on: asked again, the step goes on
+            await message.answer(l10n("support-blank") + "\n" + l10n("support-ask-text"))
+            return
+        await state.clear()
         await open_ticket(message, bot, partner, support, relay, l10n, question, message)
 
     @router.message(OpenTicket(), ~CommandText())
     async def to_ticket(
-        message: Message, bot: Bot, ticket: Ticket, partner: Partner, relay: TicketRelay
+        message: Message,
+        bot: Bot,
+        ticket: Ticket,
+        partner: Partner,
+        relay: TicketRelay,
+        l10n: L10n,
     ) -> None:
+        if _blank(message):  # a blank-looking message is not relayed into the topic
+            await message.answer(l10n("support-blank"))
+            return
         await relay.to_managers(bot, ticket, partner, message)
 
     return router
+
+
+def _blank(message: Message) -> bool:
+    """A text message that would look empty (zero-width spaces, fillers): a photo, a
+    document or a sticker is something to pass on, whatever its caption."""
+    return message.text is not None and shows_nothing(message.text)
