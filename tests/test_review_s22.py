@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.services.conversions import ConversionIn
 from bot.telegram.emulator import RateLimits
 from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+from tests.test_journey_security import _found_anywhere
 from tests.test_journey_support import GROUP as SUPPORT_GROUP
 from tests.test_journey_support import in_chat
 
@@ -213,3 +216,28 @@ async def test_faq_learned_shows_what_partners_taught_by_themselves_and_takes_it
         assert manager.callback_answers()[-1]["text"].startswith("Забыто")
         assert manager.messages[-1].plain == "Новых формулировок на проверке нет."
         assert "10 и 25 числа" not in (await anna.send("вопрос про деньги"))[-1].plain
+
+
+async def test_forget_leaves_no_name_in_the_groups_posts(harness: Harness) -> None:
+    """The weekly leaderboard posted in the partners' group named the partner; after
+    /forget its outbox row still had the name in its text (and the board's picture)."""
+    zu = harness.user(2206, "Зульфия & <Ко>")
+    await zu.onboard()
+    person = await harness.services.partners.by_user("tg", 2206)
+    assert person is not None
+    await harness.services.partners.approve_link(
+        await harness.services.partners.request_link(person, "zu-2206")
+    )
+    await harness.services.sales.record(
+        ConversionIn("zu-2206", "zu-1", "approved", Decimal(5000), "RUB",
+                     harness.clock.now()),
+        "postback",
+    )  # fmt: skip
+    await harness.services.notices.weekly_leaderboard(harness.clock.now().date().isoformat())
+    await harness.deliver()
+    posts = [m.plain for m in harness.emulator.chat_messages(COMMUNITY)]
+    assert any("Зульфия & <Ко>" in post for post in posts), posts
+    await zu.send("/forget")
+    await zu.press("Да, удалить")
+    found = await _found_anywhere(harness, ("Зульфия", "&lt;Ко&gt;"))
+    assert found == [], found

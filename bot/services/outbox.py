@@ -292,10 +292,26 @@ class Outbox:
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
-    async def forget(self, partner_id: int) -> None:
+    async def forget(self, partner_id: int, names: Sequence[str] = ()) -> None:
         """/forget: the partner's rows stay for the delivery figures, with nothing personal
-        (no partner, chat or text); what still waits is not sent."""
+        (no partner, chat or text); what still waits is not sent. A post in the partners'
+        group that named them (a leaderboard, standings, results: any of `names` in its
+        text) keeps no text or picture once sent (the name stayed in the database — a
+        tester of session 22)."""
         async with self._db.write() as conn:
+            said = [
+                outbox.c.text.contains(name, autoescape=True) for name in names if len(name) > 1
+            ]
+            if said:
+                await conn.execute(
+                    outbox.update()
+                    .where(
+                        outbox.c.partner_id.is_(None),
+                        outbox.c.status != "queued",
+                        sa.or_(*said),
+                    )
+                    .values(text="", picture=None, photo=None, buttons=None)
+                )
             await conn.execute(
                 outbox.update()
                 .where(outbox.c.partner_id == partner_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import Database
 from bot.db.tables import audit_log, webhook_updates
+from bot.names import greeting_name
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from bot.services.partner import Partner
@@ -43,7 +45,7 @@ class PrivacyService:
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
-        await self._outbox.forget(partner.id)
+        await self._outbox.forget(partner.id, _names(partner))
         changed = await self._partners.forget(partner)
         async with self._db.write() as conn:
             await _forget_in_audit_log(conn, partner)
@@ -65,6 +67,14 @@ class PrivacyService:
                     .values(body={})
                 )
         return changed
+
+
+def _names(partner: Partner) -> list[str]:
+    """How the partner is named in the group's posts: their name (as written and as the
+    posts' HTML has it) and @username."""
+    name = greeting_name(partner.first_name)
+    found = [name, html.escape(name, quote=False)] if name else []
+    return found + ([f"@{partner.username}"] if partner.username else [])
 
 
 async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:
