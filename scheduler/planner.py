@@ -154,7 +154,7 @@ class Planner:
         for index, (at, name, tag) in enumerate(moments):
             if at > now or at < item.announced_at or just_announced(name, at, item.announced_at):
                 continue
-            following = moments[index + 1][0] if index + 1 < len(moments) else None
+            following = _following(moments, index)
             if not self._still_makes_sense(name, at, following, contest, now):
                 continue
             key = f"contest:{contest.id}:{name}:{tag}"
@@ -274,3 +274,15 @@ class Planner:
     async def upcoming(self, days: int = 14) -> list[Planned]:
         """Every automated send of the next `days` days (scheduler/ahead.py)."""
         return await self._ahead.upcoming(days)
+
+
+def _following(moments: list[tuple[datetime, str, str]], index: int) -> datetime | None:
+    """When the moment after `moments[index]` that makes it superseded comes: for weekly
+    standings the next standings or the results (not «последний день»: standings of the
+    last day moved to its morning were skipped after a restart in the night — a tester of
+    session 22), for the others the next moment."""
+    name = moments[index][1]
+    later = moments[index + 1 :]
+    if name == "standings":
+        later = [moment for moment in later if moment[1] in ("standings", "results")]
+    return later[0][0] if later else None

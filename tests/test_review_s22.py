@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,14 @@ import pytest
 
 from bot.services.conversions import ConversionIn
 from bot.telegram.emulator import RateLimits
-from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+from tests.harness import (
+    MANAGER_ID,
+    Client,
+    Harness,
+    announce_demo_contest,
+    chats_emulator,
+    running_bot,
+)
 from tests.test_journey_security import _found_anywhere
 from tests.test_journey_support import GROUP as SUPPORT_GROUP
 from tests.test_journey_support import in_chat
@@ -241,3 +249,21 @@ async def test_forget_leaves_no_name_in_the_groups_posts(harness: Harness) -> No
     await zu.press("Да, удалить")
     found = await _found_anywhere(harness, ("Зульфия", "&lt;Ко&gt;"))
     assert found == [], found
+
+
+async def test_the_last_weeks_standings_missed_in_the_night_are_posted_in_the_morning(
+    harness: Harness,
+) -> None:
+    """The demo contest's second standings fall on its last day at 00:00 and «последний
+    день» at 09:00. A bot down from the night until after 09:00 never posted them: the
+    «последний день» counted as superseding them — and the Monday leaderboard gave way
+    to them (the same boards), so the group got no board that day."""
+    await announce_demo_contest(harness)
+    moment = datetime(2026, 12, 28, 6, 1, tzinfo=UTC)  # 09:01 in Moscow, the last day
+    harness.clock.advance((moment - harness.clock.now()).total_seconds())
+    mark = len(harness.emulator.chat_messages(COMMUNITY))
+    await harness.services.planner.tick()
+    await harness.deliver()
+    posts = [m.plain for m in harness.emulator.chat_messages(COMMUNITY)[mark:]]
+    assert any(post.startswith("🏆 Зимний марафон диванов") for post in posts), posts
+    assert any("Последний день" in post or "последний день" in post for post in posts), posts
