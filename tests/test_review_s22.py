@@ -216,7 +216,7 @@ async def test_faq_learned_shows_what_partners_taught_by_themselves_and_takes_it
         manager = harness.manager()
         await manager.send("/start")
         screen = (await manager.send("/faq_learned"))[-1]
-        assert "Выучено по «Помогло» партнёров за 7 дн." in screen.plain, screen.plain
+        assert "Выучено само, по «Помогло» партнёров, за 7 дн." in screen.plain, screen.plain
         assert "1. «вопрос про деньги» → payout-dates" in screen.plain
         assert screen.button_labels == ["❌ 1"]
         assert "10 и 25 числа" in (await anna.send("вопрос про деньги"))[-1].plain

@@ -32,6 +32,7 @@ Status = Literal["pending", "approved", "rejected"]
 Source = Literal["helped", "link", "teach", "gap", "move"]
 COUNTER: Final = "faq_learned"
 ENTRY_GONE: Final = "entry-gone"
+AUTO_APPROVED: Final = "auto"  # approved by partners' confirmations, no manager saw it
 
 
 def folded_wording(text: str) -> str:

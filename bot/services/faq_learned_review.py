@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.db.engine import insert
 from bot.db.tables import faq_learned, faq_learned_votes, faq_questions
 from bot.services.faq_learned import (
+    AUTO_APPROVED,
     Learned,
     LearnedRows,
     Proposed,
@@ -101,6 +102,11 @@ class LearnedReview(LearnedRows):
             disputed = bool(taken) or bool(await self._voted_elsewhere(conn, entry_id, key))
             if threshold and votes >= threshold and not disputed:
                 await self._decide(conn, row.id, "approved")
+                await conn.execute(  # /faq_learned shows it (`recently_taught`)
+                    faq_learned.update()
+                    .where(faq_learned.c.id == row.id)
+                    .values(note=AUTO_APPROVED)
+                )
                 logger.info("FAQ: %r learned for %s (%d partners)", key, entry_id, votes)
                 return Proposed(await self._get(conn, row.id), auto_approved=True)
             return Proposed(Learned.from_row(row, votes), auto_approved=False)
@@ -169,8 +175,8 @@ class LearnedReview(LearnedRows):
             return [Learned.from_row(row, int(row.votes)) for row in await conn.execute(query)]
 
     async def recently_taught(self, days: int = 7, limit: int = 10) -> list[Learned]:
-        """The wordings partners' presses of «Helped» taught in the last `days` days (by
-        `faq.auto_approve_after` confirmations, or approved by a manager), newest first:
+        """The wordings partners' presses of «Helped» taught by themselves in the last
+        `days` days (`faq.auto_approve_after` confirmations, no manager), newest first:
         what /faq_learned shows once nothing waits, each a tap from being taken back (a
         program that approves after one partner learns from anyone — a tester of
         session 22 taught «где скачать порно бесплатно» the banners entry)."""
@@ -179,7 +185,7 @@ class LearnedReview(LearnedRows):
             sa.select(faq_learned)
             .where(
                 faq_learned.c.status == "approved",
-                faq_learned.c.source == "helped",
+                faq_learned.c.note == AUTO_APPROVED,
                 faq_learned.c.decided_at >= since,
             )
             .order_by(faq_learned.c.decided_at.desc(), faq_learned.c.id.desc())
