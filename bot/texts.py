@@ -47,8 +47,8 @@ def shown_name(name: str, code: str, l10n: L10n) -> str:
 
 
 def public_name(partner: Partner | None, key: str, l10n: L10n) -> str:
-    if partner is None:
-        return l10n("top-anonymous", code=key[-4:])
+    if partner is None:  # no longer linked (a /forget the cached standings still count):
+        return l10n("top-gone")  # never a piece of the affiliate id (a tester of session 22)
     if partner.public_name == "anonymous":
         return l10n("top-anonymous", code=partner.partner_code[-4:])
     if partner.public_name == "nickname" and partner.username:
@@ -100,6 +100,15 @@ def board_text(
     elif mine == 0 or not gaps:
         lines.append(
             l10n("top-me", place=mine + 1, value=number(entries[mine].value, l10n.language))
+        )
+    elif entries[mine - 1].value == entries[mine].value:  # a tie: «до №1 — 0» said nothing
+        lines.append(
+            l10n(
+                "top-me-tie",
+                place=mine + 1,
+                value=number(entries[mine].value, l10n.language),
+                above=mine,
+            )
         )
     else:
         gap = entries[mine - 1].value - entries[mine].value

@@ -267,3 +267,38 @@ async def test_the_last_weeks_standings_missed_in_the_night_are_posted_in_the_mo
     posts = [m.plain for m in harness.emulator.chat_messages(COMMUNITY)[mark:]]
     assert any(post.startswith("🏆 Зимний марафон диванов") for post in posts), posts
     assert any("Последний день" in post or "последний день" in post for post in posts), posts
+
+
+async def _linked_with_sale(harness: Harness, user_id: int, affiliate: str, amount: int) -> Client:
+    client = harness.user(user_id, f"Партнёр{user_id}")
+    await client.onboard()
+    person = await harness.services.partners.by_user("tg", user_id)
+    assert person is not None
+    await harness.services.partners.approve_link(
+        await harness.services.partners.request_link(person, affiliate)
+    )
+    await harness.services.sales.record(
+        ConversionIn(affiliate, f"{affiliate}-1", "approved", Decimal(amount), "RUB",
+                     harness.clock.now()),
+        "postback",
+    )  # fmt: skip
+    harness.clock.advance(60)
+    return client
+
+
+async def test_top_says_a_tie_as_the_sale_notice_does_and_never_shows_an_affiliate_id(
+    harness: Harness,
+) -> None:
+    """`/top` said «Вы: №2 (1), до №1 — 0» for a tie the sale notice had put as «у №1
+    столько же, но набрано раньше». And a minute after a partner's /forget the cached
+    board labelled them «Партнёр vk-1»: the end of their affiliate id."""
+    await _linked_with_sale(harness, 2207, "aff-tie-0001", 60000)
+    vera = await _linked_with_sale(harness, 2208, "aff-tie-0002", 60000)
+    said = (await vera.send("/top"))[-1].plain
+    assert "Вы: №2 (1): у №1 столько же, но набрано раньше" in said, said
+    assert "до №1 — 0" not in said
+    first = harness.user(2207)
+    await first.send("/forget")
+    await first.press("Да, удалить")
+    said = (await vera.send("/top"))[-1].plain
+    assert "0001" not in said, said

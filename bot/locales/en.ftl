@@ -383,8 +383,10 @@ top-empty-referrals = Nobody is in the standings yet — the first partner you i
 top-row = { $place }. { $name } — { $value }
 top-me = You: #{ $place } ({ $value })
 top-me-gap = You: #{ $place } ({ $value }), { $gap } behind #{ $above }
+top-me-tie = You: #{ $place } ({ $value }): #{ $above } has as much, reached earlier
 top-me-none = You are not in the standings yet.
 top-anonymous = Partner { $code }
+top-gone = A partner
 
 ## /stats
 stats-text =

@@ -395,8 +395,10 @@ top-empty-referrals = Пока никто не в зачёте — первый 
 top-row = { $place }. { $name } — { $value }
 top-me = Вы: №{ $place } ({ $value })
 top-me-gap = Вы: №{ $place } ({ $value }), до №{ $above } — { $gap }
+top-me-tie = Вы: №{ $place } ({ $value }): у №{ $above } столько же, но набрано раньше
 top-me-none = Вас пока нет в рейтинге.
 top-anonymous = Партнёр { $code }
+top-gone = Партнёр
 
 ## /stats
 stats-text =
