@@ -302,3 +302,32 @@ async def test_top_says_a_tie_as_the_sale_notice_does_and_never_shows_an_affilia
     await first.press("Да, удалить")
     said = (await vera.send("/top"))[-1].plain
     assert "0001" not in said, said
+
+
+async def test_a_broadcasts_report_counts_who_deleted_their_data_before_it_went(
+    tmp_path: Path,
+) -> None:
+    """A broadcast held for the quiet hours to three partners, one of whom used /forget
+    meanwhile: the report said «Доставлено: 2… Пропущено: 0» — the third in no line."""
+    async with running_bot(tmp_path, timezone="America/Sao_Paulo") as harness:
+        people = [harness.user(2210 + n, name) for n, name in enumerate(("Анна", "Борис"))]
+        for person in people:
+            await person.onboard()
+        manager = harness.manager()
+        await manager.send("/start")
+        moment = datetime(2026, 12, 5, 11, 41, tzinfo=UTC)  # 08:41 in São Paulo
+        harness.clock.advance((moment - harness.clock.now()).total_seconds())
+        await manager.send("/announce")
+        await manager.send("Вебинар сегодня")
+        await manager.press("👥 Всем партнёрам", manager.messages[-1])
+        await manager.press("Сейчас", manager.messages[-1])
+        await manager.press("✅ Отправить", manager.messages[-1])
+        await people[1].send("/forget")
+        await people[1].press("Да, удалить")
+        harness.clock.advance(20 * 60)  # 09:01: it goes
+        await harness.deliver()
+        await harness.services.planner.tick()  # the report
+        await harness.deliver()
+        report = next(m.plain for m in reversed(manager.messages) if "Отчёт о рассылке" in m.plain)
+        assert "Доставлено: 1" in report, report
+        assert "Удалили свои данные (/forget) до отправки: 1" in report, report

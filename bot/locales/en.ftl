@@ -648,7 +648,10 @@ announcement-report =
     Delivered: { $delivered }
     Blocked the bot: { $blocked }
     Failed: { $failed }
-    Skipped (unsubscribed, weekly cap): { $skipped }
+    Skipped (unsubscribed, weekly cap): { $skipped }{ $forgotten ->
+        [0] {""}
+       *[other] {"\u000A"}Deleted their data (/forget) before it went: { $forgotten }
+    }
     Maybe delivered (the connection broke after sending; not sent again): { $uncertain }
     Reactions: 👍 { $up } · 👎 { $down }
 schedule-title = 🗓 <b>Automated sends, next 14 days</b>

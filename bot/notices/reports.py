@@ -39,6 +39,7 @@ class ReportNotices(NoticesBase):
             blocked=people.get("blocked", 0),
             failed=people.get("failed", 0),
             skipped=people.get("skipped", 0),
+            forgotten=report.forgotten,
             uncertain=report.uncertain,
             up=report.up,
             down=report.down,

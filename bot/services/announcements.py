@@ -61,6 +61,7 @@ class Report:
     up: int
     down: int
     first_sent: datetime | None = None  # when its first private message went
+    forgotten: int = 0  # chats that used /forget before it reached them (rows cancelled)
 
 
 class AnnouncementService:
@@ -267,10 +268,16 @@ class AnnouncementService:
         first_query = sa.select(sa.func.min(outbox.c.sent_at)).where(
             outbox.c.subject == f"announcement:{number}", outbox.c.status == "sent"
         )
+        forgotten_query = sa.select(sa.func.count()).where(  # `Outbox.forget`'s rows
+            outbox.c.subject == f"announcement:{number}",
+            outbox.c.status == "cancelled",
+            outbox.c.key.startswith("forgotten:"),
+        )
         async with self._db.read() as conn:
             uncertain = int((await conn.execute(uncertain_query)).scalar_one())
             reactions = {row.value: int(row.n) for row in await conn.execute(reactions_query)}
             first_sent = await conn.scalar(first_query)
+            forgotten = int((await conn.execute(forgotten_query)).scalar_one())
         return Report(
             delivered=statuses.get("sent", 0),
             blocked=statuses.get("blocked", 0),
@@ -281,6 +288,7 @@ class AnnouncementService:
             up=reactions.get("up", 0),
             down=reactions.get("down", 0),
             first_sent=first_sent,
+            forgotten=forgotten,
         )
 
     async def finished_unreported(self) -> list[Announcement]:
