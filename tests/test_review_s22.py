@@ -331,3 +331,38 @@ async def test_a_broadcasts_report_counts_who_deleted_their_data_before_it_went(
         report = next(m.plain for m in reversed(manager.messages) if "Отчёт о рассылке" in m.plain)
         assert "Доставлено: 1" in report, report
         assert "Удалили свои данные (/forget) до отправки: 1" in report, report
+
+
+async def test_a_number_in_a_sandbox_group_presses_the_bots_buttons_past_peoples_lines(
+    tmp_path: Path,
+) -> None:
+    """In the sandbox's managers' chat a colleague's line under a link request's card
+    (here someone who is no manager) made the manager's «1» text, and `/press DATA` there
+    said «no message with buttons to press under» (it looked in the private chat)."""
+    from bot.sandbox.group import MANAGERS_ID, add_groups
+    from bot.sandbox.terminal import MANAGER_ID as SANDBOX_MANAGER
+    from bot.sandbox.terminal import PARTNER_ID, TerminalChat
+
+    async with chats_emulator() as emulator:
+        add_groups(emulator)
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_managers_chat_id=MANAGERS_ID,
+            managers=f"tg:{SANDBOX_MANAGER}",
+        ) as harness:  # fmt: skip
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append)
+            anna = harness.user(PARTNER_ID, "Анна")
+            await anna.onboard()
+            await anna.send("/link aff-22")
+            for line in ("/as partner", "/chat managers", "коллеги, посмотрите"):
+                assert chat.handle(line)
+                await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            assert chat.handle("/as manager")
+            assert chat.handle("/press nonsense")  # a forged press under the card
+            await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            assert not any("no message with buttons" in line for line in lines), lines
+            assert chat.handle("1")
+            await harness.emulator.wait_processed(harness.emulator.last_update_id)
+            partner = await harness.services.partners.by_user("tg", PARTNER_ID)
+            assert partner is not None
+            assert (partner.affiliate_id, partner.affiliate_status) == ("aff-22", "linked")

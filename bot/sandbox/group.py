@@ -47,7 +47,7 @@ class GroupChat:
         messages = self.emulator.messages.get(self.chat_id, [])
         # what a typed number presses, looked up before joining: the join's service
         # message would end the search (a first «1» under a card was sent as text)
-        under = pressable(messages, lambda m: m.kind != "text")
+        under = self.under_buttons(messages)
         if user_id not in self.joined:
             self.joined.add(user_id)
             self.emulator.join(user_id, self.chat_id)
@@ -78,6 +78,12 @@ class GroupChat:
         if note is None:
             self.emulator.user_message(user_id, text, chat_id=self.chat_id)
         return note or None
+
+    def under_buttons(self, messages: list[SentMessage] | None = None) -> SentMessage | None:
+        """The bot's latest message with buttons there, people's lines looked past."""
+        if messages is None:
+            messages = self.emulator.messages.get(self.chat_id, [])
+        return pressable(messages, lambda m: m.kind != "text", in_group=True)
 
     def _topic_of(self, message: SentMessage, number: str) -> bool:
         """Whether `message` is in the topic of ticket `number` («#3»: its name starts so)."""

@@ -30,13 +30,20 @@ class Shown(Protocol):
 M = TypeVar("M", bound=Shown)
 
 
-def pressable(messages: Sequence[M], is_picture: Callable[[M], bool]) -> M | None:
+def pressable(
+    messages: Sequence[M], is_picture: Callable[[M], bool], *, in_group: bool = False
+) -> M | None:
     """The message whose buttons a typed number presses, from a chat's messages (the
-    person's and the bot's, oldest first); None: a number is sent as text."""
+    person's and the bot's, oldest first); None: a number is sent as text. `in_group`:
+    what people wrote there is looked past (a colleague's «коллеги, посмотрите» under a
+    link card made a manager's «1» text — a tester of session 22); the bot's own
+    messages still end the search."""
     for message in reversed(messages):
         if message.deleted:
             continue
         if not message.from_bot:
+            if in_group:
+                continue
             return None
         if message.buttons:
             return message

@@ -319,6 +319,9 @@ class TerminalChat:
     def _press(self, data: str) -> None:
         """A forged button press (bot/sandbox/forge.py)."""
         last = self.last_with_buttons() if self.platform == "tg" else None
+        group = self.groups.get(self.where)
+        if group is not None and self.platform == "tg":  # in a group: its bot's buttons
+            last = group.under_buttons()
         note = press_forged(
             data, self.platform, self.user_id, last, self.emulator, self.vk, self.max
         )
