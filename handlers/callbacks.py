@@ -73,8 +73,8 @@ class LinkCb(CallbackData, prefix="lk"):
 
 class ContestCb(CallbackData, prefix="ct"):
     # short | one | save | abort | abort! | preview (the dialog); list | open | announce |
-    # announce! | dates | prizes | text | cancel | cancel! (/contests_admin; "!" confirms
-    # after a warning)
+    # announce! | dates | prizes | text | cancel | cancel! | edit! | edit- (/contests_admin;
+    # "!" confirms after a warning; edit! / edit-: save a change shown first, or not)
     action: str
     id: str = ""
 

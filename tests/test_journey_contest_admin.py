@@ -18,6 +18,12 @@ from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_b
 COMMUNITY = -1009876543210
 
 
+async def confirm(manager: Client) -> str:
+    """✅ under a change of an announced contest shown first: saved and told."""
+    await manager.press("✅ Сохранить и сообщить", manager.messages[-1])
+    return manager.messages[-1].plain
+
+
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     # the outbox is paced in virtual time here (instantly): the emulator's overall limit
@@ -197,7 +203,8 @@ async def test_edit_before_the_start_and_file_contests_are_edited_in_their_file(
     text = await answer(manager, "21.12.2026 10:00 — 20.12.2026 10:00")
     assert "Конец должен быть позже начала" in text
     assert "Новые даты" in text
-    text = await answer(manager, "21.12.2026 10:00 — 28.12.2026 18:00")
+    await answer(manager, "21.12.2026 10:00 — 28.12.2026 18:00")
+    text = await confirm(manager)
     assert text.startswith("✅ Конкурс «Декабрьский» изменён")
     await manager.press("✏️ Призы", card)
     text = await answer(manager, "first_sales:")
@@ -244,15 +251,17 @@ async def test_changes_after_the_announcement_reach_everyone_once_as_they_are_no
     await manager.press("✏️ Призы", card)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        text = await answer(
+        await answer(
             manager, "больше продаж: Бонус 50 000 ₽; 20 000 ₽ | от 5\nпервые: Бонус 2 000 ₽"
         )
+        text = await confirm(manager)
     assert [str(w.message) for w in caught if "Pydantic" in str(w.message)] == []
     assert text.startswith("✅ Конкурс «Ночной» изменён")
     assert "Новые призы уйдут тем, кому сообщили о конкурсе: 0 партнёрам" in text
     assert "Анонс, который ещё ждал отправки, уйдёт уже с изменениями: 1 партнёру" in text
     await manager.press("✏️ Даты", card)
-    text = await answer(manager, "21.11.2026 10:00 — 30.11.2026 18:00")
+    await answer(manager, "21.11.2026 10:00 — 30.11.2026 18:00")
+    text = await confirm(manager)
     assert "Новые даты уйдут тем, кому сообщили о конкурсе: 0 партнёрам" in text
     assert "уйдёт уже с изменениями: 1 партнёру" in text
     await harness.deliver()
@@ -273,7 +282,8 @@ async def test_changes_after_the_announcement_reach_everyone_once_as_they_are_no
 
     # in the daytime: the announcement went, so the new prizes are news, told once
     await manager.press("✏️ Призы", card)
-    text = await answer(manager, "больше продаж: Бонус 1 000 ₽ | от 2")
+    await answer(manager, "больше продаж: Бонус 1 000 ₽ | от 2")
+    text = await confirm(manager)
     assert "Новые призы уйдут тем, кому сообщили о конкурсе: 1 партнёру" in text
     assert "ждал отправки" not in text
     await harness.deliver()

@@ -9,6 +9,12 @@ from pathlib import Path
 from tests.harness import Client, Harness, running_bot
 
 
+async def confirm(manager: Client) -> str:
+    """✅ under a change of an announced contest shown first: saved and told."""
+    await manager.press("✅ Сохранить и сообщить", manager.messages[-1])
+    return manager.messages[-1].plain
+
+
 async def manager_with_a_partner(harness: Harness) -> tuple[Client, Client]:
     anna = harness.user(921, "Анна")
     await anna.onboard("Вебмастер")
@@ -75,7 +81,9 @@ async def test_new_dates_of_an_announced_contest_reach_those_who_were_told(
     assert anna.last.plain.startswith("📣 Новый конкурс!")
     card = manager.messages[-1]
     await manager.press("✏️ Даты", card)
-    text = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
+    shown = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
+    assert "новые даты — 21.12.2026 10:00 — 28.12.2026 18:00" in shown, shown
+    text = await confirm(manager)
     assert text.startswith("✅ Конкурс «Декабрьский» изменён")
     assert "Новые даты уйдут тем, кому сообщили о конкурсе: 1 партнёру" in text
     before = len(boris.messages)

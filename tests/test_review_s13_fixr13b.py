@@ -217,7 +217,8 @@ async def test_dates_typed_after_the_dates_step_are_answered_as_dates(harness: H
     await manager.send("/start")
     await saved_contest(manager, "Декабрьский", ("20.12.2026 10:00", "25.12.2026"))
     await manager.press("✏️ Даты", manager.messages[-1])
-    changed = (await manager.send("21.12.2026 10:00 — 28.12.2026 18:00"))[-1].plain
+    await manager.send("21.12.2026 10:00 — 28.12.2026 18:00")
+    changed = (await manager.press("✅ Сохранить и сообщить", manager.messages[-1]))[-1].plain
     assert changed.startswith("✅ Конкурс «Декабрьский» изменён"), changed
     late = (await manager.send("21.12.2026 — 27.12.2026"))[-1].plain
     assert late == (
@@ -265,14 +266,16 @@ async def test_dates_edited_at_night_say_when_the_announcement_goes(harness: Har
     await manager.send("/start")
     await contest_saved_at_night(harness, manager)
     await manager.press("✏️ Даты", manager.messages[-1])
-    edited = (await manager.send("21.11.2026 10:00 — 30.11.2026 18:00"))[-1].plain
+    await manager.send("21.11.2026 10:00 — 30.11.2026 18:00")
+    edited = (await manager.press("✅ Сохранить и сообщить", manager.messages[-1]))[-1].plain
     assert "уйдёт уже с изменениями: 1 партнёру." in edited, edited
     assert edited.endswith("В личку — только 03.11.2026 09:00: у партнёров тихие часы."), edited
 
     at(harness, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))  # 12:00: nothing waits
     await harness.deliver()
     await manager.press("✏️ Даты", (await _card(harness, "Ночной конкурс")))
-    edited = (await manager.send("22.11.2026 10:00 — 30.11.2026 18:00"))[-1].plain
+    await manager.send("22.11.2026 10:00 — 30.11.2026 18:00")
+    edited = (await manager.press("✅ Сохранить и сообщить", manager.messages[-1]))[-1].plain
     assert "В личку — только" not in edited, edited
 
 

@@ -596,7 +596,8 @@ async def test_a_partner_at_the_weekly_cap_hears_of_new_dates(harness: Harness) 
     await at_the_weekly_cap(harness, 9995)
     await _card(manager, "Январский")
     await manager.press("✏️ Даты")
-    said = (await manager.send("21.01.2027 10:00 — 26.01.2027 18:00"))[-1].plain
+    await manager.send("21.01.2027 10:00 — 26.01.2027 18:00")
+    said = (await manager.press("✅ Сохранить и сообщить", manager.messages[-1]))[-1].plain
     assert "недельный лимит исправлению не помеха" in said, said
     await harness.deliver()
     moved = [m.plain for m in anna.messages if m.plain.startswith("🗓 Конкурс «Январский»")]

@@ -28,6 +28,12 @@ COMMUNITY = -1009876543210
 MANAGERS = -1001234567890
 
 
+async def confirm(manager: Client) -> str:
+    """✅ under a change of an announced contest shown first: saved and told."""
+    await manager.press("✅ Сохранить и сообщить", manager.messages[-1])
+    return manager.messages[-1].plain
+
+
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     async with chats_emulator(RateLimits(chat_burst=1000, global_per_second=1000)) as emulator:
@@ -94,7 +100,8 @@ async def test_prizes_over_the_cards_limits_are_refused_in_the_dialog_and_in_an_
     assert "11 мест — не больше 10" in text, text
     contest = next(c for c in await harness.services.contests.active() if c.title == "Декабрьский")
     assert [p.places for p in contest.prizes] == [["5 000 ₽", "3 000 ₽"]]  # as it was
-    text = await answer(manager, f"больше продаж: {long}")  # ~1,700 characters
+    await answer(manager, f"больше продаж: {long}")  # ~1,700 characters
+    text = await confirm(manager)
     assert text.startswith("✅ Конкурс «Декабрьский» изменён"), text
     await manager.press("✏️ Правила", card)
     text = await answer(manager, "Очень длинные правила. " * 60)  # 1,380 more
@@ -123,10 +130,12 @@ async def test_a_contest_announced_on_a_short_notice_can_change_its_end_and_star
     item = next(c for c in await harness.services.contests.all() if c.contest.title == "Быстрый")
     assert item.announced_at is not None
     await manager.press("✏️ Даты", card)
-    text = await answer(manager, "05.11.2026 10:00 — 22.11.2026 18:00")
+    await answer(manager, "05.11.2026 10:00 — 22.11.2026 18:00")
+    text = await confirm(manager)
     assert text.startswith("✅ Конкурс «Быстрый» изменён"), text
     await manager.press("✏️ Даты", card)
-    text = await answer(manager, "06.11.2026 10:00 — 22.11.2026 18:00")
+    await answer(manager, "06.11.2026 10:00 — 22.11.2026 18:00")
+    text = await confirm(manager)
     assert text.startswith("✅ Конкурс «Быстрый» изменён"), text
     await manager.press("✏️ Даты", card)
     text = await answer(manager, "04.11.2026 10:00 — 22.11.2026 18:00")  # sooner: refused
@@ -366,3 +375,46 @@ async def test_a_number_in_a_sandbox_group_presses_the_bots_buttons_past_peoples
             partner = await harness.services.partners.by_user("tg", PARTNER_ID)
             assert partner is not None
             assert (partner.affiliate_id, partner.affiliate_status) == ("aff-22", "linked")
+
+
+async def test_new_prizes_of_an_announced_contest_are_shown_first_and_go_on_confirm(
+    harness: Harness,
+) -> None:
+    """✏️ Призы of an announced contest went to every partner told and to the group at
+    once: a typo was broadcast with no undo. The change is shown first; ✖️ keeps the
+    contest as it was and tells nobody; ✅ saves and tells."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(2220, "Анна")
+    await anna.onboard()
+    await _draft_to_prizes(manager)
+    await manager.send("больше продаж: 5 000 ₽")
+    await manager.send("0")
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    card = manager.messages[-1]
+    await harness.deliver()
+    told = len(anna.messages)
+    posts = len(harness.emulator.chat_messages(COMMUNITY))
+
+    await manager.press("✏️ Призы", card)
+    shown = (await manager.send("больше продаж: 50 000 ₽; опечатка"))[-1]
+    assert shown.plain.startswith("✏️ Конкурс «Декабрьский»: новые призы:"), shown.plain
+    assert "1 — 50 000 ₽; 2 — опечатка" in shown.plain
+    assert shown.button_labels == ["✅ Сохранить и сообщить", "✖️ Не сохранять"]
+    again = (await manager.send("что это?"))[-1]  # typing: the change again, its buttons
+    assert again.plain.startswith("Изменение ждёт решения"), again.plain
+    assert again.button_labels == shown.button_labels
+    await manager.press("✖️ Не сохранять", again)
+    assert manager.messages[-1].plain.startswith("Изменение отменено: конкурс «Декабрьский»")
+    await harness.deliver()
+    assert len(anna.messages) == told
+    assert len(harness.emulator.chat_messages(COMMUNITY)) == posts
+    contest = next(c for c in await harness.services.contests.active() if c.title == "Декабрьский")
+    assert [p.places for p in contest.prizes] == [["5 000 ₽"]]
+
+    await manager.press("✏️ Призы", card)
+    await manager.send("больше продаж: 50 000 ₽")
+    text = await confirm(manager)
+    assert text.startswith("✅ Конкурс «Декабрьский» изменён"), text
+    await harness.deliver()
+    assert anna.last.plain.startswith("✏️ В конкурсе «Декабрьский» новые призы:")

@@ -720,6 +720,13 @@ reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announc
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
+contests-admin-confirm = ✏️ Contest “{ $title }”: { $new }
+    Everyone told about the contest and the partners' group will hear of the change. Save and tell them?
+contests-admin-confirm-dates = new dates — { $starts } — { $ends }.
+contests-admin-confirm-prizes = new prizes:
+contests-admin-confirm-yes = ✅ Save and tell
+contests-admin-confirm-no = ✖️ Don't save
+draft-edit-use-buttons = The change waits for your decision: save it or not with the buttons below (or /cancel).
 moment-rescheduled = 🗓 The contest “{ $title }” moves: it now runs from { $start } to { $end }. Rules and prizes — /contests
 contests-admin-dates-told = The new dates go to those who were told about the contest: { $count } { $count ->
         [one] partner

@@ -752,6 +752,13 @@ reload-planned-too-soon = ⚠️ «{ $title }» начинается раньш�
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
+contests-admin-confirm = ✏️ Конкурс «{ $title }»: { $new }
+    Об изменении узнают все, кому сообщили о конкурсе, и чат партнёров. Сохранить и сообщить?
+contests-admin-confirm-dates = новые даты — { $starts } — { $ends }.
+contests-admin-confirm-prizes = новые призы:
+contests-admin-confirm-yes = ✅ Сохранить и сообщить
+contests-admin-confirm-no = ✖️ Не сохранять
+draft-edit-use-buttons = Изменение ждёт решения: сохраните его или нет кнопками ниже (или /cancel).
 moment-rescheduled = 🗓 Конкурс «{ $title }» переносится: теперь он идёт с { $start } до { $end }. Условия и призы — /contests
 contests-admin-dates-told = Новые даты уйдут тем, кому сообщили о конкурсе: { $count } { $count ->
         [one] партнёру

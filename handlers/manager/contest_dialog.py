@@ -8,7 +8,6 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -18,7 +17,7 @@ from aiogram.types import Message
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.content.models import Program
+from bot.content.models import Contest, Program
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.notices import Notices
@@ -38,10 +37,10 @@ from bot.services.contest_drafts import (
     read_start,
     read_text,
 )
-from bot.services.contests import ContestRefused, ContestService
+from bot.services.contests import ContestService
 from handlers.callbacks import ContestCb
 from handlers.filters import CommandText, IsManager
-from handlers.manager.announce_screens import held_note
+from handlers.manager.contest_edits import apply_edit, confirm_screen, propose_edit, restored
 from handlers.manager.contest_screens import STEPS, ask_step, preview_screen, refusal
 from handlers.screens import Screen, keyboard, send
 
@@ -62,6 +61,7 @@ class ContestEdit(StatesGroup):
     dates = State()
     prizes = State()
     text = State()
+    confirm = State()  # new dates or prizes of an announced contest, shown: ✅ tells them
 
 
 async def start_dialog(
@@ -105,6 +105,28 @@ def setup() -> Router:
     @router.message(F.text.is_(None))
     async def not_text(message: Message, l10n: L10n) -> None:
         await message.answer(l10n("draft-text-please"))
+
+    @router.message(ContestEdit.confirm)
+    async def in_confirm(
+        message: Message,
+        state: FSMContext,
+        contests: ContestService,
+        settings: Settings,
+        l10n: L10n,
+    ) -> None:
+        """Typing while a change waits for ✅: the change again, its buttons under it."""
+        data = await state.get_data()
+        item = await contests.find(str(data.get("id", "")))
+        what = str(data.get("what", ""))
+        if item is None:
+            await state.clear()
+            await message.answer(l10n("no-longer-available"))
+            return
+        changes = restored(data.get("changes", {}))
+        contest = Contest.model_validate(item.contest.model_dump() | changes)
+        screen = confirm_screen(contest, what, l10n, settings.tz)
+        said = l10n("draft-edit-use-buttons") + "\n\n" + screen.text
+        await send(message, Screen(said, screen.markup))
 
     @router.message(ContestDialog.title)
     async def title(message: Message, state: FSMContext, settings: Settings, l10n: L10n) -> None:
@@ -268,8 +290,8 @@ def setup() -> Router:
                 + "\n" + l10n("draft-ask-dates")
             )  # fmt: skip
             return
-        await _apply_edit(
-            message, state, contests, notices, l10n, settings.tz, "dates",
+        await propose_edit(
+            message, state, contests, notices, l10n, settings.tz, "dates", ContestEdit.confirm,
             starts_at=starts_at, ends_at=ends_at,
         )  # fmt: skip
 
@@ -291,9 +313,10 @@ def setup() -> Router:
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-prizes"))
             return
-        await _apply_edit(
-            message, state, contests, notices, l10n, settings.tz, "prizes", prizes=prizes_
-        )
+        await propose_edit(
+            message, state, contests, notices, l10n, settings.tz, "prizes", ContestEdit.confirm,
+            prizes=prizes_,
+        )  # fmt: skip
 
     @router.message(ContestEdit.text)
     async def edit_text(
@@ -314,7 +337,7 @@ def setup() -> Router:
         except DraftError as error:
             await message.answer(refusal(error, l10n) + "\n" + l10n("draft-ask-description"))
             return
-        await _apply_edit(
+        await apply_edit(
             message, state, contests, notices, l10n, settings.tz, "text", description=value
         )
 
@@ -343,41 +366,3 @@ async def _step(
     following = STEPS[STEPS.index(step) + 1]
     await state.set_state(getattr(ContestDialog, following))
     await message.answer(ask_step(following, l10n, settings, program))
-
-
-async def _apply_edit(
-    message: Message,
-    state: FSMContext,
-    contests: ContestService,
-    notices: Notices,
-    l10n: L10n,
-    tz: ZoneInfo,
-    what: str,
-    **changes: Any,
-) -> None:
-    """Save a change (`what`: dates | prizes | text) to a contest; once it was announced, a
-    waiting announcement goes as the contest is now, and new dates or prizes are told once
-    to whoever was told about it (`Notices.contest_changed`)."""
-    contest_id = (await state.get_data()).get("id", "")
-    await state.clear()
-    item = await contests.find(contest_id)
-    if item is None:
-        await message.answer(l10n("no-longer-available"))
-        return
-    try:
-        contest = await contests.edit(item, **changes)
-    except ContestRefused:
-        await message.answer(l10n("contests-admin-edit-refused"))
-        return
-    edited = l10n("contests-admin-edited", title=html.escape(contest.title))
-    if item.announced_at is not None and contest != item.contest:
-        changed = await notices.contest_changed(contest, what)
-        if what in ("dates", "prizes"):
-            edited += "\n" + l10n(f"contests-admin-{what}-told", count=changed.told)
-            if changed.group:
-                edited += "\n" + l10n("contests-admin-group-told")
-        if changed.renewed:
-            edited += "\n" + l10n("contests-admin-renewed", count=changed.renewed)
-        if changed.renewed or changed.told:  # as a contest saved at night
-            edited += held_note(changed.held_until, tz, l10n)
-    await message.answer(edited)

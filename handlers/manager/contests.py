@@ -27,6 +27,7 @@ from handlers.callbacks import ContestCb
 from handlers.filters import IsManager
 from handlers.manager.announce_screens import held_note
 from handlers.manager.contest_dialog import ContestDialog, ContestEdit, start_dialog
+from handlers.manager.contest_edits import confirmed
 from handlers.manager.contest_screens import admin_card, admin_list, ask_step, preview_screen
 from handlers.screens import Screen, actor, edit, keyboard, send
 
@@ -176,6 +177,25 @@ def setup_buttons() -> Router:
                     keyboard([(l10n("contests-admin-back"), ContestCb(action="list"))]),
                 ),
             )
+            return
+        if action in {"edit!", "edit-"}:  # ✅ / ✖️ under a change shown first
+            data = await state.get_data()
+            if await state.get_state() != ContestEdit.confirm.state or data.get("id") != (
+                contest.id
+            ):
+                await callback.answer(l10n("no-longer-available"), show_alert=True)
+                return
+            await callback.answer()
+            if not isinstance(callback.message, Message):
+                return
+            await callback.message.edit_reply_markup(reply_markup=None)  # pressed once
+            if action == "edit-":
+                await state.clear()
+                title = html.escape(contest.title)
+                await callback.message.answer(l10n("contests-admin-edit-aborted", title=title))
+                return
+            await confirmed(callback.message, state, contests, notices, l10n, settings.tz)
+            await audit.record(who, "contest_edit", target=contest.id, details=data.get("what"))
             return
         if action in {"dates", "prizes", "text"}:
             if item.source != "manager" or contest.starts_at <= now:
