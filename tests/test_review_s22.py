@@ -418,3 +418,25 @@ async def test_new_prizes_of_an_announced_contest_are_shown_first_and_go_on_conf
     assert text.startswith("✅ Конкурс «Декабрьский» изменён"), text
     await harness.deliver()
     assert anna.last.plain.startswith("✏️ В конкурсе «Декабрьский» новые призы:")
+
+
+async def test_a_change_shown_first_is_confirmed_on_vk_too(tmp_path: Path) -> None:
+    """The same on VK: a manager's contest, ✏️ Призы, the change shown, ✅."""
+    async with running_bot(tmp_path, vk=True) as harness:
+        manager = harness.vk_manager()
+        await manager.send("Начать")
+        await manager.send("/contest_new")
+        for text in ("Декабрьский", "Правила.", "20.12.2026 10:00", "25.12.2026", "все",
+                     "больше продаж: 5 000 ₽", "0"):  # fmt: skip
+            await manager.send(text)
+        await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+        card = manager.last
+        await manager.press("✏️ Призы", card)
+        shown = (await manager.send("больше продаж: 7 000 ₽"))[-1]
+        assert "новые призы" in shown.text, shown.text
+        said = await manager.press("✅ Сохранить и сообщить", shown)
+        assert said[-1].text.startswith("✅ Конкурс «Декабрьский» изменён"), said[-1].text
+        contest = next(
+            c for c in await harness.services.contests.active() if c.title == "Декабрьский"
+        )
+        assert [p.places for p in contest.prizes] == [["7 000 ₽"]]
