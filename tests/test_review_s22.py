@@ -440,3 +440,28 @@ async def test_a_change_shown_first_is_confirmed_on_vk_too(tmp_path: Path) -> No
             c for c in await harness.services.contests.active() if c.title == "Декабрьский"
         )
         assert [p.places for p in contest.prizes] == [["7 000 ₽"]]
+
+
+def test_an_option_is_read_from_the_amount_or_span_typed() -> None:
+    """«лет 5 уже» and «5 лет» were refused for «Больше года» (a tester on MAX); a number
+    between an option's bounds was read only as the option's own words («больше 10к»)."""
+    from bot.services.onboarding import matching_option
+
+    def chosen(typed: str, options: list[str]) -> str | None:
+        found = matching_option(typed, options)
+        return None if found is None else options[found]
+
+    experience = ["Только начинаю", "До года", "Больше года"]
+    for typed, meant in (("лет 5 уже", "Больше года"), ("5 лет", "Больше года"),
+                         ("2 года", "Больше года"), ("полгода", "До года"),
+                         ("3 месяца", "До года"), ("неделю", "До года"),
+                         ("5", None), ("сколько-то", None)):  # fmt: skip
+        assert chosen(typed, experience) == meant, typed
+    amounts = ["До 1 000", "1 000–10 000", "Больше 10 000"]
+    for typed, meant in (("15000", "Больше 10 000"), ("15к", "Больше 10 000"),
+                         ("5 000", "1 000–10 000"), ("999", "До 1 000"),
+                         ("5 лет", None), ("10 и 20", None)):  # fmt: skip
+        assert chosen(typed, amounts) == meant, typed
+    spans = ["До 3 месяцев", "3–12 месяцев", "Больше года"]
+    assert chosen("полгода", spans) == "3–12 месяцев"
+    assert chosen("месяц", spans) == "До 3 месяцев"

@@ -32,7 +32,80 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
     chosen = _chosen(typed, names)
     if chosen is None and any(map(str.isdigit, typed)):  # «больше 10к»: «Больше 10 000»
         chosen = _chosen(_numbers(typed), [_numbers(name) for name in names])
+    if chosen is None:  # «5 лет» is «Больше года», «15000» «Больше 10 000»
+        chosen = _by_value(typed, names)
     return chosen
+
+
+# a span of time as people write it, in months: «5 лет», «лет 5», «2 года», «полгода»,
+# «3 мес.»; an option's unit alone is one of it («До года»: up to 12 months)
+_MONTHS: Final = (
+    (re.compile(r"(?<!\w)(?:год|года|лет|г\.)(?!\w)"), 12),
+    (re.compile(r"(?<!\w)(?:месяц|месяца|месяцев|мес\.?)(?!\w)"), 1),
+    (re.compile(r"(?<!\w)(?:недел[яиьюь]|недель|нед\.?)(?!\w)"), 0.25),
+)
+_HALF_YEAR: Final = re.compile(r"(?<!\w)(?:полгода|пол года)(?!\w)")
+_BOUND: Final = re.compile(r"^(до|больше|от|свыше|более|менее|меньше)(?!\w)")
+_A_NUMBER: Final = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def _value(text: str) -> tuple[str, float] | None:
+    """(unit, value) of the one amount or span of time `text` names: («months», 60) for
+    «лет 5 уже», («», 15000) for «15к»; None for none, or several."""
+    if _HALF_YEAR.search(text):
+        return "months", 6.0
+    text = _numbers(text)
+    found = _A_NUMBER.findall(text)
+    units = [months for word, months in _MONTHS if word.search(text)]
+    if len(found) > 1 or len(units) > 1:
+        return None
+    number = float(found[0].replace(",", ".")) if found else None
+    if units:
+        return "months", (1.0 if number is None else number) * units[0]
+    return None if number is None else ("", number)
+
+
+def _by_value(typed: str, names: list[str]) -> int | None:
+    """The only option whose bound holds the amount or span typed: «До года» takes
+    «полгода» and «3 месяца», «Больше года» «лет 5 уже», «Больше 10 000» «15к» (an answer
+    with «до» or «больше» of its own was read as words already)."""
+    if _BOUND.match(typed):
+        return None
+    value = _value(typed)
+    if value is None:
+        return None
+    if value[0] == "" and not _SCALED.search(typed) and any(map(_SCALED.search, names)):
+        return None  # «10» among «до 10 тыс.», «10–50 тыс.»: ten, or ten thousand?
+    fits = [index for index, name in enumerate(names) if _holds(name, *value)]
+    return fits[0] if len(fits) == 1 else None
+
+
+_SCALED: Final = re.compile(r"\d\s?(?:к|k|тыс|млн|m)(?!\w)|(?<!\w)(?:тыс|млн)")
+_SPAN: Final = re.compile(r"(\d+(?:[.,]\d+)?)\s*[–—-]\s*(.+)")
+
+
+def _holds(name: str, unit: str, value: float) -> bool:
+    """Whether the option `name` («До года», «Больше 10 000», «1 000–10 000») holds a
+    `value` in `unit`."""
+    bound = _BOUND.match(name)
+    if bound is not None:
+        limit = _value(name[bound.end() :])
+        if limit is None or limit[0] != unit:
+            return False
+        below = bound.group(1) in ("до", "менее", "меньше")
+        return value <= limit[1] if below else value > limit[1]
+    span = _SPAN.fullmatch(_numbers(name))
+    high = _value(span.group(2)) if span else None
+    if span is None or high is None or high[0] != unit:
+        return False
+    low = float(span.group(1).replace(",", ".")) * (high[1] / _plain(span.group(2)))
+    return low <= value <= high[1]
+
+
+def _plain(text: str) -> float:
+    """The number written in `text` (1 when only a unit is: «года»)."""
+    found = _A_NUMBER.findall(_numbers(text))
+    return float(found[0].replace(",", ".")) if found else 1.0
 
 
 def _chosen(typed: str, names: list[str]) -> int | None:
