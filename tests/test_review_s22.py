@@ -165,12 +165,16 @@ async def test_a_blank_looking_message_neither_reopens_nor_reaches_a_ticket(
     before = len(chat)
     said = await anna.send("/support \u200b\u200b\u200b")
     assert said[-1].plain.startswith("Обращение №1 открыто — напишите, что добавить"), said[-1]
-    said = await anna.send("\u200b\u2800\u3164")
+    said = await anna.send("\u200b\u2800\u3164\U0001d173\U000e0020")
     assert said[-1].plain.startswith("В сообщении ничего не видно"), said[-1]
     assert len(harness.emulator.chat_messages(SUPPORT_GROUP)) == before  # nothing relayed
     await in_chat(harness, SUPPORT_GROUP, "/close", reply_to=chat[-1].message_id)
     before = len(harness.emulator.chat_messages(SUPPORT_GROUP))
-    said = await anna.send("/support \u200b\u200b\u200b")  # closed: not reopened
+    said = await anna.send("/support \U000e0020\U000e0020")  # closed: not reopened
+    assert said[-1].plain.startswith("Опишите вопрос одним сообщением"), said[-1]
+    said = await anna.send("\ufe0f\ufe0f")  # variation selectors alone: nothing either
+    assert said[-1].plain.startswith("В сообщении ничего не видно"), said[-1]
+    said = await anna.send("/support \u200b\u200b\u200b")
     assert said[-1].plain.startswith("Опишите вопрос одним сообщением"), said[-1]
     said = await anna.send("\u200b")
     assert said[-1].plain.startswith("В сообщении ничего не видно"), said[-1]
@@ -465,3 +469,38 @@ def test_an_option_is_read_from_the_amount_or_span_typed() -> None:
     spans = ["До 3 месяцев", "3–12 месяцев", "Больше года"]
     assert chosen("полгода", spans) == "3–12 месяцев"
     assert chosen("месяц", spans) == "До 3 месяцев"
+
+
+async def test_new_prizes_up_to_the_cards_limit_are_told_whole(harness: Harness) -> None:
+    """4 categories of 10 places (2,798 characters on the card: accepted) were told as a
+    notice cut mid-prize, its 4th category lost: the prizes were one argument of the text,
+    and an argument is cut at 2,000 characters. So was the change shown to the manager."""
+    manager = harness.manager()
+    await manager.send("/start")
+    anna = harness.user(2230, "Анна")
+    await anna.onboard()
+    await _draft_to_prizes(manager)
+    await manager.send("больше продаж: 5 000 ₽")
+    await manager.send("0")
+    await manager.press("✅ Сохранить", (await manager.send("-"))[-1])
+    card = manager.messages[-1]
+    await harness.deliver()
+    names = ("первые продажи", "больше продаж", "сумма", "рефералы")
+    lines = [
+        f"{name}: "
+        + "; ".join(
+            f"Бонус {n} 000 ₽ и сертификат на ужин в ресторане «Берёзка» №{n}" for n in range(10)
+        )
+        for name in names
+    ]
+    await manager.press("✏️ Призы", card)
+    shown = (await manager.send("\n".join(lines)))[-1].plain
+    assert "• Больше всего приглашённых партнёров: 1 —" in shown, shown[-300:]
+    assert shown.endswith("Сохранить и сообщить?"), shown[-300:]
+    await confirm(manager)
+    await harness.deliver()
+    told = anna.last.plain
+    assert told.startswith("✏️ В конкурсе «Декабрьский» новые призы:"), told[:100]
+    assert told.split("\n")[-2].endswith("«Берёзка» №9"), told[-300:]
+    assert told.endswith("Все условия — /contests"), told[-300:]
+    assert sum(line.startswith("•") for line in told.splitlines()) == 4, told

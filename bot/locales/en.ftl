@@ -720,8 +720,8 @@ reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announc
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
-contests-admin-confirm = ✏️ Contest “{ $title }”: { $new }
-    Everyone told about the contest and the partners' group will hear of the change. Save and tell them?
+contests-admin-confirm = ✏️ Contest “{ $title }”:
+contests-admin-confirm-ask = Everyone told about the contest and the partners' group will hear of the change. Save and tell them?
 contests-admin-confirm-dates = new dates — { $starts } — { $ends }.
 contests-admin-confirm-prizes = new prizes:
 contests-admin-confirm-yes = ✅ Save and tell
@@ -961,10 +961,9 @@ contests-admin-renewed = The announcement still waiting to go leaves with the ch
         [one] partner
        *[other] partners
     }.
-moment-changed =
-    ✏️ New prizes in the contest “{ $title }”:
-    { $prizes }
-    All the rules — /contests
+# the prizes' lines go between the two (a text argument is cut at 2,000 characters)
+moment-changed = ✏️ New prizes in the contest “{ $title }”:
+moment-changed-end = All the rules — /contests
 contest-winners = 🏁 <b>Winners of the contest “{ $title }”</b> — hand out the prizes:
 contest-winners-unannounced = ⚠️ The contest was never announced: partners did not know of it, and the results were not sent to them.
 contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $until }, after the hold):

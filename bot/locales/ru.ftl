@@ -752,8 +752,8 @@ reload-planned-too-soon = ⚠️ «{ $title }» начинается раньш�
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
-contests-admin-confirm = ✏️ Конкурс «{ $title }»: { $new }
-    Об изменении узнают все, кому сообщили о конкурсе, и чат партнёров. Сохранить и сообщить?
+contests-admin-confirm = ✏️ Конкурс «{ $title }»:
+contests-admin-confirm-ask = Об изменении узнают все, кому сообщили о конкурсе, и чат партнёров. Сохранить и сообщить?
 contests-admin-confirm-dates = новые даты — { $starts } — { $ends }.
 contests-admin-confirm-prizes = новые призы:
 contests-admin-confirm-yes = ✅ Сохранить и сообщить
@@ -1008,10 +1008,9 @@ contests-admin-renewed = Анонс, который ещё ждал отправ
         [one] партнёру
        *[other] партнёрам
     }.
-moment-changed =
-    ✏️ В конкурсе «{ $title }» новые призы:
-    { $prizes }
-    Все условия — /contests
+# the prizes' lines go between the two (a text argument is cut at 2,000 characters)
+moment-changed = ✏️ В конкурсе «{ $title }» новые призы:
+moment-changed-end = Все условия — /contests
 contest-winners = 🏁 <b>Победители конкурса «{ $title }»</b> — вручите призы:
 contest-winners-unannounced = ⚠️ Конкурс не был объявлен: партнёры о нём не знали, итоги им не отправлены.
 contest-winners-preliminary = 🏁 <b>Предварительные победители</b> (итоги — { $until }, после холда):

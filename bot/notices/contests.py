@@ -306,8 +306,9 @@ class ContestNotices(NoticesBase):
             end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             return l10n("moment-rescheduled", title=title, start=start, end=end)
         if moment.name == "changed":
-            return l10n(
-                "moment-changed", title=title, prizes="\n".join(prize_lines(contest, l10n))
+            lines = prize_lines(contest, l10n)  # each line its own: an argument is cut at 2,000
+            return "\n".join(
+                (l10n("moment-changed", title=title), *lines, l10n("moment-changed-end"))
             )
         if moment.name == "results":
             if partner is not None:

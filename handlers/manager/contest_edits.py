@@ -68,8 +68,10 @@ def confirm_screen(contest: Contest, what: str, l10n: L10n, tz: ZoneInfo) -> Scr
             ends=f"{contest.ends_at.astimezone(tz):%d.%m.%Y %H:%M}",
         )
     else:
-        new = l10n("contests-admin-confirm-prizes") + "\n" + "\n".join(prize_lines(contest, l10n))
-    text = l10n("contests-admin-confirm", title=html.escape(contest.title), new=new)
+        new = "\n".join((l10n("contests-admin-confirm-prizes"), *prize_lines(contest, l10n)))
+    # not an argument of the text: an argument is cut at 2,000 characters
+    head = l10n("contests-admin-confirm", title=html.escape(contest.title))
+    text = f"{head} {new}\n{l10n('contests-admin-confirm-ask')}"
     return Screen(
         text,
         keyboard(
