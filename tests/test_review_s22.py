@@ -114,7 +114,7 @@ async def test_a_contest_announced_on_a_short_notice_can_change_its_end_and_star
     harness: Harness,
 ) -> None:
     """A contest saved with «Всё равно эту дату» (announced 3 days before its start) got
-    «начало должно быть не раньше чем через 7 дн. после объявления» for any new dates —
+    «начало должно быть не раньше чем через 7 дн.» for any new dates —
     the same start with a new end, a later start: only cancel and recreate was left."""
     manager = harness.manager()
     await manager.send("/start")
@@ -504,3 +504,33 @@ async def test_new_prizes_up_to_the_cards_limit_are_told_whole(harness: Harness)
     assert told.split("\n")[-2].endswith("«Берёзка» №9"), told[-300:]
     assert told.endswith("Все условия — /contests"), told[-300:]
     assert sum(line.startswith("•") for line in told.splitlines()) == 4, told
+
+
+async def test_a_held_cut_is_held_again_after_a_reload_applied_in_between(
+    tmp_path: Path,
+) -> None:
+    """program.yaml cut, /reload: held. Restored, /reload: applied. Cut the same way
+    again within 10 minutes, one /reload: applied — the first hold counted as the
+    confirmation. A reload applied in between ends the hold."""
+    import shutil
+
+    from tests.harness import DEMO_CONTENT
+
+    folder = tmp_path / "content"
+    shutil.copytree(DEMO_CONTENT, folder)
+    program = folder / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    cut = text[: text.index("\npostback:") + 1]
+    async with running_bot(tmp_path, content_dir=folder) as harness:
+        manager = harness.manager()
+        await manager.send("/start")
+        program.write_text(cut, encoding="utf-8")
+        assert (await manager.send("/reload"))[-1].plain.startswith("⚠️ Контент не обновлён")
+        program.write_text(text, encoding="utf-8")
+        assert (await manager.send("/reload"))[-1].plain.startswith("Контент обновлён")
+        program.write_text(cut, encoding="utf-8")
+        said = (await manager.send("/reload"))[-1].plain
+        assert said.startswith("⚠️ Контент не обновлён"), said
+        assert harness.services.content_store.content.program.postback.status_map
+        said = (await manager.send("/reload"))[-1].plain  # now confirmed
+        assert said.startswith("Контент обновлён"), said

@@ -517,7 +517,7 @@ draft-saved = ✅ The contest is saved and announced: { $count } { $count ->
         [1] {" "}and the partners' chat
        *[other] {""}
     } get the announcement (quiet hours and unsubscribes respected). Reminders, the start and the results follow the schedule.
-draft-edit-too-soon = ⚠️ The contest was announced: it must start at least { $days } days after the announcement. To start earlier, cancel it and create a new one.
+draft-edit-too-soon = ⚠️ The contest was announced: its start can only move later, or sooner but at least { $days } days after the announcement. To start earlier, cancel it and create a new one.
 contest-error-start-past = The start has passed — create the contest again.
 contest-error-segments = The contest names segments the program no longer has.
 contests-admin-none = No contests yet. Create one: /contest_new
@@ -1020,8 +1020,8 @@ person-newsletters-own = { $state ->
 faq-learned-own = ⚠️ This reads as a wording of “{ $owner }” in faq.yaml: the bot answers it with that entry anyway. “Approve” rejects it; it can be moved to { $owner }.
 faq-learned-own-rejected = Not approved: this reads as a wording of “{ $owner }” in faq.yaml, which the bot answers it with. The wording is rejected.
 faq-learned-disputed = ⚠️ Partners disagree: the same wording was also confirmed for { $entries }. It is not approved by itself: you decide (“Approve” rejects it there).
-reload-sections-held = ⚠️ Content not updated: program.yaml no longer has the sections { $sections } — without them their defaults would apply (the postback statuses, the schedule…). If the file was saved only in part, put them back and send /reload. If this is intended, send /reload again within 10 minutes.
-reload-sections-gone = ⚠️ program.yaml no longer has these sections: { $sections } — their defaults apply now. If the file was saved only in part, put them back and send /reload.
+reload-sections-held = ⚠️ Content not updated: program.yaml no longer has the sections or keys { $sections } — without them their defaults would apply (the postback statuses, the schedule…). If the file was saved only in part, put them back and send /reload. If this is intended, send /reload again within 10 minutes.
+reload-sections-gone = ⚠️ program.yaml no longer has these sections or keys: { $sections } — their defaults apply now. If the file was saved only in part, put them back and send /reload.
 reload-learned-back = { $count } learned { $count ->
         [one] wording went
        *[other] wordings went

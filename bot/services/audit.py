@@ -42,20 +42,22 @@ class AuditLog:
                 )
             )
 
-    async def recorded_since(self, action: str, target: str, since: datetime) -> bool:
-        """Whether `action` on `target` was recorded (allowed) since `since`."""
+    async def latest(
+        self, action: str, since: datetime, target: str | None = None, after: int = 0
+    ) -> int | None:
+        """The id of the newest `action` recorded (allowed) since `since` — on `target`,
+        when given, and after the record `after` —, or None."""
+        query = sa.select(sa.func.max(audit_log.c.id)).where(
+            audit_log.c.action == action,
+            audit_log.c.allowed.is_(True),
+            audit_log.c.created_at >= since,
+            audit_log.c.id > after,
+        )
+        if target is not None:
+            query = query.where(audit_log.c.target == target)
         async with self._db.read() as conn:
-            found = await conn.scalar(
-                sa.select(audit_log.c.id)
-                .where(
-                    audit_log.c.action == action,
-                    audit_log.c.target == target,
-                    audit_log.c.allowed.is_(True),
-                    audit_log.c.created_at >= since,
-                )
-                .limit(1)
-            )
-        return found is not None
+            found = await conn.scalar(query)
+        return None if found is None else int(found)
 
 
 def _fit(value: str | None, column: str) -> str | None:

@@ -200,8 +200,10 @@ def sections_kept(
         if not dropped:
             return
         folder = f"{loaded.fingerprint:016x}"
-        if await audit.recorded_since("reload-held", folder, clock.now() - CONFIRM_WITHIN):
-            return
+        since = clock.now() - CONFIRM_WITHIN
+        held = await audit.latest("reload-held", since, folder)
+        if held is not None and await audit.latest("reload", since, after=held) is None:
+            return  # the second /reload of this folder, none applied since the first
         await audit.record(who, "reload-held", target=folder, details=", ".join(dropped))
         raise ReloadHeld(dropped)
 
