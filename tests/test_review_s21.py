@@ -437,7 +437,8 @@ async def test_a_program_yaml_cut_short_waits_for_a_second_reload(tmp_path: Path
         program.write_text(text[: cut + 1], encoding="utf-8")
         said = (await manager.send("/reload"))[-1].plain
         assert said.startswith(
-            "⚠️ Контент не обновлён: в program.yaml больше нет разделов или ключей faq, postback, schedule"
+            "⚠️ Контент не обновлён: в program.yaml больше нет разделов или ключей "
+            "faq, postback, schedule"
         ), said
         assert harness.services.content_store.content.program.postback.status_map  # as it was
         harness.clock.advance(11 * 60)  # too late to confirm: held again
@@ -792,8 +793,8 @@ async def test_a_program_yaml_cut_inside_its_last_section_waits_too(tmp_path: Pa
         program.write_text(text[: cut + 1], encoding="utf-8")
         said = (await manager.send("/reload"))[-1].plain
         assert said.startswith(
-            "⚠️ Контент не обновлён: в program.yaml больше нет разделов или ключей schedule.digest, "
-            "schedule.inactive_after_days, schedule.lesson_drip_days,"
+            "⚠️ Контент не обновлён: в program.yaml больше нет разделов или ключей "
+            "schedule.digest, schedule.inactive_after_days, schedule.lesson_drip_days,"
         ), said
         schedule = harness.services.content_store.content.program.schedule
         assert schedule.max_automated_per_week == 5  # as it was
