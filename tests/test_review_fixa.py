@@ -4,6 +4,7 @@ reviewer saw it (journeys through the emulators, or the boundary that was crosse
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -184,8 +185,14 @@ def test_display_names_carry_no_bidi_controls(name: str) -> None:
     shown = display_name(name)
     assert not set(shown) & set(BIDI)
     kept = "".join(c for c in name if c not in BIDI).strip()
-    # blank-looking characters (a soft hyphen, U+3164…) show nothing either (session 7)
-    visible = "".join(c for c in kept if c not in BLANK_LOOKING).strip()
+    # blank-looking characters (a soft hyphen, U+3164…) show nothing either (session 7),
+    # nor format and control characters, separators and marks alone (session 22)
+    nothing = {"Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
+    visible = [
+        c
+        for c in kept
+        if c not in BLANK_LOOKING and not c.isspace() and unicodedata.category(c) not in nothing
+    ]
     assert shown == (kept if visible else "—")
 
 
