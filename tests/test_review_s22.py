@@ -534,3 +534,45 @@ async def test_a_held_cut_is_held_again_after_a_reload_applied_in_between(
         assert harness.services.content_store.content.program.postback.status_map
         said = (await manager.send("/reload"))[-1].plain  # now confirmed
         assert said.startswith("Контент обновлён"), said
+
+
+async def test_the_weekly_cap_counts_a_planned_send_in_the_week_it_goes(
+    harness: Harness,
+) -> None:
+    """A broadcast planned for the 25th was refused for a partner whose week *now* was
+    full («0 получателей… у них уже 5»), though the week of the 25th was empty; and
+    broadcasts queued for later counted in the week they were planned in, holding back
+    that week's sends."""
+    from datetime import timedelta
+
+    from bot.services.outbox_enqueue import OutMessage
+
+    anna = harness.user(2240, "Анна")
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", anna.user_id)
+    assert partner is not None
+    now = harness.clock.now()
+    later = [
+        OutMessage(f"later:{n}", "news", "tg", partner.chat_id, f"Потом {n}",
+                   partner_id=partner.id, not_before=now + timedelta(days=10))
+        for n in range(5)
+    ]  # fmt: skip
+    await harness.services.outbox.enqueue(later)  # five for the week after next
+    today = OutMessage("today", "news", "tg", partner.chat_id, "Сегодня", partner_id=partner.id)
+    assert (await harness.services.outbox.enqueue([today])).capped == 0  # this week is empty
+    now_ = [
+        OutMessage(f"now:{n}", "news", "tg", partner.chat_id, f"Сейчас {n}",
+                   partner_id=partner.id)
+        for n in range(4)
+    ]  # fmt: skip
+    await harness.services.outbox.enqueue(now_)  # this week full: 5
+    await harness.deliver()
+
+    manager = harness.manager()
+    await manager.send("/start")
+    await manager.send("/announce")
+    await manager.send("Рассылка через месяц")
+    await manager.press("👥 Всем партнёрам", manager.messages[-1])
+    moment = (now + timedelta(days=30)).astimezone(harness.services.settings.tz)
+    preview = (await manager.send(moment.strftime("%d.%m.%Y 12:00")))[-2].plain
+    assert "— 1 получатель" in preview, preview

@@ -87,9 +87,9 @@ class AnnouncementService:
         """Who an audience is right now (`Audiences.recipients`)."""
         return await self._audiences.recipients(audience)
 
-    async def reach(self, audience: str) -> Reach:
-        """Whom the announcement reaches if confirmed now (`Audiences.reach`)."""
-        return await self._audiences.reach(audience)
+    async def reach(self, audience: str, at: datetime | None = None) -> Reach:
+        """Whom the announcement reaches if confirmed now, going at `at` (`Audiences.reach`)."""
+        return await self._audiences.reach(audience, at)
 
     async def excluded(self, audience: str) -> int:
         """How many of an audience their settings leave out (`Audiences.excluded`)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,19 +64,20 @@ class Audiences:
         all, segment:ID, tier:ID, contest:ID (partners of its segments), inactive."""
         return await self._members(audience, await self._partners.audience("news"))
 
-    async def reach(self, audience: str) -> Reach:
-        """Whom the announcement reaches if confirmed now: the same selection and weekly
-        cap as `AnnouncementService.create` (the community chat: its chats, as people and
+    async def reach(self, audience: str, at: datetime | None = None) -> Reach:
+        """Whom the announcement reaches if confirmed now, its private messages going at
+        `at` (now when None): the same selection and weekly cap — of the week up to `at`
+        — as `AnnouncementService.create` (the community chat: its chats, as people and
         as messages)."""
         if audience == COMMUNITY:
             chats = len(self._community_chats)
             return Reach(chats, chats, 0)
-        return await self.reach_of(await self.conditions(audience))
+        return await self.reach_of(await self.conditions(audience), at)
 
-    async def reach_of(self, conditions: list[Any]) -> Reach:
+    async def reach_of(self, conditions: list[Any], at: datetime | None = None) -> Reach:
         """Counted in SQL (100,000 recipients never pass through Python): each condition
         holds whole people (`conditions`), so the sums count nobody twice."""
-        now = self._clock.now()
+        now = max(at, self._clock.now()) if at is not None else self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
         people = reached = messages = 0
         async with self._db.read() as conn:

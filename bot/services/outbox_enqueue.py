@@ -116,7 +116,9 @@ async def new_rows(
     `waking`."""
     known = await known_keys(conn, [message.key for message in messages])
     people = await _People.load(conn, {m.partner_id for m in messages if m.partner_id})
-    counts = await people.recent(conn, now)
+    goes = {id(m): waking(max(now, m.not_before or now)) for m in messages if m.partner_id}
+    # the cap of each moment the messages go at (a broadcast planned for later: its week)
+    by_moment = {moment: await people.recent(conn, moment) for moment in set(goes.values())}
     had = await known_keys(
         conn,
         [key for m in messages for key in people.elsewhere(m.key, m.partner_id)],
@@ -139,11 +141,14 @@ async def new_rows(
             elif same in decided:
                 status = decided[same]  # another chat of theirs: counted once
             else:
+                counts = by_moment[goes[id(message)]]
                 sent = counts.get(person, 0)
                 if sent >= weekly_limit(message.subject, cap):
                     status = "capped"
                 else:
-                    counts[person] = sent + 1
+                    for moment, others in by_moment.items():  # counted where it falls
+                        if moment - WEEK < goes[id(message)] <= moment:
+                            others[person] = others.get(person, 0) + 1
                 decided[same] = status
         private = message.partner_id is not None
         rows.append(
@@ -358,10 +363,16 @@ def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
 
 
 def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:
-    """The rows that count against the weekly cap: automated private messages queued or
-    sent in the last 7 days."""
+    """The rows that count against the weekly cap of a message going at `now`: automated
+    private messages queued or sent that go (went) in the 7 days up to it — by when they
+    go, not when they were made: a broadcast planned for the 25th counts in the week of
+    the 25th, not in the week it was planned in (it held back that week's contest
+    reminders, and a send planned for a week with room was refused by this week's: a
+    tester of session 22)."""
+    goes = sa.func.coalesce(outbox.c.not_before, outbox.c.created_at)
     return [
-        outbox.c.created_at > now - WEEK,
+        goes > now - WEEK,
+        goes <= now,
         outbox.c.status.in_(("queued", "sent")),
         outbox.c.kind.not_in(sorted(UNCAPPED)),
     ]

@@ -158,9 +158,10 @@ async def _preview(
 ) -> None:
     data = await state.get_data()
     audience = data["audience"]
-    reach = await announcements.reach(audience)
-    count = reach.people
     chosen = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else None
+    goes = None if audience == COMMUNITY else announcements.in_quiet_hours(chosen)
+    reach = await announcements.reach(audience, goes or chosen)  # the cap of that week
+    count = reach.people
     when = chosen.astimezone(settings.tz).strftime(MOMENT) if chosen else l10n("announce-now")
     # private messages wait out the partners' quiet hours: the preview says when they go
     waking = None if audience == COMMUNITY else announcements.in_quiet_hours(chosen)
