@@ -117,11 +117,12 @@ class Ahead:
         planned = []
         for send in sends:
             reached = send.chats
+            goes = self._notices.private_time(send.at)  # the cap counts it when it goes
             if send.kind is not None:
                 reached = await self._notices.under_cap(
-                    send.chats, send.kind, send.subject, send.at, foreseen
+                    send.chats, send.kind, send.subject, goes, foreseen
                 )
-            foreseen.add({_person(chat) for chat in reached}, send.at)
+            foreseen.add({_person(chat) for chat in reached}, goes)
             audience, messages = _people(reached)
             planned.append(
                 Planned(send.at, send.what, send.title, audience, send.community, messages)
