@@ -82,8 +82,8 @@ class Ahead:
         """Every automated send of the next `days` days, with who will really get it: the
         audience as of now (topic on, not stopped), less the people the weekly cap will
         hold back at the send's time — counted from what is queued or sent now and from
-        the sends listed before it (`Foreseen`); a contest's results are not: a winner
-        hears of their prize whatever the cap. A contest not announced that the schedule
+        the sends listed before it (`Foreseen`); a contest's results go to its winners as
+        the standings are now, whatever the cap. A contest not announced that the schedule
         will not announce by itself (`_announces_itself`) sends nothing until a manager
         announces it: not listed."""
         now = self._clock.now()
@@ -152,8 +152,10 @@ class Ahead:
                 if not now < at <= until or just_announced(name, at, item.announced_at or now):
                     continue
                 what = f"schedule-{name}"
-                if name == "results":  # a winner hears of their prize whatever the cap
-                    sends.append(_Send(at, what, title, everyone, True))
+                if name == "results":  # the winners, as the standings are now, whatever
+                    # the cap (everyone was listed: nobody but the winners gets it privately)
+                    winners = (await self._contests.results_moment(contest)).partners
+                    sends.append(_Send(at, what, title, winners, True))
                 elif name == "standings":  # the partners' chat only
                     sends.append(_Send(at, what, title, community=True))
                 else:

@@ -576,3 +576,22 @@ async def test_the_weekly_cap_counts_a_planned_send_in_the_week_it_goes(
     moment = (now + timedelta(days=30)).astimezone(harness.services.settings.tz)
     preview = (await manager.send(moment.strftime("%d.%m.%Y 12:00")))[-2].plain
     assert "— 1 получатель" in preview, preview
+
+
+async def test_schedule_counts_a_contests_results_for_its_winners_only(
+    harness: Harness,
+) -> None:
+    """«итоги конкурса … — 2 получателя + чат» for a contest nobody had sold in: the
+    results go in private to the winners only, and there were none."""
+    for n in range(2):
+        await harness.user(2250 + n, f"Партнёр{n}").onboard()
+    await announce_demo_contest(harness)
+    moment = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)  # ended 28.12, results after the hold
+    harness.clock.advance((moment - harness.clock.now()).total_seconds())
+    manager = harness.manager()
+    await manager.send("/start")
+    lines = (await manager.send("/schedule"))[-1].plain.splitlines()
+    results = [line for line in lines if "итоги конкурса" in line]
+    assert results, lines
+    assert all("получател" not in line for line in results), results
+    assert all(line.endswith("чат партнёров") for line in results), results
