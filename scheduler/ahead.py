@@ -202,19 +202,20 @@ def _lessons_together(planned: list[Planned]) -> list[Planned]:
     """Lesson reminders that go at the same moment as one line (each partner's is made
     on its own: a lesson finished at 23:00 and one at 06:00 both wait for the morning)."""
     merged: list[Planned] = []
-    lessons: dict[datetime, int] = {}  # when → its line in `merged`
+    lessons: dict[datetime, int] = {}  # the minute shown → its line in `merged`
     for item in planned:
+        minute = item.at.replace(second=0, microsecond=0)
         if item.what != "schedule-lesson":
             merged.append(item)
-        elif item.at in lessons:
-            line = merged[lessons[item.at]]
-            merged[lessons[item.at]] = replace(
+        elif minute in lessons:
+            line = merged[lessons[minute]]
+            merged[lessons[minute]] = replace(
                 line,
                 audience=line.audience + item.audience,
                 messages=line.messages + item.messages,
             )
         else:
-            lessons[item.at] = len(merged)
+            lessons[minute] = len(merged)
             merged.append(item)
     return merged
 
