@@ -595,3 +595,32 @@ async def test_schedule_counts_a_contests_results_for_its_winners_only(
     assert results, lines
     assert all("получател" not in line for line in results), results
     assert all(line.endswith("чат партнёров") for line in results), results
+
+
+async def test_a_send_planned_ahead_counts_for_the_sends_made_later_before_it(
+    harness: Harness,
+) -> None:
+    """A broadcast planned for the 12th, then a reminder queued for the 11th: each was
+    checked against the 7 days up to it, the reminder did not see the broadcast, and 4
+    messages went in 4 days under a cap of 3 (tester K). A send within 7 days either side
+    counts."""
+    from datetime import timedelta
+
+    from bot.services.outbox_enqueue import OutMessage
+
+    anna = harness.user(2260, "Анна")
+    await anna.onboard()
+    partner = await harness.services.partners.by_user("tg", anna.user_id)
+    assert partner is not None
+    now = harness.clock.now()
+
+    def news(key: str, days: float) -> OutMessage:
+        at = now + timedelta(days=days) if days else None
+        return OutMessage(key, "news", "tg", partner.chat_id, key, partner_id=partner.id,
+                          not_before=at)  # fmt: skip
+
+    outbox = harness.services.outbox
+    assert (await outbox.enqueue([news(f"now:{n}", 0) for n in range(3)])).capped == 0
+    assert (await outbox.enqueue([news("planned", 3)])).capped == 0  # 4 of 5
+    later = await outbox.enqueue([news("soon:1", 1), news("soon:2", 1.1)])
+    assert (later.queued, later.capped) == (1, 1), later  # the 5th, and one too many

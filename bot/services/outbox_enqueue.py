@@ -147,7 +147,7 @@ async def new_rows(
                     status = "capped"
                 else:
                     for moment, others in by_moment.items():  # counted where it falls
-                        if moment - WEEK < goes[id(message)] <= moment:
+                        if abs(goes[id(message)] - moment) < WEEK:
                             others[person] = others.get(person, 0) + 1
                 decided[same] = status
         private = message.partner_id is not None
@@ -364,15 +364,19 @@ def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
 
 def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:
     """The rows that count against the weekly cap of a message going at `now`: automated
-    private messages queued or sent that go (went) in the 7 days up to it — by when they
-    go, not when they were made: a broadcast planned for the 25th counts in the week of
-    the 25th, not in the week it was planned in (it held back that week's contest
+    private messages queued or sent that go (went) within 7 days of it, before or after —
+    by when they go, not when they were made: a broadcast planned for the 25th counts
+    around the 25th, not in the week it was planned in (it held back that week's contest
     reminders, and a send planned for a week with room was refused by this week's: a
-    tester of session 22)."""
+    tester of session 22); and one planned ahead counts for the sends made later in the
+    days before it (a reminder queued on the 11th did not see a broadcast planned for the
+    12th, and 4 messages went in 4 days under a cap of 3: the next tester). A 7-day window
+    holding this one then never holds more than the cap; what fell 6 days before and what
+    falls 6 days after both count, a little stricter than any one window."""
     goes = sa.func.coalesce(outbox.c.not_before, outbox.c.created_at)
     return [
         goes > now - WEEK,
-        goes <= now,
+        goes < now + WEEK,
         outbox.c.status.in_(("queued", "sent")),
         outbox.c.kind.not_in(sorted(UNCAPPED)),
     ]
