@@ -232,8 +232,8 @@ class _People:
         return [f"{what}:{self.chat[chat]}" for chat in self.chats[person] if chat != partner_id]
 
     async def recent(self, conn: AsyncConnection, now: datetime) -> dict[str, int]:
-        """How many automated private messages each person got or will get in the last
-        7 days (one message to several of their chats once), counted in SQL."""
+        """How many automated private messages each person got or will get within 7 days
+        of `now` (`_counted`; one message to several of their chats once), in SQL."""
         counts: dict[str, int] = {}
         chunk: list[int] = []
         people = list(self.chats.values())
@@ -249,7 +249,7 @@ class _People:
 
 def _messages_by_person(now: datetime, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     """SQL: per person (`person`), how many automated private messages they got or will get
-    in the last 7 days (`n`: one message to several of their chats once)."""
+    within 7 days of `now` (`_counted`; `n`: one message to several of their chats once)."""
     sent = (
         sa.select(person_column().label("person"), _message().label("message"))
         .select_from(outbox.join(partners, partners.c.id == outbox.c.partner_id))
@@ -340,8 +340,8 @@ def partner_reach(kind: str, condition: Any, now: datetime, cap: int) -> sa.Sele
 
 def partner_counts(condition: Any, now: datetime) -> sa.Select[Any]:
     """For the partners matching `condition`: each one's person (`person_column`) and how
-    many automated private messages that person got or will get in the 7 days before `now`
-    (`n`, counted as the weekly cap counts them)."""
+    many automated private messages that person got or will get within 7 days of `now`
+    (`n`, counted as the weekly cap counts them: `_counted`)."""
     recent = _messages_by_person(now).subquery()
     return (
         sa.select(person_column().label("person"), sa.func.coalesce(recent.c.n, 0).label("n"))
@@ -352,7 +352,7 @@ def partner_counts(condition: Any, now: datetime) -> sa.Select[Any]:
 
 def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
     """The status of a partner's new row of `kind` (SQL: "capped" once the partner's
-    person had `cap` automated private messages in the last 7 days — one message to
+    person has `cap` automated private messages within 7 days of `now` — one message to
     several of their chats once — else "queued"), and the partners joined with what that
     needs."""
     if kind in UNCAPPED:
