@@ -281,6 +281,7 @@ outbox = sa.Table(
     sa.UniqueConstraint("key", name="uq_outbox_key"),
     sa.Index("ix_outbox_status_not_before", "status", "not_before"),
     sa.Index("ix_outbox_partner_created", "partner_id", "created_at"),
+    sa.Index("ix_outbox_partner_not_before", "partner_id", "not_before"),  # the weekly cap
 )
 
 # /announce: a manager's message to an audience, now or at a time; its rows are in the outbox

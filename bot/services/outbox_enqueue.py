@@ -373,10 +373,9 @@ def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:
     12th, and 4 messages went in 4 days under a cap of 3: the next tester). A 7-day window
     holding this one then never holds more than the cap; what fell 6 days before and what
     falls 6 days after both count, a little stricter than any one window."""
-    goes = sa.func.coalesce(outbox.c.not_before, outbox.c.created_at)
-    return [
-        goes > now - WEEK,
-        goes < now + WEEK,
+    return [  # when a row goes: `not_before` (always set; ix_outbox_partner_not_before)
+        outbox.c.not_before > now - WEEK,
+        outbox.c.not_before < now + WEEK,
         outbox.c.status.in_(("queued", "sent")),
         outbox.c.kind.not_in(sorted(UNCAPPED)),
     ]
