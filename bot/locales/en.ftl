@@ -784,6 +784,7 @@ draft-error-time-needed = The time is needed too, not only the date: DD.MM.YYYY 
 faq-thanks-learned = Thanks! We will remember that this is what you asked.
 faq-learned-empty = No learned phrasings are waiting for review.
 faq-learned-recent = Learned by itself from partners’ “Helped” in the last { $days } days — ❌ to forget a wording:
+faq-learned-recent-row = { $number }. “{ $phrasing }” → { $entry }
 faq-learned-taken-back = Forgotten: the bot answers this question as before it learned it.
 faq-learned-item = Waiting ({ $left }): “{ $phrasing }”
     → <b>{ $entry }</b>: { $question }

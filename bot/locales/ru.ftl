@@ -821,6 +821,7 @@ draft-error-time-needed = Нужно и время, не только дата: 
 faq-thanks-learned = Спасибо! Запомним, что вы спрашивали именно об этом.
 faq-learned-empty = Новых формулировок на проверке нет.
 faq-learned-recent = Выучено само, по «Помогло» партнёров, за { $days } дн. — ❌ забыть формулировку:
+faq-learned-recent-row = { $number }. «{ $phrasing }» → { $entry }
 faq-learned-taken-back = Забыто: на этот вопрос бот снова отвечает как до обучения.
 faq-learned-item = На проверке ({ $left }): «{ $phrasing }»
     → <b>{ $entry }</b>: { $question }

@@ -217,13 +217,19 @@ class ContestService:
                 .values(definition=contest.model_dump(mode="json"))
             )
 
+    @staticmethod
+    def changed(item: Managed, **changes: Any) -> Contest:
+        """The contest with `changes` (dates, prizes, texts), not saved; ContestRefused when
+        the result is not a valid contest."""
+        try:  # validated whole (a model_copy would keep the prizes as plain dicts)
+            return Contest.model_validate(item.contest.model_dump() | changes)
+        except ValidationError as exc:
+            raise ContestRefused("the changed contest is not valid") from exc
+
     async def edit(self, item: Managed, **changes: Any) -> Contest:
         """A manager's contest with `changes` (dates, prizes, texts), saved; ContestRefused
         when the result is not a valid contest or the contest can no longer change."""
-        try:  # validated whole (a model_copy would keep the prizes as plain dicts)
-            contest = Contest.model_validate(item.contest.model_dump() | changes)
-        except ValidationError as exc:
-            raise ContestRefused("the changed contest is not valid") from exc
+        contest = self.changed(item, **changes)
         await self.update(contest)
         return contest
 

@@ -17,7 +17,7 @@ from aiogram.types import Message
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.content.models import Contest, Program
+from bot.content.models import Program
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.notices import Notices
@@ -37,7 +37,7 @@ from bot.services.contest_drafts import (
     read_start,
     read_text,
 )
-from bot.services.contests import ContestService
+from bot.services.contests import ContestRefused, ContestService
 from handlers.callbacks import ContestCb
 from handlers.filters import CommandText, IsManager
 from handlers.manager.contest_edits import apply_edit, confirm_screen, propose_edit, restored
@@ -122,8 +122,12 @@ def setup() -> Router:
             await state.clear()
             await message.answer(l10n("no-longer-available"))
             return
-        changes = restored(data.get("changes", {}))
-        contest = Contest.model_validate(item.contest.model_dump() | changes)
+        try:
+            contest = contests.changed(item, **restored(data.get("changes", {})))
+        except ContestRefused:  # changed meanwhile beyond this change: start again
+            await state.clear()
+            await message.answer(l10n("contests-admin-edit-refused"))
+            return
         screen = confirm_screen(contest, what, l10n, settings.tz)
         said = l10n("draft-edit-use-buttons") + "\n\n" + screen.text
         await send(message, Screen(said, screen.markup))

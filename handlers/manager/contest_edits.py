@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from pydantic import ValidationError
 
 from bot.content.models import Contest
 from bot.i18n import L10n
@@ -21,7 +20,7 @@ from bot.notices import Notices
 from bot.services.contests import ContestRefused, ContestService
 from bot.texts import prize_lines
 from handlers.callbacks import ContestCb
-from handlers.manager.announce_screens import held_note
+from handlers.manager.announce_screens import MOMENT, held_note
 from handlers.screens import Screen, keyboard, send
 
 TOLD: frozenset[str] = frozenset({"dates", "prizes"})  # what partners told of hear again
@@ -46,8 +45,8 @@ async def propose_edit(
         await apply_edit(message, state, contests, notices, l10n, tz, what, **changes)
         return
     try:
-        contest = Contest.model_validate(item.contest.model_dump() | changes)
-    except ValidationError:
+        contest = contests.changed(item, **changes)
+    except ContestRefused:
         await state.clear()
         await message.answer(l10n("contests-admin-edit-refused"))
         return
@@ -64,8 +63,8 @@ def confirm_screen(contest: Contest, what: str, l10n: L10n, tz: ZoneInfo) -> Scr
     if what == "dates":
         new = l10n(
             "contests-admin-confirm-dates",
-            starts=f"{contest.starts_at.astimezone(tz):%d.%m.%Y %H:%M}",
-            ends=f"{contest.ends_at.astimezone(tz):%d.%m.%Y %H:%M}",
+            starts=contest.starts_at.astimezone(tz).strftime(MOMENT),
+            ends=contest.ends_at.astimezone(tz).strftime(MOMENT),
         )
     else:
         new = "\n".join((l10n("contests-admin-confirm-prizes"), *prize_lines(contest, l10n)))

@@ -92,7 +92,12 @@ async def _taught_screen(faq: FaqService, l10n: L10n) -> Screen:
         return Screen(l10n("faq-learned-empty"))
     lines = [l10n("faq-learned-empty"), "", l10n("faq-learned-recent", days=TAUGHT_DAYS)]
     lines += [
-        f"{number}. «{html.escape(without_bidi(item.phrasing))}» → {html.escape(item.entry_id)}"
+        l10n(
+            "faq-learned-recent-row",
+            number=number,
+            phrasing=html.escape(without_bidi(item.phrasing)),
+            entry=html.escape(item.entry_id),
+        )
         for number, item in enumerate(taught, start=1)
     ]
     buttons = [
