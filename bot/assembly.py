@@ -184,6 +184,8 @@ async def create_services(
         managers=settings.managers,
     )
     announcements = AnnouncementService(db, clock, outbox, audiences, settings.community_chats())
+    privacy = PrivacyService(partners, faq, support, outbox, db)
+    privacy.forgetting.append(notices.forget_in_posts)  # the group's posts still waiting
     return Services(
         settings=settings,
         clock=clock,
@@ -195,7 +197,7 @@ async def create_services(
         lessons=lessons,
         creatives=CreativeService(store),
         profile=ProfileService(store, partners, lessons, support, sales, contests, settings.tz),
-        privacy=PrivacyService(partners, faq, support, outbox, db),
+        privacy=privacy,
         support=support,
         community=CommunityService(store, clock),
         sales=sales,

@@ -144,11 +144,16 @@ async def leaderboards(
     contests: ContestService,
     settings: Settings,
     l10n: L10n,
+    *,
+    forgotten: int | None = None,
 ) -> list[Board]:
     """The running contest's boards (one per category), or the month's; `partner` None
-    means the group: contests for everyone, and no personal line."""
+    means the group: contests for everyone, and no personal line. `forgotten`: a partner
+    using /forget, not named (`contest_boards`)."""
     contest = await contests.running(partner.segment if partner else None)
-    return await contest_boards(contest, partner, partners, contests, settings, l10n)
+    return await contest_boards(
+        contest, partner, partners, contests, settings, l10n, forgotten=forgotten
+    )
 
 
 async def contest_boards(
@@ -158,8 +163,12 @@ async def contest_boards(
     contests: ContestService,
     settings: Settings,
     l10n: L10n,
+    *,
+    forgotten: int | None = None,
 ) -> list[Board]:
-    """A contest's boards, one per prize category (None: the month's leaderboard)."""
+    """A contest's boards, one per prize category (None: the month's leaderboard).
+    `forgotten`: a partner using /forget — still counted, but shown as one no longer
+    linked («Партнёр»: `public_name`), unless another chat of theirs names them."""
     me = partner.affiliate_id if partner and partner.affiliate_status == "linked" else None
     boards: list[tuple[str, PrizeCategory | None, Standings]]
     if contest is None:
@@ -187,7 +196,7 @@ async def contest_boards(
             counted = await contests.standings(contest, everyone)  # under the threshold too
             index = counted.index_of(me)
             below = counted[index].value if index is not None else Decimal(0)
-        people = await partners.by_affiliates([e.key for e in entries[:TOP]])
+        people = await partners.by_affiliates([e.key for e in entries[:TOP]], forgotten)
         text = board_text(
             header,
             entries,

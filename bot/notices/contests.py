@@ -16,6 +16,7 @@ from bot.i18n import L10n
 from bot.notices.base import NoticesBase, board_post, private
 from bot.rendering import split_text
 from bot.services.contests import Moment
+from bot.services.outbox import GroupPost
 from bot.services.outbox_enqueue import COMMUNITY, Enqueued, OutMessage, community_key
 from bot.services.partner import Partner, person_key
 from bot.texts import (
@@ -53,6 +54,8 @@ def people(partners: Sequence[Partner]) -> int:
     told, as /announce's preview counts."""
     return len({person_key(p.id, p.affiliate_id, p.affiliate_status) for p in partners})
 
+
+LEADERBOARD: Final = "leaderboard"  # the weekly leaderboard posts' subject
 
 # what corrects something a partner was told of a contest: past the weekly cap (since
 # session 18 a cancel, since 19 new dates and new prizes too)
@@ -240,15 +243,32 @@ class ContestNotices(NoticesBase):
         return Cancelled(people(moment.partners), dropped, group)  # people, as announced
 
     async def _community_posts(
-        self, moment: Moment, platform: str, chat: int, subject: str, unheard: bool = False
+        self,
+        moment: Moment,
+        platform: str,
+        chat: int,
+        subject: str,
+        unheard: bool = False,
+        forgotten: int | None = None,
     ) -> list[OutMessage]:
+        """The moment's posts in a partners' group; `forgotten`: a partner using /forget,
+        not named (`forget_in_posts`)."""
         l10n = self._l10n(None)
         if moment.name != "standings":
-            text = await self._moment_text(moment, l10n, None, unheard)
+            if moment.name == "results":
+                text = await self._results_text(moment, l10n, forgotten)
+            else:
+                text = await self._moment_text(moment, l10n, None, unheard)
             key = community_key(f"{moment.key}:community", platform)
             return [OutMessage(key, COMMUNITY, platform, chat, text, subject=subject)]
         boards = await contest_boards(
-            moment.contest, None, self._partners, self._contests, self._settings, l10n
+            moment.contest,
+            None,
+            self._partners,
+            self._contests,
+            self._settings,
+            l10n,
+            forgotten=forgotten,
         )
         return [
             board_post(f"{moment.key}:{category.category}", platform, chat, subject, board)
@@ -330,9 +350,9 @@ class ContestNotices(NoticesBase):
         lines.append(l10n("moment-winner-next"))
         return "\n".join(lines)
 
-    async def _results_text(self, moment: Moment, l10n: L10n) -> str:
+    async def _results_text(self, moment: Moment, l10n: L10n, forgotten: int | None = None) -> str:
         keys = [placed.entry.key for places in moment.results for placed in places]
-        people = await self._partners.by_affiliates(keys)
+        people = await self._partners.by_affiliates(keys, forgotten)
         lines = [l10n("moment-results", title=html.escape(moment.contest.title))]
         for category, places in zip(moment.contest.prizes, moment.results, strict=True):
             lines.append(
@@ -357,15 +377,65 @@ class ContestNotices(NoticesBase):
 
     async def weekly_leaderboard(self, tag: str) -> Enqueued:
         """The leaderboard post in the community chat: each board with its picture."""
-        chats = self._settings.community_chats()
-        if not chats:
+        if not self._settings.community_chats():
             return Enqueued(0, 0, 0)
+        return await self._outbox.enqueue(await self._leaderboard_posts(tag))
+
+    async def _leaderboard_posts(self, tag: str, forgotten: int | None = None) -> list[OutMessage]:
+        """The week's (`tag`) leaderboard posts, a board each, in every partners' group;
+        `forgotten`: a partner using /forget, not named."""
         l10n = self._l10n(None)
-        boards = await leaderboards(None, self._partners, self._contests, self._settings, l10n)
+        boards = await leaderboards(
+            None, self._partners, self._contests, self._settings, l10n, forgotten=forgotten
+        )
         header = l10n("weekly-leaderboard") + "\n"
-        posts = [
-            board_post(f"leaderboard:{tag}:{number}", platform, chat, "leaderboard", board, header)
-            for platform, chat in chats
+        return [
+            board_post(f"{LEADERBOARD}:{tag}:{number}", platform, chat, LEADERBOARD, board, header)
+            for platform, chat in self._settings.community_chats()
             for number, board in enumerate(boards)
         ]
-        return await self._outbox.enqueue(posts)
+
+    # /forget
+
+    async def forget_in_posts(self, partner: Partner, names: Sequence[str]) -> None:
+        """/forget, before the partner's data goes: the partners' group posts still
+        waiting (held for the end of the quiet hours, a backlog) that name them (`names`,
+        or their label on the boards) are written again as they are now, the partner shown
+        as one no longer linked («Партнёр», pictures drawn again) — a leaderboard or
+        standings board, the contest's results (each place keeps its prize: they are still
+        counted). Those posts are about the contest, not about the partner, so they go;
+        none in the group is about one partner alone (a winner's congratulation is private
+        and is cancelled with their rows). A post that cannot be written again (its board
+        is gone: the contest ended meanwhile) does not go. What else names them — a
+        manager's words in /announce — goes as the manager wrote it."""
+        shown = public_name(partner, partner.affiliate_id or "", self._l10n(None))
+        found = await self._outbox.posts_naming([*names, html.escape(shown)])
+        again: dict[int, OutMessage | None] = {}
+        for post in found:
+            rewritten = await self._posts_again(post, partner.id)
+            if rewritten is not None:
+                again[post.id] = next((new for new in rewritten if new.key == post.key), None)
+        await self._outbox.rewrite(again)
+
+    async def _posts_again(self, post: GroupPost, forgotten: int) -> list[OutMessage] | None:
+        """The posts `post` is one of (its key tells which), as they are now without the
+        `forgotten` partner; None: not a post naming partners."""
+        if post.subject == LEADERBOARD:
+            tag = post.key.split(":")[1]  # leaderboard:TAG:N:community
+            return await self._leaderboard_posts(tag, forgotten)
+        if post.subject is None or not post.subject.startswith("contest:"):
+            return None
+        # contest:ID:standings:TAG:CATEGORY:community, contest:ID:results:community
+        name, _, rest = post.key.removeprefix(f"{post.subject}:").partition(":")
+        if name not in ("standings", "results"):
+            return None
+        found = await self._contests.find(post.subject.removeprefix("contest:"))
+        if found is None:
+            return []
+        if name == "results":
+            moment = await self._contests.results_moment(found.contest)
+        else:
+            moment = await self._contests.moment(name, found.contest, rest.partition(":")[0])
+        return await self._community_posts(
+            moment, post.platform, post.chat_id, post.subject, forgotten=forgotten
+        )

@@ -24,6 +24,7 @@ from bot.db.engine import Database
 from bot.db.tables import outbox, partners
 from bot.services.outbox_ahead import Foreseen, Held, held, under_cap, unreached, waits_at
 from bot.services.outbox_enqueue import (
+    COMMUNITY,
     PARTNER_ROW_COLUMNS,
     Enqueued,
     OutMessage,
@@ -38,9 +39,23 @@ from bot.services.outbox_refresh import Queued, Refresher, refresh
 from bot.services.outbox_sales import drop_gone_sales, in_order
 from bot.services.partner import person_column
 
-__all__ = ["CLAIM", "Held", "Outbox", "Outcome", "Queued"]  # Queued: outbox_refresh
+__all__ = ["CLAIM", "GroupPost", "Held", "Outbox", "Outcome", "Queued"]  # Queued: outbox_refresh
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
+# a group post naming a partner who used /forget that could not be written again
+UNWRITTEN: Final = "named a partner who used /forget; could not be written without them"
+
+
+@dataclass(frozen=True)
+class GroupPost:
+    """A post in a partners' group waiting in the outbox: which one (its key and subject
+    say what it shows) and where it goes."""
+
+    id: int
+    key: str
+    subject: str | None
+    platform: str
+    chat_id: int
 
 
 @dataclass(frozen=True)
@@ -330,6 +345,57 @@ class Outbox:
                     ),
                 )
             )
+
+    async def posts_naming(self, names: Sequence[str]) -> list[GroupPost]:
+        """The partners' group posts still waiting to go whose text has any of `names`
+        (/forget: `Notices.forget_in_posts` writes them again)."""
+        said = [outbox.c.text.contains(name, autoescape=True) for name in names if len(name) > 1]
+        if not said:
+            return []
+        query = (
+            sa.select(
+                outbox.c.id, outbox.c.key, outbox.c.subject, outbox.c.platform, outbox.c.chat_id
+            )
+            .where(
+                outbox.c.kind == COMMUNITY,
+                outbox.c.partner_id.is_(None),
+                outbox.c.status == "queued",
+                sa.or_(*said),
+            )
+            .order_by(outbox.c.id)
+        )
+        async with self._db.read() as conn:
+            return [
+                GroupPost(row.id, row.key, row.subject, row.platform, row.chat_id)
+                for row in await conn.execute(query)
+            ]
+
+    async def rewrite(self, posts: Mapping[int, OutMessage | None]) -> None:
+        """Waiting rows written again (text and picture; the key, chat, time and status
+        stay as they were decided), by row id; None: the row does not go (cancelled,
+        `UNWRITTEN`)."""
+        changes = [
+            {"row_id": row_id, "new_text": post.text, "new_picture": post.picture}
+            for row_id, post in posts.items()
+            if post is not None
+        ]
+        dropped = sorted(row_id for row_id, post in posts.items() if post is None)
+        if not changes and not dropped:
+            return
+        async with self._db.write() as conn:
+            if changes:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status == "queued")
+                    .values(text=sa.bindparam("new_text"), picture=sa.bindparam("new_picture")),
+                    changes,
+                )
+            if dropped:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(dropped), outbox.c.status == "queued")
+                    .values(status="cancelled", error=UNWRITTEN, claimed_until=None)
+                )
 
     async def known(self, keys: list[str]) -> set[str]:
         """Which of these keys were queued already (whatever became of them)."""

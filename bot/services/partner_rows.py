@@ -155,13 +155,18 @@ class PartnerRows:
             .limit(1)
         )
 
-    async def by_affiliates(self, affiliate_ids: list[str]) -> dict[str, Partner]:
+    async def by_affiliates(
+        self, affiliate_ids: list[str], without: int | None = None
+    ) -> dict[str, Partner]:
         """One linked partner per affiliate id (for leaderboards): the person's chat used
-        last (its name is the current one), or one asking to stay anonymous if any does."""
-        return {
-            key: representative(people)
+        last (its name is the current one), or one asking to stay anonymous if any does.
+        `without`: a chat left out (one using /forget: the person's other chat, if any,
+        names them)."""
+        found = {
+            key: [person for person in people if person.id != without]
             for key, people in (await self.linked_to(affiliate_ids)).items()
         }
+        return {key: representative(people) for key, people in found.items() if people}
 
     async def linked_to(self, affiliate_ids: list[str]) -> dict[str, list[Partner]]:
         """Every partner linked to each affiliate id (one person may use Telegram and VK)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,17 +36,24 @@ class PrivacyService:
         self._support = support
         self._outbox = outbox
         self._db = db
+        # told first, while the partner's data is still there, with the names the group's
+        # posts give them: the posts still waiting are written again without them
+        self.forgetting: list[Callable[[Partner, Sequence[str]], Awaitable[None]]] = []
 
     async def forget(self, partner: Partner) -> list[Changed]:
         """Delete the partner with their answers, progress and questions (cascades); their
         tickets and sent messages stay for the program's numbers, anonymous; the audit log
         keeps the managers' actions but no longer names the partner; updates still waiting
-        to be handled lose their body. The person's other chats whose own newsletter
-        choice is back (this chat's stood in for it)."""
+        to be handled lose their body; the group's posts still waiting go without their
+        name (`forgetting`). The person's other chats whose own newsletter choice is back
+        (this chat's stood in for it)."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
-        await self._outbox.forget(partner.id, _names(partner))
+        names = _names(partner)
+        for listener in self.forgetting:
+            await listener(partner, names)
+        await self._outbox.forget(partner.id, names)
         changed = await self._partners.forget(partner)
         async with self._db.write() as conn:
             await _forget_in_audit_log(conn, partner)
