@@ -409,6 +409,8 @@ moment-reminder = ⏰ The contest “{ $title }” starts in { $days } { $days -
         [one] day
        *[other] days
     } — on { $start }. Rules: /contests
+# the reminder when less than a whole day (24 hours) is left to the start
+moment-reminder-soon = ⏰ The contest “{ $title }” starts in less than a day — on { $start }. Rules: /contests
 moment-started = 🚀 The contest “{ $title }” has started! Approved sales count until { $end }. Your place: /top
 moment-last-day = ⏳ The last day of “{ $title }” — there is still time to climb: /top
 moment-cancelled = ❌ The contest “{ $title }” is cancelled. Sorry for the change — we will announce new contests well ahead.

@@ -422,6 +422,8 @@ moment-reminder = ⏰ До старта конкурса «{ $title }» { $days 
         [few] осталось { $days } дня
        *[many] осталось { $days } дней
     } — начинаем { $start }. Правила: /contests
+# the reminder when less than a whole day (24 hours) is left to the start
+moment-reminder-soon = ⏰ До старта конкурса «{ $title }» осталось меньше суток — начинаем { $start }. Правила: /contests
 moment-started = 🚀 Конкурс «{ $title }» начался! Считаются подтверждённые продажи до { $end }. Ваше место: /top
 moment-last-day = ⏳ Последний день конкурса «{ $title }» — ещё можно подняться в рейтинге: /top
 moment-cancelled = ❌ Конкурс «{ $title }» отменён. Извините за изменения — о новых конкурсах сообщим заранее.

@@ -8,7 +8,7 @@ import hashlib
 import html
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from bot.content.models import Contest
@@ -301,7 +301,10 @@ class ContestNotices(NoticesBase):
             return "\n\n".join((headline, card, l10n("moment-how-to-join")))
         if moment.name == "reminder":
             start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            return l10n("moment-reminder", title=title, days=int(moment.tag), start=start)
+            days = self._days_left(contest.starts_at)
+            if days < 1:
+                return l10n("moment-reminder-soon", title=title, start=start)
+            return l10n("moment-reminder", title=title, days=days, start=start)
         if moment.name == "started":
             end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             started = l10n("moment-started", title=title, end=end)
@@ -335,6 +338,15 @@ class ContestNotices(NoticesBase):
                 return self._congratulation(moment, partner, l10n)
             return await self._results_text(moment, l10n)
         raise ValueError(f"unknown moment {moment.name}")
+
+    def _days_left(self, start: datetime) -> int:
+        """The whole days (24 hours each) from when a message made now goes (now, or the
+        end of the quiet hours) to `start`: a reminder «3 days before» a start at 00:00,
+        moved to 09:00 by the quiet hours, goes 2 days 15 hours before — «2 дня», not the
+        3 it was planned as. Days as the program's other rules count them (the notice
+        before announcing, «последний день»: spans of 24 hours)."""
+        goes = self._outbox.after_quiet_hours(self._clock.now())
+        return (start - goes) // timedelta(days=1)
 
     def _congratulation(self, moment: Moment, partner: Partner, l10n: L10n) -> str:
         lines = [l10n("moment-winner", title=html.escape(moment.contest.title))]
