@@ -7,6 +7,7 @@ reminder listed for «3 получателя» that the reminders before it had 
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -17,6 +18,7 @@ from bot.content.store import ContentStore
 from bot.notices import Notices
 from bot.notices.contests import SCHEDULED
 from bot.services.contests import ContestService, Managed
+from bot.services.outbox_again import AGAIN
 from bot.services.outbox_ahead import Foreseen
 from bot.services.partner import Partner, person_key
 from bot.services.partners import PartnerService
@@ -59,6 +61,7 @@ class _Send:
     community: bool = False
     kind: str | None = None  # the topic the cap counts it in; None: the cap does not hold it
     subject: str | None = None
+    again: bool = False  # held back by the cap, made again a week later (`outbox_again`)
 
 
 class Ahead:
@@ -100,8 +103,10 @@ class Ahead:
             sends.append(_Send(at, "schedule-digest", "", readers, False, "digest", "digest"))
         sends.extend(await self._next_nudges(now))
         for at, partner in await self._notices.planned_drips(now, until):
-            sends.append(_Send(at, "schedule-lesson", "", [partner], False, "lessons", "lesson"))
-        planned = await self._counted(sorted(sends, key=lambda send: send.at))
+            sends.append(
+                _Send(at, "schedule-lesson", "", [partner], False, "lessons", "lesson", True)
+            )
+        planned = await self._counted(sends, until)
         if not self._notices.has_community:  # no partners' chat configured: nothing goes there
             planned = [replace(item, community=False) for item in planned]
         # nobody to get it (everyone stopped, capped, or no chat): not a send
@@ -110,18 +115,24 @@ class Ahead:
             sorted((part for item in planned for part in self._really(item)), key=lambda p: p.at)
         )
 
-    async def _counted(self, sends: list[_Send]) -> list[Planned]:
+    async def _counted(self, sends: list[_Send], until: datetime) -> list[Planned]:
         """The sends, in time order, as the weekly cap will let them go: each one reached
-        counts against the cap of those after it."""
+        counts against the cap of those after it; a lesson reminder it holds back is made
+        again `AGAIN` later (by `until`), and counted then."""
         foreseen = Foreseen()
         planned = []
-        for send in sends:
+        waiting, index = sorted(sends, key=_when), 0
+        while index < len(waiting):
+            send, index = waiting[index], index + 1
             reached = send.chats
             goes = self._notices.private_time(send.at)  # the cap counts it when it goes
             if send.kind is not None:
                 reached = await self._notices.under_cap(
                     send.chats, send.kind, send.subject, goes, foreseen
                 )
+            held = [chat for chat in send.chats if chat not in reached]
+            if send.again and held and goes + AGAIN <= until:
+                insort(waiting, replace(send, at=goes + AGAIN, chats=held), index, key=_when)
             foreseen.add({_person(chat) for chat in reached}, goes)
             audience, messages = _people(reached)
             planned.append(
@@ -218,6 +229,10 @@ def _lessons_together(planned: list[Planned]) -> list[Planned]:
             lessons[minute] = len(merged)
             merged.append(item)
     return merged
+
+
+def _when(send: _Send) -> datetime:
+    return send.at
 
 
 def _person(chat: Partner) -> str:

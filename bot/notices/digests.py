@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,7 @@ from bot.notices.base import NoticesBase, private
 from bot.services.contest_standings import Standings
 from bot.services.lessons import Course
 from bot.services.outbox import Queued
+from bot.services.outbox_again import AGAIN
 from bot.services.outbox_ahead import DRIP
 from bot.services.outbox_enqueue import Enqueued
 from bot.services.partner import Partner
@@ -237,7 +238,9 @@ class DigestNotices(NoticesBase):
         return "\n".join(lines)
 
     async def lesson_drip(self, finished_before: datetime) -> Enqueued:
-        """The next lesson to partners who finished one at least `lesson_drip_days` ago."""
+        """The next lesson to partners who finished one at least `lesson_drip_days` ago
+        (each partner's latest; the reminder the weekly cap held back, a week after it was
+        held back: `outbox_again`)."""
         latest = await self._lessons.finished_before(finished_before)
         people = await self._partners.by_ids(sorted(latest))
         courses = await self._lessons.courses(list(people.values()))
@@ -251,9 +254,11 @@ class DigestNotices(NoticesBase):
             if lesson is None:
                 continue  # the course is done
             text = self._drip_text(partner, course, lesson)
-            messages.append(
-                private(f"{DRIP}{lesson.id}:{partner.key}", "lessons", "lesson", partner, text)
+            message = private(
+                f"{DRIP}{lesson.id}:{partner.key}", "lessons", "lesson", partner, text
             )
+            # not about a moment: one the weekly cap held back comes a week later
+            messages.append(replace(message, again=True))
         return await self._outbox.enqueue(messages)
 
     async def refresh_drips(self, rows: list[Queued]) -> dict[int, str | None]:
@@ -286,27 +291,34 @@ class DigestNotices(NoticesBase):
     async def planned_drips(
         self, now: datetime, until: datetime
     ) -> list[tuple[datetime, Partner]]:
-        """Each lesson drip still to come before `until` (one per partner): when it is
-        made, and for whom — for /schedule, which moves it past the quiet hours."""
+        """Each lesson reminder the drip will make before `until` (one per partner): when,
+        and for whom — for /schedule, which moves it past the quiet hours and applies the
+        weekly cap. One the cap held back already is made again `AGAIN` after it was."""
         days = self._store.content.program.schedule.lesson_drip_days
         if days <= 0:
             return []
-        latest = await self._lessons.latest_finished(now - timedelta(days=days))
+        latest = await self._lessons.latest_finished()
         people = await self._partners.by_ids(sorted(latest))
+        courses = await self._lessons.courses(list(people.values()))
         due: list[tuple[datetime, str, Partner]] = []
         for partner_id, (lesson_id, finished_at) in latest.items():
             partner = people.get(partner_id)
             if partner is None or not partner.receives("lessons"):
                 continue
-            lesson = (await self._lessons.course(partner)).next_after(lesson_id)
+            lesson = courses[partner.id].next_after(lesson_id)
             if lesson is not None:
-                at = max(now, finished_at + timedelta(days=days))
-                due.append((at, f"lesson:{lesson.id}:{partner.key}", partner))
-        sent = await self._outbox.known([key for _at, key, _partner in due])
-        return sorted(
-            ((at, partner) for at, key, partner in due if key not in sent and at <= until),
-            key=lambda drip: drip[0],
-        )
+                at = finished_at + timedelta(days=days)
+                due.append((at, f"{DRIP}{lesson.id}:{partner.key}", partner))
+        keys = [key for _at, key, _partner in due]
+        known, held = await self._outbox.known(keys), await self._outbox.capped_at(keys)
+        planned = []
+        for made, key, partner in due:
+            if key in known and key not in held:
+                continue  # queued or sent already
+            at = max(now, held[key] + AGAIN if key in held else made)
+            if at <= until:
+                planned.append((at, partner))
+        return sorted(planned, key=lambda drip: drip[0])
 
     def private_time(self, moment: datetime) -> datetime:
         """When a private automated send planned for `moment` really goes (quiet hours)."""

@@ -82,10 +82,10 @@ class LessonService:
     async def finished_before(self, moment: datetime) -> dict[int, str]:
         return await finished_before(self._db, moment)
 
-    async def latest_finished(self, since: datetime) -> dict[int, tuple[str, datetime]]:
-        """Partners whose latest finished lesson was finished after `since`: that lesson
-        and when (the next one drips `lesson_drip_days` later)."""
-        return await latest_finished(self._db, since)
+    async def latest_finished(self) -> dict[int, tuple[str, datetime]]:
+        """Each partner's latest finished lesson and when (the next one drips
+        `lesson_drip_days` later)."""
+        return await latest_finished(self._db)
 
     async def complete(self, partner: Partner, lesson_id: str) -> Course:
         return (await self.finish(partner, lesson_id))[0]
@@ -140,19 +140,15 @@ async def finished_before(db: Database, moment: datetime) -> dict[int, str]:
         return {row.partner_id: row.lesson_id for row in await conn.execute(query)}
 
 
-async def latest_finished(db: Database, since: datetime) -> dict[int, tuple[str, datetime]]:
-    """Each partner's latest finished lesson and when, for those finished after `since`."""
+async def latest_finished(db: Database) -> dict[int, tuple[str, datetime]]:
+    """Each partner's latest finished lesson and when."""
     latest = _latest_per_partner()
-    query = (
-        sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id, latest.c.at)
-        .join(
-            latest,
-            sa.and_(
-                latest.c.partner_id == lesson_progress.c.partner_id,
-                latest.c.at == lesson_progress.c.completed_at,
-            ),
-        )
-        .where(latest.c.at > since)
+    query = sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id, latest.c.at).join(
+        latest,
+        sa.and_(
+            latest.c.partner_id == lesson_progress.c.partner_id,
+            latest.c.at == lesson_progress.c.completed_at,
+        ),
     )
     async with db.read() as conn:
         return {

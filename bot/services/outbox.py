@@ -22,6 +22,7 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
+from bot.services.outbox_again import capped_at, due_again, write_again
 from bot.services.outbox_ahead import Foreseen, Held, held, under_cap, unreached, waits_at
 from bot.services.outbox_enqueue import (
     COMMUNITY,
@@ -85,15 +86,18 @@ class Outbox:
 
     async def enqueue(self, messages: Sequence[OutMessage]) -> Enqueued:
         """Queue messages in one transaction; known keys are skipped, and private automated
-        messages over `max_automated_per_week` are dropped."""
+        messages over `max_automated_per_week` are dropped — kept as "capped", made again
+        a week later when marked `again` (`outbox_again`)."""
         if not messages:
             return Enqueued(0, 0, 0)
         now = self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
         async with self._db.write() as conn:
-            rows = await new_rows(conn, messages, now, cap, self.after_quiet_hours)
-            if rows:
-                await conn.execute(insert_ignoring_keys(conn.dialect.name), rows)
+            again = await due_again(conn, messages, now)
+            rows = await new_rows(conn, messages, now, cap, self.after_quiet_hours, again)
+            if fresh := [row for row in rows if row["key"] not in again]:
+                await conn.execute(insert_ignoring_keys(conn.dialect.name), fresh)
+            await write_again(conn, [row for row in rows if row["key"] in again])
         if any(row["status"] == "queued" for row in rows):
             self._wake()
         capped = sum(1 for row in rows if row["status"] == "capped")
@@ -401,6 +405,11 @@ class Outbox:
         """Which of these keys were queued already (whatever became of them)."""
         async with self._db.read() as conn:
             return await known_keys(conn, keys)
+
+    async def capped_at(self, keys: list[str]) -> dict[str, datetime]:
+        """When each of these keys' rows was held back by the weekly cap, if it was."""
+        async with self._db.read() as conn:
+            return await capped_at(conn, keys)
 
     async def cancel(self, subject: str, keys: Sequence[str] | None = None) -> int:
         """Drop what is still queued about `subject` (only these `keys`, when given); the

@@ -60,6 +60,9 @@ class OutMessage:
     # about the partner's own result (a prize won): like a sale notice, the weekly cap
     # does not hold it back
     own: bool = False
+    # not about a moment (a lesson reminder): held back by the weekly cap, it is made again
+    # a week later (`outbox_again`)
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,13 +111,14 @@ async def new_rows(
     now: datetime,
     cap: int,
     waking: Callable[[datetime], datetime],
+    again: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows to insert for `messages`: known keys skipped, and a message the person
-    (`person_column`: every chat linked to one affiliate id) already has in another chat
-    (queued or sent); the weekly cap applied per person (status "capped": one message to
-    several chats of theirs counts once), private rows moved past the quiet hours by
-    `waking`."""
-    known = await known_keys(conn, [message.key for message in messages])
+    """The rows to insert for `messages`: known keys skipped (but those `again`, capped
+    rows made again: `outbox_again`), and a message the person (`person_column`: every
+    chat linked to one affiliate id) already has in another chat (queued or sent); the
+    weekly cap applied per person (status "capped": one message to several chats of
+    theirs counts once), private rows moved past the quiet hours by `waking`."""
+    known = await known_keys(conn, [message.key for message in messages]) - (again or set())
     people = await _People.load(conn, {m.partner_id for m in messages if m.partner_id})
     goes = {id(m): waking(max(now, m.not_before or now)) for m in messages if m.partner_id}
     # the cap of each moment the messages go at (a broadcast planned for later: its week)
