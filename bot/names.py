@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Final
 
 # LRM, RLM, ALM; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI
@@ -124,3 +126,96 @@ def unformatted(text: str) -> str:
     if text.isascii() or not FORMAT_CHARACTERS.search(text):
         return text
     return FORMAT_CHARACTERS.sub(_format_kept, text)
+
+
+def _wordy(char: str) -> bool:
+    """A character a word goes on with: a letter, a digit, a mark (an accent on the letter
+    before it) or «_» (of an @username)."""
+    return char == "_" or unicodedata.category(char)[0] in "LMN"
+
+
+# scripts written without spaces between words: a name in them runs into the words around
+_UNSPACED: Final = ("CJK ", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
+
+
+def _word_edge(char: str) -> bool:
+    """Whether a word may go on across this end of a name (its first or last character)."""
+    return _wordy(char) and not unicodedata.name(char, "").startswith(_UNSPACED)
+
+
+def _whole_at(text: str, start: int, name: str) -> bool:
+    """Whether `name`, found in `text` at `start`, stands there whole: no word goes on
+    across either of its ends («Анна» in «1. Анна — 3», not in «Жанна», «Аннабель»,
+    «Анна2»; «@anna» not in «@anna_b»).
+
+    Whole-word would be wrong for some of a person's own name forms, so an end asks for
+    no boundary where a boundary means nothing there. An end that is no letter, digit or
+    mark — an emoji («Анна 🌸»), a bracket or «&» («Зульфия & <Ко>», its HTML
+    «…&lt;Ко&gt;» ending in «;»), the «@» of «@anna» — is not part of any word, so what
+    stands beside it cannot make the name a piece of a longer one; a name with no letter
+    at either end (emoji alone) is found as written, even inside a longer run of emoji.
+    And a script written without spaces (Chinese, Japanese, Thai…) runs a name into the
+    words around it: «恭喜王伟获胜» names «王伟», so its letters are no word edge either.
+    Where it cannot tell, /forget errs towards forgetting."""
+    end = start + len(name)
+    before = start > 0 and _wordy(text[start - 1]) and _word_edge(name[0])
+    after = end < len(text) and _wordy(text[end]) and _word_edge(name[-1])
+    return not before and not after
+
+
+def _places(text: str, name: str) -> list[int]:
+    """Where `name` stands whole in `text` (found as written: no pattern, any case kept)."""
+    found, start = [], text.find(name)
+    while start >= 0:
+        if _whole_at(text, start, name):
+            found.append(start)
+        start = text.find(name, start + 1)
+    return found
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How the bot's texts name one person — `forms`: their name as shown, as the posts'
+    HTML has it, their @username, their label on the boards — and `others`: other
+    people's names with one of those forms inside as a whole word («Анна Петрова» and
+    «Анна-Мария» for «Анна»), where the form does not name this person."""
+
+    forms: tuple[str, ...]
+    others: tuple[str, ...] = ()
+
+    @property
+    def searched(self) -> list[str]:
+        """The forms a text is searched for (one character names nobody)."""
+        return [form for form in self.forms if len(form) > 1]
+
+    def also(self, *forms: str) -> Naming:
+        return replace(self, forms=tuple(dict.fromkeys((*self.forms, *forms))))
+
+    def contained_in(self, names: Iterable[str]) -> list[str]:
+        """Those of `names` one of the forms is a whole word of, the forms themselves not:
+        the `others` to keep apart."""
+        return [
+            name
+            for name in dict.fromkeys(names)
+            if name not in self.forms and any(_places(name, form) for form in self.searched)
+        ]
+
+    def in_text(self, text: str) -> bool:
+        """Whether `text` names the person: one of the forms stands in it whole, not as a
+        piece of one of the `others` there («1. Анна Петрова — 3» does not name «Анна»).
+        Two people of one name cannot be told apart: a text naming the other names both."""
+        return any(
+            not self._in_another(text, start, form)
+            for form in self.searched
+            for start in _places(text, form)
+        )
+
+    def _in_another(self, text: str, start: int, form: str) -> bool:
+        for other in self.others:
+            inside = other.find(form)
+            while inside >= 0:
+                at = start - inside
+                if at >= 0 and text.startswith(other, at) and _whole_at(text, at, other):
+                    return True
+                inside = other.find(form, inside + 1)
+        return False

@@ -13,6 +13,7 @@ from typing import Final
 
 from bot.content.models import Contest
 from bot.i18n import L10n
+from bot.names import Naming
 from bot.notices.base import NoticesBase, board_post, private
 from bot.rendering import split_text
 from bot.services.contests import Moment
@@ -409,19 +410,19 @@ class ContestNotices(NoticesBase):
 
     # /forget
 
-    async def forget_in_posts(self, partner: Partner, names: Sequence[str]) -> None:
+    async def forget_in_posts(self, partner: Partner, naming: Naming) -> None:
         """/forget, before the partner's data goes: the partners' group posts still
-        waiting (held for the end of the quiet hours, a backlog) that name them (`names`,
-        or their label on the boards) are written again as they are now, the partner shown
-        as one no longer linked («Партнёр», pictures drawn again) — a leaderboard or
-        standings board, the contest's results (each place keeps its prize: they are still
-        counted). Those posts are about the contest, not about the partner, so they go;
-        none in the group is about one partner alone (a winner's congratulation is private
-        and is cancelled with their rows). A post that cannot be written again (its board
-        is gone: the contest ended meanwhile) does not go. What else names them — a
-        manager's words in /announce — goes as the manager wrote it."""
+        waiting (held for the end of the quiet hours, a backlog) that name them (`naming`,
+        whole: `bot.names.Naming`; or their label on the boards) are written again as they
+        are now, the partner shown as one no longer linked («Партнёр», pictures drawn
+        again) — a leaderboard or standings board, the contest's results (each place keeps
+        its prize: they are still counted). Those posts are about the contest, not about
+        the partner, so they go; none in the group is about one partner alone (a winner's
+        congratulation is private and is cancelled with their rows). A post that cannot be
+        written again (its board is gone: the contest ended meanwhile) does not go. What
+        else names them — a manager's words in /announce — goes as the manager wrote it."""
         shown = public_name(partner, partner.affiliate_id or "", self._l10n(None))
-        found = await self._outbox.posts_naming([*names, html.escape(shown)])
+        found = await self._outbox.posts_naming(naming.also(html.escape(shown)))
         again: dict[int, OutMessage | None] = {}
         for post in found:
             rewritten = await self._posts_again(post, partner.id)

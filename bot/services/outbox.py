@@ -22,10 +22,10 @@ from bot.clock import Clock, as_utc
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.tables import outbox, partners
+from bot.names import Naming
 from bot.services.outbox_again import capped_at, due_again, write_again
 from bot.services.outbox_ahead import Foreseen, Held, held, under_cap, unreached, waits_at
 from bot.services.outbox_enqueue import (
-    COMMUNITY,
     PARTNER_ROW_COLUMNS,
     Enqueued,
     OutMessage,
@@ -35,6 +35,7 @@ from bot.services.outbox_enqueue import (
     new_rows,
     partner_rows,
 )
+from bot.services.outbox_forget import GroupPost, forget, posts_naming, rewrite
 from bot.services.outbox_quiet import move_held
 from bot.services.outbox_refresh import Queued, Refresher, refresh
 from bot.services.outbox_sales import drop_gone_sales, in_order
@@ -43,20 +44,6 @@ from bot.services.partner import person_column
 __all__ = ["CLAIM", "GroupPost", "Held", "Outbox", "Outcome", "Queued"]  # Queued: outbox_refresh
 
 CLAIM: Final = timedelta(minutes=5)  # how long a worker holds the rows it took
-# a group post naming a partner who used /forget that could not be written again
-UNWRITTEN: Final = "named a partner who used /forget; could not be written without them"
-
-
-@dataclass(frozen=True)
-class GroupPost:
-    """A post in a partners' group waiting in the outbox: which one (its key and subject
-    say what it shows) and where it goes."""
-
-    id: int
-    key: str
-    subject: str | None
-    platform: str
-    chat_id: int
 
 
 @dataclass(frozen=True)
@@ -311,95 +298,25 @@ class Outbox:
         async with self._db.read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
-    async def forget(self, partner_id: int, names: Sequence[str] = ()) -> None:
-        """/forget: the partner's rows stay for the delivery figures, with nothing personal
-        (no partner, chat or text); what still waits is not sent. A post in the partners'
-        group that named them (a leaderboard, standings, results: any of `names` in its
-        text) keeps no text or picture once sent (the name stayed in the database — a
-        tester of session 22)."""
+    async def forget(self, partner_id: int, naming: Naming | None = None) -> None:
+        """/forget: the partner's rows keep nothing personal and what waits is not sent;
+        a sent row not of a partner that names them (`naming`: in the partners' group,
+        to the managers) keeps no text or picture (`outbox_forget`)."""
         async with self._db.write() as conn:
-            said = [
-                outbox.c.text.contains(name, autoescape=True) for name in names if len(name) > 1
-            ]
-            if said:
-                await conn.execute(
-                    outbox.update()
-                    .where(
-                        outbox.c.partner_id.is_(None),
-                        outbox.c.status != "queued",
-                        sa.or_(*said),
-                    )
-                    .values(text="", picture=None, photo=None, buttons=None)
-                )
-            await conn.execute(
-                outbox.update()
-                .where(outbox.c.partner_id == partner_id)
-                .values(
-                    key=sa.literal("forgotten:") + sa.cast(outbox.c.id, sa.String),
-                    partner_id=None,
-                    chat_id=0,
-                    text="",
-                    photo=None,
-                    document=None,
-                    picture=None,
-                    buttons=None,
-                    error=None,
-                    status=sa.case(
-                        (outbox.c.status == "queued", "cancelled"), else_=outbox.c.status
-                    ),
-                )
-            )
+            await forget(conn, partner_id, naming)
 
-    async def posts_naming(self, names: Sequence[str]) -> list[GroupPost]:
-        """The partners' group posts still waiting to go whose text has any of `names`
-        (/forget: `Notices.forget_in_posts` writes them again)."""
-        said = [outbox.c.text.contains(name, autoescape=True) for name in names if len(name) > 1]
-        if not said:
-            return []
-        query = (
-            sa.select(
-                outbox.c.id, outbox.c.key, outbox.c.subject, outbox.c.platform, outbox.c.chat_id
-            )
-            .where(
-                outbox.c.kind == COMMUNITY,
-                outbox.c.partner_id.is_(None),
-                outbox.c.status == "queued",
-                sa.or_(*said),
-            )
-            .order_by(outbox.c.id)
-        )
+    async def posts_naming(self, naming: Naming) -> list[GroupPost]:
+        """The partners' group posts still waiting to go that name the person (/forget:
+        `Notices.forget_in_posts` writes them again; `outbox_forget`)."""
         async with self._db.read() as conn:
-            return [
-                GroupPost(row.id, row.key, row.subject, row.platform, row.chat_id)
-                for row in await conn.execute(query)
-            ]
+            return await posts_naming(conn, naming)
 
     async def rewrite(self, posts: Mapping[int, OutMessage | None]) -> None:
-        """Waiting rows written again (text and picture; the key, chat, time and status
-        stay as they were decided), by row id; None: the row does not go (cancelled,
-        `UNWRITTEN`)."""
-        changes = [
-            {"row_id": row_id, "new_text": post.text, "new_picture": post.picture}
-            for row_id, post in posts.items()
-            if post is not None
-        ]
-        dropped = sorted(row_id for row_id, post in posts.items() if post is None)
-        if not changes and not dropped:
-            return
-        async with self._db.write() as conn:
-            if changes:
-                await conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status == "queued")
-                    .values(text=sa.bindparam("new_text"), picture=sa.bindparam("new_picture")),
-                    changes,
-                )
-            if dropped:
-                await conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id.in_(dropped), outbox.c.status == "queued")
-                    .values(status="cancelled", error=UNWRITTEN, claimed_until=None)
-                )
+        """Waiting rows written again, by row id; None: the row does not go (cancelled,
+        `UNWRITTEN`: `outbox_forget.rewrite`)."""
+        if posts:
+            async with self._db.write() as conn:
+                await rewrite(conn, posts)
 
     async def known(self, keys: list[str]) -> set[str]:
         """Which of these keys were queued already (whatever became of them)."""

@@ -5,6 +5,7 @@ bot/services/partner_person.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,6 +91,22 @@ class PartnerService(PersonChats):
         it. A partner who said no to newsletters in onboarding still has none (they switch
         topics on in /settings)."""
         return await self._choose(partner, stopped=False)
+
+    async def names_with(self, parts: Sequence[str], besides: int) -> list[str]:
+        """The names (as typed) of the partners but `besides` with one of `parts` in them,
+        found as written (LIKE with its wildcards escaped; the parts bound)."""
+        if not parts:
+            return []
+        query = (
+            sa.select(partners.c.first_name)
+            .where(
+                partners.c.id != besides,
+                sa.or_(*(partners.c.first_name.contains(part, autoescape=True) for part in parts)),
+            )
+            .distinct()
+        )
+        async with self._db.read() as conn:
+            return [str(row.first_name) for row in await conn.execute(query)]
 
     async def referrals_count(self, partner: Partner) -> int:
         """How many people the person invited, from any of their chats: one's own other

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import Database
 from bot.db.tables import audit_log, webhook_updates
-from bot.names import greeting_name
+from bot.names import Naming, greeting_name
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from bot.services.partner import Partner
@@ -38,7 +39,7 @@ class PrivacyService:
         self._db = db
         # told first, while the partner's data is still there, with the names the group's
         # posts give them: the posts still waiting are written again without them
-        self.forgetting: list[Callable[[Partner, Sequence[str]], Awaitable[None]]] = []
+        self.forgetting: list[Callable[[Partner, Naming], Awaitable[None]]] = []
 
     async def forget(self, partner: Partner) -> list[Changed]:
         """Delete the partner with their answers, progress and questions (cascades); their
@@ -50,10 +51,10 @@ class PrivacyService:
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
-        names = _names(partner)
+        naming = await self.naming(partner)
         for listener in self.forgetting:
-            await listener(partner, names)
-        await self._outbox.forget(partner.id, names)
+            await listener(partner, naming)
+        await self._outbox.forget(partner.id, naming)
         changed = await self._partners.forget(partner)
         async with self._db.write() as conn:
             await _forget_in_audit_log(conn, partner)
@@ -76,13 +77,23 @@ class PrivacyService:
                 )
         return changed
 
+    async def naming(self, partner: Partner) -> Naming:
+        """How the posts name the partner (`_forms`), and the longer names of the other
+        partners that have one of those forms inside as a word («Анна Петрова» for
+        «Анна»): a post naming one of them does not name this partner."""
+        naming = Naming(tuple(_forms(partner.first_name, partner.username)))
+        others = await self._partners.names_with(naming.searched, besides=partner.id)
+        written = [form for name in others for form in _forms(name)]
+        return replace(naming, others=tuple(naming.contained_in(written)))
 
-def _names(partner: Partner) -> list[str]:
-    """How the partner is named in the group's posts: their name (as written and as the
-    posts' HTML has it) and @username."""
-    name = greeting_name(partner.first_name)
-    found = [name, html.escape(name, quote=False)] if name else []
-    return found + ([f"@{partner.username}"] if partner.username else [])
+
+def _forms(first_name: str, username: str | None = None) -> list[str]:
+    """How a name is written in the posts: as shown (`greeting_name`), as their HTML has
+    it (a board escapes quotes too: `html.escape`, a name elsewhere only «&», «<», «>»),
+    and the @username."""
+    name = greeting_name(first_name)
+    found = [name, html.escape(name, quote=False), html.escape(name)] if name else []
+    return list(dict.fromkeys(found + ([f"@{username}"] if username else [])))
 
 
 async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:
