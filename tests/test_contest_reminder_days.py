@@ -1,7 +1,8 @@
-"""A contest's reminder says the whole days left to the start when it goes: the demo
+"""A contest's reminder says the days and hours left to the start when it goes: the demo
 contest starts on 14.12 at 00:00 Moscow, so its reminders «3 days» and «1 day» before fall
 at 00:00 and are moved to 09:00 by the quiet hours — 2 days 15 hours and 15 hours before
-the start. They said «осталось 3 дня» and «остался 1 день»."""
+the start. They said «осталось 3 дня» and «остался 1 день» (session 22's tester), then
+«осталось 2 дня» for 2 days 18 hours (session 23's: the start sounding a day nearer)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def reminders(harness: Harness, anna: Client, mark: int, chat: int) -> tuple[lis
     return private, [m.plain for m in group if m.plain.startswith("⏰")]
 
 
-async def test_reminders_moved_to_the_morning_say_the_whole_days_left(
+async def test_reminders_moved_to_the_morning_say_the_time_left(
     harness: Harness,
 ) -> None:
     anna = harness.user(2311, "Анна")
@@ -53,7 +54,7 @@ async def test_reminders_moved_to_the_morning_say_the_whole_days_left(
     mark, chat = len(anna.messages), len(harness.emulator.chat_messages(COMMUNITY))
     await harness.services.planner.tick()
     await harness.deliver()
-    said = f"⏰ До старта конкурса «{TITLE}» осталось 2 дня — {START}"
+    said = f"⏰ До старта конкурса «{TITLE}» осталось 2 дня и 15 часов — {START}"
     assert reminders(harness, anna, mark, chat) == ([said], [said])
 
     at(harness, datetime(2026, 12, 13, 6, 0, 30, tzinfo=UTC))  # 09:00 Moscow, 13.12
@@ -68,9 +69,9 @@ async def test_reminders_moved_to_the_morning_say_the_whole_days_left(
     ("made", "left"),
     [
         # 21:00 Moscow: it goes at once, 3 days 3 hours before the start
-        (datetime(2026, 12, 10, 18, 0, tzinfo=UTC), "осталось 3 дня"),
+        (datetime(2026, 12, 10, 18, 0, tzinfo=UTC), "осталось 3 дня и 3 часа"),
         # 23:00 Moscow: it waits for 09:00, 2 days 15 hours before the start
-        (datetime(2026, 12, 10, 20, 0, tzinfo=UTC), "осталось 2 дня"),
+        (datetime(2026, 12, 10, 20, 0, tzinfo=UTC), "осталось 2 дня и 15 часов"),
     ],
 )
 async def test_a_reminder_counts_the_days_from_when_it_goes(

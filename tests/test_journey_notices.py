@@ -234,6 +234,16 @@ def test_russian_plurals_in_reminders(days: int, text: str) -> None:
     assert text in reminder
 
 
+@pytest.mark.parametrize(
+    ("days", "hours", "text"),
+    [(1, 1, "остался 1 день и 1 час"), (2, 3, "осталось 2 дня и 3 часа"),
+     (5, 21, "осталось 5 дней и 21 час"), (3, 15, "осталось 3 дня и 15 часов")],
+)  # fmt: skip
+def test_russian_plurals_in_reminders_with_hours(days: int, hours: int, text: str) -> None:
+    ru = Translator().get("ru")
+    assert text in ru("moment-reminder-hours", title="Т", days=days, hours=hours, start="—")
+
+
 async def test_sends_are_paced_per_chat_and_for_the_whole_bot(harness: Harness) -> None:
     """A private chat: a burst of 3, then about one a second; 25 a second overall (in
     virtual time, against the emulator's Telegram limits: not one 429)."""

@@ -80,9 +80,9 @@ async def test_a_contest_timeline_from_announcement_to_results(harness: Harness)
     at(harness, datetime(2026, 12, 11, 9, 0, tzinfo=UTC))  # 3 days before, 12:00 Moscow
     mark = len(anna.messages)
     await tick(harness)
-    # the whole days left when it goes: 2 days 12 hours to 14.12 00:00
+    # the days and hours left when it goes: 2 days 12 hours to 14.12 00:00
     assert [t for t in texts(anna, mark) if t.startswith("⏰")] == [
-        "⏰ До старта конкурса «Зимний марафон диванов» осталось 2 дня — начинаем"
+        "⏰ До старта конкурса «Зимний марафон диванов» осталось 2 дня и 12 часов — начинаем"
         " 14.12.2026 00:00. Правила: /contests"
     ]
     at(harness, datetime(2026, 12, 13, 9, 0, tzinfo=UTC))
@@ -142,7 +142,7 @@ async def test_a_reminder_missed_while_down_is_skipped_after_the_start(harness: 
     await tick(harness)  # back before the start: the 1-day reminder is due, the 3-day too late?
     reminders = [t for t in texts(anna, mark) if t.startswith("⏰")]
     assert len(reminders) == 1  # each reminder key once; the 3-day one still before the start
-    assert "остался 1 день" in reminders[0]  # as it goes late: 1 day 14 hours left
+    assert "остался 1 день и 14 часов" in reminders[0]  # as it goes late
     at(harness, datetime(2026, 12, 14, 7, 0, tzinfo=UTC))  # down across the 1-day reminder
     mark = len(anna.messages)
     await tick(harness)

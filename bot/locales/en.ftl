@@ -409,6 +409,14 @@ moment-reminder = ⏰ The contest “{ $title }” starts in { $days } { $days -
         [one] day
        *[other] days
     } — on { $start }. Rules: /contests
+# the reminder when the time left is not whole days: days and hours
+moment-reminder-hours = ⏰ The contest “{ $title }” starts in { $days } { $days ->
+        [one] day
+       *[other] days
+    } and { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    } — on { $start }. Rules: /contests
 # the reminder when less than a whole day (24 hours) is left to the start
 moment-reminder-soon = ⏰ The contest “{ $title }” starts in less than a day — on { $start }. Rules: /contests
 moment-started = 🚀 The contest “{ $title }” has started! Approved sales count until { $end }. Your place: /top

@@ -422,6 +422,16 @@ moment-reminder = ⏰ До старта конкурса «{ $title }» { $days 
         [few] осталось { $days } дня
        *[many] осталось { $days } дней
     } — начинаем { $start }. Правила: /contests
+# the reminder when the time left is not whole days: days and hours
+moment-reminder-hours = ⏰ До старта конкурса «{ $title }» { $days ->
+        [one] остался { $days } день
+        [few] осталось { $days } дня
+       *[many] осталось { $days } дней
+    } и { $hours ->
+        [one] { $hours } час
+        [few] { $hours } часа
+       *[many] { $hours } часов
+    } — начинаем { $start }. Правила: /contests
 # the reminder when less than a whole day (24 hours) is left to the start
 moment-reminder-soon = ⏰ До старта конкурса «{ $title }» осталось меньше суток — начинаем { $start }. Правила: /contests
 moment-started = 🚀 Конкурс «{ $title }» начался! Считаются подтверждённые продажи до { $end }. Ваше место: /top

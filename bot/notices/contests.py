@@ -302,9 +302,13 @@ class ContestNotices(NoticesBase):
             return "\n\n".join((headline, card, l10n("moment-how-to-join")))
         if moment.name == "reminder":
             start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            days = self._days_left(contest.starts_at)
+            days, hours = self._time_left(contest.starts_at)
             if days < 1:
                 return l10n("moment-reminder-soon", title=title, start=start)
+            if hours:
+                return l10n(
+                    "moment-reminder-hours", title=title, days=days, hours=hours, start=start
+                )
             return l10n("moment-reminder", title=title, days=days, start=start)
         if moment.name == "started":
             end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
@@ -340,14 +344,18 @@ class ContestNotices(NoticesBase):
             return await self._results_text(moment, l10n)
         raise ValueError(f"unknown moment {moment.name}")
 
-    def _days_left(self, start: datetime) -> int:
-        """The whole days (24 hours each) from when a message made now goes (now, or the
-        end of the quiet hours) to `start`: a reminder «3 days before» a start at 00:00,
-        moved to 09:00 by the quiet hours, goes 2 days 15 hours before — «2 дня», not the
-        3 it was planned as. Days as the program's other rules count them (the notice
-        before announcing, «последний день»: spans of 24 hours)."""
+    def _time_left(self, start: datetime) -> tuple[int, int]:
+        """The days and hours (to the nearest hour; under a day: no whole day) from when a
+        message made now goes (now, or the end of the quiet hours) to `start`: a reminder
+        «3 days before» a start at 00:00, moved to 09:00 by the quiet hours, goes 2 days
+        15 hours before and says so — not the 3 days it was planned as, nor 2 (the start
+        sounding a day nearer than it is)."""
         goes = self._outbox.after_quiet_hours(self._clock.now())
-        return (start - goes) // timedelta(days=1)
+        left = max(start - goes, timedelta(0))
+        if left < timedelta(days=1):
+            return 0, left // timedelta(hours=1)
+        days, hours = divmod(round(left / timedelta(hours=1)), 24)  # to the nearest hour
+        return days, hours
 
     def _congratulation(self, moment: Moment, partner: Partner, l10n: L10n) -> str:
         lines = [l10n("moment-winner", title=html.escape(moment.contest.title))]
