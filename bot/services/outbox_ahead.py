@@ -1,13 +1,14 @@
 """What the outbox says of the sends ahead, for /schedule: the rows already queued for
 later (a broadcast planned for later, anything private held for the end of the quiet
-hours) counted as the delivery worker will send them, and who of some chats an automated
-private send made at a moment ahead would reach under the weekly cap.
+hours, a contest's post in the partners' group held for their end) counted as the
+delivery worker will send them, and who of some chats an automated private send made at
+a moment ahead would reach under the weekly cap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -16,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.db.tables import conversions, lesson_progress, outbox, partners
-from bot.services.outbox_enqueue import UNCAPPED, WEEK, partner_counts, weekly_limit
+from bot.services.outbox_enqueue import (
+    COMMUNITY,
+    UNCAPPED,
+    WEEK,
+    partner_counts,
+    weekly_limit,
+)
 from bot.services.outbox_sales import gone_sales, told_sales
 from bot.services.partner import TOPICS, audience_condition, person_column
 
@@ -25,12 +32,14 @@ DRIP: Final = "lesson:"  # a lesson reminder's key: lesson:ID:platform:user
 
 @dataclass(frozen=True)
 class Held:
-    """Private rows queued for one later moment, about one thing."""
+    """Rows queued for one later moment, about one thing: private ones and, `community`,
+    posts in the partners' group."""
 
     at: datetime
     what: str  # "announcement:N", "contest:ID", "nudge", or the rows' kind (a topic)
     people: int  # a person's linked chats once
     messages: int
+    community: bool = False  # a post in the partners' group goes then too
 
 
 async def held(conn: AsyncConnection, now: datetime, until: datetime) -> list[Held]:
@@ -38,7 +47,9 @@ async def held(conn: AsyncConnection, now: datetime, until: datetime) -> list[He
     counting only the rows the delivery worker will send: the recipient reachable, not
     stopped and with the row's topic on, in the chat chosen (`audience_condition`, the
     SQL of `Partner.receives` that `bot.delivery.not_for` checks). A forgotten partner's
-    rows are cancelled: not counted."""
+    rows are cancelled: not counted. A contest's posts in the partners' group held for the
+    end of the quiet hours (`ContestNotices.contest_moment`) go on the line of the private
+    rows of the same moment and subject (`community`), or on their own."""
     found: list[Held] = []
     for topic in TOPICS:  # a row's kind is its topic
         if topic == "sales":
@@ -47,7 +58,33 @@ async def held(conn: AsyncConnection, now: datetime, until: datetime) -> list[He
         rows = _held_rows(now, until, topic).subquery()
         for row in await conn.execute(_grouped(rows)):
             found.append(Held(as_utc(row.at), str(row.what), int(row.people), int(row.messages)))
-    return sorted(found, key=lambda item: (item.at, item.what))
+    lines = {(item.at, item.what): item for item in found}
+    for at, what in await _held_posts(conn, now, until):
+        line = lines.get((at, what))
+        lines[at, what] = (
+            Held(at, what, 0, 0, True) if line is None else replace(line, community=True)
+        )
+    return sorted(lines.values(), key=lambda item: (item.at, item.what))
+
+
+async def _held_posts(
+    conn: AsyncConnection, now: datetime, until: datetime
+) -> set[tuple[datetime, str]]:
+    """(when, subject) of a contest's posts in the partners' group queued to go after
+    `now` and by `until` (its scheduled posts wait for the end of the quiet hours)."""
+    query = (
+        sa.select(outbox.c.not_before, outbox.c.subject)
+        .where(
+            outbox.c.status == "queued",
+            outbox.c.kind == COMMUNITY,
+            outbox.c.partner_id.is_(None),
+            outbox.c.subject.startswith("contest:"),
+            outbox.c.not_before > now,
+            outbox.c.not_before <= until,
+        )
+        .distinct()
+    )
+    return {(as_utc(row.not_before), str(row.subject)) for row in await conn.execute(query)}
 
 
 async def _held_sales(conn: AsyncConnection, now: datetime, until: datetime) -> list[Held]:

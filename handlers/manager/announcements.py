@@ -142,7 +142,8 @@ def setup() -> Router:
                     l10n("schedule-row", what=what, title="", count=count, messages=0, chat=0),
                 )
             )
-        # what is queued already and waits (a broadcast for later, the quiet hours)
+        # what is queued already and waits (a broadcast for later, the quiet hours; a
+        # contest's posts in the partners' group held for their end: «+ чат»)
         titles = {item.contest.id: item.contest.title for item in await contests.all()}
         for held in await outbox.held(until):
             what, title = held_what(held.what, l10n, titles)
@@ -150,12 +151,17 @@ def setup() -> Router:
                 (
                     held.at,
                     l10n(
-                        "schedule-row-titled" if title else "schedule-row",
+                        (
+                            "schedule-row-chat"
+                            if not held.people and held.community
+                            else "schedule-row"
+                        )
+                        + ("-titled" if title else ""),
                         what=what,
                         title=html.escape(title),
                         count=held.people,
                         messages=held.messages if held.messages > held.people else 0,
-                        chat=0,
+                        chat=int(held.community),
                     ),
                 )
             )
