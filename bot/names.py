@@ -11,11 +11,14 @@ left they cannot reorder what follows the name.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final
+
+from bot.rendering import plain_text
 
 # LRM, RLM, ALM; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI
 BIDI_CONTROLS: Final = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
@@ -150,8 +153,8 @@ def _whole_at(text: str, start: int, name: str) -> bool:
 
     Whole-word would be wrong for some of a person's own name forms, so an end asks for
     no boundary where a boundary means nothing there. An end that is no letter, digit or
-    mark — an emoji («Анна 🌸»), a bracket or «&» («Зульфия & <Ко>», its HTML
-    «…&lt;Ко&gt;» ending in «;»), the «@» of «@anna» — is not part of any word, so what
+    mark — an emoji («Анна 🌸»), a bracket or «&» («Зульфия & <Ко>»), the «@» of
+    «@anna» — is not part of any word, so what
     stands beside it cannot make the name a piece of a longer one; a name with no letter
     at either end (emoji alone) is found as written, even inside a longer run of emoji.
     And a script written without spaces (Chinese, Japanese, Thai…) runs a name into the
@@ -175,10 +178,14 @@ def _places(text: str, name: str) -> list[int]:
 
 @dataclass(frozen=True)
 class Naming:
-    """How the bot's texts name one person — `forms`: their name as shown, as the posts'
-    HTML has it, their @username, their label on the boards — and `others`: other
-    people's names with one of those forms inside as a whole word («Анна Петрова» and
-    «Анна-Мария» for «Анна»), where the form does not name this person."""
+    """How the bot's texts name one person — `forms`: their name as shown, their
+    @username, their label on the boards — and `others`: other people's names with one of
+    those forms inside as a whole word («Анна Петрова» and «Анна-Мария» for «Анна»), where
+    the form does not name this person.
+
+    A text is read as its reader sees it (`in_text`): the posts are Telegram HTML, and a
+    name is found in what they show, never in their markup — «amp» is not in «Tom &amp;
+    Jerry», «quot» or «x27» not in an escaped quote, «href» or «<b>» not in a tag."""
 
     forms: tuple[str, ...]
     others: tuple[str, ...] = ()
@@ -187,6 +194,16 @@ class Naming:
     def searched(self) -> list[str]:
         """The forms a text is searched for (one character names nobody)."""
         return [form for form in self.forms if len(form) > 1]
+
+    @property
+    def written(self) -> list[str]:
+        """The searched forms as a post's HTML may have them — as shown, escaped as a name
+        in a text («&», «<», «>») and as the boards escape it (quotes too) — for the
+        database to narrow the texts to (`in_text` then reads which name the person)."""
+        escaped = (
+            (form, html.escape(form, quote=False), html.escape(form)) for form in self.searched
+        )
+        return list(dict.fromkeys(written for forms in escaped for written in forms))
 
     def also(self, *forms: str) -> Naming:
         return replace(self, forms=tuple(dict.fromkeys((*self.forms, *forms))))
@@ -201,13 +218,15 @@ class Naming:
         ]
 
     def in_text(self, text: str) -> bool:
-        """Whether `text` names the person: one of the forms stands in it whole, not as a
+        """Whether `text` (Telegram HTML) names the person: one of the forms stands whole
+        in what it shows — its tags dropped, its entities read («&amp;» is «&») — not as a
         piece of one of the `others` there («1. Анна Петрова — 3» does not name «Анна»).
         Two people of one name cannot be told apart: a text naming the other names both."""
+        shown = plain_text(text)
         return any(
-            not self._in_another(text, start, form)
+            not self._in_another(shown, start, form)
             for form in self.searched
-            for start in _places(text, form)
+            for start in _places(shown, form)
         )
 
     def _in_another(self, text: str, start: int, form: str) -> bool:

@@ -430,7 +430,7 @@ class ContestNotices(NoticesBase):
         written again (its board is gone: the contest ended meanwhile) does not go. What
         else names them — a manager's words in /announce — goes as the manager wrote it."""
         shown = public_name(partner, partner.affiliate_id or "", self._l10n(None))
-        found = await self._outbox.posts_naming(naming.also(html.escape(shown)))
+        found = await self._outbox.posts_naming(naming.also(shown))
         again: dict[int, OutMessage | None] = {}
         for post in found:
             rewritten = await self._posts_again(post, partner.id)

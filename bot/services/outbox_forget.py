@@ -3,11 +3,13 @@ and the rows not of a partner — posts in the partners' group, messages to the 
 that name them lose their text once sent, or are written again while they wait
 (`Notices.forget_in_posts`).
 
-A row names the partner when one of their name's forms stands in its text whole
+A row names the partner when one of their name's forms stands whole in the text it shows
 (`bot.names.Naming`): not a piece of another word («Анна» in «Жанна», «Иван» in
-«Иванов») nor of another partner's longer name («Анна Петрова»). The database narrows the
-rows to those that have a form anywhere (LIKE, its wildcards escaped: the same on SQLite
-and PostgreSQL, the forms bound, never part of the SQL); the words' edges are read here.
+«Иванов») nor of another partner's longer name («Анна Петрова»), nor of the row's HTML (a
+partner «amp» is not in «&amp;», «href» not in a link's tag). The database narrows the
+rows to those that have a form anywhere, as the HTML may write it (LIKE, its wildcards
+escaped: the same on SQLite and PostgreSQL, the forms bound, never part of the SQL); the
+words' edges are read here, in the text as shown.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ class GroupPost:
 
 
 def _said(naming: Naming) -> sa.ColumnElement[bool] | None:
-    """SQL: the row's text has one of the forms somewhere (the candidates `in_text` reads);
-    None when there is no form to look for."""
-    said = [outbox.c.text.contains(form, autoescape=True) for form in naming.searched]
+    """SQL: the row's text has one of the forms somewhere, as its HTML may write it (the
+    candidates `in_text` reads); None when there is no form to look for."""
+    said = [outbox.c.text.contains(form, autoescape=True) for form in naming.written]
     return sa.or_(*said) if said else None
 
 

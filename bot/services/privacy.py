@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -83,17 +82,15 @@ class PrivacyService:
         «Анна»): a post naming one of them does not name this partner."""
         naming = Naming(tuple(_forms(partner.first_name, partner.username)))
         others = await self._partners.names_with(naming.searched, besides=partner.id)
-        written = [form for name in others for form in _forms(name)]
-        return replace(naming, others=tuple(naming.contained_in(written)))
+        shown = [form for name in others for form in _forms(name)]
+        return replace(naming, others=tuple(naming.contained_in(shown)))
 
 
 def _forms(first_name: str, username: str | None = None) -> list[str]:
-    """How a name is written in the posts: as shown (`greeting_name`), as their HTML has
-    it (a board escapes quotes too: `html.escape`, a name elsewhere only «&», «<», «>»),
-    and the @username."""
+    """How the posts show a name: as shown (`greeting_name`), and the @username (their
+    HTML's escapes of it: `Naming.written`)."""
     name = greeting_name(first_name)
-    found = [name, html.escape(name, quote=False), html.escape(name)] if name else []
-    return list(dict.fromkeys(found + ([f"@{username}"] if username else [])))
+    return list(dict.fromkeys(([name] if name else []) + ([f"@{username}"] if username else [])))
 
 
 async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:
