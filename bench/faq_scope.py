@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bench.faq_adapter import left_out
-from bot.services.faq_semantic import encode
+from bot.content.loader import load_content
+from bot.services.faq_space import Space
 from bot.services.faq_text import spoken
 from bot.services.faq_vectors import readable
 
@@ -38,13 +39,16 @@ STEPS = 25
 
 def rows(faq_set: FaqSet) -> tuple[np.ndarray, np.ndarray]:
     """The set's questions as the matcher encodes them, with a 1 for each in-scope one."""
-    vectors = encode([readable(spoken(q.q)) for q in faq_set.questions]).astype(np.float64)
+    entries = load_content(faq_set.content_dir).faq
+    space = Space([text for entry in entries for text in (entry.question, *entry.alt)])
+    vectors = space.questions([readable(spoken(q.q)) for q in faq_set.questions])
+    vectors = vectors.astype(np.float64)
     labels = np.array([q.id is not None for q in faq_set.questions], dtype=np.float64)
     return vectors, labels
 
 
 def fit(every: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """The weights (DIM of them, then the bias), float32."""
+    """The weights (one a dimension, then the bias), float32."""
     x = np.concatenate([vectors for vectors, _ in every])
     y = np.concatenate([labels for _, labels in every])
     x = np.hstack([x, np.ones((len(x), 1))])

@@ -204,7 +204,7 @@ def rss_kinds() -> dict[str, float]:
 def vectors(mode: str) -> None:
     """In a fresh process with FAQ_VECTORS=on|off: the semantic layer's cost (JSON); mode
     "first": on, as the first start with this content (its vectors not read from disk)."""
-    from bot.services import faq_semantic, faq_vector_cache
+    from bot.services import faq_e5, faq_semantic, faq_vector_cache
 
     read = faq_vector_cache._read
     if mode == "first":  # encoded (and written) as at a first start: nothing read
@@ -221,6 +221,8 @@ def vectors(mode: str) -> None:
     cold = (time.perf_counter() - started) * 1000
     model = faq_semantic.encoder()
     assert (model is None) == (mode == "off"), "FAQ_VECTORS not applied"
+    paired = faq_e5.e5()
+    assert (paired is None) == (mode in ("off", "use")), "FAQ_ENCODER not applied"
     setattr(faq_vector_cache, "_read", read)  # noqa: B010
     more = {key: [*value] for key, value in learned.items()}
     more[big[0].id].append("как поменять реквизиты для выплаты на карту")
@@ -240,10 +242,13 @@ def vectors(mode: str) -> None:
 
     p50, p95 = percentiles(timed(new_question, questions))
     cpu_p95 = percentiles(CPU)[1]
-    encode_p50 = encode_p95 = 0.0
+    encode_p50 = encode_p95 = e5_p50 = e5_p95 = 0.0
     if model is not None:
         one = timed(lambda q: model._backend.encode([q]), questions, rounds=2)
         encode_p50, encode_p95 = percentiles(one)
+    if paired is not None:
+        one = timed(lambda q: paired.encode([q], question=True, keep=False), questions, rounds=2)
+        e5_p50, e5_p95 = percentiles(one)
     gc.collect()
     after = rss_kinds()
     print(
@@ -257,6 +262,8 @@ def vectors(mode: str) -> None:
                 "reload": reload,
                 "encode_p50": encode_p50,
                 "encode_p95": encode_p95,
+                "e5_p50": e5_p50,
+                "e5_p95": e5_p95,
                 "cache": str(model.cache) if model is not None else None,
                 "before": before,
                 "after": after,
@@ -271,20 +278,25 @@ def vectors_report() -> None:
     faq_semantic.encoder()  # the cache folder exists before the timed processes start
     lexicon()  # and the vocabulary's file in it (a first start with a new one: ~0.5 s more)
     runs = {}
-    for mode in ("off", "first", "on"):
+    modes = ("off", "use", "first", "on")
+    for mode in modes:
         measured = subprocess.run(
             [sys.executable, "-m", "bench.faq_speed", "--vectors", mode],
             capture_output=True,
             text=True,
             check=True,
             cwd=ROOT,
-            env={**os.environ, "FAQ_VECTORS": "off" if mode == "off" else "on"},
+            env={
+                **os.environ,
+                "FAQ_VECTORS": "off" if mode == "off" else "on",
+                "FAQ_ENCODER": "use" if mode == "use" else "use+e5",
+            },
         )
         runs[mode] = json.loads(measured.stdout.strip().splitlines()[-1])
     print(
-        "sentence vectors off | on, first start (content encoded) | on, restart (content's "
-        f"vectors read from disk); 500 entries + 5,000 learned, {len(_questions())} new "
-        "questions × 5 rounds, milliseconds:"
+        "sentence vectors off | USE alone (FAQ_ENCODER=use), restart | USE + e5, first start "
+        "(content encoded) | USE + e5, restart (content's vectors read from disk); 500 "
+        f"entries + 5,000 learned, {len(_questions())} new questions × 5 rounds, milliseconds:"
     )
     rows = (
         ("p50 per question", "p50", ".2f"),
@@ -295,20 +307,16 @@ def vectors_report() -> None:
         ("rebuilt: content reloaded", "reload", ".0f"),
     )
     for label, key, form in rows:
-        print(
-            f"  {label:40} {runs['off'][key]:8{form}} | {runs['first'][key]:8{form}} | "
-            f"{runs['on'][key]:8{form}}"
-        )
+        print(f"  {label:40} " + " | ".join(f"{runs[m][key]:8{form}}" for m in modes))
     print(
-        f"  one question through the model alone: p50 {runs['on']['encode_p50']:.2f}, "
-        f"p95 {runs['on']['encode_p95']:.2f} (cache {runs['on']['cache']})"
+        f"  one question through USE alone: p50 {runs['on']['encode_p50']:.2f}, "
+        f"p95 {runs['on']['encode_p95']:.2f}; through e5 alone: p50 {runs['on']['e5_p50']:.2f}, "
+        f"p95 {runs['on']['e5_p95']:.2f} (cache {runs['on']['cache']})"
     )
     print("  memory the matcher adds, MB (after building and using the index − after imports):")
     for name, label in (("VmRSS", "RSS"), ("RssAnon", "anonymous"), ("RssFile", "file-backed")):
-        off, first, on = (
-            runs[m]["after"][name] - runs[m]["before"][name] for m in ("off", "first", "on")
-        )
-        print(f"  {label:40} {off:8.0f} | {first:8.0f} | {on:8.0f}   (on: +{on - off:.0f} MB)")
+        added = [runs[m]["after"][name] - runs[m]["before"][name] for m in modes]
+        print(f"  {label:40} " + " | ".join(f"{a:8.0f}" for a in added))
 
 
 def memory() -> None:

@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(dest="action", required=True)
     check = content_commands.add_parser("check", help="validate a content folder")
     check.add_argument("dir", nargs="?", type=Path, help="the folder (default: CONTENT_DIR)")
+    check.add_argument(
+        "--content", type=Path, help="the folder, as the faq commands take it (or DIR)"
+    )
 
     faq = commands.add_parser("faq", help="FAQ tools")
     faq_commands = faq.add_subparsers(dest="action", required=True)
@@ -127,7 +130,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command in {"content", "faq", "sales"}:  # they read the content folder
-        given = args.dir if args.command == "content" else args.content
+        given = (args.dir or args.content) if args.command == "content" else args.content
         content = given or settings.content_dir
         if getattr(args, "file", None) is not None and unreadable(args.file):
             return 1  # the file given first: it needs no content to be refused

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # process environment's FAQ_VECTORS / FAQ_VECTORS_CACHE apply (on; ~/.cache/partnerbot)
     faq_vectors: bool | None = None
     faq_vectors_cache: Path | None = None
+    # which sentence vectors (bot/services/faq_e5.py): "use+e5" (USE and e5 side by side,
+    # the default) or "use" (USE alone: ~10× less time a question); None: FAQ_ENCODER or
+    # the default
+    faq_encoder: str | None = None
     # a copy of each valid content folder, for a start on one that no longer validates
     # (bot/content/kept.py); None: FAQ_VECTORS_CACHE's folder (or ~/.cache/partnerbot)
     content_kept_dir: Path | None = None
@@ -116,6 +120,18 @@ class Settings(BaseSettings):
         if not word:
             return None
         raise ValueError("expected on or off")
+
+    @field_validator("faq_encoder", mode="before")
+    @classmethod
+    def _parse_faq_encoder(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        word = str(value).strip().lower()
+        if not word:
+            return None
+        if word not in {"use+e5", "use"}:
+            raise ValueError("expected use+e5 or use")
+        return word
 
     @field_validator("faq_vectors_cache", "content_kept_dir", mode="before")
     @classmethod
@@ -223,9 +239,10 @@ class Settings(BaseSettings):
 def apply_faq_vectors(settings: Settings) -> None:
     """FAQ_VECTORS and FAQ_VECTORS_CACHE to the sentence encoder: the entry points that
     build the FAQ matcher call it before the content is loaded."""
-    from bot.services import faq_semantic
+    from bot.services import faq_e5, faq_semantic
 
     faq_semantic.configure(enabled=settings.faq_vectors, cache=settings.faq_vectors_cache)
+    faq_e5.configure(settings.faq_encoder)
 
 
 def load_settings(**overrides: object) -> Settings:

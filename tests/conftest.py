@@ -300,13 +300,13 @@ def _content_parsed_once() -> Iterator[None]:
     bot with the vectors on must not be given it."""
     import bot.content.loader
     import bot.content.store
-    from bot.services import faq_semantic
+    from bot.services import faq_semantic, faq_space
 
     load = bot.content.loader.load_content
     build = bot.content.store.ContentStore._build
     loaded: dict[tuple[str, str], Content] = {}
-    # by id(content) and whether the encoder is on; the content kept
-    built: dict[tuple[int, bool], tuple[Content, LiveContent]] = {}
+    # by id(content), whether the encoder is on and which vectors; the content kept
+    built: dict[tuple[int, bool, str], tuple[Content, LiveContent]] = {}
 
     def load_once(root: Path) -> Content:
         if not root.is_dir():
@@ -317,7 +317,7 @@ def _content_parsed_once() -> Iterator[None]:
         return loaded[key]
 
     def build_once(content: Content) -> LiveContent:
-        key = (id(content), faq_semantic.encoder() is not None)
+        key = (id(content), faq_semantic.encoder() is not None, faq_space.suffix())
         found = built.get(key)
         if found is None or found[0] is not content:
             found = built[key] = (content, build(content))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.services import faq_backend, faq_semantic
 from bot.services.faq_semantic import DIM, MAX_CHARS, Encoder
+from bot.services.faq_space import suffix
 
 pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
 
@@ -328,7 +329,7 @@ def test_configured_settings_win_over_the_environment(
         loaded = faq_semantic.encoder()
         assert loaded is not None
         assert loaded.cache == model.cache
-        assert shipped_model() == Model.shipped("faq_model.json")  # follows the switch
+        assert shipped_model() == Model.shipped(f"faq_model{suffix()}.json")  # the switch
         faq_semantic.configure(enabled=False, cache=root)
         assert faq_semantic.encoder() is None
         assert shipped_model() == Model.shipped("faq_model_lexical.json")

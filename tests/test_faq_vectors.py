@@ -13,6 +13,7 @@ from bot.content.models import FaqEntry
 from bot.services import faq_semantic, faq_vectors
 from bot.services.faq_matching import FaqMatcher
 from bot.services.faq_model import Model, model_file
+from bot.services.faq_space import Space, suffix
 from bot.services.faq_vectors import EntryVectors, readable
 
 pytestmark = pytest.mark.no_database  # run once: not again on PostgreSQL + Redis
@@ -63,7 +64,7 @@ def test_meaning_offers_an_entry_that_shares_no_word(vectors: pytest.MonkeyPatch
     # «привезут розы» shares no word with «доставка цветов»: only the vectors see it
     question = "за сколько привезут розы"
     on = _matcher("on", vectors)
-    assert model_file() == "faq_model.json"
+    assert model_file() == f"faq_model{suffix()}.json"
     match = on.match(question)
     assert "delivery" in [c.entry_id for c in match.suggestions]
     closest = on.rank(question, limit=10)
@@ -97,12 +98,13 @@ def test_the_scope_feature_reads_the_question_not_the_entry(vectors: pytest.Monk
     faq_semantic.reset()
     shipped = faq_vectors.shipped_scope()
     assert shipped is not None
-    assert shipped.shape == (513,)
+    dim = Space([]).dim  # USE's 512, and e5's 384 beside them (FAQ_ENCODER)
+    assert shipped.shape == (dim + 1,)
     question = "когда начислят вознаграждение партнёру"
-    vector = faq_semantic.encode([readable(question)])[0]
-    weights = np.zeros(513, dtype=np.float32)
-    weights[:512] = vector * 5  # logit 5 · |v|² = 5 → 0.5
-    weights[512] = -2.0  # → 0.3
+    vector = EntryVectors(FLOWERS)._space.questions([readable(question)])[0]
+    weights = np.zeros(dim + 1, dtype=np.float32)
+    weights[:dim] = vector * 5  # logit 5 · |v|² = 5 → 0.5
+    weights[dim] = -2.0  # → 0.3
     try:
         faq_vectors.use_scope(weights)
         chosen = EntryVectors(FLOWERS).compare(question)
@@ -203,7 +205,7 @@ def test_questions_and_wordings_meet_through_the_adapter(vectors: pytest.MonkeyP
     faq_semantic.reset()
     shipped = faq_vectors.shipped_adapter()
     assert shipped is not None
-    assert shipped.shape == (512, 512)
+    assert shipped.shape == (Space([]).dim,) * 2
     question = "за сколько привезут розы"
     try:
         faq_vectors.use_adapter(None)
@@ -215,14 +217,20 @@ def test_questions_and_wordings_meet_through_the_adapter(vectors: pytest.MonkeyP
     without, moved = plain.compare(question), adapted.compare(question)
     assert without is not None
     assert moved is not None
-    np.testing.assert_allclose(plain.plain(question), without.wording, atol=1e-6)
-    np.testing.assert_allclose(adapted.plain(question), without.wording, atol=1e-6)
+    # the picker reads USE's own cosine, with e5 beside it too
+    use = faq_semantic.encode([w for e in FLOWERS for w in (e.question, *e.alt)])
+    starts = np.cumsum([0] + [1 + len(e.alt) for e in FLOWERS[:-1]])
+    own = np.maximum.reduceat(use @ faq_semantic.encode([question])[0], starts)
+    np.testing.assert_allclose(plain.plain(question), own, atol=1e-5)
+    np.testing.assert_allclose(adapted.plain(question), own, atol=1e-5)
+    if not plain._space.paired:
+        np.testing.assert_allclose(plain.plain(question), without.wording, atol=1e-6)
     np.testing.assert_allclose(moved.answer, without.answer, atol=1e-6)
     assert np.abs(moved.wording - without.wording).max() > 0.01
-    vector = faq_semantic.encode([question])[0]
+    vector = plain._space.questions([question])[0]
     one = faq_vectors.adapt(vector[np.newaxis], shipped)[0]
     assert abs(float(np.linalg.norm(one)) - 1.0) < 1e-5
-    rows = faq_vectors.adapt(faq_semantic.encode([FLOWERS[0].question]), shipped)
+    rows = faq_vectors.adapt(plain._space.content([FLOWERS[0].question]), shipped)
     assert abs(float(rows[0] @ one) - float(moved.wording[0])) < 1e-5
 
 
@@ -263,7 +271,7 @@ def test_a_long_questions_closeness_counts_its_asking_sentence(
     asked = index.compare(faq_vectors.asking_sentences(STORY)[0])
     assert long is not None
     assert asked is not None
-    whole = index._closest(faq_semantic.encode([STORY])[0])
+    whole = index._closest(index._space.questions([STORY])[0])
     expected = faq_vectors.WHOLE * whole + (1 - faq_vectors.WHOLE) * asked.wording
     np.testing.assert_allclose(long.wording, expected, atol=1e-5)
     assert FLOWERS[long.first].id == "reward"

@@ -150,8 +150,8 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
 
         vera = bot.vk_user(2501)
         await vera.onboard()
-        await vera.send("бабки")
-        await vera.press("Когда выплаты?")
+        await vera.send("бабос")  # «бабки» is answered since session 24 (e5)
+        await vera.press(_an_option(vera.last.button_labels))
         shown = copy.deepcopy(vera.last)  # its keyboard as the partner's client still shows it
         await vera.press(HELPED, shown)
         await vera.press(HELPED, shown)
@@ -159,12 +159,18 @@ async def test_double_tap_on_helped_shows_no_error(tmp_path: Path) -> None:
 
         maria = bot.max_user(3501)
         await maria.onboard()
-        await maria.send("денежный вопрос")  # «бабос» until session 16: answered now
-        await maria.press("Когда выплаты?")
+        await maria.send("про бабло")  # «бабос» until session 16, «денежный вопрос» until 24
+        await maria.press(_an_option(maria.last.button_labels))
         shown_max = copy.deepcopy(maria.last)
         await maria.press(HELPED, shown_max)
         await maria.press(HELPED, shown_max)
         assert not any(ERROR in (message.text or "") for message in maria.messages)
+
+
+def _an_option(labels: list[str]) -> str:
+    """An entry offered under the reply (as "did you mean" or under «Не то?»): which one
+    the model offers first is not what this test is about."""
+    return next(label for label in labels if label.endswith("?"))
 
 
 # --- 4. `faq teach` of a big file: batches, progress, one rebuild ---

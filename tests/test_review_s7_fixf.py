@@ -169,7 +169,7 @@ async def test_a_gap_with_no_close_entry_says_so_and_any_entry_can_be_picked(
 
 
 async def test_a_gap_picker_offers_only_entries_sharing_words(harness: Harness) -> None:
-    _manager, picker = await _gap_picker(harness, "хочу рекламу на заборе")
+    _manager, picker = await _gap_picker(harness, "хочу рекламу в лифте")
     entries = [b.split(":")[0] for b in picker.button_labels if ":" in b]
     assert entries  # brand-bidding, top-products, social-ads: they share «реклама»
     assert not any(entry.startswith("payout-") for entry in entries)

@@ -173,7 +173,8 @@ class FaqMatcher(OwnReading):
 
     def rank(self, question: str, segment: str | None = None, limit: int = 5) -> list[Candidate]:
         """The best entries for a question, most probable first."""
-        return self._ranked(plain_question(question), segment, limit)[0]
+        question = small_talk_phrases.without_courtesy(plain_question(question))
+        return self._ranked(question, segment, limit)[0]
 
     def _ranked(
         self, question: str, segment: str | None, limit: int
@@ -369,6 +370,7 @@ class FaqMatcher(OwnReading):
         question = fold(plain_question(question))
         if small_talk_phrases.kind(question) is not None:
             return Match("miss", None, 0.0)  # «как дела?», «good morning»: no question
+        question = small_talk_phrases.without_courtesy(question)  # «Здравствуйте! …»
         ranked, own = self._ranked(question, segment, CANDIDATES)
         decided = self.decide(ranked[: MAX_SUGGESTIONS + 1])
         if own is not None and (decided.outcome, decided.entry_id) != ("answer", own):

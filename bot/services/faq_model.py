@@ -146,8 +146,9 @@ def top_features(ranked: Sequence[Candidate]) -> tuple[float, ...]:
 def model_file() -> str:
     """The shipped model for how the bot reads questions: with sentence vectors or not."""
     from bot.services.faq_semantic import encoder
+    from bot.services.faq_space import suffix
 
-    return "faq_model.json" if encoder() is not None else "faq_model_lexical.json"
+    return f"faq_model{suffix()}.json" if encoder() is not None else "faq_model_lexical.json"
 
 
 def shipped_model() -> Model:

@@ -252,6 +252,8 @@ def _load_state(root: Path | None) -> tuple[dict[str, np.ndarray], dict[str, Any
 class Encoder:
     """One process's encoder: `encode(texts) -> (n, 512) float32`, unit rows."""
 
+    dim = DIM
+
     def __init__(self, root: Path | None = None) -> None:
         """root: where the cache folder goes (default: cache_root())."""
         arrays, scalars, self.cache = _load_state(root)

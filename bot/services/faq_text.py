@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pymorphy3
 import yaml
@@ -140,14 +140,35 @@ def _letter_of(cluster: re.Match[str]) -> str:
     return base
 
 
+# Latin letters drawn as Cyrillic ones: «кoгдa» typed with a Latin «o» and «a»
+_LOOKALIKES: Final = str.maketrans("aceopxykABCEHKMOPTXY", "асеорхукАВСЕНКМОРТХУ")
+_MIXED_WORD: Final = re.compile(r"(?=[^\W\d_]*[а-яё])(?=[^\W\d_]*[a-z])[^\W\d_]+", re.I)
+_NOT_LOOKALIKE: Final = re.compile(r"[b-df-jl-nqrsuvwzDFGIJLNQRSUVWZ]")
+
+
+def _one_script(text: str) -> str:
+    """A Russian word typed with Latin letters that look the same (a keyboard switched
+    mid-word, or a spammer's disguise) in Cyrillic: «кoгдa» is «когда». A word with any
+    other Latin letter («iPhoneа») stays as typed."""
+    return _MIXED_WORD.sub(
+        lambda found: (
+            found.group(0)
+            if _NOT_LOOKALIKE.search(found.group(0))
+            else found.group(0).translate(_LOOKALIKES)
+        ),
+        text,
+    )
+
+
 def fold(text: str) -> str:
     """The letters a text shows: NFKC (full-width «ｋｏｇｄａ» is «kogda», «ﬁ» is «fi»), and
     combining marks stacked on letters dropped (they are never composed into another
     letter: «к» with an acute stays «к»), but for «й» and «ё», however they were typed;
-    format characters out («вы\u00adпла\u00adты» is «выплаты»: `names.unformatted`)."""
+    format characters out («вы\u00adпла\u00adты» is «выплаты»: `names.unformatted`); a
+    Russian word with Latin look-alike letters in Cyrillic («кoгдa»: `_one_script`)."""
     if text.isascii():
         return text
-    text = unformatted(text)
+    text = _one_script(unformatted(text))
     text = text.replace("№", " ")  # NFKC would make it «No», a word: no letters here
     if not _COMBINING.search(text):
         text = unicodedata.normalize("NFKC", text)

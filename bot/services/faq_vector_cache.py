@@ -20,11 +20,12 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from bot.services.cache_files import prune, write_atomically
-from bot.services.faq_semantic import DIM, Encoder, encode, encoder
+from bot.services.faq_semantic import DIM, encode, encoder
 
 __all__ = ["FOLDER", "KEEP", "content_vectors"]
 
@@ -35,16 +36,29 @@ _FORMAT = 1  # bump when the file's layout changes
 log = logging.getLogger(__name__)
 
 
-def content_vectors(texts: Sequence[str]) -> np.ndarray:
-    """The vectors of content texts, `(len(texts), DIM)`: read from the cache folder when
-    this model encoded these texts before, else encoded (and written there). Zeros with
-    the encoder off. Never raises for the cache: at worst the texts are encoded."""
-    model = encoder()
+class Model(Protocol):
+    """An encoder as the cache sees it (faq_semantic.Encoder, faq_e5.Reading)."""
+
+    dim: int
+    version: str
+    root: Path | None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None: ...
+
+
+def content_vectors(texts: Sequence[str], model: Model | None = None) -> np.ndarray:
+    """The vectors of content texts, `(len(texts), dim)`: read from the cache folder when
+    this model (default: USE, faq_semantic.encoder()) encoded these texts before, else
+    encoded (and written there). Zeros with the encoder off. Never raises for the cache:
+    at worst the texts are encoded."""
+    model = model or encoder()
     if model is None or not texts:
         return encode(texts)
     key = _key(model, texts)
     path = model.root / FOLDER / f"{key[:32]}.npz" if model.root is not None else None
-    vectors = _read(path, key, len(texts)) if path is not None else None
+    vectors = _read(path, key, len(texts), model.dim) if path is not None else None
     if vectors is not None:
         model.remember(texts, vectors)
         return vectors
@@ -54,7 +68,7 @@ def content_vectors(texts: Sequence[str]) -> np.ndarray:
     return vectors
 
 
-def _key(model: Encoder, texts: Sequence[str]) -> str:
+def _key(model: Model, texts: Sequence[str]) -> str:
     """sha256 of the model's version and the texts, in order."""
     digest = hashlib.sha256(f"{_FORMAT}|{model.version}|{len(texts)}".encode())
     for text in texts:
@@ -63,15 +77,15 @@ def _key(model: Encoder, texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, key: str, count: int) -> np.ndarray | None:
+def _read(path: Path, key: str, count: int, dim: int = DIM) -> np.ndarray | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             vectors = np.asarray(stored["vectors"])
             own = str(stored["key"])
         if own != key:
             raise ValueError("another content's vectors")
-        if vectors.shape != (count, DIM) or vectors.dtype != np.float32:
-            raise ValueError(f"holds {vectors.shape} {vectors.dtype}, not ({count}, {DIM})")
+        if vectors.shape != (count, dim) or vectors.dtype != np.float32:
+            raise ValueError(f"holds {vectors.shape} {vectors.dtype}, not ({count}, {dim})")
         if not np.isfinite(vectors).all():
             raise ValueError("not finite")
     except FileNotFoundError:

@@ -4,27 +4,29 @@ The lexical matcher (faq_matching.py) knows words; a paraphrase with none of an 
 words («как у вас устроено вознаграждение» for «сколько я получу с продажи») needs the
 meaning. Each entry's own wordings (question and paraphrases) and its answer are encoded
 once per content, then kept on disk for the next start (`bot/services/faq_vector_cache.py`;
-the encoder: `bot/services/faq_semantic.py`, USE multilingual v3); a question is
+the encoders: `bot/services/faq_semantic.py`, USE multilingual v3, and beside it
+`faq_e5.py`, multilingual-e5-small, joined in `faq_space.py`); a question is
 encoded once, and each candidate gets three features for the calibrated model: the cosine
 of its closest wording, its lead over the best other entry, and its answer's cosine; and
 the question one more: how much it reads as a partner's question about the program at all
 (`scope`, below). The closest entries by meaning are candidates too, so a paraphrase sharing
 no word still gets ranked.
 
-*Scope* (`bot/faq_data/faq_scope.npy`, 512 weights and a bias): a logistic regression on the
+*Scope* (`bot/faq_data/faq_scope_e5.npy`, a weight a dimension and a bias; `faq_scope.npy`
+for USE alone): a logistic regression on the
 question's own vector, fitted on the evaluation FAQs' questions (bench/faq_scope.py; never on
 the FAQ it is scored on) to tell partners' questions about their program from the rest the
 sets hold — a customer's question, another program's conditions, unrelated help — whatever
 words they share with an entry. Its logit (/10, within ±1) is a feature of every candidate.
 
 Before the wordings are compared, the question's vector and the wordings' go through the
-same linear *adapter* (`bot/faq_data/faq_adapter.npy`, v → v + v·M, unit length again): M is
+same linear *adapter* (`bot/faq_data/faq_adapter_e5.npy`, v → v + v·M, unit length again): M is
 fitted on the evaluation FAQs (bench/faq_adapter.py; never on the FAQ it is scored on) so
 that each partner's question ranks its own entry above its FAQ's other entries, so a
 partner's words for a thing land nearer an author's words for it (the right entry's
 wording is the closest for 0.80 of the questions instead of 0.70 without an adapter,
-leave-one-FAQ-out over 34 FAQs). The answers' cosine and a manager's picker (`plain`)
-use the encoder's own vectors.
+leave-one-FAQ-out over 34 FAQs, USE alone). The answers' cosine uses the joined vectors
+without the adapter, a manager's picker (`plain`) USE's own.
 
 A long question (`LONG_WORDS` words or more, several sentences: a greeting, a story, the
 question somewhere in the middle) is read whole and by the sentences that ask
@@ -53,15 +55,24 @@ import numpy as np
 
 from bot.content.models import FaqEntry
 from bot.services.faq_semantic import encode, encoder
+from bot.services.faq_space import Space, suffix
 from bot.services.faq_text import HAS_CYRILLIC, STOPWORDS, spoken, transliterate
-from bot.services.faq_vector_cache import content_vectors
 
 CLOSEST = 3  # the entries closest by meaning are candidates whatever their words
-ADAPTER_FILE = "faq_adapter.npy"  # bot/faq_data: written by `bench.faq_loo --write`
-SCOPE_FILE = "faq_scope.npy"  # bot/faq_data: written by `bench.faq_loo --write`
 ALPHA = 1.0  # v → v + ALPHA · v·M
 
 
+def adapter_file() -> str:
+    """bot/faq_data's adapter for the vectors in use (faq_space.suffix): bench.faq_loo --write."""
+    return f"faq_adapter{suffix()}.npy"
+
+
+def scope_file() -> str:
+    """bot/faq_data's scope weights for the vectors in use: `bench.faq_loo --write`."""
+    return f"faq_scope{suffix()}.npy"
+
+
+@lru_cache(maxsize=4)
 def _shipped(name: str) -> np.ndarray | None:
     file = resources.files("bot.faq_data").joinpath(name)
     if not file.is_file():
@@ -70,16 +81,14 @@ def _shipped(name: str) -> np.ndarray | None:
         return np.asarray(np.load(stream, allow_pickle=False), dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
 def shipped_adapter() -> np.ndarray | None:
-    """The shipped adapter (512 × 512), or None when the package has none."""
-    return _shipped(ADAPTER_FILE)
+    """The shipped adapter (dim × dim), or None when the package has none."""
+    return _shipped(adapter_file())
 
 
-@lru_cache(maxsize=1)
 def shipped_scope() -> np.ndarray | None:
-    """The shipped scope weights (512, then the bias), or None when the package has none."""
-    return _shipped(SCOPE_FILE)
+    """The shipped scope weights (dim, then the bias), or None when the package has none."""
+    return _shipped(scope_file())
 
 
 _LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -113,11 +122,13 @@ def asking_sentences(question: str) -> list[str]:
     last. A greeting and a story around the question dilute the whole text's vector; the
     whole text still counts most (`WHOLE`: the sentences alone, or the best of either,
     rank worse, BENCHMARKS.md "Issue 13, session 15"). None for a question of fewer than
-    LONG_WORDS words or of one sentence (parts of fewer than three words are no sentence)."""
+    LONG_WORDS words or of one sentence (parts of fewer than three words are no sentence,
+    but for a question of two)."""
     if len(question.split()) < LONG_WORDS:
         return []
     parts = [part.strip() for part in _SENTENCE_END.split(question)]
-    parts = [part for part in parts if len(part.split()) >= 3]
+    # fewer than three words is no sentence, but a question of two is («Когда выплата?»)
+    parts = [part for part in parts if len(part.split()) >= (2 if "?" in part else 3)]
     if len(parts) < 2:
         return []
     return ([part for part in parts if "?" in part] or parts[-1:])[:ASKING_MOST]
@@ -246,7 +257,8 @@ class EntryVectors:
             starts.append(len(texts))
             texts.extend((entry.question, *entry.alt))
         # content only (never a partner's text): these may be kept on disk
-        vectors = content_vectors([*texts, *(entry.answer for entry in entries)])
+        self._space = Space(texts)
+        vectors = self._space.content([*texts, *(entry.answer for entry in entries)])
         matrix = adapter()
         self._wordings = vectors[: len(texts)]  # the encoder's own
         self._gram = None if matrix is None else Gram.of(matrix)
@@ -262,7 +274,7 @@ class EntryVectors:
         question = spoken(self._spelled(question))  # «зч» as «деталь», «%» as «процент»
         asking = asking_sentences(question)
         # a partner's question is personal data: encoded, never remembered (/forget)
-        encoded = encode([readable(text) for text in (question, *asking)], keep=False)
+        encoded = self._space.questions([readable(text) for text in (question, *asking)])
         vector = encoded[0]
         wording = self._closest(vector)
         if asking:  # a long question: its asking sentences count too (`asking_sentences`)
@@ -295,4 +307,5 @@ class EntryVectors:
         if not self.on:
             return None
         vector = encode([readable(spoken(self._spelled(question)))], keep=False)[0]
-        return np.asarray(np.maximum.reduceat(self._wordings @ vector, self._starts))
+        wordings = self._space.use_part(self._wordings)
+        return np.asarray(np.maximum.reduceat(wordings @ vector, self._starts))

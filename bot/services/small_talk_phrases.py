@@ -197,3 +197,21 @@ def _kind_of(piece: str) -> str | None:
         if pattern.fullmatch(piece):
             return family
     return "" if _FILLER.fullmatch(piece) else None
+
+
+COURTESY: Final = frozenset(("greeting", "thanks", "bye"))
+_SENTENCES: Final = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def without_courtesy(text: str) -> str:
+    """The question without its sentences that only greet, thank or take leave
+    («Здравствуйте! Когда выплата? Спасибо большое за ответ.» asks «Когда выплата?»):
+    polite partners wrap a short question in them, and the whole text's meaning then
+    drowned the question (the tester of session 24: two greetings and two thanks around
+    «Когда выплата?» left it unanswered). The text as it is when it is one sentence, when
+    none is courtesy, or when nothing else is left."""
+    parts = [part for part in _SENTENCES.split(text) if part.strip()]
+    if len(parts) < 2:
+        return text
+    kept = [part for part in parts if kind(part) not in COURTESY]
+    return " ".join(kept) if kept and len(kept) < len(parts) else text
