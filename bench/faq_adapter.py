@@ -57,13 +57,13 @@ class SetVectors:
 def vectors(faq_set: FaqSet) -> SetVectors:
     entries = load_content(faq_set.content_dir).faq
     index = {entry.id: number for number, entry in enumerate(entries)}
-    space = Space([text for entry in entries for text in (entry.question, *entry.alt)])
     texts: list[str] = []
     starts: list[int] = []
     for entry in entries:
         starts.append(len(texts))
         texts.extend((entry.question, *entry.alt))
-    wordings = space.content(texts)
+    space = Space(texts)
+    wordings = space.wordings
     centroids = np.empty((len(entries), space.dim), dtype=np.float64)
     for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(texts)], strict=True)):
         mean = wordings[start:end].astype(np.float64).mean(axis=0)

@@ -31,8 +31,10 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
 
 @pytest.fixture
 def model(shared: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Encoder]:
-    """The process's encoder, its text cache empty (a fresh worker), caching in tmp_path."""
+    """The process's encoder, its text cache empty (a fresh worker), caching in tmp_path;
+    USE alone (e5's files, which go to the same folder: tests/test_faq_e5.py)."""
     monkeypatch.delenv("FAQ_VECTORS", raising=False)
+    monkeypatch.setenv("FAQ_ENCODER", "use")
     faq_semantic.configure()
     monkeypatch.setattr(shared, "root", tmp_path)
     monkeypatch.setattr(faq_semantic._process, "loaded", shared)

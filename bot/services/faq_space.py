@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.services import faq_e5
 from bot.services.faq_semantic import DIM as USE_DIM
-from bot.services.faq_semantic import encode
+from bot.services.faq_semantic import encode, encoder
 from bot.services.faq_vector_cache import content_vectors
 
 __all__ = ["SHARE", "Space", "suffix"]
@@ -44,20 +44,33 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 
 class Space:
-    """One FAQ's way of reading: `content(texts)` and `questions(texts)`, (n, dim) rows."""
+    """One FAQ's way of reading: its `wordings` and `answers` as rows (read once: from
+    the cache folder or encoded), `content(texts)` and `questions(texts)` for others."""
 
-    def __init__(self, wordings: Sequence[str]) -> None:
+    def __init__(self, wordings: Sequence[str], answers: Sequence[str] = ()) -> None:
         """wordings: the FAQ's questions and paraphrases (the means are theirs)."""
         self._e5 = faq_e5.e5()
         self.dim = USE_DIM + (faq_e5.DIM if self._e5 is not None else 0)
         self._as_asked = np.zeros(faq_e5.DIM, dtype=np.float32)
         self._as_written = np.zeros(faq_e5.DIM, dtype=np.float32)
-        if self._e5 is not None and wordings:
-            sample = list(wordings)[:: -(-len(wordings) // ASKED_MEAN_OF)]
-            asked = content_vectors(sample, faq_e5.Reading(self._e5, question=True))
-            written = content_vectors(wordings, faq_e5.Reading(self._e5, question=False))
-            self._as_asked = asked.mean(axis=0)
-            self._as_written = written.mean(axis=0)
+        texts = [*wordings, *answers]
+        rows = content_vectors(texts) if texts else np.zeros((0, self.dim), np.float32)
+        if self._e5 is not None and texts:
+            written = content_vectors(texts, self._reading(question=False))
+            if wordings:
+                sample = list(wordings)[:: -(-len(wordings) // ASKED_MEAN_OF)]
+                asked = content_vectors(sample, self._reading(question=True))
+                self._as_asked = asked.mean(axis=0)
+                self._as_written = written[: len(wordings)].mean(axis=0)
+            rows = self._joined(rows, written - self._as_written)
+        self.wordings = rows[: len(wordings)]
+        self.answers = rows[len(wordings) :]
+
+    def _reading(self, *, question: bool) -> faq_e5.Reading:
+        """e5 one way, its content files beside USE's (the USE encoder's cache folder)."""
+        assert self._e5 is not None
+        use = encoder()
+        return faq_e5.Reading(self._e5, question=question, root=use.root if use else None)
 
     @property
     def paired(self) -> bool:
@@ -68,7 +81,7 @@ class Space:
         use = content_vectors(texts)
         if self._e5 is None or not texts:
             return use
-        e5 = content_vectors(texts, faq_e5.Reading(self._e5, question=False))
+        e5 = content_vectors(texts, self._reading(question=False))
         return self._joined(use, e5 - self._as_written)
 
     def questions(self, texts: Sequence[str]) -> np.ndarray:

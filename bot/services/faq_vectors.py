@@ -257,14 +257,13 @@ class EntryVectors:
             starts.append(len(texts))
             texts.extend((entry.question, *entry.alt))
         # content only (never a partner's text): these may be kept on disk
-        self._space = Space(texts)
-        vectors = self._space.content([*texts, *(entry.answer for entry in entries)])
+        self._space = Space(texts, [entry.answer for entry in entries])
         matrix = adapter()
-        self._wordings = vectors[: len(texts)]  # the encoder's own
+        self._wordings = self._space.wordings  # the encoders' own
         self._gram = None if matrix is None else Gram.of(matrix)
         self._lengths = None if self._gram is None else self._gram.lengths(self._wordings)
         self._starts = np.asarray(starts, dtype=np.int64)
-        self._answers = vectors[len(texts) :]
+        self._answers = self._space.answers
         self._scope = scope()
 
     def compare(self, question: str) -> Closeness | None:
