@@ -211,7 +211,7 @@ def setup() -> Router:
             replied and replied.from_user and replied.from_user.id == me.id
         )
         question = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE) if mention else text
-        reply = community.reply_to(
+        reply = await community.reply_to(
             message.chat.id, message.message_thread_id, question, addressed=addressed
         )
         if reply.kind == "answer" and reply.entry is not None:

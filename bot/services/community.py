@@ -12,6 +12,7 @@ from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.services import small_talk
 from bot.services.faq_matching import words
+from bot.services.faq_thread import beside_loop
 
 GROUP_THRESHOLD = 0.9  # a calibrated confidence, well above the private threshold: a wrong
 # answer in public costs more
@@ -51,7 +52,7 @@ class CommunityService:
         self._clock = clock
         self._answered: dict[tuple[int, int | None, str], float] = {}
 
-    def reply_to(
+    async def reply_to(
         self, chat_id: int, thread_id: int | None, text: str, *, addressed: bool
     ) -> GroupReply:
         """An FAQ answer for a question with high confidence (not repeated in the same chat
@@ -76,7 +77,7 @@ class CommunityService:
             return (
                 GroupReply("talk", about=about_the_bot.kind) if addressed else GroupReply("silent")
             )
-        match = self._store.live.matcher.match(text)
+        match = await beside_loop(self._store.live.matcher.match, text)
         entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
         confident = (
             entry is not None

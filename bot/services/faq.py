@@ -23,6 +23,7 @@ from bot.services.faq_gaps import Gap, gap_of_wordings, group, wordings
 from bot.services.faq_learned import Proposed
 from bot.services.faq_learning import FaqLearning
 from bot.services.faq_matching import FaqMatcher, Match
+from bot.services.faq_thread import beside_loop
 from bot.services.partner import Partner
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class FaqService:
     async def ask(self, partner: Partner, question: str) -> Answer:
         """Match a free-text question and log it (misses are what managers read)."""
         matcher = await self.learning.matcher()
-        match = matcher.match(question, partner.segment or "")
+        match = await beside_loop(matcher.match, question, partner.segment or "")
         content = self._store.content
         entry = content.faq_entry(match.entry_id) if match.entry_id else None
         suggestions = tuple(
@@ -277,7 +278,7 @@ class FaqService:
             found = await wordings(conn, since, self._managers, self._commands)
         matcher = await self.learning.matcher()
         learned = await self.learning.approved_keys(self._store.content)
-        return group(matcher, found, learned, limit)
+        return await beside_loop(group, matcher, found, learned, limit)
 
     async def gap_of(self, question_id: int, days: int = 30) -> Gap | None:
         """The gap a missed question belongs to (for a manager's link from /stats): the gap

@@ -13,6 +13,7 @@ from bot.content.models import Content
 from bot.db.tables import faq_learned
 from bot.services.faq_learned import ENTRY_GONE, LearnedRows
 from bot.services.faq_matching import CANDIDATES, FEATURES, Candidate, FaqMatcher
+from bot.services.faq_thread import beside_loop
 from bot.services.faq_vectors import CLOSEST
 from bot.services.faq_wordings import one_entry_per_wording
 
@@ -64,7 +65,7 @@ class LearnedIndex(LearnedRows):
             assert self._matcher is not None
             return self._matcher
         learned = await self._approved(live.content)
-        self._matcher = live.matcher.with_learned(learned)
+        self._matcher = await beside_loop(live.matcher.with_learned, learned)
         self._built_for = live
         self._version_seen = version
         return self._matcher
@@ -72,7 +73,7 @@ class LearnedIndex(LearnedRows):
     async def read_only_matcher(self) -> FaqMatcher:
         """The matcher with the approved phrasings, changing nothing (`faq match`)."""
         live = self._store.live
-        return live.matcher.with_learned(await self._approved(live.content))
+        return await beside_loop(live.matcher.with_learned, await self._approved(live.content))
 
     async def _approved(self, content: Content) -> dict[str, list[str]]:
         """Approved phrasings by entry (of entries `content` has)."""

@@ -7,6 +7,7 @@ import html
 
 from bot.i18n import L10n
 from bot.services.faq import FaqService
+from bot.services.faq_thread import beside_loop
 
 CHOICES = 3  # entries offered as buttons
 
@@ -23,7 +24,9 @@ async def closest_entries(
     the pickers say so rather than offer noise; with `fill` (/faq_link), then the other
     entries the matcher ranks for it, up to `CHOICES`."""
     matcher = await faq.matcher()
-    return faq.learning.closest(matcher, text, CHOICES, exclude, segments, fill=fill)
+    return await beside_loop(
+        faq.learning.closest, matcher, text, CHOICES, exclude, segments, fill=fill
+    )
 
 
 def entries_list(ids: tuple[str, ...] | list[str]) -> str:
