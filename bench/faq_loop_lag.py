@@ -1,0 +1,107 @@
+"""What the FAQ's matching costs everyone else: the event loop's lag while partners ask.
+
+A bot is one event loop: whatever a handler computes without awaiting holds up every other
+update, button and delivery of that worker. The FAQ's match (words, then USE's and e5's
+sentence vectors: ~20 ms a question, a few hundred for a long one) ran on the loop until
+session 25; now it runs in the FAQ's own thread (`bot/services/faq_thread.py`).
+
+Here, side by side in one process: the same questions (the evaluation sets' long ones and
+as many short ones, against the demo FAQ) asked one after another by a "partner" task,
+while a "ticker" task asks the loop to wake it every 5 ms and records how late it woke
+(the lag another update would wait). Baseline: the match called on the loop, as before;
+now: `beside_loop(matcher.match, …)`. Reported: the ticker's lag p50 / p95 / max, and the
+questions' time per question (the thread adds a hand-over, the work is the same).
+
+Run: .venv/bin/python -m bench.faq_loop_lag [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.content.loader import load_content
+from bot.services.faq_matching import FaqMatcher, lexicon
+from bot.services.faq_thread import beside_loop
+
+ROOT = Path(__file__).resolve().parent.parent
+TICK = 0.005
+
+
+def questions(count: int = 60) -> list[str]:
+    long_ones: list[str] = []
+    short_ones: list[str] = []
+    for path in sorted((ROOT / "bench" / "faq_sets").glob("*/questions.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line:
+                case = json.loads(line)
+                (long_ones if case.get("kind") == "long" else short_ones).append(case["q"])
+    half = count // 2
+    return long_ones[:half] + short_ones[:: max(1, len(short_ones) // half)][:half]
+
+
+async def run(ask: Callable[[str], object], asked: list[str]) -> tuple[list[float], float]:
+    """The ticker's lags (ms) while `asked` is asked; the time per question (ms)."""
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            await asyncio.sleep(TICK)
+            lags.append((time.perf_counter() - start - TICK) * 1000)
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.sleep(TICK * 2)
+    start = time.perf_counter()
+    for question in asked:
+        result = ask(question)
+        if asyncio.iscoroutine(result):
+            await result
+        else:
+            await asyncio.sleep(0)  # a handler awaits something between questions
+    per_question = (time.perf_counter() - start) * 1000 / len(asked)
+    done.set()
+    await ticking
+    return lags, per_question
+
+
+def _summary(lags: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(lags)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return statistics.median(ordered), p95, ordered[-1]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    content = load_content(ROOT / "content")
+    matcher = FaqMatcher(content.faq, lexicon(content.lexicon))
+    asked = questions()
+    for question in asked[:5]:  # the encoders loaded, the content's vectors read
+        matcher.match(question)
+
+    async def in_thread(question: str) -> None:
+        await beside_loop(matcher.match, question)
+
+    results: dict[str, list[tuple[list[float], float]]] = {"on the loop": [], "beside": []}
+    for _ in range(args.rounds):  # interleaved: the machine is shared
+        results["on the loop"].append(await run(matcher.match, asked))
+        results["beside"].append(await run(in_thread, asked))
+    print(f"{len(asked)} questions a round ({len(asked) // 2} long), {args.rounds} rounds")
+    print(f"{'':<14}{'lag p50':>9}{'p95':>9}{'max':>9}{'ms/question':>13}")
+    for name, rounds in results.items():
+        lags = [lag for round_lags, _ in rounds for lag in round_lags]
+        p50, p95, top = _summary(lags)
+        per = statistics.median(per for _, per in rounds)
+        print(f"{name:<14}{p50:>9.2f}{p95:>9.2f}{top:>9.2f}{per:>13.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
