@@ -199,7 +199,7 @@ async def create_services(
         profile=ProfileService(store, partners, lessons, support, sales, contests, settings.tz),
         privacy=privacy,
         support=support,
-        community=CommunityService(store, clock),
+        community=CommunityService(store, clock, faq.matcher),
         sales=sales,
         contests=contests,
         stats=StatsService(db, store, clock, faq),

@@ -56,8 +56,9 @@ class FloodMiddleware(BaseMiddleware):
     """Per-user token bucket: a burst of `burst` updates, then `rate` per second — above
     what a person does (bursts of a few taps, about one a second for minutes), so only
     scripts meet it; people's replies are paced by the send path, never dropped. Updates
-    beyond it are dropped: a message hears "slow down" at most once a minute, a button
-    press is always answered (the note as its toast: no spinner left hanging).
+    beyond it are dropped: a message hears "slow down" at most once a minute in each chat
+    (a flood in the group, then a question in private: both are told), a button press is
+    always answered (the note as its toast: no spinner left hanging).
     On the dispatcher's updates before the chat's lock (bot/assembly.py): an update is
     counted as it arrives, not when the chat's earlier ones are done."""
 
@@ -65,8 +66,10 @@ class FloodMiddleware(BaseMiddleware):
         self._clock = clock
         self._rate = rate
         self._burst = burst
-        # (platform, user id) → tokens, stamp, noticed
-        self._buckets: dict[tuple[str, int], tuple[float, float, float]] = {}
+        # (platform, user id) → tokens, stamp
+        self._buckets: dict[tuple[str, int], tuple[float, float]] = {}
+        # (platform, user id, chat id) → when that chat last heard "slow down"
+        self._noticed: dict[tuple[str, int, int | None], float] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Update):  # before the chat's lock: counted as it arrives
@@ -77,26 +80,30 @@ class FloodMiddleware(BaseMiddleware):
         return await self._check(event, handler, data)
 
     async def _check(self, event: TelegramObject, handler: Handler, data: dict[str, Any]) -> Any:
-        user, _chat_id, _chat_type = _sender(event)
+        user, chat_id, _chat_type = _sender(event)
         if user is None:
             return await handler(event, data)
         now = self._clock.monotonic()
         who = (platform_of(data["bot"]), user.id)
-        tokens, stamp, noticed = self._buckets.get(who, (self._burst, now, -NOTICE_EVERY))
+        tokens, stamp = self._buckets.get(who, (self._burst, now))
         tokens = min(self._burst, tokens + (now - stamp) * self._rate)
         if tokens < 1:
-            warned = now - noticed < NOTICE_EVERY
-            self._buckets[who] = (tokens, now, noticed if warned else now)
+            self._buckets[who] = (tokens, now)
+            where = (*who, chat_id)
+            warned = now - self._noticed.get(where, -NOTICE_EVERY) < NOTICE_EVERY
             if not warned:
+                self._noticed[where] = now
                 logger.info("flood protection: dropping updates from user %s", user.id)
             if isinstance(event, CallbackQuery):
                 await event.answer((await self._l10n(user, who[0], data))("flood-slow-down-press"))
             elif not warned and isinstance(event, Message):
                 await event.answer((await self._l10n(user, who[0], data))("flood-slow-down"))
             return None
-        self._buckets[who] = (tokens - 1, now, noticed)
+        self._buckets[who] = (tokens - 1, now)
         if len(self._buckets) > 100_000:
             self._buckets.clear()
+        if len(self._noticed) > 100_000:
+            self._noticed.clear()
         return await handler(event, data)
 
     @staticmethod

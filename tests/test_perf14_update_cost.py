@@ -27,13 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _reference_read(words: list[str]) -> own_intents.Intent | None:
-    """`own_intents.read` as it was before its words were remembered (session 13)."""
+    """`own_intents.read` as it was before its words were remembered (session 13), with
+    session 25's word of stopping alone («стоп», «хватит»)."""
     o = own_intents
     if not words or len(words) > 10:
         return None
     unsubscribe = stop = negated = receive = fewer = sent = False
     mine = figures = rank = contests = see = seen = cabinet = False
     elsewhere = False
+    lone_stop = all(o._matches(word, o._ALONE_STOP) for word in words)
     for word in words:
         known = for_me = False
         if word in o._MINE:
@@ -69,7 +71,7 @@ def _reference_read(words: list[str]) -> own_intents.Intent | None:
         elsewhere |= not for_me
     if cabinet and (elsewhere or not (seen and (mine or see))):
         return None
-    if unsubscribe or (sent and (stop or (negated and receive) or fewer)):
+    if unsubscribe or lone_stop or (sent and (stop or (negated and receive) or fewer)):
         return o.Intent("unsubscribe")
     if see and seen and not elsewhere:
         return o.Intent("menu", "me")

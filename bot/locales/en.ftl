@@ -260,6 +260,7 @@ community-small-talk-bot = I am a bot: here I answer questions about the program
 community-small-talk-thanks = You are welcome! 🙂
 community-small-talk = 🙂 Ask me about the program: I answer here or in private.
 community-offer-private = I found no FAQ answer to that. Write to me in private and I will pass it to a manager.
+community-offer-maybe = Perhaps you mean “{ $question }”. Write to me in private: I will answer there or pass your question to a manager.
 community-offer-person = A manager will answer you in private: press the button and tell me what happened, I will pass it on.
 community-ask-manager = 🙋 Ask a manager in private
 community-own = { $about ->

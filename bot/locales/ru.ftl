@@ -270,6 +270,7 @@ community-small-talk-bot = Я бот: отвечаю здесь на вопро�
 community-small-talk-thanks = Пожалуйста! 🙂
 community-small-talk = 🙂 Спросите меня о программе — отвечу здесь или в личке.
 community-offer-private = Не нашёл ответа на это в FAQ. Напишите мне в личку — передам вопрос менеджеру.
+community-offer-maybe = Возможно, вы про «{ $question }». Напишите мне в личку — там отвечу или передам вопрос менеджеру.
 community-offer-person = Менеджер ответит вам в личке: нажмите кнопку и напишите, что случилось, — передам.
 community-ask-manager = 🙋 Спросить менеджера в личке
 community-own = { $about ->

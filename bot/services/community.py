@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -11,11 +12,16 @@ from bot.clock import Clock
 from bot.content.models import FaqEntry
 from bot.content.store import ContentStore
 from bot.services import small_talk
-from bot.services.faq_matching import words
+from bot.services.faq_matching import FaqMatcher, words
 from bot.services.faq_thread import beside_loop
 
 GROUP_THRESHOLD = 0.9  # a calibrated confidence, well above the private threshold: a wrong
 # answer in public costs more
+# an unsure question spoken to the bot: the group hears what it most likely asks about
+# from this confidence on («какая ставка 7»: 0.5 on the demo), under it (chit-chat with a
+# word of an entry, «как дела у всех»: 0.04) only the offer to go private — the options a
+# partner gets in private are a long shot there, and in public they read as nonsense
+GROUP_MAYBE = 0.3
 REPEAT_WINDOW = timedelta(minutes=10)
 QUESTION_WORDS = frozenset(
     """
@@ -31,8 +37,11 @@ class GroupReply:
     kind: Literal["answer", "offer", "own", "talk", "silent"]
     entry: FaqEntry | None = None
     # "own": unsubscribe or the partner command; "talk": the small talk; "offer": "person"
-    # when a manager was asked for (else the FAQ had no answer)
+    # when a manager was asked for (else the FAQ had no sure answer)
     about: str = ""
+    # "offer" for an unsure question: the entry it most likely asks about (the first
+    # "did you mean" option a partner would get in private; one every segment sees)
+    maybe: FaqEntry | None = None
 
 
 def looks_like_question(text: str) -> bool:
@@ -47,9 +56,17 @@ def calls_admin(text: str) -> bool:
 
 
 class CommunityService:
-    def __init__(self, store: ContentStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ContentStore,
+        clock: Clock,
+        matcher: Callable[[], Awaitable[FaqMatcher]] | None = None,
+    ) -> None:
+        """`matcher`: the FAQ's matcher with what it learned (FaqService.matcher); the
+        content's own without it."""
         self._store = store
         self._clock = clock
+        self._matcher = matcher
         self._answered: dict[tuple[int, int | None, str], float] = {}
 
     async def reply_to(
@@ -77,7 +94,8 @@ class CommunityService:
             return (
                 GroupReply("talk", about=about_the_bot.kind) if addressed else GroupReply("silent")
             )
-        match = await beside_loop(self._store.live.matcher.match, text)
+        matcher = await self._matcher() if self._matcher else self._store.live.matcher
+        match = await beside_loop(matcher.match, text)
         entry = self._store.content.faq_entry(match.entry_id) if match.entry_id else None
         confident = (
             entry is not None
@@ -94,7 +112,13 @@ class CommunityService:
             if len(self._answered) > 10_000:
                 self._answered.clear()
             return GroupReply("answer", entry)
-        return GroupReply("offer" if addressed else "silent")
+        if not addressed:
+            return GroupReply("silent")
+        likely = match.outcome == "suggest" and match.suggestions and match.score >= GROUP_MAYBE
+        maybe = self._store.content.faq_entry(match.suggestions[0].entry_id) if likely else None
+        if maybe is not None and maybe.segments:  # not every partner in the group sees it
+            maybe = None
+        return GroupReply("offer", maybe=maybe)
 
     @property
     def rules(self) -> str:

@@ -9,7 +9,8 @@ possessive word («мой», «у меня», «я», «my»), or a filler («г
 
 - unsubscribe: a verb of unsubscribing («отписаться», «unsubscribe»), or a verb of
   stopping / a negated verb of receiving / «меньше», «реже», «too many» together with
-  what the bot sends («рассылки», «уведомления», «messages»);
+  what the bot sends («рассылки», «уведомления», «messages»), or a word of stopping alone
+  («стоп», «хватит», «stop»: answered with how to stop, nothing stopped unasked);
 - the partner's own figures, rank or contests: a first-person or possessive word together
   with a word for them («моя статистика», «сколько я заработал», «моё место в рейтинге»);
 - where to see one's statistics, sales or earnings: a cue of seeing («где», «посмотреть»,
@@ -62,6 +63,9 @@ _STOP: Final = (
     "отключ*", "выключ*", "останов*", "прекрат*", "отмен*", "отказ*", "убер*", "убрать",
     "хватит", "стоп", "stop*", "cancel*", "disabl*", "mute", "turn", "off", "opt", "out",
 )  # fmt: skip
+# a message of these alone («стоп», «Хватит!», «stop»): what SMS and mailing lists read as
+# "unsubscribe" — answered with how to stop (/stop, /settings), never stopped unasked
+_ALONE_STOP: Final = ("стоп", "stop", "хватит", "останов*", "прекрат*")
 _NOT: Final = ("не", "dont", "don", "t", "not", "no")
 _RECEIVE: Final = (
     "получать", "присылать", "присылайте", "присылай", "слать", "шлите", "пишите", "писать",
@@ -169,6 +173,7 @@ class _Word(NamedTuple):
     cabinet: bool
     unsubscribe: bool
     stop: bool
+    alone_stop: bool  # a word of `_ALONE_STOP`
     negated: bool
     receive: bool
     fewer: bool
@@ -207,6 +212,7 @@ def _word(word: str) -> _Word:
         cabinet=cabinet,
         unsubscribe=unsubscribe,
         stop=stop,
+        alone_stop=stop and _matches(word, _ALONE_STOP),
         negated=negated,
         receive=receive,
         fewer=fewer,
@@ -229,8 +235,11 @@ def read(words: list[str]) -> Intent | None:
     elsewhere = not all(word.for_me for word in read_words)  # a word only another intent knows
     if said.cabinet and (elsewhere or not (said.seen and (said.mine or said.see))):
         return None  # the cabinet is known to the /me question only
-    if said.unsubscribe or (
-        said.sent and (said.stop or (said.negated and said.receive) or said.fewer)
+    lone_stop = all(word.alone_stop for word in read_words)
+    if (
+        said.unsubscribe
+        or lone_stop
+        or (said.sent and (said.stop or (said.negated and said.receive) or said.fewer))
     ):
         return Intent("unsubscribe")
     if said.see and said.seen and not elsewhere:
