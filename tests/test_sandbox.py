@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -119,8 +120,16 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
             seen += line.decode()
         return seen
 
-    first = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert first.decode().startswith("partnerbot: offline sandbox")
+    first = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    assert first.startswith(
+        "partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN, VK_GROUP_TOKEN or MAX_BOT_TOKEN set)"
+    )
+    # the three emulators' addresses, each a different port (docs/sandbox.md)
+    emulators = re.findall(
+        r"(Bot API|VK API|MAX API) emulator at http://127\.0\.0\.1:(\d+),", first
+    )
+    assert [name for name, _port in emulators] == ["Bot API", "VK API", "MAX API"], first
+    assert len({port for _name, port in emulators}) == 3, first
     await read_until("Type /start")
     process.stdin.write(b"/start\n")
     await process.stdin.drain()
