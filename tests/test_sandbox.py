@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -119,8 +120,16 @@ async def test_partnerbot_run_starts_the_sandbox(tmp_path: Path) -> None:
             seen += line.decode()
         return seen
 
-    first = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert first.decode().startswith("partnerbot: offline sandbox")
+    first = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    assert first.startswith(
+        "partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN, VK_GROUP_TOKEN or MAX_BOT_TOKEN set)"
+    )
+    # the three emulators' addresses, each a different port (docs/sandbox.md)
+    emulators = re.findall(
+        r"(Bot API|VK API|MAX API) emulator at http://127\.0\.0\.1:(\d+),", first
+    )
+    assert [name for name, _port in emulators] == ["Bot API", "VK API", "MAX API"], first
+    assert len({port for _name, port in emulators}) == 3, first
     await read_until("Type /start")
     process.stdin.write(b"/start\n")
     await process.stdin.drain()
@@ -262,3 +271,103 @@ async def test_the_sandbox_commands_work_in_a_block_of_several_lines(
     assert len(harness.emulator.chat_messages(700002, from_bot=False)) == sent  # nothing sent
     assert chat.handle("/reply")
     assert lines[-1].startswith("   usage: /reply TEXT")
+
+
+@pytest.mark.parametrize("platform", ["tg", "vk", "max"])
+async def test_press_forges_under_the_newest_bot_message_with_buttons(
+    tmp_path: Path, platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/press DATA` after `/settings` (buttons) then `/link aff-10` (an answer without
+    any) said «no message with buttons to press under» (a tester of session 25, on MAX):
+    it looked at the bot's last message only. A forged press goes under the newest of the
+    bot's messages in that chat that has buttons, on every platform; a typed number still
+    does not (it is an answer there)."""
+    async with running_bot(tmp_path, vk=platform == "vk", maxbot=platform == "max") as harness:
+        lines: list[str] = []
+        chat = TerminalChat(harness.emulator, lines.append, harness.vk, harness.max)
+        await harness.manager().send("/start")  # the link request's card reaches someone
+        pressed: list[Any] = []  # the message each forged press went under
+        person: Any
+        if platform == "tg":
+            person = harness.user(700001, "Анна")
+            await person.onboard()
+            emulator: Any = harness.emulator
+            press = emulator.press_data
+            monkeypatch.setattr(
+                emulator, "press_data", lambda uid, m, d: pressed.append(m) or press(uid, m, d)
+            )
+        elif platform == "vk":
+            person = harness.vk_user(700001, "Анна")
+            await person.onboard()
+            emulator = harness.vk
+        else:  # on MAX the harness's 700001 is a manager: no onboarding, the card comes too
+            person = harness.max_user(700001, "Анна")
+            await person.open()
+            emulator = harness.max
+        if platform != "tg":
+            forged = emulator.press_payload
+            monkeypatch.setattr(
+                emulator,
+                "press_payload",
+                lambda uid, m, d: pressed.append(m) or forged(uid, m, d),
+            )
+        assert chat.handle(f"/platform {platform}")
+        await person.send("/settings")
+        await person.send("/link aff-10")
+        assert person.last.buttons == []  # the bot's last message has no buttons
+        newest = next(m for m in reversed(person.messages) if m.from_bot and m.buttons)
+        if platform != "max":
+            assert newest.plain.startswith("Настройки.")
+
+        async def handled() -> None:
+            newest_event = emulator.last_update_id if platform == "tg" else emulator.feed.newest
+            await emulator.wait_processed(newest_event - (platform != "tg"))
+
+        sent = len(person.messages)
+        assert chat.handle("1")  # a number is still text under an answer without buttons
+        await handled()
+        assert len(person.messages) > sent
+        assert not pressed
+        assert not any(line.startswith("   (no button") for line in lines), lines
+
+        assert chat.handle(f"/press lk:{platform}:700001")
+        assert not any("no message with buttons" in line for line in lines), lines
+        assert len(pressed) == 1
+        assert pressed[0] is newest
+        await handled()
+        assert lines[-1].startswith("   💬 Этот пункт больше недоступен"), lines[-3:]
+
+
+async def test_press_in_a_group_goes_past_the_bots_answers_without_buttons(
+    tmp_path: Path,
+) -> None:
+    """In the managers' chat, `/press DATA` after `/tickets` (answered without buttons in
+    the general topic) goes under the link request's card above it."""
+    from bot.sandbox.group import MANAGERS_ID, add_groups
+    from bot.sandbox.terminal import MANAGER_ID as SANDBOX_MANAGER
+    from bot.sandbox.terminal import PARTNER_ID
+    from tests.harness import chats_emulator
+
+    async with chats_emulator() as emulator:
+        add_groups(emulator)
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_managers_chat_id=MANAGERS_ID,
+            managers=f"tg:{SANDBOX_MANAGER}",
+        ) as harness:  # fmt: skip
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append)
+            anna = harness.user(PARTNER_ID, "Анна")
+            await anna.onboard()
+            await anna.send("/link aff-25")
+            for line in ("/as manager", "/chat managers", "/tickets"):
+                assert chat.handle(line)
+                await emulator.wait_processed(emulator.last_update_id)
+            assert emulator.chat_messages(MANAGERS_ID)[-1].buttons == []
+            partner = await harness.services.partners.by_user("tg", PARTNER_ID)
+            assert partner is not None
+            assert chat.handle(f"/press lk:approve:{partner.id}")  # the card's «✅ Подтвердить»
+            await emulator.wait_processed(emulator.last_update_id)
+            assert not any("no message with buttons" in line for line in lines), lines
+            partner = await harness.services.partners.by_user("tg", PARTNER_ID)
+            assert partner is not None
+            assert (partner.affiliate_id, partner.affiliate_status) == ("aff-25", "linked")

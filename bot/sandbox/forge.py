@@ -1,13 +1,13 @@
 """A forged button press in the sandbox (`/press DATA`): what a modified client can send —
-any callback data under the bot's last message with buttons — to try what the bot does with
-data it never sent (docs/sandbox.md)."""
+any callback data under the bot's newest message with buttons in the chat, whatever came
+after it — to try what the bot does with data it never sent (docs/sandbox.md)."""
 
 from __future__ import annotations
 
 import json
 
 from bot.max.emulator import MaxApiEmulator
-from bot.sandbox.pressable import pressable
+from bot.sandbox.pressable import newest_with_buttons
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.convert import payload_of
 from bot.vk.emulator import VkApiEmulator
@@ -22,19 +22,19 @@ def press_forged(
     vk: VkApiEmulator | None,
     max_api: MaxApiEmulator | None,
 ) -> str | None:
-    """Presses a button with `data` under the bot's last message with buttons on
-    `platform` (Telegram: `last`; VK: in the payload's envelope the bot's own buttons
-    carry; MAX: as the payload); a note to print, or None."""
+    """Presses a button with `data` under the bot's newest message with buttons in the
+    chat on `platform` (Telegram: `last`, found by the caller; VK: in the payload's
+    envelope the bot's own buttons carry; MAX: as the payload); a note to print, or None."""
     if not data:
         return "   usage: /press DATA (callback data, as a client may send it)"
     if platform == "vk" and vk is not None:
-        last_vk = pressable(vk.messages.get(user_id, []), lambda m: bool(m.attachments))
+        last_vk = newest_with_buttons(vk.messages.get(user_id, []))
         if last_vk is not None:
             vk.press_payload(user_id, last_vk, json.loads(payload_of(data)))
             return None
     elif platform == "max" and max_api is not None:
         dialog = max_api.users[user_id].dialog
-        last_max = pressable(max_api.messages.get(dialog, []), lambda m: bool(m.files))
+        last_max = newest_with_buttons(max_api.messages.get(dialog, []))
         if last_max is not None:
             max_api.press_payload(user_id, last_max, data)
             return None

@@ -13,7 +13,8 @@ lines go to the chat's general topic (/tickets, /stats, /partner …). Anyone ca
 — `/as partner` then `/chat managers` is a person who is no manager in the managers' chat,
 to see that it grants nothing.
 
-In either, a number presses a button under the bot's last message there."""
+In either, a number presses a button under the bot's last message there (people's lines
+looked past), and `/press DATA` one under its newest message with buttons there."""
 
 from __future__ import annotations
 
@@ -79,10 +80,9 @@ class GroupChat:
             self.emulator.user_message(user_id, text, chat_id=self.chat_id)
         return note or None
 
-    def under_buttons(self, messages: list[SentMessage] | None = None) -> SentMessage | None:
-        """The bot's latest message with buttons there, people's lines looked past."""
-        if messages is None:
-            messages = self.emulator.messages.get(self.chat_id, [])
+    def under_buttons(self, messages: list[SentMessage]) -> SentMessage | None:
+        """What a typed number presses there: the bot's latest message, when it has
+        buttons, people's lines looked past."""
         return pressable(messages, lambda m: m.kind != "text", in_group=True)
 
     def _topic_of(self, message: SentMessage, number: str) -> bool:

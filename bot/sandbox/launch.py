@@ -52,8 +52,8 @@ async def run_sandbox(settings: Settings) -> None:
     base_url, vk_url, max_url = emulator.base_url, vk.base_url, max_api.base_url
     print(
         "partnerbot: offline sandbox (no TELEGRAM_BOT_TOKEN, VK_GROUP_TOKEN or MAX_BOT_TOKEN "
-        f"set): Bot API emulator at {base_url}, content from {settings.content_dir}/, "
-        f"database {settings.database_url}",
+        f"set): Bot API emulator at {base_url}, VK API emulator at {vk_url}, MAX API emulator "
+        f"at {max_url}, content from {settings.content_dir}/, database {settings.database_url}",
         flush=True,
     )
     managers = (*settings.managers, f"tg:{MANAGER_ID}", f"vk:{MANAGER_ID}", f"max:{MANAGER_ID}")

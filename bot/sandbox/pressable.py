@@ -5,6 +5,9 @@ buttons): the buttons are still the ones to press, so a picture without buttons 
 came after them is looked past. Anything else the bot sent after them, or anything the
 person wrote, ends the search: a number then is text (an answer to "how many days?").
 Under buttons, a number none of them has is said (`no_button`), not sent.
+
+A forged press (`/press DATA`) is no answer to anything: it goes under the bot's newest
+message with buttons in the chat, whatever came after it (`newest_with_buttons`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,16 @@ def pressable(
         if not is_picture(message):
             return None
     return None
+
+
+def newest_with_buttons(messages: Sequence[M]) -> M | None:
+    """The bot's newest message with buttons in a chat (oldest first), whatever came
+    after it: what a forged press (`/press DATA`) goes under. A client can press any
+    message's buttons still on the screen; only a typed number, which may be an answer,
+    needs the buttons to be the last thing the bot said (`pressable`)."""
+    return next(
+        (m for m in reversed(messages) if m.from_bot and not m.deleted and m.buttons), None
+    )
 
 
 def button_of(text: str, count: int) -> int | None:

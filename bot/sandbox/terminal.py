@@ -11,9 +11,9 @@ bot, a VK conversation with the community and a MAX dialog with the MAX bot);
 (on Telegram, VK and MAX); `/chat group`, `/chat managers` and `/chat private` choose
 where you write on Telegram (bot/sandbox/group.py); `/sticker` sends a sticker;
 `/photo [CAPTION]` and `/document [CAPTION]` send a picture or a file (Telegram only);
-`/press DATA` presses a button of the bot's last message with buttons as a client could
-forge it, with DATA as its callback data (to try what the bot does with data it never
-sent); `/quit` (or Ctrl-D) leaves.
+`/press DATA` presses a button of the bot's newest message with buttons in the chat
+(whatever came after it) as a client could forge it, with DATA as its callback data (to try
+what the bot does with data it never sent); `/quit` (or Ctrl-D) leaves.
 
 A message of several lines (the contest wizard asks for one prize category a line): end
 a line with a backslash and go on on the next one, or put three backticks on a line of
@@ -30,7 +30,13 @@ from collections.abc import Callable
 from bot.max.emulator import MaxApiEmulator, MaxMessage
 from bot.sandbox.forge import press_forged
 from bot.sandbox.group import GROUP_ID, MANAGERS_ID, GroupChat
-from bot.sandbox.pressable import button_of, no_button, press_typed, pressable
+from bot.sandbox.pressable import (
+    button_of,
+    newest_with_buttons,
+    no_button,
+    press_typed,
+    pressable,
+)
 from bot.sandbox.transcript import max_lines, telegram_lines, vk_lines
 from bot.telegram.emulator import BotApiEmulator, SentMessage
 from bot.vk.emulator import VkApiEmulator, VkMessage
@@ -317,11 +323,13 @@ class TerminalChat:
         self.write(f"   you now write in {chat}")
 
     def _press(self, data: str) -> None:
-        """A forged button press (bot/sandbox/forge.py)."""
-        last = self.last_with_buttons() if self.platform == "tg" else None
+        """A forged button press (bot/sandbox/forge.py), under the bot's newest message
+        with buttons in the chat you write in."""
         group = self.groups.get(self.where)
-        if group is not None and self.platform == "tg":  # in a group: its bot's buttons
-            last = group.under_buttons()
+        chat_id = group.chat_id if group is not None else self.user_id
+        last = None
+        if self.platform == "tg":
+            last = newest_with_buttons(self.emulator.messages.get(chat_id, []))
         note = press_forged(
             data, self.platform, self.user_id, last, self.emulator, self.vk, self.max
         )
