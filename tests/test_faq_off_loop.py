@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.content.store import ContentStore
 from bot.services.faq_matching import FaqMatcher
 from tests.harness import Client, Harness, VkClient, running_bot
 
@@ -92,3 +93,35 @@ async def test_the_gaps_in_stats_are_read_beside_the_loop(
     state["go"].set()
     await _new_message(manager, manager_before)
     assert state["released"][0] is True
+
+
+async def test_a_reload_builds_the_faq_beside_the_loop(
+    both: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/reload builds the new content's FAQ index (with e5, a new 500-entry FAQ is ~30 s
+    of encoding): a partner on another platform is answered meanwhile."""
+    vera = both.vk_user(201)
+    manager = both.manager()
+    await manager.send("/start")
+    started, go = threading.Event(), threading.Event()
+    released: list[bool] = []
+    real = ContentStore._build
+
+    def slow(content: Any) -> Any:
+        started.set()
+        released.append(go.wait(WAIT))
+        return real(content)
+
+    monkeypatch.setattr(ContentStore, "_build", staticmethod(slow))
+    manager_before, vera_before = len(manager.messages), len(vera.messages)
+    both.emulator.user_message(manager.user_id, "/reload")
+    for _ in range(int(WAIT / 0.01)):
+        if started.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert both.vk is not None
+    both.vk.user_message(vera.user_id, "Начать", peer_id=vera.peer_id)
+    await _new_message(vera, vera_before)
+    go.set()
+    await _new_message(manager, manager_before)
+    assert released == [True]  # Vera was answered while the content was being built

@@ -28,6 +28,7 @@ from bot.content.store import ContentStore, Loaded, Signature, folder_signature
 from bot.db.engine import Database, insert
 from bot.db.tables import counters
 from bot.services.audit import AuditLog
+from bot.services.faq_thread import beside_loop
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,10 @@ class ContentSync:
         may stop a valid one before anything changes (it raises `ReloadHeld`)."""
         async with self._lock:
             try:
-                loaded = self._store.load()  # here, not in a thread: see `refresh`
+                # in the FAQ's thread: building the FAQ's index encodes new texts (seconds
+                # for a new FAQ with e5), and the loop goes on meanwhile; there it is never
+                # beside a match (bot/services/faq_thread.py)
+                loaded = await beside_loop(self._store.load)
             except ContentInvalid as exc:  # the problems too: the log had only their number
                 logger.warning(
                     "content reload refused: %d problem(s):\n%s", len(exc.problems), exc
@@ -123,9 +127,7 @@ class ContentSync:
             signature = await asyncio.to_thread(folder_signature, self._store.root)
             if self._missed == (wanted, signature):  # nothing changed since the last try
                 return False
-            # in the event loop (a fifth of a second for the demo folder, once a reload):
-            # the FAQ matcher's morphology is not meant to be shared between threads
-            loaded = self._store.load_validated(wanted)
+            loaded = await beside_loop(self._store.load_validated, wanted)  # as `reload`
             if loaded is None:
                 if self._missed is None or self._missed[0] != wanted:
                     logger.warning(

@@ -11,7 +11,9 @@ One thread, not the loop's default pool: the encoders take one text at a time an
 (each under its lock), the FAQ's work queues behind itself and never behind the VK
 client's requests or file reads in the default pool, nor they behind it. What runs here
 reads the morphology (pymorphy3: made to be read from several threads) and the encoders
-(each locked); a content load builds its matcher in the loop meanwhile.
+(each locked). A content load (/reload, a reload followed from another worker) builds its
+FAQ index here too (bot/services/content_sync.py): never beside a match, and the new texts'
+encoding (seconds for a new FAQ) holds up no one but the FAQ's questions.
 """
 
 from __future__ import annotations
