@@ -436,6 +436,11 @@ sale-approved = { $count ->
         [1] ✅ Sale approved.
        *[other] ✅ { $count } sales approved.
     }
+# the sales approved for an affiliate id before its /link was approved, told once then
+sale-approved-before-link = { $count ->
+        [one] ✅ While the link to ID { $affiliate } awaited approval, { $count } sale was approved.
+       *[other] ✅ While the link to ID { $affiliate } awaited approval, { $count } sales were approved.
+    }
 sale-place = You are #{ $place } in { $board }.
 sale-place-gap = You are #{ $place } in { $board }, { $gap } behind #{ $above }.
 sale-place-tie = You are #{ $place } in { $board }: level with #{ $above }, who got there first.

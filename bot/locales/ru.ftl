@@ -453,6 +453,12 @@ sale-approved = { $count ->
         [few] ✅ Подтверждены { $count } продажи.
        *[many] ✅ Подтверждено { $count } продаж.
     }
+# the sales approved for an affiliate id before its /link was approved, told once then
+sale-approved-before-link = { $count ->
+        [one] ✅ Пока привязка ID { $affiliate } ждала подтверждения, подтверждена { $count } продажа.
+        [few] ✅ Пока привязка ID { $affiliate } ждала подтверждения, подтверждены { $count } продажи.
+       *[many] ✅ Пока привязка ID { $affiliate } ждала подтверждения, подтверждено { $count } продаж.
+    }
 # $board: sale-board-month, or sale-board-contest (quoted there)
 sale-place = Вы №{ $place } в зачёте { $board }.
 sale-place-gap = Вы №{ $place } в зачёте { $board }, до №{ $above } — { $gap }.

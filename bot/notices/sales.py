@@ -16,12 +16,14 @@ from bot.services.outbox_enqueue import Enqueued, OutMessage
 from bot.services.outbox_refresh import Merged, Rewritten
 from bot.services.outbox_sales import reached_subject, sales_subject, told_sales
 from bot.services.partner import Partner
-from bot.services.sales_figures import month_end, month_start
+from bot.services.sales_figures import ApprovalFacts, month_end, month_start
 from bot.services.sales_ledger import Approved
 from bot.texts import number
 
 # The categories a sale notice reports the place in, best first (the first that places).
 SALE_BOARDS: Final = ("most_sales", "top_amount", "first_sales")
+# the key of the summary of sales approved before the link: + affiliate:first row:chat
+BEFORE_LINK: Final = "sales-before-link:"
 
 
 class SaleNotices(NoticesBase):
@@ -37,7 +39,6 @@ class SaleNotices(NoticesBase):
             by_affiliate[item.affiliate_id].append(item.conversion_id)
             marks[item.affiliate_id] = item.mark  # one commit's: the same mark
         linked = await self._partners.linked_to(sorted(by_affiliate))
-        tiers = self._store.content.program.tiers
         messages: list[OutMessage] = []
         for affiliate, conversion_ids in by_affiliate.items():
             people = linked.get(affiliate, [])
@@ -48,12 +49,8 @@ class SaleNotices(NoticesBase):
             )
             if not facts.new:
                 continue  # reversed again meanwhile
-            tier = facts.new_tier(tiers)
             # what the messages tell of: checked again when they fall due (`outbox_sales`)
             subject = sales_subject(facts.rows)
-            now, zone = self._clock.now(), self._settings.tz
-            this_month = (month_start(now, zone), month_end(now, zone))
-            month = now.astimezone(zone).strftime("%Y-%m")  # the month in the zone
             for partner in people:
                 l10n = self._l10n(partner.language)
                 standing = await self._standing(partner, l10n, facts.occurred)
@@ -68,18 +65,66 @@ class SaleNotices(NoticesBase):
                         subject,
                     )
                 )
-                # told when due if the affiliate id still has that many sales (`outbox_sales`)
-                for milestone in facts.milestones():
-                    text = l10n("sale-milestone", count=milestone)
-                    key = f"milestone:{affiliate}:{milestone}:{partner.key}"
-                    reached = reached_subject(affiliate, milestone)
-                    messages.append(self._sale_message(key, partner, text, reached))
-                if tier is not None:
-                    text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
-                    key = f"tier:{month}:{tier.title}:{partner.key}"
-                    reached = reached_subject(affiliate, tier.monthly_sales, this_month)
-                    messages.append(self._sale_message(key, partner, text, reached))
+                messages.extend(self._congratulations(partner, l10n, affiliate, facts))
         return await self._outbox.enqueue(messages)
+
+    async def sales_before_link(self, partner: Partner) -> Enqueued:
+        """A chat whose /link a manager just approved (`partner`, as it is now) hears once
+        of the sales approved for the id that no sale notice told — those that came while
+        no chat was linked to it: one message summing them with the place (never one a
+        sale), the first (10th, …) sale and a new tier congratulated as after a live one.
+        Nothing when another chat of the person was linked already (they were told there),
+        and nothing twice: the sales a notice named are left out, and the same summary
+        decided twice (the card's button and the command at once) has one key."""
+        affiliate = partner.affiliate_id
+        nothing = Enqueued(0, 0, 0)
+        if affiliate is None or partner.affiliate_status != "linked":
+            return nothing
+        if await self._partners.twins(partner):
+            return nothing
+        await self._sales.settle()  # a sale approved just before: its own notice first
+        approved = await self._sales.approved_by_postback(affiliate)
+        if not approved:
+            return nothing
+        named = await self._outbox.sales_named({sale.row for sale in approved}, approved[0].at)
+        untold = [sale.conversion_id for sale in approved if sale.row not in named]
+        if not untold:
+            return nothing
+        facts = await self._sales.approval(affiliate, untold, self._settings.tz)
+        if not facts.new:
+            return nothing
+        l10n = self._l10n(partner.language)
+        lines = [_before_link_text(l10n, affiliate, facts.new)]
+        if standing := await self._standing(partner, l10n, facts.occurred):
+            lines.append(standing)
+        key = f"{BEFORE_LINK}{affiliate}:{min(facts.rows)}:{partner.key}"
+        summary = self._sale_message(key, partner, "\n".join(lines), sales_subject(facts.rows))
+        return await self._outbox.enqueue(
+            [summary, *self._congratulations(partner, l10n, affiliate, facts)]
+        )
+
+    def _congratulations(
+        self, partner: Partner, l10n: L10n, affiliate: str, facts: ApprovalFacts
+    ) -> list[OutMessage]:
+        """The milestones and the new tier these approvals reached, for `partner`: each
+        told when due if the affiliate id still has that many sales (`outbox_sales`), and
+        once (the key)."""
+        messages = []
+        for milestone in facts.milestones():
+            text = l10n("sale-milestone", count=milestone)
+            key = f"milestone:{affiliate}:{milestone}:{partner.key}"
+            reached = reached_subject(affiliate, milestone)
+            messages.append(self._sale_message(key, partner, text, reached))
+        tier = facts.new_tier(self._store.content.program.tiers)
+        if tier is not None:
+            now, zone = self._clock.now(), self._settings.tz
+            this_month = (month_start(now, zone), month_end(now, zone))
+            month = now.astimezone(zone).strftime("%Y-%m")  # the month in the zone
+            text = l10n("sale-tier", tier=html.escape(tier.title), perk=tier.perk)
+            key = f"tier:{month}:{tier.title}:{partner.key}"
+            reached = reached_subject(affiliate, tier.monthly_sales, this_month)
+            messages.append(self._sale_message(key, partner, text, reached))
+        return messages
 
     async def refresh_sales(self, rows: list[Queued]) -> dict[int, Rewritten | Merged]:
         """Sale notices held until now (the quiet hours, a backlog), or some of whose
@@ -108,6 +153,10 @@ class SaleNotices(NoticesBase):
             moments = tuple(sorted(occurred[n] for n in sales[carrier.id]))
             l10n = self._l10n(partner.language)
             lines = [l10n("sale-approved", count=len(moments))]
+            affiliate = _before_link(carrier.key)
+            if affiliate is not None and sales[carrier.id] <= told[carrier.id]:
+                # the summary of the sales before the link, none other merged into it
+                lines = [_before_link_text(l10n, affiliate, len(moments))]
             if standing := await self._standing(partner, l10n, moments):
                 lines.append(standing)
             found[carrier.id] = Rewritten("\n".join(lines), sales_subject(sales[carrier.id]))
@@ -149,6 +198,18 @@ class SaleNotices(NoticesBase):
             return None
         entries = await self._contests.month_leaderboard(zone, fresh=True)
         return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
+
+
+def _before_link(key: str) -> str | None:
+    """The affiliate id of a summary of the sales before its link (by its key), or None."""
+    if not key.startswith(BEFORE_LINK):
+        return None
+    parts = key[len(BEFORE_LINK) :].rsplit(":", 3)  # the id may hold ":": the rest do not
+    return parts[0] if len(parts) == 4 else None
+
+
+def _before_link_text(l10n: L10n, affiliate: str, count: int) -> str:
+    return l10n("sale-approved-before-link", affiliate=html.escape(affiliate), count=count)
 
 
 def _place_text(

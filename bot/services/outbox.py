@@ -38,7 +38,7 @@ from bot.services.outbox_enqueue import (
 from bot.services.outbox_forget import GroupPost, forget, posts_naming, rewrite
 from bot.services.outbox_quiet import move_held
 from bot.services.outbox_refresh import Queued, Refresher, refresh
-from bot.services.outbox_sales import drop_gone_sales, in_order
+from bot.services.outbox_sales import drop_gone_sales, in_order, named_sales
 from bot.services.partner import person_column
 
 __all__ = ["CLAIM", "GroupPost", "Held", "Outbox", "Outcome", "Queued"]  # Queued: outbox_refresh
@@ -355,6 +355,14 @@ class Outbox:
         )
         async with self._db.read() as conn:
             return [(row.key, row.partner_id) for row in await conn.execute(query)]
+
+    async def sales_named(self, rows: set[int], since: datetime) -> set[int]:
+        """Of these conversions (`conversions.id`), those a sale notice made since `since`
+        names already (`outbox_sales.named_sales`)."""
+        if not rows:
+            return set()
+        async with self._db.read() as conn:
+            return await named_sales(conn, rows, since)
 
     async def report(self, subject: str | None = None) -> dict[str, int]:
         """Rows per status of everything sent about `subject` (None: of everything)."""

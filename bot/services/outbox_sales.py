@@ -105,6 +105,20 @@ def told_sales(subject: str | None) -> set[int] | None:
     return {int(part) for part in parts}
 
 
+async def named_sales(conn: AsyncConnection, rows: set[int], since: datetime) -> set[int]:
+    """Of these conversions (`conversions.id`), those a sale notice made at or after
+    `since` names (queued, sent or not: told or decided about), whoever it was for."""
+    query = sa.select(outbox.c.subject).where(
+        outbox.c.kind == "sales",
+        outbox.c.subject.like(PREFIX + "%"),
+        outbox.c.created_at >= since,
+    )
+    named: set[int] = set()
+    for subject in (await conn.execute(query)).scalars():
+        named |= (told_sales(subject) or set()) & rows
+    return named
+
+
 def _reached(subject: str | None) -> tuple[int, str, Window] | None:
     """(count, affiliate id, window) of a congratulation's subject, or None."""
     if subject is None or not subject.startswith(REACHED):

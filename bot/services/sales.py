@@ -36,11 +36,13 @@ from bot.services.sales_csv import csv_rows
 from bot.services.sales_figures import (
     ApprovalFacts,
     MonthStats,
+    PostbackApproval,
     RecentSale,
     TierStanding,
     approval_facts,
     approved_between,
     approved_between_many,
+    approved_by_postback,
     approved_occurred,
     last_approvals,
     last_approved,
@@ -253,6 +255,10 @@ class SalesService:
     ) -> dict[str, tuple[int, Decimal]]:
         """`between` of many affiliate ids in a few queries (an id left out: none)."""
         return await approved_between_many(self._db, affiliate_ids, since, self._clock.now())
+
+    async def approved_by_postback(self, affiliate_id: str) -> list[PostbackApproval]:
+        """The affiliate id's sales approved now by a postback, oldest approval first."""
+        return await approved_by_postback(self._db, affiliate_id)
 
     async def last_approved(self, affiliate_id: str) -> datetime | None:
         return await last_approved(self._db, affiliate_id)

@@ -297,6 +297,49 @@ async def last_approvals(db: Database, affiliate_ids: list[str]) -> dict[str, da
     return found
 
 
+@dataclass(frozen=True)
+class PostbackApproval:
+    row: int  # conversions.id
+    conversion_id: str
+    at: datetime  # when the postback approved it
+
+
+async def approved_by_postback(db: Database, affiliate_id: str) -> list[PostbackApproval]:
+    """The affiliate id's sales approved now whose approval came by postback — the ones a
+    sale notice tells of (a CSV import's are history: never told) —, oldest approval
+    first."""
+    approving = sa.or_(
+        conversion_events.c.from_status.is_(None),
+        conversion_events.c.from_status != "approved",
+    )
+    query = (
+        sa.select(
+            conversions.c.id,
+            conversions.c.conversion_id,
+            sa.func.max(conversion_events.c.at).label("at"),
+        )
+        .select_from(
+            conversions.join(
+                conversion_events, conversion_events.c.conversion_id == conversions.c.id
+            )
+        )
+        .where(
+            conversions.c.affiliate_id == affiliate_id,
+            conversions.c.status == "approved",
+            conversion_events.c.to_status == "approved",
+            conversion_events.c.source == "postback",
+            approving,
+        )
+        .group_by(conversions.c.id, conversions.c.conversion_id)
+    )
+    async with db.read() as conn:
+        found = [
+            PostbackApproval(int(row.id), row.conversion_id, as_utc(row.at))
+            for row in await conn.execute(query)
+        ]
+    return sorted(found, key=lambda approval: (approval.at, approval.row))
+
+
 async def totals_by_status(db: Database, affiliate_id: str) -> dict[str, int]:
     """All conversions of an affiliate id ever, by status."""
     query = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -10,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.content.models import Content, Program
 from bot.i18n import L10n, echo
+from bot.notices import Notices
 from bot.services.audit import AuditLog
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -19,6 +21,8 @@ from handlers.filters import IsManager
 from handlers.person import tell_joined
 from handlers.relay import TicketRelay
 from handlers.screens import actor, arguments
+
+logger = logging.getLogger(__name__)
 
 
 async def _decide(
@@ -30,12 +34,16 @@ async def _decide(
     audit: AuditLog,
     manager: str,
     program: Program,
+    notices: Notices,
 ) -> str:
-    """Approve or decline; the text for the managers."""
+    """Approve or decline; the text for the managers. An approved chat then hears of the
+    sales approved for the id before (`Notices.sales_before_link`)."""
     affiliate = partner.requested_id or ""
+    joined: Partner | None = None
     if approve:
         changes = await partners.join(partner)
         await tell_joined(bot, relay, changes, program, html.escape(affiliate))
+        joined = changes[0][1]
     else:
         await partners.decline_link(partner)
         await relay.notify(bot, partner, "link-declined", affiliate=html.escape(affiliate))
@@ -45,6 +53,11 @@ async def _decide(
         target=partner.key,
         details=affiliate,
     )
+    if joined is not None:
+        try:
+            await notices.sales_before_link(joined)
+        except Exception:  # the link stands; the managers hear it is approved
+            logger.exception("telling %s of the sales before the link failed", partner.key)
     key = "link-done-approved" if approve else "link-done-declined"
     return relay.l10n(
         key,
@@ -67,6 +80,7 @@ def setup_buttons() -> Router:
         relay: TicketRelay,
         audit: AuditLog,
         content: Content,
+        notices: Notices,
         l10n: L10n,
     ) -> None:
         partner = await partners.get(callback_data.partner)
@@ -75,7 +89,7 @@ def setup_buttons() -> Router:
             return
         text = await _decide(
             bot, partner, callback_data.action == "approve", partners, relay, audit,
-            actor(callback), content.program,
+            actor(callback), content.program, notices,
         )  # fmt: skip
         await callback.answer()
         if isinstance(callback.message, Message):
@@ -96,6 +110,7 @@ def setup_command(name: str = __name__) -> Router:
         relay: TicketRelay,
         audit: AuditLog,
         content: Content,
+        notices: Notices,
         l10n: L10n,
     ) -> None:
         query = arguments(command)
@@ -109,10 +124,10 @@ def setup_command(name: str = __name__) -> Router:
         if not partner.link_pending:
             await message.answer(l10n("link-nothing-pending"))
             return
-        await message.answer(
-            await _decide(
-                bot, partner, True, partners, relay, audit, actor(message), content.program
-            )
-        )
+        text = await _decide(
+            bot, partner, True, partners, relay, audit, actor(message), content.program,
+            notices,
+        )  # fmt: skip
+        await message.answer(text)
 
     return router
