@@ -20,6 +20,7 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database
 from bot.db.fsm import DatabaseStorage
 from bot.db.migrate import open_migrated
+from bot.names import Naming
 from bot.notices import Notices
 from bot.pacing import Pacers, Timer
 from bot.pacing_store import create_store
@@ -38,6 +39,7 @@ from bot.services.faq_semantic import cache_root
 from bot.services.lessons import LessonService
 from bot.services.outbox import Outbox
 from bot.services.outbox_sales import PREFIX
+from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
@@ -185,6 +187,11 @@ async def create_services(
     )
     announcements = AnnouncementService(db, clock, outbox, audiences, settings.community_chats())
     privacy = PrivacyService(partners, faq, support, outbox, db)
+
+    async def keep_places(partner: Partner, _naming: Naming) -> None:
+        await contests.keep_places(partner)
+
+    privacy.forgetting.append(keep_places)  # a finished contest's places, as decided
     privacy.forgetting.append(notices.forget_in_posts)  # the group's posts still waiting
     return Services(
         settings=settings,

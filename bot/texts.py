@@ -14,7 +14,7 @@ from bot.content.models import Contest, PrizeCategory, Program, short_title
 from bot.i18n import L10n
 from bot.names import greeting_name
 from bot.rendering import plain_text
-from bot.services.contest_standings import MyStanding, Placed, Standings
+from bot.services.contest_standings import FORGOTTEN_WINNER, MyStanding, Placed, Standings
 from bot.services.contests import ContestService
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
@@ -326,6 +326,9 @@ async def winners_text(
                 "value": number(placed.entry.value, l10n.language),
                 "prize": html.escape(placed.prize),
             }
+            if key == FORGOTTEN_WINNER:  # kept as decided; nothing of them stays
+                lines.append(l10n("contest-winners-forgotten", **shared))
+                continue
             if not people:
                 lines.append(l10n("contest-winners-gone", affiliate=html.escape(key), **shared))
                 continue

@@ -45,6 +45,8 @@ class Planned:
     messages: int = 0  # the private messages (a person may get it in each of their chats)
 
 
+CONTESTS: Final = "contests"  # the topic (and outbox kind) of a contest's private messages
+
 # a contest's scheduled sends (/schedule): their posts in the partners' chat wait for the
 # quiet hours' end too (`ContestNotices.contest_moment`; an announcement goes at once)
 CONTEST_SENDS: Final = frozenset(f"schedule-{name}" for name in SCHEDULED)
@@ -165,8 +167,11 @@ class Ahead:
                 what = f"schedule-{name}"
                 if name == "results":  # the winners, as the standings are now, whatever
                     # the cap (everyone was listed: nobody but the winners gets it privately)
+                    # — those it will reach: not who sent /stop or turned contests off
+                    # (`delivery.not_for` skips them; a tester of session 25)
                     winners = (await self._contests.results_moment(contest)).partners
-                    sends.append(_Send(at, what, title, winners, True))
+                    reached = [chat for chat in winners if _receives_contests(chat)]
+                    sends.append(_Send(at, what, title, reached, True))
                 elif name == "standings":  # the partners' chat only
                     sends.append(_Send(at, what, title, community=True))
                 else:
@@ -229,6 +234,12 @@ def _lessons_together(planned: list[Planned]) -> list[Planned]:
             lessons[minute] = len(merged)
             merged.append(item)
     return merged
+
+
+def _receives_contests(chat: Partner) -> bool:
+    """Whether a contest's private message reaches the chat when it goes, as delivery
+    decides it (`bot.delivery.not_for`; the audiences' `audience_condition`)."""
+    return not chat.unreachable and chat.receives(CONTESTS)
 
 
 def _when(send: _Send) -> datetime:

@@ -216,7 +216,8 @@ conversion_events = sa.Table(
 )
 
 # Contests made with /contest_new (definition: the Contest model as JSON), and the state of
-# contests from content files (definition NULL): announced, cancelled.
+# contests from content files (definition NULL): announced, cancelled; a finished one's
+# places once a winner used /forget.
 contests = sa.Table(
     "contests",
     metadata,
@@ -228,6 +229,8 @@ contests = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("announced_at", UtcDateTime, nullable=True),
     sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    # the places as decided, kept when a winner used /forget (`ContestService.keep_places`)
+    sa.Column("results", sa.JSON, nullable=True),
 )
 
 # Partners told of a contest in a reply, not by the outbox (the end of onboarding names the

@@ -987,6 +987,7 @@ contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $unt
 contest-leaders = 📊 <b>Leading now</b> (results on { $until }, after the end and the hold):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (no partner with this ID in the bot any more) — { $value } — { $prize }
+contest-winners-forgotten = { $place }. the winner deleted their data (/forget) — { $value } — { $prize }
 top-empty-min = Nobody has reached the threshold yet: from { $min }.
 top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.
 

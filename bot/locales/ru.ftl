@@ -1041,6 +1041,7 @@ contest-winners-preliminary = 🏁 <b>Предварительные побед�
 contest-leaders = 📊 <b>Сейчас лидируют</b> (итоги — { $until }, после конца и холда):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (партнёра с этим ID больше нет в боте) — { $value } — { $prize }
+contest-winners-forgotten = { $place }. победитель удалил свои данные (/forget) — { $value } — { $prize }
 top-empty-min = Пока никто не набрал порог зачёта: от { $min }.
 top-me-below = Вы пока не в зачёте: нужно от { $min }, у вас { $value } — осталось { $left }.
 

@@ -29,6 +29,8 @@ STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no convers
 STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
 STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
 _NEVER = datetime.max.replace(tzinfo=UTC)
+# a kept place whose winner used /forget (never an affiliate id: those have no «/»)
+FORGOTTEN_WINNER: Final = "/forget"
 _T = TypeVar("_T")
 
 
@@ -76,6 +78,44 @@ class MyStanding:
     category: PrizeCategory
     place: int | None  # None: not in the standings (yet)
     entry: Entry | None
+
+
+def kept(results: list[list[Placed]]) -> list[list[dict[str, Any]]]:
+    """A contest's places as JSON, to keep (`ContestService.keep_places`)."""
+    return [
+        [
+            {
+                "place": placed.place,
+                "key": placed.entry.key,
+                "value": str(placed.entry.value),
+                "reached_at": placed.entry.reached_at.isoformat(),
+                "pending": placed.entry.pending,
+                "prize": placed.prize,
+            }
+            for placed in places
+        ]
+        for places in results
+    ]
+
+
+def from_kept(stored: list[list[dict[str, Any]]]) -> list[list[Placed]]:
+    """The places `kept` wrote."""
+    return [
+        [
+            Placed(
+                int(item["place"]),
+                Entry(
+                    str(item["key"]),
+                    Decimal(str(item["value"])),
+                    datetime.fromisoformat(str(item["reached_at"])),
+                    int(item["pending"]),
+                ),
+                str(item["prize"]),
+            )
+            for item in places
+        ]
+        for places in stored
+    ]
 
 
 class StandingsCache:

@@ -8,7 +8,7 @@ and only partners of the contest's segments, when it names any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,13 +23,16 @@ from bot.db.engine import Database, insert
 from bot.db.tables import contest_mentions
 from bot.db.tables import contests as contests_table
 from bot.services.contest_standings import (
+    FORGOTTEN_WINNER,
     MyStanding,
     Placed,
     SalesRow,
     Standings,
     StandingsCache,
     contest_key,
+    from_kept,
     from_sales,
+    kept,
     rank,
     referral_entries,
     sales_rows,
@@ -365,6 +368,40 @@ class ContestService:
         people = [p for p in [await self._partners.get(i) for i in held] if p is not None]
         return Moment("announcement", contest, people, community=community, tag=tag)
 
+    async def keep_places(self, partner: Partner) -> None:
+        """/forget, while the partner's data is still there (docs/privacy.md): each
+        contest whose results are decided (`_decided`) and name them keeps its places as
+        they are, theirs held by `FORGOTTEN_WINNER` (nothing of them kept) — its live
+        standings count only linked affiliate ids, so they would drop the winner and move
+        the others up (a tester of session 25: «никто не выполнил условия» on the card).
+        Nothing to keep while another chat of theirs keeps the affiliate id linked."""
+        keys = {f"partner:{partner.id}"}  # a referrer with no affiliate id
+        if partner.affiliate_id and partner.affiliate_status == "linked":
+            chats = await self._partners.linked_to([partner.affiliate_id])
+            if any(chat.id != partner.id for chat in chats.get(partner.affiliate_id, [])):
+                return
+            keys.add(partner.affiliate_id)
+        now = self._clock.now()
+        for item in await self.all():
+            if not _decided(item, now):
+                continue
+            results = await self.results(item.contest)
+            if not any(placed.entry.key in keys for places in results for placed in places):
+                continue
+            places = [
+                [
+                    replace(placed, entry=replace(placed.entry, key=FORGOTTEN_WINNER))
+                    if placed.entry.key in keys
+                    else placed
+                    for placed in category
+                ]
+                for category in results
+            ]
+            categories = [category.category for category in item.contest.prizes]
+            await self._set_state(
+                item.contest, results={"categories": categories, "places": kept(places)}
+            )
+
     def clear_cache(self) -> None:
         self._standings.clear()
 
@@ -394,7 +431,16 @@ class ContestService:
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
         """The winners of each prize category, in the contest's order of categories;
-        with `one_prize_per_partner`, a contestant who already won is passed over."""
+        with `one_prize_per_partner`, a contestant who already won is passed over. The
+        places kept when a winner used /forget (`keep_places`), once there are some."""
+        async with self._db.read() as conn:
+            stored = await conn.scalar(
+                sa.select(contests_table.c.results).where(contests_table.c.id == contest.id)
+            )
+        if isinstance(stored, dict) and stored.get("categories") == [
+            category.category for category in contest.prizes
+        ]:
+            return from_kept(stored["places"])
         winners: set[str] = set()
         results: list[list[Placed]] = []
         for category in contest.prizes:
@@ -408,6 +454,12 @@ class ContestService:
                 winners.add(entry.key)
             results.append(placed)
         return results
+
+
+def _decided(item: Managed, now: datetime) -> bool:
+    """Whether a contest's results are decided: it was not cancelled and its hold is over."""
+    contest = item.contest
+    return item.status == "active" and now >= contest.ends_at + timedelta(days=contest.hold_days)
 
 
 async def my_standings(
