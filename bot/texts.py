@@ -4,6 +4,7 @@ sends: contest cards and leaderboards. Platform-neutral (HTML of the Telegram su
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -126,12 +127,14 @@ def board_text(
 
 @dataclass(frozen=True)
 class Board:
-    """One leaderboard: as text, and as the rows of its picture."""
+    """One leaderboard: as text, and as the rows of its picture; `key` says which
+    («CONTEST:N», the contest's Nth prize category, or «month»)."""
 
     text: str
     title: str
     subtitle: str
     rows: list[tuple[int, str, str]]
+    key: str = "month"
 
     def picture(self) -> bytes | None:
         """The board as a PNG, or None when nobody is on it yet."""
@@ -146,14 +149,25 @@ async def leaderboards(
     l10n: L10n,
     *,
     forgotten: int | None = None,
+    leave_out: Collection[str] = (),
 ) -> list[Board]:
-    """The running contest's boards (one per category), or the month's; `partner` None
-    means the group: contests for everyone, and no personal line. `forgotten`: a partner
-    using /forget, not named (`contest_boards`)."""
-    contest = await contests.running(partner.segment if partner else None)
-    return await contest_boards(
-        contest, partner, partners, contests, settings, l10n, forgotten=forgotten
-    )
+    """The boards of every running contest (one per category; the one that ends first
+    first), or the month's when none runs; `partner` None means the group: contests for
+    everyone, and no personal line. `forgotten`: a partner using /forget, not named
+    (`contest_boards`); `leave_out`: ids of contests whose boards are not wanted (the
+    weekly leaderboard beside a contest's own standings post)."""
+    running = await contests.all_running(partner.segment if partner else None)
+    if not running:
+        return await contest_boards(
+            None, partner, partners, contests, settings, l10n, forgotten=forgotten
+        )
+    boards = []
+    for contest in running:
+        if contest.id not in leave_out:
+            boards += await contest_boards(
+                contest, partner, partners, contests, settings, l10n, forgotten=forgotten
+            )
+    return boards
 
 
 async def contest_boards(
@@ -173,7 +187,9 @@ async def contest_boards(
     boards: list[tuple[str, PrizeCategory | None, Standings]]
     if contest is None:
         boards = [(l10n("top-month"), None, await contests.month_leaderboard(settings.tz))]
+        keys = ["month"]
     else:
+        keys = [f"{contest.id}:{number}" for number in range(len(contest.prizes))]
         boards = [
             (
                 l10n(
@@ -187,7 +203,7 @@ async def contest_boards(
             for category in contest.prizes
         ]
     result = []
-    for header, category, entries in boards:
+    for key, (header, category, entries) in zip(keys, boards, strict=True):
         kind = category.category if category else None
         minimum = category.min_value if category else Decimal(0)
         below = None
@@ -219,7 +235,7 @@ async def contest_boards(
         ]
         plain = plain_text(header).removeprefix("🏆 ")
         title, _, subtitle = plain.partition(" — ")
-        result.append(Board(text, title, subtitle, rows))
+        result.append(Board(text, title, subtitle, rows, key))
     return result
 
 

@@ -27,8 +27,8 @@ from scheduler.timeline import (
     NUDGE_TIME,
     contest_moments,
     just_announced,
+    leaderboard_leaves_out,
     next_weekly,
-    standings_near,
     weeks,
 )
 
@@ -98,7 +98,7 @@ class Ahead:
         everything = await self._contests.all()
         for at in weeks(next_weekly(now, schedule.leaderboard, self._zone), until):
             # that day's standings are its boards
-            if not standings_near(everything, at, schedule, self._zone):
+            if leaderboard_leaves_out(everything, at, schedule, self._zone) is not None:
                 sends.append(_Send(at, "schedule-leaderboard", community=True))
         readers = await self._partners.audience("digest")
         for at in weeks(next_weekly(now, schedule.digest, self._zone), until):

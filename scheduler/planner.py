@@ -33,7 +33,7 @@ from scheduler.timeline import (
     contest_moments,
     just_announced,
     last_weekly,
-    standings_near,
+    leaderboard_leaves_out,
 )
 
 logger = logging.getLogger(__name__)
@@ -207,11 +207,12 @@ class Planner:
         if now - at > WEEKLY_GRACE or key in self._done:
             return 0
         schedule = self._store.content.program.schedule
-        if standings_near(await self._contests.all(), at, schedule, self._zone):
-            # the same boards, posted that day already
+        leave_out = leaderboard_leaves_out(await self._contests.all(), at, schedule, self._zone)
+        if leave_out is None:  # the same boards, posted that day already
             self._done.add(key)
             return 0
-        queued = (await self._notices.weekly_leaderboard(at.date().isoformat())).queued
+        tag = at.date().isoformat()
+        queued = (await self._notices.weekly_leaderboard(tag, leave_out)).queued
         self._done.add(key)
         return queued
 

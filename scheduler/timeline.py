@@ -93,15 +93,38 @@ def just_announced(name: str, at: datetime, announced_at: datetime) -> bool:
 
 def standings_near(
     contests: list[Managed], at: datetime, schedule: Schedule, zone: ZoneInfo
-) -> bool:
-    """A running contest posts its weekly standings within a day of `at`: the weekly
-    leaderboard (which shows the running contest's boards) would post the same pictures
-    again (a contest starting on a Monday: six pictures that Monday — the tester of
-    session 20)."""
+) -> set[str]:
+    """The contests posting their weekly standings within a day of `at` (their ids)."""
+    near = set()
     for item in contests:
         if item.status != "active" or item.announced_at is None:
             continue
         for moment, name, _tag in contest_moments(item.contest, schedule, zone):
             if name == "standings" and abs(moment - at) < timedelta(days=1):
-                return True
-    return False
+                near.add(item.contest.id)
+    return near
+
+
+def leaderboard_leaves_out(
+    contests: list[Managed], at: datetime, schedule: Schedule, zone: ZoneInfo
+) -> frozenset[str] | None:
+    """What the weekly leaderboard at `at` leaves out: the running contests that post
+    their weekly standings within a day of it (the same pictures again: a contest starting
+    on a Monday gave six pictures that Monday — the tester of session 20); None: it is not
+    posted that week — every running contest it would show posts its standings (or, when
+    none runs for the group, a contest's standings go within the day, as before). The
+    other running contests' boards are shown (two contests at once showed only the one
+    that ends first, or none beside the other's standings — a tester of session 25)."""
+    near = standings_near(contests, at, schedule, zone)
+    running = [
+        item.contest.id
+        for item in contests
+        if item.status == "active"
+        and item.contest.starts_at <= at < item.contest.ends_at
+        and item.contest.visible_to(None)  # the group's boards: contests for everyone
+    ]
+    if not running:
+        return None if near else frozenset()
+    if all(contest in near for contest in running):
+        return None
+    return frozenset(near)

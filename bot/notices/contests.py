@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -396,24 +396,38 @@ class ContestNotices(NoticesBase):
 
     # Weekly and daily sends
 
-    async def weekly_leaderboard(self, tag: str) -> Enqueued:
-        """The leaderboard post in the community chat: each board with its picture."""
+    async def weekly_leaderboard(self, tag: str, leave_out: Collection[str] = ()) -> Enqueued:
+        """The leaderboard post in the community chat: each board of every running
+        contest (or the month's) with its picture; `leave_out`: ids of contests whose
+        weekly standings the group gets that day (`scheduler.timeline.leaderboard_leaves_out`)."""
         if not self._settings.community_chats():
             return Enqueued(0, 0, 0)
-        return await self._outbox.enqueue(await self._leaderboard_posts(tag))
+        return await self._outbox.enqueue(await self._leaderboard_posts(tag, None, leave_out))
 
-    async def _leaderboard_posts(self, tag: str, forgotten: int | None = None) -> list[OutMessage]:
+    async def _leaderboard_posts(
+        self, tag: str, forgotten: int | None = None, leave_out: Collection[str] = ()
+    ) -> list[OutMessage]:
         """The week's (`tag`) leaderboard posts, a board each, in every partners' group;
-        `forgotten`: a partner using /forget, not named."""
+        `forgotten`: a partner using /forget, not named. A post's key names its board (a
+        contest's category, or the month), so a post written again for /forget is the
+        same board whatever was left out when it was queued."""
         l10n = self._l10n(None)
         boards = await leaderboards(
-            None, self._partners, self._contests, self._settings, l10n, forgotten=forgotten
+            None,
+            self._partners,
+            self._contests,
+            self._settings,
+            l10n,
+            forgotten=forgotten,
+            leave_out=leave_out,
         )
         header = l10n("weekly-leaderboard") + "\n"
         return [
-            board_post(f"{LEADERBOARD}:{tag}:{number}", platform, chat, LEADERBOARD, board, header)
+            board_post(
+                f"{LEADERBOARD}:{tag}:{board.key}", platform, chat, LEADERBOARD, board, header
+            )
             for platform, chat in self._settings.community_chats()
-            for number, board in enumerate(boards)
+            for board in boards
         ]
 
     # /forget
@@ -442,7 +456,7 @@ class ContestNotices(NoticesBase):
         """The posts `post` is one of (its key tells which), as they are now without the
         `forgotten` partner; None: not a post naming partners."""
         if post.subject == LEADERBOARD:
-            tag = post.key.split(":")[1]  # leaderboard:TAG:N:community
+            tag = post.key.split(":")[1]  # leaderboard:TAG:BOARD:community
             return await self._leaderboard_posts(tag, forgotten)
         if post.subject is None or not post.subject.startswith("contest:"):
             return None

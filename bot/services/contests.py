@@ -131,10 +131,17 @@ class ContestService:
         return next((c for c in await self.active() if c.id == contest_id), None)
 
     async def running(self, segment: str | None) -> Contest | None:
-        """The contest running now for this segment (the one that ends first)."""
+        """The contest running now for this segment that ends first (a sale's notice and
+        /me name one)."""
+        live = await self.all_running(segment)
+        return live[0] if live else None
+
+    async def all_running(self, segment: str | None) -> list[Contest]:
+        """Every contest running now for this segment, the one that ends first first
+        (/top and the weekly leaderboard show them all: two at once showed only one)."""
         now = self._clock.now()
         live = [c for c in await self.eligible(segment) if c.starts_at <= now]
-        return min(live, key=lambda contest: contest.ends_at, default=None)
+        return sorted(live, key=lambda contest: (contest.ends_at, contest.starts_at, contest.id))
 
     async def eligible(self, segment: str | None) -> list[Contest]:
         """Upcoming and running contests this segment takes part in, soonest first. An
