@@ -64,13 +64,14 @@ async def test_another_partner_is_answered_while_a_question_is_matched(
     await anna.onboard()
     state = _slowed(monkeypatch, "match")
     anna_before, vera_before = len(anna.messages), len(vera.messages)
-    both.emulator.user_message(anna.user_id, "Когда выплаты?")
+    asked = both.emulator.user_message(anna.user_id, "Когда выплаты?")
     await _started(state)  # Anna's question is being matched
     assert both.vk is not None
     both.vk.user_message(vera.user_id, "Начать", peer_id=vera.peer_id)
     await _new_message(vera, vera_before)
     state["go"].set()
     await _new_message(anna, anna_before)
+    await both.emulator.wait_processed(asked, within=30)
     assert state["released"] == [True]  # Vera was answered while Anna's match still ran
     assert "выплат" in anna.last.plain.lower()
 
@@ -85,13 +86,14 @@ async def test_the_gaps_in_stats_are_read_beside_the_loop(
     manager = both.manager()
     state = _slowed(monkeypatch, "match")
     manager_before, vera_before = len(manager.messages), len(vera.messages)
-    both.emulator.user_message(manager.user_id, "/stats")
+    stats = both.emulator.user_message(manager.user_id, "/stats")
     await _started(state)
     assert both.vk is not None
     both.vk.user_message(vera.user_id, "Начать", peer_id=vera.peer_id)
     await _new_message(vera, vera_before)
     state["go"].set()
     await _new_message(manager, manager_before)
+    await both.emulator.wait_processed(stats, within=30)  # /stats says all it has to
     assert state["released"][0] is True
 
 
@@ -114,7 +116,7 @@ async def test_a_reload_builds_the_faq_beside_the_loop(
 
     monkeypatch.setattr(ContentStore, "_build", staticmethod(slow))
     manager_before, vera_before = len(manager.messages), len(vera.messages)
-    both.emulator.user_message(manager.user_id, "/reload")
+    reload = both.emulator.user_message(manager.user_id, "/reload")
     for _ in range(int(WAIT / 0.01)):
         if started.is_set():
             break
@@ -124,4 +126,5 @@ async def test_a_reload_builds_the_faq_beside_the_loop(
     await _new_message(vera, vera_before)
     go.set()
     await _new_message(manager, manager_before)
+    await both.emulator.wait_processed(reload, within=30)
     assert released == [True]  # Vera was answered while the content was being built
