@@ -962,6 +962,12 @@ announce-preview-capped = { $count } more { $count ->
         [one] message
        *[other] messages
     } in 7 days (max_automated_per_week).
+# the announcement is the last automated message the weekly cap lets through to some recipients
+# (counting what is queued for them): what it costs them
+announce-preview-fills = For { $count } { $count ->
+        [one] recipient
+       *[other] recipients
+    } this will be automated message { $cap } of { $cap } in 7 days: nothing else automated reaches them until the week is over — neither the digest nor reminders (max_automated_per_week).
 # --- FAQ review fixes: one wording answers one entry ---
 faq-wording-moved-from = The phrasing was moved from { $entries }.
 faq-learned-elsewhere-approved = ⚠️ This phrasing already leads to { $entries }: “Approve” moves it here.

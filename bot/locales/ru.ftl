@@ -1016,6 +1016,15 @@ announce-preview-capped = Ещё { $count } { $count ->
         [few] автоматических сообщения
        *[many] автоматических сообщений
     } за 7 дней (max_automated_per_week).
+# the announcement is the last automated message the weekly cap lets through to some recipients
+# (counting what is queued for them): what it costs them
+announce-preview-fills = У { $count } { $count ->
+        [one] получателя
+       *[other] получателей
+    } это будет { $cap }-е автоматическое сообщение за 7 дней: до конца недели { $count ->
+        [1] ему
+       *[other] им
+    } больше ничего автоматического не придёт — ни дайджест, ни напоминания (max_automated_per_week).
 # --- FAQ review fixes: one wording answers one entry ---
 faq-wording-moved-from = Формулировка перенесена из { $entries }.
 faq-learned-elsewhere-approved = ⚠️ Эта формулировка уже ведёт к { $entries }: «Принять» перенесёт её сюда.

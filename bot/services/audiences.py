@@ -33,6 +33,9 @@ class Reach:
     people: int  # who gets it: a person with linked chats is one, however many get it
     messages: int  # one a chat (a person gets it in each of their chats, unless they chose one)
     capped: int  # people it does not reach: the weekly cap holds every chat of theirs back
+    # people it reaches for whom it is the last automated message the weekly cap lets
+    # through (counting what is queued for them, as the cap does): nothing automated after
+    filling: int = 0
 
 
 class Audiences:
@@ -79,21 +82,24 @@ class Audiences:
         holds whole people (`conditions`), so the sums count nobody twice."""
         now = max(at, self._clock.now()) if at is not None else self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
-        people = reached = messages = 0
+        people = reached = messages = filling = 0
         async with self._db.read() as conn:
             for condition in conditions:
                 rows = partner_reach("news", condition, now, cap).subquery()
                 queued = rows.c.status == "queued"
+                last = sa.and_(queued, rows.c.n + 1 >= cap)  # this one brings them to the cap
                 query = sa.select(
                     sa.func.count(sa.distinct(rows.c.person)),
                     sa.func.count(sa.distinct(sa.case((queued, rows.c.person)))),
                     sa.func.count(sa.case((queued, 1))),
+                    sa.func.count(sa.distinct(sa.case((last, rows.c.person)))),
                 )
                 counts = (await conn.execute(query)).one()
                 people += int(counts[0])
                 reached += int(counts[1])
                 messages += int(counts[2])
-        return Reach(reached, messages, people - reached)
+                filling += int(counts[3])
+        return Reach(reached, messages, people - reached, filling)
 
     async def excluded(self, audience: str) -> int:
         """How many partners of an audience it does not reach because of their settings:

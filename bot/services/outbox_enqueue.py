@@ -332,11 +332,13 @@ def partner_rows(
 
 def partner_reach(kind: str, condition: Any, now: datetime, cap: int) -> sa.Select[Any]:
     """What `partner_rows` would make for the partners matching `condition`, without
-    making it: each partner's person (`person_column`) and the row's status ("queued", or
-    "capped" by the weekly cap)."""
-    status, source = _partner_status(kind, now, cap)
+    making it: each partner's person (`person_column`), the row's status ("queued", or
+    "capped" by the weekly cap) and `n`, the automated private messages the weekly cap
+    counts for that person before this one (0 for a kind it does not hold back)."""
+    counted, source = _counted_by_person(kind, now)
+    status = _status(kind, counted, cap)
     return (
-        sa.select(person_column().label("person"), status.label("status"))
+        sa.select(person_column().label("person"), status.label("status"), counted.label("n"))
         .select_from(source)
         .where(condition)
     )
@@ -359,11 +361,26 @@ def _partner_status(kind: str, now: datetime, cap: int) -> tuple[Any, Any]:
     person has `cap` automated private messages within 7 days of `now` — one message to
     several of their chats once — else "queued"), and the partners joined with what that
     needs."""
+    counted, source = _counted_by_person(kind, now)
+    return _status(kind, counted, cap), source
+
+
+def _status(kind: str, counted: Any, cap: int) -> Any:
+    """SQL: "capped" once `counted` (`_counted_by_person`) reaches `cap`, else "queued"."""
     if kind in UNCAPPED:
-        return sa.literal("queued"), partners
+        return sa.literal("queued")
+    return sa.case((counted >= cap, "capped"), else_="queued")
+
+
+def _counted_by_person(kind: str, now: datetime) -> tuple[Any, Any]:
+    """SQL: how many automated private messages the weekly cap counts for a partner's
+    person around `now` (`_messages_by_person`; 0 for a kind it does not hold back), and
+    the partners joined with what that needs."""
+    if kind in UNCAPPED:
+        return sa.literal(0), partners
     recent = _messages_by_person(now).subquery()
-    status = sa.case((sa.func.coalesce(recent.c.n, 0) >= cap, "capped"), else_="queued")
-    return status, partners.outerjoin(recent, recent.c.person == person_column())
+    counted = sa.func.coalesce(recent.c.n, 0)
+    return counted, partners.outerjoin(recent, recent.c.person == person_column())
 
 
 def _counted(now: datetime) -> list[sa.ColumnElement[bool]]:

@@ -181,9 +181,11 @@ async def _preview(
     )
     if reach.messages > reach.people:
         header += "\n" + l10n("announce-preview-messages", messages=reach.messages)
+    cap = store.content.program.schedule.max_automated_per_week
     if reach.capped:
-        cap = store.content.program.schedule.max_automated_per_week
         header += "\n" + l10n("announce-preview-capped", count=reach.capped, cap=cap)
+    if reach.filling:  # it uses up their week: no digest, no reminder after it
+        header += "\n" + l10n("announce-preview-fills", count=reach.filling, cap=cap)
     await state.set_state(AnnounceDialog.preview)
     if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
         empty = await empty_text(audience, announcements, settings, l10n)
