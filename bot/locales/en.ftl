@@ -962,6 +962,11 @@ announce-preview-capped = { $count } more { $count ->
         [one] message
        *[other] messages
     } in 7 days (max_automated_per_week).
+# the announcement leaves some recipients only the slot kept for contests and announcements
+announce-preview-crowds = { $count ->
+        [one] One recipient
+       *[other] { $count } recipients
+    } will get neither the digest nor reminders for the rest of the week after it: only an announcement or a contest still fits (max_automated_per_week: { $cap }).
 # the announcement is the last automated message the weekly cap lets through to some recipients
 # (counting what is queued for them): what it costs them
 announce-preview-fills = For { $count } { $count ->

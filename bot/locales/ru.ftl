@@ -1016,6 +1016,12 @@ announce-preview-capped = Ещё { $count } { $count ->
         [few] автоматических сообщения
        *[many] автоматических сообщений
     } за 7 дней (max_automated_per_week).
+# the announcement leaves some recipients only the slot kept for contests and announcements
+announce-preview-crowds = { $count ->
+        [1] Одному получателю
+        [one] { $count } получателю
+       *[other] { $count } получателям
+    } после него до конца недели не придут ни дайджест, ни напоминания: остаётся место только для объявления или конкурса (max_automated_per_week: { $cap }).
 # the announcement is the last automated message the weekly cap lets through to some recipients
 # (counting what is queued for them): what it costs them
 announce-preview-fills = У { $count } { $count ->

@@ -20,7 +20,7 @@ from bot.db.engine import Database
 from bot.db.tables import conversions, partners
 from bot.services.contests import ContestService
 from bot.services.inactivity import inactive
-from bot.services.outbox_enqueue import COMMUNITY, partner_reach
+from bot.services.outbox_enqueue import COMMUNITY, RESERVED_SLOTS, partner_reach
 from bot.services.partner import Partner, audience_condition, person_key
 from bot.services.partners import PartnerService
 from bot.services.sales_figures import in_month, tier_for
@@ -36,6 +36,9 @@ class Reach:
     # people it reaches for whom it is the last automated message the weekly cap lets
     # through (counting what is queued for them, as the cap does): nothing automated after
     filling: int = 0
+    # people it reaches for whom it leaves only the slot kept for contests and
+    # announcements (`RESERVED_SLOTS`): no digest, nudge or lesson reminder after it
+    crowding: int = 0
 
 
 class Audiences:
@@ -82,24 +85,27 @@ class Audiences:
         holds whole people (`conditions`), so the sums count nobody twice."""
         now = max(at, self._clock.now()) if at is not None else self._clock.now()
         cap = self._store.content.program.schedule.max_automated_per_week
-        people = reached = messages = filling = 0
+        people = reached = messages = filling = crowding = 0
         async with self._db.read() as conn:
             for condition in conditions:
                 rows = partner_reach("news", condition, now, cap).subquery()
                 queued = rows.c.status == "queued"
                 last = sa.and_(queued, rows.c.n + 1 >= cap)  # this one brings them to the cap
+                low = sa.and_(queued, rows.c.n + 1 >= cap - RESERVED_SLOTS, rows.c.n + 1 < cap)
                 query = sa.select(
                     sa.func.count(sa.distinct(rows.c.person)),
                     sa.func.count(sa.distinct(sa.case((queued, rows.c.person)))),
                     sa.func.count(sa.case((queued, 1))),
                     sa.func.count(sa.distinct(sa.case((last, rows.c.person)))),
+                    sa.func.count(sa.distinct(sa.case((low, rows.c.person)))),
                 )
                 counts = (await conn.execute(query)).one()
                 people += int(counts[0])
                 reached += int(counts[1])
                 messages += int(counts[2])
                 filling += int(counts[3])
-        return Reach(reached, messages, people - reached, filling)
+                crowding += int(counts[4])
+        return Reach(reached, messages, people - reached, filling, crowding)
 
     async def excluded(self, audience: str) -> int:
         """How many partners of an audience it does not reach because of their settings:

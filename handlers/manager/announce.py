@@ -184,7 +184,9 @@ async def _preview(
     cap = store.content.program.schedule.max_automated_per_week
     if reach.capped:
         header += "\n" + l10n("announce-preview-capped", count=reach.capped, cap=cap)
-    if reach.filling:  # it uses up their week: no digest, no reminder after it
+    if reach.crowding:  # only the slot kept for contests and announcements is left
+        header += "\n" + l10n("announce-preview-crowds", count=reach.crowding, cap=cap)
+    if reach.filling:  # it uses up their week: nothing automated after it
         header += "\n" + l10n("announce-preview-fills", count=reach.filling, cap=cap)
     await state.set_state(AnnounceDialog.preview)
     if count == 0 or (audience == COMMUNITY and not settings.community_chats()):
