@@ -220,13 +220,13 @@ def setup() -> Router:
         elif reply.kind == "offer":
             person = reply.about == "person"  # a manager asked for, not an FAQ miss
             offer = "community-offer-person" if person else "community-offer-private"
-            text = (
+            said = (
                 l10n("community-offer-maybe", question=html.escape(reply.maybe.question))
                 if reply.maybe is not None and not person
                 else l10n(offer)
             )
             await message.reply(
-                text,
+                said,
                 reply_markup=_bot_link(
                     bot, me.username or "", "support", l10n("community-ask-manager")
                 ),
