@@ -39,6 +39,10 @@ _ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of the three 
 _MAX_LEFT = max(left for _, left in _ORDERS)
 _MAX_RIGHT = max(n - 1 - left for n, left in _ORDERS)
 _TOKEN_BUDGET = 384  # tokens per micro-batch, as the package
+# pieces of one text read at most: every text of the 40 programs' FAQs and questions has
+# ≤ 138; a message of letters with no spaces or of letters and digits in turn («я1я1…»)
+# is a piece a character, 4,000 and more (read whole, it held the FAQ for seconds)
+PIECES = 512
 # a token's row: [embedding 512 | projected 3 × 256 | for each branch and each of its
 # window's offsets, the projected slice times that offset's block of the first weights]
 _PROJECTED = _EMB
@@ -155,7 +159,7 @@ class Forward:
             group: list[list[int]] = []
             count = first = 0
             for n, pieces in enumerate(self.sp.tokenize(texts)):
-                ids = [1, *pieces, 2]  # BOS, EOS
+                ids = [1, *pieces[:PIECES], 2]  # BOS, EOS
                 if group and count + len(ids) > _TOKEN_BUDGET:
                     self._batch(group, out[first:n])
                     group, count, first = [], 0, n

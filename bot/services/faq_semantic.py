@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.services.faq_backend import Rows, backend_class
+from bot.services.faq_backend import PIECES, Rows, backend_class
 from bot.services.faq_tokenizer import Tokenizer, vocabulary
 
 __all__ = [
@@ -257,7 +257,8 @@ class Encoder:
     def __init__(self, root: Path | None = None) -> None:
         """root: where the cache folder goes (default: cache_root())."""
         arrays, scalars, self.cache = _load_state(root)
-        self.version = _cache_name()  # the package and its model files (vectors cached by it)
+        # the package, its model files and how much of a text it reads (vectors cached by it)
+        self.version = f"{_cache_name()}-{PIECES}"
         try:
             self.root: Path | None = root or cache_root()
         except (OSError, RuntimeError):  # no home folder
