@@ -15,7 +15,8 @@ from bot.content.models import Contest, PrizeCategory, Program, short_title
 from bot.i18n import L10n
 from bot.names import greeting_name
 from bot.rendering import plain_text
-from bot.services.contest_standings import FORGOTTEN_WINNER, MyStanding, Placed, Standings
+from bot.services.contest_results import FORGOTTEN_WINNER
+from bot.services.contest_standings import MyStanding, Placed, Standings
 from bot.services.contests import ContestService
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService

@@ -6,11 +6,12 @@ of them over the same services.
 
 from __future__ import annotations
 
+from bot.notices.contest_changes import ContestChangeNotices
 from bot.notices.contests import ContestNotices
 from bot.notices.digests import DigestNotices
 from bot.notices.reports import ReportNotices
 from bot.notices.sales import SaleNotices
 
 
-class Notices(ContestNotices, DigestNotices, SaleNotices, ReportNotices):
+class Notices(ContestChangeNotices, ContestNotices, DigestNotices, SaleNotices, ReportNotices):
     """Every automated message the bot writes (`NoticesBase` holds what they share)."""

@@ -4,7 +4,8 @@ Only approved conversions count (a reversal re-ranks by itself: the status chang
 pending ones are shown apart. Ties go to whoever reached the value first. Only linked
 affiliate ids take part (a conversion for an unknown id counts once the partner links it),
 and only partners of the contest's segments, when it names any.
-Standings are cached in the process while no conversion changed (see `StandingsCache`).
+Standings are cached in the process while no conversion changed (see `StandingsCache`);
+`Ranking` computes them for `ContestService`.
 """
 
 from __future__ import annotations
@@ -15,22 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.clock import as_utc
+from bot.clock import Clock, as_utc
 from bot.content.models import Contest, PrizeCategory
 from bot.db.engine import Database
 from bot.db.money import money_sum
 from bot.db.tables import conversions, partners
 from bot.services.partner import person_key
+from bot.services.sales import SalesService
+from bot.services.sales_figures import month_end, month_start
 
 STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
 STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
 STANDINGS_FRESH: Final = 5.0  # … are reused this long even after a change
 _NEVER = datetime.max.replace(tzinfo=UTC)
-# a kept place whose winner used /forget (never an affiliate id: those have no «/»)
-FORGOTTEN_WINNER: Final = "/forget"
 _T = TypeVar("_T")
 
 
@@ -78,44 +80,6 @@ class MyStanding:
     category: PrizeCategory
     place: int | None  # None: not in the standings (yet)
     entry: Entry | None
-
-
-def kept(results: list[list[Placed]]) -> list[list[dict[str, Any]]]:
-    """A contest's places as JSON, to keep (`ContestService.keep_places`)."""
-    return [
-        [
-            {
-                "place": placed.place,
-                "key": placed.entry.key,
-                "value": str(placed.entry.value),
-                "reached_at": placed.entry.reached_at.isoformat(),
-                "pending": placed.entry.pending,
-                "prize": placed.prize,
-            }
-            for placed in places
-        ]
-        for places in results
-    ]
-
-
-def from_kept(stored: list[list[dict[str, Any]]]) -> list[list[Placed]]:
-    """The places `kept` wrote."""
-    return [
-        [
-            Placed(
-                int(item["place"]),
-                Entry(
-                    str(item["key"]),
-                    Decimal(str(item["value"])),
-                    datetime.fromisoformat(str(item["reached_at"])),
-                    int(item["pending"]),
-                ),
-                str(item["prize"]),
-            )
-            for item in places
-        ]
-        for places in stored
-    ]
 
 
 class StandingsCache:
@@ -273,3 +237,62 @@ async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
         first_at = as_utc(row.first_at)
         reached[key] = max(reached.get(key, first_at), first_at)
     return [Entry(key, Decimal(len(who)), reached[key]) for key, who in recruits.items()]
+
+
+class Ranking:
+    """The standings of contests and of the calendar month, computed from the database
+    and cached (`StandingsCache`); `ContestService` is one."""
+
+    def __init__(self, db: Database, clock: Clock, sales: SalesService) -> None:
+        self._db = db
+        self._clock = clock
+        self._sales_in = sales
+        self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
+
+    async def month_leaderboard(
+        self, zone: ZoneInfo, at: datetime | None = None, *, fresh: bool = False
+    ) -> Standings:
+        """Most approved sales this calendar month among linked partners (no contest runs);
+        `at`: the month so far as it stood then (for "your place a week ago"); `fresh`: as
+        of the last change (`standings`)."""
+        now = self._clock.now()
+        start = month_start(at or now, zone)
+        end = at if at is not None else month_end(now, zone)
+        month = Contest.model_validate(
+            {
+                "id": "month",
+                "title": "month",
+                "description": "month",
+                "starts_at": start,
+                "ends_at": end,
+                "prizes": [{"category": "most_sales", "places": ["-"]}],
+            }
+        )
+        return await self.standings(month, month.prizes[0], fresh=fresh)
+
+    def clear_cache(self) -> None:
+        self._standings.clear()
+
+    async def standings(
+        self, contest: Contest, category: PrizeCategory, *, fresh: bool = False
+    ) -> Standings:
+        """Everyone in the category, best first; those below `min_value` are left out.
+        `fresh`: as of the last change, even when computing them is slow."""
+        key = contest_key(contest, category.category, category.min_value)
+        await self._sales_in.follow()  # a CSV import or another worker's sales
+        return await self._standings.get(
+            key, lambda: self._compute(contest, category, fresh=fresh), fresh=fresh
+        )
+
+    async def _compute(
+        self, contest: Contest, category: PrizeCategory, *, fresh: bool
+    ) -> Standings:
+        if category.category == "most_referrals":
+            return rank(await referral_entries(self._db, contest), category)
+        return rank(from_sales(await self._sales(contest, fresh=fresh), category), category)
+
+    async def _sales(self, contest: Contest, *, fresh: bool) -> list[SalesRow]:
+        """Approved and pending conversions in the contest's window, per linked affiliate
+        (shared by every sales category of the contest)."""
+        key = contest_key(contest, "sales")
+        return await self._standings.get(key, lambda: sales_rows(self._db, contest), fresh=fresh)

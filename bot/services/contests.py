@@ -3,15 +3,16 @@
 Only approved conversions count (a reversal re-ranks by itself: the status changed);
 pending ones are shown apart. Ties go to whoever reached the value first. Only linked
 affiliate ids take part (a conversion for an unknown id counts once the partner links it),
-and only partners of the contest's segments, when it names any.
+and only partners of the contest's segments, when it names any. The standings are
+computed in bot/services/contest_standings.py; a finished contest's results, and the
+places kept when a winner uses /forget, in bot/services/contest_results.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -22,25 +23,19 @@ from bot.content.store import ContentStore
 from bot.db.engine import Database, insert
 from bot.db.tables import contest_mentions
 from bot.db.tables import contests as contests_table
-from bot.services.contest_standings import (
-    FORGOTTEN_WINNER,
-    MyStanding,
-    Placed,
-    SalesRow,
-    Standings,
-    StandingsCache,
-    contest_key,
-    from_kept,
-    from_sales,
+from bot.services.contest_results import (
+    congratulated,
+    decided,
+    forgotten,
+    forgotten_keys,
     kept,
-    rank,
-    referral_entries,
-    sales_rows,
+    kept_places,
+    placed,
 )
+from bot.services.contest_standings import MyStanding, Placed, Ranking, Standings
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
-from bot.services.sales_figures import month_end, month_start
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ class ContestRefused(Exception):
     """A contest change that is not allowed (it started, it was cancelled, unknown id)."""
 
 
-class ContestService:
+class ContestService(Ranking):
     def __init__(
         self,
         db: Database,
@@ -88,12 +83,9 @@ class ContestService:
         partners: PartnerService,
         sales: SalesService,
     ) -> None:
-        self._db = db
+        super().__init__(db, clock, sales)
         self._store = store
-        self._clock = clock
         self._partners = partners
-        self._sales_in = sales
-        self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
 
     async def managed(self) -> dict[str, Managed]:
         """Every contest the database knows, by id (file contests only once announced or
@@ -302,27 +294,6 @@ class ContestService:
         async with self._db.write() as conn:
             await conn.execute(upsert)
 
-    async def month_leaderboard(
-        self, zone: ZoneInfo, at: datetime | None = None, *, fresh: bool = False
-    ) -> Standings:
-        """Most approved sales this calendar month among linked partners (no contest runs);
-        `at`: the month so far as it stood then (for "your place a week ago"); `fresh`: as
-        of the last change (`standings`)."""
-        now = self._clock.now()
-        start = month_start(at or now, zone)
-        end = at if at is not None else month_end(now, zone)
-        month = Contest.model_validate(
-            {
-                "id": "month",
-                "title": "month",
-                "description": "month",
-                "starts_at": start,
-                "ends_at": end,
-                "prizes": [{"category": "most_sales", "places": ["-"]}],
-            }
-        )
-        return await self.standings(month, month.prizes[0], fresh=fresh)
-
     # The moments of a contest (SPEC §7): what to send to whom.
 
     async def audience(self, contest: Contest) -> list[Partner]:
@@ -339,14 +310,7 @@ class ContestService:
     async def results_moment(self, contest: Contest) -> Moment:
         """The results in the community chat, and a congratulation to each winner."""
         results = await self.results(contest)
-        keys = {placed.entry.key for category in results for placed in category}
-        linked = await self._partners.linked_to(sorted(keys))
-        winners: dict[int, list[tuple[PrizeCategory, Placed]]] = {}
-        for category, placed_list in zip(contest.prizes, results, strict=True):
-            for placed in placed_list:
-                for partner in linked.get(placed.entry.key, []):
-                    winners.setdefault(partner.id, []).append((category, placed))
-        people = [p for group in linked.values() for p in group if p.id in winners]
+        people, winners = await congratulated(self._partners, contest, results)
         return Moment("results", contest, people, community=True, results=results, winners=winners)
 
     async def cancellation(self, contest: Contest, told: list[int]) -> Moment:
@@ -377,96 +341,26 @@ class ContestService:
 
     async def keep_places(self, partner: Partner) -> None:
         """/forget, while the partner's data is still there (docs/privacy.md): each
-        contest whose results are decided (`_decided`) and name them keeps its places as
-        they are, theirs held by `FORGOTTEN_WINNER` (nothing of them kept) — its live
-        standings count only linked affiliate ids, so they would drop the winner and move
-        the others up (a tester of session 25: «никто не выполнил условия» on the card).
+        contest whose results are decided and name them keeps its places as they are,
+        theirs held by `FORGOTTEN_WINNER` (bot/services/contest_results.py says why).
         Nothing to keep while another chat of theirs keeps the affiliate id linked."""
-        keys = {f"partner:{partner.id}"}  # a referrer with no affiliate id
-        if partner.affiliate_id and partner.affiliate_status == "linked":
-            chats = await self._partners.linked_to([partner.affiliate_id])
-            if any(chat.id != partner.id for chat in chats.get(partner.affiliate_id, [])):
-                return
-            keys.add(partner.affiliate_id)
+        keys = await forgotten_keys(self._partners, partner)
+        if not keys:
+            return
         now = self._clock.now()
         for item in await self.all():
-            if not _decided(item, now):
+            if not decided(item.contest, item.status, now):
                 continue
-            results = await self.results(item.contest)
-            if not any(placed.entry.key in keys for places in results for placed in places):
-                continue
-            places = [
-                [
-                    replace(placed, entry=replace(placed.entry, key=FORGOTTEN_WINNER))
-                    if placed.entry.key in keys
-                    else placed
-                    for placed in category
-                ]
-                for category in results
-            ]
-            categories = [category.category for category in item.contest.prizes]
-            await self._set_state(
-                item.contest, results={"categories": categories, "places": kept(places)}
-            )
-
-    def clear_cache(self) -> None:
-        self._standings.clear()
-
-    async def standings(
-        self, contest: Contest, category: PrizeCategory, *, fresh: bool = False
-    ) -> Standings:
-        """Everyone in the category, best first; those below `min_value` are left out.
-        `fresh`: as of the last change, even when computing them is slow."""
-        key = contest_key(contest, category.category, category.min_value)
-        await self._sales_in.follow()  # a CSV import or another worker's sales
-        return await self._standings.get(
-            key, lambda: self._compute(contest, category, fresh=fresh), fresh=fresh
-        )
-
-    async def _compute(
-        self, contest: Contest, category: PrizeCategory, *, fresh: bool
-    ) -> Standings:
-        if category.category == "most_referrals":
-            return rank(await referral_entries(self._db, contest), category)
-        return rank(from_sales(await self._sales(contest, fresh=fresh), category), category)
-
-    async def _sales(self, contest: Contest, *, fresh: bool) -> list[SalesRow]:
-        """Approved and pending conversions in the contest's window, per linked affiliate
-        (shared by every sales category of the contest)."""
-        key = contest_key(contest, "sales")
-        return await self._standings.get(key, lambda: sales_rows(self._db, contest), fresh=fresh)
+            places = forgotten(await self.results(item.contest), keys)
+            if places is not None:
+                await self._set_state(item.contest, results=kept(item.contest, places))
 
     async def results(self, contest: Contest) -> list[list[Placed]]:
         """The winners of each prize category, in the contest's order of categories;
         with `one_prize_per_partner`, a contestant who already won is passed over. The
         places kept when a winner used /forget (`keep_places`), once there are some."""
-        async with self._db.read() as conn:
-            stored = await conn.scalar(
-                sa.select(contests_table.c.results).where(contests_table.c.id == contest.id)
-            )
-        if isinstance(stored, dict) and stored.get("categories") == [
-            category.category for category in contest.prizes
-        ]:
-            return from_kept(stored["places"])
-        winners: set[str] = set()
-        results: list[list[Placed]] = []
-        for category in contest.prizes:
-            placed: list[Placed] = []
-            for entry in await self.standings(contest, category):
-                if len(placed) == len(category.places):
-                    break
-                if contest.one_prize_per_partner and entry.key in winners:
-                    continue
-                placed.append(Placed(len(placed) + 1, entry, category.places[len(placed)]))
-                winners.add(entry.key)
-            results.append(placed)
-        return results
-
-
-def _decided(item: Managed, now: datetime) -> bool:
-    """Whether a contest's results are decided: it was not cancelled and its hold is over."""
-    contest = item.contest
-    return item.status == "active" and now >= contest.ends_at + timedelta(days=contest.hold_days)
+        stored = await kept_places(self._db, contest)
+        return stored if stored is not None else await placed(contest, self.standings)
 
 
 async def my_standings(

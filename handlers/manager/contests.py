@@ -17,7 +17,7 @@ from bot.content.models import Contest
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.notices import Notices
-from bot.notices.contests import Announced
+from bot.notices.contest_changes import Announced
 from bot.services.audit import AuditLog
 from bot.services.contest_drafts import build
 from bot.services.contests import ContestRefused, ContestService
