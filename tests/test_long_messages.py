@@ -124,3 +124,35 @@ def test_use_reads_at_most_its_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     encoder.encode([hostile("я1", 4000), "когда выплаты"], keep=False)
     assert max(lengths) == faq_backend.PIECES + 2  # BOS and EOS around at most PIECES
     assert min(lengths) < 10
+
+
+def test_contacts_and_percents_read_a_long_run_once() -> None:
+    """The contact details left out of a learned wording and «%» read as a word: each
+    starts where its run of letters or digits does (from every letter of «a-a-a-…» or
+    digit of «1111…x%» the search read to the end: seconds for 4,000)."""
+    from bot.services.faq_text import spoken
+    from bot.services.faq_wordings import has_contacts, without_contacts
+
+    assert has_contacts("пишите на site.ru/ref или t.me/anna")
+    assert has_contacts("почта anna.petrova+1@mail.ru")
+    assert without_contacts("вопрос, пишите anna@mail.ru, спасибо") == "вопрос, пишите , спасибо"
+    for text in [hostile("a-", 40_000), hostile("a.", 40_000), hostile("a", 40_000)]:
+        assert not has_contacts(text)
+    assert spoken("какой % и 10,5%") == "какой процент и 10,5 процентов"
+    assert spoken(hostile("1", 40_000) + "x%").endswith("x percent")  # no Cyrillic: English
+    assert spoken(" " * 40_000 + "я%") == "я процент"
+
+
+@pytest.mark.parametrize("shape", ["1", "1 ", "1,"])
+async def test_digits_at_the_onboarding_questions(harness: Harness, shape: str) -> None:
+    """Amounts and spans are read in a short answer («15к», «лет 5»), not in 4,000 digits
+    (its patterns read a run of digits from each of them to the end)."""
+    anna = harness.user(704)
+    await anna.send("/start")
+    await anna.press("Блогер (соцсети, YouTube, Telegram)")
+    await anna.press("Соцсети")
+    said = await anna.send(hostile(shape, TELEGRAM_LONGEST))  # «Сколько вы уже …?»
+    assert said, "no answer at the second question"
+    assert "Сколько вы уже в партнёрском маркетинге?" in anna.last.plain
+    said = await anna.send("лет 5 уже")
+    assert "Больше года" in said[0].plain

@@ -316,3 +316,18 @@ async def test_hostile_multipart_bodies_never_500_and_store_nothing_on_a_4xx(
     if status != 200:
         assert await _stored(services) == before
         assert isinstance(answer["field"], str)
+
+
+async def test_a_header_of_spaces_before_the_secret_is_read_at_once(
+    services: Services, base: str
+) -> None:
+    """A part's header of 60,000 spaces then a letter, sent by anyone (the secret is in the
+    body, so the body is read first): read in one pass, the postback taken. Its pattern
+    «Name:[ \\t]*(.*?)[ \\t]*» read it in steps growing with the square of its length (this
+    request was answered after 34 s, every other update of the worker waiting); now within
+    the 10 s the journeys wait for an answer."""
+    spaced = _field("sub_id", b"1", headers=b"X-Note: a" + b" " * 60_000 + b"b\r\n")
+    fields = GOOD | {"conversion_id": "m-spaces", "secret": SECRET}
+    answered = await asyncio.wait_for(_post(base, _form(spaced, fields=fields)), 10)
+    assert answered == (200, {"ok": True, "result": "inserted"})
+    assert await _stored(services) == 1

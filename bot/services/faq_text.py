@@ -199,7 +199,10 @@ def _percent_word(tokens: Sequence[str]) -> str:
     return "процент" if any(CYRILLIC.match(token) for token in tokens) else "percent"
 
 
-_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)?\s*%")
+# a number never starts after a digit, nor the spaces before «%» after a space (either is
+# the tail of a match that starts before): from every digit of «1111…1x%» or space of
+# «    …x%» the search read to the end
+_PERCENT = re.compile(r"(?:(?<!\d)(\d+(?:[.,]\d+)?)|(?<!\s))\s*%")
 
 
 def spoken(text: str) -> str:

@@ -25,11 +25,13 @@ SMALL_TALK = "small talk («как дела», «спасибо»): the bot answ
 
 # contact details a partner may type with a question (SPEC §10: learned wordings keep no
 # link to who wrote them once approved): an address, a link, a @handle, a phone or card
-# number (seven digits or more, however spaced) — nothing a question is matched by
+# number (seven digits or more, however spaced) — nothing a question is matched by. An
+# address or a link starts where its run of letters does (from every letter of a long run
+# the search read to the end: 4,000 letters, seconds)
 _CONTACTS = re.compile(
     r"(?:https?://|www\.)\S+"  # a link
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
-    r"|\b[\w-]+(?:\.[\w-]+)+/\S*"  # a link without its scheme (t.me/name, site.ru/ref)
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|(?<![\w.-])(?=\w)[\w-]+(?:\.[\w-]+)+/\S*"  # a link without its scheme (t.me/name)
     r"|(?<![\w@])@\w{2,}"  # a @handle
     r"|\+?\d(?:[\s().-]*\d){6,}"  # a phone or card number
 )

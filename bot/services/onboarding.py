@@ -19,6 +19,11 @@ YES_WORDS: Final = frozenset(("да", "ага", "конечно", "давайт�
 NO_WORDS: Final = frozenset(("нет", "не надо", "не нужно", "no", "no thanks"))
 
 
+# an answer longer than this is not read for amounts and spans (the patterns that read them
+# cost steps growing with the square of a run of digits: 4,000 of them, seconds)
+NUMBERS_UP_TO: Final = 200
+
+
 def matching_option(text: str, options: Sequence[str]) -> int | None:
     """The option a typed answer means: the same words, or the only option that starts
     with them (at least 3 letters), or the only option that has each word typed, read by
@@ -30,6 +35,8 @@ def matching_option(text: str, options: Sequence[str]) -> int | None:
         return None
     names = [" ".join(option.casefold().replace("ё", "е").split()) for option in options]
     chosen = _chosen(typed, names)
+    if len(typed) > NUMBERS_UP_TO:  # numbers are read in an answer, not in a wall of text
+        return chosen
     if chosen is None and any(map(str.isdigit, typed)):  # «больше 10к»: «Больше 10 000»
         chosen = _chosen(_numbers(typed), [_numbers(name) for name in names])
     if chosen is None:  # «5 лет» is «Больше года», «15000» «Больше 10 000»
