@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.db.engine import OUTAGE, OutageLog
 from bot.pacing import bulk
 from bot.services.outbox import Outbox, Outcome, Queued
-from bot.services.partner import Partner
+from bot.services.partner import Partner, why_not_reached
 from bot.services.partners import PartnerService
 
 logger = logging.getLogger(__name__)
@@ -101,14 +101,12 @@ class OutboxWorker:
 
 
 def not_for(row: Queued, partner: Partner | None) -> Outcome | None:
-    """A row that must not go (any more): its "skipped" outcome."""
+    """A row that must not go (any more): its "skipped" outcome (`why_not_reached`; a row
+    to no partner, a post in a chat, always goes)."""
     if row.partner_id is None:
         return None
-    if partner is None or partner.unreachable:
-        return Outcome(row.id, "skipped", "unreachable or forgotten")
-    if not partner.receives(row.kind):
-        return Outcome(row.id, "skipped", "stopped or unsubscribed")
-    return None
+    reason = why_not_reached(partner, row.kind)
+    return None if reason is None else Outcome(row.id, "skipped", reason)
 
 
 class ChatOrder(Generic[T]):

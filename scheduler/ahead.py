@@ -20,7 +20,7 @@ from bot.notices.contests import SCHEDULED
 from bot.services.contests import ContestService, Managed
 from bot.services.outbox_again import AGAIN
 from bot.services.outbox_ahead import Foreseen
-from bot.services.partner import Partner, person_key
+from bot.services.partner import Partner, person_key, why_not_reached
 from bot.services.partners import PartnerService
 from scheduler.timeline import (
     MAX_NUDGES_IN_A_ROW,
@@ -168,9 +168,10 @@ class Ahead:
                 if name == "results":  # the winners, as the standings are now, whatever
                     # the cap (everyone was listed: nobody but the winners gets it privately)
                     # — those it will reach: not who sent /stop or turned contests off
-                    # (`delivery.not_for` skips them; a tester of session 25)
+                    # (`delivery.not_for` skips them by `why_not_reached`; a tester of
+                    # session 25)
                     winners = (await self._contests.results_moment(contest)).partners
-                    reached = [chat for chat in winners if _receives_contests(chat)]
+                    reached = [c for c in winners if why_not_reached(c, CONTESTS) is None]
                     sends.append(_Send(at, what, title, reached, True))
                 elif name == "standings":  # the partners' chat only
                     sends.append(_Send(at, what, title, community=True))
@@ -234,12 +235,6 @@ def _lessons_together(planned: list[Planned]) -> list[Planned]:
             lessons[minute] = len(merged)
             merged.append(item)
     return merged
-
-
-def _receives_contests(chat: Partner) -> bool:
-    """Whether a contest's private message reaches the chat when it goes, as delivery
-    decides it (`bot.delivery.not_for`; the audiences' `audience_condition`)."""
-    return not chat.unreachable and chat.receives(CONTESTS)
 
 
 def _when(send: _Send) -> datetime:

@@ -224,8 +224,10 @@ class DigestNotices(NoticesBase):
         return texts
 
     def _nudge_text(self, partner: Partner, course: Course) -> str:
+        """The nudge: a lesson to start with (not to someone who switched the lessons off
+        in /settings: a tester of session 26), a creative of their segment, a manager."""
         l10n = self._l10n(partner.language)
-        lesson = course.next_after(None)
+        lesson = course.next_after(None) if partner.subscribed("lessons") else None
         creative = next(
             (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
         )

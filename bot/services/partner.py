@@ -1,5 +1,6 @@
 """A partner: one chat of a person (`Partner`: platform and user id, onboarding, settings),
-whom automated messages of a topic reach (`Partner.receives`, in SQL `audience_condition`),
+whom automated messages of a topic reach (`Partner.receives`, `why_not_reached` when they go,
+in SQL `audience_condition`),
 and which chats are one person (linked to one affiliate id: `person_key`, `person_column`,
 `representative`). `PartnerService` (`bot.services.partners`) stores and changes them."""
 
@@ -127,6 +128,20 @@ class Partner:
     @property
     def chosen(self) -> datetime:
         return as_utc(self.chosen_at or self.created_at)
+
+
+def why_not_reached(partner: Partner | None, topic: str) -> str | None:
+    """Why an automated private message of `topic` does not reach this chat when it goes
+    (None: it does): the partner is gone (/forget) or blocked the bot, or does not receive
+    the topic (`Partner.receives`: /stop, no consent, the topic off, another platform
+    chosen). The one rule for delivery, which skips the row for it (`bot.delivery.not_for`),
+    and for /schedule, which counts only the chats it reaches (scheduler/ahead.py); the SQL
+    of the audiences says the same (`audience_condition`)."""
+    if partner is None or partner.unreachable:
+        return "unreachable or forgotten"
+    if not partner.receives(topic):
+        return "stopped or unsubscribed"
+    return None
 
 
 def audience_condition(topic: str, segments: list[str] | None = None) -> Any:
