@@ -61,11 +61,18 @@ def _linked(partner: Partner) -> str | None:
     return partner.affiliate_id if partner.affiliate_status == "linked" else None
 
 
+def _offered_lesson(partner: Partner, course: Course) -> Lesson | None:
+    """The lesson a digest or a nudge offers: the partner's next one in the course; none to
+    someone who switched the lessons off in /settings (testers of session 26)."""
+    return course.next_after(None) if partner.subscribed("lessons") else None
+
+
 class DigestNotices(NoticesBase):
     async def digests(self, tag: str, only: set[int] | None = None) -> Enqueued:
         """The weekly digest in private: the partner's own week, place and its change, the
-        distance to the next tier, upcoming contests, the next lesson (`only`: to these
-        partner ids of the audience). Written again when it is sent (`refresh_digests`)."""
+        distance to the next tier, upcoming contests, the next lesson unless the lessons
+        are off (`only`: to these partner ids of the audience). Written again when it is
+        sent (`refresh_digests`)."""
         week = await self._week()
         people = [
             partner
@@ -160,7 +167,7 @@ class DigestNotices(NoticesBase):
         ]
         if fresh:
             lines.append(say("digest-creatives", titles=", ".join(fresh[:5])))
-        lesson = facts.courses[partner.id].next_after(None)
+        lesson = _offered_lesson(partner, facts.courses[partner.id])
         if lesson is not None:
             lines.append(say("digest-lesson", title=html.escape(lesson.title)))
         lines.append(say("digest-footer"))
@@ -227,7 +234,7 @@ class DigestNotices(NoticesBase):
         """The nudge: a lesson to start with (not to someone who switched the lessons off
         in /settings: a tester of session 26), a creative of their segment, a manager."""
         l10n = self._l10n(partner.language)
-        lesson = course.next_after(None) if partner.subscribed("lessons") else None
+        lesson = _offered_lesson(partner, course)
         creative = next(
             (c for c in self._store.content.creatives if c.visible_to(partner.segment)), None
         )
