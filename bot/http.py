@@ -375,9 +375,12 @@ class _Runner(web.AppRunner):
 async def start_http(
     app: web.Application, host: str, port: int, *, reuse_port: bool = False
 ) -> web.AppRunner:
-    """Serve `app`; `reuse_port`: several worker processes share the port."""
+    """Serve `app`; `reuse_port`: several worker processes share the port. The line it
+    logs names every path served — the webhooks' too, as installed — so an operator knows
+    what a proxy in front must forward (it said «(/health, /postback)» whatever was on)."""
     runner = _Runner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
-    logger.info("HTTP endpoint on http://%s:%s (/health, /postback)", host, port)
+    paths = ", ".join(dict.fromkeys(route.canonical for route in app.router.resources()))
+    logger.info("HTTP endpoint on http://%s:%s (%s)", host, port, paths)
     return runner

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from pathlib import Path
 
@@ -53,7 +54,10 @@ async def until(condition: object, what: str, within: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def test_max_by_webhook_from_start_up_to_the_answer(tmp_path: Path) -> None:
+async def test_max_by_webhook_from_start_up_to_the_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.http")
     emulator = MaxApiEmulator(rate=10_000)
     await emulator.start()
     port = free_port()
@@ -79,6 +83,15 @@ async def test_max_by_webhook_from_start_up_to_the_answer(tmp_path: Path) -> Non
         assert subscription["secret"] == SECRET
         assert "message_callback" in subscription["update_types"]
         assert not [r for r in emulator.requests if r.method == "GET /updates"]  # no polling
+        # the start-up line names every path served, MAX's webhook too (an operator
+        # forwards what it names: the tester of session 26 read «(/health, /postback)»)
+        (listening,) = [
+            r.getMessage() for r in caplog.records if r.getMessage().startswith("HTTP endpoint")
+        ]
+        assert listening == (
+            f"HTTP endpoint on http://127.0.0.1:{port} "
+            f"(/health, /metrics, /postback, {MAX_WEBHOOK_PATH})"
+        )
 
         maria = emulator.add_user(501, "Мария")
         emulator.open_bot(501, "ref_demo")  # MAX posts `bot_started` to the endpoint

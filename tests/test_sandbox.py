@@ -371,3 +371,73 @@ async def test_press_in_a_group_goes_past_the_bots_answers_without_buttons(
             partner = await harness.services.partners.by_user("tg", PARTNER_ID)
             assert partner is not None
             assert (partner.affiliate_id, partner.affiliate_status) == ("aff-25", "linked")
+
+
+@pytest.mark.parametrize("platform", ["max", "vk"])
+async def test_a_max_or_vk_manager_is_told_where_tickets_are_answered(
+    tmp_path: Path, platform: str
+) -> None:
+    """The sandbox's tickets arrive in its managers' chat on Telegram (it wins over VK's
+    and MAX's, docs/max.md). As the manager on MAX (or VK), `/reply TEXT` and `/chat
+    managers` say so and send nothing: the tester of session 26 saw `/reply` reach the
+    bot as a question (FAQ options to the manager) and `/chat managers` answered with
+    usage. Following the note answers the MAX (VK) partner's ticket."""
+    from bot.sandbox.group import MANAGERS_ID, add_groups
+    from bot.sandbox.terminal import MANAGER_ID as SANDBOX_MANAGER
+    from bot.sandbox.terminal import PARTNER_ID
+    from tests.harness import chats_emulator
+
+    managers = f"tg:{SANDBOX_MANAGER},vk:{SANDBOX_MANAGER},max:{SANDBOX_MANAGER}"
+    async with chats_emulator() as emulator:
+        add_groups(emulator)
+        async with running_bot(
+            tmp_path, emulator=emulator, vk=platform == "vk", maxbot=platform == "max",
+            tg_managers_chat_id=MANAGERS_ID, managers=managers,
+        ) as harness:  # fmt: skip
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append, harness.vk, harness.max)
+            harness.user(SANDBOX_MANAGER, "Михаил")
+            anna: Any
+            if platform == "max":
+                anna = harness.max_user(PARTNER_ID, "Анна")
+                assert harness.max is not None
+                harness.max.add_user(SANDBOX_MANAGER, "Михаил")
+            else:
+                anna = harness.vk_user(PARTNER_ID, "Анна")
+                assert harness.vk is not None
+                harness.vk.add_user(SANDBOX_MANAGER, "Михаил")
+            other: Any = harness.max if platform == "max" else harness.vk
+            await anna.onboard()
+            await anna.send("/support")
+            await anna.send("Не пришла выплата за октябрь")
+            card = emulator.chat_messages(MANAGERS_ID)
+            assert any("Не пришла выплата за октябрь" in m.plain for m in card), card
+
+            answers = "the sandbox's tickets arrive in the managers' chat on Telegram"
+            for line in (f"/platform {platform}", "/as manager"):
+                assert chat.handle(line)
+            assert lines[-1].endswith(f", {platform}:{SANDBOX_MANAGER})"), lines[-1]
+            events, requests = other.feed.newest, len(other.requests)
+            assert chat.handle("/reply Выплата ушла вчера, проверьте")
+            assert answers in lines[-1], lines[-1]
+            assert "/platform tg, /chat managers, then /reply TEXT" in lines[-1], lines[-1]
+            assert "nothing was sent" in lines[-1], lines[-1]
+            assert chat.handle("/chat managers")
+            assert answers in lines[-1], lines[-1]
+            assert "/platform tg, then /chat managers" in lines[-1], lines[-1]
+            assert chat.where == "private"
+            # nothing reached the bot: no event, no answer (it was FAQ options)
+            assert (other.feed.newest, len(other.requests)) == (events, requests)
+            assert chat.handle("/chat group")
+            group = "   (the partners' group is on Telegram: /platform tg, then /chat group)"
+            assert lines[-1] == group, lines[-1]
+
+            for line in ("/platform tg", "/chat managers", "/reply Выплата ушла вчера"):
+                assert chat.handle(line)
+                await emulator.wait_processed(emulator.last_update_id)
+            assert "Выплата ушла вчера" in _last_text(anna, platform)
+
+
+def _last_text(person: Any, platform: str) -> str:
+    """The last message a MAX or VK person got, as read."""
+    return str(person.last.plain if platform == "max" else person.last.text)

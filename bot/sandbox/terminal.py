@@ -50,6 +50,20 @@ PARTNER_ID = 700001
 MANAGER_ID = 700002
 PERSONAS = {"partner": (PARTNER_ID, "Анна"), "manager": (MANAGER_ID, "Михаил")}
 NAME_LIMIT = 64  # Telegram's first_name limit
+PLATFORMS = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
+# the sandbox's group chats are on Telegram; its managers' chat wins over VK's and MAX's,
+# so every ticket arrives there (docs/max.md), whoever's it is
+TICKETS = (
+    "the sandbox's tickets arrive in the managers' chat on Telegram, from {platform} partners too"
+)
+ON_TELEGRAM = {
+    "group": "   (the partners' group is on Telegram: /platform tg, then /chat group)",
+    "managers": f"   ({TICKETS}: /platform tg, then /chat managers)",
+}
+NO_TICKET_HERE = (
+    f"   (no ticket reaches the manager in {{platform}} here: {TICKETS}, and are answered there —"
+    " /platform tg, /chat managers, then /reply TEXT; nothing was sent)"
+)
 
 
 class TerminalChat:
@@ -220,6 +234,10 @@ class TerminalChat:
         if text == "/reply":
             self.write("   usage: /reply TEXT (several lines: ``` then /reply and the lines)")
             return True
+        if text.startswith("/reply ") and self.persona == "manager" and self.platform != "tg":
+            # not to the bot as a question (FAQ options came back, the tester of session 26)
+            self.write(NO_TICKET_HERE.format(platform=PLATFORMS[self.platform]))
+            return True
         if text == "/lang" or text.startswith("/lang "):
             self._set_language(text.removeprefix("/lang").strip())
             return True
@@ -273,13 +291,12 @@ class TerminalChat:
         return True
 
     def _switch_platform(self, platform: str) -> None:
-        names = {"tg": "Telegram", "vk": "VK", "max": "MAX"}
         running = {"tg": True, "vk": self.vk is not None, "max": self.max is not None}
         if not running.get(platform):
             self.write("   usage: /platform tg | /platform vk | /platform max")
         else:
             self.platform = platform
-            self.write(f"   you now write in {names[platform]} ({platform}:{self.user_id})")
+            self.write(f"   you now write in {PLATFORMS[platform]} ({platform}:{self.user_id})")
             self._say_where()
 
     def _say_where(self) -> None:
@@ -304,14 +321,15 @@ class TerminalChat:
 
     def _switch_chat(self, where: str) -> None:
         """`/chat group`: write in the partners' group, `/chat managers` in the managers'
-        chat (Telegram); `/chat private`: back."""
-        if where not in ("group", "managers", "private") or (
-            where != "private" and self.platform != "tg"
-        ):
+        chat (Telegram; on VK or MAX, how to get there); `/chat private`: back."""
+        if where not in ("group", "managers", "private"):
             self.write(
                 "   usage: /chat group | /chat managers | /chat private (the groups are on "
                 "Telegram)"
             )
+            return
+        if where in ON_TELEGRAM and self.platform != "tg":
+            self.write(ON_TELEGRAM[where].format(platform=PLATFORMS[self.platform]))
             return
         self.where = where
         chat = {
