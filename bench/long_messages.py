@@ -7,10 +7,16 @@ and the sentence encoders read a wall of letters as a token a character (e5: 405
 of its 400 characters, where 400 characters of words are ~100). Now `fold` reads each word
 once, e5 reads at most `TOKENS` tokens and USE `PIECES` pieces.
 
-Side by side in one run: each checkout given (the baseline first) in its own process, one
-after the other per length, on the demo FAQ: `fold(text)` and `FaqMatcher.match(text)` for
-texts of each shape at 1,000 / 2,000 / 4,000 characters, and an ordinary question (the
-evaluation sets' long ones) for scale. Reported: seconds per call (the median of
+The same kind of pattern was then found in four more places by trying every pattern of the
+code on such texts: a postback's multipart header of spaces (before the secret is checked),
+«%» after a run of digits, contact details in a run of letters (`has_contacts`), amounts in
+an onboarding answer (`matching_option`).
+
+Side by side in one run: each checkout given (the baseline first) in its own process, on
+the demo FAQ: `fold`, `has_contacts`, `matching_option` (the onboarding's experience
+question), a multipart postback whose part has a header of that many spaces, and
+`FaqMatcher.match`, for texts of each shape at 1,000 / 2,000 / 4,000 characters (and words,
+for scale). Reported: seconds per call (the median of
 `--repeat`), and each length's ratio to the 1,000 one (linear: 2 and 4).
 
 Run: .venv/bin/python -m bench.long_messages --baseline /path/to/old/checkout [--repeat 3]
@@ -29,15 +35,40 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHAPES = {"я": "я", "я1": "я1", "яa": "яa", "a1": "a1", "words": "когда будут выплаты "}
+SHAPES = {
+    "я": "я",
+    "я1": "я1",
+    "яa": "яa",
+    "a1": "a1",
+    "1": "1",
+    "a-": "a-",
+    "words": "когда будут выплаты ",
+}
 LENGTHS = (1000, 2000, 4000)
 
 
 def measure(repeat: int) -> dict[str, dict[str, float]]:
     """In this process (the checkout on sys.path): seconds per call, by shape and length."""
     from bot.content.loader import load_content
+    from bot.form_data import form_fields
     from bot.services.faq_matching import FaqMatcher, lexicon
     from bot.services.faq_text import fold
+    from bot.services.faq_wordings import has_contacts
+    from bot.services.onboarding import matching_option
+
+    def header(text: str) -> object:
+        """A postback's multipart part with a header of the text's length in spaces."""
+        head = b"X-Note: a" + b" " * len(text) + b"b"
+        body = b'--B\r\nContent-Disposition: form-data; name="a"\r\n' + head
+        return form_fields("B", body + b"\r\n\r\nv\r\n--B--\r\n")
+
+    options = ["Только начинаю", "До года", "Больше года"]
+    calls = {
+        "fold": fold,
+        "contacts": has_contacts,
+        "option": lambda t: matching_option(t, options),
+        "postback": header,
+    }
 
     content = load_content(ROOT / "content")
     matcher = FaqMatcher(content.faq, lexicon(content.lexicon))
@@ -46,7 +77,9 @@ def measure(repeat: int) -> dict[str, dict[str, float]]:
     for name, shape in SHAPES.items():
         for length in LENGTHS:
             text = (shape * length)[:length]
-            for what, call in (("fold", fold), ("match", lambda t: matcher.match(t, ""))):
+            for what, call in [*calls.items(), ("match", lambda t: matcher.match(t, ""))]:
+                if what == "postback" and name != "я":
+                    continue  # its text is spaces whatever the shape
                 times = []
                 for _ in range(repeat):
                     start = time.perf_counter()
