@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.config import PLATFORMS, Settings
@@ -34,7 +34,7 @@ from bot.services.support import SupportService
 from bot.services.tickets import Ticket
 from bot.telegram.session import ChatMigrations
 from handlers.message_copy import AlbumBuffer, copy_messages, resend
-from handlers.ticket_card import ticket_card, topic_name
+from handlers.ticket_card import TOPIC_NAME_LIMIT, ticket_card, topic_name
 
 logger = logging.getLogger(__name__)
 
@@ -141,12 +141,13 @@ class TicketRelay:
         forum = await self.is_forum(bot)
         if forum and self.managers_chat is not None and self.managers_platform is not None:
             if ticket.thread_id is not None and ticket.chat_id == self.managers_chat:
-                return ticket
+                return await self.retitle(bot, ticket, partner)
             bot = self.bot(self.managers_platform, bot)
-            topic = await bot.create_forum_topic(
-                self.managers_chat, self._topic_name(ticket, partner)
+            title = self._topic_name(ticket, partner)
+            topic = await bot.create_forum_topic(self.managers_chat, title)
+            ticket = await self._support.place(
+                ticket, self.managers_chat, topic.message_thread_id, title
             )
-            ticket = await self._support.place(ticket, self.managers_chat, topic.message_thread_id)
             text, markup = await self._card(ticket, partner, forum=True)
             card = await bot.send_message(
                 self.managers_chat,
@@ -174,6 +175,42 @@ class TicketRelay:
         if ticket.chat_id != self.managers_chat:
             ticket = await self._support.place(ticket, self.managers_chat, None)
         return ticket
+
+    async def retitle(self, bot: Bot, ticket: Ticket, partner: Partner) -> Ticket:
+        """The ticket's forum topic titled as the partner is now (a new display name, a
+        new segment), asked of Telegram only when the title changed. A topic Telegram
+        will not rename (deleted: the next copy opens a new one) stays as it was."""
+        if ticket.thread_id is None or ticket.chat_id is None:
+            return ticket
+        title = self._topic_name(ticket, partner)
+        if title == ticket.topic_title:
+            return ticket
+        if not await self._rename_topic(bot, ticket, title):
+            return ticket
+        return await self._support.titled(ticket, title)
+
+    async def topics_forgotten(self, bot: Bot, placed: list[Ticket]) -> None:
+        """/forget: the topics of the partner's tickets (read before it) no longer carry
+        their name: «#1 · данные удалены»."""
+        for ticket in placed:
+            if ticket.thread_id is not None and ticket.chat_id is not None:
+                title = self.l10n("ticket-topic-forgotten", number=ticket.id)
+                await self._rename_topic(bot, ticket, title[:TOPIC_NAME_LIMIT])
+
+    async def _rename_topic(self, bot: Bot, ticket: Ticket, title: str) -> bool:
+        """Whether the ticket's topic bears `title` now (only Telegram has topics)."""
+        if ticket.chat_id is None or ticket.thread_id is None or "tg" not in self._platforms:
+            return False
+        try:
+            await self.bot("tg", bot).edit_forum_topic(
+                ticket.chat_id, ticket.thread_id, name=title
+            )
+        except TelegramAPIError as exc:  # a title is no reason to stop what goes on
+            if isinstance(exc, TelegramBadRequest) and "TOPIC_NOT_MODIFIED" in exc.message:
+                return True  # titled so already
+            logger.warning("ticket %s: topic not renamed: %s", ticket.id, exc.message)
+            return False
+        return True
 
     async def to_managers(
         self, bot: Bot, ticket: Ticket, partner: Partner, message: Message | None = None

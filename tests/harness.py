@@ -310,7 +310,9 @@ class VkClient:
         ts = self.vk.user_message(self.user_id, text, peer_id=self.peer_id, reply_to=reply_to)
         return await self._act(ts, before)
 
-    async def press(self, label: str, message: VkMessage | None = None) -> list[VkMessage]:
+    async def press(
+        self, label: str, message: VkMessage | None = None, *, expired: bool = False
+    ) -> list[VkMessage]:
         self.harness.clock.advance(1)
         target = message or next(
             (m for m in reversed(self.messages) if label in m.button_labels), None
@@ -318,7 +320,7 @@ class VkClient:
         if target is None:
             raise AssertionError(f"no message has a button {label!r}; last: {self.last.text!r}")
         before = len(self.messages)
-        return await self._act(self.vk.press(self.user_id, target, label), before)
+        return await self._act(self.vk.press(self.user_id, target, label, expired=expired), before)
 
     async def onboard(self, segment: str = "Вебмастер") -> None:
         await self.send("Начать")
@@ -373,7 +375,9 @@ class MaxPerson:
         await self.max.wait_processed(marker)
         return self.max.chat_messages(where)[before:]
 
-    async def press(self, label: str, message: MaxMessage | None = None) -> list[MaxMessage]:
+    async def press(
+        self, label: str, message: MaxMessage | None = None, *, expired: bool = False
+    ) -> list[MaxMessage]:
         self.harness.clock.advance(1)
         target = message or next(
             (m for m in reversed(self.messages) if label in m.button_labels), None
@@ -381,7 +385,9 @@ class MaxPerson:
         if target is None:
             raise AssertionError(f"no message has a button {label!r}; last: {self.last.plain!r}")
         before = len(self.messages)
-        return await self._act(self.max.press(self.user_id, target, label), before)
+        return await self._act(
+            self.max.press(self.user_id, target, label, expired=expired), before
+        )
 
     async def onboard(self, segment: str = "Вебмастер") -> None:
         await self.open()
@@ -429,8 +435,11 @@ class Client:
         before = len(self.messages)
         return await self._act(self.emulator.user_message(self.user_id, text, kind=kind), before)
 
-    async def press(self, label: str, message: SentMessage | None = None) -> list[SentMessage]:
-        """Press the button `label` under `message` (default: the newest message having it)."""
+    async def press(
+        self, label: str, message: SentMessage | None = None, *, expired: bool = False
+    ) -> list[SentMessage]:
+        """Press the button `label` under `message` (default: the newest message having it);
+        `expired`: the press reaches the bot too late for Telegram to take its answer."""
         self.harness.clock.advance(1)
         target = message or next(
             (m for m in reversed(self.messages) if label in m.button_labels), None
@@ -438,7 +447,9 @@ class Client:
         if target is None:
             raise AssertionError(f"no message has a button {label!r}; last: {self.last.plain!r}")
         before = len(self.messages)
-        return await self._act(self.emulator.press(self.user_id, target, label), before)
+        return await self._act(
+            self.emulator.press(self.user_id, target, label, expired=expired), before
+        )
 
     async def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
         self.harness.clock.advance(1)

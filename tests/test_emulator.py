@@ -157,6 +157,47 @@ async def test_forum_topics(api: tuple[BotApiEmulator, aiohttp.ClientSession]) -
     assert (status, body["description"]) == (400, "Bad Request: message thread not found")
 
 
+async def test_edit_forum_topic_as_the_bot_api_describes_it(
+    api: tuple[BotApiEmulator, aiohttp.ClientSession],
+) -> None:
+    """editForumTopic: the topic's creator (the bot) or an administrator with
+    can_manage_topics; a name of 0-128 characters (none or empty keeps the name); an edit
+    that changes nothing refused, as Telegram refuses it."""
+    emulator = api[0]
+    emulator.add_group(-100500, "Менеджеры", forum=True)
+    _, body = await _call(api, "createForumTopic", chat_id=-100500, name="#1 · Анна")
+    thread = body["result"]["message_thread_id"]
+    status, body = await _call(
+        api, "editForumTopic", chat_id=-100500, message_thread_id=thread, name="#1 · Аня"
+    )
+    assert (status, body["result"]) == (200, True)
+    assert emulator.topics[(-100500, thread)] == "#1 · Аня"
+    for name in ("#1 · Аня", ""):
+        status, body = await _call(
+            api, "editForumTopic", chat_id=-100500, message_thread_id=thread, name=name
+        )
+        assert (status, body["description"]) == (400, "Bad Request: TOPIC_NOT_MODIFIED")
+    status, body = await _call(
+        api, "editForumTopic", chat_id=-100500, message_thread_id=thread, name="x" * 129
+    )
+    assert (status, body["description"]) == (400, "Bad Request: TOPIC_NAME_INVALID")
+    status, body = await _call(
+        api, "editForumTopic", chat_id=-100500, message_thread_id=thread + 100, name="y"
+    )
+    assert (status, body["description"]) == (400, "Bad Request: message thread not found")
+    # a topic somebody else made: only with can_manage_topics
+    emulator.topics[(-100500, 77)] = "Болталка"
+    emulator.chats[-100500].can_manage_topics = False
+    status, body = await _call(
+        api, "editForumTopic", chat_id=-100500, message_thread_id=77, name="Флуд"
+    )
+    assert (status, body["description"]) == (400, "Bad Request: CHAT_ADMIN_REQUIRED")
+    status, _ = await _call(
+        api, "editForumTopic", chat_id=-100500, message_thread_id=thread, name="#1 · Ая"
+    )
+    assert status == 200  # its own topic: no right needed
+
+
 async def test_get_updates_long_poll_and_confirmation(
     api: tuple[BotApiEmulator, aiohttp.ClientSession],
 ) -> None:

@@ -148,6 +148,8 @@ tickets = sa.Table(
     sa.Column("question", sa.Text, nullable=False, server_default=""),
     sa.Column("chat_id", sa.BigInteger, nullable=True),  # managers' chat (None: in private)
     sa.Column("thread_id", sa.BigInteger, nullable=True),  # its forum topic, if any
+    # the title the topic was given (the partner's name in it: NULL after /forget)
+    sa.Column("topic_title", sa.String(128), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("waiting_since", UtcDateTime, nullable=True),  # the partner waits for a reply
     sa.Column("escalations", sa.Integer, nullable=False, server_default="0"),

@@ -207,13 +207,14 @@ support-closed = Ticket #{ $number } is closed. How was the help?
 support-rate-up = 👍 Helpful
 support-rate-down = 👎 Not helpful
 support-rated = Thanks for the rating!
-support-rated-up = Ticket #{ $number } is closed. Your rating: 👍 Helped — thank you!
-support-rated-down = Ticket #{ $number } is closed. Your rating: 👎 Did not help — sorry. If the question is not solved, send /support: a manager will go on.
+support-rated-up = Ticket #{ $number } is closed. Your rating: 👍 Helpful — thank you!
+support-rated-down = Ticket #{ $number } is closed. Your rating: 👎 Not helpful — sorry. If the question is not solved, send /support: a manager will go on.
 support-not-open = This ticket is already closed.
 support-close-reopened = Ticket #{ $number } was opened again after this message. Close it with the button under the latest message.
 
 ## Support (managers)
 ticket-topic = #{ $number } · { $name } · { $segment }
+ticket-topic-forgotten = #{ $number } · data deleted
 ticket-card =
     🎫 <b>Ticket #{ $number }</b>
     Partner: { $name } ({ $who })

@@ -224,6 +224,7 @@ support-close-reopened = Обращение №{ $number } открыто сно
 
 ## Поддержка (менеджерам)
 ticket-topic = #{ $number } · { $name } · { $segment }
+ticket-topic-forgotten = #{ $number } · данные удалены
 ticket-card =
     🎫 <b>Обращение №{ $number }</b>
     Партнёр: { $name } ({ $who })

@@ -260,18 +260,26 @@ class MaxApiEmulator(MaxMethods):
             "message_created", message=self._message_json(message), user_locale=user.locale
         )
 
-    def press(self, user_id: int, message: MaxMessage, label: str) -> int:
+    def press(
+        self, user_id: int, message: MaxMessage, label: str, *, expired: bool = False
+    ) -> int:
         button = next((b for b in message.buttons if b.get("text") == label), None)
         if button is None:
             raise AssertionError(f"no button {label!r}; there are {message.button_labels}")
         if button["type"] != "callback":
             raise AssertionError(f"button {label!r} is a {button['type']} button")
-        return self.press_payload(user_id, message, str(button["payload"]))
+        return self.press_payload(user_id, message, str(button["payload"]), expired=expired)
 
-    def press_payload(self, user_id: int, message: MaxMessage, payload: str) -> int:
+    def press_payload(
+        self, user_id: int, message: MaxMessage, payload: str, *, expired: bool = False
+    ) -> int:
+        """A callback button under `message` pressed with this payload (a forged one too).
+        `expired`: it reaches the bot after MAX stopped taking an answer to it, so the
+        answer is refused (404, callback not found)."""
         user = self.users[user_id]
         callback_id = secrets.token_hex(10)
-        self._open_callbacks[callback_id] = message.mid
+        if not expired:
+            self._open_callbacks[callback_id] = message.mid
         return self.push_event(
             "message_callback",
             callback={

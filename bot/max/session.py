@@ -16,7 +16,9 @@ keyboards serve MAX too. MAX's traps, and what is done about each:
   known only by user id (MANAGERS) are written to with `?user_id=`.
 - `bot_started` (a deep link's payload) becomes `/start PAYLOAD`; `user_added` a new
   chat member; `bot_stopped` / `bot_removed` the bot being blocked or removed.
-- A callback answer without text is not sent: MAX refuses an empty one.
+- A callback answer without text is not sent: MAX refuses an empty one. One MAX no
+  longer knows (404 «callback not found»: too late, or never issued) is reported as
+  Telegram reports a press too old to answer (`bot.press_answers`).
 - `attachment.not.ready` is waited out by the client; uploads are made once per file,
   and one answered badly is aiogram's `FileNotSent` (the screen goes on without it).
 - A send whose answer was lost is checked (`GET /messages` in the chat) before it is
@@ -40,6 +42,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import (
+    AnswerCallbackQuery,
     GetUpdates,
     SendChatAction,
     TelegramMethod,
@@ -53,7 +56,7 @@ from bot.max.sending import MaxSending
 from bot.pacing import Pacer
 from bot.platform.memory import UpdateBuffer
 from bot.platform.session import FileNotSent, PlatformSession
-from bot.press_answers import note_answers
+from bot.press_answers import PRESS_GONE, note_answers
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +207,8 @@ def telegram_error(method: TelegramMethod[Any], exc: MaxError) -> Exception:
         return TelegramForbiddenError(method=method, message=f"Forbidden: {text}")
     if exc.status == 404 and "chat" in exc.code:
         return TelegramBadRequest(method=method, message=f"Bad Request: chat not found ({text})")
+    if exc.status == 404 and isinstance(method, AnswerCallbackQuery):  # «callback not found»
+        return TelegramBadRequest(method=method, message=f"Bad Request: {PRESS_GONE} ({text})")
     if exc.status == 429:
         return TelegramRetryAfter(method=method, message=text, retry_after=1)
     if exc.status == 401:

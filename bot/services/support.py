@@ -139,9 +139,21 @@ class SupportService:
             await conn.execute(tickets.update().where(tickets.c.id == ticket.id).values(**values))
         return replace(ticket, **values)
 
-    async def place(self, ticket: Ticket, chat_id: int | None, thread_id: int | None) -> Ticket:
-        """Where the managers see the ticket (a chat, and a forum topic in it)."""
-        return await self._update(ticket, chat_id=chat_id, thread_id=thread_id)
+    async def place(
+        self,
+        ticket: Ticket,
+        chat_id: int | None,
+        thread_id: int | None,
+        topic_title: str | None = None,
+    ) -> Ticket:
+        """Where the managers see the ticket (a chat, and a forum topic in it, titled)."""
+        return await self._update(
+            ticket, chat_id=chat_id, thread_id=thread_id, topic_title=topic_title
+        )
+
+    async def titled(self, ticket: Ticket, topic_title: str) -> Ticket:
+        """The ticket's forum topic was given this title."""
+        return await self._update(ticket, topic_title=topic_title)
 
     async def by_topic(
         self, chat_id: int, thread_id: int, *, forgotten: bool = False
@@ -327,8 +339,8 @@ class SupportService:
     async def forget(self, partner: Partner) -> None:
         """/forget: the partner's tickets stay for the program's numbers (ticket numbers
         go on, response times and ratings still count) with nothing personal left: no
-        partner, no question, no id of a message in the partner's chat; an open one is
-        closed."""
+        partner, no question, no topic title (it named them), no id of a message in the
+        partner's chat; an open one is closed."""
         mine = sa.select(tickets.c.id).where(tickets.c.partner_id == partner.id)
         async with self._db.write() as conn:
             # the ids of the messages in the managers' chat stay (nothing of the partner's:
@@ -344,6 +356,7 @@ class SupportService:
                 .values(
                     partner_id=None,
                     question="",
+                    topic_title=None,  # it named them: the topic is renamed (handlers)
                     status="closed",
                     waiting_since=None,
                     closed_at=sa.func.coalesce(tickets.c.closed_at, self._clock.now()),

@@ -29,6 +29,7 @@ class Ticket:
     earlier_up: int = 0  # ratings given before a reopen
     earlier_down: int = 0
     reopens: int = 0  # times reopened: a /cancel confirmation given before one is stale
+    topic_title: str | None = None  # what its forum topic was titled (None: not known)
 
     @property
     def is_open(self) -> bool:

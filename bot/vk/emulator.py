@@ -244,24 +244,29 @@ class VkApiEmulator(VkMethods):
             "attachments": [],
         }
 
-    def press(self, user_id: int, message: VkMessage, label: str) -> int:
+    def press(self, user_id: int, message: VkMessage, label: str, *, expired: bool = False) -> int:
         button = next((b for b in message.buttons if b["action"].get("label") == label), None)
         if button is None:
             raise AssertionError(f"no button {label!r}; there are {message.button_labels}")
         action = button["action"]
         if action["type"] == "callback":
-            return self.press_payload(user_id, message, json.loads(action["payload"]))
+            payload = json.loads(action["payload"])
+            return self.press_payload(user_id, message, payload, expired=expired)
         if action["type"] == "text":
             return self.user_message(
                 user_id, action["label"], peer_id=message.peer_id, payload=action.get("payload")
             )
         raise AssertionError(f"button {label!r} is a {action['type']} button")
 
-    def press_payload(self, user_id: int, message: VkMessage, payload: Any) -> int:
+    def press_payload(
+        self, user_id: int, message: VkMessage, payload: Any, *, expired: bool = False
+    ) -> int:
         """A callback button under `message` pressed with this payload (a forged one too:
-        what a client can send)."""
+        what a client can send). `expired`: the event reaches the bot after VK stopped
+        taking an answer to it (a minute on), so its answer is refused."""
         event_id = secrets.token_hex(8)
-        self._open_events[event_id] = (user_id, message.peer_id)
+        if not expired:
+            self._open_events[event_id] = (user_id, message.peer_id)
         self._screens.acted(message.peer_id)
         obj = {
             "user_id": user_id,

@@ -13,7 +13,9 @@ available", and the callers take their other path.
 - `random_id`: derived from the update being answered (its event id and the number of
   the send within it), so an update handled again after a crash sends nothing twice.
 - Errors become aiogram's exceptions: 900/901/902 → forbidden (the person is
-  unreachable), 6 and 10 are retried by the client, then → retry-after / server error.
+  unreachable), 6 and 10 are retried by the client, then → retry-after / server error;
+  100 on an event answer's `event_id` (the event too old to answer) → Telegram's «query
+  is too old» (`bot.press_answers`).
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import (
+    AnswerCallbackQuery,
     TelegramMethod,
 )
 
 from bot.clock import Clock
 from bot.pacing import VK, Pacer, Pacers
 from bot.platform.session import FileNotSent, PlatformSession
-from bot.press_answers import note_answers
+from bot.press_answers import PRESS_GONE, note_answers
 from bot.vk.client import TOO_MANY_REQUESTS, VkClient, VkError, VkNetworkError, VkUploadError
 from bot.vk.events import VkEvents
 from bot.vk.sending import TEXT_LIMIT, VkSending, answering, done_answering
@@ -121,6 +124,9 @@ def _telegram_error(method: TelegramMethod[Any], exc: VkError) -> Exception:
         return TelegramServerError(method=method, message=text)
     if exc.code == 5:
         return TelegramUnauthorizedError(method=method, message=text)
+    if exc.code == 100 and "event_id" in exc.message and isinstance(method, AnswerCallbackQuery):
+        # «invalid event_id»: the event is past VK's minute for an answer
+        return TelegramBadRequest(method=method, message=f"Bad Request: {PRESS_GONE} ({text})")
     return TelegramBadRequest(method=method, message=text)
 
 

@@ -59,11 +59,13 @@ def setup() -> Router:
             await callback.message.edit_text(l10n("forget-cancelled"))
             return
         open_ticket = await support.current(partner)  # closed by /forget: the managers hear
+        placed = await support.history(partner)  # their topics are titled with their name
         changes = await privacy.forget(partner)
         await state.clear()
         await callback.message.edit_text(l10n("forget-done"))
         if callback.bot is not None:
             await tell_forgotten(callback.bot, relay, partner, changes)
+            await relay.topics_forgotten(callback.bot, placed)
             if open_ticket is not None:  # they answered on into a ticket with nobody there
                 text = relay.l10n("ticket-forgotten", number=open_ticket.id)
                 await relay.note_to_managers(callback.bot, open_ticket, text)

@@ -88,7 +88,7 @@ async def open_ticket(
     (/support TEXT in their message `said_in`, "Ask a manager"): on a new ticket its card
     shows them, else they go to the managers as their own message."""
     opened = await support.open_for(partner, question)
-    ticket = opened.ticket
+    ticket = await relay.retitle(bot, opened.ticket, partner)  # a new name since, say
     if opened.reopened:
         await relay.note_to_managers(bot, ticket, relay.l10n("ticket-reopened", number=ticket.id))
     if opened.created or original is not None:

@@ -342,6 +342,7 @@ class BotApiMethods(PeopleSide):
             raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY")
         thread_id = next(self._ids(chat.id))
         self.topics[(chat.id, thread_id)] = name
+        self.topics_by_bot.add((chat.id, thread_id))
         return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
 
     async def _topic(self, params: dict[str, Any]) -> Any:
@@ -351,9 +352,21 @@ class BotApiMethods(PeopleSide):
         return True
 
     async def _m_editForumTopic(self, params: dict[str, Any]) -> Any:
+        """As the Bot API describes it: an administrator with can_manage_topics, or the
+        creator of the topic; a name of 0-128 characters, none or an empty one keeping
+        the current name; an edit that changes nothing refused as Telegram refuses it."""
         await self._topic(params)
-        if params.get("name"):
-            self.topics[(int(params["chat_id"]), params["message_thread_id"])] = params["name"]
+        chat = self._chat(params["chat_id"])
+        topic = (chat.id, params["message_thread_id"])
+        if not chat.can_manage_topics and topic not in self.topics_by_bot:
+            raise ApiError(400, "Bad Request: CHAT_ADMIN_REQUIRED")
+        name = params.get("name") or ""
+        if len(name) > TOPIC_NAME_LIMIT:
+            raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        if (not name or name == self.topics[topic]) and "icon_custom_emoji_id" not in params:
+            raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        if name:
+            self.topics[topic] = name
         return True
 
     async def _m_closeForumTopic(self, params: dict[str, Any]) -> Any:
@@ -364,5 +377,7 @@ class BotApiMethods(PeopleSide):
 
     async def _m_deleteForumTopic(self, params: dict[str, Any]) -> Any:
         await self._topic(params)
-        del self.topics[(int(params["chat_id"]), params["message_thread_id"])]
+        topic = (self._chat(params["chat_id"]).id, params["message_thread_id"])
+        del self.topics[topic]
+        self.topics_by_bot.discard(topic)
         return True

@@ -133,20 +133,29 @@ class PeopleSide(EmulatorState):
         data["new_chat_members"] = [user.as_json()]
         return self._push({"message": data})
 
-    def press(self, user_id: int, message: SentMessage, label: str) -> int:
+    def press(
+        self, user_id: int, message: SentMessage, label: str, *, expired: bool = False
+    ) -> int:
         """The user presses the inline button `label` under `message`."""
         for row in message.buttons:
             for button in row:
                 if button["text"] == label:
                     if "callback_data" not in button:
                         raise ValueError(f"button {label!r} is a link, not a callback")
-                    return self.press_data(user_id, message, str(button["callback_data"]))
+                    data = str(button["callback_data"])
+                    return self.press_data(user_id, message, data, expired=expired)
         raise ValueError(f"no button {label!r}; buttons: {message.button_labels}")
 
-    def press_data(self, user_id: int, message: SentMessage, data: str) -> int:
+    def press_data(
+        self, user_id: int, message: SentMessage, data: str, *, expired: bool = False
+    ) -> int:
+        """A press with this callback data (a forged one too). `expired`: it reaches the
+        bot after Telegram stopped taking an answer to it (the bot was down, a backlog),
+        so its answer is refused as too old."""
         user = self.users.get(user_id) or self.add_user(user_id)
         query_id = str(next(self._callback_ids))
-        self._open_callbacks.add(query_id)
+        if not expired:
+            self._open_callbacks.add(query_id)
         self._callback_users[query_id] = user.id
         self._screens.acted(message.chat_id)
         shown = self._message_json(message)

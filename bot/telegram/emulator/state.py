@@ -132,6 +132,7 @@ class EmulatorState:
         self.webhook: dict[str, Any] | None = None  # what setWebhook asked for
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.topics: dict[tuple[int, int], str] = {}
+        self.topics_by_bot: set[tuple[int, int]] = set()  # the bot created them
         self.listeners: list[Listener] = []
         self.answer_listeners: list[AnswerListener] = []
         self._callback_users: dict[str, int] = {}
