@@ -10,10 +10,12 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
@@ -32,6 +34,7 @@ from bot.platforms import platform_of
 from bot.startup import create_bots, prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
+from bot.updates_in_hand import STOP_GRACE, UpdatesInHand
 from bot.vk.delivery import VkDelivery
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import CallbackReader, WebhookInbox
@@ -143,6 +146,7 @@ class LeaderDuties:
         pollers: list[Bot],
         inbox: WebhookInbox | None,
         max_inbox: WebhookInbox | None = None,
+        kept: WebhookInbox | None = None,
     ) -> None:
         self._settings = settings
         self._services = services
@@ -150,6 +154,9 @@ class LeaderDuties:
         self._pollers = pollers
         self._inbox = inbox
         self._max_inbox = max_inbox
+        # Telegram's updates kept in the database: the webhook's, or — long-polled — the
+        # ones a stop cut short (`bot.updates_in_hand`)
+        self._kept = kept or inbox
         self._background: Background | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -170,14 +177,20 @@ class LeaderDuties:
                 list(USED_TYPES),
             )
         background = create_background(self._dp, self._services, settings.telegram_api_url)
-        if self._inbox is not None:
-            background.scheduler.add_job(
-                self._inbox.recover, "interval", seconds=60, id="webhook-recover"
-            )
-        if self._max_inbox is not None:
-            background.scheduler.add_job(
-                self._max_inbox.recover, "interval", seconds=60, id="webhook-recover-max"
-            )
+        # the updates a process took and did not finish (it died, or a stop cut them
+        # short): at once, then every minute
+        for kept, job in (
+            (self._kept, "webhook-recover"),
+            (self._max_inbox, "webhook-recover-max"),
+        ):
+            if kept is not None:
+                background.scheduler.add_job(
+                    kept.recover,
+                    "interval",
+                    seconds=60,
+                    next_run_time=datetime.now(UTC),
+                    id=job,
+                )
         background.start()
         self._background = background
         if self._pollers:
@@ -206,7 +219,11 @@ async def run_bots(settings: Settings) -> None:
     scheduler, the delivery workers and the long polls."""
     services = await create_services(settings)
     bots = create_bots(settings, services)
-    dp = create_dispatcher(services)
+    in_hand = UpdatesInHand()
+    dp = create_dispatcher(services, in_hand=in_hand)
+    # aiogram closes the dialog state when its long polls stop: here it is closed last,
+    # once the updates in hand ended (and a worker that stops leading goes on with it)
+    dp.shutdown.handlers[:] = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
     app = create_http_app(
         settings, services.sales, lambda: metrics.render(services.db, services.clock)
     )
@@ -222,6 +239,9 @@ async def run_bots(settings: Settings) -> None:
             path=urlparse(settings.webhook_url).path or WEBHOOK_PATH,
         )
         inbox.install(app)
+    kept: WebhookInbox | None = inbox
+    if kept is None and telegram is not None:  # long-polled: for the updates a stop cut short
+        kept = WebhookInbox(services.db, services.clock, dp, telegram, secret="")
     max_inbox = max_webhook_inbox(settings, services, dp)
     if max_inbox is not None:
         max_inbox.install(app)
@@ -232,7 +252,7 @@ async def run_bots(settings: Settings) -> None:
         and not (max_inbox is not None and platform_of(bot) == "max")
     ]
     http = await start_http(app, settings.http_host, settings.http_port, reuse_port=True)
-    duties = LeaderDuties(settings, services, dp, pollers, inbox, max_inbox)
+    duties = LeaderDuties(settings, services, dp, pollers, inbox, max_inbox, kept)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -251,17 +271,48 @@ async def run_bots(settings: Settings) -> None:
         await stop.wait()
         logger.info("stopping")
     finally:
-        for task in tasks:
+        for task in tasks:  # no more polls; the scheduler and the deliveries stop
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await http.cleanup()
+        await http.cleanup()  # no more webhooks; the postbacks in flight are answered
+        for bot, update in await in_hand.finish(STOP_GRACE):
+            await _keep(bot, update, kept, max_inbox)
         for each in (inbox, max_inbox):
             if each is not None:
                 await each.drain()
+        await dp.fsm.close()
         for bot in bots:
             await bot.session.close()
         await services.close()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signal_number)
+
+
+async def _keep(
+    bot: Bot, update: Update, kept: WebhookInbox | None, max_inbox: WebhookInbox | None
+) -> None:
+    """An update a stop cut short: Telegram's kept for the next leader; MAX's by webhook
+    was kept when it came (not marked handled, the next leader takes it); VK's and MAX's
+    long polls number their updates anew in each process, so there is no key to keep one
+    by: said."""
+    platform = platform_of(bot)
+    if platform == "tg" and kept is not None:
+        try:
+            await kept.keep(update)
+        except Exception:  # the database away: said, the stop goes on
+            logger.exception("stopping: update %s not kept for the next start", update.update_id)
+            return
+    elif platform != "max" or max_inbox is None:
+        logger.error(
+            "stopping: %s update %s outlasted the stop and is lost", platform, update.update_id
+        )
+        return
+    logger.warning(
+        "stopping: %s update %s outlasted the stop; the next start handles it",
+        platform,
+        update.update_id,
+    )
 
 
 def max_webhook_url(webhook_url: str) -> str:

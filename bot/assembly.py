@@ -47,6 +47,7 @@ from bot.services.sales import SalesService
 from bot.services.stats import StatsService
 from bot.services.support import SupportService
 from bot.telegram.session import ChatMigrations
+from bot.updates_in_hand import UpdatesInHand
 from handlers import COMMAND_NAMES, setup_routers
 from handlers.middlewares import (
     ContentFollower,
@@ -242,9 +243,11 @@ def create_dispatcher(
     flood_rate: float = FLOOD_RATE,
     flood_burst: float = FLOOD_BURST,
     routers: Sequence[Router] | None = None,
+    in_hand: UpdatesInHand | None = None,
 ) -> Dispatcher:
     """`routers`: handlers.setup_routers() built beforehand and attached to no other
-    dispatcher (the tests reuse a set once its dispatcher stopped); new ones by default."""
+    dispatcher (the tests reuse a set once its dispatcher stopped); new ones by default.
+    `in_hand`: told of every update from its arrival (`bot.updates_in_hand`)."""
     storage: BaseStorage = DatabaseStorage(services.db, cache_size=_cache_size(services.db))
     # one chat's updates one at a time (its replies in the order it asked), across
     # workers with Redis, in the process without
@@ -288,6 +291,8 @@ def create_dispatcher(
     # one at a time), or a burst would be counted as the chat's replies drain it — on
     # Telegram, about one a second, never meeting the limit — while MAX met it at once
     dp.update.outer_middleware.unregister(dp.fsm)
+    if in_hand is not None:
+        dp.update.outer_middleware(in_hand)
     dp.update.outer_middleware(metrics.CountUpdates())
     dp.update.outer_middleware(VkOriginMiddleware())
     dp.update.outer_middleware(FloodMiddleware(services.clock, rate=flood_rate, burst=flood_burst))

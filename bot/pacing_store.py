@@ -164,9 +164,9 @@ class RedisStore:
     unreachable (said once in the log, and once when it is back)."""
 
     def __init__(self, url: str, prefix: str = "pacing") -> None:
-        from redis.asyncio import Redis
+        from bot.redis_client import redis_client
 
-        self._redis: Any = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self._redis: Any = redis_client(url)
         self._book = self._redis.register_script(_BOOK_LUA)
         self._hold = self._redis.register_script(_HOLD_LUA)
         # one hash slot for both keys (`{…}`): the scripts stay valid on a Redis Cluster

@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from bot.db.engine import OUTAGE
 from bot.db.fsm import DatabaseStorage
+from bot.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -194,10 +195,6 @@ def redis_state(url: str, mirror: DatabaseStorage) -> tuple[ResilientStorage, Re
     """The storage and the isolation for a dispatcher, on one Redis; the dialog state
     mirrored in `mirror` (the database), read from there while Redis is away."""
     outage = _Outage()
-    storage = RedisStorage.from_url(
-        url,
-        connection_kwargs={"socket_connect_timeout": 2, "socket_timeout": 2},
-        key_builder=DefaultKeyBuilder(with_bot_id=True),
-    )
+    storage = RedisStorage(redis_client(url), key_builder=DefaultKeyBuilder(with_bot_id=True))
     isolation = RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
     return ResilientStorage(storage, outage, mirror), ResilientIsolation(isolation, outage)

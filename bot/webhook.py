@@ -7,7 +7,8 @@ it. The key (platform, update_id) makes an update delivered twice a no-op. Once 
 only the key and the times are kept (the body, with names and texts, is purged), and
 those for `KEEP` only. If a process
 dies between the 200 and the end of handling, the leader picks the update up after
-`STALE` (a minute): it is handled, late, rather than lost. The secret is checked in
+`STALE` (a minute): it is handled, late, rather than lost. A long-polled Telegram update
+a stop cut short is kept here too (`keep`), for the next leader. The secret is checked in
 constant time; a request without it gets 401 and nothing is stored. A body that is no JSON,
 or nested deeper than `DEPTH`, is a 400, nothing stored.
 """
@@ -177,6 +178,8 @@ class WebhookInbox:
         self.duplicates = 0
 
     def install(self, app: web.Application) -> None:
+        if not self._secret:  # an inbox for `keep` and `recover` only takes no requests
+            raise ValueError("a webhook inbox needs its secret")
         app.router.add_post(self._path, self.receive)
 
     async def receive(self, request: web.Request) -> web.Response:
@@ -211,13 +214,16 @@ class WebhookInbox:
         task.add_done_callback(self._tasks.discard)
         return web.json_response({"ok": True})
 
-    async def _store(self, update_id: int, body: dict[str, Any]) -> bool:
+    async def _store(self, update_id: int, body: dict[str, Any], *, stale: bool = False) -> bool:
+        """Keep an update (not there yet: True); `stale`: as if taken long ago, for the
+        next `recover` to take at once."""
+        now = self._clock.now()
         values = {
             "platform": self._platform,
             "update_id": update_id,
             "body": body,
-            "received_at": self._clock.now(),
-            "taken_at": self._clock.now(),
+            "received_at": now,
+            "taken_at": now - 2 * STALE if stale else now,
         }
         store = (
             insert(self._db.engine.dialect.name, webhook_updates)
@@ -281,6 +287,13 @@ class WebhookInbox:
             logger.warning("webhook update %s was not finished; handling it now", row.update_id)
             await self._handle(int(row.update_id), dict(row.body))
         return len(rows)
+
+    async def keep(self, update: Update) -> None:
+        """An update whose handling a stop cut short (`bot.updates_in_hand`), kept for the
+        next leader's first `recover`; a polled one would be lost otherwise (the poll
+        after it confirmed it). One received here is kept already: nothing changes."""
+        body = update.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        await self._store(update.update_id, body, stale=True)
 
     async def drain(self) -> None:
         """Wait for the updates being handled (tests, shutdown)."""
