@@ -88,6 +88,8 @@ def create_http_app(
             pairs = [*query, *await _body(request)]
         except ValueError as exc:
             return _error(400, f"body: {exc}", field="body")
+        except LookupError:  # «charset=foo»: aiohttp knows no such codec (was a 500)
+            return _error(400, "body: an unknown charset in Content-Type", field="body")
         except InvalidConversion as exc:
             return _error(400, str(exc), field=exc.field)
         refused = _refused(pairs, headers, secret, request.remote, whole=True)
@@ -117,6 +119,7 @@ def create_http_app(
 
 
 BODY_LIMIT: Final = 64 * 1024
+CONTENT_TYPE_LIMIT: Final = 256  # «multipart/form-data; boundary=…» is under 100
 RETRY_AFTER: Final = 30  # seconds a tracker waits before sending a postback again (503)
 
 
@@ -126,6 +129,12 @@ async def _json_errors(
 ) -> web.StreamResponse:
     """aiohttp's own error answers (plain text) as JSON: a body over the limit (413), no such
     path (404) or method (405), an unexpected error (500, logged with its traceback)."""
+    if len(request.headers.get(CONTENT_TYPE, "")) > CONTENT_TYPE_LIMIT:
+        # aiohttp reads a Content-Type's parameters in steps growing with the square of
+        # their number, on the event loop: 8 KB of «; x=y» held every update for seconds,
+        # sent by anyone (a postback's secret may be in the body, read after it)
+        limit = f"content-type: longer than {CONTENT_TYPE_LIMIT} characters"
+        return _error(400, limit, field="content-type")
     try:
         response = await handler(request)
     except OUTAGE as exc:  # nothing stored: a tracker or the platform sends it again

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,36 @@ async def test_a_header_of_spaces_before_the_secret_is_read_at_once(
     answered = await asyncio.wait_for(_post(base, _form(spaced, fields=fields)), 10)
     assert answered == (200, {"ok": True, "result": "inserted"})
     assert await _stored(services) == 1
+
+
+async def test_a_content_type_of_many_parameters_is_refused_at_once(
+    services: Services, base: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An 8 KB Content-Type of «; x=y» with no secret (tester R, session 26): aiohttp reads
+    its parameters in steps growing with the square of their number, on the event loop —
+    0.5–3 s each, every partner waiting. Refused before it is read, naming the header."""
+    crowded = b"application/x-www-form-urlencoded; u=1" + b"; x=y" * 1550
+    answered = await asyncio.wait_for(_post(base, b"a=1", content_type=crowded), 10)
+    assert answered == (
+        400,
+        {
+            "ok": False,
+            "error": "content-type: longer than 256 characters",
+            "field": "content-type",
+        },
+    )
+    assert await _stored(services) == 0
+
+
+@pytest.mark.parametrize("media", [b"application/x-www-form-urlencoded", b"application/json"])
+async def test_an_unknown_charset_is_a_400_naming_the_body(
+    services: Services, base: str, caplog: pytest.LogCaptureFixture, media: bytes
+) -> None:
+    """«charset=foo» (tester R): aiohttp knows no such codec; it was a 500 and a traceback
+    in the log for anyone who sent it."""
+    body = b"secret=nope" if media.endswith(b"urlencoded") else b'{"secret": "nope"}'
+    status, answer = await _post(base, body, content_type=media + b"; charset=foo")
+    assert (status, answer["field"]) == (400, "body")
+    assert "charset" in answer["error"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await _stored(services) == 0
