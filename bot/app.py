@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.assembly import Services, create_dispatcher, create_services
-from bot.config import Settings
+from bot.config import MAX_WEBHOOK_PATH, Settings
 from bot.delivery import OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
@@ -33,13 +33,11 @@ from bot.startup import create_bots, prepare_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.vk.delivery import VkDelivery
-from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import CallbackReader, WebhookInbox
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
 
 logger = logging.getLogger(__name__)
 
-MAX_WEBHOOK_PATH = "/webhook/max"
 MAX_SECRET_HEADER = "X-Max-Bot-Api-Secret"  # noqa: S105 - a header name
 
 
@@ -219,7 +217,7 @@ async def run_bots(settings: Settings) -> None:
             dp,
             telegram,
             settings.webhook_secret.get_secret_value(),
-            path=urlparse(settings.webhook_url).path or WEBHOOK_PATH,
+            path=settings.telegram_webhook_path,
         )
         inbox.install(app)
     max_inbox = max_webhook_inbox(settings, services, dp)
