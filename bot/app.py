@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.assembly import Services, create_dispatcher, create_services
-from bot.config import Settings
+from bot.config import MAX_WEBHOOK_PATH, Settings
 from bot.delivery import OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
@@ -36,13 +36,11 @@ from bot.telegram.delivery import Delivery
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.updates_in_hand import STOP_GRACE, UpdatesInHand
 from bot.vk.delivery import VkDelivery
-from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import CallbackReader, WebhookInbox
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
 
 logger = logging.getLogger(__name__)
 
-MAX_WEBHOOK_PATH = "/webhook/max"
 MAX_SECRET_HEADER = "X-Max-Bot-Api-Secret"  # noqa: S105 - a header name
 
 
@@ -236,7 +234,7 @@ async def run_bots(settings: Settings) -> None:
             dp,
             telegram,
             settings.webhook_secret.get_secret_value(),
-            path=urlparse(settings.webhook_url).path or WEBHOOK_PATH,
+            path=settings.telegram_webhook_path,
         )
         inbox.install(app)
     kept: WebhookInbox | None = inbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -20,6 +20,18 @@ _OFF: Final = frozenset({"off", "false", "no", "0"})
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # a Bot API token as aiogram checks it: digits, a colon, the rest (no spaces)
 _TELEGRAM_TOKEN = re.compile(r"^\d+:\S+$")
+# where the HTTP endpoint takes the webhooks: Telegram's at WEBHOOK_URL's path (this one
+# when it has none), MAX's here on the same host (bot.webhook, bot.app)
+TELEGRAM_WEBHOOK_PATH: Final = "/webhook/telegram"
+MAX_WEBHOOK_PATH: Final = "/webhook/max"
+# the endpoint's other paths (bot.http), each with what serves it: Telegram's webhook at
+# one of them would stop start-up (aiohttp: «method POST is already registered») or share
+# the path with it (a proxy forwarding /metrics to Telegram shows the metrics to everyone)
+_SERVED: Final = {
+    "/health": "the health check",
+    "/metrics": "the metrics",
+    "/postback": "the sales postback",
+}
 
 
 class ConfigError(Exception):
@@ -193,6 +205,27 @@ class Settings(BaseSettings):
         ):
             raise ValueError("WEBHOOK_URL: Telegram sends webhooks to https:// addresses only")
         return self
+
+    @model_validator(mode="after")
+    def _check_webhook_path(self) -> Settings:
+        """Telegram's webhook on a path of its own: not one the endpoint serves already."""
+        if not self.webhook_url or self.telegram_bot_token is None:
+            return self  # Telegram's webhook is not served (MAX takes only the host)
+        path = self.telegram_webhook_path
+        taken = dict(_SERVED)
+        if self.max_bot_token is not None:
+            taken[MAX_WEBHOOK_PATH] = "MAX's webhook (MAX_BOT_TOKEN is set)"
+        if path in taken:
+            raise ValueError(
+                f"WEBHOOK_URL: the path {path} is taken by {taken[path]}; Telegram's webhook"
+                f" needs a path of its own, such as {TELEGRAM_WEBHOOK_PATH}"
+            )
+        return self
+
+    @property
+    def telegram_webhook_path(self) -> str:
+        """Where the endpoint takes Telegram's webhook: WEBHOOK_URL's path."""
+        return urlparse(self.webhook_url or "").path or TELEGRAM_WEBHOOK_PATH
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,4 +1,8 @@
-"""The HTTP endpoint: `GET /health` and the sales postback `GET|POST /postback`.
+"""The HTTP endpoint: `GET /health`, `GET /metrics` (Prometheus; the bot and the sandbox
+serve it) and the sales postback `GET|POST /postback`; with WEBHOOK_URL set, `bot.app`
+installs the webhooks beside them (`bot.webhook`): Telegram's `POST` at WEBHOOK_URL's path
+(`/webhook/telegram` when it has none), MAX's at `POST /webhook/max`. A WEBHOOK_URL whose
+path is one of the others is refused at start as a configuration error (`bot.config`).
 
 A postback's fields come from the query string and the body (a form or a JSON object):
 one of ours given more than once, anywhere, is a 400 naming it. Its secret is `secret=`

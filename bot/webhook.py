@@ -28,13 +28,14 @@ from aiogram.types import Update
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.config import TELEGRAM_WEBHOOK_PATH
 from bot.db.engine import Database, insert
 from bot.db.tables import MAX_BIG_ID, webhook_updates
 from bot.rendering import whole_characters_in
 
 logger = logging.getLogger(__name__)
 
-PATH: Final = "/webhook/telegram"
+PATH: Final = TELEGRAM_WEBHOOK_PATH
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 STALE: Final = timedelta(minutes=1)  # an update taken this long ago and not done: retaken
 KEEP: Final = timedelta(days=2)  # a handled update's id, for de-duplication (Telegram retries
