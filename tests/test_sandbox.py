@@ -441,3 +441,27 @@ async def test_a_max_or_vk_manager_is_told_where_tickets_are_answered(
 def _last_text(person: Any, platform: str) -> str:
     """The last message a MAX or VK person got, as read."""
     return str(person.last.plain if platform == "max" else person.last.text)
+
+
+async def test_several_lines_after_chat_group_go_to_the_group(tmp_path: Path) -> None:
+    """A block between two ``` lines after `/chat group` is written in the group, as a
+    single typed line is (tester R, session 26: it went to the private chat, and from there
+    into the partner's open ticket)."""
+    from bot.sandbox.group import GROUP_ID, add_groups
+    from bot.sandbox.terminal import PARTNER_ID
+    from tests.harness import chats_emulator
+
+    async with chats_emulator() as emulator:
+        add_groups(emulator)
+        async with running_bot(
+            tmp_path, emulator=emulator, tg_community_chat_id=GROUP_ID
+        ) as harness:
+            lines: list[str] = []
+            chat = TerminalChat(harness.emulator, lines.append)
+            private_before = len(emulator.chat_messages(PARTNER_ID))
+            for line in ("/chat group", "```", "короткий текст в группу", "вторая строка", "```"):
+                assert chat.handle(line)
+            await emulator.wait_processed(emulator.last_update_id)
+            said = [m.text for m in emulator.messages.get(GROUP_ID, [])]
+            assert "короткий текст в группу\nвторая строка" in said
+            assert len(emulator.chat_messages(PARTNER_ID)) == private_before

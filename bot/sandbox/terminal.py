@@ -212,6 +212,8 @@ class TerminalChat:
                 return self._handle_line(text)
             self.write(f"   ({first} takes one line: type it outside {BLOCK}; nothing was sent)")
             return True
+        if self._in_the_group(text):  # after `/chat group`: there (it went to the private chat)
+            return True
         if self.platform == "vk" and self.vk is not None:
             self.vk.user_message(self.user_id, text)
         elif self.platform == "max" and self.max is not None:
