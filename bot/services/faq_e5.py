@@ -85,7 +85,7 @@ class E5:
         """`question`: read as a question (`query: `), else as content (`passage: `);
         `keep` False (a partner's text: personal data, /forget) leaves it unremembered;
         content is remembered (a content reload encodes only its new texts)."""
-        cleaned = [self._within_tokens(_clean(text), question) for text in texts]
+        cleaned = [_clean(text) for text in texts]
         out = np.empty((len(cleaned), DIM), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
@@ -97,7 +97,8 @@ class E5:
                     self._lru.move_to_end((question, text))
                     out[row] = vector
             if missing:
-                fresh = np.asarray(self._model.encode(list(missing), is_query=question))
+                read = [self._within_tokens(text, question) for text in missing]
+                fresh = np.asarray(self._model.encode(read, is_query=question))
                 self.encoded += len(missing)
                 for (text, rows), vector in zip(missing.items(), fresh, strict=True):
                     out[rows] = vector
@@ -126,7 +127,7 @@ class E5:
         """Content vectors read from disk, into the text cache."""
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._lru[(question, self._within_tokens(_clean(text), question))] = vector
+                self._lru[(question, _clean(text))] = vector
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
 
