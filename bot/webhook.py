@@ -278,8 +278,9 @@ class WebhookInbox:
             .values(taken_at=now)
             .returning(webhook_updates.c.update_id, webhook_updates.c.body)
         )
-        forgotten = webhook_updates.delete().where(
-            webhook_updates.c.platform == "tg", webhook_updates.c.handled_at < now - KEEP
+        forgotten = webhook_updates.delete().where(  # this inbox's own (MAX's stayed for ever)
+            webhook_updates.c.platform == self._platform,
+            webhook_updates.c.handled_at < now - KEEP,
         )
         async with self._db.write() as conn:
             rows = list(await conn.execute(take))
