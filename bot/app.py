@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import metrics
 from bot.assembly import Services, create_dispatcher, create_services
 from bot.config import MAX_WEBHOOK_PATH, Settings
+from bot.db.tables import POLLED_ROWS
 from bot.delivery import OutboxWorker
 from bot.http import create_http_app, start_http
 from bot.leader import Leadership
@@ -36,7 +37,7 @@ from bot.telegram.delivery import Delivery
 from bot.telegram.session import create_bot, telegram_file_fetcher, telegram_pacer
 from bot.updates_in_hand import STOP_GRACE, UpdatesInHand
 from bot.vk.delivery import VkDelivery
-from bot.webhook import CallbackReader, WebhookInbox
+from bot.webhook import CallbackReader, PolledReader, WebhookInbox
 from scheduler import add_planner_job, add_support_jobs, create_scheduler
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class LeaderDuties:
         pollers: list[Bot],
         inbox: WebhookInbox | None,
         max_inbox: WebhookInbox | None = None,
-        kept: WebhookInbox | None = None,
+        kept: dict[str, WebhookInbox] | None = None,
     ) -> None:
         self._settings = settings
         self._services = services
@@ -152,9 +153,9 @@ class LeaderDuties:
         self._pollers = pollers
         self._inbox = inbox
         self._max_inbox = max_inbox
-        # Telegram's updates kept in the database: the webhook's, or — long-polled — the
-        # ones a stop cut short (`bot.updates_in_hand`)
-        self._kept = kept or inbox
+        # the updates kept in the database, by platform: the webhooks', and — long-polled —
+        # the ones a stop cut short (`bot.updates_in_hand`)
+        self._kept = kept or ({"tg": inbox} if inbox is not None else {})
         self._background: Background | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -177,18 +178,15 @@ class LeaderDuties:
         background = create_background(self._dp, self._services, settings.telegram_api_url)
         # the updates a process took and did not finish (it died, or a stop cut them
         # short): at once, then every minute
-        for kept, job in (
-            (self._kept, "webhook-recover"),
-            (self._max_inbox, "webhook-recover-max"),
-        ):
-            if kept is not None:
-                background.scheduler.add_job(
-                    kept.recover,
-                    "interval",
-                    seconds=60,
-                    next_run_time=datetime.now(UTC),
-                    id=job,
-                )
+        inboxes = {id(each): each for each in (*self._kept.values(), self._max_inbox) if each}
+        for kept in inboxes.values():
+            background.scheduler.add_job(
+                kept.recover,
+                "interval",
+                seconds=60,
+                next_run_time=datetime.now(UTC),
+                id=f"webhook-recover-{kept.platform}",
+            )
         background.start()
         self._background = background
         if self._pollers:
@@ -237,12 +235,10 @@ async def run_bots(settings: Settings) -> None:
             path=settings.telegram_webhook_path,
         )
         inbox.install(app)
-    kept: WebhookInbox | None = inbox
-    if kept is None and telegram is not None:  # long-polled: for the updates a stop cut short
-        kept = WebhookInbox(services.db, services.clock, dp, telegram, secret="")
     max_inbox = max_webhook_inbox(settings, services, dp)
     if max_inbox is not None:
         max_inbox.install(app)
+    kept = kept_inboxes(services, dp, inbox, max_inbox)
     pollers = [
         bot
         for bot in bots
@@ -275,7 +271,7 @@ async def run_bots(settings: Settings) -> None:
                 await task
         await http.cleanup()  # no more webhooks; the postbacks in flight are answered
         for bot, update in await in_hand.finish(STOP_GRACE):
-            await _keep(bot, update, kept, max_inbox)
+            await _keep(bot, update, kept)
         for each in (inbox, max_inbox):
             if each is not None:
                 await each.drain()
@@ -287,25 +283,45 @@ async def run_bots(settings: Settings) -> None:
             loop.remove_signal_handler(signal_number)
 
 
-async def _keep(
-    bot: Bot, update: Update, kept: WebhookInbox | None, max_inbox: WebhookInbox | None
-) -> None:
-    """An update a stop cut short: Telegram's kept for the next leader; MAX's by webhook
-    was kept when it came (not marked handled, the next leader takes it); VK's and MAX's
-    long polls number their updates anew in each process, so there is no key to keep one
-    by: said."""
+def kept_inboxes(
+    services: Services,
+    dp: Dispatcher,
+    inbox: WebhookInbox | None,
+    max_inbox: WebhookInbox | None,
+) -> dict[str, WebhookInbox]:
+    """By platform, where an update a stop cut short waits for the next leader: the
+    webhook's inbox (which stored it as it came), else one for the long poll's updates —
+    Telegram's by their numbers, VK's and MAX's by what they hold (`PolledReader`)."""
+    kept: dict[str, WebhookInbox] = {}
+    for bot in services.platforms:
+        platform = platform_of(bot)
+        received = {"tg": inbox, "max": max_inbox}.get(platform)
+        if received is not None:
+            kept[platform] = received
+            continue
+        reader = None if platform == "tg" else PolledReader(POLLED_ROWS[platform])
+        kept[platform] = WebhookInbox(
+            services.db, services.clock, dp, bot, secret="", reader=reader
+        )
+    return kept
+
+
+async def _keep(bot: Bot, update: Update, kept: dict[str, WebhookInbox]) -> None:
+    """An update a stop cut short, kept for the next leader (one that came by webhook was
+    stored as it came, not marked handled: the next leader takes it as it is)."""
     platform = platform_of(bot)
-    if platform == "tg" and kept is not None:
-        try:
-            await kept.keep(update)
-        except Exception:  # the database away: said, the stop goes on
-            logger.exception("stopping: update %s not kept for the next start", update.update_id)
-            return
-    elif platform != "max" or max_inbox is None:
+    inbox = kept.get(platform)
+    if inbox is None:
         logger.error(
             "stopping: %s update %s outlasted the stop and is lost", platform, update.update_id
         )
         return
+    if not inbox.by_webhook:
+        try:
+            await inbox.keep(update)
+        except Exception:  # the database away: said, the stop goes on
+            logger.exception("stopping: update %s not kept for the next start", update.update_id)
+            return
     logger.warning(
         "stopping: %s update %s outlasted the stop; the next start handles it",
         platform,

@@ -7,20 +7,23 @@ it. The key (platform, update_id) makes an update delivered twice a no-op. Once 
 only the key and the times are kept (the body, with names and texts, is purged), and
 those for `KEEP` only. If a process
 dies between the 200 and the end of handling, the leader picks the update up after
-`STALE` (a minute): it is handled, late, rather than lost. A long-polled Telegram update
-a stop cut short is kept here too (`keep`), for the next leader. The secret is checked in
-constant time; a request without it gets 401 and nothing is stored. A body that is no JSON,
-or nested deeper than `DEPTH`, is a 400, nothing stored.
+`STALE` (a minute): it is handled, late, rather than lost. A long-polled update a stop
+cut short is kept here too (`keep`), for the next leader: Telegram's by its number, VK's
+and MAX's — numbered anew by each process's long poll — by what they hold (`PolledReader`).
+The secret is checked in constant time; a request without it gets 401 and nothing is
+stored. A body that is no JSON, or nested deeper than `DEPTH`, is a 400, nothing stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
 from aiogram import Bot, Dispatcher
@@ -114,6 +117,48 @@ class WebhookReader:
     async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
         return [Update.model_validate(body, context={"bot": bot})]
 
+    def keeping(self, bot: Bot, update: Update) -> tuple[int, dict[str, Any]]:
+        """The key and body that keep an update a stop cut short (`WebhookInbox.keep`)."""
+        return update.update_id, _dumped(update)
+
+
+class PolledSession(Protocol):
+    """A session whose long poll numbers updates anew in each process (VK, MAX)."""
+
+    def event_key(self, update_id: int) -> str | None:
+        """The platform's event behind one of this process's updates, if it has one."""
+
+    def renumber(self, event_key: str | None) -> int:
+        """A number of this process for an update kept by another (and its event)."""
+
+
+class PolledReader(WebhookReader):
+    """The updates of VK's or MAX's long poll that a stop cut short: their numbers are
+    the process's own, so a kept one is keyed by its platform event (VK's event_id) or by
+    what it holds, and handled under a new number of the process that takes it over (its
+    VK event too: what it sends again carries the same random_id, and VK drops copies)."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+
+    def keeping(self, bot: Bot, update: Update) -> tuple[int, dict[str, Any]]:
+        session: PolledSession = bot.session  # type: ignore[assignment]
+        dumped = _dumped(update)
+        event = session.event_key(update.update_id)
+        held = {key: value for key, value in dumped.items() if key != "update_id"}
+        identity = event or json.dumps(held, sort_keys=True, ensure_ascii=False)
+        digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=8)
+        return int.from_bytes(digest.digest()) & MAX_BIG_ID, {"update": held, "event": event}
+
+    async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
+        session: PolledSession = bot.session  # type: ignore[assignment]
+        update = {**body["update"], "update_id": session.renumber(body.get("event"))}
+        return [Update.model_validate(update, context={"bot": bot})]
+
+
+def _dumped(update: Update) -> dict[str, Any]:
+    return update.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
 
 class CallbackReader(WebhookReader):
     """A platform whose session reads its own bodies (MAX)."""
@@ -168,13 +213,14 @@ class WebhookInbox:
     ) -> None:
         self._path = path
         self._reader = reader or WebhookReader()
-        self._platform = self._reader.platform
+        self.platform = self._platform = self._reader.platform
         self._db = db
         self._clock = clock
         self._dp = dp
         self._bot = bot
         self._secret = secret.encode()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.by_webhook = False  # installed: what it keeps it stored as it came
         self.received = 0
         self.duplicates = 0
 
@@ -182,6 +228,7 @@ class WebhookInbox:
         if not self._secret:  # an inbox for `keep` and `recover` only takes no requests
             raise ValueError("a webhook inbox needs its secret")
         app.router.add_post(self._path, self.receive)
+        self.by_webhook = True
 
     async def receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(self._reader.secret_header, "").encode()
@@ -294,8 +341,8 @@ class WebhookInbox:
         """An update whose handling a stop cut short (`bot.updates_in_hand`), kept for the
         next leader's first `recover`; a polled one would be lost otherwise (the poll
         after it confirmed it). One received here is kept already: nothing changes."""
-        body = update.model_dump(mode="json", exclude_unset=True, by_alias=True)
-        await self._store(update.update_id, body, stale=True)
+        key, body = self._reader.keeping(self._bot, update)
+        await self._store(key, body, stale=True)
 
     async def drain(self) -> None:
         """Wait for the updates being handled (tests, shutdown)."""

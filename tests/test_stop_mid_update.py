@@ -26,10 +26,19 @@ import pytest
 import bot.app
 from bot.app import run_bots
 from bot.config import Settings
+from bot.max.emulator import MaxApiEmulator
 from bot.redis_client import redis_client
 from bot.services.faq_matching import FaqMatcher
 from bot.telegram.emulator import BotApiEmulator, RateLimits
-from tests.harness import MANAGER_ID, make_settings, running_bot, virtual_emulator
+from bot.vk.emulator import VkApiEmulator
+from tests.harness import (
+    MANAGER_ID,
+    MAX_MANAGER_ID,
+    VK_MANAGER_ID,
+    make_settings,
+    running_bot,
+    virtual_emulator,
+)
 from tests.processes import free_port, until
 
 STOPPED_WITHIN = 10.0  # seconds: a stop that takes longer hangs
@@ -148,12 +157,13 @@ async def telegram() -> AsyncIterator[BotApiEmulator]:
         await emulator.stop()
 
 
-def worker_settings(tmp_path: Path, emulator: BotApiEmulator) -> Settings:
+def worker_settings(tmp_path: Path, emulator: BotApiEmulator, **settings: Any) -> Settings:
     return make_settings(
         tmp_path,
         telegram_bot_token=emulator.token,
         telegram_api_url=emulator.base_url,
         http_port=free_port(),
+        **settings,
     )
 
 
@@ -240,3 +250,103 @@ async def test_a_redis_command_cancelled_is_never_completed_instead(tmp_path: Pa
         await client.aclose()
         server.close()
         await server.wait_closed()
+
+
+async def _outlasting_a_stop(
+    settings: Settings,
+    hold: Hold,
+    telegram: BotApiEmulator,
+    ask: Any,
+    answered: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A question from VK or MAX whose handling outlasts the stop's grace: kept, and
+    answered once by the next start (their long polls confirm it like Telegram's)."""
+    caplog.set_level(logging.WARNING, logger="bot.app")
+    async with production(settings) as running:
+        await started(telegram, running)
+        hold.armed = True
+        ask()
+        await hold.reached()
+        sigterm()
+        await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
+    assert not answered()
+    assert not [r for r in caplog.records if "is lost" in r.getMessage()]
+    hold.release()
+    async with production(settings) as running:
+        await started(telegram, running)
+        await until(answered, "the answer, from the next start", 20)
+        sigterm()
+        await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
+    assert len(answered()) == 1
+
+
+async def test_a_vk_update_that_outlasts_the_stop_is_handled_on_the_next_start(
+    tmp_path: Path,
+    hold: Hold,
+    telegram: BotApiEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(bot.app, "STOP_GRACE", 0.2, raising=False)
+    vk = VkApiEmulator()
+    await vk.start()
+    vk.add_user(VK_MANAGER_ID, "Вера")
+    settings = worker_settings(
+        tmp_path,
+        telegram,
+        vk_group_token=vk.token,
+        vk_group_id=vk.group_id,
+        vk_api_url=vk.base_url,
+        managers=f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
+    )
+
+    def answered() -> list[str]:
+        return [m.text for m in vk.chat_messages(VK_MANAGER_ID) if "10 и 25" in m.text]
+
+    try:
+        await _outlasting_a_stop(
+            settings,
+            hold,
+            telegram,
+            lambda: vk.user_message(VK_MANAGER_ID, QUESTION),
+            answered,
+            caplog,
+        )
+    finally:
+        await vk.stop()
+
+
+async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
+    tmp_path: Path,
+    hold: Hold,
+    telegram: BotApiEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(bot.app, "STOP_GRACE", 0.2, raising=False)
+    maxbot = MaxApiEmulator(rate=10_000)
+    await maxbot.start()
+    person = maxbot.add_user(MAX_MANAGER_ID, "Макс")
+    settings = worker_settings(
+        tmp_path,
+        telegram,
+        max_bot_token=maxbot.token,
+        max_api_url=maxbot.base_url,
+        managers=f"tg:{MANAGER_ID},max:{MAX_MANAGER_ID}",
+    )
+
+    def answered() -> list[str]:
+        return [m.text for m in maxbot.chat_messages(person.dialog) if "10 и 25" in m.text]
+
+    try:
+        await _outlasting_a_stop(
+            settings,
+            hold,
+            telegram,
+            lambda: maxbot.user_message(MAX_MANAGER_ID, QUESTION),
+            answered,
+            caplog,
+        )
+    finally:
+        await maxbot.stop()

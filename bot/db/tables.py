@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Final
 
 import sqlalchemy as sa
 
@@ -328,6 +329,12 @@ announcement_reactions = sa.Table(
 
 # Telegram updates received by webhook: written before the 200 goes back, handled from
 # here, so an acknowledged update survives a crash and one delivered twice is handled once.
+# the `platform` of the long-polled updates a stop kept (bot.webhook.PolledReader), by
+# platform: MAX's apart from those its webhook stored (another body)
+POLLED_ROWS: Final = {"vk": "vk", "max": "max-poll"}
+# a person's updates still waiting, by their platform (bot.services.privacy: /forget)
+WAITING_ROWS: Final = {"tg": ("tg",), "vk": ("vk",), "max": ("max", "max-poll")}
+
 webhook_updates = sa.Table(
     "webhook_updates",
     metadata,

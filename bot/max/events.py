@@ -66,6 +66,16 @@ class MaxEvents(MaxDirectory):
                 updates.append(Update.model_validate(body, context={"bot": bot}))
         return updates
 
+    def event_key(self, update_id: int) -> str | None:
+        """None: an event may make several updates, so a kept one is known by what it
+        holds (`bot.webhook.PolledReader`)."""
+        return None
+
+    def renumber(self, event_key: str | None) -> int:
+        """A number of this process for an update another process kept."""
+        self._update_ids += 1
+        return self._update_ids
+
     def first_time(self, event: dict[str, Any]) -> bool:
         if self._seen.first_time(event_key(event)):
             return True

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import Database
-from bot.db.tables import audit_log, webhook_updates
+from bot.db.tables import WAITING_ROWS, audit_log, webhook_updates
 from bot.names import Naming, greeting_name
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
@@ -57,20 +57,21 @@ class PrivacyService:
         changed = await self._partners.forget(partner)
         async with self._db.write() as conn:
             await _forget_in_audit_log(conn, partner)
-            if partner.platform != "tg":
-                return changed
+            platforms = WAITING_ROWS.get(partner.platform, ())
             waiting = await conn.execute(
-                sa.select(webhook_updates.c.update_id, webhook_updates.c.body).where(
-                    webhook_updates.c.platform == "tg", webhook_updates.c.handled_at.is_(None)
+                sa.select(
+                    webhook_updates.c.platform, webhook_updates.c.update_id, webhook_updates.c.body
+                ).where(
+                    webhook_updates.c.platform.in_(platforms),
+                    webhook_updates.c.handled_at.is_(None),
                 )
             )
-            mine = [row.update_id for row in waiting if _from_user(row.body, partner.user_id)]
-            if mine:
+            for row in [row for row in waiting if _from_user(row.body, partner.user_id)]:
                 await conn.execute(
                     webhook_updates.update()
                     .where(
-                        webhook_updates.c.platform == "tg",
-                        webhook_updates.c.update_id.in_(mine),
+                        webhook_updates.c.platform == row.platform,
+                        webhook_updates.c.update_id == row.update_id,
                     )
                     .values(body={})
                 )
@@ -121,11 +122,12 @@ async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:
 
 
 def _from_user(body: Any, user_id: int) -> bool:
-    """Whether an update's body was sent by (or in the private chat of) `user_id`."""
+    """Whether an update's body was sent by (or in the private chat of) `user_id`: an
+    aiogram update's `from`, `chat` or `user`, a MAX event's `sender` or `user`."""
     if isinstance(body, dict):
-        for key in ("from", "chat", "user"):
+        for key in ("from", "chat", "user", "sender"):
             found = body.get(key)
-            if isinstance(found, dict) and found.get("id") == user_id:
+            if isinstance(found, dict) and user_id in (found.get("id"), found.get("user_id")):
                 return True
         return any(_from_user(value, user_id) for value in body.values())
     if isinstance(body, list):

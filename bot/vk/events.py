@@ -113,6 +113,14 @@ class VkEvents(VkDirectory):
         """The VK event behind an update (for stable random ids)."""
         return cast("str | None", self._event_keys.get(update_id))
 
+    def renumber(self, event_key: str | None) -> int:
+        """A number of this process for an update another process kept, with its event
+        (`bot.webhook.PolledReader`)."""
+        self._update_ids += 1
+        if event_key is not None:
+            self._event_keys.put(self._update_ids, event_key)
+        return self._update_ids
+
     async def _translate(self, bot: Bot, events: list[dict[str, Any]]) -> list[Update]:
         people: list[int] = []
         for event in events:
