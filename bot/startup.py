@@ -24,6 +24,7 @@ from bot.max.client import MaxError, MaxUncertain, max_pacer
 from bot.max.rights import check_max_rights
 from bot.max.session import MaxSession, create_max_bot
 from bot.platforms import platform_of
+from bot.services.poll_positions import PollPosition
 from bot.telegram.session import create_bot, telegram_pacer
 from bot.telegram.startup import prepare_telegram_bot
 from bot.vk.session import VkSession, create_vk_bot, vk_pacer
@@ -164,6 +165,8 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
         services.platforms.add(bot)
         if isinstance(bot.session, VkSession):
             bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("vk").inc
+            # the next leader reads on from where this one stopped (VK's `ts`)
+            bot.session.position = PollPosition(services.db, f"vk-ts:{bot.session.group_id}")
         if isinstance(bot.session, MaxSession):
             bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("max").inc
     return bots

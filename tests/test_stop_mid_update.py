@@ -259,12 +259,14 @@ async def _outlasting_a_stop(
     ask: Any,
     answered: Any,
     caplog: pytest.LogCaptureFixture,
+    polling: Any = lambda: True,
 ) -> None:
     """A question from VK or MAX whose handling outlasts the stop's grace: kept, and
     answered once by the next start (their long polls confirm it like Telegram's)."""
     caplog.set_level(logging.WARNING, logger="bot.app")
     async with production(settings) as running:
         await started(telegram, running)
+        await until(polling, "the platform's long poll", 20)  # read from its newest at first
         hold.armed = True
         ask()
         await hold.reached()
@@ -312,6 +314,7 @@ async def test_a_vk_update_that_outlasts_the_stop_is_handled_on_the_next_start(
             lambda: vk.user_message(VK_MANAGER_ID, QUESTION),
             answered,
             caplog,
+            lambda: any(r.method == "groups.getLongPollServer" for r in vk.requests),
         )
     finally:
         await vk.stop()
@@ -350,3 +353,46 @@ async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
         )
     finally:
         await maxbot.stop()
+
+
+async def test_what_vk_partners_write_while_the_bot_is_down_is_answered_after_the_start(
+    tmp_path: Path, telegram: BotApiEmulator
+) -> None:
+    """VK's long poll starts where the last leader stopped reading (its `ts`, kept in the
+    database): a message written during a deploy is answered once the bot is back — VK
+    keeps the events, as Telegram keeps the updates not confirmed."""
+    vk = VkApiEmulator()
+    await vk.start()
+    vk.add_user(VK_MANAGER_ID, "Вера")
+    settings = worker_settings(
+        tmp_path,
+        telegram,
+        vk_group_token=vk.token,
+        vk_group_id=vk.group_id,
+        vk_api_url=vk.base_url,
+        managers=f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
+    )
+
+    def answered() -> list[str]:
+        return [m.text for m in vk.chat_messages(VK_MANAGER_ID) if "10 и 25" in m.text]
+
+    def vk_polls() -> bool:
+        return any(r.method == "groups.getLongPollServer" for r in vk.requests)
+
+    try:
+        async with production(settings) as running:
+            await started(telegram, running)
+            await until(vk_polls, "VK's long poll", 20)  # a first start reads from VK's newest
+            vk.user_message(VK_MANAGER_ID, QUESTION)
+            await until(answered, "the first answer", 20)
+            sigterm()
+            await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
+        vk.user_message(VK_MANAGER_ID, "А " + QUESTION.lower())  # while the bot is down
+        async with production(settings) as running:
+            await started(telegram, running)
+            await until(lambda: len(answered()) == 2, "the answer to what came meanwhile", 20)
+            sigterm()
+            await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
+        assert len(answered()) == 2  # the first question is not answered again
+    finally:
+        await vk.stop()

@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 from collections.abc import Collection, Mapping
-from typing import Any, Final, cast
+from typing import Any, Final, Protocol, cast
 
 from aiogram import Bot
 from aiogram.methods import GetUpdates
@@ -36,6 +36,15 @@ WITH_ARGUMENTS: Final = frozenset({"start", "link"})  # typed with words after t
 # a manager's commands typed with words after them in a reply to a ticket's message (where
 # other words are the manager's answer to the partner)
 IN_REPLY_WITH_ARGUMENTS: Final = frozenset({"t", "faq_link"})
+
+
+class Position(Protocol):
+    """Where the long poll stopped reading, kept for the next leader
+    (`bot.services.poll_positions.PollPosition`)."""
+
+    async def read(self) -> int | None: ...
+
+    async def write(self, value: int) -> None: ...
 
 
 class VkEvents(VkDirectory):
@@ -56,6 +65,9 @@ class VkEvents(VkDirectory):
         self._server: str | None = None
         self._key = ""
         self._ts = ""
+        # where the long poll stopped reading, kept for the next leader (None: not kept)
+        self.position: Position | None = None
+        self._written_ts = ""
         self._buffer = UpdateBuffer()
         self._update_ids = 0
         self._event_keys: Lru = Lru(1000)  # update_id → event id
@@ -80,8 +92,9 @@ class VkEvents(VkDirectory):
         if pending:
             return pending
         if self._server is None:
-            await self._refresh_server(keep_ts=False)
+            await self._refresh_server(keep_ts=await self._kept_position())
         assert self._server is not None
+        await self._confirm()
         wait = self._wait if method.timeout is None else max(0, min(method.timeout, 90))
         answer = await asyncio.to_thread(
             self.client.long_poll, self._server, self._key, self._ts, wait
@@ -99,6 +112,35 @@ class VkEvents(VkDirectory):
         self._ts = str(answer.get("ts", self._ts))
         raw = [event for event in answer.get("updates", []) if self._first_time(event)]
         return self._buffer.keep(await self._translate(bot, raw))
+
+    async def _kept_position(self) -> bool:
+        """At the first poll: go on from where the last leader stopped reading (True), if
+        it was kept — VK sends the events since, as long as it still has them (else
+        `failed: 1`, and the poll goes on from VK's newest)."""
+        if self.position is None or self._ts:
+            return False
+        try:
+            kept = await self.position.read()
+        except Exception:  # the database away a moment: from the newest event, said
+            logger.exception("VK long poll: where the last start stopped is not known")
+            return False
+        if kept is None:
+            return False
+        self._ts = self._written_ts = str(kept)
+        logger.info("VK long poll: going on from event %s", kept)
+        return True
+
+    async def _confirm(self) -> None:
+        """Keep the position before polling from it: the events before it are in hand
+        (as Telegram's next `getUpdates` confirms the updates before its offset)."""
+        if self.position is None or self._ts == self._written_ts or not self._ts.isdigit():
+            return
+        try:
+            await self.position.write(int(self._ts))
+        except Exception:  # kept at the next poll; a start meanwhile reads from older
+            logger.exception("VK long poll: the position %s was not kept", self._ts)
+            return
+        self._written_ts = self._ts
 
     def _first_time(self, event: dict[str, Any]) -> bool:
         event_id = str(event.get("event_id") or "")
