@@ -370,6 +370,7 @@ async def test_tickets_on_vk_say_where_tickets_are_answered(tmp_path: Path) -> N
             said = (await boss.send("/tickets"))[-1].text
             assert "№1 · Анна" in said, said
             assert "Отвечают на обращения в чате менеджеров (Telegram)" in said, said
+            assert "в теме обращения или ответом на его сообщение" in said, said  # a forum
             manager = harness.manager()  # in private on Telegram: the list, and the same line
             await manager.send("/start")
             said = (await manager.send("/tickets"))[-1].plain

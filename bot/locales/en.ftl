@@ -234,10 +234,16 @@ ticket-blocked = ⚠️ The partner blocked the bot — the reply to ticket #{ $
 ticket-overdue = ⏰ Ticket #{ $number } ({ $name }) has waited { $hours } h for a reply.
 ticket-not-found = This is not a ticket message. To answer a partner, reply to a ticket message (or write in its topic); /close, /t and /faq_link work there too.
 ticket-template-unknown = No template “{ $key }”. There are: { $keys }
-ticket-template-usage = Usage: /t KEY (in the ticket's topic or as a reply to its message). Templates: { $keys }
+ticket-template-usage = Usage: /t KEY ({ $forum ->
+        [yes] in the ticket's topic or as a reply to its message
+       *[no] as a reply to the ticket's message
+    }). Templates: { $keys }
 ticket-list-empty = No open tickets.
 ticket-list-title = <b>Open tickets</b> (oldest first):
-ticket-list-where = Tickets are answered in the managers' chat ({ $where }): in the ticket's topic or as a reply to its message.
+ticket-list-where = Tickets are answered in the managers' chat ({ $where }): { $forum ->
+        [yes] in the ticket's topic or as a reply to its message
+       *[no] as a reply to the ticket's message
+    }.
 ticket-list-row = #{ $number } · { $name } ({ $who }) · opened { $age } h ago{ $waiting ->
         [yes] {" "}· waiting for a reply
        *[no] {""}

@@ -83,7 +83,8 @@ def _ticket_router(name: str) -> Router:
         keys = ", ".join(item.key for item in content.templates) or "—"
         key = arguments(command)
         if not key:
-            await message.reply(l10n("ticket-template-usage", keys=keys))
+            forum = "yes" if await relay.is_forum(bot) else "no"
+            await message.reply(l10n("ticket-template-usage", keys=keys, forum=forum))
             return
         found = next((item for item in content.templates if item.key == key), None)
         if found is None:
@@ -152,7 +153,9 @@ async def _list_tickets(
     if chat is not None and platform is not None and here != (platform, chat):
         # outside the managers' chat (a manager on VK or MAX, or in private): where to answer
         where = l10n("person-platform", platform=platform)
-        screen = Screen(screen.text + "\n\n" + l10n("ticket-list-where", where=where))
+        forum = "yes" if message.bot and await relay.is_forum(message.bot) else "no"
+        where = l10n("ticket-list-where", where=where, forum=forum)
+        screen = Screen(screen.text + "\n\n" + where)
     await send(message, screen)
 
 
