@@ -351,11 +351,29 @@ def _sales_import(settings: Settings, path: Path, content: Path) -> int:
         )
         for line, reason in report.rejected:
             print(f"{path.name}:{line}: {reason}")
+        if report.unlinked:
+            print(_unlinked_line(report.unlinked))
         # a script running the import learns that something was refused (the rows that
         # were fine stay imported; a replay after fixing the file counts them unchanged)
         return 1 if report.rejected else 0
 
     return asyncio.run(go())
+
+
+def _unlinked_line(unlinked: dict[str, int], shown: int = 10) -> str:
+    """The affiliate ids of an import that no partner is linked to, the most rows first:
+    their sales are kept and count once a partner links the id, but a typo in the id
+    column would otherwise go unnoticed (session 27's tester)."""
+    listed = ", ".join(
+        f"{affiliate} ({rows} row{'' if rows == 1 else 's'})"
+        for affiliate, rows in list(unlinked.items())[:shown]
+    )
+    more = f" and {len(unlinked) - shown} more" if len(unlinked) > shown else ""
+    count = len(unlinked)
+    return (
+        f"no partner is linked to {count} affiliate id{'' if count == 1 else 's'} yet "
+        f"(their sales count once one is): {listed}{more}"
+    )
 
 
 def _db_upgrade(settings: Settings) -> int:

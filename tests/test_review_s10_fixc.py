@@ -20,6 +20,8 @@ from bot.cli import main
 from tests.test_journey_vk_max import Side
 
 HEADER = "partner,conversion_id,status,amount,note\n"
+# the import names the ids no partner is linked to (session 27): nobody is, in these files
+UNLINKED = "no partner is linked to 1 affiliate id yet (their sales count once one is): "
 NOTHING = "Отменять нечего: открытых обращений нет. Если нужен менеджер — /support"
 
 
@@ -74,7 +76,10 @@ def test_a_column_given_twice_is_refused_and_nothing_stored(
     notes.write_text(
         "partner,conversion_id,status,amount,note,note,,\naff-7,z6,approved,1,a,b,,\n"
     )
-    assert _import(notes, capsys) == (0, ["inserted 1, updated 0, unchanged 0, rejected 0"])
+    assert _import(notes, capsys) == (
+        0,
+        ["inserted 1, updated 0, unchanged 0, rejected 0", UNLINKED + "aff-7 (1 row)"],
+    )
     assert _stored(database) == [("z6", "aff-7")]
 
 
@@ -95,6 +100,7 @@ def test_a_line_that_is_not_utf8_is_refused_and_the_others_imported(
         "inserted 2, updated 0, unchanged 0, rejected 2",
         "cp.csv:3: not UTF-8 text",
         "cp.csv:5: not UTF-8 text",
+        UNLINKED + "aff-7 (2 rows)",
     ]
     assert _stored(database) == [("z5", "aff-7"), ("z7", "aff-7")]
 
@@ -147,7 +153,10 @@ def test_random_bytes_and_a_bom_never_crash(
     # a UTF-8 file with a BOM (Excel's "CSV UTF-8") stays fine
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbf" + (HEADER + "aff-2,b1,approved,5,Москва\n").encode())
-    assert _import(bom, capsys) == (0, ["inserted 1, updated 0, unchanged 0, rejected 0"])
+    assert _import(bom, capsys) == (
+        0,
+        ["inserted 1, updated 0, unchanged 0, rejected 0", UNLINKED + "aff-2 (1 row)"],
+    )
     assert ("b1", "aff-2") in _stored(database)
 
 

@@ -23,6 +23,7 @@ from bot.clock import FakeClock
 from bot.http import create_http_app, start_http
 from tests.harness import MANAGER_ID, Harness, make_settings
 
+UNLINKED = "no partner is linked to 1 affiliate id yet (their sales count once one is): "
 SECRET = "s3cret-postback"
 Endpoint = tuple[str, aiohttp.ClientSession]
 
@@ -92,6 +93,7 @@ def test_a_csv_amount_of_minus_zero_is_that_lines_refusal(
         "inserted 1, updated 0, unchanged 0, rejected 2",
         "sales.csv:2: amount: a decimal ≥ 0",
         "sales.csv:3: amount: a decimal ≥ 0",
+        UNLINKED + "aff-1 (1 row)",  # nobody is linked to it (session 27)
     ]
     assert _conversions(database) == ["c3"]
 
@@ -167,10 +169,12 @@ def test_commands_reading_the_content_say_how_to_point_at_it(
 
     # pointed at, the import works from anywhere
     assert main(["sales", "import", str(sheet), "--content", str(CONTENT)]) == 0
-    assert capsys.readouterr().out == "inserted 1, updated 0, unchanged 0, rejected 0\n"
+    said = capsys.readouterr().out.splitlines()
+    assert said == ["inserted 1, updated 0, unchanged 0, rejected 0", UNLINKED + "aff-1 (1 row)"]
     monkeypatch.setenv("CONTENT_DIR", str(CONTENT))
     assert main(["sales", "import", str(sheet)]) == 0
-    assert capsys.readouterr().out == "inserted 0, updated 0, unchanged 1, rejected 0\n"
+    said = capsys.readouterr().out.splitlines()
+    assert said == ["inserted 0, updated 0, unchanged 1, rejected 0", UNLINKED + "aff-1 (1 row)"]
     assert _conversions(database) == ["c1"]
 
 

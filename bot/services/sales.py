@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.engine import Database, DatabaseUnreachable
 from bot.db.migrate import UNUSABLE
-from bot.db.tables import counters
+from bot.db.tables import counters, partners
 from bot.services.conversions import (
     ConversionIn,
     InvalidConversion,
@@ -318,6 +319,7 @@ class SalesService:
         """Import a CSV with the postback's field names as its header row."""
         report = ImportReport()
         rows = csv_rows(path, report)
+        ids: Counter[str] = Counter()
         while chunk := list(itertools.islice(rows, IMPORT_CHUNK)):
             items: list[tuple[int, ConversionIn]] = []
             for line, raw in chunk:
@@ -327,12 +329,28 @@ class SalesService:
                     report.rejected.append((line, str(exc)))
             written = await self._write_chunk([item for _line, item in items], "csv")
             self._written(written.changed)
-            for (line, _item), outcome in zip(items, written.outcomes, strict=True):
+            for (line, item), outcome in zip(items, written.outcomes, strict=True):
                 if isinstance(outcome, TransitionRefused):
                     report.rejected.append((line, str(outcome)))
                 else:
                     report.count(outcome)
+                    ids[item.affiliate_id] += 1
             if progress is not None:
                 progress(chunk[-1][0])
         report.rejected.sort()
+        linked = await self._linked(list(ids))
+        unlinked = [(i, n) for i, n in ids.items() if i not in linked]
+        report.unlinked = dict(sorted(unlinked, key=lambda pair: (-pair[1], pair[0])))
         return report
+
+    async def _linked(self, affiliate_ids: list[str]) -> set[str]:
+        """Which of these affiliate ids a partner is linked to."""
+        found: set[str] = set()
+        async with self._db.read() as conn:
+            for start in range(0, len(affiliate_ids), 500):
+                query = sa.select(partners.c.affiliate_id).where(
+                    partners.c.affiliate_id.in_(affiliate_ids[start : start + 500]),
+                    partners.c.affiliate_status == "linked",
+                )
+                found.update(str(row[0]) for row in await conn.execute(query))
+        return found

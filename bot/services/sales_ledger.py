@@ -83,6 +83,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # rows by affiliate id that no partner is linked to (yet): the most rows first
+    unlinked: dict[str, int] = field(default_factory=dict)
 
     def count(self, result: Result) -> None:
         setattr(self, result, getattr(self, result) + 1)
