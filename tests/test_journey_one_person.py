@@ -150,3 +150,29 @@ async def test_a_contest_announcement_counts_the_person(harness: Harness) -> Non
     announced = await harness.services.notices.announce_contest(contest)
     assert announced.partners == 1  # one person …
     assert announced.enqueued.queued == 2  # … in each of their chats
+
+
+async def test_lessons_done_in_one_chat_are_done_in_every_chat_of_the_person(
+    harness: Harness,
+) -> None:
+    """The course is the person's: a lesson finished on Telegram is finished on MAX too
+    (/lessons, /me, the digest's «Следующий урок»), as the numbers and settings are. The
+    digests of the two chats offered two different next lessons (session 27's tester T)."""
+    manager = harness.manager()
+    await manager.send("/start")
+    on_max, on_tg = harness.max_user(7721, "Ульяна"), harness.user(7721, "Ульяна")
+    for chat in (on_max, on_tg):
+        await chat.onboard()
+    await _link(manager, on_max, "max:7721", "aff-21")
+    await _link(manager, on_tg, "tg:7721", "aff-21")
+    await on_tg.send("/lessons")
+    await on_tg.press("▫️ С чего начать: кабинет, ссылка, первые шаги")
+    await on_tg.press("✅ Готово, дальше")
+    course = (await on_max.send("/lessons"))[-1]
+    assert "пройдено 1 из 4" in course.plain, course.plain
+    assert course.button_labels[0].startswith("✅"), course.button_labels
+    chats = [await _chat(harness, "tg", 7721), await _chat(harness, "max", 7721)]
+    courses = await harness.services.lessons.courses(chats)
+    nexts = {chat.platform: courses[chat.id].next_after(None) for chat in chats}
+    assert nexts["tg"] is not None and nexts["tg"] == nexts["max"], nexts
+    assert nexts["tg"].title == "Первая продажа за 7 дней"

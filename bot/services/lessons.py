@@ -12,8 +12,8 @@ from bot.clock import Clock, as_utc
 from bot.content.models import Lesson
 from bot.content.store import ContentStore
 from bot.db.engine import Database
-from bot.db.tables import lesson_progress
-from bot.services.partner import Partner
+from bot.db.tables import lesson_progress, partners
+from bot.services.partner import Partner, person_key
 
 
 @dataclass(frozen=True)
@@ -49,32 +49,42 @@ class LessonService:
         return lesson if lesson is not None and lesson.visible_to(segment) else None
 
     async def course(self, partner: Partner) -> Course:
-        lessons = [
-            lesson for lesson in self._store.content.lessons if lesson.visible_to(partner.segment)
-        ]
-        query = sa.select(lesson_progress.c.lesson_id).where(
-            lesson_progress.c.partner_id == partner.id
-        )
-        async with self._db.read() as conn:
-            done = frozenset(row.lesson_id for row in await conn.execute(query))
-        return Course(lessons, done)
+        return (await self.courses([partner]))[partner.id]
 
     async def courses(self, people: list[Partner]) -> dict[int, Course]:
-        """`course` of many partners (by partner id) in one query per 500 of them."""
-        done: dict[int, set[str]] = {}
+        """`course` of many partners (by partner id): the lessons finished in any chat of
+        the person (chats linked to one affiliate id, docs/one-person.md) count in each,
+        read in one query per 500 partners or affiliate ids."""
+        done: dict[str, set[str]] = {}  # by person_key
         ids = sorted({partner.id for partner in people})
-        for start in range(0, len(ids), 500):
-            query = sa.select(lesson_progress.c.partner_id, lesson_progress.c.lesson_id).where(
-                lesson_progress.c.partner_id.in_(ids[start : start + 500])
+        affiliates = sorted(
+            {p.affiliate_id for p in people if p.affiliate_id and p.affiliate_status == "linked"}
+        )
+        chats = sa.select(
+            lesson_progress.c.lesson_id,
+            partners.c.id,
+            partners.c.affiliate_id,
+            partners.c.affiliate_status,
+        ).join(partners, partners.c.id == lesson_progress.c.partner_id)
+        wanted: list[sa.ColumnElement[bool]]
+        wanted = [partners.c.id.in_(ids[n : n + 500]) for n in range(0, len(ids), 500)]
+        wanted += [
+            sa.and_(
+                partners.c.affiliate_id.in_(affiliates[n : n + 500]),
+                partners.c.affiliate_status == "linked",
             )
-            async with self._db.read() as conn:
-                for row in await conn.execute(query):
-                    done.setdefault(int(row.partner_id), set()).add(row.lesson_id)
+            for n in range(0, len(affiliates), 500)
+        ]
+        async with self._db.read() as conn:
+            for condition in wanted:
+                for row in await conn.execute(chats.where(condition)):
+                    key = person_key(row.id, row.affiliate_id, row.affiliate_status)
+                    done.setdefault(key, set()).add(row.lesson_id)
         lessons = self._store.content.lessons
         return {
             partner.id: Course(
                 [lesson for lesson in lessons if lesson.visible_to(partner.segment)],
-                frozenset(done.get(partner.id, ())),
+                frozenset(done.get(_person(partner), ())),
             )
             for partner in people
         }
@@ -108,6 +118,11 @@ class LessonService:
                     )
                 )
         return await self.course(partner), new
+
+
+def _person(partner: Partner) -> str:
+    """The person a chat belongs to (`person_key`)."""
+    return person_key(partner.id, partner.affiliate_id, partner.affiliate_status)
 
 
 def _latest_per_partner() -> sa.Subquery:
