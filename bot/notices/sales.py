@@ -7,10 +7,13 @@ import html
 from collections import defaultdict
 from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from bot.content.models import Contest
 from bot.i18n import L10n
 from bot.notices.base import NoticesBase, private
-from bot.services.contest_standings import Standings
+from bot.services.contest_standings import Boards, Standings, contest_key
+from bot.services.contests import ContestService
 from bot.services.outbox import Queued
 from bot.services.outbox_enqueue import Enqueued, OutMessage
 from bot.services.outbox_refresh import Merged, Rewritten
@@ -40,6 +43,7 @@ class SaleNotices(NoticesBase):
             marks[item.affiliate_id] = item.mark  # one commit's: the same mark
         linked = await self._partners.linked_to(sorted(by_affiliate))
         messages: list[OutMessage] = []
+        boards = _Reading(self._contests)  # every chat told from the same standings
         for affiliate, conversion_ids in by_affiliate.items():
             people = linked.get(affiliate, [])
             if not people:
@@ -53,7 +57,7 @@ class SaleNotices(NoticesBase):
             subject = sales_subject(facts.rows)
             for partner in people:
                 l10n = self._l10n(partner.language)
-                standing = await self._standing(partner, l10n, facts.occurred)
+                standing = await self._standing(partner, l10n, facts.occurred, boards)
                 lines = [l10n("sale-approved", count=facts.new)]
                 if standing:
                     lines.append(standing)
@@ -95,7 +99,9 @@ class SaleNotices(NoticesBase):
             return nothing
         l10n = self._l10n(partner.language)
         lines = [_before_link_text(l10n, affiliate, facts.new)]
-        if standing := await self._standing(partner, l10n, facts.occurred):
+        if standing := await self._standing(
+            partner, l10n, facts.occurred, _Reading(self._contests)
+        ):
             lines.append(standing)
         key = f"{BEFORE_LINK}{affiliate}:{min(facts.rows)}:{partner.key}"
         summary = self._sale_message(key, partner, "\n".join(lines), sales_subject(facts.rows))
@@ -140,6 +146,7 @@ class SaleNotices(NoticesBase):
         carriers: dict[tuple[str, int], Queued] = {}  # per chat: the first row that goes
         sales: dict[int, set[int]] = defaultdict(set)  # per carrier: the sales it tells of
         found: dict[int, Rewritten | Merged] = {}
+        boards = _Reading(self._contests)  # every chat told from the same standings
         for row in rows:
             counting = {n for n in told[row.id] if n in occurred}
             if row.partner_id not in people or not counting:
@@ -157,7 +164,7 @@ class SaleNotices(NoticesBase):
             if affiliate is not None and sales[carrier.id] <= told[carrier.id]:
                 # the summary of the sales before the link, none other merged into it
                 lines = [_before_link_text(l10n, affiliate, len(moments))]
-            if standing := await self._standing(partner, l10n, moments):
+            if standing := await self._standing(partner, l10n, moments, boards):
                 lines.append(standing)
             found[carrier.id] = Rewritten("\n".join(lines), sales_subject(sales[carrier.id]))
         return found
@@ -167,21 +174,24 @@ class SaleNotices(NoticesBase):
         return private(key, "sales", subject, partner, text)
 
     async def _standing(
-        self, partner: Partner, l10n: L10n, occurred: tuple[datetime, ...]
+        self, partner: Partner, l10n: L10n, occurred: tuple[datetime, ...], boards: _Reading
     ) -> str | None:
         """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month);
         nothing when none of the sales (`occurred`: when they were made) counts there — a
-        backdated sale moved no one in this month's rating."""
-        contest = await self._contests.running(partner.segment)
+        backdated sale moved no one in this month's rating. `boards`: the standings of the
+        notices written together, read once."""
+        contest = await boards.running(partner.segment)
         if contest is not None:
             if not any(contest.starts_at <= at <= contest.ends_at for at in occurred):
                 return None
             kinds = {category.category: category for category in contest.prizes}
             # the first board, best first, that places the partner (under a category's
-            # threshold «Больше всего продаж» does not: «Первые продажи» may)
+            # threshold «Больше всего продаж» does not: «Первые продажи» may), all of them
+            # as of one moment
+            read = await boards.contest(contest)
             for kind in (k for k in SALE_BOARDS if k in kinds):
                 category = kinds[kind]
-                entries = await self._contests.standings(contest, category, fresh=True)
+                entries = read.standings(category)
                 if entries.index_of(partner.affiliate_id) is None:
                     continue
                 # the contest named: the notice may come before the partner heard it started
@@ -196,8 +206,39 @@ class SaleNotices(NoticesBase):
         now, zone = self._clock.now(), self._settings.tz
         if not any(month_start(now, zone) <= at < month_end(now, zone) for at in occurred):
             return None
-        entries = await self._contests.month_leaderboard(zone, fresh=True)
+        entries = await boards.month(zone)
         return _place_text(entries, partner.affiliate_id, l10n("sale-board-month"), l10n)
+
+
+class _Reading:
+    """The standings sale notices written together are told from — every chat of a
+    person, every partner of one commit, the notices to one chat merged in the morning —
+    each read once, when first needed, as of the last change (`fresh`): one sale's notice
+    says the same in every chat even when another sale is committed while it is written
+    (Telegram's told the place after two sales, MAX's after three: a tester of session
+    27). The running contest is looked up once a segment for the same reason."""
+
+    def __init__(self, contests: ContestService) -> None:
+        self._contests = contests
+        self._running: dict[str | None, Contest | None] = {}
+        self._boards: dict[tuple[object, ...], Boards] = {}
+        self._month: dict[ZoneInfo, Standings] = {}
+
+    async def running(self, segment: str | None) -> Contest | None:
+        if segment not in self._running:
+            self._running[segment] = await self._contests.running(segment)
+        return self._running[segment]
+
+    async def contest(self, contest: Contest) -> Boards:
+        key = contest_key(contest)
+        if key not in self._boards:
+            self._boards[key] = await self._contests.boards(contest, fresh=True)
+        return self._boards[key]
+
+    async def month(self, zone: ZoneInfo) -> Standings:
+        if zone not in self._month:
+            self._month[zone] = await self._contests.month_leaderboard(zone, fresh=True)
+        return self._month[zone]
 
 
 def _before_link(key: str) -> str | None:

@@ -5,7 +5,11 @@ pending ones are shown apart. Ties go to whoever reached the value first. Only l
 affiliate ids take part (a conversion for an unknown id counts once the partner links it),
 and only partners of the contest's segments, when it names any.
 Standings are cached in the process while no conversion changed (see `StandingsCache`);
-`Ranking` computes them for `ContestService`.
+`Ranking` computes them for `ContestService`. A contest's sales categories are ranked from
+one reading of its sales (`Boards`): they never stand at different moments — a board
+cached apart could say «after two sales» beside another's «after three», and a sale
+notice that reads several in turn (the first that places the partner) or tells several
+chats of one person must get the same moment from each.
 """
 
 from __future__ import annotations
@@ -80,6 +84,22 @@ class MyStanding:
     category: PrizeCategory
     place: int | None  # None: not in the standings (yet)
     entry: Entry | None
+
+
+class Boards:
+    """A contest's sales categories as of one reading of its sales (`sales_rows`), each
+    ranked once, when first asked for."""
+
+    def __init__(self, rows: list[SalesRow]) -> None:
+        self.rows = rows
+        self._ranked: dict[tuple[str, Decimal], Standings] = {}
+
+    def standings(self, category: PrizeCategory) -> Standings:
+        """Everyone in a sales category (not `most_referrals`), best first."""
+        key = (category.category, category.min_value)
+        if key not in self._ranked:
+            self._ranked[key] = rank(from_sales(self.rows, category), category)
+        return self._ranked[key]
 
 
 class StandingsCache:
@@ -278,21 +298,24 @@ class Ranking:
     ) -> Standings:
         """Everyone in the category, best first; those below `min_value` are left out.
         `fresh`: as of the last change, even when computing them is slow."""
+        if category.category != "most_referrals":
+            return (await self.boards(contest, fresh=fresh)).standings(category)
         key = contest_key(contest, category.category, category.min_value)
         await self._sales_in.follow()  # a CSV import or another worker's sales
         return await self._standings.get(
-            key, lambda: self._compute(contest, category, fresh=fresh), fresh=fresh
+            key, lambda: self._referrals(contest, category), fresh=fresh
         )
 
-    async def _compute(
-        self, contest: Contest, category: PrizeCategory, *, fresh: bool
-    ) -> Standings:
-        if category.category == "most_referrals":
-            return rank(await referral_entries(self._db, contest), category)
-        return rank(from_sales(await self._sales(contest, fresh=fresh), category), category)
-
-    async def _sales(self, contest: Contest, *, fresh: bool) -> list[SalesRow]:
-        """Approved and pending conversions in the contest's window, per linked affiliate
-        (shared by every sales category of the contest)."""
+    async def boards(self, contest: Contest, *, fresh: bool = False) -> Boards:
+        """The contest's sales categories as of one reading of its sales (approved and
+        pending conversions in its window, per linked affiliate), cached as one: every
+        category of it stands at the same moment. `fresh`: as in `standings`."""
         key = contest_key(contest, "sales")
-        return await self._standings.get(key, lambda: sales_rows(self._db, contest), fresh=fresh)
+        await self._sales_in.follow()  # a CSV import or another worker's sales
+        return await self._standings.get(key, lambda: self._read(contest), fresh=fresh)
+
+    async def _read(self, contest: Contest) -> Boards:
+        return Boards(await sales_rows(self._db, contest))
+
+    async def _referrals(self, contest: Contest, category: PrizeCategory) -> Standings:
+        return rank(await referral_entries(self._db, contest), category)
