@@ -71,7 +71,7 @@ from tests.harness import (
     running_bot,
 )
 from tests.test_faq_learning import reviewed
-from tests.test_review_s10_fixc import _import, _stored, database
+from tests.test_review_s10_fixc import UNLINKED, _import, _stored, database
 from tests.test_review_s20 import _problems_of
 
 __all__ = ["database", "reviewed"]
@@ -115,7 +115,8 @@ def test_an_unclosed_quote_is_refused_on_the_line_it_was_opened(
     sheet.write_text(HEADER + rows, encoding="utf-8")
     code, out = _import(sheet, capsys)
     assert code == 1
-    assert out[1:] == [refused]
+    unlinked = f"{UNLINKED}aff-1 ({len(stored)} row{'' if len(stored) == 1 else 's'})"
+    assert out[1:] == [refused, unlinked]  # nobody is linked to aff-1 (session 27)
     assert [conversion for conversion, _ in _stored(database)] == stored
 
 
@@ -129,7 +130,10 @@ def test_a_note_over_two_lines_is_a_value_not_an_open_quote(
         .replace("\r\r\n", "\r\n")
         .encode()
     )
-    assert _import(sheet, capsys) == (0, ["inserted 2, updated 0, unchanged 0, rejected 0"])
+    assert _import(sheet, capsys) == (
+        0,
+        ["inserted 2, updated 0, unchanged 0, rejected 0", UNLINKED + "aff-1 (2 rows)"],
+    )
     assert [conversion for conversion, _ in _stored(database)] == ["c1", "c2"]
 
 
@@ -692,7 +696,8 @@ def test_a_quote_open_over_the_field_limit_names_the_rest_of_the_file(
     assert code == 1
     assert out[1:] == [
         "long.csv:3: a quote opened on this line is not closed within 131,072 characters:"
-        " lines 3-6004, the rest of the file, not imported (close the quote or remove it)"
+        " lines 3-6004, the rest of the file, not imported (close the quote or remove it)",
+        UNLINKED + "aff-1 (1 row)",
     ]
     assert [conversion for conversion, _ in _stored(database)] == ["f1"]
 
