@@ -51,7 +51,11 @@ class SettingsCb(CallbackData, prefix="s"):
 
 
 class ForgetCb(CallbackData, prefix="fg"):
-    confirm: bool
+    confirm: bool  # delete (in this chat only, when the person has linked chats) or keep
+
+
+class ForgetEverywhereCb(CallbackData, prefix="fga"):
+    """/forget in every chat of the person: which ones is read at the press, never sent."""
 
 
 class TicketCb(CallbackData, prefix="t"):

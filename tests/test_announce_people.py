@@ -60,7 +60,8 @@ async def test_the_preview_counts_the_people_the_send_reaches(harness: Harness) 
     await dina.send("/stop")  # Дина stopped her only chat
     for forgetting in (egor[1], zhanna):  # Егор forgot his VK chat, Жанна her only one
         await forgetting.send("/forget")
-        await forgetting.press("Да, удалить")
+        # «Да, удалить»; Егор, linked: «Удалить только в этом чате» (session 27)
+        await forgetting.press(forgetting.last.button_labels[0])
     partner = await harness.services.partners.by_user("tg", 871)
     assert partner is not None
     cap = harness.services.content_store.content.program.schedule.max_automated_per_week

@@ -75,7 +75,7 @@ async def test_forgetting_the_chosen_chat_sends_everything_to_the_remaining_ones
     assert vera.last.text == "Только во ВКонтакте"
 
     await vera.send("forget")
-    await vera.press("Да, удалить")
+    await vera.press("Удалить только в этом чате")  # linked: asked where (session 27)
     assert await vk_harness.services.partners.by_user("vk", 7202) is None
     # the remaining chat gets everything again, and its /settings says so
     await anna.send("/settings")

@@ -78,7 +78,7 @@ async def test_a_newer_no_in_another_chat_is_told_and_does_not_outlive_that_chat
     assert "MAX" in card, card  # why: the «no» given in onboarding on MAX
 
     await on_max.send("/forget")
-    await on_max.press("Да, удалить")
+    await on_max.press("Удалить только в этом чате")  # linked: asked where (session 27)
     # the MAX chat is gone, and so is its «no»: VK's own «yes» again, and VK is told
     assert (await _chat(people, "vk", 1401)).subscribed("news")
     assert "снова" in on_vk.last.text, on_vk.last.text
@@ -133,7 +133,7 @@ async def test_a_choice_made_after_linking_is_everyones_and_stays(people: Harnes
     await on_vk.send("/settings")
     await on_vk.press("❌ Конкурсы")  # the person chooses again: only contests
     await on_max.send("/forget")
-    await on_max.press("Да, удалить")
+    await on_max.press("Удалить только в этом чате")  # linked: asked where (session 27)
     vk = await _chat(people, "vk", 1405)
     assert vk.subscribed("contests")
     assert not vk.subscribed("news")

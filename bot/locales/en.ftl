@@ -172,6 +172,21 @@ forget-confirm = Yes, delete
 forget-cancel = No, keep it
 forget-cancelled = OK, nothing is deleted.
 forget-done = Your data is deleted. To come back, just send /start.
+forget-ask-linked = { $count ->
+        [one] Your chat on { $platforms } is
+       *[other] Your chats on { $platforms } are
+    } linked to the same partner ID: to the bot you are one partner there and here. Delete your data (segment, answers, training progress, questions and settings) in this chat only, or in all your chats? This cannot be undone.
+forget-here = Delete in this chat only
+forget-everywhere = Delete in all my chats
+forget-done-everywhere = { $count ->
+        [one] Your data is deleted here and in your chat on { $platforms }.
+       *[other] Your data is deleted here and in your other chats — on { $platforms }.
+    } To come back, just send /start.
+forget-done-here = Your data in this chat is deleted. { $count ->
+        [one] Your chat on { $platforms } keeps it: to delete it there too, send /forget in that chat.
+       *[other] Your chats on { $platforms } keep it: to delete it there too, send /forget in each of them.
+    } To come back, just send /start.
+forget-and = { $most } and { $last }
 
 ## For managers
 reload-done = Content reloaded: { $faq } { $faq ->
