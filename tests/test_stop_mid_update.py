@@ -252,6 +252,38 @@ async def test_a_redis_command_cancelled_is_never_completed_instead(tmp_path: Pa
         await server.wait_closed()
 
 
+@contextlib.asynccontextmanager
+async def vk_worker(
+    tmp_path: Path, telegram: BotApiEmulator
+) -> AsyncIterator[tuple[VkApiEmulator, Settings]]:
+    """A VK community's emulator (its manager Вера) and a worker's settings with it."""
+    vk = VkApiEmulator()
+    await vk.start()
+    vk.add_user(VK_MANAGER_ID, "Вера")
+    try:
+        yield (
+            vk,
+            worker_settings(
+                tmp_path,
+                telegram,
+                vk_group_token=vk.token,
+                vk_group_id=vk.group_id,
+                vk_api_url=vk.base_url,
+                managers=f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
+            ),
+        )
+    finally:
+        await vk.stop()
+
+
+def vk_answers(vk: VkApiEmulator) -> list[str]:
+    return [m.text for m in vk.chat_messages(VK_MANAGER_ID) if "10 и 25" in m.text]
+
+
+def vk_polls(vk: VkApiEmulator) -> bool:
+    return any(r.method == "groups.getLongPollServer" for r in vk.requests)
+
+
 async def _outlasting_a_stop(
     settings: Settings,
     hold: Hold,
@@ -291,33 +323,16 @@ async def test_a_vk_update_that_outlasts_the_stop_is_handled_on_the_next_start(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(bot.app, "STOP_GRACE", 0.2, raising=False)
-    vk = VkApiEmulator()
-    await vk.start()
-    vk.add_user(VK_MANAGER_ID, "Вера")
-    settings = worker_settings(
-        tmp_path,
-        telegram,
-        vk_group_token=vk.token,
-        vk_group_id=vk.group_id,
-        vk_api_url=vk.base_url,
-        managers=f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
-    )
-
-    def answered() -> list[str]:
-        return [m.text for m in vk.chat_messages(VK_MANAGER_ID) if "10 и 25" in m.text]
-
-    try:
+    async with vk_worker(tmp_path, telegram) as (vk, settings):
         await _outlasting_a_stop(
             settings,
             hold,
             telegram,
             lambda: vk.user_message(VK_MANAGER_ID, QUESTION),
-            answered,
+            lambda: vk_answers(vk),
             caplog,
-            lambda: any(r.method == "groups.getLongPollServer" for r in vk.requests),
+            lambda: vk_polls(vk),
         )
-    finally:
-        await vk.stop()
 
 
 async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
@@ -361,38 +376,19 @@ async def test_what_vk_partners_write_while_the_bot_is_down_is_answered_after_th
     """VK's long poll starts where the last leader stopped reading (its `ts`, kept in the
     database): a message written during a deploy is answered once the bot is back — VK
     keeps the events, as Telegram keeps the updates not confirmed."""
-    vk = VkApiEmulator()
-    await vk.start()
-    vk.add_user(VK_MANAGER_ID, "Вера")
-    settings = worker_settings(
-        tmp_path,
-        telegram,
-        vk_group_token=vk.token,
-        vk_group_id=vk.group_id,
-        vk_api_url=vk.base_url,
-        managers=f"tg:{MANAGER_ID},vk:{VK_MANAGER_ID}",
-    )
-
-    def answered() -> list[str]:
-        return [m.text for m in vk.chat_messages(VK_MANAGER_ID) if "10 и 25" in m.text]
-
-    def vk_polls() -> bool:
-        return any(r.method == "groups.getLongPollServer" for r in vk.requests)
-
-    try:
+    async with vk_worker(tmp_path, telegram) as (vk, settings):
         async with production(settings) as running:
             await started(telegram, running)
-            await until(vk_polls, "VK's long poll", 20)  # a first start reads from VK's newest
+            # a first start reads from VK's newest
+            await until(lambda: vk_polls(vk), "VK's long poll", 20)
             vk.user_message(VK_MANAGER_ID, QUESTION)
-            await until(answered, "the first answer", 20)
+            await until(lambda: vk_answers(vk), "the first answer", 20)
             sigterm()
             await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
         vk.user_message(VK_MANAGER_ID, "А " + QUESTION.lower())  # while the bot is down
         async with production(settings) as running:
             await started(telegram, running)
-            await until(lambda: len(answered()) == 2, "the answer to what came meanwhile", 20)
+            await until(lambda: len(vk_answers(vk)) == 2, "the answer to what came meanwhile", 20)
             sigterm()
             await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
-        assert len(answered()) == 2  # the first question is not answered again
-    finally:
-        await vk.stop()
+        assert len(vk_answers(vk)) == 2  # the first question is not answered again
