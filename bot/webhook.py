@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 import sqlalchemy as sa
 from aiogram import Bot, Dispatcher
@@ -142,7 +142,7 @@ class PolledReader(WebhookReader):
         self.platform = platform
 
     def keeping(self, bot: Bot, update: Update) -> tuple[int, dict[str, Any]]:
-        session: PolledSession = bot.session  # type: ignore[assignment]
+        session = cast("PolledSession", bot.session)
         dumped = _dumped(update)
         event = session.event_key(update.update_id)
         held = {key: value for key, value in dumped.items() if key != "update_id"}
@@ -151,7 +151,7 @@ class PolledReader(WebhookReader):
         return int.from_bytes(digest.digest()) & MAX_BIG_ID, {"update": held, "event": event}
 
     async def updates(self, bot: Bot, body: dict[str, Any]) -> list[Update]:
-        session: PolledSession = bot.session  # type: ignore[assignment]
+        session = cast("PolledSession", bot.session)
         update = {**body["update"], "update_id": session.renumber(body.get("event"))}
         return [Update.model_validate(update, context={"bot": bot})]
 

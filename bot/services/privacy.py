@@ -66,12 +66,16 @@ class PrivacyService:
                     webhook_updates.c.handled_at.is_(None),
                 )
             )
-            for row in [row for row in waiting if _from_user(row.body, partner.user_id)]:
+            mine: dict[str, list[int]] = {}  # by platform: one statement each, as before
+            for row in waiting:
+                if _from_user(row.body, partner.user_id):
+                    mine.setdefault(row.platform, []).append(row.update_id)
+            for platform, update_ids in mine.items():
                 await conn.execute(
                     webhook_updates.update()
                     .where(
-                        webhook_updates.c.platform == row.platform,
-                        webhook_updates.c.update_id == row.update_id,
+                        webhook_updates.c.platform == platform,
+                        webhook_updates.c.update_id.in_(update_ids),
                     )
                     .values(body={})
                 )
