@@ -4,6 +4,7 @@ prepared at start-up (the token checked, the rights in the configured chats)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Final
@@ -166,7 +167,15 @@ def create_bots(settings: Settings, services: Services) -> list[Bot]:
         if isinstance(bot.session, VkSession):
             bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("vk").inc
             # the next leader reads on from where this one stopped (VK's `ts`)
-            bot.session.position = PollPosition(services.db, f"vk-ts:{bot.session.group_id}")
+            bot.session.position.store = PollPosition(services.db, f"vk-ts:{bot.session.group_id}")
         if isinstance(bot.session, MaxSession):
             bot.session.client.on_rate_limited = metrics.RATE_LIMITED.labels("max").inc
+            # the next leader reads on from where this one stopped (MAX's `marker`)
+            bot.session.position.store = PollPosition(services.db, max_position_name(bot.token))
     return bots
+
+
+def max_position_name(token: str) -> str:
+    """The `counters` row of a MAX bot's marker: named by its token's digest (the bot's
+    identity without the secret; a new bot starts afresh)."""
+    return f"max-marker:{hashlib.sha256(token.encode()).hexdigest()[:12]}"

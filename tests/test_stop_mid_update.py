@@ -368,27 +368,3 @@ async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
         )
     finally:
         await maxbot.stop()
-
-
-async def test_what_vk_partners_write_while_the_bot_is_down_is_answered_after_the_start(
-    tmp_path: Path, telegram: BotApiEmulator
-) -> None:
-    """VK's long poll starts where the last leader stopped reading (its `ts`, kept in the
-    database): a message written during a deploy is answered once the bot is back — VK
-    keeps the events, as Telegram keeps the updates not confirmed."""
-    async with vk_worker(tmp_path, telegram) as (vk, settings):
-        async with production(settings) as running:
-            await started(telegram, running)
-            # a first start reads from VK's newest
-            await until(lambda: vk_polls(vk), "VK's long poll", 20)
-            vk.user_message(VK_MANAGER_ID, QUESTION)
-            await until(lambda: vk_answers(vk), "the first answer", 20)
-            sigterm()
-            await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
-        vk.user_message(VK_MANAGER_ID, "А " + QUESTION.lower())  # while the bot is down
-        async with production(settings) as running:
-            await started(telegram, running)
-            await until(lambda: len(vk_answers(vk)) == 2, "the answer to what came meanwhile", 20)
-            sigterm()
-            await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
-        assert len(vk_answers(vk)) == 2  # the first question is not answered again

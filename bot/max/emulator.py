@@ -117,8 +117,12 @@ class MaxApiEmulator(MaxMethods):
             return web.json_response({"updates": [], "marker": self._acked})
         limit = int(query.get("limit", "100"))
         timeout = min(float(query.get("timeout", "30")), 90.0)
-        marker = int(query["marker"]) if query.get("marker") not in (None, "") else self._acked
-        marker = max(marker, self.feed.first)
+        if query.get("marker") in (None, "", "null"):
+            # the spec: without a marker "you get only the latest update" — what came
+            # before it, read or not, is not sent (a bot keeps its marker to read on)
+            marker, limit = max(self.feed.newest - 1, self.feed.first), 1
+        else:
+            marker = max(int(query["marker"]), self.feed.first)
         self._acked = max(self._acked, marker)
         await self.feed.poll(marker, timeout)
         updates = self.feed.since(marker, limit)

@@ -7,7 +7,9 @@ keyboards serve MAX too. MAX's traps, and what is done about each:
 - `marker` is the position in the event feed: it is kept here and sent with every
   `GET /updates`; a failed or lost poll asks again with the same marker, so nothing is
   skipped, and events MAX sends again are dropped by their identity (type, time, mid or
-  callback id), so nothing is handled twice.
+  callback id), so nothing is handled twice. Without a marker MAX sends "only the latest
+  update", so the marker is kept in the database too (`position`) and the next start —
+  a deploy, a crash, another worker leading — reads on from it.
 - A message has a string `mid` (what MAX edits and deletes by) and an int64 `seq`;
   aiogram's `message_id` is the `seq`, and (chat, seq) → mid is remembered.
 - `recipient.user_id` is the receiver (the bot, in a person's message), not the chat:
@@ -55,6 +57,7 @@ from bot.max.people import BOT_ID
 from bot.max.sending import MaxSending
 from bot.pacing import Pacer
 from bot.platform.memory import UpdateBuffer
+from bot.platform.positions import KeptPosition
 from bot.platform.session import FileNotSent, PlatformSession
 from bot.press_answers import PRESS_GONE, note_answers
 
@@ -94,6 +97,8 @@ class MaxSession(MaxSending, MaxEvents, PlatformSession):
         self._init_sending()
         self._wait = long_poll_timeout
         self.marker: int | None = None
+        # where the long poll stopped reading, kept for the next leader (`marker`)
+        self.position = KeptPosition("MAX")
         self._buffer = UpdateBuffer()
 
     # --- BaseSession ----------------------------------------------------------------
@@ -169,6 +174,10 @@ class MaxSession(MaxSending, MaxEvents, PlatformSession):
         pending = self._buffer.pending(method.offset)
         if pending:
             return pending
+        if self.marker is None:  # the first poll: on from where the last leader stopped
+            self.marker = await self.position.kept()
+        else:
+            await self.position.confirm(self.marker)
         wait = self._wait if method.timeout is None else max(0, min(method.timeout, 90))
         params: dict[str, Any] = {"limit": 100, "timeout": wait, "marker": self.marker}
         answer = await self.client.request("GET", "/updates", params=params, wait=wait + 15)

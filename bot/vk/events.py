@@ -18,13 +18,14 @@ import re
 import secrets
 import time
 from collections.abc import Collection, Mapping
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, cast
 
 from aiogram import Bot
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
 from bot.platform.memory import Lru, SeenOnce, UpdateBuffer
+from bot.platform.positions import KeptPosition
 from bot.rendering import whole_characters_in
 from bot.vk import convert
 from bot.vk.people import Sent, VkDirectory
@@ -36,15 +37,6 @@ WITH_ARGUMENTS: Final = frozenset({"start", "link"})  # typed with words after t
 # a manager's commands typed with words after them in a reply to a ticket's message (where
 # other words are the manager's answer to the partner)
 IN_REPLY_WITH_ARGUMENTS: Final = frozenset({"t", "faq_link"})
-
-
-class Position(Protocol):
-    """Where the long poll stopped reading, kept for the next leader
-    (`bot.services.poll_positions.PollPosition`)."""
-
-    async def read(self) -> int | None: ...
-
-    async def write(self, value: int) -> None: ...
 
 
 class VkEvents(VkDirectory):
@@ -65,9 +57,8 @@ class VkEvents(VkDirectory):
         self._server: str | None = None
         self._key = ""
         self._ts = ""
-        # where the long poll stopped reading, kept for the next leader (None: not kept)
-        self.position: Position | None = None
-        self._written_ts = ""
+        # where the long poll stopped reading, kept for the next leader (`ts`)
+        self.position = KeptPosition("VK")
         self._buffer = UpdateBuffer()
         self._update_ids = 0
         self._event_keys: Lru = Lru(1000)  # update_id → event id
@@ -117,30 +108,18 @@ class VkEvents(VkDirectory):
         """At the first poll: go on from where the last leader stopped reading (True), if
         it was kept — VK sends the events since, as long as it still has them (else
         `failed: 1`, and the poll goes on from VK's newest)."""
-        if self.position is None or self._ts:
+        if self._ts:
             return False
-        try:
-            kept = await self.position.read()
-        except Exception:  # the database away a moment: from the newest event, said
-            logger.exception("VK long poll: where the last start stopped is not known")
-            return False
+        kept = await self.position.kept()
         if kept is None:
             return False
-        self._ts = self._written_ts = str(kept)
-        logger.info("VK long poll: going on from event %s", kept)
+        self._ts = str(kept)
         return True
 
     async def _confirm(self) -> None:
-        """Keep the position before polling from it: the events before it are in hand
-        (as Telegram's next `getUpdates` confirms the updates before its offset)."""
-        if self.position is None or self._ts == self._written_ts or not self._ts.isdigit():
-            return
-        try:
-            await self.position.write(int(self._ts))
-        except Exception:  # kept at the next poll; a start meanwhile reads from older
-            logger.exception("VK long poll: the position %s was not kept", self._ts)
-            return
-        self._written_ts = self._ts
+        """Keep the position before polling from it."""
+        if self._ts.isdigit():
+            await self.position.confirm(int(self._ts))
 
     def _first_time(self, event: dict[str, Any]) -> bool:
         event_id = str(event.get("event_id") or "")
