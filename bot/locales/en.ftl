@@ -525,7 +525,7 @@ draft-error-hold = A whole number of days from 0 to { $limit }.
 draft-error-digits = Type numbers with the digits 0–9: others (Arabic-Indic, full-width) are not read.
 draft-error-incomplete = The draft is incomplete — start again: /contest_new
 draft-text-please = Answer with text (or /cancel).
-draft-command-inside = A contest dialog is open: answer the question above or leave with /cancel.
+draft-command-inside = A contest dialog is open: answer the question above or leave with /cancel (/schedule and /announcements answer here too).
 draft-aborted = The contest draft is deleted.
 draft-short-warning = ⚠️ The contest starts less than { $days } { $days ->
         [one] day
@@ -651,7 +651,7 @@ announce-empty = Nobody is in this audience right now — pick another.
 announce-confirm = ✅ Send
 announce-abort = ❌ Cancel
 announce-aborted = The broadcast is cancelled.
-announce-command-inside = A broadcast is being prepared: answer the question above or leave with /cancel.
+announce-command-inside = A broadcast is being prepared: answer the question above or leave with /cancel (/schedule and /announcements answer here too).
 announce-use-buttons = Pick with the buttons (or /cancel to leave without a broadcast).
 announce-queued = ✅ Broadcast #{ $number } is queued: { $count } { $count ->
         [one] message

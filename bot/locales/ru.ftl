@@ -551,7 +551,7 @@ draft-error-hold = Нужно целое число дней от 0 до { $limi
 draft-error-digits = Пишите числа обычными цифрами 0–9: другие (арабские, полноширинные) бот не читает.
 draft-error-incomplete = Черновик неполный — начните заново: /contest_new
 draft-text-please = Ответьте текстом (или /cancel).
-draft-command-inside = Сейчас идёт диалог конкурса: ответьте на вопрос выше или выйдите — /cancel.
+draft-command-inside = Сейчас идёт диалог конкурса: ответьте на вопрос выше или выйдите — /cancel (/schedule и /announcements работают и здесь).
 draft-aborted = Черновик конкурса удалён.
 draft-short-warning = ⚠️ Конкурс начнётся меньше чем через { $days } { $days ->
         [one] день
@@ -684,7 +684,7 @@ announce-empty = В этой аудитории сейчас никого нет
 announce-confirm = ✅ Отправить
 announce-abort = ❌ Отменить
 announce-aborted = Рассылка отменена.
-announce-command-inside = Сейчас идёт подготовка рассылки: ответьте на вопрос выше или выйдите — /cancel.
+announce-command-inside = Сейчас идёт подготовка рассылки: ответьте на вопрос выше или выйдите — /cancel (/schedule и /announcements работают и здесь).
 announce-use-buttons = Выберите вариант кнопками (или /cancel — выйти без рассылки).
 announce-queued = ✅ Рассылка №{ $number } поставлена в очередь: { $count } { $count ->
         [one] сообщение

@@ -5,6 +5,7 @@ and the partners' 👍/👎 under an announcement; /announcements and /schedule 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
@@ -40,6 +41,8 @@ from handlers.manager.announce_screens import (
 )
 from handlers.screens import Screen, actor, edit, keyboard, no_longer_available, send
 
+LOOKUPS: Final = ("schedule", "announcements")  # commands that answer inside the dialog
+
 
 class AnnounceDialog(StatesGroup):
     message = State()
@@ -64,7 +67,9 @@ def setup_commands() -> Router:
 def setup_dialog() -> Router:
     """The manager's answers while /announce is open."""
     router = Router(name=f"{__name__}.dialog")
-    router.message.filter(StateFilter(AnnounceDialog), IsManager())
+    # /schedule and /announcements only read: they answer inside the dialog (the
+    # announcements' router), which stays where it was
+    router.message.filter(StateFilter(AnnounceDialog), IsManager(), ~Command(*LOOKUPS))
 
     @router.message(Command("cancel"))
     async def abort(message: Message, state: FSMContext, l10n: L10n) -> None:
