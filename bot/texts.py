@@ -321,10 +321,12 @@ async def winners_text(
     results: list[list[Placed]],
     partners: PartnerService,
     l10n: L10n,
+    zone: ZoneInfo,
 ) -> str:
     """The winners of each prize category for managers, who hand out the prizes: the
     partner's name (never hidden from managers), @username and chat, affiliate id, value
-    and prize; `header` escaped by the caller."""
+    and prize, and when they came into the contest's segments if that was after its start
+    (their sales count since); `header` escaped by the caller."""
     keys = [placed.entry.key for places in results for placed in places]
     linked = await partners.linked_to([key for key in keys if not key.startswith("partner:")])
     lines = [header]
@@ -350,15 +352,22 @@ async def winners_text(
                 lines.append(l10n("contest-winners-gone", affiliate=html.escape(key), **shared))
                 continue
             first = people[0]
-            lines.append(
-                l10n(
-                    "contest-winners-row",
-                    name=html.escape(shown_name(first.first_name, first.partner_code, l10n)),
-                    who=html.escape("; ".join(person.who for person in people)),
-                    affiliate=html.escape(first.affiliate_id or "—"),
-                    **shared,
-                )
+            row = l10n(
+                "contest-winners-row",
+                name=html.escape(shown_name(first.first_name, first.partner_code, l10n)),
+                who=html.escape("; ".join(person.who for person in people)),
+                affiliate=html.escape(first.affiliate_id or "—"),
+                **shared,
             )
+            if placed.entry.joined is not None:
+                since = placed.entry.joined.astimezone(zone).strftime("%d.%m %H:%M")
+                key = (
+                    "contest-winners-joined-breaks"
+                    if placed.entry.breaks
+                    else "contest-winners-joined"
+                )
+                row += " · " + l10n(key, since=since)
+            lines.append(row)
     return "\n".join(lines)
 
 

@@ -82,6 +82,24 @@ partners = sa.Table(
     sa.Index("ix_partners_referrer_id", "referrer_id"),
 )
 
+# The segments a chat left, and when (session 28): a contest counts only the sales a partner
+# made while in one of its segments (bot/services/segment_history.py). The segment now is
+# `partners.segment`; the first one a chat chose covers all time before it.
+segment_changes = sa.Table(
+    "segment_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("segment", sa.String(64), nullable=False),
+    sa.Column("left_at", UtcDateTime, nullable=False),
+    sa.Index("ix_segment_changes_partner", "partner_id", "left_at"),
+)
+
 faq_questions = sa.Table(
     "faq_questions",
     metadata,

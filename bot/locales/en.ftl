@@ -145,6 +145,10 @@ settings-stopped = <b>Settings</b>. All newsletters are off now (/stop). Switch 
 settings-saved = Saved
 settings-language = Language: { $language }
 settings-segment = Segment: { $segment }
+# a segment switched while a contest runs (docs/partners.md, "Contests and segments")
+settings-contest-joined = 🏆 Contest “{ $title }” is on (until { $end }): it counts your sales from now on — those made before, in another segment, do not count. Rules and prizes: /contests
+settings-contest-rejoined = 🏆 Contest “{ $title }” (until { $end }) counts your sales again — from now on, and those made before in its segments; those made in another segment do not count. Rules and prizes: /contests
+settings-contest-left = ⚠️ Contest “{ $title }” (until { $end }) is not for this segment: while you are in it, you are not on the contest's leaderboard and your sales do not count there. Come back to the contest's segment before it ends, and the sales made in it count again.
 settings-public-name = Name on leaderboards: { $choice }
 settings-platform = Automated messages: { $where ->
     [tg] Telegram only
@@ -331,6 +335,8 @@ partner-newsletters-none = no consent
 partner-newsletters-from = { $why } (the choice of the { $platform } chat)
 partner-conversions = Conversions ever: { $approved } approved, { $pending } pending, { $declined } declined
 partner-contest = In the contest “{ $title }”:
+partner-contest-joined = In the contest “{ $title }” (sales count since { $since }):
+partner-contest-joined-breaks = In the contest “{ $title }” (with breaks; sales count again since { $since }):
 partner-unreachable = ⚠️ the partner blocked the bot
 
 ## Affiliate id and sales
@@ -1020,6 +1026,9 @@ contest-winners-preliminary = 🏁 <b>Preliminary winners</b> (results on { $unt
 contest-leaders = 📊 <b>Leading now</b> (results on { $until }, after the end and the hold):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (no partner with this ID in the bot any more) — { $value } — { $prize }
+# after a winner's row: they switched into the contest's segments after its start
+contest-winners-joined = in the contest since { $since }
+contest-winners-joined-breaks = in the contest with breaks, again since { $since }
 contest-winners-forgotten = { $place }. the winner deleted their data (/forget) — { $value } — { $prize }
 top-empty-min = Nobody has reached the threshold yet: from { $min }.
 top-me-below = You are not in the standings yet: it takes { $min }, you have { $value } — { $left } to go.

@@ -151,6 +151,10 @@ settings-stopped = <b>Настройки</b>. Сейчас все рассылк
 settings-saved = Сохранено
 settings-language = Язык: { $language }
 settings-segment = Сегмент: { $segment }
+# a segment switched while a contest runs (docs/partners.md, "Contests and segments")
+settings-contest-joined = 🏆 Идёт конкурс «{ $title }» (до { $end }): ваши продажи засчитываются в нём с этой минуты — сделанные раньше, в другом сегменте, не считаются. Правила и призы: /contests
+settings-contest-rejoined = 🏆 Конкурс «{ $title }» (до { $end }) снова засчитывает ваши продажи — с этой минуты, и сделанные раньше в его сегментах; сделанные в другом сегменте не считаются. Правила и призы: /contests
+settings-contest-left = ⚠️ Конкурс «{ $title }» (до { $end }) — не для этого сегмента: пока вы в нём, вас нет в рейтинге конкурса и продажи в нём не засчитываются. Вернётесь в сегмент конкурса до его конца — снова засчитаются продажи, сделанные в нём.
 settings-public-name = Имя в рейтингах: { $choice }
 settings-platform = Рассылки: { $where ->
     [tg] только в Telegram
@@ -341,6 +345,8 @@ partner-newsletters-none = согласия на рассылки нет
 partner-newsletters-from = { $why } (выбор из чата в { $platform })
 partner-conversions = Конверсии за всё время: { $approved } подтв., { $pending } в ожидании, { $declined } отменено
 partner-contest = В конкурсе «{ $title }»:
+partner-contest-joined = В конкурсе «{ $title }» (засчитываются продажи с { $since }):
+partner-contest-joined-breaks = В конкурсе «{ $title }» (с перерывами; снова засчитываются продажи с { $since }):
 partner-unreachable = ⚠️ бот заблокирован партнёром
 
 ## Привязка ID в партнёрской сети и продажи
@@ -1078,6 +1084,9 @@ contest-winners-preliminary = 🏁 <b>Предварительные побед�
 contest-leaders = 📊 <b>Сейчас лидируют</b> (итоги — { $until }, после конца и холда):
 contest-winners-row = { $place }. { $name } ({ $who }), ID { $affiliate } — { $value } — { $prize }
 contest-winners-gone = { $place }. ID { $affiliate } (партнёра с этим ID больше нет в боте) — { $value } — { $prize }
+# after a winner's row: they switched into the contest's segments after its start
+contest-winners-joined = в конкурсе с { $since }
+contest-winners-joined-breaks = в конкурсе с перерывами, снова с { $since }
 contest-winners-forgotten = { $place }. победитель удалил свои данные (/forget) — { $value } — { $prize }
 top-empty-min = Пока никто не набрал порог зачёта: от { $min }.
 top-me-below = Вы пока не в зачёте: нужно от { $min }, у вас { $value } — осталось { $left }.

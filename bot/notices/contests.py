@@ -100,7 +100,9 @@ class ContestNotices(NoticesBase):
         header = l10n("contest-winners", title=html.escape(moment.contest.title))
         if moment.unannounced:  # nobody was told of it: the managers decide what to do
             header += "\n" + l10n("contest-winners-unannounced")
-        text = await winners_text(header, moment.contest, moment.results, self._partners, l10n)
+        text = await winners_text(
+            header, moment.contest, moment.results, self._partners, l10n, self._settings.tz
+        )
         parts = split_text(text)  # many places: the message's limit
         return [
             OutMessage(

@@ -178,17 +178,19 @@ class SaleNotices(NoticesBase):
     ) -> str | None:
         """ "You are #3 in Most sales, 2 behind #2" in the running contest (or the month);
         nothing when none of the sales (`occurred`: when they were made) counts there — a
-        backdated sale moved no one in this month's rating. `boards`: the standings of the
+        backdated sale moved no one in this month's rating, nor one made while the partner
+        was in a segment the contest is not for. `boards`: the standings of the
         notices written together, read once."""
         contest = await boards.running(partner.segment)
         if contest is not None:
-            if not any(contest.starts_at <= at <= contest.ends_at for at in occurred):
-                return None
-            kinds = {category.category: category for category in contest.prizes}
             # the first board, best first, that places the partner (under a category's
             # threshold «Больше всего продаж» does not: «Первые продажи» may), all of them
             # as of one moment
             read = await boards.contest(contest)
+            # none counts there: made outside its dates, or while in another segment
+            if not any(read.counts(contest, partner.affiliate_id, at) for at in occurred):
+                return None
+            kinds = {category.category: category for category in contest.prizes}
             for kind in (k for k in SALE_BOARDS if k in kinds):
                 category = kinds[kind]
                 entries = read.standings(category)

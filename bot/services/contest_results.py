@@ -115,6 +115,8 @@ def kept(contest: Contest, results: list[list[Placed]]) -> dict[str, Any]:
                 "reached_at": placed.entry.reached_at.isoformat(),
                 "pending": placed.entry.pending,
                 "prize": placed.prize,
+                "joined": None if placed.entry.joined is None else placed.entry.joined.isoformat(),
+                "breaks": placed.entry.breaks,
             }
             for placed in places
         ]
@@ -143,6 +145,9 @@ async def kept_places(db: Database, contest: Contest) -> list[list[Placed]] | No
                     Decimal(str(item["value"])),
                     datetime.fromisoformat(str(item["reached_at"])),
                     int(item["pending"]),
+                    # kept before session 28: nobody marked as joined mid-contest
+                    datetime.fromisoformat(str(item["joined"])) if item.get("joined") else None,
+                    bool(item.get("breaks", False)),
                 ),
                 str(item["prize"]),
             )

@@ -3,7 +3,9 @@
 Only approved conversions count (a reversal re-ranks by itself: the status changed);
 pending ones are shown apart. Ties go to whoever reached the value first. Only linked
 affiliate ids take part (a conversion for an unknown id counts once the partner links it),
-and only partners of the contest's segments, when it names any.
+and only partners of the contest's segments, when it names any — with the sales they made
+while in one of them (bot/services/segment_history.py: a partner who switched segment
+during the contest).
 Standings are cached in the process while no conversion changed (see `StandingsCache`);
 `Ranking` computes them for `ContestService`. A contest's sales categories are ranked from
 one reading of its sales (`Boards`): they never stand at different moments — a board
@@ -32,6 +34,12 @@ from bot.db.tables import conversions, partners
 from bot.services.partner import person_key
 from bot.services.sales import SalesService
 from bot.services.sales_figures import month_end, month_start
+from bot.services.segment_history import (
+    Counted,
+    chat_counted,
+    switched_contestants,
+    switches_after,
+)
 
 STANDINGS_MAX_AGE: Final = 60.0  # seconds standings are reused while no conversion changed
 STANDINGS_SLOW: Final = 0.25  # seconds: standings that took longer to compute (a big program) …
@@ -46,6 +54,10 @@ class Entry:
     value: Decimal
     reached_at: datetime
     pending: int = 0
+    # switched into the contest's segments after its start: its sales count since then
+    # (and, with `breaks`, those made while in them before)
+    joined: datetime | None = None
+    breaks: bool = False
 
 
 class Standings(list[Entry]):
@@ -70,6 +82,9 @@ class SalesRow:
     first_at: datetime
     last_at: datetime
     pending: int
+    # its chats switched segment during the contest: only the sales made while in one of
+    # its segments count (None: every one in its window)
+    counted: Counted | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,15 @@ class Boards:
     def __init__(self, rows: list[SalesRow]) -> None:
         self.rows = rows
         self._ranked: dict[tuple[str, Decimal], Standings] = {}
+        self._counted = {row.affiliate_id: row.counted for row in rows if row.counted}
+
+    def counts(self, contest: Contest, affiliate: str | None, at: datetime) -> bool:
+        """Whether a sale of `affiliate` made `at` counts in the contest: made in its
+        window, while they were in one of its segments."""
+        if not contest.starts_at <= at <= contest.ends_at:
+            return False
+        counted = self._counted.get(affiliate or "")
+        return counted is None or counted.counts(at)
 
     def standings(self, category: PrizeCategory) -> Standings:
         """Everyone in a sales category (not `most_referrals`), best first."""
@@ -162,8 +186,15 @@ def from_sales(rows: list[SalesRow], category: PrizeCategory) -> list[Entry]:
             value, reached = row.total, row.last_at
         else:
             value, reached = Decimal(row.approved), row.last_at
-        entries.append(Entry(row.affiliate_id, value, reached, row.pending))
+        joined, breaks = _joined(row.counted)
+        entries.append(Entry(row.affiliate_id, value, reached, row.pending, joined, breaks))
     return entries
+
+
+def _joined(counted: Counted | None) -> tuple[datetime | None, bool]:
+    if counted is None:
+        return None, False
+    return counted.joined, counted.breaks
 
 
 def _linked(contest: Contest, affiliate: Any) -> Any:
@@ -177,11 +208,11 @@ def _linked(contest: Contest, affiliate: Any) -> Any:
     return sa.exists(sa.select(partners.c.id).where(condition))
 
 
-async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
-    """Approved and pending conversions in the contest's window, per linked affiliate:
-    one pass over the window (grouped first, then the linked partners looked up)."""
+def _grouped(contest: Contest, *conditions: Any) -> Any:
+    """Approved and pending conversions in the contest's window (and `conditions`), per
+    affiliate id."""
     approved = conversions.c.status == "approved"
-    grouped = (
+    return (
         sa.select(
             conversions.c.affiliate_id,
             sa.func.count().filter(approved).label("n"),
@@ -194,13 +225,43 @@ async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
             conversions.c.status.in_(("approved", "pending")),
             conversions.c.occurred_at >= contest.starts_at,
             conversions.c.occurred_at <= contest.ends_at,
+            *conditions,
         )
         .group_by(conversions.c.affiliate_id)
-        .subquery()
     )
+
+
+def _in_spans(switched: dict[str, Counted]) -> Any:
+    """The conversions of these contestants made while they were in the contest's
+    segments."""
+    return sa.or_(
+        *(
+            sa.and_(
+                conversions.c.affiliate_id == affiliate,
+                conversions.c.occurred_at >= since,
+                conversions.c.occurred_at < until,
+            )
+            for affiliate, counted in switched.items()
+            for since, until in counted.spans
+        )
+    )
+
+
+async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
+    """Approved and pending conversions in the contest's window, per linked affiliate:
+    one pass over the window (grouped first, then the linked partners looked up); those
+    whose chats switched segment during it apart, with the sales made while in one of its
+    segments (`switched_contestants`)."""
+    grouped = _grouped(contest).subquery()
     query = sa.select(grouped).where(_linked(contest, grouped.c.affiliate_id))
     async with db.read() as conn:
-        rows = list(await conn.execute(query))
+        switched = await switched_contestants(conn, contest)
+        rows = [row for row in await conn.execute(query) if row.affiliate_id not in switched]
+        inside = {key: counted for key, counted in switched.items() if counted.spans}
+        names = sorted(inside)
+        for n in range(0, len(names), 100):  # a bounded OR: SQLite's expression depth
+            chunk = {name: inside[name] for name in names[n : n + 100]}
+            rows.extend(await conn.execute(_grouped(contest, _in_spans(chunk))))
     return [
         SalesRow(
             affiliate_id=row.affiliate_id,
@@ -209,13 +270,15 @@ async def sales_rows(db: Database, contest: Contest) -> list[SalesRow]:
             first_at=as_utc(row.first_at) if row.first_at is not None else _NEVER,
             last_at=as_utc(row.last_at) if row.last_at is not None else _NEVER,
             pending=int(row.waiting),
+            counted=switched.get(row.affiliate_id),
         )
         for row in rows
     ]
 
 
 async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
-    """Referrers by their recruits who made an approved sale in the contest."""
+    """Referrers by their recruits who made an approved sale in the contest (while the
+    referrer was in one of its segments, for one who switched during it)."""
     first_sales = (
         sa.select(
             conversions.c.affiliate_id,
@@ -241,22 +304,73 @@ async def referral_entries(db: Database, contest: Contest) -> list[Entry]:
     async with db.read() as conn:
         rows = list(await conn.execute(query))
         people = {row.id: row for row in await conn.execute(referrer)}
+        switches = await switches_after(conn, contest.starts_at) if contest.segments else {}
+        counted = {
+            row.referrer_id: chat_counted(
+                contest, people[row.referrer_id].segment, switches[row.referrer_id]
+            )
+            for row in rows
+            if row.referrer_id in switches and row.referrer_id in people
+        }
+        # the moments the recruits of those referrers sold: the first that counts
+        sold = await _sale_moments(
+            conn, contest, {str(row.affiliate_id) for row in rows if counted.get(row.referrer_id)}
+        )
     # one person (chats linked to one affiliate id) is one referrer and one recruit;
     # one's own other chats are never a recruit
     recruits: dict[str, set[str]] = {}
     reached: dict[str, datetime] = {}
+    joined: dict[str, Counted] = {}
     for row in rows:
         person = people.get(row.referrer_id)
-        if person is None or (contest.segments and person.segment not in contest.segments):
+        if person is None:
+            continue
+        first_at: datetime | None = as_utc(row.first_at)
+        if person.id in counted:
+            spans = counted[person.id]
+            if spans is not None:  # switched during it: the first sale made while in it
+                first_at = next(
+                    (at for at in sold.get(row.affiliate_id, []) if spans.counts(at)), None
+                )
+        elif contest.segments and person.segment not in contest.segments:
+            continue
+        if first_at is None:
             continue
         key = person_key(person.id, person.affiliate_id, person.affiliate_status)
         if row.affiliate_id == person.affiliate_id and person.affiliate_status == "linked":
             continue
         key = key.removeprefix("affiliate:")
         recruits.setdefault(key, set()).add(str(row.affiliate_id))
-        first_at = as_utc(row.first_at)
         reached[key] = max(reached.get(key, first_at), first_at)
-    return [Entry(key, Decimal(len(who)), reached[key]) for key, who in recruits.items()]
+        if (spans := counted.get(person.id)) is not None:
+            joined[key] = spans
+    return [
+        Entry(key, Decimal(len(who)), reached[key], 0, *_joined(joined.get(key)))
+        for key, who in recruits.items()
+    ]
+
+
+async def _sale_moments(
+    conn: Any, contest: Contest, affiliates: set[str]
+) -> dict[str, list[datetime]]:
+    """When each of these affiliate ids made its approved sales in the contest's window,
+    in order."""
+    found: dict[str, list[datetime]] = {}
+    names = sorted(affiliates)
+    for n in range(0, len(names), 500):
+        query = (
+            sa.select(conversions.c.affiliate_id, conversions.c.occurred_at)
+            .where(
+                conversions.c.status == "approved",
+                conversions.c.occurred_at >= contest.starts_at,
+                conversions.c.occurred_at <= contest.ends_at,
+                conversions.c.affiliate_id.in_(names[n : n + 500]),
+            )
+            .order_by(conversions.c.occurred_at)
+        )
+        for row in await conn.execute(query):
+            found.setdefault(str(row.affiliate_id), []).append(as_utc(row.occurred_at))
+    return found
 
 
 class Ranking:
@@ -313,6 +427,21 @@ class Ranking:
         key = contest_key(contest, "sales")
         await self._sales_in.follow()  # a CSV import or another worker's sales
         return await self._standings.get(key, lambda: self._read(contest), fresh=fresh)
+
+    async def counted(self, contest: Contest, affiliate_id: str) -> Counted | None:
+        """What the contest counts of a contestant's sales (None: every one in its window:
+        their chats did not switch segment during it)."""
+        async with self._db.read() as conn:
+            found = await switched_contestants(conn, contest, [affiliate_id])
+        return found.get(affiliate_id)
+
+    async def chat_counted(
+        self, contest: Contest, partner_id: int, segment: str | None
+    ) -> Counted | None:
+        """What the contest counts of one chat's time, its segment being `segment` now."""
+        async with self._db.read() as conn:
+            switches = await switches_after(conn, contest.starts_at, [partner_id])
+        return chat_counted(contest, segment, switches.get(partner_id, []))
 
     async def _read(self, contest: Contest) -> Boards:
         return Boards(await sales_rows(self._db, contest))

@@ -70,6 +70,17 @@ class Moment:
         return f"contest:{self.contest.id}:{self.name}{suffix}"
 
 
+@dataclass(frozen=True)
+class SegmentMove:
+    """What a partner's move to another segment does in the running contests: those whose
+    segments they came into (with whether they had been in them during it before: their
+    sales made then count again) and those whose segments they left (docs/partners.md,
+    "Contests and segments")."""
+
+    entered: list[tuple[Contest, bool]]
+    left: list[Contest]
+
+
 class ContestRefused(Exception):
     """A contest change that is not allowed (it started, it was cancelled, unknown id)."""
 
@@ -266,6 +277,19 @@ class ContestService(Ranking):
             for contest in await self.eligible(segment)
             if contest.id not in had and partner_id not in await self.mentioned(contest.id)
         ]
+
+    async def segment_move(
+        self, partner_id: int, before: str | None, segment: str | None
+    ) -> SegmentMove:
+        """The running contests a chat that moved from segment `before` to `segment` (just
+        now: its switch is kept) came into or left."""
+        entered = []
+        for contest in await self.all_running(segment):
+            if not contest.visible_to(before):
+                counted = await self.chat_counted(contest, partner_id, segment)
+                entered.append((contest, counted is not None and counted.breaks))
+        left = [c for c in await self.all_running(before) if not c.visible_to(segment)]
+        return SegmentMove(entered, left)
 
     async def mentioned(self, contest_id: str) -> list[int]:
         """The partners told of a contest in a reply (`mention`)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from bot.clock import as_utc
 from bot.db.tables import partners
 from bot.services.partner import (
     SHARED,
@@ -16,6 +17,7 @@ from bot.services.partner import (
     taken,
 )
 from bot.services.partner_rows import PartnerRows
+from bot.services.segment_history import adopt
 
 # what changed in one chat of a person when another joined or left: before, after, and
 # the platform of the chat whose choice the newsletters are now (None: this chat's own)
@@ -115,7 +117,12 @@ class PersonChats(PartnerRows):
             return [(partner, partner, None)]
         settings = joined_settings(partner, person)
         latest = merged_choice([partner, *person])[1]
-        return [await self._take(chat, settings, latest) for chat in (partner, *person)]
+        changed = [await self._take(chat, settings, latest) for chat in (partner, *person)]
+        # its segments before are not the person's: it takes their history (contests)
+        source = max(person, key=lambda chat: (as_utc(chat.last_seen_at), chat.id))
+        async with self._db.write() as conn:
+            await adopt(conn, partner.id, source.id)
+        return changed
 
     async def _take(self, chat: Partner, settings: dict[str, Any], latest: Partner) -> Changed:
         """`chat` takes on the person's settings, the newsletters being `latest`'s choice."""

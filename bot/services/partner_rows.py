@@ -17,6 +17,7 @@ from bot.db.engine import Database
 from bot.db.tables import MAX_BIG_ID, partners
 from bot.names import display_name
 from bot.services.partner import TOPICS, Partner, audience_condition, representative
+from bot.services.segment_history import record_left
 
 _CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SEEN_EVERY: Final = timedelta(minutes=5)
@@ -221,6 +222,12 @@ class PartnerRows:
 
     async def _update(self, partner: Partner, **values: Any) -> Partner:
         async with self._db.write() as conn:
+            if "segment" in values:  # the one it leaves is kept, with when (contests)
+                before = await conn.scalar(
+                    sa.select(partners.c.segment).where(partners.c.id == partner.id)
+                )
+                if before is not None and before != values["segment"]:
+                    await record_left(conn, partner.id, before, self._clock.now())
             await conn.execute(
                 partners.update().where(partners.c.id == partner.id).values(**values)
             )

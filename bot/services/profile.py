@@ -14,6 +14,7 @@ from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 from bot.services.sales import SalesService
 from bot.services.sales_figures import MonthStats, TierStanding
+from bot.services.segment_history import Counted
 from bot.services.support import SupportService
 
 
@@ -41,6 +42,8 @@ class ManagerCard:
     conversions: dict[str, int]  # all time, by status (linked partners only)
     contest: Contest | None  # the contest running for the partner's segment
     standings: list[MyStanding]
+    # in its segments only since some moment after its start: its sales count since then
+    counted: Counted | None = None
 
 
 class ProfileService:
@@ -71,6 +74,7 @@ class ProfileService:
         linked = partner.affiliate_id if partner.affiliate_status == "linked" else None
         contest = await self._contests.running(partner.segment)
         standings = await my_standings(self._contests, contest, linked) if contest else []
+        counted = await self._contests.counted(contest, linked) if contest and linked else None
         return ManagerCard(
             profile=await self.card(partner),
             open_ticket=None if ticket is None else ticket.id,
@@ -79,6 +83,7 @@ class ProfileService:
             conversions=await self._sales.totals(linked) if linked else {},
             contest=contest,
             standings=standings,
+            counted=counted,
         )
 
     async def card(self, partner: Partner) -> ProfileCard:

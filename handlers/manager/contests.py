@@ -235,7 +235,8 @@ async def _winners(
         header = l10n("contest-leaders", until=until)
     else:
         header = l10n("contest-winners-preliminary", until=until)
-    return await winners_text(header, contest, await contests.results(contest), partners, l10n)
+    results = await contests.results(contest)
+    return await winners_text(header, contest, results, partners, l10n, settings.tz)
 
 
 def _announced_notes(

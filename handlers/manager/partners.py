@@ -83,7 +83,15 @@ def partner_screen(card: ManagerCard, l10n: L10n, zone: ZoneInfo, program: Progr
             declined=card.conversions.get("declined", 0),
         )
     if card.contest is not None and card.standings:
-        text += "\n" + l10n("partner-contest", title=html.escape(card.contest.title))
+        title = html.escape(card.contest.title)
+        counted = card.counted
+        joined = counted.joined if counted is not None else None
+        if counted is None or joined is None:
+            text += "\n" + l10n("partner-contest", title=title)
+        else:  # switched into its segments after its start
+            key = "partner-contest-joined-breaks" if counted.breaks else "partner-contest-joined"
+            since = joined.astimezone(zone).strftime("%d.%m %H:%M")
+            text += "\n" + l10n(key, title=title, since=since)
         text += "".join("\n" + line for line in standing_lines(card.standings, l10n))
     if partner.unreachable:
         text += "\n" + l10n("partner-unreachable")

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from bot.content.models import Content
+from bot.content.models import Content, Contest
 from bot.content.store import ContentStore
 from bot.i18n import LANGUAGES, L10n
-from bot.services.contests import ContestService
+from bot.services.contests import ContestService, SegmentMove
 from bot.services.partner import PUBLIC_NAMES, TOPICS, Partner, next_public_name
 from bot.services.partners import PartnerService
 from handlers.callbacks import MenuCb, SettingsCb
@@ -64,6 +66,30 @@ def _segments_screen(content: Content, l10n: L10n) -> Screen:
     builder.button(text=l10n("button-back"), callback_data=SettingsCb(action="back"))
     builder.adjust(1)
     return Screen(segment_question(content, l10n), builder.as_markup())
+
+
+def _switch_lines(
+    move: SegmentMove,
+    unheard: list[Contest],
+    contests: ContestService,
+    settings: Settings,
+    l10n: L10n,
+) -> list[str]:
+    """What a partner who moved to another segment is told of contests: those they had
+    not heard of (as at onboarding), and the running ones they came into — counting their
+    sales from now on (again: with those made in its segments before) — or left."""
+    came = {contest.id for contest, _again in move.entered}
+    lines = contest_lines([c for c in unheard if c.id not in came], contests, settings, l10n)
+    for contest, again in move.entered:
+        key = "settings-contest-rejoined" if again else "settings-contest-joined"
+        lines.append(_contest_line(key, contest, settings, l10n))
+    lines.extend(_contest_line("settings-contest-left", c, settings, l10n) for c in move.left)
+    return lines
+
+
+def _contest_line(key: str, contest: Contest, settings: Settings, l10n: L10n) -> str:
+    end = contest.ends_at.astimezone(settings.tz).strftime("%d.%m")
+    return l10n(key, title=html.escape(contest.title), end=end)
 
 
 def setup() -> Router:
@@ -120,10 +146,13 @@ def setup() -> Router:
         elif action == "setseg" and content.program.segment_title(value) is not None:
             before = partner.segment
             partner = await partners.set_segment(partner, value)
-            # contests of the new segment they have not heard of: said, as at onboarding
+            contests.clear_cache()  # the boards of its contests change at once
+            # contests of the new segment they have not heard of: said, as at onboarding;
+            # a running one they came into or left: what it counts of their sales
             new = await contests.unheard(partner.id, before, partner.segment)
-            if new and isinstance(callback.message, Message):
-                lines = contest_lines(new, contests, settings, l10n)
+            move = await contests.segment_move(partner.id, before, partner.segment)
+            lines = _switch_lines(move, new, contests, settings, l10n)
+            if lines and isinstance(callback.message, Message):
                 await callback.message.answer("\n".join(lines))
                 await contests.mention([contest.id for contest in new], partner.id)
         elif action != "back":
