@@ -82,6 +82,22 @@ partners = sa.Table(
     sa.Index("ix_partners_referrer_id", "referrer_id"),
 )
 
+# The names and @usernames a partner's chat went by before its current ones (a new name
+# from their updates: bot/services/partner_rows.py), as the posts show them
+# (`bot.names.name_forms`): /forget looks for every name the bot's posts may have given
+# them (docs/privacy.md), and goes with the partner
+partner_names = sa.Table(
+    "partner_names",
+    metadata,
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("form", sa.String(200), primary_key=True),
+)
+
 faq_questions = sa.Table(
     "faq_questions",
     metadata,
