@@ -194,6 +194,11 @@ async def create_services(
 
     privacy.forgetting.append(keep_places)  # a finished contest's places, as decided
     privacy.forgetting.append(notices.forget_in_posts)  # the group's posts still waiting
+
+    async def left_standings(_partner: Partner) -> None:
+        await sales.someone_left()
+
+    privacy.forgotten.append(left_standings)  # the cached standings, in every process
     return Services(
         settings=settings,
         clock=clock,

@@ -88,6 +88,13 @@ def greeting_name(name: str) -> str:
     return "" if shown == NO_NAME else shown
 
 
+def name_forms(first_name: str, username: str | None = None) -> list[str]:
+    """How the bot's posts show a person: their name as shown (`greeting_name`) and their
+    @username (the posts' HTML escapes of them: `Naming.written`)."""
+    name = greeting_name(first_name)
+    return list(dict.fromkeys(([name] if name else []) + ([f"@{username}"] if username else [])))
+
+
 # Unicode's format characters (category Cf) but the bidi controls above: SOFT HYPHEN,
 # ZERO WIDTH SPACE, NON-JOINER, JOINER, WORD JOINER, the invisible operators, BOM, the
 # Arabic and other number and text marks, tags. A text pasted from a web page carries them

@@ -147,6 +147,12 @@ class PartnerMiddleware(BaseMiddleware):
             data["partner"] = partner
             if partner is not None:
                 language = partner.language
+        elif user is not None and not user.is_bot and chat_id is not None:
+            platform = platform_of(data["bot"])
+            if self._settings.community_chat(platform) == chat_id:
+                # a partner writing in the partners' group goes by the name it shows now
+                # (docs/one-person.md), without it counting as a visit to the bot
+                await self._partners.renamed(platform, user.id, user.full_name, user.username)
         data["l10n"] = live.translator.get(language)
         data["translator"] = live.translator
         return await handler(event, data)

@@ -100,6 +100,22 @@ segment_changes = sa.Table(
     sa.Index("ix_segment_changes_partner", "partner_id", "left_at"),
 )
 
+# The names and @usernames a partner's chat went by before its current ones (a new name
+# from their updates: bot/services/partner_rows.py), as the posts show them
+# (`bot.names.name_forms`): /forget looks for every name the bot's posts may have given
+# them (docs/privacy.md), and goes with the partner
+partner_names = sa.Table(
+    "partner_names",
+    metadata,
+    sa.Column(
+        "partner_id",
+        sa.Integer,
+        sa.ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("form", sa.String(200), primary_key=True),
+)
+
 faq_questions = sa.Table(
     "faq_questions",
     metadata,

@@ -129,12 +129,18 @@ class Boards:
 class StandingsCache:
     """Computed standings by contest and category, each with the sales version it saw."""
 
-    def __init__(self, version: Callable[[], int], monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        version: Callable[[], int],
+        monotonic: Callable[[], float],
+        left: Callable[[], int],
+    ) -> None:
         self._version = version  # bumped by every write that changed a conversion
+        self._left = left  # bumped when someone left the standings (/forget)
         # an entry's age: the services' clock (tests: theirs, which a loaded machine does
         # not move on); a computation's cost: real seconds of work (`time.perf_counter`)
         self._monotonic = monotonic
-        self._cache: dict[tuple[Any, ...], tuple[int, float, float, Any]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[int, int, float, float, Any]] = {}
 
     async def get(
         self, key: tuple[Any, ...], compute: Callable[[], Awaitable[_T]], *, fresh: bool = False
@@ -142,11 +148,13 @@ class StandingsCache:
         """A computed value reused while no conversion changed (up to a minute: links change
         too); one that took long to compute is also reused for a few seconds after a change,
         so a busy /top does not aggregate a million conversions per call — unless `fresh`
-        (a sale notice tells the standing the sale made)."""
-        version, now = self._version(), self._monotonic()
+        (a sale notice tells the standing the sale made). Never one computed before
+        someone left the standings (/forget): the next reading leaves them out, and no
+        post gives a place that no longer exists (a tester of session 28)."""
+        version, left, now = self._version(), self._left(), self._monotonic()
         cached = self._cache.get(key)
-        if cached is not None:
-            seen, at, cost, value = cached
+        if cached is not None and cached[1] == left:  # nobody left the standings since
+            seen, _left, at, cost, value = cached
             age = now - at
             if seen == version and age < STANDINGS_MAX_AGE:
                 return cast("_T", value)
@@ -156,7 +164,7 @@ class StandingsCache:
         value = await compute()
         if len(self._cache) > 256:
             self._cache.clear()
-        self._cache[key] = (version, now, time.perf_counter() - started, value)
+        self._cache[key] = (version, left, now, time.perf_counter() - started, value)
         return value
 
     def clear(self) -> None:
@@ -381,7 +389,9 @@ class Ranking:
         self._db = db
         self._clock = clock
         self._sales_in = sales
-        self._standings = StandingsCache(lambda: sales.version, clock.monotonic)
+        self._standings = StandingsCache(
+            lambda: sales.version, clock.monotonic, lambda: sales.left
+        )
 
     async def month_leaderboard(
         self, zone: ZoneInfo, at: datetime | None = None, *, fresh: bool = False

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
-from bot.db.engine import Database
-from bot.db.tables import MAX_BIG_ID, partners
-from bot.names import display_name
+from bot.db.engine import Database, insert
+from bot.db.tables import MAX_BIG_ID, partner_names, partners
+from bot.names import display_name, name_forms
 from bot.services.partner import TOPICS, Partner, audience_condition, representative
 from bot.services.segment_history import record_left
 
@@ -78,6 +78,19 @@ class PartnerRows:
         if changes:
             partner = await self._update(partner, **changes)
         return partner
+
+    async def renamed(
+        self, platform: str, user_id: int, first_name: str, username: str | None
+    ) -> Partner | None:
+        """A known partner's name and @username as their update from elsewhere than their
+        chat with the bot shows them (a message in the partners' group): the boards name
+        them by it at once. Not a visit to the bot: when they were last seen stays, and so
+        does whether their chat is reachable."""
+        first_name = display_name(first_name)[:128]
+        partner = await self.by_user(platform, user_id)
+        if partner is None or (partner.first_name, partner.username) == (first_name, username):
+            return partner
+        return await self._update(partner, first_name=first_name, username=username)
 
     async def _create(
         self,
@@ -221,14 +234,32 @@ class PartnerRows:
         return None if row is None else Partner.from_row(row)
 
     async def _update(self, partner: Partner, **values: Any) -> Partner:
+        """The partner's row changed; a name or @username it leaves is kept aside
+        (`partner_names`: /forget looks for every name the posts may have given them)."""
+        new = replace(partner, **values)
+        before = name_forms(partner.first_name, partner.username)
+        left = [form for form in before if form not in name_forms(new.first_name, new.username)]
         async with self._db.write() as conn:
             if "segment" in values:  # the one it leaves is kept, with when (contests)
-                before = await conn.scalar(
+                segment_before = await conn.scalar(
                     sa.select(partners.c.segment).where(partners.c.id == partner.id)
                 )
-                if before is not None and before != values["segment"]:
-                    await record_left(conn, partner.id, before, self._clock.now())
+                if segment_before is not None and segment_before != values["segment"]:
+                    await record_left(conn, partner.id, segment_before, self._clock.now())
+            if left:
+                await conn.execute(
+                    insert(conn.dialect.name, partner_names)
+                    .values([{"partner_id": partner.id, "form": form} for form in left])
+                    .on_conflict_do_nothing()
+                )
             await conn.execute(
                 partners.update().where(partners.c.id == partner.id).values(**values)
             )
-        return self._remember(replace(partner, **values))
+        return self._remember(new)
+
+    async def former_names(self, partner_id: int) -> list[str]:
+        """The names and @usernames (as the posts show them) the partner's chat went by
+        before its current ones."""
+        query = sa.select(partner_names.c.form).where(partner_names.c.partner_id == partner_id)
+        async with self._db.read() as conn:
+            return sorted(str(row.form) for row in await conn.execute(query))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.engine import Database
 from bot.db.tables import WAITING_ROWS, audit_log, webhook_updates
-from bot.names import Naming, greeting_name
+from bot.names import Naming, name_forms
 from bot.services.faq import FaqService
 from bot.services.outbox import Outbox
 from bot.services.partner import Partner
@@ -39,14 +39,17 @@ class PrivacyService:
         # told first, while the partner's data is still there, with the names the group's
         # posts give them: the posts still waiting are written again without them
         self.forgetting: list[Callable[[Partner, Naming], Awaitable[None]]] = []
+        # told last, once the partner's data is gone: the cached standings are read again
+        self.forgotten: list[Callable[[Partner], Awaitable[None]]] = []
 
     async def forget(self, partner: Partner) -> list[Changed]:
         """Delete the partner with their answers, progress and questions (cascades); their
         tickets and sent messages stay for the program's numbers, anonymous; the audit log
         keeps the managers' actions but no longer names the partner; updates still waiting
         to be handled lose their body; the group's posts still waiting go without their
-        name (`forgetting`). The person's other chats whose own newsletter choice is back
-        (this chat's stood in for it)."""
+        name (`forgetting`); the next reading of the standings leaves them out
+        (`forgotten`). The person's other chats whose own newsletter choice is back (this
+        chat's stood in for it)."""
         await self._faq.flush()  # queued questions are written first, then deleted with them
         await self._faq.learning.forget(partner.id)  # the phrasings only they confirmed
         await self._support.forget(partner)
@@ -79,23 +82,23 @@ class PrivacyService:
                     )
                     .values(body={})
                 )
+        for after in self.forgotten:
+            await after(partner)
         return changed
 
     async def naming(self, partner: Partner) -> Naming:
-        """How the posts name the partner (`_forms`), and the longer names of the other
-        partners that have one of those forms inside as a word («Анна Петрова» for
-        «Анна»): a post naming one of them does not name this partner."""
-        naming = Naming(tuple(_forms(partner.first_name, partner.username)))
+        """How the posts name the partner (`name_forms`) — by their name and @username now
+        and by every one their chat went by before (a post made before they renamed
+        themselves has the old one), and by their platform id (the managers' list of
+        winners gives it: all it has of one whose name shows nothing) — and the longer
+        names of the other partners that have one of those forms inside as a word («Анна
+        Петрова» for «Анна»): a post naming one of them does not name this partner."""
+        former = await self._partners.former_names(partner.id)
+        forms = name_forms(partner.first_name, partner.username)
+        naming = Naming(tuple(dict.fromkeys((*forms, *former, partner.key))))
         others = await self._partners.names_with(naming.searched, besides=partner.id)
-        shown = [form for name in others for form in _forms(name)]
+        shown = [form for name in others for form in name_forms(name)]
         return replace(naming, others=tuple(naming.contained_in(shown)))
-
-
-def _forms(first_name: str, username: str | None = None) -> list[str]:
-    """How the posts show a name: as shown (`greeting_name`), and the @username (their
-    HTML's escapes of it: `Naming.written`)."""
-    name = greeting_name(first_name)
-    return list(dict.fromkeys(([name] if name else []) + ([f"@{username}"] if username else [])))
 
 
 async def _forget_in_audit_log(conn: AsyncConnection, partner: Partner) -> None:

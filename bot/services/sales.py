@@ -56,10 +56,12 @@ from bot.services.sales_figures import (
 from bot.services.sales_ledger import (
     COUNTER,
     IMPORT_CHUNK,
+    LEFT,
     Approved,
     ImportReport,
     Written,
     last_event,
+    moved,
     record_chunk,
     record_one,
 )
@@ -93,7 +95,11 @@ class SalesService:
         # bumped by every write that changed a conversion, here or in another process
         # (`follow`): the leaderboards recompute
         self.version = 0
+        # bumped when someone left the standings (/forget), here or in another process:
+        # standings computed before are never shown again (`StandingsCache`)
+        self.left = 0
         self._shared: int | None = None  # the database's `sales` counter as last read
+        self._shared_left: int | None = None  # and its `standings_left` one
         self._followed_at = float("-inf")
         # told, after the commit, which postbacks approved a sale: (affiliate id, conversion id)
         self.approved_listeners: list[Callable[[list[Approved]], Awaitable[None]]] = []
@@ -163,18 +169,31 @@ class SalesService:
         """Conversions written by another process — `partnerbot sales import`, another
         worker's postbacks — move the `sales` counter in the database (`sales_ledger`);
         read at most once a second (`now`: at once), a move bumps `version`, so cached
-        standings are recomputed here too, as /reload reaches every worker."""
+        standings are recomputed here too, as /reload reaches every worker. Its
+        `standings_left` counter (a /forget: `someone_left`) bumps `left`."""
         moment = self._clock.monotonic()
         if not now and moment - self._followed_at < FOLLOW_EVERY:
             return
         self._followed_at = moment
+        query = sa.select(counters.c.name, counters.c.value).where(
+            counters.c.name.in_((COUNTER, LEFT))
+        )
         async with self._db.read() as conn:
-            value = await conn.scalar(
-                sa.select(counters.c.value).where(counters.c.name == COUNTER)
-            )
-        if value != self._shared:
-            self._shared = value
+            values = {row.name: row.value for row in await conn.execute(query)}
+        if values.get(COUNTER) != self._shared:
+            self._shared = values.get(COUNTER)
             self.version += 1
+        if values.get(LEFT) != self._shared_left:
+            self._shared_left = values.get(LEFT)
+            self.left += 1
+
+    async def someone_left(self) -> None:
+        """Someone left the standings (/forget, their partner row deleted): every
+        process's cached standings are read again — this one's at once, another's at its
+        next `follow` (within a second) — however long they took to compute."""
+        async with self._db.write() as conn:
+            await moved(conn, LEFT)
+        await self.follow(now=True)
 
     def _tell(self, approved: list[Approved]) -> None:
         """Run the approval listeners in the background: the postback's answer waits for

@@ -27,6 +27,9 @@ from bot.services.conversions import (
 
 IMPORT_CHUNK: Final = 1000  # CSV rows per transaction
 COUNTER: Final = "sales"  # `counters` row moved by every write that changed a conversion
+# `counters` row moved when someone left the standings (/forget): no standings computed
+# before are shown again, however long they took (`SalesService.follow`)
+LEFT: Final = "standings_left"
 # PostgreSQL: the advisory locks' first key (the second: the affiliate id's hash)
 APPROVALS_LOCK: Final = 0x73616C65  # "sale"
 _LOCK_AFFILIATES: Final = sa.text(
@@ -36,10 +39,11 @@ _LOCK_AFFILIATES: Final = sa.text(
 ).bindparams(sa.bindparam("ids", type_=ARRAY(sa.Text)))
 
 
-async def moved(conn: AsyncConnection) -> None:
+async def moved(conn: AsyncConnection, counter: str = COUNTER) -> None:
     """Tell every process (the bot's workers, whoever imports a CSV) that conversions
-    changed: their cached standings are recomputed (`SalesService.follow`)."""
-    statement = insert(conn.dialect.name, counters).values(name=COUNTER, value=1)
+    changed (`LEFT`: that someone left the standings): their cached standings are
+    recomputed (`SalesService.follow`)."""
+    statement = insert(conn.dialect.name, counters).values(name=counter, value=1)
     await conn.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={"value": counters.c.value + 1}
