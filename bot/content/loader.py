@@ -276,7 +276,7 @@ def _check_rendering(
         answer = faq_answer_html(entry)
         wrong_parts = sending_problems(answer)
         parts = len(messages_of(answer))
-        on_max = len(max_markup.html(answer))  # MAX counts the markup as written
+        on_max = max_markup.sent_length(max_markup.html(answer))  # as written, if markup
         if parts > 1:  # the answer goes as one message, its buttons under it
             wrong_parts.append(
                 f"does not fit one message with its question: it would go as {parts} (at"

@@ -7,8 +7,11 @@
   buttons (the callback data is the payload, ≤ 1024 characters) and `link` buttons.
   MAX's limits: 30 rows, 7 buttons a row (3 for links), 210 buttons, label ≤ 128
   characters; a longer menu is re-flowed (bot/keyboards.py).
-- Text: ≤ 4000 characters a message (NewMessageBody.text); a longer one is split by
-  paragraphs, and a tag open at a cut is closed there and opened again in the next part.
+- Text: ≤ 4000 characters a message (NewMessageBody.text), as sent: a part without
+  markup goes as plain text (`markup.wire`: no `format`, entities decoded), so it counts
+  what the reader sees; one with markup goes as HTML, counted as written. A longer text is
+  split by paragraphs, and a tag open at a cut is closed there and opened again in the
+  next part.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from typing import Any, Final
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.keyboards import reflow
-from bot.max.markup import ALLOWED, TEXT_LIMIT, html
+from bot.max.markup import ALLOWED, TEXT_LIMIT, has_markup, html, sent_length, wire
 
 __all__ = [  # the markup's (bot/max/markup.py, without aiogram for the content check) too
     "ALLOWED", "BUTTONS", "LABEL_LIMIT", "NOTIFICATION_LIMIT", "PAYLOAD_LIMIT", "ROWS",
-    "ROW_BUTTONS", "ROW_LINKS", "TEXT_LIMIT", "escape", "html", "keyboard", "notification",
-    "plain", "split",
+    "ROW_BUTTONS", "ROW_LINKS", "TEXT_LIMIT", "escape", "has_markup", "html", "keyboard",
+    "notification", "plain", "sent_length", "split", "wire",
 ]  # fmt: skip
 from bot.rendering import plain_text, split_text
 
@@ -43,12 +46,18 @@ def plain(text: str) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """A long (MAX-HTML) text in parts of at most `limit` characters as written (MAX
-    counts the markup and `&amp;` too), tags balanced."""
+    """A long (MAX HTML) text in parts of at most `limit` characters as sent (`wire`): a
+    part with markup as written (MAX counts the tags and `&amp;` too), tags balanced; a
+    part without as read. The parts stay MAX HTML."""
+    if sent_length(text) <= limit:
+        return [text]
+    if not has_markup(text):  # plain text: split as read, each part escaped again
+        words = _html.unescape(text)
+        return [escape(part) for part in split_text(words, limit, html_mode=False)]
     budget = limit - 64  # room for the tags closed and opened again
     while True:
         parts = _split(text, budget)
-        longest = max(len(part) for part in parts)
+        longest = max(sent_length(part) for part in parts)
         if longest <= limit or budget <= 64:
             return parts
         # escapes and tags make the written text longer than what is read: fewer per part

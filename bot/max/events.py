@@ -203,9 +203,10 @@ class MaxEvents(MaxDirectory):
         from_bot = linked_from.get("user_id") is not None and (
             int(linked_from["user_id"]) == bot_id
         )
-        # the bot's own message reads as the MAX HTML it was sent as; a person's as typed
+        # the bot's own message reads as the MAX HTML it was sent as (remembered: one sent
+        # as plain text comes back without its escapes); a person's as typed
         linked_text = str(linked.get("text") or "")
-        self._sent.setdefault(
+        known = self._sent.setdefault(
             (chat_id, int(linked["seq"])),
             Sent(
                 str(linked.get("mid") or ""),
@@ -221,7 +222,7 @@ class MaxEvents(MaxDirectory):
             else self._person_json(self._learn_user(linked_from))
             if linked_from.get("user_id") is not None
             else self._bot_json(),
-            "text": convert.plain(linked_text) if from_bot else linked_text,
+            "text": convert.plain(known.text) if from_bot else linked_text,
         }
 
     def _callback(self, event: dict[str, Any]) -> dict[str, Any]:

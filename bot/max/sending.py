@@ -1,7 +1,9 @@
 """How `MaxSession` sends: aiogram's sends, copies, edits and callback answers as MAX
 requests (a mixin of the session).
 
-- Text goes as MAX HTML (`bot.max.convert`), split at 4,000 characters; a keyboard is an
+- Text is kept as MAX HTML (`bot.max.convert`) and split at 4,000 characters as MAX
+  counts them; a part with markup is sent as HTML (`format: "html"`), one without as
+  plain text (no `format`, entities decoded: `convert.wire`). A keyboard is an
   `inline_keyboard` attachment under the last part.
 - A send whose answer was lost is checked (`GET /messages` in the chat) before it is
   sent again, so it is not delivered twice (MAX has no `random_id`).
@@ -61,16 +63,19 @@ class MaxSending(MaxFiles, MaxDirectory):
         reply_to: str | None = None,
         checked: bool = False,
     ) -> dict[str, Any]:
-        """One `POST /messages` (text in MAX HTML); the new message as MAX gives it. A
-        lost answer is looked up in the chat before the message is sent again; with
-        `checked` the chat is looked at first (a send that may have happened before)."""
+        """One `POST /messages` (`text` in MAX HTML, sent as `convert.wire` makes it); the
+        new message as MAX gives it. A lost answer is looked up in the chat before the
+        message is sent again; with `checked` the chat is looked at first (a send that may
+        have happened before)."""
         address = self._address(chat)
+        written, markup = convert.wire(text)
         body: dict[str, Any] = {
-            "text": text or None,
+            "text": written or None,
             "attachments": attachments or None,
             "link": {"type": "reply", "mid": reply_to} if reply_to else None,
-            "format": "html" if text else None,
         }
+        if markup:
+            body["format"] = markup
         floor = self._newest.get(self._chat_of(address))  # the chat's newest known message
         if checked:
             found = await self.find_sent(address, text, attachments or [])
@@ -119,9 +124,10 @@ class MaxSending(MaxFiles, MaxDirectory):
                 continue
             if after_seq is None and int(message.get("timestamp") or 0) < since:
                 continue
-            got = convert.plain(str(body.get("text") or "")).strip()
+            got = str(body.get("text") or "")
             got_files = len(files_of(body.get("attachments") or []))
-            if got == want and got_files == files:
+            # sent as HTML or as plain text (then `<b>` typed is words): either reading
+            if want in (convert.plain(got).strip(), got.strip()) and got_files == files:
                 logger.info("a lost MAX send to chat %s had arrived; not sent again", chat_id)
                 self.found_sends += 1
                 return cast("dict[str, Any]", message)
@@ -143,11 +149,15 @@ class MaxSending(MaxFiles, MaxDirectory):
         self._sent.put((chat_id, seq), Sent(str(body["mid"]), text, keyboard, files))
         self._see(chat_id, seq)
 
-    def _message(self, bot: Bot, message: dict[str, Any], fallback_chat: int | str) -> Message:
+    def _message(
+        self, bot: Bot, message: dict[str, Any], fallback_chat: int | str, sent: str
+    ) -> Message:
+        """aiogram's Message for a message the bot sent; its text as read from `sent` (the
+        MAX HTML sent: what MAX gives back of a plain text would read as HTML)."""
         body = message.get("body") or {}
         recipient = message.get("recipient") or {}
         chat_id = int(recipient.get("chat_id") or fallback_chat)
-        text = convert.plain(str(body.get("text") or ""))
+        text = convert.plain(sent)
         data: dict[str, Any] = {
             "message_id": int(body.get("seq") or 0),
             "date": int(message.get("timestamp") or time.time() * 1000) // 1000,
@@ -177,6 +187,7 @@ class MaxSending(MaxFiles, MaxDirectory):
         reply_mid = self._reply_mid(method.chat_id, reply)
         parts = convert.split(text)
         message: dict[str, Any] = {}
+        part = ""
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             message = await self.send(
@@ -185,7 +196,7 @@ class MaxSending(MaxFiles, MaxDirectory):
                 attachments=[keyboard] if keyboard and last else None,
                 reply_to=reply_mid if index == 0 else None,
             )
-        return self._message(bot, message, method.chat_id)
+        return self._message(bot, message, method.chat_id, part)
 
     async def _send_file(self, bot: Bot, method: SendPhoto | SendDocument) -> Message:
         source = method.photo if isinstance(method, SendPhoto) else method.document
@@ -201,7 +212,7 @@ class MaxSending(MaxFiles, MaxDirectory):
             message = await self.send(
                 method.chat_id, part, attachments=[keyboard] if keyboard and last else None
             )
-        return self._message(bot, message, method.chat_id)
+        return self._message(bot, message, method.chat_id, parts[-1])
 
     async def _copy(
         self, bot: Bot, chat_id: int | str, from_chat_id: int | str, ids: list[int]
@@ -263,17 +274,11 @@ class MaxSending(MaxFiles, MaxDirectory):
         self, chat: int, seq: int, sent: Sent, text: str, keyboard: dict[str, Any] | None
     ) -> None:
         attachments = sent.files + ([keyboard] if keyboard else [])
-        await self.client.request(
-            "PUT",
-            "/messages",
-            params={"message_id": sent.mid},
-            body={
-                "text": text or None,
-                "attachments": attachments,
-                "link": None,
-                "format": "html" if text else None,
-            },
-        )
+        written, markup = convert.wire(text)  # as `send`: plain text when it has no markup
+        body: dict[str, Any] = {"text": written or None, "attachments": attachments, "link": None}
+        if markup:
+            body["format"] = markup
+        await self.client.request("PUT", "/messages", params={"message_id": sent.mid}, body=body)
         chat_id = self._address(chat).get("chat_id", chat)
         self._sent.put((chat_id, seq), Sent(sent.mid, text, keyboard, sent.files))
 

@@ -90,8 +90,9 @@ def setup_dialog() -> Router:
             return
         # one message on every platform: MAX takes 4,000 characters (Telegram 4,096)
         limit = CAPTION_LIMIT if (photo or document) else max_markup.TEXT_LIMIT
-        # as Telegram counts: what is shown (UTF-16), not the HTML kept («&» is «&amp;»; MAX
-        # counts that too: a text with many goes there in parts, `bot/max/convert.split`)
+        # as Telegram counts: what is shown (UTF-16), not the HTML kept («&» is «&amp;»; on
+        # MAX a text without markup goes as plain text and counts so too; one with markup
+        # counts its tags and escapes, and may go there in parts: `bot/max/convert.split`)
         length = utf16_length(message.text or message.caption or "")
         if length > limit:
             await message.answer(l10n("announce-too-long", limit=limit, length=length))
