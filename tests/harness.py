@@ -429,11 +429,15 @@ class Client:
         await self.emulator.wait_processed(update_id)
         return self.emulator.chat_messages(self.user_id)[before:]
 
-    async def send(self, text: str | None = None, kind: str = "text") -> list[SentMessage]:
-        """Type a message; returns what the bot sent back (new messages)."""
+    async def send(
+        self, text: str | None = None, kind: str = "text", entities: list[Any] | None = None
+    ) -> list[SentMessage]:
+        """Type a message (with its formatting: `entities`); returns what the bot sent back
+        (new messages)."""
         self.harness.clock.advance(1)
         before = len(self.messages)
-        return await self._act(self.emulator.user_message(self.user_id, text, kind=kind), before)
+        update = self.emulator.user_message(self.user_id, text, kind=kind, entities=entities)
+        return await self._act(update, before)
 
     async def press(
         self, label: str, message: SentMessage | None = None, *, expired: bool = False

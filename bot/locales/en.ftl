@@ -633,6 +633,10 @@ announce-too-long = Too long: { $length } { $length ->
         [one] character
        *[other] characters
     }, one message on Telegram, VK and MAX holds up to { $limit }.
+announce-too-long-max = Too long for MAX: with its formatting and links it is { $length } { $length ->
+        [one] character
+       *[other] characters
+    } (MAX counts tags and "&amp;" as written), and one MAX message holds up to { $limit }. Shorten the text or drop some links and formatting - or /cancel.
 announce-ask-audience = Who should get it?
 announce-to-all = 👥 All partners
 announce-pick-segment = A segment…

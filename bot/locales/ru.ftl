@@ -665,6 +665,11 @@ announce-too-long = Слишком длинно: { $length } { $length ->
         [few] символа
        *[many] символов
     }, в одно сообщение на Telegram, VK и MAX помещается до { $limit }.
+announce-too-long-max = Для MAX слишком длинно: с разметкой и ссылками это { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    } (MAX считает теги и «&amp;» как написано), а в одно сообщение там помещается до { $limit }. Сократите текст или уберите часть ссылок и выделений — или /cancel.
 announce-ask-audience = Кому отправить?
 announce-to-all = 👥 Всем партнёрам
 announce-pick-segment = Сегменту…

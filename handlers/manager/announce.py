@@ -97,6 +97,14 @@ def setup_dialog() -> Router:
         if length > limit:
             await message.answer(l10n("announce-too-long", limit=limit, length=length))
             return
+        written = max_markup.sent_length(max_markup.html(text))
+        if not (photo or document) and written > max_markup.TEXT_LIMIT:
+            # its markup makes it longer than one MAX message: cut there, the preview's
+            # count and the 👍/👎 under one part only would be wrong
+            await message.answer(
+                l10n("announce-too-long-max", limit=max_markup.TEXT_LIMIT, length=written)
+            )
+            return
         await state.update_data(text=text, photo=photo, document=document)
         await state.set_state(AnnounceDialog.audience)
         await send(message, audience_screen(l10n))

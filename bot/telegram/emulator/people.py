@@ -4,6 +4,7 @@ buttons pressed, the bot blocked; and what a test reads back from the chats."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.telegram.emulator.state import Chat, EmulatorState, SentMessage, User
 
@@ -93,8 +94,10 @@ class PeopleSide(EmulatorState):
         thread_id: int | None = None,
         reply_to: int | None = None,
         media_group_id: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
-        """A user writes `text` (or sends a sticker, voice, ...); returns the update id."""
+        """A user writes `text` (or sends a sticker, voice, ...); returns the update id.
+        `entities`: its formatting, as Telegram sends it (bold, links…: offsets in UTF-16)."""
         user = self.users.get(user_id) or self.add_user(user_id)
         target = self.chats[chat_id if chat_id is not None else user_id]
         message = SentMessage(
@@ -114,6 +117,8 @@ class PeopleSide(EmulatorState):
         if text and kind == "text" and text.startswith("/"):
             command = text.split()[0]
             data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if entities:
+            data["entities" if kind == "text" else "caption_entities"] = entities
         if reply_to is not None:
             replied = self._find(target.id, reply_to)
             data["reply_to_message"] = self._message_json(replied)
