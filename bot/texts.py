@@ -17,7 +17,7 @@ from bot.names import greeting_name
 from bot.rendering import plain_text
 from bot.services.contest_results import FORGOTTEN_WINNER
 from bot.services.contest_standings import MyStanding, Placed, Standings
-from bot.services.contests import ContestService
+from bot.services.contests import ContestService, value_below
 from bot.services.partner import Partner
 from bot.services.partners import PartnerService
 
@@ -208,11 +208,8 @@ async def contest_boards(
         kind = category.category if category else None
         minimum = category.min_value if category else Decimal(0)
         below = None
-        if contest and category and minimum and me and entries.index_of(me) is None:
-            everyone = category.model_copy(update={"min_value": Decimal(0)})
-            counted = await contests.standings(contest, everyone)  # under the threshold too
-            index = counted.index_of(me)
-            below = counted[index].value if index is not None else Decimal(0)
+        if contest and category:  # what is left to the threshold, as /contests says it
+            below = await value_below(contests, contest, category, me)
         people = await partners.by_affiliates([e.key for e in entries[:TOP]], forgotten)
         text = board_text(
             header,
@@ -300,6 +297,18 @@ def standing_lines(mine: list[MyStanding], l10n: L10n) -> list[str]:
     lines = []
     for standing in mine:
         name = l10n(f"category-{standing.category.category}")
+        if standing.below is not None:  # as /top says it (`value_below`)
+            minimum = standing.category.min_value
+            lines.append(
+                l10n(
+                    "contest-mine-below",
+                    name=name,
+                    min=number(minimum, l10n.language),
+                    value=number(standing.below, l10n.language),
+                    left=number(minimum - standing.below, l10n.language),
+                )
+            )
+            continue
         if standing.place is None or standing.entry is None:
             lines.append(l10n("contest-mine-none", name=name))
             continue

@@ -131,7 +131,7 @@ def setup() -> Router:
     async def contests_list(
         message: Message, contests: ContestService, settings: Settings, l10n: L10n
     ) -> None:
-        found = await contests.eligible(None)
+        found = await contests.listed(None)  # as the group's /top orders them
         if not found:
             await message.reply(l10n("contests-none"))
             return

@@ -137,8 +137,13 @@ class Planner:
     async def _contest(self, item: Managed, now: datetime) -> int:
         contest = item.contest
         if item.announced_at is None:
-            if item.source == "file" and contest.starts_at <= now:
-                return await self._unannounced_results(contest, now)
+            if contest.starts_at <= now:
+                # partners do not see it until a manager announces it: the managers hear
+                # it once while it runs, and its winners at the end
+                await self._unannounced_running(contest, now)
+                if item.source == "file":
+                    return await self._unannounced_results(contest, now)
+                return 0
             if item.source != "file":
                 return 0  # a manager's contest is announced when it is saved
             if self._contests.short_notice(contest.starts_at):
@@ -168,10 +173,19 @@ class Planner:
             self._done.add(key)
         return queued
 
+    async def _unannounced_running(self, contest: Contest, now: datetime) -> None:
+        """A contest nobody announced runs, unseen by partners (`ContestService.current`):
+        the managers are told once (the outbox key: also across restarts)."""
+        key = f"contest:{contest.id}:unannounced-running"
+        if now < contest.ends_at and key not in self._done:
+            self._done.add(key)
+            await self._notices.contest_running_unannounced(contest)
+
     async def _unannounced_results(self, contest: Contest, now: datetime) -> int:
-        """A file contest first seen after its start was never announced: nobody was told
-        of it, so nobody hears its results but the managers, who still hand out the prizes
-        — its winners, when and as a contest's results go (after the hold, up to
+        """A file contest nobody announced (first seen after its start, or too close to
+        announce itself and never announced by a manager): nobody was told of it, so
+        nobody hears its results but the managers, who still hand out the prizes — its
+        winners, when and as a contest's results go (after the hold, up to
         RESULTS_GRACE late; the results' outbox keys, so once, also after /reload)."""
         at = contest.ends_at + timedelta(days=contest.hold_days)
         key = f"contest:{contest.id}:results:"

@@ -120,6 +120,7 @@ def leaderboard_leaves_out(
         item.contest.id
         for item in contests
         if item.status == "active"
+        and item.announced_at is not None  # the partners see it (`ContestService.current`)
         and item.contest.starts_at <= at < item.contest.ends_at
         and item.contest.visible_to(None)  # the group's boards: contests for everyone
     ]

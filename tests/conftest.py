@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.content.models import Content
+    from bot.content.references import KnownContests
     from bot.content.store import LiveContent
     from bot.db.engine import Database
     from tests.harness import Harness
@@ -308,9 +309,9 @@ def _content_parsed_once() -> Iterator[None]:
     # by id(content), whether the encoder is on and which vectors; the content kept
     built: dict[tuple[int, bool, str], tuple[Content, LiveContent]] = {}
 
-    def load_once(root: Path) -> Content:
-        if not root.is_dir():
-            return load(root)
+    def load_once(root: Path, known: KnownContests | None = None) -> Content:
+        if not root.is_dir() or known is not None:  # /reload: checked against the bot's
+            return load(root, known)
         key = _fingerprint(root)
         if key not in loaded:
             loaded[key] = load(root)

@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.content import store as store_module
 from bot.content.loader import load_content
 from bot.content.models import Content
+from bot.content.references import KnownContests
 from bot.content.store import ContentStore, folder_fingerprint
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -202,8 +203,8 @@ def test_a_folder_edited_while_it_is_read_is_read_again(
     store = ContentStore(folder)
     reads: list[Path] = []
 
-    def edited_meanwhile(root: Path) -> Content:
-        content = load_content(root)
+    def edited_meanwhile(root: Path, known: KnownContests | None = None) -> Content:
+        content = load_content(root, known)
         reads.append(root)
         if len(reads) == 1:
             _edit(root / "faq.yaml", OLD, NEW)  # the manager saves while the bot reads

@@ -13,7 +13,14 @@ import pytest
 
 from bot.services.outbox_enqueue import OutMessage
 from bot.telegram.emulator import RateLimits
-from tests.harness import MANAGER_ID, Client, Harness, chats_emulator, running_bot
+from tests.harness import (
+    MANAGER_ID,
+    Client,
+    Harness,
+    announce_demo_contest,
+    chats_emulator,
+    running_bot,
+)
 
 COMMUNITY = -1009876543210
 
@@ -324,6 +331,7 @@ async def test_contest_moments_reach_partners_and_the_chat(harness: Harness) -> 
     await services.partners.approve_link(await services.partners.request_link(person, "an-1"))
     contest = await services.contests.contest("winter-sofas")
     assert contest is not None
+    await announce_demo_contest(harness)  # as the schedule does at start-up
 
     reminder = await services.contests.moment("reminder", contest, tag="3")
     assert [p.id for p in reminder.partners] == [person.id]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.harness import Client, Harness, running_bot
+from tests.harness import Client, Harness, announce_demo_contest, running_bot
 
 
 async def confirm(manager: Client) -> str:
@@ -517,6 +517,7 @@ async def test_a_contests_audience_is_named_by_its_title(harness: Harness) -> No
     from bot.services.conversions import ConversionIn
 
     manager, _anna = await manager_with_a_partner(harness)
+    await announce_demo_contest(harness)  # the picker lists announced contests
     partners = harness.services.partners
     person = await partners.by_user("tg", 921)
     assert person is not None

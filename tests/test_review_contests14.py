@@ -1,5 +1,6 @@
-"""Re-check of session 14 (contests): a running contest is not announced as new, a cancel
-counts people, and whoever heard of a contest at onboarding hears it was cancelled."""
+"""Re-check of session 14 (contests): a running contest is not announced as new (since
+session 28: as running), a cancel counts people, and whoever heard of a contest at
+onboarding hears it was cancelled."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ def _cancels(chat: Client | MaxPerson) -> int:
 async def test_a_running_contest_is_not_announced_as_new(harness: Harness) -> None:
     """Before: the card of a file contest that started four days ago had «📣 Объявить»;
     the manager was warned it «начнётся меньше чем через 7 дней», and «Всё равно
-    объявить» sent «Новый конкурс! Старт уже 14.12…». Now: no such button, and a stale
-    one (a card opened before the start) is refused; nothing goes to partners."""
+    объявить» sent «Новый конкурс! Старт уже 14.12…». Since session 28 a contest nobody
+    announced is shown to no partner, so its card keeps «📣 Объявить» after the start (a
+    stale one too), warns that it runs unseen, and announces it as running: «Новый
+    конкурс — уже идёт!», never «Старт уже»."""
     manager = harness.manager()
     await manager.send("/start")
     anna = harness.user(1401, "Анна")
@@ -54,15 +57,18 @@ async def test_a_running_contest_is_not_announced_as_new(harness: Harness) -> No
     assert "📣 Объявить" in old_card.button_labels
     _to(harness, datetime(2026, 12, 18, 9, 0, tzinfo=UTC))  # it runs since 14.12
     await _card(manager, "Зимний марафон")
-    assert manager.last.plain.startswith("🟢 Зимний марафон диванов — идёт")
-    assert "📣 Объявить" not in manager.last.button_labels
+    assert manager.last.plain.startswith("🟡 Зимний марафон диванов — идёт, но не объявлен")
+    assert "📣 Объявить" in manager.last.button_labels
     before = len(anna.messages)
     await manager.press("📣 Объявить", old_card)
-    answer = manager.callback_answers()[-1]
-    assert "уже идёт" in answer.get("text", "")
-    assert all("Всё равно объявить" not in m.button_labels for m in manager.messages[-2:])
+    assert old_card.plain.startswith("⚠️ Конкурс идёт с 14.12.2026 00:00, но не объявлен")
+    assert "начнётся меньше чем" not in old_card.plain
+    await manager.press("📣 Всё равно объявить", old_card)
     await harness.deliver()
-    assert not [m.plain for m in anna.messages[before:] if "Новый конкурс" in m.plain]
+    told = [m.plain for m in anna.messages[before:] if "Новый конкурс" in m.plain]
+    assert len(told) == 1, told
+    assert told[0].startswith("📣 Новый конкурс — уже идёт!"), told
+    assert "Старт уже" not in told[0]
 
 
 async def test_a_cancel_counts_people_and_tells_each_chat_once(harness: Harness) -> None:

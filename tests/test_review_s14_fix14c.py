@@ -21,7 +21,7 @@ import pytest
 from bot.content.models import QuietHours
 from bot.services.conversions import ConversionIn
 from bot.services.outbox_enqueue import quiet_at_night
-from tests.harness import DEMO_CONTENT, Harness, running_bot
+from tests.harness import DEMO_CONTENT, Harness, announce_demo_contest, running_bot
 from tests.test_journey_notices import linked
 from tests.test_journey_schedule import partner_with_sales
 from tests.test_journey_schedule_held import at, schedule
@@ -132,6 +132,7 @@ async def test_the_consent_says_never_at_night_only_when_so(tmp_path: Path) -> N
 async def test_the_card_of_a_running_file_contest_says_it_runs(harness: Harness) -> None:
     manager = harness.manager()
     await manager.send("/start")
+    await announce_demo_contest(harness)  # as the schedule does at start-up
     at(harness, datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # «Зимний марафон» runs 14–28.12
     listing = (await manager.send("/contests_admin"))[-1]
     await manager.press(next(b for b in listing.button_labels if "Зимний марафон" in b), listing)
@@ -332,6 +333,7 @@ async def test_schedule_leaves_out_the_held_reminder_of_a_lesson_finished_meanwh
 async def test_onboarding_names_a_running_contest_until_its_end(harness: Harness) -> None:
     """A partner who comes while a contest runs reads «Идёт конкурс … (до 28.12)», not
     «(с 14.12)» (the last re-check tester: «(с 01.12)» on 05.12)."""
+    await announce_demo_contest(harness)  # as the schedule does at start-up
     at(harness, datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # «Зимний марафон» runs 14–28.12
     anna = harness.user(1431, "Анна")
     await anna.onboard()

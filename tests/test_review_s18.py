@@ -467,6 +467,10 @@ def _with_contest(tmp_path: Path, name: str, text: str) -> Path:
 async def test_an_empty_referrals_board_says_a_recruit_who_sells_leads(tmp_path: Path) -> None:
     folder = _with_contest(tmp_path, "friends", REFERRALS_CONTEST)
     async with running_bot(tmp_path, content_dir=folder) as harness:
+        # first seen after its start: shown once a manager announced it (session 28)
+        friends = await harness.services.contests.contest("friends")
+        assert friends is not None
+        await harness.services.contests.mark_announced(friends)
         anna = harness.user(9836, "Анна")
         await anna.onboard()
         top = "\n".join(m.plain for m in await anna.send("/top"))

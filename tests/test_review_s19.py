@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.db.tables import audit_log
-from tests.harness import Harness, chats_emulator, running_bot
+from tests.harness import Harness, announce_demo_contest, chats_emulator, running_bot
 
 # --- the sandbox's managers' chat: `/chat managers` ---
 
@@ -550,6 +550,7 @@ async def test_a_sale_notice_in_a_running_contest_names_the_contest(harness: Har
     from tests.test_journey_notices import linked
 
     anna = await linked(harness, 9993, "Анна", "named-1")
+    await announce_demo_contest(harness)  # partners see a contest once it was announced
     running = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # 12:00 in Moscow, the demo contest
     harness.clock.advance((running - harness.clock.now()).total_seconds())
     await harness.services.sales.submit(

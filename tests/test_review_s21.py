@@ -665,7 +665,9 @@ async def test_managers_hear_once_of_a_file_contest_too_close_to_announce_itself
         told = [m.plain for m in manager.messages if "сам он не объявится" in m.plain]
         assert told == [
             "⚠️ «Зимний марафон диванов» начинается раньше, чем через срок анонса: сам он не"
-            " объявится. Объявить — /contests_admin."
+            " объявится. Пока его не объявит менеджер, партнёры его не видят — и после"
+            " старта: ни в /contests и /top, ни в рейтингах, ни в уведомлениях о продажах."
+            " Объявить — /contests_admin; продажи с начала конкурса засчитаются и тогда."
         ], [m.plain[:80] for m in manager.messages]
         # its results reach the managers only, saying the partners never heard of it
         harness.clock.advance(

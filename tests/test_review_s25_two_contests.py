@@ -87,6 +87,7 @@ async def test_top_shows_every_running_contest_the_partner_takes_part_in(
         update={"id": "bloggers", "title": "Блогерская неделя", "segments": ["blogger"]}
     )
     await harness.services.contests.create(bloggers, by="tg:1")
+    await harness.services.contests.mark_announced(bloggers)  # as /contest_new's save does
     await tick(harness)  # the demo contest announced
     anna = await linked(harness, 2501, "two-1", "Вебмастер")
     boris = await linked(harness, 2502, "two-2", "Блогер")

@@ -26,6 +26,7 @@ from bot.content.models import (
 )
 from bot.content.references import (
     LIST_FILES,
+    KnownContests,
     check_contests,
     check_lessons,
     check_refs,
@@ -56,8 +57,10 @@ LESSON_LIMIT = LESSON_MESSAGES * TEXT_LIMIT  # characters of its Markdown
 __all__ = ["ContentInvalid", "load_content", "markdown_problems", "sending_problems"]
 
 
-def load_content(root: Path) -> Content:
-    """Load and validate a content folder, or raise ContentInvalid with every problem."""
+def load_content(root: Path, known: KnownContests | None = None) -> Content:
+    """Load and validate a content folder, or raise ContentInvalid with every problem.
+    `known`: on /reload, the contests the bot has and its clock: a new contest whose
+    start has passed is named in `Content.late_contests` (`references.KnownContests`)."""
     problems: list[Problem] = []
     if not root.is_dir():
         raise ContentInvalid([Problem(str(root), 1, "content folder not found")])
@@ -85,7 +88,7 @@ def load_content(root: Path) -> Content:
     check_segments([sources[name] for name in LIST_FILES if name in sources],
                    one_item_files, segment_ids, problems)  # fmt: skip
     check_lessons(root, lesson_sources, problems)
-    check_contests(contests, problems)
+    late = check_contests(contests, problems, known)
     _check_rendering(root, faq, creatives, lesson_sources, sources, kept, problems)
     if problems or program is None:
         raise ContentInvalid(sorted(set(problems)))
@@ -98,6 +101,7 @@ def load_content(root: Path) -> Content:
         templates=templates,
         locales=locales,
         contests=[contest for contest, _source in contests],
+        late_contests=late,
         lexicon=lexicon,
     )
 

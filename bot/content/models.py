@@ -272,6 +272,9 @@ class Creative(Strict):
 
 PrizeKind = Literal["first_sales", "most_sales", "top_amount", "most_referrals"]
 PRIZE_KINDS: tuple[PrizeKind, ...] = ("first_sales", "most_sales", "top_amount", "most_referrals")
+# categories that count (sales, partners), not sum: their `min_value` is a whole number,
+# in a contest file as in /contest_new — the thing each counts
+COUNTED: dict[str, str] = {"most_sales": "sales", "most_referrals": "partners"}
 
 
 # the highest threshold a prize category may ask for (sales, roubles or referrals): any
@@ -370,6 +373,9 @@ class Content(Strict):
     locales: dict[str, str]  # language -> Fluent source overriding the shipped texts
     contests: list[Contest] = Field(default_factory=list)
     lexicon: list[LexiconItem] = Field(default_factory=list)
+    # read by /reload: the new contests whose start had passed, by id, each with the place
+    # of its `starts_at` (bot.content.references.check_contests)
+    late_contests: dict[str, str] = Field(default_factory=dict)
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return next((entry for entry in self.faq if entry.id == entry_id), None)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from bot.content.models import ID_PATTERN, Contest, Lesson, Program
+from bot.content.models import COUNTED, ID_PATTERN, Contest, Lesson, Program
 from bot.content.render import DOCUMENT_LIMIT
 from bot.content.source import Problem, Source
 
@@ -216,11 +218,57 @@ CARD_CATEGORIES_LIMIT = 4
 CARD_PLACES_LIMIT = 10  # prizes of one category
 
 
-def check_contests(contests: list[tuple[Contest, Source]], problems: list[Problem]) -> None:
+@dataclass(frozen=True)
+class KnownContests:
+    """What /reload checks the contest files against: the contests the bot has (the live
+    content's and the database's ids) and its clock's now. A new contest whose start has
+    passed is named (`check_contests`), not refused: nobody was told of it, so it waits
+    for a manager, as a file first seen after its start always has (docs/managers.md)."""
+
+    ids: frozenset[str]
+    now: datetime
+
+
+def check_contests(
+    contests: list[tuple[Contest, Source]],
+    problems: list[Problem],
+    known: KnownContests | None = None,
+) -> dict[str, str]:
+    """The contest files' problems (in `problems`); with `known` (/reload), the new
+    contests whose start has passed, by id, each with the place of its `starts_at`
+    («contests/x.yaml:4»), for the reply to say."""
     _check_ids(contests, "contest")
+    late = {}
     for contest, source in contests:
         _check_card(contest, source)
+        _check_prizes(contest, source)
         problems.extend(source.problems)
+        if known is not None and contest.id not in known.ids and contest.starts_at <= known.now:
+            late[contest.id] = f"{source.name}:{source.line(('starts_at',))}"
+    return late
+
+
+def _check_prizes(contest: Contest, source: Source) -> None:
+    """As /contest_new takes the prizes (bot/services/contest_drafts.py): a category
+    once, and the threshold of one that counts (sales, partners) a whole number."""
+    first: dict[str, int] = {}  # a category → its first position
+    for index, category in enumerate(contest.prizes):
+        kind = category.category
+        if kind in first:
+            line = source.line(("prizes", first[kind], "category"))
+            source.problem(
+                ("prizes", index, "category"),
+                f"prizes.category: {kind} is given twice (first at line {line}):"
+                " a category once, with all its places",
+            )
+        first.setdefault(kind, index)
+        minimum = category.min_value
+        if kind in COUNTED and minimum != minimum.to_integral_value():
+            source.problem(
+                ("prizes", index, "min_value"),
+                f"prizes.min_value: {kind} counts {COUNTED[kind]}, so its threshold is a"
+                f" whole number (got {minimum})",
+            )
 
 
 def _check_card(contest: Contest, source: Source) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.content.kept import keep, kept
 from bot.content.loader import ContentInvalid, load_content
 from bot.content.models import Content
+from bot.content.references import KnownContests
 from bot.content.source import Problem, folder_files
 from bot.i18n import Translator
 from bot.services.faq_matching import FaqMatcher, lexicon
@@ -118,13 +119,14 @@ class ContentStore:
     def content(self) -> Content:
         return self._live.content
 
-    def load(self) -> Loaded:
+    def load(self, known: KnownContests | None = None) -> Loaded:
         """Read, validate and build the folder without swapping it in (safe in a thread);
         ContentInvalid with every problem. The fingerprint is taken before and after
-        reading: a folder edited meanwhile is read again."""
+        reading: a folder edited meanwhile is read again. `known`: /reload's (the new
+        contests whose start has passed are named)."""
         for _attempt in range(READ_ATTEMPTS):
             before = folder_fingerprint(self.root)
-            content = load_content(self.root)
+            content = load_content(self.root, known)
             if folder_fingerprint(self.root) == before:
                 if self.kept_in is not None:
                     keep(self.root, before, self.kept_in)

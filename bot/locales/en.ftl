@@ -582,7 +582,6 @@ contests-admin-back = ← To the list
 contests-admin-to-card = ← Back
 contests-admin-not-active = The contest is over or cancelled.
 contests-admin-already-announced = The contest is announced already.
-contests-admin-already-running = The contest is running already: too late to announce it as new. Partners of its segments see it in /contests.
 contests-admin-announced-now = 📣 The announcement is queued: { $count } { $count ->
         [one] partner
        *[other] partners
@@ -764,7 +763,7 @@ reload-planned-announcement = 📣 “{ $title }” will be announced to { $coun
         [1] {" "}and in the partners' chat
        *[other] {""}
     } now.
-reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announcement lead time allows: it will not be announced by itself. To announce it — /contests_admin.
+reload-planned-too-soon = ⚠️ “{ $title }” starts sooner than the announcement lead time allows: it will not be announced by itself. Until a manager announces it, partners do not see it — after its start either: not in /contests or /top, not on the leaderboards, not in sale notices. To announce it — /contests_admin; sales since its start count then too.
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Change cancelled: the contest “{ $title }” stays as it was. /contests_admin — the list.
@@ -1100,3 +1099,15 @@ ticket-template-sent = 📤 The partner got the template “{ $key }”:
 community-in-private = /{ $command } works in a private chat with the bot — open it with the button below.
 contests-admin-group-told = And to the partners' group, which was told of the contest.
 contest-open-to = Open to: { $segments }
+
+# --- session 28: a contest nobody announced is shown to no partner ---
+# /contests under a category's threshold, as /top says it (top-me-below)
+contest-mine-below = • { $name }: not in the standings yet — it takes { $min }, you have { $value }, { $left } to go
+# to the managers, once, while a contest nobody announced runs
+contest-running-unannounced = ⚠️ The contest “{ $title }” has been running since { $start } but was not announced: partners do not see it — not in /contests or /top, not on the leaderboards, not in sale notices. To announce it — /contests_admin; sales since its start count then too.
+contests-admin-running-unannounced = 🟡 { $title } — running, not announced: partners do not see it
+contests-admin-running-warning = ⚠️ The contest has been running since { $start } but was not announced: partners do not see it yet. Announce it now? Partners of its segments and the partners' chat get it with its rules and prizes; sales since { $start } count.
+# the announcement of a contest a manager announced after its start
+moment-announcement-running = 📣 <b>A new contest — running already!</b> Approved sales count from { $start } to { $end }.
+# /reload: a new contest file whose start has passed (not refused: it waits for a manager)
+reload-late-contest = ⚠️ { $where }: “{ $title }” is a new contest whose start ({ $start }) has passed. Nobody was told of it: partners do not see it until a manager announces it (/contests_admin; sales since its start count), and at its end only the managers get its winners. A typo in the date? Correct the file and /reload again.

@@ -609,7 +609,6 @@ contests-admin-back = ← К списку
 contests-admin-to-card = ← Назад
 contests-admin-not-active = Конкурс закончился или отменён.
 contests-admin-already-announced = Конкурс уже объявлен.
-contests-admin-already-running = Конкурс уже идёт — объявлять его как новый поздно. Партнёры его сегментов и так видят его в /contests.
 contests-admin-announced-now = 📣 Объявление в очереди: { $count } { $count ->
         [one] партнёр
         [few] партнёра
@@ -804,7 +803,7 @@ reload-planned-announcement = 📣 «{ $title }» будет объявлен { 
         [1] {" "}и в чате партнёров
        *[other] {""}
     } сейчас.
-reload-planned-too-soon = ⚠️ «{ $title }» начинается раньше, чем через срок анонса: сам он не объявится. Объявить — /contests_admin.
+reload-planned-too-soon = ⚠️ «{ $title }» начинается раньше, чем через срок анонса: сам он не объявится. Пока его не объявит менеджер, партнёры его не видят — и после старта: ни в /contests и /top, ни в рейтингах, ни в уведомлениях о продажах. Объявить — /contests_admin; продажи с начала конкурса засчитаются и тогда.
 
 # --- every screen right (issue 14) ---
 contests-admin-edit-aborted = Изменение отменено: конкурс «{ $title }» остался как был. /contests_admin — список.
@@ -1173,3 +1172,15 @@ ticket-template-sent = 📤 Партнёру ушёл шаблон «{ $key }»:
 community-in-private = Команда /{ $command } работает в личке с ботом — откройте его кнопкой ниже.
 contests-admin-group-told = И в чат партнёров — ему о конкурсе сообщали.
 contest-open-to = Участвуют: { $segments }
+
+# --- session 28: a contest nobody announced is shown to no partner ---
+# /contests under a category's threshold, as /top says it (top-me-below)
+contest-mine-below = • { $name }: пока не в зачёте — нужно от { $min }, у вас { $value }, осталось { $left }
+# to the managers, once, while a contest nobody announced runs
+contest-running-unannounced = ⚠️ Конкурс «{ $title }» идёт с { $start }, но не объявлен: партнёры его не видят — ни в /contests и /top, ни в рейтингах, ни в уведомлениях о продажах. Объявить — /contests_admin; продажи с начала конкурса засчитаются и тогда.
+contests-admin-running-unannounced = 🟡 { $title } — идёт, но не объявлен: партнёры его не видят
+contests-admin-running-warning = ⚠️ Конкурс идёт с { $start }, но не объявлен: партнёры его пока не видят. Объявить сейчас? Партнёры его сегментов и чат партнёров получат его с правилами и призами; продажи с { $start } засчитываются.
+# the announcement of a contest a manager announced after its start
+moment-announcement-running = 📣 <b>Новый конкурс — уже идёт!</b> Считаются подтверждённые продажи с { $start } до { $end }.
+# /reload: a new contest file whose start has passed (not refused: it waits for a manager)
+reload-late-contest = ⚠️ { $where }: «{ $title }» — новый конкурс, а его старт ({ $start }) уже прошёл. Его никто не объявлял: партнёры его не видят, пока его не объявит менеджер (/contests_admin; продажи с начала конкурса засчитаются), а победителей по окончании получат только менеджеры. Если в дате опечатка — исправьте файл и снова /reload.

@@ -160,17 +160,22 @@ class ContestNotices(NoticesBase):
         zone = self._settings.tz
         if moment.name == "announcement":
             program = self._store.content.program
+            running = self._contests.started(contest)  # a manager announced it late
             card = contest_text(
                 contest,
                 None,
-                False,
+                running,
                 zone,
                 l10n,
                 personal=False,
                 open_to=segments_of(contest, program),
             )
             headline = l10n("moment-announcement")
-            if self._contests.short_notice(contest.starts_at):  # no "announced early" then
+            if running:  # it runs: no «Старт уже …» of a start gone by
+                start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                end = contest.ends_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                headline = l10n("moment-announcement-running", start=start, end=end)
+            elif self._contests.short_notice(contest.starts_at):  # no "announced early" then
                 start = contest.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
                 headline = l10n("moment-announcement-soon", start=start)
             return "\n\n".join((headline, card, l10n("moment-how-to-join")))

@@ -1,5 +1,6 @@
-"""Reports to managers: an announcement's delivery report, and the week's unanswered
-questions (FAQ gaps)."""
+"""Reports to managers: an announcement's delivery report, the week's unanswered
+questions (FAQ gaps), content kept back, and contests waiting for a manager to announce
+them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import html
 from typing import Final
 
+from bot.content.models import Contest
 from bot.i18n import L10n
 from bot.names import without_bidi
 from bot.notices.base import NoticesBase
@@ -107,6 +109,17 @@ class ReportNotices(NoticesBase):
         /contests_admin said «не объявлен», and its week ahead went by in silence."""
         text = self._l10n(None)("reload-planned-too-soon", title=html.escape(title))
         return await self._to_managers(f"contest-too-soon:{contest_id}", text)
+
+    async def contest_running_unannounced(self, contest: Contest) -> Enqueued:
+        """A contest nobody announced has started (one too close to announce itself that
+        no manager announced, or a file first seen after its start): partners do not see
+        it (`ContestService.current`), so the managers hear it once, with how to announce
+        it."""
+        start = contest.starts_at.astimezone(self._settings.tz).strftime("%d.%m.%Y %H:%M")
+        text = self._l10n(None)(
+            "contest-running-unannounced", title=html.escape(contest.title), start=start
+        )
+        return await self._to_managers(f"contest-running-unannounced:{contest.id}", text)
 
     async def _to_managers(self, key: str, text: str) -> Enqueued:
         """`text` where the managers read reports (`manager_targets`), once per `key`."""

@@ -23,10 +23,11 @@ from pydantic import BaseModel
 
 from bot.clock import Clock
 from bot.content.loader import ContentInvalid
+from bot.content.references import KnownContests
 from bot.content.source import Problem
 from bot.content.store import ContentStore, Loaded, Signature, folder_signature
 from bot.db.engine import Database, insert
-from bot.db.tables import counters
+from bot.db.tables import contests, counters
 from bot.services.audit import AuditLog
 from bot.services.faq_thread import beside_loop
 
@@ -93,11 +94,12 @@ class ContentSync:
         every other worker, an invalid one changes nothing (its problems returned). `hold`
         may stop a valid one before anything changes (it raises `ReloadHeld`)."""
         async with self._lock:
+            known = await self._known_contests()
             try:
                 # in the FAQ's thread: building the FAQ's index encodes new texts (seconds
                 # for a new FAQ with e5), and the loop goes on meanwhile; there it is never
                 # beside a match (bot/services/faq_thread.py)
-                loaded = await beside_loop(self._store.load)
+                loaded = await beside_loop(self._store.load, known)
             except ContentInvalid as exc:  # the problems too: the log had only their number
                 logger.warning(
                     "content reload refused: %d problem(s):\n%s", len(exc.problems), exc
@@ -110,6 +112,15 @@ class ContentSync:
             self._store.swap(loaded)
             self._missed = None
         return []
+
+    async def _known_contests(self) -> KnownContests:
+        """The contests this bot has — the live content's and every one the database
+        knows (announced, cancelled, made with /contest_new: a file taken out and put back
+        keeps loading) — and now: a new contest whose start has passed is named."""
+        async with self._db.read() as conn:
+            stored = {str(row.id) for row in await conn.execute(sa.select(contests.c.id))}
+        live = {contest.id for contest in self._store.content.contests}
+        return KnownContests(frozenset(live | stored), self._clock.now())
 
     async def refresh(self) -> bool:
         """Follow a reload made in another worker; the database is read at most once a

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from bot.content.models import (
     CONTEST_TEXT_LIMIT,
     CONTEST_TITLE_LIMIT,
+    COUNTED,
     MAX_CONTEST_DAYS,
     MAX_HOLD_DAYS,
     MAX_PRIZE_MINIMUM,
@@ -271,9 +272,6 @@ def _by_stem(name: str, known: dict[str, str]) -> str | None:
         and all(same(w, t) for w, t in zip(words, title.split(), strict=True))
     }
     return found.pop() if len(found) == 1 else None
-
-
-COUNTED = frozenset({"most_sales", "most_referrals"})  # categories that count, not sum
 
 
 def _category(name: str) -> str | None:

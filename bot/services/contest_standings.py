@@ -99,6 +99,7 @@ class MyStanding:
     category: PrizeCategory
     place: int | None  # None: not in the standings (yet)
     entry: Entry | None
+    below: Decimal | None = None  # not in them: what they have towards `min_value`
 
 
 class Boards:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -147,23 +148,34 @@ class ContestService(Ranking):
         return sorted(live, key=lambda contest: (contest.ends_at, contest.starts_at, contest.id))
 
     async def eligible(self, segment: str | None) -> list[Contest]:
-        """Upcoming and running contests this segment takes part in, soonest first. An
-        upcoming contest is shown only once it was announced (a file contest too close to
-        announce by itself waits for a manager): partners never hear of it earlier."""
+        """Upcoming and running contests this segment takes part in, soonest first, once
+        announced (`current`)."""
         return [contest for contest in await self.current() if contest.visible_to(segment)]
+
+    async def listed(self, segment: str | None) -> list[Contest]:
+        """What /contests lists: the running contests in /top's order (`all_running`: the
+        one that ends first first), then the upcoming ones, soonest first."""
+        running = await self.all_running(segment)
+        return running + [c for c in await self.eligible(segment) if c not in running]
 
     def started(self, contest: Contest) -> bool:
         return contest.starts_at <= self._clock.now()
 
     async def current(self) -> list[Contest]:
-        """Upcoming (announced) and running contests, whatever their segments."""
+        """Upcoming and running contests, whatever their segments — once announced. A
+        contest nobody announced (a file contest too close to its start to announce
+        itself, or first seen after it: it waits for a manager's «📣 Объявить») is shown
+        to no partner, before its start or after it (/contests, /top, the boards, the
+        weekly leaderboard, sale notices, /me, the digest): partners never heard of it
+        (the tester of session 28). Announced after its start, it is a running contest
+        like any other, its sales counted from its start."""
         now = self._clock.now()
         return [
             item.contest
             for item in await self.all()
             if item.status == "active"
             and item.contest.ends_at > now
-            and (item.announced_at is not None or item.contest.starts_at <= now)
+            and item.announced_at is not None
         ]
 
     def is_running(self, contest: Contest) -> bool:
@@ -390,11 +402,32 @@ class ContestService(Ranking):
 async def my_standings(
     service: ContestService, contest: Contest, affiliate_id: str | None
 ) -> list[MyStanding]:
-    """The partner's place in each prize category of a contest."""
+    """The partner's place in each prize category of a contest; under a category's
+    threshold, their value below it (`below`)."""
     result = []
     for category in contest.prizes:
         standings = await service.standings(contest, category) if affiliate_id else Standings()
         index = standings.index_of(affiliate_id) if affiliate_id else None
         entry = standings[index] if index is not None else None
-        result.append(MyStanding(category, None if index is None else index + 1, entry))
+        below = None
+        if index is None:
+            below = await value_below(service, contest, category, affiliate_id)
+        result.append(MyStanding(category, None if index is None else index + 1, entry, below))
     return result
+
+
+async def value_below(
+    service: Ranking, contest: Contest, category: PrizeCategory, affiliate_id: str | None
+) -> Decimal | None:
+    """What a partner who is not in a category's standings has towards its `min_value`
+    (0 with nothing counted yet), for «нужно от 3, у вас 2 — осталось 1» in /top and
+    /contests alike; None when the category has no threshold, there is no linked id, or
+    they are in the standings."""
+    if not category.min_value or affiliate_id is None:
+        return None
+    if (await service.standings(contest, category)).index_of(affiliate_id) is not None:
+        return None
+    everyone = category.model_copy(update={"min_value": Decimal(0)})
+    counted = await service.standings(contest, everyone)  # under the threshold too
+    index = counted.index_of(affiliate_id)
+    return counted[index].value if index is not None else Decimal(0)

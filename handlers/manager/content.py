@@ -10,6 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import L10n
 from bot.services.audit import AuditLog
@@ -35,6 +36,7 @@ def setup() -> Router:
         faq: FaqService,
         outbox: Outbox,
         clock: Clock,
+        settings: Settings,
         l10n: L10n,
     ) -> None:
         before = {contest.id for contest in content_store.content.contests}
@@ -89,6 +91,12 @@ def setup() -> Router:
             )
         for title in plan.too_soon:
             lines.append(l10n("reload-planned-too-soon", title=html.escape(title)))
+        for contest in content.contests:  # new, and its start has passed: a typo? named
+            where = content.late_contests.get(contest.id)
+            if where is not None:
+                start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+                named = {"where": html.escape(where), "title": html.escape(contest.title)}
+                lines.append(l10n("reload-late-contest", start=start, **named))
         await send(message, Screen("\n".join(lines)))
 
     return router

@@ -88,7 +88,7 @@ def admin_card(
         text += "\n\n" + l10n("contests-admin-from-file", id=contest.id)
     rows: list[list[tuple[str, ContestCb]]] = []
     if item.status == "active" and contest.ends_at > now:
-        if item.announced_at is None and not running:  # a running one is no news
+        if item.announced_at is None:  # partners see it only once announced, running too
             rows.append(
                 [(l10n("contests-admin-announce"), ContestCb(action="announce", id=contest.id))]
             )
@@ -114,6 +114,8 @@ def status_line(item: Managed, now: datetime, settings: Settings, l10n: L10n) ->
         return l10n("contests-admin-cancelled", title=title)
     if item.contest.ends_at <= now:
         return l10n("contests-admin-finished", title=title)
+    if item.contest.starts_at <= now and item.announced_at is None:
+        return l10n("contests-admin-running-unannounced", title=title)
     if item.contest.starts_at <= now:
         return l10n("contests-admin-running", title=title)
     if item.announced_at is not None:

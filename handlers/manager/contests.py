@@ -99,9 +99,29 @@ def setup_buttons() -> Router:
         if item.status != "active" or contest.ends_at <= now:
             await callback.answer(l10n("contests-admin-not-active"), show_alert=True)
             return
-        if action in {"announce", "announce!"} and contest.starts_at <= now:
-            # a card opened before the start: «Новый конкурс! Старт уже …» would be untrue
-            await callback.answer(l10n("contests-admin-already-running"), show_alert=True)
+        if action in {"announce", "announce!"} and item.announced_at is not None:
+            await callback.answer(l10n("contests-admin-already-announced"), show_alert=True)
+            return
+        if action == "announce" and contest.starts_at <= now:
+            # nobody announced it, and partners do not see it (`ContestService.current`):
+            # announced now, it goes as a running contest, its sales counted since its start
+            start = contest.starts_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+            await callback.answer()
+            await edit(
+                callback,
+                Screen(
+                    l10n("contests-admin-running-warning", start=start),
+                    keyboard(
+                        [
+                            (
+                                l10n("contests-admin-announce-anyway"),
+                                ContestCb(action="announce!", id=contest.id),
+                            )
+                        ],
+                        [(l10n("contests-admin-to-card"), open_card)],
+                    ),
+                ),
+            )
             return
         if action == "announce" and contests.short_notice(contest.starts_at):
             # how to move the start where it can be moved: the file, or the dates button
@@ -129,9 +149,6 @@ def setup_buttons() -> Router:
             await edit(callback, Screen(text, keyboard(*rows)))
             return
         if action in {"announce", "announce!"}:
-            if item.announced_at is not None:
-                await callback.answer(l10n("contests-admin-already-announced"), show_alert=True)
-                return
             announced = await _announce(contest, notices, audit, who)
             await callback.answer()
             count, chat = announced.partners, int(announced.community)

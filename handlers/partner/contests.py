@@ -1,5 +1,6 @@
-"""/contests: the upcoming and running contests the partner takes part in, with rules,
-prizes, dates, restrictions and the partner's own place."""
+"""/contests: the running contests the partner takes part in, in /top's order (the one
+that ends first first), then the upcoming ones, with rules, prizes, dates, restrictions and
+the partner's own place (what is left to a threshold, as /top says it)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def setup() -> Router:
         settings: Settings,
         l10n: L10n,
     ) -> None:
-        found = await contests.eligible(partner.segment)
+        found = await contests.listed(partner.segment)
         if not found:
             await message.answer(l10n("contests-none"))
             return
