@@ -284,6 +284,35 @@ def vk_polls(vk: VkApiEmulator) -> bool:
     return any(r.method == "groups.getLongPollServer" for r in vk.requests)
 
 
+@contextlib.asynccontextmanager
+async def max_worker(
+    tmp_path: Path, telegram: BotApiEmulator
+) -> AsyncIterator[tuple[MaxApiEmulator, Settings, Any]]:
+    """A MAX bot's emulator (its manager Макс, who asks), a worker's settings with it, and
+    the answers the manager got to QUESTION."""
+    maxbot = MaxApiEmulator(rate=10_000)
+    await maxbot.start()
+    person = maxbot.add_user(MAX_MANAGER_ID, "Макс")
+
+    def answered() -> list[str]:
+        return [m.text for m in maxbot.chat_messages(person.dialog) if "10 и 25" in m.text]
+
+    try:
+        yield (
+            maxbot,
+            worker_settings(
+                tmp_path,
+                telegram,
+                max_bot_token=maxbot.token,
+                max_api_url=maxbot.base_url,
+                managers=f"tg:{MANAGER_ID},max:{MAX_MANAGER_ID}",
+            ),
+            answered,
+        )
+    finally:
+        await maxbot.stop()
+
+
 async def _outlasting_a_stop(
     settings: Settings,
     hold: Hold,
@@ -343,21 +372,7 @@ async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(bot.app, "STOP_GRACE", 0.2, raising=False)
-    maxbot = MaxApiEmulator(rate=10_000)
-    await maxbot.start()
-    person = maxbot.add_user(MAX_MANAGER_ID, "Макс")
-    settings = worker_settings(
-        tmp_path,
-        telegram,
-        max_bot_token=maxbot.token,
-        max_api_url=maxbot.base_url,
-        managers=f"tg:{MANAGER_ID},max:{MAX_MANAGER_ID}",
-    )
-
-    def answered() -> list[str]:
-        return [m.text for m in maxbot.chat_messages(person.dialog) if "10 и 25" in m.text]
-
-    try:
+    async with max_worker(tmp_path, telegram) as (maxbot, settings, answered):
         await _outlasting_a_stop(
             settings,
             hold,
@@ -366,5 +381,3 @@ async def test_a_max_update_that_outlasts_the_stop_is_handled_on_the_next_start(
             answered,
             caplog,
         )
-    finally:
-        await maxbot.stop()

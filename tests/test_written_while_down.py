@@ -13,11 +13,12 @@ import pytest
 from bot.max.client import MaxClient
 from bot.max.emulator import MaxApiEmulator
 from bot.telegram.emulator import BotApiEmulator
-from tests.harness import MANAGER_ID, MAX_MANAGER_ID, VK_MANAGER_ID
+from tests.harness import MAX_MANAGER_ID, VK_MANAGER_ID
 from tests.processes import until
 from tests.test_stop_mid_update import (
     QUESTION,
     STOPPED_WITHIN,
+    max_worker,
     production,
     sigterm,
     started,
@@ -25,7 +26,6 @@ from tests.test_stop_mid_update import (
     vk_answers,
     vk_polls,
     vk_worker,
-    worker_settings,
 )
 
 __all__ = ["telegram"]  # the fixture, shared with the stop tests
@@ -60,21 +60,7 @@ async def test_what_vk_partners_write_while_the_bot_is_down_is_answered_after_th
 async def test_what_max_partners_write_while_the_bot_is_down_is_answered_after_the_start(
     tmp_path: Path, telegram: BotApiEmulator
 ) -> None:
-    maxbot = MaxApiEmulator(rate=10_000)
-    await maxbot.start()
-    person = maxbot.add_user(MAX_MANAGER_ID, "Макс")
-    settings = worker_settings(
-        tmp_path,
-        telegram,
-        max_bot_token=maxbot.token,
-        max_api_url=maxbot.base_url,
-        managers=f"tg:{MANAGER_ID},max:{MAX_MANAGER_ID}",
-    )
-
-    def answered() -> list[str]:
-        return [m.text for m in maxbot.chat_messages(person.dialog) if "10 и 25" in m.text]
-
-    try:
+    async with max_worker(tmp_path, telegram) as (maxbot, settings, answered):
         async with production(settings) as running:
             await started(telegram, running)
             await until(lambda: maxbot.polls > 0, "MAX's long poll", 20)
@@ -92,8 +78,6 @@ async def test_what_max_partners_write_while_the_bot_is_down_is_answered_after_t
             sigterm()
             await asyncio.wait_for(asyncio.shield(running), STOPPED_WITHIN)
         assert len(answered()) == 3  # the first question is not answered again
-    finally:
-        await maxbot.stop()
 
 
 async def test_the_max_emulator_sends_only_the_latest_update_to_a_poll_without_marker() -> None:
