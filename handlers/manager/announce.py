@@ -97,10 +97,10 @@ def setup_dialog() -> Router:
         if length > limit:
             await message.answer(l10n("announce-too-long", limit=limit, length=length))
             return
-        written = max_markup.sent_length(max_markup.html(text))
-        if not (photo or document) and written > max_markup.TEXT_LIMIT:
-            # its markup makes it longer than one MAX message: cut there, the preview's
-            # count and the 👍/👎 under one part only would be wrong
+        # a text whose markup makes it longer than one MAX message: cut there, the
+        # preview's count and the 👍/👎 under one part only would be wrong
+        written = 0 if photo or document else max_markup.sent_length(max_markup.html(text))
+        if written > max_markup.TEXT_LIMIT:
             await message.answer(
                 l10n("announce-too-long-max", limit=max_markup.TEXT_LIMIT, length=written)
             )
